@@ -1,0 +1,310 @@
+"""`python -m cli <command>`: run `python -m cli --help` for the list."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cli.provisioning import APPS, DATABASE, migrate, provision_sync
+from cli.stack import AUDIENCE, DEFAULT_PORTS, ISSUER, StackSecrets, app_environments
+from kit.embedded_postgres import EmbeddedPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / ".data"
+SECRETS_FILE = DATA_DIR / "secrets.json"
+STATE_FILE = DATA_DIR / "state.json"
+APP_TARGETS = {
+    "territories": "services.territories.app:create_app",
+    "grants": "services.grants.app:create_app",
+    "participation": "services.participation.app:create_app",
+    "gateway": "gateway.app:create_app",
+}
+
+
+def _say(message: str) -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+async def _import_reference(database_url: str) -> str:
+    from kit.auth.principal import Principal, Role
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.territories.use_cases.reference_import import import_reference_data
+
+    engine = create_engine(database_url, "territories", application_name="cli-import")
+    try:
+        actor = Principal(subject="cli", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
+        report = await import_reference_data(UnitOfWork(create_sessionmaker(engine)), actor)
+    finally:
+        await engine.dispose()
+    return f"epcis={report.epcis} communes={report.communes} qpvs={report.qpvs} contracts={report.contracts}"
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url} exited with code {process.returncode}; see its log above")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 - loopback URL
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not become healthy in {timeout:g} s")
+
+
+def command_up(arguments: argparse.Namespace) -> None:
+    """Embedded PostgreSQL + migrations + reference data + the four apps, until Ctrl-C."""
+    secrets_ = StackSecrets.load_or_create(SECRETS_FILE)
+    cluster = EmbeddedPostgres(root=DATA_DIR / "pg", superuser_password=secrets_.superuser_password)
+    _say(f"PostgreSQL: {cluster.binaries_source} binaries in {cluster.bin_dir}, port {cluster.port}")
+    cluster.start()
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        admin = cluster.url("postgres", secrets_.superuser_password, "postgres", driver="postgresql")
+        provision_sync(admin, DATABASE, secrets_.role_passwords)
+        ports = {
+            app: arguments.port_base + offset
+            for app, offset in (("gateway", 0), ("territories", 1), ("grants", 2), ("participation", 3))
+        }
+        environments = app_environments(secrets_, "127.0.0.1", cluster.port, ports)
+        for app in APPS:
+            migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
+        _say("migrations: territories, grants, participation, gateway at head")
+        _say(
+            "reference data: " + asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
+        )
+        STATE_FILE.write_text(json.dumps({"db_port": cluster.port, "ports": ports}))
+        for app in ("territories", "grants", "participation", "gateway"):
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                APP_TARGETS[app],
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports[app]),
+                "--no-access-log",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ]
+            children.append(subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environments[app]}))  # noqa: S603
+            _wait_healthy(f"http://127.0.0.1:{ports[app]}", children[-1])
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        _say("")
+        _say(f"Gateway:  {gateway}")
+        _say(f"API docs: {gateway}/api/docs")
+        _say(f"Try:      curl '{gateway}/api/territories/qpvs?codeEpci=200033579'")
+        _say(f"          curl '{gateway}/api/territories/communes?codeEpci=200033579&limit=100'")
+        _say("A dev admin token: python -m cli token --role platform_admin")
+        _say("Ctrl-C stops everything.")
+        stop = {"now": False}
+
+        def request_stop(*_: object) -> None:
+            stop["now"] = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        while not stop["now"]:
+            if any(child.poll() is not None for child in children):
+                _say("an app exited; stopping")
+                break
+            time.sleep(0.3)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        cluster.stop()
+        STATE_FILE.unlink(missing_ok=True)
+        _say("stopped")
+
+
+def command_migrate(arguments: argparse.Namespace) -> None:
+    """Migrate apps of an external database; URLs from <APP>_DATABASE_URL."""
+    for app in arguments.apps or APPS:
+        url = os.environ.get(f"{app.upper()}_MIGRATION_DATABASE_URL") or os.environ.get(f"{app.upper()}_DATABASE_URL")
+        if not url:
+            raise SystemExit(f"set {app.upper()}_DATABASE_URL")
+        migrate(app, url)
+        _say(f"{app}: at head")
+
+
+def command_import_reference(_arguments: argparse.Namespace) -> None:
+    url = os.environ.get("TERRITORIES_DATABASE_URL")
+    if not url:
+        raise SystemExit("set TERRITORIES_DATABASE_URL")
+    _say(asyncio.run(_import_reference(url)))
+
+
+def command_openapi(_arguments: argparse.Namespace) -> None:
+    from cli.openapi_documents import write_documents
+
+    for path in write_documents():
+        _say(f"wrote {path.relative_to(ROOT)}")
+
+
+def _gateway_database_url() -> str:
+    if os.environ.get("GATEWAY_DATABASE_URL"):
+        return os.environ["GATEWAY_DATABASE_URL"]
+    if not STATE_FILE.exists():
+        raise SystemExit("set GATEWAY_DATABASE_URL, or run `./dev up` in another terminal first")
+    state = json.loads(STATE_FILE.read_text())
+    secrets_ = StackSecrets.load_or_create(SECRETS_FILE)
+    return f"postgresql+asyncpg://gateway:{secrets_.role_passwords['gateway']}@127.0.0.1:{state['db_port']}/{DATABASE}"
+
+
+async def _clients(arguments: argparse.Namespace) -> None:
+    from gateway.use_cases import oauth_clients
+    from kit.auth.principal import Principal, Role
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+
+    engine = create_engine(_gateway_database_url(), "gateway", application_name="cli-clients")
+    uow = UnitOfWork(create_sessionmaker(engine))
+    actor = Principal(
+        subject="cli:" + os.environ.get("USER", "operator"), kind="user", roles=frozenset({Role.PLATFORM_ADMIN})
+    )
+    try:
+        if arguments.action == "create":
+            registration = oauth_clients.ClientRegistration(
+                client_id=arguments.client_id,
+                name=arguments.name,
+                institution=arguments.institution,
+                roles=[Role(role) for role in arguments.role],
+                scopes=arguments.scope,
+                contracts=arguments.contract,
+                organisations=arguments.organisation,
+                communes=arguments.commune,
+                bodies=arguments.body,
+            )
+            secret = await oauth_clients.register_client(uow, actor, registration)
+            _say(json.dumps({"client_id": arguments.client_id, "client_secret": secret}))
+        elif arguments.action == "list":
+            for row in await oauth_clients.list_clients(uow):
+                _say(
+                    json.dumps(
+                        {
+                            "client_id": row.client_id,
+                            "name": row.name,
+                            "scopes": row.scopes,
+                            "contracts": row.contracts,
+                            "revoked": row.revoked_at is not None,
+                        }
+                    )
+                )
+        elif arguments.action == "rotate":
+            _say(
+                json.dumps(
+                    {
+                        "client_id": arguments.client_id,
+                        "client_secret": await oauth_clients.rotate_secret(uow, actor, arguments.client_id),
+                    }
+                )
+            )
+        elif arguments.action == "revoke":
+            await oauth_clients.revoke_client(uow, actor, arguments.client_id)
+            _say(f"revoked {arguments.client_id}")
+    finally:
+        await engine.dispose()
+
+
+def command_clients(arguments: argparse.Namespace) -> None:
+    asyncio.run(_clients(arguments))
+
+
+def command_token(arguments: argparse.Namespace) -> None:
+    """Mint a user token for local use, signed with the local stack's key."""
+    from kit.auth.principal import Role, scopes_for_roles
+    from kit.auth.tokens import TokenGrant, TokenIssuer
+
+    key = os.environ.get("GATEWAY_SIGNING_KEY") or StackSecrets.load_or_create(SECRETS_FILE).signing_key_pem
+    roles = [Role(role) for role in arguments.role]
+    issuer = TokenIssuer(key, ISSUER, AUDIENCE, arguments.ttl)
+    grant = TokenGrant(
+        subject=arguments.subject,
+        kind="user",
+        institution=arguments.institution,
+        roles=[role.value for role in roles],
+        scopes=arguments.scope or sorted(scopes_for_roles(roles)),
+        contracts=arguments.contract,
+        organisations=arguments.organisation,
+        communes=arguments.commune,
+        bodies=arguments.body,
+    )
+    _say(issuer.mint(grant))
+
+
+def _bindings(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--institution")
+    parser.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        choices=[
+            "platform_admin",
+            "contract_pilot",
+            "state",
+            "co_financer",
+            "commune",
+            "operator",
+            "body_facilitator",
+            "auditor",
+            "public",
+        ],
+    )
+    parser.add_argument("--scope", action="append", default=[])
+    parser.add_argument("--contract", action="append", default=[])
+    parser.add_argument("--organisation", action="append", default=[])
+    parser.add_argument("--commune", action="append", default=[])
+    parser.add_argument("--body", action="append", default=[])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m cli", description="Cœur de Quartier project commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run the whole system locally on an embedded PostgreSQL")
+    up.add_argument("--port-base", type=int, default=DEFAULT_PORTS["gateway"])
+    up.set_defaults(run=command_up)
+    migrate_parser = commands.add_parser("migrate", help="migrate an external database")
+    migrate_parser.add_argument("apps", nargs="*", help="apps to migrate (default: all)")
+    migrate_parser.set_defaults(run=command_migrate)
+    commands.add_parser("import-reference", help="load the CU d'Arras reference data").set_defaults(
+        run=command_import_reference
+    )
+    commands.add_parser("openapi", help="write openapi/*.json from the code").set_defaults(run=command_openapi)
+    clients = commands.add_parser("clients", help="partner clients (OAuth2 client credentials)")
+    clients.add_argument("action", choices=["create", "list", "rotate", "revoke"])
+    clients.add_argument("client_id", nargs="?", default="")
+    clients.add_argument("--name", default="")
+    _bindings(clients)
+    clients.set_defaults(run=command_clients)
+    token = commands.add_parser("token", help="mint a dev user token")
+    token.add_argument("--subject", default="dev-user")
+    token.add_argument("--ttl", type=int, default=12 * 3600)
+    _bindings(token)
+    token.set_defaults(run=command_token)
+    arguments = parser.parse_args()
+    if arguments.command == "token" and not arguments.role:
+        arguments.role = ["platform_admin"]
+    arguments.run(arguments)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The gateway: one entry point, identity, routing, aggregated OpenAPI."""

@@ -1,0 +1,160 @@
+"""The gateway's own endpoints: OAuth2 token, JWKS, aggregated OpenAPI and Swagger UI."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections import deque
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Header, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from gateway.domain.clients import InvalidClientError, InvalidScopeError
+from gateway.use_cases.oauth_clients import issue_token
+from kit.auth.policies import authorize, public_policy
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import ProblemError, documented_problems, problem_openapi
+
+PUBLIC = public_policy("gateway-public")
+TOKEN = public_policy("oauth-client-credentials")
+
+router = APIRouter(prefix="/api", tags=["gateway"], responses=documented_problems(authenticated=False))
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1 access token response."""
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - RFC 6749 token type, not a secret
+    expires_in: int
+    scope: str
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, Any]] = Field(description="Public keys (JWK) that sign platform tokens")
+
+
+class SlidingWindowLimiter:
+    """At most `limit` calls per minute per key, in this process."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._calls: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        calls = self._calls.setdefault(key, deque())
+        while calls and now - calls[0] > 60:
+            calls.popleft()
+        if len(calls) >= self.limit:
+            return False
+        calls.append(now)
+        if len(self._calls) > 10_000:
+            self._calls = {key: calls}
+        return True
+
+
+def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> ProblemError:
+    # RFC 6749 §5.2 members (`error`, `error_description`) ride along as problem extension members.
+    return ProblemError(
+        status,
+        "oauth-" + error.replace("_", "-"),
+        "Token request refused",
+        description,
+        headers=headers,
+        extra={"error": error, "error_description": description},
+    )
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, separator, secret = decoded.partition(":")
+    return (client_id, secret) if separator else None
+
+
+@router.post(
+    "/oauth/token",
+    operation_id="issue_token",
+    response_model=TokenResponse,
+    dependencies=[Depends(authorize(TOKEN))],
+    responses=problem_openapi(400, 401, 429),
+)
+async def token(
+    request: Request,
+    uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
+    grant_type: Annotated[str, Form(max_length=50)],
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str | None, Form(max_length=1000)] = None,
+    authorization: Annotated[str | None, Header(max_length=1000)] = None,
+) -> JSONResponse:
+    """OAuth2 client credentials: a short-lived platform token for a partner system."""
+    limiter: SlidingWindowLimiter = request.app.state.token_limiter
+    caller = request.client.host if request.client else "unknown"
+    if not limiter.allow(caller):
+        raise ProblemError(
+            429,
+            "too-many-requests",
+            "Too many requests",
+            "Token requests are rate limited.",
+            headers={"Retry-After": "60"},
+        )
+    if grant_type != "client_credentials":
+        raise _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
+    basic = _basic_credentials(authorization)
+    identifier, secret = basic if basic else (client_id, client_secret)
+    if not identifier or not secret:
+        raise _oauth_error(
+            401,
+            "invalid_client",
+            "Client authentication failed.",
+            {"WWW-Authenticate": 'Basic realm="coeur-de-quartier"'},
+        )
+    try:
+        issued = await issue_token(uow, request.app.state.token_issuer, identifier, secret, scope)
+    except InvalidClientError as error:
+        raise _oauth_error(
+            401,
+            "invalid_client",
+            "Client authentication failed.",
+            {"WWW-Authenticate": 'Basic realm="coeur-de-quartier"'},
+        ) from error
+    except InvalidScopeError as error:
+        raise _oauth_error(400, "invalid_scope", f"Scope not granted to this client: {error}") from error
+    body = TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in, scope=" ".join(issued.scopes))
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.get("/oauth/jwks.json", operation_id="get_jwks", response_model=Jwks, dependencies=[Depends(authorize(PUBLIC))])
+async def jwks(request: Request) -> Jwks:
+    """Public keys that verify platform tokens."""
+    return Jwks(keys=request.app.state.jwks["keys"])
+
+
+@router.get(
+    "/openapi.json",
+    operation_id="get_platform_openapi",
+    response_model=dict[str, Any],
+    dependencies=[Depends(authorize(PUBLIC))],
+)
+async def platform_openapi(request: Request) -> dict[str, Any]:
+    """The whole platform's OpenAPI: the gateway and every service under its /api prefix."""
+    document: dict[str, Any] = await request.app.state.aggregated_openapi.document(request.app.openapi())
+    return document
+
+
+@router.get(
+    "/docs", operation_id="get_platform_docs", response_class=HTMLResponse, dependencies=[Depends(authorize(PUBLIC))]
+)
+async def platform_docs() -> HTMLResponse:
+    """Swagger UI over the aggregated OpenAPI."""
+    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Cœur de Quartier API")

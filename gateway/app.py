@@ -1,0 +1,119 @@
+"""The gateway app: the proxy for /api/<service>/…, FastAPI for its own endpoints, one middleware stack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.api.routes import SlidingWindowLimiter, router
+from gateway.openapi_aggregate import AggregatedOpenApi
+from gateway.proxy import ReverseProxy, upstream_client
+from gateway.settings import SCHEMA, GatewaySettings
+from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
+from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
+from kit.json_logs import configure_json_logging
+from kit.service_app import build_app
+
+
+class GatewayApp:
+    """ASGI entry point; `api` is the FastAPI app of the gateway's own endpoints."""
+
+    def __init__(self, api: FastAPI, proxy: ReverseProxy, settings: GatewaySettings) -> None:
+        self.api = api
+        self.proxy = proxy
+        dispatcher: ASGIApp = self._dispatch
+        limited = BodySizeLimitMiddleware(dispatcher, max_bytes=settings.max_body_bytes)
+        with_cors = CORSMiddleware(
+            limited,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
+        self._stack: ASGIApp = RequestContextMiddleware(with_cors)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.proxy.service_of(scope["path"]) is not None:
+            await self.proxy(scope, receive, send)
+            return
+        await self.api(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.api(scope, receive, send)
+            return
+        await self._stack(scope, receive, send)
+
+
+def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
+    chosen = settings or GatewaySettings()  # type: ignore[call-arg]  # from the environment
+    keys = [chosen.signing_key.get_secret_value()] + [key.get_secret_value() for key in chosen.previous_signing_keys]
+    jwks = public_jwks(keys)
+    verifier = verifier_from_settings(
+        chosen.issuer,
+        chosen.audience,
+        json.dumps(jwks),
+        None,
+        chosen.oidc_issuer,
+        chosen.oidc_jwks_url,
+        chosen.oidc_audience,
+        chosen.oidc_claim,
+    )
+    engine = create_engine(
+        chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
+    )
+    client = upstream_client(chosen.upstream_connect_timeout, chosen.upstream_read_timeout)
+    probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
+    proxy = ReverseProxy(chosen.upstreams(), client, verifier, chosen.upstream_deadline_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+        await probe_client.aclose()
+        await engine.dispose()
+
+    async def probe(url: str) -> str:
+        try:
+            response = await probe_client.get(url.rstrip("/") + "/healthz")
+        except httpx.HTTPError:
+            return "unavailable"
+        return "ok" if response.status_code == 200 else "unavailable"
+
+    async def readiness() -> dict[str, str]:
+        names = list(chosen.upstreams())
+        states = await asyncio.gather(database_ready(engine), *(probe(chosen.upstreams()[name]) for name in names))
+        return {"database": states[0], **dict(zip(names, states[1:], strict=True))}
+
+    api = build_app(
+        service="gateway",
+        title="Cœur de Quartier — gateway",
+        version="0.1.0",
+        description="Authentication, routing to territories, grants and participation, one OpenAPI.",
+        routers=[router],
+        lifespan=lifespan,
+        max_body_bytes=chosen.max_body_bytes,
+        docs_enabled=chosen.docs_enabled,
+        readiness_checks=readiness,
+        with_middleware=False,
+    )
+    api.state.sessions = create_sessionmaker(engine)
+    api.state.token_verifier = verifier
+    api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
+    api.state.jwks = jwks
+    api.state.token_limiter = SlidingWindowLimiter(chosen.token_requests_per_minute)
+    api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
+    install_database_problem_handlers(api)
+    if chosen.environment != "test":
+        configure_json_logging("gateway", chosen.log_level)
+    return GatewayApp(api, proxy, chosen)

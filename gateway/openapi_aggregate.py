@@ -1,0 +1,84 @@
+"""One OpenAPI document for the whole platform, merged from the services' own documents."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+CACHE_SECONDS = 30.0
+
+
+def _rewrite_refs(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        rewritten = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
+                rewritten[key] = "#/components/schemas/" + prefix + value.rsplit("/", 1)[1]
+            else:
+                rewritten[key] = _rewrite_refs(value, prefix)
+        return rewritten
+    if isinstance(node, list):
+        return [_rewrite_refs(item, prefix) for item in node]
+    return node
+
+
+def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """The gateway's document plus each service's paths under /api/<service>, names prefixed."""
+    merged = copy.deepcopy(dict(gateway))
+    paths = merged.setdefault("paths", {})
+    schemas = merged.setdefault("components", {}).setdefault("schemas", {})
+    unavailable = []
+    tags = list(merged.get("tags", []))
+    for service, document in services.items():
+        if document is None:
+            unavailable.append(service)
+            continue
+        prefix = service.capitalize() + "_"
+        for path, operations in document.get("paths", {}).items():
+            rewritten = _rewrite_refs(copy.deepcopy(operations), prefix)
+            for operation in rewritten.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    operation["operationId"] = f"{service}_{operation['operationId']}"
+                    operation["tags"] = [f"{service}: {tag}" for tag in operation.get("tags", [service])]
+            paths[f"/api/{service}{path}"] = rewritten
+        for name, schema in document.get("components", {}).get("schemas", {}).items():
+            schemas[prefix + name] = _rewrite_refs(schema, prefix)
+        tags.append({"name": service, "description": document.get("info", {}).get("description", "")})
+    merged["tags"] = tags
+    if unavailable:
+        merged["x-unavailable"] = unavailable
+    return merged
+
+
+class AggregatedOpenApi:
+    def __init__(self, client: httpx.AsyncClient, upstreams: Mapping[str, str]) -> None:
+        self._client = client
+        self._upstreams = dict(upstreams)
+        self._cached: dict[str, Any] | None = None
+        self._cached_at = 0.0
+
+    async def _fetch(self, service: str) -> dict[str, Any] | None:
+        try:
+            async with asyncio.timeout(3.0):
+                response = await self._client.get(self._upstreams[service].rstrip("/") + "/openapi.json")
+                if response.status_code != 200:
+                    return None
+                document = response.json()
+        except (httpx.HTTPError, TimeoutError, ValueError):
+            return None
+        return document if isinstance(document, dict) and isinstance(document.get("paths"), dict) else None
+
+    async def document(self, gateway: Mapping[str, Any]) -> dict[str, Any]:
+        if self._cached is not None and time.monotonic() - self._cached_at < CACHE_SECONDS:
+            return self._cached
+        names = list(self._upstreams)
+        fetched = await asyncio.gather(*(self._fetch(name) for name in names))
+        merged = merge_documents(gateway, dict(zip(names, fetched, strict=True)))
+        if "x-unavailable" not in merged:
+            self._cached, self._cached_at = merged, time.monotonic()
+        return merged

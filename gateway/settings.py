@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SCHEMA = "gateway"
+_WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "secret", "admin"}
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "production"
+    database_url: SecretStr = Field(description="postgresql+asyncpg URL of the gateway's own role")
+    signing_key: SecretStr = Field(description="Ed25519 private key (PKCS#8 PEM) signing platform tokens")
+    previous_signing_keys: list[SecretStr] = Field(
+        default_factory=list, description="Retired keys still published in the JWKS until their tokens expire"
+    )
+    issuer: str = Field(description="iss of the tokens this gateway mints")
+    audience: str = "coeur-de-quartier"
+    token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    territories_url: str
+    grants_url: str
+    participation_url: str
+    cors_origins: list[str] = Field(default_factory=list, description="Origins of the web front end")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    upstream_connect_timeout: float = Field(default=1.0, gt=0, le=30)
+    upstream_read_timeout: float = Field(default=10.0, gt=0, le=300)
+    upstream_deadline_seconds: float = Field(default=15.0, gt=0, le=600)
+    token_requests_per_minute: int = Field(default=60, ge=1)
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str | None = None
+    oidc_claim: str = "cdq"
+    docs_enabled: bool = True
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _no_weak_secrets(self) -> Self:
+        password = urlsplit(self.database_url.get_secret_value()).password or ""
+        if self.environment == "production" and password.lower() in _WEAK_PASSWORDS:
+            raise ValueError("database_url carries a default or empty password")
+        if "PRIVATE KEY" not in self.signing_key.get_secret_value():
+            raise ValueError("signing_key must be a PEM private key")
+        if self.oidc_issuer and not self.oidc_jwks_url:
+            raise ValueError("oidc_issuer needs oidc_jwks_url")
+        return self
+
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "territories": self.territories_url,
+            "grants": self.grants_url,
+            "participation": self.participation_url,
+        }

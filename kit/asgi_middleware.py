@@ -1,0 +1,148 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request) for every app."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+from kit.request_ids import REQUEST_ID_HEADER, accept_or_create, reset_request_id, set_request_id
+
+access_logger = logging.getLogger("access")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            try:
+                return str(value.decode("latin-1"))
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+                return None
+    return None
+
+
+class RequestContextMiddleware:
+    """Binds the request id, echoes it on the response and writes one access log line.
+
+    The access line holds the method, the path without its query string (queries may carry names or
+    addresses), the status and the duration: nothing personal.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_or_create(_header(scope, REQUEST_ID_HEADER.encode()))
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        status_holder: dict[str, int] = {"status": 500}
+        encoded_id = request_id.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = int(message["status"])
+                headers = [(key, value) for key, value in message.get("headers", []) if key != b"x-request-id"]
+                headers.append((b"x-request-id", encoded_id))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_logger.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            reset_request_id(token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over `max_bytes` with a 413 problem, declared or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLargeError:
+            if not response_started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        body = problem_body(
+            413,
+            "payload-too-large",
+            "Request body too large",
+            f"The body exceeds {self.max_bytes} bytes.",
+            instance=scope.get("path"),
+            extra={"maxBytes": self.max_bytes},
+        )
+        await send_json(send, 413, body, PROBLEM_MEDIA_TYPE)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def send_json(
+    send: Send,
+    status: int,
+    body: MutableMapping[str, Any],
+    media_type: str = "application/json",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Send a whole JSON response through a raw ASGI `send`."""
+    content = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", media_type.encode()),
+                (b"content-length", str(len(content)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})

@@ -1,0 +1,1 @@
+"""Identity: principals, token signing and verification, endpoint policies."""

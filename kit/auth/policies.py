@@ -1,0 +1,108 @@
+"""Endpoint policies: every route declares one through `Depends(authorize(policy))`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kit.auth.principal import ANONYMOUS, Principal, Role
+from kit.auth.tokens import InvalidTokenError, TokenVerifier
+from kit.problems import ProblemError
+
+_bearer = HTTPBearer(auto_error=False, description="A platform JWT or an OIDC access token")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Who may call: anonymous callers, or principals with all `scopes` and any of `roles`."""
+
+    name: str
+    anonymous: bool = False
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    def describe(self) -> str:
+        if self.anonymous:
+            return "public"
+        parts = []
+        if self.scopes:
+            parts.append("scopes: " + ", ".join(sorted(self.scopes)))
+        if self.roles:
+            parts.append("roles: " + ", ".join(sorted(role.value for role in self.roles)))
+        return "; ".join(parts) or "any authenticated caller"
+
+
+def public_policy(name: str = "public") -> Policy:
+    return Policy(name=name, anonymous=True)
+
+
+def unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(
+        401,
+        "unauthenticated",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="coeur-de-quartier", error="invalid_token"'},
+    )
+
+
+def verifier_of(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier
+
+
+class Authorize:
+    """FastAPI dependency enforcing one policy; resolves to the calling principal."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if self.policy.anonymous:
+            return ANONYMOUS
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise unauthenticated("A bearer token is required.")
+        try:
+            principal = await verifier_of(request).verify(credentials.credentials)
+        except InvalidTokenError as error:
+            raise unauthenticated(str(error)) from error
+        missing = self.policy.scopes - principal.scopes
+        if missing:
+            raise ProblemError(
+                403,
+                "forbidden",
+                "Forbidden",
+                "Missing scope: " + ", ".join(sorted(missing)),
+                extra={"requiredScopes": sorted(self.policy.scopes)},
+            )
+        if self.policy.roles and not (principal.roles & self.policy.roles):
+            raise ProblemError(
+                403,
+                "forbidden",
+                "Forbidden",
+                "This operation needs another role.",
+                extra={"allowedRoles": sorted(role.value for role in self.policy.roles)},
+            )
+        return principal
+
+
+class PublicAccess:
+    """Dependency for public-by-nature endpoints: no token needed, the caller is anonymous."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    async def __call__(self) -> Principal:
+        return ANONYMOUS
+
+
+def authorize(policy: Policy) -> Authorize | PublicAccess:
+    """The dependency enforcing `policy` (public policies skip the bearer scheme in OpenAPI)."""
+    return PublicAccess(policy) if policy.anonymous else Authorize(policy)

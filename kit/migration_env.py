@@ -1,0 +1,66 @@
+"""The body of every Alembic env.py: one service's metadata, its own schema and version table."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def _database_url(service: str) -> str:
+    configured = context.config.attributes.get("database_url")
+    if isinstance(configured, str) and configured:
+        return configured
+    for name in (f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_DATABASE_URL"):
+        if os.environ.get(name):
+            return os.environ[name]
+    raise RuntimeError(f"set {service.upper()}_DATABASE_URL to migrate {service}")
+
+
+def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table_schema=schema,
+        include_schemas=True,
+        include_name=lambda name, kind, _parent: kind != "schema" or name == schema,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online(service: str, metadata: MetaData, schema: str) -> None:
+    engine = create_async_engine(
+        _database_url(service),
+        poolclass=pool.NullPool,
+        # With the service schema as default, Alembic would reflect its tables without a schema and
+        # see them all as new; every table names its schema explicitly instead.
+        connect_args={"server_settings": {"search_path": "public"}},
+    )
+    async with engine.connect() as connection:
+        await connection.run_sync(_configure, metadata, schema)
+    await engine.dispose()
+
+
+def run_migrations(service: str, metadata: MetaData, schema: str) -> None:
+    """Entry point called by migrations/<service>/env.py."""
+    if context.is_offline_mode():
+        context.configure(
+            url=_database_url(service),
+            target_metadata=metadata,
+            version_table_schema=schema,
+            literal_binds=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection, metadata, schema)
+        return
+    asyncio.run(_run_online(service, metadata, schema))

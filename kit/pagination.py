@@ -1,0 +1,40 @@
+"""One page shape for every list, with a hard limit on page size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_OFFSET = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int
+    offset: int
+
+
+def page_request(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, at most {MAX_PAGE_SIZE}")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """A page of a stably ordered list."""
+
+    items: list[ItemT]
+    total: int = Field(description="Number of items matching the filters, all pages together")
+    limit: int
+    offset: int

@@ -1,0 +1,32 @@
+"""Request ids: accepted from the caller when well formed, otherwise created; echoed and logged."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextvars import ContextVar
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served in this task, if any."""
+    return _current.get()
+
+
+def set_request_id(value: str | None) -> object:
+    """Bind the request id to the current context; returns a token for `reset_request_id`."""
+    return _current.set(value)
+
+
+def reset_request_id(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+def accept_or_create(candidate: str | None) -> str:
+    """Keep a caller's id only when it is safe to log and forward; otherwise make a new one."""
+    if candidate is not None and _VALID_REQUEST_ID.match(candidate):
+        return candidate
+    return uuid.uuid4().hex

@@ -1,0 +1,214 @@
+"""Builds a FastAPI app the platform way: problems, request ids, body limit, health, policies in OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+
+from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
+from kit.auth.tokens import verifier_from_settings
+from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
+from kit.json_logs import configure_json_logging
+from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
+from kit.settings import ServiceSettings
+from kit.tenancy import install_tenancy_problems
+
+HEALTH_POLICY = public_policy("health")
+
+
+class HealthRead(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, str] = {}
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """Every API route of the app with its full path, included routers flattened."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            found.append((context.path_format or route.path_format, route))
+    return found
+
+
+def route_policy(route: APIRoute) -> Policy | None:
+    """The policy a route declares through its dependencies, if any."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if isinstance(dependency.call, Authorize | PublicAccess):
+            return dependency.call.policy
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def health_router(service: str, readiness_checks: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
+    """`/healthz` (the process answers) and `/readyz` (its dependencies answer)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get(
+        "/healthz",
+        operation_id="healthz",
+        response_model=HealthRead,
+        dependencies=[Depends(authorize(HEALTH_POLICY))],
+        responses=problem_openapi(500),
+    )
+    async def healthz() -> HealthRead:
+        """Liveness: the process serves requests."""
+        return HealthRead(status="ok", service=service)
+
+    @router.get(
+        "/readyz",
+        operation_id="readyz",
+        response_model=HealthRead,
+        dependencies=[Depends(authorize(HEALTH_POLICY))],
+        responses=problem_openapi(500, 503),
+    )
+    async def readyz() -> HealthRead:
+        """Readiness: the database and the apps this one needs answer."""
+        checks = await readiness_checks()
+        if any(value != "ok" for value in checks.values()):
+            raise ProblemError(
+                503,
+                "not-ready",
+                "Service unavailable",
+                "A dependency is not ready.",
+                extra={"checks": checks},
+                headers={"Retry-After": "2"},
+            )
+        return HealthRead(status="ok", service=service, checks=checks)
+
+    return router
+
+
+def build_app(
+    *,
+    service: str,
+    title: str,
+    version: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
+    max_body_bytes: int,
+    docs_enabled: bool,
+    readiness_checks: Callable[[], Awaitable[dict[str, str]]],
+    with_middleware: bool = True,
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        docs_url="/docs" if docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=lambda route: route.name,
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router(service, readiness_checks))
+    for router in routers:
+        app.include_router(router)
+    if with_middleware:
+        app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+        app.add_middleware(RequestContextMiddleware)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = platform_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def platform_openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI with the Problem schema, each operation's policy, and no FastAPI validation schema."""
+    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem_schema.pop("$defs", None)
+    schemas["Problem"] = problem_schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    policies = {(method, path): route_policy(route) for path, route in api_routes(app) for method in route.methods}
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            policy = policies.get((method.upper(), path))
+            if policy is not None:
+                operation["x-policy"] = policy.describe()
+                if policy.anonymous:
+                    operation["security"] = []
+    return document
+
+
+def create_service_app(
+    *,
+    service: str,
+    schema: str,
+    title: str,
+    description: str,
+    version: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    install_domain_problems: Callable[[FastAPI], None],
+    state: Mapping[str, Any] | None = None,
+    closers: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> FastAPI:
+    """A service app on its own schema: engine, sessions, token verifier, problems, health, logs."""
+    engine = create_engine(
+        settings.database_url.get_secret_value(),
+        schema,
+        application_name=service,
+        pool_size=settings.db_pool_size,
+        pool_timeout_seconds=settings.db_pool_timeout_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for close in closers:
+            await close()
+        await engine.dispose()
+
+    async def readiness() -> dict[str, str]:
+        return {"database": await database_ready(engine)}
+
+    app = build_app(
+        service=service,
+        title=title,
+        version=version,
+        description=description,
+        routers=routers,
+        lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
+        docs_enabled=settings.docs_enabled,
+        readiness_checks=readiness,
+    )
+    app.state.sessions = create_sessionmaker(engine)
+    app.state.token_verifier = verifier_from_settings(
+        settings.auth_issuer,
+        settings.auth_audience,
+        settings.auth_jwks,
+        settings.auth_jwks_url,
+        settings.oidc_issuer,
+        settings.oidc_jwks_url,
+        settings.oidc_audience,
+        settings.oidc_claim,
+    )
+    for key, value in (state or {}).items():
+        setattr(app.state, key, value)
+    install_database_problem_handlers(app)
+    install_tenancy_problems(app)
+    install_domain_problems(app)
+    if settings.environment != "test":
+        configure_json_logging(service, settings.log_level)
+    return app

@@ -1,0 +1,55 @@
+"""Settings base shared by every app: read from the environment, no default secrets."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "secret", "admin"}
+
+
+class AuthSettings(BaseSettings):
+    """Who the app trusts to sign tokens: the platform's own issuer and, optionally, an OIDC issuer."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    auth_issuer: str = Field(description="Issuer (iss) of the platform's own tokens, minted by the gateway")
+    auth_audience: str = Field(default="coeur-de-quartier", description="Audience (aud) every token must carry")
+    auth_jwks: str | None = Field(default=None, description="The platform issuer's public JWKS, inline JSON")
+    auth_jwks_url: str | None = Field(default=None, description="Or where to fetch that JWKS")
+    oidc_issuer: str | None = Field(default=None, description="External OpenID Connect issuer for web users")
+    oidc_jwks_url: str | None = Field(default=None, description="JWKS of the OIDC issuer")
+    oidc_audience: str | None = Field(default=None, description="Audience expected in OIDC tokens")
+    oidc_claim: str = Field(default="cdq", description="Claim holding roles, institution and bindings")
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Self:
+        if not self.auth_jwks and not self.auth_jwks_url:
+            raise ValueError("set auth_jwks or auth_jwks_url: tokens cannot be verified without keys")
+        if self.oidc_issuer and not self.oidc_jwks_url:
+            raise ValueError("oidc_issuer needs oidc_jwks_url")
+        return self
+
+
+class ServiceSettings(AuthSettings):
+    """Settings of one service app; subclasses add an env prefix such as GRANTS_."""
+
+    environment: Literal["development", "test", "production"] = "production"
+    database_url: SecretStr = Field(
+        description="postgresql+asyncpg://role:password@host:port/db for the service's own role"
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    docs_enabled: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _no_weak_database_password(self) -> Self:
+        password = urlsplit(self.database_url.get_secret_value()).password or ""
+        if self.environment == "production" and password.lower() in _WEAK_PASSWORDS:
+            raise ValueError("database_url carries a default or empty password")
+        return self

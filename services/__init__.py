@@ -1,0 +1,1 @@
+"""The platform's three services; none imports another."""

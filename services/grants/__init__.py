@@ -1,0 +1,1 @@
+"""Grants: calls for projects, applications, instruction, agreements, payments, reports."""

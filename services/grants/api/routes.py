@@ -1,0 +1,131 @@
+"""HTTP routes of the grants service: parse, authorize, call a use case, present."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.etags import etag_of, require_if_match
+from kit.idempotency import IDEMPOTENCY_HEADER, StoredResponse, idempotent_request
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import documented_problems
+from kit.tenancy import ContractRegistry, request_contract_registry
+from services.grants.api.schemas import CallCreate, CallRead, CallUpdate
+from services.grants.domain.calls import CallForProjects, default_notification_target
+from services.grants.use_cases import calls
+
+READ_CALLS = Policy(name="read-calls", scopes=frozenset({"grants:read"}))
+MANAGE_CALLS = Policy(
+    name="manage-calls",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)
+
+router = APIRouter(tags=["calls for projects"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
+
+
+def _read(call: CallForProjects) -> CallRead:
+    return CallRead(
+        id=call.call_id,
+        contract_code=call.contract_code,
+        year=call.year,
+        scheme=call.scheme,
+        title=call.title,
+        opens_on=call.opens_on,
+        closes_on=call.closes_on,
+        notification_target_on=call.notification_target_on,
+        version=call.version,
+    )
+
+
+def _json(call: CallForProjects) -> dict[str, Any]:
+    return _read(call).model_dump(mode="json", by_alias=True)
+
+
+@router.get("/calls", operation_id="list_calls", response_model=Page[CallRead])
+async def list_calls(
+    uow: Uow,
+    page: Pages,
+    principal: Annotated[Principal, Depends(authorize(READ_CALLS))],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Page[CallRead]:
+    """Calls for projects of the contracts the caller works on."""
+    items, total = await calls.list_calls(uow, principal, year, page)
+    return Page(items=[_read(item) for item in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/calls/{call_id}", operation_id="get_call", response_model=CallRead)
+async def get_call(
+    uow: Uow,
+    response: Response,
+    call_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_CALLS))],
+) -> CallRead:
+    call = await calls.get_call(uow, principal, call_id)
+    response.headers["ETag"] = etag_of(str(call.call_id), call.version)
+    return _read(call)
+
+
+@router.post("/calls", operation_id="open_call", response_model=CallRead, status_code=status.HTTP_201_CREATED)
+async def open_call(
+    uow: Uow,
+    registry: Registry,
+    body: CallCreate,
+    principal: Annotated[Principal, Depends(authorize(MANAGE_CALLS))],
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=300)] = None,
+) -> Any:
+    """Open the yearly call for projects of a contract."""
+    idempotency = idempotent_request(idempotency_key, principal.subject, "open_call", body.model_dump(mode="json"))
+    call = CallForProjects(
+        call_id=uuid.uuid4(),
+        contract_code=body.contract_code,
+        year=body.year,
+        scheme=body.scheme,
+        title=body.title,
+        opens_on=body.opens_on,
+        closes_on=body.closes_on,
+        notification_target_on=body.notification_target_on or default_notification_target(body.year),
+    )
+    outcome = await calls.open_call(uow, registry, principal, call, idempotency, _json)
+    if isinstance(outcome, StoredResponse):
+        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(
+        _json(outcome),
+        status_code=201,
+        headers={"ETag": etag_of(str(outcome.call_id), outcome.version), "Location": f"calls/{outcome.call_id}"},
+    )
+
+
+@router.patch("/calls/{call_id}", operation_id="update_call", response_model=CallRead)
+async def update_call(
+    uow: Uow,
+    registry: Registry,
+    response: Response,
+    call_id: uuid.UUID,
+    body: CallUpdate,
+    principal: Annotated[Principal, Depends(authorize(MANAGE_CALLS))],
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
+) -> CallRead:
+    """Change a call's title or dates; If-Match with the ETag read is required."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set if getattr(body, name) is not None}
+    updated = await calls.update_call(
+        uow,
+        registry,
+        principal,
+        call_id,
+        changes,
+        lambda current: require_if_match(if_match, etag_of(str(current.call_id), current.version)),
+    )
+    response.headers["ETag"] = etag_of(str(updated.call_id), updated.version)
+    return _read(updated)

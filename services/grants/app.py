@@ -1,0 +1,29 @@
+"""The grants app: create_app(settings) -> FastAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kit.http_client import service_client
+from kit.service_app import create_service_app
+from kit.tenancy import ContractRegistry
+from services.grants.api.problems import install_domain_problems
+from services.grants.api.routes import router
+from services.grants.settings import SCHEMA, GrantsSettings
+
+
+def create_app(settings: GrantsSettings | None = None) -> FastAPI:
+    chosen = settings or GrantsSettings()  # type: ignore[call-arg]  # from the environment
+    registry = ContractRegistry(service_client("territories", chosen.territories_url))
+    return create_service_app(
+        service="grants",
+        schema=SCHEMA,
+        title="Cœur de Quartier — grants",
+        description="Calls for projects, applications, instruction, agreements, payments and reports.",
+        version="0.1.0",
+        settings=chosen,
+        routers=[router],
+        install_domain_problems=install_domain_problems,
+        state={"contract_registry": registry},
+        closers=[registry.aclose],
+    )

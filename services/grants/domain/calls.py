@@ -1,0 +1,49 @@
+"""Calls for projects: one per contract, year and scheme."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from services.grants.domain.errors import RuleViolationError
+
+NOTIFICATION_DAY = (2, 15)  # the contract's target: operators notified by 15 February
+
+
+class Scheme(StrEnum):
+    P147 = "p147"
+    QUARTIERS_ETE = "quartiers_ete"
+
+
+@dataclass(frozen=True, slots=True)
+class CallForProjects:
+    call_id: uuid.UUID
+    contract_code: str
+    year: int
+    scheme: Scheme
+    title: str
+    opens_on: date
+    closes_on: date
+    notification_target_on: date
+    version: int = 1
+
+
+def default_notification_target(year: int) -> date:
+    return date(year, *NOTIFICATION_DAY)
+
+
+def check_call(call: CallForProjects, contract_start_year: int, contract_end_year: int) -> None:
+    if not contract_start_year <= call.year <= contract_end_year:
+        raise RuleViolationError(
+            "year",
+            "within-contract-period",
+            f"year must be within the contract's period {contract_start_year}-{contract_end_year}",
+        )
+    if call.closes_on < call.opens_on:
+        raise RuleViolationError("closesOn", "after-opening", "closesOn must not precede opensOn")
+    if call.notification_target_on < call.closes_on:
+        raise RuleViolationError(
+            "notificationTargetOn", "after-closing", "notificationTargetOn must not precede closesOn"
+        )

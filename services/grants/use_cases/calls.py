@@ -1,0 +1,149 @@
+"""Calls for projects: opened by the contract's pilot or the State, read by those who work on it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import func
+
+from kit.audit import record_audit
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.pagination import PageRequest
+from kit.tenancy import ContractRegistry, require_contract
+from services.grants.db.base import audit_events, idempotency_keys
+from services.grants.db.models import CallRow
+from services.grants.db.repositories import CallRepository
+from services.grants.domain.calls import CallForProjects, Scheme, check_call
+from services.grants.domain.errors import (
+    DuplicateCallError,
+    NotBoundError,
+    NotFoundError,
+)
+
+
+def call_from_row(row: CallRow) -> CallForProjects:
+    return CallForProjects(
+        call_id=row.call_id,
+        contract_code=row.contract_code,
+        year=row.year,
+        scheme=Scheme(row.scheme),
+        title=row.title,
+        opens_on=row.opens_on,
+        closes_on=row.closes_on,
+        notification_target_on=row.notification_target_on,
+        version=row.version,
+    )
+
+
+def _snapshot(call: CallForProjects) -> dict[str, Any]:
+    return {key: str(value) for key, value in asdict(call).items()}
+
+
+async def list_calls(
+    uow: UnitOfWork, actor: Principal, year: int | None, page: PageRequest
+) -> tuple[list[CallForProjects], int]:
+    visible = None if actor.is_platform_admin else actor.contracts
+    async with uow:
+        rows, total = await CallRepository(uow.session).list_in_contracts(visible, year, page)
+    return [call_from_row(row) for row in rows], total
+
+
+async def get_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> CallForProjects:
+    async with uow:
+        row = await CallRepository(uow.session).get(call_id)
+    # Another contract's call answers exactly like a missing one: no existence leak.
+    if row is None or not actor.works_on(row.contract_code):
+        raise NotFoundError("call for projects", str(call_id))
+    return call_from_row(row)
+
+
+async def open_call(
+    uow: UnitOfWork,
+    registry: ContractRegistry,
+    actor: Principal,
+    call: CallForProjects,
+    idempotency: IdempotentRequest | None,
+    present: Callable[[CallForProjects], dict[str, Any]],
+) -> CallForProjects | StoredResponse:
+    if not actor.works_on(call.contract_code):
+        raise NotBoundError(call.contract_code)
+    contract = await require_contract(registry, call.contract_code)
+    check_call(call, contract.start_year, contract.end_year)
+    async with uow:
+        if idempotency is not None:
+            stored = await claim(uow.session, idempotency_keys, idempotency)
+            if stored is not None:
+                return stored
+        calls = CallRepository(uow.session)
+        if await calls.exists(call.contract_code, call.year, call.scheme.value):
+            raise DuplicateCallError(f"{call.contract_code} {call.year} {call.scheme.value}")
+        await calls.add(
+            CallRow(
+                call_id=call.call_id,
+                contract_code=call.contract_code,
+                year=call.year,
+                scheme=call.scheme.value,
+                title=call.title,
+                opens_on=call.opens_on,
+                closes_on=call.closes_on,
+                notification_target_on=call.notification_target_on,
+                version=1,
+            )
+        )
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "call.opened",
+            "call_for_projects",
+            str(call.call_id),
+            after=_snapshot(call),
+            idempotency_key=idempotency.key if idempotency else None,
+        )
+        if idempotency is not None:
+            await remember(uow.session, idempotency_keys, idempotency, 201, present(call))
+        await uow.commit()
+    return call
+
+
+async def update_call(
+    uow: UnitOfWork,
+    registry: ContractRegistry,
+    actor: Principal,
+    call_id: uuid.UUID,
+    changes: dict[str, Any],
+    check_version: Callable[[CallForProjects], None],
+) -> CallForProjects:
+    async with uow:
+        calls = CallRepository(uow.session)
+        row = await calls.get(call_id, for_update=True)
+        if row is None or not actor.works_on(row.contract_code):
+            raise NotFoundError("call for projects", str(call_id))
+        before = call_from_row(row)
+        check_version(before)
+        after = replace(before, **changes, version=before.version + 1)
+        contract = await require_contract(registry, after.contract_code)
+        check_call(after, contract.start_year, contract.end_year)
+        row.title = after.title
+        row.opens_on = after.opens_on
+        row.closes_on = after.closes_on
+        row.notification_target_on = after.notification_target_on
+        row.version = after.version
+        row.updated_at = func.now()
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "call.updated",
+            "call_for_projects",
+            str(call_id),
+            before=_snapshot(before),
+            after=_snapshot(after),
+        )
+        await uow.commit()
+    return after

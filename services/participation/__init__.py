@@ -1,0 +1,1 @@
+"""Participation: citizen bodies, governance committees, members, meetings, opinions."""

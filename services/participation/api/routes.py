@@ -1,0 +1,126 @@
+"""HTTP routes of the participation service: parse, authorize, call a use case, present."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.etags import etag_of, require_if_match
+from kit.idempotency import IDEMPOTENCY_HEADER, StoredResponse, idempotent_request
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import documented_problems
+from kit.tenancy import ContractRegistry, request_contract_registry
+from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate
+from services.participation.domain.bodies import Body, BodyKind
+from services.participation.use_cases import bodies
+
+READ_BODIES = Policy(name="read-bodies", scopes=frozenset({"participation:read"}))
+MANAGE_BODIES = Policy(
+    name="manage-bodies",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.COMMUNE}),
+)
+
+router = APIRouter(tags=["bodies"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
+Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
+Manager = Annotated[Principal, Depends(authorize(MANAGE_BODIES))]
+
+
+def present(body: Body) -> BodyRead:
+    return BodyRead(
+        id=body.body_id,
+        contract_code=body.contract_code,
+        name=body.name,
+        kind=body.kind,
+        participation_level=body.participation_level,
+        qpv_codes=list(body.qpv_codes),
+        version=body.version,
+    )
+
+
+def present_json(body: Body) -> dict[str, Any]:
+    return present(body).model_dump(mode="json", by_alias=True)
+
+
+def body_etag(body: Body) -> str:
+    return etag_of(str(body.body_id), body.version)
+
+
+@router.get("/bodies", operation_id="list_bodies", response_model=Page[BodyRead])
+async def list_bodies(
+    uow: Uow,
+    page: Annotated[PageRequest, Depends(page_request)],
+    principal: Reader,
+    kind: Annotated[BodyKind | None, Query()] = None,
+) -> Page[BodyRead]:
+    """Citizen bodies and committees of the contracts the caller works on."""
+    found, total = await bodies.list_bodies(uow, principal, kind, page)
+    return Page(items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyRead)
+async def get_body(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> BodyRead:
+    body = await bodies.get_body(uow, principal, body_id)
+    response.headers["ETag"] = body_etag(body)
+    return present(body)
+
+
+@router.post("/bodies", operation_id="create_body", response_model=BodyRead, status_code=status.HTTP_201_CREATED)
+async def create_body(
+    uow: Uow,
+    contracts: Contracts,
+    payload: BodyCreate,
+    principal: Manager,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=300)] = None,
+) -> Any:
+    """Create a citizen body or a governance committee of a contract."""
+    new_body = Body(
+        body_id=uuid.uuid4(),
+        contract_code=payload.contract_code,
+        name=payload.name,
+        kind=payload.kind,
+        participation_level=payload.participation_level,
+        qpv_codes=tuple(payload.qpv_codes),
+    )
+    key = idempotent_request(idempotency_key, principal.subject, "create_body", payload.model_dump(mode="json"))
+    outcome = await bodies.create_body(uow, contracts, principal, new_body, key, present_json)
+    if isinstance(outcome, StoredResponse):
+        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
+    headers = {"ETag": body_etag(outcome), "Location": f"bodies/{outcome.body_id}"}
+    return JSONResponse(present_json(outcome), status_code=201, headers=headers)
+
+
+@router.patch("/bodies/{body_id}", operation_id="change_body", response_model=BodyRead)
+async def change_body(
+    uow: Uow,
+    contracts: Contracts,
+    response: Response,
+    body_id: uuid.UUID,
+    payload: BodyUpdate,
+    principal: Manager,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
+) -> BodyRead:
+    """Change a body; If-Match with the ETag read is required."""
+    changes: dict[str, Any] = {}
+    for name in payload.model_fields_set:
+        value = getattr(payload, name)
+        if value is not None:
+            changes[name] = tuple(value) if name == "qpv_codes" else value
+    changed = await bodies.change_body(
+        uow,
+        contracts,
+        principal,
+        body_id,
+        changes,
+        lambda current: require_if_match(if_match, body_etag(current)),
+    )
+    response.headers["ETag"] = body_etag(changed)
+    return present(changed)

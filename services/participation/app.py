@@ -1,0 +1,29 @@
+"""The participation app: create_app(settings) -> FastAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kit.http_client import service_client
+from kit.service_app import create_service_app
+from kit.tenancy import ContractRegistry
+from services.participation.api.problems import install_domain_problems
+from services.participation.api.routes import router
+from services.participation.settings import SCHEMA, ParticipationSettings
+
+
+def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
+    configured = settings or ParticipationSettings()  # type: ignore[call-arg]  # from the environment
+    contracts = ContractRegistry(service_client("territories", configured.territories_url))
+    return create_service_app(
+        service="participation",
+        schema=SCHEMA,
+        title="Cœur de Quartier — participation",
+        description="Citizen bodies and governance committees, members, meetings, opinions, consultations.",
+        version="0.1.0",
+        settings=configured,
+        routers=[router],
+        install_domain_problems=install_domain_problems,
+        state={"contract_registry": contracts},
+        closers=[contracts.aclose],
+    )

@@ -1,0 +1,51 @@
+"""Citizen bodies and governance committees of a contract."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from services.participation.domain.errors import RuleViolationError
+
+
+class BodyKind(StrEnum):
+    CONSEIL_CITOYEN = "conseil_citoyen"
+    COMMISSION_CITOYENNE = "commission_citoyenne"
+    CONSEIL_DE_QUARTIER = "conseil_de_quartier"
+    GROUPE_DE_PILOTAGE = "groupe_de_pilotage"
+    CONSEIL_DE_JEUNES = "conseil_de_jeunes"
+    CONSEIL_DES_AINES = "conseil_des_aines"
+    COMITE_DE_PILOTAGE = "comite_de_pilotage"
+    COMITE_DES_FINANCEURS = "comite_des_financeurs"
+    COMITE_TECHNIQUE = "comite_technique"
+    OTHER = "other"
+
+
+class ParticipationLevel(StrEnum):
+    """The contract's ladder: information, consultation, concertation, co-décision."""
+
+    INFORMATION = "information"
+    CONSULTATION = "consultation"
+    CONCERTATION = "concertation"
+    CO_DECISION = "co_decision"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    body_id: uuid.UUID
+    contract_code: str
+    name: str
+    kind: BodyKind
+    participation_level: ParticipationLevel
+    qpv_codes: tuple[str, ...]
+    version: int = 1
+
+
+def check_body(body: Body, contract_qpv_codes: Collection[str]) -> None:
+    outside = sorted(set(body.qpv_codes) - set(contract_qpv_codes))
+    if outside:
+        raise RuleViolationError(
+            "qpvCodes", "qpv-of-contract", "QPV not covered by the contract: " + ", ".join(outside)
+        )

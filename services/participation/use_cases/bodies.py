@@ -1,0 +1,140 @@
+"""Bodies: created by the contract's pilot or a commune, read by those who work on the contract."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import func
+
+from kit.audit import record_audit
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.pagination import PageRequest
+from kit.tenancy import ContractRegistry, require_contract
+from services.participation.db.base import audit_events, idempotency_keys
+from services.participation.db.models import BodyRow
+from services.participation.db.repositories import BodyRepository
+from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, check_body
+from services.participation.domain.errors import NotBoundError, NotFoundError
+
+
+def body_from_row(row: BodyRow) -> Body:
+    return Body(
+        body_id=row.body_id,
+        contract_code=row.contract_code,
+        name=row.name,
+        kind=BodyKind(row.kind),
+        participation_level=ParticipationLevel(row.participation_level),
+        qpv_codes=tuple(row.qpv_codes),
+        version=row.version,
+    )
+
+
+def _audit_view(body: Body) -> dict[str, Any]:
+    return {
+        "contract_code": body.contract_code,
+        "name": body.name,
+        "kind": body.kind.value,
+        "participation_level": body.participation_level.value,
+        "qpv_codes": list(body.qpv_codes),
+        "version": body.version,
+    }
+
+
+async def list_bodies(
+    uow: UnitOfWork, actor: Principal, kind: BodyKind | None, page: PageRequest
+) -> tuple[list[Body], int]:
+    async with uow:
+        rows, total = await BodyRepository(uow.session).search(
+            None if actor.is_platform_admin else actor.contracts, kind.value if kind else None, page
+        )
+    return [body_from_row(row) for row in rows], total
+
+
+async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Body:
+    async with uow:
+        row = await BodyRepository(uow.session).find(body_id)
+    # Another contract's body answers exactly like a missing one: no existence leak.
+    if row is None or not actor.works_on(row.contract_code):
+        raise NotFoundError("body", str(body_id))
+    return body_from_row(row)
+
+
+async def create_body(
+    uow: UnitOfWork,
+    registry: ContractRegistry,
+    actor: Principal,
+    body: Body,
+    idempotency: IdempotentRequest | None,
+    present: Callable[[Body], dict[str, Any]],
+) -> Body | StoredResponse:
+    if not actor.works_on(body.contract_code):
+        raise NotBoundError(body.contract_code)
+    contract = await require_contract(registry, body.contract_code)
+    check_body(body, contract.qpv_codes)
+    async with uow:
+        stored = await claim(uow.session, idempotency_keys, idempotency) if idempotency else None
+        if stored is not None:
+            return stored
+        await BodyRepository(uow.session).add(
+            BodyRow(
+                body_id=body.body_id,
+                contract_code=body.contract_code,
+                name=body.name,
+                kind=body.kind.value,
+                participation_level=body.participation_level.value,
+                qpv_codes=list(body.qpv_codes),
+                version=1,
+            )
+        )
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "body.created",
+            "body",
+            str(body.body_id),
+            after=_audit_view(body),
+            idempotency_key=idempotency.key if idempotency else None,
+        )
+        if idempotency is not None:
+            await remember(uow.session, idempotency_keys, idempotency, 201, present(body))
+        await uow.commit()
+    return body
+
+
+async def change_body(
+    uow: UnitOfWork,
+    registry: ContractRegistry,
+    actor: Principal,
+    body_id: uuid.UUID,
+    changes: dict[str, Any],
+    check_version: Callable[[Body], None],
+) -> Body:
+    async with uow:
+        row = await BodyRepository(uow.session).find(body_id, lock=True)
+        if row is None or not actor.works_on(row.contract_code):
+            raise NotFoundError("body", str(body_id))
+        current = body_from_row(row)
+        check_version(current)
+        changed = replace(current, **changes, version=current.version + 1)
+        check_body(changed, (await require_contract(registry, changed.contract_code)).qpv_codes)
+        row.name, row.kind = changed.name, changed.kind.value
+        row.participation_level = changed.participation_level.value
+        row.qpv_codes, row.version, row.updated_at = list(changed.qpv_codes), changed.version, func.now()
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "body.changed",
+            "body",
+            str(body_id),
+            before=_audit_view(current),
+            after=_audit_view(changed),
+        )
+        await uow.commit()
+    return changed

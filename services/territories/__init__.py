@@ -1,0 +1,1 @@
+"""Territories: EPCI, communes, QPV generations, the registry of contracts."""

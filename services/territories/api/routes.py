@@ -1,0 +1,281 @@
+"""HTTP routes of the territories service: parse, authorize, call a use case, present."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import ADMIN_SCOPE, Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.etags import etag_of, require_if_match
+from kit.idempotency import IDEMPOTENCY_HEADER, StoredResponse, idempotent_request
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import documented_problems
+from services.territories.api.schemas import (
+    CommuneRead,
+    ContractCreate,
+    ContractRead,
+    ContractUpdate,
+    EpciRead,
+    PerimeterFeature,
+    QpvRead,
+    SignatoryModel,
+)
+from services.territories.db.models import CommuneRow, EpciRow, QpvRow
+from services.territories.domain.contracts import Contract, Signatory
+from services.territories.use_cases import contracts, reference_queries
+
+REFERENCE = public_policy("reference-data")
+REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
+UPDATE_CONTRACT = Policy(
+    name="update-contract",
+    scopes=frozenset({"territories:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+
+public = APIRouter(tags=["reference"], responses=documented_problems(authenticated=False))
+protected = APIRouter(tags=["contracts"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Pages = Annotated[PageRequest, Depends(page_request)]
+Generation = Annotated[str, Query(pattern=r"^\d{4}-\d{4}$", description="QPV generation, e.g. 2024-2030")]
+
+
+def _epci(row: EpciRow) -> EpciRead:
+    return EpciRead(
+        code=row.code,
+        nom=row.nom,
+        nom_long=row.nom_long,
+        type=row.kind,
+        code_departement=row.code_departement,
+        code_region=row.code_region,
+        population=row.population,
+        population_year=row.population_year,
+    )
+
+
+def _commune(row: CommuneRow) -> CommuneRead:
+    return CommuneRead(
+        code=row.code,
+        nom=row.nom,
+        aliases=row.aliases,
+        siren=row.siren,
+        code_epci=row.code_epci,
+        code_departement=row.code_departement,
+        code_region=row.code_region,
+        codes_postaux=row.codes_postaux,
+        population=row.population,
+        population_year=row.population_year,
+    )
+
+
+def _qpv(row: QpvRow) -> QpvRead:
+    return QpvRead.model_validate(
+        {
+            "code": row.code,
+            "nom": row.nom,
+            "aliases": row.aliases,
+            "generation": row.generation,
+            "status": row.status,
+            "codesCommunes": row.codes_communes,
+            "codeEpci": row.code_epci,
+            "legalAct": row.legal_act,
+            "startsOn": row.starts_on,
+            "population": row.population,
+            "populationYear": row.population_year,
+        }
+    )
+
+
+def _contract(contract: Contract) -> ContractRead:
+    return ContractRead(
+        code=contract.code,
+        nom=contract.nom,
+        code_epci=contract.code_epci,
+        start_year=contract.start_year,
+        end_year=contract.end_year,
+        qpv_codes=list(contract.qpv_codes),
+        signatories=[SignatoryModel(name=item.name, kind=item.kind) for item in contract.signatories],
+        version=contract.version,
+    )
+
+
+def _contract_json(contract: Contract) -> dict[str, Any]:
+    return _contract(contract).model_dump(mode="json", by_alias=True)
+
+
+@public.get(
+    "/epcis", operation_id="list_epcis", response_model=Page[EpciRead], dependencies=[Depends(authorize(REFERENCE))]
+)
+async def list_epcis(uow: Uow, page: Pages) -> Page[EpciRead]:
+    """EPCIs (intercommunalités), by SIREN."""
+    rows, total = await reference_queries.list_epcis(uow, page)
+    return Page(items=[_epci(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@public.get(
+    "/epcis/{code}", operation_id="get_epci", response_model=EpciRead, dependencies=[Depends(authorize(REFERENCE))]
+)
+async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")]) -> EpciRead:
+    return _epci(await reference_queries.get_epci(uow, code))
+
+
+@public.get(
+    "/communes",
+    operation_id="list_communes",
+    response_model=Page[CommuneRead],
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def list_communes(
+    uow: Uow,
+    page: Pages,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    nom: Annotated[str | None, Query(min_length=1, max_length=100, description="Accent-insensitive")] = None,
+) -> Page[CommuneRead]:
+    """Communes, filtered as API Géo does (`codeEpci`, `nom`)."""
+    rows, total = await reference_queries.list_communes(uow, page, code_epci, nom)
+    return Page(items=[_commune(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@public.get(
+    "/communes/{code}",
+    operation_id="get_commune",
+    response_model=CommuneRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d{3}$")]) -> CommuneRead:
+    return _commune(await reference_queries.get_commune(uow, code))
+
+
+@public.get(
+    "/qpvs", operation_id="list_qpvs", response_model=Page[QpvRead], dependencies=[Depends(authorize(REFERENCE))]
+)
+async def list_qpvs(
+    uow: Uow,
+    page: Pages,
+    generation: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^\d[0-9AB]\d{3}$")] = None,
+) -> Page[QpvRead]:
+    """Priority neighbourhoods, every generation unless one is asked for."""
+    rows, total = await reference_queries.list_qpvs(uow, page, generation, code_epci, code_commune)
+    return Page(items=[_qpv(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@public.get(
+    "/qpvs/{code}", operation_id="get_qpv", response_model=QpvRead, dependencies=[Depends(authorize(REFERENCE))]
+)
+async def get_qpv(
+    uow: Uow, code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")], generation: Generation = "2024-2030"
+) -> QpvRead:
+    return _qpv(await reference_queries.get_qpv(uow, code, generation))
+
+
+@public.get(
+    "/qpvs/{code}/perimeter",
+    operation_id="get_qpv_perimeter",
+    response_model=PerimeterFeature,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_qpv_perimeter(
+    uow: Uow, code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")], generation: Generation = "2024-2030"
+) -> PerimeterFeature:
+    """The perimeter as a GeoJSON Feature (WGS84)."""
+    row = await reference_queries.get_qpv(uow, code, generation)
+    return PerimeterFeature(
+        properties={"code": row.code, "nom": row.nom, "generation": row.generation},
+        geometry=row.perimeter or {"type": "MultiPolygon", "coordinates": []},
+    )
+
+
+@public.get(
+    "/contracts",
+    operation_id="list_contracts",
+    response_model=Page[ContractRead],
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def list_contracts(
+    uow: Uow, page: Pages, code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None
+) -> Page[ContractRead]:
+    """The registry of contrats de ville (public)."""
+    items, total = await contracts.list_contracts(uow, page, code_epci)
+    return Page(items=[_contract(item) for item in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@public.get(
+    "/contracts/{code}",
+    operation_id="get_contract",
+    response_model=ContractRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_contract(
+    uow: Uow, response: Response, code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+) -> ContractRead:
+    contract = await contracts.get_contract(uow, code)
+    response.headers["ETag"] = etag_of(contract.code, contract.version)
+    return _contract(contract)
+
+
+@protected.post(
+    "/contracts", operation_id="register_contract", response_model=ContractRead, status_code=status.HTTP_201_CREATED
+)
+async def register_contract(
+    uow: Uow,
+    body: ContractCreate,
+    principal: Annotated[Principal, Depends(authorize(REGISTER_CONTRACT))],
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=300)] = None,
+) -> Any:
+    """Register a contract (platform admins)."""
+    contract = Contract(
+        code=body.code,
+        nom=body.nom,
+        code_epci=body.code_epci,
+        start_year=body.start_year,
+        end_year=body.end_year,
+        qpv_codes=tuple(body.qpv_codes),
+        signatories=tuple(Signatory(name=item.name, kind=item.kind) for item in body.signatories),
+    )
+    idempotency = idempotent_request(
+        idempotency_key, principal.subject, "register_contract", body.model_dump(mode="json")
+    )
+    outcome = await contracts.register_contract(uow, principal, contract, idempotency, _contract_json)
+    if isinstance(outcome, StoredResponse):
+        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(
+        _contract_json(outcome),
+        status_code=201,
+        headers={"ETag": etag_of(outcome.code, outcome.version), "Location": f"contracts/{outcome.code}"},
+    )
+
+
+@protected.patch("/contracts/{code}", operation_id="update_contract", response_model=ContractRead)
+async def update_contract(
+    uow: Uow,
+    body: ContractUpdate,
+    response: Response,
+    principal: Annotated[Principal, Depends(authorize(UPDATE_CONTRACT))],
+    code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
+) -> ContractRead:
+    """Change a contract; If-Match with the ETag read is required."""
+    changes: dict[str, Any] = {}
+    for field_name in body.model_fields_set:
+        value = getattr(body, field_name)
+        if value is None:
+            continue
+        if field_name == "qpv_codes":
+            value = tuple(value)
+        elif field_name == "signatories":
+            value = tuple(Signatory(name=item.name, kind=item.kind) for item in value)
+        changes[field_name] = value
+    updated = await contracts.update_contract(
+        uow,
+        principal,
+        code,
+        changes,
+        lambda current: require_if_match(if_match, etag_of(current.code, current.version)),
+    )
+    response.headers["ETag"] = etag_of(updated.code, updated.version)
+    return _contract(updated)

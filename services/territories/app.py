@@ -1,0 +1,23 @@
+"""The territories app: create_app(settings) -> FastAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kit.service_app import create_service_app
+from services.territories.api.problems import install_domain_problems
+from services.territories.api.routes import protected, public
+from services.territories.settings import SCHEMA, TerritoriesSettings
+
+
+def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
+    return create_service_app(
+        service="territories",
+        schema=SCHEMA,
+        title="Cœur de Quartier — territories",
+        description="EPCI, communes, priority neighbourhoods (QPV) by generation, the registry of contracts.",
+        version="0.1.0",
+        settings=settings or TerritoriesSettings(),  # type: ignore[call-arg]  # from the environment
+        routers=[public, protected],
+        install_domain_problems=install_domain_problems,
+    )

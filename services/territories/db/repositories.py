@@ -1,0 +1,103 @@
+"""All queries of the territories service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.pagination import PageRequest
+from services.territories.db.models import CommuneRow, ContractRow, EpciRow, QpvRow
+
+RowT = TypeVar("RowT")
+
+
+async def _page(session: AsyncSession, query: Select[tuple[RowT]], page: PageRequest) -> tuple[list[RowT], int]:
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
+    return list(rows), int(total)
+
+
+class ReferenceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list_epcis(self, page: PageRequest) -> tuple[list[EpciRow], int]:
+        return await _page(self.session, select(EpciRow).order_by(EpciRow.code), page)
+
+    async def get_epci(self, code: str) -> EpciRow | None:
+        return await self.session.get(EpciRow, code)
+
+    async def list_communes(
+        self, page: PageRequest, code_epci: str | None, nom_searchable: str | None
+    ) -> tuple[list[CommuneRow], int]:
+        query = select(CommuneRow).order_by(CommuneRow.code)
+        if code_epci is not None:
+            query = query.where(CommuneRow.code_epci == code_epci)
+        if nom_searchable:
+            pattern = "%" + nom_searchable.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(CommuneRow.nom_searchable.like(pattern))
+        return await _page(self.session, query, page)
+
+    async def get_commune(self, code: str) -> CommuneRow | None:
+        return await self.session.get(CommuneRow, code)
+
+    async def list_qpvs(
+        self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
+    ) -> tuple[list[QpvRow], int]:
+        query = select(QpvRow).order_by(QpvRow.code, QpvRow.generation)
+        if generation is not None:
+            query = query.where(QpvRow.generation == generation)
+        if code_epci is not None:
+            query = query.where(QpvRow.code_epci == code_epci)
+        if code_commune is not None:
+            query = query.where(QpvRow.codes_communes.any(code_commune))
+        return await _page(self.session, query, page)
+
+    async def get_qpv(self, code: str, generation: str) -> QpvRow | None:
+        query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def qpv_codes_of_epci(self, code_epci: str) -> set[str]:
+        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci)
+        return set((await self.session.execute(query)).scalars().all())
+
+    async def upsert(self, model: type[Any], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
+        """Insert or update rows on their natural key; returns how many rows changed."""
+        if not rows:
+            return 0
+        table = model.__table__
+        statement = insert(table).values(list(rows))
+        updatable = [column for column in rows[0] if column not in keys]
+        changed = [table.c[column].is_distinct_from(statement.excluded[column]) for column in updatable]
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={column: statement.excluded[column] for column in updatable},
+            where=or_(*changed),
+        )
+        result = await self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ContractRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(self, page: PageRequest, code_epci: str | None) -> tuple[list[ContractRow], int]:
+        query = select(ContractRow).order_by(ContractRow.code)
+        if code_epci is not None:
+            query = query.where(ContractRow.code_epci == code_epci)
+        return await _page(self.session, query, page)
+
+    async def get(self, code: str, *, for_update: bool = False) -> ContractRow | None:
+        query = select(ContractRow).where(ContractRow.code == code)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, row: ContractRow) -> None:
+        self.session.add(row)
+        await self.session.flush()

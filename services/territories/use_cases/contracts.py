@@ -1,0 +1,138 @@
+"""The registry of contracts: read by anyone, written by platform admins (and pilots, their own)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import func
+
+from kit.audit import record_audit
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.pagination import PageRequest
+from services.territories.db.base import audit_events, idempotency_keys
+from services.territories.db.models import ContractRow
+from services.territories.db.repositories import ContractRepository, ReferenceRepository
+from services.territories.domain.contracts import Contract, Signatory, check_contract
+from services.territories.domain.errors import ContractConflictError, NotBoundError, NotFoundError
+
+
+def contract_from_row(row: ContractRow) -> Contract:
+    return Contract(
+        code=row.code,
+        nom=row.nom,
+        code_epci=row.code_epci,
+        start_year=row.start_year,
+        end_year=row.end_year,
+        qpv_codes=tuple(row.qpv_codes),
+        signatories=tuple(Signatory(**signatory) for signatory in row.signatories),
+        version=row.version,
+    )
+
+
+def _snapshot(contract: Contract) -> dict[str, Any]:
+    return asdict(contract)
+
+
+async def list_contracts(uow: UnitOfWork, page: PageRequest, code_epci: str | None) -> tuple[list[Contract], int]:
+    async with uow:
+        rows, total = await ContractRepository(uow.session).list(page, code_epci)
+    return [contract_from_row(row) for row in rows], total
+
+
+async def get_contract(uow: UnitOfWork, code: str) -> Contract:
+    async with uow:
+        row = await ContractRepository(uow.session).get(code)
+    if row is None:
+        raise NotFoundError("contract", code)
+    return contract_from_row(row)
+
+
+async def register_contract(
+    uow: UnitOfWork,
+    actor: Principal,
+    contract: Contract,
+    idempotency: IdempotentRequest | None,
+    present: Any,
+) -> StoredResponse | Contract:
+    """Register a contract; with an idempotency key, a replay returns the stored first response."""
+    async with uow:
+        if idempotency is not None:
+            stored = await claim(uow.session, idempotency_keys, idempotency)
+            if stored is not None:
+                return stored
+        references = ReferenceRepository(uow.session)
+        if await references.get_epci(contract.code_epci) is None:
+            raise NotFoundError("EPCI", contract.code_epci)
+        check_contract(contract, await references.qpv_codes_of_epci(contract.code_epci))
+        contracts = ContractRepository(uow.session)
+        if await contracts.get(contract.code) is not None:
+            raise ContractConflictError(contract.code)
+        await contracts.add(
+            ContractRow(
+                code=contract.code,
+                nom=contract.nom,
+                code_epci=contract.code_epci,
+                start_year=contract.start_year,
+                end_year=contract.end_year,
+                qpv_codes=list(contract.qpv_codes),
+                signatories=[asdict(signatory) for signatory in contract.signatories],
+                version=1,
+            )
+        )
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "contract.registered",
+            "contract",
+            contract.code,
+            after=_snapshot(contract),
+            idempotency_key=idempotency.key if idempotency else None,
+        )
+        if idempotency is not None:
+            await remember(uow.session, idempotency_keys, idempotency, 201, present(contract))
+        await uow.commit()
+    return contract
+
+
+async def update_contract(
+    uow: UnitOfWork,
+    actor: Principal,
+    code: str,
+    changes: dict[str, Any],
+    check_version: Any,
+) -> Contract:
+    """Apply `changes` if the caller's If-Match still designates the current version."""
+    async with uow:
+        contracts = ContractRepository(uow.session)
+        row = await contracts.get(code, for_update=True)
+        if row is None:
+            raise NotFoundError("contract", code)
+        if not actor.works_on(code):
+            raise NotBoundError(code)
+        before = contract_from_row(row)
+        check_version(before)
+        after = replace(before, **changes, version=before.version + 1)
+        check_contract(after, await ReferenceRepository(uow.session).qpv_codes_of_epci(after.code_epci))
+        row.nom = after.nom
+        row.start_year = after.start_year
+        row.end_year = after.end_year
+        row.qpv_codes = list(after.qpv_codes)
+        row.signatories = [asdict(signatory) for signatory in after.signatories]
+        row.version = after.version
+        row.updated_at = func.now()
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "contract.updated",
+            "contract",
+            code,
+            before=_snapshot(before),
+            after=_snapshot(after),
+        )
+        await uow.commit()
+    return after

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from kit.auth.principal import Role
+from tests.running_stack import CUA_CONTRACT, RunningStack, start_stack, stop_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RunningStack]:
+    running = start_stack()
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture
+async def gateway(stack: RunningStack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture
+def admin(stack: RunningStack) -> dict[str, str]:
+    return stack.headers([Role.PLATFORM_ADMIN])
+
+
+@pytest.fixture
+async def new_contract(stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    """A contract of the CU d'Arras registered for this test only, so tests never share records."""
+    code = "CV-TEST-" + uuid.uuid4().hex[:10].upper()
+    response = await gateway.post(
+        "/api/territories/contracts",
+        headers=admin,
+        json={
+            "code": code,
+            "nom": "Contrat de test",
+            "codeEpci": "200033579",
+            "startYear": 2024,
+            "endYear": 2030,
+            "qpvCodes": ["QN06258M", "QN06261M"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return code
+
+
+@pytest.fixture
+def cua_contract() -> str:
+    return CUA_CONTRACT

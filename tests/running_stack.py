@@ -1,0 +1,192 @@
+"""The system under test: a real PostgreSQL cluster and the four apps on loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from cli.provisioning import APPS, DATABASE, migrate, provision_sync
+from cli.stack import AUDIENCE, ISSUER, StackSecrets, database_url
+from kit.auth.principal import Role, scopes_for_roles
+from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
+from kit.embedded_postgres import EmbeddedPostgres, free_port
+
+CUA_CONTRACT = "CV-200033579-2024"
+
+
+class ServingThread(threading.Thread):
+    """Runs ASGI apps with uvicorn in one background event loop."""
+
+    def __init__(self, apps: Mapping[str, tuple[Any, int]]) -> None:
+        super().__init__(daemon=True)
+        self.servers = {
+            name: uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
+            )
+            for name, (app, port) in apps.items()
+        }
+
+    def run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        await asyncio.gather(*(server.serve() for server in self.servers.values()))
+
+    def start_and_wait(self, timeout: float = 30) -> None:
+        self.start()
+        deadline = time.monotonic() + timeout
+        while not all(server.started for server in self.servers.values()):
+            if time.monotonic() > deadline or not self.is_alive():
+                raise RuntimeError("the apps did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.should_exit = True
+        self.join(timeout=15)
+
+
+@dataclass
+class RunningStack:
+    cluster: EmbeddedPostgres
+    secrets: StackSecrets
+    urls: dict[str, str]
+    thread: ServingThread | None = None
+    issuer: TokenIssuer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.issuer = TokenIssuer(self.secrets.signing_key_pem, ISSUER, AUDIENCE, 600)
+
+    @property
+    def gateway(self) -> str:
+        return self.urls["gateway"]
+
+    def role_url(self, app: str) -> str:
+        return database_url("127.0.0.1", self.cluster.port, app, self.secrets.role_passwords[app])
+
+    def admin_dsn(self, database: str = DATABASE) -> str:
+        return self.cluster.url("postgres", self.secrets.superuser_password, database, driver="postgresql")
+
+    def token(
+        self,
+        roles: Sequence[Role],
+        contracts: Sequence[str] = (),
+        scopes: Sequence[str] | None = None,
+        subject: str | None = None,
+        **bindings: Sequence[str],
+    ) -> str:
+        grant = TokenGrant(
+            subject=subject or "user-" + secrets.token_hex(4),
+            kind="user",
+            institution="test-institution",
+            roles=[role.value for role in roles],
+            scopes=list(scopes) if scopes is not None else sorted(scopes_for_roles(roles)),
+            contracts=contracts,
+            organisations=bindings.get("organisations", ()),
+            communes=bindings.get("communes", ()),
+            bodies=bindings.get("bodies", ()),
+        )
+        return self.issuer.mint(grant)
+
+    def headers(self, roles: Sequence[Role], contracts: Sequence[str] = (), **extra: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.token(roles, contracts, **extra)}
+
+    def jwks_json(self) -> str:
+        return json.dumps(public_jwks([self.secrets.signing_key_pem]))
+
+
+def start_cluster() -> tuple[EmbeddedPostgres, StackSecrets]:
+    stack_secrets = StackSecrets.generate()
+    parent = Path(tempfile.mkdtemp(prefix="cdq-test-pg-"))
+    parent.chmod(0o711)  # the cluster may run as `nobody`, which must be able to enter it
+    root = parent / "pg"
+    cluster = EmbeddedPostgres(root=root, superuser_password=stack_secrets.superuser_password, durable=False)
+    cluster.start()
+    provision_sync(
+        cluster.url("postgres", stack_secrets.superuser_password, "postgres", driver="postgresql"),
+        DATABASE,
+        stack_secrets.role_passwords,
+    )
+    return cluster, stack_secrets
+
+
+def migrate_all(cluster: EmbeddedPostgres, stack_secrets: StackSecrets) -> None:
+    for app in APPS:
+        migrate(app, database_url("127.0.0.1", cluster.port, app, stack_secrets.role_passwords[app]))
+
+
+def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple[Any, int]]:
+    from gateway.app import create_app as create_gateway
+    from gateway.settings import GatewaySettings
+    from services.grants.app import create_app as create_grants
+    from services.grants.settings import GrantsSettings
+    from services.participation.app import create_app as create_participation
+    from services.participation.settings import ParticipationSettings
+    from services.territories.app import create_app as create_territories
+    from services.territories.settings import TerritoriesSettings
+
+    def common(app: str) -> dict[str, Any]:
+        return {
+            "environment": "test",
+            "database_url": stack.role_url(app),
+            "auth_issuer": ISSUER,
+            "auth_audience": AUDIENCE,
+            "auth_jwks": stack.jwks_json(),
+        }
+
+    territories_url = stack.urls["territories"]
+    return {
+        "territories": (create_territories(TerritoriesSettings(**common("territories"))), ports["territories"]),
+        "grants": (create_grants(GrantsSettings(**common("grants"), territories_url=territories_url)), ports["grants"]),
+        "participation": (
+            create_participation(ParticipationSettings(**common("participation"), territories_url=territories_url)),
+            ports["participation"],
+        ),
+        "gateway": (
+            create_gateway(
+                GatewaySettings(
+                    environment="test",
+                    database_url=stack.role_url("gateway"),
+                    signing_key=stack.secrets.signing_key_pem,
+                    issuer=ISSUER,
+                    audience=AUDIENCE,
+                    territories_url=territories_url,
+                    grants_url=stack.urls["grants"],
+                    participation_url=stack.urls["participation"],
+                    cors_origins=["https://front.example.test"],
+                    upstream_deadline_seconds=5.0,
+                    token_requests_per_minute=1000,
+                )
+            ),
+            ports["gateway"],
+        ),
+    }
+
+
+def start_stack() -> RunningStack:
+    cluster, stack_secrets = start_cluster()
+    migrate_all(cluster, stack_secrets)
+    ports = {app: free_port() for app in ("gateway", "territories", "grants", "participation")}
+    stack = RunningStack(cluster, stack_secrets, {app: f"http://127.0.0.1:{port}" for app, port in ports.items()})
+    from cli.__main__ import _import_reference
+
+    asyncio.run(_import_reference(stack.role_url("territories")))
+    stack.thread = ServingThread(build_apps(stack, ports))
+    stack.thread.start_and_wait()
+    return stack
+
+
+def stop_stack(stack: RunningStack) -> None:
+    if stack.thread is not None:
+        stack.thread.stop()
+    stack.cluster.stop()

@@ -1,0 +1,200 @@
+"""Behaviours every service shares: validation problems, ETag/If-Match, Idempotency-Key, audit, schemas."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import httpx
+import pytest
+
+from kit.auth.principal import Role
+from tests.running_stack import RunningStack
+
+PROBLEM = "application/problem+json"
+
+
+def _body_payload(contract: str, name: str = "Conseil citoyen Saint-Michel") -> dict[str, object]:
+    return {
+        "contractCode": contract,
+        "name": name,
+        "kind": "conseil_citoyen",
+        "participationLevel": "consultation",
+        "qpvCodes": ["QN06261M"],
+    }
+
+
+async def test_validation_problem_names_field_and_rule(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    payload = {**_body_payload(new_contract), "kind": "club", "qpvCodes": ["not-a-qpv"]}
+    response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    errors = {error["field"]: error for error in response.json()["errors"]}
+    assert errors["kind"]["rule"] == "enum"
+    assert errors["kind"]["pointer"] == "/body/kind"
+    assert errors["qpvCodes"]["rule"] == "string_pattern_mismatch"
+
+
+async def test_mass_assignment_is_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    payload = {**_body_payload(new_contract), "version": 99, "id": str(uuid.uuid4())}
+    response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
+    assert response.status_code == 422
+    assert {error["rule"] for error in response.json()["errors"]} == {"extra_forbidden"}
+
+
+async def test_business_rule_violation_names_the_field(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    payload = {**_body_payload(new_contract), "qpvCodes": ["QN06259M"]}
+    response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "pointer": "/body/qpvCodes",
+        "field": "qpvCodes",
+        "rule": "qpv-of-contract",
+        "message": "QPV not covered by the contract: QN06259M",
+    }
+    unknown = await gateway.post(
+        "/api/participation/bodies", headers=stack.headers([Role.PLATFORM_ADMIN]), json=_body_payload("CV-NOWHERE")
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["rule"] == "registered-contract"
+
+
+async def test_if_match_is_required_and_checked(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    path = f"/api/participation/bodies/{created.json()['id']}"
+    etag = (await gateway.get(path, headers=headers)).headers["etag"]
+    assert etag == created.headers["etag"]
+
+    missing = await gateway.patch(path, headers=headers, json={"name": "Nouveau nom"})
+    assert missing.status_code == 428
+    stale = await gateway.patch(path, headers={**headers, "If-Match": '"stale"'}, json={"name": "Nouveau nom"})
+    assert stale.status_code == 412
+    assert stale.headers["etag"] == etag
+    changed = await gateway.patch(path, headers={**headers, "If-Match": etag}, json={"name": "Nouveau nom"})
+    assert changed.status_code == 200
+    assert changed.json()["name"] == "Nouveau nom"
+    assert changed.headers["etag"] != etag
+    again = await gateway.patch(path, headers={**headers, "If-Match": etag}, json={"name": "Perdu"})
+    assert again.status_code == 412
+    assert (await gateway.get(path, headers=headers)).json()["name"] == "Nouveau nom"
+
+
+async def test_idempotency_key_replays_and_refuses_other_bodies(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = {
+        **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-idem"),
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
+    first = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    replay = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["idempotent-replayed"] == "true"
+    other = await gateway.post(
+        "/api/participation/bodies", headers=headers, json=_body_payload(new_contract, "Autre conseil")
+    )
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+    listed = await gateway.get("/api/participation/bodies", headers=headers, params={"limit": 100})
+    assert [item["id"] for item in listed.json()["items"]].count(first.json()["id"]) == 1
+
+
+async def test_audit_row_is_written_with_the_change_and_is_append_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = {
+        **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-audit"),
+        "X-Request-ID": "audit-req-0001",
+    }
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    try:
+        rows = await connection.fetch(
+            "SELECT * FROM participation.audit_events WHERE entity_id = $1", created.json()["id"]
+        )
+        assert len(rows) == 1
+        assert rows[0]["actor_subject"] == "pilot-audit"
+        assert rows[0]["action"] == "body.created"
+        assert rows[0]["request_id"] == "audit-req-0001"
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await connection.execute("UPDATE participation.audit_events SET action = 'forged'")
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await connection.execute("DELETE FROM participation.audit_events")
+    finally:
+        await connection.close()
+
+
+async def test_failed_write_leaves_no_audit_row(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    payload = {
+        "contractCode": new_contract,
+        "year": 2031,
+        "scheme": "p147",
+        "title": "Hors période",
+        "opensOn": "2030-09-01",
+        "closesOn": "2030-10-31",
+    }
+    refused = await gateway.post("/api/grants/calls", headers=headers, json=payload)
+    assert refused.status_code == 422
+    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
+    try:
+        count = await connection.fetchval(
+            "SELECT count(*) FROM grants.audit_events WHERE after->>'contract_code' = $1", new_contract
+        )
+        calls = await connection.fetchval(
+            "SELECT count(*) FROM grants.calls_for_projects WHERE contract_code = $1", new_contract
+        )
+    finally:
+        await connection.close()
+    assert count == calls == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "foreign_table"),
+    [
+        ("grants", "territories.communes"),
+        ("participation", "grants.calls_for_projects"),
+        ("territories", "participation.bodies"),
+    ],
+)
+async def test_each_role_reads_only_its_own_schema(stack: RunningStack, role: str, foreign_table: str) -> None:
+    connection = await asyncpg.connect(stack.role_url(role).replace("+asyncpg", ""))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await connection.fetch(f"SELECT * FROM {foreign_table} LIMIT 1")  # noqa: S608 - fixed names
+    finally:
+        await connection.close()
+
+
+async def test_page_size_has_a_hard_limit(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/territories/communes", params={"limit": 101})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "limit"
+
+
+async def test_method_not_allowed_is_a_problem(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.delete("/api/territories/communes")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_health_and_readiness(stack: RunningStack) -> None:
+    async with httpx.AsyncClient() as client:
+        for url in stack.urls.values():
+            assert (await client.get(url + "/healthz")).json()["status"] == "ok"
+            ready = await client.get(url + "/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["database"] == "ok"

@@ -1,0 +1,52 @@
+"""The CU d'Arras reference data, read through the gateway."""
+
+from __future__ import annotations
+
+import httpx
+
+from cli.__main__ import _import_reference
+from tests.running_stack import CUA_CONTRACT, RunningStack
+
+
+async def test_cua_has_46_communes_and_6_qpv_2024(gateway: httpx.AsyncClient) -> None:
+    communes = await gateway.get("/api/territories/communes", params={"codeEpci": "200033579", "limit": 100})
+    assert communes.json()["total"] == 46
+    arras = next(item for item in communes.json()["items"] if item["code"] == "62041")
+    assert arras["nom"] == "Arras"
+    assert arras["populationYear"] == 2023
+    qpvs = await gateway.get("/api/territories/qpvs", params={"codeEpci": "200033579", "generation": "2024-2030"})
+    assert {item["code"] for item in qpvs.json()["items"]} == {
+        "QN06258M",
+        "QN06259M",
+        "QN06260M",
+        "QN06261M",
+        "QN06262M",
+        "QN06263M",
+    }
+    cheminots = await gateway.get("/api/territories/qpvs/QN06262M")
+    assert cheminots.json()["codesCommunes"] == ["62004", "62041"]
+
+
+async def test_commune_name_filter_ignores_accents_and_case(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/territories/communes", params={"nom": "SAINT-LAURENT"})
+    assert [item["code"] for item in response.json()["items"]] == ["62753"]
+    accented = await gateway.get("/api/territories/communes", params={"nom": "étrun"})
+    plain = await gateway.get("/api/territories/communes", params={"nom": "etrun"})
+    assert accented.json()["items"] == plain.json()["items"]
+
+
+async def test_perimeter_is_geojson(gateway: httpx.AsyncClient) -> None:
+    feature = (await gateway.get("/api/territories/qpvs/QN06258M/perimeter")).json()
+    assert feature["type"] == "Feature"
+    assert feature["geometry"]["type"] == "MultiPolygon"
+
+
+async def test_contract_registry_holds_coeur_de_quartier(gateway: httpx.AsyncClient) -> None:
+    contract = (await gateway.get(f"/api/territories/contracts/{CUA_CONTRACT}")).json()
+    assert contract["startYear"] == 2024
+    assert contract["endYear"] == 2030
+    assert len(contract["qpvCodes"]) == 6
+
+
+async def test_reimport_changes_nothing(stack: RunningStack) -> None:
+    assert await _import_reference(stack.role_url("territories")) == "epcis=0 communes=0 qpvs=0 contracts=0"
