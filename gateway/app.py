@@ -56,7 +56,7 @@ class GatewayApp:
 
 
 def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
-    chosen = settings or GatewaySettings()  # type: ignore[call-arg]  # from the environment
+    chosen = settings or GatewaySettings()  # read from the environment
     keys = [chosen.signing_key.get_secret_value()] + [key.get_secret_value() for key in chosen.previous_signing_keys]
     jwks = public_jwks(keys)
     verifier = verifier_from_settings(

@@ -139,7 +139,9 @@ def platform_openapi(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = problem_schema
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    policies = {(method, path): route_policy(route) for path, route in api_routes(app) for method in route.methods}
+    policies = {
+        (method, path): route_policy(route) for path, route in api_routes(app) for method in route.methods or ()
+    }
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             policy = policies.get((method.upper(), path))

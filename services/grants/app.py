@@ -13,7 +13,7 @@ from services.grants.settings import SCHEMA, GrantsSettings
 
 
 def create_app(settings: GrantsSettings | None = None) -> FastAPI:
-    chosen = settings or GrantsSettings()  # type: ignore[call-arg]  # from the environment
+    chosen = settings or GrantsSettings()  # read from the environment
     registry = ContractRegistry(service_client("territories", chosen.territories_url))
     return create_service_app(
         service="grants",

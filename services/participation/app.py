@@ -13,7 +13,7 @@ from services.participation.settings import SCHEMA, ParticipationSettings
 
 
 def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
-    configured = settings or ParticipationSettings()  # type: ignore[call-arg]  # from the environment
+    configured = settings or ParticipationSettings()  # read from the environment
     contracts = ContractRegistry(service_client("territories", configured.territories_url))
     return create_service_app(
         service="participation",

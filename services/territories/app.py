@@ -17,7 +17,7 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         title="Cœur de Quartier — territories",
         description="EPCI, communes, priority neighbourhoods (QPV) by generation, the registry of contracts.",
         version="0.1.0",
-        settings=settings or TerritoriesSettings(),  # type: ignore[call-arg]  # from the environment
+        settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[public, protected],
         install_domain_problems=install_domain_problems,
     )

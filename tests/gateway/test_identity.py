@@ -96,7 +96,7 @@ async def test_tokens_that_must_be_refused(stack: RunningStack, gateway: httpx.A
     foreign = TokenIssuer(generate_signing_key_pem(), stack.issuer.issuer, stack.issuer.audience, 600)
     grant = TokenGrant(subject="x", kind="user", institution=None, roles=["platform_admin"], scopes=["grants:read"])
     expired = stack.issuer.mint(grant, now=time.time() - 3600)
-    unsigned = jwt.encode(jwt.decode(valid, options={"verify_signature": False}), key=None, algorithm="none")
+    unsigned = jwt.encode(jwt.decode(valid, options={"verify_signature": False}), key="", algorithm="none")
     wrong_audience = TokenIssuer(stack.secrets.signing_key_pem, stack.issuer.issuer, "another-platform", 600)
     for token in (foreign.mint(grant), expired, unsigned, wrong_audience.mint(grant), "not-a-jwt"):
         for path in ("/api/grants/calls", "/api/participation/bodies"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -89,7 +89,7 @@ async def _slow_app(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 @pytest.fixture(scope="module")
-def faulty_gateway(stack: RunningStack) -> tuple[str, float]:
+def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
     """A gateway whose territories upstream hangs and whose grants upstream is a closed port."""
     slow_port, gateway_port = free_port(), free_port()
     with socket.socket() as closed:

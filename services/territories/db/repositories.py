@@ -15,7 +15,7 @@ from services.territories.db.models import CommuneRow, ContractRow, EpciRow, Qpv
 RowT = TypeVar("RowT")
 
 
-async def _page(session: AsyncSession, query: Select[tuple[RowT]], page: PageRequest) -> tuple[list[RowT], int]:
+async def _page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
     return list(rows), int(total)
@@ -54,7 +54,7 @@ class ReferenceRepository:
         if code_epci is not None:
             query = query.where(QpvRow.code_epci == code_epci)
         if code_commune is not None:
-            query = query.where(QpvRow.codes_communes.any(code_commune))
+            query = query.where(QpvRow.codes_communes.contains([code_commune]))
         return await _page(self.session, query, page)
 
     async def get_qpv(self, code: str, generation: str) -> QpvRow | None:
