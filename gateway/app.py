@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,11 +17,14 @@ from gateway.api.routes import SlidingWindowLimiter, router
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy, upstream_client
 from gateway.settings import SCHEMA, GatewaySettings
-from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
 from kit.json_logs import configure_json_logging
+from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
 from kit.service_app import build_app
+
+logger = logging.getLogger("gateway")
 
 
 class GatewayApp:
@@ -44,7 +48,16 @@ class GatewayApp:
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.proxy.service_of(scope["path"]) is not None:
-            await self.proxy(scope, receive, send)
+            try:
+                await self.proxy(scope, receive, send)
+            except Exception:
+                logger.exception("proxy failure on %s %s", scope["method"], scope["path"])
+                await send_json(
+                    send,
+                    500,
+                    problem_body(500, "internal", "Internal error", instance=scope["path"]),
+                    PROBLEM_MEDIA_TYPE,
+                )
             return
         await self.api(scope, receive, send)
 

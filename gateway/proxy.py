@@ -105,13 +105,19 @@ class ReverseProxy:
         client_host = (scope.get("client") or ("", 0))[0]
         headers.append((b"x-forwarded-for", str(client_host).encode()))
         headers.append((b"x-forwarded-proto", str(scope.get("scheme", "http")).encode()))
-        rest = scope["path"][len("/api/") + len(service) :] or "/"
+        # Forward the path as received (still percent-encoded), never the decoded one.
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        rest = raw_path[len("/api/") + len(service) :].decode("latin-1") or "/"
         url = self.upstreams[service] + rest
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         method = scope["method"]
         content = await _read_body(receive) if has_body else None
-        request = self.client.build_request(method, url, headers=headers, content=content)
+        try:
+            request = self.client.build_request(method, url, headers=headers, content=content)
+        except (httpx.InvalidURL, ValueError):
+            await self._problem(send, 400, "bad-request", "Bad request", "The request URL is not valid.", instance)
+            return
         try:
             async with asyncio.timeout(self.deadline):
                 response = await self._send_with_retry(request, method)

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
+
+
+def _storable(value: Any) -> bool:
+    """PostgreSQL text holds neither NUL characters nor lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    return True
 
 
 class ApiModel(BaseModel):
@@ -29,3 +48,10 @@ class ApiInput(BaseModel):
         extra="forbid",
         frozen=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _only_storable_text(cls, value: Any) -> Any:
+        if not _storable(value):
+            raise ValueError("text must not contain NUL characters or lone surrogates")
+        return value

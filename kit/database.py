@@ -113,10 +113,20 @@ async def _on_data_error(request: Request, _exc: Exception) -> Response:
     )
 
 
+def _sqlstate(exc: sa_exc.DBAPIError) -> str:
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
 async def _on_dbapi_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for this class only
     if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError | sa_exc.OperationalError):
         return await _on_database_unavailable(request, exc)
+    if _sqlstate(exc).startswith("22"):  # class 22, data exception: the input, not the server
+        return await _on_data_error(request, exc)
     raise exc
 
 

@@ -11,9 +11,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Header
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.problems import ProblemError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = r'^"?[\x21\x23-\x7e]{1,255}"?$'
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Makes a creating POST safe to retry for 24 h: a replay returns the first response",
+    ),
+]
 RETENTION = timedelta(hours=24)
-_VALID_KEY = re.compile(r'^"?[\x21\x23-\x7e]{1,255}"?$')
+_VALID_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def idempotency_keys_table(metadata: MetaData) -> Table:

@@ -91,7 +91,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 async def token(
     request: Request,
     uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
-    grant_type: Annotated[str, Form(max_length=50)],
+    grant_type: Annotated[str, Form(max_length=50, json_schema_extra={"enum": ["client_credentials"]})],
     client_id: Annotated[str | None, Form(max_length=100)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
     scope: Annotated[str | None, Form(max_length=1000)] = None,

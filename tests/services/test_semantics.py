@@ -38,6 +38,20 @@ async def test_validation_problem_names_field_and_rule(
     assert errors["qpvCodes"]["rule"] == "string_pattern_mismatch"
 
 
+async def test_text_postgresql_cannot_store_is_a_422(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = {**stack.headers([Role.CONTRACT_PILOT], [new_contract]), "Content-Type": "application/json"}
+    for raw_name in ('"Conseil\\u0000citoyen"', '"Conseil \\ud800 citoyen"'):
+        payload = (
+            f'{{"contractCode": "{new_contract}", "name": {raw_name}, "kind": "conseil_citoyen", '
+            '"participationLevel": "information", "qpvCodes": []}'
+        )
+        response = await gateway.post("/api/participation/bodies", headers=headers, content=payload)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "name"
+
+
 async def test_mass_assignment_is_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     payload = {**_body_payload(new_contract), "version": 99, "id": str(uuid.uuid4())}

@@ -12,7 +12,7 @@ from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
-from kit.idempotency import IDEMPOTENCY_HEADER, StoredResponse, idempotent_request
+from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
@@ -79,7 +79,7 @@ async def create_body(
     contracts: Contracts,
     payload: BodyCreate,
     principal: Manager,
-    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=300)] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Create a citizen body or a governance committee of a contract."""
     new_body = Body(

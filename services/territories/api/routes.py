@@ -11,7 +11,7 @@ from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import ADMIN_SCOPE, Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
-from kit.idempotency import IDEMPOTENCY_HEADER, StoredResponse, idempotent_request
+from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from services.territories.api.schemas import (
@@ -225,7 +225,7 @@ async def register_contract(
     uow: Uow,
     body: ContractCreate,
     principal: Annotated[Principal, Depends(authorize(REGISTER_CONTRACT))],
-    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=300)] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Register a contract (platform admins)."""
     contract = Contract(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, any_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +54,7 @@ class ReferenceRepository:
         if code_epci is not None:
             query = query.where(QpvRow.code_epci == code_epci)
         if code_commune is not None:
-            query = query.where(QpvRow.codes_communes.contains([code_commune]))
+            query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
         return await _page(self.session, query, page)
 
     async def get_qpv(self, code: str, generation: str) -> QpvRow | None:
