@@ -15,9 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.routes import SlidingWindowLimiter, router
 from gateway.openapi_aggregate import AggregatedOpenApi
-from gateway.proxy import ReverseProxy, upstream_client
+from gateway.proxy import ReverseProxy, upstream_transport
 from gateway.settings import SCHEMA, GatewaySettings
-from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware, send_json
+from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
 from kit.json_logs import configure_json_logging
@@ -50,6 +50,8 @@ class GatewayApp:
         if scope["type"] == "http" and self.proxy.service_of(scope["path"]) is not None:
             try:
                 await self.proxy(scope, receive, send)
+            except BodyTooLargeError:
+                raise
             except Exception:
                 logger.exception("proxy failure on %s %s", scope["method"], scope["path"])
                 await send_json(
@@ -85,14 +87,21 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     engine = create_engine(
         chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
     )
-    client = upstream_client(chosen.upstream_connect_timeout, chosen.upstream_read_timeout)
+    transport = upstream_transport()
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
-    proxy = ReverseProxy(chosen.upstreams(), client, verifier, chosen.upstream_deadline_seconds)
+    proxy = ReverseProxy(
+        chosen.upstreams(),
+        transport,
+        verifier,
+        chosen.upstream_deadline_seconds,
+        chosen.upstream_connect_timeout,
+        chosen.upstream_read_timeout,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        await client.aclose()
+        await transport.aclose()
         await probe_client.aclose()
         await engine.dispose()
 

@@ -94,7 +94,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    raise BodyTooLargeError
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -105,7 +105,7 @@ class BodySizeLimitMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLargeError:
+        except BodyTooLargeError:
             if not response_started:
                 await self._refuse(scope, send)
 
@@ -121,8 +121,8 @@ class BodySizeLimitMiddleware:
         await send_json(send, 413, body, PROBLEM_MEDIA_TYPE)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class BodyTooLargeError(Exception):
+    """Raised from `receive` once a body passes the limit; the middleware answers 413."""
 
 
 async def send_json(

@@ -19,7 +19,7 @@ class PageRequest:
     offset: int
 
 
-def page_request(
+async def page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, at most {MAX_PAGE_SIZE}")
     ] = DEFAULT_PAGE_SIZE,

@@ -117,7 +117,7 @@ def install_tenancy_problems(app: FastAPI) -> None:
     app.add_exception_handler(ContractRegistryUnavailableError, _on_registry_unavailable)
 
 
-def request_contract_registry(request: Request) -> ContractRegistry:
+async def request_contract_registry(request: Request) -> ContractRegistry:
     """FastAPI dependency: the app's contract registry client."""
     registry: ContractRegistry = request.app.state.contract_registry
     return registry

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets, database_url
@@ -22,6 +24,32 @@ from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
 from kit.embedded_postgres import EmbeddedPostgres, free_port
 
 CUA_CONTRACT = "CV-200033579-2024"
+OIDC_ISSUER = "https://idp.example.test/realms/cua"
+OIDC_AUDIENCE = "cdq-web"
+
+
+class FakeIdentityProvider:
+    """An external OpenID Connect issuer (outside the system, so faked): RS256 keys served as JWKS."""
+
+    def __init__(self) -> None:
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        jwk.update({"kid": "idp-key-1", "use": "sig", "alg": "RS256"})
+        self.jwks = json.dumps({"keys": [jwk]}).encode()
+
+    def token(self, claims: dict[str, Any], lifetime: int = 300) -> str:
+        now = int(time.time())
+        body = {"iss": OIDC_ISSUER, "aud": OIDC_AUDIENCE, "iat": now, "exp": now + lifetime, **claims}
+        return jwt.encode(body, self.private_key, algorithm="RS256", headers={"kid": "idp-key-1"})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": self.jwks})
 
 
 class ServingThread(threading.Thread):
@@ -62,6 +90,7 @@ class RunningStack:
     secrets: StackSecrets
     urls: dict[str, str]
     thread: ServingThread | None = None
+    identity_provider: FakeIdentityProvider = field(default_factory=FakeIdentityProvider)
     issuer: TokenIssuer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +164,12 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
     from services.territories.app import create_app as create_territories
     from services.territories.settings import TerritoriesSettings
 
+    oidc: dict[str, Any] = {
+        "oidc_issuer": OIDC_ISSUER,
+        "oidc_jwks_url": stack.urls["identity_provider"] + "/jwks.json",
+        "oidc_audience": OIDC_AUDIENCE,
+    }
+
     def common(app: str) -> dict[str, Any]:
         return {
             "environment": "test",
@@ -142,6 +177,7 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
             "auth_issuer": ISSUER,
             "auth_audience": AUDIENCE,
             "auth_jwks": stack.jwks_json(),
+            **oidc,
         }
 
     territories_url = stack.urls["territories"]
@@ -166,17 +202,19 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
                     cors_origins=["https://front.example.test"],
                     upstream_deadline_seconds=5.0,
                     token_requests_per_minute=1000,
+                    **oidc,
                 )
             ),
             ports["gateway"],
         ),
+        "identity_provider": (stack.identity_provider, ports["identity_provider"]),
     }
 
 
 def start_stack() -> RunningStack:
     cluster, stack_secrets = start_cluster()
     migrate_all(cluster, stack_secrets)
-    ports = {app: free_port() for app in ("gateway", "territories", "grants", "participation")}
+    ports = {app: free_port() for app in ("gateway", "territories", "grants", "participation", "identity_provider")}
     stack = RunningStack(cluster, stack_secrets, {app: f"http://127.0.0.1:{port}" for app, port in ports.items()})
     from cli.__main__ import _import_reference
 

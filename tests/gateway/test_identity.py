@@ -186,3 +186,27 @@ async def test_jwks_publishes_the_signing_key(stack: RunningStack, gateway: http
     kid = jwt.get_unverified_header(stack.token([Role.AUDITOR]))["kid"]
     assert [key["kid"] for key in keys] == [kid]
     assert "d" not in keys[0]
+
+
+async def test_oidc_user_tokens_map_to_the_same_principal(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, cua_contract: str
+) -> None:
+    claims = {
+        "sub": "agent-cua-42",
+        "cdq": {"roles": ["contract_pilot"], "contracts": [new_contract], "institution": "cu-arras"},
+    }
+    web_user = {"Authorization": "Bearer " + stack.identity_provider.token(claims)}
+    created = await gateway.post("/api/grants/calls", headers=web_user, json=_call_payload(new_contract, 2027))
+    assert created.status_code == 201, created.text
+    assert (await gateway.get(f"/api/grants/calls/{created.json()['id']}", headers=web_user)).status_code == 200
+    elsewhere = await gateway.post("/api/grants/calls", headers=web_user, json=_call_payload(cua_contract, 2027))
+    assert elsewhere.status_code == 403
+    operator = {"sub": "asso-7", "cdq": {"roles": ["operator"], "contracts": [new_contract]}}
+    refused = await gateway.post(
+        "/api/grants/calls",
+        headers={"Authorization": "Bearer " + stack.identity_provider.token(operator)},
+        json=_call_payload(new_contract, 2028),
+    )
+    assert refused.status_code == 403
+    expired = stack.identity_provider.token(claims, lifetime=-3600)
+    assert (await gateway.get("/api/grants/calls", headers={"Authorization": f"Bearer {expired}"})).status_code == 401
