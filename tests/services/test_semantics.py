@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -213,3 +214,34 @@ async def test_health_and_readiness(stack: RunningStack) -> None:
             ready = await client.get(url + "/readyz")
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"]["database"] == "ok"
+
+
+async def test_concurrent_duplicates_with_one_key_create_one_record(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = {
+        **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-race"),
+        "Idempotency-Key": "race-1",
+    }
+    responses = await asyncio.gather(
+        *(
+            gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+            for _ in range(5)
+        )
+    )
+    assert {response.status_code for response in responses} == {201}
+    assert len({response.json()["id"] for response in responses}) == 1
+
+
+async def test_concurrent_updates_with_one_etag_let_one_win(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    path = f"/api/participation/bodies/{created.json()['id']}"
+    stale = {**headers, "If-Match": created.headers["etag"]}
+    responses = await asyncio.gather(
+        *(gateway.patch(path, headers=stale, json={"name": f"Nom {index}"}) for index in range(4))
+    )
+    assert sorted(response.status_code for response in responses) == [200, 412, 412, 412]
+    assert (await gateway.get(path, headers=headers)).json()["version"] == 2
