@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from starlette.types import Receive, Scope, Send
@@ -150,7 +151,8 @@ class ReverseProxy:
                 instance,
             )
             return
-        except httpx.HTTPError:
+        except (httpx.HTTPError, aiohttp.ClientError):
+            # httpx-aiohttp leaves some aiohttp errors unmapped (a bad status line, for one).
             await self._problem(send, 502, "bad-gateway", "Bad gateway", f"{service} gave an invalid answer.", instance)
             return
         await self._relay(response, send)

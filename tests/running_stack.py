@@ -59,7 +59,15 @@ class ServingThread(threading.Thread):
         super().__init__(daemon=True)
         self.servers = {
             name: uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
+                uvicorn.Config(
+                    app,
+                    host="127.0.0.1",
+                    port=port,
+                    log_level="warning",
+                    lifespan="on",
+                    access_log=False,
+                    timeout_graceful_shutdown=2,
+                )
             )
             for name, (app, port) in apps.items()
         }

@@ -106,6 +106,7 @@ def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
             grants_url=f"http://127.0.0.1:{closed_port}",
             participation_url=stack.urls["participation"],
             upstream_deadline_seconds=deadline,
+            token_requests_per_minute=3,
         )
     )
     thread = ServingThread({"slow": (_slow_app, slow_port), "gateway": (app, gateway_port)})
@@ -142,3 +143,47 @@ async def test_upstream_down_gives_503_and_others_still_answer(
         document = (await client.get("/api/openapi.json")).json()
         assert set(document["x-unavailable"]) == {"territories", "grants"}
         assert any(path.startswith("/api/participation/") for path in document["paths"])
+
+
+async def test_token_requests_are_rate_limited(faulty_gateway: tuple[str, float]) -> None:
+    url, _ = faulty_gateway
+    form = {"grant_type": "client_credentials", "client_id": "cdq-nobody", "client_secret": "wrong"}
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        statuses = [(await client.post("/api/oauth/token", data=form)).status_code for _ in range(5)]
+        limited = await client.post("/api/oauth/token", data=form)
+    assert statuses[:3] == [401, 401, 401]
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "60"
+    assert limited.headers["content-type"] == PROBLEM
+
+
+async def test_upstream_speaking_garbage_gives_502(stack: RunningStack) -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"SSH-2.0-not-http\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    garbage_port = server.sockets[0].getsockname()[1]
+    app = create_app(
+        GatewaySettings(
+            environment="test",
+            database_url=stack.role_url("gateway"),
+            signing_key=stack.secrets.signing_key_pem,
+            issuer=stack.issuer.issuer,
+            territories_url=f"http://127.0.0.1:{garbage_port}",
+            grants_url=stack.urls["grants"],
+            participation_url=stack.urls["participation"],
+        )
+    )
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
+            response = await client.get("/api/territories/epcis")
+        assert response.status_code == 502
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["type"] == "/problems/bad-gateway"
+    finally:
+        await app.proxy.transport.aclose()
+        server.close()
+        await server.wait_closed()
