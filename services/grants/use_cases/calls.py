@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.audit import record_audit
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
-from services.grants.db.base import audit_events, idempotency_keys
+from services.grants.db.base import ledger
 from services.grants.db.models import CallRow
 from services.grants.db.repositories import CallRepository
 from services.grants.domain.calls import CallForProjects, Scheme, check_call
@@ -75,10 +74,8 @@ async def open_call(
     contract = await require_contract(registry, call.contract_code)
     check_call(call, contract.start_year, contract.end_year)
     async with uow:
-        if idempotency is not None:
-            stored = await claim(uow.session, idempotency_keys, idempotency)
-            if stored is not None:
-                return stored
+        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
+            return stored
         calls = CallRepository(uow.session)
         if await calls.exists(call.contract_code, call.year, call.scheme.value):
             raise DuplicateCallError(f"{call.contract_code} {call.year} {call.scheme.value}")
@@ -95,18 +92,16 @@ async def open_call(
                 version=1,
             )
         )
-        await record_audit(
+        await ledger.created(
             uow.session,
-            audit_events,
             actor,
-            "call.opened",
-            "call_for_projects",
-            str(call.call_id),
+            idempotency,
+            action="call.opened",
+            entity_type="call_for_projects",
+            entity_id=str(call.call_id),
             after=_snapshot(call),
-            idempotency_key=idempotency.key if idempotency else None,
+            response=present(call),
         )
-        if idempotency is not None:
-            await remember(uow.session, idempotency_keys, idempotency, 201, present(call))
         await uow.commit()
     return call
 
@@ -135,13 +130,12 @@ async def update_call(
         row.notification_target_on = after.notification_target_on
         row.version = after.version
         row.updated_at = func.now()
-        await record_audit(
+        await ledger.changed(
             uow.session,
-            audit_events,
             actor,
-            "call.updated",
-            "call_for_projects",
-            str(call_id),
+            action="call.updated",
+            entity_type="call_for_projects",
+            entity_id=str(call_id),
             before=_snapshot(before),
             after=_snapshot(after),
         )

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.audit import record_audit
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
-from services.participation.db.base import audit_events, idempotency_keys
+from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow
 from services.participation.db.repositories import BodyRepository
 from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, check_body
@@ -77,8 +76,7 @@ async def create_body(
     contract = await require_contract(registry, body.contract_code)
     check_body(body, contract.qpv_codes)
     async with uow:
-        stored = await claim(uow.session, idempotency_keys, idempotency) if idempotency else None
-        if stored is not None:
+        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
             return stored
         await BodyRepository(uow.session).add(
             BodyRow(
@@ -91,18 +89,16 @@ async def create_body(
                 version=1,
             )
         )
-        await record_audit(
+        await ledger.created(
             uow.session,
-            audit_events,
             actor,
-            "body.created",
-            "body",
-            str(body.body_id),
+            idempotency,
+            action="body.created",
+            entity_type="body",
+            entity_id=str(body.body_id),
             after=_audit_view(body),
-            idempotency_key=idempotency.key if idempotency else None,
+            response=present(body),
         )
-        if idempotency is not None:
-            await remember(uow.session, idempotency_keys, idempotency, 201, present(body))
         await uow.commit()
     return body
 
@@ -126,13 +122,12 @@ async def change_body(
         row.name, row.kind = changed.name, changed.kind.value
         row.participation_level = changed.participation_level.value
         row.qpv_codes, row.version, row.updated_at = list(changed.qpv_codes), changed.version, func.now()
-        await record_audit(
+        await ledger.changed(
             uow.session,
-            audit_events,
             actor,
-            "body.changed",
-            "body",
-            str(body_id),
+            action="body.changed",
+            entity_type="body",
+            entity_id=str(body_id),
             before=_audit_view(current),
             after=_audit_view(changed),
         )

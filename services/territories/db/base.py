@@ -1,8 +1,7 @@
 from sqlalchemy.orm import DeclarativeBase
 
-from kit.audit import audit_events_table
 from kit.database import service_metadata
-from kit.idempotency import idempotency_keys_table
+from kit.ledger import Ledger
 from services.territories.settings import SCHEMA
 
 
@@ -10,5 +9,4 @@ class Base(DeclarativeBase):
     metadata = service_metadata(SCHEMA)
 
 
-audit_events = audit_events_table(Base.metadata)
-idempotency_keys = idempotency_keys_table(Base.metadata)
+ledger = Ledger.on(Base.metadata)

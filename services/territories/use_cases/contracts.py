@@ -7,12 +7,11 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.audit import record_audit
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse, claim, remember
+from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.pagination import PageRequest
-from services.territories.db.base import audit_events, idempotency_keys
+from services.territories.db.base import ledger
 from services.territories.db.models import ContractRow
 from services.territories.db.repositories import ContractRepository, ReferenceRepository
 from services.territories.domain.contracts import Contract, Signatory, check_contract
@@ -59,10 +58,8 @@ async def register_contract(
 ) -> StoredResponse | Contract:
     """Register a contract; with an idempotency key, a replay returns the stored first response."""
     async with uow:
-        if idempotency is not None:
-            stored = await claim(uow.session, idempotency_keys, idempotency)
-            if stored is not None:
-                return stored
+        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
+            return stored
         references = ReferenceRepository(uow.session)
         if await references.get_epci(contract.code_epci) is None:
             raise NotFoundError("EPCI", contract.code_epci)
@@ -82,18 +79,16 @@ async def register_contract(
                 version=1,
             )
         )
-        await record_audit(
+        await ledger.created(
             uow.session,
-            audit_events,
             actor,
-            "contract.registered",
-            "contract",
-            contract.code,
+            idempotency,
+            action="contract.registered",
+            entity_type="contract",
+            entity_id=contract.code,
             after=_snapshot(contract),
-            idempotency_key=idempotency.key if idempotency else None,
+            response=present(contract),
         )
-        if idempotency is not None:
-            await remember(uow.session, idempotency_keys, idempotency, 201, present(contract))
         await uow.commit()
     return contract
 
@@ -124,13 +119,12 @@ async def update_contract(
         row.signatories = [asdict(signatory) for signatory in after.signatories]
         row.version = after.version
         row.updated_at = func.now()
-        await record_audit(
+        await ledger.changed(
             uow.session,
-            audit_events,
             actor,
-            "contract.updated",
-            "contract",
-            code,
+            action="contract.updated",
+            entity_type="contract",
+            entity_id=code,
             before=_snapshot(before),
             after=_snapshot(after),
         )
