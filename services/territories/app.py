@@ -8,6 +8,7 @@ from kit.service_app import create_service_app
 from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
 from services.territories.settings import SCHEMA, TerritoriesSettings
+from services.territories.use_cases.localisation import QpvIndexes
 
 
 def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
@@ -20,4 +21,5 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[public, protected],
         install_domain_problems=install_domain_problems,
+        state={"qpv_indexes": QpvIndexes()},
     )

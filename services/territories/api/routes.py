@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from kit.auth.policies import Policy, authorize, public_policy
@@ -20,13 +21,19 @@ from services.territories.api.schemas import (
     ContractRead,
     ContractUpdate,
     EpciRead,
+    GenerationRead,
+    LocalisationRead,
+    NamedQpv,
+    NearestQpv,
     PerimeterFeature,
+    QpvLink,
     QpvRead,
     SignatoryModel,
 )
-from services.territories.db.models import CommuneRow, EpciRow, QpvRow
+from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
 from services.territories.domain.contracts import Contract, Signatory
-from services.territories.use_cases import contracts, reference_queries
+from services.territories.use_cases import contracts, localisation, reference_queries
+from services.territories.use_cases.reference_queries import LinkedQpv
 
 REFERENCE = public_policy("reference-data")
 REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
@@ -71,9 +78,27 @@ def _commune(row: CommuneRow) -> CommuneRead:
     )
 
 
-def _qpv(row: QpvRow) -> QpvRead:
+def _link(link: QpvLineageRow, other: QpvRow) -> QpvLink:
+    return QpvLink.model_validate(
+        {
+            "id": other.qpv_id,
+            "code": other.code,
+            "nom": other.nom,
+            "generation": other.generation,
+            "kind": link.kind,
+            "inferred": link.is_inferred,
+            "note": link.note,
+        }
+    )
+
+
+def _qpv(linked: LinkedQpv) -> QpvRead:
+    row = linked.row
     return QpvRead.model_validate(
         {
+            "id": row.qpv_id,
+            "predecessors": [_link(link, other) for link, other in linked.predecessors],
+            "successors": [_link(link, other) for link, other in linked.successors],
             "code": row.code,
             "nom": row.nom,
             "aliases": row.aliases,
@@ -183,10 +208,72 @@ async def get_qpv_perimeter(
     uow: Uow, code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")], generation: Generation = "2024-2030"
 ) -> PerimeterFeature:
     """The perimeter as a GeoJSON Feature (WGS84)."""
-    row = await reference_queries.get_qpv(uow, code, generation)
+    row = (await reference_queries.get_qpv(uow, code, generation)).row
     return PerimeterFeature(
         properties={"code": row.code, "nom": row.nom, "generation": row.generation},
         geometry=row.perimeter or {"type": "MultiPolygon", "coordinates": []},
+    )
+
+
+@public.get(
+    "/qpv-records/{qpv_id}",
+    operation_id="get_qpv_record",
+    response_model=QpvRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_qpv_record(uow: Uow, qpv_id: uuid.UUID) -> QpvRead:
+    """A QPV record by its stable id: the way to reach records the sources give no code (2015 CUA)."""
+    return _qpv(await reference_queries.get_qpv_record(uow, qpv_id))
+
+
+@public.get(
+    "/qpv-generations",
+    operation_id="list_qpv_generations",
+    response_model=list[GenerationRead],
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def list_qpv_generations(uow: Uow) -> list[GenerationRead]:
+    """The generations of the priority geography, oldest first."""
+    return [
+        GenerationRead(
+            generation=row.generation,
+            label=row.label,
+            legal_act=row.legal_act,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+        )
+        for row in await reference_queries.list_generations(uow)
+    ]
+
+
+@public.get(
+    "/localisation",
+    operation_id="locate_point",
+    response_model=LocalisationRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def locate_point(
+    uow: Uow,
+    request: Request,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="Latitude, WGS84")],
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="Longitude, WGS84")],
+    generation: Generation = "2024-2030",
+    tolerance_m: Annotated[
+        float, Query(alias="toleranceM", ge=0, le=50_000, allow_inf_nan=False, description="Nearest-QPV radius")
+    ] = 500,
+) -> LocalisationRead:
+    """Which QPV contains the point, and the nearest other QPV within the tolerance. Indicative."""
+    located = await localisation.locate_point(uow, request.app.state.qpv_indexes, generation, lon, lat, tolerance_m)
+    nearest = located.nearest
+    return LocalisationRead(
+        lat=lat,
+        lon=lon,
+        generation=generation,
+        tolerance_m=tolerance_m,
+        qpvs=[NamedQpv(code=match.code, nom=match.nom) for match in located.matches],
+        nearest=NearestQpv(code=nearest.qpv.code, nom=nearest.qpv.nom, distance_m=nearest.distance_m)
+        if nearest
+        else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -38,8 +39,19 @@ class CommuneRead(ApiModel):
     population_year: int | None = Field(description="Vintage (millésime) of the population")
 
 
+class QpvLink(ApiModel):
+    id: uuid.UUID
+    code: str | None
+    nom: str
+    generation: str
+    kind: Literal["split", "merge", "rename", "extension", "contour_modified", "unchanged"]
+    inferred: bool = Field(description="True when no source states the link (it is deduced)")
+    note: str | None
+
+
 class QpvRead(ApiModel):
-    code: str
+    id: uuid.UUID = Field(description="Stable id; the only handle of records the sources give no code")
+    code: str | None
     nom: str
     aliases: list[str]
     generation: str
@@ -50,6 +62,36 @@ class QpvRead(ApiModel):
     starts_on: date | None
     population: int | None
     population_year: int | None
+    predecessors: list[QpvLink]
+    successors: list[QpvLink]
+
+
+class GenerationRead(ApiModel):
+    generation: str
+    label: str
+    legal_act: str
+    starts_on: date
+    ends_on: date | None
+
+
+class NamedQpv(ApiModel):
+    code: str | None
+    nom: str
+
+
+class NearestQpv(NamedQpv):
+    distance_m: float = Field(description="Metres (Lambert-93) from the point to the perimeter")
+
+
+class LocalisationRead(ApiModel):
+    lat: float
+    lon: float
+    generation: str
+    qpvs: list[NamedQpv] = Field(description="QPVs whose perimeter contains the point")
+    nearest: NearestQpv | None = Field(description="Apart from those, the nearest QPV within the tolerance")
+    tolerance_m: float
+    indicative: bool = True
+    notice: str = "Indicative result computed on published perimeters; only the decree's perimeter is authoritative."
 
 
 class PerimeterFeature(ApiModel):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, any_, func, literal, or_, select
+from sqlalchemy import Select, any_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest
-from services.territories.db.models import CommuneRow, ContractRow, EpciRow, QpvRow
+from services.territories.db.models import (
+    CommuneRow,
+    ContractRow,
+    EpciRow,
+    QpvGenerationRow,
+    QpvLineageRow,
+    QpvRow,
+)
 
 RowT = TypeVar("RowT")
 
@@ -48,7 +57,7 @@ class ReferenceRepository:
     async def list_qpvs(
         self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
     ) -> tuple[list[QpvRow], int]:
-        query = select(QpvRow).order_by(QpvRow.code, QpvRow.generation)
+        query = select(QpvRow).order_by(QpvRow.generation.desc(), QpvRow.code, QpvRow.nom, QpvRow.qpv_id)
         if generation is not None:
             query = query.where(QpvRow.generation == generation)
         if code_epci is not None:
@@ -61,9 +70,48 @@ class ReferenceRepository:
         query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def list_generations(self) -> list[QpvGenerationRow]:
+        rows = await self.session.execute(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on))
+        return list(rows.scalars().all())
+
+    async def generation_revision(self, generation: str) -> int | None:
+        query = select(QpvGenerationRow.revision).where(QpvGenerationRow.generation == generation)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def bump_revisions(self, generations: set[str]) -> None:
+        """Tell every process that these generations' perimeters changed (their indexes are rebuilt)."""
+        await self.session.execute(
+            update(QpvGenerationRow)
+            .where(QpvGenerationRow.generation.in_(sorted(generations)))
+            .values(revision=QpvGenerationRow.revision + 1)
+        )
+
+    async def perimeters_of(self, generation: str) -> list[QpvRow]:
+        query = (
+            select(QpvRow)
+            .where(QpvRow.generation == generation, QpvRow.perimeter.is_not(None))
+            .order_by(QpvRow.code, QpvRow.qpv_id)
+        )
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def lineage_of(self, qpv_ids: Collection[uuid.UUID]) -> list[tuple[QpvLineageRow, QpvRow, QpvRow]]:
+        """Links touching these QPVs, each with its predecessor and successor rows."""
+        predecessor, successor = aliased(QpvRow), aliased(QpvRow)
+        query = (
+            select(QpvLineageRow, predecessor, successor)
+            .join(predecessor, predecessor.qpv_id == QpvLineageRow.predecessor_id)
+            .join(successor, successor.qpv_id == QpvLineageRow.successor_id)
+            .where(or_(QpvLineageRow.predecessor_id.in_(list(qpv_ids)), QpvLineageRow.successor_id.in_(list(qpv_ids))))
+            .order_by(predecessor.nom, successor.nom)
+        )
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+
+    async def get_qpv_by_id(self, qpv_id: uuid.UUID) -> QpvRow | None:
+        return await self.session.get(QpvRow, qpv_id)
+
     async def qpv_codes_of_epci(self, code_epci: str) -> set[str]:
-        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci)
-        return set((await self.session.execute(query)).scalars().all())
+        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci, QpvRow.code.is_not(None))
+        return {code for code in (await self.session.execute(query)).scalars().all() if code is not None}
 
     async def upsert(self, model: type[Any], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
         """Insert or update rows on their natural key; returns how many rows changed."""

@@ -10,13 +10,26 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from services.territories.db.models import CommuneRow, ContractRow, EpciRow, QpvRow
+from services.territories.db.models import (
+    CommuneRow,
+    ContractRow,
+    EpciRow,
+    QpvGenerationRow,
+    QpvLineageRow,
+    QpvRow,
+)
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.names import searchable
+from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+GENERATION_2015 = "2015-2023"
 GENERATION_2024 = "2024-2030"
+GENERATION_CODES = {"QPV2015": GENERATION_2015, "QPV2024": GENERATION_2024}
+DECREE_2015 = "Décret n°2014-1750 du 30 décembre 2014 (rectifié par le décret n°2015-1138 du 14 septembre 2015)"
 DECREE_2024 = "Décret n°2023-1314 du 28 décembre 2023 (modifié par le décret n°2024-806 du 13 juillet 2024)"
+# The contract names Beaurains a "quartier de veille active" of 2015-2023; the sources give no perimeter.
+BEAURAINS_WATCH = {"nom": "Beaurains (quartier de veille active)", "codesCommunes": ["62099"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +81,83 @@ def epci_and_communes_rows(document: dict[str, Any]) -> tuple[dict[str, Any], li
     return epci_row, communes
 
 
+def generation_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    acts = {"QPV2015": DECREE_2015, "QPV2024": DECREE_2024}
+    return [
+        {
+            "generation": GENERATION_CODES[item["code"]],
+            "label": item["libelle"],
+            "legal_act": acts[item["code"]],
+            "starts_on": date.fromisoformat(item["dateDebut"]),
+            "ends_on": date.fromisoformat(item["dateFin"]) if item.get("dateFin") else None,
+        }
+        for item in document["generations"]
+    ]
+
+
+def qpv_2015_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The 2015 QPV of the CUA: names and communes only (no code, no perimeter in the sources)."""
+    records = [item for item in document["qpv"] if item["generation"] == "QPV2015"]
+    rows = []
+    for item, status in [(record, QpvStatus.QPV) for record in records] + [(BEAURAINS_WATCH, QpvStatus.VEILLE_ACTIVE)]:
+        rows.append(
+            {
+                "qpv_id": stable_qpv_id(GENERATION_2015, item.get("code"), item["nom"], item["codesCommunes"]),
+                "code": item.get("code"),
+                "generation": GENERATION_2015,
+                "nom": item["nom"],
+                "aliases": [],
+                "status": status.value,
+                "codes_communes": list(item["codesCommunes"]),
+                "code_epci": "200033579",
+                "legal_act": DECREE_2015,
+                "starts_on": date(2015, 1, 1),
+                "population": None,
+                "population_year": None,
+                "perimeter": None,
+            }
+        )
+    return rows
+
+
+def lineage_rows(generations: dict[str, Any], collection: dict[str, Any]) -> list[dict[str, Any]]:
+    """Links 2015 -> 2024 from the 2024 records' `predecesseurs2015`, their kind read from the source."""
+    by_name_2015 = {
+        item["nom"]: stable_qpv_id(GENERATION_2015, item.get("code"), item["nom"], item["codesCommunes"])
+        for item in generations["qpv"]
+        if item["generation"] == "QPV2015"
+    }
+    descriptions = {
+        feature["properties"]["code"]: feature["properties"].get("lineage", "") for feature in collection["features"]
+    }
+    rows = []
+    for item in generations["qpv"]:
+        if item["generation"] != "QPV2024":
+            continue
+        inferred = bool(item.get("lineageInferred"))
+        kind = LineageKind.RENAME if inferred else lineage_kind(descriptions.get(item["code"], ""))
+        for name in item.get("predecesseurs2015", []):
+            rows.append(
+                {
+                    "predecessor_id": by_name_2015[name],
+                    "successor_id": stable_qpv_id(GENERATION_2024, item["code"], item["nom"], item["codesCommunes"]),
+                    "kind": kind.value,
+                    "is_inferred": inferred,
+                    "note": descriptions.get(item["code"]) or None,
+                }
+            )
+    return rows
+
+
 def qpv_rows(collection: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for feature in collection["features"]:
         properties = feature["properties"]
         rows.append(
             {
+                "qpv_id": stable_qpv_id(
+                    GENERATION_2024, properties["code"], properties["nom"], properties.get("codesCommunes", [])
+                ),
                 "code": properties["code"],
                 "generation": GENERATION_2024,
                 "nom": properties["nom"],
@@ -109,14 +193,21 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     communes_document = json.loads((data_dir / "cua_communes.json").read_text(encoding="utf-8"))
     qpv_document = json.loads((data_dir / "cua_qpv_2024.geojson").read_text(encoding="utf-8"))
     contract_document = json.loads((data_dir / "contract_coeur_de_quartier.json").read_text(encoding="utf-8"))
+    generations_document = json.loads((data_dir / "cua_qpv_generations.json").read_text(encoding="utf-8"))
     epci, communes = epci_and_communes_rows(communes_document)
     async with uow:
         repository = ReferenceRepository(uow.session)
+        await repository.upsert(QpvGenerationRow, generation_rows(generations_document), ["generation"])
+        qpvs = qpv_rows(qpv_document) + qpv_2015_rows(generations_document)
         report = ImportReport(
             epcis=await repository.upsert(EpciRow, [epci], ["code"]),
             communes=await repository.upsert(CommuneRow, communes, ["code"]),
-            qpvs=await repository.upsert(QpvRow, qpv_rows(qpv_document), ["code", "generation"]),
+            qpvs=await repository.upsert(QpvRow, qpvs, ["qpv_id"]),
             contracts=await repository.upsert(ContractRow, [contract_row(contract_document)], ["code"]),
         )
+        lineage = lineage_rows(generations_document, qpv_document)
+        await repository.upsert(QpvLineageRow, lineage, ["predecessor_id", "successor_id"])
+        if report.qpvs:
+            await repository.bump_revisions({row["generation"] for row in qpvs})
         await uow.commit()
     return report

@@ -1,0 +1,101 @@
+"""QPV generations, lineage across them, and point -> QPV lookups through the gateway."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = json.loads(
+    (ROOT / "services" / "territories" / "data" / "cua_qpv_lookup_fixtures.json").read_text(encoding="utf-8")
+)["fixtures"]
+
+
+async def test_both_generations_are_served(gateway: httpx.AsyncClient) -> None:
+    generations = (await gateway.get("/api/territories/qpv-generations")).json()
+    assert [item["generation"] for item in generations] == ["2015-2023", "2024-2030"]
+    old = (await gateway.get("/api/territories/qpvs", params={"generation": "2015-2023"})).json()
+    names = {item["nom"]: item for item in old["items"]}
+    assert set(names) == {
+        "Arras Ouest",
+        "Cheminots Jean Jaurès Moulin Hacart",
+        "Nouvelles Résidences",
+        "Quatre As",
+        "Saint-Michel Goudemand",
+        "Beaurains (quartier de veille active)",
+    }
+    assert all(item["code"] is None for item in old["items"])
+    assert names["Beaurains (quartier de veille active)"]["status"] == "veille_active"
+
+
+async def test_arras_ouest_split_into_two(gateway: httpx.AsyncClient) -> None:
+    old = (await gateway.get("/api/territories/qpvs", params={"generation": "2015-2023"})).json()
+    arras_ouest = next(item for item in old["items"] if item["nom"] == "Arras Ouest")
+    assert {(link["code"], link["kind"]) for link in arras_ouest["successors"]} == {
+        ("QN06259M", "split"),
+        ("QN06260M", "split"),
+    }
+    record = (await gateway.get(f"/api/territories/qpv-records/{arras_ouest['id']}")).json()
+    assert record == arras_ouest
+    chanteclair = (await gateway.get("/api/territories/qpvs/QN06263M")).json()
+    [predecessor] = chanteclair["predecessors"]
+    assert (predecessor["nom"], predecessor["kind"], predecessor["inferred"]) == (
+        "Nouvelles Résidences",
+        "rename",
+        True,
+    )
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[fixture["label"] for fixture in FIXTURES])
+async def test_lookup_fixtures(gateway: httpx.AsyncClient, fixture: dict[str, Any]) -> None:
+    response = await gateway.get(
+        "/api/territories/localisation",
+        params={"lat": fixture["lat"], "lon": fixture["lon"], "toleranceM": 5000},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [item["code"] for item in body["qpvs"]] == fixture["expected"]
+    distances = {code: value for code, value in fixture["distancesM"].items() if code not in fixture["expected"]}
+    nearest = min(distances, key=distances.__getitem__)
+    assert body["nearest"]["code"] == nearest
+    assert body["nearest"]["distanceM"] == pytest.approx(distances[nearest], abs=0.5)
+    assert body["indicative"] is True
+
+
+async def test_nearest_respects_the_tolerance(gateway: httpx.AsyncClient) -> None:
+    centre = {"lat": 50.291028, "lon": 2.774389}
+    near = (await gateway.get("/api/territories/localisation", params={**centre, "toleranceM": 700})).json()
+    assert near["nearest"]["code"] == "QN06261M"
+    far = (await gateway.get("/api/territories/localisation", params={**centre, "toleranceM": 500})).json()
+    assert far["qpvs"] == []
+    assert far["nearest"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"lat": 91, "lon": 2.77}, "lat"),
+        ({"lat": 50.29, "lon": -181}, "lon"),
+        ({"lat": "nan", "lon": 2.77}, "lat"),
+        ({"lat": 50.29, "lon": "inf"}, "lon"),
+        ({"lat": 50.29}, "lon"),
+        ({"lat": 50.29, "lon": 2.77, "toleranceM": -1}, "toleranceM"),
+    ],
+)
+async def test_bad_coordinates_name_the_field(gateway: httpx.AsyncClient, params: dict[str, Any], field: str) -> None:
+    response = await gateway.get("/api/territories/localisation", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+async def test_unknown_generation_is_404(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get(
+        "/api/territories/localisation", params={"lat": 50.29, "lon": 2.77, "generation": "1996-2014"}
+    )
+    assert response.status_code == 404
+    assert "1996-2014" in response.json()["detail"]
