@@ -34,7 +34,9 @@ class GatewayApp:
         self.api = api
         self.proxy = proxy
         dispatcher: ASGIApp = self._dispatch
-        limited = BodySizeLimitMiddleware(dispatcher, max_bytes=settings.max_body_bytes)
+        limited = BodySizeLimitMiddleware(
+            dispatcher, max_bytes=settings.max_body_bytes, larger_limits=settings.larger_body_limits
+        )
         with_cors = CORSMiddleware(
             limited,
             allow_origins=settings.cors_origins,

@@ -7,14 +7,14 @@ several times faster than httpcore's pool on this hardware (see bench/gateway.py
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from starlette.types import Receive, Scope, Send
 
-from kit.asgi_middleware import send_json
+from kit.asgi_middleware import BodyTooLargeError, send_json
 from kit.auth.tokens import InvalidTokenError, TokenVerifier
 from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
 
@@ -85,13 +85,15 @@ class ReverseProxy:
         headers: list[tuple[bytes, bytes]] = []
         authorization: bytes | None = None
         has_body = False
+        streamed = False
         for key, value in scope["headers"]:
             if key == b"authorization":
                 authorization = value
             if key == b"content-length" and value not in (b"0", b""):
                 has_body = True
+                streamed = not value.isdigit() or int(value) > BUFFER_LIMIT
             if key == b"transfer-encoding":
-                has_body = True
+                has_body = streamed = True
             if key not in HOP_BY_HOP and key != b"x-request-id":
                 headers.append((key, value))
         if authorization is not None:
@@ -119,7 +121,12 @@ class ReverseProxy:
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         method = scope["method"]
-        content = await _read_body(receive) if has_body else None
+        # Small bodies are buffered (a connect failure can then be retried); large ones stream through.
+        content: bytes | _BodyStream | None = None
+        if streamed:
+            content = _BodyStream(receive)
+        elif has_body:
+            content = await _read_body(receive)
         try:
             request = httpx.Request(
                 method, url, headers=headers, content=content, extensions={"timeout": self.timeouts}
@@ -129,8 +136,13 @@ class ReverseProxy:
             return
         try:
             async with asyncio.timeout(self.deadline):
-                response = await self._send_with_retry(request, method)
+                response = await self._send_with_retry(request, method if not streamed else "POST")
+            if isinstance(content, _BodyStream) and content.too_large:
+                await response.aclose()
+                raise BodyTooLargeError
         except (httpx.ConnectError, httpx.ConnectTimeout):
+            if isinstance(content, _BodyStream) and content.too_large:
+                raise BodyTooLargeError from None
             await self._problem(
                 send,
                 503,
@@ -152,6 +164,8 @@ class ReverseProxy:
             )
             return
         except (httpx.HTTPError, aiohttp.ClientError):
+            if isinstance(content, _BodyStream) and content.too_large:
+                raise BodyTooLargeError from None
             # httpx-aiohttp leaves some aiohttp errors unmapped (a bad status line, for one).
             await self._problem(send, 502, "bad-gateway", "Bad gateway", f"{service} gave an invalid answer.", instance)
             return
@@ -206,6 +220,27 @@ class ReverseProxy:
         await send_json(
             send, status, problem_body(status, slug, title, detail, instance=instance), PROBLEM_MEDIA_TYPE, headers
         )
+
+
+class _BodyStream:
+    """The request body as it arrives; remembers when the size limit stopped it."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.too_large = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            try:
+                message = await self._receive()
+            except BodyTooLargeError:
+                self.too_large = True
+                return
+            if message["type"] == "http.disconnect":
+                return
+            yield message.get("body", b"")
+            if not message.get("more_body", False):
+                return
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -101,6 +101,7 @@ def build_app(
     docs_enabled: bool,
     readiness_checks: Callable[[], Awaitable[dict[str, str]]],
     with_middleware: bool = True,
+    larger_body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title=title,
@@ -117,7 +118,7 @@ def build_app(
     for router in routers:
         app.include_router(router)
     if with_middleware:
-        app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+        app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, larger_limits=larger_body_limits)
         app.add_middleware(RequestContextMiddleware)
 
     def openapi() -> dict[str, Any]:
@@ -164,6 +165,7 @@ def create_service_app(
     install_domain_problems: Callable[[FastAPI], None],
     state: Mapping[str, Any] | None = None,
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
+    larger_body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A service app on its own schema: engine, sessions, token verifier, problems, health, logs."""
     engine = create_engine(
@@ -194,6 +196,7 @@ def create_service_app(
         max_body_bytes=settings.max_body_bytes,
         docs_enabled=settings.docs_enabled,
         readiness_checks=readiness,
+        larger_body_limits=larger_body_limits,
     )
     app.state.sessions = create_sessionmaker(engine)
     app.state.token_verifier = verifier_from_settings(

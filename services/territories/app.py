@@ -22,4 +22,5 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         routers=[public, protected],
         install_domain_problems=install_domain_problems,
         state={"qpv_indexes": QpvIndexes()},
+        larger_body_limits={"/localisation/batch": 16 * 1_048_576},
     )

@@ -13,6 +13,7 @@ from services.territories.domain.errors import (
     NotFoundError,
     TerritoriesError,
 )
+from services.territories.domain.point_batches import BatchFormatError
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
@@ -28,6 +29,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
+        case BatchFormatError():
+            error = FieldError(pointer="/body", field="body", rule="batch-format", message=str(exc))
+            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
         case InvalidContractError():
             error = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
@@ -36,3 +40,4 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(TerritoriesError, _on_domain_error)
+    app.add_exception_handler(BatchFormatError, _on_domain_error)

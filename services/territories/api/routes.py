@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import ADMIN_SCOPE, Principal, Role
@@ -14,7 +16,7 @@ from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
+from kit.problems import ProblemError, documented_problems, problem_openapi
 from services.territories.api.schemas import (
     CommuneRead,
     ContractCreate,
@@ -31,11 +33,15 @@ from services.territories.api.schemas import (
     SignatoryModel,
 )
 from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
+from services.territories.domain import point_batches
 from services.territories.domain.contracts import Contract, Signatory
+from services.territories.domain.point_batches import MAX_POINTS, csv_rows
 from services.territories.use_cases import contracts, localisation, reference_queries
+from services.territories.use_cases.localisation import ClassifiedPoint
 from services.territories.use_cases.reference_queries import LinkedQpv
 
 REFERENCE = public_policy("reference-data")
+BATCH_LOOKUP = Policy(name="batch-lookup", scopes=frozenset({"territories:read"}))
 REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
 UPDATE_CONTRACT = Policy(
     name="update-contract",
@@ -274,6 +280,123 @@ async def locate_point(
         nearest=NearestQpv(code=nearest.qpv.code, nom=nearest.qpv.nom, distance_m=nearest.distance_m)
         if nearest
         else None,
+    )
+
+
+BATCH_COLUMNS = ["line", "id", "status", "qpvCodes", "nearestCode", "nearestDistanceM", "error"]
+BATCH_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {"schema": {"type": "string", "description": "Header id,lat,lon (any order; ',' or ';')"}},
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["points"],
+                "properties": {
+                    "points": {
+                        "type": "array",
+                        "maxItems": MAX_POINTS,
+                        # Deliberately loose: a malformed item is answered on its own line,
+                        # it never makes the batch fail.
+                        "items": {"description": "{id, lat, lon}; a malformed item is reported on its line"},
+                    }
+                },
+            }
+        },
+    },
+}
+
+
+def _batch_row(point: ClassifiedPoint) -> list[str]:
+    return [
+        str(point.line),
+        point.id or "",
+        "error" if point.error else "ok",
+        ";".join(point.qpv_codes),
+        point.nearest_code or "",
+        "" if point.nearest_distance_m is None else f"{point.nearest_distance_m:.1f}",
+        point.error or "",
+    ]
+
+
+async def _stream(points: list[ClassifiedPoint], as_csv: bool) -> AsyncIterator[bytes]:
+    if as_csv:
+        yield csv_rows([BATCH_COLUMNS]).encode()
+    for start in range(0, len(points), 5000):
+        chunk = points[start : start + 5000]
+        if as_csv:
+            yield csv_rows([_batch_row(point) for point in chunk]).encode()
+        else:
+            yield b"".join(
+                orjson.dumps(
+                    dict(
+                        zip(
+                            BATCH_COLUMNS,
+                            [
+                                point.line,
+                                point.id,
+                                "error" if point.error else "ok",
+                                point.qpv_codes,
+                                point.nearest_code,
+                                point.nearest_distance_m,
+                                point.error,
+                            ],
+                            strict=True,
+                        )
+                    )
+                )
+                + b"\n"
+                for point in chunk
+            )
+
+
+@protected.post(
+    "/localisation/batch",
+    operation_id="locate_points",
+    response_class=StreamingResponse,
+    openapi_extra={"requestBody": BATCH_REQUEST_BODY},
+    responses={
+        200: {
+            "description": "One row per input line, in input order; refused lines say why. Indicative.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        },
+        415: problem_openapi(415)[415],
+    },
+)
+async def locate_points(
+    uow: Uow,
+    request: Request,
+    _principal: Annotated[Principal, Depends(authorize(BATCH_LOOKUP))],
+    generation: Generation = "2024-2030",
+    tolerance_m: Annotated[
+        float, Query(alias="toleranceM", ge=0, le=50_000, allow_inf_nan=False, description="Nearest-QPV radius")
+    ] = 500,
+    output: Annotated[Literal["csv", "ndjson"] | None, Query(alias="format", description="Default: as sent")] = None,
+) -> StreamingResponse:
+    """Classify up to 200 000 points (CSV id,lat,lon or JSON); a bad line never fails the batch."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if media_type == "text/csv":
+        batch = point_batches.parse_csv(body.decode("utf-8", errors="replace"))
+    elif media_type == "application/json":
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise point_batches.BatchFormatError("the body is not valid JSON") from error
+        batch = point_batches.parse_json(document)
+    else:
+        raise ProblemError(
+            415, "unsupported-media-type", "Unsupported media type", "Send text/csv or application/json."
+        )
+    points = await localisation.classify_batch(uow, request.app.state.qpv_indexes, generation, batch, tolerance_m)
+    as_csv = output == "csv" or (output is None and media_type == "text/csv")
+    return StreamingResponse(
+        _stream(points, as_csv),
+        media_type="text/csv; charset=utf-8" if as_csv else "application/x-ndjson",
+        headers={"X-Result-Indicative": "true", "X-Points": str(len(points))},
     )
 
 

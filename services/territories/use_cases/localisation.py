@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import numpy as np
+
 from kit.database import UnitOfWork
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.errors import NotFoundError
-from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex
+from services.territories.domain.point_batches import PointBatch
+from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,42 @@ async def locate_point(
 ) -> Location:
     index = await indexes.for_generation(uow, generation)
     return index.locate(lon, lat, tolerance_m)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedPoint:
+    line: int
+    id: str | None
+    qpv_codes: list[str]
+    nearest_code: str | None
+    nearest_distance_m: float | None
+    error: str | None
+
+
+async def classify_batch(
+    uow: UnitOfWork, indexes: QpvIndexes, generation: str, batch: PointBatch, tolerance_m: float
+) -> list[ClassifiedPoint]:
+    """Every input line once, in input order: its QPVs and nearest QPV, or why it was refused."""
+    index = await indexes.for_generation(uow, generation)
+    located = await asyncio.to_thread(
+        classify, index, np.array(batch.lons, dtype=float), np.array(batch.lats, dtype=float), tolerance_m
+    )
+    results = [
+        ClassifiedPoint(
+            line=line,
+            id=identifier,
+            qpv_codes=[index.qpvs[position].code or index.qpvs[position].nom for position in located.matches[offset]],
+            nearest_code=(index.qpvs[int(located.nearest[offset])].code if located.nearest[offset] >= 0 else None),
+            nearest_distance_m=float(located.distance_m[offset]) if located.nearest[offset] >= 0 else None,
+            error=None,
+        )
+        for offset, (line, identifier) in enumerate(zip(batch.lines, batch.ids, strict=True))
+    ]
+    results.extend(
+        ClassifiedPoint(
+            line=bad.line, id=bad.id, qpv_codes=[], nearest_code=None, nearest_distance_m=None, error=bad.reason
+        )
+        for bad in batch.bad
+    )
+    results.sort(key=lambda result: result.line)
+    return results
