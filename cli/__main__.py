@@ -48,6 +48,25 @@ async def _import_reference(database_url: str) -> str:
     return f"epcis={report.epcis} communes={report.communes} qpvs={report.qpvs} contracts={report.contracts}"
 
 
+async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+
+    engine = create_engine(database_url, "territories", application_name="cli-import")
+    try:
+        report = await import_national_qpvs(
+            UnitOfWork(create_sessionmaker(engine)),
+            path or DATA_DIR / "qpv_2024_france.geojson.gz",
+            skip_refused=skip_refused,
+        )
+    finally:
+        await engine.dispose()
+    return (
+        f"QPV 2024 of France: {report.qpvs} perimeters, {report.changed} changed, {len(report.repaired)} repaired"
+        f" (invalid after rounding), {len(report.refused)} refused"
+    )
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -80,9 +99,10 @@ def command_up(arguments: argparse.Namespace) -> None:
         for app in APPS:
             migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
         _say("migrations: territories, grants, participation, gateway at head")
-        _say(
-            "reference data: " + asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
-        )
+        territories_url = environments["territories"]["TERRITORIES_DATABASE_URL"]
+        _say("reference data: " + asyncio.run(_import_reference(territories_url)))
+        if arguments.national_qpv:
+            _say(asyncio.run(_import_national_qpvs(territories_url)))
         STATE_FILE.write_text(json.dumps({"db_port": cluster.port, "ports": ports}))
         for app in ("territories", "grants", "participation", "gateway"):
             command = [
@@ -152,6 +172,13 @@ def command_import_reference(_arguments: argparse.Namespace) -> None:
     if not url:
         raise SystemExit("set TERRITORIES_DATABASE_URL")
     _say(asyncio.run(_import_reference(url)))
+
+
+def command_import_qpv_national(arguments: argparse.Namespace) -> None:
+    url = os.environ.get("TERRITORIES_DATABASE_URL")
+    if not url:
+        raise SystemExit("set TERRITORIES_DATABASE_URL")
+    _say(asyncio.run(_import_national_qpvs(url, arguments.file, arguments.skip_refused)))
 
 
 def command_openapi(_arguments: argparse.Namespace) -> None:
@@ -281,6 +308,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="run the whole system locally on an embedded PostgreSQL")
     up.add_argument("--port-base", type=int, default=DEFAULT_PORTS["gateway"])
+    up.add_argument("--national-qpv", action="store_true", help="also load the 1,584 QPV 2024 of France")
     up.set_defaults(run=command_up)
     migrate_parser = commands.add_parser("migrate", help="migrate an external database")
     migrate_parser.add_argument("apps", nargs="*", help="apps to migrate (default: all)")
@@ -288,6 +316,10 @@ def main() -> None:
     commands.add_parser("import-reference", help="load the CU d'Arras reference data").set_defaults(
         run=command_import_reference
     )
+    national = commands.add_parser("import-qpv-national", help="load a national QPV 2024 GeoJSON (.gz or not)")
+    national.add_argument("--file", type=Path, default=None, help="default: the shipped ANCT file")
+    national.add_argument("--skip-refused", action="store_true", help="import the rest when some are unusable")
+    national.set_defaults(run=command_import_qpv_national)
     commands.add_parser("openapi", help="write openapi/*.json from the code").set_defaults(run=command_openapi)
     clients = commands.add_parser("clients", help="partner clients (OAuth2 client credentials)")
     clients.add_argument("action", choices=["create", "list", "rotate", "revoke"])

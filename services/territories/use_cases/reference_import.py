@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from services.territories.db.models import (
 )
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.names import searchable
+from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
 from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -169,7 +171,7 @@ def qpv_rows(collection: dict[str, Any]) -> list[dict[str, Any]]:
                 "starts_on": date.fromisoformat(properties["dateDebut"]) if properties.get("dateDebut") else None,
                 "population": properties.get("populationMunicipale"),
                 "population_year": properties.get("populationMillesime"),
-                "perimeter": feature["geometry"],
+                "perimeter": check_perimeter(feature["geometry"]).geometry,
             }
         )
     return rows
@@ -211,3 +213,67 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
             await repository.bump_revisions({row["generation"] for row in qpvs})
         await uow.commit()
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class NationalImportReport:
+    qpvs: int
+    changed: int
+    repaired: list[tuple[str, str]]
+    refused: list[tuple[str, str]]
+
+
+def national_qpv_rows(
+    collection: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Rows of the national QPV 2024 file with checked perimeters; repairs and refusals by code."""
+    rows, repaired, refused = [], [], []
+    for feature in collection.get("features", []):
+        properties = feature.get("properties") or {}
+        code = str(properties.get("code") or "")
+        try:
+            checked = check_perimeter(feature.get("geometry"))
+        except InvalidPerimeterError as error:
+            refused.append((code, str(error)))
+            continue
+        if checked.repair is not None:
+            repaired.append((code, checked.repair))
+        communes = [str(commune) for commune in properties.get("codesCommunes", [])]
+        rows.append(
+            {
+                "qpv_id": stable_qpv_id(GENERATION_2024, code, str(properties.get("nom", "")), communes),
+                "code": code,
+                "generation": GENERATION_2024,
+                "nom": str(properties.get("nom", "")),
+                "status": QpvStatus.QPV.value,
+                "codes_communes": communes,
+                "legal_act": DECREE_2024,
+                "perimeter": checked.geometry,
+            }
+        )
+    return rows, repaired, refused
+
+
+async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: bool = False) -> NationalImportReport:
+    """All QPV 2024 of France; all-or-nothing unless `skip_refused` (then refused features are reported)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        collection = json.load(handle)
+    rows, repaired, refused = national_qpv_rows(collection)
+    if refused and not skip_refused:
+        raise InvalidPerimeterError("; ".join(f"{code}: {reason}" for code, reason in refused[:20]))
+    generations = json.loads((DATA_DIR / "cua_qpv_generations.json").read_text(encoding="utf-8"))
+    async with uow:
+        repository = ReferenceRepository(uow.session)
+        await repository.upsert(
+            QpvGenerationRow,
+            [row for row in generation_rows(generations) if row["generation"] == GENERATION_2024],
+            ["generation"],
+        )
+        changed = 0
+        for start in range(0, len(rows), 500):
+            changed += await repository.upsert(QpvRow, rows[start : start + 500], ["qpv_id"])
+        if changed:
+            await repository.bump_revisions({GENERATION_2024})
+        await uow.commit()
+    return NationalImportReport(qpvs=len(rows), changed=changed, repaired=repaired, refused=refused)

@@ -1,0 +1,91 @@
+"""The national QPV 2024 file: every perimeter stored valid (repairs reported), re-import changes nothing.
+Runs in a database of its own so the shared reference data stays as the other tests expect."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from cli.provisioning import provision
+from kit.database import UnitOfWork, create_engine, create_sessionmaker
+from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
+from services.territories.use_cases.localisation import QpvIndexes, locate_point
+from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+from tests.running_stack import RunningStack
+
+NATIONAL = DATA_DIR / "qpv_2024_france.geojson.gz"
+
+
+@pytest.fixture(scope="module")
+def national_url(stack: RunningStack) -> str:
+    from cli.provisioning import migrate
+
+    asyncio.run(provision(stack.admin_dsn("postgres"), "cdq_national_check", stack.secrets.role_passwords))
+    url = stack.role_url("territories").rsplit("/", 1)[0] + "/cdq_national_check"
+    migrate("territories", url)
+    return url
+
+
+@pytest.fixture
+async def national_uow(national_url: str) -> AsyncIterator[UnitOfWork]:
+    engine = create_engine(national_url, "territories", application_name="test-national")
+    yield UnitOfWork(create_sessionmaker(engine))
+    await engine.dispose()
+
+
+async def test_national_file_loads_repaired_and_idempotent(national_uow: UnitOfWork) -> None:
+    first = await import_national_qpvs(national_uow, NATIONAL)
+    assert first.qpvs == 1584
+    assert len(first.repaired) == 586
+    assert first.refused == []
+    again = await import_national_qpvs(national_uow, NATIONAL)
+    assert again.changed == 0
+    located = await locate_point(national_uow, QpvIndexes(), "2024-2030", 5.3698, 43.2965, 2000)
+    assert located.nearest is not None
+    assert located.nearest.qpv.code == "QN01330M"
+
+
+async def test_an_unusable_feature_fails_the_import_unless_skipped(national_uow: UnitOfWork, tmp_path: Path) -> None:
+    with gzip.open(NATIONAL, "rt", encoding="utf-8") as handle:
+        collection = json.load(handle)
+    broken = {
+        "type": "Feature",
+        "properties": {"code": "QNBROKEN"},
+        "geometry": {"type": "Point", "coordinates": [2, 48]},
+    }
+    collection["features"] = [*collection["features"][:3], broken]
+    path = tmp_path / "broken.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(InvalidPerimeterError, match="QNBROKEN"):
+        await import_national_qpvs(national_uow, path)
+    report = await import_national_qpvs(national_uow, path, skip_refused=True)
+    assert report.qpvs == 3
+    assert [code for code, _ in report.refused] == ["QNBROKEN"]
+
+
+def test_self_intersecting_polygon_is_repaired_and_reported() -> None:
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    checked = check_perimeter(bow_tie)
+    assert checked.repair is not None
+    assert checked.repair.startswith("Self-intersection")
+    assert checked.geometry["type"] == "MultiPolygon"
+    assert len(checked.geometry["coordinates"]) == 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        {"type": "Point", "coordinates": [0, 0]},
+        {"type": "Polygon", "coordinates": "x"},
+        {"type": "Polygon", "coordinates": [[[0, 0], [0, 0], [0, 0], [0, 0]]]},
+    ],
+)
+def test_unusable_perimeters_are_refused(raw: object) -> None:
+    with pytest.raises(InvalidPerimeterError):
+        check_perimeter(raw)
