@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -102,6 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        gc.freeze()  # as in kit.service_app: start-up objects stay out of GC passes
         yield
         await transport.aclose()
         await probe_client.aclose()

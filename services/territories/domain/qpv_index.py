@@ -50,6 +50,9 @@ class QpvIndex:
         self.geometries = np.array(geometries, dtype=object)
         shapely.prepare(self.geometries)
         self.tree = shapely.STRtree(self.geometries)
+        self.bounds: list[tuple[float, float, float, float]] = [
+            (float(box[0]), float(box[1]), float(box[2]), float(box[3])) for box in shapely.bounds(self.geometries)
+        ]
 
     def locate(self, lon: float, lat: float, tolerance_m: float) -> Location:
         """The QPVs containing the point and, apart from them, the nearest one within the tolerance."""
@@ -73,41 +76,71 @@ class QpvIndex:
 
 @dataclass(frozen=True, slots=True)
 class BatchLocation:
-    """Per input point: positions of containing QPVs, and the nearest other QPV (-1: none) with distance."""
+    """Containment as (point, QPV) position pairs sorted by point; per point, the nearest other QPV
+    (-1: none within the tolerance) and its distance. Arrays, not per-point lists: a million Python
+    lists cost more than the classification itself."""
 
-    matches: list[list[int]]
+    match_points: np.ndarray[Any, np.dtype[np.int64]]
+    match_qpvs: np.ndarray[Any, np.dtype[np.int64]]
     nearest: np.ndarray[Any, np.dtype[np.int64]]
     distance_m: np.ndarray[Any, np.dtype[np.float64]]
+
+    def matches(self) -> dict[int, list[int]]:
+        """Point position -> positions of the QPVs containing it (only points inside some QPV)."""
+        found: dict[int, list[int]] = {}
+        for point, qpv in zip(self.match_points.tolist(), self.match_qpvs.tolist(), strict=True):
+            found.setdefault(point, []).append(qpv)
+        return found
 
 
 def classify(
     index: QpvIndex, lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any], tolerance_m: float
 ) -> BatchLocation:
-    """Vectorised `locate` over many points (one STRtree query for all of them)."""
+    """Vectorised `locate` over many points.
+
+    Creating a shapely Point per input costs more than the whole classification, so points stay
+    coordinate arrays: sorted by x, each perimeter's (tolerance-grown) bounding box selects its
+    candidates by binary search, `intersects_xy` on the prepared perimeter decides containment, and
+    only the candidates for a nearest-QPV distance become geometries.
+    """
     count = len(lons)
-    x, y = _TO_LAMBERT93.transform(lons, lats)
-    points: np.ndarray[Any, Any] = np.asarray(shapely.points(np.asarray(x), np.asarray(y)), dtype=object)
-    inside = index.tree.query(points, predicate="intersects")
-    matches: list[list[int]] = [[] for _ in range(count)]
-    for point_position, qpv_position in zip(inside[0].tolist(), inside[1].tolist(), strict=True):
-        matches[point_position].append(qpv_position)
     nearest = np.full(count, -1, dtype=np.int64)
-    distance = np.full(count, np.nan, dtype=np.float64)
-    if tolerance_m <= 0 or count == 0:
-        return BatchLocation(matches, nearest, distance)
-    around = index.tree.query(points, predicate="dwithin", distance=tolerance_m)
-    if around.shape[1]:
-        pair_keys = around[0].astype(np.int64) * len(index.qpvs) + around[1]
-        inside_keys = inside[0].astype(np.int64) * len(index.qpvs) + inside[1]
-        keep = ~np.isin(pair_keys, inside_keys)
-        candidates = around[:, keep]
-        gaps: np.ndarray[Any, np.dtype[np.float64]] = np.asarray(
-            shapely.distance(points[candidates[0]], index.geometries[candidates[1]]), dtype=np.float64
-        )
-        order = np.lexsort((gaps, candidates[0]))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = candidates[0][order][1:] != candidates[0][order][:-1]
-        chosen = order[first]
-        nearest[candidates[0][chosen]] = candidates[1][chosen]
-        distance[candidates[0][chosen]] = np.round(gaps[chosen], 1)
-    return BatchLocation(matches, nearest, distance)
+    distance = np.full(count, np.inf, dtype=np.float64)
+    no_pairs = np.zeros(0, dtype=np.int64)
+    if count == 0:
+        return BatchLocation(no_pairs, no_pairs, nearest, np.full(0, np.nan))
+    x, y = _TO_LAMBERT93.transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    order = np.argsort(x, kind="stable")
+    xs, ys = np.asarray(x)[order], np.asarray(y)[order]
+    grow = max(tolerance_m, 0.0)
+    inside_points: list[np.ndarray[Any, Any]] = []
+    inside_qpvs: list[np.ndarray[Any, Any]] = []
+    for position, (min_x, min_y, max_x, max_y) in enumerate(index.bounds):
+        low = int(np.searchsorted(xs, min_x - grow, "left"))
+        high = int(np.searchsorted(xs, max_x + grow, "right"))
+        if low == high:
+            continue
+        window_y = ys[low:high]
+        near = np.nonzero((window_y >= min_y - grow) & (window_y <= max_y + grow))[0] + low
+        if near.size == 0:
+            continue
+        geometry = index.geometries[position]
+        inside = shapely.intersects_xy(geometry, xs[near], ys[near])
+        if inside.any():
+            inside_points.append(order[near[inside]])
+            inside_qpvs.append(np.full(int(inside.sum()), position))
+        if tolerance_m > 0 and (~inside).any():
+            others = near[~inside]
+            gaps = shapely.distance(geometry, shapely.points(xs[others], ys[others]))
+            closer = gaps < np.minimum(distance[order[others]], tolerance_m + 1e-9)
+            closer &= gaps <= tolerance_m
+            nearest[order[others[closer]]] = position
+            distance[order[others[closer]]] = gaps[closer]
+    match_points, match_qpvs = no_pairs, no_pairs
+    if inside_points:
+        points_inside = np.concatenate(inside_points).astype(np.int64)
+        qpvs_inside = np.concatenate(inside_qpvs).astype(np.int64)
+        by_point = np.lexsort((qpvs_inside, points_inside))
+        match_points, match_qpvs = points_inside[by_point], qpvs_inside[by_point]
+    distance = np.where(nearest >= 0, np.round(distance, 1), np.nan)
+    return BatchLocation(match_points, match_qpvs, nearest, distance)

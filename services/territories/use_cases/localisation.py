@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,21 +15,31 @@ from services.territories.domain.errors import NotFoundError
 from services.territories.domain.point_batches import PointBatch
 from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
 
+REVISION_CHECK_SECONDS = 1.0
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class _Built:
     revision: int
     index: QpvIndex
+    checked_at: float
 
 
 class QpvIndexes:
-    """One index per generation, rebuilt when the generation's revision in the database moves."""
+    """One index per generation, rebuilt when the generation's revision in the database moves.
+
+    The revision is read at most once a second per generation: a lookup then costs no query, and a
+    change of perimeters reaches every process within a second.
+    """
 
     def __init__(self) -> None:
         self._built: dict[str, _Built] = {}
         self._lock = asyncio.Lock()
 
     async def for_generation(self, uow: UnitOfWork, generation: str) -> QpvIndex:
+        fresh = self._built.get(generation)
+        if fresh is not None and time.monotonic() - fresh.checked_at < REVISION_CHECK_SECONDS:
+            return fresh.index
         async with uow:
             repository = ReferenceRepository(uow.session)
             revision = await repository.generation_revision(generation)
@@ -35,6 +47,7 @@ class QpvIndexes:
                 raise NotFoundError("generation", generation)
             built = self._built.get(generation)
             if built is not None and built.revision == revision:
+                built.checked_at = time.monotonic()
                 return built.index
             async with self._lock:
                 built = self._built.get(generation)
@@ -45,7 +58,9 @@ class QpvIndexes:
                 perimeters = [row.perimeter for row in rows if row.perimeter is not None]
                 # Building is CPU work (projection, tree): keep it off the event loop.
                 index = await asyncio.to_thread(QpvIndex, qpvs, perimeters)
-                self._built[generation] = _Built(revision, index)
+                self._built[generation] = _Built(revision, index, time.monotonic())
+                gc.collect()
+                gc.freeze()  # the index lives until the next revision: no GC pass should walk it
                 return index
 
 
@@ -74,11 +89,12 @@ async def classify_batch(
     located = await asyncio.to_thread(
         classify, index, np.array(batch.lons, dtype=float), np.array(batch.lats, dtype=float), tolerance_m
     )
+    matches = located.matches()
     results = [
         ClassifiedPoint(
             line=line,
             id=identifier,
-            qpv_codes=[index.qpvs[position].code or index.qpvs[position].nom for position in located.matches[offset]],
+            qpv_codes=[index.qpvs[position].code or index.qpvs[position].nom for position in matches.get(offset, [])],
             nearest_code=(index.qpvs[int(located.nearest[offset])].code if located.nearest[offset] >= 0 else None),
             nearest_distance_m=float(located.distance_m[offset]) if located.nearest[offset] >= 0 else None,
             error=None,

@@ -1,0 +1,140 @@
+"""A throw-away stack for benchmarks: embedded PostgreSQL, migrations, reference data, chosen apps as
+uvicorn processes (uvloop, httptools, one worker, no access log) on loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cli.__main__ import _import_reference  # noqa: E402
+from cli.provisioning import APPS, DATABASE, migrate, provision_sync  # noqa: E402
+from cli.stack import StackSecrets, app_environments  # noqa: E402
+from kit.embedded_postgres import EmbeddedPostgres, free_port  # noqa: E402
+
+TARGETS = {
+    "territories": "services.territories.app:create_app",
+    "grants": "services.grants.app:create_app",
+    "participation": "services.participation.app:create_app",
+    "gateway": "gateway.app:create_app",
+}
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    ports: dict[str, int]
+    environments: dict[str, dict[str, str]]
+    secrets: StackSecrets
+
+    def url(self, app: str) -> str:
+        return f"http://127.0.0.1:{self.ports[app]}"
+
+
+def _wait(url: str, deadline: float = 30) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+@contextmanager
+def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
+    stack_secrets = StackSecrets.generate()
+    parent = Path(tempfile.mkdtemp(prefix="cdq-bench-"))
+    parent.chmod(0o711)
+    cluster = EmbeddedPostgres(root=parent / "pg", superuser_password=stack_secrets.superuser_password)
+    cluster.start()
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        provision_sync(
+            cluster.url("postgres", stack_secrets.superuser_password, "postgres", driver="postgresql"),
+            DATABASE,
+            stack_secrets.role_passwords,
+        )
+        ports = {app: free_port() for app in APPS}
+        environments = app_environments(stack_secrets, "127.0.0.1", cluster.port, ports, environment="production")
+        for app in APPS:
+            migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
+        asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
+        for app in apps:
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                TARGETS[app],
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports[app]),
+                "--no-access-log",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--log-level",
+                "warning",
+            ]
+            quiet = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in APPS}
+            children.append(
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env={**os.environ, **environments[app], **quiet, "PYTHONPATH": str(ROOT)},
+                    stdout=subprocess.DEVNULL,
+                )
+            )
+            _wait(f"http://127.0.0.1:{ports[app]}/healthz")
+        yield BenchStack(ports, environments, stack_secrets)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=10)
+        cluster.stop()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """req/s, p50 ms, p99 ms measured by wrk (one thread)."""
+    options = [item for name, value in (headers or {}).items() for item in ("-H", f"{name}: {value}")]
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *options, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output)
+        if match is None:
+            raise SystemExit(output)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if rate is None:
+        raise SystemExit(output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses")
+    return float(rate.group(1)), latency("50%"), latency("99%")
