@@ -22,15 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from cli.__main__ import _import_reference  # noqa: E402
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync  # noqa: E402
-from cli.stack import StackSecrets, app_environments  # noqa: E402
+from cli.stack import StackSecrets, app_environments, uvicorn_command  # noqa: E402
 from kit.embedded_postgres import EmbeddedPostgres, free_port  # noqa: E402
-
-TARGETS = {
-    "territories": "services.territories.app:create_app",
-    "grants": "services.grants.app:create_app",
-    "participation": "services.participation.app:create_app",
-    "gateway": "gateway.app:create_app",
-}
 
 
 @dataclass(frozen=True)
@@ -75,24 +68,7 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
             migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
         asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
         for app in apps:
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                TARGETS[app],
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports[app]),
-                "--no-access-log",
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--log-level",
-                "warning",
-            ]
+            command = [*uvicorn_command(app, ports[app]), "--log-level", "warning"]
             quiet = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in APPS}
             children.append(
                 subprocess.Popen(

@@ -14,19 +14,13 @@ import urllib.request
 from pathlib import Path
 
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import AUDIENCE, DEFAULT_PORTS, ISSUER, StackSecrets, app_environments
+from cli.stack import AUDIENCE, DEFAULT_PORTS, ISSUER, StackSecrets, app_environments, uvicorn_command
 from kit.embedded_postgres import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".data"
 SECRETS_FILE = DATA_DIR / "secrets.json"
 STATE_FILE = DATA_DIR / "state.json"
-APP_TARGETS = {
-    "territories": "services.territories.app:create_app",
-    "grants": "services.grants.app:create_app",
-    "participation": "services.participation.app:create_app",
-    "gateway": "gateway.app:create_app",
-}
 
 
 def _say(message: str) -> None:
@@ -105,22 +99,7 @@ def command_up(arguments: argparse.Namespace) -> None:
             _say(asyncio.run(_import_national_qpvs(territories_url)))
         STATE_FILE.write_text(json.dumps({"db_port": cluster.port, "ports": ports}))
         for app in ("territories", "grants", "participation", "gateway"):
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                APP_TARGETS[app],
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports[app]),
-                "--no-access-log",
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-            ]
+            command = uvicorn_command(app, ports[app])
             children.append(subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environments[app]}))  # noqa: S603
             _wait_healthy(f"http://127.0.0.1:{ports[app]}", children[-1])
         gateway = f"http://127.0.0.1:{ports['gateway']}"

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cli.provisioning import APPS, DATABASE
 from kit.auth.tokens import generate_signing_key_pem, public_jwks
 
+APP_TARGETS = {
+    "territories": "services.territories.app:create_app",
+    "grants": "services.grants.app:create_app",
+    "participation": "services.participation.app:create_app",
+    "gateway": "gateway.app:create_app",
+}
 ISSUER = "https://coeur-de-quartier.local/gateway"
 AUDIENCE = "coeur-de-quartier"
 DEFAULT_PORTS = {"gateway": 8000, "territories": 8001, "grants": 8002, "participation": 8003}
@@ -85,3 +92,23 @@ def app_environments(
 
 def apply_environment(env: dict[str, str]) -> None:
     os.environ.update(env)
+
+
+def uvicorn_command(app: str, port: int) -> list[str]:
+    """How every local run serves an app: one uvicorn worker on loopback, uvloop and httptools."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        APP_TARGETS[app],
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
