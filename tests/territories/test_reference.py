@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from cli.__main__ import _import_reference
@@ -35,10 +37,19 @@ async def test_commune_name_filter_ignores_accents_and_case(gateway: httpx.Async
     assert accented.json()["items"] == plain.json()["items"]
 
 
-async def test_perimeter_is_geojson(gateway: httpx.AsyncClient) -> None:
-    feature = (await gateway.get("/api/territories/qpvs/QN06258M/perimeter")).json()
+async def test_perimeter_is_geojson_and_can_be_lighter(gateway: httpx.AsyncClient) -> None:
+    feature = (await gateway.get("/api/territories/qpvs/QN06259M/perimeter")).json()
     assert feature["type"] == "Feature"
     assert feature["geometry"]["type"] == "MultiPolygon"
+    light = (await gateway.get("/api/territories/qpvs/QN06259M/perimeter", params={"toleranceM": 50})).json()
+
+    def vertices(geometry: dict[str, Any]) -> int:
+        return sum(len(ring) for polygon in geometry["coordinates"] for ring in polygon)
+
+    assert 0 < vertices(light["geometry"]) < vertices(feature["geometry"])
+    assert light["properties"]["simplifiedToleranceM"] == 50
+    too_coarse = await gateway.get("/api/territories/qpvs/QN06259M/perimeter", params={"toleranceM": 501})
+    assert too_coarse.json()["errors"][0]["field"] == "toleranceM"
 
 
 async def test_contract_registry_holds_coeur_de_quartier(gateway: httpx.AsyncClient) -> None:
@@ -50,3 +61,12 @@ async def test_contract_registry_holds_coeur_de_quartier(gateway: httpx.AsyncCli
 
 async def test_reimport_changes_nothing(stack: RunningStack) -> None:
     assert await _import_reference(stack.role_url("territories")) == "epcis=0 communes=0 qpvs=0 contracts=0"
+
+
+async def test_usual_names_are_aliases(gateway: httpx.AsyncClient) -> None:
+    by_alias = await gateway.get("/api/territories/communes", params={"nom": "nicolas-lez-arras"})
+    [commune] = by_alias.json()["items"]
+    assert (commune["code"], commune["nom"]) == ("62764", "Saint-Nicolas")
+    assert "Saint-Nicolas-lez-Arras" in commune["aliases"]
+    quatre_as = (await gateway.get("/api/territories/qpvs/QN06258M")).json()
+    assert (quatre_as["nom"], quatre_as["aliases"]) == ("Quatre As", ["4 As"])

@@ -35,6 +35,8 @@ from services.territories.api.schemas import (
 from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
 from services.territories.domain import point_batches
 from services.territories.domain.contracts import Contract, Signatory
+from services.territories.domain.errors import NotFoundError
+from services.territories.domain.perimeters import simplified
 from services.territories.domain.point_batches import MAX_POINTS, csv_rows
 from services.territories.use_cases import contracts, localisation, reference_queries
 from services.territories.use_cases.localisation import ClassifiedPoint
@@ -211,13 +213,28 @@ async def get_qpv(
     dependencies=[Depends(authorize(REFERENCE))],
 )
 async def get_qpv_perimeter(
-    uow: Uow, code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")], generation: Generation = "2024-2030"
+    uow: Uow,
+    code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")],
+    generation: Generation = "2024-2030",
+    output: Annotated[Literal["geojson"], Query(alias="format")] = "geojson",
+    tolerance_m: Annotated[
+        float,
+        Query(alias="toleranceM", ge=0, le=500, allow_inf_nan=False, description="Simplify to this many metres"),
+    ] = 0,
 ) -> PerimeterFeature:
-    """The perimeter as a GeoJSON Feature (WGS84)."""
+    """The perimeter as a GeoJSON Feature (WGS84), optionally simplified for light payloads."""
     row = (await reference_queries.get_qpv(uow, code, generation)).row
+    if row.perimeter is None:
+        raise NotFoundError("perimeter of QPV", code)
     return PerimeterFeature(
-        properties={"code": row.code, "nom": row.nom, "generation": row.generation},
-        geometry=row.perimeter or {"type": "MultiPolygon", "coordinates": []},
+        properties={
+            "code": row.code,
+            "nom": row.nom,
+            "generation": row.generation,
+            "format": output,
+            "simplifiedToleranceM": tolerance_m,
+        },
+        geometry=simplified(row.perimeter, tolerance_m),
     )
 
 

@@ -47,3 +47,18 @@ def check_perimeter(raw: Any) -> CheckedPerimeter:
     if not polygons:
         raise InvalidPerimeterError("no polygon is left" + (f" after repairing: {reason}" if reason else ""))
     return CheckedPerimeter(geometry=dict(mapping(MultiPolygon(polygons))), repair=reason)
+
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def simplified(geometry: dict[str, Any], tolerance_m: float) -> dict[str, Any]:
+    """A lighter perimeter for display: Douglas-Peucker with topology kept, still a valid MultiPolygon.
+
+    The tolerance is converted with one degree of latitude ≈ 111.32 km: at French latitudes it errs on
+    the light side in longitude, which display does not mind."""
+    if tolerance_m <= 0:
+        return geometry
+    lighter = shapely.simplify(shape(geometry), tolerance_m / METRES_PER_DEGREE, preserve_topology=True)
+    polygons = _polygons(lighter if lighter.is_valid else shapely.make_valid(lighter))
+    return dict(mapping(MultiPolygon(polygons))) if polygons else geometry

@@ -49,7 +49,14 @@ def _latest_population(by_year: dict[str, int] | None) -> tuple[int | None, int 
     return by_year[year], int(year)
 
 
-def epci_and_communes_rows(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _aliases(data_dir: Path) -> dict[str, dict[str, list[str]]]:
+    document: dict[str, dict[str, list[str]]] = json.loads((data_dir / "aliases.json").read_text(encoding="utf-8"))
+    return document
+
+
+def epci_and_communes_rows(
+    document: dict[str, Any], aliases: dict[str, list[str]] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     epci = document["epci"]
     population, year = _latest_population(epci.get("populationParMillesime"))
     epci_row = {
@@ -65,12 +72,14 @@ def epci_and_communes_rows(document: dict[str, Any]) -> tuple[dict[str, Any], li
     communes = []
     for commune in document["communes"]:
         population, year = _latest_population(commune.get("populationMunicipaleParMillesime"))
+        names = [commune["nom"], *(aliases or {}).get(commune["code"], [])]
         communes.append(
             {
                 "code": commune["code"],
                 "nom": commune["nom"],
-                "nom_searchable": searchable(commune["nom"]),
-                "aliases": list(commune.get("aliases", [])),
+                # Official name and aliases in one searchable text: a name filter finds either.
+                "nom_searchable": " | ".join(searchable(name) for name in names),
+                "aliases": names[1:],
                 "siren": commune.get("siren"),
                 "code_epci": commune.get("codeEpci"),
                 "code_departement": commune["codeDepartement"],
@@ -151,7 +160,7 @@ def lineage_rows(generations: dict[str, Any], collection: dict[str, Any]) -> lis
     return rows
 
 
-def qpv_rows(collection: dict[str, Any]) -> list[dict[str, Any]]:
+def qpv_rows(collection: dict[str, Any], aliases: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
     rows = []
     for feature in collection["features"]:
         properties = feature["properties"]
@@ -163,7 +172,7 @@ def qpv_rows(collection: dict[str, Any]) -> list[dict[str, Any]]:
                 "code": properties["code"],
                 "generation": GENERATION_2024,
                 "nom": properties["nom"],
-                "aliases": [],
+                "aliases": list((aliases or {}).get(properties["code"], [])),
                 "status": "qpv",
                 "codes_communes": list(properties.get("codesCommunes", [])),
                 "code_epci": properties.get("codeEpci"),
@@ -196,11 +205,12 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     qpv_document = json.loads((data_dir / "cua_qpv_2024.geojson").read_text(encoding="utf-8"))
     contract_document = json.loads((data_dir / "contract_coeur_de_quartier.json").read_text(encoding="utf-8"))
     generations_document = json.loads((data_dir / "cua_qpv_generations.json").read_text(encoding="utf-8"))
-    epci, communes = epci_and_communes_rows(communes_document)
+    aliases = _aliases(data_dir)
+    epci, communes = epci_and_communes_rows(communes_document, aliases["communes"])
     async with uow:
         repository = ReferenceRepository(uow.session)
         await repository.upsert(QpvGenerationRow, generation_rows(generations_document), ["generation"])
-        qpvs = qpv_rows(qpv_document) + qpv_2015_rows(generations_document)
+        qpvs = qpv_rows(qpv_document, aliases["qpvs"]) + qpv_2015_rows(generations_document)
         report = ImportReport(
             epcis=await repository.upsert(EpciRow, [epci], ["code"]),
             communes=await repository.upsert(CommuneRow, communes, ["code"]),
