@@ -1,6 +1,6 @@
 """Gateway overhead: the same small GET served directly by territories and through the gateway.
 
-    .venv/bin/python bench/gateway.py [--seconds 8] [--warmup 2]
+    .venv/bin/python -m bench.gateway [--seconds 8] [--warmup 2]     (from the repository root)
 
 Starts its own embedded PostgreSQL, territories and the gateway (uvicorn, uvloop, httptools, one worker
 each) on loopback, loads them with wrk when installed (`apt-get install wrk`) or with a small aiohttp
@@ -14,20 +14,20 @@ import asyncio
 import multiprocessing
 import os
 import shutil
-import sys
 import time
-from pathlib import Path
+from multiprocessing.queues import Queue
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from local_stack import running_stack, wrk
+from bench.local_stack import running_stack, wrk
 
 # (label, path on territories): the cheapest answer (no database) isolates the gateway's own cost;
 # one row from PostgreSQL is a typical small read.
 ENDPOINTS = (("healthz", "/healthz"), ("epci", "/epcis/200033579"))
 
 
-def _python_load(url: str, connections: int, seconds: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+Measured = tuple[float, float, float]
+
+
+def _python_load(url: str, connections: int, seconds: int, queue: Queue[Measured]) -> None:
     import aiohttp
 
     async def run() -> None:
@@ -56,13 +56,13 @@ def measure(url: str, connections: int, seconds: int, warmup: int) -> tuple[floa
     if shutil.which("wrk"):
         wrk(url, connections, warmup)
         return wrk(url, connections, seconds)
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    queue: Queue[Measured] = multiprocessing.Queue()
     for duration in (warmup, seconds):
         process = multiprocessing.Process(target=_python_load, args=(url, connections, duration, queue))
         process.start()
         process.join(duration + 30)
         result = queue.get(timeout=5)
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -17,13 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from cli.__main__ import _import_reference
+from cli.provisioning import APPS, DATABASE, migrate, provision_sync
+from cli.stack import StackSecrets, app_environments, uvicorn_command
+from kit.embedded_postgres import EmbeddedPostgres, free_port
 
-from cli.__main__ import _import_reference  # noqa: E402
-from cli.provisioning import APPS, DATABASE, migrate, provision_sync  # noqa: E402
-from cli.stack import StackSecrets, app_environments, uvicorn_command  # noqa: E402
-from kit.embedded_postgres import EmbeddedPostgres, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Territories performance: national perimeters, batch classification, batch and single lookups.
 
-    .venv/bin/python bench/territories.py [--points 1000000] [--seconds 8]
+    .venv/bin/python -m bench.territories [--points 1000000] [--seconds 8]     (from the repository root)
 
 Prints one table: the national QPV 2024 file read, checked (586 repairs) and indexed in-process; its
 import into PostgreSQL; classification of random points over the national perimeters (in-process,
@@ -15,17 +15,12 @@ import asyncio
 import gzip
 import json
 import shutil
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from local_stack import ROOT, running_stack, wrk
-
+from bench.local_stack import ROOT, running_stack, wrk
 from cli.__main__ import _import_national_qpvs
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
