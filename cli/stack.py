@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from dataclasses import asdict, dataclass
@@ -88,10 +87,6 @@ def app_environments(
         "GATEWAY_CORS_ORIGINS": json.dumps(cors_origins or ["http://localhost:5173"]),
     }
     return environments
-
-
-def apply_environment(env: dict[str, str]) -> None:
-    os.environ.update(env)
 
 
 def uvicorn_command(app: str, port: int) -> list[str]:

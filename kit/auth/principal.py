@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 
 class Role(StrEnum):
@@ -22,14 +22,6 @@ class Role(StrEnum):
 
 SERVICE_NAMES = ("territories", "grants", "participation")
 ADMIN_SCOPE = "platform:admin"
-
-
-def read_scope(service: str) -> str:
-    return f"{service}:read"
-
-
-def write_scope(service: str) -> str:
-    return f"{service}:write"
 
 
 def _all(kind: Literal["read", "write"]) -> set[str]:
@@ -72,20 +64,12 @@ class Principal:
     bodies: frozenset[str] = field(default_factory=frozenset)
 
     @property
-    def is_anonymous(self) -> bool:
-        return self.kind == "anonymous"
-
-    @property
     def is_platform_admin(self) -> bool:
         return Role.PLATFORM_ADMIN in self.roles
 
     def works_on(self, contract_code: str) -> bool:
         """Whether records of this contract (tenant) exist for this caller at all."""
         return self.is_platform_admin or contract_code in self.contracts
-
-    def audit_actor(self) -> dict[str, Any]:
-        """What the audit log keeps of the caller: identifiers, never names or e-mails."""
-        return {"subject": self.subject, "kind": self.kind, "institution": self.institution}
 
 
 ANONYMOUS = Principal(subject="anonymous", kind="anonymous", roles=frozenset({Role.PUBLIC}))

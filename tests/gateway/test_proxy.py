@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +78,20 @@ async def test_aggregated_openapi_covers_every_service(stack: RunningStack, gate
     assert "swagger" in docs.text.lower()
 
 
+def _gateway_settings(stack: RunningStack, **overrides: Any) -> GatewaySettings:
+    """A second gateway on the test stack's database and services, some upstreams replaced by faults."""
+    settings: dict[str, Any] = {
+        "environment": "test",
+        "database_url": stack.role_url("gateway"),
+        "signing_key": stack.secrets.signing_key_pem,
+        "issuer": stack.issuer.issuer,
+        "territories_url": stack.urls["territories"],
+        "grants_url": stack.urls["grants"],
+        "participation_url": stack.urls["participation"],
+    }
+    return GatewaySettings(**{**settings, **overrides})
+
+
 async def _slow_app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
@@ -97,14 +112,10 @@ def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
         closed_port = closed.getsockname()[1]
     deadline = 1.0
     app = create_app(
-        GatewaySettings(
-            environment="test",
-            database_url=stack.role_url("gateway"),
-            signing_key=stack.secrets.signing_key_pem,
-            issuer=stack.issuer.issuer,
+        _gateway_settings(
+            stack,
             territories_url=f"http://127.0.0.1:{slow_port}",
             grants_url=f"http://127.0.0.1:{closed_port}",
-            participation_url=stack.urls["participation"],
             upstream_deadline_seconds=deadline,
             token_requests_per_minute=3,
         )
@@ -166,17 +177,7 @@ async def test_upstream_speaking_garbage_gives_502(stack: RunningStack) -> None:
 
     server = await asyncio.start_server(garbage, "127.0.0.1", 0)
     garbage_port = server.sockets[0].getsockname()[1]
-    app = create_app(
-        GatewaySettings(
-            environment="test",
-            database_url=stack.role_url("gateway"),
-            signing_key=stack.secrets.signing_key_pem,
-            issuer=stack.issuer.issuer,
-            territories_url=f"http://127.0.0.1:{garbage_port}",
-            grants_url=stack.urls["grants"],
-            participation_url=stack.urls["participation"],
-        )
-    )
+    app = create_app(_gateway_settings(stack, territories_url=f"http://127.0.0.1:{garbage_port}"))
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
             response = await client.get("/api/territories/epcis")

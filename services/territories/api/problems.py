@@ -40,4 +40,3 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(TerritoriesError, _on_domain_error)
-    app.add_exception_handler(BatchFormatError, _on_domain_error)

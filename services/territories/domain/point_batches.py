@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.territories.domain.errors import TerritoriesError
+
 MAX_POINTS = 200_000
 REQUIRED_COLUMNS = ("id", "lat", "lon")
 
 
-class BatchFormatError(Exception):
+class BatchFormatError(TerritoriesError):
     """The batch as a whole cannot be read (no header, not JSON…); single bad lines never raise."""
 
 
