@@ -39,7 +39,10 @@ async def _import_reference(database_url: str) -> str:
         report = await import_reference_data(UnitOfWork(create_sessionmaker(engine)), actor)
     finally:
         await engine.dispose()
-    return f"epcis={report.epcis} communes={report.communes} qpvs={report.qpvs} contracts={report.contracts}"
+    return (
+        f"epcis={report.epcis} communes={report.communes} qpvs={report.qpvs} contracts={report.contracts}"
+        f" indicatorValues={report.indicator_values} squares={report.squares}"
+    )
 
 
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
@@ -158,6 +161,54 @@ def command_import_qpv_national(arguments: argparse.Namespace) -> None:
     if not url:
         raise SystemExit("set TERRITORIES_DATABASE_URL")
     _say(asyncio.run(_import_national_qpvs(url, arguments.file, arguments.skip_refused)))
+
+
+async def _import_filosofi(
+    database_url: str, path: Path, vintage: int, communes: list[str], *, dry_run: bool, skip_bad_lines: bool
+) -> str:
+    from kit.auth.principal import Principal, Role
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
+
+    engine = create_engine(database_url, "territories", application_name="cli-import")
+    try:
+        actor = Principal(subject="cli", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
+        report = await import_squares(
+            UnitOfWork(create_sessionmaker(engine)),
+            actor,
+            await asyncio.to_thread(path.read_text, encoding="utf-8-sig"),
+            vintage,
+            communes,
+            fields_dictionary(),
+            dry_run=dry_run,
+            skip_bad_lines=skip_bad_lines,
+        )
+    finally:
+        await engine.dispose()
+    refused = "".join(f"\n  line {error.line}: {error.field}: {error.message}" for error in report.errors[:50])
+    return (
+        f"Filosofi {vintage}: {report.lines} lines, {report.created} new, {report.changed} changed,"
+        f" {report.unchanged} unchanged, {report.skipped} refused{' (dry run)' if dry_run else ''}{refused}"
+    )
+
+
+def command_import_filosofi(arguments: argparse.Namespace) -> None:
+    url = os.environ.get("TERRITORIES_DATABASE_URL")
+    if not url:
+        raise SystemExit("set TERRITORIES_DATABASE_URL")
+    communes = [code for code in arguments.communes.split(",") if code] if arguments.communes else []
+    _say(
+        asyncio.run(
+            _import_filosofi(
+                url,
+                arguments.file,
+                arguments.vintage,
+                communes,
+                dry_run=arguments.dry_run,
+                skip_bad_lines=arguments.skip_bad_lines,
+            )
+        )
+    )
 
 
 def command_openapi(_arguments: argparse.Namespace) -> None:
@@ -299,6 +350,13 @@ def main() -> None:
     national.add_argument("--file", type=Path, default=None, help="default: the shipped ANCT file")
     national.add_argument("--skip-refused", action="store_true", help="import the rest when some are unusable")
     national.set_defaults(run=command_import_qpv_national)
+    filosofi = commands.add_parser("import-filosofi", help="load INSEE Filosofi 200 m squares (CSV)")
+    filosofi.add_argument("file", type=Path)
+    filosofi.add_argument("--vintage", type=int, required=True, choices=[2015, 2017, 2019, 2021])
+    filosofi.add_argument("--communes", default="", help="communes of every square, when the file has no column")
+    filosofi.add_argument("--dry-run", action="store_true", help="report every line, write nothing")
+    filosofi.add_argument("--skip-bad-lines", action="store_true", help="import the good lines, report the rest")
+    filosofi.set_defaults(run=command_import_filosofi)
     commands.add_parser("openapi", help="write openapi/*.json from the code").set_defaults(run=command_openapi)
     clients = commands.add_parser("clients", help="partner clients (OAuth2 client credentials)")
     clients.add_argument("action", choices=["create", "list", "rotate", "revoke"])

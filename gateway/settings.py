@@ -28,7 +28,10 @@ class GatewaySettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins of the web front end")
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     larger_body_limits: dict[str, int] = Field(
-        default_factory=lambda: {"/api/territories/localisation/batch": 16 * 1_048_576},
+        default_factory=lambda: {
+            "/api/territories/localisation/batch": 16 * 1_048_576,
+            "/api/territories/filosofi-squares/imports": 64 * 1_048_576,
+        },
         description="Paths allowed bigger bodies than max_body_bytes (batch uploads)",
     )
     upstream_connect_timeout: float = Field(default=1.0, gt=0, le=30)

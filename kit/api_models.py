@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -23,6 +24,10 @@ def _storable(value: Any) -> bool:
     if isinstance(value, dict):
         return all(_storable(key) and _storable(item) for key, item in value.items())
     return True
+
+
+def _is_temporal(annotation: Any) -> bool:
+    return annotation in (date, datetime) or any(_is_temporal(argument) for argument in get_args(annotation))
 
 
 class ApiModel(BaseModel):
@@ -54,4 +59,13 @@ class ApiInput(BaseModel):
     def _only_storable_text(cls, value: Any) -> Any:
         if not _storable(value):
             raise ValueError("text must not contain NUL characters or lone surrogates")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _dates_are_text(cls, value: Any, info: ValidationInfo) -> Any:
+        # Lax pydantic reads a number as a Unix time; on the wire a date is ISO 8601 text, nothing else.
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, int | float) and field is not None and _is_temporal(field.annotation):
+            raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
         return value

@@ -51,3 +51,8 @@ async def new_contract(stack: RunningStack, gateway: httpx.AsyncClient, admin: d
 @pytest.fixture
 def cua_contract() -> str:
     return CUA_CONTRACT
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzzing runs last: as a platform admin it writes arbitrary (valid) data into the shared stack."""
+    items.sort(key=lambda item: "tests/fuzz/" in item.nodeid)

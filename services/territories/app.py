@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kit.service_app import create_service_app
+from services.territories.api import indicators, vulnerability
 from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.localisation import QpvIndexes
+from services.territories.use_cases.vulnerability import fields_dictionary
 
 
 def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
@@ -19,8 +21,18 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         description="EPCI, communes, priority neighbourhoods (QPV) by generation, the registry of contracts.",
         version="0.1.0",
         settings=settings or TerritoriesSettings(),  # read from the environment
-        routers=[public, protected],
+        routers=[
+            public,
+            protected,
+            indicators.public,
+            indicators.protected,
+            vulnerability.public,
+            vulnerability.protected,
+        ],
         install_domain_problems=install_domain_problems,
-        state={"qpv_indexes": QpvIndexes()},
-        larger_body_limits={"/localisation/batch": 16 * 1_048_576},
+        state={"qpv_indexes": QpvIndexes(), "filosofi_fields": fields_dictionary()},
+        larger_body_limits={
+            "/localisation/batch": 16 * 1_048_576,
+            "/filosofi-squares/imports": vulnerability.MAX_IMPORT_BYTES,
+        },
     )

@@ -13,6 +13,9 @@ from services.territories.domain.errors import (
     NotFoundError,
     TerritoriesError,
 )
+from services.territories.domain.filosofi import FilosofiFileError
+from services.territories.domain.imports import ImportRejectedError
+from services.territories.domain.indicators import IndicatorFileError
 from services.territories.domain.point_batches import BatchFormatError
 
 
@@ -29,6 +32,20 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
+        case ImportRejectedError():
+            errors = [
+                FieldError(
+                    pointer=f"/body/lines/{item.line}/{item.field}",
+                    field=item.field,
+                    rule=item.rule,
+                    message=item.message,
+                )
+                for item in exc.errors[:1000]
+            ]
+            return problem_response(422, "validation", "Import refused", str(exc), instance=path, errors=errors)
+        case IndicatorFileError() | FilosofiFileError():
+            error = FieldError(pointer="/body", field="body", rule="csv-format", message=str(exc))
+            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
         case BatchFormatError():
             error = FieldError(pointer="/body", field="body", rule="batch-format", message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
 
@@ -132,3 +133,175 @@ class ContractUpdate(ApiInput):
     end_year: int | None = Field(default=None, ge=2000, le=2100)
     qpv_codes: list[QpvCode] | None = Field(default=None, max_length=200)
     signatories: list[SignatoryModel] | None = Field(default=None, max_length=200)
+
+
+IndicatorCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+ExactDecimal = Annotated[
+    str, Field(pattern=r"^-?\d+(\.\d+)?$", description="Exact decimal as a string (never a binary float)")
+]
+
+
+class IndicatorRead(ApiModel):
+    code: str
+    label: str
+    unit: str
+    definition: str
+    source: str
+
+
+class IndicatorWrite(ApiInput):
+    label: ShortText
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+    definition: LongText
+    source: ShortText
+
+
+class IndicatorValueRead(ApiModel):
+    id: uuid.UUID
+    indicator: str
+    territory_kind: Literal["qpv", "commune", "epci", "qpv-national-average", "france"]
+    territory_code: str | None = Field(description="QPV, commune or EPCI code; ENSQP (all QPV); FR")
+    qpv_id: uuid.UUID | None = Field(description="The QPV record, also for records without a code")
+    territory_label: str = Field(description="The territory as the source names it")
+    perimeter: str | None = Field(description="Generation whose perimeter the value was measured on")
+    year: int | None = Field(description="Vintage; null when the source does not state it")
+    value: ExactDecimal | None
+    secret: Literal["nd", "ns", "s", "so"] | None = Field(description="INSEE marker when no value is published")
+    source: str
+    source_reference: str
+    note: str | None = Field(description="What the source says about this value (inconsistencies included)")
+
+
+class LineErrorRead(ApiModel):
+    line: int
+    field: str
+    rule: str
+    message: str
+
+
+class ImportReportRead(ApiModel):
+    """What a file import did (or, in a dry run, would do), and every line it refused."""
+
+    lines: int
+    valid: int
+    created: int = Field(description="Records new to the platform (in a dry run: that would be)")
+    unchanged: int = Field(description="Records already stored as they are in the file")
+    skipped: int
+    dry_run: bool
+    errors: list[LineErrorRead]
+
+
+class ComparedQpv(ApiModel):
+    id: uuid.UUID
+    code: str | None
+    nom: str
+    generation: str
+
+
+class IndicatorComparisonRead(ApiModel):
+    indicator: IndicatorRead
+    qpv: ComparedQpv
+    series: list[IndicatorValueRead] = Field(
+        description="The QPV's values and its predecessors' (each says the perimeter it was measured on)"
+    )
+    code_epci: str | None
+    epci: list[IndicatorValueRead]
+    qpv_national_average: list[IndicatorValueRead]
+    france: list[IndicatorValueRead]
+
+
+class SquareImportRead(ImportReportRead):
+    changed: int = Field(description="Squares whose values the file changes")
+
+
+class VulnerabilityRequest(ApiInput):
+    communes: list[CommuneCode] | None = Field(
+        default=None, min_length=1, max_length=1000, description="The communes to compute on (or codeEpci)"
+    )
+    code_epci: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
+        default=None, description="All communes of this EPCI (or communes)"
+    )
+    vintage: int | None = Field(default=None, ge=2015, le=2100, description="Filosofi vintage; default: latest")
+    poor_share_min: Decimal = Field(
+        default=Decimal("0.256"), ge=0, le=1, max_digits=7, decimal_places=6, description="Share of poor households"
+    )
+    mean_standard_of_living_max: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        max_digits=12,
+        decimal_places=2,
+        description="EUR per person per year, e.g. the urban unit's median: compared with the square's mean"
+        " standard of living (the documented proxy; squares carry no median)",
+    )
+    imputed: Literal["exclude", "flag"] = Field(
+        default="exclude", description="Squares with fewer than 11 households (imputed values)"
+    )
+    adjacency: Literal["edge", "corner"] = "edge"
+    min_zone_population: int = Field(default=0, ge=0, le=10_000_000)
+    generation: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")] = "2024-2030"
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> VulnerabilityRequest:
+        if (self.communes is None) == (self.code_epci is None):
+            raise ValueError("give either communes or codeEpci")
+        return self
+
+
+class ComputationParameters(ApiModel):
+    communes: list[str]
+    code_epci: str | None
+    vintage: int
+    poor_share_min: ExactDecimal
+    mean_standard_of_living_max: ExactDecimal | None
+    imputed: Literal["exclude", "flag"]
+    adjacency: Literal["edge", "corner"]
+    min_zone_population: int
+    generation: str
+
+
+class ZoneRead(ApiModel):
+    zone: int
+    squares: int
+    individuals: float
+    households: float
+    poor_households: float
+    poor_share: float
+    imputed_squares: int
+    squares_in_qpv: int
+    qpv_codes: list[str]
+
+
+class QpvOverlap(ApiModel):
+    code: str | None
+    share: float = Field(description="Share of the square's area inside the QPV")
+
+
+class VulnerableSquareRead(ApiModel):
+    id: str = Field(description="INSEE square id (EPSG:3035 south-west corner)")
+    zone: int
+    individuals: float
+    households: float
+    poor_households: float
+    poor_share: float
+    mean_standard_of_living: int = Field(description="ind_snv / ind, EUR per person per year (a mean)")
+    imputed: bool
+    in_qpv: bool
+    qpv_overlaps: list[QpvOverlap]
+
+
+class VulnerabilityComputationRead(ApiModel):
+    id: uuid.UUID
+    created_at: datetime
+    parameters: ComputationParameters
+    input_squares: int
+    input_digest: str = Field(description="SHA-256 of the input squares: the same input gives the same digest")
+    qualifying_squares: int
+    zones: list[ZoneRead]
+    method: str
+
+
+class ZoneCollection(ApiModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[dict[str, Any]]

@@ -144,3 +144,32 @@ def classify(
         match_points, match_qpvs = points_inside[by_point], qpvs_inside[by_point]
     distance = np.where(nearest >= 0, np.round(distance, 1), np.nan)
     return BatchLocation(match_points, match_qpvs, nearest, distance)
+
+
+_LAEA_TO_LAMBERT93 = Transformer.from_crs("EPSG:3035", "EPSG:2154", always_xy=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Overlaps:
+    """(polygon, QPV) pairs that overlap, with the share of the polygon's area inside the QPV."""
+
+    polygons: np.ndarray[Any, np.dtype[np.int64]]
+    qpvs: np.ndarray[Any, np.dtype[np.int64]]
+    share: np.ndarray[Any, np.dtype[np.float64]]
+
+
+def overlaps_of_laea_rings(index: QpvIndex, rings: np.ndarray[Any, Any]) -> Overlaps:
+    """Overlap of EPSG:3035 rings (n, k, 2) with the perimeters, measured in Lambert-93."""
+    if len(rings) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Overlaps(empty, empty, np.zeros(0))
+    x, y = _LAEA_TO_LAMBERT93.transform(rings[:, :, 0].ravel(), rings[:, :, 1].ravel())
+    projected = np.stack([np.asarray(x), np.asarray(y)], axis=1).reshape(rings.shape)
+    polygons: np.ndarray[Any, Any] = np.asarray(shapely.polygons(projected), dtype=object)
+    pairs = index.tree.query(polygons, predicate="intersects")
+    polygon_positions, qpv_positions = pairs[0].astype(np.int64), pairs[1].astype(np.int64)
+    inside = shapely.area(shapely.intersection(polygons[polygon_positions], index.geometries[qpv_positions]))
+    share: np.ndarray[Any, Any] = np.asarray(inside) / np.asarray(shapely.area(polygons[polygon_positions]))
+    kept = share > 1e-6  # touching along a side is not overlapping
+    order = np.lexsort((qpv_positions[kept], polygon_positions[kept]))
+    return Overlaps(polygon_positions[kept][order], qpv_positions[kept][order], share[kept][order])

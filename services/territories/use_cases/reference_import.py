@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.names import searchable
 from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
 from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
+from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
+from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GENERATION_2015 = "2015-2023"
@@ -31,6 +33,9 @@ GENERATION_CODES = {"QPV2015": GENERATION_2015, "QPV2024": GENERATION_2024}
 DECREE_2015 = "Décret n°2014-1750 du 30 décembre 2014 (rectifié par le décret n°2015-1138 du 14 septembre 2015)"
 DECREE_2024 = "Décret n°2023-1314 du 28 décembre 2023 (modifié par le décret n°2024-806 du 13 juillet 2024)"
 # The contract names Beaurains a "quartier de veille active" of 2015-2023; the sources give no perimeter.
+FILOSOFI_SAMPLE = "filosofi2021_200m_sample_arras.csv"
+# The sample was re-published without `lcog_geo`; its window lies around QPV Saint-Michel, in Arras.
+FILOSOFI_SAMPLE_COMMUNES = ("62041",)
 BEAURAINS_WATCH = {"nom": "Beaurains (quartier de veille active)", "codesCommunes": ["62099"]}
 
 
@@ -40,6 +45,8 @@ class ImportReport:
     communes: int
     qpvs: int
     contracts: int
+    indicator_values: int = 0
+    squares: int = 0
 
 
 def _latest_population(by_year: dict[str, int] | None) -> tuple[int | None, int | None]:
@@ -200,7 +207,6 @@ def contract_row(document: dict[str, Any]) -> dict[str, Any]:
 
 async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Path = DATA_DIR) -> ImportReport:
     """Load the CU d'Arras: its EPCI, 46 communes, six QPV 2024 and the contract Cœur de Quartier."""
-    del actor  # reference data is not audited row by row; the import command logs its report
     communes_document = json.loads((data_dir / "cua_communes.json").read_text(encoding="utf-8"))
     qpv_document = json.loads((data_dir / "cua_qpv_2024.geojson").read_text(encoding="utf-8"))
     contract_document = json.loads((data_dir / "contract_coeur_de_quartier.json").read_text(encoding="utf-8"))
@@ -222,7 +228,20 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
         if report.qpvs:
             await repository.bump_revisions({row["generation"] for row in qpvs})
         await uow.commit()
-    return report
+    values_path = data_dir / "cua_quartier_indicators.csv"
+    catalogue, parsed = read_contract_indicators(data_dir / "indicator_catalogue.json", values_path)
+    created = await import_contract_indicators(uow, catalogue, parsed, values_path.name)
+    squares = await import_squares(
+        uow,
+        actor,
+        (data_dir / FILOSOFI_SAMPLE).read_text(encoding="utf-8"),
+        2021,
+        FILOSOFI_SAMPLE_COMMUNES,
+        fields_dictionary(),
+        dry_run=False,
+        skip_bad_lines=False,
+    )
+    return replace(report, indicator_values=created, squares=squares.created + squares.changed)
 
 
 @dataclass(frozen=True, slots=True)

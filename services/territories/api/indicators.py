@@ -1,0 +1,214 @@
+"""HTTP routes of the indicators: catalogue, values, imports, comparisons."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import ProblemError, documented_problems, problem_openapi
+from services.territories.api.schemas import (
+    ComparedQpv,
+    ImportReportRead,
+    IndicatorComparisonRead,
+    IndicatorRead,
+    IndicatorValueRead,
+    IndicatorWrite,
+)
+from services.territories.db.models import IndicatorValueRow
+from services.territories.domain.indicators import IndicatorDefinition, IndicatorFileError, TerritoryKind
+from services.territories.use_cases import indicators, reference_queries
+
+READ_INDICATORS = public_policy("reference-data")
+EDIT_REFERENCE = Policy(
+    name="edit-reference-data",
+    scopes=frozenset({"territories:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+
+public = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=False))
+protected = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+Editor = Annotated[Principal, Depends(authorize(EDIT_REFERENCE))]
+CSV_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {
+            "schema": {
+                "type": "string",
+                "description": "Header indicator,territoryKind,territory,perimeter,year,value,source,note"
+                " (',' or ';'; unit optional, checked against the catalogue; value may be nd, ns, s, so)",
+            }
+        }
+    },
+}
+
+
+def _indicator(definition: IndicatorDefinition) -> IndicatorRead:
+    return IndicatorRead(
+        code=definition.code,
+        label=definition.label,
+        unit=definition.unit,
+        definition=definition.definition,
+        source=definition.source,
+    )
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _value(row: IndicatorValueRow) -> IndicatorValueRead:
+    return IndicatorValueRead.model_validate(
+        {
+            "id": row.value_id,
+            "indicator": row.indicator_code,
+            "territoryKind": row.territory_kind,
+            "territoryCode": row.territory_code,
+            "qpvId": row.qpv_id,
+            "territoryLabel": row.territory_label,
+            "perimeter": row.perimeter,
+            "year": row.year,
+            "value": _decimal(row.value),
+            "secret": row.secret,
+            "source": row.source,
+            "sourceReference": row.source_reference,
+            "note": row.note,
+        }
+    )
+
+
+def _comparison(comparison: indicators.Comparison) -> IndicatorComparisonRead:
+    row = comparison.qpv.row
+    return IndicatorComparisonRead(
+        indicator=_indicator(comparison.indicator),
+        qpv=ComparedQpv(id=row.qpv_id, code=row.code, nom=row.nom, generation=row.generation),
+        series=[_value(value) for value in comparison.series],
+        code_epci=comparison.code_epci,
+        epci=[_value(value) for value in comparison.epci],
+        qpv_national_average=[_value(value) for value in comparison.qpv_national_average],
+        france=[_value(value) for value in comparison.france],
+    )
+
+
+@public.get(
+    "/indicators",
+    operation_id="list_indicators",
+    response_model=list[IndicatorRead],
+    dependencies=[Depends(authorize(READ_INDICATORS))],
+)
+async def list_indicators(uow: Uow) -> list[IndicatorRead]:
+    """The indicator catalogue: code, label, unit, definition, source."""
+    return [_indicator(item) for item in await indicators.list_catalogue(uow)]
+
+
+@public.get(
+    "/indicators/{code}",
+    operation_id="get_indicator",
+    response_model=IndicatorRead,
+    dependencies=[Depends(authorize(READ_INDICATORS))],
+)
+async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
+    return _indicator(await indicators.get_indicator(uow, code))
+
+
+@protected.put(
+    "/indicators/{code}",
+    operation_id="define_indicator",
+    response_model=IndicatorRead,
+    responses={201: {"description": "Created", "model": IndicatorRead}},
+)
+async def define_indicator(
+    uow: Uow, body: IndicatorWrite, code: Code, response: Response, principal: Editor
+) -> IndicatorRead:
+    """Create or change a catalogue entry (platform admins and contract pilots)."""
+    definition = IndicatorDefinition(code, body.label, body.unit, body.definition, body.source)
+    if await indicators.define_indicator(uow, principal, definition):
+        response.status_code = 201
+    return _indicator(definition)
+
+
+@public.get(
+    "/indicator-values",
+    operation_id="list_indicator_values",
+    response_model=Page[IndicatorValueRead],
+    dependencies=[Depends(authorize(READ_INDICATORS))],
+)
+async def list_indicator_values(
+    uow: Uow,
+    page: Annotated[PageRequest, Depends(page_request)],
+    indicator: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,63}$")] = None,
+    territory_kind: Annotated[TerritoryKind | None, Query(alias="territoryKind")] = None,
+    territory: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,12}$", description="Territory code")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> Page[IndicatorValueRead]:
+    """Values with their provenance, filtered by indicator, territory and year."""
+    rows, total = await indicators.list_values(uow, page, indicator, territory_kind, territory, year)
+    return Page(items=[_value(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@protected.post(
+    "/indicator-values/imports",
+    operation_id="import_indicator_values",
+    response_model=ImportReportRead,
+    openapi_extra={"requestBody": CSV_BODY},
+    responses={415: problem_openapi(415)[415]},
+)
+async def import_indicator_values(
+    uow: Uow,
+    request: Request,
+    principal: Editor,
+    dry_run: Annotated[bool, Query(alias="dryRun", description="Report every line, write nothing")] = False,
+    on_bad_line: Annotated[
+        Literal["reject", "skip"],
+        Query(alias="onBadLine", description="reject: all-or-nothing (default); skip: report and skip"),
+    ] = "reject",
+) -> ImportReportRead:
+    """Import values from the generic CSV. Pilots write only their contracts' territories."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv.")
+    body = await request.body()
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IndicatorFileError("the file must be UTF-8 encoded") from None
+    report = await indicators.import_indicator_file(
+        uow, principal, text, dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
+    )
+    return ImportReportRead.model_validate(report, from_attributes=True)
+
+
+@public.get(
+    "/qpvs/{code}/indicators/{indicator}/comparison",
+    operation_id="compare_qpv_indicator",
+    response_model=IndicatorComparisonRead,
+    dependencies=[Depends(authorize(READ_INDICATORS))],
+)
+async def compare_qpv_indicator(
+    uow: Uow,
+    code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")],
+    indicator: Code,
+    generation: Annotated[str, Query(pattern=r"^\d{4}-\d{4}$")] = "2024-2030",
+) -> IndicatorComparisonRead:
+    """The QPV's series beside its EPCI, the national QPV average (INSEE ENSQP) and France."""
+    qpv = await reference_queries.get_qpv(uow, code, generation)
+    return _comparison(await indicators.compare(uow, qpv, indicator))
+
+
+@public.get(
+    "/qpv-records/{qpv_id}/indicators/{indicator}/comparison",
+    operation_id="compare_qpv_record_indicator",
+    response_model=IndicatorComparisonRead,
+    dependencies=[Depends(authorize(READ_INDICATORS))],
+)
+async def compare_qpv_record_indicator(uow: Uow, qpv_id: uuid.UUID, indicator: Code) -> IndicatorComparisonRead:
+    """The same comparison for a record reached by id (QPV the sources give no code)."""
+    qpv = await reference_queries.get_qpv_record(uow, qpv_id)
+    return _comparison(await indicators.compare(uow, qpv, indicator))

@@ -1,0 +1,177 @@
+"""INSEE Filosofi 200 m squares (données carroyées): reading the 2015, 2017, 2019 and 2021 files.
+
+Column names change between vintages (IdINSPIRE / Idcar_200m / idcar_200m, I_est_cr / I_est_200 /
+i_est_200, Depcom / lcog_geo) and in case; the dictionary of `filosofi_carreaux_fields.json` says
+which. A square is identified by the south-west corner of its EPSG:3035 cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.territories.domain.errors import TerritoriesError
+from services.territories.domain.imports import LineError
+
+SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>\d{6,7})E(?P<easting>\d{6,7})$")
+SQUARE_SIZE_M = 200
+COMMUNE_CODE = re.compile(r"\d[0-9AB]\d{3}")
+MEASURES = {
+    "ind": "individuals",
+    "men": "households",
+    "men_pauv": "poor_households",
+    "ind_snv": "sum_standard_of_living",
+}
+OPTIONAL_MEASURES = {"men_fmp": "single_parent_households"}
+
+
+class FilosofiFileError(TerritoriesError):
+    """The file is not a Filosofi squares file of the vintage given: nothing is imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class Square:
+    line: int
+    square_id: str
+    northing: int
+    easting: int
+    imputed: bool
+    individuals: float
+    households: float
+    poor_households: float
+    sum_standard_of_living: float
+    single_parent_households: float | None
+    codes_communes: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class SquareFile:
+    squares: list[Square] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VintageColumns:
+    identifier: str
+    imputed: str
+    communes: str | None
+
+
+def vintage_columns(dictionary: Mapping[str, Any], vintage: int) -> VintageColumns:
+    """The identifier, imputation and commune columns of a vintage, in lower case."""
+    spelled = dictionary["vintages"].get(str(vintage))
+    if spelled is None:
+        known = ", ".join(sorted(dictionary["vintages"]))
+        raise FilosofiFileError(f"vintage {vintage} is unknown; known vintages: {known}")
+    extras = [name.lower() for name in spelled.get("extra", [])]
+    communes = next((name for name in ("lcog_geo", "depcom") if name in extras), None)
+    return VintageColumns(spelled["id"].lower(), spelled["imputed"].lower(), communes)
+
+
+def parse_square_id(text: str) -> tuple[int, int]:
+    match = SQUARE_ID.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not an EPSG:3035 200 m square id (CRS3035RES200mN…E…)")
+    northing, easting = int(match["northing"]), int(match["easting"])
+    if northing % SQUARE_SIZE_M or easting % SQUARE_SIZE_M:
+        raise ValueError(f"{text!r} is not on the 200 m grid")
+    return northing, easting
+
+
+def _number(text: str, name: str) -> float:
+    value = float(text.strip().strip('"').replace(",", "."))
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number ≥ 0")
+    return value
+
+
+def parse_squares(
+    text: str, dictionary: Mapping[str, Any], vintage: int, default_communes: Sequence[str] = ()
+) -> SquareFile:
+    """Every square of the file, or the reason its line is refused. `default_communes` stands in for a
+    commune column the file lacks (extracts re-published without `lcog_geo`)."""
+    columns = vintage_columns(dictionary, vintage)
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    try:
+        header = [name.strip().strip('"').lower() for name in next(reader)]
+    except StopIteration:
+        raise FilosofiFileError("the file is empty: a header line is expected") from None
+    required = [columns.identifier, columns.imputed, *MEASURES]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise FilosofiFileError(
+            f"not a Filosofi {vintage} squares file: missing column(s) {', '.join(missing)}"
+            f" (column names differ between vintages; is the vintage right?)"
+        )
+    if columns.communes not in header and not default_communes:
+        raise FilosofiFileError(f"the file has no {columns.communes} column: give the communes the squares belong to")
+    position = {name: index for index, name in enumerate(header)}
+    parsed = SquareFile()
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            parsed.total += 1
+            parsed.errors.append(LineError(reader.line_num, "line", "csv-syntax", str(error)))
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        parsed.total += 1
+        line = reader.line_num
+        if len(cells) != len(header):
+            message = f"{len(cells)} cells where the header has {len(header)}"
+            parsed.errors.append(LineError(line, "line", "csv-syntax", message))
+            continue
+        try:
+            northing, easting = parse_square_id(cells[position[columns.identifier]].strip('"'))
+        except ValueError as error:
+            parsed.errors.append(LineError(line, columns.identifier, "square-id", str(error)))
+            continue
+        imputed_text = cells[position[columns.imputed]].strip().strip('"')
+        if imputed_text not in {"0", "1"}:
+            parsed.errors.append(LineError(line, columns.imputed, "flag", f"{columns.imputed} must be 0 or 1"))
+            continue
+        values: dict[str, float | None] = {}
+        bad = False
+        for column, name in (MEASURES | OPTIONAL_MEASURES).items():
+            if column not in position:
+                values[name] = None
+                continue
+            try:
+                values[name] = _number(cells[position[column]], column)
+            except ValueError:
+                parsed.errors.append(LineError(line, column, "number-format", f"{column} must be a number ≥ 0"))
+                bad = True
+                break
+        if bad:
+            continue
+        if columns.communes in position:
+            communes = tuple(COMMUNE_CODE.findall(cells[position[columns.communes]]))
+        else:
+            communes = tuple(default_communes)
+        parsed.squares.append(
+            Square(
+                line=line,
+                square_id=f"CRS3035RES200mN{northing}E{easting}",
+                northing=northing,
+                easting=easting,
+                imputed=imputed_text == "1",
+                individuals=values["individuals"] or 0.0,
+                households=values["households"] or 0.0,
+                poor_households=values["poor_households"] or 0.0,
+                sum_standard_of_living=values["sum_standard_of_living"] or 0.0,
+                single_parent_households=values["single_parent_households"],
+                codes_communes=communes,
+            )
+        )
+    return parsed
