@@ -122,16 +122,17 @@ class ReferenceRepository:
         if not rows:
             return 0
         table = model.__table__
-        statement = insert(table).values(list(rows))
+        statement = insert(table)
         updatable = [column for column in rows[0] if column not in keys]
         changed = [table.c[column].is_distinct_from(statement.excluded[column]) for column in updatable]
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={column: statement.excluded[column] for column in updatable},
             where=or_(*changed),
-        )
-        result = await self.session.execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0)
+        ).returning(literal(1))
+        # Rows as parameters (executemany, batched by SQLAlchemy) rather than one huge VALUES clause to compile.
+        result = await self.session.execute(upsert, list(rows))
+        return len(result.all())
 
 
 class ContractRepository:
