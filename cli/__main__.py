@@ -42,6 +42,7 @@ async def _import_reference(database_url: str) -> str:
     return (
         f"epcis={report.epcis} communes={report.communes} qpvs={report.qpvs} contracts={report.contracts}"
         f" indicatorValues={report.indicator_values} squares={report.squares}"
+        f" renewalProjects={report.renewal_projects}"
     )
 
 
@@ -211,6 +212,32 @@ def command_import_filosofi(arguments: argparse.Namespace) -> None:
     )
 
 
+async def _import_cog(database_url: str, directory: Path, population_year: int) -> str:
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.territories.use_cases.cog_import import import_cog, read_cog_directory
+    from services.territories.use_cases.reference_import import DATA_DIR
+
+    aliases = json.loads((DATA_DIR / "aliases.json").read_text(encoding="utf-8"))["communes"]
+    documents = await asyncio.to_thread(read_cog_directory, directory)
+    engine = create_engine(database_url, "territories", application_name="cli-import")
+    try:
+        report = await import_cog(UnitOfWork(create_sessionmaker(engine)), documents, population_year, aliases)
+    finally:
+        await engine.dispose()
+    return (
+        f"COG: {report.regions} regions, {report.departements} departements, {report.epcis} EPCI,"
+        f" {report.communes} communes (population {population_year}); {report.changed} rows changed;"
+        f" {report.other_entries} delegated/associated communes and arrondissements left out"
+    )
+
+
+def command_import_cog(arguments: argparse.Namespace) -> None:
+    url = os.environ.get("TERRITORIES_DATABASE_URL")
+    if not url:
+        raise SystemExit("set TERRITORIES_DATABASE_URL")
+    _say(asyncio.run(_import_cog(url, arguments.directory, arguments.population_year)))
+
+
 def command_openapi(_arguments: argparse.Namespace) -> None:
     from cli.openapi_documents import write_documents
 
@@ -350,6 +377,12 @@ def main() -> None:
     national.add_argument("--file", type=Path, default=None, help="default: the shipped ANCT file")
     national.add_argument("--skip-refused", action="store_true", help="import the rest when some are unusable")
     national.set_defaults(run=command_import_qpv_national)
+    cog = commands.add_parser(
+        "import-cog", help="load regions, departements, EPCI and communes of @etalab/decoupage-administratif"
+    )
+    cog.add_argument("directory", type=Path, help="holds regions.json, departements.json, communes.json, epci.json")
+    cog.add_argument("--population-year", type=int, required=True, help="vintage of the communes' population")
+    cog.set_defaults(run=command_import_cog)
     filosofi = commands.add_parser("import-filosofi", help="load INSEE Filosofi 200 m squares (CSV)")
     filosofi.add_argument("file", type=Path)
     filosofi.add_argument("--vintage", type=int, required=True, choices=[2015, 2017, 2019, 2021])

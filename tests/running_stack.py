@@ -111,6 +111,15 @@ class RunningStack:
     def role_url(self, app: str) -> str:
         return database_url("127.0.0.1", self.cluster.port, app, self.secrets.role_passwords[app])
 
+    def territories_database(self, database: str) -> str:
+        """A migrated territories schema in a database of its own, for tests that load national files."""
+        from cli.provisioning import migrate, provision
+
+        asyncio.run(provision(self.admin_dsn("postgres"), database, self.secrets.role_passwords))
+        url = self.role_url("territories").rsplit("/", 1)[0] + "/" + database
+        migrate("territories", url)
+        return url
+
     def admin_dsn(self, database: str = DATABASE) -> str:
         return self.cluster.url("postgres", self.secrets.superuser_password, database, driver="postgresql")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kit.service_app import create_service_app
-from services.territories.api import indicators, vulnerability
+from services.territories.api import indicators, renewal_projects, vulnerability
 from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
 from services.territories.settings import SCHEMA, TerritoriesSettings
@@ -28,6 +28,8 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
             indicators.protected,
             vulnerability.public,
             vulnerability.protected,
+            renewal_projects.public,
+            renewal_projects.protected,
         ],
         install_domain_problems=install_domain_problems,
         state={"qpv_indexes": QpvIndexes(), "filosofi_fields": fields_dictionary()},

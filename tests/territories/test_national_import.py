@@ -3,7 +3,6 @@ Runs in a database of its own so the shared reference data stays as the other te
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from cli.provisioning import provision
 from kit.database import UnitOfWork, create_engine, create_sessionmaker
 from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
 from services.territories.use_cases.localisation import QpvIndexes, locate_point
@@ -23,12 +21,7 @@ NATIONAL = DATA_DIR / "qpv_2024_france.geojson.gz"
 
 @pytest.fixture(scope="module")
 def national_url(stack: RunningStack) -> str:
-    from cli.provisioning import migrate
-
-    asyncio.run(provision(stack.admin_dsn("postgres"), "cdq_national_check", stack.secrets.role_passwords))
-    url = stack.role_url("territories").rsplit("/", 1)[0] + "/cdq_national_check"
-    migrate("territories", url)
-    return url
+    return stack.territories_database("cdq_national_check")
 
 
 @pytest.fixture

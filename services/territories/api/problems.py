@@ -8,7 +8,7 @@ from starlette.responses import Response
 from kit.problems import FieldError, problem_response
 from services.territories.domain.errors import (
     ContractConflictError,
-    InvalidContractError,
+    InvalidFieldError,
     NotBoundError,
     NotFoundError,
     TerritoriesError,
@@ -49,7 +49,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         case BatchFormatError():
             error = FieldError(pointer="/body", field="body", rule="batch-format", message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
-        case InvalidContractError():
+        case InvalidFieldError():
             error = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
     raise exc

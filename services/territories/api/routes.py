@@ -14,6 +14,7 @@ from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import ADMIN_SCOPE, Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
+from kit.field_selection import fields_query, only
 from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, documented_problems, problem_openapi
@@ -22,6 +23,7 @@ from services.territories.api.schemas import (
     ContractCreate,
     ContractRead,
     ContractUpdate,
+    DepartementRead,
     EpciRead,
     GenerationRead,
     LocalisationRead,
@@ -30,6 +32,7 @@ from services.territories.api.schemas import (
     PerimeterFeature,
     QpvLink,
     QpvRead,
+    RegionRead,
     SignatoryModel,
 )
 from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
@@ -139,20 +142,82 @@ def _contract_json(contract: Contract) -> dict[str, Any]:
     return _contract(contract).model_dump(mode="json", by_alias=True)
 
 
+EpciFields = Annotated[frozenset[str] | None, Depends(fields_query(EpciRead))]
+CommuneFields = Annotated[frozenset[str] | None, Depends(fields_query(CommuneRead))]
+DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^(\d{2,3}|2A|2B)$")]
+RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^\d{2}$")]
+
+
+def _narrowed(page: Page[Any], fields: frozenset[str] | None) -> Any:
+    if fields is None:
+        return page
+    document = page.model_dump(mode="json", by_alias=True)
+    document["items"] = [only(item, fields) for item in document["items"]]
+    return JSONResponse(document)
+
+
+@public.get(
+    "/regions",
+    operation_id="list_regions",
+    response_model=list[RegionRead],
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def list_regions(uow: Uow) -> list[RegionRead]:
+    """Regions (INSEE COG)."""
+    return [RegionRead(code=row.code, nom=row.nom) for row in await reference_queries.list_regions(uow)]
+
+
+@public.get(
+    "/regions/{code}",
+    operation_id="get_region",
+    response_model=RegionRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{2}$")]) -> RegionRead:
+    row = await reference_queries.get_region(uow, code)
+    return RegionRead(code=row.code, nom=row.nom)
+
+
+@public.get(
+    "/departements",
+    operation_id="list_departements",
+    response_model=list[DepartementRead],
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def list_departements(uow: Uow, code_region: RegionFilter = None) -> list[DepartementRead]:
+    """Departments (INSEE COG), by region if asked."""
+    rows = await reference_queries.list_departements(uow, code_region)
+    return [DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region) for row in rows]
+
+
+@public.get(
+    "/departements/{code}",
+    operation_id="get_departement",
+    response_model=DepartementRead,
+    dependencies=[Depends(authorize(REFERENCE))],
+)
+async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^(\d{2,3}|2A|2B)$")]) -> DepartementRead:
+    row = await reference_queries.get_departement(uow, code)
+    return DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region)
+
+
 @public.get(
     "/epcis", operation_id="list_epcis", response_model=Page[EpciRead], dependencies=[Depends(authorize(REFERENCE))]
 )
-async def list_epcis(uow: Uow, page: Pages) -> Page[EpciRead]:
-    """EPCIs (intercommunalités), by SIREN."""
+async def list_epcis(uow: Uow, page: Pages, fields: EpciFields) -> Any:
+    """EPCIs (intercommunalités), by SIREN; `fields` narrows each item."""
     rows, total = await reference_queries.list_epcis(uow, page)
-    return Page(items=[_epci(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+    return _narrowed(
+        Page(items=[_epci(row) for row in rows], total=total, limit=page.limit, offset=page.offset), fields
+    )
 
 
 @public.get(
     "/epcis/{code}", operation_id="get_epci", response_model=EpciRead, dependencies=[Depends(authorize(REFERENCE))]
 )
-async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")]) -> EpciRead:
-    return _epci(await reference_queries.get_epci(uow, code))
+async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")], fields: EpciFields) -> Any:
+    epci = _epci(await reference_queries.get_epci(uow, code))
+    return epci if fields is None else JSONResponse(only(epci.model_dump(mode="json", by_alias=True), fields))
 
 
 @public.get(
@@ -164,12 +229,19 @@ async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")]) -> 
 async def list_communes(
     uow: Uow,
     page: Pages,
+    fields: CommuneFields,
     code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_departement: DepartementFilter = None,
+    code_region: RegionFilter = None,
     nom: Annotated[str | None, Query(min_length=1, max_length=100, description="Accent-insensitive")] = None,
-) -> Page[CommuneRead]:
-    """Communes, filtered as API Géo does (`codeEpci`, `nom`)."""
-    rows, total = await reference_queries.list_communes(uow, page, code_epci, nom)
-    return Page(items=[_commune(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+) -> Any:
+    """Communes, filtered as API Géo does (`codeEpci`, `codeDepartement`, `codeRegion`, `nom`, `fields`)."""
+    filters = reference_queries.CommuneFilters(code_epci, code_departement, code_region, nom)
+    rows, total = await reference_queries.list_communes(uow, page, filters)
+    page_of_communes: Page[CommuneRead] = Page(
+        items=[_commune(row) for row in rows], total=total, limit=page.limit, offset=page.offset
+    )
+    return _narrowed(page_of_communes, fields)
 
 
 @public.get(
@@ -178,8 +250,9 @@ async def list_communes(
     response_model=CommuneRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d{3}$")]) -> CommuneRead:
-    return _commune(await reference_queries.get_commune(uow, code))
+async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d{3}$")], fields: CommuneFields) -> Any:
+    commune = _commune(await reference_queries.get_commune(uow, code))
+    return commune if fields is None else JSONResponse(only(commune.model_dump(mode="json", by_alias=True), fields))
 
 
 @public.get(

@@ -7,16 +7,30 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
+from kit.field_selection import fields_may_be_left_out
 
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^(\d[0-9AB]\d{3})$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 
+class RegionRead(ApiModel):
+    code: str = Field(description="INSEE code")
+    nom: str
+
+
+class DepartementRead(ApiModel):
+    code: str = Field(description="INSEE code")
+    nom: str
+    code_region: str
+
+
 class EpciRead(ApiModel):
+    model_config = ConfigDict(json_schema_extra=fields_may_be_left_out)
+
     code: str = Field(description="SIREN of the EPCI")
     nom: str
     nom_long: str | None
@@ -28,6 +42,8 @@ class EpciRead(ApiModel):
 
 
 class CommuneRead(ApiModel):
+    model_config = ConfigDict(json_schema_extra=fields_may_be_left_out)
+
     code: str = Field(description="INSEE code")
     nom: str
     aliases: list[str]
@@ -305,3 +321,47 @@ class VulnerabilityComputationRead(ApiModel):
 class ZoneCollection(ApiModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[dict[str, Any]]
+
+
+ProgrammeName = Literal["NPNRU", "PNRU", "other"]
+InterestLevel = Literal["national", "regional"]
+ProjectStatusName = Literal["planned", "in_progress", "finishing", "completed", "abandoned"]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+
+
+class RenewalProjectRead(ApiModel):
+    id: uuid.UUID
+    nom: str
+    programme: ProgrammeName
+    interest: InterestLevel | None = Field(description="PRIN (national) or PRIR (regional) for NPNRU projects")
+    qpv_codes: list[str]
+    generation: str
+    code_epci: str | None
+    starts_year: int | None
+    ends_year: int | None
+    status: ProjectStatusName
+    notes: str | None
+    version: int
+
+
+class RenewalProjectCreate(ApiInput):
+    nom: ShortText
+    programme: ProgrammeName
+    interest: InterestLevel | None = None
+    qpv_codes: list[QpvCode] = Field(min_length=1, max_length=50)
+    generation: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")] = "2024-2030"
+    starts_year: Year | None = None
+    ends_year: Year | None = None
+    status: ProjectStatusName = "planned"
+    notes: LongText | None = None
+
+
+class RenewalProjectUpdate(ApiInput):
+    nom: ShortText | None = None
+    programme: ProgrammeName | None = None
+    interest: InterestLevel | None = None
+    qpv_codes: list[QpvCode] | None = Field(default=None, min_length=1, max_length=50)
+    starts_year: Year | None = None
+    ends_year: Year | None = None
+    status: ProjectStatusName | None = None
+    notes: LongText | None = None

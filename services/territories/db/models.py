@@ -26,6 +26,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.territories.db.base import Base
 
 
+class RegionRow(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    nom: Mapped[str] = mapped_column(Text)
+
+
+class DepartementRow(Base):
+    __tablename__ = "departements"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    nom: Mapped[str] = mapped_column(Text)
+    code_region: Mapped[str] = mapped_column(Text, index=True)
+
+
 class EpciRow(Base):
     __tablename__ = "epcis"
 
@@ -202,3 +217,24 @@ class VulnerabilityComputationRow(Base):
     input_digest: Mapped[str] = mapped_column(Text)
     zones: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     squares: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+
+
+class RenewalProjectRow(Base):
+    """An urban renewal project (NPNRU, PNRU, local programme) and the QPVs it concerns."""
+
+    __tablename__ = "renewal_projects"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    nom: Mapped[str] = mapped_column(Text)
+    programme: Mapped[str] = mapped_column(Text)
+    interest: Mapped[str | None] = mapped_column(Text)
+    qpv_codes: Mapped[list[str]] = mapped_column(postgresql.ARRAY(Text))
+    generation: Mapped[str] = mapped_column(Text)
+    code_epci: Mapped[str | None] = mapped_column(Text, index=True)
+    starts_year: Mapped[int | None] = mapped_column(Integer)
+    ends_year: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_renewal_projects_qpvs", "qpv_codes", postgresql_using="gin"),)

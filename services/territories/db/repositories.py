@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, any_, func, literal, or_, select, update
+from sqlalchemy import Select, and_, any_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,6 +15,7 @@ from kit.pagination import PageRequest
 from services.territories.db.models import (
     CommuneRow,
     ContractRow,
+    DepartementRow,
     EpciRow,
     FilosofiSquareRow,
     IndicatorRow,
@@ -22,6 +23,8 @@ from services.territories.db.models import (
     QpvGenerationRow,
     QpvLineageRow,
     QpvRow,
+    RegionRow,
+    RenewalProjectRow,
     VulnerabilityComputationRow,
 )
 
@@ -44,12 +47,37 @@ class ReferenceRepository:
     async def get_epci(self, code: str) -> EpciRow | None:
         return await self.session.get(EpciRow, code)
 
+    async def list_regions(self) -> list[RegionRow]:
+        return list((await self.session.execute(select(RegionRow).order_by(RegionRow.code))).scalars().all())
+
+    async def get_region(self, code: str) -> RegionRow | None:
+        return await self.session.get(RegionRow, code)
+
+    async def list_departements(self, code_region: str | None) -> list[DepartementRow]:
+        query = select(DepartementRow).order_by(DepartementRow.code)
+        if code_region is not None:
+            query = query.where(DepartementRow.code_region == code_region)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def get_departement(self, code: str) -> DepartementRow | None:
+        return await self.session.get(DepartementRow, code)
+
     async def list_communes(
-        self, page: PageRequest, code_epci: str | None, nom_searchable: str | None
+        self,
+        page: PageRequest,
+        *,
+        code_epci: str | None,
+        code_departement: str | None,
+        code_region: str | None,
+        nom_searchable: str | None,
     ) -> tuple[list[CommuneRow], int]:
         query = select(CommuneRow).order_by(CommuneRow.code)
         if code_epci is not None:
             query = query.where(CommuneRow.code_epci == code_epci)
+        if code_departement is not None:
+            query = query.where(CommuneRow.code_departement == code_departement)
+        if code_region is not None:
+            query = query.where(CommuneRow.code_region == code_region)
         if nom_searchable:
             pattern = "%" + nom_searchable.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(CommuneRow.nom_searchable.like(pattern))
@@ -65,7 +93,11 @@ class ReferenceRepository:
         if generation is not None:
             query = query.where(QpvRow.generation == generation)
         if code_epci is not None:
-            query = query.where(QpvRow.code_epci == code_epci)
+            # National records carry communes but no EPCI: they belong to the EPCI of their communes.
+            of_member_commune = exists().where(
+                CommuneRow.code_epci == code_epci, CommuneRow.code == any_(QpvRow.codes_communes)
+            )
+            query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
         if code_commune is not None:
             query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
         return await _page(self.session, query, page)
@@ -154,6 +186,10 @@ class ContractRepository:
     async def add(self, row: ContractRow) -> None:
         self.session.add(row)
         await self.session.flush()
+
+    async def epcis_of_contracts(self, contract_codes: Collection[str]) -> set[str]:
+        query = select(ContractRow.code_epci).where(ContractRow.code.in_(list(contract_codes)))
+        return set((await self.session.execute(query)).scalars().all())
 
 
 class IndicatorRepository:
@@ -245,10 +281,6 @@ class IndicatorRepository:
         query = select(EpciRow.code).where(EpciRow.code.in_(list(codes)))
         return set((await self.session.execute(query)).scalars().all())
 
-    async def epcis_of_contracts(self, contract_codes: Collection[str]) -> set[str]:
-        query = select(ContractRow.code_epci).where(ContractRow.code.in_(list(contract_codes)))
-        return set((await self.session.execute(query)).scalars().all())
-
 
 SQUARE_COLUMNS = (
     "square_id",
@@ -310,3 +342,42 @@ class VulnerabilityRepository:
             VulnerabilityComputationRow.created_at.desc(), VulnerabilityComputationRow.computation_id
         )
         return await _page(self.session, query, page)
+
+
+class RenewalProjectRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(
+        self, page: PageRequest, qpv_code: str | None, code_epci: str | None
+    ) -> tuple[list[RenewalProjectRow], int]:
+        query = select(RenewalProjectRow).order_by(RenewalProjectRow.nom, RenewalProjectRow.project_id)
+        if qpv_code is not None:
+            query = query.where(literal(qpv_code) == any_(RenewalProjectRow.qpv_codes))
+        if code_epci is not None:
+            query = query.where(RenewalProjectRow.code_epci == code_epci)
+        return await _page(self.session, query, page)
+
+    async def get(self, project_id: uuid.UUID, *, for_update: bool = False) -> RenewalProjectRow | None:
+        query = select(RenewalProjectRow).where(RenewalProjectRow.project_id == project_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, row: RenewalProjectRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def epci_of_qpvs(self, codes: Collection[str], generation: str) -> dict[str, str | None]:
+        """QPV code -> its EPCI (its own, or that of its first commune) for the codes that exist."""
+        commune_epci = (
+            select(CommuneRow.code_epci)
+            .where(CommuneRow.code == any_(QpvRow.codes_communes))
+            .order_by(CommuneRow.code)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = select(QpvRow.code, func.coalesce(QpvRow.code_epci, commune_epci)).where(
+            QpvRow.generation == generation, QpvRow.code.in_(list(codes))
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(query)).all() if row[0] is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.territories.domain.errors import InvalidContractError
+from services.territories.domain.errors import InvalidFieldError
 
 CONTRACT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 
@@ -31,9 +31,9 @@ class Contract:
 def check_contract(contract: Contract, known_qpv_codes: set[str]) -> None:
     """Rules a contract must follow before it is registered or changed."""
     if not CONTRACT_CODE.match(contract.code):
-        raise InvalidContractError("code", "pattern", "code: 3-40 chars, A-Z, 0-9 and '-'")
+        raise InvalidFieldError("code", "pattern", "code: 3-40 chars, A-Z, 0-9 and '-'")
     if contract.end_year < contract.start_year:
-        raise InvalidContractError("endYear", "after-start", "endYear must not precede startYear")
+        raise InvalidFieldError("endYear", "after-start", "endYear must not precede startYear")
     unknown = sorted(set(contract.qpv_codes) - known_qpv_codes)
     if unknown:
-        raise InvalidContractError("qpvCodes", "known-qpv-of-epci", "QPV not in this EPCI: " + ", ".join(unknown))
+        raise InvalidFieldError("qpvCodes", "known-qpv-of-epci", "QPV not in this EPCI: " + ", ".join(unknown))

@@ -13,7 +13,7 @@ class ContractConflictError(TerritoriesError):
     """A contract with this code is already registered."""
 
 
-class InvalidContractError(TerritoriesError):
+class InvalidFieldError(TerritoriesError):
     def __init__(self, field: str, rule: str, message: str) -> None:
         super().__init__(message)
         self.field = field

@@ -13,7 +13,7 @@ from kit.database import UnitOfWork
 from kit.pagination import PageRequest
 from services.territories.db.base import ledger
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
-from services.territories.db.repositories import IndicatorRepository, ReferenceRepository
+from services.territories.db.repositories import ContractRepository, IndicatorRepository, ReferenceRepository
 from services.territories.domain.errors import NotFoundError
 from services.territories.domain.imports import ImportRejectedError, LineError
 from services.territories.domain.indicators import (
@@ -108,7 +108,11 @@ async def _resolve_generic(
     epcis = await repository.existing_epcis(
         {line.territory for line in lines if line.territory_kind is TerritoryKind.EPCI}
     )
-    allowed_epcis = None if actor.is_platform_admin else await repository.epcis_of_contracts(actor.contracts)
+    allowed_epcis = (
+        None
+        if actor.is_platform_admin
+        else await ContractRepository(repository.session).epcis_of_contracts(actor.contracts)
+    )
     by_code = {(record.code, record.generation): record for record in territories.records if record.code}
     by_id = {str(record.qpv_id): record for record in territories.records}
     resolved: list[tuple[RawLine, TerritoryRef]] = []

@@ -14,16 +14,19 @@ from kit.database import UnitOfWork
 from services.territories.db.models import (
     CommuneRow,
     ContractRow,
+    DepartementRow,
     EpciRow,
     QpvGenerationRow,
     QpvLineageRow,
     QpvRow,
+    RegionRow,
 )
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.names import searchable
 from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
 from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
 from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
+from services.territories.use_cases.renewal_projects import import_seed, read_seed
 from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -47,6 +50,7 @@ class ImportReport:
     contracts: int
     indicator_values: int = 0
     squares: int = 0
+    renewal_projects: int = 0
 
 
 def _latest_population(by_year: dict[str, int] | None) -> tuple[int | None, int | None]:
@@ -213,8 +217,17 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     generations_document = json.loads((data_dir / "cua_qpv_generations.json").read_text(encoding="utf-8"))
     aliases = _aliases(data_dir)
     epci, communes = epci_and_communes_rows(communes_document, aliases["communes"])
+    cog = json.loads((data_dir / "cua_region_departement.json").read_text(encoding="utf-8"))
     async with uow:
         repository = ReferenceRepository(uow.session)
+        await repository.upsert(
+            RegionRow, [{"code": item["code"], "nom": item["nom"]} for item in cog["regions"]], ["code"]
+        )
+        await repository.upsert(
+            DepartementRow,
+            [{"code": item["code"], "nom": item["nom"], "code_region": item["region"]} for item in cog["departements"]],
+            ["code"],
+        )
         await repository.upsert(QpvGenerationRow, generation_rows(generations_document), ["generation"])
         qpvs = qpv_rows(qpv_document, aliases["qpvs"]) + qpv_2015_rows(generations_document)
         report = ImportReport(
@@ -241,7 +254,10 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
         dry_run=False,
         skip_bad_lines=False,
     )
-    return replace(report, indicator_values=created, squares=squares.created + squares.changed)
+    projects = await import_seed(uow, read_seed(data_dir / "cua_renewal_projects.json"))
+    return replace(
+        report, indicator_values=created, squares=squares.created + squares.changed, renewal_projects=projects
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 from kit.database import UnitOfWork
 from kit.pagination import PageRequest
-from services.territories.db.models import CommuneRow, EpciRow, QpvGenerationRow, QpvLineageRow, QpvRow
+from services.territories.db.models import (
+    CommuneRow,
+    DepartementRow,
+    EpciRow,
+    QpvGenerationRow,
+    QpvLineageRow,
+    QpvRow,
+    RegionRow,
+)
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.errors import NotFoundError
 from services.territories.domain.names import searchable
@@ -27,11 +35,49 @@ async def get_epci(uow: UnitOfWork, code: str) -> EpciRow:
     return row
 
 
-async def list_communes(
-    uow: UnitOfWork, page: PageRequest, code_epci: str | None, nom: str | None
-) -> tuple[list[CommuneRow], int]:
+@dataclass(frozen=True, slots=True)
+class CommuneFilters:
+    code_epci: str | None = None
+    code_departement: str | None = None
+    code_region: str | None = None
+    nom: str | None = None
+
+
+async def list_communes(uow: UnitOfWork, page: PageRequest, filters: CommuneFilters) -> tuple[list[CommuneRow], int]:
     async with uow:
-        return await ReferenceRepository(uow.session).list_communes(page, code_epci, searchable(nom) if nom else None)
+        return await ReferenceRepository(uow.session).list_communes(
+            page,
+            code_epci=filters.code_epci,
+            code_departement=filters.code_departement,
+            code_region=filters.code_region,
+            nom_searchable=searchable(filters.nom) if filters.nom else None,
+        )
+
+
+async def list_regions(uow: UnitOfWork) -> list[RegionRow]:
+    async with uow:
+        return await ReferenceRepository(uow.session).list_regions()
+
+
+async def get_region(uow: UnitOfWork, code: str) -> RegionRow:
+    async with uow:
+        row = await ReferenceRepository(uow.session).get_region(code)
+    if row is None:
+        raise NotFoundError("region", code)
+    return row
+
+
+async def list_departements(uow: UnitOfWork, code_region: str | None) -> list[DepartementRow]:
+    async with uow:
+        return await ReferenceRepository(uow.session).list_departements(code_region)
+
+
+async def get_departement(uow: UnitOfWork, code: str) -> DepartementRow:
+    async with uow:
+        row = await ReferenceRepository(uow.session).get_departement(code)
+    if row is None:
+        raise NotFoundError("departement", code)
+    return row
 
 
 async def get_commune(uow: UnitOfWork, code: str) -> CommuneRow:

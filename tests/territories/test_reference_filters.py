@@ -1,0 +1,50 @@
+"""Regions, departments, API Géo filters and `fields=` on the shared stack."""
+
+from __future__ import annotations
+
+import httpx
+
+API = "/api/territories"
+
+
+async def test_regions_and_departements(gateway: httpx.AsyncClient) -> None:
+    assert (await gateway.get(f"{API}/regions")).json() == [{"code": "32", "nom": "Hauts-de-France"}]
+    assert (await gateway.get(f"{API}/regions/32")).json()["nom"] == "Hauts-de-France"
+    departements = (await gateway.get(f"{API}/departements", params={"codeRegion": "32"})).json()
+    assert departements == [{"code": "62", "nom": "Pas-de-Calais", "codeRegion": "32"}]
+    assert (await gateway.get(f"{API}/departements", params={"codeRegion": "11"})).json() == []
+    missing = await gateway.get(f"{API}/departements/75")
+    assert missing.status_code == 404
+    assert "75" in missing.json()["detail"]
+
+
+async def test_communes_filter_by_department_and_region(gateway: httpx.AsyncClient) -> None:
+    by_departement = (await gateway.get(f"{API}/communes", params={"codeDepartement": "62", "limit": 100})).json()
+    assert by_departement["total"] == 46
+    by_region = (await gateway.get(f"{API}/communes", params={"codeRegion": "11"})).json()
+    assert by_region["total"] == 0
+    bad = await gateway.get(f"{API}/communes", params={"codeDepartement": "6"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "codeDepartement"
+
+
+async def test_fields_narrow_the_answer(gateway: httpx.AsyncClient) -> None:
+    page = (await gateway.get(f"{API}/communes", params={"codeEpci": "200033579", "fields": "code,nom"})).json()
+    assert page["total"] == 46
+    assert all(set(item) == {"code", "nom"} for item in page["items"])
+    arras = (await gateway.get(f"{API}/communes/62041", params={"fields": "population,populationYear"})).json()
+    assert arras == {"population": 42875, "populationYear": 2023}
+    epci = (await gateway.get(f"{API}/epcis/200033579", params={"fields": "nom"})).json()
+    assert epci == {"nom": "CU d'Arras"}
+    full = (await gateway.get(f"{API}/communes/62041")).json()
+    assert {"code", "nom", "codesPostaux", "population", "populationYear"} <= set(full)
+
+
+async def test_unknown_fields_are_named(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get(f"{API}/communes", params={"fields": "code,surface"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["rule"]) == ("fields", "known-field")
+    assert "surface" in error["message"]
+    malformed = await gateway.get(f"{API}/epcis", params={"fields": "code,,nom"})
+    assert malformed.status_code == 422
