@@ -28,18 +28,29 @@ class _Built:
 class QpvIndexes:
     """One index per generation, rebuilt when the generation's revision in the database moves.
 
-    The revision is read at most once a second per generation: a lookup then costs no query, and a
-    change of perimeters reaches every process within a second.
+    The revision is read at most once a second per generation, by one request at a time (the others
+    keep using the index they have meanwhile): a lookup then costs no query, a burst of lookups does
+    not become a burst of queries, and a change of perimeters reaches every process within a second.
     """
 
     def __init__(self) -> None:
         self._built: dict[str, _Built] = {}
         self._lock = asyncio.Lock()
+        self._checking: set[str] = set()
 
     async def for_generation(self, uow: UnitOfWork, generation: str) -> QpvIndex:
         fresh = self._built.get(generation)
-        if fresh is not None and time.monotonic() - fresh.checked_at < REVISION_CHECK_SECONDS:
+        if fresh is not None and (
+            time.monotonic() - fresh.checked_at < REVISION_CHECK_SECONDS or generation in self._checking
+        ):
             return fresh.index
+        self._checking.add(generation)
+        try:
+            return await self._checked(uow, generation)
+        finally:
+            self._checking.discard(generation)
+
+    async def _checked(self, uow: UnitOfWork, generation: str) -> QpvIndex:
         async with uow:
             repository = ReferenceRepository(uow.session)
             revision = await repository.generation_revision(generation)
