@@ -46,6 +46,18 @@ async def _import_reference(database_url: str) -> str:
     )
 
 
+async def _import_grants_reference(database_url: str) -> str:
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.grants.use_cases.reference_import import import_grants_reference
+
+    engine = create_engine(database_url, "grants", application_name="cli-import")
+    try:
+        report = await import_grants_reference(UnitOfWork(create_sessionmaker(engine)))
+    finally:
+        await engine.dispose()
+    return f"objectives={report.objectives} institutions={report.institutions}"
+
+
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
     from kit.database import UnitOfWork, create_engine, create_sessionmaker
     from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
@@ -99,6 +111,8 @@ def command_up(arguments: argparse.Namespace) -> None:
         _say("migrations: territories, grants, participation, gateway at head")
         territories_url = environments["territories"]["TERRITORIES_DATABASE_URL"]
         _say("reference data: " + asyncio.run(_import_reference(territories_url)))
+        grants_url = environments["grants"]["GRANTS_DATABASE_URL"]
+        _say("grants reference data: " + asyncio.run(_import_grants_reference(grants_url)))
         if arguments.national_qpv:
             _say(asyncio.run(_import_national_qpvs(territories_url)))
         STATE_FILE.write_text(json.dumps({"db_port": cluster.port, "ports": ports}))
@@ -155,6 +169,9 @@ def command_import_reference(_arguments: argparse.Namespace) -> None:
     if not url:
         raise SystemExit("set TERRITORIES_DATABASE_URL")
     _say(asyncio.run(_import_reference(url)))
+    grants_url = os.environ.get("GRANTS_DATABASE_URL")
+    if grants_url:
+        _say(asyncio.run(_import_grants_reference(grants_url)))
 
 
 def command_import_qpv_national(arguments: argparse.Namespace) -> None:

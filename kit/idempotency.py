@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Header
+from fastapi.responses import JSONResponse
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,3 +119,13 @@ async def remember(session: AsyncSession, table: Table, request: IdempotentReque
         .where(table.c.owner == request.owner, table.c.key == request.key)
         .values(response_status=status, response_body=body)
     )
+
+
+def replayed_response(stored: StoredResponse) -> JSONResponse:
+    """The first response to this key, said to be a replay."""
+    return JSONResponse(stored.body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+
+
+def created_response(body: dict[str, Any], location: str, etag: str | None = None) -> JSONResponse:
+    headers = {"Location": location} | ({"ETag": etag} if etag else {})
+    return JSONResponse(body, status_code=201, headers=headers)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
 from services.grants.domain.errors import (
+    ConflictError,
     DuplicateCallError,
     GrantsError,
     NotBoundError,
@@ -22,6 +23,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(404, "not-found", "Resource not found", str(exc), instance=path)
         case DuplicateCallError():
             return problem_response(409, "call-exists", "Call already open", f"A call exists for {exc}.", instance=path)
+        case ConflictError():
+            return problem_response(409, "conflict", "Already exists", str(exc), instance=path)
         case NotBoundError():
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path

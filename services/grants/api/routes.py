@@ -6,13 +6,18 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from fastapi.responses import JSONResponse
 
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
-from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
+from kit.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    created_response,
+    idempotent_request,
+    replayed_response,
+)
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
@@ -99,12 +104,8 @@ async def open_call(
     )
     outcome = await calls.open_call(uow, registry, principal, call, idempotency, _json)
     if isinstance(outcome, StoredResponse):
-        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(
-        _json(outcome),
-        status_code=201,
-        headers={"ETag": etag_of(str(outcome.call_id), outcome.version), "Location": f"calls/{outcome.call_id}"},
-    )
+        return replayed_response(outcome)
+    return created_response(_json(outcome), f"calls/{outcome.call_id}", etag_of(str(outcome.call_id), outcome.version))
 
 
 @router.patch("/calls/{call_id}", operation_id="update_call", response_model=CallRead)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest
-from services.grants.db.models import CallRow
+from services.grants.db.models import CallRow, InstitutionRow, ObjectiveRow, OperatorRow
+
+RowT = TypeVar("RowT")
 
 
 class CallRepository:
@@ -42,5 +46,93 @@ class CallRepository:
         return (await self.session.execute(query)).first() is not None
 
     async def add(self, row: CallRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+
+async def _page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
+    return list(rows), int(total)
+
+
+class FrameworkRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_contract(self, contract_code: str) -> list[ObjectiveRow]:
+        query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
+        return list((await self.session.execute(query.order_by(ObjectiveRow.position))).scalars().all())
+
+    async def replace(self, contract_code: str, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """Upsert the tree's objectives and delete those it no longer has; (kept or added, deleted)."""
+        keep = [row["objective_id"] for row in rows]
+        removed = await self.session.execute(
+            delete(ObjectiveRow)
+            .where(ObjectiveRow.contract_code == contract_code, ObjectiveRow.objective_id.not_in(keep))
+            .returning(ObjectiveRow.objective_id)
+        )
+        deleted = len(removed.all())
+        if rows:
+            statement = insert(ObjectiveRow)
+            columns = [name for name in rows[0] if name != "objective_id"]
+            upsert = statement.on_conflict_do_update(
+                index_elements=["objective_id"], set_={name: statement.excluded[name] for name in columns}
+            )
+            await self.session.execute(upsert, rows)
+        return len(rows), deleted
+
+    async def operational(self, contract_code: str, ids: Collection[uuid.UUID]) -> list[ObjectiveRow]:
+        query = select(ObjectiveRow).where(
+            ObjectiveRow.contract_code == contract_code,
+            ObjectiveRow.level == "operational",
+            ObjectiveRow.objective_id.in_(list(ids)),
+        )
+        return list((await self.session.execute(query)).scalars().all())
+
+
+class InstitutionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(self, contract_code: str) -> list[InstitutionRow]:
+        query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code)
+        return list((await self.session.execute(query.order_by(InstitutionRow.code))).scalars().all())
+
+    async def get(self, institution_id: uuid.UUID) -> InstitutionRow | None:
+        return await self.session.get(InstitutionRow, institution_id)
+
+    async def by_code(self, contract_code: str, code: str) -> InstitutionRow | None:
+        query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code, InstitutionRow.code == code)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, row: InstitutionRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+
+class OperatorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(
+        self, contract_code: str, only: Collection[uuid.UUID] | None, page: PageRequest
+    ) -> tuple[list[OperatorRow], int]:
+        query = select(OperatorRow).where(OperatorRow.contract_code == contract_code)
+        if only is not None:
+            query = query.where(OperatorRow.operator_id.in_(list(only)))
+        return await _page(self.session, query.order_by(OperatorRow.nom, OperatorRow.operator_id), page)
+
+    async def get(self, operator_id: uuid.UUID, *, for_update: bool = False) -> OperatorRow | None:
+        query = select(OperatorRow).where(OperatorRow.operator_id == operator_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_siret(self, contract_code: str, siret: str) -> OperatorRow | None:
+        query = select(OperatorRow).where(OperatorRow.contract_code == contract_code, OperatorRow.siret == siret)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, row: OperatorRow) -> None:
         self.session.add(row)
         await self.session.flush()

@@ -22,3 +22,7 @@ class DuplicateCallError(GrantsError):
 
 class NotBoundError(GrantsError):
     """The caller does not work on this contract."""
+
+
+class ConflictError(GrantsError):
+    """The record exists already (same natural key)."""

@@ -6,13 +6,18 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from fastapi.responses import JSONResponse
 
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
-from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
+from kit.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    created_response,
+    idempotent_request,
+    replayed_response,
+)
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
@@ -93,9 +98,8 @@ async def create_body(
     key = idempotent_request(idempotency_key, principal.subject, "create_body", payload.model_dump(mode="json"))
     outcome = await bodies.create_body(uow, contracts, principal, new_body, key, present_json)
     if isinstance(outcome, StoredResponse):
-        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
-    headers = {"ETag": body_etag(outcome), "Location": f"bodies/{outcome.body_id}"}
-    return JSONResponse(present_json(outcome), status_code=201, headers=headers)
+        return replayed_response(outcome)
+    return created_response(present_json(outcome), f"bodies/{outcome.body_id}", body_etag(outcome))
 
 
 @router.patch("/bodies/{body_id}", operation_id="change_body", response_model=BodyRead)

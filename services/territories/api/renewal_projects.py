@@ -6,12 +6,17 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from fastapi.responses import JSONResponse
 
 from kit.auth.policies import authorize, public_policy
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
-from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
+from kit.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    created_response,
+    idempotent_request,
+    replayed_response,
+)
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from services.territories.api.indicators import Editor
@@ -111,12 +116,8 @@ async def create_renewal_project(
     )
     outcome = await renewal_projects.create_project(uow, principal, project, idempotency, _project_json)
     if isinstance(outcome, StoredResponse):
-        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(
-        _project_json(outcome),
-        status_code=201,
-        headers={"ETag": _etag(outcome), "Location": f"renewal-projects/{outcome.project_id}"},
-    )
+        return replayed_response(outcome)
+    return created_response(_project_json(outcome), f"renewal-projects/{outcome.project_id}", _etag(outcome))
 
 
 @protected.patch(

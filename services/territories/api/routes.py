@@ -15,7 +15,13 @@ from kit.auth.principal import ADMIN_SCOPE, Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.field_selection import fields_query, only
-from kit.idempotency import IdempotencyKeyHeader, StoredResponse, idempotent_request
+from kit.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    created_response,
+    idempotent_request,
+    replayed_response,
+)
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, documented_problems, problem_openapi
 from services.territories.api.schemas import (
@@ -544,11 +550,9 @@ async def register_contract(
     )
     outcome = await contracts.register_contract(uow, principal, contract, idempotency, _contract_json)
     if isinstance(outcome, StoredResponse):
-        return JSONResponse(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(
-        _contract_json(outcome),
-        status_code=201,
-        headers={"ETag": etag_of(outcome.code, outcome.version), "Location": f"contracts/{outcome.code}"},
+        return replayed_response(outcome)
+    return created_response(
+        _contract_json(outcome), f"contracts/{outcome.code}", etag_of(outcome.code, outcome.version)
     )
 
 

@@ -1,0 +1,88 @@
+"""HTTP routes of the strategic framework."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from kit.tenancy import ContractRegistry, request_contract_registry
+from services.grants.api.policies import PILOT_CONTRACT, READ_GRANTS
+from services.grants.api.schemas import FrameworkRead, FrameworkReplaced, ObjectiveRead
+from services.grants.db.models import ObjectiveRow
+from services.grants.use_cases import framework
+
+router = APIRouter(tags=["strategic framework"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+ContractPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+FRAMEWORK_EXAMPLE = {
+    "ambitions": [
+        {
+            "code": "A1",
+            "label": "Quartier apaisé",
+            "strategicObjectives": [
+                {
+                    "code": "OS1",
+                    "label": "Maintenir et développer des moyens de médiation",
+                    "operationalObjectives": [
+                        {"code": "1A", "label": "Créer des tiers-lieux et des équipements jeunesse", "p147Theme": "1.5"}
+                    ],
+                }
+            ],
+        }
+    ]
+}
+
+
+def _tree(rows: list[ObjectiveRow]) -> list[ObjectiveRead]:
+    children: dict[Any, list[ObjectiveRow]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def node(row: ObjectiveRow) -> ObjectiveRead:
+        return ObjectiveRead(
+            id=row.objective_id,
+            level=row.level,
+            code=row.code,
+            label=row.label,
+            parent_id=row.parent_id,
+            position=row.position,
+            p147_theme=row.p147_theme,
+            pillar=row.pillar,
+            source_line=row.source_line,
+            children=[node(child) for child in sorted(children.get(row.objective_id, []), key=lambda r: r.position)],
+        )
+
+    return [node(row) for row in sorted(children.get(None, []), key=lambda r: r.position)]
+
+
+@router.get("/frameworks/{contract_code}", operation_id="get_framework", response_model=FrameworkRead)
+async def get_framework(
+    uow: Uow, contract_code: ContractPath, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> FrameworkRead:
+    """The contract's ambitions, strategic and operational objectives, with P147 themes and pillars."""
+    rows = await framework.get_framework(uow, principal, contract_code)
+    return FrameworkRead(contract_code=contract_code, ambitions=_tree(rows))
+
+
+@router.put("/frameworks/{contract_code}", operation_id="replace_framework", response_model=FrameworkReplaced)
+async def replace_framework(
+    uow: Uow,
+    registry: Annotated[ContractRegistry, Depends(request_contract_registry)],
+    contract_code: ContractPath,
+    principal: Annotated[Principal, Depends(authorize(PILOT_CONTRACT))],
+    document: Annotated[
+        dict[str, Any],
+        Body(
+            description="ambitions[] → strategicObjectives[] → operationalObjectives[] (code, label, p147Theme)",
+            examples=[FRAMEWORK_EXAMPLE],
+        ),
+    ],
+) -> FrameworkReplaced:
+    """Import the contract's tree from a file (pilots): all at once; objectives kept keep their ids."""
+    counts = await framework.replace_framework(uow, registry, principal, contract_code, document)
+    return FrameworkReplaced.model_validate(counts)

@@ -1,0 +1,87 @@
+"""HTTP routes of the financers and partners."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.idempotency import (
+    IdempotencyKeyHeader,
+    StoredResponse,
+    created_response,
+    idempotent_request,
+    replayed_response,
+)
+from kit.problems import documented_problems
+from kit.tenancy import ContractRegistry, request_contract_registry
+from services.grants.api.policies import PILOT_CONTRACT, READ_GRANTS
+from services.grants.api.schemas import ContractCode, InstitutionCreate, InstitutionRead
+from services.grants.domain.institutions import DEFAULT_SUBLINE, Institution
+from services.grants.use_cases import institutions
+
+router = APIRouter(tags=["institutions"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def _read(institution: Institution) -> InstitutionRead:
+    return InstitutionRead(
+        id=institution.institution_id,
+        contract_code=institution.contract_code,
+        code=institution.code,
+        nom=institution.nom,
+        kind=institution.kind,
+        cerfa_subline=institution.cerfa_subline,
+        dauphin_funder_title=institution.dauphin_funder_title,
+        version=institution.version,
+    )
+
+
+def _json(institution: Institution) -> dict[str, Any]:
+    return _read(institution).model_dump(mode="json", by_alias=True)
+
+
+@router.get("/institutions", operation_id="list_institutions", response_model=list[InstitutionRead])
+async def list_institutions(
+    uow: Uow,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+) -> list[InstitutionRead]:
+    """The financers and partners of a contract."""
+    return [_read(item) for item in await institutions.list_institutions(uow, principal, contract_code)]
+
+
+@router.post(
+    "/institutions",
+    operation_id="register_institution",
+    response_model=InstitutionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def register_institution(
+    uow: Uow,
+    registry: Annotated[ContractRegistry, Depends(request_contract_registry)],
+    body: InstitutionCreate,
+    principal: Annotated[Principal, Depends(authorize(PILOT_CONTRACT))],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
+    """Register a financer or partner of the contract (pilots)."""
+    institution = Institution(
+        institution_id=uuid.uuid4(),
+        contract_code=body.contract_code,
+        code=body.code,
+        nom=body.nom,
+        kind=body.kind,
+        cerfa_subline=body.cerfa_subline or DEFAULT_SUBLINE[body.kind],
+        dauphin_funder_title=body.dauphin_funder_title,
+    )
+    idempotency = idempotent_request(
+        idempotency_key, principal.subject, "register_institution", body.model_dump(mode="json")
+    )
+    outcome = await institutions.register_institution(uow, registry, principal, institution, idempotency, _json)
+    if isinstance(outcome, StoredResponse):
+        return replayed_response(outcome)
+    return created_response(_json(outcome), f"institutions/{outcome.institution_id}")
