@@ -129,12 +129,13 @@ class RunningStack:
         contracts: Sequence[str] = (),
         scopes: Sequence[str] | None = None,
         subject: str | None = None,
+        institution: str = "test-institution",
         **bindings: Sequence[str],
     ) -> str:
         grant = TokenGrant(
             subject=subject or "user-" + secrets.token_hex(4),
             kind="user",
-            institution="test-institution",
+            institution=institution,
             roles=[role.value for role in roles],
             scopes=list(scopes) if scopes is not None else sorted(scopes_for_roles(roles)),
             contracts=contracts,

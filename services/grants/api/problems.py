@@ -6,11 +6,14 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
+from services.grants.domain.applications import RulesBrokenError, TransitionRefusedError
 from services.grants.domain.errors import (
     ConflictError,
     DuplicateCallError,
+    ForbiddenMoveError,
     GrantsError,
     NotBoundError,
+    NotEditableError,
     NotFoundError,
     RuleViolationError,
 )
@@ -29,6 +32,23 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
+        case TransitionRefusedError():
+            error = FieldError(
+                pointer="/body/transition", field="transition", rule="transition-allowed", message=str(exc)
+            )
+            return problem_response(
+                409, "transition-refused", "Transition not allowed", str(exc), instance=path, errors=[error]
+            )
+        case RulesBrokenError():
+            errors = [
+                FieldError(pointer=f"/body/{rule.field}", field=rule.field, rule=rule.rule, message=str(rule))
+                for rule in exc.broken
+            ]
+            return problem_response(422, "rules-broken", "Rules broken", str(exc), instance=path, errors=errors)
+        case ForbiddenMoveError():
+            return problem_response(403, "forbidden", "Forbidden", str(exc), instance=path)
+        case NotEditableError():
+            return problem_response(409, "not-editable", "Not editable now", str(exc), instance=path)
         case RuleViolationError():
             error = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
 from services.grants.domain.calls import Scheme
@@ -132,3 +132,164 @@ class OperatorUpdate(ApiInput):
     code_commune: Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")] | None = None
     profile: OperatorProfile | None = None
     dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^\d{8}$")] | None = None
+
+
+Money = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,2})?$")]
+QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+BudgetAccount = Literal[
+    "60", "61", "62", "63", "64", "65", "66", "67", "68", "indirect",
+    "70", "71", "72", "73", "74", "75", "76", "77", "78", "own_funds", "86", "87",
+]  # fmt: skip
+
+
+class BeneficiariesModel(ApiInput):
+    total: Count | None = None
+    women: Count | None = None
+    men: Count | None = None
+    age_bands: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,2}-\d{1,3}$|^\d{1,2}\+$")], Count] = Field(
+        default_factory=dict, max_length=20, description='e.g. {"0-5": 10, "6-11": 25, "60+": 5}'
+    )
+    share_in_qpv_percent: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _parts_within_total(self) -> BeneficiariesModel:
+        if self.total is not None and (self.women or 0) + (self.men or 0) > self.total:
+            raise ValueError("women + men exceed the total")
+        return self
+
+
+class ApplicationWrite(ApiInput):
+    title: Title
+    description: LongText | None = None
+    primary_objective_id: uuid.UUID | None = None
+    other_objective_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=20, description="Empty: hors QPV")
+    codes_communes: list[CommuneCode] = Field(default_factory=list, max_length=50)
+    beneficiaries: BeneficiariesModel = Field(default_factory=BeneficiariesModel)
+    starts_on: date | None = None
+    ends_on: date | None = Field(default=None, description="May fall in the next year")
+    multi_year: bool = False
+    previous_application_id: uuid.UUID | None = Field(default=None, description="Renewal of this application")
+    dauphin_number: Annotated[str, StringConstraints(min_length=3, max_length=30)] | None = None
+
+
+class ApplicationCreate(ApplicationWrite):
+    call_id: uuid.UUID
+    operator_id: uuid.UUID
+    action_id: uuid.UUID | None = Field(default=None, description="The action renewed; absent: a new action")
+
+
+class BudgetLineInput(ApiInput):
+    account: BudgetAccount
+    label: Title
+    amount: Money = Field(description="Whole euros (the CERFA takes no cents)")
+    institution_id: uuid.UUID | None = Field(default=None, description="The financer of a 74 line")
+
+
+class BudgetInput(ApiInput):
+    lines: list[BudgetLineInput] = Field(max_length=200)
+
+
+class TransitionInput(ApiInput):
+    transition: Literal[
+        "submit", "declare_receivable", "declare_not_receivable", "instruct", "request_correction",
+        "propose", "decide", "notify", "withdraw", "reopen",
+    ]  # fmt: skip
+    reason: LongText | None = None
+
+
+class FinancingLineUpdate(ApiInput):
+    proposed: Money | None = None
+    decided: Money | None = None
+    opinion: Literal["favourable", "unfavourable", "reserved"] | None = None
+    opinion_comment: LongText | None = None
+    decision: Literal["granted", "refused", "no_follow_up"] | None = None
+
+
+class AnnotationCreate(ApiInput):
+    text: LongText
+    score: int | None = Field(default=None, ge=0, le=100)
+
+
+class BudgetLineRead(ApiModel):
+    account: str
+    label: str
+    amount: str
+    institution_id: uuid.UUID | None
+
+
+class BudgetRead(ApiModel):
+    lines: list[BudgetLineRead]
+    total_charges: str
+    total_products: str
+    in_kind_uses: str
+    in_kind_resources: str
+    balanced: bool
+
+
+class FinancingLineRead(ApiModel):
+    institution_id: uuid.UUID
+    institution_code: str
+    institution_nom: str
+    cerfa_subline: str
+    requested: str
+    proposed: str | None
+    decided: str | None
+    opinion: str | None
+    opinion_comment: str | None
+    decision: str | None
+
+
+class EventRead(ApiModel):
+    at: datetime
+    actor: str
+    actor_institution: str | None
+    transition: str
+    from_state: str
+    to_state: str
+    reason: str | None
+
+
+class ApplicationSummary(ApiModel):
+    id: uuid.UUID
+    action_id: uuid.UUID
+    operator_id: uuid.UUID
+    year: int
+    title: str
+    state: str
+    outcome: str | None
+    qpv_codes: list[str]
+    hors_qpv: bool
+    version: int
+
+
+class ApplicationRead(ApplicationSummary):
+    call_id: uuid.UUID
+    contract_code: str
+    description: str | None
+    primary_objective_id: uuid.UUID | None
+    other_objective_ids: list[uuid.UUID]
+    codes_communes: list[str]
+    beneficiaries: dict[str, Any]
+    starts_on: date | None
+    ends_on: date | None
+    multi_year: bool
+    renewal: bool
+    previous_application_id: uuid.UUID | None
+    dauphin_number: str | None
+    dauphin_normalised: str | None
+    budget: BudgetRead
+    financing_lines: list[FinancingLineRead]
+    events: list[EventRead]
+
+
+class AnnotationRead(ApiModel):
+    id: uuid.UUID
+    institution_code: str
+    author: str
+    text: str
+    score: int | None
+    created_at: datetime

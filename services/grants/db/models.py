@@ -2,8 +2,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.grants.db.base import Base
@@ -74,4 +88,113 @@ class OperatorRow(Base):
     profile: Mapped[str] = mapped_column(Text)
     dauphin_tiers: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ActionRow(Base):
+    """A durable project of one operator; it has one application per year."""
+
+    __tablename__ = "actions"
+
+    action_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.operator_id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("action_id", "year"),)
+
+    application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.action_id"), index=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"), index=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.operator_id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    primary_objective_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("objectives.objective_id"))
+    other_objective_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    qpv_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    codes_communes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    hors_qpv: Mapped[bool] = mapped_column(Boolean, default=False)
+    beneficiaries: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    previous_application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.application_id"))
+    multi_year: Mapped[bool] = mapped_column(Boolean, default=False)
+    dauphin_number: Mapped[str | None] = mapped_column(Text)
+    dauphin_normalised: Mapped[str | None] = mapped_column(Text, index=True)
+    state: Mapped[str] = mapped_column(Text, index=True)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BudgetLineRow(Base):
+    """One line of the CERFA 12156 budget of an application (whole euros, in cents)."""
+
+    __tablename__ = "budget_lines"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    institution_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("institutions.institution_id"))
+
+
+class FinancingLineRow(Base):
+    """One financer's line of an application: requested, proposed, decided, its opinion and decision."""
+
+    __tablename__ = "financing_lines"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.institution_id"), primary_key=True)
+    requested_cents: Mapped[int] = mapped_column(BigInteger)
+    proposed_cents: Mapped[int | None] = mapped_column(BigInteger)
+    decided_cents: Mapped[int | None] = mapped_column(BigInteger)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    opinion_comment: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(Text)
+
+
+class ApplicationEventRow(Base):
+    """The workflow's history: who moved the application, when, from where to where, and why."""
+
+    __tablename__ = "application_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    actor_institution: Mapped[str | None] = mapped_column(Text)
+    transition: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[str] = mapped_column(Text)
+    to_state: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AnnotationRow(Base):
+    """A private note (and optional score) of one institution on an application: no other reads it."""
+
+    __tablename__ = "annotations"
+
+    annotation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), index=True
+    )
+    institution_code: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -11,7 +11,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest
-from services.grants.db.models import CallRow, InstitutionRow, ObjectiveRow, OperatorRow
+from services.grants.db.models import (
+    ActionRow,
+    AnnotationRow,
+    ApplicationEventRow,
+    ApplicationRow,
+    BudgetLineRow,
+    CallRow,
+    FinancingLineRow,
+    InstitutionRow,
+    ObjectiveRow,
+    OperatorRow,
+)
 
 RowT = TypeVar("RowT")
 
@@ -136,3 +147,78 @@ class OperatorRepository:
     async def add(self, row: OperatorRow) -> None:
         self.session.add(row)
         await self.session.flush()
+
+
+class ApplicationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
+        query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_action(self, action_id: uuid.UUID) -> ActionRow | None:
+        return await self.session.get(ActionRow, action_id)
+
+    async def exists_for_year(self, action_id: uuid.UUID, year: int) -> bool:
+        query = select(ApplicationRow.application_id).where(
+            ApplicationRow.action_id == action_id, ApplicationRow.year == year
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def find(
+        self,
+        contract_code: str,
+        operators: Collection[uuid.UUID] | None,
+        call_id: uuid.UUID | None,
+        state: str | None,
+        page: PageRequest,
+    ) -> tuple[list[ApplicationRow], int]:
+        query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
+        if operators is not None:
+            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
+        if call_id is not None:
+            query = query.where(ApplicationRow.call_id == call_id)
+        if state is not None:
+            query = query.where(ApplicationRow.state == state)
+        ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+        return await _page(self.session, ordered, page)
+
+    async def budget(self, application_id: uuid.UUID) -> list[BudgetLineRow]:
+        query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
+        return list((await self.session.execute(query.order_by(BudgetLineRow.position))).scalars().all())
+
+    async def replace_budget(self, application_id: uuid.UUID, rows: list[BudgetLineRow]) -> None:
+        await self.session.execute(delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id))
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
+        query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
+        await self.session.execute(
+            delete(FinancingLineRow).where(
+                FinancingLineRow.application_id == application_id,
+                FinancingLineRow.institution_id.in_(list(institutions)),
+            )
+        )
+
+    async def events(self, application_id: uuid.UUID) -> list[ApplicationEventRow]:
+        query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
+        return list((await self.session.execute(query.order_by(ApplicationEventRow.at))).scalars().all())
+
+    async def annotations(self, application_id: uuid.UUID, institution_code: str) -> list[AnnotationRow]:
+        query = select(AnnotationRow).where(
+            AnnotationRow.application_id == application_id, AnnotationRow.institution_code == institution_code
+        )
+        return list((await self.session.execute(query.order_by(AnnotationRow.created_at))).scalars().all())

@@ -26,3 +26,11 @@ class NotBoundError(GrantsError):
 
 class ConflictError(GrantsError):
     """The record exists already (same natural key)."""
+
+
+class ForbiddenMoveError(GrantsError):
+    """The caller may read the record but not do this to it."""
+
+
+class NotEditableError(GrantsError):
+    """The record is past the stage where this can change."""

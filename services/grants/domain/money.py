@@ -1,0 +1,30 @@
+"""Money: integer cents inside, exact decimal strings ("15000.00") on the wire; never a float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from services.grants.domain.errors import RuleViolationError
+
+AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+
+
+def cents_of(text: str, field: str) -> int:
+    """'1500', '1500.5' or '1500.50' → 150050; anything else is refused naming the field."""
+    if not AMOUNT.fullmatch(text):
+        raise RuleViolationError(field, "amount-format", f"{field} must be euros with at most 2 decimals, e.g. 1500.00")
+    return int(Decimal(text) * 100)
+
+
+def euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def spaced(cents: int) -> str:
+    """For messages: 31 000 € / 1 234,56 €."""
+    whole, part = divmod(abs(cents), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{'-' if cents < 0 else ''}{grouped}{f',{part:02d}' if part else ''} €"
