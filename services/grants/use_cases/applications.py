@@ -263,11 +263,18 @@ async def list_applications(
         )
 
 
-def _may_edit(actor: Principal) -> None:
-    if own_organisations(actor) is not None:
-        return  # the operator's own users (visibility already checked)
-    if not actor.roles & INSTRUCTORS:
+async def _editable_row(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, check_version: Callable[[ApplicationRow], None]
+) -> ApplicationRow:
+    """The application, locked, if the caller may change its content now."""
+    row = await _visible_row(uow, actor, application_id, for_update=True)
+    # The operator's own users (visibility is checked above) or the instructors.
+    if own_organisations(actor) is None and not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError("only the operator or the instructors change an application")
+    check_version(row)
+    if State(row.state) not in EDITABLE:
+        raise NotEditableError(f"an application is changed in draft or correction_requested, not {row.state}")
+    return row
 
 
 async def update_application(
@@ -279,11 +286,7 @@ async def update_application(
     check_version: Callable[[ApplicationRow], None],
 ) -> ApplicationView:
     async with uow:
-        row = await _visible_row(uow, actor, application_id, for_update=True)
-        _may_edit(actor)
-        check_version(row)
-        if State(row.state) not in EDITABLE:
-            raise NotEditableError(f"an application is edited in draft or correction_requested, not {row.state}")
+        row = await _editable_row(uow, actor, application_id, check_version)
         before = _snapshot(row)
         for column, value in (
             await _check_draft(uow, registry, row.contract_code, row.action_id, row.year, draft)
@@ -313,11 +316,7 @@ async def replace_budget(
 ) -> ApplicationView:
     """The whole CERFA budget at once (whole euros); its balance is checked at submission."""
     async with uow:
-        row = await _visible_row(uow, actor, application_id, for_update=True)
-        _may_edit(actor)
-        check_version(row)
-        if State(row.state) not in EDITABLE:
-            raise NotEditableError(f"the budget is edited in draft or correction_requested, not {row.state}")
+        row = await _editable_row(uow, actor, application_id, check_version)
         institutions = {
             item.institution_id: item.code for item in await InstitutionRepository(uow.session).list(row.contract_code)
         }
