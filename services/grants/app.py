@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.grants.api import applications, framework, institutions, operators
+from services.grants.api import applications, framework, institutions, operators, programmation
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
 from services.grants.settings import SCHEMA, GrantsSettings
@@ -23,7 +23,14 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         description="Calls for projects, applications, instruction, agreements, payments and reports.",
         version="0.1.0",
         settings=chosen,
-        routers=[router, framework.router, institutions.router, operators.router, applications.router],
+        routers=[
+            router,
+            framework.router,
+            institutions.router,
+            operators.router,
+            applications.router,
+            programmation.router,
+        ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": registry},
         closers=[registry.aclose],

@@ -4,178 +4,37 @@ and the CUA with private notes → financers' decisions → notified; and each b
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
-
-API = "/api/grants"
-
-
-@dataclass
-class Year:
-    contract: str
-    call_id: str
-    operator_id: str
-    other_operator_id: str
-    institutions: dict[str, str]
-    objective_id: str
-    pilot: dict[str, str]
-    state: dict[str, str]
-    cua: dict[str, str]
-    caf: dict[str, str]
-    operator: dict[str, str]
-    other_operator: dict[str, str]
 
 
 @pytest.fixture
 async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
-    """A contract of its own with its call, framework, financers and two operators."""
-    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua")
-    call = await gateway.post(
-        f"{API}/calls",
-        headers=pilot,
-        json={
-            "contractCode": new_contract,
-            "year": 2025,
-            "scheme": "p147",
-            "title": "Appel à projets 2025",
-            "opensOn": "2024-10-01",
-            "closesOn": "2024-11-30",
-        },
-    )
-    assert call.status_code == 201, call.text
-    framework = {
-        "ambitions": [
-            {
-                "code": "A1",
-                "label": "Quartier apaisé",
-                "strategicObjectives": [
-                    {
-                        "code": "OS6",
-                        "label": "Placer les habitants au coeur de leur quartier",
-                        "operationalObjectives": [{"code": "6A", "label": "Instances", "p147Theme": "1.5"}],
-                    }
-                ],
-            }
-        ]
-    }
-    assert (await gateway.put(f"{API}/frameworks/{new_contract}", json=framework, headers=pilot)).status_code == 200
-    tree = (await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()
-    objective_id = tree["ambitions"][0]["children"][0]["children"][0]["id"]
-    institutions = {}
-    for code, kind in (("etat-p147", "state_p147"), ("cua", "epci"), ("caf-62", "caf")):
-        created = await gateway.post(
-            f"{API}/institutions",
-            headers=pilot,
-            json={"contractCode": new_contract, "code": code, "nom": code.upper(), "kind": kind},
-        )
-        assert created.status_code == 201, created.text
-        institutions[code] = created.json()["id"]
-    operators = []
-    for siret in ("73282932000074", "35600000049837"):
-        created = await gateway.post(
-            f"{API}/operators",
-            headers=pilot,
-            json={"contractCode": new_contract, "nom": f"Asso {siret[-4:]}", "siret": siret, "profile": "association"},
-        )
-        assert created.status_code == 201, created.text
-        operators.append(created.json()["id"])
-    return Year(
-        contract=new_contract,
-        call_id=call.json()["id"],
-        operator_id=operators[0],
-        other_operator_id=operators[1],
-        institutions=institutions,
-        objective_id=objective_id,
-        pilot=pilot,
-        state=stack.headers([Role.STATE], [new_contract], institution="etat-p147"),
-        cua=stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua"),
-        caf=stack.headers([Role.CO_FINANCER], [new_contract], institution="caf-62"),
-        operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[0]]),
-        other_operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[1]]),
-    )
-
-
-def _budget(year: Year, *, p147: int = 8000, cua: int = 4000, charges: int = 15000) -> dict[str, Any]:
-    return {
-        "lines": [
-            {"account": "60", "label": "Achats", "amount": "3000"},
-            {"account": "64", "label": "Salaires", "amount": str(charges - 3000)},
-            {
-                "account": "74",
-                "label": "État P147",
-                "amount": str(p147),
-                "institutionId": year.institutions["etat-p147"],
-            },
-            {"account": "74", "label": "CUA", "amount": str(cua), "institutionId": year.institutions["cua"]},
-            {"account": "75", "label": "Cotisations", "amount": str(15000 - p147 - cua)},
-            {"account": "86", "label": "Bénévolat", "amount": "2000"},
-            {"account": "87", "label": "Contributions", "amount": "2000"},
-        ]
-    }
-
-
-async def _draft(gateway: httpx.AsyncClient, year: Year, **extra: Any) -> dict[str, Any]:
-    body = {
-        "callId": year.call_id,
-        "operatorId": year.operator_id,
-        "title": "Ateliers de quartier",
-        "primaryObjectiveId": year.objective_id,
-        "qpvCodes": ["QN06258M"],
-        "beneficiaries": {"total": 120, "women": 70, "men": 50, "ageBands": {"6-11": 40}, "shareInQpvPercent": 80},
-        "startsOn": "2025-09-01",
-        "endsOn": "2026-06-30",
-        "dauphinNumber": "da 2025 0001-1",
-        **extra,
-    }
-    created = await gateway.post(f"{API}/applications", json=body, headers=year.operator)
-    assert created.status_code == 201, created.text
-    document: dict[str, Any] = created.json()
-    return document
-
-
-async def _send(
-    gateway: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], body: dict[str, Any]
-) -> httpx.Response:
-    current = await gateway.get(url.split("/budget")[0].split("/transitions")[0], headers=headers)
-    return await gateway.request(method, url, json=body, headers={**headers, "If-Match": current.headers["etag"]})
-
-
-async def _move(
-    gateway: httpx.AsyncClient, application: str, headers: dict[str, str], transition: str, reason: str | None = None
-) -> httpx.Response:
-    return await _send(
-        gateway,
-        "POST",
-        f"{API}/applications/{application}/transitions",
-        headers,
-        {"transition": transition, "reason": reason},
-    )
+    return await open_year(stack, gateway, new_contract)
 
 
 async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await _draft(gateway, year)
+    application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
     assert (application["state"], application["horsQpv"], application["dauphinNormalised"]) == (
         "draft",
         False,
         "DA20250001-1",
     )
-    budget = await _send(gateway, "PUT", f"{url}/budget", year.operator, _budget(year))
-    assert budget.status_code == 200, budget.text
-    assert budget.json()["budget"]["balanced"] is True
-    submitted = await _move(gateway, application["id"], year.operator, "submit")
+    budgeted = await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))
+    assert budgeted.status_code == 200, budgeted.text
+    assert budgeted.json()["budget"]["balanced"] is True
+    submitted = await move(gateway, application["id"], year.operator, "submit")
     assert submitted.status_code == 200, submitted.text
     lines = {line["institutionCode"]: line for line in submitted.json()["financingLines"]}
     assert {code: line["requested"] for code, line in lines.items()} == {"cua": "4000.00", "etat-p147": "8000.00"}
     assert lines["etat-p147"]["cerfaSubline"] == "74etat"
     for transition in ("declare_receivable", "instruct"):
-        moved = await _move(gateway, application["id"], year.state, transition)
+        moved = await move(gateway, application["id"], year.state, transition)
         assert moved.status_code == 200, moved.text
     # Private notes: each institution reads only its own.
     for headers, text in (
@@ -209,10 +68,10 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
         headers=year.state,
     )
     assert granted.status_code == 200, granted.text
-    early = await _move(gateway, application["id"], year.pilot, "decide")
+    early = await move(gateway, application["id"], year.pilot, "decide")
     assert early.status_code == 409  # still under instruction: decide comes after propose
-    assert (await _move(gateway, application["id"], year.pilot, "propose")).status_code == 200
-    undecided = await _move(gateway, application["id"], year.pilot, "decide")
+    assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
+    undecided = await move(gateway, application["id"], year.pilot, "decide")
     assert undecided.status_code == 422
     assert "CUA" in undecided.json()["errors"][0]["message"]
     refused = await gateway.patch(cua_line, json={"decision": "refused"}, headers=year.cua)
@@ -220,10 +79,10 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
     assert (
         next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")["decided"] == "0.00"
     )
-    decided = await _move(gateway, application["id"], year.pilot, "decide")
+    decided = await move(gateway, application["id"], year.pilot, "decide")
     assert decided.status_code == 200, decided.text
     assert decided.json()["outcome"] == "partially_granted"
-    notified = await _move(gateway, application["id"], year.state, "notify")
+    notified = await move(gateway, application["id"], year.state, "notify")
     assert notified.json()["state"] == "notified"
     assert [event["transition"] for event in notified.json()["events"]] == [
         "submit",
@@ -237,21 +96,21 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
 
 
 async def test_an_unbalanced_budget_cannot_be_submitted(gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await _draft(gateway, year)
+    application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
-    unbalanced = _budget(year, charges=16000)
+    unbalanced = budget(year, charges=16000)
     unbalanced["lines"][-1]["amount"] = "1500"
-    assert (await _send(gateway, "PUT", f"{url}/budget", year.operator, unbalanced)).status_code == 200
-    refused = await _move(gateway, application["id"], year.operator, "submit")
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, unbalanced)).status_code == 200
+    refused = await move(gateway, application["id"], year.operator, "submit")
     assert refused.status_code == 422
     rules = {error["rule"]: error["message"] for error in refused.json()["errors"]}
     assert "16\u202f000 €" in rules["balanced-budget"]
     assert "15\u202f000 €" in rules["balanced-budget"]
     assert "2\u202f000 €" in rules["in-kind-balanced"]
     assert (await gateway.get(url, headers=year.operator)).json()["state"] == "draft"
-    cents = _budget(year)
+    cents = budget(year)
     cents["lines"][0]["amount"] = "3000.50"
-    whole = await _send(gateway, "PUT", f"{url}/budget", year.operator, cents)
+    whole = await send(gateway, "PUT", f"{url}/budget", year.operator, cents)
     assert whole.status_code == 422
     assert whole.json()["errors"][0]["rule"] == "whole-euros"
 
@@ -264,16 +123,16 @@ async def test_qpv_codes_must_be_the_contracts_of_its_generation(gateway: httpx.
         [error] = refused.json()["errors"]
         assert (error["field"], error["rule"]) == ("qpvCodes", "qpv-of-contract")
         assert codes[0] in error["message"]
-    hors_qpv = await _draft(gateway, year, qpvCodes=[], title="Poche de pauvreté")
+    hors_qpv = await draft(gateway, year, qpvCodes=[], title="Poche de pauvreté")
     assert hors_qpv["horsQpv"] is True
 
 
 async def test_an_operator_reaches_only_its_own_applications(gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await _draft(gateway, year)
+    application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
     assert (await gateway.get(url, headers=year.other_operator)).status_code == 404
     foreign_budget = await gateway.put(
-        f"{url}/budget", json=_budget(year), headers={**year.other_operator, "If-Match": "x"}
+        f"{url}/budget", json=budget(year), headers={**year.other_operator, "If-Match": "x"}
     )
     assert foreign_budget.status_code == 404
     listed = await gateway.get(
@@ -287,30 +146,30 @@ async def test_an_operator_reaches_only_its_own_applications(gateway: httpx.Asyn
     )
     assert for_them.status_code == 422
     assert for_them.json()["errors"][0]["rule"] == "operator-of-contract"
-    instructor_move = await _move(gateway, application["id"], year.operator, "declare_receivable")
+    instructor_move = await move(gateway, application["id"], year.operator, "declare_receivable")
     assert instructor_move.status_code == 403
 
 
 async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await _draft(gateway, year)
+    application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
-    skipping = await _move(gateway, application["id"], year.state, "instruct")
+    skipping = await move(gateway, application["id"], year.state, "instruct")
     assert skipping.status_code == 409
     assert "allowed: submit, withdraw" in skipping.json()["detail"]
-    assert (await _send(gateway, "PUT", f"{url}/budget", year.operator, _budget(year))).status_code == 200
-    assert (await _move(gateway, application["id"], year.operator, "submit")).status_code == 200
-    assert (await _move(gateway, application["id"], year.state, "declare_receivable")).status_code == 200
-    assert (await _move(gateway, application["id"], year.state, "instruct")).status_code == 200
-    no_reason = await _move(gateway, application["id"], year.state, "request_correction")
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await move(gateway, application["id"], year.state, "declare_receivable")).status_code == 200
+    assert (await move(gateway, application["id"], year.state, "instruct")).status_code == 200
+    no_reason = await move(gateway, application["id"], year.state, "request_correction")
     assert no_reason.status_code == 422
     assert no_reason.json()["errors"][0]["rule"] == "reason-required"
-    corrected = await _move(gateway, application["id"], year.state, "request_correction", "Budget 64 à détailler")
+    corrected = await move(gateway, application["id"], year.state, "request_correction", "Budget 64 à détailler")
     assert corrected.json()["state"] == "correction_requested"
     frozen = await gateway.put(
         url, json={"title": "Ateliers"}, headers={**year.operator, "If-Match": corrected.headers["etag"]}
     )
     assert frozen.status_code == 200, frozen.text
-    resubmitted = await _move(gateway, application["id"], year.operator, "submit")
+    resubmitted = await move(gateway, application["id"], year.operator, "submit")
     assert resubmitted.json()["state"] == "submitted"
     stale = await gateway.post(
         f"{url}/transitions",
@@ -318,15 +177,15 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
         headers={**year.operator, "If-Match": corrected.headers["etag"]},
     )
     assert stale.status_code == 412
-    withdrawn = await _move(gateway, application["id"], year.operator, "withdraw", "Projet abandonné")
+    withdrawn = await move(gateway, application["id"], year.operator, "withdraw", "Projet abandonné")
     assert withdrawn.json()["state"] == "withdrawn"
     assert withdrawn.json()["events"][-1]["reason"] == "Projet abandonné"
-    again = await _move(gateway, application["id"], year.operator, "submit")
+    again = await move(gateway, application["id"], year.operator, "submit")
     assert again.status_code == 409
 
 
 async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await _draft(gateway, year)
+    application = await draft(gateway, year)
     twice = await gateway.post(
         f"{API}/applications",
         json={

@@ -18,10 +18,14 @@ from services.grants.db.models import (
     ApplicationRow,
     BudgetLineRow,
     CallRow,
+    EnvelopeRow,
     FinancingLineRow,
     InstitutionRow,
     ObjectiveRow,
     OperatorRow,
+    PortfolioRulesRow,
+    ScenarioAmountRow,
+    ScenarioRow,
 )
 
 RowT = TypeVar("RowT")
@@ -222,3 +226,102 @@ class ApplicationRepository:
             AnnotationRow.application_id == application_id, AnnotationRow.institution_code == institution_code
         )
         return list((await self.session.execute(query.order_by(AnnotationRow.created_at))).scalars().all())
+
+
+LIVE_STATES = (
+    "submitted",
+    "receivable",
+    "under_instruction",
+    "correction_requested",
+    "proposed",
+    "decided",
+    "notified",
+)
+
+
+class ProgrammationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def envelopes(self, call_id: uuid.UUID) -> list[EnvelopeRow]:
+        query = select(EnvelopeRow).where(EnvelopeRow.call_id == call_id)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def envelope(self, call_id: uuid.UUID, institution_id: uuid.UUID) -> EnvelopeRow | None:
+        query = select(EnvelopeRow).where(EnvelopeRow.call_id == call_id, EnvelopeRow.institution_id == institution_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def rules(self, call_id: uuid.UUID) -> PortfolioRulesRow | None:
+        return await self.session.get(PortfolioRulesRow, call_id)
+
+    async def scenario(self, scenario_id: uuid.UUID, *, for_update: bool = False) -> ScenarioRow | None:
+        query = select(ScenarioRow).where(ScenarioRow.scenario_id == scenario_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def amounts(self, scenario_id: uuid.UUID) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+        query = select(
+            ScenarioAmountRow.application_id, ScenarioAmountRow.institution_id, ScenarioAmountRow.amount_cents
+        )
+        rows = (await self.session.execute(query.where(ScenarioAmountRow.scenario_id == scenario_id))).all()
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    async def set_amounts(self, scenario_id: uuid.UUID, amounts: dict[tuple[uuid.UUID, uuid.UUID], int]) -> None:
+        if not amounts:
+            return
+        statement = insert(ScenarioAmountRow)
+        upsert = statement.on_conflict_do_update(
+            index_elements=["scenario_id", "application_id", "institution_id"],
+            set_={"amount_cents": statement.excluded.amount_cents},
+        )
+        await self.session.execute(
+            upsert,
+            [
+                {"scenario_id": scenario_id, "application_id": app, "institution_id": inst, "amount_cents": cents}
+                for (app, inst), cents in amounts.items()
+            ],
+        )
+
+    async def live_applications(self, call_id: uuid.UUID) -> list[Any]:
+        """Each submitted application of the call with its title, hors-QPV flag, renewal link and pillar."""
+        query = (
+            select(
+                ApplicationRow.application_id,
+                ApplicationRow.title,
+                ApplicationRow.hors_qpv,
+                ApplicationRow.previous_application_id,
+                ApplicationRow.state,
+                ObjectiveRow.pillar,
+            )
+            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            .where(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(LIVE_STATES))
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def requested(self, call_id: uuid.UUID) -> list[Any]:
+        query = (
+            select(
+                FinancingLineRow.application_id,
+                FinancingLineRow.institution_id,
+                FinancingLineRow.requested_cents,
+                FinancingLineRow.proposed_cents,
+            )
+            .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
+            .where(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(LIVE_STATES))
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def decided_by(
+        self, application_ids: Collection[uuid.UUID], institution_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
+        query = select(FinancingLineRow.application_id, FinancingLineRow.decided_cents).where(
+            FinancingLineRow.application_id.in_(list(application_ids)),
+            FinancingLineRow.institution_id == institution_id,
+            FinancingLineRow.decided_cents.is_not(None),
+        )
+        return {row[0]: row[1] or 0 for row in (await self.session.execute(query)).all()}

@@ -355,7 +355,7 @@ def _budget(rows: list[BudgetLineRow]) -> list[BudgetLine]:
     return [BudgetLine(row.account, row.label, row.amount_cents, row.institution_id) for row in rows]
 
 
-def _line(row: FinancingLineRow) -> FinancingLine:
+def financing_line_of(row: FinancingLineRow) -> FinancingLine:
     return FinancingLine(
         institution_id=row.institution_id,
         requested_cents=row.requested_cents,
@@ -416,7 +416,9 @@ async def move(
             row.submitted_at = datetime.now(UTC)
         elif transition is Transition.DECIDE:
             names = {item.institution_id: item.nom for item in await institutions.list(row.contract_code)}
-            row.outcome = outcome_of([_line(line) for line in await repository.financing(application_id)], names).value
+            row.outcome = outcome_of(
+                [financing_line_of(line) for line in await repository.financing(application_id)], names
+            ).value
         elif transition is Transition.REOPEN:
             row.outcome = None
         row.state = after.value
@@ -471,7 +473,7 @@ async def set_financing_line(
         if State(row.state) not in LINE_STATES:
             raise NotEditableError(f"financing lines are set from submission to proposal, not in {row.state}")
         stored = lines[institution_id]
-        line = _line(stored)
+        line = financing_line_of(stored)
         for name, value in changes.items():
             setattr(line, name, value)
         if line.decision in {LineDecision.REFUSED, LineDecision.NO_FOLLOW_UP} and "decided_cents" not in changes:

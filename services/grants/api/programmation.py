@@ -1,0 +1,256 @@
+"""HTTP routes of the programmation: envelopes, portfolio rules, scenarios and the comité."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response, status
+
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.etags import etag_of, require_if_match
+from kit.problems import documented_problems
+from services.grants.api.policies import READ_GRANTS
+from services.grants.api.schemas import (
+    CommitteeRead,
+    ConsumptionRead,
+    EnvelopeRead,
+    EnvelopeWrite,
+    FindingRead,
+    FreezeInput,
+    FrozenRead,
+    PortfolioCheckRead,
+    PortfolioRulesModel,
+    PortfolioRulesRead,
+    ScenarioAmountRead,
+    ScenarioAmountsInput,
+    ScenarioCreate,
+    ScenarioRead,
+)
+from services.grants.db.models import EnvelopeRow, ScenarioRow
+from services.grants.domain.money import cents_of, euros
+from services.grants.domain.portfolio import PortfolioRules, percent
+from services.grants.use_cases import programmation
+from services.grants.use_cases.programmation import ScenarioView
+
+PROGRAMME = Policy(
+    name="programme-call",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)
+router = APIRouter(tags=["programmation"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
+
+
+def _envelope(row: EnvelopeRow) -> EnvelopeRead:
+    return EnvelopeRead(
+        institution_id=row.institution_id,
+        amount=euros(row.amount_cents),
+        departmental_amount=None if row.departmental_cents is None else euros(row.departmental_cents),
+    )
+
+
+def _rate(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _rules(rules: PortfolioRules) -> PortfolioRulesRead:
+    return PortfolioRulesRead(
+        hors_qpv_cap=_rate(rules.hors_qpv_cap),
+        degressivity_rate=_rate(rules.degressivity_rate),
+        new_actions_target=_rate(rules.new_actions_target),
+        cohesion_target=_rate(rules.cohesion_target),
+    )
+
+
+def _etag(scenario: ScenarioRow) -> str:
+    return etag_of(str(scenario.scenario_id), scenario.version)
+
+
+def _scenario(view: ScenarioView) -> ScenarioRead:
+    check = view.check
+    codes = {key: row.code for key, row in view.institutions.items()}
+    return ScenarioRead(
+        id=view.scenario.scenario_id,
+        call_id=view.scenario.call_id,
+        name=view.scenario.name,
+        status=view.scenario.status,
+        version=view.scenario.version,
+        amounts=[
+            ScenarioAmountRead(
+                application_id=application_id,
+                title=view.titles.get(application_id, ""),
+                institution_id=institution_id,
+                institution_code=codes.get(institution_id, ""),
+                amount=euros(cents),
+            )
+            for (application_id, institution_id), cents in sorted(
+                view.amounts.items(), key=lambda item: (view.titles.get(item[0][0], ""), str(item[0]))
+            )
+        ],
+        check=PortfolioCheckRead(
+            consumption=[
+                ConsumptionRead(
+                    institution_id=institution_id,
+                    institution_code=codes.get(institution_id, ""),
+                    used=euros(used),
+                    envelope=None if envelope is None else euros(envelope),
+                    share=None if envelope is None else percent(used, envelope),
+                )
+                for institution_id, (used, envelope) in check.consumption.items()
+            ],
+            p147_total=euros(check.p147_total_cents),
+            hors_qpv_amount=euros(check.hors_qpv_cents),
+            hors_qpv_base=None if check.hors_qpv_base_cents is None else euros(check.hors_qpv_base_cents),
+            hors_qpv_share=None
+            if not check.hors_qpv_base_cents
+            else percent(check.hors_qpv_cents, check.hors_qpv_base_cents),
+            funded_actions=check.funded_actions,
+            new_actions=check.new_actions,
+            new_actions_share=percent(check.new_actions, check.funded_actions) if check.funded_actions else None,
+            cohesion_amount=euros(check.cohesion_cents),
+            cohesion_share=percent(check.cohesion_cents, check.p147_total_cents) if check.p147_total_cents else None,
+            leverage=None if check.leverage is None else str(check.leverage),
+            blocking=[
+                FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.blocking
+            ],
+            warnings=[
+                FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.warnings
+            ],
+            can_freeze=view.scenario.status == "draft" and not check.blocking,
+        ),
+    )
+
+
+@router.get("/calls/{call_id}/envelopes", operation_id="list_envelopes", response_model=list[EnvelopeRead])
+async def list_envelopes(
+    uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> list[EnvelopeRead]:
+    """What each financer puts into the call."""
+    return [_envelope(row) for row in await programmation.list_envelopes(uow, principal, call_id)]
+
+
+@router.put("/calls/{call_id}/envelopes/{institution_id}", operation_id="set_envelope", response_model=EnvelopeRead)
+async def set_envelope(
+    uow: Uow,
+    call_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    body: EnvelopeWrite,
+    principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
+) -> EnvelopeRead:
+    """A financer's envelope for the call (pilots and the State)."""
+    row = await programmation.set_envelope(
+        uow,
+        principal,
+        call_id,
+        institution_id,
+        cents_of(body.amount, "amount"),
+        None if body.departmental_amount is None else cents_of(body.departmental_amount, "departmentalAmount"),
+    )
+    return _envelope(row)
+
+
+@router.get("/calls/{call_id}/portfolio-rules", operation_id="get_portfolio_rules", response_model=PortfolioRulesRead)
+async def get_portfolio_rules(
+    uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> PortfolioRulesRead:
+    return _rules(await programmation.get_rules(uow, principal, call_id))
+
+
+@router.put("/calls/{call_id}/portfolio-rules", operation_id="set_portfolio_rules", response_model=PortfolioRulesRead)
+async def set_portfolio_rules(
+    uow: Uow,
+    call_id: uuid.UUID,
+    body: PortfolioRulesModel,
+    principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
+) -> PortfolioRulesRead:
+    """The hors-QPV cap, degressivity rate, new-action and cohésion sociale targets of the call."""
+    rules = PortfolioRules(
+        Decimal(body.hors_qpv_cap),
+        Decimal(body.degressivity_rate),
+        Decimal(body.new_actions_target),
+        Decimal(body.cohesion_target),
+    )
+    return _rules(await programmation.set_rules(uow, principal, call_id, rules))
+
+
+@router.post(
+    "/scenarios", operation_id="create_scenario", response_model=ScenarioRead, status_code=status.HTTP_201_CREATED
+)
+async def create_scenario(
+    uow: Uow, response: Response, body: ScenarioCreate, principal: Annotated[Principal, Depends(authorize(PROGRAMME))]
+) -> ScenarioRead:
+    """A what-if programmation of a call, pre-filled with the amounts the financers proposed."""
+    view = await programmation.create_scenario(uow, principal, body.call_id, body.name)
+    response.headers["ETag"] = _etag(view.scenario)
+    response.headers["Location"] = f"scenarios/{view.scenario.scenario_id}"
+    return _scenario(view)
+
+
+@router.get("/scenarios/{scenario_id}", operation_id="get_scenario", response_model=ScenarioRead)
+async def get_scenario(
+    uow: Uow,
+    response: Response,
+    scenario_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+) -> ScenarioRead:
+    """The scenario and its rules evaluated now: envelopes, hors-QPV cap, degressivity, shares, leverage."""
+    view = await programmation.get_scenario(uow, principal, scenario_id)
+    response.headers["ETag"] = _etag(view.scenario)
+    return _scenario(view)
+
+
+@router.put("/scenarios/{scenario_id}/amounts", operation_id="set_scenario_amounts", response_model=ScenarioRead)
+async def set_scenario_amounts(
+    uow: Uow,
+    response: Response,
+    scenario_id: uuid.UUID,
+    body: ScenarioAmountsInput,
+    principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
+    if_match: IfMatch = None,
+) -> ScenarioRead:
+    """Change proposed amounts (If-Match); the answer shows the rules on the result."""
+    amounts = {
+        (item.application_id, item.institution_id): cents_of(item.amount, f"amounts/{position}/amount")
+        for position, item in enumerate(body.amounts)
+    }
+    view = await programmation.set_amounts(
+        uow, principal, scenario_id, amounts, lambda row: require_if_match(if_match, _etag(row))
+    )
+    response.headers["ETag"] = _etag(view.scenario)
+    return _scenario(view)
+
+
+@router.post("/scenarios/{scenario_id}/freeze", operation_id="freeze_scenario", response_model=FrozenRead)
+async def freeze_scenario(
+    uow: Uow,
+    response: Response,
+    scenario_id: uuid.UUID,
+    body: FreezeInput,
+    principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
+    if_match: IfMatch = None,
+) -> FrozenRead:
+    """The comité des financeurs: the scenario becomes every application's decision, or nothing does."""
+    view, committee = await programmation.freeze(
+        uow,
+        principal,
+        scenario_id,
+        body.held_on,
+        list(body.co_chairs),
+        list(body.attendees),
+        lambda row: require_if_match(if_match, _etag(row)),
+    )
+    response.headers["ETag"] = _etag(view.scenario)
+    return FrozenRead(
+        scenario=_scenario(view),
+        committee=CommitteeRead(
+            id=committee.committee_id,
+            held_on=committee.held_on,
+            co_chairs=committee.co_chairs,
+            attendees=committee.attendees,
+        ),
+    )

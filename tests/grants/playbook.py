@@ -1,0 +1,160 @@
+"""A programmation year to play tests on: a contract of its own with its call, framework, financers,
+two operators, and the people who act on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.running_stack import RunningStack
+
+API = "/api/grants"
+
+
+@dataclass
+class Year:
+    contract: str
+    call_id: str
+    operator_id: str
+    other_operator_id: str
+    institutions: dict[str, str]
+    objective_id: str
+    pilot: dict[str, str]
+    state: dict[str, str]
+    cua: dict[str, str]
+    caf: dict[str, str]
+    operator: dict[str, str]
+    other_operator: dict[str, str]
+
+
+async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    """A contract of its own with its call, framework, financers and two operators."""
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua")
+    call = await gateway.post(
+        f"{API}/calls",
+        headers=pilot,
+        json={
+            "contractCode": new_contract,
+            "year": 2025,
+            "scheme": "p147",
+            "title": "Appel à projets 2025",
+            "opensOn": "2024-10-01",
+            "closesOn": "2024-11-30",
+        },
+    )
+    assert call.status_code == 201, call.text
+    framework = {
+        "ambitions": [
+            {
+                "code": "A1",
+                "label": "Quartier apaisé",
+                "strategicObjectives": [
+                    {
+                        "code": "OS6",
+                        "label": "Placer les habitants au coeur de leur quartier",
+                        "operationalObjectives": [{"code": "6A", "label": "Instances", "p147Theme": "1.5"}],
+                    }
+                ],
+            }
+        ]
+    }
+    assert (await gateway.put(f"{API}/frameworks/{new_contract}", json=framework, headers=pilot)).status_code == 200
+    tree = (await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()
+    objective_id = tree["ambitions"][0]["children"][0]["children"][0]["id"]
+    institutions = {}
+    for code, kind in (("etat-p147", "state_p147"), ("cua", "epci"), ("caf-62", "caf")):
+        created = await gateway.post(
+            f"{API}/institutions",
+            headers=pilot,
+            json={"contractCode": new_contract, "code": code, "nom": code.upper(), "kind": kind},
+        )
+        assert created.status_code == 201, created.text
+        institutions[code] = created.json()["id"]
+    operators = []
+    for siret in ("73282932000074", "35600000049837"):
+        created = await gateway.post(
+            f"{API}/operators",
+            headers=pilot,
+            json={"contractCode": new_contract, "nom": f"Asso {siret[-4:]}", "siret": siret, "profile": "association"},
+        )
+        assert created.status_code == 201, created.text
+        operators.append(created.json()["id"])
+    return Year(
+        contract=new_contract,
+        call_id=call.json()["id"],
+        operator_id=operators[0],
+        other_operator_id=operators[1],
+        institutions=institutions,
+        objective_id=objective_id,
+        pilot=pilot,
+        state=stack.headers([Role.STATE], [new_contract], institution="etat-p147"),
+        cua=stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua"),
+        caf=stack.headers([Role.CO_FINANCER], [new_contract], institution="caf-62"),
+        operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[0]]),
+        other_operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[1]]),
+    )
+
+
+def budget(year: Year, *, p147: int = 8000, cua: int = 4000, charges: int = 15000) -> dict[str, Any]:
+    return {
+        "lines": [
+            {"account": "60", "label": "Achats", "amount": "3000"},
+            {"account": "64", "label": "Salaires", "amount": str(charges - 3000)},
+            {
+                "account": "74",
+                "label": "État P147",
+                "amount": str(p147),
+                "institutionId": year.institutions["etat-p147"],
+            },
+            {"account": "74", "label": "CUA", "amount": str(cua), "institutionId": year.institutions["cua"]},
+            {"account": "75", "label": "Cotisations", "amount": str(15000 - p147 - cua)},
+            {"account": "86", "label": "Bénévolat", "amount": "2000"},
+            {"account": "87", "label": "Contributions", "amount": "2000"},
+        ]
+    }
+
+
+async def draft(gateway: httpx.AsyncClient, year: Year, **extra: Any) -> dict[str, Any]:
+    body = {
+        "callId": year.call_id,
+        "operatorId": year.operator_id,
+        "title": "Ateliers de quartier",
+        "primaryObjectiveId": year.objective_id,
+        "qpvCodes": ["QN06258M"],
+        "beneficiaries": {"total": 120, "women": 70, "men": 50, "ageBands": {"6-11": 40}, "shareInQpvPercent": 80},
+        "startsOn": "2025-09-01",
+        "endsOn": "2026-06-30",
+        "dauphinNumber": "da 2025 0001-1",
+        **extra,
+    }
+    created = await gateway.post(f"{API}/applications", json=body, headers=year.operator)
+    assert created.status_code == 201, created.text
+    document: dict[str, Any] = created.json()
+    return document
+
+
+ACTIONS_ON_A_RESOURCE = ("budget", "transitions", "amounts", "freeze")
+
+
+async def send(
+    gateway: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], body: dict[str, Any]
+) -> httpx.Response:
+    """The request with If-Match set to the resource's current ETag (read just before)."""
+    resource, _, last = url.rpartition("/")
+    current = await gateway.get(resource if last in ACTIONS_ON_A_RESOURCE else url, headers=headers)
+    return await gateway.request(method, url, json=body, headers={**headers, "If-Match": current.headers["etag"]})
+
+
+async def move(
+    gateway: httpx.AsyncClient, application: str, headers: dict[str, str], transition: str, reason: str | None = None
+) -> httpx.Response:
+    return await send(
+        gateway,
+        "POST",
+        f"{API}/applications/{application}/transitions",
+        headers,
+        {"transition": transition, "reason": reason},
+    )

@@ -1,0 +1,164 @@
+"""Envelopes, a scenario checked live against the portfolio rules, and the comité that freezes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
+from tests.running_stack import RunningStack
+
+
+@pytest.fixture
+async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    return await open_year(stack, gateway, new_contract)
+
+
+async def _proposed(gateway: httpx.AsyncClient, year: Year, title: str, qpv: list[str], p147: str) -> str:
+    """An application taken to `proposed`, the State proposing `p147` and the CUA its full request."""
+    application = await draft(gateway, year, title=title, qpvCodes=qpv)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
+    assert (await gateway.patch(state_line, json={"proposed": p147}, headers=year.state)).status_code == 200
+    cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
+    assert (await gateway.patch(cua_line, json={"proposed": "4000"}, headers=year.cua)).status_code == 200
+    assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
+    return str(application["id"])
+
+
+async def _envelopes(gateway: httpx.AsyncClient, year: Year, p147: str, departmental: str, cua: str) -> None:
+    base = f"{API}/calls/{year.call_id}/envelopes"
+    state = await gateway.put(
+        f"{base}/{year.institutions['etat-p147']}",
+        json={"amount": p147, "departmentalAmount": departmental},
+        headers=year.state,
+    )
+    assert state.status_code == 200, state.text
+    assert (
+        await gateway.put(f"{base}/{year.institutions['cua']}", json={"amount": cua}, headers=year.pilot)
+    ).status_code == 200
+
+
+def _rules(scenario: dict[str, Any], kind: str) -> dict[str, str]:
+    return {item["rule"]: item["message"] for item in scenario["check"][kind]}
+
+
+async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: httpx.AsyncClient, year: Year) -> None:
+    in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
+    hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000")
+    await _envelopes(gateway, year, p147="12000", departmental="200000", cua="10000")
+    created = await gateway.post(
+        f"{API}/scenarios", json={"callId": year.call_id, "name": "Comité"}, headers=year.pilot
+    )
+    assert created.status_code == 201, created.text
+    scenario = created.json()
+    amounts = {(item["applicationId"], item["institutionCode"]): item["amount"] for item in scenario["amounts"]}
+    assert amounts == {
+        (in_qpv, "etat-p147"): "8000.00",
+        (in_qpv, "cua"): "4000.00",
+        (hors_qpv, "etat-p147"): "6000.00",
+        (hors_qpv, "cua"): "4000.00",
+    }
+    blocking = _rules(scenario, "blocking")
+    assert "12\u202f000 €" in blocking["within-envelope"]  # P147: 14 000 proposed > 12 000
+    assert blocking["hors-qpv-cap"] == "hors-QPV share 3,0 % > 2,5 % cap: 6\u202f000 € of 200\u202f000 €"
+    assert scenario["check"]["canFreeze"] is False
+    assert scenario["check"]["leverage"] == "0.57"  # 8 000 € of CUA per 14 000 € of P147
+    url = f"{API}/scenarios/{scenario['id']}"
+    refused = await send(
+        gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"]}
+    )
+    assert refused.status_code == 422
+    assert {error["rule"] for error in refused.json()["errors"]} == {"within-envelope", "hors-qpv-cap"}
+    still = await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)
+    assert still.json()["state"] == "proposed"
+    changed = await send(
+        gateway,
+        "PUT",
+        f"{url}/amounts",
+        year.pilot,
+        {
+            "amounts": [
+                {"applicationId": hors_qpv, "institutionId": year.institutions["etat-p147"], "amount": "4000"},
+                {"applicationId": hors_qpv, "institutionId": year.institutions["cua"], "amount": "0"},
+            ]
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["check"]["blocking"] == []
+    assert changed.json()["check"]["horsQpvShare"] == "2,0 %"
+    frozen = await send(
+        gateway,
+        "POST",
+        f"{url}/freeze",
+        year.pilot,
+        {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"], "attendees": ["caf-62"]},
+    )
+    assert frozen.status_code == 200, frozen.text
+    assert frozen.json()["scenario"]["status"] == "frozen"
+    assert frozen.json()["committee"]["coChairs"] == ["etat-p147", "cua"]
+    decided = (await gateway.get(f"{API}/applications/{hors_qpv}", headers=year.pilot)).json()
+    assert (decided["state"], decided["outcome"]) == ("decided", "partially_granted")
+    lines = {line["institutionCode"]: line for line in decided["financingLines"]}
+    assert (lines["etat-p147"]["decided"], lines["etat-p147"]["decision"]) == ("4000.00", "granted")
+    assert (lines["cua"]["decided"], lines["cua"]["decision"]) == ("0.00", "refused")
+    assert decided["events"][-1]["reason"] == "comité des financeurs du 2025-01-20"
+    full = (await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)).json()
+    assert full["outcome"] == "granted"
+    again = await send(gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-21", "coChairs": ["cua"]})
+    assert again.status_code == 409
+
+
+async def test_only_proposed_applications_are_frozen(gateway: httpx.AsyncClient, year: Year) -> None:
+    application = await _proposed(gateway, year, "Ateliers", ["QN06258M"], "5000")
+    created = await gateway.post(f"{API}/scenarios", json={"callId": year.call_id, "name": "Essai"}, headers=year.pilot)
+    url = f"{API}/scenarios/{created.json()['id']}"
+    assert (await move(gateway, application, year.pilot, "withdraw", "Abandon")).status_code == 200
+    withdrawn = await gateway.get(url, headers=year.pilot)
+    assert withdrawn.json()["amounts"] == []  # a withdrawn application leaves the portfolio
+
+
+async def test_who_sees_and_changes_scenarios(gateway: httpx.AsyncClient, year: Year) -> None:
+    created = await gateway.post(f"{API}/scenarios", json={"callId": year.call_id, "name": "Vue"}, headers=year.state)
+    assert created.status_code == 201, created.text
+    url = f"{API}/scenarios/{created.json()['id']}"
+    assert (await gateway.get(url, headers=year.caf)).status_code == 200
+    assert (await gateway.get(url, headers=year.operator)).status_code == 404
+    assert (
+        await gateway.post(f"{API}/scenarios", json={"callId": year.call_id, "name": "X y z"}, headers=year.caf)
+    ).status_code == 403
+    envelope = await gateway.put(
+        f"{API}/calls/{year.call_id}/envelopes/{year.institutions['cua']}",
+        json={"amount": "1000", "departmentalAmount": "5000"},
+        headers=year.pilot,
+    )
+    assert envelope.status_code == 422
+    assert envelope.json()["errors"][0]["rule"] == "p147-only"
+    rules = await gateway.put(
+        f"{API}/calls/{year.call_id}/portfolio-rules",
+        json={"horsQpvCap": "0.025", "degressivityRate": "0.1", "newActionsTarget": "0.3", "cohesionTarget": "0.5"},
+        headers=year.pilot,
+    )
+    assert rules.status_code == 200, rules.text
+    assert (await gateway.get(f"{API}/calls/{year.call_id}/portfolio-rules", headers=year.caf)).json()[
+        "degressivityRate"
+    ] == "0.1"
+    bad_rate = await gateway.put(
+        f"{API}/calls/{year.call_id}/portfolio-rules", json={"horsQpvCap": "1.5"}, headers=year.pilot
+    )
+    assert bad_rate.status_code == 422
+    unknown_line = await send(
+        gateway,
+        "PUT",
+        f"{url}/amounts",
+        year.pilot,
+        {"amounts": [{"applicationId": year.call_id, "institutionId": year.institutions["cua"], "amount": "10"}]},
+    )
+    assert unknown_line.status_code == 422
+    assert unknown_line.json()["errors"][0]["rule"] == "financing-line-of-call"
