@@ -7,7 +7,14 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.grants.api import applications, framework, institutions, operators, programmation
+from services.grants.api import (
+    applications,
+    framework,
+    institutions,
+    operators,
+    programmation,
+    programmation_views,
+)
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
 from services.grants.settings import SCHEMA, GrantsSettings
@@ -30,6 +37,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             operators.router,
             applications.router,
             programmation.router,
+            programmation_views.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": registry},

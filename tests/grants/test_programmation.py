@@ -162,3 +162,30 @@ async def test_who_sees_and_changes_scenarios(gateway: httpx.AsyncClient, year: 
     )
     assert unknown_line.status_code == 422
     assert unknown_line.json()["errors"][0]["rule"] == "financing-line-of-call"
+
+
+async def test_programmation_tables_and_totals(gateway: httpx.AsyncClient, year: Year) -> None:
+    in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
+    await _proposed(gateway, year, "Poche de pauvreté", [], "3000")
+    params: dict[str, str | int] = {"contractCode": year.contract, "year": 2025}
+    table = await gateway.get(f"{API}/programmation", params=params, headers=year.state)
+    assert table.status_code == 200, table.text
+    rows = {row["title"]: row for row in table.json()["items"]}
+    assert set(rows) == {"Ateliers de quartier", "Poche de pauvreté"}
+    ateliers = rows["Ateliers de quartier"]
+    assert (ateliers["objectiveCode"], ateliers["pillar"], ateliers["scheme"]) == ("6A", "cohesion_sociale", "p147")
+    assert {line["institutionCode"]: line["proposed"] for line in ateliers["financers"]} == {
+        "cua": "4000.00",
+        "etat-p147": "8000.00",
+    }
+    by_qpv = await gateway.get(f"{API}/programmation", params={**params, "qpv": "QN06258M"}, headers=year.state)
+    assert [row["applicationId"] for row in by_qpv.json()["items"]] == [in_qpv]
+    totals = (await gateway.get(f"{API}/programmation/totals", params=params, headers=year.pilot)).json()
+    financers = {item["key"]: item for item in totals["byFinancer"]}
+    assert (financers["etat-p147"]["requested"], financers["etat-p147"]["proposed"]) == ("16000.00", "11000.00")
+    assert financers["cua"]["applications"] == 2
+    assert {item["key"]: item["applications"] for item in totals["byQpv"]} == {"QN06258M": 1, "hors-QPV": 1}
+    assert [(item["key"], item["proposed"]) for item in totals["byPillar"]] == [("cohesion_sociale", "19000.00")]
+    assert [item["key"] for item in totals["byAmbition"]] == ["Quartier apaisé"]
+    assert totals["figures"] == {"applications": 2, "fundedActions": 0, "operators": 1, "expectedBeneficiaries": 240}
+    assert (await gateway.get(f"{API}/programmation/totals", params=params, headers=year.operator)).status_code == 403

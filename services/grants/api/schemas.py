@@ -406,3 +406,51 @@ class CommitteeRead(ApiModel):
 class FrozenRead(ApiModel):
     scenario: ScenarioRead
     committee: CommitteeRead
+
+
+class ProgrammationLine(ApiModel):
+    institution_code: str
+    requested: str
+    proposed: str | None
+    decided: str | None
+
+
+class ProgrammationRow(ApiModel):
+    application_id: uuid.UUID
+    title: str
+    year: int
+    scheme: str
+    state: str
+    outcome: str | None
+    qpv_codes: list[str]
+    hors_qpv: bool
+    operator_id: uuid.UUID
+    operator_nom: str
+    operator_profile: str
+    objective_code: str | None
+    pillar: str | None
+    financers: list[ProgrammationLine]
+
+
+class TotalRead(ApiModel):
+    key: str | None = Field(description="Financer code, pillar, ambition, QPV code (or hors-QPV), operator profile")
+    applications: int
+    requested: str
+    proposed: str
+    decided: str
+
+
+class EvaluationFigures(ApiModel):
+    applications: int
+    funded_actions: int = Field(description="Applications with a decided amount above 0")
+    operators: int
+    expected_beneficiaries: int
+
+
+class ProgrammationTotals(ApiModel):
+    by_financer: list[TotalRead]
+    by_pillar: list[TotalRead]
+    by_ambition: list[TotalRead]
+    by_qpv: list[TotalRead]
+    by_operator_profile: list[TotalRead]
+    figures: EvaluationFigures

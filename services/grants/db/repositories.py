@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ARRAY, Select, Text, Uuid, any_, case, delete, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest
 from services.grants.db.models import (
@@ -325,3 +327,202 @@ class ProgrammationRepository:
             FinancingLineRow.decided_cents.is_not(None),
         )
         return {row[0]: row[1] or 0 for row in (await self.session.execute(query)).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammationFilter:
+    contract_code: str
+    year: int | None = None
+    scheme: str | None = None
+    operator_id: uuid.UUID | None = None
+    qpv_code: str | None = None
+    objective_id: uuid.UUID | None = None
+    pillar: str | None = None
+    state: str | None = None
+    institution_id: uuid.UUID | None = None
+
+
+class ProgrammationViews:
+    """The pilot's and the State's tables and totals, aggregated in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _where(chosen: ProgrammationFilter) -> list[Any]:
+        conditions: list[Any] = [
+            ApplicationRow.contract_code == chosen.contract_code,
+            ApplicationRow.state.in_(LIVE_STATES),
+        ]
+        if chosen.year is not None:
+            conditions.append(ApplicationRow.year == chosen.year)
+        if chosen.scheme is not None:
+            conditions.append(CallRow.scheme == chosen.scheme)
+        if chosen.operator_id is not None:
+            conditions.append(ApplicationRow.operator_id == chosen.operator_id)
+        if chosen.qpv_code is not None:
+            conditions.append(literal(chosen.qpv_code) == any_(ApplicationRow.qpv_codes))
+        if chosen.objective_id is not None:
+            conditions.append(
+                or_(
+                    ApplicationRow.primary_objective_id == chosen.objective_id,
+                    literal(chosen.objective_id, type_=Uuid) == any_(ApplicationRow.other_objective_ids),
+                )
+            )
+        if chosen.pillar is not None:
+            conditions.append(ObjectiveRow.pillar == chosen.pillar)
+        if chosen.state is not None:
+            conditions.append(ApplicationRow.state == chosen.state)
+        if chosen.institution_id is not None:
+            conditions.append(
+                exists().where(
+                    FinancingLineRow.application_id == ApplicationRow.application_id,
+                    FinancingLineRow.institution_id == chosen.institution_id,
+                )
+            )
+        return conditions
+
+    def _base(self, chosen: ProgrammationFilter, *columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .select_from(ApplicationRow)
+            .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            .where(*self._where(chosen))
+        )
+
+    async def rows(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Any], list[Any], int]:
+        """A page of applications with operator, scheme and objective, and their financing lines."""
+        query = self._base(
+            chosen,
+            ApplicationRow.application_id,
+            ApplicationRow.title,
+            ApplicationRow.year,
+            CallRow.scheme,
+            ApplicationRow.state,
+            ApplicationRow.outcome,
+            ApplicationRow.qpv_codes,
+            ApplicationRow.hors_qpv,
+            OperatorRow.operator_id,
+            OperatorRow.nom,
+            OperatorRow.profile,
+            ObjectiveRow.code,
+            ObjectiveRow.pillar,
+        )
+        total = (await self.session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+        ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+        found = list((await self.session.execute(ordered.limit(page.limit).offset(page.offset))).all())
+        lines: list[Any] = []
+        if found:
+            lines = list(
+                (
+                    await self.session.execute(
+                        select(
+                            FinancingLineRow.application_id,
+                            InstitutionRow.code,
+                            FinancingLineRow.requested_cents,
+                            FinancingLineRow.proposed_cents,
+                            FinancingLineRow.decided_cents,
+                        )
+                        .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+                        .where(FinancingLineRow.application_id.in_([row.application_id for row in found]))
+                    )
+                ).all()
+            )
+        return found, lines, int(total)
+
+    async def totals(self, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
+        """Totals per financer, pillar, ambition, QPV and operator profile, and the evaluation's counts."""
+        chosen_apps = self._base(chosen, ApplicationRow.application_id).subquery()
+        per_app = (
+            select(
+                FinancingLineRow.application_id.label("application_id"),
+                func.sum(FinancingLineRow.requested_cents).label("requested"),
+                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
+                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
+            )
+            .where(FinancingLineRow.application_id.in_(select(chosen_apps.c.application_id)))
+            .group_by(FinancingLineRow.application_id)
+            .subquery()
+        )
+        sums = (
+            func.coalesce(func.sum(per_app.c.requested), 0),
+            func.coalesce(func.sum(per_app.c.proposed), 0),
+            func.coalesce(func.sum(per_app.c.decided), 0),
+        )
+
+        def grouped(key: Any, *extra_joins: tuple[Any, Any]) -> Select[Any]:
+            query = (
+                select(key, func.count(ApplicationRow.application_id), *sums)
+                .select_from(ApplicationRow)
+                .join(per_app, per_app.c.application_id == ApplicationRow.application_id)
+            )
+            for target, on in extra_joins:
+                query = query.outerjoin(target, on)
+            return query.group_by(key).order_by(key)
+
+        strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
+        by_financer = (
+            select(
+                InstitutionRow.code,
+                func.count(FinancingLineRow.application_id),
+                func.sum(FinancingLineRow.requested_cents),
+                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0),
+                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0),
+            )
+            .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+            .where(FinancingLineRow.application_id.in_(select(chosen_apps.c.application_id)))
+            .group_by(InstitutionRow.code)
+            .order_by(InstitutionRow.code)
+        )
+        objective_join = (ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+        # One row per (application, QPV code); "hors-QPV" for those serving none.
+        served = select(
+            ApplicationRow.application_id.label("application_id"),
+            func.unnest(
+                case(
+                    (ApplicationRow.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
+                    else_=ApplicationRow.qpv_codes,
+                )
+            ).label("qpv_code"),
+        ).subquery()
+        by_qpv = (
+            select(served.c.qpv_code, func.count(served.c.application_id), *sums)
+            .select_from(served)
+            .join(per_app, per_app.c.application_id == served.c.application_id)
+            .group_by(served.c.qpv_code)
+            .order_by(served.c.qpv_code)
+        )
+        counts = (
+            select(
+                func.count(ApplicationRow.application_id),
+                func.count(ApplicationRow.application_id).filter(per_app.c.decided > 0),
+                func.count(func.distinct(ApplicationRow.operator_id)),
+                func.coalesce(func.sum(ApplicationRow.beneficiaries["total"].as_integer()), 0),
+            )
+            .select_from(ApplicationRow)
+            .join(per_app, per_app.c.application_id == ApplicationRow.application_id)
+        )
+        results: dict[str, list[Any]] = {}
+        for name, query in (
+            ("financer", by_financer),
+            ("pillar", grouped(ObjectiveRow.pillar, objective_join)),
+            (
+                "ambition",
+                grouped(
+                    ambition.label,
+                    objective_join,
+                    (strategic, strategic.objective_id == ObjectiveRow.parent_id),
+                    (ambition, ambition.objective_id == strategic.parent_id),
+                ),
+            ),
+            ("qpv", by_qpv),
+            (
+                "profile",
+                grouped(OperatorRow.profile, (OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)),
+            ),
+            ("counts", counts),
+        ):
+            results[name] = list((await self.session.execute(query)).all())
+        return results
