@@ -11,14 +11,16 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli.__main__ import _import_reference
+from cli.__main__ import _import_grants_reference, _import_reference
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import StackSecrets, app_environments, uvicorn_command
+from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
+from kit.auth.principal import Role, scopes_for_roles
+from kit.auth.tokens import TokenGrant, TokenIssuer
 from kit.embedded_postgres import EmbeddedPostgres, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,18 @@ class BenchStack:
 
     def url(self, app: str) -> str:
         return f"http://127.0.0.1:{self.ports[app]}"
+
+    def token(self, role: Role, contracts: Sequence[str] = (), institution: str | None = None) -> str:
+        issuer = TokenIssuer(self.secrets.signing_key_pem, ISSUER, AUDIENCE, 3600)
+        grant = TokenGrant(
+            subject="bench",
+            kind="user",
+            institution=institution,
+            roles=[role.value],
+            scopes=sorted(scopes_for_roles([role])),
+            contracts=list(contracts),
+        )
+        return issuer.mint(grant)
 
 
 def _wait(url: str, deadline: float = 30) -> None:
@@ -65,6 +79,7 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
         for app in APPS:
             migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
         asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
+        asyncio.run(_import_grants_reference(environments["grants"]["GRANTS_DATABASE_URL"]))
         for app in apps:
             command = [*uvicorn_command(app, ports[app]), "--log-level", "warning"]
             quiet = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in APPS}

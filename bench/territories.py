@@ -28,8 +28,7 @@ import numpy as np
 
 from bench.local_stack import ROOT, BenchStack, running_stack, wrk
 from cli.__main__ import _import_filosofi, _import_national_qpvs
-from kit.auth.principal import Role, scopes_for_roles
-from kit.auth.tokens import TokenGrant, TokenIssuer
+from kit.auth.principal import Role
 from services.territories.domain.perimeters import check_perimeter
 from services.territories.domain.qpv_index import IndexedQpv, QpvIndex, classify
 from services.territories.domain.vulnerability import SquareArrays, Thresholds
@@ -117,16 +116,6 @@ def in_process(points: int) -> QpvIndex:
     return index
 
 
-def _token(stack: BenchStack, role: Role) -> str:
-    issuer = TokenIssuer(
-        stack.secrets.signing_key_pem, "https://coeur-de-quartier.local/gateway", "coeur-de-quartier", 600
-    )
-    grant = TokenGrant(
-        subject="bench", kind="user", institution=None, roles=[role.value], scopes=sorted(scopes_for_roles([role]))
-    )
-    return issuer.mint(grant)
-
-
 def vulnerability_through_the_stack(stack: BenchStack, count: int) -> None:
     url = stack.environments["territories"]["TERRITORIES_DATABASE_URL"]
     with tempfile.TemporaryDirectory() as directory:
@@ -135,7 +124,7 @@ def vulnerability_through_the_stack(stack: BenchStack, count: int) -> None:
         started = time.perf_counter()
         asyncio.run(_import_filosofi(url, path, 2019, ["62041"], dry_run=False, skip_bad_lines=False))
         _row(f"vulnerability: {count:,} squares imported (CLI)", f"{time.perf_counter() - started:.2f} s", "")
-    headers = {"Authorization": f"Bearer {_token(stack, Role.PLATFORM_ADMIN)}"}
+    headers = {"Authorization": f"Bearer {stack.token(Role.PLATFORM_ADMIN)}"}
     body = {"communes": ["62041"], "vintage": 2019}
     timings = []
     for _ in range(3):
@@ -161,7 +150,7 @@ def through_the_stack(seconds: int, squares: int) -> None:
         _row("national file imported into PostgreSQL", f"{time.perf_counter() - started:.2f} s", "(target < 5 s)")
         gateway = stack.url("gateway")
         httpx.get(gateway + "/api/territories/localisation?lat=48.9&lon=2.36", timeout=30)  # builds the index
-        token = _token(stack, Role.OPERATOR)
+        token = stack.token(Role.OPERATOR)
         generator = np.random.default_rng(7)
         lons = generator.uniform(*BOX["lon"], 100_000)
         lats = generator.uniform(*BOX["lat"], 100_000)

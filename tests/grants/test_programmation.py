@@ -71,6 +71,7 @@ async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: htt
     assert scenario["check"]["canFreeze"] is False
     assert scenario["check"]["leverage"] == "0.57"  # 8 000 € of CUA per 14 000 € of P147
     url = f"{API}/scenarios/{scenario['id']}"
+    assert (await gateway.get(f"{url}/check", headers=year.caf)).json() == scenario["check"]
     refused = await send(
         gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"]}
     )

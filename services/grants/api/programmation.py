@@ -71,8 +71,39 @@ def _etag(scenario: ScenarioRow) -> str:
     return etag_of(str(scenario.scenario_id), scenario.version)
 
 
-def _scenario(view: ScenarioView) -> ScenarioRead:
+def _check(view: ScenarioView) -> PortfolioCheckRead:
     check = view.check
+    codes = {key: row.code for key, row in view.institutions.items()}
+    return PortfolioCheckRead(
+        consumption=[
+            ConsumptionRead(
+                institution_id=institution_id,
+                institution_code=codes.get(institution_id, ""),
+                used=euros(used),
+                envelope=None if envelope is None else euros(envelope),
+                share=None if envelope is None else percent(used, envelope),
+            )
+            for institution_id, (used, envelope) in check.consumption.items()
+        ],
+        p147_total=euros(check.p147_total_cents),
+        hors_qpv_amount=euros(check.hors_qpv_cents),
+        hors_qpv_base=None if check.hors_qpv_base_cents is None else euros(check.hors_qpv_base_cents),
+        hors_qpv_share=None
+        if not check.hors_qpv_base_cents
+        else percent(check.hors_qpv_cents, check.hors_qpv_base_cents),
+        funded_actions=check.funded_actions,
+        new_actions=check.new_actions,
+        new_actions_share=percent(check.new_actions, check.funded_actions) if check.funded_actions else None,
+        cohesion_amount=euros(check.cohesion_cents),
+        cohesion_share=percent(check.cohesion_cents, check.p147_total_cents) if check.p147_total_cents else None,
+        leverage=None if check.leverage is None else str(check.leverage),
+        blocking=[FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.blocking],
+        warnings=[FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.warnings],
+        can_freeze=view.scenario.status == "draft" and not check.blocking,
+    )
+
+
+def _scenario(view: ScenarioView) -> ScenarioRead:
     codes = {key: row.code for key, row in view.institutions.items()}
     return ScenarioRead(
         id=view.scenario.scenario_id,
@@ -92,37 +123,7 @@ def _scenario(view: ScenarioView) -> ScenarioRead:
                 view.amounts.items(), key=lambda item: (view.titles.get(item[0][0], ""), str(item[0]))
             )
         ],
-        check=PortfolioCheckRead(
-            consumption=[
-                ConsumptionRead(
-                    institution_id=institution_id,
-                    institution_code=codes.get(institution_id, ""),
-                    used=euros(used),
-                    envelope=None if envelope is None else euros(envelope),
-                    share=None if envelope is None else percent(used, envelope),
-                )
-                for institution_id, (used, envelope) in check.consumption.items()
-            ],
-            p147_total=euros(check.p147_total_cents),
-            hors_qpv_amount=euros(check.hors_qpv_cents),
-            hors_qpv_base=None if check.hors_qpv_base_cents is None else euros(check.hors_qpv_base_cents),
-            hors_qpv_share=None
-            if not check.hors_qpv_base_cents
-            else percent(check.hors_qpv_cents, check.hors_qpv_base_cents),
-            funded_actions=check.funded_actions,
-            new_actions=check.new_actions,
-            new_actions_share=percent(check.new_actions, check.funded_actions) if check.funded_actions else None,
-            cohesion_amount=euros(check.cohesion_cents),
-            cohesion_share=percent(check.cohesion_cents, check.p147_total_cents) if check.p147_total_cents else None,
-            leverage=None if check.leverage is None else str(check.leverage),
-            blocking=[
-                FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.blocking
-            ],
-            warnings=[
-                FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.warnings
-            ],
-            can_freeze=view.scenario.status == "draft" and not check.blocking,
-        ),
+        check=_check(view),
     )
 
 
@@ -202,6 +203,14 @@ async def get_scenario(
     view = await programmation.get_scenario(uow, principal, scenario_id)
     response.headers["ETag"] = _etag(view.scenario)
     return _scenario(view)
+
+
+@router.get("/scenarios/{scenario_id}/check", operation_id="check_scenario", response_model=PortfolioCheckRead)
+async def check_scenario(
+    uow: Uow, scenario_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> PortfolioCheckRead:
+    """Only the rules evaluated now (no amounts): what a screen polls while amounts are changed."""
+    return _check(await programmation.get_scenario(uow, principal, scenario_id))
 
 
 @router.put("/scenarios/{scenario_id}/amounts", operation_id="set_scenario_amounts", response_model=ScenarioRead)

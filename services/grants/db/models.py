@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     Text,
@@ -107,7 +108,19 @@ class ActionRow(Base):
 
 class ApplicationRow(Base):
     __tablename__ = "applications"
-    __table_args__ = (UniqueConstraint("action_id", "year"),)
+    __table_args__ = (
+        UniqueConstraint("action_id", "year"),
+        # The programmation's pages: a contract's year, or a call, in title order.
+        Index(
+            "ix_applications_contract_year_title",
+            "contract_code",
+            "year",
+            "title",
+            "application_id",
+            postgresql_include=["state"],  # counts answered from the index alone
+        ),
+        Index("ix_applications_call_title", "call_id", "title", "application_id", postgresql_include=["state"]),
+    )
 
     application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.action_id"), index=True)

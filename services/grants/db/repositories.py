@@ -7,7 +7,22 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, Select, Text, Uuid, any_, case, delete, exists, func, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    Text,
+    Uuid,
+    any_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -189,11 +204,15 @@ class ApplicationRepository:
         query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
         if operators is not None:
             query = query.where(ApplicationRow.operator_id.in_(list(operators)))
-        if call_id is not None:
-            query = query.where(ApplicationRow.call_id == call_id)
         if state is not None:
             query = query.where(ApplicationRow.state == state)
-        ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+        if call_id is not None:
+            # One call is one year: its title order is the index's.
+            ordered = query.where(ApplicationRow.call_id == call_id).order_by(
+                ApplicationRow.title, ApplicationRow.application_id
+            )
+        else:
+            ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
         return await _page(self.session, ordered, page)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLineRow]:
@@ -349,180 +368,229 @@ class ProgrammationViews:
         self.session = session
 
     @staticmethod
-    def _where(chosen: ProgrammationFilter) -> list[Any]:
-        conditions: list[Any] = [
-            ApplicationRow.contract_code == chosen.contract_code,
-            ApplicationRow.state.in_(LIVE_STATES),
-        ]
-        if chosen.year is not None:
-            conditions.append(ApplicationRow.year == chosen.year)
+    def _chosen(chosen: ProgrammationFilter, *columns: Any) -> Select[Any]:
+        """The chosen applications; joined to calls and objectives only when a filter needs them."""
+        query = (
+            select(*columns)
+            .select_from(ApplicationRow)
+            .where(ApplicationRow.contract_code == chosen.contract_code, ApplicationRow.state.in_(LIVE_STATES))
+        )
         if chosen.scheme is not None:
-            conditions.append(CallRow.scheme == chosen.scheme)
+            query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id).where(
+                CallRow.scheme == chosen.scheme
+            )
+        if chosen.pillar is not None:
+            query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id).where(
+                ObjectiveRow.pillar == chosen.pillar
+            )
+        if chosen.year is not None:
+            query = query.where(ApplicationRow.year == chosen.year)
         if chosen.operator_id is not None:
-            conditions.append(ApplicationRow.operator_id == chosen.operator_id)
+            query = query.where(ApplicationRow.operator_id == chosen.operator_id)
         if chosen.qpv_code is not None:
-            conditions.append(literal(chosen.qpv_code) == any_(ApplicationRow.qpv_codes))
+            query = query.where(literal(chosen.qpv_code) == any_(ApplicationRow.qpv_codes))
         if chosen.objective_id is not None:
-            conditions.append(
+            query = query.where(
                 or_(
                     ApplicationRow.primary_objective_id == chosen.objective_id,
                     literal(chosen.objective_id, type_=Uuid) == any_(ApplicationRow.other_objective_ids),
                 )
             )
-        if chosen.pillar is not None:
-            conditions.append(ObjectiveRow.pillar == chosen.pillar)
         if chosen.state is not None:
-            conditions.append(ApplicationRow.state == chosen.state)
+            query = query.where(ApplicationRow.state == chosen.state)
         if chosen.institution_id is not None:
-            conditions.append(
+            query = query.where(
                 exists().where(
                     FinancingLineRow.application_id == ApplicationRow.application_id,
                     FinancingLineRow.institution_id == chosen.institution_id,
                 )
             )
-        return conditions
-
-    def _base(self, chosen: ProgrammationFilter, *columns: Any) -> Select[Any]:
-        return (
-            select(*columns)
-            .select_from(ApplicationRow)
-            .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
-            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
-            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-            .where(*self._where(chosen))
-        )
+        return query
 
     async def rows(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Any], list[Any], int]:
         """A page of applications with operator, scheme and objective, and their financing lines."""
-        query = self._base(
-            chosen,
-            ApplicationRow.application_id,
-            ApplicationRow.title,
-            ApplicationRow.year,
-            CallRow.scheme,
-            ApplicationRow.state,
-            ApplicationRow.outcome,
-            ApplicationRow.qpv_codes,
-            ApplicationRow.hors_qpv,
-            OperatorRow.operator_id,
-            OperatorRow.nom,
-            OperatorRow.profile,
-            ObjectiveRow.code,
-            ObjectiveRow.pillar,
+        total = (
+            await self.session.execute(select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery()))
+        ).scalar_one()
+        # The page's ids first, in index order; then their details.
+        ids = (
+            self._chosen(chosen, ApplicationRow.application_id)
+            .order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+            .limit(page.limit)
+            .offset(page.offset)
         )
-        total = (await self.session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-        ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-        found = list((await self.session.execute(ordered.limit(page.limit).offset(page.offset))).all())
-        lines: list[Any] = []
-        if found:
-            lines = list(
-                (
-                    await self.session.execute(
-                        select(
-                            FinancingLineRow.application_id,
-                            InstitutionRow.code,
-                            FinancingLineRow.requested_cents,
-                            FinancingLineRow.proposed_cents,
-                            FinancingLineRow.decided_cents,
-                        )
-                        .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-                        .where(FinancingLineRow.application_id.in_([row.application_id for row in found]))
-                    )
-                ).all()
+        page_ids = list((await self.session.execute(ids)).scalars().all())
+        if not page_ids:
+            return [], [], int(total)
+        details = (
+            select(
+                ApplicationRow.application_id,
+                ApplicationRow.title,
+                ApplicationRow.year,
+                CallRow.scheme,
+                ApplicationRow.state,
+                ApplicationRow.outcome,
+                ApplicationRow.qpv_codes,
+                ApplicationRow.hors_qpv,
+                OperatorRow.operator_id,
+                OperatorRow.nom,
+                OperatorRow.profile,
+                ObjectiveRow.code,
+                ObjectiveRow.pillar,
             )
-        return found, lines, int(total)
+            .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            .where(ApplicationRow.application_id.in_(page_ids))
+        )
+        by_id = {row.application_id: row for row in (await self.session.execute(details)).all()}
+        lines = (
+            select(
+                FinancingLineRow.application_id,
+                InstitutionRow.code,
+                FinancingLineRow.requested_cents,
+                FinancingLineRow.proposed_cents,
+                FinancingLineRow.decided_cents,
+            )
+            .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+            .where(FinancingLineRow.application_id.in_(page_ids))
+        )
+        return [by_id[key] for key in page_ids], list((await self.session.execute(lines)).all()), int(total)
 
     async def totals(self, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
-        """Totals per financer, pillar, ambition, QPV and operator profile, and the evaluation's counts."""
-        chosen_apps = self._base(chosen, ApplicationRow.application_id).subquery()
+        """Totals per financer, pillar, ambition, QPV and operator profile, and the evaluation's counts,
+        in one statement: the chosen applications and their sums are computed once (CTEs)."""
+        apps = self._chosen(
+            chosen,
+            ApplicationRow.application_id,
+            ApplicationRow.operator_id,
+            ApplicationRow.primary_objective_id,
+            ApplicationRow.hors_qpv,
+            ApplicationRow.qpv_codes,
+            ApplicationRow.beneficiaries,
+        ).cte("chosen")
+        # Each chosen application's lines through the primary key (a lateral lookup), never a scan of
+        # every financing line of every year.
+        own = (
+            select(
+                FinancingLineRow.institution_id,
+                FinancingLineRow.requested_cents,
+                FinancingLineRow.proposed_cents,
+                FinancingLineRow.decided_cents,
+            )
+            .where(FinancingLineRow.application_id == apps.c.application_id)
+            .lateral("own")
+        )
+        lines = (
+            select(
+                apps.c.application_id.label("application_id"),
+                own.c.institution_id,
+                own.c.requested_cents,
+                own.c.proposed_cents,
+                own.c.decided_cents,
+            )
+            .select_from(apps)
+            .join(own, literal(True))
+            .cte("lines")
+        )
         per_app = (
             select(
-                FinancingLineRow.application_id.label("application_id"),
-                func.sum(FinancingLineRow.requested_cents).label("requested"),
-                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
-                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
+                lines.c.application_id.label("application_id"),
+                func.sum(lines.c.requested_cents).label("requested"),
+                func.coalesce(func.sum(lines.c.proposed_cents), 0).label("proposed"),
+                func.coalesce(func.sum(lines.c.decided_cents), 0).label("decided"),
             )
-            .where(FinancingLineRow.application_id.in_(select(chosen_apps.c.application_id)))
-            .group_by(FinancingLineRow.application_id)
-            .subquery()
+            .group_by(lines.c.application_id)
+            .cte("per_app")
         )
         sums = (
+            func.count(per_app.c.application_id),
             func.coalesce(func.sum(per_app.c.requested), 0),
             func.coalesce(func.sum(per_app.c.proposed), 0),
             func.coalesce(func.sum(per_app.c.decided), 0),
         )
-
-        def grouped(key: Any, *extra_joins: tuple[Any, Any]) -> Select[Any]:
-            query = (
-                select(key, func.count(ApplicationRow.application_id), *sums)
-                .select_from(ApplicationRow)
-                .join(per_app, per_app.c.application_id == ApplicationRow.application_id)
-            )
-            for target, on in extra_joins:
-                query = query.outerjoin(target, on)
-            return query.group_by(key).order_by(key)
-
         strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
-        by_financer = (
-            select(
-                InstitutionRow.code,
-                func.count(FinancingLineRow.application_id),
-                func.sum(FinancingLineRow.requested_cents),
-                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0),
-                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0),
-            )
-            .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-            .where(FinancingLineRow.application_id.in_(select(chosen_apps.c.application_id)))
-            .group_by(InstitutionRow.code)
-            .order_by(InstitutionRow.code)
-        )
-        objective_join = (ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-        # One row per (application, QPV code); "hors-QPV" for those serving none.
         served = select(
-            ApplicationRow.application_id.label("application_id"),
+            apps.c.application_id.label("application_id"),
             func.unnest(
-                case(
-                    (ApplicationRow.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
-                    else_=ApplicationRow.qpv_codes,
-                )
+                case((apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))), else_=apps.c.qpv_codes)
             ).label("qpv_code"),
         ).subquery()
+
+        def keyed(dimension: str, key: Any, query: Any) -> Any:
+            return query.add_columns(literal(dimension).label("dimension"), cast(key, Text).label("key"))
+
+        by_financer = (
+            select(
+                func.count(lines.c.application_id),
+                func.sum(lines.c.requested_cents),
+                func.coalesce(func.sum(lines.c.proposed_cents), 0),
+                func.coalesce(func.sum(lines.c.decided_cents), 0),
+            )
+            .select_from(lines)
+            .join(InstitutionRow, InstitutionRow.institution_id == lines.c.institution_id)
+            .group_by(InstitutionRow.code)
+        )
+        by_pillar = (
+            select(*sums)
+            .select_from(apps)
+            .join(per_app, per_app.c.application_id == apps.c.application_id)
+            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == apps.c.primary_objective_id)
+            .group_by(ObjectiveRow.pillar)
+        )
+        by_ambition = (
+            select(*sums)
+            .select_from(apps)
+            .join(per_app, per_app.c.application_id == apps.c.application_id)
+            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == apps.c.primary_objective_id)
+            .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
+            .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
+            .group_by(ambition.label)
+        )
         by_qpv = (
-            select(served.c.qpv_code, func.count(served.c.application_id), *sums)
+            select(*sums)
             .select_from(served)
             .join(per_app, per_app.c.application_id == served.c.application_id)
             .group_by(served.c.qpv_code)
-            .order_by(served.c.qpv_code)
+        )
+        by_profile = (
+            select(*sums)
+            .select_from(apps)
+            .join(per_app, per_app.c.application_id == apps.c.application_id)
+            .join(OperatorRow, OperatorRow.operator_id == apps.c.operator_id)
+            .group_by(OperatorRow.profile)
         )
         counts = (
             select(
-                func.count(ApplicationRow.application_id),
-                func.count(ApplicationRow.application_id).filter(per_app.c.decided > 0),
-                func.count(func.distinct(ApplicationRow.operator_id)),
-                func.coalesce(func.sum(ApplicationRow.beneficiaries["total"].as_integer()), 0),
+                func.count(apps.c.application_id),
+                func.count(apps.c.application_id).filter(per_app.c.decided > 0),
+                func.count(func.distinct(apps.c.operator_id)),
+                func.coalesce(func.sum(apps.c.beneficiaries["total"].as_integer()), 0),
             )
-            .select_from(ApplicationRow)
-            .join(per_app, per_app.c.application_id == ApplicationRow.application_id)
+            .select_from(apps)
+            .join(per_app, per_app.c.application_id == apps.c.application_id)
         )
-        results: dict[str, list[Any]] = {}
-        for name, query in (
-            ("financer", by_financer),
-            ("pillar", grouped(ObjectiveRow.pillar, objective_join)),
-            (
-                "ambition",
-                grouped(
-                    ambition.label,
-                    objective_join,
-                    (strategic, strategic.objective_id == ObjectiveRow.parent_id),
-                    (ambition, ambition.objective_id == strategic.parent_id),
-                ),
-            ),
-            ("qpv", by_qpv),
-            (
-                "profile",
-                grouped(OperatorRow.profile, (OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)),
-            ),
-            ("counts", counts),
-        ):
-            results[name] = list((await self.session.execute(query)).all())
+        everything = union_all(
+            keyed("financer", InstitutionRow.code, by_financer),
+            keyed("pillar", ObjectiveRow.pillar, by_pillar),
+            keyed("ambition", ambition.label, by_ambition),
+            keyed("qpv", served.c.qpv_code, by_qpv),
+            keyed("profile", OperatorRow.profile, by_profile),
+            keyed("counts", literal(None, type_=Text), counts),
+        )
+        results: dict[str, list[Any]] = {
+            "financer": [],
+            "pillar": [],
+            "ambition": [],
+            "qpv": [],
+            "profile": [],
+            "counts": [],
+        }
+        for first, second, third, fourth, dimension, key in (await self.session.execute(everything)).all():
+            if dimension == "counts":
+                results["counts"].append((first, second, third, fourth))
+            else:
+                results[dimension].append((key, first, second, third, fourth))
+        for rows in results.values():
+            rows.sort(key=lambda row: (row[0] is None, str(row[0])))
         return results
