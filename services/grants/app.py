@@ -14,6 +14,7 @@ from services.grants.api import (
     operators,
     programmation,
     programmation_views,
+    scoring,
 )
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
@@ -38,6 +39,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             applications.router,
             programmation.router,
             programmation_views.router,
+            scoring.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": registry},

@@ -43,6 +43,8 @@ from services.grants.db.models import (
     PortfolioRulesRow,
     ScenarioAmountRow,
     ScenarioRow,
+    ScoreRow,
+    ScoringGridRow,
 )
 
 RowT = TypeVar("RowT")
@@ -594,3 +596,40 @@ class ProgrammationViews:
         for rows in results.values():
             rows.sort(key=lambda row: (row[0] is None, str(row[0])))
         return results
+
+
+class ScoringRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: ScoringGridRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def grids(self, call_id: uuid.UUID) -> list[ScoringGridRow]:
+        query = select(ScoringGridRow).where(ScoringGridRow.call_id == call_id)
+        return list(
+            (await self.session.execute(query.order_by(ScoringGridRow.code, ScoringGridRow.version))).scalars().all()
+        )
+
+    async def grid(self, grid_id: uuid.UUID) -> ScoringGridRow | None:
+        return await self.session.get(ScoringGridRow, grid_id)
+
+    async def set_marks(self, rows: list[dict[str, Any]]) -> None:
+        statement = insert(ScoreRow)
+        upsert = statement.on_conflict_do_update(
+            index_elements=["application_id", "grid_id", "criterion", "institution_code"],
+            set_={
+                "value": statement.excluded.value,
+                "comment": statement.excluded.comment,
+                "author": statement.excluded.author,
+                "scored_at": func.now(),
+            },
+        )
+        await self.session.execute(upsert, rows)
+
+    async def marks(self, application_id: uuid.UUID, institution_code: str) -> list[ScoreRow]:
+        query = select(ScoreRow).where(
+            ScoreRow.application_id == application_id, ScoreRow.institution_code == institution_code
+        )
+        return list((await self.session.execute(query.order_by(ScoreRow.criterion))).scalars().all())

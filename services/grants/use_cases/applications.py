@@ -110,7 +110,7 @@ async def _view(
     )
 
 
-async def _visible_row(
+async def visible_application(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, *, for_update: bool = False
 ) -> ApplicationRow:
     row = await ApplicationRepository(uow.session).get(application_id, for_update=for_update)
@@ -243,7 +243,7 @@ async def create_application(
 
 async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:
     async with uow:
-        row = await _visible_row(uow, actor, application_id)
+        row = await visible_application(uow, actor, application_id)
         return await _view(ApplicationRepository(uow.session), InstitutionRepository(uow.session), row)
 
 
@@ -267,7 +267,7 @@ async def _editable_row(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, check_version: Callable[[ApplicationRow], None]
 ) -> ApplicationRow:
     """The application, locked, if the caller may change its content now."""
-    row = await _visible_row(uow, actor, application_id, for_update=True)
+    row = await visible_application(uow, actor, application_id, for_update=True)
     # The operator's own users (visibility is checked above) or the instructors.
     if own_organisations(actor) is None and not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError("only the operator or the instructors change an application")
@@ -396,7 +396,7 @@ async def move(
 ) -> ApplicationView:
     """One step of the workflow, with its event; the rules of the step are checked first, all of them."""
     async with uow:
-        row = await _visible_row(uow, actor, application_id, for_update=True)
+        row = await visible_application(uow, actor, application_id, for_update=True)
         check_version(row)
         operator_side = own_organisations(actor) is not None
         if operator_side and transition not in OPERATOR_MOVES:
@@ -461,7 +461,7 @@ async def set_financing_line(
 ) -> ApplicationView:
     """A financer's own line: its opinion, proposed and decided amounts, and decision."""
     async with uow:
-        row = await _visible_row(uow, actor, application_id, for_update=True)
+        row = await visible_application(uow, actor, application_id, for_update=True)
         institution = await InstitutionRepository(uow.session).get(institution_id)
         repository = ApplicationRepository(uow.session)
         lines = {line.institution_id: line for line in await repository.financing(application_id, for_update=True)}
@@ -512,7 +512,7 @@ async def add_annotation(
 ) -> AnnotationRow:
     institution = _institution_of(actor)
     async with uow:
-        await _visible_row(uow, actor, application_id)
+        await visible_application(uow, actor, application_id)
         note = AnnotationRow(
             annotation_id=uuid.uuid4(),
             application_id=application_id,
@@ -539,5 +539,5 @@ async def add_annotation(
 async def list_annotations(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[AnnotationRow]:
     institution = _institution_of(actor)
     async with uow:
-        await _visible_row(uow, actor, application_id)
+        await visible_application(uow, actor, application_id)
         return await ApplicationRepository(uow.session).annotations(application_id, institution)

@@ -1,0 +1,102 @@
+"""HTTP routes of the scoring grids and each institution's private marks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.grants.api.applications import ANNOTATE, READ_ANNOTATIONS
+from services.grants.api.policies import READ_GRANTS
+from services.grants.api.schemas import (
+    CriterionRead,
+    GridCreate,
+    GridMarksRead,
+    GridRead,
+    MarkRead,
+    MarksInput,
+)
+from services.grants.db.models import ScoringGridRow
+from services.grants.domain.scoring import Criterion
+from services.grants.use_cases import scoring
+from services.grants.use_cases.scoring import GridMarks, criteria_of
+
+router = APIRouter(tags=["scoring"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def _grid(row: ScoringGridRow) -> GridRead:
+    return GridRead(
+        id=row.grid_id,
+        call_id=row.call_id,
+        code=row.code,
+        version=row.version,
+        label=row.label,
+        owner_institution=row.owner_institution,
+        criteria=[
+            CriterionRead(code=item.code, label=item.label, weight=item.weight, scale_max=item.scale_max)
+            for item in criteria_of(row)
+        ],
+    )
+
+
+def _marks(found: list[GridMarks]) -> list[GridMarksRead]:
+    return [
+        GridMarksRead(
+            grid_id=item.grid.grid_id,
+            grid_code=item.grid.code,
+            grid_version=item.grid.version,
+            marks=[
+                MarkRead(criterion=code, value=value, comment=comment) for code, (value, comment) in item.marks.items()
+            ],
+            total=None if item.total is None else str(item.total),
+        )
+        for item in found
+    ]
+
+
+@router.post(
+    "/calls/{call_id}/scoring-grids",
+    operation_id="publish_scoring_grid",
+    response_model=GridRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def publish_scoring_grid(
+    uow: Uow, call_id: uuid.UUID, body: GridCreate, principal: Annotated[Principal, Depends(authorize(ANNOTATE))]
+) -> GridRead:
+    """A new version of the caller's institution's grid (the gender-equality grid is the State's)."""
+    criteria = [Criterion(item.code, item.label, item.weight, item.scale_max) for item in body.criteria]
+    return _grid(await scoring.publish_grid(uow, principal, call_id, body.code, body.label, criteria))
+
+
+@router.get("/calls/{call_id}/scoring-grids", operation_id="list_scoring_grids", response_model=list[GridRead])
+async def list_scoring_grids(
+    uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> list[GridRead]:
+    """Every version of every grid of the call."""
+    return [_grid(row) for row in await scoring.list_grids(uow, principal, call_id)]
+
+
+@router.put("/applications/{application_id}/marks", operation_id="mark_application", response_model=list[GridMarksRead])
+async def mark_application(
+    uow: Uow,
+    application_id: uuid.UUID,
+    body: MarksInput,
+    principal: Annotated[Principal, Depends(authorize(ANNOTATE))],
+) -> list[GridMarksRead]:
+    """The caller's institution's marks on one grid; no other institution reads them."""
+    marks = {item.criterion: (item.value, item.comment) for item in body.marks}
+    return _marks(await scoring.mark(uow, principal, application_id, body.grid_id, marks))
+
+
+@router.get("/applications/{application_id}/marks", operation_id="list_marks", response_model=list[GridMarksRead])
+async def list_marks(
+    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))]
+) -> list[GridMarksRead]:
+    """The caller's institution's own marks, with each grid's weighted total."""
+    return _marks(await scoring.my_marks(uow, principal, application_id))

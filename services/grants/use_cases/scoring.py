@@ -1,0 +1,153 @@
+"""Scoring grids per call and the marks each institution gives, which no other institution reads."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork
+from services.grants.db.base import ledger
+from services.grants.db.models import ScoringGridRow
+from services.grants.db.repositories import CallRepository, ScoringRepository
+from services.grants.domain.applications import State
+from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
+from services.grants.domain.scoring import GENDER_EQUALITY, Criterion, check_criteria, check_marks, weighted_total
+from services.grants.use_cases.applications import visible_application
+from services.grants.use_cases.operators import own_organisations
+
+SCORED_STATES = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})
+
+
+def _institution(actor: Principal) -> str:
+    if own_organisations(actor) is not None or not actor.institution:
+        raise ForbiddenMoveError("grids and marks belong to an institution; this caller speaks for none")
+    return actor.institution
+
+
+def criteria_of(row: ScoringGridRow) -> list[Criterion]:
+    return [Criterion(**item) for item in row.criteria]
+
+
+async def publish_grid(
+    uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, code: str, label: str, criteria: list[Criterion]
+) -> ScoringGridRow:
+    """A new version of the caller's institution's grid for the call."""
+    owner = _institution(actor)
+    if code == GENDER_EQUALITY and Role.STATE not in actor.roles:
+        raise ForbiddenMoveError("the gender-equality grid is the State's")
+    check_criteria(criteria)
+    async with uow:
+        call = await CallRepository(uow.session).get(call_id)
+        if call is None or not actor.works_on(call.contract_code):
+            raise NotFoundError("call for projects", str(call_id))
+        repository = ScoringRepository(uow.session)
+        versions = [row for row in await repository.grids(call_id) if row.code == code]
+        if versions and versions[-1].owner_institution != owner:
+            raise ForbiddenMoveError(f"grid {code} belongs to {versions[-1].owner_institution}")
+        row = ScoringGridRow(
+            grid_id=uuid.uuid4(),
+            call_id=call_id,
+            code=code,
+            version=(versions[-1].version + 1) if versions else 1,
+            label=label,
+            owner_institution=owner,
+            criteria=[asdict(criterion) for criterion in criteria],
+            created_at=datetime.now(UTC),
+        )
+        await repository.add(row)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="scoring_grid.published",
+            entity_type="scoring_grid",
+            entity_id=str(row.grid_id),
+            before={},
+            after={"code": code, "version": row.version},
+        )
+        await uow.commit()
+    return row
+
+
+async def list_grids(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> list[ScoringGridRow]:
+    async with uow:
+        call = await CallRepository(uow.session).get(call_id)
+        if call is None or not actor.works_on(call.contract_code):
+            raise NotFoundError("call for projects", str(call_id))
+        return await ScoringRepository(uow.session).grids(call_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GridMarks:
+    grid: ScoringGridRow
+    marks: dict[str, tuple[int, str | None]]
+    total: Decimal | None
+
+
+async def mark(
+    uow: UnitOfWork,
+    actor: Principal,
+    application_id: uuid.UUID,
+    grid_id: uuid.UUID,
+    marks: dict[str, tuple[int, str | None]],
+) -> list[GridMarks]:
+    institution = _institution(actor)
+    async with uow:
+        application = await visible_application(uow, actor, application_id)
+        repository = ScoringRepository(uow.session)
+        grid = await repository.grid(grid_id)
+        if grid is None or grid.call_id != application.call_id:
+            raise RuleViolationError("gridId", "grid-of-call", "the grid is not one of the application's call")
+        if State(application.state) not in SCORED_STATES:
+            raise NotEditableError(f"applications are marked from submission to proposal, not {application.state}")
+        check_marks(criteria_of(grid), {code: value for code, (value, _) in marks.items()})
+        await repository.set_marks(
+            [
+                {
+                    "score_id": uuid.uuid4(),
+                    "application_id": application_id,
+                    "grid_id": grid_id,
+                    "criterion": code,
+                    "value": value,
+                    "comment": comment,
+                    "institution_code": institution,
+                    "author": actor.subject,
+                }
+                for code, (value, comment) in marks.items()
+            ]
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="application.marked",
+            entity_type="application",
+            entity_id=str(application_id),
+            before={},
+            after={"grid": str(grid_id), "institution": institution},
+        )
+        found = await _marks(repository, application_id, institution)
+        await uow.commit()
+    return found
+
+
+async def _marks(repository: ScoringRepository, application_id: uuid.UUID, institution: str) -> list[GridMarks]:
+    rows = await repository.marks(application_id, institution)
+    by_grid: dict[uuid.UUID, dict[str, tuple[int, str | None]]] = {}
+    for row in rows:
+        by_grid.setdefault(row.grid_id, {})[row.criterion] = (row.value, row.comment)
+    found = []
+    for grid_id, marks in by_grid.items():
+        grid = await repository.grid(grid_id)
+        if grid is not None:
+            values = {code: value for code, (value, _) in marks.items()}
+            found.append(GridMarks(grid, marks, weighted_total(criteria_of(grid), values)))
+    return sorted(found, key=lambda item: (item.grid.code, item.grid.version))
+
+
+async def my_marks(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[GridMarks]:
+    institution = _institution(actor)
+    async with uow:
+        await visible_application(uow, actor, application_id)
+        return await _marks(ScoringRepository(uow.session), application_id, institution)
