@@ -6,18 +6,13 @@ other services keep working.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 from fastapi import FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from kit.http_client import ServiceClient, UpstreamError
+from kit.http_client import ServiceClient
 from kit.problems import FieldError, problem_response
-
-FRESH_SECONDS = 300.0
-STALE_SECONDS = 24 * 3600.0
+from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
 
 
 class RegisteredContract(BaseModel):
@@ -32,44 +27,20 @@ class RegisteredContract(BaseModel):
     qpv_codes: tuple[str, ...] = Field(alias="qpvCodes")
 
 
-class ContractRegistryUnavailableError(Exception):
-    """Territories cannot say whether the contract exists, and nothing usable is cached."""
-
-
-@dataclass
-class _Entry:
-    contract: RegisteredContract | None
-    fetched_at: float
-
-
 class ContractRegistry:
+    """The registry of contracts in territories, read through a cached reference lookup."""
+
     def __init__(self, client: ServiceClient) -> None:
-        self._client = client
-        self._cache: dict[str, _Entry] = {}
+        self._lookup = ReferenceLookup(
+            client, lambda code: f"/contracts/{code}", RegisteredContract.model_validate_json
+        )
 
     async def find(self, code: str) -> RegisteredContract | None:
         """The contract, or None if territories says it does not exist."""
-        now = time.monotonic()
-        entry = self._cache.get(code)
-        if entry is not None and now - entry.fetched_at < FRESH_SECONDS:
-            return entry.contract
-        try:
-            response = await self._client.request("GET", f"/contracts/{code}")
-            if response.status_code == 404:
-                contract = None
-            elif response.status_code == 200:
-                contract = RegisteredContract.model_validate_json(response.content)
-            else:
-                raise UpstreamError(self._client.service, f"status {response.status_code}")
-        except (UpstreamError, ValidationError) as error:
-            if entry is not None and now - entry.fetched_at < STALE_SECONDS:
-                return entry.contract
-            raise ContractRegistryUnavailableError(str(error)) from error
-        self._cache[code] = _Entry(contract, now)
-        return contract
+        return await self._lookup.find(code)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._lookup.aclose()
 
 
 class UnknownContractError(Exception):
@@ -77,7 +48,7 @@ class UnknownContractError(Exception):
 
 
 async def require_contract(registry: ContractRegistry, code: str) -> RegisteredContract:
-    """The registered contract; UnknownContractError or ContractRegistryUnavailableError otherwise."""
+    """The registered contract; UnknownContractError or ReferenceUnavailableError otherwise."""
     contract = await registry.find(code)
     if contract is None:
         raise UnknownContractError(code)
@@ -101,12 +72,12 @@ async def _on_unknown_contract(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_registry_unavailable(request: Request, _exc: Exception) -> Response:
+async def _on_reference_unavailable(request: Request, _exc: Exception) -> Response:
     return problem_response(
         503,
-        "contract-registry-unavailable",
+        "reference-unavailable",
         "Service unavailable",
-        "The contract registry cannot be read; retry later.",
+        "Reference data this answer needs (contracts, territories) cannot be read; retry later.",
         instance=request.url.path,
         headers={"Retry-After": "5"},
     )
@@ -114,7 +85,7 @@ async def _on_registry_unavailable(request: Request, _exc: Exception) -> Respons
 
 def install_tenancy_problems(app: FastAPI) -> None:
     app.add_exception_handler(UnknownContractError, _on_unknown_contract)
-    app.add_exception_handler(ContractRegistryUnavailableError, _on_registry_unavailable)
+    app.add_exception_handler(ReferenceUnavailableError, _on_reference_unavailable)
 
 
 async def request_contract_registry(request: Request) -> ContractRegistry:

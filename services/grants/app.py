@@ -18,12 +18,14 @@ from services.grants.api import (
 )
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
+from services.grants.clients.territories import commune_lookup
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
 def create_app(settings: GrantsSettings | None = None) -> FastAPI:
     chosen = settings or GrantsSettings()  # read from the environment
     registry = ContractRegistry(service_client("territories", chosen.territories_url))
+    communes = commune_lookup(service_client("territories", chosen.territories_url))
     return create_service_app(
         service="grants",
         schema=SCHEMA,
@@ -42,6 +44,6 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             scoring.router,
         ],
         install_domain_problems=install_domain_problems,
-        state={"contract_registry": registry},
-        closers=[registry.aclose],
+        state={"contract_registry": registry, "communes": communes},
+        closers=[registry.aclose, communes.aclose],
     )

@@ -123,8 +123,19 @@ async def test_qpv_codes_must_be_the_contracts_of_its_generation(gateway: httpx.
         [error] = refused.json()["errors"]
         assert (error["field"], error["rule"]) == ("qpvCodes", "qpv-of-contract")
         assert codes[0] in error["message"]
-    hors_qpv = await draft(gateway, year, qpvCodes=[], title="Poche de pauvreté")
+    hors_qpv = await draft(gateway, year, qpvCodes=[], title="Poche de pauvreté", codesCommunes=["62041", "62004"])
     assert hors_qpv["horsQpv"] is True
+    assert hors_qpv["codesCommunes"] == ["62004", "62041"]
+    unknown = await gateway.post(
+        f"{API}/applications",
+        json={"callId": year.call_id, "operatorId": year.operator_id, "title": "Ailleurs", "codesCommunes": ["75056"]},
+        headers=year.operator,
+    )
+    assert unknown.status_code == 422
+    assert (unknown.json()["errors"][0]["rule"], "75056" in unknown.json()["errors"][0]["message"]) == (
+        "known-commune",
+        True,
+    )
 
 
 async def test_an_operator_reaches_only_its_own_applications(gateway: httpx.AsyncClient, year: Year) -> None:

@@ -31,6 +31,7 @@ from services.grants.api.schemas import (
     FinancingLineUpdate,
     TransitionInput,
 )
+from services.grants.clients.territories import CommuneLookup, request_communes
 from services.grants.db.models import AnnotationRow, ApplicationRow
 from services.grants.domain.applications import (
     CHARGE_ACCOUNTS,
@@ -43,7 +44,7 @@ from services.grants.domain.applications import (
 )
 from services.grants.domain.money import cents_of, euros
 from services.grants.use_cases import applications
-from services.grants.use_cases.applications import ApplicationView, Draft
+from services.grants.use_cases.applications import ApplicationView, Draft, References
 
 WRITE_APPLICATIONS = Policy(
     name="write-applications",
@@ -68,7 +69,16 @@ READ_ANNOTATIONS = Policy(
 
 router = APIRouter(tags=["applications"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
+
+
+async def request_references(
+    contracts: Annotated[ContractRegistry, Depends(request_contract_registry)],
+    communes: Annotated[CommuneLookup, Depends(request_communes)],
+) -> References:
+    return References(contracts, communes)
+
+
+TerritoryReferences = Annotated[References, Depends(request_references)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
 
 
@@ -192,14 +202,14 @@ def _answer(view: ApplicationView, response: Response) -> ApplicationRead:
 )
 async def create_application(
     uow: Uow,
-    registry: Registry,
+    references: TerritoryReferences,
     response: Response,
     body: ApplicationCreate,
     principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
 ) -> ApplicationRead:
     """Draft an application of an action (a new one, or the next year of an existing one) for a call."""
     view = await applications.create_application(
-        uow, registry, principal, body.call_id, body.operator_id, body.action_id, _draft(body)
+        uow, references, principal, body.call_id, body.operator_id, body.action_id, _draft(body)
     )
     response.headers["Location"] = f"applications/{view.row.application_id}"
     return _answer(view, response)
@@ -233,7 +243,7 @@ async def get_application(
 @router.put("/applications/{application_id}", operation_id="update_application", response_model=ApplicationRead)
 async def update_application(
     uow: Uow,
-    registry: Registry,
+    references: TerritoryReferences,
     response: Response,
     application_id: uuid.UUID,
     body: ApplicationWrite,
@@ -242,7 +252,7 @@ async def update_application(
 ) -> ApplicationRead:
     """Rewrite an application's content (draft or correction requested); If-Match required."""
     view = await applications.update_application(
-        uow, registry, principal, application_id, _draft(body), lambda row: require_if_match(if_match, _etag(row))
+        uow, references, principal, application_id, _draft(body), lambda row: require_if_match(if_match, _etag(row))
     )
     return _answer(view, response)
 

@@ -18,6 +18,7 @@ from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from services.grants.clients.territories import CommuneLookup
 from services.grants.db.base import ledger
 from services.grants.db.models import (
     ActionRow,
@@ -119,8 +120,16 @@ async def visible_application(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class References:
+    """What territories says of contracts and communes (cached clients)."""
+
+    contracts: ContractRegistry
+    communes: CommuneLookup
+
+
 async def _check_draft(
-    uow: UnitOfWork, registry: ContractRegistry, contract_code: str, action_id: uuid.UUID, year: int, draft: Draft
+    uow: UnitOfWork, references: References, contract_code: str, action_id: uuid.UUID, year: int, draft: Draft
 ) -> dict[str, Any]:
     """The columns a draft sets, once its references are checked (objectives, QPVs, previous year)."""
     wanted = {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
@@ -133,8 +142,8 @@ async def _check_draft(
         if missing:
             message = f"not an operational objective of {contract_code}: {', '.join(missing)}"
             raise RuleViolationError(name, "operational-objective-of-contract", message)
+    contract = await require_contract(references.contracts, contract_code)
     if draft.qpv_codes:
-        contract = await require_contract(registry, contract_code)
         foreign = sorted(set(draft.qpv_codes) - set(contract.qpv_codes))
         if foreign:
             message = (
@@ -142,6 +151,16 @@ async def _check_draft(
                 f" ({', '.join(contract.qpv_codes)})"
             )
             raise RuleViolationError("qpvCodes", "qpv-of-contract", message)
+    for code in sorted(set(draft.codes_communes)):
+        commune = await references.communes.find(code)
+        if commune is None:
+            raise RuleViolationError("codesCommunes", "known-commune", f"commune {code} not found")
+        if commune.code_epci != contract.code_epci:
+            raise RuleViolationError(
+                "codesCommunes",
+                "commune-of-contract",
+                f"commune {code} is not in the contract's EPCI {contract.code_epci}",
+            )
     if draft.starts_on and draft.ends_on and draft.ends_on < draft.starts_on:
         raise RuleViolationError("endsOn", "after-start", "endsOn must not precede startsOn")
     if draft.previous_application_id is not None:
@@ -177,7 +196,7 @@ def _snapshot(row: ApplicationRow) -> dict[str, Any]:
 
 async def create_application(
     uow: UnitOfWork,
-    registry: ContractRegistry,
+    references: References,
     actor: Principal,
     call_id: uuid.UUID,
     operator_id: uuid.UUID,
@@ -213,7 +232,7 @@ async def create_application(
             action = found
             if await applications.exists_for_year(action_id, call.year):
                 raise ConflictError(f"action {action_id} already has an application for {call.year}")
-        columns = await _check_draft(uow, registry, call.contract_code, action.action_id, call.year, draft)
+        columns = await _check_draft(uow, references, call.contract_code, action.action_id, call.year, draft)
         row = ApplicationRow(
             application_id=uuid.uuid4(),
             action_id=action.action_id,
@@ -279,7 +298,7 @@ async def _editable_row(
 
 async def update_application(
     uow: UnitOfWork,
-    registry: ContractRegistry,
+    references: References,
     actor: Principal,
     application_id: uuid.UUID,
     draft: Draft,
@@ -289,7 +308,7 @@ async def update_application(
         row = await _editable_row(uow, actor, application_id, check_version)
         before = _snapshot(row)
         for column, value in (
-            await _check_draft(uow, registry, row.contract_code, row.action_id, row.year, draft)
+            await _check_draft(uow, references, row.contract_code, row.action_id, row.year, draft)
         ).items():
             setattr(row, column, value)
         row.version += 1
