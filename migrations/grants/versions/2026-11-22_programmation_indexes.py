@@ -21,7 +21,7 @@ def upgrade() -> None:
         "applications",
         ["call_id", "title", "application_id"],
         unique=False,
-        postgresql_include=["state"],
+        postgresql_include=["state", "contract_code"],
         schema="grants",
     )
     op.create_index(

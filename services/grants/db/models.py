@@ -119,7 +119,13 @@ class ApplicationRow(Base):
             "application_id",
             postgresql_include=["state"],  # counts answered from the index alone
         ),
-        Index("ix_applications_call_title", "call_id", "title", "application_id", postgresql_include=["state"]),
+        Index(
+            "ix_applications_call_title",
+            "call_id",
+            "title",
+            "application_id",
+            postgresql_include=["state", "contract_code"],
+        ),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
