@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
+from services.participation.domain.draws import DrawIntegrityError
 from services.participation.domain.errors import (
     NotBoundError,
     NotFoundError,
@@ -16,15 +17,21 @@ from services.participation.domain.errors import (
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     path = request.url.path
-    if isinstance(exc, NotFoundError):
-        return problem_response(404, "not-found", "Resource not found", str(exc), instance=path)
-    if isinstance(exc, NotBoundError):
-        return problem_response(
-            403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
-        )
-    if isinstance(exc, RuleViolationError):
-        broken = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
-        return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[broken])
+    match exc:
+        case NotFoundError():
+            return problem_response(404, "not-found", "Resource not found", str(exc), instance=path)
+        case NotBoundError():
+            return problem_response(
+                403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
+            )
+        case RuleViolationError():
+            broken = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
+            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[broken])
+        case DrawIntegrityError():
+            broken = FieldError(pointer="/body", field="draw", rule=exc.rule, message=str(exc))
+            return problem_response(
+                409, "draw-integrity", "Draw inputs changed", str(exc), instance=path, errors=[broken]
+            )
     raise exc
 
 

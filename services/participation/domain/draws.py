@@ -1,0 +1,182 @@
+"""Verifiable draws by lot for citizen bodies.
+
+1. The pool is frozen and its hash published (`pool_hash`) before anything else.
+2. A seed is committed (`commitment_of`): the hash of a value revealed only after, e.g. witnesses'
+   dice or a public lottery result. The reveal must match the commitment.
+3. The draw is a pure function of the pool and the seed: every candidate gets the key
+   SHA-256(seed | pool hash | reference), candidates are taken in key order, and a candidate is kept
+   only if the seats' constraints still hold (parity, one person per household, strata). Titulars
+   first, then reserves. Nothing else (no clock, no language-specific PRNG) enters the result, so
+   anyone can re-run it from the published inputs and get the same result hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.participation.domain.errors import ParticipationError, RuleViolationError
+
+
+class Gender(StrEnum):
+    WOMAN = "f"
+    MAN = "m"
+    OTHER = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A pseudonymous entry of the pool: no name, only what the strata need."""
+
+    reference: str
+    gender: Gender
+    age_band: str
+    in_qpv: bool
+    household: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seats:
+    titulars: int
+    reserves: int = 0
+    parity: bool = True
+    one_per_household: bool = True
+    min_in_qpv: int = 0
+    max_per_age_band: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawResult:
+    pool_hash: str
+    seed: str
+    titulars: tuple[str, ...]
+    reserves: tuple[str, ...]
+    result_hash: str
+
+
+class DrawIntegrityError(ParticipationError):
+    """The published inputs do not match: a changed pool, or a seed that is not the one committed."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def _line(candidate: Candidate) -> str:
+    return "|".join(
+        (
+            candidate.reference,
+            candidate.gender.value,
+            candidate.age_band,
+            "1" if candidate.in_qpv else "0",
+            candidate.household,
+        )
+    )
+
+
+def pool_hash(pool: Iterable[Candidate]) -> str:
+    """SHA-256 of the pool's canonical text: one line per candidate, sorted."""
+    lines = sorted(_line(candidate) for candidate in pool)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def commitment_of(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def check_reveal(commitment: str, seed: str) -> None:
+    if commitment_of(seed) != commitment:
+        raise DrawIntegrityError("seed-matches-commitment", "the revealed seed does not match its commitment")
+
+
+def _key(seed: str, published_pool_hash: str, reference: str) -> str:
+    return hashlib.sha256(f"{seed}|{published_pool_hash}|{reference}".encode()).hexdigest()
+
+
+def _result_hash(published_pool_hash: str, seed: str, titulars: Sequence[str], reserves: Sequence[str]) -> str:
+    text = "\n".join([published_pool_hash, seed, "titulars", *titulars, "reserves", *reserves])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _pick(
+    ordered: Sequence[Candidate], count: int, seats: Seats, taken: set[str], households: set[str], min_in_qpv: int
+) -> list[Candidate]:
+    """`count` candidates in key order that keep the constraints (parity: at most ⌈count/2⌉ per gender)."""
+    cap = -(-count // 2)
+    genders: Counter[Gender] = Counter()
+    bands: Counter[str] = Counter()
+    chosen: list[Candidate] = []
+    in_qpv_needed = min(min_in_qpv, count)
+    for candidate in ordered:
+        if len(chosen) == count:
+            break
+        if candidate.reference in taken or (seats.one_per_household and candidate.household in households):
+            continue
+        if seats.parity and candidate.gender is not Gender.OTHER and genders[candidate.gender] >= cap:
+            continue
+        limit = seats.max_per_age_band.get(candidate.age_band)
+        if limit is not None and bands[candidate.age_band] >= limit:
+            continue
+        still_needed = in_qpv_needed - sum(1 for item in chosen if item.in_qpv)
+        if not candidate.in_qpv and count - len(chosen) <= still_needed:
+            continue  # the remaining seats are kept for residents of a QPV
+        chosen.append(candidate)
+        taken.add(candidate.reference)
+        households.add(candidate.household)
+        genders[candidate.gender] += 1
+        bands[candidate.age_band] += 1
+    if len(chosen) < count:
+        raise RuleViolationError(
+            "seats",
+            "enough-candidates",
+            f"only {len(chosen)} of {count} seats can be filled under the constraints (parity, households, strata)",
+        )
+    return chosen
+
+
+def draw(pool: Sequence[Candidate], published_pool_hash: str, commitment: str, seed: str, seats: Seats) -> DrawResult:
+    """Titulars and reserves from the frozen pool, checked against the published hash and commitment."""
+    if pool_hash(pool) != published_pool_hash:
+        raise DrawIntegrityError("pool-unchanged", "the pool changed after its hash was published")
+    check_reveal(commitment, seed)
+    references = [candidate.reference for candidate in pool]
+    if len(set(references)) != len(references):
+        raise RuleViolationError("pool", "unique-reference", "a reference appears twice in the pool")
+    ordered = sorted(pool, key=lambda candidate: _key(seed, published_pool_hash, candidate.reference))
+    taken: set[str] = set()
+    households: set[str] = set()
+    titulars = _pick(ordered, seats.titulars, seats, taken, households, seats.min_in_qpv)
+    reserves = _pick(ordered, seats.reserves, seats, taken, households, 0) if seats.reserves else []
+    titular_refs = tuple(candidate.reference for candidate in titulars)
+    reserve_refs = tuple(candidate.reference for candidate in reserves)
+    return DrawResult(
+        published_pool_hash,
+        seed,
+        titular_refs,
+        reserve_refs,
+        _result_hash(published_pool_hash, seed, titular_refs, reserve_refs),
+    )
+
+
+def verify(
+    pool: Sequence[Candidate], published_pool_hash: str, commitment: str, seed: str, seats: Seats, claimed: str
+) -> bool:
+    """Anyone's re-run from the published inputs: True when it gives the claimed result hash."""
+    return draw(pool, published_pool_hash, commitment, seed, seats).result_hash == claimed
+
+
+def replacement(result: DrawResult, pool: Sequence[Candidate], leaving: str) -> str:
+    """The reserve who takes a leaving titular's seat: the first reserve of the same gender (parity
+    kept), else the first reserve."""
+    by_reference = {candidate.reference: candidate for candidate in pool}
+    if leaving not in result.titulars:
+        raise RuleViolationError("reference", "titular", "only a titular's seat is replaced")
+    seated = set(result.titulars)
+    available = [reference for reference in result.reserves if reference not in seated]
+    if not available:
+        raise RuleViolationError("reserves", "reserve-available", "no reserve is left")
+    gender = by_reference[leaving].gender
+    return next((reference for reference in available if by_reference[reference].gender is gender), available[0])
