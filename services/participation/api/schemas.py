@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -36,3 +37,76 @@ class BodyUpdate(ApiInput):
     kind: BodyKind | None = None
     participation_level: ParticipationLevel | None = None
     qpv_codes: list[QpvCode] | None = Field(default=None, max_length=50)
+
+
+class SeatsModel(ApiInput):
+    titulars: int = Field(ge=1, le=500)
+    reserves: int = Field(default=0, ge=0, le=500)
+    parity: bool = True
+    one_per_household: bool = True
+    min_in_qpv: int = Field(default=0, ge=0, le=500)
+    max_per_age_band: dict[Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")], int] = Field(
+        default_factory=dict, max_length=20
+    )
+
+
+class PoolEntryModel(ApiInput):
+    gender: Literal["f", "m", "x"] = Field(description="Only for parity")
+    age_band: Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")]
+    in_qpv: bool
+    household: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="Anything equal for people of one household (published only as a token)"
+    )
+    family_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    given_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+
+
+class DrawCreate(ApiInput):
+    seats: SeatsModel
+    commitment: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 (hex) of the seed revealed later"
+    )
+    challenge_ends_on: date = Field(description="The pool's personal data is kept until this date")
+    candidates: list[PoolEntryModel] = Field(min_length=1, max_length=5000)
+
+
+class RevealInput(ApiInput):
+    seed: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class PublishedCandidate(ApiModel):
+    reference: str
+    gender: str
+    age_band: str
+    in_qpv: bool
+    household: str
+
+
+class DrawRead(ApiModel):
+    id: uuid.UUID
+    body_id: uuid.UUID
+    status: Literal["committed", "drawn", "purged"]
+    seats: dict[str, Any]
+    pool_hash: str
+    commitment: str
+    seed: str | None
+    titulars: list[str]
+    reserves: list[str]
+    result_hash: str | None
+    challenge_ends_on: date
+    pool: list[PublishedCandidate] = Field(description="The pool as published: pseudonymous, enough to re-run")
+
+
+class DrawVerification(ApiModel):
+    result_hash: str | None
+    recomputed_hash: str | None
+    matches: bool
+
+
+class DrawnPerson(ApiModel):
+    reference: str
+    seat: Literal["titular", "reserve"]
+    family_name: str
+    given_name: str
+    contact: str | None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest
-from services.participation.db.models import BodyRow
+from services.participation.db.models import BodyRow, DrawCandidateRow, DrawIdentityRow, DrawRow
 
 
 class BodyRepository:
@@ -39,3 +40,32 @@ class BodyRepository:
     async def add(self, row: BodyRow) -> None:
         self.session.add(row)
         await self.session.flush()
+
+
+class DrawRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def find(self, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow | None:
+        query = select(DrawRow).where(DrawRow.draw_id == draw_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def candidates(self, draw_id: uuid.UUID) -> list[DrawCandidateRow]:
+        query = select(DrawCandidateRow).where(DrawCandidateRow.draw_id == draw_id)
+        return list((await self.session.execute(query.order_by(DrawCandidateRow.reference))).scalars().all())
+
+    async def identities(self, draw_id: uuid.UUID, references: Collection[str]) -> list[DrawIdentityRow]:
+        query = select(DrawIdentityRow).where(
+            DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
+        )
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def purge_identities(self, draw_id: uuid.UUID) -> int:
+        result = await self.session.execute(
+            delete(DrawIdentityRow).where(DrawIdentityRow.draw_id == draw_id).returning(DrawIdentityRow.reference)
+        )
+        return len(result.all())

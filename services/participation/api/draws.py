@@ -1,0 +1,162 @@
+"""HTTP routes of the draws by lot."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.participation.api.schemas import (
+    DrawCreate,
+    DrawnPerson,
+    DrawRead,
+    DrawVerification,
+    PublishedCandidate,
+    RevealInput,
+)
+from services.participation.domain.draws import Gender, Seats
+from services.participation.use_cases import draws
+from services.participation.use_cases.draws import DrawView, PoolEntry
+
+RUN_DRAWS = Policy(
+    name="run-draws",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+READ_DRAWN = Policy(
+    name="read-drawn-people",
+    scopes=frozenset({"participation:read"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+PUBLISHED = public_policy("published-draw")
+
+public = APIRouter(tags=["draws"], responses=documented_problems(authenticated=False))
+protected = APIRouter(tags=["draws"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def _read(view: DrawView) -> DrawRead:
+    row = view.row
+    return DrawRead(
+        id=row.draw_id,
+        body_id=row.body_id,
+        status=row.status,
+        seats=row.seats,
+        pool_hash=row.pool_hash,
+        commitment=row.commitment,
+        seed=row.seed,
+        titulars=row.titulars,
+        reserves=row.reserves,
+        result_hash=row.result_hash,
+        challenge_ends_on=row.challenge_ends_on,
+        pool=[
+            PublishedCandidate(
+                reference=item.reference,
+                gender=item.gender,
+                age_band=item.age_band,
+                in_qpv=item.in_qpv,
+                household=item.household,
+            )
+            for item in view.candidates
+        ],
+    )
+
+
+@protected.post(
+    "/bodies/{body_id}/draws", operation_id="open_draw", response_model=DrawRead, status_code=status.HTTP_201_CREATED
+)
+async def open_draw(
+    uow: Uow, body_id: uuid.UUID, body: DrawCreate, principal: Annotated[Principal, Depends(authorize(RUN_DRAWS))]
+) -> DrawRead:
+    """Freeze a pool and publish its hash with the seed's commitment (facilitators, pilots)."""
+    seats = Seats(
+        titulars=body.seats.titulars,
+        reserves=body.seats.reserves,
+        parity=body.seats.parity,
+        one_per_household=body.seats.one_per_household,
+        min_in_qpv=body.seats.min_in_qpv,
+        max_per_age_band=dict(body.seats.max_per_age_band),
+    )
+    entries = [
+        PoolEntry(
+            gender=Gender(item.gender),
+            age_band=item.age_band,
+            in_qpv=item.in_qpv,
+            household=item.household,
+            family_name=item.family_name,
+            given_name=item.given_name,
+            contact=item.contact,
+        )
+        for item in body.candidates
+    ]
+    view = await draws.open_draw(uow, principal, body_id, seats, body.commitment, body.challenge_ends_on, entries)
+    return _read(view)
+
+
+@protected.post("/draws/{draw_id}/reveal", operation_id="reveal_draw", response_model=DrawRead)
+async def reveal_draw(
+    uow: Uow, draw_id: uuid.UUID, body: RevealInput, principal: Annotated[Principal, Depends(authorize(RUN_DRAWS))]
+) -> DrawRead:
+    """Reveal the committed seed: the draw is performed, once."""
+    return _read(await draws.reveal(uow, principal, draw_id, body.seed))
+
+
+@public.get(
+    "/draws/{draw_id}", operation_id="get_draw", response_model=DrawRead, dependencies=[Depends(authorize(PUBLISHED))]
+)
+async def get_draw(uow: Uow, draw_id: uuid.UUID) -> DrawRead:
+    """What is published: pool hash, commitment, seed, the pseudonymous pool, the result and its hash."""
+    return _read(await draws.public_view(uow, draw_id))
+
+
+@public.get(
+    "/draws/{draw_id}/verification",
+    operation_id="verify_draw",
+    response_model=DrawVerification,
+    dependencies=[Depends(authorize(PUBLISHED))],
+)
+async def verify_draw(uow: Uow, draw_id: uuid.UUID) -> DrawVerification:
+    """The draw re-run from the published inputs; `matches` says it gives the published result hash."""
+    row, recomputed = await draws.verification(uow, draw_id)
+    return DrawVerification(
+        result_hash=row.result_hash,
+        recomputed_hash=recomputed,
+        matches=recomputed is not None and recomputed == row.result_hash,
+    )
+
+
+@protected.get("/draws/{draw_id}/drawn", operation_id="list_drawn_people", response_model=list[DrawnPerson])
+async def list_drawn_people(
+    uow: Uow, draw_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_DRAWN))]
+) -> list[DrawnPerson]:
+    """The people drawn, by name (facilitators, pilots; every read is audited)."""
+    row, identities = await draws.drawn_people(uow, principal, draw_id)
+    seat = {
+        **dict.fromkeys(row.reserves, "reserve"),
+        **dict.fromkeys(row.titulars, "titular"),
+    }
+    order = {reference: position for position, reference in enumerate([*row.titulars, *row.reserves])}
+    return [
+        DrawnPerson(
+            reference=item.reference,
+            seat=seat[item.reference],
+            family_name=item.family_name,
+            given_name=item.given_name,
+            contact=item.contact,
+        )
+        for item in sorted(identities, key=lambda identity: order[identity.reference])
+    ]
+
+
+@protected.post("/draws/{draw_id}/purge", operation_id="purge_draw_pool", response_model=dict[str, int])
+async def purge_draw_pool(
+    uow: Uow, draw_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(RUN_DRAWS))]
+) -> dict[str, int]:
+    """Delete the pool's personal data once the challenge period is over."""
+    return await draws.purge(uow, principal, draw_id, datetime.now(UTC).date())

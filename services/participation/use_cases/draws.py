@@ -1,0 +1,244 @@
+"""Draws by lot for a body: opened with a frozen pool and a committed seed, performed at the reveal,
+verifiable by anyone from what is published; the pool's personal data is kept apart, shown only to
+the body's facilitators and the contract's pilots (each access audited), and deleted after the
+challenge period."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork
+from services.participation.db.base import ledger
+from services.participation.db.models import BodyRow, DrawCandidateRow, DrawIdentityRow, DrawRow
+from services.participation.db.repositories import BodyRepository, DrawRepository
+from services.participation.domain.draws import (
+    Candidate,
+    DrawIntegrityError,
+    Gender,
+    Seats,
+    check_reveal,
+    draw,
+    pool_hash,
+)
+from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
+
+
+@dataclass(frozen=True, slots=True)
+class PoolEntry:
+    gender: Gender
+    age_band: str
+    in_qpv: bool
+    household: str
+    family_name: str
+    given_name: str
+    contact: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DrawView:
+    row: DrawRow
+    candidates: list[DrawCandidateRow]
+
+
+def _runs_draws(actor: Principal, body: BodyRow) -> bool:
+    """Platform admins, the contract's pilots and the body's facilitators."""
+    return (
+        actor.is_platform_admin
+        or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
+        or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
+    )
+
+
+def _household_token(draw_id: uuid.UUID, household: str) -> str:
+    """What is published of a household: equal for equal households of this draw, nothing more."""
+    return hashlib.sha256(f"{draw_id}|{household.strip().lower()}".encode()).hexdigest()[:16]
+
+
+def candidates_of(rows: list[DrawCandidateRow]) -> list[Candidate]:
+    return [Candidate(row.reference, Gender(row.gender), row.age_band, row.in_qpv, row.household) for row in rows]
+
+
+def seats_of(row: DrawRow) -> Seats:
+    return Seats(**row.seats)
+
+
+async def open_draw(
+    uow: UnitOfWork,
+    actor: Principal,
+    body_id: uuid.UUID,
+    seats: Seats,
+    commitment: str,
+    challenge_ends_on: date,
+    entries: list[PoolEntry],
+) -> DrawView:
+    if len(entries) < seats.titulars + seats.reserves:
+        raise RuleViolationError(
+            "candidates", "pool-size", f"{len(entries)} candidates for {seats.titulars + seats.reserves} seats"
+        )
+    async with uow:
+        body = await BodyRepository(uow.session).find(body_id)
+        if body is None or not actor.works_on(body.contract_code):
+            raise NotFoundError("body", str(body_id))
+        if not _runs_draws(actor, body):
+            raise NotBoundError(body.contract_code)
+        draw_id = uuid.uuid4()
+        width = max(5, len(str(len(entries))))
+        candidates = [
+            DrawCandidateRow(
+                draw_id=draw_id,
+                reference=f"C{position + 1:0{width}d}",
+                gender=entry.gender.value,
+                age_band=entry.age_band,
+                in_qpv=entry.in_qpv,
+                household=_household_token(draw_id, entry.household),
+            )
+            for position, entry in enumerate(entries)
+        ]
+        identities = [
+            DrawIdentityRow(
+                draw_id=draw_id,
+                reference=candidate.reference,
+                family_name=entry.family_name,
+                given_name=entry.given_name,
+                contact=entry.contact,
+            )
+            for candidate, entry in zip(candidates, entries, strict=True)
+        ]
+        row = DrawRow(
+            draw_id=draw_id,
+            body_id=body_id,
+            contract_code=body.contract_code,
+            seats={**asdict(seats), "max_per_age_band": dict(seats.max_per_age_band)},
+            pool_hash=pool_hash(candidates_of(candidates)),
+            commitment=commitment,
+            seed=None,
+            titulars=[],
+            reserves=[],
+            result_hash=None,
+            status="committed",
+            challenge_ends_on=challenge_ends_on,
+            created_at=datetime.now(UTC),
+        )
+        repository = DrawRepository(uow.session)
+        await repository.add(row)
+        await repository.add(*candidates, *identities)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="draw.opened",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            before={},
+            after={"body": str(body_id), "pool": len(entries), "pool_hash": row.pool_hash},
+        )
+        await uow.commit()
+    return DrawView(row, candidates)
+
+
+async def _draw(uow: UnitOfWork, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow:
+    row = await DrawRepository(uow.session).find(draw_id, lock=lock)
+    if row is None:
+        raise NotFoundError("draw", str(draw_id))
+    return row
+
+
+async def reveal(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, seed: str) -> DrawView:
+    """The seed is revealed and the draw performed: once, and only with the committed seed."""
+    async with uow:
+        row = await _draw(uow, draw_id, lock=True)
+        body = await BodyRepository(uow.session).find(row.body_id)
+        if body is None or not actor.works_on(row.contract_code):
+            raise NotFoundError("draw", str(draw_id))
+        if not _runs_draws(actor, body):
+            raise NotBoundError(row.contract_code)
+        if row.status != "committed":
+            raise DrawIntegrityError("drawn-once", "this draw was performed already")
+        check_reveal(row.commitment, seed)
+        repository = DrawRepository(uow.session)
+        candidates = await repository.candidates(draw_id)
+        result = draw(candidates_of(candidates), row.pool_hash, row.commitment, seed, seats_of(row))
+        row.seed, row.titulars, row.reserves = seed, list(result.titulars), list(result.reserves)
+        row.result_hash, row.status = result.result_hash, "drawn"
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="draw.performed",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            before={"status": "committed"},
+            after={"status": "drawn", "result_hash": result.result_hash},
+        )
+        await uow.commit()
+    return DrawView(row, candidates)
+
+
+async def public_view(uow: UnitOfWork, draw_id: uuid.UUID) -> DrawView:
+    async with uow:
+        row = await _draw(uow, draw_id)
+        return DrawView(row, await DrawRepository(uow.session).candidates(draw_id))
+
+
+async def verification(uow: UnitOfWork, draw_id: uuid.UUID) -> tuple[DrawRow, str | None]:
+    """The result hash recomputed from the published inputs (None before the reveal)."""
+    view = await public_view(uow, draw_id)
+    row = view.row
+    if row.seed is None:
+        return row, None
+    result = draw(candidates_of(view.candidates), row.pool_hash, row.commitment, row.seed, seats_of(row))
+    return row, result.result_hash
+
+
+async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) -> tuple[DrawRow, list[DrawIdentityRow]]:
+    """Who was drawn, by name: for the body's facilitators and the contract's pilots; audited."""
+    async with uow:
+        row = await _draw(uow, draw_id)
+        body = await BodyRepository(uow.session).find(row.body_id)
+        if body is None or not actor.works_on(row.contract_code) or not _runs_draws(actor, body):
+            raise NotFoundError("draw", str(draw_id))
+        identities = await DrawRepository(uow.session).identities(draw_id, [*row.titulars, *row.reserves])
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="personal_data.read",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            before={},
+            after={"people": len(identities)},
+        )
+        await uow.commit()
+    return row, identities
+
+
+async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: date) -> dict[str, Any]:
+    """Delete the pool's personal data once the challenge period is over."""
+    async with uow:
+        row = await _draw(uow, draw_id, lock=True)
+        body = await BodyRepository(uow.session).find(row.body_id)
+        if body is None or not actor.works_on(row.contract_code):
+            raise NotFoundError("draw", str(draw_id))
+        if not _runs_draws(actor, body):
+            raise NotBoundError(row.contract_code)
+        if today <= row.challenge_ends_on:
+            raise RuleViolationError(
+                "challengeEndsOn",
+                "challenge-period-over",
+                f"the pool is kept until {row.challenge_ends_on.isoformat()}",
+            )
+        deleted = await DrawRepository(uow.session).purge_identities(draw_id)
+        row.status = "purged"
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="personal_data.deleted",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            before={},
+            after={"identities_deleted": deleted},
+        )
+        await uow.commit()
+    return {"deleted": deleted}

@@ -1,0 +1,140 @@
+"""A conseil citoyen's draw through the API: frozen pool and commitment published, the reveal, anyone's
+verification, names only for the facilitators and pilots, the pool's identities deleted afterwards."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+SEED = "dés lancés en séance: 4-2-6-1-5-3"
+COMMITMENT = hashlib.sha256(SEED.encode()).hexdigest()
+TODAY = datetime.now(UTC).date()
+
+
+async def _body(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> str:
+    created = await gateway.post(
+        f"{API}/bodies",
+        headers=stack.headers([Role.CONTRACT_PILOT], [contract]),
+        json={
+            "contractCode": contract,
+            "name": "Conseil citoyen Saint-Michel",
+            "kind": "conseil_citoyen",
+            "participationLevel": "concertation",
+            "qpvCodes": ["QN06261M"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def _candidates(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "gender": "f" if index % 2 else "m",
+            "ageBand": ["16-25", "26-59", "60+"][index % 3],
+            "inQpv": index % 5 != 0,
+            "household": f"{index // 2} rue Fictive, Arras",
+            "familyName": f"Fictif{index}",
+            "givenName": "Personne",
+            "contact": f"fictif{index}@example.org",
+        }
+        for index in range(count)
+    ]
+
+
+def _draw_body(challenge_ends_on: date, count: int = 30) -> dict[str, Any]:
+    return {
+        "seats": {"titulars": 6, "reserves": 2, "minInQpv": 4},
+        "commitment": COMMITMENT,
+        "challengeEndsOn": challenge_ends_on.isoformat(),
+        "candidates": _candidates(count),
+    }
+
+
+async def test_a_draw_is_published_performed_and_verified(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await _body(stack, gateway, new_contract)
+    facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
+    opened = await gateway.post(
+        f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY + timedelta(days=30)), headers=facilitator
+    )
+    assert opened.status_code == 201, opened.text
+    draw = opened.json()
+    assert (draw["status"], draw["commitment"], draw["seed"]) == ("committed", COMMITMENT, None)
+    assert len(draw["pool"]) == 30
+    assert "Fictif" not in opened.text
+    assert "rue Fictive" not in opened.text  # households are published as tokens
+    url = f"{API}/draws/{draw['id']}"
+    wrong = await gateway.post(f"{url}/reveal", json={"seed": SEED + "!"}, headers=facilitator)
+    assert wrong.status_code == 409
+    assert wrong.json()["errors"][0]["rule"] == "seed-matches-commitment"
+    revealed = await gateway.post(f"{url}/reveal", json={"seed": SEED}, headers=facilitator)
+    assert revealed.status_code == 200, revealed.text
+    assert len(revealed.json()["titulars"]) == 6
+    assert len(revealed.json()["reserves"]) == 2
+    genders = {item["reference"]: item["gender"] for item in revealed.json()["pool"]}
+    assert sorted(genders[reference] for reference in revealed.json()["titulars"]) == ["f", "f", "f", "m", "m", "m"]
+    again = await gateway.post(f"{url}/reveal", json={"seed": SEED}, headers=facilitator)
+    assert (again.status_code, again.json()["errors"][0]["rule"]) == (409, "drawn-once")
+    published = await gateway.get(url)  # anyone, no token
+    assert published.status_code == 200
+    assert published.json()["resultHash"] == revealed.json()["resultHash"]
+    assert "Fictif" not in published.text
+    verified = (await gateway.get(f"{url}/verification")).json()
+    assert verified == {
+        "resultHash": revealed.json()["resultHash"],
+        "recomputedHash": revealed.json()["resultHash"],
+        "matches": True,
+    }
+    drawn = await gateway.get(f"{url}/drawn", headers=facilitator)
+    assert drawn.status_code == 200
+    assert [person["seat"] for person in drawn.json()] == ["titular"] * 6 + ["reserve"] * 2
+    assert all(person["familyName"].startswith("Fictif") for person in drawn.json())
+    assert (await gateway.get(f"{url}/drawn")).status_code == 401
+    other_body = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=["00000000-0000-0000-0000-000000000000"])
+    assert (await gateway.get(f"{url}/drawn", headers=other_body)).status_code == 404
+    early = await gateway.post(f"{url}/purge", headers=facilitator)
+    assert (early.status_code, early.json()["errors"][0]["rule"]) == (422, "challenge-period-over")
+
+
+async def test_the_pool_identities_are_deleted_after_the_challenge(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await _body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    opened = await gateway.post(
+        f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY - timedelta(days=1)), headers=pilot
+    )
+    url = f"{API}/draws/{opened.json()['id']}"
+    assert (await gateway.post(f"{url}/reveal", json={"seed": SEED}, headers=pilot)).status_code == 200
+    purged = await gateway.post(f"{url}/purge", headers=pilot)
+    assert purged.json() == {"deleted": 30}
+    assert (await gateway.get(f"{url}/drawn", headers=pilot)).json() == []
+    still = (await gateway.get(f"{url}/verification")).json()
+    assert still["matches"] is True  # the published pseudonymous pool still verifies
+
+
+async def test_bad_draws_are_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
+    body_id = await _body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    small = await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY, count=5), headers=pilot)
+    assert (small.status_code, small.json()["errors"][0]["rule"]) == (422, "pool-size")
+    bad_commitment = {**_draw_body(TODAY), "commitment": "abc"}
+    refused = await gateway.post(f"{API}/bodies/{body_id}/draws", json=bad_commitment, headers=pilot)
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "commitment")
+    operator = stack.headers([Role.OPERATOR], [new_contract])
+    assert (
+        await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY), headers=operator)
+    ).status_code == 403
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
+    assert (
+        await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY), headers=stranger)
+    ).status_code == 404
