@@ -147,15 +147,21 @@ async def _draw(uow: UnitOfWork, draw_id: uuid.UUID, *, lock: bool = False) -> D
     return row
 
 
+async def _draw_run_by(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow:
+    """The draw, if the caller runs draws for its body (another contract's answers like a missing one)."""
+    row = await _draw(uow, draw_id, lock=lock)
+    body = await BodyRepository(uow.session).find(row.body_id)
+    if body is None or not actor.works_on(row.contract_code):
+        raise NotFoundError("draw", str(draw_id))
+    if not _runs_draws(actor, body):
+        raise NotBoundError(row.contract_code)
+    return row
+
+
 async def reveal(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, seed: str) -> DrawView:
     """The seed is revealed and the draw performed: once, and only with the committed seed."""
     async with uow:
-        row = await _draw(uow, draw_id, lock=True)
-        body = await BodyRepository(uow.session).find(row.body_id)
-        if body is None or not actor.works_on(row.contract_code):
-            raise NotFoundError("draw", str(draw_id))
-        if not _runs_draws(actor, body):
-            raise NotBoundError(row.contract_code)
+        row = await _draw_run_by(uow, actor, draw_id, lock=True)
         if row.status != "committed":
             raise DrawIntegrityError("drawn-once", "this draw was performed already")
         check_reveal(row.commitment, seed)
@@ -196,10 +202,10 @@ async def verification(uow: UnitOfWork, draw_id: uuid.UUID) -> tuple[DrawRow, st
 async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) -> tuple[DrawRow, list[DrawIdentityRow]]:
     """Who was drawn, by name: for the body's facilitators and the contract's pilots; audited."""
     async with uow:
-        row = await _draw(uow, draw_id)
-        body = await BodyRepository(uow.session).find(row.body_id)
-        if body is None or not actor.works_on(row.contract_code) or not _runs_draws(actor, body):
-            raise NotFoundError("draw", str(draw_id))
+        try:
+            row = await _draw_run_by(uow, actor, draw_id)
+        except NotBoundError:
+            raise NotFoundError("draw", str(draw_id)) from None  # names: no hint that the draw exists
         identities = await DrawRepository(uow.session).identities(draw_id, [*row.titulars, *row.reserves])
         await ledger.changed(
             uow.session,
@@ -217,12 +223,7 @@ async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) ->
 async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: date) -> dict[str, Any]:
     """Delete the pool's personal data once the challenge period is over."""
     async with uow:
-        row = await _draw(uow, draw_id, lock=True)
-        body = await BodyRepository(uow.session).find(row.body_id)
-        if body is None or not actor.works_on(row.contract_code):
-            raise NotFoundError("draw", str(draw_id))
-        if not _runs_draws(actor, body):
-            raise NotBoundError(row.contract_code)
+        row = await _draw_run_by(uow, actor, draw_id, lock=True)
         if today <= row.challenge_ends_on:
             raise RuleViolationError(
                 "challengeEndsOn",
