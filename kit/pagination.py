@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -38,3 +40,13 @@ class Page(BaseModel, Generic[ItemT]):
     total: int = Field(description="Number of items matching the filters, all pages together")
     limit: int
     offset: int
+
+
+RowT = TypeVar("RowT")
+
+
+async def fetch_page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
+    """One page of an ordered ORM query, and how many rows match it in all."""
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
+    return list(rows), int(total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest
+from kit.pagination import PageRequest, fetch_page
 from services.grants.db.models import (
     ActionRow,
     AnnotationRow,
@@ -47,8 +47,6 @@ from services.grants.db.models import (
     ScoringGridRow,
 )
 
-RowT = TypeVar("RowT")
-
 
 class CallRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -63,9 +61,7 @@ class CallRepository:
             query = query.where(CallRow.contract_code.in_(list(contracts)))
         if year is not None:
             query = query.where(CallRow.year == year)
-        total = (await self.session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-        ordered = query.order_by(CallRow.year.desc(), CallRow.call_id).limit(page.limit).offset(page.offset)
-        return list((await self.session.execute(ordered)).scalars().all()), int(total)
+        return await fetch_page(self.session, query.order_by(CallRow.year.desc(), CallRow.call_id), page)
 
     async def get(self, call_id: uuid.UUID, *, for_update: bool = False) -> CallRow | None:
         query = select(CallRow).where(CallRow.call_id == call_id)
@@ -82,12 +78,6 @@ class CallRepository:
     async def add(self, row: CallRow) -> None:
         self.session.add(row)
         await self.session.flush()
-
-
-async def _page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
-    return list(rows), int(total)
 
 
 class FrameworkRepository:
@@ -155,7 +145,7 @@ class OperatorRepository:
         query = select(OperatorRow).where(OperatorRow.contract_code == contract_code)
         if only is not None:
             query = query.where(OperatorRow.operator_id.in_(list(only)))
-        return await _page(self.session, query.order_by(OperatorRow.nom, OperatorRow.operator_id), page)
+        return await fetch_page(self.session, query.order_by(OperatorRow.nom, OperatorRow.operator_id), page)
 
     async def get(self, operator_id: uuid.UUID, *, for_update: bool = False) -> OperatorRow | None:
         query = select(OperatorRow).where(OperatorRow.operator_id == operator_id)
@@ -215,7 +205,7 @@ class ApplicationRepository:
             )
         else:
             ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-        return await _page(self.session, ordered, page)
+        return await fetch_page(self.session, ordered, page)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLineRow]:
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)

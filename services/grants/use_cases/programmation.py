@@ -300,9 +300,10 @@ async def freeze(
         broken = [RuleViolationError("scenario", finding.rule, finding.message) for finding in view.check.blocking]
         applications = ApplicationRepository(uow.session)
         in_scenario = sorted({application_id for application_id, _ in view.amounts}, key=str)
-        rows = [await applications.get(application_id, for_update=True) for application_id in in_scenario]
+        found = [await applications.get(application_id, for_update=True) for application_id in in_scenario]
+        rows = [row for row in found if row is not None]
         for row in rows:
-            if row is not None and row.state != State.PROPOSED.value:
+            if row.state != State.PROPOSED.value:
                 broken.append(
                     RuleViolationError("scenario", "application-proposed", f"{row.title} is {row.state}, not proposed")
                 )
@@ -311,7 +312,6 @@ async def freeze(
         names = {key: item.nom for key, item in view.institutions.items()}
         reason = f"comité des financeurs du {held_on.isoformat()}"
         for row in rows:
-            assert row is not None  # noqa: S101 - read under lock from the scenario's own references
             lines = await applications.financing(row.application_id, for_update=True)
             for stored in lines:
                 cents = view.amounts.get((row.application_id, stored.institution_id), 0)

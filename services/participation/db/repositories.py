@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageRequest
+from kit.pagination import PageRequest, fetch_page
 from services.participation.db.models import BodyRow, DrawCandidateRow, DrawIdentityRow, DrawRow
 
 
@@ -26,12 +26,7 @@ class BodyRepository:
             query = query.where(BodyRow.contract_code.in_(list(contracts)))
         if kind is not None:
             query = query.where(BodyRow.kind == kind)
-        count = select(func.count()).select_from(query.subquery())
-        total = int((await self.session.execute(count)).scalar_one())
-        rows = await self.session.execute(
-            query.order_by(BodyRow.name, BodyRow.body_id).limit(page.limit).offset(page.offset)
-        )
-        return list(rows.scalars().all()), total
+        return await fetch_page(self.session, query.order_by(BodyRow.name, BodyRow.body_id), page)
 
     async def find(self, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow | None:
         query = select(BodyRow).where(BodyRow.body_id == body_id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy import and_, any_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest
+from kit.pagination import PageRequest, fetch_page
 from services.territories.db.models import (
     CommuneRow,
     ContractRow,
@@ -28,21 +28,13 @@ from services.territories.db.models import (
     VulnerabilityComputationRow,
 )
 
-RowT = TypeVar("RowT")
-
-
-async def _page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all()
-    return list(rows), int(total)
-
 
 class ReferenceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def list_epcis(self, page: PageRequest) -> tuple[list[EpciRow], int]:
-        return await _page(self.session, select(EpciRow).order_by(EpciRow.code), page)
+        return await fetch_page(self.session, select(EpciRow).order_by(EpciRow.code), page)
 
     async def get_epci(self, code: str) -> EpciRow | None:
         return await self.session.get(EpciRow, code)
@@ -81,7 +73,7 @@ class ReferenceRepository:
         if nom_searchable:
             pattern = "%" + nom_searchable.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(CommuneRow.nom_searchable.like(pattern))
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
     async def get_commune(self, code: str) -> CommuneRow | None:
         return await self.session.get(CommuneRow, code)
@@ -100,7 +92,7 @@ class ReferenceRepository:
             query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
         if code_commune is not None:
             query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
     async def get_qpv(self, code: str, generation: str) -> QpvRow | None:
         query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
@@ -175,7 +167,7 @@ class ContractRepository:
         query = select(ContractRow).order_by(ContractRow.code)
         if code_epci is not None:
             query = query.where(ContractRow.code_epci == code_epci)
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
     async def get(self, code: str, *, for_update: bool = False) -> ContractRow | None:
         query = select(ContractRow).where(ContractRow.code == code)
@@ -238,7 +230,7 @@ class IndicatorRepository:
             query = query.where(IndicatorValueRow.territory_code == code)
         if year is not None:
             query = query.where(IndicatorValueRow.year == year)
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
     async def values_of_qpvs(self, qpv_ids: Collection[uuid.UUID], indicator: str) -> list[IndicatorValueRow]:
         query = select(IndicatorValueRow).where(
@@ -257,7 +249,7 @@ class IndicatorRepository:
     async def qpv_names(self) -> list[tuple[uuid.UUID, str | None, str, str, list[str], str | None]]:
         """Every QPV record's id, code, generation, name, aliases and EPCI (for name resolution)."""
         query = select(QpvRow.qpv_id, QpvRow.code, QpvRow.generation, QpvRow.nom, QpvRow.aliases, QpvRow.code_epci)
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in (await self.session.execute(query)).all()]
 
     async def lineage_links(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
         query = select(QpvLineageRow.predecessor_id, QpvLineageRow.successor_id)
@@ -341,7 +333,7 @@ class VulnerabilityRepository:
         query = select(VulnerabilityComputationRow).order_by(
             VulnerabilityComputationRow.created_at.desc(), VulnerabilityComputationRow.computation_id
         )
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
 
 class RenewalProjectRepository:
@@ -356,7 +348,7 @@ class RenewalProjectRepository:
             query = query.where(literal(qpv_code) == any_(RenewalProjectRow.qpv_codes))
         if code_epci is not None:
             query = query.where(RenewalProjectRow.code_epci == code_epci)
-        return await _page(self.session, query, page)
+        return await fetch_page(self.session, query, page)
 
     async def get(self, project_id: uuid.UUID, *, for_update: bool = False) -> RenewalProjectRow | None:
         query = select(RenewalProjectRow).where(RenewalProjectRow.project_id == project_id)

@@ -124,7 +124,8 @@ def parse_value(text: str) -> tuple[Decimal | None, str | None]:
         raise ValueError(f"{text!r} is not a number nor one of nd, ns, s, so") from error
     if not value.is_finite():
         raise ValueError(f"{text!r} is not a finite number")
-    if abs(value) >= Decimal(10) ** 15 or value.as_tuple().exponent < -6:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int for a finite value
+    if abs(value) >= Decimal(10) ** 15 or (isinstance(exponent, int) and exponent < -6):
         raise ValueError(f"{text!r} is out of range (|value| < 1e15, at most 6 decimals)")
     return value, None
 

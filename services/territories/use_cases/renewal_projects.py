@@ -62,7 +62,8 @@ def _columns(project: RenewalProject) -> dict[str, Any]:
 
 
 def _snapshot(project: RenewalProject) -> dict[str, Any]:
-    return json.loads(json.dumps(asdict(project), default=str))  # type: ignore[no-any-return]
+    snapshot: dict[str, Any] = json.loads(json.dumps(asdict(project), default=str))
+    return snapshot
 
 
 async def _checked(uow: UnitOfWork, actor: Principal, project: RenewalProject) -> RenewalProject:
