@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, documented_problems, problem_openapi
+from services.territories.api.policies import REFERENCE, Editor
 from services.territories.api.schemas import (
     ComparedQpv,
     ImportReportRead,
@@ -25,18 +25,10 @@ from services.territories.db.models import IndicatorValueRow
 from services.territories.domain.indicators import IndicatorDefinition, IndicatorFileError, TerritoryKind
 from services.territories.use_cases import indicators, reference_queries
 
-READ_INDICATORS = public_policy("reference-data")
-EDIT_REFERENCE = Policy(
-    name="edit-reference-data",
-    scopes=frozenset({"territories:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
-)
-
 public = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=False))
 protected = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
-Editor = Annotated[Principal, Depends(authorize(EDIT_REFERENCE))]
 CSV_BODY = {
     "required": True,
     "content": {
@@ -102,7 +94,7 @@ def _comparison(comparison: indicators.Comparison) -> IndicatorComparisonRead:
     "/indicators",
     operation_id="list_indicators",
     response_model=list[IndicatorRead],
-    dependencies=[Depends(authorize(READ_INDICATORS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def list_indicators(uow: Uow) -> list[IndicatorRead]:
     """The indicator catalogue: code, label, unit, definition, source."""
@@ -113,7 +105,7 @@ async def list_indicators(uow: Uow) -> list[IndicatorRead]:
     "/indicators/{code}",
     operation_id="get_indicator",
     response_model=IndicatorRead,
-    dependencies=[Depends(authorize(READ_INDICATORS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
     return _indicator(await indicators.get_indicator(uow, code))
@@ -139,7 +131,7 @@ async def define_indicator(
     "/indicator-values",
     operation_id="list_indicator_values",
     response_model=Page[IndicatorValueRead],
-    dependencies=[Depends(authorize(READ_INDICATORS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def list_indicator_values(
     uow: Uow,
@@ -189,7 +181,7 @@ async def import_indicator_values(
     "/qpvs/{code}/indicators/{indicator}/comparison",
     operation_id="compare_qpv_indicator",
     response_model=IndicatorComparisonRead,
-    dependencies=[Depends(authorize(READ_INDICATORS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def compare_qpv_indicator(
     uow: Uow,
@@ -206,7 +198,7 @@ async def compare_qpv_indicator(
     "/qpv-records/{qpv_id}/indicators/{indicator}/comparison",
     operation_id="compare_qpv_record_indicator",
     response_model=IndicatorComparisonRead,
-    dependencies=[Depends(authorize(READ_INDICATORS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def compare_qpv_record_indicator(uow: Uow, qpv_id: uuid.UUID, indicator: Code) -> IndicatorComparisonRead:
     """The same comparison for a record reached by id (QPV the sources give no code)."""

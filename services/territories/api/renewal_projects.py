@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from kit.auth.policies import authorize, public_policy
+from kit.auth.policies import authorize
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.idempotency import (
@@ -19,12 +19,11 @@ from kit.idempotency import (
 )
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
-from services.territories.api.indicators import Editor
+from services.territories.api.policies import REFERENCE, Editor
 from services.territories.api.schemas import RenewalProjectCreate, RenewalProjectRead, RenewalProjectUpdate
 from services.territories.domain.renewal_projects import Interest, Programme, ProjectStatus, RenewalProject
 from services.territories.use_cases import renewal_projects
 
-READ_PROJECTS = public_policy("reference-data")
 public = APIRouter(tags=["renewal projects"], responses=documented_problems(authenticated=False))
 protected = APIRouter(tags=["renewal projects"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -63,7 +62,7 @@ def _etag(project: RenewalProject) -> str:
     "/renewal-projects",
     operation_id="list_renewal_projects",
     response_model=Page[RenewalProjectRead],
-    dependencies=[Depends(authorize(READ_PROJECTS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def list_renewal_projects(
     uow: Uow,
@@ -80,7 +79,7 @@ async def list_renewal_projects(
     "/renewal-projects/{project_id}",
     operation_id="get_renewal_project",
     response_model=RenewalProjectRead,
-    dependencies=[Depends(authorize(READ_PROJECTS))],
+    dependencies=[Depends(authorize(REFERENCE))],
 )
 async def get_renewal_project(uow: Uow, project_id: uuid.UUID, response: Response) -> RenewalProjectRead:
     project = await renewal_projects.get_project(uow, project_id)

@@ -10,8 +10,8 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import ADMIN_SCOPE, Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.field_selection import fields_query, only
@@ -24,6 +24,7 @@ from kit.idempotency import (
 )
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, documented_problems, problem_openapi
+from services.territories.api.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
 from services.territories.api.schemas import (
     CommuneRead,
     ContractCreate,
@@ -50,15 +51,6 @@ from services.territories.domain.point_batches import MAX_POINTS, csv_rows
 from services.territories.use_cases import contracts, localisation, reference_queries
 from services.territories.use_cases.localisation import ClassifiedPoint
 from services.territories.use_cases.reference_queries import LinkedQpv
-
-REFERENCE = public_policy("reference-data")
-BATCH_LOOKUP = Policy(name="batch-lookup", scopes=frozenset({"territories:read"}))
-REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
-UPDATE_CONTRACT = Policy(
-    name="update-contract",
-    scopes=frozenset({"territories:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
-)
 
 public = APIRouter(tags=["reference"], responses=documented_problems(authenticated=False))
 protected = APIRouter(tags=["contracts"], responses=documented_problems(authenticated=True, writes=True))

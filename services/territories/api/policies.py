@@ -1,0 +1,27 @@
+"""Who may call the territories routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import ADMIN_SCOPE, Principal, Role
+
+REFERENCE = public_policy("reference-data")
+BATCH_LOOKUP = Policy(name="batch-lookup", scopes=frozenset({"territories:read"}))
+REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
+UPDATE_CONTRACT = Policy(
+    name="update-contract",
+    scopes=frozenset({"territories:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+EDIT_REFERENCE = Policy(
+    name="edit-reference-data",
+    scopes=frozenset({"territories:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+AGGREGATED_STATISTICS = public_policy("aggregated-statistics")
+
+Editor = Annotated[Principal, Depends(authorize(EDIT_REFERENCE))]
