@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -28,6 +29,23 @@ def _storable(value: Any) -> bool:
 
 def _is_temporal(annotation: Any) -> bool:
     return annotation in (date, datetime) or any(_is_temporal(argument) for argument in get_args(annotation))
+
+
+def _is_boolean(annotation: Any) -> bool:
+    return annotation is bool or any(_is_boolean(argument) for argument in get_args(annotation))
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
+    if isinstance(value, int | float):
+        raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
+    return value
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# For query parameters: lax parsing would read "0" as a Unix time.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 class ApiModel(BaseModel):
@@ -68,4 +86,6 @@ class ApiInput(BaseModel):
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, int | float) and field is not None and _is_temporal(field.annotation):
             raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
+        if field is not None and _is_boolean(field.annotation) and value is not None and not isinstance(value, bool):
+            raise ValueError("a boolean is true or false")
         return value

@@ -35,3 +35,27 @@ def test_unknown_and_snake_case_fields_are_refused() -> None:
         Window.model_validate({"opensOn": "2025-02-15", "isAdmin": True})
     with pytest.raises(ValidationError):
         Window.model_validate({"opens_on": "2025-02-15"})
+
+
+class Flags(ApiInput):
+    active: bool = False
+    maybe: bool | None = None
+
+
+def test_a_number_is_not_a_boolean() -> None:
+    for value in (0, 1, "true", "yes"):
+        with pytest.raises(ValidationError, match="true or false"):
+            Flags.model_validate({"active": value})
+    assert Flags.model_validate({"active": True, "maybe": None}).active is True
+
+
+def test_query_dates_are_iso_text() -> None:
+    from pydantic import TypeAdapter
+
+    from kit.api_models import IsoDate
+
+    adapter: TypeAdapter[date] = TypeAdapter(IsoDate)
+    assert adapter.validate_python("2025-03-01") == date(2025, 3, 1)
+    for value in ("0", "1700000000", 0, "2025-3-1"):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(value)

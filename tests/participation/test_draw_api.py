@@ -10,28 +10,13 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
 API = "/api/participation"
 SEED = "dés lancés en séance: 4-2-6-1-5-3"
 COMMITMENT = hashlib.sha256(SEED.encode()).hexdigest()
 TODAY = datetime.now(UTC).date()
-
-
-async def _body(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> str:
-    created = await gateway.post(
-        f"{API}/bodies",
-        headers=stack.headers([Role.CONTRACT_PILOT], [contract]),
-        json={
-            "contractCode": contract,
-            "name": "Conseil citoyen Saint-Michel",
-            "kind": "conseil_citoyen",
-            "participationLevel": "concertation",
-            "qpvCodes": ["QN06261M"],
-        },
-    )
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
 
 
 def _candidates(count: int) -> list[dict[str, Any]]:
@@ -61,7 +46,7 @@ def _draw_body(challenge_ends_on: date, count: int = 30) -> dict[str, Any]:
 async def test_a_draw_is_published_performed_and_verified(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
-    body_id = await _body(stack, gateway, new_contract)
+    body_id = await new_body(stack, gateway, new_contract)
     facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
     opened = await gateway.post(
         f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY + timedelta(days=30)), headers=facilitator
@@ -108,7 +93,7 @@ async def test_a_draw_is_published_performed_and_verified(
 async def test_the_pool_identities_are_deleted_after_the_challenge(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
-    body_id = await _body(stack, gateway, new_contract)
+    body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     opened = await gateway.post(
         f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY - timedelta(days=1)), headers=pilot
@@ -123,7 +108,7 @@ async def test_the_pool_identities_are_deleted_after_the_challenge(
 
 
 async def test_bad_draws_are_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
-    body_id = await _body(stack, gateway, new_contract)
+    body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     small = await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY, count=5), headers=pilot)
     assert (small.status_code, small.json()["errors"][0]["rule"]) == (422, "pool-size")

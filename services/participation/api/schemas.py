@@ -110,3 +110,81 @@ class DrawnPerson(ApiModel):
     family_name: str
     given_name: str
     contact: str | None
+
+
+MemberKindName = Literal["resident", "association", "local_actor", "institution", "elected"]
+
+
+class BodyRulesInput(ApiInput):
+    parity: bool = True
+    residents_min_share: Annotated[str, StringConstraints(pattern=r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")] = "0.5"
+    size_max: int | None = Field(default=None, ge=1, le=1000)
+    mandate_years: int | None = Field(default=None, ge=1, le=10)
+    forbidden_member_kinds: list[MemberKindName] = Field(default_factory=list, max_length=5)
+
+
+class BodyRulesRead(ApiModel):
+    version: int
+    parity: bool
+    residents_min_share: str
+    size_max: int | None
+    mandate_years: int | None
+    forbidden_member_kinds: list[str]
+
+
+class PersonCreate(ApiInput):
+    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+    gender: Literal["f", "m", "x"] = Field(description="Only for parity")
+    age_band: Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")]
+    member_kind: MemberKindName
+    resident_in_qpv: bool
+    fictitious: bool = Field(default=False, description="Demo data: a person who does not exist")
+    family_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    given_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+
+
+class PersonRead(ApiModel):
+    """The pseudonymous record: no name, no contact."""
+
+    id: uuid.UUID
+    contract_code: str
+    gender: str
+    age_band: str
+    member_kind: str
+    resident_in_qpv: bool
+    fictitious: bool
+
+
+class MandateCreate(ApiInput):
+    person_id: uuid.UUID
+    role: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] = "member"
+    college: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] | None = None
+    starts_on: date
+    ends_on: date | None = None
+
+
+class WarningRead(ApiModel):
+    rule: str
+    message: str
+
+
+class MandateRead(ApiModel):
+    id: uuid.UUID
+    body_id: uuid.UUID
+    person_id: uuid.UUID
+    role: str
+    college: str | None
+    starts_on: date
+    ends_on: date | None
+    warnings: list[WarningRead] = Field(description="The composition's targets missed, with their figures")
+
+
+class CompositionRead(ApiModel):
+    """Counts of the members on a day; a count under 5 people is not published (null)."""
+
+    on: date
+    members: int
+    women: int | None
+    men: int | None
+    residents: int | None

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest, fetch_page
-from services.participation.db.models import BodyRow, DrawCandidateRow, DrawIdentityRow, DrawRow
+from services.participation.db.models import (
+    BodyRow,
+    BodyRulesRow,
+    DrawCandidateRow,
+    DrawIdentityRow,
+    DrawRow,
+    MandateRow,
+    PersonRow,
+)
 
 
 class BodyRepository:
@@ -64,3 +73,38 @@ class DrawRepository:
             delete(DrawIdentityRow).where(DrawIdentityRow.draw_id == draw_id).returning(DrawIdentityRow.reference)
         )
         return len(result.all())
+
+
+class MembershipRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def rules(self, body_id: uuid.UUID) -> list[BodyRulesRow]:
+        query = select(BodyRulesRow).where(BodyRulesRow.body_id == body_id).order_by(BodyRulesRow.version)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def person(self, person_id: uuid.UUID) -> PersonRow | None:
+        return await self.session.get(PersonRow, person_id)
+
+    async def terms(self, body_id: uuid.UUID, person_id: uuid.UUID) -> list[tuple[date, date | None]]:
+        query = select(MandateRow.starts_on, MandateRow.ends_on).where(
+            MandateRow.body_id == body_id, MandateRow.person_id == person_id
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def members_on(self, body_id: uuid.UUID, day: date) -> list[PersonRow]:
+        """The people holding a mandate in the body on that day."""
+        query = (
+            select(PersonRow)
+            .join(MandateRow, MandateRow.person_id == PersonRow.person_id)
+            .where(
+                MandateRow.body_id == body_id,
+                MandateRow.starts_on <= day,
+                or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+            )
+        )
+        return list((await self.session.execute(query)).scalars().all())

@@ -1,0 +1,148 @@
+"""HTTP routes of bodies' rules, people and mandates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from kit.api_models import IsoDate
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    BodyRulesInput,
+    BodyRulesRead,
+    CompositionRead,
+    MandateCreate,
+    MandateRead,
+    PersonCreate,
+    PersonRead,
+    WarningRead,
+)
+from services.participation.db.models import BodyRulesRow, PersonRow
+from services.participation.domain.draws import Gender
+from services.participation.domain.mandates import BodyRules, MemberKind, published_count
+from services.participation.use_cases import mandates
+from services.participation.use_cases.mandates import NewPerson
+
+MANAGE_MEMBERS = Policy(
+    name="manage-members",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+
+router = APIRouter(tags=["members"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
+
+
+def _rules(row: BodyRulesRow) -> BodyRulesRead:
+    return BodyRulesRead(
+        version=row.version,
+        parity=row.parity,
+        residents_min_share=format(row.residents_min_share.normalize(), "f"),
+        size_max=row.size_max,
+        mandate_years=row.mandate_years,
+        forbidden_member_kinds=row.forbidden_member_kinds,
+    )
+
+
+def _person(row: PersonRow) -> PersonRead:
+    return PersonRead(
+        id=row.person_id,
+        contract_code=row.contract_code,
+        gender=row.gender,
+        age_band=row.age_band,
+        member_kind=row.member_kind,
+        resident_in_qpv=row.resident_in_qpv,
+        fictitious=row.fictitious,
+    )
+
+
+@router.put("/bodies/{body_id}/rules", operation_id="version_body_rules", response_model=BodyRulesRead)
+async def version_body_rules(uow: Uow, body_id: uuid.UUID, body: BodyRulesInput, principal: Manager) -> BodyRulesRead:
+    """A new version of the body's rules (parity, residents' share, size, mandate length, excluded kinds)."""
+    rules = BodyRules(
+        version=0,
+        parity=body.parity,
+        residents_min_share=Decimal(body.residents_min_share),
+        size_max=body.size_max,
+        mandate_years=body.mandate_years,
+        forbidden_member_kinds=frozenset(MemberKind(kind) for kind in body.forbidden_member_kinds),
+    )
+    return _rules(await mandates.set_rules(uow, principal, body_id, rules))
+
+
+@router.get("/bodies/{body_id}/rules", operation_id="list_body_rules", response_model=list[BodyRulesRead])
+async def list_body_rules(
+    uow: Uow, body_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
+) -> list[BodyRulesRead]:
+    """Every version of the body's rules, oldest first."""
+    return [_rules(row) for row in await mandates.rule_versions(uow, principal, body_id)]
+
+
+@router.post("/people", operation_id="register_person", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
+async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> PersonRead:
+    """A person (facilitators, pilots): the identity is stored apart and never answered here."""
+    person = NewPerson(
+        contract_code=body.contract_code,
+        gender=Gender(body.gender),
+        age_band=body.age_band,
+        member_kind=MemberKind(body.member_kind),
+        resident_in_qpv=body.resident_in_qpv,
+        fictitious=body.fictitious,
+        family_name=body.family_name,
+        given_name=body.given_name,
+        contact=body.contact,
+    )
+    return _person(await mandates.register_person(uow, principal, person))
+
+
+@router.post(
+    "/bodies/{body_id}/mandates",
+    operation_id="give_mandate",
+    response_model=MandateRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, principal: Manager) -> MandateRead:
+    """A mandate: refused if it ends before it starts, overlaps the person's other mandate in the body or
+    breaks the rules; the composition's missed targets come back as warnings."""
+    outcome = await mandates.give_mandate(
+        uow, principal, body_id, body.person_id, body.role, body.college, body.starts_on, body.ends_on
+    )
+    mandate = outcome.mandate
+    return MandateRead(
+        id=mandate.mandate_id,
+        body_id=mandate.body_id,
+        person_id=mandate.person_id,
+        role=mandate.role,
+        college=mandate.college,
+        starts_on=mandate.starts_on,
+        ends_on=mandate.ends_on,
+        warnings=[WarningRead(rule=item.rule, message=item.message) for item in outcome.warnings],
+    )
+
+
+@router.get("/bodies/{body_id}/composition", operation_id="body_composition", response_model=CompositionRead)
+async def body_composition(
+    uow: Uow,
+    body_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+    on: Annotated[IsoDate | None, Query(description="Default: today")] = None,
+) -> CompositionRead:
+    """How many members on a day, and how many women, men and residents — each only from 5 people."""
+    day = on or datetime.now(UTC).date()
+    people = await mandates.composition(uow, principal, body_id, day)
+    return CompositionRead(
+        on=day,
+        members=len(people),
+        women=published_count(sum(1 for row in people if row.gender == Gender.WOMAN.value)),
+        men=published_count(sum(1 for row in people if row.gender == Gender.MAN.value)),
+        residents=published_count(sum(1 for row in people if row.member_kind == MemberKind.RESIDENT.value)),
+    )

@@ -1,0 +1,99 @@
+"""People's mandates in bodies, and the rules a body's composition is checked against.
+
+A body's rules are versioned (the 2024 reform made parity, residents' share or the préfet's
+recognition optional): a change is a new version, never an edit. Breaking a hard rule (a mandate
+ending before it starts, a second active mandate in one body, a member kind the rules forbid) is an
+error; a composition off its targets (parity gap, residents' share, size) is a warning with its figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from services.participation.domain.draws import Gender
+from services.participation.domain.errors import RuleViolationError
+
+SMALL_GROUP = 5  # statistics on fewer people are not published
+
+
+class MemberKind(StrEnum):
+    RESIDENT = "resident"
+    ASSOCIATION = "association"
+    LOCAL_ACTOR = "local_actor"
+    INSTITUTION = "institution"
+    ELECTED = "elected"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRules:
+    version: int
+    parity: bool
+    residents_min_share: Decimal
+    size_max: int | None
+    mandate_years: int | None
+    forbidden_member_kinds: frozenset[MemberKind]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    gender: Gender
+    kind: MemberKind
+    resident_in_qpv: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompositionWarning:
+    rule: str
+    message: str
+
+
+def check_term(starts_on: date, ends_on: date | None) -> None:
+    if ends_on is not None and ends_on < starts_on:
+        raise RuleViolationError("endsOn", "after-start", "a mandate ends on or after the day it starts")
+
+
+def overlaps(first: tuple[date, date | None], second: tuple[date, date | None]) -> bool:
+    (start_a, end_a), (start_b, end_b) = first, second
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)
+
+
+def check_single_mandate(new: tuple[date, date | None], existing: Collection[tuple[date, date | None]]) -> None:
+    if any(overlaps(new, term) for term in existing):
+        raise RuleViolationError(
+            "personId", "one-active-mandate", "this person already holds a mandate in this body for these dates"
+        )
+
+
+def check_member_kind(rules: BodyRules | None, kind: MemberKind) -> None:
+    if rules is not None and kind in rules.forbidden_member_kinds:
+        raise RuleViolationError(
+            "personId",
+            "member-kind-allowed",
+            f"the body's rules (version {rules.version}) exclude {kind.value} members",
+        )
+
+
+def composition_warnings(rules: BodyRules | None, members: Sequence[Member]) -> list[CompositionWarning]:
+    if rules is None or not members:
+        return []
+    warnings = []
+    women = sum(1 for member in members if member.gender is Gender.WOMAN)
+    men = sum(1 for member in members if member.gender is Gender.MAN)
+    if rules.parity and abs(women - men) > 1:
+        warnings.append(CompositionWarning("parity", f"parity gap {abs(women - men)} (women {women}, men {men}) > 1"))
+    residents = sum(1 for member in members if member.kind is MemberKind.RESIDENT)
+    if Decimal(residents) / len(members) < rules.residents_min_share:
+        target = format((rules.residents_min_share * 100).normalize(), "f")
+        warnings.append(CompositionWarning("residents-share", f"residents {residents} of {len(members)} < {target} %"))
+    if rules.size_max is not None and len(members) > rules.size_max:
+        warnings.append(CompositionWarning("size", f"{len(members)} members > {rules.size_max}"))
+    return warnings
+
+
+def published_count(count: int) -> int | None:
+    """A count is published only for a group of at least five people."""
+    return count if count >= SMALL_GROUP else None

@@ -1,0 +1,133 @@
+"""Versioned body rules, people whose identity is kept apart, mandates and their invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+
+
+async def _person(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str, **extra: Any) -> str:
+    body = {
+        "contractCode": contract,
+        "gender": "f",
+        "ageBand": "26-59",
+        "memberKind": "resident",
+        "residentInQpv": True,
+        "fictitious": True,
+        "familyName": "Fictive",
+        "givenName": "Habitante",
+        "contact": "fictive@example.org",
+        **extra,
+    }
+    created = await gateway.post(f"{API}/people", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert "Fictive" not in created.text  # the identity is stored apart and never answered
+    return str(created.json()["id"])
+
+
+async def test_rules_are_versioned_and_mandates_checked(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    first = await gateway.put(f"{API}/bodies/{body_id}/rules", json={"parity": True}, headers=pilot)
+    assert first.status_code == 200, first.text
+    second = await gateway.put(
+        f"{API}/bodies/{body_id}/rules",
+        json={"parity": True, "residentsMinShare": "0.5", "forbiddenMemberKinds": ["elected"]},
+        headers=pilot,
+    )
+    assert second.json()["version"] == 2
+    versions = (await gateway.get(f"{API}/bodies/{body_id}/rules", headers=pilot)).json()
+    assert [(item["version"], item["forbiddenMemberKinds"]) for item in versions] == [(1, []), (2, ["elected"])]
+    woman = await _person(gateway, pilot, new_contract)
+    given = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates", json={"personId": woman, "startsOn": "2025-01-01"}, headers=pilot
+    )
+    assert given.status_code == 201, given.text
+    assert given.json()["warnings"] == []
+    second_woman = await _person(gateway, pilot, new_contract)
+    third_woman = await _person(gateway, pilot, new_contract)
+    for person in (second_woman, third_woman):
+        response = await gateway.post(
+            f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+        )
+    assert response.json()["warnings"] == [{"rule": "parity", "message": "parity gap 3 (women 3, men 0) > 1"}]
+    twice = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": woman, "startsOn": "2025-06-01", "endsOn": "2026-06-01"},
+        headers=pilot,
+    )
+    assert (twice.status_code, twice.json()["errors"][0]["rule"]) == (422, "one-active-mandate")
+    backwards = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": woman, "startsOn": "2030-01-01", "endsOn": "2029-01-01"},
+        headers=pilot,
+    )
+    assert (backwards.status_code, backwards.json()["errors"][0]["rule"]) == (422, "after-start")
+    elected = await _person(gateway, pilot, new_contract, memberKind="elected", gender="m")
+    excluded = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates", json={"personId": elected, "startsOn": "2025-01-01"}, headers=pilot
+    )
+    assert (excluded.status_code, excluded.json()["errors"][0]["rule"]) == (422, "member-kind-allowed")
+
+
+async def test_composition_hides_small_groups(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    for index in range(6):
+        person = await _person(gateway, pilot, new_contract, gender="f" if index < 5 else "m")
+        given = await gateway.post(
+            f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+        )
+        assert given.status_code == 201, given.text
+    composition = (
+        await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2025-03-01"}, headers=pilot)
+    ).json()
+    assert composition == {"on": "2025-03-01", "members": 6, "women": 5, "men": None, "residents": 6}
+    before = (
+        await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2024-12-31"}, headers=pilot)
+    ).json()
+    assert before["members"] == 0
+
+
+async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    operator = stack.headers([Role.OPERATOR], [new_contract])
+    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=operator)).status_code == 403
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
+    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=stranger)).status_code == 404
+    other_facilitator = stack.headers(
+        [Role.BODY_FACILITATOR], [new_contract], bodies=["00000000-0000-0000-0000-000000000000"]
+    )
+    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=other_facilitator)).status_code == 403
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    other_contract_person = await gateway.post(
+        f"{API}/people",
+        json={
+            "contractCode": "CV-ELSEWHERE",
+            "gender": "m",
+            "ageBand": "60+",
+            "memberKind": "resident",
+            "residentInQpv": False,
+            "familyName": "X",
+            "givenName": "Y",
+        },
+        headers=pilot,
+    )
+    assert other_contract_person.status_code == 403
+    unknown = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": "00000000-0000-0000-0000-000000000000", "startsOn": "2025-01-01"},
+        headers=pilot,
+    )
+    assert unknown.status_code == 404
