@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.auth.principal import Principal
+from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.pagination import PageRequest
@@ -133,3 +133,12 @@ async def change_body(
         )
         await uow.commit()
     return changed
+
+
+def manages_body(actor: Principal, body: BodyRow) -> bool:
+    """Platform admins, the contract's pilots and the body's facilitators run its members and draws."""
+    return (
+        actor.is_platform_admin
+        or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
+        or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
+    )

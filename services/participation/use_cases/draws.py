@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from kit.auth.principal import Principal, Role
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
-from services.participation.db.models import BodyRow, DrawCandidateRow, DrawIdentityRow, DrawRow
+from services.participation.db.models import DrawCandidateRow, DrawIdentityRow, DrawRow
 from services.participation.db.repositories import BodyRepository, DrawRepository
 from services.participation.domain.draws import (
     Candidate,
@@ -26,6 +26,7 @@ from services.participation.domain.draws import (
     pool_hash,
 )
 from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.use_cases.bodies import manages_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +44,6 @@ class PoolEntry:
 class DrawView:
     row: DrawRow
     candidates: list[DrawCandidateRow]
-
-
-def _runs_draws(actor: Principal, body: BodyRow) -> bool:
-    """Platform admins, the contract's pilots and the body's facilitators."""
-    return (
-        actor.is_platform_admin
-        or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
-        or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
-    )
 
 
 def _household_token(draw_id: uuid.UUID, household: str) -> str:
@@ -84,7 +76,7 @@ async def open_draw(
         body = await BodyRepository(uow.session).find(body_id)
         if body is None or not actor.works_on(body.contract_code):
             raise NotFoundError("body", str(body_id))
-        if not _runs_draws(actor, body):
+        if not manages_body(actor, body):
             raise NotBoundError(body.contract_code)
         draw_id = uuid.uuid4()
         width = max(5, len(str(len(entries))))
@@ -153,7 +145,7 @@ async def _draw_run_by(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, *,
     body = await BodyRepository(uow.session).find(row.body_id)
     if body is None or not actor.works_on(row.contract_code):
         raise NotFoundError("draw", str(draw_id))
-    if not _runs_draws(actor, body):
+    if not manages_body(actor, body):
         raise NotBoundError(row.contract_code)
     return row
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from kit.auth.principal import Principal, Role
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
@@ -23,21 +23,14 @@ from services.participation.domain.mandates import (
     check_term,
     composition_warnings,
 )
-
-
-def _manages(actor: Principal, body: BodyRow) -> bool:
-    return (
-        actor.is_platform_admin
-        or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
-        or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
-    )
+from services.participation.use_cases.bodies import manages_body
 
 
 async def _managed_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
     body = await BodyRepository(uow.session).find(body_id)
     if body is None or not actor.works_on(body.contract_code):
         raise NotFoundError("body", str(body_id))
-    if not _manages(actor, body):
+    if not manages_body(actor, body):
         raise NotBoundError(body.contract_code)
     return body
 
