@@ -35,6 +35,10 @@ def _is_boolean(annotation: Any) -> bool:
     return annotation is bool or any(_is_boolean(argument) for argument in get_args(annotation))
 
 
+def _is_integer(annotation: Any) -> bool:
+    return annotation is int or any(_is_integer(argument) for argument in get_args(annotation))
+
+
 def _iso_date_text(value: Any) -> Any:
     if isinstance(value, str) and not ISO_DATE.fullmatch(value):
         raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
@@ -88,4 +92,6 @@ class ApiInput(BaseModel):
             raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
         if field is not None and _is_boolean(field.annotation) and value is not None and not isinstance(value, bool):
             raise ValueError("a boolean is true or false")
+        if field is not None and _is_integer(field.annotation) and isinstance(value, bool | str):
+            raise ValueError("a whole number is a JSON number")
         return value

@@ -40,6 +40,7 @@ def test_unknown_and_snake_case_fields_are_refused() -> None:
 class Flags(ApiInput):
     active: bool = False
     maybe: bool | None = None
+    count: int = 0
 
 
 def test_a_number_is_not_a_boolean() -> None:
@@ -47,6 +48,13 @@ def test_a_number_is_not_a_boolean() -> None:
         with pytest.raises(ValidationError, match="true or false"):
             Flags.model_validate({"active": value})
     assert Flags.model_validate({"active": True, "maybe": None}).active is True
+
+
+def test_a_boolean_or_text_is_not_a_number() -> None:
+    for value in (False, True, "5"):
+        with pytest.raises(ValidationError, match="whole number"):
+            Flags.model_validate({"count": value})
+    assert Flags.model_validate({"count": 5}).count == 5
 
 
 def test_query_dates_are_iso_text() -> None:

@@ -131,3 +131,33 @@ async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClie
         headers=pilot,
     )
     assert unknown.status_code == 404
+
+
+async def test_a_person_exports_and_erasure(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    person = await _person(gateway, pilot, new_contract)
+    given = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+    )
+    assert given.status_code == 201
+    exported = (await gateway.get(f"{API}/people/{person}/export", headers=pilot)).json()
+    assert exported["identity"] == {"familyName": "Fictive", "givenName": "Habitante", "contact": "fictive@example.org"}
+    assert [item["bodyId"] for item in exported["mandates"]] == [body_id]
+    facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
+    assert (await gateway.get(f"{API}/people/{person}/export", headers=facilitator)).status_code == 403
+    erased = await gateway.post(f"{API}/people/{person}/erasure", headers=pilot)
+    assert erased.json() == {"erasedNow": True}
+    again = await gateway.post(f"{API}/people/{person}/erasure", headers=pilot)
+    assert again.json() == {"erasedNow": False}
+    after = (await gateway.get(f"{API}/people/{person}/export", headers=pilot)).json()
+    assert after["identity"] is None
+    assert len(after["mandates"]) == 1  # statistics keep the pseudonymous record and its mandates
+    composition = (
+        await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2025-02-01"}, headers=pilot)
+    ).json()
+    assert composition["members"] == 1
+    unknown = await gateway.post(f"{API}/people/00000000-0000-0000-0000-000000000000/erasure", headers=pilot)
+    assert unknown.status_code == 404
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
+    assert (await gateway.get(f"{API}/people/{person}/export", headers=stranger)).status_code == 404

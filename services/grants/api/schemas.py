@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
 from services.grants.domain.calls import Scheme
@@ -138,7 +138,7 @@ Money = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,2})?$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 BudgetAccount = Literal[
     "60", "61", "62", "63", "64", "65", "66", "67", "68", "indirect",
     "70", "71", "72", "73", "74", "75", "76", "77", "78", "own_funds", "86", "87",

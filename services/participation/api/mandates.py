@@ -19,9 +19,13 @@ from services.participation.api.schemas import (
     BodyRulesInput,
     BodyRulesRead,
     CompositionRead,
+    ErasureRead,
+    IdentityRead,
     MandateCreate,
     MandateRead,
+    PersonalDataRead,
     PersonCreate,
+    PersonMandateRead,
     PersonRead,
     WarningRead,
 )
@@ -146,3 +150,40 @@ async def body_composition(
         men=published_count(sum(1 for row in people if row.gender == Gender.MAN.value)),
         residents=published_count(sum(1 for row in people if row.member_kind == MemberKind.RESIDENT.value)),
     )
+
+
+PEOPLE_DATA = Policy(
+    name="people-personal-data",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+DataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
+
+
+@router.get("/people/{person_id}/export", operation_id="export_person", response_model=PersonalDataRead)
+async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> PersonalDataRead:
+    """Everything held on a person (right of access): the contract's pilots; every export audited."""
+    data = await mandates.export_person(uow, principal, person_id)
+    identity = data.identity
+    return PersonalDataRead(
+        person=_person(data.person),
+        identity=None
+        if identity is None
+        else IdentityRead(family_name=identity.family_name, given_name=identity.given_name, contact=identity.contact),
+        mandates=[
+            PersonMandateRead(
+                body_id=item.body_id,
+                role=item.role,
+                college=item.college,
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+            )
+            for item in data.mandates
+        ],
+    )
+
+
+@router.post("/people/{person_id}/erasure", operation_id="erase_person", response_model=ErasureRead)
+async def erase_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> ErasureRead:
+    """Right to erasure: the identity is deleted; the pseudonymous record and mandates stay for statistics."""
+    return ErasureRead(erased_now=await mandates.erase_person(uow, principal, person_id))

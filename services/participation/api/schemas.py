@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
 from services.participation.domain.bodies import BodyKind, ParticipationLevel
@@ -45,9 +45,9 @@ class SeatsModel(ApiInput):
     parity: bool = True
     one_per_household: bool = True
     min_in_qpv: int = Field(default=0, ge=0, le=500)
-    max_per_age_band: dict[Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")], int] = Field(
-        default_factory=dict, max_length=20
-    )
+    max_per_age_band: dict[
+        Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")], Annotated[StrictInt, Field(ge=0, le=500)]
+    ] = Field(default_factory=dict, max_length=20)
 
 
 class PoolEntryModel(ApiInput):
@@ -188,3 +188,27 @@ class CompositionRead(ApiModel):
     women: int | None
     men: int | None
     residents: int | None
+
+
+class IdentityRead(ApiModel):
+    family_name: str
+    given_name: str
+    contact: str | None
+
+
+class PersonMandateRead(ApiModel):
+    body_id: uuid.UUID
+    role: str
+    college: str | None
+    starts_on: date
+    ends_on: date | None
+
+
+class PersonalDataRead(ApiModel):
+    person: PersonRead
+    identity: IdentityRead | None = Field(description="Null once erased")
+    mandates: list[PersonMandateRead]
+
+
+class ErasureRead(ApiModel):
+    erased_now: bool = Field(description="False when the identity had been erased already")

@@ -18,6 +18,7 @@ from services.participation.db.models import (
     DrawIdentityRow,
     DrawRow,
     MandateRow,
+    PersonIdentityRow,
     PersonRow,
 )
 
@@ -108,3 +109,18 @@ class MembershipRepository:
             )
         )
         return list((await self.session.execute(query)).scalars().all())
+
+    async def identity(self, person_id: uuid.UUID) -> PersonIdentityRow | None:
+        return await self.session.get(PersonIdentityRow, person_id)
+
+    async def mandates_of(self, person_id: uuid.UUID) -> list[MandateRow]:
+        query = select(MandateRow).where(MandateRow.person_id == person_id).order_by(MandateRow.starts_on)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def erase_identity(self, person_id: uuid.UUID) -> bool:
+        removed = await self.session.execute(
+            delete(PersonIdentityRow)
+            .where(PersonIdentityRow.person_id == person_id)
+            .returning(PersonIdentityRow.person_id)
+        )
+        return bool(removed.all())

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from kit.auth.principal import Principal
+from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
@@ -197,3 +197,60 @@ async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day
         if body is None or not actor.works_on(body.contract_code):
             raise NotFoundError("body", str(body_id))
         return await MembershipRepository(uow.session).members_on(body_id, day)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    person: PersonRow
+    identity: PersonIdentityRow | None
+    mandates: list[MandateRow]
+
+
+def _may_handle_people(actor: Principal, person: PersonRow) -> None:
+    if not (actor.is_platform_admin or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(person.contract_code))):
+        raise NotFoundError("person", str(person.person_id))
+
+
+async def export_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) -> PersonalData:
+    """Everything held on a person (GDPR access): for the contract's pilots, audited."""
+    async with uow:
+        repository = MembershipRepository(uow.session)
+        person = await repository.person(person_id)
+        if person is None:
+            raise NotFoundError("person", str(person_id))
+        _may_handle_people(actor, person)
+        data = PersonalData(person, await repository.identity(person_id), await repository.mandates_of(person_id))
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="personal_data.exported",
+            entity_type="person",
+            entity_id=str(person_id),
+            before={},
+            after={"mandates": len(data.mandates)},
+        )
+        await uow.commit()
+    return data
+
+
+async def erase_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) -> bool:
+    """GDPR erasure: the identity goes; the pseudonymous record and mandates stay for the statistics.
+    True when an identity was erased now, False when it was already."""
+    async with uow:
+        repository = MembershipRepository(uow.session)
+        person = await repository.person(person_id)
+        if person is None:
+            raise NotFoundError("person", str(person_id))
+        _may_handle_people(actor, person)
+        erased = await repository.erase_identity(person_id)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="personal_data.erased",
+            entity_type="person",
+            entity_id=str(person_id),
+            before={},
+            after={"erased_now": erased},
+        )
+        await uow.commit()
+    return erased
