@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
@@ -50,6 +51,11 @@ def _iso_date_text(value: Any) -> Any:
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # For query parameters: lax parsing would read "0" as a Unix time.
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+def plain_decimal(value: Decimal) -> str:
+    """An exact decimal as the API writes it: no exponent, no trailing zeros ("6300", "38.2")."""
+    return format(value.normalize(), "f")
 
 
 class ApiModel(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
+from kit.api_models import plain_decimal
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
@@ -54,16 +55,12 @@ def _envelope(row: EnvelopeRow) -> EnvelopeRead:
     )
 
 
-def _rate(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def _rules(rules: PortfolioRules) -> PortfolioRulesRead:
     return PortfolioRulesRead(
-        hors_qpv_cap=_rate(rules.hors_qpv_cap),
-        degressivity_rate=_rate(rules.degressivity_rate),
-        new_actions_target=_rate(rules.new_actions_target),
-        cohesion_target=_rate(rules.cohesion_target),
+        hors_qpv_cap=plain_decimal(rules.hors_qpv_cap),
+        degressivity_rate=plain_decimal(rules.degressivity_rate),
+        new_actions_target=plain_decimal(rules.new_actions_target),
+        cohesion_target=plain_decimal(rules.cohesion_target),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from kit.api_models import IsoDate
+from kit.api_models import IsoDate, plain_decimal
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
@@ -50,7 +50,7 @@ def _rules(row: BodyRulesRow) -> BodyRulesRead:
     return BodyRulesRead(
         version=row.version,
         parity=row.parity,
-        residents_min_share=format(row.residents_min_share.normalize(), "f"),
+        residents_min_share=plain_decimal(row.residents_min_share),
         size_max=row.size_max,
         mandate_years=row.mandate_years,
         forbidden_member_kinds=row.forbidden_member_kinds,

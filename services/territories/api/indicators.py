@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -54,7 +55,7 @@ def _indicator(definition: IndicatorDefinition) -> IndicatorRead:
 
 
 def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain_decimal(value)
 
 
 def _value(row: IndicatorValueRow) -> IndicatorValueRead:
