@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
@@ -56,6 +57,45 @@ async def _import_grants_reference(database_url: str) -> str:
     finally:
         await engine.dispose()
     return f"objectives={report.objectives} institutions={report.institutions}"
+
+
+async def _import_participation_demo(database_url: str) -> str:
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.participation.use_cases.demo_data import load_demo, read_demo_spec
+
+    engine = create_engine(database_url, "participation", application_name="cli-import")
+    try:
+        report = await load_demo(UnitOfWork(create_sessionmaker(engine)), read_demo_spec())
+    finally:
+        await engine.dispose()
+    if not report.loaded:
+        return "already loaded"
+    return (
+        f"bodies={report.bodies} fictitious people={report.people} meetings={report.meetings}"
+        f" opinions={report.opinions}"
+    )
+
+
+async def _apply_retention(database_url: str, today: date) -> str:
+    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from services.participation.use_cases.retention import apply_retention
+
+    engine = create_engine(database_url, "participation", application_name="cli-retention")
+    try:
+        report = await apply_retention(UnitOfWork(create_sessionmaker(engine)), today)
+    finally:
+        await engine.dispose()
+    return (
+        f"draws purged={report.draws_purged} pool identities deleted={report.pool_identities_deleted}"
+        f" former members' identities deleted={report.member_identities_deleted}"
+    )
+
+
+def command_apply_retention(_arguments: argparse.Namespace) -> None:
+    url = os.environ.get("PARTICIPATION_DATABASE_URL")
+    if not url:
+        raise SystemExit("set PARTICIPATION_DATABASE_URL")
+    _say(asyncio.run(_apply_retention(url, datetime.now(UTC).date())))
 
 
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
@@ -113,6 +153,8 @@ def command_up(arguments: argparse.Namespace) -> None:
         _say("reference data: " + asyncio.run(_import_reference(territories_url)))
         grants_url = environments["grants"]["GRANTS_DATABASE_URL"]
         _say("grants reference data: " + asyncio.run(_import_grants_reference(grants_url)))
+        participation_url = environments["participation"]["PARTICIPATION_DATABASE_URL"]
+        _say("participation demo (fictitious members): " + asyncio.run(_import_participation_demo(participation_url)))
         if arguments.national_qpv:
             _say(asyncio.run(_import_national_qpvs(territories_url)))
         STATE_FILE.write_text(json.dumps({"db_port": cluster.port, "ports": ports}))
@@ -172,6 +214,9 @@ def command_import_reference(_arguments: argparse.Namespace) -> None:
     grants_url = os.environ.get("GRANTS_DATABASE_URL")
     if grants_url:
         _say(asyncio.run(_import_grants_reference(grants_url)))
+    participation_url = os.environ.get("PARTICIPATION_DATABASE_URL")
+    if participation_url:
+        _say(asyncio.run(_import_participation_demo(participation_url)))
 
 
 def command_import_qpv_national(arguments: argparse.Namespace) -> None:
@@ -408,6 +453,9 @@ def main() -> None:
     filosofi.add_argument("--skip-bad-lines", action="store_true", help="import the good lines, report the rest")
     filosofi.set_defaults(run=command_import_filosofi)
     commands.add_parser("openapi", help="write openapi/*.json from the code").set_defaults(run=command_openapi)
+    commands.add_parser(
+        "apply-retention", help="delete personal data past its retention (draw pools, former members)"
+    ).set_defaults(run=command_apply_retention)
     clients = commands.add_parser("clients", help="partner clients (OAuth2 client credentials)")
     clients.add_argument("action", choices=["create", "list", "rotate", "revoke"])
     clients.add_argument("client_id", nargs="?", default="")

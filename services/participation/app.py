@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.participation.api import draws, mandates
+from services.participation.api import draws, evaluation, mandates, meetings, opinions
 from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
 from services.participation.settings import SCHEMA, ParticipationSettings
@@ -23,7 +23,16 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
         description="Citizen bodies and governance committees, members, meetings, opinions, consultations.",
         version="0.1.0",
         settings=configured,
-        routers=[router, draws.public, draws.protected, mandates.router],
+        routers=[
+            router,
+            draws.public,
+            draws.protected,
+            mandates.router,
+            meetings.router,
+            opinions.router,
+            opinions.public,
+            evaluation.router,
+        ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": contracts},
         closers=[contracts.aclose],

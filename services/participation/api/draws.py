@@ -12,13 +12,17 @@ from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.problems import documented_problems
+from services.participation.api.mandates import mandate_read
 from services.participation.api.schemas import (
+    AppointmentInput,
+    AppointmentRead,
     DrawCreate,
     DrawnPerson,
     DrawRead,
     DrawVerification,
     PublishedCandidate,
     RevealInput,
+    WarningRead,
 )
 from services.participation.domain.draws import Gender, Seats
 from services.participation.use_cases import draws
@@ -160,3 +164,20 @@ async def purge_draw_pool(
 ) -> dict[str, int]:
     """Delete the pool's personal data once the challenge period is over."""
     return await draws.purge(uow, principal, draw_id, datetime.now(UTC).date())
+
+
+@protected.post(
+    "/draws/{draw_id}/appointments",
+    operation_id="appoint_drawn",
+    response_model=AppointmentRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def appoint_drawn(
+    uow: Uow, draw_id: uuid.UUID, body: AppointmentInput, principal: Annotated[Principal, Depends(authorize(RUN_DRAWS))]
+) -> AppointmentRead:
+    """The titulars of a performed draw become members of the body, each with a mandate (once)."""
+    outcome = await draws.appoint(uow, principal, draw_id, body.starts_on, body.ends_on, fictitious=body.fictitious)
+    return AppointmentRead(
+        mandates=[mandate_read(item, []) for item in outcome.mandates],
+        warnings=[WarningRead(rule=item.rule, message=item.message) for item in outcome.warnings],
+    )

@@ -29,9 +29,9 @@ from services.participation.api.schemas import (
     PersonRead,
     WarningRead,
 )
-from services.participation.db.models import BodyRulesRow, PersonRow
+from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
 from services.participation.domain.draws import Gender
-from services.participation.domain.mandates import BodyRules, MemberKind, published_count
+from services.participation.domain.mandates import BodyRules, CompositionWarning, MemberKind, published_count
 from services.participation.use_cases import mandates
 from services.participation.use_cases.mandates import NewPerson
 
@@ -54,6 +54,21 @@ def _rules(row: BodyRulesRow) -> BodyRulesRead:
         size_max=row.size_max,
         mandate_years=row.mandate_years,
         forbidden_member_kinds=row.forbidden_member_kinds,
+        quorum_share=None if row.quorum_share is None else plain_decimal(row.quorum_share),
+        notice_days=row.notice_days,
+    )
+
+
+def mandate_read(mandate: MandateRow, warnings: list[CompositionWarning]) -> MandateRead:
+    return MandateRead(
+        id=mandate.mandate_id,
+        body_id=mandate.body_id,
+        person_id=mandate.person_id,
+        role=mandate.role,
+        college=mandate.college,
+        starts_on=mandate.starts_on,
+        ends_on=mandate.ends_on,
+        warnings=[WarningRead(rule=item.rule, message=item.message) for item in warnings],
     )
 
 
@@ -79,6 +94,8 @@ async def version_body_rules(uow: Uow, body_id: uuid.UUID, body: BodyRulesInput,
         size_max=body.size_max,
         mandate_years=body.mandate_years,
         forbidden_member_kinds=frozenset(MemberKind(kind) for kind in body.forbidden_member_kinds),
+        quorum_share=None if body.quorum_share is None else Decimal(body.quorum_share),
+        notice_days=body.notice_days,
     )
     return _rules(await mandates.set_rules(uow, principal, body_id, rules))
 
@@ -120,17 +137,7 @@ async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, princi
     outcome = await mandates.give_mandate(
         uow, principal, body_id, body.person_id, body.role, body.college, body.starts_on, body.ends_on
     )
-    mandate = outcome.mandate
-    return MandateRead(
-        id=mandate.mandate_id,
-        body_id=mandate.body_id,
-        person_id=mandate.person_id,
-        role=mandate.role,
-        college=mandate.college,
-        starts_on=mandate.starts_on,
-        ends_on=mandate.ends_on,
-        warnings=[WarningRead(rule=item.rule, message=item.message) for item in outcome.warnings],
-    )
+    return mandate_read(outcome.mandate, outcome.warnings)
 
 
 @router.get("/bodies/{body_id}/composition", operation_id="body_composition", response_model=CompositionRead)

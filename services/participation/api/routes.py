@@ -47,6 +47,8 @@ def present(body: Body) -> BodyRead:
         kind=body.kind,
         participation_level=body.participation_level,
         qpv_codes=list(body.qpv_codes),
+        status=body.status,
+        recognition_act=body.recognition_act,
         version=body.version,
     )
 
@@ -94,6 +96,8 @@ async def create_body(
         kind=payload.kind,
         participation_level=payload.participation_level,
         qpv_codes=tuple(payload.qpv_codes),
+        status=payload.status,
+        recognition_act=payload.recognition_act,
     )
     key = idempotent_request(idempotency_key, principal.subject, "create_body", payload.model_dump(mode="json"))
     outcome = await bodies.create_body(uow, contracts, principal, new_body, key, present_json)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictInt, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
-from services.participation.domain.bodies import BodyKind, ParticipationLevel
+from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 
@@ -21,7 +21,12 @@ class BodyRead(ApiModel):
     kind: BodyKind
     participation_level: ParticipationLevel
     qpv_codes: list[str]
+    status: BodyStatus
+    recognition_act: str | None = Field(description="Arrêté préfectoral or délibération, when the body has one")
     version: int
+
+
+RecognitionAct = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
 
 
 class BodyCreate(ApiInput):
@@ -30,6 +35,8 @@ class BodyCreate(ApiInput):
     kind: BodyKind
     participation_level: ParticipationLevel
     qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=50)
+    status: BodyStatus = BodyStatus.ACTIVE
+    recognition_act: RecognitionAct | None = None
 
 
 class BodyUpdate(ApiInput):
@@ -37,6 +44,8 @@ class BodyUpdate(ApiInput):
     kind: BodyKind | None = None
     participation_level: ParticipationLevel | None = None
     qpv_codes: list[QpvCode] | None = Field(default=None, max_length=50)
+    status: BodyStatus | None = None
+    recognition_act: RecognitionAct | None = None
 
 
 class SeatsModel(ApiInput):
@@ -115,12 +124,17 @@ class DrawnPerson(ApiModel):
 MemberKindName = Literal["resident", "association", "local_actor", "institution", "elected"]
 
 
+Share = Annotated[str, StringConstraints(pattern=r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")]
+
+
 class BodyRulesInput(ApiInput):
     parity: bool = True
-    residents_min_share: Annotated[str, StringConstraints(pattern=r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")] = "0.5"
+    residents_min_share: Share = "0.5"
     size_max: int | None = Field(default=None, ge=1, le=1000)
     mandate_years: int | None = Field(default=None, ge=1, le=10)
     forbidden_member_kinds: list[MemberKindName] = Field(default_factory=list, max_length=5)
+    quorum_share: Share | None = Field(default=None, description="Share of the members in office needed to decide")
+    notice_days: int | None = Field(default=None, ge=0, le=90, description="Days between convocation and meeting")
 
 
 class BodyRulesRead(ApiModel):
@@ -130,6 +144,8 @@ class BodyRulesRead(ApiModel):
     size_max: int | None
     mandate_years: int | None
     forbidden_member_kinds: list[str]
+    quorum_share: str | None
+    notice_days: int | None
 
 
 class PersonCreate(ApiInput):
@@ -212,3 +228,232 @@ class PersonalDataRead(ApiModel):
 
 class ErasureRead(ApiModel):
     erased_now: bool = Field(description="False when the identity had been erased already")
+
+
+class AppointmentInput(ApiInput):
+    starts_on: date
+    ends_on: date | None = None
+    fictitious: bool = Field(default=False, description="Demo data: the people drawn do not exist")
+
+
+class AppointmentRead(ApiModel):
+    mandates: list[MandateRead]
+    warnings: list[WarningRead]
+
+
+Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
+Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
+
+
+class MeetingCreate(ApiInput):
+    title: Title
+    meeting_day: date
+    place: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    convened_on: date = Field(description="Day the convocation was sent")
+    agenda: list[Title] = Field(default_factory=list, max_length=50)
+
+
+class MeetingSummary(ApiModel):
+    id: uuid.UUID
+    body_id: uuid.UUID
+    title: str
+    meeting_day: date
+    place: str | None
+    convened_on: date
+    agenda: list[str]
+
+
+class AttendanceLine(ApiInput):
+    person_id: uuid.UUID
+    capacity: Literal["member", "substitute", "representative", "guest", "technician"]
+    presence: Literal["present", "excused", "absent"]
+    institution: Institution | None = Field(default=None, description="Institution represented")
+    proxy_to: uuid.UUID | None = Field(default=None, description="The member present who holds this one's proxy")
+
+
+class AttendanceInput(ApiInput):
+    lines: list[AttendanceLine] = Field(max_length=1000)
+
+
+class AttendanceRead(ApiModel):
+    person_id: uuid.UUID
+    capacity: str
+    presence: str
+    institution: str | None
+    proxy_to: uuid.UUID | None
+
+
+class DecisionCreate(ApiInput):
+    subject: Title
+    votes_for: int = Field(ge=0, le=10000)
+    votes_against: int = Field(ge=0, le=10000)
+    abstentions: int = Field(default=0, ge=0, le=10000)
+
+
+class DecisionRead(ApiModel):
+    id: uuid.UUID
+    subject: str
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    voters: int = Field(description="Members present plus proxies")
+    quorum: int
+    adopted: bool
+
+
+class MinutesInput(ApiInput):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+
+
+class MinutesAdoption(ApiInput):
+    version: int = Field(ge=1, le=10000)
+    adopted_on: date
+
+
+class MinutesRead(ApiModel):
+    version: int
+    text: str
+    adopted_on: date | None
+
+
+class MeetingRead(MeetingSummary):
+    attendance: list[AttendanceRead]
+    decisions: list[DecisionRead]
+    minutes: list[MinutesRead]
+    warnings: list[WarningRead]
+
+
+class ReferralCreate(ApiInput):
+    from_body_id: uuid.UUID = Field(description="The governance committee asking")
+    kind: Literal["annual_report", "project", "question"]
+    subject: Title
+    asked_on: date
+    due_on: date = Field(description="For the annual report, at least one month after asked_on")
+
+
+class ReferralRead(ApiModel):
+    id: uuid.UUID
+    from_body_id: uuid.UUID
+    to_body_id: uuid.UUID
+    kind: str
+    subject: str
+    asked_on: date
+    due_on: date
+    answered_on: date | None
+    status: Literal["open", "answered", "deemed_favourable"] = Field(
+        description="No opinion by the due date: deemed favourable"
+    )
+
+
+class OpinionCreate(ApiInput):
+    kind: Literal["opinion", "proposal", "alert", "prefect_referral"]
+    title: Title
+    text: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+    adopted_on: date
+    meeting_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    addressed_to_body_id: uuid.UUID | None = Field(
+        default=None, description="The governance committee it goes to; none for a referral to the préfet"
+    )
+
+
+class ResponseInput(ApiInput):
+    outcome: Literal["accepted", "partially_accepted", "rejected", "noted", "redirected"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=10_000)] | None = Field(
+        default=None, description="Required unless accepted or noted"
+    )
+    redirected_to: Institution | None = None
+    responded_on: date
+
+
+class CommitmentCreate(ApiInput):
+    description: Title
+    owner: Institution
+    due_on: date | None = None
+    made_on: date
+
+
+class CommitmentUpdate(ApiInput):
+    status: Literal["planned", "in_progress", "done", "abandoned"]
+    on: date
+
+
+class CommitmentRead(ApiModel):
+    id: uuid.UUID
+    description: str
+    owner: str
+    due_on: date | None
+    status: str
+    status_on: date
+
+
+class OpinionRead(ApiModel):
+    id: uuid.UUID
+    body_id: uuid.UUID
+    kind: str
+    title: str
+    text: str
+    adopted_on: date
+    meeting_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    addressed_to_body_id: uuid.UUID | None
+    outcome: str | None
+    reason: str | None
+    redirected_to: str | None
+    responded_on: date | None
+    commitments: list[CommitmentRead]
+
+
+class PublicBodyPage(ApiModel):
+    """What anyone may read of a body: no member, no personal data."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    status: str
+    participation_level: str
+    qpv_codes: list[str]
+    recognition_act: str | None
+    opinions: list[OpinionRead]
+    total_opinions: int
+
+
+class MembersOnYearEnd(ApiModel):
+    year: int
+    members: int = Field(description="People holding a mandate in a citizen body on 31 December")
+
+
+class MembersProfileRead(ApiModel):
+    """On 31 December of the year; a count under 5 people (or one that would reveal it) is null."""
+
+    members: int
+    genders: dict[str, int | None]
+    age_bands: dict[str, int | None]
+    residents_share: str | None
+
+
+class OpinionFiguresRead(ApiModel):
+    issued: int
+    by_kind: dict[str, int]
+    answered: int
+    taken_up: int = Field(description="Accepted in full or in part")
+    rejected: int
+    share_answered: str | None
+    share_taken_up: str | None = Field(description="Of the opinions answered")
+    median_days_to_answer: str | None
+
+
+class ParticipationIndicatorsRead(ApiModel):
+    contract_code: str
+    year: int
+    bodies_by_kind: dict[str, int] = Field(description="Bodies not dissolved")
+    bodies_by_level: dict[str, int]
+    bodies_by_status: dict[str, int]
+    members_by_year: list[MembersOnYearEnd]
+    members_profile: MembersProfileRead
+    meetings_by_kind: dict[str, int]
+    attendances: int = Field(description="Presences at the year's meetings")
+    participants: int = Field(description="Distinct people present at least once")
+    institutions_represented: list[str]
+    opinions: OpinionFiguresRead
+    referrals: dict[str, int]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, Text, func
+from sqlalchemy import ARRAY, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +21,8 @@ class BodyRow(Base):
     kind: Mapped[str] = mapped_column(Text)
     participation_level: Mapped[str] = mapped_column(Text)
     qpv_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    status: Mapped[str] = mapped_column(Text, server_default="active")
+    recognition_act: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -43,6 +45,7 @@ class DrawRow(Base):
     result_hash: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     challenge_ends_on: Mapped[date] = mapped_column(Date)
+    appointed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -83,6 +86,8 @@ class BodyRulesRow(Base):
     size_max: Mapped[int | None] = mapped_column(Integer)
     mandate_years: Mapped[int | None] = mapped_column(Integer)
     forbidden_member_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    quorum_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    notice_days: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -123,4 +128,118 @@ class MandateRow(Base):
     college: Mapped[str | None] = mapped_column(Text)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MeetingRow(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_body_day", "body_id", "meeting_day"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"))
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    meeting_day: Mapped[date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(Text)
+    convened_on: Mapped[date] = mapped_column(Date)
+    agenda: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AttendanceRow(Base):
+    """One person's line at a meeting: capacity, presence, institution represented, proxy given."""
+
+    __tablename__ = "attendances"
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meetings.meeting_id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id"), primary_key=True, index=True)
+    capacity: Mapped[str] = mapped_column(Text)
+    presence: Mapped[str] = mapped_column(Text)
+    institution: Mapped[str | None] = mapped_column(Text)
+    proxy_to: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.meeting_id"), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    votes_against: Mapped[int] = mapped_column(Integer)
+    abstentions: Mapped[int] = mapped_column(Integer)
+    voters: Mapped[int] = mapped_column(Integer)
+    quorum: Mapped[int] = mapped_column(Integer)
+    adopted: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MinutesRow(Base):
+    """One version of a meeting's minutes; a version once adopted closes the minutes."""
+
+    __tablename__ = "minutes"
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.meeting_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(Text)
+    adopted_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ReferralRow(Base):
+    """A governance body asks a citizen body for its opinion by a date."""
+
+    __tablename__ = "referrals"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    from_body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"))
+    to_body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    asked_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OpinionRow(Base):
+    """An opinion, proposal or alert adopted by a body and sent to a governance body (or the préfet)."""
+
+    __tablename__ = "opinions"
+    __table_args__ = (Index("ix_opinions_contract_adopted", "contract_code", "adopted_on"),)
+
+    opinion_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"), index=True)
+    contract_code: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    adopted_on: Mapped[date] = mapped_column(Date)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.meeting_id"))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.referral_id"), index=True)
+    addressed_to_body_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bodies.body_id"), index=True)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    redirected_to: Mapped[str | None] = mapped_column(Text)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    responded_by: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CommitmentRow(Base):
+    """What the governance commits to after an opinion it took up, and how far it got."""
+
+    __tablename__ = "commitments"
+
+    commitment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    opinion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opinions.opinion_id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    status_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -7,19 +7,26 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Integer, delete, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest, fetch_page
 from services.participation.db.models import (
+    AttendanceRow,
     BodyRow,
     BodyRulesRow,
+    CommitmentRow,
+    DecisionRow,
     DrawCandidateRow,
     DrawIdentityRow,
     DrawRow,
     MandateRow,
+    MeetingRow,
+    MinutesRow,
+    OpinionRow,
     PersonIdentityRow,
     PersonRow,
+    ReferralRow,
 )
 
 
@@ -124,3 +131,236 @@ class MembershipRepository:
             .returning(PersonIdentityRow.person_id)
         )
         return bool(removed.all())
+
+
+class MeetingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def find(self, meeting_id: uuid.UUID, *, lock: bool = False) -> MeetingRow | None:
+        query = select(MeetingRow).where(MeetingRow.meeting_id == meeting_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def of_body(self, body_id: uuid.UUID, year: int | None, page: PageRequest) -> tuple[list[MeetingRow], int]:
+        query = select(MeetingRow).where(MeetingRow.body_id == body_id)
+        if year is not None:
+            query = query.where(*_within(MeetingRow.meeting_day, year))
+        return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
+
+    async def mandated_on(self, body_id: uuid.UUID, day: date) -> set[uuid.UUID]:
+        """The people holding a mandate in the body on that day."""
+        query = select(MandateRow.person_id).where(
+            MandateRow.body_id == body_id,
+            MandateRow.starts_on <= day,
+            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
+    async def people_of_contract(self, contract_code: str, person_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        query = select(PersonRow.person_id).where(
+            PersonRow.contract_code == contract_code, PersonRow.person_id.in_(list(person_ids))
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
+    async def attendance(self, meeting_id: uuid.UUID) -> list[AttendanceRow]:
+        query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
+        return list((await self.session.execute(query.order_by(AttendanceRow.person_id))).scalars().all())
+
+    async def replace_attendance(self, meeting_id: uuid.UUID, rows: Collection[AttendanceRow]) -> None:
+        await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def decisions(self, meeting_id: uuid.UUID) -> list[DecisionRow]:
+        query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)
+        return list((await self.session.execute(query.order_by(DecisionRow.created_at))).scalars().all())
+
+    async def minutes(self, meeting_id: uuid.UUID) -> list[MinutesRow]:
+        query = select(MinutesRow).where(MinutesRow.meeting_id == meeting_id).order_by(MinutesRow.version)
+        return list((await self.session.execute(query)).scalars().all())
+
+
+class OpinionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def referral(self, referral_id: uuid.UUID) -> ReferralRow | None:
+        return await self.session.get(ReferralRow, referral_id)
+
+    async def referrals_to(self, body_id: uuid.UUID) -> list[tuple[ReferralRow, date | None]]:
+        """The body's referrals with the day it answered each (None: not answered)."""
+        answered = (
+            select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
+            .where(OpinionRow.referral_id.is_not(None))
+            .group_by(OpinionRow.referral_id)
+            .subquery()
+        )
+        query = (
+            select(ReferralRow, answered.c.adopted_on)
+            .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
+            .where(ReferralRow.to_body_id == body_id)
+            .order_by(ReferralRow.asked_on, ReferralRow.referral_id)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def find(self, opinion_id: uuid.UUID, *, lock: bool = False) -> OpinionRow | None:
+        query = select(OpinionRow).where(OpinionRow.opinion_id == opinion_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def of_body(self, body_id: uuid.UUID, page: PageRequest) -> tuple[list[OpinionRow], int]:
+        query = select(OpinionRow).where(OpinionRow.body_id == body_id)
+        return await fetch_page(self.session, query.order_by(OpinionRow.adopted_on, OpinionRow.opinion_id), page)
+
+    async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:
+        query = select(CommitmentRow).where(CommitmentRow.commitment_id == commitment_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def commitments_of(self, opinion_ids: Collection[uuid.UUID]) -> list[CommitmentRow]:
+        query = select(CommitmentRow).where(CommitmentRow.opinion_id.in_(list(opinion_ids)))
+        return list((await self.session.execute(query.order_by(CommitmentRow.created_at))).scalars().all())
+
+
+class IndicatorRepository:
+    """Aggregates for the contract's evaluation; each is one query over the contract's rows."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def bodies(self, contract_code: str) -> list[tuple[str, str, str]]:
+        """(kind, participation level, status) of each body of the contract."""
+        query = select(BodyRow.kind, BodyRow.participation_level, BodyRow.status).where(
+            BodyRow.contract_code == contract_code
+        )
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+
+    async def members_on(self, contract_code: str, kinds: Collection[str], days: Collection[date]) -> dict[date, int]:
+        """Distinct people holding a mandate in a body of these kinds, on each day."""
+        counts: dict[date, int] = {}
+        for day in days:
+            query = (
+                select(func.count(func.distinct(MandateRow.person_id)))
+                .join(BodyRow, BodyRow.body_id == MandateRow.body_id)
+                .where(
+                    BodyRow.contract_code == contract_code,
+                    BodyRow.kind.in_(list(kinds)),
+                    MandateRow.starts_on <= day,
+                    or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+                )
+            )
+            counts[day] = int((await self.session.execute(query)).scalar_one())
+        return counts
+
+    async def member_profiles(
+        self, contract_code: str, kinds: Collection[str], day: date
+    ) -> list[tuple[str, str, str]]:
+        """(gender, age band, member kind) of each person in office on the day."""
+        in_office = (
+            select(MandateRow.person_id)
+            .join(BodyRow, BodyRow.body_id == MandateRow.body_id)
+            .where(
+                BodyRow.contract_code == contract_code,
+                BodyRow.kind.in_(list(kinds)),
+                MandateRow.starts_on <= day,
+                or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+            )
+        )
+        query = select(PersonRow.gender, PersonRow.age_band, PersonRow.member_kind).where(
+            PersonRow.person_id.in_(in_office)
+        )
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+
+    async def meetings(self, contract_code: str, year: int) -> list[tuple[str, int]]:
+        """(body kind, meetings held that year) per kind."""
+        query = (
+            select(BodyRow.kind, func.count())
+            .select_from(MeetingRow)
+            .join(BodyRow, BodyRow.body_id == MeetingRow.body_id)
+            .where(MeetingRow.contract_code == contract_code, *_within(MeetingRow.meeting_day, year))
+            .group_by(BodyRow.kind)
+        )
+        return [(row[0], int(row[1])) for row in (await self.session.execute(query)).all()]
+
+    async def attendance(self, contract_code: str, year: int) -> tuple[int, int, list[str]]:
+        """Attendances of people present, distinct participants, institutions represented."""
+        present = (
+            select(AttendanceRow.person_id, AttendanceRow.institution)
+            .join(MeetingRow, MeetingRow.meeting_id == AttendanceRow.meeting_id)
+            .where(
+                MeetingRow.contract_code == contract_code,
+                *_within(MeetingRow.meeting_day, year),
+                AttendanceRow.presence == "present",
+            )
+            .subquery()
+        )
+        totals = select(func.count(), func.count(func.distinct(present.c.person_id))).select_from(present)
+        attendances, participants = (await self.session.execute(totals)).one()
+        institutions = select(present.c.institution).where(present.c.institution.is_not(None)).distinct()
+        names = sorted((await self.session.execute(institutions)).scalars().all())
+        return int(attendances), int(participants), names
+
+    async def opinions(self, contract_code: str, year: int) -> list[tuple[str, str | None, int | None]]:
+        """(kind, outcome, days to answer) of each opinion adopted that year."""
+        days = type_coerce(OpinionRow.responded_on - OpinionRow.adopted_on, Integer)  # date - date: days in PostgreSQL
+        query = select(OpinionRow.kind, OpinionRow.outcome, days).where(
+            OpinionRow.contract_code == contract_code, *_within(OpinionRow.adopted_on, year)
+        )
+        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+
+    async def referrals(self, contract_code: str, year: int) -> list[tuple[date, date | None]]:
+        """(due date, first answer) of each referral made that year."""
+        answered = (
+            select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
+            .where(OpinionRow.contract_code == contract_code, OpinionRow.referral_id.is_not(None))
+            .group_by(OpinionRow.referral_id)
+            .subquery()
+        )
+        query = (
+            select(ReferralRow.due_on, answered.c.adopted_on)
+            .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
+            .where(ReferralRow.contract_code == contract_code, *_within(ReferralRow.asked_on, year))
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+
+def _within(column: Any, year: int) -> tuple[Any, Any]:
+    """A date column inside a calendar year, written so that an index on the column serves it."""
+    return column >= date(year, 1, 1), column <= date(year, 12, 31)
+
+
+class RetentionRepository:
+    """The queries of the retention rules: what personal data has outlived its purpose."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def draws_past_challenge(self, today: date) -> list[DrawRow]:
+        query = select(DrawRow).where(DrawRow.challenge_ends_on < today, DrawRow.status != "purged")
+        return list((await self.session.execute(query.with_for_update())).scalars().all())
+
+    async def identities_of_former_members(self, ended_before: date) -> list[uuid.UUID]:
+        """People with an identity whose every mandate ended before the day (people with none are kept:
+        they may be on their way in)."""
+        latest = (
+            select(MandateRow.person_id)
+            .group_by(MandateRow.person_id)
+            .having(func.bool_and(MandateRow.ends_on.is_not(None)))
+            .having(func.max(MandateRow.ends_on) < ended_before)
+        )
+        query = select(PersonIdentityRow.person_id).where(PersonIdentityRow.person_id.in_(latest))
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def delete_identities(self, person_ids: Collection[uuid.UUID]) -> int:
+        removed = await self.session.execute(
+            delete(PersonIdentityRow)
+            .where(PersonIdentityRow.person_id.in_(list(person_ids)))
+            .returning(PersonIdentityRow.person_id)
+        )
+        return len(removed.all())

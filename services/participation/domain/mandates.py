@@ -36,6 +36,8 @@ class BodyRules:
     size_max: int | None
     mandate_years: int | None
     forbidden_member_kinds: frozenset[MemberKind]
+    quorum_share: Decimal | None = None
+    notice_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from kit.tenancy import ContractRegistry, require_contract
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow
 from services.participation.db.repositories import BodyRepository
-from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, check_body
+from services.participation.domain.bodies import Body, BodyKind, BodyStatus, ParticipationLevel, check_body
 from services.participation.domain.errors import NotBoundError, NotFoundError
 
 
@@ -29,6 +29,8 @@ def body_from_row(row: BodyRow) -> Body:
         kind=BodyKind(row.kind),
         participation_level=ParticipationLevel(row.participation_level),
         qpv_codes=tuple(row.qpv_codes),
+        status=BodyStatus(row.status),
+        recognition_act=row.recognition_act,
         version=row.version,
     )
 
@@ -40,6 +42,8 @@ def _audit_view(body: Body) -> dict[str, Any]:
         "kind": body.kind.value,
         "participation_level": body.participation_level.value,
         "qpv_codes": list(body.qpv_codes),
+        "status": body.status.value,
+        "recognition_act": body.recognition_act,
         "version": body.version,
     }
 
@@ -54,13 +58,26 @@ async def list_bodies(
     return [body_from_row(row) for row in rows], total
 
 
-async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Body:
-    async with uow:
-        row = await BodyRepository(uow.session).find(body_id)
-    # Another contract's body answers exactly like a missing one: no existence leak.
+async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
+    """The body, inside an open unit of work, if the caller works on its contract. Another contract's
+    body answers exactly like a missing one: no existence leak."""
+    row = await BodyRepository(uow.session).find(body_id)
     if row is None or not actor.works_on(row.contract_code):
         raise NotFoundError("body", str(body_id))
-    return body_from_row(row)
+    return row
+
+
+async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
+    """The body, if the caller runs its members, meetings and draws (see `manages_body`)."""
+    body = await body_seen_by(uow, actor, body_id)
+    if not manages_body(actor, body):
+        raise NotBoundError(body.contract_code)
+    return body
+
+
+async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Body:
+    async with uow:
+        return body_from_row(await body_seen_by(uow, actor, body_id))
 
 
 async def create_body(
@@ -86,6 +103,8 @@ async def create_body(
                 kind=body.kind.value,
                 participation_level=body.participation_level.value,
                 qpv_codes=list(body.qpv_codes),
+                status=body.status.value,
+                recognition_act=body.recognition_act,
                 version=1,
             )
         )
@@ -121,6 +140,7 @@ async def change_body(
         check_body(changed, (await require_contract(registry, changed.contract_code)).qpv_codes)
         row.name, row.kind = changed.name, changed.kind.value
         row.participation_level = changed.participation_level.value
+        row.status, row.recognition_act = changed.status.value, changed.recognition_act
         row.qpv_codes, row.version, row.updated_at = list(changed.qpv_codes), changed.version, func.now()
         await ledger.changed(
             uow.session,

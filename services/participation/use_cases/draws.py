@@ -14,8 +14,15 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
-from services.participation.db.models import DrawCandidateRow, DrawIdentityRow, DrawRow
-from services.participation.db.repositories import BodyRepository, DrawRepository
+from services.participation.db.models import (
+    DrawCandidateRow,
+    DrawIdentityRow,
+    DrawRow,
+    MandateRow,
+    PersonIdentityRow,
+    PersonRow,
+)
+from services.participation.db.repositories import BodyRepository, DrawRepository, MembershipRepository
 from services.participation.domain.draws import (
     Candidate,
     DrawIntegrityError,
@@ -26,7 +33,16 @@ from services.participation.domain.draws import (
     pool_hash,
 )
 from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
-from services.participation.use_cases.bodies import manages_body
+from services.participation.domain.mandates import (
+    CompositionWarning,
+    Member,
+    MemberKind,
+    check_member_kind,
+    check_term,
+    composition_warnings,
+)
+from services.participation.use_cases.bodies import body_managed_by, manages_body
+from services.participation.use_cases.mandates import rules_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +89,7 @@ async def open_draw(
             "candidates", "pool-size", f"{len(entries)} candidates for {seats.titulars + seats.reserves} seats"
         )
     async with uow:
-        body = await BodyRepository(uow.session).find(body_id)
-        if body is None or not actor.works_on(body.contract_code):
-            raise NotFoundError("body", str(body_id))
-        if not manages_body(actor, body):
-            raise NotBoundError(body.contract_code)
+        body = await body_managed_by(uow, actor, body_id)
         draw_id = uuid.uuid4()
         width = max(5, len(str(len(entries))))
         candidates = [
@@ -235,3 +247,83 @@ async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: da
         )
         await uow.commit()
     return {"deleted": deleted}
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    mandates: list[MandateRow]
+    warnings: list[CompositionWarning]
+
+
+async def appoint(
+    uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, starts_on: date, ends_on: date | None, *, fictitious: bool
+) -> Appointment:
+    """The titulars drawn become members: a person (identity kept apart) and a mandate each, at once."""
+    check_term(starts_on, ends_on)
+    async with uow:
+        row = await _draw_run_by(uow, actor, draw_id, lock=True)
+        if row.status != "drawn":
+            raise DrawIntegrityError(
+                "appoint-drawn", "appointments follow a performed draw whose pool still holds names"
+            )
+        if row.appointed_on is not None:
+            raise DrawIntegrityError("appointed-once", "this draw's titulars were appointed already")
+        repository = DrawRepository(uow.session)
+        candidates = {item.reference: item for item in await repository.candidates(draw_id)}
+        identities = {item.reference: item for item in await repository.identities(draw_id, row.titulars)}
+        membership = MembershipRepository(uow.session)
+        versions = await membership.rules(row.body_id)
+        rules = rules_of(versions[-1]) if versions else None
+        check_member_kind(rules, MemberKind.RESIDENT)
+        now = datetime.now(UTC)
+        mandates: list[MandateRow] = []
+        for reference in row.titulars:
+            candidate, identity = candidates[reference], identities[reference]
+            person = PersonRow(
+                person_id=uuid.uuid4(),
+                contract_code=row.contract_code,
+                gender=candidate.gender,
+                age_band=candidate.age_band,
+                member_kind=MemberKind.RESIDENT.value,
+                resident_in_qpv=candidate.in_qpv,
+                fictitious=fictitious,
+                created_at=now,
+            )
+            await membership.add(person)
+            await membership.add(
+                PersonIdentityRow(
+                    person_id=person.person_id,
+                    family_name=identity.family_name,
+                    given_name=identity.given_name,
+                    contact=identity.contact,
+                )
+            )
+            mandates.append(
+                MandateRow(
+                    mandate_id=uuid.uuid4(),
+                    body_id=row.body_id,
+                    person_id=person.person_id,
+                    role="member",
+                    college="residents",
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    created_at=now,
+                )
+            )
+        await membership.add(*mandates)
+        row.appointed_on = starts_on
+        members = [
+            Member(Gender(item.gender), MemberKind(item.member_kind), item.resident_in_qpv)
+            for item in await membership.members_on(row.body_id, starts_on)
+        ]
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="draw.appointed",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            before={},
+            after={"mandates": len(mandates), "starts_on": starts_on.isoformat()},
+        )
+        await uow.commit()
+    return Appointment(mandates, composition_warnings(rules, members))

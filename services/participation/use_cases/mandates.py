@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
-from services.participation.db.models import BodyRow, BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
-from services.participation.db.repositories import BodyRepository, MembershipRepository
+from services.participation.db.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
+from services.participation.db.repositories import MembershipRepository
 from services.participation.domain.draws import Gender
 from services.participation.domain.errors import NotBoundError, NotFoundError
 from services.participation.domain.mandates import (
@@ -23,16 +23,7 @@ from services.participation.domain.mandates import (
     check_term,
     composition_warnings,
 )
-from services.participation.use_cases.bodies import manages_body
-
-
-async def _managed_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
-    body = await BodyRepository(uow.session).find(body_id)
-    if body is None or not actor.works_on(body.contract_code):
-        raise NotFoundError("body", str(body_id))
-    if not manages_body(actor, body):
-        raise NotBoundError(body.contract_code)
-    return body
+from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 
 def rules_of(row: BodyRulesRow) -> BodyRules:
@@ -43,13 +34,15 @@ def rules_of(row: BodyRulesRow) -> BodyRules:
         size_max=row.size_max,
         mandate_years=row.mandate_years,
         forbidden_member_kinds=frozenset(MemberKind(kind) for kind in row.forbidden_member_kinds),
+        quorum_share=row.quorum_share,
+        notice_days=row.notice_days,
     )
 
 
 async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules: BodyRules) -> BodyRulesRow:
     """A new version of the body's rules; earlier versions stay as they were."""
     async with uow:
-        await _managed_body(uow, actor, body_id)
+        await body_managed_by(uow, actor, body_id)
         repository = MembershipRepository(uow.session)
         versions = await repository.rules(body_id)
         row = BodyRulesRow(
@@ -60,6 +53,8 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
             size_max=rules.size_max,
             mandate_years=rules.mandate_years,
             forbidden_member_kinds=sorted(kind.value for kind in rules.forbidden_member_kinds),
+            quorum_share=rules.quorum_share,
+            notice_days=rules.notice_days,
             created_by=actor.subject,
             created_at=datetime.now(UTC),
         )
@@ -79,9 +74,7 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
 
 async def rule_versions(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> list[BodyRulesRow]:
     async with uow:
-        body = await BodyRepository(uow.session).find(body_id)
-        if body is None or not actor.works_on(body.contract_code):
-            raise NotFoundError("body", str(body_id))
+        await body_seen_by(uow, actor, body_id)
         return await MembershipRepository(uow.session).rules(body_id)
 
 
@@ -154,7 +147,7 @@ async def give_mandate(
     """A mandate, if the hard rules hold; the composition's targets come back as warnings."""
     check_term(starts_on, ends_on)
     async with uow:
-        body = await _managed_body(uow, actor, body_id)
+        body = await body_managed_by(uow, actor, body_id)
         repository = MembershipRepository(uow.session)
         person = await repository.person(person_id)
         if person is None or person.contract_code != body.contract_code:
@@ -193,9 +186,7 @@ async def give_mandate(
 
 async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> list[PersonRow]:
     async with uow:
-        body = await BodyRepository(uow.session).find(body_id)
-        if body is None or not actor.works_on(body.contract_code):
-            raise NotFoundError("body", str(body_id))
+        await body_seen_by(uow, actor, body_id)
         return await MembershipRepository(uow.session).members_on(body_id, day)
 
 

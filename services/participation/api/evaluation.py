@@ -1,0 +1,80 @@
+"""HTTP route of the participation indicators of a contract's evaluation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from kit.api_models import plain_decimal
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import FieldError, ProblemError, documented_problems
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    MembersOnYearEnd,
+    MembersProfileRead,
+    OpinionFiguresRead,
+    ParticipationIndicatorsRead,
+)
+from services.participation.use_cases import evaluation
+
+router = APIRouter(tags=["evaluation"], responses=documented_problems(authenticated=True))
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else plain_decimal(value)
+
+
+@router.get(
+    "/participation-indicators", operation_id="participation_indicators", response_model=ParticipationIndicatorsRead
+)
+async def participation_indicators(
+    uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
+    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+    contract_code: Annotated[str, Query(alias="contractCode", pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    since: Annotated[int | None, Query(ge=2000, le=2100, description="First year of the members' series")] = None,
+) -> ParticipationIndicatorsRead:
+    """What the evaluation asks of participation for a year: bodies by kind and level, members and their
+    evolution, parity and ages (counts under 5 hidden), meetings, participants, institutions represented,
+    opinions issued, answered and taken up, time to answer, referrals."""
+    first = year - 5 if since is None else since
+    if first > year:
+        message = "the series starts no later than the year asked"
+        broken = FieldError(pointer="/query/since", field="since", rule="since-not-after-year", message=message)
+        raise ProblemError(422, "validation", "Invalid input", message, errors=[broken])
+    found = await evaluation.indicators(uow, principal, contract_code, year, first, datetime.now(UTC).date())
+    profile, opinions = found.profile, found.opinions
+    return ParticipationIndicatorsRead(
+        contract_code=found.contract_code,
+        year=found.year,
+        bodies_by_kind=found.bodies_by_kind,
+        bodies_by_level=found.bodies_by_level,
+        bodies_by_status=found.bodies_by_status,
+        members_by_year=[MembersOnYearEnd(year=each, members=count) for each, count in found.members_by_year.items()],
+        members_profile=MembersProfileRead(
+            members=profile.members,
+            genders=profile.genders,
+            age_bands=profile.age_bands,
+            residents_share=_decimal(profile.residents_share),
+        ),
+        meetings_by_kind=found.meetings_by_kind,
+        attendances=found.attendances,
+        participants=found.participants,
+        institutions_represented=found.institutions,
+        opinions=OpinionFiguresRead(
+            issued=opinions.issued,
+            by_kind=opinions.by_kind,
+            answered=opinions.answered,
+            taken_up=opinions.taken_up,
+            rejected=opinions.rejected,
+            share_answered=_decimal(opinions.share_answered),
+            share_taken_up=_decimal(opinions.share_taken_up),
+            median_days_to_answer=_decimal(opinions.median_days_to_answer),
+        ),
+        referrals=found.referrals,
+    )

@@ -1,0 +1,171 @@
+"""HTTP routes of meetings: convocation, attendance, decisions, minutes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import documented_problems
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    AttendanceInput,
+    AttendanceRead,
+    DecisionCreate,
+    DecisionRead,
+    MeetingCreate,
+    MeetingRead,
+    MeetingSummary,
+    MinutesAdoption,
+    MinutesInput,
+    MinutesRead,
+    WarningRead,
+)
+from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
+from services.participation.domain.meetings import Attendee, Capacity, Presence, Tally
+from services.participation.use_cases import meetings
+from services.participation.use_cases.meetings import MeetingRecord, NewMeeting
+
+RUN_MEETINGS = Policy(
+    name="run-meetings",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+
+router = APIRouter(tags=["meetings"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Runner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
+Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
+
+
+def _summary(row: MeetingRow) -> MeetingSummary:
+    return MeetingSummary(
+        id=row.meeting_id,
+        body_id=row.body_id,
+        title=row.title,
+        meeting_day=row.meeting_day,
+        place=row.place,
+        convened_on=row.convened_on,
+        agenda=row.agenda,
+    )
+
+
+def _attendance(row: AttendanceRow) -> AttendanceRead:
+    return AttendanceRead(
+        person_id=row.person_id,
+        capacity=row.capacity,
+        presence=row.presence,
+        institution=row.institution,
+        proxy_to=row.proxy_to,
+    )
+
+
+def _decision(row: DecisionRow) -> DecisionRead:
+    return DecisionRead(
+        id=row.decision_id,
+        subject=row.subject,
+        votes_for=row.votes_for,
+        votes_against=row.votes_against,
+        abstentions=row.abstentions,
+        voters=row.voters,
+        quorum=row.quorum,
+        adopted=row.adopted,
+    )
+
+
+def _minutes(row: MinutesRow) -> MinutesRead:
+    return MinutesRead(version=row.version, text=row.text, adopted_on=row.adopted_on)
+
+
+def _record(record: MeetingRecord) -> MeetingRead:
+    return MeetingRead(
+        **_summary(record.meeting).model_dump(),
+        attendance=[_attendance(row) for row in record.attendance],
+        decisions=[_decision(row) for row in record.decisions],
+        minutes=[_minutes(row) for row in record.minutes],
+        warnings=[WarningRead(rule=item.rule, message=item.message) for item in record.warnings],
+    )
+
+
+@router.post(
+    "/bodies/{body_id}/meetings",
+    operation_id="convene_meeting",
+    response_model=MeetingRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def convene_meeting(uow: Uow, body_id: uuid.UUID, body: MeetingCreate, principal: Runner) -> MeetingRead:
+    """Convene a meeting with its agenda; notice shorter than the rules ask comes back as a warning."""
+    new = NewMeeting(
+        title=body.title,
+        meeting_day=body.meeting_day,
+        place=body.place,
+        convened_on=body.convened_on,
+        agenda=list(body.agenda),
+    )
+    return _record(await meetings.convene(uow, principal, body_id, new))
+
+
+@router.get("/bodies/{body_id}/meetings", operation_id="list_meetings", response_model=Page[MeetingSummary])
+async def list_meetings(
+    uow: Uow,
+    body_id: uuid.UUID,
+    principal: Reader,
+    page: Annotated[PageRequest, Depends(page_request)],
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+) -> Page[MeetingSummary]:
+    rows, total = await meetings.list_meetings(uow, principal, body_id, year, page)
+    return Page(items=[_summary(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/meetings/{meeting_id}", operation_id="get_meeting", response_model=MeetingRead)
+async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> MeetingRead:
+    """A meeting with its attendance (pseudonymous ids), decisions and minutes."""
+    return _record(await meetings.meeting_record(uow, principal, meeting_id))
+
+
+@router.put("/meetings/{meeting_id}/attendance", operation_id="record_attendance", response_model=list[AttendanceRead])
+async def record_attendance(
+    uow: Uow, meeting_id: uuid.UUID, body: AttendanceInput, principal: Runner
+) -> list[AttendanceRead]:
+    """The attendance list, replaced whole: a member or substitute needs a mandate on the day; proxies go
+    from a missing member to one present, one each."""
+    attendees = [
+        Attendee(
+            person_id=line.person_id,
+            capacity=Capacity(line.capacity),
+            presence=Presence(line.presence),
+            institution=line.institution,
+            proxy_to=line.proxy_to,
+        )
+        for line in body.lines
+    ]
+    return [_attendance(row) for row in await meetings.record_attendance(uow, principal, meeting_id, attendees)]
+
+
+@router.post(
+    "/meetings/{meeting_id}/decisions",
+    operation_id="record_decision",
+    response_model=DecisionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def record_decision(uow: Uow, meeting_id: uuid.UUID, body: DecisionCreate, principal: Runner) -> DecisionRead:
+    """A decision and its tally, refused without the quorum the body's rules set."""
+    tally = Tally(votes_for=body.votes_for, votes_against=body.votes_against, abstentions=body.abstentions)
+    return _decision(await meetings.record_decision(uow, principal, meeting_id, body.subject, tally))
+
+
+@router.put("/meetings/{meeting_id}/minutes", operation_id="write_minutes", response_model=MinutesRead)
+async def write_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesInput, principal: Runner) -> MinutesRead:
+    """A new version of the minutes (until a version is adopted)."""
+    return _minutes(await meetings.write_minutes(uow, principal, meeting_id, body.text))
+
+
+@router.post("/meetings/{meeting_id}/minutes/adoption", operation_id="adopt_minutes", response_model=MinutesRead)
+async def adopt_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesAdoption, principal: Runner) -> MinutesRead:
+    """Adopt the latest version of the minutes."""
+    return _minutes(await meetings.adopt_minutes(uow, principal, meeting_id, body.version, body.adopted_on))

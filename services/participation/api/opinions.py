@@ -1,0 +1,223 @@
+"""HTTP routes of referrals, opinions, the governance's answers, commitments and a body's public page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.pagination import Page, PageRequest, page_request
+from kit.problems import documented_problems
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    CommitmentCreate,
+    CommitmentRead,
+    CommitmentUpdate,
+    OpinionCreate,
+    OpinionRead,
+    PublicBodyPage,
+    ReferralCreate,
+    ReferralRead,
+    ResponseInput,
+)
+from services.participation.db.models import CommitmentRow, ReferralRow
+from services.participation.domain.opinions import (
+    CommitmentStatus,
+    OpinionKind,
+    Outcome,
+    ReferralKind,
+    ReferralStatus,
+)
+from services.participation.use_cases import opinions
+from services.participation.use_cases.opinions import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord
+
+ADOPT_OPINIONS = Policy(
+    name="adopt-opinions",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+GOVERN = Policy(
+    name="governance-answers",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
+)
+PUBLIC_PAGE = public_policy("public-body-page")
+
+router = APIRouter(tags=["opinions"], responses=documented_problems(authenticated=True, writes=True))
+public = APIRouter(tags=["opinions"], responses=documented_problems(authenticated=False))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
+Governance = Annotated[Principal, Depends(authorize(GOVERN))]
+
+
+def _referral(row: ReferralRow, answered_on: date | None, state: ReferralStatus) -> ReferralRead:
+    return ReferralRead(
+        id=row.referral_id,
+        from_body_id=row.from_body_id,
+        to_body_id=row.to_body_id,
+        kind=row.kind,
+        subject=row.subject,
+        asked_on=row.asked_on,
+        due_on=row.due_on,
+        answered_on=answered_on,
+        status=state.value,
+    )
+
+
+def _commitment(row: CommitmentRow) -> CommitmentRead:
+    return CommitmentRead(
+        id=row.commitment_id,
+        description=row.description,
+        owner=row.owner,
+        due_on=row.due_on,
+        status=row.status,
+        status_on=row.status_on,
+    )
+
+
+def _opinion(record: OpinionRecord) -> OpinionRead:
+    row = record.opinion
+    return OpinionRead(
+        id=row.opinion_id,
+        body_id=row.body_id,
+        kind=row.kind,
+        title=row.title,
+        text=row.text,
+        adopted_on=row.adopted_on,
+        meeting_id=row.meeting_id,
+        referral_id=row.referral_id,
+        addressed_to_body_id=row.addressed_to_body_id,
+        outcome=row.outcome,
+        reason=row.reason,
+        redirected_to=row.redirected_to,
+        responded_on=row.responded_on,
+        commitments=[_commitment(item) for item in record.commitments],
+    )
+
+
+@router.post(
+    "/bodies/{body_id}/referrals",
+    operation_id="refer_to_body",
+    response_model=ReferralRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def refer_to_body(uow: Uow, body_id: uuid.UUID, body: ReferralCreate, principal: Governance) -> ReferralRead:
+    """A governance committee asks the body for its opinion (the annual report: one month at least)."""
+    new = NewReferral(
+        from_body_id=body.from_body_id,
+        kind=ReferralKind(body.kind),
+        subject=body.subject,
+        asked_on=body.asked_on,
+        due_on=body.due_on,
+    )
+    row = await opinions.refer(uow, principal, body_id, new)
+    return _referral(row, None, ReferralStatus.OPEN)
+
+
+@router.get("/bodies/{body_id}/referrals", operation_id="list_referrals", response_model=list[ReferralRead])
+async def list_referrals(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ReferralRead]:
+    """The referrals made to the body; one not answered by its due date is deemed favourable."""
+    found = await opinions.referrals_to(uow, principal, body_id, datetime.now(UTC).date())
+    return [_referral(row, answered, state) for row, answered, state in found]
+
+
+@router.post(
+    "/bodies/{body_id}/opinions",
+    operation_id="adopt_opinion",
+    response_model=OpinionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def adopt_opinion(
+    uow: Uow,
+    body_id: uuid.UUID,
+    body: OpinionCreate,
+    principal: Annotated[Principal, Depends(authorize(ADOPT_OPINIONS))],
+) -> OpinionRead:
+    """An opinion, proposal or alert the body adopted, sent to a governance committee (or to the préfet)."""
+    new = NewOpinion(
+        kind=OpinionKind(body.kind),
+        title=body.title,
+        text=body.text,
+        adopted_on=body.adopted_on,
+        meeting_id=body.meeting_id,
+        referral_id=body.referral_id,
+        addressed_to_body_id=body.addressed_to_body_id,
+    )
+    return _opinion(OpinionRecord(await opinions.adopt(uow, principal, body_id, new), []))
+
+
+@router.get("/bodies/{body_id}/opinions", operation_id="list_opinions", response_model=Page[OpinionRead])
+async def list_opinions(
+    uow: Uow, body_id: uuid.UUID, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
+) -> Page[OpinionRead]:
+    _, records, total = await opinions.opinions_of(uow, principal, body_id, page)
+    return Page(items=[_opinion(item) for item in records], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/opinions/{opinion_id}", operation_id="get_opinion", response_model=OpinionRead)
+async def get_opinion(uow: Uow, opinion_id: uuid.UUID, principal: Reader) -> OpinionRead:
+    return _opinion(await opinions.opinion_record(uow, principal, opinion_id))
+
+
+@router.post("/opinions/{opinion_id}/response", operation_id="answer_opinion", response_model=OpinionRead)
+async def answer_opinion(uow: Uow, opinion_id: uuid.UUID, body: ResponseInput, principal: Governance) -> OpinionRead:
+    """The governance's answer, once: a reason is required unless the opinion is accepted or noted."""
+    answer = Answer(
+        outcome=Outcome(body.outcome),
+        reason=body.reason,
+        redirected_to=body.redirected_to,
+        responded_on=body.responded_on,
+    )
+    return _opinion(await opinions.respond(uow, principal, opinion_id, answer))
+
+
+@router.post(
+    "/opinions/{opinion_id}/commitments",
+    operation_id="commit_to_opinion",
+    response_model=CommitmentRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def commit_to_opinion(
+    uow: Uow, opinion_id: uuid.UUID, body: CommitmentCreate, principal: Governance
+) -> CommitmentRead:
+    """What the governance commits to after taking an opinion up."""
+    new = NewCommitment(description=body.description, owner=body.owner, due_on=body.due_on, status_on=body.made_on)
+    return _commitment(await opinions.commit_to(uow, principal, opinion_id, new))
+
+
+@router.patch("/commitments/{commitment_id}", operation_id="follow_up_commitment", response_model=CommitmentRead)
+async def follow_up_commitment(
+    uow: Uow, commitment_id: uuid.UUID, body: CommitmentUpdate, principal: Governance
+) -> CommitmentRead:
+    """The implementation status of a commitment."""
+    changed = await opinions.follow_up(uow, principal, commitment_id, CommitmentStatus(body.status), body.on)
+    return _commitment(changed)
+
+
+@public.get(
+    "/public/bodies/{body_id}",
+    operation_id="public_body_page",
+    response_model=PublicBodyPage,
+    dependencies=[Depends(authorize(PUBLIC_PAGE))],
+)
+async def public_body_page(
+    uow: Uow, body_id: uuid.UUID, page: Annotated[PageRequest, Depends(page_request)]
+) -> PublicBodyPage:
+    """A body's public page: its opinions, the answers they got and what followed; never its members."""
+    body, records, total = await opinions.opinions_of(uow, None, body_id, page)
+    return PublicBodyPage(
+        id=body.body_id,
+        name=body.name,
+        kind=body.kind,
+        status=body.status,
+        participation_level=body.participation_level,
+        qpv_codes=body.qpv_codes,
+        recognition_act=body.recognition_act,
+        opinions=[_opinion(item) for item in records],
+        total_opinions=total,
+    )

@@ -1,0 +1,123 @@
+"""Meetings of a body: who attended in which capacity, proxies, and decisions taken with a quorum.
+
+A "member" or "substitute" line needs a mandate in the body on the meeting's day; a proxy goes from
+an excused or absent member to a member who is present, one proxy per holder. The quorum is a share
+of the members in office, set by the body's rules; votes cannot outnumber the voters (members present
+plus the proxies they hold).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from services.participation.domain.errors import RuleViolationError
+
+
+class Capacity(StrEnum):
+    MEMBER = "member"
+    SUBSTITUTE = "substitute"
+    REPRESENTATIVE = "representative"
+    GUEST = "guest"
+    TECHNICIAN = "technician"
+
+
+class Presence(StrEnum):
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+MANDATED = frozenset({Capacity.MEMBER, Capacity.SUBSTITUTE})
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    person_id: uuid.UUID
+    capacity: Capacity
+    presence: Presence
+    institution: str | None
+    proxy_to: uuid.UUID | None
+
+
+def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UUID]) -> None:
+    seen: set[uuid.UUID] = set()
+    present_members = {
+        item.person_id for item in attendees if item.capacity in MANDATED and item.presence is Presence.PRESENT
+    }
+    for position, item in enumerate(attendees):
+        field = f"attendance/{position}"
+        if item.person_id in seen:
+            raise RuleViolationError(f"{field}/personId", "one-line-per-person", "a person is listed once per meeting")
+        seen.add(item.person_id)
+        if item.capacity in MANDATED and item.person_id not in mandated:
+            raise RuleViolationError(
+                f"{field}/personId",
+                "member-has-mandate",
+                f"a {item.capacity.value} holds a mandate in the body on the meeting's day",
+            )
+        if item.capacity is Capacity.REPRESENTATIVE and not item.institution:
+            raise RuleViolationError(
+                f"{field}/institution", "representative-institution", "a representative names the institution"
+            )
+        if item.proxy_to is not None:
+            if item.capacity not in MANDATED or item.presence is Presence.PRESENT:
+                raise RuleViolationError(
+                    f"{field}/proxyTo", "proxy-from-missing-member", "only a member who is not there gives a proxy"
+                )
+            if item.proxy_to not in present_members:
+                raise RuleViolationError(
+                    f"{field}/proxyTo", "proxy-to-present-member", "a proxy goes to a member who is present"
+                )
+    held = Counter(item.proxy_to for item in attendees if item.proxy_to is not None)
+    for position, item in enumerate(attendees):
+        if held.get(item.person_id, 0) > 1:
+            raise RuleViolationError(
+                f"attendance/{position}/personId", "one-proxy-per-holder", "a member holds at most one proxy"
+            )
+
+
+def voters(attendees: Sequence[Attendee]) -> int:
+    """Members present plus the proxies they hold."""
+    present = sum(1 for item in attendees if item.capacity in MANDATED and item.presence is Presence.PRESENT)
+    return present + sum(1 for item in attendees if item.proxy_to is not None)
+
+
+def quorum_needed(quorum_share: Decimal | None, members_in_office: int) -> int:
+    if quorum_share is None:
+        return 0
+    return math.ceil(quorum_share * members_in_office)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    votes_for: int
+    votes_against: int
+    abstentions: int
+
+    @property
+    def adopted(self) -> bool:
+        return self.votes_for > self.votes_against
+
+
+def check_decision(tally: Tally, voting: int, quorum: int) -> None:
+    if voting < quorum:
+        raise RuleViolationError("quorum", "quorum", f"{voting} voters present or represented, quorum is {quorum}")
+    cast = tally.votes_for + tally.votes_against + tally.abstentions
+    if cast > voting:
+        raise RuleViolationError("votesFor", "votes-within-voters", f"{cast} votes for {voting} voters")
+
+
+def notice_given(convened_on: date, meeting_day: date) -> int:
+    return (meeting_day - convened_on).days
+
+
+def check_convocation(convened_on: date, meeting_day: date) -> None:
+    if convened_on > meeting_day:
+        raise RuleViolationError("convenedOn", "convened-before", "a convocation goes out before the meeting")

@@ -1,0 +1,79 @@
+"""The participation indicators of a contract's evaluation, for one year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from services.participation.db.repositories import IndicatorRepository
+from services.participation.domain.bodies import GOVERNANCE_KINDS, BodyKind, BodyStatus
+from services.participation.domain.errors import NotBoundError
+from services.participation.domain.evaluation import (
+    MembersProfile,
+    OpinionFigures,
+    members_profile,
+    opinion_figures,
+    referral_figures,
+)
+
+CITIZEN_KINDS = sorted(kind.value for kind in BodyKind if kind not in GOVERNANCE_KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationIndicators:
+    contract_code: str
+    year: int
+    bodies_by_kind: dict[str, int]
+    bodies_by_level: dict[str, int]
+    bodies_by_status: dict[str, int]
+    members_by_year: dict[int, int]
+    profile: MembersProfile
+    meetings_by_kind: dict[str, int]
+    attendances: int
+    participants: int
+    institutions: list[str]
+    opinions: OpinionFigures
+    referrals: dict[str, int]
+
+
+def _count(values: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+async def indicators(
+    uow: UnitOfWork, actor: Principal, contract_code: str, year: int, since: int, today: date
+) -> ParticipationIndicators:
+    """Members are counted in citizen bodies (not governance committees) on 31 December of each year."""
+    if not actor.works_on(contract_code):
+        raise NotBoundError(contract_code)
+    async with uow:
+        repository = IndicatorRepository(uow.session)
+        bodies = await repository.bodies(contract_code)
+        living = [item for item in bodies if item[2] != BodyStatus.DISSOLVED.value]
+        year_ends = {each: date(each, 12, 31) for each in range(since, year + 1)}
+        members = await repository.members_on(contract_code, CITIZEN_KINDS, list(year_ends.values()))
+        profile = members_profile(await repository.member_profiles(contract_code, CITIZEN_KINDS, year_ends[year]))
+        meetings = dict(sorted(await repository.meetings(contract_code, year)))
+        attendances, participants, institutions = await repository.attendance(contract_code, year)
+        opinions = opinion_figures(await repository.opinions(contract_code, year))
+        referrals = referral_figures(await repository.referrals(contract_code, year), today)
+    return ParticipationIndicators(
+        contract_code=contract_code,
+        year=year,
+        bodies_by_kind=_count([kind for kind, _, _ in living]),
+        bodies_by_level=_count([level for _, level, _ in living]),
+        bodies_by_status=_count([status for _, _, status in bodies]),
+        members_by_year={each: members[day] for each, day in year_ends.items()},
+        profile=profile,
+        meetings_by_kind=meetings,
+        attendances=attendances,
+        participants=participants,
+        institutions=institutions,
+        opinions=opinions,
+        referrals=referrals,
+    )

@@ -1,0 +1,58 @@
+"""Retention rules, applied by a command (`./dev apply-retention`): a draw's pool identities go once
+its challenge period is over; a former member's identity goes a number of years after the last mandate
+ended (the pseudonymous record and the mandates stay for the statistics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork
+from services.participation.db.base import ledger
+from services.participation.db.repositories import DrawRepository, RetentionRepository
+from services.participation.domain.opinions import add_months
+
+RETENTION_ACTOR = Principal(subject="retention-rules", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
+FORMER_MEMBER_YEARS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    draws_purged: int
+    pool_identities_deleted: int
+    member_identities_deleted: int
+
+
+async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORMER_MEMBER_YEARS) -> RetentionReport:
+    async with uow:
+        retention = RetentionRepository(uow.session)
+        draws = DrawRepository(uow.session)
+        pool_deleted = 0
+        expired = await retention.draws_past_challenge(today)
+        for row in expired:
+            deleted = await draws.purge_identities(row.draw_id)
+            row.status = "purged"
+            pool_deleted += deleted
+            await ledger.changed(
+                uow.session,
+                RETENTION_ACTOR,
+                action="personal_data.deleted",
+                entity_type="draw",
+                entity_id=str(row.draw_id),
+                after={"identities_deleted": deleted},
+                reason="challenge period over",
+            )
+        former = await retention.identities_of_former_members(add_months(today, -12 * member_years))
+        members_deleted = await retention.delete_identities(former)
+        for person_id in former:
+            await ledger.changed(
+                uow.session,
+                RETENTION_ACTOR,
+                action="personal_data.erased",
+                entity_type="person",
+                entity_id=str(person_id),
+                reason=f"last mandate ended more than {member_years} years ago",
+            )
+        await uow.commit()
+    return RetentionReport(len(expired), pool_deleted, members_deleted)

@@ -1,0 +1,118 @@
+"""The record of processing stays complete, identities stay where they are kept, and retention runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cli.__main__ import _apply_retention
+from kit.auth.principal import Role
+from services.participation.db.data_inventory import INVENTORY, RETENTION, DataClass
+from services.participation.db.models import BodyRow
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+ROOT = Path(__file__).resolve().parents[2]
+IDENTITY_FIELDS = {"familyName", "givenName", "contact"}
+
+
+def test_every_column_is_classified() -> None:
+    actual = {table.name: {column.name for column in table.columns} for table in BodyRow.metadata.sorted_tables}
+    classified = {table: set(columns) for table, columns in INVENTORY.items()}
+    assert actual == classified
+
+
+def test_identities_live_only_in_tables_with_a_retention_rule() -> None:
+    holding = {table for table, columns in INVENTORY.items() if DataClass.IDENTITY in columns.values()}
+    assert holding == set(RETENTION) == {"person_identities", "draw_identities"}
+
+
+def _fields(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> set[str]:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return set()
+        return _fields(components[name], components, seen | {name})
+    found = set(schema.get("properties", {}))
+    for nested in [*schema.get("properties", {}).values(), schema.get("items"), *schema.get("anyOf", [])]:
+        if isinstance(nested, dict):
+            found |= _fields(nested, components, seen)
+    return found
+
+
+def test_names_leave_only_through_the_two_audited_endpoints() -> None:
+    document = json.loads((ROOT / "openapi" / "participation.json").read_text(encoding="utf-8"))  # = the code
+    components = document["components"]["schemas"]
+    naming = set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    if _fields(content.get("schema", {}), components, set()) & IDENTITY_FIELDS:
+                        naming.add((method, path, bool(operation.get("security"))))
+    assert naming == {("get", "/people/{person_id}/export", True), ("get", "/draws/{draw_id}/drawn", True)}
+
+
+async def test_retention_deletes_expired_pools_and_former_members_identities(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = await new_body(stack, gateway, new_contract)
+    today = datetime.now(UTC).date()
+    seed = "retention"
+    pool = [
+        {
+            "gender": "fm"[index % 2],
+            "ageBand": "26-59",
+            "inQpv": True,
+            "household": str(index),
+            "familyName": "F",
+            "givenName": "G",
+        }
+        for index in range(6)
+    ]
+    opened = await gateway.post(
+        f"{API}/bodies/{body_id}/draws",
+        json={
+            "seats": {"titulars": 2},
+            "commitment": hashlib.sha256(seed.encode()).hexdigest(),
+            "challengeEndsOn": (today - timedelta(days=1)).isoformat(),
+            "candidates": pool,
+        },
+        headers=pilot,
+    )
+    assert opened.status_code == 201, opened.text
+    people = {}
+    for name, ends_on in (("former", "2019-12-31"), ("current", None)):
+        person = await gateway.post(
+            f"{API}/people",
+            json={
+                "contractCode": new_contract,
+                "gender": "f",
+                "ageBand": "60+",
+                "memberKind": "resident",
+                "residentInQpv": True,
+                "familyName": name,
+                "givenName": "Fictive",
+            },
+            headers=pilot,
+        )
+        people[name] = person.json()["id"]
+        mandate = {"personId": people[name], "startsOn": "2016-01-01", "endsOn": ends_on}
+        assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
+    report = await _apply_retention(stack.role_url("participation"), today)
+    assert "draws purged=" in report
+    draw = (await gateway.get(f"{API}/draws/{opened.json()['id']}")).json()
+    assert draw["status"] == "purged"
+    former = (await gateway.get(f"{API}/people/{people['former']}/export", headers=pilot)).json()
+    current = (await gateway.get(f"{API}/people/{people['current']}/export", headers=pilot)).json()
+    assert former["identity"] is None
+    assert len(former["mandates"]) == 1  # the pseudonymous record and mandates stay for the statistics
+    assert current["identity"]["familyName"] == "current"
+    assert "former members' identities deleted=0" in await _apply_retention(stack.role_url("participation"), today)

@@ -1,0 +1,114 @@
+"""The contract's evaluation of participation, on the CUA demo data loaded at start and on a fresh contract."""
+
+from __future__ import annotations
+
+import httpx
+
+from cli.__main__ import _import_participation_demo
+from kit.auth.principal import Role
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+CUA = "CV-200033579-2024"
+
+
+async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
+    stack: RunningStack, gateway: httpx.AsyncClient
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [CUA])
+    former = await gateway.get(
+        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2022, "since": 2019}, headers=pilot
+    )
+    assert former.status_code == 200, former.text
+    series = [(item["year"], item["members"]) for item in former.json()["membersByYear"]]
+    assert series == [(2019, 47), (2020, 40), (2021, 34), (2022, 28)]  # the contract: 47 in 2019, 28 in 2022
+    assert former.json()["bodiesByStatus"]["dissolved"] == 4  # the four arrêtés préfectoraux
+    assert "conseil_citoyen" not in former.json()["bodiesByKind"]  # dissolved bodies are not counted as living
+
+    found = await gateway.get(
+        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2025}, headers=pilot
+    )
+    figures = found.json()
+    assert figures["bodiesByKind"] == {
+        "comite_de_pilotage": 3,
+        "comite_des_financeurs": 1,
+        "comite_strategique": 1,
+        "comite_technique": 1,
+        "commission_citoyenne": 4,
+        "fabrique_citoyenne": 1,
+        "mous": 1,
+        "tiers_lieu": 1,
+    }
+    assert [item["members"] for item in figures["membersByYear"]] == [40, 34, 28, 28, 45, 45]  # 2020 … 2025
+    assert figures["membersProfile"] == {
+        "members": 45,
+        "genders": {"f": 25, "m": 20},
+        "ageBands": {"16-25": 15, "26-59": 15, "60+": 15},
+        "residentsShare": "0.7778",
+    }
+    assert figures["meetingsByKind"] == {"commission_citoyenne": 16, "comite_de_pilotage": 2, "fabrique_citoyenne": 4}
+    assert len(figures["institutionsRepresented"]) == 9
+    assert figures["opinions"] == {
+        "issued": 8,
+        "byKind": {"opinion": 5, "proposal": 3},
+        "answered": 7,
+        "takenUp": 3,
+        "rejected": 1,
+        "shareAnswered": "0.875",
+        "shareTakenUp": "0.4286",
+        "medianDaysToAnswer": "31",
+    }
+    assert figures["referrals"] == {"made": 5, "open": 0, "answered": 3, "deemed_favourable": 2}
+    assert "Fictif" not in found.text
+    assert await _import_participation_demo(stack.role_url("participation")) == "already loaded"
+
+
+async def test_small_groups_are_not_published_and_callers_see_their_contracts_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = await new_body(stack, gateway, new_contract)
+    for index, gender in enumerate("ffffffm"):
+        person = await gateway.post(
+            f"{API}/people",
+            json={
+                "contractCode": new_contract,
+                "gender": gender,
+                "ageBand": "26-59",
+                "memberKind": "resident",
+                "residentInQpv": True,
+                "fictitious": True,
+                "familyName": f"Fictive{index}",
+                "givenName": "Personne",
+            },
+            headers=pilot,
+        )
+        given = await gateway.post(
+            f"{API}/bodies/{body_id}/mandates",
+            json={"personId": person.json()["id"], "startsOn": "2025-01-01"},
+            headers=pilot,
+        )
+        assert given.status_code == 201, given.text
+    figures = (
+        await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": new_contract, "year": 2025}, headers=pilot
+        )
+    ).json()
+    # One man: his count is hidden, and the women's too, or 7 - 6 would give it away.
+    assert figures["membersProfile"]["genders"] == {"f": None, "m": None}
+    assert figures["membersProfile"]["ageBands"] == {"26-59": 7}
+    assert figures["opinions"]["shareAnswered"] is None
+    other = await gateway.get(
+        f"{API}/participation-indicators",
+        params={"contractCode": CUA, "year": 2025},
+        headers=pilot,
+    )
+    assert other.status_code == 403
+    backwards = await gateway.get(
+        f"{API}/participation-indicators",
+        params={"contractCode": new_contract, "year": 2025, "since": 2026},
+        headers=pilot,
+    )
+    assert (backwards.status_code, backwards.json()["errors"][0]["rule"]) == (422, "since-not-after-year")
+    assert (await gateway.get(f"{API}/participation-indicators", params={"year": 2025})).status_code == 401

@@ -1,0 +1,378 @@
+"""The contract's loop through the API: a conseil citoyen constituted by a verified draw with parity meets,
+adopts an opinion that reaches the comité de pilotage, and gets a reasoned answer and commitments."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+SEED = "tirage public du loto 2025-03-01: 7 12 19 33 41"
+TODAY = datetime.now(UTC).date()
+
+
+async def _copil(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> str:
+    created = await gateway.post(
+        f"{API}/bodies",
+        headers=stack.headers([Role.CONTRACT_PILOT], [contract]),
+        json={
+            "contractCode": contract,
+            "name": "Comité de pilotage Cœur de Quartier",
+            "kind": "comite_de_pilotage",
+            "participationLevel": "co_decision",
+        },
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def _pool(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "gender": "f" if index % 3 else "m",  # two women for one man: parity must come from the draw
+            "ageBand": ["16-25", "26-59", "60+"][index % 3],
+            "inQpv": True,
+            "household": f"household {index}",
+            "familyName": f"Fictif{index}",
+            "givenName": "Habitant",
+        }
+        for index in range(count)
+    ]
+
+
+async def _constitute(stack: RunningStack, gateway: httpx.AsyncClient, contract: str, body_id: str) -> list[str]:
+    """Rules, a verified draw of eight with parity, the titulars appointed: their person ids."""
+    pilot = stack.headers([Role.CONTRACT_PILOT], [contract])
+    rules = await gateway.put(
+        f"{API}/bodies/{body_id}/rules",
+        json={"parity": True, "residentsMinShare": "0.5", "quorumShare": "0.5", "noticeDays": 7},
+        headers=pilot,
+    )
+    assert rules.status_code == 200, rules.text
+    assert (rules.json()["quorumShare"], rules.json()["noticeDays"]) == ("0.5", 7)
+    opened = await gateway.post(
+        f"{API}/bodies/{body_id}/draws",
+        json={
+            "seats": {"titulars": 8, "reserves": 2},
+            "commitment": hashlib.sha256(SEED.encode()).hexdigest(),
+            "challengeEndsOn": (TODAY + timedelta(days=30)).isoformat(),
+            "candidates": _pool(40),
+        },
+        headers=pilot,
+    )
+    assert opened.status_code == 201, opened.text
+    draw_url = f"{API}/draws/{opened.json()['id']}"
+    early = await gateway.post(f"{draw_url}/appointments", json={"startsOn": "2025-03-01"}, headers=pilot)
+    assert (early.status_code, early.json()["errors"][0]["rule"]) == (409, "appoint-drawn")
+    assert (await gateway.post(f"{draw_url}/reveal", json={"seed": SEED}, headers=pilot)).status_code == 200
+    assert (await gateway.get(f"{draw_url}/verification")).json()["matches"] is True
+    appointed = await gateway.post(
+        f"{draw_url}/appointments", json={"startsOn": "2025-03-01", "fictitious": True}, headers=pilot
+    )
+    assert appointed.status_code == 201, appointed.text
+    assert appointed.json()["warnings"] == []  # four women, four men: parity holds
+    assert "Fictif" not in appointed.text
+    twice = await gateway.post(f"{draw_url}/appointments", json={"startsOn": "2025-03-01"}, headers=pilot)
+    assert (twice.status_code, twice.json()["errors"][0]["rule"]) == (409, "appointed-once")
+    composition = (await gateway.get(f"{API}/bodies/{body_id}/composition?on=2025-03-02", headers=pilot)).json()
+    assert (composition["members"], composition["women"], composition["men"]) == (8, None, None)  # 4 < 5: hidden
+    return [item["personId"] for item in appointed.json()["mandates"]]
+
+
+async def test_a_drawn_body_meets_adopts_an_opinion_and_gets_a_reasoned_answer(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = await new_body(stack, gateway, new_contract)
+    copil = await _copil(stack, gateway, new_contract)
+    members = await _constitute(stack, gateway, new_contract, body_id)
+    facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
+
+    convened = await gateway.post(
+        f"{API}/bodies/{body_id}/meetings",
+        json={
+            "title": "Séance plénière",
+            "meetingDay": "2025-04-10",
+            "convenedOn": "2025-04-07",
+            "place": "Centre social",
+            "agenda": ["Avis sur le rapport annuel", "Questions diverses"],
+        },
+        headers=facilitator,
+    )
+    assert convened.status_code == 201, convened.text
+    assert [item["rule"] for item in convened.json()["warnings"]] == ["notice"]  # 3 days < 7
+    meeting = convened.json()["id"]
+    guest = await _outsider(gateway, pilot, new_contract)
+    lines = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:4]]
+    lines.append({"personId": members[4], "capacity": "member", "presence": "excused", "proxyTo": members[0]})
+    lines.append({"personId": guest, "capacity": "guest", "presence": "present"})
+    recorded = await gateway.put(f"{API}/meetings/{meeting}/attendance", json={"lines": lines}, headers=facilitator)
+    assert recorded.status_code == 200, recorded.text
+    decided = await gateway.post(
+        f"{API}/meetings/{meeting}/decisions",
+        json={"subject": "Avis sur le rapport annuel", "votesFor": 4, "votesAgainst": 1, "abstentions": 0},
+        headers=facilitator,
+    )
+    assert decided.status_code == 201, decided.text
+    assert (decided.json()["voters"], decided.json()["quorum"], decided.json()["adopted"]) == (5, 4, True)
+
+    referral = await gateway.post(
+        f"{API}/bodies/{body_id}/referrals",
+        json={
+            "fromBodyId": copil,
+            "kind": "annual_report",
+            "subject": "Rapport annuel 2024",
+            "askedOn": "2025-03-15",
+            "dueOn": "2025-04-30",
+        },
+        headers=pilot,
+    )
+    assert referral.status_code == 201, referral.text
+    opinion = await gateway.post(
+        f"{API}/bodies/{body_id}/opinions",
+        json={
+            "kind": "opinion",
+            "title": "Avis sur le rapport annuel 2024",
+            "text": "Le conseil demande un éclairage public rue des Fictifs et des permanences le samedi.",
+            "adoptedOn": "2025-04-10",
+            "meetingId": meeting,
+            "referralId": referral.json()["id"],
+            "addressedToBodyId": copil,
+        },
+        headers=facilitator,
+    )
+    assert opinion.status_code == 201, opinion.text
+    opinion_url = f"{API}/opinions/{opinion.json()['id']}"
+    referrals = (await gateway.get(f"{API}/bodies/{body_id}/referrals", headers=pilot)).json()
+    assert [(item["status"], item["answeredOn"]) for item in referrals] == [("answered", "2025-04-10")]
+
+    not_for_facilitators = await gateway.post(
+        f"{opinion_url}/response", json={"outcome": "accepted", "respondedOn": "2025-05-02"}, headers=facilitator
+    )
+    assert not_for_facilitators.status_code == 403
+    unreasoned = await gateway.post(
+        f"{opinion_url}/response", json={"outcome": "partially_accepted", "respondedOn": "2025-05-02"}, headers=pilot
+    )
+    assert unreasoned.status_code == 422
+    assert unreasoned.headers["content-type"].startswith("application/problem+json")
+    assert unreasoned.json()["errors"][0] == {
+        "pointer": "/body/reason",
+        "field": "reason",
+        "rule": "reason-when-not-accepted",
+        "message": "a partially_accepted answer gives its reason",
+    }
+    assert (await gateway.get(opinion_url, headers=pilot)).json()["outcome"] is None  # nothing half-written
+    answered = await gateway.post(
+        f"{opinion_url}/response",
+        json={
+            "outcome": "partially_accepted",
+            "reason": "L'éclairage est retenu; les permanences du samedi relèvent du budget 2026.",
+            "respondedOn": "2025-05-02",
+        },
+        headers=pilot,
+    )
+    assert answered.status_code == 200, answered.text
+    again = await gateway.post(
+        f"{opinion_url}/response", json={"outcome": "accepted", "respondedOn": "2025-05-03"}, headers=pilot
+    )
+    assert (again.status_code, again.json()["errors"][0]["rule"]) == (422, "answered-once")
+    committed = await gateway.post(
+        f"{opinion_url}/commitments",
+        json={"description": "Éclairage public rue des Fictifs", "owner": "Ville d'Arras", "madeOn": "2025-05-02"},
+        headers=pilot,
+    )
+    assert committed.status_code == 201, committed.text
+    done = await gateway.patch(
+        f"{API}/commitments/{committed.json()['id']}", json={"status": "done", "on": "2025-09-01"}, headers=pilot
+    )
+    assert (done.status_code, done.json()["status"]) == (200, "done")
+
+    public = await gateway.get(f"{API}/public/bodies/{body_id}")  # anyone, no token
+    assert public.status_code == 200, public.text
+    page = public.json()
+    assert page["totalOpinions"] == 1
+    shown = page["opinions"][0]
+    assert (shown["outcome"], shown["reason"][:24]) == ("partially_accepted", "L'éclairage est retenu; ")
+    assert [item["status"] for item in shown["commitments"]] == ["done"]
+    assert "Fictif0" not in public.text
+    assert all(person not in public.text for person in members)
+
+
+async def _outsider(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str) -> str:
+    created = await gateway.post(
+        f"{API}/people",
+        json={
+            "contractCode": contract,
+            "gender": "m",
+            "ageBand": "26-59",
+            "memberKind": "local_actor",
+            "residentInQpv": False,
+            "fictitious": True,
+            "familyName": "Invité",
+            "givenName": "Fictif",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+async def test_meetings_refuse_what_breaks_their_rules(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = await new_body(stack, gateway, new_contract)
+    members = await _constitute(stack, gateway, new_contract, body_id)
+    outsider = await _outsider(gateway, pilot, new_contract)
+    meeting = (
+        await gateway.post(
+            f"{API}/bodies/{body_id}/meetings",
+            json={"title": "Séance", "meetingDay": "2025-05-20", "convenedOn": "2025-05-01"},
+            headers=pilot,
+        )
+    ).json()
+    assert meeting["warnings"] == []
+    url = f"{API}/meetings/{meeting['id']}"
+    cases = [
+        ([{"personId": outsider, "capacity": "member", "presence": "present"}], "member-has-mandate"),
+        ([{"personId": outsider, "capacity": "representative", "presence": "present"}], "representative-institution"),
+        (
+            [
+                {"personId": members[0], "capacity": "member", "presence": "absent"},
+                {"personId": members[1], "capacity": "member", "presence": "excused", "proxyTo": members[0]},
+            ],
+            "proxy-to-present-member",
+        ),
+        (
+            [
+                {"personId": members[0], "capacity": "member", "presence": "present"},
+                {"personId": members[1], "capacity": "member", "presence": "excused", "proxyTo": members[0]},
+                {"personId": members[2], "capacity": "member", "presence": "excused", "proxyTo": members[0]},
+            ],
+            "one-proxy-per-holder",
+        ),
+        (
+            [
+                {"personId": members[0], "capacity": "member", "presence": "present"},
+                {"personId": members[0], "capacity": "guest", "presence": "present"},
+            ],
+            "one-line-per-person",
+        ),
+    ]
+    for lines, rule in cases:
+        refused = await gateway.put(f"{url}/attendance", json={"lines": lines}, headers=pilot)
+        assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, rule), refused.text
+        assert "Fictif" not in refused.text
+    assert (await gateway.get(url, headers=pilot)).json()["attendance"] == []  # nothing half-written
+    two = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:2]]
+    assert (await gateway.put(f"{url}/attendance", json={"lines": two}, headers=pilot)).status_code == 200
+    no_quorum = await gateway.post(
+        f"{url}/decisions", json={"subject": "Budget", "votesFor": 2, "votesAgainst": 0}, headers=pilot
+    )
+    assert (no_quorum.status_code, no_quorum.json()["errors"][0]["rule"]) == (422, "quorum")
+    assert "2 voters present or represented, quorum is 4" in no_quorum.json()["detail"]
+    four = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:4]]
+    assert (await gateway.put(f"{url}/attendance", json={"lines": four}, headers=pilot)).status_code == 200
+    too_many = await gateway.post(
+        f"{url}/decisions", json={"subject": "Budget", "votesFor": 4, "votesAgainst": 1}, headers=pilot
+    )
+    assert (too_many.status_code, too_many.json()["errors"][0]["rule"]) == (422, "votes-within-voters")
+    first = await gateway.put(f"{url}/minutes", json={"text": "Projet de compte rendu"}, headers=pilot)
+    second = await gateway.put(f"{url}/minutes", json={"text": "Compte rendu corrigé"}, headers=pilot)
+    assert (first.json()["version"], second.json()["version"]) == (1, 2)
+    stale = await gateway.post(f"{url}/minutes/adoption", json={"version": 1, "adoptedOn": "2025-06-01"}, headers=pilot)
+    assert (stale.status_code, stale.json()["errors"][0]["rule"]) == (422, "latest-version")
+    adopted = await gateway.post(
+        f"{url}/minutes/adoption", json={"version": 2, "adoptedOn": "2025-06-01"}, headers=pilot
+    )
+    assert (adopted.status_code, adopted.json()["adoptedOn"]) == (200, "2025-06-01")
+    closed = await gateway.put(f"{url}/minutes", json={"text": "Encore"}, headers=pilot)
+    assert (closed.status_code, closed.json()["errors"][0]["rule"]) == (422, "minutes-open")
+    late = await gateway.post(
+        f"{API}/bodies/{body_id}/meetings",
+        json={"title": "Séance", "meetingDay": "2025-05-20", "convenedOn": "2025-05-21"},
+        headers=pilot,
+    )
+    assert (late.status_code, late.json()["errors"][0]["rule"]) == (422, "convened-before")
+
+
+async def test_referrals_and_answers_follow_the_law(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = await new_body(stack, gateway, new_contract)
+    copil = await _copil(stack, gateway, new_contract)
+
+    def referral(kind: str, asked: date, due: date, source: str = copil) -> dict[str, Any]:
+        return {"fromBodyId": source, "kind": kind, "subject": "Rapport", "askedOn": str(asked), "dueOn": str(due)}
+
+    short = await gateway.post(
+        f"{API}/bodies/{body_id}/referrals",
+        json=referral("annual_report", date(2025, 1, 31), date(2025, 2, 27)),
+        headers=pilot,
+    )
+    assert (short.status_code, short.json()["errors"][0]["rule"]) == (422, "annual-report-one-month")
+    not_governance = await gateway.post(
+        f"{API}/bodies/{body_id}/referrals",
+        json=referral("question", date(2025, 1, 1), date(2025, 1, 10), source=body_id),
+        headers=pilot,
+    )
+    assert (not_governance.status_code, not_governance.json()["errors"][0]["rule"]) == (422, "governance-body")
+    overdue = await gateway.post(
+        f"{API}/bodies/{body_id}/referrals",
+        json=referral("annual_report", date(2025, 1, 31), date(2025, 2, 28)),
+        headers=pilot,
+    )
+    assert overdue.status_code == 201, overdue.text
+    pending = await gateway.post(
+        f"{API}/bodies/{body_id}/referrals",
+        json=referral("project", TODAY, TODAY + timedelta(days=20)),
+        headers=pilot,
+    )
+    assert pending.status_code == 201, pending.text
+    listed = (await gateway.get(f"{API}/bodies/{body_id}/referrals", headers=pilot)).json()
+    assert [item["status"] for item in listed] == ["deemed_favourable", "open"]
+    alert = await gateway.post(
+        f"{API}/bodies/{body_id}/opinions",
+        json={"kind": "alert", "title": "Alerte", "text": "Ascenseurs en panne", "adoptedOn": "2025-03-01"},
+        headers=pilot,
+    )
+    assert (alert.status_code, alert.json()["errors"][0]["rule"]) == (422, "governance-body")
+    prefect = await gateway.post(
+        f"{API}/bodies/{body_id}/opinions",
+        json={
+            "kind": "prefect_referral",
+            "title": "Saisine du préfet",
+            "text": "Ascenseurs en panne depuis six mois",
+            "adoptedOn": "2025-03-01",
+        },
+        headers=pilot,
+    )
+    assert prefect.status_code == 201, prefect.text
+    url = f"{API}/opinions/{prefect.json()['id']}"
+    no_commitment = await gateway.post(
+        f"{url}/commitments",
+        json={"description": "Réparer", "owner": "Bailleur", "madeOn": "2025-03-10"},
+        headers=pilot,
+    )
+    assert (no_commitment.status_code, no_commitment.json()["errors"][0]["rule"]) == (
+        422,
+        "commitment-follows-acceptance",
+    )
+    before = await gateway.post(
+        f"{url}/response", json={"outcome": "accepted", "respondedOn": "2025-02-01"}, headers=pilot
+    )
+    assert (before.status_code, before.json()["errors"][0]["rule"]) == (422, "after-opinion")
+    rejected = await gateway.post(
+        f"{url}/response", json={"outcome": "rejected", "reason": "  ", "respondedOn": "2025-03-10"}, headers=pilot
+    )
+    assert (rejected.status_code, rejected.json()["errors"][0]["rule"]) == (422, "reason-when-not-accepted")
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["OTHER-CONTRACT"])
+    assert (await gateway.get(url, headers=stranger)).status_code == 404
