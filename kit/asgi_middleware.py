@@ -71,18 +71,36 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses request bodies over `max_bytes` with a 413 problem, declared or streamed (chunked)."""
+    """Refuses request bodies over `max_bytes` with a 413 problem, declared or streamed (chunked).
+
+    `larger_limits` maps paths to bigger limits; a `*` segment in a path matches any one segment
+    (`/bodies/*/draws`)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger_limits = dict(larger_limits or {})
+        self.patterns = [
+            (path.split("/"), limit) for path, limit in self.larger_limits.items() if "*" in path.split("/")
+        ]
+
+    def limit_for(self, path: str) -> int:
+        exact = self.larger_limits.get(path)
+        if exact is not None:
+            return exact
+        segments = path.split("/")
+        for pattern, limit in self.patterns:
+            if len(pattern) == len(segments) and all(
+                wanted in ("*", given) for wanted, given in zip(pattern, segments, strict=True)
+            ):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger_limits.get(scope["path"], self.max_bytes)
+        limit = self.limit_for(scope["path"])
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)

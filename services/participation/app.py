@@ -35,5 +35,6 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": contracts},
+        larger_body_limits={"/bodies/*/draws": 16 * 1_048_576},  # a pool of 50,000 people
         closers=[contracts.aclose],
     )

@@ -4,6 +4,7 @@ verification, names only for the facilitators and pilots, the pool's identities 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -123,3 +124,17 @@ async def test_bad_draws_are_refused(stack: RunningStack, gateway: httpx.AsyncCl
     assert (
         await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(TODAY), headers=stranger)
     ).status_code == 404
+
+
+async def test_a_large_pool_passes_the_body_limit_of_its_path_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    large = _draw_body(TODAY + timedelta(days=30), count=9000)
+    assert len(json.dumps(large)) > 1_048_576  # over the default limit of every other path
+    opened = await gateway.post(f"{API}/bodies/{body_id}/draws", json=large, headers=pilot)
+    assert opened.status_code == 201, opened.text[:300]
+    assert len(opened.json()["pool"]) == 9000
+    elsewhere = await gateway.post(f"{API}/bodies/{body_id}/opinions", json=large, headers=pilot)
+    assert elsewhere.status_code == 413

@@ -77,7 +77,7 @@ class DrawCreate(ApiInput):
         description="SHA-256 (hex) of the seed revealed later"
     )
     challenge_ends_on: date = Field(description="The pool's personal data is kept until this date")
-    candidates: list[PoolEntryModel] = Field(min_length=1, max_length=5000)
+    candidates: list[PoolEntryModel] = Field(min_length=1, max_length=50_000)
 
 
 class RevealInput(ApiInput):
