@@ -88,6 +88,7 @@ async def _apply_retention(database_url: str, today: date) -> str:
     return (
         f"draws purged={report.draws_purged} pool identities deleted={report.pool_identities_deleted}"
         f" former members' identities deleted={report.member_identities_deleted}"
+        f" consultation contacts deleted={report.consultation_contacts_deleted}"
     )
 
 

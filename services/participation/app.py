@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.participation.api import draws, evaluation, mandates, meetings, opinions
+from services.participation.api import consultations, draws, evaluation, mandates, meetings, opinions
 from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
 from services.participation.settings import SCHEMA, ParticipationSettings
@@ -32,6 +32,7 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
             opinions.router,
             opinions.public,
             evaluation.router,
+            consultations.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": contracts},

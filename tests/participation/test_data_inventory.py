@@ -30,7 +30,7 @@ def test_every_column_is_classified() -> None:
 
 def test_identities_live_only_in_tables_with_a_retention_rule() -> None:
     holding = {table for table, columns in INVENTORY.items() if DataClass.IDENTITY in columns.values()}
-    assert holding == set(RETENTION) == {"person_identities", "draw_identities"}
+    assert holding == set(RETENTION) == {"person_identities", "draw_identities", "consultation_contacts"}
 
 
 def _fields(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> set[str]:
@@ -46,7 +46,7 @@ def _fields(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) 
     return found
 
 
-def test_names_leave_only_through_the_two_audited_endpoints() -> None:
+def test_names_and_contacts_leave_only_through_the_three_audited_endpoints() -> None:
     document = json.loads((ROOT / "openapi" / "participation.json").read_text(encoding="utf-8"))  # = the code
     components = document["components"]["schemas"]
     naming = set()
@@ -56,7 +56,11 @@ def test_names_leave_only_through_the_two_audited_endpoints() -> None:
                 for content in response.get("content", {}).values():
                     if _fields(content.get("schema", {}), components, set()) & IDENTITY_FIELDS:
                         naming.add((method, path, bool(operation.get("security"))))
-    assert naming == {("get", "/people/{person_id}/export", True), ("get", "/draws/{draw_id}/drawn", True)}
+    assert naming == {
+        ("get", "/people/{person_id}/export", True),
+        ("get", "/draws/{draw_id}/drawn", True),
+        ("get", "/consultations/{consultation_id}/contacts", True),
+    }
 
 
 async def test_retention_deletes_expired_pools_and_former_members_identities(

@@ -60,7 +60,19 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
         "medianDaysToAnswer": "31",
     }
     assert figures["referrals"] == {"made": 5, "open": 0, "answered": 3, "deemed_favourable": 2}
+    assert figures["consultations"] == []
     assert "Fictif" not in found.text
+    summer = await gateway.get(
+        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2023}, headers=pilot
+    )
+    campaigns = {item["title"]: item for item in summer.json()["consultations"]}
+    micro_trottoir = campaigns["Micro-trottoir de l'été 2023 (PFM radio)"]
+    assert micro_trottoir["progress"] == {  # the contract: 100 interviews, 11 events, 6 neighbourhoods
+        "interviews": 100,
+        "events": 11,
+        "neighbourhoods": 6,
+        "reached": {"interviews": True, "events": True, "neighbourhoods": True},
+    }
     assert await _import_participation_demo(stack.role_url("participation")) == "already loaded"
 
 

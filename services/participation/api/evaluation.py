@@ -15,10 +15,12 @@ from kit.database import UnitOfWork, request_unit_of_work
 from kit.problems import FieldError, ProblemError, documented_problems
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
+    ConsultationFigures,
     MembersOnYearEnd,
     MembersProfileRead,
     OpinionFiguresRead,
     ParticipationIndicatorsRead,
+    ProgressRead,
 )
 from services.participation.use_cases import evaluation
 
@@ -77,4 +79,16 @@ async def participation_indicators(
             median_days_to_answer=_decimal(opinions.median_days_to_answer),
         ),
         referrals=found.referrals,
+        consultations=[
+            ConsultationFigures(
+                title=title,
+                progress=ProgressRead(
+                    interviews=done.interviews,
+                    events=done.events,
+                    neighbourhoods=done.neighbourhoods,
+                    reached=done.reached,
+                ),
+            )
+            for title, done in found.consultations
+        ],
     )

@@ -163,9 +163,29 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
     "commitments": _table(
         commitment_id=N, opinion_id=N, description=T, owner=N, due_on=N, status=N, status_on=N, created_at=N
     ),
+    "consultations": _table(
+        consultation_id=N,
+        contract_code=N,
+        title=N,
+        starts_on=N,
+        ends_on=N,
+        questions=N,
+        territory_questions=N,
+        target_interviews=N,
+        target_events=N,
+        target_neighbourhoods=N,
+        created_at=N,
+    ),
+    # Anonymous by design: no identity and nothing linking an answer to a contact; free text may still
+    # name someone, so answers are only ever published as counts.
+    "consultation_answers": _table(
+        consultation_id=N, client_id=N, captured_on=N, qpv_code=N, neighbourhood=N, event=N, answers=T, created_at=N
+    ),
+    "consultation_contacts": _table(consultation_id=N, contact_client_id=N, contact=ID, consent_text=N, consented_on=N),
 }
 
 RETENTION: dict[str, str] = {
     "person_identities": "erased on the person's request, or 3 years after their last mandate ended (apply-retention)",
+    "consultation_contacts": "deleted a year after the campaign ends (apply-retention)",
     "draw_identities": "deleted once the draw's challenge period is over (apply-retention, or the purge endpoint)",
 }

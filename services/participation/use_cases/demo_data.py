@@ -18,6 +18,8 @@ from services.participation.db.models import (
     BodyRow,
     BodyRulesRow,
     CommitmentRow,
+    ConsultationAnswerRow,
+    ConsultationRow,
     MandateRow,
     MeetingRow,
     OpinionRow,
@@ -50,6 +52,8 @@ INSERT_ORDER: tuple[type[Any], ...] = (
     ReferralRow,
     OpinionRow,
     CommitmentRow,
+    ConsultationRow,
+    ConsultationAnswerRow,
 )
 DemoLine = tuple[uuid.UUID, str, str, str | None]  # person, capacity, presence, institution
 
@@ -160,6 +164,40 @@ class _Demo:
             )
         self.former_councils()
         self.commissions()
+        self.consultation()
+
+    def consultation(self) -> None:
+        spec = self.spec["consultation"]
+        consultation_id = _id("consultation", spec["title"])
+        self.rows.append(
+            ConsultationRow(
+                consultation_id=consultation_id,
+                contract_code=self.contract,
+                title=spec["title"],
+                starts_on=date.fromisoformat(spec["startsOn"]),
+                ends_on=date.fromisoformat(spec["endsOn"]),
+                questions=spec["questions"],
+                territory_questions={},
+                target_interviews=spec["targets"]["interviews"],
+                target_events=spec["targets"]["events"],
+                target_neighbourhoods=spec["targets"]["neighbourhoods"],
+                created_at=self.now,
+            )
+        )
+        choices = spec["questions"][1]["choices"]
+        for number in range(spec["interviews"]):
+            event, neighbourhood = spec["events"][number % len(spec["events"])]
+            self.rows.append(
+                ConsultationAnswerRow(
+                    consultation_id=consultation_id,
+                    client_id=_id("interview", number),
+                    captured_on=date(2023, 7 + number % 2, 1 + number % 28),
+                    qpv_code=None,
+                    neighbourhood=neighbourhood,
+                    event=event,
+                    answers={"bien_dans_le_quartier": str(1 + number % 5), "priorite": choices[number % len(choices)]},
+                )
+            )
 
     def former_councils(self) -> None:
         spec = self.spec["formerCouncils"]

@@ -7,8 +7,9 @@ from datetime import date
 
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from services.participation.db.repositories import IndicatorRepository
+from services.participation.db.repositories import ConsultationRepository, IndicatorRepository
 from services.participation.domain.bodies import GOVERNANCE_KINDS, BodyKind, BodyStatus
+from services.participation.domain.consultations import Progress
 from services.participation.domain.errors import NotBoundError
 from services.participation.domain.evaluation import (
     MembersProfile,
@@ -17,6 +18,7 @@ from services.participation.domain.evaluation import (
     opinion_figures,
     referral_figures,
 )
+from services.participation.use_cases.consultations import targets_of
 
 CITIZEN_KINDS = sorted(kind.value for kind in BodyKind if kind not in GOVERNANCE_KINDS)
 
@@ -36,6 +38,7 @@ class ParticipationIndicators:
     institutions: list[str]
     opinions: OpinionFigures
     referrals: dict[str, int]
+    consultations: list[tuple[str, Progress]]
 
 
 def _count(values: list[str]) -> dict[str, int]:
@@ -62,6 +65,12 @@ async def indicators(
         attendances, participants, institutions = await repository.attendance(contract_code, year)
         opinions = opinion_figures(await repository.opinions(contract_code, year))
         referrals = referral_figures(await repository.referrals(contract_code, year), today)
+        campaigns = ConsultationRepository(uow.session)
+        started = await campaigns.of_contract_year(contract_code, year)
+        done = await campaigns.progress([row.consultation_id for row in started])
+        consultations = [
+            (row.title, Progress(*done.get(row.consultation_id, (0, 0, 0)), targets=targets_of(row))) for row in started
+        ]
     return ParticipationIndicators(
         contract_code=contract_code,
         year=year,
@@ -76,4 +85,5 @@ async def indicators(
         institutions=institutions,
         opinions=opinions,
         referrals=referrals,
+        consultations=consultations,
     )

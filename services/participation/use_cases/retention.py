@@ -1,6 +1,7 @@
 """Retention rules, applied by a command (`./dev apply-retention`): a draw's pool identities go once
 its challenge period is over; a former member's identity goes a number of years after the last mandate
-ended (the pseudonymous record and the mandates stay for the statistics)."""
+ended (the pseudonymous record and the mandates stay for the statistics); the contacts left in a
+consultation go a year after it ends."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class RetentionReport:
     draws_purged: int
     pool_identities_deleted: int
     member_identities_deleted: int
+    consultation_contacts_deleted: int
 
 
 async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORMER_MEMBER_YEARS) -> RetentionReport:
@@ -54,5 +56,16 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 entity_id=str(person_id),
                 reason=f"last mandate ended more than {member_years} years ago",
             )
+        contacts_deleted = await retention.delete_contacts_of_campaigns_ended_before(add_months(today, -12))
+        if contacts_deleted:
+            await ledger.changed(
+                uow.session,
+                RETENTION_ACTOR,
+                action="personal_data.deleted",
+                entity_type="consultation_contacts",
+                entity_id="campaigns ended over a year ago",
+                after={"contacts_deleted": contacts_deleted},
+                reason="follow-up period over",
+            )
         await uow.commit()
-    return RetentionReport(len(expired), pool_deleted, members_deleted)
+    return RetentionReport(len(expired), pool_deleted, members_deleted, contacts_deleted)
