@@ -7,7 +7,15 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.participation.api import consultations, draws, evaluation, mandates, meetings, opinions
+from services.participation.api import (
+    citizen_funds,
+    consultations,
+    draws,
+    evaluation,
+    mandates,
+    meetings,
+    opinions,
+)
 from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
 from services.participation.settings import SCHEMA, ParticipationSettings
@@ -33,6 +41,7 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
             opinions.public,
             evaluation.router,
             consultations.router,
+            citizen_funds.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": contracts},

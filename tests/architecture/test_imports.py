@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("territories", "grants", "participation")
 FRAMEWORKS = ("fastapi", "starlette", "sqlalchemy", "httpx", "asyncpg", "pydantic", "alembic", "kit")
+# Kit modules as plain as the standard library, so that every domain counts money one way.
+PURE_KIT = ("kit.money",)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -38,8 +40,15 @@ def test_no_service_imports_another(service: str) -> None:
 @pytest.mark.parametrize("service", SERVICES)
 def test_domain_imports_no_framework(service: str) -> None:
     for path in python_files(ROOT / "services" / service / "domain"):
-        for module in imported_modules(path):
+        for module in imported_modules(path) - set(PURE_KIT):
             assert module.split(".")[0] not in FRAMEWORKS, (path, module)
+
+
+@pytest.mark.parametrize("module", PURE_KIT)
+def test_pure_kit_modules_import_only_the_standard_library(module: str) -> None:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    for imported in imported_modules(path):
+        assert imported.split(".")[0] in {"__future__", "re", "decimal"}, (path, imported)
 
 
 def test_kit_knows_no_service() -> None:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
+from kit.money import euros, parse_cents
 from services.grants.domain.errors import RuleViolationError
 
-AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+__all__ = ["cents_of", "euros", "spaced"]
 
 
 def cents_of(text: str, field: str) -> int:
     """'1500', '1500.5' or '1500.50' → 150050; anything else is refused naming the field."""
-    if not AMOUNT.fullmatch(text):
+    cents = parse_cents(text)
+    if cents is None:
         raise RuleViolationError(field, "amount-format", f"{field} must be euros with at most 2 decimals, e.g. 1500.00")
-    return int(Decimal(text) * 100)
-
-
-def euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{part:02d}"
+    return cents
 
 
 def spaced(cents: int) -> str:

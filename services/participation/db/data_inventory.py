@@ -182,6 +182,31 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
         consultation_id=N, client_id=N, captured_on=N, qpv_code=N, neighbourhood=N, event=N, answers=T, created_at=N
     ),
     "consultation_contacts": _table(consultation_id=N, contact_client_id=N, contact=ID, consent_text=N, consented_on=N),
+    "citizen_funds": _table(
+        fund_id=N, contract_code=N, name=N, year=N, envelope_cents=N, committee_body_id=N, created_at=N
+    ),
+    "fund_applications": _table(
+        application_id=N,
+        fund_id=N,
+        title=N,
+        group_name=N,
+        description=T,
+        qpv_codes=N,
+        requested_cents=N,
+        status=N,
+        granted_cents=N,
+        decided_on=N,
+        votes=N,
+        paid_cents=N,
+        paid_on=N,
+        spent_cents=N,
+        participants=N,
+        report=T,
+        reported_on=N,
+        version=N,
+        created_at=N,
+    ),
+    "fund_conflicts": _table(application_id=N, person_id=P, declared_on=P),
 }
 
 RETENTION: dict[str, str] = {

@@ -16,6 +16,7 @@ from services.participation.db.models import (
     AttendanceRow,
     BodyRow,
     BodyRulesRow,
+    CitizenFundRow,
     CommitmentRow,
     ConsultationAnswerRow,
     ConsultationContactRow,
@@ -24,6 +25,8 @@ from services.participation.db.models import (
     DrawCandidateRow,
     DrawIdentityRow,
     DrawRow,
+    FundApplicationRow,
+    FundConflictRow,
     MandateRow,
     MeetingRow,
     MinutesRow,
@@ -452,3 +455,29 @@ class ConsultationRepository:
             ConsultationRow.contract_code == contract_code, *_within(ConsultationRow.starts_on, year)
         )
         return list((await self.session.execute(query.order_by(ConsultationRow.starts_on))).scalars().all())
+
+
+class CitizenFundRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> CitizenFundRow | None:
+        query = select(CitizenFundRow).where(CitizenFundRow.fund_id == fund_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def application(self, application_id: uuid.UUID, *, lock: bool = False) -> FundApplicationRow | None:
+        query = select(FundApplicationRow).where(FundApplicationRow.application_id == application_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def applications(self, fund_id: uuid.UUID) -> list[FundApplicationRow]:
+        query = select(FundApplicationRow).where(FundApplicationRow.fund_id == fund_id)
+        order = (FundApplicationRow.created_at, FundApplicationRow.application_id)
+        return list((await self.session.execute(query.order_by(*order))).scalars().all())
+
+    async def conflicted(self, application_id: uuid.UUID) -> set[uuid.UUID]:
+        query = select(FundConflictRow.person_id).where(FundConflictRow.application_id == application_id)
+        return set((await self.session.execute(query)).scalars().all())

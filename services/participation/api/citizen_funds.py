@@ -1,0 +1,177 @@
+"""HTTP routes of citizen funds: envelope, residents' projects, decision with recusal, payment, report."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import Policy, authorize
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.money import euros, parse_cents
+from kit.problems import documented_problems
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    CitizenFundCreate,
+    CitizenFundRead,
+    ConflictInput,
+    FundApplicationCreate,
+    FundApplicationRead,
+    FundDecisionInput,
+    FundPaymentInput,
+    FundReportInput,
+)
+from services.participation.db.models import CitizenFundRow, FundApplicationRow
+from services.participation.domain.meetings import Tally
+from services.participation.use_cases import citizen_funds
+from services.participation.use_cases.citizen_funds import FinalReport, NewApplication, NewFund
+
+RUN_FUNDS = Policy(
+    name="run-citizen-funds",
+    scopes=frozenset({"participation:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
+)
+
+router = APIRouter(tags=["citizen funds"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Runner = Annotated[Principal, Depends(authorize(RUN_FUNDS))]
+
+
+def _cents(text: str) -> int:
+    cents = parse_cents(text)
+    if cents is None:  # the schemas' pattern refused it already
+        raise ValueError(text)
+    return cents
+
+
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else euros(cents)
+
+
+def _application(row: FundApplicationRow) -> FundApplicationRead:
+    return FundApplicationRead(
+        id=row.application_id,
+        fund_id=row.fund_id,
+        title=row.title,
+        group_name=row.group_name,
+        description=row.description,
+        qpv_codes=row.qpv_codes,
+        amount_requested=euros(row.requested_cents),
+        status=row.status,
+        amount_granted=_money(row.granted_cents),
+        decided_on=row.decided_on,
+        votes=row.votes,
+        amount_paid=_money(row.paid_cents),
+        paid_on=row.paid_on,
+        spent=_money(row.spent_cents),
+        participants=row.participants,
+        reported_on=row.reported_on,
+    )
+
+
+def _fund(row: CitizenFundRow, applications: list[FundApplicationRow]) -> CitizenFundRead:
+    granted = sum(item.granted_cents or 0 for item in applications)
+    return CitizenFundRead(
+        id=row.fund_id,
+        contract_code=row.contract_code,
+        committee_body_id=row.committee_body_id,
+        name=row.name,
+        year=row.year,
+        envelope=euros(row.envelope_cents),
+        granted=euros(granted),
+        paid=euros(sum(item.paid_cents or 0 for item in applications)),
+        remaining=euros(row.envelope_cents - granted),
+        applications=[_application(item) for item in applications],
+    )
+
+
+@router.post("/citizen-funds", operation_id="open_citizen_fund", response_model=CitizenFundRead, status_code=201)
+async def open_citizen_fund(uow: Uow, body: CitizenFundCreate, principal: Runner) -> CitizenFundRead:
+    """A fund with its envelope, decided by a fund committee of the contract."""
+    new = NewFund(name=body.name, year=body.year, envelope_cents=_cents(body.envelope))
+    return _fund(await citizen_funds.open_fund(uow, principal, body.committee_body_id, new), [])
+
+
+@router.get("/citizen-funds/{fund_id}", operation_id="get_citizen_fund", response_model=CitizenFundRead)
+async def get_citizen_fund(
+    uow: Uow, fund_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
+) -> CitizenFundRead:
+    """The fund, its applications and its totals."""
+    return _fund(*await citizen_funds.fund_with_applications(uow, principal, fund_id))
+
+
+@router.post(
+    "/citizen-funds/{fund_id}/applications",
+    operation_id="submit_fund_application",
+    response_model=FundApplicationRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def submit_fund_application(
+    uow: Uow, fund_id: uuid.UUID, body: FundApplicationCreate, principal: Runner
+) -> FundApplicationRead:
+    new = NewApplication(
+        title=body.title,
+        group_name=body.group_name,
+        description=body.description,
+        qpv_codes=list(body.qpv_codes),
+        requested_cents=_cents(body.amount_requested),
+    )
+    return _application(await citizen_funds.apply(uow, principal, fund_id, new))
+
+
+@router.post(
+    "/fund-applications/{application_id}/conflicts",
+    operation_id="declare_conflict_of_interest",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def declare_conflict_of_interest(
+    uow: Uow, application_id: uuid.UUID, body: ConflictInput, principal: Runner
+) -> None:
+    """A committee member's conflict of interest: they will not vote on this application."""
+    await citizen_funds.declare_conflict(uow, principal, application_id, body.person_id, body.declared_on)
+
+
+@router.post(
+    "/fund-applications/{application_id}/decision",
+    operation_id="decide_fund_application",
+    response_model=FundApplicationRead,
+)
+async def decide_fund_application(
+    uow: Uow, application_id: uuid.UUID, body: FundDecisionInput, principal: Runner
+) -> FundApplicationRead:
+    """The committee's decision, once: voters hold a mandate, members with a conflict are recused, the
+    amount stays within what was asked and the envelope."""
+    tally = Tally(votes_for=body.votes_for, votes_against=body.votes_against, abstentions=body.abstentions)
+    decided = await citizen_funds.decide(
+        uow, principal, application_id, body.decided_on, _cents(body.amount_granted), tally, list(body.voter_ids)
+    )
+    return _application(decided)
+
+
+@router.post(
+    "/fund-applications/{application_id}/payment",
+    operation_id="pay_fund_application",
+    response_model=FundApplicationRead,
+)
+async def pay_fund_application(
+    uow: Uow, application_id: uuid.UUID, body: FundPaymentInput, principal: Runner
+) -> FundApplicationRead:
+    paid = await citizen_funds.pay(uow, principal, application_id, body.paid_on, _cents(body.amount))
+    return _application(paid)
+
+
+@router.put(
+    "/fund-applications/{application_id}/report",
+    operation_id="report_fund_application",
+    response_model=FundApplicationRead,
+)
+async def report_fund_application(
+    uow: Uow, application_id: uuid.UUID, body: FundReportInput, principal: Runner
+) -> FundApplicationRead:
+    """The final report: money spent (at most what was paid), participants, what was done."""
+    final = FinalReport(
+        reported_on=body.reported_on, spent_cents=_cents(body.spent), participants=body.participants, text=body.text
+    )
+    return _application(await citizen_funds.report(uow, principal, application_id, final))

@@ -1,0 +1,150 @@
+"""A fonds de participation des habitants: envelope, residents' projects, the committee's decision with
+recusal of a member with a conflict of interest, the payment and the final report, to the cent."""
+
+from __future__ import annotations
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+
+
+async def _committee(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> tuple[str, list[str]]:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [contract])
+    created = await gateway.post(
+        f"{API}/bodies",
+        json={
+            "contractCode": contract,
+            "name": "Comité du fonds de participation des habitants",
+            "kind": "comite_fonds_participation",
+            "participationLevel": "co_decision",
+        },
+        headers=pilot,
+    )
+    body_id = created.json()["id"]
+    members = []
+    for index in range(4):
+        person = await gateway.post(
+            f"{API}/people",
+            json={
+                "contractCode": contract,
+                "gender": "fm"[index % 2],
+                "ageBand": "26-59",
+                "memberKind": "resident",
+                "residentInQpv": True,
+                "fictitious": True,
+                "familyName": f"Fictif{index}",
+                "givenName": "Membre",
+            },
+            headers=pilot,
+        )
+        members.append(person.json()["id"])
+        mandate = {"personId": members[-1], "startsOn": "2025-01-01"}
+        assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
+    return body_id, members
+
+
+async def test_a_fund_decides_with_recusal_pays_and_gets_its_report(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    committee, members = await _committee(stack, gateway, new_contract)
+    not_a_committee = await new_body(stack, gateway, new_contract)
+    wrong = await gateway.post(
+        f"{API}/citizen-funds",
+        json={"committeeBodyId": not_a_committee, "name": "FPH 2025", "year": 2025, "envelope": "3000"},
+        headers=pilot,
+    )
+    assert (wrong.status_code, wrong.json()["errors"][0]["rule"]) == (422, "fund-committee")
+    opened = await gateway.post(
+        f"{API}/citizen-funds",
+        json={"committeeBodyId": committee, "name": "FPH 2025", "year": 2025, "envelope": "3000"},
+        headers=pilot,
+    )
+    assert opened.status_code == 201, opened.text
+    fund_url = f"{API}/citizen-funds/{opened.json()['id']}"
+    project = {
+        "title": "Fête des voisins rue des Fictifs",
+        "groupName": "Collectif des voisins",
+        "description": "Un repas partagé",
+        "qpvCodes": ["QN06261M"],
+        "amountRequested": "1200.50",
+    }
+    submitted = await gateway.post(f"{fund_url}/applications", json=project, headers=pilot)
+    assert (submitted.status_code, submitted.json()["amountRequested"]) == (201, "1200.50")
+    too_precise = await gateway.post(
+        f"{fund_url}/applications", json={**project, "amountRequested": "12.345"}, headers=pilot
+    )
+    assert too_precise.status_code == 422
+    application = f"{API}/fund-applications/{submitted.json()['id']}"
+    conflict = await gateway.post(
+        f"{application}/conflicts", json={"personId": members[0], "declaredOn": "2025-03-01"}, headers=pilot
+    )
+    assert conflict.status_code == 204, conflict.text
+    decision = {
+        "decidedOn": "2025-03-10",
+        "amountGranted": "1000.00",
+        "voterIds": members,
+        "votesFor": 3,
+        "votesAgainst": 1,
+    }
+    recused = await gateway.post(f"{application}/decision", json=decision, headers=pilot)
+    assert recused.status_code == 422
+    assert recused.json()["errors"][0] == {
+        "pointer": "/body/voterIds/0",
+        "field": "voterIds/0",
+        "rule": "recusal",
+        "message": "a member with a declared conflict of interest does not vote",
+    }
+    over = await gateway.post(
+        f"{application}/decision",
+        json={**decision, "voterIds": members[1:], "votesFor": 2, "amountGranted": "1200.51"},
+        headers=pilot,
+    )
+    assert (over.status_code, over.json()["errors"][0]["rule"]) == (422, "granted-within-requested")
+    decided = await gateway.post(
+        f"{application}/decision", json={**decision, "voterIds": members[1:], "votesFor": 2}, headers=pilot
+    )
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["status"], decided.json()["amountGranted"]) == ("granted", "1000.00")
+    second = await gateway.post(f"{fund_url}/applications", json={**project, "amountRequested": "2500"}, headers=pilot)
+    beyond = await gateway.post(
+        f"{API}/fund-applications/{second.json()['id']}/decision",
+        json={**decision, "voterIds": members, "votesFor": 4, "votesAgainst": 0, "amountGranted": "2000.01"},
+        headers=pilot,
+    )
+    assert (beyond.status_code, beyond.json()["errors"][0]["rule"]) == (422, "within-envelope")
+    refused_with_money = await gateway.post(
+        f"{API}/fund-applications/{second.json()['id']}/decision",
+        json={**decision, "voterIds": members, "votesFor": 1, "votesAgainst": 3, "amountGranted": "5"},
+        headers=pilot,
+    )
+    assert (refused_with_money.status_code, refused_with_money.json()["errors"][0]["rule"]) == (422, "refused-is-zero")
+    overpaid = await gateway.post(
+        f"{application}/payment", json={"paidOn": "2025-03-20", "amount": "1000.01"}, headers=pilot
+    )
+    assert (overpaid.status_code, overpaid.json()["errors"][0]["rule"]) == (422, "paid-within-granted")
+    paid = await gateway.post(f"{application}/payment", json={"paidOn": "2025-03-20", "amount": "1000"}, headers=pilot)
+    assert (paid.status_code, paid.json()["status"], paid.json()["amountPaid"]) == (200, "paid", "1000.00")
+    twice = await gateway.post(f"{application}/payment", json={"paidOn": "2025-03-21", "amount": "1"}, headers=pilot)
+    assert (twice.status_code, twice.json()["errors"][0]["rule"]) == (422, "granted-first")
+    report = {"reportedOn": "2025-07-01", "spent": "1000.02", "participants": 80, "text": "Repas pour 80 voisins"}
+    overspent = await gateway.put(f"{application}/report", json=report, headers=pilot)
+    assert (overspent.status_code, overspent.json()["errors"][0]["rule"]) == (422, "spent-within-paid")
+    reported = await gateway.put(f"{application}/report", json={**report, "spent": "950.25"}, headers=pilot)
+    assert (reported.status_code, reported.json()["spent"], reported.json()["status"]) == (200, "950.25", "reported")
+    fund = (await gateway.get(fund_url, headers=pilot)).json()
+    assert (fund["envelope"], fund["granted"], fund["paid"], fund["remaining"]) == (
+        "3000.00",
+        "1000.00",
+        "1000.00",
+        "2000.00",
+    )
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["OTHER-CONTRACT"])
+    assert (await gateway.get(fund_url, headers=stranger)).status_code == 404
+    assert (
+        await gateway.post(f"{application}/payment", json={"paidOn": "2025-03-21", "amount": "1"}, headers=stranger)
+    ).status_code == 404
