@@ -85,5 +85,18 @@ def test_a_replacement_keeps_parity() -> None:
     result = draw(pool, pool_hash(pool), commitment_of(SEED), SEED, Seats(titulars=8, reserves=4))
     man = next(reference for reference in result.titulars if by_reference[reference].gender is Gender.MAN)
     assert by_reference[replacement(result, pool, man)].gender is Gender.MAN
+    outsider = next(item.reference for item in pool if item.reference not in {*result.titulars, *result.reserves})
     with pytest.raises(RuleViolationError):
-        replacement(result, pool, result.reserves[0])
+        replacement(result, pool, outsider)
+    with pytest.raises(RuleViolationError, match="no reserve is left"):
+        replacement(result, pool, man, used=result.reserves)
+
+
+def test_a_vacancy_draw_restores_parity_with_the_seats_already_held() -> None:
+    pool = _pool()
+    by_reference = {candidate.reference: candidate for candidate in pool}
+    # Five women and one man still sit: four vacant seats go to men so that the body is 5/5.
+    seats = Seats(titulars=4, held={"f": 5, "m": 1})
+    result = draw(pool, pool_hash(pool), commitment_of(SEED), SEED, seats)
+    assert [by_reference[reference].gender for reference in result.titulars] == [Gender.MAN] * 4
+    assert verify(pool, pool_hash(pool), commitment_of(SEED), SEED, seats, result.result_hash)

@@ -21,6 +21,8 @@ from services.participation.api.schemas import (
     DrawRead,
     DrawVerification,
     PublishedCandidate,
+    ReplacementInput,
+    ReplacementRead,
     RevealInput,
     WarningRead,
 )
@@ -99,7 +101,16 @@ async def open_draw(
         )
         for item in body.candidates
     ]
-    view = await draws.open_draw(uow, principal, body_id, seats, body.commitment, body.challenge_ends_on, entries)
+    view = await draws.open_draw(
+        uow,
+        principal,
+        body_id,
+        seats,
+        body.commitment,
+        body.challenge_ends_on,
+        entries,
+        fill_vacancies_on=datetime.now(UTC).date() if body.seats.fill_vacancies else None,
+    )
     return _read(view)
 
 
@@ -181,3 +192,17 @@ async def appoint_drawn(
         mandates=[mandate_read(item, []) for item in outcome.mandates],
         warnings=[WarningRead(rule=item.rule, message=item.message) for item in outcome.warnings],
     )
+
+
+@protected.post("/draws/{draw_id}/replacements", operation_id="replace_from_reserves", response_model=ReplacementRead)
+async def replace_from_reserves(
+    uow: Uow,
+    draw_id: uuid.UUID,
+    body: ReplacementInput,
+    principal: Annotated[Principal, Depends(authorize(RUN_DRAWS))],
+) -> ReplacementRead:
+    """A drawn member leaves: the first reserve of the same gender takes the seat (parity kept)."""
+    leaving, arriving = await draws.replace_from_reserves(
+        uow, principal, draw_id, body.mandate_id, body.on, fictitious=body.fictitious
+    )
+    return ReplacementRead(leaving=mandate_read(leaving, []), arriving=mandate_read(arriving, []))

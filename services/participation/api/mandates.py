@@ -19,9 +19,14 @@ from services.participation.api.schemas import (
     BodyRulesInput,
     BodyRulesRead,
     CompositionRead,
+    ConsentInput,
+    ConsentRead,
+    DeclarationInput,
+    DeclarationRead,
     ErasureRead,
     IdentityRead,
     MandateCreate,
+    MandateEnd,
     MandateRead,
     PersonalDataRead,
     PersonCreate,
@@ -31,9 +36,16 @@ from services.participation.api.schemas import (
 )
 from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
 from services.participation.domain.draws import Gender
-from services.participation.domain.mandates import BodyRules, CompositionWarning, MemberKind, published_count
+from services.participation.domain.mandates import (
+    BodyRules,
+    CompositionWarning,
+    ConsentPurpose,
+    EndReason,
+    MemberKind,
+    published_count,
+)
 from services.participation.use_cases import mandates
-from services.participation.use_cases.mandates import NewPerson
+from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson
 
 MANAGE_MEMBERS = Policy(
     name="manage-members",
@@ -56,6 +68,8 @@ def _rules(row: BodyRulesRow) -> BodyRulesRead:
         forbidden_member_kinds=row.forbidden_member_kinds,
         quorum_share=None if row.quorum_share is None else plain_decimal(row.quorum_share),
         notice_days=row.notice_days,
+        college_seats=row.college_seats,
+        representation_seats=row.representation_seats,
     )
 
 
@@ -68,6 +82,11 @@ def mandate_read(mandate: MandateRow, warnings: list[CompositionWarning]) -> Man
         college=mandate.college,
         starts_on=mandate.starts_on,
         ends_on=mandate.ends_on,
+        end_reason=mandate.end_reason,
+        represented_organisation=mandate.represented_organisation,
+        represented_body_id=mandate.represented_body_id,
+        substitute_for=mandate.substitute_for,
+        replaces=mandate.replaces,
         warnings=[WarningRead(rule=item.rule, message=item.message) for item in warnings],
     )
 
@@ -96,6 +115,8 @@ async def version_body_rules(uow: Uow, body_id: uuid.UUID, body: BodyRulesInput,
         forbidden_member_kinds=frozenset(MemberKind(kind) for kind in body.forbidden_member_kinds),
         quorum_share=None if body.quorum_share is None else Decimal(body.quorum_share),
         notice_days=body.notice_days,
+        college_seats=dict(body.college_seats),
+        representation_seats={str(key): seats for key, seats in body.representation_seats.items()},
     )
     return _rules(await mandates.set_rules(uow, principal, body_id, rules))
 
@@ -134,10 +155,25 @@ async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> P
 async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, principal: Manager) -> MandateRead:
     """A mandate: refused if it ends before it starts, overlaps the person's other mandate in the body or
     breaks the rules; the composition's missed targets come back as warnings."""
-    outcome = await mandates.give_mandate(
-        uow, principal, body_id, body.person_id, body.role, body.college, body.starts_on, body.ends_on
+    new = NewMandate(
+        person_id=body.person_id,
+        role=body.role,
+        college=body.college,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        represented_organisation=body.represented_organisation,
+        represented_body_id=body.represented_body_id,
+        substitute_for=body.substitute_for,
     )
+    outcome = await mandates.give_mandate(uow, principal, body_id, new)
     return mandate_read(outcome.mandate, outcome.warnings)
+
+
+@router.post("/mandates/{mandate_id}/end", operation_id="end_mandate", response_model=MandateRead)
+async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, principal: Manager) -> MandateRead:
+    """End a mandate with its reason (resignation, moving away, term over…)."""
+    ended = await mandates.end_mandate(uow, principal, mandate_id, body.ends_on, EndReason(body.reason))
+    return mandate_read(ended, [])
 
 
 @router.get("/bodies/{body_id}/composition", operation_id="body_composition", response_model=CompositionRead)
@@ -187,6 +223,45 @@ async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) 
             )
             for item in data.mandates
         ],
+        consents=[
+            ConsentRead(purpose=item.purpose, given=item.given, on=item.recorded_on, wording=item.wording)
+            for item in data.consents
+        ],
+        declarations=[
+            DeclarationRead(
+                body_id=item.body_id,
+                declared_on=item.declared_on,
+                independent=item.independent,
+                interests=item.interests,
+            )
+            for item in data.declarations
+        ],
+    )
+
+
+@router.post("/people/{person_id}/consents", operation_id="record_consent", response_model=ConsentRead, status_code=201)
+async def record_consent(uow: Uow, person_id: uuid.UUID, body: ConsentInput, principal: Manager) -> ConsentRead:
+    """A consent given or withdrawn (contact, photo, publication of the name, sharing with partners)."""
+    consent = Consent(purpose=ConsentPurpose(body.purpose), given=body.given, on=body.on, wording=body.wording)
+    row = await mandates.record_consent(uow, principal, person_id, consent)
+    return ConsentRead(purpose=row.purpose, given=row.given, on=row.recorded_on, wording=row.wording)
+
+
+@router.post(
+    "/people/{person_id}/declarations",
+    operation_id="declare_independence",
+    response_model=DeclarationRead,
+    status_code=201,
+)
+async def declare_independence(
+    uow: Uow, person_id: uuid.UUID, body: DeclarationInput, principal: Manager
+) -> DeclarationRead:
+    """A member's declaration of independence for a body, or of the interests that bind them."""
+    row = await mandates.declare_independence(
+        uow, principal, person_id, body.body_id, body.declared_on, body.independent, body.interests
+    )
+    return DeclarationRead(
+        body_id=row.body_id, declared_on=row.declared_on, independent=row.independent, interests=row.interests
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
@@ -13,6 +13,9 @@ from kit.money import AMOUNT_PATTERN
 from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
+CollegeName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
+Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
+Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
 
 
 class BodyRead(ApiModel):
@@ -58,6 +61,10 @@ class SeatsModel(ApiInput):
     max_per_age_band: dict[
         Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")], Annotated[StrictInt, Field(ge=0, le=500)]
     ] = Field(default_factory=dict, max_length=20)
+    fill_vacancies: bool = Field(
+        default=False,
+        description="A vacancy draw: parity counts the members in office today, whose seats are published",
+    )
 
 
 class PoolEntryModel(ApiInput):
@@ -136,6 +143,12 @@ class BodyRulesInput(ApiInput):
     forbidden_member_kinds: list[MemberKindName] = Field(default_factory=list, max_length=5)
     quorum_share: Share | None = Field(default=None, description="Share of the members in office needed to decide")
     notice_days: int | None = Field(default=None, ge=0, le=90, description="Days between convocation and meeting")
+    college_seats: dict[CollegeName, Annotated[StrictInt, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict, max_length=20, description="Seats per college"
+    )
+    representation_seats: dict[uuid.UUID, Annotated[StrictInt, Field(ge=1, le=50)]] = Field(
+        default_factory=dict, max_length=50, description="Seats of citizen bodies in this committee"
+    )
 
 
 class BodyRulesRead(ApiModel):
@@ -147,6 +160,8 @@ class BodyRulesRead(ApiModel):
     forbidden_member_kinds: list[str]
     quorum_share: str | None
     notice_days: int | None
+    college_seats: dict[str, int]
+    representation_seats: dict[str, int]
 
 
 class PersonCreate(ApiInput):
@@ -175,10 +190,22 @@ class PersonRead(ApiModel):
 
 class MandateCreate(ApiInput):
     person_id: uuid.UUID
-    role: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] = "member"
-    college: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] | None = None
+    role: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] = Field(
+        default="member", description="member, president, substitute…"
+    )
+    college: CollegeName | None = None
     starts_on: date
     ends_on: date | None = None
+    represented_organisation: Institution | None = Field(default=None, description="For associations and institutions")
+    represented_body_id: uuid.UUID | None = Field(
+        default=None, description="A citizen body whose seat in this committee the person holds"
+    )
+    substitute_for: uuid.UUID | None = Field(default=None, description="The titular's mandate (role substitute)")
+
+
+class MandateEnd(ApiInput):
+    ends_on: date
+    reason: Literal["term_over", "resigned", "moved_away", "deceased", "excluded", "replaced", "body_dissolved"]
 
 
 class WarningRead(ApiModel):
@@ -194,6 +221,11 @@ class MandateRead(ApiModel):
     college: str | None
     starts_on: date
     ends_on: date | None
+    end_reason: str | None
+    represented_organisation: str | None
+    represented_body_id: uuid.UUID | None
+    substitute_for: uuid.UUID | None
+    replaces: uuid.UUID | None
     warnings: list[WarningRead] = Field(description="The composition's targets missed, with their figures")
 
 
@@ -221,12 +253,6 @@ class PersonMandateRead(ApiModel):
     ends_on: date | None
 
 
-class PersonalDataRead(ApiModel):
-    person: PersonRead
-    identity: IdentityRead | None = Field(description="Null once erased")
-    mandates: list[PersonMandateRead]
-
-
 class ErasureRead(ApiModel):
     erased_now: bool = Field(description="False when the identity had been erased already")
 
@@ -237,13 +263,20 @@ class AppointmentInput(ApiInput):
     fictitious: bool = Field(default=False, description="Demo data: the people drawn do not exist")
 
 
+class ReplacementInput(ApiInput):
+    mandate_id: uuid.UUID = Field(description="The leaving member's mandate, given by this draw")
+    on: date = Field(description="The reserve's first day; the leaving mandate ends the day before")
+    fictitious: bool = False
+
+
+class ReplacementRead(ApiModel):
+    leaving: MandateRead
+    arriving: MandateRead
+
+
 class AppointmentRead(ApiModel):
     mandates: list[MandateRead]
     warnings: list[WarningRead]
-
-
-Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
-Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
 
 
 class MeetingCreate(ApiInput):
@@ -641,3 +674,95 @@ class CitizenFundRead(ApiModel):
     paid: str
     remaining: str = Field(description="Envelope minus the amounts granted")
     applications: list[FundApplicationRead]
+
+
+class TallyLine(ApiInput):
+    person_id: uuid.UUID
+    votes: int = Field(ge=0, le=1_000_000)
+
+
+class ElectionCreate(ApiInput):
+    held_on: date
+    seats: int = Field(ge=1, le=200)
+    college: CollegeName | None = None
+    tallies: list[TallyLine] = Field(min_length=1, max_length=500)
+
+
+class TallyCorrection(ApiInput):
+    person_id: uuid.UUID
+    votes: int = Field(ge=0, le=1_000_000)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class Proclamation(ApiInput):
+    starts_on: date
+    ends_on: date | None = None
+    tie_break: list[uuid.UUID] = Field(
+        default_factory=list, max_length=200, description="The tied candidates in the order the returning officer set"
+    )
+
+
+class TallyRead(ApiModel):
+    person_id: uuid.UUID
+    votes: int
+    elected: bool
+
+
+class CorrectionRead(ApiModel):
+    person_id: uuid.UUID
+    votes_before: int
+    votes_after: int
+    reason: str
+    corrected_at: datetime
+
+
+class ElectionRead(ApiModel):
+    id: uuid.UUID
+    body_id: uuid.UUID
+    held_on: date
+    seats: int
+    college: str | None
+    proclaimed_on: date | None
+    tie_break: list[str] | None
+    tallies: list[TallyRead]
+    corrections: list[CorrectionRead] = Field(description="Every change made to the tallies, with its reason")
+
+
+class ConsentInput(ApiInput):
+    purpose: Literal["contact", "photo", "name_publication", "sharing_with_partners"]
+    given: bool
+    on: date
+    wording: Annotated[str, StringConstraints(min_length=10, max_length=2000)] = Field(
+        description="The text the person agreed to or withdrew"
+    )
+
+
+class ConsentRead(ApiModel):
+    purpose: str
+    given: bool
+    on: date
+    wording: str
+
+
+class DeclarationInput(ApiInput):
+    body_id: uuid.UUID
+    declared_on: date
+    independent: bool
+    interests: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = Field(
+        default=None, description="Required when not independent"
+    )
+
+
+class DeclarationRead(ApiModel):
+    body_id: uuid.UUID
+    declared_on: date
+    independent: bool
+    interests: str | None
+
+
+class PersonalDataRead(ApiModel):
+    person: PersonRead
+    identity: IdentityRead | None = Field(description="Null once erased")
+    mandates: list[PersonMandateRead]
+    consents: list[ConsentRead]
+    declarations: list[DeclarationRead]

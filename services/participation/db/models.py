@@ -88,6 +88,8 @@ class BodyRulesRow(Base):
     forbidden_member_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text))
     quorum_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     notice_days: Mapped[int | None] = mapped_column(Integer)
+    college_seats: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
+    representation_seats: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -128,6 +130,13 @@ class MandateRow(Base):
     college: Mapped[str | None] = mapped_column(Text)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    represented_organisation: Mapped[str | None] = mapped_column(Text)
+    represented_body_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bodies.body_id"))
+    substitute_for: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("mandates.mandate_id"))
+    replaces: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("mandates.mandate_id"))
+    draw_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("draws.draw_id"))
+    drawn_reference: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -337,3 +346,67 @@ class FundConflictRow(Base):
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("fund_applications.application_id"), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id"), primary_key=True)
     declared_on: Mapped[date] = mapped_column(Date)
+
+
+class ElectionRow(Base):
+    __tablename__ = "elections"
+
+    election_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"), index=True)
+    contract_code: Mapped[str] = mapped_column(Text)
+    held_on: Mapped[date] = mapped_column(Date)
+    seats: Mapped[int] = mapped_column(Integer)
+    college: Mapped[str | None] = mapped_column(Text)
+    proclaimed_on: Mapped[date | None] = mapped_column(Date)
+    tie_break: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ElectionTallyRow(Base):
+    __tablename__ = "election_tallies"
+
+    election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id"), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer)
+    elected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ElectionCorrectionRow(Base):
+    """The correction log of the tallies: who changed which count, from what to what, and why."""
+
+    __tablename__ = "election_corrections"
+
+    correction_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    election_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("elections.election_id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id"))
+    votes_before: Mapped[int] = mapped_column(Integer)
+    votes_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(Text)
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonConsentRow(Base):
+    """A consent given or withdrawn, append-only: the latest per purpose is the one in force."""
+
+    __tablename__ = "person_consents"
+
+    consent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    given: Mapped[bool] = mapped_column(Boolean)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    wording: Mapped[str] = mapped_column(Text)
+
+
+class IndependenceDeclarationRow(Base):
+    """A member's declaration of independence from the elected officials and institutions of the body."""
+
+    __tablename__ = "independence_declarations"
+
+    declaration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.person_id", ondelete="CASCADE"), index=True)
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"))
+    declared_on: Mapped[date] = mapped_column(Date)
+    independent: Mapped[bool] = mapped_column(Boolean)
+    interests: Mapped[str | None] = mapped_column(Text)

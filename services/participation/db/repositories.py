@@ -25,12 +25,17 @@ from services.participation.db.models import (
     DrawCandidateRow,
     DrawIdentityRow,
     DrawRow,
+    ElectionCorrectionRow,
+    ElectionRow,
+    ElectionTallyRow,
     FundApplicationRow,
     FundConflictRow,
+    IndependenceDeclarationRow,
     MandateRow,
     MeetingRow,
     MinutesRow,
     OpinionRow,
+    PersonConsentRow,
     PersonIdentityRow,
     PersonRow,
     ReferralRow,
@@ -110,6 +115,26 @@ class MembershipRepository:
             MandateRow.body_id == body_id, MandateRow.person_id == person_id
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def mandate(self, mandate_id: uuid.UUID, *, lock: bool = False) -> MandateRow | None:
+        query = select(MandateRow).where(MandateRow.mandate_id == mandate_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def mandates_in(self, body_id: uuid.UUID, *, on: date | None = None) -> list[MandateRow]:
+        """The body's mandates (those running on `on`, when given), oldest first."""
+        query = select(MandateRow).where(MandateRow.body_id == body_id)
+        if on is not None:
+            query = query.where(MandateRow.starts_on <= on, or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= on))
+        return list((await self.session.execute(query.order_by(MandateRow.starts_on, MandateRow.mandate_id))).scalars())
+
+    async def representatives_on(self, body_id: uuid.UUID, represented_body_id: uuid.UUID, day: date) -> int:
+        query = select(func.count()).where(
+            MandateRow.body_id == body_id,
+            MandateRow.represented_body_id == represented_body_id,
+            MandateRow.starts_on <= day,
+            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def members_on(self, body_id: uuid.UUID, day: date) -> list[PersonRow]:
         """The people holding a mandate in the body on that day."""
@@ -481,3 +506,45 @@ class CitizenFundRepository:
     async def conflicted(self, application_id: uuid.UUID) -> set[uuid.UUID]:
         query = select(FundConflictRow.person_id).where(FundConflictRow.application_id == application_id)
         return set((await self.session.execute(query)).scalars().all())
+
+
+class ElectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def find(self, election_id: uuid.UUID, *, lock: bool = False) -> ElectionRow | None:
+        query = select(ElectionRow).where(ElectionRow.election_id == election_id)
+        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+    async def tallies(self, election_id: uuid.UUID) -> list[ElectionTallyRow]:
+        query = select(ElectionTallyRow).where(ElectionTallyRow.election_id == election_id)
+        return list((await self.session.execute(query.order_by(ElectionTallyRow.person_id))).scalars().all())
+
+    async def corrections(self, election_id: uuid.UUID) -> list[ElectionCorrectionRow]:
+        query = select(ElectionCorrectionRow).where(ElectionCorrectionRow.election_id == election_id)
+        return list((await self.session.execute(query.order_by(ElectionCorrectionRow.corrected_at))).scalars().all())
+
+
+class PersonRecordRepository:
+    """Consents and independence declarations of people."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def consents(self, person_id: uuid.UUID) -> list[PersonConsentRow]:
+        query = select(PersonConsentRow).where(PersonConsentRow.person_id == person_id)
+        order = (PersonConsentRow.recorded_on, PersonConsentRow.consent_id)
+        return list((await self.session.execute(query.order_by(*order))).scalars().all())
+
+    async def declarations(self, person_id: uuid.UUID) -> list[IndependenceDeclarationRow]:
+        query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
+        order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
+        return list((await self.session.execute(query.order_by(*order))).scalars().all())

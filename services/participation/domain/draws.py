@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,6 +46,7 @@ class Seats:
     one_per_household: bool = True
     min_in_qpv: int = 0
     max_per_age_band: Mapping[str, int] = field(default_factory=dict)
+    held: Mapping[str, int] = field(default_factory=dict)  # seats already held, by gender (vacancy draws)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +103,20 @@ def _result_hash(published_pool_hash: str, seed: str, titulars: Sequence[str], r
 
 
 def _pick(
-    ordered: Sequence[Candidate], count: int, seats: Seats, taken: set[str], households: set[str], min_in_qpv: int
+    ordered: Sequence[Candidate],
+    count: int,
+    seats: Seats,
+    taken: set[str],
+    households: set[str],
+    min_in_qpv: int,
+    held: Mapping[str, int],
 ) -> list[Candidate]:
-    """`count` candidates in key order that keep the constraints (parity: at most ⌈count/2⌉ per gender)."""
-    cap = -(-count // 2)
+    """`count` candidates in key order that keep the constraints. Parity: at most ⌈n/2⌉ per gender over
+    the n seats of the body, those already `held` included, so that a vacancy draw restores the balance."""
+    seated = held.get(Gender.WOMAN.value, 0) + held.get(Gender.MAN.value, 0)
+    caps = {
+        gender: max(0, -(-(count + seated) // 2) - held.get(gender.value, 0)) for gender in (Gender.WOMAN, Gender.MAN)
+    }
     genders: Counter[Gender] = Counter()
     bands: Counter[str] = Counter()
     chosen: list[Candidate] = []
@@ -115,7 +126,11 @@ def _pick(
             break
         if candidate.reference in taken or (seats.one_per_household and candidate.household in households):
             continue
-        if seats.parity and candidate.gender is not Gender.OTHER and genders[candidate.gender] >= cap:
+        if (
+            seats.parity
+            and candidate.gender is not Gender.OTHER
+            and genders[candidate.gender] >= caps[candidate.gender]
+        ):
             continue
         limit = seats.max_per_age_band.get(candidate.age_band)
         if limit is not None and bands[candidate.age_band] >= limit:
@@ -148,8 +163,8 @@ def draw(pool: Sequence[Candidate], published_pool_hash: str, commitment: str, s
     ordered = sorted(pool, key=lambda candidate: _key(seed, published_pool_hash, candidate.reference))
     taken: set[str] = set()
     households: set[str] = set()
-    titulars = _pick(ordered, seats.titulars, seats, taken, households, seats.min_in_qpv)
-    reserves = _pick(ordered, seats.reserves, seats, taken, households, 0) if seats.reserves else []
+    titulars = _pick(ordered, seats.titulars, seats, taken, households, seats.min_in_qpv, seats.held)
+    reserves = _pick(ordered, seats.reserves, seats, taken, households, 0, {}) if seats.reserves else []
     titular_refs = tuple(candidate.reference for candidate in titulars)
     reserve_refs = tuple(candidate.reference for candidate in reserves)
     return DrawResult(
@@ -168,13 +183,15 @@ def verify(
     return draw(pool, published_pool_hash, commitment, seed, seats).result_hash == claimed
 
 
-def replacement(result: DrawResult, pool: Sequence[Candidate], leaving: str) -> str:
-    """The reserve who takes a leaving titular's seat: the first reserve of the same gender (parity
-    kept), else the first reserve."""
+def replacement(
+    result: DrawResult, pool: Sequence[Candidate], leaving: str, used: Collection[str] = frozenset()
+) -> str:
+    """The reserve who takes a leaving member's seat: the first reserve not seated yet of the same gender
+    (parity kept), else the first one left."""
     by_reference = {candidate.reference: candidate for candidate in pool}
-    if leaving not in result.titulars:
-        raise RuleViolationError("reference", "titular", "only a titular's seat is replaced")
-    seated = set(result.titulars)
+    if leaving not in result.titulars and leaving not in result.reserves:
+        raise RuleViolationError("reference", "titular", "only a drawn member's seat is replaced")
+    seated = set(result.titulars) | set(used)
     available = [reference for reference in result.reserves if reference not in seated]
     if not available:
         raise RuleViolationError("reserves", "reserve-available", "no reserve is left")

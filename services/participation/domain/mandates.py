@@ -8,8 +8,9 @@ error; a composition off its targets (parity gap, residents' share, size) is a w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -38,6 +39,8 @@ class BodyRules:
     forbidden_member_kinds: frozenset[MemberKind]
     quorum_share: Decimal | None = None
     notice_days: int | None = None
+    college_seats: Mapping[str, int] = field(default_factory=dict)
+    representation_seats: Mapping[str, int] = field(default_factory=dict)  # citizen body id → seats
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +102,85 @@ def composition_warnings(rules: BodyRules | None, members: Sequence[Member]) -> 
 def published_count(count: int) -> int | None:
     """A count is published only for a group of at least five people."""
     return count if count >= SMALL_GROUP else None
+
+
+class ConsentPurpose(StrEnum):
+    CONTACT = "contact"
+    PHOTO = "photo"
+    NAME_PUBLICATION = "name_publication"
+    SHARING_WITH_PARTNERS = "sharing_with_partners"
+
+
+class EndReason(StrEnum):
+    TERM_OVER = "term_over"
+    RESIGNED = "resigned"
+    MOVED_AWAY = "moved_away"
+    DECEASED = "deceased"
+    EXCLUDED = "excluded"
+    REPLACED = "replaced"
+    BODY_DISSOLVED = "body_dissolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A mandate's dates and role, as the checks below need them."""
+
+    mandate_id: str
+    role: str
+    starts_on: date
+    ends_on: date | None
+    substitute_for: str | None = None
+
+
+SUBSTITUTE = "substitute"
+
+
+def check_end(term: Term, ends_on: date, today_open: bool) -> None:
+    if not today_open:
+        raise RuleViolationError("endsOn", "mandate-open", "this mandate has ended already")
+    if ends_on < term.starts_on:
+        raise RuleViolationError("endsOn", "after-start", "a mandate ends on or after the day it starts")
+
+
+def check_substitute(role: str, titular: Term | None, new: tuple[date, date | None], others: Sequence[Term]) -> None:
+    """A substitute stands in for one titular of the same body, during the titular's mandate, one at a time."""
+    if role != SUBSTITUTE:
+        if titular is not None:
+            raise RuleViolationError("substituteFor", "substitute-role", "only a substitute stands in for someone")
+        return
+    if titular is None or titular.role == SUBSTITUTE:
+        raise RuleViolationError("substituteFor", "substitute-of-titular", "a substitute names a titular's mandate")
+    if not overlaps(new, (titular.starts_on, titular.ends_on)) or new[0] < titular.starts_on:
+        raise RuleViolationError("startsOn", "within-titular-term", "a substitute serves during the titular's mandate")
+    if any(
+        item.substitute_for == titular.mandate_id and overlaps(new, (item.starts_on, item.ends_on)) for item in others
+    ):
+        raise RuleViolationError(
+            "substituteFor", "one-substitute-per-titular", "this titular already has a substitute for these dates"
+        )
+
+
+def college_warnings(college_seats: Mapping[str, int], in_office: Sequence[str | None]) -> list[CompositionWarning]:
+    """A college over its seats is a warning with its figures."""
+    counts = Counter(college for college in in_office if college is not None)
+    return [
+        CompositionWarning("college-seats", f"college {college}: {counts[college]} members for {seats} seats")
+        for college, seats in sorted(college_seats.items())
+        if counts[college] > seats
+    ]
+
+
+def check_representation(seats: int | None, represented_body_holds_person: bool, already_seated: int) -> None:
+    """A citizen body's seat in a governance committee: held by one of its members, within the seats."""
+    if seats is None:
+        raise RuleViolationError(
+            "representedBodyId", "representation-seats", "the committee's rules give this body no seat"
+        )
+    if not represented_body_holds_person:
+        raise RuleViolationError(
+            "representedBodyId", "represents-own-body", "a representative holds a mandate in the body represented"
+        )
+    if already_seated >= seats:
+        raise RuleViolationError(
+            "representedBodyId", "representation-seats", f"the body's {seats} seats in this committee are taken"
+        )

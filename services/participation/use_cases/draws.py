@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,17 +26,22 @@ from services.participation.db.repositories import BodyRepository, DrawRepositor
 from services.participation.domain.draws import (
     Candidate,
     DrawIntegrityError,
+    DrawResult,
     Gender,
     Seats,
     check_reveal,
     draw,
     pool_hash,
+    replacement,
 )
 from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.domain.mandates import (
     CompositionWarning,
+    EndReason,
     Member,
     MemberKind,
+    Term,
+    check_end,
     check_member_kind,
     check_term,
     composition_warnings,
@@ -83,6 +88,8 @@ async def open_draw(
     commitment: str,
     challenge_ends_on: date,
     entries: list[PoolEntry],
+    *,
+    fill_vacancies_on: date | None = None,
 ) -> DrawView:
     if len(entries) < seats.titulars + seats.reserves:
         raise RuleViolationError(
@@ -90,6 +97,10 @@ async def open_draw(
         )
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
+        if fill_vacancies_on is not None:
+            in_office = await MembershipRepository(uow.session).members_on(body_id, fill_vacancies_on)
+            held = {gender.value: sum(1 for row in in_office if row.gender == gender.value) for gender in Gender}
+            seats = replace(seats, held={gender: count for gender, count in held.items() if count})
         draw_id = uuid.uuid4()
         width = max(5, len(str(len(entries))))
         candidates = [
@@ -117,7 +128,7 @@ async def open_draw(
             draw_id=draw_id,
             body_id=body_id,
             contract_code=body.contract_code,
-            seats={**asdict(seats), "max_per_age_band": dict(seats.max_per_age_band)},
+            seats={**asdict(seats), "max_per_age_band": dict(seats.max_per_age_band), "held": dict(seats.held)},
             pool_hash=pool_hash(candidates_of(candidates)),
             commitment=commitment,
             seed=None,
@@ -307,6 +318,8 @@ async def appoint(
                     college="residents",
                     starts_on=starts_on,
                     ends_on=ends_on,
+                    draw_id=draw_id,
+                    drawn_reference=reference,
                     created_at=now,
                 )
             )
@@ -327,3 +340,77 @@ async def appoint(
         )
         await uow.commit()
     return Appointment(mandates, composition_warnings(rules, members))
+
+
+async def replace_from_reserves(
+    uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, mandate_id: uuid.UUID, on: date, *, fictitious: bool
+) -> tuple[MandateRow, MandateRow]:
+    """A titular drawn by this draw leaves: their mandate ends the day before `on`, and the first reserve
+    of the same gender (parity kept; else the first reserve) takes the seat from `on`."""
+    async with uow:
+        row = await _draw_run_by(uow, actor, draw_id, lock=True)
+        if row.status != "drawn" or row.appointed_on is None:
+            raise DrawIntegrityError("appoint-drawn", "replacements come from an appointed draw still holding names")
+        membership = MembershipRepository(uow.session)
+        leaving = await membership.mandate(mandate_id, lock=True)
+        if leaving is None or leaving.draw_id != draw_id or leaving.drawn_reference is None:
+            raise RuleViolationError("mandateId", "drawn-mandate", "a mandate given by this draw")
+        ends_on = date.fromordinal(on.toordinal() - 1)
+        check_end(
+            Term(str(leaving.mandate_id), leaving.role, leaving.starts_on, leaving.ends_on),
+            ends_on,
+            leaving.end_reason is None,
+        )
+        repository = DrawRepository(uow.session)
+        pool = candidates_of(await repository.candidates(draw_id))
+        used = {item.drawn_reference for item in await membership.mandates_in(row.body_id) if item.draw_id == draw_id}
+        result = DrawResult(
+            row.pool_hash, row.seed or "", tuple(row.titulars), tuple(row.reserves), row.result_hash or ""
+        )
+        reference = replacement(result, pool, leaving.drawn_reference, used={item for item in used if item})
+        candidate = next(item for item in pool if item.reference == reference)
+        identity = (await repository.identities(draw_id, [reference]))[0]
+        leaving.ends_on, leaving.end_reason = ends_on, EndReason.REPLACED.value
+        person = PersonRow(
+            person_id=uuid.uuid4(),
+            contract_code=row.contract_code,
+            gender=candidate.gender.value,
+            age_band=candidate.age_band,
+            member_kind=MemberKind.RESIDENT.value,
+            resident_in_qpv=candidate.in_qpv,
+            fictitious=fictitious,
+            created_at=datetime.now(UTC),
+        )
+        await membership.add(person)
+        await membership.add(
+            PersonIdentityRow(
+                person_id=person.person_id,
+                family_name=identity.family_name,
+                given_name=identity.given_name,
+                contact=identity.contact,
+            )
+        )
+        arriving = MandateRow(
+            mandate_id=uuid.uuid4(),
+            body_id=row.body_id,
+            person_id=person.person_id,
+            role=leaving.role,
+            college=leaving.college,
+            starts_on=on,
+            ends_on=None,
+            replaces=leaving.mandate_id,
+            draw_id=draw_id,
+            drawn_reference=reference,
+            created_at=datetime.now(UTC),
+        )
+        await membership.add(arriving)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="draw.replacement",
+            entity_type="draw",
+            entity_id=str(draw_id),
+            after={"leaving": str(leaving.mandate_id), "arriving": str(arriving.mandate_id), "reserve": reference},
+        )
+        await uow.commit()
+    return leaving, arriving

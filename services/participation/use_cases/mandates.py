@@ -9,18 +9,32 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
-from services.participation.db.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
-from services.participation.db.repositories import MembershipRepository
+from services.participation.db.models import (
+    BodyRulesRow,
+    IndependenceDeclarationRow,
+    MandateRow,
+    PersonConsentRow,
+    PersonIdentityRow,
+    PersonRow,
+)
+from services.participation.db.repositories import MembershipRepository, PersonRecordRepository
 from services.participation.domain.draws import Gender
-from services.participation.domain.errors import NotBoundError, NotFoundError
+from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.domain.mandates import (
     BodyRules,
     CompositionWarning,
+    ConsentPurpose,
+    EndReason,
     Member,
     MemberKind,
+    Term,
+    check_end,
     check_member_kind,
+    check_representation,
     check_single_mandate,
+    check_substitute,
     check_term,
+    college_warnings,
     composition_warnings,
 )
 from services.participation.use_cases.bodies import body_managed_by, body_seen_by
@@ -36,6 +50,8 @@ def rules_of(row: BodyRulesRow) -> BodyRules:
         forbidden_member_kinds=frozenset(MemberKind(kind) for kind in row.forbidden_member_kinds),
         quorum_share=row.quorum_share,
         notice_days=row.notice_days,
+        college_seats=dict(row.college_seats),
+        representation_seats=dict(row.representation_seats),
     )
 
 
@@ -55,6 +71,8 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
             forbidden_member_kinds=sorted(kind.value for kind in rules.forbidden_member_kinds),
             quorum_share=rules.quorum_share,
             notice_days=rules.notice_days,
+            college_seats=dict(rules.college_seats),
+            representation_seats=dict(rules.representation_seats),
             created_by=actor.subject,
             created_at=datetime.now(UTC),
         )
@@ -134,43 +152,69 @@ class MandateOutcome:
     warnings: list[CompositionWarning]
 
 
-async def give_mandate(
-    uow: UnitOfWork,
-    actor: Principal,
-    body_id: uuid.UUID,
-    person_id: uuid.UUID,
-    role: str,
-    college: str | None,
-    starts_on: date,
-    ends_on: date | None,
-) -> MandateOutcome:
+@dataclass(frozen=True, slots=True)
+class NewMandate:
+    person_id: uuid.UUID
+    role: str
+    college: str | None
+    starts_on: date
+    ends_on: date | None
+    represented_organisation: str | None = None
+    represented_body_id: uuid.UUID | None = None
+    substitute_for: uuid.UUID | None = None
+
+
+def _term(row: MandateRow) -> Term:
+    return Term(
+        str(row.mandate_id),
+        row.role,
+        row.starts_on,
+        row.ends_on,
+        None if row.substitute_for is None else str(row.substitute_for),
+    )
+
+
+async def give_mandate(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewMandate) -> MandateOutcome:
     """A mandate, if the hard rules hold; the composition's targets come back as warnings."""
-    check_term(starts_on, ends_on)
+    check_term(new.starts_on, new.ends_on)
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
         repository = MembershipRepository(uow.session)
-        person = await repository.person(person_id)
+        person = await repository.person(new.person_id)
         if person is None or person.contract_code != body.contract_code:
-            raise NotFoundError("person", str(person_id))
+            raise NotFoundError("person", str(new.person_id))
         versions = await repository.rules(body_id)
         rules = rules_of(versions[-1]) if versions else None
         check_member_kind(rules, MemberKind(person.member_kind))
-        check_single_mandate((starts_on, ends_on), await repository.terms(body_id, person_id))
+        term = (new.starts_on, new.ends_on)
+        check_single_mandate(term, await repository.terms(body_id, new.person_id))
+        titular = None if new.substitute_for is None else await repository.mandate(new.substitute_for)
+        if titular is not None and titular.body_id != body_id:
+            titular = None
+        body_terms = [_term(row) for row in await repository.mandates_in(body_id)]
+        check_substitute(new.role, None if titular is None else _term(titular), term, body_terms)
+        if new.represented_body_id is not None:
+            seats = None if rules is None else rules.representation_seats.get(str(new.represented_body_id))
+            holds = new.person_id in {
+                row.person_id for row in await repository.members_on(new.represented_body_id, new.starts_on)
+            }
+            seated = await repository.representatives_on(body_id, new.represented_body_id, new.starts_on)
+            check_representation(seats, holds, seated)
         mandate = MandateRow(
             mandate_id=uuid.uuid4(),
             body_id=body_id,
-            person_id=person_id,
-            role=role,
-            college=college,
-            starts_on=starts_on,
-            ends_on=ends_on,
+            person_id=new.person_id,
+            role=new.role,
+            college=new.college,
+            starts_on=new.starts_on,
+            ends_on=new.ends_on,
+            represented_organisation=new.represented_organisation,
+            represented_body_id=new.represented_body_id,
+            substitute_for=None if titular is None else titular.mandate_id,
             created_at=datetime.now(UTC),
         )
         await repository.add(mandate)
-        members = [
-            Member(Gender(row.gender), MemberKind(row.member_kind), row.resident_in_qpv)
-            for row in await repository.members_on(body_id, starts_on)
-        ]
+        warnings = await _composition_warnings(repository, rules, body_id, new.starts_on)
         await ledger.changed(
             uow.session,
             actor,
@@ -178,10 +222,50 @@ async def give_mandate(
             entity_type="mandate",
             entity_id=str(mandate.mandate_id),
             before={},
-            after={"body": str(body_id), "role": role, "starts_on": starts_on.isoformat()},
+            after={"body": str(body_id), "role": new.role, "starts_on": new.starts_on.isoformat()},
         )
         await uow.commit()
-    return MandateOutcome(mandate, composition_warnings(rules, members))
+    return MandateOutcome(mandate, warnings)
+
+
+async def _composition_warnings(
+    repository: MembershipRepository, rules: BodyRules | None, body_id: uuid.UUID, day: date
+) -> list[CompositionWarning]:
+    members = [
+        Member(Gender(row.gender), MemberKind(row.member_kind), row.resident_in_qpv)
+        for row in await repository.members_on(body_id, day)
+    ]
+    if rules is None:
+        return []
+    colleges = [row.college for row in await repository.mandates_in(body_id, on=day)]
+    return composition_warnings(rules, members) + college_warnings(rules.college_seats, colleges)
+
+
+async def end_mandate(
+    uow: UnitOfWork, actor: Principal, mandate_id: uuid.UUID, ends_on: date, reason: EndReason
+) -> MandateRow:
+    """A mandate ends early (resignation, moving away…) or at its term, with its reason."""
+    async with uow:
+        repository = MembershipRepository(uow.session)
+        mandate = await repository.mandate(mandate_id, lock=True)
+        if mandate is None:
+            raise NotFoundError("mandate", str(mandate_id))
+        try:
+            await body_managed_by(uow, actor, mandate.body_id)
+        except NotFoundError:
+            raise NotFoundError("mandate", str(mandate_id)) from None
+        check_end(_term(mandate), ends_on, mandate.end_reason is None)
+        mandate.ends_on, mandate.end_reason = ends_on, reason.value
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="mandate.ended",
+            entity_type="mandate",
+            entity_id=str(mandate_id),
+            after={"ends_on": ends_on.isoformat(), "reason": reason.value},
+        )
+        await uow.commit()
+    return mandate
 
 
 async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> list[PersonRow]:
@@ -195,6 +279,8 @@ class PersonalData:
     person: PersonRow
     identity: PersonIdentityRow | None
     mandates: list[MandateRow]
+    consents: list[PersonConsentRow]
+    declarations: list[IndependenceDeclarationRow]
 
 
 def _may_handle_people(actor: Principal, person: PersonRow) -> None:
@@ -210,7 +296,14 @@ async def export_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID)
         if person is None:
             raise NotFoundError("person", str(person_id))
         _may_handle_people(actor, person)
-        data = PersonalData(person, await repository.identity(person_id), await repository.mandates_of(person_id))
+        records = PersonRecordRepository(uow.session)
+        data = PersonalData(
+            person,
+            await repository.identity(person_id),
+            await repository.mandates_of(person_id),
+            await records.consents(person_id),
+            await records.declarations(person_id),
+        )
         await ledger.changed(
             uow.session,
             actor,
@@ -245,3 +338,81 @@ async def erase_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) 
         )
         await uow.commit()
     return erased
+
+
+async def _person_of_actor(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) -> PersonRow:
+    person = await MembershipRepository(uow.session).person(person_id)
+    if person is None or not actor.works_on(person.contract_code):
+        raise NotFoundError("person", str(person_id))
+    return person
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    purpose: ConsentPurpose
+    given: bool
+    on: date
+    wording: str
+
+
+async def record_consent(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID, consent: Consent) -> PersonConsentRow:
+    """A consent given or withdrawn: a new line each time, the latest per purpose in force."""
+    async with uow:
+        await _person_of_actor(uow, actor, person_id)
+        row = PersonConsentRow(
+            consent_id=uuid.uuid4(),
+            person_id=person_id,
+            purpose=consent.purpose.value,
+            given=consent.given,
+            recorded_on=consent.on,
+            wording=consent.wording,
+        )
+        await PersonRecordRepository(uow.session).add(row)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="person.consent_recorded",
+            entity_type="person",
+            entity_id=str(person_id),
+            after={"purpose": consent.purpose.value, "given": consent.given},
+        )
+        await uow.commit()
+    return row
+
+
+async def declare_independence(
+    uow: UnitOfWork,
+    actor: Principal,
+    person_id: uuid.UUID,
+    body_id: uuid.UUID,
+    on: date,
+    independent: bool,
+    interests: str | None,
+) -> IndependenceDeclarationRow:
+    """A member's declaration of independence (or of the interests that bind them) for one body."""
+    async with uow:
+        person = await _person_of_actor(uow, actor, person_id)
+        body = await body_managed_by(uow, actor, body_id)
+        if body.contract_code != person.contract_code:
+            raise NotFoundError("person", str(person_id))
+        if not independent and not (interests and interests.strip()):
+            raise RuleViolationError("interests", "interests-declared", "a member who is not independent says why")
+        row = IndependenceDeclarationRow(
+            declaration_id=uuid.uuid4(),
+            person_id=person_id,
+            body_id=body_id,
+            declared_on=on,
+            independent=independent,
+            interests=interests,
+        )
+        await PersonRecordRepository(uow.session).add(row)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="person.independence_declared",
+            entity_type="person",
+            entity_id=str(person_id),
+            after={"body": str(body_id), "independent": independent},
+        )
+        await uow.commit()
+    return row

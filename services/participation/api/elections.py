@@ -1,0 +1,94 @@
+"""HTTP routes of elections to a body: paper tallies, logged corrections, proclamation into mandates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.participation.api.mandates import MANAGE_MEMBERS
+from services.participation.api.routes import READ_BODIES
+from services.participation.api.schemas import (
+    CorrectionRead,
+    ElectionCreate,
+    ElectionRead,
+    Proclamation,
+    TallyCorrection,
+    TallyRead,
+)
+from services.participation.domain.errors import RuleViolationError
+from services.participation.use_cases import elections
+from services.participation.use_cases.elections import ElectionRecord
+
+router = APIRouter(tags=["elections"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
+
+
+def _read(record: ElectionRecord) -> ElectionRead:
+    election = record.election
+    return ElectionRead(
+        id=election.election_id,
+        body_id=election.body_id,
+        held_on=election.held_on,
+        seats=election.seats,
+        college=election.college,
+        proclaimed_on=election.proclaimed_on,
+        tie_break=election.tie_break,
+        tallies=[
+            TallyRead(person_id=item.person_id, votes=item.votes, elected=item.elected)
+            for item in sorted(record.tallies, key=lambda tally: (-tally.votes, str(tally.person_id)))
+        ],
+        corrections=[
+            CorrectionRead(
+                person_id=item.person_id,
+                votes_before=item.votes_before,
+                votes_after=item.votes_after,
+                reason=item.reason,
+                corrected_at=item.corrected_at,
+            )
+            for item in record.corrections
+        ],
+    )
+
+
+@router.post(
+    "/bodies/{body_id}/elections",
+    operation_id="record_election",
+    response_model=ElectionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def record_election(uow: Uow, body_id: uuid.UUID, body: ElectionCreate, principal: Manager) -> ElectionRead:
+    """An election's paper tallies, typed in: one line per candidate."""
+    votes = {line.person_id: line.votes for line in body.tallies}
+    if len(votes) != len(body.tallies):
+        raise RuleViolationError("tallies", "one-line-per-candidate", "a candidate appears once")
+    record = await elections.record_election(uow, principal, body_id, body.held_on, body.seats, body.college, votes)
+    return _read(record)
+
+
+@router.get("/elections/{election_id}", operation_id="get_election", response_model=ElectionRead)
+async def get_election(
+    uow: Uow, election_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
+) -> ElectionRead:
+    return _read(await elections.election_record(uow, principal, election_id))
+
+
+@router.post("/elections/{election_id}/corrections", operation_id="correct_tally", response_model=ElectionRead)
+async def correct_tally(uow: Uow, election_id: uuid.UUID, body: TallyCorrection, principal: Manager) -> ElectionRead:
+    """Correct one candidate's count before the proclamation; the log keeps before, after, who and why."""
+    record = await elections.correct_tally(uow, principal, election_id, body.person_id, body.votes, body.reason)
+    return _read(record)
+
+
+@router.post("/elections/{election_id}/proclamation", operation_id="proclaim_election", response_model=ElectionRead)
+async def proclaim_election(uow: Uow, election_id: uuid.UUID, body: Proclamation, principal: Manager) -> ElectionRead:
+    """Proclaim the elected for the seats (a tie for the last seat needs the tie-break order); each elected
+    person gets a mandate. Once."""
+    record = await elections.proclaim(uow, principal, election_id, body.starts_on, body.ends_on, list(body.tie_break))
+    return _read(record)

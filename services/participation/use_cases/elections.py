@@ -1,0 +1,179 @@
+"""Elections to a body: tallies typed in from paper, corrections logged, proclamation into mandates."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from services.participation.db.base import ledger
+from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow, MandateRow
+from services.participation.db.repositories import ElectionRepository, MeetingRepository, MembershipRepository
+from services.participation.domain.elections import check_correction, check_tallies, elected
+from services.participation.domain.errors import NotFoundError, RuleViolationError
+from services.participation.domain.mandates import check_single_mandate, check_term
+from services.participation.use_cases.bodies import body_managed_by, body_seen_by
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    election: ElectionRow
+    tallies: list[ElectionTallyRow]
+    corrections: list[ElectionCorrectionRow]
+
+
+async def record_election(
+    uow: UnitOfWork,
+    actor: Principal,
+    body_id: uuid.UUID,
+    held_on: date,
+    seats: int,
+    college: str | None,
+    votes: dict[uuid.UUID, int],
+) -> ElectionRecord:
+    check_tallies({str(person): count for person, count in votes.items()})
+    if seats > len(votes):
+        raise RuleViolationError("seats", "seats-within-candidates", f"{seats} seats for {len(votes)} candidates")
+    async with uow:
+        body = await body_managed_by(uow, actor, body_id)
+        known = await MeetingRepository(uow.session).people_of_contract(body.contract_code, list(votes))
+        unknown = [str(person) for person in votes if person not in known]
+        if unknown:
+            raise RuleViolationError("tallies", "person-of-contract", "candidates not found: " + ", ".join(unknown))
+        election = ElectionRow(
+            election_id=uuid.uuid4(),
+            body_id=body_id,
+            contract_code=body.contract_code,
+            held_on=held_on,
+            seats=seats,
+            college=college,
+            created_at=datetime.now(UTC),
+        )
+        tallies = [
+            ElectionTallyRow(election_id=election.election_id, person_id=person, votes=count, elected=False)
+            for person, count in votes.items()
+        ]
+        repository = ElectionRepository(uow.session)
+        await repository.add(election)
+        await repository.add(*tallies)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="election.recorded",
+            entity_type="election",
+            entity_id=str(election.election_id),
+            after={"candidates": len(votes), "seats": seats},
+        )
+        await uow.commit()
+    return ElectionRecord(election, tallies, [])
+
+
+async def _election_run_by(uow: UnitOfWork, actor: Principal, election_id: uuid.UUID) -> ElectionRow:
+    election = await ElectionRepository(uow.session).find(election_id, lock=True)
+    if election is None or not actor.works_on(election.contract_code):
+        raise NotFoundError("election", str(election_id))
+    await body_managed_by(uow, actor, election.body_id)
+    return election
+
+
+async def election_record(uow: UnitOfWork, actor: Principal, election_id: uuid.UUID) -> ElectionRecord:
+    async with uow:
+        repository = ElectionRepository(uow.session)
+        election = await repository.find(election_id)
+        if election is None or not actor.works_on(election.contract_code):
+            raise NotFoundError("election", str(election_id))
+        await body_seen_by(uow, actor, election.body_id)
+        return ElectionRecord(
+            election, await repository.tallies(election_id), await repository.corrections(election_id)
+        )
+
+
+async def correct_tally(
+    uow: UnitOfWork, actor: Principal, election_id: uuid.UUID, person_id: uuid.UUID, votes: int, reason: str | None
+) -> ElectionRecord:
+    """A tally corrected before the proclamation; the log keeps the count before, after, who and why."""
+    async with uow:
+        election = await _election_run_by(uow, actor, election_id)
+        check_correction(reason, election.proclaimed_on is not None)
+        check_tallies({str(person_id): votes})
+        repository = ElectionRepository(uow.session)
+        tallies = await repository.tallies(election_id)
+        tally = next((item for item in tallies if item.person_id == person_id), None)
+        if tally is None:
+            raise RuleViolationError("personId", "candidate", "not a candidate of this election")
+        correction = ElectionCorrectionRow(
+            correction_id=uuid.uuid4(),
+            election_id=election_id,
+            person_id=person_id,
+            votes_before=tally.votes,
+            votes_after=votes,
+            reason=str(reason),
+            corrected_by=actor.subject,
+            corrected_at=datetime.now(UTC),
+        )
+        tally.votes = votes
+        await repository.add(correction)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="election.tally_corrected",
+            entity_type="election",
+            entity_id=str(election_id),
+            before={"votes": correction.votes_before},
+            after={"votes": votes},
+            reason=reason,
+        )
+        await uow.commit()
+        return ElectionRecord(election, tallies, await repository.corrections(election_id))
+
+
+async def proclaim(
+    uow: UnitOfWork,
+    actor: Principal,
+    election_id: uuid.UUID,
+    starts_on: date,
+    ends_on: date | None,
+    tie_break: list[uuid.UUID],
+) -> ElectionRecord:
+    """The elected for the seats, each given a mandate in the body; once."""
+    check_term(starts_on, ends_on)
+    async with uow:
+        election = await _election_run_by(uow, actor, election_id)
+        if election.proclaimed_on is not None:
+            raise RuleViolationError("startsOn", "proclaimed-once", "the results were proclaimed already")
+        repository = ElectionRepository(uow.session)
+        tallies = await repository.tallies(election_id)
+        winners = elected(
+            {str(item.person_id): item.votes for item in tallies}, election.seats, [str(item) for item in tie_break]
+        )
+        membership = MembershipRepository(uow.session)
+        for item in tallies:
+            item.elected = str(item.person_id) in winners
+            if item.elected:
+                check_single_mandate((starts_on, ends_on), await membership.terms(election.body_id, item.person_id))
+                await membership.add(
+                    MandateRow(
+                        mandate_id=uuid.uuid4(),
+                        body_id=election.body_id,
+                        person_id=item.person_id,
+                        role="member",
+                        college=election.college,
+                        starts_on=starts_on,
+                        ends_on=ends_on,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        election.proclaimed_on = datetime.now(UTC).date()
+        election.tie_break = [str(item) for item in tie_break] or None
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="election.proclaimed",
+            entity_type="election",
+            entity_id=str(election_id),
+            after={"elected": len(winners)},
+        )
+        await uow.commit()
+        return ElectionRecord(election, tallies, await repository.corrections(election_id))
