@@ -19,12 +19,14 @@ from services.participation.api import (
 )
 from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
+from services.participation.clients.territories import commune_lookup
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 
 def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
     configured = settings or ParticipationSettings()  # read from the environment
     contracts = ContractRegistry(service_client("territories", configured.territories_url))
+    communes = commune_lookup(service_client("territories", configured.territories_url))
     return create_service_app(
         service="participation",
         schema=SCHEMA,
@@ -46,7 +48,7 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
             elections.router,
         ],
         install_domain_problems=install_domain_problems,
-        state={"contract_registry": contracts},
+        state={"contract_registry": contracts, "communes": communes},
         larger_body_limits={"/bodies/*/draws": 16 * 1_048_576},  # a pool of 50,000 people
-        closers=[contracts.aclose],
+        closers=[contracts.aclose, communes.aclose],
     )

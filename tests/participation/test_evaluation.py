@@ -37,6 +37,7 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
         "comite_technique": 1,
         "commission_citoyenne": 4,
         "fabrique_citoyenne": 1,
+        "groupe_de_pilotage": 1,
         "mous": 1,
         "tiers_lieu": 1,
     }

@@ -21,6 +21,7 @@ from services.participation.api.schemas import (
     OpinionFiguresRead,
     ParticipationIndicatorsRead,
     ProgressRead,
+    ThemeLevelFigures,
 )
 from services.participation.use_cases import evaluation
 
@@ -91,4 +92,9 @@ async def participation_indicators(
             )
             for title, done in found.consultations
         ],
+        theme_levels=ThemeLevelFigures(
+            declared=found.themes_declared,
+            observed=found.themes_observed,
+            observed_below_declared=found.themes_below_declared,
+        ),
     )

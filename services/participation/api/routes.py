@@ -21,8 +21,9 @@ from kit.idempotency import (
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
-from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate
-from services.participation.domain.bodies import Body, BodyKind
+from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
+from services.participation.clients.territories import CommuneLookup, request_communes
+from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.use_cases import bodies
 
 READ_BODIES = Policy(name="read-bodies", scopes=frozenset({"participation:read"}))
@@ -35,6 +36,7 @@ MANAGE_BODIES = Policy(
 router = APIRouter(tags=["bodies"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
+Communes = Annotated[CommuneLookup, Depends(request_communes)]
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
 Manager = Annotated[Principal, Depends(authorize(MANAGE_BODIES))]
 
@@ -47,6 +49,7 @@ def present(body: Body) -> BodyRead:
         kind=body.kind,
         participation_level=body.participation_level,
         qpv_codes=list(body.qpv_codes),
+        commune_codes=list(body.commune_codes),
         status=body.status,
         recognition_act=body.recognition_act,
         version=body.version,
@@ -84,6 +87,7 @@ async def get_body(uow: Uow, response: Response, body_id: uuid.UUID, principal: 
 async def create_body(
     uow: Uow,
     contracts: Contracts,
+    communes: Communes,
     payload: BodyCreate,
     principal: Manager,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -96,11 +100,12 @@ async def create_body(
         kind=payload.kind,
         participation_level=payload.participation_level,
         qpv_codes=tuple(payload.qpv_codes),
+        commune_codes=tuple(payload.commune_codes),
         status=payload.status,
         recognition_act=payload.recognition_act,
     )
     key = idempotent_request(idempotency_key, principal.subject, "create_body", payload.model_dump(mode="json"))
-    outcome = await bodies.create_body(uow, contracts, principal, new_body, key, present_json)
+    outcome = await bodies.create_body(uow, contracts, communes, principal, new_body, key, present_json)
     if isinstance(outcome, StoredResponse):
         return replayed_response(outcome)
     return created_response(present_json(outcome), f"bodies/{outcome.body_id}", body_etag(outcome))
@@ -110,6 +115,7 @@ async def create_body(
 async def change_body(
     uow: Uow,
     contracts: Contracts,
+    communes: Communes,
     response: Response,
     body_id: uuid.UUID,
     payload: BodyUpdate,
@@ -121,10 +127,11 @@ async def change_body(
     for name in payload.model_fields_set:
         value = getattr(payload, name)
         if value is not None:
-            changes[name] = tuple(value) if name == "qpv_codes" else value
+            changes[name] = tuple(value) if name in ("qpv_codes", "commune_codes") else value
     changed = await bodies.change_body(
         uow,
         contracts,
+        communes,
         principal,
         body_id,
         changes,
@@ -132,3 +139,34 @@ async def change_body(
     )
     response.headers["ETag"] = body_etag(changed)
     return present(changed)
+
+
+def _theme(level: ThemeLevel) -> ThemeLevelRead:
+    return ThemeLevelRead(
+        theme=level.theme,
+        declared_level=level.declared.value,
+        observed_level=None if level.observed is None else level.observed.value,
+        below_declared=below_declared(level),
+    )
+
+
+@router.get("/bodies/{body_id}/themes", operation_id="list_body_themes", response_model=list[ThemeLevelRead])
+async def list_body_themes(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ThemeLevelRead]:
+    """The body's participation level per theme: declared, and observed once assessed."""
+    return [_theme(level) for level in await bodies.body_themes(uow, principal, body_id)]
+
+
+@router.put("/bodies/{body_id}/themes", operation_id="set_body_themes", response_model=list[ThemeLevelRead])
+async def set_body_themes(
+    uow: Uow, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: Manager
+) -> list[ThemeLevelRead]:
+    """Replace the body's themes and levels (the contract's pilots, communes)."""
+    levels = [
+        ThemeLevel(
+            item.theme,
+            ParticipationLevel(item.declared_level),
+            None if item.observed_level is None else ParticipationLevel(item.observed_level),
+        )
+        for item in payload.themes
+    ]
+    return [_theme(level) for level in await bodies.set_body_themes(uow, principal, body_id, levels)]

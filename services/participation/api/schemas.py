@@ -13,6 +13,7 @@ from kit.money import AMOUNT_PATTERN
 from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^(\d{5}|2[AB]\d{3})$")]
 CollegeName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
 Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
@@ -25,6 +26,7 @@ class BodyRead(ApiModel):
     kind: BodyKind
     participation_level: ParticipationLevel
     qpv_codes: list[str]
+    commune_codes: list[str]
     status: BodyStatus
     recognition_act: str | None = Field(description="Arrêté préfectoral or délibération, when the body has one")
     version: int
@@ -39,6 +41,7 @@ class BodyCreate(ApiInput):
     kind: BodyKind
     participation_level: ParticipationLevel
     qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=50)
+    commune_codes: list[CommuneCode] = Field(default_factory=list, max_length=100)
     status: BodyStatus = BodyStatus.ACTIVE
     recognition_act: RecognitionAct | None = None
 
@@ -48,6 +51,7 @@ class BodyUpdate(ApiInput):
     kind: BodyKind | None = None
     participation_level: ParticipationLevel | None = None
     qpv_codes: list[QpvCode] | None = Field(default=None, max_length=50)
+    commune_codes: list[CommuneCode] | None = Field(default=None, max_length=100)
     status: BodyStatus | None = None
     recognition_act: RecognitionAct | None = None
 
@@ -583,6 +587,14 @@ class ConsultationFigures(ApiModel):
     progress: ProgressRead
 
 
+class ThemeLevelFigures(ApiModel):
+    """Participation levels of the bodies' themes, declared and observed, on the ladder."""
+
+    declared: dict[str, int]
+    observed: dict[str, int]
+    observed_below_declared: int
+
+
 class ParticipationIndicatorsRead(ApiModel):
     contract_code: str
     year: int
@@ -598,6 +610,7 @@ class ParticipationIndicatorsRead(ApiModel):
     opinions: OpinionFiguresRead
     referrals: dict[str, int]
     consultations: list[ConsultationFigures] = Field(description="Campaigns started that year against their targets")
+    theme_levels: ThemeLevelFigures
 
 
 Amount = Annotated[str, StringConstraints(pattern=AMOUNT_PATTERN)]
@@ -766,3 +779,23 @@ class PersonalDataRead(ApiModel):
     mandates: list[PersonMandateRead]
     consents: list[ConsentRead]
     declarations: list[DeclarationRead]
+
+
+LevelName = Literal["information", "consultation", "concertation", "co_decision"]
+
+
+class ThemeLevelModel(ApiInput):
+    theme: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,60}$")]
+    declared_level: LevelName
+    observed_level: LevelName | None = Field(default=None, description="As assessed by the evaluation")
+
+
+class ThemeLevelsInput(ApiInput):
+    themes: list[ThemeLevelModel] = Field(max_length=50)
+
+
+class ThemeLevelRead(ApiModel):
+    theme: str
+    declared_level: str
+    observed_level: str | None
+    below_declared: bool = Field(description="The level observed is lower on the ladder than the one declared")

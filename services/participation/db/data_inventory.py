@@ -56,6 +56,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
         kind=N,
         participation_level=N,
         qpv_codes=N,
+        commune_codes=N,
         status=N,
         recognition_act=N,
         version=N,
@@ -251,6 +252,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
     "independence_declarations": _table(
         declaration_id=N, person_id=P, body_id=N, declared_on=P, independent=P, interests=T
     ),
+    "body_themes": _table(body_id=N, theme=N, declared_level=N, observed_level=N),
 }
 
 RETENTION: dict[str, str] = {

@@ -21,6 +21,7 @@ class BodyRow(Base):
     kind: Mapped[str] = mapped_column(Text)
     participation_level: Mapped[str] = mapped_column(Text)
     qpv_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    commune_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     status: Mapped[str] = mapped_column(Text, server_default="active")
     recognition_act: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -410,3 +411,14 @@ class IndependenceDeclarationRow(Base):
     declared_on: Mapped[date] = mapped_column(Date)
     independent: Mapped[bool] = mapped_column(Boolean)
     interests: Mapped[str | None] = mapped_column(Text)
+
+
+class BodyThemeRow(Base):
+    """A body's participation level on a theme, declared and as observed."""
+
+    __tablename__ = "body_themes"
+
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.body_id"), primary_key=True)
+    theme: Mapped[str] = mapped_column(Text, primary_key=True)
+    declared_level: Mapped[str] = mapped_column(Text)
+    observed_level: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,7 @@ from services.participation.db.models import (
     AttendanceRow,
     BodyRow,
     BodyRulesRow,
+    BodyThemeRow,
     CitizenFundRow,
     CommitmentRow,
     ConsultationAnswerRow,
@@ -548,3 +549,26 @@ class PersonRecordRepository:
         query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
         order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
         return list((await self.session.execute(query.order_by(*order))).scalars().all())
+
+
+class BodyThemeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_body(self, body_id: uuid.UUID) -> list[BodyThemeRow]:
+        query = select(BodyThemeRow).where(BodyThemeRow.body_id == body_id).order_by(BodyThemeRow.theme)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def replace(self, body_id: uuid.UUID, rows: Collection[BodyThemeRow]) -> None:
+        await self.session.execute(delete(BodyThemeRow).where(BodyThemeRow.body_id == body_id))
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def of_contract(self, contract_code: str) -> list[tuple[str, str | None]]:
+        """(declared, observed) levels of the themes of the contract's bodies that are not dissolved."""
+        query = (
+            select(BodyThemeRow.declared_level, BodyThemeRow.observed_level)
+            .join(BodyRow, BodyRow.body_id == BodyThemeRow.body_id)
+            .where(BodyRow.contract_code == contract_code, BodyRow.status != "dissolved")
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]

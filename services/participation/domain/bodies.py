@@ -65,6 +65,7 @@ class Body:
     kind: BodyKind
     participation_level: ParticipationLevel
     qpv_codes: tuple[str, ...]
+    commune_codes: tuple[str, ...] = ()
     status: BodyStatus = BodyStatus.ACTIVE
     recognition_act: str | None = None
     version: int = 1
@@ -76,3 +77,25 @@ def check_body(body: Body, contract_qpv_codes: Collection[str]) -> None:
         raise RuleViolationError(
             "qpvCodes", "qpv-of-contract", "QPV not covered by the contract: " + ", ".join(outside)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeLevel:
+    """A body's participation level on one theme: as declared, and as observed (by the evaluation)."""
+
+    theme: str
+    declared: ParticipationLevel
+    observed: ParticipationLevel | None = None
+
+
+LADDER = list(ParticipationLevel)
+
+
+def below_declared(level: ThemeLevel) -> bool:
+    return level.observed is not None and LADDER.index(level.observed) < LADDER.index(level.declared)
+
+
+def check_themes(levels: Collection[ThemeLevel]) -> None:
+    themes = [level.theme for level in levels]
+    if len(set(themes)) != len(themes):
+        raise RuleViolationError("themes", "one-level-per-theme", "a theme appears once")

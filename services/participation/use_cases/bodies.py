@@ -14,11 +14,34 @@ from kit.database import UnitOfWork
 from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from services.participation.clients.territories import CommuneLookup
 from services.participation.db.base import ledger
-from services.participation.db.models import BodyRow
-from services.participation.db.repositories import BodyRepository
-from services.participation.domain.bodies import Body, BodyKind, BodyStatus, ParticipationLevel, check_body
-from services.participation.domain.errors import NotBoundError, NotFoundError
+from services.participation.db.models import BodyRow, BodyThemeRow
+from services.participation.db.repositories import BodyRepository, BodyThemeRepository
+from services.participation.domain.bodies import (
+    Body,
+    BodyKind,
+    BodyStatus,
+    ParticipationLevel,
+    ThemeLevel,
+    check_body,
+    check_themes,
+)
+from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
+
+
+async def _check_territories(registry: ContractRegistry, communes: CommuneLookup, body: Body) -> None:
+    """The body's QPVs are the contract's; its communes exist and belong to the contract's EPCI."""
+    contract = await require_contract(registry, body.contract_code)
+    check_body(body, contract.qpv_codes)
+    for position, code in enumerate(body.commune_codes):
+        commune = await communes.find(code)
+        if commune is None:
+            raise RuleViolationError(f"communeCodes/{position}", "commune-exists", f"no commune {code}")
+        if commune.code_epci != contract.code_epci:
+            raise RuleViolationError(
+                f"communeCodes/{position}", "commune-of-contract", f"{code} is not in the contract's EPCI"
+            )
 
 
 def body_from_row(row: BodyRow) -> Body:
@@ -29,6 +52,7 @@ def body_from_row(row: BodyRow) -> Body:
         kind=BodyKind(row.kind),
         participation_level=ParticipationLevel(row.participation_level),
         qpv_codes=tuple(row.qpv_codes),
+        commune_codes=tuple(row.commune_codes),
         status=BodyStatus(row.status),
         recognition_act=row.recognition_act,
         version=row.version,
@@ -42,6 +66,7 @@ def _audit_view(body: Body) -> dict[str, Any]:
         "kind": body.kind.value,
         "participation_level": body.participation_level.value,
         "qpv_codes": list(body.qpv_codes),
+        "commune_codes": list(body.commune_codes),
         "status": body.status.value,
         "recognition_act": body.recognition_act,
         "version": body.version,
@@ -83,6 +108,7 @@ async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Bod
 async def create_body(
     uow: UnitOfWork,
     registry: ContractRegistry,
+    communes: CommuneLookup,
     actor: Principal,
     body: Body,
     idempotency: IdempotentRequest | None,
@@ -90,8 +116,7 @@ async def create_body(
 ) -> Body | StoredResponse:
     if not actor.works_on(body.contract_code):
         raise NotBoundError(body.contract_code)
-    contract = await require_contract(registry, body.contract_code)
-    check_body(body, contract.qpv_codes)
+    await _check_territories(registry, communes, body)
     async with uow:
         if (stored := await ledger.replay(uow.session, idempotency)) is not None:
             return stored
@@ -103,6 +128,7 @@ async def create_body(
                 kind=body.kind.value,
                 participation_level=body.participation_level.value,
                 qpv_codes=list(body.qpv_codes),
+                commune_codes=list(body.commune_codes),
                 status=body.status.value,
                 recognition_act=body.recognition_act,
                 version=1,
@@ -125,6 +151,7 @@ async def create_body(
 async def change_body(
     uow: UnitOfWork,
     registry: ContractRegistry,
+    communes: CommuneLookup,
     actor: Principal,
     body_id: uuid.UUID,
     changes: dict[str, Any],
@@ -137,10 +164,11 @@ async def change_body(
         current = body_from_row(row)
         check_version(current)
         changed = replace(current, **changes, version=current.version + 1)
-        check_body(changed, (await require_contract(registry, changed.contract_code)).qpv_codes)
+        await _check_territories(registry, communes, changed)
         row.name, row.kind = changed.name, changed.kind.value
         row.participation_level = changed.participation_level.value
         row.status, row.recognition_act = changed.status.value, changed.recognition_act
+        row.commune_codes = list(changed.commune_codes)
         row.qpv_codes, row.version, row.updated_at = list(changed.qpv_codes), changed.version, func.now()
         await ledger.changed(
             uow.session,
@@ -162,3 +190,46 @@ def manages_body(actor: Principal, body: BodyRow) -> bool:
         or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
         or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
     )
+
+
+async def body_themes(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> list[ThemeLevel]:
+    async with uow:
+        await body_seen_by(uow, actor, body_id)
+        rows = await BodyThemeRepository(uow.session).of_body(body_id)
+    return [_theme_level(row) for row in rows]
+
+
+def _theme_level(row: BodyThemeRow) -> ThemeLevel:
+    observed = None if row.observed_level is None else ParticipationLevel(row.observed_level)
+    return ThemeLevel(row.theme, ParticipationLevel(row.declared_level), observed)
+
+
+async def set_body_themes(
+    uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, levels: list[ThemeLevel]
+) -> list[ThemeLevel]:
+    """The body's themes with the level declared and, once assessed, the level observed: replaced whole."""
+    check_themes(levels)
+    async with uow:
+        body = await body_seen_by(uow, actor, body_id)
+        if not (actor.is_platform_admin or Role.CONTRACT_PILOT in actor.roles or Role.COMMUNE in actor.roles):
+            raise NotBoundError(body.contract_code)
+        rows = [
+            BodyThemeRow(
+                body_id=body_id,
+                theme=level.theme,
+                declared_level=level.declared.value,
+                observed_level=None if level.observed is None else level.observed.value,
+            )
+            for level in levels
+        ]
+        await BodyThemeRepository(uow.session).replace(body_id, rows)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="body.themes_set",
+            entity_type="body",
+            entity_id=str(body_id),
+            after={"themes": [level.theme for level in levels]},
+        )
+        await uow.commit()
+    return sorted(levels, key=lambda level: level.theme)

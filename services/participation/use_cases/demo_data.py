@@ -157,6 +157,7 @@ class _Demo:
                     kind=item["kind"],
                     participation_level=item["level"],
                     qpv_codes=item["qpvCodes"],
+                    commune_codes=item.get("communeCodes", []),
                     status=item.get("status", "active"),
                     recognition_act=item.get("recognitionAct"),
                     version=1,

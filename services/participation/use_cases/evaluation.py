@@ -7,8 +7,15 @@ from datetime import date
 
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
-from services.participation.db.repositories import ConsultationRepository, IndicatorRepository
-from services.participation.domain.bodies import GOVERNANCE_KINDS, BodyKind, BodyStatus
+from services.participation.db.repositories import BodyThemeRepository, ConsultationRepository, IndicatorRepository
+from services.participation.domain.bodies import (
+    GOVERNANCE_KINDS,
+    BodyKind,
+    BodyStatus,
+    ParticipationLevel,
+    ThemeLevel,
+    below_declared,
+)
 from services.participation.domain.consultations import Progress
 from services.participation.domain.errors import NotBoundError
 from services.participation.domain.evaluation import (
@@ -39,6 +46,9 @@ class ParticipationIndicators:
     opinions: OpinionFigures
     referrals: dict[str, int]
     consultations: list[tuple[str, Progress]]
+    themes_declared: dict[str, int]
+    themes_observed: dict[str, int]
+    themes_below_declared: int
 
 
 def _count(values: list[str]) -> dict[str, int]:
@@ -65,6 +75,10 @@ async def indicators(
         attendances, participants, institutions = await repository.attendance(contract_code, year)
         opinions = opinion_figures(await repository.opinions(contract_code, year))
         referrals = referral_figures(await repository.referrals(contract_code, year), today)
+        theme_levels = [
+            ThemeLevel("", ParticipationLevel(declared), None if observed is None else ParticipationLevel(observed))
+            for declared, observed in await BodyThemeRepository(uow.session).of_contract(contract_code)
+        ]
         campaigns = ConsultationRepository(uow.session)
         started = await campaigns.of_contract_year(contract_code, year)
         done = await campaigns.progress([row.consultation_id for row in started])
@@ -86,4 +100,7 @@ async def indicators(
         opinions=opinions,
         referrals=referrals,
         consultations=consultations,
+        themes_declared=_count([level.declared.value for level in theme_levels]),
+        themes_observed=_count([level.observed.value for level in theme_levels if level.observed is not None]),
+        themes_below_declared=sum(1 for level in theme_levels if below_declared(level)),
     )

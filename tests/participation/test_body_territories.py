@@ -1,0 +1,82 @@
+"""Bodies sit on the contract's territories (QPV and communes checked against territories over HTTP) and
+declare a participation level per theme, beside the level the evaluation observes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from kit.auth.principal import Role
+from tests.running_stack import RunningStack
+
+API = "/api/participation"
+
+
+def _body(contract: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "contractCode": contract,
+        "name": "Conseil de quartier Arras Sud",
+        "kind": "conseil_de_quartier",
+        "participationLevel": "concertation",
+        **extra,
+    }
+
+
+async def test_communes_are_those_of_the_contract(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    created = await gateway.post(
+        f"{API}/bodies", json=_body(new_contract, communeCodes=["62041", "62004"]), headers=pilot
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["communeCodes"] == ["62041", "62004"]
+    lille = await gateway.post(
+        f"{API}/bodies", json=_body(new_contract, communeCodes=["62041", "59350"]), headers=pilot
+    )
+    assert lille.status_code == 422
+    assert (lille.json()["errors"][0]["field"], lille.json()["errors"][0]["rule"]) in {
+        ("communeCodes/1", "commune-of-contract"),
+        ("communeCodes/1", "commune-exists"),  # territories may hold only the CUA's communes
+    }
+    unknown = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=["62999"]), headers=pilot)
+    assert (unknown.status_code, unknown.json()["errors"][0]["rule"]) == (422, "commune-exists")
+    malformed = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=["6204"]), headers=pilot)
+    assert malformed.status_code == 422
+
+
+async def test_levels_per_theme_declared_and_observed(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body_id = (await gateway.post(f"{API}/bodies", json=_body(new_contract), headers=pilot)).json()["id"]
+    themes = {
+        "themes": [
+            {"theme": "cadre_de_vie", "declaredLevel": "concertation", "observedLevel": "consultation"},
+            {"theme": "jeunesse", "declaredLevel": "information", "observedLevel": "concertation"},
+            {"theme": "emploi", "declaredLevel": "consultation"},
+        ]
+    }
+    saved = await gateway.put(f"{API}/bodies/{body_id}/themes", json=themes, headers=pilot)
+    assert saved.status_code == 200, saved.text
+    assert [(item["theme"], item["belowDeclared"]) for item in saved.json()] == [
+        ("cadre_de_vie", True),
+        ("emploi", False),
+        ("jeunesse", False),
+    ]
+    twice = {"themes": [themes["themes"][0], themes["themes"][0]]}
+    refused = await gateway.put(f"{API}/bodies/{body_id}/themes", json=twice, headers=pilot)
+    assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, "one-level-per-theme")
+    facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
+    assert (await gateway.put(f"{API}/bodies/{body_id}/themes", json=themes, headers=facilitator)).status_code == 403
+    figures = (
+        await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": new_contract, "year": 2025}, headers=pilot
+        )
+    ).json()["themeLevels"]
+    assert figures == {
+        "declared": {"concertation": 1, "consultation": 1, "information": 1},
+        "observed": {"concertation": 1, "consultation": 1},
+        "observedBelowDeclared": 1,
+    }
