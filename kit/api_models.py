@@ -9,6 +9,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+from starlette.responses import Response
 
 
 def _storable(value: Any) -> bool:
@@ -101,3 +102,10 @@ class ApiInput(BaseModel):
         if field is not None and _is_integer(field.annotation) and isinstance(value, bool | str):
             raise ValueError("a whole number is a JSON number")
         return value
+
+
+def model_response(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A response serialised once by pydantic's core: for hot routes whose model was just built from typed
+    values, so that FastAPI does not dump and validate it again against the route's response model."""
+    content = model.__pydantic_serializer__.to_json(model, by_alias=True)
+    return Response(content, status_code=status_code, headers=headers, media_type="application/json")

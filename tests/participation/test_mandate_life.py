@@ -46,14 +46,35 @@ async def test_colleges_substitutes_and_the_end_of_a_mandate(
 ) -> None:
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     body_id = await new_body(stack, gateway, new_contract)
-    rules = {"parity": False, "residentsMinShare": "0", "collegeSeats": {"residents": 1, "associations": 2}}
+    rules = {
+        "parity": False,
+        "residentsMinShare": "0",
+        "mandateYears": 3,
+        "collegeSeats": {"residents": 1, "associations": 2},
+    }
     assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json=rules, headers=pilot)).status_code == 200
+    open_ended = await _mandate(
+        gateway, pilot, body_id, personId=await _person(gateway, pilot, new_contract), college="associations"
+    )
+    assert open_ended.json()["warnings"] == [
+        {"rule": "mandate-length", "message": "the rules set mandates of 3 years: end by 2028-01-01"}
+    ]
     first = await _mandate(
-        gateway, pilot, body_id, personId=await _person(gateway, pilot, new_contract), college="residents"
+        gateway,
+        pilot,
+        body_id,
+        personId=await _person(gateway, pilot, new_contract),
+        college="residents",
+        endsOn="2027-12-31",
     )
     assert first.json()["warnings"] == []
     second = await _mandate(
-        gateway, pilot, body_id, personId=await _person(gateway, pilot, new_contract), college="residents"
+        gateway,
+        pilot,
+        body_id,
+        personId=await _person(gateway, pilot, new_contract),
+        college="residents",
+        endsOn="2027-12-31",
     )
     assert second.json()["warnings"] == [
         {"rule": "college-seats", "message": "college residents: 2 members for 1 seats"}
@@ -90,7 +111,7 @@ async def test_colleges_substitutes_and_the_end_of_a_mandate(
     )
     assert (again.status_code, again.json()["errors"][0]["rule"]) == (422, "mandate-open")
     composition = (await gateway.get(f"{API}/bodies/{body_id}/composition?on=2025-07-01", headers=pilot)).json()
-    assert composition["members"] == 2  # the second resident and the substitute
+    assert composition["members"] == 3  # the association's member, the second resident and the substitute
 
 
 async def test_citizen_bodies_hold_their_seats_in_a_governance_committee(

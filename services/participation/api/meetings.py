@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
@@ -117,15 +118,18 @@ async def list_meetings(
     principal: Reader,
     page: Annotated[PageRequest, Depends(page_request)],
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-) -> Page[MeetingSummary]:
+) -> Response:
     rows, total = await meetings.list_meetings(uow, principal, body_id, year, page)
-    return Page(items=[_summary(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+    listed: Page[MeetingSummary] = Page(
+        items=[_summary(row) for row in rows], total=total, limit=page.limit, offset=page.offset
+    )
+    return model_response(listed)
 
 
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting", response_model=MeetingRead)
-async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> MeetingRead:
+async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> Response:
     """A meeting with its attendance (pseudonymous ids), decisions and minutes."""
-    return _record(await meetings.meeting_record(uow, principal, meeting_id))
+    return model_response(_record(await meetings.meeting_record(uow, principal, meeting_id)))
 
 
 @router.put("/meetings/{meeting_id}/attendance", operation_id="record_attendance", response_model=list[AttendanceRead])

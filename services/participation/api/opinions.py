@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
+from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
@@ -154,9 +155,12 @@ async def adopt_opinion(
 @router.get("/bodies/{body_id}/opinions", operation_id="list_opinions", response_model=Page[OpinionRead])
 async def list_opinions(
     uow: Uow, body_id: uuid.UUID, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
-) -> Page[OpinionRead]:
+) -> Response:
     _, records, total = await opinions.opinions_of(uow, principal, body_id, page)
-    return Page(items=[_opinion(item) for item in records], total=total, limit=page.limit, offset=page.offset)
+    listed: Page[OpinionRead] = Page(
+        items=[_opinion(item) for item in records], total=total, limit=page.limit, offset=page.offset
+    )
+    return model_response(listed)
 
 
 @router.get("/opinions/{opinion_id}", operation_id="get_opinion", response_model=OpinionRead)

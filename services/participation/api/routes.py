@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
+from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
@@ -70,10 +71,13 @@ async def list_bodies(
     page: Annotated[PageRequest, Depends(page_request)],
     principal: Reader,
     kind: Annotated[BodyKind | None, Query()] = None,
-) -> Page[BodyRead]:
+) -> Response:
     """Citizen bodies and committees of the contracts the caller works on."""
     found, total = await bodies.list_bodies(uow, principal, kind, page)
-    return Page(items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset)
+    listed: Page[BodyRead] = Page(
+        items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset
+    )
+    return model_response(listed)
 
 
 @router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyRead)

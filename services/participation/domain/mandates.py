@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from services.participation.domain.draws import Gender
 from services.participation.domain.errors import RuleViolationError
+from services.participation.domain.opinions import add_months
 
 SMALL_GROUP = 5  # statistics on fewer people are not published
 
@@ -184,3 +185,17 @@ def check_representation(seats: int | None, represented_body_holds_person: bool,
         raise RuleViolationError(
             "representedBodyId", "representation-seats", f"the body's {seats} seats in this committee are taken"
         )
+
+
+def term_warnings(rules: BodyRules | None, starts_on: date, ends_on: date | None) -> list[CompositionWarning]:
+    """A mandate longer than the rules' mandate length (or without an end when they set one) is a warning."""
+    if rules is None or rules.mandate_years is None:
+        return []
+    limit = add_months(starts_on, 12 * rules.mandate_years)
+    if ends_on is None or ends_on > limit:
+        return [
+            CompositionWarning(
+                "mandate-length", f"the rules set mandates of {rules.mandate_years} years: end by {limit.isoformat()}"
+            )
+        ]
+    return []

@@ -28,10 +28,13 @@ class NewFund:
 
 async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, new: NewFund) -> CitizenFundRow:
     async with uow:
-        committee = await body_managed_by(uow, actor, committee_id)
+        try:
+            committee = await body_managed_by(uow, actor, committee_id)
+        except NotFoundError:
+            raise RuleViolationError("committeeBodyId", "body-of-contract", "no such body in your contracts") from None
         if BodyKind(committee.kind) is not BodyKind.COMITE_FONDS_PARTICIPATION:
             raise RuleViolationError(
-                "bodyId", "fund-committee", "a fund is run by a body of kind comite_fonds_participation"
+                "committeeBodyId", "fund-committee", "a fund is run by a body of kind comite_fonds_participation"
             )
         row = CitizenFundRow(
             fund_id=uuid.uuid4(),

@@ -36,6 +36,7 @@ from services.participation.domain.mandates import (
     check_term,
     college_warnings,
     composition_warnings,
+    term_warnings,
 )
 from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
@@ -214,7 +215,8 @@ async def give_mandate(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, ne
             created_at=datetime.now(UTC),
         )
         await repository.add(mandate)
-        warnings = await _composition_warnings(repository, rules, body_id, new.starts_on)
+        warnings = term_warnings(rules, new.starts_on, new.ends_on)
+        warnings += await _composition_warnings(repository, rules, body_id, new.starts_on)
         await ledger.changed(
             uow.session,
             actor,
@@ -392,9 +394,12 @@ async def declare_independence(
     """A member's declaration of independence (or of the interests that bind them) for one body."""
     async with uow:
         person = await _person_of_actor(uow, actor, person_id)
-        body = await body_managed_by(uow, actor, body_id)
-        if body.contract_code != person.contract_code:
-            raise NotFoundError("person", str(person_id))
+        try:
+            body = await body_managed_by(uow, actor, body_id)
+        except NotFoundError:
+            body = None
+        if body is None or body.contract_code != person.contract_code:
+            raise RuleViolationError("bodyId", "body-of-contract", "a body of the person's contract")
         if not independent and not (interests and interests.strip()):
             raise RuleViolationError("interests", "interests-declared", "a member who is not independent says why")
         row = IndependenceDeclarationRow(

@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
@@ -369,8 +370,7 @@ async def locate_point(
         if nearest
         else None,
     )
-    # The hottest route: serialised once by pydantic's core, not validated again against the response model.
-    return Response(answer.__pydantic_serializer__.to_json(answer, by_alias=True), media_type="application/json")
+    return model_response(answer)  # the hottest route
 
 
 BATCH_COLUMNS = ["line", "id", "status", "qpvCodes", "nearestCode", "nearestDistanceM", "error"]
