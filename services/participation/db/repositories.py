@@ -43,10 +43,18 @@ from services.participation.db.models import (
 )
 
 
-class BodyRepository:
+class SessionRepository:
+    """What every repository holds: the unit of work's session, and a way to add rows to it."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+
+class BodyRepository(SessionRepository):
     async def search(
         self, contracts: Collection[str] | None, kind: str | None, page: PageRequest
     ) -> tuple[list[BodyRow], int]:
@@ -62,19 +70,8 @@ class BodyRepository:
         query = select(BodyRow).where(BodyRow.body_id == body_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
-    async def add(self, row: BodyRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
 
-
-class DrawRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class DrawRepository(SessionRepository):
     async def find(self, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow | None:
         query = select(DrawRow).where(DrawRow.draw_id == draw_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
@@ -96,14 +93,7 @@ class DrawRepository:
         return len(result.all())
 
 
-class MembershipRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class MembershipRepository(SessionRepository):
     async def rules(self, body_id: uuid.UUID) -> list[BodyRulesRow]:
         query = select(BodyRulesRow).where(BodyRulesRow.body_id == body_id).order_by(BodyRulesRow.version)
         return list((await self.session.execute(query)).scalars().all())
@@ -166,14 +156,7 @@ class MembershipRepository:
         return bool(removed.all())
 
 
-class MeetingRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class MeetingRepository(SessionRepository):
     async def find(self, meeting_id: uuid.UUID, *, lock: bool = False) -> MeetingRow | None:
         query = select(MeetingRow).where(MeetingRow.meeting_id == meeting_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
@@ -217,14 +200,7 @@ class MeetingRepository:
         return list((await self.session.execute(query)).scalars().all())
 
 
-class OpinionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class OpinionRepository(SessionRepository):
     async def referral(self, referral_id: uuid.UUID) -> ReferralRow | None:
         return await self.session.get(ReferralRow, referral_id)
 
@@ -261,11 +237,8 @@ class OpinionRepository:
         return list((await self.session.execute(query.order_by(CommitmentRow.created_at))).scalars().all())
 
 
-class IndicatorRepository:
+class IndicatorRepository(SessionRepository):
     """Aggregates for the contract's evaluation; each is one query over the contract's rows."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def bodies(self, contract_code: str) -> list[tuple[str, str, str]]:
         """(kind, participation level, status) of each body of the contract."""
@@ -368,11 +341,8 @@ def _within(column: Any, year: int) -> tuple[Any, Any]:
     return column >= date(year, 1, 1), column <= date(year, 12, 31)
 
 
-class RetentionRepository:
+class RetentionRepository(SessionRepository):
     """The queries of the retention rules: what personal data has outlived its purpose."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def draws_past_challenge(self, today: date) -> list[DrawRow]:
         query = select(DrawRow).where(DrawRow.challenge_ends_on < today, DrawRow.status != "purged")
@@ -408,14 +378,7 @@ class RetentionRepository:
         return len(removed.all())
 
 
-class ConsultationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class ConsultationRepository(SessionRepository):
     async def find(self, consultation_id: uuid.UUID) -> ConsultationRow | None:
         return await self.session.get(ConsultationRow, consultation_id)
 
@@ -483,14 +446,7 @@ class ConsultationRepository:
         return list((await self.session.execute(query.order_by(ConsultationRow.starts_on))).scalars().all())
 
 
-class CitizenFundRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class CitizenFundRepository(SessionRepository):
     async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> CitizenFundRow | None:
         query = select(CitizenFundRow).where(CitizenFundRow.fund_id == fund_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
@@ -509,14 +465,7 @@ class CitizenFundRepository:
         return set((await self.session.execute(query)).scalars().all())
 
 
-class ElectionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
+class ElectionRepository(SessionRepository):
     async def find(self, election_id: uuid.UUID, *, lock: bool = False) -> ElectionRow | None:
         query = select(ElectionRow).where(ElectionRow.election_id == election_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
@@ -530,15 +479,8 @@ class ElectionRepository:
         return list((await self.session.execute(query.order_by(ElectionCorrectionRow.corrected_at))).scalars().all())
 
 
-class PersonRecordRepository:
+class PersonRecordRepository(SessionRepository):
     """Consents and independence declarations of people."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
 
     async def consents(self, person_id: uuid.UUID) -> list[PersonConsentRow]:
         query = select(PersonConsentRow).where(PersonConsentRow.person_id == person_id)
@@ -551,10 +493,7 @@ class PersonRecordRepository:
         return list((await self.session.execute(query.order_by(*order))).scalars().all())
 
 
-class BodyThemeRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class BodyThemeRepository(SessionRepository):
     async def of_body(self, body_id: uuid.UUID) -> list[BodyThemeRow]:
         query = select(BodyThemeRow).where(BodyThemeRow.body_id == body_id).order_by(BodyThemeRow.theme)
         return list((await self.session.execute(query)).scalars().all())

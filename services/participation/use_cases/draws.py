@@ -260,6 +260,38 @@ async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: da
     return {"deleted": deleted}
 
 
+async def _enrol_drawn(
+    membership: MembershipRepository,
+    contract_code: str,
+    gender: str,
+    age_band: str,
+    in_qpv: bool,
+    identity: DrawIdentityRow,
+    fictitious: bool,
+) -> PersonRow:
+    """A person drawn becomes a resident of the contract's records, the identity kept apart as always."""
+    person = PersonRow(
+        person_id=uuid.uuid4(),
+        contract_code=contract_code,
+        gender=gender,
+        age_band=age_band,
+        member_kind=MemberKind.RESIDENT.value,
+        resident_in_qpv=in_qpv,
+        fictitious=fictitious,
+        created_at=datetime.now(UTC),
+    )
+    await membership.add(person)
+    await membership.add(
+        PersonIdentityRow(
+            person_id=person.person_id,
+            family_name=identity.family_name,
+            given_name=identity.given_name,
+            contact=identity.contact,
+        )
+    )
+    return person
+
+
 @dataclass(frozen=True, slots=True)
 class Appointment:
     mandates: list[MandateRow]
@@ -290,24 +322,14 @@ async def appoint(
         mandates: list[MandateRow] = []
         for reference in row.titulars:
             candidate, identity = candidates[reference], identities[reference]
-            person = PersonRow(
-                person_id=uuid.uuid4(),
-                contract_code=row.contract_code,
-                gender=candidate.gender,
-                age_band=candidate.age_band,
-                member_kind=MemberKind.RESIDENT.value,
-                resident_in_qpv=candidate.in_qpv,
-                fictitious=fictitious,
-                created_at=now,
-            )
-            await membership.add(person)
-            await membership.add(
-                PersonIdentityRow(
-                    person_id=person.person_id,
-                    family_name=identity.family_name,
-                    given_name=identity.given_name,
-                    contact=identity.contact,
-                )
+            person = await _enrol_drawn(
+                membership,
+                row.contract_code,
+                candidate.gender,
+                candidate.age_band,
+                candidate.in_qpv,
+                identity,
+                fictitious,
             )
             mandates.append(
                 MandateRow(
@@ -371,24 +393,14 @@ async def replace_from_reserves(
         candidate = next(item for item in pool if item.reference == reference)
         identity = (await repository.identities(draw_id, [reference]))[0]
         leaving.ends_on, leaving.end_reason = ends_on, EndReason.REPLACED.value
-        person = PersonRow(
-            person_id=uuid.uuid4(),
-            contract_code=row.contract_code,
-            gender=candidate.gender.value,
-            age_band=candidate.age_band,
-            member_kind=MemberKind.RESIDENT.value,
-            resident_in_qpv=candidate.in_qpv,
-            fictitious=fictitious,
-            created_at=datetime.now(UTC),
-        )
-        await membership.add(person)
-        await membership.add(
-            PersonIdentityRow(
-                person_id=person.person_id,
-                family_name=identity.family_name,
-                given_name=identity.given_name,
-                contact=identity.contact,
-            )
+        person = await _enrol_drawn(
+            membership,
+            row.contract_code,
+            candidate.gender.value,
+            candidate.age_band,
+            candidate.in_qpv,
+            identity,
+            fictitious,
         )
         arriving = MandateRow(
             mandate_id=uuid.uuid4(),
