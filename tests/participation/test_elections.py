@@ -49,6 +49,16 @@ async def test_an_election_is_tallied_corrected_and_proclaimed(
     )
     assert recorded.status_code == 201, recorded.text
     url = f"{API}/elections/{recorded.json()['id']}"
+    twice = await gateway.post(
+        f"{API}/bodies/{body_id}/elections",
+        json={
+            "heldOn": "2025-03-15",
+            "seats": 1,
+            "tallies": [{"personId": candidates[0], "votes": 3}, {"personId": candidates[0], "votes": 4}],
+        },
+        headers=pilot,
+    )
+    assert (twice.status_code, twice.json()["errors"][0]["rule"]) == (422, "one-line-per-candidate")
     unreasoned = await gateway.post(
         f"{url}/corrections", json={"personId": candidates[1], "votes": 30, "reason": "   "}, headers=pilot
     )

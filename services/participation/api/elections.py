@@ -21,7 +21,6 @@ from services.participation.api.schemas import (
     TallyCorrection,
     TallyRead,
 )
-from services.participation.domain.errors import RuleViolationError
 from services.participation.use_cases import elections
 from services.participation.use_cases.elections import ElectionRecord
 
@@ -65,9 +64,7 @@ def _read(record: ElectionRecord) -> ElectionRead:
 )
 async def record_election(uow: Uow, body_id: uuid.UUID, body: ElectionCreate, principal: Manager) -> ElectionRead:
     """An election's paper tallies, typed in: one line per candidate."""
-    votes = {line.person_id: line.votes for line in body.tallies}
-    if len(votes) != len(body.tallies):
-        raise RuleViolationError("tallies", "one-line-per-candidate", "a candidate appears once")
+    votes = [(line.person_id, line.votes) for line in body.tallies]
     record = await elections.record_election(uow, principal, body_id, body.held_on, body.seats, body.college, votes)
     return _read(record)
 

@@ -31,8 +31,11 @@ async def record_election(
     held_on: date,
     seats: int,
     college: str | None,
-    votes: dict[uuid.UUID, int],
+    lines: list[tuple[uuid.UUID, int]],
 ) -> ElectionRecord:
+    votes = dict(lines)
+    if len(votes) != len(lines):
+        raise RuleViolationError("tallies", "one-line-per-candidate", "a candidate appears once")
     check_tallies({str(person): count for person, count in votes.items()})
     if seats > len(votes):
         raise RuleViolationError("seats", "seats-within-candidates", f"{seats} seats for {len(votes)} candidates")
