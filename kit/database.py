@@ -45,12 +45,21 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 class UnitOfWork:
-    """One transaction: rolled back on exit unless `commit()` was awaited."""
+    """One transaction: rolled back on exit unless `commit()` was awaited.
+
+    `async with uow.reading():` is the same for use cases that only read: no BEGIN and no ROLLBACK round
+    trips (autocommit). Under READ COMMITTED every statement has its own snapshot inside a transaction
+    too, so reads see exactly what they would have seen; locks and writes need `async with uow:`."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self._committed = False
+        self._read_only = False
+
+    def reading(self) -> Self:
+        self._read_only = True
+        return self
 
     @property
     def session(self) -> AsyncSession:
@@ -61,6 +70,8 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         self._committed = False
+        if self._read_only:
+            await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
 
     async def __aexit__(
@@ -78,8 +89,11 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            self._read_only = False
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
         await self.session.commit()
         self._committed = True
 

@@ -261,7 +261,7 @@ async def create_application(
 
 
 async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:
-    async with uow:
+    async with uow.reading():
         row = await visible_application(uow, actor, application_id)
         return await _view(ApplicationRepository(uow.session), InstitutionRepository(uow.session), row)
 
@@ -276,7 +276,7 @@ async def list_applications(
 ) -> tuple[list[ApplicationRow], int]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    async with uow:
+    async with uow.reading():
         return await ApplicationRepository(uow.session).find(
             contract_code, own_organisations(actor), call_id, state.value if state else None, page
         )
@@ -557,6 +557,6 @@ async def add_annotation(
 
 async def list_annotations(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[AnnotationRow]:
     institution = _institution_of(actor)
-    async with uow:
+    async with uow.reading():
         await visible_application(uow, actor, application_id)
         return await ApplicationRepository(uow.session).annotations(application_id, institution)

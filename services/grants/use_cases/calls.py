@@ -47,13 +47,13 @@ async def list_calls(
     uow: UnitOfWork, actor: Principal, year: int | None, page: PageRequest
 ) -> tuple[list[CallForProjects], int]:
     visible = None if actor.is_platform_admin else actor.contracts
-    async with uow:
+    async with uow.reading():
         rows, total = await CallRepository(uow.session).list_in_contracts(visible, year, page)
     return [call_from_row(row) for row in rows], total
 
 
 async def get_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> CallForProjects:
-    async with uow:
+    async with uow.reading():
         row = await CallRepository(uow.session).get(call_id)
     # Another contract's call answers exactly like a missing one: no existence leak.
     if row is None or not actor.works_on(row.contract_code):

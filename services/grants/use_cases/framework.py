@@ -33,7 +33,7 @@ def _row(objective: Objective) -> dict[str, Any]:
 async def get_framework(uow: UnitOfWork, actor: Principal, contract_code: str) -> list[ObjectiveRow]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    async with uow:
+    async with uow.reading():
         return await FrameworkRepository(uow.session).of_contract(contract_code)
 
 

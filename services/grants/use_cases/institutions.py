@@ -44,7 +44,7 @@ def _snapshot(institution: Institution) -> dict[str, Any]:
 async def list_institutions(uow: UnitOfWork, actor: Principal, contract_code: str) -> list[Institution]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    async with uow:
+    async with uow.reading():
         return [institution_from_row(row) for row in await InstitutionRepository(uow.session).list(contract_code)]
 
 

@@ -70,13 +70,13 @@ async def list_operators(
 ) -> tuple[list[Operator], int]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    async with uow:
+    async with uow.reading():
         rows, total = await OperatorRepository(uow.session).list(contract_code, own_organisations(actor), page)
     return [operator_from_row(row) for row in rows], total
 
 
 async def get_operator(uow: UnitOfWork, actor: Principal, operator_id: uuid.UUID) -> Operator:
-    async with uow:
+    async with uow.reading():
         row = await OperatorRepository(uow.session).get(operator_id)
     if row is None or not can_see(actor, row):
         raise NotFoundError("operator", str(operator_id))

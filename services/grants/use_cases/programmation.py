@@ -106,7 +106,7 @@ async def set_envelope(
 
 
 async def list_envelopes(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> list[EnvelopeRow]:
-    async with uow:
+    async with uow.reading():
         await _call(uow, actor, call_id)
         return await ProgrammationRepository(uow.session).envelopes(call_id)
 
@@ -118,7 +118,7 @@ def _rules(row: PortfolioRulesRow | None) -> PortfolioRules:
 
 
 async def get_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> PortfolioRules:
-    async with uow:
+    async with uow.reading():
         await _call(uow, actor, call_id)
         return _rules(await ProgrammationRepository(uow.session).rules(call_id))
 
@@ -239,7 +239,7 @@ async def _scenario(
 
 
 async def get_scenario(uow: UnitOfWork, actor: Principal, scenario_id: uuid.UUID) -> ScenarioView:
-    async with uow:
+    async with uow.reading():
         return await _checked(uow, await _scenario(uow, actor, scenario_id))
 
 

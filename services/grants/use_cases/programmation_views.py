@@ -23,11 +23,11 @@ async def table(
     uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter, page: PageRequest
 ) -> tuple[list[Any], list[Any], int]:
     _may_read(actor, chosen.contract_code)
-    async with uow:
+    async with uow.reading():
         return await ProgrammationViews(uow.session).rows(chosen, page)
 
 
 async def totals(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
     _may_read(actor, chosen.contract_code)
-    async with uow:
+    async with uow.reading():
         return await ProgrammationViews(uow.session).totals(chosen)

@@ -72,7 +72,7 @@ async def publish_grid(
 
 
 async def list_grids(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> list[ScoringGridRow]:
-    async with uow:
+    async with uow.reading():
         call = await CallRepository(uow.session).get(call_id)
         if call is None or not actor.works_on(call.contract_code):
             raise NotFoundError("call for projects", str(call_id))
@@ -148,6 +148,6 @@ async def _marks(repository: ScoringRepository, application_id: uuid.UUID, insti
 
 async def my_marks(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[GridMarks]:
     institution = _institution(actor)
-    async with uow:
+    async with uow.reading():
         await visible_application(uow, actor, application_id)
         return await _marks(ScoringRepository(uow.session), application_id, institution)

@@ -76,7 +76,7 @@ def _audit_view(body: Body) -> dict[str, Any]:
 async def list_bodies(
     uow: UnitOfWork, actor: Principal, kind: BodyKind | None, page: PageRequest
 ) -> tuple[list[Body], int]:
-    async with uow:
+    async with uow.reading():
         rows, total = await BodyRepository(uow.session).search(
             None if actor.is_platform_admin else actor.contracts, kind.value if kind else None, page
         )
@@ -101,7 +101,7 @@ async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID)
 
 
 async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Body:
-    async with uow:
+    async with uow.reading():
         return body_from_row(await body_seen_by(uow, actor, body_id))
 
 
@@ -193,7 +193,7 @@ def manages_body(actor: Principal, body: BodyRow) -> bool:
 
 
 async def body_themes(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> list[ThemeLevel]:
-    async with uow:
+    async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         rows = await BodyThemeRepository(uow.session).of_body(body_id)
     return [_theme_level(row) for row in rows]

@@ -70,7 +70,7 @@ async def _fund_run_by(
 async def fund_with_applications(
     uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID
 ) -> tuple[CitizenFundRow, list[FundApplicationRow]]:
-    async with uow:
+    async with uow.reading():
         fund = await CitizenFundRepository(uow.session).fund(fund_id)
         if fund is None or not actor.works_on(fund.contract_code):
             raise NotFoundError("citizen fund", str(fund_id))

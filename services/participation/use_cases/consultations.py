@@ -121,7 +121,7 @@ async def _campaign_seen_by(uow: UnitOfWork, actor: Principal, consultation_id: 
 async def campaign_with_progress(
     uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID
 ) -> tuple[ConsultationRow, Progress]:
-    async with uow:
+    async with uow.reading():
         row = await _campaign_seen_by(uow, actor, consultation_id)
         done = (await ConsultationRepository(uow.session).progress([consultation_id])).get(consultation_id, (0, 0, 0))
     return row, Progress(*done, targets=targets_of(row))
@@ -130,7 +130,7 @@ async def campaign_with_progress(
 async def list_campaigns(
     uow: UnitOfWork, actor: Principal, page: PageRequest
 ) -> tuple[list[tuple[ConsultationRow, Progress]], int]:
-    async with uow:
+    async with uow.reading():
         repository = ConsultationRepository(uow.session)
         rows, total = await repository.of_contracts(None if actor.is_platform_admin else actor.contracts, page)
         done = await repository.progress([row.consultation_id for row in rows])
@@ -234,7 +234,7 @@ async def sync_answers(
 async def results(
     uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID
 ) -> tuple[ConsultationRow, list[tuple[str, str, int]]]:
-    async with uow:
+    async with uow.reading():
         row = await _campaign_seen_by(uow, actor, consultation_id)
         return row, await ConsultationRepository(uow.session).answer_counts(consultation_id)
 

@@ -199,7 +199,7 @@ async def reveal(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, seed: st
 
 
 async def public_view(uow: UnitOfWork, draw_id: uuid.UUID) -> DrawView:
-    async with uow:
+    async with uow.reading():
         row = await _draw(uow, draw_id)
         return DrawView(row, await DrawRepository(uow.session).candidates(draw_id))
 

@@ -82,7 +82,7 @@ async def _election_run_by(uow: UnitOfWork, actor: Principal, election_id: uuid.
 
 
 async def election_record(uow: UnitOfWork, actor: Principal, election_id: uuid.UUID) -> ElectionRecord:
-    async with uow:
+    async with uow.reading():
         repository = ElectionRepository(uow.session)
         election = await repository.find(election_id)
         if election is None or not actor.works_on(election.contract_code):

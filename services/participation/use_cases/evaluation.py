@@ -64,7 +64,7 @@ async def indicators(
     """Members are counted in citizen bodies (not governance committees) on 31 December of each year."""
     if not actor.works_on(contract_code):
         raise NotBoundError(contract_code)
-    async with uow:
+    async with uow.reading():
         repository = IndicatorRepository(uow.session)
         bodies = await repository.bodies(contract_code)
         living = [item for item in bodies if item[2] != BodyStatus.DISSOLVED.value]

@@ -92,7 +92,7 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
 
 
 async def rule_versions(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> list[BodyRulesRow]:
-    async with uow:
+    async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         return await MembershipRepository(uow.session).rules(body_id)
 
@@ -271,7 +271,7 @@ async def end_mandate(
 
 
 async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> list[PersonRow]:
-    async with uow:
+    async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         return await MembershipRepository(uow.session).members_on(body_id, day)
 

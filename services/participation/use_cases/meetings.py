@@ -96,13 +96,13 @@ async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: Ne
 async def list_meetings(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, year: int | None, page: PageRequest
 ) -> tuple[list[MeetingRow], int]:
-    async with uow:
+    async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         return await MeetingRepository(uow.session).of_body(body_id, year, page)
 
 
 async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> MeetingRecord:
-    async with uow:
+    async with uow.reading():
         repository = MeetingRepository(uow.session)
         meeting = await repository.find(meeting_id)
         if meeting is None or not actor.works_on(meeting.contract_code):

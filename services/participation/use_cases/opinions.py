@@ -84,7 +84,7 @@ async def refer(uow: UnitOfWork, actor: Principal, to_body_id: uuid.UUID, new: N
 async def referrals_to(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, today: date
 ) -> list[tuple[ReferralRow, date | None, ReferralStatus]]:
-    async with uow:
+    async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         found = await OpinionRepository(uow.session).referrals_to(body_id)
     return [(row, answered, referral_status(row.due_on, answered, today)) for row, answered in found]
@@ -165,7 +165,7 @@ async def _opinion_seen_by(uow: UnitOfWork, actor: Principal, opinion_id: uuid.U
 
 
 async def opinion_record(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUID) -> OpinionRecord:
-    async with uow:
+    async with uow.reading():
         row = await _opinion_seen_by(uow, actor, opinion_id, lock=False)
         return OpinionRecord(row, await OpinionRepository(uow.session).commitments_of([opinion_id]))
 
@@ -174,7 +174,7 @@ async def opinions_of(
     uow: UnitOfWork, actor: Principal | None, body_id: uuid.UUID, page: PageRequest
 ) -> tuple[BodyRow, list[OpinionRecord], int]:
     """A body's opinions with their answers and commitments; `actor` None is the public page."""
-    async with uow:
+    async with uow.reading():
         body = await BodyRepository(uow.session).find(body_id)
         if body is None or (actor is not None and not actor.works_on(body.contract_code)):
             raise NotFoundError("body", str(body_id))

@@ -36,13 +36,13 @@ def _snapshot(contract: Contract) -> dict[str, Any]:
 
 
 async def list_contracts(uow: UnitOfWork, page: PageRequest, code_epci: str | None) -> tuple[list[Contract], int]:
-    async with uow:
+    async with uow.reading():
         rows, total = await ContractRepository(uow.session).list(page, code_epci)
     return [contract_from_row(row) for row in rows], total
 
 
 async def get_contract(uow: UnitOfWork, code: str) -> Contract:
-    async with uow:
+    async with uow.reading():
         row = await ContractRepository(uow.session).get(code)
     if row is None:
         raise NotFoundError("contract", code)

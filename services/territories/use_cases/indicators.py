@@ -247,12 +247,12 @@ async def import_contract_indicators(
 
 
 async def list_catalogue(uow: UnitOfWork) -> list[IndicatorDefinition]:
-    async with uow:
+    async with uow.reading():
         return [_definition(row) for row in await IndicatorRepository(uow.session).catalogue()]
 
 
 async def get_indicator(uow: UnitOfWork, code: str) -> IndicatorDefinition:
-    async with uow:
+    async with uow.reading():
         row = await IndicatorRepository(uow.session).get(code)
     if row is None:
         raise NotFoundError("indicator", code)
@@ -287,7 +287,7 @@ async def list_values(
     code: str | None,
     year: int | None,
 ) -> tuple[list[IndicatorValueRow], int]:
-    async with uow:
+    async with uow.reading():
         return await IndicatorRepository(uow.session).list_values(
             page, indicator, kind.value if kind else None, code, year
         )
@@ -310,7 +310,7 @@ async def _national(repository: IndicatorRepository, kind: TerritoryKind, indica
 
 async def compare(uow: UnitOfWork, qpv: LinkedQpv, indicator_code: str) -> Comparison:
     """A QPV's series (its own perimeter and its predecessors') beside its EPCI, all QPV and France."""
-    async with uow:
+    async with uow.reading():
         repository = IndicatorRepository(uow.session)
         row = await repository.get(indicator_code)
         if row is None:

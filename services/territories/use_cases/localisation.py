@@ -51,7 +51,7 @@ class QpvIndexes:
             self._checking.discard(generation)
 
     async def _checked(self, uow: UnitOfWork, generation: str) -> QpvIndex:
-        async with uow:
+        async with uow.reading():
             repository = ReferenceRepository(uow.session)
             revision = await repository.generation_revision(generation)
             if revision is None:

@@ -23,12 +23,12 @@ from services.territories.domain.names import searchable
 
 
 async def list_epcis(uow: UnitOfWork, page: PageRequest) -> tuple[list[EpciRow], int]:
-    async with uow:
+    async with uow.reading():
         return await ReferenceRepository(uow.session).list_epcis(page)
 
 
 async def get_epci(uow: UnitOfWork, code: str) -> EpciRow:
-    async with uow:
+    async with uow.reading():
         row = await ReferenceRepository(uow.session).get_epci(code)
     if row is None:
         raise NotFoundError("EPCI", code)
@@ -44,7 +44,7 @@ class CommuneFilters:
 
 
 async def list_communes(uow: UnitOfWork, page: PageRequest, filters: CommuneFilters) -> tuple[list[CommuneRow], int]:
-    async with uow:
+    async with uow.reading():
         return await ReferenceRepository(uow.session).list_communes(
             page,
             code_epci=filters.code_epci,
@@ -55,12 +55,12 @@ async def list_communes(uow: UnitOfWork, page: PageRequest, filters: CommuneFilt
 
 
 async def list_regions(uow: UnitOfWork) -> list[RegionRow]:
-    async with uow:
+    async with uow.reading():
         return await ReferenceRepository(uow.session).list_regions()
 
 
 async def get_region(uow: UnitOfWork, code: str) -> RegionRow:
-    async with uow:
+    async with uow.reading():
         row = await ReferenceRepository(uow.session).get_region(code)
     if row is None:
         raise NotFoundError("region", code)
@@ -68,12 +68,12 @@ async def get_region(uow: UnitOfWork, code: str) -> RegionRow:
 
 
 async def list_departements(uow: UnitOfWork, code_region: str | None) -> list[DepartementRow]:
-    async with uow:
+    async with uow.reading():
         return await ReferenceRepository(uow.session).list_departements(code_region)
 
 
 async def get_departement(uow: UnitOfWork, code: str) -> DepartementRow:
-    async with uow:
+    async with uow.reading():
         row = await ReferenceRepository(uow.session).get_departement(code)
     if row is None:
         raise NotFoundError("departement", code)
@@ -81,7 +81,7 @@ async def get_departement(uow: UnitOfWork, code: str) -> DepartementRow:
 
 
 async def get_commune(uow: UnitOfWork, code: str) -> CommuneRow:
-    async with uow:
+    async with uow.reading():
         row = await ReferenceRepository(uow.session).get_commune(code)
     if row is None:
         raise NotFoundError("commune", code)
@@ -114,14 +114,14 @@ async def list_qpvs(
     code_epci: str | None,
     code_commune: str | None,
 ) -> tuple[list[LinkedQpv], int]:
-    async with uow:
+    async with uow.reading():
         repository = ReferenceRepository(uow.session)
         rows, total = await repository.list_qpvs(page, generation, code_epci, code_commune)
         return await _with_lineage(repository, rows), total
 
 
 async def get_qpv(uow: UnitOfWork, code: str, generation: str) -> LinkedQpv:
-    async with uow:
+    async with uow.reading():
         repository = ReferenceRepository(uow.session)
         row = await repository.get_qpv(code, generation)
         if row is None:
@@ -130,7 +130,7 @@ async def get_qpv(uow: UnitOfWork, code: str, generation: str) -> LinkedQpv:
 
 
 async def get_qpv_record(uow: UnitOfWork, qpv_id: uuid.UUID) -> LinkedQpv:
-    async with uow:
+    async with uow.reading():
         repository = ReferenceRepository(uow.session)
         row = await repository.get_qpv_by_id(qpv_id)
         if row is None:
@@ -139,5 +139,5 @@ async def get_qpv_record(uow: UnitOfWork, qpv_id: uuid.UUID) -> LinkedQpv:
 
 
 async def list_generations(uow: UnitOfWork) -> list[QpvGenerationRow]:
-    async with uow:
+    async with uow.reading():
         return await ReferenceRepository(uow.session).list_generations()

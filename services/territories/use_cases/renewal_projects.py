@@ -80,13 +80,13 @@ async def _checked(uow: UnitOfWork, actor: Principal, project: RenewalProject) -
 async def list_projects(
     uow: UnitOfWork, page: PageRequest, qpv_code: str | None, code_epci: str | None
 ) -> tuple[list[RenewalProject], int]:
-    async with uow:
+    async with uow.reading():
         rows, total = await RenewalProjectRepository(uow.session).list(page, qpv_code, code_epci)
     return [project_from_row(row) for row in rows], total
 
 
 async def get_project(uow: UnitOfWork, project_id: uuid.UUID) -> RenewalProject:
-    async with uow:
+    async with uow.reading():
         row = await RenewalProjectRepository(uow.session).get(project_id)
     if row is None:
         raise NotFoundError("renewal project", str(project_id))
