@@ -32,6 +32,8 @@ def create_engine(
         # No pre-ping: it doubles the cost of a short request; a dead connection is invalidated on
         # its first error (answered 503) and replaced, and recycling bounds a connection's age.
         pool_recycle=1800,
+        # Statement parameters hold names and contacts: never in an exception's text, so never in a log.
+        hide_parameters=True,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": application_name},
             "timeout": 5,

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from kit.database import UnitOfWork, create_engine, create_sessionmaker
 from tests.running_stack import RunningStack
@@ -35,5 +36,20 @@ async def test_reading_skips_the_transaction_and_leaves_none_behind(stack: Runni
         async with refused.reading():
             with pytest.raises(RuntimeError, match="writes nothing"):
                 await refused.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failing_statement_never_shows_its_parameters(stack: RunningStack) -> None:
+    engine = create_engine(stack.role_url("participation"), "participation", application_name="test")
+    secret = "Fictive-Secret-Name"
+    try:
+        uow = UnitOfWork(create_sessionmaker(engine))
+        async with uow.reading():
+            with pytest.raises(DBAPIError) as raised:
+                # An error that reaches the 500 handler, whose log keeps the exception's text.
+                await uow.session.execute(text("select * from no_such_table where name = :name"), {"name": secret})
+        assert secret not in str(raised.value)
+        assert "hidden due to hide_parameters" in str(raised.value)
     finally:
         await engine.dispose()
