@@ -79,15 +79,18 @@ async def test_answers_are_synced_once_anonymous_and_counted(stack: RunningStack
     interviews[2] = {"clientId": third, "capturedOn": "2023-08-02", "answers": {"satisfaction": "5"}}
     again = await gateway.post(f"{url}/answers", json={"interviews": interviews}, headers=facilitator)
     assert [item["status"] for item in again.json()] == ["already", "already", "stored"]  # the phone synced again
+    fourth = {"clientId": str(uuid.uuid4()), "capturedOn": "2023-08-03", "answers": {"satisfaction": "3"}}
+    doubled = await gateway.post(f"{url}/answers", json={"interviews": [fourth, fourth]}, headers=facilitator)
+    assert [item["status"] for item in doubled.json()] == ["stored", "already"]
     campaign = (await gateway.get(url, headers=pilot)).json()
     assert campaign["progress"] == {
-        "interviews": 3,
+        "interviews": 4,
         "events": 2,
         "neighbourhoods": 2,
         "reached": {"interviews": True, "events": False, "neighbourhoods": False},
     }
     results = {item["code"]: item for item in (await gateway.get(f"{url}/results", headers=pilot)).json()["questions"]}
-    assert results["satisfaction"]["counts"] == {"2": 1, "4": 1, "5": 1}
+    assert results["satisfaction"]["counts"] == {"2": 1, "3": 1, "4": 1, "5": 1}
     assert results["priorite"]["counts"] == {"cadre_de_vie": 1, "emploi": 1}
     assert (results["idee"]["answered"], results["idee"]["counts"]) == (1, {})  # free text is never published
     assert "fictive@example.org" not in (await gateway.get(f"{url}/results", headers=pilot)).text

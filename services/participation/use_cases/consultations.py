@@ -182,8 +182,8 @@ async def sync_answers(
         row = await _campaign_seen_by(uow, actor, consultation_id)
         qpv_codes = set((await require_contract(registry, row.contract_code)).qpv_codes)
         campaign = campaign_of(row)
-        problems = {item.client_id: _interview_problem(row, campaign, qpv_codes, item) for item in items}
-        valid = [item for item in items if problems[item.client_id] is None]
+        problems = [_interview_problem(row, campaign, qpv_codes, item) for item in items]
+        valid = [item for item, problem in zip(items, problems, strict=True) if problem is None]
         repository = ConsultationRepository(uow.session)
         stored = await repository.store_answers(
             [
@@ -221,14 +221,16 @@ async def sync_answers(
             after={"stored": len(stored), "sent": len(items)},
         )
         await uow.commit()
-    return [
-        SyncOutcome(
-            item.client_id,
-            "rejected" if problems[item.client_id] else ("stored" if item.client_id in stored else "already"),
-            problems[item.client_id],
-        )
-        for item in items
-    ]
+    outcomes, reported = [], set()
+    for item, problem in zip(items, problems, strict=True):
+        if problem is not None:
+            outcomes.append(SyncOutcome(item.client_id, "rejected", problem))
+            continue
+        # An interview sent twice in one batch is stored once: the second copy is `already`.
+        fresh = item.client_id in stored and item.client_id not in reported
+        reported.add(item.client_id)
+        outcomes.append(SyncOutcome(item.client_id, "stored" if fresh else "already", None))
+    return outcomes
 
 
 async def results(
