@@ -29,7 +29,7 @@ from services.participation.api.schemas import (
 from services.participation.db.models import ConsultationRow
 from services.participation.domain.consultations import Progress, Question, QuestionKind, Targets
 from services.participation.use_cases import consultations
-from services.participation.use_cases.consultations import Interview, NewCampaign, campaign_of
+from services.participation.use_cases.consultations import Interview, NewCampaign, campaign_of, targets_of
 
 RUN_CONSULTATIONS = Policy(
     name="run-consultations",
@@ -75,12 +75,16 @@ def _read(row: ConsultationRow, progress: Progress) -> ConsultationRead:
             "events": row.target_events,
             "neighbourhoods": row.target_neighbourhoods,
         },
-        progress=ProgressRead(
-            interviews=progress.interviews,
-            events=progress.events,
-            neighbourhoods=progress.neighbourhoods,
-            reached=progress.reached,
-        ),
+        progress=progress_read(progress),
+    )
+
+
+def progress_read(progress: Progress) -> ProgressRead:
+    return ProgressRead(
+        interviews=progress.interviews,
+        events=progress.events,
+        neighbourhoods=progress.neighbourhoods,
+        reached=progress.reached,
     )
 
 
@@ -101,7 +105,7 @@ async def open_consultation(
         targets=Targets(body.targets.interviews, body.targets.events, body.targets.neighbourhoods),
     )
     row = await consultations.open_campaign(uow, contracts, principal, new)
-    return _read(row, Progress(0, 0, 0, Targets(row.target_interviews, row.target_events, row.target_neighbourhoods)))
+    return _read(row, Progress(0, 0, 0, targets_of(row)))
 
 
 @router.get("/consultations", operation_id="list_consultations", response_model=Page[ConsultationRead])

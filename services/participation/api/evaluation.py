@@ -13,6 +13,7 @@ from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.problems import FieldError, ProblemError, documented_problems
+from services.participation.api.consultations import progress_read
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     ConsultationFigures,
@@ -20,7 +21,6 @@ from services.participation.api.schemas import (
     MembersProfileRead,
     OpinionFiguresRead,
     ParticipationIndicatorsRead,
-    ProgressRead,
     ThemeLevelFigures,
 )
 from services.participation.use_cases import evaluation
@@ -83,12 +83,7 @@ async def participation_indicators(
         consultations=[
             ConsultationFigures(
                 title=title,
-                progress=ProgressRead(
-                    interviews=done.interviews,
-                    events=done.events,
-                    neighbourhoods=done.neighbourhoods,
-                    reached=done.reached,
-                ),
+                progress=progress_read(done),
             )
             for title, done in found.consultations
         ],

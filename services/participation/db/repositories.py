@@ -7,7 +7,8 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, delete, func, or_, select, true, type_coerce
+from sqlalchemy import Date, Integer, Subquery, and_, delete, func, or_, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,15 +116,14 @@ class MembershipRepository(SessionRepository):
         """The body's mandates (those running on `on`, when given), oldest first."""
         query = select(MandateRow).where(MandateRow.body_id == body_id)
         if on is not None:
-            query = query.where(MandateRow.starts_on <= on, or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= on))
+            query = query.where(*_running_on(on))
         return list((await self.session.execute(query.order_by(MandateRow.starts_on, MandateRow.mandate_id))).scalars())
 
     async def representatives_on(self, body_id: uuid.UUID, represented_body_id: uuid.UUID, day: date) -> int:
         query = select(func.count()).where(
             MandateRow.body_id == body_id,
             MandateRow.represented_body_id == represented_body_id,
-            MandateRow.starts_on <= day,
-            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+            *_running_on(day),
         )
         return int((await self.session.execute(query)).scalar_one())
 
@@ -134,8 +134,7 @@ class MembershipRepository(SessionRepository):
             .join(MandateRow, MandateRow.person_id == PersonRow.person_id)
             .where(
                 MandateRow.body_id == body_id,
-                MandateRow.starts_on <= day,
-                or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+                *_running_on(day),
             )
         )
         return list((await self.session.execute(query)).scalars().all())
@@ -171,8 +170,7 @@ class MeetingRepository(SessionRepository):
         """The people holding a mandate in the body on that day."""
         query = select(MandateRow.person_id).where(
             MandateRow.body_id == body_id,
-            MandateRow.starts_on <= day,
-            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+            *_running_on(day),
         )
         return set((await self.session.execute(query)).scalars().all())
 
@@ -206,12 +204,7 @@ class OpinionRepository(SessionRepository):
 
     async def referrals_to(self, body_id: uuid.UUID) -> list[tuple[ReferralRow, date | None]]:
         """The body's referrals with the day it answered each (None: not answered)."""
-        answered = (
-            select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
-            .where(OpinionRow.referral_id.is_not(None))
-            .group_by(OpinionRow.referral_id)
-            .subquery()
-        )
+        answered = _first_answers()
         query = (
             select(ReferralRow, answered.c.adopted_on)
             .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
@@ -248,21 +241,22 @@ class IndicatorRepository(SessionRepository):
         return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
 
     async def members_on(self, contract_code: str, kinds: Collection[str], days: Collection[date]) -> dict[date, int]:
-        """Distinct people holding a mandate in a body of these kinds, on each day."""
-        counts: dict[date, int] = {}
-        for day in days:
-            query = (
-                select(func.count(func.distinct(MandateRow.person_id)))
-                .join(BodyRow, BodyRow.body_id == MandateRow.body_id)
-                .where(
-                    BodyRow.contract_code == contract_code,
-                    BodyRow.kind.in_(list(kinds)),
-                    MandateRow.starts_on <= day,
-                    or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
-                )
-            )
-            counts[day] = int((await self.session.execute(query)).scalar_one())
-        return counts
+        """Distinct people holding a mandate in a body of these kinds, on each day (one statement)."""
+        day = func.unnest(array(list(days), type_=Date)).table_valued("day").render_derived()
+        in_office = and_(
+            MandateRow.starts_on <= day.c.day,
+            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day.c.day),
+            MandateRow.body_id.in_(
+                select(BodyRow.body_id).where(BodyRow.contract_code == contract_code, BodyRow.kind.in_(list(kinds)))
+            ),
+        )
+        query = (
+            select(day.c.day, func.count(func.distinct(MandateRow.person_id)))
+            .select_from(day)
+            .outerjoin(MandateRow, in_office)
+            .group_by(day.c.day)
+        )
+        return {row[0]: int(row[1]) for row in (await self.session.execute(query)).all()}
 
     async def member_profiles(
         self, contract_code: str, kinds: Collection[str], day: date
@@ -274,8 +268,7 @@ class IndicatorRepository(SessionRepository):
             .where(
                 BodyRow.contract_code == contract_code,
                 BodyRow.kind.in_(list(kinds)),
-                MandateRow.starts_on <= day,
-                or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day),
+                *_running_on(day),
             )
         )
         query = select(PersonRow.gender, PersonRow.age_band, PersonRow.member_kind).where(
@@ -322,12 +315,7 @@ class IndicatorRepository(SessionRepository):
 
     async def referrals(self, contract_code: str, year: int) -> list[tuple[date, date | None]]:
         """(due date, first answer) of each referral made that year."""
-        answered = (
-            select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
-            .where(OpinionRow.contract_code == contract_code, OpinionRow.referral_id.is_not(None))
-            .group_by(OpinionRow.referral_id)
-            .subquery()
-        )
+        answered = _first_answers(OpinionRow.contract_code == contract_code)
         query = (
             select(ReferralRow.due_on, answered.c.adopted_on)
             .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
@@ -511,3 +499,18 @@ class BodyThemeRepository(SessionRepository):
             .where(BodyRow.contract_code == contract_code, BodyRow.status != "dissolved")
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+
+def _running_on(day: Any) -> tuple[Any, Any]:
+    """A mandate running on that day: started, and not ended before it."""
+    return MandateRow.starts_on <= day, or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day)
+
+
+def _first_answers(*conditions: Any) -> Subquery:
+    """Each referral answered, with the day of its first opinion."""
+    return (
+        select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
+        .where(OpinionRow.referral_id.is_not(None), *conditions)
+        .group_by(OpinionRow.referral_id)
+        .subquery()
+    )

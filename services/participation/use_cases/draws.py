@@ -245,19 +245,26 @@ async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: da
                 "challenge-period-over",
                 f"the pool is kept until {row.challenge_ends_on.isoformat()}",
             )
-        deleted = await DrawRepository(uow.session).purge_identities(draw_id)
-        row.status = "purged"
-        await ledger.changed(
-            uow.session,
-            actor,
-            action="personal_data.deleted",
-            entity_type="draw",
-            entity_id=str(draw_id),
-            before={},
-            after={"identities_deleted": deleted},
-        )
+        deleted = await purge_pool(uow, actor, row, reason=None)
         await uow.commit()
     return {"deleted": deleted}
+
+
+async def purge_pool(uow: UnitOfWork, actor: Principal, row: DrawRow, *, reason: str | None) -> int:
+    """Delete a draw's pool identities, inside the caller's unit of work, audited; how many went."""
+    deleted = await DrawRepository(uow.session).purge_identities(row.draw_id)
+    row.status = "purged"
+    await ledger.changed(
+        uow.session,
+        actor,
+        action="personal_data.deleted",
+        entity_type="draw",
+        entity_id=str(row.draw_id),
+        before={},
+        after={"identities_deleted": deleted},
+        reason=reason,
+    )
+    return deleted
 
 
 async def _enrol_drawn(

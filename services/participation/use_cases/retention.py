@@ -11,8 +11,9 @@ from datetime import date
 from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork
 from services.participation.db.base import ledger
-from services.participation.db.repositories import DrawRepository, RetentionRepository
+from services.participation.db.repositories import RetentionRepository
 from services.participation.domain.opinions import add_months
+from services.participation.use_cases.draws import purge_pool
 
 RETENTION_ACTOR = Principal(subject="retention-rules", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
 FORMER_MEMBER_YEARS = 3
@@ -29,22 +30,10 @@ class RetentionReport:
 async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORMER_MEMBER_YEARS) -> RetentionReport:
     async with uow:
         retention = RetentionRepository(uow.session)
-        draws = DrawRepository(uow.session)
-        pool_deleted = 0
         expired = await retention.draws_past_challenge(today)
+        pool_deleted = 0
         for row in expired:
-            deleted = await draws.purge_identities(row.draw_id)
-            row.status = "purged"
-            pool_deleted += deleted
-            await ledger.changed(
-                uow.session,
-                RETENTION_ACTOR,
-                action="personal_data.deleted",
-                entity_type="draw",
-                entity_id=str(row.draw_id),
-                after={"identities_deleted": deleted},
-                reason="challenge period over",
-            )
+            pool_deleted += await purge_pool(uow, RETENTION_ACTOR, row, reason="challenge period over")
         former = await retention.identities_of_former_members(add_months(today, -12 * member_years))
         members_deleted = await retention.delete_identities(former)
         for person_id in former:
