@@ -94,6 +94,7 @@ class Dataset:
             state = "notified" if final else ("proposed" if number % 3 else "under_instruction")
             requested = [self.random.randrange(1_000, 40_000) * 100 for _ in FINANCERS]
             decided = [amount if number % 7 else amount // 2 for amount in requested] if final else [None] * 5
+            proposed = requested if not final else decided
             applications.append(
                 (
                     application_id,
@@ -114,16 +115,21 @@ class Dataset:
                     state,
                     "granted" if final else None,
                     1,
+                    # The lines' sums, as the database keeps them: the lines' COPY then changes no application.
+                    sum(requested),
+                    sum(proposed),
+                    sum(amount or 0 for amount in decided),
                 )
             )
             for position, (code, asked) in enumerate(zip(FINANCERS, requested, strict=True)):
-                proposed = asked if not final else decided[position]
                 lines.append(
                     (
                         application_id,
                         self.institutions[code],
+                        CONTRACT,
+                        year,
                         asked,
-                        proposed,
+                        proposed[position],
                         decided[position],
                         "granted" if final else None,
                     )
@@ -166,10 +172,15 @@ COLUMNS = {
         "state",
         "outcome",
         "version",
+        "lines_requested_cents",
+        "lines_proposed_cents",
+        "lines_decided_cents",
     ],
     "financing_lines": [
         "application_id",
         "institution_id",
+        "contract_code",
+        "year",
         "requested_cents",
         "proposed_cents",
         "decided_cents",

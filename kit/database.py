@@ -20,14 +20,15 @@ def create_engine(
     schema: str,
     *,
     application_name: str,
-    pool_size: int = 10,
+    pool_size: int = 20,
     pool_timeout_seconds: float = 5.0,
 ) -> AsyncEngine:
     """An asyncpg engine whose connections see only `schema` first on their search path."""
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # No overflow: connections opened for a burst and closed after it cost more than the wait for one.
+        max_overflow=0,
         pool_timeout=pool_timeout_seconds,
         # No pre-ping: it doubles the cost of a short request; a dead connection is invalidated on
         # its first error (answered 503) and replaced, and recycling bounds a connection's age.
@@ -84,7 +85,8 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         try:
-            if not self._committed:
+            # A reading unit of work has no transaction to roll back: closing releases the connection.
+            if not self._committed and not self._read_only:
                 # Detach what was read first: a rollback would expire it, and callers use it after exit.
                 session.expunge_all()
                 await session.rollback()

@@ -45,11 +45,19 @@ class Page(BaseModel, Generic[ItemT]):
 RowT = TypeVar("RowT")
 
 
+def total_told_by(rows: int, page: PageRequest) -> int | None:
+    """The total when a page asked one row longer than its limit tells it by itself: the extra row did not
+    come, so the page is the last one. None: rows lie beyond the page (or before it), a count must tell."""
+    if rows <= page.limit and (rows or page.offset == 0):
+        return page.offset + rows
+    return None
+
+
 async def fetch_page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
-    """One page of an ordered ORM query, and how many rows match it in all. A page that is not full
-    tells the total by itself (one round trip instead of two): the count is asked only otherwise."""
-    rows = list((await session.execute(query.limit(page.limit).offset(page.offset))).scalars().all())
-    if len(rows) < page.limit and (rows or page.offset == 0):
-        return rows, page.offset + len(rows)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    return rows, int(total)
+    """One page of an ordered ORM query, and how many rows match it in all; the count is asked only when
+    the page does not tell the total by itself (one round trip instead of two)."""
+    rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).scalars().all())
+    total = total_told_by(len(rows), page)
+    if total is None:
+        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    return rows[: page.limit], int(total)

@@ -41,7 +41,7 @@ class ServiceSettings(AuthSettings):
     database_url: SecretStr = Field(
         description="postgresql+asyncpg://role:password@host:port/db for the service's own role"
     )
-    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_pool_size: int = Field(default=20, ge=1, le=100)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     docs_enabled: bool = True

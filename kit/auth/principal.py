@@ -71,5 +71,10 @@ class Principal:
         """Whether records of this contract (tenant) exist for this caller at all."""
         return self.is_platform_admin or contract_code in self.contracts
 
+    @property
+    def contract_scope(self) -> frozenset[str] | None:
+        """The contracts whose records this caller sees, for a query's filter; None: every contract."""
+        return None if self.is_platform_admin else self.contracts
+
 
 ANONYMOUS = Principal(subject="anonymous", kind="anonymous", roles=frozenset({Role.PUBLIC}))

@@ -112,6 +112,18 @@ async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: htt
     assert decided["events"][-1]["reason"] == "comité des financeurs du 2025-01-20"
     full = (await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)).json()
     assert full["outcome"] == "granted"
+    totals = (
+        await gateway.get(
+            f"{API}/programmation/totals", params={"contractCode": year.contract, "year": 2025}, headers=year.pilot
+        )
+    ).json()
+    assert {item["key"]: item["decided"] for item in totals["byFinancer"]} == {
+        "etat-p147": "12000.00",
+        "cua": "4000.00",
+    }
+    assert [(item["key"], item["decided"]) for item in totals["byPillar"]] == [("cohesion_sociale", "16000.00")]
+    assert {item["key"]: item["decided"] for item in totals["byQpv"]} == {"QN06258M": "12000.00", "hors-QPV": "4000.00"}
+    assert totals["figures"]["fundedActions"] == 2
     again = await send(gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-21", "coChairs": ["cua"]})
     assert again.status_code == 409
 
@@ -190,3 +202,30 @@ async def test_programmation_tables_and_totals(gateway: httpx.AsyncClient, year:
     assert [item["key"] for item in totals["byAmbition"]] == ["Quartier apaisé"]
     assert totals["figures"] == {"applications": 2, "fundedActions": 0, "operators": 1, "expectedBeneficiaries": 240}
     assert (await gateway.get(f"{API}/programmation/totals", params=params, headers=year.operator)).status_code == 403
+
+
+async def test_totals_follow_every_change_of_the_financing_lines(gateway: httpx.AsyncClient, year: Year) -> None:
+    """Each application's sums are kept by the database after any statement on its lines: lines opened,
+    changed or closed at a new submission show at once in the totals."""
+    params: dict[str, str | int] = {"contractCode": year.contract, "year": 2025}
+
+    async def requested() -> tuple[dict[str, str], str]:
+        totals = (await gateway.get(f"{API}/programmation/totals", params=params, headers=year.pilot)).json()
+        return {item["key"]: item["requested"] for item in totals["byFinancer"]}, totals["byPillar"][0]["requested"]
+
+    application = await draft(gateway, year, title="Jardins partagés")
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert await requested() == ({"cua": "4000.00", "etat-p147": "8000.00"}, "12000.00")
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    asked = await move(gateway, application["id"], year.state, "request_correction", "Plan de financement")
+    assert asked.status_code == 200, asked.text
+    without_cua = budget(year, p147=9000, cua=0)
+    without_cua["lines"] = [line for line in without_cua["lines"] if line["label"] != "CUA"]
+    corrected = await send(gateway, "PUT", f"{url}/budget", year.operator, without_cua)
+    assert corrected.status_code == 200, corrected.text
+    assert await requested() == ({"cua": "4000.00", "etat-p147": "8000.00"}, "12000.00")  # not submitted yet
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert await requested() == ({"etat-p147": "9000.00"}, "9000.00")

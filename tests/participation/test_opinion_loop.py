@@ -4,6 +4,7 @@ adopts an opinion that reaches the comité de pilotage, and gets a reasoned answ
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -203,6 +204,19 @@ async def test_a_drawn_body_meets_adopts_an_opinion_and_gets_a_reasoned_answer(
     assert [item["status"] for item in shown["commitments"]] == ["done"]
     assert "Fictif0" not in public.text
     assert all(person not in public.text for person in members)
+
+    stranger = stack.headers([Role.CONTRACT_PILOT], ["OTHER-CONTRACT"])
+    for listing in ("meetings", "opinions"):
+        own = await gateway.get(f"{API}/bodies/{body_id}/{listing}", headers=pilot)
+        assert (own.status_code, own.json()["total"]) == (200, 1)
+        # Another contract's body answers as a missing one, whether or not it has meetings and opinions.
+        for body in (body_id, copil, str(uuid.uuid4())):
+            hidden = await gateway.get(f"{API}/bodies/{body}/{listing}", headers=stranger)
+            assert hidden.status_code == 404, (listing, body)
+        quiet = await gateway.get(f"{API}/bodies/{copil}/{listing}", headers=pilot)
+        assert (quiet.status_code, quiet.json()["items"], quiet.json()["total"]) == (200, [], 0)
+        beyond = await gateway.get(f"{API}/bodies/{body_id}/{listing}", params={"offset": 5}, headers=pilot)
+        assert (beyond.status_code, beyond.json()["items"], beyond.json()["total"]) == (200, [], 1)
 
 
 async def _outsider(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str) -> str:

@@ -48,3 +48,16 @@ async def test_unknown_fields_are_named(gateway: httpx.AsyncClient) -> None:
     assert "surface" in error["message"]
     malformed = await gateway.get(f"{API}/epcis", params={"fields": "code,,nom"})
     assert malformed.status_code == 422
+
+
+async def test_pages_tell_the_same_total_on_either_side_of_the_last_row(gateway: httpx.AsyncClient) -> None:
+    """46 communes: whether the total comes from the page itself or from a count, it is the same."""
+    seen: list[str] = []
+    for limit, offset, size in ((46, 0, 46), (45, 0, 45), (45, 45, 1), (20, 40, 6), (10, 46, 0), (10, 500, 0)):
+        page = (
+            await gateway.get(f"{API}/communes", params={"codeEpci": "200033579", "limit": limit, "offset": offset})
+        ).json()
+        assert (page["total"], len(page["items"])) == (46, size), (limit, offset)
+        if limit == 45:
+            seen += [item["code"] for item in page["items"]]
+    assert len(set(seen)) == 46

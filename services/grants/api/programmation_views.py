@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
+from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
@@ -69,7 +70,7 @@ async def list_programmation(
     chosen: Chosen,
     page: Annotated[PageRequest, Depends(page_request)],
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
-) -> Page[ProgrammationRow]:
+) -> Response:
     """Every submitted application with its operator, objective and each financer's amounts; filters by
     year, scheme, operator, QPV, objective, pillar, state and financer."""
     rows, lines, total = await programmation_views.table(uow, principal, chosen, page)
@@ -102,7 +103,8 @@ async def list_programmation(
         )
         for row in rows
     ]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    listed: Page[ProgrammationRow] = Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return model_response(listed)
 
 
 def _totals(rows: list[Any]) -> list[TotalRead]:

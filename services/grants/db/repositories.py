@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Select,
     Text,
     Uuid,
+    and_,
     any_,
     case,
     cast,
@@ -27,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest, fetch_page
+from kit.pagination import PageRequest, fetch_page, total_told_by
 from services.grants.db.models import (
     ActionRow,
     AnnotationRow,
@@ -317,6 +319,10 @@ class ProgrammationRepository:
         return list((await self.session.execute(query)).all())
 
     async def requested(self, call_id: uuid.UUID) -> list[Any]:
+        """The financing lines of the call's live applications. The call's contract and year narrow the
+        lines to their index range (looked up once): one index probe per application, never a scan of
+        every year's lines."""
+        call = select(CallRow).where(CallRow.call_id == call_id).subquery()
         query = (
             select(
                 FinancingLineRow.application_id,
@@ -325,7 +331,12 @@ class ProgrammationRepository:
                 FinancingLineRow.proposed_cents,
             )
             .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
-            .where(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(LIVE_STATES))
+            .where(
+                ApplicationRow.call_id == call_id,
+                ApplicationRow.state.in_(LIVE_STATES),
+                FinancingLineRow.contract_code == select(call.c.contract_code).scalar_subquery(),
+                FinancingLineRow.year == select(call.c.year).scalar_subquery(),
+            )
         )
         return list((await self.session.execute(query)).all())
 
@@ -360,21 +371,28 @@ class ProgrammationViews:
         self.session = session
 
     @staticmethod
-    def _chosen(chosen: ProgrammationFilter, *columns: Any) -> Select[Any]:
-        """The chosen applications; joined to calls and objectives only when a filter needs them."""
+    def _chosen(chosen: ProgrammationFilter, *columns: Any, described: bool = False) -> Select[Any]:
+        """The chosen applications; joined to calls and objectives when a filter needs them, and to their
+        operators too when `described` (the columns then may name all three)."""
         query = (
             select(*columns)
             .select_from(ApplicationRow)
             .where(ApplicationRow.contract_code == chosen.contract_code, ApplicationRow.state.in_(LIVE_STATES))
         )
+        if described:
+            query = (
+                query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+                .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+                .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            )
         if chosen.scheme is not None:
-            query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id).where(
-                CallRow.scheme == chosen.scheme
-            )
+            if not described:
+                query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+            query = query.where(CallRow.scheme == chosen.scheme)
         if chosen.pillar is not None:
-            query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id).where(
-                ObjectiveRow.pillar == chosen.pillar
-            )
+            if not described:
+                query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            query = query.where(ObjectiveRow.pillar == chosen.pillar)
         if chosen.year is not None:
             query = query.where(ApplicationRow.year == chosen.year)
         if chosen.operator_id is not None:
@@ -401,21 +419,10 @@ class ProgrammationViews:
 
     async def rows(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Any], list[Any], int]:
         """A page of applications with operator, scheme and objective, and their financing lines."""
-        total = (
-            await self.session.execute(select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery()))
-        ).scalar_one()
-        # The page's ids first, in index order; then their details.
-        ids = (
-            self._chosen(chosen, ApplicationRow.application_id)
-            .order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-        page_ids = list((await self.session.execute(ids)).scalars().all())
-        if not page_ids:
-            return [], [], int(total)
+        # The page in index order, its calls, operators and objectives joined row by row (50 lookups).
         details = (
-            select(
+            self._chosen(
+                chosen,
                 ApplicationRow.application_id,
                 ApplicationRow.title,
                 ApplicationRow.year,
@@ -429,13 +436,21 @@ class ProgrammationViews:
                 OperatorRow.profile,
                 ObjectiveRow.code,
                 ObjectiveRow.pillar,
+                described=True,
             )
-            .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
-            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
-            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-            .where(ApplicationRow.application_id.in_(page_ids))
+            .order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+            .limit(page.limit + 1)
+            .offset(page.offset)
         )
-        by_id = {row.application_id: row for row in (await self.session.execute(details)).all()}
+        found = list((await self.session.execute(details)).all())
+        total = total_told_by(len(found), page)
+        if total is None:
+            count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
+            total = (await self.session.execute(count)).scalar_one()
+            found = found[: page.limit]
+        if not found:
+            return [], [], int(total)
+        page_ids = [row.application_id for row in found]
         lines = (
             select(
                 FinancingLineRow.application_id,
@@ -447,11 +462,16 @@ class ProgrammationViews:
             .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
             .where(FinancingLineRow.application_id.in_(page_ids))
         )
-        return [by_id[key] for key in page_ids], list((await self.session.execute(lines)).all()), int(total)
+        return found, list((await self.session.execute(lines)).all()), int(total)
 
     async def totals(self, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
         """Totals per financer, pillar, ambition, QPV and operator profile, and the evaluation's counts,
-        in one statement: the chosen applications and their sums are computed once (CTEs)."""
+        in one statement. The chosen applications, with the sums of their lines, come from one index range
+        of applications; the financers' totals from one range of the lines' own index, met with the chosen
+        applications in application order (a merge join): never one probe per application."""
+        contract_lines = FinancingLineRow.contract_code == chosen.contract_code
+        if chosen.year is not None:
+            contract_lines = and_(contract_lines, FinancingLineRow.year == chosen.year)
         apps = self._chosen(
             chosen,
             ApplicationRow.application_id,
@@ -459,117 +479,83 @@ class ProgrammationViews:
             ApplicationRow.primary_objective_id,
             ApplicationRow.hors_qpv,
             ApplicationRow.qpv_codes,
-            ApplicationRow.beneficiaries,
+            ApplicationRow.beneficiaries["total"].as_integer().label("beneficiaries"),
+            ApplicationRow.lines_requested_cents.label("requested"),
+            ApplicationRow.lines_proposed_cents.label("proposed"),
+            ApplicationRow.lines_decided_cents.label("decided"),
         ).cte("chosen")
-        # Each chosen application's lines through the primary key (a lateral lookup), never a scan of
-        # every financing line of every year.
-        own = (
+        chosen_ids = self._chosen(chosen, ApplicationRow.application_id).subquery("chosen_ids")
+        per_financer = (
             select(
                 FinancingLineRow.institution_id,
-                FinancingLineRow.requested_cents,
-                FinancingLineRow.proposed_cents,
-                FinancingLineRow.decided_cents,
+                func.count().label("applications"),
+                func.sum(FinancingLineRow.requested_cents).label("requested"),
+                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
+                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
             )
-            .where(FinancingLineRow.application_id == apps.c.application_id)
-            .lateral("own")
+            .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
+            .where(contract_lines)
+            .group_by(FinancingLineRow.institution_id)
+            .subquery("per_financer")
         )
-        lines = (
-            select(
-                apps.c.application_id.label("application_id"),
-                own.c.institution_id,
-                own.c.requested_cents,
-                own.c.proposed_cents,
-                own.c.decided_cents,
-            )
-            .select_from(apps)
-            .join(own, literal(True))
-            .cte("lines")
+        by_financer = _total_row(
+            "financer",
+            InstitutionRow.code,
+            per_financer.c.applications,
+            (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
+        ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
+        amounts = (
+            func.count().label("applications"),
+            func.sum(apps.c.requested).label("requested"),
+            func.sum(apps.c.proposed).label("proposed"),
+            func.sum(apps.c.decided).label("decided"),
         )
-        per_app = (
-            select(
-                lines.c.application_id.label("application_id"),
-                func.sum(lines.c.requested_cents).label("requested"),
-                func.coalesce(func.sum(lines.c.proposed_cents), 0).label("proposed"),
-                func.coalesce(func.sum(lines.c.decided_cents), 0).label("decided"),
-            )
-            .group_by(lines.c.application_id)
-            .cte("per_app")
-        )
-        sums = (
-            func.count(per_app.c.application_id),
-            func.coalesce(func.sum(per_app.c.requested), 0),
-            func.coalesce(func.sum(per_app.c.proposed), 0),
-            func.coalesce(func.sum(per_app.c.decided), 0),
-        )
+
+        def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
+            """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
+            to join and group instead of every chosen application."""
+            sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
+            return _total_row(dimension, key, func.sum(partial.c.applications), sums).group_by(key)
+
+        per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).subquery()
         strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
+        by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
+            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+        )
+        by_ambition = (
+            regrouped(per_objective, "ambition", ambition.label)
+            .outerjoin_from(
+                per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+            )
+            .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
+            .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
+        )
+        per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).subquery()
+        by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
+            per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
+        )
+        operators = _total_row("operators", None, func.count()).select_from(per_operator)
+        counts = _total_row(
+            "counts",
+            None,
+            func.count(),
+            funded=func.count().filter(apps.c.decided > 0),
+            beneficiaries=func.coalesce(func.sum(apps.c.beneficiaries), 0),
+        ).select_from(apps)
         served = select(
-            apps.c.application_id.label("application_id"),
+            apps.c.requested,
+            apps.c.proposed,
+            apps.c.decided,
             func.unnest(
                 case((apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))), else_=apps.c.qpv_codes)
             ).label("qpv_code"),
-        ).subquery()
-
-        def keyed(dimension: str, key: Any, query: Any) -> Any:
-            return query.add_columns(literal(dimension).label("dimension"), cast(key, Text).label("key"))
-
-        by_financer = (
-            select(
-                func.count(lines.c.application_id),
-                func.sum(lines.c.requested_cents),
-                func.coalesce(func.sum(lines.c.proposed_cents), 0),
-                func.coalesce(func.sum(lines.c.decided_cents), 0),
-            )
-            .select_from(lines)
-            .join(InstitutionRow, InstitutionRow.institution_id == lines.c.institution_id)
-            .group_by(InstitutionRow.code)
-        )
-        by_pillar = (
-            select(*sums)
-            .select_from(apps)
-            .join(per_app, per_app.c.application_id == apps.c.application_id)
-            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == apps.c.primary_objective_id)
-            .group_by(ObjectiveRow.pillar)
-        )
-        by_ambition = (
-            select(*sums)
-            .select_from(apps)
-            .join(per_app, per_app.c.application_id == apps.c.application_id)
-            .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == apps.c.primary_objective_id)
-            .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
-            .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
-            .group_by(ambition.label)
-        )
-        by_qpv = (
-            select(*sums)
-            .select_from(served)
-            .join(per_app, per_app.c.application_id == served.c.application_id)
-            .group_by(served.c.qpv_code)
-        )
-        by_profile = (
-            select(*sums)
-            .select_from(apps)
-            .join(per_app, per_app.c.application_id == apps.c.application_id)
-            .join(OperatorRow, OperatorRow.operator_id == apps.c.operator_id)
-            .group_by(OperatorRow.profile)
-        )
-        counts = (
-            select(
-                func.count(apps.c.application_id),
-                func.count(apps.c.application_id).filter(per_app.c.decided > 0),
-                func.count(func.distinct(apps.c.operator_id)),
-                func.coalesce(func.sum(apps.c.beneficiaries["total"].as_integer()), 0),
-            )
-            .select_from(apps)
-            .join(per_app, per_app.c.application_id == apps.c.application_id)
-        )
-        everything = union_all(
-            keyed("financer", InstitutionRow.code, by_financer),
-            keyed("pillar", ObjectiveRow.pillar, by_pillar),
-            keyed("ambition", ambition.label, by_ambition),
-            keyed("qpv", served.c.qpv_code, by_qpv),
-            keyed("profile", OperatorRow.profile, by_profile),
-            keyed("counts", literal(None, type_=Text), counts),
-        )
+        ).subquery("served")
+        by_qpv = _total_row(
+            "qpv",
+            served.c.qpv_code,
+            func.count(),
+            (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
+        ).group_by(served.c.qpv_code)
         results: dict[str, list[Any]] = {
             "financer": [],
             "pillar": [],
@@ -578,14 +564,48 @@ class ProgrammationViews:
             "profile": [],
             "counts": [],
         }
-        for first, second, third, fourth, dimension, key in (await self.session.execute(everything)).all():
-            if dimension == "counts":
-                results["counts"].append((first, second, third, fourth))
+        distinct_operators = 0
+        everything = union_all(by_financer, by_pillar, by_ambition, by_profile, by_qpv, operators, counts)
+        for name, key, count, requested, proposed, decided, funded, beneficiaries in (
+            await self.session.execute(everything)
+        ).all():
+            if name == "operators":
+                distinct_operators = count
+            elif name == "counts":
+                results["counts"].append((count, funded, beneficiaries))
             else:
-                results[dimension].append((key, first, second, third, fourth))
+                results[name].append((key, count, requested, proposed, decided))
+        results["counts"] = [
+            (count, funded, distinct_operators, beneficiaries) for count, funded, beneficiaries in results["counts"]
+        ]
         for rows in results.values():
             rows.sort(key=lambda row: (row[0] is None, str(row[0])))
         return results
+
+
+def _total_row(
+    dimension: str,
+    key: Any,
+    count: Any,
+    sums: tuple[Any, Any, Any] | None = None,
+    *,
+    funded: Any = None,
+    beneficiaries: Any = None,
+) -> Select[Any]:
+    """One branch of the totals' union: dimension, key, count, requested, proposed, decided, funded and
+    beneficiaries, typed NULL where the branch has no such figure."""
+    nothing = cast(None, BigInteger)
+    requested, proposed, decided = sums or (nothing, nothing, nothing)
+    return select(
+        literal(dimension).label("dimension"),
+        cast(key, Text).label("key"),
+        count,
+        requested,
+        proposed,
+        decided,
+        nothing if funded is None else funded,
+        nothing if beneficiaries is None else beneficiaries,
+    )
 
 
 class ScoringRepository:

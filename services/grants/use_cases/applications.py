@@ -398,7 +398,11 @@ async def _open_financing_lines(
         if line is None:
             await repository.add(
                 FinancingLineRow(
-                    application_id=row.application_id, institution_id=institution_id, requested_cents=amount
+                    application_id=row.application_id,
+                    institution_id=institution_id,
+                    contract_code=row.contract_code,
+                    year=row.year,
+                    requested_cents=amount,
                 )
             )
         else:

@@ -46,7 +46,7 @@ def _snapshot(call: CallForProjects) -> dict[str, Any]:
 async def list_calls(
     uow: UnitOfWork, actor: Principal, year: int | None, page: PageRequest
 ) -> tuple[list[CallForProjects], int]:
-    visible = None if actor.is_platform_admin else actor.contracts
+    visible = actor.contract_scope
     async with uow.reading():
         rows, total = await CallRepository(uow.session).list_in_contracts(visible, year, page)
     return [call_from_row(row) for row in rows], total

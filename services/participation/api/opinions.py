@@ -156,7 +156,7 @@ async def adopt_opinion(
 async def list_opinions(
     uow: Uow, body_id: uuid.UUID, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
 ) -> Response:
-    _, records, total = await opinions.opinions_of(uow, principal, body_id, page)
+    records, total = await opinions.opinions_of(uow, principal, body_id, page)
     listed: Page[OpinionRead] = Page(
         items=[_opinion(item) for item in records], total=total, limit=page.limit, offset=page.offset
     )
@@ -213,7 +213,7 @@ async def public_body_page(
     uow: Uow, body_id: uuid.UUID, page: Annotated[PageRequest, Depends(page_request)]
 ) -> PublicBodyPage:
     """A body's public page: its opinions, the answers they got and what followed; never its members."""
-    body, records, total = await opinions.opinions_of(uow, None, body_id, page)
+    body, records, total = await opinions.public_page(uow, body_id, page)
     return PublicBodyPage(
         id=body.body_id,
         name=body.name,

@@ -160,8 +160,13 @@ class MeetingRepository(SessionRepository):
         query = select(MeetingRow).where(MeetingRow.meeting_id == meeting_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
-    async def of_body(self, body_id: uuid.UUID, year: int | None, page: PageRequest) -> tuple[list[MeetingRow], int]:
+    async def of_body(
+        self, body_id: uuid.UUID, contracts: Collection[str] | None, year: int | None, page: PageRequest
+    ) -> tuple[list[MeetingRow], int]:
+        """The body's meetings if it belongs to one of `contracts` (None: any contract)."""
         query = select(MeetingRow).where(MeetingRow.body_id == body_id)
+        if contracts is not None:
+            query = query.where(MeetingRow.contract_code.in_(list(contracts)))
         if year is not None:
             query = query.where(*_within(MeetingRow.meeting_day, year))
         return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
@@ -217,8 +222,13 @@ class OpinionRepository(SessionRepository):
         query = select(OpinionRow).where(OpinionRow.opinion_id == opinion_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
-    async def of_body(self, body_id: uuid.UUID, page: PageRequest) -> tuple[list[OpinionRow], int]:
+    async def of_body(
+        self, body_id: uuid.UUID, contracts: Collection[str] | None, page: PageRequest
+    ) -> tuple[list[OpinionRow], int]:
+        """The body's opinions if it belongs to one of `contracts` (None: any contract)."""
         query = select(OpinionRow).where(OpinionRow.body_id == body_id)
+        if contracts is not None:
+            query = query.where(OpinionRow.contract_code.in_(list(contracts)))
         return await fetch_page(self.session, query.order_by(OpinionRow.adopted_on, OpinionRow.opinion_id), page)
 
     async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:

@@ -77,9 +77,7 @@ async def list_bodies(
     uow: UnitOfWork, actor: Principal, kind: BodyKind | None, page: PageRequest
 ) -> tuple[list[Body], int]:
     async with uow.reading():
-        rows, total = await BodyRepository(uow.session).search(
-            None if actor.is_platform_admin else actor.contracts, kind.value if kind else None, page
-        )
+        rows, total = await BodyRepository(uow.session).search(actor.contract_scope, kind.value if kind else None, page)
     return [body_from_row(row) for row in rows], total
 
 

@@ -132,7 +132,7 @@ async def list_campaigns(
 ) -> tuple[list[tuple[ConsultationRow, Progress]], int]:
     async with uow.reading():
         repository = ConsultationRepository(uow.session)
-        rows, total = await repository.of_contracts(None if actor.is_platform_admin else actor.contracts, page)
+        rows, total = await repository.of_contracts(actor.contract_scope, page)
         done = await repository.progress([row.consultation_id for row in rows])
     return [(row, Progress(*done.get(row.consultation_id, (0, 0, 0)), targets=targets_of(row))) for row in rows], total
 

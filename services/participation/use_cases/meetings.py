@@ -97,8 +97,10 @@ async def list_meetings(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, year: int | None, page: PageRequest
 ) -> tuple[list[MeetingRow], int]:
     async with uow.reading():
-        await body_seen_by(uow, actor, body_id)
-        return await MeetingRepository(uow.session).of_body(body_id, year, page)
+        rows, total = await MeetingRepository(uow.session).of_body(body_id, actor.contract_scope, year, page)
+        if not rows:  # only an empty page needs to tell a body without meetings from no body at all
+            await body_seen_by(uow, actor, body_id)
+        return rows, total
 
 
 async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> MeetingRecord:

@@ -171,21 +171,35 @@ async def opinion_record(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUI
 
 
 async def opinions_of(
-    uow: UnitOfWork, actor: Principal | None, body_id: uuid.UUID, page: PageRequest
+    uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, page: PageRequest
+) -> tuple[list[OpinionRecord], int]:
+    """A body's opinions with their answers and commitments, for those who work on its contract."""
+    async with uow.reading():
+        repository = OpinionRepository(uow.session)
+        rows, total = await repository.of_body(body_id, actor.contract_scope, page)
+        if not rows:  # only an empty page needs to tell a body without opinions from no body at all
+            await body_seen_by(uow, actor, body_id)
+        return await _with_commitments(repository, rows), total
+
+
+async def public_page(
+    uow: UnitOfWork, body_id: uuid.UUID, page: PageRequest
 ) -> tuple[BodyRow, list[OpinionRecord], int]:
-    """A body's opinions with their answers and commitments; `actor` None is the public page."""
+    """A body and its opinions with their answers and commitments, as anyone may read them."""
     async with uow.reading():
         body = await BodyRepository(uow.session).find(body_id)
-        if body is None or (actor is not None and not actor.works_on(body.contract_code)):
+        if body is None:
             raise NotFoundError("body", str(body_id))
         repository = OpinionRepository(uow.session)
-        rows, total = await repository.of_body(body_id, page)
-        commitments = await repository.commitments_of([row.opinion_id for row in rows])
-    return (
-        body,
-        [OpinionRecord(row, [item for item in commitments if item.opinion_id == row.opinion_id]) for row in rows],
-        total,
-    )
+        rows, total = await repository.of_body(body_id, None, page)
+        return body, await _with_commitments(repository, rows), total
+
+
+async def _with_commitments(repository: OpinionRepository, rows: list[OpinionRow]) -> list[OpinionRecord]:
+    commitments: dict[uuid.UUID, list[CommitmentRow]] = {row.opinion_id: [] for row in rows}
+    for commitment in await repository.commitments_of(list(commitments)) if rows else []:
+        commitments[commitment.opinion_id].append(commitment)
+    return [OpinionRecord(row, commitments[row.opinion_id]) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
