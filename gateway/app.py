@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from gateway.settings import SCHEMA, GatewaySettings
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
+from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
 from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
 from kit.service_app import build_app
@@ -103,7 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        gc.freeze()  # as in kit.service_app: start-up objects stay out of GC passes
+        settle_after_start_up()
         yield
         await transport.aclose()
         await probe_client.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -16,6 +15,7 @@ from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
+from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
 from kit.settings import ServiceSettings
@@ -179,9 +179,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # What exists at start-up lives as long as the process: keep it out of every GC pass
-        # (measured: the gateway's p99 at c=32 fell from about 90 ms to 16 ms).
-        gc.freeze()
+        settle_after_start_up()
         yield
         for close in closers:
             await close()
