@@ -121,8 +121,11 @@ async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: htt
         "etat-p147": "12000.00",
         "cua": "4000.00",
     }
+    # The CUA refused the second action: one action funded by the CUA, two by the State.
+    assert {item["key"]: item["fundedActions"] for item in totals["byFinancer"]} == {"etat-p147": 2, "cua": 1}
     assert [(item["key"], item["decided"]) for item in totals["byPillar"]] == [("cohesion_sociale", "16000.00")]
     assert {item["key"]: item["decided"] for item in totals["byQpv"]} == {"QN06258M": "12000.00", "hors-QPV": "4000.00"}
+    assert [(item["key"], item["applications"], item["fundedActions"]) for item in totals["byYear"]] == [("2025", 2, 2)]
     assert totals["figures"]["fundedActions"] == 2
     again = await send(gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-21", "coChairs": ["cua"]})
     assert again.status_code == 409
@@ -200,6 +203,11 @@ async def test_programmation_tables_and_totals(gateway: httpx.AsyncClient, year:
     assert {item["key"]: item["applications"] for item in totals["byQpv"]} == {"QN06258M": 1, "hors-QPV": 1}
     assert [(item["key"], item["proposed"]) for item in totals["byPillar"]] == [("cohesion_sociale", "19000.00")]
     assert [item["key"] for item in totals["byAmbition"]] == ["Quartier apaisé"]
+    assert [(item["key"], item["applications"], item["proposed"]) for item in totals["byTheme"]] == [
+        ("1.5", 2, "19000.00")
+    ]
+    assert [(item["key"], item["applications"]) for item in totals["byYear"]] == [("2025", 2)]
+    assert all(item["fundedActions"] == 0 for item in totals["byQpv"] + totals["byOperatorProfile"])
     assert totals["figures"] == {"applications": 2, "fundedActions": 0, "operators": 1, "expectedBeneficiaries": 240}
     assert (await gateway.get(f"{API}/programmation/totals", params=params, headers=year.operator)).status_code == 403
 

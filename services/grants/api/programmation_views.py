@@ -115,8 +115,9 @@ def _totals(rows: list[Any]) -> list[TotalRead]:
             requested=euros(int(requested)),
             proposed=euros(int(proposed)),
             decided=euros(int(decided)),
+            funded_actions=funded,
         )
-        for key, count, requested, proposed, decided in rows
+        for key, count, requested, proposed, decided, funded in rows
     ]
 
 
@@ -124,14 +125,17 @@ def _totals(rows: list[Any]) -> list[TotalRead]:
 async def programmation_totals(
     uow: Uow, chosen: Chosen, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> ProgrammationTotals:
-    """Totals per financer, pillar, ambition, QPV and operator profile, and the figures the contract's
-    evaluation asks for (actions funded, operators, expected beneficiaries)."""
+    """Totals per financer, pillar, ambition, nature of action (P147 theme), year, QPV and operator
+    profile, each with its actions funded, and the figures the contract's evaluation asks for (actions
+    funded, operators, expected beneficiaries)."""
     found = await programmation_views.totals(uow, principal, chosen)
     applications, funded, operators, beneficiaries = found["counts"][0]
     return ProgrammationTotals(
         by_financer=_totals(found["financer"]),
         by_pillar=_totals(found["pillar"]),
         by_ambition=_totals(found["ambition"]),
+        by_theme=_totals(found["theme"]),
+        by_year=_totals(found["year"]),
         by_qpv=_totals(found["qpv"]),
         by_operator_profile=_totals(found["profile"]),
         figures=EvaluationFigures(

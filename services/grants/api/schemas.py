@@ -433,11 +433,16 @@ class ProgrammationRow(ApiModel):
 
 
 class TotalRead(ApiModel):
-    key: str | None = Field(description="Financer code, pillar, ambition, QPV code (or hors-QPV), operator profile")
+    key: str | None = Field(
+        description="Financer code, pillar, ambition, P147 theme, year, QPV code (or hors-QPV), operator profile"
+    )
     applications: int
     requested: str
     proposed: str
     decided: str
+    funded_actions: int = Field(
+        description="Applications with a decided amount above 0 (for a financer: its own decided amount)"
+    )
 
 
 class EvaluationFigures(ApiModel):
@@ -451,6 +456,8 @@ class ProgrammationTotals(ApiModel):
     by_financer: list[TotalRead]
     by_pillar: list[TotalRead]
     by_ambition: list[TotalRead]
+    by_theme: list[TotalRead] = Field(description="Nature of the actions: the P147 theme of their primary objective")
+    by_year: list[TotalRead]
     by_qpv: list[TotalRead]
     by_operator_profile: list[TotalRead]
     figures: EvaluationFigures

@@ -465,16 +465,18 @@ class ProgrammationViews:
         return found, list((await self.session.execute(lines)).all()), int(total)
 
     async def totals(self, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
-        """Totals per financer, pillar, ambition, QPV and operator profile, and the evaluation's counts,
-        in one statement. The chosen applications, with the sums of their lines, come from one index range
-        of applications; the financers' totals from one range of the lines' own index, met with the chosen
-        applications in application order (a merge join): never one probe per application."""
+        """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
+        evaluation's counts, in one statement. The chosen applications, with the sums of their lines, come
+        from one index range of applications; the financers' totals from one range of the lines' own index,
+        met with the chosen applications in application order (a merge join): never one probe per
+        application."""
         contract_lines = FinancingLineRow.contract_code == chosen.contract_code
         if chosen.year is not None:
             contract_lines = and_(contract_lines, FinancingLineRow.year == chosen.year)
         apps = self._chosen(
             chosen,
             ApplicationRow.application_id,
+            ApplicationRow.year,
             ApplicationRow.operator_id,
             ApplicationRow.primary_objective_id,
             ApplicationRow.hors_qpv,
@@ -492,6 +494,7 @@ class ProgrammationViews:
                 func.sum(FinancingLineRow.requested_cents).label("requested"),
                 func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
                 func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
+                func.count().filter(FinancingLineRow.decided_cents > 0).label("funded"),
             )
             .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
             .where(contract_lines)
@@ -503,19 +506,23 @@ class ProgrammationViews:
             InstitutionRow.code,
             per_financer.c.applications,
             (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
+            funded=per_financer.c.funded,
         ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
         amounts = (
             func.count().label("applications"),
             func.sum(apps.c.requested).label("requested"),
             func.sum(apps.c.proposed).label("proposed"),
             func.sum(apps.c.decided).label("decided"),
+            func.count().filter(apps.c.decided > 0).label("funded"),
         )
 
         def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
             """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
             to join and group instead of every chosen application."""
             sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
-            return _total_row(dimension, key, func.sum(partial.c.applications), sums).group_by(key)
+            return _total_row(
+                dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
+            ).group_by(key)
 
         per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).subquery()
         strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
@@ -530,6 +537,11 @@ class ProgrammationViews:
             .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
             .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
         )
+        by_theme = regrouped(per_objective, "theme", ObjectiveRow.p147_theme).outerjoin_from(
+            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+        )
+        per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
+        by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
         per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).subquery()
         by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
             per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
@@ -555,6 +567,7 @@ class ProgrammationViews:
             served.c.qpv_code,
             func.count(),
             (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
+            funded=func.count().filter(served.c.decided > 0),
         ).group_by(served.c.qpv_code)
         results: dict[str, list[Any]] = {
             "financer": [],
@@ -562,10 +575,14 @@ class ProgrammationViews:
             "ambition": [],
             "qpv": [],
             "profile": [],
+            "theme": [],
+            "year": [],
             "counts": [],
         }
         distinct_operators = 0
-        everything = union_all(by_financer, by_pillar, by_ambition, by_profile, by_qpv, operators, counts)
+        everything = union_all(
+            by_financer, by_pillar, by_ambition, by_theme, by_year, by_profile, by_qpv, operators, counts
+        )
         for name, key, count, requested, proposed, decided, funded, beneficiaries in (
             await self.session.execute(everything)
         ).all():
@@ -574,7 +591,7 @@ class ProgrammationViews:
             elif name == "counts":
                 results["counts"].append((count, funded, beneficiaries))
             else:
-                results[name].append((key, count, requested, proposed, decided))
+                results[name].append((key, count, requested, proposed, decided, funded))
         results["counts"] = [
             (count, funded, distinct_operators, beneficiaries) for count, funded, beneficiaries in results["counts"]
         ]
