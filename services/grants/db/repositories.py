@@ -524,7 +524,8 @@ class ProgrammationViews:
                 dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
             ).group_by(key)
 
-        per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).subquery()
+        # Partial sums computed once, each read by several dimensions (CTEs referenced twice are materialised).
+        per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).cte()
         strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
         by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
             per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
@@ -542,7 +543,7 @@ class ProgrammationViews:
         )
         per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
         by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
-        per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).subquery()
+        per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).cte()
         by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
             per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
         )
