@@ -467,9 +467,8 @@ class ProgrammationViews:
     async def totals(self, chosen: ProgrammationFilter) -> dict[str, list[Any]]:
         """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
         evaluation's counts, in one statement. The chosen applications, with the sums of their lines, come
-        from one index range of applications; the financers' totals from one range of the lines' own index,
-        met with the chosen applications in application order (a merge join): never one probe per
-        application."""
+        from one index range of applications; the financers' totals from one range of the lines' own index
+        joined once with the chosen applications: never one probe per application."""
         contract_lines = FinancingLineRow.contract_code == chosen.contract_code
         if chosen.year is not None:
             contract_lines = and_(contract_lines, FinancingLineRow.year == chosen.year)
