@@ -6,13 +6,22 @@ other services keep working.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, true
 from starlette.responses import Response
 
 from kit.http_client import ServiceClient
 from kit.problems import FieldError, problem_response
 from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
+
+
+def within_contracts(contract_code: Any, contracts: Collection[str] | None) -> ColumnElement[bool]:
+    """A query's tenant filter: rows of these contracts (`Principal.contract_scope`); None: every contract."""
+    return true() if contracts is None else contract_code.in_(list(contracts))
 
 
 class RegisteredContract(BaseModel):

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest, fetch_page, total_told_by
+from kit.tenancy import within_contracts
 from services.grants.db.models import (
     ActionRow,
     AnnotationRow,
@@ -59,8 +60,7 @@ class CallRepository:
     ) -> tuple[list[CallRow], int]:
         """Calls of the given contracts (None: all), newest year first."""
         query = select(CallRow)
-        if contracts is not None:
-            query = query.where(CallRow.contract_code.in_(list(contracts)))
+        query = query.where(within_contracts(CallRow.contract_code, contracts))
         if year is not None:
             query = query.where(CallRow.year == year)
         return await fetch_page(self.session, query.order_by(CallRow.year.desc(), CallRow.call_id), page)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest, fetch_page
+from kit.tenancy import within_contracts
 from services.participation.db.models import (
     AttendanceRow,
     BodyRow,
@@ -61,8 +62,7 @@ class BodyRepository(SessionRepository):
     ) -> tuple[list[BodyRow], int]:
         """Bodies of the given contracts (None: every contract), by name."""
         query = select(BodyRow)
-        if contracts is not None:
-            query = query.where(BodyRow.contract_code.in_(list(contracts)))
+        query = query.where(within_contracts(BodyRow.contract_code, contracts))
         if kind is not None:
             query = query.where(BodyRow.kind == kind)
         return await fetch_page(self.session, query.order_by(BodyRow.name, BodyRow.body_id), page)
@@ -165,8 +165,7 @@ class MeetingRepository(SessionRepository):
     ) -> tuple[list[MeetingRow], int]:
         """The body's meetings if it belongs to one of `contracts` (None: any contract)."""
         query = select(MeetingRow).where(MeetingRow.body_id == body_id)
-        if contracts is not None:
-            query = query.where(MeetingRow.contract_code.in_(list(contracts)))
+        query = query.where(within_contracts(MeetingRow.contract_code, contracts))
         if year is not None:
             query = query.where(*_within(MeetingRow.meeting_day, year))
         return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
@@ -227,8 +226,7 @@ class OpinionRepository(SessionRepository):
     ) -> tuple[list[OpinionRow], int]:
         """The body's opinions if it belongs to one of `contracts` (None: any contract)."""
         query = select(OpinionRow).where(OpinionRow.body_id == body_id)
-        if contracts is not None:
-            query = query.where(OpinionRow.contract_code.in_(list(contracts)))
+        query = query.where(within_contracts(OpinionRow.contract_code, contracts))
         return await fetch_page(self.session, query.order_by(OpinionRow.adopted_on, OpinionRow.opinion_id), page)
 
     async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:
@@ -384,8 +382,7 @@ class ConsultationRepository(SessionRepository):
         self, contracts: Collection[str] | None, page: PageRequest
     ) -> tuple[list[ConsultationRow], int]:
         query = select(ConsultationRow)
-        if contracts is not None:
-            query = query.where(ConsultationRow.contract_code.in_(list(contracts)))
+        query = query.where(within_contracts(ConsultationRow.contract_code, contracts))
         order = (ConsultationRow.starts_on, ConsultationRow.consultation_id)
         return await fetch_page(self.session, query.order_by(*order), page)
 
