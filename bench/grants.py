@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import statistics
 import time
 import uuid
@@ -24,7 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.local_stack import BenchStack, running_stack, wrk
+from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
 from kit.auth.principal import Role
 from services.grants.domain.operators import luhn_valid
 
@@ -32,10 +31,6 @@ CONTRACT = "CV-200033579-2024"
 QPVS = ["QN06258M", "QN06259M", "QN06260M", "QN06261M", "QN06262M", "QN06263M"]
 FINANCERS = ["etat-p147", "cua", "arras", "caf-62", "departement-62"]
 NAMESPACE = uuid.UUID("5b0c1a3e-9d7f-4c1b-8a2e-0f3d6c7b9e11")
-
-
-def _row(label: str, value: str, target: str) -> None:
-    print(f"{label:<62}{value:>18}   {target}", flush=True)
 
 
 def _siret(number: int) -> str:
@@ -273,16 +268,11 @@ def measure(stack: BenchStack, calls: list[uuid.UUID], summer_call: uuid.UUID, s
             f"{gateway}/applications?contractCode={CONTRACT}&callId={calls[middle]}&limit=50&offset=450"
         ),
     }
-    if shutil.which("wrk"):
-        for label, url in lists.items():
-            wrk(url, 32, 2, headers)
-            rate, p50, p99 = wrk(url, 32, seconds, headers)
-            _row(f"{label}, c=32", f"p99 {p99:.1f} ms", f"(target < 50 ms; {rate:.0f} req/s, p50 {p50:.1f} ms)")
-    else:
-        _row("paginated lists, c=32", "skipped", "(install wrk)")
-    with httpx.Client(headers=headers, timeout=60) as client:
+    measure_lists(lists, headers, seconds)
+    # Computed afresh every time: a remembered answer would time the memory, not the query.
+    with httpx.Client(headers={**headers, "Cache-Control": "no-cache"}, timeout=60) as client:
         totals = _timed(client, f"{gateway}/programmation/totals", {"contractCode": CONTRACT, "year": year})
-        _row(
+        print_row(
             f"programmation totals of {year} (median of 10)",
             f"{statistics.median(totals):.1f} ms",
             f"(target < 100 ms; max {max(totals):.1f} ms)",
@@ -292,7 +282,7 @@ def measure(stack: BenchStack, calls: list[uuid.UUID], summer_call: uuid.UUID, s
             raise SystemExit(created.text)
         scenario = created.json()
         checks = _timed(client, f"{gateway}/scenarios/{scenario['id']}/check", {})
-        _row(
+        print_row(
             f"scenario rule check, {len(scenario['amounts']) // len(FINANCERS):,}-application call (median of 10)",
             f"{statistics.median(checks):.1f} ms",
             f"(target < 200 ms; max {max(checks):.1f} ms)",
@@ -310,7 +300,7 @@ def main() -> None:
         started = time.perf_counter()
         calls, summer_call = asyncio.run(load(stack, arguments.applications, arguments.years))
         total = arguments.applications * arguments.years + 2000
-        _row(
+        print_row(
             f"loaded {total:,} applications, {total * 5:,} financing and {total * 40:,} budget lines",
             f"{time.perf_counter() - started:.1f} s",
             "(COPY)",

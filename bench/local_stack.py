@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +127,21 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str] | None
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses")
     return float(rate.group(1)), latency("50%"), latency("99%")
+
+
+def print_row(label: str, value: str, target: str) -> None:
+    print(f"{label:<62}{value:>18}   {target}", flush=True)
+
+
+def measure_lists(lists: Mapping[str, str], headers: dict[str, str], seconds: int) -> None:
+    """Each list at c=32 through the gateway twice: as served (a remembered answer, see
+    kit/response_cache.py) and computed afresh on every request (`Cache-Control: no-cache`)."""
+    if not shutil.which("wrk"):
+        print_row("lists, c=32", "skipped", "(install wrk)")
+        return
+    for label, url in lists.items():
+        for how, sent in (("", headers), (", computed", {**headers, "Cache-Control": "no-cache"})):
+            wrk(url, 32, 2, sent)
+            rate, p50, p99 = wrk(url, 32, seconds, sent)
+            figures = f"(target < 50 ms; {rate:.0f} req/s, p50 {p50:.1f} ms)"
+            print_row(f"{label}{how}, c=32", f"p99 {p99:.1f} ms", figures)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import shutil
 import statistics
 import time
 import uuid
@@ -23,7 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.local_stack import BenchStack, running_stack, wrk
+from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
 from kit.auth.principal import Role
 
 NAMESPACE = uuid.UUID("0c3a9f7e-51b2-4d8e-9a61-2f4e7b8c1d05")
@@ -50,10 +49,6 @@ COLUMNS = {
         "addressed_to_body_id", "outcome", "reason", "responded_on", "version",
     ],
 }  # fmt: skip
-
-
-def _row(label: str, value: str, target: str) -> None:
-    print(f"{label:<62}{value:>18}   {target}", flush=True)
 
 
 def _id(*parts: object) -> uuid.UUID:
@@ -167,14 +162,14 @@ def measure_indicators(stack: BenchStack, code: str) -> None:
             if response.status_code != 200:
                 raise SystemExit(response.text)
     figures = response.json()
-    _row(
+    print_row(
         f"indicators of one contract and year (median of 20; {figures['attendances']:,} attendances)",
         f"{statistics.median(timings):.1f} ms",
         f"(target < 100 ms; max {max(timings):.1f} ms)",
     )
 
 
-def measure_lists(stack: BenchStack, code: str, seconds: int) -> None:
+def measure_body_lists(stack: BenchStack, code: str, seconds: int) -> None:
     headers = {"Authorization": f"Bearer {stack.token(Role.CONTRACT_PILOT, [code])}"}
     base = stack.url("gateway") + "/api/participation"
     body = _id("body", code, 10)
@@ -184,13 +179,7 @@ def measure_lists(stack: BenchStack, code: str, seconds: int) -> None:
         "opinions of a body with answers and commitments": f"{base}/bodies/{body}/opinions?limit=50",
         "one meeting with its 40 attendance lines": f"{base}/meetings/{_id('meeting', body, 3)}",
     }
-    if not shutil.which("wrk"):
-        _row("lists, c=32", "skipped", "(install wrk)")
-        return
-    for label, url in lists.items():
-        wrk(url, 32, 2, headers)
-        rate, p50, p99 = wrk(url, 32, seconds, headers)
-        _row(f"{label}, c=32", f"p99 {p99:.1f} ms", f"(target < 50 ms; {rate:.0f} req/s, p50 {p50:.1f} ms)")
+    measure_lists(lists, headers, seconds)
 
 
 def measure_draw(stack: BenchStack, code: str, pool: int, seats: int) -> None:
@@ -226,13 +215,13 @@ def measure_draw(stack: BenchStack, code: str, pool: int, seats: int) -> None:
         started = time.perf_counter()
         verified = client.get(f"{draw_url}/verification").json()
         verifying = time.perf_counter() - started
-    _row(f"pool of {pool:,} sent, checked, hashed and stored (API)", f"{opening * 1000:.0f} ms", "")
-    _row(
+    print_row(f"pool of {pool:,} sent, checked, hashed and stored (API)", f"{opening * 1000:.0f} ms", "")
+    print_row(
         f"draw of {seats} titulars + {seats // 4} reserves at the reveal (API)",
         f"{drawing * 1000:.0f} ms",
         "(target < 1 s)",
     )
-    _row(
+    print_row(
         "public verification re-run (API)",
         f"{verifying * 1000:.0f} ms",
         f"(same hash: {verified['matches'] and verified['resultHash'] == revealed.json()['resultHash']})",
@@ -249,14 +238,14 @@ def main() -> None:
     with running_stack(("territories", "participation", "gateway")) as stack:
         started = time.perf_counter()
         counts = asyncio.run(load(stack, arguments.contracts))
-        _row(
+        print_row(
             f"loaded {counts['bodies']:,} bodies, {counts['people']:,} people, {counts['meetings']:,} meetings",
             f"{time.perf_counter() - started:.1f} s",
             f"(COPY; {counts['attendances']:,} attendances, {counts['opinions']:,} opinions)",
         )
         code = contract(arguments.contracts // 2)
         measure_indicators(stack, code)
-        measure_lists(stack, code, arguments.seconds)
+        measure_body_lists(stack, code, arguments.seconds)
         measure_draw(stack, code, arguments.pool, 40)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -54,8 +55,9 @@ class UnitOfWork:
     trips (autocommit). Under READ COMMITTED every statement has its own snapshot inside a transaction
     too, so reads see exactly what they would have seen; locks and writes need `async with uow:`."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None] | None = None) -> None:
         self._sessions = sessions
+        self._on_commit = on_commit
         self._session: AsyncSession | None = None
         self._committed = False
         self._read_only = False
@@ -100,6 +102,8 @@ class UnitOfWork:
             raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
         await self.session.commit()
         self._committed = True
+        if self._on_commit is not None:
+            self._on_commit()
 
 
 async def _on_database_unavailable(request: Request, _exc: Exception) -> Response:
@@ -160,8 +164,10 @@ def install_database_problem_handlers(app: FastAPI) -> None:
 
 
 async def request_unit_of_work(request: Request) -> UnitOfWork:
-    """FastAPI dependency: a fresh unit of work on the app's sessionmaker."""
-    return UnitOfWork(request.app.state.sessions)
+    """FastAPI dependency: a fresh unit of work on the app's sessionmaker; its commits drop the app's
+    remembered answers (before the writer's response leaves, so its next read sees the write)."""
+    cache = getattr(request.app.state, "response_cache", None)
+    return UnitOfWork(request.app.state.sessions, cache.changed if cache is not None else None)
 
 
 async def database_ready(engine: AsyncEngine) -> str:

@@ -14,10 +14,12 @@ from pydantic import BaseModel
 from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
+from kit.change_feed import ChangeFeed
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
 from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
+from kit.response_cache import ResponseCache, ResponseCacheMiddleware
 from kit.settings import ServiceSettings
 from kit.tenancy import install_tenancy_problems
 
@@ -103,6 +105,7 @@ def build_app(
     readiness_checks: Callable[[], Awaitable[dict[str, str]]],
     with_middleware: bool = True,
     larger_body_limits: Mapping[str, int] | None = None,
+    response_cache: ResponseCache | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title=title,
@@ -119,6 +122,8 @@ def build_app(
     for router in routers:
         app.include_router(router)
     if with_middleware:
+        if response_cache is not None:
+            app.add_middleware(ResponseCacheMiddleware, cache=response_cache)
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, larger_limits=larger_body_limits)
         app.add_middleware(RequestContextMiddleware)
 
@@ -177,10 +182,20 @@ def create_service_app(
         pool_timeout_seconds=settings.db_pool_timeout_seconds,
     )
 
+    response_cache = ResponseCache()
+    change_feed = ChangeFeed(
+        settings.database_url.get_secret_value(),
+        schema,
+        response_cache,
+        application_name=f"{service}-change-feed",
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        change_feed.start()
         settle_after_start_up()
         yield
+        await change_feed.stop()
         for close in closers:
             await close()
         await engine.dispose()
@@ -199,7 +214,9 @@ def create_service_app(
         docs_enabled=settings.docs_enabled,
         readiness_checks=readiness,
         larger_body_limits=larger_body_limits,
+        response_cache=response_cache,
     )
+    app.state.response_cache = response_cache
     app.state.sessions = create_sessionmaker(engine)
     app.state.token_verifier = verifier_from_settings(
         settings.auth_issuer,

@@ -13,6 +13,7 @@ from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
 from services.grants.api.policies import READ_GRANTS
 from services.grants.api.schemas import (
@@ -215,7 +216,12 @@ async def create_application(
     return _answer(view, response)
 
 
-@router.get("/applications", operation_id="list_applications", response_model=Page[ApplicationSummary])
+@router.get(
+    "/applications",
+    operation_id="list_applications",
+    dependencies=[REMEMBERED],
+    response_model=Page[ApplicationSummary],
+)
 async def list_applications(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],

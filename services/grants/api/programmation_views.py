@@ -13,6 +13,7 @@ from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from kit.response_cache import REMEMBERED
 from services.grants.api.policies import READ_GRANTS
 from services.grants.api.schemas import (
     ContractCode,
@@ -64,7 +65,12 @@ def _cents(value: int | None) -> str | None:
     return None if value is None else euros(int(value))
 
 
-@router.get("/programmation", operation_id="list_programmation", response_model=Page[ProgrammationRow])
+@router.get(
+    "/programmation",
+    operation_id="list_programmation",
+    dependencies=[REMEMBERED],
+    response_model=Page[ProgrammationRow],
+)
 async def list_programmation(
     uow: Uow,
     chosen: Chosen,
@@ -121,7 +127,12 @@ def _totals(rows: list[Any]) -> list[TotalRead]:
     ]
 
 
-@router.get("/programmation/totals", operation_id="programmation_totals", response_model=ProgrammationTotals)
+@router.get(
+    "/programmation/totals",
+    operation_id="programmation_totals",
+    dependencies=[REMEMBERED],
+    response_model=ProgrammationTotals,
+)
 async def programmation_totals(
     uow: Uow, chosen: Chosen, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> ProgrammationTotals:

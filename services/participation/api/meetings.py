@@ -13,6 +13,7 @@ from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from kit.response_cache import REMEMBERED
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     AttendanceInput,
@@ -111,7 +112,12 @@ async def convene_meeting(uow: Uow, body_id: uuid.UUID, body: MeetingCreate, pri
     return _record(await meetings.convene(uow, principal, body_id, new))
 
 
-@router.get("/bodies/{body_id}/meetings", operation_id="list_meetings", response_model=Page[MeetingSummary])
+@router.get(
+    "/bodies/{body_id}/meetings",
+    operation_id="list_meetings",
+    dependencies=[REMEMBERED],
+    response_model=Page[MeetingSummary],
+)
 async def list_meetings(
     uow: Uow,
     body_id: uuid.UUID,
@@ -126,7 +132,7 @@ async def list_meetings(
     return model_response(listed)
 
 
-@router.get("/meetings/{meeting_id}", operation_id="get_meeting", response_model=MeetingRead)
+@router.get("/meetings/{meeting_id}", operation_id="get_meeting", dependencies=[REMEMBERED], response_model=MeetingRead)
 async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> Response:
     """A meeting with its attendance (pseudonymous ids), decisions and minutes."""
     return model_response(_record(await meetings.meeting_record(uow, principal, meeting_id)))

@@ -14,6 +14,7 @@ from kit.auth.principal import Principal, Role
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from kit.response_cache import REMEMBERED
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     CommitmentCreate,
@@ -152,7 +153,12 @@ async def adopt_opinion(
     return _opinion(OpinionRecord(await opinions.adopt(uow, principal, body_id, new), []))
 
 
-@router.get("/bodies/{body_id}/opinions", operation_id="list_opinions", response_model=Page[OpinionRead])
+@router.get(
+    "/bodies/{body_id}/opinions",
+    operation_id="list_opinions",
+    dependencies=[REMEMBERED],
+    response_model=Page[OpinionRead],
+)
 async def list_opinions(
     uow: Uow, body_id: uuid.UUID, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
 ) -> Response:
@@ -207,7 +213,7 @@ async def follow_up_commitment(
     "/public/bodies/{body_id}",
     operation_id="public_body_page",
     response_model=PublicBodyPage,
-    dependencies=[Depends(authorize(PUBLIC_PAGE))],
+    dependencies=[Depends(authorize(PUBLIC_PAGE)), REMEMBERED],
 )
 async def public_body_page(
     uow: Uow, body_id: uuid.UUID, page: Annotated[PageRequest, Depends(page_request)]

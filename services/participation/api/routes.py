@@ -21,6 +21,7 @@ from kit.idempotency import (
 )
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
 from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
@@ -65,7 +66,7 @@ def body_etag(body: Body) -> str:
     return etag_of(str(body.body_id), body.version)
 
 
-@router.get("/bodies", operation_id="list_bodies", response_model=Page[BodyRead])
+@router.get("/bodies", operation_id="list_bodies", dependencies=[REMEMBERED], response_model=Page[BodyRead])
 async def list_bodies(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],

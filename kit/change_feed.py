@@ -1,0 +1,156 @@
+"""Committed changes of a service's schema, heard through PostgreSQL notifications.
+
+Every table of a schema carries a statement-level trigger that notifies `<schema>_changed`: whatever
+writes (a use case, a CLI import, a retention job, another worker process, a COPY), the notification
+leaves at commit and never for a rolled-back transaction. A `ChangeFeed` listens on its own connection
+and tells its `Listener` (the response cache) about each change, and about any time it cannot hear them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+logger = logging.getLogger(__name__)
+
+# Run by a migration (once per schema, and again after tables are added: it only adds missing triggers).
+ANNOUNCE_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION {schema}.announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(TG_TABLE_SCHEMA || '_changed', '');
+    RETURN NULL;
+END
+$$
+"""
+ANNOUNCE_TRIGGERS_SQL = """
+DO $$
+DECLARE
+    missing record;
+BEGIN
+    FOR missing IN
+        SELECT c.relname FROM pg_class AS c
+        JOIN pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+          AND NOT EXISTS (
+              SELECT 1 FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'announce_change'
+          )
+    LOOP
+        EXECUTE format(
+            'CREATE TRIGGER announce_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I.%I '
+            'FOR EACH STATEMENT EXECUTE FUNCTION {schema}.announce_change()',
+            '{schema}', missing.relname
+        );
+    END LOOP;
+END
+$$
+"""
+
+
+def announce_changes_sql(schema: str) -> list[str]:
+    """The statements giving every table of `schema` the change-announcing trigger."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
+    return [ANNOUNCE_FUNCTION_SQL.format(schema=schema), ANNOUNCE_TRIGGERS_SQL.format(schema=schema)]
+
+
+def forget_changes_sql(schema: str) -> str:
+    """The SQL undoing `announce_changes_sql` (the triggers go with their function)."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
+    return f"DROP FUNCTION {schema}.announce_change() CASCADE"
+
+
+def change_channel(schema: str) -> str:
+    return f"{schema}_changed"
+
+
+class Listener(Protocol):
+    def changed(self) -> None:
+        """A change was committed."""
+
+    def deaf(self) -> None:
+        """Changes may be committed unheard from now on."""
+
+    def hearing(self) -> None:
+        """Every change committed from now on will be heard."""
+
+
+class ChangeFeed:
+    """Listens on `<schema>_changed` with a connection of its own, reconnecting when it is lost.
+
+    The listener is told `hearing()` only once LISTEN is in place, and `deaf()` as soon as the
+    connection is known lost or a periodic check fails, so it never trusts what it could have missed."""
+
+    def __init__(
+        self,
+        database_url: str,
+        schema: str,
+        listener: Listener,
+        *,
+        application_name: str,
+        check_seconds: float = 5.0,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._channel = change_channel(schema)
+        self._listener = listener
+        self._application_name = application_name
+        self._check_seconds = check_seconds
+        self._retry_seconds = retry_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._listen_forever())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._listener.deaf()
+
+    def _on_notification(self, *_args: object) -> None:
+        self._listener.changed()
+
+    def _on_termination(self, *_args: object) -> None:
+        self._listener.deaf()
+
+    async def _listen_forever(self) -> None:
+        while True:
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(
+                    self._dsn,
+                    timeout=5,
+                    server_settings={"application_name": self._application_name},
+                )
+                connection.add_termination_listener(self._on_termination)
+                await connection.add_listener(self._channel, self._on_notification)
+                self._listener.hearing()
+                while True:
+                    await asyncio.sleep(self._check_seconds)
+                    await connection.fetchval("SELECT 1", timeout=self._check_seconds)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                self._listener.deaf()
+                logger.warning(
+                    "change feed interrupted", extra={"channel": self._channel, "error": type(error).__name__}
+                )
+            finally:
+                if connection is not None:
+                    connection.remove_termination_listener(self._on_termination)
+                    await _close_quietly(connection)
+            await asyncio.sleep(self._retry_seconds)
+
+
+async def _close_quietly(connection: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(connection.close(), timeout=2)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        connection.terminate()

@@ -1,0 +1,85 @@
+"""The response cache keeps answers for one generation of the data, within its size and age bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from kit.change_feed import announce_changes_sql, forget_changes_sql
+from kit.response_cache import Key, ResponseCache
+
+HEADERS = [(b"content-type", b"application/json")]
+
+
+def key(path: str, token: bytes | None = b"Bearer a") -> Key:
+    return (path, b"", token, None)
+
+
+def hearing_cache(**bounds: float) -> ResponseCache:
+    cache = ResponseCache(**bounds)  # type: ignore[arg-type]
+    cache.hearing()
+    return cache
+
+
+def test_an_answer_is_served_until_the_data_changes() -> None:
+    cache = hearing_cache()
+    assert cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    kept = cache.kept(key("/bodies"))
+    assert kept is not None
+    assert kept.body == b"[1]"
+    assert cache.kept(key("/bodies", b"Bearer b")) is None
+    cache.changed()
+    assert cache.kept(key("/bodies")) is None
+    assert len(cache) == 0
+
+
+def test_an_answer_computed_across_a_change_is_not_kept() -> None:
+    cache = hearing_cache()
+    started = cache.generation
+    cache.changed()
+    assert not cache.keep(key("/bodies"), started, HEADERS, b"[1]")
+    assert cache.kept(key("/bodies")) is None
+
+
+def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
+    cache = ResponseCache()
+    assert not cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    cache.hearing()
+    assert cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    cache.deaf()
+    assert not cache.listening
+    assert cache.kept(key("/bodies")) is None
+
+
+def test_least_recently_used_answers_go_first() -> None:
+    cache = hearing_cache(max_entries=2)
+    for path in ("/a", "/b"):
+        cache.keep(key(path), cache.generation, HEADERS, b"x")
+    assert cache.kept(key("/a")) is not None
+    cache.keep(key("/c"), cache.generation, HEADERS, b"x")
+    assert cache.kept(key("/b")) is None
+    assert cache.kept(key("/a")) is not None
+    assert cache.kept(key("/c")) is not None
+
+
+def test_bytes_are_bounded_and_large_answers_are_not_kept() -> None:
+    cache = hearing_cache(max_bytes=1600)
+    assert not cache.keep(key("/large"), cache.generation, HEADERS, b"x" * 101)
+    for index in range(20):
+        assert cache.keep(key(f"/{index}"), cache.generation, HEADERS, b"x" * 100)
+    assert len(cache) == 16
+    assert cache.kept(key("/0")) is None
+    assert cache.kept(key("/19")) is not None
+
+
+def test_answers_age_out() -> None:
+    cache = hearing_cache(max_age_seconds=-1)
+    cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    assert cache.kept(key("/bodies")) is None
+
+
+@pytest.mark.parametrize("schema", ["grants; DROP TABLE x", "1grants", ""])
+def test_announcement_sql_takes_only_a_schema_name(schema: str) -> None:
+    with pytest.raises(ValueError, match="not a schema name"):
+        announce_changes_sql(schema)
+    with pytest.raises(ValueError, match="not a schema name"):
+        forget_changes_sql(schema)

@@ -1,0 +1,187 @@
+"""Remembered answers: served again only to the same valid token, and never once the data changed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import httpx
+import jwt
+import pytest
+
+from cli.provisioning import APPS
+from kit.auth.principal import Role, scopes_for_roles
+from kit.auth.tokens import TokenGrant, TokenIssuer
+from kit.change_feed import change_channel
+from tests.participation.bodies import new_body
+from tests.running_stack import RunningStack
+
+BODIES = "/api/participation/bodies"
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_a_second_read_is_a_hit_and_a_write_through_the_api_is_read_at_once(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    await new_body(stack, gateway, new_contract)
+    reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    first = await gateway.get(BODIES, headers=reader)
+    second = await gateway.get(BODIES, headers=reader)
+    assert first.headers["cache-status"] == "cdq; fwd=miss"
+    assert second.headers["cache-status"] == "cdq; hit"
+    assert second.json() == first.json()
+    assert first.json()["total"] == 1
+
+    await new_body(stack, gateway, new_contract)
+    after_write = await gateway.get(BODIES, headers=reader)
+    assert after_write.headers["cache-status"] == "cdq; fwd=miss"
+    assert after_write.json()["total"] == 2
+
+
+async def test_another_token_never_gets_an_answer_kept_for_the_first(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    await new_body(stack, gateway, new_contract)
+    insider = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    outsider = stack.headers([Role.CONTRACT_PILOT], ["CV-200000000-2024"])
+    for _ in range(2):
+        assert (await gateway.get(BODIES, headers=insider)).json()["total"] == 1
+    seen_by_outsider = await gateway.get(BODIES, headers=outsider)
+    assert seen_by_outsider.headers["cache-status"] == "cdq; fwd=miss"
+    assert seen_by_outsider.json()["total"] == 0
+    anonymous = await gateway.get(BODIES)
+    assert anonymous.status_code == 401
+
+
+async def test_an_expired_token_gets_its_401_though_its_answer_is_kept(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """Asked of the service itself: the gateway would refuse the expired token before the service."""
+    await new_body(stack, gateway, new_contract)
+    # Verification allows 30 s of clock skew: a token 28 s past its expiry still verifies, a moment more.
+    issuer = TokenIssuer(stack.secrets.signing_key_pem, stack.issuer.issuer, stack.issuer.audience, -28)
+    token = issuer.mint(
+        TokenGrant(
+            subject="short-lived",
+            kind="user",
+            institution=None,
+            roles=[Role.CONTRACT_PILOT.value],
+            scopes=sorted(scopes_for_roles([Role.CONTRACT_PILOT])),
+            contracts=[new_contract],
+        )
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    url = stack.urls["participation"] + "/bodies"
+    async with httpx.AsyncClient() as service:
+        answered = [await service.get(url, headers=headers) for _ in range(2)]
+    assert [response.status_code for response in answered] == [200, 200]
+    assert answered[1].headers["cache-status"] == "cdq; hit"
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expiry + 30.5 - time.time()))
+    async with httpx.AsyncClient() as service:
+        refused = await service.get(url, headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_no_cache_asks_for_a_fresh_answer(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    await new_body(stack, gateway, new_contract)
+    reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    await gateway.get(BODIES, headers=reader)
+    fresh = await gateway.get(BODIES, headers={**reader, "Cache-Control": "no-cache"})
+    assert fresh.headers["cache-status"] == "cdq; fwd=request"
+    assert fresh.json()["total"] == 1
+
+
+async def test_a_change_committed_by_another_process_drops_the_kept_answer(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    await gateway.get(BODIES, headers=reader)
+    assert (await gateway.get(BODIES, headers=reader)).headers["cache-status"] == "cdq; hit"
+
+    # Another worker, a CLI job or a retention run writes: only the database knows.
+    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    try:
+        await connection.execute(
+            "UPDATE participation.bodies SET name = 'Renamed elsewhere' WHERE body_id = $1", body_id
+        )
+    finally:
+        await connection.close()
+
+    async def renamed() -> bool:
+        listed = await gateway.get(BODIES, headers=reader)
+        return bool(listed.json()["items"][0]["name"] == "Renamed elsewhere")
+
+    assert await eventually(renamed, seconds=5)
+
+
+async def test_while_the_change_feed_is_lost_nothing_is_served_from_memory(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    await new_body(stack, gateway, new_contract)
+    reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    admin = await asyncpg.connect(stack.admin_dsn())
+    try:
+        terminated = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+            "participation-change-feed",
+        )
+        assert terminated == 1
+    finally:
+        await admin.close()
+
+    async def not_remembered() -> bool:
+        return "cache-status" not in (await gateway.get(BODIES, headers=reader)).headers
+
+    async def hit_again() -> bool:
+        return bool((await gateway.get(BODIES, headers=reader)).headers.get("cache-status") == "cdq; hit")
+
+    assert await eventually(not_remembered)
+    assert await eventually(hit_again)
+
+
+@pytest.mark.parametrize("schema", [app for app in APPS if app != "gateway"])
+async def test_every_table_announces_its_changes(stack: RunningStack, schema: str) -> None:
+    connection = await asyncpg.connect(stack.admin_dsn())
+    try:
+        silent = await connection.fetch(
+            """
+            SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'announce_change'
+              )
+            """,
+            schema,
+        )
+        assert [row["relname"] for row in silent] == []
+        heard: list[str] = []
+        await connection.add_listener(change_channel(schema), lambda *args: heard.append(args[1]))
+        table = await connection.fetchval(
+            "SELECT min(tablename) FROM pg_tables WHERE schemaname = $1 AND tablename <> 'alembic_version'", schema
+        )
+        # Inserts nothing (append-only tables accept inserts) but is a statement: the trigger fires;
+        # the names come from the catalogue.
+        statement = f'INSERT INTO {schema}."{table}" SELECT * FROM {schema}."{table}" WHERE false'  # noqa: S608
+        await connection.execute(statement)
+        assert await eventually(lambda: _truthy(heard), seconds=5)
+    finally:
+        await connection.close()
+
+
+async def _truthy(items: list[str]) -> bool:
+    return bool(items)
