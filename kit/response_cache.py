@@ -1,8 +1,9 @@
 """Answers of chosen GET routes kept in memory until the service's data changes.
 
 A route opts in with `dependencies=[REMEMBERED]`. Its 200 answers are kept per path, query string,
-`Authorization` and `Accept` header: a token only ever gets back what that same token was answered, and
-a hit is served only while the token still verifies (so an expired token gets its 401). An answer is
+`Accept` header and caller: the principal a valid token gives (every claim, the subject included), so a
+caller only ever gets back what was answered to the same identity and rights, a renewed token finds its
+predecessor's answers, and an expired or forged token reaches the route and its 401. An answer is
 kept only if no change was heard while it was computed, and every kept answer is dropped at the next
 change committed in the schema (`kit.change_feed`) or when this process commits a write itself (before
 the writer's response leaves, so a client reads its own writes). While the change feed cannot hear,
@@ -21,12 +22,14 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kit.auth.policies import VERIFIED_TOKEN
+from kit.auth.principal import Principal
 from kit.auth.tokens import InvalidTokenError, TokenVerifier
 
 CACHE_STATUS = b"cache-status"
 _REMEMBER = "remember_response"
 
-Key = tuple[str, bytes, bytes | None, bytes | None]
+Key = tuple[str, bytes, Principal | None, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +131,16 @@ class ResponseCacheMiddleware:
             await self.app(scope, receive, send)
             return
         authorization, accept, fresh = _request_headers(scope)
-        key: Key = (scope["path"], scope["query_string"], authorization, accept)
+        principal = None
+        if authorization is not None:
+            principal = await _verified(scope, authorization)
+            if principal is None:  # the route refuses the token, or ignores it if public: nothing to keep
+                await self.app(scope, receive, send)
+                return
+        key: Key = (scope["path"], scope["query_string"], principal, accept)
         if not fresh:
             answer = self.cache.kept(key)
-            if answer is not None and await self._still_valid(scope, authorization):
+            if answer is not None:
                 await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
                 await send({"type": "http.response.body", "body": answer.body})
                 return
@@ -157,16 +166,17 @@ class ResponseCacheMiddleware:
 
         await self.app(scope, receive, keeping_send)
 
-    @staticmethod
-    async def _still_valid(scope: Scope, authorization: bytes | None) -> bool:
-        if authorization is None:
-            return True
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        verifier: TokenVerifier = scope["app"].state.token_verifier
-        try:
-            await verifier.verify(token.strip())
-        except InvalidTokenError:
-            return False
-        return True
+
+async def _verified(scope: Scope, authorization: bytes) -> Principal | None:
+    """The principal of a valid bearer token, also left for the route's policy check; None otherwise."""
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    verifier: TokenVerifier = scope["app"].state.token_verifier
+    try:
+        principal = await verifier.verify(token)
+    except InvalidTokenError:
+        return None
+    scope.setdefault("state", {})[VERIFIED_TOKEN] = (token, principal)
+    return principal

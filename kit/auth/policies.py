@@ -49,6 +49,10 @@ def unauthenticated(detail: str) -> ProblemError:
     )
 
 
+# A token verified earlier in the same request (by the response cache) with the principal it gave.
+VERIFIED_TOKEN = "verified_token"  # noqa: S105 - a state key, not a secret
+
+
 def verifier_of(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier
@@ -69,10 +73,15 @@ class Authorize:
             return ANONYMOUS
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise unauthenticated("A bearer token is required.")
-        try:
-            principal = await verifier_of(request).verify(credentials.credentials)
-        except InvalidTokenError as error:
-            raise unauthenticated(str(error)) from error
+        verified = request.scope.get("state", {}).get(VERIFIED_TOKEN)
+        principal: Principal
+        if verified is not None and verified[0] == credentials.credentials:
+            principal = verified[1]
+        else:
+            try:
+                principal = await verifier_of(request).verify(credentials.credentials)
+            except InvalidTokenError as error:
+                raise unauthenticated(str(error)) from error
         missing = self.policy.scopes - principal.scopes
         if missing:
             raise ProblemError(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from kit.auth.principal import Principal
 from kit.change_feed import announce_changes_sql, forget_changes_sql
 from kit.response_cache import Key, ResponseCache
 
 HEADERS = [(b"content-type", b"application/json")]
 
 
-def key(path: str, token: bytes | None = b"Bearer a") -> Key:
-    return (path, b"", token, None)
+def key(path: str, subject: str = "a") -> Key:
+    return (path, b"", Principal(subject=subject, kind="user"), None)
 
 
 def hearing_cache(**bounds: float) -> ResponseCache:
@@ -26,7 +27,7 @@ def test_an_answer_is_served_until_the_data_changes() -> None:
     kept = cache.kept(key("/bodies"))
     assert kept is not None
     assert kept.body == b"[1]"
-    assert cache.kept(key("/bodies", b"Bearer b")) is None
+    assert cache.kept(key("/bodies", "b")) is None
     cache.changed()
     assert cache.kept(key("/bodies")) is None
     assert len(cache) == 0

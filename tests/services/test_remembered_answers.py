@@ -63,6 +63,21 @@ async def test_another_token_never_gets_an_answer_kept_for_the_first(
     assert anonymous.status_code == 401
 
 
+async def test_a_renewed_token_of_the_same_caller_finds_the_kept_answer(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    await new_body(stack, gateway, new_contract)
+    first_token = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-renewing")
+    renewed_token = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-renewing")
+    assert first_token != renewed_token
+    first = await gateway.get(BODIES, headers=first_token)
+    renewed = await gateway.get(BODIES, headers=renewed_token)
+    assert renewed.headers["cache-status"] == "cdq; hit"
+    assert renewed.json() == first.json()
+    colleague = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-colleague")
+    assert (await gateway.get(BODIES, headers=colleague)).headers["cache-status"] == "cdq; fwd=miss"
+
+
 async def test_an_expired_token_gets_its_401_though_its_answer_is_kept(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
