@@ -9,6 +9,7 @@ from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
     applications,
+    conventions,
     framework,
     institutions,
     operators,
@@ -42,6 +43,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             programmation.router,
             programmation_views.router,
             scoring.router,
+            conventions.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": registry, "communes": communes},

@@ -136,7 +136,7 @@ async def draft(gateway: httpx.AsyncClient, year: Year, **extra: Any) -> dict[st
     return document
 
 
-ACTIONS_ON_A_RESOURCE = ("budget", "transitions", "amounts", "freeze")
+ACTIONS_ON_A_RESOURCE = ("budget", "transitions", "amounts", "freeze", "amendments")
 
 
 async def send(

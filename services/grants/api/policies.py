@@ -21,3 +21,8 @@ EDIT_OPERATOR = Policy(
     scopes=frozenset({"grants:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.OPERATOR}),
 )
+MANAGE_CONVENTIONS = Policy(
+    name="manage-conventions",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
+)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
 from services.grants.domain.applications import RulesBrokenError, TransitionRefusedError
+from services.grants.domain.conventions import ConventionMoveRefusedError
 from services.grants.domain.errors import (
     ConflictError,
     DuplicateCallError,
@@ -32,10 +33,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
-        case TransitionRefusedError():
-            error = FieldError(
-                pointer="/body/transition", field="transition", rule="transition-allowed", message=str(exc)
-            )
+        case TransitionRefusedError() | ConventionMoveRefusedError():
+            field = "transition" if isinstance(exc, TransitionRefusedError) else "move"
+            error = FieldError(pointer=f"/body/{field}", field=field, rule="transition-allowed", message=str(exc))
             return problem_response(
                 409, "transition-refused", "Transition not allowed", str(exc), instance=path, errors=[error]
             )

@@ -518,3 +518,83 @@ class GridMarksRead(ApiModel):
     grid_version: int
     marks: list[MarkRead]
     total: str | None = Field(description="Weighted, out of 100, once every criterion is marked")
+
+
+ConventionReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$")]
+Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
+
+
+class ConventionAmountInput(ApiInput):
+    year: Year
+    institution_id: uuid.UUID
+    amount: Money
+
+
+class ConventionCreate(ApiInput):
+    contract_code: ContractCode
+    operator_id: uuid.UUID
+    reference: ConventionReference = Field(description="The convention's number, unique in the contract")
+    kind: Literal["annual", "multi_year"] = Field(description="multi_year: a CPO of 2 to 4 years")
+    first_year: Year
+    last_year: Year
+    amounts: list[ConventionAmountInput] = Field(min_length=1, max_length=200)
+    total: Money | None = Field(default=None, description="When given, it must equal the sum of the yearly amounts")
+
+
+class ConventionMoveInput(ApiInput):
+    move: Literal["sign", "suspend", "resume", "terminate"]
+    reason: LongText | None = Field(default=None, description="Required to suspend or terminate")
+    on: date | None = Field(default=None, description="The date of signature (required to sign) or of the event")
+
+
+class AmendmentInput(ApiInput):
+    reason: LongText
+    last_year: Year
+    amounts: list[ConventionAmountInput] = Field(min_length=1, max_length=200)
+    total: Money | None = None
+
+
+class ConventionApplicationInput(ApiInput):
+    application_id: uuid.UUID
+
+
+class ConventionAmountRead(ApiModel):
+    year: int
+    institution_id: uuid.UUID
+    institution_code: str
+    amount: str
+    credits: Literal["planned", "voted"] = Field(description="voted once the financer's envelope of the year exists")
+
+
+class ConventionYearRead(ApiModel):
+    year: int
+    application_id: uuid.UUID
+
+
+class ConventionEventRead(ApiModel):
+    at: datetime
+    actor: str
+    actor_institution: str | None
+    event: str
+    from_status: str
+    to_status: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+class ConventionRead(ApiModel):
+    id: uuid.UUID
+    contract_code: str
+    operator_id: uuid.UUID
+    reference: str
+    kind: Literal["annual", "multi_year"]
+    first_year: int
+    last_year: int
+    signed_on: date | None
+    status: Literal["draft", "signed", "suspended", "terminated"]
+    status_reason: str | None
+    total: str
+    amounts: list[ConventionAmountRead]
+    applications: list[ConventionYearRead]
+    events: list[ConventionEventRead] = Field(description="Empty in lists; the history of one convention")
+    version: int

@@ -38,6 +38,10 @@ from services.grants.db.models import (
     ApplicationRow,
     BudgetLineRow,
     CallRow,
+    ConventionAmountRow,
+    ConventionApplicationRow,
+    ConventionEventRow,
+    ConventionRow,
     EnvelopeRow,
     FinancingLineRow,
     InstitutionRow,
@@ -660,3 +664,93 @@ class ScoringRepository:
             ScoreRow.application_id == application_id, ScoreRow.institution_code == institution_code
         )
         return list((await self.session.execute(query.order_by(ScoreRow.criterion))).scalars().all())
+
+
+class ConventionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def get(self, convention_id: uuid.UUID, *, for_update: bool = False) -> ConventionRow | None:
+        query = select(ConventionRow).where(ConventionRow.convention_id == convention_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def reference_taken(self, contract_code: str, reference: str) -> bool:
+        query = select(ConventionRow.convention_id).where(
+            ConventionRow.contract_code == contract_code, ConventionRow.reference == reference
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def find(
+        self,
+        contract_code: str,
+        operators: Collection[uuid.UUID] | None,
+        operator_id: uuid.UUID | None,
+        year: int | None,
+        page: PageRequest,
+    ) -> tuple[list[ConventionRow], int]:
+        query = select(ConventionRow).where(ConventionRow.contract_code == contract_code)
+        if operators is not None:
+            query = query.where(ConventionRow.operator_id.in_(list(operators)))
+        if operator_id is not None:
+            query = query.where(ConventionRow.operator_id == operator_id)
+        if year is not None:
+            query = query.where(ConventionRow.first_year <= year, ConventionRow.last_year >= year)
+        ordered = query.order_by(ConventionRow.first_year.desc(), ConventionRow.reference, ConventionRow.convention_id)
+        return await fetch_page(self.session, ordered, page)
+
+    async def amounts(self, convention_ids: Collection[uuid.UUID]) -> list[ConventionAmountRow]:
+        query = select(ConventionAmountRow).where(ConventionAmountRow.convention_id.in_(list(convention_ids)))
+        ordered = query.order_by(ConventionAmountRow.year, ConventionAmountRow.institution_id)
+        return list((await self.session.execute(ordered)).scalars().all())
+
+    async def replace_amounts(self, convention_id: uuid.UUID, rows: list[ConventionAmountRow]) -> None:
+        await self.session.execute(
+            delete(ConventionAmountRow).where(ConventionAmountRow.convention_id == convention_id)
+        )
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def applications(self, convention_ids: Collection[uuid.UUID]) -> list[ConventionApplicationRow]:
+        query = select(ConventionApplicationRow).where(ConventionApplicationRow.convention_id.in_(list(convention_ids)))
+        return list((await self.session.execute(query.order_by(ConventionApplicationRow.year))).scalars().all())
+
+    async def carrying(self, application_id: uuid.UUID) -> ConventionApplicationRow | None:
+        query = select(ConventionApplicationRow).where(ConventionApplicationRow.application_id == application_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def events(self, convention_id: uuid.UUID) -> list[ConventionEventRow]:
+        query = select(ConventionEventRow).where(ConventionEventRow.convention_id == convention_id)
+        return list((await self.session.execute(query.order_by(ConventionEventRow.at))).scalars().all())
+
+    async def voted_years(
+        self, contract_code: str, institution_ids: Collection[uuid.UUID]
+    ) -> set[tuple[int, uuid.UUID]]:
+        """(year, financer) pairs whose envelope exists in one of the contract's calls: credits voted."""
+        query = (
+            select(CallRow.year, EnvelopeRow.institution_id)
+            .join(EnvelopeRow, EnvelopeRow.call_id == CallRow.call_id)
+            .where(CallRow.contract_code == contract_code, EnvelopeRow.institution_id.in_(list(institution_ids)))
+        )
+        return {(row.year, row.institution_id) for row in (await self.session.execute(query)).all()}
+
+    async def signed_covering(
+        self, operator_id: uuid.UUID, year: int, institution_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """The financers among `institution_ids` with a signed convention of the operator for `year`."""
+        query = (
+            select(ConventionAmountRow.institution_id)
+            .join(ConventionRow, ConventionRow.convention_id == ConventionAmountRow.convention_id)
+            .where(
+                ConventionRow.operator_id == operator_id,
+                ConventionRow.status == "signed",
+                ConventionAmountRow.year == year,
+                ConventionAmountRow.institution_id.in_(list(institution_ids)),
+            )
+        )
+        return set((await self.session.execute(query)).scalars().all())

@@ -32,6 +32,7 @@ from services.grants.db.models import (
 from services.grants.db.repositories import (
     ApplicationRepository,
     CallRepository,
+    ConventionRepository,
     FrameworkRepository,
     InstitutionRepository,
     OperatorRepository,
@@ -44,6 +45,7 @@ from services.grants.domain.applications import (
     FinancingLine,
     LineDecision,
     Opinion,
+    RulesBrokenError,
     State,
     Transition,
     check_budget_lines,
@@ -54,6 +56,7 @@ from services.grants.domain.applications import (
     outcome_of,
     requested_by_financer,
 )
+from services.grants.domain.conventions import CONVENTION_THRESHOLD_CENTS, needs_convention
 from services.grants.domain.errors import (
     ConflictError,
     ForbiddenMoveError,
@@ -61,6 +64,7 @@ from services.grants.domain.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from services.grants.domain.money import spaced
 from services.grants.use_cases.operators import own_organisations
 
 INSTRUCTORS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})
@@ -442,6 +446,8 @@ async def move(
             row.outcome = outcome_of(
                 [financing_line_of(line) for line in await repository.financing(application_id)], names
             ).value
+        elif transition is Transition.NOTIFY:
+            await _check_conventions(uow, row, repository, institutions)
         elif transition is Transition.REOPEN:
             row.outcome = None
         row.state = after.value
@@ -470,6 +476,31 @@ async def move(
         view = await _view(repository, institutions, row)
         await uow.commit()
     return view
+
+
+async def _check_conventions(
+    uow: UnitOfWork, row: ApplicationRow, repository: ApplicationRepository, institutions: InstitutionRepository
+) -> None:
+    """Each decision above the threshold is notified only under a signed convention for that year."""
+    above = [line for line in await repository.financing(row.application_id) if needs_convention(line.decided_cents)]
+    if not above:
+        return
+    covered = await ConventionRepository(uow.session).signed_covering(
+        row.operator_id, row.year, [line.institution_id for line in above]
+    )
+    names = {item.institution_id: item.nom for item in await institutions.list(row.contract_code)}
+    broken = [
+        RuleViolationError(
+            "financingLines",
+            "convention-required",
+            f"{names[line.institution_id]} decided {spaced(line.decided_cents or 0)} for {row.year}: above"
+            f" {spaced(CONVENTION_THRESHOLD_CENTS)}, it is notified under a signed convention only",
+        )
+        for line in above
+        if line.institution_id not in covered
+    ]
+    if broken:
+        raise RulesBrokenError(broken)
 
 
 LINE_STATES = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})

@@ -1,0 +1,390 @@
+"""Conventions: created, signed, amended, suspended, terminated; each year linked to that year's application."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from kit.auth.principal import Principal, Role
+from kit.database import UnitOfWork
+from kit.pagination import PageRequest
+from services.grants.db.base import ledger
+from services.grants.db.models import (
+    ConventionAmountRow,
+    ConventionApplicationRow,
+    ConventionEventRow,
+    ConventionRow,
+    InstitutionRow,
+)
+from services.grants.db.repositories import (
+    ApplicationRepository,
+    ConventionRepository,
+    InstitutionRepository,
+    OperatorRepository,
+)
+from services.grants.domain.conventions import (
+    NEEDS_REASON,
+    ConventionKind,
+    ConventionMove,
+    ConventionStatus,
+    Term,
+    YearAmount,
+    next_status,
+    total_of,
+)
+from services.grants.domain.errors import (
+    ConflictError,
+    ForbiddenMoveError,
+    NotEditableError,
+    NotFoundError,
+    RuleViolationError,
+)
+from services.grants.use_cases.operators import own_organisations
+
+CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
+AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})
+
+
+@dataclass(frozen=True, slots=True)
+class ConventionDraft:
+    operator_id: uuid.UUID
+    reference: str
+    kind: ConventionKind
+    first_year: int
+    last_year: int
+    amounts: tuple[YearAmount, ...]
+    total_cents: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConventionView:
+    row: ConventionRow
+    amounts: list[ConventionAmountRow]
+    applications: list[ConventionApplicationRow]
+    events: list[ConventionEventRow]
+    institutions: dict[uuid.UUID, InstitutionRow]
+    voted: set[tuple[int, uuid.UUID]]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(amount.amount_cents for amount in self.amounts)
+
+
+def _visible(actor: Principal, row: ConventionRow) -> bool:
+    own = own_organisations(actor)
+    return actor.works_on(row.contract_code) and (own is None or row.operator_id in own)
+
+
+async def _visible_convention(
+    uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
+) -> ConventionRow:
+    row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
+    if row is None or not _visible(actor, row):
+        raise NotFoundError("convention", str(convention_id))
+    return row
+
+
+def _require_party(actor: Principal, financers: Sequence[InstitutionRow]) -> None:
+    """The contract's pilots manage every convention; a financer only those it is party to."""
+    if actor.roles & CONTRACT_MANAGERS:
+        return
+    if not any(institution.code == actor.institution for institution in financers):
+        raise ForbiddenMoveError("only the contract's pilots and the convention's financers manage it")
+
+
+async def _institutions(uow: UnitOfWork, contract_code: str) -> dict[uuid.UUID, InstitutionRow]:
+    return {row.institution_id: row for row in await InstitutionRepository(uow.session).list(contract_code)}
+
+
+async def _checked_amounts(
+    uow: UnitOfWork, contract_code: str, term: Term, amounts: Sequence[YearAmount], total_cents: int | None
+) -> list[InstitutionRow]:
+    known = await _institutions(uow, contract_code)
+    for index, amount in enumerate(amounts):
+        if amount.institution_id not in known:
+            raise RuleViolationError(
+                f"amounts/{index}/institutionId",
+                "institution-of-contract",
+                f"institution {amount.institution_id} is not a financer of {contract_code}",
+            )
+    total_of(term, amounts, total_cents)
+    return [known[item] for item in dict.fromkeys(amount.institution_id for amount in amounts)]
+
+
+async def _view(uow: UnitOfWork, row: ConventionRow) -> ConventionView:
+    repository = ConventionRepository(uow.session)
+    amounts = await repository.amounts([row.convention_id])
+    institutions = await _institutions(uow, row.contract_code)
+    return ConventionView(
+        row=row,
+        amounts=amounts,
+        applications=await repository.applications([row.convention_id]),
+        events=await repository.events(row.convention_id),
+        institutions=institutions,
+        voted=await repository.voted_years(row.contract_code, {amount.institution_id for amount in amounts}),
+    )
+
+
+def _amount_rows(convention_id: uuid.UUID, amounts: Sequence[YearAmount]) -> list[ConventionAmountRow]:
+    return [
+        ConventionAmountRow(
+            convention_id=convention_id,
+            year=amount.year,
+            institution_id=amount.institution_id,
+            amount_cents=amount.amount_cents,
+        )
+        for amount in amounts
+    ]
+
+
+def _amounts_snapshot(rows: Sequence[ConventionAmountRow] | Sequence[YearAmount]) -> list[dict[str, Any]]:
+    return [
+        {"year": row.year, "institutionId": str(row.institution_id), "amountCents": row.amount_cents} for row in rows
+    ]
+
+
+def _event(
+    actor: Principal, row: ConventionRow, event: str, from_status: str, reason: str | None, **details: Any
+) -> ConventionEventRow:
+    return ConventionEventRow(
+        convention_id=row.convention_id,
+        at=datetime.now(UTC),
+        actor=actor.subject,
+        actor_institution=actor.institution,
+        event=event,
+        from_status=from_status,
+        to_status=row.status,
+        reason=reason,
+        details=details,
+    )
+
+
+async def create_convention(
+    uow: UnitOfWork, actor: Principal, contract_code: str, draft: ConventionDraft
+) -> ConventionView:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    term = Term(draft.kind, draft.first_year, draft.last_year)
+    async with uow:
+        operator = await OperatorRepository(uow.session).get(draft.operator_id)
+        if operator is None or operator.contract_code != contract_code:
+            raise RuleViolationError(
+                "operatorId", "operator-of-contract", f"operator {draft.operator_id} is not one of {contract_code}"
+            )
+        financers = await _checked_amounts(uow, contract_code, term, draft.amounts, draft.total_cents)
+        _require_party(actor, financers)
+        repository = ConventionRepository(uow.session)
+        if await repository.reference_taken(contract_code, draft.reference):
+            raise ConflictError(f"convention {draft.reference} exists in {contract_code}")
+        row = ConventionRow(
+            convention_id=uuid.uuid4(),
+            contract_code=contract_code,
+            operator_id=draft.operator_id,
+            reference=draft.reference,
+            kind=draft.kind.value,
+            first_year=draft.first_year,
+            last_year=draft.last_year,
+            status=ConventionStatus.DRAFT.value,
+            version=1,
+        )
+        await repository.add(row)
+        await repository.add(*_amount_rows(row.convention_id, draft.amounts))
+        await ledger.created(
+            uow.session,
+            actor,
+            None,
+            action="convention.created",
+            entity_type="convention",
+            entity_id=str(row.convention_id),
+            after={"reference": row.reference, "kind": row.kind, "amounts": _amounts_snapshot(draft.amounts)},
+            response={},
+        )
+        view = await _view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def get_convention(uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID) -> ConventionView:
+    async with uow.reading():
+        return await _view(uow, await _visible_convention(uow, actor, convention_id))
+
+
+async def list_conventions(
+    uow: UnitOfWork,
+    actor: Principal,
+    contract_code: str,
+    operator_id: uuid.UUID | None,
+    year: int | None,
+    page: PageRequest,
+) -> tuple[list[ConventionView], int]:
+    if not actor.works_on(contract_code):
+        return [], 0
+    async with uow.reading():
+        repository = ConventionRepository(uow.session)
+        rows, total = await repository.find(contract_code, own_organisations(actor), operator_id, year, page)
+        ids = [row.convention_id for row in rows]
+        amounts = await repository.amounts(ids)
+        links = await repository.applications(ids)
+        institutions = await _institutions(uow, contract_code)
+        voted = await repository.voted_years(contract_code, {amount.institution_id for amount in amounts})
+        views = [
+            ConventionView(
+                row=row,
+                amounts=[amount for amount in amounts if amount.convention_id == row.convention_id],
+                applications=[link for link in links if link.convention_id == row.convention_id],
+                events=[],
+                institutions=institutions,
+                voted=voted,
+            )
+            for row in rows
+        ]
+    return views, total
+
+
+async def move_convention(
+    uow: UnitOfWork,
+    actor: Principal,
+    convention_id: uuid.UUID,
+    move: ConventionMove,
+    reason: str | None,
+    on: date | None,
+    check_version: Callable[[ConventionRow], None],
+) -> ConventionView:
+    if move in NEEDS_REASON and not (reason and reason.strip()):
+        raise RuleViolationError("reason", "reason-required", f"{move.value} needs a reason")
+    if move is ConventionMove.SIGN and on is None:
+        raise RuleViolationError("on", "signature-date", "sign needs the date of signature (on)")
+    async with uow:
+        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        check_version(row)
+        view = await _view(uow, row)
+        _require_party(actor, [view.institutions[amount.institution_id] for amount in view.amounts])
+        before = ConventionStatus(row.status)
+        row.status = next_status(before, move).value
+        if move is ConventionMove.SIGN:
+            row.signed_on = on
+        row.status_reason = reason
+        row.version += 1
+        await ConventionRepository(uow.session).add(
+            _event(actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action=f"convention.{move.value}",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            before={"status": before.value},
+            after={"status": row.status},
+            reason=reason,
+        )
+        view = await _view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def amend_convention(
+    uow: UnitOfWork,
+    actor: Principal,
+    convention_id: uuid.UUID,
+    reason: str,
+    last_year: int,
+    amounts: Sequence[YearAmount],
+    total_cents: int | None,
+    check_version: Callable[[ConventionRow], None],
+) -> ConventionView:
+    """An amendment (avenant): new yearly amounts and possibly a new last year, with its reason."""
+    if not reason.strip():
+        raise RuleViolationError("reason", "reason-required", "an amendment needs a reason")
+    async with uow:
+        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        check_version(row)
+        status = ConventionStatus(row.status)
+        if status not in AMENDABLE:
+            raise NotEditableError(f"a {status.value} convention is not amended")
+        term = Term(ConventionKind(row.kind), row.first_year, last_year)
+        repository = ConventionRepository(uow.session)
+        before = await repository.amounts([convention_id])
+        financers = await _checked_amounts(uow, row.contract_code, term, amounts, total_cents)
+        known = await _institutions(uow, row.contract_code)
+        _require_party(actor, [*financers, *(known[amount.institution_id] for amount in before)])
+        linked = [link for link in await repository.applications([convention_id]) if link.year > last_year]
+        if linked:
+            raise RuleViolationError(
+                "lastYear", "linked-years-kept", f"year {linked[0].year} carries an application: the term keeps it"
+            )
+        row.last_year = last_year
+        row.version += 1
+        await repository.replace_amounts(convention_id, _amount_rows(convention_id, amounts))
+        await repository.add(
+            _event(
+                actor,
+                row,
+                "amend",
+                row.status,
+                reason,
+                amountsBefore=_amounts_snapshot(before),
+                amountsAfter=_amounts_snapshot(amounts),
+                lastYear=last_year,
+            )
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="convention.amended",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            before={"amounts": _amounts_snapshot(before)},
+            after={"amounts": _amounts_snapshot(amounts), "lastYear": last_year},
+            reason=reason,
+        )
+        view = await _view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def attach_application(
+    uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, year: int, application_id: uuid.UUID
+) -> ConventionView:
+    """The application that carries one year of the convention (same operator, that year)."""
+    async with uow:
+        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        view = await _view(uow, row)
+        _require_party(actor, [view.institutions[amount.institution_id] for amount in view.amounts])
+        if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
+            raise NotEditableError("a terminated convention carries no new year")
+        if not row.first_year <= year <= row.last_year:
+            raise RuleViolationError(
+                "year", "year-in-term", f"{year} is outside the term {row.first_year}–{row.last_year}"
+            )
+        application = await ApplicationRepository(uow.session).get(application_id)
+        if application is None or application.contract_code != row.contract_code:
+            raise RuleViolationError(
+                "applicationId", "application-of-contract", f"application {application_id} not found"
+            )
+        if application.operator_id != row.operator_id or application.year != year:
+            raise RuleViolationError(
+                "applicationId",
+                "application-of-operator-and-year",
+                f"the application is not the {year} application of the convention's operator",
+            )
+        repository = ConventionRepository(uow.session)
+        carrying = await repository.carrying(application_id)
+        if carrying is not None or any(link.year == year for link in view.applications):
+            raise ConflictError(f"year {year} or application {application_id} is already linked")
+        link = ConventionApplicationRow(convention_id=convention_id, year=year, application_id=application_id)
+        await repository.add(link)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="convention.application_attached",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            after={"year": year, "applicationId": str(application_id)},
+        )
+        view = await _view(uow, row)
+        await uow.commit()
+    return view

@@ -1,0 +1,255 @@
+"""Conventions: a CPO over four years with an amendment and its history, the terms refused, the 23,000 €
+rule at notification, and who sees and manages which convention."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.grants.playbook import API, Year, draft, move, open_year, send
+from tests.running_stack import RunningStack
+
+CONVENTIONS = f"{API}/conventions"
+
+
+@pytest.fixture
+async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    return await open_year(stack, gateway, new_contract)
+
+
+def cpo(year: Year, **changes: Any) -> dict[str, Any]:
+    state, cua = year.institutions["etat-p147"], year.institutions["cua"]
+    body: dict[str, Any] = {
+        "contractCode": year.contract,
+        "operatorId": year.operator_id,
+        "reference": "CPO-2025-012",
+        "kind": "multi_year",
+        "firstYear": 2025,
+        "lastYear": 2028,
+        "amounts": [
+            *({"year": y, "institutionId": state, "amount": "12000"} for y in range(2025, 2029)),
+            *({"year": y, "institutionId": cua, "amount": "5000.50"} for y in range(2025, 2029)),
+        ],
+        "total": "68002.00",
+    }
+    return {**body, **changes}
+
+
+async def convene(gateway: httpx.AsyncClient, year: Year, body: dict[str, Any]) -> dict[str, Any]:
+    created = await gateway.post(CONVENTIONS, json=body, headers=year.pilot)
+    assert created.status_code == 201, created.text
+    document: dict[str, Any] = created.json()
+    return document
+
+
+async def act(
+    gateway: httpx.AsyncClient, convention: str, headers: dict[str, str], move_name: str, **extra: Any
+) -> httpx.Response:
+    return await send(gateway, "POST", f"{CONVENTIONS}/{convention}/transitions", headers, {"move": move_name, **extra})
+
+
+async def test_a_cpo_over_four_years_signed_amended_suspended_and_terminated(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    envelope = await gateway.put(
+        f"{API}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
+        json={"amount": "900000"},
+        headers=year.pilot,
+    )
+    assert envelope.status_code == 200, envelope.text
+    convention = await convene(gateway, year, cpo(year))
+    assert (convention["status"], convention["total"]) == ("draft", "68002.00")
+    credits = {(item["year"], item["institutionCode"]): item["credits"] for item in convention["amounts"]}
+    assert credits[(2025, "etat-p147")] == "voted"
+    assert credits[(2025, "cua")] == "planned"
+    assert {credits[(later, "etat-p147")] for later in (2026, 2027, 2028)} == {"planned"}
+
+    url = f"{CONVENTIONS}/{convention['id']}"
+    unsigned = await act(gateway, convention["id"], year.pilot, "sign")
+    assert unsigned.status_code == 422
+    assert unsigned.json()["errors"][0]["rule"] == "signature-date"
+    signed = await act(gateway, convention["id"], year.pilot, "sign", on="2025-01-20")
+    assert signed.status_code == 200, signed.text
+    assert (signed.json()["status"], signed.json()["signedOn"]) == ("signed", "2025-01-20")
+
+    amounts = cpo(year)["amounts"]
+    amounts[2]["amount"] = "10000"  # the State's 2027 amount
+    no_reason = await gateway.post(
+        f"{url}/amendments",
+        json={"lastYear": 2028, "amounts": amounts},
+        headers={**year.pilot, "If-Match": signed.headers["etag"]},
+    )
+    assert no_reason.status_code == 422
+    stale = await gateway.post(
+        f"{url}/amendments",
+        json={"reason": "Avenant n°1", "lastYear": 2028, "amounts": amounts},
+        headers={**year.pilot, "If-Match": convention["id"]},
+    )
+    assert stale.status_code == 412
+    amended = await send(
+        gateway,
+        "POST",
+        f"{url}/amendments",
+        year.pilot,
+        {"reason": "Avenant n°1: baisse 2027", "lastYear": 2028, "amounts": amounts},
+    )
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["total"] == "66002.00"
+    history = amended.json()["events"]
+    assert [event["event"] for event in history] == ["sign", "amend"]
+    assert history[1]["reason"] == "Avenant n°1: baisse 2027"
+    before = {(item["year"], item["amountCents"]) for item in history[1]["details"]["amountsBefore"]}
+    after = {(item["year"], item["amountCents"]) for item in history[1]["details"]["amountsAfter"]}
+    assert (2027, 1_200_000) in before - after
+    assert (2027, 1_000_000) in after - before
+
+    no_reason_suspension = await act(gateway, convention["id"], year.pilot, "suspend")
+    assert no_reason_suspension.status_code == 422
+    assert no_reason_suspension.json()["errors"][0]["rule"] == "reason-required"
+    suspended = await act(gateway, convention["id"], year.pilot, "suspend", reason="Bilan 2025 manquant")
+    assert suspended.json()["status"] == "suspended"
+    frozen = await send(
+        gateway, "POST", f"{url}/amendments", year.pilot, {"reason": "x", "lastYear": 2028, "amounts": amounts}
+    )
+    assert frozen.status_code == 409
+    assert (await act(gateway, convention["id"], year.pilot, "resume")).json()["status"] == "signed"
+    terminated = await act(gateway, convention["id"], year.pilot, "terminate", reason="Dissolution de l'association")
+    assert terminated.json()["status"] == "terminated"
+    again = await act(gateway, convention["id"], year.pilot, "sign", on="2025-02-01")
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["field"] == "move"
+    assert [event["event"] for event in terminated.json()["events"]] == [
+        "sign",
+        "amend",
+        "suspend",
+        "resume",
+        "terminate",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"lastYear": 2029}, "lastYear", "cpo-term"),
+        ({"kind": "annual"}, "lastYear", "annual-one-year"),
+        ({"lastYear": 2024}, "lastYear", "term-order"),
+        ({"total": "68000.00"}, "total", "total-is-sum-of-years"),
+        ({"firstYear": 2026, "lastYear": 2028}, "amounts/0/year", "year-in-term"),
+    ],
+)
+async def test_terms_that_break_a_rule_are_refused_naming_it(
+    gateway: httpx.AsyncClient, year: Year, changes: dict[str, Any], field: str, rule: str
+) -> None:
+    refused = await gateway.post(CONVENTIONS, json=cpo(year, **changes), headers=year.pilot)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert (refused.json()["errors"][0]["field"], refused.json()["errors"][0]["rule"]) == (field, rule)
+    listed = await gateway.get(CONVENTIONS, params={"contractCode": year.contract}, headers=year.pilot)
+    assert listed.json()["total"] == 0
+
+
+async def test_amounts_that_are_not_exact_or_not_unique_are_refused(gateway: httpx.AsyncClient, year: Year) -> None:
+    body = cpo(year)
+    body["amounts"][0]["amount"] = "12 000,50"
+    assert (await gateway.post(CONVENTIONS, json=body, headers=year.pilot)).status_code == 422
+    body = cpo(year, total=None)
+    body["amounts"].append(dict(body["amounts"][0]))
+    duplicated = await gateway.post(CONVENTIONS, json=body, headers=year.pilot)
+    assert duplicated.json()["errors"][0]["rule"] == "one-amount-per-year-and-financer"
+    body = cpo(year, total=None)
+    body["amounts"] = [item for item in body["amounts"] if item["year"] != 2026]
+    assert (await gateway.post(CONVENTIONS, json=body, headers=year.pilot)).json()["errors"][0]["rule"] == (
+        "every-year-funded"
+    )
+    await convene(gateway, year, cpo(year))
+    assert (await gateway.post(CONVENTIONS, json=cpo(year), headers=year.pilot)).status_code == 409
+
+
+def large_budget(year: Year) -> dict[str, Any]:
+    return {
+        "lines": [
+            {"account": "60", "label": "Achats", "amount": "3000"},
+            {"account": "64", "label": "Salaires", "amount": "27000"},
+            {"account": "74", "label": "État", "amount": "24000", "institutionId": year.institutions["etat-p147"]},
+            {"account": "74", "label": "CUA", "amount": "4000", "institutionId": year.institutions["cua"]},
+            {"account": "75", "label": "Cotisations", "amount": "2000"},
+        ]
+    }
+
+
+async def decided_above_threshold(gateway: httpx.AsyncClient, year: Year) -> str:
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, large_budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    for code, headers, amount in (("etat-p147", year.state, "24000"), ("cua", year.cua, "4000")):
+        line = f"{url}/financing-lines/{year.institutions[code]}"
+        decided = await gateway.patch(line, json={"decided": amount, "decision": "granted"}, headers=headers)
+        assert decided.status_code == 200, decided.text
+    for transition in ("propose", "decide"):
+        assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
+    return str(application["id"])
+
+
+async def test_a_decision_above_23000_euros_is_notified_under_a_signed_convention_only(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    application = await decided_above_threshold(gateway, year)
+    refused = await move(gateway, application, year.state, "notify")
+    assert refused.status_code == 422
+    assert [error["rule"] for error in refused.json()["errors"]] == ["convention-required"]
+    assert "ETAT-P147" in refused.json()["errors"][0]["message"]
+    assert "24\u202f000 €" in refused.json()["errors"][0]["message"]
+
+    annual = {
+        "contractCode": year.contract,
+        "operatorId": year.operator_id,
+        "reference": "CONV-2025-001",
+        "kind": "annual",
+        "firstYear": 2025,
+        "lastYear": 2025,
+        "amounts": [{"year": 2025, "institutionId": year.institutions["etat-p147"], "amount": "24000"}],
+    }
+    created = await gateway.post(CONVENTIONS, json=annual, headers=year.state)
+    assert created.status_code == 201, created.text
+    convention = created.json()["id"]
+    assert (await move(gateway, application, year.state, "notify")).status_code == 422  # still a draft
+    assert (await act(gateway, convention, year.state, "sign", on="2025-02-03")).status_code == 200
+    notified = await move(gateway, application, year.state, "notify")
+    assert notified.status_code == 200, notified.text
+    assert notified.json()["state"] == "notified"
+
+    attached = await gateway.put(
+        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    )
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["applications"] == [{"year": 2025, "applicationId": application}]
+    twice = await gateway.put(
+        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    )
+    assert twice.status_code == 409
+    outside = await gateway.put(
+        f"{CONVENTIONS}/{convention}/years/2026/application", json={"applicationId": application}, headers=year.state
+    )
+    assert outside.json()["errors"][0]["rule"] == "year-in-term"
+
+
+async def test_operators_see_their_own_conventions_and_only_parties_manage_them(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    convention = await convene(gateway, year, cpo(year))
+    url = f"{CONVENTIONS}/{convention['id']}"
+    assert (await gateway.get(url, headers=year.operator)).status_code == 200
+    assert (await gateway.get(url, headers=year.other_operator)).status_code == 404
+    listed = await gateway.get(CONVENTIONS, params={"contractCode": year.contract}, headers=year.other_operator)
+    assert listed.json()["total"] == 0
+    assert (await act(gateway, convention["id"], year.caf, "sign", on="2025-01-20")).status_code == 403
+    assert (await act(gateway, convention["id"], year.operator, "sign", on="2025-01-20")).status_code == 403
+    assert (
+        await gateway.post(CONVENTIONS, json=cpo(year, reference="CPO-X"), headers=year.operator)
+    ).status_code == 403
+    assert (await act(gateway, convention["id"], year.state, "sign", on="2025-01-20")).status_code == 200
