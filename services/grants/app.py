@@ -13,8 +13,10 @@ from services.grants.api import (
     framework,
     institutions,
     operators,
+    payments,
     programmation,
     programmation_views,
+    reports,
     scoring,
 )
 from services.grants.api.problems import install_domain_problems
@@ -44,6 +46,8 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             programmation_views.router,
             scoring.router,
             conventions.router,
+            payments.router,
+            reports.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": registry, "communes": communes},

@@ -158,3 +158,26 @@ async def move(
         headers,
         {"transition": transition, "reason": reason},
     )
+
+
+async def notified(
+    gateway: httpx.AsyncClient, year: Year, *, decided: dict[str, str] | None = None, **draft_extra: Any
+) -> dict[str, Any]:
+    """An application played to notified: the default budget, each financer deciding its amount."""
+    application = await draft(gateway, year, **draft_extra)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    amounts = decided or {"etat-p147": "7000.01", "cua": "4000"}
+    for code, headers in (("etat-p147", year.state), ("cua", year.cua)):
+        line = f"{url}/financing-lines/{year.institutions[code]}"
+        set_line = await gateway.patch(line, json={"decided": amounts[code], "decision": "granted"}, headers=headers)
+        assert set_line.status_code == 200, set_line.text
+    for transition in ("propose", "decide"):
+        assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
+    done = await move(gateway, application["id"], year.state, "notify")
+    assert done.status_code == 200, done.text
+    document: dict[str, Any] = done.json()
+    return document

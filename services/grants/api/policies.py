@@ -26,3 +26,18 @@ MANAGE_CONVENTIONS = Policy(
     scopes=frozenset({"grants:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
 )
+PAY = Policy(
+    name="plan-and-pay",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
+)
+REPORT = Policy(
+    name="report",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.OPERATOR}),
+)
+REVIEW_REPORTS = Policy(
+    name="review-reports",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)

@@ -423,3 +423,46 @@ class ConventionEventRow(Base):
     to_status: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class TrancheRow(Base):
+    """One tranche of a financer's decided amount: planned, then paid (or failed and reissued)."""
+
+    __tablename__ = "tranches"
+
+    tranche_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), index=True
+    )
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.institution_id"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Text)
+    planned_cents: Mapped[int] = mapped_column(BigInteger)
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    paid_cents: Mapped[int | None] = mapped_column(BigInteger)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    chorus_commitment: Mapped[str | None] = mapped_column(Text)
+    chorus_payment: Mapped[str | None] = mapped_column(Text)
+    overridden_gates: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_tranche_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tranches.tranche_id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class FinancialReportRow(Base):
+    """The financial report (CERFA 15059) of one application: actual lines, status and review."""
+
+    __tablename__ = "financial_reports"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -43,6 +43,7 @@ from services.grants.db.models import (
     ConventionEventRow,
     ConventionRow,
     EnvelopeRow,
+    FinancialReportRow,
     FinancingLineRow,
     InstitutionRow,
     ObjectiveRow,
@@ -52,6 +53,7 @@ from services.grants.db.models import (
     ScenarioRow,
     ScoreRow,
     ScoringGridRow,
+    TrancheRow,
 )
 
 
@@ -754,3 +756,49 @@ class ConventionRepository:
             )
         )
         return set((await self.session.execute(query)).scalars().all())
+
+
+class PaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def tranches(self, application_id: uuid.UUID) -> list[TrancheRow]:
+        query = select(TrancheRow).where(TrancheRow.application_id == application_id)
+        ordered = query.order_by(TrancheRow.institution_id, TrancheRow.position)
+        return list((await self.session.execute(ordered)).scalars().all())
+
+    async def tranche(self, tranche_id: uuid.UUID, *, for_update: bool = False) -> TrancheRow | None:
+        query = select(TrancheRow).where(TrancheRow.tranche_id == tranche_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def remove_plan(self, application_id: uuid.UUID, institution_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(TrancheRow).where(
+                TrancheRow.application_id == application_id, TrancheRow.institution_id == institution_id
+            )
+        )
+
+    async def report(self, application_id: uuid.UUID, *, for_update: bool = False) -> FinancialReportRow | None:
+        query = select(FinancialReportRow).where(FinancialReportRow.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def previous_year(self, application: ApplicationRow) -> ApplicationRow | None:
+        """The same action's application of the year before, if it had one."""
+        query = select(ApplicationRow).where(
+            ApplicationRow.action_id == application.action_id, ApplicationRow.year == application.year - 1
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def envelope_voted(self, call_id: uuid.UUID, institution_id: uuid.UUID) -> bool:
+        query = select(EnvelopeRow.envelope_id).where(
+            EnvelopeRow.call_id == call_id, EnvelopeRow.institution_id == institution_id
+        )
+        return (await self.session.execute(query)).first() is not None

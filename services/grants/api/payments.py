@@ -1,0 +1,103 @@
+"""HTTP routes of payments: tranches of a financer's decided amount, payments, failures and reissues."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.grants.api.policies import PAY, READ_GRANTS
+from services.grants.api.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
+from services.grants.db.models import TrancheRow
+from services.grants.domain.money import cents_of, euros
+from services.grants.domain.payments import PlannedTranche, TrancheKind
+from services.grants.use_cases import payments
+from services.grants.use_cases.payments import Payment
+
+router = APIRouter(tags=["payments"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Payer = Annotated[Principal, Depends(authorize(PAY))]
+
+
+def present(row: TrancheRow) -> TrancheRead:
+    return TrancheRead(
+        id=row.tranche_id,
+        application_id=row.application_id,
+        institution_id=row.institution_id,
+        position=row.position,
+        kind=row.kind,
+        planned=euros(row.planned_cents),
+        planned_on=row.planned_on,
+        status=row.status,
+        paid=None if row.paid_cents is None else euros(row.paid_cents),
+        paid_on=row.paid_on,
+        chorus_commitment=row.chorus_commitment,
+        chorus_payment=row.chorus_payment,
+        overridden_gates=list(row.overridden_gates or []),
+        override_reason=row.override_reason,
+        failure_reason=row.failure_reason,
+        replaces=row.replaces_tranche_id,
+    )
+
+
+def _planned(index: int, item: TrancheInput) -> PlannedTranche:
+    amount = None if item.amount is None else cents_of(item.amount, f"tranches/{index}/amount")
+    return PlannedTranche(TrancheKind(item.kind), item.weight, amount)
+
+
+@router.put(
+    "/applications/{application_id}/financing-lines/{institution_id}/tranches",
+    operation_id="plan_tranches",
+    response_model=list[TrancheRead],
+)
+async def plan_tranches(
+    uow: Uow, application_id: uuid.UUID, institution_id: uuid.UUID, body: TranchePlanInput, principal: Payer
+) -> list[TrancheRead]:
+    """The financer's tranches (advance, instalments, balance): amounts adding up exactly to the decided
+    amount, or weights it is split by (largest remainder). Replaces a plan nothing was paid on."""
+    plan = [(_planned(index, item), item.planned_on) for index, item in enumerate(body.tranches)]
+    return [present(row) for row in await payments.plan_tranches(uow, principal, application_id, institution_id, plan)]
+
+
+@router.get("/applications/{application_id}/tranches", operation_id="list_tranches", response_model=list[TrancheRead])
+async def list_tranches(
+    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> list[TrancheRead]:
+    """Every financer's tranches of the application, with what was paid."""
+    return [present(row) for row in await payments.list_tranches(uow, principal, application_id)]
+
+
+@router.post("/tranches/{tranche_id}/payment", operation_id="pay_tranche", response_model=TrancheRead)
+async def pay_tranche(uow: Uow, tranche_id: uuid.UUID, body: PaymentInput, principal: Payer) -> TrancheRead:
+    """A tranche paid (Chorus EJ and DP numbers): at most its amount, the line's payments at most the decided
+    amount; refused while a gate is not met unless overrideReason says why."""
+    payment = Payment(
+        amount_cents=cents_of(body.amount, "amount"),
+        paid_on=body.paid_on,
+        chorus_commitment=body.chorus_commitment,
+        chorus_payment=body.chorus_payment,
+        override_reason=body.override_reason,
+    )
+    return present(await payments.pay_tranche(uow, principal, tranche_id, payment))
+
+
+@router.post("/tranches/{tranche_id}/failure", operation_id="fail_tranche", response_model=TrancheRead)
+async def fail_tranche(uow: Uow, tranche_id: uuid.UUID, body: FailureInput, principal: Payer) -> TrancheRead:
+    """A payment that did not go through; it no longer counts as paid."""
+    return present(await payments.fail_tranche(uow, principal, tranche_id, body.reason))
+
+
+@router.post(
+    "/tranches/{tranche_id}/reissue",
+    operation_id="reissue_tranche",
+    response_model=TrancheRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def reissue_tranche(uow: Uow, tranche_id: uuid.UUID, principal: Payer) -> TrancheRead:
+    """A new planned tranche replacing a failed one, for the same amount."""
+    return present(await payments.reissue_tranche(uow, principal, tranche_id))

@@ -1,0 +1,104 @@
+"""HTTP routes of financial reports (CERFA 15059): written by the operator, reviewed by the instructors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
+from services.grants.api.schemas import (
+    AccountGapRead,
+    ActualLineRead,
+    FinancialReportInput,
+    FinancialReportRead,
+    ReportReviewInput,
+)
+from services.grants.domain.money import cents_of, euros
+from services.grants.domain.reports import ActualLine, ReportReview
+from services.grants.use_cases import reports
+from services.grants.use_cases.reports import ReportView
+
+router = APIRouter(tags=["reports"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def present(view: ReportView) -> FinancialReportRead:
+    report = view.report
+    return FinancialReportRead(
+        application_id=view.application.application_id,
+        due_on=view.due_on,
+        status="missing" if report is None else report.status,
+        lines=[
+            ActualLineRead(
+                account=line["account"],
+                label=line["label"],
+                amount=euros(line["amount_cents"]),
+                explanation=line["explanation"],
+            )
+            for line in (report.lines if report is not None else [])
+        ],
+        gaps=[
+            AccountGapRead(account=account, planned=euros(planned), actual=euros(actual))
+            for account, (planned, actual) in view.gaps.items()
+        ],
+        review_comment=None if report is None else report.review_comment,
+    )
+
+
+@router.put(
+    "/applications/{application_id}/financial-report",
+    operation_id="submit_financial_report",
+    response_model=FinancialReportRead,
+)
+async def submit_financial_report(
+    uow: Uow,
+    application_id: uuid.UUID,
+    body: FinancialReportInput,
+    principal: Annotated[Principal, Depends(authorize(REPORT))],
+) -> FinancialReportRead:
+    """The actual budget by the CERFA accounts, each gap of more than 15 % of an account explained; again
+    after it was returned."""
+    lines = [
+        ActualLine(
+            account=line.account,
+            label=line.label,
+            amount_cents=cents_of(line.amount, f"lines/{index}/amount"),
+            explanation=line.explanation,
+        )
+        for index, line in enumerate(body.lines)
+    ]
+    return present(await reports.submit_report(uow, principal, application_id, lines))
+
+
+@router.get(
+    "/applications/{application_id}/financial-report",
+    operation_id="get_financial_report",
+    response_model=FinancialReportRead,
+)
+async def get_financial_report(
+    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+) -> FinancialReportRead:
+    """The report (status `missing` until written), its due date and the gaps per account."""
+    return present(await reports.get_report(uow, principal, application_id))
+
+
+@router.post(
+    "/applications/{application_id}/financial-report/review",
+    operation_id="review_financial_report",
+    response_model=FinancialReportRead,
+)
+async def review_financial_report(
+    uow: Uow,
+    application_id: uuid.UUID,
+    body: ReportReviewInput,
+    principal: Annotated[Principal, Depends(authorize(REVIEW_REPORTS))],
+) -> FinancialReportRead:
+    """accept, or return with what to correct."""
+    view = await reports.review_report(uow, principal, application_id, ReportReview(body.decision), body.comment)
+    return present(view)

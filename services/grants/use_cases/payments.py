@@ -1,0 +1,253 @@
+"""Tranches of a financer's decided amount: planned by that financer, paid once the decision is notified and
+the gates are met (or overridden with a reason), failed payments reissued."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from services.grants.db.base import ledger
+from services.grants.db.models import ApplicationRow, FinancingLineRow, TrancheRow
+from services.grants.db.repositories import ApplicationRepository, InstitutionRepository, PaymentRepository
+from services.grants.domain.applications import RulesBrokenError, State
+from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
+from services.grants.domain.payments import Gate, PlannedTranche, TrancheStatus, check_payment, planned_amounts
+from services.grants.domain.reports import ReportStatus
+from services.grants.use_cases.applications import visible_application
+
+PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
+GATE_MESSAGES = {
+    Gate.PREVIOUS_REPORT_ACCEPTED: "the financial report of the action's previous year is not accepted",
+    Gate.CREDITS_VOTED: "the financer's envelope for the call is not voted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    amount_cents: int
+    paid_on: date
+    chorus_commitment: str | None
+    chorus_payment: str | None
+    override_reason: str | None
+
+
+async def _line_of(
+    uow: UnitOfWork, actor: Principal, application: ApplicationRow, institution_id: uuid.UUID
+) -> FinancingLineRow:
+    """The financing line, which only its own financer plans and pays (or a platform administrator)."""
+    line = next(
+        (
+            line
+            for line in await ApplicationRepository(uow.session).financing(application.application_id)
+            if line.institution_id == institution_id
+        ),
+        None,
+    )
+    institution = await InstitutionRepository(uow.session).get(institution_id)
+    if line is None or institution is None:
+        raise NotFoundError("financing line", str(institution_id))
+    if not actor.is_platform_admin and actor.institution != institution.code:
+        raise ForbiddenMoveError(f"only {institution.nom} plans and pays its own line")
+    return line
+
+
+async def plan_tranches(
+    uow: UnitOfWork,
+    actor: Principal,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    plan: Sequence[tuple[PlannedTranche, date | None]],
+) -> list[TrancheRow]:
+    """The financer's tranches of its decided amount, replacing a plan nothing was paid on yet; returns
+    the line's tranches."""
+    async with uow:
+        application = await visible_application(uow, actor, application_id, for_update=True)
+        if State(application.state) not in PLANNED_FROM:
+            raise NotEditableError(f"tranches are planned once the amounts are decided, not {application.state}")
+        line = await _line_of(uow, actor, application, institution_id)
+        if not line.decided_cents:
+            raise RuleViolationError("tranches", "decided-amount", "nothing was decided on this line")
+        repository = PaymentRepository(uow.session)
+        current = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
+        if any(TrancheStatus(row.status) is not TrancheStatus.PLANNED for row in current):
+            raise NotEditableError("payments have started on this line: its plan is kept")
+        amounts = planned_amounts(line.decided_cents, [item for item, _ in plan])
+        await repository.remove_plan(application_id, institution_id)
+        await repository.add(
+            *(
+                TrancheRow(
+                    tranche_id=uuid.uuid4(),
+                    application_id=application_id,
+                    institution_id=institution_id,
+                    position=position,
+                    kind=item.kind.value,
+                    planned_cents=amount,
+                    planned_on=planned_on,
+                    status=TrancheStatus.PLANNED.value,
+                    overridden_gates=[],
+                    version=1,
+                )
+                for position, ((item, planned_on), amount) in enumerate(zip(plan, amounts, strict=True))
+            )
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="tranches.planned",
+            entity_type="application",
+            entity_id=str(application_id),
+            after={"institutionId": str(institution_id), "plannedCents": amounts},
+        )
+        planned = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
+        await uow.commit()
+    return planned
+
+
+async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[TrancheRow]:
+    async with uow.reading():
+        await visible_application(uow, actor, application_id)
+        return await PaymentRepository(uow.session).tranches(application_id)
+
+
+async def _unmet_gates(repository: PaymentRepository, application: ApplicationRow, tranche: TrancheRow) -> list[Gate]:
+    unmet = []
+    previous = await repository.previous_year(application)
+    if previous is not None and State(previous.state) is State.NOTIFIED:
+        report = await repository.report(previous.application_id)
+        if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:
+            unmet.append(Gate.PREVIOUS_REPORT_ACCEPTED)
+    if not await repository.envelope_voted(application.call_id, tranche.institution_id):
+        unmet.append(Gate.CREDITS_VOTED)
+    return unmet
+
+
+async def _tranche_of(
+    uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID
+) -> tuple[TrancheRow, ApplicationRow, FinancingLineRow]:
+    repository = PaymentRepository(uow.session)
+    tranche = await repository.tranche(tranche_id, for_update=True)
+    if tranche is None:
+        raise NotFoundError("tranche", str(tranche_id))
+    try:
+        application = await visible_application(uow, actor, tranche.application_id, for_update=True)
+    except NotFoundError as missing:
+        raise NotFoundError("tranche", str(tranche_id)) from missing
+    line = await _line_of(uow, actor, application, tranche.institution_id)
+    return tranche, application, line
+
+
+async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, payment: Payment) -> TrancheRow:
+    """A payment of a planned tranche: never more than the tranche nor, with the line's other payments, than
+    the decided amount; a gate not met blocks it unless overridden with a reason (kept and audited)."""
+    async with uow:
+        tranche, application, line = await _tranche_of(uow, actor, tranche_id)
+        if TrancheStatus(tranche.status) is not TrancheStatus.PLANNED:
+            raise NotEditableError(f"the tranche is {tranche.status}")
+        if State(application.state) is not State.NOTIFIED:
+            raise NotEditableError("a tranche is paid once the decision is notified")
+        repository = PaymentRepository(uow.session)
+        paid_on_line = sum(
+            row.paid_cents or 0
+            for row in await repository.tranches(application.application_id)
+            if row.institution_id == tranche.institution_id and TrancheStatus(row.status) is TrancheStatus.PAID
+        )
+        check_payment(payment.amount_cents, tranche.planned_cents, paid_on_line, line.decided_cents or 0)
+        unmet = await _unmet_gates(repository, application, tranche)
+        reason = (payment.override_reason or "").strip()
+        if unmet and not reason:
+            raise RulesBrokenError(
+                [
+                    RuleViolationError(
+                        "overrideReason", gate.value, f"{GATE_MESSAGES[gate]}: pay with an overrideReason"
+                    )
+                    for gate in unmet
+                ]
+            )
+        tranche.status = TrancheStatus.PAID.value
+        tranche.paid_cents = payment.amount_cents
+        tranche.paid_on = payment.paid_on
+        tranche.chorus_commitment = payment.chorus_commitment
+        tranche.chorus_payment = payment.chorus_payment
+        tranche.overridden_gates = [gate.value for gate in unmet]
+        tranche.override_reason = reason if unmet else None
+        tranche.override_by = actor.subject if unmet else None
+        tranche.version += 1
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="tranche.paid",
+            entity_type="tranche",
+            entity_id=str(tranche_id),
+            before={"status": TrancheStatus.PLANNED.value},
+            after={
+                "status": tranche.status,
+                "paidCents": payment.amount_cents,
+                "overriddenGates": tranche.overridden_gates,
+            },
+            reason=tranche.override_reason,
+        )
+        await uow.commit()
+    return tranche
+
+
+async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, reason: str) -> TrancheRow:
+    """A payment that did not go through (rejected by the bank or Chorus): it no longer counts as paid."""
+    if not reason.strip():
+        raise RuleViolationError("reason", "reason-required", "a failed payment needs a reason")
+    async with uow:
+        tranche, _, _ = await _tranche_of(uow, actor, tranche_id)
+        if TrancheStatus(tranche.status) is not TrancheStatus.PAID:
+            raise NotEditableError(f"only a paid tranche fails, this one is {tranche.status}")
+        tranche.status = TrancheStatus.FAILED.value
+        tranche.failure_reason = reason
+        tranche.version += 1
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="tranche.failed",
+            entity_type="tranche",
+            entity_id=str(tranche_id),
+            before={"status": TrancheStatus.PAID.value},
+            after={"status": tranche.status},
+            reason=reason,
+        )
+        await uow.commit()
+    return tranche
+
+
+async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID) -> TrancheRow:
+    """A new planned tranche for the amount of a failed one, which it replaces."""
+    async with uow:
+        tranche, _, _ = await _tranche_of(uow, actor, tranche_id)
+        if TrancheStatus(tranche.status) is not TrancheStatus.FAILED:
+            raise NotEditableError(f"only a failed tranche is reissued, this one is {tranche.status}")
+        tranche.status = TrancheStatus.REPLACED.value
+        tranche.version += 1
+        reissued = TrancheRow(
+            tranche_id=uuid.uuid4(),
+            application_id=tranche.application_id,
+            institution_id=tranche.institution_id,
+            position=tranche.position,
+            kind=tranche.kind,
+            planned_cents=tranche.planned_cents,
+            planned_on=tranche.planned_on,
+            status=TrancheStatus.PLANNED.value,
+            overridden_gates=[],
+            replaces_tranche_id=tranche.tranche_id,
+            version=1,
+        )
+        await PaymentRepository(uow.session).add(reissued)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="tranche.reissued",
+            entity_type="tranche",
+            entity_id=str(tranche_id),
+            after={"reissuedAs": str(reissued.tranche_id)},
+        )
+        await uow.commit()
+    return reissued

@@ -1,0 +1,129 @@
+"""Financial reports (CERFA 15059): written by the operator once the decision is notified, reviewed by the
+instructors; overdue ones listed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from services.grants.db.base import ledger
+from services.grants.db.models import ApplicationRow, FinancialReportRow
+from services.grants.db.repositories import ApplicationRepository, PaymentRepository
+from services.grants.domain.applications import BudgetLine, State
+from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
+from services.grants.domain.reports import ActualLine, ReportReview, ReportStatus, check_report, due_on, gaps
+from services.grants.use_cases.applications import INSTRUCTORS, visible_application
+from services.grants.use_cases.operators import own_organisations
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    application: ApplicationRow
+    report: FinancialReportRow | None
+    gaps: dict[str, tuple[int, int]]
+
+    @property
+    def due_on(self) -> date:
+        return due_on(self.application.year)
+
+
+def _lines(report: FinancialReportRow | None) -> list[ActualLine]:
+    return [ActualLine(**line) for line in report.lines] if report is not None else []
+
+
+async def _planned(uow: UnitOfWork, application_id: uuid.UUID) -> list[BudgetLine]:
+    return [
+        BudgetLine(
+            account=row.account, label=row.label, amount_cents=row.amount_cents, institution_id=row.institution_id
+        )
+        for row in await ApplicationRepository(uow.session).budget(application_id)
+    ]
+
+
+async def submit_report(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, lines: Sequence[ActualLine]
+) -> ReportView:
+    """The operator's report, again after it was returned; an accepted report is final."""
+    if own_organisations(actor) is None and not actor.is_platform_admin:
+        raise ForbiddenMoveError("the operator writes its financial report")
+    async with uow:
+        application = await visible_application(uow, actor, application_id, for_update=True)
+        if State(application.state) is not State.NOTIFIED:
+            raise NotEditableError("a financial report follows a notified decision")
+        planned = await _planned(uow, application_id)
+        check_report(planned, lines)
+        repository = PaymentRepository(uow.session)
+        report = await repository.report(application_id, for_update=True)
+        if report is not None and ReportStatus(report.status) is ReportStatus.ACCEPTED:
+            raise NotEditableError("the financial report is accepted")
+        stored = [asdict(line) for line in lines]
+        if report is None:
+            report = FinancialReportRow(
+                application_id=application_id,
+                lines=stored,
+                status=ReportStatus.SUBMITTED.value,
+                submitted_at=datetime.now(UTC),
+                version=1,
+            )
+            await repository.add(report)
+        else:
+            report.lines = stored
+            report.status = ReportStatus.SUBMITTED.value
+            report.submitted_at = datetime.now(UTC)
+            report.version += 1
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="financial_report.submitted",
+            entity_type="application",
+            entity_id=str(application_id),
+            after={"status": report.status, "version": report.version},
+        )
+        view = ReportView(application, report, gaps(planned, lines))
+        await uow.commit()
+    return view
+
+
+async def review_report(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
+) -> ReportView:
+    if not actor.roles & INSTRUCTORS:
+        raise ForbiddenMoveError("the instructors review financial reports")
+    if review is ReportReview.RETURN and not (comment and comment.strip()):
+        raise RuleViolationError("comment", "reason-required", "a returned report says what to correct")
+    async with uow:
+        application = await visible_application(uow, actor, application_id, for_update=True)
+        report = await PaymentRepository(uow.session).report(application_id, for_update=True)
+        if report is None:
+            raise NotFoundError("financial report", str(application_id))
+        if ReportStatus(report.status) is not ReportStatus.SUBMITTED:
+            raise NotEditableError(f"the report is {report.status}, not submitted")
+        before = report.status
+        report.status = (ReportStatus.ACCEPTED if review is ReportReview.ACCEPT else ReportStatus.RETURNED).value
+        report.reviewed_by = actor.subject
+        report.review_comment = comment
+        report.version += 1
+        await ledger.changed(
+            uow.session,
+            actor,
+            action=f"financial_report.{review.value}",
+            entity_type="application",
+            entity_id=str(application_id),
+            before={"status": before},
+            after={"status": report.status},
+            reason=comment,
+        )
+        view = ReportView(application, report, gaps(await _planned(uow, application_id), _lines(report)))
+        await uow.commit()
+    return view
+
+
+async def get_report(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ReportView:
+    async with uow.reading():
+        application = await visible_application(uow, actor, application_id)
+        report = await PaymentRepository(uow.session).report(application_id)
+        return ReportView(application, report, gaps(await _planned(uow, application_id), _lines(report)))

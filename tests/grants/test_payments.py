@@ -1,0 +1,208 @@
+"""Payments and financial reports: tranches that add up to the cent, payments within the decided amount,
+gates (credits voted, the previous year's report accepted) and their reasoned override, failed payments
+reissued; the financial report with its gaps, returned and accepted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from services.grants.domain.errors import RuleViolationError
+from services.grants.domain.payments import check_payment, split_largest_remainder
+from tests.grants.playbook import API, Year, notified, open_year
+from tests.running_stack import RunningStack
+
+
+@pytest.fixture
+async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    return await open_year(stack, gateway, new_contract)
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "parts"),
+    [
+        (100, [1, 1, 1], [34, 33, 33]),
+        (700_001, [1, 1, 1], [233_334, 233_334, 233_333]),
+        (1_000_000, [50, 30, 20], [500_000, 300_000, 200_000]),
+        (5, [0, 3, 1], [0, 4, 1]),
+        (1, [1, 1], [1, 0]),
+    ],
+)
+def test_largest_remainder_splits_add_up_to_the_cent(total: int, weights: list[int], parts: list[int]) -> None:
+    assert split_largest_remainder(total, weights) == parts
+    assert sum(parts) == total
+
+
+def test_a_payment_never_takes_the_line_past_its_decided_amount() -> None:
+    check_payment(500, 500, 9_500, 10_000)
+    with pytest.raises(RuleViolationError) as raised:
+        check_payment(600, 600, 9_500, 10_000)
+    assert raised.value.rule == "paid-within-decided"
+    with pytest.raises(RuleViolationError) as raised:
+        check_payment(700, 600, 0, 10_000)
+    assert raised.value.rule == "paid-within-tranche"
+
+
+def tranches_url(year: Year, application: str, code: str) -> str:
+    return f"{API}/applications/{application}/financing-lines/{year.institutions[code]}/tranches"
+
+
+async def plan(
+    gateway: httpx.AsyncClient, year: Year, application: str, code: str, headers: dict[str, str], body: Any
+) -> httpx.Response:
+    return await gateway.put(tranches_url(year, application, code), json={"tranches": body}, headers=headers)
+
+
+async def pay(gateway: httpx.AsyncClient, tranche: str, headers: dict[str, str], **body: Any) -> httpx.Response:
+    return await gateway.post(
+        f"{API}/tranches/{tranche}/payment", json={"paidOn": "2025-03-15", **body}, headers=headers
+    )
+
+
+async def vote(gateway: httpx.AsyncClient, year: Year, call_id: str, code: str) -> None:
+    voted = await gateway.put(
+        f"{API}/calls/{call_id}/envelopes/{year.institutions[code]}", json={"amount": "500000"}, headers=year.pilot
+    )
+    assert voted.status_code == 200, voted.text
+
+
+async def test_tranches_add_up_and_payments_follow_them(gateway: httpx.AsyncClient, year: Year) -> None:
+    application = (await notified(gateway, year))["id"]
+    weighted = [{"kind": kind, "weight": 1} for kind in ("advance", "instalment", "balance")]
+    for wrong, rule in (
+        ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "amount": "4000"}], "tranches-add-up"),
+        ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "weight": 1}], "one-way"),
+        ([{"kind": "balance", "weight": 1}, {"kind": "advance", "weight": 1}], "balance-last"),
+        ([{"kind": "single", "weight": 1}, {"kind": "balance", "weight": 1}], "single-alone"),
+    ):
+        refused = await plan(gateway, year, application, "etat-p147", year.state, wrong)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["rule"] == rule
+    assert (await plan(gateway, year, application, "etat-p147", year.caf, weighted)).status_code == 403
+    assert (await plan(gateway, year, application, "etat-p147", year.operator, weighted)).status_code == 403
+    planned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
+    assert planned.status_code == 200, planned.text
+    tranches = planned.json()
+    assert [item["planned"] for item in tranches] == ["2333.34", "2333.34", "2333.33"]  # 7 000,01 € exactly
+
+    advance = tranches[0]["id"]
+    blocked = await pay(gateway, advance, year.state, amount="2333.34")
+    assert blocked.status_code == 422
+    assert [error["rule"] for error in blocked.json()["errors"]] == ["credits-voted"]
+    await vote(gateway, year, year.call_id, "etat-p147")
+    too_much = await pay(gateway, advance, year.state, amount="2333.35")
+    assert too_much.json()["errors"][0]["rule"] == "paid-within-tranche"
+    paid = await pay(
+        gateway, advance, year.state, amount="2333.34", chorusCommitment="2103814945", chorusPayment="DP-1"
+    )
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["status"], paid.json()["paid"], paid.json()["overriddenGates"]) == ("paid", "2333.34", [])
+    assert (await pay(gateway, advance, year.state, amount="1")).status_code == 409
+    replanned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
+    assert replanned.status_code == 409
+
+    failed = await gateway.post(f"{API}/tranches/{advance}/failure", json={"reason": "RIB clôturé"}, headers=year.state)
+    assert failed.json()["status"] == "failed"
+    reissued = await gateway.post(f"{API}/tranches/{advance}/reissue", headers=year.state)
+    assert reissued.status_code == 201, reissued.text
+    assert (reissued.json()["replaces"], reissued.json()["planned"]) == (advance, "2333.34")
+    assert (await pay(gateway, reissued.json()["id"], year.state, amount="2333.34")).status_code == 200
+
+    cua = await plan(gateway, year, application, "cua", year.cua, [{"kind": "single", "amount": "4000"}])
+    assert cua.status_code == 200, cua.text
+    forced = await pay(gateway, cua.json()[0]["id"], year.cua, amount="4000", overrideReason="Vote du 12 mars, PV")
+    assert forced.status_code == 200, forced.text
+    assert (forced.json()["overriddenGates"], forced.json()["overrideReason"]) == (
+        ["credits-voted"],
+        "Vote du 12 mars, PV",
+    )
+    listed = await gateway.get(f"{API}/applications/{application}/tranches", headers=year.operator)
+    assert sorted(item["status"] for item in listed.json()) == [
+        "paid",
+        "paid",
+        "planned",
+        "planned",
+        "replaced",
+    ]
+    assert (
+        await gateway.get(f"{API}/applications/{application}/tranches", headers=year.other_operator)
+    ).status_code == 404
+
+
+def report(year: Year, **changes: Any) -> dict[str, Any]:
+    lines = [
+        {"account": "60", "label": "Achats", "amount": "3000"},
+        {"account": "64", "label": "Salaires", "amount": "12000"},
+        {"account": "74", "label": "État P147", "amount": "7000"},
+        {"account": "74", "label": "CUA", "amount": "4000"},
+        {"account": "75", "label": "Cotisations", "amount": "3000"},
+        {"account": "86", "label": "Bénévolat", "amount": "2000"},
+        {"account": "87", "label": "Contributions", "amount": "2000"},
+    ]
+    return {"lines": lines, **changes}
+
+
+async def test_the_previous_years_report_gates_the_next_years_payments(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    first = await notified(gateway, year)
+    missing = await gateway.get(f"{API}/applications/{first['id']}/financial-report", headers=year.operator)
+    assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
+    call = await gateway.post(
+        f"{API}/calls",
+        headers=year.pilot,
+        json={
+            "contractCode": year.contract,
+            "year": 2026,
+            "scheme": "p147",
+            "title": "Appel à projets 2026",
+            "opensOn": "2025-10-01",
+            "closesOn": "2025-11-30",
+        },
+    )
+    assert call.status_code == 201, call.text
+    second_year = Year(**{**year.__dict__, "call_id": call.json()["id"]})
+    second = await notified(
+        gateway,
+        second_year,
+        actionId=first["actionId"],
+        previousApplicationId=first["id"],
+        dauphinNumber="DA20260001-1",
+    )
+    await vote(gateway, year, second_year.call_id, "etat-p147")
+    planned = await plan(gateway, year, second["id"], "etat-p147", year.state, [{"kind": "single", "weight": 1}])
+    tranche = planned.json()[0]["id"]
+    blocked = await pay(gateway, tranche, year.state, amount="7000.01")
+    assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
+
+    url = f"{API}/applications/{first['id']}/financial-report"
+    unexplained = report(year)
+    unexplained["lines"][1]["amount"] = "9000"  # salaries 12 000 € planned, 9 000 € spent
+    refused = await gateway.put(url, json=unexplained, headers=year.operator)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["rule"] == "gap-explained"
+    assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
+    assert (await gateway.put(url, json=report(year), headers=year.other_operator)).status_code == 404
+    assert (await gateway.put(url, json=report(year), headers=year.state)).status_code == 403
+    unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
+    submitted = await gateway.put(url, json=unexplained, headers=year.operator)
+    assert submitted.status_code == 200, submitted.text
+    gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
+    assert gaps["64"] == ("12000.00", "9000.00")
+    review = f"{url}/review"
+    assert (await gateway.post(review, json={"decision": "return"}, headers=year.state)).status_code == 422
+    returned = await gateway.post(
+        review, json={"decision": "return", "comment": "Joindre le bilan"}, headers=year.state
+    )
+    assert returned.json()["status"] == "returned"
+    assert (await gateway.post(review, json={"decision": "accept"}, headers=year.state)).status_code == 409
+    assert (await gateway.put(url, json=unexplained, headers=year.operator)).json()["status"] == "submitted"
+    accepted = await gateway.post(review, json={"decision": "accept"}, headers=year.state)
+    assert accepted.json()["status"] == "accepted"
+    assert (await gateway.put(url, json=unexplained, headers=year.operator)).status_code == 409
+
+    paid = await pay(gateway, tranche, year.state, amount="7000.01")
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["overriddenGates"] == []
