@@ -15,8 +15,10 @@ def key(path: str, subject: str = "a") -> Key:
     return (path, b"", Principal(subject=subject, kind="user"), None)
 
 
-def hearing_cache(**bounds: float) -> ResponseCache:
-    cache = ResponseCache(**bounds)  # type: ignore[arg-type]
+def hearing_cache(
+    *, max_entries: int = 4096, max_bytes: int = 64 * 1_048_576, max_age_seconds: float = 60.0
+) -> ResponseCache:
+    cache = ResponseCache(max_entries=max_entries, max_bytes=max_bytes, max_age_seconds=max_age_seconds)
     cache.hearing()
     return cache
 

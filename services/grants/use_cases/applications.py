@@ -65,7 +65,7 @@ from services.grants.domain.errors import (
     RuleViolationError,
 )
 from services.grants.domain.money import spaced
-from services.grants.use_cases.operators import own_organisations
+from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 INSTRUCTORS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})
 FINANCERS = frozenset({Role.STATE, Role.CO_FINANCER})
@@ -98,11 +98,6 @@ class ApplicationView:
     institutions: dict[uuid.UUID, InstitutionRow]
 
 
-def _visible(actor: Principal, row: ApplicationRow) -> bool:
-    own = own_organisations(actor)
-    return actor.works_on(row.contract_code) and (own is None or row.operator_id in own)
-
-
 async def _view(
     repository: ApplicationRepository, institutions: InstitutionRepository, row: ApplicationRow
 ) -> ApplicationView:
@@ -119,7 +114,7 @@ async def visible_application(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, *, for_update: bool = False
 ) -> ApplicationRow:
     row = await ApplicationRepository(uow.session).get(application_id, for_update=for_update)
-    if row is None or not _visible(actor, row):
+    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
         raise NotFoundError("application", str(application_id))
     return row
 

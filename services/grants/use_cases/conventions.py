@@ -42,7 +42,7 @@ from services.grants.domain.errors import (
     NotFoundError,
     RuleViolationError,
 )
-from services.grants.use_cases.operators import own_organisations
+from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
 AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})
@@ -73,16 +73,11 @@ class ConventionView:
         return sum(amount.amount_cents for amount in self.amounts)
 
 
-def _visible(actor: Principal, row: ConventionRow) -> bool:
-    own = own_organisations(actor)
-    return actor.works_on(row.contract_code) and (own is None or row.operator_id in own)
-
-
 async def _visible_convention(
     uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> ConventionRow:
     row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
-    if row is None or not _visible(actor, row):
+    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
         raise NotFoundError("convention", str(convention_id))
     return row
 
@@ -97,6 +92,13 @@ def _require_party(actor: Principal, financers: Sequence[InstitutionRow]) -> Non
 
 async def _institutions(uow: UnitOfWork, contract_code: str) -> dict[uuid.UUID, InstitutionRow]:
     return {row.institution_id: row for row in await InstitutionRepository(uow.session).list(contract_code)}
+
+
+async def _parties(uow: UnitOfWork, row: ConventionRow) -> list[InstitutionRow]:
+    """The financers a convention has amounts of."""
+    institutions = await _institutions(uow, row.contract_code)
+    amounts = await ConventionRepository(uow.session).amounts([row.convention_id])
+    return [institutions[amount.institution_id] for amount in amounts]
 
 
 async def _checked_amounts(
@@ -260,8 +262,7 @@ async def move_convention(
     async with uow:
         row = await _visible_convention(uow, actor, convention_id, for_update=True)
         check_version(row)
-        view = await _view(uow, row)
-        _require_party(actor, [view.institutions[amount.institution_id] for amount in view.amounts])
+        _require_party(actor, await _parties(uow, row))
         before = ConventionStatus(row.status)
         row.status = next_status(before, move).value
         if move is ConventionMove.SIGN:
@@ -352,8 +353,7 @@ async def attach_application(
     """The application that carries one year of the convention (same operator, that year)."""
     async with uow:
         row = await _visible_convention(uow, actor, convention_id, for_update=True)
-        view = await _view(uow, row)
-        _require_party(actor, [view.institutions[amount.institution_id] for amount in view.amounts])
+        _require_party(actor, await _parties(uow, row))
         if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
             raise NotEditableError("a terminated convention carries no new year")
         if not row.first_year <= year <= row.last_year:
@@ -373,7 +373,8 @@ async def attach_application(
             )
         repository = ConventionRepository(uow.session)
         carrying = await repository.carrying(application_id)
-        if carrying is not None or any(link.year == year for link in view.applications):
+        linked = await repository.applications([convention_id])
+        if carrying is not None or any(link.year == year for link in linked):
             raise ConflictError(f"year {year} or application {application_id} is already linked")
         link = ConventionApplicationRow(convention_id=convention_id, year=year, application_id=application_id)
         await repository.add(link)

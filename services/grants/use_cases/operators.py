@@ -47,6 +47,12 @@ def _snapshot(operator: Operator) -> dict[str, Any]:
     return {key: None if value is None else str(value) for key, value in asdict(operator).items()}
 
 
+def sees_records_of(actor: Principal, contract_code: str, operator_id: uuid.UUID) -> bool:
+    """Whether the caller reads an operator's records (applications, conventions) in a contract."""
+    own = own_organisations(actor)
+    return actor.works_on(contract_code) and (own is None or operator_id in own)
+
+
 def own_organisations(actor: Principal) -> set[uuid.UUID] | None:
     """None when the caller sees every operator of its contracts; else the operators bound to it."""
     if actor.roles & CONTRACT_WIDE:
