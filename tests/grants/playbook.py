@@ -163,8 +163,14 @@ async def move(
 async def notified(
     gateway: httpx.AsyncClient, year: Year, *, decided: dict[str, str] | None = None, **draft_extra: Any
 ) -> dict[str, Any]:
-    """An application played to notified: the default budget, each financer deciding its amount."""
-    application = await draft(gateway, year, **draft_extra)
+    """A new application played to notified (see `play_to_notified`)."""
+    return await play_to_notified(gateway, year, await draft(gateway, year, **draft_extra), decided)
+
+
+async def play_to_notified(
+    gateway: httpx.AsyncClient, year: Year, application: dict[str, Any], decided: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A draft played to notified: the default budget, each financer deciding its amount."""
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
     assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200

@@ -11,7 +11,7 @@ import pytest
 
 from services.grants.domain.errors import RuleViolationError
 from services.grants.domain.payments import check_payment, split_largest_remainder
-from tests.grants.playbook import API, Year, notified, open_year
+from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack
 
 
@@ -164,18 +164,30 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     )
     assert call.status_code == 201, call.text
     second_year = Year(**{**year.__dict__, "call_id": call.json()["id"]})
-    second = await notified(
+    second_draft = await draft(
         gateway,
         second_year,
         actionId=first["actionId"],
         previousApplicationId=first["id"],
         dauphinNumber="DA20260001-1",
     )
-    await vote(gateway, year, second_year.call_id, "etat-p147")
-    planned = await plan(gateway, year, second["id"], "etat-p147", year.state, [{"kind": "single", "weight": 1}])
-    tranche = planned.json()[0]["id"]
-    blocked = await pay(gateway, tranche, year.state, amount="7000.01")
-    assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
+    budgeted = await send(
+        gateway, "PUT", f"{API}/applications/{second_draft['id']}/budget", year.operator, budget(year)
+    )
+    assert budgeted.status_code == 200
+    early = await move(gateway, second_draft["id"], year.operator, "submit")
+    assert early.status_code == 422
+    assert [error["rule"] for error in early.json()["errors"]] == ["report-before-new-request"]
+    overdue = f"{API}/financial-reports/overdue"
+    late = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot)
+    assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
+        (first["id"], "missing", "2026-06-30")
+    ]
+    in_time = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot)
+    assert in_time.json() == []
+    assert (
+        await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
+    ).json() == []
 
     url = f"{API}/applications/{first['id']}/financial-report"
     unexplained = report(year)
@@ -191,6 +203,15 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     assert submitted.status_code == 200, submitted.text
     gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
     assert gaps["64"] == ("12000.00", "9000.00")
+    assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json() == []
+
+    second = await play_to_notified(gateway, second_year, second_draft)
+    await vote(gateway, year, second_year.call_id, "etat-p147")
+    planned = await plan(gateway, year, second["id"], "etat-p147", year.state, [{"kind": "single", "weight": 1}])
+    tranche = planned.json()[0]["id"]
+    blocked = await pay(gateway, tranche, year.state, amount="7000.01")
+    assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
+
     review = f"{url}/review"
     assert (await gateway.post(review, json={"decision": "return"}, headers=year.state)).status_code == 422
     returned = await gateway.post(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
@@ -15,12 +16,14 @@ from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.api.schemas import (
     AccountGapRead,
     ActualLineRead,
+    ContractCode,
     FinancialReportInput,
     FinancialReportRead,
+    OverdueReportRead,
     ReportReviewInput,
 )
 from services.grants.domain.money import cents_of, euros
-from services.grants.domain.reports import ActualLine, ReportReview
+from services.grants.domain.reports import ActualLine, ReportReview, due_on
 from services.grants.use_cases import reports
 from services.grants.use_cases.reports import ReportView
 
@@ -102,3 +105,25 @@ async def review_financial_report(
     """accept, or return with what to correct."""
     view = await reports.review_report(uow, principal, application_id, ReportReview(body.decision), body.comment)
     return present(view)
+
+
+@router.get("/financial-reports/overdue", operation_id="list_overdue_reports", response_model=list[OverdueReportRead])
+async def list_overdue_reports(
+    uow: Uow,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    on: Annotated[date | None, Query(description="The day to judge on; today by default")] = None,
+) -> list[OverdueReportRead]:
+    """Financial reports past their due date (30 June of the next year) and missing or returned."""
+    day = on or datetime.now(UTC).date()
+    return [
+        OverdueReportRead(
+            application_id=row.application_id,
+            operator_id=row.operator_id,
+            title=row.title,
+            year=row.year,
+            due_on=due_on(row.year),
+            status=status,
+        )
+        for row, status in await reports.overdue_reports(uow, principal, contract_code, day)
+    ]

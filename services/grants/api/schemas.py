@@ -685,3 +685,12 @@ class FinancialReportRead(ApiModel):
     lines: list[ActualLineRead]
     gaps: list[AccountGapRead]
     review_comment: str | None
+
+
+class OverdueReportRead(ApiModel):
+    application_id: uuid.UUID
+    operator_id: uuid.UUID
+    title: str
+    year: int
+    due_on: date
+    status: Literal["missing", "returned"]

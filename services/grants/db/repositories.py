@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -802,3 +803,24 @@ class PaymentRepository:
             EnvelopeRow.call_id == call_id, EnvelopeRow.institution_id == institution_id
         )
         return (await self.session.execute(query)).first() is not None
+
+    async def overdue_reports(
+        self, contract_code: str, operators: Collection[uuid.UUID] | None, on: date
+    ) -> list[tuple[ApplicationRow, str]]:
+        """Notified applications whose financial report is due before `on` (30 June of the next year) and
+        missing or returned, with that status."""
+        status = func.coalesce(FinancialReportRow.status, "missing")
+        query = (
+            select(ApplicationRow, status)
+            .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
+            .where(
+                ApplicationRow.contract_code == contract_code,
+                ApplicationRow.state == "notified",
+                func.make_date(ApplicationRow.year + 1, 6, 30) < on,
+                status.in_(("missing", "returned")),
+            )
+        )
+        if operators is not None:
+            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
+        ordered = query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
+        return [(row, report_status) for row, report_status in (await self.session.execute(ordered)).all()]

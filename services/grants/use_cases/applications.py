@@ -36,6 +36,7 @@ from services.grants.db.repositories import (
     FrameworkRepository,
     InstitutionRepository,
     OperatorRepository,
+    PaymentRepository,
 )
 from services.grants.domain.applications import (
     EDITABLE,
@@ -434,6 +435,7 @@ async def move(
         if transition is Transition.SUBMIT:
             budget = _budget(await repository.budget(application_id))
             check_submission(budget)
+            await _check_reports_delivered(uow, row)
             await _open_financing_lines(repository, row, budget)
             row.submitted_at = datetime.now(UTC)
         elif transition is Transition.DECIDE:
@@ -471,6 +473,28 @@ async def move(
         view = await _view(repository, institutions, row)
         await uow.commit()
     return view
+
+
+async def _check_reports_delivered(uow: UnitOfWork, row: ApplicationRow) -> None:
+    """The financial reports of the operator's years already ended come before any new request (CERFA
+    15059: within six months of the year's end "and before any new request")."""
+    this_year = datetime.now(UTC).year
+    # A report is due on 30 June of the next year: due before 1 July of this year = a year already ended.
+    pending = await PaymentRepository(uow.session).overdue_reports(
+        row.contract_code, {row.operator_id}, date(this_year, 7, 1)
+    )
+    if pending:
+        raise RulesBrokenError(
+            [
+                RuleViolationError(
+                    "financialReport",
+                    "report-before-new-request",
+                    f"the financial report of {application.title} ({application.year}) is {status}:"
+                    " send it before a new request",
+                )
+                for application, status in pending
+            ]
+        )
 
 
 async def _check_conventions(

@@ -122,6 +122,16 @@ async def review_report(
     return view
 
 
+async def overdue_reports(
+    uow: UnitOfWork, actor: Principal, contract_code: str, on: date
+) -> list[tuple[ApplicationRow, str]]:
+    """The contract's financial reports past due and missing or returned (an operator's users: their own)."""
+    if not actor.works_on(contract_code):
+        return []
+    async with uow.reading():
+        return await PaymentRepository(uow.session).overdue_reports(contract_code, own_organisations(actor), on)
+
+
 async def get_report(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ReportView:
     async with uow.reading():
         application = await visible_application(uow, actor, application_id)
