@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.grants.playbook import API, Year, draft, move, open_year, send
+from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
 
 CONVENTIONS = f"{API}/conventions"
@@ -253,3 +253,56 @@ async def test_operators_see_their_own_conventions_and_only_parties_manage_them(
         await gateway.post(CONVENTIONS, json=cpo(year, reference="CPO-X"), headers=year.operator)
     ).status_code == 403
     assert (await act(gateway, convention["id"], year.state, "sign", on="2025-01-20")).status_code == 200
+
+
+async def test_a_cpo_year_is_renewed_from_the_previous_years_application(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    convention = (await convene(gateway, year, cpo(year)))["id"]
+    first = await draft(gateway, year)
+    assert (
+        await send(gateway, "PUT", f"{API}/applications/{first['id']}/budget", year.operator, budget(year))
+    ).status_code == 200
+    attached = await gateway.put(
+        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
+    )
+    assert attached.status_code == 200, attached.text
+    call = await gateway.post(
+        f"{API}/calls",
+        headers=year.pilot,
+        json={
+            "contractCode": year.contract,
+            "year": 2026,
+            "scheme": "p147",
+            "title": "Appel à projets 2026",
+            "opensOn": "2025-10-01",
+            "closesOn": "2025-11-30",
+        },
+    )
+    call_2026 = call.json()["id"]
+    years = f"{CONVENTIONS}/{convention}/years"
+    wrong_call = await gateway.post(f"{years}/2026/application", json={"callId": year.call_id}, headers=year.operator)
+    assert wrong_call.json()["errors"][0]["rule"] == "call-of-year"
+    assert (
+        await gateway.post(f"{years}/2026/application", json={"callId": call_2026}, headers=year.other_operator)
+    ).status_code == 404
+    renewed = await gateway.post(f"{years}/2026/application", json={"callId": call_2026}, headers=year.operator)
+    assert renewed.status_code == 201, renewed.text
+    links = {item["year"]: item["applicationId"] for item in renewed.json()["applications"]}
+    assert links[2025] == first["id"]
+    second = await gateway.get(f"{API}/applications/{links[2026]}", headers=year.operator)
+    document = second.json()
+    assert (document["title"], document["state"], document["year"]) == (first["title"], "draft", 2026)
+    assert (document["startsOn"], document["endsOn"]) == ("2026-09-01", "2027-06-30")
+    assert document["previousApplicationId"] == first["id"]
+    assert document["actionId"] == first["actionId"]
+    assert document["dauphinNumber"] is None
+    assert [(line["account"], line["amount"]) for line in document["budget"]["lines"]] == [
+        (line["account"], f"{int(line['amount'])}.00") for line in budget(year)["lines"]
+    ]
+    again = await gateway.post(f"{years}/2026/application", json={"callId": call_2026}, headers=year.operator)
+    assert again.status_code == 409
+    gap = await gateway.post(f"{years}/2028/application", json={"callId": call_2026}, headers=year.operator)
+    assert gap.json()["errors"][0]["rule"] == "previous-year-linked"
+    first_year = await gateway.post(f"{years}/2025/application", json={"callId": year.call_id}, headers=year.operator)
+    assert first_year.json()["errors"][0]["rule"] == "renewed-year"

@@ -13,6 +13,7 @@ from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
+from services.grants.api.applications import WRITE_APPLICATIONS, TerritoryReferences
 from services.grants.api.policies import MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.api.schemas import (
     AmendmentInput,
@@ -24,6 +25,7 @@ from services.grants.api.schemas import (
     ConventionEventRead,
     ConventionMoveInput,
     ConventionRead,
+    ConventionRenewalInput,
     ConventionYearRead,
 )
 from services.grants.db.models import ConventionRow
@@ -197,4 +199,25 @@ async def attach_convention_application(
 ) -> ConventionRead:
     """The application that carries this year of the convention (the operator's application of that year)."""
     view = await conventions.attach_application(uow, principal, convention_id, year, body.application_id)
+    return _answer(view, response)
+
+
+@router.post(
+    "/conventions/{convention_id}/years/{year}/application",
+    operation_id="renew_convention_year",
+    response_model=ConventionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def renew_convention_year(
+    uow: Uow,
+    references: TerritoryReferences,
+    response: Response,
+    convention_id: uuid.UUID,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    body: ConventionRenewalInput,
+    principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
+) -> ConventionRead:
+    """This year's application of a multi-year convention, pre-filled from the previous year's (action,
+    content, budget; dates a year later) in the year's call, and linked: a draft the operator completes."""
+    view = await conventions.renew_year(uow, references, principal, convention_id, year, body.call_id)
     return _answer(view, response)

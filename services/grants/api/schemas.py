@@ -694,3 +694,7 @@ class OverdueReportRead(ApiModel):
     year: int
     due_on: date
     status: Literal["missing", "returned"]
+
+
+class ConventionRenewalInput(ApiInput):
+    call_id: uuid.UUID = Field(description="The call of the year renewed")

@@ -204,60 +204,112 @@ async def create_application(
     draft: Draft,
 ) -> ApplicationView:
     async with uow:
-        call = await CallRepository(uow.session).get(call_id)
-        if call is None or not actor.works_on(call.contract_code):
-            raise NotFoundError("call for projects", str(call_id))
-        operator = await OperatorRepository(uow.session).get(operator_id)
-        own = own_organisations(actor)
-        if (
-            operator is None
-            or operator.contract_code != call.contract_code
-            or (own is not None and operator_id not in own)
-        ):
-            raise RuleViolationError(
-                "operatorId", "operator-of-contract", f"operator {operator_id} is not yours in this contract"
-            )
-        applications = ApplicationRepository(uow.session)
-        if action_id is None:
-            action = ActionRow(
-                action_id=uuid.uuid4(), contract_code=call.contract_code, operator_id=operator_id, title=draft.title
-            )
-            await applications.add(action)
-        else:
-            found = await applications.get_action(action_id)
-            if found is None or found.operator_id != operator_id:
-                raise RuleViolationError(
-                    "actionId", "action-of-operator", f"action {action_id} is not one of this operator's"
-                )
-            action = found
-            if await applications.exists_for_year(action_id, call.year):
-                raise ConflictError(f"action {action_id} already has an application for {call.year}")
-        columns = await _check_draft(uow, references, call.contract_code, action.action_id, call.year, draft)
-        row = ApplicationRow(
-            application_id=uuid.uuid4(),
-            action_id=action.action_id,
-            call_id=call.call_id,
-            contract_code=call.contract_code,
-            operator_id=operator_id,
-            year=call.year,
-            state=State.DRAFT.value,
-            version=1,
-            **columns,
-        )
-        await applications.add(row)
-        await ledger.created(
-            uow.session,
-            actor,
-            None,
-            action="application.created",
-            entity_type="application",
-            entity_id=str(row.application_id),
-            after=_snapshot(row),
-            response={},
-        )
-        view = await _view(applications, InstitutionRepository(uow.session), row)
+        row = await add_application(uow, references, actor, call_id, operator_id, action_id, draft)
+        view = await _view(ApplicationRepository(uow.session), InstitutionRepository(uow.session), row)
         await uow.commit()
     return view
+
+
+def _a_year_later(day: date | None) -> date | None:
+    if day is None:
+        return None
+    return day.replace(year=day.year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year + 1)
+
+
+def renewal_of(previous: ApplicationRow) -> Draft:
+    """Next year's draft of an action, pre-filled from this year's application (a new Dauphin number to come)."""
+    return Draft(
+        title=previous.title,
+        description=previous.description,
+        primary_objective_id=previous.primary_objective_id,
+        other_objective_ids=tuple(previous.other_objective_ids or ()),
+        qpv_codes=tuple(previous.qpv_codes or ()),
+        codes_communes=tuple(previous.codes_communes or ()),
+        beneficiaries=dict(previous.beneficiaries or {}),
+        starts_on=_a_year_later(previous.starts_on),
+        ends_on=_a_year_later(previous.ends_on),
+        multi_year=True,
+        previous_application_id=previous.application_id,
+    )
+
+
+async def copy_budget(uow: UnitOfWork, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
+    repository = ApplicationRepository(uow.session)
+    lines = await repository.budget(source_id)
+    await repository.replace_budget(
+        target_id,
+        [
+            BudgetLineRow(
+                application_id=target_id,
+                position=line.position,
+                account=line.account,
+                label=line.label,
+                amount_cents=line.amount_cents,
+                institution_id=line.institution_id,
+            )
+            for line in lines
+        ],
+    )
+
+
+async def add_application(
+    uow: UnitOfWork,
+    references: References,
+    actor: Principal,
+    call_id: uuid.UUID,
+    operator_id: uuid.UUID,
+    action_id: uuid.UUID | None,
+    draft: Draft,
+) -> ApplicationRow:
+    """A new draft application, inside the caller's open unit of work (which commits it)."""
+    call = await CallRepository(uow.session).get(call_id)
+    if call is None or not actor.works_on(call.contract_code):
+        raise NotFoundError("call for projects", str(call_id))
+    operator = await OperatorRepository(uow.session).get(operator_id)
+    own = own_organisations(actor)
+    if operator is None or operator.contract_code != call.contract_code or (own is not None and operator_id not in own):
+        raise RuleViolationError(
+            "operatorId", "operator-of-contract", f"operator {operator_id} is not yours in this contract"
+        )
+    applications = ApplicationRepository(uow.session)
+    if action_id is None:
+        action = ActionRow(
+            action_id=uuid.uuid4(), contract_code=call.contract_code, operator_id=operator_id, title=draft.title
+        )
+        await applications.add(action)
+    else:
+        found = await applications.get_action(action_id)
+        if found is None or found.operator_id != operator_id:
+            raise RuleViolationError(
+                "actionId", "action-of-operator", f"action {action_id} is not one of this operator's"
+            )
+        action = found
+        if await applications.exists_for_year(action_id, call.year):
+            raise ConflictError(f"action {action_id} already has an application for {call.year}")
+    columns = await _check_draft(uow, references, call.contract_code, action.action_id, call.year, draft)
+    row = ApplicationRow(
+        application_id=uuid.uuid4(),
+        action_id=action.action_id,
+        call_id=call.call_id,
+        contract_code=call.contract_code,
+        operator_id=operator_id,
+        year=call.year,
+        state=State.DRAFT.value,
+        version=1,
+        **columns,
+    )
+    await applications.add(row)
+    await ledger.created(
+        uow.session,
+        actor,
+        None,
+        action="application.created",
+        entity_type="application",
+        entity_id=str(row.application_id),
+        after=_snapshot(row),
+        response={},
+    )
+    return row
 
 
 async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:

@@ -21,6 +21,7 @@ from services.grants.db.models import (
 )
 from services.grants.db.repositories import (
     ApplicationRepository,
+    CallRepository,
     ConventionRepository,
     InstitutionRepository,
     OperatorRepository,
@@ -42,6 +43,7 @@ from services.grants.domain.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from services.grants.use_cases.applications import References, add_application, copy_budget, renewal_of
 from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
@@ -385,6 +387,60 @@ async def attach_application(
             entity_type="convention",
             entity_id=str(convention_id),
             after={"year": year, "applicationId": str(application_id)},
+        )
+        view = await _view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def renew_year(
+    uow: UnitOfWork,
+    references: References,
+    actor: Principal,
+    convention_id: uuid.UUID,
+    year: int,
+    call_id: uuid.UUID,
+) -> ConventionView:
+    """The application of one year of a multi-year convention, pre-filled from the previous year's (same
+    action, content and budget, dates a year later) and linked to that year; a draft for the operator."""
+    async with uow:
+        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        if own_organisations(actor) is None:
+            _require_party(actor, await _parties(uow, row))
+        if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
+            raise NotEditableError("a terminated convention carries no new year")
+        if not row.first_year < year <= row.last_year:
+            raise RuleViolationError(
+                "year",
+                "renewed-year",
+                f"the years after the first of the term are renewed: {row.first_year + 1}–{row.last_year}",
+            )
+        repository = ConventionRepository(uow.session)
+        links = {link.year: link for link in await repository.applications([convention_id])}
+        if year in links:
+            raise ConflictError(f"year {year} already carries an application")
+        if year - 1 not in links:
+            raise RuleViolationError("year", "previous-year-linked", f"no application carries {year - 1} to renew")
+        previous = await ApplicationRepository(uow.session).get(links[year - 1].application_id)
+        if previous is None:
+            raise NotFoundError("application", str(links[year - 1].application_id))
+        call = await CallRepository(uow.session).get(call_id)
+        if call is None or call.contract_code != row.contract_code or call.year != year:
+            raise RuleViolationError("callId", "call-of-year", f"not a call of {row.contract_code} for {year}")
+        created = await add_application(
+            uow, references, actor, call_id, previous.operator_id, previous.action_id, renewal_of(previous)
+        )
+        await copy_budget(uow, previous.application_id, created.application_id)
+        await repository.add(
+            ConventionApplicationRow(convention_id=convention_id, year=year, application_id=created.application_id)
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="convention.year_renewed",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            after={"year": year, "applicationId": str(created.application_id)},
         )
         view = await _view(uow, row)
         await uow.commit()
