@@ -187,3 +187,21 @@ async def play_to_notified(
     assert done.status_code == 200, done.text
     document: dict[str, Any] = done.json()
     return document
+
+
+async def next_year(gateway: httpx.AsyncClient, year: Year) -> Year:
+    """The same contract with its call of the following year (2026)."""
+    call = await gateway.post(
+        f"{API}/calls",
+        headers=year.pilot,
+        json={
+            "contractCode": year.contract,
+            "year": 2026,
+            "scheme": "p147",
+            "title": "Appel à projets 2026",
+            "opensOn": "2025-10-01",
+            "closesOn": "2025-11-30",
+        },
+    )
+    assert call.status_code == 201, call.text
+    return Year(**{**year.__dict__, "call_id": call.json()["id"]})

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
+from tests.grants.playbook import API, Year, budget, draft, move, next_year, open_year, send
 from tests.running_stack import RunningStack
 
 CONVENTIONS = f"{API}/conventions"
@@ -267,19 +267,7 @@ async def test_a_cpo_year_is_renewed_from_the_previous_years_application(
         f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
     )
     assert attached.status_code == 200, attached.text
-    call = await gateway.post(
-        f"{API}/calls",
-        headers=year.pilot,
-        json={
-            "contractCode": year.contract,
-            "year": 2026,
-            "scheme": "p147",
-            "title": "Appel à projets 2026",
-            "opensOn": "2025-10-01",
-            "closesOn": "2025-11-30",
-        },
-    )
-    call_2026 = call.json()["id"]
+    call_2026 = (await next_year(gateway, year)).call_id
     years = f"{CONVENTIONS}/{convention}/years"
     wrong_call = await gateway.post(f"{years}/2026/application", json={"callId": year.call_id}, headers=year.operator)
     assert wrong_call.json()["errors"][0]["rule"] == "call-of-year"

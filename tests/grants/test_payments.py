@@ -11,7 +11,7 @@ import pytest
 
 from services.grants.domain.errors import RuleViolationError
 from services.grants.domain.payments import check_payment, split_largest_remainder
-from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, play_to_notified, send
+from tests.grants.playbook import API, Year, budget, draft, move, next_year, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack
 
 
@@ -150,20 +150,7 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     first = await notified(gateway, year)
     missing = await gateway.get(f"{API}/applications/{first['id']}/financial-report", headers=year.operator)
     assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
-    call = await gateway.post(
-        f"{API}/calls",
-        headers=year.pilot,
-        json={
-            "contractCode": year.contract,
-            "year": 2026,
-            "scheme": "p147",
-            "title": "Appel à projets 2026",
-            "opensOn": "2025-10-01",
-            "closesOn": "2025-11-30",
-        },
-    )
-    assert call.status_code == 201, call.text
-    second_year = Year(**{**year.__dict__, "call_id": call.json()["id"]})
+    second_year = await next_year(gateway, year)
     second_draft = await draft(
         gateway,
         second_year,
