@@ -7,15 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
-from services.grants.api.policies import READ_GRANTS
+from services.grants.api.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
     AnnotationCreate,
     AnnotationRead,
@@ -46,27 +46,6 @@ from services.grants.domain.applications import (
 from services.grants.domain.money import cents_of, euros
 from services.grants.use_cases import applications
 from services.grants.use_cases.applications import ApplicationView, Draft, References
-
-WRITE_APPLICATIONS = Policy(
-    name="write-applications",
-    scopes=frozenset({"grants:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.OPERATOR}),
-)
-INSTRUCT = Policy(
-    name="instruct-applications",
-    scopes=frozenset({"grants:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.OPERATOR}),
-)
-ANNOTATE = Policy(
-    name="annotate-applications",
-    scopes=frozenset({"grants:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
-)
-READ_ANNOTATIONS = Policy(
-    name="read-own-annotations",
-    scopes=frozenset({"grants:read"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.AUDITOR}),
-)
 
 router = APIRouter(tags=["applications"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

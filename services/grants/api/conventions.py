@@ -13,8 +13,8 @@ from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
-from services.grants.api.applications import WRITE_APPLICATIONS, TerritoryReferences
-from services.grants.api.policies import MANAGE_CONVENTIONS, READ_GRANTS
+from services.grants.api.applications import TerritoryReferences
+from services.grants.api.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
     AmendmentInput,
     ContractCode,

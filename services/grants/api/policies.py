@@ -41,3 +41,34 @@ REVIEW_REPORTS = Policy(
     scopes=frozenset({"grants:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
 )
+WRITE_APPLICATIONS = Policy(
+    name="write-applications",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.OPERATOR}),
+)
+INSTRUCT = Policy(
+    name="instruct-applications",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.OPERATOR}),
+)
+ANNOTATE = Policy(
+    name="annotate-applications",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
+)
+READ_ANNOTATIONS = Policy(
+    name="read-own-annotations",
+    scopes=frozenset({"grants:read"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.AUDITOR}),
+)
+PROGRAMME = Policy(
+    name="programme-call",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)
+READ_CALLS = Policy(name="read-calls", scopes=frozenset({"grants:read"}))
+MANAGE_CALLS = Policy(
+    name="manage-calls",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)

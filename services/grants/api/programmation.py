@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response, status
 
 from kit.api_models import plain_decimal
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.problems import documented_problems
-from services.grants.api.policies import READ_GRANTS
+from services.grants.api.policies import PROGRAMME, READ_GRANTS
 from services.grants.api.schemas import (
     CommitteeRead,
     ConsumptionRead,
@@ -37,11 +37,6 @@ from services.grants.domain.portfolio import PortfolioRules, percent
 from services.grants.use_cases import programmation
 from services.grants.use_cases.programmation import ScenarioView
 
-PROGRAMME = Policy(
-    name="programme-call",
-    scopes=frozenset({"grants:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
-)
 router = APIRouter(tags=["programmation"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.etags import etag_of, require_if_match
 from kit.idempotency import (
@@ -21,16 +21,10 @@ from kit.idempotency import (
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
+from services.grants.api.policies import MANAGE_CALLS, READ_CALLS
 from services.grants.api.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.domain.calls import CallForProjects, default_notification_target
 from services.grants.use_cases import calls
-
-READ_CALLS = Policy(name="read-calls", scopes=frozenset({"grants:read"}))
-MANAGE_CALLS = Policy(
-    name="manage-calls",
-    scopes=frozenset({"grants:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
-)
 
 router = APIRouter(tags=["calls for projects"], responses=documented_problems(authenticated=True, writes=True))
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -11,8 +11,7 @@ from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.problems import documented_problems
-from services.grants.api.applications import ANNOTATE, READ_ANNOTATIONS
-from services.grants.api.policies import READ_GRANTS
+from services.grants.api.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
 from services.grants.api.schemas import (
     CriterionRead,
     GridCreate,

@@ -96,17 +96,21 @@ async def _institutions(uow: UnitOfWork, contract_code: str) -> dict[uuid.UUID, 
     return {row.institution_id: row for row in await InstitutionRepository(uow.session).list(contract_code)}
 
 
-async def _parties(uow: UnitOfWork, row: ConventionRow) -> list[InstitutionRow]:
+async def _parties(
+    uow: UnitOfWork, row: ConventionRow, institutions: dict[uuid.UUID, InstitutionRow]
+) -> list[InstitutionRow]:
     """The financers a convention has amounts of."""
-    institutions = await _institutions(uow, row.contract_code)
     amounts = await ConventionRepository(uow.session).amounts([row.convention_id])
     return [institutions[amount.institution_id] for amount in amounts]
 
 
-async def _checked_amounts(
-    uow: UnitOfWork, contract_code: str, term: Term, amounts: Sequence[YearAmount], total_cents: int | None
+def _checked_amounts(
+    known: dict[uuid.UUID, InstitutionRow],
+    contract_code: str,
+    term: Term,
+    amounts: Sequence[YearAmount],
+    total_cents: int | None,
 ) -> list[InstitutionRow]:
-    known = await _institutions(uow, contract_code)
     for index, amount in enumerate(amounts):
         if amount.institution_id not in known:
             raise RuleViolationError(
@@ -118,10 +122,13 @@ async def _checked_amounts(
     return [known[item] for item in dict.fromkeys(amount.institution_id for amount in amounts)]
 
 
-async def _view(uow: UnitOfWork, row: ConventionRow) -> ConventionView:
+async def _view(
+    uow: UnitOfWork, row: ConventionRow, institutions: dict[uuid.UUID, InstitutionRow] | None = None
+) -> ConventionView:
+    """The convention as read back; `institutions`: the contract's, when the caller has them already."""
     repository = ConventionRepository(uow.session)
     amounts = await repository.amounts([row.convention_id])
-    institutions = await _institutions(uow, row.contract_code)
+    institutions = institutions if institutions is not None else await _institutions(uow, row.contract_code)
     return ConventionView(
         row=row,
         amounts=amounts,
@@ -178,7 +185,8 @@ async def create_convention(
             raise RuleViolationError(
                 "operatorId", "operator-of-contract", f"operator {draft.operator_id} is not one of {contract_code}"
             )
-        financers = await _checked_amounts(uow, contract_code, term, draft.amounts, draft.total_cents)
+        known = await _institutions(uow, contract_code)
+        financers = _checked_amounts(known, contract_code, term, draft.amounts, draft.total_cents)
         _require_party(actor, financers)
         repository = ConventionRepository(uow.session)
         if await repository.reference_taken(contract_code, draft.reference):
@@ -206,7 +214,7 @@ async def create_convention(
             after={"reference": row.reference, "kind": row.kind, "amounts": _amounts_snapshot(draft.amounts)},
             response={},
         )
-        view = await _view(uow, row)
+        view = await _view(uow, row, known)
         await uow.commit()
     return view
 
@@ -231,14 +239,19 @@ async def list_conventions(
         rows, total = await repository.find(contract_code, own_organisations(actor), operator_id, year, page)
         ids = [row.convention_id for row in rows]
         amounts = await repository.amounts(ids)
-        links = await repository.applications(ids)
+        amounts_of: dict[uuid.UUID, list[ConventionAmountRow]] = {}
+        for amount in amounts:
+            amounts_of.setdefault(amount.convention_id, []).append(amount)
+        links_of: dict[uuid.UUID, list[ConventionApplicationRow]] = {}
+        for link in await repository.applications(ids):
+            links_of.setdefault(link.convention_id, []).append(link)
         institutions = await _institutions(uow, contract_code)
         voted = await repository.voted_years(contract_code, {amount.institution_id for amount in amounts})
         views = [
             ConventionView(
                 row=row,
-                amounts=[amount for amount in amounts if amount.convention_id == row.convention_id],
-                applications=[link for link in links if link.convention_id == row.convention_id],
+                amounts=amounts_of.get(row.convention_id, []),
+                applications=links_of.get(row.convention_id, []),
                 events=[],
                 institutions=institutions,
                 voted=voted,
@@ -264,7 +277,8 @@ async def move_convention(
     async with uow:
         row = await _visible_convention(uow, actor, convention_id, for_update=True)
         check_version(row)
-        _require_party(actor, await _parties(uow, row))
+        known = await _institutions(uow, row.contract_code)
+        _require_party(actor, await _parties(uow, row, known))
         before = ConventionStatus(row.status)
         row.status = next_status(before, move).value
         if move is ConventionMove.SIGN:
@@ -284,7 +298,7 @@ async def move_convention(
             after={"status": row.status},
             reason=reason,
         )
-        view = await _view(uow, row)
+        view = await _view(uow, row, known)
         await uow.commit()
     return view
 
@@ -311,8 +325,8 @@ async def amend_convention(
         term = Term(ConventionKind(row.kind), row.first_year, last_year)
         repository = ConventionRepository(uow.session)
         before = await repository.amounts([convention_id])
-        financers = await _checked_amounts(uow, row.contract_code, term, amounts, total_cents)
         known = await _institutions(uow, row.contract_code)
+        financers = _checked_amounts(known, row.contract_code, term, amounts, total_cents)
         _require_party(actor, [*financers, *(known[amount.institution_id] for amount in before)])
         linked = [link for link in await repository.applications([convention_id]) if link.year > last_year]
         if linked:
@@ -344,7 +358,7 @@ async def amend_convention(
             after={"amounts": _amounts_snapshot(amounts), "lastYear": last_year},
             reason=reason,
         )
-        view = await _view(uow, row)
+        view = await _view(uow, row, known)
         await uow.commit()
     return view
 
@@ -355,7 +369,8 @@ async def attach_application(
     """The application that carries one year of the convention (same operator, that year)."""
     async with uow:
         row = await _visible_convention(uow, actor, convention_id, for_update=True)
-        _require_party(actor, await _parties(uow, row))
+        known = await _institutions(uow, row.contract_code)
+        _require_party(actor, await _parties(uow, row, known))
         if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
             raise NotEditableError("a terminated convention carries no new year")
         if not row.first_year <= year <= row.last_year:
@@ -388,7 +403,7 @@ async def attach_application(
             entity_id=str(convention_id),
             after={"year": year, "applicationId": str(application_id)},
         )
-        view = await _view(uow, row)
+        view = await _view(uow, row, known)
         await uow.commit()
     return view
 
@@ -405,8 +420,9 @@ async def renew_year(
     action, content and budget, dates a year later) and linked to that year; a draft for the operator."""
     async with uow:
         row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        known = await _institutions(uow, row.contract_code)
         if own_organisations(actor) is None:
-            _require_party(actor, await _parties(uow, row))
+            _require_party(actor, await _parties(uow, row, known))
         if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
             raise NotEditableError("a terminated convention carries no new year")
         if not row.first_year < year <= row.last_year:
@@ -442,6 +458,6 @@ async def renew_year(
             entity_id=str(convention_id),
             after={"year": year, "applicationId": str(created.application_id)},
         )
-        view = await _view(uow, row)
+        view = await _view(uow, row, known)
         await uow.commit()
     return view
