@@ -78,6 +78,7 @@ class ServiceClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send within the overall deadline; retries share that deadline."""
@@ -93,7 +94,7 @@ class ServiceClient:
                     last = attempt == attempts - 1
                     try:
                         response = await self._client.request(
-                            method, path, params=params, json=json, headers=sent_headers
+                            method, path, params=params, json=json, content=content, headers=sent_headers
                         )
                     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                         if last:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from kit.http_client import service_client
+from kit.http_client import CallPolicy, service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
+    activity_reports,
     applications,
     conventions,
     framework,
+    indicators,
     institutions,
     operators,
     payments,
@@ -21,7 +23,7 @@ from services.grants.api import (
 )
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
-from services.grants.clients.territories import commune_lookup
+from services.grants.clients.territories import PointClassifier, commune_lookup
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -29,6 +31,10 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
     chosen = settings or GrantsSettings()  # read from the environment
     registry = ContractRegistry(service_client("territories", chosen.territories_url))
     communes = commune_lookup(service_client("territories", chosen.territories_url))
+    # A list of up to 200,000 points takes seconds to classify: its own client, with room for that.
+    classifier = PointClassifier(
+        service_client("territories", chosen.territories_url, CallPolicy(read_timeout=60, deadline=60, retries=0))
+    )
     return create_service_app(
         service="grants",
         schema=SCHEMA,
@@ -48,8 +54,10 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             conventions.router,
             payments.router,
             reports.router,
+            activity_reports.router,
+            indicators.router,
         ],
         install_domain_problems=install_domain_problems,
-        state={"contract_registry": registry, "communes": communes},
-        closers=[registry.aclose, communes.aclose],
+        state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
+        closers=[registry.aclose, communes.aclose, classifier.aclose],
     )

@@ -72,3 +72,23 @@ MANAGE_CALLS = Policy(
     scopes=frozenset({"grants:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
 )
+WRITE_INDICATORS = Policy(
+    name="write-indicators",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.OPERATOR}),
+)
+EXCHANGE_FILES = Policy(
+    name="exchange-files",
+    scopes=frozenset({"grants:write"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)
+READ_EXPORTS = Policy(
+    name="read-exports",
+    scopes=frozenset({"grants:read"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
+)
+EVALUATE = Policy(
+    name="evaluate",
+    scopes=frozenset({"grants:read"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
+)

@@ -698,3 +698,79 @@ class OverdueReportRead(ApiModel):
 
 class ConventionRenewalInput(ApiInput):
     call_id: uuid.UUID = Field(description="The call of the year renewed")
+
+
+class ActivityReportInput(ApiInput):
+    summary: LongText = Field(description="What was done")
+    results: LongText = Field(description="What was achieved against the action's objectives")
+    difficulties: LongText | None = None
+    outlook: LongText | None = Field(default=None, description="What comes next")
+    beneficiaries: BeneficiariesModel = Field(description="Actual beneficiaries, as the expected ones")
+
+
+class LocatedBeneficiariesRead(ApiModel):
+    points: int = Field(description="Lines uploaded")
+    in_qpv: int
+    outside: int
+    refused: int = Field(description="Lines territories could not classify (bad coordinates)")
+    by_qpv: dict[str, int]
+    share_in_qpv_percent: int | None
+
+
+class ActivityReportRead(ApiModel):
+    application_id: uuid.UUID
+    due_on: date
+    status: Literal["missing", "submitted", "accepted", "returned"]
+    summary: str | None
+    results: str | None
+    difficulties: str | None
+    outlook: str | None
+    beneficiaries: dict[str, Any] | None
+    located: LocatedBeneficiariesRead | None = Field(description="Counts only: the points are never kept")
+    review_comment: str | None
+
+
+Measure = Annotated[str, StringConstraints(pattern=r"^-?\d{1,12}(\.\d{1,4})?$")]
+
+
+class IndicatorInput(ApiInput):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
+    label: Title
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
+    baseline: Measure
+    targets: dict[Annotated[str, StringConstraints(pattern=r"^\d{4}$")], Measure] = Field(
+        min_length=1, max_length=10, description='Target per year, e.g. {"2025": "40", "2026": "60"}'
+    )
+
+
+class IndicatorsInput(ApiInput):
+    indicators: list[IndicatorInput] = Field(max_length=30)
+    reason: LongText | None = Field(default=None, description="Required once the convention is signed")
+
+
+class IndicatorValueInput(ApiInput):
+    value: Measure
+    source: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)] = Field(
+        description="Where the figure comes from (attendance sheets, partner's register…)"
+    )
+
+
+class IndicatorYearRead(ApiModel):
+    year: int
+    target: str | None
+    value: str | None
+    source: str | None
+    progress_percent: str | None = Field(description="From the baseline to the target: 100 means reached")
+
+
+class IndicatorRead(ApiModel):
+    code: str
+    label: str
+    unit: str
+    baseline: str
+    years: list[IndicatorYearRead]
+
+
+class IndicatorsRead(ApiModel):
+    convention_id: uuid.UUID
+    indicators: list[IndicatorRead]

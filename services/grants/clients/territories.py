@@ -1,12 +1,15 @@
-"""What grants reads of territories besides the contract registry: communes, cached."""
+"""What grants asks territories besides the contract registry: communes (cached), and where points lie."""
 
 from __future__ import annotations
 
+import orjson
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.http_client import ServiceClient
-from kit.reference_lookup import ReferenceLookup
+from kit.http_client import ServiceClient, UpstreamError
+from kit.problems import FieldError, ProblemError
+from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
+from services.grants.domain.activity_reports import LocatedBeneficiaries, count_located
 
 
 class ReferencedCommune(BaseModel):
@@ -27,3 +30,50 @@ async def request_communes(request: Request) -> CommuneLookup:
     """FastAPI dependency: the app's commune lookup."""
     communes: CommuneLookup = request.app.state.communes
     return communes
+
+
+class PointClassifier:
+    """Sends an operator's list of beneficiaries' coordinates to territories' batch lookup, on the caller's
+    own credentials, and counts the answer's lines as they stream in; nothing of a point is kept."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def classify(self, body: bytes, media_type: str, authorization: str) -> LocatedBeneficiaries:
+        if media_type != "text/csv":
+            raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv: id,lat,lon.")
+        try:
+            response = await self._client.request(
+                "POST",
+                "/localisation/batch",
+                params={"format": "ndjson"},
+                content=body,
+                headers={"Authorization": authorization, "Content-Type": "text/csv"},
+            )
+        except UpstreamError as error:
+            raise ReferenceUnavailableError(str(error)) from error
+        if response.status_code in {400, 413, 422}:
+            detail = str(response.json().get("detail", "")) if response.content else ""
+            raise ProblemError(
+                422,
+                "points-file",
+                "The points file cannot be read",
+                detail or "Send a CSV with the header id,lat,lon.",
+                errors=[FieldError(pointer="/body", field="body", rule="points-file", message=detail or "unreadable")],
+            )
+        if response.status_code != 200:
+            raise ReferenceUnavailableError(f"territories answered {response.status_code}")
+        try:
+            classified = [orjson.loads(line) for line in response.content.splitlines() if line]
+            return count_located((str(item["status"]), list(item["qpvCodes"])) for item in classified)
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            raise ReferenceUnavailableError("territories answered an unreadable classification") from error
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+async def request_point_classifier(request: Request) -> PointClassifier:
+    """FastAPI dependency: the app's point classifier."""
+    classifier: PointClassifier = request.app.state.point_classifier
+    return classifier

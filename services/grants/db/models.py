@@ -226,6 +226,8 @@ class FinancingLineRow(Base):
     opinion: Mapped[str | None] = mapped_column(Text)
     opinion_comment: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    chorus_commitment: Mapped[str | None] = mapped_column(Text)
 
 
 class ApplicationEventRow(Base):
@@ -466,3 +468,102 @@ class FinancialReportRow(Base):
     reviewed_by: Mapped[str | None] = mapped_column(Text)
     review_comment: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ActivityReportRow(Base):
+    """The qualitative report of one application and its actual beneficiaries (counts only)."""
+
+    __tablename__ = "activity_reports"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    summary: Mapped[str] = mapped_column(Text)
+    results: Mapped[str] = mapped_column(Text)
+    difficulties: Mapped[str | None] = mapped_column(Text)
+    outlook: Mapped[str | None] = mapped_column(Text)
+    beneficiaries: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Counts of an uploaded list of beneficiaries' coordinates, classified by territories; never a point.
+    located: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class IndicatorRow(Base):
+    """An indicator the operator commits to in a convention: baseline and a target per year."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("convention_id", "code"),)
+
+    indicator_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conventions.convention_id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(Text)
+    baseline: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    targets: Mapped[dict[str, str]] = mapped_column(JSONB)
+
+
+class IndicatorValueRow(Base):
+    """The value of an indicator reached in one year, and where it comes from."""
+
+    __tablename__ = "indicator_values"
+
+    indicator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("indicators.indicator_id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    source: Mapped[str] = mapped_column(Text)
+    declared_by: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HeaderAliasRow(Base):
+    """A contract's own spellings of a column of the decision files it imports."""
+
+    __tablename__ = "decision_header_aliases"
+
+    contract_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text))
+
+
+class DecisionImportRow(Base):
+    """One imported file of decisions (Dauphin, GISPRO, our own export edited by the prefecture)."""
+
+    __tablename__ = "decision_imports"
+    __table_args__ = (UniqueConstraint("contract_code", "file_sha256"),)
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    file_sha256: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    imported_by: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    columns: Mapped[dict[str, str]] = mapped_column(JSONB)
+
+
+class DecisionImportLineRow(Base):
+    """A line of an imported file: the raw row as read, what it matched and what became of it."""
+
+    __tablename__ = "decision_import_lines"
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("decision_imports.batch_id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    parsed: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.application_id"))
+    matched_by: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+    resolution_reason: Mapped[str | None] = mapped_column(Text)

@@ -34,6 +34,7 @@ from kit.pagination import PageRequest, fetch_page, total_told_by
 from kit.tenancy import within_contracts
 from services.grants.db.models import (
     ActionRow,
+    ActivityReportRow,
     AnnotationRow,
     ApplicationEventRow,
     ApplicationRow,
@@ -46,6 +47,8 @@ from services.grants.db.models import (
     EnvelopeRow,
     FinancialReportRow,
     FinancingLineRow,
+    IndicatorRow,
+    IndicatorValueRow,
     InstitutionRow,
     ObjectiveRow,
     OperatorRow,
@@ -727,6 +730,34 @@ class ConventionRepository:
         query = select(ConventionApplicationRow).where(ConventionApplicationRow.application_id == application_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def indicators(self, convention_ids: Collection[uuid.UUID]) -> list[IndicatorRow]:
+        query = select(IndicatorRow).where(IndicatorRow.convention_id.in_(convention_ids))
+        return list((await self.session.execute(query.order_by(IndicatorRow.position))).scalars().all())
+
+    async def replace_indicators(self, convention_id: uuid.UUID, rows: list[IndicatorRow]) -> None:
+        """Indicators kept by code keep their values; a removed code loses its values."""
+        kept = {row.code for row in rows}
+        await self.session.execute(
+            delete(IndicatorRow).where(IndicatorRow.convention_id == convention_id, IndicatorRow.code.not_in(kept))
+        )
+        existing = {row.code: row for row in await self.indicators([convention_id])}
+        for row in rows:
+            stored = existing.get(row.code)
+            if stored is None:
+                self.session.add(row)
+            else:
+                stored.position, stored.label, stored.unit = row.position, row.label, row.unit
+                stored.baseline, stored.targets = row.baseline, row.targets
+        await self.session.flush()
+
+    async def indicator_values(self, indicator_ids: Collection[uuid.UUID]) -> list[IndicatorValueRow]:
+        query = select(IndicatorValueRow).where(IndicatorValueRow.indicator_id.in_(indicator_ids))
+        return list((await self.session.execute(query.order_by(IndicatorValueRow.year))).scalars().all())
+
+    async def set_indicator_value(self, row: IndicatorValueRow) -> None:
+        await self.session.merge(row)
+        await self.session.flush()
+
     async def events(self, convention_id: uuid.UUID) -> list[ConventionEventRow]:
         query = select(ConventionEventRow).where(ConventionEventRow.convention_id == convention_id)
         return list((await self.session.execute(query.order_by(ConventionEventRow.at))).scalars().all())
@@ -787,6 +818,12 @@ class PaymentRepository:
 
     async def report(self, application_id: uuid.UUID, *, for_update: bool = False) -> FinancialReportRow | None:
         query = select(FinancialReportRow).where(FinancialReportRow.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def activity_report(self, application_id: uuid.UUID, *, for_update: bool = False) -> ActivityReportRow | None:
+        query = select(ActivityReportRow).where(ActivityReportRow.application_id == application_id)
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.grants.domain.applications import ACCOUNTS, BudgetLine
-from services.grants.domain.errors import RuleViolationError
+from services.grants.domain.errors import NotEditableError, RuleViolationError
 from services.grants.domain.money import spaced
 
 # A gap of more than this share of the planned amount of an account is explained (CERFA 15059 asks for the
@@ -28,6 +28,21 @@ class ReportStatus(StrEnum):
 class ReportReview(StrEnum):
     ACCEPT = "accept"
     RETURN = "return"
+
+
+def reviewed(status: ReportStatus, review: ReportReview, comment: str | None) -> ReportStatus:
+    """A submitted report (financial or activity) is accepted, or returned saying what to correct."""
+    if review is ReportReview.RETURN and not (comment and comment.strip()):
+        raise RuleViolationError("comment", "reason-required", "a returned report says what to correct")
+    if status is not ReportStatus.SUBMITTED:
+        raise NotEditableError(f"the report is {status.value}, not submitted")
+    return ReportStatus.ACCEPTED if review is ReportReview.ACCEPT else ReportStatus.RETURNED
+
+
+def resubmitted(status: ReportStatus | None) -> None:
+    """A report is written again until it is accepted."""
+    if status is ReportStatus.ACCEPTED:
+        raise NotEditableError("the report is accepted")
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,7 @@ class ConventionView:
         return sum(amount.amount_cents for amount in self.amounts)
 
 
-async def _visible_convention(
+async def visible_convention(
     uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> ConventionRow:
     row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
@@ -84,7 +84,7 @@ async def _visible_convention(
     return row
 
 
-def _require_party(actor: Principal, financers: Sequence[InstitutionRow]) -> None:
+def require_party(actor: Principal, financers: Sequence[InstitutionRow]) -> None:
     """The contract's pilots manage every convention; a financer only those it is party to."""
     if actor.roles & CONTRACT_MANAGERS:
         return
@@ -92,11 +92,11 @@ def _require_party(actor: Principal, financers: Sequence[InstitutionRow]) -> Non
         raise ForbiddenMoveError("only the contract's pilots and the convention's financers manage it")
 
 
-async def _institutions(uow: UnitOfWork, contract_code: str) -> dict[uuid.UUID, InstitutionRow]:
+async def contract_institutions(uow: UnitOfWork, contract_code: str) -> dict[uuid.UUID, InstitutionRow]:
     return {row.institution_id: row for row in await InstitutionRepository(uow.session).list(contract_code)}
 
 
-async def _parties(
+async def convention_parties(
     uow: UnitOfWork, row: ConventionRow, institutions: dict[uuid.UUID, InstitutionRow]
 ) -> list[InstitutionRow]:
     """The financers a convention has amounts of."""
@@ -128,7 +128,7 @@ async def _view(
     """The convention as read back; `institutions`: the contract's, when the caller has them already."""
     repository = ConventionRepository(uow.session)
     amounts = await repository.amounts([row.convention_id])
-    institutions = institutions if institutions is not None else await _institutions(uow, row.contract_code)
+    institutions = institutions if institutions is not None else await contract_institutions(uow, row.contract_code)
     return ConventionView(
         row=row,
         amounts=amounts,
@@ -157,7 +157,7 @@ def _amounts_snapshot(rows: Sequence[ConventionAmountRow] | Sequence[YearAmount]
     ]
 
 
-def _event(
+def convention_event(
     actor: Principal, row: ConventionRow, event: str, from_status: str, reason: str | None, **details: Any
 ) -> ConventionEventRow:
     return ConventionEventRow(
@@ -185,9 +185,9 @@ async def create_convention(
             raise RuleViolationError(
                 "operatorId", "operator-of-contract", f"operator {draft.operator_id} is not one of {contract_code}"
             )
-        known = await _institutions(uow, contract_code)
+        known = await contract_institutions(uow, contract_code)
         financers = _checked_amounts(known, contract_code, term, draft.amounts, draft.total_cents)
-        _require_party(actor, financers)
+        require_party(actor, financers)
         repository = ConventionRepository(uow.session)
         if await repository.reference_taken(contract_code, draft.reference):
             raise ConflictError(f"convention {draft.reference} exists in {contract_code}")
@@ -221,7 +221,7 @@ async def create_convention(
 
 async def get_convention(uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID) -> ConventionView:
     async with uow.reading():
-        return await _view(uow, await _visible_convention(uow, actor, convention_id))
+        return await _view(uow, await visible_convention(uow, actor, convention_id))
 
 
 async def list_conventions(
@@ -245,7 +245,7 @@ async def list_conventions(
         links_of: dict[uuid.UUID, list[ConventionApplicationRow]] = {}
         for link in await repository.applications(ids):
             links_of.setdefault(link.convention_id, []).append(link)
-        institutions = await _institutions(uow, contract_code)
+        institutions = await contract_institutions(uow, contract_code)
         voted = await repository.voted_years(contract_code, {amount.institution_id for amount in amounts})
         views = [
             ConventionView(
@@ -275,10 +275,10 @@ async def move_convention(
     if move is ConventionMove.SIGN and on is None:
         raise RuleViolationError("on", "signature-date", "sign needs the date of signature (on)")
     async with uow:
-        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        row = await visible_convention(uow, actor, convention_id, for_update=True)
         check_version(row)
-        known = await _institutions(uow, row.contract_code)
-        _require_party(actor, await _parties(uow, row, known))
+        known = await contract_institutions(uow, row.contract_code)
+        require_party(actor, await convention_parties(uow, row, known))
         before = ConventionStatus(row.status)
         row.status = next_status(before, move).value
         if move is ConventionMove.SIGN:
@@ -286,7 +286,7 @@ async def move_convention(
         row.status_reason = reason
         row.version += 1
         await ConventionRepository(uow.session).add(
-            _event(actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
+            convention_event(actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
         )
         await ledger.changed(
             uow.session,
@@ -317,7 +317,7 @@ async def amend_convention(
     if not reason.strip():
         raise RuleViolationError("reason", "reason-required", "an amendment needs a reason")
     async with uow:
-        row = await _visible_convention(uow, actor, convention_id, for_update=True)
+        row = await visible_convention(uow, actor, convention_id, for_update=True)
         check_version(row)
         status = ConventionStatus(row.status)
         if status not in AMENDABLE:
@@ -325,9 +325,9 @@ async def amend_convention(
         term = Term(ConventionKind(row.kind), row.first_year, last_year)
         repository = ConventionRepository(uow.session)
         before = await repository.amounts([convention_id])
-        known = await _institutions(uow, row.contract_code)
+        known = await contract_institutions(uow, row.contract_code)
         financers = _checked_amounts(known, row.contract_code, term, amounts, total_cents)
-        _require_party(actor, [*financers, *(known[amount.institution_id] for amount in before)])
+        require_party(actor, [*financers, *(known[amount.institution_id] for amount in before)])
         linked = [link for link in await repository.applications([convention_id]) if link.year > last_year]
         if linked:
             raise RuleViolationError(
@@ -337,7 +337,7 @@ async def amend_convention(
         row.version += 1
         await repository.replace_amounts(convention_id, _amount_rows(convention_id, amounts))
         await repository.add(
-            _event(
+            convention_event(
                 actor,
                 row,
                 "amend",
@@ -368,9 +368,9 @@ async def attach_application(
 ) -> ConventionView:
     """The application that carries one year of the convention (same operator, that year)."""
     async with uow:
-        row = await _visible_convention(uow, actor, convention_id, for_update=True)
-        known = await _institutions(uow, row.contract_code)
-        _require_party(actor, await _parties(uow, row, known))
+        row = await visible_convention(uow, actor, convention_id, for_update=True)
+        known = await contract_institutions(uow, row.contract_code)
+        require_party(actor, await convention_parties(uow, row, known))
         if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
             raise NotEditableError("a terminated convention carries no new year")
         if not row.first_year <= year <= row.last_year:
@@ -419,10 +419,10 @@ async def renew_year(
     """The application of one year of a multi-year convention, pre-filled from the previous year's (same
     action, content and budget, dates a year later) and linked to that year; a draft for the operator."""
     async with uow:
-        row = await _visible_convention(uow, actor, convention_id, for_update=True)
-        known = await _institutions(uow, row.contract_code)
+        row = await visible_convention(uow, actor, convention_id, for_update=True)
+        known = await contract_institutions(uow, row.contract_code)
         if own_organisations(actor) is None:
-            _require_party(actor, await _parties(uow, row, known))
+            require_party(actor, await convention_parties(uow, row, known))
         if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
             raise NotEditableError("a terminated convention carries no new year")
         if not row.first_year < year <= row.last_year:

@@ -11,11 +11,20 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
 from services.grants.db.base import ledger
-from services.grants.db.models import ApplicationRow, FinancialReportRow
+from services.grants.db.models import ActivityReportRow, ApplicationRow, FinancialReportRow
 from services.grants.db.repositories import ApplicationRepository, PaymentRepository
 from services.grants.domain.applications import BudgetLine, State
-from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
-from services.grants.domain.reports import ActualLine, ReportReview, ReportStatus, check_report, due_on, gaps
+from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError
+from services.grants.domain.reports import (
+    ActualLine,
+    ReportReview,
+    ReportStatus,
+    check_report,
+    due_on,
+    gaps,
+    resubmitted,
+    reviewed,
+)
 from services.grants.use_cases.applications import INSTRUCTORS, visible_application
 from services.grants.use_cases.operators import own_organisations
 
@@ -58,8 +67,7 @@ async def submit_report(
         check_report(planned, lines)
         repository = PaymentRepository(uow.session)
         report = await repository.report(application_id, for_update=True)
-        if report is not None and ReportStatus(report.status) is ReportStatus.ACCEPTED:
-            raise NotEditableError("the financial report is accepted")
+        resubmitted(None if report is None else ReportStatus(report.status))
         stored = [asdict(line) for line in lines]
         if report is None:
             report = FinancialReportRow(
@@ -88,35 +96,44 @@ async def submit_report(
     return view
 
 
+async def record_review(
+    uow: UnitOfWork,
+    actor: Principal,
+    application_id: uuid.UUID,
+    report: FinancialReportRow | ActivityReportRow | None,
+    review: ReportReview,
+    comment: str | None,
+) -> None:
+    """The instructors' review of either report of an application, kept in the ledger."""
+    kind = "financial_report" if isinstance(report, FinancialReportRow) else "activity_report"
+    if not actor.roles & INSTRUCTORS:
+        raise ForbiddenMoveError(f"the instructors review {kind.replace('_', ' ')}s")
+    if report is None:
+        raise NotFoundError("report", str(application_id))
+    before = report.status
+    report.status = reviewed(ReportStatus(report.status), review, comment).value
+    report.reviewed_by = actor.subject
+    report.review_comment = comment
+    report.version += 1
+    await ledger.changed(
+        uow.session,
+        actor,
+        action=f"{kind}.{review.value}",
+        entity_type="application",
+        entity_id=str(application_id),
+        before={"status": before},
+        after={"status": report.status},
+        reason=comment,
+    )
+
+
 async def review_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
 ) -> ReportView:
-    if not actor.roles & INSTRUCTORS:
-        raise ForbiddenMoveError("the instructors review financial reports")
-    if review is ReportReview.RETURN and not (comment and comment.strip()):
-        raise RuleViolationError("comment", "reason-required", "a returned report says what to correct")
     async with uow:
         application = await visible_application(uow, actor, application_id, for_update=True)
         report = await PaymentRepository(uow.session).report(application_id, for_update=True)
-        if report is None:
-            raise NotFoundError("financial report", str(application_id))
-        if ReportStatus(report.status) is not ReportStatus.SUBMITTED:
-            raise NotEditableError(f"the report is {report.status}, not submitted")
-        before = report.status
-        report.status = (ReportStatus.ACCEPTED if review is ReportReview.ACCEPT else ReportStatus.RETURNED).value
-        report.reviewed_by = actor.subject
-        report.review_comment = comment
-        report.version += 1
-        await ledger.changed(
-            uow.session,
-            actor,
-            action=f"financial_report.{review.value}",
-            entity_type="application",
-            entity_id=str(application_id),
-            before={"status": before},
-            after={"status": report.status},
-            reason=comment,
-        )
+        await record_review(uow, actor, application_id, report, review, comment)
         view = ReportView(application, report, gaps(await _planned(uow, application_id), _lines(report)))
         await uow.commit()
     return view

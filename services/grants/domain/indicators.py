@@ -1,0 +1,58 @@
+"""The indicators an operator commits to in a convention (baseline, a target per year) and the values it
+declares each year, read against the targets for the evaluation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.grants.domain.conventions import Term
+from services.grants.domain.errors import RuleViolationError
+
+INDICATOR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    label: str
+    unit: str
+    baseline: Decimal
+    targets: Mapping[int, Decimal]
+
+
+def check_indicators(indicators: Sequence[Indicator], term: Term) -> None:
+    seen: set[str] = set()
+    for index, indicator in enumerate(indicators):
+        where = f"indicators/{index}"
+        if not INDICATOR_CODE.fullmatch(indicator.code):
+            raise RuleViolationError(f"{where}/code", "indicator-code", "a code is 1–40 letters, digits, . _ -")
+        if indicator.code in seen:
+            raise RuleViolationError(f"{where}/code", "unique-code", f"{indicator.code} is defined twice")
+        seen.add(indicator.code)
+        if not indicator.targets:
+            raise RuleViolationError(f"{where}/targets", "target-required", "an indicator has a target per year")
+        for year in indicator.targets:
+            if not term.first_year <= year <= term.last_year:
+                raise RuleViolationError(
+                    f"{where}/targets/{year}",
+                    "year-of-convention",
+                    f"{year} is outside the convention's years {term.first_year}–{term.last_year}",
+                )
+
+
+def check_value_year(year: int, term: Term) -> None:
+    if not term.first_year <= year <= term.last_year:
+        raise RuleViolationError(
+            "year", "year-of-convention", f"{year} is outside the convention's years {term.first_year}–{term.last_year}"
+        )
+
+
+def progress_percent(baseline: Decimal, target: Decimal, value: Decimal) -> Decimal | None:
+    """How far from the baseline toward the target the value went (100 = reached; more than 100 = beyond;
+    an indicator meant to decrease has a target below its baseline). None when target = baseline."""
+    if target == baseline:
+        return None
+    return ((value - baseline) * 100 / (target - baseline)).quantize(Decimal("0.1"))
