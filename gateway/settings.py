@@ -32,6 +32,8 @@ class GatewaySettings(BaseSettings):
             "/api/territories/localisation/batch": 16 * 1_048_576,
             "/api/territories/filosofi-squares/imports": 64 * 1_048_576,
             "/api/participation/bodies/*/draws": 16 * 1_048_576,
+            "/api/grants/decision-imports": 16 * 1_048_576,
+            "/api/grants/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,
         },
         description="Paths allowed bigger bodies than max_body_bytes (batch uploads)",
     )

@@ -11,6 +11,7 @@ from services.grants.api import (
     activity_reports,
     applications,
     conventions,
+    exchange,
     framework,
     indicators,
     institutions,
@@ -56,8 +57,13 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             reports.router,
             activity_reports.router,
             indicators.router,
+            exchange.router,
         ],
         install_domain_problems=install_domain_problems,
+        larger_body_limits={
+            "/decision-imports": 16 * 1_048_576,
+            "/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,
+        },
         state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
         closers=[registry.aclose, communes.aclose, classifier.aclose],
     )

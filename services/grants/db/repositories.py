@@ -24,7 +24,9 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,9 +46,12 @@ from services.grants.db.models import (
     ConventionApplicationRow,
     ConventionEventRow,
     ConventionRow,
+    DecisionImportLineRow,
+    DecisionImportRow,
     EnvelopeRow,
     FinancialReportRow,
     FinancingLineRow,
+    HeaderAliasRow,
     IndicatorRow,
     IndicatorValueRow,
     InstitutionRow,
@@ -59,6 +64,7 @@ from services.grants.db.models import (
     ScoringGridRow,
     TrancheRow,
 )
+from services.grants.domain.applications import CHARGE_ACCOUNTS
 
 
 class CallRepository:
@@ -861,3 +867,215 @@ class PaymentRepository:
             query = query.where(ApplicationRow.operator_id.in_(list(operators)))
         ordered = query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
         return [(row, report_status) for row, report_status in (await self.session.execute(ordered)).all()]
+
+
+class ExchangeRepository:
+    """The queries of the files exchanged with the prefecture: a call's programmation in a few set-wise
+    reads (never one query per application), and the decision imports."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *rows: Any) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def calls(self, contract_code: str, year: int) -> list[CallRow]:
+        query = select(CallRow).where(CallRow.contract_code == contract_code, CallRow.year == year)
+        return list((await self.session.execute(query.order_by(CallRow.scheme))).scalars().all())
+
+    async def objectives(self, contract_code: str) -> list[ObjectiveRow]:
+        query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def applications(self, call_id: uuid.UUID) -> list[Any]:
+        query = (
+            select(
+                ApplicationRow.application_id,
+                ApplicationRow.year,
+                ApplicationRow.dauphin_normalised.label("dauphin_number"),
+                ApplicationRow.title,
+                ApplicationRow.previous_application_id,
+                ApplicationRow.multi_year,
+                ApplicationRow.starts_on,
+                ApplicationRow.ends_on,
+                ApplicationRow.primary_objective_id,
+                ApplicationRow.qpv_codes,
+                ApplicationRow.hors_qpv,
+                ApplicationRow.beneficiaries,
+                ApplicationRow.state,
+                OperatorRow.siret,
+                OperatorRow.rna,
+                OperatorRow.nom,
+                OperatorRow.profile,
+            )
+            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+            .where(ApplicationRow.call_id == call_id)
+            .order_by(ApplicationRow.title, ApplicationRow.application_id)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def financing(self, call_id: uuid.UUID) -> list[FinancingLineRow]:
+        query = (
+            select(FinancingLineRow)
+            .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
+            .where(ApplicationRow.call_id == call_id)
+        )
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def budget_sums(self, call_id: uuid.UUID) -> dict[uuid.UUID, tuple[int, int, int]]:
+        """Per application: total charges, own funds, in-kind contributions (87), in cents."""
+
+        def total(accounts: Collection[str]) -> Any:
+            return func.coalesce(
+                func.sum(BudgetLineRow.amount_cents).filter(BudgetLineRow.account.in_(sorted(accounts))), 0
+            )
+
+        query = (
+            select(BudgetLineRow.application_id, total(CHARGE_ACCOUNTS), total({"own_funds"}), total({"87"}))
+            .join(ApplicationRow, ApplicationRow.application_id == BudgetLineRow.application_id)
+            .where(ApplicationRow.call_id == call_id)
+            .group_by(BudgetLineRow.application_id)
+        )
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in (await self.session.execute(query)).all()}
+
+    async def conventions(self, call_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, int, int, int]]:
+        """Per application carried by a convention: its reference, the year carried, first and last years."""
+        query = (
+            select(
+                ConventionApplicationRow.application_id,
+                ConventionRow.reference,
+                ConventionApplicationRow.year,
+                ConventionRow.first_year,
+                ConventionRow.last_year,
+            )
+            .join(ConventionRow, ConventionRow.convention_id == ConventionApplicationRow.convention_id)
+            .join(ApplicationRow, ApplicationRow.application_id == ConventionApplicationRow.application_id)
+            .where(ApplicationRow.call_id == call_id)
+        )
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in (await self.session.execute(query)).all()}
+
+    async def grid_totals(self, call_id: uuid.UUID, grid_code: str, institution_code: str) -> dict[uuid.UUID, int]:
+        """Per application: the sum of one institution's marks on the call's grid of that code."""
+        query = (
+            select(ScoreRow.application_id, func.sum(ScoreRow.value))
+            .join(ScoringGridRow, ScoringGridRow.grid_id == ScoreRow.grid_id)
+            .where(
+                ScoringGridRow.call_id == call_id,
+                ScoringGridRow.code == grid_code,
+                ScoreRow.institution_code == institution_code,
+            )
+            .group_by(ScoreRow.application_id)
+        )
+        return {row[0]: int(row[1]) for row in (await self.session.execute(query)).all()}
+
+    @staticmethod
+    def _held(p147: uuid.UUID | None) -> Select[Any]:
+        """Applications with their operator's SIRET and the State's line."""
+        state_line = aliased(FinancingLineRow)
+        columns: list[Any] = [
+            ApplicationRow.application_id,
+            ApplicationRow.contract_code,
+            ApplicationRow.state,
+            ApplicationRow.dauphin_normalised,
+            OperatorRow.siret,
+            ApplicationRow.year,
+            ApplicationRow.title,
+            state_line.requested_cents,
+            state_line.decided_cents,
+            state_line.decision,
+            state_line.decided_on,
+            state_line.chorus_commitment,
+        ]
+        return (
+            select(*columns)
+            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+            .outerjoin(
+                state_line,
+                (state_line.application_id == ApplicationRow.application_id) & (state_line.institution_id == p147),
+            )
+        )
+
+    async def held(self, contract_code: str, years: Collection[int], p147: uuid.UUID | None) -> list[Any]:
+        query = self._held(p147).where(
+            ApplicationRow.contract_code == contract_code, ApplicationRow.year.in_(sorted(years))
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def held_one(self, application_id: uuid.UUID, p147: uuid.UUID | None) -> Any | None:
+        query = self._held(p147).where(ApplicationRow.application_id == application_id)
+        return (await self.session.execute(query)).one_or_none()
+
+    async def aliases(self, contract_code: str) -> dict[str, list[str]]:
+        query = select(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code)
+        return {row.field: row.aliases for row in (await self.session.execute(query)).scalars().all()}
+
+    async def set_aliases(self, contract_code: str, aliases: dict[str, list[str]]) -> None:
+        await self.session.execute(delete(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code))
+        self.session.add_all(
+            HeaderAliasRow(contract_code=contract_code, field=name, aliases=spellings)
+            for name, spellings in aliases.items()
+        )
+        await self.session.flush()
+
+    async def batch_of_file(self, contract_code: str, file_sha256: str) -> DecisionImportRow | None:
+        query = select(DecisionImportRow).where(
+            DecisionImportRow.contract_code == contract_code, DecisionImportRow.file_sha256 == file_sha256
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def batch(self, batch_id: uuid.UUID) -> DecisionImportRow | None:
+        return await self.session.get(DecisionImportRow, batch_id)
+
+    async def lines(self, batch_id: uuid.UUID, statuses: Collection[str] | None = None) -> list[DecisionImportLineRow]:
+        query = select(DecisionImportLineRow).where(DecisionImportLineRow.batch_id == batch_id)
+        if statuses:
+            query = query.where(DecisionImportLineRow.status.in_(sorted(statuses)))
+        return list((await self.session.execute(query.order_by(DecisionImportLineRow.line))).scalars().all())
+
+    async def line(self, batch_id: uuid.UUID, line: int) -> DecisionImportLineRow | None:
+        query = select(DecisionImportLineRow).where(
+            DecisionImportLineRow.batch_id == batch_id, DecisionImportLineRow.line == line
+        )
+        return (await self.session.execute(query.with_for_update())).scalar_one_or_none()
+
+    async def insert_lines(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(DecisionImportLineRow), rows)
+
+    async def apply_decisions(self, p147: uuid.UUID, values: list[tuple[Any, ...]]) -> None:
+        """One statement for every line: (application, decided cents, decision, decided on, Chorus EJ)."""
+        if not values:
+            return
+        columns = list(zip(*values, strict=True))
+        await self.session.execute(
+            text(
+                "UPDATE financing_lines AS line SET decided_cents = given.decided, decision = given.decision,"
+                " decided_on = given.decided_on, chorus_commitment = given.commitment"
+                " FROM unnest(CAST(:applications AS uuid[]), CAST(:decided AS bigint[]), CAST(:decisions AS text[]),"
+                " CAST(:days AS date[]), CAST(:commitments AS text[]))"
+                " AS given(application_id, decided, decision, decided_on, commitment)"
+                " WHERE line.application_id = given.application_id AND line.institution_id = :p147"
+            ),
+            {
+                "applications": list(columns[0]),
+                "decided": list(columns[1]),
+                "decisions": list(columns[2]),
+                "days": list(columns[3]),
+                "commitments": list(columns[4]),
+                "p147": p147,
+            },
+        )
+        await self.session.execute(
+            update(ApplicationRow)
+            .where(ApplicationRow.application_id.in_(list(columns[0])))
+            .values(version=ApplicationRow.version + 1)
+        )
+
+    async def set_dauphin_numbers(self, numbers: dict[uuid.UUID, str]) -> None:
+        for application_id, number in numbers.items():
+            await self.session.execute(
+                update(ApplicationRow)
+                .where(ApplicationRow.application_id == application_id)
+                .values(dauphin_number=number, dauphin_normalised=number)
+            )

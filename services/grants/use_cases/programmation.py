@@ -111,7 +111,7 @@ async def list_envelopes(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) 
         return await ProgrammationRepository(uow.session).envelopes(call_id)
 
 
-def _rules(row: PortfolioRulesRow | None) -> PortfolioRules:
+def rules_of(row: PortfolioRulesRow | None) -> PortfolioRules:
     if row is None:
         return PortfolioRules()
     return PortfolioRules(row.hors_qpv_cap, row.degressivity_rate, row.new_actions_target, row.cohesion_target)
@@ -120,7 +120,7 @@ def _rules(row: PortfolioRulesRow | None) -> PortfolioRules:
 async def get_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> PortfolioRules:
     async with uow.reading():
         await _call(uow, actor, call_id)
-        return _rules(await ProgrammationRepository(uow.session).rules(call_id))
+        return rules_of(await ProgrammationRepository(uow.session).rules(call_id))
 
 
 async def set_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, rules: PortfolioRules) -> PortfolioRules:
@@ -186,7 +186,7 @@ async def _checked(uow: UnitOfWork, scenario: ScenarioRow) -> ScenarioView:
         for row in await repository.envelopes(scenario.call_id)
     }
     names = {key: row.nom for key, row in institutions.items()}
-    rules = _rules(await repository.rules(scenario.call_id))
+    rules = rules_of(await repository.rules(scenario.call_id))
     present = {key: cents for key, cents in amounts.items() if key[0] in facts}
     check = check_portfolio(present, facts, envelopes, names, p147, rules)
     return ScenarioView(scenario, present, check, institutions, {key: value.title for key, value in facts.items()})

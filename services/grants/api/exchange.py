@@ -1,0 +1,193 @@
+"""HTTP routes of the files exchanged with the prefecture: the programmation exported, decisions imported."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import IO, Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork, request_unit_of_work
+from kit.problems import documented_problems
+from services.grants.api.policies import EXCHANGE_FILES, READ_EXPORTS
+from services.grants.api.schemas import (
+    ContractCode,
+    DecisionChangeRead,
+    DecisionImportRead,
+    DecisionLineRead,
+    HeaderAliasesInput,
+    LineErrorRead,
+    LineResolutionInput,
+)
+from services.grants.use_cases import decision_imports, programmation_export
+from services.grants.use_cases.decision_imports import ImportReport, LineReport
+
+router = APIRouter(tags=["exchange"], responses=documented_problems(authenticated=True, writes=True))
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := file.read(1 << 16):
+            yield chunk
+    finally:
+        file.close()
+
+
+@router.get(
+    "/programmation-exports",
+    operation_id="export_programmation",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The tableau de programmation: XLSX (a sheet per scheme and a summary) or CSV",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def export_programmation(
+    uow: Uow,
+    principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    chosen_format: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
+) -> StreamingResponse:
+    """One row per application of the year with the Dauphin-compatible columns (research/grants.md §4.2).
+    CSV: UTF-8 with BOM, `;`, dot decimals, ISO dates, every field quoted. The gender-equality score is
+    given to the institution owning that grid only."""
+    exported = await programmation_export.export_programmation(uow, principal, contract_code, year, chosen_format)
+    return StreamingResponse(
+        _chunks(exported.file),
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.name}"'},
+    )
+
+
+def _line(report: LineReport) -> DecisionLineRead:
+    return DecisionLineRead(
+        line=report.line,
+        sheet=report.sheet,
+        row=report.row,
+        status=report.status.value,
+        matched_by=report.matched_by,
+        application_id=report.application_id,
+        changes=[
+            DecisionChangeRead(field=change.field, ours=change.ours, theirs=change.theirs, divergent=change.divergent)
+            for change in report.changes
+        ],
+        errors=[LineErrorRead(field=error.field, rule=error.rule, message=error.message) for error in report.errors],
+    )
+
+
+def _report(report: ImportReport) -> DecisionImportRead:
+    return DecisionImportRead(
+        batch_id=report.batch_id,
+        dry_run=report.dry_run,
+        already_imported=report.already_imported,
+        columns=report.columns,
+        counts=report.counts(),
+        lines=[_line(line) for line in report.lines],
+    )
+
+
+DECISIONS_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {"schema": {"type": "string", "description": "UTF-8 (or Windows-1252), `;` or `,`"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+@router.post(
+    "/decision-imports",
+    operation_id="import_decisions",
+    response_model=DecisionImportRead,
+    openapi_extra={"requestBody": DECISIONS_BODY},
+    responses={201: {"description": "Imported: the batch and every line's fate"}},
+)
+async def import_decisions(
+    uow: Uow,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    dry_run: Annotated[bool, Query(alias="dryRun", description="Report what would change; store nothing")] = True,
+    file_name: Annotated[str | None, Query(alias="fileName", max_length=200)] = None,
+) -> DecisionImportRead:
+    """The prefecture's decisions (Dauphin, GISPRO, our export edited), matched on the Dauphin number, then
+    SIRET + year + title. Values we lack are set; divergences and unmatched lines wait for a resolution.
+    A file with any bad line is refused whole (each line, field and rule named); the same file twice
+    changes nothing."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content = await request.body()
+    report = await decision_imports.import_decisions(
+        uow, principal, contract_code, content, media_type, file_name, dry_run
+    )
+    if report.batch_id is not None and not report.already_imported:
+        response.status_code = 201
+    return _report(report)
+
+
+@router.get("/decision-imports/{batch_id}", operation_id="get_decision_import", response_model=DecisionImportRead)
+async def get_decision_import(
+    uow: Uow, batch_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))]
+) -> DecisionImportRead:
+    """A batch and its lines as they stand (divergent and unmatched ones form the queue to resolve)."""
+    return _report(await decision_imports.get_import(uow, principal, batch_id))
+
+
+@router.post(
+    "/decision-imports/{batch_id}/lines/{line}/resolution",
+    operation_id="resolve_decision_line",
+    response_model=DecisionLineRead,
+)
+async def resolve_decision_line(
+    uow: Uow,
+    batch_id: uuid.UUID,
+    line: Annotated[int, Path(ge=1, le=1_000_000)],
+    body: LineResolutionInput,
+    principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
+) -> DecisionLineRead:
+    """Match an unmatched line to its application, or settle a divergence (apply the file's values or keep
+    ours), with a reason."""
+    resolved = await decision_imports.resolve_line(
+        uow, principal, batch_id, line, body.action == "apply", body.application_id, body.reason
+    )
+    return _line(resolved)
+
+
+@router.get(
+    "/decision-header-aliases/{contract_code}",
+    operation_id="get_decision_header_aliases",
+    response_model=dict[str, list[str]],
+)
+async def get_decision_header_aliases(
+    uow: Uow,
+    contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))],
+) -> dict[str, list[str]]:
+    """The contract's own header spellings per field (the defaults are always tried after them)."""
+    return await decision_imports.get_aliases(uow, principal, contract_code)
+
+
+@router.put(
+    "/decision-header-aliases/{contract_code}",
+    operation_id="set_decision_header_aliases",
+    response_model=dict[str, list[str]],
+)
+async def set_decision_header_aliases(
+    uow: Uow,
+    contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    body: HeaderAliasesInput,
+    principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
+) -> dict[str, list[str]]:
+    return await decision_imports.set_aliases(uow, principal, contract_code, body.aliases)

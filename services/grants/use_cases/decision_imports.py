@@ -1,0 +1,463 @@
+"""Importing the prefecture's decisions: read the file (CSV or XLSX), check every cell, match every line,
+report per line what would change (dry run) or apply it all at once with the raw lines kept per batch;
+divergences and unmatched lines wait for a person's resolution."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from openpyxl import load_workbook
+
+from kit.auth.principal import Principal
+from kit.database import UnitOfWork
+from services.grants.db.base import ledger
+from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
+from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
+from services.grants.domain.applications import RulesBrokenError
+from services.grants.domain.decision_imports import (
+    FIELDS,
+    Change,
+    DecisionLine,
+    Held,
+    LineError,
+    LineStatus,
+    Matcher,
+    check_columns,
+    column_map,
+    compare,
+    duplicate_key,
+    read_line,
+)
+from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
+from services.grants.domain.institutions import InstitutionKind
+
+XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
+MAX_LINES = 50_000
+
+
+@dataclass(slots=True)
+class LineReport:
+    line: int
+    sheet: str | None
+    row: int
+    status: LineStatus
+    matched_by: str | None = None
+    application_id: uuid.UUID | None = None
+    changes: list[Change] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    batch_id: uuid.UUID | None
+    dry_run: bool
+    already_imported: bool
+    columns: dict[str, str]
+    lines: list[LineReport]
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for line in self.lines:
+            found[line.status.value] = found.get(line.status.value, 0) + 1
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    headers: list[str]
+    columns: dict[str, int]
+    lines: list[DecisionLine]
+
+
+def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any], list[list[Any]]]]:
+    """(sheet name, header, rows) of every table of the file."""
+    if media_type in XLSX_TYPES:
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:
+            raise RuleViolationError("file", "xlsx-file", "the file is not a readable XLSX workbook") from error
+        tables: list[tuple[str | None, list[Any], list[list[Any]]]] = []
+        for sheet in book.worksheets:
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            if rows:
+                tables.append((sheet.title, rows[0], rows[1:]))
+        book.close()
+        return tables
+    if media_type in CSV_TYPES:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1252", errors="replace")  # Dauphin's and Excel's French exports
+        first = text.split("\n", 1)[0]
+        delimiter = max(";,\t", key=first.count)
+        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return [(None, rows[0], rows[1:])] if rows else []
+    raise RuleViolationError("file", "media-type", "send text/csv or an XLSX workbook")
+
+
+def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> ReadFile:
+    """Every table that has the needed columns (a summary sheet has not); none at all: the column set is
+    unknown and the whole file is refused."""
+    headers: list[str] = []
+    columns: dict[str, int] = {}
+    lines: list[DecisionLine] = []
+    first_headers: list[str] = []
+    for sheet, header, rows in _tables(content, media_type):
+        names = ["" if cell is None else str(cell).strip() for cell in header]
+        first_headers = first_headers or names
+        found = column_map(names, aliases)
+        try:
+            check_columns(found, names)
+        except RuleViolationError:
+            continue
+        headers, columns = names, found
+        for offset, cells in enumerate(rows, start=2):
+            if all(cell is None or str(cell).strip() == "" for cell in cells):
+                continue
+            if len(lines) >= MAX_LINES:
+                raise RuleViolationError("file", "too-many-lines", f"at most {MAX_LINES} lines per file")
+            raw = {
+                names[index]: _raw(value) for index, value in enumerate(cells) if index < len(names) and names[index]
+            }
+            given = {name: cells[index] if index < len(cells) else None for name, index in found.items()}
+            lines.append(read_line(len(lines) + 1, sheet, offset, raw, given))
+    if not columns:
+        check_columns(column_map(first_headers, aliases), first_headers)
+    return ReadFile(headers, columns, lines)
+
+
+def _raw(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _held(row: Any) -> Held:
+    return Held(
+        application_id=row.application_id,
+        state=row.state,
+        dauphin_number=row.dauphin_normalised,
+        siret=row.siret,
+        year=row.year,
+        title=row.title,
+        requested_cents=row.requested_cents,
+        decided_cents=row.decided_cents,
+        decision=row.decision,
+        decided_on=row.decided_on,
+        chorus_commitment=row.chorus_commitment,
+    )
+
+
+async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID:
+    institutions = await InstitutionRepository(uow.session).list(contract_code)
+    found = next((row.institution_id for row in institutions if row.kind == InstitutionKind.STATE_P147.value), None)
+    if found is None:
+        raise NotEditableError("the contract has no State (P147) financer to record decisions of")
+    return found
+
+
+def _judge(lines: Sequence[DecisionLine], matcher: Matcher) -> list[LineReport]:
+    reports: list[LineReport] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line in lines:
+        report = LineReport(line.line, line.sheet, line.row, LineStatus.ERROR, errors=list(line.errors))
+        reports.append(report)
+        key = duplicate_key(line)
+        if key is not None:
+            if key in seen:
+                report.errors.append(
+                    LineError("line", "duplicate-row", f"the same action as line {seen[key]} (row numbers of the file)")
+                )
+            else:
+                seen[key] = line.row
+        if report.errors:
+            continue
+        held, matched_by, ambiguous = matcher.match(line)
+        if ambiguous is not None:
+            report.errors.append(ambiguous)
+            continue
+        if held is None:
+            report.status = LineStatus.UNMATCHED
+            continue
+        report.application_id, report.matched_by = held.application_id, matched_by
+        report.changes, report.errors = compare(line, held)
+        if report.errors:
+            continue
+        if any(change.divergent for change in report.changes):
+            report.status = LineStatus.DIVERGENT
+        else:
+            report.status = LineStatus.APPLIED if report.changes else LineStatus.UNCHANGED
+    return reports
+
+
+def _final(held: Held, changes: Sequence[Change]) -> tuple[Any, ...]:
+    """(application, decided, decision, decided on, Chorus EJ) once the changes are applied."""
+    values: dict[str, Any] = {
+        "decided_amount": held.decided_cents,
+        "decision": held.decision,
+        "decision_date": held.decided_on,
+        "chorus_commitment": held.chorus_commitment,
+    }
+    for change in changes:
+        if change.field in values:
+            values[change.field] = (
+                date.fromisoformat(change.theirs) if change.field == "decision_date" else change.theirs
+            )
+    return (
+        held.application_id,
+        values["decided_amount"],
+        values["decision"],
+        values["decision_date"],
+        values["chorus_commitment"],
+    )
+
+
+async def _apply(
+    repository: ExchangeRepository, p147: uuid.UUID, applied: Sequence[tuple[Held, Sequence[Change]]]
+) -> None:
+    await repository.apply_decisions(p147, [_final(held, changes) for held, changes in applied])
+    numbers = {
+        held.application_id: change.theirs
+        for held, changes in applied
+        for change in changes
+        if change.field == "dauphin_number"
+    }
+    await repository.set_dauphin_numbers(numbers)
+
+
+async def import_decisions(
+    uow: UnitOfWork,
+    actor: Principal,
+    contract_code: str,
+    content: bytes,
+    media_type: str,
+    file_name: str | None,
+    dry_run: bool,
+) -> ImportReport:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    digest = hashlib.sha256(content).hexdigest()
+    async with uow:
+        repository = ExchangeRepository(uow.session)
+        earlier = await repository.batch_of_file(contract_code, digest)
+        if earlier is not None and not dry_run:
+            report = await _stored_report(repository, earlier)
+            report.already_imported = True
+            return report
+        read = read_file(content, media_type, await repository.aliases(contract_code))
+        p147 = await _p147(uow, contract_code)
+        years = {line.year for line in read.lines if line.year} or {
+            int(code[:4]) for line in read.lines if (code := line.dauphin_code)
+        }
+        held = {row.application_id: _held(row) for row in await repository.held(contract_code, years, p147)}
+        reports = _judge(read.lines, Matcher.of(held.values()))
+        columns = {name: read.headers[index] for name, index in read.columns.items()}
+        if dry_run:
+            return ImportReport(None, True, False, columns, reports)
+        broken = [
+            RuleViolationError(f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message))
+            for report in reports
+            for error in report.errors
+        ]
+        if broken:
+            raise RulesBrokenError(broken)
+        batch = DecisionImportRow(
+            batch_id=uuid.uuid4(),
+            contract_code=contract_code,
+            file_sha256=digest,
+            file_name=file_name,
+            imported_by=actor.subject,
+            imported_at=datetime.now(UTC),
+            columns=columns,
+        )
+        await repository.add(batch)
+        await repository.insert_lines(
+            [
+                {
+                    "batch_id": batch.batch_id,
+                    "line": report.line,
+                    "raw": {"sheet": line.sheet, "row": line.row, "cells": line.raw},
+                    "parsed": line.parsed(),
+                    "status": report.status.value,
+                    "application_id": report.application_id,
+                    "matched_by": report.matched_by,
+                    "changes": [change.document() for change in report.changes],
+                }
+                for line, report in zip(read.lines, reports, strict=True)
+            ]
+        )
+        applied = [
+            (held[report.application_id], report.changes)
+            for report in reports
+            if report.status is LineStatus.APPLIED and report.application_id is not None
+        ]
+        await _apply(repository, p147, applied)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="decisions.imported",
+            entity_type="decision_import",
+            entity_id=str(batch.batch_id),
+            after={"file": file_name, "sha256": digest, **ImportReport(None, False, False, {}, reports).counts()},
+        )
+        await uow.commit()
+    return ImportReport(batch.batch_id, False, False, columns, reports)
+
+
+def _where(report: LineReport, message: str) -> str:
+    place = f"{report.sheet}, row {report.row}" if report.sheet else f"line {report.row}"
+    return f"{place}: {message}"
+
+
+def _line_report(row: DecisionImportLineRow) -> LineReport:
+    return LineReport(
+        line=row.line,
+        sheet=row.raw.get("sheet"),
+        row=int(row.raw.get("row", row.line)),
+        status=LineStatus(row.status),
+        matched_by=row.matched_by,
+        application_id=row.application_id,
+        changes=[Change(**change) for change in row.changes],
+    )
+
+
+async def _stored_report(repository: ExchangeRepository, batch: DecisionImportRow) -> ImportReport:
+    lines = await repository.lines(batch.batch_id)
+    return ImportReport(batch.batch_id, False, False, batch.columns, [_line_report(row) for row in lines])
+
+
+async def _visible_batch(uow: UnitOfWork, actor: Principal, batch_id: uuid.UUID) -> DecisionImportRow:
+    batch = await ExchangeRepository(uow.session).batch(batch_id)
+    if batch is None or not actor.works_on(batch.contract_code):
+        raise NotFoundError("decision import", str(batch_id))
+    return batch
+
+
+async def get_import(uow: UnitOfWork, actor: Principal, batch_id: uuid.UUID) -> ImportReport:
+    async with uow.reading():
+        return await _stored_report(ExchangeRepository(uow.session), await _visible_batch(uow, actor, batch_id))
+
+
+async def resolve_line(
+    uow: UnitOfWork,
+    actor: Principal,
+    batch_id: uuid.UUID,
+    number: int,
+    apply: bool,
+    application_id: uuid.UUID | None,
+    reason: str,
+) -> LineReport:
+    """An unmatched line matched by hand (then compared as any line), or a divergence settled: the file's
+    values applied, or ours kept. The reason is kept with the line."""
+    async with uow:
+        batch = await _visible_batch(uow, actor, batch_id)
+        repository = ExchangeRepository(uow.session)
+        stored = await repository.line(batch_id, number)
+        if stored is None:
+            raise NotFoundError("line", str(number))
+        status = LineStatus(stored.status)
+        p147 = await _p147(uow, batch.contract_code)
+        if status is LineStatus.UNMATCHED:
+            if application_id is None:
+                raise RuleViolationError("applicationId", "required", "an unmatched line is matched to an application")
+            parsed = stored.parsed
+            line = DecisionLine(
+                line=stored.line,
+                sheet=None,
+                row=stored.line,
+                raw={},
+                dauphin_number=parsed["dauphinNumber"],
+                dauphin_code=parsed["dauphinCode"],
+                siret=parsed["siret"],
+                year=parsed["year"],
+                title=parsed["title"],
+                decided_cents=parsed["decidedCents"],
+                decision=parsed["decision"],
+                decision_date=None if parsed["decisionDate"] is None else date.fromisoformat(parsed["decisionDate"]),
+                chorus_commitment=parsed["chorusCommitment"],
+            )
+            found = await repository.held_one(application_id, p147)
+            if found is None or found.contract_code != batch.contract_code or line.year not in {None, found.year}:
+                raise RuleViolationError(
+                    "applicationId", "application-of-year", "no application of the contract and the line's year"
+                )
+            held = _held(found)
+            changes, errors = compare(line, held)
+            if errors:
+                raise RulesBrokenError([RuleViolationError(error.field, error.rule, error.message) for error in errors])
+            stored.application_id, stored.matched_by = application_id, "manual"
+            stored.changes = [change.document() for change in changes]
+            divergent = any(change.divergent for change in changes)
+            if divergent:
+                stored.status = LineStatus.DIVERGENT.value
+            else:
+                await _apply(repository, p147, [(held, changes)])
+                stored.status = (LineStatus.APPLIED if changes else LineStatus.UNCHANGED).value
+        elif status is LineStatus.DIVERGENT:
+            changes = [Change(**change) for change in stored.changes]
+            if apply:
+                current = (
+                    None if stored.application_id is None else await repository.held_one(stored.application_id, p147)
+                )
+                if current is None:
+                    raise NotFoundError("application", str(stored.application_id))
+                await _apply(repository, p147, [(_held(current), changes)])
+            stored.status = (LineStatus.RESOLVED_APPLIED if apply else LineStatus.RESOLVED_KEPT).value
+        else:
+            raise NotEditableError(f"the line is {status.value}: nothing to resolve")
+        stored.resolved_by, stored.resolution_reason = actor.subject, reason
+        await ledger.changed(
+            uow.session,
+            actor,
+            action=f"decisions.line_{stored.status}",
+            entity_type="decision_import",
+            entity_id=f"{batch_id}/{number}",
+            after={"applicationId": str(stored.application_id), "changes": stored.changes},
+            reason=reason,
+        )
+        report = _line_report(stored)
+        await uow.commit()
+    return report
+
+
+async def get_aliases(uow: UnitOfWork, actor: Principal, contract_code: str) -> dict[str, list[str]]:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    async with uow.reading():
+        return await ExchangeRepository(uow.session).aliases(contract_code)
+
+
+async def set_aliases(
+    uow: UnitOfWork, actor: Principal, contract_code: str, aliases: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """The contract's own header spellings, tried before the defaults."""
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    for name in aliases:
+        if name not in FIELDS:
+            raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}")
+    async with uow:
+        repository = ExchangeRepository(uow.session)
+        before = await repository.aliases(contract_code)
+        await repository.set_aliases(contract_code, aliases)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="decision_aliases.set",
+            entity_type="contract",
+            entity_id=contract_code,
+            before=before,
+            after=aliases,
+        )
+        await uow.commit()
+    return aliases

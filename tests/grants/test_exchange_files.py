@@ -1,0 +1,302 @@
+"""The exchange with the prefecture: the programmation exported (XLSX read back by openpyxl, CSV as French
+Excel opens it), decisions imported from the file the prefecture edited, divergences reported and
+resolved, unmatched lines matched by hand, every bad line named, nothing half-imported."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.running_stack import RunningStack
+
+IMPORTS = f"{API}/decision-imports"
+
+
+@pytest.fixture
+async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    return await open_year(stack, gateway, new_contract)
+
+
+async def submitted(gateway: httpx.AsyncClient, year: Year, title: str, headers: dict[str, str], **extra: Any) -> str:
+    body = {"title": title, **extra}
+    if headers is year.other_operator:
+        body["operatorId"] = year.other_operator_id
+    application = await draft(gateway, year, **body) if headers is year.operator else None
+    if application is None:
+        created = await gateway.post(
+            f"{API}/applications",
+            json={
+                "callId": year.call_id,
+                "operatorId": year.other_operator_id,
+                "title": title,
+                "primaryObjectiveId": year.objective_id,
+                "qpvCodes": ["QN06258M"],
+                **extra,
+            },
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        application = created.json()
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", headers, budget(year))).status_code == 200
+    moved = await move(gateway, application["id"], headers, "submit")
+    assert moved.status_code == 200, moved.text
+    return str(application["id"])
+
+
+async def state_line(gateway: httpx.AsyncClient, year: Year, application: str) -> dict[str, Any]:
+    read = (await gateway.get(f"{API}/applications/{application}", headers=year.pilot)).json()
+    line: dict[str, Any] = next(
+        item for item in read["financingLines"] if item["institutionId"] == year.institutions["etat-p147"]
+    )
+    return {**line, "dauphinNumber": read["dauphinNumber"]}
+
+
+def csv_rows(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark"
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+def as_csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+async def upload(
+    gateway: httpx.AsyncClient, year: Year, content: bytes, *, dry_run: bool, media: str = "text/csv"
+) -> httpx.Response:
+    return await gateway.post(
+        IMPORTS,
+        params={"contractCode": year.contract, "dryRun": str(dry_run).lower(), "fileName": "decisions.csv"},
+        content=content,
+        headers={**year.state, "Content-Type": media},
+    )
+
+
+async def test_the_programmation_round_trips_through_the_prefecture(gateway: httpx.AsyncClient, year: Year) -> None:
+    waiting = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
+    unnumbered = await submitted(gateway, year, "Café des parents", year.other_operator)
+    granted = (await notified(gateway, year))["id"]
+    params = {"contractCode": year.contract, "year": 2025}
+
+    exported = await gateway.get(f"{API}/programmation-exports", params={**params, "format": "csv"}, headers=year.pilot)
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-disposition"] == f'attachment; filename="programmation-{year.contract}-2025.csv"'
+    assert b'"siret";' not in exported.content[:3]
+    rows = {row["id_application"]: row for row in csv_rows(exported.content)}
+    assert set(rows) == {granted, waiting, unnumbered}
+    first = rows[granted]
+    assert (first["siret"], first["numero_dossier_dauphin"], first["code_action_dauphin"]) == (
+        "73282932000074",
+        "DA20250001-1",
+        "20250001",
+    )
+    assert (first["montant_sollicite_p147"], first["montant_decide_p147"], first["cofin_cua_decide"]) == (
+        "8000.00",
+        "7000.01",
+        "4000.00",
+    )
+    assert (first["date_debut"], first["date_fin"], first["cout_total"], first["statut"]) == (
+        "2025-09-01",
+        "2026-06-30",
+        "15000.00",
+        "notified",
+    )
+    assert (first["thematique_p147"], first["qpv_codes"], first["hors_qpv"]) == (
+        "1.5 " + first["thematique_p147"][4:],
+        "QN06258M",
+        "non",
+    )
+    assert rows[waiting]["montant_decide_p147"] == ""
+    assert operators_only_see_nothing(
+        await gateway.get(f"{API}/programmation-exports", params=params, headers=year.operator)
+    )
+
+    workbook = await gateway.get(f"{API}/programmation-exports", params=params, headers=year.state)
+    assert workbook.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(workbook.content), read_only=True)
+    assert book.sheetnames == ["p147", "Synthèse"]
+    sheet = list(book["p147"].iter_rows(values_only=True))
+    header = list(sheet[0])
+    assert len(sheet) == 4
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in sheet[1:]}
+    assert by_id[granted]["siret"] == "73282932000074"
+    assert by_id[granted]["montant_decide_p147"] == pytest.approx(7000.01)
+    summary = list(book["Synthèse"].iter_rows(values_only=True))
+    financers = {row[1]: row for row in summary if row[0] == "financeur"}
+    assert financers["etat-p147"][2] == pytest.approx(24000.0)
+    assert financers["etat-p147"][4] == pytest.approx(7000.01)
+    assert any(row[0] == "actions" and row[1] == "nombre" and row[2] == 3 for row in summary)
+
+    # The prefecture edits the decisions in the exported file and sends it back.
+    edited = csv_rows(exported.content)
+    for row in edited:
+        if row["id_application"] == granted:
+            row["montant_decide_p147"] = "6500.00"
+        elif row["id_application"] == waiting:
+            row["montant_decide_p147"], row["decision_p147"] = "5000", "Votée"
+            row["chorus_ej"] = "2103814945"
+        else:
+            row["montant_decide_p147"], row["date_decision"] = "3000.50", "2025-02-10"
+    content = as_csv(edited)
+
+    dry = await upload(gateway, year, content, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    report = {line["applicationId"]: line for line in dry.json()["lines"]}
+    assert dry.json()["batchId"] is None
+    assert report[granted]["status"] == "divergent"
+    assert report[granted]["changes"] == [
+        {"field": "decided_amount", "ours": 700001, "theirs": 650000, "divergent": True}
+    ]
+    assert (report[waiting]["status"], report[waiting]["matchedBy"]) == ("applied", "dauphin_number")
+    assert (report[unnumbered]["status"], report[unnumbered]["matchedBy"]) == ("applied", "siret_year_title")
+    assert (await state_line(gateway, year, waiting))["decided"] is None
+
+    imported = await upload(gateway, year, content, dry_run=False)
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["counts"] == {"divergent": 1, "applied": 2}
+    line = await state_line(gateway, year, waiting)
+    assert (line["decided"], line["decision"]) == ("5000.00", "granted")
+    assert (await state_line(gateway, year, unnumbered))["decided"] == "3000.50"
+    assert (await state_line(gateway, year, granted))["decided"] == "7000.01", "a divergence is never overwritten"
+
+    again = await upload(gateway, year, content, dry_run=False)
+    assert (again.status_code, again.json()["alreadyImported"], again.json()["batchId"]) == (
+        200,
+        True,
+        imported.json()["batchId"],
+    )
+    rewritten = await upload(gateway, year, content.replace(b"\r\n", b"\n"), dry_run=True)
+    assert {line["status"] for line in rewritten.json()["lines"]} == {"divergent", "unchanged"}
+
+    batch = imported.json()["batchId"]
+    divergent = next(line for line in imported.json()["lines"] if line["status"] == "divergent")
+    resolution = f"{IMPORTS}/{batch}/lines/{divergent['line']}/resolution"
+    unexplained = await gateway.post(resolution, json={"action": "apply"}, headers=year.state)
+    assert unexplained.status_code == 422
+    applied = await gateway.post(
+        resolution, json={"action": "apply", "reason": "Arrêté modificatif du 3 mars"}, headers=year.state
+    )
+    assert (applied.status_code, applied.json()["status"]) == (200, "resolved_applied")
+    assert (await state_line(gateway, year, granted))["decided"] == "6500.00"
+    assert (
+        await gateway.post(resolution, json={"action": "keep", "reason": "x"}, headers=year.state)
+    ).status_code == 409
+    stored = (await gateway.get(f"{IMPORTS}/{batch}", headers=year.pilot)).json()
+    assert {line["status"] for line in stored["lines"]} == {"applied", "resolved_applied"}
+
+
+def operators_only_see_nothing(response: httpx.Response) -> bool:
+    return response.status_code == 403
+
+
+def decisions_csv(
+    lines: list[str], header: str = "Code SIRET;Exercice;Intitulé;Montant voté;Date de décision"
+) -> bytes:
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+async def test_unmatched_lines_wait_in_the_manual_queue(gateway: httpx.AsyncClient, year: Year) -> None:
+    waiting = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
+    content = decisions_csv(["73282932000074;2025;Chantiers éducatifs (jeunes);4200;2025-02-10"])
+    imported = await upload(gateway, year, content, dry_run=False)
+    assert imported.status_code == 201, imported.text
+    [line] = imported.json()["lines"]
+    assert line["status"] == "unmatched"
+    assert imported.json()["columns"] == {
+        "siret": "Code SIRET",
+        "year": "Exercice",
+        "title": "Intitulé",
+        "decided_amount": "Montant voté",
+        "decision_date": "Date de décision",
+    }
+    resolution = f"{IMPORTS}/{imported.json()['batchId']}/lines/1/resolution"
+    matched = await gateway.post(
+        resolution,
+        json={"action": "apply", "applicationId": waiting, "reason": "Intitulé abrégé par la DDETS"},
+        headers=year.state,
+    )
+    assert matched.status_code == 200, matched.text
+    assert (matched.json()["status"], matched.json()["matchedBy"]) == ("applied", "manual")
+    assert (await state_line(gateway, year, waiting))["decided"] == "4200.00"
+
+
+async def test_every_bad_line_is_named_and_nothing_is_half_imported(gateway: httpx.AsyncClient, year: Year) -> None:
+    first = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
+    await submitted(gateway, year, "Chantiers jeunes bis", year.operator, dauphinNumber="DA20250002-2")
+    header = "numero_dossier_dauphin;siret;montant_decide_p147;date_decision"
+    content = decisions_csv(
+        [
+            "DA20250002-1;73282932000074;1 234,56;2025-02-10",
+            "DA20250002-1;73282932000074;1234,56;2025-02-10",
+            "DA20250002-2;73282932000074;1234.56;10/02/2025",
+            "DA20250002-2;73282932000075;1234.56;2025-02-10",
+            "20250002;;100;2025-02-10",
+            "DA20250002-1;;100;2025-02-10",
+        ],
+        header,
+    )
+    dry = await upload(gateway, year, content, dry_run=True)
+    assert dry.status_code == 200
+    errors = {
+        line["row"]: [(error["field"], error["rule"]) for error in line["errors"]] for line in dry.json()["lines"]
+    }
+    assert errors == {
+        2: [("decided_amount", "no-thousands-separator")],
+        3: [("decided_amount", "dot-decimal"), ("line", "duplicate-row")],
+        4: [("decision_date", "iso-date")],
+        5: [("siret", "siret-key"), ("line", "duplicate-row")],
+        6: [("dauphin_number", "ambiguous-match")],
+        7: [("line", "duplicate-row")],
+    }
+    refused = await upload(gateway, year, content, dry_run=False)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    named = {(error["field"], error["rule"]) for error in refused.json()["errors"]}
+    assert ("lines/1/decided_amount", "no-thousands-separator") in named
+    assert ("lines/6/line", "duplicate-row") in named
+    assert (await state_line(gateway, year, first))["decided"] is None
+
+    unknown = await upload(gateway, year, decisions_csv(["a;b"], "Colonne A;Colonne B"), dry_run=True)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["rule"] == "unknown-column-set"
+    not_xlsx = await upload(
+        gateway,
+        year,
+        b"PK\x03\x04garbage",
+        dry_run=True,
+        media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    assert not_xlsx.json()["errors"][0]["rule"] == "xlsx-file"
+
+    aliases = await gateway.put(
+        f"{API}/decision-header-aliases/{year.contract}",
+        json={"aliases": {"decided_amount": ["Colonne B"], "dauphin_number": ["Colonne A"]}},
+        headers=year.state,
+    )
+    assert aliases.status_code == 200, aliases.text
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Colonne A", "Colonne B"])
+    sheet.append(["DA20250002-1", 2500.5])
+    stream = io.BytesIO()
+    book.save(stream)
+    spelled = await upload(
+        gateway,
+        year,
+        stream.getvalue(),
+        dry_run=False,
+        media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    assert spelled.status_code == 201, spelled.text
+    assert (await state_line(gateway, year, first))["decided"] == "2500.50"
