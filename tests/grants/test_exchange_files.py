@@ -86,7 +86,7 @@ async def test_the_programmation_round_trips_through_the_prefecture(gateway: htt
     waiting = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
     unnumbered = await submitted(gateway, year, "Café des parents", year.other_operator)
     granted = (await notified(gateway, year))["id"]
-    params = {"contractCode": year.contract, "year": 2025}
+    params: dict[str, str | int] = {"contractCode": year.contract, "year": 2025}
 
     exported = await gateway.get(f"{API}/programmation-exports", params={**params, "format": "csv"}, headers=year.pilot)
     assert exported.status_code == 200, exported.text
