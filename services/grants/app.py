@@ -15,6 +15,7 @@ from services.grants.api import (
     framework,
     indicators,
     institutions,
+    open_data,
     operators,
     payments,
     programmation,
@@ -58,6 +59,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             activity_reports.router,
             indicators.router,
             exchange.router,
+            open_data.router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

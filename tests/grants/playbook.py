@@ -69,7 +69,13 @@ async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contrac
         created = await gateway.post(
             f"{API}/institutions",
             headers=pilot,
-            json={"contractCode": new_contract, "code": code, "nom": code.upper(), "kind": kind},
+            json={
+                "contractCode": new_contract,
+                "code": code,
+                "nom": code.upper(),
+                "kind": kind,
+                **({"siret": "13000553100004"} if code == "etat-p147" else {}),
+            },
         )
         assert created.status_code == 201, created.text
         institutions[code] = created.json()["id"]

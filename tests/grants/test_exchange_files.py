@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import httpx
@@ -300,3 +301,42 @@ async def test_every_bad_line_is_named_and_nothing_is_half_imported(gateway: htt
     )
     assert spelled.status_code == 201, spelled.text
     assert (await state_line(gateway, year, first))["decided"] == "2500.50"
+
+
+async def test_decided_grants_are_published_in_the_scdl_format(gateway: httpx.AsyncClient, year: Year) -> None:
+    await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
+    granted = (await notified(gateway, year))["id"]
+    anonymous = {"contractCode": year.contract, "year": "2025"}
+    published = await gateway.get(f"{API}/open-data/subventions.csv", params={**anonymous, "institution": "etat-p147"})
+    assert published.status_code == 200, published.text
+    rows = csv_rows(published.content)
+    assert list(rows[0]) == [
+        "nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire",
+        "idBeneficiaire", "rnaBeneficiaire", "objet", "montant", "nature", "conditionsVersement",
+        "datesPeriodeVersement", "idRAE", "notificationUE", "pourcentageSubvention", "dispositifAide",
+    ]  # fmt: skip
+    assert len(rows) == 1, "only notified decisions are published"
+    [row] = rows
+    assert (row["idAttribuant"], row["idBeneficiaire"], row["montant"], row["nature"]) == (
+        "13000553100004",
+        "73282932000074",
+        "7000.01",
+        "aide en numéraire",
+    )
+    assert (row["referenceDecision"], row["objet"], row["notificationUE"]) == (
+        "DA20250001-1",
+        "Ateliers de quartier",
+        "non",
+    )
+    assert date.fromisoformat(row["dateConvention"]).year >= 2025
+    no_siret = await gateway.get(f"{API}/open-data/subventions.csv", params={**anonymous, "institution": "cua"})
+    assert no_siret.status_code == 409
+    unknown = await gateway.get(f"{API}/open-data/subventions.csv", params={**anonymous, "institution": "nobody"})
+    assert unknown.status_code == 404
+
+    totals = await gateway.get(f"{API}/open-data/programmation-totals", params=anonymous)
+    assert totals.status_code == 200, totals.text
+    by_financer = {item["key"]: item for item in totals.json()["byFinancer"]}
+    assert by_financer["etat-p147"]["decided"] == "7000.01", by_financer
+    assert totals.json()["figures"]["applications"] == 1, "the submitted application is not published"
+    assert granted

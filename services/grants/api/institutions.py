@@ -37,6 +37,7 @@ def _read(institution: Institution) -> InstitutionRead:
         kind=institution.kind,
         cerfa_subline=institution.cerfa_subline,
         dauphin_funder_title=institution.dauphin_funder_title,
+        siret=institution.siret,
         version=institution.version,
     )
 
@@ -77,6 +78,7 @@ async def register_institution(
         kind=body.kind,
         cerfa_subline=body.cerfa_subline or DEFAULT_SUBLINE[body.kind],
         dauphin_funder_title=body.dauphin_funder_title,
+        siret=body.siret,
     )
     idempotency = idempotent_request(
         idempotency_key, principal.subject, "register_institution", body.model_dump(mode="json")

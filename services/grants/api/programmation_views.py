@@ -139,7 +139,10 @@ async def programmation_totals(
     """Totals per financer, pillar, ambition, nature of action (P147 theme), year, QPV and operator
     profile, each with its actions funded, and the figures the contract's evaluation asks for (actions
     funded, operators, expected beneficiaries)."""
-    found = await programmation_views.totals(uow, principal, chosen)
+    return totals_read(await programmation_views.totals(uow, principal, chosen))
+
+
+def totals_read(found: dict[str, list[Any]]) -> ProgrammationTotals:
     applications, funded, operators, beneficiaries = found["counts"][0]
     return ProgrammationTotals(
         by_financer=_totals(found["financer"]),

@@ -79,6 +79,7 @@ class InstitutionRead(ApiModel):
     kind: InstitutionKind
     cerfa_subline: str = Field(description="CERFA 12156 account 74 sub-line: 74etat, 74epci, 74com…")
     dauphin_funder_title: str | None
+    siret: str | None = Field(description="The attribuant's identifier in the SCDL open data")
     version: int
 
 
@@ -91,6 +92,7 @@ class InstitutionCreate(ApiInput):
         default=None, description="Defaults to the kind's usual sub-line"
     )
     dauphin_funder_title: Title | None = None
+    siret: Annotated[str, StringConstraints(pattern=r"^\d{14}$")] | None = None
 
 
 Siret = Annotated[str, StringConstraints(pattern=r"^\d{14}$")]

@@ -73,6 +73,7 @@ class InstitutionRow(Base):
     kind: Mapped[str] = mapped_column(Text)
     cerfa_subline: Mapped[str] = mapped_column(Text)
     dauphin_funder_title: Mapped[str | None] = mapped_column(Text)
+    siret: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

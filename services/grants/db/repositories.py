@@ -1079,3 +1079,68 @@ class ExchangeRepository:
                 .where(ApplicationRow.application_id == application_id)
                 .values(dauphin_number=number, dauphin_normalised=number)
             )
+
+    async def decided_grants(self, contract_code: str, year: int, institution_id: uuid.UUID) -> list[Any]:
+        """One financer's granted lines of notified applications: with the operator, the signed convention
+        carrying the year if any, the call's title, the tranches and days paid."""
+        carried = (
+            select(ConventionApplicationRow.application_id, ConventionRow.reference, ConventionRow.signed_on)
+            .join(ConventionRow, ConventionRow.convention_id == ConventionApplicationRow.convention_id)
+            .subquery()
+        )
+        notified_at = (
+            select(func.max(ApplicationEventRow.at))
+            .where(
+                ApplicationEventRow.application_id == ApplicationRow.application_id,
+                ApplicationEventRow.transition == "notify",
+            )
+            .scalar_subquery()
+        )
+        tranches = (
+            select(func.count())
+            .where(
+                TrancheRow.application_id == ApplicationRow.application_id, TrancheRow.institution_id == institution_id
+            )
+            .where(TrancheRow.status != "replaced")
+            .scalar_subquery()
+        )
+        paid_on = (
+            select(func.array_agg(TrancheRow.paid_on))
+            .where(
+                TrancheRow.application_id == ApplicationRow.application_id,
+                TrancheRow.institution_id == institution_id,
+                TrancheRow.paid_on.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        columns: list[Any] = [
+            ApplicationRow.title,
+            ApplicationRow.dauphin_normalised,
+            OperatorRow.nom,
+            OperatorRow.siret,
+            OperatorRow.rna,
+            FinancingLineRow.decided_cents,
+            FinancingLineRow.decided_on,
+            carried.c.reference,
+            carried.c.signed_on,
+            notified_at.label("notified_at"),
+            tranches.label("tranches"),
+            paid_on.label("paid_on"),
+            CallRow.title.label("call_title"),
+        ]
+        query = (
+            select(*columns)
+            .join(FinancingLineRow, FinancingLineRow.application_id == ApplicationRow.application_id)
+            .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+            .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+            .outerjoin(carried, carried.c.application_id == ApplicationRow.application_id)
+            .where(
+                ApplicationRow.contract_code == contract_code,
+                ApplicationRow.year == year,
+                ApplicationRow.state == "notified",
+                FinancingLineRow.institution_id == institution_id,
+                FinancingLineRow.decided_cents > 0,
+            )
+            .order_by(OperatorRow.nom, ApplicationRow.title)
+        )
+        return list((await self.session.execute(query)).all())

@@ -46,3 +46,4 @@ class Institution:
     cerfa_subline: str
     dauphin_funder_title: str | None
     version: int = 1
+    siret: str | None = None

@@ -16,6 +16,7 @@ from services.grants.db.models import InstitutionRow
 from services.grants.db.repositories import InstitutionRepository
 from services.grants.domain.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
 from services.grants.domain.institutions import DEFAULT_SUBLINE, SUBLINES, Institution, InstitutionKind
+from services.grants.domain.operators import check_siret
 
 _SEED_NAMESPACE = uuid.UUID("a3d1c6e2-1f0b-4b55-8e1e-7a4d2c9b6f10")
 
@@ -30,6 +31,7 @@ def institution_from_row(row: InstitutionRow) -> Institution:
         cerfa_subline=row.cerfa_subline,
         dauphin_funder_title=row.dauphin_funder_title,
         version=row.version,
+        siret=row.siret,
     )
 
 
@@ -60,6 +62,8 @@ async def register_institution(
         raise NotBoundError(institution.contract_code)
     if institution.cerfa_subline not in SUBLINES:
         raise RuleViolationError("cerfaSubline", "cerfa-subline", f"cerfaSubline must be one of {sorted(SUBLINES)}")
+    if institution.siret is not None:
+        check_siret(institution.siret)
     await require_contract(registry, institution.contract_code)
     async with uow:
         if (stored := await ledger.replay(uow.session, idempotency)) is not None:

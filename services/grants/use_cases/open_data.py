@@ -1,0 +1,59 @@
+"""What the contract publishes: the SCDL « subventions » file of a financer's decided grants and the
+programmation's totals of notified decisions. Public: organisations and amounts, never a person."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from kit.database import UnitOfWork
+from kit.spreadsheet import write_csv
+from services.grants.db.repositories import (
+    ExchangeRepository,
+    InstitutionRepository,
+    ProgrammationFilter,
+    ProgrammationViews,
+)
+from services.grants.domain.applications import State
+from services.grants.domain.errors import NotEditableError, NotFoundError
+from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
+
+
+async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, institution_code: str) -> bytes:
+    async with uow.reading():
+        institutions = await InstitutionRepository(uow.session).list(contract_code)
+        institution = next((row for row in institutions if row.code == institution_code), None)
+        if institution is None:
+            raise NotFoundError("institution", f"{contract_code}/{institution_code}")
+        if not institution.siret:
+            raise NotEditableError(f"{institution.nom} has no SIRET: the SCDL names the attribuant by it")
+        found = await ExchangeRepository(uow.session).decided_grants(contract_code, year, institution.institution_id)
+    grants = [
+        DecidedGrant(
+            attribuant=institution.nom,
+            attribuant_siret=institution.siret,
+            agreed_on=row.signed_on
+            or row.decided_on
+            or (row.notified_at.date() if row.notified_at else date(year, 1, 1)),
+            reference=row.reference or row.dauphin_normalised,
+            beneficiary=row.nom,
+            beneficiary_siret=row.siret,
+            beneficiary_rna=row.rna,
+            purpose=row.title,
+            amount_cents=row.decided_cents,
+            tranches=row.tranches or 0,
+            paid_on=[day for day in (row.paid_on or []) if day is not None],
+            scheme=row.call_title,
+        )
+        for row in found
+    ]
+    text = io.StringIO()
+    write_csv(text, [list(SCDL_COLUMNS), *(scdl_row(grant) for grant in grants)])
+    return text.getvalue().encode("utf-8-sig")
+
+
+async def public_totals(uow: UnitOfWork, contract_code: str, year: int) -> dict[str, list[object]]:
+    """The totals of the year's notified decisions (what was decided and made known)."""
+    chosen = ProgrammationFilter(contract_code=contract_code, year=year, state=State.NOTIFIED.value)
+    async with uow.reading():
+        return await ProgrammationViews(uow.session).totals(chosen)
