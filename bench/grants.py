@@ -90,6 +90,8 @@ class Dataset:
             requested = [self.random.randrange(1_000, 40_000) * 100 for _ in FINANCERS]
             decided = [amount if number % 7 else amount // 2 for amount in requested] if final else [None] * 5
             proposed = requested if not final else decided
+            # DA + 8 digits: the year's last two, the scheme, the number on five.
+            dauphin = f"DA{year % 100:02d}{1 if scheme_key == 'p147' else 2}{number:05d}-1"
             applications.append(
                 (
                     application_id,
@@ -114,6 +116,8 @@ class Dataset:
                     sum(requested),
                     sum(proposed),
                     sum(amount or 0 for amount in decided),
+                    dauphin,
+                    dauphin,
                 )
             )
             for position, (code, asked) in enumerate(zip(FINANCERS, requested, strict=True)):
@@ -170,6 +174,8 @@ COLUMNS = {
         "lines_requested_cents",
         "lines_proposed_cents",
         "lines_decided_cents",
+        "dauphin_number",
+        "dauphin_normalised",
     ],
     "financing_lines": [
         "application_id",

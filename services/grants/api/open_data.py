@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from kit.auth.policies import authorize, public_policy
 from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.problems import documented_problems, problem_openapi
 from services.grants.api.programmation_views import totals_read
 from services.grants.api.schemas import ContractCode, ProgrammationTotals
 from services.grants.use_cases import open_data
@@ -25,7 +25,10 @@ Year = Annotated[int, Query(ge=2000, le=2100)]
     operation_id="scdl_subventions",
     response_class=Response,
     dependencies=[Depends(authorize(OPEN_DATA))],
-    responses={200: {"description": "SCDL subventions 2.1.1", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"description": "SCDL subventions 2.1.1", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_openapi(409),
+    },
 )
 async def scdl_subventions(
     uow: Uow,

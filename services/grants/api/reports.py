@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from kit.api_models import IsoDate
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
@@ -112,7 +113,7 @@ async def list_overdue_reports(
     uow: Uow,
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
-    on: Annotated[date | None, Query(description="The day to judge on; today by default")] = None,
+    on: Annotated[IsoDate | None, Query(description="The day to judge on; today by default")] = None,
 ) -> list[OverdueReportRead]:
     """Financial reports past their due date (30 June of the next year) and missing or returned."""
     day = on or datetime.now(UTC).date()

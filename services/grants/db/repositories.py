@@ -915,13 +915,27 @@ class ExchangeRepository:
         )
         return list((await self.session.execute(query)).all())
 
-    async def financing(self, call_id: uuid.UUID) -> list[FinancingLineRow]:
+    async def financing(self, call_id: uuid.UUID) -> list[Any]:
+        """Plain rows, not entities: a national call has some 100,000 lines."""
+        line = FinancingLineRow
+        columns: list[Any] = [
+            line.application_id,
+            line.institution_id,
+            line.requested_cents,
+            line.proposed_cents,
+            line.decided_cents,
+            line.decision,
+            line.opinion,
+            line.opinion_comment,
+            line.decided_on,
+            line.chorus_commitment,
+        ]
         query = (
-            select(FinancingLineRow)
-            .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
+            select(*columns)
+            .join(ApplicationRow, ApplicationRow.application_id == line.application_id)
             .where(ApplicationRow.call_id == call_id)
         )
-        return list((await self.session.execute(query)).scalars().all())
+        return list((await self.session.execute(query)).all())
 
     async def budget_sums(self, call_id: uuid.UUID) -> dict[uuid.UUID, tuple[int, int, int]]:
         """Per application: total charges, own funds, in-kind contributions (87), in cents."""

@@ -74,16 +74,8 @@ async def _scheme_rows(
     scores = await repository.grid_totals(call.call_id, GENDER_EQUALITY, scorer) if scorer else {}
     lines: dict[uuid.UUID, dict[uuid.UUID, LineFigures]] = {}
     for line in await repository.financing(call.call_id):
-        lines.setdefault(line.application_id, {})[line.institution_id] = LineFigures(
-            line.requested_cents,
-            line.proposed_cents,
-            line.decided_cents,
-            line.decision,
-            line.opinion,
-            line.opinion_comment,
-            line.decided_on,
-            line.chorus_commitment,
-        )
+        # The repository's columns after the two keys are LineFigures' fields, in order.
+        lines.setdefault(line.application_id, {})[line.institution_id] = LineFigures(*line[2:])
     found = await repository.applications(call.call_id)
     programming = ProgrammationRepository(uow.session)
     previous_ids = [item.previous_application_id for item in found if item.previous_application_id]
