@@ -1010,10 +1010,11 @@ class ExchangeRepository:
             )
         )
 
-    async def held(self, contract_code: str, years: Collection[int], p147: uuid.UUID | None) -> list[Any]:
-        query = self._held(p147).where(
-            ApplicationRow.contract_code == contract_code, ApplicationRow.year.in_(sorted(years))
-        )
+    async def held(self, contract_code: str, years: Collection[int] | None, p147: uuid.UUID | None) -> list[Any]:
+        """The contract's applications of these years (every year: None)."""
+        query = self._held(p147).where(ApplicationRow.contract_code == contract_code)
+        if years is not None:
+            query = query.where(ApplicationRow.year.in_(sorted(years)))
         return list((await self.session.execute(query)).all())
 
     async def held_one(self, application_id: uuid.UUID, p147: uuid.UUID | None) -> Any | None:

@@ -256,9 +256,8 @@ async def import_decisions(
             return report
         read = read_file(content, media_type, await repository.aliases(contract_code))
         p147 = await _p147(uow, contract_code)
-        years = {line.year for line in read.lines if line.year} or {
-            int(code[:4]) for line in read.lines if (code := line.dauphin_code)
-        }
+        # A file without years is matched against every year of the contract (Dauphin numbers are unique).
+        years = {line.year for line in read.lines if line.year} or None
         held = {row.application_id: _held(row) for row in await repository.held(contract_code, years, p147)}
         reports = _judge(read.lines, Matcher.of(held.values()))
         columns = {name: read.headers[index] for name, index in read.columns.items()}
