@@ -40,7 +40,7 @@ POINTS_BODY = {
 
 def present(view: ActivityReportView) -> ActivityReportRead:
     report = view.report
-    located = None if report is None or report.located is None else report.located
+    located = None if report is None else report.located
     return ActivityReportRead(
         application_id=view.application.application_id,
         due_on=view.due_on,

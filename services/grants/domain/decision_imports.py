@@ -119,6 +119,26 @@ class DecisionLine:
             "chorusCommitment": self.chorus_commitment,
         }
 
+    @classmethod
+    def from_parsed(cls, line: int, parsed: Mapping[str, Any]) -> DecisionLine:
+        """The line again from what `parsed()` kept (a stored line resolved later)."""
+        day = parsed["decisionDate"]
+        return cls(
+            line=line,
+            sheet=None,
+            row=line,
+            raw={},
+            dauphin_number=parsed["dauphinNumber"],
+            dauphin_code=parsed["dauphinCode"],
+            siret=parsed["siret"],
+            year=parsed["year"],
+            title=parsed["title"],
+            decided_cents=parsed["decidedCents"],
+            decision=parsed["decision"],
+            decision_date=None if day is None else date.fromisoformat(day),
+            chorus_commitment=parsed["chorusCommitment"],
+        )
+
 
 def column_map(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, int]:
     """field → column index, from the first header spelling each field's aliases allow."""
@@ -287,6 +307,13 @@ class Change:
 
     def document(self) -> dict[str, Any]:
         return {"field": self.field, "ours": self.ours, "theirs": self.theirs, "divergent": self.divergent}
+
+
+def status_of(changes: Sequence[Change]) -> LineStatus:
+    """A matched line without errors: divergent, else applied when it changes anything."""
+    if any(change.divergent for change in changes):
+        return LineStatus.DIVERGENT
+    return LineStatus.APPLIED if changes else LineStatus.UNCHANGED
 
 
 # A decision can be recorded on the State's line from the submission on (as the financer's own PATCH).

@@ -35,18 +35,13 @@ def check_indicators(indicators: Sequence[Indicator], term: Term) -> None:
         if not indicator.targets:
             raise RuleViolationError(f"{where}/targets", "target-required", "an indicator has a target per year")
         for year in indicator.targets:
-            if not term.first_year <= year <= term.last_year:
-                raise RuleViolationError(
-                    f"{where}/targets/{year}",
-                    "year-of-convention",
-                    f"{year} is outside the convention's years {term.first_year}–{term.last_year}",
-                )
+            check_value_year(year, term, f"{where}/targets/{year}")
 
 
-def check_value_year(year: int, term: Term) -> None:
-    if not term.first_year <= year <= term.last_year:
+def check_value_year(year: int, term: Term, field: str = "year") -> None:
+    if year not in term.years:
         raise RuleViolationError(
-            "year", "year-of-convention", f"{year} is outside the convention's years {term.first_year}–{term.last_year}"
+            field, "year-of-convention", f"{year} is outside the convention's years {term.first_year}–{term.last_year}"
         )
 
 

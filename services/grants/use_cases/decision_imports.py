@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,6 +35,7 @@ from services.grants.domain.decision_imports import (
     compare,
     duplicate_key,
     read_line,
+    status_of,
 )
 from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
 from services.grants.domain.institutions import InstitutionKind
@@ -64,10 +66,12 @@ class ImportReport:
     lines: list[LineReport]
 
     def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for line in self.lines:
-            found[line.status.value] = found.get(line.status.value, 0) + 1
-        return found
+        return counts_of(self.lines)
+
+
+def counts_of(lines: Sequence[LineReport]) -> dict[str, int]:
+    """How many lines end in each status."""
+    return dict(Counter(line.status.value for line in lines))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,12 +195,8 @@ def _judge(lines: Sequence[DecisionLine], matcher: Matcher) -> list[LineReport]:
             continue
         report.application_id, report.matched_by = held.application_id, matched_by
         report.changes, report.errors = compare(line, held)
-        if report.errors:
-            continue
-        if any(change.divergent for change in report.changes):
-            report.status = LineStatus.DIVERGENT
-        else:
-            report.status = LineStatus.APPLIED if report.changes else LineStatus.UNCHANGED
+        if not report.errors:
+            report.status = status_of(report.changes)
     return reports
 
 
@@ -307,7 +307,7 @@ async def import_decisions(
             action="decisions.imported",
             entity_type="decision_import",
             entity_id=str(batch.batch_id),
-            after={"file": file_name, "sha256": digest, **ImportReport(None, False, False, {}, reports).counts()},
+            after={"file": file_name, "sha256": digest, **counts_of(reports)},
         )
         await uow.commit()
     return ImportReport(batch.batch_id, False, False, columns, reports)
@@ -369,22 +369,7 @@ async def resolve_line(
         if status is LineStatus.UNMATCHED:
             if application_id is None:
                 raise RuleViolationError("applicationId", "required", "an unmatched line is matched to an application")
-            parsed = stored.parsed
-            line = DecisionLine(
-                line=stored.line,
-                sheet=None,
-                row=stored.line,
-                raw={},
-                dauphin_number=parsed["dauphinNumber"],
-                dauphin_code=parsed["dauphinCode"],
-                siret=parsed["siret"],
-                year=parsed["year"],
-                title=parsed["title"],
-                decided_cents=parsed["decidedCents"],
-                decision=parsed["decision"],
-                decision_date=None if parsed["decisionDate"] is None else date.fromisoformat(parsed["decisionDate"]),
-                chorus_commitment=parsed["chorusCommitment"],
-            )
+            line = DecisionLine.from_parsed(stored.line, stored.parsed)
             found = await repository.held_one(application_id, p147)
             if found is None or found.contract_code != batch.contract_code or line.year not in {None, found.year}:
                 raise RuleViolationError(
@@ -396,12 +381,10 @@ async def resolve_line(
                 raise RulesBrokenError([RuleViolationError(error.field, error.rule, error.message) for error in errors])
             stored.application_id, stored.matched_by = application_id, "manual"
             stored.changes = [change.document() for change in changes]
-            divergent = any(change.divergent for change in changes)
-            if divergent:
-                stored.status = LineStatus.DIVERGENT.value
-            else:
+            outcome = status_of(changes)
+            if outcome is not LineStatus.DIVERGENT:
                 await _apply(repository, p147, [(held, changes)])
-                stored.status = (LineStatus.APPLIED if changes else LineStatus.UNCHANGED).value
+            stored.status = outcome.value
         elif status is LineStatus.DIVERGENT:
             changes = [Change(**change) for change in stored.changes]
             if apply:
