@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import orjson
 from fastapi import FastAPI, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy import exc as sa_exc
@@ -36,6 +37,9 @@ def create_engine(
         pool_recycle=1800,
         # Statement parameters hold names and contacts: never in an exception's text, so never in a log.
         hide_parameters=True,
+        # JSONB read by orjson: a tenth of the standard decoder's time on the exports' thousands of documents.
+        # What we store passed validation (bounded counts, text), so its numbers fit orjson's 64-bit ints.
+        json_deserializer=orjson.loads,
         connect_args={
             "server_settings": {"search_path": schema, "application_name": application_name},
             "timeout": 5,

@@ -142,6 +142,10 @@ def write_xlsx(target: IO[bytes], sheets: Iterable[tuple[str, Iterable[Sequence[
         )
 
 
+# The csv module writes these as `_csv_text` would (None empty, a plain date in ISO): no call per cell.
+_WRITTEN_AS_IS = frozenset({str, int, Decimal, date, type(None)})
+
+
 def _csv_text(value: Cell) -> str:
     if value is None:
         return ""
@@ -157,4 +161,4 @@ def write_csv(target: IO[str], rows: Iterable[Sequence[Cell]]) -> None:
     that codes stay text (the caller opens `target` with encoding="utf-8-sig")."""
     writer = csv.writer(target, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([_csv_text(value) for value in row])
+        writer.writerow([value if value.__class__ in _WRITTEN_AS_IS else _csv_text(value) for value in row])

@@ -162,9 +162,15 @@ async def test_the_programmation_round_trips_through_the_prefecture(gateway: htt
     assert (report[unnumbered]["status"], report[unnumbered]["matchedBy"]) == ("applied", "siret_year_title")
     assert (await state_line(gateway, year, waiting))["decided"] is None
 
+    etag = (await gateway.get(f"{API}/applications/{waiting}", headers=year.pilot)).headers["etag"]
     imported = await upload(gateway, year, content, dry_run=False)
     assert imported.status_code == 201, imported.text
     assert imported.json()["counts"] == {"divergent": 1, "applied": 2}
+    assert (await gateway.get(f"{API}/applications/{waiting}", headers=year.pilot)).headers["etag"] != etag
+    totals = await gateway.get(
+        f"{API}/programmation/totals", params={"contractCode": year.contract, "year": 2025}, headers=year.pilot
+    )
+    assert totals.json()["byYear"][0]["decided"] == "19000.51", "each application's sum moved with its State line"
     line = await state_line(gateway, year, waiting)
     assert (line["decided"], line["decision"]) == ("5000.00", "granted")
     assert (await state_line(gateway, year, unnumbered))["decided"] == "3000.50"
@@ -204,6 +210,25 @@ def decisions_csv(
     lines: list[str], header: str = "Code SIRET;Exercice;Intitulé;Montant voté;Date de décision"
 ) -> bytes:
     return ("\n".join([header, *lines]) + "\n").encode()
+
+
+async def test_the_export_reads_the_budget_as_last_replaced(gateway: httpx.AsyncClient, year: Year) -> None:
+    """The budget's sums are kept by the database: a replaced budget, lines removed and added, is exported
+    with its new charges, own funds and in-kind resources."""
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}/budget"
+    assert (await send(gateway, "PUT", url, year.operator, budget(year))).status_code == 200
+    replaced = budget(year, charges=20000)
+    replaced["lines"] = [line for line in replaced["lines"] if line["account"] != "87"]
+    replaced["lines"].append({"account": "own_funds", "label": "Fonds propres", "amount": "1000"})
+    assert (await send(gateway, "PUT", url, year.operator, replaced)).status_code == 200
+    exported = await gateway.get(
+        f"{API}/programmation-exports",
+        params={"contractCode": year.contract, "year": 2025, "format": "csv"},
+        headers=year.pilot,
+    )
+    (row,) = csv_rows(exported.content)
+    assert (row["cout_total"], row["autofinancement"], row["contributions_nature"]) == ("20000.00", "1000.00", "0.00")
 
 
 async def test_unmatched_lines_wait_in_the_manual_queue(gateway: httpx.AsyncClient, year: Year) -> None:

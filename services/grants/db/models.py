@@ -178,10 +178,16 @@ class ApplicationRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Sums of the application's financing lines (proposed and decided: 0 while unset), kept by the
     # database itself: a trigger on financing_lines (migration gran0007) recomputes them after every
-    # statement that changes lines, whichever code path wrote them. Never written from Python.
+    # statement that changes lines, whichever code path wrote them. Never set from Python; the decisions
+    # import moves the decided sum in the statement that writes the lines (the trigger then finds it right).
     lines_requested_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     lines_proposed_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     lines_decided_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # Sums of the CERFA budget's charges, own funds and in-kind resources (87), kept the same way by a
+    # trigger on budget_lines (migration gran0013). Never written from Python.
+    budget_charges_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    budget_own_funds_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    budget_in_kind_cents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class BudgetLineRow(Base):

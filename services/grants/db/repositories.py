@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -29,8 +30,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import Executable
 
 from kit.pagination import PageRequest, fetch_page, total_told_by
 from kit.tenancy import within_contracts
@@ -64,7 +67,7 @@ from services.grants.db.models import (
     ScoringGridRow,
     TrancheRow,
 )
-from services.grants.domain.applications import CHARGE_ACCOUNTS
+from services.grants.domain.programmation_export import LineFigures
 
 
 class CallRepository:
@@ -869,12 +872,42 @@ class PaymentRepository:
         return [(row, report_status) for row, report_status in (await self.session.execute(ordered)).all()]
 
 
+class ExportedApplication(NamedTuple):
+    """An application as the programmation export reads it (a tuple: 20,000 of them are read at once)."""
+
+    application_id: uuid.UUID
+    year: int
+    dauphin_number: str | None
+    title: str
+    previous_application_id: uuid.UUID | None
+    multi_year: bool
+    starts_on: date | None
+    ends_on: date | None
+    primary_objective_id: uuid.UUID | None
+    qpv_codes: list[str]
+    hors_qpv: bool
+    beneficiaries: dict[str, Any] | None
+    state: str
+    budget_charges_cents: int
+    budget_own_funds_cents: int
+    budget_in_kind_cents: int
+    siret: str
+    rna: str | None
+    nom: str
+    profile: str
+
+
 class ExchangeRepository:
     """The queries of the files exchanged with the prefecture: a call's programmation in a few set-wise
     reads (never one query per application), and the decision imports."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _rows(self, query: Executable) -> Result[*tuple[Any, ...]]:
+        """Columns read through Core, without the ORM's row loading (100,000 plain rows in an export)."""
+        connection = await self.session.connection()
+        return await connection.execute(query)
 
     async def add(self, *rows: Any) -> None:
         self.session.add_all(rows)
@@ -888,12 +921,12 @@ class ExchangeRepository:
         query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
         return list((await self.session.execute(query)).scalars().all())
 
-    async def applications(self, call_id: uuid.UUID) -> list[Any]:
+    async def applications(self, call_id: uuid.UUID) -> list[ExportedApplication]:
         query = (
             select(
                 ApplicationRow.application_id,
                 ApplicationRow.year,
-                ApplicationRow.dauphin_normalised.label("dauphin_number"),
+                ApplicationRow.dauphin_normalised,
                 ApplicationRow.title,
                 ApplicationRow.previous_application_id,
                 ApplicationRow.multi_year,
@@ -904,6 +937,9 @@ class ExchangeRepository:
                 ApplicationRow.hors_qpv,
                 ApplicationRow.beneficiaries,
                 ApplicationRow.state,
+                ApplicationRow.budget_charges_cents,
+                ApplicationRow.budget_own_funds_cents,
+                ApplicationRow.budget_in_kind_cents,
                 OperatorRow.siret,
                 OperatorRow.rna,
                 OperatorRow.nom,
@@ -913,10 +949,10 @@ class ExchangeRepository:
             .where(ApplicationRow.call_id == call_id)
             .order_by(ApplicationRow.title, ApplicationRow.application_id)
         )
-        return list((await self.session.execute(query)).all())
+        return [ExportedApplication._make(row) for row in (await self._rows(query)).all()]
 
-    async def financing(self, call_id: uuid.UUID) -> list[Any]:
-        """Plain rows, not entities: a national call has some 100,000 lines."""
+    async def financing(self, call_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID, LineFigures]]:
+        """(application, institution, figures) of every line: a national call has some 100,000."""
         line = FinancingLineRow
         columns: list[Any] = [
             line.application_id,
@@ -935,23 +971,7 @@ class ExchangeRepository:
             .join(ApplicationRow, ApplicationRow.application_id == line.application_id)
             .where(ApplicationRow.call_id == call_id)
         )
-        return list((await self.session.execute(query)).all())
-
-    async def budget_sums(self, call_id: uuid.UUID) -> dict[uuid.UUID, tuple[int, int, int]]:
-        """Per application: total charges, own funds, in-kind contributions (87), in cents."""
-
-        def total(accounts: Collection[str]) -> Any:
-            return func.coalesce(
-                func.sum(BudgetLineRow.amount_cents).filter(BudgetLineRow.account.in_(sorted(accounts))), 0
-            )
-
-        query = (
-            select(BudgetLineRow.application_id, total(CHARGE_ACCOUNTS), total({"own_funds"}), total({"87"}))
-            .join(ApplicationRow, ApplicationRow.application_id == BudgetLineRow.application_id)
-            .where(ApplicationRow.call_id == call_id)
-            .group_by(BudgetLineRow.application_id)
-        )
-        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in (await self.session.execute(query)).all()}
+        return [(row[0], row[1], LineFigures(*row[2:])) for row in (await self._rows(query)).all()]
 
     async def conventions(self, call_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, int, int, int]]:
         """Per application carried by a convention: its reference, the year carried, first and last years."""
@@ -967,7 +987,7 @@ class ExchangeRepository:
             .join(ApplicationRow, ApplicationRow.application_id == ConventionApplicationRow.application_id)
             .where(ApplicationRow.call_id == call_id)
         )
-        return {row[0]: (row[1], row[2], row[3], row[4]) for row in (await self.session.execute(query)).all()}
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in (await self._rows(query)).all()}
 
     async def grid_totals(self, call_id: uuid.UUID, grid_code: str, institution_code: str) -> dict[uuid.UUID, int]:
         """Per application: the sum of one institution's marks on the call's grid of that code."""
@@ -981,7 +1001,7 @@ class ExchangeRepository:
             )
             .group_by(ScoreRow.application_id)
         )
-        return {row[0]: int(row[1]) for row in (await self.session.execute(query)).all()}
+        return {row[0]: int(row[1]) for row in (await self._rows(query)).all()}
 
     @staticmethod
     def _held(p147: uuid.UUID | None) -> Select[Any]:
@@ -1055,22 +1075,49 @@ class ExchangeRepository:
         return (await self.session.execute(query.with_for_update())).scalar_one_or_none()
 
     async def insert_lines(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(DecisionImportLineRow), rows)
+        """COPY, not INSERT: a national file's 20,000 lines with their JSON documents in a fifth of the time.
+        Inside the session's transaction, after what it has flushed (the batch)."""
+        if not rows:
+            return
+        names = list(rows[0])
+        documents = {"raw", "parsed", "changes"}
+        records = [
+            tuple(orjson.dumps(row[name]).decode() if name in documents else row[name] for name in names)
+            for row in rows
+        ]
+        driver = (await (await self.session.connection()).get_raw_connection()).driver_connection
+        if driver is None:
+            raise RuntimeError("the session's connection is closed")
+        await driver.copy_records_to_table(
+            DecisionImportLineRow.__tablename__,
+            schema_name=DecisionImportLineRow.metadata.schema,
+            columns=names,
+            records=records,
+        )
 
     async def apply_decisions(self, p147: uuid.UUID, values: list[tuple[Any, ...]]) -> None:
-        """One statement for every line: (application, decided cents, decision, decided on, Chorus EJ)."""
+        """One statement for every line: (application, decided cents, decision, decided on, Chorus EJ).
+        The applications whose State line changed get a new version, and their sum of decided amounts
+        moves in that same write: one write per application instead of two (the lines' trigger then
+        finds the sums right and writes nothing) — 22,000 decisions in 1.6 s instead of 3.2."""
         if not values:
             return
         columns = list(zip(*values, strict=True))
         await self.session.execute(
             text(
-                "UPDATE financing_lines AS line SET decided_cents = given.decided, decision = given.decision,"
-                " decided_on = given.decided_on, chorus_commitment = given.commitment"
-                " FROM unnest(CAST(:applications AS uuid[]), CAST(:decided AS bigint[]), CAST(:decisions AS text[]),"
-                " CAST(:days AS date[]), CAST(:commitments AS text[]))"
-                " AS given(application_id, decided, decision, decided_on, commitment)"
-                " WHERE line.application_id = given.application_id AND line.institution_id = :p147"
+                "WITH given AS (SELECT given.*, line.decided_cents AS before FROM unnest(CAST(:applications AS uuid[]),"
+                " CAST(:decided AS bigint[]), CAST(:decisions AS text[]), CAST(:days AS date[]),"
+                " CAST(:commitments AS text[])) AS given(application_id, decided, decision, decided_on, commitment)"
+                " JOIN financing_lines AS line"
+                " ON line.application_id = given.application_id AND line.institution_id = :p147"
+                " WHERE (line.decided_cents, line.decision, line.decided_on, line.chorus_commitment)"
+                " IS DISTINCT FROM (given.decided, given.decision, given.decided_on, given.commitment)),"
+                " changed AS (UPDATE financing_lines AS line SET decided_cents = given.decided,"
+                " decision = given.decision, decided_on = given.decided_on, chorus_commitment = given.commitment"
+                " FROM given WHERE line.application_id = given.application_id AND line.institution_id = :p147"
+                " RETURNING line.application_id, coalesce(given.decided, 0) - coalesce(given.before, 0) AS moved)"
+                " UPDATE applications SET version = version + 1, lines_decided_cents = lines_decided_cents + moved"
+                " FROM changed WHERE applications.application_id = changed.application_id"
             ),
             {
                 "applications": list(columns[0]),
@@ -1080,11 +1127,6 @@ class ExchangeRepository:
                 "commitments": list(columns[4]),
                 "p147": p147,
             },
-        )
-        await self.session.execute(
-            update(ApplicationRow)
-            .where(ApplicationRow.application_id.in_(list(columns[0])))
-            .values(version=ApplicationRow.version + 1)
         )
 
     async def set_dauphin_numbers(self, numbers: dict[uuid.UUID, str]) -> None:
@@ -1159,3 +1201,4 @@ class ExchangeRepository:
             .order_by(OperatorRow.nom, ApplicationRow.title)
         )
         return list((await self.session.execute(query)).all())
+

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from kit.spreadsheet import Cell
@@ -92,16 +93,25 @@ Column = tuple[str, Callable[[ProgrammationRow], Cell]]
 def columns(financers: Sequence[Financer], with_gender_score: bool) -> list[Column]:
     p147 = next((item for item in financers if item.is_p147), None)
 
-    def line_of(row: ProgrammationRow, financer: Financer | None) -> LineFigures | None:
-        return None if financer is None else row.lines.get(financer.institution_id)
-
     def figure(financer: Financer | None, name: str) -> Callable[[ProgrammationRow], Cell]:
-        def read(row: ProgrammationRow) -> Cell:
-            line = line_of(row, financer)
-            value = None if line is None else getattr(line, name)
-            return euros(value) if name.endswith("_cents") else value
+        if financer is None:
+            return lambda _row: None
+        institution_id = financer.institution_id
+        if name.endswith("_cents"):
+            cents_of: Callable[[LineFigures], int | None] = attrgetter(name)
 
-        return read
+            def amount(row: ProgrammationRow) -> Cell:
+                line = row.lines.get(institution_id)
+                return None if line is None else euros(cents_of(line))
+
+            return amount
+        value_of: Callable[[LineFigures], Cell] = attrgetter(name)
+
+        def value(row: ProgrammationRow) -> Cell:
+            line = row.lines.get(institution_id)
+            return None if line is None else value_of(line)
+
+        return value
 
     chosen: list[Column] = [
         ("id_application", lambda row: str(row.application_id)),

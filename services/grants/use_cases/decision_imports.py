@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
+from kit.garbage_collection import cycle_collection_paused
 from services.grants.db.base import ledger
 from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
@@ -247,69 +248,70 @@ async def import_decisions(
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     digest = hashlib.sha256(content).hexdigest()
-    async with uow:
-        repository = ExchangeRepository(uow.session)
-        earlier = await repository.batch_of_file(contract_code, digest)
-        if earlier is not None and not dry_run:
-            report = await _stored_report(repository, earlier)
-            report.already_imported = True
-            return report
-        read = read_file(content, media_type, await repository.aliases(contract_code))
-        p147 = await _p147(uow, contract_code)
-        # A file without years is matched against every year of the contract (Dauphin numbers are unique).
-        years = {line.year for line in read.lines if line.year} or None
-        held = {row.application_id: _held(row) for row in await repository.held(contract_code, years, p147)}
-        reports = _judge(read.lines, Matcher.of(held.values()))
-        columns = {name: read.headers[index] for name, index in read.columns.items()}
-        if dry_run:
-            return ImportReport(None, True, False, columns, reports)
-        broken = [
-            RuleViolationError(f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message))
-            for report in reports
-            for error in report.errors
-        ]
-        if broken:
-            raise RulesBrokenError(broken)
-        batch = DecisionImportRow(
-            batch_id=uuid.uuid4(),
-            contract_code=contract_code,
-            file_sha256=digest,
-            file_name=file_name,
-            imported_by=actor.subject,
-            imported_at=datetime.now(UTC),
-            columns=columns,
-        )
-        await repository.add(batch)
-        await repository.insert_lines(
-            [
-                {
-                    "batch_id": batch.batch_id,
-                    "line": report.line,
-                    "raw": {"sheet": line.sheet, "row": line.row, "cells": line.raw},
-                    "parsed": line.parsed(),
-                    "status": report.status.value,
-                    "application_id": report.application_id,
-                    "matched_by": report.matched_by,
-                    "changes": [change.document() for change in report.changes],
-                }
-                for line, report in zip(read.lines, reports, strict=True)
+    with cycle_collection_paused():
+        async with uow:
+            repository = ExchangeRepository(uow.session)
+            earlier = await repository.batch_of_file(contract_code, digest)
+            if earlier is not None and not dry_run:
+                report = await _stored_report(repository, earlier)
+                report.already_imported = True
+                return report
+            read = read_file(content, media_type, await repository.aliases(contract_code))
+            p147 = await _p147(uow, contract_code)
+            # A file without years is matched against every year of the contract (Dauphin numbers are unique).
+            years = {line.year for line in read.lines if line.year} or None
+            held = {row.application_id: _held(row) for row in await repository.held(contract_code, years, p147)}
+            reports = _judge(read.lines, Matcher.of(held.values()))
+            columns = {name: read.headers[index] for name, index in read.columns.items()}
+            if dry_run:
+                return ImportReport(None, True, False, columns, reports)
+            broken = [
+                RuleViolationError(f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message))
+                for report in reports
+                for error in report.errors
             ]
-        )
-        applied = [
-            (held[report.application_id], report.changes)
-            for report in reports
-            if report.status is LineStatus.APPLIED and report.application_id is not None
-        ]
-        await _apply(repository, p147, applied)
-        await ledger.changed(
-            uow.session,
-            actor,
-            action="decisions.imported",
-            entity_type="decision_import",
-            entity_id=str(batch.batch_id),
-            after={"file": file_name, "sha256": digest, **counts_of(reports)},
-        )
-        await uow.commit()
+            if broken:
+                raise RulesBrokenError(broken)
+            batch = DecisionImportRow(
+                batch_id=uuid.uuid4(),
+                contract_code=contract_code,
+                file_sha256=digest,
+                file_name=file_name,
+                imported_by=actor.subject,
+                imported_at=datetime.now(UTC),
+                columns=columns,
+            )
+            await repository.add(batch)
+            await repository.insert_lines(
+                [
+                    {
+                        "batch_id": batch.batch_id,
+                        "line": report.line,
+                        "raw": {"sheet": line.sheet, "row": line.row, "cells": line.raw},
+                        "parsed": line.parsed(),
+                        "status": report.status.value,
+                        "application_id": report.application_id,
+                        "matched_by": report.matched_by,
+                        "changes": [change.document() for change in report.changes],
+                    }
+                    for line, report in zip(read.lines, reports, strict=True)
+                ]
+            )
+            applied = [
+                (held[report.application_id], report.changes)
+                for report in reports
+                if report.status is LineStatus.APPLIED and report.application_id is not None
+            ]
+            await _apply(repository, p147, applied)
+            await ledger.changed(
+                uow.session,
+                actor,
+                action="decisions.imported",
+                entity_type="decision_import",
+                entity_id=str(batch.batch_id),
+                after={"file": file_name, "sha256": digest, **counts_of(reports)},
+            )
+            await uow.commit()
     return ImportReport(batch.batch_id, False, False, columns, reports)
 
 

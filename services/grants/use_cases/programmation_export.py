@@ -12,6 +12,7 @@ from typing import IO, Literal
 
 from kit.auth.principal import Principal
 from kit.database import UnitOfWork
+from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from services.grants.db.models import CallRow, InstitutionRow, ObjectiveRow
 from services.grants.db.repositories import (
@@ -53,12 +54,25 @@ class ExportFile:
     media_type: str
 
 
-def _chain(objectives: dict[uuid.UUID, ObjectiveRow], objective_id: uuid.UUID | None) -> list[ObjectiveRow]:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an objective sits in the framework: its chain from the ambition down, its pillar and theme."""
+
+    objectives: list[tuple[str, str, str]]
+    pillar: str | None
+    p147_theme: str | None
+
+
+def _placement(objectives: dict[uuid.UUID, ObjectiveRow], objective_id: uuid.UUID | None) -> Placement:
     chain: list[ObjectiveRow] = []
     while objective_id is not None and objective_id in objectives and len(chain) < 5:
         chain.insert(0, objectives[objective_id])
         objective_id = objectives[objective_id].parent_id
-    return chain
+    return Placement(
+        objectives=[(node.level, node.code, node.label) for node in chain],
+        pillar=next((node.pillar for node in reversed(chain) if node.pillar), None),
+        p147_theme=next((node.p147_theme for node in reversed(chain) if node.p147_theme), None),
+    )
 
 
 async def _scheme_rows(
@@ -69,21 +83,19 @@ async def _scheme_rows(
     scorer: str | None,
 ) -> SchemeRows:
     repository = ExchangeRepository(uow.session)
-    budgets = await repository.budget_sums(call.call_id)
     conventions = await repository.conventions(call.call_id)
     scores = await repository.grid_totals(call.call_id, GENDER_EQUALITY, scorer) if scorer else {}
     lines: dict[uuid.UUID, dict[uuid.UUID, LineFigures]] = {}
-    for line in await repository.financing(call.call_id):
-        # The repository's columns after the two keys are LineFigures' fields, in order.
-        lines.setdefault(line.application_id, {})[line.institution_id] = LineFigures(*line[2:])
+    for application_id, institution_id, figures in await repository.financing(call.call_id):
+        lines.setdefault(application_id, {})[institution_id] = figures
     found = await repository.applications(call.call_id)
     programming = ProgrammationRepository(uow.session)
     previous_ids = [item.previous_application_id for item in found if item.previous_application_id]
     previous = await programming.decided_by(previous_ids, p147) if p147 and previous_ids else {}
+    placements = {key: _placement(objectives, key) for key in {item.primary_objective_id for item in found}}
     rows = []
     for item in found:
-        chain = _chain(objectives, item.primary_objective_id)
-        cost, own_funds, in_kind = budgets.get(item.application_id, (0, 0, 0))
+        placement = placements[item.primary_objective_id]
         convention = conventions.get(item.application_id)
         rows.append(
             ProgrammationRow(
@@ -100,16 +112,16 @@ async def _scheme_rows(
                 multi_year=item.multi_year or (convention is not None and convention[2] < convention[3]),
                 starts_on=item.starts_on,
                 ends_on=item.ends_on,
-                objectives=[(node.level, node.code, node.label) for node in chain],
-                pillar=next((node.pillar for node in reversed(chain) if node.pillar), None),
-                p147_theme=next((node.p147_theme for node in reversed(chain) if node.p147_theme), None),
+                objectives=placement.objectives,
+                pillar=placement.pillar,
+                p147_theme=placement.p147_theme,
                 qpv_codes=item.qpv_codes,
                 hors_qpv=item.hors_qpv,
                 beneficiaries=item.beneficiaries or {},
                 state=item.state,
-                total_cost_cents=cost,
-                own_funds_cents=own_funds,
-                in_kind_cents=in_kind,
+                total_cost_cents=item.budget_charges_cents,
+                own_funds_cents=item.budget_own_funds_cents,
+                in_kind_cents=item.budget_in_kind_cents,
                 previous_p147_cents=previous.get(item.previous_application_id)
                 if item.previous_application_id
                 else None,
@@ -173,28 +185,29 @@ async def export_programmation(
 ) -> ExportFile:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    async with uow.reading():
-        repository = ExchangeRepository(uow.session)
-        calls = await repository.calls(contract_code, year)
-        if not calls:
-            raise NotFoundError("call", f"{contract_code} {year}")
-        institutions = await InstitutionRepository(uow.session).list(contract_code)
-        financers = _financers(institutions)
-        p147 = next((item.institution_id for item in financers if item.is_p147), None)
-        objectives = {row.objective_id: row for row in await repository.objectives(contract_code)}
-        grids = [grid for call in calls for grid in await ScoringRepository(uow.session).grids(call.call_id)]
-        scored = actor.institution is not None and any(
-            grid.code == GENDER_EQUALITY and grid.owner_institution == actor.institution for grid in grids
-        )
-        schemes = [
-            await _scheme_rows(uow, call, objectives, p147, actor.institution if scored else None) for call in calls
-        ]
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
-    try:
-        await asyncio.to_thread(_write, target, chosen_format, schemes, financers, scored)
-    except BaseException:
-        target.close()
-        raise
+    with cycle_collection_paused():
+        async with uow.reading():
+            repository = ExchangeRepository(uow.session)
+            calls = await repository.calls(contract_code, year)
+            if not calls:
+                raise NotFoundError("call", f"{contract_code} {year}")
+            institutions = await InstitutionRepository(uow.session).list(contract_code)
+            financers = _financers(institutions)
+            p147 = next((item.institution_id for item in financers if item.is_p147), None)
+            objectives = {row.objective_id: row for row in await repository.objectives(contract_code)}
+            grids = [grid for call in calls for grid in await ScoringRepository(uow.session).grids(call.call_id)]
+            scored = actor.institution is not None and any(
+                grid.code == GENDER_EQUALITY and grid.owner_institution == actor.institution for grid in grids
+            )
+            schemes = [
+                await _scheme_rows(uow, call, objectives, p147, actor.institution if scored else None) for call in calls
+            ]
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+        try:
+            await asyncio.to_thread(_write, target, chosen_format, schemes, financers, scored)
+        except BaseException:
+            target.close()
+            raise
     target.seek(0)
     name = f"programmation-{contract_code}-{year}.{chosen_format}"
     media_type = (
