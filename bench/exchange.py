@@ -4,6 +4,7 @@
 
 Loads the data set of bench.grants (`--applications` a year; the last year still under instruction),
 then, through the gateway: exports the last year's programmation as XLSX and CSV (median of 3 each),
+reads the evaluation dashboard of the year before (notified),
 builds a decisions file of every line from the CSV (SIRET + year + title, the amount decided), and times
 its dry run and its import. Reports the grants process's peak memory (VmHWM) before and after the
 exports. Uses its own embedded stack; stops everything after.
@@ -101,6 +102,15 @@ def measure(stack: BenchStack, year: int) -> None:
             "grants process peak memory (VmHWM) before / after the exports",
             f"{before / 1024:.0f} / {after / 1024:.0f} MB",
             "(target < 300 MB)",
+        )
+        evaluated = f"{gateway}/evaluation/years/{year - 1}"
+        seconds, board = _timed(
+            lambda: client.get(evaluated, params={"contractCode": CONTRACT}, headers={"Cache-Control": "no-cache"}), 3
+        )
+        print_row(
+            f"evaluation dashboard of {year - 1} (median of 3, not remembered)",
+            f"{seconds:.2f} s",
+            f"({board.json()['actionsFunded']:,} actions funded)",
         )
         content = decisions_file(exported.content)
         imports = f"{gateway}/decision-imports"

@@ -11,6 +11,7 @@ from services.grants.api import (
     activity_reports,
     applications,
     conventions,
+    evaluation,
     exchange,
     framework,
     indicators,
@@ -60,6 +61,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             indicators.router,
             exchange.router,
             open_data.router,
+            evaluation.router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

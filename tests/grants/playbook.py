@@ -195,18 +195,18 @@ async def play_to_notified(
     return document
 
 
-async def next_year(gateway: httpx.AsyncClient, year: Year) -> Year:
-    """The same contract with its call of the following year (2026)."""
+async def next_year(gateway: httpx.AsyncClient, year: Year, call_year: int = 2026) -> Year:
+    """The same contract with its call of a following year (2026 unless told)."""
     call = await gateway.post(
         f"{API}/calls",
         headers=year.pilot,
         json={
             "contractCode": year.contract,
-            "year": 2026,
+            "year": call_year,
             "scheme": "p147",
-            "title": "Appel à projets 2026",
-            "opensOn": "2025-10-01",
-            "closesOn": "2025-11-30",
+            "title": f"Appel à projets {call_year}",
+            "opensOn": f"{call_year - 1}-10-01",
+            "closesOn": f"{call_year - 1}-11-30",
         },
     )
     assert call.status_code == 201, call.text

@@ -30,7 +30,7 @@ Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
-def _number(value: Decimal) -> str:
+def measure_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
@@ -52,13 +52,13 @@ def present(view: IndicatorsView) -> IndicatorsRead:
                 IndicatorYearRead(
                     year=year,
                     target=target,
-                    value=None if reached is None else _number(Decimal(reached.value)),
+                    value=None if reached is None else measure_text(Decimal(reached.value)),
                     source=None if reached is None else reached.source,
                     progress_percent=None if progress is None else str(progress),
                 )
             )
         items.append(
-            IndicatorRead(code=row.code, label=row.label, unit=row.unit, baseline=_number(baseline), years=years)
+            IndicatorRead(code=row.code, label=row.label, unit=row.unit, baseline=measure_text(baseline), years=years)
         )
     return IndicatorsRead(convention_id=view.convention.convention_id, indicators=items)
 

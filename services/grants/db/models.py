@@ -461,6 +461,21 @@ class TrancheRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class ConventionEvaluationRow(Base):
+    """The final evaluation that closes a convention: the managers' assessment and what they recommend."""
+
+    __tablename__ = "convention_evaluations"
+
+    convention_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conventions.convention_id", ondelete="CASCADE"), primary_key=True
+    )
+    assessment: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[str] = mapped_column(Text)
+    evaluated_by: Mapped[str] = mapped_column(Text)
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class FinancialReportRow(Base):
     """The financial report (CERFA 15059) of one application: actual lines, status and review."""
 

@@ -29,6 +29,11 @@ class ConventionStatus(StrEnum):
     SIGNED = "signed"
     SUSPENDED = "suspended"
     TERMINATED = "terminated"
+    CLOSED = "closed"  # by its final evaluation
+
+
+# A convention that takes no more years, indicators or values.
+ENDED = frozenset({ConventionStatus.TERMINATED, ConventionStatus.CLOSED})
 
 
 class ConventionMove(StrEnum):

@@ -27,6 +27,7 @@ from services.grants.db.repositories import (
     OperatorRepository,
 )
 from services.grants.domain.conventions import (
+    ENDED,
     NEEDS_REASON,
     ConventionKind,
     ConventionMove,
@@ -371,8 +372,8 @@ async def attach_application(
         row = await visible_convention(uow, actor, convention_id, for_update=True)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
-        if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
-            raise NotEditableError("a terminated convention carries no new year")
+        if ConventionStatus(row.status) in ENDED:
+            raise NotEditableError(f"a {row.status} convention carries no new year")
         if not row.first_year <= year <= row.last_year:
             raise RuleViolationError(
                 "year", "year-in-term", f"{year} is outside the term {row.first_year}–{row.last_year}"
@@ -423,8 +424,8 @@ async def renew_year(
         known = await contract_institutions(uow, row.contract_code)
         if own_organisations(actor) is None:
             require_party(actor, await convention_parties(uow, row, known))
-        if ConventionStatus(row.status) is ConventionStatus.TERMINATED:
-            raise NotEditableError("a terminated convention carries no new year")
+        if ConventionStatus(row.status) in ENDED:
+            raise NotEditableError(f"a {row.status} convention carries no new year")
         if not row.first_year < year <= row.last_year:
             raise RuleViolationError(
                 "year",

@@ -13,7 +13,7 @@ from kit.auth.principal import Principal
 from kit.database import UnitOfWork
 from services.grants.db.models import ConventionRow, IndicatorRow, IndicatorValueRow
 from services.grants.db.repositories import ConventionRepository
-from services.grants.domain.conventions import ConventionKind, ConventionStatus, Term
+from services.grants.domain.conventions import ENDED, ConventionKind, ConventionStatus, Term
 from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
 from services.grants.domain.indicators import Indicator, check_indicators, check_value_year
 from services.grants.use_cases.conventions import (
@@ -74,8 +74,8 @@ async def define_indicators(
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
         status = ConventionStatus(row.status)
-        if status is ConventionStatus.TERMINATED:
-            raise NotEditableError("the convention is terminated")
+        if status in ENDED:
+            raise NotEditableError(f"the convention is {row.status}")
         if status is not ConventionStatus.DRAFT or not _is_operator(actor, row):
             require_party(
                 actor, await convention_parties(uow, row, await contract_institutions(uow, row.contract_code))
@@ -137,7 +137,8 @@ async def declare_value(
             require_party(
                 actor, await convention_parties(uow, row, await contract_institutions(uow, row.contract_code))
             )
-        if ConventionStatus(row.status) in {ConventionStatus.DRAFT, ConventionStatus.TERMINATED}:
+        status = ConventionStatus(row.status)
+        if status is ConventionStatus.DRAFT or status in ENDED:
             raise NotEditableError(f"values are declared under a signed convention, not a {row.status} one")
         check_value_year(year, term_of(row))
         repository = ConventionRepository(uow.session)
