@@ -256,6 +256,47 @@ async def test_unmatched_lines_wait_in_the_manual_queue(gateway: httpx.AsyncClie
     assert (await state_line(gateway, year, waiting))["decided"] == "4200.00"
 
 
+async def test_dauphin_gispro_and_chorus_extracts_are_read_by_their_own_headers(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    numbered = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
+    unnumbered = await submitted(gateway, year, "Café des parents", year.other_operator)
+    siret = (await gateway.get(f"{API}/operators/{year.other_operator_id}", headers=year.pilot)).json()["siret"]
+    extracts = {
+        "dauphin": decisions_csv(
+            ["DA20250002-1;2025;5000.00;2025-02-10;Votée"],
+            "referenceAdministrative;exerciceBudgetaire;financement.montantVote.ht;financement.dateDecision;"
+            "financement.statut",
+        ),
+        "gispro": decisions_csv(
+            ["DA20250002-1;Chantiers jeunes;5000;Accordée"],
+            "Action - Code dossier;Intitulé;Montant attribué;Statut de la décision",
+        ),
+        "chorus": decisions_csv(
+            [f"{siret};2025;Café des parents;3000.50;2103814945"],
+            "Code taxe 1;Exercice comptable;lib_action;Montant engagé;N° doc. précédent (EJ)",
+        ),
+    }
+    reports = {}
+    for source, content in extracts.items():
+        dry = await upload(gateway, year, content, dry_run=True)
+        assert dry.status_code == 200, (source, dry.text)
+        (reports[source],) = dry.json()["lines"]
+    assert (reports["dauphin"]["applicationId"], reports["dauphin"]["matchedBy"]) == (numbered, "dauphin_number")
+    assert {change["field"] for change in reports["dauphin"]["changes"]} == {
+        "decided_amount",
+        "decision",
+        "decision_date",
+    }
+    assert (reports["gispro"]["applicationId"], reports["gispro"]["status"]) == (numbered, "applied")
+    assert (reports["chorus"]["applicationId"], reports["chorus"]["matchedBy"]) == (unnumbered, "siret_year_title")
+    assert {change["field"]: change["theirs"] for change in reports["chorus"]["changes"]} == {
+        "decided_amount": 300050,
+        "decision": "granted",  # an amount decided without a decision column: granted
+        "chorus_commitment": "2103814945",
+    }
+
+
 async def test_every_bad_line_is_named_and_nothing_is_half_imported(gateway: httpx.AsyncClient, year: Year) -> None:
     first = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
     await submitted(gateway, year, "Chantiers jeunes bis", year.operator, dauphinNumber="DA20250002-2")

@@ -41,6 +41,7 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
         "Montant voté",
         "Montant accordé",
         "Montant attribué",
+        "Montant engagé",  # a Chorus extract of legal commitments (EJ): the commitment is the decision
     ),
     "decision": ("decision_p147", "Décision", "financement.statut", "Statut de la décision"),
     "decision_date": ("date_decision", "dateDecision", "financement.dateDecision", "Date de décision"),
