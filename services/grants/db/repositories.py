@@ -69,6 +69,7 @@ from services.grants.db.models import (
     ScoringGridRow,
     TrancheRow,
 )
+from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.programmation_export import LineFigures
 
 
@@ -152,6 +153,13 @@ class InstitutionRepository:
     async def by_code(self, contract_code: str, code: str) -> InstitutionRow | None:
         query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code, InstitutionRow.code == code)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def state_p147(self, contract_code: str) -> uuid.UUID | None:
+        """The contract's State (P147) financer, if it has one."""
+        query = select(InstitutionRow.institution_id).where(
+            InstitutionRow.contract_code == contract_code, InstitutionRow.kind == InstitutionKind.STATE_P147.value
+        )
+        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
 
     async def add(self, row: InstitutionRow) -> None:
         self.session.add(row)

@@ -39,7 +39,6 @@ from services.grants.domain.decision_imports import (
     status_of,
 )
 from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
-from services.grants.domain.institutions import InstitutionKind
 
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
@@ -164,8 +163,7 @@ def _held(row: Any) -> Held:
 
 
 async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID:
-    institutions = await InstitutionRepository(uow.session).list(contract_code)
-    found = next((row.institution_id for row in institutions if row.kind == InstitutionKind.STATE_P147.value), None)
+    found = await InstitutionRepository(uow.session).state_p147(contract_code)
     if found is None:
         raise NotEditableError("the contract has no State (P147) financer to record decisions of")
     return found

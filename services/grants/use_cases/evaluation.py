@@ -43,7 +43,6 @@ from services.grants.domain.evaluation import (
     operator_years,
     summarise_indicators,
 )
-from services.grants.domain.institutions import InstitutionKind
 from services.grants.use_cases.conventions import (
     contract_institutions,
     convention_event,
@@ -76,11 +75,6 @@ class OperatorHistory:
     operator: OperatorRow
     years: list[OperatorYear]
     conventions: list[ConventionHistory]
-
-
-async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID | None:
-    institutions = await InstitutionRepository(uow.session).list(contract_code)
-    return next((row.institution_id for row in institutions if row.kind == InstitutionKind.STATE_P147.value), None)
 
 
 def _reached(row: Any) -> Reached | None:
@@ -140,7 +134,7 @@ async def year_dashboard(uow: UnitOfWork, actor: Principal, contract_code: str, 
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
         repository = EvaluationRepository(uow.session)
-        p147 = await _p147(uow, contract_code)
+        p147 = await InstitutionRepository(uow.session).state_p147(contract_code)
         chosen = ProgrammationFilter(contract_code, year=year, state=State.NOTIFIED.value)
         totals = await ProgrammationViews(uow.session).totals(chosen)
         funded = [
@@ -176,7 +170,7 @@ async def operator_history(uow: UnitOfWork, actor: Principal, operator_id: uuid.
             raise NotFoundError("operator", str(operator_id))
         contract_code = operator.contract_code
         repository = EvaluationRepository(uow.session)
-        p147 = await _p147(uow, contract_code)
+        p147 = await InstitutionRepository(uow.session).state_p147(contract_code)
         actions = [_operator_action(row) for row in await repository.operator_actions(contract_code, operator_id, p147)]
         conventions = await repository.conventions(contract_code, operator_id)
         facts = await _indicator_facts(repository, contract_code, year=None, operator_id=operator_id)
@@ -206,7 +200,7 @@ class FinalEvaluation:
 
 async def _final_figures(uow: UnitOfWork, row: ConventionRow) -> tuple[list[OperatorAction], list[IndicatorProgress]]:
     repository = EvaluationRepository(uow.session)
-    p147 = await _p147(uow, row.contract_code)
+    p147 = await InstitutionRepository(uow.session).state_p147(row.contract_code)
     actions = [_operator_action(found) for found in await repository.convention_actions(row.convention_id, p147)]
     facts = await _indicator_facts(repository, row.contract_code, year=None, operator_id=row.operator_id)
     return actions, [indicator_progress(item) for item in facts if item.convention_id == row.convention_id]
