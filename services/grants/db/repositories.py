@@ -1319,7 +1319,12 @@ class EvaluationRepository:
         return list((await self.session.execute(query.order_by(ConventionRow.first_year))).scalars().all())
 
     async def indicators(
-        self, contract_code: str, *, year: int | None = None, operator_id: uuid.UUID | None = None
+        self,
+        contract_code: str,
+        *,
+        year: int | None = None,
+        operator_id: uuid.UUID | None = None,
+        convention_id: uuid.UUID | None = None,
     ) -> list[Any]:
         """Indicators of the contract's agreements past their draft (covering `year`, of `operator_id`),
         with their agreement's reference, years and operator."""
@@ -1340,6 +1345,8 @@ class EvaluationRepository:
             query = query.where(ConventionRow.first_year <= year, ConventionRow.last_year >= year)
         if operator_id is not None:
             query = query.where(ConventionRow.operator_id == operator_id)
+        if convention_id is not None:
+            query = query.where(ConventionRow.convention_id == convention_id)
         query = query.order_by(ConventionRow.reference, IndicatorRow.position)
         return list((await self.session.execute(query)).all())
 

@@ -101,10 +101,15 @@ def _operator_action(row: Any) -> OperatorAction:
 
 
 async def _indicator_facts(
-    repository: EvaluationRepository, contract_code: str, *, year: int | None, operator_id: uuid.UUID | None
+    repository: EvaluationRepository,
+    contract_code: str,
+    *,
+    year: int | None = None,
+    operator_id: uuid.UUID | None = None,
+    convention_id: uuid.UUID | None = None,
 ) -> list[IndicatorFacts]:
     """One fact per indicator and year: the given year, or every year of its agreement."""
-    found = await repository.indicators(contract_code, year=year, operator_id=operator_id)
+    found = await repository.indicators(contract_code, year=year, operator_id=operator_id, convention_id=convention_id)
     values = await repository.indicator_values({row.IndicatorRow.indicator_id for row in found})
     facts = []
     for row in found:
@@ -150,7 +155,7 @@ async def year_dashboard(uow: UnitOfWork, actor: Principal, contract_code: str, 
             )
             for row in await repository.funded_actions(contract_code, year, p147)
         ]
-        facts = await _indicator_facts(repository, contract_code, year=year, operator_id=None)
+        facts = await _indicator_facts(repository, contract_code, year=year)
     progress = [indicator_progress(item) for item in facts]
     return YearDashboard(contract_code, year, totals, evaluate_year(funded), progress, summarise_indicators(progress))
 
@@ -173,7 +178,7 @@ async def operator_history(uow: UnitOfWork, actor: Principal, operator_id: uuid.
         p147 = await InstitutionRepository(uow.session).state_p147(contract_code)
         actions = [_operator_action(row) for row in await repository.operator_actions(contract_code, operator_id, p147)]
         conventions = await repository.conventions(contract_code, operator_id)
-        facts = await _indicator_facts(repository, contract_code, year=None, operator_id=operator_id)
+        facts = await _indicator_facts(repository, contract_code, operator_id=operator_id)
     progress = _by_convention([indicator_progress(item) for item in facts])
     return OperatorHistory(
         operator=operator,
@@ -202,8 +207,8 @@ async def _final_figures(uow: UnitOfWork, row: ConventionRow) -> tuple[list[Oper
     repository = EvaluationRepository(uow.session)
     p147 = await InstitutionRepository(uow.session).state_p147(row.contract_code)
     actions = [_operator_action(found) for found in await repository.convention_actions(row.convention_id, p147)]
-    facts = await _indicator_facts(repository, row.contract_code, year=None, operator_id=row.operator_id)
-    return actions, [indicator_progress(item) for item in facts if item.convention_id == row.convention_id]
+    facts = await _indicator_facts(repository, row.contract_code, convention_id=row.convention_id)
+    return actions, [indicator_progress(item) for item in facts]
 
 
 async def final_evaluation(uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID) -> FinalEvaluation:
