@@ -31,7 +31,8 @@ def _say(message: str) -> None:
 
 async def _import_reference(database_url: str) -> str:
     from kit.auth.principal import Principal, Role
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.territories.use_cases.reference_import import import_reference_data
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
@@ -48,7 +49,8 @@ async def _import_reference(database_url: str) -> str:
 
 
 async def _import_grants_reference(database_url: str) -> str:
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.grants.use_cases.reference_import import import_grants_reference
 
     engine = create_engine(database_url, "grants", application_name="cli-import")
@@ -60,7 +62,8 @@ async def _import_grants_reference(database_url: str) -> str:
 
 
 async def _import_participation_demo(database_url: str) -> str:
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.participation.use_cases.demo_data import load_demo, read_demo_spec
 
     engine = create_engine(database_url, "participation", application_name="cli-import")
@@ -77,7 +80,8 @@ async def _import_participation_demo(database_url: str) -> str:
 
 
 async def _apply_retention(database_url: str, today: date) -> str:
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.participation.use_cases.retention import apply_retention
 
     engine = create_engine(database_url, "participation", application_name="cli-retention")
@@ -100,7 +104,8 @@ def command_apply_retention(_arguments: argparse.Namespace) -> None:
 
 
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
@@ -231,7 +236,8 @@ async def _import_filosofi(
     database_url: str, path: Path, vintage: int, communes: list[str], *, dry_run: bool, skip_bad_lines: bool
 ) -> str:
     from kit.auth.principal import Principal, Role
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
@@ -276,7 +282,8 @@ def command_import_filosofi(arguments: argparse.Namespace) -> None:
 
 
 async def _import_cog(database_url: str, directory: Path, population_year: int) -> str:
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
     from services.territories.use_cases.cog_import import import_cog, read_cog_directory
     from services.territories.use_cases.reference_import import DATA_DIR
 
@@ -321,7 +328,8 @@ def _gateway_database_url() -> str:
 async def _clients(arguments: argparse.Namespace) -> None:
     from gateway.use_cases import oauth_clients
     from kit.auth.principal import Principal, Role
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
 
     engine = create_engine(_gateway_database_url(), "gateway", application_name="cli-clients")
     uow = UnitOfWork(create_sessionmaker(engine))

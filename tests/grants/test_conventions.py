@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, open_year, send
 from tests.running_stack import RunningStack
 
@@ -53,7 +54,9 @@ async def act(
 async def test_a_cpo_over_four_years_signed_amended_suspended_and_terminated(
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
-    envelope = await gateway.put(
+    envelope = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
         json={"amount": "900000"},
         headers=year.pilot,
@@ -188,7 +191,9 @@ async def decided_above_threshold(gateway: httpx.AsyncClient, year: Year) -> str
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
     for code, headers, amount in (("etat-p147", year.state, "24000"), ("cua", year.cua, "4000")):
         line = f"{url}/financing-lines/{year.institutions[code]}"
-        decided = await gateway.patch(line, json={"decided": amount, "decision": "granted"}, headers=headers)
+        decided = await write_if_match(
+            gateway, "PATCH", line, json={"decided": amount, "decision": "granted"}, headers=headers
+        )
         assert decided.status_code == 200, decided.text
     for transition in ("propose", "decide"):
         assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
@@ -223,17 +228,29 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     assert notified.status_code == 200, notified.text
     assert notified.json()["state"] == "notified"
 
-    attached = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    attached = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert attached.status_code == 200, attached.text
     assert attached.json()["applications"] == [{"year": 2025, "applicationId": application}]
-    twice = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    twice = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert twice.status_code == 409
-    outside = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2026/application", json={"applicationId": application}, headers=year.state
+    outside = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2026/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert outside.json()["errors"][0]["rule"] == "year-in-term"
 
@@ -263,8 +280,12 @@ async def test_a_cpo_year_is_renewed_from_the_previous_years_application(
     assert (
         await send(gateway, "PUT", f"{API}/applications/{first['id']}/budget", year.operator, budget(year))
     ).status_code == 200
-    attached = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
+    attached = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": first["id"]},
+        headers=year.pilot,
     )
     assert attached.status_code == 200, attached.text
     call_2026 = (await next_year(gateway, year)).call_id

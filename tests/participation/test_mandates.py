@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -37,9 +38,11 @@ async def test_rules_are_versioned_and_mandates_checked(
 ) -> None:
     body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    first = await gateway.put(f"{API}/bodies/{body_id}/rules", json={"parity": True}, headers=pilot)
+    first = await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={"parity": True}, headers=pilot)
     assert first.status_code == 200, first.text
-    second = await gateway.put(
+    second = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/bodies/{body_id}/rules",
         json={"parity": True, "residentsMinShare": "0.5", "forbiddenMemberKinds": ["elected"]},
         headers=pilot,
@@ -103,13 +106,19 @@ async def test_composition_hides_small_groups(
 async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     body_id = await new_body(stack, gateway, new_contract)
     operator = stack.headers([Role.OPERATOR], [new_contract])
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=operator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=operator)
+    ).status_code == 403
     stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=stranger)).status_code == 404
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=stranger)
+    ).status_code == 404
     other_facilitator = stack.headers(
         [Role.BODY_FACILITATOR], [new_contract], bodies=["00000000-0000-0000-0000-000000000000"]
     )
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=other_facilitator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=other_facilitator)
+    ).status_code == 403
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     other_contract_person = await gateway.post(
         f"{API}/people",

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 
 PROBLEM = "application/problem+json"
@@ -241,7 +242,7 @@ async def test_concurrent_updates_with_one_etag_let_one_win(
     path = f"/api/participation/bodies/{created.json()['id']}"
     stale = {**headers, "If-Match": created.headers["etag"]}
     responses = await asyncio.gather(
-        *(gateway.patch(path, headers=stale, json={"name": f"Nom {index}"}) for index in range(4))
+        *(write_if_match(gateway, "PATCH", path, headers=stale, json={"name": f"Nom {index}"}) for index in range(4))
     )
     assert sorted(response.status_code for response in responses) == [200, 412, 412, 412]
     assert (await gateway.get(path, headers=headers)).json()["version"] == 2

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 API = "/api/territories"
@@ -109,9 +110,11 @@ async def indicator(stack: RunningStack, gateway: httpx.AsyncClient) -> str:
     code = "test_" + uuid.uuid4().hex[:12]
     body = {"label": "Indicateur de test", "unit": "percent", "definition": "A test figure", "source": "tests"}
     headers = stack.headers([Role.PLATFORM_ADMIN])
-    created = await gateway.put(f"{API}/indicators/{code}", json=body, headers=headers)
+    created = await write_if_match(gateway, "PUT", f"{API}/indicators/{code}", json=body, headers=headers)
     assert created.status_code == 201, created.text
-    changed = await gateway.put(f"{API}/indicators/{code}", json={**body, "label": "Renamed"}, headers=headers)
+    changed = await write_if_match(
+        gateway, "PUT", f"{API}/indicators/{code}", json={**body, "label": "Renamed"}, headers=headers
+    )
     assert changed.status_code == 200
     assert changed.json()["label"] == "Renamed"
     return code
@@ -220,8 +223,11 @@ async def test_who_may_import(stack: RunningStack, gateway: httpx.AsyncClient, i
     assert anonymous.status_code == 401
     assert (await _import(stack, gateway, _csv(indicator), roles=[Role.OPERATOR])).status_code == 403
     assert (await _import(stack, gateway, _csv(indicator), roles=[Role.STATE])).status_code == 403
-    anonymous_definition = await gateway.put(
-        f"{API}/indicators/{indicator}", json={"label": "x", "unit": "x", "definition": "x", "source": "x"}
+    anonymous_definition = await write_if_match(
+        gateway,
+        "PUT",
+        f"{API}/indicators/{indicator}",
+        json={"label": "x", "unit": "x", "definition": "x", "source": "x"},
     )
     assert anonymous_definition.status_code == 401
 

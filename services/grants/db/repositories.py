@@ -112,6 +112,12 @@ class FrameworkRepository:
         query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
         return list((await self.session.execute(query.order_by(ObjectiveRow.position))).scalars().all())
 
+    async def lock(self, contract_code: str) -> None:
+        """Serialise the replacements of a contract's tree until the transaction ends (no row stands for it)."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended("framework:" + contract_code, 0)))
+        )
+
     async def replace(self, contract_code: str, rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Upsert the tree's objectives and delete those it no longer has; (kept or added, deleted)."""
         keep = [row["objective_id"] for row in rows]
@@ -1054,6 +1060,12 @@ class ExchangeRepository:
     async def aliases(self, contract_code: str) -> dict[str, list[str]]:
         query = select(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code)
         return {row.field: row.aliases for row in (await self.session.execute(query)).scalars().all()}
+
+    async def lock_aliases(self, contract_code: str) -> None:
+        """Serialise the replacements of a contract's header spellings until the transaction ends."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended("aliases:" + contract_code, 0)))
+        )
 
     async def set_aliases(self, contract_code: str, aliases: dict[str, list[str]]) -> None:
         await self.session.execute(delete(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import (
     ConventionAmountRow,
@@ -74,6 +75,10 @@ class ConventionView:
     @property
     def total_cents(self) -> int:
         return sum(amount.amount_cents for amount in self.amounts)
+
+
+def convention_etag(row: ConventionRow) -> str:
+    return etag_of(str(row.convention_id), row.version)
 
 
 async def visible_convention(
@@ -208,12 +213,10 @@ async def create_convention(
         await ledger.created(
             uow.session,
             actor,
-            None,
             action="convention.created",
             entity_type="convention",
             entity_id=str(row.convention_id),
             after={"reference": row.reference, "kind": row.kind, "amounts": _amounts_snapshot(draft.amounts)},
-            response={},
         )
         view = await _view(uow, row, known)
         await uow.commit()
@@ -269,7 +272,6 @@ async def move_convention(
     move: ConventionMove,
     reason: str | None,
     on: date | None,
-    check_version: Callable[[ConventionRow], None],
 ) -> ConventionView:
     if move in NEEDS_REASON and not (reason and reason.strip()):
         raise RuleViolationError("reason", "reason-required", f"{move.value} needs a reason")
@@ -277,9 +279,9 @@ async def move_convention(
         raise RuleViolationError("on", "signature-date", "sign needs the date of signature (on)")
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         before = ConventionStatus(row.status)
         row.status = next_status(before, move).value
         if move is ConventionMove.SIGN:
@@ -312,14 +314,13 @@ async def amend_convention(
     last_year: int,
     amounts: Sequence[YearAmount],
     total_cents: int | None,
-    check_version: Callable[[ConventionRow], None],
 ) -> ConventionView:
     """An amendment (avenant): new yearly amounts and possibly a new last year, with its reason."""
     if not reason.strip():
         raise RuleViolationError("reason", "reason-required", "an amendment needs a reason")
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
+        uow.check_precondition(convention_etag(row))
         status = ConventionStatus(row.status)
         if status not in AMENDABLE:
             raise NotEditableError(f"a {status.value} convention is not amended")
@@ -372,6 +373,7 @@ async def attach_application(
         row = await visible_convention(uow, actor, convention_id, for_update=True)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         if ConventionStatus(row.status) in ENDED:
             raise NotEditableError(f"a {row.status} convention carries no new year")
         if not row.first_year <= year <= row.last_year:
@@ -396,12 +398,14 @@ async def attach_application(
             raise ConflictError(f"year {year} or application {application_id} is already linked")
         link = ConventionApplicationRow(convention_id=convention_id, year=year, application_id=application_id)
         await repository.add(link)
+        row.version += 1
         await ledger.changed(
             uow.session,
             actor,
             action="convention.application_attached",
             entity_type="convention",
             entity_id=str(convention_id),
+            before={"year": year, "applicationId": None},
             after={"year": year, "applicationId": str(application_id)},
         )
         view = await _view(uow, row, known)
@@ -451,7 +455,8 @@ async def renew_year(
         await repository.add(
             ConventionApplicationRow(convention_id=convention_id, year=year, application_id=created.application_id)
         )
-        await ledger.changed(
+        row.version += 1
+        await ledger.created(
             uow.session,
             actor,
             action="convention.year_renewed",

@@ -17,8 +17,9 @@ from typing import Any
 from openpyxl import load_workbook
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
@@ -301,7 +302,7 @@ async def import_decisions(
                 if report.status is LineStatus.APPLIED and report.application_id is not None
             ]
             await _apply(repository, p147, applied)
-            await ledger.changed(
+            await ledger.created(
                 uow.session,
                 actor,
                 action="decisions.imported",
@@ -404,12 +405,21 @@ async def resolve_line(
             action=f"decisions.line_{stored.status}",
             entity_type="decision_import",
             entity_id=f"{batch_id}/{number}",
-            after={"applicationId": str(stored.application_id), "changes": stored.changes},
+            # Each change carries the amount or decision we held and the one the file gave.
+            before={"status": status.value},
+            after={"status": stored.status, "applicationId": str(stored.application_id), "changes": stored.changes},
             reason=reason,
         )
         report = _line_report(stored)
         await uow.commit()
     return report
+
+
+def aliases_etag(contract_code: str, aliases: dict[str, list[str]]) -> str:
+    """A contract's header spellings carry no version: the digest of them (none set has one too)."""
+    return etag_of_content(
+        contract_code, *(f"{name}={'|'.join(spellings)}" for name, spellings in sorted(aliases.items()))
+    )
 
 
 async def get_aliases(uow: UnitOfWork, actor: Principal, contract_code: str) -> dict[str, list[str]]:
@@ -430,7 +440,9 @@ async def set_aliases(
             raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}")
     async with uow:
         repository = ExchangeRepository(uow.session)
+        await repository.lock_aliases(contract_code)
         before = await repository.aliases(contract_code)
+        uow.check_precondition(aliases_etag(contract_code, before))
         await repository.set_aliases(contract_code, aliases)
         await ledger.changed(
             uow.session,

@@ -4,14 +4,14 @@ comité de pilotage look at) and an operator's history across years."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ConventionEvaluationRow, ConventionRow, OperatorRow
 from services.grants.db.repositories import (
@@ -45,6 +45,7 @@ from services.grants.domain.evaluation import (
 )
 from services.grants.use_cases.conventions import (
     contract_institutions,
+    convention_etag,
     convention_event,
     convention_parties,
     require_party,
@@ -228,15 +229,14 @@ async def record_final_evaluation(
     assessment: str,
     outcome: EvaluationOutcome,
     recommendation: Recommendation,
-    check_version: Callable[[ConventionRow], None],
 ) -> FinalEvaluation:
     """The managers' final assessment of a signed convention whose last year is reported on: it closes the
     convention (no more years, indicators or values)."""
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         actions, progress = await _final_figures(uow, row)
         before = ConventionStatus(row.status)
         check_closable(before, row.last_year, [action for action in actions if action.year == row.last_year])

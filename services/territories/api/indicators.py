@@ -6,13 +6,15 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import ProblemError, documented_problems, problem_openapi
+from kit.problems import ProblemError, problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.territories.api.policies import REFERENCE, Editor
 from services.territories.api.schemas import (
     ComparedQpv,
@@ -26,8 +28,8 @@ from services.territories.db.models import IndicatorValueRow
 from services.territories.domain.indicators import IndicatorDefinition, IndicatorFileError, TerritoryKind
 from services.territories.use_cases import indicators, reference_queries
 
-public = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["indicators"], authenticated=False)
+protected = platform_router(["indicators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 CSV_BODY = {
@@ -108,8 +110,10 @@ async def list_indicators(uow: Uow) -> list[IndicatorRead]:
     response_model=IndicatorRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
-    return _indicator(await indicators.get_indicator(uow, code))
+async def get_indicator(uow: Uow, code: Code, response: Response) -> IndicatorRead:
+    definition = await indicators.get_indicator(uow, code)
+    response.headers["ETag"] = indicators.indicator_etag(definition)
+    return _indicator(definition)
 
 
 @protected.put(
@@ -121,10 +125,11 @@ async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
 async def define_indicator(
     uow: Uow, body: IndicatorWrite, code: Code, response: Response, principal: Editor
 ) -> IndicatorRead:
-    """Create or change a catalogue entry (platform admins and contract pilots)."""
+    """Create (no If-Match) or change (If-Match) a catalogue entry (platform admins and contract pilots)."""
     definition = IndicatorDefinition(code, body.label, body.unit, body.definition, body.source)
     if await indicators.define_indicator(uow, principal, definition):
         response.status_code = 201
+    response.headers["ETag"] = indicators.indicator_etag(definition)
     return _indicator(definition)
 
 

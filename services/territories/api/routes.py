@@ -7,24 +7,18 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
+from kit.database import request_unit_of_work
 from kit.field_selection import fields_query, only
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import ProblemError, documented_problems, problem_openapi
+from kit.problems import ProblemError, problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import creates_nothing, locate_created, platform_router
 from services.territories.api.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
 from services.territories.api.schemas import (
     CommuneRead,
@@ -53,8 +47,8 @@ from services.territories.use_cases import contracts, localisation, reference_qu
 from services.territories.use_cases.localisation import ClassifiedPoint
 from services.territories.use_cases.reference_queries import LinkedQpv
 
-public = APIRouter(tags=["reference"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["contracts"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["reference"], authenticated=False)
+protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
 Generation = Annotated[str, Query(pattern=r"^\d{4}-\d{4}$", description="QPV generation, e.g. 2024-2030")]
@@ -444,6 +438,7 @@ async def _stream(points: list[ClassifiedPoint], as_csv: bool) -> AsyncIterator[
     "/localisation/batch",
     operation_id="locate_points",
     response_class=StreamingResponse,
+    dependencies=[creates_nothing("a lookup: each point's QPV is computed and answered, nothing is stored")],
     openapi_extra={"requestBody": BATCH_REQUEST_BODY},
     responses={
         200: {
@@ -514,7 +509,7 @@ async def get_contract(
     uow: Uow, response: Response, code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 ) -> ContractRead:
     contract = await contracts.get_contract(uow, code)
-    response.headers["ETag"] = etag_of(contract.code, contract.version)
+    response.headers["ETag"] = contracts.contract_etag(contract)
     return _contract(contract)
 
 
@@ -524,9 +519,9 @@ async def get_contract(
 async def register_contract(
     uow: Uow,
     body: ContractCreate,
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(REGISTER_CONTRACT))],
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Any:
+) -> ContractRead:
     """Register a contract (platform admins)."""
     contract = Contract(
         code=body.code,
@@ -537,15 +532,9 @@ async def register_contract(
         qpv_codes=tuple(body.qpv_codes),
         signatories=tuple(Signatory(name=item.name, kind=item.kind) for item in body.signatories),
     )
-    idempotency = idempotent_request(
-        idempotency_key, principal.subject, "register_contract", body.model_dump(mode="json")
-    )
-    outcome = await contracts.register_contract(uow, principal, contract, idempotency, _contract_json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(
-        _contract_json(outcome), f"contracts/{outcome.code}", etag_of(outcome.code, outcome.version)
-    )
+    created = await contracts.register_contract(uow, principal, contract)
+    locate_created(response, f"contracts/{created.code}", contracts.contract_etag(created))
+    return _contract(created)
 
 
 @protected.patch("/contracts/{code}", operation_id="update_contract", response_model=ContractRead)
@@ -555,7 +544,6 @@ async def update_contract(
     response: Response,
     principal: Annotated[Principal, Depends(authorize(UPDATE_CONTRACT))],
     code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> ContractRead:
     """Change a contract; If-Match with the ETag read is required."""
     changes: dict[str, Any] = {}
@@ -568,12 +556,6 @@ async def update_contract(
         elif field_name == "signatories":
             value = tuple(Signatory(name=item.name, kind=item.kind) for item in value)
         changes[field_name] = value
-    updated = await contracts.update_contract(
-        uow,
-        principal,
-        code,
-        changes,
-        lambda current: require_if_match(if_match, etag_of(current.code, current.version)),
-    )
-    response.headers["ETag"] = etag_of(updated.code, updated.version)
+    updated = await contracts.update_contract(uow, principal, code, changes)
+    response.headers["ETag"] = contracts.contract_etag(updated)
     return _contract(updated)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.base import ledger
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
 from services.territories.db.repositories import ContractRepository, IndicatorRepository, ReferenceRepository
@@ -259,12 +260,20 @@ async def get_indicator(uow: UnitOfWork, code: str) -> IndicatorDefinition:
     return _definition(row)
 
 
+def indicator_etag(definition: IndicatorDefinition) -> str:
+    """Catalogue entries carry no version: their ETag is the digest of what they say."""
+    return etag_of_content(
+        definition.code, definition.label, definition.unit, definition.definition or "", definition.source or ""
+    )
+
+
 async def define_indicator(uow: UnitOfWork, actor: Principal, definition: IndicatorDefinition) -> bool:
     """Create or change a catalogue entry; True when it is new."""
     async with uow:
         repository = IndicatorRepository(uow.session)
-        current = await repository.get(definition.code)
-        before = asdict(_definition(current)) if current else {}
+        current = await repository.get(definition.code, for_update=True)
+        uow.check_precondition(indicator_etag(_definition(current)) if current else None)
+        before = asdict(_definition(current)) if current else None
         await ReferenceRepository(uow.session).upsert(IndicatorRow, [asdict(definition)], ["code"])
         await ledger.changed(
             uow.session,
