@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -46,6 +46,7 @@ class AmbientTransaction:
     if_match: str | None = None
     idempotency_key: str | None = None
     conditional: bool = False
+    statement_timeout_ms: int | None = None
     audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys", "jobs"})
     session: AsyncSession | None = None
     commit_requested: bool = False
@@ -160,6 +161,7 @@ class UnitOfWork:
         self._joined: AmbientTransaction | None = None
         self._opened: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
+        self._after_own_commit: list[Callable[[], None]] = []
 
     def reading(self) -> Self:
         self._read_only = True
@@ -187,6 +189,9 @@ class UnitOfWork:
         if ambient is not None:
             ambient.adopt(self._session)
             self._opened = ambient
+            if ambient.statement_timeout_ms is not None:
+                # A job's own bound, longer than a request's (SET LOCAL: this transaction only).
+                await self._session.execute(text(f"SET LOCAL statement_timeout = {int(ambient.statement_timeout_ms)}"))
         return self
 
     async def __aexit__(
@@ -225,6 +230,14 @@ class UnitOfWork:
         if ambient is not None:
             ambient.check_precondition(current_etag)
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this unit's work is committed (with the operation's, inside one)."""
+        ambient = self._joined or self._opened
+        if ambient is not None:
+            ambient.after_commit.append(callback)
+        else:
+            self._after_own_commit.append(callback)
+
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
@@ -234,6 +247,8 @@ class UnitOfWork:
             self._committed = True
             if self._on_commit is not None:
                 self._on_commit()
+            for callback in self._after_own_commit:
+                callback()
             return
         await self.session.flush()
         if self._savepoint is not None and self._savepoint.is_active:
