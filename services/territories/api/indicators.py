@@ -188,7 +188,7 @@ async def compare_qpv_indicator(
     uow: Uow,
     code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")],
     indicator: Code,
-    generation: Annotated[str, Query(pattern=r"^\d{4}-\d{4}$")] = "2024-2030",
+    generation: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = "2024-2030",
 ) -> IndicatorComparisonRead:
     """The QPV's series beside its EPCI, the national QPV average (INSEE ENSQP) and France."""
     qpv = await reference_queries.get_qpv(uow, code, generation)

@@ -18,9 +18,9 @@ from typing import Any
 from services.territories.domain.errors import TerritoriesError
 from services.territories.domain.imports import LineError
 
-SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>\d{6,7})E(?P<easting>\d{6,7})$")
+SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>[0-9]{6,7})E(?P<easting>[0-9]{6,7})$")
 SQUARE_SIZE_M = 200
-COMMUNE_CODE = re.compile(r"\d[0-9AB]\d{3}")
+COMMUNE_CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 MEASURES = {
     "ind": "individuals",
     "men": "households",

@@ -21,7 +21,7 @@ from services.territories.domain.imports import LineError
 from services.territories.domain.names import searchable
 
 SECRET_MARKERS = frozenset({"nd", "ns", "s", "so"})  # INSEE: not available, not significant, secret, n/a
-GENERATION_PATTERN = re.compile(r"^\d{4}-\d{4}$")
+GENERATION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{4}$")
 INDICATOR_CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_TEXT = 2000
 
@@ -133,7 +133,7 @@ def parse_value(text: str) -> tuple[Decimal | None, str | None]:
 def _year(text: str) -> int | None:
     if not text.strip():
         return None
-    if not re.fullmatch(r"\d{4}", text.strip()) or not 1900 <= int(text) <= 2100:
+    if not re.fullmatch(r"[0-9]{4}", text.strip()) or not 1900 <= int(text) <= 2100:
         raise ValueError(f"{text!r} is not a year between 1900 and 2100")
     return int(text)
 
