@@ -3,6 +3,8 @@ full-width or Arabic-Indic "12" as 12, so each service refuses them, naming the 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import httpx
@@ -83,3 +85,57 @@ async def test_codes_in_paths_and_queries_are_ascii(gateway: httpx.AsyncClient) 
         assert response.json()["errors"][0]["rule"] == "string_pattern_mismatch"
     listed = await gateway.get("/api/territories/qpvs", params={"codeEpci": full_width("200033579")})
     assert _only_error(listed) == ("/query/codeEpci", "codeEpci", "string_pattern_mismatch")
+
+
+async def test_csv_cells_with_other_digits_are_reported_on_their_line(
+    stack: RunningStack, gateway: httpx.AsyncClient
+) -> None:
+    admin = {**stack.headers([Role.PLATFORM_ADMIN]), "Content-Type": "text/csv"}
+    code = "ascii_" + uuid.uuid4().hex[:8]
+    definition = {"label": "Essai", "unit": "percent", "definition": "Essai", "source": "Essai"}
+    defined = await gateway.put(
+        f"/api/territories/indicators/{code}", json=definition, headers=stack.headers([Role.PLATFORM_ADMIN])
+    )
+    assert defined.status_code == 201, defined.text
+    values = "\n".join(
+        [
+            "indicator;territoryKind;territory;perimeter;year;value;source;note",
+            f"{code};commune;62041;;2021;41,5;INSEE;",
+            f"{code};commune;62041;;2021;{full_width('41')},5;INSEE;",
+            f"{code};commune;62041;;{arabic_indic('2021')};12;INSEE;",
+            f"{code};commune;{full_width('62041')};;2021;12;INSEE;",
+        ]
+    )
+    report = await gateway.post(
+        "/api/territories/indicator-values/imports", params={"dryRun": "true"}, content=values, headers=admin
+    )
+    assert report.status_code == 200, report.text
+    assert {(error["line"], error["field"], error["rule"]) for error in report.json()["errors"]} == {
+        (3, "value", "number-format"),
+        (4, "year", "year-format"),
+        (5, "territory", "unknown-territory"),
+    }
+    assert report.json()["valid"] == 1
+    points = f"id,lat,lon\nascii,50.27015,2.7661\nwide,{full_width('50')}.27015,2.7661\n"
+    located = await gateway.post("/api/territories/localisation/batch", content=points, headers=admin)
+    assert located.status_code == 200, located.text
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(located.text))}
+    assert (rows["ascii"]["status"], rows["ascii"]["qpvCodes"]) == ("ok", "QN06258M")
+    assert (rows["wide"]["line"], rows["wide"]["status"], rows["wide"]["error"]) == ("3", "error", "lat: not a number")
+    squares = (
+        "idcar_200m,i_est_200,ind,men,men_pauv,men_fmp,ind_snv\n"
+        "CRS3035RES200mN3045200E3807600,0,10,5,2,0,100000\n"
+        f"CRS3035RES200mN3045400E3807600,0,{arabic_indic('10')},5,2,0,100000\n"
+        f"CRS3035RES200mN{full_width('3045600')}E3807600,0,10,5,2,0,100000\n"
+    )
+    dry = await gateway.post(
+        "/api/territories/filosofi-squares/imports",
+        params={"vintage": 2019, "communes": "62041", "dryRun": "true"},
+        content=squares,
+        headers=admin,
+    )
+    assert dry.status_code == 200, dry.text
+    assert {(error["line"], error["field"], error["rule"]) for error in dry.json()["errors"]} == {
+        (3, "ind", "number-format"),
+        (4, "idcar_200m", "square-id"),
+    }

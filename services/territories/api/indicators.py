@@ -23,7 +23,7 @@ from services.territories.api.schemas import (
     IndicatorWrite,
 )
 from services.territories.db.models import IndicatorValueRow
-from services.territories.domain.indicators import IndicatorDefinition, IndicatorFileError, TerritoryKind
+from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind
 from services.territories.use_cases import indicators, reference_queries
 
 public = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=False))
@@ -167,13 +167,8 @@ async def import_indicator_values(
     """Import values from the generic CSV. Pilots write only their contracts' territories."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
         raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv.")
-    body = await request.body()
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise IndicatorFileError("the file must be UTF-8 encoded") from None
     report = await indicators.import_indicator_file(
-        uow, principal, text, dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
+        uow, principal, await request.body(), dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
     )
     return ImportReportRead.model_validate(report, from_attributes=True)
 

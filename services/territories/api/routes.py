@@ -472,7 +472,7 @@ async def locate_points(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if media_type == "text/csv":
-        batch = point_batches.parse_csv(body.decode("utf-8", errors="replace"))
+        batch = point_batches.parse_csv(body)
     elif media_type == "application/json":
         try:
             document = orjson.loads(body)
