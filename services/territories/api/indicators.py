@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import UnitOfWork, request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, documented_problems, problem_openapi
-from services.territories.api.policies import REFERENCE, Editor
+from services.territories.api.policies import DEFINE_INDICATORS, REFERENCE, Editor
 from services.territories.api.schemas import (
     ComparedQpv,
     ImportReportRead,
@@ -119,9 +120,13 @@ async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
     responses={201: {"description": "Created", "model": IndicatorRead}},
 )
 async def define_indicator(
-    uow: Uow, body: IndicatorWrite, code: Code, response: Response, principal: Editor
+    uow: Uow,
+    body: IndicatorWrite,
+    code: Code,
+    response: Response,
+    principal: Annotated[Principal, Depends(authorize(DEFINE_INDICATORS))],
 ) -> IndicatorRead:
-    """Create or change a catalogue entry (platform admins and contract pilots)."""
+    """Create or change a catalogue entry (platform admins: the catalogue is shared by every contract)."""
     definition = IndicatorDefinition(code, body.label, body.unit, body.definition, body.source)
     if await indicators.define_indicator(uow, principal, definition):
         response.status_code = 201
