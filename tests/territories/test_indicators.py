@@ -120,6 +120,28 @@ async def indicator(stack: RunningStack, gateway: httpx.AsyncClient) -> str:
     return code
 
 
+async def test_the_shared_catalogue_is_written_by_platform_admins_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, indicator: str
+) -> None:
+    """A pilot writes its own territories' values; the definition every contract reads is the platform's."""
+    body = {"label": "Redefined by a pilot", "unit": "EUR", "definition": "x", "source": "x"}
+    for roles in ([Role.CONTRACT_PILOT], [Role.STATE], [Role.AUDITOR]):
+        refused = await gateway.put(
+            f"{API}/indicators/{indicator}", json=body, headers=stack.headers(roles, [CUA_CONTRACT])
+        )
+        assert refused.status_code == 403, (roles, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+    new_code = "test_" + uuid.uuid4().hex[:12]
+    pilot = stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT])
+    assert (await gateway.put(f"{API}/indicators/{new_code}", json=body, headers=pilot)).status_code == 403
+    assert (await gateway.get(f"{API}/indicators/{new_code}")).status_code == 404
+    assert (await gateway.get(f"{API}/indicators/{indicator}")).json()["label"] == "Renamed"
+    admin = stack.headers([Role.PLATFORM_ADMIN])
+    changed = await gateway.put(f"{API}/indicators/{indicator}", json={**body, "unit": "percent"}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["label"] == "Redefined by a pilot"
+
+
 def _csv(indicator: str, *extra: str) -> str:
     lines = [
         "indicator;territoryKind;territory;perimeter;year;value;unit;source;note",

@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Exists,
     Select,
     Text,
     Uuid,
@@ -717,6 +718,27 @@ class ConventionRepository:
         )
         return (await self.session.execute(query)).first() is not None
 
+    @staticmethod
+    def _has_party(institution_code: str) -> Exists:
+        """The convention has amounts of the contract's institution of that code."""
+        return (
+            select(ConventionAmountRow.convention_id)
+            .join(InstitutionRow, InstitutionRow.institution_id == ConventionAmountRow.institution_id)
+            .where(
+                ConventionAmountRow.convention_id == ConventionRow.convention_id,
+                InstitutionRow.contract_code == ConventionRow.contract_code,
+                InstitutionRow.code == institution_code,
+            )
+            .exists()
+        )
+
+    async def with_party(self, convention_ids: Collection[uuid.UUID], institution_code: str) -> set[uuid.UUID]:
+        """Those of the conventions the institution is a party to (a financer with amounts in them)."""
+        query = select(ConventionRow.convention_id).where(
+            ConventionRow.convention_id.in_(list(convention_ids)), self._has_party(institution_code)
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
     async def find(
         self,
         contract_code: str,
@@ -724,10 +746,13 @@ class ConventionRepository:
         operator_id: uuid.UUID | None,
         year: int | None,
         page: PageRequest,
+        party: str | None = None,
     ) -> tuple[list[ConventionRow], int]:
         query = select(ConventionRow).where(ConventionRow.contract_code == contract_code)
         if operators is not None:
             query = query.where(ConventionRow.operator_id.in_(list(operators)))
+        if party is not None:
+            query = query.where(self._has_party(party))
         if operator_id is not None:
             query = query.where(ConventionRow.operator_id == operator_id)
         if year is not None:

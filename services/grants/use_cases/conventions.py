@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -50,6 +50,9 @@ from services.grants.use_cases.operators import own_organisations, sees_records_
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
 AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})
+# A convention binds its operator and its financers: besides them, the contract's pilots, the State and
+# auditors read it; another co-financer of the contract reads none of it (404, like a missing record).
+CONVENTION_READERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.AUDITOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +84,34 @@ def convention_etag(row: ConventionRow) -> str:
     return etag_of(str(row.convention_id), row.version)
 
 
+def reading_party(actor: Principal) -> str | None:
+    """The institution the caller reads conventions as a party of (its financers' amounts name it); None
+    when it reads them without being a party: pilots, State, auditors, or an operator's users (their own
+    organisation's conventions, by the operators' rule)."""
+    if actor.roles & CONVENTION_READERS or own_organisations(actor) is not None:
+        return None
+    return actor.institution or ""
+
+
+async def readable_conventions(
+    uow: UnitOfWork, actor: Principal, convention_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the conventions (of contracts the caller works on) that the caller reads."""
+    party = reading_party(actor)
+    if party is None:
+        return set(convention_ids)
+    return await ConventionRepository(uow.session).with_party(convention_ids, party)
+
+
 async def visible_convention(
     uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> ConventionRow:
     row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
-    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
+    if (
+        row is None
+        or not sees_records_of(actor, row.contract_code, row.operator_id)
+        or not await readable_conventions(uow, actor, [convention_id])
+    ):
         raise NotFoundError("convention", str(convention_id))
     return row
 
@@ -240,7 +266,9 @@ async def list_conventions(
         return [], 0
     async with uow.reading():
         repository = ConventionRepository(uow.session)
-        rows, total = await repository.find(contract_code, own_organisations(actor), operator_id, year, page)
+        rows, total = await repository.find(
+            contract_code, own_organisations(actor), operator_id, year, page, reading_party(actor)
+        )
         ids = [row.convention_id for row in rows]
         amounts = await repository.amounts(ids)
         amounts_of: dict[uuid.UUID, list[ConventionAmountRow]] = {}

@@ -48,6 +48,7 @@ from services.grants.use_cases.conventions import (
     convention_etag,
     convention_event,
     convention_parties,
+    readable_conventions,
     require_party,
     visible_convention,
 )
@@ -157,8 +158,11 @@ async def year_dashboard(uow: UnitOfWork, actor: Principal, contract_code: str, 
             for row in await repository.funded_actions(contract_code, year, p147)
         ]
         facts = await _indicator_facts(repository, contract_code, year=year)
+        readable = await readable_conventions(uow, actor, {item.convention_id for item in facts})
     progress = [indicator_progress(item) for item in facts]
-    return YearDashboard(contract_code, year, totals, evaluate_year(funded), progress, summarise_indicators(progress))
+    # The summary is the contract's figure; each agreement's own indicators are listed to its readers only.
+    listed = [item for item in progress if item.facts.convention_id in readable]
+    return YearDashboard(contract_code, year, totals, evaluate_year(funded), listed, summarise_indicators(progress))
 
 
 def _by_convention(progress: Sequence[IndicatorProgress]) -> dict[uuid.UUID, list[IndicatorProgress]]:
@@ -179,7 +183,10 @@ async def operator_history(uow: UnitOfWork, actor: Principal, operator_id: uuid.
         p147 = await InstitutionRepository(uow.session).state_p147(contract_code)
         actions = [_operator_action(row) for row in await repository.operator_actions(contract_code, operator_id, p147)]
         conventions = await repository.conventions(contract_code, operator_id)
+        readable = await readable_conventions(uow, actor, [row.convention_id for row in conventions])
+        conventions = [row for row in conventions if row.convention_id in readable]
         facts = await _indicator_facts(repository, contract_code, operator_id=operator_id)
+        facts = [item for item in facts if item.convention_id in readable]
     progress = _by_convention([indicator_progress(item) for item in facts])
     return OperatorHistory(
         operator=operator,

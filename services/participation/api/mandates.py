@@ -43,7 +43,7 @@ from services.participation.domain.mandates import (
     ConsentPurpose,
     EndReason,
     MemberKind,
-    published_count,
+    published_composition,
 )
 from services.participation.use_cases import mandates
 from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson
@@ -193,12 +193,9 @@ async def body_composition(
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
     day = on or datetime.now(UTC).date()
     people = await mandates.composition(uow, principal, body_id, day)
+    counts = published_composition([(Gender(row.gender), MemberKind(row.member_kind)) for row in people])
     return CompositionRead(
-        on=day,
-        members=len(people),
-        women=published_count(sum(1 for row in people if row.gender == Gender.WOMAN.value)),
-        men=published_count(sum(1 for row in people if row.gender == Gender.MAN.value)),
-        residents=published_count(sum(1 for row in people if row.member_kind == MemberKind.RESIDENT.value)),
+        on=day, members=counts.members, women=counts.women, men=counts.men, residents=counts.residents
     )
 
 

@@ -53,7 +53,7 @@ async def list_renewal_projects(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],
     qpv: Annotated[str | None, Query(pattern=r"^Q[A-Z0-9]{5,9}$", description="Projects concerning this QPV")] = None,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
 ) -> Page[RenewalProjectRead]:
     """Urban renewal projects (NPNRU and others), by QPV or EPCI."""
     items, total = await renewal_projects.list_projects(uow, page, qpv, code_epci)

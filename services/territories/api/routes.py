@@ -51,7 +51,7 @@ public = platform_router(["reference"], authenticated=False)
 protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
-Generation = Annotated[str, Query(pattern=r"^\d{4}-\d{4}$", description="QPV generation, e.g. 2024-2030")]
+Generation = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", description="QPV generation, e.g. 2024-2030")]
 
 
 def _epci(row: EpciRow) -> EpciRead:
@@ -137,8 +137,8 @@ def _contract_json(contract: Contract) -> dict[str, Any]:
 
 EpciFields = Annotated[frozenset[str] | None, Depends(fields_query(EpciRead))]
 CommuneFields = Annotated[frozenset[str] | None, Depends(fields_query(CommuneRead))]
-DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^(\d{2,3}|2A|2B)$")]
-RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^\d{2}$")]
+DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^([0-9]{2,3}|2A|2B)$")]
+RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^[0-9]{2}$")]
 
 
 def _narrowed(page: Page[Any], fields: frozenset[str] | None) -> Any:
@@ -166,7 +166,7 @@ async def list_regions(uow: Uow) -> list[RegionRead]:
     response_model=RegionRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{2}$")]) -> RegionRead:
+async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{2}$")]) -> RegionRead:
     row = await reference_queries.get_region(uow, code)
     return RegionRead(code=row.code, nom=row.nom)
 
@@ -189,7 +189,7 @@ async def list_departements(uow: Uow, code_region: RegionFilter = None) -> list[
     response_model=DepartementRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^(\d{2,3}|2A|2B)$")]) -> DepartementRead:
+async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^([0-9]{2,3}|2A|2B)$")]) -> DepartementRead:
     row = await reference_queries.get_departement(uow, code)
     return DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region)
 
@@ -208,7 +208,7 @@ async def list_epcis(uow: Uow, page: Pages, fields: EpciFields) -> Any:
 @public.get(
     "/epcis/{code}", operation_id="get_epci", response_model=EpciRead, dependencies=[Depends(authorize(REFERENCE))]
 )
-async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")], fields: EpciFields) -> Any:
+async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{9}$")], fields: EpciFields) -> Any:
     epci = _epci(await reference_queries.get_epci(uow, code))
     return epci if fields is None else JSONResponse(only(epci.model_dump(mode="json", by_alias=True), fields))
 
@@ -223,7 +223,7 @@ async def list_communes(
     uow: Uow,
     page: Pages,
     fields: CommuneFields,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
     code_departement: DepartementFilter = None,
     code_region: RegionFilter = None,
     nom: Annotated[str | None, Query(min_length=1, max_length=100, description="Accent-insensitive")] = None,
@@ -243,7 +243,9 @@ async def list_communes(
     response_model=CommuneRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d{3}$")], fields: CommuneFields) -> Any:
+async def get_commune(
+    uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][0-9]{3}$")], fields: CommuneFields
+) -> Any:
     commune = _commune(await reference_queries.get_commune(uow, code))
     return commune if fields is None else JSONResponse(only(commune.model_dump(mode="json", by_alias=True), fields))
 
@@ -254,9 +256,9 @@ async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d
 async def list_qpvs(
     uow: Uow,
     page: Pages,
-    generation: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
-    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^\d[0-9AB]\d{3}$")] = None,
+    generation: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
+    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^[0-9][0-9AB][0-9]{3}$")] = None,
 ) -> Page[QpvRead]:
     """Priority neighbourhoods, every generation unless one is asked for."""
     rows, total = await reference_queries.list_qpvs(uow, page, generation, code_epci, code_commune)
@@ -465,7 +467,7 @@ async def locate_points(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if media_type == "text/csv":
-        batch = point_batches.parse_csv(body.decode("utf-8", errors="replace"))
+        batch = point_batches.parse_csv(body)
     elif media_type == "application/json":
         try:
             document = orjson.loads(body)
@@ -492,7 +494,7 @@ async def locate_points(
     dependencies=[Depends(authorize(REFERENCE))],
 )
 async def list_contracts(
-    uow: Uow, page: Pages, code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None
+    uow: Uow, page: Pages, code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None
 ) -> Page[ContractRead]:
     """The registry of contrats de ville (public)."""
     items, total = await contracts.list_contracts(uow, page, code_epci)

@@ -186,13 +186,13 @@ async def _store(
 
 
 async def import_indicator_file(
-    uow: UnitOfWork, actor: Principal, text: str, *, dry_run: bool, skip_bad_lines: bool
+    uow: UnitOfWork, actor: Principal, content: bytes | str, *, dry_run: bool, skip_bad_lines: bool
 ) -> IndicatorImportReport:
     """The generic CSV. All-or-nothing unless `skip_bad_lines`; a dry run reports and writes nothing."""
     async with uow:
         repository = IndicatorRepository(uow.session)
         catalogue = {row.code: _definition(row) for row in await repository.catalogue()}
-        parsed = parse_generic_csv(text, catalogue)
+        parsed = parse_generic_csv(content, catalogue)
         resolved, errors = await _resolve_generic(repository, parsed.lines, actor)
         values = [line.measured_on(ref, f"import by {actor.subject}, line {line.line}") for line, ref in resolved]
         report = await _store(
