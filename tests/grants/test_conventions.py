@@ -330,7 +330,9 @@ async def test_a_convention_is_read_by_its_parties_the_pilots_the_state_and_audi
     conventions, indicators, final evaluation and the operator's agreements answer as missing records."""
     convention = await convene(gateway, year, cpo(year))
     url = f"{CONVENTIONS}/{convention['id']}"
-    defined = await gateway.put(f"{url}/indicators", json={"indicators": INDICATORS}, headers=year.operator)
+    defined = await write_if_match(
+        gateway, "PUT", f"{url}/indicators", json={"indicators": INDICATORS}, headers=year.operator
+    )
     assert defined.status_code == 200, defined.text
     assert (await act(gateway, convention["id"], year.state, "sign", on="2025-01-20")).status_code == 200
     cua_financer = stack.headers([Role.CO_FINANCER], [year.contract], institution="cua")

@@ -107,6 +107,12 @@ async def _grants_records(stack: RunningStack, gateway: httpx.AsyncClient, contr
         headers=year.pilot,
     )
     assert convention.status_code == 201, convention.text
+    envelope = await gateway.put(
+        f"{GRANTS}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
+        json={"amount": "500000"},
+        headers=year.pilot,
+    )
+    assert envelope.status_code == 200, envelope.text
     scenario = await gateway.post(
         f"{GRANTS}/scenarios", json={"callId": year.call_id, "name": "Comité"}, headers=year.pilot
     )
@@ -117,6 +123,7 @@ async def _grants_records(stack: RunningStack, gateway: httpx.AsyncClient, contr
         "convention_id": convention.json()["id"],
         "operator_id": year.operator_id,
         "scenario_id": scenario.json()["id"],
+        "institution_id": year.institutions["etat-p147"],
         "batch_id": str(uuid.uuid4()),  # its routes do not admit auditors: refused before any lookup
         "year": "2025",
     }
@@ -157,15 +164,37 @@ async def _participation_records(stack: RunningStack, gateway: httpx.AsyncClient
             "participationLevel": "co_decision",
         },
     )
+    opinion = await created(
+        f"/bodies/{body_id}/opinions",
+        {"kind": "prefect_referral", "title": "Saisine", "text": "Ascenseurs en panne", "adoptedOn": "2025-03-01"},
+    )
+    answered = await gateway.post(
+        f"{api}/opinions/{opinion}/response", json={"outcome": "accepted", "respondedOn": "2025-05-02"}, headers=pilot
+    )
+    assert answered.status_code == 200, answered.text
+    fund = await created(
+        "/citizen-funds", {"committeeBodyId": committee, "name": "FPH 2025", "year": 2025, "envelope": "3000"}
+    )
     return {
         "body_id": body_id,
+        "commitment_id": await created(
+            f"/opinions/{opinion}/commitments",
+            {"description": "Ascenseurs réparés", "owner": "Bailleur", "madeOn": "2025-05-02"},
+        ),
+        "fund_application_id": await created(
+            f"/citizen-funds/{fund}/applications",
+            {
+                "title": "Fête des voisins",
+                "groupName": "Collectif",
+                "description": "Un repas partagé",
+                "qpvCodes": [],
+                "amountRequested": "300",
+            },
+        ),
         "meeting_id": await created(
             f"/bodies/{body_id}/meetings", {"title": "Séance", "meetingDay": "2025-05-20", "convenedOn": "2025-05-01"}
         ),
-        "opinion_id": await created(
-            f"/bodies/{body_id}/opinions",
-            {"kind": "prefect_referral", "title": "Saisine", "text": "Ascenseurs en panne", "adoptedOn": "2025-03-01"},
-        ),
+        "opinion_id": opinion,
         "election_id": await created(
             f"/bodies/{body_id}/elections",
             {
@@ -185,9 +214,7 @@ async def _participation_records(stack: RunningStack, gateway: httpx.AsyncClient
                 "targets": {"interviews": 3, "events": 1, "neighbourhoods": 1},
             },
         ),
-        "fund_id": await created(
-            "/citizen-funds", {"committeeBodyId": committee, "name": "FPH 2025", "year": 2025, "envelope": "3000"}
-        ),
+        "fund_id": fund,
         "person_id": candidates[0],
         "draw_id": str(uuid.uuid4()),  # public routes: an auditor is answered as anyone (404 here)
     }
@@ -224,6 +251,8 @@ def _url(name: str, path: str, records: Records) -> str:
     values = dict(records.path_values)
     values["code"] = next((code for prefix, code in CODES.items() if path.startswith(prefix + "/")), records.contract)
     values["contract_code"] = records.contract
+    if path.startswith("/fund-applications/"):  # participation's application ids are its citizen funds'
+        values["application_id"] = values["fund_application_id"]
     return f"/api/{name}" + path.format(**values)
 
 

@@ -137,7 +137,9 @@ async def test_the_shared_catalogue_is_written_by_platform_admins_only(
     assert (await gateway.get(f"{API}/indicators/{new_code}")).status_code == 404
     assert (await gateway.get(f"{API}/indicators/{indicator}")).json()["label"] == "Renamed"
     admin = stack.headers([Role.PLATFORM_ADMIN])
-    changed = await gateway.put(f"{API}/indicators/{indicator}", json={**body, "unit": "percent"}, headers=admin)
+    changed = await write_if_match(
+        gateway, "PUT", f"{API}/indicators/{indicator}", json={**body, "unit": "percent"}, headers=admin
+    )
     assert changed.status_code == 200, changed.text
     assert changed.json()["label"] == "Redefined by a pilot"
 
