@@ -141,14 +141,14 @@ def command_up(arguments: argparse.Namespace) -> None:
     children: list[subprocess.Popen[bytes]] = []
     try:
         admin = cluster.url("postgres", secrets_.superuser_password, "postgres", driver="postgresql")
-        provision_sync(admin, DATABASE, secrets_.role_passwords)
+        provision_sync(admin, DATABASE, secrets_.role_passwords, secrets_.owner_passwords)
         ports = {
             app: arguments.port_base + offset
             for app, offset in (("gateway", 0), ("territories", 1), ("grants", 2), ("participation", 3))
         }
         environments = app_environments(secrets_, "127.0.0.1", cluster.port, ports)
         for app in APPS:
-            migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
+            migrate(app, secrets_.owner_url(app, "127.0.0.1", cluster.port))
         _say("migrations: territories, grants, participation, gateway at head")
         territories_url = environments["territories"]["TERRITORIES_DATABASE_URL"]
         _say("reference data: " + asyncio.run(_import_reference(territories_url)))
