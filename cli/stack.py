@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,20 @@ def app_environments(
     return environments
 
 
-def uvicorn_command(app: str, port: int) -> list[str]:
-    """How every local run serves an app: one uvicorn worker on loopback, uvloop and httptools."""
+# Idle keep-alive connections are closed by the server after this long. Our clients keep idle connections
+# for 30 s (the gateway's upstream pool, gateway/proxy.py, and service-to-service calls, kit/http_client.py):
+# a server closing first (uvicorn's default is 5 s) races a client reusing the connection at that instant,
+# and the request is lost with a reset. Outlasting the clients' 30 s lets them close first.
+KEEP_ALIVE_SECONDS = 35
+# On SIGTERM (the supervisor, a parent-death signal, `docker stop`), requests in flight get this long to
+# finish before the connections are closed: under the supervisor's grace before SIGKILL (cli/supervisor.py)
+# and docker's 10 s, so a process stopped always exits by itself, its lifespan shutdown run.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+def uvicorn_command(app: str, port: int, *, http: str = "httptools", extra: Sequence[str] = ()) -> list[str]:
+    """How every local run serves an app: one uvicorn worker on loopback, uvloop; `http` is uvicorn's
+    `--http` (a protocol name or a class path), `extra` more uvicorn options."""
     return [
         sys.executable,
         "-m",
@@ -139,5 +152,17 @@ def uvicorn_command(app: str, port: int) -> list[str]:
         "--loop",
         "uvloop",
         "--http",
-        "httptools",
+        http,
+        *edge_options(),
+        *extra,
+    ]
+
+
+def edge_options() -> list[str]:
+    """uvicorn's connection timeouts, the same for the local servers and docker-compose.yml."""
+    return [
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
+        "--timeout-graceful-shutdown",
+        str(GRACEFUL_SHUTDOWN_SECONDS),
     ]

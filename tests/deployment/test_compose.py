@@ -22,6 +22,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from cli.provisioning import APPS, DATABASE, owner_role
+from cli.stack import edge_options
 from gateway.settings import GatewaySettings
 from kit.embedded_postgres import EmbeddedPostgres
 from services.grants.settings import GrantsSettings
@@ -55,6 +56,15 @@ def test_every_app_runs_with_a_healthcheck() -> None:
         assert callable(getattr(importlib.import_module(module_name), attribute))
         port = _command_option(service["command"], "--port")
         assert f"127.0.0.1:{port}/healthz" in " ".join(service["healthcheck"]["test"])
+
+
+def test_apps_have_the_local_servers_connection_timeouts() -> None:
+    """The keep-alive must outlast the clients' idle connections in production as it does locally."""
+    options = edge_options()
+    wanted = dict(zip(options[::2], options[1::2], strict=True))
+    for name, service in SERVICES.items():
+        if "uvicorn" in service.get("command", []):
+            assert {option: _command_option(service["command"], option) for option in wanted} == wanted, name
 
 
 def test_urls_between_apps_point_at_their_ports() -> None:
