@@ -297,7 +297,7 @@ def command_status(_arguments: argparse.Namespace) -> None:
     everything_up = True
     for name, entry in state["services"].items():
         pid, ticks = entry.get("pid"), entry.get("start_ticks")
-        alive = bool(pid and ticks and ProcessIdentity(int(pid), int(ticks)).alive())
+        alive = bool(pid and ticks is not None and ProcessIdentity(int(pid), int(ticks)).alive())
         if not alive:
             health = "not running"
         elif name == "postgres":

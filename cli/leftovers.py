@@ -38,7 +38,7 @@ def clear_leftovers(
         pid = (state.get("supervisor") or {}).get("pid", "?")
         say(f"the previous run (supervisor pid {pid}) ended without stopping its stack: cleaning up")
     for name, entry in ((state or {}).get("services") or {}).items():
-        if not entry.get("pid") or not entry.get("start_ticks"):
+        if not entry.get("pid") or entry.get("start_ticks") is None:
             continue
         identity = ProcessIdentity(int(entry["pid"]), int(entry["start_ticks"]))
         if identity.alive():

@@ -36,7 +36,16 @@ class ProcessIdentity:
 
 def start_ticks(pid: int) -> int | None:
     """Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses);
-    None when there is no such process, or it is a zombie (exited, not yet reaped: no longer running)."""
+    None when there is no such process, or it is a zombie (exited, not yet reaped: no longer running).
+    Without /proc (macOS), 0 for any live pid: identities are then pids alone."""
+    if not PROC.is_dir():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return 0
+        return 0
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
