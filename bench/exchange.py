@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from bench.grants import CONTRACT, load
-from bench.local_stack import BenchStack, print_row, running_stack
+from bench.local_stack import BenchStack, job_outcome, print_row, running_stack
 from kit.auth.principal import Role
 
 
@@ -116,23 +116,32 @@ def measure(stack: BenchStack, year: int) -> None:
         imports = f"{gateway}/decision-imports"
         headers = {"Content-Type": "text/csv"}
         seconds, dry = _timed(
-            lambda: client.post(
-                imports, params={"contractCode": CONTRACT, "dryRun": "true"}, content=content, headers=headers
+            lambda: job_outcome(
+                client,
+                client.post(
+                    imports, params={"contractCode": CONTRACT, "dryRun": "true"}, content=content, headers=headers
+                ),
             ),
             1,
         )
         print_row(f"dry run of {rows:,} decision lines", f"{seconds:.2f} s", f"(target < 5 s; {dry.json()['counts']})")
         seconds, done = _timed(
-            lambda: client.post(
-                imports, params={"contractCode": CONTRACT, "dryRun": "false"}, content=content, headers=headers
+            lambda: job_outcome(
+                client,
+                client.post(
+                    imports, params={"contractCode": CONTRACT, "dryRun": "false"}, content=content, headers=headers
+                ),
             ),
             1,
         )
         print_row(f"import of {rows:,} decision lines", f"{seconds:.2f} s", f"(target < 5 s; {done.json()['counts']})")
         changed = content.replace(b"2026-02-10", b"2026-02-11")
         seconds, second = _timed(
-            lambda: client.post(
-                imports, params={"contractCode": CONTRACT, "dryRun": "false"}, content=changed, headers=headers
+            lambda: job_outcome(
+                client,
+                client.post(
+                    imports, params={"contractCode": CONTRACT, "dryRun": "false"}, content=changed, headers=headers
+                ),
             ),
             1,
         )

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from cli.__main__ import _import_grants_reference, _import_reference
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
@@ -151,3 +153,17 @@ def measure_lists(lists: Mapping[str, str], headers: dict[str, str], seconds: in
             rate, p50, p99 = wrk(url, 32, seconds, sent)
             figures = f"(target < 50 ms; {rate:.0f} req/s, p50 {p50:.1f} ms)"
             print_row(f"{label}{how}, c=32", f"p99 {p99:.1f} ms", figures)
+
+
+def job_outcome(client: httpx.Client, accepted: httpx.Response) -> httpx.Response:
+    """A long operation's own answer: its job (202) followed until it ends, as users meet it."""
+    if accepted.status_code != 202:
+        return accepted
+    location = accepted.request.url.join(accepted.headers["location"])
+    caller = {"Authorization": accepted.request.headers["authorization"]}
+    for _ in range(120):
+        job = client.get(location, params={"wait": 10}, headers=caller).json()
+        if job["state"] in ("succeeded", "failed"):
+            body = job["result"] if job["state"] == "succeeded" else job["problem"]
+            return httpx.Response(job["resultStatus"], json=body, request=accepted.request)
+    raise SystemExit(f"the job at {location} did not end")

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.local_stack import ROOT, BenchStack, running_stack, wrk
+from bench.local_stack import ROOT, BenchStack, job_outcome, running_stack, wrk
 from cli.__main__ import _import_filosofi, _import_national_qpvs
 from kit.auth.principal import Role
 from services.territories.domain.perimeters import check_perimeter
@@ -129,9 +129,13 @@ def vulnerability_through_the_stack(stack: BenchStack, count: int) -> None:
     timings = []
     for _ in range(3):
         started = time.perf_counter()
-        response = httpx.post(
-            stack.url("gateway") + "/api/territories/vulnerability-computations", json=body, headers=headers, timeout=60
-        )
+        with httpx.Client(timeout=60) as client:
+            response = job_outcome(
+                client,
+                client.post(
+                    stack.url("gateway") + "/api/territories/vulnerability-computations", json=body, headers=headers
+                ),
+            )
         timings.append(time.perf_counter() - started)
         if response.status_code != 201:
             raise SystemExit(f"computation failed: {response.status_code} {response.text[:300]}")

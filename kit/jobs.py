@@ -20,13 +20,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
+import orjson
 from fastapi import Depends, Query, Request, Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -48,6 +50,7 @@ from kit.api_models import ApiModel
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.database import sqlstate_of, unavailable_kind
+from kit.ledger import Ledger
 from kit.problems import ProblemError, problem_body
 from kit.unit_of_work import AmbientTransaction, UnitOfWork, enter_operation, leave_operation
 from kit.write_pipeline import TRANSIENT_SQLSTATES, platform_router
@@ -80,6 +83,8 @@ def jobs_table(metadata: MetaData) -> Table:
         Column("result_status", Integer),
         Column("result", JSONB),
         Column("problem", JSONB),
+        # The workers' claim: the oldest job still to run (queued, or running with an expired lease).
+        Index("ix_jobs_unfinished", "created_at", postgresql_where=text("state IN ('queued', 'running')")),
     )
 
 
@@ -123,9 +128,22 @@ class JobOutcome:
 
 
 Operation = Callable[[JobInput], Awaitable[JobOutcome]]
+# Any authenticated caller reads the jobs it started (the queue answers 404 for anyone else's).
+OWN_JOBS = Policy(name="own-jobs")
 
 
-class JobRead(ApiModel):
+@dataclass(frozen=True, slots=True)
+class JobDefinitions:
+    """A service's long operations by name, and the table their jobs are kept in."""
+
+    table: Table
+    operations: Mapping[str, Operation]
+
+
+ResultT = TypeVar("ResultT")
+
+
+class JobRead(ApiModel, Generic[ResultT]):
     """A long operation and where it stands; `result` once it succeeded, `problem` once it failed."""
 
     id: uuid.UUID
@@ -138,12 +156,12 @@ class JobRead(ApiModel):
     result_status: int | None = Field(
         default=None, description="The status the operation would have answered (200, 201, or the problem's)"
     )
-    result: dict[str, Any] | None = Field(default=None, description="The operation's answer, as documented with it")
+    result: ResultT | None = Field(default=None, description="The operation's answer, as documented with it")
     problem: dict[str, Any] | None = Field(default=None, description="Why it failed: a problem document")
 
 
-def _read(row: Any) -> JobRead:
-    return JobRead(
+def _read(row: Any) -> JobRead[Any]:
+    return JobRead[Any](
         id=row.job_id,
         operation=row.operation,
         state=row.state,
@@ -155,6 +173,20 @@ def _read(row: Any) -> JobRead:
         result=row.result,
         problem=row.problem,
     )
+
+
+def storable_json(value: Any) -> Any:
+    """JSON that PostgreSQL's jsonb holds: a problem may quote the input, and the input a NUL (\u0000) or a
+    lone surrogate, which jsonb refuses; each becomes U+FFFD."""
+    if isinstance(value, str):
+        if "\x00" not in value and value.isascii():
+            return value  # nearly every string: nothing to scan
+        return "".join("\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in value)
+    if isinstance(value, list):
+        return [storable_json(item) for item in value]
+    if isinstance(value, dict):
+        return {storable_json(key): storable_json(item) for key, item in value.items()}
+    return value
 
 
 def relative_location(request_path: str, target: str) -> str:
@@ -171,6 +203,8 @@ class JobQueue:
     sessions: async_sessionmaker[AsyncSession]
     operations: dict[str, Operation]
     state: State
+    ledger: Ledger
+    handlers: Mapping[Any, Any]
     statement_timeout_ms: int = 600_000
     concurrency: int = 2
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -186,7 +220,7 @@ class JobQueue:
         operation: str,
         arguments: dict[str, Any],
         payload: bytes = b"",
-    ) -> JobRead:
+    ) -> JobRead[Any]:
         """Store the job in the request's transaction and answer 202 with where to follow it."""
         if operation not in self.operations:
             raise KeyError(operation)
@@ -204,6 +238,14 @@ class JobQueue:
                 )
             )
             row = (await uow.session.execute(select(self.table).where(self.table.c.job_id == job_id))).one()
+            await self.ledger.created(
+                uow.session,
+                principal,
+                action="job.accepted",
+                entity_type="job",
+                entity_id=str(job_id),
+                after={"operation": operation, "arguments": arguments, "payloadBytes": len(payload)},
+            )
             uow.on_commit(self.wake)
             await uow.commit()
         response.status_code = 202
@@ -213,7 +255,7 @@ class JobQueue:
     def wake(self) -> None:
         self._wake.set()
 
-    async def get(self, principal: Principal, job_id: uuid.UUID, wait_seconds: float) -> JobRead:
+    async def get(self, principal: Principal, job_id: uuid.UUID, wait_seconds: float) -> JobRead[Any]:
         """The job, for its caller (and platform administrators), once ended or after `wait_seconds`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
@@ -330,30 +372,40 @@ class JobQueue:
             kept = await transaction.complete(self._keeper(row.job_id, attempt, outcome))
             if not kept:  # the operation wrote nothing (a dry run): its answer is stored on its own
                 await self._finish_apart(row.job_id, attempt, None, outcome)
-        except ProblemError as refused:
-            await transaction.close()
-            body = problem_body(
-                refused.status, refused.slug, refused.title, refused.detail, errors=refused.errors, extra=refused.extra
-            )
-            await self._finish_apart(row.job_id, attempt, body)
         except asyncio.CancelledError:
             await transaction.close()
             await self._give_back(row.job_id, attempt)
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a job's failure is told on the job, never lost
             await transaction.close()
             if sqlstate_of(error) in TRANSIENT_SQLSTATES or _unreachable(error):
                 logger.warning("job %s: transient failure, given back", row.job_id)
                 await self._give_back(row.job_id, attempt)
             else:
-                logger.error("job %s failed", row.job_id, exc_info=error)
-                await self._finish_apart(
-                    row.job_id, attempt, problem_body(500, "internal", "Internal error", "The error was logged.")
-                )
+                await self._finish_apart(row.job_id, attempt, await self._problem_of(error, row.job_id))
         finally:
             renewing.cancel()
             await transaction.close()
             leave_operation(token)
+
+    async def _problem_of(self, error: Exception, job_id: uuid.UUID) -> dict[str, Any]:
+        """The problem a request would have answered for `error`, by the app's own exception handlers."""
+        handlers: Mapping[Any, Any] = self.handlers
+        for kind in type(error).__mro__:
+            handler = handlers.get(kind)
+            if handler is None or kind is Exception:
+                continue
+            scope = {"type": "http", "method": "POST", "path": f"/jobs/{job_id}", "headers": [], "query_string": b""}
+            try:
+                answered = await handler(Request(scope), error)
+            except Exception:  # noqa: BLE001 - a handler that gives up leaves the error unexplained
+                break
+            if isinstance(answered, Response) and answered.status_code < 500:
+                document: dict[str, Any] = orjson.loads(bytes(answered.body))
+                return document
+            break
+        logger.error("job %s failed", job_id, exc_info=error)
+        return problem_body(500, "internal", "Internal error", "The error was logged.")
 
     def _changed(self) -> Callable[[], None] | None:
         cache = getattr(self.state, "response_cache", None)
@@ -371,7 +423,7 @@ class JobQueue:
                     finished_at=func.now(),
                     lease_until=None,
                     result_status=outcome.status,
-                    result=outcome.body,
+                    result=storable_json(outcome.body),
                     payload=None,
                 )
                 .returning(self.table.c.job_id)
@@ -386,9 +438,9 @@ class JobQueue:
     ) -> None:
         values: dict[str, Any] = {"finished_at": func.now(), "lease_until": None, "payload": None}
         if problem is not None:
-            values |= {"state": "failed", "result_status": problem["status"], "problem": problem}
+            values |= {"state": "failed", "result_status": problem["status"], "problem": storable_json(problem)}
         elif outcome is not None:
-            values |= {"state": "succeeded", "result_status": outcome.status, "result": outcome.body}
+            values |= {"state": "succeeded", "result_status": outcome.status, "result": storable_json(outcome.body)}
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(self.table)
@@ -418,18 +470,33 @@ def _unreachable(error: BaseException) -> bool:
     return unavailable_kind(error) is not None
 
 
-def jobs_router(queue_of: Callable[[Request], JobQueue], read: Policy) -> Any:
+def job_queue(request: Request) -> JobQueue:
+    """FastAPI dependency: the app's job queue."""
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+JobOwner = Annotated[Principal, Depends(authorize(OWN_JOBS))]
+Queue = Annotated[JobQueue, Depends(job_queue)]
+
+
+def jobs_router() -> Any:
     """`GET /jobs/{job_id}`: the caller's own jobs (and any, for platform administrators)."""
     router = platform_router(["jobs"], authenticated=True)
 
-    @router.get("/jobs/{job_id}", operation_id="get_job", response_model=JobRead)
+    @router.get("/jobs/{job_id}", operation_id="get_job", response_model=JobRead[dict[str, Any]])
     async def get_job(
-        request: Request,
+        queue: Queue,
         job_id: uuid.UUID,
-        principal: Annotated[Principal, Depends(authorize(read))],
+        principal: JobOwner,
         wait: Annotated[float, Query(ge=0, le=10, description="Seconds to wait for the job to end")] = 0,
-    ) -> JobRead:
+    ) -> JobRead[Any]:
         """A long operation started by the caller: its state, then its result or its problem."""
-        return await queue_of(request).get(principal, job_id, wait)
+        return await queue.get(principal, job_id, wait)
 
     return router
+
+
+def outcome(status: int, model: BaseModel) -> JobOutcome:
+    """A job's answer from the API model a request would have answered."""
+    return JobOutcome(status, model.model_dump(mode="json", by_alias=True))

@@ -23,6 +23,7 @@ from kit.database import (
     install_database_problem_handlers,
 )
 from kit.garbage_collection import settle_after_start_up
+from kit.jobs import JobDefinitions, JobQueue, jobs_router
 from kit.json_logs import configure_json_logging
 from kit.ledger import Ledger
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
@@ -201,8 +202,10 @@ def create_service_app(
     state: Mapping[str, Any] | None = None,
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     larger_body_limits: Mapping[str, int] | None = None,
+    jobs: JobDefinitions | None = None,
 ) -> FastAPI:
-    """A service app on its own schema: engine, sessions, token verifier, problems, health, logs."""
+    """A service app on its own schema: engine, sessions, token verifier, problems, health, logs, and the
+    workers of its long operations when it has any (`jobs`)."""
     engine = create_engine(
         settings.database_url.get_secret_value(),
         schema,
@@ -225,10 +228,15 @@ def create_service_app(
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         change_feed.start()
+        queue: JobQueue | None = getattr(started.state, "job_queue", None)
+        if queue is not None:
+            queue.start()
         settle_after_start_up()
         yield
+        if queue is not None:
+            await queue.stop()
         await change_feed.stop()
         for close in closers:
             await close()
@@ -237,6 +245,8 @@ def create_service_app(
     async def readiness() -> dict[str, str]:
         return {"database": await database_ready(engine)}
 
+    if jobs is not None:
+        routers = [*routers, jobs_router()]
     app = build_app(
         service=service,
         title=title,
@@ -253,6 +263,16 @@ def create_service_app(
     app.state.response_cache = response_cache
     app.state.sessions = create_sessionmaker(engine)
     app.state.ledger = ledger
+    if jobs is not None:
+        app.state.job_queue = JobQueue(
+            table=jobs.table,
+            sessions=app.state.sessions,
+            operations=dict(jobs.operations),
+            state=app.state,
+            ledger=ledger,
+            handlers=app.exception_handlers,
+            statement_timeout_ms=settings.db_job_statement_timeout_ms,
+        )
     app.state.token_verifier = verifier_from_settings(
         settings.auth_issuer,
         settings.auth_audience,

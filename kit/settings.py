@@ -49,6 +49,7 @@ class ServiceSettings(AuthSettings):
     db_lock_timeout_ms: int = Field(default=3_000, ge=0, le=600_000)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=3_600_000)
     db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=3_600_000)
+    db_job_statement_timeout_ms: int = Field(default=600_000, ge=0, le=86_400_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     docs_enabled: bool = True
     log_level: str = "INFO"

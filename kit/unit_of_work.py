@@ -47,7 +47,7 @@ class AmbientTransaction:
     idempotency_key: str | None = None
     conditional: bool = False
     statement_timeout_ms: int | None = None
-    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys", "jobs"})
+    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys"})
     session: AsyncSession | None = None
     commit_requested: bool = False
     precondition_checked: bool = False

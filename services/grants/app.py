@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kit.http_client import CallPolicy, service_client
+from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
@@ -27,7 +28,7 @@ from services.grants.api import (
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
 from services.grants.clients.territories import PointClassifier, commune_lookup
-from services.grants.db.base import ledger
+from services.grants.db.base import jobs, ledger
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -72,4 +73,5 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         },
         state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
         closers=[registry.aclose, communes.aclose, classifier.aclose],
+        jobs=JobDefinitions(jobs, {"import_decisions": exchange.run_decision_import}),
     )

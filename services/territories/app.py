@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.api import indicators, renewal_projects, vulnerability
 from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
-from services.territories.db.base import ledger
+from services.territories.db.base import jobs, ledger
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.localisation import QpvIndexes
 from services.territories.use_cases.vulnerability import fields_dictionary
@@ -35,6 +36,14 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         ],
         install_domain_problems=install_domain_problems,
         state={"qpv_indexes": QpvIndexes(), "filosofi_fields": fields_dictionary()},
+        jobs=JobDefinitions(
+            jobs,
+            {
+                "import_indicator_values": indicators.run_indicator_import,
+                "import_filosofi_squares": vulnerability.run_squares_import,
+                "compute_vulnerability": vulnerability.run_computation,
+            },
+        ),
         larger_body_limits={
             "/localisation/batch": 16 * 1_048_576,
             "/filosofi-squares/imports": vulnerability.MAX_IMPORT_BYTES,

@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.job_results import finished
 from tests.running_stack import RunningStack
 
 IMPORTS = f"{API}/decision-imports"
@@ -76,11 +77,14 @@ def as_csv(rows: list[dict[str, str]]) -> bytes:
 async def upload(
     gateway: httpx.AsyncClient, year: Year, content: bytes, *, dry_run: bool, media: str = "text/csv"
 ) -> httpx.Response:
-    return await gateway.post(
-        IMPORTS,
-        params={"contractCode": year.contract, "dryRun": str(dry_run).lower(), "fileName": "decisions.csv"},
-        content=content,
-        headers={**year.state, "Content-Type": media},
+    return await finished(
+        gateway,
+        await gateway.post(
+            IMPORTS,
+            params={"contractCode": year.contract, "dryRun": str(dry_run).lower(), "fileName": "decisions.csv"},
+            content=content,
+            headers={**year.state, "Content-Type": media},
+        ),
     )
 
 

@@ -10,6 +10,7 @@ import uuid
 import httpx
 
 from kit.auth.principal import Role
+from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 PROBLEM = "application/problem+json"
@@ -69,10 +70,13 @@ async def test_amounts_with_arabic_indic_digits_are_refused(
     assert _only_error(refused) == ("/body/envelope", "envelope", "string_pattern_mismatch")
     # A decimal field reads text with Decimal(), which takes any script's digits: refused by the kit.
     computation = {"communes": ["62041"], "poorShareMin": arabic_indic("0.3")}
-    refused = await gateway.post(
-        "/api/territories/vulnerability-computations",
-        json=computation,
-        headers=stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT]),
+    refused = await finished(
+        gateway,
+        await gateway.post(
+            "/api/territories/vulnerability-computations",
+            json=computation,
+            headers=stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT]),
+        ),
     )
     assert _only_error(refused) == ("/body/poorShareMin", "poorShareMin", "ascii_digits")
 
@@ -106,8 +110,11 @@ async def test_csv_cells_with_other_digits_are_reported_on_their_line(
             f"{code};commune;{full_width('62041')};;2021;12;INSEE;",
         ]
     )
-    report = await gateway.post(
-        "/api/territories/indicator-values/imports", params={"dryRun": "true"}, content=values, headers=admin
+    report = await finished(
+        gateway,
+        await gateway.post(
+            "/api/territories/indicator-values/imports", params={"dryRun": "true"}, content=values, headers=admin
+        ),
     )
     assert report.status_code == 200, report.text
     assert {(error["line"], error["field"], error["rule"]) for error in report.json()["errors"]} == {
@@ -128,11 +135,14 @@ async def test_csv_cells_with_other_digits_are_reported_on_their_line(
         f"CRS3035RES200mN3045400E3807600,0,{arabic_indic('10')},5,2,0,100000\n"
         f"CRS3035RES200mN{full_width('3045600')}E3807600,0,10,5,2,0,100000\n"
     )
-    dry = await gateway.post(
-        "/api/territories/filosofi-squares/imports",
-        params={"vintage": 2019, "communes": "62041", "dryRun": "true"},
-        content=squares,
-        headers=admin,
+    dry = await finished(
+        gateway,
+        await gateway.post(
+            "/api/territories/filosofi-squares/imports",
+            params={"vintage": 2019, "communes": "62041", "dryRun": "true"},
+            content=squares,
+            headers=admin,
+        ),
     )
     assert dry.status_code == 200, dry.text
     assert {(error["line"], error["field"], error["rule"]) for error in dry.json()["errors"]} == {

@@ -17,6 +17,7 @@ from cli.openapi_documents import OPENAPI_DIR
 from kit.auth.principal import Role, scopes_for_roles
 from tests.grants.playbook import API as GRANTS
 from tests.grants.playbook import notified, open_year
+from tests.job_results import finished
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -41,6 +42,8 @@ class Admission:
         """The `x-policy` text of kit.auth.policies.Policy.describe: 'public' or 'scopes: …; roles: …'."""
         if described == "public":
             return cls(True, frozenset(), frozenset())
+        if described == "any authenticated caller":
+            return cls(False, frozenset(), frozenset())
         parts = dict(part.split(": ", 1) for part in described.split("; "))
         return cls(
             False,
@@ -224,11 +227,13 @@ async def _territories_records(stack: RunningStack, gateway: httpx.AsyncClient) 
     api = "/api/territories"
     qpvs = (await gateway.get(f"{api}/qpvs", params={"codeEpci": "200033579"})).json()["items"]
     projects = (await gateway.get(f"{api}/renewal-projects", params={"codeEpci": "200033579"})).json()["items"]
-    computation = await gateway.post(
+    accepted = await gateway.post(
         f"{api}/vulnerability-computations", json={"communes": ["62041"]}, headers=stack.headers([Role.PLATFORM_ADMIN])
     )
+    computation = await finished(gateway, accepted)
     assert computation.status_code == 201, computation.text
     return {
+        "job_id": accepted.json()["id"],  # another caller's: an auditor reads only its own jobs
         "qpv_id": qpvs[0]["id"],
         "project_id": projects[0]["id"],
         "computation_id": computation.json()["id"],
@@ -309,6 +314,8 @@ async def test_an_auditor_reads_what_the_policy_says(
         anyone = await gateway.get(url, params=params)
         assert answered.status_code == anyone.status_code, (url, answered.text)
         assert answered.status_code == (404 if "{draw_id}" in path else 200), (url, answered.text)
+    elif path == "/jobs/{job_id}":
+        assert answered.status_code == 404, (url, answered.text)  # jobs are read by their caller only
     elif admission.auditor:
         assert answered.status_code == 200, (url, answered.text)
     else:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
+from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 API = "/api/territories"
@@ -71,16 +72,22 @@ async def test_filosofi_import_reads_every_line_ending(
     stack: RunningStack, gateway: httpx.AsyncClient, ending: str
 ) -> None:
     text, ids = _squares_2017(ending, 3)
-    response = await gateway.post(
-        f"{API}/filosofi-squares/imports", params={"vintage": 2017}, content=text, headers=_csv_headers(stack)
+    response = await finished(
+        gateway,
+        await gateway.post(
+            f"{API}/filosofi-squares/imports", params={"vintage": 2017}, content=text, headers=_csv_headers(stack)
+        ),
     )
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["lines"], report["valid"], report["created"], report["errors"]) == (3, 3, 3, [])
-    computation = await gateway.post(
-        f"{API}/vulnerability-computations",
-        json={"communes": ["62099"], "vintage": 2017},
-        headers=stack.headers([Role.PLATFORM_ADMIN]),
+    computation = await finished(
+        gateway,
+        await gateway.post(
+            f"{API}/vulnerability-computations",
+            json={"communes": ["62099"], "vintage": 2017},
+            headers=stack.headers([Role.PLATFORM_ADMIN]),
+        ),
     )
     assert computation.status_code == 201, computation.text
     squares = await gateway.get(
@@ -97,11 +104,14 @@ async def test_filosofi_bad_lines_keep_their_numbers_with_a_lone_cr(
     text, _ = _squares_2017("\r", 2)
     text += "CRS3035RES200mN12E34,0,x,0,y,1,1,1,1,1,1,62041\r"  # line 4: not on the grid
     text += "CRS3035RES200mN2100000E3300000,0,x\r"  # line 5: three cells of twelve
-    response = await gateway.post(
-        f"{API}/filosofi-squares/imports",
-        params={"vintage": 2017, "dryRun": "true"},
-        content=text,
-        headers=_csv_headers(stack),
+    response = await finished(
+        gateway,
+        await gateway.post(
+            f"{API}/filosofi-squares/imports",
+            params={"vintage": 2017, "dryRun": "true"},
+            content=text,
+            headers=_csv_headers(stack),
+        ),
     )
     assert response.status_code == 200, response.text
     assert {(error["line"], error["field"], error["rule"]) for error in response.json()["errors"]} == {
@@ -126,7 +136,9 @@ async def test_indicator_import_reads_every_line_ending(
             "",
         ]
     )
-    response = await gateway.post(f"{API}/indicator-values/imports", content=text, headers=_csv_headers(stack))
+    response = await finished(
+        gateway, await gateway.post(f"{API}/indicator-values/imports", content=text, headers=_csv_headers(stack))
+    )
     assert response.status_code == 200, response.text
     assert (response.json()["lines"], response.json()["created"], response.json()["errors"]) == (2, 2, [])
     values = (await gateway.get(f"{API}/indicator-values", params={"indicator": code})).json()["items"]

@@ -10,6 +10,7 @@ import pytest
 
 from kit.auth.principal import Role
 from tests.conditional_writes import write_if_match
+from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 API = "/api/territories"
@@ -183,7 +184,9 @@ async def _import(
     stack: RunningStack, gateway: httpx.AsyncClient, text: str, roles: list[Role] | None = None, **params: Any
 ) -> httpx.Response:
     headers = {**stack.headers(roles or [Role.PLATFORM_ADMIN], [CUA_CONTRACT]), "Content-Type": "text/csv"}
-    return await gateway.post(f"{API}/indicator-values/imports", params=params, content=text, headers=headers)
+    return await finished(
+        gateway, await gateway.post(f"{API}/indicator-values/imports", params=params, content=text, headers=headers)
+    )
 
 
 async def test_a_bad_line_refuses_the_whole_import_and_names_each_line(
@@ -241,8 +244,11 @@ async def test_a_pilot_writes_only_territories_of_its_contracts(
 
 
 async def test_who_may_import(stack: RunningStack, gateway: httpx.AsyncClient, indicator: str) -> None:
-    anonymous = await gateway.post(
-        f"{API}/indicator-values/imports", content=_csv(indicator), headers={"Content-Type": "text/csv"}
+    anonymous = await finished(
+        gateway,
+        await gateway.post(
+            f"{API}/indicator-values/imports", content=_csv(indicator), headers={"Content-Type": "text/csv"}
+        ),
     )
     assert anonymous.status_code == 401
     assert (await _import(stack, gateway, _csv(indicator), roles=[Role.OPERATOR])).status_code == 403
@@ -264,10 +270,13 @@ async def test_unreadable_files_are_422(stack: RunningStack, gateway: httpx.Asyn
     empty = await _import(stack, gateway, "")
     assert empty.status_code == 422
     headers = {**stack.headers([Role.PLATFORM_ADMIN]), "Content-Type": "text/csv"}
-    not_utf8 = await gateway.post(f"{API}/indicator-values/imports", content=b"indicator\xff\n", headers=headers)
+    not_utf8 = await finished(
+        gateway, await gateway.post(f"{API}/indicator-values/imports", content=b"indicator\xff\n", headers=headers)
+    )
     assert not_utf8.status_code == 422
     assert "UTF-8" in not_utf8.json()["detail"]
-    json_body = await gateway.post(
-        f"{API}/indicator-values/imports", json={}, headers=stack.headers([Role.PLATFORM_ADMIN])
+    json_body = await finished(
+        gateway,
+        await gateway.post(f"{API}/indicator-values/imports", json={}, headers=stack.headers([Role.PLATFORM_ADMIN])),
     )
     assert json_body.status_code == 415

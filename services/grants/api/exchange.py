@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import IO, Annotated, Literal
+from typing import IO, Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.jobs import JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.api.policies import EXCHANGE_FILES, READ_EXPORTS
@@ -111,31 +112,47 @@ DECISIONS_BODY = {
 @router.post(
     "/decision-imports",
     operation_id="import_decisions",
-    response_model=DecisionImportRead,
+    response_model=JobRead[DecisionImportRead],
+    status_code=status.HTTP_202_ACCEPTED,
     openapi_extra={"requestBody": DECISIONS_BODY},
-    responses={201: {"description": "Imported: the batch and every line's fate"}},
 )
 async def import_decisions(
     uow: Uow,
     request: Request,
     response: Response,
+    queue: Annotated[JobQueue, Depends(job_queue)],
     principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     dry_run: Annotated[bool, Query(alias="dryRun", description="Report what would change; store nothing")] = True,
     file_name: Annotated[str | None, Query(alias="fileName", max_length=200)] = None,
-) -> DecisionImportRead:
+) -> JobRead[Any]:
     """The prefecture's decisions (Dauphin, GISPRO, our export edited), matched on the Dauphin number, then
-    SIRET + year + title. Values we lack are set; divergences and unmatched lines wait for a resolution.
-    A file with any bad line is refused whole (each line, field and rule named); the same file twice
-    changes nothing."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    content = await request.body()
+    SIRET + year + title, as a job: its result is the batch and every line's fate (201 when a batch was
+    stored, 200 for a dry run or a file already imported). Values we lack are set; divergences and unmatched
+    lines wait for a resolution. A file with any bad line is refused whole (the job's problem names each
+    line, field and rule); the same file twice changes nothing."""
+    arguments = {
+        "contractCode": contract_code,
+        "mediaType": request.headers.get("content-type", "").split(";")[0].strip().lower(),
+        "fileName": file_name,
+        "dryRun": dry_run,
+    }
+    return await queue.submit(uow, request, response, principal, "import_decisions", arguments, await request.body())
+
+
+async def run_decision_import(job: JobInput) -> JobOutcome:
+    """The job of an import of decisions."""
     report = await decision_imports.import_decisions(
-        uow, principal, contract_code, content, media_type, file_name, dry_run
+        job.uow,
+        job.principal,
+        job.arguments["contractCode"],
+        job.payload,
+        job.arguments["mediaType"],
+        job.arguments["fileName"],
+        job.arguments["dryRun"],
     )
-    if report.batch_id is not None and not report.already_imported:
-        response.status_code = 201
-    return _report(report)
+    stored = report.batch_id is not None and not report.already_imported
+    return outcome(201 if stored else 200, _report(report))
 
 
 @router.get("/decision-imports/{batch_id}", operation_id="get_decision_import", response_model=DecisionImportRead)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.jobs import JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
@@ -26,7 +27,7 @@ from services.territories.api.schemas import (
     IndicatorWrite,
 )
 from services.territories.db.models import IndicatorValueRow
-from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind
+from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind, check_generic_header
 from services.territories.use_cases import indicators, reference_queries
 
 public = platform_router(["indicators"], authenticated=False)
@@ -161,27 +162,44 @@ async def list_indicator_values(
 @protected.post(
     "/indicator-values/imports",
     operation_id="import_indicator_values",
-    response_model=ImportReportRead,
+    response_model=JobRead[ImportReportRead],
+    status_code=status.HTTP_202_ACCEPTED,
     openapi_extra={"requestBody": CSV_BODY},
     responses={415: problem_openapi(415)[415]},
 )
 async def import_indicator_values(
     uow: Uow,
     request: Request,
+    response: Response,
+    queue: Annotated[JobQueue, Depends(job_queue)],
     principal: Editor,
     dry_run: Annotated[bool, Query(alias="dryRun", description="Report every line, write nothing")] = False,
     on_bad_line: Annotated[
         Literal["reject", "skip"],
         Query(alias="onBadLine", description="reject: all-or-nothing (default); skip: report and skip"),
     ] = "reject",
-) -> ImportReportRead:
-    """Import values from the generic CSV. Pilots write only their contracts' territories."""
+) -> JobRead[Any]:
+    """Import values from the generic CSV, as a job (`Location` follows it; its result is the import's
+    report, its problem every bad line with its field and rule). Pilots write only their contracts'
+    territories."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
         raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv.")
+    content = await request.body()
+    check_generic_header(content)
+    arguments = {"dryRun": dry_run, "skipBadLines": on_bad_line == "skip"}
+    return await queue.submit(uow, request, response, principal, "import_indicator_values", arguments, content)
+
+
+async def run_indicator_import(job: JobInput) -> JobOutcome:
+    """The job of an import of indicator values."""
     report = await indicators.import_indicator_file(
-        uow, principal, await request.body(), dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
+        job.uow,
+        job.principal,
+        job.payload,
+        dry_run=job.arguments["dryRun"],
+        skip_bad_lines=job.arguments["skipBadLines"],
     )
-    return ImportReportRead.model_validate(report, from_attributes=True)
+    return outcome(200, ImportReportRead.model_validate(report, from_attributes=True))
 
 
 @public.get(

@@ -1,6 +1,7 @@
 from sqlalchemy.orm import DeclarativeBase
 
 from kit.database import service_metadata
+from kit.jobs import jobs_table
 from kit.ledger import Ledger
 from services.territories.settings import SCHEMA
 
@@ -10,3 +11,4 @@ class Base(DeclarativeBase):
 
 
 ledger = Ledger.on(Base.metadata)
+jobs = jobs_table(Base.metadata)

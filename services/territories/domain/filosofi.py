@@ -91,23 +91,35 @@ def _number(text: str, name: str) -> float:
     return value
 
 
+def _checked_upload(content: bytes | str, columns: Any, vintage: int, default_communes: Sequence[str]) -> CsvUpload:
+    upload = CsvUpload(content, header=lambda name: name.strip().strip('"').lower())
+    missing = upload.missing([columns.identifier, columns.imputed, *MEASURES])
+    if missing:
+        raise FilosofiFileError(
+            f"not a Filosofi {vintage} squares file: missing column(s) {', '.join(missing)}"
+            f" (column names differ between vintages; is the vintage right?)"
+        )
+    if columns.communes not in upload.header and not default_communes:
+        raise FilosofiFileError(f"the file has no {columns.communes} column: give the communes the squares belong to")
+    return upload
+
+
+def check_squares_header(
+    content: bytes | str, dictionary: Mapping[str, Any], vintage: int, default_communes: Sequence[str] = ()
+) -> None:
+    """Refuse at once a file that cannot be this vintage's squares (not UTF-8, columns missing); its lines
+    are read later, by the import's job."""
+    _checked_upload(content, vintage_columns(dictionary, vintage), vintage, default_communes)
+
+
 def parse_squares(
     content: bytes | str, dictionary: Mapping[str, Any], vintage: int, default_communes: Sequence[str] = ()
 ) -> SquareFile:
     """Every square of the file, or the reason its line is refused. `default_communes` stands in for a
     commune column the file lacks (extracts re-published without `lcog_geo`)."""
     columns = vintage_columns(dictionary, vintage)
-    upload = CsvUpload(content, header=lambda name: name.strip().strip('"').lower())
+    upload = _checked_upload(content, columns, vintage, default_communes)
     header = upload.header
-    required = [columns.identifier, columns.imputed, *MEASURES]
-    missing = upload.missing(required)
-    if missing:
-        raise FilosofiFileError(
-            f"not a Filosofi {vintage} squares file: missing column(s) {', '.join(missing)}"
-            f" (column names differ between vintages; is the vintage right?)"
-        )
-    if columns.communes not in header and not default_communes:
-        raise FilosofiFileError(f"the file has no {columns.communes} column: give the communes the squares belong to")
     position = {name: index for index, name in enumerate(header)}
     parsed = SquareFile()
     for row in upload:

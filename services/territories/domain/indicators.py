@@ -156,9 +156,21 @@ def _rows(content: bytes | str, required: Iterable[str]) -> Iterator[NamedCells 
 GENERIC_COLUMNS = ("indicator", "territoryKind", "territory", "perimeter", "year", "value", "source", "note")
 
 
+REQUIRED_GENERIC_COLUMNS = ("indicator", "territoryKind", "territory", "value", "source")
+
+
+def check_generic_header(content: bytes | str) -> None:
+    """Refuse at once a file that cannot be the exchange format (not UTF-8, no header, a column missing);
+    its lines are read later, by the import's job."""
+    upload = CsvUpload(content)
+    missing = upload.missing(REQUIRED_GENERIC_COLUMNS)
+    if missing:
+        raise IndicatorFileError(f"missing column(s): {', '.join(missing)}; the header is {','.join(upload.header)}")
+
+
 def parse_generic_csv(content: bytes | str, catalogue: Mapping[str, IndicatorDefinition]) -> ParsedFile:
     """The documented exchange format; every bad line is reported with its number, field and rule."""
-    rows = _rows(content, ("indicator", "territoryKind", "territory", "value", "source"))
+    rows = _rows(content, REQUIRED_GENERIC_COLUMNS)
     parsed = ParsedFile()
     for row in rows:
         parsed.total += 1
