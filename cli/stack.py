@@ -90,7 +90,9 @@ def app_environments(
 
 
 def uvicorn_command(app: str, port: int) -> list[str]:
-    """How every local run serves an app: one uvicorn worker on loopback, uvloop and httptools."""
+    """How every local run serves an app: one uvicorn worker on loopback, uvloop and httptools (for the
+    gateway, the edge, httptools with a request head deadline: see gateway/edge.py)."""
+    http = "gateway.edge:EdgeHttpToolsProtocol" if app == "gateway" else "httptools"
     return [
         sys.executable,
         "-m",
@@ -105,5 +107,5 @@ def uvicorn_command(app: str, port: int) -> list[str]:
         "--loop",
         "uvloop",
         "--http",
-        "httptools",
+        http,
     ]

@@ -40,6 +40,40 @@ class GatewaySettings(BaseSettings):
     upstream_connect_timeout: float = Field(default=1.0, gt=0, le=30)
     upstream_read_timeout: float = Field(default=10.0, gt=0, le=300)
     upstream_deadline_seconds: float = Field(default=15.0, gt=0, le=600)
+    larger_deadlines: dict[str, float] = Field(
+        default_factory=lambda: {
+            "/api/territories/filosofi-squares/imports": 120.0,
+            "/api/territories/indicator-values/imports": 120.0,
+            "/api/territories/vulnerability-computations": 120.0,
+            "/api/grants/decision-imports": 120.0,
+            "/api/grants/programmation-exports": 120.0,
+        },
+        description="Paths whose answer may take longer than upstream_deadline_seconds (it is also their read timeout)",
+    )
+    upstream_max_connections: int = Field(
+        default=100, ge=1, le=10_000, description="Connections to each service (one pool per service: a bulkhead)"
+    )
+    upstream_pool_timeout: float = Field(
+        default=1.0, gt=0, le=30, description="Wait for a free connection to a service before answering 503"
+    )
+    upstream_keepalive_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        le=300,
+        description="Idle connections to a service are closed after this; keep it below the service's own keep-alive "
+        "(uvicorn: 5 s) so that a request is never written to a connection the service is closing",
+    )
+    client_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="A request head must arrive whole within this (else 408 and close)"
+    )
+    client_body_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Longest wait for the next part of a request body (else 408)"
+    )
+    client_body_min_bytes_per_second: int = Field(
+        default=8192,
+        ge=1,
+        description="Beyond client_body_timeout_seconds, a body must keep arriving at least this fast (else 408)",
+    )
     token_requests_per_minute: int = Field(default=60, ge=1)
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
