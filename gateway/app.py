@@ -15,9 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.routes import SlidingWindowLimiter, router
 from gateway.edge import (
-    HEADER_TIMEOUT_STATE_KEY,
+    HEAD_LIMITS_STATE_KEY,
     BodyReadTimeoutError,
     BodyReadTimeoutMiddleware,
+    HeadLimits,
     ProblemCORSMiddleware,
 )
 from gateway.openapi_aggregate import AggregatedOpenApi
@@ -123,8 +124,8 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         settle_after_start_up()
-        # uvicorn gives the lifespan state to each connection: the edge protocol reads its deadline there.
-        yield {HEADER_TIMEOUT_STATE_KEY: chosen.client_header_timeout_seconds}
+        # uvicorn gives the lifespan state to each connection: the edge protocol reads its limits there.
+        yield {HEAD_LIMITS_STATE_KEY: HeadLimits(chosen.client_header_timeout_seconds, chosen.client_header_max_bytes)}
         await proxy.close()
         await probe_client.aclose()
         await engine.dispose()
@@ -145,7 +146,15 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         service="gateway",
         title="Cœur de Quartier — gateway",
         version="0.1.0",
-        description="Authentication, routing to territories, grants and participation, one OpenAPI.",
+        description=(
+            "Authentication, routing to territories, grants and participation, one OpenAPI.\n\n"
+            "When a service fails, the gateway answers `503` with `Retry-After` only if the request was not "
+            "sent to it (refused, or no free connection): repeat it later. Once it was sent, a lost answer is "
+            "`502` and no answer by the deadline `504`, without `Retry-After`: for a change the outcome is "
+            "unknown (`/problems/upstream-outcome-unknown`); repeat a POST with the same `Idempotency-Key`, "
+            "read the resource again before repeating a PUT, PATCH or DELETE. A request head or body that "
+            "does not arrive in time is answered `408`."
+        ),
         routers=[router],
         lifespan=lifespan,
         max_body_bytes=chosen.max_body_bytes,

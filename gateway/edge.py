@@ -6,13 +6,15 @@ that opens a connection and sends nothing, or dribbles a head or a body, holds t
 a body, the request's task) for as long as it likes. Hence:
 - `EdgeHttpToolsProtocol` / `EdgeH11Protocol` (passed to uvicorn with `--http gateway.edge:…`): a
   request head must be whole within `client_header_timeout_seconds` of the connection being opened
-  or of its first byte on a kept-alive connection; else 408 (when part of it came) and close;
+  or of its first byte on a kept-alive connection (else 408 when part of it came, and close), and
+  may not pass `client_header_max_bytes` (httptools has no limit of its own: 431);
 - `BodyReadTimeoutMiddleware`: a body that stalls or crawls is answered 408.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,16 +28,26 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from kit.asgi_middleware import send_json
 from kit.problems import PROBLEM_MEDIA_TYPE, problem_body, problem_response
 
-# The gateway's lifespan puts its setting here; uvicorn hands the lifespan state to each connection.
-HEADER_TIMEOUT_STATE_KEY = "gateway.client_header_timeout_seconds"
-DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
+
+@dataclass(frozen=True)
+class HeadLimits:
+    """What a request head may take: time from its first byte (or from the connection), and size."""
+
+    timeout_seconds: float = 10.0
+    max_bytes: int = 65_536
 
 
-def _head_timeout_response(seconds: float) -> bytes:
-    detail = f"The request head did not arrive within {seconds:g} s."
-    body = orjson.dumps(problem_body(408, "request-timeout", "Request timeout", detail))
+# The gateway's lifespan puts its limits here; uvicorn hands the lifespan state to each connection.
+HEAD_LIMITS_STATE_KEY = "gateway.head_limits"
+
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
+
+
+def _problem_then_close(status: int, slug: str, title: str, detail: str) -> bytes:
+    """A whole HTTP/1.1 problem response, written by the protocol itself (no request reached the app)."""
+    body = orjson.dumps(problem_body(status, slug, title, detail))
     head = (
-        b"HTTP/1.1 408 Request Timeout\r\n"
+        b"HTTP/1.1 " + str(status).encode() + b" " + _REASONS[status] + b"\r\n"
         b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n"
         b"content-length: " + str(len(body)).encode() + b"\r\n"
         b"connection: close\r\n\r\n"
@@ -43,8 +55,9 @@ def _head_timeout_response(seconds: float) -> bytes:
     return head + body
 
 
-class _HeadDeadline(asyncio.Protocol):
-    """Closes a connection whose request head is not complete in time (mixed into uvicorn's protocols)."""
+class _HeadLimits(asyncio.Protocol):
+    """Bounds the time and size of request heads (mixed into uvicorn's protocols), and answers the
+    parser's own refusals as problems."""
 
     # Set by uvicorn's protocol classes.
     transport: asyncio.Transport
@@ -53,22 +66,31 @@ class _HeadDeadline(asyncio.Protocol):
     app_state: dict[str, Any]
 
     _head_timer: asyncio.TimerHandle | None = None
-    _head_started = False
+    _head_bytes = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._await_head()
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return
         if self._head_timer is None and self._between_requests():
             # The first byte of the next request on a kept-alive connection.
             self._await_head()
         if self._head_timer is not None:
-            self._head_started = True
+            self._head_bytes += len(data)
         super().data_received(data)
-        if self._head_timer is not None and not self._between_requests():
+        if self._head_timer is None:
+            return
+        if not self._between_requests():
             self._head_timer.cancel()
             self._head_timer = None
+        elif self._head_bytes > self._limits().max_bytes and not self.transport.is_closing():
+            # httptools buffers a head of any size (h11 stops at 16 KiB by default): a head still
+            # incomplete past the limit is refused (it may pass it by the last read, ≤ 256 KiB).
+            detail = f"The request head exceeds {self._limits().max_bytes} bytes."
+            self._refuse(_problem_then_close(431, "header-too-large", "Request header fields too large", detail))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._head_timer is not None:
@@ -76,33 +98,47 @@ class _HeadDeadline(asyncio.Protocol):
             self._head_timer = None
         super().connection_lost(exc)
 
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request its parser refuses, as a problem instead of text/plain."""
+        self._refuse(_problem_then_close(400, "bad-request", "Bad request", msg))
+
+    def _limits(self) -> HeadLimits:
+        limits = self.app_state.get(HEAD_LIMITS_STATE_KEY)
+        return limits if isinstance(limits, HeadLimits) else HeadLimits()
+
     def _between_requests(self) -> bool:
         return self.cycle is None or bool(self.cycle.response_complete)
 
     def _await_head(self) -> None:
-        self._head_started = False
-        self._head_timer = self.loop.call_later(self._head_timeout(), self._head_timed_out)
-
-    def _head_timeout(self) -> float:
-        return float(self.app_state.get(HEADER_TIMEOUT_STATE_KEY, DEFAULT_HEADER_TIMEOUT_SECONDS))
+        self._head_bytes = 0
+        self._head_timer = self.loop.call_later(self._limits().timeout_seconds, self._head_timed_out)
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
         if self.transport.is_closing():
             return
-        if self._head_started:
-            # RFC 9110 §15.5.9: 408 with "close". A connection that sent nothing is just closed, as
-            # an idle kept-alive one is.
-            self.transport.write(_head_timeout_response(self._head_timeout()))
+        if self._head_bytes == 0:
+            # Nothing came: closed without a word, as an idle kept-alive connection is.
+            self.transport.close()
+            return
+        # RFC 9110 §15.5.9: 408, and the connection closed.
+        detail = f"The request head did not arrive within {self._limits().timeout_seconds:g} s."
+        self._refuse(_problem_then_close(408, "request-timeout", "Request timeout", detail))
+
+    def _refuse(self, response: bytes) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        self.transport.write(response)
         self.transport.close()
 
 
-class EdgeHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
-    """uvicorn's httptools protocol with a request head deadline."""
+class EdgeHttpToolsProtocol(_HeadLimits, HttpToolsProtocol):
+    """uvicorn's httptools protocol with request head limits."""
 
 
-class EdgeH11Protocol(_HeadDeadline, H11Protocol):
-    """uvicorn's h11 protocol with a request head deadline."""
+class EdgeH11Protocol(_HeadLimits, H11Protocol):
+    """uvicorn's h11 protocol with request head limits."""
 
 
 class BodyReadTimeoutError(Exception):

@@ -66,13 +66,16 @@ class GatewaySettings(BaseSettings):
     client_header_timeout_seconds: float = Field(
         default=10.0, gt=0, le=300, description="A request head must arrive whole within this (else 408 and close)"
     )
+    client_header_max_bytes: int = Field(
+        default=65_536, ge=4096, le=1_048_576, description="Largest request head (request line and headers; else 431)"
+    )
     client_body_timeout_seconds: float = Field(
         default=10.0, gt=0, le=300, description="Longest wait for the next part of a request body (else 408)"
     )
     client_body_min_bytes_per_second: int = Field(
         default=8192,
         ge=1,
-        description="Beyond client_body_timeout_seconds, a body must keep arriving at least this fast (else 408)",
+        description="A body may take client_body_timeout_seconds plus one second per this many bytes (else 408)",
     )
     token_requests_per_minute: int = Field(default=60, ge=1)
     oidc_issuer: str | None = None

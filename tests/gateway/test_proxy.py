@@ -70,6 +70,9 @@ async def test_aggregated_openapi_covers_every_service(stack: RunningStack, gate
         for path in own["paths"]:
             assert f"/api/{service}{path}" in document["paths"]
     assert "/api/oauth/token" in document["paths"]
+    creation = document["paths"]["/api/participation/bodies"]["post"]["responses"]
+    assert {"408", "502", "503", "504"} <= set(creation)
+    assert "Idempotency-Key" in creation["502"]["description"]
     operation_ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))
     docs = await gateway.get("/api/docs")
