@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -40,7 +40,7 @@ class GatewaySettings(BaseSettings):
     upstream_connect_timeout: float = Field(default=1.0, gt=0, le=30)
     upstream_read_timeout: float = Field(default=10.0, gt=0, le=300)
     upstream_deadline_seconds: float = Field(default=15.0, gt=0, le=600)
-    larger_deadlines: dict[str, float] = Field(
+    larger_deadlines: dict[str, Annotated[float, Field(gt=0, le=3600)]] = Field(
         default_factory=lambda: {
             "/api/territories/filosofi-squares/imports": 120.0,
             "/api/territories/indicator-values/imports": 120.0,
