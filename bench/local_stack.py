@@ -31,9 +31,14 @@ class BenchStack:
     ports: dict[str, int]
     environments: dict[str, dict[str, str]]
     secrets: StackSecrets
+    db_port: int
 
     def url(self, app: str) -> str:
         return f"http://127.0.0.1:{self.ports[app]}"
+
+    def owner_dsn(self, app: str) -> str:
+        """asyncpg DSN of the role owning the app's schema: bulk loads followed by VACUUM need the owner."""
+        return self.secrets.owner_url(app, "127.0.0.1", self.db_port).replace("postgresql+asyncpg", "postgresql")
 
     def token(self, role: Role, contracts: Sequence[str] = (), institution: str | None = None) -> str:
         issuer = TokenIssuer(self.secrets.signing_key_pem, ISSUER, AUDIENCE, 3600)
@@ -73,11 +78,12 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
             cluster.url("postgres", stack_secrets.superuser_password, "postgres", driver="postgresql"),
             DATABASE,
             stack_secrets.role_passwords,
+            stack_secrets.owner_passwords,
         )
         ports = {app: free_port() for app in APPS}
         environments = app_environments(stack_secrets, "127.0.0.1", cluster.port, ports, environment="production")
         for app in APPS:
-            migrate(app, environments[app][f"{app.upper()}_DATABASE_URL"])
+            migrate(app, stack_secrets.owner_url(app, "127.0.0.1", cluster.port))
         asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
         asyncio.run(_import_grants_reference(environments["grants"]["GRANTS_DATABASE_URL"]))
         for app in apps:
@@ -92,7 +98,7 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
                 )
             )
             _wait(f"http://127.0.0.1:{ports[app]}/healthz")
-        yield BenchStack(ports, environments, stack_secrets)
+        yield BenchStack(ports, environments, stack_secrets, cluster.port)
     finally:
         for child in children:
             child.terminate()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from cli.provisioning import APPS, DATABASE
+from cli.provisioning import APPS, DATABASE, owner_role
 from kit.auth.tokens import generate_signing_key_pem, public_jwks
 
 APP_TARGETS = {
@@ -24,9 +27,13 @@ DEFAULT_PORTS = {"gateway": 8000, "territories": 8001, "grants": 8002, "particip
 
 @dataclass(frozen=True)
 class StackSecrets:
+    """The local stack's generated secrets: `role_passwords` are the runtime roles' (the apps' URLs),
+    `owner_passwords` the schema owners' (migrations and maintenance only)."""
+
     superuser_password: str
     role_passwords: dict[str, str]
     signing_key_pem: str
+    owner_passwords: dict[str, str]
 
     @classmethod
     def generate(cls) -> StackSecrets:
@@ -34,17 +41,45 @@ class StackSecrets:
             superuser_password=secrets.token_urlsafe(24),
             role_passwords={app: secrets.token_urlsafe(24) for app in APPS},
             signing_key_pem=generate_signing_key_pem(),
+            owner_passwords={app: secrets.token_urlsafe(24) for app in APPS},
         )
 
     @classmethod
     def load_or_create(cls, path: Path) -> StackSecrets:
-        if path.exists():
-            return cls(**json.loads(path.read_text()))
-        created = cls.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(created)))
-        path.chmod(0o600)
-        return created
+        """The secrets kept in `path`, created on first use. A file written before the owner roles existed
+        gets their passwords added in place; every other secret is kept."""
+        if not path.exists():
+            created = cls.generate()
+            _write_private(path, asdict(created))
+            return created
+        stored: dict[str, Any] = json.loads(path.read_text())
+        owners = dict(stored.get("owner_passwords") or {})
+        missing = [app for app in APPS if app not in owners]
+        if missing:
+            owners.update({app: secrets.token_urlsafe(24) for app in missing})
+            stored["owner_passwords"] = owners
+            _write_private(path, stored)
+        return cls(**stored)
+
+    def runtime_url(self, app: str, host: str, port: int) -> str:
+        """The URL the app itself uses: its runtime role."""
+        return database_url(host, port, app, self.role_passwords[app])
+
+    def owner_url(self, app: str, host: str, port: int) -> str:
+        """The URL of the role owning the app's schema: migrations, VACUUM, anything that needs ownership."""
+        return database_url(host, port, owner_role(app), self.owner_passwords[app])
+
+
+def _write_private(path: Path, content: dict[str, Any]) -> None:
+    """Written readable by its owner only from the first byte (no chmod after the fact), then renamed over
+    the old file so that a crash leaves either version, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(json.dumps(content))
+    partial.replace(path)
 
 
 def database_url(host: str, port: int, role: str, password: str) -> str:
@@ -67,7 +102,7 @@ def app_environments(
         prefix = app.upper() + "_"
         env = {
             prefix + "ENVIRONMENT": environment,
-            prefix + "DATABASE_URL": database_url(db_host, db_port, app, secrets_.role_passwords[app]),
+            prefix + "DATABASE_URL": secrets_.runtime_url(app, db_host, db_port),
             prefix + "AUTH_ISSUER": ISSUER,
             prefix + "AUTH_AUDIENCE": AUDIENCE,
             prefix + "AUTH_JWKS": jwks,
@@ -77,7 +112,7 @@ def app_environments(
         environments[app] = env
     environments["gateway"] = {
         "GATEWAY_ENVIRONMENT": environment,
-        "GATEWAY_DATABASE_URL": database_url(db_host, db_port, "gateway", secrets_.role_passwords["gateway"]),
+        "GATEWAY_DATABASE_URL": secrets_.runtime_url("gateway", db_host, db_port),
         "GATEWAY_SIGNING_KEY": secrets_.signing_key_pem,
         "GATEWAY_ISSUER": ISSUER,
         "GATEWAY_AUDIENCE": AUDIENCE,
@@ -89,10 +124,24 @@ def app_environments(
     return environments
 
 
-def uvicorn_command(app: str, port: int) -> list[str]:
-    """How every local run serves an app: one uvicorn worker on loopback, uvloop and httptools (for the
-    gateway, the edge, httptools with a request head deadline: see gateway/edge.py)."""
-    http = "gateway.edge:EdgeHttpToolsProtocol" if app == "gateway" else "httptools"
+# Idle keep-alive connections are closed by the server after this long. Our clients keep idle connections
+# for up to 30 s (service-to-service calls, kit/http_client.py; the gateway's upstream pools 4 s,
+# GATEWAY_UPSTREAM_KEEPALIVE_SECONDS): a server closing first (uvicorn's default is 5 s) races a client
+# reusing the connection at that instant, and the request is lost with a reset. Outlasting the clients'
+# 30 s lets them close first.
+KEEP_ALIVE_SECONDS = 35
+# On SIGTERM (the supervisor, a parent-death signal, `docker stop`), requests in flight get this long to
+# finish before the connections are closed: under the supervisor's grace before SIGKILL (cli/supervisor.py)
+# and docker's 10 s, so a process stopped always exits by itself, its lifespan shutdown run.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+def uvicorn_command(app: str, port: int, *, http: str | None = None, extra: Sequence[str] = ()) -> list[str]:
+    """How every local run serves an app: one uvicorn worker on loopback, uvloop; `http` is uvicorn's
+    `--http` (a protocol name or a class path: httptools, and for the gateway, the edge, httptools with
+    request head limits, gateway/edge.py), `extra` more uvicorn options."""
+    if http is None:
+        http = "gateway.edge:EdgeHttpToolsProtocol" if app == "gateway" else "httptools"
     return [
         sys.executable,
         "-m",
@@ -108,4 +157,16 @@ def uvicorn_command(app: str, port: int) -> list[str]:
         "uvloop",
         "--http",
         http,
+        *edge_options(),
+        *extra,
+    ]
+
+
+def edge_options() -> list[str]:
+    """uvicorn's connection timeouts, the same for the local servers and docker-compose.yml."""
+    return [
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
+        "--timeout-graceful-shutdown",
+        str(GRACEFUL_SHUTDOWN_SECONDS),
     ]

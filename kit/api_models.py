@@ -9,7 +9,10 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 from starlette.responses import Response
+
+from kit.numerals import is_plain_number_text
 
 
 def _storable(value: Any) -> bool:
@@ -41,6 +44,10 @@ def _is_integer(annotation: Any) -> bool:
     return annotation is int or any(_is_integer(argument) for argument in get_args(annotation))
 
 
+def _is_decimal(annotation: Any) -> bool:
+    return annotation is Decimal or any(_is_decimal(argument) for argument in get_args(annotation))
+
+
 def _iso_date_text(value: Any) -> Any:
     if isinstance(value, str) and not ISO_DATE.fullmatch(value):
         raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
@@ -49,7 +56,7 @@ def _iso_date_text(value: Any) -> Any:
     return value
 
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # For query parameters: lax parsing would read "0" as a Unix time.
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
@@ -101,6 +108,10 @@ class ApiInput(BaseModel):
             raise ValueError("a boolean is true or false")
         if field is not None and _is_integer(field.annotation) and isinstance(value, bool | str):
             raise ValueError("a whole number is a JSON number")
+        # pydantic reads a Decimal from text with `Decimal()`, which takes any Unicode digit ("０.５").
+        decimal_text = isinstance(value, str) and field is not None and _is_decimal(field.annotation)
+        if decimal_text and not is_plain_number_text(value):
+            raise PydanticCustomError("ascii_digits", "a number is written with ASCII digits 0-9")
         return value
 
 

@@ -142,7 +142,7 @@ class BodySizeLimitMiddleware:
             return
         limit = self.limit_for(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)
             return
         received = 0

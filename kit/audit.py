@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth.principal import Principal
 from kit.request_ids import current_request_id
+from kit.unit_of_work import ambient_transaction, note_audited
 
 
 def audit_events_table(metadata: MetaData) -> Table:
@@ -68,8 +69,8 @@ async def record_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-    idempotency_key: str | None = None,
 ) -> None:
+    ambient = ambient_transaction()
     await session.execute(
         table.insert().values(
             actor_subject=actor.subject,
@@ -82,6 +83,7 @@ async def record_audit(
             after=after,
             reason=reason,
             request_id=current_request_id(),
-            idempotency_key=idempotency_key,
+            idempotency_key=ambient.idempotency_key if ambient is not None else None,
         )
     )
+    note_audited()

@@ -35,7 +35,8 @@ BEGIN
     FOR missing IN
         SELECT c.relname FROM pg_class AS c
         JOIN pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+        -- Jobs change on every lease renewal and say nothing a remembered answer holds.
+        WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('alembic_version', 'jobs')
           AND NOT EXISTS (
               SELECT 1 FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'announce_change'
           )

@@ -1,12 +1,17 @@
-"""Engine and session factories, the unit of work, and database failures as problems."""
+"""Engine and session factories, and database failures as problems.
+
+A failure that a retry may cure (PostgreSQL unavailable, shutting down or starting up, too many
+connections, a deadlock or serialization failure still there after the write pipeline's retries, a lock
+or statement timeout) is a 503 with `Retry-After`, never a 500. Constraint violations are 409, values
+out of range 422.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from types import TracebackType
-from typing import Self
+from dataclasses import dataclass
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from sqlalchemy import MetaData, text
@@ -15,6 +20,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from kit.problems import problem_response
+from kit.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTimeouts:
+    """Per-service bounds, so one stuck row or query cannot hold a service (milliseconds; 0 = none)."""
+
+    lock_timeout_ms: int = 0
+    statement_timeout_ms: int = 0
+    idle_in_transaction_timeout_ms: int = 0
+
+    def server_settings(self) -> dict[str, str]:
+        settings = {
+            "lock_timeout": self.lock_timeout_ms,
+            "statement_timeout": self.statement_timeout_ms,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_timeout_ms,
+        }
+        return {name: str(value) for name, value in settings.items() if value}
 
 
 def create_engine(
@@ -24,8 +47,12 @@ def create_engine(
     application_name: str,
     pool_size: int = 20,
     pool_timeout_seconds: float = 5.0,
+    timeouts: DatabaseTimeouts | None = None,
 ) -> AsyncEngine:
     """An asyncpg engine whose connections see only `schema` first on their search path."""
+    server_settings = {"search_path": schema, "application_name": application_name}
+    if timeouts is not None:
+        server_settings |= timeouts.server_settings()
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -41,7 +68,7 @@ def create_engine(
         # What we store passed validation (bounded counts, text), so its numbers fit orjson's 64-bit ints.
         json_deserializer=orjson.loads,
         connect_args={
-            "server_settings": {"search_path": schema, "application_name": application_name},
+            "server_settings": server_settings,
             "timeout": 5,
             "command_timeout": 30,
         },
@@ -52,72 +79,72 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-class UnitOfWork:
-    """One transaction: rolled back on exit unless `commit()` was awaited.
-
-    `async with uow.reading():` is the same for use cases that only read: no BEGIN and no ROLLBACK round
-    trips (autocommit). Under READ COMMITTED every statement has its own snapshot inside a transaction
-    too, so reads see exactly what they would have seen; locks and writes need `async with uow:`."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None] | None = None) -> None:
-        self._sessions = sessions
-        self._on_commit = on_commit
-        self._session: AsyncSession | None = None
-        self._committed = False
-        self._read_only = False
-
-    def reading(self) -> Self:
-        self._read_only = True
-        return self
-
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            raise RuntimeError("the unit of work is not open")
-        return self._session
-
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        self._committed = False
-        if self._read_only:
-            await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        session = self.session
-        try:
-            # A reading unit of work has no transaction to roll back: closing releases the connection.
-            if not self._committed and not self._read_only:
-                # Detach what was read first: a rollback would expire it, and callers use it after exit.
-                session.expunge_all()
-                await session.rollback()
-        finally:
-            await session.close()
-            self._session = None
-            self._read_only = False
-
-    async def commit(self) -> None:
-        if self._read_only:
-            raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
-        await self.session.commit()
-        self._committed = True
-        if self._on_commit is not None:
-            self._on_commit()
+@dataclass(frozen=True, slots=True)
+class _Unavailable:
+    slug: str
+    detail: str
+    retry_after: int
 
 
-async def _on_database_unavailable(request: Request, _exc: Exception) -> Response:
+_UNREACHABLE = _Unavailable("database-unavailable", "The database cannot be reached; retry later.", 2)
+_CONTENTION = _Unavailable(
+    "database-contention", "The change collided with concurrent changes; retry (nothing was written).", 1
+)
+_LOCKED = _Unavailable(
+    "resource-locked", "The record is being changed by another request; retry (nothing was written).", 1
+)
+_TOO_LONG = _Unavailable(
+    "database-timeout", "The database did not answer within the service's bound; retry later (nothing was written).", 5
+)
+# SQLSTATE (exact, then by class) → the 503 it gives. https://www.postgresql.org/docs/current/errcodes-appendix.html
+_BY_SQLSTATE = {
+    "40001": _CONTENTION,  # serialization_failure
+    "40P01": _CONTENTION,  # deadlock_detected
+    "55P03": _LOCKED,  # lock_not_available: lock_timeout
+    "57014": _TOO_LONG,  # query_canceled: statement_timeout
+    "57P01": _UNREACHABLE,  # admin_shutdown
+    "57P02": _UNREACHABLE,  # crash_shutdown
+    "57P03": _UNREACHABLE,  # cannot_connect_now: starting up, shutting down
+    "57P05": _UNREACHABLE,  # idle_session_timeout
+    "25P03": _UNREACHABLE,  # idle_in_transaction_session_timeout: the connection is gone
+    "0A000": _UNREACHABLE,  # a cached plan invalidated by a migration while running: next attempt re-plans
+}
+_BY_CLASS = {"08": _UNREACHABLE, "53": _UNREACHABLE, "58": _UNREACHABLE}
+
+
+def sqlstate_of(error: BaseException) -> str:
+    """The SQLSTATE of a database error, wrapped by SQLAlchemy or raw from asyncpg; '' when none."""
+    candidates: list[object] = [error]
+    if isinstance(error, sa_exc.DBAPIError):
+        candidates += [error.orig, getattr(error.orig, "__cause__", None)]
+    for candidate in candidates:
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str) and code:
+            return code
+    return ""
+
+
+def unavailable_kind(error: BaseException) -> _Unavailable | None:
+    """Which 503 a database failure gives, or None when it is not a passing condition."""
+    code = sqlstate_of(error)
+    if code:
+        return _BY_SQLSTATE.get(code) or _BY_CLASS.get(code[:2])
+    if isinstance(error, sa_exc.DBAPIError):
+        lost = error.connection_invalidated or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
+        return _UNREACHABLE if lost else None
+    if isinstance(error, asyncpg.InterfaceError | sa_exc.PendingRollbackError | sa_exc.TimeoutError | OSError):
+        return _UNREACHABLE
+    return None
+
+
+def _unavailable(request: Request, kind: _Unavailable) -> Response:
     return problem_response(
         503,
-        "database-unavailable",
+        kind.slug,
         "Service unavailable",
-        "The database cannot be reached; retry later.",
+        kind.detail,
         instance=request.url.path,
-        headers={"Retry-After": "2"},
+        headers={"Retry-After": str(kind.retry_after)},
     )
 
 
@@ -141,30 +168,29 @@ async def _on_data_error(request: Request, _exc: Exception) -> Response:
     )
 
 
-def _sqlstate(exc: sa_exc.DBAPIError) -> str:
-    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        code = getattr(candidate, "sqlstate", None)
-        if isinstance(code, str):
-            return code
-    return ""
-
-
-async def _on_dbapi_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for this class only
-    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError | sa_exc.OperationalError):
-        return await _on_database_unavailable(request, exc)
-    if _sqlstate(exc).startswith("22"):  # class 22, data exception: the input, not the server
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    kind = unavailable_kind(exc)
+    if kind is not None:
+        return _unavailable(request, kind)
+    code = sqlstate_of(exc)
+    if code.startswith("22"):  # class 22, data exception: the input, not the server
         return await _on_data_error(request, exc)
+    if code.startswith("23"):  # class 23, integrity constraint violation
+        return await _on_integrity_error(request, exc)
     raise exc
 
 
 def install_database_problem_handlers(app: FastAPI) -> None:
-    """Pool timeouts and lost connections become 503; constraint violations 409; bad values 422."""
-    app.add_exception_handler(sa_exc.TimeoutError, _on_database_unavailable)
-    app.add_exception_handler(OSError, _on_database_unavailable)
-    app.add_exception_handler(sa_exc.IntegrityError, _on_integrity_error)
-    app.add_exception_handler(sa_exc.DataError, _on_data_error)
-    app.add_exception_handler(sa_exc.DBAPIError, _on_dbapi_error)
+    """Passing database conditions become 503 + Retry-After; constraint violations 409; bad values 422."""
+    for error_class in (
+        sa_exc.DBAPIError,
+        sa_exc.TimeoutError,
+        sa_exc.PendingRollbackError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        OSError,
+    ):
+        app.add_exception_handler(error_class, _on_database_error)
 
 
 async def request_unit_of_work(request: Request) -> UnitOfWork:

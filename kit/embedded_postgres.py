@@ -169,20 +169,31 @@ class EmbeddedPostgres:
         finally:
             password_file.unlink(missing_ok=True)
 
-    def start(self) -> None:
-        if not self.initialized:
-            self.initialize()
+    def _server_options(self) -> list[str]:
         options = [
-            "-c listen_addresses=127.0.0.1",
-            f"-p {self.port}",
-            f"-k {self.socket_dir}",
-            "-c max_connections=200",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.socket_dir),
+            "-c",
+            "max_connections=200",
         ]
         if not self.durable:
-            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        return options
+
+    def _prepare_log(self) -> None:
         if not self.log_file.exists():
             self.log_file.touch()
         self._own(self.log_file)
+
+    def start(self) -> None:
+        """Start the cluster in the background with pg_ctl (it outlives this process)."""
+        if not self.initialized:
+            self.initialize()
+        self._prepare_log()
         self._run(
             "pg_ctl",
             "-D",
@@ -193,9 +204,48 @@ class EmbeddedPostgres:
             "-l",
             str(self.log_file),
             "-o",
-            " ".join(options),
+            " ".join(self._server_options()),
             "start",
         )
+
+    def foreground_command(self, parent_death_signal: str | None = None) -> list[str]:
+        """The postmaster itself, to be run as a child process (a supervisor's) rather than daemonized by
+        pg_ctl. Run as root, the cluster user is reached through setpriv, which changes credentials and so
+        clears a parent-death signal set before it: `parent_death_signal` (e.g. "INT") is then set again by
+        setpriv after the change. The caller initializes the cluster first (`prepare_foreground`)."""
+        command = [str(self.bin_dir / "postgres"), "-D", str(self.data_dir), *self._server_options()]
+        if self.runs_as_root:
+            death = ["--pdeathsig", parent_death_signal] if parent_death_signal else []
+            command = [
+                "setpriv",
+                f"--reuid={UNPRIVILEGED_UID}",
+                f"--regid={UNPRIVILEGED_GID}",
+                "--clear-groups",
+                *death,
+                *command,
+            ]
+        return command
+
+    def prepare_foreground(self) -> None:
+        """initdb when needed, and the log file the foreground postmaster writes to."""
+        if not self.initialized:
+            self.initialize()
+        self._prepare_log()
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / "postmaster.pid"
+
+    def lock_file_pid(self) -> int | None:
+        """The pid written in postmaster.pid (its first line), if the file is there."""
+        try:
+            first = self.lock_file.read_text().split("\n", 1)[0].strip()
+        except OSError:
+            return None
+        return int(first) if first.isdigit() else None
+
+    def accepts_connections(self, pid: int) -> bool:
+        return postmaster_accepts_connections(self.data_dir, pid)
 
     def stop(self) -> None:
         if self.initialized and (self.data_dir / "postmaster.pid").exists():
@@ -203,3 +253,13 @@ class EmbeddedPostgres:
 
     def url(self, user: str, password: str, database: str, driver: str = "postgresql+asyncpg") -> str:
         return f"{driver}://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
+
+def postmaster_accepts_connections(data_dir: Path, pid: int) -> bool:
+    """Whether postmaster `pid` says, in the lock file of `data_dir`, that it accepts connections (what
+    `pg_ctl -w` waits for: the status line "ready")."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) >= 8 and lines[0].strip() == str(pid) and lines[7].strip() == "ready"

@@ -1,4 +1,4 @@
-"""Optimistic concurrency: strong ETags from a row version; updates require a matching If-Match."""
+"""Optimistic concurrency: strong ETags from a row version, and the If-Match precondition (RFC 9110 §13.1.1)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,53 @@ import hashlib
 
 from kit.problems import ProblemError
 
+ETAG_HEADER = "ETag"
+IF_MATCH_HEADER = "If-Match"
+
 
 def etag_of(resource_id: str, version: int) -> str:
     digest = hashlib.sha256(f"{resource_id}:{version}".encode()).hexdigest()[:20]
     return f'"{digest}"'
 
 
-def require_if_match(if_match: str | None, current_etag: str) -> None:
-    """428 when the header is missing, 412 (with the current ETag) when it does not match."""
-    if if_match is None or not if_match.strip():
-        raise ProblemError(
-            428,
-            "precondition-required",
-            "Precondition required",
-            "Send If-Match with the ETag of the version you read.",
-        )
-    candidates = [candidate.strip() for candidate in if_match.split(",")]
-    if "*" in candidates or current_etag in candidates:
+def etag_of_content(*parts: str) -> str:
+    """A strong ETag of a resource without a version column: the digest of what it holds."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+def _required(detail: str) -> ProblemError:
+    return ProblemError(428, "precondition-required", "Precondition required", detail)
+
+
+def evaluate_if_match(if_match: str | None, current_etag: str | None) -> None:
+    """Accept the write or raise the problem the caller must see.
+
+    - the resource exists: `If-Match` must list the ETag read (428 without it, 412 when stale); `*` is
+      refused with 428, since it would let a writer overwrite a version it never read;
+    - it does not exist yet (a PUT that creates): no `If-Match`, or 412 (RFC 9110: If-Match is false
+      without a current representation).
+    Comparison is strong: a weak validator (`W/"…"`) never matches."""
+    given = [candidate.strip() for candidate in if_match.split(",")] if if_match and if_match.strip() else []
+    if current_etag is None:
+        if given:
+            raise ProblemError(
+                412,
+                "precondition-failed",
+                "Precondition failed",
+                "The resource does not exist: send no If-Match to create it.",
+            )
+        return
+    if not given:
+        raise _required("Send If-Match with the ETag of the version you read.")
+    if "*" in given:
+        raise _required("If-Match: * is not accepted: send the ETag of the version you read.")
+    if current_etag in given:
         return
     raise ProblemError(
         412,
         "precondition-failed",
         "Precondition failed",
         "The resource changed since you read it; read it again.",
-        headers={"ETag": current_etag},
+        headers={ETAG_HEADER: current_etag},
     )

@@ -1,8 +1,9 @@
-"""Idempotency-Key on creating POSTs: a replay returns the first response; another body gives 422.
+"""Idempotency-Key: the store of first responses, one table per service.
 
-The key row is written in the same transaction as the business change, so a failed write leaves no
-key behind. A concurrent duplicate waits on the key's unique index until the first commits, then
-replays it.
+The write pipeline (kit/write_pipeline.py) reserves the key in the operation's transaction, before the
+first write, and stores the response in that same transaction just before it commits: a committed change
+always has its response stored, and a failed one leaves no key behind. A concurrent duplicate waits on the
+key's primary key until the first commits, then replays it (or, if the first rolled back, runs itself).
 """
 
 from __future__ import annotations
@@ -11,29 +12,20 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
 
-import orjson
-from fastapi import Header
-from fastapi.responses import JSONResponse
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, delete, func, select
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.problems import ProblemError
+from kit.problems import FieldError, ProblemError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_KEY_PATTERN = r'^"?[\x21\x23-\x7e]{1,255}"?$'
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias=IDEMPOTENCY_HEADER,
-        pattern=IDEMPOTENCY_KEY_PATTERN,
-        description="Makes a creating POST safe to retry for 24 h: a replay returns the first response",
-    ),
-]
+_KEY = re.compile(r'"?([\x21\x23-\x7e]{1,255})"?')
 RETENTION = timedelta(hours=24)
-_VALID_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+# Headers of the first response a replay gives again; the others (dates, request ids) are the replay's own.
+REPLAYED_HEADERS = ("content-type", "location", "etag")
 
 
 def idempotency_keys_table(metadata: MetaData) -> Table:
@@ -45,7 +37,8 @@ def idempotency_keys_table(metadata: MetaData) -> Table:
         Column("operation", Text, nullable=False),
         Column("fingerprint", Text, nullable=False),
         Column("response_status", Integer, nullable=False),
-        Column("response_body", JSONB, nullable=False),
+        Column("response_headers", JSONB, nullable=False, server_default="{}"),
+        Column("response_body", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("expires_at", DateTime(timezone=True), nullable=False),
     )
@@ -62,22 +55,32 @@ class IdempotentRequest:
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
     status: int
-    body: Any
+    headers: dict[str, str]
+    body: bytes
 
 
-def idempotent_request(key: str | None, owner: str, operation: str, payload: Any) -> IdempotentRequest | None:
-    """Validate the header and fingerprint the payload; None when no key was sent."""
-    if key is None:
-        return None
-    if not _VALID_KEY.match(key):
+def fingerprint_of(method: str, path: str, query: str, content_type: str, body: bytes) -> str:
+    """What makes two requests "the same request": method, target, media type and body bytes."""
+    digest = hashlib.sha256()
+    for part in (method, path, query, content_type):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def key_of(header: str) -> str:
+    """The key itself: 1 to 255 visible ASCII characters but `"`, optionally quoted (an RFC 8941 string);
+    exactly the pattern the contracts declare."""
+    found = _KEY.fullmatch(header.strip())
+    if found is None:
         raise ProblemError(
             400,
             "idempotency-key-invalid",
             "Invalid Idempotency-Key",
             "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            errors=[_key_error("idempotency-key-format", "1 to 255 visible ASCII characters, e.g. a UUID")],
         )
-    fingerprint = hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
-    return IdempotentRequest(owner=owner, key=key.strip('"'), operation=operation, fingerprint=fingerprint)
+    return found.group(1)
 
 
 async def claim(session: AsyncSession, table: Table, request: IdempotentRequest) -> StoredResponse | None:
@@ -93,7 +96,8 @@ async def claim(session: AsyncSession, table: Table, request: IdempotentRequest)
             operation=request.operation,
             fingerprint=request.fingerprint,
             response_status=0,
-            response_body={},
+            response_headers={},
+            response_body=b"",
             expires_at=func.now() + RETENTION,
         )
         .on_conflict_do_nothing()
@@ -107,25 +111,43 @@ async def claim(session: AsyncSession, table: Table, request: IdempotentRequest)
             422,
             "idempotency-key-reused",
             "Idempotency-Key reused",
-            "This Idempotency-Key was used with another request body or operation.",
+            "This Idempotency-Key was used with another request (operation, target or body).",
+            errors=[_key_error("idempotency-key-reused", "the key was first used with another request")],
         )
-    return StoredResponse(status=row.response_status, body=row.response_body)
+    return StoredResponse(status=row.response_status, headers=dict(row.response_headers), body=bytes(row.response_body))
 
 
-async def remember(session: AsyncSession, table: Table, request: IdempotentRequest, status: int, body: Any) -> None:
-    """Store the response under the reserved key, before the transaction commits."""
+def _key_error(rule: str, message: str) -> FieldError:
+    return FieldError(pointer="/header/Idempotency-Key", field=IDEMPOTENCY_HEADER, rule=rule, message=message)
+
+
+async def remember(session: AsyncSession, table: Table, request: IdempotentRequest, response: StoredResponse) -> None:
+    """Store the response under the reserved key, in the transaction that is about to commit."""
     await session.execute(
         table.update()
         .where(table.c.owner == request.owner, table.c.key == request.key)
-        .values(response_status=status, response_body=body)
+        .values(
+            response_status=response.status,
+            response_headers=response.headers,
+            response_body=response.body,
+        )
     )
 
 
-def replayed_response(stored: StoredResponse) -> JSONResponse:
-    """The first response to this key, said to be a replay."""
-    return JSONResponse(stored.body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+def store_whole_responses_sql(schema: str) -> list[str]:
+    """DDL storing a response whole (status, headers, body bytes), for the migration of each service."""
+    return [
+        f"ALTER TABLE {schema}.idempotency_keys ADD COLUMN response_headers jsonb DEFAULT '{{}}' NOT NULL",
+        f"ALTER TABLE {schema}.idempotency_keys ALTER COLUMN response_body TYPE bytea"
+        " USING convert_to(response_body::text, 'UTF8')",
+    ]
 
 
-def created_response(body: dict[str, Any], location: str, etag: str | None = None) -> JSONResponse:
-    headers = {"Location": location} | ({"ETag": etag} if etag else {})
-    return JSONResponse(body, status_code=201, headers=headers)
+def store_json_responses_sql(schema: str) -> list[str]:
+    """The way back: keys live a day, so those stored as bytes are dropped rather than converted."""
+    return [
+        f"DELETE FROM {schema}.idempotency_keys",  # noqa: S608 - a schema name of ours
+        f"ALTER TABLE {schema}.idempotency_keys ALTER COLUMN response_body TYPE jsonb"
+        " USING convert_from(response_body, 'UTF8')::jsonb",
+        f"ALTER TABLE {schema}.idempotency_keys DROP COLUMN response_headers",
+    ]

@@ -1,5 +1,7 @@
-"""What every write records besides its own rows: the audit event and, for creations, the response
-stored under the caller's Idempotency-Key — in the same transaction as the write."""
+"""What every write records besides its own rows: its audit event, in the same transaction as the write.
+
+The ledger also declares the service's idempotency keys table, which the write pipeline fills
+(kit/write_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.audit import audit_events_table, record_audit
 from kit.auth.principal import Principal
-from kit.idempotency import IdempotentRequest, StoredResponse, claim, idempotency_keys_table, remember
+from kit.idempotency import idempotency_keys_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,35 +26,21 @@ class Ledger:
         """Declare the ledger's two tables in a service's metadata."""
         return cls(audit_events_table(metadata), idempotency_keys_table(metadata))
 
-    async def replay(self, session: AsyncSession, request: IdempotentRequest | None) -> StoredResponse | None:
-        """Reserve the key, or give the response stored under it (None: go on with the write)."""
-        return await claim(session, self.idempotency_keys, request) if request is not None else None
-
     async def created(
         self,
         session: AsyncSession,
         actor: Principal,
-        request: IdempotentRequest | None,
         *,
         action: str,
         entity_type: str,
         entity_id: str,
         after: dict[str, Any],
-        response: dict[str, Any],
+        reason: str | None = None,
     ) -> None:
-        """Audit a creation and keep its 201 response for replays."""
+        """Audit a creation: no `before`, the whole new record `after`."""
         await record_audit(
-            session,
-            self.audit_events,
-            actor,
-            action,
-            entity_type,
-            entity_id,
-            after=after,
-            idempotency_key=request.key if request is not None else None,
+            session, self.audit_events, actor, action, entity_type, entity_id, after=after, reason=reason
         )
-        if request is not None:
-            await remember(session, self.idempotency_keys, request, 201, response)
 
     async def changed(
         self,
@@ -62,10 +50,12 @@ class Ledger:
         action: str,
         entity_type: str,
         entity_id: str,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
         reason: str | None = None,
     ) -> None:
+        """Audit a change: what the record held `before` and holds `after` (amounts included); `after` is
+        None for a deletion."""
         await record_audit(
             session,
             self.audit_events,

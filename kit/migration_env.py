@@ -6,7 +6,7 @@ import asyncio
 import os
 
 from alembic import context
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -18,7 +18,29 @@ def _database_url(service: str) -> str:
     for name in (f"{service.upper()}_MIGRATION_DATABASE_URL", f"{service.upper()}_DATABASE_URL"):
         if os.environ.get(name):
             return os.environ[name]
-    raise RuntimeError(f"set {service.upper()}_DATABASE_URL to migrate {service}")
+    raise RuntimeError(f"set {service.upper()}_MIGRATION_DATABASE_URL (its owner role's URL) to migrate {service}")
+
+
+def _check_owner(connection: Connection, schema: str) -> None:
+    """Refuse to migrate as anyone but the schema's owner role: objects created by another role would belong
+    to it, and the runtime role (named like the schema) must never own what it must not alter."""
+    me, owner = connection.execute(
+        text("SELECT current_user, (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = :schema)"),
+        {"schema": schema},
+    ).one()
+    if owner is None:
+        raise RuntimeError(f"schema {schema} does not exist: provision the database first")
+    if owner == schema:
+        raise RuntimeError(
+            f"schema {schema} is owned by its runtime role {schema} (provisioned before the owner roles): run the"
+            " provisioning again as a superuser (./dev up, or deploy/postgres-bootstrap.sh) to move it to"
+            f" {schema}_owner"
+        )
+    if me != owner:
+        raise RuntimeError(
+            f"migrate {schema} as the schema's owner {owner}, not as {me}:"
+            f" set {schema.upper()}_MIGRATION_DATABASE_URL to {owner}'s URL"
+        )
 
 
 def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
@@ -31,6 +53,7 @@ def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        _check_owner(connection, schema)
         context.run_migrations()
 
 

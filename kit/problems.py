@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from kit.csv_uploads import CsvFileError
 from kit.request_ids import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -220,6 +221,12 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_unreadable_file(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CsvFileError)  # noqa: S101 - registered for this class only
+    error = FieldError(pointer="/body", field="body", rule=exc.rule, message=str(exc))
+    return problem_response(422, "validation", "Invalid input", str(exc), instance=request.url.path, errors=[error])
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log under the request id; the client only gets the id.
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -240,6 +247,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(CsvFileError, _on_unreadable_file)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -261,5 +269,6 @@ def documented_problems(*, authenticated: bool, writes: bool = False) -> dict[in
     if authenticated:
         statuses += [401, 403]
     if writes:
-        statuses += [409, 412, 413, 428]
+        # 412 and 428 are added by the write pipeline to the routes that take If-Match.
+        statuses += [409, 413]
     return problem_openapi(*sorted(statuses))

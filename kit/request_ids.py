@@ -27,6 +27,6 @@ def reset_request_id(token: object) -> None:
 
 def accept_or_create(candidate: str | None) -> str:
     """Keep a caller's id only when it is safe to log and forward; otherwise make a new one."""
-    if candidate is not None and _VALID_REQUEST_ID.match(candidate):
+    if candidate is not None and _VALID_REQUEST_ID.fullmatch(candidate):
         return candidate
     return uuid.uuid4().hex

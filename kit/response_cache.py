@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit.auth.policies import VERIFIED_TOKEN
+from kit.auth.policies import bearer_principal
 from kit.auth.principal import Principal
-from kit.auth.tokens import InvalidTokenError, TokenVerifier
 
 CACHE_STATUS = b"cache-status"
 _REMEMBER = "remember_response"
@@ -167,16 +166,6 @@ class ResponseCacheMiddleware:
         await self.app(scope, receive, keeping_send)
 
 
-async def _verified(scope: Scope, authorization: bytes) -> Principal | None:
+async def _verified(scope: Scope, _authorization: bytes) -> Principal | None:
     """The principal of a valid bearer token, also left for the route's policy check; None otherwise."""
-    scheme, _, token = authorization.decode("latin-1").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    verifier: TokenVerifier = scope["app"].state.token_verifier
-    try:
-        principal = await verifier.verify(token)
-    except InvalidTokenError:
-        return None
-    scope.setdefault("state", {})[VERIFIED_TOKEN] = (token, principal)
-    return principal
+    return await bearer_principal(scope)

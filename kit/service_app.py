@@ -15,13 +15,21 @@ from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
 from kit.change_feed import ChangeFeed
-from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
+from kit.database import (
+    DatabaseTimeouts,
+    create_engine,
+    create_sessionmaker,
+    database_ready,
+    install_database_problem_handlers,
+)
 from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
+from kit.ledger import Ledger
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
 from kit.response_cache import ResponseCache, ResponseCacheMiddleware
 from kit.settings import ServiceSettings
 from kit.tenancy import install_tenancy_problems
+from kit.write_pipeline import PlatformRoute, etag_header_openapi, mark_etag_sources
 
 HEALTH_POLICY = public_policy("health")
 
@@ -55,7 +63,7 @@ def route_policy(route: APIRoute) -> Policy | None:
 
 def health_router(service: str, readiness_checks: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
     """`/healthz` (the process answers) and `/readyz` (its dependencies answer)."""
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], route_class=PlatformRoute)
 
     @router.get(
         "/healthz",
@@ -121,6 +129,7 @@ def build_app(
     app.include_router(health_router(service, readiness_checks))
     for router in routers:
         app.include_router(router)
+    check_write_pipeline(app)
     if with_middleware:
         if response_cache is not None:
             app.add_middleware(ResponseCacheMiddleware, cache=response_cache)
@@ -136,6 +145,24 @@ def build_app(
     return app
 
 
+def check_write_pipeline(app: FastAPI) -> None:
+    """Refuse to build an app whose routes could skip the write pipeline's guarantees."""
+    routes = api_routes(app)
+    outside = [
+        f"{sorted(route.methods or ())} {path}" for path, route in routes if not isinstance(route, PlatformRoute)
+    ]
+    if outside:
+        raise TypeError(
+            "routes outside the write pipeline (use kit.write_pipeline.platform_router): " + ", ".join(outside)
+        )
+    unread = mark_etag_sources(routes)
+    if unread:
+        raise TypeError(
+            "conditional writes whose ETag no GET gives (add the GET or conditional(read_at=…)): "
+            + ", ".join(sorted(set(unread)))
+        )
+
+
 def platform_openapi(app: FastAPI) -> dict[str, Any]:
     """OpenAPI with the Problem schema, each operation's policy, and no FastAPI validation schema."""
     document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
@@ -146,16 +173,17 @@ def platform_openapi(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = problem_schema
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    policies = {
-        (method, path): route_policy(route) for path, route in api_routes(app) for method in route.methods or ()
-    }
+    routes = {(method, path): route for path, route in api_routes(app) for method in route.methods or ()}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            policy = policies.get((method.upper(), path))
+            route = routes.get((method.upper(), path))
+            policy = route_policy(route) if route is not None else None
             if policy is not None:
                 operation["x-policy"] = policy.describe()
                 if policy.anonymous:
                     operation["security"] = []
+            if isinstance(route, PlatformRoute) and route.sends_etag:
+                operation["responses"]["200"].setdefault("headers", {}).update(etag_header_openapi())
     return document
 
 
@@ -167,6 +195,7 @@ def create_service_app(
     description: str,
     version: str,
     settings: ServiceSettings,
+    ledger: Ledger,
     routers: Sequence[APIRouter],
     install_domain_problems: Callable[[FastAPI], None],
     state: Mapping[str, Any] | None = None,
@@ -180,6 +209,11 @@ def create_service_app(
         application_name=service,
         pool_size=settings.db_pool_size,
         pool_timeout_seconds=settings.db_pool_timeout_seconds,
+        timeouts=DatabaseTimeouts(
+            lock_timeout_ms=settings.db_lock_timeout_ms,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
+        ),
     )
 
     response_cache = ResponseCache()
@@ -218,6 +252,7 @@ def create_service_app(
     )
     app.state.response_cache = response_cache
     app.state.sessions = create_sessionmaker(engine)
+    app.state.ledger = ledger
     app.state.token_verifier = verifier_from_settings(
         settings.auth_issuer,
         settings.auth_audience,

@@ -18,7 +18,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import AUDIENCE, ISSUER, StackSecrets, database_url
+from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
 from kit.embedded_postgres import EmbeddedPostgres, free_port
@@ -109,16 +109,23 @@ class RunningStack:
         return self.urls["gateway"]
 
     def role_url(self, app: str) -> str:
-        return database_url("127.0.0.1", self.cluster.port, app, self.secrets.role_passwords[app])
+        """The app's runtime role: what the app itself connects as."""
+        return self.secrets.runtime_url(app, "127.0.0.1", self.cluster.port)
+
+    def owner_url(self, app: str) -> str:
+        """The role owning the app's schema: migrations, DDL, VACUUM."""
+        return self.secrets.owner_url(app, "127.0.0.1", self.cluster.port)
+
+    def provision(self, database: str) -> None:
+        """The same roles and schemas in another database of the cluster."""
+        provision_sync(self.admin_dsn("postgres"), database, self.secrets.role_passwords, self.secrets.owner_passwords)
 
     def territories_database(self, database: str) -> str:
-        """A migrated territories schema in a database of its own, for tests that load national files."""
-        from cli.provisioning import migrate, provision
-
-        asyncio.run(provision(self.admin_dsn("postgres"), database, self.secrets.role_passwords))
-        url = self.role_url("territories").rsplit("/", 1)[0] + "/" + database
-        migrate("territories", url)
-        return url
+        """A migrated territories schema in a database of its own, for tests that load national files; the
+        runtime role's URL."""
+        self.provision(database)
+        migrate("territories", in_database(self.owner_url("territories"), database))
+        return in_database(self.role_url("territories"), database)
 
     def admin_dsn(self, database: str = DATABASE) -> str:
         return self.cluster.url("postgres", self.secrets.superuser_password, database, driver="postgresql")
@@ -152,6 +159,11 @@ class RunningStack:
         return json.dumps(public_jwks([self.secrets.signing_key_pem]))
 
 
+def in_database(url: str, database: str) -> str:
+    """The same role's URL in another database of the cluster."""
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
 def start_cluster() -> tuple[EmbeddedPostgres, StackSecrets]:
     stack_secrets = StackSecrets.generate()
     parent = Path(tempfile.mkdtemp(prefix="cdq-test-pg-"))
@@ -163,13 +175,15 @@ def start_cluster() -> tuple[EmbeddedPostgres, StackSecrets]:
         cluster.url("postgres", stack_secrets.superuser_password, "postgres", driver="postgresql"),
         DATABASE,
         stack_secrets.role_passwords,
+        stack_secrets.owner_passwords,
     )
     return cluster, stack_secrets
 
 
 def migrate_all(cluster: EmbeddedPostgres, stack_secrets: StackSecrets) -> None:
+    """Every schema at head, migrated by its owner role."""
     for app in APPS:
-        migrate(app, database_url("127.0.0.1", cluster.port, app, stack_secrets.role_passwords[app]))
+        migrate(app, stack_secrets.owner_url(app, "127.0.0.1", cluster.port))
 
 
 def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple[Any, int]]:

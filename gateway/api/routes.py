@@ -16,13 +16,17 @@ from pydantic import BaseModel, Field
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
 from gateway.use_cases.oauth_clients import issue_token
 from kit.auth.policies import authorize, public_policy
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.problems import ProblemError, documented_problems, problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import PlatformRoute, creates_nothing
 
 PUBLIC = public_policy("gateway-public")
 TOKEN = public_policy("oauth-client-credentials")
 
-router = APIRouter(prefix="/api", tags=["gateway"], responses=documented_problems(authenticated=False))
+router = APIRouter(
+    prefix="/api", tags=["gateway"], route_class=PlatformRoute, responses=documented_problems(authenticated=False)
+)
 
 
 class TokenResponse(BaseModel):
@@ -85,7 +89,10 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     "/oauth/token",
     operation_id="issue_token",
     response_model=TokenResponse,
-    dependencies=[Depends(authorize(TOKEN))],
+    dependencies=[
+        Depends(authorize(TOKEN)),
+        creates_nothing("the OAuth2 token endpoint (RFC 6749 §4.4): each call mints a new short-lived token"),
+    ],
     responses=problem_openapi(400, 401, 429),
 )
 async def token(

@@ -21,7 +21,7 @@ from gateway.domain.clients import (
 from kit.audit import record_audit
 from kit.auth.principal import Principal, Role
 from kit.auth.tokens import TokenGrant, TokenIssuer
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
 from kit.auth.principal import ANONYMOUS, Principal, Role
 from kit.auth.tokens import InvalidTokenError, TokenVerifier
@@ -51,6 +52,29 @@ def unauthenticated(detail: str) -> ProblemError:
 
 # A token verified earlier in the same request (by the response cache) with the principal it gave.
 VERIFIED_TOKEN = "verified_token"  # noqa: S105 - a state key, not a secret
+
+
+async def bearer_principal(scope: Scope) -> Principal | None:
+    """The principal of the request's valid bearer token, verified once per request; None without one."""
+    state = scope.setdefault("state", {})
+    tokens = [value for name, value in scope.get("headers", ()) if name == b"authorization"]
+    if len(tokens) != 1:
+        return None
+    scheme, _, token = tokens[0].decode("latin-1").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    verified = state.get(VERIFIED_TOKEN)
+    if verified is not None and verified[0] == token:
+        principal: Principal = verified[1]
+        return principal
+    verifier: TokenVerifier = scope["app"].state.token_verifier
+    try:
+        principal = await verifier.verify(token)
+    except InvalidTokenError:
+        return None
+    state[VERIFIED_TOKEN] = (token, principal)
+    return principal
 
 
 def verifier_of(request: Request) -> TokenVerifier:

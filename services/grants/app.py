@@ -27,6 +27,7 @@ from services.grants.api import (
 from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
 from services.grants.clients.territories import PointClassifier, commune_lookup
+from services.grants.db.base import ledger
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -44,6 +45,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         title="Cœur de Quartier — grants",
         description="Calls for projects, applications, instruction, agreements, payments and reports.",
         version="0.1.0",
+        ledger=ledger,
         settings=chosen,
         routers=[
             router,

@@ -20,6 +20,7 @@ from services.participation.api import (
 from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
 from services.participation.clients.territories import commune_lookup
+from services.participation.db.base import ledger
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 
@@ -33,6 +34,7 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
         title="Cœur de Quartier — participation",
         description="Citizen bodies and governance committees, members, meetings, opinions, consultations.",
         version="0.1.0",
+        ledger=ledger,
         settings=configured,
         routers=[
             router,

@@ -8,6 +8,7 @@ from kit.service_app import create_service_app
 from services.territories.api import indicators, renewal_projects, vulnerability
 from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
+from services.territories.db.base import ledger
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.localisation import QpvIndexes
 from services.territories.use_cases.vulnerability import fields_dictionary
@@ -20,6 +21,7 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         title="Cœur de Quartier — territories",
         description="EPCI, communes, priority neighbourhoods (QPV) by generation, the registry of contracts.",
         version="0.1.0",
+        ledger=ledger,
         settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[
             public,

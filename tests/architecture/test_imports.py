@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("territories", "grants", "participation")
 FRAMEWORKS = ("fastapi", "starlette", "sqlalchemy", "httpx", "asyncpg", "pydantic", "alembic", "kit")
-# Kit modules as plain as the standard library, so that every domain counts money and writes files one way.
-PURE_KIT = ("kit.money", "kit.spreadsheet")
+# Kit modules as plain as the standard library, so that every domain counts money, reads numbers and CSV
+# uploads, and writes files one way.
+PURE_KIT = ("kit.money", "kit.numerals", "kit.csv_uploads", "kit.spreadsheet")
 
 
 def imported_modules(path: Path) -> set[str]:

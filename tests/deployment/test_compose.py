@@ -3,13 +3,16 @@ that it carries no default secret, and run its PostgreSQL bootstrap script again
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,15 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-from cli.provisioning import APPS
+from cli.provisioning import APPS, DATABASE, owner_role
+from cli.stack import edge_options
 from gateway.settings import GatewaySettings
 from kit.embedded_postgres import EmbeddedPostgres
 from services.grants.settings import GrantsSettings
 from services.participation.settings import ParticipationSettings
 from services.territories.settings import TerritoriesSettings
+from tests.running_stack import RunningStack
+from tests.schema_privileges import make_it_old, model_violations, schema_privileges
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -52,6 +58,15 @@ def test_every_app_runs_with_a_healthcheck() -> None:
         assert f"127.0.0.1:{port}/healthz" in " ".join(service["healthcheck"]["test"])
 
 
+def test_apps_have_the_local_servers_connection_timeouts() -> None:
+    """The keep-alive must outlast the clients' idle connections in production as it does locally."""
+    options = edge_options()
+    wanted = dict(zip(options[::2], options[1::2], strict=True))
+    for name, service in SERVICES.items():
+        if "uvicorn" in service.get("command", []):
+            assert {option: _command_option(service["command"], option) for option in wanted} == wanted, name
+
+
 def test_urls_between_apps_point_at_their_ports() -> None:
     ports = {
         name: _command_option(service["command"], "--port")
@@ -64,29 +79,53 @@ def test_urls_between_apps_point_at_their_ports() -> None:
                 assert ports[host] == port, (host, port)
 
 
+def _migrated_app(service: dict[str, Any]) -> str | None:
+    command = service.get("command", [])
+    return str(command[-1]) if command[:4] == ["python", "-m", "cli", "migrate"] else None
+
+
 def test_every_variable_is_a_setting_of_the_app() -> None:
     for name, service in SERVICES.items():
         if name == "postgres":
             continue
         for variable in service.get("environment") or {}:
+            if _migrated_app(service) and variable.endswith("_MIGRATION_DATABASE_URL"):
+                continue  # read by kit/migration_env.py, not by the app: see the next test
             prefix = next(prefix for prefix in SETTINGS if variable.startswith(prefix))
             field = variable[len(prefix) :].lower()
             assert field in SETTINGS[prefix].model_fields, (name, variable)
+
+
+def test_migration_jobs_connect_as_the_owners_and_everything_else_as_the_runtime_roles() -> None:
+    for name, service in SERVICES.items():
+        if name == "postgres":
+            continue
+        environment = {variable: str(value) for variable, value in (service.get("environment") or {}).items()}
+        logins = {
+            variable: re.findall(r"://([a-z_]+):\$\{([A-Z_]+):\?\}@", value) for variable, value in environment.items()
+        }
+        app = _migrated_app(service)
+        if app:
+            prefix = app.upper()
+            assert logins == {f"{prefix}_MIGRATION_DATABASE_URL": [(f"{app}_owner", f"{prefix}_OWNER_DB_PASSWORD")]}
+            continue
+        for variable, found in logins.items():
+            for user, password in found:
+                assert user in APPS, (name, variable)
+                assert (password, variable) == (f"{user.upper()}_DB_PASSWORD", f"{user.upper()}_DATABASE_URL")
+        assert not any("OWNER" in value or "_owner" in value for value in environment.values()), name
 
 
 def test_postgres_passes_the_bootstrap_script_what_it_reads() -> None:
     script = (ROOT / "deploy" / "postgres-bootstrap.sh").read_text(encoding="utf-8")
     required = set(re.findall(r"\$\{([A-Z_]+):\?\}", script))
     given = set(SERVICES["postgres"]["environment"]) - {"POSTGRES_USER", "POSTGRES_PASSWORD"}
-    assert required == given == {f"{app.upper()}_DB_PASSWORD" for app in APPS}
+    passwords = {f"{app.upper()}_DB_PASSWORD" for app in APPS} | {f"{app.upper()}_OWNER_DB_PASSWORD" for app in APPS}
+    assert required == given == passwords
 
 
 def test_migration_jobs_cover_every_app() -> None:
-    migrated = {
-        service["command"][-1]
-        for service in SERVICES.values()
-        if service.get("command", [])[:4] == ["python", "-m", "cli", "migrate"]
-    }
+    migrated = {_migrated_app(service) for service in SERVICES.values()} - {None}
     assert migrated == set(APPS)
 
 
@@ -100,23 +139,32 @@ def test_no_default_secrets() -> None:
                 assert re.fullmatch(r"\$\{[A-Z_]+_DB_PASSWORD:\?[^}]*\}", password), (name, variable)
 
 
-@pytest.fixture(scope="module")
-def bootstrapped() -> Any:
-    parent = Path(tempfile.mkdtemp(prefix="cdq-compose-pg-"))
-    parent.chmod(0o711)
-    cluster = EmbeddedPostgres(root=parent / "pg", superuser_password=secrets.token_urlsafe(16), durable=False)
-    cluster.start()
-    passwords = {app: secrets.token_urlsafe(16) for app in APPS}
-    env = {
-        **os.environ,
-        "PATH": f"{cluster.bin_dir}:{os.environ['PATH']}",
-        "PGHOST": "127.0.0.1",
-        "PGPORT": str(cluster.port),
-        "PGPASSWORD": cluster.superuser_password,
-        "POSTGRES_USER": "postgres",
-        **{f"{app.upper()}_DB_PASSWORD": password for app, password in passwords.items()},
-    }
-    try:
+@dataclass(frozen=True)
+class Bootstrapped:
+    cluster: EmbeddedPostgres
+    passwords: dict[str, str]
+    owner_passwords: dict[str, str]
+
+    def url(self, role: str, password: str, driver: str = "postgresql") -> str:
+        return self.cluster.url(role, password, DATABASE, driver=driver)
+
+    def runtime(self, app: str) -> str:
+        return self.url(app, self.passwords[app])
+
+    def owner(self, app: str) -> str:
+        return self.url(owner_role(app), self.owner_passwords[app])
+
+    def run_bootstrap(self) -> None:
+        env = {
+            **os.environ,
+            "PATH": f"{self.cluster.bin_dir}:{os.environ['PATH']}",
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(self.cluster.port),
+            "PGPASSWORD": self.cluster.superuser_password,
+            "POSTGRES_USER": "postgres",
+            **{f"{app.upper()}_DB_PASSWORD": password for app, password in self.passwords.items()},
+            **{f"{app.upper()}_OWNER_DB_PASSWORD": password for app, password in self.owner_passwords.items()},
+        }
         result = subprocess.run(
             ["bash", str(ROOT / "deploy" / "postgres-bootstrap.sh")],
             env=env,
@@ -126,26 +174,109 @@ def bootstrapped() -> Any:
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        yield cluster, passwords
-    finally:
-        cluster.stop()
 
+    def migrate_as_the_jobs_do(self) -> None:
+        """`python -m cli migrate` with what compose gives a migration job: the owner's URL only."""
+        env = {
+            **{name: value for name, value in os.environ.items() if "DATABASE_URL" not in name},
+            "PYTHONPATH": str(ROOT),
+            "CDQ_DATA_DIR": str(self.cluster.root.parent / "no-stack"),
+            **{
+                f"{app.upper()}_MIGRATION_DATABASE_URL": self.url(
+                    owner_role(app), self.owner_passwords[app], "postgresql+asyncpg"
+                )
+                for app in APPS
+            },
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "cli", "migrate"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [f"{app}: at head" for app in APPS]
 
-async def test_bootstrap_gives_each_role_only_its_schema(bootstrapped: Any) -> None:
-    cluster, passwords = bootstrapped
-    for app in APPS:
-        connection = await asyncpg.connect(cluster.url(app, passwords[app], "coeur_de_quartier", driver="postgresql"))
+    async def privileges(self) -> dict[str, Any]:
+        connection = await asyncpg.connect(self.url("postgres", self.cluster.superuser_password))
         try:
-            owner = await connection.fetchval(
-                "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $1", app
-            )
-            assert owner == app
-            await connection.execute(f'CREATE TABLE "{app}".probe (id int)')
-            other = next(candidate for candidate in APPS if candidate != app)
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await connection.execute(f'CREATE TABLE "{other}".intruder (id int)')
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await connection.execute("CREATE TABLE public.intruder (id int)")
+            return {app: await schema_privileges(connection, app) for app in APPS}
         finally:
             await connection.close()
-    await asyncio.sleep(0)
+
+
+@pytest.fixture(scope="module")
+def bootstrapped() -> Iterator[Bootstrapped]:
+    """A cluster bootstrapped by the script, then migrated by the migration jobs' command."""
+    parent = Path(tempfile.mkdtemp(prefix="cdq-compose-pg-"))
+    parent.chmod(0o711)
+    cluster = EmbeddedPostgres(root=parent / "pg", superuser_password=secrets.token_urlsafe(16), durable=False)
+    cluster.start()
+    try:
+        done = Bootstrapped(
+            cluster,
+            {app: secrets.token_urlsafe(16) for app in APPS},
+            {app: secrets.token_urlsafe(16) for app in APPS},
+        )
+        done.run_bootstrap()
+        done.migrate_as_the_jobs_do()
+        yield done
+    finally:
+        cluster.stop()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+async def test_each_owner_creates_only_in_its_schema_and_the_runtime_role_nowhere(bootstrapped: Bootstrapped) -> None:
+    for app in APPS:
+        other = next(candidate for candidate in APPS if candidate != app)
+        owner = await asyncpg.connect(bootstrapped.owner(app))
+        runtime = await asyncpg.connect(bootstrapped.runtime(app))
+        try:
+            async with owner.transaction():
+                await owner.execute(f'CREATE TABLE "{app}".probe (id int)')
+                await owner.execute(f'DROP TABLE "{app}".probe')
+            for connection, schema in ((owner, other), (owner, "public"), (runtime, app), (runtime, "public")):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute(f'CREATE TABLE "{schema}".intruder (id int)')
+        finally:
+            await owner.close()
+            await runtime.close()
+
+
+async def test_bootstrap_and_migration_jobs_give_the_same_privileges_as_the_provisioning(
+    bootstrapped: Bootstrapped, stack: RunningStack
+) -> None:
+    """The compose path (bootstrap script, then `cli migrate` as the owners) and the local one
+    (cli/provisioning.py, as `./dev up` and the tests run) end in the same catalog."""
+    provisioned = await asyncpg.connect(stack.admin_dsn())
+    try:
+        expected = {app: await schema_privileges(provisioned, app) for app in APPS}
+    finally:
+        await provisioned.close()
+    found = await bootstrapped.privileges()
+    assert {app: model_violations(found[app], app) for app in APPS} == {app: [] for app in APPS}
+    assert found == expected
+
+
+async def test_running_the_bootstrap_again_upgrades_an_older_volume(bootstrapped: Bootstrapped) -> None:
+    before = await bootstrapped.privileges()
+    await make_it_old(bootstrapped.url("postgres", bootstrapped.cluster.superuser_password))
+    old = await bootstrapped.privileges()
+    assert {app: old[app]["schema"]["owner"] for app in APPS} == {app: app for app in APPS}
+    runtime = await asyncpg.connect(bootstrapped.runtime("grants"))
+    transaction = runtime.transaction()
+    await transaction.start()
+    try:
+        # The hole being closed: the service's role could silence its own audit log.
+        await runtime.execute("ALTER TABLE grants.audit_events DISABLE TRIGGER USER")
+        await runtime.execute("DELETE FROM grants.audit_events")
+    finally:
+        await transaction.rollback()
+        await runtime.close()
+    bootstrapped.run_bootstrap()
+    assert await bootstrapped.privileges() == before
+    bootstrapped.migrate_as_the_jobs_do()
+    assert await bootstrapped.privileges() == before

@@ -118,7 +118,8 @@ async def test_services_verify_tokens_themselves(stack: RunningStack) -> None:
 async def test_client_credentials_lifecycle(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     from gateway.use_cases import oauth_clients
     from kit.auth.principal import Principal
-    from kit.database import UnitOfWork, create_engine, create_sessionmaker
+    from kit.database import create_engine, create_sessionmaker
+    from kit.unit_of_work import UnitOfWork
 
     engine = create_engine(stack.role_url("gateway"), "gateway", application_name="test")
     uow = UnitOfWork(create_sessionmaker(engine))

@@ -187,9 +187,7 @@ async def app_process(
     ports = _stack_ports(stack)
     ports[app] = free_port()
     env = app_environments(stack.secrets, "127.0.0.1", stack.cluster.port, ports, environment="test")[app]
-    command = [*uvicorn_command(app, ports[app]), "--log-level", "warning"]
-    if http is not None:
-        command[command.index("--http") + 1] = http
+    command = uvicorn_command(app, ports[app], http=http, extra=("--log-level", "warning"))
     process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env={**os.environ, **env, **(environment or {})})
     running = AppProcess(process, ports[app])
     try:

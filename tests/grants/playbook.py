@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 
 API = "/api/grants"
@@ -61,7 +62,9 @@ async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contrac
             }
         ]
     }
-    assert (await gateway.put(f"{API}/frameworks/{new_contract}", json=framework, headers=pilot)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=framework, headers=pilot)
+    ).status_code == 200
     tree = (await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()
     objective_id = tree["ambitions"][0]["children"][0]["children"][0]["id"]
     institutions = {}
@@ -185,7 +188,9 @@ async def play_to_notified(
     amounts = decided or {"etat-p147": "7000.01", "cua": "4000"}
     for code, headers in (("etat-p147", year.state), ("cua", year.cua)):
         line = f"{url}/financing-lines/{year.institutions[code]}"
-        set_line = await gateway.patch(line, json={"decided": amounts[code], "decision": "granted"}, headers=headers)
+        set_line = await write_if_match(
+            gateway, "PATCH", line, json={"decided": amounts[code], "decision": "granted"}, headers=headers
+        )
         assert set_line.status_code == 200, set_line.text
     for transition in ("propose", "decide"):
         assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200

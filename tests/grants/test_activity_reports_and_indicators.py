@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, notified, open_year
 from tests.grants.test_conventions import act, convene, cpo
 from tests.running_stack import RunningStack
@@ -41,14 +42,14 @@ async def test_the_activity_report_is_written_returned_and_accepted(gateway: htt
     assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
 
     too_many = account(beneficiaries={"total": 10, "ageBands": {"6-11": 8, "12-15": 5}})
-    refused = await gateway.put(url, json=too_many, headers=year.operator)
+    refused = await write_if_match(gateway, "PUT", url, json=too_many, headers=year.operator)
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["errors"][0]["field"] == "beneficiaries/ageBands"
-    assert (await gateway.put(url, json=account(), headers=year.other_operator)).status_code == 404
-    assert (await gateway.put(url, json=account(), headers=year.state)).status_code == 403
+    assert (await write_if_match(gateway, "PUT", url, json=account(), headers=year.other_operator)).status_code == 404
+    assert (await write_if_match(gateway, "PUT", url, json=account(), headers=year.state)).status_code == 403
 
-    written = await gateway.put(url, json=account(), headers=year.operator)
+    written = await write_if_match(gateway, "PUT", url, json=account(), headers=year.operator)
     assert written.status_code == 200, written.text
     assert written.json()["beneficiaries"]["total"] == 96
     unexplained = await gateway.post(f"{url}/review", json={"decision": "return"}, headers=year.state)
@@ -61,11 +62,13 @@ async def test_the_activity_report_is_written_returned_and_accepted(gateway: htt
         "returned",
         "Détaillez les tranches d'âge.",
     )
-    again = await gateway.put(url, json=account(difficulties="Locaux fermés en mai."), headers=year.operator)
+    again = await write_if_match(
+        gateway, "PUT", url, json=account(difficulties="Locaux fermés en mai."), headers=year.operator
+    )
     assert (again.json()["status"], again.json()["difficulties"]) == ("submitted", "Locaux fermés en mai.")
     accepted = await gateway.post(f"{url}/review", json={"decision": "accept"}, headers=year.state)
     assert accepted.json()["status"] == "accepted"
-    assert (await gateway.put(url, json=account(), headers=year.operator)).status_code == 409
+    assert (await write_if_match(gateway, "PUT", url, json=account(), headers=year.operator)).status_code == 409
 
 
 async def test_located_beneficiaries_are_kept_as_counts_only(gateway: httpx.AsyncClient, year: Year) -> None:
@@ -77,7 +80,7 @@ async def test_located_beneficiaries_are_kept_as_counts_only(gateway: httpx.Asyn
     csv_headers = {**year.operator, "Content-Type": "text/csv"}
     early = await gateway.post(f"{url}/located-beneficiaries", content=upload, headers=csv_headers)
     assert early.status_code == 409
-    assert (await gateway.put(url, json=account(), headers=year.operator)).status_code == 200
+    assert (await write_if_match(gateway, "PUT", url, json=account(), headers=year.operator)).status_code == 200
 
     located = await gateway.post(f"{url}/located-beneficiaries", content=upload, headers=csv_headers)
     assert located.status_code == 200, located.text
@@ -135,44 +138,50 @@ async def test_indicators_defined_at_the_start_and_reported_against_targets(
     url = f"{API}/conventions/{convention['id']}/indicators"
     outside = indicators()
     outside[1]["targets"] = {"2029": "10"}
-    refused = await gateway.put(url, json={"indicators": outside}, headers=year.operator)
+    refused = await write_if_match(gateway, "PUT", url, json={"indicators": outside}, headers=year.operator)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "indicators/1/targets/2029"
     twice = [indicators()[0], indicators()[0]]
-    assert (await gateway.put(url, json={"indicators": twice}, headers=year.operator)).json()["errors"][0][
-        "rule"
-    ] == "unique-code"
-    defined = await gateway.put(url, json={"indicators": indicators()}, headers=year.operator)
+    assert (await write_if_match(gateway, "PUT", url, json={"indicators": twice}, headers=year.operator)).json()[
+        "errors"
+    ][0]["rule"] == "unique-code"
+    defined = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
     assert defined.status_code == 200, defined.text
     assert [item["code"] for item in defined.json()["indicators"]] == ["PART-QPV", "ABANDON"]
-    early = await gateway.put(
-        f"{url}/PART-QPV/values/2025", json={"value": "55", "source": "Feuilles"}, headers=year.operator
+    early = await write_if_match(
+        gateway, "PUT", f"{url}/PART-QPV/values/2025", json={"value": "55", "source": "Feuilles"}, headers=year.operator
     )
     assert early.status_code == 409
 
     assert (await act(gateway, convention["id"], year.pilot, "sign", on="2025-01-20")).status_code == 200
-    locked = await gateway.put(url, json={"indicators": indicators()}, headers=year.operator)
+    locked = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
     assert locked.status_code == 403
-    unexplained = await gateway.put(url, json={"indicators": indicators()}, headers=year.pilot)
+    unexplained = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.pilot)
     assert unexplained.json()["errors"][0]["rule"] == "reason-required"
 
     for code, year_of, value in (("PART-QPV", 2025, "55"), ("PART-QPV", 2026, "80"), ("ABANDON", 2025, "22.5")):
-        declared = await gateway.put(
+        declared = await write_if_match(
+            gateway,
+            "PUT",
             f"{url}/{code}/values/{year_of}",
             json={"value": value, "source": "Feuilles d'émargement"},
             headers=year.operator,
         )
         assert declared.status_code == 200, declared.text
-    out_of_term = await gateway.put(
-        f"{url}/PART-QPV/values/2030", json={"value": "1", "source": "Feuilles"}, headers=year.operator
+    out_of_term = await write_if_match(
+        gateway, "PUT", f"{url}/PART-QPV/values/2030", json={"value": "1", "source": "Feuilles"}, headers=year.operator
     )
     assert out_of_term.json()["errors"][0]["rule"] == "year-of-convention"
-    comma = await gateway.put(
-        f"{url}/PART-QPV/values/2027", json={"value": "1,5", "source": "Feuilles"}, headers=year.operator
+    comma = await write_if_match(
+        gateway,
+        "PUT",
+        f"{url}/PART-QPV/values/2027",
+        json={"value": "1,5", "source": "Feuilles"},
+        headers=year.operator,
     )
     assert comma.status_code == 422
-    unknown = await gateway.put(
-        f"{url}/NOPE/values/2026", json={"value": "1", "source": "Feuilles"}, headers=year.operator
+    unknown = await write_if_match(
+        gateway, "PUT", f"{url}/NOPE/values/2026", json={"value": "1", "source": "Feuilles"}, headers=year.operator
     )
     assert unknown.status_code == 404
 
@@ -187,7 +196,9 @@ async def test_indicators_defined_at_the_start_and_reported_against_targets(
 
     revised = indicators()
     revised[0]["targets"]["2028"] = "150"
-    amended = await gateway.put(url, json={"indicators": revised, "reason": "Avenant n°1"}, headers=year.pilot)
+    amended = await write_if_match(
+        gateway, "PUT", url, json={"indicators": revised, "reason": "Avenant n°1"}, headers=year.pilot
+    )
     assert amended.status_code == 200
     kept = {item["year"]: item for item in amended.json()["indicators"][0]["years"]}
     assert (kept[2025]["value"], kept[2028]["target"]) == ("55", "150")

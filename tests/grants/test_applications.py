@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
 
@@ -54,15 +55,23 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
     # Each financer sets its own line; nobody else's.
     state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
     cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
-    too_much = await gateway.patch(state_line, json={"decided": "8000.01", "decision": "granted"}, headers=year.state)
+    too_much = await write_if_match(
+        gateway, "PATCH", state_line, json={"decided": "8000.01", "decision": "granted"}, headers=year.state
+    )
     assert too_much.status_code == 422
     assert too_much.json()["errors"][0]["rule"] == "decided-within-requested"
     assert "8\u202f000 €" in too_much.json()["errors"][0]["message"]
     assert (
-        await gateway.patch(cua_line, json={"decision": "granted", "decided": "1"}, headers=year.state)
+        await write_if_match(
+            gateway, "PATCH", cua_line, json={"decision": "granted", "decided": "1"}, headers=year.state
+        )
     ).status_code == 403
-    assert (await gateway.patch(state_line, json={"opinion": "favourable"}, headers=year.caf)).status_code == 403
-    granted = await gateway.patch(
+    assert (
+        await write_if_match(gateway, "PATCH", state_line, json={"opinion": "favourable"}, headers=year.caf)
+    ).status_code == 403
+    granted = await write_if_match(
+        gateway,
+        "PATCH",
         state_line,
         json={"opinion": "favourable", "proposed": "6000", "decided": "6000", "decision": "granted"},
         headers=year.state,
@@ -74,7 +83,7 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
     undecided = await move(gateway, application["id"], year.pilot, "decide")
     assert undecided.status_code == 422
     assert "CUA" in undecided.json()["errors"][0]["message"]
-    refused = await gateway.patch(cua_line, json={"decision": "refused"}, headers=year.cua)
+    refused = await write_if_match(gateway, "PATCH", cua_line, json={"decision": "refused"}, headers=year.cua)
     assert refused.status_code == 200, refused.text
     assert (
         next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")["decided"] == "0.00"

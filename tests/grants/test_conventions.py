@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, open_year, send
 from tests.running_stack import RunningStack
 
@@ -53,7 +55,9 @@ async def act(
 async def test_a_cpo_over_four_years_signed_amended_suspended_and_terminated(
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
-    envelope = await gateway.put(
+    envelope = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
         json={"amount": "900000"},
         headers=year.pilot,
@@ -188,7 +192,9 @@ async def decided_above_threshold(gateway: httpx.AsyncClient, year: Year) -> str
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
     for code, headers, amount in (("etat-p147", year.state, "24000"), ("cua", year.cua, "4000")):
         line = f"{url}/financing-lines/{year.institutions[code]}"
-        decided = await gateway.patch(line, json={"decided": amount, "decision": "granted"}, headers=headers)
+        decided = await write_if_match(
+            gateway, "PATCH", line, json={"decided": amount, "decision": "granted"}, headers=headers
+        )
         assert decided.status_code == 200, decided.text
     for transition in ("propose", "decide"):
         assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
@@ -223,17 +229,29 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     assert notified.status_code == 200, notified.text
     assert notified.json()["state"] == "notified"
 
-    attached = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    attached = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert attached.status_code == 200, attached.text
     assert attached.json()["applications"] == [{"year": 2025, "applicationId": application}]
-    twice = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": application}, headers=year.state
+    twice = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert twice.status_code == 409
-    outside = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2026/application", json={"applicationId": application}, headers=year.state
+    outside = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2026/application",
+        json={"applicationId": application},
+        headers=year.state,
     )
     assert outside.json()["errors"][0]["rule"] == "year-in-term"
 
@@ -247,7 +265,12 @@ async def test_operators_see_their_own_conventions_and_only_parties_manage_them(
     assert (await gateway.get(url, headers=year.other_operator)).status_code == 404
     listed = await gateway.get(CONVENTIONS, params={"contractCode": year.contract}, headers=year.other_operator)
     assert listed.json()["total"] == 0
-    assert (await act(gateway, convention["id"], year.caf, "sign", on="2025-01-20")).status_code == 403
+    etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
+    sign = {"move": "sign", "on": "2025-01-20"}
+    # The CAF finances the contract, not this convention: it is as missing to the CAF as to another operator.
+    assert (
+        await gateway.post(f"{url}/transitions", json=sign, headers={**year.caf, "If-Match": etag})
+    ).status_code == 404
     assert (await act(gateway, convention["id"], year.operator, "sign", on="2025-01-20")).status_code == 403
     assert (
         await gateway.post(CONVENTIONS, json=cpo(year, reference="CPO-X"), headers=year.operator)
@@ -263,8 +286,12 @@ async def test_a_cpo_year_is_renewed_from_the_previous_years_application(
     assert (
         await send(gateway, "PUT", f"{API}/applications/{first['id']}/budget", year.operator, budget(year))
     ).status_code == 200
-    attached = await gateway.put(
-        f"{CONVENTIONS}/{convention}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
+    attached = await write_if_match(
+        gateway,
+        "PUT",
+        f"{CONVENTIONS}/{convention}/years/2025/application",
+        json={"applicationId": first["id"]},
+        headers=year.pilot,
     )
     assert attached.status_code == 200, attached.text
     call_2026 = (await next_year(gateway, year)).call_id
@@ -294,3 +321,66 @@ async def test_a_cpo_year_is_renewed_from_the_previous_years_application(
     assert gap.json()["errors"][0]["rule"] == "previous-year-linked"
     first_year = await gateway.post(f"{years}/2025/application", json={"callId": year.call_id}, headers=year.operator)
     assert first_year.json()["errors"][0]["rule"] == "renewed-year"
+
+
+async def test_a_convention_is_read_by_its_parties_the_pilots_the_state_and_auditors_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """The CAF co-finances the contract but is no party to this CPO (the State and the CUA are): its
+    conventions, indicators, final evaluation and the operator's agreements answer as missing records."""
+    convention = await convene(gateway, year, cpo(year))
+    url = f"{CONVENTIONS}/{convention['id']}"
+    defined = await write_if_match(
+        gateway, "PUT", f"{url}/indicators", json={"indicators": INDICATORS}, headers=year.operator
+    )
+    assert defined.status_code == 200, defined.text
+    assert (await act(gateway, convention["id"], year.state, "sign", on="2025-01-20")).status_code == 200
+    cua_financer = stack.headers([Role.CO_FINANCER], [year.contract], institution="cua")
+    auditor = stack.headers([Role.AUDITOR], [year.contract], institution="cour-des-comptes")
+    readers = {
+        "pilot": year.pilot,
+        "state": year.state,
+        "party co-financer": cua_financer,
+        "operator": year.operator,
+        "auditor": auditor,
+    }
+    for name, headers in readers.items():
+        for path in ("", "/indicators", "/final-evaluation"):
+            assert (await gateway.get(url + path, headers=headers)).status_code == 200, (name, path)
+        listed = await gateway.get(CONVENTIONS, params={"contractCode": year.contract}, headers=headers)
+        assert [item["id"] for item in listed.json()["items"]] == [convention["id"]], name
+    for name, headers in {"other co-financer": year.caf, "other operator": year.other_operator}.items():
+        for path in ("", "/indicators", "/final-evaluation"):
+            hidden = await gateway.get(url + path, headers=headers)
+            assert hidden.status_code == 404, (name, path)
+            assert hidden.json()["type"] == "/problems/not-found"
+        listed = await gateway.get(CONVENTIONS, params={"contractCode": year.contract}, headers=headers)
+        assert listed.json()["total"] == 0, name
+    written = await gateway.put(f"{url}/indicators", json={"indicators": INDICATORS}, headers=year.caf)
+    assert written.status_code == 404
+    history = await gateway.get(f"{API}/operators/{year.operator_id}/history", headers=year.caf)
+    assert history.status_code == 200, history.text
+    assert history.json()["conventions"] == []
+    party_history = await gateway.get(f"{API}/operators/{year.operator_id}/history", headers=cua_financer)
+    assert [item["reference"] for item in party_history.json()["conventions"]] == ["CPO-2025-012"]
+    dashboards = {
+        name: (
+            await gateway.get(f"{API}/evaluation/years/2025", params={"contractCode": year.contract}, headers=headers)
+        ).json()
+        for name, headers in (("caf", year.caf), ("cua", cua_financer), ("pilot", year.pilot))
+    }
+    assert [item["code"] for item in dashboards["pilot"]["indicators"]] == ["PART-QPV"]
+    assert dashboards["cua"]["indicators"] == dashboards["pilot"]["indicators"]
+    assert dashboards["caf"]["indicators"] == []
+    assert dashboards["caf"]["indicatorSummary"] == dashboards["pilot"]["indicatorSummary"]  # the contract's figure
+
+
+INDICATORS = [
+    {
+        "code": "PART-QPV",
+        "label": "Habitants des QPV accueillis",
+        "unit": "personnes",
+        "baseline": "40",
+        "targets": {"2025": "60", "2028": "120"},
+    }
+]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from services.grants.domain.evaluation import FundedAction, Reached, evaluate_year
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, next_year, open_year, play_to_notified, send
 from tests.grants.test_activity_reports_and_indicators import account, indicators
 from tests.grants.test_conventions import act, convene, cpo
@@ -43,9 +44,13 @@ def planned(year: Year, state_2028: str = "7000") -> dict[str, Any]:
 async def submit_reports(gateway: httpx.AsyncClient, year: Year, application: str, reached: int) -> None:
     """The operator's financial and activity reports of a year."""
     url = f"{API}/applications/{application}"
-    financial = await gateway.put(f"{url}/financial-report", json=report(year), headers=year.operator)
+    financial = await write_if_match(
+        gateway, "PUT", f"{url}/financial-report", json=report(year), headers=year.operator
+    )
     assert financial.status_code == 200, financial.text
-    activity = await gateway.put(
+    activity = await write_if_match(
+        gateway,
+        "PUT",
         f"{url}/activity-report",
         json=account(beneficiaries={"total": reached, "women": reached // 2, "shareInQpvPercent": 80}),
         headers=year.operator,
@@ -68,7 +73,9 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     body = cpo(year, **planned(year), total="44000.00")
     convention = (await convene(gateway, year, body))["id"]
     url = f"{API}/conventions/{convention}"
-    defined = await gateway.put(f"{url}/indicators", json={"indicators": indicators()}, headers=year.operator)
+    defined = await write_if_match(
+        gateway, "PUT", f"{url}/indicators", json={"indicators": indicators()}, headers=year.operator
+    )
     assert defined.status_code == 200, defined.text
     await vote(gateway, year, year.call_id, "etat-p147")
     assert (await act(gateway, convention, year.pilot, "sign", on="2025-01-20")).status_code == 200
@@ -77,8 +84,8 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert (
         await send(gateway, "PUT", f"{API}/applications/{first['id']}/budget", year.operator, budget(year))
     ).status_code == 200
-    attached = await gateway.put(
-        f"{url}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
+    attached = await write_if_match(
+        gateway, "PUT", f"{url}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
     )
     assert attached.status_code == 200, attached.text
     applications = {2025: first["id"]}
@@ -122,7 +129,9 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         paid = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current}-09-15")
         assert paid.status_code == 200, paid.text
 
-        value = await gateway.put(
+        value = await write_if_match(
+            gateway,
+            "PUT",
             f"{url}/indicators/PART-QPV/values/{current}",
             json={"value": PART_QPV[current], "source": "Feuilles d'émargement"},
             headers=year.operator,
@@ -156,8 +165,12 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert early.json()["errors"][0]["rule"] == "last-year-reported"
     await submit_reports(gateway, year, applications[2028], REACHED[2028])
     await accept_reports(gateway, year, applications[2028])
-    value = await gateway.put(
-        f"{url}/indicators/ABANDON/values/2028", json={"value": "12", "source": "Registre"}, headers=year.operator
+    value = await write_if_match(
+        gateway,
+        "PUT",
+        f"{url}/indicators/ABANDON/values/2028",
+        json={"value": "12", "source": "Registre"},
+        headers=year.operator,
     )
     assert value.status_code == 200
 
@@ -235,8 +248,12 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert read.json()["evaluation"]["assessment"] == verdict["assessment"]
     convention_now = (await gateway.get(url, headers=year.pilot)).json()
     assert (convention_now["status"], convention_now["events"][-1]["event"]) == ("closed", "final_evaluation")
-    after = await gateway.put(
-        f"{url}/indicators/PART-QPV/values/2028", json={"value": "130", "source": "Registre"}, headers=year.operator
+    after = await write_if_match(
+        gateway,
+        "PUT",
+        f"{url}/indicators/PART-QPV/values/2028",
+        json={"value": "130", "source": "Registre"},
+        headers=year.operator,
     )
     assert after.status_code == 409, "a closed convention takes no more values"
     again = await gateway.post(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
 from tests.running_stack import RunningStack
 
@@ -345,7 +346,9 @@ async def test_every_bad_line_is_named_and_nothing_is_half_imported(gateway: htt
     )
     assert not_xlsx.json()["errors"][0]["rule"] == "xlsx-file"
 
-    aliases = await gateway.put(
+    aliases = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/decision-header-aliases/{year.contract}",
         json={"aliases": {"decided_amount": ["Colonne B"], "dauphin_number": ["Colonne A"]}},
         headers=year.state,

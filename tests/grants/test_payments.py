@@ -11,6 +11,7 @@ import pytest
 
 from services.grants.domain.errors import RuleViolationError
 from services.grants.domain.payments import check_payment, split_largest_remainder
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack
 
@@ -52,7 +53,9 @@ def tranches_url(year: Year, application: str, code: str) -> str:
 async def plan(
     gateway: httpx.AsyncClient, year: Year, application: str, code: str, headers: dict[str, str], body: Any
 ) -> httpx.Response:
-    return await gateway.put(tranches_url(year, application, code), json={"tranches": body}, headers=headers)
+    return await write_if_match(
+        gateway, "PUT", tranches_url(year, application, code), json={"tranches": body}, headers=headers
+    )
 
 
 async def pay(gateway: httpx.AsyncClient, tranche: str, headers: dict[str, str], **body: Any) -> httpx.Response:
@@ -62,8 +65,12 @@ async def pay(gateway: httpx.AsyncClient, tranche: str, headers: dict[str, str],
 
 
 async def vote(gateway: httpx.AsyncClient, year: Year, call_id: str, code: str) -> None:
-    voted = await gateway.put(
-        f"{API}/calls/{call_id}/envelopes/{year.institutions[code]}", json={"amount": "500000"}, headers=year.pilot
+    voted = await write_if_match(
+        gateway,
+        "PUT",
+        f"{API}/calls/{call_id}/envelopes/{year.institutions[code]}",
+        json={"amount": "500000"},
+        headers=year.pilot,
     )
     assert voted.status_code == 200, voted.text
 
@@ -179,14 +186,16 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     url = f"{API}/applications/{first['id']}/financial-report"
     unexplained = report(year)
     unexplained["lines"][1]["amount"] = "9000"  # salaries 12 000 € planned, 9 000 € spent
-    refused = await gateway.put(url, json=unexplained, headers=year.operator)
+    refused = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["rule"] == "gap-explained"
     assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
-    assert (await gateway.put(url, json=report(year), headers=year.other_operator)).status_code == 404
-    assert (await gateway.put(url, json=report(year), headers=year.state)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)
+    ).status_code == 404
+    assert (await write_if_match(gateway, "PUT", url, json=report(year), headers=year.state)).status_code == 403
     unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
-    submitted = await gateway.put(url, json=unexplained, headers=year.operator)
+    submitted = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
     assert submitted.status_code == 200, submitted.text
     gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
     assert gaps["64"] == ("12000.00", "9000.00")
@@ -206,10 +215,12 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     )
     assert returned.json()["status"] == "returned"
     assert (await gateway.post(review, json={"decision": "accept"}, headers=year.state)).status_code == 409
-    assert (await gateway.put(url, json=unexplained, headers=year.operator)).json()["status"] == "submitted"
+    assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).json()[
+        "status"
+    ] == "submitted"
     accepted = await gateway.post(review, json={"decision": "accept"}, headers=year.state)
     assert accepted.json()["status"] == "accepted"
-    assert (await gateway.put(url, json=unexplained, headers=year.operator)).status_code == 409
+    assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).status_code == 409
 
     paid = await pay(gateway, tranche, year.state, amount="7000.01")
     assert paid.status_code == 200, paid.text

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
 
@@ -25,23 +26,31 @@ async def _proposed(gateway: httpx.AsyncClient, year: Year, title: str, qpv: lis
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
     state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
-    assert (await gateway.patch(state_line, json={"proposed": p147}, headers=year.state)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PATCH", state_line, json={"proposed": p147}, headers=year.state)
+    ).status_code == 200
     cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
-    assert (await gateway.patch(cua_line, json={"proposed": "4000"}, headers=year.cua)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PATCH", cua_line, json={"proposed": "4000"}, headers=year.cua)
+    ).status_code == 200
     assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
     return str(application["id"])
 
 
 async def _envelopes(gateway: httpx.AsyncClient, year: Year, p147: str, departmental: str, cua: str) -> None:
     base = f"{API}/calls/{year.call_id}/envelopes"
-    state = await gateway.put(
+    state = await write_if_match(
+        gateway,
+        "PUT",
         f"{base}/{year.institutions['etat-p147']}",
         json={"amount": p147, "departmentalAmount": departmental},
         headers=year.state,
     )
     assert state.status_code == 200, state.text
     assert (
-        await gateway.put(f"{base}/{year.institutions['cua']}", json={"amount": cua}, headers=year.pilot)
+        await write_if_match(
+            gateway, "PUT", f"{base}/{year.institutions['cua']}", json={"amount": cua}, headers=year.pilot
+        )
     ).status_code == 200
 
 
@@ -149,14 +158,18 @@ async def test_who_sees_and_changes_scenarios(gateway: httpx.AsyncClient, year: 
     assert (
         await gateway.post(f"{API}/scenarios", json={"callId": year.call_id, "name": "X y z"}, headers=year.caf)
     ).status_code == 403
-    envelope = await gateway.put(
+    envelope = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/calls/{year.call_id}/envelopes/{year.institutions['cua']}",
         json={"amount": "1000", "departmentalAmount": "5000"},
         headers=year.pilot,
     )
     assert envelope.status_code == 422
     assert envelope.json()["errors"][0]["rule"] == "p147-only"
-    rules = await gateway.put(
+    rules = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/calls/{year.call_id}/portfolio-rules",
         json={"horsQpvCap": "0.025", "degressivityRate": "0.1", "newActionsTarget": "0.3", "cohesionTarget": "0.5"},
         headers=year.pilot,
@@ -165,8 +178,8 @@ async def test_who_sees_and_changes_scenarios(gateway: httpx.AsyncClient, year: 
     assert (await gateway.get(f"{API}/calls/{year.call_id}/portfolio-rules", headers=year.caf)).json()[
         "degressivityRate"
     ] == "0.1"
-    bad_rate = await gateway.put(
-        f"{API}/calls/{year.call_id}/portfolio-rules", json={"horsQpvCap": "1.5"}, headers=year.pilot
+    bad_rate = await write_if_match(
+        gateway, "PUT", f"{API}/calls/{year.call_id}/portfolio-rules", json={"horsQpvCap": "1.5"}, headers=year.pilot
     )
     assert bad_rate.status_code == 422
     unknown_line = await send(

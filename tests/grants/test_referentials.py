@@ -11,6 +11,7 @@ import pytest
 from kit.auth.principal import Role
 from services.grants.domain.errors import RuleViolationError
 from services.grants.domain.operators import check_siret, luhn_valid
+from tests.conditional_writes import write_if_match
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 API = "/api/grants"
@@ -83,14 +84,14 @@ async def test_a_pilot_replaces_its_framework_and_ids_stay(
             }
         ]
     }
-    first = await gateway.put(f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
+    first = await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
     assert first.status_code == 200, first.text
     assert first.json() == {"ambition": 1, "strategic": 1, "operational": 2, "removed": 0}
     before = _walk((await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()["ambitions"])
     ambition: dict[str, Any] = document["ambitions"][0]
     ambition["strategicObjectives"][0]["operationalObjectives"].pop()
     ambition["label"] = "Un quartier apaisé"
-    second = await gateway.put(f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
+    second = await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
     assert second.json()["removed"] == 1
     after = _walk((await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()["ambitions"])
     assert [item["id"] for item in after] == [item["id"] for item in before[:3]]
@@ -128,14 +129,16 @@ async def test_a_bad_framework_is_refused_whole(
     rule: str,
 ) -> None:
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    response = await gateway.put(f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
+    response = await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=document, headers=pilot)
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
     assert (error["pointer"], error["rule"]) == (pointer, rule)
     framework = (await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()
     assert framework["ambitions"] == []
     operator = stack.headers([Role.OPERATOR], [new_contract])
-    assert (await gateway.put(f"{API}/frameworks/{new_contract}", json=document, headers=operator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=document, headers=operator)
+    ).status_code == 403
 
 
 async def test_the_cua_financers_are_loaded(stack: RunningStack, gateway: httpx.AsyncClient) -> None:

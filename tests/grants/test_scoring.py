@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
 
@@ -65,31 +66,49 @@ async def test_marks_are_private_to_each_institution(gateway: httpx.AsyncClient,
     ).json()
     application = await _submitted(gateway, year)
     marks_url = f"{API}/applications/{application}/marks"
-    partial = await gateway.put(
-        marks_url, json={"gridId": grid["id"], "marks": [{"criterion": "diagnostic", "value": 2}]}, headers=year.state
+    partial = await write_if_match(
+        gateway,
+        "PUT",
+        marks_url,
+        json={"gridId": grid["id"], "marks": [{"criterion": "diagnostic", "value": 2}]},
+        headers=year.state,
     )
     assert partial.status_code == 200, partial.text
     assert partial.json()[0]["total"] is None  # not every criterion is marked yet
-    full = await gateway.put(
+    full = await write_if_match(
+        gateway,
+        "PUT",
         marks_url,
         json={"gridId": grid["id"], "marks": [{"criterion": "actions", "value": 1, "comment": "à renforcer"}]},
         headers=year.state,
     )
     assert full.json()[0]["total"] == "66.7"  # (2/2×1 + 1/2×2) / 3
-    cua_view = await gateway.put(
-        marks_url, json={"gridId": grid["id"], "marks": [{"criterion": "diagnostic", "value": 0}]}, headers=year.cua
+    cua_view = await write_if_match(
+        gateway,
+        "PUT",
+        marks_url,
+        json={"gridId": grid["id"], "marks": [{"criterion": "diagnostic", "value": 0}]},
+        headers=year.cua,
     )
     assert [mark["value"] for mark in cua_view.json()[0]["marks"]] == [0]
     state_view = (await gateway.get(marks_url, headers=year.state)).json()
     assert {mark["criterion"]: mark["value"] for mark in state_view[0]["marks"]} == {"diagnostic": 2, "actions": 1}
     assert (await gateway.get(marks_url, headers=year.caf)).json() == []
     assert (await gateway.get(marks_url, headers=year.operator)).status_code == 403
-    out_of_scale = await gateway.put(
-        marks_url, json={"gridId": grid["id"], "marks": [{"criterion": "actions", "value": 3}]}, headers=year.state
+    out_of_scale = await write_if_match(
+        gateway,
+        "PUT",
+        marks_url,
+        json={"gridId": grid["id"], "marks": [{"criterion": "actions", "value": 3}]},
+        headers=year.state,
     )
     assert out_of_scale.status_code == 422
     assert out_of_scale.json()["errors"][0]["rule"] == "within-scale"
-    unknown = await gateway.put(
-        marks_url, json={"gridId": grid["id"], "marks": [{"criterion": "budget", "value": 1}]}, headers=year.state
+    unknown = await write_if_match(
+        gateway,
+        "PUT",
+        marks_url,
+        json={"gridId": grid["id"], "marks": [{"criterion": "budget", "value": 1}]},
+        headers=year.state,
     )
     assert unknown.json()["errors"][0]["rule"] == "criterion-of-grid"

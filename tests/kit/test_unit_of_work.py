@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from kit.database import UnitOfWork, create_engine, create_sessionmaker
+from kit.database import create_engine, create_sessionmaker
+from kit.unit_of_work import UnitOfWork
 from tests.running_stack import RunningStack
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 
 API = "/api/participation"
@@ -58,7 +59,7 @@ async def test_levels_per_theme_declared_and_observed(
             {"theme": "emploi", "declaredLevel": "consultation"},
         ]
     }
-    saved = await gateway.put(f"{API}/bodies/{body_id}/themes", json=themes, headers=pilot)
+    saved = await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/themes", json=themes, headers=pilot)
     assert saved.status_code == 200, saved.text
     assert [(item["theme"], item["belowDeclared"]) for item in saved.json()] == [
         ("cadre_de_vie", True),
@@ -66,10 +67,12 @@ async def test_levels_per_theme_declared_and_observed(
         ("jeunesse", False),
     ]
     twice = {"themes": [themes["themes"][0], themes["themes"][0]]}
-    refused = await gateway.put(f"{API}/bodies/{body_id}/themes", json=twice, headers=pilot)
+    refused = await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/themes", json=twice, headers=pilot)
     assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, "one-level-per-theme")
     facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
-    assert (await gateway.put(f"{API}/bodies/{body_id}/themes", json=themes, headers=facilitator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/themes", json=themes, headers=facilitator)
+    ).status_code == 403
     figures = (
         await gateway.get(
             f"{API}/participation-indicators", params={"contractCode": new_contract, "year": 2025}, headers=pilot

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -132,9 +133,11 @@ async def test_a_fund_decides_with_recusal_pays_and_gets_its_report(
     twice = await gateway.post(f"{application}/payment", json={"paidOn": "2025-03-21", "amount": "1"}, headers=pilot)
     assert (twice.status_code, twice.json()["errors"][0]["rule"]) == (422, "granted-first")
     report = {"reportedOn": "2025-07-01", "spent": "1000.02", "participants": 80, "text": "Repas pour 80 voisins"}
-    overspent = await gateway.put(f"{application}/report", json=report, headers=pilot)
+    overspent = await write_if_match(gateway, "PUT", f"{application}/report", json=report, headers=pilot)
     assert (overspent.status_code, overspent.json()["errors"][0]["rule"]) == (422, "spent-within-paid")
-    reported = await gateway.put(f"{application}/report", json={**report, "spent": "950.25"}, headers=pilot)
+    reported = await write_if_match(
+        gateway, "PUT", f"{application}/report", json={**report, "spent": "950.25"}, headers=pilot
+    )
     assert (reported.status_code, reported.json()["spent"], reported.json()["status"]) == (200, "950.25", "reported")
     fund = (await gateway.get(fund_url, headers=pilot)).json()
     assert (fund["envelope"], fund["granted"], fund["paid"], fund["remaining"]) == (

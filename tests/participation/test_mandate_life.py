@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -52,7 +53,9 @@ async def test_colleges_substitutes_and_the_end_of_a_mandate(
         "mandateYears": 3,
         "collegeSeats": {"residents": 1, "associations": 2},
     }
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json=rules, headers=pilot)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json=rules, headers=pilot)
+    ).status_code == 200
     open_ended = await _mandate(
         gateway, pilot, body_id, personId=await _person(gateway, pilot, new_contract), college="associations"
     )
@@ -132,7 +135,9 @@ async def test_citizen_bodies_hold_their_seats_in_a_governance_committee(
         )
     ).json()["id"]
     rules = {"parity": False, "residentsMinShare": "0", "representationSeats": {commission: 1}}
-    assert (await gateway.put(f"{API}/bodies/{copil}/rules", json=rules, headers=pilot)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{copil}/rules", json=rules, headers=pilot)
+    ).status_code == 200
     member, outsider, other_member = [await _person(gateway, pilot, new_contract) for _ in range(3)]
     for person in (member, other_member):
         assert (await _mandate(gateway, pilot, commission, personId=person)).status_code == 201

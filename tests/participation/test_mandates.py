@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -37,9 +38,11 @@ async def test_rules_are_versioned_and_mandates_checked(
 ) -> None:
     body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    first = await gateway.put(f"{API}/bodies/{body_id}/rules", json={"parity": True}, headers=pilot)
+    first = await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={"parity": True}, headers=pilot)
     assert first.status_code == 200, first.text
-    second = await gateway.put(
+    second = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/bodies/{body_id}/rules",
         json={"parity": True, "residentsMinShare": "0.5", "forbiddenMemberKinds": ["elected"]},
         headers=pilot,
@@ -82,18 +85,44 @@ async def test_rules_are_versioned_and_mandates_checked(
 async def test_composition_hides_small_groups(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
+    """Under 5 people a count is hidden, and so is the count that would give it away by subtraction from
+    the members (the participation indicators' rule): 5 women of 6 members would tell the one man."""
     body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    for index in range(6):
-        person = await _person(gateway, pilot, new_contract, gender="f" if index < 5 else "m")
+
+    async def appoint(gender: str, starts_on: str, **person: str) -> None:
+        someone = await _person(gateway, pilot, new_contract, gender=gender, **person)
         given = await gateway.post(
-            f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+            f"{API}/bodies/{body_id}/mandates", json={"personId": someone, "startsOn": starts_on}, headers=pilot
         )
         assert given.status_code == 201, given.text
-    composition = (
-        await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2025-03-01"}, headers=pilot)
-    ).json()
-    assert composition == {"on": "2025-03-01", "members": 6, "women": 5, "men": None, "residents": 6}
+
+    async def composition(on: str) -> dict[str, object]:
+        read = await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": on}, headers=pilot)
+        assert read.status_code == 200, read.text
+        document: dict[str, object] = read.json()
+        return document
+
+    for index in range(6):
+        await appoint("f" if index < 5 else "m", "2025-01-01")
+    assert await composition("2025-03-01") == {
+        "on": "2025-03-01",
+        "members": 6,
+        "women": None,
+        "men": None,
+        "residents": 6,  # and 0 others: a zero reveals no one
+    }
+    for _ in range(4):
+        await appoint("m", "2025-04-01")
+    assert await composition("2025-05-01") == {"on": "2025-05-01", "members": 10, "women": 5, "men": 5, "residents": 10}
+    await appoint("m", "2025-06-01", memberKind="association")
+    assert await composition("2025-07-01") == {
+        "on": "2025-07-01",
+        "members": 11,
+        "women": 5,
+        "men": 6,
+        "residents": None,  # 10 of 11 would tell the one association's member
+    }
     before = (
         await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2024-12-31"}, headers=pilot)
     ).json()
@@ -103,13 +132,19 @@ async def test_composition_hides_small_groups(
 async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     body_id = await new_body(stack, gateway, new_contract)
     operator = stack.headers([Role.OPERATOR], [new_contract])
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=operator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=operator)
+    ).status_code == 403
     stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=stranger)).status_code == 404
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=stranger)
+    ).status_code == 404
     other_facilitator = stack.headers(
         [Role.BODY_FACILITATOR], [new_contract], bodies=["00000000-0000-0000-0000-000000000000"]
     )
-    assert (await gateway.put(f"{API}/bodies/{body_id}/rules", json={}, headers=other_facilitator)).status_code == 403
+    assert (
+        await write_if_match(gateway, "PUT", f"{API}/bodies/{body_id}/rules", json={}, headers=other_facilitator)
+    ).status_code == 403
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     other_contract_person = await gateway.post(
         f"{API}/people",

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -51,7 +52,9 @@ def _pool(count: int) -> list[dict[str, Any]]:
 async def _constitute(stack: RunningStack, gateway: httpx.AsyncClient, contract: str, body_id: str) -> list[str]:
     """Rules, a verified draw of eight with parity, the titulars appointed: their person ids."""
     pilot = stack.headers([Role.CONTRACT_PILOT], [contract])
-    rules = await gateway.put(
+    rules = await write_if_match(
+        gateway,
+        "PUT",
         f"{API}/bodies/{body_id}/rules",
         json={"parity": True, "residentsMinShare": "0.5", "quorumShare": "0.5", "noticeDays": 7},
         headers=pilot,
@@ -114,7 +117,9 @@ async def test_a_drawn_body_meets_adopts_an_opinion_and_gets_a_reasoned_answer(
     lines = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:4]]
     lines.append({"personId": members[4], "capacity": "member", "presence": "excused", "proxyTo": members[0]})
     lines.append({"personId": guest, "capacity": "guest", "presence": "present"})
-    recorded = await gateway.put(f"{API}/meetings/{meeting}/attendance", json={"lines": lines}, headers=facilitator)
+    recorded = await write_if_match(
+        gateway, "PUT", f"{API}/meetings/{meeting}/attendance", json={"lines": lines}, headers=facilitator
+    )
     assert recorded.status_code == 200, recorded.text
     decided = await gateway.post(
         f"{API}/meetings/{meeting}/decisions",
@@ -190,8 +195,12 @@ async def test_a_drawn_body_meets_adopts_an_opinion_and_gets_a_reasoned_answer(
         headers=pilot,
     )
     assert committed.status_code == 201, committed.text
-    done = await gateway.patch(
-        f"{API}/commitments/{committed.json()['id']}", json={"status": "done", "on": "2025-09-01"}, headers=pilot
+    done = await write_if_match(
+        gateway,
+        "PATCH",
+        f"{API}/commitments/{committed.json()['id']}",
+        json={"status": "done", "on": "2025-09-01"},
+        headers=pilot,
     )
     assert (done.status_code, done.json()["status"]) == (200, "done")
 
@@ -281,25 +290,33 @@ async def test_meetings_refuse_what_breaks_their_rules(
         ),
     ]
     for lines, rule in cases:
-        refused = await gateway.put(f"{url}/attendance", json={"lines": lines}, headers=pilot)
+        refused = await write_if_match(gateway, "PUT", f"{url}/attendance", json={"lines": lines}, headers=pilot)
         assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, rule), refused.text
         assert "Fictif" not in refused.text
     assert (await gateway.get(url, headers=pilot)).json()["attendance"] == []  # nothing half-written
     two = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:2]]
-    assert (await gateway.put(f"{url}/attendance", json={"lines": two}, headers=pilot)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PUT", f"{url}/attendance", json={"lines": two}, headers=pilot)
+    ).status_code == 200
     no_quorum = await gateway.post(
         f"{url}/decisions", json={"subject": "Budget", "votesFor": 2, "votesAgainst": 0}, headers=pilot
     )
     assert (no_quorum.status_code, no_quorum.json()["errors"][0]["rule"]) == (422, "quorum")
     assert "2 voters present or represented, quorum is 4" in no_quorum.json()["detail"]
     four = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:4]]
-    assert (await gateway.put(f"{url}/attendance", json={"lines": four}, headers=pilot)).status_code == 200
+    assert (
+        await write_if_match(gateway, "PUT", f"{url}/attendance", json={"lines": four}, headers=pilot)
+    ).status_code == 200
     too_many = await gateway.post(
         f"{url}/decisions", json={"subject": "Budget", "votesFor": 4, "votesAgainst": 1}, headers=pilot
     )
     assert (too_many.status_code, too_many.json()["errors"][0]["rule"]) == (422, "votes-within-voters")
-    first = await gateway.put(f"{url}/minutes", json={"text": "Projet de compte rendu"}, headers=pilot)
-    second = await gateway.put(f"{url}/minutes", json={"text": "Compte rendu corrigé"}, headers=pilot)
+    first = await write_if_match(
+        gateway, "PUT", f"{url}/minutes", json={"text": "Projet de compte rendu"}, headers=pilot
+    )
+    second = await write_if_match(
+        gateway, "PUT", f"{url}/minutes", json={"text": "Compte rendu corrigé"}, headers=pilot
+    )
     assert (first.json()["version"], second.json()["version"]) == (1, 2)
     stale = await gateway.post(f"{url}/minutes/adoption", json={"version": 1, "adoptedOn": "2025-06-01"}, headers=pilot)
     assert (stale.status_code, stale.json()["errors"][0]["rule"]) == (422, "latest-version")
@@ -307,7 +324,7 @@ async def test_meetings_refuse_what_breaks_their_rules(
         f"{url}/minutes/adoption", json={"version": 2, "adoptedOn": "2025-06-01"}, headers=pilot
     )
     assert (adopted.status_code, adopted.json()["adoptedOn"]) == (200, "2025-06-01")
-    closed = await gateway.put(f"{url}/minutes", json={"text": "Encore"}, headers=pilot)
+    closed = await write_if_match(gateway, "PUT", f"{url}/minutes", json={"text": "Encore"}, headers=pilot)
     assert (closed.status_code, closed.json()["errors"][0]["rule"]) == (422, "minutes-open")
     late = await gateway.post(
         f"{API}/bodies/{body_id}/meetings",

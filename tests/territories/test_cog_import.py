@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from kit.database import UnitOfWork, create_engine, create_sessionmaker
+from kit.database import create_engine, create_sessionmaker
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.domain.cog import CogFileError
 from services.territories.use_cases import reference_queries
 from services.territories.use_cases.cog_import import import_cog

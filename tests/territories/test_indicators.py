@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 API = "/api/territories"
@@ -109,12 +110,38 @@ async def indicator(stack: RunningStack, gateway: httpx.AsyncClient) -> str:
     code = "test_" + uuid.uuid4().hex[:12]
     body = {"label": "Indicateur de test", "unit": "percent", "definition": "A test figure", "source": "tests"}
     headers = stack.headers([Role.PLATFORM_ADMIN])
-    created = await gateway.put(f"{API}/indicators/{code}", json=body, headers=headers)
+    created = await write_if_match(gateway, "PUT", f"{API}/indicators/{code}", json=body, headers=headers)
     assert created.status_code == 201, created.text
-    changed = await gateway.put(f"{API}/indicators/{code}", json={**body, "label": "Renamed"}, headers=headers)
+    changed = await write_if_match(
+        gateway, "PUT", f"{API}/indicators/{code}", json={**body, "label": "Renamed"}, headers=headers
+    )
     assert changed.status_code == 200
     assert changed.json()["label"] == "Renamed"
     return code
+
+
+async def test_the_shared_catalogue_is_written_by_platform_admins_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, indicator: str
+) -> None:
+    """A pilot writes its own territories' values; the definition every contract reads is the platform's."""
+    body = {"label": "Redefined by a pilot", "unit": "EUR", "definition": "x", "source": "x"}
+    for roles in ([Role.CONTRACT_PILOT], [Role.STATE], [Role.AUDITOR]):
+        refused = await gateway.put(
+            f"{API}/indicators/{indicator}", json=body, headers=stack.headers(roles, [CUA_CONTRACT])
+        )
+        assert refused.status_code == 403, (roles, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+    new_code = "test_" + uuid.uuid4().hex[:12]
+    pilot = stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT])
+    assert (await gateway.put(f"{API}/indicators/{new_code}", json=body, headers=pilot)).status_code == 403
+    assert (await gateway.get(f"{API}/indicators/{new_code}")).status_code == 404
+    assert (await gateway.get(f"{API}/indicators/{indicator}")).json()["label"] == "Renamed"
+    admin = stack.headers([Role.PLATFORM_ADMIN])
+    changed = await write_if_match(
+        gateway, "PUT", f"{API}/indicators/{indicator}", json={**body, "unit": "percent"}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["label"] == "Redefined by a pilot"
 
 
 def _csv(indicator: str, *extra: str) -> str:
@@ -220,8 +247,11 @@ async def test_who_may_import(stack: RunningStack, gateway: httpx.AsyncClient, i
     assert anonymous.status_code == 401
     assert (await _import(stack, gateway, _csv(indicator), roles=[Role.OPERATOR])).status_code == 403
     assert (await _import(stack, gateway, _csv(indicator), roles=[Role.STATE])).status_code == 403
-    anonymous_definition = await gateway.put(
-        f"{API}/indicators/{indicator}", json={"label": "x", "unit": "x", "definition": "x", "source": "x"}
+    anonymous_definition = await write_if_match(
+        gateway,
+        "PUT",
+        f"{API}/indicators/{indicator}",
+        json={"label": "x", "unit": "x", "definition": "x", "source": "x"},
     )
     assert anonymous_definition.status_code == 401
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from kit.database import UnitOfWork, create_engine, create_sessionmaker
+from kit.database import create_engine, create_sessionmaker
+from kit.unit_of_work import UnitOfWork
 from services.territories.use_cases import localisation
 from services.territories.use_cases.localisation import QpvIndexes
 from tests.running_stack import RunningStack

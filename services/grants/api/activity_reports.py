@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request, Response
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.api.schemas import (
     ActivityReportInput,
@@ -24,8 +25,9 @@ from services.grants.domain.applications import Beneficiaries
 from services.grants.domain.reports import ReportReview
 from services.grants.use_cases import activity_reports
 from services.grants.use_cases.activity_reports import ActivityReportView
+from services.grants.use_cases.reports import report_etag
 
-router = APIRouter(tags=["reports"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["reports"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 POINTS_BODY = {
@@ -36,6 +38,11 @@ POINTS_BODY = {
         }
     },
 }
+
+
+def _answer(view: ActivityReportView, response: Response) -> ActivityReportRead:
+    response.headers["ETag"] = report_etag(view.application.application_id, "activity-report", view.report)
+    return present(view)
 
 
 def present(view: ActivityReportView) -> ActivityReportRead:
@@ -71,6 +78,7 @@ def present(view: ActivityReportView) -> ActivityReportRead:
 )
 async def submit_activity_report(
     uow: Uow,
+    response: Response,
     application_id: uuid.UUID,
     body: ActivityReportInput,
     principal: Annotated[Principal, Depends(authorize(REPORT))],
@@ -90,7 +98,7 @@ async def submit_activity_report(
             share_in_qpv_percent=counted.share_in_qpv_percent,
         ),
     )
-    return present(await activity_reports.submit_activity_report(uow, principal, application_id, written))
+    return _answer(await activity_reports.submit_activity_report(uow, principal, application_id, written), response)
 
 
 @router.post(
@@ -123,10 +131,13 @@ async def locate_beneficiaries(
     response_model=ActivityReportRead,
 )
 async def get_activity_report(
-    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> ActivityReportRead:
     """The report (status `missing` until written) and its due date."""
-    return present(await activity_reports.get_activity_report(uow, principal, application_id))
+    return _answer(await activity_reports.get_activity_report(uow, principal, application_id), response)
 
 
 @router.post(

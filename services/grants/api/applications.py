@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.grants.api.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
     AnnotationCreate,
@@ -47,7 +47,7 @@ from services.grants.domain.money import cents_of, euros
 from services.grants.use_cases import applications
 from services.grants.use_cases.applications import ApplicationView, Draft, References
 
-router = APIRouter(tags=["applications"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
@@ -59,11 +59,6 @@ async def request_references(
 
 
 TerritoryReferences = Annotated[References, Depends(request_references)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
-
-
-def _etag(row: ApplicationRow) -> str:
-    return etag_of(str(row.application_id), row.version)
 
 
 def _draft(body: ApplicationWrite) -> Draft:
@@ -170,7 +165,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
 
 
 def _answer(view: ApplicationView, response: Response) -> ApplicationRead:
-    response.headers["ETag"] = _etag(view.row)
+    response.headers["ETag"] = applications.application_etag(view.row)
     return _read(view)
 
 
@@ -233,23 +228,24 @@ async def update_application(
     application_id: uuid.UUID,
     body: ApplicationWrite,
     principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
-    if_match: IfMatch = None,
 ) -> ApplicationRead:
     """Rewrite an application's content (draft or correction requested); If-Match required."""
-    view = await applications.update_application(
-        uow, references, principal, application_id, _draft(body), lambda row: require_if_match(if_match, _etag(row))
-    )
+    view = await applications.update_application(uow, references, principal, application_id, _draft(body))
     return _answer(view, response)
 
 
-@router.put("/applications/{application_id}/budget", operation_id="replace_budget", response_model=ApplicationRead)
+@router.put(
+    "/applications/{application_id}/budget",
+    operation_id="replace_budget",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
+)
 async def replace_budget(
     uow: Uow,
     response: Response,
     application_id: uuid.UUID,
     body: BudgetInput,
     principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
-    if_match: IfMatch = None,
 ) -> ApplicationRead:
     """The CERFA 12156 budget, whole: charges 60-68 and indirect, products 70-78 and own funds, 86/87."""
     lines = [
@@ -261,14 +257,15 @@ async def replace_budget(
         )
         for position, line in enumerate(body.lines)
     ]
-    view = await applications.replace_budget(
-        uow, principal, application_id, lines, lambda row: require_if_match(if_match, _etag(row))
-    )
+    view = await applications.replace_budget(uow, principal, application_id, lines)
     return _answer(view, response)
 
 
 @router.post(
-    "/applications/{application_id}/transitions", operation_id="move_application", response_model=ApplicationRead
+    "/applications/{application_id}/transitions",
+    operation_id="move_application",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
 )
 async def move_application(
     uow: Uow,
@@ -276,18 +273,10 @@ async def move_application(
     application_id: uuid.UUID,
     body: TransitionInput,
     principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
-    if_match: IfMatch = None,
 ) -> ApplicationRead:
     """One step of the workflow (submit, declare_receivable, instruct, request_correction, propose, decide,
     notify, withdraw, reopen…); the step's rules are checked first and the event is kept."""
-    view = await applications.move(
-        uow,
-        principal,
-        application_id,
-        Transition(body.transition),
-        body.reason,
-        lambda row: require_if_match(if_match, _etag(row)),
-    )
+    view = await applications.move(uow, principal, application_id, Transition(body.transition), body.reason)
     return _answer(view, response)
 
 
@@ -295,6 +284,7 @@ async def move_application(
     "/applications/{application_id}/financing-lines/{institution_id}",
     operation_id="set_financing_line",
     response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
 )
 async def set_financing_line(
     uow: Uow,
@@ -304,7 +294,8 @@ async def set_financing_line(
     body: FinancingLineUpdate,
     principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
 ) -> ApplicationRead:
-    """A financer's line: opinion, proposed and decided amounts, decision (0 ≤ decided ≤ requested)."""
+    """A financer's line: opinion, proposed and decided amounts, decision (0 ≤ decided ≤ requested);
+    If-Match with the application's ETag is required."""
     converters: dict[str, Any] = {
         "proposed": lambda value: ("proposed_cents", cents_of(value, "proposed")),
         "decided": lambda value: ("decided_cents", cents_of(value, "decided")),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import Depends, Path, Query, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.grants.api.applications import TerritoryReferences
 from services.grants.api.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
@@ -28,21 +28,15 @@ from services.grants.api.schemas import (
     ConventionRenewalInput,
     ConventionYearRead,
 )
-from services.grants.db.models import ConventionRow
 from services.grants.domain.conventions import ConventionKind, ConventionMove, YearAmount
 from services.grants.domain.money import cents_of, euros
 from services.grants.use_cases import conventions
 from services.grants.use_cases.conventions import ConventionDraft, ConventionView
 
-router = APIRouter(tags=["conventions"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["conventions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
 Manager = Annotated[Principal, Depends(authorize(MANAGE_CONVENTIONS))]
 Reader = Annotated[Principal, Depends(authorize(READ_GRANTS))]
-
-
-def _etag(row: ConventionRow) -> str:
-    return etag_of(str(row.convention_id), row.version)
 
 
 def _amounts(items: list[ConventionAmountInput]) -> tuple[YearAmount, ...]:
@@ -97,7 +91,7 @@ def _present(view: ConventionView) -> ConventionRead:
 
 
 def _answer(view: ConventionView, response: Response) -> ConventionRead:
-    response.headers["ETag"] = _etag(view.row)
+    response.headers["ETag"] = conventions.convention_etag(view.row)
     return _present(view)
 
 
@@ -139,14 +133,14 @@ async def get_convention(uow: Uow, response: Response, convention_id: uuid.UUID,
     return _answer(await conventions.get_convention(uow, principal, convention_id), response)
 
 
-@router.post("/conventions/{convention_id}/transitions", operation_id="move_convention", response_model=ConventionRead)
+@router.post(
+    "/conventions/{convention_id}/transitions",
+    operation_id="move_convention",
+    response_model=ConventionRead,
+    dependencies=[conditional(read_at="/conventions/{convention_id}")],
+)
 async def move_convention(
-    uow: Uow,
-    response: Response,
-    convention_id: uuid.UUID,
-    body: ConventionMoveInput,
-    principal: Manager,
-    if_match: IfMatch = None,
+    uow: Uow, response: Response, convention_id: uuid.UUID, body: ConventionMoveInput, principal: Manager
 ) -> ConventionRead:
     """sign (with its date), suspend and terminate (with a reason), resume; If-Match required."""
     view = await conventions.move_convention(
@@ -156,19 +150,18 @@ async def move_convention(
         ConventionMove(body.move),
         body.reason,
         body.on,
-        lambda row: require_if_match(if_match, _etag(row)),
     )
     return _answer(view, response)
 
 
-@router.post("/conventions/{convention_id}/amendments", operation_id="amend_convention", response_model=ConventionRead)
+@router.post(
+    "/conventions/{convention_id}/amendments",
+    operation_id="amend_convention",
+    response_model=ConventionRead,
+    dependencies=[conditional(read_at="/conventions/{convention_id}")],
+)
 async def amend_convention(
-    uow: Uow,
-    response: Response,
-    convention_id: uuid.UUID,
-    body: AmendmentInput,
-    principal: Manager,
-    if_match: IfMatch = None,
+    uow: Uow, response: Response, convention_id: uuid.UUID, body: AmendmentInput, principal: Manager
 ) -> ConventionRead:
     """An amendment (avenant): the yearly amounts anew, the last year possibly moved, and why."""
     view = await conventions.amend_convention(
@@ -179,7 +172,6 @@ async def amend_convention(
         body.last_year,
         _amounts(body.amounts),
         None if body.total is None else cents_of(body.total, "total"),
-        lambda row: require_if_match(if_match, _etag(row)),
     )
     return _answer(view, response)
 
@@ -188,6 +180,7 @@ async def amend_convention(
     "/conventions/{convention_id}/years/{year}/application",
     operation_id="attach_convention_application",
     response_model=ConventionRead,
+    dependencies=[conditional(read_at="/conventions/{convention_id}")],
 )
 async def attach_convention_application(
     uow: Uow,
@@ -197,7 +190,8 @@ async def attach_convention_application(
     body: ConventionApplicationInput,
     principal: Manager,
 ) -> ConventionRead:
-    """The application that carries this year of the convention (the operator's application of that year)."""
+    """The application that carries this year of the convention (the operator's application of that year);
+    If-Match with the convention's ETag."""
     view = await conventions.attach_application(uow, principal, convention_id, year, body.application_id)
     return _answer(view, response)
 

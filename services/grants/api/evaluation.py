@@ -6,14 +6,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import Depends, Path, Query, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
+from kit.database import request_unit_of_work
 from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.grants.api.indicators import measure_text
 from services.grants.api.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.api.programmation_views import totals_read
@@ -47,8 +48,9 @@ from services.grants.domain.evaluation import (
 )
 from services.grants.domain.money import euros
 from services.grants.use_cases import evaluation
+from services.grants.use_cases.conventions import convention_etag
 
-router = APIRouter(tags=["evaluation"], responses=documented_problems(authenticated=True, writes=False))
+router = platform_router(["evaluation"], authenticated=True, writes=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
@@ -217,7 +219,7 @@ async def operator_history(
 
 def _final(found: evaluation.FinalEvaluation, response: Response) -> FinalEvaluationRead:
     row, record = found.convention, found.record
-    response.headers["ETag"] = etag_of(str(row.convention_id), row.version)
+    response.headers["ETag"] = convention_etag(row)
     return FinalEvaluationRead(
         convention_id=row.convention_id,
         reference=row.reference,
@@ -261,6 +263,7 @@ async def get_final_evaluation(
     response_model=FinalEvaluationRead,
     status_code=status.HTTP_201_CREATED,
     responses=documented_problems(authenticated=True, writes=True),
+    dependencies=[conditional(read_at="/conventions/{convention_id}/final-evaluation")],
 )
 async def record_final_evaluation(
     uow: Uow,
@@ -268,7 +271,6 @@ async def record_final_evaluation(
     convention_id: uuid.UUID,
     body: FinalEvaluationInput,
     principal: Annotated[Principal, Depends(authorize(MANAGE_CONVENTIONS))],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> FinalEvaluationRead:
     """The managers' assessment of a signed convention whose last year is notified and reported on; it
     closes the convention. If-Match: the convention's ETag."""
@@ -279,6 +281,5 @@ async def record_final_evaluation(
         body.assessment,
         EvaluationOutcome(body.outcome),
         Recommendation(body.recommendation),
-        lambda row: require_if_match(if_match, etag_of(str(row.convention_id), row.version)),
     )
     return _final(found, response)

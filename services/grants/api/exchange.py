@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterator
 from typing import IO, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import EXCHANGE_FILES, READ_EXPORTS
 from services.grants.api.schemas import (
     ContractCode,
@@ -26,7 +27,7 @@ from services.grants.api.schemas import (
 from services.grants.use_cases import decision_imports, programmation_export
 from services.grants.use_cases.decision_imports import ImportReport, LineReport
 
-router = APIRouter(tags=["exchange"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["exchange"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -173,10 +174,13 @@ async def resolve_decision_line(
 async def get_decision_header_aliases(
     uow: Uow,
     contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))],
 ) -> dict[str, list[str]]:
     """The contract's own header spellings per field (the defaults are always tried after them)."""
-    return await decision_imports.get_aliases(uow, principal, contract_code)
+    aliases = await decision_imports.get_aliases(uow, principal, contract_code)
+    response.headers["ETag"] = decision_imports.aliases_etag(contract_code, aliases)
+    return aliases
 
 
 @router.put(
@@ -188,6 +192,10 @@ async def set_decision_header_aliases(
     uow: Uow,
     contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
     body: HeaderAliasesInput,
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
 ) -> dict[str, list[str]]:
-    return await decision_imports.set_aliases(uow, principal, contract_code, body.aliases)
+    """Replace the contract's header spellings; If-Match with the ETag read."""
+    aliases = await decision_imports.set_aliases(uow, principal, contract_code, body.aliases)
+    response.headers["ETag"] = decision_imports.aliases_etag(contract_code, aliases)
+    return aliases

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import Body, Depends, Path, Response
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import PILOT_CONTRACT, READ_GRANTS
 from services.grants.api.schemas import FrameworkRead, FrameworkReplaced, ObjectiveRead
 from services.grants.db.models import ObjectiveRow
 from services.grants.use_cases import framework
 
-router = APIRouter(tags=["strategic framework"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["strategic framework"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 ContractPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 FRAMEWORK_EXAMPLE = {
@@ -62,10 +63,14 @@ def _tree(rows: list[ObjectiveRow]) -> list[ObjectiveRead]:
 
 @router.get("/frameworks/{contract_code}", operation_id="get_framework", response_model=FrameworkRead)
 async def get_framework(
-    uow: Uow, contract_code: ContractPath, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+    uow: Uow,
+    response: Response,
+    contract_code: ContractPath,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> FrameworkRead:
     """The contract's ambitions, strategic and operational objectives, with P147 themes and pillars."""
     rows = await framework.get_framework(uow, principal, contract_code)
+    response.headers["ETag"] = framework.framework_etag(contract_code, rows)
     return FrameworkRead(contract_code=contract_code, ambitions=_tree(rows))
 
 

@@ -6,12 +6,13 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path, Response
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.grants.api.policies import READ_GRANTS, WRITE_INDICATORS
 from services.grants.api.schemas import (
     IndicatorRead,
@@ -24,7 +25,7 @@ from services.grants.domain.indicators import Indicator, progress_percent
 from services.grants.use_cases import indicators
 from services.grants.use_cases.indicators import IndicatorsView
 
-router = APIRouter(tags=["conventions"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["conventions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -63,9 +64,15 @@ def present(view: IndicatorsView) -> IndicatorsRead:
     return IndicatorsRead(convention_id=view.convention.convention_id, indicators=items)
 
 
+def _answer(view: indicators.IndicatorsView, response: Response) -> IndicatorsRead:
+    response.headers["ETag"] = indicators.indicators_etag(view)
+    return present(view)
+
+
 @router.put("/conventions/{convention_id}/indicators", operation_id="define_indicators", response_model=IndicatorsRead)
 async def define_indicators(
     uow: Uow,
+    response: Response,
     convention_id: uuid.UUID,
     body: IndicatorsInput,
     principal: Annotated[Principal, Depends(authorize(WRITE_INDICATORS))],
@@ -82,16 +89,18 @@ async def define_indicators(
         )
         for item in body.indicators
     ]
-    return present(await indicators.define_indicators(uow, principal, convention_id, defined, body.reason))
+    return _answer(await indicators.define_indicators(uow, principal, convention_id, defined, body.reason), response)
 
 
 @router.put(
     "/conventions/{convention_id}/indicators/{code}/values/{year}",
     operation_id="declare_indicator_value",
     response_model=IndicatorsRead,
+    dependencies=[conditional(read_at="/conventions/{convention_id}/indicators")],
 )
 async def declare_indicator_value(
     uow: Uow,
+    response: Response,
     convention_id: uuid.UUID,
     code: Code,
     year: Year,
@@ -100,12 +109,16 @@ async def declare_indicator_value(
 ) -> IndicatorsRead:
     """The value reached in a year of the signed convention, and its source."""
     view = await indicators.declare_value(uow, principal, convention_id, code, year, Decimal(body.value), body.source)
-    return present(view)
+    return _answer(view, response)
 
 
 @router.get("/conventions/{convention_id}/indicators", operation_id="list_indicators", response_model=IndicatorsRead)
 async def list_indicators(
-    uow: Uow, convention_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+    uow: Uow,
+    response: Response,
+    convention_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> IndicatorsRead:
-    """Each indicator year by year: target, value, source and progress from the baseline to the target."""
-    return present(await indicators.get_indicators(uow, principal, convention_id))
+    """Each indicator year by year: target, value, source and progress from the baseline to the target;
+    the ETag guards the next change of the set or of a value."""
+    return _answer(await indicators.get_indicators(uow, principal, convention_id), response)

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import locate_created, platform_router
 from services.grants.api.policies import PILOT_CONTRACT, READ_GRANTS
 from services.grants.api.schemas import ContractCode, InstitutionCreate, InstitutionRead
 from services.grants.domain.institutions import DEFAULT_SUBLINE, Institution
 from services.grants.use_cases import institutions
 
-router = APIRouter(tags=["institutions"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["institutions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
@@ -40,10 +34,6 @@ def _read(institution: Institution) -> InstitutionRead:
         siret=institution.siret,
         version=institution.version,
     )
-
-
-def _json(institution: Institution) -> dict[str, Any]:
-    return _read(institution).model_dump(mode="json", by_alias=True)
 
 
 @router.get("/institutions", operation_id="list_institutions", response_model=list[InstitutionRead])
@@ -66,9 +56,9 @@ async def register_institution(
     uow: Uow,
     registry: Annotated[ContractRegistry, Depends(request_contract_registry)],
     body: InstitutionCreate,
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(PILOT_CONTRACT))],
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Any:
+) -> InstitutionRead:
     """Register a financer or partner of the contract (pilots)."""
     institution = Institution(
         institution_id=uuid.uuid4(),
@@ -80,10 +70,6 @@ async def register_institution(
         dauphin_funder_title=body.dauphin_funder_title,
         siret=body.siret,
     )
-    idempotency = idempotent_request(
-        idempotency_key, principal.subject, "register_institution", body.model_dump(mode="json")
-    )
-    outcome = await institutions.register_institution(uow, registry, principal, institution, idempotency, _json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(_json(outcome), f"institutions/{outcome.institution_id}")
+    created = await institutions.register_institution(uow, registry, principal, institution)
+    locate_created(response, f"institutions/{created.institution_id}")
+    return _read(created)

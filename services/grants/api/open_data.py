@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from kit.auth.policies import authorize, public_policy
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems, problem_openapi
+from kit.database import request_unit_of_work
+from kit.problems import problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.programmation_views import totals_read
 from services.grants.api.schemas import ContractCode, ProgrammationTotals
 from services.grants.use_cases import open_data
 
 OPEN_DATA = public_policy("open-data")
-router = APIRouter(tags=["open data"], responses=documented_problems(authenticated=False))
+router = platform_router(["open data"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 

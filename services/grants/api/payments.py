@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import PAY, READ_GRANTS
 from services.grants.api.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
 from services.grants.db.models import TrancheRow
@@ -19,7 +20,7 @@ from services.grants.domain.payments import PlannedTranche, TrancheKind
 from services.grants.use_cases import payments
 from services.grants.use_cases.payments import Payment
 
-router = APIRouter(tags=["payments"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["payments"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Payer = Annotated[Principal, Depends(authorize(PAY))]
 
@@ -50,18 +51,44 @@ def _planned(index: int, item: TrancheInput) -> PlannedTranche:
     return PlannedTranche(TrancheKind(item.kind), item.weight, amount)
 
 
+@router.get(
+    "/applications/{application_id}/financing-lines/{institution_id}/tranches",
+    operation_id="list_line_tranches",
+    response_model=list[TrancheRead],
+)
+async def list_line_tranches(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+) -> list[TrancheRead]:
+    """One financer's tranches of the application; the ETag guards the next plan."""
+    tranches = await payments.line_tranches(uow, principal, application_id, institution_id)
+    response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, tranches)
+    return [present(row) for row in tranches]
+
+
 @router.put(
     "/applications/{application_id}/financing-lines/{institution_id}/tranches",
     operation_id="plan_tranches",
     response_model=list[TrancheRead],
 )
 async def plan_tranches(
-    uow: Uow, application_id: uuid.UUID, institution_id: uuid.UUID, body: TranchePlanInput, principal: Payer
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    body: TranchePlanInput,
+    principal: Payer,
 ) -> list[TrancheRead]:
     """The financer's tranches (advance, instalments, balance): amounts adding up exactly to the decided
-    amount, or weights it is split by (largest remainder). Replaces a plan nothing was paid on."""
+    amount, or weights it is split by (largest remainder). Replaces a plan nothing was paid on; If-Match
+    with the ETag of the line's tranches."""
     plan = [(_planned(index, item), item.planned_on) for index, item in enumerate(body.tranches)]
-    return [present(row) for row in await payments.plan_tranches(uow, principal, application_id, institution_id, plan)]
+    planned = await payments.plan_tranches(uow, principal, application_id, institution_id, plan)
+    response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, planned)
+    return [present(row) for row in planned]
 
 
 @router.get("/applications/{application_id}/tranches", operation_id="list_tranches", response_model=list[TrancheRead])

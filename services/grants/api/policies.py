@@ -56,10 +56,13 @@ ANNOTATE = Policy(
     scopes=frozenset({"grants:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
 )
+# An institution's private notes and marks: read by the institution that wrote them. Auditors write none,
+# so the policy does not promise them any (it once did, and they read those of the institution their
+# token named).
 READ_ANNOTATIONS = Policy(
     name="read-own-annotations",
     scopes=frozenset({"grants:read"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.AUDITOR}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER}),
 )
 PROGRAMME = Policy(
     name="programme-call",

@@ -6,14 +6,14 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import Depends, Response, status
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, locate_created, platform_router
 from services.grants.api.policies import PROGRAMME, READ_GRANTS
 from services.grants.api.schemas import (
     CommitteeRead,
@@ -31,15 +31,14 @@ from services.grants.api.schemas import (
     ScenarioCreate,
     ScenarioRead,
 )
-from services.grants.db.models import EnvelopeRow, ScenarioRow
+from services.grants.db.models import EnvelopeRow
 from services.grants.domain.money import cents_of, euros
 from services.grants.domain.portfolio import PortfolioRules, percent
 from services.grants.use_cases import programmation
 from services.grants.use_cases.programmation import ScenarioView
 
-router = APIRouter(tags=["programmation"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["programmation"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
 
 
 def _envelope(row: EnvelopeRow) -> EnvelopeRead:
@@ -57,10 +56,6 @@ def _rules(rules: PortfolioRules) -> PortfolioRulesRead:
         new_actions_target=plain_decimal(rules.new_actions_target),
         cohesion_target=plain_decimal(rules.cohesion_target),
     )
-
-
-def _etag(scenario: ScenarioRow) -> str:
-    return etag_of(str(scenario.scenario_id), scenario.version)
 
 
 def _check(view: ScenarioView) -> PortfolioCheckRead:
@@ -127,15 +122,30 @@ async def list_envelopes(
     return [_envelope(row) for row in await programmation.list_envelopes(uow, principal, call_id)]
 
 
+@router.get("/calls/{call_id}/envelopes/{institution_id}", operation_id="get_envelope", response_model=EnvelopeRead)
+async def get_envelope(
+    uow: Uow,
+    response: Response,
+    call_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+) -> EnvelopeRead:
+    """A financer's envelope for the call; its ETag guards the next change."""
+    row = await programmation.get_envelope(uow, principal, call_id, institution_id)
+    response.headers["ETag"] = programmation.envelope_etag(row)
+    return _envelope(row)
+
+
 @router.put("/calls/{call_id}/envelopes/{institution_id}", operation_id="set_envelope", response_model=EnvelopeRead)
 async def set_envelope(
     uow: Uow,
+    response: Response,
     call_id: uuid.UUID,
     institution_id: uuid.UUID,
     body: EnvelopeWrite,
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
 ) -> EnvelopeRead:
-    """A financer's envelope for the call (pilots and the State)."""
+    """A financer's envelope for the call (pilots and the State): created without If-Match, changed with it."""
     row = await programmation.set_envelope(
         uow,
         principal,
@@ -144,19 +154,24 @@ async def set_envelope(
         cents_of(body.amount, "amount"),
         None if body.departmental_amount is None else cents_of(body.departmental_amount, "departmentalAmount"),
     )
+    response.headers["ETag"] = programmation.envelope_etag(row)
     return _envelope(row)
 
 
 @router.get("/calls/{call_id}/portfolio-rules", operation_id="get_portfolio_rules", response_model=PortfolioRulesRead)
 async def get_portfolio_rules(
-    uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+    uow: Uow, response: Response, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> PortfolioRulesRead:
-    return _rules(await programmation.get_rules(uow, principal, call_id))
+    """The call's portfolio rules (the defaults until set); their ETag guards the next change."""
+    rules = await programmation.get_rules(uow, principal, call_id)
+    response.headers["ETag"] = programmation.rules_etag(call_id, rules)
+    return _rules(rules)
 
 
 @router.put("/calls/{call_id}/portfolio-rules", operation_id="set_portfolio_rules", response_model=PortfolioRulesRead)
 async def set_portfolio_rules(
     uow: Uow,
+    response: Response,
     call_id: uuid.UUID,
     body: PortfolioRulesModel,
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
@@ -168,7 +183,9 @@ async def set_portfolio_rules(
         Decimal(body.new_actions_target),
         Decimal(body.cohesion_target),
     )
-    return _rules(await programmation.set_rules(uow, principal, call_id, rules))
+    stored = await programmation.set_rules(uow, principal, call_id, rules)
+    response.headers["ETag"] = programmation.rules_etag(call_id, stored)
+    return _rules(stored)
 
 
 @router.post(
@@ -179,8 +196,7 @@ async def create_scenario(
 ) -> ScenarioRead:
     """A what-if programmation of a call, pre-filled with the amounts the financers proposed."""
     view = await programmation.create_scenario(uow, principal, body.call_id, body.name)
-    response.headers["ETag"] = _etag(view.scenario)
-    response.headers["Location"] = f"scenarios/{view.scenario.scenario_id}"
+    locate_created(response, f"scenarios/{view.scenario.scenario_id}", programmation.scenario_etag(view.scenario))
     return _scenario(view)
 
 
@@ -193,7 +209,7 @@ async def get_scenario(
 ) -> ScenarioRead:
     """The scenario and its rules evaluated now: envelopes, hors-QPV cap, degressivity, shares, leverage."""
     view = await programmation.get_scenario(uow, principal, scenario_id)
-    response.headers["ETag"] = _etag(view.scenario)
+    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
     return _scenario(view)
 
 
@@ -205,35 +221,41 @@ async def check_scenario(
     return _check(await programmation.get_scenario(uow, principal, scenario_id))
 
 
-@router.put("/scenarios/{scenario_id}/amounts", operation_id="set_scenario_amounts", response_model=ScenarioRead)
+@router.put(
+    "/scenarios/{scenario_id}/amounts",
+    operation_id="set_scenario_amounts",
+    response_model=ScenarioRead,
+    dependencies=[conditional(read_at="/scenarios/{scenario_id}")],
+)
 async def set_scenario_amounts(
     uow: Uow,
     response: Response,
     scenario_id: uuid.UUID,
     body: ScenarioAmountsInput,
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
-    if_match: IfMatch = None,
 ) -> ScenarioRead:
     """Change proposed amounts (If-Match); the answer shows the rules on the result."""
     amounts = {
         (item.application_id, item.institution_id): cents_of(item.amount, f"amounts/{position}/amount")
         for position, item in enumerate(body.amounts)
     }
-    view = await programmation.set_amounts(
-        uow, principal, scenario_id, amounts, lambda row: require_if_match(if_match, _etag(row))
-    )
-    response.headers["ETag"] = _etag(view.scenario)
+    view = await programmation.set_amounts(uow, principal, scenario_id, amounts)
+    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
     return _scenario(view)
 
 
-@router.post("/scenarios/{scenario_id}/freeze", operation_id="freeze_scenario", response_model=FrozenRead)
+@router.post(
+    "/scenarios/{scenario_id}/freeze",
+    operation_id="freeze_scenario",
+    response_model=FrozenRead,
+    dependencies=[conditional(read_at="/scenarios/{scenario_id}")],
+)
 async def freeze_scenario(
     uow: Uow,
     response: Response,
     scenario_id: uuid.UUID,
     body: FreezeInput,
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
-    if_match: IfMatch = None,
 ) -> FrozenRead:
     """The comité des financeurs: the scenario becomes every application's decision, or nothing does."""
     view, committee = await programmation.freeze(
@@ -243,9 +265,8 @@ async def freeze_scenario(
         body.held_on,
         list(body.co_chairs),
         list(body.attendees),
-        lambda row: require_if_match(if_match, _etag(row)),
     )
-    response.headers["ETag"] = _etag(view.scenario)
+    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
     return FrozenRead(
         scenario=_scenario(view),
         committee=CommitteeRead(

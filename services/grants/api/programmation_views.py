@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import READ_GRANTS
 from services.grants.api.schemas import (
     ContractCode,
@@ -30,7 +31,7 @@ from services.grants.domain.framework import Pillar
 from services.grants.domain.money import euros
 from services.grants.use_cases import programmation_views
 
-router = APIRouter(tags=["programmation"], responses=documented_problems(authenticated=True, writes=False))
+router = platform_router(["programmation"], authenticated=True, writes=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 

@@ -6,13 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query, Response
 
 from kit.api_models import IsoDate
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.api.schemas import (
     AccountGapRead,
@@ -28,8 +29,13 @@ from services.grants.domain.reports import ActualLine, ReportReview, due_on
 from services.grants.use_cases import reports
 from services.grants.use_cases.reports import ReportView
 
-router = APIRouter(tags=["reports"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["reports"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def _answer(view: ReportView, response: Response) -> FinancialReportRead:
+    response.headers["ETag"] = reports.report_etag(view.application.application_id, "financial-report", view.report)
+    return present(view)
 
 
 def present(view: ReportView) -> FinancialReportRead:
@@ -62,6 +68,7 @@ def present(view: ReportView) -> FinancialReportRead:
 )
 async def submit_financial_report(
     uow: Uow,
+    response: Response,
     application_id: uuid.UUID,
     body: FinancialReportInput,
     principal: Annotated[Principal, Depends(authorize(REPORT))],
@@ -77,7 +84,7 @@ async def submit_financial_report(
         )
         for index, line in enumerate(body.lines)
     ]
-    return present(await reports.submit_report(uow, principal, application_id, lines))
+    return _answer(await reports.submit_report(uow, principal, application_id, lines), response)
 
 
 @router.get(
@@ -86,10 +93,13 @@ async def submit_financial_report(
     response_model=FinancialReportRead,
 )
 async def get_financial_report(
-    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> FinancialReportRead:
     """The report (status `missing` until written), its due date and the gaps per account."""
-    return present(await reports.get_report(uow, principal, application_id))
+    return _answer(await reports.get_report(uow, principal, application_id), response)
 
 
 @router.post(

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import locate_created, platform_router
 from services.grants.api.policies import MANAGE_CALLS, READ_CALLS
 from services.grants.api.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.domain.calls import CallForProjects, default_notification_target
 from services.grants.use_cases import calls
 
-router = APIRouter(tags=["calls for projects"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["calls for projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
 
@@ -46,10 +39,6 @@ def _read(call: CallForProjects) -> CallRead:
         notification_target_on=call.notification_target_on,
         version=call.version,
     )
-
-
-def _json(call: CallForProjects) -> dict[str, Any]:
-    return _read(call).model_dump(mode="json", by_alias=True)
 
 
 @router.get("/calls", operation_id="list_calls", response_model=Page[CallRead])
@@ -72,7 +61,7 @@ async def get_call(
     principal: Annotated[Principal, Depends(authorize(READ_CALLS))],
 ) -> CallRead:
     call = await calls.get_call(uow, principal, call_id)
-    response.headers["ETag"] = etag_of(str(call.call_id), call.version)
+    response.headers["ETag"] = calls.call_etag(call)
     return _read(call)
 
 
@@ -81,11 +70,10 @@ async def open_call(
     uow: Uow,
     registry: Registry,
     body: CallCreate,
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(MANAGE_CALLS))],
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Any:
+) -> CallRead:
     """Open the yearly call for projects of a contract."""
-    idempotency = idempotent_request(idempotency_key, principal.subject, "open_call", body.model_dump(mode="json"))
     call = CallForProjects(
         call_id=uuid.uuid4(),
         contract_code=body.contract_code,
@@ -96,10 +84,9 @@ async def open_call(
         closes_on=body.closes_on,
         notification_target_on=body.notification_target_on or default_notification_target(body.year),
     )
-    outcome = await calls.open_call(uow, registry, principal, call, idempotency, _json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(_json(outcome), f"calls/{outcome.call_id}", etag_of(str(outcome.call_id), outcome.version))
+    created = await calls.open_call(uow, registry, principal, call)
+    locate_created(response, f"calls/{created.call_id}", calls.call_etag(created))
+    return _read(created)
 
 
 @router.patch("/calls/{call_id}", operation_id="update_call", response_model=CallRead)
@@ -110,17 +97,9 @@ async def update_call(
     call_id: uuid.UUID,
     body: CallUpdate,
     principal: Annotated[Principal, Depends(authorize(MANAGE_CALLS))],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> CallRead:
     """Change a call's title or dates; If-Match with the ETag read is required."""
     changes = {name: getattr(body, name) for name in body.model_fields_set if getattr(body, name) is not None}
-    updated = await calls.update_call(
-        uow,
-        registry,
-        principal,
-        call_id,
-        changes,
-        lambda current: require_if_match(if_match, etag_of(str(current.call_id), current.version)),
-    )
-    response.headers["ETag"] = etag_of(str(updated.call_id), updated.version)
+    updated = await calls.update_call(uow, registry, principal, call_id, changes)
+    response.headers["ETag"] = calls.call_etag(updated)
     return _read(updated)

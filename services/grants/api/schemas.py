@@ -92,10 +92,10 @@ class InstitutionCreate(ApiInput):
         default=None, description="Defaults to the kind's usual sub-line"
     )
     dauphin_funder_title: Title | None = None
-    siret: Annotated[str, StringConstraints(pattern=r"^\d{14}$")] | None = None
+    siret: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
 
 
-Siret = Annotated[str, StringConstraints(pattern=r"^\d{14}$")]
+Siret = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
 
 
 class OperatorRead(ApiModel):
@@ -117,28 +117,28 @@ class OperatorCreate(ApiInput):
     contract_code: ContractCode
     nom: Title
     siret: Siret
-    rna: Annotated[str, StringConstraints(pattern=r"^W\d{9}$")] | None = None
+    rna: Annotated[str, StringConstraints(pattern=r"^W[0-9]{9}$")] | None = None
     legal_form: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     address: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
-    code_commune: Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")] | None = None
+    code_commune: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")] | None = None
     profile: OperatorProfile
-    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^\d{8}$")] | None = None
+    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")] | None = None
 
 
 class OperatorUpdate(ApiInput):
     nom: Title | None = None
     siret: Siret | None = None
-    rna: Annotated[str, StringConstraints(pattern=r"^W\d{9}$")] | None = None
+    rna: Annotated[str, StringConstraints(pattern=r"^W[0-9]{9}$")] | None = None
     legal_form: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     address: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
-    code_commune: Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")] | None = None
+    code_commune: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")] | None = None
     profile: OperatorProfile | None = None
-    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^\d{8}$")] | None = None
+    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")] | None = None
 
 
-Money = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,2})?$")]
+Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
-CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 BudgetAccount = Literal[
@@ -151,8 +151,8 @@ class BeneficiariesModel(ApiInput):
     total: Count | None = None
     women: Count | None = None
     men: Count | None = None
-    age_bands: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,2}-\d{1,3}$|^\d{1,2}\+$")], Count] = Field(
-        default_factory=dict, max_length=20, description='e.g. {"0-5": 10, "6-11": 25, "60+": 5}'
+    age_bands: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}-[0-9]{1,3}$|^[0-9]{1,2}\+$")], Count] = (
+        Field(default_factory=dict, max_length=20, description='e.g. {"0-5": 10, "6-11": 25, "60+": 5}')
     )
     share_in_qpv_percent: int | None = Field(default=None, ge=0, le=100)
 
@@ -297,7 +297,7 @@ class AnnotationRead(ApiModel):
     created_at: datetime
 
 
-Rate = Annotated[str, StringConstraints(pattern=r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")]
+Rate = Annotated[str, StringConstraints(pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$")]
 InstitutionCodeText = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 
 
@@ -732,7 +732,7 @@ class ActivityReportRead(ApiModel):
     review_comment: str | None
 
 
-Measure = Annotated[str, StringConstraints(pattern=r"^-?\d{1,12}(\.\d{1,4})?$")]
+Measure = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$")]
 
 
 class IndicatorInput(ApiInput):
@@ -740,7 +740,7 @@ class IndicatorInput(ApiInput):
     label: Title
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
     baseline: Measure
-    targets: dict[Annotated[str, StringConstraints(pattern=r"^\d{4}$")], Measure] = Field(
+    targets: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")], Measure] = Field(
         min_length=1, max_length=10, description='Target per year, e.g. {"2025": "40", "2026": "60"}'
     )
 

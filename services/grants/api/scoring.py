@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, Response, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.grants.api.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
 from services.grants.api.schemas import (
     CriterionRead,
@@ -25,7 +26,7 @@ from services.grants.domain.scoring import Criterion
 from services.grants.use_cases import scoring
 from services.grants.use_cases.scoring import GridMarks, criteria_of
 
-router = APIRouter(tags=["scoring"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["scoring"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
@@ -84,18 +85,27 @@ async def list_scoring_grids(
 @router.put("/applications/{application_id}/marks", operation_id="mark_application", response_model=list[GridMarksRead])
 async def mark_application(
     uow: Uow,
+    response: Response,
     application_id: uuid.UUID,
     body: MarksInput,
     principal: Annotated[Principal, Depends(authorize(ANNOTATE))],
 ) -> list[GridMarksRead]:
-    """The caller's institution's marks on one grid; no other institution reads them."""
+    """The caller's institution's marks on one grid; no other institution reads them. If-Match: the ETag
+    of the institution's marks."""
     marks = {item.criterion: (item.value, item.comment) for item in body.marks}
-    return _marks(await scoring.mark(uow, principal, application_id, body.grid_id, marks))
+    found = await scoring.mark(uow, principal, application_id, body.grid_id, marks)
+    response.headers["ETag"] = scoring.marks_etag(application_id, principal.institution or "", found)
+    return _marks(found)
 
 
 @router.get("/applications/{application_id}/marks", operation_id="list_marks", response_model=list[GridMarksRead])
 async def list_marks(
-    uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))]
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
 ) -> list[GridMarksRead]:
     """The caller's institution's own marks, with each grid's weighted total."""
-    return _marks(await scoring.my_marks(uow, principal, application_id))
+    found = await scoring.my_marks(uow, principal, application_id)
+    response.headers["ETag"] = scoring.marks_etag(application_id, principal.institution or "", found)
+    return _marks(found)

@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Exists,
     Select,
     Text,
     Uuid,
@@ -111,6 +112,12 @@ class FrameworkRepository:
     async def of_contract(self, contract_code: str) -> list[ObjectiveRow]:
         query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
         return list((await self.session.execute(query.order_by(ObjectiveRow.position))).scalars().all())
+
+    async def lock(self, contract_code: str) -> None:
+        """Serialise the replacements of a contract's tree until the transaction ends (no row stands for it)."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended("framework:" + contract_code, 0)))
+        )
 
     async def replace(self, contract_code: str, rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Upsert the tree's objectives and delete those it no longer has; (kept or added, deleted)."""
@@ -711,6 +718,27 @@ class ConventionRepository:
         )
         return (await self.session.execute(query)).first() is not None
 
+    @staticmethod
+    def _has_party(institution_code: str) -> Exists:
+        """The convention has amounts of the contract's institution of that code."""
+        return (
+            select(ConventionAmountRow.convention_id)
+            .join(InstitutionRow, InstitutionRow.institution_id == ConventionAmountRow.institution_id)
+            .where(
+                ConventionAmountRow.convention_id == ConventionRow.convention_id,
+                InstitutionRow.contract_code == ConventionRow.contract_code,
+                InstitutionRow.code == institution_code,
+            )
+            .exists()
+        )
+
+    async def with_party(self, convention_ids: Collection[uuid.UUID], institution_code: str) -> set[uuid.UUID]:
+        """Those of the conventions the institution is a party to (a financer with amounts in them)."""
+        query = select(ConventionRow.convention_id).where(
+            ConventionRow.convention_id.in_(list(convention_ids)), self._has_party(institution_code)
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
     async def find(
         self,
         contract_code: str,
@@ -718,10 +746,13 @@ class ConventionRepository:
         operator_id: uuid.UUID | None,
         year: int | None,
         page: PageRequest,
+        party: str | None = None,
     ) -> tuple[list[ConventionRow], int]:
         query = select(ConventionRow).where(ConventionRow.contract_code == contract_code)
         if operators is not None:
             query = query.where(ConventionRow.operator_id.in_(list(operators)))
+        if party is not None:
+            query = query.where(self._has_party(party))
         if operator_id is not None:
             query = query.where(ConventionRow.operator_id == operator_id)
         if year is not None:
@@ -1054,6 +1085,12 @@ class ExchangeRepository:
     async def aliases(self, contract_code: str) -> dict[str, list[str]]:
         query = select(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code)
         return {row.field: row.aliases for row in (await self.session.execute(query)).scalars().all()}
+
+    async def lock_aliases(self, contract_code: str) -> None:
+        """Serialise the replacements of a contract's header spellings until the transaction ends."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended("aliases:" + contract_code, 0)))
+        )
 
     async def set_aliases(self, contract_code: str, aliases: dict[str, list[str]]) -> None:
         await self.session.execute(delete(HeaderAliasRow).where(HeaderAliasRow.contract_code == contract_code))

@@ -21,7 +21,7 @@ CHARGE_ACCOUNTS = frozenset({"60", "61", "62", "63", "64", "65", "66", "67", "68
 PRODUCT_ACCOUNTS = frozenset({"70", "71", "72", "73", "74", "75", "76", "77", "78", "own_funds"})
 IN_KIND_ACCOUNTS = frozenset({"86", "87"})
 ACCOUNTS = CHARGE_ACCOUNTS | PRODUCT_ACCOUNTS | IN_KIND_ACCOUNTS
-DAUPHIN_NUMBER = re.compile(r"^DA(\d{8})-(\d{1,3})$")
+DAUPHIN_NUMBER = re.compile(r"^DA([0-9]{8})-([0-9]{1,3})$")
 
 
 class State(StrEnum):
@@ -145,7 +145,7 @@ def next_state(state: State, transition: Transition) -> State:
 
 def normalised_dauphin(number: str) -> str:
     """`da 2024 0001-1` and `DA20240001-1` are the same Dauphin file."""
-    compact = re.sub(r"\s+", "", number).upper()
+    compact = "".join(number.split()).upper()  # any spaces, the no-break ones of French formatting too
     if not DAUPHIN_NUMBER.fullmatch(compact):
         raise RuleViolationError("dauphinNumber", "dauphin-number", "dauphinNumber must be DA + 8 digits + -n")
     return compact

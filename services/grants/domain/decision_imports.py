@@ -66,11 +66,11 @@ DECISIONS = {
     "no follow up": "no_follow_up",
     "sans suite": "no_follow_up",
 }
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
-_GROUPED = re.compile(r"^\d{1,3}([ \u00a0\u202f.,']\d{3})+([.,]\d{1,2})?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DAUPHIN_FULL = re.compile(r"^DA(\d{8})-\d{1,3}$")
-_DAUPHIN_CODE = re.compile(r"^(?:DA)?(\d{8})$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+_GROUPED = re.compile(r"^[0-9]{1,3}([ \u00a0\u202f.,'][0-9]{3})+([.,][0-9]{1,2})?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DAUPHIN_FULL = re.compile(r"^DA([0-9]{8})-[0-9]{1,3}$")
+_DAUPHIN_CODE = re.compile(r"^(?:DA)?([0-9]{8})$")
 _CHORUS = re.compile(r"^[A-Z0-9_+/-]{1,20}$")
 
 
@@ -198,7 +198,7 @@ def _amount(value: Any, errors: list[LineError]) -> int | None:
         errors.append(
             LineError("decided_amount", "no-thousands-separator", f"{text!r}: write 1234.56, without grouping")
         )
-    elif re.fullmatch(r"\d+,\d{1,2}", text):
+    elif re.fullmatch(r"[0-9]+,[0-9]{1,2}", text):
         errors.append(LineError("decided_amount", "dot-decimal", f"{text!r}: decimals take a dot, e.g. 1234.56"))
     else:
         errors.append(LineError("decided_amount", "amount-format", f"{text!r} is not euros, e.g. 1234.56"))
@@ -235,7 +235,7 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
             read.dauphin_code = code.group(1)
         else:
             errors.append(LineError("dauphin_number", "dauphin-number", f"{number!r}: DA + 8 digits + -n, or 8 digits"))
-    siret = re.sub(r"\s", "", _text(cells.get("siret")))
+    siret = "".join(_text(cells.get("siret")).split())  # "732 829 320 00074", spaced as French Excel may
     if siret:
         try:
             check_siret(siret)
@@ -244,7 +244,7 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
             errors.append(LineError("siret", broken.rule, str(broken)))
     year = _text(cells.get("year"))
     if year:
-        if re.fullmatch(r"\d{4}", year):
+        if re.fullmatch(r"[0-9]{4}", year):
             read.year = int(year)
         else:
             errors.append(LineError("year", "year-format", f"{year!r}: a year is 4 digits"))
@@ -259,9 +259,11 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
                 LineError("decision", "decision-value", f"{decision!r}: granted/Votée, refused/Rejetée, sans suite")
             )
     read.decision_date = _date(cells.get("decision_date"), errors)
-    commitment = _text(cells.get("chorus_commitment")).upper()
+    written = _text(cells.get("chorus_commitment"))
+    commitment = written.upper()
     if commitment:
-        if _CHORUS.fullmatch(commitment):
+        # ASCII checked before the upper case: "ſ".upper() is "S".
+        if written.isascii() and _CHORUS.fullmatch(commitment):
             read.chorus_commitment = commitment
         else:
             errors.append(LineError("chorus_commitment", "chorus-number", f"{commitment!r} is not a Chorus number"))

@@ -11,8 +11,8 @@ from services.grants.domain.errors import RuleViolationError
 
 LA_POSTE_SIREN = "356000000"  # La Poste's establishments do not follow the Luhn key of SIRET…
 LA_POSTE_HEAD_OFFICE = "35600000000048"  # …except its head office
-RNA = re.compile(r"^W\d{9}$")
-INSEE_COMMUNE = re.compile(r"^\d[0-9AB]\d{3}$")
+RNA = re.compile(r"^W[0-9]{9}$")
+INSEE_COMMUNE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
 
 
 class OperatorProfile(StrEnum):
@@ -57,7 +57,7 @@ def luhn_valid(digits: str) -> bool:
 
 
 def check_siret(siret: str) -> None:
-    if not re.fullmatch(r"\d{14}", siret):
+    if not re.fullmatch(r"[0-9]{14}", siret):
         raise RuleViolationError("siret", "siret-format", "siret must be 14 digits")
     if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_HEAD_OFFICE:
         # La Poste: the sum of the 14 digits is a multiple of 5.
@@ -76,5 +76,5 @@ def check_operator(operator: Operator) -> None:
         raise RuleViolationError("rna", "rna-format", "rna must be W followed by 9 digits")
     if operator.code_commune is not None and not INSEE_COMMUNE.fullmatch(operator.code_commune):
         raise RuleViolationError("codeCommune", "insee-code", "codeCommune must be an INSEE commune code")
-    if operator.dauphin_tiers is not None and not re.fullmatch(r"\d{8}", operator.dauphin_tiers):
+    if operator.dauphin_tiers is not None and not re.fullmatch(r"[0-9]{8}", operator.dauphin_tiers):
         raise RuleViolationError("dauphinTiers", "dauphin-tiers", "dauphinTiers must be 8 digits")

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ActivityReportRow, ApplicationRow
 from services.grants.db.repositories import PaymentRepository
@@ -20,7 +20,7 @@ from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, 
 from services.grants.domain.reports import ReportReview, ReportStatus, due_on, resubmitted
 from services.grants.use_cases.applications import visible_application
 from services.grants.use_cases.operators import own_organisations
-from services.grants.use_cases.reports import record_review
+from services.grants.use_cases.reports import record_review, report_etag
 
 Classifier = Callable[[], Awaitable[LocatedBeneficiaries]]
 
@@ -57,7 +57,9 @@ async def submit_activity_report(
         application = await _writable(uow, actor, application_id)
         repository = PaymentRepository(uow.session)
         report = await repository.activity_report(application_id, for_update=True)
+        uow.check_precondition(report_etag(application_id, "activity-report", report))
         resubmitted(None if report is None else ReportStatus(report.status))
+        before = None if report is None else _activity_audit(report)
         content: dict[str, Any] = {
             "summary": written.summary,
             "results": written.results,
@@ -87,11 +89,24 @@ async def submit_activity_report(
             action="activity_report.submitted",
             entity_type="application",
             entity_id=str(application_id),
-            after={"status": report.status, "version": report.version},
+            before=before,
+            after=_activity_audit(report),
         )
         view = ActivityReportView(application, report)
         await uow.commit()
     return view
+
+
+def _activity_audit(report: ActivityReportRow) -> dict[str, Any]:
+    return {
+        "status": report.status,
+        "version": report.version,
+        "summary": report.summary,
+        "results": report.results,
+        "difficulties": report.difficulties,
+        "outlook": report.outlook,
+        "beneficiaries": report.beneficiaries,
+    }
 
 
 async def record_located(
@@ -115,7 +130,7 @@ async def record_located(
         resubmitted(ReportStatus(report.status))
         report.located = {**asdict(located), "sharePercent": located.share_in_qpv_percent}
         report.version += 1
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="activity_report.located",

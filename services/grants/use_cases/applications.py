@@ -9,15 +9,15 @@ institution that wrote them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.grants.clients.territories import CommuneLookup
 from services.grants.db.base import ledger
 from services.grants.db.models import (
@@ -302,12 +302,10 @@ async def add_application(
     await ledger.created(
         uow.session,
         actor,
-        None,
         action="application.created",
         entity_type="application",
         entity_id=str(row.application_id),
         after=_snapshot(row),
-        response={},
     )
     return row
 
@@ -334,15 +332,18 @@ async def list_applications(
         )
 
 
-async def _editable_row(
-    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, check_version: Callable[[ApplicationRow], None]
-) -> ApplicationRow:
+def application_etag(row: ApplicationRow) -> str:
+    """One version for the application and what is written through it (budget, financing lines)."""
+    return etag_of(str(row.application_id), row.version)
+
+
+async def _editable_row(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationRow:
     """The application, locked, if the caller may change its content now."""
     row = await visible_application(uow, actor, application_id, for_update=True)
     # The operator's own users (visibility is checked above) or the instructors.
     if own_organisations(actor) is None and not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError("only the operator or the instructors change an application")
-    check_version(row)
+    uow.check_precondition(application_etag(row))
     if State(row.state) not in EDITABLE:
         raise NotEditableError(f"an application is changed in draft or correction_requested, not {row.state}")
     return row
@@ -354,10 +355,9 @@ async def update_application(
     actor: Principal,
     application_id: uuid.UUID,
     draft: Draft,
-    check_version: Callable[[ApplicationRow], None],
 ) -> ApplicationView:
     async with uow:
-        row = await _editable_row(uow, actor, application_id, check_version)
+        row = await _editable_row(uow, actor, application_id)
         before = _snapshot(row)
         for column, value in (
             await _check_draft(uow, references, row.contract_code, row.action_id, row.year, draft)
@@ -383,16 +383,16 @@ async def replace_budget(
     actor: Principal,
     application_id: uuid.UUID,
     lines: list[BudgetLine],
-    check_version: Callable[[ApplicationRow], None],
 ) -> ApplicationView:
     """The whole CERFA budget at once (whole euros); its balance is checked at submission."""
     async with uow:
-        row = await _editable_row(uow, actor, application_id, check_version)
+        row = await _editable_row(uow, actor, application_id)
         institutions = {
             item.institution_id: item.code for item in await InstitutionRepository(uow.session).list(row.contract_code)
         }
         check_budget_lines(lines, institutions)
         repository = ApplicationRepository(uow.session)
+        before = _budget_audit(_budget(await repository.budget(application_id)))
         await repository.replace_budget(
             application_id,
             [
@@ -414,12 +414,27 @@ async def replace_budget(
             action="application.budget_replaced",
             entity_type="application",
             entity_id=str(application_id),
-            before={},
-            after={"lines": len(lines), "version": row.version},
+            before={**before, "version": row.version - 1},
+            after={**_budget_audit(lines), "version": row.version},
         )
         view = await _view(repository, InstitutionRepository(uow.session), row)
         await uow.commit()
     return view
+
+
+def _budget_audit(lines: list[BudgetLine]) -> dict[str, Any]:
+    """A budget as the audit keeps it: every line with its account, label, amount (cents) and financer."""
+    return {
+        "lines": [
+            {
+                "account": line.account,
+                "label": line.label,
+                "amountCents": line.amount_cents,
+                "institutionId": str(line.institution_id) if line.institution_id else None,
+            }
+            for line in lines
+        ]
+    }
 
 
 def _budget(rows: list[BudgetLineRow]) -> list[BudgetLine]:
@@ -467,12 +482,11 @@ async def move(
     application_id: uuid.UUID,
     transition: Transition,
     reason: str | None,
-    check_version: Callable[[ApplicationRow], None],
 ) -> ApplicationView:
     """One step of the workflow, with its event; the rules of the step are checked first, all of them."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
-        check_version(row)
+        uow.check_precondition(application_etag(row))
         operator_side = own_organisations(actor) is not None
         if operator_side and transition not in OPERATOR_MOVES:
             raise ForbiddenMoveError(f"{transition.value} belongs to the instructors")
@@ -595,6 +609,7 @@ async def set_financing_line(
         own_line = bool(actor.roles & FINANCERS) and actor.institution == institution.code
         if not (own_line or actor.roles & {Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}):
             raise ForbiddenMoveError(f"only {institution.nom} or the contract's pilots set this line")
+        uow.check_precondition(application_etag(row))
         if State(row.state) not in LINE_STATES:
             raise NotEditableError(f"financing lines are set from submission to proposal, not in {row.state}")
         stored = lines[institution_id]
@@ -604,7 +619,13 @@ async def set_financing_line(
         if line.decision in {LineDecision.REFUSED, LineDecision.NO_FOLLOW_UP} and "decided_cents" not in changes:
             line.decided_cents = 0
         check_line_amounts(line, institution.nom)
-        before = {"proposed": stored.proposed_cents, "decided": stored.decided_cents, "decision": stored.decision}
+        before = {
+            "proposedCents": stored.proposed_cents,
+            "decidedCents": stored.decided_cents,
+            "opinion": stored.opinion,
+            "decision": stored.decision,
+            "version": row.version,
+        }
         stored.proposed_cents = line.proposed_cents
         stored.decided_cents = line.decided_cents
         stored.opinion = line.opinion.value if line.opinion else None
@@ -618,7 +639,13 @@ async def set_financing_line(
             entity_type="financing_line",
             entity_id=f"{application_id}/{institution_id}",
             before=before,
-            after={"proposed": stored.proposed_cents, "decided": stored.decided_cents, "decision": stored.decision},
+            after={
+                "proposedCents": stored.proposed_cents,
+                "decidedCents": stored.decided_cents,
+                "opinion": stored.opinion,
+                "decision": stored.decision,
+                "version": row.version,
+            },
         )
         await uow.session.flush()
         view = await _view(repository, InstitutionRepository(uow.session), row)

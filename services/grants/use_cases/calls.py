@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import func
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
+from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import CallRow
 from services.grants.db.repositories import CallRepository
@@ -61,21 +60,18 @@ async def get_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> Cal
     return call_from_row(row)
 
 
+def call_etag(call: CallForProjects) -> str:
+    return etag_of(str(call.call_id), call.version)
+
+
 async def open_call(
-    uow: UnitOfWork,
-    registry: ContractRegistry,
-    actor: Principal,
-    call: CallForProjects,
-    idempotency: IdempotentRequest | None,
-    present: Callable[[CallForProjects], dict[str, Any]],
-) -> CallForProjects | StoredResponse:
+    uow: UnitOfWork, registry: ContractRegistry, actor: Principal, call: CallForProjects
+) -> CallForProjects:
     if not actor.works_on(call.contract_code):
         raise NotBoundError(call.contract_code)
     contract = await require_contract(registry, call.contract_code)
     check_call(call, contract.start_year, contract.end_year)
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         calls = CallRepository(uow.session)
         if await calls.exists(call.contract_code, call.year, call.scheme.value):
             raise DuplicateCallError(f"{call.contract_code} {call.year} {call.scheme.value}")
@@ -95,12 +91,10 @@ async def open_call(
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="call.opened",
             entity_type="call_for_projects",
             entity_id=str(call.call_id),
             after=_snapshot(call),
-            response=present(call),
         )
         await uow.commit()
     return call
@@ -112,7 +106,6 @@ async def update_call(
     actor: Principal,
     call_id: uuid.UUID,
     changes: dict[str, Any],
-    check_version: Callable[[CallForProjects], None],
 ) -> CallForProjects:
     async with uow:
         calls = CallRepository(uow.session)
@@ -120,7 +113,7 @@ async def update_call(
         if row is None or not actor.works_on(row.contract_code):
             raise NotFoundError("call for projects", str(call_id))
         before = call_from_row(row)
-        check_version(before)
+        uow.check_precondition(call_etag(before))
         after = replace(before, **changes, version=before.version + 1)
         contract = await require_contract(registry, after.contract_code)
         check_call(after, contract.start_year, contract.end_year)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import (
     ConventionAmountRow,
@@ -49,6 +50,9 @@ from services.grants.use_cases.operators import own_organisations, sees_records_
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
 AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})
+# A convention binds its operator and its financers: besides them, the contract's pilots, the State and
+# auditors read it; another co-financer of the contract reads none of it (404, like a missing record).
+CONVENTION_READERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.AUDITOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +80,38 @@ class ConventionView:
         return sum(amount.amount_cents for amount in self.amounts)
 
 
+def convention_etag(row: ConventionRow) -> str:
+    return etag_of(str(row.convention_id), row.version)
+
+
+def reading_party(actor: Principal) -> str | None:
+    """The institution the caller reads conventions as a party of (its financers' amounts name it); None
+    when it reads them without being a party: pilots, State, auditors, or an operator's users (their own
+    organisation's conventions, by the operators' rule)."""
+    if actor.roles & CONVENTION_READERS or own_organisations(actor) is not None:
+        return None
+    return actor.institution or ""
+
+
+async def readable_conventions(
+    uow: UnitOfWork, actor: Principal, convention_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the conventions (of contracts the caller works on) that the caller reads."""
+    party = reading_party(actor)
+    if party is None:
+        return set(convention_ids)
+    return await ConventionRepository(uow.session).with_party(convention_ids, party)
+
+
 async def visible_convention(
     uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> ConventionRow:
     row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
-    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
+    if (
+        row is None
+        or not sees_records_of(actor, row.contract_code, row.operator_id)
+        or not await readable_conventions(uow, actor, [convention_id])
+    ):
         raise NotFoundError("convention", str(convention_id))
     return row
 
@@ -208,12 +239,10 @@ async def create_convention(
         await ledger.created(
             uow.session,
             actor,
-            None,
             action="convention.created",
             entity_type="convention",
             entity_id=str(row.convention_id),
             after={"reference": row.reference, "kind": row.kind, "amounts": _amounts_snapshot(draft.amounts)},
-            response={},
         )
         view = await _view(uow, row, known)
         await uow.commit()
@@ -237,7 +266,9 @@ async def list_conventions(
         return [], 0
     async with uow.reading():
         repository = ConventionRepository(uow.session)
-        rows, total = await repository.find(contract_code, own_organisations(actor), operator_id, year, page)
+        rows, total = await repository.find(
+            contract_code, own_organisations(actor), operator_id, year, page, reading_party(actor)
+        )
         ids = [row.convention_id for row in rows]
         amounts = await repository.amounts(ids)
         amounts_of: dict[uuid.UUID, list[ConventionAmountRow]] = {}
@@ -269,7 +300,6 @@ async def move_convention(
     move: ConventionMove,
     reason: str | None,
     on: date | None,
-    check_version: Callable[[ConventionRow], None],
 ) -> ConventionView:
     if move in NEEDS_REASON and not (reason and reason.strip()):
         raise RuleViolationError("reason", "reason-required", f"{move.value} needs a reason")
@@ -277,9 +307,9 @@ async def move_convention(
         raise RuleViolationError("on", "signature-date", "sign needs the date of signature (on)")
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         before = ConventionStatus(row.status)
         row.status = next_status(before, move).value
         if move is ConventionMove.SIGN:
@@ -312,14 +342,13 @@ async def amend_convention(
     last_year: int,
     amounts: Sequence[YearAmount],
     total_cents: int | None,
-    check_version: Callable[[ConventionRow], None],
 ) -> ConventionView:
     """An amendment (avenant): new yearly amounts and possibly a new last year, with its reason."""
     if not reason.strip():
         raise RuleViolationError("reason", "reason-required", "an amendment needs a reason")
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
+        uow.check_precondition(convention_etag(row))
         status = ConventionStatus(row.status)
         if status not in AMENDABLE:
             raise NotEditableError(f"a {status.value} convention is not amended")
@@ -372,6 +401,7 @@ async def attach_application(
         row = await visible_convention(uow, actor, convention_id, for_update=True)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         if ConventionStatus(row.status) in ENDED:
             raise NotEditableError(f"a {row.status} convention carries no new year")
         if not row.first_year <= year <= row.last_year:
@@ -396,12 +426,14 @@ async def attach_application(
             raise ConflictError(f"year {year} or application {application_id} is already linked")
         link = ConventionApplicationRow(convention_id=convention_id, year=year, application_id=application_id)
         await repository.add(link)
+        row.version += 1
         await ledger.changed(
             uow.session,
             actor,
             action="convention.application_attached",
             entity_type="convention",
             entity_id=str(convention_id),
+            before={"year": year, "applicationId": None},
             after={"year": year, "applicationId": str(application_id)},
         )
         view = await _view(uow, row, known)
@@ -451,7 +483,8 @@ async def renew_year(
         await repository.add(
             ConventionApplicationRow(convention_id=convention_id, year=year, application_id=created.application_id)
         )
-        await ledger.changed(
+        row.version += 1
+        await ledger.created(
             uow.session,
             actor,
             action="convention.year_renewed",

@@ -4,7 +4,6 @@ divergences and unmatched lines wait for a person's resolution."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import uuid
@@ -17,8 +16,10 @@ from typing import Any
 from openpyxl import load_workbook
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.csv_uploads import CsvLineError, CsvUpload
+from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
@@ -81,29 +82,27 @@ class ReadFile:
     lines: list[DecisionLine]
 
 
-def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any], list[list[Any]]]]:
-    """(sheet name, header, rows) of every table of the file."""
+Rows = list[tuple[int, list[Any]] | CsvLineError]
+
+
+def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any], Rows]]:
+    """(sheet name, header, rows with their row numbers) of every table of the file."""
     if media_type in XLSX_TYPES:
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:
             raise RuleViolationError("file", "xlsx-file", "the file is not a readable XLSX workbook") from error
-        tables: list[tuple[str | None, list[Any], list[list[Any]]]] = []
+        tables: list[tuple[str | None, list[Any], Rows]] = []
         for sheet in book.worksheets:
             rows = [list(row) for row in sheet.iter_rows(values_only=True)]
             if rows:
-                tables.append((sheet.title, rows[0], rows[1:]))
+                tables.append((sheet.title, rows[0], list(enumerate(rows[1:], start=2))))
         book.close()
         return tables
     if media_type in CSV_TYPES:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("cp1252", errors="replace")  # Dauphin's and Excel's French exports
-        first = text.split("\n", 1)[0]
-        delimiter = max(";,\t", key=first.count)
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-        return [(None, rows[0], rows[1:])] if rows else []
+        # Dauphin's and Excel's French exports are Windows-1252 when they are not UTF-8.
+        upload = CsvUpload(content, delimiters=";,\t", fallback_encoding="cp1252")
+        return [(None, list(upload.header), list(upload))]
     raise RuleViolationError("file", "media-type", "send text/csv or an XLSX workbook")
 
 
@@ -123,11 +122,17 @@ def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) ->
         except RuleViolationError:
             continue
         headers, columns = names, found
-        for offset, cells in enumerate(rows, start=2):
-            if all(cell is None or str(cell).strip() == "" for cell in cells):
+        for row in rows:
+            if not isinstance(row, CsvLineError) and all(cell is None or str(cell).strip() == "" for cell in row[1]):
                 continue
             if len(lines) >= MAX_LINES:
                 raise RuleViolationError("file", "too-many-lines", f"at most {MAX_LINES} lines per file")
+            if isinstance(row, CsvLineError):
+                unreadable = DecisionLine(line=len(lines) + 1, sheet=sheet, row=row.line, raw={})
+                unreadable.errors.append(LineError(row.field, row.rule, row.message))
+                lines.append(unreadable)
+                continue
+            offset, cells = row
             raw = {
                 names[index]: _raw(value) for index, value in enumerate(cells) if index < len(names) and names[index]
             }
@@ -301,7 +306,7 @@ async def import_decisions(
                 if report.status is LineStatus.APPLIED and report.application_id is not None
             ]
             await _apply(repository, p147, applied)
-            await ledger.changed(
+            await ledger.created(
                 uow.session,
                 actor,
                 action="decisions.imported",
@@ -404,12 +409,21 @@ async def resolve_line(
             action=f"decisions.line_{stored.status}",
             entity_type="decision_import",
             entity_id=f"{batch_id}/{number}",
-            after={"applicationId": str(stored.application_id), "changes": stored.changes},
+            # Each change carries the amount or decision we held and the one the file gave.
+            before={"status": status.value},
+            after={"status": stored.status, "applicationId": str(stored.application_id), "changes": stored.changes},
             reason=reason,
         )
         report = _line_report(stored)
         await uow.commit()
     return report
+
+
+def aliases_etag(contract_code: str, aliases: dict[str, list[str]]) -> str:
+    """A contract's header spellings carry no version: the digest of them (none set has one too)."""
+    return etag_of_content(
+        contract_code, *(f"{name}={'|'.join(spellings)}" for name, spellings in sorted(aliases.items()))
+    )
 
 
 async def get_aliases(uow: UnitOfWork, actor: Principal, contract_code: str) -> dict[str, list[str]]:
@@ -430,7 +444,9 @@ async def set_aliases(
             raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}")
     async with uow:
         repository = ExchangeRepository(uow.session)
+        await repository.lock_aliases(contract_code)
         before = await repository.aliases(contract_code)
+        uow.check_precondition(aliases_etag(contract_code, before))
         await repository.set_aliases(contract_code, aliases)
         await ledger.changed(
             uow.session,

@@ -4,14 +4,14 @@ comité de pilotage look at) and an operator's history across years."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ConventionEvaluationRow, ConventionRow, OperatorRow
 from services.grants.db.repositories import (
@@ -45,8 +45,10 @@ from services.grants.domain.evaluation import (
 )
 from services.grants.use_cases.conventions import (
     contract_institutions,
+    convention_etag,
     convention_event,
     convention_parties,
+    readable_conventions,
     require_party,
     visible_convention,
 )
@@ -156,8 +158,11 @@ async def year_dashboard(uow: UnitOfWork, actor: Principal, contract_code: str, 
             for row in await repository.funded_actions(contract_code, year, p147)
         ]
         facts = await _indicator_facts(repository, contract_code, year=year)
+        readable = await readable_conventions(uow, actor, {item.convention_id for item in facts})
     progress = [indicator_progress(item) for item in facts]
-    return YearDashboard(contract_code, year, totals, evaluate_year(funded), progress, summarise_indicators(progress))
+    # The summary is the contract's figure; each agreement's own indicators are listed to its readers only.
+    listed = [item for item in progress if item.facts.convention_id in readable]
+    return YearDashboard(contract_code, year, totals, evaluate_year(funded), listed, summarise_indicators(progress))
 
 
 def _by_convention(progress: Sequence[IndicatorProgress]) -> dict[uuid.UUID, list[IndicatorProgress]]:
@@ -178,7 +183,10 @@ async def operator_history(uow: UnitOfWork, actor: Principal, operator_id: uuid.
         p147 = await InstitutionRepository(uow.session).state_p147(contract_code)
         actions = [_operator_action(row) for row in await repository.operator_actions(contract_code, operator_id, p147)]
         conventions = await repository.conventions(contract_code, operator_id)
+        readable = await readable_conventions(uow, actor, [row.convention_id for row in conventions])
+        conventions = [row for row in conventions if row.convention_id in readable]
         facts = await _indicator_facts(repository, contract_code, operator_id=operator_id)
+        facts = [item for item in facts if item.convention_id in readable]
     progress = _by_convention([indicator_progress(item) for item in facts])
     return OperatorHistory(
         operator=operator,
@@ -228,15 +236,14 @@ async def record_final_evaluation(
     assessment: str,
     outcome: EvaluationOutcome,
     recommendation: Recommendation,
-    check_version: Callable[[ConventionRow], None],
 ) -> FinalEvaluation:
     """The managers' final assessment of a signed convention whose last year is reported on: it closes the
     convention (no more years, indicators or values)."""
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
-        check_version(row)
         known = await contract_institutions(uow, row.contract_code)
         require_party(actor, await convention_parties(uow, row, known))
+        uow.check_precondition(convention_etag(row))
         actions, progress = await _final_figures(uow, row)
         before = ConventionStatus(row.status)
         check_closable(before, row.last_year, [action for action in actions if action.year == row.last_year])

@@ -6,8 +6,9 @@ from collections import Counter
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ObjectiveRow
 from services.grants.db.repositories import FrameworkRepository
@@ -37,6 +38,18 @@ async def get_framework(uow: UnitOfWork, actor: Principal, contract_code: str) -
         return await FrameworkRepository(uow.session).of_contract(contract_code)
 
 
+def framework_etag(contract_code: str, rows: list[ObjectiveRow]) -> str:
+    """A contract's tree carries no version: the digest of its nodes (an empty tree has one too)."""
+    return etag_of_content(
+        contract_code,
+        *sorted(
+            f"{row.objective_id}:{row.parent_id}:{row.position}:{row.level}:{row.code}:{row.label}:"
+            f"{row.p147_theme}:{row.pillar}"
+            for row in rows
+        ),
+    )
+
+
 async def replace_framework(
     uow: UnitOfWork, registry: ContractRegistry, actor: Principal, contract_code: str, document: Any
 ) -> dict[str, int]:
@@ -46,7 +59,11 @@ async def replace_framework(
     await require_contract(registry, contract_code)
     objectives = framework_from_document(contract_code, document)
     async with uow:
-        _, deleted = await FrameworkRepository(uow.session).replace(contract_code, [_row(item) for item in objectives])
+        repository = FrameworkRepository(uow.session)
+        await repository.lock(contract_code)
+        held = await repository.of_contract(contract_code)
+        uow.check_precondition(framework_etag(contract_code, held))
+        _, deleted = await repository.replace(contract_code, [_row(item) for item in objectives])
         counts = dict(Counter(item.level.value for item in objectives))
         await ledger.changed(
             uow.session,
@@ -54,8 +71,8 @@ async def replace_framework(
             action="framework.replaced",
             entity_type="strategic_framework",
             entity_id=contract_code,
-            before={},
-            after={**counts, "removed": deleted},
+            before={"codes": [row.code for row in held], **Counter(row.level for row in held)},
+            after={"codes": [item.code for item in objectives], **counts, "removed": deleted},
         )
         await uow.commit()
     return {**counts, "removed": deleted}

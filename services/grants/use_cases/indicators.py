@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
+from kit.unit_of_work import UnitOfWork
+from services.grants.db.base import ledger
 from services.grants.db.models import ConventionRow, IndicatorRow, IndicatorValueRow
 from services.grants.db.repositories import ConventionRepository
 from services.grants.domain.conventions import ENDED, ConventionKind, ConventionStatus, Term
@@ -31,6 +33,17 @@ class IndicatorsView:
     convention: ConventionRow
     indicators: list[IndicatorRow]
     values: dict[uuid.UUID, list[IndicatorValueRow]]
+
+
+def indicators_etag(view: IndicatorsView) -> str:
+    """A convention's indicators and their values carry no version of their own: the digest of them all."""
+    parts = [str(view.convention.convention_id)]
+    for row in view.indicators:
+        parts.append(
+            f"{row.indicator_id}:{row.code}:{row.label}:{row.unit}:{row.baseline}:{sorted(row.targets.items())}"
+        )
+        parts.extend(f"{value.year}={value.value}/{value.source}" for value in view.values.get(row.indicator_id, []))
+    return etag_of_content(*parts)
 
 
 def term_of(row: ConventionRow) -> Term:
@@ -84,6 +97,7 @@ async def define_indicators(
             raise RuleViolationError(
                 "reason", "reason-required", "indicators of a signed convention change with a reason"
             )
+        uow.check_precondition(indicators_etag(await _view(uow, row)))
         check_indicators(indicators, term_of(row))
         repository = ConventionRepository(uow.session)
         before = await repository.indicators([convention_id])
@@ -116,6 +130,16 @@ async def define_indicators(
                     after=_snapshot(indicators),
                 )
             )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="convention.indicators_defined",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            before={"indicators": _snapshot(before)},
+            after={"indicators": _snapshot(indicators)},
+            reason=reason,
+        )
         view = await _view(uow, row)
         await uow.commit()
     return view
@@ -142,9 +166,19 @@ async def declare_value(
             raise NotEditableError(f"values are declared under a signed convention, not a {row.status} one")
         check_value_year(year, term_of(row))
         repository = ConventionRepository(uow.session)
+        uow.check_precondition(indicators_etag(await _view(uow, row)))
         found = [item for item in await repository.indicators([convention_id]) if item.code == code]
         if not found:
             raise NotFoundError("indicator", code)
+        held = await repository.indicator_values([found[0].indicator_id])
+        previous = next(
+            (
+                {"code": code, "year": year, "value": str(item.value), "source": item.source}
+                for item in held
+                if item.year == year
+            ),
+            None,
+        )
         await repository.set_indicator_value(
             IndicatorValueRow(
                 indicator_id=found[0].indicator_id,
@@ -154,6 +188,15 @@ async def declare_value(
                 declared_by=actor.subject,
                 declared_at=datetime.now(UTC),
             )
+        )
+        await ledger.changed(
+            uow.session,
+            actor,
+            action="convention.indicator_value_declared",
+            entity_type="convention",
+            entity_id=str(convention_id),
+            before=previous,
+            after={"code": code, "year": year, "value": str(value), "source": source},
         )
         view = await _view(uow, row)
         await uow.commit()

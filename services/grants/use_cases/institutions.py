@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import InstitutionRow
 from services.grants.db.repositories import InstitutionRepository
@@ -55,9 +53,7 @@ async def register_institution(
     registry: ContractRegistry,
     actor: Principal,
     institution: Institution,
-    idempotency: IdempotentRequest | None,
-    present: Callable[[Institution], dict[str, Any]],
-) -> Institution | StoredResponse:
+) -> Institution:
     if not actor.works_on(institution.contract_code):
         raise NotBoundError(institution.contract_code)
     if institution.cerfa_subline not in SUBLINES:
@@ -66,8 +62,6 @@ async def register_institution(
         check_siret(institution.siret)
     await require_contract(registry, institution.contract_code)
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         repository = InstitutionRepository(uow.session)
         if await repository.by_code(institution.contract_code, institution.code) is not None:
             raise ConflictError(f"institution {institution.code} exists in {institution.contract_code}")
@@ -75,12 +69,10 @@ async def register_institution(
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="institution.registered",
             entity_type="institution",
             entity_id=str(institution.institution_id),
             after=_snapshot(institution),
-            response=present(institution),
         )
         await uow.commit()
     return institution

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from kit.database import UnitOfWork
 from kit.spreadsheet import write_csv
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.repositories import (
     ExchangeRepository,
     InstitutionRepository,

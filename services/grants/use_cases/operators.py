@@ -4,15 +4,14 @@ their own organisation (bound in their token), and another organisation answers 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
+from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import OperatorRow
 from services.grants.db.repositories import OperatorRepository
@@ -89,21 +88,18 @@ async def get_operator(uow: UnitOfWork, actor: Principal, operator_id: uuid.UUID
     return operator_from_row(row)
 
 
+def operator_etag(operator: Operator) -> str:
+    return etag_of(str(operator.operator_id), operator.version)
+
+
 async def register_operator(
-    uow: UnitOfWork,
-    registry: ContractRegistry,
-    actor: Principal,
-    operator: Operator,
-    idempotency: IdempotentRequest | None,
-    present: Callable[[Operator], dict[str, Any]],
-) -> Operator | StoredResponse:
+    uow: UnitOfWork, registry: ContractRegistry, actor: Principal, operator: Operator
+) -> Operator:
     if not actor.works_on(operator.contract_code):
         raise NotBoundError(operator.contract_code)
     check_operator(operator)
     await require_contract(registry, operator.contract_code)
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         repository = OperatorRepository(uow.session)
         if await repository.by_siret(operator.contract_code, operator.siret) is not None:
             raise ConflictError(f"an operator with SIRET {operator.siret} exists in {operator.contract_code}")
@@ -111,12 +107,10 @@ async def register_operator(
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="operator.registered",
             entity_type="operator",
             entity_id=str(operator.operator_id),
             after=_snapshot(operator),
-            response=present(operator),
         )
         await uow.commit()
     return operator
@@ -127,7 +121,6 @@ async def update_operator(
     actor: Principal,
     operator_id: uuid.UUID,
     changes: dict[str, Any],
-    check_version: Callable[[Operator], None],
 ) -> Operator:
     async with uow:
         repository = OperatorRepository(uow.session)
@@ -135,7 +128,7 @@ async def update_operator(
         if row is None or not can_see(actor, row):
             raise NotFoundError("operator", str(operator_id))
         before = operator_from_row(row)
-        check_version(before)
+        uow.check_precondition(operator_etag(before))
         after = replace(before, **changes, version=before.version + 1)
         check_operator(after)
         if after.siret != before.siret and await repository.by_siret(after.contract_code, after.siret) is not None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ApplicationRow, FinancingLineRow, TrancheRow
 from services.grants.db.repositories import ApplicationRepository, InstitutionRepository, PaymentRepository
@@ -55,6 +56,34 @@ async def _line_of(
     return line
 
 
+def line_tranches_etag(application_id: uuid.UUID, institution_id: uuid.UUID, tranches: Sequence[TrancheRow]) -> str:
+    """The plan of one financing line: the digest of its tranches' versions (an empty plan has one too)."""
+    return etag_of_content(
+        str(application_id), str(institution_id), *(f"{row.tranche_id}:{row.version}" for row in tranches)
+    )
+
+
+def _tranche_audit(row: TrancheRow) -> dict[str, object]:
+    return {
+        "tranche": str(row.tranche_id),
+        "kind": row.kind,
+        "plannedCents": row.planned_cents,
+        "plannedOn": row.planned_on.isoformat() if row.planned_on else None,
+        "status": row.status,
+        "paidCents": row.paid_cents,
+    }
+
+
+async def line_tranches(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
+) -> list[TrancheRow]:
+    """The tranches of one financing line, for whoever reads the application."""
+    async with uow.reading():
+        await visible_application(uow, actor, application_id)
+        tranches = await PaymentRepository(uow.session).tranches(application_id)
+    return [row for row in tranches if row.institution_id == institution_id]
+
+
 async def plan_tranches(
     uow: UnitOfWork,
     actor: Principal,
@@ -73,6 +102,7 @@ async def plan_tranches(
             raise RuleViolationError("tranches", "decided-amount", "nothing was decided on this line")
         repository = PaymentRepository(uow.session)
         current = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
+        uow.check_precondition(line_tranches_etag(application_id, institution_id, current))
         if any(TrancheStatus(row.status) is not TrancheStatus.PLANNED for row in current):
             raise NotEditableError("payments have started on this line: its plan is kept")
         amounts = planned_amounts(line.decided_cents, [item for item, _ in plan])
@@ -100,7 +130,8 @@ async def plan_tranches(
             action="tranches.planned",
             entity_type="application",
             entity_id=str(application_id),
-            after={"institutionId": str(institution_id), "plannedCents": amounts},
+            before={"institutionId": str(institution_id), "tranches": [_tranche_audit(row) for row in current]},
+            after={"institutionId": str(institution_id), "plannedCents": amounts, "decidedCents": line.decided_cents},
         )
         planned = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
         await uow.commit()
@@ -129,13 +160,18 @@ async def _tranche_of(
     uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID
 ) -> tuple[TrancheRow, ApplicationRow, FinancingLineRow]:
     repository = PaymentRepository(uow.session)
-    tranche = await repository.tranche(tranche_id, for_update=True)
-    if tranche is None:
+    found = await repository.tranche(tranche_id)
+    if found is None:
         raise NotFoundError("tranche", str(tranche_id))
+    # Locks in one order on every path that changes tranches: the application, then its tranches (a
+    # payment that locked the tranche first deadlocked against a re-plan of the same line).
     try:
-        application = await visible_application(uow, actor, tranche.application_id, for_update=True)
+        application = await visible_application(uow, actor, found.application_id, for_update=True)
     except NotFoundError as missing:
         raise NotFoundError("tranche", str(tranche_id)) from missing
+    tranche = await repository.tranche(tranche_id, for_update=True)
+    if tranche is None:  # re-planned away while this request waited for the application
+        raise NotFoundError("tranche", str(tranche_id))
     line = await _line_of(uow, actor, application, tranche.institution_id)
     return tranche, application, line
 
@@ -167,6 +203,7 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
                     for gate in unmet
                 ]
             )
+        before = _tranche_audit(tranche)
         tranche.status = TrancheStatus.PAID.value
         tranche.paid_cents = payment.amount_cents
         tranche.paid_on = payment.paid_on
@@ -182,11 +219,15 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
             action="tranche.paid",
             entity_type="tranche",
             entity_id=str(tranche_id),
-            before={"status": TrancheStatus.PLANNED.value},
+            before=before,
             after={
-                "status": tranche.status,
-                "paidCents": payment.amount_cents,
+                **_tranche_audit(tranche),
+                "paidOn": payment.paid_on.isoformat(),
+                "chorusCommitment": payment.chorus_commitment,
+                "chorusPayment": payment.chorus_payment,
                 "overriddenGates": tranche.overridden_gates,
+                "paidOnLineCents": paid_on_line + payment.amount_cents,
+                "decidedCents": line.decided_cents,
             },
             reason=tranche.override_reason,
         )
@@ -202,6 +243,7 @@ async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID,
         tranche, _, _ = await _tranche_of(uow, actor, tranche_id)
         if TrancheStatus(tranche.status) is not TrancheStatus.PAID:
             raise NotEditableError(f"only a paid tranche fails, this one is {tranche.status}")
+        before = _tranche_audit(tranche)
         tranche.status = TrancheStatus.FAILED.value
         tranche.failure_reason = reason
         tranche.version += 1
@@ -211,8 +253,8 @@ async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID,
             action="tranche.failed",
             entity_type="tranche",
             entity_id=str(tranche_id),
-            before={"status": TrancheStatus.PAID.value},
-            after={"status": tranche.status},
+            before=before,
+            after=_tranche_audit(tranche),
             reason=reason,
         )
         await uow.commit()
@@ -225,6 +267,7 @@ async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UU
         tranche, _, _ = await _tranche_of(uow, actor, tranche_id)
         if TrancheStatus(tranche.status) is not TrancheStatus.FAILED:
             raise NotEditableError(f"only a failed tranche is reissued, this one is {tranche.status}")
+        before = _tranche_audit(tranche)
         tranche.status = TrancheStatus.REPLACED.value
         tranche.version += 1
         reissued = TrancheRow(
@@ -247,7 +290,8 @@ async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UU
             action="tranche.reissued",
             entity_type="tranche",
             entity_id=str(tranche_id),
-            after={"reissuedAs": str(reissued.tranche_id)},
+            before=before,
+            after={**_tranche_audit(tranche), "reissuedAs": _tranche_audit(reissued)},
         )
         await uow.commit()
     return reissued

@@ -4,12 +4,12 @@ freezes one scenario into decisions (all of them or none)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of, etag_of_content
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import (
     ApplicationEventRow,
@@ -55,8 +55,9 @@ def _may(actor: Principal, roles: frozenset[Role], contract_code: str, what: str
         raise ForbiddenMoveError(f"only the contract's pilots and the State change the {what}")
 
 
-async def _call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> CallRow:
-    call = await CallRepository(uow.session).get(call_id)
+async def _call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, *, lock: bool = False) -> CallRow:
+    """The call, if the caller reads its contract; `lock` serialises the writes of its envelopes and rules."""
+    call = await CallRepository(uow.session).get(call_id, for_update=lock)
     if call is None or not actor.works_on(call.contract_code) or not actor.roles & READERS:
         raise NotFoundError("call for projects", str(call_id))
     return call
@@ -75,7 +76,7 @@ async def set_envelope(
     departmental_cents: int | None,
 ) -> EnvelopeRow:
     async with uow:
-        call = await _call(uow, actor, call_id)
+        call = await _call(uow, actor, call_id, lock=True)
         _may(actor, PROGRAMMERS, call.contract_code, "envelopes")
         institution = (await _institutions(uow, call.contract_code)).get(institution_id)
         if institution is None:
@@ -86,7 +87,8 @@ async def set_envelope(
             )
         repository = ProgrammationRepository(uow.session)
         row = await repository.envelope(call_id, institution_id)
-        before = {} if row is None else {"amount": row.amount_cents, "departmental": row.departmental_cents}
+        uow.check_precondition(None if row is None else envelope_etag(row))
+        before = None if row is None else {"amount": row.amount_cents, "departmental": row.departmental_cents}
         if row is None:
             row = EnvelopeRow(envelope_id=uuid.uuid4(), call_id=call_id, institution_id=institution_id, amount_cents=0)
             await repository.add(row)
@@ -102,6 +104,20 @@ async def set_envelope(
             after={"amount": amount_cents, "departmental": departmental_cents},
         )
         await uow.commit()
+    return row
+
+
+def envelope_etag(row: EnvelopeRow) -> str:
+    """An envelope carries no version: its ETag is the digest of its amounts."""
+    return etag_of_content(str(row.envelope_id), str(row.amount_cents), str(row.departmental_cents))
+
+
+async def get_envelope(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, institution_id: uuid.UUID) -> EnvelopeRow:
+    async with uow.reading():
+        await _call(uow, actor, call_id)
+        row = await ProgrammationRepository(uow.session).envelope(call_id, institution_id)
+    if row is None:
+        raise NotFoundError("envelope", f"{call_id}/{institution_id}")
     return row
 
 
@@ -123,12 +139,19 @@ async def get_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> Po
         return rules_of(await ProgrammationRepository(uow.session).rules(call_id))
 
 
+def rules_etag(call_id: uuid.UUID, rules: PortfolioRules) -> str:
+    """A call's portfolio rules (the defaults until set) carry no version: the digest of their values."""
+    return etag_of_content(str(call_id), *(str(value) for value in asdict(rules).values()))
+
+
 async def set_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, rules: PortfolioRules) -> PortfolioRules:
     async with uow:
-        call = await _call(uow, actor, call_id)
+        call = await _call(uow, actor, call_id, lock=True)
         _may(actor, PROGRAMMERS, call.contract_code, "portfolio rules")
         repository = ProgrammationRepository(uow.session)
         row = await repository.rules(call_id)
+        current = rules_of(row)
+        uow.check_precondition(rules_etag(call_id, current))
         values = asdict(rules)
         if row is None:
             await repository.add(PortfolioRulesRow(call_id=call_id, **values))
@@ -141,11 +164,15 @@ async def set_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, rules
             action="portfolio_rules.set",
             entity_type="call_for_projects",
             entity_id=str(call_id),
-            before={},
+            before={key: str(value) for key, value in asdict(current).items()},
             after={key: str(value) for key, value in asdict(rules).items()},
         )
         await uow.commit()
     return rules
+
+
+def scenario_etag(scenario: ScenarioRow) -> str:
+    return etag_of(str(scenario.scenario_id), scenario.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,13 +275,12 @@ async def set_amounts(
     actor: Principal,
     scenario_id: uuid.UUID,
     amounts: dict[tuple[uuid.UUID, uuid.UUID], int],
-    check_version: Callable[[ScenarioRow], None],
 ) -> ScenarioView:
     """Change proposed amounts; the answer carries the rules evaluated on the result."""
     async with uow:
         scenario = await _scenario(uow, actor, scenario_id, for_update=True)
         _may(actor, PROGRAMMERS, scenario.contract_code, "scenarios")
-        check_version(scenario)
+        uow.check_precondition(scenario_etag(scenario))
         if scenario.status != "draft":
             raise NotEditableError("a frozen scenario does not change")
         repository = ProgrammationRepository(uow.session)
@@ -263,6 +289,7 @@ async def set_amounts(
         if unknown:
             message = f"no financing line of a submitted application of this call: {', '.join(sorted(unknown)[:10])}"
             raise RuleViolationError("amounts", "financing-line-of-call", message)
+        previous = await repository.amounts(scenario_id)
         await repository.set_amounts(scenario_id, amounts)
         scenario.version += 1
         await ledger.changed(
@@ -271,8 +298,14 @@ async def set_amounts(
             action="scenario.amounts_set",
             entity_type="scenario",
             entity_id=str(scenario_id),
-            before={},
-            after={"amounts": len(amounts), "version": scenario.version},
+            before={
+                "amountsCents": {f"{app}/{inst}": previous.get((app, inst)) for app, inst in amounts},
+                "version": scenario.version - 1,
+            },
+            after={
+                "amountsCents": {f"{app}/{inst}": cents for (app, inst), cents in amounts.items()},
+                "version": scenario.version,
+            },
         )
         view = await _checked(uow, scenario)
         await uow.commit()
@@ -286,14 +319,13 @@ async def freeze(
     held_on: date,
     co_chairs: list[str],
     attendees: list[str],
-    check_version: Callable[[ScenarioRow], None],
 ) -> tuple[ScenarioView, CommitteeRow]:
     """The comité's decisions: every financing line of every proposed application decided as the
     scenario says (nothing proposed: refused), each application decided — or nothing at all."""
     async with uow:
         scenario = await _scenario(uow, actor, scenario_id, for_update=True)
         _may(actor, PROGRAMMERS, scenario.contract_code, "scenarios")
-        check_version(scenario)
+        uow.check_precondition(scenario_etag(scenario))
         if scenario.status != "draft":
             raise NotEditableError("this scenario is frozen already")
         view = await _checked(uow, scenario)

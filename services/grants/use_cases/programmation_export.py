@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import IO, Literal
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
 from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.models import CallRow, InstitutionRow, ObjectiveRow
 from services.grants.db.repositories import (
     ExchangeRepository,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.repositories import ProgrammationFilter, ProgrammationViews
 from services.grants.domain.errors import ForbiddenMoveError, NotFoundError
 from services.grants.use_cases.programmation import READERS

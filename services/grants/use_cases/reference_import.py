@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.grants.use_cases.framework import load_framework
 from services.grants.use_cases.institutions import load_institutions, seeded_institutions
 

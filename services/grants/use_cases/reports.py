@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ActivityReportRow, ApplicationRow, FinancialReportRow
 from services.grants.db.repositories import ApplicationRepository, PaymentRepository
@@ -53,6 +54,17 @@ async def _planned(uow: UnitOfWork, application_id: uuid.UUID) -> list[BudgetLin
     ]
 
 
+def report_etag(application_id: uuid.UUID, kind: str, report: FinancialReportRow | ActivityReportRow | None) -> str:
+    """A report's ETag: its version (0 while `missing`, which is a representation too)."""
+    return etag_of(f"{application_id}/{kind}", report.version if report is not None else 0)
+
+
+def _financial_audit(report: FinancialReportRow | None) -> dict[str, object] | None:
+    if report is None:
+        return None
+    return {"status": report.status, "version": report.version, "lines": report.lines}
+
+
 async def submit_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, lines: Sequence[ActualLine]
 ) -> ReportView:
@@ -67,7 +79,9 @@ async def submit_report(
         check_report(planned, lines)
         repository = PaymentRepository(uow.session)
         report = await repository.report(application_id, for_update=True)
+        uow.check_precondition(report_etag(application_id, "financial-report", report))
         resubmitted(None if report is None else ReportStatus(report.status))
+        before = _financial_audit(report)
         stored = [asdict(line) for line in lines]
         if report is None:
             report = FinancialReportRow(
@@ -89,7 +103,8 @@ async def submit_report(
             action="financial_report.submitted",
             entity_type="application",
             entity_id=str(application_id),
-            after={"status": report.status, "version": report.version},
+            before=before,
+            after=_financial_audit(report),
         )
         view = ReportView(application, report, gaps(planned, lines))
         await uow.commit()

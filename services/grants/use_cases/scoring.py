@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
+from kit.unit_of_work import UnitOfWork
 from services.grants.db.base import ledger
 from services.grants.db.models import ScoringGridRow
 from services.grants.db.repositories import CallRepository, ScoringRepository
@@ -58,14 +59,13 @@ async def publish_grid(
             created_at=datetime.now(UTC),
         )
         await repository.add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="scoring_grid.published",
             entity_type="scoring_grid",
             entity_id=str(row.grid_id),
-            before={},
-            after={"code": code, "version": row.version},
+            after={"code": code, "version": row.version, "criteria": row.criteria},
         )
         await uow.commit()
     return row
@@ -86,6 +86,26 @@ class GridMarks:
     total: Decimal | None
 
 
+def marks_etag(application_id: uuid.UUID, institution: str, found: list[GridMarks]) -> str:
+    """An institution's marks on an application carry no version: the digest of them all."""
+    return etag_of_content(
+        str(application_id),
+        institution,
+        *(
+            f"{item.grid.grid_id}/{code}={value}/{comment or ''}"
+            for item in found
+            for code, (value, comment) in sorted(item.marks.items())
+        ),
+    )
+
+
+def _marks_audit(found: list[GridMarks]) -> list[dict[str, object]]:
+    return [
+        {"grid": str(item.grid.grid_id), "marks": {code: value for code, (value, _) in item.marks.items()}}
+        for item in found
+    ]
+
+
 async def mark(
     uow: UnitOfWork,
     actor: Principal,
@@ -95,8 +115,11 @@ async def mark(
 ) -> list[GridMarks]:
     institution = _institution(actor)
     async with uow:
-        application = await visible_application(uow, actor, application_id)
+        # The application's lock serialises the institutions' markings (their ETags are checked under it).
+        application = await visible_application(uow, actor, application_id, for_update=True)
         repository = ScoringRepository(uow.session)
+        before = await _marks(repository, application_id, institution)
+        uow.check_precondition(marks_etag(application_id, institution, before))
         grid = await repository.grid(grid_id)
         if grid is None or grid.call_id != application.call_id:
             raise RuleViolationError("gridId", "grid-of-call", "the grid is not one of the application's call")
@@ -118,14 +141,18 @@ async def mark(
                 for code, (value, comment) in marks.items()
             ]
         )
+        found = await _marks(repository, application_id, institution)
         await ledger.changed(
             uow.session,
             actor,
             action="application.marked",
             entity_type="application",
             entity_id=str(application_id),
-            before={},
-            after={"grid": str(grid_id), "institution": institution},
+            before={"institution": institution, "grids": _marks_audit(before)},
+            after={
+                "institution": institution,
+                "grids": _marks_audit(await _marks(repository, application_id, institution)),
+            },
         )
         found = await _marks(repository, application_id, institution)
         await uow.commit()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, Response, status
 
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.money import euros, parse_cents
-from kit.problems import documented_problems
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     CitizenFundCreate,
@@ -34,7 +35,7 @@ RUN_FUNDS = Policy(
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
 )
 
-router = APIRouter(tags=["citizen funds"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Runner = Annotated[Principal, Depends(authorize(RUN_FUNDS))]
 
@@ -121,6 +122,21 @@ async def submit_fund_application(
     return _application(await citizen_funds.apply(uow, principal, fund_id, new))
 
 
+@router.get(
+    "/fund-applications/{application_id}", operation_id="get_fund_application", response_model=FundApplicationRead
+)
+async def get_fund_application(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+) -> FundApplicationRead:
+    """An application with its decision, payment and report; its ETag guards the report."""
+    application = await citizen_funds.get_application(uow, principal, application_id)
+    response.headers["ETag"] = citizen_funds.application_etag(application)
+    return _application(application)
+
+
 @router.post(
     "/fund-applications/{application_id}/conflicts",
     operation_id="declare_conflict_of_interest",
@@ -166,12 +182,15 @@ async def pay_fund_application(
     "/fund-applications/{application_id}/report",
     operation_id="report_fund_application",
     response_model=FundApplicationRead,
+    dependencies=[conditional(read_at="/fund-applications/{application_id}")],
 )
 async def report_fund_application(
-    uow: Uow, application_id: uuid.UUID, body: FundReportInput, principal: Runner
+    uow: Uow, response: Response, application_id: uuid.UUID, body: FundReportInput, principal: Runner
 ) -> FundApplicationRead:
     """The final report: money spent (at most what was paid), participants, what was done."""
     final = FinalReport(
         reported_on=body.reported_on, spent_cents=_cents(body.spent), participants=body.participants, text=body.text
     )
-    return _application(await citizen_funds.report(uow, principal, application_id, final))
+    reported = await citizen_funds.report(uow, principal, application_id, final)
+    response.headers["ETag"] = citizen_funds.application_etag(reported)
+    return _application(reported)

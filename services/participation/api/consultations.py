@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     AnswersSync,
@@ -42,7 +43,7 @@ CONSULTATION_CONTACTS = Policy(
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
 )
 
-router = APIRouter(tags=["consultations"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]

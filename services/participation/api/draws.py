@@ -6,12 +6,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.mandates import mandate_read
 from services.participation.api.schemas import (
     AppointmentInput,
@@ -42,8 +43,8 @@ READ_DRAWN = Policy(
 )
 PUBLISHED = public_policy("published-draw")
 
-public = APIRouter(tags=["draws"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["draws"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["draws"], authenticated=False)
+protected = platform_router(["draws"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.mandates import MANAGE_MEMBERS
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
@@ -24,7 +25,7 @@ from services.participation.api.schemas import (
 from services.participation.use_cases import elections
 from services.participation.use_cases.elections import ElectionRecord
 
-router = APIRouter(tags=["elections"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["elections"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
 

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import FieldError, ProblemError, documented_problems
+from kit.database import request_unit_of_work
+from kit.problems import FieldError, ProblemError
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.consultations import progress_read
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
@@ -25,7 +27,7 @@ from services.participation.api.schemas import (
 )
 from services.participation.use_cases import evaluation
 
-router = APIRouter(tags=["evaluation"], responses=documented_problems(authenticated=True))
+router = platform_router(["evaluation"], authenticated=True)
 
 
 def _decimal(value: Decimal | None) -> str | None:

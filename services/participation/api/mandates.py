@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, Response, status
 
 from kit.api_models import IsoDate, plain_decimal
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.problems import documented_problems
+from kit.database import request_unit_of_work
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     BodyRulesInput,
@@ -42,7 +43,7 @@ from services.participation.domain.mandates import (
     ConsentPurpose,
     EndReason,
     MemberKind,
-    published_count,
+    published_composition,
 )
 from services.participation.use_cases import mandates
 from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson
@@ -53,7 +54,7 @@ MANAGE_MEMBERS = Policy(
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
 )
 
-router = APIRouter(tags=["members"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["members"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
 
@@ -104,7 +105,9 @@ def _person(row: PersonRow) -> PersonRead:
 
 
 @router.put("/bodies/{body_id}/rules", operation_id="version_body_rules", response_model=BodyRulesRead)
-async def version_body_rules(uow: Uow, body_id: uuid.UUID, body: BodyRulesInput, principal: Manager) -> BodyRulesRead:
+async def version_body_rules(
+    uow: Uow, response: Response, body_id: uuid.UUID, body: BodyRulesInput, principal: Manager
+) -> BodyRulesRead:
     """A new version of the body's rules (parity, residents' share, size, mandate length, excluded kinds)."""
     rules = BodyRules(
         version=0,
@@ -118,15 +121,19 @@ async def version_body_rules(uow: Uow, body_id: uuid.UUID, body: BodyRulesInput,
         college_seats=dict(body.college_seats),
         representation_seats={str(key): seats for key, seats in body.representation_seats.items()},
     )
-    return _rules(await mandates.set_rules(uow, principal, body_id, rules))
+    stored = await mandates.set_rules(uow, principal, body_id, rules)
+    response.headers["ETag"] = mandates.rules_etag(body_id, [stored])
+    return _rules(stored)
 
 
 @router.get("/bodies/{body_id}/rules", operation_id="list_body_rules", response_model=list[BodyRulesRead])
 async def list_body_rules(
-    uow: Uow, body_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
+    uow: Uow, response: Response, body_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
 ) -> list[BodyRulesRead]:
-    """Every version of the body's rules, oldest first."""
-    return [_rules(row) for row in await mandates.rule_versions(uow, principal, body_id)]
+    """Every version of the body's rules, oldest first; the ETag is the latest version's."""
+    versions = await mandates.rule_versions(uow, principal, body_id)
+    response.headers["ETag"] = mandates.rules_etag(body_id, versions)
+    return [_rules(row) for row in versions]
 
 
 @router.post("/people", operation_id="register_person", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
@@ -186,12 +193,9 @@ async def body_composition(
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
     day = on or datetime.now(UTC).date()
     people = await mandates.composition(uow, principal, body_id, day)
+    counts = published_composition([(Gender(row.gender), MemberKind(row.member_kind)) for row in people])
     return CompositionRead(
-        on=day,
-        members=len(people),
-        women=published_count(sum(1 for row in people if row.gender == Gender.WOMAN.value)),
-        men=published_count(sum(1 for row in people if row.gender == Gender.MAN.value)),
-        residents=published_count(sum(1 for row in people if row.member_kind == MemberKind.RESIDENT.value)),
+        on=day, members=counts.members, women=counts.women, men=counts.men, residents=counts.residents
     )
 
 

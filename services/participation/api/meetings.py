@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     AttendanceInput,
@@ -39,7 +40,7 @@ RUN_MEETINGS = Policy(
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
 )
 
-router = APIRouter(tags=["meetings"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Runner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
@@ -134,11 +135,17 @@ async def list_meetings(
 
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting", dependencies=[REMEMBERED], response_model=MeetingRead)
 async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> Response:
-    """A meeting with its attendance (pseudonymous ids), decisions and minutes."""
-    return model_response(_record(await meetings.meeting_record(uow, principal, meeting_id)))
+    """A meeting with its attendance (pseudonymous ids), decisions and minutes; its ETag guards them."""
+    record = await meetings.meeting_record(uow, principal, meeting_id)
+    return model_response(_record(record), headers={"ETag": meetings.meeting_etag(record.meeting)})
 
 
-@router.put("/meetings/{meeting_id}/attendance", operation_id="record_attendance", response_model=list[AttendanceRead])
+@router.put(
+    "/meetings/{meeting_id}/attendance",
+    operation_id="record_attendance",
+    response_model=list[AttendanceRead],
+    dependencies=[conditional(read_at="/meetings/{meeting_id}")],
+)
 async def record_attendance(
     uow: Uow, meeting_id: uuid.UUID, body: AttendanceInput, principal: Runner
 ) -> list[AttendanceRead]:
@@ -169,7 +176,12 @@ async def record_decision(uow: Uow, meeting_id: uuid.UUID, body: DecisionCreate,
     return _decision(await meetings.record_decision(uow, principal, meeting_id, body.subject, tally))
 
 
-@router.put("/meetings/{meeting_id}/minutes", operation_id="write_minutes", response_model=MinutesRead)
+@router.put(
+    "/meetings/{meeting_id}/minutes",
+    operation_id="write_minutes",
+    response_model=MinutesRead,
+    dependencies=[conditional(read_at="/meetings/{meeting_id}")],
+)
 async def write_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesInput, principal: Runner) -> MinutesRead:
     """A new version of the minutes (until a version is adopted)."""
     return _minutes(await meetings.write_minutes(uow, principal, meeting_id, body.text))

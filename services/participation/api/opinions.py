@@ -6,15 +6,16 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize, public_policy
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
 from services.participation.api.schemas import (
     CommitmentCreate,
@@ -50,8 +51,8 @@ GOVERN = Policy(
 )
 PUBLIC_PAGE = public_policy("public-body-page")
 
-router = APIRouter(tags=["opinions"], responses=documented_problems(authenticated=True, writes=True))
-public = APIRouter(tags=["opinions"], responses=documented_problems(authenticated=False))
+router = platform_router(["opinions"], authenticated=True, writes=True)
+public = platform_router(["opinions"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
 Governance = Annotated[Principal, Depends(authorize(GOVERN))]
@@ -200,12 +201,21 @@ async def commit_to_opinion(
     return _commitment(await opinions.commit_to(uow, principal, opinion_id, new))
 
 
+@router.get("/commitments/{commitment_id}", operation_id="get_commitment", response_model=CommitmentRead)
+async def get_commitment(uow: Uow, response: Response, commitment_id: uuid.UUID, principal: Reader) -> CommitmentRead:
+    """A commitment and how far it got; its ETag guards the follow-up."""
+    row = await opinions.get_commitment(uow, principal, commitment_id)
+    response.headers["ETag"] = opinions.commitment_etag(row)
+    return _commitment(row)
+
+
 @router.patch("/commitments/{commitment_id}", operation_id="follow_up_commitment", response_model=CommitmentRead)
 async def follow_up_commitment(
-    uow: Uow, commitment_id: uuid.UUID, body: CommitmentUpdate, principal: Governance
+    uow: Uow, response: Response, commitment_id: uuid.UUID, body: CommitmentUpdate, principal: Governance
 ) -> CommitmentRead:
-    """The implementation status of a commitment."""
+    """The implementation status of a commitment; If-Match with the ETag read is required."""
     changed = await opinions.follow_up(uow, principal, commitment_id, CommitmentStatus(body.status), body.on)
+    response.headers["ETag"] = opinions.commitment_etag(changed)
     return _commitment(changed)
 
 

@@ -5,24 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import locate_created, platform_router
 from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
 from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
@@ -35,7 +28,7 @@ MANAGE_BODIES = Policy(
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.COMMUNE}),
 )
 
-router = APIRouter(tags=["bodies"], responses=documented_problems(authenticated=True, writes=True))
+router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
 Communes = Annotated[CommuneLookup, Depends(request_communes)]
@@ -58,14 +51,6 @@ def present(body: Body) -> BodyRead:
     )
 
 
-def present_json(body: Body) -> dict[str, Any]:
-    return present(body).model_dump(mode="json", by_alias=True)
-
-
-def body_etag(body: Body) -> str:
-    return etag_of(str(body.body_id), body.version)
-
-
 @router.get("/bodies", operation_id="list_bodies", dependencies=[REMEMBERED], response_model=Page[BodyRead])
 async def list_bodies(
     uow: Uow,
@@ -84,7 +69,7 @@ async def list_bodies(
 @router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyRead)
 async def get_body(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> BodyRead:
     body = await bodies.get_body(uow, principal, body_id)
-    response.headers["ETag"] = body_etag(body)
+    response.headers["ETag"] = bodies.body_etag(body)
     return present(body)
 
 
@@ -94,9 +79,9 @@ async def create_body(
     contracts: Contracts,
     communes: Communes,
     payload: BodyCreate,
+    response: Response,
     principal: Manager,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Any:
+) -> BodyRead:
     """Create a citizen body or a governance committee of a contract."""
     new_body = Body(
         body_id=uuid.uuid4(),
@@ -109,11 +94,9 @@ async def create_body(
         status=payload.status,
         recognition_act=payload.recognition_act,
     )
-    key = idempotent_request(idempotency_key, principal.subject, "create_body", payload.model_dump(mode="json"))
-    outcome = await bodies.create_body(uow, contracts, communes, principal, new_body, key, present_json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(present_json(outcome), f"bodies/{outcome.body_id}", body_etag(outcome))
+    created = await bodies.create_body(uow, contracts, communes, principal, new_body)
+    locate_created(response, f"bodies/{created.body_id}", bodies.body_etag(created))
+    return present(created)
 
 
 @router.patch("/bodies/{body_id}", operation_id="change_body", response_model=BodyRead)
@@ -125,7 +108,6 @@ async def change_body(
     body_id: uuid.UUID,
     payload: BodyUpdate,
     principal: Manager,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> BodyRead:
     """Change a body; If-Match with the ETag read is required."""
     changes: dict[str, Any] = {}
@@ -133,16 +115,8 @@ async def change_body(
         value = getattr(payload, name)
         if value is not None:
             changes[name] = tuple(value) if name in ("qpv_codes", "commune_codes") else value
-    changed = await bodies.change_body(
-        uow,
-        contracts,
-        communes,
-        principal,
-        body_id,
-        changes,
-        lambda current: require_if_match(if_match, body_etag(current)),
-    )
-    response.headers["ETag"] = body_etag(changed)
+    changed = await bodies.change_body(uow, contracts, communes, principal, body_id, changes)
+    response.headers["ETag"] = bodies.body_etag(changed)
     return present(changed)
 
 
@@ -156,14 +130,16 @@ def _theme(level: ThemeLevel) -> ThemeLevelRead:
 
 
 @router.get("/bodies/{body_id}/themes", operation_id="list_body_themes", response_model=list[ThemeLevelRead])
-async def list_body_themes(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ThemeLevelRead]:
+async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> list[ThemeLevelRead]:
     """The body's participation level per theme: declared, and observed once assessed."""
-    return [_theme(level) for level in await bodies.body_themes(uow, principal, body_id)]
+    levels = await bodies.body_themes(uow, principal, body_id)
+    response.headers["ETag"] = bodies.themes_etag(body_id, levels)
+    return [_theme(level) for level in levels]
 
 
 @router.put("/bodies/{body_id}/themes", operation_id="set_body_themes", response_model=list[ThemeLevelRead])
 async def set_body_themes(
-    uow: Uow, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: Manager
+    uow: Uow, response: Response, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: Manager
 ) -> list[ThemeLevelRead]:
     """Replace the body's themes and levels (the contract's pilots, communes)."""
     levels = [
@@ -174,4 +150,6 @@ async def set_body_themes(
         )
         for item in payload.themes
     ]
-    return [_theme(level) for level in await bodies.set_body_themes(uow, principal, body_id, levels)]
+    stored = await bodies.set_body_themes(uow, principal, body_id, levels)
+    response.headers["ETag"] = bodies.themes_etag(body_id, stored)
+    return [_theme(level) for level in stored]

@@ -13,7 +13,7 @@ from kit.money import AMOUNT_PATTERN
 from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
-CommuneCode = Annotated[str, StringConstraints(pattern=r"^(\d{5}|2[AB]\d{3})$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]
 CollegeName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
 Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
@@ -136,7 +136,7 @@ class DrawnPerson(ApiModel):
 MemberKindName = Literal["resident", "association", "local_actor", "institution", "elected"]
 
 
-Share = Annotated[str, StringConstraints(pattern=r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")]
+Share = Annotated[str, StringConstraints(pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$")]
 
 
 class BodyRulesInput(ApiInput):

@@ -47,7 +47,15 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
         idempotency_key=N,
     ),
     "idempotency_keys": _table(
-        owner=S, key=N, operation=N, fingerprint=N, response_status=N, response_body=P, created_at=N, expires_at=N
+        owner=S,
+        key=N,
+        operation=N,
+        fingerprint=N,
+        response_status=N,
+        response_headers=N,
+        response_body=P,
+        created_at=N,
+        expires_at=N,
     ),
     "bodies": _table(
         body_id=N,
@@ -134,6 +142,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
         convened_on=N,
         agenda=N,
         created_at=N,
+        version=N,
     ),
     "attendances": _table(meeting_id=N, person_id=P, capacity=P, presence=P, institution=N, proxy_to=P),
     "decisions": _table(

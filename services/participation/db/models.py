@@ -154,6 +154,8 @@ class MeetingRow(Base):
     convened_on: Mapped[date] = mapped_column(Date)
     agenda: Mapped[list[str]] = mapped_column(ARRAY(Text))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Attendance, decisions and minutes change the meeting: its ETag guards them.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class AttendanceRow(Base):

@@ -2,33 +2,20 @@
 "Gouvernance"): bodies, members and their evolution, meetings and participants, institutions
 represented, opinions and how they were taken into account.
 
-People are only ever counted. A count under five people is not published, and when one count of a
-breakdown is hidden the others that would give it away by subtraction are hidden too.
+People are only ever counted, and published by the rule of `published_counts`.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from services.participation.domain.mandates import SMALL_GROUP
 from services.participation.domain.opinions import TAKEN_UP, Outcome, ReferralStatus, referral_status
-
-
-def published_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
-    """Counts of a breakdown, hidden under five; with one hidden, the smallest other is hidden too, so
-    that no hidden count can be rebuilt from the total."""
-    shown: dict[str, int | None] = {key: (value if value >= SMALL_GROUP else None) for key, value in counts.items()}
-    hidden = [key for key, value in shown.items() if value is None and counts[key] > 0]
-    if len(hidden) == 1:
-        visible = sorted((value, key) for key, value in shown.items() if value is not None)
-        if visible:
-            shown[visible[0][1]] = None
-    return shown
+from services.participation.domain.published_counts import published_breakdown
 
 
 def share(part: int, whole: int) -> Decimal | None:

@@ -18,8 +18,7 @@ from enum import StrEnum
 from services.participation.domain.draws import Gender
 from services.participation.domain.errors import RuleViolationError
 from services.participation.domain.opinions import add_months
-
-SMALL_GROUP = 5  # statistics on fewer people are not published
+from services.participation.domain.published_counts import published_breakdown
 
 
 class MemberKind(StrEnum):
@@ -100,9 +99,25 @@ def composition_warnings(rules: BodyRules | None, members: Sequence[Member]) -> 
     return warnings
 
 
-def published_count(count: int) -> int | None:
-    """A count is published only for a group of at least five people."""
-    return count if count >= SMALL_GROUP else None
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """A body's members on a day as published: the total, and women, men and residents unless too few."""
+
+    members: int
+    women: int | None
+    men: int | None
+    residents: int | None
+
+
+def published_composition(members: Sequence[tuple[Gender, MemberKind]]) -> Composition:
+    """Each count by the rule of the participation indicators: with 6 members of whom 5 women, neither the
+    women nor the men are published (6 − 5 would give the one man away); the same for residents."""
+    genders = published_breakdown(
+        {Gender.WOMAN.value: 0, Gender.MAN.value: 0, **Counter(gender.value for gender, _ in members)}
+    )
+    residents = sum(1 for _, kind in members if kind is MemberKind.RESIDENT)
+    kinds = published_breakdown({"resident": residents, "other": len(members) - residents})
+    return Composition(len(members), genders[Gender.WOMAN.value], genders[Gender.MAN.value], kinds["resident"])
 
 
 class ConsentPurpose(StrEnum):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
+from kit.etags import etag_of, etag_of_content
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.participation.clients.territories import CommuneLookup
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, BodyThemeRow
@@ -81,18 +80,18 @@ async def list_bodies(
     return [body_from_row(row) for row in rows], total
 
 
-async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
+async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow:
     """The body, inside an open unit of work, if the caller works on its contract. Another contract's
-    body answers exactly like a missing one: no existence leak."""
-    row = await BodyRepository(uow.session).find(body_id)
+    body answers exactly like a missing one: no existence leak. `lock` holds it until the commit."""
+    row = await BodyRepository(uow.session).find(body_id, lock=lock)
     if row is None or not actor.works_on(row.contract_code):
         raise NotFoundError("body", str(body_id))
     return row
 
 
-async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> BodyRow:
+async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow:
     """The body, if the caller runs its members, meetings and draws (see `manages_body`)."""
-    body = await body_seen_by(uow, actor, body_id)
+    body = await body_seen_by(uow, actor, body_id, lock=lock)
     if not manages_body(actor, body):
         raise NotBoundError(body.contract_code)
     return body
@@ -103,21 +102,31 @@ async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Bod
         return body_from_row(await body_seen_by(uow, actor, body_id))
 
 
+def body_etag(body: Body) -> str:
+    return etag_of(str(body.body_id), body.version)
+
+
+def themes_etag(body_id: uuid.UUID, levels: list[ThemeLevel]) -> str:
+    """A body's themes carry no version: their ETag is the digest of what they say."""
+    return etag_of_content(
+        str(body_id),
+        *sorted(
+            f"{level.theme}={level.declared.value}/{level.observed.value if level.observed else ''}" for level in levels
+        ),
+    )
+
+
 async def create_body(
     uow: UnitOfWork,
     registry: ContractRegistry,
     communes: CommuneLookup,
     actor: Principal,
     body: Body,
-    idempotency: IdempotentRequest | None,
-    present: Callable[[Body], dict[str, Any]],
-) -> Body | StoredResponse:
+) -> Body:
     if not actor.works_on(body.contract_code):
         raise NotBoundError(body.contract_code)
     await _check_territories(registry, communes, body)
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         await BodyRepository(uow.session).add(
             BodyRow(
                 body_id=body.body_id,
@@ -135,12 +144,10 @@ async def create_body(
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="body.created",
             entity_type="body",
             entity_id=str(body.body_id),
             after=_audit_view(body),
-            response=present(body),
         )
         await uow.commit()
     return body
@@ -153,14 +160,13 @@ async def change_body(
     actor: Principal,
     body_id: uuid.UUID,
     changes: dict[str, Any],
-    check_version: Callable[[Body], None],
 ) -> Body:
     async with uow:
         row = await BodyRepository(uow.session).find(body_id, lock=True)
         if row is None or not actor.works_on(row.contract_code):
             raise NotFoundError("body", str(body_id))
         current = body_from_row(row)
-        check_version(current)
+        uow.check_precondition(body_etag(current))
         changed = replace(current, **changes, version=current.version + 1)
         await _check_territories(registry, communes, changed)
         row.name, row.kind = changed.name, changed.kind.value
@@ -197,6 +203,14 @@ async def body_themes(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> 
     return [_theme_level(row) for row in rows]
 
 
+def _theme_audit(level: ThemeLevel) -> dict[str, str | None]:
+    return {
+        "theme": level.theme,
+        "declared": level.declared.value,
+        "observed": level.observed.value if level.observed else None,
+    }
+
+
 def _theme_level(row: BodyThemeRow) -> ThemeLevel:
     observed = None if row.observed_level is None else ParticipationLevel(row.observed_level)
     return ThemeLevel(row.theme, ParticipationLevel(row.declared_level), observed)
@@ -208,9 +222,12 @@ async def set_body_themes(
     """The body's themes with the level declared and, once assessed, the level observed: replaced whole."""
     check_themes(levels)
     async with uow:
-        body = await body_seen_by(uow, actor, body_id)
+        body = await body_seen_by(uow, actor, body_id, lock=True)
         if not (actor.is_platform_admin or Role.CONTRACT_PILOT in actor.roles or Role.COMMUNE in actor.roles):
             raise NotBoundError(body.contract_code)
+        themes = BodyThemeRepository(uow.session)
+        before = [_theme_level(row) for row in await themes.of_body(body_id)]
+        uow.check_precondition(themes_etag(body_id, before))
         rows = [
             BodyThemeRow(
                 body_id=body_id,
@@ -220,14 +237,15 @@ async def set_body_themes(
             )
             for level in levels
         ]
-        await BodyThemeRepository(uow.session).replace(body_id, rows)
+        await themes.replace(body_id, rows)
         await ledger.changed(
             uow.session,
             actor,
             action="body.themes_set",
             entity_type="body",
             entity_id=str(body_id),
-            after={"themes": [level.theme for level in levels]},
+            before={"themes": [_theme_audit(level) for level in before]},
+            after={"themes": [_theme_audit(level) for level in levels]},
         )
         await uow.commit()
     return sorted(levels, key=lambda level: level.theme)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, CitizenFundRow, FundApplicationRow, FundConflictRow
 from services.participation.db.repositories import CitizenFundRepository, MeetingRepository
@@ -46,7 +47,7 @@ async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, 
             created_at=datetime.now(UTC),
         )
         await CitizenFundRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="citizen_fund.opened",
@@ -103,7 +104,7 @@ async def apply(uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID, new: NewA
             created_at=datetime.now(UTC),
         )
         await CitizenFundRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="fund_application.submitted",
@@ -128,6 +129,35 @@ async def _application_run_by(
     return application, fund, committee
 
 
+def application_etag(application: FundApplicationRow) -> str:
+    return etag_of(str(application.application_id), application.version)
+
+
+def _money_audit(application: FundApplicationRow) -> dict[str, object]:
+    """What the money of an application is at one moment (amounts in cents), for the audit's before/after."""
+    return {
+        "status": application.status,
+        "requested_cents": application.requested_cents,
+        "granted_cents": application.granted_cents,
+        "decided_on": application.decided_on.isoformat() if application.decided_on else None,
+        "paid_cents": application.paid_cents,
+        "paid_on": application.paid_on.isoformat() if application.paid_on else None,
+        "spent_cents": application.spent_cents,
+        "version": application.version,
+    }
+
+
+async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> FundApplicationRow:
+    """An application, for whoever reads its fund's contract."""
+    async with uow.reading():
+        repository = CitizenFundRepository(uow.session)
+        application = await repository.application(application_id)
+        fund = None if application is None else await repository.fund(application.fund_id)
+        if application is None or fund is None or not actor.works_on(fund.contract_code):
+            raise NotFoundError("fund application", str(application_id))
+        return application
+
+
 def _expect(application: FundApplicationRow, wanted: FundApplicationStatus, field: str) -> None:
     if application.status != wanted.value:
         raise RuleViolationError(field, f"{wanted.value}-first", f"the application is {application.status}")
@@ -145,7 +175,7 @@ async def declare_conflict(
         repository = CitizenFundRepository(uow.session)
         if person_id not in await repository.conflicted(application_id):
             await repository.add(FundConflictRow(application_id=application_id, person_id=person_id, declared_on=on))
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="fund_application.conflict_declared",
@@ -185,6 +215,7 @@ async def decide(
             members=await MeetingRepository(uow.session).mandated_on(committee.body_id, decided_on),
             conflicted=await repository.conflicted(application_id),
         )
+        before = _money_audit(application)
         application.status, application.granted_cents, application.decided_on = outcome.value, granted_cents, decided_on
         application.votes = {
             "for": tally.votes_for,
@@ -199,7 +230,8 @@ async def decide(
             action="fund_application.decided",
             entity_type="fund_application",
             entity_id=str(application_id),
-            after={"status": outcome.value, "granted_cents": granted_cents},
+            before=before,
+            after={**_money_audit(application), "votes": application.votes},
         )
         await uow.commit()
     return application
@@ -215,6 +247,7 @@ async def pay(
             raise RuleViolationError("amount", "paid-within-granted", "a payment is at most the amount granted")
         if application.decided_on is not None and paid_on < application.decided_on:
             raise RuleViolationError("paidOn", "after-decision", "a payment follows the decision")
+        before = _money_audit(application)
         application.status, application.paid_cents = FundApplicationStatus.PAID.value, amount_cents
         application.paid_on = paid_on
         application.version += 1
@@ -224,7 +257,8 @@ async def pay(
             action="fund_application.paid",
             entity_type="fund_application",
             entity_id=str(application_id),
-            after={"paid_cents": amount_cents},
+            before=before,
+            after=_money_audit(application),
         )
         await uow.commit()
     return application
@@ -243,9 +277,11 @@ async def report(
 ) -> FundApplicationRow:
     async with uow:
         application, _, _ = await _application_run_by(uow, actor, application_id)
+        uow.check_precondition(application_etag(application))
         _expect(application, FundApplicationStatus.PAID, "reportedOn")
         if final.spent_cents > (application.paid_cents or 0):
             raise RuleViolationError("spent", "spent-within-paid", "more spent than paid: say where the rest came from")
+        before = _money_audit(application)
         application.status, application.reported_on = FundApplicationStatus.REPORTED.value, final.reported_on
         application.spent_cents, application.participants, application.report = (
             final.spent_cents,
@@ -259,7 +295,8 @@ async def report(
             action="fund_application.reported",
             entity_type="fund_application",
             entity_id=str(application_id),
-            after={"spent_cents": final.spent_cents},
+            before=before,
+            after={**_money_audit(application), "participants": final.participants},
         )
         await uow.commit()
     return application

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import ConsultationContactRow, ConsultationRow
 from services.participation.db.repositories import ConsultationRepository
@@ -99,7 +99,7 @@ async def open_campaign(
             created_at=datetime.now(UTC),
         )
         await ConsultationRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="consultation.opened",
@@ -212,7 +212,7 @@ async def sync_answers(
                 if item.contact is not None and item.client_id in stored
             ]
         )
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="consultation.answers_synced",
@@ -248,7 +248,7 @@ async def contacts(uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID
         if not (actor.is_platform_admin or Role.CONTRACT_PILOT in actor.roles):
             raise NotFoundError("consultation", str(consultation_id))
         found = await ConsultationRepository(uow.session).contacts(consultation_id)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="personal_data.read",

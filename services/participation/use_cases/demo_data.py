@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.models import (
     AttendanceRow,
     BodyRow,

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import (
     DrawCandidateRow,
@@ -423,7 +423,7 @@ async def replace_from_reserves(
             created_at=datetime.now(UTC),
         )
         await membership.add(arriving)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="draw.replacement",

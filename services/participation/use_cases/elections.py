@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow, MandateRow
 from services.participation.db.repositories import ElectionRepository, MeetingRepository, MembershipRepository
@@ -61,7 +61,7 @@ async def record_election(
         repository = ElectionRepository(uow.session)
         await repository.add(election)
         await repository.add(*tallies)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="election.recorded",
@@ -170,7 +170,7 @@ async def proclaim(
                 )
         election.proclaimed_on = datetime.now(UTC).date()
         election.tie_break = [str(item) for item in tie_break] or None
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="election.proclaimed",

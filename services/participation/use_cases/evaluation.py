@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.repositories import BodyThemeRepository, ConsultationRepository, IndicatorRepository
 from services.participation.domain.bodies import (
     GOVERNANCE_KINDS,

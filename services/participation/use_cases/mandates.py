@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import (
     BodyRulesRow,
@@ -56,12 +58,33 @@ def rules_of(row: BodyRulesRow) -> BodyRules:
     )
 
 
+def rules_etag(body_id: uuid.UUID, versions: list[BodyRulesRow]) -> str:
+    """The ETag of a body's rules: that of their latest version (version 0: none yet, an empty list)."""
+    return etag_of(f"{body_id}/rules", versions[-1].version if versions else 0)
+
+
+def _rules_audit(row: BodyRulesRow) -> dict[str, Any]:
+    return {
+        "version": row.version,
+        "parity": row.parity,
+        "residentsMinShare": str(row.residents_min_share),
+        "sizeMax": row.size_max,
+        "mandateYears": row.mandate_years,
+        "forbiddenMemberKinds": list(row.forbidden_member_kinds),
+        "quorumShare": None if row.quorum_share is None else str(row.quorum_share),
+        "noticeDays": row.notice_days,
+        "collegeSeats": dict(row.college_seats),
+        "representationSeats": dict(row.representation_seats),
+    }
+
+
 async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules: BodyRules) -> BodyRulesRow:
     """A new version of the body's rules; earlier versions stay as they were."""
     async with uow:
-        await body_managed_by(uow, actor, body_id)
+        await body_managed_by(uow, actor, body_id, lock=True)
         repository = MembershipRepository(uow.session)
         versions = await repository.rules(body_id)
+        uow.check_precondition(rules_etag(body_id, versions))
         row = BodyRulesRow(
             body_id=body_id,
             version=(versions[-1].version + 1) if versions else 1,
@@ -84,8 +107,8 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
             action="body_rules.versioned",
             entity_type="body",
             entity_id=str(body_id),
-            before={},
-            after={"version": row.version},
+            before=_rules_audit(versions[-1]) if versions else None,
+            after=_rules_audit(row),
         )
         await uow.commit()
     return row
@@ -257,6 +280,7 @@ async def end_mandate(
         except NotFoundError:
             raise NotFoundError("mandate", str(mandate_id)) from None
         check_end(_term(mandate), ends_on, mandate.end_reason is None)
+        before = {"ends_on": mandate.ends_on.isoformat() if mandate.ends_on else None, "reason": mandate.end_reason}
         mandate.ends_on, mandate.end_reason = ends_on, reason.value
         await ledger.changed(
             uow.session,
@@ -264,6 +288,7 @@ async def end_mandate(
             action="mandate.ended",
             entity_type="mandate",
             entity_id=str(mandate_id),
+            before=before,
             after={"ends_on": ends_on.isoformat(), "reason": reason.value},
         )
         await uow.commit()
@@ -370,7 +395,7 @@ async def record_consent(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID
             wording=consent.wording,
         )
         await PersonRecordRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="person.consent_recorded",
@@ -411,7 +436,7 @@ async def declare_independence(
             interests=interests,
         )
         await PersonRecordRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="person.independence_declared",

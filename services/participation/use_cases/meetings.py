@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import AttendanceRow, BodyRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.db.repositories import MeetingRepository, MembershipRepository
@@ -78,16 +79,16 @@ async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: Ne
             convened_on=new.convened_on,
             agenda=new.agenda,
             created_at=datetime.now(UTC),
+            version=1,
         )
         await MeetingRepository(uow.session).add(meeting)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="meeting.convened",
             entity_type="meeting",
             entity_id=str(meeting.meeting_id),
-            before={},
-            after={"body": str(body_id), "day": new.meeting_day.isoformat()},
+            after={"body": str(body_id), "day": new.meeting_day.isoformat(), "title": new.title},
         )
         await uow.commit()
     return MeetingRecord(meeting, [], [], [], warnings)
@@ -101,6 +102,24 @@ async def list_meetings(
         if not rows:  # only an empty page needs to tell a body without meetings from no body at all
             await body_seen_by(uow, actor, body_id)
         return rows, total
+
+
+def meeting_etag(meeting: MeetingRow) -> str:
+    return etag_of(str(meeting.meeting_id), meeting.version)
+
+
+def _attendance_audit(rows: list[AttendanceRow]) -> list[dict[str, str | None]]:
+    """The attendance list by pseudonymous ids: who, in which capacity, present or not, proxy to whom."""
+    return [
+        {
+            "person": str(row.person_id),
+            "capacity": row.capacity,
+            "presence": row.presence,
+            "institution": row.institution,
+            "proxyTo": str(row.proxy_to) if row.proxy_to else None,
+        }
+        for row in rows
+    ]
 
 
 async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> MeetingRecord:
@@ -124,6 +143,7 @@ async def record_attendance(
     """The whole attendance list, replaced at once: every line checked before anything is written."""
     async with uow:
         meeting, body = await _meeting_run_by(uow, actor, meeting_id, lock=True)
+        uow.check_precondition(meeting_etag(meeting))
         repository = MeetingRepository(uow.session)
         known = await repository.people_of_contract(body.contract_code, [item.person_id for item in attendees])
         for position, item in enumerate(attendees):
@@ -143,15 +163,17 @@ async def record_attendance(
             )
             for item in attendees
         ]
+        before = _attendance_audit(await repository.attendance(meeting_id))
         await repository.replace_attendance(meeting_id, rows)
+        meeting.version += 1
         await ledger.changed(
             uow.session,
             actor,
             action="meeting.attendance_recorded",
             entity_type="meeting",
             entity_id=str(meeting_id),
-            before={},
-            after={"lines": len(rows)},
+            before={"attendance": before},
+            after={"attendance": _attendance_audit(rows)},
         )
         await uow.commit()
     return rows
@@ -187,14 +209,23 @@ async def record_decision(
             created_at=datetime.now(UTC),
         )
         await repository.add(row)
-        await ledger.changed(
+        meeting.version += 1
+        await ledger.created(
             uow.session,
             actor,
             action="meeting.decision_recorded",
             entity_type="meeting",
             entity_id=str(meeting_id),
-            before={},
-            after={"decision": str(row.decision_id), "adopted": row.adopted},
+            after={
+                "decision": str(row.decision_id),
+                "subject": subject,
+                "for": tally.votes_for,
+                "against": tally.votes_against,
+                "abstentions": tally.abstentions,
+                "voters": voting,
+                "quorum": quorum,
+                "adopted": row.adopted,
+            },
         )
         await uow.commit()
     return row
@@ -203,7 +234,8 @@ async def record_decision(
 async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, text: str) -> MinutesRow:
     """A new version of the minutes, until a version is adopted."""
     async with uow:
-        await _meeting_run_by(uow, actor, meeting_id, lock=True)
+        meeting, _ = await _meeting_run_by(uow, actor, meeting_id, lock=True)
+        uow.check_precondition(meeting_etag(meeting))
         repository = MeetingRepository(uow.session)
         versions = await repository.minutes(meeting_id)
         if any(item.adopted_on is not None for item in versions):
@@ -217,14 +249,15 @@ async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID
             created_at=datetime.now(UTC),
         )
         await repository.add(row)
+        meeting.version += 1
         await ledger.changed(
             uow.session,
             actor,
             action="meeting.minutes_written",
             entity_type="meeting",
             entity_id=str(meeting_id),
-            before={},
-            after={"version": row.version},
+            before={"minutesVersion": versions[-1].version if versions else None},
+            after={"minutesVersion": row.version},
         )
         await uow.commit()
     return row
@@ -245,14 +278,15 @@ async def adopt_minutes(
         if adopted_on < meeting.meeting_day:
             raise RuleViolationError("adoptedOn", "after-meeting", "minutes are adopted after the meeting")
         latest.adopted_on = adopted_on
+        meeting.version += 1
         await ledger.changed(
             uow.session,
             actor,
             action="meeting.minutes_adopted",
             entity_type="meeting",
             entity_id=str(meeting_id),
-            before={},
-            after={"version": version},
+            before={"minutesVersion": version, "adoptedOn": None},
+            after={"minutesVersion": version, "adoptedOn": adopted_on.isoformat()},
         )
         await uow.commit()
     return latest

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, CommitmentRow, OpinionRow, ReferralRow
 from services.participation.db.repositories import BodyRepository, MeetingRepository, OpinionRepository
@@ -257,17 +258,31 @@ async def commit_to(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUID, ne
             created_at=datetime.now(UTC),
         )
         await OpinionRepository(uow.session).add(row)
-        await ledger.changed(
+        await ledger.created(
             uow.session,
             actor,
             action="commitment.made",
             entity_type="opinion",
             entity_id=str(opinion_id),
-            before={},
-            after={"commitment": str(row.commitment_id)},
+            after={"commitment": str(row.commitment_id), "status": row.status, "dueOn": str(row.due_on)},
         )
         await uow.commit()
     return row
+
+
+def commitment_etag(row: CommitmentRow) -> str:
+    """A commitment carries no version: its ETag is the digest of its status and the day it was reached."""
+    return etag_of_content(str(row.commitment_id), row.status, row.status_on.isoformat())
+
+
+async def get_commitment(uow: UnitOfWork, actor: Principal, commitment_id: uuid.UUID) -> CommitmentRow:
+    async with uow.reading():
+        repository = OpinionRepository(uow.session)
+        row = await repository.commitment(commitment_id)
+        opinion = None if row is None else await repository.find(row.opinion_id)
+        if row is None or opinion is None or not actor.works_on(opinion.contract_code):
+            raise NotFoundError("commitment", str(commitment_id))
+        return row
 
 
 async def follow_up(
@@ -280,9 +295,10 @@ async def follow_up(
         if row is None or opinion is None or not actor.works_on(opinion.contract_code):
             raise NotFoundError("commitment", str(commitment_id))
         _answers_for_governance(actor, opinion.contract_code)
+        uow.check_precondition(commitment_etag(row))
         if on < row.status_on:
             raise RuleViolationError("on", "status-in-order", "a status change is dated after the previous one")
-        before = row.status
+        before = {"status": row.status, "statusOn": row.status_on.isoformat()}
         row.status, row.status_on = status.value, on
         await ledger.changed(
             uow.session,
@@ -290,8 +306,8 @@ async def follow_up(
             action="commitment.followed_up",
             entity_type="commitment",
             entity_id=str(commitment_id),
-            before={"status": before},
-            after={"status": status.value},
+            before=before,
+            after={"status": status.value, "statusOn": on.isoformat()},
         )
         await uow.commit()
     return row

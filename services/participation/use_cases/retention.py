@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kit.auth.principal import Principal, Role
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.participation.db.base import ledger
 from services.participation.db.repositories import RetentionRepository
 from services.participation.domain.opinions import add_months
@@ -43,6 +43,9 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 action="personal_data.erased",
                 entity_type="person",
                 entity_id=str(person_id),
+                # The identity itself is never copied into the audit: it says only that one was held.
+                before={"identity": "held"},
+                after={"identity": "deleted"},
                 reason=f"last mandate ended more than {member_years} years ago",
             )
         contacts_deleted = await retention.delete_contacts_of_campaigns_ended_before(add_months(today, -12))
@@ -53,7 +56,8 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 action="personal_data.deleted",
                 entity_type="consultation_contacts",
                 entity_id="campaigns ended over a year ago",
-                after={"contacts_deleted": contacts_deleted},
+                before={"contacts": contacts_deleted},
+                after={"contacts": 0},
                 reason="follow-up period over",
             )
         await uow.commit()

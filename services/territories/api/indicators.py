@@ -6,14 +6,17 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
-from kit.database import UnitOfWork, request_unit_of_work
+from kit.auth.principal import Principal
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import ProblemError, documented_problems, problem_openapi
-from services.territories.api.policies import REFERENCE, Editor
+from kit.problems import ProblemError, problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
+from services.territories.api.policies import DEFINE_INDICATORS, REFERENCE, Editor
 from services.territories.api.schemas import (
     ComparedQpv,
     ImportReportRead,
@@ -23,11 +26,11 @@ from services.territories.api.schemas import (
     IndicatorWrite,
 )
 from services.territories.db.models import IndicatorValueRow
-from services.territories.domain.indicators import IndicatorDefinition, IndicatorFileError, TerritoryKind
+from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind
 from services.territories.use_cases import indicators, reference_queries
 
-public = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["indicators"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["indicators"], authenticated=False)
+protected = platform_router(["indicators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 CSV_BODY = {
@@ -108,8 +111,10 @@ async def list_indicators(uow: Uow) -> list[IndicatorRead]:
     response_model=IndicatorRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
-    return _indicator(await indicators.get_indicator(uow, code))
+async def get_indicator(uow: Uow, code: Code, response: Response) -> IndicatorRead:
+    definition = await indicators.get_indicator(uow, code)
+    response.headers["ETag"] = indicators.indicator_etag(definition)
+    return _indicator(definition)
 
 
 @protected.put(
@@ -119,12 +124,18 @@ async def get_indicator(uow: Uow, code: Code) -> IndicatorRead:
     responses={201: {"description": "Created", "model": IndicatorRead}},
 )
 async def define_indicator(
-    uow: Uow, body: IndicatorWrite, code: Code, response: Response, principal: Editor
+    uow: Uow,
+    body: IndicatorWrite,
+    code: Code,
+    response: Response,
+    principal: Annotated[Principal, Depends(authorize(DEFINE_INDICATORS))],
 ) -> IndicatorRead:
-    """Create or change a catalogue entry (platform admins and contract pilots)."""
+    """Create (no If-Match) or change (If-Match) a catalogue entry (platform admins: the catalogue is shared
+    by every contract)."""
     definition = IndicatorDefinition(code, body.label, body.unit, body.definition, body.source)
     if await indicators.define_indicator(uow, principal, definition):
         response.status_code = 201
+    response.headers["ETag"] = indicators.indicator_etag(definition)
     return _indicator(definition)
 
 
@@ -167,13 +178,8 @@ async def import_indicator_values(
     """Import values from the generic CSV. Pilots write only their contracts' territories."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
         raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv.")
-    body = await request.body()
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise IndicatorFileError("the file must be UTF-8 encoded") from None
     report = await indicators.import_indicator_file(
-        uow, principal, text, dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
+        uow, principal, await request.body(), dry_run=dry_run, skip_bad_lines=on_bad_line == "skip"
     )
     return ImportReportRead.model_validate(report, from_attributes=True)
 
@@ -188,7 +194,7 @@ async def compare_qpv_indicator(
     uow: Uow,
     code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")],
     indicator: Code,
-    generation: Annotated[str, Query(pattern=r"^\d{4}-\d{4}$")] = "2024-2030",
+    generation: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = "2024-2030",
 ) -> IndicatorComparisonRead:
     """The QPV's series beside its EPCI, the national QPV average (INSEE ENSQP) and France."""
     qpv = await reference_queries.get_qpv(uow, code, generation)

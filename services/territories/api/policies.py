@@ -22,6 +22,9 @@ EDIT_REFERENCE = Policy(
     scopes=frozenset({"territories:write"}),
     roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
 )
+# The indicator catalogue is shared by every contract: a pilot writes its own territories' values, never
+# the definition another contract's figures are read against.
+DEFINE_INDICATORS = Policy(name="define-indicators", scopes=frozenset({ADMIN_SCOPE}))
 AGGREGATED_STATISTICS = public_policy("aggregated-statistics")
 
 Editor = Annotated[Principal, Depends(authorize(EDIT_REFERENCE))]

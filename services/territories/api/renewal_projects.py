@@ -5,27 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from kit.auth.policies import authorize
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
+from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import documented_problems
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import locate_created, platform_router
 from services.territories.api.policies import REFERENCE, Editor
 from services.territories.api.schemas import RenewalProjectCreate, RenewalProjectRead, RenewalProjectUpdate
 from services.territories.domain.renewal_projects import Interest, Programme, ProjectStatus, RenewalProject
 from services.territories.use_cases import renewal_projects
 
-public = APIRouter(tags=["renewal projects"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["renewal projects"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["renewal projects"], authenticated=False)
+protected = platform_router(["renewal projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
@@ -50,14 +43,6 @@ def _project(project: RenewalProject) -> RenewalProjectRead:
     )
 
 
-def _project_json(project: RenewalProject) -> dict[str, Any]:
-    return _project(project).model_dump(mode="json", by_alias=True)
-
-
-def _etag(project: RenewalProject) -> str:
-    return etag_of(str(project.project_id), project.version)
-
-
 @public.get(
     "/renewal-projects",
     operation_id="list_renewal_projects",
@@ -68,7 +53,7 @@ async def list_renewal_projects(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],
     qpv: Annotated[str | None, Query(pattern=r"^Q[A-Z0-9]{5,9}$", description="Projects concerning this QPV")] = None,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
 ) -> Page[RenewalProjectRead]:
     """Urban renewal projects (NPNRU and others), by QPV or EPCI."""
     items, total = await renewal_projects.list_projects(uow, page, qpv, code_epci)
@@ -83,7 +68,7 @@ async def list_renewal_projects(
 )
 async def get_renewal_project(uow: Uow, project_id: uuid.UUID, response: Response) -> RenewalProjectRead:
     project = await renewal_projects.get_project(uow, project_id)
-    response.headers["ETag"] = _etag(project)
+    response.headers["ETag"] = renewal_projects.project_etag(project)
     return _project(project)
 
 
@@ -94,8 +79,8 @@ async def get_renewal_project(uow: Uow, project_id: uuid.UUID, response: Respons
     status_code=status.HTTP_201_CREATED,
 )
 async def create_renewal_project(
-    uow: Uow, body: RenewalProjectCreate, principal: Editor, idempotency_key: IdempotencyKeyHeader = None
-) -> Any:
+    uow: Uow, body: RenewalProjectCreate, response: Response, principal: Editor
+) -> RenewalProjectRead:
     """Record a project (platform admins; pilots for the EPCI of their contracts)."""
     project = RenewalProject(
         project_id=uuid.uuid4(),
@@ -110,13 +95,9 @@ async def create_renewal_project(
         status=ProjectStatus(body.status),
         notes=body.notes,
     )
-    idempotency = idempotent_request(
-        idempotency_key, principal.subject, "create_renewal_project", body.model_dump(mode="json")
-    )
-    outcome = await renewal_projects.create_project(uow, principal, project, idempotency, _project_json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(_project_json(outcome), f"renewal-projects/{outcome.project_id}", _etag(outcome))
+    created = await renewal_projects.create_project(uow, principal, project)
+    locate_created(response, f"renewal-projects/{created.project_id}", renewal_projects.project_etag(created))
+    return _project(created)
 
 
 @protected.patch(
@@ -128,7 +109,6 @@ async def update_renewal_project(
     response: Response,
     principal: Editor,
     project_id: uuid.UUID,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> RenewalProjectRead:
     """Change a project; If-Match with the ETag read is required."""
     changes: dict[str, Any] = {}
@@ -137,8 +117,6 @@ async def update_renewal_project(
         if value is None and name not in CLEARABLE:
             continue
         changes[name] = CONVERTERS[name](value) if value is not None and name in CONVERTERS else value
-    updated = await renewal_projects.update_project(
-        uow, principal, project_id, changes, lambda current: require_if_match(if_match, _etag(current))
-    )
-    response.headers["ETag"] = _etag(updated)
+    updated = await renewal_projects.update_project(uow, principal, project_id, changes)
+    response.headers["ETag"] = renewal_projects.project_etag(updated)
     return _project(updated)

@@ -7,24 +7,18 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork, request_unit_of_work
-from kit.etags import etag_of, require_if_match
+from kit.database import request_unit_of_work
 from kit.field_selection import fields_query, only
-from kit.idempotency import (
-    IdempotencyKeyHeader,
-    StoredResponse,
-    created_response,
-    idempotent_request,
-    replayed_response,
-)
 from kit.pagination import Page, PageRequest, page_request
-from kit.problems import ProblemError, documented_problems, problem_openapi
+from kit.problems import ProblemError, problem_openapi
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import creates_nothing, locate_created, platform_router
 from services.territories.api.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
 from services.territories.api.schemas import (
     CommuneRead,
@@ -53,11 +47,11 @@ from services.territories.use_cases import contracts, localisation, reference_qu
 from services.territories.use_cases.localisation import ClassifiedPoint
 from services.territories.use_cases.reference_queries import LinkedQpv
 
-public = APIRouter(tags=["reference"], responses=documented_problems(authenticated=False))
-protected = APIRouter(tags=["contracts"], responses=documented_problems(authenticated=True, writes=True))
+public = platform_router(["reference"], authenticated=False)
+protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
-Generation = Annotated[str, Query(pattern=r"^\d{4}-\d{4}$", description="QPV generation, e.g. 2024-2030")]
+Generation = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", description="QPV generation, e.g. 2024-2030")]
 
 
 def _epci(row: EpciRow) -> EpciRead:
@@ -143,8 +137,8 @@ def _contract_json(contract: Contract) -> dict[str, Any]:
 
 EpciFields = Annotated[frozenset[str] | None, Depends(fields_query(EpciRead))]
 CommuneFields = Annotated[frozenset[str] | None, Depends(fields_query(CommuneRead))]
-DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^(\d{2,3}|2A|2B)$")]
-RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^\d{2}$")]
+DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^([0-9]{2,3}|2A|2B)$")]
+RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^[0-9]{2}$")]
 
 
 def _narrowed(page: Page[Any], fields: frozenset[str] | None) -> Any:
@@ -172,7 +166,7 @@ async def list_regions(uow: Uow) -> list[RegionRead]:
     response_model=RegionRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{2}$")]) -> RegionRead:
+async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{2}$")]) -> RegionRead:
     row = await reference_queries.get_region(uow, code)
     return RegionRead(code=row.code, nom=row.nom)
 
@@ -195,7 +189,7 @@ async def list_departements(uow: Uow, code_region: RegionFilter = None) -> list[
     response_model=DepartementRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^(\d{2,3}|2A|2B)$")]) -> DepartementRead:
+async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^([0-9]{2,3}|2A|2B)$")]) -> DepartementRead:
     row = await reference_queries.get_departement(uow, code)
     return DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region)
 
@@ -214,7 +208,7 @@ async def list_epcis(uow: Uow, page: Pages, fields: EpciFields) -> Any:
 @public.get(
     "/epcis/{code}", operation_id="get_epci", response_model=EpciRead, dependencies=[Depends(authorize(REFERENCE))]
 )
-async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^\d{9}$")], fields: EpciFields) -> Any:
+async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{9}$")], fields: EpciFields) -> Any:
     epci = _epci(await reference_queries.get_epci(uow, code))
     return epci if fields is None else JSONResponse(only(epci.model_dump(mode="json", by_alias=True), fields))
 
@@ -229,7 +223,7 @@ async def list_communes(
     uow: Uow,
     page: Pages,
     fields: CommuneFields,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
     code_departement: DepartementFilter = None,
     code_region: RegionFilter = None,
     nom: Annotated[str | None, Query(min_length=1, max_length=100, description="Accent-insensitive")] = None,
@@ -249,7 +243,9 @@ async def list_communes(
     response_model=CommuneRead,
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d{3}$")], fields: CommuneFields) -> Any:
+async def get_commune(
+    uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][0-9]{3}$")], fields: CommuneFields
+) -> Any:
     commune = _commune(await reference_queries.get_commune(uow, code))
     return commune if fields is None else JSONResponse(only(commune.model_dump(mode="json", by_alias=True), fields))
 
@@ -260,9 +256,9 @@ async def get_commune(uow: Uow, code: Annotated[str, Path(pattern=r"^\d[0-9AB]\d
 async def list_qpvs(
     uow: Uow,
     page: Pages,
-    generation: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None,
-    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^\d[0-9AB]\d{3}$")] = None,
+    generation: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = None,
+    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
+    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^[0-9][0-9AB][0-9]{3}$")] = None,
 ) -> Page[QpvRead]:
     """Priority neighbourhoods, every generation unless one is asked for."""
     rows, total = await reference_queries.list_qpvs(uow, page, generation, code_epci, code_commune)
@@ -444,6 +440,7 @@ async def _stream(points: list[ClassifiedPoint], as_csv: bool) -> AsyncIterator[
     "/localisation/batch",
     operation_id="locate_points",
     response_class=StreamingResponse,
+    dependencies=[creates_nothing("a lookup: each point's QPV is computed and answered, nothing is stored")],
     openapi_extra={"requestBody": BATCH_REQUEST_BODY},
     responses={
         200: {
@@ -470,7 +467,7 @@ async def locate_points(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if media_type == "text/csv":
-        batch = point_batches.parse_csv(body.decode("utf-8", errors="replace"))
+        batch = point_batches.parse_csv(body)
     elif media_type == "application/json":
         try:
             document = orjson.loads(body)
@@ -497,7 +494,7 @@ async def locate_points(
     dependencies=[Depends(authorize(REFERENCE))],
 )
 async def list_contracts(
-    uow: Uow, page: Pages, code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^\d{9}$")] = None
+    uow: Uow, page: Pages, code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None
 ) -> Page[ContractRead]:
     """The registry of contrats de ville (public)."""
     items, total = await contracts.list_contracts(uow, page, code_epci)
@@ -514,7 +511,7 @@ async def get_contract(
     uow: Uow, response: Response, code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 ) -> ContractRead:
     contract = await contracts.get_contract(uow, code)
-    response.headers["ETag"] = etag_of(contract.code, contract.version)
+    response.headers["ETag"] = contracts.contract_etag(contract)
     return _contract(contract)
 
 
@@ -524,9 +521,9 @@ async def get_contract(
 async def register_contract(
     uow: Uow,
     body: ContractCreate,
+    response: Response,
     principal: Annotated[Principal, Depends(authorize(REGISTER_CONTRACT))],
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Any:
+) -> ContractRead:
     """Register a contract (platform admins)."""
     contract = Contract(
         code=body.code,
@@ -537,15 +534,9 @@ async def register_contract(
         qpv_codes=tuple(body.qpv_codes),
         signatories=tuple(Signatory(name=item.name, kind=item.kind) for item in body.signatories),
     )
-    idempotency = idempotent_request(
-        idempotency_key, principal.subject, "register_contract", body.model_dump(mode="json")
-    )
-    outcome = await contracts.register_contract(uow, principal, contract, idempotency, _contract_json)
-    if isinstance(outcome, StoredResponse):
-        return replayed_response(outcome)
-    return created_response(
-        _contract_json(outcome), f"contracts/{outcome.code}", etag_of(outcome.code, outcome.version)
-    )
+    created = await contracts.register_contract(uow, principal, contract)
+    locate_created(response, f"contracts/{created.code}", contracts.contract_etag(created))
+    return _contract(created)
 
 
 @protected.patch("/contracts/{code}", operation_id="update_contract", response_model=ContractRead)
@@ -555,7 +546,6 @@ async def update_contract(
     response: Response,
     principal: Annotated[Principal, Depends(authorize(UPDATE_CONTRACT))],
     code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> ContractRead:
     """Change a contract; If-Match with the ETag read is required."""
     changes: dict[str, Any] = {}
@@ -568,12 +558,6 @@ async def update_contract(
         elif field_name == "signatories":
             value = tuple(Signatory(name=item.name, kind=item.kind) for item in value)
         changes[field_name] = value
-    updated = await contracts.update_contract(
-        uow,
-        principal,
-        code,
-        changes,
-        lambda current: require_if_match(if_match, etag_of(current.code, current.version)),
-    )
-    response.headers["ETag"] = etag_of(updated.code, updated.version)
+    updated = await contracts.update_contract(uow, principal, code, changes)
+    response.headers["ETag"] = contracts.contract_etag(updated)
     return _contract(updated)

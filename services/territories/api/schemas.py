@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from kit.api_models import ApiInput, ApiModel
 from kit.field_selection import fields_may_be_left_out
 
-CommuneCode = Annotated[str, StringConstraints(pattern=r"^(\d[0-9AB]\d{3})$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9][0-9AB][0-9]{3})$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
@@ -136,7 +136,7 @@ class ContractRead(ApiModel):
 class ContractCreate(ApiInput):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
     nom: ShortText
-    code_epci: Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
+    code_epci: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
     start_year: int = Field(ge=2000, le=2100)
     end_year: int = Field(ge=2000, le=2100)
     qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=200)
@@ -154,7 +154,7 @@ class ContractUpdate(ApiInput):
 IndicatorCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 ExactDecimal = Annotated[
-    str, Field(pattern=r"^-?\d+(\.\d+)?$", description="Exact decimal as a string (never a binary float)")
+    str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="Exact decimal as a string (never a binary float)")
 ]
 
 
@@ -235,7 +235,7 @@ class VulnerabilityRequest(ApiInput):
     communes: list[CommuneCode] | None = Field(
         default=None, min_length=1, max_length=1000, description="The communes to compute on (or codeEpci)"
     )
-    code_epci: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
+    code_epci: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")] | None = Field(
         default=None, description="All communes of this EPCI (or communes)"
     )
     vintage: int | None = Field(default=None, ge=2015, le=2100, description="Filosofi vintage; default: latest")
@@ -256,7 +256,7 @@ class VulnerabilityRequest(ApiInput):
     )
     adjacency: Literal["edge", "corner"] = "edge"
     min_zone_population: int = Field(default=0, ge=0, le=10_000_000)
-    generation: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")] = "2024-2030"
+    generation: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}$")] = "2024-2030"
 
     @model_validator(mode="after")
     def _one_selection(self) -> VulnerabilityRequest:
@@ -349,7 +349,7 @@ class RenewalProjectCreate(ApiInput):
     programme: ProgrammeName
     interest: InterestLevel | None = None
     qpv_codes: list[QpvCode] = Field(min_length=1, max_length=50)
-    generation: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{4}$")] = "2024-2030"
+    generation: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{4}$")] = "2024-2030"
     starts_year: Year | None = None
     ends_year: Year | None = None
     status: ProjectStatusName = "planned"

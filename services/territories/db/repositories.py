@@ -191,8 +191,8 @@ class IndicatorRepository:
     async def catalogue(self) -> list[IndicatorRow]:
         return list((await self.session.execute(select(IndicatorRow).order_by(IndicatorRow.code))).scalars().all())
 
-    async def get(self, code: str) -> IndicatorRow | None:
-        return await self.session.get(IndicatorRow, code)
+    async def get(self, code: str, *, for_update: bool = False) -> IndicatorRow | None:
+        return await self.session.get(IndicatorRow, code, with_for_update=for_update)
 
     async def add_values(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert values not already stored (same natural key); returns how many were new."""

@@ -30,7 +30,7 @@ class Contract:
 
 def check_contract(contract: Contract, known_qpv_codes: set[str]) -> None:
     """Rules a contract must follow before it is registered or changed."""
-    if not CONTRACT_CODE.match(contract.code):
+    if not CONTRACT_CODE.fullmatch(contract.code):
         raise InvalidFieldError("code", "pattern", "code: 3-40 chars, A-Z, 0-9 and '-'")
     if contract.end_year < contract.start_year:
         raise InvalidFieldError("endYear", "after-start", "endYear must not precede startYear")

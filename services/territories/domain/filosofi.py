@@ -7,20 +7,20 @@ which. A square is identified by the south-west corner of its EPSG:3035 cell.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit.csv_uploads import CsvLineError, CsvUpload
+from kit.numerals import parse_float
 from services.territories.domain.errors import TerritoriesError
 from services.territories.domain.imports import LineError
 
-SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>\d{6,7})E(?P<easting>\d{6,7})$")
+SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>[0-9]{6,7})E(?P<easting>[0-9]{6,7})$")
 SQUARE_SIZE_M = 200
-COMMUNE_CODE = re.compile(r"\d[0-9AB]\d{3}")
+COMMUNE_CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 MEASURES = {
     "ind": "individuals",
     "men": "households",
@@ -85,27 +85,22 @@ def parse_square_id(text: str) -> tuple[int, int]:
 
 
 def _number(text: str, name: str) -> float:
-    value = float(text.strip().strip('"').replace(",", "."))
+    value = parse_float(text.strip().strip('"').replace(",", "."))
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number ≥ 0")
     return value
 
 
 def parse_squares(
-    text: str, dictionary: Mapping[str, Any], vintage: int, default_communes: Sequence[str] = ()
+    content: bytes | str, dictionary: Mapping[str, Any], vintage: int, default_communes: Sequence[str] = ()
 ) -> SquareFile:
     """Every square of the file, or the reason its line is refused. `default_communes` stands in for a
     commune column the file lacks (extracts re-published without `lcog_geo`)."""
     columns = vintage_columns(dictionary, vintage)
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    try:
-        header = [name.strip().strip('"').lower() for name in next(reader)]
-    except StopIteration:
-        raise FilosofiFileError("the file is empty: a header line is expected") from None
+    upload = CsvUpload(content, header=lambda name: name.strip().strip('"').lower())
+    header = upload.header
     required = [columns.identifier, columns.imputed, *MEASURES]
-    missing = [name for name in required if name not in header]
+    missing = upload.missing(required)
     if missing:
         raise FilosofiFileError(
             f"not a Filosofi {vintage} squares file: missing column(s) {', '.join(missing)}"
@@ -115,23 +110,12 @@ def parse_squares(
         raise FilosofiFileError(f"the file has no {columns.communes} column: give the communes the squares belong to")
     position = {name: index for index, name in enumerate(header)}
     parsed = SquareFile()
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            parsed.total += 1
-            parsed.errors.append(LineError(reader.line_num, "line", "csv-syntax", str(error)))
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
+    for row in upload:
         parsed.total += 1
-        line = reader.line_num
-        if len(cells) != len(header):
-            message = f"{len(cells)} cells where the header has {len(header)}"
-            parsed.errors.append(LineError(line, "line", "csv-syntax", message))
+        if isinstance(row, CsvLineError):
+            parsed.errors.append(LineError(row.line, row.field, row.rule, row.message))
             continue
+        line, cells = row
         try:
             northing, easting = parse_square_id(cells[position[columns.identifier]].strip('"'))
         except ValueError as error:

@@ -7,21 +7,21 @@ disagree at times; each value is kept with its note, never reconciled silently.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
+from kit.csv_uploads import CsvLineError, CsvUpload
+from kit.numerals import parse_decimal, parse_int
 from services.territories.domain.errors import TerritoriesError
 from services.territories.domain.imports import LineError
 from services.territories.domain.names import searchable
 
 SECRET_MARKERS = frozenset({"nd", "ns", "s", "so"})  # INSEE: not available, not significant, secret, n/a
-GENERATION_PATTERN = re.compile(r"^\d{4}-\d{4}$")
+GENERATION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{4}$")
 INDICATOR_CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_TEXT = 2000
 
@@ -119,8 +119,8 @@ def parse_value(text: str) -> tuple[Decimal | None, str | None]:
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as error:
+        value = parse_decimal(cleaned)
+    except ValueError as error:
         raise ValueError(f"{text!r} is not a number nor one of nd, ns, s, so") from error
     if not value.is_finite():
         raise ValueError(f"{text!r} is not a finite number")
@@ -133,57 +133,40 @@ def parse_value(text: str) -> tuple[Decimal | None, str | None]:
 def _year(text: str) -> int | None:
     if not text.strip():
         return None
-    if not re.fullmatch(r"\d{4}", text.strip()) or not 1900 <= int(text) <= 2100:
+    if not re.fullmatch(r"[0-9]{4}", text.strip()) or not 1900 <= parse_int(text.strip()) <= 2100:
         raise ValueError(f"{text!r} is not a year between 1900 and 2100")
-    return int(text)
+    return parse_int(text.strip())
 
 
-def _rows(text: str, required: Iterable[str]) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    try:
-        header = [column.strip() for column in next(reader)]
-    except StopIteration:
-        raise IndicatorFileError("the file is empty: a header line is expected") from None
-    except csv.Error as error:
-        raise IndicatorFileError(f"the header cannot be read: {error}") from error
-    missing = [column for column in required if column not in header]
+NamedCells = tuple[int, dict[str, str]]
+
+
+def _rows(content: bytes | str, required: Iterable[str]) -> Iterator[NamedCells | CsvLineError]:
+    """Each line as {column: cell}, or why it cannot be read; a file without the columns is refused."""
+    upload = CsvUpload(content)
+    missing = upload.missing(required)
     if missing:
-        raise IndicatorFileError(f"missing column(s): {', '.join(missing)}; the header is {','.join(header)}")
-
-    def numbered() -> Iterable[tuple[int, dict[str, str]]]:
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield reader.line_num, {"__error__": str(error)}
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                yield reader.line_num, {"__error__": f"{len(cells)} cells where the header has {len(header)}"}
-                continue
-            yield reader.line_num, dict(zip(header, cells, strict=True))
-
-    return header, numbered()
+        raise IndicatorFileError(f"missing column(s): {', '.join(missing)}; the header is {','.join(upload.header)}")
+    header = upload.header
+    return (
+        row if isinstance(row, CsvLineError) else (row[0], dict(zip(header, row[1], strict=True))) for row in upload
+    )
 
 
 GENERIC_COLUMNS = ("indicator", "territoryKind", "territory", "perimeter", "year", "value", "source", "note")
 
 
-def parse_generic_csv(text: str, catalogue: Mapping[str, IndicatorDefinition]) -> ParsedFile:
+def parse_generic_csv(content: bytes | str, catalogue: Mapping[str, IndicatorDefinition]) -> ParsedFile:
     """The documented exchange format; every bad line is reported with its number, field and rule."""
-    _, rows = _rows(text, ("indicator", "territoryKind", "territory", "value", "source"))
+    rows = _rows(content, ("indicator", "territoryKind", "territory", "value", "source"))
     parsed = ParsedFile()
-    for line, cells in rows:
+    for row in rows:
         parsed.total += 1
-        errors: list[LineError] = []
-        if "__error__" in cells:
-            parsed.errors.append(LineError(line, "line", "csv-syntax", cells["__error__"]))
+        if isinstance(row, CsvLineError):
+            parsed.errors.append(LineError(row.line, row.field, row.rule, row.message))
             continue
+        line, cells = row
+        errors: list[LineError] = []
         indicator = cells["indicator"].strip()
         if indicator not in catalogue:
             errors.append(
@@ -238,15 +221,16 @@ CONTRACT_NATIONAL_NAMES = {
 }
 
 
-def parse_contract_csv(text: str, source: str) -> ParsedFile:
+def parse_contract_csv(content: bytes | str, source: str) -> ParsedFile:
     """The contract's figures as shipped (territories by name); strict: the file is ours."""
-    _, rows = _rows(text, ("territory", "perimeter", "indicator", "year", "value", "unit", "note"))
+    rows = _rows(content, ("territory", "perimeter", "indicator", "year", "value", "unit", "note"))
     parsed = ParsedFile()
-    for line, cells in rows:
+    for row in rows:
         parsed.total += 1
-        if "__error__" in cells:
-            parsed.errors.append(LineError(line, "line", "csv-syntax", cells["__error__"]))
+        if isinstance(row, CsvLineError):
+            parsed.errors.append(LineError(row.line, row.field, row.rule, row.message))
             continue
+        line, cells = row
         name = cells["territory"].strip()
         perimeter = cells["perimeter"].strip() or None
         kind = CONTRACT_NATIONAL_NAMES.get(name.lower())

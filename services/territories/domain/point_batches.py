@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit.csv_uploads import CsvLineError, CsvUpload
+from kit.numerals import parse_float
 from services.territories.domain.errors import TerritoriesError
 
 MAX_POINTS = 200_000
@@ -47,7 +49,7 @@ def _coordinate(raw: Any, name: str, low: float, high: float, decimal_comma: boo
     if isinstance(raw, str):
         text = raw.strip().replace(",", ".") if decimal_comma else raw.strip()
         try:
-            value = float(text)
+            value = parse_float(text)
         except ValueError:
             raise ValueError(f"{name}: not a number") from None
     elif isinstance(raw, int | float):
@@ -69,6 +71,11 @@ def _accept(batch: PointBatch, line: int, raw_id: Any, lat: Any, lon: Any, decim
     if len(identifier) > 200:
         batch.bad.append(BadLine(line, identifier[:200], "id: longer than 200 characters"))
         return
+    if not identifier.isprintable() and any(ord(character) < 32 or character == "\x7f" for character in identifier):
+        # Not echoed: the answer's CSV would carry the line break (Python 3.11's writer leaves a lone CR
+        # unquoted) and a client splitting it would see one line too many.
+        batch.bad.append(BadLine(line, None, "id: holds a line break or another control character"))
+        return
     try:
         latitude = _coordinate(lat, "lat", -90, 90, decimal_comma)
         longitude = _coordinate(lon, "lon", -180, 180, decimal_comma)
@@ -86,32 +93,22 @@ def _check_size(batch: PointBatch) -> None:
         raise BatchFormatError(f"at most {MAX_POINTS} points per batch")
 
 
-def parse_csv(text: str) -> PointBatch:
+def parse_csv(content: bytes | str) -> PointBatch:
     """CSV with a header naming id, lat and lon (any order); ',' or ';' separated ('; ' allows 50,29)."""
-    lines = io.StringIO(text.lstrip("\ufeff"))
-    header_line = lines.readline()
-    if not header_line.strip():
-        raise BatchFormatError("the CSV has no header line (id,lat,lon)")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    upload = CsvUpload(content, header=lambda name: name.strip().lower())
+    missing = upload.missing(REQUIRED_COLUMNS)
     if missing:
         raise BatchFormatError("the CSV header lacks: " + ", ".join(missing))
-    positions = {name: header.index(name) for name in REQUIRED_COLUMNS}
+    id_at, lat_at, lon_at = (upload.header.index(name) for name in REQUIRED_COLUMNS)
+    decimal_comma = upload.delimiter == ";"
     batch = PointBatch()
-    for offset, row in enumerate(csv.reader(lines, delimiter=delimiter), start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            batch.bad.append(
-                BadLine(
-                    offset,
-                    row[positions["id"]].strip() if len(row) > positions["id"] else None,
-                    f"expected {len(header)} columns, found {len(row)}",
-                )
-            )
+    for row in upload:
+        if isinstance(row, CsvLineError):
+            identifier = row.cells[id_at].strip() if len(row.cells) > id_at else None
+            batch.bad.append(BadLine(row.line, identifier, row.message))
         else:
-            _accept(batch, offset, row[positions["id"]], row[positions["lat"]], row[positions["lon"]], delimiter == ";")
+            line, cells = row
+            _accept(batch, line, cells[id_at], cells[lat_at], cells[lon_at], decimal_comma)
         _check_size(batch)
     return batch
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.cog import CogFileError, cog_rows

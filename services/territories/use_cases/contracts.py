@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
+from kit.etags import etag_of
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.base import ledger
 from services.territories.db.models import ContractRow
 from services.territories.db.repositories import ContractRepository, ReferenceRepository
@@ -49,17 +49,13 @@ async def get_contract(uow: UnitOfWork, code: str) -> Contract:
     return contract_from_row(row)
 
 
-async def register_contract(
-    uow: UnitOfWork,
-    actor: Principal,
-    contract: Contract,
-    idempotency: IdempotentRequest | None,
-    present: Any,
-) -> StoredResponse | Contract:
-    """Register a contract; with an idempotency key, a replay returns the stored first response."""
+def contract_etag(contract: Contract) -> str:
+    return etag_of(contract.code, contract.version)
+
+
+async def register_contract(uow: UnitOfWork, actor: Principal, contract: Contract) -> Contract:
+    """Register a contract."""
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         references = ReferenceRepository(uow.session)
         if await references.get_epci(contract.code_epci) is None:
             raise NotFoundError("EPCI", contract.code_epci)
@@ -82,12 +78,10 @@ async def register_contract(
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="contract.registered",
             entity_type="contract",
             entity_id=contract.code,
             after=_snapshot(contract),
-            response=present(contract),
         )
         await uow.commit()
     return contract
@@ -98,7 +92,6 @@ async def update_contract(
     actor: Principal,
     code: str,
     changes: dict[str, Any],
-    check_version: Any,
 ) -> Contract:
     """Apply `changes` if the caller's If-Match still designates the current version."""
     async with uow:
@@ -109,7 +102,7 @@ async def update_contract(
         if not actor.works_on(code):
             raise NotBoundError(code)
         before = contract_from_row(row)
-        check_version(before)
+        uow.check_precondition(contract_etag(before))
         after = replace(before, **changes, version=before.version + 1)
         check_contract(after, await ReferenceRepository(uow.session).qpv_codes_of_epci(after.code_epci))
         row.nom = after.nom

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.etags import etag_of_content
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.base import ledger
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
 from services.territories.db.repositories import ContractRepository, IndicatorRepository, ReferenceRepository
@@ -185,13 +186,13 @@ async def _store(
 
 
 async def import_indicator_file(
-    uow: UnitOfWork, actor: Principal, text: str, *, dry_run: bool, skip_bad_lines: bool
+    uow: UnitOfWork, actor: Principal, content: bytes | str, *, dry_run: bool, skip_bad_lines: bool
 ) -> IndicatorImportReport:
     """The generic CSV. All-or-nothing unless `skip_bad_lines`; a dry run reports and writes nothing."""
     async with uow:
         repository = IndicatorRepository(uow.session)
         catalogue = {row.code: _definition(row) for row in await repository.catalogue()}
-        parsed = parse_generic_csv(text, catalogue)
+        parsed = parse_generic_csv(content, catalogue)
         resolved, errors = await _resolve_generic(repository, parsed.lines, actor)
         values = [line.measured_on(ref, f"import by {actor.subject}, line {line.line}") for line, ref in resolved]
         report = await _store(
@@ -259,12 +260,20 @@ async def get_indicator(uow: UnitOfWork, code: str) -> IndicatorDefinition:
     return _definition(row)
 
 
+def indicator_etag(definition: IndicatorDefinition) -> str:
+    """Catalogue entries carry no version: their ETag is the digest of what they say."""
+    return etag_of_content(
+        definition.code, definition.label, definition.unit, definition.definition or "", definition.source or ""
+    )
+
+
 async def define_indicator(uow: UnitOfWork, actor: Principal, definition: IndicatorDefinition) -> bool:
     """Create or change a catalogue entry; True when it is new."""
     async with uow:
         repository = IndicatorRepository(uow.session)
-        current = await repository.get(definition.code)
-        before = asdict(_definition(current)) if current else {}
+        current = await repository.get(definition.code, for_update=True)
+        uow.check_precondition(indicator_etag(_definition(current)) if current else None)
+        before = asdict(_definition(current)) if current else None
         await ReferenceRepository(uow.session).upsert(IndicatorRow, [asdict(definition)], ["code"])
         await ledger.changed(
             uow.session,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.repositories import ReferenceRepository
 from services.territories.domain.errors import NotFoundError
 from services.territories.domain.point_batches import PointBatch

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import (
     CommuneRow,
     ContractRow,

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kit.database import UnitOfWork
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import (
     CommuneRow,
     DepartementRow,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from kit.auth.principal import Principal
-from kit.database import UnitOfWork
-from kit.idempotency import IdempotentRequest, StoredResponse
+from kit.etags import etag_of
 from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
 from services.territories.db.base import ledger
 from services.territories.db.models import RenewalProjectRow
 from services.territories.db.repositories import ContractRepository, ReferenceRepository, RenewalProjectRepository
@@ -93,27 +92,21 @@ async def get_project(uow: UnitOfWork, project_id: uuid.UUID) -> RenewalProject:
     return project_from_row(row)
 
 
-async def create_project(
-    uow: UnitOfWork,
-    actor: Principal,
-    project: RenewalProject,
-    idempotency: IdempotentRequest | None,
-    present: Callable[[RenewalProject], dict[str, Any]],
-) -> StoredResponse | RenewalProject:
+def project_etag(project: RenewalProject) -> str:
+    return etag_of(str(project.project_id), project.version)
+
+
+async def create_project(uow: UnitOfWork, actor: Principal, project: RenewalProject) -> RenewalProject:
     async with uow:
-        if (stored := await ledger.replay(uow.session, idempotency)) is not None:
-            return stored
         project = await _checked(uow, actor, project)
         await RenewalProjectRepository(uow.session).add(RenewalProjectRow(**_columns(project)))
         await ledger.created(
             uow.session,
             actor,
-            idempotency,
             action="renewal_project.created",
             entity_type="renewal_project",
             entity_id=str(project.project_id),
             after=_snapshot(project),
-            response=present(project),
         )
         await uow.commit()
     return project
@@ -124,7 +117,6 @@ async def update_project(
     actor: Principal,
     project_id: uuid.UUID,
     changes: dict[str, Any],
-    check_version: Callable[[RenewalProject], None],
 ) -> RenewalProject:
     async with uow:
         repository = RenewalProjectRepository(uow.session)
@@ -132,9 +124,9 @@ async def update_project(
         if row is None:
             raise NotFoundError("renewal project", str(project_id))
         before = project_from_row(row)
-        check_version(before)
         # The caller must pilot the project's EPCI before the change and after it.
         await _checked(uow, actor, before)
+        uow.check_precondition(project_etag(before))
         after = await _checked(uow, actor, replace(before, **changes, version=before.version + 1))
         for column, value in _columns(after).items():
             setattr(row, column, value)

@@ -1,0 +1,259 @@
+"""The unit of work, and the ambient transaction a write request or a job lends it.
+
+Outside an operation (CLI imports, scripts, tests calling use cases), `async with uow:` is one transaction
+that commits when `commit()` is awaited and rolls back otherwise.
+
+Inside an operation — a write request run by the write pipeline (kit/write_pipeline.py), or a job — the
+operation holds one ambient transaction. The first writing unit of work opens it; later ones join it, each
+as a savepoint, so a unit that ends without committing undoes only its own part; `commit()` marks the
+unit's work to be kept. The operation commits once, after its outcome is known, with that outcome stored
+beside the change (the response under the caller's Idempotency-Key, the job's result). A retry can then
+never find a committed change without its answer, and an operation is all-or-nothing however many use
+cases it calls. Before committing, the operation's guards run: a write without its audit event, or a
+conditional write whose precondition was never checked, is refused — so no route can forget them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from kit.etags import evaluate_if_match
+
+
+class UnguardedWriteError(RuntimeError):
+    """A programming error: a write that would skip one of the platform's guarantees."""
+
+
+@dataclass
+class AmbientTransaction:
+    """The single transaction of one operation, opened by its first writing unit of work.
+
+    The write pipeline opens it before the handler runs when the caller sent an Idempotency-Key (the key
+    is reserved in it first, and the audit events carry it); otherwise the first writing unit of work
+    opens it. `if_match` is the caller's precondition, `conditional` says whether the operation must check
+    one before it commits, `audited_tables` names the tables whose rows are the audit trail itself
+    (writing only those needs no audit event).
+    """
+
+    if_match: str | None = None
+    idempotency_key: str | None = None
+    conditional: bool = False
+    statement_timeout_ms: int | None = None
+    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys", "jobs"})
+    session: AsyncSession | None = None
+    commit_requested: bool = False
+    precondition_checked: bool = False
+    audited: bool = False
+    wrote_tables: set[str] = field(default_factory=set)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    committed: bool = False
+
+    def adopt(self, session: AsyncSession) -> None:
+        """Make `session` the operation's, and record which tables it writes (ORM or Core statements)."""
+        self.session = session
+        sync_session = session.sync_session
+
+        def on_flush(flushing: Session, _transaction: UOWTransaction, _instances: object) -> None:
+            for instance in (*flushing.new, *flushing.dirty, *flushing.deleted):
+                table = getattr(type(instance), "__tablename__", None)
+                if isinstance(table, str):
+                    self.wrote_tables.add(table)
+
+        def on_execute(state: ORMExecuteState) -> None:
+            if state.is_insert or state.is_update or state.is_delete:
+                table = getattr(state.statement, "table", None)
+                name = getattr(table, "name", None)
+                self.wrote_tables.add(name if isinstance(name, str) else "?")
+
+        event.listen(sync_session, "before_flush", on_flush)
+        event.listen(sync_session, "do_orm_execute", on_execute)
+
+    def opened_session(self) -> AsyncSession:
+        if self.session is None:
+            raise RuntimeError("the operation's transaction is not open")
+        return self.session
+
+    def check_precondition(self, current_etag: str | None) -> None:
+        evaluate_if_match(self.if_match, current_etag)
+        self.precondition_checked = True
+
+    def check_guards(self) -> None:
+        if self.conditional and not self.precondition_checked:
+            raise UnguardedWriteError(
+                "a conditional write committed without checking If-Match (uow.check_precondition)"
+            )
+        if self.wrote_tables - self.audited_tables and not self.audited:
+            raise UnguardedWriteError(
+                "a write committed without an audit event: " + ", ".join(sorted(self.wrote_tables))
+            )
+
+    async def complete(self, keep_outcome: Callable[[AsyncSession], Awaitable[None]] | None = None) -> bool:
+        """Commit what the units asked to keep, with the operation's outcome; False when nothing to commit."""
+        if self.session is None or not self.commit_requested:
+            return False
+        self.check_guards()
+        if keep_outcome is not None:
+            await keep_outcome(self.session)
+        await self.session.commit()
+        self.committed = True
+        for callback in self.after_commit:
+            callback()
+        return True
+
+    async def close(self) -> None:
+        """Roll back what was not committed and give the connection back."""
+        session, self.session = self.session, None
+        if session is None:
+            return
+        try:
+            if not self.committed:
+                session.expunge_all()
+                await session.rollback()
+        finally:
+            await session.close()
+
+
+_AMBIENT: ContextVar[AmbientTransaction | None] = ContextVar("ambient_transaction", default=None)
+
+
+def ambient_transaction() -> AmbientTransaction | None:
+    """The operation's transaction, when a write request or a job is running."""
+    return _AMBIENT.get()
+
+
+def enter_operation(transaction: AmbientTransaction) -> Token[AmbientTransaction | None]:
+    return _AMBIENT.set(transaction)
+
+
+def leave_operation(token: Token[AmbientTransaction | None]) -> None:
+    _AMBIENT.reset(token)
+
+
+def note_audited() -> None:
+    """Called by the audit log when it records an event in the operation's transaction."""
+    transaction = _AMBIENT.get()
+    if transaction is not None:
+        transaction.audited = True
+
+
+class UnitOfWork:
+    """One transaction: rolled back on exit unless `commit()` was awaited (see the module's docstring).
+
+    `async with uow.reading():` is the same for use cases that only read: no BEGIN and no ROLLBACK round
+    trips (autocommit). Under READ COMMITTED every statement has its own snapshot inside a transaction
+    too, so reads see exactly what they would have seen; locks and writes need `async with uow:`. Inside
+    an operation that already wrote, a reading unit joins its transaction and so reads its writes."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None] | None = None) -> None:
+        self._sessions = sessions
+        self._on_commit = on_commit
+        self._session: AsyncSession | None = None
+        self._committed = False
+        self._read_only = False
+        self._joined: AmbientTransaction | None = None
+        self._opened: AmbientTransaction | None = None
+        self._savepoint: AsyncSessionTransaction | None = None
+        self._after_own_commit: list[Callable[[], None]] = []
+
+    def reading(self) -> Self:
+        self._read_only = True
+        return self
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._committed = False
+        ambient = _AMBIENT.get()
+        if ambient is not None and ambient.session is not None:
+            self._session = ambient.session
+            self._joined = ambient
+            if not self._read_only:
+                self._savepoint = await self._session.begin_nested()
+            return self
+        self._session = self._sessions()
+        if self._read_only:
+            await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return self
+        if ambient is not None:
+            ambient.adopt(self._session)
+            self._opened = ambient
+            if ambient.statement_timeout_ms is not None:
+                # A job's own bound, longer than a request's (SET LOCAL: this transaction only).
+                await self._session.execute(text(f"SET LOCAL statement_timeout = {int(ambient.statement_timeout_ms)}"))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        joined, opened, savepoint = self._joined, self._opened, self._savepoint
+        self._session = self._joined = self._opened = self._savepoint = None
+        read_only, self._read_only = self._read_only, False
+        if joined is not None:
+            # The operation owns the session; this unit undoes its own part only.
+            if savepoint is not None and savepoint.is_active and not self._committed:
+                await savepoint.rollback()
+            return
+        if opened is not None and self._committed and exc is None:
+            return  # kept open: the operation commits it with its outcome
+        if opened is not None:
+            opened.session = None
+        try:
+            # A reading unit of work has no transaction to roll back: closing releases the connection.
+            if not self._committed and not read_only:
+                # Detach what was read first: a rollback would expire it, and callers use it after exit.
+                session.expunge_all()
+                await session.rollback()
+        finally:
+            await session.close()
+
+    def check_precondition(self, current_etag: str | None) -> None:
+        """Check the caller's If-Match against the resource's current ETag (None: it does not exist yet).
+
+        Call it after reading the resource under lock. Outside a request it checks nothing."""
+        ambient = _AMBIENT.get()
+        if ambient is not None:
+            ambient.check_precondition(current_etag)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this unit's work is committed (with the operation's, inside one)."""
+        ambient = self._joined or self._opened
+        if ambient is not None:
+            ambient.after_commit.append(callback)
+        else:
+            self._after_own_commit.append(callback)
+
+    async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
+        ambient = self._joined or self._opened
+        if ambient is None:
+            await self.session.commit()
+            self._committed = True
+            if self._on_commit is not None:
+                self._on_commit()
+            for callback in self._after_own_commit:
+                callback()
+            return
+        await self.session.flush()
+        if self._savepoint is not None and self._savepoint.is_active:
+            await self._savepoint.commit()
+        ambient.commit_requested = True
+        if self._on_commit is not None and self._on_commit not in ambient.after_commit:
+            ambient.after_commit.append(self._on_commit)
+        self._committed = True

@@ -1,0 +1,174 @@
+"""The write guarantees on routes that once forgot them, through the gateway: money edited by several
+institutions at once, POSTs that ignored their key, POSTs that create several records, money audited with
+its amounts, and a payment racing a re-plan of its line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from kit.auth.principal import Role
+from tests.conditional_writes import write_if_match
+from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.running_stack import RunningStack
+
+
+@pytest.fixture
+async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
+    return await open_year(stack, gateway, new_contract)
+
+
+async def _fetch(stack: RunningStack, app: str, query: str, *arguments: Any) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(stack.role_url(app).replace("+asyncpg", ""))
+    try:
+        return list(await connection.fetch(query, *arguments))
+    finally:
+        await connection.close()
+
+
+async def _under_instruction(gateway: httpx.AsyncClient, year: Year) -> str:
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    return str(application["id"])
+
+
+async def test_concurrent_decisions_on_one_line_with_one_etag_let_one_win(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    application = await _under_instruction(gateway, year)
+    url = f"{API}/applications/{application}"
+    etag = (await gateway.get(url, headers=year.state)).headers["etag"]
+    line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
+    answers = await asyncio.gather(
+        *(
+            gateway.patch(
+                line,
+                json={"decided": f"{5000 + index}", "decision": "granted"},
+                headers={**year.state, "If-Match": etag},
+            )
+            for index in range(20)
+        )
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [412] * 19, statuses
+    winner = next(answer for answer in answers if answer.status_code == 200)
+    decided = {item["institutionCode"]: item["decided"] for item in winner.json()["financingLines"]}
+    stored = (await gateway.get(url, headers=year.state)).json()
+    assert {item["institutionCode"]: item["decided"] for item in stored["financingLines"]} == decided
+    rows = await _fetch(
+        stack,
+        "grants",
+        "SELECT before, after FROM grants.audit_events WHERE action = 'financing_line.set' AND entity_id = $1",
+        f"{application}/{year.institutions['etat-p147']}",
+    )
+    assert len(rows) == 1  # the 19 refused writes left nothing
+    assert rows[0]["after"] is not None
+    refused = await gateway.patch(line, json={"decided": "1"}, headers={**year.state, "If-Match": "*"})
+    assert refused.status_code == 428
+    missing = await gateway.patch(line, json={"decided": "1"}, headers=year.state)
+    assert missing.status_code == 428
+
+
+async def test_a_budget_change_is_audited_with_its_amounts(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}/budget"
+    assert (await send(gateway, "PUT", url, year.operator, budget(year))).status_code == 200
+    assert (await send(gateway, "PUT", url, year.operator, budget(year, p147=9000, cua=3000))).status_code == 200
+    rows = await _fetch(
+        stack,
+        "grants",
+        "SELECT before, after FROM grants.audit_events WHERE action = 'application.budget_replaced'"
+        " AND entity_id = $1 ORDER BY audit_event_id",
+        str(application["id"]),
+    )
+    assert len(rows) == 2
+    before, after = json.loads(rows[1]["before"]), json.loads(rows[1]["after"])
+    p147 = year.institutions["etat-p147"]
+    assert [line["amountCents"] for line in before["lines"] if line["institutionId"] == p147] == [800_000]
+    assert [line["amountCents"] for line in after["lines"] if line["institutionId"] == p147] == [900_000]
+
+
+async def test_a_post_that_ignored_its_key_now_replays(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = {
+        **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-people"),
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
+    person = {
+        "contractCode": new_contract,
+        "gender": "f",
+        "ageBand": "26-59",
+        "memberKind": "resident",
+        "residentInQpv": True,
+        "fictitious": True,
+        "familyName": "Fictive",
+        "givenName": "Personne",
+    }
+    first = await gateway.post("/api/participation/people", json=person, headers=pilot)
+    again = await gateway.post("/api/participation/people", json=person, headers=pilot)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    rows = await _fetch(
+        stack, "participation", "SELECT count(*) AS n FROM participation.people WHERE contract_code = $1", new_contract
+    )
+    assert rows[0]["n"] == 1
+    someone_else = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="another-pilot")
+    other = await gateway.post(
+        "/api/participation/people", json=person, headers={**someone_else, "Idempotency-Key": pilot["Idempotency-Key"]}
+    )
+    assert other.status_code == 201  # a key belongs to its caller: another caller's request is its own
+    assert other.json()["id"] != first.json()["id"]
+
+
+async def test_a_payment_racing_a_replan_never_deadlocks(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    application = (await notified(gateway, year))["id"]
+    await write_if_match(
+        gateway, "PUT", f"{API}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
+        json={"amount": "500000"}, headers=year.pilot,
+    )  # fmt: skip
+    tranches = f"{API}/applications/{application}/financing-lines/{year.institutions['etat-p147']}/tranches"
+    statuses: list[int] = []
+    for _ in range(8):
+        planned = await write_if_match(
+            gateway, "PUT", tranches, json={"tranches": [{"kind": "advance", "weight": 1}]}, headers=year.state
+        )
+        assert planned.status_code == 200, planned.text
+        tranche = planned.json()[0]["id"]
+        etag = planned.headers["etag"]
+        paid, replanned = await asyncio.gather(
+            gateway.post(
+                f"{API}/tranches/{tranche}/payment",
+                json={"paidOn": "2025-03-15", "amount": "100", "overrideReason": "test"},
+                headers=year.state,
+            ),
+            gateway.put(
+                tranches,
+                json={"tranches": [{"kind": "advance", "weight": 1}, {"kind": "balance", "weight": 1}]},
+                headers={**year.state, "If-Match": etag},
+            ),
+        )
+        statuses += [paid.status_code, replanned.status_code]
+        if paid.status_code == 200:
+            failed = await gateway.post(
+                f"{API}/tranches/{tranche}/failure", json={"reason": "test"}, headers=year.state
+            )
+            assert failed.status_code == 200, failed.text
+            break
+    assert all(status < 500 for status in statuses), statuses
+    assert set(statuses) <= {200, 404, 409, 412}, statuses
