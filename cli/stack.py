@@ -125,9 +125,10 @@ def app_environments(
 
 
 # Idle keep-alive connections are closed by the server after this long. Our clients keep idle connections
-# for 30 s (the gateway's upstream pool, gateway/proxy.py, and service-to-service calls, kit/http_client.py):
-# a server closing first (uvicorn's default is 5 s) races a client reusing the connection at that instant,
-# and the request is lost with a reset. Outlasting the clients' 30 s lets them close first.
+# for up to 30 s (service-to-service calls, kit/http_client.py; the gateway's upstream pools 4 s,
+# GATEWAY_UPSTREAM_KEEPALIVE_SECONDS): a server closing first (uvicorn's default is 5 s) races a client
+# reusing the connection at that instant, and the request is lost with a reset. Outlasting the clients'
+# 30 s lets them close first.
 KEEP_ALIVE_SECONDS = 35
 # On SIGTERM (the supervisor, a parent-death signal, `docker stop`), requests in flight get this long to
 # finish before the connections are closed: under the supervisor's grace before SIGKILL (cli/supervisor.py)
@@ -135,9 +136,12 @@ KEEP_ALIVE_SECONDS = 35
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
-def uvicorn_command(app: str, port: int, *, http: str = "httptools", extra: Sequence[str] = ()) -> list[str]:
+def uvicorn_command(app: str, port: int, *, http: str | None = None, extra: Sequence[str] = ()) -> list[str]:
     """How every local run serves an app: one uvicorn worker on loopback, uvloop; `http` is uvicorn's
-    `--http` (a protocol name or a class path), `extra` more uvicorn options."""
+    `--http` (a protocol name or a class path: httptools, and for the gateway, the edge, httptools with
+    request head limits, gateway/edge.py), `extra` more uvicorn options."""
+    if http is None:
+        http = "gateway.edge:EdgeHttpToolsProtocol" if app == "gateway" else "httptools"
     return [
         sys.executable,
         "-m",

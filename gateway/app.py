@@ -7,16 +7,24 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.routes import SlidingWindowLimiter, router
+from gateway.edge import (
+    HEAD_LIMITS_STATE_KEY,
+    BodyReadTimeoutError,
+    BodyReadTimeoutMiddleware,
+    HeadLimits,
+    ProblemCORSMiddleware,
+)
 from gateway.openapi_aggregate import AggregatedOpenApi
-from gateway.proxy import ReverseProxy, upstream_transport
+from gateway.proxy import ReverseProxy
 from gateway.settings import SCHEMA, GatewaySettings
+from gateway.upstream import Upstream
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
@@ -38,8 +46,11 @@ class GatewayApp:
         limited = BodySizeLimitMiddleware(
             dispatcher, max_bytes=settings.max_body_bytes, larger_limits=settings.larger_body_limits
         )
-        with_cors = CORSMiddleware(
-            limited,
+        timed = BodyReadTimeoutMiddleware(
+            limited, settings.client_body_timeout_seconds, settings.client_body_min_bytes_per_second
+        )
+        with_cors = ProblemCORSMiddleware(
+            timed,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
@@ -53,8 +64,8 @@ class GatewayApp:
         if scope["type"] == "http" and self.proxy.service_of(scope["path"]) is not None:
             try:
                 await self.proxy(scope, receive, send)
-            except BodyTooLargeError:
-                raise
+            except (BodyTooLargeError, BodyReadTimeoutError):
+                raise  # answered by their middleware
             except Exception:
                 logger.exception("proxy failure on %s %s", scope["method"], scope["path"])
                 await send_json(
@@ -90,22 +101,32 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     engine = create_engine(
         chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
     )
-    transport = upstream_transport()
+    upstreams = {
+        name: Upstream(
+            name,
+            url,
+            max_connections=chosen.upstream_max_connections,
+            pool_timeout=chosen.upstream_pool_timeout,
+            connect_timeout=chosen.upstream_connect_timeout,
+            keepalive_seconds=chosen.upstream_keepalive_seconds,
+        )
+        for name, url in chosen.upstreams().items()
+    }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
     proxy = ReverseProxy(
-        chosen.upstreams(),
-        transport,
+        upstreams,
         verifier,
         chosen.upstream_deadline_seconds,
-        chosen.upstream_connect_timeout,
         chosen.upstream_read_timeout,
+        chosen.larger_deadlines,
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         settle_after_start_up()
-        yield
-        await transport.aclose()
+        # uvicorn gives the lifespan state to each connection: the edge protocol reads its limits there.
+        yield {HEAD_LIMITS_STATE_KEY: HeadLimits(chosen.client_header_timeout_seconds, chosen.client_header_max_bytes)}
+        await proxy.close()
         await probe_client.aclose()
         await engine.dispose()
 
@@ -125,7 +146,15 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         service="gateway",
         title="Cœur de Quartier — gateway",
         version="0.1.0",
-        description="Authentication, routing to territories, grants and participation, one OpenAPI.",
+        description=(
+            "Authentication, routing to territories, grants and participation, one OpenAPI.\n\n"
+            "When a service fails, the gateway answers `503` with `Retry-After` only if the request was not "
+            "sent to it (refused, or no free connection): repeat it later. Once it was sent, a lost answer is "
+            "`502` and no answer by the deadline `504`, without `Retry-After`: for a change the outcome is "
+            "unknown (`/problems/upstream-outcome-unknown`); repeat a POST with the same `Idempotency-Key`, "
+            "read the resource again before repeating a PUT, PATCH or DELETE. A request head or body that "
+            "does not arrive in time is answered `408`."
+        ),
         routers=[router],
         lifespan=lifespan,
         max_body_bytes=chosen.max_body_bytes,

@@ -10,7 +10,18 @@ from typing import Any
 
 import httpx
 
+from kit.problems import PROBLEM_MEDIA_TYPE
+
 CACHE_SECONDS = 30.0
+# What the gateway itself may answer on any route of a service (see gateway/proxy.py and edge.py).
+GATEWAY_RESPONSES = {
+    "408": "The request head or body did not arrive in time.",
+    "502": "The service's answer was lost after it received the request. For a change, the outcome is "
+    "unknown: repeat a POST with the same Idempotency-Key, read the resource again before repeating "
+    "a PUT, PATCH or DELETE.",
+    "503": "The service could not be reached and the request was not sent to it: repeat it after Retry-After.",
+    "504": "The service did not answer in time. For a change, the outcome is unknown (as for 502).",
+}
 
 
 def _rewrite_refs(node: Any, prefix: str) -> Any:
@@ -25,6 +36,18 @@ def _rewrite_refs(node: Any, prefix: str) -> Any:
     if isinstance(node, list):
         return [_rewrite_refs(item, prefix) for item in node]
     return node
+
+
+def _document_gateway_responses(responses: dict[str, Any]) -> None:
+    for status, description in GATEWAY_RESPONSES.items():
+        if status not in responses:
+            responses[status] = {
+                "description": description,
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+        elif isinstance(responses[status], dict) and "description" in responses[status]:
+            # The service's own 503 (its database) and the gateway's share the status and the advice.
+            responses[status]["description"] += " Or, from the gateway: " + description
 
 
 def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
@@ -45,6 +68,7 @@ def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[s
                 if isinstance(operation, dict) and "operationId" in operation:
                     operation["operationId"] = f"{service}_{operation['operationId']}"
                     operation["tags"] = [f"{service}: {tag}" for tag in operation.get("tags", [service])]
+                    _document_gateway_responses(operation.setdefault("responses", {}))
             paths[f"/api/{service}{path}"] = rewritten
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[prefix + name] = _rewrite_refs(schema, prefix)

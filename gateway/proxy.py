@@ -1,22 +1,29 @@
 """Streaming reverse proxy to the services, as raw ASGI (FastAPI routing costs too much per hop).
 
-The upstream hop uses the httpx API over aiohttp's connection pool (httpx-aiohttp), which measured
-several times faster than httpcore's pool on this hardware (see bench/gateway.py and the README).
+Each service has its own connection pool (`gateway.upstream.Upstream`). What the client is told when a
+service fails follows from whether the request reached it:
+- 503 + Retry-After: it never did (refused, or no free connection within the wait): repeat it later;
+- 502 (connection lost) or 504 (deadline): it was sent and no answer came back. For a request that
+  changes something the outcome is unknown: the problem says so and carries no Retry-After (a POST is
+  repeated with the same Idempotency-Key; a PUT, PATCH or DELETE after reading the resource again).
 """
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
+from urllib.parse import quote, unquote_to_bytes
 
 import aiohttp
-import httpx
-from httpx_aiohttp import AiohttpTransport
 from starlette.types import Receive, Scope, Send
 
-from kit.asgi_middleware import BodyTooLargeError, send_json
+from gateway.edge import BodyReadTimeoutError
+from gateway.upstream import SAFE_METHODS, NoAnswerError, NotSentError, Upstream
+from kit.asgi_middleware import BodyTooLargeError, PathTable, send_json
 from kit.auth.tokens import InvalidTokenError, TokenVerifier
 from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+
+logger = logging.getLogger("gateway.proxy")
 
 HOP_BY_HOP = frozenset(
     {
@@ -34,17 +41,41 @@ HOP_BY_HOP = frozenset(
 )
 # The gateway's own server adds these; relaying the upstream's would duplicate them.
 NOT_RELAYED = HOP_BY_HOP | {b"date", b"server"}
-# httpx-aiohttp reports a refused connection as ConnectTimeout: both mean "cannot reach", hence 503.
+# Methods the gateway repeats once when the connection was refused (nothing was sent).
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 BUFFER_LIMIT = 64 * 1024
+RETRY_AFTER_SECONDS = b"2"
+OUTCOME_UNKNOWN_ADVICE = (
+    "Whether it was applied is unknown: repeat a POST with the same Idempotency-Key; "
+    "read the resource again before repeating a PUT, PATCH or DELETE."
+)
 
 
-def upstream_transport(max_connections: int = 200) -> httpx.AsyncBaseTransport:
-    """One pooled transport for every upstream: aiohttp's keep-alive pool under the httpx API."""
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30
-    )
-    return AiohttpTransport(limits=limits, trust_env=False)
+class ClientDisconnectedError(Exception):
+    """The client went away before its request body was complete: nothing is forwarded or answered."""
+
+
+def upstream_target(raw_path: bytes, service: str) -> bytes | None:
+    """The part of a raw (percent-encoded) path after `/api/<service>`, as it goes to the service.
+
+    The first two segments are compared once percent-decoded (`/api/grant%73/…` is grants, RFC 3986
+    §6.2.2.2); a segment that decodes to something else, a `%2F` included, maps to nothing: the
+    remainder is never cut from the raw path at a length computed on the decoded one.
+    """
+    parts = raw_path.split(b"/", 3)
+    if len(parts) < 3 or parts[0] != b"":
+        return None
+    api, name = parts[1], parts[2]
+    if (api != b"api" and unquote_to_bytes(api) != b"api") or (
+        name != service.encode() and unquote_to_bytes(name) != service.encode()
+    ):
+        return None
+    return b"/" + parts[3] if len(parts) == 4 else b"/"
+
+
+def has_dot_segment(path: str) -> bool:
+    """`.` or `..` as a segment of the decoded path: refused rather than left to each service."""
+    return any(segment in (".", "..") for segment in path.split("/"))
 
 
 class ReverseProxy:
@@ -52,124 +83,139 @@ class ReverseProxy:
 
     def __init__(
         self,
-        upstreams: Mapping[str, str],
-        transport: httpx.AsyncBaseTransport,
+        upstreams: Mapping[str, Upstream],
         verifier: TokenVerifier,
         deadline_seconds: float,
-        connect_timeout: float,
         read_timeout: float,
+        larger_deadlines: Mapping[str, float] | None = None,
     ) -> None:
-        self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
-        # The transport is called directly: a proxy needs none of AsyncClient's redirects, cookies,
-        # auth or base-URL merging, which cost as much as the transport itself per request.
-        self.transport = transport
+        self.upstreams = dict(upstreams)
         self.verifier = verifier
         self.deadline = deadline_seconds
-        self.timeouts = {
-            "connect": connect_timeout,
-            "read": read_timeout,
-            "write": read_timeout,
-            "pool": connect_timeout,
-        }
+        self.read_timeout = read_timeout
+        self.larger_deadlines = PathTable(larger_deadlines)
 
     def service_of(self, path: str) -> str | None:
+        """The service a decoded path belongs to."""
         parts = path.split("/", 3)
         if len(parts) >= 3 and parts[1] == "api" and parts[2] in self.upstreams:
             return parts[2]
         return None
 
+    def timing_for(self, path: str) -> tuple[float, float]:
+        """(deadline, read timeout) of a path: a path allowed longer waits for its answer as long."""
+        larger = self.larger_deadlines.get(path)
+        if larger is None:
+            return self.deadline, self.read_timeout
+        return max(larger, self.deadline), max(larger, self.read_timeout)
+
+    async def close(self) -> None:
+        for upstream in self.upstreams.values():
+            await upstream.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        service = self.service_of(scope["path"])
+        try:
+            await self._proxy(scope, receive, send)
+        except ClientDisconnectedError:
+            return
+
+    async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        service = self.service_of(path)
         assert service is not None  # noqa: S101 - the dispatcher routes only matching paths here
-        instance = scope["path"]
-        headers: list[tuple[bytes, bytes]] = []
+        raw_path: bytes = scope.get("raw_path") or quote(path).encode()
+        target = upstream_target(raw_path, service)
+        if target is None:
+            await _problem(
+                send,
+                404,
+                "not-found",
+                "Resource not found",
+                "No service is known under this encoding of the path's /api/<service> prefix.",
+                path,
+            )
+            return
+        query: bytes = scope.get("query_string") or b""
+        if has_dot_segment(path) or not (target.isascii() and query.isascii()):
+            detail = "A path may not have '.' or '..' segments, nor bytes that are not percent-encoded."
+            await _problem(send, 400, "bad-request", "Bad request", detail, path)
+            return
+        headers: list[tuple[str, str]] = []
         authorization: bytes | None = None
-        has_body = False
-        streamed = False
+        declared: bytes | None = None
+        chunked = False
         for key, value in scope["headers"]:
             if key == b"authorization":
                 authorization = value
-            if key == b"content-length" and value not in (b"0", b""):
-                has_body = True
-                streamed = not value.isdigit() or int(value) > BUFFER_LIMIT
-            if key == b"transfer-encoding":
-                has_body = streamed = True
+            elif key == b"content-length":
+                declared = value
+            elif key == b"transfer-encoding":
+                chunked = True
             if key not in HOP_BY_HOP and key != b"x-request-id":
-                headers.append((key, value))
+                headers.append((key.decode("latin-1"), value.decode("latin-1")))
         if authorization is not None:
             rejection = await self._check_token(authorization)
             if rejection is not None:
-                await self._problem(
+                await _problem(
                     send,
                     401,
                     "unauthenticated",
                     "Authentication required",
                     rejection,
-                    instance,
+                    path,
                     [(b"www-authenticate", b'Bearer realm="coeur-de-quartier", error="invalid_token"')],
                 )
                 return
         request_id = scope.get("state", {}).get("request_id", "")
-        headers.append((b"x-request-id", request_id.encode()))
+        headers.append(("x-request-id", request_id))
         client_host = (scope.get("client") or ("", 0))[0]
-        headers.append((b"x-forwarded-for", str(client_host).encode()))
-        headers.append((b"x-forwarded-proto", str(scope.get("scheme", "http")).encode()))
-        # Forward the path as received (still percent-encoded), never the decoded one.
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        rest = raw_path[len("/api/") + len(service) :].decode("latin-1") or "/"
-        url = self.upstreams[service] + rest
-        if scope.get("query_string"):
-            url += "?" + scope["query_string"].decode("latin-1")
-        method = scope["method"]
-        # Small bodies are buffered (a connect failure can then be retried); large ones stream through.
+        headers.append(("x-forwarded-for", str(client_host)))
+        headers.append(("x-forwarded-proto", str(scope.get("scheme", "http"))))
+        url_target = (target + b"?" + query if query else target).decode("ascii")
+        method: str = scope["method"]
+        # Small bodies are read whole first (a refused connection can then be retried); larger ones
+        # stream through and are never sent twice.
+        has_body = chunked or declared not in (None, b"", b"0")
+        streamed = chunked or (declared is not None and (not declared.isdigit() or int(declared) > BUFFER_LIMIT))
         content: bytes | _BodyStream | None = None
         if streamed:
             content = _BodyStream(receive)
+            if not chunked and declared is not None:
+                # The service then knows the size, and tells a cut body from a whole one.
+                headers.append(("content-length", declared.decode("latin-1")))
         elif has_body:
             content = await _read_body(receive)
+        deadline, read_timeout = self.timing_for(path)
         try:
-            request = httpx.Request(
-                method, url, headers=headers, content=content, extensions={"timeout": self.timeouts}
+            response = await self.upstreams[service].send(
+                method,
+                url_target,
+                headers,
+                content,
+                deadline=deadline,
+                read_timeout=read_timeout,
+                retry_refused=method in IDEMPOTENT and not streamed,
             )
-        except (httpx.InvalidURL, ValueError):
-            await self._problem(send, 400, "bad-request", "Bad request", "The request URL is not valid.", instance)
-            return
-        try:
-            async with asyncio.timeout(self.deadline):
-                response = await self._send_with_retry(request, method if not streamed else "POST")
-            if isinstance(content, _BodyStream) and content.too_large:
-                await response.aclose()
-                raise BodyTooLargeError
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            if isinstance(content, _BodyStream) and content.too_large:
-                raise BodyTooLargeError from None
-            await self._problem(
+        except NotSentError:
+            _raise_body_failure(content)
+            await _problem(
                 send,
                 503,
                 "upstream-unavailable",
                 "Service unavailable",
-                f"{service} cannot be reached.",
-                instance,
-                [(b"retry-after", b"2")],
+                f"{service} cannot be reached; the request was not sent to it.",
+                path,
+                [(b"retry-after", RETRY_AFTER_SECONDS)],
             )
             return
-        except (TimeoutError, httpx.TimeoutException):
-            await self._problem(
-                send,
-                504,
-                "upstream-timeout",
-                "Gateway timeout",
-                f"{service} did not answer within {self.deadline:g} s.",
-                instance,
-            )
+        except NoAnswerError as error:
+            _raise_body_failure(content)
+            await _no_answer(send, service, method, path, timed_out=error.timed_out, deadline=deadline)
             return
-        except (httpx.HTTPError, aiohttp.ClientError):
-            if isinstance(content, _BodyStream) and content.too_large:
-                raise BodyTooLargeError from None
-            # httpx-aiohttp leaves some aiohttp errors unmapped (a bad status line, for one).
-            await self._problem(send, 502, "bad-gateway", "Bad gateway", f"{service} gave an invalid answer.", instance)
-            return
-        await self._relay(response, send)
+        if isinstance(content, _BodyStream) and content.failure is not None:
+            response.close()
+            raise content.failure
+        await self._relay(response, send, service, method, path)
 
     async def _check_token(self, authorization: bytes) -> str | None:
         scheme, _, token = authorization.decode("latin-1").partition(" ")
@@ -181,64 +227,102 @@ class ReverseProxy:
             return str(error)
         return None
 
-    async def _send_with_retry(self, request: httpx.Request, method: str) -> httpx.Response:
+    @staticmethod
+    async def _relay(response: aiohttp.ClientResponse, send: Send, service: str, method: str, path: str) -> None:
+        headers = [(key.lower(), value) for key, value in response.raw_headers if key.lower() not in NOT_RELAYED]
+        length = response.content_length
         try:
-            return await self.transport.handle_async_request(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            if method not in IDEMPOTENT:
-                raise
-        await asyncio.sleep(0.05)
-        return await self.transport.handle_async_request(request)
-
-    async def _relay(self, response: httpx.Response, send: Send) -> None:
-        headers = [(key.lower(), value) for key, value in response.headers.raw if key.lower() not in NOT_RELAYED]
-        length = response.headers.get("content-length")
-        try:
-            if length is not None and length.isdigit() and int(length) <= BUFFER_LIMIT:
-                body = b"".join([chunk async for chunk in response.aiter_raw()])
-                headers.append((b"content-length", str(len(body)).encode()))
-                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+            if method == "HEAD" or (length is not None and length <= BUFFER_LIMIT):
+                try:
+                    body = await response.read()
+                except (aiohttp.ClientError, OSError) as error:
+                    # The service answered but its answer was cut: as good as no answer.
+                    await _no_answer(
+                        send, service, method, path, timed_out=isinstance(error, TimeoutError), deadline=None
+                    )
+                    return
+                if length is not None:
+                    headers.append((b"content-length", str(length if method == "HEAD" else len(body)).encode()))
+                await send({"type": "http.response.start", "status": response.status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
-            await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            try:
+                async for chunk in response.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except (aiohttp.ClientError, OSError) as error:
+                # The head is gone already: the response is left incomplete, so that the server closes
+                # the connection and the client sees a cut answer rather than a short one.
+                logger.warning("answer of %s cut on %s %s: %r", service, method, path, error)
+                return
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await response.aclose()
+            response.release()
 
-    @staticmethod
-    async def _problem(
-        send: Send,
-        status: int,
-        slug: str,
-        title: str,
-        detail: str,
-        instance: str,
-        headers: list[tuple[bytes, bytes]] | None = None,
-    ) -> None:
-        await send_json(
-            send, status, problem_body(status, slug, title, detail, instance=instance), PROBLEM_MEDIA_TYPE, headers
-        )
+
+async def _no_answer(
+    send: Send, service: str, method: str, path: str, *, timed_out: bool, deadline: float | None
+) -> None:
+    status = 504 if timed_out else 502
+    waited = f"did not answer within {deadline:g} s" if deadline is not None else "did not answer in time"
+    if method in SAFE_METHODS:
+        if timed_out:
+            await _problem(send, 504, "upstream-timeout", "Gateway timeout", f"{service} {waited}.", path)
+        else:
+            await _problem(send, 502, "bad-gateway", "Bad gateway", f"{service} gave no valid answer.", path)
+        return
+    what = waited if timed_out else "gave no complete answer (its connection was lost)"
+    await _problem(
+        send,
+        status,
+        "upstream-outcome-unknown",
+        "Outcome unknown",
+        f"{service} received the request and {what}. {OUTCOME_UNKNOWN_ADVICE}",
+        path,
+    )
+
+
+async def _problem(
+    send: Send,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    await send_json(
+        send, status, problem_body(status, slug, title, detail, instance=instance), PROBLEM_MEDIA_TYPE, headers
+    )
+
+
+def _raise_body_failure(content: bytes | _BodyStream | None) -> None:
+    """A failure of the client's own body explains an upstream failure better (413, 408, gone)."""
+    if isinstance(content, _BodyStream) and content.failure is not None:
+        raise content.failure
 
 
 class _BodyStream:
-    """The request body as it arrives; remembers when the size limit stopped it."""
+    """The request body as it arrives. A failure (too large, stalled, client gone) is remembered and
+    raised, so that the upstream request is aborted rather than ended as if the body were whole."""
 
     def __init__(self, receive: Receive) -> None:
         self._receive = receive
-        self.too_large = False
+        self.failure: Exception | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
             try:
                 message = await self._receive()
-            except BodyTooLargeError:
-                self.too_large = True
-                return
+            except (BodyTooLargeError, BodyReadTimeoutError) as error:
+                self.failure = error
+                raise
             if message["type"] == "http.disconnect":
-                return
-            yield message.get("body", b"")
+                self.failure = ClientDisconnectedError()
+                raise self.failure
+            body = message.get("body", b"")
+            if body:
+                yield body
             if not message.get("more_body", False):
                 return
 
@@ -248,8 +332,7 @@ async def _read_body(receive: Receive) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientDisconnectedError
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)

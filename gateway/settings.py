@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -40,6 +40,43 @@ class GatewaySettings(BaseSettings):
     upstream_connect_timeout: float = Field(default=1.0, gt=0, le=30)
     upstream_read_timeout: float = Field(default=10.0, gt=0, le=300)
     upstream_deadline_seconds: float = Field(default=15.0, gt=0, le=600)
+    larger_deadlines: dict[str, Annotated[float, Field(gt=0, le=3600)]] = Field(
+        default_factory=lambda: {
+            "/api/territories/filosofi-squares/imports": 120.0,
+            "/api/territories/indicator-values/imports": 120.0,
+            "/api/territories/vulnerability-computations": 120.0,
+            "/api/grants/decision-imports": 120.0,
+            "/api/grants/programmation-exports": 120.0,
+        },
+        description="Paths whose answer may take longer than upstream_deadline_seconds (it is also their read timeout)",
+    )
+    upstream_max_connections: int = Field(
+        default=100, ge=1, le=10_000, description="Connections to each service (one pool per service: a bulkhead)"
+    )
+    upstream_pool_timeout: float = Field(
+        default=1.0, gt=0, le=30, description="Wait for a free connection to a service before answering 503"
+    )
+    upstream_keepalive_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        le=300,
+        description="Idle connections to a service are closed after this; keep it below the service's own keep-alive "
+        "(uvicorn: 5 s) so that a request is never written to a connection the service is closing",
+    )
+    client_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="A request head must arrive whole within this (else 408 and close)"
+    )
+    client_header_max_bytes: int = Field(
+        default=65_536, ge=4096, le=1_048_576, description="Largest request head (request line and headers; else 431)"
+    )
+    client_body_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Longest wait for the next part of a request body (else 408)"
+    )
+    client_body_min_bytes_per_second: int = Field(
+        default=8192,
+        ge=1,
+        description="A body may take client_body_timeout_seconds plus one second per this many bytes (else 408)",
+    )
     token_requests_per_minute: int = Field(default=60, ge=1)
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None

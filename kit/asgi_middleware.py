@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit.problems import PROBLEM_MEDIA_TYPE, problem_body
+from kit.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_body
 from kit.request_ids import REQUEST_ID_HEADER, accept_or_create, reset_request_id, set_request_id
 
 access_logger = logging.getLogger("access")
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
+T = TypeVar("T")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -31,6 +33,10 @@ class RequestContextMiddleware:
 
     The access line holds the method, the path without its query string (queries may carry names or
     addresses), the status and the duration: nothing personal.
+
+    It also refuses a request with more than one `Authorization` header (400): which one counts would
+    depend on the reader (the policy took the first, the response cache the last), so none does. Being
+    the first middleware of every app (services and gateway), it decides before anything reads them.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -40,7 +46,14 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accept_or_create(_header(scope, REQUEST_ID_HEADER.encode()))
+        candidate: bytes | None = None
+        authorizations = 0
+        for key, value in scope.get("headers", ()):
+            if key == _REQUEST_ID_KEY and candidate is None:
+                candidate = value
+            elif key == b"authorization":
+                authorizations += 1
+        request_id = accept_or_create(candidate.decode("latin-1") if candidate is not None else None)
         scope.setdefault("state", {})["request_id"] = request_id
         token = set_request_id(request_id)
         started = time.perf_counter()
@@ -56,7 +69,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if authorizations > 1:
+                await send_json(send_with_id, 400, _duplicate_authorization(scope), PROBLEM_MEDIA_TYPE)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             access_logger.info(
                 "request",
@@ -70,6 +86,41 @@ class RequestContextMiddleware:
             reset_request_id(token)
 
 
+def _duplicate_authorization(scope: Scope) -> dict[str, Any]:
+    message = "Send exactly one Authorization header."
+    return problem_body(
+        400,
+        "bad-request",
+        "Bad request",
+        "The request carries more than one Authorization header.",
+        instance=scope.get("path"),
+        errors=[FieldError(pointer="/header/Authorization", field="Authorization", rule="duplicate", message=message)],
+    )
+
+
+class PathTable(Generic[T]):
+    """Values by request path: exact paths first, then patterns where a `*` segment matches any one
+    segment (`/bodies/*/draws`)."""
+
+    def __init__(self, values: Mapping[str, T] | None = None) -> None:
+        self.exact = dict(values or {})
+        self.patterns = [(path.split("/"), value) for path, value in self.exact.items() if "*" in path.split("/")]
+
+    def get(self, path: str) -> T | None:
+        exact = self.exact.get(path)
+        if exact is not None:
+            return exact
+        if not self.patterns:
+            return None
+        segments = path.split("/")
+        for pattern, value in self.patterns:
+            if len(pattern) == len(segments) and all(
+                wanted in ("*", given) for wanted, given in zip(pattern, segments, strict=True)
+            ):
+                return value
+        return None
+
+
 class BodySizeLimitMiddleware:
     """Refuses request bodies over `max_bytes` with a 413 problem, declared or streamed (chunked).
 
@@ -79,22 +130,11 @@ class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int, larger_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.larger_limits = dict(larger_limits or {})
-        self.patterns = [
-            (path.split("/"), limit) for path, limit in self.larger_limits.items() if "*" in path.split("/")
-        ]
+        self.larger_limits = PathTable(larger_limits)
 
     def limit_for(self, path: str) -> int:
-        exact = self.larger_limits.get(path)
-        if exact is not None:
-            return exact
-        segments = path.split("/")
-        for pattern, limit in self.patterns:
-            if len(pattern) == len(segments) and all(
-                wanted in ("*", given) for wanted, given in zip(pattern, segments, strict=True)
-            ):
-                return limit
-        return self.max_bytes
+        larger = self.larger_limits.get(path)
+        return self.max_bytes if larger is None else larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -6,16 +6,15 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
 from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from kit.auth.principal import Role
 from kit.embedded_postgres import free_port
+from tests.gateway.wire import gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 
 PROBLEM = "application/problem+json"
@@ -71,25 +70,14 @@ async def test_aggregated_openapi_covers_every_service(stack: RunningStack, gate
         for path in own["paths"]:
             assert f"/api/{service}{path}" in document["paths"]
     assert "/api/oauth/token" in document["paths"]
+    creation = document["paths"]["/api/participation/bodies"]["post"]["responses"]
+    assert {"408", "502", "503", "504"} <= set(creation)
+    assert "Idempotency-Key" in creation["502"]["description"]
     operation_ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))
     docs = await gateway.get("/api/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
-
-
-def _gateway_settings(stack: RunningStack, **overrides: Any) -> GatewaySettings:
-    """A second gateway on the test stack's database and services, some upstreams replaced by faults."""
-    settings: dict[str, Any] = {
-        "environment": "test",
-        "database_url": stack.role_url("gateway"),
-        "signing_key": stack.secrets.signing_key_pem,
-        "issuer": stack.issuer.issuer,
-        "territories_url": stack.urls["territories"],
-        "grants_url": stack.urls["grants"],
-        "participation_url": stack.urls["participation"],
-    }
-    return GatewaySettings(**{**settings, **overrides})
 
 
 async def _slow_app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,7 +100,7 @@ def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
         closed_port = closed.getsockname()[1]
     deadline = 1.0
     app = create_app(
-        _gateway_settings(
+        gateway_settings(
             stack,
             territories_url=f"http://127.0.0.1:{slow_port}",
             grants_url=f"http://127.0.0.1:{closed_port}",
@@ -177,7 +165,7 @@ async def test_upstream_speaking_garbage_gives_502(stack: RunningStack) -> None:
 
     server = await asyncio.start_server(garbage, "127.0.0.1", 0)
     garbage_port = server.sockets[0].getsockname()[1]
-    app = create_app(_gateway_settings(stack, territories_url=f"http://127.0.0.1:{garbage_port}"))
+    app = create_app(gateway_settings(stack, territories_url=f"http://127.0.0.1:{garbage_port}"))
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
             response = await client.get("/api/territories/epcis")
@@ -185,6 +173,6 @@ async def test_upstream_speaking_garbage_gives_502(stack: RunningStack) -> None:
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["type"] == "/problems/bad-gateway"
     finally:
-        await app.proxy.transport.aclose()
+        await app.proxy.close()
         server.close()
         await server.wait_closed()

@@ -1,0 +1,58 @@
+"""The gateway routes on the decoded path and forwards the raw remainder only under a prefix it can map."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from kit.auth.principal import Role
+from tests.gateway.wire import request_once
+from tests.running_stack import RunningStack
+
+PROBLEM = "application/problem+json"
+
+
+def _port(stack: RunningStack) -> int:
+    return int(urlsplit(stack.gateway).port or 0)
+
+
+async def test_an_encoded_service_name_reaches_that_service(stack: RunningStack, cua_contract: str) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    plain = await request_once(_port(stack), "GET", "/api/grants/calls", pilot)
+    assert plain.status == 200
+    for target in ("/api/grant%73/calls", "/%61pi/grants/calls", "/api/%67%72%61%6E%74%73/calls"):
+        encoded = await request_once(_port(stack), "GET", target, pilot)
+        assert encoded.status == 200, (target, encoded.body)
+        assert encoded.json()["total"] == plain.json()["total"]
+
+
+async def test_a_prefix_it_cannot_map_is_404_and_goes_nowhere(stack: RunningStack) -> None:
+    # Each decodes to /api/grants/calls, but no literal /api/<service>/ segment pair holds it.
+    for target in ("/api%2Fgrants/calls", "/api/grants%2Fcalls", "/api%2fgrants%2fcalls"):
+        response = await request_once(_port(stack), "GET", target)
+        assert response.status == 404, target
+        assert response.headers["content-type"] == PROBLEM
+        assert "encoding" in response.json()["detail"]
+
+
+async def test_double_slashes_find_no_route(stack: RunningStack) -> None:
+    for target in ("/api//grants/calls", "/api/grants//calls"):
+        response = await request_once(_port(stack), "GET", target)
+        assert response.status == 404, target
+        assert response.headers["content-type"] == PROBLEM
+
+
+async def test_dot_segments_are_refused(stack: RunningStack) -> None:
+    for target in (
+        "/api/grants/../territories/epcis",
+        "/api/grants/%2e%2e/territories/epcis",
+        "/api/grants/%2E%2E%2Fterritories/epcis",
+        "/api/territories/./epcis",
+        "/api/territories/epcis/..",
+    ):
+        response = await request_once(_port(stack), "GET", target)
+        assert response.status == 400, target
+        assert response.headers["content-type"] == PROBLEM
+        assert "'..'" in response.json()["detail"]
+    # `..` in place of the service name is no service at all.
+    response = await request_once(_port(stack), "GET", "/api/../api/territories/epcis")
+    assert response.status == 404
