@@ -68,6 +68,10 @@ def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[s
                 if isinstance(operation, dict) and "operationId" in operation:
                     operation["operationId"] = f"{service}_{operation['operationId']}"
                     operation["tags"] = [f"{service}: {tag}" for tag in operation.get("tags", [service])]
+                    for response in operation.get("responses", {}).values():
+                        for link in response.get("links", {}).values() if isinstance(response, dict) else ():
+                            if "operationId" in link:  # a link names an operation of the same service
+                                link["operationId"] = f"{service}_{link['operationId']}"
                     _document_gateway_responses(operation.setdefault("responses", {}))
             paths[f"/api/{service}{path}"] = rewritten
         for name, schema in document.get("components", {}).get("schemas", {}).items():

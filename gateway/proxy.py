@@ -229,7 +229,11 @@ class ReverseProxy:
 
     @staticmethod
     async def _relay(response: aiohttp.ClientResponse, send: Send, service: str, method: str, path: str) -> None:
-        headers = [(key.lower(), value) for key, value in response.raw_headers if key.lower() not in NOT_RELAYED]
+        headers = [
+            (key.lower(), _located(value, service) if key.lower() == b"location" else value)
+            for key, value in response.raw_headers
+            if key.lower() not in NOT_RELAYED
+        ]
         length = response.content_length
         try:
             if method == "HEAD" or (length is not None and length <= BUFFER_LIMIT):
@@ -258,6 +262,13 @@ class ReverseProxy:
             await send({"type": "http.response.body", "body": b""})
         finally:
             response.release()
+
+
+def _located(location: bytes, service: str) -> bytes:
+    """A service's absolute-path Location, as the client reaches it: under the gateway's /api/<service>."""
+    if location.startswith(b"/") and not location.startswith(b"//"):
+        return b"/api/" + service.encode() + location
+    return location
 
 
 async def _no_answer(

@@ -175,6 +175,22 @@ def _read(row: Any) -> JobRead[Any]:
     )
 
 
+# The 202 of every route that starts a job: where to follow it, and the link to the job's own operation.
+JOB_ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Accepted: the job, followed at Location (GET …/jobs/{id}?wait=) until it ends",
+        "headers": {
+            "Location": {
+                "description": "The job's absolute path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        },
+        "links": {"job": {"operationId": "get_job", "parameters": {"job_id": "$response.body#/id"}}},
+    }
+}
+
+
 def storable_json(value: Any) -> Any:
     """JSON that PostgreSQL's jsonb holds: a problem may quote the input, and the input a NUL (\u0000) or a
     lone surrogate, which jsonb refuses; each becomes U+FFFD."""
@@ -187,12 +203,6 @@ def storable_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {storable_json(key): storable_json(item) for key, item in value.items()}
     return value
-
-
-def relative_location(request_path: str, target: str) -> str:
-    """A Location relative to the request, so that it resolves behind the gateway's `/api/<service>`."""
-    depth = len([segment for segment in request_path.split("/") if segment]) - 1
-    return "../" * depth + target.lstrip("/")
 
 
 @dataclass
@@ -214,7 +224,6 @@ class JobQueue:
     async def submit(
         self,
         uow: UnitOfWork,
-        request: Request,
         response: Response,
         principal: Principal,
         operation: str,
@@ -249,7 +258,8 @@ class JobQueue:
             uow.on_commit(self.wake)
             await uow.commit()
         response.status_code = 202
-        response.headers["Location"] = relative_location(request.url.path, f"jobs/{job_id}")
+        # An absolute path of the service: the gateway puts its /api/<service> before it.
+        response.headers["Location"] = f"/jobs/{job_id}"
         return _read(row)
 
     def wake(self) -> None:

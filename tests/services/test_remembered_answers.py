@@ -189,7 +189,8 @@ async def test_every_table_announces_its_changes(stack: RunningStack, schema: st
         heard: list[str] = []
         await connection.add_listener(change_channel(schema), lambda *args: heard.append(args[1]))
         table = await connection.fetchval(
-            "SELECT min(tablename) FROM pg_tables WHERE schemaname = $1 AND tablename NOT IN ('alembic_version', 'jobs')",
+            "SELECT min(tablename) FROM pg_tables"
+            " WHERE schemaname = $1 AND tablename NOT IN ('alembic_version', 'jobs')",
             schema,
         )
         # Inserts nothing (append-only tables accept inserts) but is a statement: the trigger fires;

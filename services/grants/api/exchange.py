@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
-from kit.jobs import JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
+from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.api.policies import EXCHANGE_FILES, READ_EXPORTS
@@ -115,6 +115,7 @@ DECISIONS_BODY = {
     response_model=JobRead[DecisionImportRead],
     status_code=status.HTTP_202_ACCEPTED,
     openapi_extra={"requestBody": DECISIONS_BODY},
+    responses=JOB_ACCEPTED,
 )
 async def import_decisions(
     uow: Uow,
@@ -131,13 +132,11 @@ async def import_decisions(
     stored, 200 for a dry run or a file already imported). Values we lack are set; divergences and unmatched
     lines wait for a resolution. A file with any bad line is refused whole (the job's problem names each
     line, field and rule); the same file twice changes nothing."""
-    arguments = {
-        "contractCode": contract_code,
-        "mediaType": request.headers.get("content-type", "").split(";")[0].strip().lower(),
-        "fileName": file_name,
-        "dryRun": dry_run,
-    }
-    return await queue.submit(uow, request, response, principal, "import_decisions", arguments, await request.body())
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content = await request.body()
+    await decision_imports.check_decisions_file(uow, principal, contract_code, content, media_type)
+    arguments = {"contractCode": contract_code, "mediaType": media_type, "fileName": file_name, "dryRun": dry_run}
+    return await queue.submit(uow, response, principal, "import_decisions", arguments, content)
 
 
 async def run_decision_import(job: JobInput) -> JobOutcome:

@@ -106,6 +106,33 @@ def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any]
     raise RuleViolationError("file", "media-type", "send text/csv or an XLSX workbook")
 
 
+def check_readable(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> None:
+    """Refuse at once a file no table of which holds the needed columns (or that cannot be read at all);
+    its lines are read later, by the import's job."""
+    first_headers: list[str] = []
+    for _sheet, header, _rows in _tables(content, media_type):
+        names = ["" if cell is None else str(cell).strip() for cell in header]
+        first_headers = first_headers or names
+        found = column_map(names, aliases)
+        try:
+            check_columns(found, names)
+        except RuleViolationError:
+            continue
+        return
+    check_columns(column_map(first_headers, aliases), first_headers)
+
+
+async def check_decisions_file(
+    uow: UnitOfWork, actor: Principal, contract_code: str, content: bytes, media_type: str
+) -> None:
+    """What a request can tell at once about a decisions file: the contract, the format, the columns."""
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    async with uow.reading():
+        aliases = await ExchangeRepository(uow.session).aliases(contract_code)
+    check_readable(content, media_type, aliases)
+
+
 def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> ReadFile:
     """Every table that has the needed columns (a summary sheet has not); none at all: the column set is
     unknown and the whole file is refused."""

@@ -12,7 +12,7 @@ from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
-from kit.jobs import JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
+from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
@@ -165,7 +165,7 @@ async def list_indicator_values(
     response_model=JobRead[ImportReportRead],
     status_code=status.HTTP_202_ACCEPTED,
     openapi_extra={"requestBody": CSV_BODY},
-    responses={415: problem_openapi(415)[415]},
+    responses={**JOB_ACCEPTED, 415: problem_openapi(415)[415]},
 )
 async def import_indicator_values(
     uow: Uow,
@@ -187,7 +187,7 @@ async def import_indicator_values(
     content = await request.body()
     check_generic_header(content)
     arguments = {"dryRun": dry_run, "skipBadLines": on_bad_line == "skip"}
-    return await queue.submit(uow, request, response, principal, "import_indicator_values", arguments, content)
+    return await queue.submit(uow, response, principal, "import_indicator_values", arguments, content)
 
 
 async def run_indicator_import(job: JobInput) -> JobOutcome:
