@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from kit.problems import problem_response
-from kit.unit_of_work import UnitOfWork
+from kit.unit_of_work import CommitOutcomeUnknownError, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +180,23 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+async def _on_commit_outcome_unknown(request: Request, _exc: Exception) -> Response:
+    # Not a 503 with Retry-After: the change may be stored, and a blind retry could store it twice.
+    return problem_response(
+        502,
+        "outcome-unknown",
+        "Outcome unknown",
+        "The database connection was lost while the change was committed: it may or may not be stored. Repeat"
+        " the request with the same Idempotency-Key (a stored change is then answered, not made again), or read"
+        " the resource before repeating it.",
+        instance=request.url.path,
+    )
+
+
 def install_database_problem_handlers(app: FastAPI) -> None:
-    """Passing database conditions become 503 + Retry-After; constraint violations 409; bad values 422."""
+    """Passing database conditions become 503 + Retry-After; constraint violations 409; bad values 422; a
+    commit whose outcome is unknown 502."""
+    app.add_exception_handler(CommitOutcomeUnknownError, _on_commit_outcome_unknown)
     for error_class in (
         sa_exc.DBAPIError,
         sa_exc.TimeoutError,

@@ -52,7 +52,7 @@ from kit.auth.principal import Principal, Role
 from kit.database import sqlstate_of, unavailable_kind
 from kit.ledger import Ledger
 from kit.problems import ProblemError, problem_body
-from kit.unit_of_work import AmbientTransaction, UnitOfWork, enter_operation, leave_operation
+from kit.unit_of_work import AmbientTransaction, CommitOutcomeUnknownError, UnitOfWork, enter_operation, leave_operation
 from kit.write_pipeline import TRANSIENT_SQLSTATES, platform_router
 
 logger = logging.getLogger("kit.jobs")
@@ -386,6 +386,10 @@ class JobQueue:
             await transaction.close()
             await self._give_back(row.job_id, attempt)
             raise
+        except CommitOutcomeUnknownError:
+            # The job row was in the commit: it says succeeded if the commit went through; otherwise its lease
+            # runs out and a worker takes the job again.
+            logger.warning("job %s: commit outcome unknown; left to its lease", row.job_id)
         except Exception as error:  # noqa: BLE001 - a job's failure is told on the job, never lost
             await transaction.close()
             if sqlstate_of(error) in TRANSIENT_SQLSTATES or _unreachable(error):

@@ -43,9 +43,10 @@ class ServiceSettings(AuthSettings):
     )
     db_pool_size: int = Field(default=20, ge=1, le=100)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    # One stuck row or query must not hold the service: a request waits at most this long for a row lock,
-    # and a statement runs at most this long (below the gateway's deadline, so the client gets the
-    # service's own 503 rather than a 504). Long operations run as jobs, with their own bound.
+    # One stuck row or query must not hold the service: a statement waits at most this long for each lock
+    # (a writer queued behind another waits for two in turn), and runs at most this long. Keep twice the
+    # first, and the second, below the gateway's deadline (15 s by default), so that the client gets the
+    # service's own 503 rather than a 504. Long operations run as jobs, with their own bound.
     db_lock_timeout_ms: int = Field(default=3_000, ge=0, le=600_000)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=3_600_000)
     db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=3_600_000)

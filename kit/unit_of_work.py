@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -30,6 +31,20 @@ from kit.etags import evaluate_if_match
 
 class UnguardedWriteError(RuntimeError):
     """A programming error: a write that would skip one of the platform's guarantees."""
+
+
+class CommitOutcomeUnknownError(Exception):
+    """The connection to the database was lost while it committed: the change may or may not be stored."""
+
+
+def _lost_connection(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError):
+        code = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", "")
+        # A definite refusal (a constraint, a serialization failure) says the transaction was rolled back.
+        if isinstance(code, str) and code[:2] in {"23", "40", "22"}:
+            return False
+        return error.connection_invalidated or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
+    return isinstance(error, OSError | ConnectionError)
 
 
 @dataclass
@@ -102,7 +117,12 @@ class AmbientTransaction:
         self.check_guards()
         if keep_outcome is not None:
             await keep_outcome(self.session)
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except Exception as error:
+            if _lost_connection(error):
+                raise CommitOutcomeUnknownError from error
+            raise
         self.committed = True
         for callback in self.after_commit:
             callback()

@@ -8,14 +8,15 @@ import httpx
 ENDED = ("succeeded", "failed")
 
 
-async def finished(gateway: httpx.AsyncClient, accepted: httpx.Response) -> httpx.Response:
-    """The operation's own answer: a 202's job followed to its end (any other answer as it is)."""
+async def finished(gateway: httpx.AsyncClient, accepted: httpx.Response, wait: float = 2) -> httpx.Response:
+    """The operation's own answer: a 202's job followed to its end (any other answer as it is); each read
+    waits at most `wait` seconds for the end, which must stay under the gateway's deadline."""
     if accepted.status_code != 202:
         return accepted
     location = accepted.request.url.join(accepted.headers["location"])
     caller = {"Authorization": accepted.request.headers["authorization"]}
-    for _ in range(60):  # up to ten minutes of 10-second waits
-        read = await gateway.get(location, params={"wait": 10}, headers=caller)
+    for _ in range(int(600 / wait)):  # ten minutes at most
+        read = await gateway.get(location, params={"wait": wait}, headers=caller)
         assert read.status_code == 200, read.text
         job = read.json()
         if job["state"] in ENDED:

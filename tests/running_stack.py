@@ -209,6 +209,10 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
             "auth_issuer": ISSUER,
             "auth_audience": AUDIENCE,
             "auth_jwks": stack.jwks_json(),
+            # Under the test gateway's 5 s deadline, as the defaults are under the real one's 15 s: a writer
+            # queued behind another waits for two locks in turn, so twice the lock timeout.
+            "db_lock_timeout_ms": 2_000,
+            "db_statement_timeout_ms": 4_500,
             **oidc,
         }
 
