@@ -216,13 +216,16 @@ async def request_unit_of_work(request: Request) -> UnitOfWork:
 
 
 async def database_ready(engine: AsyncEngine) -> str:
-    """'ok' when a query goes through within two seconds, otherwise why not."""
-    try:
-        async with asyncio.timeout(2.0), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except (TimeoutError, OSError, sa_exc.SQLAlchemyError):
-        return "unavailable"
-    return "ok"
+    """'ok' when a query goes through within two seconds, otherwise why not. Tried twice: after a restart
+    of PostgreSQL the first try may draw a pooled connection it left dead (which the pool then drops)."""
+    for _ in range(2):
+        try:
+            async with asyncio.timeout(2.0), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (TimeoutError, OSError, sa_exc.SQLAlchemyError):
+            continue
+        return "ok"
+    return "unavailable"
 
 
 CONSTRAINT_NAMING = {

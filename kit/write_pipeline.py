@@ -170,7 +170,7 @@ class PlatformRoute(APIRoute):
         async def handle(request: Request) -> Response:
             if route.write is not None:
                 return await run_write(request, handler, route.write, route.name)
-            response = await handler(request)
+            response = await run_read(request, handler, route.name)
             if route.sends_etag and response.status_code == 200 and ETAG_HEADER.lower() not in response.headers:
                 raise UnguardedWriteError(f"GET {route.path} gives the ETag of its writes but answered without one")
             return response
@@ -179,8 +179,13 @@ class PlatformRoute(APIRoute):
 
 
 def is_transient(error: BaseException) -> bool:
-    """PostgreSQL rolled the transaction back (deadlock, serialization failure): running it again is safe."""
-    return isinstance(error, sa_exc.DBAPIError) and sqlstate_of(error) in TRANSIENT_SQLSTATES
+    """The transaction is gone without having committed, so running it again is safe: PostgreSQL rolled it
+    back (deadlock, serialization failure), or the connection died under it (a pooled connection that a
+    database restart left dead: the pool gives a fresh one next). A connection lost at the commit is not
+    this: its outcome is unknown (kit/unit_of_work.py)."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    return sqlstate_of(error) in TRANSIENT_SQLSTATES or error.connection_invalidated
 
 
 def _stored(response: Response) -> StoredResponse:
@@ -209,6 +214,21 @@ def _keeper(
             await remember(session, ledger.idempotency_keys, reserved, _stored(response))
 
     return keep
+
+
+async def run_read(
+    request: Request, handler: Callable[[Request], Coroutine[Any, Any, Response]], operation: str
+) -> Response:
+    """A read, run again when its connection turned out dead (a database restart leaves some in the pool)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await handler(request)
+        except sa_exc.DBAPIError as error:
+            if attempt == ATTEMPTS or not is_transient(error):
+                raise
+            logger.warning("transient database error on %s, attempt %d", operation, attempt)
+        await asyncio.sleep(_jitter.uniform(0.005, 0.03) * attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
 
 async def run_write(
