@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -310,10 +310,19 @@ async def long_import(stack: Stack) -> Tally:
         )
         answered = time.perf_counter() - started
         tally.statuses[accepted.status_code] += 1
+        if accepted.status_code != 202:
+            tally.lost += 1
+            tally.note = f"not accepted: {accepted.text[:300]}"
+            return tally
         location = accepted.headers["location"]
         while True:
-            job = (await client.get(location, params={"wait": 10}, headers=headers)).json()
-            tally.statuses[200] += 1
+            read = await client.get(location, params={"wait": 5}, headers=headers)
+            tally.statuses[read.status_code] += 1
+            if read.status_code != 200:
+                tally.lost += 1
+                tally.note = f"the job could not be read: {read.text[:300]}"
+                return tally
+            job = read.json()
             if job["state"] in ("succeeded", "failed"):
                 break
         ended = time.perf_counter() - started
@@ -327,12 +336,84 @@ async def long_import(stack: Stack) -> Tally:
     return tally
 
 
+async def money_races(stack: Stack) -> Tally:
+    """Twenty financers' writes of one line with one ETag, then payments racing re-plans of their line."""
+    from tests.grants.playbook import API, draft, move, notified, open_year, send
+    from tests.grants.playbook import budget as default_budget
+
+    tally = Tally()
+    admin = stack.headers([Role.PLATFORM_ADMIN])
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
+        contract = "CV-FAULTS-" + uuid.uuid4().hex[:8].upper()
+        registered = await client.post(
+            "/api/territories/contracts",
+            headers=admin,
+            json={"code": contract, "nom": "Faults", "codeEpci": "200033579", "startYear": 2024, "endYear": 2030,
+                  "qpvCodes": ["QN06258M", "QN06261M"]},
+        )  # fmt: skip
+        if registered.status_code != 201:
+            raise SystemExit(f"the contract was not registered: {registered.text}")
+        year = await open_year(cast(Any, stack), client, contract)
+        application = await draft(client, year)
+        url = f"{API}/applications/{application['id']}"
+        await send(client, "PUT", f"{url}/budget", year.operator, default_budget(year))
+        await move(client, application["id"], year.operator, "submit")
+        for transition in ("declare_receivable", "instruct"):
+            await move(client, application["id"], year.state, transition)
+        etag = (await client.get(url, headers=year.state)).headers["etag"]
+        line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
+        decided = await asyncio.gather(
+            *(
+                client.patch(line, json={"decided": f"{5000 + index}"}, headers={**year.state, "If-Match": etag})
+                for index in range(20)
+            )
+        )
+        tally.statuses.update(answer.status_code for answer in decided)
+        wins = sum(1 for answer in decided if answer.status_code == 200)
+        paid = (await notified(client, year))["id"]
+        await client.put(
+            f"{API}/calls/{year.call_id}/envelopes/{year.institutions['etat-p147']}",
+            json={"amount": "500000"},
+            headers=year.pilot,
+        )
+        tranches = f"{API}/applications/{paid}/financing-lines/{year.institutions['etat-p147']}/tranches"
+        for _ in range(10):
+            current = await client.get(tranches, headers=year.state)
+            planned = await client.put(
+                tranches,
+                json={"tranches": [{"kind": "advance", "weight": 1}]},
+                headers={**year.state, "If-Match": current.headers["etag"]},
+            )
+            tally.statuses[planned.status_code] += 1
+            if planned.status_code != 200:
+                break
+            payment, replan = await asyncio.gather(
+                client.post(
+                    f"{API}/tranches/{planned.json()[0]['id']}/payment",
+                    json={"paidOn": "2025-03-15", "amount": "100", "overrideReason": "faults bench"},
+                    headers=year.state,
+                ),
+                client.put(
+                    tranches,
+                    json={"tranches": [{"kind": "advance", "weight": 1}, {"kind": "balance", "weight": 1}]},
+                    headers={**year.state, "If-Match": planned.headers["etag"]},
+                ),
+            )
+            tally.statuses.update((payment.status_code, replan.status_code))
+            if payment.status_code == 200:
+                break
+        tally.duplicated += max(0, wins - 1)
+        tally.note = f"20 decisions of one line with one ETag: {wins} applied; payments raced re-plans of their line"
+    return tally
+
+
 SCENARIOS: list[tuple[str, Callable[[Stack], Awaitable[Tally]]]] = [
     ("PostgreSQL restarted under a load of reads and keyed writes", postgresql_restart),
     ("participation killed (SIGKILL) during 80 POSTs, restarted by the supervisor", service_killed),
     ("participation stopped (SIGSTOP) under 240 calls; territories meanwhile", service_stopped),
     ("a row locked by another transaction; 30 writers of it, 1 of another", locked_row),
     ("a 400,000-square Filosofi dry run through the gateway", long_import),
+    ("money: one line decided 20 times at once; payments racing re-plans", money_races),
 ]
 
 

@@ -161,8 +161,8 @@ def job_outcome(client: httpx.Client, accepted: httpx.Response) -> httpx.Respons
         return accepted
     location = accepted.request.url.join(accepted.headers["location"])
     caller = {"Authorization": accepted.request.headers["authorization"]}
-    for _ in range(120):
-        job = client.get(location, params={"wait": 10}, headers=caller).json()
+    for _ in range(240):
+        job = client.get(location, params={"wait": 5}, headers=caller).json()
         if job["state"] in ("succeeded", "failed"):
             body = job["result"] if job["state"] == "succeeded" else job["problem"]
             return httpx.Response(job["resultStatus"], json=body, request=accepted.request)

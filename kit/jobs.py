@@ -7,7 +7,8 @@ LOCKED`) and hold a lease they renew while they work. A job's work runs in one t
 outcome stored on the job row, so a job says `succeeded` only if its work committed, and `failed` only if
 nothing of it was kept; its failure is the problem document a request would have answered. A job whose
 worker died (its lease expired) is taken again, at most `MAX_ATTEMPTS` times. `GET /jobs/{id}?wait=N`
-answers as soon as the job ends, or after N seconds (at most 10) with where it stands.
+answers as soon as the job ends, or after N seconds (at most 5, under the gateway's read timeout) with where
+it stands.
 """
 
 from __future__ import annotations
@@ -503,7 +504,7 @@ def jobs_router() -> Any:
         queue: Queue,
         job_id: uuid.UUID,
         principal: JobOwner,
-        wait: Annotated[float, Query(ge=0, le=10, description="Seconds to wait for the job to end")] = 0,
+        wait: Annotated[float, Query(ge=0, le=5, description="Seconds to wait for the job to end")] = 0,
     ) -> JobRead[Any]:
         """A long operation started by the caller: its state, then its result or its problem."""
         return await queue.get(principal, job_id, wait)
