@@ -11,7 +11,8 @@ class). For each POST, PUT, PATCH and DELETE it:
 - runs the request as one ambient transaction (kit/unit_of_work.py): committed once, after the response
   is built, only if the audit log recorded the change;
 - retries the whole request, a bounded number of times, when PostgreSQL aborts it for a deadlock or a
-  serialization failure (the transaction was rolled back, so running it again is safe);
+  serialization failure, or its pooled connection turns out dead (nothing was committed, so running it
+  again is safe); reads (GET) get the same retries;
 - for each conditional write, makes the GET that gives the ETag (its own path, or `read_at`) declare it,
   and refuses to answer a 200 from that GET without one.
 """
