@@ -37,9 +37,10 @@ async def peer() -> AsyncIterator[FaultPeer]:
 def peer_gateway(stack: RunningStack, peer: FaultPeer) -> Iterator[str]:
     """A gateway whose territories is the fault peer and whose grants is a closed port; 1 s deadline,
     30 s for one path."""
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        closed_port = closed.getsockname()[1]
+    # Bound but never listening, and kept bound: refused, and no other server takes the port meanwhile.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
     app = create_app(
         gateway_settings(
             stack,
@@ -54,6 +55,7 @@ def peer_gateway(stack: RunningStack, peer: FaultPeer) -> Iterator[str]:
     thread.start_and_wait()
     yield f"http://127.0.0.1:{port}"
     thread.stop()
+    closed.close()
 
 
 def _outcome_unknown(response: httpx.Response, status: int) -> None:

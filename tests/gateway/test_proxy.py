@@ -95,9 +95,11 @@ async def _slow_app(scope: Scope, receive: Receive, send: Send) -> None:
 def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
     """A gateway whose territories upstream hangs and whose grants upstream is a closed port."""
     slow_port, gateway_port = free_port(), free_port()
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        closed_port = closed.getsockname()[1]
+    # Bound but never listening, and kept bound: a connection to it is refused, and no other test's server
+    # can take the port meanwhile.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
     deadline = 1.0
     app = create_app(
         gateway_settings(
@@ -112,6 +114,7 @@ def faulty_gateway(stack: RunningStack) -> Iterator[tuple[str, float]]:
     thread.start_and_wait()
     yield f"http://127.0.0.1:{gateway_port}", deadline
     thread.stop()
+    closed.close()
 
 
 async def test_slow_upstream_gives_504_within_the_deadline(faulty_gateway: tuple[str, float]) -> None:
