@@ -176,7 +176,10 @@ async def _settle(
     stored = await _names(stack, writes[0].name.rsplit(" ", 1)[0])
     tally.duplicated += sum(1 for write in writes if stored[write.name] > 1)
     tally.lost += sum(1 for write in writes if stored[write.name] == 0)
-    tally.note += f"{misleading} stored writes answered 503 + Retry-After; after repeating with their keys, all stored"
+    tally.note += (
+        f"{misleading} stored writes answered 503 + Retry-After; every write not answered 201 repeated with its"
+        " key until answered"
+    )
 
 
 async def postgresql_restart(stack: Stack) -> Tally:
@@ -211,22 +214,44 @@ async def postgresql_restart(stack: Stack) -> Tally:
     return tally
 
 
+async def _back(stack: Stack, service: str, gone: int) -> None:
+    """Until the supervisor has started `service` again (another pid) and it answers."""
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=1) as client:
+        for _ in range(120):
+            if stack.pid(service) != gone:
+                try:
+                    if (await client.get(f"/api/{service}/healthz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            await asyncio.sleep(0.25)
+    raise SystemExit(f"{service} did not come back")
+
+
 async def service_killed(stack: Stack) -> Tally:
     tally = Tally()
     headers = stack.headers([Role.CONTRACT_PILOT], [CONTRACT])
     prefix = "Killed " + uuid.uuid4().hex[:6]
-    writes = [Write(f"{prefix} {index}", str(uuid.uuid4())) for index in range(80)]
+    writes: list[Write] = []
+    stop, under_way = asyncio.Event(), asyncio.Event()
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
-        pending = asyncio.Semaphore(8)
 
-        async def send(write: Write) -> None:
-            async with pending:
+        async def burst() -> None:
+            while not stop.is_set():
+                write = Write(f"{prefix} {len(writes)}", str(uuid.uuid4()))
+                writes.append(write)
                 await _post(client, headers, write)
+                if len(writes) >= 40:
+                    under_way.set()
 
-        tasks = [asyncio.create_task(send(write)) for write in writes]
-        await asyncio.sleep(0.3)
-        os.kill(stack.pid("participation"), signal.SIGKILL)  # the supervisor restarts it
-        await asyncio.gather(*tasks)
+        workers = [asyncio.create_task(burst()) for _ in range(8)]
+        await under_way.wait()  # killed once the burst is well under way
+        victim = stack.pid("participation")
+        os.kill(victim, signal.SIGKILL)  # the supervisor restarts it
+        await asyncio.sleep(2.0)
+        stop.set()
+        await asyncio.gather(*workers)
+        await _back(stack, "participation", victim)
         tally.statuses.update(write.status for write in writes)
         await _settle(stack, client, headers, writes, tally)
     return tally
@@ -250,6 +275,7 @@ async def service_stopped(stack: Stack) -> Tally:
             await asyncio.sleep(2.0)
         finally:
             os.kill(pid, signal.SIGCONT)
+        await _back(stack, "participation", -1)
         for outcome in await asyncio.gather(*stuck, return_exceptions=True):
             tally.statuses[outcome.status_code if isinstance(outcome, httpx.Response) else 0] += 1
         tally.statuses.update(healthy)
@@ -409,7 +435,7 @@ async def money_races(stack: Stack) -> Tally:
 
 SCENARIOS: list[tuple[str, Callable[[Stack], Awaitable[Tally]]]] = [
     ("PostgreSQL restarted under a load of reads and keyed writes", postgresql_restart),
-    ("participation killed (SIGKILL) during 80 POSTs, restarted by the supervisor", service_killed),
+    ("participation killed (SIGKILL) in a burst of keyed POSTs, restarted by the supervisor", service_killed),
     ("participation stopped (SIGSTOP) under 240 calls; territories meanwhile", service_stopped),
     ("a row locked by another transaction; 30 writers of it, 1 of another", locked_row),
     ("a 400,000-square Filosofi dry run through the gateway", long_import),

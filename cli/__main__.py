@@ -490,7 +490,10 @@ async def _clients(arguments: argparse.Namespace) -> None:
             secret = await oauth_clients.register_client(uow, actor, registration)
             _say(json.dumps({"client_id": arguments.client_id, "client_secret": secret}))
         elif arguments.action == "list":
-            for row in await oauth_clients.list_clients(uow):
+            listed = await oauth_clients.list_clients(uow)
+            if not listed:
+                _say("no partner client yet: `./dev clients create cdq-name --name … --role … --scope …`")
+            for row in listed:
                 _say(
                     json.dumps(
                         {

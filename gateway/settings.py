@@ -31,6 +31,7 @@ class GatewaySettings(BaseSettings):
         default_factory=lambda: {
             "/api/territories/localisation/batch": 16 * 1_048_576,
             "/api/territories/filosofi-squares/imports": 64 * 1_048_576,
+            "/api/territories/indicator-values/imports": 16 * 1_048_576,
             "/api/participation/bodies/*/draws": 16 * 1_048_576,
             "/api/grants/decision-imports": 16 * 1_048_576,
             "/api/grants/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,

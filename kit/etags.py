@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from kit.problems import ProblemError
 
@@ -15,9 +16,11 @@ def etag_of(resource_id: str, version: int) -> str:
     return f'"{digest}"'
 
 
-def etag_of_content(*parts: str) -> str:
-    """A strong ETag of a resource without a version column: the digest of what it holds."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+def etag_of_content(*parts: object) -> str:
+    """A strong ETag of a resource without a version column: the digest of what it holds. Decimals count by
+    their value (0.04 as sent and 0.0400 as a NUMERIC(6,4) column gives it back are the same version)."""
+    canonical = (format(part.normalize(), "f") if isinstance(part, Decimal) else str(part) for part in parts)
+    digest = hashlib.sha256("\x1f".join(canonical).encode()).hexdigest()[:20]
     return f'"{digest}"'
 
 

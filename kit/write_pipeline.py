@@ -253,7 +253,9 @@ async def run_write(
         fingerprint = fingerprint_of(
             request.method, request.url.path, request.url.query, request.headers.get("content-type", ""), body
         )
-        owner = f"{caller.kind}:{caller.subject}"
+        # Keys are the caller's, and its rights' too: a token of the same subject with other roles or
+        # bindings does not replay what the first could do (its request runs, and is judged, on its own).
+        owner = f"{caller.kind}:{caller.subject}:{caller.rights_digest()}"
         reserved = IdempotentRequest(owner=owner, key=key, operation=operation, fingerprint=fingerprint)
     ledger: Ledger | None = getattr(request.app.state, "ledger", None)
     for attempt in range(1, ATTEMPTS + 1):

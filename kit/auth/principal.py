@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -70,6 +71,18 @@ class Principal:
     def works_on(self, contract_code: str) -> bool:
         """Whether records of this contract (tenant) exist for this caller at all."""
         return self.is_platform_admin or contract_code in self.contracts
+
+    def rights_digest(self) -> str:
+        """A digest of everything that decides what this caller may do: two tokens of one subject with other
+        roles, scopes or bindings are two callers (an Idempotency-Key replays only to the same rights)."""
+        claims = (
+            self.kind,
+            self.subject,
+            self.institution or "",
+            *(",".join(sorted(values)) for values in (self.roles, self.scopes, self.contracts)),
+            *(",".join(sorted(values)) for values in (self.organisations, self.communes, self.bodies)),
+        )
+        return hashlib.sha256("\x1f".join(claims).encode()).hexdigest()[:24]
 
     @property
     def contract_scope(self) -> frozenset[str] | None:

@@ -47,5 +47,6 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         larger_body_limits={
             "/localisation/batch": 16 * 1_048_576,
             "/filosofi-squares/imports": vulnerability.MAX_IMPORT_BYTES,
+            "/indicator-values/imports": 16 * 1_048_576,
         },
     )

@@ -172,3 +172,40 @@ async def test_a_payment_racing_a_replan_never_deadlocks(
             break
     assert all(status < 500 for status in statuses), statuses
     assert set(statuses) <= {200, 404, 409, 412}, statuses
+
+
+async def test_the_etag_a_write_answers_is_the_next_writes_precondition(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """Values stored with more digits than sent (NUMERIC(6,4)) must not change the version they make."""
+    url = f"{API}/calls/{year.call_id}/portfolio-rules"
+    etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
+    rules = {"horsQpvCap": "0.04", "degressivityRate": "0.1", "newActionsTarget": "0.3", "cohesionTarget": "0.5"}
+    for cap in ("0.04", "0.035", "0.03"):
+        written = await gateway.put(url, json={**rules, "horsQpvCap": cap}, headers={**year.pilot, "If-Match": etag})
+        assert written.status_code == 200, written.text
+        etag = written.headers["etag"]
+        assert (await gateway.get(url, headers=year.pilot)).headers["etag"] == etag
+
+
+async def test_a_key_replays_only_to_a_caller_with_the_same_rights(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    key = str(uuid.uuid4())
+    person = {
+        "contractCode": new_contract,
+        "gender": "m",
+        "ageBand": "26-59",
+        "memberKind": "resident",
+        "residentInQpv": False,
+        "fictitious": True,
+        "familyName": "Fictif",
+        "givenName": "Même sujet",
+    }
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="one-subject")
+    first = await gateway.post("/api/participation/people", json=person, headers={**pilot, "Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    auditor = stack.headers([Role.AUDITOR], [new_contract], subject="one-subject")
+    refused = await gateway.post("/api/participation/people", json=person, headers={**auditor, "Idempotency-Key": key})
+    assert refused.status_code == 403  # judged on its own rights, not answered the pilot's 201
+    assert "idempotent-replayed" not in refused.headers

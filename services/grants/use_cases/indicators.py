@@ -37,12 +37,12 @@ class IndicatorsView:
 
 def indicators_etag(view: IndicatorsView) -> str:
     """A convention's indicators and their values carry no version of their own: the digest of them all."""
-    parts = [str(view.convention.convention_id)]
+    parts: list[object] = [view.convention.convention_id]
     for row in view.indicators:
-        parts.append(
-            f"{row.indicator_id}:{row.code}:{row.label}:{row.unit}:{row.baseline}:{sorted(row.targets.items())}"
-        )
-        parts.extend(f"{value.year}={value.value}/{value.source}" for value in view.values.get(row.indicator_id, []))
+        parts += [row.indicator_id, row.code, row.label, row.unit, Decimal(row.baseline)]
+        parts += [part for year, target in sorted(row.targets.items()) for part in (year, Decimal(target))]
+        for value in view.values.get(row.indicator_id, []):
+            parts += [value.year, Decimal(value.value), value.source]
     return etag_of_content(*parts)
 
 

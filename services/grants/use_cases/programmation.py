@@ -141,7 +141,7 @@ async def get_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> Po
 
 def rules_etag(call_id: uuid.UUID, rules: PortfolioRules) -> str:
     """A call's portfolio rules (the defaults until set) carry no version: the digest of their values."""
-    return etag_of_content(str(call_id), *(str(value) for value in asdict(rules).values()))
+    return etag_of_content(call_id, *asdict(rules).values())
 
 
 async def set_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, rules: PortfolioRules) -> PortfolioRules:

@@ -20,5 +20,6 @@ class ImportRejectedError(TerritoriesError):
     """An all-or-nothing import met bad lines: nothing was written."""
 
     def __init__(self, errors: Sequence[LineError]) -> None:
-        super().__init__(f"{len(errors)} line(s) refused; nothing was imported")
+        lines = len({error.line for error in errors})
+        super().__init__(f"{lines} line(s) refused ({len(errors)} errors); nothing was imported")
         self.errors = list(errors)
