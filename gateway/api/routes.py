@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
-from collections import deque
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Request
@@ -14,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
+from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
 from kit.auth.policies import authorize, public_policy
 from kit.database import request_unit_of_work
@@ -40,26 +39,6 @@ class TokenResponse(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[dict[str, Any]] = Field(description="Public keys (JWK) that sign platform tokens")
-
-
-class SlidingWindowLimiter:
-    """At most `limit` calls per minute per key, in this process."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._calls: dict[str, deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        calls = self._calls.setdefault(key, deque())
-        while calls and now - calls[0] > 60:
-            calls.popleft()
-        if len(calls) >= self.limit:
-            return False
-        calls.append(now)
-        if len(self._calls) > 10_000:
-            self._calls = {key: calls}
-        return True
 
 
 def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> ProblemError:
@@ -105,9 +84,9 @@ async def token(
     authorization: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> JSONResponse:
     """OAuth2 client credentials: a short-lived platform token for a partner system."""
-    limiter: SlidingWindowLimiter = request.app.state.token_limiter
+    limiter: TokenRequestLimiter = request.app.state.token_limiter
     caller = request.client.host if request.client else "unknown"
-    if not limiter.allow(caller):
+    if not await limiter.allow(caller):
         raise ProblemError(
             429,
             "too-many-requests",
