@@ -377,7 +377,7 @@ class JobQueue:
                 arguments=dict(row.arguments),
                 payload=bytes(row.payload or b""),
                 state=self.state,
-                uow=UnitOfWork(self.sessions, self._changed()),
+                uow=UnitOfWork(self.sessions, self._changed(), clock=self.state.clock),
             )
             outcome = await self.operations[row.operation](job)
             kept = await transaction.complete(self._keeper(row.job_id, attempt, outcome))

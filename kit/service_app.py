@@ -15,6 +15,7 @@ from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
 from kit.change_feed import ChangeFeed
+from kit.clock import Clock, SystemClock
 from kit.database import (
     DatabaseTimeouts,
     create_engine,
@@ -203,6 +204,7 @@ def create_service_app(
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     larger_body_limits: Mapping[str, int] | None = None,
     jobs: JobDefinitions | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """A service app on its own schema: engine, sessions, token verifier, problems, health, logs, and the
     workers of its long operations when it has any (`jobs`)."""
@@ -262,6 +264,7 @@ def create_service_app(
     )
     app.state.response_cache = response_cache
     app.state.sessions = create_sessionmaker(engine)
+    app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
     if jobs is not None:
         app.state.job_queue = JobQueue(

@@ -22,6 +22,7 @@ from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
 from kit.embedded_postgres import EmbeddedPostgres, free_port
+from tests.clock import TravellingClock
 
 CUA_CONTRACT = "CV-200033579-2024"
 OIDC_ISSUER = "https://idp.example.test/realms/cua"
@@ -99,6 +100,7 @@ class RunningStack:
     urls: dict[str, str]
     thread: ServingThread | None = None
     identity_provider: FakeIdentityProvider = field(default_factory=FakeIdentityProvider)
+    clock: TravellingClock = field(default_factory=TravellingClock)
     issuer: TokenIssuer = field(init=False)
 
     def __post_init__(self) -> None:
