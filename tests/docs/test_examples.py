@@ -1,7 +1,8 @@
 """The guides' examples run against the real stack, so they never go stale.
 
-A guide's examples are its fenced blocks opened with ```sh example: shell commands a reader pastes into a
-terminal at the root of a clone while `./dev up` runs (`http://127.0.0.1:8000`). Every `curl` in them is
+A guide's examples (docs/*.md and the README) are its fenced blocks opened with ```sh example: shell
+commands a reader pastes into a terminal at the root of a clone while `./dev up` runs
+(`http://127.0.0.1:8000`). Every `curl` in them is
 followed by a comment giving the status it answers, and optionally headers it carries:
 
     curl -s http://127.0.0.1:8000/api/territories/qpvs?codeEpci=200033579
@@ -81,7 +82,7 @@ def joined(blocks: list[tuple[int, str]]) -> tuple[str, list[int]]:
     return "".join(text for _, text in blocks), lines
 
 
-GUIDES = sorted(path for path in DOCS.glob("*.md") if example_blocks(path))
+GUIDES = [path for path in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))] if example_blocks(path)]
 
 
 def expectations(text: str, where: str, line_numbers: list[int] | None = None) -> list[Expected]:
@@ -156,7 +157,8 @@ def workspace(tmp_path: Path, contract: str, gateway: str) -> Path:
 
 def test_the_guides_have_examples() -> None:
     names = {guide.name for guide in GUIDES}
-    assert {"pilots-and-state.md", "operators.md", "integrators.md", "front-end.md", "platform.md"} <= names
+    audiences = {"pilots-and-state.md", "operators.md", "integrators.md", "front-end.md", "platform.md"}
+    assert {"README.md", *audiences} <= names
     for tool in ("bash", "curl", "jq"):
         assert shutil.which(tool), f"the guides' examples need {tool} (Debian package {tool})"
 
