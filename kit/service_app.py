@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
+from kit.api_docs import install_swagger_ui
 from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
@@ -122,12 +123,14 @@ def build_app(
         version=version,
         description=description,
         lifespan=lifespan,
-        docs_url="/docs" if docs_enabled else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
         generate_unique_id_function=lambda route: route.name,
     )
     install_problem_handlers(app)
+    if docs_enabled:
+        install_swagger_ui(app)
     app.include_router(health_router(service, readiness_checks))
     for router in routers:
         app.include_router(router)

@@ -6,14 +6,14 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, Form, Header, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
+from kit.api_docs import swagger_ui_asset, swagger_ui_page
 from kit.auth.policies import authorize, public_policy
 from kit.database import request_unit_of_work
 from kit.problems import ProblemError, documented_problems, problem_openapi
@@ -143,4 +143,18 @@ async def platform_openapi(request: Request) -> dict[str, Any]:
 )
 async def platform_docs() -> HTMLResponse:
     """Swagger UI over the aggregated OpenAPI."""
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Cœur de Quartier API")
+    return swagger_ui_page(openapi_url="/api/openapi.json", assets_url="/api/docs/assets", title="Cœur de Quartier API")
+
+
+@router.get(
+    "/docs/assets/{name}",
+    operation_id="get_platform_docs_asset",
+    include_in_schema=False,
+    dependencies=[Depends(authorize(PUBLIC))],
+)
+async def platform_docs_asset(name: Annotated[str, Path(max_length=40)]) -> Response:
+    """Swagger UI's script, stylesheet and icon, from a pinned package (no CDN)."""
+    asset = swagger_ui_asset(name)
+    if asset is None:
+        raise ProblemError(404, "not-found", "Resource not found", f"No asset {name} of the docs page.")
+    return asset
