@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.api import indicators, renewal_projects, vulnerability
-from services.territories.api.problems import install_domain_problems
 from services.territories.api.routes import protected, public
-from services.territories.db.base import jobs, ledger
+from services.territories.persistence import jobs, ledger
+from services.territories.problems import install_domain_problems
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.localisation import QpvIndexes
 from services.territories.use_cases.vulnerability import fields_dictionary

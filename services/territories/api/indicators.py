@@ -17,7 +17,6 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.territories.api.policies import DEFINE_INDICATORS, REFERENCE, Editor
 from services.territories.api.schemas import (
     ComparedQpv,
     ImportReportRead,
@@ -28,6 +27,7 @@ from services.territories.api.schemas import (
 )
 from services.territories.db.models import IndicatorValueRow
 from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind, check_generic_header
+from services.territories.policies import DEFINE_INDICATORS, REFERENCE, Editor
 from services.territories.use_cases import indicators, reference_queries
 
 public = platform_router(["indicators"], authenticated=False)

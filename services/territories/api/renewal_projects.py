@@ -12,9 +12,9 @@ from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.territories.api.policies import REFERENCE, Editor
 from services.territories.api.schemas import RenewalProjectCreate, RenewalProjectRead, RenewalProjectUpdate
 from services.territories.domain.renewal_projects import Interest, Programme, ProjectStatus, RenewalProject
+from services.territories.policies import REFERENCE, Editor
 from services.territories.use_cases import renewal_projects
 
 public = platform_router(["renewal projects"], authenticated=False)

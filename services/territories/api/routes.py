@@ -19,7 +19,6 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import creates_nothing, locate_created, platform_router
-from services.territories.api.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
 from services.territories.api.schemas import (
     CommuneRead,
     ContractCreate,
@@ -40,9 +39,10 @@ from services.territories.api.schemas import (
 from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
 from services.territories.domain import point_batches
 from services.territories.domain.contracts import Contract, Signatory
-from services.territories.domain.errors import NotFoundError
 from services.territories.domain.perimeters import simplified
 from services.territories.domain.point_batches import MAX_POINTS, csv_rows
+from services.territories.errors import NotFoundError
+from services.territories.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
 from services.territories.use_cases import contracts, localisation, reference_queries
 from services.territories.use_cases.localisation import ClassifiedPoint
 from services.territories.use_cases.reference_queries import LinkedQpv

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.territories.db.base import Base
+from services.territories.persistence import Base
 
 
 class RegionRow(Base):

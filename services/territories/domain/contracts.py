@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.territories.domain.errors import InvalidFieldError
+from services.territories.errors import InvalidFieldError
 
 CONTRACT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 

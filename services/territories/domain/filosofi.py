@@ -15,8 +15,7 @@ from typing import Any
 
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_float
-from services.territories.domain.errors import TerritoriesError
-from services.territories.domain.imports import LineError
+from services.territories.errors import LineError, TerritoriesError
 
 SQUARE_ID = re.compile(r"^CRS3035RES200mN(?P<northing>[0-9]{6,7})E(?P<easting>[0-9]{6,7})$")
 SQUARE_SIZE_M = 200

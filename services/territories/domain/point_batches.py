@@ -11,7 +11,7 @@ from typing import Any
 
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_float
-from services.territories.domain.errors import TerritoriesError
+from services.territories.errors import TerritoriesError
 
 MAX_POINTS = 200_000
 REQUIRED_COLUMNS = ("id", "lat", "lon")

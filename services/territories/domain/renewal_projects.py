@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.territories.domain.errors import InvalidFieldError
+from services.territories.errors import InvalidFieldError
 
 _PROJECT_NAMESPACE = uuid.UUID("6f1b2d0e-57a4-4c54-9a3e-2f43a3c0b1d7")
 

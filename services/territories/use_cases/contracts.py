@@ -11,11 +11,11 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.base import ledger
 from services.territories.db.models import ContractRow
 from services.territories.db.repositories import ContractRepository, ReferenceRepository
 from services.territories.domain.contracts import Contract, Signatory, check_contract
-from services.territories.domain.errors import ContractConflictError, NotBoundError, NotFoundError
+from services.territories.errors import ContractConflictError, NotBoundError, NotFoundError
+from services.territories.persistence import ledger
 
 
 def contract_from_row(row: ContractRow) -> Contract:

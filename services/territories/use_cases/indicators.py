@@ -12,11 +12,8 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.base import ledger
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
 from services.territories.db.repositories import ContractRepository, IndicatorRepository, ReferenceRepository
-from services.territories.domain.errors import NotFoundError
-from services.territories.domain.imports import ImportRejectedError, LineError
 from services.territories.domain.indicators import (
     NATIONAL_CODES,
     IndicatorDefinition,
@@ -30,6 +27,8 @@ from services.territories.domain.indicators import (
     parse_generic_csv,
     resolve_qpv_name,
 )
+from services.territories.errors import ImportRejectedError, LineError, NotFoundError
+from services.territories.persistence import ledger
 from services.territories.use_cases.reference_queries import LinkedQpv
 
 CONTRACT_SOURCE = "Contrat de ville « Cœur de Quartier » 2024-2030, CU d'Arras"

@@ -11,9 +11,9 @@ import numpy as np
 
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.repositories import ReferenceRepository
-from services.territories.domain.errors import NotFoundError
 from services.territories.domain.point_batches import PointBatch
 from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
+from services.territories.errors import NotFoundError
 
 REVISION_CHECK_SECONDS = 1.0
 

@@ -18,8 +18,8 @@ from services.territories.db.models import (
     RegionRow,
 )
 from services.territories.db.repositories import ReferenceRepository
-from services.territories.domain.errors import NotFoundError
 from services.territories.domain.names import searchable
+from services.territories.errors import NotFoundError
 
 
 async def list_epcis(uow: UnitOfWork, page: PageRequest) -> tuple[list[EpciRow], int]:

@@ -12,10 +12,8 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.base import ledger
 from services.territories.db.models import RenewalProjectRow
 from services.territories.db.repositories import ContractRepository, ReferenceRepository, RenewalProjectRepository
-from services.territories.domain.errors import NotBoundError, NotFoundError
 from services.territories.domain.renewal_projects import (
     Interest,
     Programme,
@@ -24,6 +22,8 @@ from services.territories.domain.renewal_projects import (
     check_project,
     seeded_project_id,
 )
+from services.territories.errors import NotBoundError, NotFoundError
+from services.territories.persistence import ledger
 
 
 def project_from_row(row: RenewalProjectRow) -> RenewalProject:

@@ -6,17 +6,17 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
-from services.territories.domain.errors import (
+from services.territories.domain.filosofi import FilosofiFileError
+from services.territories.domain.indicators import IndicatorFileError
+from services.territories.domain.point_batches import BatchFormatError
+from services.territories.errors import (
     ContractConflictError,
+    ImportRejectedError,
     InvalidFieldError,
     NotBoundError,
     NotFoundError,
     TerritoriesError,
 )
-from services.territories.domain.filosofi import FilosofiFileError
-from services.territories.domain.imports import ImportRejectedError
-from services.territories.domain.indicators import IndicatorFileError
-from services.territories.domain.point_batches import BatchFormatError
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:

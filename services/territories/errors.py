@@ -1,0 +1,53 @@
+"""The rules this service enforces, as errors: pure Python (problems.py says how each one is answered)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class TerritoriesError(Exception):
+    """Base of the rules this service enforces."""
+
+
+class NotFoundError(TerritoriesError):
+    def __init__(self, kind: str, code: str) -> None:
+        super().__init__(f"{kind} {code} not found")
+        self.kind = kind
+        self.code = code
+
+
+class ContractConflictError(TerritoriesError):
+    """A contract with this code is already registered."""
+
+
+class InvalidFieldError(TerritoriesError):
+    """A record breaks a rule; `field` is the record's attribute (snake_case), the wire spells it its own way."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+
+
+class NotBoundError(TerritoriesError):
+    """The caller does not work on this contract."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """Why a file import refused one of its lines: its number, the column and the rule."""
+
+    line: int
+    field: str
+    rule: str
+    message: str
+
+
+class ImportRejectedError(TerritoriesError):
+    """An all-or-nothing import met bad lines: nothing was written."""
+
+    def __init__(self, errors: Sequence[LineError]) -> None:
+        lines = len({error.line for error in errors})
+        super().__init__(f"{lines} line(s) refused ({len(errors)} errors); nothing was imported")
+        self.errors = list(errors)
