@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+RecordT = TypeVar("RecordT")
 
 
 class TerritoriesError(Exception):
@@ -15,6 +18,13 @@ class NotFoundError(TerritoriesError):
         super().__init__(f"{kind} {code} not found")
         self.kind = kind
         self.code = code
+
+
+def found(record: RecordT | None, kind: str, code: str) -> RecordT:
+    """The record read, or NotFoundError when there is none."""
+    if record is None:
+        raise NotFoundError(kind, code)
+    return record
 
 
 class ContractConflictError(TerritoriesError):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import literal, or_
 from sqlalchemy.dialects.postgresql import insert
@@ -14,6 +15,11 @@ from kit.database import service_metadata
 from kit.jobs import jobs_table
 from kit.ledger import Ledger
 from services.territories.settings import SCHEMA
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+RecordT = TypeVar("RecordT", bound="DataclassInstance")
 
 
 class Base(DeclarativeBase):
@@ -41,3 +47,8 @@ async def upsert(session: AsyncSession, model: type[Base], rows: Sequence[dict[s
     # Rows as parameters (executemany, batched by SQLAlchemy) rather than one huge VALUES clause to compile.
     result = await session.execute(upsert, list(rows))
     return len(result.all())
+
+
+def record_of(cls: type[RecordT], row: Base) -> RecordT:
+    """The read model of a row whose attributes it names alike: the mechanical mapping, written once."""
+    return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})

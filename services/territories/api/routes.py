@@ -8,24 +8,20 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from kit.api_models import model_response
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
-from kit.field_selection import fields_query, only
 from kit.pagination import Page, PageRequest, page_request
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import creates_nothing, locate_created, platform_router
 from services.territories.api.schemas import (
-    CommuneRead,
     ContractCreate,
     ContractRead,
     ContractUpdate,
-    DepartementRead,
-    EpciRead,
     GenerationRead,
     LocalisationRead,
     NamedQpv,
@@ -33,10 +29,9 @@ from services.territories.api.schemas import (
     PerimeterFeature,
     QpvLink,
     QpvRead,
-    RegionRead,
     SignatoryModel,
 )
-from services.territories.db.models import CommuneRow, EpciRow, QpvLineageRow, QpvRow
+from services.territories.db.models import QpvLineageRow, QpvRow
 from services.territories.domain import point_batches
 from services.territories.domain.contracts import Contract, Signatory
 from services.territories.domain.perimeters import simplified
@@ -52,34 +47,6 @@ protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
 Generation = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", description="QPV generation, e.g. 2024-2030")]
-
-
-def _epci(row: EpciRow) -> EpciRead:
-    return EpciRead(
-        code=row.code,
-        nom=row.nom,
-        nom_long=row.nom_long,
-        type=row.kind,
-        code_departement=row.code_departement,
-        code_region=row.code_region,
-        population=row.population,
-        population_year=row.population_year,
-    )
-
-
-def _commune(row: CommuneRow) -> CommuneRead:
-    return CommuneRead(
-        code=row.code,
-        nom=row.nom,
-        aliases=row.aliases,
-        siren=row.siren,
-        code_epci=row.code_epci,
-        code_departement=row.code_departement,
-        code_region=row.code_region,
-        codes_postaux=row.codes_postaux,
-        population=row.population,
-        population_year=row.population_year,
-    )
 
 
 def _link(link: QpvLineageRow, other: QpvRow) -> QpvLink:
@@ -133,121 +100,6 @@ def _contract(contract: Contract) -> ContractRead:
 
 def _contract_json(contract: Contract) -> dict[str, Any]:
     return _contract(contract).model_dump(mode="json", by_alias=True)
-
-
-EpciFields = Annotated[frozenset[str] | None, Depends(fields_query(EpciRead))]
-CommuneFields = Annotated[frozenset[str] | None, Depends(fields_query(CommuneRead))]
-DepartementFilter = Annotated[str | None, Query(alias="codeDepartement", pattern=r"^([0-9]{2,3}|2A|2B)$")]
-RegionFilter = Annotated[str | None, Query(alias="codeRegion", pattern=r"^[0-9]{2}$")]
-
-
-def _narrowed(page: Page[Any], fields: frozenset[str] | None) -> Any:
-    if fields is None:
-        return page
-    document = page.model_dump(mode="json", by_alias=True)
-    document["items"] = [only(item, fields) for item in document["items"]]
-    return JSONResponse(document)
-
-
-@public.get(
-    "/regions",
-    operation_id="list_regions",
-    response_model=list[RegionRead],
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def list_regions(uow: Uow) -> list[RegionRead]:
-    """Regions (INSEE COG)."""
-    return [RegionRead(code=row.code, nom=row.nom) for row in await reference_queries.list_regions(uow)]
-
-
-@public.get(
-    "/regions/{code}",
-    operation_id="get_region",
-    response_model=RegionRead,
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def get_region(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{2}$")]) -> RegionRead:
-    row = await reference_queries.get_region(uow, code)
-    return RegionRead(code=row.code, nom=row.nom)
-
-
-@public.get(
-    "/departements",
-    operation_id="list_departements",
-    response_model=list[DepartementRead],
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def list_departements(uow: Uow, code_region: RegionFilter = None) -> list[DepartementRead]:
-    """Departments (INSEE COG), by region if asked."""
-    rows = await reference_queries.list_departements(uow, code_region)
-    return [DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region) for row in rows]
-
-
-@public.get(
-    "/departements/{code}",
-    operation_id="get_departement",
-    response_model=DepartementRead,
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def get_departement(uow: Uow, code: Annotated[str, Path(pattern=r"^([0-9]{2,3}|2A|2B)$")]) -> DepartementRead:
-    row = await reference_queries.get_departement(uow, code)
-    return DepartementRead(code=row.code, nom=row.nom, code_region=row.code_region)
-
-
-@public.get(
-    "/epcis", operation_id="list_epcis", response_model=Page[EpciRead], dependencies=[Depends(authorize(REFERENCE))]
-)
-async def list_epcis(uow: Uow, page: Pages, fields: EpciFields) -> Any:
-    """EPCIs (intercommunalités), by SIREN; `fields` narrows each item."""
-    rows, total = await reference_queries.list_epcis(uow, page)
-    return _narrowed(
-        Page(items=[_epci(row) for row in rows], total=total, limit=page.limit, offset=page.offset), fields
-    )
-
-
-@public.get(
-    "/epcis/{code}", operation_id="get_epci", response_model=EpciRead, dependencies=[Depends(authorize(REFERENCE))]
-)
-async def get_epci(uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9]{9}$")], fields: EpciFields) -> Any:
-    epci = _epci(await reference_queries.get_epci(uow, code))
-    return epci if fields is None else JSONResponse(only(epci.model_dump(mode="json", by_alias=True), fields))
-
-
-@public.get(
-    "/communes",
-    operation_id="list_communes",
-    response_model=Page[CommuneRead],
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def list_communes(
-    uow: Uow,
-    page: Pages,
-    fields: CommuneFields,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
-    code_departement: DepartementFilter = None,
-    code_region: RegionFilter = None,
-    nom: Annotated[str | None, Query(min_length=1, max_length=100, description="Accent-insensitive")] = None,
-) -> Any:
-    """Communes, filtered as API Géo does (`codeEpci`, `codeDepartement`, `codeRegion`, `nom`, `fields`)."""
-    filters = reference_queries.CommuneFilters(code_epci, code_departement, code_region, nom)
-    rows, total = await reference_queries.list_communes(uow, page, filters)
-    page_of_communes: Page[CommuneRead] = Page(
-        items=[_commune(row) for row in rows], total=total, limit=page.limit, offset=page.offset
-    )
-    return _narrowed(page_of_communes, fields)
-
-
-@public.get(
-    "/communes/{code}",
-    operation_id="get_commune",
-    response_model=CommuneRead,
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def get_commune(
-    uow: Uow, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][0-9]{3}$")], fields: CommuneFields
-) -> Any:
-    commune = _commune(await reference_queries.get_commune(uow, code))
-    return commune if fields is None else JSONResponse(only(commune.model_dump(mode="json", by_alias=True), fields))
 
 
 @public.get(

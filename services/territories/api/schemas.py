@@ -7,53 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
-from kit.field_selection import fields_may_be_left_out
 
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9][0-9AB][0-9]{3})$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-
-
-class RegionRead(ApiModel):
-    code: str = Field(description="INSEE code")
-    nom: str
-
-
-class DepartementRead(ApiModel):
-    code: str = Field(description="INSEE code")
-    nom: str
-    code_region: str
-
-
-class EpciRead(ApiModel):
-    model_config = ConfigDict(json_schema_extra=fields_may_be_left_out)
-
-    code: str = Field(description="SIREN of the EPCI")
-    nom: str
-    nom_long: str | None
-    type: str
-    code_departement: str
-    code_region: str
-    population: int | None
-    population_year: int | None = Field(description="Vintage (millésime) of the population")
-
-
-class CommuneRead(ApiModel):
-    model_config = ConfigDict(json_schema_extra=fields_may_be_left_out)
-
-    code: str = Field(description="INSEE code")
-    nom: str
-    aliases: list[str]
-    siren: str | None
-    code_epci: str | None
-    code_departement: str
-    code_region: str
-    codes_postaux: list[str]
-    population: int | None
-    population_year: int | None = Field(description="Vintage (millésime) of the population")
 
 
 class QpvLink(ApiModel):

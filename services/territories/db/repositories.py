@@ -13,70 +13,22 @@ from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest, fetch_page
 from services.territories.db.models import (
-    CommuneRow,
     ContractRow,
-    DepartementRow,
-    EpciRow,
     FilosofiSquareRow,
     IndicatorRow,
     IndicatorValueRow,
     QpvGenerationRow,
     QpvLineageRow,
     QpvRow,
-    RegionRow,
     RenewalProjectRow,
     VulnerabilityComputationRow,
 )
+from services.territories.reference.models import CommuneRow, EpciRow
 
 
-class ReferenceRepository:
+class QpvRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def list_epcis(self, page: PageRequest) -> tuple[list[EpciRow], int]:
-        return await fetch_page(self.session, select(EpciRow).order_by(EpciRow.code), page)
-
-    async def get_epci(self, code: str) -> EpciRow | None:
-        return await self.session.get(EpciRow, code)
-
-    async def list_regions(self) -> list[RegionRow]:
-        return list((await self.session.execute(select(RegionRow).order_by(RegionRow.code))).scalars().all())
-
-    async def get_region(self, code: str) -> RegionRow | None:
-        return await self.session.get(RegionRow, code)
-
-    async def list_departements(self, code_region: str | None) -> list[DepartementRow]:
-        query = select(DepartementRow).order_by(DepartementRow.code)
-        if code_region is not None:
-            query = query.where(DepartementRow.code_region == code_region)
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def get_departement(self, code: str) -> DepartementRow | None:
-        return await self.session.get(DepartementRow, code)
-
-    async def list_communes(
-        self,
-        page: PageRequest,
-        *,
-        code_epci: str | None,
-        code_departement: str | None,
-        code_region: str | None,
-        nom_searchable: str | None,
-    ) -> tuple[list[CommuneRow], int]:
-        query = select(CommuneRow).order_by(CommuneRow.code)
-        if code_epci is not None:
-            query = query.where(CommuneRow.code_epci == code_epci)
-        if code_departement is not None:
-            query = query.where(CommuneRow.code_departement == code_departement)
-        if code_region is not None:
-            query = query.where(CommuneRow.code_region == code_region)
-        if nom_searchable:
-            pattern = "%" + nom_searchable.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(CommuneRow.nom_searchable.like(pattern))
-        return await fetch_page(self.session, query, page)
-
-    async def get_commune(self, code: str) -> CommuneRow | None:
-        return await self.session.get(CommuneRow, code)
 
     async def list_qpvs(
         self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None

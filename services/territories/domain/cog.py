@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.territories.domain.names import searchable
 from services.territories.errors import TerritoriesError
+from services.territories.reference.domain import searchable
 
 CURRENT_COMMUNE = "commune-actuelle"
 

@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_decimal, parse_int
-from services.territories.domain.names import searchable
 from services.territories.errors import LineError, TerritoriesError
+from services.territories.reference.domain import searchable
 
 SECRET_MARKERS = frozenset({"nd", "ns", "s", "so"})  # INSEE: not available, not significant, secret, n/a
 GENERATION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{4}$")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.models import CommuneRow, DepartementRow, EpciRow, RegionRow
-from services.territories.db.repositories import ReferenceRepository
+from services.territories.db.repositories import QpvRepository
 from services.territories.domain.cog import CogFileError, cog_rows
+from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 
 COG_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")
 
@@ -51,7 +51,7 @@ async def import_cog(
         aliases,
     )
     async with uow:
-        repository = ReferenceRepository(uow.session)
+        repository = QpvRepository(uow.session)
         changed = await repository.upsert(RegionRow, rows.regions, ["code"])
         changed += await repository.upsert(DepartementRow, rows.departements, ["code"])
         changed += await repository.upsert(EpciRow, rows.epcis, ["code"])

@@ -12,10 +12,11 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import ContractRow
-from services.territories.db.repositories import ContractRepository, ReferenceRepository
+from services.territories.db.repositories import ContractRepository, QpvRepository
 from services.territories.domain.contracts import Contract, Signatory, check_contract
 from services.territories.errors import ContractConflictError, NotBoundError, NotFoundError
 from services.territories.persistence import ledger
+from services.territories.reference.repository import ReferenceRepository
 
 
 def contract_from_row(row: ContractRow) -> Contract:
@@ -56,10 +57,9 @@ def contract_etag(contract: Contract) -> str:
 async def register_contract(uow: UnitOfWork, actor: Principal, contract: Contract) -> Contract:
     """Register a contract."""
     async with uow:
-        references = ReferenceRepository(uow.session)
-        if await references.get_epci(contract.code_epci) is None:
+        if await ReferenceRepository(uow.session).get_epci(contract.code_epci) is None:
             raise NotFoundError("EPCI", contract.code_epci)
-        check_contract(contract, await references.qpv_codes_of_epci(contract.code_epci))
+        check_contract(contract, await QpvRepository(uow.session).qpv_codes_of_epci(contract.code_epci))
         contracts = ContractRepository(uow.session)
         if await contracts.get(contract.code) is not None:
             raise ContractConflictError(contract.code)
@@ -104,7 +104,7 @@ async def update_contract(
         before = contract_from_row(row)
         uow.check_precondition(contract_etag(before))
         after = replace(before, **changes, version=before.version + 1)
-        check_contract(after, await ReferenceRepository(uow.session).qpv_codes_of_epci(after.code_epci))
+        check_contract(after, await QpvRepository(uow.session).qpv_codes_of_epci(after.code_epci))
         row.nom = after.nom
         row.start_year = after.start_year
         row.end_year = after.end_year

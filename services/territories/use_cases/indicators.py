@@ -13,7 +13,7 @@ from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
-from services.territories.db.repositories import ContractRepository, IndicatorRepository, ReferenceRepository
+from services.territories.db.repositories import ContractRepository, IndicatorRepository, QpvRepository
 from services.territories.domain.indicators import (
     NATIONAL_CODES,
     IndicatorDefinition,
@@ -220,7 +220,7 @@ async def import_contract_indicators(
 ) -> int:
     """The catalogue and the contract's figures as shipped; territories are named as the contract names them."""
     async with uow:
-        await ReferenceRepository(uow.session).upsert(IndicatorRow, catalogue, ["code"])
+        await QpvRepository(uow.session).upsert(IndicatorRow, catalogue, ["code"])
         repository = IndicatorRepository(uow.session)
         territories = await _Territories.load(repository)
         errors = list(parsed.errors)
@@ -273,7 +273,7 @@ async def define_indicator(uow: UnitOfWork, actor: Principal, definition: Indica
         current = await repository.get(definition.code, for_update=True)
         uow.check_precondition(indicator_etag(_definition(current)) if current else None)
         before = asdict(_definition(current)) if current else None
-        await ReferenceRepository(uow.session).upsert(IndicatorRow, [asdict(definition)], ["code"])
+        await QpvRepository(uow.session).upsert(IndicatorRow, [asdict(definition)], ["code"])
         await ledger.changed(
             uow.session,
             actor,

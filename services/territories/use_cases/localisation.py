@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.repositories import ReferenceRepository
+from services.territories.db.repositories import QpvRepository
 from services.territories.domain.point_batches import PointBatch
 from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
 from services.territories.errors import NotFoundError
@@ -52,7 +52,7 @@ class QpvIndexes:
 
     async def _checked(self, uow: UnitOfWork, generation: str) -> QpvIndex:
         async with uow.reading():
-            repository = ReferenceRepository(uow.session)
+            repository = QpvRepository(uow.session)
             revision = await repository.generation_revision(generation)
             if revision is None:
                 raise NotFoundError("generation", generation)

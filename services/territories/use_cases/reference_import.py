@@ -11,20 +11,12 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.models import (
-    CommuneRow,
-    ContractRow,
-    DepartementRow,
-    EpciRow,
-    QpvGenerationRow,
-    QpvLineageRow,
-    QpvRow,
-    RegionRow,
-)
-from services.territories.db.repositories import ReferenceRepository
-from services.territories.domain.names import searchable
+from services.territories.db.models import ContractRow, QpvGenerationRow, QpvLineageRow, QpvRow
+from services.territories.db.repositories import QpvRepository
 from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
 from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
+from services.territories.reference.domain import searchable
+from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
 from services.territories.use_cases.renewal_projects import import_seed, read_seed
 from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
@@ -219,7 +211,7 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     epci, communes = epci_and_communes_rows(communes_document, aliases["communes"])
     cog = json.loads((data_dir / "cua_region_departement.json").read_text(encoding="utf-8"))
     async with uow:
-        repository = ReferenceRepository(uow.session)
+        repository = QpvRepository(uow.session)
         await repository.upsert(
             RegionRow, [{"code": item["code"], "nom": item["nom"]} for item in cog["regions"]], ["code"]
         )
@@ -309,7 +301,7 @@ async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: boo
         raise InvalidPerimeterError("; ".join(f"{code}: {reason}" for code, reason in refused[:20]))
     generations = json.loads((DATA_DIR / "cua_qpv_generations.json").read_text(encoding="utf-8"))
     async with uow:
-        repository = ReferenceRepository(uow.session)
+        repository = QpvRepository(uow.session)
         await repository.upsert(
             QpvGenerationRow,
             [row for row in generation_rows(generations) if row["generation"] == GENERATION_2024],

@@ -13,7 +13,7 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import RenewalProjectRow
-from services.territories.db.repositories import ContractRepository, ReferenceRepository, RenewalProjectRepository
+from services.territories.db.repositories import ContractRepository, QpvRepository, RenewalProjectRepository
 from services.territories.domain.renewal_projects import (
     Interest,
     Programme,
@@ -172,6 +172,6 @@ async def import_seed(uow: UnitOfWork, projects: list[RenewalProject]) -> int:
             code_epci = check_project(project, await repository.epci_of_qpvs(project.qpv_codes, project.generation))
             if await repository.get(project.project_id) is None:
                 rows.append(_columns(replace(project, code_epci=code_epci)))
-        created = await ReferenceRepository(uow.session).upsert(RenewalProjectRow, rows, ["project_id"])
+        created = await QpvRepository(uow.session).upsert(RenewalProjectRow, rows, ["project_id"])
         await uow.commit()
     return created
