@@ -10,6 +10,7 @@ from services.territories.api import indicators, renewal_projects, vulnerability
 from services.territories.api.routes import protected, public
 from services.territories.persistence import jobs, ledger
 from services.territories.problems import install_domain_problems
+from services.territories.qpvs import routes as qpvs
 from services.territories.reference import routes as reference
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.localisation import QpvIndexes
@@ -27,6 +28,7 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[
             reference.public,
+            qpvs.public,
             public,
             protected,
             indicators.public,

@@ -49,6 +49,12 @@ async def upsert(session: AsyncSession, model: type[Base], rows: Sequence[dict[s
     return len(result.all())
 
 
-def record_of(cls: type[RecordT], row: Base) -> RecordT:
-    """The read model of a row whose attributes it names alike: the mechanical mapping, written once."""
-    return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})
+def record_of(cls: type[RecordT], row: Base, **values: Any) -> RecordT:
+    """The read model of a row whose attributes it names alike (the mechanical mapping, written once);
+    `values` gives what the row does not hold."""
+    return cls(
+        **{
+            field.name: values[field.name] if field.name in values else getattr(row, field.name)
+            for field in fields(cls)
+        }
+    )

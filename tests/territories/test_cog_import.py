@@ -13,9 +13,9 @@ from kit.database import create_engine, create_sessionmaker
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.domain.cog import CogFileError
+from services.territories.qpvs import use_cases as qpvs
 from services.territories.reference import use_cases as reference
 from services.territories.reference.domain import CommuneFilters
-from services.territories.use_cases import reference_queries
 from services.territories.use_cases.cog_import import import_cog
 from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
 from tests.running_stack import RunningStack
@@ -89,11 +89,9 @@ async def test_national_files_load_once_with_their_population_year(cog_uow: Unit
 async def test_national_qpvs_list_under_the_epci_of_their_communes(cog_uow: UnitOfWork) -> None:
     await import_cog(cog_uow, national_format(), 2023, {})
     await import_national_qpvs(cog_uow, DATA_DIR / "qpv_2024_france.geojson.gz")
-    linked, total = await reference_queries.list_qpvs(
-        cog_uow, PageRequest(limit=100, offset=0), "2024-2030", "200033579", None
-    )
+    linked, total = await qpvs.list_qpvs(cog_uow, PageRequest(limit=100, offset=0), "2024-2030", "200033579", None)
     assert total == 6
-    assert {item.row.code for item in linked} == {
+    assert {item.code for item in linked} == {
         "QN06258M",
         "QN06259M",
         "QN06260M",

@@ -12,7 +12,7 @@ import pytest
 
 from kit.database import create_engine, create_sessionmaker
 from kit.unit_of_work import UnitOfWork
-from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
+from services.territories.qpvs.domain import InvalidPerimeterError, check_perimeter
 from services.territories.use_cases.localisation import QpvIndexes, locate_point
 from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
 from tests.running_stack import RunningStack

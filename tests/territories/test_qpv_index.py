@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from services.territories.domain.perimeters import check_perimeter
 from services.territories.domain.qpv_index import IndexedQpv, QpvIndex, classify
+from services.territories.qpvs.domain import check_perimeter
 from services.territories.use_cases.reference_import import DATA_DIR
 
 

@@ -28,7 +28,8 @@ from services.territories.api.schemas import (
 from services.territories.db.models import IndicatorValueRow
 from services.territories.domain.indicators import IndicatorDefinition, TerritoryKind, check_generic_header
 from services.territories.policies import DEFINE_INDICATORS, REFERENCE, Editor
-from services.territories.use_cases import indicators, reference_queries
+from services.territories.qpvs import use_cases as qpvs
+from services.territories.use_cases import indicators
 
 public = platform_router(["indicators"], authenticated=False)
 protected = platform_router(["indicators"], authenticated=True, writes=True)
@@ -83,10 +84,10 @@ def _value(row: IndicatorValueRow) -> IndicatorValueRead:
 
 
 def _comparison(comparison: indicators.Comparison) -> IndicatorComparisonRead:
-    row = comparison.qpv.row
+    qpv = comparison.qpv
     return IndicatorComparisonRead(
         indicator=_indicator(comparison.indicator),
-        qpv=ComparedQpv(id=row.qpv_id, code=row.code, nom=row.nom, generation=row.generation),
+        qpv=ComparedQpv(id=qpv.qpv_id, code=qpv.code, nom=qpv.nom, generation=qpv.generation),
         series=[_value(value) for value in comparison.series],
         code_epci=comparison.code_epci,
         epci=[_value(value) for value in comparison.epci],
@@ -215,7 +216,7 @@ async def compare_qpv_indicator(
     generation: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = "2024-2030",
 ) -> IndicatorComparisonRead:
     """The QPV's series beside its EPCI, the national QPV average (INSEE ENSQP) and France."""
-    qpv = await reference_queries.get_qpv(uow, code, generation)
+    qpv = await qpvs.get_qpv(uow, code, generation)
     return _comparison(await indicators.compare(uow, qpv, indicator))
 
 
@@ -227,5 +228,5 @@ async def compare_qpv_indicator(
 )
 async def compare_qpv_record_indicator(uow: Uow, qpv_id: uuid.UUID, indicator: Code) -> IndicatorComparisonRead:
     """The same comparison for a record reached by id (QPV the sources give no code)."""
-    qpv = await reference_queries.get_qpv_record(uow, qpv_id)
+    qpv = await qpvs.get_qpv_record(uow, qpv_id)
     return _comparison(await indicators.compare(uow, qpv, indicator))

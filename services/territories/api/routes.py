@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -22,67 +21,23 @@ from services.territories.api.schemas import (
     ContractCreate,
     ContractRead,
     ContractUpdate,
-    GenerationRead,
     LocalisationRead,
     NamedQpv,
     NearestQpv,
-    PerimeterFeature,
-    QpvLink,
-    QpvRead,
     SignatoryModel,
 )
-from services.territories.db.models import QpvLineageRow, QpvRow
 from services.territories.domain import point_batches
 from services.territories.domain.contracts import Contract, Signatory
-from services.territories.domain.perimeters import simplified
 from services.territories.domain.point_batches import MAX_POINTS, csv_rows
-from services.territories.errors import NotFoundError
 from services.territories.policies import BATCH_LOOKUP, REFERENCE, REGISTER_CONTRACT, UPDATE_CONTRACT
-from services.territories.use_cases import contracts, localisation, reference_queries
+from services.territories.use_cases import contracts, localisation
 from services.territories.use_cases.localisation import ClassifiedPoint
-from services.territories.use_cases.reference_queries import LinkedQpv
 
 public = platform_router(["reference"], authenticated=False)
 protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Pages = Annotated[PageRequest, Depends(page_request)]
 Generation = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", description="QPV generation, e.g. 2024-2030")]
-
-
-def _link(link: QpvLineageRow, other: QpvRow) -> QpvLink:
-    return QpvLink.model_validate(
-        {
-            "id": other.qpv_id,
-            "code": other.code,
-            "nom": other.nom,
-            "generation": other.generation,
-            "kind": link.kind,
-            "inferred": link.is_inferred,
-            "note": link.note,
-        }
-    )
-
-
-def _qpv(linked: LinkedQpv) -> QpvRead:
-    row = linked.row
-    return QpvRead.model_validate(
-        {
-            "id": row.qpv_id,
-            "predecessors": [_link(link, other) for link, other in linked.predecessors],
-            "successors": [_link(link, other) for link, other in linked.successors],
-            "code": row.code,
-            "nom": row.nom,
-            "aliases": row.aliases,
-            "generation": row.generation,
-            "status": row.status,
-            "codesCommunes": row.codes_communes,
-            "codeEpci": row.code_epci,
-            "legalAct": row.legal_act,
-            "startsOn": row.starts_on,
-            "population": row.population,
-            "populationYear": row.population_year,
-        }
-    )
 
 
 def _contract(contract: Contract) -> ContractRead:
@@ -100,93 +55,6 @@ def _contract(contract: Contract) -> ContractRead:
 
 def _contract_json(contract: Contract) -> dict[str, Any]:
     return _contract(contract).model_dump(mode="json", by_alias=True)
-
-
-@public.get(
-    "/qpvs", operation_id="list_qpvs", response_model=Page[QpvRead], dependencies=[Depends(authorize(REFERENCE))]
-)
-async def list_qpvs(
-    uow: Uow,
-    page: Pages,
-    generation: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{4}$")] = None,
-    code_epci: Annotated[str | None, Query(alias="codeEpci", pattern=r"^[0-9]{9}$")] = None,
-    code_commune: Annotated[str | None, Query(alias="codeCommune", pattern=r"^[0-9][0-9AB][0-9]{3}$")] = None,
-) -> Page[QpvRead]:
-    """Priority neighbourhoods, every generation unless one is asked for."""
-    rows, total = await reference_queries.list_qpvs(uow, page, generation, code_epci, code_commune)
-    return Page(items=[_qpv(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
-
-
-@public.get(
-    "/qpvs/{code}", operation_id="get_qpv", response_model=QpvRead, dependencies=[Depends(authorize(REFERENCE))]
-)
-async def get_qpv(
-    uow: Uow, code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")], generation: Generation = "2024-2030"
-) -> QpvRead:
-    return _qpv(await reference_queries.get_qpv(uow, code, generation))
-
-
-@public.get(
-    "/qpvs/{code}/perimeter",
-    operation_id="get_qpv_perimeter",
-    response_model=PerimeterFeature,
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def get_qpv_perimeter(
-    uow: Uow,
-    code: Annotated[str, Path(pattern=r"^Q[A-Z0-9]{5,9}$")],
-    generation: Generation = "2024-2030",
-    output: Annotated[Literal["geojson"], Query(alias="format")] = "geojson",
-    tolerance_m: Annotated[
-        float,
-        Query(alias="toleranceM", ge=0, le=500, allow_inf_nan=False, description="Simplify to this many metres"),
-    ] = 0,
-) -> PerimeterFeature:
-    """The perimeter as a GeoJSON Feature (WGS84), optionally simplified for light payloads."""
-    row = (await reference_queries.get_qpv(uow, code, generation)).row
-    if row.perimeter is None:
-        raise NotFoundError("perimeter of QPV", code)
-    return PerimeterFeature(
-        properties={
-            "code": row.code,
-            "nom": row.nom,
-            "generation": row.generation,
-            "format": output,
-            "simplifiedToleranceM": tolerance_m,
-        },
-        geometry=simplified(row.perimeter, tolerance_m),
-    )
-
-
-@public.get(
-    "/qpv-records/{qpv_id}",
-    operation_id="get_qpv_record",
-    response_model=QpvRead,
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def get_qpv_record(uow: Uow, qpv_id: uuid.UUID) -> QpvRead:
-    """A QPV record by its stable id: the way to reach records the sources give no code (2015 CUA)."""
-    return _qpv(await reference_queries.get_qpv_record(uow, qpv_id))
-
-
-@public.get(
-    "/qpv-generations",
-    operation_id="list_qpv_generations",
-    response_model=list[GenerationRead],
-    dependencies=[Depends(authorize(REFERENCE))],
-)
-async def list_qpv_generations(uow: Uow) -> list[GenerationRead]:
-    """The generations of the priority geography, oldest first."""
-    return [
-        GenerationRead(
-            generation=row.generation,
-            label=row.label,
-            legal_act=row.legal_act,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-        )
-        for row in await reference_queries.list_generations(uow)
-    ]
 
 
 @public.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -14,41 +14,6 @@ from kit.api_models import ApiInput, ApiModel
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9][0-9AB][0-9]{3})$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-
-
-class QpvLink(ApiModel):
-    id: uuid.UUID
-    code: str | None
-    nom: str
-    generation: str
-    kind: Literal["split", "merge", "rename", "extension", "contour_modified", "unchanged"]
-    inferred: bool = Field(description="True when no source states the link (it is deduced)")
-    note: str | None
-
-
-class QpvRead(ApiModel):
-    id: uuid.UUID = Field(description="Stable id; the only handle of records the sources give no code")
-    code: str | None
-    nom: str
-    aliases: list[str]
-    generation: str
-    status: Literal["qpv", "veille_active"]
-    codes_communes: list[str]
-    code_epci: str | None
-    legal_act: str | None
-    starts_on: date | None
-    population: int | None
-    population_year: int | None
-    predecessors: list[QpvLink]
-    successors: list[QpvLink]
-
-
-class GenerationRead(ApiModel):
-    generation: str
-    label: str
-    legal_act: str
-    starts_on: date
-    ends_on: date | None
 
 
 class NamedQpv(ApiModel):
@@ -69,12 +34,6 @@ class LocalisationRead(ApiModel):
     tolerance_m: float
     indicative: bool = True
     notice: str = "Indicative result computed on published perimeters; only the decree's perimeter is authoritative."
-
-
-class PerimeterFeature(ApiModel):
-    type: Literal["Feature"] = "Feature"
-    properties: dict[str, Any]
-    geometry: dict[str, Any]
 
 
 class SignatoryModel(ApiInput):

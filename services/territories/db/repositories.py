@@ -6,10 +6,9 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy import any_, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest, fetch_page
 from services.territories.db.models import (
@@ -17,98 +16,11 @@ from services.territories.db.models import (
     FilosofiSquareRow,
     IndicatorRow,
     IndicatorValueRow,
-    QpvGenerationRow,
-    QpvLineageRow,
-    QpvRow,
     RenewalProjectRow,
     VulnerabilityComputationRow,
 )
+from services.territories.qpvs.models import QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow, EpciRow
-
-
-class QpvRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list_qpvs(
-        self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
-    ) -> tuple[list[QpvRow], int]:
-        query = select(QpvRow).order_by(QpvRow.generation.desc(), QpvRow.code, QpvRow.nom, QpvRow.qpv_id)
-        if generation is not None:
-            query = query.where(QpvRow.generation == generation)
-        if code_epci is not None:
-            # National records carry communes but no EPCI: they belong to the EPCI of their communes.
-            of_member_commune = exists().where(
-                CommuneRow.code_epci == code_epci, CommuneRow.code == any_(QpvRow.codes_communes)
-            )
-            query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
-        if code_commune is not None:
-            query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
-        return await fetch_page(self.session, query, page)
-
-    async def get_qpv(self, code: str, generation: str) -> QpvRow | None:
-        query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def list_generations(self) -> list[QpvGenerationRow]:
-        rows = await self.session.execute(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on))
-        return list(rows.scalars().all())
-
-    async def generation_revision(self, generation: str) -> int | None:
-        query = select(QpvGenerationRow.revision).where(QpvGenerationRow.generation == generation)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def bump_revisions(self, generations: set[str]) -> None:
-        """Tell every process that these generations' perimeters changed (their indexes are rebuilt)."""
-        await self.session.execute(
-            update(QpvGenerationRow)
-            .where(QpvGenerationRow.generation.in_(sorted(generations)))
-            .values(revision=QpvGenerationRow.revision + 1)
-        )
-
-    async def perimeters_of(self, generation: str) -> list[QpvRow]:
-        query = (
-            select(QpvRow)
-            .where(QpvRow.generation == generation, QpvRow.perimeter.is_not(None))
-            .order_by(QpvRow.code, QpvRow.qpv_id)
-        )
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def lineage_of(self, qpv_ids: Collection[uuid.UUID]) -> list[tuple[QpvLineageRow, QpvRow, QpvRow]]:
-        """Links touching these QPVs, each with its predecessor and successor rows."""
-        predecessor, successor = aliased(QpvRow), aliased(QpvRow)
-        query = (
-            select(QpvLineageRow, predecessor, successor)
-            .join(predecessor, predecessor.qpv_id == QpvLineageRow.predecessor_id)
-            .join(successor, successor.qpv_id == QpvLineageRow.successor_id)
-            .where(or_(QpvLineageRow.predecessor_id.in_(list(qpv_ids)), QpvLineageRow.successor_id.in_(list(qpv_ids))))
-            .order_by(predecessor.nom, successor.nom)
-        )
-        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
-
-    async def get_qpv_by_id(self, qpv_id: uuid.UUID) -> QpvRow | None:
-        return await self.session.get(QpvRow, qpv_id)
-
-    async def qpv_codes_of_epci(self, code_epci: str) -> set[str]:
-        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci, QpvRow.code.is_not(None))
-        return {code for code in (await self.session.execute(query)).scalars().all() if code is not None}
-
-    async def upsert(self, model: type[Any], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
-        """Insert or update rows on their natural key; returns how many rows changed."""
-        if not rows:
-            return 0
-        table = model.__table__
-        statement = insert(table)
-        updatable = [column for column in rows[0] if column not in keys]
-        changed = [table.c[column].is_distinct_from(statement.excluded[column]) for column in updatable]
-        upsert = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={column: statement.excluded[column] for column in updatable},
-            where=or_(*changed),
-        ).returning(literal(1))
-        # Rows as parameters (executemany, batched by SQLAlchemy) rather than one huge VALUES clause to compile.
-        result = await self.session.execute(upsert, list(rows))
-        return len(result.all())
 
 
 class ContractRepository:
@@ -311,17 +223,3 @@ class RenewalProjectRepository:
     async def add(self, row: RenewalProjectRow) -> None:
         self.session.add(row)
         await self.session.flush()
-
-    async def epci_of_qpvs(self, codes: Collection[str], generation: str) -> dict[str, str | None]:
-        """QPV code -> its EPCI (its own, or that of its first commune) for the codes that exist."""
-        commune_epci = (
-            select(CommuneRow.code_epci)
-            .where(CommuneRow.code == any_(QpvRow.codes_communes))
-            .order_by(CommuneRow.code)
-            .limit(1)
-            .scalar_subquery()
-        )
-        query = select(QpvRow.code, func.coalesce(QpvRow.code_epci, commune_epci)).where(
-            QpvRow.generation == generation, QpvRow.code.in_(list(codes))
-        )
-        return {row[0]: row[1] for row in (await self.session.execute(query)).all() if row[0] is not None}

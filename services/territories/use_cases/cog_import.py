@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.repositories import QpvRepository
 from services.territories.domain.cog import CogFileError, cog_rows
+from services.territories.persistence import upsert
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 
 COG_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")
@@ -51,11 +51,10 @@ async def import_cog(
         aliases,
     )
     async with uow:
-        repository = QpvRepository(uow.session)
-        changed = await repository.upsert(RegionRow, rows.regions, ["code"])
-        changed += await repository.upsert(DepartementRow, rows.departements, ["code"])
-        changed += await repository.upsert(EpciRow, rows.epcis, ["code"])
-        changed += await repository.upsert(CommuneRow, rows.communes, ["code"])
+        changed = await upsert(uow.session, RegionRow, rows.regions, ["code"])
+        changed += await upsert(uow.session, DepartementRow, rows.departements, ["code"])
+        changed += await upsert(uow.session, EpciRow, rows.epcis, ["code"])
+        changed += await upsert(uow.session, CommuneRow, rows.communes, ["code"])
         await uow.commit()
     return CogReport(
         regions=len(rows.regions),

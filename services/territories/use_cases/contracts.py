@@ -12,10 +12,11 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import ContractRow
-from services.territories.db.repositories import ContractRepository, QpvRepository
+from services.territories.db.repositories import ContractRepository
 from services.territories.domain.contracts import Contract, Signatory, check_contract
 from services.territories.errors import ContractConflictError, NotBoundError, NotFoundError
 from services.territories.persistence import ledger
+from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.repository import ReferenceRepository
 
 

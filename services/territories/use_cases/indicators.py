@@ -13,7 +13,7 @@ from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
-from services.territories.db.repositories import ContractRepository, IndicatorRepository, QpvRepository
+from services.territories.db.repositories import ContractRepository, IndicatorRepository
 from services.territories.domain.indicators import (
     NATIONAL_CODES,
     IndicatorDefinition,
@@ -28,8 +28,8 @@ from services.territories.domain.indicators import (
     resolve_qpv_name,
 )
 from services.territories.errors import ImportRejectedError, LineError, NotFoundError
-from services.territories.persistence import ledger
-from services.territories.use_cases.reference_queries import LinkedQpv
+from services.territories.persistence import ledger, upsert
+from services.territories.qpvs.domain import Qpv
 
 CONTRACT_SOURCE = "Contrat de ville « Cœur de Quartier » 2024-2030, CU d'Arras"
 
@@ -220,7 +220,7 @@ async def import_contract_indicators(
 ) -> int:
     """The catalogue and the contract's figures as shipped; territories are named as the contract names them."""
     async with uow:
-        await QpvRepository(uow.session).upsert(IndicatorRow, catalogue, ["code"])
+        await upsert(uow.session, IndicatorRow, catalogue, ["code"])
         repository = IndicatorRepository(uow.session)
         territories = await _Territories.load(repository)
         errors = list(parsed.errors)
@@ -273,7 +273,7 @@ async def define_indicator(uow: UnitOfWork, actor: Principal, definition: Indica
         current = await repository.get(definition.code, for_update=True)
         uow.check_precondition(indicator_etag(_definition(current)) if current else None)
         before = asdict(_definition(current)) if current else None
-        await QpvRepository(uow.session).upsert(IndicatorRow, [asdict(definition)], ["code"])
+        await upsert(uow.session, IndicatorRow, [asdict(definition)], ["code"])
         await ledger.changed(
             uow.session,
             actor,
@@ -304,7 +304,7 @@ async def list_values(
 @dataclass(frozen=True, slots=True)
 class Comparison:
     indicator: IndicatorDefinition
-    qpv: LinkedQpv
+    qpv: Qpv
     series: list[IndicatorValueRow]
     code_epci: str | None
     epci: list[IndicatorValueRow]
@@ -316,15 +316,15 @@ async def _national(repository: IndicatorRepository, kind: TerritoryKind, indica
     return await repository.values_of(kind.value, NATIONAL_CODES[kind], indicator)
 
 
-async def compare(uow: UnitOfWork, qpv: LinkedQpv, indicator_code: str) -> Comparison:
+async def compare(uow: UnitOfWork, qpv: Qpv, indicator_code: str) -> Comparison:
     """A QPV's series (its own perimeter and its predecessors') beside its EPCI, all QPV and France."""
     async with uow.reading():
         repository = IndicatorRepository(uow.session)
         row = await repository.get(indicator_code)
         if row is None:
             raise NotFoundError("indicator", indicator_code)
-        records = [qpv.row.qpv_id, *(predecessor.qpv_id for _, predecessor in qpv.predecessors)]
-        code_epci = qpv.row.code_epci
+        records = [qpv.qpv_id, *(predecessor.qpv_id for predecessor in qpv.predecessors)]
+        code_epci = qpv.code_epci
         return Comparison(
             indicator=_definition(row),
             qpv=qpv,

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.repositories import QpvRepository
 from services.territories.domain.point_batches import PointBatch
 from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
 from services.territories.errors import NotFoundError
+from services.territories.qpvs.repository import QpvRepository
 
 REVISION_CHECK_SECONDS = 1.0
 
@@ -64,11 +64,10 @@ class QpvIndexes:
                 built = self._built.get(generation)
                 if built is not None and built.revision == revision:
                     return built.index
-                rows = await repository.perimeters_of(generation)
-                qpvs = [IndexedQpv(row.code, row.nom) for row in rows]
-                perimeters = [row.perimeter for row in rows if row.perimeter is not None]
+                perimeters = await repository.perimeters_of(generation)
+                qpvs = [IndexedQpv(perimeter.code, perimeter.nom) for perimeter in perimeters]
                 # Building is CPU work (projection, tree): keep it off the event loop.
-                index = await asyncio.to_thread(QpvIndex, qpvs, perimeters)
+                index = await asyncio.to_thread(QpvIndex, qpvs, [perimeter.geometry for perimeter in perimeters])
                 self._built[generation] = _Built(revision, index, time.monotonic())
                 gc.collect()
                 gc.freeze()  # the index lives until the next revision: no GC pass should walk it

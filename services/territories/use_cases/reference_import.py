@@ -11,10 +11,18 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.models import ContractRow, QpvGenerationRow, QpvLineageRow, QpvRow
-from services.territories.db.repositories import QpvRepository
-from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
-from services.territories.domain.qpv import LineageKind, QpvStatus, lineage_kind, stable_qpv_id
+from services.territories.db.models import ContractRow
+from services.territories.persistence import upsert
+from services.territories.qpvs.domain import (
+    InvalidPerimeterError,
+    LineageKind,
+    QpvStatus,
+    check_perimeter,
+    lineage_kind,
+    stable_qpv_id,
+)
+from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
+from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.domain import searchable
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
@@ -211,27 +219,27 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     epci, communes = epci_and_communes_rows(communes_document, aliases["communes"])
     cog = json.loads((data_dir / "cua_region_departement.json").read_text(encoding="utf-8"))
     async with uow:
-        repository = QpvRepository(uow.session)
-        await repository.upsert(
-            RegionRow, [{"code": item["code"], "nom": item["nom"]} for item in cog["regions"]], ["code"]
+        await upsert(
+            uow.session, RegionRow, [{"code": item["code"], "nom": item["nom"]} for item in cog["regions"]], ["code"]
         )
-        await repository.upsert(
+        await upsert(
+            uow.session,
             DepartementRow,
             [{"code": item["code"], "nom": item["nom"], "code_region": item["region"]} for item in cog["departements"]],
             ["code"],
         )
-        await repository.upsert(QpvGenerationRow, generation_rows(generations_document), ["generation"])
+        await upsert(uow.session, QpvGenerationRow, generation_rows(generations_document), ["generation"])
         qpvs = qpv_rows(qpv_document, aliases["qpvs"]) + qpv_2015_rows(generations_document)
         report = ImportReport(
-            epcis=await repository.upsert(EpciRow, [epci], ["code"]),
-            communes=await repository.upsert(CommuneRow, communes, ["code"]),
-            qpvs=await repository.upsert(QpvRow, qpvs, ["qpv_id"]),
-            contracts=await repository.upsert(ContractRow, [contract_row(contract_document)], ["code"]),
+            epcis=await upsert(uow.session, EpciRow, [epci], ["code"]),
+            communes=await upsert(uow.session, CommuneRow, communes, ["code"]),
+            qpvs=await upsert(uow.session, QpvRow, qpvs, ["qpv_id"]),
+            contracts=await upsert(uow.session, ContractRow, [contract_row(contract_document)], ["code"]),
         )
         lineage = lineage_rows(generations_document, qpv_document)
-        await repository.upsert(QpvLineageRow, lineage, ["predecessor_id", "successor_id"])
+        await upsert(uow.session, QpvLineageRow, lineage, ["predecessor_id", "successor_id"])
         if report.qpvs:
-            await repository.bump_revisions({row["generation"] for row in qpvs})
+            await QpvRepository(uow.session).bump_revisions({row["generation"] for row in qpvs})
         await uow.commit()
     values_path = data_dir / "cua_quartier_indicators.csv"
     catalogue, parsed = read_contract_indicators(data_dir / "indicator_catalogue.json", values_path)
@@ -301,16 +309,16 @@ async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: boo
         raise InvalidPerimeterError("; ".join(f"{code}: {reason}" for code, reason in refused[:20]))
     generations = json.loads((DATA_DIR / "cua_qpv_generations.json").read_text(encoding="utf-8"))
     async with uow:
-        repository = QpvRepository(uow.session)
-        await repository.upsert(
+        await upsert(
+            uow.session,
             QpvGenerationRow,
             [row for row in generation_rows(generations) if row["generation"] == GENERATION_2024],
             ["generation"],
         )
         changed = 0
         for start in range(0, len(rows), 500):
-            changed += await repository.upsert(QpvRow, rows[start : start + 500], ["qpv_id"])
+            changed += await upsert(uow.session, QpvRow, rows[start : start + 500], ["qpv_id"])
         if changed:
-            await repository.bump_revisions({GENERATION_2024})
+            await QpvRepository(uow.session).bump_revisions({GENERATION_2024})
         await uow.commit()
     return NationalImportReport(qpvs=len(rows), changed=changed, repaired=repaired, refused=refused)

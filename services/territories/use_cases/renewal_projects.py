@@ -13,7 +13,7 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.db.models import RenewalProjectRow
-from services.territories.db.repositories import ContractRepository, QpvRepository, RenewalProjectRepository
+from services.territories.db.repositories import ContractRepository, RenewalProjectRepository
 from services.territories.domain.renewal_projects import (
     Interest,
     Programme,
@@ -23,7 +23,8 @@ from services.territories.domain.renewal_projects import (
     seeded_project_id,
 )
 from services.territories.errors import NotBoundError, NotFoundError
-from services.territories.persistence import ledger
+from services.territories.persistence import ledger, upsert
+from services.territories.qpvs.repository import QpvRepository
 
 
 def project_from_row(row: RenewalProjectRow) -> RenewalProject:
@@ -67,7 +68,7 @@ def _snapshot(project: RenewalProject) -> dict[str, Any]:
 
 async def _checked(uow: UnitOfWork, actor: Principal, project: RenewalProject) -> RenewalProject:
     """The project with its EPCI, if its QPVs exist and the caller pilots a contract of that EPCI."""
-    epci_of_qpv = await RenewalProjectRepository(uow.session).epci_of_qpvs(project.qpv_codes, project.generation)
+    epci_of_qpv = await QpvRepository(uow.session).epci_of_qpvs(project.qpv_codes, project.generation)
     code_epci = check_project(project, epci_of_qpv)
     if not actor.is_platform_admin:
         allowed = await ContractRepository(uow.session).epcis_of_contracts(actor.contracts)
@@ -169,9 +170,11 @@ async def import_seed(uow: UnitOfWork, projects: list[RenewalProject]) -> int:
         repository = RenewalProjectRepository(uow.session)
         rows = []
         for project in projects:
-            code_epci = check_project(project, await repository.epci_of_qpvs(project.qpv_codes, project.generation))
+            code_epci = check_project(
+                project, await QpvRepository(uow.session).epci_of_qpvs(project.qpv_codes, project.generation)
+            )
             if await repository.get(project.project_id) is None:
                 rows.append(_columns(replace(project, code_epci=code_epci)))
-        created = await QpvRepository(uow.session).upsert(RenewalProjectRow, rows, ["project_id"])
+        created = await upsert(uow.session, RenewalProjectRow, rows, ["project_id"])
         await uow.commit()
     return created
