@@ -8,12 +8,13 @@ from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.api import indicators, renewal_projects, vulnerability
 from services.territories.api.routes import protected, public
+from services.territories.localisation import routes as localisation
+from services.territories.localisation.use_cases import QpvIndexes
 from services.territories.persistence import jobs, ledger
 from services.territories.problems import install_domain_problems
 from services.territories.qpvs import routes as qpvs
 from services.territories.reference import routes as reference
 from services.territories.settings import SCHEMA, TerritoriesSettings
-from services.territories.use_cases.localisation import QpvIndexes
 from services.territories.use_cases.vulnerability import fields_dictionary
 
 
@@ -29,7 +30,9 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         routers=[
             reference.public,
             qpvs.public,
+            localisation.public,
             public,
+            localisation.protected,
             protected,
             indicators.public,
             indicators.protected,

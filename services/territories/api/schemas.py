@@ -16,26 +16,6 @@ QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 
-class NamedQpv(ApiModel):
-    code: str | None
-    nom: str
-
-
-class NearestQpv(NamedQpv):
-    distance_m: float = Field(description="Metres (Lambert-93) from the point to the perimeter")
-
-
-class LocalisationRead(ApiModel):
-    lat: float
-    lon: float
-    generation: str
-    qpvs: list[NamedQpv] = Field(description="QPVs whose perimeter contains the point")
-    nearest: NearestQpv | None = Field(description="Apart from those, the nearest QPV within the tolerance")
-    tolerance_m: float
-    indicative: bool = True
-    notice: str = "Indicative result computed on published perimeters; only the decree's perimeter is authoritative."
-
-
 class SignatoryModel(ApiInput):
     name: ShortText
     kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kit.unit_of_work import UnitOfWork
-from services.territories.domain.point_batches import PointBatch
-from services.territories.domain.qpv_index import IndexedQpv, Location, QpvIndex, classify
 from services.territories.errors import NotFoundError
+from services.territories.localisation.domain import IndexedQpv, Location, PointBatch, QpvIndex, classify
 from services.territories.qpvs.repository import QpvRepository
 
 REVISION_CHECK_SECONDS = 1.0
