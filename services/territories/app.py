@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.api import indicators, renewal_projects, vulnerability
-from services.territories.api.routes import protected, public
+from services.territories.contracts import routes as contracts
 from services.territories.localisation import routes as localisation
 from services.territories.localisation.use_cases import QpvIndexes
 from services.territories.persistence import jobs, ledger
@@ -31,9 +31,9 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
             reference.public,
             qpvs.public,
             localisation.public,
-            public,
+            contracts.public,
             localisation.protected,
-            protected,
+            contracts.protected,
             indicators.public,
             indicators.protected,
             vulnerability.public,

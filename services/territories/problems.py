@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
@@ -50,7 +51,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             error = FieldError(pointer="/body", field="body", rule="batch-format", message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
         case InvalidFieldError():
-            error = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
+            # The domain names the record's attribute; the wire spells it as every schema does (kit.api_models).
+            field = to_camel(exc.field)
+            error = FieldError(pointer=f"/body/{field}", field=field, rule=exc.rule, message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
     raise exc
 

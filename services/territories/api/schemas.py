@@ -16,40 +16,6 @@ QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 
-class SignatoryModel(ApiInput):
-    name: ShortText
-    kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
-
-
-class ContractRead(ApiModel):
-    code: str
-    nom: str
-    code_epci: str
-    start_year: int
-    end_year: int
-    qpv_codes: list[str]
-    signatories: list[SignatoryModel]
-    version: int
-
-
-class ContractCreate(ApiInput):
-    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
-    nom: ShortText
-    code_epci: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
-    start_year: int = Field(ge=2000, le=2100)
-    end_year: int = Field(ge=2000, le=2100)
-    qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=200)
-    signatories: list[SignatoryModel] = Field(default_factory=list, max_length=200)
-
-
-class ContractUpdate(ApiInput):
-    nom: ShortText | None = None
-    start_year: int | None = Field(default=None, ge=2000, le=2100)
-    end_year: int | None = Field(default=None, ge=2000, le=2100)
-    qpv_codes: list[QpvCode] | None = Field(default=None, max_length=200)
-    signatories: list[SignatoryModel] | None = Field(default=None, max_length=200)
-
-
 IndicatorCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 ExactDecimal = Annotated[

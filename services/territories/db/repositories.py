@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest, fetch_page
 from services.territories.db.models import (
-    ContractRow,
     FilosofiSquareRow,
     IndicatorRow,
     IndicatorValueRow,
@@ -21,31 +20,6 @@ from services.territories.db.models import (
 )
 from services.territories.qpvs.models import QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow, EpciRow
-
-
-class ContractRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list(self, page: PageRequest, code_epci: str | None) -> tuple[list[ContractRow], int]:
-        query = select(ContractRow).order_by(ContractRow.code)
-        if code_epci is not None:
-            query = query.where(ContractRow.code_epci == code_epci)
-        return await fetch_page(self.session, query, page)
-
-    async def get(self, code: str, *, for_update: bool = False) -> ContractRow | None:
-        query = select(ContractRow).where(ContractRow.code == code)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def add(self, row: ContractRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-    async def epcis_of_contracts(self, contract_codes: Collection[str]) -> set[str]:
-        query = select(ContractRow.code_epci).where(ContractRow.code.in_(list(contract_codes)))
-        return set((await self.session.execute(query)).scalars().all())
 
 
 class IndicatorRepository:

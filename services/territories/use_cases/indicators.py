@@ -12,8 +12,9 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
+from services.territories.contracts.repository import ContractRepository
 from services.territories.db.models import IndicatorRow, IndicatorValueRow
-from services.territories.db.repositories import ContractRepository, IndicatorRepository
+from services.territories.db.repositories import IndicatorRepository
 from services.territories.domain.indicators import (
     NATIONAL_CODES,
     IndicatorDefinition,

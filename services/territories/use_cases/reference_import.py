@@ -11,7 +11,7 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.territories.db.models import ContractRow
+from services.territories.contracts.models import ContractRow
 from services.territories.persistence import upsert
 from services.territories.qpvs.domain import (
     InvalidPerimeterError,

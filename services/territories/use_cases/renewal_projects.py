@@ -12,8 +12,9 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
+from services.territories.contracts.repository import ContractRepository
 from services.territories.db.models import RenewalProjectRow
-from services.territories.db.repositories import ContractRepository, RenewalProjectRepository
+from services.territories.db.repositories import RenewalProjectRepository
 from services.territories.domain.renewal_projects import (
     Interest,
     Programme,
