@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
-from services.territories.api import indicators, renewal_projects, vulnerability
+from services.territories.api import indicators, vulnerability
 from services.territories.contracts import routes as contracts
 from services.territories.localisation import routes as localisation
 from services.territories.localisation.use_cases import QpvIndexes
@@ -14,6 +14,7 @@ from services.territories.persistence import jobs, ledger
 from services.territories.problems import install_domain_problems
 from services.territories.qpvs import routes as qpvs
 from services.territories.reference import routes as reference
+from services.territories.renewal_projects import routes as renewal_projects
 from services.territories.settings import SCHEMA, TerritoriesSettings
 from services.territories.use_cases.vulnerability import fields_dictionary
 

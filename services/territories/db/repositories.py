@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import any_, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,6 @@ from services.territories.db.models import (
     FilosofiSquareRow,
     IndicatorRow,
     IndicatorValueRow,
-    RenewalProjectRow,
     VulnerabilityComputationRow,
 )
 from services.territories.qpvs.models import QpvLineageRow, QpvRow
@@ -172,28 +171,3 @@ class VulnerabilityRepository:
             VulnerabilityComputationRow.created_at.desc(), VulnerabilityComputationRow.computation_id
         )
         return await fetch_page(self.session, query, page)
-
-
-class RenewalProjectRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list(
-        self, page: PageRequest, qpv_code: str | None, code_epci: str | None
-    ) -> tuple[list[RenewalProjectRow], int]:
-        query = select(RenewalProjectRow).order_by(RenewalProjectRow.nom, RenewalProjectRow.project_id)
-        if qpv_code is not None:
-            query = query.where(literal(qpv_code) == any_(RenewalProjectRow.qpv_codes))
-        if code_epci is not None:
-            query = query.where(RenewalProjectRow.code_epci == code_epci)
-        return await fetch_page(self.session, query, page)
-
-    async def get(self, project_id: uuid.UUID, *, for_update: bool = False) -> RenewalProjectRow | None:
-        query = select(RenewalProjectRow).where(RenewalProjectRow.project_id == project_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def add(self, row: RenewalProjectRow) -> None:
-        self.session.add(row)
-        await self.session.flush()

@@ -25,8 +25,8 @@ from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, Qp
 from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.domain import searchable
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
+from services.territories.renewal_projects.use_cases import import_seed, read_seed
 from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
-from services.territories.use_cases.renewal_projects import import_seed, read_seed
 from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
