@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
-from services.territories.api import indicators, vulnerability
+from services.territories.api import vulnerability
 from services.territories.contracts import routes as contracts
+from services.territories.indicators import routes as indicators
 from services.territories.localisation import routes as localisation
 from services.territories.localisation.use_cases import QpvIndexes
 from services.territories.persistence import jobs, ledger

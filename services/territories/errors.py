@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -61,3 +61,12 @@ class ImportRejectedError(TerritoriesError):
         lines = len({error.line for error in errors})
         super().__init__(f"{lines} line(s) refused ({len(errors)} errors); nothing was imported")
         self.errors = list(errors)
+
+
+def refused_lines(errors: Iterable[LineError], *, dry_run: bool, skip_bad_lines: bool) -> list[LineError]:
+    """The refused lines in line order. A file import is all-or-nothing unless told to skip bad lines: with
+    any, it is refused whole (a dry run reports them and writes nothing anyway)."""
+    ordered = sorted(errors, key=lambda error: error.line)
+    if ordered and not skip_bad_lines and not dry_run:
+        raise ImportRejectedError(ordered)
+    return ordered

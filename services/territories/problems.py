@@ -8,7 +8,6 @@ from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
 from services.territories.domain.filosofi import FilosofiFileError
-from services.territories.domain.indicators import IndicatorFileError
 from services.territories.errors import (
     ContractConflictError,
     ImportRejectedError,
@@ -17,6 +16,7 @@ from services.territories.errors import (
     NotFoundError,
     TerritoriesError,
 )
+from services.territories.indicators.domain import IndicatorFileError
 from services.territories.localisation.domain import BatchFormatError
 
 

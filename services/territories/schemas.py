@@ -5,12 +5,14 @@ A feature's own requests and answers live in its `schemas.py`; these are the pie
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiModel
+from kit.problems import ProblemError
 
 GENERATION_PATTERN = r"^[0-9]{4}-[0-9]{4}$"
 QPV_CODE_PATTERN = r"^Q[A-Z0-9]{5,9}$"
@@ -48,3 +50,32 @@ class ImportReportRead(ApiModel):
     skipped: int
     dry_run: bool
     errors: list[LineErrorRead]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How a file import treats its bad lines, as its query asks."""
+
+    dry_run: bool
+    skip_bad_lines: bool
+
+    def arguments(self) -> dict[str, Any]:
+        """The options as a job's arguments."""
+        return {"dryRun": self.dry_run, "skipBadLines": self.skip_bad_lines}
+
+
+def import_options(
+    dry_run: Annotated[bool, Query(alias="dryRun", description="Report every line, write nothing")] = False,
+    on_bad_line: Annotated[
+        Literal["reject", "skip"],
+        Query(alias="onBadLine", description="reject: all-or-nothing (default); skip: report and skip"),
+    ] = "reject",
+) -> ImportOptions:
+    return ImportOptions(dry_run=dry_run, skip_bad_lines=on_bad_line == "skip")
+
+
+async def csv_upload(request: Request) -> bytes:
+    """The body of a CSV upload; any other media type is refused (415)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv.")
+    return await request.body()

@@ -10,86 +10,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
+from services.territories.schemas import ExactDecimal, ImportReportRead
 
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9][0-9AB][0-9]{3})$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-
-
-IndicatorCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
-ExactDecimal = Annotated[
-    str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="Exact decimal as a string (never a binary float)")
-]
-
-
-class IndicatorRead(ApiModel):
-    code: str
-    label: str
-    unit: str
-    definition: str
-    source: str
-
-
-class IndicatorWrite(ApiInput):
-    label: ShortText
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
-    definition: LongText
-    source: ShortText
-
-
-class IndicatorValueRead(ApiModel):
-    id: uuid.UUID
-    indicator: str
-    territory_kind: Literal["qpv", "commune", "epci", "qpv-national-average", "france"]
-    territory_code: str | None = Field(description="QPV, commune or EPCI code; ENSQP (all QPV); FR")
-    qpv_id: uuid.UUID | None = Field(description="The QPV record, also for records without a code")
-    territory_label: str = Field(description="The territory as the source names it")
-    perimeter: str | None = Field(description="Generation whose perimeter the value was measured on")
-    year: int | None = Field(description="Vintage; null when the source does not state it")
-    value: ExactDecimal | None
-    secret: Literal["nd", "ns", "s", "so"] | None = Field(description="INSEE marker when no value is published")
-    source: str
-    source_reference: str
-    note: str | None = Field(description="What the source says about this value (inconsistencies included)")
-
-
-class LineErrorRead(ApiModel):
-    line: int
-    field: str
-    rule: str
-    message: str
-
-
-class ImportReportRead(ApiModel):
-    """What a file import did (or, in a dry run, would do), and every line it refused."""
-
-    lines: int
-    valid: int
-    created: int = Field(description="Records new to the platform (in a dry run: that would be)")
-    unchanged: int = Field(description="Records already stored as they are in the file")
-    skipped: int
-    dry_run: bool
-    errors: list[LineErrorRead]
-
-
-class ComparedQpv(ApiModel):
-    id: uuid.UUID
-    code: str | None
-    nom: str
-    generation: str
-
-
-class IndicatorComparisonRead(ApiModel):
-    indicator: IndicatorRead
-    qpv: ComparedQpv
-    series: list[IndicatorValueRead] = Field(
-        description="The QPV's values and its predecessors' (each says the perimeter it was measured on)"
-    )
-    code_epci: str | None
-    epci: list[IndicatorValueRead]
-    qpv_national_average: list[IndicatorValueRead]
-    france: list[IndicatorValueRead]
 
 
 class SquareImportRead(ImportReportRead):

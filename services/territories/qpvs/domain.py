@@ -18,6 +18,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
 
+from services.territories.reference.domain import searchable
+
 _QPV_NAMESPACE = uuid.UUID("6f1b8a52-3c1e-4d7a-9a51-2f7d3b0c9e11")
 
 GENERATION_2015 = "2015-2023"
@@ -110,6 +112,50 @@ def with_lineage(records: Sequence[Qpv], lineage: Iterable[Lineage]) -> list[Qpv
         replace(record, predecessors=tuple(predecessors[record.qpv_id]), successors=tuple(successors[record.qpv_id]))
         for record in records
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedRecord:
+    """A QPV record by every name it goes by (official, usual, its code), for name resolution."""
+
+    qpv_id: uuid.UUID
+    code: str | None
+    generation: str
+    names: tuple[str, ...]
+    code_epci: str | None = None
+
+
+def resolve_qpv_name(
+    name: str,
+    perimeter: str,
+    records: Sequence[NamedRecord],
+    links: Iterable[tuple[uuid.UUID, uuid.UUID]],
+) -> NamedRecord | None:
+    """The QPV record a usual name designates for a perimeter.
+
+    A name of the perimeter's generation wins. Otherwise the one record bearing the name is followed
+    through the lineage to the perimeter's generation when that leads to a single record (a renamed
+    QPV: "Chanteclair - Cévennes" measured on 2015 is "Nouvelles Résidences"); when it leads to several
+    (a split) the value stays on the named record, with its perimeter saying where it was measured.
+    """
+    wanted = searchable(name)
+    named = [record for record in records if wanted in (searchable(item) for item in record.names)]
+    same_generation = [record for record in named if record.generation == perimeter]
+    if len(same_generation) == 1:
+        return same_generation[0]
+    if len(named) != 1:
+        return None
+    found = named[0]
+    by_id = {record.qpv_id: record for record in records}
+    linked = {
+        other
+        for predecessor, successor in links
+        for origin, other in ((predecessor, successor), (successor, predecessor))
+        if origin == found.qpv_id and other in by_id and by_id[other].generation == perimeter
+    }
+    if len(linked) == 1:
+        return by_id[linked.pop()]
+    return found
 
 
 def stable_qpv_id(generation: str, code: str | None, nom: str, communes: list[str]) -> uuid.UUID:

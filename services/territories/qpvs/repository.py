@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest, fetch_page
 from services.territories.persistence import record_of
-from services.territories.qpvs.domain import Generation, Lineage, Qpv, QpvPerimeter
+from services.territories.qpvs.domain import Generation, Lineage, NamedRecord, Qpv, QpvPerimeter
 from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow
 
@@ -115,3 +115,16 @@ class QpvRepository:
             QpvRow.generation == generation, QpvRow.code.in_(list(codes))
         )
         return {row[0]: row[1] for row in (await self.session.execute(query)).all() if row[0] is not None}
+
+    async def named_records(self) -> list[NamedRecord]:
+        """Every QPV record by its name, aliases and code, with its EPCI (for name resolution)."""
+        query = select(QpvRow.qpv_id, QpvRow.code, QpvRow.generation, QpvRow.nom, QpvRow.aliases, QpvRow.code_epci)
+        return [
+            NamedRecord(qpv_id, code, generation, (nom, *aliases, *([code] if code else [])), code_epci)
+            for qpv_id, code, generation, nom, aliases, code_epci in (await self.session.execute(query)).all()
+        ]
+
+    async def lineage_links(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """Every (predecessor, successor) pair of records."""
+        query = select(QpvLineageRow.predecessor_id, QpvLineageRow.successor_id)
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]

@@ -12,6 +12,7 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.territories.contracts.models import ContractRow
+from services.territories.indicators.use_cases import import_contract_indicators, read_contract_indicators
 from services.territories.persistence import upsert
 from services.territories.qpvs.domain import (
     InvalidPerimeterError,
@@ -26,7 +27,6 @@ from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.domain import searchable
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 from services.territories.renewal_projects.use_cases import import_seed, read_seed
-from services.territories.use_cases.indicators import import_contract_indicators, read_contract_indicators
 from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_decimal, parse_int
+from services.territories.contracts.domain import Actor, may_edit_territory
 from services.territories.errors import LineError, TerritoriesError
-from services.territories.reference.domain import searchable
+from services.territories.qpvs.domain import NamedRecord, Qpv, resolve_qpv_name
 
-SECRET_MARKERS = frozenset({"nd", "ns", "s", "so"})  # INSEE: not available, not significant, secret, n/a
+# INSEE's markers where no figure is published (not available, not significant, statistical secret, not
+# applicable), as its "Données sur les quartiers de la politique de la ville" files write them.
+SECRET_MARKERS = frozenset({"nd", "ns", "s", "so"})
 GENERATION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{4}$")
 INDICATOR_CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_TEXT = 2000
@@ -57,6 +60,8 @@ class TerritoryRef:
 
 @dataclass(frozen=True, slots=True)
 class IndicatorValue:
+    """One figure with its provenance; `value_id` is set once it is stored."""
+
     indicator: str
     territory: TerritoryRef
     territory_label: str
@@ -67,6 +72,20 @@ class IndicatorValue:
     source: str
     source_reference: str
     note: str | None
+    value_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A QPV's series (its own values and its predecessors') beside its EPCI, all QPV and France."""
+
+    indicator: IndicatorDefinition
+    qpv: Qpv
+    series: list[IndicatorValue]
+    code_epci: str | None
+    epci: list[IndicatorValue]
+    qpv_national_average: list[IndicatorValue]
+    france: list[IndicatorValue]
 
 
 class IndicatorFileError(TerritoriesError):
@@ -260,42 +279,79 @@ def parse_contract_csv(content: bytes | str, source: str) -> ParsedFile:
     return parsed
 
 
-@dataclass(frozen=True, slots=True)
-class NamedRecord:
-    qpv_id: uuid.UUID
-    code: str | None
-    generation: str
-    names: tuple[str, ...]
+Resolved = tuple[list[tuple[RawLine, TerritoryRef]], list[LineError]]
 
 
-def resolve_qpv_name(
-    name: str,
-    perimeter: str,
+def _unknown(line: RawLine, message: str) -> LineError:
+    return LineError(line.line, "territory", "unknown-territory", message)
+
+
+def resolve_codes(
+    lines: Iterable[RawLine],
+    records: Sequence[NamedRecord],
+    epci_of_commune: Mapping[str, str | None],
+    epcis: Collection[str],
+    actor: Actor,
+    piloted_epcis: Collection[str],
+) -> Resolved:
+    """The territories the exchange format names by code (a QPV by its code and perimeter, or its record's
+    id; `epci_of_commune` and `epcis`: those of the file's communes and EPCIs that exist), each line's
+    refused when the territory is unknown or the actor may not write its records."""
+    by_code = {(record.code, record.generation): record for record in records if record.code}
+    by_id = {str(record.qpv_id): record for record in records}
+    resolved: list[tuple[RawLine, TerritoryRef]] = []
+    errors: list[LineError] = []
+    for line in lines:
+        epci: str | None = None
+        ref: TerritoryRef | None = None
+        match line.territory_kind:
+            case TerritoryKind.QPV:
+                record = by_id.get(line.territory.lower()) or by_code.get((line.territory, line.perimeter or ""))
+                if record is not None:
+                    ref, epci = TerritoryRef(TerritoryKind.QPV, record.code, record.qpv_id), record.code_epci
+            case TerritoryKind.COMMUNE:
+                if line.territory in epci_of_commune:
+                    ref, epci = TerritoryRef(TerritoryKind.COMMUNE, line.territory), epci_of_commune[line.territory]
+            case TerritoryKind.EPCI:
+                if line.territory in epcis:
+                    ref, epci = TerritoryRef(TerritoryKind.EPCI, line.territory), line.territory
+            case _:
+                if line.territory == NATIONAL_CODES[line.territory_kind]:
+                    ref = TerritoryRef(line.territory_kind, line.territory)
+        if ref is None:
+            where = f" in generation {line.perimeter}" if line.territory_kind is TerritoryKind.QPV else ""
+            errors.append(_unknown(line, f"{line.territory_kind.value} {line.territory}{where} not found"))
+        elif not may_edit_territory(actor, epci, piloted_epcis):
+            message = f"{line.territory} is not in a contract you pilot; ask a platform administrator"
+            errors.append(LineError(line.line, "territory", "outside-your-contracts", message))
+        else:
+            resolved.append((line, ref))
+    return resolved, errors
+
+
+def resolve_names(
+    lines: Iterable[RawLine],
     records: Sequence[NamedRecord],
     links: Iterable[tuple[uuid.UUID, uuid.UUID]],
-) -> NamedRecord | None:
-    """The QPV record a usual name designates for a perimeter.
-
-    A name of the perimeter's generation wins. Otherwise the one record bearing the name is followed
-    through the lineage to the perimeter's generation when that leads to a single record (a renamed
-    QPV: "Chanteclair - Cévennes" measured on 2015 is "Nouvelles Résidences"); when it leads to several
-    (a split) the value stays on the named record, with its perimeter saying where it was measured.
-    """
-    wanted = searchable(name)
-    named = [record for record in records if wanted in (searchable(item) for item in record.names)]
-    same_generation = [record for record in named if record.generation == perimeter]
-    if len(same_generation) == 1:
-        return same_generation[0]
-    if len(named) != 1:
-        return None
-    found = named[0]
-    by_id = {record.qpv_id: record for record in records}
-    linked = {
-        other
-        for predecessor, successor in links
-        for origin, other in ((predecessor, successor), (successor, predecessor))
-        if origin == found.qpv_id and other in by_id and by_id[other].generation == perimeter
-    }
-    if len(linked) == 1:
-        return by_id[linked.pop()]
-    return found
+    epcis_by_name: Mapping[str, str],
+) -> Resolved:
+    """The territories the contract names as it writes them: a QPV by its usual name and the perimeter it
+    was measured on (followed through the lineage), the EPCI by its name, the national references."""
+    links = list(links)
+    resolved: list[tuple[RawLine, TerritoryRef]] = []
+    errors: list[LineError] = []
+    for line in lines:
+        ref: TerritoryRef | None = None
+        if line.territory_kind is TerritoryKind.QPV:
+            record = resolve_qpv_name(line.territory, line.perimeter or "", records, links)
+            ref = TerritoryRef(TerritoryKind.QPV, record.code, record.qpv_id) if record else None
+        elif line.territory_kind is TerritoryKind.EPCI:
+            code = epcis_by_name.get(line.territory)
+            ref = TerritoryRef(TerritoryKind.EPCI, code) if code else None
+        else:
+            ref = TerritoryRef(line.territory_kind, NATIONAL_CODES[line.territory_kind])
+        if ref is None:
+            errors.append(_unknown(line, f"{line.territory} not found"))
+        else:
+            resolved.append((line, ref))
+    return resolved, errors
