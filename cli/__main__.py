@@ -390,7 +390,7 @@ async def _import_filosofi(
     from kit.auth.principal import Principal, Role
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
+    from services.territories.vulnerability.use_cases import fields_dictionary, import_squares
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
-from services.territories.api import vulnerability
 from services.territories.contracts import routes as contracts
 from services.territories.indicators import routes as indicators
 from services.territories.localisation import routes as localisation
@@ -17,7 +16,8 @@ from services.territories.qpvs import routes as qpvs
 from services.territories.reference import routes as reference
 from services.territories.renewal_projects import routes as renewal_projects
 from services.territories.settings import SCHEMA, TerritoriesSettings
-from services.territories.use_cases.vulnerability import fields_dictionary
+from services.territories.vulnerability import routes as vulnerability
+from services.territories.vulnerability.use_cases import fields_dictionary
 
 
 def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:

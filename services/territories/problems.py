@@ -7,7 +7,6 @@ from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
-from services.territories.domain.filosofi import FilosofiFileError
 from services.territories.errors import (
     ContractConflictError,
     ImportRejectedError,
@@ -18,6 +17,7 @@ from services.territories.errors import (
 )
 from services.territories.indicators.domain import IndicatorFileError
 from services.territories.localisation.domain import BatchFormatError
+from services.territories.vulnerability.domain.filosofi import FilosofiFileError
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:

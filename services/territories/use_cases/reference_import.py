@@ -27,7 +27,7 @@ from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.domain import searchable
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 from services.territories.renewal_projects.use_cases import import_seed, read_seed
-from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
+from services.territories.vulnerability.use_cases import fields_dictionary, import_squares
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GENERATION_2015 = "2015-2023"
