@@ -12,12 +12,11 @@ import pytest
 from kit.database import create_engine, create_sessionmaker
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.domain.cog import CogFileError
+from services.territories.imports.domain import CogFileError
+from services.territories.imports.use_cases import DATA_DIR, import_cog, import_national_qpvs
 from services.territories.qpvs import use_cases as qpvs
 from services.territories.reference import use_cases as reference
 from services.territories.reference.domain import CommuneFilters
-from services.territories.use_cases.cog_import import import_cog
-from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
 from tests.running_stack import RunningStack
 
 

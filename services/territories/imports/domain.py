@@ -1,20 +1,26 @@
-"""Import of the shipped reference files (EPCI, communes, QPV, contract); a re-import changes nothing."""
+"""The reference files, read into the rows of their records: the national INSEE Code officiel géographique,
+the QPV files, the CU d'Arras' shipped data. Pure: reading a file and writing its rows are the use cases'.
+
+The COG is read as @etalab/decoupage-administratif publishes it: `regions.json`, `departements.json`,
+`communes.json` and `epci.json` give one population per commune without its vintage (it depends on the
+package version), so the import is told the year. EPCI membership comes from `epci.json` (`membres`), and an
+EPCI's population is the sum of its members' so that both carry the same vintage.
+"""
 
 from __future__ import annotations
 
-import gzip
-import json
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from kit.auth.principal import Principal
-from kit.unit_of_work import UnitOfWork
-from services.territories.contracts.models import ContractRow
-from services.territories.indicators.use_cases import import_contract_indicators, read_contract_indicators
-from services.territories.persistence import upsert
+from services.territories.errors import TerritoriesError
 from services.territories.qpvs.domain import (
+    DECREE_2015,
+    DECREE_2024,
+    GENERATION_2015,
+    GENERATION_2024,
     InvalidPerimeterError,
     LineageKind,
     QpvStatus,
@@ -22,35 +28,134 @@ from services.territories.qpvs.domain import (
     lineage_kind,
     stable_qpv_id,
 )
-from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
-from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.domain import searchable
-from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
-from services.territories.renewal_projects.use_cases import import_seed, read_seed
-from services.territories.vulnerability.use_cases import fields_dictionary, import_squares
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-GENERATION_2015 = "2015-2023"
-GENERATION_2024 = "2024-2030"
+CURRENT_COMMUNE = "commune-actuelle"
+
+
+class CogFileError(TerritoriesError):
+    """A file is not in the decoupage-administratif format: nothing is imported."""
+
+
+@dataclass(slots=True)
+class CogRows:
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    departements: list[dict[str, Any]] = field(default_factory=list)
+    epcis: list[dict[str, Any]] = field(default_factory=list)
+    communes: list[dict[str, Any]] = field(default_factory=list)
+    other_entries: int = 0  # delegated and associated communes, municipal arrondissements: not imported
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        raise CogFileError(f"{where}: '{key}' must be non-empty text")
+    return value
+
+
+def _entries(document: Any, where: str) -> Sequence[Mapping[str, Any]]:
+    if not isinstance(document, list) or not all(isinstance(entry, dict) for entry in document):
+        raise CogFileError(f"{where} must be a JSON array of objects")
+    return document
+
+
+def region_rows(document: Any) -> list[dict[str, Any]]:
+    """The rows of `regions.json`."""
+    return [
+        {"code": _text(entry, "code", f"regions.json[{index}]"), "nom": _text(entry, "nom", f"regions.json[{index}]")}
+        for index, entry in enumerate(_entries(document, "regions.json"))
+    ]
+
+
+def departement_rows(document: Any) -> list[dict[str, Any]]:
+    """The rows of `departements.json`."""
+    rows = []
+    for index, entry in enumerate(_entries(document, "departements.json")):
+        where = f"departements.json[{index}]"
+        rows.append(
+            {
+                "code": _text(entry, "code", where),
+                "nom": _text(entry, "nom", where),
+                "code_region": _text(entry, "region", where),
+            }
+        )
+    return rows
+
+
+def cog_rows(
+    regions: Any,
+    departements: Any,
+    communes: Any,
+    epcis: Any,
+    population_year: int,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> CogRows:
+    rows = CogRows(regions=region_rows(regions), departements=departement_rows(departements))
+    epci_of: dict[str, str] = {}
+    epci_entries = _entries(epcis, "epci.json")
+    for index, entry in enumerate(epci_entries):
+        code = _text(entry, "code", f"epci.json[{index}]")
+        for member in _entries(entry.get("membres", []), f"epci.json[{index}].membres"):
+            epci_of[_text(member, "code", f"epci.json[{index}].membres")] = code
+    members: dict[str, list[dict[str, Any]]] = {}
+    for index, entry in enumerate(_entries(communes, "communes.json")):
+        where = f"communes.json[{index}]"
+        if entry.get("type", CURRENT_COMMUNE) != CURRENT_COMMUNE:
+            rows.other_entries += 1
+            continue
+        code, nom = _text(entry, "code", where), _text(entry, "nom", where)
+        population = entry.get("population")
+        if population is not None and (not isinstance(population, int) or population < 0):
+            raise CogFileError(f"{where}: 'population' must be a whole number ≥ 0")
+        names = [nom, *(aliases or {}).get(code, [])]
+        code_epci = epci_of.get(code)
+        row: dict[str, Any] = {
+            "code": code,
+            "nom": nom,
+            "nom_searchable": " | ".join(searchable(name) for name in names),
+            "aliases": names[1:],
+            "siren": entry.get("siren"),
+            "code_epci": code_epci,
+            "code_departement": _text(entry, "departement", where),
+            "code_region": _text(entry, "region", where),
+            "codes_postaux": [str(postcode) for postcode in entry.get("codesPostaux", [])],
+            "population": population,
+            "population_year": population_year if population is not None else None,
+        }
+        rows.communes.append(row)
+        if code_epci is not None:
+            members.setdefault(code_epci, []).append(row)
+    for index, entry in enumerate(epci_entries):
+        where = f"epci.json[{index}]"
+        code = _text(entry, "code", where)
+        own = members.get(code, [])
+        if not own:
+            raise CogFileError(f"{where}: EPCI {code} has no member among the communes of communes.json")
+        # An EPCI lies in the department and region of most of its members.
+        departement = Counter(member["code_departement"] for member in own).most_common(1)[0][0]
+        region = Counter(member["code_region"] for member in own).most_common(1)[0][0]
+        known = [member["population"] for member in own if member["population"] is not None]
+        rows.epcis.append(
+            {
+                "code": code,
+                "nom": _text(entry, "nom", where),
+                "kind": str(entry.get("type") or "EPCI"),
+                "code_departement": departement,
+                "code_region": region,
+                "population": sum(known) if len(known) == len(own) else None,
+                "population_year": population_year if len(known) == len(own) else None,
+            }
+        )
+    return rows
+
+
+# The QPV files: the ANCT's perimeters of the 2024 list (décret n°2023-1314), of France or of the CUA, and the
+# CUA's generations (data/cua_qpv_generations.json, compiled from IREV and the ANCT).
 GENERATION_CODES = {"QPV2015": GENERATION_2015, "QPV2024": GENERATION_2024}
-DECREE_2015 = "Décret n°2014-1750 du 30 décembre 2014 (rectifié par le décret n°2015-1138 du 14 septembre 2015)"
-DECREE_2024 = "Décret n°2023-1314 du 28 décembre 2023 (modifié par le décret n°2024-806 du 13 juillet 2024)"
-# The contract names Beaurains a "quartier de veille active" of 2015-2023; the sources give no perimeter.
-FILOSOFI_SAMPLE = "filosofi2021_200m_sample_arras.csv"
-# The sample was re-published without `lcog_geo`; its window lies around QPV Saint-Michel, in Arras.
-FILOSOFI_SAMPLE_COMMUNES = ("62041",)
+CUA_EPCI = "200033579"  # the SIREN of the Communauté urbaine d'Arras
+# The contract keeps Beaurains as a "quartier de veille active" of 2015-2023 (contract lines 166 and 301); the
+# sources give it no perimeter.
 BEAURAINS_WATCH = {"nom": "Beaurains (quartier de veille active)", "codesCommunes": ["62099"]}
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    epcis: int
-    communes: int
-    qpvs: int
-    contracts: int
-    indicator_values: int = 0
-    squares: int = 0
-    renewal_projects: int = 0
 
 
 def _latest_population(by_year: dict[str, int] | None) -> tuple[int | None, int | None]:
@@ -58,11 +163,6 @@ def _latest_population(by_year: dict[str, int] | None) -> tuple[int | None, int 
         return None, None
     year = max(by_year, key=int)
     return by_year[year], int(year)
-
-
-def _aliases(data_dir: Path) -> dict[str, dict[str, list[str]]]:
-    document: dict[str, dict[str, list[str]]] = json.loads((data_dir / "aliases.json").read_text(encoding="utf-8"))
-    return document
 
 
 def epci_and_communes_rows(
@@ -131,7 +231,7 @@ def qpv_2015_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "aliases": [],
                 "status": status.value,
                 "codes_communes": list(item["codesCommunes"]),
-                "code_epci": "200033579",
+                "code_epci": CUA_EPCI,
                 "legal_act": DECREE_2015,
                 "starts_on": date(2015, 1, 1),
                 "population": None,
@@ -209,65 +309,6 @@ def contract_row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Path = DATA_DIR) -> ImportReport:
-    """Load the CU d'Arras: its EPCI, 46 communes, six QPV 2024 and the contract Cœur de Quartier."""
-    communes_document = json.loads((data_dir / "cua_communes.json").read_text(encoding="utf-8"))
-    qpv_document = json.loads((data_dir / "cua_qpv_2024.geojson").read_text(encoding="utf-8"))
-    contract_document = json.loads((data_dir / "contract_coeur_de_quartier.json").read_text(encoding="utf-8"))
-    generations_document = json.loads((data_dir / "cua_qpv_generations.json").read_text(encoding="utf-8"))
-    aliases = _aliases(data_dir)
-    epci, communes = epci_and_communes_rows(communes_document, aliases["communes"])
-    cog = json.loads((data_dir / "cua_region_departement.json").read_text(encoding="utf-8"))
-    async with uow:
-        await upsert(
-            uow.session, RegionRow, [{"code": item["code"], "nom": item["nom"]} for item in cog["regions"]], ["code"]
-        )
-        await upsert(
-            uow.session,
-            DepartementRow,
-            [{"code": item["code"], "nom": item["nom"], "code_region": item["region"]} for item in cog["departements"]],
-            ["code"],
-        )
-        await upsert(uow.session, QpvGenerationRow, generation_rows(generations_document), ["generation"])
-        qpvs = qpv_rows(qpv_document, aliases["qpvs"]) + qpv_2015_rows(generations_document)
-        report = ImportReport(
-            epcis=await upsert(uow.session, EpciRow, [epci], ["code"]),
-            communes=await upsert(uow.session, CommuneRow, communes, ["code"]),
-            qpvs=await upsert(uow.session, QpvRow, qpvs, ["qpv_id"]),
-            contracts=await upsert(uow.session, ContractRow, [contract_row(contract_document)], ["code"]),
-        )
-        lineage = lineage_rows(generations_document, qpv_document)
-        await upsert(uow.session, QpvLineageRow, lineage, ["predecessor_id", "successor_id"])
-        if report.qpvs:
-            await QpvRepository(uow.session).bump_revisions({row["generation"] for row in qpvs})
-        await uow.commit()
-    values_path = data_dir / "cua_quartier_indicators.csv"
-    catalogue, parsed = read_contract_indicators(data_dir / "indicator_catalogue.json", values_path)
-    created = await import_contract_indicators(uow, catalogue, parsed, values_path.name)
-    squares = await import_squares(
-        uow,
-        actor,
-        (data_dir / FILOSOFI_SAMPLE).read_text(encoding="utf-8"),
-        2021,
-        FILOSOFI_SAMPLE_COMMUNES,
-        fields_dictionary(),
-        dry_run=False,
-        skip_bad_lines=False,
-    )
-    projects = await import_seed(uow, read_seed(data_dir / "cua_renewal_projects.json"))
-    return replace(
-        report, indicator_values=created, squares=squares.created + squares.changed, renewal_projects=projects
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class NationalImportReport:
-    qpvs: int
-    changed: int
-    repaired: list[tuple[str, str]]
-    refused: list[tuple[str, str]]
-
-
 def national_qpv_rows(
     collection: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[tuple[str, str]]]:
@@ -297,28 +338,3 @@ def national_qpv_rows(
             }
         )
     return rows, repaired, refused
-
-
-async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: bool = False) -> NationalImportReport:
-    """All QPV 2024 of France; all-or-nothing unless `skip_refused` (then refused features are reported)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        collection = json.load(handle)
-    rows, repaired, refused = national_qpv_rows(collection)
-    if refused and not skip_refused:
-        raise InvalidPerimeterError("; ".join(f"{code}: {reason}" for code, reason in refused[:20]))
-    generations = json.loads((DATA_DIR / "cua_qpv_generations.json").read_text(encoding="utf-8"))
-    async with uow:
-        await upsert(
-            uow.session,
-            QpvGenerationRow,
-            [row for row in generation_rows(generations) if row["generation"] == GENERATION_2024],
-            ["generation"],
-        )
-        changed = 0
-        for start in range(0, len(rows), 500):
-            changed += await upsert(uow.session, QpvRow, rows[start : start + 500], ["qpv_id"])
-        if changed:
-            await QpvRepository(uow.session).bump_revisions({GENERATION_2024})
-        await uow.commit()
-    return NationalImportReport(qpvs=len(rows), changed=changed, repaired=repaired, refused=refused)
