@@ -1,4 +1,4 @@
-"""The territories app: create_app(settings) -> FastAPI."""
+"""The territories app: create_app(settings) -> FastAPI, assembled from its features' routers and jobs."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
             },
         ),
         larger_body_limits={
-            "/localisation/batch": 16 * 1_048_576,
+            "/localisation/batch": localisation.MAX_BATCH_BYTES,
             "/filosofi-squares/imports": vulnerability.MAX_IMPORT_BYTES,
-            "/indicator-values/imports": 16 * 1_048_576,
+            "/indicator-values/imports": indicators.MAX_IMPORT_BYTES,
         },
     )

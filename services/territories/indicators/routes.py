@@ -35,6 +35,8 @@ from services.territories.schemas import (
     import_options,
 )
 
+MAX_IMPORT_BYTES = 16 * 1_048_576
+
 public = platform_router(["indicators"], authenticated=False)
 protected = platform_router(["indicators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -22,6 +22,8 @@ from services.territories.policies import BATCH_LOOKUP, REFERENCE
 from services.territories.qpvs.domain import GENERATION_2024
 from services.territories.schemas import Generation
 
+MAX_BATCH_BYTES = 16 * 1_048_576
+
 public = platform_router(["reference"], authenticated=False)
 protected = platform_router(["contracts"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
