@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from kit.csv_uploads import CsvLineError
 
 RecordT = TypeVar("RecordT")
+CellsT = TypeVar("CellsT")
 
 
 class TerritoriesError(Exception):
@@ -54,6 +57,22 @@ class LineError:
     message: str
 
 
+@dataclass(slots=True)
+class ImportReport:
+    """What a file import did (or, in a dry run, would do), and every line it refused."""
+
+    lines: int
+    valid: int
+    created: int
+    unchanged: int
+    dry_run: bool
+    errors: list[LineError]
+
+    @property
+    def skipped(self) -> int:
+        return len({error.line for error in self.errors})
+
+
 class ImportRejectedError(TerritoriesError):
     """An all-or-nothing import met bad lines: nothing was written."""
 
@@ -70,3 +89,21 @@ def refused_lines(errors: Iterable[LineError], *, dry_run: bool, skip_bad_lines:
     if ordered and not skip_bad_lines and not dry_run:
         raise ImportRejectedError(ordered)
     return ordered
+
+
+class ReadLines(Protocol):
+    """What a file's reading keeps besides its records: how many lines it read, the ones it refused."""
+
+    total: int
+    errors: list[LineError]
+
+
+def readable_lines(rows: Iterable[tuple[int, CellsT] | CsvLineError], file: ReadLines) -> Iterator[tuple[int, CellsT]]:
+    """The (line, cells) a CSV reader could read, each line counted in `file.total`; a line it could not
+    read is refused in `file.errors` with the reader's reason."""
+    for row in rows:
+        file.total += 1
+        if isinstance(row, CsvLineError):
+            file.errors.append(LineError(row.line, row.field, row.rule, row.message))
+        else:
+            yield row

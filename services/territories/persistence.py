@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import literal, or_
+from sqlalchemy import Select, literal, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
+from kit.auth.principal import Principal
 from kit.database import service_metadata
 from kit.jobs import jobs_table
 from kit.ledger import Ledger
+from kit.pagination import PageRequest, fetch_page
+from kit.unit_of_work import UnitOfWork
 from services.territories.settings import SCHEMA
 
 if TYPE_CHECKING:
@@ -28,6 +32,35 @@ class Base(DeclarativeBase):
 
 ledger = Ledger.on(Base.metadata)
 jobs = jobs_table(Base.metadata)
+
+
+async def commit_audited(
+    uow: UnitOfWork,
+    actor: Principal,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """Record what a write did in the ledger, in its transaction, and commit both (the write pipeline
+    refuses a commit that nobody audited)."""
+    await ledger.changed(
+        uow.session, actor, action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after
+    )
+    await uow.commit()
+
+
+async def commit_import(
+    uow: UnitOfWork, actor: Principal, *, action: str, entity_type: str, summary: dict[str, Any], dry_run: bool
+) -> None:
+    """A file import is audited under an id of its own with its `summary`, and committed; a dry run is
+    neither (leaving its unit of work rolls back what it wrote)."""
+    if not dry_run:
+        await commit_audited(
+            uow, actor, action=action, entity_type=entity_type, entity_id=str(uuid.uuid4()), before={}, after=summary
+        )
 
 
 async def upsert(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
@@ -58,3 +91,26 @@ def record_of(cls: type[RecordT], row: Base, **values: Any) -> RecordT:
             for field in fields(cls)
         }
     )
+
+
+class Repository:
+    """A feature's queries, on the session of the unit of work that runs them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def records(self, query: Select[Any], cls: type[RecordT]) -> list[RecordT]:
+        """The read models of the rows the query selects, each mapped alike."""
+        return [record_of(cls, row) for row in (await self.session.execute(query)).scalars()]
+
+    async def paged(
+        self, query: Select[Any], page: PageRequest, read: Callable[[Any], RecordT]
+    ) -> tuple[list[RecordT], int]:
+        """A page of the rows the query selects, each read into its read model, and how many match in all."""
+        rows, total = await fetch_page(self.session, query, page)
+        return [read(row) for row in rows], total
+
+    async def record(self, model: type[Base], key: Any, cls: type[RecordT]) -> RecordT | None:
+        """The read model of the row with this primary key, if there is one."""
+        row = await self.session.get(model, key)
+        return None if row is None else record_of(cls, row)

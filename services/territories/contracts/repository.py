@@ -7,24 +7,16 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageRequest, fetch_page
+from kit.pagination import PageRequest
 from services.territories.contracts.domain import Contract, Signatory
 from services.territories.contracts.models import ContractRow
+from services.territories.persistence import Repository, record_of
 
 
 def _contract(row: ContractRow) -> Contract:
-    return Contract(
-        code=row.code,
-        nom=row.nom,
-        code_epci=row.code_epci,
-        start_year=row.start_year,
-        end_year=row.end_year,
-        qpv_codes=tuple(row.qpv_codes),
-        signatories=tuple(Signatory(**signatory) for signatory in row.signatories),
-        version=row.version,
-    )
+    signatories = tuple(Signatory(**signatory) for signatory in row.signatories)
+    return record_of(Contract, row, qpv_codes=tuple(row.qpv_codes), signatories=signatories)
 
 
 def _columns(contract: Contract) -> dict[str, Any]:
@@ -39,16 +31,12 @@ def _columns(contract: Contract) -> dict[str, Any]:
     }
 
 
-class ContractRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ContractRepository(Repository):
     async def list(self, page: PageRequest, code_epci: str | None) -> tuple[list[Contract], int]:
         query = select(ContractRow).order_by(ContractRow.code)
         if code_epci is not None:
             query = query.where(ContractRow.code_epci == code_epci)
-        rows, total = await fetch_page(self.session, query, page)
-        return [_contract(row) for row in rows], total
+        return await self.paged(query, page, _contract)
 
     async def get(self, code: str, *, for_update: bool = False) -> Contract | None:
         query = select(ContractRow).where(ContractRow.code == code)

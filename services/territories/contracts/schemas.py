@@ -34,16 +34,7 @@ class ContractRead(ApiModel):
 
     @classmethod
     def of(cls, contract: Contract) -> ContractRead:
-        return cls(
-            code=contract.code,
-            nom=contract.nom,
-            code_epci=contract.code_epci,
-            start_year=contract.start_year,
-            end_year=contract.end_year,
-            qpv_codes=list(contract.qpv_codes),
-            signatories=[SignatoryModel(name=item.name, kind=item.kind) for item in contract.signatories],
-            version=contract.version,
-        )
+        return cls.model_validate(contract, from_attributes=True)
 
 
 class ContractCreate(ApiInput):

@@ -12,7 +12,7 @@ from kit.unit_of_work import UnitOfWork
 from services.territories.contracts.domain import Actor, Contract, check_contract, may_edit_contract
 from services.territories.contracts.repository import ContractRepository
 from services.territories.errors import ContractConflictError, NotBoundError, found
-from services.territories.persistence import ledger
+from services.territories.persistence import commit_audited
 from services.territories.qpvs.repository import QpvRepository
 from services.territories.reference.repository import ReferenceRepository
 
@@ -45,15 +45,15 @@ async def register_contract(uow: UnitOfWork, actor: Principal, contract: Contrac
         if await contracts.get(contract.code) is not None:
             raise ContractConflictError(contract.code)
         await contracts.add(contract)
-        await ledger.created(
-            uow.session,
+        await commit_audited(
+            uow,
             actor,
             action="contract.registered",
             entity_type="contract",
             entity_id=contract.code,
+            before=None,
             after=asdict(contract),
         )
-        await uow.commit()
     return contract
 
 
@@ -68,8 +68,8 @@ async def update_contract(uow: UnitOfWork, actor: Principal, code: str, changes:
         after = replace(before, **changes, version=before.version + 1)
         check_contract(after, await QpvRepository(uow.session).qpv_codes_of_epci(after.code_epci))
         await contracts.update(after)
-        await ledger.changed(
-            uow.session,
+        await commit_audited(
+            uow,
             actor,
             action="contract.updated",
             entity_type="contract",
@@ -77,5 +77,4 @@ async def update_contract(uow: UnitOfWork, actor: Principal, code: str, changes:
             before=asdict(before),
             after=asdict(after),
         )
-        await uow.commit()
     return after

@@ -5,21 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.territories.contracts.models import ContractRow
-from services.territories.persistence import upsert
+from services.territories.persistence import Repository, upsert
 from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 
 Rows = Sequence[dict[str, Any]]
 
 
-class ImportRepository:
+class ImportRepository(Repository):
     """Each method stores rows of one table and returns how many changed."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def store_regions(self, rows: Rows) -> int:
         return await upsert(self.session, RegionRow, rows, ["code"])

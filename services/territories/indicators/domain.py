@@ -17,7 +17,7 @@ from enum import StrEnum
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_decimal, parse_int
 from services.territories.contracts.domain import Actor, may_edit_territory
-from services.territories.errors import LineError, TerritoriesError
+from services.territories.errors import LineError, TerritoriesError, readable_lines
 from services.territories.qpvs.domain import NamedRecord, Qpv, resolve_qpv_name
 
 # INSEE's markers where no figure is published (not available, not significant, statistical secret, not
@@ -59,19 +59,27 @@ class TerritoryRef:
 
 
 @dataclass(frozen=True, slots=True)
-class IndicatorValue:
-    """One figure with its provenance; `value_id` is set once it is stored."""
+class Figure:
+    """What a source says: a value, or the marker of its absence, for a year, on the perimeter it was measured
+    on (a generation, for a QPV)."""
 
-    indicator: str
-    territory: TerritoryRef
-    territory_label: str
     perimeter: str | None
     year: int | None
     value: Decimal | None
     secret: str | None
     source: str
-    source_reference: str
     note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorValue:
+    """A figure of an indicator for a stored territory, with where it was read; `value_id` once stored."""
+
+    indicator: str
+    territory: TerritoryRef
+    territory_label: str
+    figure: Figure
+    source_reference: str
     value_id: uuid.UUID | None = None
 
 
@@ -100,26 +108,10 @@ class RawLine:
     indicator: str
     territory_kind: TerritoryKind
     territory: str
-    perimeter: str | None
-    year: int | None
-    value: Decimal | None
-    secret: str | None
-    source: str
-    note: str | None
+    figure: Figure
 
     def measured_on(self, territory: TerritoryRef, source_reference: str) -> IndicatorValue:
-        return IndicatorValue(
-            indicator=self.indicator,
-            territory=territory,
-            territory_label=self.territory,
-            perimeter=self.perimeter,
-            year=self.year,
-            value=self.value,
-            secret=self.secret,
-            source=self.source,
-            source_reference=source_reference,
-            note=self.note,
-        )
+        return IndicatorValue(self.indicator, territory, self.territory, self.figure, source_reference)
 
 
 @dataclass(slots=True)
@@ -190,12 +182,7 @@ def parse_generic_csv(content: bytes | str, catalogue: Mapping[str, IndicatorDef
     """The documented exchange format; every bad line is reported with its number, field and rule."""
     rows = _rows(content, REQUIRED_GENERIC_COLUMNS)
     parsed = ParsedFile()
-    for row in rows:
-        parsed.total += 1
-        if isinstance(row, CsvLineError):
-            parsed.errors.append(LineError(row.line, row.field, row.rule, row.message))
-            continue
-        line, cells = row
+    for line, cells in readable_lines(rows, parsed):
         errors: list[LineError] = []
         indicator = cells["indicator"].strip()
         if indicator not in catalogue:
@@ -241,7 +228,8 @@ def parse_generic_csv(content: bytes | str, catalogue: Mapping[str, IndicatorDef
         if errors or kind is None:
             parsed.errors.extend(errors)
             continue
-        parsed.lines.append(RawLine(line, indicator, kind, territory, perimeter, year, value, secret, source, note))
+        figure = Figure(perimeter, year, value, secret, source, note)
+        parsed.lines.append(RawLine(line, indicator, kind, territory, figure))
     return parsed
 
 
@@ -255,12 +243,7 @@ def parse_contract_csv(content: bytes | str, source: str) -> ParsedFile:
     """The contract's figures as shipped (territories by name); strict: the file is ours."""
     rows = _rows(content, ("territory", "perimeter", "indicator", "year", "value", "unit", "note"))
     parsed = ParsedFile()
-    for row in rows:
-        parsed.total += 1
-        if isinstance(row, CsvLineError):
-            parsed.errors.append(LineError(row.line, row.field, row.rule, row.message))
-            continue
-        line, cells = row
+    for line, cells in readable_lines(rows, parsed):
         name = cells["territory"].strip()
         perimeter = cells["perimeter"].strip() or None
         kind = CONTRACT_NATIONAL_NAMES.get(name.lower())
@@ -274,7 +257,7 @@ def parse_contract_csv(content: bytes | str, source: str) -> ParsedFile:
             continue
         note = cells["note"].strip() or None
         parsed.lines.append(
-            RawLine(line, cells["indicator"].strip(), kind, name, perimeter, year, value, secret, source, note)
+            RawLine(line, cells["indicator"].strip(), kind, name, Figure(perimeter, year, value, secret, source, note))
         )
     return parsed
 
@@ -306,7 +289,7 @@ def resolve_codes(
         ref: TerritoryRef | None = None
         match line.territory_kind:
             case TerritoryKind.QPV:
-                record = by_id.get(line.territory.lower()) or by_code.get((line.territory, line.perimeter or ""))
+                record = by_id.get(line.territory.lower()) or by_code.get((line.territory, line.figure.perimeter or ""))
                 if record is not None:
                     ref, epci = TerritoryRef(TerritoryKind.QPV, record.code, record.qpv_id), record.code_epci
             case TerritoryKind.COMMUNE:
@@ -319,7 +302,7 @@ def resolve_codes(
                 if line.territory == NATIONAL_CODES[line.territory_kind]:
                     ref = TerritoryRef(line.territory_kind, line.territory)
         if ref is None:
-            where = f" in generation {line.perimeter}" if line.territory_kind is TerritoryKind.QPV else ""
+            where = f" in generation {line.figure.perimeter}" if line.territory_kind is TerritoryKind.QPV else ""
             errors.append(_unknown(line, f"{line.territory_kind.value} {line.territory}{where} not found"))
         elif not may_edit_territory(actor, epci, piloted_epcis):
             message = f"{line.territory} is not in a contract you pilot; ask a platform administrator"
@@ -343,7 +326,7 @@ def resolve_names(
     for line in lines:
         ref: TerritoryRef | None = None
         if line.territory_kind is TerritoryKind.QPV:
-            record = resolve_qpv_name(line.territory, line.perimeter or "", records, links)
+            record = resolve_qpv_name(line.territory, line.figure.perimeter or "", records, links)
             ref = TerritoryRef(TerritoryKind.QPV, record.code, record.qpv_id) if record else None
         elif line.territory_kind is TerritoryKind.EPCI:
             code = epcis_by_name.get(line.territory)

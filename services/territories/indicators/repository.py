@@ -9,12 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageRequest, fetch_page
-from services.territories.indicators.domain import IndicatorDefinition, IndicatorValue, TerritoryKind, TerritoryRef
+from kit.pagination import PageRequest
+from services.territories.indicators.domain import (
+    Figure,
+    IndicatorDefinition,
+    IndicatorValue,
+    TerritoryKind,
+    TerritoryRef,
+)
 from services.territories.indicators.models import IndicatorRow, IndicatorValueRow
-from services.territories.persistence import record_of, upsert
+from services.territories.persistence import Repository, record_of, upsert
 
 
 def _value(row: IndicatorValueRow) -> IndicatorValue:
@@ -22,13 +27,8 @@ def _value(row: IndicatorValueRow) -> IndicatorValue:
         indicator=row.indicator_code,
         territory=TerritoryRef(TerritoryKind(row.territory_kind), row.territory_code, row.qpv_id),
         territory_label=row.territory_label,
-        perimeter=row.perimeter,
-        year=row.year,
-        value=row.value,
-        secret=row.secret,
-        source=row.source,
+        figure=record_of(Figure, row),
         source_reference=row.source_reference,
-        note=row.note,
         value_id=row.value_id,
     )
 
@@ -40,23 +40,14 @@ def _columns(value: IndicatorValue) -> dict[str, Any]:
         "territory_code": value.territory.code,
         "qpv_id": value.territory.qpv_id,
         "territory_label": value.territory_label,
-        "perimeter": value.perimeter,
-        "year": value.year,
-        "value": value.value,
-        "secret": value.secret,
-        "source": value.source,
         "source_reference": value.source_reference,
-        "note": value.note,
+        **asdict(value.figure),
     }
 
 
-class IndicatorRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class IndicatorRepository(Repository):
     async def catalogue(self) -> list[IndicatorDefinition]:
-        rows = (await self.session.execute(select(IndicatorRow).order_by(IndicatorRow.code))).scalars()
-        return [record_of(IndicatorDefinition, row) for row in rows]
+        return await self.records(select(IndicatorRow).order_by(IndicatorRow.code), IndicatorDefinition)
 
     async def get(self, code: str, *, for_update: bool = False) -> IndicatorDefinition | None:
         row = await self.session.get(IndicatorRow, code, with_for_update=for_update)
@@ -103,8 +94,7 @@ class IndicatorRepository:
             query = query.where(IndicatorValueRow.territory_code == code)
         if year is not None:
             query = query.where(IndicatorValueRow.year == year)
-        rows, total = await fetch_page(self.session, query, page)
-        return [_value(row) for row in rows], total
+        return await self.paged(query, page, _value)
 
     async def values_of_qpvs(self, qpv_ids: Collection[uuid.UUID], indicator: str) -> list[IndicatorValue]:
         query = select(IndicatorValueRow).where(

@@ -60,6 +60,7 @@ class IndicatorValueRead(ApiModel):
 
     @classmethod
     def of(cls, value: IndicatorValue) -> IndicatorValueRead:
+        figure = value.figure
         return cls.model_validate(
             {
                 "id": value.value_id,
@@ -68,13 +69,13 @@ class IndicatorValueRead(ApiModel):
                 "territoryCode": value.territory.code,
                 "qpvId": value.territory.qpv_id,
                 "territoryLabel": value.territory_label,
-                "perimeter": value.perimeter,
-                "year": value.year,
-                "value": None if value.value is None else plain_decimal(value.value),
-                "secret": value.secret,
-                "source": value.source,
+                "perimeter": figure.perimeter,
+                "year": figure.year,
+                "value": None if figure.value is None else plain_decimal(figure.value),
+                "secret": figure.secret,
+                "source": figure.source,
                 "sourceReference": value.source_reference,
-                "note": value.note,
+                "note": figure.note,
             }
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from kit.auth.principal import Principal
@@ -12,7 +12,7 @@ from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.territories.contracts.use_cases import piloted_epcis
-from services.territories.errors import ImportRejectedError, LineError, found, refused_lines
+from services.territories.errors import ImportRejectedError, ImportReport, found, refused_lines
 from services.territories.indicators.domain import (
     NATIONAL_CODES,
     Comparison,
@@ -26,7 +26,7 @@ from services.territories.indicators.domain import (
     resolve_names,
 )
 from services.territories.indicators.repository import IndicatorRepository
-from services.territories.persistence import ledger
+from services.territories.persistence import commit_audited, commit_import
 from services.territories.qpvs import use_cases as qpvs
 from services.territories.qpvs.domain import Qpv
 from services.territories.qpvs.repository import QpvRepository
@@ -36,20 +36,9 @@ from services.territories.reference.repository import ReferenceRepository
 CONTRACT_SOURCE = "Contrat de ville « Cœur de Quartier » 2024-2030, CU d'Arras"
 
 
-@dataclass(slots=True)
-class IndicatorImportReport:
-    lines: int
-    valid: int
-    created: int
-    unchanged: int
-    skipped: int
-    dry_run: bool
-    errors: list[LineError] = field(default_factory=list)
-
-
 async def import_indicator_file(
     uow: UnitOfWork, actor: Principal, content: bytes | str, *, dry_run: bool, skip_bad_lines: bool
-) -> IndicatorImportReport:
+) -> ImportReport:
     """The generic CSV. All-or-nothing unless `skip_bad_lines`; a dry run reports and writes nothing."""
     async with uow:
         repository = IndicatorRepository(uow.session)
@@ -69,26 +58,18 @@ async def import_indicator_file(
         values = [line.measured_on(ref, f"import by {actor.subject}, line {line.line}") for line, ref in resolved]
         # A dry run is never committed: leaving the unit of work rolls the insert back.
         created = await repository.add_values(values)
-        report = IndicatorImportReport(
-            lines=parsed.total,
-            valid=len(values),
-            created=created,
-            unchanged=len(values) - created,
-            skipped=len({error.line for error in errors}),
-            dry_run=dry_run,
-            errors=errors,
+        valid = len(values)
+        report = ImportReport(
+            lines=parsed.total, valid=valid, created=created, unchanged=valid - created, dry_run=dry_run, errors=errors
         )
-        if not dry_run:
-            await ledger.changed(
-                uow.session,
-                actor,
-                action="indicators.imported",
-                entity_type="indicator_import",
-                entity_id=str(uuid.uuid4()),
-                before={},
-                after={"lines": report.lines, "created": report.created, "skipped": report.skipped},
-            )
-            await uow.commit()
+        await commit_import(
+            uow,
+            actor,
+            action="indicators.imported",
+            entity_type="indicator_import",
+            summary={"lines": report.lines, "created": report.created, "skipped": report.skipped},
+            dry_run=dry_run,
+        )
     return report
 
 
@@ -150,8 +131,8 @@ async def define_indicator(uow: UnitOfWork, actor: Principal, definition: Indica
         current = await repository.get(definition.code, for_update=True)
         uow.check_precondition(indicator_etag(current) if current else None)
         await repository.define([definition])
-        await ledger.changed(
-            uow.session,
+        await commit_audited(
+            uow,
             actor,
             action="indicator.defined",
             entity_type="indicator",
@@ -159,7 +140,6 @@ async def define_indicator(uow: UnitOfWork, actor: Principal, definition: Indica
             before=asdict(current) if current else None,
             after=asdict(definition),
         )
-        await uow.commit()
     return current is None
 
 

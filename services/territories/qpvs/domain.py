@@ -72,10 +72,10 @@ class Qpv:
     qpv_id: uuid.UUID
     code: str | None
     nom: str
-    aliases: list[str]
+    aliases: tuple[str, ...]
     generation: str
     status: str
-    codes_communes: list[str]
+    codes_communes: tuple[str, ...]
     code_epci: str | None
     legal_act: str | None
     starts_on: date | None

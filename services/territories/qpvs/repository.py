@@ -7,24 +7,21 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, any_, exists, func, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest, fetch_page
-from services.territories.persistence import record_of
+from kit.pagination import PageRequest
+from services.territories.persistence import Repository, record_of
 from services.territories.qpvs.domain import Generation, Lineage, NamedRecord, Qpv, QpvPerimeter
 from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow
 
 
 def _qpv(row: QpvRow) -> Qpv:
-    return record_of(Qpv, row, predecessors=(), successors=())
+    lists = {"aliases": tuple(row.aliases), "codes_communes": tuple(row.codes_communes)}
+    return record_of(Qpv, row, **lists, predecessors=(), successors=())
 
 
-class QpvRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class QpvRepository(Repository):
     async def list_qpvs(
         self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
     ) -> tuple[list[Qpv], int]:
@@ -39,8 +36,7 @@ class QpvRepository:
             query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
         if code_commune is not None:
             query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
-        rows, total = await fetch_page(self.session, query, page)
-        return [_qpv(row) for row in rows], total
+        return await self.paged(query, page, _qpv)
 
     async def _row(self, code: str, generation: str) -> QpvRow | None:
         query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
@@ -83,8 +79,7 @@ class QpvRepository:
         ]
 
     async def list_generations(self) -> list[Generation]:
-        rows = await self.session.execute(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on))
-        return [record_of(Generation, row) for row in rows.scalars()]
+        return await self.records(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on), Generation)
 
     async def generation_revision(self, generation: str) -> int | None:
         query = select(QpvGenerationRow.revision).where(QpvGenerationRow.generation == generation)

@@ -40,12 +40,12 @@ class Epci:
 class Commune:
     code: str
     nom: str
-    aliases: list[str]
+    aliases: tuple[str, ...]
     siren: str | None
     code_epci: str | None
     code_departement: str
     code_region: str
-    codes_postaux: list[str]
+    codes_postaux: tuple[str, ...]
     population: int | None
     population_year: int | None
 

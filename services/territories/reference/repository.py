@@ -3,45 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageRequest, fetch_page
-from services.territories.persistence import record_of
+from kit.pagination import PageRequest
+from services.territories.persistence import Repository, record_of
 from services.territories.reference.domain import Commune, Departement, Epci, Region
 from services.territories.reference.models import CommuneRow, DepartementRow, EpciRow, RegionRow
 
 
-class ReferenceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+def _commune(row: CommuneRow) -> Commune:
+    return record_of(Commune, row, aliases=tuple(row.aliases), codes_postaux=tuple(row.codes_postaux))
 
+
+class ReferenceRepository(Repository):
     async def list_regions(self) -> list[Region]:
-        rows = (await self.session.execute(select(RegionRow).order_by(RegionRow.code))).scalars()
-        return [record_of(Region, row) for row in rows]
+        return await self.records(select(RegionRow).order_by(RegionRow.code), Region)
 
     async def get_region(self, code: str) -> Region | None:
-        row = await self.session.get(RegionRow, code)
-        return None if row is None else record_of(Region, row)
+        return await self.record(RegionRow, code, Region)
 
     async def list_departements(self, code_region: str | None) -> list[Departement]:
         query = select(DepartementRow).order_by(DepartementRow.code)
         if code_region is not None:
             query = query.where(DepartementRow.code_region == code_region)
-        return [record_of(Departement, row) for row in (await self.session.execute(query)).scalars()]
+        return await self.records(query, Departement)
 
     async def get_departement(self, code: str) -> Departement | None:
-        row = await self.session.get(DepartementRow, code)
-        return None if row is None else record_of(Departement, row)
+        return await self.record(DepartementRow, code, Departement)
 
     async def list_epcis(self, page: PageRequest) -> tuple[list[Epci], int]:
-        rows, total = await fetch_page(self.session, select(EpciRow).order_by(EpciRow.code), page)
-        return [record_of(Epci, row) for row in rows], total
+        return await self.paged(select(EpciRow).order_by(EpciRow.code), page, partial(record_of, Epci))
 
     async def get_epci(self, code: str) -> Epci | None:
-        row = await self.session.get(EpciRow, code)
-        return None if row is None else record_of(Epci, row)
+        return await self.record(EpciRow, code, Epci)
 
     async def list_communes(
         self,
@@ -62,12 +58,11 @@ class ReferenceRepository:
         if nom_searchable:
             pattern = "%" + nom_searchable.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(CommuneRow.nom_searchable.like(pattern))
-        rows, total = await fetch_page(self.session, query, page)
-        return [record_of(Commune, row) for row in rows], total
+        return await self.paged(query, page, _commune)
 
     async def get_commune(self, code: str) -> Commune | None:
         row = await self.session.get(CommuneRow, code)
-        return None if row is None else record_of(Commune, row)
+        return None if row is None else _commune(row)
 
     async def communes_of_epci(self, code_epci: str) -> list[str]:
         query = select(CommuneRow.code).where(CommuneRow.code_epci == code_epci).order_by(CommuneRow.code)

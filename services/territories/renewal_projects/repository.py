@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import any_, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageRequest, fetch_page
-from services.territories.persistence import upsert
+from kit.pagination import PageRequest
+from services.territories.persistence import Repository, upsert
 from services.territories.renewal_projects.domain import Interest, Programme, ProjectStatus, RenewalProject
 from services.territories.renewal_projects.models import RenewalProjectRow
 
@@ -49,10 +48,7 @@ def _columns(project: RenewalProject) -> dict[str, Any]:
     }
 
 
-class RenewalProjectRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class RenewalProjectRepository(Repository):
     async def list(
         self, page: PageRequest, qpv_code: str | None, code_epci: str | None
     ) -> tuple[list[RenewalProject], int]:
@@ -61,8 +57,7 @@ class RenewalProjectRepository:
             query = query.where(literal(qpv_code) == any_(RenewalProjectRow.qpv_codes))
         if code_epci is not None:
             query = query.where(RenewalProjectRow.code_epci == code_epci)
-        rows, total = await fetch_page(self.session, query, page)
-        return [_project(row) for row in rows], total
+        return await self.paged(query, page, _project)
 
     async def get(self, project_id: uuid.UUID, *, for_update: bool = False) -> RenewalProject | None:
         query = select(RenewalProjectRow).where(RenewalProjectRow.project_id == project_id)

@@ -15,7 +15,7 @@ from kit.unit_of_work import UnitOfWork
 from services.territories.contracts.domain import may_edit_territory
 from services.territories.contracts.use_cases import piloted_epcis
 from services.territories.errors import NotBoundError, found
-from services.territories.persistence import ledger
+from services.territories.persistence import commit_audited
 from services.territories.qpvs.domain import GENERATION_2024
 from services.territories.qpvs.repository import QpvRepository
 from services.territories.renewal_projects.domain import (
@@ -68,15 +68,15 @@ async def create_project(uow: UnitOfWork, actor: Principal, project: RenewalProj
     async with uow:
         project = await _checked(uow, actor, project)
         await RenewalProjectRepository(uow.session).add(project)
-        await ledger.created(
-            uow.session,
+        await commit_audited(
+            uow,
             actor,
             action="renewal_project.created",
             entity_type="renewal_project",
             entity_id=str(project.project_id),
+            before=None,
             after=_snapshot(project),
         )
-        await uow.commit()
     return project
 
 
@@ -94,8 +94,8 @@ async def update_project(
         uow.check_precondition(project_etag(before))
         after = await _checked(uow, actor, replace(before, **changes, version=before.version + 1))
         await projects.update(after)
-        await ledger.changed(
-            uow.session,
+        await commit_audited(
+            uow,
             actor,
             action="renewal_project.updated",
             entity_type="renewal_project",
@@ -103,7 +103,6 @@ async def update_project(
             before=_snapshot(before),
             after=_snapshot(after),
         )
-        await uow.commit()
     return after
 
 
