@@ -163,67 +163,93 @@ def _rows(content: bytes | str, required: Iterable[str]) -> Iterator[NamedCells 
     )
 
 
-GENERIC_COLUMNS = ("indicator", "territoryKind", "territory", "perimeter", "year", "value", "source", "note")
+@dataclass(frozen=True, slots=True)
+class GenericColumns:
+    """The columns of the exchange format, as callers spell them (the schemas say how: it is the wire)."""
+
+    indicator: str
+    territory_kind: str
+    territory: str
+    perimeter: str
+    year: str
+    value: str
+    unit: str
+    source: str
+    note: str
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return (self.indicator, self.territory_kind, self.territory, self.value, self.source)
 
 
-REQUIRED_GENERIC_COLUMNS = ("indicator", "territoryKind", "territory", "value", "source")
-
-
-def check_generic_header(content: bytes | str) -> None:
+def check_generic_header(content: bytes | str, columns: GenericColumns) -> None:
     """Refuse at once a file that cannot be the exchange format (not UTF-8, no header, a column missing);
     its lines are read later, by the import's job."""
     upload = CsvUpload(content)
-    missing = upload.missing(REQUIRED_GENERIC_COLUMNS)
+    missing = upload.missing(columns.required)
     if missing:
         raise IndicatorFileError(f"missing column(s): {', '.join(missing)}; the header is {','.join(upload.header)}")
 
 
-def parse_generic_csv(content: bytes | str, catalogue: Mapping[str, IndicatorDefinition]) -> ParsedFile:
-    """The documented exchange format; every bad line is reported with its number, field and rule."""
-    rows = _rows(content, REQUIRED_GENERIC_COLUMNS)
+def parse_generic_csv(
+    content: bytes | str, catalogue: Mapping[str, IndicatorDefinition], columns: GenericColumns
+) -> ParsedFile:
+    """The documented exchange format; every bad line is reported with its number, column and rule."""
+    rows = _rows(content, columns.required)
     parsed = ParsedFile()
     for line, cells in readable_lines(rows, parsed):
         errors: list[LineError] = []
-        indicator = cells["indicator"].strip()
+        indicator = cells[columns.indicator].strip()
+        unit = cells.get(columns.unit, "").strip()
         if indicator not in catalogue:
             errors.append(
-                LineError(line, "indicator", "unknown-indicator", f"indicator {indicator!r} is not in the catalogue")
+                LineError(
+                    line, columns.indicator, "unknown-indicator", f"indicator {indicator!r} is not in the catalogue"
+                )
             )
-        elif cells.get("unit", "").strip() and cells["unit"].strip() != catalogue[indicator].unit:
+        elif unit and unit != catalogue[indicator].unit:
             errors.append(
-                LineError(line, "unit", "unit-mismatch", f"unit must be {catalogue[indicator].unit!r} for {indicator}")
+                LineError(
+                    line, columns.unit, "unit-mismatch", f"unit must be {catalogue[indicator].unit!r} for {indicator}"
+                )
             )
         kind: TerritoryKind | None = None
         try:
-            kind = TerritoryKind(cells["territoryKind"].strip())
+            kind = TerritoryKind(cells[columns.territory_kind].strip())
         except ValueError:
             allowed = ", ".join(item.value for item in TerritoryKind)
-            errors.append(LineError(line, "territoryKind", "unknown-kind", f"territoryKind must be one of {allowed}"))
-        territory = cells["territory"].strip()
+            errors.append(
+                LineError(
+                    line, columns.territory_kind, "unknown-kind", f"{columns.territory_kind} must be one of {allowed}"
+                )
+            )
+        territory = cells[columns.territory].strip()
         if not territory:
-            errors.append(LineError(line, "territory", "missing", "territory is required"))
-        perimeter = cells.get("perimeter", "").strip() or None
+            errors.append(LineError(line, columns.territory, "missing", "territory is required"))
+        perimeter = cells.get(columns.perimeter, "").strip() or None
         if perimeter is not None and not GENERATION_PATTERN.fullmatch(perimeter):
-            errors.append(LineError(line, "perimeter", "generation-format", "perimeter must look like 2024-2030"))
+            errors.append(LineError(line, columns.perimeter, "generation-format", "perimeter must look like 2024-2030"))
         if kind is TerritoryKind.QPV and perimeter is None:
-            errors.append(LineError(line, "perimeter", "missing", "a QPV value needs the perimeter it was measured on"))
+            errors.append(
+                LineError(line, columns.perimeter, "missing", "a QPV value needs the perimeter it was measured on")
+            )
         year: int | None = None
         try:
-            year = _year(cells.get("year", ""))
+            year = _year(cells.get(columns.year, ""))
         except ValueError as error:
-            errors.append(LineError(line, "year", "year-format", str(error)))
+            errors.append(LineError(line, columns.year, "year-format", str(error)))
         value: Decimal | None = None
         secret: str | None = None
         try:
-            value, secret = parse_value(cells["value"])
+            value, secret = parse_value(cells[columns.value])
         except ValueError as error:
-            errors.append(LineError(line, "value", "number-format", str(error)))
-        source = cells["source"].strip()
+            errors.append(LineError(line, columns.value, "number-format", str(error)))
+        source = cells[columns.source].strip()
         if not source:
-            errors.append(LineError(line, "source", "missing", "every value needs its source document"))
-        note = cells.get("note", "").strip() or None
-        for name, text_value in (("territory", territory), ("source", source), ("note", note or "")):
-            if len(text_value) > MAX_TEXT or "\x00" in text_value:
+            errors.append(LineError(line, columns.source, "missing", "every value needs its source document"))
+        note = cells.get(columns.note, "").strip() or None
+        for name, text in ((columns.territory, territory), (columns.source, source), (columns.note, note or "")):
+            if len(text) > MAX_TEXT or "\x00" in text:
                 errors.append(LineError(line, name, "text-format", f"{name} must be under {MAX_TEXT} characters"))
         if errors or kind is None:
             parsed.errors.extend(errors)

@@ -19,6 +19,7 @@ from services.territories.indicators import use_cases
 from services.territories.indicators.domain import INDICATOR_CODE_PATTERN, TerritoryKind, check_generic_header
 from services.territories.indicators.schemas import (
     CSV_BODY,
+    GENERIC_CSV,
     IndicatorComparisonRead,
     IndicatorRead,
     IndicatorValueRead,
@@ -127,7 +128,7 @@ async def import_indicator_values(
     """Import values from the generic CSV, as a job (`Location` follows it; its result is the import's
     report, its problem every bad line with its field and rule). Pilots write only their contracts'
     territories."""
-    check_generic_header(content)
+    check_generic_header(content, GENERIC_CSV)
     return await queue.submit(uow, response, principal, "import_indicator_values", options.arguments(), content)
 
 
@@ -137,6 +138,7 @@ async def run_indicator_import(job: JobInput) -> JobOutcome:
         job.uow,
         job.principal,
         job.payload,
+        GENERIC_CSV,
         dry_run=job.arguments["dryRun"],
         skip_bad_lines=job.arguments["skipBadLines"],
     )

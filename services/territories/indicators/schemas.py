@@ -8,16 +8,38 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel, plain_decimal
-from services.territories.indicators.domain import Comparison, IndicatorDefinition, IndicatorValue
+from services.territories.indicators.domain import Comparison, GenericColumns, IndicatorDefinition, IndicatorValue
 from services.territories.schemas import ExactDecimal, LongText, ShortText
 
+# The exchange format's columns, spelled as the API spells its fields.
+GENERIC_CSV = GenericColumns(
+    indicator="indicator",
+    territory_kind="territoryKind",
+    territory="territory",
+    perimeter="perimeter",
+    year="year",
+    value="value",
+    unit="unit",
+    source="source",
+    note="note",
+)
+_HEADER = (
+    GENERIC_CSV.indicator,
+    GENERIC_CSV.territory_kind,
+    GENERIC_CSV.territory,
+    GENERIC_CSV.perimeter,
+    GENERIC_CSV.year,
+    GENERIC_CSV.value,
+    GENERIC_CSV.source,
+    GENERIC_CSV.note,
+)
 CSV_BODY = {
     "required": True,
     "content": {
         "text/csv": {
             "schema": {
                 "type": "string",
-                "description": "Header indicator,territoryKind,territory,perimeter,year,value,source,note"
+                "description": f"Header {','.join(_HEADER)}"
                 " (',' or ';'; unit optional, checked against the catalogue; value may be nd, ns, s, so)",
             }
         }

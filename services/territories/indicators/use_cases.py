@@ -16,6 +16,7 @@ from services.territories.errors import ImportRejectedError, ImportReport, found
 from services.territories.indicators.domain import (
     NATIONAL_CODES,
     Comparison,
+    GenericColumns,
     IndicatorDefinition,
     IndicatorValue,
     ParsedFile,
@@ -37,12 +38,18 @@ CONTRACT_SOURCE = "Contrat de ville « Cœur de Quartier » 2024-2030, CU d'Arra
 
 
 async def import_indicator_file(
-    uow: UnitOfWork, actor: Principal, content: bytes | str, *, dry_run: bool, skip_bad_lines: bool
+    uow: UnitOfWork,
+    actor: Principal,
+    content: bytes | str,
+    columns: GenericColumns,
+    *,
+    dry_run: bool,
+    skip_bad_lines: bool,
 ) -> ImportReport:
     """The generic CSV. All-or-nothing unless `skip_bad_lines`; a dry run reports and writes nothing."""
     async with uow:
         repository = IndicatorRepository(uow.session)
-        parsed = parse_generic_csv(content, {item.code: item for item in await repository.catalogue()})
+        parsed = parse_generic_csv(content, {item.code: item for item in await repository.catalogue()}, columns)
         communes = {line.territory for line in parsed.lines if line.territory_kind is TerritoryKind.COMMUNE}
         epcis = {line.territory for line in parsed.lines if line.territory_kind is TerritoryKind.EPCI}
         references = ReferenceRepository(uow.session)
