@@ -1,4 +1,6 @@
-"""The service's tables' base and what every write records besides its rows (the ledger, the jobs)."""
+"""The service's tables' base, what every write records besides its rows (the ledger, the jobs), and what
+every feature's repository and writing use case share: the upsert, the row -> read model mapping, the
+audited commit."""
 
 from __future__ import annotations
 

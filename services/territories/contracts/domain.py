@@ -45,7 +45,8 @@ class Contract:
 
 
 def check_contract(contract: Contract, known_qpv_codes: set[str]) -> None:
-    """Rules a contract must follow before it is registered or changed: it covers QPV of its own EPCI."""
+    """Rules a contract must follow before it is registered or changed: it covers QPV of its own EPCI (a
+    contrat de ville is concluded at the intercommunal scale: loi n°2014-173 du 21 février 2014, article 6)."""
     if not CONTRACT_CODE.fullmatch(contract.code):
         raise InvalidFieldError("code", "pattern", "code: 3-40 chars, A-Z, 0-9 and '-'")
     if contract.end_year < contract.start_year:

@@ -1,8 +1,11 @@
 """Priority neighbourhoods (QPV) across generations: records, their lineage, their perimeters.
 
-A generation is the list a decree sets; a record belongs to one generation and is linked to the records
-of the other generations it continues (split, merge, rename, extension…). Some records have no official
-code in the sources (the CUA's 2015 QPV): their stable id is their only handle.
+A generation is the list a decree sets (drawn on the ANCT's criteria: at least 1 000 inhabitants, a median
+income under a threshold, in an urban unit of over 10 000; they are the decree's, not computed here). A
+record belongs to one generation and is linked to the records of the other generations it continues
+(split, merge, rename, extension…, as IREV and the ANCT describe them: data/cua_qpv_generations.json).
+Some records have no official code in the sources (the CUA's 2015 QPV): their stable id is their only
+handle.
 """
 
 from __future__ import annotations
