@@ -32,7 +32,8 @@ async def list_qpvs(
 async def get_qpv(uow: UnitOfWork, code: str, generation: str) -> Qpv:
     async with uow.reading():
         repository = QpvRepository(uow.session)
-        return (await _linked(repository, [found(await repository.get_qpv(code, generation), "QPV", code)]))[0]
+        record = found(await repository.get_qpv(code, generation), "QPV", code)
+        return (await _linked(repository, [record]))[0]
 
 
 async def get_qpv_record(uow: UnitOfWork, qpv_id: uuid.UUID) -> Qpv:
