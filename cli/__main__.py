@@ -36,7 +36,7 @@ async def _import_reference(database_url: str) -> str:
     from kit.auth.principal import Principal, Role
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.reference_import import import_reference_data
+    from services.territories.imports.use_cases import import_reference_data
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -106,7 +106,7 @@ def command_apply_retention(_arguments: argparse.Namespace) -> None:
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+    from services.territories.imports.use_cases import DATA_DIR, import_national_qpvs
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -390,7 +390,7 @@ async def _import_filosofi(
     from kit.auth.principal import Principal, Role
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
+    from services.territories.vulnerability.use_cases import fields_dictionary, import_squares
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -434,8 +434,7 @@ def command_import_filosofi(arguments: argparse.Namespace) -> None:
 async def _import_cog(database_url: str, directory: Path, population_year: int) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.cog_import import import_cog, read_cog_directory
-    from services.territories.use_cases.reference_import import DATA_DIR
+    from services.territories.imports.use_cases import DATA_DIR, import_cog, read_cog_directory
 
     aliases = json.loads((DATA_DIR / "aliases.json").read_text(encoding="utf-8"))["communes"]
     documents = await asyncio.to_thread(read_cog_directory, directory)

@@ -1,4 +1,6 @@
-"""Imports point one way: no service imports another; the domain imports no framework; the kit no service."""
+"""Imports point one way: no service imports another; the domain imports no framework; the kit no service;
+inside a service cut in feature packages (issue 20), each feature's layers point down and features meet only
+through each other's use cases, domain and repository."""
 
 from __future__ import annotations
 
@@ -39,9 +41,20 @@ def test_no_service_imports_another(service: str) -> None:
             assert not any(module == other or module.startswith(other + ".") for other in others), (path, module)
 
 
+def domain_files(service: str) -> list[Path]:
+    """The service's domain modules, in either shape: `domain/` beside the other layers, or each feature's
+    `domain.py` (or `domain/` package); with the service-wide errors, pure Python as well."""
+    folder = ROOT / "services" / service
+    return [
+        path
+        for path in python_files(folder)
+        if "domain" in path.relative_to(folder).parts[:-1] or path.stem == "domain" or path == folder / "errors.py"
+    ]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_domain_imports_no_framework(service: str) -> None:
-    for path in python_files(ROOT / "services" / service / "domain"):
+    for path in domain_files(service):
         for module in imported_modules(path) - set(PURE_KIT):
             assert module.split(".")[0] not in FRAMEWORKS, (path, module)
 
@@ -69,3 +82,100 @@ def test_the_import_walker_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import os\nfrom services.grants.db import models\nfrom . import sibling\n")
     assert imported_modules(sample) == {"os", "services.grants.db"}
+
+
+# Services cut in one package per feature (LAYOUT.md); the others join as their restructuring merges.
+FEATURE_SERVICES = ("territories",)
+LAYERS = ("domain", "models", "repository", "use_cases", "schemas", "routes")  # from the lowest
+SHARED_LAYERS = ("domain", "repository", "use_cases")  # what a feature may use of another
+SERVICE_WIDE = ("app", "settings", "persistence", "policies", "errors", "problems", "schemas", "clients", "data")
+MAX_LINES = 400
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module or name imported, dotted in full (`from a.b import c` gives `a.b.c`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def place_of(service: str, dotted: str) -> tuple[str, str | None] | None:
+    """(feature, layer) of a module of the service, (service-wide module, None), or None outside it."""
+    parts = dotted.split(".")
+    if parts[:2] != ["services", service] or len(parts) < 3:
+        return None
+    if parts[2] in SERVICE_WIDE:
+        return parts[2], None
+    layer = parts[3] if len(parts) > 3 and parts[3] in LAYERS else None
+    return parts[2], layer
+
+
+def modules_of(service: str) -> list[tuple[Path, str, str | None]]:
+    folder = ROOT / "services" / service
+    found = []
+    for path in python_files(folder):
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        place = place_of(service, dotted.removesuffix(".__init__"))
+        if place is not None:
+            found.append((path, *place))
+    return found
+
+
+@pytest.mark.parametrize("service", FEATURE_SERVICES)
+def test_every_feature_module_is_a_layer(service: str) -> None:
+    for path, feature, layer in modules_of(service):
+        if feature in SERVICE_WIDE or (path.name == "__init__.py" and path.parent.parent.name == service):
+            continue
+        assert layer is not None, (path, f"a feature holds {', '.join(LAYERS)}")
+
+
+@pytest.mark.parametrize("service", FEATURE_SERVICES)
+def test_layers_point_down_and_features_meet_through_their_lower_layers(service: str) -> None:
+    for path, feature, layer in modules_of(service):
+        if feature in SERVICE_WIDE or layer is None:
+            continue
+        for name in imported_names(path):
+            place = place_of(service, name)
+            if place is None or place[0] in SERVICE_WIDE:
+                continue
+            other, other_layer = place
+            assert other_layer is not None, (path, name, "import a feature's layer, not the feature")
+            assert LAYERS.index(other_layer) <= LAYERS.index(layer), (path, name, "an upward import")
+            if other != feature:
+                shared = other_layer in SHARED_LAYERS or (other_layer == "models" and layer == "repository")
+                assert shared, (path, name, f"another feature is used through its {', '.join(SHARED_LAYERS)}")
+
+
+@pytest.mark.parametrize("service", FEATURE_SERVICES)
+def test_service_wide_modules_import_no_feature(service: str) -> None:
+    for path, module, _ in modules_of(service):
+        if module not in SERVICE_WIDE or module in ("app", "problems"):
+            continue
+        for name in imported_names(path):
+            place = place_of(service, name)
+            assert place is None or place[0] in SERVICE_WIDE, (path, name)
+
+
+@pytest.mark.parametrize("service", FEATURE_SERVICES)
+def test_no_production_file_passes_the_size_of_one_layer(service: str) -> None:
+    for path in python_files(ROOT / "services" / service):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= MAX_LINES, (path, lines, "split the layer into a package of the same name")
+
+
+def test_the_feature_walker_places_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\nfrom services.territories.qpvs import use_cases\nfrom kit.money import Cents\n")
+    assert imported_names(sample) == {"os", "services.territories.qpvs.use_cases", "kit.money.Cents"}
+    assert place_of("territories", "services.territories.qpvs.use_cases") == ("qpvs", "use_cases")
+    assert place_of("territories", "services.territories.vulnerability.domain.zones.Zones") == (
+        "vulnerability",
+        "domain",
+    )
+    assert place_of("territories", "services.territories.errors.found") == ("errors", None)
+    assert place_of("territories", "services.grants.app") is None
