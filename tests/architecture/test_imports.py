@@ -1,6 +1,6 @@
-"""Imports point one way: no service imports another; the domain imports no framework; the kit no service;
-inside a service cut in feature packages (issue 20), each feature's layers point down and features meet only
-through each other's use cases, domain and repository."""
+"""What the import contracts of pyproject.toml (lint-imports, run by ./dev test) cannot say: features meet only
+through each other's use cases, domain and repository; every module of a feature is one of its layers; no
+production file passes 400 lines; the kit's plain value modules import only the standard library."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("territories", "grants", "participation")
-FRAMEWORKS = ("fastapi", "starlette", "sqlalchemy", "httpx", "asyncpg", "pydantic", "alembic", "kit")
 # Kit modules as plain as the standard library, so that every domain counts money, reads numbers and CSV
 # uploads, and writes files one way.
 PURE_KIT = ("kit.money", "kit.numerals", "kit.csv_uploads", "kit.spreadsheet")
@@ -33,49 +31,11 @@ def python_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_no_service_imports_another(service: str) -> None:
-    others = [f"services.{other}" for other in SERVICES if other != service] + ["gateway", "cli"]
-    for path in python_files(ROOT / "services" / service):
-        for module in imported_modules(path):
-            assert not any(module == other or module.startswith(other + ".") for other in others), (path, module)
-
-
-def domain_files(service: str) -> list[Path]:
-    """The service's domain modules, in either shape: `domain/` beside the other layers, or each feature's
-    `domain.py` (or `domain/` package); with the service-wide errors, pure Python as well."""
-    folder = ROOT / "services" / service
-    return [
-        path
-        for path in python_files(folder)
-        if "domain" in path.relative_to(folder).parts[:-1] or path.stem == "domain" or path == folder / "errors.py"
-    ]
-
-
-@pytest.mark.parametrize("service", SERVICES)
-def test_domain_imports_no_framework(service: str) -> None:
-    for path in domain_files(service):
-        for module in imported_modules(path) - set(PURE_KIT):
-            assert module.split(".")[0] not in FRAMEWORKS, (path, module)
-
-
 @pytest.mark.parametrize("module", PURE_KIT)
 def test_pure_kit_modules_import_only_the_standard_library(module: str) -> None:
     path = ROOT / (module.replace(".", "/") + ".py")
     for imported in imported_modules(path):
         assert imported.split(".")[0] in sys.stdlib_module_names | {"__future__"}, (path, imported)
-
-
-def test_kit_knows_no_service() -> None:
-    for path in python_files(ROOT / "kit"):
-        for module in imported_modules(path):
-            assert module.split(".")[0] not in ("services", "gateway", "cli"), (path, module)
-
-
-def test_gateway_imports_no_service() -> None:
-    for path in python_files(ROOT / "gateway"):
-        for module in imported_modules(path):
-            assert module.split(".")[0] != "services", (path, module)
 
 
 def test_the_import_walker_sees_imports(tmp_path: Path) -> None:
@@ -135,7 +95,7 @@ def test_every_feature_module_is_a_layer(service: str) -> None:
 
 
 @pytest.mark.parametrize("service", FEATURE_SERVICES)
-def test_layers_point_down_and_features_meet_through_their_lower_layers(service: str) -> None:
+def test_features_meet_through_their_use_cases_domain_and_repository(service: str) -> None:
     for path, feature, layer in modules_of(service):
         if feature in SERVICE_WIDE or layer is None:
             continue
@@ -145,20 +105,9 @@ def test_layers_point_down_and_features_meet_through_their_lower_layers(service:
                 continue
             other, other_layer = place
             assert other_layer is not None, (path, name, "import a feature's layer, not the feature")
-            assert LAYERS.index(other_layer) <= LAYERS.index(layer), (path, name, "an upward import")
             if other != feature:
                 shared = other_layer in SHARED_LAYERS or (other_layer == "models" and layer == "repository")
                 assert shared, (path, name, f"another feature is used through its {', '.join(SHARED_LAYERS)}")
-
-
-@pytest.mark.parametrize("service", FEATURE_SERVICES)
-def test_service_wide_modules_import_no_feature(service: str) -> None:
-    for path, module, _ in modules_of(service):
-        if module not in SERVICE_WIDE or module in ("app", "problems"):
-            continue
-        for name in imported_names(path):
-            place = place_of(service, name)
-            assert place is None or place[0] in SERVICE_WIDE, (path, name)
 
 
 @pytest.mark.parametrize("service", FEATURE_SERVICES)
