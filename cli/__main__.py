@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 
+from cli.embedded_postgres import EmbeddedPostgres, postmaster_accepts_connections
 from cli.leftovers import PortTakenError, clear_leftovers
 from cli.processes import ProcessIdentity
 from cli.provisioning import APPS, DATABASE, migrate, owner_role, provision_sync
 from cli.stack import AUDIENCE, DEFAULT_PORTS, ISSUER, StackSecrets, app_environments, uvicorn_command
 from cli.stack_state import DATA_DIR_VARIABLE, ROOT, StackFiles, SupervisorLock, supervisor_running
 from cli.supervisor import POSTGRES_STOP_GRACE_SECONDS, Service, StartError, Supervisor
-from kit.embedded_postgres import EmbeddedPostgres, postmaster_accepts_connections
 
 # Loopback only: a proxy configured in the environment (http_proxy) must not see these requests.
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -169,7 +169,7 @@ def _prepare_data_dir(files: StackFiles) -> None:
     files.data_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         return
-    # As root the cluster runs as `nobody` (kit/embedded_postgres.py), which must be able to pass through
+    # As root the cluster runs as `nobody` (cli/embedded_postgres.py), which must be able to pass through
     # every directory above its own pg/: the data directory is ours to open (a temporary one is 0700),
     # the directories above it are only checked.
     files.data_dir.chmod(files.data_dir.stat().st_mode | 0o001)

@@ -17,11 +17,11 @@ import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
-from kit.embedded_postgres import EmbeddedPostgres, free_port
 from tests.clock import TravellingClock
 
 CUA_CONTRACT = "CV-200033579-2024"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from cli.embedded_postgres import free_port
 from gateway.app import create_app
-from kit.embedded_postgres import free_port
 from tests.gateway.wire import gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 
