@@ -25,6 +25,7 @@ from kit.database import (
     install_database_problem_handlers,
 )
 from kit.garbage_collection import settle_after_start_up
+from kit.job_workers import JobWorkers
 from kit.jobs import JobDefinitions, JobQueue, jobs_router
 from kit.json_logs import configure_json_logging
 from kit.ledger import Ledger
@@ -235,13 +236,13 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         change_feed.start()
-        queue: JobQueue | None = getattr(started.state, "job_queue", None)
-        if queue is not None:
-            queue.start()
+        workers: JobWorkers | None = getattr(started.state, "job_workers", None)
+        if workers is not None:
+            workers.start()
         settle_after_start_up()
         yield
-        if queue is not None:
-            await queue.stop()
+        if workers is not None:
+            await workers.stop()
         await change_feed.stop()
         for close in closers:
             await close()
@@ -271,11 +272,11 @@ def create_service_app(
     app.state.ledger = ledger
     if jobs is not None:
         app.state.job_queue = JobQueue(
-            table=jobs.table,
-            sessions=app.state.sessions,
-            operations=dict(jobs.operations),
+            table=jobs.table, sessions=app.state.sessions, operations=jobs.operations, ledger=ledger
+        )
+        app.state.job_workers = JobWorkers(
+            queue=app.state.job_queue,
             state=app.state,
-            ledger=ledger,
             handlers=app.exception_handlers,
             statement_timeout_ms=settings.db_job_statement_timeout_ms,
         )
