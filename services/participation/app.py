@@ -17,10 +17,10 @@ from services.participation.api import (
     meetings,
     opinions,
 )
-from services.participation.api.problems import install_domain_problems
 from services.participation.api.routes import router
 from services.participation.clients.territories import commune_lookup
-from services.participation.db.base import ledger
+from services.participation.persistence import ledger
+from services.participation.problems import install_domain_problems
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 

@@ -12,7 +12,7 @@ import httpx
 
 from cli.__main__ import _apply_retention
 from kit.auth.principal import Role
-from services.participation.db.data_inventory import INVENTORY, RETENTION, DataClass
+from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
 from services.participation.db.models import BodyRow
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack

@@ -16,7 +16,7 @@ from services.participation.domain.draws import (
     replacement,
     verify,
 )
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 SEED = "dés: 3-6-1-4-2-5 ; témoins: 2"
 

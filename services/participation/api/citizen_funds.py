@@ -14,7 +14,9 @@ from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.db.models import CitizenFundRow, FundApplicationRow
+from services.participation.domain.meetings import Tally
+from services.participation.schemas import (
     CitizenFundCreate,
     CitizenFundRead,
     ConflictInput,
@@ -24,8 +26,6 @@ from services.participation.api.schemas import (
     FundPaymentInput,
     FundReportInput,
 )
-from services.participation.db.models import CitizenFundRow, FundApplicationRow
-from services.participation.domain.meetings import Tally
 from services.participation.use_cases import citizen_funds
 from services.participation.use_cases.citizen_funds import FinalReport, NewApplication, NewFund
 

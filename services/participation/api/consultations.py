@@ -15,7 +15,9 @@ from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.db.models import ConsultationRow
+from services.participation.domain.consultations import Progress, Question, QuestionKind, Targets
+from services.participation.schemas import (
     AnswersSync,
     ConsultationCreate,
     ConsultationRead,
@@ -27,8 +29,6 @@ from services.participation.api.schemas import (
     QuestionResult,
     SyncOutcomeRead,
 )
-from services.participation.db.models import ConsultationRow
-from services.participation.domain.consultations import Progress, Question, QuestionKind, Targets
 from services.participation.use_cases import consultations
 from services.participation.use_cases.consultations import Interview, NewCampaign, campaign_of, targets_of
 

@@ -14,7 +14,8 @@ from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.mandates import mandate_read
-from services.participation.api.schemas import (
+from services.participation.domain.draws import Gender, Seats
+from services.participation.schemas import (
     AppointmentInput,
     AppointmentRead,
     DrawCreate,
@@ -27,7 +28,6 @@ from services.participation.api.schemas import (
     RevealInput,
     WarningRead,
 )
-from services.participation.domain.draws import Gender, Seats
 from services.participation.use_cases import draws
 from services.participation.use_cases.draws import DrawView, PoolEntry
 

@@ -14,7 +14,7 @@ from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.mandates import MANAGE_MEMBERS
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.schemas import (
     CorrectionRead,
     ElectionCreate,
     ElectionRead,

@@ -16,7 +16,17 @@ from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
+from services.participation.domain.draws import Gender
+from services.participation.domain.mandates import (
+    BodyRules,
+    CompositionWarning,
+    ConsentPurpose,
+    EndReason,
+    MemberKind,
+    published_composition,
+)
+from services.participation.schemas import (
     BodyRulesInput,
     BodyRulesRead,
     CompositionRead,
@@ -34,16 +44,6 @@ from services.participation.api.schemas import (
     PersonMandateRead,
     PersonRead,
     WarningRead,
-)
-from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
-from services.participation.domain.draws import Gender
-from services.participation.domain.mandates import (
-    BodyRules,
-    CompositionWarning,
-    ConsentPurpose,
-    EndReason,
-    MemberKind,
-    published_composition,
 )
 from services.participation.use_cases import mandates
 from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson

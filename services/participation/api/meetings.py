@@ -16,7 +16,9 @@ from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
+from services.participation.domain.meetings import Attendee, Capacity, Presence, Tally
+from services.participation.schemas import (
     AttendanceInput,
     AttendanceRead,
     DecisionCreate,
@@ -29,8 +31,6 @@ from services.participation.api.schemas import (
     MinutesRead,
     WarningRead,
 )
-from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.domain.meetings import Attendee, Capacity, Presence, Tally
 from services.participation.use_cases import meetings
 from services.participation.use_cases.meetings import MeetingRecord, NewMeeting
 

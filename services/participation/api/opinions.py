@@ -17,7 +17,15 @@ from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.routes import READ_BODIES
-from services.participation.api.schemas import (
+from services.participation.db.models import CommitmentRow, ReferralRow
+from services.participation.domain.opinions import (
+    CommitmentStatus,
+    OpinionKind,
+    Outcome,
+    ReferralKind,
+    ReferralStatus,
+)
+from services.participation.schemas import (
     CommitmentCreate,
     CommitmentRead,
     CommitmentUpdate,
@@ -27,14 +35,6 @@ from services.participation.api.schemas import (
     ReferralCreate,
     ReferralRead,
     ResponseInput,
-)
-from services.participation.db.models import CommitmentRow, ReferralRow
-from services.participation.domain.opinions import (
-    CommitmentStatus,
-    OpinionKind,
-    Outcome,
-    ReferralKind,
-    ReferralStatus,
 )
 from services.participation.use_cases import opinions
 from services.participation.use_cases.opinions import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord

@@ -16,9 +16,9 @@ from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.participation.api.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
 from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
+from services.participation.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.use_cases import bodies
 
 READ_BODIES = Policy(name="read-bodies", scopes=frozenset({"participation:read"}))

@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, BigInteger, Boolean, Date, DateTime, ForeignKey, I
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.participation.db.base import Base
+from services.participation.persistence import Base
 
 
 class BodyRow(Base):

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 
 class BodyKind(StrEnum):

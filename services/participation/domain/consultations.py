@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 
 class QuestionKind(StrEnum):

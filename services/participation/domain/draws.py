@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.participation.domain.errors import ParticipationError, RuleViolationError
+from services.participation.errors import ParticipationError, RuleViolationError
 
 
 class Gender(StrEnum):

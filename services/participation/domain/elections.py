@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 
 def check_tallies(votes: Mapping[str, int]) -> None:

@@ -16,9 +16,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.participation.domain.draws import Gender
-from services.participation.domain.errors import RuleViolationError
 from services.participation.domain.opinions import add_months
 from services.participation.domain.published_counts import published_breakdown
+from services.participation.errors import RuleViolationError
 
 
 class MemberKind(StrEnum):

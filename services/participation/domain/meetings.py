@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 
 class Capacity(StrEnum):

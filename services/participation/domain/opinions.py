@@ -12,7 +12,7 @@ import calendar
 from datetime import date
 from enum import StrEnum
 
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
 
 
 class ReferralKind(StrEnum):

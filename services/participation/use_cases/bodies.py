@@ -14,7 +14,6 @@ from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.participation.clients.territories import CommuneLookup
-from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, BodyThemeRow
 from services.participation.db.repositories import BodyRepository, BodyThemeRepository
 from services.participation.domain.bodies import (
@@ -26,7 +25,8 @@ from services.participation.domain.bodies import (
     check_body,
     check_themes,
 )
-from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 
 
 async def _check_territories(registry: ContractRegistry, communes: CommuneLookup, body: Body) -> None:

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, CitizenFundRow, FundApplicationRow, FundConflictRow
 from services.participation.db.repositories import CitizenFundRepository, MeetingRepository
 from services.participation.domain.bodies import BodyKind
 from services.participation.domain.citizen_funds import FundApplicationStatus, check_decision, check_request
-from services.participation.domain.errors import NotFoundError, RuleViolationError
 from services.participation.domain.meetings import Tally
+from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 from services.participation.use_cases.bodies import body_managed_by
 
 

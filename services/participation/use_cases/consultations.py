@@ -13,7 +13,6 @@ from kit.auth.principal import Principal, Role
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import ConsultationContactRow, ConsultationRow
 from services.participation.db.repositories import ConsultationRepository
 from services.participation.domain.consultations import (
@@ -25,7 +24,8 @@ from services.participation.domain.consultations import (
     check_answers,
     check_campaign,
 )
-from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 
 RUNNERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.COMMUNE, Role.BODY_FACILITATOR})
 

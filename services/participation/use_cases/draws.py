@@ -13,7 +13,6 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import (
     DrawCandidateRow,
     DrawIdentityRow,
@@ -34,7 +33,6 @@ from services.participation.domain.draws import (
     pool_hash,
     replacement,
 )
-from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.domain.mandates import (
     CompositionWarning,
     EndReason,
@@ -46,6 +44,8 @@ from services.participation.domain.mandates import (
     check_term,
     composition_warnings,
 )
+from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 from services.participation.use_cases.bodies import body_managed_by, manages_body
 from services.participation.use_cases.mandates import rules_of
 

@@ -18,7 +18,6 @@ from services.participation.domain.bodies import (
     below_declared,
 )
 from services.participation.domain.consultations import Progress
-from services.participation.domain.errors import NotBoundError
 from services.participation.domain.evaluation import (
     MembersProfile,
     OpinionFigures,
@@ -26,6 +25,7 @@ from services.participation.domain.evaluation import (
     opinion_figures,
     referral_figures,
 )
+from services.participation.errors import NotBoundError
 from services.participation.use_cases.consultations import targets_of
 
 CITIZEN_KINDS = sorted(kind.value for kind in BodyKind if kind not in GOVERNANCE_KINDS)

@@ -10,7 +10,6 @@ from typing import Any
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import (
     BodyRulesRow,
     IndependenceDeclarationRow,
@@ -21,7 +20,6 @@ from services.participation.db.models import (
 )
 from services.participation.db.repositories import MembershipRepository, PersonRecordRepository
 from services.participation.domain.draws import Gender
-from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.domain.mandates import (
     BodyRules,
     CompositionWarning,
@@ -40,6 +38,8 @@ from services.participation.domain.mandates import (
     composition_warnings,
     term_warnings,
 )
+from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 

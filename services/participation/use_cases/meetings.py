@@ -10,10 +10,8 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import AttendanceRow, BodyRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.db.repositories import MeetingRepository, MembershipRepository
-from services.participation.domain.errors import NotFoundError, RuleViolationError
 from services.participation.domain.mandates import CompositionWarning
 from services.participation.domain.meetings import (
     Attendee,
@@ -27,6 +25,8 @@ from services.participation.domain.meetings import (
     quorum_needed,
     voters,
 )
+from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 from services.participation.use_cases.mandates import rules_of
 

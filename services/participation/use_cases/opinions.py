@@ -10,11 +10,9 @@ from kit.auth.principal import Principal, Role
 from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.models import BodyRow, CommitmentRow, OpinionRow, ReferralRow
 from services.participation.db.repositories import BodyRepository, MeetingRepository, OpinionRepository
 from services.participation.domain.bodies import GOVERNANCE_KINDS, BodyKind
-from services.participation.domain.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.domain.opinions import (
     CommitmentStatus,
     OpinionKind,
@@ -26,6 +24,8 @@ from services.participation.domain.opinions import (
     check_response,
     referral_status,
 )
+from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.persistence import ledger
 from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 

@@ -10,9 +10,9 @@ from datetime import date
 
 from kit.auth.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.base import ledger
 from services.participation.db.repositories import RetentionRepository
 from services.participation.domain.opinions import add_months
+from services.participation.persistence import ledger
 from services.participation.use_cases.draws import purge_pool
 
 RETENTION_ACTOR = Principal(subject="retention-rules", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
 from services.participation.domain.draws import DrawIntegrityError
-from services.participation.domain.errors import (
+from services.participation.errors import (
     NotBoundError,
     NotFoundError,
     ParticipationError,
