@@ -1,7 +1,7 @@
 """What personal data each column of this service holds, and how long it stays.
 
 Every column is classified here; `tests/participation/test_data_inventory.py` fails when a column is
-added without a class, so no personal column slips in unnoticed (GDPR art. 30 record of processing).
+added without a class, so no personal column slips in unnoticed (RGPD art. 30, record of processing).
 """
 
 from __future__ import annotations
@@ -17,253 +17,116 @@ class DataClass(StrEnum):
     NOT_PERSONAL = "not_personal"
 
 
-ID, P, S, T, N = (
-    DataClass.IDENTITY,
-    DataClass.PSEUDONYMOUS,
-    DataClass.STAFF_REFERENCE,
-    DataClass.FREE_TEXT,
-    DataClass.NOT_PERSONAL,
-)
-
-
-def _table(**columns: DataClass) -> dict[str, DataClass]:
-    return columns
+def _table(
+    *, identity: str = "", pseudonymous: str = "", staff: str = "", free_text: str = "", other: str = ""
+) -> dict[str, DataClass]:
+    """A table's columns by class: each argument lists the columns of one class, separated by spaces."""
+    classes = (
+        (identity, DataClass.IDENTITY),
+        (pseudonymous, DataClass.PSEUDONYMOUS),
+        (staff, DataClass.STAFF_REFERENCE),
+        (free_text, DataClass.FREE_TEXT),
+        (other, DataClass.NOT_PERSONAL),
+    )
+    return {column: data_class for columns, data_class in classes for column in columns.split()}
 
 
 INVENTORY: dict[str, dict[str, DataClass]] = {
     "audit_events": _table(
-        audit_event_id=N,
-        occurred_at=N,
-        actor_subject=S,
-        actor_kind=N,
-        actor_institution=N,
-        action=N,
-        entity_type=N,
-        entity_id=P,
-        before=P,
-        after=P,
-        reason=T,
-        request_id=N,
-        idempotency_key=N,
+        pseudonymous="entity_id before after",
+        staff="actor_subject",
+        free_text="reason",
+        other="audit_event_id occurred_at actor_kind actor_institution action entity_type request_id idempotency_key",
     ),
     "idempotency_keys": _table(
-        owner=S,
-        key=N,
-        operation=N,
-        fingerprint=N,
-        response_status=N,
-        response_headers=N,
-        response_body=P,
-        created_at=N,
-        expires_at=N,
+        pseudonymous="response_body",
+        staff="owner",
+        other="key operation fingerprint response_status response_headers created_at expires_at",
     ),
     "bodies": _table(
-        body_id=N,
-        contract_code=N,
-        name=N,
-        kind=N,
-        participation_level=N,
-        qpv_codes=N,
-        commune_codes=N,
-        status=N,
-        recognition_act=N,
-        version=N,
-        created_at=N,
-        updated_at=N,
+        other="body_id contract_code name kind participation_level qpv_codes commune_codes status recognition_act"
+        " version created_at updated_at"
     ),
     "body_rules": _table(
-        body_id=N,
-        version=N,
-        parity=N,
-        residents_min_share=N,
-        size_max=N,
-        mandate_years=N,
-        forbidden_member_kinds=N,
-        quorum_share=N,
-        notice_days=N,
-        college_seats=N,
-        representation_seats=N,
-        created_by=S,
-        created_at=N,
+        staff="created_by",
+        other="body_id version parity residents_min_share size_max mandate_years forbidden_member_kinds quorum_share"
+        " notice_days college_seats representation_seats created_at",
     ),
+    "body_themes": _table(other="body_id theme declared_level observed_level"),
     "people": _table(
-        person_id=P,
-        contract_code=N,
-        gender=P,
-        age_band=P,
-        member_kind=P,
-        resident_in_qpv=P,
-        fictitious=N,
-        created_at=N,
+        pseudonymous="person_id gender age_band member_kind resident_in_qpv",
+        other="contract_code fictitious created_at",
     ),
-    "person_identities": _table(person_id=P, family_name=ID, given_name=ID, contact=ID),
+    "person_identities": _table(identity="family_name given_name contact", pseudonymous="person_id"),
     "mandates": _table(
-        mandate_id=N,
-        body_id=N,
-        person_id=P,
-        role=P,
-        college=P,
-        starts_on=P,
-        ends_on=P,
-        end_reason=P,
-        represented_organisation=N,
-        represented_body_id=N,
-        substitute_for=N,
-        replaces=N,
-        draw_id=N,
-        drawn_reference=P,
-        created_at=N,
+        pseudonymous="person_id role college starts_on ends_on end_reason drawn_reference",
+        other="mandate_id body_id represented_organisation represented_body_id substitute_for replaces draw_id"
+        " created_at",
+    ),
+    "person_consents": _table(pseudonymous="person_id purpose given recorded_on", other="consent_id wording"),
+    "independence_declarations": _table(
+        pseudonymous="person_id declared_on independent", free_text="interests", other="declaration_id body_id"
     ),
     "draws": _table(
-        draw_id=N,
-        body_id=N,
-        contract_code=N,
-        seats=N,
-        pool_hash=N,
-        commitment=N,
-        seed=N,
-        titulars=P,
-        reserves=P,
-        result_hash=N,
-        status=N,
-        challenge_ends_on=N,
-        appointed_on=N,
-        created_at=N,
+        pseudonymous="titulars reserves",
+        other="draw_id body_id contract_code seats pool_hash commitment seed result_hash status challenge_ends_on"
+        " appointed_on created_at",
     ),
-    "draw_candidates": _table(draw_id=N, reference=P, gender=P, age_band=P, in_qpv=P, household=P),
-    "draw_identities": _table(draw_id=N, reference=P, family_name=ID, given_name=ID, contact=ID),
+    "draw_candidates": _table(pseudonymous="reference gender age_band in_qpv household", other="draw_id"),
+    "draw_identities": _table(identity="family_name given_name contact", pseudonymous="reference", other="draw_id"),
     "meetings": _table(
-        meeting_id=N,
-        body_id=N,
-        contract_code=N,
-        title=N,
-        meeting_day=N,
-        place=N,
-        convened_on=N,
-        agenda=N,
-        created_at=N,
-        version=N,
+        other="meeting_id body_id contract_code title meeting_day place convened_on agenda created_at version"
     ),
-    "attendances": _table(meeting_id=N, person_id=P, capacity=P, presence=P, institution=N, proxy_to=P),
+    "attendances": _table(pseudonymous="person_id capacity presence proxy_to", other="meeting_id institution"),
     "decisions": _table(
-        decision_id=N,
-        meeting_id=N,
-        subject=N,
-        votes_for=N,
-        votes_against=N,
-        abstentions=N,
-        voters=N,
-        quorum=N,
-        adopted=N,
-        created_at=N,
+        other="decision_id meeting_id subject votes_for votes_against abstentions voters quorum adopted created_at"
     ),
-    "minutes": _table(meeting_id=N, version=N, text=T, written_by=S, adopted_on=N, created_at=N),
+    "minutes": _table(staff="written_by", free_text="text", other="meeting_id version adopted_on created_at"),
     "referrals": _table(
-        referral_id=N,
-        contract_code=N,
-        from_body_id=N,
-        to_body_id=N,
-        kind=N,
-        subject=N,
-        asked_on=N,
-        due_on=N,
-        created_at=N,
+        other="referral_id contract_code from_body_id to_body_id kind subject asked_on due_on created_at"
     ),
     "opinions": _table(
-        opinion_id=N,
-        body_id=N,
-        contract_code=N,
-        kind=N,
-        title=T,
-        text=T,
-        adopted_on=N,
-        meeting_id=N,
-        referral_id=N,
-        addressed_to_body_id=N,
-        outcome=N,
-        reason=T,
-        redirected_to=N,
-        responded_on=N,
-        responded_by=S,
-        version=N,
-        created_at=N,
+        staff="responded_by",
+        free_text="title text reason",
+        other="opinion_id body_id contract_code kind adopted_on meeting_id referral_id addressed_to_body_id outcome"
+        " redirected_to responded_on version created_at",
     ),
     "commitments": _table(
-        commitment_id=N, opinion_id=N, description=T, owner=N, due_on=N, status=N, status_on=N, created_at=N
+        free_text="description", other="commitment_id opinion_id owner due_on status status_on created_at"
     ),
     "consultations": _table(
-        consultation_id=N,
-        contract_code=N,
-        title=N,
-        starts_on=N,
-        ends_on=N,
-        questions=N,
-        territory_questions=N,
-        target_interviews=N,
-        target_events=N,
-        target_neighbourhoods=N,
-        created_at=N,
+        other="consultation_id contract_code title starts_on ends_on questions territory_questions target_interviews"
+        " target_events target_neighbourhoods created_at"
     ),
     # Anonymous by design: no identity and nothing linking an answer to a contact; free text may still
     # name someone, so answers are only ever published as counts.
     "consultation_answers": _table(
-        consultation_id=N, client_id=N, captured_on=N, qpv_code=N, neighbourhood=N, event=N, answers=T, created_at=N
+        free_text="answers", other="consultation_id client_id captured_on qpv_code neighbourhood event created_at"
     ),
-    "consultation_contacts": _table(consultation_id=N, contact_client_id=N, contact=ID, consent_text=N, consented_on=N),
-    "citizen_funds": _table(
-        fund_id=N, contract_code=N, name=N, year=N, envelope_cents=N, committee_body_id=N, created_at=N
+    "consultation_contacts": _table(
+        identity="contact", other="consultation_id contact_client_id consent_text consented_on"
     ),
+    "citizen_funds": _table(other="fund_id contract_code name year envelope_cents committee_body_id created_at"),
     "fund_applications": _table(
-        application_id=N,
-        fund_id=N,
-        title=N,
-        group_name=N,
-        description=T,
-        qpv_codes=N,
-        requested_cents=N,
-        status=N,
-        granted_cents=N,
-        decided_on=N,
-        votes=N,
-        paid_cents=N,
-        paid_on=N,
-        spent_cents=N,
-        participants=N,
-        report=T,
-        reported_on=N,
-        version=N,
-        created_at=N,
+        free_text="description report",
+        other="application_id fund_id title group_name qpv_codes requested_cents status granted_cents decided_on votes"
+        " paid_cents paid_on spent_cents participants reported_on version created_at",
     ),
-    "fund_conflicts": _table(application_id=N, person_id=P, declared_on=P),
+    "fund_conflicts": _table(pseudonymous="person_id declared_on", other="application_id"),
     "elections": _table(
-        election_id=N,
-        body_id=N,
-        contract_code=N,
-        held_on=N,
-        seats=N,
-        college=N,
-        proclaimed_on=N,
-        tie_break=P,
-        created_at=N,
+        pseudonymous="tie_break",
+        other="election_id body_id contract_code held_on seats college proclaimed_on created_at",
     ),
-    "election_tallies": _table(election_id=N, person_id=P, votes=P, elected=P),
+    "election_tallies": _table(pseudonymous="person_id votes elected", other="election_id"),
     "election_corrections": _table(
-        correction_id=N,
-        election_id=N,
-        person_id=P,
-        votes_before=P,
-        votes_after=P,
-        reason=T,
-        corrected_by=S,
-        corrected_at=N,
+        pseudonymous="person_id votes_before votes_after",
+        staff="corrected_by",
+        free_text="reason",
+        other="correction_id election_id corrected_at",
     ),
-    "person_consents": _table(consent_id=N, person_id=P, purpose=P, given=P, recorded_on=P, wording=N),
-    "independence_declarations": _table(
-        declaration_id=N, person_id=P, body_id=N, declared_on=P, independent=P, interests=T
-    ),
-    "body_themes": _table(body_id=N, theme=N, declared_level=N, observed_level=N),
 }
 
+# RGPD art. 5.1.e: personal data kept no longer than its purpose needs; art. 17: erased on request.
 RETENTION: dict[str, str] = {
     "person_identities": "erased on the person's request, or 3 years after their last mandate ended (apply-retention)",
     "consultation_contacts": "deleted a year after the campaign ends (apply-retention)",

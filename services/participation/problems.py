@@ -1,4 +1,5 @@
-"""One table: domain error -> problem status, type and title."""
+"""One table: domain error -> problem status, type and title. The domain names fields as Python does
+(`ends_on`, `attendance/0/person_id`); the problem names them as the wire does (`endsOn`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.participation.errors import (
     ParticipationError,
     RuleViolationError,
 )
+from services.participation.schemas import wire_name
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
@@ -25,7 +27,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
         case RuleViolationError():
-            broken = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
+            field = wire_name(exc.field)
+            broken = FieldError(pointer=f"/body/{field}", field=field, rule=exc.rule, message=str(exc))
             return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[broken])
         case DrawIntegrityError():
             broken = FieldError(pointer="/body", field="draw", rule=exc.rule, message=str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -11,6 +12,13 @@ from pydantic import Field, StrictInt, StringConstraints
 from kit.api_models import ApiInput, ApiModel
 from kit.money import AMOUNT_PATTERN
 from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
+
+
+def wire_name(path: str) -> str:
+    """A field path as the wire spells it: each snake_case segment in camelCase (`attendance/0/proxy_to` ->
+    `attendance/0/proxyTo`), codes and positions as they are."""
+    return re.sub(r"_([a-z])", lambda letter: letter.group(1).upper(), path)
+
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]

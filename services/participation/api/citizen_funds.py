@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.participation.api.routes import READ_BODIES
 from services.participation.db.models import CitizenFundRow, FundApplicationRow
 from services.participation.domain.meetings import Tally
+from services.participation.policies import READ_BODIES, RUN_FUNDS
 from services.participation.schemas import (
     CitizenFundCreate,
     CitizenFundRead,
@@ -28,12 +28,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import citizen_funds
 from services.participation.use_cases.citizen_funds import FinalReport, NewApplication, NewFund
-
-RUN_FUNDS = Policy(
-    name="run-citizen-funds",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
 
 router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -7,16 +7,16 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.api.routes import READ_BODIES
 from services.participation.db.models import ConsultationRow
 from services.participation.domain.consultations import Progress, Question, QuestionKind, Targets
+from services.participation.policies import CONSULTATION_CONTACTS, READ_BODIES, RUN_CONSULTATIONS
 from services.participation.schemas import (
     AnswersSync,
     ConsultationCreate,
@@ -31,17 +31,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import consultations
 from services.participation.use_cases.consultations import Interview, NewCampaign, campaign_of, targets_of
-
-RUN_CONSULTATIONS = Policy(
-    name="run-consultations",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.COMMUNE, Role.BODY_FACILITATOR}),
-)
-CONSULTATION_CONTACTS = Policy(
-    name="consultation-contacts",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
-)
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
-from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.mandates import mandate_read
 from services.participation.domain.draws import Gender, Seats
+from services.participation.policies import PUBLISHED_DRAW, READ_DRAWN, RUN_DRAWS
 from services.participation.schemas import (
     AppointmentInput,
     AppointmentRead,
@@ -30,18 +31,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import draws
 from services.participation.use_cases.draws import DrawView, PoolEntry
-
-RUN_DRAWS = Policy(
-    name="run-draws",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
-READ_DRAWN = Policy(
-    name="read-drawn-people",
-    scopes=frozenset({"participation:read"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
-PUBLISHED = public_policy("published-draw")
 
 public = platform_router(["draws"], authenticated=False)
 protected = platform_router(["draws"], authenticated=True, writes=True)
@@ -124,7 +113,10 @@ async def reveal_draw(
 
 
 @public.get(
-    "/draws/{draw_id}", operation_id="get_draw", response_model=DrawRead, dependencies=[Depends(authorize(PUBLISHED))]
+    "/draws/{draw_id}",
+    operation_id="get_draw",
+    response_model=DrawRead,
+    dependencies=[Depends(authorize(PUBLISHED_DRAW))],
 )
 async def get_draw(uow: Uow, draw_id: uuid.UUID) -> DrawRead:
     """What is published: pool hash, commitment, seed, the pseudonymous pool, the result and its hash."""
@@ -135,7 +127,7 @@ async def get_draw(uow: Uow, draw_id: uuid.UUID) -> DrawRead:
     "/draws/{draw_id}/verification",
     operation_id="verify_draw",
     response_model=DrawVerification,
-    dependencies=[Depends(authorize(PUBLISHED))],
+    dependencies=[Depends(authorize(PUBLISHED_DRAW))],
 )
 async def verify_draw(uow: Uow, draw_id: uuid.UUID) -> DrawVerification:
     """The draw re-run from the published inputs; `matches` says it gives the published result hash."""

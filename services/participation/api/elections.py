@@ -12,8 +12,7 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.api.mandates import MANAGE_MEMBERS
-from services.participation.api.routes import READ_BODIES
+from services.participation.policies import MANAGE_MEMBERS, READ_BODIES
 from services.participation.schemas import (
     CorrectionRead,
     ElectionCreate,

@@ -16,7 +16,7 @@ from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.api.consultations import progress_read
-from services.participation.api.routes import READ_BODIES
+from services.participation.policies import READ_BODIES
 from services.participation.schemas import (
     ConsultationFigures,
     MembersOnYearEnd,

@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import IsoDate, plain_decimal
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.api.routes import READ_BODIES
 from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
 from services.participation.domain.draws import Gender
 from services.participation.domain.mandates import (
@@ -26,6 +25,7 @@ from services.participation.domain.mandates import (
     MemberKind,
     published_composition,
 )
+from services.participation.policies import MANAGE_MEMBERS, PEOPLE_DATA, READ_BODIES
 from services.participation.schemas import (
     BodyRulesInput,
     BodyRulesRead,
@@ -47,12 +47,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import mandates
 from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson
-
-MANAGE_MEMBERS = Policy(
-    name="manage-members",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
 
 router = platform_router(["members"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -199,11 +193,6 @@ async def body_composition(
     )
 
 
-PEOPLE_DATA = Policy(
-    name="people-personal-data",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
-)
 DataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
 
 

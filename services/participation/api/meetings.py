@@ -8,16 +8,16 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.participation.api.routes import READ_BODIES
 from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.domain.meetings import Attendee, Capacity, Presence, Tally
+from services.participation.policies import READ_BODIES, RUN_MEETINGS
 from services.participation.schemas import (
     AttendanceInput,
     AttendanceRead,
@@ -33,12 +33,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import meetings
 from services.participation.use_cases.meetings import MeetingRecord, NewMeeting
-
-RUN_MEETINGS = Policy(
-    name="run-meetings",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
 
 router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -9,14 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Response, status
 
 from kit.api_models import model_response
-from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.api.routes import READ_BODIES
 from services.participation.db.models import CommitmentRow, ReferralRow
 from services.participation.domain.opinions import (
     CommitmentStatus,
@@ -25,6 +24,7 @@ from services.participation.domain.opinions import (
     ReferralKind,
     ReferralStatus,
 )
+from services.participation.policies import ADOPT_OPINIONS, GOVERN, PUBLIC_PAGE, READ_BODIES
 from services.participation.schemas import (
     CommitmentCreate,
     CommitmentRead,
@@ -38,18 +38,6 @@ from services.participation.schemas import (
 )
 from services.participation.use_cases import opinions
 from services.participation.use_cases.opinions import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord
-
-ADOPT_OPINIONS = Policy(
-    name="adopt-opinions",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.BODY_FACILITATOR}),
-)
-GOVERN = Policy(
-    name="governance-answers",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT}),
-)
-PUBLIC_PAGE = public_policy("public-body-page")
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
 public = platform_router(["opinions"], authenticated=False)

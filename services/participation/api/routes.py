@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
-from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -18,15 +18,9 @@ from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.participation.clients.territories import CommuneLookup, request_communes
 from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
+from services.participation.policies import MANAGE_BODIES, READ_BODIES
 from services.participation.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.use_cases import bodies
-
-READ_BODIES = Policy(name="read-bodies", scopes=frozenset({"participation:read"}))
-MANAGE_BODIES = Policy(
-    name="manage-bodies",
-    scopes=frozenset({"participation:write"}),
-    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.COMMUNE}),
-)
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Date, Integer, Subquery, and_, delete, func, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
@@ -43,17 +42,7 @@ from services.participation.db.models import (
     PersonRow,
     ReferralRow,
 )
-
-
-class SessionRepository:
-    """What every repository holds: the unit of work's session, and a way to add rows to it."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
+from services.participation.persistence import SessionRepository, within_year
 
 
 class BodyRepository(SessionRepository):
@@ -167,7 +156,7 @@ class MeetingRepository(SessionRepository):
         query = select(MeetingRow).where(MeetingRow.body_id == body_id)
         query = query.where(within_contracts(MeetingRow.contract_code, contracts))
         if year is not None:
-            query = query.where(*_within(MeetingRow.meeting_day, year))
+            query = query.where(*within_year(MeetingRow.meeting_day, year))
         return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
 
     async def mandated_on(self, body_id: uuid.UUID, day: date) -> set[uuid.UUID]:
@@ -290,7 +279,7 @@ class IndicatorRepository(SessionRepository):
             select(BodyRow.kind, func.count())
             .select_from(MeetingRow)
             .join(BodyRow, BodyRow.body_id == MeetingRow.body_id)
-            .where(MeetingRow.contract_code == contract_code, *_within(MeetingRow.meeting_day, year))
+            .where(MeetingRow.contract_code == contract_code, *within_year(MeetingRow.meeting_day, year))
             .group_by(BodyRow.kind)
         )
         return [(row[0], int(row[1])) for row in (await self.session.execute(query)).all()]
@@ -302,7 +291,7 @@ class IndicatorRepository(SessionRepository):
             .join(MeetingRow, MeetingRow.meeting_id == AttendanceRow.meeting_id)
             .where(
                 MeetingRow.contract_code == contract_code,
-                *_within(MeetingRow.meeting_day, year),
+                *within_year(MeetingRow.meeting_day, year),
                 AttendanceRow.presence == "present",
             )
             .subquery()
@@ -317,7 +306,7 @@ class IndicatorRepository(SessionRepository):
         """(kind, outcome, days to answer) of each opinion adopted that year."""
         days = type_coerce(OpinionRow.responded_on - OpinionRow.adopted_on, Integer)  # date - date: days in PostgreSQL
         query = select(OpinionRow.kind, OpinionRow.outcome, days).where(
-            OpinionRow.contract_code == contract_code, *_within(OpinionRow.adopted_on, year)
+            OpinionRow.contract_code == contract_code, *within_year(OpinionRow.adopted_on, year)
         )
         return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
 
@@ -327,14 +316,9 @@ class IndicatorRepository(SessionRepository):
         query = (
             select(ReferralRow.due_on, answered.c.adopted_on)
             .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
-            .where(ReferralRow.contract_code == contract_code, *_within(ReferralRow.asked_on, year))
+            .where(ReferralRow.contract_code == contract_code, *within_year(ReferralRow.asked_on, year))
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
-
-
-def _within(column: Any, year: int) -> tuple[Any, Any]:
-    """A date column inside a calendar year, written so that an index on the column serves it."""
-    return column >= date(year, 1, 1), column <= date(year, 12, 31)
 
 
 class RetentionRepository(SessionRepository):
@@ -436,7 +420,7 @@ class ConsultationRepository(SessionRepository):
 
     async def of_contract_year(self, contract_code: str, year: int) -> list[ConsultationRow]:
         query = select(ConsultationRow).where(
-            ConsultationRow.contract_code == contract_code, *_within(ConsultationRow.starts_on, year)
+            ConsultationRow.contract_code == contract_code, *within_year(ConsultationRow.starts_on, year)
         )
         return list((await self.session.execute(query.order_by(ConsultationRow.starts_on))).scalars().all())
 
