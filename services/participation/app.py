@@ -17,7 +17,7 @@ from services.participation.api import (
     meetings,
     opinions,
 )
-from services.participation.api.routes import router
+from services.participation.bodies.routes import router
 from services.participation.clients.territories import commune_lookup
 from services.participation.persistence import ledger
 from services.participation.problems import install_domain_problems

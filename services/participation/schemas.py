@@ -11,7 +11,6 @@ from pydantic import Field, StrictInt, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
 from kit.money import AMOUNT_PATTERN
-from services.participation.domain.bodies import BodyKind, BodyStatus, ParticipationLevel
 
 
 def wire_name(path: str) -> str:
@@ -24,44 +23,8 @@ QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]
 CollegeName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
+ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 Title = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
-
-
-class BodyRead(ApiModel):
-    id: uuid.UUID
-    contract_code: str
-    name: str
-    kind: BodyKind
-    participation_level: ParticipationLevel
-    qpv_codes: list[str]
-    commune_codes: list[str]
-    status: BodyStatus
-    recognition_act: str | None = Field(description="Arrêté préfectoral or délibération, when the body has one")
-    version: int
-
-
-RecognitionAct = Annotated[str, StringConstraints(min_length=2, max_length=300, strip_whitespace=True)]
-
-
-class BodyCreate(ApiInput):
-    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
-    name: Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
-    kind: BodyKind
-    participation_level: ParticipationLevel
-    qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=50)
-    commune_codes: list[CommuneCode] = Field(default_factory=list, max_length=100)
-    status: BodyStatus = BodyStatus.ACTIVE
-    recognition_act: RecognitionAct | None = None
-
-
-class BodyUpdate(ApiInput):
-    name: Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)] | None = None
-    kind: BodyKind | None = None
-    participation_level: ParticipationLevel | None = None
-    qpv_codes: list[QpvCode] | None = Field(default=None, max_length=50)
-    commune_codes: list[CommuneCode] | None = Field(default=None, max_length=100)
-    status: BodyStatus | None = None
-    recognition_act: RecognitionAct | None = None
 
 
 class SeatsModel(ApiInput):
@@ -177,7 +140,7 @@ class BodyRulesRead(ApiModel):
 
 
 class PersonCreate(ApiInput):
-    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+    contract_code: ContractCode
     gender: Literal["f", "m", "x"] = Field(description="Only for parity")
     age_band: Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")]
     member_kind: MemberKindName
@@ -509,7 +472,7 @@ class TargetsModel(ApiInput):
 
 
 class ConsultationCreate(ApiInput):
-    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+    contract_code: ContractCode
     title: Title
     starts_on: date
     ends_on: date
@@ -787,23 +750,3 @@ class PersonalDataRead(ApiModel):
     mandates: list[PersonMandateRead]
     consents: list[ConsentRead]
     declarations: list[DeclarationRead]
-
-
-LevelName = Literal["information", "consultation", "concertation", "co_decision"]
-
-
-class ThemeLevelModel(ApiInput):
-    theme: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,60}$")]
-    declared_level: LevelName
-    observed_level: LevelName | None = Field(default=None, description="As assessed by the evaluation")
-
-
-class ThemeLevelsInput(ApiInput):
-    themes: list[ThemeLevelModel] = Field(max_length=50)
-
-
-class ThemeLevelRead(ApiModel):
-    theme: str
-    declared_level: str
-    observed_level: str | None
-    below_declared: bool = Field(description="The level observed is lower on the ladder than the one declared")

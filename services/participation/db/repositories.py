@@ -13,11 +13,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
+from services.participation.bodies.models import BodyRow
 from services.participation.db.models import (
     AttendanceRow,
-    BodyRow,
     BodyRulesRow,
-    BodyThemeRow,
     CitizenFundRow,
     CommitmentRow,
     ConsultationAnswerRow,
@@ -43,22 +42,6 @@ from services.participation.db.models import (
     ReferralRow,
 )
 from services.participation.persistence import SessionRepository, within_year
-
-
-class BodyRepository(SessionRepository):
-    async def search(
-        self, contracts: Collection[str] | None, kind: str | None, page: PageRequest
-    ) -> tuple[list[BodyRow], int]:
-        """Bodies of the given contracts (None: every contract), by name."""
-        query = select(BodyRow)
-        query = query.where(within_contracts(BodyRow.contract_code, contracts))
-        if kind is not None:
-            query = query.where(BodyRow.kind == kind)
-        return await fetch_page(self.session, query.order_by(BodyRow.name, BodyRow.body_id), page)
-
-    async def find(self, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow | None:
-        query = select(BodyRow).where(BodyRow.body_id == body_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
 
 class DrawRepository(SessionRepository):
@@ -229,13 +212,6 @@ class OpinionRepository(SessionRepository):
 
 class IndicatorRepository(SessionRepository):
     """Aggregates for the contract's evaluation; each is one query over the contract's rows."""
-
-    async def bodies(self, contract_code: str) -> list[tuple[str, str, str]]:
-        """(kind, participation level, status) of each body of the contract."""
-        query = select(BodyRow.kind, BodyRow.participation_level, BodyRow.status).where(
-            BodyRow.contract_code == contract_code
-        )
-        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
 
     async def members_on(self, contract_code: str, kinds: Collection[str], days: Collection[date]) -> dict[date, int]:
         """Distinct people holding a mandate in a body of these kinds, on each day (one statement)."""
@@ -470,26 +446,6 @@ class PersonRecordRepository(SessionRepository):
         query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
         order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
         return list((await self.session.execute(query.order_by(*order))).scalars().all())
-
-
-class BodyThemeRepository(SessionRepository):
-    async def of_body(self, body_id: uuid.UUID) -> list[BodyThemeRow]:
-        query = select(BodyThemeRow).where(BodyThemeRow.body_id == body_id).order_by(BodyThemeRow.theme)
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def replace(self, body_id: uuid.UUID, rows: Collection[BodyThemeRow]) -> None:
-        await self.session.execute(delete(BodyThemeRow).where(BodyThemeRow.body_id == body_id))
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def of_contract(self, contract_code: str) -> list[tuple[str, str | None]]:
-        """(declared, observed) levels of the themes of the contract's bodies that are not dissolved."""
-        query = (
-            select(BodyThemeRow.declared_level, BodyThemeRow.observed_level)
-            .join(BodyRow, BodyRow.body_id == BodyThemeRow.body_id)
-            .where(BodyRow.contract_code == contract_code, BodyRow.status != "dissolved")
-        )
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 
 
 def _running_on(day: Any) -> tuple[Any, Any]:

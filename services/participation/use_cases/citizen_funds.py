@@ -10,14 +10,14 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.models import BodyRow, CitizenFundRow, FundApplicationRow, FundConflictRow
+from services.participation.bodies.domain import Body, BodyKind
+from services.participation.bodies.use_cases import body_managed_by
+from services.participation.db.models import CitizenFundRow, FundApplicationRow, FundConflictRow
 from services.participation.db.repositories import CitizenFundRepository, MeetingRepository
-from services.participation.domain.bodies import BodyKind
 from services.participation.domain.citizen_funds import FundApplicationStatus, check_decision, check_request
 from services.participation.domain.meetings import Tally
 from services.participation.errors import NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, 
 
 async def _fund_run_by(
     uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID, *, lock: bool = False
-) -> tuple[CitizenFundRow, BodyRow]:
+) -> tuple[CitizenFundRow, Body]:
     fund = await CitizenFundRepository(uow.session).fund(fund_id, lock=lock)
     if fund is None or not actor.works_on(fund.contract_code):
         raise NotFoundError("citizen fund", str(fund_id))
@@ -118,7 +118,7 @@ async def apply(uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID, new: NewA
 
 async def _application_run_by(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID
-) -> tuple[FundApplicationRow, CitizenFundRow, BodyRow]:
+) -> tuple[FundApplicationRow, CitizenFundRow, Body]:
     application = await CitizenFundRepository(uow.session).application(application_id, lock=True)
     if application is None:
         raise NotFoundError("fund application", str(application_id))

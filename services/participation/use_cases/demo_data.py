@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from kit.unit_of_work import UnitOfWork
+from services.participation.bodies.models import BodyRow
+from services.participation.bodies.repository import BodyRepository
 from services.participation.db.models import (
     AttendanceRow,
-    BodyRow,
     BodyRulesRow,
     CommitmentRow,
     ConsultationAnswerRow,
@@ -27,7 +28,7 @@ from services.participation.db.models import (
     PersonRow,
     ReferralRow,
 )
-from services.participation.db.repositories import BodyRepository, MembershipRepository
+from services.participation.db.repositories import MembershipRepository
 from services.participation.domain.opinions import add_months
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cua_demo.json"

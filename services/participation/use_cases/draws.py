@@ -13,6 +13,8 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
+from services.participation.bodies.domain import manages_body
+from services.participation.bodies.use_cases import body_managed_by, find_body
 from services.participation.db.models import (
     DrawCandidateRow,
     DrawIdentityRow,
@@ -21,7 +23,7 @@ from services.participation.db.models import (
     PersonIdentityRow,
     PersonRow,
 )
-from services.participation.db.repositories import BodyRepository, DrawRepository, MembershipRepository
+from services.participation.db.repositories import DrawRepository, MembershipRepository
 from services.participation.domain.draws import (
     Candidate,
     DrawIntegrityError,
@@ -46,7 +48,6 @@ from services.participation.domain.mandates import (
 )
 from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by, manages_body
 from services.participation.use_cases.mandates import rules_of
 
 
@@ -165,10 +166,10 @@ async def _draw(uow: UnitOfWork, draw_id: uuid.UUID, *, lock: bool = False) -> D
 async def _draw_run_by(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow:
     """The draw, if the caller runs draws for its body (another contract's answers like a missing one)."""
     row = await _draw(uow, draw_id, lock=lock)
-    body = await BodyRepository(uow.session).find(row.body_id)
+    body = await find_body(uow, row.body_id)
     if body is None or not actor.works_on(row.contract_code):
         raise NotFoundError("draw", str(draw_id))
-    if not manages_body(actor, body):
+    if not manages_body(actor, body.contract_code, body.body_id):
         raise NotBoundError(row.contract_code)
     return row
 

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
+from services.participation.bodies.use_cases import body_managed_by, body_seen_by
 from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow, MandateRow
 from services.participation.db.repositories import ElectionRepository, MeetingRepository, MembershipRepository
 from services.participation.domain.elections import check_correction, check_tallies, elected
 from services.participation.domain.mandates import check_single_mandate, check_term
 from services.participation.errors import NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,7 @@ from datetime import date
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.repositories import BodyThemeRepository, ConsultationRepository, IndicatorRepository
-from services.participation.domain.bodies import (
+from services.participation.bodies.domain import (
     GOVERNANCE_KINDS,
     BodyKind,
     BodyStatus,
@@ -17,6 +16,8 @@ from services.participation.domain.bodies import (
     ThemeLevel,
     below_declared,
 )
+from services.participation.bodies.repository import BodyRepository
+from services.participation.db.repositories import ConsultationRepository, IndicatorRepository
 from services.participation.domain.consultations import Progress
 from services.participation.domain.evaluation import (
     MembersProfile,
@@ -64,7 +65,7 @@ async def indicators(
         raise NotBoundError(contract_code)
     async with uow.reading():
         repository = IndicatorRepository(uow.session)
-        bodies = await repository.bodies(contract_code)
+        bodies = await BodyRepository(uow.session).kinds_levels_statuses(contract_code)
         living = [item for item in bodies if item[2] != BodyStatus.DISSOLVED.value]
         year_ends = {each: date(each, 12, 31) for each in range(since, year + 1)}
         members = await repository.members_on(contract_code, CITIZEN_KINDS, list(year_ends.values()))
@@ -75,7 +76,7 @@ async def indicators(
         referrals = referral_figures(await repository.referrals(contract_code, year), today)
         theme_levels = [
             ThemeLevel("", ParticipationLevel(declared), None if observed is None else ParticipationLevel(observed))
-            for declared, observed in await BodyThemeRepository(uow.session).of_contract(contract_code)
+            for declared, observed in await BodyRepository(uow.session).theme_levels_of_contract(contract_code)
         ]
         campaigns = ConsultationRepository(uow.session)
         started = await campaigns.of_contract_year(contract_code, year)

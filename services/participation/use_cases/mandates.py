@@ -10,6 +10,7 @@ from typing import Any
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
+from services.participation.bodies.use_cases import body_managed_by, body_seen_by
 from services.participation.db.models import (
     BodyRulesRow,
     IndependenceDeclarationRow,
@@ -40,7 +41,6 @@ from services.participation.domain.mandates import (
 )
 from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 
 def rules_of(row: BodyRulesRow) -> BodyRules:

@@ -10,7 +10,9 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.models import AttendanceRow, BodyRow, DecisionRow, MeetingRow, MinutesRow
+from services.participation.bodies.domain import Body
+from services.participation.bodies.use_cases import body_managed_by, body_seen_by
+from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.db.repositories import MeetingRepository, MembershipRepository
 from services.participation.domain.mandates import CompositionWarning
 from services.participation.domain.meetings import (
@@ -27,7 +29,6 @@ from services.participation.domain.meetings import (
 )
 from services.participation.errors import NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 from services.participation.use_cases.mandates import rules_of
 
 
@@ -51,7 +52,7 @@ class MeetingRecord:
 
 async def _meeting_run_by(
     uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, *, lock: bool = False
-) -> tuple[MeetingRow, BodyRow]:
+) -> tuple[MeetingRow, Body]:
     meeting = await MeetingRepository(uow.session).find(meeting_id, lock=lock)
     if meeting is None or not actor.works_on(meeting.contract_code):
         raise NotFoundError("meeting", str(meeting_id))

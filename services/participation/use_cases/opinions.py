@@ -10,9 +10,10 @@ from kit.auth.principal import Principal, Role
 from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.models import BodyRow, CommitmentRow, OpinionRow, ReferralRow
-from services.participation.db.repositories import BodyRepository, MeetingRepository, OpinionRepository
-from services.participation.domain.bodies import GOVERNANCE_KINDS, BodyKind
+from services.participation.bodies.domain import GOVERNANCE_KINDS, Body, BodyKind
+from services.participation.bodies.use_cases import body_managed_by, body_seen_by, find_body
+from services.participation.db.models import CommitmentRow, OpinionRow, ReferralRow
+from services.participation.db.repositories import MeetingRepository, OpinionRepository
 from services.participation.domain.opinions import (
     CommitmentStatus,
     OpinionKind,
@@ -26,7 +27,6 @@ from services.participation.domain.opinions import (
 )
 from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.persistence import ledger
-from services.participation.use_cases.bodies import body_managed_by, body_seen_by
 
 
 def _answers_for_governance(actor: Principal, contract_code: str) -> None:
@@ -34,8 +34,8 @@ def _answers_for_governance(actor: Principal, contract_code: str) -> None:
         raise NotBoundError(contract_code)
 
 
-async def _governance_body(uow: UnitOfWork, body_id: uuid.UUID, contract_code: str, field: str) -> BodyRow:
-    body = await BodyRepository(uow.session).find(body_id)
+async def _governance_body(uow: UnitOfWork, body_id: uuid.UUID, contract_code: str, field: str) -> Body:
+    body = await find_body(uow, body_id)
     if body is None or body.contract_code != contract_code or BodyKind(body.kind) not in GOVERNANCE_KINDS:
         raise RuleViolationError(field, "governance-body", "a governance committee of the same contract")
     return body
@@ -183,12 +183,10 @@ async def opinions_of(
         return await _with_commitments(repository, rows), total
 
 
-async def public_page(
-    uow: UnitOfWork, body_id: uuid.UUID, page: PageRequest
-) -> tuple[BodyRow, list[OpinionRecord], int]:
+async def public_page(uow: UnitOfWork, body_id: uuid.UUID, page: PageRequest) -> tuple[Body, list[OpinionRecord], int]:
     """A body and its opinions with their answers and commitments, as anyone may read them."""
     async with uow.reading():
-        body = await BodyRepository(uow.session).find(body_id)
+        body = await find_body(uow, body_id)
         if body is None:
             raise NotFoundError("body", str(body_id))
         repository = OpinionRepository(uow.session)

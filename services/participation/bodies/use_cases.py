@@ -8,24 +8,25 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.auth.principal import Principal, Role
+from kit.auth.principal import Principal
 from kit.etags import etag_of, etag_of_content
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.participation.clients.territories import CommuneLookup
-from services.participation.db.models import BodyRow, BodyThemeRow
-from services.participation.db.repositories import BodyRepository, BodyThemeRepository
-from services.participation.domain.bodies import (
+from services.participation.bodies.domain import (
     Body,
     BodyKind,
-    BodyStatus,
-    ParticipationLevel,
     ThemeLevel,
     check_body,
+    check_commune,
     check_themes,
+    manages_body,
+    sets_themes,
 )
-from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.bodies.models import BodyRow, BodyThemeRow
+from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
+from services.participation.clients.territories import CommuneLookup
+from services.participation.errors import NotBoundError, NotFoundError
 from services.participation.persistence import ledger
 
 
@@ -35,27 +36,8 @@ async def _check_territories(registry: ContractRegistry, communes: CommuneLookup
     check_body(body, contract.qpv_codes)
     for position, code in enumerate(body.commune_codes):
         commune = await communes.find(code)
-        if commune is None:
-            raise RuleViolationError(f"communeCodes/{position}", "commune-exists", f"no commune {code}")
-        if commune.code_epci != contract.code_epci:
-            raise RuleViolationError(
-                f"communeCodes/{position}", "commune-of-contract", f"{code} is not in the contract's EPCI"
-            )
-
-
-def body_from_row(row: BodyRow) -> Body:
-    return Body(
-        body_id=row.body_id,
-        contract_code=row.contract_code,
-        name=row.name,
-        kind=BodyKind(row.kind),
-        participation_level=ParticipationLevel(row.participation_level),
-        qpv_codes=tuple(row.qpv_codes),
-        commune_codes=tuple(row.commune_codes),
-        status=BodyStatus(row.status),
-        recognition_act=row.recognition_act,
-        version=row.version,
-    )
+        epci = None if commune is None else commune.code_epci
+        check_commune(position, code, epci, exists=commune is not None, contract_epci=contract.code_epci)
 
 
 def _audit_view(body: Body) -> dict[str, Any]:
@@ -80,26 +62,32 @@ async def list_bodies(
     return [body_from_row(row) for row in rows], total
 
 
-async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow:
+async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> Body:
     """The body, inside an open unit of work, if the caller works on its contract. Another contract's
     body answers exactly like a missing one: no existence leak. `lock` holds it until the commit."""
     row = await BodyRepository(uow.session).find(body_id, lock=lock)
     if row is None or not actor.works_on(row.contract_code):
         raise NotFoundError("body", str(body_id))
-    return row
+    return body_from_row(row)
 
 
-async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> BodyRow:
+async def body_managed_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> Body:
     """The body, if the caller runs its members, meetings and draws (see `manages_body`)."""
     body = await body_seen_by(uow, actor, body_id, lock=lock)
-    if not manages_body(actor, body):
+    if not manages_body(actor, body.contract_code, body.body_id):
         raise NotBoundError(body.contract_code)
     return body
 
 
+async def find_body(uow: UnitOfWork, body_id: uuid.UUID) -> Body | None:
+    """A body whoever asks, inside an open unit of work (for public pages and checks across contracts)."""
+    row = await BodyRepository(uow.session).find(body_id)
+    return None if row is None else body_from_row(row)
+
+
 async def get_body(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> Body:
     async with uow.reading():
-        return body_from_row(await body_seen_by(uow, actor, body_id))
+        return await body_seen_by(uow, actor, body_id)
 
 
 def body_etag(body: Body) -> str:
@@ -187,20 +175,11 @@ async def change_body(
     return changed
 
 
-def manages_body(actor: Principal, body: BodyRow) -> bool:
-    """Platform admins, the contract's pilots and the body's facilitators run its members and draws."""
-    return (
-        actor.is_platform_admin
-        or (Role.CONTRACT_PILOT in actor.roles and actor.works_on(body.contract_code))
-        or (Role.BODY_FACILITATOR in actor.roles and str(body.body_id) in actor.bodies)
-    )
-
-
 async def body_themes(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID) -> list[ThemeLevel]:
     async with uow.reading():
         await body_seen_by(uow, actor, body_id)
-        rows = await BodyThemeRepository(uow.session).of_body(body_id)
-    return [_theme_level(row) for row in rows]
+        rows = await BodyRepository(uow.session).themes(body_id)
+    return [theme_level_from_row(row) for row in rows]
 
 
 def _theme_audit(level: ThemeLevel) -> dict[str, str | None]:
@@ -211,11 +190,6 @@ def _theme_audit(level: ThemeLevel) -> dict[str, str | None]:
     }
 
 
-def _theme_level(row: BodyThemeRow) -> ThemeLevel:
-    observed = None if row.observed_level is None else ParticipationLevel(row.observed_level)
-    return ThemeLevel(row.theme, ParticipationLevel(row.declared_level), observed)
-
-
 async def set_body_themes(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, levels: list[ThemeLevel]
 ) -> list[ThemeLevel]:
@@ -223,10 +197,10 @@ async def set_body_themes(
     check_themes(levels)
     async with uow:
         body = await body_seen_by(uow, actor, body_id, lock=True)
-        if not (actor.is_platform_admin or Role.CONTRACT_PILOT in actor.roles or Role.COMMUNE in actor.roles):
+        if not sets_themes(actor):
             raise NotBoundError(body.contract_code)
-        themes = BodyThemeRepository(uow.session)
-        before = [_theme_level(row) for row in await themes.of_body(body_id)]
+        repository = BodyRepository(uow.session)
+        before = [theme_level_from_row(row) for row in await repository.themes(body_id)]
         uow.check_precondition(themes_etag(body_id, before))
         rows = [
             BodyThemeRow(
@@ -237,7 +211,7 @@ async def set_body_themes(
             )
             for level in levels
         ]
-        await themes.replace(body_id, rows)
+        await repository.replace_themes(body_id, rows)
         await ledger.changed(
             uow.session,
             actor,

@@ -1,4 +1,4 @@
-"""HTTP routes of the participation service: parse, authorize, call a use case, present."""
+"""HTTP routes of bodies and their themes."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
+from services.participation.bodies import use_cases as bodies
+from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
+from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
-from services.participation.domain.bodies import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.policies import MANAGE_BODIES, READ_BODIES
-from services.participation.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
-from services.participation.use_cases import bodies
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
