@@ -10,15 +10,15 @@ from kit.tenancy import ContractRegistry
 from services.participation.api import (
     citizen_funds,
     consultations,
-    draws,
     elections,
     evaluation,
-    mandates,
     meetings,
     opinions,
 )
 from services.participation.bodies.routes import router
 from services.participation.clients.territories import commune_lookup
+from services.participation.draws import routes as draws
+from services.participation.members import routes as members
 from services.participation.persistence import ledger
 from services.participation.problems import install_domain_problems
 from services.participation.settings import SCHEMA, ParticipationSettings
@@ -40,7 +40,8 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
             router,
             draws.public,
             draws.protected,
-            mandates.router,
+            members.appointments,
+            members.router,
             meetings.router,
             opinions.router,
             opinions.public,

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
-from services.participation.domain.draws import DrawIntegrityError
+from services.participation.draws.domain import DrawIntegrityError
 from services.participation.errors import (
     NotBoundError,
     NotFoundError,

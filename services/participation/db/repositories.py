@@ -16,115 +16,25 @@ from kit.tenancy import within_contracts
 from services.participation.bodies.models import BodyRow
 from services.participation.db.models import (
     AttendanceRow,
-    BodyRulesRow,
     CitizenFundRow,
     CommitmentRow,
     ConsultationAnswerRow,
     ConsultationContactRow,
     ConsultationRow,
     DecisionRow,
-    DrawCandidateRow,
-    DrawIdentityRow,
-    DrawRow,
     ElectionCorrectionRow,
     ElectionRow,
     ElectionTallyRow,
     FundApplicationRow,
     FundConflictRow,
-    IndependenceDeclarationRow,
-    MandateRow,
     MeetingRow,
     MinutesRow,
     OpinionRow,
-    PersonConsentRow,
-    PersonIdentityRow,
-    PersonRow,
     ReferralRow,
 )
+from services.participation.members.models import MandateRow, PersonRow
+from services.participation.members.repository import running_on
 from services.participation.persistence import SessionRepository, within_year
-
-
-class DrawRepository(SessionRepository):
-    async def find(self, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow | None:
-        query = select(DrawRow).where(DrawRow.draw_id == draw_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def candidates(self, draw_id: uuid.UUID) -> list[DrawCandidateRow]:
-        query = select(DrawCandidateRow).where(DrawCandidateRow.draw_id == draw_id)
-        return list((await self.session.execute(query.order_by(DrawCandidateRow.reference))).scalars().all())
-
-    async def identities(self, draw_id: uuid.UUID, references: Collection[str]) -> list[DrawIdentityRow]:
-        query = select(DrawIdentityRow).where(
-            DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
-        )
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def purge_identities(self, draw_id: uuid.UUID) -> int:
-        result = await self.session.execute(
-            delete(DrawIdentityRow).where(DrawIdentityRow.draw_id == draw_id).returning(DrawIdentityRow.reference)
-        )
-        return len(result.all())
-
-
-class MembershipRepository(SessionRepository):
-    async def rules(self, body_id: uuid.UUID) -> list[BodyRulesRow]:
-        query = select(BodyRulesRow).where(BodyRulesRow.body_id == body_id).order_by(BodyRulesRow.version)
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def person(self, person_id: uuid.UUID) -> PersonRow | None:
-        return await self.session.get(PersonRow, person_id)
-
-    async def terms(self, body_id: uuid.UUID, person_id: uuid.UUID) -> list[tuple[date, date | None]]:
-        query = select(MandateRow.starts_on, MandateRow.ends_on).where(
-            MandateRow.body_id == body_id, MandateRow.person_id == person_id
-        )
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
-
-    async def mandate(self, mandate_id: uuid.UUID, *, lock: bool = False) -> MandateRow | None:
-        query = select(MandateRow).where(MandateRow.mandate_id == mandate_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def mandates_in(self, body_id: uuid.UUID, *, on: date | None = None) -> list[MandateRow]:
-        """The body's mandates (those running on `on`, when given), oldest first."""
-        query = select(MandateRow).where(MandateRow.body_id == body_id)
-        if on is not None:
-            query = query.where(*_running_on(on))
-        return list((await self.session.execute(query.order_by(MandateRow.starts_on, MandateRow.mandate_id))).scalars())
-
-    async def representatives_on(self, body_id: uuid.UUID, represented_body_id: uuid.UUID, day: date) -> int:
-        query = select(func.count()).where(
-            MandateRow.body_id == body_id,
-            MandateRow.represented_body_id == represented_body_id,
-            *_running_on(day),
-        )
-        return int((await self.session.execute(query)).scalar_one())
-
-    async def members_on(self, body_id: uuid.UUID, day: date) -> list[PersonRow]:
-        """The people holding a mandate in the body on that day."""
-        query = (
-            select(PersonRow)
-            .join(MandateRow, MandateRow.person_id == PersonRow.person_id)
-            .where(
-                MandateRow.body_id == body_id,
-                *_running_on(day),
-            )
-        )
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def identity(self, person_id: uuid.UUID) -> PersonIdentityRow | None:
-        return await self.session.get(PersonIdentityRow, person_id)
-
-    async def mandates_of(self, person_id: uuid.UUID) -> list[MandateRow]:
-        query = select(MandateRow).where(MandateRow.person_id == person_id).order_by(MandateRow.starts_on)
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def erase_identity(self, person_id: uuid.UUID) -> bool:
-        removed = await self.session.execute(
-            delete(PersonIdentityRow)
-            .where(PersonIdentityRow.person_id == person_id)
-            .returning(PersonIdentityRow.person_id)
-        )
-        return bool(removed.all())
 
 
 class MeetingRepository(SessionRepository):
@@ -141,20 +51,6 @@ class MeetingRepository(SessionRepository):
         if year is not None:
             query = query.where(*within_year(MeetingRow.meeting_day, year))
         return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
-
-    async def mandated_on(self, body_id: uuid.UUID, day: date) -> set[uuid.UUID]:
-        """The people holding a mandate in the body on that day."""
-        query = select(MandateRow.person_id).where(
-            MandateRow.body_id == body_id,
-            *_running_on(day),
-        )
-        return set((await self.session.execute(query)).scalars().all())
-
-    async def people_of_contract(self, contract_code: str, person_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-        query = select(PersonRow.person_id).where(
-            PersonRow.contract_code == contract_code, PersonRow.person_id.in_(list(person_ids))
-        )
-        return set((await self.session.execute(query)).scalars().all())
 
     async def attendance(self, meeting_id: uuid.UUID) -> list[AttendanceRow]:
         query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
@@ -241,7 +137,7 @@ class IndicatorRepository(SessionRepository):
             .where(
                 BodyRow.contract_code == contract_code,
                 BodyRow.kind.in_(list(kinds)),
-                *_running_on(day),
+                *running_on(day),
             )
         )
         query = select(PersonRow.gender, PersonRow.age_band, PersonRow.member_kind).where(
@@ -295,43 +191,6 @@ class IndicatorRepository(SessionRepository):
             .where(ReferralRow.contract_code == contract_code, *within_year(ReferralRow.asked_on, year))
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
-
-
-class RetentionRepository(SessionRepository):
-    """The queries of the retention rules: what personal data has outlived its purpose."""
-
-    async def draws_past_challenge(self, today: date) -> list[DrawRow]:
-        query = select(DrawRow).where(DrawRow.challenge_ends_on < today, DrawRow.status != "purged")
-        return list((await self.session.execute(query.with_for_update())).scalars().all())
-
-    async def identities_of_former_members(self, ended_before: date) -> list[uuid.UUID]:
-        """People with an identity whose every mandate ended before the day (people with none are kept:
-        they may be on their way in)."""
-        latest = (
-            select(MandateRow.person_id)
-            .group_by(MandateRow.person_id)
-            .having(func.bool_and(MandateRow.ends_on.is_not(None)))
-            .having(func.max(MandateRow.ends_on) < ended_before)
-        )
-        query = select(PersonIdentityRow.person_id).where(PersonIdentityRow.person_id.in_(latest))
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def delete_contacts_of_campaigns_ended_before(self, day: date) -> int:
-        ended = select(ConsultationRow.consultation_id).where(ConsultationRow.ends_on < day)
-        removed = await self.session.execute(
-            delete(ConsultationContactRow)
-            .where(ConsultationContactRow.consultation_id.in_(ended))
-            .returning(ConsultationContactRow.contact_client_id)
-        )
-        return len(removed.all())
-
-    async def delete_identities(self, person_ids: Collection[uuid.UUID]) -> int:
-        removed = await self.session.execute(
-            delete(PersonIdentityRow)
-            .where(PersonIdentityRow.person_id.in_(list(person_ids)))
-            .returning(PersonIdentityRow.person_id)
-        )
-        return len(removed.all())
 
 
 class ConsultationRepository(SessionRepository):
@@ -400,6 +259,15 @@ class ConsultationRepository(SessionRepository):
         )
         return list((await self.session.execute(query.order_by(ConsultationRow.starts_on))).scalars().all())
 
+    async def delete_contacts_of_campaigns_ended_before(self, day: date) -> int:
+        ended = select(ConsultationRow.consultation_id).where(ConsultationRow.ends_on < day)
+        removed = await self.session.execute(
+            delete(ConsultationContactRow)
+            .where(ConsultationContactRow.consultation_id.in_(ended))
+            .returning(ConsultationContactRow.contact_client_id)
+        )
+        return len(removed.all())
+
 
 class CitizenFundRepository(SessionRepository):
     async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> CitizenFundRow | None:
@@ -432,25 +300,6 @@ class ElectionRepository(SessionRepository):
     async def corrections(self, election_id: uuid.UUID) -> list[ElectionCorrectionRow]:
         query = select(ElectionCorrectionRow).where(ElectionCorrectionRow.election_id == election_id)
         return list((await self.session.execute(query.order_by(ElectionCorrectionRow.corrected_at))).scalars().all())
-
-
-class PersonRecordRepository(SessionRepository):
-    """Consents and independence declarations of people."""
-
-    async def consents(self, person_id: uuid.UUID) -> list[PersonConsentRow]:
-        query = select(PersonConsentRow).where(PersonConsentRow.person_id == person_id)
-        order = (PersonConsentRow.recorded_on, PersonConsentRow.consent_id)
-        return list((await self.session.execute(query.order_by(*order))).scalars().all())
-
-    async def declarations(self, person_id: uuid.UUID) -> list[IndependenceDeclarationRow]:
-        query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
-        order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
-        return list((await self.session.execute(query.order_by(*order))).scalars().all())
-
-
-def _running_on(day: Any) -> tuple[Any, Any]:
-    """A mandate running on that day: started, and not ended before it."""
-    return MandateRow.starts_on <= day, or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day)
 
 
 def _first_answers(*conditions: Any) -> Subquery:

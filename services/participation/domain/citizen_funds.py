@@ -27,10 +27,10 @@ class FundApplicationStatus(StrEnum):
 
 def check_request(requested: int, envelope: int) -> None:
     if requested <= 0:
-        raise RuleViolationError("amountRequested", "positive-amount", "an application asks for a positive amount")
+        raise RuleViolationError("amount_requested", "positive-amount", "an application asks for a positive amount")
     if requested > envelope:
         raise RuleViolationError(
-            "amountRequested", "within-envelope", f"{euros(requested)} asked of an envelope of {euros(envelope)}"
+            "amount_requested", "within-envelope", f"{euros(requested)} asked of an envelope of {euros(envelope)}"
         )
 
 
@@ -49,25 +49,25 @@ def check_decision(
     for position, voter in enumerate(voters):
         if voter not in members:
             raise RuleViolationError(
-                f"voterIds/{position}", "member-has-mandate", "a voter holds a mandate in the fund committee"
+                f"voter_ids/{position}", "member-has-mandate", "a voter holds a mandate in the fund committee"
             )
         if voter in conflicted:
             raise RuleViolationError(
-                f"voterIds/{position}", "recusal", "a member with a declared conflict of interest does not vote"
+                f"voter_ids/{position}", "recusal", "a member with a declared conflict of interest does not vote"
             )
     if tally.votes_for + tally.votes_against + tally.abstentions > len(voters):
-        raise RuleViolationError("votesFor", "votes-within-voters", "more votes than voters")
+        raise RuleViolationError("votes_for", "votes-within-voters", "more votes than voters")
     if not tally.adopted:
         if granted:
-            raise RuleViolationError("amountGranted", "refused-is-zero", "a refused application is granted nothing")
+            raise RuleViolationError("amount_granted", "refused-is-zero", "a refused application is granted nothing")
         return FundApplicationStatus.REFUSED
     if granted <= 0 or granted > requested:
         raise RuleViolationError(
-            "amountGranted", "granted-within-requested", f"between 0.01 and the {euros(requested)} asked"
+            "amount_granted", "granted-within-requested", f"between 0.01 and the {euros(requested)} asked"
         )
     if already_granted + granted > envelope:
         raise RuleViolationError(
-            "amountGranted",
+            "amount_granted",
             "within-envelope",
             f"{euros(already_granted)} already granted of {euros(envelope)}: {euros(granted)} more would exceed it",
         )

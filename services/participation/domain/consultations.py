@@ -56,11 +56,11 @@ def check_campaign(questions: Sequence[Question], territory_questions: Mapping[s
         clash = sorted({question.code for question in extra} & set(codes))
         if clash:
             raise RuleViolationError(
-                f"territoryQuestions/{qpv_code}", "question-codes-unique", "codes already used: " + ", ".join(clash)
+                f"territory_questions/{qpv_code}", "question-codes-unique", "codes already used: " + ", ".join(clash)
             )
         codes_here = [question.code for question in extra]
         if len(set(codes_here)) != len(codes_here):
-            raise RuleViolationError(f"territoryQuestions/{qpv_code}", "question-codes-unique", "a code is repeated")
+            raise RuleViolationError(f"territory_questions/{qpv_code}", "question-codes-unique", "a code is repeated")
     if len(set(codes)) != len(codes):
         raise RuleViolationError("questions", "question-codes-unique", "a question code is repeated")
     for position, question in enumerate(questions):

@@ -36,7 +36,7 @@ def elected(votes: Mapping[str, int], seats: int, tie_break: Sequence[str]) -> l
     tied = {candidate for candidate in ranked if votes[candidate] == boundary}
     if set(tie_break) != tied:
         raise RuleViolationError(
-            "tieBreak", "tie-at-last-seat", f"{len(tied)} candidates tie at {boundary} votes for the last seat(s)"
+            "tie_break", "tie-at-last-seat", f"{len(tied)} candidates tie at {boundary} votes for the last seat(s)"
         )
     above = [candidate for candidate in ranked if votes[candidate] > boundary]
     return above + list(tie_break)[: seats - len(above)]

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from services.participation.domain.opinions import TAKEN_UP, Outcome, ReferralStatus, referral_status
-from services.participation.domain.published_counts import published_breakdown
+from services.participation.members.domain import published_breakdown
 
 
 def share(part: int, whole: int) -> Decimal | None:

@@ -54,11 +54,11 @@ def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UU
     for position, item in enumerate(attendees):
         field = f"attendance/{position}"
         if item.person_id in seen:
-            raise RuleViolationError(f"{field}/personId", "one-line-per-person", "a person is listed once per meeting")
+            raise RuleViolationError(f"{field}/person_id", "one-line-per-person", "a person is listed once per meeting")
         seen.add(item.person_id)
         if item.capacity in MANDATED and item.person_id not in mandated:
             raise RuleViolationError(
-                f"{field}/personId",
+                f"{field}/person_id",
                 "member-has-mandate",
                 f"a {item.capacity.value} holds a mandate in the body on the meeting's day",
             )
@@ -69,17 +69,17 @@ def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UU
         if item.proxy_to is not None:
             if item.capacity not in MANDATED or item.presence is Presence.PRESENT:
                 raise RuleViolationError(
-                    f"{field}/proxyTo", "proxy-from-missing-member", "only a member who is not there gives a proxy"
+                    f"{field}/proxy_to", "proxy-from-missing-member", "only a member who is not there gives a proxy"
                 )
             if item.proxy_to not in present_members:
                 raise RuleViolationError(
-                    f"{field}/proxyTo", "proxy-to-present-member", "a proxy goes to a member who is present"
+                    f"{field}/proxy_to", "proxy-to-present-member", "a proxy goes to a member who is present"
                 )
     held = Counter(item.proxy_to for item in attendees if item.proxy_to is not None)
     for position, item in enumerate(attendees):
         if held.get(item.person_id, 0) > 1:
             raise RuleViolationError(
-                f"attendance/{position}/personId", "one-proxy-per-holder", "a member holds at most one proxy"
+                f"attendance/{position}/person_id", "one-proxy-per-holder", "a member holds at most one proxy"
             )
 
 
@@ -111,7 +111,7 @@ def check_decision(tally: Tally, voting: int, quorum: int) -> None:
         raise RuleViolationError("quorum", "quorum", f"{voting} voters present or represented, quorum is {quorum}")
     cast = tally.votes_for + tally.votes_against + tally.abstentions
     if cast > voting:
-        raise RuleViolationError("votesFor", "votes-within-voters", f"{cast} votes for {voting} voters")
+        raise RuleViolationError("votes_for", "votes-within-voters", f"{cast} votes for {voting} voters")
 
 
 def notice_given(convened_on: date, meeting_day: date) -> int:
@@ -120,4 +120,4 @@ def notice_given(convened_on: date, meeting_day: date) -> int:
 
 def check_convocation(convened_on: date, meeting_day: date) -> None:
     if convened_on > meeting_day:
-        raise RuleViolationError("convenedOn", "convened-before", "a convocation goes out before the meeting")
+        raise RuleViolationError("convened_on", "convened-before", "a convocation goes out before the meeting")

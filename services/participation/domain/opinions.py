@@ -61,10 +61,12 @@ def add_months(day: date, months: int) -> date:
 
 def check_referral(kind: ReferralKind, asked_on: date, due_on: date) -> None:
     if due_on < asked_on:
-        raise RuleViolationError("dueOn", "due-after-asked", "a referral is due after it is made")
+        raise RuleViolationError("due_on", "due-after-asked", "a referral is due after it is made")
     if kind is ReferralKind.ANNUAL_REPORT and due_on < add_months(asked_on, 1):
         raise RuleViolationError(
-            "dueOn", "annual-report-one-month", "a body has at least one month to give its opinion on the annual report"
+            "due_on",
+            "annual-report-one-month",
+            "a body has at least one month to give its opinion on the annual report",
         )
 
 
@@ -80,13 +82,13 @@ def check_response(outcome: Outcome, reason: str | None, redirected_to: str | No
     if outcome in REASONED and not (reason and reason.strip()):
         raise RuleViolationError("reason", "reason-when-not-accepted", f"a {outcome.value} answer gives its reason")
     if outcome is Outcome.REDIRECTED and not redirected_to:
-        raise RuleViolationError("redirectedTo", "redirected-to", "a redirected opinion names where it goes")
+        raise RuleViolationError("redirected_to", "redirected-to", "a redirected opinion names where it goes")
     if on < adopted_on:
-        raise RuleViolationError("respondedOn", "after-opinion", "an answer comes after the opinion")
+        raise RuleViolationError("responded_on", "after-opinion", "an answer comes after the opinion")
 
 
 def check_commitment_allowed(outcome: Outcome | None) -> None:
     if outcome not in TAKEN_UP:
         raise RuleViolationError(
-            "opinionId", "commitment-follows-acceptance", "commitments follow an opinion accepted in full or in part"
+            "opinion_id", "commitment-follows-acceptance", "commitments follow an opinion accepted in full or in part"
         )

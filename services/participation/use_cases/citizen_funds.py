@@ -13,10 +13,11 @@ from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body, BodyKind
 from services.participation.bodies.use_cases import body_managed_by
 from services.participation.db.models import CitizenFundRow, FundApplicationRow, FundConflictRow
-from services.participation.db.repositories import CitizenFundRepository, MeetingRepository
+from services.participation.db.repositories import CitizenFundRepository
 from services.participation.domain.citizen_funds import FundApplicationStatus, check_decision, check_request
 from services.participation.domain.meetings import Tally
 from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.members.repository import MemberRepository
 from services.participation.persistence import ledger
 
 
@@ -32,10 +33,12 @@ async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, 
         try:
             committee = await body_managed_by(uow, actor, committee_id)
         except NotFoundError:
-            raise RuleViolationError("committeeBodyId", "body-of-contract", "no such body in your contracts") from None
+            raise RuleViolationError(
+                "committee_body_id", "body-of-contract", "no such body in your contracts"
+            ) from None
         if BodyKind(committee.kind) is not BodyKind.COMITE_FONDS_PARTICIPATION:
             raise RuleViolationError(
-                "committeeBodyId", "fund-committee", "a fund is run by a body of kind comite_fonds_participation"
+                "committee_body_id", "fund-committee", "a fund is run by a body of kind comite_fonds_participation"
             )
         row = CitizenFundRow(
             fund_id=uuid.uuid4(),
@@ -168,10 +171,10 @@ async def declare_conflict(
 ) -> None:
     async with uow:
         application, _, committee = await _application_run_by(uow, actor, application_id)
-        _expect(application, FundApplicationStatus.SUBMITTED, "personId")
-        members = await MeetingRepository(uow.session).mandated_on(committee.body_id, on)
+        _expect(application, FundApplicationStatus.SUBMITTED, "person_id")
+        members = await MemberRepository(uow.session).mandated_on(committee.body_id, on)
         if person_id not in members:
-            raise RuleViolationError("personId", "member-has-mandate", "conflicts are declared by committee members")
+            raise RuleViolationError("person_id", "member-has-mandate", "conflicts are declared by committee members")
         repository = CitizenFundRepository(uow.session)
         if person_id not in await repository.conflicted(application_id):
             await repository.add(FundConflictRow(application_id=application_id, person_id=person_id, declared_on=on))
@@ -198,7 +201,7 @@ async def decide(
     """The committee's decision, once: voters hold a mandate, the conflicted are recused, the envelope holds."""
     async with uow:
         application, fund, committee = await _application_run_by(uow, actor, application_id)
-        _expect(application, FundApplicationStatus.SUBMITTED, "decidedOn")
+        _expect(application, FundApplicationStatus.SUBMITTED, "decided_on")
         repository = CitizenFundRepository(uow.session)
         already = sum(
             item.granted_cents or 0
@@ -212,7 +215,7 @@ async def decide(
             already_granted=already,
             tally=tally,
             voters=voters,
-            members=await MeetingRepository(uow.session).mandated_on(committee.body_id, decided_on),
+            members=await MemberRepository(uow.session).mandated_on(committee.body_id, decided_on),
             conflicted=await repository.conflicted(application_id),
         )
         before = _money_audit(application)
@@ -242,11 +245,11 @@ async def pay(
 ) -> FundApplicationRow:
     async with uow:
         application, _, _ = await _application_run_by(uow, actor, application_id)
-        _expect(application, FundApplicationStatus.GRANTED, "paidOn")
+        _expect(application, FundApplicationStatus.GRANTED, "paid_on")
         if not 0 < amount_cents <= (application.granted_cents or 0):
             raise RuleViolationError("amount", "paid-within-granted", "a payment is at most the amount granted")
         if application.decided_on is not None and paid_on < application.decided_on:
-            raise RuleViolationError("paidOn", "after-decision", "a payment follows the decision")
+            raise RuleViolationError("paid_on", "after-decision", "a payment follows the decision")
         before = _money_audit(application)
         application.status, application.paid_cents = FundApplicationStatus.PAID.value, amount_cents
         application.paid_on = paid_on
@@ -278,7 +281,7 @@ async def report(
     async with uow:
         application, _, _ = await _application_run_by(uow, actor, application_id)
         uow.check_precondition(application_etag(application))
-        _expect(application, FundApplicationStatus.PAID, "reportedOn")
+        _expect(application, FundApplicationStatus.PAID, "reported_on")
         if final.spent_cents > (application.paid_cents or 0):
             raise RuleViolationError("spent", "spent-within-paid", "more spent than paid: say where the rest came from")
         before = _money_audit(application)

@@ -73,13 +73,13 @@ async def open_campaign(
     if not actor.works_on(new.contract_code):
         raise NotBoundError(new.contract_code)
     if new.ends_on < new.starts_on:
-        raise RuleViolationError("endsOn", "after-start", "a campaign ends on or after the day it starts")
+        raise RuleViolationError("ends_on", "after-start", "a campaign ends on or after the day it starts")
     check_campaign(new.questions, new.territory_questions)
     contract = await require_contract(registry, new.contract_code)
     outside = sorted(set(new.territory_questions) - set(contract.qpv_codes))
     if outside:
         raise RuleViolationError(
-            "territoryQuestions", "qpv-of-contract", "QPV not covered by the contract: " + ", ".join(outside)
+            "territory_questions", "qpv-of-contract", "QPV not covered by the contract: " + ", ".join(outside)
         )
     async with uow:
         row = ConsultationRow(

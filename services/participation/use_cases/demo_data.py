@@ -17,19 +17,15 @@ from services.participation.bodies.models import BodyRow
 from services.participation.bodies.repository import BodyRepository
 from services.participation.db.models import (
     AttendanceRow,
-    BodyRulesRow,
     CommitmentRow,
     ConsultationAnswerRow,
     ConsultationRow,
-    MandateRow,
     MeetingRow,
     OpinionRow,
-    PersonIdentityRow,
-    PersonRow,
     ReferralRow,
 )
-from services.participation.db.repositories import MembershipRepository
 from services.participation.domain.opinions import add_months
+from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cua_demo.json"
 NAMESPACE = uuid.UUID("6f1d52a4-3c55-4a43-9a57-0c5d1e0b7a21")
@@ -366,7 +362,7 @@ async def load_demo(uow: UnitOfWork, spec: dict[str, Any]) -> DemoReport:
         if await BodyRepository(uow.session).find(demo.bodies[spec["bodies"][0]["key"]]) is not None:
             return DemoReport(False, 0, 0, 0, 0)
         demo.build()
-        repository = MembershipRepository(uow.session)
+        repository = BodyRepository(uow.session)
         for table in INSERT_ORDER:  # referenced rows first: the models declare no relationships to order by
             await repository.add(*(row for row in demo.rows if isinstance(row, table)))
         await uow.commit()

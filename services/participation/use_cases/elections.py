@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by
-from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow, MandateRow
-from services.participation.db.repositories import ElectionRepository, MeetingRepository, MembershipRepository
+from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow
+from services.participation.db.repositories import ElectionRepository
 from services.participation.domain.elections import check_correction, check_tallies, elected
-from services.participation.domain.mandates import check_single_mandate, check_term
 from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.members.domain import Mandate, check_single_mandate, check_term
+from services.participation.members.repository import MemberRepository
+from services.participation.members.use_cases.mandates import add_mandates
 from services.participation.persistence import ledger
 
 
@@ -41,7 +43,7 @@ async def record_election(
         raise RuleViolationError("seats", "seats-within-candidates", f"{seats} seats for {len(votes)} candidates")
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
-        known = await MeetingRepository(uow.session).people_of_contract(body.contract_code, list(votes))
+        known = await MemberRepository(uow.session).people_of_contract(body.contract_code, list(votes))
         unknown = [str(person) for person in votes if person not in known]
         if unknown:
             raise RuleViolationError("tallies", "person-of-contract", "candidates not found: " + ", ".join(unknown))
@@ -105,7 +107,7 @@ async def correct_tally(
         tallies = await repository.tallies(election_id)
         tally = next((item for item in tallies if item.person_id == person_id), None)
         if tally is None:
-            raise RuleViolationError("personId", "candidate", "not a candidate of this election")
+            raise RuleViolationError("person_id", "candidate", "not a candidate of this election")
         correction = ElectionCorrectionRow(
             correction_id=uuid.uuid4(),
             election_id=election_id,
@@ -145,28 +147,30 @@ async def proclaim(
     async with uow:
         election = await _election_run_by(uow, actor, election_id)
         if election.proclaimed_on is not None:
-            raise RuleViolationError("startsOn", "proclaimed-once", "the results were proclaimed already")
+            raise RuleViolationError("starts_on", "proclaimed-once", "the results were proclaimed already")
         repository = ElectionRepository(uow.session)
         tallies = await repository.tallies(election_id)
         winners = elected(
             {str(item.person_id): item.votes for item in tallies}, election.seats, [str(item) for item in tie_break]
         )
-        membership = MembershipRepository(uow.session)
+        membership = MemberRepository(uow.session)
         for item in tallies:
             item.elected = str(item.person_id) in winners
             if item.elected:
                 check_single_mandate((starts_on, ends_on), await membership.terms(election.body_id, item.person_id))
-                await membership.add(
-                    MandateRow(
-                        mandate_id=uuid.uuid4(),
-                        body_id=election.body_id,
-                        person_id=item.person_id,
-                        role="member",
-                        college=election.college,
-                        starts_on=starts_on,
-                        ends_on=ends_on,
-                        created_at=datetime.now(UTC),
-                    )
+                await add_mandates(
+                    uow,
+                    [
+                        Mandate(
+                            mandate_id=uuid.uuid4(),
+                            body_id=election.body_id,
+                            person_id=item.person_id,
+                            role="member",
+                            college=election.college,
+                            starts_on=starts_on,
+                            ends_on=ends_on,
+                        )
+                    ],
                 )
         election.proclaimed_on = datetime.now(UTC).date()
         election.tie_break = [str(item) for item in tie_break] or None

@@ -13,8 +13,7 @@ from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by
 from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.db.repositories import MeetingRepository, MembershipRepository
-from services.participation.domain.mandates import CompositionWarning
+from services.participation.db.repositories import MeetingRepository
 from services.participation.domain.meetings import (
     Attendee,
     Capacity,
@@ -28,8 +27,10 @@ from services.participation.domain.meetings import (
     voters,
 )
 from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.members.domain import CompositionWarning
+from services.participation.members.repository import MemberRepository
+from services.participation.members.use_cases.rules import rules_in_force
 from services.participation.persistence import ledger
-from services.participation.use_cases.mandates import rules_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,9 @@ async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: Ne
     check_convocation(new.convened_on, new.meeting_day)
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
-        versions = await MembershipRepository(uow.session).rules(body_id)
+        rules = await rules_in_force(uow, body_id)
         warnings = []
-        notice_days = rules_of(versions[-1]).notice_days if versions else None
+        notice_days = None if rules is None else rules.notice_days
         given = notice_given(new.convened_on, new.meeting_day)
         if notice_days is not None and given < notice_days:
             warnings.append(CompositionWarning("notice", f"convened {given} days ahead, the rules ask {notice_days}"))
@@ -146,13 +147,15 @@ async def record_attendance(
         meeting, body = await _meeting_run_by(uow, actor, meeting_id, lock=True)
         uow.check_precondition(meeting_etag(meeting))
         repository = MeetingRepository(uow.session)
-        known = await repository.people_of_contract(body.contract_code, [item.person_id for item in attendees])
+        known = await MemberRepository(uow.session).people_of_contract(
+            body.contract_code, [item.person_id for item in attendees]
+        )
         for position, item in enumerate(attendees):
             if item.person_id not in known:
                 raise RuleViolationError(
-                    f"attendance/{position}/personId", "person-of-contract", "no such person in this contract"
+                    f"attendance/{position}/person_id", "person-of-contract", "no such person in this contract"
                 )
-        check_attendance(attendees, await repository.mandated_on(body.body_id, meeting.meeting_day))
+        check_attendance(attendees, await MemberRepository(uow.session).mandated_on(body.body_id, meeting.meeting_day))
         rows = [
             AttendanceRow(
                 meeting_id=meeting_id,
@@ -192,9 +195,9 @@ async def record_decision(
         meeting, body = await _meeting_run_by(uow, actor, meeting_id, lock=True)
         repository = MeetingRepository(uow.session)
         attendees = [attendee_of(row) for row in await repository.attendance(meeting_id)]
-        versions = await MembershipRepository(uow.session).rules(body.body_id)
-        share = rules_of(versions[-1]).quorum_share if versions else None
-        in_office = len(await repository.mandated_on(body.body_id, meeting.meeting_day))
+        rules = await rules_in_force(uow, body.body_id)
+        share = None if rules is None else rules.quorum_share
+        in_office = len(await MemberRepository(uow.session).mandated_on(body.body_id, meeting.meeting_day))
         quorum, voting = quorum_needed(share, in_office), voters(attendees)
         check_decision(tally, voting, quorum)
         row = DecisionRow(
@@ -277,7 +280,7 @@ async def adopt_minutes(
         if latest.adopted_on is not None:
             raise RuleViolationError("version", "minutes-open", "these minutes were adopted already")
         if adopted_on < meeting.meeting_day:
-            raise RuleViolationError("adoptedOn", "after-meeting", "minutes are adopted after the meeting")
+            raise RuleViolationError("adopted_on", "after-meeting", "minutes are adopted after the meeting")
         latest.adopted_on = adopted_on
         meeting.version += 1
         await ledger.changed(

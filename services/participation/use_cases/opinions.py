@@ -56,7 +56,7 @@ async def refer(uow: UnitOfWork, actor: Principal, to_body_id: uuid.UUID, new: N
     async with uow:
         body = await body_seen_by(uow, actor, to_body_id)
         _answers_for_governance(actor, body.contract_code)
-        await _governance_body(uow, new.from_body_id, body.contract_code, "fromBodyId")
+        await _governance_body(uow, new.from_body_id, body.contract_code, "from_body_id")
         row = ReferralRow(
             referral_id=uuid.uuid4(),
             contract_code=body.contract_code,
@@ -109,21 +109,21 @@ async def adopt(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewO
         if new.kind is OpinionKind.PREFECT_REFERRAL:
             if new.addressed_to_body_id is not None:
                 raise RuleViolationError(
-                    "addressedToBodyId", "prefect-referral", "a referral to the préfet goes to the préfet"
+                    "addressed_to_body_id", "prefect-referral", "a referral to the préfet goes to the préfet"
                 )
         elif new.addressed_to_body_id is None:
-            raise RuleViolationError("addressedToBodyId", "governance-body", "an opinion goes to a governance body")
+            raise RuleViolationError("addressed_to_body_id", "governance-body", "an opinion goes to a governance body")
         else:
-            await _governance_body(uow, new.addressed_to_body_id, body.contract_code, "addressedToBodyId")
+            await _governance_body(uow, new.addressed_to_body_id, body.contract_code, "addressed_to_body_id")
         if new.meeting_id is not None:
             meeting = await MeetingRepository(uow.session).find(new.meeting_id)
             if meeting is None or meeting.body_id != body_id or meeting.meeting_day > new.adopted_on:
-                raise RuleViolationError("meetingId", "meeting-of-body", "a meeting of this body, held by adoption")
+                raise RuleViolationError("meeting_id", "meeting-of-body", "a meeting of this body, held by adoption")
         repository = OpinionRepository(uow.session)
         if new.referral_id is not None:
             referral = await repository.referral(new.referral_id)
             if referral is None or referral.to_body_id != body_id or referral.asked_on > new.adopted_on:
-                raise RuleViolationError("referralId", "referral-to-body", "a referral made to this body before")
+                raise RuleViolationError("referral_id", "referral-to-body", "a referral made to this body before")
         row = OpinionRow(
             opinion_id=uuid.uuid4(),
             body_id=body_id,

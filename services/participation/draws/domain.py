@@ -1,4 +1,5 @@
-"""Verifiable draws by lot for citizen bodies.
+"""Verifiable draws by lot for citizen bodies (loi 2014-173 art. 7: the residents of a conseil citoyen are
+drawn by lot, women and men in equal numbers).
 
 1. The pool is frozen and its hash published (`pool_hash`) before anything else.
 2. A seed is committed (`commitment_of`): the hash of a value revealed only after, e.g. witnesses'
@@ -13,18 +14,22 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from enum import StrEnum
+from typing import Any, Literal
 
 from services.participation.errors import ParticipationError, RuleViolationError
+from services.participation.members.domain import Gender, Mandate
 
 
-class Gender(StrEnum):
-    WOMAN = "f"
-    MAN = "m"
-    OTHER = "x"
+class DrawStatus(StrEnum):
+    COMMITTED = "committed"  # pool frozen and seed committed
+    DRAWN = "drawn"  # seed revealed, result published
+    PURGED = "purged"  # the pool's names deleted after the challenge period
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,22 @@ class Seats:
     min_in_qpv: int = 0
     max_per_age_band: Mapping[str, int] = field(default_factory=dict)
     held: Mapping[str, int] = field(default_factory=dict)  # seats already held, by gender (vacancy draws)
+
+
+def published_seats(seats: Seats) -> dict[str, Any]:
+    """The seats as a draw publishes them, to re-run it from."""
+    return {**asdict(seats), "max_per_age_band": dict(seats.max_per_age_band), "held": dict(seats.held)}
+
+
+def seats_of(published: Mapping[str, Any]) -> Seats:
+    """The seats a draw published, to re-run it."""
+    return Seats(**published)
+
+
+def seats_held(genders: Iterable[Gender]) -> dict[str, int]:
+    """A vacancy draw's seats already held, by gender: those of the members in office."""
+    held = Counter(gender.value for gender in genders)
+    return {gender.value: held[gender.value] for gender in Gender if held[gender.value]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +218,102 @@ def replacement(
         raise RuleViolationError("reserves", "reserve-available", "no reserve is left")
     gender = by_reference[leaving].gender
     return next((reference for reference in available if by_reference[reference].gender is gender), available[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """A draw as it is published, with its state."""
+
+    draw_id: uuid.UUID
+    body_id: uuid.UUID
+    contract_code: str
+    seats: Mapping[str, Any]  # as published (see `published_seats`)
+    pool_hash: str
+    commitment: str
+    seed: str | None
+    titulars: tuple[str, ...]
+    reserves: tuple[str, ...]
+    result_hash: str | None
+    status: DrawStatus
+    challenge_ends_on: date
+    appointed_on: date | None = None
+
+    @property
+    def result(self) -> DrawResult:
+        return DrawResult(self.pool_hash, self.seed or "", self.titulars, self.reserves, self.result_hash or "")
+
+
+Seat = Literal["titular", "reserve"]
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnIdentity:
+    """A person drawn, by name: shown only to those who run the body's draws."""
+
+    reference: str
+    seat: Seat
+    family_name: str
+    given_name: str
+    contact: str | None
+
+
+def check_pool_size(pool: int, seats: Seats) -> None:
+    if pool < seats.titulars + seats.reserves:
+        raise RuleViolationError(
+            "candidates", "pool-size", f"{pool} candidates for {seats.titulars + seats.reserves} seats"
+        )
+
+
+def pool_references(pool: int) -> list[str]:
+    """The published references of a pool's entries, in the order given: C00001…"""
+    width = max(5, len(str(pool)))
+    return [f"C{position + 1:0{width}d}" for position in range(pool)]
+
+
+def household_token(draw_id: uuid.UUID, household: str) -> str:
+    """What is published of a household: equal for equal households of this draw, nothing more."""
+    return hashlib.sha256(f"{draw_id}|{household.strip().lower()}".encode()).hexdigest()[:16]
+
+
+def check_revealable(status: DrawStatus) -> None:
+    if status is not DrawStatus.COMMITTED:
+        raise DrawIntegrityError("drawn-once", "this draw was performed already")
+
+
+def check_appointable(draw: Draw) -> None:
+    """The titulars of a performed draw whose pool still holds their names are appointed, once."""
+    if draw.status is not DrawStatus.DRAWN:
+        raise DrawIntegrityError("appoint-drawn", "appointments follow a performed draw whose pool still holds names")
+    if draw.appointed_on is not None:
+        raise DrawIntegrityError("appointed-once", "this draw's titulars were appointed already")
+
+
+def check_replaceable(draw: Draw, leaving: Mandate | None) -> tuple[Mandate, str]:
+    """A reserve replaces a member this draw seated, while the pool still holds names: the leaving mandate
+    and the reference it was drawn as."""
+    if draw.status is not DrawStatus.DRAWN or draw.appointed_on is None:
+        raise DrawIntegrityError("appoint-drawn", "replacements come from an appointed draw still holding names")
+    if leaving is None or leaving.draw_id != draw.draw_id or leaving.drawn_reference is None:
+        raise RuleViolationError("mandate_id", "drawn-mandate", "a mandate given by this draw")
+    return leaving, leaving.drawn_reference
+
+
+def check_purgeable(draw: Draw, today: date) -> None:
+    """The pool's personal data is kept through the challenge period, then deleted (RGPD art. 5.1.e)."""
+    if today <= draw.challenge_ends_on:
+        raise RuleViolationError(
+            "challenge_ends_on",
+            "challenge-period-over",
+            f"the pool is kept until {draw.challenge_ends_on.isoformat()}",
+        )
+
+
+def seat_of(draw: Draw, reference: str) -> Seat:
+    """The seat a reference was drawn for: titular, else reserve."""
+    return "titular" if reference in draw.titulars else "reserve"
+
+
+def in_drawn_order(draw: Draw, identities: Iterable[DrawnIdentity]) -> list[DrawnIdentity]:
+    """Titulars, then reserves, each in the order drawn."""
+    order = {reference: position for position, reference in enumerate([*draw.titulars, *draw.reserves])}
+    return sorted(identities, key=lambda identity: order[identity.reference])

@@ -1,4 +1,4 @@
-"""HTTP routes of bodies' rules, people and mandates."""
+"""HTTP routes of bodies' rules, people and mandates, and of the mandates a draw gives."""
 
 from __future__ import annotations
 
@@ -15,18 +15,24 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.db.models import BodyRulesRow, MandateRow, PersonRow
-from services.participation.domain.draws import Gender
-from services.participation.domain.mandates import (
+from services.participation.draws import use_cases as draws
+from services.participation.members.domain import (
     BodyRules,
     CompositionWarning,
+    Consent,
     ConsentPurpose,
+    Declaration,
     EndReason,
+    Gender,
+    Identity,
+    Mandate,
     MemberKind,
+    Person,
     published_composition,
 )
-from services.participation.policies import MANAGE_MEMBERS, PEOPLE_DATA, READ_BODIES
-from services.participation.schemas import (
+from services.participation.members.schemas import (
+    AppointmentInput,
+    AppointmentRead,
     BodyRulesInput,
     BodyRulesRead,
     CompositionRead,
@@ -43,32 +49,43 @@ from services.participation.schemas import (
     PersonCreate,
     PersonMandateRead,
     PersonRead,
-    WarningRead,
+    ReplacementInput,
+    ReplacementRead,
 )
-from services.participation.use_cases import mandates
-from services.participation.use_cases.mandates import Consent, NewMandate, NewPerson
+from services.participation.members.use_cases import mandates, people, rules
+from services.participation.members.use_cases.mandates import NewMandate
+from services.participation.policies import MANAGE_MEMBERS, PEOPLE_DATA, READ_BODIES, RUN_DRAWS
+from services.participation.schemas import WarningRead
 
 router = platform_router(["members"], authenticated=True, writes=True)
+# The mandates a draw gives: listed with the draws, answered as mandates.
+appointments = platform_router(["draws"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
+DataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
+DrawRunner = Annotated[Principal, Depends(authorize(RUN_DRAWS))]
 
 
-def _rules(row: BodyRulesRow) -> BodyRulesRead:
+def _rules(version: BodyRules) -> BodyRulesRead:
     return BodyRulesRead(
-        version=row.version,
-        parity=row.parity,
-        residents_min_share=plain_decimal(row.residents_min_share),
-        size_max=row.size_max,
-        mandate_years=row.mandate_years,
-        forbidden_member_kinds=row.forbidden_member_kinds,
-        quorum_share=None if row.quorum_share is None else plain_decimal(row.quorum_share),
-        notice_days=row.notice_days,
-        college_seats=row.college_seats,
-        representation_seats=row.representation_seats,
+        version=version.version,
+        parity=version.parity,
+        residents_min_share=plain_decimal(version.residents_min_share),
+        size_max=version.size_max,
+        mandate_years=version.mandate_years,
+        forbidden_member_kinds=sorted(kind.value for kind in version.forbidden_member_kinds),
+        quorum_share=None if version.quorum_share is None else plain_decimal(version.quorum_share),
+        notice_days=version.notice_days,
+        college_seats=dict(version.college_seats),
+        representation_seats=dict(version.representation_seats),
     )
 
 
-def mandate_read(mandate: MandateRow, warnings: list[CompositionWarning]) -> MandateRead:
+def _warnings(warnings: list[CompositionWarning]) -> list[WarningRead]:
+    return [WarningRead(rule=item.rule, message=item.message) for item in warnings]
+
+
+def _mandate(mandate: Mandate, warnings: list[CompositionWarning]) -> MandateRead:
     return MandateRead(
         id=mandate.mandate_id,
         body_id=mandate.body_id,
@@ -82,19 +99,32 @@ def mandate_read(mandate: MandateRow, warnings: list[CompositionWarning]) -> Man
         represented_body_id=mandate.represented_body_id,
         substitute_for=mandate.substitute_for,
         replaces=mandate.replaces,
-        warnings=[WarningRead(rule=item.rule, message=item.message) for item in warnings],
+        warnings=_warnings(warnings),
     )
 
 
-def _person(row: PersonRow) -> PersonRead:
+def _person(person: Person) -> PersonRead:
     return PersonRead(
-        id=row.person_id,
-        contract_code=row.contract_code,
-        gender=row.gender,
-        age_band=row.age_band,
-        member_kind=row.member_kind,
-        resident_in_qpv=row.resident_in_qpv,
-        fictitious=row.fictitious,
+        id=person.person_id,
+        contract_code=person.contract_code,
+        gender=person.gender.value,
+        age_band=person.age_band,
+        member_kind=person.member_kind.value,
+        resident_in_qpv=person.resident_in_qpv,
+        fictitious=person.fictitious,
+    )
+
+
+def _consent(consent: Consent) -> ConsentRead:
+    return ConsentRead(purpose=consent.purpose.value, given=consent.given, on=consent.on, wording=consent.wording)
+
+
+def _declaration(declaration: Declaration) -> DeclarationRead:
+    return DeclarationRead(
+        body_id=declaration.body_id,
+        declared_on=declaration.declared_on,
+        independent=declaration.independent,
+        interests=declaration.interests,
     )
 
 
@@ -103,7 +133,7 @@ async def version_body_rules(
     uow: Uow, response: Response, body_id: uuid.UUID, body: BodyRulesInput, principal: Manager
 ) -> BodyRulesRead:
     """A new version of the body's rules (parity, residents' share, size, mandate length, excluded kinds)."""
-    rules = BodyRules(
+    proposed = BodyRules(
         version=0,
         parity=body.parity,
         residents_min_share=Decimal(body.residents_min_share),
@@ -115,8 +145,8 @@ async def version_body_rules(
         college_seats=dict(body.college_seats),
         representation_seats={str(key): seats for key, seats in body.representation_seats.items()},
     )
-    stored = await mandates.set_rules(uow, principal, body_id, rules)
-    response.headers["ETag"] = mandates.rules_etag(body_id, [stored])
+    stored = await rules.set_rules(uow, principal, body_id, proposed)
+    response.headers["ETag"] = rules.rules_etag(body_id, [stored])
     return _rules(stored)
 
 
@@ -125,26 +155,25 @@ async def list_body_rules(
     uow: Uow, response: Response, body_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
 ) -> list[BodyRulesRead]:
     """Every version of the body's rules, oldest first; the ETag is the latest version's."""
-    versions = await mandates.rule_versions(uow, principal, body_id)
-    response.headers["ETag"] = mandates.rules_etag(body_id, versions)
-    return [_rules(row) for row in versions]
+    versions = await rules.rule_versions(uow, principal, body_id)
+    response.headers["ETag"] = rules.rules_etag(body_id, versions)
+    return [_rules(version) for version in versions]
 
 
 @router.post("/people", operation_id="register_person", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
 async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> PersonRead:
     """A person (facilitators, pilots): the identity is stored apart and never answered here."""
-    person = NewPerson(
+    person = Person(
+        person_id=uuid.uuid4(),
         contract_code=body.contract_code,
         gender=Gender(body.gender),
         age_band=body.age_band,
         member_kind=MemberKind(body.member_kind),
         resident_in_qpv=body.resident_in_qpv,
         fictitious=body.fictitious,
-        family_name=body.family_name,
-        given_name=body.given_name,
-        contact=body.contact,
     )
-    return _person(await mandates.register_person(uow, principal, person))
+    identity = Identity(family_name=body.family_name, given_name=body.given_name, contact=body.contact)
+    return _person(await people.register_person(uow, principal, person, identity))
 
 
 @router.post(
@@ -167,14 +196,14 @@ async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, princi
         substitute_for=body.substitute_for,
     )
     outcome = await mandates.give_mandate(uow, principal, body_id, new)
-    return mandate_read(outcome.mandate, outcome.warnings)
+    return _mandate(outcome.mandate, outcome.warnings)
 
 
 @router.post("/mandates/{mandate_id}/end", operation_id="end_mandate", response_model=MandateRead)
 async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, principal: Manager) -> MandateRead:
     """End a mandate with its reason (resignation, moving away, term over…)."""
     ended = await mandates.end_mandate(uow, principal, mandate_id, body.ends_on, EndReason(body.reason))
-    return mandate_read(ended, [])
+    return _mandate(ended, [])
 
 
 @router.get("/bodies/{body_id}/composition", operation_id="body_composition", response_model=CompositionRead)
@@ -186,20 +215,16 @@ async def body_composition(
 ) -> CompositionRead:
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
     day = on or datetime.now(UTC).date()
-    people = await mandates.composition(uow, principal, body_id, day)
-    counts = published_composition([(Gender(row.gender), MemberKind(row.member_kind)) for row in people])
+    counts = published_composition(await mandates.composition(uow, principal, body_id, day))
     return CompositionRead(
         on=day, members=counts.members, women=counts.women, men=counts.men, residents=counts.residents
     )
 
 
-DataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
-
-
 @router.get("/people/{person_id}/export", operation_id="export_person", response_model=PersonalDataRead)
 async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> PersonalDataRead:
     """Everything held on a person (right of access): the contract's pilots; every export audited."""
-    data = await mandates.export_person(uow, principal, person_id)
+    data = await people.export_person(uow, principal, person_id)
     identity = data.identity
     return PersonalDataRead(
         person=_person(data.person),
@@ -216,19 +241,8 @@ async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) 
             )
             for item in data.mandates
         ],
-        consents=[
-            ConsentRead(purpose=item.purpose, given=item.given, on=item.recorded_on, wording=item.wording)
-            for item in data.consents
-        ],
-        declarations=[
-            DeclarationRead(
-                body_id=item.body_id,
-                declared_on=item.declared_on,
-                independent=item.independent,
-                interests=item.interests,
-            )
-            for item in data.declarations
-        ],
+        consents=[_consent(item) for item in data.consents],
+        declarations=[_declaration(item) for item in data.declarations],
     )
 
 
@@ -236,8 +250,7 @@ async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) 
 async def record_consent(uow: Uow, person_id: uuid.UUID, body: ConsentInput, principal: Manager) -> ConsentRead:
     """A consent given or withdrawn (contact, photo, publication of the name, sharing with partners)."""
     consent = Consent(purpose=ConsentPurpose(body.purpose), given=body.given, on=body.on, wording=body.wording)
-    row = await mandates.record_consent(uow, principal, person_id, consent)
-    return ConsentRead(purpose=row.purpose, given=row.given, on=row.recorded_on, wording=row.wording)
+    return _consent(await people.record_consent(uow, principal, person_id, consent))
 
 
 @router.post(
@@ -250,15 +263,40 @@ async def declare_independence(
     uow: Uow, person_id: uuid.UUID, body: DeclarationInput, principal: Manager
 ) -> DeclarationRead:
     """A member's declaration of independence for a body, or of the interests that bind them."""
-    row = await mandates.declare_independence(
-        uow, principal, person_id, body.body_id, body.declared_on, body.independent, body.interests
+    declaration = Declaration(
+        body_id=body.body_id, declared_on=body.declared_on, independent=body.independent, interests=body.interests
     )
-    return DeclarationRead(
-        body_id=row.body_id, declared_on=row.declared_on, independent=row.independent, interests=row.interests
-    )
+    return _declaration(await people.declare_independence(uow, principal, person_id, declaration))
 
 
 @router.post("/people/{person_id}/erasure", operation_id="erase_person", response_model=ErasureRead)
 async def erase_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> ErasureRead:
     """Right to erasure: the identity is deleted; the pseudonymous record and mandates stay for statistics."""
-    return ErasureRead(erased_now=await mandates.erase_person(uow, principal, person_id))
+    return ErasureRead(erased_now=await people.erase_person(uow, principal, person_id))
+
+
+@appointments.post(
+    "/draws/{draw_id}/appointments",
+    operation_id="appoint_drawn",
+    response_model=AppointmentRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def appoint_drawn(uow: Uow, draw_id: uuid.UUID, body: AppointmentInput, principal: DrawRunner) -> AppointmentRead:
+    """The titulars of a performed draw become members of the body, each with a mandate (once)."""
+    outcome = await draws.appoint(uow, principal, draw_id, body.starts_on, body.ends_on, fictitious=body.fictitious)
+    return AppointmentRead(
+        mandates=[_mandate(item, []) for item in outcome.mandates], warnings=_warnings(outcome.warnings)
+    )
+
+
+@appointments.post(
+    "/draws/{draw_id}/replacements", operation_id="replace_from_reserves", response_model=ReplacementRead
+)
+async def replace_from_reserves(
+    uow: Uow, draw_id: uuid.UUID, body: ReplacementInput, principal: DrawRunner
+) -> ReplacementRead:
+    """A drawn member leaves: the first reserve of the same gender takes the seat (parity kept)."""
+    leaving, arriving = await draws.replace_from_reserves(
+        uow, principal, draw_id, body.mandate_id, body.on, fictitious=body.fictitious
+    )
+    return ReplacementRead(leaving=_mandate(leaving, []), arriving=_mandate(arriving, []))

@@ -10,13 +10,17 @@ from datetime import date
 
 from kit.auth.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.repositories import RetentionRepository
-from services.participation.domain.opinions import add_months
+from services.participation.db.repositories import ConsultationRepository
+from services.participation.draws.use_cases import purge_expired
+from services.participation.members.repository import MemberRepository
 from services.participation.persistence import ledger
-from services.participation.use_cases.draws import purge_pool
+from services.participation.retention.domain import (
+    FORMER_MEMBER_YEARS,
+    campaigns_ended_before,
+    former_members_before,
+)
 
 RETENTION_ACTOR = Principal(subject="retention-rules", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
-FORMER_MEMBER_YEARS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +33,10 @@ class RetentionReport:
 
 async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORMER_MEMBER_YEARS) -> RetentionReport:
     async with uow:
-        retention = RetentionRepository(uow.session)
-        expired = await retention.draws_past_challenge(today)
-        pool_deleted = 0
-        for row in expired:
-            pool_deleted += await purge_pool(uow, RETENTION_ACTOR, row, reason="challenge period over")
-        former = await retention.identities_of_former_members(add_months(today, -12 * member_years))
-        members_deleted = await retention.delete_identities(former)
+        draws_purged, pool_deleted = await purge_expired(uow, RETENTION_ACTOR, today, reason="challenge period over")
+        members = MemberRepository(uow.session)
+        former = await members.former_members(former_members_before(today, member_years))
+        members_deleted = await members.erase_identities(former)
         for person_id in former:
             await ledger.changed(
                 uow.session,
@@ -48,7 +49,9 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 after={"identity": "deleted"},
                 reason=f"last mandate ended more than {member_years} years ago",
             )
-        contacts_deleted = await retention.delete_contacts_of_campaigns_ended_before(add_months(today, -12))
+        contacts_deleted = await ConsultationRepository(uow.session).delete_contacts_of_campaigns_ended_before(
+            campaigns_ended_before(today)
+        )
         if contacts_deleted:
             await ledger.changed(
                 uow.session,
@@ -61,4 +64,4 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 reason="follow-up period over",
             )
         await uow.commit()
-    return RetentionReport(len(expired), pool_deleted, members_deleted, contacts_deleted)
+    return RetentionReport(draws_purged, pool_deleted, members_deleted, contacts_deleted)

@@ -1,0 +1,62 @@
+"""The queries of draws, their pseudonymous pools and the pools' identities."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from services.participation.draws.domain import Candidate, Draw, DrawStatus
+from services.participation.draws.models import DrawCandidateRow, DrawIdentityRow, DrawRow
+from services.participation.members.domain import Gender, Identity
+from services.participation.persistence import SessionRepository
+
+
+def draw_from_row(row: DrawRow) -> Draw:
+    return Draw(
+        draw_id=row.draw_id,
+        body_id=row.body_id,
+        contract_code=row.contract_code,
+        seats=row.seats,
+        pool_hash=row.pool_hash,
+        commitment=row.commitment,
+        seed=row.seed,
+        titulars=tuple(row.titulars),
+        reserves=tuple(row.reserves),
+        result_hash=row.result_hash,
+        status=DrawStatus(row.status),
+        challenge_ends_on=row.challenge_ends_on,
+        appointed_on=row.appointed_on,
+    )
+
+
+class DrawRepository(SessionRepository):
+    async def find(self, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow | None:
+        return await self.one(select(DrawRow).where(DrawRow.draw_id == draw_id), lock=lock)
+
+    async def candidates(self, draw_id: uuid.UUID) -> list[Candidate]:
+        query = select(DrawCandidateRow).where(DrawCandidateRow.draw_id == draw_id)
+        return [
+            Candidate(row.reference, Gender(row.gender), row.age_band, row.in_qpv, row.household)
+            for row in await self.all(query.order_by(DrawCandidateRow.reference))
+        ]
+
+    async def identities(self, draw_id: uuid.UUID, references: Collection[str]) -> dict[str, Identity]:
+        """The names of the pool's entries with these references, by reference."""
+        query = select(DrawIdentityRow).where(
+            DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
+        )
+        return {row.reference: Identity(row.family_name, row.given_name, row.contact) for row in await self.all(query)}
+
+    async def purge_identities(self, draw_id: uuid.UUID) -> int:
+        result = await self.session.execute(
+            delete(DrawIdentityRow).where(DrawIdentityRow.draw_id == draw_id).returning(DrawIdentityRow.reference)
+        )
+        return len(result.all())
+
+    async def past_challenge(self, today: date) -> list[DrawRow]:
+        """The draws whose challenge period is over and whose pool still holds names, locked."""
+        query = select(DrawRow).where(DrawRow.challenge_ends_on < today, DrawRow.status != DrawStatus.PURGED.value)
+        return await self.all(query.with_for_update())
