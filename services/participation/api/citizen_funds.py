@@ -14,7 +14,7 @@ from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.participation.db.models import CitizenFundRow, FundApplicationRow
-from services.participation.domain.meetings import Tally
+from services.participation.meetings.domain import Tally
 from services.participation.policies import READ_BODIES, RUN_FUNDS
 from services.participation.schemas import (
     CitizenFundCreate,

@@ -15,59 +15,23 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.bodies.models import BodyRow
 from services.participation.db.models import (
-    AttendanceRow,
     CitizenFundRow,
     CommitmentRow,
     ConsultationAnswerRow,
     ConsultationContactRow,
     ConsultationRow,
-    DecisionRow,
     ElectionCorrectionRow,
     ElectionRow,
     ElectionTallyRow,
     FundApplicationRow,
     FundConflictRow,
-    MeetingRow,
-    MinutesRow,
     OpinionRow,
     ReferralRow,
 )
+from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import MandateRow, PersonRow
 from services.participation.members.repository import running_on
 from services.participation.persistence import SessionRepository, within_year
-
-
-class MeetingRepository(SessionRepository):
-    async def find(self, meeting_id: uuid.UUID, *, lock: bool = False) -> MeetingRow | None:
-        query = select(MeetingRow).where(MeetingRow.meeting_id == meeting_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def of_body(
-        self, body_id: uuid.UUID, contracts: Collection[str] | None, year: int | None, page: PageRequest
-    ) -> tuple[list[MeetingRow], int]:
-        """The body's meetings if it belongs to one of `contracts` (None: any contract)."""
-        query = select(MeetingRow).where(MeetingRow.body_id == body_id)
-        query = query.where(within_contracts(MeetingRow.contract_code, contracts))
-        if year is not None:
-            query = query.where(*within_year(MeetingRow.meeting_day, year))
-        return await fetch_page(self.session, query.order_by(MeetingRow.meeting_day, MeetingRow.meeting_id), page)
-
-    async def attendance(self, meeting_id: uuid.UUID) -> list[AttendanceRow]:
-        query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
-        return list((await self.session.execute(query.order_by(AttendanceRow.person_id))).scalars().all())
-
-    async def replace_attendance(self, meeting_id: uuid.UUID, rows: Collection[AttendanceRow]) -> None:
-        await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def decisions(self, meeting_id: uuid.UUID) -> list[DecisionRow]:
-        query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)
-        return list((await self.session.execute(query.order_by(DecisionRow.created_at))).scalars().all())
-
-    async def minutes(self, meeting_id: uuid.UUID) -> list[MinutesRow]:
-        query = select(MinutesRow).where(MinutesRow.meeting_id == meeting_id).order_by(MinutesRow.version)
-        return list((await self.session.execute(query)).scalars().all())
 
 
 class OpinionRepository(SessionRepository):

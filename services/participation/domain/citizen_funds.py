@@ -13,8 +13,8 @@ from collections.abc import Collection
 from enum import StrEnum
 
 from kit.money import euros
-from services.participation.domain.meetings import Tally
 from services.participation.errors import RuleViolationError
+from services.participation.meetings.domain import Tally
 
 
 class FundApplicationStatus(StrEnum):

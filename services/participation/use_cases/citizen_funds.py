@@ -15,8 +15,8 @@ from services.participation.bodies.use_cases import body_managed_by
 from services.participation.db.models import CitizenFundRow, FundApplicationRow, FundConflictRow
 from services.participation.db.repositories import CitizenFundRepository
 from services.participation.domain.citizen_funds import FundApplicationStatus, check_decision, check_request
-from services.participation.domain.meetings import Tally
 from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.meetings.domain import Tally
 from services.participation.members.repository import MemberRepository
 from services.participation.persistence import ledger
 

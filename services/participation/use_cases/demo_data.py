@@ -16,15 +16,14 @@ from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.models import BodyRow
 from services.participation.bodies.repository import BodyRepository
 from services.participation.db.models import (
-    AttendanceRow,
     CommitmentRow,
     ConsultationAnswerRow,
     ConsultationRow,
-    MeetingRow,
     OpinionRow,
     ReferralRow,
 )
 from services.participation.domain.opinions import add_months
+from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cua_demo.json"

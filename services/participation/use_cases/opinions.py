@@ -13,7 +13,7 @@ from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import GOVERNANCE_KINDS, Body, BodyKind
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by, find_body
 from services.participation.db.models import CommitmentRow, OpinionRow, ReferralRow
-from services.participation.db.repositories import MeetingRepository, OpinionRepository
+from services.participation.db.repositories import OpinionRepository
 from services.participation.domain.opinions import (
     CommitmentStatus,
     OpinionKind,
@@ -26,6 +26,7 @@ from services.participation.domain.opinions import (
     referral_status,
 )
 from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
+from services.participation.meetings.use_cases import find_meeting
 from services.participation.persistence import ledger
 
 
@@ -116,7 +117,7 @@ async def adopt(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewO
         else:
             await _governance_body(uow, new.addressed_to_body_id, body.contract_code, "addressed_to_body_id")
         if new.meeting_id is not None:
-            meeting = await MeetingRepository(uow.session).find(new.meeting_id)
+            meeting = await find_meeting(uow, new.meeting_id)
             if meeting is None or meeting.body_id != body_id or meeting.meeting_day > new.adopted_on:
                 raise RuleViolationError("meeting_id", "meeting-of-body", "a meeting of this body, held by adoption")
         repository = OpinionRepository(uow.session)

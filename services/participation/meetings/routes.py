@@ -15,10 +15,9 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.domain.meetings import Attendee, Capacity, Presence, Tally
-from services.participation.policies import READ_BODIES, RUN_MEETINGS
-from services.participation.schemas import (
+from services.participation.meetings import use_cases as meetings
+from services.participation.meetings.domain import Attendee, Capacity, Decision, Meeting, Minutes, Presence, Tally
+from services.participation.meetings.schemas import (
     AttendanceInput,
     AttendanceRead,
     DecisionCreate,
@@ -29,10 +28,10 @@ from services.participation.schemas import (
     MinutesAdoption,
     MinutesInput,
     MinutesRead,
-    WarningRead,
 )
-from services.participation.use_cases import meetings
-from services.participation.use_cases.meetings import MeetingRecord, NewMeeting
+from services.participation.meetings.use_cases import MeetingRecord, NewMeeting
+from services.participation.policies import READ_BODIES, RUN_MEETINGS
+from services.participation.schemas import WarningRead
 
 router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -40,51 +39,51 @@ Runner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
 
 
-def _summary(row: MeetingRow) -> MeetingSummary:
+def _summary(meeting: Meeting) -> MeetingSummary:
     return MeetingSummary(
-        id=row.meeting_id,
-        body_id=row.body_id,
-        title=row.title,
-        meeting_day=row.meeting_day,
-        place=row.place,
-        convened_on=row.convened_on,
-        agenda=row.agenda,
+        id=meeting.meeting_id,
+        body_id=meeting.body_id,
+        title=meeting.title,
+        meeting_day=meeting.meeting_day,
+        place=meeting.place,
+        convened_on=meeting.convened_on,
+        agenda=list(meeting.agenda),
     )
 
 
-def _attendance(row: AttendanceRow) -> AttendanceRead:
+def _attendance(item: Attendee) -> AttendanceRead:
     return AttendanceRead(
-        person_id=row.person_id,
-        capacity=row.capacity,
-        presence=row.presence,
-        institution=row.institution,
-        proxy_to=row.proxy_to,
+        person_id=item.person_id,
+        capacity=item.capacity.value,
+        presence=item.presence.value,
+        institution=item.institution,
+        proxy_to=item.proxy_to,
     )
 
 
-def _decision(row: DecisionRow) -> DecisionRead:
+def _decision(decision: Decision) -> DecisionRead:
     return DecisionRead(
-        id=row.decision_id,
-        subject=row.subject,
-        votes_for=row.votes_for,
-        votes_against=row.votes_against,
-        abstentions=row.abstentions,
-        voters=row.voters,
-        quorum=row.quorum,
-        adopted=row.adopted,
+        id=decision.decision_id,
+        subject=decision.subject,
+        votes_for=decision.votes_for,
+        votes_against=decision.votes_against,
+        abstentions=decision.abstentions,
+        voters=decision.voters,
+        quorum=decision.quorum,
+        adopted=decision.adopted,
     )
 
 
-def _minutes(row: MinutesRow) -> MinutesRead:
-    return MinutesRead(version=row.version, text=row.text, adopted_on=row.adopted_on)
+def _minutes(minutes: Minutes) -> MinutesRead:
+    return MinutesRead(version=minutes.version, text=minutes.text, adopted_on=minutes.adopted_on)
 
 
 def _record(record: MeetingRecord) -> MeetingRead:
     return MeetingRead(
         **_summary(record.meeting).model_dump(),
-        attendance=[_attendance(row) for row in record.attendance],
-        decisions=[_decision(row) for row in record.decisions],
-        minutes=[_minutes(row) for row in record.minutes],
+        attendance=[_attendance(item) for item in record.attendance],
+        decisions=[_decision(item) for item in record.decisions],
+        minutes=[_minutes(item) for item in record.minutes],
         warnings=[WarningRead(rule=item.rule, message=item.message) for item in record.warnings],
     )
 
@@ -120,9 +119,9 @@ async def list_meetings(
     page: Annotated[PageRequest, Depends(page_request)],
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
-    rows, total = await meetings.list_meetings(uow, principal, body_id, year, page)
+    found, total = await meetings.list_meetings(uow, principal, body_id, year, page)
     listed: Page[MeetingSummary] = Page(
-        items=[_summary(row) for row in rows], total=total, limit=page.limit, offset=page.offset
+        items=[_summary(item) for item in found], total=total, limit=page.limit, offset=page.offset
     )
     return model_response(listed)
 
@@ -155,7 +154,7 @@ async def record_attendance(
         )
         for line in body.lines
     ]
-    return [_attendance(row) for row in await meetings.record_attendance(uow, principal, meeting_id, attendees)]
+    return [_attendance(item) for item in await meetings.record_attendance(uow, principal, meeting_id, attendees)]
 
 
 @router.post(

@@ -12,21 +12,25 @@ from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by
-from services.participation.db.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.db.repositories import MeetingRepository
-from services.participation.domain.meetings import (
+from services.participation.errors import NotFoundError
+from services.participation.meetings.domain import (
     Attendee,
-    Capacity,
-    Presence,
+    Decision,
+    Meeting,
+    Minutes,
     Tally,
+    check_adoption,
     check_attendance,
     check_convocation,
     check_decision,
-    notice_given,
+    check_people_of_contract,
+    next_minutes_version,
+    notice_warnings,
     quorum_needed,
     voters,
 )
-from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.meetings.models import DecisionRow, MeetingRow, MinutesRow
+from services.participation.meetings.repository import MeetingRepository, meeting_from_row
 from services.participation.members.domain import CompositionWarning
 from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.rules import rules_in_force
@@ -44,10 +48,10 @@ class NewMeeting:
 
 @dataclass(frozen=True, slots=True)
 class MeetingRecord:
-    meeting: MeetingRow
-    attendance: list[AttendanceRow]
-    decisions: list[DecisionRow]
-    minutes: list[MinutesRow]
+    meeting: Meeting
+    attendance: list[Attendee]
+    decisions: list[Decision]
+    minutes: list[Minutes]
     warnings: list[CompositionWarning]
 
 
@@ -60,18 +64,20 @@ async def _meeting_run_by(
     return meeting, await body_managed_by(uow, actor, meeting.body_id)
 
 
+async def find_meeting(uow: UnitOfWork, meeting_id: uuid.UUID) -> Meeting | None:
+    """A meeting whoever asks, inside an open unit of work (to check what refers to it)."""
+    row = await MeetingRepository(uow.session).find(meeting_id)
+    return None if row is None else meeting_from_row(row)
+
+
 async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewMeeting) -> MeetingRecord:
     """A meeting with its convocation and agenda; short notice against the rules comes back as a warning."""
     check_convocation(new.convened_on, new.meeting_day)
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
         rules = await rules_in_force(uow, body_id)
-        warnings = []
-        notice_days = None if rules is None else rules.notice_days
-        given = notice_given(new.convened_on, new.meeting_day)
-        if notice_days is not None and given < notice_days:
-            warnings.append(CompositionWarning("notice", f"convened {given} days ahead, the rules ask {notice_days}"))
-        meeting = MeetingRow(
+        warnings = notice_warnings(None if rules is None else rules.notice_days, new.convened_on, new.meeting_day)
+        row = MeetingRow(
             meeting_id=uuid.uuid4(),
             body_id=body_id,
             contract_code=body.contract_code,
@@ -83,44 +89,44 @@ async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: Ne
             created_at=datetime.now(UTC),
             version=1,
         )
-        await MeetingRepository(uow.session).add(meeting)
+        await MeetingRepository(uow.session).add(row)
         await ledger.created(
             uow.session,
             actor,
             action="meeting.convened",
             entity_type="meeting",
-            entity_id=str(meeting.meeting_id),
+            entity_id=str(row.meeting_id),
             after={"body": str(body_id), "day": new.meeting_day.isoformat(), "title": new.title},
         )
         await uow.commit()
-    return MeetingRecord(meeting, [], [], [], warnings)
+    return MeetingRecord(meeting_from_row(row), [], [], [], warnings)
 
 
 async def list_meetings(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, year: int | None, page: PageRequest
-) -> tuple[list[MeetingRow], int]:
+) -> tuple[list[Meeting], int]:
     async with uow.reading():
-        rows, total = await MeetingRepository(uow.session).of_body(body_id, actor.contract_scope, year, page)
-        if not rows:  # only an empty page needs to tell a body without meetings from no body at all
+        found, total = await MeetingRepository(uow.session).of_body(body_id, actor.contract_scope, year, page)
+        if not found:  # only an empty page needs to tell a body without meetings from no body at all
             await body_seen_by(uow, actor, body_id)
-        return rows, total
+        return found, total
 
 
-def meeting_etag(meeting: MeetingRow) -> str:
+def meeting_etag(meeting: Meeting | MeetingRow) -> str:
     return etag_of(str(meeting.meeting_id), meeting.version)
 
 
-def _attendance_audit(rows: list[AttendanceRow]) -> list[dict[str, str | None]]:
+def _attendance_audit(attendees: list[Attendee]) -> list[dict[str, str | None]]:
     """The attendance list by pseudonymous ids: who, in which capacity, present or not, proxy to whom."""
     return [
         {
-            "person": str(row.person_id),
-            "capacity": row.capacity,
-            "presence": row.presence,
-            "institution": row.institution,
-            "proxyTo": str(row.proxy_to) if row.proxy_to else None,
+            "person": str(item.person_id),
+            "capacity": item.capacity.value,
+            "presence": item.presence.value,
+            "institution": item.institution,
+            "proxyTo": str(item.proxy_to) if item.proxy_to else None,
         }
-        for row in rows
+        for item in attendees
     ]
 
 
@@ -131,7 +137,7 @@ async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUI
         if meeting is None or not actor.works_on(meeting.contract_code):
             raise NotFoundError("meeting", str(meeting_id))
         return MeetingRecord(
-            meeting,
+            meeting_from_row(meeting),
             await repository.attendance(meeting_id),
             await repository.decisions(meeting_id),
             await repository.minutes(meeting_id),
@@ -141,34 +147,19 @@ async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUI
 
 async def record_attendance(
     uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, attendees: list[Attendee]
-) -> list[AttendanceRow]:
+) -> list[Attendee]:
     """The whole attendance list, replaced at once: every line checked before anything is written."""
     async with uow:
         meeting, body = await _meeting_run_by(uow, actor, meeting_id, lock=True)
         uow.check_precondition(meeting_etag(meeting))
-        repository = MeetingRepository(uow.session)
-        known = await MemberRepository(uow.session).people_of_contract(
-            body.contract_code, [item.person_id for item in attendees]
+        members = MemberRepository(uow.session)
+        check_people_of_contract(
+            attendees, await members.people_of_contract(body.contract_code, [item.person_id for item in attendees])
         )
-        for position, item in enumerate(attendees):
-            if item.person_id not in known:
-                raise RuleViolationError(
-                    f"attendance/{position}/person_id", "person-of-contract", "no such person in this contract"
-                )
-        check_attendance(attendees, await MemberRepository(uow.session).mandated_on(body.body_id, meeting.meeting_day))
-        rows = [
-            AttendanceRow(
-                meeting_id=meeting_id,
-                person_id=item.person_id,
-                capacity=item.capacity.value,
-                presence=item.presence.value,
-                institution=item.institution,
-                proxy_to=item.proxy_to,
-            )
-            for item in attendees
-        ]
+        check_attendance(attendees, await members.mandated_on(body.body_id, meeting.meeting_day))
+        repository = MeetingRepository(uow.session)
         before = _attendance_audit(await repository.attendance(meeting_id))
-        await repository.replace_attendance(meeting_id, rows)
+        await repository.replace_attendance(meeting_id, attendees)
         meeting.version += 1
         await ledger.changed(
             uow.session,
@@ -177,32 +168,26 @@ async def record_attendance(
             entity_type="meeting",
             entity_id=str(meeting_id),
             before={"attendance": before},
-            after={"attendance": _attendance_audit(rows)},
+            after={"attendance": _attendance_audit(attendees)},
         )
         await uow.commit()
-    return rows
-
-
-def attendee_of(row: AttendanceRow) -> Attendee:
-    return Attendee(row.person_id, Capacity(row.capacity), Presence(row.presence), row.institution, row.proxy_to)
+    return attendees
 
 
 async def record_decision(
     uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, subject: str, tally: Tally
-) -> DecisionRow:
+) -> Decision:
     """A decision with its tally; refused without the quorum of the rules in force."""
     async with uow:
         meeting, body = await _meeting_run_by(uow, actor, meeting_id, lock=True)
         repository = MeetingRepository(uow.session)
-        attendees = [attendee_of(row) for row in await repository.attendance(meeting_id)]
+        attendees = await repository.attendance(meeting_id)
         rules = await rules_in_force(uow, body.body_id)
-        share = None if rules is None else rules.quorum_share
         in_office = len(await MemberRepository(uow.session).mandated_on(body.body_id, meeting.meeting_day))
-        quorum, voting = quorum_needed(share, in_office), voters(attendees)
+        quorum, voting = quorum_needed(None if rules is None else rules.quorum_share, in_office), voters(attendees)
         check_decision(tally, voting, quorum)
-        row = DecisionRow(
+        decision = Decision(
             decision_id=uuid.uuid4(),
-            meeting_id=meeting_id,
             subject=subject,
             votes_for=tally.votes_for,
             votes_against=tally.votes_against,
@@ -210,9 +195,21 @@ async def record_decision(
             voters=voting,
             quorum=quorum,
             adopted=tally.adopted,
-            created_at=datetime.now(UTC),
         )
-        await repository.add(row)
+        await repository.add(
+            DecisionRow(
+                decision_id=decision.decision_id,
+                meeting_id=meeting_id,
+                subject=subject,
+                votes_for=decision.votes_for,
+                votes_against=decision.votes_against,
+                abstentions=decision.abstentions,
+                voters=voting,
+                quorum=quorum,
+                adopted=decision.adopted,
+                created_at=datetime.now(UTC),
+            )
+        )
         meeting.version += 1
         await ledger.created(
             uow.session,
@@ -221,38 +218,38 @@ async def record_decision(
             entity_type="meeting",
             entity_id=str(meeting_id),
             after={
-                "decision": str(row.decision_id),
+                "decision": str(decision.decision_id),
                 "subject": subject,
                 "for": tally.votes_for,
                 "against": tally.votes_against,
                 "abstentions": tally.abstentions,
                 "voters": voting,
                 "quorum": quorum,
-                "adopted": row.adopted,
+                "adopted": decision.adopted,
             },
         )
         await uow.commit()
-    return row
+    return decision
 
 
-async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, text: str) -> MinutesRow:
+async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, text: str) -> Minutes:
     """A new version of the minutes, until a version is adopted."""
     async with uow:
         meeting, _ = await _meeting_run_by(uow, actor, meeting_id, lock=True)
         uow.check_precondition(meeting_etag(meeting))
         repository = MeetingRepository(uow.session)
         versions = await repository.minutes(meeting_id)
-        if any(item.adopted_on is not None for item in versions):
-            raise RuleViolationError("text", "minutes-open", "the minutes were adopted: no new version")
-        row = MinutesRow(
-            meeting_id=meeting_id,
-            version=(versions[-1].version + 1) if versions else 1,
-            text=text,
-            written_by=actor.subject,
-            adopted_on=None,
-            created_at=datetime.now(UTC),
+        written = Minutes(next_minutes_version(versions), text)
+        await repository.add(
+            MinutesRow(
+                meeting_id=meeting_id,
+                version=written.version,
+                text=text,
+                written_by=actor.subject,
+                adopted_on=None,
+                created_at=datetime.now(UTC),
+            )
         )
-        await repository.add(row)
         meeting.version += 1
         await ledger.changed(
             uow.session,
@@ -261,27 +258,22 @@ async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID
             entity_type="meeting",
             entity_id=str(meeting_id),
             before={"minutesVersion": versions[-1].version if versions else None},
-            after={"minutesVersion": row.version},
+            after={"minutesVersion": written.version},
         )
         await uow.commit()
-    return row
+    return written
 
 
 async def adopt_minutes(
     uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID, version: int, adopted_on: date
-) -> MinutesRow:
+) -> Minutes:
     """The latest version is adopted, on or after the meeting's day."""
     async with uow:
         meeting, _ = await _meeting_run_by(uow, actor, meeting_id, lock=True)
-        versions = await MeetingRepository(uow.session).minutes(meeting_id)
-        if not versions or versions[-1].version != version:
-            raise RuleViolationError("version", "latest-version", "only the latest version of the minutes is adopted")
-        latest = versions[-1]
-        if latest.adopted_on is not None:
-            raise RuleViolationError("version", "minutes-open", "these minutes were adopted already")
-        if adopted_on < meeting.meeting_day:
-            raise RuleViolationError("adopted_on", "after-meeting", "minutes are adopted after the meeting")
-        latest.adopted_on = adopted_on
+        repository = MeetingRepository(uow.session)
+        versions = await repository.minutes(meeting_id)
+        check_adoption(versions, version, adopted_on, meeting.meeting_day)
+        await repository.adopt_minutes(meeting_id, version, adopted_on)
         meeting.version += 1
         await ledger.changed(
             uow.session,
@@ -293,4 +285,4 @@ async def adopt_minutes(
             after={"minutesVersion": version, "adoptedOn": adopted_on.isoformat()},
         )
         await uow.commit()
-    return latest
+    return Minutes(version, versions[-1].text, adopted_on)

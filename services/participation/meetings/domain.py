@@ -3,7 +3,9 @@
 A "member" or "substitute" line needs a mandate in the body on the meeting's day; a proxy goes from
 an excused or absent member to a member who is present, one proxy per holder. The quorum is a share
 of the members in office, set by the body's rules; votes cannot outnumber the voters (members present
-plus the proxies they hold).
+plus the proxies they hold). The quorum, the notice and the college seats are the body's own rules (its
+règlement intérieur, as `members.domain.BodyRules` versions them); minutes are written in versions and
+adopted once (the guide's "comment rédiger un compte-rendu": 001_…txt l. 125).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.participation.errors import RuleViolationError
+from services.participation.members.domain import CompositionWarning
 
 
 class Capacity(StrEnum):
@@ -35,6 +38,19 @@ class Presence(StrEnum):
 
 
 MANDATED = frozenset({Capacity.MEMBER, Capacity.SUBSTITUTE})
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    meeting_id: uuid.UUID
+    body_id: uuid.UUID
+    contract_code: str
+    title: str
+    meeting_day: date
+    place: str | None
+    convened_on: date
+    agenda: tuple[str, ...]
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +137,57 @@ def notice_given(convened_on: date, meeting_day: date) -> int:
 def check_convocation(convened_on: date, meeting_day: date) -> None:
     if convened_on > meeting_day:
         raise RuleViolationError("convened_on", "convened-before", "a convocation goes out before the meeting")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision as recorded: its tally, the voters and quorum of that day, and whether it was adopted."""
+
+    decision_id: uuid.UUID
+    subject: str
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    voters: int
+    quorum: int
+    adopted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    version: int
+    text: str
+    adopted_on: date | None = None
+
+
+def notice_warnings(notice_days: int | None, convened_on: date, meeting_day: date) -> list[CompositionWarning]:
+    """A convocation shorter than the notice the rules ask is a warning, not a refusal."""
+    given = notice_given(convened_on, meeting_day)
+    if notice_days is not None and given < notice_days:
+        return [CompositionWarning("notice", f"convened {given} days ahead, the rules ask {notice_days}")]
+    return []
+
+
+def check_people_of_contract(attendees: Sequence[Attendee], known: Collection[uuid.UUID]) -> None:
+    for position, item in enumerate(attendees):
+        if item.person_id not in known:
+            raise RuleViolationError(
+                f"attendance/{position}/person_id", "person-of-contract", "no such person in this contract"
+            )
+
+
+def next_minutes_version(versions: Sequence[Minutes]) -> int:
+    """Minutes are rewritten in new versions until one is adopted."""
+    if any(item.adopted_on is not None for item in versions):
+        raise RuleViolationError("text", "minutes-open", "the minutes were adopted: no new version")
+    return (versions[-1].version + 1) if versions else 1
+
+
+def check_adoption(versions: Sequence[Minutes], version: int, adopted_on: date, meeting_day: date) -> None:
+    """The latest version is adopted, once, on or after the meeting's day."""
+    if not versions or versions[-1].version != version:
+        raise RuleViolationError("version", "latest-version", "only the latest version of the minutes is adopted")
+    if versions[-1].adopted_on is not None:
+        raise RuleViolationError("version", "minutes-open", "these minutes were adopted already")
+    if adopted_on < meeting_day:
+        raise RuleViolationError("adopted_on", "after-meeting", "minutes are adopted after the meeting")

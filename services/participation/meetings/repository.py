@@ -1,0 +1,93 @@
+"""The queries of meetings, their attendance, decisions and minutes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from kit.pagination import PageRequest, fetch_page
+from kit.tenancy import within_contracts
+from services.participation.meetings.domain import Attendee, Capacity, Decision, Meeting, Minutes, Presence
+from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
+from services.participation.persistence import SessionRepository, within_year
+
+
+def meeting_from_row(row: MeetingRow) -> Meeting:
+    return Meeting(
+        meeting_id=row.meeting_id,
+        body_id=row.body_id,
+        contract_code=row.contract_code,
+        title=row.title,
+        meeting_day=row.meeting_day,
+        place=row.place,
+        convened_on=row.convened_on,
+        agenda=tuple(row.agenda),
+        version=row.version,
+    )
+
+
+class MeetingRepository(SessionRepository):
+    async def find(self, meeting_id: uuid.UUID, *, lock: bool = False) -> MeetingRow | None:
+        return await self.one(select(MeetingRow).where(MeetingRow.meeting_id == meeting_id), lock=lock)
+
+    async def of_body(
+        self, body_id: uuid.UUID, contracts: Collection[str] | None, year: int | None, page: PageRequest
+    ) -> tuple[list[Meeting], int]:
+        """The body's meetings if it belongs to one of `contracts` (None: any contract)."""
+        query = select(MeetingRow).where(MeetingRow.body_id == body_id)
+        query = query.where(within_contracts(MeetingRow.contract_code, contracts))
+        if year is not None:
+            query = query.where(*within_year(MeetingRow.meeting_day, year))
+        order = (MeetingRow.meeting_day, MeetingRow.meeting_id)
+        rows, total = await fetch_page(self.session, query.order_by(*order), page)
+        return [meeting_from_row(row) for row in rows], total
+
+    async def attendance(self, meeting_id: uuid.UUID) -> list[Attendee]:
+        query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
+        return [
+            Attendee(row.person_id, Capacity(row.capacity), Presence(row.presence), row.institution, row.proxy_to)
+            for row in await self.all(query.order_by(AttendanceRow.person_id))
+        ]
+
+    async def replace_attendance(self, meeting_id: uuid.UUID, attendees: Collection[Attendee]) -> None:
+        await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
+        await self.add(
+            *(
+                AttendanceRow(
+                    meeting_id=meeting_id,
+                    person_id=item.person_id,
+                    capacity=item.capacity.value,
+                    presence=item.presence.value,
+                    institution=item.institution,
+                    proxy_to=item.proxy_to,
+                )
+                for item in attendees
+            )
+        )
+
+    async def decisions(self, meeting_id: uuid.UUID) -> list[Decision]:
+        query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)
+        return [
+            Decision(
+                decision_id=row.decision_id,
+                subject=row.subject,
+                votes_for=row.votes_for,
+                votes_against=row.votes_against,
+                abstentions=row.abstentions,
+                voters=row.voters,
+                quorum=row.quorum,
+                adopted=row.adopted,
+            )
+            for row in await self.all(query.order_by(DecisionRow.created_at))
+        ]
+
+    async def minutes(self, meeting_id: uuid.UUID) -> list[Minutes]:
+        query = select(MinutesRow).where(MinutesRow.meeting_id == meeting_id).order_by(MinutesRow.version)
+        return [Minutes(row.version, row.text, row.adopted_on) for row in await self.all(query)]
+
+    async def adopt_minutes(self, meeting_id: uuid.UUID, version: int, adopted_on: date) -> None:
+        row = await self.session.get_one(MinutesRow, (meeting_id, version))
+        row.adopted_on = adopted_on
