@@ -4,6 +4,7 @@ from services.participation.db import models  # noqa: F401
 from services.participation.draws import models as draws  # noqa: F401
 from services.participation.meetings import models as meetings  # noqa: F401
 from services.participation.members import models as members  # noqa: F401
+from services.participation.opinions import models as opinions  # noqa: F401
 from services.participation.persistence import Base
 
 run_migrations("participation", Base.metadata, "participation")

@@ -12,13 +12,13 @@ from services.participation.api import (
     consultations,
     elections,
     evaluation,
-    opinions,
 )
 from services.participation.bodies.routes import router
 from services.participation.clients.territories import commune_lookup
 from services.participation.draws import routes as draws
 from services.participation.meetings import routes as meetings
 from services.participation.members import routes as members
+from services.participation.opinions import routes as opinions
 from services.participation.persistence import ledger
 from services.participation.problems import install_domain_problems
 from services.participation.settings import SCHEMA, ParticipationSettings

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, Subquery, and_, delete, func, or_, select, true, type_coerce
+from sqlalchemy import Date, Integer, and_, delete, func, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -16,7 +16,6 @@ from kit.tenancy import within_contracts
 from services.participation.bodies.models import BodyRow
 from services.participation.db.models import (
     CitizenFundRow,
-    CommitmentRow,
     ConsultationAnswerRow,
     ConsultationContactRow,
     ConsultationRow,
@@ -25,49 +24,13 @@ from services.participation.db.models import (
     ElectionTallyRow,
     FundApplicationRow,
     FundConflictRow,
-    OpinionRow,
-    ReferralRow,
 )
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import MandateRow, PersonRow
 from services.participation.members.repository import running_on
+from services.participation.opinions.models import OpinionRow, ReferralRow
+from services.participation.opinions.repository import first_answers
 from services.participation.persistence import SessionRepository, within_year
-
-
-class OpinionRepository(SessionRepository):
-    async def referral(self, referral_id: uuid.UUID) -> ReferralRow | None:
-        return await self.session.get(ReferralRow, referral_id)
-
-    async def referrals_to(self, body_id: uuid.UUID) -> list[tuple[ReferralRow, date | None]]:
-        """The body's referrals with the day it answered each (None: not answered)."""
-        answered = _first_answers()
-        query = (
-            select(ReferralRow, answered.c.adopted_on)
-            .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
-            .where(ReferralRow.to_body_id == body_id)
-            .order_by(ReferralRow.asked_on, ReferralRow.referral_id)
-        )
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
-
-    async def find(self, opinion_id: uuid.UUID, *, lock: bool = False) -> OpinionRow | None:
-        query = select(OpinionRow).where(OpinionRow.opinion_id == opinion_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def of_body(
-        self, body_id: uuid.UUID, contracts: Collection[str] | None, page: PageRequest
-    ) -> tuple[list[OpinionRow], int]:
-        """The body's opinions if it belongs to one of `contracts` (None: any contract)."""
-        query = select(OpinionRow).where(OpinionRow.body_id == body_id)
-        query = query.where(within_contracts(OpinionRow.contract_code, contracts))
-        return await fetch_page(self.session, query.order_by(OpinionRow.adopted_on, OpinionRow.opinion_id), page)
-
-    async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:
-        query = select(CommitmentRow).where(CommitmentRow.commitment_id == commitment_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def commitments_of(self, opinion_ids: Collection[uuid.UUID]) -> list[CommitmentRow]:
-        query = select(CommitmentRow).where(CommitmentRow.opinion_id.in_(list(opinion_ids)))
-        return list((await self.session.execute(query.order_by(CommitmentRow.created_at))).scalars().all())
 
 
 class IndicatorRepository(SessionRepository):
@@ -148,7 +111,7 @@ class IndicatorRepository(SessionRepository):
 
     async def referrals(self, contract_code: str, year: int) -> list[tuple[date, date | None]]:
         """(due date, first answer) of each referral made that year."""
-        answered = _first_answers(OpinionRow.contract_code == contract_code)
+        answered = first_answers(OpinionRow.contract_code == contract_code)
         query = (
             select(ReferralRow.due_on, answered.c.adopted_on)
             .outerjoin(answered, answered.c.referral_id == ReferralRow.referral_id)
@@ -264,13 +227,3 @@ class ElectionRepository(SessionRepository):
     async def corrections(self, election_id: uuid.UUID) -> list[ElectionCorrectionRow]:
         query = select(ElectionCorrectionRow).where(ElectionCorrectionRow.election_id == election_id)
         return list((await self.session.execute(query.order_by(ElectionCorrectionRow.corrected_at))).scalars().all())
-
-
-def _first_answers(*conditions: Any) -> Subquery:
-    """Each referral answered, with the day of its first opinion."""
-    return (
-        select(OpinionRow.referral_id, func.min(OpinionRow.adopted_on).label("adopted_on"))
-        .where(OpinionRow.referral_id.is_not(None), *conditions)
-        .group_by(OpinionRow.referral_id)
-        .subquery()
-    )

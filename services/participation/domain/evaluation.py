@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from services.participation.domain.opinions import TAKEN_UP, Outcome, ReferralStatus, referral_status
 from services.participation.members.domain import published_breakdown
+from services.participation.opinions.domain import TAKEN_UP, Outcome, ReferralStatus, referral_status
 
 
 def share(part: int, whole: int) -> Decimal | None:

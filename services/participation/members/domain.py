@@ -18,8 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.participation.bodies.domain import Caller, pilots_contract
-from services.participation.domain.opinions import add_months
 from services.participation.errors import RuleViolationError
+from services.participation.opinions.domain import add_months
 
 SMALL_GROUP = 5  # statistics on fewer people are not published
 SUBSTITUTE = "substitute"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.participation.domain.opinions import add_months
+from services.participation.opinions.domain import add_months
 
 FORMER_MEMBER_YEARS = 3  # a former member's identity, after their last mandate ended
 CONTACT_MONTHS = 12  # a contact left in a consultation, after the campaign ended

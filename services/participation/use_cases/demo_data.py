@@ -16,15 +16,13 @@ from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.models import BodyRow
 from services.participation.bodies.repository import BodyRepository
 from services.participation.db.models import (
-    CommitmentRow,
     ConsultationAnswerRow,
     ConsultationRow,
-    OpinionRow,
-    ReferralRow,
 )
-from services.participation.domain.opinions import add_months
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
+from services.participation.opinions.domain import add_months
+from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cua_demo.json"
 NAMESPACE = uuid.UUID("6f1d52a4-3c55-4a43-9a57-0c5d1e0b7a21")

@@ -16,16 +16,17 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.db.models import CommitmentRow, ReferralRow
-from services.participation.domain.opinions import (
+from services.participation.opinions import use_cases as opinions
+from services.participation.opinions.domain import (
+    Commitment,
     CommitmentStatus,
     OpinionKind,
     Outcome,
+    Referral,
     ReferralKind,
     ReferralStatus,
 )
-from services.participation.policies import ADOPT_OPINIONS, GOVERN, PUBLIC_PAGE, READ_BODIES
-from services.participation.schemas import (
+from services.participation.opinions.schemas import (
     CommitmentCreate,
     CommitmentRead,
     CommitmentUpdate,
@@ -36,8 +37,8 @@ from services.participation.schemas import (
     ReferralRead,
     ResponseInput,
 )
-from services.participation.use_cases import opinions
-from services.participation.use_cases.opinions import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord
+from services.participation.opinions.use_cases import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord
+from services.participation.policies import ADOPT_OPINIONS, GOVERN, PUBLIC_PAGE, READ_BODIES
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
 public = platform_router(["opinions"], authenticated=False)
@@ -46,47 +47,47 @@ Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
 Governance = Annotated[Principal, Depends(authorize(GOVERN))]
 
 
-def _referral(row: ReferralRow, answered_on: date | None, state: ReferralStatus) -> ReferralRead:
+def _referral(referral: Referral, answered_on: date | None, state: ReferralStatus) -> ReferralRead:
     return ReferralRead(
-        id=row.referral_id,
-        from_body_id=row.from_body_id,
-        to_body_id=row.to_body_id,
-        kind=row.kind,
-        subject=row.subject,
-        asked_on=row.asked_on,
-        due_on=row.due_on,
+        id=referral.referral_id,
+        from_body_id=referral.from_body_id,
+        to_body_id=referral.to_body_id,
+        kind=referral.kind.value,
+        subject=referral.subject,
+        asked_on=referral.asked_on,
+        due_on=referral.due_on,
         answered_on=answered_on,
         status=state.value,
     )
 
 
-def _commitment(row: CommitmentRow) -> CommitmentRead:
+def _commitment(commitment: Commitment) -> CommitmentRead:
     return CommitmentRead(
-        id=row.commitment_id,
-        description=row.description,
-        owner=row.owner,
-        due_on=row.due_on,
-        status=row.status,
-        status_on=row.status_on,
+        id=commitment.commitment_id,
+        description=commitment.description,
+        owner=commitment.owner,
+        due_on=commitment.due_on,
+        status=commitment.status.value,
+        status_on=commitment.status_on,
     )
 
 
 def _opinion(record: OpinionRecord) -> OpinionRead:
-    row = record.opinion
+    opinion = record.opinion
     return OpinionRead(
-        id=row.opinion_id,
-        body_id=row.body_id,
-        kind=row.kind,
-        title=row.title,
-        text=row.text,
-        adopted_on=row.adopted_on,
-        meeting_id=row.meeting_id,
-        referral_id=row.referral_id,
-        addressed_to_body_id=row.addressed_to_body_id,
-        outcome=row.outcome,
-        reason=row.reason,
-        redirected_to=row.redirected_to,
-        responded_on=row.responded_on,
+        id=opinion.opinion_id,
+        body_id=opinion.body_id,
+        kind=opinion.kind.value,
+        title=opinion.title,
+        text=opinion.text,
+        adopted_on=opinion.adopted_on,
+        meeting_id=opinion.meeting_id,
+        referral_id=opinion.referral_id,
+        addressed_to_body_id=opinion.addressed_to_body_id,
+        outcome=None if opinion.outcome is None else opinion.outcome.value,
+        reason=opinion.reason,
+        redirected_to=opinion.redirected_to,
+        responded_on=opinion.responded_on,
         commitments=[_commitment(item) for item in record.commitments],
     )
 
@@ -106,15 +107,14 @@ async def refer_to_body(uow: Uow, body_id: uuid.UUID, body: ReferralCreate, prin
         asked_on=body.asked_on,
         due_on=body.due_on,
     )
-    row = await opinions.refer(uow, principal, body_id, new)
-    return _referral(row, None, ReferralStatus.OPEN)
+    return _referral(await opinions.refer(uow, principal, body_id, new), None, ReferralStatus.OPEN)
 
 
 @router.get("/bodies/{body_id}/referrals", operation_id="list_referrals", response_model=list[ReferralRead])
 async def list_referrals(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ReferralRead]:
     """The referrals made to the body; one not answered by its due date is deemed favourable."""
     found = await opinions.referrals_to(uow, principal, body_id, datetime.now(UTC).date())
-    return [_referral(row, answered, state) for row, answered, state in found]
+    return [_referral(referral, answered, state) for referral, answered, state in found]
 
 
 @router.post(
@@ -192,9 +192,9 @@ async def commit_to_opinion(
 @router.get("/commitments/{commitment_id}", operation_id="get_commitment", response_model=CommitmentRead)
 async def get_commitment(uow: Uow, response: Response, commitment_id: uuid.UUID, principal: Reader) -> CommitmentRead:
     """A commitment and how far it got; its ETag guards the follow-up."""
-    row = await opinions.get_commitment(uow, principal, commitment_id)
-    response.headers["ETag"] = opinions.commitment_etag(row)
-    return _commitment(row)
+    commitment = await opinions.get_commitment(uow, principal, commitment_id)
+    response.headers["ETag"] = opinions.commitment_etag(commitment)
+    return _commitment(commitment)
 
 
 @router.patch("/commitments/{commitment_id}", operation_id="follow_up_commitment", response_model=CommitmentRead)
@@ -221,10 +221,10 @@ async def public_body_page(
     return PublicBodyPage(
         id=body.body_id,
         name=body.name,
-        kind=body.kind,
-        status=body.status,
-        participation_level=body.participation_level,
-        qpv_codes=body.qpv_codes,
+        kind=body.kind.value,
+        status=body.status.value,
+        participation_level=body.participation_level.value,
+        qpv_codes=list(body.qpv_codes),
         recognition_act=body.recognition_act,
         opinions=[_opinion(item) for item in records],
         total_opinions=total,
