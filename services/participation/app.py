@@ -10,12 +10,12 @@ from kit.tenancy import ContractRegistry
 from services.participation.api import (
     citizen_funds,
     consultations,
-    elections,
     evaluation,
 )
 from services.participation.bodies.routes import router
 from services.participation.clients.territories import commune_lookup
 from services.participation.draws import routes as draws
+from services.participation.elections import routes as elections
 from services.participation.meetings import routes as meetings
 from services.participation.members import routes as members
 from services.participation.opinions import routes as opinions

@@ -19,9 +19,6 @@ from services.participation.db.models import (
     ConsultationAnswerRow,
     ConsultationContactRow,
     ConsultationRow,
-    ElectionCorrectionRow,
-    ElectionRow,
-    ElectionTallyRow,
     FundApplicationRow,
     FundConflictRow,
 )
@@ -213,17 +210,3 @@ class CitizenFundRepository(SessionRepository):
     async def conflicted(self, application_id: uuid.UUID) -> set[uuid.UUID]:
         query = select(FundConflictRow.person_id).where(FundConflictRow.application_id == application_id)
         return set((await self.session.execute(query)).scalars().all())
-
-
-class ElectionRepository(SessionRepository):
-    async def find(self, election_id: uuid.UUID, *, lock: bool = False) -> ElectionRow | None:
-        query = select(ElectionRow).where(ElectionRow.election_id == election_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def tallies(self, election_id: uuid.UUID) -> list[ElectionTallyRow]:
-        query = select(ElectionTallyRow).where(ElectionTallyRow.election_id == election_id)
-        return list((await self.session.execute(query.order_by(ElectionTallyRow.person_id))).scalars().all())
-
-    async def corrections(self, election_id: uuid.UUID) -> list[ElectionCorrectionRow]:
-        query = select(ElectionCorrectionRow).where(ElectionCorrectionRow.election_id == election_id)
-        return list((await self.session.execute(query.order_by(ElectionCorrectionRow.corrected_at))).scalars().all())

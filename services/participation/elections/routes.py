@@ -12,8 +12,8 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.policies import MANAGE_MEMBERS, READ_BODIES
-from services.participation.schemas import (
+from services.participation.elections import use_cases as elections
+from services.participation.elections.schemas import (
     CorrectionRead,
     ElectionCreate,
     ElectionRead,
@@ -21,8 +21,8 @@ from services.participation.schemas import (
     TallyCorrection,
     TallyRead,
 )
-from services.participation.use_cases import elections
-from services.participation.use_cases.elections import ElectionRecord
+from services.participation.elections.use_cases import ElectionRecord
+from services.participation.policies import MANAGE_MEMBERS, READ_BODIES
 
 router = platform_router(["elections"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -38,10 +38,9 @@ def _read(record: ElectionRecord) -> ElectionRead:
         seats=election.seats,
         college=election.college,
         proclaimed_on=election.proclaimed_on,
-        tie_break=election.tie_break,
+        tie_break=None if election.tie_break is None else list(election.tie_break),
         tallies=[
-            TallyRead(person_id=item.person_id, votes=item.votes, elected=item.elected)
-            for item in sorted(record.tallies, key=lambda tally: (-tally.votes, str(tally.person_id)))
+            TallyRead(person_id=item.person_id, votes=item.votes, elected=item.elected) for item in record.tallies
         ],
         corrections=[
             CorrectionRead(

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by
-from services.participation.db.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow
-from services.participation.db.repositories import ElectionRepository
-from services.participation.domain.elections import check_correction, check_tallies, elected
-from services.participation.errors import NotFoundError, RuleViolationError
+from services.participation.elections.domain import (
+    CandidateTally,
+    Correction,
+    Election,
+    check_candidate,
+    check_candidates,
+    check_correction,
+    check_known,
+    check_tallies,
+    check_unproclaimed,
+    elected,
+    in_rank_order,
+)
+from services.participation.elections.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow
+from services.participation.elections.repository import ElectionRepository, election_from_row, tally_from_row
+from services.participation.errors import NotFoundError
 from services.participation.members.domain import Mandate, check_single_mandate, check_term
 from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.mandates import add_mandates
@@ -21,9 +34,15 @@ from services.participation.persistence import ledger
 
 @dataclass(frozen=True, slots=True)
 class ElectionRecord:
-    election: ElectionRow
-    tallies: list[ElectionTallyRow]
-    corrections: list[ElectionCorrectionRow]
+    election: Election
+    tallies: list[CandidateTally]  # most votes first
+    corrections: list[Correction]
+
+
+def _record(
+    election: ElectionRow, tallies: Sequence[ElectionTallyRow], corrections: list[Correction]
+) -> ElectionRecord:
+    return ElectionRecord(election_from_row(election), in_rank_order(map(tally_from_row, tallies)), corrections)
 
 
 async def record_election(
@@ -35,18 +54,10 @@ async def record_election(
     college: str | None,
     lines: list[tuple[uuid.UUID, int]],
 ) -> ElectionRecord:
-    votes = dict(lines)
-    if len(votes) != len(lines):
-        raise RuleViolationError("tallies", "one-line-per-candidate", "a candidate appears once")
-    check_tallies({str(person): count for person, count in votes.items()})
-    if seats > len(votes):
-        raise RuleViolationError("seats", "seats-within-candidates", f"{seats} seats for {len(votes)} candidates")
+    votes = check_candidates(lines, seats)
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
-        known = await MemberRepository(uow.session).people_of_contract(body.contract_code, list(votes))
-        unknown = [str(person) for person in votes if person not in known]
-        if unknown:
-            raise RuleViolationError("tallies", "person-of-contract", "candidates not found: " + ", ".join(unknown))
+        check_known(votes, await MemberRepository(uow.session).people_of_contract(body.contract_code, list(votes)))
         election = ElectionRow(
             election_id=uuid.uuid4(),
             body_id=body_id,
@@ -72,7 +83,7 @@ async def record_election(
             after={"candidates": len(votes), "seats": seats},
         )
         await uow.commit()
-    return ElectionRecord(election, tallies, [])
+    return _record(election, tallies, [])
 
 
 async def _election_run_by(uow: UnitOfWork, actor: Principal, election_id: uuid.UUID) -> ElectionRow:
@@ -90,9 +101,7 @@ async def election_record(uow: UnitOfWork, actor: Principal, election_id: uuid.U
         if election is None or not actor.works_on(election.contract_code):
             raise NotFoundError("election", str(election_id))
         await body_seen_by(uow, actor, election.body_id)
-        return ElectionRecord(
-            election, await repository.tallies(election_id), await repository.corrections(election_id)
-        )
+        return _record(election, await repository.tallies(election_id), await repository.corrections(election_id))
 
 
 async def correct_tally(
@@ -105,33 +114,32 @@ async def correct_tally(
         check_tallies({str(person_id): votes})
         repository = ElectionRepository(uow.session)
         tallies = await repository.tallies(election_id)
-        tally = next((item for item in tallies if item.person_id == person_id), None)
-        if tally is None:
-            raise RuleViolationError("person_id", "candidate", "not a candidate of this election")
-        correction = ElectionCorrectionRow(
-            correction_id=uuid.uuid4(),
-            election_id=election_id,
-            person_id=person_id,
-            votes_before=tally.votes,
-            votes_after=votes,
-            reason=str(reason),
-            corrected_by=actor.subject,
-            corrected_at=datetime.now(UTC),
+        before = check_candidate([tally_from_row(row) for row in tallies], person_id).votes
+        await repository.add(
+            ElectionCorrectionRow(
+                correction_id=uuid.uuid4(),
+                election_id=election_id,
+                person_id=person_id,
+                votes_before=before,
+                votes_after=votes,
+                reason=str(reason),
+                corrected_by=actor.subject,
+                corrected_at=datetime.now(UTC),
+            )
         )
-        tally.votes = votes
-        await repository.add(correction)
+        next(row for row in tallies if row.person_id == person_id).votes = votes
         await ledger.changed(
             uow.session,
             actor,
             action="election.tally_corrected",
             entity_type="election",
             entity_id=str(election_id),
-            before={"votes": correction.votes_before},
+            before={"votes": before},
             after={"votes": votes},
             reason=reason,
         )
         await uow.commit()
-        return ElectionRecord(election, tallies, await repository.corrections(election_id))
+        return _record(election, tallies, await repository.corrections(election_id))
 
 
 async def proclaim(
@@ -146,32 +154,21 @@ async def proclaim(
     check_term(starts_on, ends_on)
     async with uow:
         election = await _election_run_by(uow, actor, election_id)
-        if election.proclaimed_on is not None:
-            raise RuleViolationError("starts_on", "proclaimed-once", "the results were proclaimed already")
+        check_unproclaimed(election_from_row(election))
         repository = ElectionRepository(uow.session)
         tallies = await repository.tallies(election_id)
         winners = elected(
             {str(item.person_id): item.votes for item in tallies}, election.seats, [str(item) for item in tie_break]
         )
-        membership = MemberRepository(uow.session)
+        members = MemberRepository(uow.session)
         for item in tallies:
             item.elected = str(item.person_id) in winners
             if item.elected:
-                check_single_mandate((starts_on, ends_on), await membership.terms(election.body_id, item.person_id))
-                await add_mandates(
-                    uow,
-                    [
-                        Mandate(
-                            mandate_id=uuid.uuid4(),
-                            body_id=election.body_id,
-                            person_id=item.person_id,
-                            role="member",
-                            college=election.college,
-                            starts_on=starts_on,
-                            ends_on=ends_on,
-                        )
-                    ],
+                check_single_mandate((starts_on, ends_on), await members.terms(election.body_id, item.person_id))
+                mandate = Mandate(
+                    uuid.uuid4(), election.body_id, item.person_id, "member", election.college, starts_on, ends_on
                 )
+                await add_mandates(uow, [mandate])
         election.proclaimed_on = datetime.now(UTC).date()
         election.tie_break = [str(item) for item in tie_break] or None
         await ledger.created(
@@ -183,4 +180,4 @@ async def proclaim(
             after={"elected": len(winners)},
         )
         await uow.commit()
-        return ElectionRecord(election, tallies, await repository.corrections(election_id))
+        return _record(election, tallies, await repository.corrections(election_id))
