@@ -1,5 +1,6 @@
 from kit.migration_env import run_migrations
 from services.participation.bodies import models as bodies  # noqa: F401 - each import registers its tables on Base.metadata
+from services.participation.citizen_funds import models as citizen_funds  # noqa: F401
 from services.participation.db import models  # noqa: F401
 from services.participation.draws import models as draws  # noqa: F401
 from services.participation.elections import models as elections  # noqa: F401

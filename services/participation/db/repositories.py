@@ -15,12 +15,9 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.bodies.models import BodyRow
 from services.participation.db.models import (
-    CitizenFundRow,
     ConsultationAnswerRow,
     ConsultationContactRow,
     ConsultationRow,
-    FundApplicationRow,
-    FundConflictRow,
 )
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import MandateRow, PersonRow
@@ -191,22 +188,3 @@ class ConsultationRepository(SessionRepository):
             .returning(ConsultationContactRow.contact_client_id)
         )
         return len(removed.all())
-
-
-class CitizenFundRepository(SessionRepository):
-    async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> CitizenFundRow | None:
-        query = select(CitizenFundRow).where(CitizenFundRow.fund_id == fund_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def application(self, application_id: uuid.UUID, *, lock: bool = False) -> FundApplicationRow | None:
-        query = select(FundApplicationRow).where(FundApplicationRow.application_id == application_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def applications(self, fund_id: uuid.UUID) -> list[FundApplicationRow]:
-        query = select(FundApplicationRow).where(FundApplicationRow.fund_id == fund_id)
-        order = (FundApplicationRow.created_at, FundApplicationRow.application_id)
-        return list((await self.session.execute(query.order_by(*order))).scalars().all())
-
-    async def conflicted(self, application_id: uuid.UUID) -> set[uuid.UUID]:
-        query = select(FundConflictRow.person_id).where(FundConflictRow.application_id == application_id)
-        return set((await self.session.execute(query)).scalars().all())

@@ -13,10 +13,9 @@ from kit.database import request_unit_of_work
 from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.participation.db.models import CitizenFundRow, FundApplicationRow
-from services.participation.meetings.domain import Tally
-from services.participation.policies import READ_BODIES, RUN_FUNDS
-from services.participation.schemas import (
+from services.participation.citizen_funds import use_cases as citizen_funds
+from services.participation.citizen_funds.domain import Fund, FundApplication, fund_totals
+from services.participation.citizen_funds.schemas import (
     CitizenFundCreate,
     CitizenFundRead,
     ConflictInput,
@@ -26,8 +25,9 @@ from services.participation.schemas import (
     FundPaymentInput,
     FundReportInput,
 )
-from services.participation.use_cases import citizen_funds
-from services.participation.use_cases.citizen_funds import FinalReport, NewApplication, NewFund
+from services.participation.citizen_funds.use_cases import FinalReport, NewFund
+from services.participation.meetings.domain import Tally
+from services.participation.policies import READ_BODIES, RUN_FUNDS
 
 router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -45,39 +45,39 @@ def _money(cents: int | None) -> str | None:
     return None if cents is None else euros(cents)
 
 
-def _application(row: FundApplicationRow) -> FundApplicationRead:
+def _application(application: FundApplication) -> FundApplicationRead:
     return FundApplicationRead(
-        id=row.application_id,
-        fund_id=row.fund_id,
-        title=row.title,
-        group_name=row.group_name,
-        description=row.description,
-        qpv_codes=row.qpv_codes,
-        amount_requested=euros(row.requested_cents),
-        status=row.status,
-        amount_granted=_money(row.granted_cents),
-        decided_on=row.decided_on,
-        votes=row.votes,
-        amount_paid=_money(row.paid_cents),
-        paid_on=row.paid_on,
-        spent=_money(row.spent_cents),
-        participants=row.participants,
-        reported_on=row.reported_on,
+        id=application.application_id,
+        fund_id=application.fund_id,
+        title=application.title,
+        group_name=application.group_name,
+        description=application.description,
+        qpv_codes=list(application.qpv_codes),
+        amount_requested=euros(application.requested_cents),
+        status=application.status.value,
+        amount_granted=_money(application.granted_cents),
+        decided_on=application.decided_on,
+        votes=None if application.votes is None else dict(application.votes),
+        amount_paid=_money(application.paid_cents),
+        paid_on=application.paid_on,
+        spent=_money(application.spent_cents),
+        participants=application.participants,
+        reported_on=application.reported_on,
     )
 
 
-def _fund(row: CitizenFundRow, applications: list[FundApplicationRow]) -> CitizenFundRead:
-    granted = sum(item.granted_cents or 0 for item in applications)
+def _fund(fund: Fund, applications: list[FundApplication]) -> CitizenFundRead:
+    totals = fund_totals(fund, applications)
     return CitizenFundRead(
-        id=row.fund_id,
-        contract_code=row.contract_code,
-        committee_body_id=row.committee_body_id,
-        name=row.name,
-        year=row.year,
-        envelope=euros(row.envelope_cents),
-        granted=euros(granted),
-        paid=euros(sum(item.paid_cents or 0 for item in applications)),
-        remaining=euros(row.envelope_cents - granted),
+        id=fund.fund_id,
+        contract_code=fund.contract_code,
+        committee_body_id=fund.committee_body_id,
+        name=fund.name,
+        year=fund.year,
+        envelope=euros(fund.envelope_cents),
+        granted=euros(totals.granted_cents),
+        paid=euros(totals.paid_cents),
+        remaining=euros(totals.remaining_cents),
         applications=[_application(item) for item in applications],
     )
 
@@ -106,11 +106,13 @@ async def get_citizen_fund(
 async def submit_fund_application(
     uow: Uow, fund_id: uuid.UUID, body: FundApplicationCreate, principal: Runner
 ) -> FundApplicationRead:
-    new = NewApplication(
+    new = FundApplication(
+        application_id=uuid.uuid4(),
+        fund_id=fund_id,
         title=body.title,
         group_name=body.group_name,
         description=body.description,
-        qpv_codes=list(body.qpv_codes),
+        qpv_codes=tuple(body.qpv_codes),
         requested_cents=_cents(body.amount_requested),
     )
     return _application(await citizen_funds.apply(uow, principal, fund_id, new))
