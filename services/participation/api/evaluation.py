@@ -15,7 +15,6 @@ from kit.database import request_unit_of_work
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.api.consultations import progress_read
 from services.participation.policies import READ_BODIES
 from services.participation.schemas import (
     ConsultationFigures,
@@ -23,6 +22,7 @@ from services.participation.schemas import (
     MembersProfileRead,
     OpinionFiguresRead,
     ParticipationIndicatorsRead,
+    ProgressRead,
     ThemeLevelFigures,
 )
 from services.participation.use_cases import evaluation
@@ -85,7 +85,7 @@ async def participation_indicators(
         consultations=[
             ConsultationFigures(
                 title=title,
-                progress=progress_read(done),
+                progress=ProgressRead.model_validate(done, from_attributes=True),
             )
             for title, done in found.consultations
         ],

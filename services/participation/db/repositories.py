@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Date, Integer, and_, delete, func, or_, select, true, type_coerce
+from sqlalchemy import Date, Integer, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.participation.bodies.models import BodyRow
-from services.participation.db.models import (
-    ConsultationAnswerRow,
-    ConsultationContactRow,
-    ConsultationRow,
-)
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import MandateRow, PersonRow
 from services.participation.members.repository import running_on
@@ -112,79 +102,3 @@ class IndicatorRepository(SessionRepository):
             .where(ReferralRow.contract_code == contract_code, *within_year(ReferralRow.asked_on, year))
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
-
-
-class ConsultationRepository(SessionRepository):
-    async def find(self, consultation_id: uuid.UUID) -> ConsultationRow | None:
-        return await self.session.get(ConsultationRow, consultation_id)
-
-    async def of_contracts(
-        self, contracts: Collection[str] | None, page: PageRequest
-    ) -> tuple[list[ConsultationRow], int]:
-        query = select(ConsultationRow)
-        query = query.where(within_contracts(ConsultationRow.contract_code, contracts))
-        order = (ConsultationRow.starts_on, ConsultationRow.consultation_id)
-        return await fetch_page(self.session, query.order_by(*order), page)
-
-    async def store_answers(self, rows: Collection[dict[str, Any]]) -> set[uuid.UUID]:
-        """Insert the answers not synced before; the client ids of those stored now."""
-        if not rows:
-            return set()
-        inserted = await self.session.execute(
-            pg_insert(ConsultationAnswerRow)
-            .values(list(rows))
-            .on_conflict_do_nothing()
-            .returning(ConsultationAnswerRow.client_id)
-        )
-        return set(inserted.scalars().all())
-
-    async def store_contacts(self, rows: Collection[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(pg_insert(ConsultationContactRow).values(list(rows)).on_conflict_do_nothing())
-
-    async def progress(self, consultation_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, int]]:
-        """Interviews, distinct events and distinct neighbourhoods (QPV, else the label given) per consultation."""
-        query = (
-            select(
-                ConsultationAnswerRow.consultation_id,
-                func.count(),
-                func.count(func.distinct(ConsultationAnswerRow.event)),
-                func.count(
-                    func.distinct(func.coalesce(ConsultationAnswerRow.qpv_code, ConsultationAnswerRow.neighbourhood))
-                ),
-            )
-            .where(ConsultationAnswerRow.consultation_id.in_(list(consultation_ids)))
-            .group_by(ConsultationAnswerRow.consultation_id)
-        )
-        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in (await self.session.execute(query)).all()}
-
-    async def answer_counts(self, consultation_id: uuid.UUID) -> list[tuple[str, str, int]]:
-        """(question code, answer, how many) over the consultation's answers."""
-        pairs = func.jsonb_each_text(ConsultationAnswerRow.answers).table_valued("key", "value").lateral()
-        query = (
-            select(pairs.c.key, pairs.c.value, func.count())
-            .select_from(ConsultationAnswerRow)
-            .join(pairs, true())
-            .where(ConsultationAnswerRow.consultation_id == consultation_id)
-            .group_by(pairs.c.key, pairs.c.value)
-        )
-        return [(row[0], row[1], int(row[2])) for row in (await self.session.execute(query)).all()]
-
-    async def contacts(self, consultation_id: uuid.UUID) -> list[ConsultationContactRow]:
-        query = select(ConsultationContactRow).where(ConsultationContactRow.consultation_id == consultation_id)
-        return list((await self.session.execute(query.order_by(ConsultationContactRow.consented_on))).scalars().all())
-
-    async def of_contract_year(self, contract_code: str, year: int) -> list[ConsultationRow]:
-        query = select(ConsultationRow).where(
-            ConsultationRow.contract_code == contract_code, *within_year(ConsultationRow.starts_on, year)
-        )
-        return list((await self.session.execute(query.order_by(ConsultationRow.starts_on))).scalars().all())
-
-    async def delete_contacts_of_campaigns_ended_before(self, day: date) -> int:
-        ended = select(ConsultationRow.consultation_id).where(ConsultationRow.ends_on < day)
-        removed = await self.session.execute(
-            delete(ConsultationContactRow)
-            .where(ConsultationContactRow.consultation_id.in_(ended))
-            .returning(ConsultationContactRow.contact_client_id)
-        )
-        return len(removed.all())

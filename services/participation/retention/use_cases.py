@@ -10,7 +10,7 @@ from datetime import date
 
 from kit.auth.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
-from services.participation.db.repositories import ConsultationRepository
+from services.participation.consultations.repository import ConsultationRepository
 from services.participation.draws.use_cases import purge_expired
 from services.participation.members.repository import MemberRepository
 from services.participation.persistence import ledger

@@ -15,10 +15,7 @@ from typing import Any
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.models import BodyRow
 from services.participation.bodies.repository import BodyRepository
-from services.participation.db.models import (
-    ConsultationAnswerRow,
-    ConsultationRow,
-)
+from services.participation.consultations.models import ConsultationAnswerRow, ConsultationRow
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
 from services.participation.opinions.domain import add_months

@@ -17,8 +17,10 @@ from services.participation.bodies.domain import (
     below_declared,
 )
 from services.participation.bodies.repository import BodyRepository
-from services.participation.db.repositories import ConsultationRepository, IndicatorRepository
-from services.participation.domain.consultations import Progress
+from services.participation.consultations.domain import Progress
+from services.participation.consultations.repository import ConsultationRepository
+from services.participation.consultations.use_cases import with_progress
+from services.participation.db.repositories import IndicatorRepository
 from services.participation.domain.evaluation import (
     MembersProfile,
     OpinionFigures,
@@ -27,7 +29,6 @@ from services.participation.domain.evaluation import (
     referral_figures,
 )
 from services.participation.errors import NotBoundError
-from services.participation.use_cases.consultations import targets_of
 
 CITIZEN_KINDS = sorted(kind.value for kind in BodyKind if kind not in GOVERNANCE_KINDS)
 
@@ -78,12 +79,8 @@ async def indicators(
             ThemeLevel("", ParticipationLevel(declared), None if observed is None else ParticipationLevel(observed))
             for declared, observed in await BodyRepository(uow.session).theme_levels_of_contract(contract_code)
         ]
-        campaigns = ConsultationRepository(uow.session)
-        started = await campaigns.of_contract_year(contract_code, year)
-        done = await campaigns.progress([row.consultation_id for row in started])
-        consultations = [
-            (row.title, Progress(*done.get(row.consultation_id, (0, 0, 0)), targets=targets_of(row))) for row in started
-        ]
+        started = await ConsultationRepository(uow.session).of_contract_year(contract_code, year)
+        consultations = [(item.title, done) for item, done in await with_progress(uow, started)]
     return ParticipationIndicators(
         contract_code=contract_code,
         year=year,

@@ -1,3 +1,5 @@
+"""The tables of consultations: campaigns, anonymous answers, and the contacts left apart with their consent."""
+
 from __future__ import annotations
 
 import uuid

@@ -14,23 +14,30 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.db.models import ConsultationRow
-from services.participation.domain.consultations import Progress, Question, QuestionKind, Targets
-from services.participation.policies import CONSULTATION_CONTACTS, READ_BODIES, RUN_CONSULTATIONS
-from services.participation.schemas import (
+from services.participation.consultations import use_cases as consultations
+from services.participation.consultations.domain import (
+    Campaign,
+    Consultation,
+    Interview,
+    Progress,
+    Question,
+    QuestionKind,
+    SyncOutcome,
+    Targets,
+)
+from services.participation.consultations.schemas import (
     AnswersSync,
     ConsultationCreate,
     ConsultationRead,
     ConsultationResults,
     ContactRead,
-    ProgressRead,
     QuestionModel,
     QuestionRead,
     QuestionResult,
     SyncOutcomeRead,
 )
-from services.participation.use_cases import consultations
-from services.participation.use_cases.consultations import Interview, NewCampaign, campaign_of, targets_of
+from services.participation.policies import CONSULTATION_CONTACTS, READ_BODIES, RUN_CONSULTATIONS
+from services.participation.schemas import ProgressRead, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -44,38 +51,40 @@ def _question(model: QuestionModel) -> Question:
 
 
 def _question_read(question: Question) -> QuestionRead:
-    return QuestionRead(code=question.code, text=question.text, kind=question.kind, choices=list(question.choices))
+    return QuestionRead(
+        code=question.code, text=question.text, kind=question.kind.value, choices=list(question.choices)
+    )
 
 
-def _read(row: ConsultationRow, progress: Progress) -> ConsultationRead:
-    campaign = campaign_of(row)
+def _read(found: Consultation, progress: Progress) -> ConsultationRead:
+    campaign = found.campaign
     return ConsultationRead(
-        id=row.consultation_id,
-        contract_code=row.contract_code,
-        title=row.title,
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
+        id=found.consultation_id,
+        contract_code=found.contract_code,
+        title=found.title,
+        starts_on=found.starts_on,
+        ends_on=found.ends_on,
         questions=[_question_read(question) for question in campaign.questions],
         territory_questions={
             code: [_question_read(question) for question in items]
             for code, items in campaign.territory_questions.items()
         },
         targets={
-            "interviews": row.target_interviews,
-            "events": row.target_events,
-            "neighbourhoods": row.target_neighbourhoods,
+            "interviews": found.targets.interviews,
+            "events": found.targets.events,
+            "neighbourhoods": found.targets.neighbourhoods,
         },
-        progress=progress_read(progress),
+        progress=ProgressRead.model_validate(progress, from_attributes=True),
     )
 
 
-def progress_read(progress: Progress) -> ProgressRead:
-    return ProgressRead(
-        interviews=progress.interviews,
-        events=progress.events,
-        neighbourhoods=progress.neighbourhoods,
-        reached=progress.reached,
-    )
+def _outcome(outcome: SyncOutcome) -> SyncOutcomeRead:
+    problem = outcome.problem
+    if problem is None:
+        said = None
+    else:  # a field of the interview is named as the wire spells it, a question by its code
+        said = f"{wire_name(problem.field) if problem.field else problem.code}: {problem.message}"
+    return SyncOutcomeRead(client_id=outcome.client_id, status=outcome.status.value, problem=said)
 
 
 @router.post("/consultations", operation_id="open_consultation", response_model=ConsultationRead, status_code=201)
@@ -83,19 +92,22 @@ async def open_consultation(
     uow: Uow, contracts: Contracts, body: ConsultationCreate, principal: Runner
 ) -> ConsultationRead:
     """A campaign: fixed questions, questions per QPV, targets (interviews, events, neighbourhoods)."""
-    new = NewCampaign(
+    new = Consultation(
+        consultation_id=uuid.uuid4(),
         contract_code=body.contract_code,
         title=body.title,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
-        questions=tuple(_question(item) for item in body.questions),
-        territory_questions={
-            code: tuple(_question(item) for item in items) for code, items in body.territory_questions.items()
-        },
+        campaign=Campaign(
+            questions=tuple(_question(item) for item in body.questions),
+            territory_questions={
+                code: tuple(_question(item) for item in items) for code, items in body.territory_questions.items()
+            },
+        ),
         targets=Targets(body.targets.interviews, body.targets.events, body.targets.neighbourhoods),
     )
-    row = await consultations.open_campaign(uow, contracts, principal, new)
-    return _read(row, Progress(0, 0, 0, targets_of(row)))
+    opened = await consultations.open_campaign(uow, contracts, principal, new)
+    return _read(opened, Progress(0, 0, 0, opened.targets))
 
 
 @router.get("/consultations", operation_id="list_consultations", response_model=Page[ConsultationRead])
@@ -103,7 +115,7 @@ async def list_consultations(
     uow: Uow, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
 ) -> Page[ConsultationRead]:
     found, total = await consultations.list_campaigns(uow, principal, page)
-    return Page(items=[_read(row, done) for row, done in found], total=total, limit=page.limit, offset=page.offset)
+    return Page(items=[_read(item, done) for item, done in found], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/consultations/{consultation_id}", operation_id="get_consultation", response_model=ConsultationRead)
@@ -138,7 +150,7 @@ async def sync_consultation_answers(
         for item in body.interviews
     ]
     outcomes = await consultations.sync_answers(uow, contracts, principal, consultation_id, items)
-    return [SyncOutcomeRead(client_id=item.client_id, status=item.status, problem=item.problem) for item in outcomes]
+    return [_outcome(item) for item in outcomes]
 
 
 @router.get(
@@ -146,21 +158,14 @@ async def sync_consultation_answers(
 )
 async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: Reader) -> ConsultationResults:
     """How many answered each question, and the counts per choice or scale value."""
-    row, counts = await consultations.results(uow, principal, consultation_id)
-    campaign = campaign_of(row)
-    asked = list(campaign.questions) + [item for items in campaign.territory_questions.values() for item in items]
-    figures: list[QuestionResult] = []
-    for question in asked:
-        mine = {value: count for code, value, count in counts if code == question.code}
-        figures.append(
-            QuestionResult(
-                code=question.code,
-                kind=question.kind,
-                answered=sum(mine.values()),
-                counts={} if question.kind is QuestionKind.TEXT else dict(sorted(mine.items())),
-            )
-        )
-    return ConsultationResults(consultation_id=row.consultation_id, questions=figures)
+    found, figures = await consultations.results(uow, principal, consultation_id)
+    return ConsultationResults(
+        consultation_id=found.consultation_id,
+        questions=[
+            QuestionResult(code=item.code, kind=item.kind.value, answered=item.answered, counts=item.counts)
+            for item in figures
+        ],
+    )
 
 
 @router.get(
@@ -172,7 +177,7 @@ async def consultation_contacts(
     uow: Uow, consultation_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(CONSULTATION_CONTACTS))]
 ) -> list[ContactRead]:
     """Contacts left for follow-up, with their consent (the contract's pilots; audited)."""
-    found = await consultations.contacts(uow, principal, consultation_id)
     return [
-        ContactRead(contact=row.contact, consent_text=row.consent_text, consented_on=row.consented_on) for row in found
+        ContactRead(contact=item.contact, consent_text=item.consent_text, consented_on=item.consented_on)
+        for item in await consultations.contacts(uow, principal, consultation_id)
     ]
