@@ -1,11 +1,11 @@
-"""All queries of the participation service."""
+"""The evaluation's aggregates: each one query over the contract's rows of several features."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, func, or_, select, type_coerce
+from sqlalchemy import Date, Integer, and_, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import array
 
 from services.participation.bodies.models import BodyRow
@@ -24,8 +24,7 @@ class IndicatorRepository(SessionRepository):
         """Distinct people holding a mandate in a body of these kinds, on each day (one statement)."""
         day = func.unnest(array(list(days), type_=Date)).table_valued("day").render_derived()
         in_office = and_(
-            MandateRow.starts_on <= day.c.day,
-            or_(MandateRow.ends_on.is_(None), MandateRow.ends_on >= day.c.day),
+            *running_on(day.c.day),
             MandateRow.body_id.in_(
                 select(BodyRow.body_id).where(BodyRow.contract_code == contract_code, BodyRow.kind.in_(list(kinds)))
             ),

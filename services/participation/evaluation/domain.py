@@ -1,21 +1,33 @@
-"""The participation part of the contract's evaluation (chapter "Participation citoyenne" and
-"Gouvernance"): bodies, members and their evolution, meetings and participants, institutions
-represented, opinions and how they were taken into account.
+"""The participation part of the contract's evaluation (its objects "Participation citoyenne" and
+"Gouvernance": 002_…txt l. 2243-2245): bodies, members and their evolution, meetings and participants,
+institutions represented, opinions and how they were taken into account.
 
-People are only ever counted, and published by the rule of `published_counts`.
+People are only ever counted, and published by the rule of `members.domain.published_breakdown`.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from services.participation.bodies.domain import (
+    GOVERNANCE_KINDS,
+    BodyKind,
+    BodyStatus,
+    ParticipationLevel,
+    ThemeLevel,
+    below_declared,
+)
 from services.participation.members.domain import published_breakdown
 from services.participation.opinions.domain import TAKEN_UP, Outcome, ReferralStatus, referral_status
+
+# Members are counted in citizen bodies, not in the governance committees (the contract's indicator: the
+# residents who take part, 002_…txt l. 2245).
+CITIZEN_KINDS = sorted(kind.value for kind in BodyKind if kind not in GOVERNANCE_KINDS)
 
 
 def share(part: int, whole: int) -> Decimal | None:
@@ -74,3 +86,50 @@ def opinion_figures(opinions: Sequence[tuple[str, str | None, int | None]]) -> O
 def referral_figures(referrals: Sequence[tuple[date, date | None]], today: date) -> dict[str, int]:
     states = Counter(referral_status(due_on, answered_on, today) for due_on, answered_on in referrals)
     return {"made": len(referrals), **{state.value: states[state] for state in ReferralStatus}}
+
+
+def counted(values: Iterable[str]) -> dict[str, int]:
+    """How many of each value, by value."""
+    return dict(sorted(Counter(values).items()))
+
+
+@dataclass(frozen=True, slots=True)
+class BodyFigures:
+    by_kind: dict[str, int]  # bodies not dissolved
+    by_level: dict[str, int]  # bodies not dissolved
+    by_status: dict[str, int]
+
+
+def body_figures(bodies: Sequence[tuple[str, str, str]]) -> BodyFigures:
+    """From (kind, participation level, status) of each body of the contract."""
+    living = [item for item in bodies if item[2] != BodyStatus.DISSOLVED.value]
+    return BodyFigures(
+        by_kind=counted(kind for kind, _, _ in living),
+        by_level=counted(level for _, level, _ in living),
+        by_status=counted(status for _, _, status in bodies),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeFigures:
+    declared: dict[str, int]
+    observed: dict[str, int]
+    below_declared: int
+
+
+def theme_figures(levels: Sequence[tuple[str, str | None]]) -> ThemeFigures:
+    """From the (declared, observed) levels of the themes of the contract's living bodies."""
+    themes = [
+        ThemeLevel("", ParticipationLevel(declared), None if observed is None else ParticipationLevel(observed))
+        for declared, observed in levels
+    ]
+    return ThemeFigures(
+        declared=counted(level.declared.value for level in themes),
+        observed=counted(level.observed.value for level in themes if level.observed is not None),
+        below_declared=sum(1 for level in themes if below_declared(level)),
+    )
+
+
+def year_ends(since: int, year: int) -> dict[int, date]:
+    """The days members are counted on: 31 December of each year of the series."""
+    return {each: date(each, 12, 31) for each in range(since, year + 1)}

@@ -15,17 +15,17 @@ from kit.database import request_unit_of_work
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.participation.policies import READ_BODIES
-from services.participation.schemas import (
+from services.participation.evaluation import use_cases as evaluation
+from services.participation.evaluation.schemas import (
     ConsultationFigures,
     MembersOnYearEnd,
     MembersProfileRead,
     OpinionFiguresRead,
     ParticipationIndicatorsRead,
-    ProgressRead,
     ThemeLevelFigures,
 )
-from services.participation.use_cases import evaluation
+from services.participation.policies import READ_BODIES
+from services.participation.schemas import ProgressRead
 
 router = platform_router(["evaluation"], authenticated=True)
 
@@ -57,9 +57,9 @@ async def participation_indicators(
     return ParticipationIndicatorsRead(
         contract_code=found.contract_code,
         year=found.year,
-        bodies_by_kind=found.bodies_by_kind,
-        bodies_by_level=found.bodies_by_level,
-        bodies_by_status=found.bodies_by_status,
+        bodies_by_kind=found.bodies.by_kind,
+        bodies_by_level=found.bodies.by_level,
+        bodies_by_status=found.bodies.by_status,
         members_by_year=[MembersOnYearEnd(year=each, members=count) for each, count in found.members_by_year.items()],
         members_profile=MembersProfileRead(
             members=profile.members,
@@ -90,8 +90,8 @@ async def participation_indicators(
             for title, done in found.consultations
         ],
         theme_levels=ThemeLevelFigures(
-            declared=found.themes_declared,
-            observed=found.themes_observed,
-            observed_below_declared=found.themes_below_declared,
+            declared=found.themes.declared,
+            observed=found.themes.observed,
+            observed_below_declared=found.themes.below_declared,
         ),
     )

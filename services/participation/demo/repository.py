@@ -1,27 +1,24 @@
-"""The CUA's bodies named in the contract, with FICTITIOUS members, meetings and opinions for the demo.
+"""The demo's rows: the CUA's bodies named in the contract, with FICTITIOUS members, meetings and opinions,
+built from the demo's spec (`data/cua_demo.json`), and their insertion. Rows of several features, as a
+fixture is: the demo writes what the features' own writes would have written.
 
 Identifiers are derived from names (UUID v5) so that a second load finds the first and changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.models import BodyRow
-from services.participation.bodies.repository import BodyRepository
 from services.participation.consultations.models import ConsultationAnswerRow, ConsultationRow
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
 from services.participation.opinions.domain import add_months
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
+from services.participation.persistence import SessionRepository
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "cua_demo.json"
 NAMESPACE = uuid.UUID("6f1d52a4-3c55-4a43-9a57-0c5d1e0b7a21")
 AGE_BANDS = ("16-25", "26-59", "60+")
 ANSWERS = (
@@ -49,20 +46,13 @@ INSERT_ORDER: tuple[type[Any], ...] = (
 DemoLine = tuple[uuid.UUID, str, str, str | None]  # person, capacity, presence, institution
 
 
-@dataclass(frozen=True, slots=True)
-class DemoReport:
-    loaded: bool
-    bodies: int
-    people: int
-    meetings: int
-    opinions: int
-
-
 def _id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "|".join(str(part) for part in parts))
 
 
-class _Demo:
+class DemoRows:
+    """The demo's rows and what they count, built from the spec by `build`."""
+
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.contract: str = spec["contractCode"]
@@ -344,20 +334,11 @@ class _Demo:
             self.opinions += 1
 
 
-def read_demo_spec(path: Path = DATA_FILE) -> dict[str, Any]:
-    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return spec
+class DemoRepository(SessionRepository):
+    async def loaded(self, demo: DemoRows) -> bool:
+        """Whether the demo was loaded already: its first body is there."""
+        return await self.session.get(BodyRow, demo.bodies[demo.spec["bodies"][0]["key"]]) is not None
 
-
-async def load_demo(uow: UnitOfWork, spec: dict[str, Any]) -> DemoReport:
-    """Load the demo once: a second load finds the first body and changes nothing."""
-    demo = _Demo(spec)
-    async with uow:
-        if await BodyRepository(uow.session).find(demo.bodies[spec["bodies"][0]["key"]]) is not None:
-            return DemoReport(False, 0, 0, 0, 0)
-        demo.build()
-        repository = BodyRepository(uow.session)
+    async def insert(self, demo: DemoRows) -> None:
         for table in INSERT_ORDER:  # referenced rows first: the models declare no relationships to order by
-            await repository.add(*(row for row in demo.rows if isinstance(row, table)))
-        await uow.commit()
-    return DemoReport(True, len(demo.bodies), demo.people, demo.meetings, demo.opinions)
+            await self.add(*(row for row in demo.rows if isinstance(row, table)))
