@@ -3,8 +3,11 @@ keys), and what every feature's repository shares."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
+from dataclasses import fields
 from datetime import date
-from typing import Any, TypeVar
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +16,9 @@ from sqlalchemy.orm import DeclarativeBase
 from kit.database import service_metadata
 from kit.ledger import Ledger
 from services.participation.settings import SCHEMA
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Row = TypeVar("Row")
 
@@ -45,3 +51,21 @@ class SessionRepository:
 def within_year(column: Any, year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """A date column inside a calendar year, written so that an index on the column serves it."""
     return column >= date(year, 1, 1), column <= date(year, 12, 31)
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Set):
+        return sorted(_stored(item) for item in value)
+    if isinstance(value, tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+def columns_of(record: DataclassInstance) -> dict[str, Any]:
+    """A domain record's fields as the columns of the same names store them: enums by their value, tuples as
+    arrays, sets as sorted arrays. The one mapping from a domain record to its row."""
+    return {field.name: _stored(getattr(record, field.name)) for field in fields(record)}

@@ -27,7 +27,7 @@ from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
 from services.participation.clients.territories import CommuneLookup
 from services.participation.errors import NotBoundError, NotFoundError
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 async def _check_territories(registry: ContractRegistry, communes: CommuneLookup, body: Body) -> None:
@@ -115,20 +115,7 @@ async def create_body(
         raise NotBoundError(body.contract_code)
     await _check_territories(registry, communes, body)
     async with uow:
-        await BodyRepository(uow.session).add(
-            BodyRow(
-                body_id=body.body_id,
-                contract_code=body.contract_code,
-                name=body.name,
-                kind=body.kind.value,
-                participation_level=body.participation_level.value,
-                qpv_codes=list(body.qpv_codes),
-                commune_codes=list(body.commune_codes),
-                status=body.status.value,
-                recognition_act=body.recognition_act,
-                version=1,
-            )
-        )
+        await BodyRepository(uow.session).add(BodyRow(**columns_of(body)))
         await ledger.created(
             uow.session,
             actor,

@@ -30,7 +30,7 @@ from services.participation.citizen_funds.repository import CitizenFundRepositor
 from services.participation.errors import NotFoundError
 from services.participation.meetings.domain import Tally
 from services.participation.members.repository import MemberRepository
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +50,7 @@ async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, 
         fund = Fund(
             uuid.uuid4(), check_committee(committee).contract_code, committee_id, new.name, new.year, new.envelope_cents
         )
-        await CitizenFundRepository(uow.session).add(
-            CitizenFundRow(
-                fund_id=fund.fund_id,
-                contract_code=fund.contract_code,
-                name=new.name,
-                year=new.year,
-                envelope_cents=new.envelope_cents,
-                committee_body_id=committee_id,
-                created_at=datetime.now(UTC),
-            )
-        )
+        await CitizenFundRepository(uow.session).add(CitizenFundRow(**columns_of(fund), created_at=datetime.now(UTC)))
         await ledger.created(
             uow.session,
             actor,
@@ -98,20 +88,8 @@ async def apply(uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID, new: Fund
         fund, _ = await _fund_run_by(uow, actor, fund_id, lock=True)
         check_request(new.requested_cents, fund.envelope_cents)
         application = replace(new, fund_id=fund_id)
-        await CitizenFundRepository(uow.session).add(
-            FundApplicationRow(
-                application_id=application.application_id,
-                fund_id=fund_id,
-                title=application.title,
-                group_name=application.group_name,
-                description=application.description,
-                qpv_codes=list(application.qpv_codes),
-                requested_cents=application.requested_cents,
-                status=application.status.value,
-                version=1,
-                created_at=datetime.now(UTC),
-            )
-        )
+        row = FundApplicationRow(**columns_of(application), created_at=datetime.now(UTC))
+        await CitizenFundRepository(uow.session).add(row)
         await ledger.created(
             uow.session,
             actor,

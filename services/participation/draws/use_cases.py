@@ -55,7 +55,7 @@ from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.mandates import add_mandates, close_mandate
 from services.participation.members.use_cases.people import add_person
 from services.participation.members.use_cases.rules import rules_in_force
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,43 +110,11 @@ async def open_draw(
             challenge_ends_on=challenge_ends_on,
         )
         repository = DrawRepository(uow.session)
+        await repository.add(DrawRow(**columns_of(opened), created_at=datetime.now(UTC)))
         await repository.add(
-            DrawRow(
-                draw_id=draw_id,
-                body_id=body_id,
-                contract_code=opened.contract_code,
-                seats=opened.seats,
-                pool_hash=opened.pool_hash,
-                commitment=commitment,
-                seed=None,
-                titulars=[],
-                reserves=[],
-                result_hash=None,
-                status=opened.status.value,
-                challenge_ends_on=challenge_ends_on,
-                created_at=datetime.now(UTC),
-            )
-        )
-        await repository.add(
+            *(DrawCandidateRow(draw_id=draw_id, **columns_of(item)) for item in candidates),
             *(
-                DrawCandidateRow(
-                    draw_id=draw_id,
-                    reference=item.reference,
-                    gender=item.gender.value,
-                    age_band=item.age_band,
-                    in_qpv=item.in_qpv,
-                    household=item.household,
-                )
-                for item in candidates
-            ),
-            *(
-                DrawIdentityRow(
-                    draw_id=draw_id,
-                    reference=item.reference,
-                    family_name=entry.identity.family_name,
-                    given_name=entry.identity.given_name,
-                    contact=entry.identity.contact,
-                )
+                DrawIdentityRow(draw_id=draw_id, reference=item.reference, **columns_of(entry.identity))
                 for item, entry in zip(candidates, entries, strict=True)
             ),
         )

@@ -44,7 +44,6 @@ MANDATED = frozenset({Capacity.MEMBER, Capacity.SUBSTITUTE})
 class Meeting:
     meeting_id: uuid.UUID
     body_id: uuid.UUID
-    contract_code: str
     title: str
     meeting_day: date
     place: str | None

@@ -12,14 +12,13 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.meetings.domain import Attendee, Capacity, Decision, Meeting, Minutes, Presence
 from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.persistence import SessionRepository, within_year
+from services.participation.persistence import SessionRepository, columns_of, within_year
 
 
 def meeting_from_row(row: MeetingRow) -> Meeting:
     return Meeting(
         meeting_id=row.meeting_id,
         body_id=row.body_id,
-        contract_code=row.contract_code,
         title=row.title,
         meeting_day=row.meeting_day,
         place=row.place,
@@ -54,19 +53,7 @@ class MeetingRepository(SessionRepository):
 
     async def replace_attendance(self, meeting_id: uuid.UUID, attendees: Collection[Attendee]) -> None:
         await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
-        await self.add(
-            *(
-                AttendanceRow(
-                    meeting_id=meeting_id,
-                    person_id=item.person_id,
-                    capacity=item.capacity.value,
-                    presence=item.presence.value,
-                    institution=item.institution,
-                    proxy_to=item.proxy_to,
-                )
-                for item in attendees
-            )
-        )
+        await self.add(*(AttendanceRow(meeting_id=meeting_id, **columns_of(item)) for item in attendees))
 
     async def decisions(self, meeting_id: uuid.UUID) -> list[Decision]:
         query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)

@@ -29,7 +29,7 @@ from services.participation.meetings.schemas import (
     MinutesInput,
     MinutesRead,
 )
-from services.participation.meetings.use_cases import MeetingRecord, NewMeeting
+from services.participation.meetings.use_cases import MeetingRecord
 from services.participation.policies import READ_BODIES, RUN_MEETINGS
 from services.participation.schemas import WarningRead
 
@@ -96,14 +96,16 @@ def _record(record: MeetingRecord) -> MeetingRead:
 )
 async def convene_meeting(uow: Uow, body_id: uuid.UUID, body: MeetingCreate, principal: Runner) -> MeetingRead:
     """Convene a meeting with its agenda; notice shorter than the rules ask comes back as a warning."""
-    new = NewMeeting(
+    new = Meeting(
+        meeting_id=uuid.uuid4(),
+        body_id=body_id,
         title=body.title,
         meeting_day=body.meeting_day,
         place=body.place,
         convened_on=body.convened_on,
-        agenda=list(body.agenda),
+        agenda=tuple(body.agenda),
     )
-    return _record(await meetings.convene(uow, principal, body_id, new))
+    return _record(await meetings.convene(uow, principal, new))
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from kit.auth.principal import Principal
 from kit.etags import etag_of
@@ -34,16 +35,7 @@ from services.participation.meetings.repository import MeetingRepository, meetin
 from services.participation.members.domain import CompositionWarning
 from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.rules import rules_in_force
-from services.participation.persistence import ledger
-
-
-@dataclass(frozen=True, slots=True)
-class NewMeeting:
-    title: str
-    meeting_day: date
-    place: str | None
-    convened_on: date
-    agenda: list[str]
+from services.participation.persistence import columns_of, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,36 +62,27 @@ async def find_meeting(uow: UnitOfWork, meeting_id: uuid.UUID) -> Meeting | None
     return None if row is None else meeting_from_row(row)
 
 
-async def convene(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewMeeting) -> MeetingRecord:
+async def convene(uow: UnitOfWork, actor: Principal, meeting: Meeting) -> MeetingRecord:
     """A meeting with its convocation and agenda; short notice against the rules comes back as a warning."""
-    check_convocation(new.convened_on, new.meeting_day)
+    check_convocation(meeting.convened_on, meeting.meeting_day)
     async with uow:
-        body = await body_managed_by(uow, actor, body_id)
-        rules = await rules_in_force(uow, body_id)
-        warnings = notice_warnings(None if rules is None else rules.notice_days, new.convened_on, new.meeting_day)
-        row = MeetingRow(
-            meeting_id=uuid.uuid4(),
-            body_id=body_id,
-            contract_code=body.contract_code,
-            title=new.title,
-            meeting_day=new.meeting_day,
-            place=new.place,
-            convened_on=new.convened_on,
-            agenda=new.agenda,
-            created_at=datetime.now(UTC),
-            version=1,
+        body = await body_managed_by(uow, actor, meeting.body_id)
+        rules = await rules_in_force(uow, meeting.body_id)
+        warnings = notice_warnings(
+            None if rules is None else rules.notice_days, meeting.convened_on, meeting.meeting_day
         )
+        row = MeetingRow(**columns_of(meeting), contract_code=body.contract_code, created_at=datetime.now(UTC))
         await MeetingRepository(uow.session).add(row)
         await ledger.created(
             uow.session,
             actor,
             action="meeting.convened",
             entity_type="meeting",
-            entity_id=str(row.meeting_id),
-            after={"body": str(body_id), "day": new.meeting_day.isoformat(), "title": new.title},
+            entity_id=str(meeting.meeting_id),
+            after={"body": str(meeting.body_id), "day": meeting.meeting_day.isoformat(), "title": meeting.title},
         )
         await uow.commit()
-    return MeetingRecord(meeting_from_row(row), [], [], [], warnings)
+    return MeetingRecord(meeting, [], [], [], warnings)
 
 
 async def list_meetings(
@@ -114,6 +97,24 @@ async def list_meetings(
 
 def meeting_etag(meeting: Meeting | MeetingRow) -> str:
     return etag_of(str(meeting.meeting_id), meeting.version)
+
+
+async def _meeting_changed(
+    uow: UnitOfWork,
+    actor: Principal,
+    meeting: MeetingRow,
+    action: str,
+    *,
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+) -> None:
+    """What changes a meeting (attendance, decisions, minutes) moves its version, and is audited on it."""
+    meeting.version += 1
+    entity = {"entity_type": "meeting", "entity_id": str(meeting.meeting_id)}
+    if before is None:
+        await ledger.created(uow.session, actor, action=action, after=after, **entity)
+    else:
+        await ledger.changed(uow.session, actor, action=action, before=before, after=after, **entity)
 
 
 def _attendance_audit(attendees: list[Attendee]) -> list[dict[str, str | None]]:
@@ -160,13 +161,11 @@ async def record_attendance(
         repository = MeetingRepository(uow.session)
         before = _attendance_audit(await repository.attendance(meeting_id))
         await repository.replace_attendance(meeting_id, attendees)
-        meeting.version += 1
-        await ledger.changed(
-            uow.session,
+        await _meeting_changed(
+            uow,
             actor,
-            action="meeting.attendance_recorded",
-            entity_type="meeting",
-            entity_id=str(meeting_id),
+            meeting,
+            "meeting.attendance_recorded",
             before={"attendance": before},
             after={"attendance": _attendance_audit(attendees)},
         )
@@ -196,27 +195,12 @@ async def record_decision(
             quorum=quorum,
             adopted=tally.adopted,
         )
-        await repository.add(
-            DecisionRow(
-                decision_id=decision.decision_id,
-                meeting_id=meeting_id,
-                subject=subject,
-                votes_for=decision.votes_for,
-                votes_against=decision.votes_against,
-                abstentions=decision.abstentions,
-                voters=voting,
-                quorum=quorum,
-                adopted=decision.adopted,
-                created_at=datetime.now(UTC),
-            )
-        )
-        meeting.version += 1
-        await ledger.created(
-            uow.session,
+        await repository.add(DecisionRow(meeting_id=meeting_id, **columns_of(decision), created_at=datetime.now(UTC)))
+        await _meeting_changed(
+            uow,
             actor,
-            action="meeting.decision_recorded",
-            entity_type="meeting",
-            entity_id=str(meeting_id),
+            meeting,
+            "meeting.decision_recorded",
             after={
                 "decision": str(decision.decision_id),
                 "subject": subject,
@@ -240,23 +224,15 @@ async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID
         repository = MeetingRepository(uow.session)
         versions = await repository.minutes(meeting_id)
         written = Minutes(next_minutes_version(versions), text)
-        await repository.add(
-            MinutesRow(
-                meeting_id=meeting_id,
-                version=written.version,
-                text=text,
-                written_by=actor.subject,
-                adopted_on=None,
-                created_at=datetime.now(UTC),
-            )
+        row = MinutesRow(
+            meeting_id=meeting_id, **columns_of(written), written_by=actor.subject, created_at=datetime.now(UTC)
         )
-        meeting.version += 1
-        await ledger.changed(
-            uow.session,
+        await repository.add(row)
+        await _meeting_changed(
+            uow,
             actor,
-            action="meeting.minutes_written",
-            entity_type="meeting",
-            entity_id=str(meeting_id),
+            meeting,
+            "meeting.minutes_written",
             before={"minutesVersion": versions[-1].version if versions else None},
             after={"minutesVersion": written.version},
         )
@@ -274,13 +250,11 @@ async def adopt_minutes(
         versions = await repository.minutes(meeting_id)
         check_adoption(versions, version, adopted_on, meeting.meeting_day)
         await repository.adopt_minutes(meeting_id, version, adopted_on)
-        meeting.version += 1
-        await ledger.changed(
-            uow.session,
+        await _meeting_changed(
+            uow,
             actor,
-            action="meeting.minutes_adopted",
-            entity_type="meeting",
-            entity_id=str(meeting_id),
+            meeting,
+            "meeting.minutes_adopted",
             before={"minutesVersion": version, "adoptedOn": None},
             after={"minutesVersion": version, "adoptedOn": adopted_on.isoformat()},
         )

@@ -101,7 +101,7 @@ class Mandate:
     college: str | None
     starts_on: date
     ends_on: date | None
-    end_reason: str | None = None
+    end_reason: EndReason | None = None
     represented_organisation: str | None = None
     represented_body_id: uuid.UUID | None = None
     substitute_for: uuid.UUID | None = None

@@ -53,7 +53,6 @@ from services.participation.members.schemas import (
     ReplacementRead,
 )
 from services.participation.members.use_cases import mandates, people, rules
-from services.participation.members.use_cases.mandates import NewMandate
 from services.participation.policies import MANAGE_MEMBERS, PEOPLE_DATA, READ_BODIES, RUN_DRAWS
 from services.participation.schemas import WarningRead
 
@@ -94,7 +93,7 @@ def _mandate(mandate: Mandate, warnings: list[CompositionWarning]) -> MandateRea
         college=mandate.college,
         starts_on=mandate.starts_on,
         ends_on=mandate.ends_on,
-        end_reason=mandate.end_reason,
+        end_reason=None if mandate.end_reason is None else mandate.end_reason.value,
         represented_organisation=mandate.represented_organisation,
         represented_body_id=mandate.represented_body_id,
         substitute_for=mandate.substitute_for,
@@ -185,7 +184,9 @@ async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> P
 async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, principal: Manager) -> MandateRead:
     """A mandate: refused if it ends before it starts, overlaps the person's other mandate in the body or
     breaks the rules; the composition's missed targets come back as warnings."""
-    new = NewMandate(
+    new = Mandate(
+        mandate_id=uuid.uuid4(),
+        body_id=body_id,
         person_id=body.person_id,
         role=body.role,
         college=body.college,
@@ -195,7 +196,7 @@ async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, princi
         represented_body_id=body.represented_body_id,
         substitute_for=body.substitute_for,
     )
-    outcome = await mandates.give_mandate(uow, principal, body_id, new)
+    outcome = await mandates.give_mandate(uow, principal, new)
     return _mandate(outcome.mandate, outcome.warnings)
 
 

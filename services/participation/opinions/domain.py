@@ -101,7 +101,6 @@ def check_commitment_allowed(outcome: Outcome | None) -> None:
 @dataclass(frozen=True, slots=True)
 class Referral:
     referral_id: uuid.UUID
-    contract_code: str
     from_body_id: uuid.UUID
     to_body_id: uuid.UUID
     kind: ReferralKind
@@ -114,7 +113,6 @@ class Referral:
 class Opinion:
     opinion_id: uuid.UUID
     body_id: uuid.UUID
-    contract_code: str
     kind: OpinionKind
     title: str
     text: str
@@ -136,8 +134,8 @@ class Commitment:
     description: str
     owner: str
     due_on: date | None
-    status: CommitmentStatus
     status_on: date
+    status: CommitmentStatus = CommitmentStatus.PLANNED  # commitments start planned
 
 
 def answers_for_governance(caller: Caller, contract_code: str) -> bool:

@@ -27,7 +27,6 @@ from services.participation.persistence import SessionRepository
 def referral_from_row(row: ReferralRow) -> Referral:
     return Referral(
         referral_id=row.referral_id,
-        contract_code=row.contract_code,
         from_body_id=row.from_body_id,
         to_body_id=row.to_body_id,
         kind=ReferralKind(row.kind),
@@ -41,7 +40,6 @@ def opinion_from_row(row: OpinionRow) -> Opinion:
     return Opinion(
         opinion_id=row.opinion_id,
         body_id=row.body_id,
-        contract_code=row.contract_code,
         kind=OpinionKind(row.kind),
         title=row.title,
         text=row.text,
@@ -64,8 +62,8 @@ def commitment_from_row(row: CommitmentRow) -> Commitment:
         description=row.description,
         owner=row.owner,
         due_on=row.due_on,
-        status=CommitmentStatus(row.status),
         status_on=row.status_on,
+        status=CommitmentStatus(row.status),
     )
 
 

@@ -20,6 +20,7 @@ from services.participation.opinions import use_cases as opinions
 from services.participation.opinions.domain import (
     Commitment,
     CommitmentStatus,
+    Opinion,
     OpinionKind,
     Outcome,
     Referral,
@@ -37,7 +38,7 @@ from services.participation.opinions.schemas import (
     ReferralRead,
     ResponseInput,
 )
-from services.participation.opinions.use_cases import Answer, NewCommitment, NewOpinion, NewReferral, OpinionRecord
+from services.participation.opinions.use_cases import Answer, OpinionRecord
 from services.participation.policies import ADOPT_OPINIONS, GOVERN, PUBLIC_PAGE, READ_BODIES
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
@@ -100,14 +101,16 @@ def _opinion(record: OpinionRecord) -> OpinionRead:
 )
 async def refer_to_body(uow: Uow, body_id: uuid.UUID, body: ReferralCreate, principal: Governance) -> ReferralRead:
     """A governance committee asks the body for its opinion (the annual report: one month at least)."""
-    new = NewReferral(
+    new = Referral(
+        referral_id=uuid.uuid4(),
         from_body_id=body.from_body_id,
+        to_body_id=body_id,
         kind=ReferralKind(body.kind),
         subject=body.subject,
         asked_on=body.asked_on,
         due_on=body.due_on,
     )
-    return _referral(await opinions.refer(uow, principal, body_id, new), None, ReferralStatus.OPEN)
+    return _referral(await opinions.refer(uow, principal, new), None, ReferralStatus.OPEN)
 
 
 @router.get("/bodies/{body_id}/referrals", operation_id="list_referrals", response_model=list[ReferralRead])
@@ -130,7 +133,9 @@ async def adopt_opinion(
     principal: Annotated[Principal, Depends(authorize(ADOPT_OPINIONS))],
 ) -> OpinionRead:
     """An opinion, proposal or alert the body adopted, sent to a governance committee (or to the préfet)."""
-    new = NewOpinion(
+    new = Opinion(
+        opinion_id=uuid.uuid4(),
+        body_id=body_id,
         kind=OpinionKind(body.kind),
         title=body.title,
         text=body.text,
@@ -139,7 +144,7 @@ async def adopt_opinion(
         referral_id=body.referral_id,
         addressed_to_body_id=body.addressed_to_body_id,
     )
-    return _opinion(OpinionRecord(await opinions.adopt(uow, principal, body_id, new), []))
+    return _opinion(OpinionRecord(await opinions.adopt(uow, principal, new), []))
 
 
 @router.get(
@@ -185,8 +190,15 @@ async def commit_to_opinion(
     uow: Uow, opinion_id: uuid.UUID, body: CommitmentCreate, principal: Governance
 ) -> CommitmentRead:
     """What the governance commits to after taking an opinion up."""
-    new = NewCommitment(description=body.description, owner=body.owner, due_on=body.due_on, status_on=body.made_on)
-    return _commitment(await opinions.commit_to(uow, principal, opinion_id, new))
+    new = Commitment(
+        commitment_id=uuid.uuid4(),
+        opinion_id=opinion_id,
+        description=body.description,
+        owner=body.owner,
+        due_on=body.due_on,
+        status_on=body.made_on,
+    )
+    return _commitment(await opinions.commit_to(uow, principal, new))
 
 
 @router.get("/commitments/{commitment_id}", operation_id="get_commitment", response_model=CommitmentRead)

@@ -18,10 +18,8 @@ from services.participation.opinions.domain import (
     Commitment,
     CommitmentStatus,
     Opinion,
-    OpinionKind,
     Outcome,
     Referral,
-    ReferralKind,
     ReferralStatus,
     answers_for_governance,
     check_addressee,
@@ -37,7 +35,7 @@ from services.participation.opinions.domain import (
 )
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
 from services.participation.opinions.repository import OpinionRepository, commitment_from_row, opinion_from_row
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 def _check_governs(actor: Principal, contract_code: str) -> None:
@@ -45,45 +43,15 @@ def _check_governs(actor: Principal, contract_code: str) -> None:
         raise NotBoundError(contract_code)
 
 
-@dataclass(frozen=True, slots=True)
-class NewReferral:
-    from_body_id: uuid.UUID
-    kind: ReferralKind
-    subject: str
-    asked_on: date
-    due_on: date
-
-
-async def refer(uow: UnitOfWork, actor: Principal, to_body_id: uuid.UUID, new: NewReferral) -> Referral:
+async def refer(uow: UnitOfWork, actor: Principal, referral: Referral) -> Referral:
     """A governance committee asks a body for its opinion by a date."""
-    check_referral(new.kind, new.asked_on, new.due_on)
+    check_referral(referral.kind, referral.asked_on, referral.due_on)
     async with uow:
-        body = await body_seen_by(uow, actor, to_body_id)
+        body = await body_seen_by(uow, actor, referral.to_body_id)
         _check_governs(actor, body.contract_code)
-        check_governance_body(await find_body(uow, new.from_body_id), body.contract_code, "from_body_id")
-        referral = Referral(
-            uuid.uuid4(),
-            body.contract_code,
-            new.from_body_id,
-            to_body_id,
-            new.kind,
-            new.subject,
-            new.asked_on,
-            new.due_on,
-        )
-        await OpinionRepository(uow.session).add(
-            ReferralRow(
-                referral_id=referral.referral_id,
-                contract_code=referral.contract_code,
-                from_body_id=new.from_body_id,
-                to_body_id=to_body_id,
-                kind=new.kind.value,
-                subject=new.subject,
-                asked_on=new.asked_on,
-                due_on=new.due_on,
-                created_at=datetime.now(UTC),
-            )
-        )
+        check_governance_body(await find_body(uow, referral.from_body_id), body.contract_code, "from_body_id")
+        row = ReferralRow(**columns_of(referral), contract_code=body.contract_code, created_at=datetime.now(UTC))
+        await OpinionRepository(uow.session).add(row)
         await ledger.changed(
             uow.session,
             actor,
@@ -91,7 +59,7 @@ async def refer(uow: UnitOfWork, actor: Principal, to_body_id: uuid.UUID, new: N
             entity_type="referral",
             entity_id=str(referral.referral_id),
             before={},
-            after={"to": str(to_body_id), "due_on": new.due_on.isoformat()},
+            after={"to": str(referral.to_body_id), "due_on": referral.due_on.isoformat()},
         )
         await uow.commit()
     return referral
@@ -107,76 +75,38 @@ async def referrals_to(
 
 
 @dataclass(frozen=True, slots=True)
-class NewOpinion:
-    kind: OpinionKind
-    title: str
-    text: str
-    adopted_on: date
-    meeting_id: uuid.UUID | None
-    referral_id: uuid.UUID | None
-    addressed_to_body_id: uuid.UUID | None
-
-
-@dataclass(frozen=True, slots=True)
 class OpinionRecord:
     opinion: Opinion
     commitments: list[Commitment]
 
 
-async def adopt(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewOpinion) -> Opinion:
+async def adopt(uow: UnitOfWork, actor: Principal, opinion: Opinion) -> Opinion:
     """An opinion the body adopted, sent to a governance committee (or, for a referral, to the préfet)."""
     async with uow:
-        body = await body_managed_by(uow, actor, body_id)
-        if check_addressee(new.kind, new.addressed_to_body_id) and new.addressed_to_body_id is not None:
-            addressee = await find_body(uow, new.addressed_to_body_id)
+        body = await body_managed_by(uow, actor, opinion.body_id)
+        if check_addressee(opinion.kind, opinion.addressed_to_body_id) and opinion.addressed_to_body_id is not None:
+            addressee = await find_body(uow, opinion.addressed_to_body_id)
             check_governance_body(addressee, body.contract_code, "addressed_to_body_id")
-        if new.meeting_id is not None:
-            meeting = await find_meeting(uow, new.meeting_id)
-            check_meeting_of_body(
-                None if meeting is None else (meeting.body_id, meeting.meeting_day), body_id, new.adopted_on
-            )
+        if opinion.meeting_id is not None:
+            meeting = await find_meeting(uow, opinion.meeting_id)
+            held = None if meeting is None else (meeting.body_id, meeting.meeting_day)
+            check_meeting_of_body(held, opinion.body_id, opinion.adopted_on)
         repository = OpinionRepository(uow.session)
-        if new.referral_id is not None:
-            check_referral_to_body(await repository.referral(new.referral_id), body_id, new.adopted_on)
-        adopted = Opinion(
-            opinion_id=uuid.uuid4(),
-            body_id=body_id,
-            contract_code=body.contract_code,
-            kind=new.kind,
-            title=new.title,
-            text=new.text,
-            adopted_on=new.adopted_on,
-            meeting_id=new.meeting_id,
-            referral_id=new.referral_id,
-            addressed_to_body_id=new.addressed_to_body_id,
-        )
-        await repository.add(
-            OpinionRow(
-                opinion_id=adopted.opinion_id,
-                body_id=body_id,
-                contract_code=body.contract_code,
-                kind=adopted.kind.value,
-                title=adopted.title,
-                text=adopted.text,
-                adopted_on=adopted.adopted_on,
-                meeting_id=adopted.meeting_id,
-                referral_id=adopted.referral_id,
-                addressed_to_body_id=adopted.addressed_to_body_id,
-                version=1,
-                created_at=datetime.now(UTC),
-            )
-        )
+        if opinion.referral_id is not None:
+            check_referral_to_body(await repository.referral(opinion.referral_id), opinion.body_id, opinion.adopted_on)
+        row = OpinionRow(**columns_of(opinion), contract_code=body.contract_code, created_at=datetime.now(UTC))
+        await repository.add(row)
         await ledger.changed(
             uow.session,
             actor,
             action="opinion.adopted",
             entity_type="opinion",
-            entity_id=str(adopted.opinion_id),
+            entity_id=str(opinion.opinion_id),
             before={},
-            after={"body": str(body_id), "kind": adopted.kind.value},
+            after={"body": str(opinion.body_id), "kind": opinion.kind.value},
         )
         await uow.commit()
-    return adopted
+    return opinion
 
 
 async def _opinion_seen_by(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUID, *, lock: bool) -> OpinionRow:
@@ -252,44 +182,22 @@ async def respond(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUID, answ
     return OpinionRecord(opinion_from_row(row), [])
 
 
-@dataclass(frozen=True, slots=True)
-class NewCommitment:
-    description: str
-    owner: str
-    due_on: date | None
-    status_on: date
-
-
-async def commit_to(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUID, new: NewCommitment) -> Commitment:
+async def commit_to(uow: UnitOfWork, actor: Principal, commitment: Commitment) -> Commitment:
     async with uow:
-        opinion = opinion_from_row(await _opinion_seen_by(uow, actor, opinion_id, lock=True))
+        opinion = await _opinion_seen_by(uow, actor, commitment.opinion_id, lock=True)
         _check_governs(actor, opinion.contract_code)
-        check_commitment_allowed(opinion.outcome)
-        commitment = Commitment(
-            uuid.uuid4(), opinion_id, new.description, new.owner, new.due_on, CommitmentStatus.PLANNED, new.status_on
-        )
-        await OpinionRepository(uow.session).add(
-            CommitmentRow(
-                commitment_id=commitment.commitment_id,
-                opinion_id=opinion_id,
-                description=new.description,
-                owner=new.owner,
-                due_on=new.due_on,
-                status=commitment.status.value,
-                status_on=new.status_on,
-                created_at=datetime.now(UTC),
-            )
-        )
+        check_commitment_allowed(opinion_from_row(opinion).outcome)
+        await OpinionRepository(uow.session).add(CommitmentRow(**columns_of(commitment), created_at=datetime.now(UTC)))
         await ledger.created(
             uow.session,
             actor,
             action="commitment.made",
             entity_type="opinion",
-            entity_id=str(opinion_id),
+            entity_id=str(commitment.opinion_id),
             after={
                 "commitment": str(commitment.commitment_id),
                 "status": commitment.status.value,
-                "dueOn": str(new.due_on),
+                "dueOn": str(commitment.due_on),
             },
         )
         await uow.commit()

@@ -31,19 +31,7 @@ from services.participation.members.domain import (
 from services.participation.members.models import MandateRow
 from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.rules import rules_in_force
-from services.participation.persistence import ledger
-
-
-@dataclass(frozen=True, slots=True)
-class NewMandate:
-    person_id: uuid.UUID
-    role: str
-    college: str | None
-    starts_on: date
-    ends_on: date | None
-    represented_organisation: str | None = None
-    represented_body_id: uuid.UUID | None = None
-    substitute_for: uuid.UUID | None = None
+from services.participation.persistence import columns_of, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,39 +43,20 @@ class MandateOutcome:
 async def add_mandates(uow: UnitOfWork, mandates: Sequence[Mandate]) -> None:
     """Store mandates inside the caller's unit of work (the caller audits what gave them)."""
     now = datetime.now(UTC)
-    rows = [
-        MandateRow(
-            mandate_id=mandate.mandate_id,
-            body_id=mandate.body_id,
-            person_id=mandate.person_id,
-            role=mandate.role,
-            college=mandate.college,
-            starts_on=mandate.starts_on,
-            ends_on=mandate.ends_on,
-            end_reason=mandate.end_reason,
-            represented_organisation=mandate.represented_organisation,
-            represented_body_id=mandate.represented_body_id,
-            substitute_for=mandate.substitute_for,
-            replaces=mandate.replaces,
-            draw_id=mandate.draw_id,
-            drawn_reference=mandate.drawn_reference,
-            created_at=now,
-        )
-        for mandate in mandates
-    ]
-    await MemberRepository(uow.session).add(*rows)
+    await MemberRepository(uow.session).add(*(MandateRow(**columns_of(item), created_at=now) for item in mandates))
 
 
 async def close_mandate(uow: UnitOfWork, mandate: Mandate, ends_on: date, reason: EndReason) -> Mandate:
     """End a mandate inside the caller's unit of work: checked, then written; the mandate as it ends."""
     check_end(mandate, ends_on)
     await MemberRepository(uow.session).end(mandate.mandate_id, ends_on, reason.value)
-    return replace(mandate, ends_on=ends_on, end_reason=reason.value)
+    return replace(mandate, ends_on=ends_on, end_reason=reason)
 
 
-async def give_mandate(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, new: NewMandate) -> MandateOutcome:
+async def give_mandate(uow: UnitOfWork, actor: Principal, new: Mandate) -> MandateOutcome:
     """A mandate, if the hard rules hold; the composition's targets come back as warnings."""
     check_term(new.starts_on, new.ends_on)
+    body_id = new.body_id
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
         repository = MemberRepository(uow.session)
@@ -107,18 +76,7 @@ async def give_mandate(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, ne
             holds = new.person_id in await repository.mandated_on(new.represented_body_id, new.starts_on)
             seated = await repository.representatives_on(body_id, new.represented_body_id, new.starts_on)
             check_representation(seats, holds, seated)
-        mandate = Mandate(
-            mandate_id=uuid.uuid4(),
-            body_id=body_id,
-            person_id=new.person_id,
-            role=new.role,
-            college=new.college,
-            starts_on=new.starts_on,
-            ends_on=new.ends_on,
-            represented_organisation=new.represented_organisation,
-            represented_body_id=new.represented_body_id,
-            substitute_for=None if titular is None else titular.mandate_id,
-        )
+        mandate = replace(new, substitute_for=None if titular is None else titular.mandate_id)
         await add_mandates(uow, [mandate])
         warnings = term_warnings(rules, new.starts_on, new.ends_on)
         warnings += await _composition_warnings(repository, rules, body_id, new.starts_on)
@@ -164,7 +122,10 @@ async def end_mandate(
             action="mandate.ended",
             entity_type="mandate",
             entity_id=str(mandate_id),
-            before={"ends_on": mandate.ends_on.isoformat() if mandate.ends_on else None, "reason": mandate.end_reason},
+            before={
+                "ends_on": mandate.ends_on.isoformat() if mandate.ends_on else None,
+                "reason": None if mandate.end_reason is None else mandate.end_reason.value,
+            },
             after={"ends_on": ends_on.isoformat(), "reason": reason.value},
         )
         await uow.commit()

@@ -28,32 +28,14 @@ from services.participation.members.models import (
     PersonRow,
 )
 from services.participation.members.repository import MemberRepository
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 async def add_person(uow: UnitOfWork, person: Person, identity: Identity) -> None:
     """Store the pseudonymous record and, apart, the identity, inside the caller's unit of work."""
     repository = MemberRepository(uow.session)
-    await repository.add(
-        PersonRow(
-            person_id=person.person_id,
-            contract_code=person.contract_code,
-            gender=person.gender.value,
-            age_band=person.age_band,
-            member_kind=person.member_kind.value,
-            resident_in_qpv=person.resident_in_qpv,
-            fictitious=person.fictitious,
-            created_at=datetime.now(UTC),
-        )
-    )
-    await repository.add(
-        PersonIdentityRow(
-            person_id=person.person_id,
-            family_name=identity.family_name,
-            given_name=identity.given_name,
-            contact=identity.contact,
-        )
-    )
+    await repository.add(PersonRow(**columns_of(person), created_at=datetime.now(UTC)))
+    await repository.add(PersonIdentityRow(person_id=person.person_id, **columns_of(identity)))
 
 
 async def register_person(uow: UnitOfWork, actor: Principal, person: Person, identity: Identity) -> Person:
@@ -182,14 +164,7 @@ async def declare_independence(
         if body is None or body.contract_code != person.contract_code:
             raise RuleViolationError("body_id", "body-of-contract", "a body of the person's contract")
         check_declaration(declaration.independent, declaration.interests)
-        row = IndependenceDeclarationRow(
-            declaration_id=uuid.uuid4(),
-            person_id=person_id,
-            body_id=declaration.body_id,
-            declared_on=declaration.declared_on,
-            independent=declaration.independent,
-            interests=declaration.interests,
-        )
+        row = IndependenceDeclarationRow(declaration_id=uuid.uuid4(), person_id=person_id, **columns_of(declaration))
         await MemberRepository(uow.session).add(row)
         await ledger.created(
             uow.session,

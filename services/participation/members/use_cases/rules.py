@@ -14,7 +14,7 @@ from services.participation.bodies.use_cases import body_managed_by, body_seen_b
 from services.participation.members.domain import BodyRules
 from services.participation.members.models import BodyRulesRow
 from services.participation.members.repository import MemberRepository
-from services.participation.persistence import ledger
+from services.participation.persistence import columns_of, ledger
 
 
 def rules_etag(body_id: uuid.UUID, versions: list[BodyRules]) -> str:
@@ -52,21 +52,7 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
         uow.check_precondition(rules_etag(body_id, versions))
         stored = replace(rules, version=(versions[-1].version + 1) if versions else 1)
         await repository.add(
-            BodyRulesRow(
-                body_id=body_id,
-                version=stored.version,
-                parity=stored.parity,
-                residents_min_share=stored.residents_min_share,
-                size_max=stored.size_max,
-                mandate_years=stored.mandate_years,
-                forbidden_member_kinds=sorted(kind.value for kind in stored.forbidden_member_kinds),
-                quorum_share=stored.quorum_share,
-                notice_days=stored.notice_days,
-                college_seats=dict(stored.college_seats),
-                representation_seats=dict(stored.representation_seats),
-                created_by=actor.subject,
-                created_at=datetime.now(UTC),
-            )
+            BodyRulesRow(body_id=body_id, **columns_of(stored), created_by=actor.subject, created_at=datetime.now(UTC))
         )
         await ledger.changed(
             uow.session,
