@@ -9,29 +9,29 @@ from sqlalchemy import delete, select
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
-from services.participation.bodies.domain import Body, BodyKind, BodyStatus, ParticipationLevel, ThemeLevel
+from services.participation.bodies import domain
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.persistence import SessionRepository
 
 
-def body_from_row(row: BodyRow) -> Body:
-    return Body(
+def body_from_row(row: BodyRow) -> domain.Body:
+    return domain.Body(
         body_id=row.body_id,
         contract_code=row.contract_code,
         name=row.name,
-        kind=BodyKind(row.kind),
-        participation_level=ParticipationLevel(row.participation_level),
+        kind=domain.BodyKind(row.kind),
+        participation_level=domain.ParticipationLevel(row.participation_level),
         qpv_codes=tuple(row.qpv_codes),
         commune_codes=tuple(row.commune_codes),
-        status=BodyStatus(row.status),
+        status=domain.BodyStatus(row.status),
         recognition_act=row.recognition_act,
         version=row.version,
     )
 
 
-def theme_level_from_row(row: BodyThemeRow) -> ThemeLevel:
-    observed = None if row.observed_level is None else ParticipationLevel(row.observed_level)
-    return ThemeLevel(row.theme, ParticipationLevel(row.declared_level), observed)
+def theme_level_from_row(row: BodyThemeRow) -> domain.ThemeLevel:
+    observed = None if row.observed_level is None else domain.ParticipationLevel(row.observed_level)
+    return domain.ThemeLevel(row.theme, domain.ParticipationLevel(row.declared_level), observed)
 
 
 class BodyRepository(SessionRepository):
@@ -60,7 +60,7 @@ class BodyRepository(SessionRepository):
         query = (
             select(BodyThemeRow.declared_level, BodyThemeRow.observed_level)
             .join(BodyRow, BodyRow.body_id == BodyThemeRow.body_id)
-            .where(BodyRow.contract_code == contract_code, BodyRow.status != BodyStatus.DISSOLVED.value)
+            .where(BodyRow.contract_code == contract_code, BodyRow.status != domain.BodyStatus.DISSOLVED.value)
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 

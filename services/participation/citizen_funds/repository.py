@@ -6,17 +6,17 @@ import uuid
 
 from sqlalchemy import select
 
-from services.participation.citizen_funds.domain import Fund, FundApplication, FundApplicationStatus
+from services.participation.citizen_funds import domain
 from services.participation.citizen_funds.models import CitizenFundRow, FundApplicationRow, FundConflictRow
 from services.participation.persistence import SessionRepository
 
 
-def fund_from_row(row: CitizenFundRow) -> Fund:
-    return Fund(row.fund_id, row.contract_code, row.committee_body_id, row.name, row.year, row.envelope_cents)
+def fund_from_row(row: CitizenFundRow) -> domain.Fund:
+    return domain.Fund(row.fund_id, row.contract_code, row.committee_body_id, row.name, row.year, row.envelope_cents)
 
 
-def application_from_row(row: FundApplicationRow) -> FundApplication:
-    return FundApplication(
+def application_from_row(row: FundApplicationRow) -> domain.FundApplication:
+    return domain.FundApplication(
         application_id=row.application_id,
         fund_id=row.fund_id,
         title=row.title,
@@ -24,7 +24,7 @@ def application_from_row(row: FundApplicationRow) -> FundApplication:
         description=row.description,
         qpv_codes=tuple(row.qpv_codes),
         requested_cents=row.requested_cents,
-        status=FundApplicationStatus(row.status),
+        status=domain.FundApplicationStatus(row.status),
         granted_cents=row.granted_cents,
         decided_on=row.decided_on,
         votes=row.votes,
@@ -38,7 +38,7 @@ def application_from_row(row: FundApplicationRow) -> FundApplication:
 
 
 class CitizenFundRepository(SessionRepository):
-    async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> Fund | None:
+    async def fund(self, fund_id: uuid.UUID, *, lock: bool = False) -> domain.Fund | None:
         row = await self.one(select(CitizenFundRow).where(CitizenFundRow.fund_id == fund_id), lock=lock)
         return None if row is None else fund_from_row(row)
 
@@ -46,7 +46,7 @@ class CitizenFundRepository(SessionRepository):
         query = select(FundApplicationRow).where(FundApplicationRow.application_id == application_id)
         return await self.one(query, lock=lock)
 
-    async def applications(self, fund_id: uuid.UUID) -> list[FundApplication]:
+    async def applications(self, fund_id: uuid.UUID) -> list[domain.FundApplication]:
         query = select(FundApplicationRow).where(FundApplicationRow.fund_id == fund_id)
         order = (FundApplicationRow.created_at, FundApplicationRow.application_id)
         return [application_from_row(row) for row in await self.all(query.order_by(*order))]

@@ -12,12 +12,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
-from services.participation.consultations.domain import Campaign, Consultation, Contact, Question, QuestionKind, Targets
+from services.participation.consultations import domain
 from services.participation.consultations.models import ConsultationAnswerRow, ConsultationContactRow, ConsultationRow
 from services.participation.persistence import SessionRepository, within_year
 
 
-def question_json(question: Question) -> dict[str, Any]:
+def question_json(question: domain.Question) -> dict[str, Any]:
     """A question as a campaign stores it."""
     return {
         "code": question.code,
@@ -27,42 +27,44 @@ def question_json(question: Question) -> dict[str, Any]:
     }
 
 
-def _question(data: Mapping[str, Any]) -> Question:
-    return Question(data["code"], data["text"], QuestionKind(data["kind"]), tuple(data.get("choices", ())))
+def _question(data: Mapping[str, Any]) -> domain.Question:
+    return domain.Question(
+        data["code"], data["text"], domain.QuestionKind(data["kind"]), tuple(data.get("choices", ()))
+    )
 
 
-def consultation_from_row(row: ConsultationRow) -> Consultation:
-    return Consultation(
+def consultation_from_row(row: ConsultationRow) -> domain.Consultation:
+    return domain.Consultation(
         consultation_id=row.consultation_id,
         contract_code=row.contract_code,
         title=row.title,
         starts_on=row.starts_on,
         ends_on=row.ends_on,
-        campaign=Campaign(
+        campaign=domain.Campaign(
             questions=tuple(_question(item) for item in row.questions),
             territory_questions={
                 code: tuple(_question(item) for item in items) for code, items in row.territory_questions.items()
             },
         ),
-        targets=Targets(row.target_interviews, row.target_events, row.target_neighbourhoods),
+        targets=domain.Targets(row.target_interviews, row.target_events, row.target_neighbourhoods),
     )
 
 
 class ConsultationRepository(SessionRepository):
-    async def find(self, consultation_id: uuid.UUID) -> Consultation | None:
+    async def find(self, consultation_id: uuid.UUID) -> domain.Consultation | None:
         row = await self.session.get(ConsultationRow, consultation_id)
         return None if row is None else consultation_from_row(row)
 
     async def of_contracts(
         self, contracts: Collection[str] | None, page: PageRequest
-    ) -> tuple[list[Consultation], int]:
+    ) -> tuple[list[domain.Consultation], int]:
         query = select(ConsultationRow)
         query = query.where(within_contracts(ConsultationRow.contract_code, contracts))
         order = (ConsultationRow.starts_on, ConsultationRow.consultation_id)
         rows, total = await fetch_page(self.session, query.order_by(*order), page)
         return [consultation_from_row(row) for row in rows], total
 
-    async def of_contract_year(self, contract_code: str, year: int) -> list[Consultation]:
+    async def of_contract_year(self, contract_code: str, year: int) -> list[domain.Consultation]:
         query = select(ConsultationRow).where(
             ConsultationRow.contract_code == contract_code, *within_year(ConsultationRow.starts_on, year)
         )
@@ -112,10 +114,10 @@ class ConsultationRepository(SessionRepository):
         )
         return [(row[0], row[1], int(row[2])) for row in (await self.session.execute(query)).all()]
 
-    async def contacts(self, consultation_id: uuid.UUID) -> list[Contact]:
+    async def contacts(self, consultation_id: uuid.UUID) -> list[domain.Contact]:
         query = select(ConsultationContactRow).where(ConsultationContactRow.consultation_id == consultation_id)
         return [
-            Contact(row.contact, row.consent_text, row.consented_on)
+            domain.Contact(row.contact, row.consent_text, row.consented_on)
             for row in await self.all(query.order_by(ConsultationContactRow.consented_on))
         ]
 

@@ -8,14 +8,14 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from services.participation.draws.domain import Candidate, Draw, DrawStatus
+from services.participation.draws import domain
 from services.participation.draws.models import DrawCandidateRow, DrawIdentityRow, DrawRow
 from services.participation.members.domain import Gender, Identity
 from services.participation.persistence import SessionRepository
 
 
-def draw_from_row(row: DrawRow) -> Draw:
-    return Draw(
+def draw_from_row(row: DrawRow) -> domain.Draw:
+    return domain.Draw(
         draw_id=row.draw_id,
         body_id=row.body_id,
         contract_code=row.contract_code,
@@ -26,7 +26,7 @@ def draw_from_row(row: DrawRow) -> Draw:
         titulars=tuple(row.titulars),
         reserves=tuple(row.reserves),
         result_hash=row.result_hash,
-        status=DrawStatus(row.status),
+        status=domain.DrawStatus(row.status),
         challenge_ends_on=row.challenge_ends_on,
         appointed_on=row.appointed_on,
     )
@@ -36,10 +36,10 @@ class DrawRepository(SessionRepository):
     async def find(self, draw_id: uuid.UUID, *, lock: bool = False) -> DrawRow | None:
         return await self.one(select(DrawRow).where(DrawRow.draw_id == draw_id), lock=lock)
 
-    async def candidates(self, draw_id: uuid.UUID) -> list[Candidate]:
+    async def candidates(self, draw_id: uuid.UUID) -> list[domain.Candidate]:
         query = select(DrawCandidateRow).where(DrawCandidateRow.draw_id == draw_id)
         return [
-            Candidate(row.reference, Gender(row.gender), row.age_band, row.in_qpv, row.household)
+            domain.Candidate(row.reference, Gender(row.gender), row.age_band, row.in_qpv, row.household)
             for row in await self.all(query.order_by(DrawCandidateRow.reference))
         ]
 
@@ -58,5 +58,7 @@ class DrawRepository(SessionRepository):
 
     async def past_challenge(self, today: date) -> list[DrawRow]:
         """The draws whose challenge period is over and whose pool still holds names, locked."""
-        query = select(DrawRow).where(DrawRow.challenge_ends_on < today, DrawRow.status != DrawStatus.PURGED.value)
+        query = select(DrawRow).where(
+            DrawRow.challenge_ends_on < today, DrawRow.status != domain.DrawStatus.PURGED.value
+        )
         return await self.all(query.with_for_update())

@@ -39,18 +39,7 @@ from services.participation.draws.domain import (
 from services.participation.draws.models import DrawCandidateRow, DrawIdentityRow, DrawRow
 from services.participation.draws.repository import DrawRepository, draw_from_row
 from services.participation.errors import NotBoundError, NotFoundError
-from services.participation.members.domain import (
-    CompositionWarning,
-    EndReason,
-    Gender,
-    Identity,
-    Mandate,
-    MemberKind,
-    Person,
-    check_member_kind,
-    check_term,
-    composition_warnings,
-)
+from services.participation.members import domain as members
 from services.participation.members.repository import MemberRepository
 from services.participation.members.use_cases.mandates import add_mandates, close_mandate
 from services.participation.members.use_cases.people import add_person
@@ -60,11 +49,11 @@ from services.participation.persistence import columns_of, ledger
 
 @dataclass(frozen=True, slots=True)
 class PoolEntry:
-    gender: Gender
+    gender: members.Gender
     age_band: str
     in_qpv: bool
     household: str
-    identity: Identity
+    identity: members.Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,11 +239,11 @@ async def _purge_pool(uow: UnitOfWork, actor: Principal, row: DrawRow, *, reason
 
 
 async def _enrol(
-    uow: UnitOfWork, contract_code: str, drawn: Candidate, identity: Identity, fictitious: bool
+    uow: UnitOfWork, contract_code: str, drawn: Candidate, identity: members.Identity, fictitious: bool
 ) -> uuid.UUID:
     """A person drawn becomes a resident of the contract's records, the identity kept apart as always."""
-    person = Person(
-        uuid.uuid4(), contract_code, drawn.gender, drawn.age_band, MemberKind.RESIDENT, drawn.in_qpv, fictitious
+    person = members.Person(
+        uuid.uuid4(), contract_code, drawn.gender, drawn.age_band, members.MemberKind.RESIDENT, drawn.in_qpv, fictitious
     )
     await add_person(uow, person, identity)
     return person.person_id
@@ -262,15 +251,15 @@ async def _enrol(
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
-    mandates: list[Mandate]
-    warnings: list[CompositionWarning]
+    mandates: list[members.Mandate]
+    warnings: list[members.CompositionWarning]
 
 
 async def appoint(
     uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, starts_on: date, ends_on: date | None, *, fictitious: bool
 ) -> Appointment:
     """The titulars drawn become members: a person (identity kept apart) and a mandate each, at once."""
-    check_term(starts_on, ends_on)
+    members.check_term(starts_on, ends_on)
     async with uow:
         row = await _draw_run_by(uow, actor, draw_id, lock=True)
         found = draw_from_row(row)
@@ -279,9 +268,9 @@ async def appoint(
         candidates = {item.reference: item for item in await repository.candidates(draw_id)}
         identities = await repository.identities(draw_id, found.titulars)
         rules = await rules_in_force(uow, found.body_id)
-        check_member_kind(rules, MemberKind.RESIDENT)
+        members.check_member_kind(rules, members.MemberKind.RESIDENT)
         mandates = [
-            Mandate(
+            members.Mandate(
                 mandate_id=uuid.uuid4(),
                 body_id=found.body_id,
                 person_id=await _enrol(
@@ -298,7 +287,7 @@ async def appoint(
         ]
         await add_mandates(uow, mandates)
         row.appointed_on = starts_on
-        members = await MemberRepository(uow.session).members_on(found.body_id, starts_on)
+        in_office = await MemberRepository(uow.session).members_on(found.body_id, starts_on)
         await ledger.changed(
             uow.session,
             actor,
@@ -309,30 +298,30 @@ async def appoint(
             after={"mandates": len(mandates), "starts_on": starts_on.isoformat()},
         )
         await uow.commit()
-    return Appointment(mandates, composition_warnings(rules, members))
+    return Appointment(mandates, members.composition_warnings(rules, in_office))
 
 
 async def replace_from_reserves(
     uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, mandate_id: uuid.UUID, on: date, *, fictitious: bool
-) -> tuple[Mandate, Mandate]:
+) -> tuple[members.Mandate, members.Mandate]:
     """A titular drawn by this draw leaves: their mandate ends the day before `on`, and the first reserve
     of the same gender (parity kept; else the first reserve) takes the seat from `on`."""
     async with uow:
         found = draw_from_row(await _draw_run_by(uow, actor, draw_id, lock=True))
-        members = MemberRepository(uow.session)
-        leaving, leaving_reference = check_replaceable(found, await members.mandate(mandate_id, lock=True))
-        ended = await close_mandate(uow, leaving, on - timedelta(days=1), EndReason.REPLACED)
+        membership = MemberRepository(uow.session)
+        leaving, leaving_reference = check_replaceable(found, await membership.mandate(mandate_id, lock=True))
+        ended = await close_mandate(uow, leaving, on - timedelta(days=1), members.EndReason.REPLACED)
         repository = DrawRepository(uow.session)
         pool = await repository.candidates(draw_id)
         used = {
             item.drawn_reference
-            for item in await members.mandates_in(found.body_id)
+            for item in await membership.mandates_in(found.body_id)
             if item.draw_id == draw_id and item.drawn_reference
         }
         reference = replacement(found.result, pool, leaving_reference, used=used)
         drawn = next(item for item in pool if item.reference == reference)
         identity = (await repository.identities(draw_id, [reference]))[reference]
-        arriving = Mandate(
+        arriving = members.Mandate(
             mandate_id=uuid.uuid4(),
             body_id=found.body_id,
             person_id=await _enrol(uow, found.contract_code, drawn, identity, fictitious),

@@ -6,13 +6,13 @@ import uuid
 
 from sqlalchemy import select
 
-from services.participation.elections.domain import CandidateTally, Correction, Election
+from services.participation.elections import domain
 from services.participation.elections.models import ElectionCorrectionRow, ElectionRow, ElectionTallyRow
 from services.participation.persistence import SessionRepository
 
 
-def election_from_row(row: ElectionRow) -> Election:
-    return Election(
+def election_from_row(row: ElectionRow) -> domain.Election:
+    return domain.Election(
         election_id=row.election_id,
         body_id=row.body_id,
         contract_code=row.contract_code,
@@ -24,8 +24,8 @@ def election_from_row(row: ElectionRow) -> Election:
     )
 
 
-def tally_from_row(row: ElectionTallyRow) -> CandidateTally:
-    return CandidateTally(row.person_id, row.votes, row.elected)
+def tally_from_row(row: ElectionTallyRow) -> domain.CandidateTally:
+    return domain.CandidateTally(row.person_id, row.votes, row.elected)
 
 
 class ElectionRepository(SessionRepository):
@@ -36,9 +36,9 @@ class ElectionRepository(SessionRepository):
         query = select(ElectionTallyRow).where(ElectionTallyRow.election_id == election_id)
         return await self.all(query.order_by(ElectionTallyRow.person_id))
 
-    async def corrections(self, election_id: uuid.UUID) -> list[Correction]:
+    async def corrections(self, election_id: uuid.UUID) -> list[domain.Correction]:
         query = select(ElectionCorrectionRow).where(ElectionCorrectionRow.election_id == election_id)
         return [
-            Correction(row.person_id, row.votes_before, row.votes_after, row.reason, row.corrected_at)
+            domain.Correction(row.person_id, row.votes_before, row.votes_after, row.reason, row.corrected_at)
             for row in await self.all(query.order_by(ElectionCorrectionRow.corrected_at))
         ]

@@ -166,7 +166,13 @@ async def proclaim(
             if item.elected:
                 check_single_mandate((starts_on, ends_on), await members.terms(election.body_id, item.person_id))
                 mandate = Mandate(
-                    uuid.uuid4(), election.body_id, item.person_id, "member", election.college, starts_on, ends_on
+                    mandate_id=uuid.uuid4(),
+                    person_id=item.person_id,
+                    body_id=election.body_id,
+                    role="member",
+                    college=election.college,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
                 )
                 await add_mandates(uow, [mandate])
         election.proclaimed_on = datetime.now(UTC).date()

@@ -10,13 +10,13 @@ from sqlalchemy import delete, select
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
-from services.participation.meetings.domain import Attendee, Capacity, Decision, Meeting, Minutes, Presence
+from services.participation.meetings import domain
 from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.persistence import SessionRepository, columns_of, within_year
 
 
-def meeting_from_row(row: MeetingRow) -> Meeting:
-    return Meeting(
+def meeting_from_row(row: MeetingRow) -> domain.Meeting:
+    return domain.Meeting(
         meeting_id=row.meeting_id,
         body_id=row.body_id,
         title=row.title,
@@ -34,7 +34,7 @@ class MeetingRepository(SessionRepository):
 
     async def of_body(
         self, body_id: uuid.UUID, contracts: Collection[str] | None, year: int | None, page: PageRequest
-    ) -> tuple[list[Meeting], int]:
+    ) -> tuple[list[domain.Meeting], int]:
         """The body's meetings if it belongs to one of `contracts` (None: any contract)."""
         query = select(MeetingRow).where(MeetingRow.body_id == body_id)
         query = query.where(within_contracts(MeetingRow.contract_code, contracts))
@@ -44,21 +44,27 @@ class MeetingRepository(SessionRepository):
         rows, total = await fetch_page(self.session, query.order_by(*order), page)
         return [meeting_from_row(row) for row in rows], total
 
-    async def attendance(self, meeting_id: uuid.UUID) -> list[Attendee]:
+    async def attendance(self, meeting_id: uuid.UUID) -> list[domain.Attendee]:
         query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
         return [
-            Attendee(row.person_id, Capacity(row.capacity), Presence(row.presence), row.institution, row.proxy_to)
+            domain.Attendee(
+                row.person_id,
+                domain.Capacity(row.capacity),
+                domain.Presence(row.presence),
+                row.institution,
+                row.proxy_to,
+            )
             for row in await self.all(query.order_by(AttendanceRow.person_id))
         ]
 
-    async def replace_attendance(self, meeting_id: uuid.UUID, attendees: Collection[Attendee]) -> None:
+    async def replace_attendance(self, meeting_id: uuid.UUID, attendees: Collection[domain.Attendee]) -> None:
         await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
         await self.add(*(AttendanceRow(meeting_id=meeting_id, **columns_of(item)) for item in attendees))
 
-    async def decisions(self, meeting_id: uuid.UUID) -> list[Decision]:
+    async def decisions(self, meeting_id: uuid.UUID) -> list[domain.Decision]:
         query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)
         return [
-            Decision(
+            domain.Decision(
                 decision_id=row.decision_id,
                 subject=row.subject,
                 votes_for=row.votes_for,
@@ -71,9 +77,9 @@ class MeetingRepository(SessionRepository):
             for row in await self.all(query.order_by(DecisionRow.created_at))
         ]
 
-    async def minutes(self, meeting_id: uuid.UUID) -> list[Minutes]:
+    async def minutes(self, meeting_id: uuid.UUID) -> list[domain.Minutes]:
         query = select(MinutesRow).where(MinutesRow.meeting_id == meeting_id).order_by(MinutesRow.version)
-        return [Minutes(row.version, row.text, row.adopted_on) for row in await self.all(query)]
+        return [domain.Minutes(row.version, row.text, row.adopted_on) for row in await self.all(query)]
 
     async def adopt_minutes(self, meeting_id: uuid.UUID, version: int, adopted_on: date) -> None:
         row = await self.session.get_one(MinutesRow, (meeting_id, version))

@@ -94,9 +94,11 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Mandate:
+    """A person's seat in a body, from a day (to a day), with its role and college."""
+
     mandate_id: uuid.UUID
-    body_id: uuid.UUID
     person_id: uuid.UUID
+    body_id: uuid.UUID
     role: str
     college: str | None
     starts_on: date

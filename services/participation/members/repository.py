@@ -9,18 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
 
-from services.participation.members.domain import (
-    BodyRules,
-    Consent,
-    ConsentPurpose,
-    Declaration,
-    EndReason,
-    Gender,
-    Identity,
-    Mandate,
-    MemberKind,
-    Person,
-)
+from services.participation.members import domain
 from services.participation.members.models import (
     BodyRulesRow,
     IndependenceDeclarationRow,
@@ -32,14 +21,14 @@ from services.participation.members.models import (
 from services.participation.persistence import SessionRepository
 
 
-def rules_from_row(row: BodyRulesRow) -> BodyRules:
-    return BodyRules(
+def rules_from_row(row: BodyRulesRow) -> domain.BodyRules:
+    return domain.BodyRules(
         version=row.version,
         parity=row.parity,
         residents_min_share=row.residents_min_share,
         size_max=row.size_max,
         mandate_years=row.mandate_years,
-        forbidden_member_kinds=frozenset(MemberKind(kind) for kind in row.forbidden_member_kinds),
+        forbidden_member_kinds=frozenset(domain.MemberKind(kind) for kind in row.forbidden_member_kinds),
         quorum_share=row.quorum_share,
         notice_days=row.notice_days,
         college_seats=dict(row.college_seats),
@@ -47,20 +36,20 @@ def rules_from_row(row: BodyRulesRow) -> BodyRules:
     )
 
 
-def person_from_row(row: PersonRow) -> Person:
-    return Person(
+def person_from_row(row: PersonRow) -> domain.Person:
+    return domain.Person(
         person_id=row.person_id,
         contract_code=row.contract_code,
-        gender=Gender(row.gender),
+        gender=domain.Gender(row.gender),
         age_band=row.age_band,
-        member_kind=MemberKind(row.member_kind),
+        member_kind=domain.MemberKind(row.member_kind),
         resident_in_qpv=row.resident_in_qpv,
         fictitious=row.fictitious,
     )
 
 
-def mandate_from_row(row: MandateRow) -> Mandate:
-    return Mandate(
+def mandate_from_row(row: MandateRow) -> domain.Mandate:
+    return domain.Mandate(
         mandate_id=row.mandate_id,
         body_id=row.body_id,
         person_id=row.person_id,
@@ -68,7 +57,7 @@ def mandate_from_row(row: MandateRow) -> Mandate:
         college=row.college,
         starts_on=row.starts_on,
         ends_on=row.ends_on,
-        end_reason=None if row.end_reason is None else EndReason(row.end_reason),
+        end_reason=None if row.end_reason is None else domain.EndReason(row.end_reason),
         represented_organisation=row.represented_organisation,
         represented_body_id=row.represented_body_id,
         substitute_for=row.substitute_for,
@@ -84,18 +73,18 @@ def running_on(day: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
 
 
 class MemberRepository(SessionRepository):
-    async def rules(self, body_id: uuid.UUID) -> list[BodyRules]:
+    async def rules(self, body_id: uuid.UUID) -> list[domain.BodyRules]:
         """Every version of the body's rules, oldest first."""
         query = select(BodyRulesRow).where(BodyRulesRow.body_id == body_id).order_by(BodyRulesRow.version)
         return [rules_from_row(row) for row in await self.all(query)]
 
-    async def person(self, person_id: uuid.UUID) -> Person | None:
+    async def person(self, person_id: uuid.UUID) -> domain.Person | None:
         row = await self.session.get(PersonRow, person_id)
         return None if row is None else person_from_row(row)
 
-    async def identity(self, person_id: uuid.UUID) -> Identity | None:
+    async def identity(self, person_id: uuid.UUID) -> domain.Identity | None:
         row = await self.session.get(PersonIdentityRow, person_id)
-        return None if row is None else Identity(row.family_name, row.given_name, row.contact)
+        return None if row is None else domain.Identity(row.family_name, row.given_name, row.contact)
 
     async def people_of_contract(self, contract_code: str, person_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         query = select(PersonRow.person_id).where(
@@ -123,7 +112,7 @@ class MemberRepository(SessionRepository):
         )
         return await self.all(select(PersonIdentityRow.person_id).where(PersonIdentityRow.person_id.in_(latest)))
 
-    async def mandate(self, mandate_id: uuid.UUID, *, lock: bool = False) -> Mandate | None:
+    async def mandate(self, mandate_id: uuid.UUID, *, lock: bool = False) -> domain.Mandate | None:
         row = await self.one(select(MandateRow).where(MandateRow.mandate_id == mandate_id), lock=lock)
         return None if row is None else mandate_from_row(row)
 
@@ -137,7 +126,7 @@ class MemberRepository(SessionRepository):
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 
-    async def mandates_in(self, body_id: uuid.UUID, *, on: date | None = None) -> list[Mandate]:
+    async def mandates_in(self, body_id: uuid.UUID, *, on: date | None = None) -> list[domain.Mandate]:
         """The body's mandates (those running on `on`, when given), oldest first."""
         query = select(MandateRow).where(MandateRow.body_id == body_id)
         if on is not None:
@@ -145,7 +134,7 @@ class MemberRepository(SessionRepository):
         rows = await self.all(query.order_by(MandateRow.starts_on, MandateRow.mandate_id))
         return [mandate_from_row(row) for row in rows]
 
-    async def mandates_of(self, person_id: uuid.UUID) -> list[Mandate]:
+    async def mandates_of(self, person_id: uuid.UUID) -> list[domain.Mandate]:
         query = select(MandateRow).where(MandateRow.person_id == person_id).order_by(MandateRow.starts_on)
         return [mandate_from_row(row) for row in await self.all(query)]
 
@@ -157,7 +146,7 @@ class MemberRepository(SessionRepository):
         )
         return int((await self.session.execute(query)).scalar_one())
 
-    async def members_on(self, body_id: uuid.UUID, day: date) -> list[Person]:
+    async def members_on(self, body_id: uuid.UUID, day: date) -> list[domain.Person]:
         """The people holding a mandate in the body on that day."""
         query = (
             select(PersonRow)
@@ -170,15 +159,17 @@ class MemberRepository(SessionRepository):
         """The ids of the people holding a mandate in the body on that day."""
         return set(await self.all(select(MandateRow.person_id).where(MandateRow.body_id == body_id, *running_on(day))))
 
-    async def consents(self, person_id: uuid.UUID) -> list[Consent]:
+    async def consents(self, person_id: uuid.UUID) -> list[domain.Consent]:
         query = select(PersonConsentRow).where(PersonConsentRow.person_id == person_id)
         rows = await self.all(query.order_by(PersonConsentRow.recorded_on, PersonConsentRow.consent_id))
-        return [Consent(ConsentPurpose(row.purpose), row.given, row.recorded_on, row.wording) for row in rows]
+        return [
+            domain.Consent(domain.ConsentPurpose(row.purpose), row.given, row.recorded_on, row.wording) for row in rows
+        ]
 
-    async def declarations(self, person_id: uuid.UUID) -> list[Declaration]:
+    async def declarations(self, person_id: uuid.UUID) -> list[domain.Declaration]:
         query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
         order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
         return [
-            Declaration(row.body_id, row.declared_on, row.independent, row.interests)
+            domain.Declaration(row.body_id, row.declared_on, row.independent, row.interests)
             for row in await self.all(query.order_by(*order))
         ]

@@ -11,43 +11,35 @@ from sqlalchemy import Subquery, func, select
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
-from services.participation.opinions.domain import (
-    Commitment,
-    CommitmentStatus,
-    Opinion,
-    OpinionKind,
-    Outcome,
-    Referral,
-    ReferralKind,
-)
+from services.participation.opinions import domain
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
 from services.participation.persistence import SessionRepository
 
 
-def referral_from_row(row: ReferralRow) -> Referral:
-    return Referral(
+def referral_from_row(row: ReferralRow) -> domain.Referral:
+    return domain.Referral(
         referral_id=row.referral_id,
         from_body_id=row.from_body_id,
         to_body_id=row.to_body_id,
-        kind=ReferralKind(row.kind),
+        kind=domain.ReferralKind(row.kind),
         subject=row.subject,
         asked_on=row.asked_on,
         due_on=row.due_on,
     )
 
 
-def opinion_from_row(row: OpinionRow) -> Opinion:
-    return Opinion(
+def opinion_from_row(row: OpinionRow) -> domain.Opinion:
+    return domain.Opinion(
         opinion_id=row.opinion_id,
         body_id=row.body_id,
-        kind=OpinionKind(row.kind),
+        kind=domain.OpinionKind(row.kind),
         title=row.title,
         text=row.text,
         adopted_on=row.adopted_on,
         meeting_id=row.meeting_id,
         referral_id=row.referral_id,
         addressed_to_body_id=row.addressed_to_body_id,
-        outcome=None if row.outcome is None else Outcome(row.outcome),
+        outcome=None if row.outcome is None else domain.Outcome(row.outcome),
         reason=row.reason,
         redirected_to=row.redirected_to,
         responded_on=row.responded_on,
@@ -55,15 +47,15 @@ def opinion_from_row(row: OpinionRow) -> Opinion:
     )
 
 
-def commitment_from_row(row: CommitmentRow) -> Commitment:
-    return Commitment(
+def commitment_from_row(row: CommitmentRow) -> domain.Commitment:
+    return domain.Commitment(
         commitment_id=row.commitment_id,
         opinion_id=row.opinion_id,
         description=row.description,
         owner=row.owner,
         due_on=row.due_on,
         status_on=row.status_on,
-        status=CommitmentStatus(row.status),
+        status=domain.CommitmentStatus(row.status),
     )
 
 
@@ -78,11 +70,11 @@ def first_answers(*conditions: Any) -> Subquery:
 
 
 class OpinionRepository(SessionRepository):
-    async def referral(self, referral_id: uuid.UUID) -> Referral | None:
+    async def referral(self, referral_id: uuid.UUID) -> domain.Referral | None:
         row = await self.session.get(ReferralRow, referral_id)
         return None if row is None else referral_from_row(row)
 
-    async def referrals_to(self, body_id: uuid.UUID) -> list[tuple[Referral, date | None]]:
+    async def referrals_to(self, body_id: uuid.UUID) -> list[tuple[domain.Referral, date | None]]:
         """The body's referrals with the day it answered each (None: not answered)."""
         answered = first_answers()
         query = (
@@ -98,7 +90,7 @@ class OpinionRepository(SessionRepository):
 
     async def of_body(
         self, body_id: uuid.UUID, contracts: Collection[str] | None, page: PageRequest
-    ) -> tuple[list[Opinion], int]:
+    ) -> tuple[list[domain.Opinion], int]:
         """The body's opinions if it belongs to one of `contracts` (None: any contract)."""
         query = select(OpinionRow).where(OpinionRow.body_id == body_id)
         query = query.where(within_contracts(OpinionRow.contract_code, contracts))
@@ -109,6 +101,6 @@ class OpinionRepository(SessionRepository):
     async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:
         return await self.one(select(CommitmentRow).where(CommitmentRow.commitment_id == commitment_id), lock=lock)
 
-    async def commitments_of(self, opinion_ids: Collection[uuid.UUID]) -> list[Commitment]:
+    async def commitments_of(self, opinion_ids: Collection[uuid.UUID]) -> list[domain.Commitment]:
         query = select(CommitmentRow).where(CommitmentRow.opinion_id.in_(list(opinion_ids)))
         return [commitment_from_row(row) for row in await self.all(query.order_by(CommitmentRow.created_at))]
