@@ -3,11 +3,12 @@ keys), and what every feature's repository shares."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+import types
+from collections.abc import Callable, Mapping, Set
 from dataclasses import fields
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 Row = TypeVar("Row")
+Record = TypeVar("Record")
 
 
 class Base(DeclarativeBase):
@@ -69,3 +71,42 @@ def columns_of(record: DataclassInstance) -> dict[str, Any]:
     """A domain record's fields as the columns of the same names store them: enums by their value, tuples as
     arrays, sets as sorted arrays. The one mapping from a domain record to its row."""
     return {field.name: _stored(getattr(record, field.name)) for field in fields(record)}
+
+
+_FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+
+
+def _field_types(record_type: type[Any]) -> dict[str, Any]:
+    if record_type not in _FIELD_TYPES:
+        _FIELD_TYPES[record_type] = get_type_hints(record_type)
+    return _FIELD_TYPES[record_type]
+
+
+def _read(kind: Any, value: Any) -> Any:
+    """A column's value as a record's field of this type holds it: enums from their value, arrays as tuples
+    or frozensets."""
+    origin, arguments = get_origin(kind), get_args(kind)
+    if value is None:
+        return None
+    if origin in (Union, types.UnionType):
+        return _read(next(argument for argument in arguments if argument is not type(None)), value)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return kind(value)
+    if origin is tuple:
+        return tuple(_read(arguments[0], item) for item in value)
+    if origin is frozenset:
+        return frozenset(_read(arguments[0], item) for item in value)
+    return value
+
+
+def record_of(record_type: type[Record], row: Any, **given: Any) -> Record:
+    """The domain record a row holds: each field read from the column of the same name (see `_read`), unless
+    `given`. The one mapping from a row to its domain record, the mirror of `columns_of`."""
+    build: Callable[..., Record] = record_type
+    types_of = _field_types(record_type)
+    read = {
+        field.name: _read(types_of[field.name], getattr(row, field.name))
+        for field in fields(record_type)  # type: ignore[arg-type]
+        if field.name not in given
+    }
+    return build(**read, **given)

@@ -11,22 +11,11 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.bodies import domain
 from services.participation.bodies.models import BodyRow, BodyThemeRow
-from services.participation.persistence import SessionRepository
+from services.participation.persistence import SessionRepository, record_of
 
 
 def body_from_row(row: BodyRow) -> domain.Body:
-    return domain.Body(
-        body_id=row.body_id,
-        contract_code=row.contract_code,
-        name=row.name,
-        kind=domain.BodyKind(row.kind),
-        participation_level=domain.ParticipationLevel(row.participation_level),
-        qpv_codes=tuple(row.qpv_codes),
-        commune_codes=tuple(row.commune_codes),
-        status=domain.BodyStatus(row.status),
-        recognition_act=row.recognition_act,
-        version=row.version,
-    )
+    return record_of(domain.Body, row)
 
 
 def theme_level_from_row(row: BodyThemeRow) -> domain.ThemeLevel:

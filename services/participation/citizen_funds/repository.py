@@ -8,33 +8,15 @@ from sqlalchemy import select
 
 from services.participation.citizen_funds import domain
 from services.participation.citizen_funds.models import CitizenFundRow, FundApplicationRow, FundConflictRow
-from services.participation.persistence import SessionRepository
+from services.participation.persistence import SessionRepository, record_of
 
 
 def fund_from_row(row: CitizenFundRow) -> domain.Fund:
-    return domain.Fund(row.fund_id, row.contract_code, row.committee_body_id, row.name, row.year, row.envelope_cents)
+    return record_of(domain.Fund, row)
 
 
 def application_from_row(row: FundApplicationRow) -> domain.FundApplication:
-    return domain.FundApplication(
-        application_id=row.application_id,
-        fund_id=row.fund_id,
-        title=row.title,
-        group_name=row.group_name,
-        description=row.description,
-        qpv_codes=tuple(row.qpv_codes),
-        requested_cents=row.requested_cents,
-        status=domain.FundApplicationStatus(row.status),
-        granted_cents=row.granted_cents,
-        decided_on=row.decided_on,
-        votes=row.votes,
-        paid_cents=row.paid_cents,
-        paid_on=row.paid_on,
-        spent_cents=row.spent_cents,
-        participants=row.participants,
-        reported_on=row.reported_on,
-        version=row.version,
-    )
+    return record_of(domain.FundApplication, row)
 
 
 class CitizenFundRepository(SessionRepository):

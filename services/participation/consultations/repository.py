@@ -14,7 +14,7 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.consultations import domain
 from services.participation.consultations.models import ConsultationAnswerRow, ConsultationContactRow, ConsultationRow
-from services.participation.persistence import SessionRepository, within_year
+from services.participation.persistence import SessionRepository, record_of, within_year
 
 
 def question_json(question: domain.Question) -> dict[str, Any]:
@@ -117,7 +117,7 @@ class ConsultationRepository(SessionRepository):
     async def contacts(self, consultation_id: uuid.UUID) -> list[domain.Contact]:
         query = select(ConsultationContactRow).where(ConsultationContactRow.consultation_id == consultation_id)
         return [
-            domain.Contact(row.contact, row.consent_text, row.consented_on)
+            record_of(domain.Contact, row)
             for row in await self.all(query.order_by(ConsultationContactRow.consented_on))
         ]
 

@@ -10,26 +10,12 @@ from sqlalchemy import delete, select
 
 from services.participation.draws import domain
 from services.participation.draws.models import DrawCandidateRow, DrawIdentityRow, DrawRow
-from services.participation.members.domain import Gender, Identity
-from services.participation.persistence import SessionRepository
+from services.participation.members.domain import Identity
+from services.participation.persistence import SessionRepository, record_of
 
 
 def draw_from_row(row: DrawRow) -> domain.Draw:
-    return domain.Draw(
-        draw_id=row.draw_id,
-        body_id=row.body_id,
-        contract_code=row.contract_code,
-        seats=row.seats,
-        pool_hash=row.pool_hash,
-        commitment=row.commitment,
-        seed=row.seed,
-        titulars=tuple(row.titulars),
-        reserves=tuple(row.reserves),
-        result_hash=row.result_hash,
-        status=domain.DrawStatus(row.status),
-        challenge_ends_on=row.challenge_ends_on,
-        appointed_on=row.appointed_on,
-    )
+    return record_of(domain.Draw, row)
 
 
 class DrawRepository(SessionRepository):
@@ -38,17 +24,14 @@ class DrawRepository(SessionRepository):
 
     async def candidates(self, draw_id: uuid.UUID) -> list[domain.Candidate]:
         query = select(DrawCandidateRow).where(DrawCandidateRow.draw_id == draw_id)
-        return [
-            domain.Candidate(row.reference, Gender(row.gender), row.age_band, row.in_qpv, row.household)
-            for row in await self.all(query.order_by(DrawCandidateRow.reference))
-        ]
+        return [record_of(domain.Candidate, row) for row in await self.all(query.order_by(DrawCandidateRow.reference))]
 
     async def identities(self, draw_id: uuid.UUID, references: Collection[str]) -> dict[str, Identity]:
         """The names of the pool's entries with these references, by reference."""
         query = select(DrawIdentityRow).where(
             DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
         )
-        return {row.reference: Identity(row.family_name, row.given_name, row.contact) for row in await self.all(query)}
+        return {row.reference: record_of(Identity, row) for row in await self.all(query)}
 
     async def purge_identities(self, draw_id: uuid.UUID) -> int:
         result = await self.session.execute(

@@ -12,20 +12,11 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.meetings import domain
 from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
-from services.participation.persistence import SessionRepository, columns_of, within_year
+from services.participation.persistence import SessionRepository, columns_of, record_of, within_year
 
 
 def meeting_from_row(row: MeetingRow) -> domain.Meeting:
-    return domain.Meeting(
-        meeting_id=row.meeting_id,
-        body_id=row.body_id,
-        title=row.title,
-        meeting_day=row.meeting_day,
-        place=row.place,
-        convened_on=row.convened_on,
-        agenda=tuple(row.agenda),
-        version=row.version,
-    )
+    return record_of(domain.Meeting, row)
 
 
 class MeetingRepository(SessionRepository):
@@ -46,16 +37,7 @@ class MeetingRepository(SessionRepository):
 
     async def attendance(self, meeting_id: uuid.UUID) -> list[domain.Attendee]:
         query = select(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id)
-        return [
-            domain.Attendee(
-                row.person_id,
-                domain.Capacity(row.capacity),
-                domain.Presence(row.presence),
-                row.institution,
-                row.proxy_to,
-            )
-            for row in await self.all(query.order_by(AttendanceRow.person_id))
-        ]
+        return [record_of(domain.Attendee, row) for row in await self.all(query.order_by(AttendanceRow.person_id))]
 
     async def replace_attendance(self, meeting_id: uuid.UUID, attendees: Collection[domain.Attendee]) -> None:
         await self.session.execute(delete(AttendanceRow).where(AttendanceRow.meeting_id == meeting_id))
@@ -63,23 +45,11 @@ class MeetingRepository(SessionRepository):
 
     async def decisions(self, meeting_id: uuid.UUID) -> list[domain.Decision]:
         query = select(DecisionRow).where(DecisionRow.meeting_id == meeting_id)
-        return [
-            domain.Decision(
-                decision_id=row.decision_id,
-                subject=row.subject,
-                votes_for=row.votes_for,
-                votes_against=row.votes_against,
-                abstentions=row.abstentions,
-                voters=row.voters,
-                quorum=row.quorum,
-                adopted=row.adopted,
-            )
-            for row in await self.all(query.order_by(DecisionRow.created_at))
-        ]
+        return [record_of(domain.Decision, row) for row in await self.all(query.order_by(DecisionRow.created_at))]
 
     async def minutes(self, meeting_id: uuid.UUID) -> list[domain.Minutes]:
         query = select(MinutesRow).where(MinutesRow.meeting_id == meeting_id).order_by(MinutesRow.version)
-        return [domain.Minutes(row.version, row.text, row.adopted_on) for row in await self.all(query)]
+        return [record_of(domain.Minutes, row) for row in await self.all(query)]
 
     async def adopt_minutes(self, meeting_id: uuid.UUID, version: int, adopted_on: date) -> None:
         row = await self.session.get_one(MinutesRow, (meeting_id, version))

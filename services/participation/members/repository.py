@@ -18,53 +18,19 @@ from services.participation.members.models import (
     PersonIdentityRow,
     PersonRow,
 )
-from services.participation.persistence import SessionRepository
+from services.participation.persistence import SessionRepository, record_of
 
 
 def rules_from_row(row: BodyRulesRow) -> domain.BodyRules:
-    return domain.BodyRules(
-        version=row.version,
-        parity=row.parity,
-        residents_min_share=row.residents_min_share,
-        size_max=row.size_max,
-        mandate_years=row.mandate_years,
-        forbidden_member_kinds=frozenset(domain.MemberKind(kind) for kind in row.forbidden_member_kinds),
-        quorum_share=row.quorum_share,
-        notice_days=row.notice_days,
-        college_seats=dict(row.college_seats),
-        representation_seats=dict(row.representation_seats),
-    )
+    return record_of(domain.BodyRules, row)
 
 
 def person_from_row(row: PersonRow) -> domain.Person:
-    return domain.Person(
-        person_id=row.person_id,
-        contract_code=row.contract_code,
-        gender=domain.Gender(row.gender),
-        age_band=row.age_band,
-        member_kind=domain.MemberKind(row.member_kind),
-        resident_in_qpv=row.resident_in_qpv,
-        fictitious=row.fictitious,
-    )
+    return record_of(domain.Person, row)
 
 
 def mandate_from_row(row: MandateRow) -> domain.Mandate:
-    return domain.Mandate(
-        mandate_id=row.mandate_id,
-        body_id=row.body_id,
-        person_id=row.person_id,
-        role=row.role,
-        college=row.college,
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        end_reason=None if row.end_reason is None else domain.EndReason(row.end_reason),
-        represented_organisation=row.represented_organisation,
-        represented_body_id=row.represented_body_id,
-        substitute_for=row.substitute_for,
-        replaces=row.replaces,
-        draw_id=row.draw_id,
-        drawn_reference=row.drawn_reference,
-    )
+    return record_of(domain.Mandate, row)
 
 
 def running_on(day: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -84,7 +50,7 @@ class MemberRepository(SessionRepository):
 
     async def identity(self, person_id: uuid.UUID) -> domain.Identity | None:
         row = await self.session.get(PersonIdentityRow, person_id)
-        return None if row is None else domain.Identity(row.family_name, row.given_name, row.contact)
+        return None if row is None else record_of(domain.Identity, row)
 
     async def people_of_contract(self, contract_code: str, person_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         query = select(PersonRow.person_id).where(
@@ -162,14 +128,9 @@ class MemberRepository(SessionRepository):
     async def consents(self, person_id: uuid.UUID) -> list[domain.Consent]:
         query = select(PersonConsentRow).where(PersonConsentRow.person_id == person_id)
         rows = await self.all(query.order_by(PersonConsentRow.recorded_on, PersonConsentRow.consent_id))
-        return [
-            domain.Consent(domain.ConsentPurpose(row.purpose), row.given, row.recorded_on, row.wording) for row in rows
-        ]
+        return [record_of(domain.Consent, row, on=row.recorded_on) for row in rows]
 
     async def declarations(self, person_id: uuid.UUID) -> list[domain.Declaration]:
         query = select(IndependenceDeclarationRow).where(IndependenceDeclarationRow.person_id == person_id)
         order = (IndependenceDeclarationRow.declared_on, IndependenceDeclarationRow.declaration_id)
-        return [
-            domain.Declaration(row.body_id, row.declared_on, row.independent, row.interests)
-            for row in await self.all(query.order_by(*order))
-        ]
+        return [record_of(domain.Declaration, row) for row in await self.all(query.order_by(*order))]

@@ -13,50 +13,19 @@ from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
 from services.participation.opinions import domain
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
-from services.participation.persistence import SessionRepository
+from services.participation.persistence import SessionRepository, record_of
 
 
 def referral_from_row(row: ReferralRow) -> domain.Referral:
-    return domain.Referral(
-        referral_id=row.referral_id,
-        from_body_id=row.from_body_id,
-        to_body_id=row.to_body_id,
-        kind=domain.ReferralKind(row.kind),
-        subject=row.subject,
-        asked_on=row.asked_on,
-        due_on=row.due_on,
-    )
+    return record_of(domain.Referral, row)
 
 
 def opinion_from_row(row: OpinionRow) -> domain.Opinion:
-    return domain.Opinion(
-        opinion_id=row.opinion_id,
-        body_id=row.body_id,
-        kind=domain.OpinionKind(row.kind),
-        title=row.title,
-        text=row.text,
-        adopted_on=row.adopted_on,
-        meeting_id=row.meeting_id,
-        referral_id=row.referral_id,
-        addressed_to_body_id=row.addressed_to_body_id,
-        outcome=None if row.outcome is None else domain.Outcome(row.outcome),
-        reason=row.reason,
-        redirected_to=row.redirected_to,
-        responded_on=row.responded_on,
-        version=row.version,
-    )
+    return record_of(domain.Opinion, row)
 
 
 def commitment_from_row(row: CommitmentRow) -> domain.Commitment:
-    return domain.Commitment(
-        commitment_id=row.commitment_id,
-        opinion_id=row.opinion_id,
-        description=row.description,
-        owner=row.owner,
-        due_on=row.due_on,
-        status_on=row.status_on,
-        status=domain.CommitmentStatus(row.status),
-    )
+    return record_of(domain.Commitment, row)
 
 
 def first_answers(*conditions: Any) -> Subquery:
