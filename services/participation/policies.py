@@ -3,8 +3,12 @@ decide on the record itself (its contract, the caller's bodies)."""
 
 from __future__ import annotations
 
-from kit.auth.policies import Policy, public_policy
-from kit.auth.principal import Role
+from typing import Annotated
+
+from fastapi import Depends
+
+from kit.auth.policies import Policy, authorize, public_policy
+from kit.auth.principal import Principal, Role
 
 READS = frozenset({"participation:read"})
 WRITES = frozenset({"participation:write"})
@@ -29,3 +33,17 @@ PUBLIC_PAGE = public_policy("public-body-page")
 RUN_CONSULTATIONS = Policy(name="run-consultations", scopes=WRITES, roles=FIELD_TEAMS)
 CONSULTATION_CONTACTS = Policy(name="consultation-contacts", scopes=WRITES, roles=PILOTS)
 RUN_FUNDS = Policy(name="run-citizen-funds", scopes=WRITES, roles=BODY_RUNNERS)
+
+# The caller each policy lets in, as a route's parameter.
+Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
+BodyManager = Annotated[Principal, Depends(authorize(MANAGE_BODIES))]
+MemberManager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
+PersonalDataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
+DrawRunner = Annotated[Principal, Depends(authorize(RUN_DRAWS))]
+DrawnReader = Annotated[Principal, Depends(authorize(READ_DRAWN))]
+MeetingRunner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
+OpinionAdopter = Annotated[Principal, Depends(authorize(ADOPT_OPINIONS))]
+Governance = Annotated[Principal, Depends(authorize(GOVERN))]
+CampaignRunner = Annotated[Principal, Depends(authorize(RUN_CONSULTATIONS))]
+ContactReader = Annotated[Principal, Depends(authorize(CONSULTATION_CONTACTS))]
+FundRunner = Annotated[Principal, Depends(authorize(RUN_FUNDS))]

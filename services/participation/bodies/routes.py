@@ -8,8 +8,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -20,14 +18,12 @@ from services.participation.bodies import use_cases as bodies
 from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
-from services.participation.policies import MANAGE_BODIES, READ_BODIES
+from services.participation.policies import BodyManager, Reader
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
 Communes = Annotated[CommuneLookup, Depends(request_communes)]
-Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
-Manager = Annotated[Principal, Depends(authorize(MANAGE_BODIES))]
 
 
 def present(body: Body) -> BodyRead:
@@ -74,7 +70,7 @@ async def create_body(
     communes: Communes,
     payload: BodyCreate,
     response: Response,
-    principal: Manager,
+    principal: BodyManager,
 ) -> BodyRead:
     """Create a citizen body or a governance committee of a contract."""
     new_body = Body(
@@ -101,7 +97,7 @@ async def change_body(
     response: Response,
     body_id: uuid.UUID,
     payload: BodyUpdate,
-    principal: Manager,
+    principal: BodyManager,
 ) -> BodyRead:
     """Change a body; If-Match with the ETag read is required."""
     changes: dict[str, Any] = {}
@@ -133,7 +129,7 @@ async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, pri
 
 @router.put("/bodies/{body_id}/themes", operation_id="set_body_themes", response_model=list[ThemeLevelRead])
 async def set_body_themes(
-    uow: Uow, response: Response, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: Manager
+    uow: Uow, response: Response, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: BodyManager
 ) -> list[ThemeLevelRead]:
     """Replace the body's themes and levels (the contract's pilots, communes)."""
     levels = [

@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
@@ -27,11 +25,10 @@ from services.participation.citizen_funds.schemas import (
 )
 from services.participation.citizen_funds.use_cases import FinalReport, NewFund
 from services.participation.meetings.domain import Tally
-from services.participation.policies import READ_BODIES, RUN_FUNDS
+from services.participation.policies import FundRunner, Reader
 
 router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Runner = Annotated[Principal, Depends(authorize(RUN_FUNDS))]
 
 
 def _cents(text: str) -> int:
@@ -83,16 +80,14 @@ def _fund(fund: Fund, applications: list[FundApplication]) -> CitizenFundRead:
 
 
 @router.post("/citizen-funds", operation_id="open_citizen_fund", response_model=CitizenFundRead, status_code=201)
-async def open_citizen_fund(uow: Uow, body: CitizenFundCreate, principal: Runner) -> CitizenFundRead:
+async def open_citizen_fund(uow: Uow, body: CitizenFundCreate, principal: FundRunner) -> CitizenFundRead:
     """A fund with its envelope, decided by a fund committee of the contract."""
     new = NewFund(name=body.name, year=body.year, envelope_cents=_cents(body.envelope))
     return _fund(await citizen_funds.open_fund(uow, principal, body.committee_body_id, new), [])
 
 
 @router.get("/citizen-funds/{fund_id}", operation_id="get_citizen_fund", response_model=CitizenFundRead)
-async def get_citizen_fund(
-    uow: Uow, fund_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
-) -> CitizenFundRead:
+async def get_citizen_fund(uow: Uow, fund_id: uuid.UUID, principal: Reader) -> CitizenFundRead:
     """The fund, its applications and its totals."""
     return _fund(*await citizen_funds.fund_with_applications(uow, principal, fund_id))
 
@@ -104,7 +99,7 @@ async def get_citizen_fund(
     status_code=status.HTTP_201_CREATED,
 )
 async def submit_fund_application(
-    uow: Uow, fund_id: uuid.UUID, body: FundApplicationCreate, principal: Runner
+    uow: Uow, fund_id: uuid.UUID, body: FundApplicationCreate, principal: FundRunner
 ) -> FundApplicationRead:
     new = FundApplication(
         application_id=uuid.uuid4(),
@@ -125,7 +120,7 @@ async def get_fund_application(
     uow: Uow,
     response: Response,
     application_id: uuid.UUID,
-    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+    principal: Reader,
 ) -> FundApplicationRead:
     """An application with its decision, payment and report; its ETag guards the report."""
     application = await citizen_funds.get_application(uow, principal, application_id)
@@ -139,7 +134,7 @@ async def get_fund_application(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def declare_conflict_of_interest(
-    uow: Uow, application_id: uuid.UUID, body: ConflictInput, principal: Runner
+    uow: Uow, application_id: uuid.UUID, body: ConflictInput, principal: FundRunner
 ) -> None:
     """A committee member's conflict of interest: they will not vote on this application."""
     await citizen_funds.declare_conflict(uow, principal, application_id, body.person_id, body.declared_on)
@@ -151,7 +146,7 @@ async def declare_conflict_of_interest(
     response_model=FundApplicationRead,
 )
 async def decide_fund_application(
-    uow: Uow, application_id: uuid.UUID, body: FundDecisionInput, principal: Runner
+    uow: Uow, application_id: uuid.UUID, body: FundDecisionInput, principal: FundRunner
 ) -> FundApplicationRead:
     """The committee's decision, once: voters hold a mandate, members with a conflict are recused, the
     amount stays within what was asked and the envelope."""
@@ -168,7 +163,7 @@ async def decide_fund_application(
     response_model=FundApplicationRead,
 )
 async def pay_fund_application(
-    uow: Uow, application_id: uuid.UUID, body: FundPaymentInput, principal: Runner
+    uow: Uow, application_id: uuid.UUID, body: FundPaymentInput, principal: FundRunner
 ) -> FundApplicationRead:
     paid = await citizen_funds.pay(uow, principal, application_id, body.paid_on, _cents(body.amount))
     return _application(paid)
@@ -181,7 +176,7 @@ async def pay_fund_application(
     dependencies=[conditional(read_at="/fund-applications/{application_id}")],
 )
 async def report_fund_application(
-    uow: Uow, response: Response, application_id: uuid.UUID, body: FundReportInput, principal: Runner
+    uow: Uow, response: Response, application_id: uuid.UUID, body: FundReportInput, principal: FundRunner
 ) -> FundApplicationRead:
     """The final report: money spent (at most what was paid), participants, what was done."""
     final = FinalReport(

@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
@@ -36,14 +34,12 @@ from services.participation.consultations.schemas import (
     QuestionResult,
     SyncOutcomeRead,
 )
-from services.participation.policies import CONSULTATION_CONTACTS, READ_BODIES, RUN_CONSULTATIONS
+from services.participation.policies import CampaignRunner, ContactReader, Reader
 from services.participation.schemas import ProgressRead, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Contracts = Annotated[ContractRegistry, Depends(request_contract_registry)]
-Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
-Runner = Annotated[Principal, Depends(authorize(RUN_CONSULTATIONS))]
 
 
 def _question(model: QuestionModel) -> Question:
@@ -89,7 +85,7 @@ def _outcome(outcome: SyncOutcome) -> SyncOutcomeRead:
 
 @router.post("/consultations", operation_id="open_consultation", response_model=ConsultationRead, status_code=201)
 async def open_consultation(
-    uow: Uow, contracts: Contracts, body: ConsultationCreate, principal: Runner
+    uow: Uow, contracts: Contracts, body: ConsultationCreate, principal: CampaignRunner
 ) -> ConsultationRead:
     """A campaign: fixed questions, questions per QPV, targets (interviews, events, neighbourhoods)."""
     new = Consultation(
@@ -131,7 +127,7 @@ async def get_consultation(uow: Uow, consultation_id: uuid.UUID, principal: Read
     status_code=status.HTTP_200_OK,
 )
 async def sync_consultation_answers(
-    uow: Uow, contracts: Contracts, consultation_id: uuid.UUID, body: AnswersSync, principal: Runner
+    uow: Uow, contracts: Contracts, consultation_id: uuid.UUID, body: AnswersSync, principal: CampaignRunner
 ) -> list[SyncOutcomeRead]:
     """Anonymous interviews captured offline: each `stored` once, `already` when sent again, `rejected`
     with its reason; a contact, with its consent, goes to a separate list that nothing links to the answers."""
@@ -173,9 +169,7 @@ async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: 
     operation_id="consultation_contacts",
     response_model=list[ContactRead],
 )
-async def consultation_contacts(
-    uow: Uow, consultation_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(CONSULTATION_CONTACTS))]
-) -> list[ContactRead]:
+async def consultation_contacts(uow: Uow, consultation_id: uuid.UUID, principal: ContactReader) -> list[ContactRead]:
     """Contacts left for follow-up, with their consent (the contract's pilots; audited)."""
     return [
         ContactRead(contact=item.contact, consent_text=item.consent_text, consented_on=item.consented_on)

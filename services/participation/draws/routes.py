@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import Depends, status
 
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -25,12 +24,11 @@ from services.participation.draws.schemas import (
 )
 from services.participation.draws.use_cases import DrawView, PoolEntry
 from services.participation.members.domain import Gender, Identity
-from services.participation.policies import PUBLISHED_DRAW, READ_DRAWN, RUN_DRAWS
+from services.participation.policies import PUBLISHED_DRAW, DrawnReader, DrawRunner
 
 public = platform_router(["draws"], authenticated=False)
 protected = platform_router(["draws"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Runner = Annotated[Principal, Depends(authorize(RUN_DRAWS))]
 
 
 def _read(view: DrawView) -> DrawRead:
@@ -63,7 +61,7 @@ def _read(view: DrawView) -> DrawRead:
 @protected.post(
     "/bodies/{body_id}/draws", operation_id="open_draw", response_model=DrawRead, status_code=status.HTTP_201_CREATED
 )
-async def open_draw(uow: Uow, body_id: uuid.UUID, body: DrawCreate, principal: Runner) -> DrawRead:
+async def open_draw(uow: Uow, body_id: uuid.UUID, body: DrawCreate, principal: DrawRunner) -> DrawRead:
     """Freeze a pool and publish its hash with the seed's commitment (facilitators, pilots)."""
     seats = Seats(
         titulars=body.seats.titulars,
@@ -97,7 +95,7 @@ async def open_draw(uow: Uow, body_id: uuid.UUID, body: DrawCreate, principal: R
 
 
 @protected.post("/draws/{draw_id}/reveal", operation_id="reveal_draw", response_model=DrawRead)
-async def reveal_draw(uow: Uow, draw_id: uuid.UUID, body: RevealInput, principal: Runner) -> DrawRead:
+async def reveal_draw(uow: Uow, draw_id: uuid.UUID, body: RevealInput, principal: DrawRunner) -> DrawRead:
     """Reveal the committed seed: the draw is performed, once."""
     return _read(await draws.reveal(uow, principal, draw_id, body.seed))
 
@@ -130,9 +128,7 @@ async def verify_draw(uow: Uow, draw_id: uuid.UUID) -> DrawVerification:
 
 
 @protected.get("/draws/{draw_id}/drawn", operation_id="list_drawn_people", response_model=list[DrawnPerson])
-async def list_drawn_people(
-    uow: Uow, draw_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_DRAWN))]
-) -> list[DrawnPerson]:
+async def list_drawn_people(uow: Uow, draw_id: uuid.UUID, principal: DrawnReader) -> list[DrawnPerson]:
     """The people drawn, by name (facilitators, pilots; every read is audited)."""
     return [
         DrawnPerson(
@@ -147,6 +143,6 @@ async def list_drawn_people(
 
 
 @protected.post("/draws/{draw_id}/purge", operation_id="purge_draw_pool", response_model=dict[str, int])
-async def purge_draw_pool(uow: Uow, draw_id: uuid.UUID, principal: Runner) -> dict[str, int]:
+async def purge_draw_pool(uow: Uow, draw_id: uuid.UUID, principal: DrawRunner) -> dict[str, int]:
     """Delete the pool's personal data once the challenge period is over."""
     return {"deleted": await draws.purge(uow, principal, draw_id, datetime.now(UTC).date())}

@@ -9,8 +9,6 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from kit.api_models import plain_decimal
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
@@ -24,7 +22,7 @@ from services.participation.evaluation.schemas import (
     ParticipationIndicatorsRead,
     ThemeLevelFigures,
 )
-from services.participation.policies import READ_BODIES
+from services.participation.policies import Reader
 from services.participation.schemas import ProgressRead
 
 router = platform_router(["evaluation"], authenticated=True)
@@ -39,7 +37,7 @@ def _decimal(value: Decimal | None) -> str | None:
 )
 async def participation_indicators(
     uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
-    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+    principal: Reader,
     contract_code: Annotated[str, Query(alias="contractCode", pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
     year: Annotated[int, Query(ge=2000, le=2100)],
     since: Annotated[int | None, Query(ge=2000, le=2100, description="First year of the members' series")] = None,

@@ -8,8 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import model_response
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -30,13 +28,11 @@ from services.participation.meetings.schemas import (
     MinutesRead,
 )
 from services.participation.meetings.use_cases import MeetingRecord
-from services.participation.policies import READ_BODIES, RUN_MEETINGS
+from services.participation.policies import MeetingRunner, Reader
 from services.participation.schemas import WarningRead
 
 router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Runner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
-Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
 
 
 def _summary(meeting: Meeting) -> MeetingSummary:
@@ -94,7 +90,7 @@ def _record(record: MeetingRecord) -> MeetingRead:
     response_model=MeetingRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def convene_meeting(uow: Uow, body_id: uuid.UUID, body: MeetingCreate, principal: Runner) -> MeetingRead:
+async def convene_meeting(uow: Uow, body_id: uuid.UUID, body: MeetingCreate, principal: MeetingRunner) -> MeetingRead:
     """Convene a meeting with its agenda; notice shorter than the rules ask comes back as a warning."""
     new = Meeting(
         meeting_id=uuid.uuid4(),
@@ -142,7 +138,7 @@ async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> Res
     dependencies=[conditional(read_at="/meetings/{meeting_id}")],
 )
 async def record_attendance(
-    uow: Uow, meeting_id: uuid.UUID, body: AttendanceInput, principal: Runner
+    uow: Uow, meeting_id: uuid.UUID, body: AttendanceInput, principal: MeetingRunner
 ) -> list[AttendanceRead]:
     """The attendance list, replaced whole: a member or substitute needs a mandate on the day; proxies go
     from a missing member to one present, one each."""
@@ -165,7 +161,9 @@ async def record_attendance(
     response_model=DecisionRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def record_decision(uow: Uow, meeting_id: uuid.UUID, body: DecisionCreate, principal: Runner) -> DecisionRead:
+async def record_decision(
+    uow: Uow, meeting_id: uuid.UUID, body: DecisionCreate, principal: MeetingRunner
+) -> DecisionRead:
     """A decision and its tally, refused without the quorum the body's rules set."""
     tally = Tally(votes_for=body.votes_for, votes_against=body.votes_against, abstentions=body.abstentions)
     return _decision(await meetings.record_decision(uow, principal, meeting_id, body.subject, tally))
@@ -177,12 +175,14 @@ async def record_decision(uow: Uow, meeting_id: uuid.UUID, body: DecisionCreate,
     response_model=MinutesRead,
     dependencies=[conditional(read_at="/meetings/{meeting_id}")],
 )
-async def write_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesInput, principal: Runner) -> MinutesRead:
+async def write_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesInput, principal: MeetingRunner) -> MinutesRead:
     """A new version of the minutes (until a version is adopted)."""
     return _minutes(await meetings.write_minutes(uow, principal, meeting_id, body.text))
 
 
 @router.post("/meetings/{meeting_id}/minutes/adoption", operation_id="adopt_minutes", response_model=MinutesRead)
-async def adopt_minutes(uow: Uow, meeting_id: uuid.UUID, body: MinutesAdoption, principal: Runner) -> MinutesRead:
+async def adopt_minutes(
+    uow: Uow, meeting_id: uuid.UUID, body: MinutesAdoption, principal: MeetingRunner
+) -> MinutesRead:
     """Adopt the latest version of the minutes."""
     return _minutes(await meetings.adopt_minutes(uow, principal, meeting_id, body.version, body.adopted_on))

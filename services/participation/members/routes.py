@@ -10,8 +10,6 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from kit.api_models import IsoDate, plain_decimal
-from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -53,16 +51,13 @@ from services.participation.members.schemas import (
     ReplacementRead,
 )
 from services.participation.members.use_cases import mandates, people, rules
-from services.participation.policies import MANAGE_MEMBERS, PEOPLE_DATA, READ_BODIES, RUN_DRAWS
+from services.participation.policies import DrawRunner, MemberManager, PersonalDataHandler, Reader
 from services.participation.schemas import WarningRead
 
 router = platform_router(["members"], authenticated=True, writes=True)
 # The mandates a draw gives: listed with the draws, answered as mandates.
 appointments = platform_router(["draws"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Manager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
-DataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
-DrawRunner = Annotated[Principal, Depends(authorize(RUN_DRAWS))]
 
 
 def _rules(version: BodyRules) -> BodyRulesRead:
@@ -129,7 +124,7 @@ def _declaration(declaration: Declaration) -> DeclarationRead:
 
 @router.put("/bodies/{body_id}/rules", operation_id="version_body_rules", response_model=BodyRulesRead)
 async def version_body_rules(
-    uow: Uow, response: Response, body_id: uuid.UUID, body: BodyRulesInput, principal: Manager
+    uow: Uow, response: Response, body_id: uuid.UUID, body: BodyRulesInput, principal: MemberManager
 ) -> BodyRulesRead:
     """A new version of the body's rules (parity, residents' share, size, mandate length, excluded kinds)."""
     proposed = BodyRules(
@@ -150,9 +145,7 @@ async def version_body_rules(
 
 
 @router.get("/bodies/{body_id}/rules", operation_id="list_body_rules", response_model=list[BodyRulesRead])
-async def list_body_rules(
-    uow: Uow, response: Response, body_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_BODIES))]
-) -> list[BodyRulesRead]:
+async def list_body_rules(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> list[BodyRulesRead]:
     """Every version of the body's rules, oldest first; the ETag is the latest version's."""
     versions = await rules.rule_versions(uow, principal, body_id)
     response.headers["ETag"] = rules.rules_etag(body_id, versions)
@@ -160,7 +153,7 @@ async def list_body_rules(
 
 
 @router.post("/people", operation_id="register_person", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
-async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> PersonRead:
+async def register_person(uow: Uow, body: PersonCreate, principal: MemberManager) -> PersonRead:
     """A person (facilitators, pilots): the identity is stored apart and never answered here."""
     person = Person(
         person_id=uuid.uuid4(),
@@ -181,7 +174,7 @@ async def register_person(uow: Uow, body: PersonCreate, principal: Manager) -> P
     response_model=MandateRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, principal: Manager) -> MandateRead:
+async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, principal: MemberManager) -> MandateRead:
     """A mandate: refused if it ends before it starts, overlaps the person's other mandate in the body or
     breaks the rules; the composition's missed targets come back as warnings."""
     new = Mandate(
@@ -201,7 +194,7 @@ async def give_mandate(uow: Uow, body_id: uuid.UUID, body: MandateCreate, princi
 
 
 @router.post("/mandates/{mandate_id}/end", operation_id="end_mandate", response_model=MandateRead)
-async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, principal: Manager) -> MandateRead:
+async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, principal: MemberManager) -> MandateRead:
     """End a mandate with its reason (resignation, moving away, term over…)."""
     ended = await mandates.end_mandate(uow, principal, mandate_id, body.ends_on, EndReason(body.reason))
     return _mandate(ended, [])
@@ -211,7 +204,7 @@ async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, princip
 async def body_composition(
     uow: Uow,
     body_id: uuid.UUID,
-    principal: Annotated[Principal, Depends(authorize(READ_BODIES))],
+    principal: Reader,
     on: Annotated[IsoDate | None, Query(description="Default: today")] = None,
 ) -> CompositionRead:
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
@@ -223,7 +216,7 @@ async def body_composition(
 
 
 @router.get("/people/{person_id}/export", operation_id="export_person", response_model=PersonalDataRead)
-async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> PersonalDataRead:
+async def export_person(uow: Uow, person_id: uuid.UUID, principal: PersonalDataHandler) -> PersonalDataRead:
     """Everything held on a person (right of access): the contract's pilots; every export audited."""
     data = await people.export_person(uow, principal, person_id)
     identity = data.identity
@@ -248,7 +241,7 @@ async def export_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) 
 
 
 @router.post("/people/{person_id}/consents", operation_id="record_consent", response_model=ConsentRead, status_code=201)
-async def record_consent(uow: Uow, person_id: uuid.UUID, body: ConsentInput, principal: Manager) -> ConsentRead:
+async def record_consent(uow: Uow, person_id: uuid.UUID, body: ConsentInput, principal: MemberManager) -> ConsentRead:
     """A consent given or withdrawn (contact, photo, publication of the name, sharing with partners)."""
     consent = Consent(purpose=ConsentPurpose(body.purpose), given=body.given, on=body.on, wording=body.wording)
     return _consent(await people.record_consent(uow, principal, person_id, consent))
@@ -261,7 +254,7 @@ async def record_consent(uow: Uow, person_id: uuid.UUID, body: ConsentInput, pri
     status_code=201,
 )
 async def declare_independence(
-    uow: Uow, person_id: uuid.UUID, body: DeclarationInput, principal: Manager
+    uow: Uow, person_id: uuid.UUID, body: DeclarationInput, principal: MemberManager
 ) -> DeclarationRead:
     """A member's declaration of independence for a body, or of the interests that bind them."""
     declaration = Declaration(
@@ -271,7 +264,7 @@ async def declare_independence(
 
 
 @router.post("/people/{person_id}/erasure", operation_id="erase_person", response_model=ErasureRead)
-async def erase_person(uow: Uow, person_id: uuid.UUID, principal: DataHandler) -> ErasureRead:
+async def erase_person(uow: Uow, person_id: uuid.UUID, principal: PersonalDataHandler) -> ErasureRead:
     """Right to erasure: the identity is deleted; the pseudonymous record and mandates stay for statistics."""
     return ErasureRead(erased_now=await people.erase_person(uow, principal, person_id))
 

@@ -10,7 +10,6 @@ from fastapi import Depends, Response, status
 
 from kit.api_models import model_response
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -39,13 +38,11 @@ from services.participation.opinions.schemas import (
     ResponseInput,
 )
 from services.participation.opinions.use_cases import Answer, OpinionRecord
-from services.participation.policies import ADOPT_OPINIONS, GOVERN, PUBLIC_PAGE, READ_BODIES
+from services.participation.policies import PUBLIC_PAGE, Governance, OpinionAdopter, Reader
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
 public = platform_router(["opinions"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
-Governance = Annotated[Principal, Depends(authorize(GOVERN))]
 
 
 def _referral(referral: Referral, answered_on: date | None, state: ReferralStatus) -> ReferralRead:
@@ -130,7 +127,7 @@ async def adopt_opinion(
     uow: Uow,
     body_id: uuid.UUID,
     body: OpinionCreate,
-    principal: Annotated[Principal, Depends(authorize(ADOPT_OPINIONS))],
+    principal: OpinionAdopter,
 ) -> OpinionRead:
     """An opinion, proposal or alert the body adopted, sent to a governance committee (or to the préfet)."""
     new = Opinion(
