@@ -19,6 +19,7 @@ from services.participation.bodies.domain import Body, BodyKind, ParticipationLe
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.clients.territories import CommuneLookup, request_communes
 from services.participation.policies import BodyManager, Reader
+from services.participation.schemas import read_of
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -27,18 +28,7 @@ Communes = Annotated[CommuneLookup, Depends(request_communes)]
 
 
 def present(body: Body) -> BodyRead:
-    return BodyRead(
-        id=body.body_id,
-        contract_code=body.contract_code,
-        name=body.name,
-        kind=body.kind,
-        participation_level=body.participation_level,
-        qpv_codes=list(body.qpv_codes),
-        commune_codes=list(body.commune_codes),
-        status=body.status,
-        recognition_act=body.recognition_act,
-        version=body.version,
-    )
+    return read_of(BodyRead, body, id=body.body_id)
 
 
 @router.get("/bodies", operation_id="list_bodies", dependencies=[REMEMBERED], response_model=Page[BodyRead])

@@ -26,6 +26,7 @@ from services.participation.citizen_funds.schemas import (
 from services.participation.citizen_funds.use_cases import FinalReport, NewFund
 from services.participation.meetings.domain import Tally
 from services.participation.policies import FundRunner, Reader
+from services.participation.schemas import read_of
 
 router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -43,34 +44,23 @@ def _money(cents: int | None) -> str | None:
 
 
 def _application(application: FundApplication) -> FundApplicationRead:
-    return FundApplicationRead(
+    return read_of(
+        FundApplicationRead,
+        application,
         id=application.application_id,
-        fund_id=application.fund_id,
-        title=application.title,
-        group_name=application.group_name,
-        description=application.description,
-        qpv_codes=list(application.qpv_codes),
         amount_requested=euros(application.requested_cents),
-        status=application.status.value,
         amount_granted=_money(application.granted_cents),
-        decided_on=application.decided_on,
-        votes=None if application.votes is None else dict(application.votes),
         amount_paid=_money(application.paid_cents),
-        paid_on=application.paid_on,
         spent=_money(application.spent_cents),
-        participants=application.participants,
-        reported_on=application.reported_on,
     )
 
 
 def _fund(fund: Fund, applications: list[FundApplication]) -> CitizenFundRead:
     totals = fund_totals(fund, applications)
-    return CitizenFundRead(
+    return read_of(
+        CitizenFundRead,
+        fund,
         id=fund.fund_id,
-        contract_code=fund.contract_code,
-        committee_body_id=fund.committee_body_id,
-        name=fund.name,
-        year=fund.year,
         envelope=euros(fund.envelope_cents),
         granted=euros(totals.granted_cents),
         paid=euros(totals.paid_cents),

@@ -35,7 +35,7 @@ from services.participation.consultations.schemas import (
     SyncOutcomeRead,
 )
 from services.participation.policies import CampaignRunner, ContactReader, Reader
-from services.participation.schemas import ProgressRead, wire_name
+from services.participation.schemas import ProgressRead, read_of, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -47,9 +47,7 @@ def _question(model: QuestionModel) -> Question:
 
 
 def _question_read(question: Question) -> QuestionRead:
-    return QuestionRead(
-        code=question.code, text=question.text, kind=question.kind.value, choices=list(question.choices)
-    )
+    return read_of(QuestionRead, question)
 
 
 def _read(found: Consultation, progress: Progress) -> ConsultationRead:
@@ -157,10 +155,7 @@ async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: 
     found, figures = await consultations.results(uow, principal, consultation_id)
     return ConsultationResults(
         consultation_id=found.consultation_id,
-        questions=[
-            QuestionResult(code=item.code, kind=item.kind.value, answered=item.answered, counts=item.counts)
-            for item in figures
-        ],
+        questions=[read_of(QuestionResult, item) for item in figures],
     )
 
 
@@ -171,7 +166,4 @@ async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: 
 )
 async def consultation_contacts(uow: Uow, consultation_id: uuid.UUID, principal: ContactReader) -> list[ContactRead]:
     """Contacts left for follow-up, with their consent (the contract's pilots; audited)."""
-    return [
-        ContactRead(contact=item.contact, consent_text=item.consent_text, consented_on=item.consented_on)
-        for item in await consultations.contacts(uow, principal, consultation_id)
-    ]
+    return [read_of(ContactRead, item) for item in await consultations.contacts(uow, principal, consultation_id)]

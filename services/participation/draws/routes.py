@@ -25,6 +25,7 @@ from services.participation.draws.schemas import (
 from services.participation.draws.use_cases import DrawView, PoolEntry
 from services.participation.members.domain import Gender, Identity
 from services.participation.policies import PUBLISHED_DRAW, DrawnReader, DrawRunner
+from services.participation.schemas import read_of
 
 public = platform_router(["draws"], authenticated=False)
 protected = platform_router(["draws"], authenticated=True, writes=True)
@@ -32,30 +33,8 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _read(view: DrawView) -> DrawRead:
-    published = view.draw
-    return DrawRead(
-        id=published.draw_id,
-        body_id=published.body_id,
-        status=published.status.value,
-        seats=dict(published.seats),
-        pool_hash=published.pool_hash,
-        commitment=published.commitment,
-        seed=published.seed,
-        titulars=list(published.titulars),
-        reserves=list(published.reserves),
-        result_hash=published.result_hash,
-        challenge_ends_on=published.challenge_ends_on,
-        pool=[
-            PublishedCandidate(
-                reference=item.reference,
-                gender=item.gender.value,
-                age_band=item.age_band,
-                in_qpv=item.in_qpv,
-                household=item.household,
-            )
-            for item in view.candidates
-        ],
-    )
+    pool = [read_of(PublishedCandidate, item) for item in view.candidates]
+    return read_of(DrawRead, view.draw, id=view.draw.draw_id, pool=pool)
 
 
 @protected.post(
@@ -130,16 +109,7 @@ async def verify_draw(uow: Uow, draw_id: uuid.UUID) -> DrawVerification:
 @protected.get("/draws/{draw_id}/drawn", operation_id="list_drawn_people", response_model=list[DrawnPerson])
 async def list_drawn_people(uow: Uow, draw_id: uuid.UUID, principal: DrawnReader) -> list[DrawnPerson]:
     """The people drawn, by name (facilitators, pilots; every read is audited)."""
-    return [
-        DrawnPerson(
-            reference=item.reference,
-            seat=item.seat,
-            family_name=item.family_name,
-            given_name=item.given_name,
-            contact=item.contact,
-        )
-        for item in await draws.drawn_people(uow, principal, draw_id)
-    ]
+    return [read_of(DrawnPerson, item) for item in await draws.drawn_people(uow, principal, draw_id)]
 
 
 @protected.post("/draws/{draw_id}/purge", operation_id="purge_draw_pool", response_model=dict[str, int])

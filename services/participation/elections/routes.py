@@ -21,34 +21,19 @@ from services.participation.elections.schemas import (
 )
 from services.participation.elections.use_cases import ElectionRecord
 from services.participation.policies import MemberManager, Reader
+from services.participation.schemas import read_of
 
 router = platform_router(["elections"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _read(record: ElectionRecord) -> ElectionRead:
-    election = record.election
-    return ElectionRead(
-        id=election.election_id,
-        body_id=election.body_id,
-        held_on=election.held_on,
-        seats=election.seats,
-        college=election.college,
-        proclaimed_on=election.proclaimed_on,
-        tie_break=None if election.tie_break is None else list(election.tie_break),
-        tallies=[
-            TallyRead(person_id=item.person_id, votes=item.votes, elected=item.elected) for item in record.tallies
-        ],
-        corrections=[
-            CorrectionRead(
-                person_id=item.person_id,
-                votes_before=item.votes_before,
-                votes_after=item.votes_after,
-                reason=item.reason,
-                corrected_at=item.corrected_at,
-            )
-            for item in record.corrections
-        ],
+    return read_of(
+        ElectionRead,
+        record.election,
+        id=record.election.election_id,
+        tallies=[read_of(TallyRead, item) for item in record.tallies],
+        corrections=[read_of(CorrectionRead, item) for item in record.corrections],
     )
 
 

@@ -29,58 +29,37 @@ from services.participation.meetings.schemas import (
 )
 from services.participation.meetings.use_cases import MeetingRecord
 from services.participation.policies import MeetingRunner, Reader
-from services.participation.schemas import WarningRead
+from services.participation.schemas import WarningRead, read_of
 
 router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _summary(meeting: Meeting) -> MeetingSummary:
-    return MeetingSummary(
-        id=meeting.meeting_id,
-        body_id=meeting.body_id,
-        title=meeting.title,
-        meeting_day=meeting.meeting_day,
-        place=meeting.place,
-        convened_on=meeting.convened_on,
-        agenda=list(meeting.agenda),
-    )
+    return read_of(MeetingSummary, meeting, id=meeting.meeting_id)
 
 
 def _attendance(item: Attendee) -> AttendanceRead:
-    return AttendanceRead(
-        person_id=item.person_id,
-        capacity=item.capacity.value,
-        presence=item.presence.value,
-        institution=item.institution,
-        proxy_to=item.proxy_to,
-    )
+    return read_of(AttendanceRead, item)
 
 
 def _decision(decision: Decision) -> DecisionRead:
-    return DecisionRead(
-        id=decision.decision_id,
-        subject=decision.subject,
-        votes_for=decision.votes_for,
-        votes_against=decision.votes_against,
-        abstentions=decision.abstentions,
-        voters=decision.voters,
-        quorum=decision.quorum,
-        adopted=decision.adopted,
-    )
+    return read_of(DecisionRead, decision, id=decision.decision_id)
 
 
 def _minutes(minutes: Minutes) -> MinutesRead:
-    return MinutesRead(version=minutes.version, text=minutes.text, adopted_on=minutes.adopted_on)
+    return read_of(MinutesRead, minutes)
 
 
 def _record(record: MeetingRecord) -> MeetingRead:
-    return MeetingRead(
-        **_summary(record.meeting).model_dump(),
+    return read_of(
+        MeetingRead,
+        record.meeting,
+        id=record.meeting.meeting_id,
         attendance=[_attendance(item) for item in record.attendance],
         decisions=[_decision(item) for item in record.decisions],
         minutes=[_minutes(item) for item in record.minutes],
-        warnings=[WarningRead(rule=item.rule, message=item.message) for item in record.warnings],
+        warnings=[read_of(WarningRead, item) for item in record.warnings],
     )
 
 

@@ -52,7 +52,7 @@ from services.participation.members.schemas import (
 )
 from services.participation.members.use_cases import mandates, people, rules
 from services.participation.policies import DrawRunner, MemberManager, PersonalDataHandler, Reader
-from services.participation.schemas import WarningRead
+from services.participation.schemas import WarningRead, read_of
 
 router = platform_router(["members"], authenticated=True, writes=True)
 # The mandates a draw gives: listed with the draws, answered as mandates.
@@ -61,65 +61,33 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _rules(version: BodyRules) -> BodyRulesRead:
-    return BodyRulesRead(
-        version=version.version,
-        parity=version.parity,
+    return read_of(
+        BodyRulesRead,
+        version,
         residents_min_share=plain_decimal(version.residents_min_share),
-        size_max=version.size_max,
-        mandate_years=version.mandate_years,
-        forbidden_member_kinds=sorted(kind.value for kind in version.forbidden_member_kinds),
         quorum_share=None if version.quorum_share is None else plain_decimal(version.quorum_share),
-        notice_days=version.notice_days,
-        college_seats=dict(version.college_seats),
-        representation_seats=dict(version.representation_seats),
+        forbidden_member_kinds=sorted(kind.value for kind in version.forbidden_member_kinds),
     )
 
 
 def _warnings(warnings: list[CompositionWarning]) -> list[WarningRead]:
-    return [WarningRead(rule=item.rule, message=item.message) for item in warnings]
+    return [read_of(WarningRead, item) for item in warnings]
 
 
 def _mandate(mandate: Mandate, warnings: list[CompositionWarning]) -> MandateRead:
-    return MandateRead(
-        id=mandate.mandate_id,
-        body_id=mandate.body_id,
-        person_id=mandate.person_id,
-        role=mandate.role,
-        college=mandate.college,
-        starts_on=mandate.starts_on,
-        ends_on=mandate.ends_on,
-        end_reason=None if mandate.end_reason is None else mandate.end_reason.value,
-        represented_organisation=mandate.represented_organisation,
-        represented_body_id=mandate.represented_body_id,
-        substitute_for=mandate.substitute_for,
-        replaces=mandate.replaces,
-        warnings=_warnings(warnings),
-    )
+    return read_of(MandateRead, mandate, id=mandate.mandate_id, warnings=_warnings(warnings))
 
 
 def _person(person: Person) -> PersonRead:
-    return PersonRead(
-        id=person.person_id,
-        contract_code=person.contract_code,
-        gender=person.gender.value,
-        age_band=person.age_band,
-        member_kind=person.member_kind.value,
-        resident_in_qpv=person.resident_in_qpv,
-        fictitious=person.fictitious,
-    )
+    return read_of(PersonRead, person, id=person.person_id)
 
 
 def _consent(consent: Consent) -> ConsentRead:
-    return ConsentRead(purpose=consent.purpose.value, given=consent.given, on=consent.on, wording=consent.wording)
+    return read_of(ConsentRead, consent)
 
 
 def _declaration(declaration: Declaration) -> DeclarationRead:
-    return DeclarationRead(
-        body_id=declaration.body_id,
-        declared_on=declaration.declared_on,
-        independent=declaration.independent,
-        interests=declaration.interests,
-    )
+    return read_of(DeclarationRead, declaration)
 
 
 @router.put("/bodies/{body_id}/rules", operation_id="version_body_rules", response_model=BodyRulesRead)
@@ -219,22 +187,10 @@ async def body_composition(
 async def export_person(uow: Uow, person_id: uuid.UUID, principal: PersonalDataHandler) -> PersonalDataRead:
     """Everything held on a person (right of access): the contract's pilots; every export audited."""
     data = await people.export_person(uow, principal, person_id)
-    identity = data.identity
     return PersonalDataRead(
         person=_person(data.person),
-        identity=None
-        if identity is None
-        else IdentityRead(family_name=identity.family_name, given_name=identity.given_name, contact=identity.contact),
-        mandates=[
-            PersonMandateRead(
-                body_id=item.body_id,
-                role=item.role,
-                college=item.college,
-                starts_on=item.starts_on,
-                ends_on=item.ends_on,
-            )
-            for item in data.mandates
-        ],
+        identity=None if data.identity is None else read_of(IdentityRead, data.identity),
+        mandates=[read_of(PersonMandateRead, item) for item in data.mandates],
         consents=[_consent(item) for item in data.consents],
         declarations=[_declaration(item) for item in data.declarations],
     )

@@ -39,6 +39,7 @@ from services.participation.opinions.schemas import (
 )
 from services.participation.opinions.use_cases import Answer, OpinionRecord
 from services.participation.policies import PUBLIC_PAGE, Governance, OpinionAdopter, Reader
+from services.participation.schemas import read_of
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
 public = platform_router(["opinions"], authenticated=False)
@@ -46,48 +47,16 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _referral(referral: Referral, answered_on: date | None, state: ReferralStatus) -> ReferralRead:
-    return ReferralRead(
-        id=referral.referral_id,
-        from_body_id=referral.from_body_id,
-        to_body_id=referral.to_body_id,
-        kind=referral.kind.value,
-        subject=referral.subject,
-        asked_on=referral.asked_on,
-        due_on=referral.due_on,
-        answered_on=answered_on,
-        status=state.value,
-    )
+    return read_of(ReferralRead, referral, id=referral.referral_id, answered_on=answered_on, status=state.value)
 
 
 def _commitment(commitment: Commitment) -> CommitmentRead:
-    return CommitmentRead(
-        id=commitment.commitment_id,
-        description=commitment.description,
-        owner=commitment.owner,
-        due_on=commitment.due_on,
-        status=commitment.status.value,
-        status_on=commitment.status_on,
-    )
+    return read_of(CommitmentRead, commitment, id=commitment.commitment_id)
 
 
 def _opinion(record: OpinionRecord) -> OpinionRead:
-    opinion = record.opinion
-    return OpinionRead(
-        id=opinion.opinion_id,
-        body_id=opinion.body_id,
-        kind=opinion.kind.value,
-        title=opinion.title,
-        text=opinion.text,
-        adopted_on=opinion.adopted_on,
-        meeting_id=opinion.meeting_id,
-        referral_id=opinion.referral_id,
-        addressed_to_body_id=opinion.addressed_to_body_id,
-        outcome=None if opinion.outcome is None else opinion.outcome.value,
-        reason=opinion.reason,
-        redirected_to=opinion.redirected_to,
-        responded_on=opinion.responded_on,
-        commitments=[_commitment(item) for item in record.commitments],
-    )
+    commitments = [_commitment(item) for item in record.commitments]
+    return read_of(OpinionRead, record.opinion, id=record.opinion.opinion_id, commitments=commitments)
 
 
 @router.post(
@@ -227,14 +196,5 @@ async def public_body_page(
 ) -> PublicBodyPage:
     """A body's public page: its opinions, the answers they got and what followed; never its members."""
     body, records, total = await opinions.public_page(uow, body_id, page)
-    return PublicBodyPage(
-        id=body.body_id,
-        name=body.name,
-        kind=body.kind.value,
-        status=body.status.value,
-        participation_level=body.participation_level.value,
-        qpv_codes=list(body.qpv_codes),
-        recognition_act=body.recognition_act,
-        opinions=[_opinion(item) for item in records],
-        total_opinions=total,
-    )
+    published = [_opinion(item) for item in records]
+    return read_of(PublicBodyPage, body, id=body.body_id, opinions=published, total_opinions=total)
