@@ -70,7 +70,7 @@ class BodyStatus(StrEnum):
     DISSOLVED = "dissolved"
 
 
-# The ladder of the circulaire du 4 janvier 2024, as the contract quotes it (002_…txt l. 202).
+# The ladder the contract asks a level of, per theme (002_…txt l. 202).
 class ParticipationLevel(StrEnum):
     """The contract's ladder: information, consultation, concertation, co-décision."""
 
@@ -103,7 +103,7 @@ def check_body(body: Body, contract_qpv_codes: Collection[str]) -> None:
 
 
 def check_commune(position: int, code: str, epci: str | None, *, exists: bool, contract_epci: str | None) -> None:
-    """A body's commune exists and lies in the contract's EPCI (the contract is intercommunal: 002_…txt l. 2090)."""
+    """A body's commune exists and lies in the contract's EPCI (the contract is the EPCI's: 002_…txt l. 2090)."""
     if not exists:
         raise RuleViolationError(f"commune_codes/{position}", "commune-exists", f"no commune {code}")
     if epci != contract_epci:

@@ -1,6 +1,7 @@
 """Consultations: campaigns with targets, a fixed question set plus questions per territory, anonymous
 answers captured offline and synced idempotently, and contact consent kept apart from the answers (the
-contract's "concertation citoyenne dans les quartiers": 002_…txt l. 1465).
+contract's "concertation citoyenne dans les quartiers": 002_…txt l. 1465; the guide's "recueil de la parole
+des habitants": 001_…txt l. 16 and 69).
 
 An answer carries no identity and no link to a contact: a person who agrees to be contacted again leaves
 a contact in a separate list, so the answers stay anonymous whatever is done with the contacts (RGPD

@@ -1,6 +1,7 @@
-"""The participation part of the contract's evaluation (its objects "Participation citoyenne" and
-"Gouvernance": 002_…txt l. 2243-2245): bodies, members and their evolution, meetings and participants,
-institutions represented, opinions and how they were taken into account.
+"""The participation part of the contract's evaluation (its object "Participation citoyenne": 002_…txt
+l. 2243-2245, and the governance axis the ONPV asks of every evaluation: the guide, 001_…txt l. 60-63): bodies,
+members and their evolution, meetings and participants, institutions represented, opinions and how they were
+taken into account.
 
 People are only ever counted, and published by the rule of `members.domain.published_breakdown`.
 """

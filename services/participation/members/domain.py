@@ -1,10 +1,11 @@
 """People, their mandates in bodies, and the rules a body's composition is checked against.
 
-A body's rules are versioned (the circulaire du 4 janvier 2024 made parity, residents' share or the
-préfet's recognition optional: 002_…txt l. 1435): a change is a new version, never an edit. Breaking a hard
-rule (a mandate ending before it starts, a second active mandate in one body, a member kind the rules
-forbid) is an error; a composition off its targets (parity gap, residents' share, size) is a warning with
-its figures. A person's identity is kept apart from the pseudonymous record the rules and statistics use.
+A body's rules are versioned, since a body need not keep the conseil citoyen's (the contract leaves the forms
+of participation open, 002_…txt l. 1437; Arras' commissions citoyennes are meant to be less rigid, l. 1713):
+a change is a new version, never an edit. Breaking a hard rule (a mandate ending before it starts, a second
+active mandate in one body, a member kind the rules forbid) is an error; a composition off its targets (parity
+gap, residents' share, size) is a warning with its figures. A person's identity is kept apart from the
+pseudonymous record the rules and statistics use.
 """
 
 from __future__ import annotations
