@@ -68,7 +68,7 @@ def _read(found: Consultation, progress: Progress) -> ConsultationRead:
             "events": found.targets.events,
             "neighbourhoods": found.targets.neighbourhoods,
         },
-        progress=ProgressRead.model_validate(progress, from_attributes=True),
+        progress=read_of(ProgressRead, progress, reached=progress.reached),
     )
 
 

@@ -131,6 +131,13 @@ def theme_figures(levels: Sequence[tuple[str, str | None]]) -> ThemeFigures:
     )
 
 
+SERIES_YEARS = 5  # the members' series starts this many years before the year asked, unless told
+
+
+def series_start(year: int, since: int | None) -> int:
+    return year - SERIES_YEARS if since is None else since
+
+
 def year_ends(since: int, year: int) -> dict[int, date]:
     """The days members are counted on: 31 December of each year of the series."""
     return {each: date(each, 12, 31) for each in range(since, year + 1)}

@@ -14,6 +14,7 @@ from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.evaluation import use_cases as evaluation
+from services.participation.evaluation.domain import series_start
 from services.participation.evaluation.schemas import (
     ConsultationFigures,
     MembersOnYearEnd,
@@ -23,7 +24,7 @@ from services.participation.evaluation.schemas import (
     ThemeLevelFigures,
 )
 from services.participation.policies import Reader
-from services.participation.schemas import ProgressRead
+from services.participation.schemas import ProgressRead, read_of
 
 router = platform_router(["evaluation"], authenticated=True)
 
@@ -45,7 +46,7 @@ async def participation_indicators(
     """What the evaluation asks of participation for a year: bodies by kind and level, members and their
     evolution, parity and ages (counts under 5 hidden), meetings, participants, institutions represented,
     opinions issued, answered and taken up, time to answer, referrals."""
-    first = year - 5 if since is None else since
+    first = series_start(year, since)
     if first > year:
         message = "the series starts no later than the year asked"
         broken = FieldError(pointer="/query/since", field="since", rule="since-not-after-year", message=message)
@@ -59,37 +60,22 @@ async def participation_indicators(
         bodies_by_level=found.bodies.by_level,
         bodies_by_status=found.bodies.by_status,
         members_by_year=[MembersOnYearEnd(year=each, members=count) for each, count in found.members_by_year.items()],
-        members_profile=MembersProfileRead(
-            members=profile.members,
-            genders=profile.genders,
-            age_bands=profile.age_bands,
-            residents_share=_decimal(profile.residents_share),
-        ),
+        members_profile=read_of(MembersProfileRead, profile, residents_share=_decimal(profile.residents_share)),
         meetings_by_kind=found.meetings_by_kind,
         attendances=found.attendances,
         participants=found.participants,
         institutions_represented=found.institutions,
-        opinions=OpinionFiguresRead(
-            issued=opinions.issued,
-            by_kind=opinions.by_kind,
-            answered=opinions.answered,
-            taken_up=opinions.taken_up,
-            rejected=opinions.rejected,
+        opinions=read_of(
+            OpinionFiguresRead,
+            opinions,
             share_answered=_decimal(opinions.share_answered),
             share_taken_up=_decimal(opinions.share_taken_up),
             median_days_to_answer=_decimal(opinions.median_days_to_answer),
         ),
         referrals=found.referrals,
         consultations=[
-            ConsultationFigures(
-                title=title,
-                progress=ProgressRead.model_validate(done, from_attributes=True),
-            )
+            ConsultationFigures(title=title, progress=read_of(ProgressRead, done, reached=done.reached))
             for title, done in found.consultations
         ],
-        theme_levels=ThemeLevelFigures(
-            declared=found.themes.declared,
-            observed=found.themes.observed,
-            observed_below_declared=found.themes.below_declared,
-        ),
+        theme_levels=read_of(ThemeLevelFigures, found.themes, observed_below_declared=found.themes.below_declared),
     )

@@ -26,7 +26,6 @@ from services.participation.members.domain import (
     Mandate,
     MemberKind,
     Person,
-    published_composition,
 )
 from services.participation.members.schemas import (
     AppointmentInput,
@@ -177,10 +176,7 @@ async def body_composition(
 ) -> CompositionRead:
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
     day = on or datetime.now(UTC).date()
-    counts = published_composition(await mandates.composition(uow, principal, body_id, day))
-    return CompositionRead(
-        on=day, members=counts.members, women=counts.women, men=counts.men, residents=counts.residents
-    )
+    return read_of(CompositionRead, await mandates.composition(uow, principal, body_id, day), on=day)
 
 
 @router.get("/people/{person_id}/export", operation_id="export_person", response_model=PersonalDataRead)

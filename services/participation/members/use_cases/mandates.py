@@ -14,10 +14,10 @@ from services.participation.bodies.use_cases import body_managed_by, body_seen_b
 from services.participation.errors import NotFoundError
 from services.participation.members.domain import (
     BodyRules,
+    Composition,
     CompositionWarning,
     EndReason,
     Mandate,
-    Person,
     check_end,
     check_member_kind,
     check_representation,
@@ -26,6 +26,7 @@ from services.participation.members.domain import (
     check_term,
     college_warnings,
     composition_warnings,
+    published_composition,
     term_warnings,
 )
 from services.participation.members.models import MandateRow
@@ -132,7 +133,8 @@ async def end_mandate(
     return ended
 
 
-async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> list[Person]:
+async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> Composition:
+    """The body's members on a day, counted as they may be published."""
     async with uow.reading():
         await body_seen_by(uow, actor, body_id)
-        return await MemberRepository(uow.session).members_on(body_id, day)
+        return published_composition(await MemberRepository(uow.session).members_on(body_id, day))
