@@ -67,7 +67,7 @@ async def _import_grants_reference(database_url: str) -> str:
 async def _import_participation_demo(database_url: str) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.participation.use_cases.demo_data import load_demo, read_demo_spec
+    from services.participation.demo.use_cases import load_demo, read_demo_spec
 
     engine = create_engine(database_url, "participation", application_name="cli-import")
     try:
@@ -85,7 +85,7 @@ async def _import_participation_demo(database_url: str) -> str:
 async def _apply_retention(database_url: str, today: date) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.participation.use_cases.retention import apply_retention
+    from services.participation.retention.use_cases import apply_retention
 
     engine = create_engine(database_url, "participation", application_name="cli-retention")
     try:
