@@ -110,6 +110,12 @@ class RunningStack:
     def gateway(self) -> str:
         return self.urls["gateway"]
 
+    def app(self, name: str) -> Any:
+        """The running app itself (the services run in the tests' process), for what only it knows."""
+        if self.thread is None:
+            raise RuntimeError("the stack's apps are not running")
+        return self.thread.servers[name].config.app
+
     def role_url(self, app: str) -> str:
         """The app's runtime role: what the app itself connects as."""
         return self.secrets.runtime_url(app, "127.0.0.1", self.cluster.port)
