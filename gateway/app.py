@@ -28,7 +28,7 @@ from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
-from kit.clock import SystemClock
+from kit.clock import Clock, SystemClock
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
 from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
@@ -86,8 +86,9 @@ class GatewayApp:
         await self._stack(scope, receive, send)
 
 
-def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
+def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> GatewayApp:
     chosen = settings or GatewaySettings()  # read from the environment
+    clock = clock or SystemClock()
     keys = [chosen.signing_key.get_secret_value()] + [key.get_secret_value() for key in chosen.previous_signing_keys]
     jwks = public_jwks(keys)
     verifier = verifier_from_settings(
@@ -99,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         chosen.oidc_jwks_url,
         chosen.oidc_audience,
         chosen.oidc_claim,
+        clock=clock,
     )
     engine = create_engine(
         chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
@@ -165,7 +167,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         with_middleware=False,
     )
     api.state.sessions = create_sessionmaker(engine)
-    api.state.clock = SystemClock()
+    api.state.clock = clock
     api.state.token_verifier = verifier
     api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
     api.state.jwks = jwks

@@ -289,6 +289,7 @@ def create_service_app(
         settings.oidc_jwks_url,
         settings.oidc_audience,
         settings.oidc_claim,
+        clock=app.state.clock,
     )
     for key, value in (state or {}).items():
         setattr(app.state, key, value)

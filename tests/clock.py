@@ -2,7 +2,7 @@
 
 The services of the test stack run in the tests' process, each app holding this clock; a test asks for the
 `clock` fixture and sets the day its scenario happens on, instead of computing dates from the machine's.
-Tokens keep the real time: only what use cases decide moves."""
+The apps judge tokens' expiry by it too; tokens are still minted at the machine's time."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ class TravellingClock:
     def travel_to(self, day: date) -> None:
         """From now on the services' day is `day` (the time of day keeps running)."""
         self._offset += timedelta(days=(day - self.today()).days)
+
+    def advance(self, elapsed: timedelta) -> None:
+        """Let `elapsed` pass at once (a token's expiry, a lease) instead of sleeping through it."""
+        self._offset += elapsed
 
     def reset(self) -> None:
         self._offset = timedelta(0)

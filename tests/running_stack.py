@@ -226,10 +226,15 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
 
     territories_url = stack.urls["territories"]
     return {
-        "territories": (create_territories(TerritoriesSettings(**common("territories"))), ports["territories"]),
+        "territories": (
+            create_territories(TerritoriesSettings(**common("territories")), clock=stack.clock),
+            ports["territories"],
+        ),
         "grants": (create_grants(GrantsSettings(**common("grants"), territories_url=territories_url)), ports["grants"]),
         "participation": (
-            create_participation(ParticipationSettings(**common("participation"), territories_url=territories_url)),
+            create_participation(
+                ParticipationSettings(**common("participation"), territories_url=territories_url), clock=stack.clock
+            ),
             ports["participation"],
         ),
         "gateway": (
@@ -247,7 +252,8 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
                     upstream_deadline_seconds=5.0,
                     token_requests_per_minute=1000,
                     **oidc,
-                )
+                ),
+                clock=stack.clock,
             ),
             ports["gateway"],
         ),

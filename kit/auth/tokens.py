@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt import PyJWK
 
 from kit.auth.principal import Principal, Role, scopes_for_roles
+from kit.clock import Clock, SystemClock
 
 PLATFORM_CLAIM = "cdq"
 _KEY_REFRESH_MIN_SECONDS = 30.0
@@ -181,17 +182,23 @@ def _roles(value: object) -> frozenset[Role]:
     return frozenset(roles)
 
 
-class TokenVerifier:
-    """Verifies bearer tokens against the trusted issuers and maps them to principals (cached)."""
+# Clock skew allowed between an issuer and us, past a token's expiry (RFC 7519 §4.1.4 allows "some small leeway").
+EXPIRY_LEEWAY_SECONDS = 30
 
-    def __init__(self, issuers: Iterable[TrustedIssuer], cache_size: int = 10_000) -> None:
+
+class TokenVerifier:
+    """Verifies bearer tokens against the trusted issuers and maps them to principals (cached). Expiry is
+    judged by the app's clock (kit/clock.py)."""
+
+    def __init__(self, issuers: Iterable[TrustedIssuer], cache_size: int = 10_000, clock: Clock | None = None) -> None:
         self._issuers = {issuer.issuer: issuer for issuer in issuers}
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._cache_size = cache_size
+        self._clock = clock or SystemClock()
 
     async def verify(self, token: str) -> Principal:
         cached = self._cache.get(token)
-        now = time.time()
+        now = self._clock.now().timestamp()
         if cached is not None and cached[1] > now:
             self._cache.move_to_end(token)
             return cached[0]
@@ -221,14 +228,19 @@ class TokenVerifier:
                 algorithms=list(trusted.algorithms),
                 audience=trusted.audience,
                 issuer=trusted.issuer,
-                leeway=30,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                leeway=EXPIRY_LEEWAY_SECONDS,
+                # Expiry is checked below, on the app's clock.
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError as error:
-            raise InvalidTokenError("token expired") from error
         except jwt.PyJWTError as error:
             raise InvalidTokenError("token rejected: " + type(error).__name__) from error
-        return self._principal(claims, trusted), float(claims["exp"])
+        expiry = claims["exp"]
+        if isinstance(expiry, bool) or not isinstance(expiry, int | float):
+            raise InvalidTokenError("token rejected: its expiry (exp) is not a NumericDate")
+        expires_at = float(expiry)
+        if expires_at + EXPIRY_LEEWAY_SECONDS < self._clock.now().timestamp():
+            raise InvalidTokenError("token expired")
+        return self._principal(claims, trusted), expires_at
 
     @staticmethod
     def _principal(claims: Mapping[str, Any], trusted: TrustedIssuer) -> Principal:
@@ -262,6 +274,7 @@ def verifier_from_settings(
     oidc_jwks_url: str | None = None,
     oidc_audience: str | None = None,
     oidc_claim: str = PLATFORM_CLAIM,
+    clock: Clock | None = None,
 ) -> TokenVerifier:
     """Build the verifier every app uses from its auth settings."""
     issuers = [
@@ -283,4 +296,4 @@ def verifier_from_settings(
                 derive_scopes_from_roles=True,
             )
         )
-    return TokenVerifier(issuers)
+    return TokenVerifier(issuers, clock=clock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kit.clock import Clock
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
@@ -22,11 +23,13 @@ from services.participation.problems import install_domain_problems
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 
-def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
+def create_app(settings: ParticipationSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app; `clock` is what its use cases take the time from (the system's unless told otherwise)."""
     configured = settings or ParticipationSettings()  # read from the environment
     contracts = ContractRegistry(service_client("territories", configured.territories_url))
     communes = commune_lookup(service_client("territories", configured.territories_url))
     return create_service_app(
+        clock=clock,
         service="participation",
         schema=SCHEMA,
         title="Cœur de Quartier — participation",

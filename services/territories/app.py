@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kit.clock import Clock
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.contracts import routes as contracts
@@ -20,8 +21,10 @@ from services.territories.vulnerability import routes as vulnerability
 from services.territories.vulnerability.use_cases import fields_dictionary
 
 
-def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
+def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app; `clock` is what its use cases take the time from (the system's unless told otherwise)."""
     return create_service_app(
+        clock=clock,
         service="territories",
         schema=SCHEMA,
         title="Cœur de Quartier — territories",
