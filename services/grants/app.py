@@ -25,10 +25,10 @@ from services.grants.api import (
     reports,
     scoring,
 )
-from services.grants.api.problems import install_domain_problems
 from services.grants.api.routes import router
 from services.grants.clients.territories import PointClassifier, commune_lookup
-from services.grants.db.base import jobs, ledger
+from services.grants.persistence import jobs, ledger
+from services.grants.problems import install_domain_problems
 from services.grants.settings import SCHEMA, GrantsSettings
 
 

@@ -12,7 +12,6 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.api.schemas import (
     ActivityReportInput,
     ActivityReportRead,
@@ -23,6 +22,7 @@ from services.grants.clients.territories import PointClassifier, request_point_c
 from services.grants.domain.activity_reports import ActivityReport, LocatedBeneficiaries
 from services.grants.domain.applications import Beneficiaries
 from services.grants.domain.reports import ReportReview
+from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.use_cases import activity_reports
 from services.grants.use_cases.activity_reports import ActivityReportView
 from services.grants.use_cases.reports import report_etag

@@ -15,7 +15,6 @@ from kit.response_cache import REMEMBERED
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
     AnnotationCreate,
     AnnotationRead,
@@ -43,7 +42,8 @@ from services.grants.domain.applications import (
     State,
     Transition,
 )
-from services.grants.domain.money import cents_of, euros
+from services.grants.money import cents_of, euros
+from services.grants.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.use_cases import applications
 from services.grants.use_cases.applications import ApplicationView, Draft, References
 

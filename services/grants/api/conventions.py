@@ -14,7 +14,6 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.api.applications import TerritoryReferences
-from services.grants.api.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.api.schemas import (
     AmendmentInput,
     ContractCode,
@@ -29,7 +28,8 @@ from services.grants.api.schemas import (
     ConventionYearRead,
 )
 from services.grants.domain.conventions import ConventionKind, ConventionMove, YearAmount
-from services.grants.domain.money import cents_of, euros
+from services.grants.money import cents_of, euros
+from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.use_cases import conventions
 from services.grants.use_cases.conventions import ConventionDraft, ConventionView
 

@@ -16,7 +16,6 @@ from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.api.indicators import measure_text
-from services.grants.api.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.api.programmation_views import totals_read
 from services.grants.api.schemas import (
     BeneficiariesComparedRead,
@@ -46,7 +45,8 @@ from services.grants.domain.evaluation import (
     OperatorYear,
     Recommendation,
 )
-from services.grants.domain.money import euros
+from services.grants.money import euros
+from services.grants.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.use_cases import evaluation
 from services.grants.use_cases.conventions import convention_etag
 

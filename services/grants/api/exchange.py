@@ -15,7 +15,6 @@ from kit.database import request_unit_of_work
 from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import EXCHANGE_FILES, READ_EXPORTS
 from services.grants.api.schemas import (
     ContractCode,
     DecisionChangeRead,
@@ -25,6 +24,7 @@ from services.grants.api.schemas import (
     LineErrorRead,
     LineResolutionInput,
 )
+from services.grants.policies import EXCHANGE_FILES, READ_EXPORTS
 from services.grants.use_cases import decision_imports, programmation_export
 from services.grants.use_cases.decision_imports import ImportReport, LineReport
 

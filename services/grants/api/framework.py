@@ -12,9 +12,9 @@ from kit.database import request_unit_of_work
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import PILOT_CONTRACT, READ_GRANTS
 from services.grants.api.schemas import FrameworkRead, FrameworkReplaced, ObjectiveRead
 from services.grants.db.models import ObjectiveRow
+from services.grants.policies import PILOT_CONTRACT, READ_GRANTS
 from services.grants.use_cases import framework
 
 router = platform_router(["strategic framework"], authenticated=True, writes=True)

@@ -13,7 +13,6 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.policies import READ_GRANTS, WRITE_INDICATORS
 from services.grants.api.schemas import (
     IndicatorRead,
     IndicatorsInput,
@@ -22,6 +21,7 @@ from services.grants.api.schemas import (
     IndicatorYearRead,
 )
 from services.grants.domain.indicators import Indicator, progress_percent
+from services.grants.policies import READ_GRANTS, WRITE_INDICATORS
 from services.grants.use_cases import indicators
 from services.grants.use_cases.indicators import IndicatorsView
 

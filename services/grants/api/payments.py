@@ -12,11 +12,11 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import PAY, READ_GRANTS
 from services.grants.api.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
 from services.grants.db.models import TrancheRow
-from services.grants.domain.money import cents_of, euros
 from services.grants.domain.payments import PlannedTranche, TrancheKind
+from services.grants.money import cents_of, euros
+from services.grants.policies import PAY, READ_GRANTS
 from services.grants.use_cases import payments
 from services.grants.use_cases.payments import Payment
 

@@ -14,7 +14,6 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, locate_created, platform_router
-from services.grants.api.policies import PROGRAMME, READ_GRANTS
 from services.grants.api.schemas import (
     CommitteeRead,
     ConsumptionRead,
@@ -32,8 +31,9 @@ from services.grants.api.schemas import (
     ScenarioRead,
 )
 from services.grants.db.models import EnvelopeRow
-from services.grants.domain.money import cents_of, euros
 from services.grants.domain.portfolio import PortfolioRules, percent
+from services.grants.money import cents_of, euros
+from services.grants.policies import PROGRAMME, READ_GRANTS
 from services.grants.use_cases import programmation
 from services.grants.use_cases.programmation import ScenarioView
 

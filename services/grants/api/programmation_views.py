@@ -15,7 +15,6 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import READ_GRANTS
 from services.grants.api.schemas import (
     ContractCode,
     EvaluationFigures,
@@ -28,7 +27,8 @@ from services.grants.db.repositories import ProgrammationFilter
 from services.grants.domain.applications import State
 from services.grants.domain.calls import Scheme
 from services.grants.domain.framework import Pillar
-from services.grants.domain.money import euros
+from services.grants.money import euros
+from services.grants.policies import READ_GRANTS
 from services.grants.use_cases import programmation_views
 
 router = platform_router(["programmation"], authenticated=True, writes=False)

@@ -14,7 +14,6 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.api.schemas import (
     AccountGapRead,
     ActualLineRead,
@@ -24,8 +23,9 @@ from services.grants.api.schemas import (
     OverdueReportRead,
     ReportReviewInput,
 )
-from services.grants.domain.money import cents_of, euros
 from services.grants.domain.reports import ActualLine, ReportReview, due_on
+from services.grants.money import cents_of, euros
+from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.use_cases import reports
 from services.grants.use_cases.reports import ReportView
 

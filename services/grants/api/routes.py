@@ -14,9 +14,9 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.grants.api.policies import MANAGE_CALLS, READ_CALLS
 from services.grants.api.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.domain.calls import CallForProjects, default_notification_target
+from services.grants.policies import MANAGE_CALLS, READ_CALLS
 from services.grants.use_cases import calls
 
 router = platform_router(["calls for projects"], authenticated=True, writes=True)

@@ -12,7 +12,6 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
 from services.grants.api.schemas import (
     CriterionRead,
     GridCreate,
@@ -23,6 +22,7 @@ from services.grants.api.schemas import (
 )
 from services.grants.db.models import ScoringGridRow
 from services.grants.domain.scoring import Criterion
+from services.grants.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
 from services.grants.use_cases import scoring
 from services.grants.use_cases.scoring import GridMarks, criteria_of
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.grants.db.base import Base
+from services.grants.persistence import Base
 
 
 class CallRow(Base):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from services.grants.domain.applications import Beneficiaries
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from services.grants.domain.errors import GrantsError, RuleViolationError
-from services.grants.domain.money import spaced
+from services.grants.errors import GrantsError, RulesBrokenError, RuleViolationError
+from services.grants.money import spaced
 
 CHARGE_ACCOUNTS = frozenset({"60", "61", "62", "63", "64", "65", "66", "67", "68", "indirect"})
 PRODUCT_ACCOUNTS = frozenset({"70", "71", "72", "73", "74", "75", "76", "77", "78", "own_funds"})
@@ -98,14 +98,6 @@ class TransitionRefusedError(GrantsError):
         )
         self.transition = transition
         self.state = state
-
-
-class RulesBrokenError(GrantsError):
-    """Several rules are broken at once: each is named with its figures."""
-
-    def __init__(self, broken: list[RuleViolationError]) -> None:
-        super().__init__("; ".join(str(rule) for rule in broken))
-        self.broken = broken
 
 
 @dataclass(frozen=True, slots=True)

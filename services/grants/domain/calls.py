@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 NOTIFICATION_DAY = (2, 15)  # the contract's target: operators notified by 15 February
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.grants.domain.errors import GrantsError, RuleViolationError
-from services.grants.domain.money import spaced
+from services.grants.errors import GrantsError, RuleViolationError
+from services.grants.money import spaced
 
 MAX_TERM_YEARS = 4
 CONVENTION_THRESHOLD_CENTS = 2_300_000

@@ -13,8 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from services.grants.domain.conventions import ConventionStatus
-from services.grants.domain.errors import NotEditableError, RuleViolationError
 from services.grants.domain.indicators import progress_percent
+from services.grants.errors import NotEditableError, RuleViolationError
 
 CPO_GOAL_PERCENT = 50
 NEW_ACTIONS_GUIDE_PERCENT = 30

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 _OBJECTIVE_NAMESPACE = uuid.UUID("0b7f4e0c-8b7e-4f0e-9d7c-3c1f1f0d5a21")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.grants.domain.conventions import Term
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 INDICATOR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 LA_POSTE_SIREN = "356000000"  # La Poste's establishments do not follow the Luhn key of SIRET…
 LA_POSTE_HEAD_OFFICE = "35600000000048"  # …except its head office

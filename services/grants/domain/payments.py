@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.grants.domain.errors import RuleViolationError
-from services.grants.domain.money import spaced
+from services.grants.errors import RuleViolationError
+from services.grants.money import spaced
 
 
 class TrancheKind(StrEnum):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.grants.domain.framework import Pillar
-from services.grants.domain.money import spaced
+from services.grants.money import spaced
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.grants.domain.applications import ACCOUNTS, BudgetLine
-from services.grants.domain.errors import NotEditableError, RuleViolationError
-from services.grants.domain.money import spaced
+from services.grants.errors import NotEditableError, RuleViolationError
+from services.grants.money import spaced
 
 # A gap of more than this share of the planned amount of an account is explained (CERFA 15059 asks for the
 # "écarts significatifs"; the share is the one DDETS instructors commonly use).

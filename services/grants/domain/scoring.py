@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 GENDER_EQUALITY = "gender-equality"  # the Pas-de-Calais prefecture's grille de cotation, owned by the State
 

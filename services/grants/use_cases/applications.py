@@ -19,7 +19,6 @@ from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.grants.clients.territories import CommuneLookup
-from services.grants.db.base import ledger
 from services.grants.db.models import (
     ActionRow,
     AnnotationRow,
@@ -46,7 +45,6 @@ from services.grants.domain.applications import (
     FinancingLine,
     LineDecision,
     Opinion,
-    RulesBrokenError,
     State,
     Transition,
     check_budget_lines,
@@ -58,14 +56,16 @@ from services.grants.domain.applications import (
     requested_by_financer,
 )
 from services.grants.domain.conventions import CONVENTION_THRESHOLD_CENTS, needs_convention
-from services.grants.domain.errors import (
+from services.grants.errors import (
     ConflictError,
     ForbiddenMoveError,
     NotEditableError,
     NotFoundError,
+    RulesBrokenError,
     RuleViolationError,
 )
-from services.grants.domain.money import spaced
+from services.grants.money import spaced
+from services.grants.persistence import ledger
 from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 INSTRUCTORS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})

@@ -13,15 +13,15 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import CallRow
 from services.grants.db.repositories import CallRepository
 from services.grants.domain.calls import CallForProjects, Scheme, check_call
-from services.grants.domain.errors import (
+from services.grants.errors import (
     DuplicateCallError,
     NotBoundError,
     NotFoundError,
 )
+from services.grants.persistence import ledger
 
 
 def call_from_row(row: CallRow) -> CallForProjects:

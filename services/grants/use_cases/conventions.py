@@ -12,7 +12,6 @@ from kit.auth.principal import Principal, Role
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import (
     ConventionAmountRow,
     ConventionApplicationRow,
@@ -38,13 +37,14 @@ from services.grants.domain.conventions import (
     next_status,
     total_of,
 )
-from services.grants.domain.errors import (
+from services.grants.errors import (
     ConflictError,
     ForbiddenMoveError,
     NotEditableError,
     NotFoundError,
     RuleViolationError,
 )
+from services.grants.persistence import ledger
 from services.grants.use_cases.applications import References, add_application, copy_budget, renewal_of
 from services.grants.use_cases.operators import own_organisations, sees_records_of
 

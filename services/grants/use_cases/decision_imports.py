@@ -20,10 +20,8 @@ from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
-from services.grants.domain.applications import RulesBrokenError
 from services.grants.domain.decision_imports import (
     FIELDS,
     Change,
@@ -39,7 +37,8 @@ from services.grants.domain.decision_imports import (
     read_line,
     status_of,
 )
-from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
+from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
+from services.grants.persistence import ledger
 
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
@@ -296,7 +295,9 @@ async def import_decisions(
             if dry_run:
                 return ImportReport(None, True, False, columns, reports)
             broken = [
-                RuleViolationError(f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message))
+                RuleViolationError(
+                    f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message), verbatim=True
+                )
                 for report in reports
                 for error in report.errors
             ]
@@ -410,7 +411,9 @@ async def resolve_line(
             held = _held(found)
             changes, errors = compare(line, held)
             if errors:
-                raise RulesBrokenError([RuleViolationError(error.field, error.rule, error.message) for error in errors])
+                raise RulesBrokenError(
+                    [RuleViolationError(error.field, error.rule, error.message, verbatim=True) for error in errors]
+                )
             stored.application_id, stored.matched_by = application_id, "manual"
             stored.changes = [change.document() for change in changes]
             outcome = status_of(changes)
@@ -468,7 +471,7 @@ async def set_aliases(
         raise NotFoundError("contract", contract_code)
     for name in aliases:
         if name not in FIELDS:
-            raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}")
+            raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}", verbatim=True)
     async with uow:
         repository = ExchangeRepository(uow.session)
         await repository.lock_aliases(contract_code)

@@ -12,7 +12,6 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import ConventionEvaluationRow, ConventionRow, OperatorRow
 from services.grants.db.repositories import (
     ConventionRepository,
@@ -24,7 +23,6 @@ from services.grants.db.repositories import (
 )
 from services.grants.domain.applications import State
 from services.grants.domain.conventions import ConventionStatus
-from services.grants.domain.errors import NotFoundError
 from services.grants.domain.evaluation import (
     REPORTED,
     EvaluationOutcome,
@@ -43,6 +41,8 @@ from services.grants.domain.evaluation import (
     operator_years,
     summarise_indicators,
 )
+from services.grants.errors import NotFoundError
+from services.grants.persistence import ledger
 from services.grants.use_cases.conventions import (
     contract_institutions,
     convention_etag,

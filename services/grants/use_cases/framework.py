@@ -9,11 +9,11 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import ObjectiveRow
 from services.grants.db.repositories import FrameworkRepository
-from services.grants.domain.errors import NotBoundError, NotFoundError
 from services.grants.domain.framework import Objective, framework_from_document
+from services.grants.errors import NotBoundError, NotFoundError
+from services.grants.persistence import ledger
 
 
 def _row(objective: Objective) -> dict[str, Any]:

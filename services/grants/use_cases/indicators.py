@@ -12,12 +12,12 @@ from decimal import Decimal
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import ConventionRow, IndicatorRow, IndicatorValueRow
 from services.grants.db.repositories import ConventionRepository
 from services.grants.domain.conventions import ENDED, ConventionKind, ConventionStatus, Term
-from services.grants.domain.errors import NotEditableError, NotFoundError, RuleViolationError
 from services.grants.domain.indicators import Indicator, check_indicators, check_value_year
+from services.grants.errors import NotEditableError, NotFoundError, RuleViolationError
+from services.grants.persistence import ledger
 from services.grants.use_cases.conventions import (
     contract_institutions,
     convention_event,

@@ -9,12 +9,12 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import InstitutionRow
 from services.grants.db.repositories import InstitutionRepository
-from services.grants.domain.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
 from services.grants.domain.institutions import DEFAULT_SUBLINE, SUBLINES, Institution, InstitutionKind
 from services.grants.domain.operators import check_siret
+from services.grants.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
+from services.grants.persistence import ledger
 
 _SEED_NAMESPACE = uuid.UUID("a3d1c6e2-1f0b-4b55-8e1e-7a4d2c9b6f10")
 

@@ -15,8 +15,8 @@ from services.grants.db.repositories import (
     ProgrammationViews,
 )
 from services.grants.domain.applications import State
-from services.grants.domain.errors import NotEditableError, NotFoundError
 from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
+from services.grants.errors import NotEditableError, NotFoundError
 
 
 async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, institution_code: str) -> bytes:

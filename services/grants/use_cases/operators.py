@@ -12,11 +12,11 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import OperatorRow
 from services.grants.db.repositories import OperatorRepository
-from services.grants.domain.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.domain.operators import Operator, OperatorProfile, check_operator
+from services.grants.errors import ConflictError, NotBoundError, NotFoundError
+from services.grants.persistence import ledger
 
 # Roles that see every operator of the contracts they work on; others only their own organisations.
 CONTRACT_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE, Role.CO_FINANCER, Role.AUDITOR})

@@ -11,13 +11,19 @@ from datetime import date
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import ApplicationRow, FinancingLineRow, TrancheRow
 from services.grants.db.repositories import ApplicationRepository, InstitutionRepository, PaymentRepository
-from services.grants.domain.applications import RulesBrokenError, State
-from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
+from services.grants.domain.applications import State
 from services.grants.domain.payments import Gate, PlannedTranche, TrancheStatus, check_payment, planned_amounts
 from services.grants.domain.reports import ReportStatus
+from services.grants.errors import (
+    ForbiddenMoveError,
+    NotEditableError,
+    NotFoundError,
+    RulesBrokenError,
+    RuleViolationError,
+)
+from services.grants.persistence import ledger
 from services.grants.use_cases.applications import visible_application
 
 PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})

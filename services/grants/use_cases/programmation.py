@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of, etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import (
     ApplicationEventRow,
     CallRow,
@@ -26,13 +25,7 @@ from services.grants.db.repositories import (
     InstitutionRepository,
     ProgrammationRepository,
 )
-from services.grants.domain.applications import LineDecision, Outcome, RulesBrokenError, State, Transition, outcome_of
-from services.grants.domain.errors import (
-    ForbiddenMoveError,
-    NotEditableError,
-    NotFoundError,
-    RuleViolationError,
-)
+from services.grants.domain.applications import LineDecision, Outcome, State, Transition, outcome_of
 from services.grants.domain.framework import Pillar
 from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.portfolio import (
@@ -42,6 +35,14 @@ from services.grants.domain.portfolio import (
     PortfolioRules,
     check_portfolio,
 )
+from services.grants.errors import (
+    ForbiddenMoveError,
+    NotEditableError,
+    NotFoundError,
+    RulesBrokenError,
+    RuleViolationError,
+)
+from services.grants.persistence import ledger
 from services.grants.use_cases.applications import financing_line_of
 
 PROGRAMMERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})

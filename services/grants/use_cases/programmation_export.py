@@ -21,7 +21,6 @@ from services.grants.db.repositories import (
     ProgrammationRepository,
     ScoringRepository,
 )
-from services.grants.domain.errors import NotFoundError
 from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.portfolio import Envelope, PortfolioRules, check_portfolio
 from services.grants.domain.programmation_export import (
@@ -34,6 +33,7 @@ from services.grants.domain.programmation_export import (
     table,
 )
 from services.grants.domain.scoring import GENDER_EQUALITY
+from services.grants.errors import NotFoundError
 from services.grants.use_cases.programmation import rules_of
 
 ExportFormat = Literal["xlsx", "csv"]

@@ -8,7 +8,7 @@ from kit.auth.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.db.repositories import ProgrammationFilter, ProgrammationViews
-from services.grants.domain.errors import ForbiddenMoveError, NotFoundError
+from services.grants.errors import ForbiddenMoveError, NotFoundError
 from services.grants.use_cases.programmation import READERS
 
 

@@ -11,11 +11,9 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.base import ledger
 from services.grants.db.models import ActivityReportRow, ApplicationRow, FinancialReportRow
 from services.grants.db.repositories import ApplicationRepository, PaymentRepository
 from services.grants.domain.applications import BudgetLine, State
-from services.grants.domain.errors import ForbiddenMoveError, NotEditableError, NotFoundError
 from services.grants.domain.reports import (
     ActualLine,
     ReportReview,
@@ -26,6 +24,8 @@ from services.grants.domain.reports import (
     resubmitted,
     reviewed,
 )
+from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError
+from services.grants.persistence import ledger
 from services.grants.use_cases.applications import INSTRUCTORS, visible_application
 from services.grants.use_cases.operators import own_organisations
 

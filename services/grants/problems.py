@@ -1,14 +1,15 @@
-"""One table: domain error -> problem status, type and title."""
+"""One table: domain error -> problem status, type and title; the domain's field names as the wire's."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
-from services.grants.domain.applications import RulesBrokenError, TransitionRefusedError
+from services.grants.domain.applications import TransitionRefusedError
 from services.grants.domain.conventions import ConventionMoveRefusedError
-from services.grants.domain.errors import (
+from services.grants.errors import (
     ConflictError,
     DuplicateCallError,
     ForbiddenMoveError,
@@ -16,8 +17,20 @@ from services.grants.domain.errors import (
     NotBoundError,
     NotEditableError,
     NotFoundError,
+    RulesBrokenError,
     RuleViolationError,
 )
+
+
+def wire_field(rule: RuleViolationError) -> str:
+    """The broken field's path as the schemas write it: each name in camelCase, as their alias generator
+    does (`lines/0/institution_id` → `lines/0/institutionId`); a verbatim path is data, given as it is."""
+    return rule.field if rule.verbatim else "/".join(to_camel(part) for part in rule.field.split("/"))
+
+
+def _field_error(rule: RuleViolationError) -> FieldError:
+    field = wire_field(rule)
+    return FieldError(pointer=f"/body/{field}", field=field, rule=rule.rule, message=str(rule))
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
@@ -40,18 +53,16 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
                 409, "transition-refused", "Transition not allowed", str(exc), instance=path, errors=[error]
             )
         case RulesBrokenError():
-            errors = [
-                FieldError(pointer=f"/body/{rule.field}", field=rule.field, rule=rule.rule, message=str(rule))
-                for rule in exc.broken
-            ]
+            errors = [_field_error(rule) for rule in exc.broken]
             return problem_response(422, "rules-broken", "Rules broken", str(exc), instance=path, errors=errors)
         case ForbiddenMoveError():
             return problem_response(403, "forbidden", "Forbidden", str(exc), instance=path)
         case NotEditableError():
             return problem_response(409, "not-editable", "Not editable now", str(exc), instance=path)
         case RuleViolationError():
-            error = FieldError(pointer=f"/body/{exc.field}", field=exc.field, rule=exc.rule, message=str(exc))
-            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[error])
+            return problem_response(
+                422, "validation", "Invalid input", str(exc), instance=path, errors=[_field_error(exc)]
+            )
     raise exc
 
 

@@ -1,3 +1,6 @@
+"""The grants domain's errors, pure Python; problems.py gives each its problem+json."""
+
+
 class GrantsError(Exception):
     """Base of the rules this service enforces."""
 
@@ -8,12 +11,25 @@ class NotFoundError(GrantsError):
 
 
 class RuleViolationError(GrantsError):
-    """An input breaks a business rule; names the field and the rule."""
+    """An input breaks a business rule; names the field and the rule.
 
-    def __init__(self, field: str, rule: str, message: str) -> None:
+    `field` is a path in the domain's own names (`lines/0/institution_id`): the problem gives it as the wire
+    writes it (`lines/0/institutionId`). A path that is data (a file's column, a key the caller chose) is
+    `verbatim` and given as it is."""
+
+    def __init__(self, field: str, rule: str, message: str, *, verbatim: bool = False) -> None:
         super().__init__(message)
         self.field = field
         self.rule = rule
+        self.verbatim = verbatim
+
+
+class RulesBrokenError(GrantsError):
+    """Several rules are broken at once: each is named with its figures."""
+
+    def __init__(self, broken: list[RuleViolationError]) -> None:
+        super().__init__("; ".join(str(rule) for rule in broken))
+        self.broken = broken
 
 
 class DuplicateCallError(GrantsError):

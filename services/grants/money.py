@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kit.money import euros, parse_cents
-from services.grants.domain.errors import RuleViolationError
+from services.grants.errors import RuleViolationError
 
 __all__ = ["cents_of", "euros", "spaced"]
 

@@ -1,0 +1,17 @@
+"""Who is who in grants: the role sets the route policies (policies.py) and the features' rules (who may
+do what, in their domain) both name, each named once. Pure: the domains import it."""
+
+from __future__ import annotations
+
+from kit.auth.principal import Role
+
+# The contract's managers: they manage every convention and set any financing line.
+PILOTS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
+# Who instructs applications, programmes a call, registers operators and reviews reports.
+INSTRUCTORS = PILOTS | {Role.STATE}
+# Add the co-financers: who plans and pays, manages conventions, annotates and evaluates.
+FINANCERS = INSTRUCTORS | {Role.CO_FINANCER}
+# Add the auditors: who reads every operator's records of the contracts they work on.
+PARTNERS = FINANCERS | {Role.AUDITOR}
+# The roles a financing line belongs to (the institution's own line).
+FUNDERS = frozenset({Role.STATE, Role.CO_FINANCER})
