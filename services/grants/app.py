@@ -18,7 +18,6 @@ from services.grants.api import (
     indicators,
     institutions,
     open_data,
-    operators,
     payments,
     programmation,
     programmation_views,
@@ -27,6 +26,7 @@ from services.grants.api import (
 )
 from services.grants.api.routes import router
 from services.grants.clients.territories import PointClassifier, commune_lookup
+from services.grants.operators import routes as operator_routes
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
 from services.grants.settings import SCHEMA, GrantsSettings
@@ -52,7 +52,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             router,
             framework.router,
             institutions.router,
-            operators.router,
+            operator_routes.router,
             applications.router,
             programmation.router,
             programmation_views.router,

@@ -25,7 +25,6 @@ from services.grants.api.schemas import (
     BudgetInput,
     BudgetLineRead,
     BudgetRead,
-    ContractCode,
     EventRead,
     FinancingLineRead,
     FinancingLineUpdate,
@@ -44,6 +43,7 @@ from services.grants.domain.applications import (
 )
 from services.grants.money import cents_of, euros
 from services.grants.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import applications
 from services.grants.use_cases.applications import ApplicationView, Draft, References
 

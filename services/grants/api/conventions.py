@@ -16,7 +16,6 @@ from kit.write_pipeline import conditional, platform_router
 from services.grants.api.applications import TerritoryReferences
 from services.grants.api.schemas import (
     AmendmentInput,
-    ContractCode,
     ConventionAmountInput,
     ConventionAmountRead,
     ConventionApplicationInput,
@@ -30,6 +29,7 @@ from services.grants.api.schemas import (
 from services.grants.domain.conventions import ConventionKind, ConventionMove, YearAmount
 from services.grants.money import cents_of, euros
 from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import conventions
 from services.grants.use_cases.conventions import ConventionDraft, ConventionView
 

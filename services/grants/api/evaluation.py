@@ -20,7 +20,6 @@ from services.grants.api.programmation_views import totals_read
 from services.grants.api.schemas import (
     BeneficiariesComparedRead,
     BeneficiaryTotalsRead,
-    ContractCode,
     ConventionHistoryRead,
     CpoShareRead,
     FinalEvaluationInput,
@@ -47,6 +46,7 @@ from services.grants.domain.evaluation import (
 )
 from services.grants.money import euros
 from services.grants.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import evaluation
 from services.grants.use_cases.conventions import convention_etag
 

@@ -16,7 +16,6 @@ from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.api.schemas import (
-    ContractCode,
     DecisionChangeRead,
     DecisionImportRead,
     DecisionLineRead,
@@ -25,6 +24,7 @@ from services.grants.api.schemas import (
     LineResolutionInput,
 )
 from services.grants.policies import EXCHANGE_FILES, READ_EXPORTS
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import decision_imports, programmation_export
 from services.grants.use_cases.decision_imports import ImportReport, LineReport
 

@@ -13,7 +13,8 @@ from kit.problems import problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.api.programmation_views import totals_read
-from services.grants.api.schemas import ContractCode, ProgrammationTotals
+from services.grants.api.schemas import ProgrammationTotals
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import open_data
 
 OPEN_DATA = public_policy("open-data")

@@ -15,20 +15,14 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.schemas import (
-    ContractCode,
-    EvaluationFigures,
-    ProgrammationLine,
-    ProgrammationRow,
-    ProgrammationTotals,
-    TotalRead,
-)
+from services.grants.api.schemas import EvaluationFigures, ProgrammationLine, ProgrammationRow, ProgrammationTotals
 from services.grants.db.repositories import ProgrammationFilter
 from services.grants.domain.applications import State
 from services.grants.domain.calls import Scheme
 from services.grants.domain.framework import Pillar
 from services.grants.money import euros
 from services.grants.policies import READ_GRANTS
+from services.grants.schemas import ContractCode, TotalRead
 from services.grants.use_cases import programmation_views
 
 router = platform_router(["programmation"], authenticated=True, writes=False)

@@ -17,7 +17,6 @@ from kit.write_pipeline import platform_router
 from services.grants.api.schemas import (
     AccountGapRead,
     ActualLineRead,
-    ContractCode,
     FinancialReportInput,
     FinancialReportRead,
     OverdueReportRead,
@@ -26,6 +25,7 @@ from services.grants.api.schemas import (
 from services.grants.domain.reports import ActualLine, ReportReview, due_on
 from services.grants.money import cents_of, euros
 from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
+from services.grants.schemas import ContractCode
 from services.grants.use_cases import reports
 from services.grants.use_cases.reports import ReportView
 

@@ -6,15 +6,20 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, StringConstraints, model_validator
+from pydantic import Field, StrictInt, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
 from services.grants.domain.calls import Scheme
 from services.grants.domain.institutions import InstitutionKind
-from services.grants.domain.operators import OperatorProfile
-
-ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
-Title = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
+from services.grants.schemas import (
+    BeneficiariesModel,
+    BudgetAccount,
+    ContractCode,
+    LongText,
+    Money,
+    Title,
+    TotalRead,
+)
 
 
 class CallRead(ApiModel):
@@ -95,72 +100,8 @@ class InstitutionCreate(ApiInput):
     siret: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
 
 
-Siret = Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")]
-
-
-class OperatorRead(ApiModel):
-    id: uuid.UUID
-    contract_code: str
-    nom: str
-    siret: str
-    siren: str
-    rna: str | None
-    legal_form: str | None
-    address: str | None
-    code_commune: str | None
-    profile: OperatorProfile
-    dauphin_tiers: str | None
-    version: int
-
-
-class OperatorCreate(ApiInput):
-    contract_code: ContractCode
-    nom: Title
-    siret: Siret
-    rna: Annotated[str, StringConstraints(pattern=r"^W[0-9]{9}$")] | None = None
-    legal_form: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    address: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
-    code_commune: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")] | None = None
-    profile: OperatorProfile
-    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")] | None = None
-
-
-class OperatorUpdate(ApiInput):
-    nom: Title | None = None
-    siret: Siret | None = None
-    rna: Annotated[str, StringConstraints(pattern=r"^W[0-9]{9}$")] | None = None
-    legal_form: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    address: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
-    code_commune: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")] | None = None
-    profile: OperatorProfile | None = None
-    dauphin_tiers: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")] | None = None
-
-
-Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]
-Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
-BudgetAccount = Literal[
-    "60", "61", "62", "63", "64", "65", "66", "67", "68", "indirect",
-    "70", "71", "72", "73", "74", "75", "76", "77", "78", "own_funds", "86", "87",
-]  # fmt: skip
-
-
-class BeneficiariesModel(ApiInput):
-    total: Count | None = None
-    women: Count | None = None
-    men: Count | None = None
-    age_bands: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}-[0-9]{1,3}$|^[0-9]{1,2}\+$")], Count] = (
-        Field(default_factory=dict, max_length=20, description='e.g. {"0-5": 10, "6-11": 25, "60+": 5}')
-    )
-    share_in_qpv_percent: int | None = Field(default=None, ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _parts_within_total(self) -> BeneficiariesModel:
-        if self.total is not None and (self.women or 0) + (self.men or 0) > self.total:
-            raise ValueError("women + men exceed the total")
-        return self
 
 
 class ApplicationWrite(ApiInput):
@@ -432,19 +373,6 @@ class ProgrammationRow(ApiModel):
     objective_code: str | None
     pillar: str | None
     financers: list[ProgrammationLine]
-
-
-class TotalRead(ApiModel):
-    key: str | None = Field(
-        description="Financer code, pillar, ambition, P147 theme, year, QPV code (or hors-QPV), operator profile"
-    )
-    applications: int
-    requested: str
-    proposed: str
-    decided: str
-    funded_actions: int = Field(
-        description="Applications with a decided amount above 0 (for a financer: its own decided amount)"
-    )
 
 
 class EvaluationFigures(ApiModel):

@@ -62,7 +62,6 @@ from services.grants.db.models import (
     IndicatorValueRow,
     InstitutionRow,
     ObjectiveRow,
-    OperatorRow,
     PortfolioRulesRow,
     ScenarioAmountRow,
     ScenarioRow,
@@ -72,6 +71,7 @@ from services.grants.db.models import (
 )
 from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.programmation_export import LineFigures
+from services.grants.operators.models import OperatorRow
 
 
 class CallRepository:
@@ -169,33 +169,6 @@ class InstitutionRepository:
         return (await self.session.execute(query.limit(1))).scalar_one_or_none()
 
     async def add(self, row: InstitutionRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-
-class OperatorRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list(
-        self, contract_code: str, only: Collection[uuid.UUID] | None, page: PageRequest
-    ) -> tuple[list[OperatorRow], int]:
-        query = select(OperatorRow).where(OperatorRow.contract_code == contract_code)
-        if only is not None:
-            query = query.where(OperatorRow.operator_id.in_(list(only)))
-        return await fetch_page(self.session, query.order_by(OperatorRow.nom, OperatorRow.operator_id), page)
-
-    async def get(self, operator_id: uuid.UUID, *, for_update: bool = False) -> OperatorRow | None:
-        query = select(OperatorRow).where(OperatorRow.operator_id == operator_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def by_siret(self, contract_code: str, siret: str) -> OperatorRow | None:
-        query = select(OperatorRow).where(OperatorRow.contract_code == contract_code, OperatorRow.siret == siret)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def add(self, row: OperatorRow) -> None:
         self.session.add(row)
         await self.session.flush()
 

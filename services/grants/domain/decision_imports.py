@@ -15,9 +15,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from services.grants.domain.operators import check_siret
 from services.grants.errors import RuleViolationError
 from services.grants.money import spaced
+from services.grants.operators.domain import check_siret
 
 DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
     "dauphin_number": (

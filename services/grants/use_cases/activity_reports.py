@@ -17,9 +17,9 @@ from services.grants.domain.activity_reports import ActivityReport, LocatedBenef
 from services.grants.domain.applications import State
 from services.grants.domain.reports import ReportReview, ReportStatus, due_on, resubmitted
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError
+from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import visible_application
-from services.grants.use_cases.operators import own_organisations
 from services.grants.use_cases.reports import record_review, report_etag
 
 Classifier = Callable[[], Awaitable[LocatedBeneficiaries]]

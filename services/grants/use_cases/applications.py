@@ -34,7 +34,6 @@ from services.grants.db.repositories import (
     ConventionRepository,
     FrameworkRepository,
     InstitutionRepository,
-    OperatorRepository,
     PaymentRepository,
 )
 from services.grants.domain.applications import (
@@ -65,8 +64,9 @@ from services.grants.errors import (
     RuleViolationError,
 )
 from services.grants.money import spaced
+from services.grants.operators.domain import own_organisations, sees_records_of
+from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
-from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 INSTRUCTORS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})
 FINANCERS = frozenset({Role.STATE, Role.CO_FINANCER})

@@ -24,7 +24,6 @@ from services.grants.db.repositories import (
     CallRepository,
     ConventionRepository,
     InstitutionRepository,
-    OperatorRepository,
 )
 from services.grants.domain.conventions import (
     ENDED,
@@ -44,9 +43,10 @@ from services.grants.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from services.grants.operators.domain import own_organisations, sees_records_of
+from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import References, add_application, copy_budget, renewal_of
-from services.grants.use_cases.operators import own_organisations, sees_records_of
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
 AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})

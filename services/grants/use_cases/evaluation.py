@@ -12,12 +12,11 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import ConventionEvaluationRow, ConventionRow, OperatorRow
+from services.grants.db.models import ConventionEvaluationRow, ConventionRow
 from services.grants.db.repositories import (
     ConventionRepository,
     EvaluationRepository,
     InstitutionRepository,
-    OperatorRepository,
     ProgrammationFilter,
     ProgrammationViews,
 )
@@ -42,6 +41,9 @@ from services.grants.domain.evaluation import (
     summarise_indicators,
 )
 from services.grants.errors import NotFoundError
+from services.grants.operators.domain import sees_records_of
+from services.grants.operators.models import OperatorRow
+from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
 from services.grants.use_cases.conventions import (
     contract_institutions,
@@ -52,7 +54,6 @@ from services.grants.use_cases.conventions import (
     require_party,
     visible_convention,
 )
-from services.grants.use_cases.operators import sees_records_of
 
 
 @dataclass(frozen=True, slots=True)

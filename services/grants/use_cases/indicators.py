@@ -17,6 +17,7 @@ from services.grants.db.repositories import ConventionRepository
 from services.grants.domain.conventions import ENDED, ConventionKind, ConventionStatus, Term
 from services.grants.domain.indicators import Indicator, check_indicators, check_value_year
 from services.grants.errors import NotEditableError, NotFoundError, RuleViolationError
+from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
 from services.grants.use_cases.conventions import (
     contract_institutions,
@@ -25,7 +26,6 @@ from services.grants.use_cases.conventions import (
     require_party,
     visible_convention,
 )
-from services.grants.use_cases.operators import own_organisations
 
 
 @dataclass(frozen=True, slots=True)

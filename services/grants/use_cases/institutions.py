@@ -12,8 +12,8 @@ from kit.unit_of_work import UnitOfWork
 from services.grants.db.models import InstitutionRow
 from services.grants.db.repositories import InstitutionRepository
 from services.grants.domain.institutions import DEFAULT_SUBLINE, SUBLINES, Institution, InstitutionKind
-from services.grants.domain.operators import check_siret
 from services.grants.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
+from services.grants.operators.domain import check_siret
 from services.grants.persistence import ledger
 
 _SEED_NAMESPACE = uuid.UUID("a3d1c6e2-1f0b-4b55-8e1e-7a4d2c9b6f10")

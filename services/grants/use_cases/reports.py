@@ -25,9 +25,9 @@ from services.grants.domain.reports import (
     reviewed,
 )
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError
+from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import INSTRUCTORS, visible_application
-from services.grants.use_cases.operators import own_organisations
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from services.grants.db.repositories import CallRepository, ScoringRepository
 from services.grants.domain.applications import State
 from services.grants.domain.scoring import GENDER_EQUALITY, Criterion, check_criteria, check_marks, weighted_total
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError
+from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import visible_application
-from services.grants.use_cases.operators import own_organisations
 
 SCORED_STATES = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})
 

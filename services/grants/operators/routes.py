@@ -14,10 +14,11 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.grants.api.schemas import ContractCode, OperatorCreate, OperatorRead, OperatorUpdate
-from services.grants.domain.operators import Operator
+from services.grants.operators import use_cases as operators
+from services.grants.operators.domain import Operator
+from services.grants.operators.schemas import OperatorCreate, OperatorRead, OperatorUpdate
 from services.grants.policies import EDIT_OPERATOR, READ_GRANTS, REGISTER_OPERATORS
-from services.grants.use_cases import operators
+from services.grants.schemas import ContractCode
 
 router = platform_router(["operators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -1,4 +1,5 @@
-"""Operators: the organisations that carry actions, identified as the State's systems identify them."""
+"""Operators: the organisations that carry actions, identified as the State's systems identify them, and
+who reads their records (an operator's users only their own organisation's)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kit.auth.principal import Principal
 from services.grants.errors import RuleViolationError
+from services.grants.roles import PARTNERS
 
-LA_POSTE_SIREN = "356000000"  # La Poste's establishments do not follow the Luhn key of SIRET…
-LA_POSTE_HEAD_OFFICE = "35600000000048"  # …except its head office
-RNA = re.compile(r"^W[0-9]{9}$")
-INSEE_COMMUNE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+# INSEE (SIRENE): the SIREN and the SIRET carry a Luhn key; La Poste's establishments share one SIREN and
+# cannot all have one, so their SIRET's digits add up to a multiple of 5 instead…
+LA_POSTE_SIREN = "356000000"
+LA_POSTE_HEAD_OFFICE = "35600000000048"  # …except its head office, which keeps the Luhn key
+RNA = re.compile(r"^W[0-9]{9}$")  # the répertoire national des associations: W and 9 digits
+INSEE_COMMUNE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # INSEE's code officiel géographique (2A/2B: Corsica)
+DAUPHIN_TIERS = re.compile(r"^[0-9]{8}$")  # Dauphin's number of a tiers (research/grants.md §1.2)
 
 
 class OperatorProfile(StrEnum):
@@ -60,7 +66,6 @@ def check_siret(siret: str) -> None:
     if not re.fullmatch(r"[0-9]{14}", siret):
         raise RuleViolationError("siret", "siret-format", "siret must be 14 digits")
     if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_HEAD_OFFICE:
-        # La Poste: the sum of the 14 digits is a multiple of 5.
         if sum(int(character) for character in siret) % 5:
             raise RuleViolationError("siret", "siret-key", f"{siret} fails La Poste's SIRET key")
         return
@@ -75,6 +80,27 @@ def check_operator(operator: Operator) -> None:
     if operator.rna is not None and not RNA.fullmatch(operator.rna):
         raise RuleViolationError("rna", "rna-format", "rna must be W followed by 9 digits")
     if operator.code_commune is not None and not INSEE_COMMUNE.fullmatch(operator.code_commune):
-        raise RuleViolationError("codeCommune", "insee-code", "codeCommune must be an INSEE commune code")
-    if operator.dauphin_tiers is not None and not re.fullmatch(r"[0-9]{8}", operator.dauphin_tiers):
-        raise RuleViolationError("dauphinTiers", "dauphin-tiers", "dauphinTiers must be 8 digits")
+        raise RuleViolationError("code_commune", "insee-code", "codeCommune must be an INSEE commune code")
+    if operator.dauphin_tiers is not None and not DAUPHIN_TIERS.fullmatch(operator.dauphin_tiers):
+        raise RuleViolationError("dauphin_tiers", "dauphin-tiers", "dauphinTiers must be 8 digits")
+
+
+def own_organisations(actor: Principal) -> set[uuid.UUID] | None:
+    """None when the caller sees every operator of its contracts (the contract's partners); else the
+    operators bound to it in its token (an operator's users: their own organisation)."""
+    if actor.roles & PARTNERS:
+        return None
+    bound = set()
+    for value in actor.organisations:
+        try:
+            bound.add(uuid.UUID(value))
+        except ValueError:
+            continue
+    return bound
+
+
+def sees_records_of(actor: Principal, contract_code: str, operator_id: uuid.UUID) -> bool:
+    """Whether the caller reads an operator's records (the operator, its applications, conventions) in a
+    contract; another organisation's answer like missing ones."""
+    own = own_organisations(actor)
+    return actor.works_on(contract_code) and (own is None or operator_id in own)
