@@ -54,7 +54,7 @@ async def _import_reference(database_url: str) -> str:
 async def _import_grants_reference(database_url: str) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.grants.use_cases.reference_import import import_grants_reference
+    from services.grants.framework.use_cases import import_grants_reference
 
     engine = create_engine(database_url, "grants", application_name="cli-import")
     try:

@@ -14,9 +14,7 @@ from services.grants.api import (
     conventions,
     evaluation,
     exchange,
-    framework,
     indicators,
-    institutions,
     open_data,
     payments,
     programmation,
@@ -24,9 +22,11 @@ from services.grants.api import (
     reports,
     scoring,
 )
-from services.grants.api.routes import router
+from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
-from services.grants.operators import routes as operator_routes
+from services.grants.framework import routes as framework
+from services.grants.institutions import routes as institutions
+from services.grants.operators import routes as operators
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
 from services.grants.settings import SCHEMA, GrantsSettings
@@ -49,10 +49,10 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         ledger=ledger,
         settings=chosen,
         routers=[
-            router,
+            calls.router,
             framework.router,
             institutions.router,
-            operator_routes.router,
+            operators.router,
             applications.router,
             programmation.router,
             programmation_views.router,

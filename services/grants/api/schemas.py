@@ -9,8 +9,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictInt, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
-from services.grants.domain.calls import Scheme
-from services.grants.domain.institutions import InstitutionKind
 from services.grants.schemas import (
     BeneficiariesModel,
     BudgetAccount,
@@ -20,85 +18,6 @@ from services.grants.schemas import (
     Title,
     TotalRead,
 )
-
-
-class CallRead(ApiModel):
-    id: uuid.UUID
-    contract_code: str
-    year: int
-    scheme: Scheme
-    title: str
-    opens_on: date
-    closes_on: date
-    notification_target_on: date
-    version: int
-
-
-class CallCreate(ApiInput):
-    contract_code: ContractCode
-    year: int = Field(ge=2000, le=2100)
-    scheme: Scheme
-    title: Title
-    opens_on: date
-    closes_on: date
-    notification_target_on: date | None = Field(default=None, description="Defaults to 15 February of the call's year")
-
-
-class CallUpdate(ApiInput):
-    title: Title | None = None
-    opens_on: date | None = None
-    closes_on: date | None = None
-    notification_target_on: date | None = None
-
-
-class ObjectiveRead(ApiModel):
-    id: uuid.UUID
-    level: Literal["ambition", "strategic", "operational"]
-    code: str = Field(description="As the contract writes it (not unique: use the id)")
-    label: str
-    parent_id: uuid.UUID | None
-    position: int
-    p147_theme: str | None
-    pillar: str | None
-    source_line: int | None
-    children: list[ObjectiveRead] = Field(default_factory=list)
-
-
-class FrameworkRead(ApiModel):
-    contract_code: str
-    ambitions: list[ObjectiveRead]
-
-
-class FrameworkReplaced(ApiModel):
-    ambition: int = 0
-    strategic: int = 0
-    operational: int = 0
-    removed: int = 0
-
-
-class InstitutionRead(ApiModel):
-    id: uuid.UUID
-    contract_code: str
-    code: str
-    nom: str
-    kind: InstitutionKind
-    cerfa_subline: str = Field(description="CERFA 12156 account 74 sub-line: 74etat, 74epci, 74com…")
-    dauphin_funder_title: str | None
-    siret: str | None = Field(description="The attribuant's identifier in the SCDL open data")
-    version: int
-
-
-class InstitutionCreate(ApiInput):
-    contract_code: ContractCode
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
-    nom: Title
-    kind: InstitutionKind
-    cerfa_subline: Annotated[str, StringConstraints(pattern=r"^74[a-z]{1,12}$")] | None = Field(
-        default=None, description="Defaults to the kind's usual sub-line"
-    )
-    dauphin_funder_title: Title | None = None
-    siret: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
-
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]

@@ -38,7 +38,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Executable
 
 from kit.pagination import PageRequest, fetch_page, total_told_by
-from kit.tenancy import within_contracts
+from services.grants.calls.models import CallRow
 from services.grants.db.models import (
     ActionRow,
     ActivityReportRow,
@@ -46,7 +46,6 @@ from services.grants.db.models import (
     ApplicationEventRow,
     ApplicationRow,
     BudgetLineRow,
-    CallRow,
     ConventionAmountRow,
     ConventionApplicationRow,
     ConventionEvaluationRow,
@@ -60,8 +59,6 @@ from services.grants.db.models import (
     HeaderAliasRow,
     IndicatorRow,
     IndicatorValueRow,
-    InstitutionRow,
-    ObjectiveRow,
     PortfolioRulesRow,
     ScenarioAmountRow,
     ScenarioRow,
@@ -69,108 +66,10 @@ from services.grants.db.models import (
     ScoringGridRow,
     TrancheRow,
 )
-from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.programmation_export import LineFigures
+from services.grants.framework.models import ObjectiveRow
+from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
-
-
-class CallRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list_in_contracts(
-        self, contracts: Collection[str] | None, year: int | None, page: PageRequest
-    ) -> tuple[list[CallRow], int]:
-        """Calls of the given contracts (None: all), newest year first."""
-        query = select(CallRow)
-        query = query.where(within_contracts(CallRow.contract_code, contracts))
-        if year is not None:
-            query = query.where(CallRow.year == year)
-        return await fetch_page(self.session, query.order_by(CallRow.year.desc(), CallRow.call_id), page)
-
-    async def get(self, call_id: uuid.UUID, *, for_update: bool = False) -> CallRow | None:
-        query = select(CallRow).where(CallRow.call_id == call_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def exists(self, contract_code: str, year: int, scheme: str) -> bool:
-        query = select(CallRow.call_id).where(
-            CallRow.contract_code == contract_code, CallRow.year == year, CallRow.scheme == scheme
-        )
-        return (await self.session.execute(query)).first() is not None
-
-    async def add(self, row: CallRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-
-class FrameworkRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def of_contract(self, contract_code: str) -> list[ObjectiveRow]:
-        query = select(ObjectiveRow).where(ObjectiveRow.contract_code == contract_code)
-        return list((await self.session.execute(query.order_by(ObjectiveRow.position))).scalars().all())
-
-    async def lock(self, contract_code: str) -> None:
-        """Serialise the replacements of a contract's tree until the transaction ends (no row stands for it)."""
-        await self.session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended("framework:" + contract_code, 0)))
-        )
-
-    async def replace(self, contract_code: str, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        """Upsert the tree's objectives and delete those it no longer has; (kept or added, deleted)."""
-        keep = [row["objective_id"] for row in rows]
-        removed = await self.session.execute(
-            delete(ObjectiveRow)
-            .where(ObjectiveRow.contract_code == contract_code, ObjectiveRow.objective_id.not_in(keep))
-            .returning(ObjectiveRow.objective_id)
-        )
-        deleted = len(removed.all())
-        if rows:
-            statement = insert(ObjectiveRow)
-            columns = [name for name in rows[0] if name != "objective_id"]
-            upsert = statement.on_conflict_do_update(
-                index_elements=["objective_id"], set_={name: statement.excluded[name] for name in columns}
-            )
-            await self.session.execute(upsert, rows)
-        return len(rows), deleted
-
-    async def operational(self, contract_code: str, ids: Collection[uuid.UUID]) -> list[ObjectiveRow]:
-        query = select(ObjectiveRow).where(
-            ObjectiveRow.contract_code == contract_code,
-            ObjectiveRow.level == "operational",
-            ObjectiveRow.objective_id.in_(list(ids)),
-        )
-        return list((await self.session.execute(query)).scalars().all())
-
-
-class InstitutionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def list(self, contract_code: str) -> list[InstitutionRow]:
-        query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code)
-        return list((await self.session.execute(query.order_by(InstitutionRow.code))).scalars().all())
-
-    async def get(self, institution_id: uuid.UUID) -> InstitutionRow | None:
-        return await self.session.get(InstitutionRow, institution_id)
-
-    async def by_code(self, contract_code: str, code: str) -> InstitutionRow | None:
-        query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code, InstitutionRow.code == code)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def state_p147(self, contract_code: str) -> uuid.UUID | None:
-        """The contract's State (P147) financer, if it has one."""
-        query = select(InstitutionRow.institution_id).where(
-            InstitutionRow.contract_code == contract_code, InstitutionRow.kind == InstitutionKind.STATE_P147.value
-        )
-        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
-
-    async def add(self, row: InstitutionRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
 
 
 class ApplicationRepository:

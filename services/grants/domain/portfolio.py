@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.grants.domain.framework import Pillar
+from services.grants.framework.domain import Pillar
 from services.grants.money import spaced
 
 

@@ -18,6 +18,7 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
+from services.grants.calls.repository import CallRepository
 from services.grants.clients.territories import CommuneLookup
 from services.grants.db.models import (
     ActionRow,
@@ -26,16 +27,8 @@ from services.grants.db.models import (
     ApplicationRow,
     BudgetLineRow,
     FinancingLineRow,
-    InstitutionRow,
 )
-from services.grants.db.repositories import (
-    ApplicationRepository,
-    CallRepository,
-    ConventionRepository,
-    FrameworkRepository,
-    InstitutionRepository,
-    PaymentRepository,
-)
+from services.grants.db.repositories import ApplicationRepository, ConventionRepository, PaymentRepository
 from services.grants.domain.applications import (
     EDITABLE,
     NEEDS_REASON,
@@ -63,6 +56,9 @@ from services.grants.errors import (
     RulesBrokenError,
     RuleViolationError,
 )
+from services.grants.framework.repository import FrameworkRepository
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.money import spaced
 from services.grants.operators.domain import own_organisations, sees_records_of
 from services.grants.operators.repository import OperatorRepository
@@ -133,7 +129,7 @@ async def _check_draft(
 ) -> dict[str, Any]:
     """The columns a draft sets, once its references are checked (objectives, QPVs, previous year)."""
     wanted = {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
-    found = {row.objective_id for row in await FrameworkRepository(uow.session).operational(contract_code, wanted)}
+    found = await FrameworkRepository(uow.session).operational(contract_code, wanted)
     for name, ids in (
         ("primaryObjectiveId", {draft.primary_objective_id} - {None}),
         ("otherObjectiveIds", set(draft.other_objective_ids)),

@@ -12,19 +12,9 @@ from kit.auth.principal import Principal, Role
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import (
-    ConventionAmountRow,
-    ConventionApplicationRow,
-    ConventionEventRow,
-    ConventionRow,
-    InstitutionRow,
-)
-from services.grants.db.repositories import (
-    ApplicationRepository,
-    CallRepository,
-    ConventionRepository,
-    InstitutionRepository,
-)
+from services.grants.calls.repository import CallRepository
+from services.grants.db.models import ConventionAmountRow, ConventionApplicationRow, ConventionEventRow, ConventionRow
+from services.grants.db.repositories import ApplicationRepository, ConventionRepository
 from services.grants.domain.conventions import (
     ENDED,
     NEEDS_REASON,
@@ -43,6 +33,8 @@ from services.grants.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations, sees_records_of
 from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger

@@ -21,7 +21,7 @@ from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
 from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
-from services.grants.db.repositories import ExchangeRepository, InstitutionRepository
+from services.grants.db.repositories import ExchangeRepository
 from services.grants.domain.decision_imports import (
     FIELDS,
     Change,
@@ -38,6 +38,7 @@ from services.grants.domain.decision_imports import (
     status_of,
 )
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
 
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})

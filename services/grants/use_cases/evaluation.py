@@ -16,7 +16,6 @@ from services.grants.db.models import ConventionEvaluationRow, ConventionRow
 from services.grants.db.repositories import (
     ConventionRepository,
     EvaluationRepository,
-    InstitutionRepository,
     ProgrammationFilter,
     ProgrammationViews,
 )
@@ -41,6 +40,7 @@ from services.grants.domain.evaluation import (
     summarise_indicators,
 )
 from services.grants.errors import NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import sees_records_of
 from services.grants.operators.models import OperatorRow
 from services.grants.operators.repository import OperatorRepository

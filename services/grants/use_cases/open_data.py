@@ -8,15 +8,11 @@ from datetime import date
 
 from kit.spreadsheet import write_csv
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.repositories import (
-    ExchangeRepository,
-    InstitutionRepository,
-    ProgrammationFilter,
-    ProgrammationViews,
-)
+from services.grants.db.repositories import ExchangeRepository, ProgrammationFilter, ProgrammationViews
 from services.grants.domain.applications import State
 from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
 from services.grants.errors import NotEditableError, NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
 
 
 async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, institution_code: str) -> bytes:

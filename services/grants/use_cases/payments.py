@@ -12,7 +12,7 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.db.models import ApplicationRow, FinancingLineRow, TrancheRow
-from services.grants.db.repositories import ApplicationRepository, InstitutionRepository, PaymentRepository
+from services.grants.db.repositories import ApplicationRepository, PaymentRepository
 from services.grants.domain.applications import State
 from services.grants.domain.payments import Gate, PlannedTranche, TrancheStatus, check_payment, planned_amounts
 from services.grants.domain.reports import ReportStatus
@@ -23,6 +23,7 @@ from services.grants.errors import (
     RulesBrokenError,
     RuleViolationError,
 )
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import visible_application
 

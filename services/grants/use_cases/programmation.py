@@ -10,24 +10,11 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of, etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import (
-    ApplicationEventRow,
-    CallRow,
-    CommitteeRow,
-    EnvelopeRow,
-    InstitutionRow,
-    PortfolioRulesRow,
-    ScenarioRow,
-)
-from services.grants.db.repositories import (
-    ApplicationRepository,
-    CallRepository,
-    InstitutionRepository,
-    ProgrammationRepository,
-)
+from services.grants.calls.models import CallRow
+from services.grants.calls.repository import CallRepository
+from services.grants.db.models import ApplicationEventRow, CommitteeRow, EnvelopeRow, PortfolioRulesRow, ScenarioRow
+from services.grants.db.repositories import ApplicationRepository, ProgrammationRepository
 from services.grants.domain.applications import LineDecision, Outcome, State, Transition, outcome_of
-from services.grants.domain.framework import Pillar
-from services.grants.domain.institutions import InstitutionKind
 from services.grants.domain.portfolio import (
     ApplicationFacts,
     Envelope,
@@ -42,6 +29,10 @@ from services.grants.errors import (
     RulesBrokenError,
     RuleViolationError,
 )
+from services.grants.framework.domain import Pillar
+from services.grants.institutions.domain import InstitutionKind
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
 from services.grants.use_cases.applications import financing_line_of
 

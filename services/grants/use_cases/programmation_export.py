@@ -14,14 +14,8 @@ from kit.auth.principal import Principal
 from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import CallRow, InstitutionRow, ObjectiveRow
-from services.grants.db.repositories import (
-    ExchangeRepository,
-    InstitutionRepository,
-    ProgrammationRepository,
-    ScoringRepository,
-)
-from services.grants.domain.institutions import InstitutionKind
+from services.grants.calls.models import CallRow
+from services.grants.db.repositories import ExchangeRepository, ProgrammationRepository, ScoringRepository
 from services.grants.domain.portfolio import Envelope, PortfolioRules, check_portfolio
 from services.grants.domain.programmation_export import (
     Financer,
@@ -34,6 +28,10 @@ from services.grants.domain.programmation_export import (
 )
 from services.grants.domain.scoring import GENDER_EQUALITY
 from services.grants.errors import NotFoundError
+from services.grants.framework.models import ObjectiveRow
+from services.grants.institutions.domain import InstitutionKind
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.use_cases.programmation import rules_of
 
 ExportFormat = Literal["xlsx", "csv"]

@@ -10,8 +10,9 @@ from decimal import Decimal
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
+from services.grants.calls.repository import CallRepository
 from services.grants.db.models import ScoringGridRow
-from services.grants.db.repositories import CallRepository, ScoringRepository
+from services.grants.db.repositories import ScoringRepository
 from services.grants.domain.applications import State
 from services.grants.domain.scoring import GENDER_EQUALITY, Criterion, check_criteria, check_marks, weighted_total
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError, RuleViolationError

@@ -1,4 +1,5 @@
-"""The strategic framework of a contract: ambitions → strategic objectives → operational objectives.
+"""The strategic framework of a contract: ambitions → strategic objectives → operational objectives (the
+contract, ../shared/seeds/002…txt, lines 1040-1056: 4 ambitions, 22 strategic, 103 operational objectives).
 
 Codes are kept as the contract writes them; the contract's numbering has gaps and even repeats a code
 under one parent, so an objective is identified by its id (stable across re-imports: derived from the
@@ -17,6 +18,7 @@ from services.grants.errors import RuleViolationError
 
 _OBJECTIVE_NAMESPACE = uuid.UUID("0b7f4e0c-8b7e-4f0e-9d7c-3c1f1f0d5a21")
 
+# The State's nomenclature of programme 147 actions (ANCT, via anct-carto/ci-ville): its first digit is the pillar.
 P147_THEMES = {
     "1.1": "Éducation",
     "1.2": "Santé",
@@ -41,6 +43,8 @@ class Level(StrEnum):
     OPERATIONAL = "operational"
 
 
+# The families of the P147 nomenclature: the pillars of the contrats de ville, and their steering (no
+# docstring: the enum is on the wire, where a docstring would become its description).
 class Pillar(StrEnum):
     COHESION_SOCIALE = "cohesion_sociale"
     EMPLOI = "emploi_developpement_economique"
@@ -54,6 +58,7 @@ PILLAR_OF_THEME_FAMILY = {
     "3": Pillar.CADRE_DE_VIE,
     "4": Pillar.PILOTAGE,
 }
+# The framework's document (a file shipped in data/, or a pilot's upload) nests each level in its parent.
 CHILDREN = {Level.AMBITION: "strategicObjectives", Level.STRATEGIC: "operationalObjectives"}
 NEXT_LEVEL = {Level.AMBITION: Level.STRATEGIC, Level.STRATEGIC: Level.OPERATIONAL}
 

@@ -14,10 +14,10 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.grants.api.schemas import CallCreate, CallRead, CallUpdate
-from services.grants.domain.calls import CallForProjects, default_notification_target
+from services.grants.calls import use_cases as calls
+from services.grants.calls.domain import CallForProjects, default_notification_target
+from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
-from services.grants.use_cases import calls
 
 router = platform_router(["calls for projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -9,43 +9,24 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import InstitutionRow
-from services.grants.db.repositories import InstitutionRepository
-from services.grants.domain.institutions import DEFAULT_SUBLINE, SUBLINES, Institution, InstitutionKind
-from services.grants.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
-from services.grants.operators.domain import check_siret
-from services.grants.persistence import ledger
+from services.grants.errors import ConflictError, NotBoundError, NotFoundError
+from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution, InstitutionKind, check_institution
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import InstitutionRepository
+from services.grants.persistence import create_audited
 
 _SEED_NAMESPACE = uuid.UUID("a3d1c6e2-1f0b-4b55-8e1e-7a4d2c9b6f10")
 
 
-def institution_from_row(row: InstitutionRow) -> Institution:
-    return Institution(
-        institution_id=row.institution_id,
-        contract_code=row.contract_code,
-        code=row.code,
-        nom=row.nom,
-        kind=InstitutionKind(row.kind),
-        cerfa_subline=row.cerfa_subline,
-        dauphin_funder_title=row.dauphin_funder_title,
-        version=row.version,
-        siret=row.siret,
-    )
-
-
-def _columns(institution: Institution) -> dict[str, Any]:
-    return {**asdict(institution), "kind": institution.kind.value}
-
-
-def _snapshot(institution: Institution) -> dict[str, Any]:
-    return {key: str(value) for key, value in asdict(institution).items()}
+def _row(institution: Institution) -> InstitutionRow:
+    return InstitutionRow(**{**asdict(institution), "kind": institution.kind.value})
 
 
 async def list_institutions(uow: UnitOfWork, actor: Principal, contract_code: str) -> list[Institution]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        return [institution_from_row(row) for row in await InstitutionRepository(uow.session).list(contract_code)]
+        return list((await InstitutionRepository(uow.session).of_contract(contract_code)).values())
 
 
 async def register_institution(
@@ -56,23 +37,19 @@ async def register_institution(
 ) -> Institution:
     if not actor.works_on(institution.contract_code):
         raise NotBoundError(institution.contract_code)
-    if institution.cerfa_subline not in SUBLINES:
-        raise RuleViolationError("cerfaSubline", "cerfa-subline", f"cerfaSubline must be one of {sorted(SUBLINES)}")
-    if institution.siret is not None:
-        check_siret(institution.siret)
+    check_institution(institution)
     await require_contract(registry, institution.contract_code)
     async with uow:
-        repository = InstitutionRepository(uow.session)
-        if await repository.by_code(institution.contract_code, institution.code) is not None:
+        if await InstitutionRepository(uow.session).by_code(institution.contract_code, institution.code) is not None:
             raise ConflictError(f"institution {institution.code} exists in {institution.contract_code}")
-        await repository.add(InstitutionRow(**_columns(institution)))
-        await ledger.created(
-            uow.session,
+        await create_audited(
+            uow,
             actor,
+            _row(institution),
             action="institution.registered",
             entity_type="institution",
             entity_id=str(institution.institution_id),
-            after=_snapshot(institution),
+            after={key: str(value) for key, value in asdict(institution).items()},
         )
         await uow.commit()
     return institution
@@ -101,7 +78,7 @@ async def load_institutions(uow: UnitOfWork, institutions: list[Institution]) ->
         repository = InstitutionRepository(uow.session)
         for institution in institutions:
             if await repository.by_code(institution.contract_code, institution.code) is None:
-                await repository.add(InstitutionRow(**_columns(institution)))
+                await repository.add(_row(institution))
                 created += 1
         await uow.commit()
     return created

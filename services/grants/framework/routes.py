@@ -12,10 +12,10 @@ from kit.database import request_unit_of_work
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.schemas import FrameworkRead, FrameworkReplaced, ObjectiveRead
-from services.grants.db.models import ObjectiveRow
+from services.grants.framework import use_cases as framework
+from services.grants.framework.domain import Objective
+from services.grants.framework.schemas import FrameworkRead, FrameworkReplaced, ObjectiveRead
 from services.grants.policies import PILOT_CONTRACT, READ_GRANTS
-from services.grants.use_cases import framework
 
 router = platform_router(["strategic framework"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -39,26 +39,26 @@ FRAMEWORK_EXAMPLE = {
 }
 
 
-def _tree(rows: list[ObjectiveRow]) -> list[ObjectiveRead]:
-    children: dict[Any, list[ObjectiveRow]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append(row)
+def _tree(objectives: list[Objective]) -> list[ObjectiveRead]:
+    children: dict[Any, list[Objective]] = {}
+    for item in objectives:
+        children.setdefault(item.parent_id, []).append(item)
 
-    def node(row: ObjectiveRow) -> ObjectiveRead:
+    def node(item: Objective) -> ObjectiveRead:
         return ObjectiveRead(
-            id=row.objective_id,
-            level=row.level,
-            code=row.code,
-            label=row.label,
-            parent_id=row.parent_id,
-            position=row.position,
-            p147_theme=row.p147_theme,
-            pillar=row.pillar,
-            source_line=row.source_line,
-            children=[node(child) for child in sorted(children.get(row.objective_id, []), key=lambda r: r.position)],
+            id=item.objective_id,
+            level=item.level.value,
+            code=item.code,
+            label=item.label,
+            parent_id=item.parent_id,
+            position=item.position,
+            p147_theme=item.p147_theme,
+            pillar=None if item.pillar is None else item.pillar.value,
+            source_line=item.source_line,
+            children=[node(child) for child in sorted(children.get(item.objective_id, []), key=lambda o: o.position)],
         )
 
-    return [node(row) for row in sorted(children.get(None, []), key=lambda r: r.position)]
+    return [node(item) for item in sorted(children.get(None, []), key=lambda o: o.position)]
 
 
 @router.get("/frameworks/{contract_code}", operation_id="get_framework", response_model=FrameworkRead)
@@ -69,9 +69,9 @@ async def get_framework(
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> FrameworkRead:
     """The contract's ambitions, strategic and operational objectives, with P147 themes and pillars."""
-    rows = await framework.get_framework(uow, principal, contract_code)
-    response.headers["ETag"] = framework.framework_etag(contract_code, rows)
-    return FrameworkRead(contract_code=contract_code, ambitions=_tree(rows))
+    objectives = await framework.get_framework(uow, principal, contract_code)
+    response.headers["ETag"] = framework.framework_etag(contract_code, objectives)
+    return FrameworkRead(contract_code=contract_code, ambitions=_tree(objectives))
 
 
 @router.put("/frameworks/{contract_code}", operation_id="replace_framework", response_model=FrameworkReplaced)

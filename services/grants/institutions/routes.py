@@ -13,11 +13,11 @@ from kit.database import request_unit_of_work
 from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
-from services.grants.api.schemas import InstitutionCreate, InstitutionRead
-from services.grants.domain.institutions import DEFAULT_SUBLINE, Institution
+from services.grants.institutions import use_cases as institutions
+from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution
+from services.grants.institutions.schemas import InstitutionCreate, InstitutionRead
 from services.grants.policies import PILOT_CONTRACT, READ_GRANTS
 from services.grants.schemas import ContractCode
-from services.grants.use_cases import institutions
 
 router = platform_router(["institutions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

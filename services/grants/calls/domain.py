@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from services.grants.errors import RuleViolationError
 
-NOTIFICATION_DAY = (2, 15)  # the contract's target: operators notified by 15 February
+# The contract (../shared/seeds/002…txt, line 1411): operators notified by mid-February, within the budget year.
+NOTIFICATION_DAY = (2, 15)
 
 
 class Scheme(StrEnum):
@@ -42,8 +43,8 @@ def check_call(call: CallForProjects, contract_start_year: int, contract_end_yea
             f"year must be within the contract's period {contract_start_year}-{contract_end_year}",
         )
     if call.closes_on < call.opens_on:
-        raise RuleViolationError("closesOn", "after-opening", "closesOn must not precede opensOn")
+        raise RuleViolationError("closes_on", "after-opening", "closesOn must not precede opensOn")
     if call.notification_target_on < call.closes_on:
         raise RuleViolationError(
-            "notificationTargetOn", "after-closing", "notificationTargetOn must not precede closesOn"
+            "notification_target_on", "after-closing", "notificationTargetOn must not precede closesOn"
         )

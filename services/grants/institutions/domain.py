@@ -6,6 +6,9 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.grants.errors import RuleViolationError
+from services.grants.operators.domain import check_siret
+
 
 class InstitutionKind(StrEnum):
     STATE_P147 = "state_p147"
@@ -46,4 +49,16 @@ class Institution:
     cerfa_subline: str
     dauphin_funder_title: str | None
     version: int = 1
-    siret: str | None = None
+    siret: str | None = None  # the attribuant's identifier in the SCDL open data
+
+    @property
+    def is_state_p147(self) -> bool:
+        """The State's programme 147 "Politique de la ville", whose credits the contract's rules count."""
+        return self.kind is InstitutionKind.STATE_P147
+
+
+def check_institution(institution: Institution) -> None:
+    if institution.cerfa_subline not in SUBLINES:
+        raise RuleViolationError("cerfa_subline", "cerfa-subline", f"cerfaSubline must be one of {sorted(SUBLINES)}")
+    if institution.siret is not None:
+        check_siret(institution.siret)
