@@ -10,7 +10,6 @@ from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
     activity_reports,
-    applications,
     conventions,
     evaluation,
     exchange,
@@ -20,12 +19,13 @@ from services.grants.api import (
     programmation,
     programmation_views,
     reports,
-    scoring,
 )
+from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
 from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
+from services.grants.instruction import routes as instruction
 from services.grants.operators import routes as operators
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
@@ -54,9 +54,10 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             institutions.router,
             operators.router,
             applications.router,
+            instruction.notes_router,
             programmation.router,
             programmation_views.router,
-            scoring.router,
+            instruction.router,
             conventions.router,
             payments.router,
             reports.router,

@@ -7,7 +7,7 @@ from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
-from services.grants.domain.applications import TransitionRefusedError
+from services.grants.applications.domain.workflow import TransitionRefusedError
 from services.grants.domain.conventions import ConventionMoveRefusedError
 from services.grants.errors import (
     ConflictError,

@@ -18,9 +18,9 @@ from services.grants.api.schemas import (
     LocatedBeneficiariesRead,
     ReportReviewInput,
 )
+from services.grants.applications.domain.application import Beneficiaries
 from services.grants.clients.territories import PointClassifier, request_point_classifier
 from services.grants.domain.activity_reports import ActivityReport, LocatedBeneficiaries
-from services.grants.domain.applications import Beneficiaries
 from services.grants.domain.reports import ReportReview
 from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.use_cases import activity_reports

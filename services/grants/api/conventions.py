@@ -13,7 +13,6 @@ from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.applications import TerritoryReferences
 from services.grants.api.schemas import (
     AmendmentInput,
     ConventionAmountInput,
@@ -26,6 +25,7 @@ from services.grants.api.schemas import (
     ConventionRenewalInput,
     ConventionYearRead,
 )
+from services.grants.applications.routes import TerritoryReferences
 from services.grants.domain.conventions import ConventionKind, ConventionMove, YearAmount
 from services.grants.money import cents_of, euros
 from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS

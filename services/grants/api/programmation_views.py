@@ -16,9 +16,9 @@ from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.api.schemas import EvaluationFigures, ProgrammationLine, ProgrammationRow, ProgrammationTotals
+from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.db.repositories import ProgrammationFilter
-from services.grants.domain.applications import State
 from services.grants.framework.domain import Pillar
 from services.grants.money import euros
 from services.grants.policies import READ_GRANTS

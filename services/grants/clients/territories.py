@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.http_client import ServiceClient, UpstreamError
 from kit.problems import FieldError, ProblemError
 from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
+from kit.tenancy import ContractRegistry, request_contract_registry
 from services.grants.domain.activity_reports import LocatedBeneficiaries, count_located
 
 
@@ -30,6 +34,22 @@ async def request_communes(request: Request) -> CommuneLookup:
     """FastAPI dependency: the app's commune lookup."""
     communes: CommuneLookup = request.app.state.communes
     return communes
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """What territories says of contracts and communes (cached clients)."""
+
+    contracts: ContractRegistry
+    communes: CommuneLookup
+
+
+async def request_references(
+    contracts: Annotated[ContractRegistry, Depends(request_contract_registry)],
+    communes: Annotated[CommuneLookup, Depends(request_communes)],
+) -> References:
+    """FastAPI dependency: the app's contract registry and commune lookup."""
+    return References(contracts, communes)
 
 
 class PointClassifier:

@@ -38,14 +38,14 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Executable
 
 from kit.pagination import PageRequest, fetch_page, total_told_by
-from services.grants.calls.models import CallRow
-from services.grants.db.models import (
-    ActionRow,
-    ActivityReportRow,
-    AnnotationRow,
+from services.grants.applications.models import (
     ApplicationEventRow,
     ApplicationRow,
-    BudgetLineRow,
+    FinancingLineRow,
+)
+from services.grants.calls.models import CallRow
+from services.grants.db.models import (
+    ActivityReportRow,
     ConventionAmountRow,
     ConventionApplicationRow,
     ConventionEvaluationRow,
@@ -55,101 +55,18 @@ from services.grants.db.models import (
     DecisionImportRow,
     EnvelopeRow,
     FinancialReportRow,
-    FinancingLineRow,
     HeaderAliasRow,
     IndicatorRow,
     IndicatorValueRow,
     PortfolioRulesRow,
     ScenarioAmountRow,
     ScenarioRow,
-    ScoreRow,
-    ScoringGridRow,
     TrancheRow,
 )
 from services.grants.domain.programmation_export import LineFigures
 from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
-
-
-class ApplicationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
-        query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def get_action(self, action_id: uuid.UUID) -> ActionRow | None:
-        return await self.session.get(ActionRow, action_id)
-
-    async def exists_for_year(self, action_id: uuid.UUID, year: int) -> bool:
-        query = select(ApplicationRow.application_id).where(
-            ApplicationRow.action_id == action_id, ApplicationRow.year == year
-        )
-        return (await self.session.execute(query)).first() is not None
-
-    async def find(
-        self,
-        contract_code: str,
-        operators: Collection[uuid.UUID] | None,
-        call_id: uuid.UUID | None,
-        state: str | None,
-        page: PageRequest,
-    ) -> tuple[list[ApplicationRow], int]:
-        query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
-        if operators is not None:
-            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
-        if state is not None:
-            query = query.where(ApplicationRow.state == state)
-        if call_id is not None:
-            # One call is one year: its title order is the index's.
-            ordered = query.where(ApplicationRow.call_id == call_id).order_by(
-                ApplicationRow.title, ApplicationRow.application_id
-            )
-        else:
-            ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-        return await fetch_page(self.session, ordered, page)
-
-    async def budget(self, application_id: uuid.UUID) -> list[BudgetLineRow]:
-        query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
-        return list((await self.session.execute(query.order_by(BudgetLineRow.position))).scalars().all())
-
-    async def replace_budget(self, application_id: uuid.UUID, rows: list[BudgetLineRow]) -> None:
-        await self.session.execute(delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id))
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
-        query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
-        if for_update:
-            query = query.with_for_update()
-        return list((await self.session.execute(query)).scalars().all())
-
-    async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
-        await self.session.execute(
-            delete(FinancingLineRow).where(
-                FinancingLineRow.application_id == application_id,
-                FinancingLineRow.institution_id.in_(list(institutions)),
-            )
-        )
-
-    async def events(self, application_id: uuid.UUID) -> list[ApplicationEventRow]:
-        query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
-        return list((await self.session.execute(query.order_by(ApplicationEventRow.at))).scalars().all())
-
-    async def annotations(self, application_id: uuid.UUID, institution_code: str) -> list[AnnotationRow]:
-        query = select(AnnotationRow).where(
-            AnnotationRow.application_id == application_id, AnnotationRow.institution_code == institution_code
-        )
-        return list((await self.session.execute(query.order_by(AnnotationRow.created_at))).scalars().all())
-
 
 LIVE_STATES = (
     "submitted",
@@ -533,43 +450,6 @@ def _total_row(
     )
 
 
-class ScoringRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, row: ScoringGridRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-    async def grids(self, call_id: uuid.UUID) -> list[ScoringGridRow]:
-        query = select(ScoringGridRow).where(ScoringGridRow.call_id == call_id)
-        return list(
-            (await self.session.execute(query.order_by(ScoringGridRow.code, ScoringGridRow.version))).scalars().all()
-        )
-
-    async def grid(self, grid_id: uuid.UUID) -> ScoringGridRow | None:
-        return await self.session.get(ScoringGridRow, grid_id)
-
-    async def set_marks(self, rows: list[dict[str, Any]]) -> None:
-        statement = insert(ScoreRow)
-        upsert = statement.on_conflict_do_update(
-            index_elements=["application_id", "grid_id", "criterion", "institution_code"],
-            set_={
-                "value": statement.excluded.value,
-                "comment": statement.excluded.comment,
-                "author": statement.excluded.author,
-                "scored_at": func.now(),
-            },
-        )
-        await self.session.execute(upsert, rows)
-
-    async def marks(self, application_id: uuid.UUID, institution_code: str) -> list[ScoreRow]:
-        query = select(ScoreRow).where(
-            ScoreRow.application_id == application_id, ScoreRow.institution_code == institution_code
-        )
-        return list((await self.session.execute(query.order_by(ScoreRow.criterion))).scalars().all())
-
-
 class ConventionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -750,13 +630,6 @@ class PaymentRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def previous_year(self, application: ApplicationRow) -> ApplicationRow | None:
-        """The same action's application of the year before, if it had one."""
-        query = select(ApplicationRow).where(
-            ApplicationRow.action_id == application.action_id, ApplicationRow.year == application.year - 1
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     async def envelope_voted(self, call_id: uuid.UUID, institution_id: uuid.UUID) -> bool:
         query = select(EnvelopeRow.envelope_id).where(
             EnvelopeRow.call_id == call_id, EnvelopeRow.institution_id == institution_id
@@ -901,20 +774,6 @@ class ExchangeRepository:
             .where(ApplicationRow.call_id == call_id)
         )
         return {row[0]: (row[1], row[2], row[3], row[4]) for row in (await self._rows(query)).all()}
-
-    async def grid_totals(self, call_id: uuid.UUID, grid_code: str, institution_code: str) -> dict[uuid.UUID, int]:
-        """Per application: the sum of one institution's marks on the call's grid of that code."""
-        query = (
-            select(ScoreRow.application_id, func.sum(ScoreRow.value))
-            .join(ScoringGridRow, ScoringGridRow.grid_id == ScoreRow.grid_id)
-            .where(
-                ScoringGridRow.call_id == call_id,
-                ScoringGridRow.code == grid_code,
-                ScoreRow.institution_code == institution_code,
-            )
-            .group_by(ScoreRow.application_id)
-        )
-        return {row[0]: int(row[1]) for row in (await self._rows(query)).all()}
 
     @staticmethod
     def _held(p147: uuid.UUID | None) -> Select[Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from services.grants.domain.applications import Beneficiaries
+from services.grants.applications.domain.application import Beneficiaries
 from services.grants.errors import RuleViolationError
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from services.grants.domain.applications import ACCOUNTS, BudgetLine
+from services.grants.applications.domain.budget import ACCOUNTS, BudgetLine
 from services.grants.errors import NotEditableError, RuleViolationError
 from services.grants.money import spaced
 

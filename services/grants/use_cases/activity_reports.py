@@ -11,15 +11,16 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import ActivityReportRow, ApplicationRow
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow
+from services.grants.applications.use_cases.access import visible_application
+from services.grants.db.models import ActivityReportRow
 from services.grants.db.repositories import PaymentRepository
 from services.grants.domain.activity_reports import ActivityReport, LocatedBeneficiaries, check_beneficiaries
-from services.grants.domain.applications import State
 from services.grants.domain.reports import ReportReview, ReportStatus, due_on, resubmitted
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError
 from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
-from services.grants.use_cases.applications import visible_application
 from services.grants.use_cases.reports import record_review, report_etag
 
 Classifier = Callable[[], Awaitable[LocatedBeneficiaries]]

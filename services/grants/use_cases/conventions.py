@@ -12,9 +12,13 @@ from kit.auth.principal import Principal, Role
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import NewApplication, renewal_of
+from services.grants.applications.repository import ApplicationRepository, application_of
+from services.grants.applications.use_cases.drafting import add_application, copy_budget
 from services.grants.calls.repository import CallRepository
+from services.grants.clients.territories import References
 from services.grants.db.models import ConventionAmountRow, ConventionApplicationRow, ConventionEventRow, ConventionRow
-from services.grants.db.repositories import ApplicationRepository, ConventionRepository
+from services.grants.db.repositories import ConventionRepository
 from services.grants.domain.conventions import (
     ENDED,
     NEEDS_REASON,
@@ -38,7 +42,6 @@ from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations, sees_records_of
 from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
-from services.grants.use_cases.applications import References, add_application, copy_budget, renewal_of
 
 CONTRACT_MANAGERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT})
 AMENDABLE = frozenset({ConventionStatus.DRAFT, ConventionStatus.SIGNED})
@@ -468,9 +471,8 @@ async def renew_year(
         call = await CallRepository(uow.session).get(call_id)
         if call is None or call.contract_code != row.contract_code or call.year != year:
             raise RuleViolationError("callId", "call-of-year", f"not a call of {row.contract_code} for {year}")
-        created = await add_application(
-            uow, references, actor, call_id, previous.operator_id, previous.action_id, renewal_of(previous)
-        )
+        new = NewApplication(call_id, previous.operator_id, previous.action_id, renewal_of(application_of(previous)))
+        created = await add_application(uow, references, actor, new)
         await copy_budget(uow, previous.application_id, created.application_id)
         await repository.add(
             ConventionApplicationRow(convention_id=convention_id, year=year, application_id=created.application_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.workflow import State
 from services.grants.db.models import ConventionEvaluationRow, ConventionRow
 from services.grants.db.repositories import (
     ConventionRepository,
@@ -19,7 +20,6 @@ from services.grants.db.repositories import (
     ProgrammationFilter,
     ProgrammationViews,
 )
-from services.grants.domain.applications import State
 from services.grants.domain.conventions import ConventionStatus
 from services.grants.domain.evaluation import (
     REPORTED,

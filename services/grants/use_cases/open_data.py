@@ -8,8 +8,8 @@ from datetime import date
 
 from kit.spreadsheet import write_csv
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.workflow import State
 from services.grants.db.repositories import ExchangeRepository, ProgrammationFilter, ProgrammationViews
-from services.grants.domain.applications import State
 from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
 from services.grants.errors import NotEditableError, NotFoundError
 from services.grants.institutions.repository import InstitutionRepository

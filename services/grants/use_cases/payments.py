@@ -11,9 +11,12 @@ from datetime import date
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import ApplicationRow, FinancingLineRow, TrancheRow
-from services.grants.db.repositories import ApplicationRepository, PaymentRepository
-from services.grants.domain.applications import State
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow, FinancingLineRow
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.use_cases.access import visible_application
+from services.grants.db.models import TrancheRow
+from services.grants.db.repositories import PaymentRepository
 from services.grants.domain.payments import Gate, PlannedTranche, TrancheStatus, check_payment, planned_amounts
 from services.grants.domain.reports import ReportStatus
 from services.grants.errors import (
@@ -25,7 +28,6 @@ from services.grants.errors import (
 )
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
-from services.grants.use_cases.applications import visible_application
 
 PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
 GATE_MESSAGES = {
@@ -153,7 +155,7 @@ async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.
 
 async def _unmet_gates(repository: PaymentRepository, application: ApplicationRow, tranche: TrancheRow) -> list[Gate]:
     unmet = []
-    previous = await repository.previous_year(application)
+    previous = await ApplicationRepository(repository.session).previous_year(application)
     if previous is not None and State(previous.state) is State.NOTIFIED:
         report = await repository.report(previous.application_id)
         if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:

@@ -10,11 +10,14 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal, Role
 from kit.etags import etag_of, etag_of_content
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.financing import LineDecision, Outcome, outcome_of
+from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.models import ApplicationEventRow
+from services.grants.applications.repository import ApplicationRepository, financing_line_of
 from services.grants.calls.models import CallRow
 from services.grants.calls.repository import CallRepository
-from services.grants.db.models import ApplicationEventRow, CommitteeRow, EnvelopeRow, PortfolioRulesRow, ScenarioRow
-from services.grants.db.repositories import ApplicationRepository, ProgrammationRepository
-from services.grants.domain.applications import LineDecision, Outcome, State, Transition, outcome_of
+from services.grants.db.models import CommitteeRow, EnvelopeRow, PortfolioRulesRow, ScenarioRow
+from services.grants.db.repositories import ProgrammationRepository
 from services.grants.domain.portfolio import (
     ApplicationFacts,
     Envelope,
@@ -34,7 +37,6 @@ from services.grants.institutions.domain import InstitutionKind
 from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
-from services.grants.use_cases.applications import financing_line_of
 
 PROGRAMMERS = frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE})
 READERS = PROGRAMMERS | {Role.CO_FINANCER, Role.AUDITOR}

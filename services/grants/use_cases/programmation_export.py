@@ -15,7 +15,7 @@ from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.models import CallRow
-from services.grants.db.repositories import ExchangeRepository, ProgrammationRepository, ScoringRepository
+from services.grants.db.repositories import ExchangeRepository, ProgrammationRepository
 from services.grants.domain.portfolio import Envelope, PortfolioRules, check_portfolio
 from services.grants.domain.programmation_export import (
     Financer,
@@ -26,12 +26,13 @@ from services.grants.domain.programmation_export import (
     summary,
     table,
 )
-from services.grants.domain.scoring import GENDER_EQUALITY
 from services.grants.errors import NotFoundError
 from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.domain import InstitutionKind
 from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import InstitutionRepository
+from services.grants.instruction.domain import GENDER_EQUALITY
+from services.grants.instruction.repository import ScoringRepository
 from services.grants.use_cases.programmation import rules_of
 
 ExportFormat = Literal["xlsx", "csv"]
@@ -82,7 +83,7 @@ async def _scheme_rows(
 ) -> SchemeRows:
     repository = ExchangeRepository(uow.session)
     conventions = await repository.conventions(call.call_id)
-    scores = await repository.grid_totals(call.call_id, GENDER_EQUALITY, scorer) if scorer else {}
+    scores = await ScoringRepository(uow.session).grid_totals(call.call_id, GENDER_EQUALITY, scorer) if scorer else {}
     lines: dict[uuid.UUID, dict[uuid.UUID, LineFigures]] = {}
     for application_id, institution_id, figures in await repository.financing(call.call_id):
         lines.setdefault(application_id, {})[institution_id] = figures

@@ -11,9 +11,13 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import ActivityReportRow, ApplicationRow, FinancialReportRow
-from services.grants.db.repositories import ApplicationRepository, PaymentRepository
-from services.grants.domain.applications import BudgetLine, State
+from services.grants.applications.domain.budget import BudgetLine
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.use_cases.access import visible_application
+from services.grants.db.models import ActivityReportRow, FinancialReportRow
+from services.grants.db.repositories import PaymentRepository
 from services.grants.domain.reports import (
     ActualLine,
     ReportReview,
@@ -27,7 +31,7 @@ from services.grants.domain.reports import (
 from services.grants.errors import ForbiddenMoveError, NotEditableError, NotFoundError
 from services.grants.operators.domain import own_organisations
 from services.grants.persistence import ledger
-from services.grants.use_cases.applications import INSTRUCTORS, visible_application
+from services.grants.roles import INSTRUCTORS
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,16 @@ from fastapi import Depends, Query, Response, status
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
-from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.schemas import (
-    AnnotationCreate,
-    AnnotationRead,
+from services.grants.applications.domain.application import Application, ApplicationView, Draft, NewApplication
+from services.grants.applications.domain.budget import BudgetLine
+from services.grants.applications.domain.financing import LineDecision, Opinion
+from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
@@ -30,34 +32,14 @@ from services.grants.api.schemas import (
     FinancingLineUpdate,
     TransitionInput,
 )
-from services.grants.clients.territories import CommuneLookup, request_communes
-from services.grants.db.models import AnnotationRow, ApplicationRow
-from services.grants.domain.applications import (
-    CHARGE_ACCOUNTS,
-    PRODUCT_ACCOUNTS,
-    BudgetLine,
-    LineDecision,
-    Opinion,
-    State,
-    Transition,
-)
-from services.grants.money import cents_of, euros
-from services.grants.policies import ANNOTATE, INSTRUCT, READ_ANNOTATIONS, READ_GRANTS, WRITE_APPLICATIONS
+from services.grants.applications.use_cases import access, drafting, financing, workflow
+from services.grants.clients.territories import References, request_references
+from services.grants.money import cents_of
+from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.schemas import ContractCode
-from services.grants.use_cases import applications
-from services.grants.use_cases.applications import ApplicationView, Draft, References
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-
-
-async def request_references(
-    contracts: Annotated[ContractRegistry, Depends(request_contract_registry)],
-    communes: Annotated[CommuneLookup, Depends(request_communes)],
-) -> References:
-    return References(contracts, communes)
-
-
 TerritoryReferences = Annotated[References, Depends(request_references)]
 
 
@@ -78,46 +60,39 @@ def _draft(body: ApplicationWrite) -> Draft:
     )
 
 
-def _summary_fields(row: ApplicationRow) -> dict[str, Any]:
+def _summary_fields(application: Application) -> dict[str, Any]:
     return {
-        "id": row.application_id,
-        "action_id": row.action_id,
-        "operator_id": row.operator_id,
-        "year": row.year,
-        "title": row.title,
-        "state": row.state,
-        "outcome": row.outcome,
-        "qpv_codes": row.qpv_codes,
-        "hors_qpv": row.hors_qpv,
-        "version": row.version,
+        "id": application.application_id,
+        "action_id": application.action_id,
+        "operator_id": application.operator_id,
+        "year": application.year,
+        "title": application.draft.title,
+        "state": application.state.value,
+        "outcome": None if application.outcome is None else application.outcome.value,
+        "qpv_codes": list(application.draft.qpv_codes),
+        "hors_qpv": application.hors_qpv,
+        "version": application.version,
     }
 
 
 def _read(view: ApplicationView) -> ApplicationRead:
-    row = view.row
-    lines = view.budget
-
-    def total(accounts: frozenset[str]) -> int:
-        return sum(line.amount_cents for line in lines if line.account in accounts)
-
-    charges, products = total(CHARGE_ACCOUNTS), total(PRODUCT_ACCOUNTS)
-    uses, resources = total(frozenset({"86"})), total(frozenset({"87"}))
+    application, draft, totals = view.application, view.application.draft, view.totals
     return ApplicationRead(
-        **_summary_fields(row),
-        call_id=row.call_id,
-        contract_code=row.contract_code,
-        description=row.description,
-        primary_objective_id=row.primary_objective_id,
-        other_objective_ids=row.other_objective_ids,
-        codes_communes=row.codes_communes,
-        beneficiaries=row.beneficiaries,
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        multi_year=row.multi_year,
-        renewal=row.previous_application_id is not None,
-        previous_application_id=row.previous_application_id,
-        dauphin_number=row.dauphin_number,
-        dauphin_normalised=row.dauphin_normalised,
+        **_summary_fields(application),
+        call_id=application.call_id,
+        contract_code=application.contract_code,
+        description=draft.description,
+        primary_objective_id=draft.primary_objective_id,
+        other_objective_ids=list(draft.other_objective_ids),
+        codes_communes=list(draft.codes_communes),
+        beneficiaries=draft.beneficiaries,
+        starts_on=draft.starts_on,
+        ends_on=draft.ends_on,
+        multi_year=draft.multi_year,
+        renewal=application.renewal,
+        previous_application_id=draft.previous_application_id,
+        dauphin_number=draft.dauphin_number,
+        dauphin_normalised=application.dauphin_normalised,
         budget=BudgetRead(
             lines=[
                 BudgetLineRead(
@@ -126,37 +101,37 @@ def _read(view: ApplicationView) -> ApplicationRead:
                     amount=euros(line.amount_cents),
                     institution_id=line.institution_id,
                 )
-                for line in lines
+                for line in view.budget
             ],
-            total_charges=euros(charges),
-            total_products=euros(products),
-            in_kind_uses=euros(uses),
-            in_kind_resources=euros(resources),
-            balanced=charges == products and uses == resources and charges > 0,
+            total_charges=euros(totals.charges_cents),
+            total_products=euros(totals.products_cents),
+            in_kind_uses=euros(totals.in_kind_uses_cents),
+            in_kind_resources=euros(totals.in_kind_resources_cents),
+            balanced=totals.balanced,
         ),
         financing_lines=[
             FinancingLineRead(
-                institution_id=line.institution_id,
-                institution_code=view.institutions[line.institution_id].code,
-                institution_nom=view.institutions[line.institution_id].nom,
-                cerfa_subline=view.institutions[line.institution_id].cerfa_subline,
-                requested=euros(line.requested_cents),
-                proposed=None if line.proposed_cents is None else euros(line.proposed_cents),
-                decided=None if line.decided_cents is None else euros(line.decided_cents),
-                opinion=line.opinion,
-                opinion_comment=line.opinion_comment,
-                decision=line.decision,
+                institution_id=item.line.institution_id,
+                institution_code=item.institution.code,
+                institution_nom=item.institution.nom,
+                cerfa_subline=item.institution.cerfa_subline,
+                requested=euros(item.line.requested_cents),
+                proposed=None if item.line.proposed_cents is None else euros(item.line.proposed_cents),
+                decided=None if item.line.decided_cents is None else euros(item.line.decided_cents),
+                opinion=None if item.line.opinion is None else item.line.opinion.value,
+                opinion_comment=item.line.opinion_comment,
+                decision=None if item.line.decision is None else item.line.decision.value,
             )
-            for line in sorted(view.financing, key=lambda item: view.institutions[item.institution_id].code)
+            for item in view.lines
         ],
         events=[
             EventRead(
                 at=event.at,
                 actor=event.actor,
                 actor_institution=event.actor_institution,
-                transition=event.transition,
-                from_state=event.from_state,
-                to_state=event.to_state,
+                transition=event.transition.value,
+                from_state=event.from_state.value,
+                to_state=event.to_state.value,
                 reason=event.reason,
             )
             for event in view.events
@@ -165,7 +140,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
 
 
 def _answer(view: ApplicationView, response: Response) -> ApplicationRead:
-    response.headers["ETag"] = applications.application_etag(view.row)
+    response.headers["ETag"] = access.application_etag(view.application)
     return _read(view)
 
 
@@ -183,10 +158,9 @@ async def create_application(
     principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
 ) -> ApplicationRead:
     """Draft an application of an action (a new one, or the next year of an existing one) for a call."""
-    view = await applications.create_application(
-        uow, references, principal, body.call_id, body.operator_id, body.action_id, _draft(body)
-    )
-    response.headers["Location"] = f"applications/{view.row.application_id}"
+    new = NewApplication(body.call_id, body.operator_id, body.action_id, _draft(body))
+    view = await drafting.create_application(uow, references, principal, new)
+    response.headers["Location"] = f"applications/{view.application.application_id}"
     return _answer(view, response)
 
 
@@ -205,8 +179,8 @@ async def list_applications(
     state: State | None = None,
 ) -> Page[ApplicationSummary]:
     """Applications of a contract; an operator's users see only their organisation's."""
-    rows, total = await applications.list_applications(uow, principal, contract_code, call_id, state, page)
-    items = [ApplicationSummary.model_validate(_summary_fields(row)) for row in rows]
+    found, total = await access.list_applications(uow, principal, contract_code, call_id, state, page)
+    items = [ApplicationSummary.model_validate(_summary_fields(application)) for application in found]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -217,7 +191,7 @@ async def get_application(
     application_id: uuid.UUID,
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> ApplicationRead:
-    return _answer(await applications.get_application(uow, principal, application_id), response)
+    return _answer(await access.get_application(uow, principal, application_id), response)
 
 
 @router.put("/applications/{application_id}", operation_id="update_application", response_model=ApplicationRead)
@@ -230,7 +204,7 @@ async def update_application(
     principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
 ) -> ApplicationRead:
     """Rewrite an application's content (draft or correction requested); If-Match required."""
-    view = await applications.update_application(uow, references, principal, application_id, _draft(body))
+    view = await drafting.update_application(uow, references, principal, application_id, _draft(body))
     return _answer(view, response)
 
 
@@ -257,7 +231,7 @@ async def replace_budget(
         )
         for position, line in enumerate(body.lines)
     ]
-    view = await applications.replace_budget(uow, principal, application_id, lines)
+    view = await drafting.replace_budget(uow, principal, application_id, lines)
     return _answer(view, response)
 
 
@@ -276,7 +250,7 @@ async def move_application(
 ) -> ApplicationRead:
     """One step of the workflow (submit, declare_receivable, instruct, request_correction, propose, decide,
     notify, withdraw, reopen…); the step's rules are checked first and the event is kept."""
-    view = await applications.move(uow, principal, application_id, Transition(body.transition), body.reason)
+    view = await workflow.move(uow, principal, application_id, Transition(body.transition), body.reason)
     return _answer(view, response)
 
 
@@ -306,46 +280,5 @@ async def set_financing_line(
     changes = dict(
         converters[name](getattr(body, name)) for name in body.model_fields_set if getattr(body, name) is not None
     )
-    view = await applications.set_financing_line(uow, principal, application_id, institution_id, changes)
+    view = await financing.set_financing_line(uow, principal, application_id, institution_id, changes)
     return _answer(view, response)
-
-
-def _annotation(row: AnnotationRow) -> AnnotationRead:
-    return AnnotationRead(
-        id=row.annotation_id,
-        institution_code=row.institution_code,
-        author=row.author,
-        text=row.text,
-        score=row.score,
-        created_at=row.created_at,
-    )
-
-
-@router.post(
-    "/applications/{application_id}/annotations",
-    operation_id="annotate_application",
-    response_model=AnnotationRead,
-    status_code=status.HTTP_201_CREATED,
-)
-async def annotate_application(
-    uow: Uow,
-    application_id: uuid.UUID,
-    body: AnnotationCreate,
-    principal: Annotated[Principal, Depends(authorize(ANNOTATE))],
-) -> AnnotationRead:
-    """A private note (and score) of the caller's institution; no other institution reads it."""
-    return _annotation(await applications.add_annotation(uow, principal, application_id, body.text, body.score))
-
-
-@router.get(
-    "/applications/{application_id}/annotations",
-    operation_id="list_annotations",
-    response_model=list[AnnotationRead],
-)
-async def list_annotations(
-    uow: Uow,
-    application_id: uuid.UUID,
-    principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
-) -> list[AnnotationRead]:
-    """The caller's institution's own notes on the application."""
-    return [_annotation(row) for row in await applications.list_annotations(uow, principal, application_id)]

@@ -1,4 +1,4 @@
-"""HTTP routes of the scoring grids and each institution's private marks."""
+"""HTTP routes of the instruction: scoring grids, each institution's private marks and notes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.schemas import (
+from services.grants.instruction import use_cases as instruction
+from services.grants.instruction.domain import Annotation, Criterion, Grid, GridMarks
+from services.grants.instruction.schemas import (
+    AnnotationCreate,
+    AnnotationRead,
     CriterionRead,
     GridCreate,
     GridMarksRead,
@@ -20,27 +24,25 @@ from services.grants.api.schemas import (
     MarkRead,
     MarksInput,
 )
-from services.grants.db.models import ScoringGridRow
-from services.grants.domain.scoring import Criterion
 from services.grants.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
-from services.grants.use_cases import scoring
-from services.grants.use_cases.scoring import GridMarks, criteria_of
 
 router = platform_router(["scoring"], authenticated=True, writes=True)
+# An institution's private notes are read with the application (and listed with its routes).
+notes_router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
-def _grid(row: ScoringGridRow) -> GridRead:
+def _grid(grid: Grid) -> GridRead:
     return GridRead(
-        id=row.grid_id,
-        call_id=row.call_id,
-        code=row.code,
-        version=row.version,
-        label=row.label,
-        owner_institution=row.owner_institution,
+        id=grid.grid_id,
+        call_id=grid.call_id,
+        code=grid.code,
+        version=grid.version,
+        label=grid.label,
+        owner_institution=grid.owner_institution,
         criteria=[
             CriterionRead(code=item.code, label=item.label, weight=item.weight, scale_max=item.scale_max)
-            for item in criteria_of(row)
+            for item in grid.criteria
         ],
     )
 
@@ -71,7 +73,7 @@ async def publish_scoring_grid(
 ) -> GridRead:
     """A new version of the caller's institution's grid (the gender-equality grid is the State's)."""
     criteria = [Criterion(item.code, item.label, item.weight, item.scale_max) for item in body.criteria]
-    return _grid(await scoring.publish_grid(uow, principal, call_id, body.code, body.label, criteria))
+    return _grid(await instruction.publish_grid(uow, principal, call_id, body.code, body.label, criteria))
 
 
 @router.get("/calls/{call_id}/scoring-grids", operation_id="list_scoring_grids", response_model=list[GridRead])
@@ -79,7 +81,7 @@ async def list_scoring_grids(
     uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[GridRead]:
     """Every version of every grid of the call."""
-    return [_grid(row) for row in await scoring.list_grids(uow, principal, call_id)]
+    return [_grid(grid) for grid in await instruction.list_grids(uow, principal, call_id)]
 
 
 @router.put("/applications/{application_id}/marks", operation_id="mark_application", response_model=list[GridMarksRead])
@@ -93,8 +95,8 @@ async def mark_application(
     """The caller's institution's marks on one grid; no other institution reads them. If-Match: the ETag
     of the institution's marks."""
     marks = {item.criterion: (item.value, item.comment) for item in body.marks}
-    found = await scoring.mark(uow, principal, application_id, body.grid_id, marks)
-    response.headers["ETag"] = scoring.marks_etag(application_id, principal.institution or "", found)
+    found = await instruction.mark(uow, principal, application_id, body.grid_id, marks)
+    response.headers["ETag"] = instruction.marks_etag(application_id, principal.institution or "", found)
     return _marks(found)
 
 
@@ -106,6 +108,47 @@ async def list_marks(
     principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
 ) -> list[GridMarksRead]:
     """The caller's institution's own marks, with each grid's weighted total."""
-    found = await scoring.my_marks(uow, principal, application_id)
-    response.headers["ETag"] = scoring.marks_etag(application_id, principal.institution or "", found)
+    found = await instruction.my_marks(uow, principal, application_id)
+    response.headers["ETag"] = instruction.marks_etag(application_id, principal.institution or "", found)
     return _marks(found)
+
+
+def _annotation(note: Annotation) -> AnnotationRead:
+    return AnnotationRead(
+        id=note.annotation_id,
+        institution_code=note.institution_code,
+        author=note.author,
+        text=note.text,
+        score=note.score,
+        created_at=note.created_at,
+    )
+
+
+@notes_router.post(
+    "/applications/{application_id}/annotations",
+    operation_id="annotate_application",
+    response_model=AnnotationRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def annotate_application(
+    uow: Uow,
+    application_id: uuid.UUID,
+    body: AnnotationCreate,
+    principal: Annotated[Principal, Depends(authorize(ANNOTATE))],
+) -> AnnotationRead:
+    """A private note (and score) of the caller's institution; no other institution reads it."""
+    return _annotation(await instruction.add_annotation(uow, principal, application_id, body.text, body.score))
+
+
+@notes_router.get(
+    "/applications/{application_id}/annotations",
+    operation_id="list_annotations",
+    response_model=list[AnnotationRead],
+)
+async def list_annotations(
+    uow: Uow,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
+) -> list[AnnotationRead]:
+    """The caller's institution's own notes on the application."""
+    return [_annotation(note) for note in await instruction.list_annotations(uow, principal, application_id)]
