@@ -16,8 +16,6 @@ from services.grants.api import (
     indicators,
     open_data,
     payments,
-    programmation,
-    programmation_views,
     reports,
 )
 from services.grants.applications import routes as applications
@@ -29,6 +27,8 @@ from services.grants.instruction import routes as instruction
 from services.grants.operators import routes as operators
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
+from services.grants.programmation.routes import scenarios as programmation
+from services.grants.programmation.routes import views as programmation_views
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -65,6 +65,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             indicators.router,
             exchange.router,
             open_data.router,
+            programmation_views.public_router,
             evaluation.router,
         ],
         install_domain_problems=install_domain_problems,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.auth.policies import Policy
+from kit.auth.policies import Policy, public_policy
 from kit.auth.principal import Role
 from services.grants.roles import FINANCERS, INSTRUCTORS, PILOTS
 
@@ -40,3 +40,4 @@ WRITE_INDICATORS = _writing("write-indicators", FINANCERS | {Role.OPERATOR})
 EXCHANGE_FILES = _writing("exchange-files", INSTRUCTORS)
 READ_EXPORTS = _reading("read-exports", FINANCERS)
 EVALUATE = _reading("evaluate", FINANCERS)
+OPEN_DATA = public_policy("open-data")

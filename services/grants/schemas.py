@@ -4,6 +4,7 @@ the programmation's totals. A feature's own types are in its schemas.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, StringConstraints, model_validator
@@ -63,3 +64,7 @@ class TotalRead(ApiModel):
             decided=euros(decided),
             funded_actions=funded,
         )
+
+    @classmethod
+    def each(cls, totals: Iterable[tuple[str | None, int, int, int, int, int]]) -> list[TotalRead]:
+        return [cls.of(*total) for total in totals]

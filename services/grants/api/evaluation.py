@@ -16,7 +16,6 @@ from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.api.indicators import measure_text
-from services.grants.api.programmation_views import totals_read
 from services.grants.api.schemas import (
     BeneficiariesComparedRead,
     BeneficiaryTotalsRead,
@@ -46,7 +45,7 @@ from services.grants.domain.evaluation import (
 )
 from services.grants.money import euros
 from services.grants.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, TotalRead
 from services.grants.use_cases import evaluation
 from services.grants.use_cases.conventions import convention_etag
 
@@ -142,7 +141,7 @@ async def evaluate_year(
     State's credits, amounts by financer, pillar, nature and operator profile, beneficiaries expected
     against reached, and each agreement's indicators against the year's target."""
     board = await evaluation.year_dashboard(uow, principal, contract_code, year)
-    figures, totals = board.evaluation, totals_read(board.totals)
+    figures, totals = board.evaluation, board.totals
     compared = figures.beneficiaries
     return YearEvaluationRead(
         contract_code=board.contract_code,
@@ -166,11 +165,11 @@ async def evaluate_year(
             co_financing=euros(figures.co_financing_cents),
             co_financing_per_p147_euro=_text(figures.leverage),
         ),
-        by_financer=totals.by_financer,
-        by_pillar=totals.by_pillar,
-        by_theme=totals.by_theme,
-        by_operator_profile=totals.by_operator_profile,
-        operators=totals.figures.operators,
+        by_financer=TotalRead.each(totals.by_financer),
+        by_pillar=TotalRead.each(totals.by_pillar),
+        by_theme=TotalRead.each(totals.by_theme),
+        by_operator_profile=TotalRead.each(totals.by_operator_profile),
+        operators=totals.operators,
         beneficiaries=BeneficiariesComparedRead(
             expected_all=_beneficiaries(compared.expected_all),
             reporting_actions=compared.reporting_actions,

@@ -7,17 +7,15 @@ from typing import Annotated
 from fastapi import Depends, Query
 from fastapi.responses import Response
 
-from kit.auth.policies import authorize, public_policy
+from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.problems import problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.programmation_views import totals_read
-from services.grants.api.schemas import ProgrammationTotals
+from services.grants.policies import OPEN_DATA
 from services.grants.schemas import ContractCode
 from services.grants.use_cases import open_data
 
-OPEN_DATA = public_policy("open-data")
 router = platform_router(["open data"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
@@ -47,17 +45,3 @@ async def scdl_subventions(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="subventions-{institution}-{year}.csv"'},
     )
-
-
-@router.get(
-    "/open-data/programmation-totals",
-    operation_id="public_programmation_totals",
-    response_model=ProgrammationTotals,
-    dependencies=[Depends(authorize(OPEN_DATA))],
-)
-async def public_programmation_totals(
-    uow: Uow, contract_code: Annotated[ContractCode, Query(alias="contractCode")], year: Year
-) -> ProgrammationTotals:
-    """The totals of the year's notified decisions per financer, pillar, theme, QPV and operator profile
-    (public: organisations and amounts only)."""
-    return totals_read(await open_data.public_totals(uow, contract_code, year))

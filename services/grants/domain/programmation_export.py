@@ -13,8 +13,8 @@ from operator import attrgetter
 from typing import Any
 
 from kit.spreadsheet import Cell
-from services.grants.domain.portfolio import ApplicationFacts, PortfolioCheck
 from services.grants.framework.domain import P147_THEMES, Pillar
+from services.grants.programmation.domain import ApplicationFacts, PortfolioCheck
 
 PILLARS = {pillar.value for pillar in Pillar}
 

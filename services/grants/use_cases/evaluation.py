@@ -14,12 +14,7 @@ from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import State
 from services.grants.db.models import ConventionEvaluationRow, ConventionRow
-from services.grants.db.repositories import (
-    ConventionRepository,
-    EvaluationRepository,
-    ProgrammationFilter,
-    ProgrammationViews,
-)
+from services.grants.db.repositories import ConventionRepository, EvaluationRepository
 from services.grants.domain.conventions import ConventionStatus
 from services.grants.domain.evaluation import (
     REPORTED,
@@ -45,6 +40,8 @@ from services.grants.operators.domain import sees_records_of
 from services.grants.operators.models import OperatorRow
 from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
+from services.grants.programmation.domain import ProgrammationFilter, Totals
+from services.grants.programmation.repository.views import ProgrammationViews
 from services.grants.use_cases.conventions import (
     contract_institutions,
     convention_etag,
@@ -60,7 +57,7 @@ from services.grants.use_cases.conventions import (
 class YearDashboard:
     contract_code: str
     year: int
-    totals: dict[str, list[Any]]  # the programmation totals of the year's notified applications
+    totals: Totals  # the programmation totals of the year's notified applications
     evaluation: YearEvaluation
     indicators: list[IndicatorProgress]
     indicator_summary: IndicatorSummary

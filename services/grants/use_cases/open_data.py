@@ -8,8 +8,7 @@ from datetime import date
 
 from kit.spreadsheet import write_csv
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.domain.workflow import State
-from services.grants.db.repositories import ExchangeRepository, ProgrammationFilter, ProgrammationViews
+from services.grants.db.repositories import ExchangeRepository
 from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
 from services.grants.errors import NotEditableError, NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
@@ -46,10 +45,3 @@ async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, instit
     text = io.StringIO()
     write_csv(text, [list(SCDL_COLUMNS), *(scdl_row(grant) for grant in grants)])
     return text.getvalue().encode("utf-8-sig")
-
-
-async def public_totals(uow: UnitOfWork, contract_code: str, year: int) -> dict[str, list[object]]:
-    """The totals of the year's notified decisions (what was decided and made known)."""
-    chosen = ProgrammationFilter(contract_code=contract_code, year=year, state=State.NOTIFIED.value)
-    async with uow.reading():
-        return await ProgrammationViews(uow.session).totals(chosen)

@@ -28,6 +28,7 @@ from services.grants.errors import (
 )
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
+from services.grants.programmation.repository.scenarios import ProgrammationRepository
 
 PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
 GATE_MESSAGES = {
@@ -160,7 +161,9 @@ async def _unmet_gates(repository: PaymentRepository, application: ApplicationRo
         report = await repository.report(previous.application_id)
         if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:
             unmet.append(Gate.PREVIOUS_REPORT_ACCEPTED)
-    if not await repository.envelope_voted(application.call_id, tranche.institution_id):
+    if not await ProgrammationRepository(repository.session).envelope_voted(
+        application.call_id, tranche.institution_id
+    ):
         unmet.append(Gate.CREDITS_VOTED)
     return unmet
 

@@ -15,8 +15,7 @@ from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.models import CallRow
-from services.grants.db.repositories import ExchangeRepository, ProgrammationRepository
-from services.grants.domain.portfolio import Envelope, PortfolioRules, check_portfolio
+from services.grants.db.repositories import ExchangeRepository
 from services.grants.domain.programmation_export import (
     Financer,
     LineFigures,
@@ -33,7 +32,8 @@ from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.instruction.domain import GENDER_EQUALITY
 from services.grants.instruction.repository import ScoringRepository
-from services.grants.use_cases.programmation import rules_of
+from services.grants.programmation.domain import Envelope, PortfolioRules, check_portfolio
+from services.grants.programmation.repository.scenarios import ProgrammationRepository
 
 ExportFormat = Literal["xlsx", "csv"]
 
@@ -136,7 +136,7 @@ async def _scheme_rows(
         row.institution_id: Envelope(row.institution_id, row.amount_cents, row.departmental_cents)
         for row in await programming.envelopes(call.call_id)
     }
-    return SchemeRows(call, rows, envelopes, rules_of(await programming.rules(call.call_id)))
+    return SchemeRows(call, rows, envelopes, await programming.rules(call.call_id))
 
 
 def _financers(institutions: Sequence[InstitutionRow]) -> list[Financer]:

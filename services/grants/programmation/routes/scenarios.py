@@ -12,9 +12,13 @@ from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.money import euros
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, locate_created, platform_router
-from services.grants.api.schemas import (
+from services.grants.money import cents_of
+from services.grants.policies import PROGRAMME, READ_GRANTS
+from services.grants.programmation.domain import Envelope, Finding, PortfolioRules, ScenarioView, percent
+from services.grants.programmation.schemas import (
     CommitteeRead,
     ConsumptionRead,
     EnvelopeRead,
@@ -30,22 +34,17 @@ from services.grants.api.schemas import (
     ScenarioCreate,
     ScenarioRead,
 )
-from services.grants.db.models import EnvelopeRow
-from services.grants.domain.portfolio import PortfolioRules, percent
-from services.grants.money import cents_of, euros
-from services.grants.policies import PROGRAMME, READ_GRANTS
-from services.grants.use_cases import programmation
-from services.grants.use_cases.programmation import ScenarioView
+from services.grants.programmation.use_cases import envelopes, scenarios
 
 router = platform_router(["programmation"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
-def _envelope(row: EnvelopeRow) -> EnvelopeRead:
+def _envelope(envelope: Envelope) -> EnvelopeRead:
     return EnvelopeRead(
-        institution_id=row.institution_id,
-        amount=euros(row.amount_cents),
-        departmental_amount=None if row.departmental_cents is None else euros(row.departmental_cents),
+        institution_id=envelope.institution_id,
+        amount=euros(envelope.amount_cents),
+        departmental_amount=None if envelope.departmental_cents is None else euros(envelope.departmental_cents),
     )
 
 
@@ -58,14 +57,17 @@ def _rules(rules: PortfolioRules) -> PortfolioRulesRead:
     )
 
 
+def _findings(findings: list[Finding]) -> list[FindingRead]:
+    return [FindingRead(rule=item.rule, message=item.message, application_id=item.application_id) for item in findings]
+
+
 def _check(view: ScenarioView) -> PortfolioCheckRead:
     check = view.check
-    codes = {key: row.code for key, row in view.institutions.items()}
     return PortfolioCheckRead(
         consumption=[
             ConsumptionRead(
                 institution_id=institution_id,
-                institution_code=codes.get(institution_id, ""),
+                institution_code=view.codes.get(institution_id, ""),
                 used=euros(used),
                 envelope=None if envelope is None else euros(envelope),
                 share=None if envelope is None else percent(used, envelope),
@@ -75,35 +77,32 @@ def _check(view: ScenarioView) -> PortfolioCheckRead:
         p147_total=euros(check.p147_total_cents),
         hors_qpv_amount=euros(check.hors_qpv_cents),
         hors_qpv_base=None if check.hors_qpv_base_cents is None else euros(check.hors_qpv_base_cents),
-        hors_qpv_share=None
-        if not check.hors_qpv_base_cents
-        else percent(check.hors_qpv_cents, check.hors_qpv_base_cents),
+        hors_qpv_share=check.hors_qpv_share,
         funded_actions=check.funded_actions,
         new_actions=check.new_actions,
-        new_actions_share=percent(check.new_actions, check.funded_actions) if check.funded_actions else None,
+        new_actions_share=check.new_actions_share,
         cohesion_amount=euros(check.cohesion_cents),
-        cohesion_share=percent(check.cohesion_cents, check.p147_total_cents) if check.p147_total_cents else None,
+        cohesion_share=check.cohesion_share,
         leverage=None if check.leverage is None else str(check.leverage),
-        blocking=[FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.blocking],
-        warnings=[FindingRead(rule=f.rule, message=f.message, application_id=f.application_id) for f in check.warnings],
-        can_freeze=view.scenario.status == "draft" and not check.blocking,
+        blocking=_findings(check.blocking),
+        warnings=_findings(check.warnings),
+        can_freeze=view.can_freeze,
     )
 
 
 def _scenario(view: ScenarioView) -> ScenarioRead:
-    codes = {key: row.code for key, row in view.institutions.items()}
     return ScenarioRead(
         id=view.scenario.scenario_id,
         call_id=view.scenario.call_id,
         name=view.scenario.name,
-        status=view.scenario.status,
+        status=view.scenario.status.value,
         version=view.scenario.version,
         amounts=[
             ScenarioAmountRead(
                 application_id=application_id,
                 title=view.titles.get(application_id, ""),
                 institution_id=institution_id,
-                institution_code=codes.get(institution_id, ""),
+                institution_code=view.codes.get(institution_id, ""),
                 amount=euros(cents),
             )
             for (application_id, institution_id), cents in sorted(
@@ -119,7 +118,7 @@ async def list_envelopes(
     uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[EnvelopeRead]:
     """What each financer puts into the call."""
-    return [_envelope(row) for row in await programmation.list_envelopes(uow, principal, call_id)]
+    return [_envelope(item) for item in await envelopes.list_envelopes(uow, principal, call_id)]
 
 
 @router.get("/calls/{call_id}/envelopes/{institution_id}", operation_id="get_envelope", response_model=EnvelopeRead)
@@ -131,9 +130,9 @@ async def get_envelope(
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> EnvelopeRead:
     """A financer's envelope for the call; its ETag guards the next change."""
-    row = await programmation.get_envelope(uow, principal, call_id, institution_id)
-    response.headers["ETag"] = programmation.envelope_etag(row)
-    return _envelope(row)
+    envelope = await envelopes.get_envelope(uow, principal, call_id, institution_id)
+    response.headers["ETag"] = envelopes.envelope_etag(envelope)
+    return _envelope(envelope)
 
 
 @router.put("/calls/{call_id}/envelopes/{institution_id}", operation_id="set_envelope", response_model=EnvelopeRead)
@@ -146,7 +145,7 @@ async def set_envelope(
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
 ) -> EnvelopeRead:
     """A financer's envelope for the call (pilots and the State): created without If-Match, changed with it."""
-    row = await programmation.set_envelope(
+    envelope = await envelopes.set_envelope(
         uow,
         principal,
         call_id,
@@ -154,8 +153,8 @@ async def set_envelope(
         cents_of(body.amount, "amount"),
         None if body.departmental_amount is None else cents_of(body.departmental_amount, "departmentalAmount"),
     )
-    response.headers["ETag"] = programmation.envelope_etag(row)
-    return _envelope(row)
+    response.headers["ETag"] = envelopes.envelope_etag(envelope)
+    return _envelope(envelope)
 
 
 @router.get("/calls/{call_id}/portfolio-rules", operation_id="get_portfolio_rules", response_model=PortfolioRulesRead)
@@ -163,8 +162,8 @@ async def get_portfolio_rules(
     uow: Uow, response: Response, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> PortfolioRulesRead:
     """The call's portfolio rules (the defaults until set); their ETag guards the next change."""
-    rules = await programmation.get_rules(uow, principal, call_id)
-    response.headers["ETag"] = programmation.rules_etag(call_id, rules)
+    rules = await envelopes.get_rules(uow, principal, call_id)
+    response.headers["ETag"] = envelopes.rules_etag(call_id, rules)
     return _rules(rules)
 
 
@@ -183,8 +182,8 @@ async def set_portfolio_rules(
         Decimal(body.new_actions_target),
         Decimal(body.cohesion_target),
     )
-    stored = await programmation.set_rules(uow, principal, call_id, rules)
-    response.headers["ETag"] = programmation.rules_etag(call_id, stored)
+    stored = await envelopes.set_rules(uow, principal, call_id, rules)
+    response.headers["ETag"] = envelopes.rules_etag(call_id, stored)
     return _rules(stored)
 
 
@@ -195,8 +194,8 @@ async def create_scenario(
     uow: Uow, response: Response, body: ScenarioCreate, principal: Annotated[Principal, Depends(authorize(PROGRAMME))]
 ) -> ScenarioRead:
     """A what-if programmation of a call, pre-filled with the amounts the financers proposed."""
-    view = await programmation.create_scenario(uow, principal, body.call_id, body.name)
-    locate_created(response, f"scenarios/{view.scenario.scenario_id}", programmation.scenario_etag(view.scenario))
+    view = await scenarios.create_scenario(uow, principal, body.call_id, body.name)
+    locate_created(response, f"scenarios/{view.scenario.scenario_id}", scenarios.scenario_etag(view.scenario))
     return _scenario(view)
 
 
@@ -208,8 +207,8 @@ async def get_scenario(
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> ScenarioRead:
     """The scenario and its rules evaluated now: envelopes, hors-QPV cap, degressivity, shares, leverage."""
-    view = await programmation.get_scenario(uow, principal, scenario_id)
-    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
+    view = await scenarios.get_scenario(uow, principal, scenario_id)
+    response.headers["ETag"] = scenarios.scenario_etag(view.scenario)
     return _scenario(view)
 
 
@@ -218,7 +217,7 @@ async def check_scenario(
     uow: Uow, scenario_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> PortfolioCheckRead:
     """Only the rules evaluated now (no amounts): what a screen polls while amounts are changed."""
-    return _check(await programmation.get_scenario(uow, principal, scenario_id))
+    return _check(await scenarios.get_scenario(uow, principal, scenario_id))
 
 
 @router.put(
@@ -239,8 +238,8 @@ async def set_scenario_amounts(
         (item.application_id, item.institution_id): cents_of(item.amount, f"amounts/{position}/amount")
         for position, item in enumerate(body.amounts)
     }
-    view = await programmation.set_amounts(uow, principal, scenario_id, amounts)
-    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
+    view = await scenarios.set_amounts(uow, principal, scenario_id, amounts)
+    response.headers["ETag"] = scenarios.scenario_etag(view.scenario)
     return _scenario(view)
 
 
@@ -258,7 +257,7 @@ async def freeze_scenario(
     principal: Annotated[Principal, Depends(authorize(PROGRAMME))],
 ) -> FrozenRead:
     """The comité des financeurs: the scenario becomes every application's decision, or nothing does."""
-    view, committee = await programmation.freeze(
+    view, committee = await scenarios.freeze(
         uow,
         principal,
         scenario_id,
@@ -266,7 +265,7 @@ async def freeze_scenario(
         list(body.co_chairs),
         list(body.attendees),
     )
-    response.headers["ETag"] = programmation.scenario_etag(view.scenario)
+    response.headers["ETag"] = scenarios.scenario_etag(view.scenario)
     return FrozenRead(
         scenario=_scenario(view),
         committee=CommitteeRead(
