@@ -1,6 +1,7 @@
 # Each feature's models declare its tables on Base.metadata.
 import services.grants.applications.models
 import services.grants.calls.models
+import services.grants.conventions.models
 import services.grants.db.models
 import services.grants.framework.models
 import services.grants.institutions.models

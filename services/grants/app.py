@@ -10,10 +10,8 @@ from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
     activity_reports,
-    conventions,
     evaluation,
     exchange,
-    indicators,
     open_data,
     payments,
     reports,
@@ -21,6 +19,7 @@ from services.grants.api import (
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
+from services.grants.conventions import routes as conventions
 from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
 from services.grants.instruction import routes as instruction
@@ -62,7 +61,6 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             payments.router,
             reports.router,
             activity_reports.router,
-            indicators.router,
             exchange.router,
             open_data.router,
             programmation_views.public_router,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Response, status
 
+from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
@@ -15,7 +16,6 @@ from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.indicators import measure_text
 from services.grants.api.schemas import (
     BeneficiariesComparedRead,
     BeneficiaryTotalsRead,
@@ -33,6 +33,7 @@ from services.grants.api.schemas import (
     OperatorYearRead,
     YearEvaluationRead,
 )
+from services.grants.conventions.use_cases.access import convention_etag
 from services.grants.domain.evaluation import (
     CPO_GOAL_PERCENT,
     NEW_ACTIONS_GUIDE_PERCENT,
@@ -47,7 +48,6 @@ from services.grants.money import euros
 from services.grants.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.schemas import ContractCode, TotalRead
 from services.grants.use_cases import evaluation
-from services.grants.use_cases.conventions import convention_etag
 
 router = platform_router(["evaluation"], authenticated=True, writes=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -77,9 +77,9 @@ def _indicators(progress: Sequence[IndicatorProgress]) -> list[IndicatorProgress
             code=item.facts.code,
             label=item.facts.label,
             unit=item.facts.unit,
-            baseline=measure_text(item.facts.baseline),
-            target=None if item.facts.target is None else measure_text(item.facts.target),
-            value=None if item.facts.value is None else measure_text(item.facts.value),
+            baseline=plain_decimal(item.facts.baseline),
+            target=None if item.facts.target is None else plain_decimal(item.facts.target),
+            value=None if item.facts.value is None else plain_decimal(item.facts.value),
             progress_percent=_text(item.progress_percent),
             reached=item.reached,
         )

@@ -33,14 +33,13 @@ from services.grants.applications.schemas import (
     TransitionInput,
 )
 from services.grants.applications.use_cases import access, drafting, financing, workflow
-from services.grants.clients.territories import References, request_references
+from services.grants.clients.territories import TerritoryReferences
 from services.grants.money import cents_of
 from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.schemas import ContractCode
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-TerritoryReferences = Annotated[References, Depends(request_references)]
 
 
 def _draft(body: ApplicationWrite) -> Draft:

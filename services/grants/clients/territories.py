@@ -52,6 +52,9 @@ async def request_references(
     return References(contracts, communes)
 
 
+TerritoryReferences = Annotated[References, Depends(request_references)]
+
+
 class PointClassifier:
     """Sends an operator's list of beneficiaries' coordinates to territories' batch lookup, on the caller's
     own credentials, and counts the answer's lines as they stream in; nothing of a point is kept."""

@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
-    Exists,
     Select,
     delete,
     exists,
@@ -24,175 +23,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Executable
 
-from kit.pagination import PageRequest, fetch_page
 from services.grants.applications.models import (
     ApplicationEventRow,
     ApplicationRow,
     FinancingLineRow,
 )
 from services.grants.calls.models import CallRow
+from services.grants.conventions.models import (
+    ConventionApplicationRow,
+    ConventionRow,
+    IndicatorRow,
+    IndicatorValueRow,
+)
 from services.grants.db.models import (
     ActivityReportRow,
-    ConventionAmountRow,
-    ConventionApplicationRow,
     ConventionEvaluationRow,
-    ConventionEventRow,
-    ConventionRow,
     DecisionImportLineRow,
     DecisionImportRow,
     FinancialReportRow,
     HeaderAliasRow,
-    IndicatorRow,
-    IndicatorValueRow,
     TrancheRow,
 )
 from services.grants.domain.programmation_export import LineFigures
 from services.grants.framework.models import ObjectiveRow
-from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
-from services.grants.programmation.models import EnvelopeRow
-
-
-class ConventionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def get(self, convention_id: uuid.UUID, *, for_update: bool = False) -> ConventionRow | None:
-        query = select(ConventionRow).where(ConventionRow.convention_id == convention_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def reference_taken(self, contract_code: str, reference: str) -> bool:
-        query = select(ConventionRow.convention_id).where(
-            ConventionRow.contract_code == contract_code, ConventionRow.reference == reference
-        )
-        return (await self.session.execute(query)).first() is not None
-
-    @staticmethod
-    def _has_party(institution_code: str) -> Exists:
-        """The convention has amounts of the contract's institution of that code."""
-        return (
-            select(ConventionAmountRow.convention_id)
-            .join(InstitutionRow, InstitutionRow.institution_id == ConventionAmountRow.institution_id)
-            .where(
-                ConventionAmountRow.convention_id == ConventionRow.convention_id,
-                InstitutionRow.contract_code == ConventionRow.contract_code,
-                InstitutionRow.code == institution_code,
-            )
-            .exists()
-        )
-
-    async def with_party(self, convention_ids: Collection[uuid.UUID], institution_code: str) -> set[uuid.UUID]:
-        """Those of the conventions the institution is a party to (a financer with amounts in them)."""
-        query = select(ConventionRow.convention_id).where(
-            ConventionRow.convention_id.in_(list(convention_ids)), self._has_party(institution_code)
-        )
-        return set((await self.session.execute(query)).scalars().all())
-
-    async def find(
-        self,
-        contract_code: str,
-        operators: Collection[uuid.UUID] | None,
-        operator_id: uuid.UUID | None,
-        year: int | None,
-        page: PageRequest,
-        party: str | None = None,
-    ) -> tuple[list[ConventionRow], int]:
-        query = select(ConventionRow).where(ConventionRow.contract_code == contract_code)
-        if operators is not None:
-            query = query.where(ConventionRow.operator_id.in_(list(operators)))
-        if party is not None:
-            query = query.where(self._has_party(party))
-        if operator_id is not None:
-            query = query.where(ConventionRow.operator_id == operator_id)
-        if year is not None:
-            query = query.where(ConventionRow.first_year <= year, ConventionRow.last_year >= year)
-        ordered = query.order_by(ConventionRow.first_year.desc(), ConventionRow.reference, ConventionRow.convention_id)
-        return await fetch_page(self.session, ordered, page)
-
-    async def amounts(self, convention_ids: Collection[uuid.UUID]) -> list[ConventionAmountRow]:
-        query = select(ConventionAmountRow).where(ConventionAmountRow.convention_id.in_(list(convention_ids)))
-        ordered = query.order_by(ConventionAmountRow.year, ConventionAmountRow.institution_id)
-        return list((await self.session.execute(ordered)).scalars().all())
-
-    async def replace_amounts(self, convention_id: uuid.UUID, rows: list[ConventionAmountRow]) -> None:
-        await self.session.execute(
-            delete(ConventionAmountRow).where(ConventionAmountRow.convention_id == convention_id)
-        )
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def applications(self, convention_ids: Collection[uuid.UUID]) -> list[ConventionApplicationRow]:
-        query = select(ConventionApplicationRow).where(ConventionApplicationRow.convention_id.in_(list(convention_ids)))
-        return list((await self.session.execute(query.order_by(ConventionApplicationRow.year))).scalars().all())
-
-    async def carrying(self, application_id: uuid.UUID) -> ConventionApplicationRow | None:
-        query = select(ConventionApplicationRow).where(ConventionApplicationRow.application_id == application_id)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def indicators(self, convention_ids: Collection[uuid.UUID]) -> list[IndicatorRow]:
-        query = select(IndicatorRow).where(IndicatorRow.convention_id.in_(convention_ids))
-        return list((await self.session.execute(query.order_by(IndicatorRow.position))).scalars().all())
-
-    async def replace_indicators(self, convention_id: uuid.UUID, rows: list[IndicatorRow]) -> None:
-        """Indicators kept by code keep their values; a removed code loses its values."""
-        kept = {row.code for row in rows}
-        await self.session.execute(
-            delete(IndicatorRow).where(IndicatorRow.convention_id == convention_id, IndicatorRow.code.not_in(kept))
-        )
-        existing = {row.code: row for row in await self.indicators([convention_id])}
-        for row in rows:
-            stored = existing.get(row.code)
-            if stored is None:
-                self.session.add(row)
-            else:
-                stored.position, stored.label, stored.unit = row.position, row.label, row.unit
-                stored.baseline, stored.targets = row.baseline, row.targets
-        await self.session.flush()
-
-    async def indicator_values(self, indicator_ids: Collection[uuid.UUID]) -> list[IndicatorValueRow]:
-        query = select(IndicatorValueRow).where(IndicatorValueRow.indicator_id.in_(indicator_ids))
-        return list((await self.session.execute(query.order_by(IndicatorValueRow.year))).scalars().all())
-
-    async def set_indicator_value(self, row: IndicatorValueRow) -> None:
-        await self.session.merge(row)
-        await self.session.flush()
-
-    async def events(self, convention_id: uuid.UUID) -> list[ConventionEventRow]:
-        query = select(ConventionEventRow).where(ConventionEventRow.convention_id == convention_id)
-        return list((await self.session.execute(query.order_by(ConventionEventRow.at))).scalars().all())
-
-    async def voted_years(
-        self, contract_code: str, institution_ids: Collection[uuid.UUID]
-    ) -> set[tuple[int, uuid.UUID]]:
-        """(year, financer) pairs whose envelope exists in one of the contract's calls: credits voted."""
-        query = (
-            select(CallRow.year, EnvelopeRow.institution_id)
-            .join(EnvelopeRow, EnvelopeRow.call_id == CallRow.call_id)
-            .where(CallRow.contract_code == contract_code, EnvelopeRow.institution_id.in_(list(institution_ids)))
-        )
-        return {(row.year, row.institution_id) for row in (await self.session.execute(query)).all()}
-
-    async def signed_covering(
-        self, operator_id: uuid.UUID, year: int, institution_ids: Collection[uuid.UUID]
-    ) -> set[uuid.UUID]:
-        """The financers among `institution_ids` with a signed convention of the operator for `year`."""
-        query = (
-            select(ConventionAmountRow.institution_id)
-            .join(ConventionRow, ConventionRow.convention_id == ConventionAmountRow.convention_id)
-            .where(
-                ConventionRow.operator_id == operator_id,
-                ConventionRow.status == "signed",
-                ConventionAmountRow.year == year,
-                ConventionAmountRow.institution_id.in_(list(institution_ids)),
-            )
-        )
-        return set((await self.session.execute(query)).scalars().all())
 
 
 class PaymentRepository:

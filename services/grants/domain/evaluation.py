@@ -12,8 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from services.grants.domain.conventions import ConventionStatus
-from services.grants.domain.indicators import progress_percent
+from services.grants.conventions.domain.convention import ConventionStatus
+from services.grants.conventions.domain.indicators import progress_percent
 from services.grants.errors import NotEditableError, RuleViolationError
 
 CPO_GOAL_PERCENT = 50

@@ -13,9 +13,19 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import State
-from services.grants.db.models import ConventionEvaluationRow, ConventionRow
-from services.grants.db.repositories import ConventionRepository, EvaluationRepository
-from services.grants.domain.conventions import ConventionStatus
+from services.grants.conventions.domain.convention import ConventionStatus
+from services.grants.conventions.models import ConventionRow
+from services.grants.conventions.repository import ConventionRepository
+from services.grants.conventions.use_cases.access import (
+    check_managed,
+    contract_institutions,
+    convention_etag,
+    convention_event,
+    readable_conventions,
+    visible_convention,
+)
+from services.grants.db.models import ConventionEvaluationRow
+from services.grants.db.repositories import EvaluationRepository
 from services.grants.domain.evaluation import (
     REPORTED,
     EvaluationOutcome,
@@ -42,15 +52,6 @@ from services.grants.operators.repository import OperatorRepository
 from services.grants.persistence import ledger
 from services.grants.programmation.domain import ProgrammationFilter, Totals
 from services.grants.programmation.repository.views import ProgrammationViews
-from services.grants.use_cases.conventions import (
-    contract_institutions,
-    convention_etag,
-    convention_event,
-    convention_parties,
-    readable_conventions,
-    require_party,
-    visible_convention,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,7 @@ async def record_final_evaluation(
     async with uow:
         row = await visible_convention(uow, actor, convention_id, for_update=True)
         known = await contract_institutions(uow, row.contract_code)
-        require_party(actor, await convention_parties(uow, row, known))
+        await check_managed(uow, actor, row, known)
         uow.check_precondition(convention_etag(row))
         actions, progress = await _final_figures(uow, row)
         before = ConventionStatus(row.status)

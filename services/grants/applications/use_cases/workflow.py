@@ -15,8 +15,9 @@ from services.grants.applications.domain.workflow import State, Transition, move
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
-from services.grants.db.repositories import ConventionRepository, PaymentRepository
-from services.grants.domain.conventions import CONVENTION_THRESHOLD_CENTS, needs_convention
+from services.grants.conventions.domain.convention import CONVENTION_THRESHOLD_CENTS, needs_convention
+from services.grants.conventions.repository import ConventionRepository
+from services.grants.db.repositories import PaymentRepository
 from services.grants.errors import RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.money import spaced
