@@ -7,7 +7,9 @@ import services.grants.framework.models
 import services.grants.institutions.models
 import services.grants.instruction.models
 import services.grants.operators.models
-import services.grants.programmation.models  # noqa: F401
+import services.grants.payments.models
+import services.grants.programmation.models
+import services.grants.reports.models  # noqa: F401
 from kit.migration_env import run_migrations
 from services.grants.persistence import Base
 

@@ -9,12 +9,9 @@ from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
-    activity_reports,
     evaluation,
     exchange,
     open_data,
-    payments,
-    reports,
 )
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
@@ -24,10 +21,12 @@ from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
 from services.grants.instruction import routes as instruction
 from services.grants.operators import routes as operators
+from services.grants.payments import routes as payments
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
 from services.grants.programmation.routes import scenarios as programmation
 from services.grants.programmation.routes import views as programmation_views
+from services.grants.reports import routes as reports
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -60,7 +59,6 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             conventions.router,
             payments.router,
             reports.router,
-            activity_reports.router,
             exchange.router,
             open_data.router,
             programmation_views.public_router,

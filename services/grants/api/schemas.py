@@ -3,145 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
 from services.grants.schemas import (
-    BeneficiariesModel,
-    BudgetAccount,
     LongText,
-    Money,
-    Title,
     TotalRead,
 )
-
-ChorusNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_+/-]{0,29}$")]
-
-
-class TrancheInput(ApiInput):
-    kind: Literal["single", "advance", "instalment", "balance"]
-    amount: Money | None = Field(default=None, description="Every tranche an amount (adding up to the decided)…")
-    weight: Annotated[StrictInt, Field(ge=0, le=1000)] | None = Field(
-        default=None, description="…or every tranche a weight: the decided amount is split, largest remainders first"
-    )
-    planned_on: date | None = None
-
-
-class TranchePlanInput(ApiInput):
-    tranches: list[TrancheInput] = Field(min_length=1, max_length=24)
-
-
-class PaymentInput(ApiInput):
-    amount: Money
-    paid_on: date
-    chorus_commitment: ChorusNumber | None = Field(default=None, description="Chorus engagement juridique (EJ)")
-    chorus_payment: ChorusNumber | None = Field(default=None, description="Chorus demande de paiement (DP)")
-    override_reason: LongText | None = Field(
-        default=None, description="Pays although a gate is not met (previous report, credits); kept and audited"
-    )
-
-
-class FailureInput(ApiInput):
-    reason: LongText
-
-
-class TrancheRead(ApiModel):
-    id: uuid.UUID
-    application_id: uuid.UUID
-    institution_id: uuid.UUID
-    position: int
-    kind: str
-    planned: str
-    planned_on: date | None
-    status: Literal["planned", "paid", "failed", "replaced"]
-    paid: str | None
-    paid_on: date | None
-    chorus_commitment: str | None
-    chorus_payment: str | None
-    overridden_gates: list[str]
-    override_reason: str | None
-    failure_reason: str | None
-    replaces: uuid.UUID | None
-
-
-class ActualLineInput(ApiInput):
-    account: BudgetAccount
-    label: Title
-    amount: Money = Field(description="Whole euros, as the CERFA 15059 asks")
-    explanation: LongText | None = Field(default=None, description="Why the account differs from the budget")
-
-
-class FinancialReportInput(ApiInput):
-    lines: list[ActualLineInput] = Field(min_length=1, max_length=200)
-
-
-class ReportReviewInput(ApiInput):
-    decision: Literal["accept", "return"]
-    comment: LongText | None = None
-
-
-class ActualLineRead(ApiModel):
-    account: str
-    label: str
-    amount: str
-    explanation: str | None
-
-
-class AccountGapRead(ApiModel):
-    account: str
-    planned: str
-    actual: str
-
-
-class FinancialReportRead(ApiModel):
-    application_id: uuid.UUID
-    due_on: date
-    status: Literal["missing", "submitted", "accepted", "returned"]
-    lines: list[ActualLineRead]
-    gaps: list[AccountGapRead]
-    review_comment: str | None
-
-
-class OverdueReportRead(ApiModel):
-    application_id: uuid.UUID
-    operator_id: uuid.UUID
-    title: str
-    year: int
-    due_on: date
-    status: Literal["missing", "returned"]
-
-
-class ActivityReportInput(ApiInput):
-    summary: LongText = Field(description="What was done")
-    results: LongText = Field(description="What was achieved against the action's objectives")
-    difficulties: LongText | None = None
-    outlook: LongText | None = Field(default=None, description="What comes next")
-    beneficiaries: BeneficiariesModel = Field(description="Actual beneficiaries, as the expected ones")
-
-
-class LocatedBeneficiariesRead(ApiModel):
-    points: int = Field(description="Lines uploaded")
-    in_qpv: int
-    outside: int
-    refused: int = Field(description="Lines territories could not classify (bad coordinates)")
-    by_qpv: dict[str, int]
-    share_in_qpv_percent: int | None
-
-
-class ActivityReportRead(ApiModel):
-    application_id: uuid.UUID
-    due_on: date
-    status: Literal["missing", "submitted", "accepted", "returned"]
-    summary: str | None
-    results: str | None
-    difficulties: str | None
-    outlook: str | None
-    beneficiaries: dict[str, Any] | None
-    located: LocatedBeneficiariesRead | None = Field(description="Counts only: the points are never kept")
-    review_comment: str | None
 
 
 class DecisionChangeRead(ApiModel):

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
-    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -18,33 +16,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.grants.persistence import Base
-
-
-class TrancheRow(Base):
-    """One tranche of a financer's decided amount: planned, then paid (or failed and reissued)."""
-
-    __tablename__ = "tranches"
-
-    tranche_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    application_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("applications.application_id", ondelete="CASCADE"), index=True
-    )
-    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.institution_id"))
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(Text)
-    planned_cents: Mapped[int] = mapped_column(BigInteger)
-    planned_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(Text)
-    paid_cents: Mapped[int | None] = mapped_column(BigInteger)
-    paid_on: Mapped[date | None] = mapped_column(Date)
-    chorus_commitment: Mapped[str | None] = mapped_column(Text)
-    chorus_payment: Mapped[str | None] = mapped_column(Text)
-    overridden_gates: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
-    override_reason: Mapped[str | None] = mapped_column(Text)
-    override_by: Mapped[str | None] = mapped_column(Text)
-    failure_reason: Mapped[str | None] = mapped_column(Text)
-    replaces_tranche_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tranches.tranche_id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ConventionEvaluationRow(Base):
@@ -60,44 +31,6 @@ class ConventionEvaluationRow(Base):
     recommendation: Mapped[str] = mapped_column(Text)
     evaluated_by: Mapped[str] = mapped_column(Text)
     evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class FinancialReportRow(Base):
-    """The financial report (CERFA 15059) of one application: actual lines, status and review."""
-
-    __tablename__ = "financial_reports"
-
-    application_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
-    )
-    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    reviewed_by: Mapped[str | None] = mapped_column(Text)
-    review_comment: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-
-class ActivityReportRow(Base):
-    """The qualitative report of one application and its actual beneficiaries (counts only)."""
-
-    __tablename__ = "activity_reports"
-
-    application_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
-    )
-    summary: Mapped[str] = mapped_column(Text)
-    results: Mapped[str] = mapped_column(Text)
-    difficulties: Mapped[str | None] = mapped_column(Text)
-    outlook: Mapped[str | None] = mapped_column(Text)
-    beneficiaries: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    # Counts of an uploaded list of beneficiaries' coordinates, classified by territories; never a point.
-    located: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    reviewed_by: Mapped[str | None] = mapped_column(Text)
-    review_comment: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class HeaderAliasRow(Base):

@@ -35,78 +35,12 @@ from services.grants.conventions.models import (
     IndicatorRow,
     IndicatorValueRow,
 )
-from services.grants.db.models import (
-    ActivityReportRow,
-    ConventionEvaluationRow,
-    DecisionImportLineRow,
-    DecisionImportRow,
-    FinancialReportRow,
-    HeaderAliasRow,
-    TrancheRow,
-)
+from services.grants.db.models import ConventionEvaluationRow, DecisionImportLineRow, DecisionImportRow, HeaderAliasRow
 from services.grants.domain.programmation_export import LineFigures
 from services.grants.framework.models import ObjectiveRow
 from services.grants.operators.models import OperatorRow
-
-
-class PaymentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-        await self.session.flush()
-
-    async def tranches(self, application_id: uuid.UUID) -> list[TrancheRow]:
-        query = select(TrancheRow).where(TrancheRow.application_id == application_id)
-        ordered = query.order_by(TrancheRow.institution_id, TrancheRow.position)
-        return list((await self.session.execute(ordered)).scalars().all())
-
-    async def tranche(self, tranche_id: uuid.UUID, *, for_update: bool = False) -> TrancheRow | None:
-        query = select(TrancheRow).where(TrancheRow.tranche_id == tranche_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def remove_plan(self, application_id: uuid.UUID, institution_id: uuid.UUID) -> None:
-        await self.session.execute(
-            delete(TrancheRow).where(
-                TrancheRow.application_id == application_id, TrancheRow.institution_id == institution_id
-            )
-        )
-
-    async def report(self, application_id: uuid.UUID, *, for_update: bool = False) -> FinancialReportRow | None:
-        query = select(FinancialReportRow).where(FinancialReportRow.application_id == application_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def activity_report(self, application_id: uuid.UUID, *, for_update: bool = False) -> ActivityReportRow | None:
-        query = select(ActivityReportRow).where(ActivityReportRow.application_id == application_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def overdue_reports(
-        self, contract_code: str, operators: Collection[uuid.UUID] | None, on: date
-    ) -> list[tuple[ApplicationRow, str]]:
-        """Notified applications whose financial report is due before `on` (30 June of the next year) and
-        missing or returned, with that status."""
-        status = func.coalesce(FinancialReportRow.status, "missing")
-        query = (
-            select(ApplicationRow, status)
-            .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
-            .where(
-                ApplicationRow.contract_code == contract_code,
-                ApplicationRow.state == "notified",
-                func.make_date(ApplicationRow.year + 1, 6, 30) < on,
-                status.in_(("missing", "returned")),
-            )
-        )
-        if operators is not None:
-            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
-        ordered = query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
-        return [(row, report_status) for row, report_status in (await self.session.execute(ordered)).all()]
+from services.grants.payments.models import TrancheRow
+from services.grants.reports.models import ActivityReportRow, FinancialReportRow
 
 
 class ExportedApplication(NamedTuple):

@@ -4,7 +4,7 @@ notify, withdraw, reopen…), each with the rules of its step checked first and 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -15,13 +15,12 @@ from services.grants.applications.domain.workflow import State, Transition, move
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
-from services.grants.conventions.domain.convention import CONVENTION_THRESHOLD_CENTS, needs_convention
+from services.grants.conventions.domain.convention import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
-from services.grants.db.repositories import PaymentRepository
-from services.grants.errors import RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.money import spaced
 from services.grants.persistence import ledger
+from services.grants.reports.domain import check_reports_delivered, last_ended_year
+from services.grants.reports.repository import ReportRepository
 
 
 async def move(
@@ -104,25 +103,11 @@ async def _open_financing_lines(
 
 
 async def _check_reports_delivered(uow: UnitOfWork, row: ApplicationRow) -> None:
-    """The financial reports of the operator's years already ended come before any new request (CERFA
-    15059: within six months of the year's end "and before any new request")."""
-    this_year = datetime.now(UTC).year
-    # A report is due on 30 June of the next year: due before 1 July of this year = a year already ended.
-    pending = await PaymentRepository(uow.session).overdue_reports(
-        row.contract_code, {row.operator_id}, date(this_year, 7, 1)
+    """The operator's financial reports of the years already ended come before a new request."""
+    last_year = last_ended_year(datetime.now(UTC).date())
+    check_reports_delivered(
+        await ReportRepository(uow.session).overdue(row.contract_code, {row.operator_id}, last_year)
     )
-    if pending:
-        raise RulesBrokenError(
-            [
-                RuleViolationError(
-                    "financial_report",
-                    "report-before-new-request",
-                    f"the financial report of {application.title} ({application.year}) is {status}:"
-                    " send it before a new request",
-                )
-                for application, status in pending
-            ]
-        )
 
 
 async def _check_conventions(uow: UnitOfWork, row: ApplicationRow) -> None:
@@ -135,15 +120,9 @@ async def _check_conventions(uow: UnitOfWork, row: ApplicationRow) -> None:
         row.operator_id, row.year, [line.institution_id for line in above]
     )
     institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-    broken = [
-        RuleViolationError(
-            "financing_lines",
-            "convention-required",
-            f"{institutions[line.institution_id].nom} decided {spaced(line.decided_cents or 0)} for {row.year}:"
-            f" above {spaced(CONVENTION_THRESHOLD_CENTS)}, it is notified under a signed convention only",
-        )
+    uncovered = [
+        (institutions[line.institution_id].nom, line.decided_cents or 0)
         for line in above
         if line.institution_id not in covered
     ]
-    if broken:
-        raise RulesBrokenError(broken)
+    check_notifiable(row.year, uncovered)

@@ -16,7 +16,13 @@ from enum import StrEnum
 from typing import Any
 
 from kit.auth.principal import Principal, Role
-from services.grants.errors import ForbiddenMoveError, GrantsError, NotEditableError, RuleViolationError
+from services.grants.errors import (
+    ForbiddenMoveError,
+    GrantsError,
+    NotEditableError,
+    RulesBrokenError,
+    RuleViolationError,
+)
 from services.grants.money import spaced
 from services.grants.operators.domain import own_organisations
 from services.grants.roles import INSTRUCTORS, PILOTS
@@ -240,3 +246,19 @@ class ConventionView:
     def is_voted(self, amount: YearAmount) -> bool:
         """A year's amount is voted once that financer's envelope for that year exists; planned until then."""
         return (amount.year, amount.institution_id) in self.voted
+
+
+def check_notifiable(year: int, uncovered: Sequence[tuple[str, int]]) -> None:
+    """A decision above the threshold is notified only under a signed convention for its year (décret
+    n°2001-495): `uncovered` names each financer deciding above it without one, and its amount."""
+    broken = [
+        RuleViolationError(
+            "financing_lines",
+            "convention-required",
+            f"{nom} decided {spaced(cents)} for {year}: above {spaced(CONVENTION_THRESHOLD_CENTS)},"
+            " it is notified under a signed convention only",
+        )
+        for nom, cents in uncovered
+    ]
+    if broken:
+        raise RulesBrokenError(broken)

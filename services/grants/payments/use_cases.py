@@ -15,26 +15,25 @@ from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.use_cases.access import visible_application
-from services.grants.db.models import TrancheRow
-from services.grants.db.repositories import PaymentRepository
-from services.grants.domain.payments import Gate, PlannedTranche, TrancheStatus, check_payment, planned_amounts
-from services.grants.domain.reports import ReportStatus
-from services.grants.errors import (
-    ForbiddenMoveError,
-    NotEditableError,
-    NotFoundError,
-    RulesBrokenError,
-    RuleViolationError,
-)
+from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
+from services.grants.payments.domain import (
+    GATE_MESSAGES,
+    PLANNED_FROM,
+    Gate,
+    PlannedTranche,
+    Tranche,
+    TrancheStatus,
+    check_payer,
+    check_payment,
+    planned_amounts,
+)
+from services.grants.payments.models import TrancheRow
+from services.grants.payments.repository import PaymentRepository, tranche_of
 from services.grants.persistence import ledger
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
-
-PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
-GATE_MESSAGES = {
-    Gate.PREVIOUS_REPORT_ACCEPTED: "the financial report of the action's previous year is not accepted",
-    Gate.CREDITS_VOTED: "the financer's envelope for the call is not voted",
-}
+from services.grants.reports.domain import ReportStatus
+from services.grants.reports.repository import ReportRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +60,14 @@ async def _line_of(
     institution = await InstitutionRepository(uow.session).get(institution_id)
     if line is None or institution is None:
         raise NotFoundError("financing line", str(institution_id))
-    if not actor.is_platform_admin and actor.institution != institution.code:
-        raise ForbiddenMoveError(f"only {institution.nom} plans and pays its own line")
+    check_payer(actor, institution.code, institution.nom)
     return line
 
 
-def line_tranches_etag(application_id: uuid.UUID, institution_id: uuid.UUID, tranches: Sequence[TrancheRow]) -> str:
+def line_tranches_etag(application_id: uuid.UUID, institution_id: uuid.UUID, tranches: Sequence[Tranche]) -> str:
     """The plan of one financing line: the digest of its tranches' versions (an empty plan has one too)."""
     return etag_of_content(
-        str(application_id), str(institution_id), *(f"{row.tranche_id}:{row.version}" for row in tranches)
+        str(application_id), str(institution_id), *(f"{item.tranche_id}:{item.version}" for item in tranches)
     )
 
 
@@ -86,12 +84,13 @@ def _tranche_audit(row: TrancheRow) -> dict[str, object]:
 
 async def line_tranches(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
-) -> list[TrancheRow]:
+) -> list[Tranche]:
     """The tranches of one financing line, for whoever reads the application."""
     async with uow.reading():
         await visible_application(uow, actor, application_id)
-        tranches = await PaymentRepository(uow.session).tranches(application_id)
-    return [row for row in tranches if row.institution_id == institution_id]
+        return [
+            tranche_of(row) for row in await PaymentRepository(uow.session).tranches(application_id, institution_id)
+        ]
 
 
 async def plan_tranches(
@@ -100,7 +99,7 @@ async def plan_tranches(
     application_id: uuid.UUID,
     institution_id: uuid.UUID,
     plan: Sequence[tuple[PlannedTranche, date | None]],
-) -> list[TrancheRow]:
+) -> list[Tranche]:
     """The financer's tranches of its decided amount, replacing a plan nothing was paid on yet; returns
     the line's tranches."""
     async with uow:
@@ -111,8 +110,8 @@ async def plan_tranches(
         if not line.decided_cents:
             raise RuleViolationError("tranches", "decided-amount", "nothing was decided on this line")
         repository = PaymentRepository(uow.session)
-        current = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
-        uow.check_precondition(line_tranches_etag(application_id, institution_id, current))
+        current = await repository.tranches(application_id, institution_id)
+        uow.check_precondition(line_tranches_etag(application_id, institution_id, [tranche_of(row) for row in current]))
         if any(TrancheStatus(row.status) is not TrancheStatus.PLANNED for row in current):
             raise NotEditableError("payments have started on this line: its plan is kept")
         amounts = planned_amounts(line.decided_cents, [item for item, _ in plan])
@@ -143,27 +142,25 @@ async def plan_tranches(
             before={"institutionId": str(institution_id), "tranches": [_tranche_audit(row) for row in current]},
             after={"institutionId": str(institution_id), "plannedCents": amounts, "decidedCents": line.decided_cents},
         )
-        planned = [row for row in await repository.tranches(application_id) if row.institution_id == institution_id]
+        planned = [tranche_of(row) for row in await repository.tranches(application_id, institution_id)]
         await uow.commit()
     return planned
 
 
-async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[TrancheRow]:
+async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[Tranche]:
     async with uow.reading():
         await visible_application(uow, actor, application_id)
-        return await PaymentRepository(uow.session).tranches(application_id)
+        return [tranche_of(row) for row in await PaymentRepository(uow.session).tranches(application_id)]
 
 
-async def _unmet_gates(repository: PaymentRepository, application: ApplicationRow, tranche: TrancheRow) -> list[Gate]:
+async def _unmet_gates(uow: UnitOfWork, application: ApplicationRow, tranche: TrancheRow) -> list[Gate]:
     unmet = []
-    previous = await ApplicationRepository(repository.session).previous_year(application)
+    previous = await ApplicationRepository(uow.session).previous_year(application)
     if previous is not None and State(previous.state) is State.NOTIFIED:
-        report = await repository.report(previous.application_id)
+        report = await ReportRepository(uow.session).financial(previous.application_id)
         if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:
             unmet.append(Gate.PREVIOUS_REPORT_ACCEPTED)
-    if not await ProgrammationRepository(repository.session).envelope_voted(
-        application.call_id, tranche.institution_id
-    ):
+    if not await ProgrammationRepository(uow.session).envelope_voted(application.call_id, tranche.institution_id):
         unmet.append(Gate.CREDITS_VOTED)
     return unmet
 
@@ -188,7 +185,7 @@ async def _tranche_of(
     return tranche, application, line
 
 
-async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, payment: Payment) -> TrancheRow:
+async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, payment: Payment) -> Tranche:
     """A payment of a planned tranche: never more than the tranche nor, with the line's other payments, than
     the decided amount; a gate not met blocks it unless overridden with a reason (kept and audited)."""
     async with uow:
@@ -197,20 +194,19 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
             raise NotEditableError(f"the tranche is {tranche.status}")
         if State(application.state) is not State.NOTIFIED:
             raise NotEditableError("a tranche is paid once the decision is notified")
-        repository = PaymentRepository(uow.session)
         paid_on_line = sum(
             row.paid_cents or 0
-            for row in await repository.tranches(application.application_id)
-            if row.institution_id == tranche.institution_id and TrancheStatus(row.status) is TrancheStatus.PAID
+            for row in await PaymentRepository(uow.session).tranches(application.application_id, tranche.institution_id)
+            if TrancheStatus(row.status) is TrancheStatus.PAID
         )
         check_payment(payment.amount_cents, tranche.planned_cents, paid_on_line, line.decided_cents or 0)
-        unmet = await _unmet_gates(repository, application, tranche)
+        unmet = await _unmet_gates(uow, application, tranche)
         reason = (payment.override_reason or "").strip()
         if unmet and not reason:
             raise RulesBrokenError(
                 [
                     RuleViolationError(
-                        "overrideReason", gate.value, f"{GATE_MESSAGES[gate]}: pay with an overrideReason"
+                        "override_reason", gate.value, f"{GATE_MESSAGES[gate]}: pay with an overrideReason"
                     )
                     for gate in unmet
                 ]
@@ -244,10 +240,10 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
             reason=tranche.override_reason,
         )
         await uow.commit()
-    return tranche
+    return tranche_of(tranche)
 
 
-async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, reason: str) -> TrancheRow:
+async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, reason: str) -> Tranche:
     """A payment that did not go through (rejected by the bank or Chorus): it no longer counts as paid."""
     if not reason.strip():
         raise RuleViolationError("reason", "reason-required", "a failed payment needs a reason")
@@ -270,10 +266,10 @@ async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID,
             reason=reason,
         )
         await uow.commit()
-    return tranche
+    return tranche_of(tranche)
 
 
-async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID) -> TrancheRow:
+async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID) -> Tranche:
     """A new planned tranche for the amount of a failed one, which it replaces."""
     async with uow:
         tranche, _, _ = await _tranche_of(uow, actor, tranche_id)
@@ -306,4 +302,4 @@ async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UU
             after={**_tranche_audit(tranche), "reissuedAs": _tranche_audit(reissued)},
         )
         await uow.commit()
-    return reissued
+    return tranche_of(reissued)

@@ -10,39 +10,39 @@ from fastapi import Depends, Response, status
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.money import euros
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
-from services.grants.db.models import TrancheRow
-from services.grants.domain.payments import PlannedTranche, TrancheKind
-from services.grants.money import cents_of, euros
+from services.grants.money import cents_of
+from services.grants.payments import use_cases as payments
+from services.grants.payments.domain import PlannedTranche, Tranche, TrancheKind
+from services.grants.payments.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
+from services.grants.payments.use_cases import Payment
 from services.grants.policies import PAY, READ_GRANTS
-from services.grants.use_cases import payments
-from services.grants.use_cases.payments import Payment
 
 router = platform_router(["payments"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Payer = Annotated[Principal, Depends(authorize(PAY))]
 
 
-def present(row: TrancheRow) -> TrancheRead:
+def present(tranche: Tranche) -> TrancheRead:
     return TrancheRead(
-        id=row.tranche_id,
-        application_id=row.application_id,
-        institution_id=row.institution_id,
-        position=row.position,
-        kind=row.kind,
-        planned=euros(row.planned_cents),
-        planned_on=row.planned_on,
-        status=row.status,
-        paid=None if row.paid_cents is None else euros(row.paid_cents),
-        paid_on=row.paid_on,
-        chorus_commitment=row.chorus_commitment,
-        chorus_payment=row.chorus_payment,
-        overridden_gates=list(row.overridden_gates or []),
-        override_reason=row.override_reason,
-        failure_reason=row.failure_reason,
-        replaces=row.replaces_tranche_id,
+        id=tranche.tranche_id,
+        application_id=tranche.application_id,
+        institution_id=tranche.institution_id,
+        position=tranche.position,
+        kind=tranche.kind.value,
+        planned=euros(tranche.planned_cents),
+        planned_on=tranche.planned_on,
+        status=tranche.status.value,
+        paid=None if tranche.paid_cents is None else euros(tranche.paid_cents),
+        paid_on=tranche.paid_on,
+        chorus_commitment=tranche.chorus_commitment,
+        chorus_payment=tranche.chorus_payment,
+        overridden_gates=[gate.value for gate in tranche.overridden_gates],
+        override_reason=tranche.override_reason,
+        failure_reason=tranche.failure_reason,
+        replaces=tranche.replaces,
     )
 
 
@@ -66,7 +66,7 @@ async def list_line_tranches(
     """One financer's tranches of the application; the ETag guards the next plan."""
     tranches = await payments.line_tranches(uow, principal, application_id, institution_id)
     response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, tranches)
-    return [present(row) for row in tranches]
+    return [present(tranche) for tranche in tranches]
 
 
 @router.put(
@@ -88,7 +88,7 @@ async def plan_tranches(
     plan = [(_planned(index, item), item.planned_on) for index, item in enumerate(body.tranches)]
     planned = await payments.plan_tranches(uow, principal, application_id, institution_id, plan)
     response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, planned)
-    return [present(row) for row in planned]
+    return [present(tranche) for tranche in planned]
 
 
 @router.get("/applications/{application_id}/tranches", operation_id="list_tranches", response_model=list[TrancheRead])
@@ -96,7 +96,7 @@ async def list_tranches(
     uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[TrancheRead]:
     """Every financer's tranches of the application, with what was paid."""
-    return [present(row) for row in await payments.list_tranches(uow, principal, application_id)]
+    return [present(tranche) for tranche in await payments.list_tranches(uow, principal, application_id)]
 
 
 @router.post("/tranches/{tranche_id}/payment", operation_id="pay_tranche", response_model=TrancheRead)

@@ -1,14 +1,22 @@
 """Payments: the tranches of a financer's decided amount (advance, instalments, balance), what gates them,
-and what was paid. Planned tranches add up to the decided amount exactly; paid never exceeds decided."""
+and what was paid. Planned tranches add up to the decided amount exactly; paid never exceeds decided
+(research/grants.md §3.3, rule 7); each financer plans and pays its own line."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from services.grants.errors import RuleViolationError
+from kit.auth.principal import Principal
+from services.grants.applications.domain.workflow import State
+from services.grants.errors import ForbiddenMoveError, RuleViolationError
 from services.grants.money import spaced
+
+# A financer plans its tranches once its amount is decided; it pays them once the decision is notified.
+PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
 
 
 class TrancheKind(StrEnum):
@@ -28,8 +36,45 @@ class TrancheStatus(StrEnum):
 class Gate(StrEnum):
     """A condition a tranche waits for; an instructor may override it with a reason (audited)."""
 
+    # The balance waits for the previous year's financial report (CERFA 15059: "before any new request").
     PREVIOUS_REPORT_ACCEPTED = "previous-report-accepted"
+    # A CPO's later years are planned "subject to the vote of credits": the financer's envelope exists.
     CREDITS_VOTED = "credits-voted"
+
+
+GATE_MESSAGES = {
+    Gate.PREVIOUS_REPORT_ACCEPTED: "the financial report of the action's previous year is not accepted",
+    Gate.CREDITS_VOTED: "the financer's envelope for the call is not voted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tranche:
+    """One tranche of a financer's decided amount: planned, then paid (or failed, and replaced when reissued)."""
+
+    tranche_id: uuid.UUID
+    application_id: uuid.UUID
+    institution_id: uuid.UUID
+    position: int
+    kind: TrancheKind
+    planned_cents: int
+    planned_on: date | None
+    status: TrancheStatus
+    paid_cents: int | None
+    paid_on: date | None
+    chorus_commitment: str | None  # Chorus's engagement juridique (EJ)
+    chorus_payment: str | None  # Chorus's demande de paiement (DP)
+    overridden_gates: tuple[Gate, ...]
+    override_reason: str | None
+    failure_reason: str | None
+    replaces: uuid.UUID | None
+    version: int
+
+
+def check_payer(actor: Principal, institution_code: str, institution_nom: str) -> None:
+    """Only the financer plans and pays its own line (or a platform administrator)."""
+    if not actor.is_platform_admin and actor.institution != institution_code:
+        raise ForbiddenMoveError(f"only {institution_nom} plans and pays its own line")
 
 
 @dataclass(frozen=True, slots=True)
