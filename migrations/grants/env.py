@@ -3,6 +3,7 @@ import services.grants.applications.models
 import services.grants.calls.models
 import services.grants.conventions.models
 import services.grants.db.models
+import services.grants.evaluation.models
 import services.grants.framework.models
 import services.grants.institutions.models
 import services.grants.instruction.models

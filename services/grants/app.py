@@ -9,7 +9,6 @@ from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
 from services.grants.api import (
-    evaluation,
     exchange,
     open_data,
 )
@@ -17,6 +16,7 @@ from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
 from services.grants.conventions import routes as conventions
+from services.grants.evaluation import routes as evaluation
 from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
 from services.grants.instruction import routes as instruction

@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import date
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
     Select,
     delete,
-    exists,
     func,
     select,
     text,
@@ -32,15 +30,12 @@ from services.grants.calls.models import CallRow
 from services.grants.conventions.models import (
     ConventionApplicationRow,
     ConventionRow,
-    IndicatorRow,
-    IndicatorValueRow,
 )
-from services.grants.db.models import ConventionEvaluationRow, DecisionImportLineRow, DecisionImportRow, HeaderAliasRow
+from services.grants.db.models import DecisionImportLineRow, DecisionImportRow, HeaderAliasRow
 from services.grants.domain.programmation_export import LineFigures
 from services.grants.framework.models import ObjectiveRow
 from services.grants.operators.models import OperatorRow
 from services.grants.payments.models import TrancheRow
-from services.grants.reports.models import ActivityReportRow, FinancialReportRow
 
 
 class ExportedApplication(NamedTuple):
@@ -364,149 +359,3 @@ class ExchangeRepository:
             .order_by(OperatorRow.nom, ApplicationRow.title)
         )
         return list((await self.session.execute(query)).all())
-
-
-class EvaluationRepository:
-    """The facts the evaluation dashboards add up: a year's funded actions, an operator's actions across
-    years, the indicators of multi-year agreements and their values."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def _actions(p147: uuid.UUID | None) -> Select[Any]:
-        state_line = aliased(FinancingLineRow)
-        # Aliases: the actions may be joined to their convention too, which must not correlate in here.
-        carried, convention = aliased(ConventionApplicationRow), aliased(ConventionRow)
-        under_cpo = (
-            exists()
-            .where(
-                carried.application_id == ApplicationRow.application_id,
-                convention.convention_id == carried.convention_id,
-                convention.kind == "multi_year",
-                convention.status != "draft",
-            )
-            .label("under_cpo")
-        )
-        columns: list[Any] = [
-            ApplicationRow.application_id,
-            ApplicationRow.year,
-            ApplicationRow.title,
-            ApplicationRow.state,
-            ApplicationRow.previous_application_id,
-            under_cpo,
-            ApplicationRow.budget_charges_cents,
-            ApplicationRow.lines_requested_cents,
-            ApplicationRow.lines_decided_cents,
-            func.coalesce(state_line.decided_cents, 0).label("p147_decided_cents"),
-            ApplicationRow.beneficiaries,
-            ActivityReportRow.status.label("activity_report"),
-            ActivityReportRow.beneficiaries.label("reached"),
-            ActivityReportRow.located,
-            FinancialReportRow.status.label("financial_report"),
-        ]
-        return (
-            select(*columns)
-            .outerjoin(
-                state_line,
-                (state_line.application_id == ApplicationRow.application_id) & (state_line.institution_id == p147),
-            )
-            .outerjoin(ActivityReportRow, ActivityReportRow.application_id == ApplicationRow.application_id)
-            .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
-        )
-
-    async def funded_actions(self, contract_code: str, year: int, p147: uuid.UUID | None) -> list[Any]:
-        """The year's notified applications with money decided."""
-        query = self._actions(p147).where(
-            ApplicationRow.contract_code == contract_code,
-            ApplicationRow.year == year,
-            ApplicationRow.state == "notified",
-            ApplicationRow.lines_decided_cents > 0,
-        )
-        return list((await self.session.execute(query)).all())
-
-    def _carried(self, p147: uuid.UUID | None) -> Select[Any]:
-        """The actions with the reference of the convention carrying each, if any."""
-        return (
-            self._actions(p147)
-            .add_columns(ConventionRow.reference.label("convention_reference"))
-            .outerjoin(
-                ConventionApplicationRow, ConventionApplicationRow.application_id == ApplicationRow.application_id
-            )
-            .outerjoin(ConventionRow, ConventionRow.convention_id == ConventionApplicationRow.convention_id)
-        )
-
-    async def operator_actions(self, contract_code: str, operator_id: uuid.UUID, p147: uuid.UUID | None) -> list[Any]:
-        """Every application an operator sent in the contract (drafts aside)."""
-        query = (
-            self._carried(p147)
-            .where(
-                ApplicationRow.contract_code == contract_code,
-                ApplicationRow.operator_id == operator_id,
-                ApplicationRow.state != "draft",
-            )
-            .order_by(ApplicationRow.year, ApplicationRow.title)
-        )
-        return list((await self.session.execute(query)).all())
-
-    async def convention_actions(self, convention_id: uuid.UUID, p147: uuid.UUID | None) -> list[Any]:
-        """The applications a convention carries, year by year."""
-        query = (
-            self._carried(p147)
-            .where(ConventionApplicationRow.convention_id == convention_id)
-            .order_by(ApplicationRow.year)
-        )
-        return list((await self.session.execute(query)).all())
-
-    async def final_evaluation(self, convention_id: uuid.UUID) -> ConventionEvaluationRow | None:
-        return await self.session.get(ConventionEvaluationRow, convention_id)
-
-    async def add(self, row: ConventionEvaluationRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-    async def conventions(self, contract_code: str, operator_id: uuid.UUID) -> list[ConventionRow]:
-        query = select(ConventionRow).where(
-            ConventionRow.contract_code == contract_code, ConventionRow.operator_id == operator_id
-        )
-        return list((await self.session.execute(query.order_by(ConventionRow.first_year))).scalars().all())
-
-    async def indicators(
-        self,
-        contract_code: str,
-        *,
-        year: int | None = None,
-        operator_id: uuid.UUID | None = None,
-        convention_id: uuid.UUID | None = None,
-    ) -> list[Any]:
-        """Indicators of the contract's agreements past their draft (covering `year`, of `operator_id`),
-        with their agreement's reference, years and operator."""
-        query = (
-            select(
-                IndicatorRow,
-                ConventionRow.reference,
-                ConventionRow.first_year,
-                ConventionRow.last_year,
-                ConventionRow.operator_id,
-                OperatorRow.nom,
-            )
-            .join(ConventionRow, ConventionRow.convention_id == IndicatorRow.convention_id)
-            .join(OperatorRow, OperatorRow.operator_id == ConventionRow.operator_id)
-            .where(ConventionRow.contract_code == contract_code, ConventionRow.status != "draft")
-        )
-        if year is not None:
-            query = query.where(ConventionRow.first_year <= year, ConventionRow.last_year >= year)
-        if operator_id is not None:
-            query = query.where(ConventionRow.operator_id == operator_id)
-        if convention_id is not None:
-            query = query.where(ConventionRow.convention_id == convention_id)
-        query = query.order_by(ConventionRow.reference, IndicatorRow.position)
-        return list((await self.session.execute(query)).all())
-
-    async def indicator_values(self, indicator_ids: Collection[uuid.UUID]) -> dict[tuple[uuid.UUID, int], Decimal]:
-        if not indicator_ids:
-            return {}
-        query = select(IndicatorValueRow.indicator_id, IndicatorValueRow.year, IndicatorValueRow.value).where(
-            IndicatorValueRow.indicator_id.in_(sorted(indicator_ids))
-        )
-        return {(row[0], row[1]): row[2] for row in (await self.session.execute(query)).all()}

@@ -1,23 +1,32 @@
 """The figures the contract's evaluation asks of a year's programmation (research/grants.md §3.3 soft
-rules, the contract's "annual programmations" and "action impacts" objects): actions funded, the share
-under multi-year agreements (goal: more than half), the share of new actions, the leverage of the State's
-credits, beneficiaries expected against reached, and the CPO indicators against their targets."""
+rules, the contract's "annual programmations" and "action impacts" objects, ../shared/seeds/002…txt, lines
+2237-2257): actions funded, the share under multi-year agreements (goal: more than half), the share of new
+actions, the leverage of the State's credits, beneficiaries expected against reached, and the CPO
+indicators against their targets; an operator's history; a convention's final evaluation."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from services.grants.applications.domain.workflow import State
 from services.grants.conventions.domain.convention import ConventionStatus
-from services.grants.conventions.domain.indicators import progress_percent
+from services.grants.conventions.domain.indicators import Indicator, progress_percent
 from services.grants.errors import NotEditableError, RuleViolationError
+from services.grants.reports.domain import ReportStatus
 
+# "Contractualiser plus de 50 % des actions du programme" in CPO (the contract, line 1399; the circulaire du
+# 31 août 2023, line 192).
 CPO_GOAL_PERCENT = 50
+# "90 actions annuelles, 30 % d'actions nouvelles" (the contract, line 1415).
 NEW_ACTIONS_GUIDE_PERCENT = 30
+# A report that counts: submitted, or accepted after review.
+REPORTED = frozenset({ReportStatus.SUBMITTED, ReportStatus.ACCEPTED})
 
 
 def share_percent(part: int, whole: int) -> Decimal | None:
@@ -35,15 +44,17 @@ class Reached:
     share_in_qpv_percent: int | None = None
 
     @classmethod
-    def of(cls, document: Mapping[str, Any] | None, located: Mapping[str, Any] | None = None) -> Reached:
-        """From the stored document; the share living in QPV of an uploaded list wins over a declared one."""
-        document = document or {}
+    def of(cls, counted: Mapping[str, Any] | None, located: Mapping[str, Any] | None = None) -> Reached:
+        """From the beneficiaries an application or a report counts (as Beneficiaries are kept) and the counts
+        of an uploaded list (as the activity report keeps them): the list's share living in QPV wins over a
+        declared one."""
+        counted = counted or {}
         share = located.get("sharePercent") if located else None
         return cls(
-            total=document.get("total"),
-            women=document.get("women"),
-            men=document.get("men"),
-            share_in_qpv_percent=share if share is not None else document.get("share_in_qpv_percent"),
+            total=counted.get("total"),
+            women=counted.get("women"),
+            men=counted.get("men"),
+            share_in_qpv_percent=share if share is not None else counted.get("share_in_qpv_percent"),
         )
 
     @property
@@ -149,17 +160,19 @@ def evaluate_year(actions: Iterable[FundedAction]) -> YearEvaluation:
 
 @dataclass(frozen=True, slots=True)
 class IndicatorFacts:
+    """One year of an agreement's indicator: its target that year and the value declared."""
+
     convention_id: uuid.UUID
     convention_reference: str
     operator_id: uuid.UUID
     operator_name: str
     year: int
-    code: str
-    label: str
-    unit: str
-    baseline: Decimal
-    target: Decimal | None
+    indicator: Indicator
     value: Decimal | None
+
+    @property
+    def target(self) -> Decimal | None:
+        return self.indicator.targets.get(self.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +185,11 @@ class IndicatorProgress:
 def indicator_progress(facts: IndicatorFacts) -> IndicatorProgress:
     if facts.target is None or facts.value is None:
         return IndicatorProgress(facts, None, None)
-    progress = progress_percent(facts.baseline, facts.target, facts.value)
+    baseline = facts.indicator.baseline
+    progress = progress_percent(baseline, facts.target, facts.value)
     reached = (
         facts.value >= facts.target
-        if facts.target >= facts.baseline
+        if facts.target >= baseline
         # An indicator meant to decrease (a dropout rate) is reached at or below its target.
         else facts.value <= facts.target
     )
@@ -204,21 +218,21 @@ class OperatorAction:
     application_id: uuid.UUID
     year: int
     title: str
-    state: str
+    state: State
     renewal: bool
     under_cpo: bool
     convention_reference: str | None
     requested_cents: int
     decided_cents: int
     p147_decided_cents: int
-    financial_report: str | None
-    activity_report: str | None
+    financial_report: ReportStatus | None  # None while none is submitted
+    activity_report: ReportStatus | None
     expected: Reached
     reached: Reached | None
 
     @property
     def funded(self) -> bool:
-        return self.state == "notified" and self.decided_cents > 0
+        return self.state is State.NOTIFIED and self.decided_cents > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,14 +282,23 @@ class Recommendation(StrEnum):
     END = "end"
 
 
-REPORTED = frozenset({"submitted", "accepted"})
+@dataclass(frozen=True, slots=True)
+class FinalEvaluationRecord:
+    """The managers' assessment that closes a convention, and what they recommend."""
+
+    assessment: str
+    outcome: EvaluationOutcome
+    recommendation: Recommendation
+    evaluated_by: str
+    evaluated_at: datetime
 
 
 def check_closable(status: ConventionStatus, last_year: int, last_year_actions: Sequence[OperatorAction]) -> None:
-    """A signed convention is evaluated, and so closed, once its last year is notified and reported on."""
+    """A signed convention is evaluated, and so closed, once its last year is notified and reported on (the
+    actions in CPO get an evaluation of their own: the contract, line 2237)."""
     if status is not ConventionStatus.SIGNED:
         raise NotEditableError(f"a {status.value} convention is not evaluated; a signed one is")
-    if not any(action.state == "notified" for action in last_year_actions):
+    if not any(action.state is State.NOTIFIED for action in last_year_actions):
         raise RuleViolationError(
             "convention", "last-year-notified", f"the convention's last year ({last_year}) has no notified application"
         )
@@ -285,3 +308,8 @@ def check_closable(status: ConventionStatus, last_year: int, last_year_actions: 
             "last-year-reported",
             f"the activity report of the last year ({last_year}) is not submitted yet",
         )
+
+
+def reached_if_reported(activity_report: ReportStatus | None, reached: Reached) -> Reached | None:
+    """The beneficiaries an activity report counts count once it is submitted (None until then)."""
+    return reached if activity_report in REPORTED else None

@@ -12,11 +12,24 @@ from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
+from kit.money import euros
 from kit.problems import documented_problems
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.api.schemas import (
+from services.grants.conventions.use_cases.access import convention_etag
+from services.grants.evaluation import use_cases as evaluation
+from services.grants.evaluation.domain import (
+    CPO_GOAL_PERCENT,
+    NEW_ACTIONS_GUIDE_PERCENT,
+    BeneficiaryTotals,
+    EvaluationOutcome,
+    IndicatorProgress,
+    IndicatorSummary,
+    OperatorYear,
+    Recommendation,
+)
+from services.grants.evaluation.schemas import (
     BeneficiariesComparedRead,
     BeneficiaryTotalsRead,
     ConventionHistoryRead,
@@ -33,21 +46,8 @@ from services.grants.api.schemas import (
     OperatorYearRead,
     YearEvaluationRead,
 )
-from services.grants.conventions.use_cases.access import convention_etag
-from services.grants.domain.evaluation import (
-    CPO_GOAL_PERCENT,
-    NEW_ACTIONS_GUIDE_PERCENT,
-    BeneficiaryTotals,
-    EvaluationOutcome,
-    IndicatorProgress,
-    IndicatorSummary,
-    OperatorYear,
-    Recommendation,
-)
-from services.grants.money import euros
 from services.grants.policies import EVALUATE, MANAGE_CONVENTIONS, READ_GRANTS
 from services.grants.schemas import ContractCode, TotalRead
-from services.grants.use_cases import evaluation
 
 router = platform_router(["evaluation"], authenticated=True, writes=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -74,10 +74,10 @@ def _indicators(progress: Sequence[IndicatorProgress]) -> list[IndicatorProgress
             operator_id=item.facts.operator_id,
             operator_name=item.facts.operator_name,
             year=item.facts.year,
-            code=item.facts.code,
-            label=item.facts.label,
-            unit=item.facts.unit,
-            baseline=plain_decimal(item.facts.baseline),
+            code=item.facts.indicator.code,
+            label=item.facts.indicator.label,
+            unit=item.facts.indicator.unit,
+            baseline=plain_decimal(item.facts.indicator.baseline),
             target=None if item.facts.target is None else plain_decimal(item.facts.target),
             value=None if item.facts.value is None else plain_decimal(item.facts.value),
             progress_percent=_text(item.progress_percent),
@@ -101,15 +101,15 @@ def _years(years: Sequence[OperatorYear]) -> list[OperatorYearRead]:
                 OperatorActionRead(
                     application_id=action.application_id,
                     title=action.title,
-                    state=action.state,
+                    state=action.state.value,
                     renewal=action.renewal,
                     under_cpo=action.under_cpo,
                     convention_reference=action.convention_reference,
                     requested=euros(action.requested_cents),
                     decided=euros(action.decided_cents),
                     p147_decided=euros(action.p147_decided_cents),
-                    financial_report=action.financial_report,
-                    activity_report=action.activity_report,
+                    financial_report=None if action.financial_report is None else action.financial_report.value,
+                    activity_report=None if action.activity_report is None else action.activity_report.value,
                     expected_beneficiaries=action.expected.total,
                     reached_beneficiaries=None if action.reached is None else action.reached.total,
                 )
@@ -198,16 +198,16 @@ async def operator_history(
     return OperatorHistoryRead(
         operator_id=history.operator.operator_id,
         nom=history.operator.nom,
-        profile=history.operator.profile,
+        profile=history.operator.profile.value,
         years=_years(history.years),
         conventions=[
             ConventionHistoryRead(
                 convention_id=item.convention.convention_id,
                 reference=item.convention.reference,
-                kind=item.convention.kind,
-                first_year=item.convention.first_year,
-                last_year=item.convention.last_year,
-                status=item.convention.status,
+                kind=item.convention.term.kind.value,
+                first_year=item.convention.term.first_year,
+                last_year=item.convention.term.last_year,
+                status=item.convention.status.value,
                 indicators=_indicators(item.indicators),
                 indicator_summary=_summary(item.summary),
             )
@@ -217,14 +217,14 @@ async def operator_history(
 
 
 def _final(found: evaluation.FinalEvaluation, response: Response) -> FinalEvaluationRead:
-    row, record = found.convention, found.record
-    response.headers["ETag"] = convention_etag(row)
+    convention, record = found.convention, found.record
+    response.headers["ETag"] = convention_etag(convention)
     return FinalEvaluationRead(
-        convention_id=row.convention_id,
-        reference=row.reference,
-        status=row.status,
-        first_year=row.first_year,
-        last_year=row.last_year,
+        convention_id=convention.convention_id,
+        reference=convention.reference,
+        status=convention.status.value,
+        first_year=convention.term.first_year,
+        last_year=convention.term.last_year,
         years=_years(found.years),
         indicators=_indicators(found.indicators),
         indicator_summary=_summary(found.summary),
@@ -232,8 +232,8 @@ def _final(found: evaluation.FinalEvaluation, response: Response) -> FinalEvalua
         if record is None
         else FinalEvaluationRecordRead(
             assessment=record.assessment,
-            outcome=record.outcome,
-            recommendation=record.recommendation,
+            outcome=record.outcome.value,
+            recommendation=record.recommendation.value,
             evaluated_by=record.evaluated_by,
             evaluated_at=record.evaluated_at,
         ),
