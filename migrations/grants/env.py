@@ -2,8 +2,8 @@
 import services.grants.applications.models
 import services.grants.calls.models
 import services.grants.conventions.models
-import services.grants.db.models
 import services.grants.evaluation.models
+import services.grants.exchange.models
 import services.grants.framework.models
 import services.grants.institutions.models
 import services.grants.instruction.models

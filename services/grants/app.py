@@ -8,15 +8,12 @@ from kit.http_client import CallPolicy, service_client
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.grants.api import (
-    exchange,
-    open_data,
-)
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
 from services.grants.conventions import routes as conventions
 from services.grants.evaluation import routes as evaluation
+from services.grants.exchange import routes as exchange
 from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
 from services.grants.instruction import routes as instruction
@@ -60,7 +57,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
             payments.router,
             reports.router,
             exchange.router,
-            open_data.router,
+            exchange.open_data_router,
             programmation_views.public_router,
             evaluation.router,
         ],

@@ -1,5 +1,5 @@
-"""What the contract publishes: the SCDL « subventions » file of a financer's decided grants and the
-programmation's totals of notified decisions. Public: organisations and amounts, never a person."""
+"""What the contract publishes: the SCDL « subventions » file of a financer's decided grants (the totals of
+its notified decisions are the programmation's). Public: organisations and amounts, never a person."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from datetime import date
 
 from kit.spreadsheet import write_csv
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.repositories import ExchangeRepository
-from services.grants.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
 from services.grants.errors import NotEditableError, NotFoundError
+from services.grants.exchange.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
+from services.grants.exchange.repository.exports import ExportRepository
 from services.grants.institutions.repository import InstitutionRepository
 
 
 async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, institution_code: str) -> bytes:
     async with uow.reading():
-        institutions = await InstitutionRepository(uow.session).list(contract_code)
-        institution = next((row for row in institutions if row.code == institution_code), None)
+        institutions = await InstitutionRepository(uow.session).of_contract(contract_code)
+        institution = next((item for item in institutions.values() if item.code == institution_code), None)
         if institution is None:
             raise NotFoundError("institution", f"{contract_code}/{institution_code}")
         if not institution.siret:
             raise NotEditableError(f"{institution.nom} has no SIRET: the SCDL names the attribuant by it")
-        found = await ExchangeRepository(uow.session).decided_grants(contract_code, year, institution.institution_id)
+        found = await ExportRepository(uow.session).decided_grants(contract_code, year, institution.institution_id)
     grants = [
         DecidedGrant(
             attribuant=institution.nom,

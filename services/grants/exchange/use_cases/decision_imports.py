@@ -5,45 +5,33 @@ divergences and unmatched lines wait for a person's resolution."""
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
-
 from kit.auth.principal import Principal
-from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
-from services.grants.db.models import DecisionImportLineRow, DecisionImportRow
-from services.grants.db.repositories import ExchangeRepository
-from services.grants.domain.decision_imports import (
-    FIELDS,
+from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
+from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, LineError
+from services.grants.exchange.domain.decisions import (
     Change,
-    DecisionLine,
     Held,
-    LineError,
     LineStatus,
     Matcher,
-    check_columns,
-    column_map,
     compare,
     duplicate_key,
-    read_line,
     status_of,
 )
-from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
+from services.grants.exchange.models import DecisionImportLineRow, DecisionImportRow
+from services.grants.exchange.repository.decisions import DecisionRepository, line_of_parsed, parsed_document
+from services.grants.exchange.use_cases.decision_files import read_file, readable_tables
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
-
-XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
-CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
-MAX_LINES = 50_000
 
 
 @dataclass(slots=True)
@@ -75,53 +63,6 @@ def counts_of(lines: Sequence[LineReport]) -> dict[str, int]:
     return dict(Counter(line.status.value for line in lines))
 
 
-@dataclass(frozen=True, slots=True)
-class ReadFile:
-    headers: list[str]
-    columns: dict[str, int]
-    lines: list[DecisionLine]
-
-
-Rows = list[tuple[int, list[Any]] | CsvLineError]
-
-
-def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any], Rows]]:
-    """(sheet name, header, rows with their row numbers) of every table of the file."""
-    if media_type in XLSX_TYPES:
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:
-            raise RuleViolationError("file", "xlsx-file", "the file is not a readable XLSX workbook") from error
-        tables: list[tuple[str | None, list[Any], Rows]] = []
-        for sheet in book.worksheets:
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-            if rows:
-                tables.append((sheet.title, rows[0], list(enumerate(rows[1:], start=2))))
-        book.close()
-        return tables
-    if media_type in CSV_TYPES:
-        # Dauphin's and Excel's French exports are Windows-1252 when they are not UTF-8.
-        upload = CsvUpload(content, delimiters=";,\t", fallback_encoding="cp1252")
-        return [(None, list(upload.header), list(upload))]
-    raise RuleViolationError("file", "media-type", "send text/csv or an XLSX workbook")
-
-
-def check_readable(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> None:
-    """Refuse at once a file no table of which holds the needed columns (or that cannot be read at all);
-    its lines are read later, by the import's job."""
-    first_headers: list[str] = []
-    for _sheet, header, _rows in _tables(content, media_type):
-        names = ["" if cell is None else str(cell).strip() for cell in header]
-        first_headers = first_headers or names
-        found = column_map(names, aliases)
-        try:
-            check_columns(found, names)
-        except RuleViolationError:
-            continue
-        return
-    check_columns(column_map(first_headers, aliases), first_headers)
-
-
 async def check_decisions_file(
     uow: UnitOfWork, actor: Principal, contract_code: str, content: bytes, media_type: str
 ) -> None:
@@ -129,69 +70,8 @@ async def check_decisions_file(
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        aliases = await ExchangeRepository(uow.session).aliases(contract_code)
-    check_readable(content, media_type, aliases)
-
-
-def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> ReadFile:
-    """Every table that has the needed columns (a summary sheet has not); none at all: the column set is
-    unknown and the whole file is refused."""
-    headers: list[str] = []
-    columns: dict[str, int] = {}
-    lines: list[DecisionLine] = []
-    first_headers: list[str] = []
-    for sheet, header, rows in _tables(content, media_type):
-        names = ["" if cell is None else str(cell).strip() for cell in header]
-        first_headers = first_headers or names
-        found = column_map(names, aliases)
-        try:
-            check_columns(found, names)
-        except RuleViolationError:
-            continue
-        headers, columns = names, found
-        for row in rows:
-            if not isinstance(row, CsvLineError) and all(cell is None or str(cell).strip() == "" for cell in row[1]):
-                continue
-            if len(lines) >= MAX_LINES:
-                raise RuleViolationError("file", "too-many-lines", f"at most {MAX_LINES} lines per file")
-            if isinstance(row, CsvLineError):
-                unreadable = DecisionLine(line=len(lines) + 1, sheet=sheet, row=row.line, raw={})
-                unreadable.errors.append(LineError(row.field, row.rule, row.message))
-                lines.append(unreadable)
-                continue
-            offset, cells = row
-            raw = {
-                names[index]: _raw(value) for index, value in enumerate(cells) if index < len(names) and names[index]
-            }
-            given = {name: cells[index] if index < len(cells) else None for name, index in found.items()}
-            lines.append(read_line(len(lines) + 1, sheet, offset, raw, given))
-    if not columns:
-        check_columns(column_map(first_headers, aliases), first_headers)
-    return ReadFile(headers, columns, lines)
-
-
-def _raw(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    return str(value)
-
-
-def _held(row: Any) -> Held:
-    return Held(
-        application_id=row.application_id,
-        state=row.state,
-        dauphin_number=row.dauphin_normalised,
-        siret=row.siret,
-        year=row.year,
-        title=row.title,
-        requested_cents=row.requested_cents,
-        decided_cents=row.decided_cents,
-        decision=row.decision,
-        decided_on=row.decided_on,
-        chorus_commitment=row.chorus_commitment,
-    )
+        aliases = await DecisionRepository(uow.session).aliases(contract_code)
+    readable_tables(content, media_type, aliases)
 
 
 async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID:
@@ -254,7 +134,7 @@ def _final(held: Held, changes: Sequence[Change]) -> tuple[Any, ...]:
 
 
 async def _apply(
-    repository: ExchangeRepository, p147: uuid.UUID, applied: Sequence[tuple[Held, Sequence[Change]]]
+    repository: DecisionRepository, p147: uuid.UUID, applied: Sequence[tuple[Held, Sequence[Change]]]
 ) -> None:
     await repository.apply_decisions(p147, [_final(held, changes) for held, changes in applied])
     numbers = {
@@ -280,7 +160,7 @@ async def import_decisions(
     digest = hashlib.sha256(content).hexdigest()
     with cycle_collection_paused():
         async with uow:
-            repository = ExchangeRepository(uow.session)
+            repository = DecisionRepository(uow.session)
             earlier = await repository.batch_of_file(contract_code, digest)
             if earlier is not None and not dry_run:
                 report = await _stored_report(repository, earlier)
@@ -290,7 +170,7 @@ async def import_decisions(
             p147 = await _p147(uow, contract_code)
             # A file without years is matched against every year of the contract (Dauphin numbers are unique).
             years = {line.year for line in read.lines if line.year} or None
-            held = {row.application_id: _held(row) for row in await repository.held(contract_code, years, p147)}
+            held = {item.application_id: item for item in await repository.held(contract_code, years, p147)}
             reports = _judge(read.lines, Matcher.of(held.values()))
             columns = {name: read.headers[index] for name, index in read.columns.items()}
             if dry_run:
@@ -320,11 +200,11 @@ async def import_decisions(
                         "batch_id": batch.batch_id,
                         "line": report.line,
                         "raw": {"sheet": line.sheet, "row": line.row, "cells": line.raw},
-                        "parsed": line.parsed(),
+                        "parsed": parsed_document(line),
                         "status": report.status.value,
                         "application_id": report.application_id,
                         "matched_by": report.matched_by,
-                        "changes": [change.document() for change in report.changes],
+                        "changes": [asdict(change) for change in report.changes],
                     }
                     for line, report in zip(read.lines, reports, strict=True)
                 ]
@@ -364,13 +244,13 @@ def _line_report(row: DecisionImportLineRow) -> LineReport:
     )
 
 
-async def _stored_report(repository: ExchangeRepository, batch: DecisionImportRow) -> ImportReport:
+async def _stored_report(repository: DecisionRepository, batch: DecisionImportRow) -> ImportReport:
     lines = await repository.lines(batch.batch_id)
     return ImportReport(batch.batch_id, False, False, batch.columns, [_line_report(row) for row in lines])
 
 
 async def _visible_batch(uow: UnitOfWork, actor: Principal, batch_id: uuid.UUID) -> DecisionImportRow:
-    batch = await ExchangeRepository(uow.session).batch(batch_id)
+    batch = await DecisionRepository(uow.session).batch(batch_id)
     if batch is None or not actor.works_on(batch.contract_code):
         raise NotFoundError("decision import", str(batch_id))
     return batch
@@ -378,7 +258,7 @@ async def _visible_batch(uow: UnitOfWork, actor: Principal, batch_id: uuid.UUID)
 
 async def get_import(uow: UnitOfWork, actor: Principal, batch_id: uuid.UUID) -> ImportReport:
     async with uow.reading():
-        return await _stored_report(ExchangeRepository(uow.session), await _visible_batch(uow, actor, batch_id))
+        return await _stored_report(DecisionRepository(uow.session), await _visible_batch(uow, actor, batch_id))
 
 
 async def resolve_line(
@@ -394,7 +274,7 @@ async def resolve_line(
     values applied, or ours kept. The reason is kept with the line."""
     async with uow:
         batch = await _visible_batch(uow, actor, batch_id)
-        repository = ExchangeRepository(uow.session)
+        repository = DecisionRepository(uow.session)
         stored = await repository.line(batch_id, number)
         if stored is None:
             raise NotFoundError("line", str(number))
@@ -402,21 +282,20 @@ async def resolve_line(
         p147 = await _p147(uow, batch.contract_code)
         if status is LineStatus.UNMATCHED:
             if application_id is None:
-                raise RuleViolationError("applicationId", "required", "an unmatched line is matched to an application")
-            line = DecisionLine.from_parsed(stored.line, stored.parsed)
-            found = await repository.held_one(application_id, p147)
-            if found is None or found.contract_code != batch.contract_code or line.year not in {None, found.year}:
+                raise RuleViolationError("application_id", "required", "an unmatched line is matched to an application")
+            line = line_of_parsed(stored.line, stored.parsed)
+            held = await repository.held_one(batch.contract_code, application_id, p147)
+            if held is None or line.year not in {None, held.year}:
                 raise RuleViolationError(
-                    "applicationId", "application-of-year", "no application of the contract and the line's year"
+                    "application_id", "application-of-year", "no application of the contract and the line's year"
                 )
-            held = _held(found)
             changes, errors = compare(line, held)
             if errors:
                 raise RulesBrokenError(
                     [RuleViolationError(error.field, error.rule, error.message, verbatim=True) for error in errors]
                 )
             stored.application_id, stored.matched_by = application_id, "manual"
-            stored.changes = [change.document() for change in changes]
+            stored.changes = [asdict(change) for change in changes]
             outcome = status_of(changes)
             if outcome is not LineStatus.DIVERGENT:
                 await _apply(repository, p147, [(held, changes)])
@@ -425,11 +304,13 @@ async def resolve_line(
             changes = [Change(**change) for change in stored.changes]
             if apply:
                 current = (
-                    None if stored.application_id is None else await repository.held_one(stored.application_id, p147)
+                    None
+                    if stored.application_id is None
+                    else await repository.held_one(batch.contract_code, stored.application_id, p147)
                 )
                 if current is None:
                     raise NotFoundError("application", str(stored.application_id))
-                await _apply(repository, p147, [(_held(current), changes)])
+                await _apply(repository, p147, [(current, changes)])
             stored.status = (LineStatus.RESOLVED_APPLIED if apply else LineStatus.RESOLVED_KEPT).value
         else:
             raise NotEditableError(f"the line is {status.value}: nothing to resolve")
@@ -461,7 +342,7 @@ async def get_aliases(uow: UnitOfWork, actor: Principal, contract_code: str) -> 
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        return await ExchangeRepository(uow.session).aliases(contract_code)
+        return await DecisionRepository(uow.session).aliases(contract_code)
 
 
 async def set_aliases(
@@ -474,7 +355,7 @@ async def set_aliases(
         if name not in FIELDS:
             raise RuleViolationError(f"aliases/{name}", "known-field", f"fields are {', '.join(FIELDS)}", verbatim=True)
     async with uow:
-        repository = ExchangeRepository(uow.session)
+        repository = DecisionRepository(uow.session)
         await repository.lock_aliases(contract_code)
         before = await repository.aliases(contract_code)
         uow.check_precondition(aliases_etag(contract_code, before))

@@ -1,4 +1,5 @@
-"""HTTP routes of the files exchanged with the prefecture: the programmation exported, decisions imported."""
+"""HTTP routes of the files exchanged with the prefecture (the programmation exported, decisions imported)
+and of the open data (the SCDL « subventions » file)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from kit.auth.policies import authorize
 from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
+from kit.problems import problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.api.schemas import (
+from services.grants.exchange.schemas import (
     DecisionChangeRead,
     DecisionImportRead,
     DecisionLineRead,
@@ -23,13 +25,15 @@ from services.grants.api.schemas import (
     LineErrorRead,
     LineResolutionInput,
 )
-from services.grants.policies import EXCHANGE_FILES, READ_EXPORTS
+from services.grants.exchange.use_cases import decision_imports, open_data, programmation_export
+from services.grants.exchange.use_cases.decision_imports import ImportReport, LineReport
+from services.grants.policies import EXCHANGE_FILES, OPEN_DATA, READ_EXPORTS
 from services.grants.schemas import ContractCode
-from services.grants.use_cases import decision_imports, programmation_export
-from services.grants.use_cases.decision_imports import ImportReport, LineReport
 
 router = platform_router(["exchange"], authenticated=True, writes=True)
+open_data_router = platform_router(["open data"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -215,3 +219,29 @@ async def set_decision_header_aliases(
     aliases = await decision_imports.set_aliases(uow, principal, contract_code, body.aliases)
     response.headers["ETag"] = decision_imports.aliases_etag(contract_code, aliases)
     return aliases
+
+
+@open_data_router.get(
+    "/open-data/subventions.csv",
+    operation_id="scdl_subventions",
+    response_class=Response,
+    dependencies=[Depends(authorize(OPEN_DATA))],
+    responses={
+        200: {"description": "SCDL subventions 2.1.1", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_openapi(409),
+    },
+)
+async def scdl_subventions(
+    uow: Uow,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    year: Year,
+    institution: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$", description="The attribuant's code")],
+) -> Response:
+    """One financer's decided grants of the year in the SCDL « subventions » format (2.1.1): UTF-8 with
+    BOM, `;`, dot decimals, ISO dates (public)."""
+    content = await open_data.subventions_csv(uow, contract_code, year, institution)
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="subventions-{institution}-{year}.csv"'},
+    )

@@ -1,4 +1,4 @@
-"""The grants contract: what callers send and read."""
+"""The exchange's wire: the decisions imported, their lines and changes, a resolution, the header spellings."""
 
 from __future__ import annotations
 

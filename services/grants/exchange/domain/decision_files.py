@@ -1,22 +1,18 @@
-"""Decisions imported from the prefecture's files (Dauphin, GISPRO extracts, our own export edited): columns
-found through header aliases, every cell checked strictly, each line matched to an application (Dauphin
-number, then SIRET + year + normalised title, else the manual queue) and compared with what we hold:
-what is missing is set, what differs is a divergence reported and never overwritten silently."""
+"""The files of decisions the prefecture sends (Dauphin, GISPRO extracts, a Chorus extract of commitments,
+our own export edited, research/grants.md §4.3): their columns found through header aliases, every cell of
+a line checked strictly."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 
 from services.grants.errors import RuleViolationError
-from services.grants.money import spaced
 from services.grants.operators.domain import check_siret
 
 DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -106,39 +102,6 @@ class DecisionLine:
     decision_date: date | None = None
     chorus_commitment: str | None = None
     errors: list[LineError] = field(default_factory=list)
-
-    def parsed(self) -> dict[str, Any]:
-        return {
-            "dauphinNumber": self.dauphin_number,
-            "dauphinCode": self.dauphin_code,
-            "siret": self.siret,
-            "year": self.year,
-            "title": self.title,
-            "decidedCents": self.decided_cents,
-            "decision": self.decision,
-            "decisionDate": None if self.decision_date is None else self.decision_date.isoformat(),
-            "chorusCommitment": self.chorus_commitment,
-        }
-
-    @classmethod
-    def from_parsed(cls, line: int, parsed: Mapping[str, Any]) -> DecisionLine:
-        """The line again from what `parsed()` kept (a stored line resolved later)."""
-        day = parsed["decisionDate"]
-        return cls(
-            line=line,
-            sheet=None,
-            row=line,
-            raw={},
-            dauphin_number=parsed["dauphinNumber"],
-            dauphin_code=parsed["dauphinCode"],
-            siret=parsed["siret"],
-            year=parsed["year"],
-            title=parsed["title"],
-            decided_cents=parsed["decidedCents"],
-            decision=parsed["decision"],
-            decision_date=None if day is None else date.fromisoformat(day),
-            chorus_commitment=parsed["chorusCommitment"],
-        )
 
 
 def column_map(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, int]:
@@ -272,149 +235,3 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
     if read.dauphin_code is None and not (read.siret and read.year and read.title) and not errors:
         errors.append(LineError("dauphin_number", "key-required", "a Dauphin number, or SIRET + year + title"))
     return read
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """What we hold of one application and its State (P147) line."""
-
-    application_id: uuid.UUID
-    state: str
-    dauphin_number: str | None
-    siret: str
-    year: int
-    title: str
-    requested_cents: int | None  # None: no P147 line
-    decided_cents: int | None
-    decision: str | None
-    decided_on: date | None
-    chorus_commitment: str | None
-
-
-class LineStatus(StrEnum):
-    APPLIED = "applied"
-    UNCHANGED = "unchanged"
-    DIVERGENT = "divergent"
-    UNMATCHED = "unmatched"
-    ERROR = "error"
-    RESOLVED_APPLIED = "resolved_applied"
-    RESOLVED_KEPT = "resolved_kept"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    field: str
-    ours: Any
-    theirs: Any
-    divergent: bool
-
-    def document(self) -> dict[str, Any]:
-        return {"field": self.field, "ours": self.ours, "theirs": self.theirs, "divergent": self.divergent}
-
-
-def status_of(changes: Sequence[Change]) -> LineStatus:
-    """A matched line without errors: divergent, else applied when it changes anything."""
-    if any(change.divergent for change in changes):
-        return LineStatus.DIVERGENT
-    return LineStatus.APPLIED if changes else LineStatus.UNCHANGED
-
-
-# A decision can be recorded on the State's line from the submission on (as the financer's own PATCH).
-DECIDABLE_STATES = frozenset({"submitted", "receivable", "under_instruction", "proposed", "decided", "notified"})
-
-
-def compare(line: DecisionLine, held: Held) -> tuple[list[Change], list[LineError]]:
-    """What the line would change: a value we lack is set, a value that differs is a divergence."""
-    errors: list[LineError] = []
-    if held.requested_cents is None:
-        errors.append(LineError("application", "state-line", "the application has no line of the State (P147)"))
-        return [], errors
-    changes: list[Change] = []
-
-    def against(name: str, ours: Any, theirs: Any) -> None:
-        if theirs is not None and theirs != ours:
-            changes.append(Change(name, ours, theirs, divergent=ours is not None))
-
-    decided = line.decided_cents
-    if line.decision in {"refused", "no_follow_up"} and decided is None:
-        decided = 0
-    if decided is not None and decided > held.requested_cents:
-        errors.append(
-            LineError(
-                "decided_amount",
-                "within-requested",
-                f"{spaced(decided)} decided > {spaced(held.requested_cents)} requested",
-            )
-        )
-    against("decided_amount", held.decided_cents, decided)
-    implied = None if decided is None else "granted" if decided else "refused"
-    against("decision", held.decision, line.decision or implied)
-    against("decision_date", _iso(held.decided_on), _iso(line.decision_date))
-    against("chorus_commitment", held.chorus_commitment, line.chorus_commitment)
-    against("dauphin_number", held.dauphin_number, line.dauphin_number)
-    if changes and held.state not in DECIDABLE_STATES and any(not change.divergent for change in changes):
-        errors.append(LineError("application", "not-decidable", f"the application is {held.state}"))
-    return changes, errors
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-@dataclass(slots=True)
-class Matcher:
-    """Applications found by Dauphin number, full or 8-digit code, else by SIRET + year + folded title."""
-
-    by_number: dict[str, list[Held]] = field(default_factory=dict)
-    by_code: dict[str, list[Held]] = field(default_factory=dict)
-    by_identity: dict[tuple[str, int, str], list[Held]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, held: Iterable[Held]) -> Matcher:
-        matcher = cls()
-        for item in held:
-            if item.dauphin_number:
-                matcher.by_number.setdefault(item.dauphin_number, []).append(item)
-                matcher.by_code.setdefault(item.dauphin_number[2:10], []).append(item)
-            matcher.by_identity.setdefault((item.siret, item.year, folded(item.title)), []).append(item)
-        return matcher
-
-    def match(self, line: DecisionLine) -> tuple[Held | None, str | None, LineError | None]:
-        """(application, how it was matched, or why the line is ambiguous)."""
-        if line.dauphin_code is not None:
-            found = (
-                self.by_number.get(line.dauphin_number, [])
-                if line.dauphin_number
-                else self.by_code.get(line.dauphin_code, [])
-            )
-            if len(found) > 1:
-                return (
-                    None,
-                    None,
-                    LineError(
-                        "dauphin_number",
-                        "ambiguous-match",
-                        f"{line.dauphin_number or line.dauphin_code} matches {len(found)} applications",
-                    ),
-                )
-            if found:
-                return found[0], "dauphin_number", None
-        if line.siret and line.year and line.title:
-            found = self.by_identity.get((line.siret, line.year, folded(line.title)), [])
-            if len(found) > 1:
-                return (
-                    None,
-                    None,
-                    LineError("title", "ambiguous-match", f"SIRET, year and title match {len(found)} applications"),
-                )
-            if found:
-                return found[0], "siret_year_title", None
-        return None, None, None
-
-
-def duplicate_key(line: DecisionLine) -> tuple[Any, ...] | None:
-    if line.dauphin_number or line.dauphin_code:
-        return ("dauphin", line.dauphin_number or line.dauphin_code)
-    if line.siret and line.year and line.title:
-        return ("identity", line.siret, line.year, folded(line.title))
-    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Literal
 
@@ -14,9 +14,10 @@ from kit.auth.principal import Principal
 from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork
-from services.grants.calls.models import CallRow
-from services.grants.db.repositories import ExchangeRepository
-from services.grants.domain.programmation_export import (
+from services.grants.calls.domain import CallForProjects
+from services.grants.calls.repository import CallRepository, call_of
+from services.grants.errors import NotFoundError
+from services.grants.exchange.domain.programmation_export import (
     Financer,
     LineFigures,
     ProgrammationRow,
@@ -25,10 +26,10 @@ from services.grants.domain.programmation_export import (
     summary,
     table,
 )
-from services.grants.errors import NotFoundError
-from services.grants.framework.models import ObjectiveRow
-from services.grants.institutions.domain import InstitutionKind
-from services.grants.institutions.models import InstitutionRow
+from services.grants.exchange.repository.exports import ExportRepository
+from services.grants.framework.domain import Objective
+from services.grants.framework.repository import FrameworkRepository
+from services.grants.institutions.domain import Institution
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.instruction.domain import GENDER_EQUALITY
 from services.grants.instruction.repository import ScoringRepository
@@ -40,7 +41,7 @@ ExportFormat = Literal["xlsx", "csv"]
 
 @dataclass(slots=True)
 class SchemeRows:
-    call: CallRow
+    call: CallForProjects
     rows: list[ProgrammationRow]
     envelopes: dict[uuid.UUID, Envelope]
     rules: PortfolioRules
@@ -62,26 +63,26 @@ class Placement:
     p147_theme: str | None
 
 
-def _placement(objectives: dict[uuid.UUID, ObjectiveRow], objective_id: uuid.UUID | None) -> Placement:
-    chain: list[ObjectiveRow] = []
+def _placement(objectives: dict[uuid.UUID, Objective], objective_id: uuid.UUID | None) -> Placement:
+    chain: list[Objective] = []
     while objective_id is not None and objective_id in objectives and len(chain) < 5:
         chain.insert(0, objectives[objective_id])
         objective_id = objectives[objective_id].parent_id
     return Placement(
-        objectives=[(node.level, node.code, node.label) for node in chain],
-        pillar=next((node.pillar for node in reversed(chain) if node.pillar), None),
+        objectives=[(node.level.value, node.code, node.label) for node in chain],
+        pillar=next((node.pillar.value for node in reversed(chain) if node.pillar), None),
         p147_theme=next((node.p147_theme for node in reversed(chain) if node.p147_theme), None),
     )
 
 
 async def _scheme_rows(
     uow: UnitOfWork,
-    call: CallRow,
-    objectives: dict[uuid.UUID, ObjectiveRow],
+    call: CallForProjects,
+    objectives: dict[uuid.UUID, Objective],
     p147: uuid.UUID | None,
     scorer: str | None,
 ) -> SchemeRows:
-    repository = ExchangeRepository(uow.session)
+    repository = ExportRepository(uow.session)
     conventions = await repository.conventions(call.call_id)
     scores = await ScoringRepository(uow.session).grid_totals(call.call_id, GENDER_EQUALITY, scorer) if scorer else {}
     lines: dict[uuid.UUID, dict[uuid.UUID, LineFigures]] = {}
@@ -100,7 +101,7 @@ async def _scheme_rows(
             ProgrammationRow(
                 application_id=item.application_id,
                 year=item.year,
-                scheme=call.scheme,
+                scheme=call.scheme.value,
                 dauphin_number=item.dauphin_number,
                 siret=item.siret,
                 rna=item.rna,
@@ -132,18 +133,13 @@ async def _scheme_rows(
                 lines=lines.get(item.application_id, {}),
             )
         )
-    envelopes = {
-        row.institution_id: Envelope(row.institution_id, row.amount_cents, row.departmental_cents)
-        for row in await programming.envelopes(call.call_id)
-    }
+    envelopes = {item.institution_id: item for item in await programming.envelopes(call.call_id)}
     return SchemeRows(call, rows, envelopes, await programming.rules(call.call_id))
 
 
-def _financers(institutions: Sequence[InstitutionRow]) -> list[Financer]:
-    ordered = sorted(institutions, key=lambda row: (row.kind != InstitutionKind.STATE_P147.value, row.code))
-    return [
-        Financer(row.institution_id, row.code, row.nom, row.kind == InstitutionKind.STATE_P147.value) for row in ordered
-    ]
+def _financers(institutions: Iterable[Institution]) -> list[Financer]:
+    ordered = sorted(institutions, key=lambda item: (not item.is_state_p147, item.code))
+    return [Financer(item.institution_id, item.code, item.nom, item.is_state_p147) for item in ordered]
 
 
 def _write(
@@ -164,14 +160,14 @@ def _write(
             header, *rows = summary(totals, financers, check, scored)
             if position == 0:
                 yield header
-            yield ["dispositif", scheme.call.scheme, None, None, None, None]
+            yield ["dispositif", scheme.call.scheme.value, None, None, None, None]
             yield from rows
 
     write_xlsx(
         target,
         [
             *(
-                (scheme.call.scheme, table((totals.add(row, p147) for row in scheme.rows), chosen))
+                (scheme.call.scheme.value, table((totals.add(row, p147) for row in scheme.rows), chosen))
                 for scheme, totals in every_total
             ),
             ("Synthèse", synthese()),
@@ -186,14 +182,14 @@ async def export_programmation(
         raise NotFoundError("contract", contract_code)
     with cycle_collection_paused():
         async with uow.reading():
-            repository = ExchangeRepository(uow.session)
-            calls = await repository.calls(contract_code, year)
+            calls = [call_of(row) for row in await CallRepository(uow.session).of_year(contract_code, year)]
             if not calls:
                 raise NotFoundError("call", f"{contract_code} {year}")
-            institutions = await InstitutionRepository(uow.session).list(contract_code)
-            financers = _financers(institutions)
+            institutions = await InstitutionRepository(uow.session).of_contract(contract_code)
+            financers = _financers(institutions.values())
             p147 = next((item.institution_id for item in financers if item.is_p147), None)
-            objectives = {row.objective_id: row for row in await repository.objectives(contract_code)}
+            framework = await FrameworkRepository(uow.session).of_contract(contract_code)
+            objectives = {item.objective_id: item for item in framework}
             grids = [grid for call in calls for grid in await ScoringRepository(uow.session).grids(call.call_id)]
             scored = actor.institution is not None and any(
                 grid.code == GENDER_EQUALITY and grid.owner_institution == actor.institution for grid in grids
