@@ -103,13 +103,10 @@ class ApplicationRepository(Repository):
         )
         return (await self.session.execute(query)).first() is not None
 
-    async def previous_year(self, application: ApplicationRow) -> ApplicationRow | None:
-        """The same action's application of the year before, if it had one."""
-        return await self._one(
-            select(ApplicationRow).where(
-                ApplicationRow.action_id == application.action_id, ApplicationRow.year == application.year - 1
-            )
-        )
+    async def previous_year(self, action_id: uuid.UUID, year: int) -> ApplicationRow | None:
+        """The action's application of the year before `year`, if it had one."""
+        query = select(ApplicationRow).where(ApplicationRow.action_id == action_id, ApplicationRow.year == year - 1)
+        return await self._one(query)
 
     async def find(
         self,

@@ -10,17 +10,10 @@ from datetime import UTC, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.grants.conventions.domain.convention import Convention, ConventionStatus
-from services.grants.conventions.models import ConventionRow
+from services.grants.conventions.domain.convention import Convention
 from services.grants.conventions.repository import ConventionRepository, convention_of
-from services.grants.conventions.use_cases.access import (
-    check_managed,
-    contract_institutions,
-    convention_etag,
-    convention_event,
-    readable_conventions,
-    visible_convention,
-)
+from services.grants.conventions.use_cases.access import readable_conventions, visible_convention
+from services.grants.conventions.use_cases.lifecycle import close_convention, managed_convention
 from services.grants.errors import NotFoundError
 from services.grants.evaluation.domain import (
     EvaluationOutcome,
@@ -133,11 +126,13 @@ class FinalEvaluation:
     summary: IndicatorSummary
 
 
-async def _final_figures(uow: UnitOfWork, row: ConventionRow) -> tuple[list[OperatorAction], list[IndicatorProgress]]:
+async def _final_figures(
+    uow: UnitOfWork, convention: Convention
+) -> tuple[list[OperatorAction], list[IndicatorProgress]]:
     repository = EvaluationRepository(uow.session)
-    p147 = await InstitutionRepository(uow.session).state_p147(row.contract_code)
-    actions = await repository.convention_actions(row.convention_id, p147)
-    facts = await repository.indicator_facts(row.contract_code, convention_id=row.convention_id)
+    p147 = await InstitutionRepository(uow.session).state_p147(convention.contract_code)
+    actions = await repository.convention_actions(convention.convention_id, p147)
+    facts = await repository.indicator_facts(convention.contract_code, convention_id=convention.convention_id)
     return actions, [indicator_progress(item) for item in facts]
 
 
@@ -145,12 +140,10 @@ async def final_evaluation(uow: UnitOfWork, actor: Principal, convention_id: uui
     """The convention's years (amounts, reports, beneficiaries expected and reached), its indicators year
     by year against their targets, and the managers' assessment once recorded."""
     async with uow.reading():
-        row = await visible_convention(uow, actor, convention_id)
-        actions, progress = await _final_figures(uow, row)
+        convention = convention_of(await visible_convention(uow, actor, convention_id))
+        actions, progress = await _final_figures(uow, convention)
         record = await EvaluationRepository(uow.session).final_evaluation(convention_id)
-    return FinalEvaluation(
-        convention_of(row), record, operator_years(actions), progress, summarise_indicators(progress)
-    )
+    return FinalEvaluation(convention, record, operator_years(actions), progress, summarise_indicators(progress))
 
 
 async def record_final_evaluation(
@@ -164,15 +157,12 @@ async def record_final_evaluation(
     """The managers' final assessment of a signed convention whose last year is reported on: it closes the
     convention (no more years, indicators or values)."""
     async with uow:
-        row = await visible_convention(uow, actor, convention_id, for_update=True)
-        await check_managed(uow, actor, row, await contract_institutions(uow, row.contract_code))
-        uow.check_precondition(convention_etag(row))
-        actions, progress = await _final_figures(uow, row)
-        before = ConventionStatus(row.status)
-        check_closable(before, row.last_year, [action for action in actions if action.year == row.last_year])
+        convention = await managed_convention(uow, actor, convention_id)
+        actions, progress = await _final_figures(uow, convention)
+        last_year = convention.term.last_year
+        check_closable(convention.status, last_year, [action for action in actions if action.year == last_year])
         record = FinalEvaluationRecord(assessment, outcome, recommendation, actor.subject, datetime.now(UTC))
-        repository = EvaluationRepository(uow.session)
-        await repository.add(
+        await EvaluationRepository(uow.session).add(
             ConventionEvaluationRow(
                 convention_id=convention_id,
                 assessment=record.assessment,
@@ -182,20 +172,15 @@ async def record_final_evaluation(
                 evaluated_at=record.evaluated_at,
             )
         )
-        row.status, row.version = ConventionStatus.CLOSED.value, row.version + 1
         summary = summarise_indicators(progress)
-        await repository.add(
-            convention_event(
-                actor,
-                row,
-                "final_evaluation",
-                before.value,
-                None,
-                outcome=outcome.value,
-                recommendation=recommendation.value,
-                indicatorsReached=summary.reached,
-                indicatorsWithTarget=summary.with_target,
-            )
+        closed = await close_convention(
+            uow,
+            actor,
+            convention_id,
+            outcome=outcome.value,
+            recommendation=recommendation.value,
+            indicatorsReached=summary.reached,
+            indicatorsWithTarget=summary.with_target,
         )
         await ledger.changed(
             uow.session,
@@ -203,8 +188,8 @@ async def record_final_evaluation(
             action="convention.final_evaluation",
             entity_type="convention",
             entity_id=str(convention_id),
-            before={"status": before.value},
-            after={"status": row.status, "outcome": outcome.value, "recommendation": recommendation.value},
+            before={"status": convention.status.value},
+            after={"status": closed.status.value, "outcome": outcome.value, "recommendation": recommendation.value},
         )
         await uow.commit()
-    return FinalEvaluation(convention_of(row), record, operator_years(actions), progress, summary)
+    return FinalEvaluation(closed, record, operator_years(actions), progress, summary)

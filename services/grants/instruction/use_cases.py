@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.domain.workflow import INSTRUCTED, State
-from services.grants.applications.use_cases.access import visible_application
+from services.grants.applications.domain.workflow import INSTRUCTED
+from services.grants.applications.use_cases.access import application_for
 from services.grants.calls.use_cases import visible_call
 from services.grants.errors import NotEditableError, RuleViolationError
 from services.grants.instruction.domain import (
@@ -118,15 +118,17 @@ async def mark(
     institution = speaking_institution(actor, GRIDS_AND_MARKS)
     async with uow:
         # The application's lock serialises the institutions' markings (their ETags are checked under it).
-        application = await visible_application(uow, actor, application_id, for_update=True)
+        application = await application_for(uow, actor, application_id, for_update=True)
         repository = ScoringRepository(uow.session)
         before = await _marks(repository, application_id, institution)
         uow.check_precondition(marks_etag(application_id, institution, before))
         grid = await repository.grid(grid_id)
         if grid is None or grid.call_id != application.call_id:
             raise RuleViolationError("grid_id", "grid-of-call", "the grid is not one of the application's call")
-        if State(application.state) not in INSTRUCTED:
-            raise NotEditableError(f"applications are marked from submission to proposal, not {application.state}")
+        if application.state not in INSTRUCTED:
+            raise NotEditableError(
+                f"applications are marked from submission to proposal, not {application.state.value}"
+            )
         check_marks(grid.criteria, {code: value for code, (value, _) in marks.items()})
         await repository.set_marks(
             [
@@ -160,7 +162,7 @@ async def mark(
 async def my_marks(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[GridMarks]:
     institution = speaking_institution(actor, GRIDS_AND_MARKS)
     async with uow.reading():
-        await visible_application(uow, actor, application_id)
+        await application_for(uow, actor, application_id)
         return await _marks(ScoringRepository(uow.session), application_id, institution)
 
 
@@ -172,7 +174,7 @@ async def add_annotation(
 ) -> Annotation:
     institution = speaking_institution(actor, PRIVATE_NOTES)
     async with uow:
-        await visible_application(uow, actor, application_id)
+        await application_for(uow, actor, application_id)
         note = AnnotationRow(
             annotation_id=uuid.uuid4(),
             application_id=application_id,
@@ -199,5 +201,5 @@ async def add_annotation(
 async def list_annotations(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[Annotation]:
     institution = speaking_institution(actor, PRIVATE_NOTES)
     async with uow.reading():
-        await visible_application(uow, actor, application_id)
+        await application_for(uow, actor, application_id)
         return await ScoringRepository(uow.session).annotations(application_id, institution)

@@ -11,10 +11,11 @@ from datetime import date
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import Application
+from services.grants.applications.domain.financing import FinancingLine
 from services.grants.applications.domain.workflow import State
-from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.applications.repository import ApplicationRepository
-from services.grants.applications.use_cases.access import visible_application
+from services.grants.applications.repository import ApplicationRepository, financing_line_of
+from services.grants.applications.use_cases.access import application_for
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.payments.domain import (
@@ -46,12 +47,12 @@ class Payment:
 
 
 async def _line_of(
-    uow: UnitOfWork, actor: Principal, application: ApplicationRow, institution_id: uuid.UUID
-) -> FinancingLineRow:
+    uow: UnitOfWork, actor: Principal, application: Application, institution_id: uuid.UUID
+) -> FinancingLine:
     """The financing line, which only its own financer plans and pays (or a platform administrator)."""
     line = next(
         (
-            line
+            financing_line_of(line)
             for line in await ApplicationRepository(uow.session).financing(application.application_id)
             if line.institution_id == institution_id
         ),
@@ -87,7 +88,7 @@ async def line_tranches(
 ) -> list[Tranche]:
     """The tranches of one financing line, for whoever reads the application."""
     async with uow.reading():
-        await visible_application(uow, actor, application_id)
+        await application_for(uow, actor, application_id)
         return [
             tranche_of(row) for row in await PaymentRepository(uow.session).tranches(application_id, institution_id)
         ]
@@ -103,8 +104,8 @@ async def plan_tranches(
     """The financer's tranches of its decided amount, replacing a plan nothing was paid on yet; returns
     the line's tranches."""
     async with uow:
-        application = await visible_application(uow, actor, application_id, for_update=True)
-        if State(application.state) not in PLANNED_FROM:
+        application = await application_for(uow, actor, application_id, for_update=True)
+        if application.state not in PLANNED_FROM:
             raise NotEditableError(f"tranches are planned once the amounts are decided, not {application.state}")
         line = await _line_of(uow, actor, application, institution_id)
         if not line.decided_cents:
@@ -149,13 +150,13 @@ async def plan_tranches(
 
 async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> list[Tranche]:
     async with uow.reading():
-        await visible_application(uow, actor, application_id)
+        await application_for(uow, actor, application_id)
         return [tranche_of(row) for row in await PaymentRepository(uow.session).tranches(application_id)]
 
 
-async def _unmet_gates(uow: UnitOfWork, application: ApplicationRow, tranche: TrancheRow) -> list[Gate]:
+async def _unmet_gates(uow: UnitOfWork, application: Application, tranche: TrancheRow) -> list[Gate]:
     unmet = []
-    previous = await ApplicationRepository(uow.session).previous_year(application)
+    previous = await ApplicationRepository(uow.session).previous_year(application.action_id, application.year)
     if previous is not None and State(previous.state) is State.NOTIFIED:
         report = await ReportRepository(uow.session).financial(previous.application_id)
         if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:
@@ -167,7 +168,7 @@ async def _unmet_gates(uow: UnitOfWork, application: ApplicationRow, tranche: Tr
 
 async def _tranche_of(
     uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID
-) -> tuple[TrancheRow, ApplicationRow, FinancingLineRow]:
+) -> tuple[TrancheRow, Application, FinancingLine]:
     repository = PaymentRepository(uow.session)
     found = await repository.tranche(tranche_id)
     if found is None:
@@ -175,7 +176,7 @@ async def _tranche_of(
     # Locks in one order on every path that changes tranches: the application, then its tranches (a
     # payment that locked the tranche first deadlocked against a re-plan of the same line).
     try:
-        application = await visible_application(uow, actor, found.application_id, for_update=True)
+        application = await application_for(uow, actor, found.application_id, for_update=True)
     except NotFoundError as missing:
         raise NotFoundError("tranche", str(tranche_id)) from missing
     tranche = await repository.tranche(tranche_id, for_update=True)
@@ -192,7 +193,7 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
         tranche, application, line = await _tranche_of(uow, actor, tranche_id)
         if TrancheStatus(tranche.status) is not TrancheStatus.PLANNED:
             raise NotEditableError(f"the tranche is {tranche.status}")
-        if State(application.state) is not State.NOTIFIED:
+        if application.state is not State.NOTIFIED:
             raise NotEditableError("a tranche is paid once the decision is notified")
         paid_on_line = sum(
             row.paid_cents or 0

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import Application
 from services.grants.applications.domain.workflow import State
-from services.grants.applications.models import ApplicationRow
 from services.grants.applications.repository import ApplicationRepository
-from services.grants.applications.use_cases.access import visible_application
+from services.grants.applications.use_cases.access import application_for
 from services.grants.clients.territories import ClassifiedPoint
 from services.grants.errors import NotEditableError, NotFoundError
 from services.grants.operators.domain import own_organisations
@@ -65,9 +65,7 @@ def _version(report: Report | None) -> int:
     return 0 if report is None else report.version
 
 
-async def _financial(
-    uow: UnitOfWork, application: ApplicationRow, report: FinancialReportRow | None
-) -> FinancialReport:
+async def _financial(uow: UnitOfWork, application: Application, report: FinancialReportRow | None) -> FinancialReport:
     lines = actual_lines(report)
     planned = await ApplicationRepository(uow.session).budget(application.application_id)
     return FinancialReport(
@@ -81,7 +79,7 @@ async def _financial(
     )
 
 
-def _activity(application: ApplicationRow, report: ActivityReportRow | None) -> ActivityReportView:
+def _activity(application: Application, report: ActivityReportRow | None) -> ActivityReportView:
     return ActivityReportView(
         application_id=application.application_id,
         year=application.year,
@@ -93,10 +91,10 @@ def _activity(application: ApplicationRow, report: ActivityReportRow | None) -> 
     )
 
 
-async def _writable(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, kind: ReportKind) -> ApplicationRow:
+async def _writable(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, kind: ReportKind) -> Application:
     """The application, locked, if its decision is notified: a report follows it."""
-    application = await visible_application(uow, actor, application_id, for_update=True)
-    if State(application.state) is not State.NOTIFIED:
+    application = await application_for(uow, actor, application_id, for_update=True)
+    if application.state is not State.NOTIFIED:
         article = "a" if kind is ReportKind.FINANCIAL else "an"
         raise NotEditableError(f"{article} {kind.value.replace('_', ' ')} follows a notified decision")
     return application
@@ -264,7 +262,7 @@ async def review_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
 ) -> FinancialReport:
     async with uow:
-        application = await visible_application(uow, actor, application_id, for_update=True)
+        application = await application_for(uow, actor, application_id, for_update=True)
         report = await ReportRepository(uow.session).financial(application_id, for_update=True)
         await _record_review(uow, actor, application_id, ReportKind.FINANCIAL, report, review, comment)
         view = await _financial(uow, application, report)
@@ -276,7 +274,7 @@ async def review_activity_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
 ) -> ActivityReportView:
     async with uow:
-        application = await visible_application(uow, actor, application_id, for_update=True)
+        application = await application_for(uow, actor, application_id, for_update=True)
         report = await ReportRepository(uow.session).activity(application_id, for_update=True)
         await _record_review(uow, actor, application_id, ReportKind.ACTIVITY, report, review, comment)
         view = _activity(application, report)
@@ -286,13 +284,13 @@ async def review_activity_report(
 
 async def get_report(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> FinancialReport:
     async with uow.reading():
-        application = await visible_application(uow, actor, application_id)
+        application = await application_for(uow, actor, application_id)
         return await _financial(uow, application, await ReportRepository(uow.session).financial(application_id))
 
 
 async def get_activity_report(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ActivityReportView:
     async with uow.reading():
-        application = await visible_application(uow, actor, application_id)
+        application = await application_for(uow, actor, application_id)
         return _activity(application, await ReportRepository(uow.session).activity(application_id))
 
 

@@ -69,3 +69,11 @@ async def list_applications(
             contract_code, own_organisations(actor), call_id, state.value if state else None, page
         )
     return [application_of(row) for row in rows], total
+
+
+async def application_for(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, *, for_update: bool = False
+) -> Application:
+    """The application (locked when `for_update`), if the caller reads it: what the features that work on
+    an application (its instruction, payments, reports) read of it."""
+    return application_of(await visible_application(uow, actor, application_id, for_update=for_update))

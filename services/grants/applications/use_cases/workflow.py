@@ -4,19 +4,21 @@ notify, withdraw, reopen…), each with the rules of its step checked first and 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
 from services.grants.applications.domain.budget import BudgetLine, check_submission, requested_by_financer
-from services.grants.applications.domain.financing import outcome_of
+from services.grants.applications.domain.financing import decided_line, outcome_of
 from services.grants.applications.domain.workflow import State, Transition, moved
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
-from services.grants.applications.repository import ApplicationRepository, financing_line_of
+from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
 from services.grants.conventions.domain.convention import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
+from services.grants.errors import RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
 from services.grants.reports.domain import check_reports_delivered, last_ended_year
@@ -126,3 +128,55 @@ async def _check_conventions(uow: UnitOfWork, row: ApplicationRow) -> None:
         if line.institution_id not in covered
     ]
     check_notifiable(row.year, uncovered)
+
+
+async def decide_as_committee(
+    uow: UnitOfWork,
+    actor: Principal,
+    amounts: Mapping[tuple[uuid.UUID, uuid.UUID], int],
+    held_on: date,
+    blocking: Sequence[RuleViolationError],
+) -> int:
+    """The comité des financeurs' decisions, inside the caller's unit of work: every financing line of every
+    application `amounts` names ((application, financer) → cents) decided as they say (nothing: refused),
+    each application decided — or, with a rule broken (the `blocking` ones given, or an application not
+    proposed), nothing at all. How many applications were decided."""
+    repository = ApplicationRepository(uow.session)
+    found = [
+        await repository.get(application_id, for_update=True)
+        for application_id in sorted({application_id for application_id, _ in amounts}, key=str)
+    ]
+    rows = [row for row in found if row is not None]
+    broken = list(blocking) + [
+        RuleViolationError("scenario", "application-proposed", f"{row.title} is {row.state}, not proposed")
+        for row in rows
+        if row.state != State.PROPOSED.value
+    ]
+    if broken:
+        raise RulesBrokenError(broken)
+    reason = f"comité des financeurs du {held_on.isoformat()}"
+    names: dict[uuid.UUID, str] = {}
+    for row in rows:
+        if not names:  # one call's applications: one contract's financers
+            institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
+            names = {key: item.nom for key, item in institutions.items()}
+        lines = []
+        for stored in await repository.financing(row.application_id, for_update=True):
+            line = decided_line(financing_line_of(stored), amounts.get((row.application_id, stored.institution_id), 0))
+            set_line(stored, line)
+            lines.append(line)
+        outcome = outcome_of(lines, names)
+        row.outcome, row.state, row.version = outcome.value, State.DECIDED.value, row.version + 1
+        await repository.add(
+            ApplicationEventRow(
+                application_id=row.application_id,
+                at=datetime.now(UTC),
+                actor=actor.subject,
+                actor_institution=actor.institution,
+                transition=Transition.DECIDE.value,
+                from_state=State.PROPOSED.value,
+                to_state=State.DECIDED.value,
+                reason=reason,
+            )
+        )
+    return len(rows)

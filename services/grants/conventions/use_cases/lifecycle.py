@@ -12,6 +12,7 @@ from kit.auth.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.conventions.domain.convention import (
+    Convention,
     ConventionKind,
     ConventionMove,
     ConventionStatus,
@@ -260,3 +261,25 @@ async def amend_convention(
         view = await convention_view(uow, row, known)
         await uow.commit()
     return view
+
+
+async def managed_convention(uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID) -> Convention:
+    """The convention, locked, if the caller manages it (a pilot, or one of its financers) and its If-Match
+    holds: for the features that end it (its final evaluation)."""
+    row = await visible_convention(uow, actor, convention_id, for_update=True)
+    await check_managed(uow, actor, row, await contract_institutions(uow, row.contract_code))
+    uow.check_precondition(convention_etag(row))
+    return convention_of(row)
+
+
+async def close_convention(uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, **details: Any) -> Convention:
+    """The convention closed by its final evaluation (no more years, indicators or values), its history
+    saying how; inside the caller's unit of work, which holds its lock."""
+    repository = ConventionRepository(uow.session)
+    row = await repository.get(convention_id, for_update=True)
+    if row is None:
+        raise NotFoundError("convention", str(convention_id))
+    before = row.status
+    row.status, row.version = ConventionStatus.CLOSED.value, row.version + 1
+    await repository.add(convention_event(actor, row, "final_evaluation", before, None, **details))
+    return convention_of(row)

@@ -9,8 +9,8 @@ from dataclasses import asdict
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.calls.models import CallRow
-from services.grants.calls.repository import CallRepository
+from services.grants.calls.domain import CallForProjects
+from services.grants.calls.repository import CallRepository, call_of
 from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import change_audited
@@ -24,13 +24,15 @@ from services.grants.programmation.models import EnvelopeRow, PortfolioRulesRow
 from services.grants.programmation.repository.scenarios import ProgrammationRepository, envelope_of, rules_of
 
 
-async def programmed_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, *, lock: bool = False) -> CallRow:
+async def programmed_call(
+    uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, *, lock: bool = False
+) -> CallForProjects:
     """The call, if the caller reads its programmation; `lock` serialises the writes of its envelopes and
     rules."""
     call = await CallRepository(uow.session).get(call_id, for_update=lock)
     if call is None or not reads_programmation(actor, call.contract_code):
         raise NotFoundError("call for projects", str(call_id))
-    return call
+    return call_of(call)
 
 
 def envelope_etag(envelope: Envelope) -> str:

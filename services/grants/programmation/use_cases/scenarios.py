@@ -9,11 +9,8 @@ from datetime import UTC, date, datetime
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.domain.financing import decided_line, outcome_of
-from services.grants.applications.domain.workflow import State, Transition
-from services.grants.applications.models import ApplicationEventRow
-from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
-from services.grants.errors import NotFoundError, RulesBrokenError, RuleViolationError
+from services.grants.applications.use_cases.workflow import decide_as_committee
+from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.framework.domain import Pillar
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import ledger
@@ -188,43 +185,8 @@ async def freeze(
     async with uow:
         scenario = await _draft_scenario(uow, actor, scenario_id, "this scenario is frozen already")
         view = await _checked(uow, scenario)
-        broken = [RuleViolationError("scenario", finding.rule, finding.message) for finding in view.check.blocking]
-        applications = ApplicationRepository(uow.session)
-        in_scenario = sorted({application_id for application_id, _ in view.amounts}, key=str)
-        found = [await applications.get(application_id, for_update=True) for application_id in in_scenario]
-        rows = [row for row in found if row is not None]
-        for row in rows:
-            if row.state != State.PROPOSED.value:
-                broken.append(
-                    RuleViolationError("scenario", "application-proposed", f"{row.title} is {row.state}, not proposed")
-                )
-        if broken:
-            raise RulesBrokenError(broken)
-        institutions = await InstitutionRepository(uow.session).of_contract(scenario.contract_code)
-        names = {key: item.nom for key, item in institutions.items()}
-        reason = f"comité des financeurs du {held_on.isoformat()}"
-        for row in rows:
-            lines = []
-            for stored in await applications.financing(row.application_id, for_update=True):
-                line = decided_line(
-                    financing_line_of(stored), view.amounts.get((row.application_id, stored.institution_id), 0)
-                )
-                set_line(stored, line)
-                lines.append(line)
-            outcome = outcome_of(lines, names)
-            row.outcome, row.state, row.version = outcome.value, State.DECIDED.value, row.version + 1
-            await applications.add(
-                ApplicationEventRow(
-                    application_id=row.application_id,
-                    at=datetime.now(UTC),
-                    actor=actor.subject,
-                    actor_institution=actor.institution,
-                    transition=Transition.DECIDE.value,
-                    from_state=State.PROPOSED.value,
-                    to_state=State.DECIDED.value,
-                    reason=reason,
-                )
-            )
+        blocking = [RuleViolationError("scenario", finding.rule, finding.message) for finding in view.check.blocking]
+        decided = await decide_as_committee(uow, actor, view.amounts, held_on, blocking)
         committee = CommitteeRow(
             committee_id=uuid.uuid4(),
             call_id=scenario.call_id,
@@ -234,7 +196,7 @@ async def freeze(
             attendees=attendees,
             created_at=datetime.now(UTC),
         )
-        await applications.add(committee)
+        await ProgrammationRepository(uow.session).add(committee)
         scenario.status, scenario.version = ScenarioStatus.FROZEN.value, scenario.version + 1
         await ledger.changed(
             uow.session,
@@ -243,7 +205,7 @@ async def freeze(
             entity_type="scenario",
             entity_id=str(scenario_id),
             before={"status": ScenarioStatus.DRAFT.value},
-            after={"status": ScenarioStatus.FROZEN.value, "applications": len(rows), "held_on": held_on.isoformat()},
+            after={"status": ScenarioStatus.FROZEN.value, "applications": decided, "held_on": held_on.isoformat()},
         )
         frozen = await _checked(uow, scenario)
         await uow.commit()
