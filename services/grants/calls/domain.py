@@ -19,15 +19,30 @@ class Scheme(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Calendar:
+    """When a call opens and closes, and when its operators are to be notified: in that order."""
+
+    opens_on: date
+    closes_on: date
+    notification_target_on: date
+
+    def check(self) -> None:
+        if self.closes_on < self.opens_on:
+            raise RuleViolationError("closes_on", "after-opening", "closesOn must not precede opensOn")
+        if self.notification_target_on < self.closes_on:
+            raise RuleViolationError(
+                "notification_target_on", "after-closing", "notificationTargetOn must not precede closesOn"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class CallForProjects:
     call_id: uuid.UUID
     contract_code: str
     year: int
     scheme: Scheme
     title: str
-    opens_on: date
-    closes_on: date
-    notification_target_on: date
+    calendar: Calendar
     version: int = 1
 
 
@@ -42,9 +57,4 @@ def check_call(call: CallForProjects, contract_start_year: int, contract_end_yea
             "within-contract-period",
             f"year must be within the contract's period {contract_start_year}-{contract_end_year}",
         )
-    if call.closes_on < call.opens_on:
-        raise RuleViolationError("closes_on", "after-opening", "closesOn must not precede opensOn")
-    if call.notification_target_on < call.closes_on:
-        raise RuleViolationError(
-            "notification_target_on", "after-closing", "notificationTargetOn must not precede closesOn"
-        )
+    call.calendar.check()

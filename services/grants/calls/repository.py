@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kit.pagination import PageRequest, fetch_page
 from kit.tenancy import within_contracts
-from services.grants.calls.domain import CallForProjects, Scheme
+from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.models import CallRow
 from services.grants.persistence import Repository
 
@@ -21,9 +21,7 @@ def call_of(row: CallRow) -> CallForProjects:
         year=row.year,
         scheme=Scheme(row.scheme),
         title=row.title,
-        opens_on=row.opens_on,
-        closes_on=row.closes_on,
-        notification_target_on=row.notification_target_on,
+        calendar=Calendar(row.opens_on, row.closes_on, row.notification_target_on),
         version=row.version,
     )
 

@@ -15,7 +15,7 @@ from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.grants.calls import use_cases as calls
-from services.grants.calls.domain import CallForProjects, default_notification_target
+from services.grants.calls.domain import Calendar, CallForProjects, default_notification_target
 from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
 
@@ -34,9 +34,9 @@ def _read(call: CallForProjects) -> CallRead:
         year=call.year,
         scheme=call.scheme,
         title=call.title,
-        opens_on=call.opens_on,
-        closes_on=call.closes_on,
-        notification_target_on=call.notification_target_on,
+        opens_on=call.calendar.opens_on,
+        closes_on=call.calendar.closes_on,
+        notification_target_on=call.calendar.notification_target_on,
         version=call.version,
     )
 
@@ -80,9 +80,11 @@ async def open_call(
         year=body.year,
         scheme=body.scheme,
         title=body.title,
-        opens_on=body.opens_on,
-        closes_on=body.closes_on,
-        notification_target_on=body.notification_target_on or default_notification_target(body.year),
+        calendar=Calendar(
+            opens_on=body.opens_on,
+            closes_on=body.closes_on,
+            notification_target_on=body.notification_target_on or default_notification_target(body.year),
+        ),
     )
     created = await calls.open_call(uow, registry, principal, call)
     locate_created(response, f"calls/{created.call_id}", calls.call_etag(created))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 from kit.auth.principal import Principal
@@ -11,15 +11,30 @@ from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
-from services.grants.calls.domain import CallForProjects, check_call
+from services.grants.calls.domain import Calendar, CallForProjects, check_call
 from services.grants.calls.models import CallRow
 from services.grants.calls.repository import CallRepository, call_of
 from services.grants.errors import DuplicateCallError, NotBoundError, NotFoundError
 from services.grants.persistence import change_audited, create_audited
 
+CALENDAR = frozenset(field.name for field in fields(Calendar))
+
+
+def _columns(call: CallForProjects) -> dict[str, Any]:
+    """The call as its row holds it."""
+    return {
+        "call_id": call.call_id,
+        "contract_code": call.contract_code,
+        "year": call.year,
+        "scheme": call.scheme.value,
+        "title": call.title,
+        **asdict(call.calendar),
+        "version": call.version,
+    }
+
 
 def _snapshot(call: CallForProjects) -> dict[str, Any]:
-    return {key: str(value) for key, value in asdict(call).items()}
+    return {key: str(value) for key, value in _columns(call).items()}
 
 
 async def list_calls(
@@ -62,7 +77,7 @@ async def open_call(
         await create_audited(
             uow,
             actor,
-            CallRow(**{**asdict(call), "scheme": call.scheme.value, "version": 1}),
+            CallRow(**{**_columns(call), "version": 1}),
             action="call.opened",
             entity_type="call_for_projects",
             entity_id=str(call.call_id),
@@ -83,15 +98,16 @@ async def update_call(
         row = await visible_call(uow, actor, call_id, for_update=True)
         before = call_of(row)
         uow.check_precondition(call_etag(before))
-        after = replace(before, **changes, version=before.version + 1)
+        dates = {name: value for name, value in changes.items() if name in CALENDAR}
+        title = changes.get("title", before.title)
+        after = replace(before, title=title, calendar=replace(before.calendar, **dates), version=before.version + 1)
         contract = await require_contract(registry, after.contract_code)
         check_call(after, contract.start_year, contract.end_year)
         await change_audited(
             uow,
             actor,
             row,
-            {name: getattr(after, name) for name in ("title", "opens_on", "closes_on", "notification_target_on")}
-            | {"version": after.version},
+            {"title": after.title, **asdict(after.calendar), "version": after.version},
             action="call.updated",
             entity_type="call_for_projects",
             entity_id=str(call_id),

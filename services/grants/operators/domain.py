@@ -36,12 +36,14 @@ class Operator:
     operator_id: uuid.UUID
     contract_code: str
     nom: str
-    siret: str
-    rna: str | None
+    profile: OperatorProfile
     legal_form: str | None
     address: str | None
     code_commune: str | None
-    profile: OperatorProfile
+    # How the State's registers know it (what check_operator checks besides the commune): SIRENE, the
+    # répertoire national des associations, Dauphin.
+    siret: str
+    rna: str | None
     dauphin_tiers: str | None
     version: int = 1
 

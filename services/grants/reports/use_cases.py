@@ -228,16 +228,19 @@ async def record_located(
     return view
 
 
-async def _record_review(
+async def _reviewed(
     uow: UnitOfWork,
     actor: Principal,
     application_id: uuid.UUID,
     kind: ReportKind,
-    report: Report | None,
+    locked: Callable[[], Awaitable[R | None]],
     review: ReportReview,
     comment: str | None,
-) -> None:
-    """The instructors' review of either report of an application, kept in the ledger."""
+) -> tuple[Application, R]:
+    """The instructors' review of either report of an application (`locked` reads it once the application
+    is locked), kept in the ledger."""
+    application = await application_for(uow, actor, application_id, for_update=True)
+    report = await locked()
     check_reviewer(actor, kind)
     if report is None:
         raise NotFoundError("report", str(application_id))
@@ -256,15 +259,19 @@ async def _record_review(
         after={"status": report.status},
         reason=comment,
     )
+    return application, report
 
 
 async def review_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
 ) -> FinancialReport:
     async with uow:
-        application = await application_for(uow, actor, application_id, for_update=True)
-        report = await ReportRepository(uow.session).financial(application_id, for_update=True)
-        await _record_review(uow, actor, application_id, ReportKind.FINANCIAL, report, review, comment)
+        repository = ReportRepository(uow.session)
+
+        async def locked() -> FinancialReportRow | None:
+            return await repository.financial(application_id, for_update=True)
+
+        application, report = await _reviewed(uow, actor, application_id, ReportKind.FINANCIAL, locked, review, comment)
         view = await _financial(uow, application, report)
         await uow.commit()
     return view
@@ -274,9 +281,12 @@ async def review_activity_report(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, review: ReportReview, comment: str | None
 ) -> ActivityReportView:
     async with uow:
-        application = await application_for(uow, actor, application_id, for_update=True)
-        report = await ReportRepository(uow.session).activity(application_id, for_update=True)
-        await _record_review(uow, actor, application_id, ReportKind.ACTIVITY, report, review, comment)
+        repository = ReportRepository(uow.session)
+
+        async def locked() -> ActivityReportRow | None:
+            return await repository.activity(application_id, for_update=True)
+
+        application, report = await _reviewed(uow, actor, application_id, ReportKind.ACTIVITY, locked, review, comment)
         view = _activity(application, report)
         await uow.commit()
     return view
