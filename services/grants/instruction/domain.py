@@ -13,8 +13,8 @@ from kit.auth.principal import Principal, Role
 from services.grants.errors import ForbiddenMoveError, RuleViolationError
 from services.grants.operators.domain import own_organisations
 
-# The prefecture's grille de cotation of equality between women and men (the contract, ../shared/seeds/
-# 002…txt, line 1349; Pas-de-Calais since 2019): owned by the State.
+# The prefecture's grille de cotation of equality between women and men, a transversal axis since the loi
+# n°2014-173 (the contract, ../shared/seeds/002…txt, line 1349; Pas-de-Calais since 2019): the State's.
 GENDER_EQUALITY = "gender-equality"
 
 

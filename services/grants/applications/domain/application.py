@@ -15,7 +15,8 @@ from services.grants.applications.domain.workflow import State, Transition
 from services.grants.errors import RuleViolationError
 from services.grants.institutions.domain import Institution
 
-# Dauphin's number of a file (dossier): DA, the 8 digits of its action, and the rank of its request.
+# Dauphin's number of a file (dossier): DA, the 8 digits of its action, and the rank of its request
+# (research/grants.md §4.2, `numero_dossier_dauphin`).
 DAUPHIN_NUMBER = re.compile(r"^DA([0-9]{8})-([0-9]{1,3})$")
 
 

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     NO_FOLLOW_UP = "no_follow_up"
 
 
+# Dauphin's decision of a financing line: voted, rejected, without follow-up (research/grants.md §3.2).
 class LineDecision(StrEnum):
     GRANTED = "granted"
     REFUSED = "refused"
