@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from kit.problems import FieldError, problem_response
 from services.grants.applications.domain.workflow import TransitionRefusedError
-from services.grants.conventions.domain.convention import ConventionMoveRefusedError
+from services.grants.conventions.domain import ConventionMoveRefusedError
 from services.grants.errors import (
     ConflictError,
     DuplicateCallError,

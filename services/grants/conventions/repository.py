@@ -11,15 +11,17 @@ from sqlalchemy import Exists, delete, select
 
 from kit.pagination import PageRequest, fetch_page
 from services.grants.calls.models import CallRow
-from services.grants.conventions.domain.convention import (
+from services.grants.conventions.domain import (
     Convention,
     ConventionEvent,
     ConventionKind,
     ConventionStatus,
+    DeclaredValue,
+    Indicator,
     Term,
+    TrackedIndicator,
     YearAmount,
 )
-from services.grants.conventions.domain.indicators import DeclaredValue, Indicator, TrackedIndicator
 from services.grants.conventions.models import (
     ConventionAmountRow,
     ConventionApplicationRow,

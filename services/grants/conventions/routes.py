@@ -18,8 +18,7 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.clients.territories import TerritoryReferences
-from services.grants.conventions.domain.convention import ConventionKind, ConventionMove, ConventionView, YearAmount
-from services.grants.conventions.domain.indicators import Indicator
+from services.grants.conventions.domain import ConventionKind, ConventionMove, ConventionView, Indicator, YearAmount
 from services.grants.conventions.schemas import (
     AmendmentInput,
     ConventionAmountInput,

@@ -15,8 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.grants.applications.domain.workflow import State
-from services.grants.conventions.domain.convention import ConventionStatus
-from services.grants.conventions.domain.indicators import Indicator, progress_percent
+from services.grants.conventions.domain import ConventionStatus, Indicator, progress_percent
 from services.grants.errors import NotEditableError, RuleViolationError
 from services.grants.reports.domain import ReportStatus
 

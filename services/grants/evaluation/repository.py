@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.conventions.domain.convention import ConventionKind, ConventionStatus
+from services.grants.conventions.domain import ConventionKind, ConventionStatus
 from services.grants.conventions.models import (
     ConventionApplicationRow,
     ConventionRow,

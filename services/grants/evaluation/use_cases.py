@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.grants.conventions.domain.convention import Convention
+from services.grants.conventions.domain import Convention
 from services.grants.conventions.repository import ConventionRepository, convention_of
 from services.grants.conventions.use_cases.access import readable_conventions, visible_convention
 from services.grants.conventions.use_cases.lifecycle import close_convention, managed_convention

@@ -16,7 +16,7 @@ from services.grants.applications.domain.workflow import State, Transition, move
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
-from services.grants.conventions.domain.convention import check_notifiable, needs_convention
+from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.errors import RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository

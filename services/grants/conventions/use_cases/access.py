@@ -11,7 +11,7 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.grants.conventions.domain.convention import Convention, ConventionView, check_party, reading_party
+from services.grants.conventions.domain import Convention, ConventionView, check_party, reading_party
 from services.grants.conventions.models import ConventionEventRow, ConventionRow
 from services.grants.conventions.repository import ConventionRepository, amount_of, convention_of
 from services.grants.errors import NotFoundError

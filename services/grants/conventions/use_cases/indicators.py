@@ -12,12 +12,15 @@ from decimal import Decimal
 from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
-from services.grants.conventions.domain.convention import ENDED, Convention, ConventionStatus, is_operator_of
-from services.grants.conventions.domain.indicators import (
+from services.grants.conventions.domain import (
+    ENDED,
+    Convention,
+    ConventionStatus,
     Indicator,
     TrackedIndicator,
     check_indicators,
     check_value_year,
+    is_operator_of,
 )
 from services.grants.conventions.models import ConventionRow, IndicatorValueRow
 from services.grants.conventions.repository import ConventionRepository, convention_of

@@ -11,7 +11,7 @@ from typing import Any
 from kit.auth.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.conventions.domain.convention import (
+from services.grants.conventions.domain import (
     Convention,
     ConventionKind,
     ConventionMove,

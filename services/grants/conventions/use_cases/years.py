@@ -11,7 +11,7 @@ from services.grants.applications.repository import ApplicationRepository, appli
 from services.grants.applications.use_cases.drafting import add_application, copy_budget
 from services.grants.calls.repository import CallRepository
 from services.grants.clients.territories import References
-from services.grants.conventions.domain.convention import ConventionStatus, ConventionView, check_takes_years
+from services.grants.conventions.domain import ConventionStatus, ConventionView, check_takes_years
 from services.grants.conventions.models import ConventionApplicationRow
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.conventions.use_cases.access import (

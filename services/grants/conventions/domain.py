@@ -1,5 +1,6 @@
 """Conventions: the annual agreement or the multi-year one (CPO) between an operator and its financers,
-with the amount each financer plans for each year of the term, and who reads and manages them.
+with the amount each financer plans for each year of the term, who reads and manages them, and the
+indicators a CPO commits its operator to.
 
 A CPO's amounts beyond the current year are planned "subject to the vote of credits": a year's amount is
 voted once that financer's envelope for that year exists (research/grants.md §3.3). A decision above
@@ -8,10 +9,12 @@ n°2001-495, art. 1)."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -262,3 +265,87 @@ def check_notifiable(year: int, uncovered: Sequence[tuple[str, int]]) -> None:
     ]
     if broken:
         raise RulesBrokenError(broken)
+
+
+# The indicators an operator commits to in a multi-year convention (baseline, a target per year), "construits
+# dès le départ de la CPO par l'opérateur avec l'appui des services instructeurs" (the contract, line 1423),
+# and the values it declares each year, read against the targets.
+INDICATOR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    label: str
+    unit: str
+    baseline: Decimal
+    targets: Mapping[int, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredValue:
+    """The value reached in a year, and where the figure comes from."""
+
+    year: int
+    value: Decimal
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorYear:
+    year: int
+    target: Decimal | None
+    reached: DeclaredValue | None
+    progress_percent: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedIndicator:
+    """A convention's indicator as stored, with the values declared for it."""
+
+    indicator_id: uuid.UUID
+    indicator: Indicator
+    values: list[DeclaredValue]
+
+    def years(self, term: Term) -> list[IndicatorYear]:
+        """Each year of the term: its target, the value declared and the progress from the baseline."""
+        declared = {value.year: value for value in self.values}
+        found = []
+        for year in term.years:
+            target, reached = self.indicator.targets.get(year), declared.get(year)
+            progress = (
+                None if target is None or reached is None
+                else progress_percent(self.indicator.baseline, target, reached.value)
+            )  # fmt: skip
+            found.append(IndicatorYear(year, target, reached, progress))
+        return found
+
+
+def check_indicators(indicators: Sequence[Indicator], term: Term) -> None:
+    seen: set[str] = set()
+    for index, indicator in enumerate(indicators):
+        where = f"indicators/{index}"
+        if not INDICATOR_CODE.fullmatch(indicator.code):
+            raise RuleViolationError(f"{where}/code", "indicator-code", "a code is 1–40 letters, digits, . _ -")
+        if indicator.code in seen:
+            raise RuleViolationError(f"{where}/code", "unique-code", f"{indicator.code} is defined twice")
+        seen.add(indicator.code)
+        if not indicator.targets:
+            raise RuleViolationError(f"{where}/targets", "target-required", "an indicator has a target per year")
+        for year in indicator.targets:
+            check_value_year(year, term, f"{where}/targets/{year}")
+
+
+def check_value_year(year: int, term: Term, field: str = "year") -> None:
+    if year not in term.years:
+        raise RuleViolationError(
+            field, "year-of-convention", f"{year} is outside the convention's years {term.first_year}–{term.last_year}"
+        )
+
+
+def progress_percent(baseline: Decimal, target: Decimal, value: Decimal) -> Decimal | None:
+    """How far from the baseline toward the target the value went (100 = reached; more than 100 = beyond;
+    an indicator meant to decrease has a target below its baseline). None when target = baseline."""
+    if target == baseline:
+        return None
+    return ((value - baseline) * 100 / (target - baseline)).quantize(Decimal("0.1"))
