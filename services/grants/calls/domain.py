@@ -28,10 +28,10 @@ class Calendar:
 
     def check(self) -> None:
         if self.closes_on < self.opens_on:
-            raise RuleViolationError("closes_on", "after-opening", "closesOn must not precede opensOn")
+            raise RuleViolationError("closes_on", "after-opening", "a call cannot close before it opens")
         if self.notification_target_on < self.closes_on:
             raise RuleViolationError(
-                "notification_target_on", "after-closing", "notificationTargetOn must not precede closesOn"
+                "notification_target_on", "after-closing", "operators cannot be notified before the call closes"
             )
 
 

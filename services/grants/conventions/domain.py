@@ -118,7 +118,7 @@ class Term:
 
 def check_term(term: Term) -> None:
     if term.last_year < term.first_year:
-        raise RuleViolationError("last_year", "term-order", "lastYear must not precede firstYear")
+        raise RuleViolationError("last_year", "term-order", "a term cannot end before it begins")
     length = term.last_year - term.first_year + 1
     if term.kind is ConventionKind.ANNUAL and length != 1:
         raise RuleViolationError("last_year", "annual-one-year", "an annual convention covers one year")

@@ -59,6 +59,8 @@ class Institution:
 
 def check_institution(institution: Institution) -> None:
     if institution.cerfa_subline not in SUBLINES:
-        raise RuleViolationError("cerfa_subline", "cerfa-subline", f"cerfaSubline must be one of {sorted(SUBLINES)}")
+        raise RuleViolationError(
+            "cerfa_subline", "cerfa-subline", f"the CERFA sub-line must be one of {sorted(SUBLINES)}"
+        )
     if institution.siret is not None:
         check_siret(institution.siret)

@@ -82,9 +82,9 @@ def check_operator(operator: Operator) -> None:
     if operator.rna is not None and not RNA.fullmatch(operator.rna):
         raise RuleViolationError("rna", "rna-format", "rna must be W followed by 9 digits")
     if operator.code_commune is not None and not INSEE_COMMUNE.fullmatch(operator.code_commune):
-        raise RuleViolationError("code_commune", "insee-code", "codeCommune must be an INSEE commune code")
+        raise RuleViolationError("code_commune", "insee-code", "the commune must be given by its INSEE code")
     if operator.dauphin_tiers is not None and not DAUPHIN_TIERS.fullmatch(operator.dauphin_tiers):
-        raise RuleViolationError("dauphin_tiers", "dauphin-tiers", "dauphinTiers must be 8 digits")
+        raise RuleViolationError("dauphin_tiers", "dauphin-tiers", "a Dauphin tiers number is 8 digits")
 
 
 def own_organisations(actor: Principal) -> set[uuid.UUID] | None:

@@ -207,7 +207,7 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
             raise RulesBrokenError(
                 [
                     RuleViolationError(
-                        "override_reason", gate.value, f"{GATE_MESSAGES[gate]}: pay with an overrideReason"
+                        "override_reason", gate.value, f"{GATE_MESSAGES[gate]}: pay with the reason it is overridden"
                     )
                     for gate in unmet
                 ]

@@ -118,7 +118,7 @@ def normalised_dauphin(number: str) -> str:
     """`da 2024 0001-1` and `DA20240001-1` are the same Dauphin file."""
     compact = "".join(number.split()).upper()  # any spaces, the no-break ones of French formatting too
     if not DAUPHIN_NUMBER.fullmatch(compact):
-        raise RuleViolationError("dauphin_number", "dauphin-number", "dauphinNumber must be DA + 8 digits + -n")
+        raise RuleViolationError("dauphin_number", "dauphin-number", "a Dauphin number is DA + 8 digits + -n")
     return compact
 
 
@@ -181,7 +181,7 @@ def check_commune(code: str, known: bool, commune_epci: str | None, contract_epc
 
 def check_dates(draft: Draft) -> None:
     if draft.starts_on and draft.ends_on and draft.ends_on < draft.starts_on:
-        raise RuleViolationError("ends_on", "after-start", "endsOn must not precede startsOn")
+        raise RuleViolationError("ends_on", "after-start", "an action cannot end before it starts")
 
 
 def check_renewed(previous: Application | None, action_id: uuid.UUID, year: int) -> None:
