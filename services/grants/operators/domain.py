@@ -7,9 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from kit.auth.principal import Principal
-from services.grants.errors import RuleViolationError
+from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.roles import PARTNERS
 
 # INSEE (SIRENE): the SIREN and the SIRET carry a Luhn key; La Poste's establishments share one SIREN and
@@ -99,6 +100,26 @@ def own_organisations(actor: Principal) -> set[uuid.UUID] | None:
         except ValueError:
             continue
     return bound
+
+
+class OperatorRecord(Protocol):
+    """A record of one operator in one contract: the operator itself, an application, a convention."""
+
+    @property
+    def contract_code(self) -> str: ...
+
+    @property
+    def operator_id(self) -> uuid.UUID: ...
+
+
+Record = TypeVar("Record", bound=OperatorRecord)
+
+
+def seen(actor: Principal, record: Record | None, kind: str, identifier: uuid.UUID) -> Record:
+    """The record, if the caller reads its operator's records; else it answers like a missing one."""
+    if record is None or not sees_records_of(actor, record.contract_code, record.operator_id):
+        raise NotFoundError(kind, str(identifier))
+    return record
 
 
 def sees_records_of(actor: Principal, contract_code: str, operator_id: uuid.UUID) -> bool:

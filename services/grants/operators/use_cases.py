@@ -13,7 +13,7 @@ from kit.pagination import PageRequest
 from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import ConflictError, NotBoundError, NotFoundError
-from services.grants.operators.domain import Operator, check_operator, own_organisations, sees_records_of
+from services.grants.operators.domain import Operator, check_operator, own_organisations, seen
 from services.grants.operators.models import OperatorRow
 from services.grants.operators.repository import OperatorRepository, operator_of
 from services.grants.persistence import change_audited, create_audited
@@ -41,10 +41,9 @@ async def visible_operator(
     uow: UnitOfWork, actor: Principal, operator_id: uuid.UUID, *, for_update: bool = False
 ) -> OperatorRow:
     """The operator's row, if the caller reads its records (inside the caller's unit of work)."""
-    row = await OperatorRepository(uow.session).get(operator_id, for_update=for_update)
-    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
-        raise NotFoundError("operator", str(operator_id))
-    return row
+    return seen(
+        actor, await OperatorRepository(uow.session).get(operator_id, for_update=for_update), "operator", operator_id
+    )
 
 
 async def get_operator(uow: UnitOfWork, actor: Principal, operator_id: uuid.UUID) -> Operator:

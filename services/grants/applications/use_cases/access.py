@@ -15,7 +15,7 @@ from services.grants.applications.models import ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of, financing_line_of
 from services.grants.errors import NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.operators.domain import own_organisations, sees_records_of
+from services.grants.operators.domain import own_organisations, seen
 
 
 async def visible_application(
@@ -23,9 +23,7 @@ async def visible_application(
 ) -> ApplicationRow:
     """The application's row, if the caller reads it (inside the caller's unit of work)."""
     row = await ApplicationRepository(uow.session).get(application_id, for_update=for_update)
-    if row is None or not sees_records_of(actor, row.contract_code, row.operator_id):
-        raise NotFoundError("application", str(application_id))
-    return row
+    return seen(actor, row, "application", application_id)
 
 
 def application_etag(application: Application | ApplicationRow) -> str:

@@ -17,7 +17,7 @@ from services.grants.conventions.repository import ConventionRepository, amount_
 from services.grants.errors import NotFoundError
 from services.grants.institutions.domain import Institution
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.operators.domain import sees_records_of
+from services.grants.operators.domain import seen
 
 
 def convention_etag(convention: Convention | ConventionRow) -> str:
@@ -37,12 +37,13 @@ async def readable_conventions(
 async def visible_convention(
     uow: UnitOfWork, actor: Principal, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> ConventionRow:
-    row = await ConventionRepository(uow.session).get(convention_id, for_update=for_update)
-    if (
-        row is None
-        or not sees_records_of(actor, row.contract_code, row.operator_id)
-        or not await readable_conventions(uow, actor, [convention_id])
-    ):
+    row = seen(
+        actor,
+        await ConventionRepository(uow.session).get(convention_id, for_update=for_update),
+        "convention",
+        convention_id,
+    )
+    if not await readable_conventions(uow, actor, [convention_id]):
         raise NotFoundError("convention", str(convention_id))
     return row
 
