@@ -1,4 +1,5 @@
-"""The grants domain's errors, pure Python; problems.py gives each its problem+json."""
+"""The grants domain's errors, pure Python (problems.py gives each its problem+json), and how an amount reads
+in their messages."""
 
 
 class GrantsError(Exception):
@@ -50,3 +51,10 @@ class ForbiddenMoveError(GrantsError):
 
 class NotEditableError(GrantsError):
     """The record is past the stage where this can change."""
+
+
+def spaced(cents: int) -> str:
+    """An amount as a message gives it: 31 000 € / 1 234,56 €."""
+    whole, part = divmod(abs(cents), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{'-' if cents < 0 else ''}{grouped}{f',{part:02d}' if part else ''} €"

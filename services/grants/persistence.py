@@ -1,10 +1,11 @@
 """Where grants keeps its records: one metadata on its schema, on which the features' models declare their
 tables (`Base`), the ledger's tables (audit events, idempotency keys) and the jobs' table; the base of every
-feature's repository; the one sequence that writes a record with its audit event."""
+feature's repository; the one sequence that writes a record with its audit event (`Audited`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -49,36 +50,61 @@ class Repository:
         return list((await self.session.execute(query)).scalars().all())
 
 
-async def create_audited(
-    uow: UnitOfWork,
-    actor: Principal,
-    row: Base,
-    *,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    after: dict[str, Any],
-) -> None:
-    """A new record stored with the audit event of its creation, in the caller's open unit of work."""
-    await Repository(uow.session).add(row)
-    await ledger.created(uow.session, actor, action=action, entity_type=entity_type, entity_id=entity_id, after=after)
+@dataclass(frozen=True, slots=True)
+class Audited:
+    """One kind of record as the ledger names it: each write of one is kept with its audit event, in the
+    write's own transaction (the write pipeline refuses to commit a write without one)."""
 
+    entity_type: str
 
-async def change_audited(
-    uow: UnitOfWork,
-    actor: Principal,
-    row: Base,
-    columns: Mapping[str, Any],
-    *,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    """A record's columns changed with the audit event of the change, in the caller's open unit of work."""
-    for name, value in columns.items():
-        setattr(row, name, value)
-    await ledger.changed(
-        uow.session, actor, action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after
-    )
+    async def created(
+        self,
+        uow: UnitOfWork,
+        actor: Principal,
+        entity_id: str,
+        *,
+        action: str,
+        after: dict[str, Any],
+        reason: str | None = None,
+        row: Base | None = None,
+    ) -> None:
+        """A creation: `row`, when given, is stored first."""
+        if row is not None:
+            await Repository(uow.session).add(row)
+        await ledger.created(
+            uow.session,
+            actor,
+            action=action,
+            entity_type=self.entity_type,
+            entity_id=entity_id,
+            after=after,
+            reason=reason,
+        )
+
+    async def changed(
+        self,
+        uow: UnitOfWork,
+        actor: Principal,
+        entity_id: str,
+        *,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reason: str | None = None,
+        row: Base | None = None,
+        columns: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A change: `row`'s `columns`, when given, are set first."""
+        if row is not None:
+            for name, value in (columns or {}).items():
+                setattr(row, name, value)
+        await ledger.changed(
+            uow.session,
+            actor,
+            action=action,
+            entity_type=self.entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )

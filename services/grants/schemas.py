@@ -1,6 +1,6 @@
 """The wire types several features of grants share: field types (contract codes, titles, money, long
 texts, counts, CERFA accounts), the beneficiaries an application expects and a report counts, and a line of
-the programmation's totals. A feature's own types are in its schemas.py."""
+the programmation's totals, and money read from the wire. A feature's own types are in its schemas.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
-from kit.money import euros
+from kit.money import euros, parse_cents
+from services.grants.errors import RuleViolationError
 
 ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 Title = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
@@ -68,3 +69,12 @@ class TotalRead(ApiModel):
     @classmethod
     def each(cls, totals: Iterable[tuple[str | None, int, int, int, int, int]]) -> list[TotalRead]:
         return [cls.of(*total) for total in totals]
+
+
+def cents_of(text: str, field: str) -> int:
+    """Money as the wire writes it ('1500', '1500.5' or '1500.50') in cents; anything else is refused naming
+    the field."""
+    cents = parse_cents(text)
+    if cents is None:
+        raise RuleViolationError(field, "amount-format", f"{field} must be euros with at most 2 decimals, e.g. 1500.00")
+    return cents

@@ -34,9 +34,8 @@ from services.grants.applications.schemas import (
 )
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
-from services.grants.money import cents_of
 from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, cents_of
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

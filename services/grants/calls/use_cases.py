@@ -15,7 +15,9 @@ from services.grants.calls.domain import Calendar, CallForProjects, check_call
 from services.grants.calls.models import CallRow
 from services.grants.calls.repository import CallRepository, call_of
 from services.grants.errors import DuplicateCallError, NotBoundError, NotFoundError
-from services.grants.persistence import change_audited, create_audited
+from services.grants.persistence import Audited
+
+CALLS = Audited("call_for_projects")
 
 CALENDAR = frozenset(field.name for field in fields(Calendar))
 
@@ -74,14 +76,13 @@ async def open_call(
     async with uow:
         if await CallRepository(uow.session).exists(call.contract_code, call.year, call.scheme.value):
             raise DuplicateCallError(f"{call.contract_code} {call.year} {call.scheme.value}")
-        await create_audited(
+        await CALLS.created(
             uow,
             actor,
-            CallRow(**{**_columns(call), "version": 1}),
+            str(call.call_id),
             action="call.opened",
-            entity_type="call_for_projects",
-            entity_id=str(call.call_id),
             after=_snapshot(call),
+            row=CallRow(**{**_columns(call), "version": 1}),
         )
         await uow.commit()
     return call
@@ -103,16 +104,15 @@ async def update_call(
         after = replace(before, title=title, calendar=replace(before.calendar, **dates), version=before.version + 1)
         contract = await require_contract(registry, after.contract_code)
         check_call(after, contract.start_year, contract.end_year)
-        await change_audited(
+        await CALLS.changed(
             uow,
             actor,
-            row,
-            {"title": after.title, **asdict(after.calendar), "version": after.version},
+            str(call_id),
             action="call.updated",
-            entity_type="call_for_projects",
-            entity_id=str(call_id),
             before=_snapshot(before),
             after=_snapshot(after),
+            row=row,
+            columns={"title": after.title, **asdict(after.calendar), "version": after.version},
         )
         await uow.commit()
     return after

@@ -39,9 +39,8 @@ from services.grants.conventions.schemas import (
 from services.grants.conventions.use_cases import access, indicators, lifecycle, years
 from services.grants.conventions.use_cases.indicators import IndicatorsView
 from services.grants.conventions.use_cases.lifecycle import ConventionDraft
-from services.grants.money import cents_of
 from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS, WRITE_INDICATORS
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, cents_of
 
 router = platform_router(["conventions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -12,7 +12,7 @@ from kit.auth.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.conventions.domain import Convention
 from services.grants.conventions.repository import ConventionRepository, convention_of
-from services.grants.conventions.use_cases.access import readable_conventions, visible_convention
+from services.grants.conventions.use_cases.access import CONVENTIONS, readable_conventions, visible_convention
 from services.grants.conventions.use_cases.lifecycle import close_convention, managed_convention
 from services.grants.errors import NotFoundError
 from services.grants.evaluation.domain import (
@@ -36,7 +36,6 @@ from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import Operator
 from services.grants.operators.repository import operator_of
 from services.grants.operators.use_cases import visible_operator
-from services.grants.persistence import ledger
 from services.grants.programmation.domain import Totals
 from services.grants.programmation.repository.views import ProgrammationViews
 from services.grants.programmation.use_cases.views import notified_in
@@ -182,12 +181,11 @@ async def record_final_evaluation(
             indicatorsReached=summary.reached,
             indicatorsWithTarget=summary.with_target,
         )
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action="convention.final_evaluation",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before={"status": convention.status.value},
             after={"status": closed.status.value, "outcome": outcome.value, "recommendation": recommendation.value},
         )

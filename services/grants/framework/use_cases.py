@@ -17,7 +17,9 @@ from services.grants.errors import NotBoundError, NotFoundError
 from services.grants.framework.domain import Objective, framework_from_document
 from services.grants.framework.repository import FrameworkRepository
 from services.grants.institutions.use_cases import load_institutions, seeded_institutions
-from services.grants.persistence import ledger
+from services.grants.persistence import Audited
+
+FRAMEWORKS = Audited("strategic_framework")
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CUA_CONTRACT = "CV-200033579-2024"
@@ -61,12 +63,11 @@ async def replace_framework(
         uow.check_precondition(framework_etag(contract_code, held))
         deleted = await repository.replace(contract_code, objectives)
         counts = _counts(objectives)
-        await ledger.changed(
-            uow.session,
+        await FRAMEWORKS.changed(
+            uow,
             actor,
+            contract_code,
             action="framework.replaced",
-            entity_type="strategic_framework",
-            entity_id=contract_code,
             before={"codes": [item.code for item in held], **_counts(held)},
             after={"codes": [item.code for item in objectives], **counts, "removed": deleted},
         )

@@ -13,7 +13,9 @@ from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution, InstitutionKind, check_institution
 from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import create_audited
+from services.grants.persistence import Audited
+
+INSTITUTIONS = Audited("institution")
 
 _SEED_NAMESPACE = uuid.UUID("a3d1c6e2-1f0b-4b55-8e1e-7a4d2c9b6f10")
 
@@ -42,14 +44,13 @@ async def register_institution(
     async with uow:
         if await InstitutionRepository(uow.session).by_code(institution.contract_code, institution.code) is not None:
             raise ConflictError(f"institution {institution.code} exists in {institution.contract_code}")
-        await create_audited(
+        await INSTITUTIONS.created(
             uow,
             actor,
-            _row(institution),
+            str(institution.institution_id),
             action="institution.registered",
-            entity_type="institution",
-            entity_id=str(institution.institution_id),
             after={key: str(value) for key, value in asdict(institution).items()},
+            row=_row(institution),
         )
         await uow.commit()
     return institution

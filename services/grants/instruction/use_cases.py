@@ -11,7 +11,7 @@ from kit.auth.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import INSTRUCTED
-from services.grants.applications.use_cases.access import application_for
+from services.grants.applications.use_cases.access import APPLICATIONS, application_for
 from services.grants.calls.use_cases import visible_call
 from services.grants.errors import NotEditableError, RuleViolationError
 from services.grants.instruction.domain import (
@@ -28,7 +28,10 @@ from services.grants.instruction.domain import (
 )
 from services.grants.instruction.models import AnnotationRow, ScoringGridRow
 from services.grants.instruction.repository import ScoringRepository, annotation_of, grid_of
-from services.grants.persistence import create_audited, ledger
+from services.grants.persistence import Audited
+
+GRIDS = Audited("scoring_grid")
+ANNOTATIONS = Audited("annotation")
 
 GRIDS_AND_MARKS = "grids and marks"
 
@@ -55,14 +58,13 @@ async def publish_grid(
             criteria=[asdict(criterion) for criterion in criteria],
             created_at=datetime.now(UTC),
         )
-        await create_audited(
+        await GRIDS.created(
             uow,
             actor,
-            row,
+            str(row.grid_id),
             action="scoring_grid.published",
-            entity_type="scoring_grid",
-            entity_id=str(row.grid_id),
             after={"code": code, "version": row.version, "criteria": row.criteria},
+            row=row,
         )
         await uow.commit()
     return grid_of(row)
@@ -146,12 +148,11 @@ async def mark(
             ]
         )
         after = await _marks(repository, application_id, institution)
-        await ledger.changed(
-            uow.session,
+        await APPLICATIONS.changed(
+            uow,
             actor,
+            str(application_id),
             action="application.marked",
-            entity_type="application",
-            entity_id=str(application_id),
             before=_marks_audit(institution, before),
             after=_marks_audit(institution, after),
         )
@@ -185,12 +186,11 @@ async def add_annotation(
             created_at=datetime.now(UTC),
         )
         await ScoringRepository(uow.session).add(note)
-        await ledger.changed(
-            uow.session,
+        await ANNOTATIONS.changed(
+            uow,
             actor,
+            str(note.annotation_id),
             action="annotation.added",
-            entity_type="annotation",
-            entity_id=str(note.annotation_id),
             before={},
             after={"institution": institution, "score": score},
         )

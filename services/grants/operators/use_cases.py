@@ -16,7 +16,9 @@ from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.operators.domain import Operator, check_operator, own_organisations, seen
 from services.grants.operators.models import OperatorRow
 from services.grants.operators.repository import OperatorRepository, operator_of
-from services.grants.persistence import change_audited, create_audited
+from services.grants.persistence import Audited
+
+OPERATORS = Audited("operator")
 
 
 def _columns(operator: Operator) -> dict[str, Any]:
@@ -65,14 +67,13 @@ async def register_operator(
     async with uow:
         if await OperatorRepository(uow.session).by_siret(operator.contract_code, operator.siret) is not None:
             raise ConflictError(f"an operator with SIRET {operator.siret} exists in {operator.contract_code}")
-        await create_audited(
+        await OPERATORS.created(
             uow,
             actor,
-            OperatorRow(**_columns(operator)),
+            str(operator.operator_id),
             action="operator.registered",
-            entity_type="operator",
-            entity_id=str(operator.operator_id),
             after=_snapshot(operator),
+            row=OperatorRow(**_columns(operator)),
         )
         await uow.commit()
     return operator
@@ -93,16 +94,15 @@ async def update_operator(
         repository = OperatorRepository(uow.session)
         if after.siret != before.siret and await repository.by_siret(after.contract_code, after.siret) is not None:
             raise ConflictError(f"an operator with SIRET {after.siret} exists in {after.contract_code}")
-        await change_audited(
+        await OPERATORS.changed(
             uow,
             actor,
-            row,
-            _columns(after),
+            str(operator_id),
             action="operator.updated",
-            entity_type="operator",
-            entity_id=str(operator_id),
             before=_snapshot(before),
             after=_snapshot(after),
+            row=row,
+            columns=_columns(after),
         )
         await uow.commit()
     return after

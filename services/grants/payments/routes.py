@@ -13,12 +13,12 @@ from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
-from services.grants.money import cents_of
 from services.grants.payments import use_cases as payments
 from services.grants.payments.domain import PlannedTranche, Tranche, TrancheKind
 from services.grants.payments.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
 from services.grants.payments.use_cases import Payment
 from services.grants.policies import PAY, READ_GRANTS
+from services.grants.schemas import cents_of
 
 router = platform_router(["payments"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -15,7 +15,7 @@ from services.grants.applications.domain.application import Application
 from services.grants.applications.domain.financing import FinancingLine
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.repository import ApplicationRepository, financing_line_of
-from services.grants.applications.use_cases.access import application_for
+from services.grants.applications.use_cases.access import APPLICATIONS, application_for
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.payments.domain import (
@@ -31,10 +31,12 @@ from services.grants.payments.domain import (
 )
 from services.grants.payments.models import TrancheRow
 from services.grants.payments.repository import PaymentRepository, tranche_of
-from services.grants.persistence import ledger
+from services.grants.persistence import Audited
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
 from services.grants.reports.domain import ReportStatus
 from services.grants.reports.repository import ReportRepository
+
+TRANCHES = Audited("tranche")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +136,11 @@ async def plan_tranches(
                 for position, ((item, planned_on), amount) in enumerate(zip(plan, amounts, strict=True))
             )
         )
-        await ledger.changed(
-            uow.session,
+        await APPLICATIONS.changed(
+            uow,
             actor,
+            str(application_id),
             action="tranches.planned",
-            entity_type="application",
-            entity_id=str(application_id),
             before={"institutionId": str(institution_id), "tranches": [_tranche_audit(row) for row in current]},
             after={"institutionId": str(institution_id), "plannedCents": amounts, "decidedCents": line.decided_cents},
         )
@@ -222,12 +223,11 @@ async def pay_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID, 
         tranche.override_reason = reason if unmet else None
         tranche.override_by = actor.subject if unmet else None
         tranche.version += 1
-        await ledger.changed(
-            uow.session,
+        await TRANCHES.changed(
+            uow,
             actor,
+            str(tranche_id),
             action="tranche.paid",
-            entity_type="tranche",
-            entity_id=str(tranche_id),
             before=before,
             after={
                 **_tranche_audit(tranche),
@@ -256,12 +256,11 @@ async def fail_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UUID,
         tranche.status = TrancheStatus.FAILED.value
         tranche.failure_reason = reason
         tranche.version += 1
-        await ledger.changed(
-            uow.session,
+        await TRANCHES.changed(
+            uow,
             actor,
+            str(tranche_id),
             action="tranche.failed",
-            entity_type="tranche",
-            entity_id=str(tranche_id),
             before=before,
             after=_tranche_audit(tranche),
             reason=reason,
@@ -293,12 +292,11 @@ async def reissue_tranche(uow: UnitOfWork, actor: Principal, tranche_id: uuid.UU
             version=1,
         )
         await PaymentRepository(uow.session).add(reissued)
-        await ledger.changed(
-            uow.session,
+        await TRANCHES.changed(
+            uow,
             actor,
+            str(tranche_id),
             action="tranche.reissued",
-            entity_type="tranche",
-            entity_id=str(tranche_id),
             before=before,
             after={**_tranche_audit(tranche), "reissuedAs": _tranche_audit(reissued)},
         )

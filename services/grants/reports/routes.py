@@ -19,7 +19,6 @@ from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.applications.domain.application import Beneficiaries
 from services.grants.clients.territories import ClassifiedPoint, PointClassifier, request_point_classifier
-from services.grants.money import cents_of
 from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
 from services.grants.reports import use_cases as reports
 from services.grants.reports.domain import (
@@ -41,7 +40,7 @@ from services.grants.reports.schemas import (
     OverdueReportRead,
     ReportReviewInput,
 )
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, cents_of
 
 router = platform_router(["reports"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

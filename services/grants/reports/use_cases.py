@@ -16,11 +16,10 @@ from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import Application
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.repository import ApplicationRepository
-from services.grants.applications.use_cases.access import application_for
+from services.grants.applications.use_cases.access import APPLICATIONS, application_for
 from services.grants.clients.territories import ClassifiedPoint
 from services.grants.errors import NotEditableError, NotFoundError
 from services.grants.operators.domain import own_organisations
-from services.grants.persistence import ledger
 from services.grants.reports.domain import (
     ActivityReport,
     ActivityReportView,
@@ -119,14 +118,8 @@ async def _submitted(
     written.version = 1 if report is None else written.version + 1
     if report is None:
         await ReportRepository(uow.session).add(written)
-    await ledger.changed(
-        uow.session,
-        actor,
-        action=f"{kind.value}.submitted",
-        entity_type="application",
-        entity_id=str(written.application_id),
-        before=before,
-        after=audit(written),
+    await APPLICATIONS.changed(
+        uow, actor, str(written.application_id), action=f"{kind.value}.submitted", before=before, after=audit(written)
     )
     return written
 
@@ -215,12 +208,11 @@ async def record_located(
         resubmitted(ReportStatus(report.status))
         report.located = located_document(located)
         report.version += 1
-        await ledger.created(
-            uow.session,
+        await APPLICATIONS.created(
+            uow,
             actor,
+            str(application_id),
             action="activity_report.located",
-            entity_type="application",
-            entity_id=str(application_id),
             after={"points": located.points, "inQpv": located.in_qpv, "refused": located.refused},
         )
         view = _activity(application, report)
@@ -249,12 +241,11 @@ async def _reviewed(
     report.reviewed_by = actor.subject
     report.review_comment = comment
     report.version += 1
-    await ledger.changed(
-        uow.session,
+    await APPLICATIONS.changed(
+        uow,
         actor,
+        str(application_id),
         action=f"{kind.value}.{review.value}",
-        entity_type="application",
-        entity_id=str(application_id),
         before={"status": before},
         after={"status": report.status},
         reason=comment,

@@ -10,8 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from services.grants.errors import RulesBrokenError, RuleViolationError
-from services.grants.money import spaced
+from services.grants.errors import RulesBrokenError, RuleViolationError, spaced
 
 # The CERFA 12156*06 budget of the action: charges 60-68 and indirect charges, products 70-78 and own
 # funds, voluntary contributions in kind as uses (86) and resources (87).

@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from services.grants.errors import RuleViolationError
-from services.grants.money import spaced
+from services.grants.errors import RuleViolationError, spaced
 
 
 class Outcome(StrEnum):

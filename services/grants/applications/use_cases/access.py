@@ -16,6 +16,9 @@ from services.grants.applications.repository import ApplicationRepository, appli
 from services.grants.errors import NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations, seen
+from services.grants.persistence import Audited
+
+APPLICATIONS = Audited("application")
 
 
 async def visible_application(

@@ -25,7 +25,12 @@ from services.grants.applications.domain.budget import BudgetLine, check_budget_
 from services.grants.applications.domain.workflow import State, check_editable, check_editor
 from services.grants.applications.models import ActionRow, ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of
-from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
+from services.grants.applications.use_cases.access import (
+    APPLICATIONS,
+    application_etag,
+    application_view,
+    visible_application,
+)
 from services.grants.calls.repository import CallRepository
 from services.grants.clients.territories import References
 from services.grants.errors import ConflictError, NotFoundError, RuleViolationError
@@ -33,7 +38,6 @@ from services.grants.framework.repository import FrameworkRepository
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations
 from services.grants.operators.repository import OperatorRepository
-from services.grants.persistence import create_audited, ledger
 
 
 async def _columns(
@@ -110,14 +114,8 @@ async def add_application(
         version=1,
         **columns,
     )
-    await create_audited(
-        uow,
-        actor,
-        row,
-        action="application.created",
-        entity_type="application",
-        entity_id=str(row.application_id),
-        after=_snapshot(row),
+    await APPLICATIONS.created(
+        uow, actor, str(row.application_id), action="application.created", after=_snapshot(row), row=row
     )
     return row
 
@@ -157,14 +155,8 @@ async def update_application(
         ).items():
             setattr(row, column, value)
         row.version += 1
-        await ledger.changed(
-            uow.session,
-            actor,
-            action="application.updated",
-            entity_type="application",
-            entity_id=str(application_id),
-            before=before,
-            after=_snapshot(row),
+        await APPLICATIONS.changed(
+            uow, actor, str(application_id), action="application.updated", before=before, after=_snapshot(row)
         )
         view = await application_view(uow, row)
         await uow.commit()
@@ -199,12 +191,11 @@ async def replace_budget(
         before = _budget_audit(await repository.budget(application_id), row.version)
         await repository.replace_budget(application_id, lines)
         row.version += 1
-        await ledger.changed(
-            uow.session,
+        await APPLICATIONS.changed(
+            uow,
             actor,
+            str(application_id),
             action="application.budget_replaced",
-            entity_type="application",
-            entity_id=str(application_id),
             before=before,
             after=_budget_audit(lines, row.version),
         )

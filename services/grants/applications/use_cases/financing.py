@@ -14,7 +14,9 @@ from services.grants.applications.repository import ApplicationRepository, finan
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
 from services.grants.errors import NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import ledger
+from services.grants.persistence import Audited
+
+FINANCING_LINES = Audited("financing_line")
 
 
 def _audit(line: FinancingLine, version: int) -> dict[str, Any]:
@@ -50,12 +52,11 @@ async def set_financing_line(
         after = changed_line(before, changes, institution.nom)
         set_line(stored, after)
         row.version += 1
-        await ledger.changed(
-            uow.session,
+        await FINANCING_LINES.changed(
+            uow,
             actor,
+            f"{application_id}/{institution_id}",
             action="financing_line.set",
-            entity_type="financing_line",
-            entity_id=f"{application_id}/{institution_id}",
             before=_audit(before, row.version - 1),
             after=_audit(after, row.version),
         )

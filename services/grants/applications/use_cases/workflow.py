@@ -15,12 +15,16 @@ from services.grants.applications.domain.financing import decided_line, outcome_
 from services.grants.applications.domain.workflow import State, Transition, moved
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
-from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
+from services.grants.applications.use_cases.access import (
+    APPLICATIONS,
+    application_etag,
+    application_view,
+    visible_application,
+)
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.errors import RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import ledger
 from services.grants.reports.domain import check_reports_delivered, last_ended_year
 from services.grants.reports.repository import ReportRepository
 
@@ -67,12 +71,11 @@ async def move(
                 reason=reason,
             )
         )
-        await ledger.changed(
-            uow.session,
+        await APPLICATIONS.changed(
+            uow,
             actor,
+            str(application_id),
             action=f"application.{transition.value}",
-            entity_type="application",
-            entity_id=str(application_id),
             before={"state": before.value},
             after={"state": after.value, "reason": reason},
         )

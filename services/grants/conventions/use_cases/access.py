@@ -18,6 +18,9 @@ from services.grants.errors import NotFoundError
 from services.grants.institutions.domain import Institution
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import seen
+from services.grants.persistence import Audited
+
+CONVENTIONS = Audited("convention")
 
 
 def convention_etag(convention: Convention | ConventionRow) -> str:

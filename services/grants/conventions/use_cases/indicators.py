@@ -25,13 +25,13 @@ from services.grants.conventions.domain import (
 from services.grants.conventions.models import ConventionRow, IndicatorValueRow
 from services.grants.conventions.repository import ConventionRepository, convention_of
 from services.grants.conventions.use_cases.access import (
+    CONVENTIONS,
     check_managed,
     contract_institutions,
     convention_event,
     visible_convention,
 )
 from services.grants.errors import NotEditableError, NotFoundError, RuleViolationError
-from services.grants.persistence import ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +106,11 @@ async def define_indicators(
                     after=_snapshot(indicators),
                 )
             )
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action="convention.indicators_defined",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before={"indicators": _snapshot(before)},
             after={"indicators": _snapshot(indicators)},
             reason=reason,
@@ -162,12 +161,11 @@ async def declare_value(
                 declared_at=datetime.now(UTC),
             )
         )
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action="convention.indicator_value_declared",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before=previous,
             after={"code": code, "year": year, "value": str(value), "source": source},
         )

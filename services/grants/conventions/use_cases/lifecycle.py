@@ -29,6 +29,7 @@ from services.grants.conventions.domain import (
 from services.grants.conventions.models import ConventionRow
 from services.grants.conventions.repository import ConventionRepository, amount_of, convention_of
 from services.grants.conventions.use_cases.access import (
+    CONVENTIONS,
     check_managed,
     contract_institutions,
     convention_etag,
@@ -40,7 +41,6 @@ from services.grants.errors import ConflictError, NotFoundError, RuleViolationEr
 from services.grants.institutions.domain import Institution
 from services.grants.operators.domain import own_organisations
 from services.grants.operators.repository import OperatorRepository
-from services.grants.persistence import ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +110,11 @@ async def create_convention(
         )
         await repository.add(row)
         await repository.add_amounts(row.convention_id, draft.amounts)
-        await ledger.created(
-            uow.session,
+        await CONVENTIONS.created(
+            uow,
             actor,
+            str(row.convention_id),
             action="convention.created",
-            entity_type="convention",
-            entity_id=str(row.convention_id),
             after={"reference": row.reference, "kind": row.kind, "amounts": _amounts_snapshot(draft.amounts)},
         )
         view = await convention_view(uow, row, known)
@@ -191,12 +190,11 @@ async def move_convention(
         await ConventionRepository(uow.session).add(
             convention_event(actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
         )
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action=f"convention.{move.value}",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before={"status": before.value},
             after={"status": row.status},
             reason=reason,
@@ -248,12 +246,11 @@ async def amend_convention(
                 lastYear=last_year,
             )
         )
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action="convention.amended",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before={"amounts": _amounts_snapshot(before)},
             after={"amounts": _amounts_snapshot(amounts), "lastYear": last_year},
             reason=reason,

@@ -15,6 +15,7 @@ from services.grants.conventions.domain import ConventionStatus, ConventionView,
 from services.grants.conventions.models import ConventionApplicationRow
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.conventions.use_cases.access import (
+    CONVENTIONS,
     check_managed,
     contract_institutions,
     convention_etag,
@@ -23,7 +24,6 @@ from services.grants.conventions.use_cases.access import (
 )
 from services.grants.errors import ConflictError, NotFoundError, RuleViolationError
 from services.grants.operators.domain import own_organisations
-from services.grants.persistence import ledger
 
 
 async def attach_application(
@@ -60,12 +60,11 @@ async def attach_application(
             ConventionApplicationRow(convention_id=convention_id, year=year, application_id=application_id)
         )
         row.version += 1
-        await ledger.changed(
-            uow.session,
+        await CONVENTIONS.changed(
+            uow,
             actor,
+            str(convention_id),
             action="convention.application_attached",
-            entity_type="convention",
-            entity_id=str(convention_id),
             before={"year": year, "applicationId": None},
             after={"year": year, "applicationId": str(application_id)},
         )
@@ -115,12 +114,11 @@ async def renew_year(
             ConventionApplicationRow(convention_id=convention_id, year=year, application_id=created.application_id)
         )
         row.version += 1
-        await ledger.created(
-            uow.session,
+        await CONVENTIONS.created(
+            uow,
             actor,
+            str(convention_id),
             action="convention.year_renewed",
-            entity_type="convention",
-            entity_id=str(convention_id),
             after={"year": year, "applicationId": str(created.application_id)},
         )
         view = await convention_view(uow, row, known)

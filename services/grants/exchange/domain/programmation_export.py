@@ -12,11 +12,12 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from kit.spreadsheet import Cell
 from services.grants.framework.domain import P147_THEMES, Pillar
 from services.grants.programmation.domain import ApplicationFacts, PortfolioCheck
 
 PILLARS = {pillar.value for pillar in Pillar}
+# A spreadsheet's cell, as kit.spreadsheet writes it.
+Cell = str | int | Decimal | date | bool | None
 
 SCHEMA_VERSION = "cdq-programmation-1"
 DAUPHIN_SCHEMES = {"p147": "P147_AAP", "quartiers_ete": "QUARTIERS_ETE"}

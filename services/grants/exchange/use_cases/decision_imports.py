@@ -31,7 +31,10 @@ from services.grants.exchange.models import DecisionImportLineRow, DecisionImpor
 from services.grants.exchange.repository.decisions import DecisionRepository, line_of_parsed, parsed_document
 from services.grants.exchange.use_cases.decision_files import read_file, readable_tables
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import ledger
+from services.grants.persistence import Audited
+
+DECISION_IMPORTS = Audited("decision_import")
+CONTRACTS = Audited("contract")
 
 
 @dataclass(slots=True)
@@ -215,12 +218,11 @@ async def import_decisions(
                 if report.status is LineStatus.APPLIED and report.application_id is not None
             ]
             await _apply(repository, p147, applied)
-            await ledger.created(
-                uow.session,
+            await DECISION_IMPORTS.created(
+                uow,
                 actor,
+                str(batch.batch_id),
                 action="decisions.imported",
-                entity_type="decision_import",
-                entity_id=str(batch.batch_id),
                 after={"file": file_name, "sha256": digest, **counts_of(reports)},
             )
             await uow.commit()
@@ -315,13 +317,11 @@ async def resolve_line(
         else:
             raise NotEditableError(f"the line is {status.value}: nothing to resolve")
         stored.resolved_by, stored.resolution_reason = actor.subject, reason
-        await ledger.changed(
-            uow.session,
+        await DECISION_IMPORTS.changed(
+            uow,
             actor,
+            f"{batch_id}/{number}",
             action=f"decisions.line_{stored.status}",
-            entity_type="decision_import",
-            entity_id=f"{batch_id}/{number}",
-            # Each change carries the amount or decision we held and the one the file gave.
             before={"status": status.value},
             after={"status": stored.status, "applicationId": str(stored.application_id), "changes": stored.changes},
             reason=reason,
@@ -360,14 +360,6 @@ async def set_aliases(
         before = await repository.aliases(contract_code)
         uow.check_precondition(aliases_etag(contract_code, before))
         await repository.set_aliases(contract_code, aliases)
-        await ledger.changed(
-            uow.session,
-            actor,
-            action="decision_aliases.set",
-            entity_type="contract",
-            entity_id=contract_code,
-            before=before,
-            after=aliases,
-        )
+        await CONTRACTS.changed(uow, actor, contract_code, action="decision_aliases.set", before=before, after=aliases)
         await uow.commit()
     return aliases

@@ -15,7 +15,6 @@ from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, locate_created, platform_router
-from services.grants.money import cents_of
 from services.grants.policies import PROGRAMME, READ_GRANTS
 from services.grants.programmation.domain import Envelope, Finding, PortfolioRules, ScenarioView, percent
 from services.grants.programmation.schemas import (
@@ -35,6 +34,7 @@ from services.grants.programmation.schemas import (
     ScenarioRead,
 )
 from services.grants.programmation.use_cases import envelopes, scenarios
+from services.grants.schemas import cents_of
 
 router = platform_router(["programmation"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

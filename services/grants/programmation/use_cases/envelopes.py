@@ -11,9 +11,10 @@ from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import CallForProjects
 from services.grants.calls.repository import CallRepository, call_of
+from services.grants.calls.use_cases import CALLS
 from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import change_audited
+from services.grants.persistence import Audited
 from services.grants.programmation.domain import (
     Envelope,
     PortfolioRules,
@@ -22,6 +23,8 @@ from services.grants.programmation.domain import (
 )
 from services.grants.programmation.models import EnvelopeRow, PortfolioRulesRow
 from services.grants.programmation.repository.scenarios import ProgrammationRepository, envelope_of, rules_of
+
+ENVELOPES = Audited("envelope")
 
 
 async def programmed_call(
@@ -65,16 +68,15 @@ async def set_envelope(
         if row is None:
             row = EnvelopeRow(envelope_id=uuid.uuid4(), call_id=call_id, institution_id=institution_id, amount_cents=0)
             await repository.add(row)
-        await change_audited(
+        await ENVELOPES.changed(
             uow,
             actor,
-            row,
-            {"amount_cents": amount_cents, "departmental_cents": departmental_cents},
+            str(row.envelope_id),
             action="envelope.set",
-            entity_type="envelope",
-            entity_id=str(row.envelope_id),
             before=before,
             after={"amount": amount_cents, "departmental": departmental_cents},
+            row=row,
+            columns={"amount_cents": amount_cents, "departmental_cents": departmental_cents},
         )
         await uow.commit()
     return envelope_of(row)
@@ -118,16 +120,15 @@ async def set_rules(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, rules
         if row is None:
             row = PortfolioRulesRow(call_id=call_id, **values)
             await repository.add(row)
-        await change_audited(
+        await CALLS.changed(
             uow,
             actor,
-            row,
-            values,
+            str(call_id),
             action="portfolio_rules.set",
-            entity_type="call_for_projects",
-            entity_id=str(call_id),
             before={key: str(value) for key, value in asdict(current).items()},
             after={key: str(value) for key, value in values.items()},
+            row=row,
+            columns=values,
         )
         await uow.commit()
     return rules

@@ -13,7 +13,7 @@ from services.grants.applications.use_cases.workflow import decide_as_committee
 from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.framework.domain import Pillar
 from services.grants.institutions.repository import InstitutionRepository
-from services.grants.persistence import ledger
+from services.grants.persistence import Audited
 from services.grants.programmation.domain import (
     ApplicationFacts,
     Committee,
@@ -29,7 +29,7 @@ from services.grants.programmation.models import CommitteeRow, ScenarioRow
 from services.grants.programmation.repository.scenarios import ProgrammationRepository, scenario_of
 from services.grants.programmation.use_cases.envelopes import programmed_call
 
-SCENARIOS = "scenarios"
+SCENARIOS = Audited("scenario")
 
 
 def scenario_etag(scenario: Scenario | ScenarioRow) -> str:
@@ -78,7 +78,7 @@ async def create_scenario(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID,
     """A scenario pre-filled with the amounts the financers proposed on their lines."""
     async with uow:
         call = await programmed_call(uow, actor, call_id)
-        check_programmer(actor, SCENARIOS)
+        check_programmer(actor, "scenarios")
         repository = ProgrammationRepository(uow.session)
         scenario = ScenarioRow(
             scenario_id=uuid.uuid4(),
@@ -97,12 +97,11 @@ async def create_scenario(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID,
             if proposed_cents is not None
         }
         await repository.set_amounts(scenario.scenario_id, proposed)
-        await ledger.changed(
-            uow.session,
+        await SCENARIOS.changed(
+            uow,
             actor,
+            str(scenario.scenario_id),
             action="scenario.created",
-            entity_type="scenario",
-            entity_id=str(scenario.scenario_id),
             before={},
             after={"call": str(call_id), "name": name, "amounts": len(proposed)},
         )
@@ -128,7 +127,7 @@ async def get_scenario(uow: UnitOfWork, actor: Principal, scenario_id: uuid.UUID
 async def _draft_scenario(uow: UnitOfWork, actor: Principal, scenario_id: uuid.UUID, already: str) -> ScenarioRow:
     """The scenario, locked, if the caller programmes its call, its If-Match holds and it is not frozen."""
     scenario = await _scenario(uow, actor, scenario_id, for_update=True)
-    check_programmer(actor, SCENARIOS)
+    check_programmer(actor, "scenarios")
     uow.check_precondition(scenario_etag(scenario))
     check_freezable(scenario_of(scenario), already)
     return scenario
@@ -152,12 +151,11 @@ async def set_amounts(
         previous = await repository.amounts(scenario_id)
         await repository.set_amounts(scenario_id, amounts)
         scenario.version += 1
-        await ledger.changed(
-            uow.session,
+        await SCENARIOS.changed(
+            uow,
             actor,
+            str(scenario_id),
             action="scenario.amounts_set",
-            entity_type="scenario",
-            entity_id=str(scenario_id),
             before={
                 "amountsCents": {f"{app}/{inst}": previous.get((app, inst)) for app, inst in amounts},
                 "version": scenario.version - 1,
@@ -198,12 +196,11 @@ async def freeze(
         )
         await ProgrammationRepository(uow.session).add(committee)
         scenario.status, scenario.version = ScenarioStatus.FROZEN.value, scenario.version + 1
-        await ledger.changed(
-            uow.session,
+        await SCENARIOS.changed(
+            uow,
             actor,
+            str(scenario_id),
             action="scenario.frozen",
-            entity_type="scenario",
-            entity_id=str(scenario_id),
             before={"status": ScenarioStatus.DRAFT.value},
             after={"status": ScenarioStatus.FROZEN.value, "applications": decided, "held_on": held_on.isoformat()},
         )
