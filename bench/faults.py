@@ -28,10 +28,10 @@ import asyncpg
 import httpx
 
 from bench.territories import SQUARE_HEADER, synthetic_squares
+from cli.embedded_postgres import free_port
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
-from kit.embedded_postgres import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BODIES = "/api/participation/bodies"

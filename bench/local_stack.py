@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 
 from cli.__main__ import _import_grants_reference, _import_reference
+from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
-from kit.embedded_postgres import EmbeddedPostgres, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from services.participation.domain.draws import Candidate, Gender, Seats, commitment_of, draw, pool_hash, verify
+from services.participation.draws.domain import Candidate, Seats, commitment_of, draw, pool_hash, verify
+from services.participation.members.domain import Gender
 
 SEED = "tirage public: 12-27-33-41-48"
 

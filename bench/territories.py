@@ -29,10 +29,10 @@ import numpy as np
 from bench.local_stack import ROOT, BenchStack, job_outcome, running_stack, wrk
 from cli.__main__ import _import_filosofi, _import_national_qpvs
 from kit.auth.principal import Role
-from services.territories.domain.perimeters import check_perimeter
-from services.territories.domain.qpv_index import IndexedQpv, QpvIndex, classify
-from services.territories.domain.vulnerability import SquareArrays, Thresholds
-from services.territories.use_cases.vulnerability import evaluate
+from services.territories.localisation.domain import IndexedQpv, QpvIndex, classify
+from services.territories.qpvs.domain import check_perimeter
+from services.territories.vulnerability.domain.computations import evaluate
+from services.territories.vulnerability.domain.zones import SquareArrays, Thresholds
 
 NATIONAL = ROOT / "services" / "territories" / "data" / "qpv_2024_france.geojson.gz"
 SAMPLE = ROOT / "services" / "territories" / "data" / "filosofi2021_200m_sample_arras.csv"

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 
+from cli.embedded_postgres import EmbeddedPostgres, postmaster_accepts_connections
 from cli.leftovers import PortTakenError, clear_leftovers
 from cli.processes import ProcessIdentity
 from cli.provisioning import APPS, DATABASE, migrate, owner_role, provision_sync
 from cli.stack import AUDIENCE, DEFAULT_PORTS, ISSUER, StackSecrets, app_environments, uvicorn_command
 from cli.stack_state import DATA_DIR_VARIABLE, ROOT, StackFiles, SupervisorLock, supervisor_running
 from cli.supervisor import POSTGRES_STOP_GRACE_SECONDS, Service, StartError, Supervisor
-from kit.embedded_postgres import EmbeddedPostgres, postmaster_accepts_connections
 
 # Loopback only: a proxy configured in the environment (http_proxy) must not see these requests.
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -36,7 +36,7 @@ async def _import_reference(database_url: str) -> str:
     from kit.auth.principal import Principal, Role
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.reference_import import import_reference_data
+    from services.territories.imports.use_cases import import_reference_data
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -67,7 +67,7 @@ async def _import_grants_reference(database_url: str) -> str:
 async def _import_participation_demo(database_url: str) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.participation.use_cases.demo_data import load_demo, read_demo_spec
+    from services.participation.demo.use_cases import load_demo, read_demo_spec
 
     engine = create_engine(database_url, "participation", application_name="cli-import")
     try:
@@ -85,7 +85,7 @@ async def _import_participation_demo(database_url: str) -> str:
 async def _apply_retention(database_url: str, today: date) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.participation.use_cases.retention import apply_retention
+    from services.participation.retention.use_cases import apply_retention
 
     engine = create_engine(database_url, "participation", application_name="cli-retention")
     try:
@@ -106,7 +106,7 @@ def command_apply_retention(_arguments: argparse.Namespace) -> None:
 async def _import_national_qpvs(database_url: str, path: Path | None = None, skip_refused: bool = False) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+    from services.territories.imports.use_cases import DATA_DIR, import_national_qpvs
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -169,7 +169,7 @@ def _prepare_data_dir(files: StackFiles) -> None:
     files.data_dir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         return
-    # As root the cluster runs as `nobody` (kit/embedded_postgres.py), which must be able to pass through
+    # As root the cluster runs as `nobody` (cli/embedded_postgres.py), which must be able to pass through
     # every directory above its own pg/: the data directory is ours to open (a temporary one is 0700),
     # the directories above it are only checked.
     files.data_dir.chmod(files.data_dir.stat().st_mode | 0o001)
@@ -390,7 +390,7 @@ async def _import_filosofi(
     from kit.auth.principal import Principal, Role
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.vulnerability import fields_dictionary, import_squares
+    from services.territories.vulnerability.use_cases import fields_dictionary, import_squares
 
     engine = create_engine(database_url, "territories", application_name="cli-import")
     try:
@@ -434,8 +434,7 @@ def command_import_filosofi(arguments: argparse.Namespace) -> None:
 async def _import_cog(database_url: str, directory: Path, population_year: int) -> str:
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
-    from services.territories.use_cases.cog_import import import_cog, read_cog_directory
-    from services.territories.use_cases.reference_import import DATA_DIR
+    from services.territories.imports.use_cases import DATA_DIR, import_cog, read_cog_directory
 
     aliases = json.loads((DATA_DIR / "aliases.json").read_text(encoding="utf-8"))["communes"]
     documents = await asyncio.to_thread(read_cog_directory, directory)

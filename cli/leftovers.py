@@ -9,6 +9,7 @@ import signal
 import socket
 from collections.abc import Callable, Iterable
 
+from cli.embedded_postgres import EmbeddedPostgres
 from cli.processes import (
     ProcessIdentity,
     command_line,
@@ -18,7 +19,6 @@ from cli.processes import (
     stop_process,
 )
 from cli.stack_state import DATA_DIR_VARIABLE, StackFiles
-from kit.embedded_postgres import EmbeddedPostgres
 
 # An app has 5 s to finish its requests on SIGTERM (cli/stack.py); a postmaster, its fast shutdown.
 APP_GRACE_SECONDS = 10.0

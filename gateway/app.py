@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api.routes import SlidingWindowLimiter, router
+from gateway.api.routes import router
 from gateway.edge import (
     HEAD_LIMITS_STATE_KEY,
     BodyReadTimeoutError,
@@ -23,6 +23,7 @@ from gateway.edge import (
 )
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy
+from gateway.rate_limits import TokenRequestLimiter
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
@@ -166,7 +167,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     api.state.token_verifier = verifier
     api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
     api.state.jwks = jwks
-    api.state.token_limiter = SlidingWindowLimiter(chosen.token_requests_per_minute)
+    api.state.token_limiter = TokenRequestLimiter(engine, chosen.token_requests_per_minute)
     api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
     install_database_problem_handlers(api)
     if chosen.environment != "test":

@@ -212,7 +212,9 @@ async def request_unit_of_work(request: Request) -> UnitOfWork:
     """FastAPI dependency: a fresh unit of work on the app's sessionmaker; its commits drop the app's
     remembered answers (before the writer's response leaves, so its next read sees the write)."""
     cache = getattr(request.app.state, "response_cache", None)
-    return UnitOfWork(request.app.state.sessions, cache.changed if cache is not None else None)
+    return UnitOfWork(
+        request.app.state.sessions, cache.changed if cache is not None else None, clock=request.app.state.clock
+    )
 
 
 async def database_ready(engine: AsyncEngine) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import orjson
 from fastapi import FastAPI, Request
@@ -98,19 +98,25 @@ def problem_body(
     return body
 
 
+class ProblemMembers(TypedDict, total=False):
+    """A problem document's optional members, as `problem_body` takes them."""
+
+    instance: str | None
+    errors: Sequence[FieldError] | None
+    extra: Mapping[str, Any] | None
+
+
 def problem_response(
     status: int,
     slug: str,
     title: str,
     detail: str | None = None,
     *,
-    instance: str | None = None,
-    errors: Sequence[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
+    **members: Unpack[ProblemMembers],
 ) -> Response:
     """A ready `application/problem+json` response."""
-    body = problem_body(status, slug, title, detail, instance=instance, errors=errors, extra=extra)
+    body = problem_body(status, slug, title, detail, **members)
     return Response(
         content=orjson.dumps(body),
         status_code=status,

@@ -11,10 +11,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
+from kit.api_docs import install_swagger_ui
 from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
 from kit.change_feed import ChangeFeed
+from kit.clock import Clock, SystemClock
 from kit.database import (
     DatabaseTimeouts,
     create_engine,
@@ -23,6 +25,7 @@ from kit.database import (
     install_database_problem_handlers,
 )
 from kit.garbage_collection import settle_after_start_up
+from kit.job_workers import JobWorkers
 from kit.jobs import JobDefinitions, JobQueue, jobs_router
 from kit.json_logs import configure_json_logging
 from kit.ledger import Ledger
@@ -121,12 +124,14 @@ def build_app(
         version=version,
         description=description,
         lifespan=lifespan,
-        docs_url="/docs" if docs_enabled else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
         generate_unique_id_function=lambda route: route.name,
     )
     install_problem_handlers(app)
+    if docs_enabled:
+        install_swagger_ui(app)
     app.include_router(health_router(service, readiness_checks))
     for router in routers:
         app.include_router(router)
@@ -203,6 +208,7 @@ def create_service_app(
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     larger_body_limits: Mapping[str, int] | None = None,
     jobs: JobDefinitions | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """A service app on its own schema: engine, sessions, token verifier, problems, health, logs, and the
     workers of its long operations when it has any (`jobs`)."""
@@ -230,13 +236,13 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         change_feed.start()
-        queue: JobQueue | None = getattr(started.state, "job_queue", None)
-        if queue is not None:
-            queue.start()
+        workers: JobWorkers | None = getattr(started.state, "job_workers", None)
+        if workers is not None:
+            workers.start()
         settle_after_start_up()
         yield
-        if queue is not None:
-            await queue.stop()
+        if workers is not None:
+            await workers.stop()
         await change_feed.stop()
         for close in closers:
             await close()
@@ -262,14 +268,15 @@ def create_service_app(
     )
     app.state.response_cache = response_cache
     app.state.sessions = create_sessionmaker(engine)
+    app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
     if jobs is not None:
         app.state.job_queue = JobQueue(
-            table=jobs.table,
-            sessions=app.state.sessions,
-            operations=dict(jobs.operations),
+            table=jobs.table, sessions=app.state.sessions, operations=jobs.operations, ledger=ledger
+        )
+        app.state.job_workers = JobWorkers(
+            queue=app.state.job_queue,
             state=app.state,
-            ledger=ledger,
             handlers=app.exception_handlers,
             statement_timeout_ms=settings.db_job_statement_timeout_ms,
         )

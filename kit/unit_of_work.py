@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
@@ -26,6 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 
 
@@ -172,9 +174,18 @@ class UnitOfWork:
     too, so reads see exactly what they would have seen; locks and writes need `async with uow:`. Inside
     an operation that already wrote, a reading unit joins its transaction and so reads its writes."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_commit: Callable[[], None] | None = None,
+        clock: Clock | None = None,
+        autocommit_reads: bool = True,
+    ) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
+        self._clock = clock or SystemClock()
+        # False when the sessions are bound to a connection already in a transaction (use-case tests).
+        self._autocommit_reads = autocommit_reads
         self._session: AsyncSession | None = None
         self._committed = False
         self._read_only = False
@@ -193,6 +204,14 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open")
         return self._session
 
+    def now(self) -> datetime:
+        """The instant the use case acts at, from the app's clock (kit/clock.py)."""
+        return self._clock.now()
+
+    def today(self) -> date:
+        """The day the use case acts on: deadlines, effective dates, \"already past\" checks."""
+        return day_of(self._clock.now())
+
     async def __aenter__(self) -> Self:
         self._committed = False
         ambient = _AMBIENT.get()
@@ -204,7 +223,8 @@ class UnitOfWork:
             return self
         self._session = self._sessions()
         if self._read_only:
-            await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if self._autocommit_reads:
+                await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self
         if ambient is not None:
             ambient.adopt(self._session)

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
+from tests.clock import TravellingClock
 from tests.running_stack import CUA_CONTRACT, RunningStack, start_stack, stop_stack
 
 
@@ -15,6 +16,13 @@ def stack() -> Iterator[RunningStack]:
     running = start_stack()
     yield running
     stop_stack(running)
+
+
+@pytest.fixture
+def clock(stack: RunningStack) -> Iterator[TravellingClock]:
+    """The services' clock, back to the machine's after the test."""
+    yield stack.clock
+    stack.clock.reset()
 
 
 @pytest.fixture

@@ -17,11 +17,12 @@ import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from kit.auth.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
-from kit.embedded_postgres import EmbeddedPostgres, free_port
+from tests.clock import TravellingClock
 
 CUA_CONTRACT = "CV-200033579-2024"
 OIDC_ISSUER = "https://idp.example.test/realms/cua"
@@ -99,6 +100,7 @@ class RunningStack:
     urls: dict[str, str]
     thread: ServingThread | None = None
     identity_provider: FakeIdentityProvider = field(default_factory=FakeIdentityProvider)
+    clock: TravellingClock = field(default_factory=TravellingClock)
     issuer: TokenIssuer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +109,12 @@ class RunningStack:
     @property
     def gateway(self) -> str:
         return self.urls["gateway"]
+
+    def app(self, name: str) -> Any:
+        """The running app itself (the services run in the tests' process), for what only it knows."""
+        if self.thread is None:
+            raise RuntimeError("the stack's apps are not running")
+        return self.thread.servers[name].config.app
 
     def role_url(self, app: str) -> str:
         """The app's runtime role: what the app itself connects as."""

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
-from collections import deque
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, Form, Header, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
+from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
+from kit.api_docs import swagger_ui_asset, swagger_ui_page
 from kit.auth.policies import authorize, public_policy
 from kit.database import request_unit_of_work
 from kit.problems import ProblemError, documented_problems, problem_openapi
@@ -40,26 +39,6 @@ class TokenResponse(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[dict[str, Any]] = Field(description="Public keys (JWK) that sign platform tokens")
-
-
-class SlidingWindowLimiter:
-    """At most `limit` calls per minute per key, in this process."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._calls: dict[str, deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        calls = self._calls.setdefault(key, deque())
-        while calls and now - calls[0] > 60:
-            calls.popleft()
-        if len(calls) >= self.limit:
-            return False
-        calls.append(now)
-        if len(self._calls) > 10_000:
-            self._calls = {key: calls}
-        return True
 
 
 def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> ProblemError:
@@ -105,9 +84,9 @@ async def token(
     authorization: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> JSONResponse:
     """OAuth2 client credentials: a short-lived platform token for a partner system."""
-    limiter: SlidingWindowLimiter = request.app.state.token_limiter
+    limiter: TokenRequestLimiter = request.app.state.token_limiter
     caller = request.client.host if request.client else "unknown"
-    if not limiter.allow(caller):
+    if not await limiter.allow(caller):
         raise ProblemError(
             429,
             "too-many-requests",
@@ -164,4 +143,18 @@ async def platform_openapi(request: Request) -> dict[str, Any]:
 )
 async def platform_docs() -> HTMLResponse:
     """Swagger UI over the aggregated OpenAPI."""
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Cœur de Quartier API")
+    return swagger_ui_page(openapi_url="/api/openapi.json", assets_url="/api/docs/assets", title="Cœur de Quartier API")
+
+
+@router.get(
+    "/docs/assets/{name}",
+    operation_id="get_platform_docs_asset",
+    include_in_schema=False,
+    dependencies=[Depends(authorize(PUBLIC))],
+)
+async def platform_docs_asset(name: Annotated[str, Path(max_length=40)]) -> Response:
+    """Swagger UI's script, stylesheet and icon, from a pinned package (no CDN)."""
+    asset = swagger_ui_asset(name)
+    if asset is None:
+        raise ProblemError(404, "not-found", "Resource not found", f"No asset {name} of the docs page.")
+    return asset

@@ -7,20 +7,18 @@ from fastapi import FastAPI
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.participation.api import (
-    citizen_funds,
-    consultations,
-    draws,
-    elections,
-    evaluation,
-    mandates,
-    meetings,
-    opinions,
-)
-from services.participation.api.problems import install_domain_problems
-from services.participation.api.routes import router
+from services.participation.bodies.routes import router
+from services.participation.citizen_funds import routes as citizen_funds
 from services.participation.clients.territories import commune_lookup
-from services.participation.db.base import ledger
+from services.participation.consultations import routes as consultations
+from services.participation.draws import routes as draws
+from services.participation.elections import routes as elections
+from services.participation.evaluation import routes as evaluation
+from services.participation.meetings import routes as meetings
+from services.participation.members import routes as members
+from services.participation.opinions import routes as opinions
+from services.participation.persistence import ledger
+from services.participation.problems import install_domain_problems
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 
@@ -40,7 +38,8 @@ def create_app(settings: ParticipationSettings | None = None) -> FastAPI:
             router,
             draws.public,
             draws.protected,
-            mandates.router,
+            members.appointments,
+            members.router,
             meetings.router,
             opinions.router,
             opinions.public,

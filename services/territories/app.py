@@ -1,4 +1,4 @@
-"""The territories app: create_app(settings) -> FastAPI."""
+"""The territories app: create_app(settings) -> FastAPI, assembled from its features' routers and jobs."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from fastapi import FastAPI
 
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
-from services.territories.api import indicators, renewal_projects, vulnerability
-from services.territories.api.problems import install_domain_problems
-from services.territories.api.routes import protected, public
-from services.territories.db.base import jobs, ledger
+from services.territories.contracts import routes as contracts
+from services.territories.indicators import routes as indicators
+from services.territories.localisation import routes as localisation
+from services.territories.localisation.use_cases import QpvIndexes
+from services.territories.persistence import jobs, ledger
+from services.territories.problems import install_domain_problems
+from services.territories.qpvs import routes as qpvs
+from services.territories.reference import routes as reference
+from services.territories.renewal_projects import routes as renewal_projects
 from services.territories.settings import SCHEMA, TerritoriesSettings
-from services.territories.use_cases.localisation import QpvIndexes
-from services.territories.use_cases.vulnerability import fields_dictionary
+from services.territories.vulnerability import routes as vulnerability
+from services.territories.vulnerability.use_cases import fields_dictionary
 
 
 def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
@@ -25,8 +30,12 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
         ledger=ledger,
         settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[
-            public,
-            protected,
+            reference.public,
+            qpvs.public,
+            localisation.public,
+            contracts.public,
+            localisation.protected,
+            contracts.protected,
             indicators.public,
             indicators.protected,
             vulnerability.public,
@@ -45,8 +54,8 @@ def create_app(settings: TerritoriesSettings | None = None) -> FastAPI:
             },
         ),
         larger_body_limits={
-            "/localisation/batch": 16 * 1_048_576,
+            "/localisation/batch": localisation.MAX_BATCH_BYTES,
             "/filosofi-squares/imports": vulnerability.MAX_IMPORT_BYTES,
-            "/indicator-values/imports": 16 * 1_048_576,
+            "/indicator-values/imports": indicators.MAX_IMPORT_BYTES,
         },
     )

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.embedded_postgres import free_port
 from cli.leftovers import port_is_free
 from cli.processes import ProcessIdentity
-from kit.embedded_postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything."

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.embedded_postgres import UNPRIVILEGED_GID, UNPRIVILEGED_UID, EmbeddedPostgres, EmbeddedPostgresError, free_port
 from cli.leftovers import PortTakenError, clear_leftovers
 from cli.processes import command_line
 from cli.stack_state import StackFiles
-from kit.embedded_postgres import UNPRIVILEGED_GID, UNPRIVILEGED_UID, EmbeddedPostgres, EmbeddedPostgresError, free_port
 from tests.cli.local_stack import eventually
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.embedded_postgres import EmbeddedPostgres
 from cli.leftovers import port_is_free
 from cli.processes import ProcessIdentity
 from cli.stack import StackSecrets, app_environments, uvicorn_command
-from kit.embedded_postgres import EmbeddedPostgres
 from tests.cli.local_stack import ROOT, LocalStack, eventually
 
 SERVICES = ("postgres", "territories", "grants", "participation", "gateway")

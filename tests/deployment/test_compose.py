@@ -21,10 +21,10 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from cli.embedded_postgres import EmbeddedPostgres
 from cli.provisioning import APPS, DATABASE, owner_role
 from cli.stack import edge_options
 from gateway.settings import GatewaySettings
-from kit.embedded_postgres import EmbeddedPostgres
 from services.grants.settings import GrantsSettings
 from services.participation.settings import ParticipationSettings
 from services.territories.settings import TerritoriesSettings

@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from cli.embedded_postgres import EmbeddedPostgres
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import StackSecrets
-from kit.embedded_postgres import EmbeddedPostgres
 from tests.schema_privileges import make_it_old, model_violations, schema_privileges
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from cli.embedded_postgres import free_port
 from gateway.app import create_app
 from kit.auth.principal import Role
-from kit.embedded_postgres import free_port
 from tests.gateway.wire import PATIENCE_SECONDS, FaultPeer, app_process, gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 

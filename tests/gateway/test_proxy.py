@@ -11,9 +11,9 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from cli.embedded_postgres import free_port
 from gateway.app import create_app
 from kit.auth.principal import Role
-from kit.embedded_postgres import free_port
 from tests.gateway.wire import gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 

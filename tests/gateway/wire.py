@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from cli.embedded_postgres import free_port
 from cli.stack import app_environments, uvicorn_command
 from gateway.settings import GatewaySettings
-from kit.embedded_postgres import free_port
 from tests.running_stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from kit.embedded_postgres import free_port
+from cli.embedded_postgres import free_port
 from kit.http_client import CallPolicy, service_client
 from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
 

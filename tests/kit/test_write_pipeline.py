@@ -20,6 +20,7 @@ from cli.stack import AUDIENCE, ISSUER
 from kit.auth.policies import Policy, authorize
 from kit.auth.principal import Principal, Role
 from kit.auth.tokens import verifier_from_settings
+from kit.clock import SystemClock
 from kit.database import create_engine, create_sessionmaker, install_database_problem_handlers, request_unit_of_work
 from kit.ledger import Ledger
 from kit.service_app import build_app
@@ -129,6 +130,7 @@ def pipeline_app(stack: RunningStack, calls: Calls) -> FastAPI:
         with_middleware=False,
     )
     app.state.sessions = create_sessionmaker(engine)
+    app.state.clock = SystemClock()
     app.state.token_verifier = verifier_from_settings(
         ISSUER, AUDIENCE, stack.jwks_json(), None, None, None, None, "cdq"
     )

@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 
+import services.participation.app  # noqa: F401 - every feature's tables on the metadata
 from cli.__main__ import _apply_retention
 from kit.auth.principal import Role
-from services.participation.db.data_inventory import INVENTORY, RETENTION, DataClass
-from services.participation.db.models import BodyRow
+from services.participation.bodies.models import BodyRow
+from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 

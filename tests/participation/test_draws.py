@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.participation.domain.draws import (
+from services.participation.draws.domain import (
     Candidate,
     DrawIntegrityError,
-    Gender,
     Seats,
     check_reveal,
     commitment_of,
@@ -16,7 +15,8 @@ from services.participation.domain.draws import (
     replacement,
     verify,
 )
-from services.participation.domain.errors import RuleViolationError
+from services.participation.errors import RuleViolationError
+from services.participation.members.domain import Gender
 
 SEED = "dés: 3-6-1-4-2-5 ; témoins: 2"
 

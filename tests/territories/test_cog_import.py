@@ -12,10 +12,11 @@ import pytest
 from kit.database import create_engine, create_sessionmaker
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.domain.cog import CogFileError
-from services.territories.use_cases import reference_queries
-from services.territories.use_cases.cog_import import import_cog
-from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+from services.territories.imports.domain import CogFileError
+from services.territories.imports.use_cases import DATA_DIR, import_cog, import_national_qpvs
+from services.territories.qpvs import use_cases as qpvs
+from services.territories.reference import use_cases as reference
+from services.territories.reference.domain import CommuneFilters
 from tests.running_stack import RunningStack
 
 
@@ -76,24 +77,20 @@ async def test_national_files_load_once_with_their_population_year(cog_uow: Unit
     assert (first.regions, first.departements, first.epcis, first.communes, first.other_entries) == (1, 1, 1, 46, 1)
     again = await import_cog(cog_uow, documents, 2023, {"62764": ["Saint-Nicolas-lez-Arras"]})
     assert again.changed == 0
-    arras = await reference_queries.get_commune(cog_uow, "62041")
+    arras = await reference.get_commune(cog_uow, "62041")
     assert (arras.code_epci, arras.population, arras.population_year) == ("200033579", 42875, 2023)
-    epci = await reference_queries.get_epci(cog_uow, "200033579")
+    epci = await reference.get_epci(cog_uow, "200033579")
     assert (epci.population, epci.population_year, epci.code_departement) == (109884, 2023, "62")
-    found = await reference_queries.list_communes(
-        cog_uow, PageRequest(limit=10, offset=0), reference_queries.CommuneFilters(nom="lez-arras")
-    )
+    found = await reference.list_communes(cog_uow, PageRequest(limit=10, offset=0), CommuneFilters(nom="lez-arras"))
     assert [row.code for row in found[0]] == ["62764"]
 
 
 async def test_national_qpvs_list_under_the_epci_of_their_communes(cog_uow: UnitOfWork) -> None:
     await import_cog(cog_uow, national_format(), 2023, {})
     await import_national_qpvs(cog_uow, DATA_DIR / "qpv_2024_france.geojson.gz")
-    linked, total = await reference_queries.list_qpvs(
-        cog_uow, PageRequest(limit=100, offset=0), "2024-2030", "200033579", None
-    )
+    linked, total = await qpvs.list_qpvs(cog_uow, PageRequest(limit=100, offset=0), "2024-2030", "200033579", None)
     assert total == 6
-    assert {item.row.code for item in linked} == {
+    assert {item.code for item in linked} == {
         "QN06258M",
         "QN06259M",
         "QN06260M",

@@ -12,9 +12,9 @@ import pytest
 
 from kit.database import create_engine, create_sessionmaker
 from kit.unit_of_work import UnitOfWork
-from services.territories.domain.perimeters import InvalidPerimeterError, check_perimeter
-from services.territories.use_cases.localisation import QpvIndexes, locate_point
-from services.territories.use_cases.reference_import import DATA_DIR, import_national_qpvs
+from services.territories.imports.use_cases import DATA_DIR, import_national_qpvs
+from services.territories.localisation.use_cases import QpvIndexes, locate_point
+from services.territories.qpvs.domain import InvalidPerimeterError, check_perimeter
 from tests.running_stack import RunningStack
 
 NATIONAL = DATA_DIR / "qpv_2024_france.geojson.gz"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from services.territories.domain.perimeters import check_perimeter
-from services.territories.domain.qpv_index import IndexedQpv, QpvIndex, classify
-from services.territories.use_cases.reference_import import DATA_DIR
+from services.territories.imports.use_cases import DATA_DIR
+from services.territories.localisation.domain import IndexedQpv, QpvIndex, classify
+from services.territories.qpvs.domain import check_perimeter
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from types import TracebackType
 
 from kit.database import create_engine, create_sessionmaker
 from kit.unit_of_work import UnitOfWork
-from services.territories.use_cases import localisation
-from services.territories.use_cases.localisation import QpvIndexes
+from services.territories.localisation import use_cases as localisation
+from services.territories.localisation.use_cases import QpvIndexes
 from tests.running_stack import RunningStack
 
 

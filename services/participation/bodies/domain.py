@@ -1,0 +1,153 @@
+"""Citizen bodies and governance committees of a contract, their participation level per theme, and who
+manages them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Set
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from services.participation.errors import RuleViolationError
+
+
+class Caller(Protocol):
+    """Who acts, as the rules below need to know them (the platform's principal is one)."""
+
+    @property
+    def is_platform_admin(self) -> bool: ...
+
+    @property
+    def roles(self) -> Set[str]: ...
+
+    @property
+    def bodies(self) -> Set[str]: ...
+
+    def works_on(self, contract_code: str) -> bool: ...
+
+
+# The platform's roles these rules name, spelled as the platform spells them.
+CONTRACT_PILOT, COMMUNE, BODY_FACILITATOR = "contract_pilot", "commune", "body_facilitator"
+
+
+class BodyKind(StrEnum):
+    CONSEIL_CITOYEN = "conseil_citoyen"  # loi 2014-173 art. 7; the contract (002_…txt l. 1431)
+    COMMISSION_CITOYENNE = "commission_citoyenne"  # Arras' successors of the conseils citoyens (l. 1713)
+    CONSEIL_DE_QUARTIER = "conseil_de_quartier"  # l. 1711
+    FABRIQUE_CITOYENNE = "fabrique_citoyenne"  # Achicourt (l. 1944)
+    GROUPE_DE_PILOTAGE = "groupe_de_pilotage"  # Saint-Nicolas' social centre, residents elected (l. 1875)
+    CONSEIL_DE_JEUNES = "conseil_de_jeunes"  # l. 1547
+    CONSEIL_DES_AINES = "conseil_des_aines"  # l. 1547
+    COMMISSION_THEMATIQUE = "commission_thematique"
+    COMITE_FONDS_PARTICIPATION = "comite_fonds_participation"  # budget citoyen, projets d'initiative (l. 1751)
+    COMITE_DE_PILOTAGE = "comite_de_pilotage"
+    COMITE_DES_FINANCEURS = "comite_des_financeurs"
+    COMITE_STRATEGIQUE = "comite_strategique"
+    COMITE_TECHNIQUE = "comite_technique"
+    MOUS = "mous"
+    TIERS_LIEU = "tiers_lieu"
+    OTHER = "other"
+
+
+# The contract's governance bodies (002_…txt l. 2090-2099): they refer to citizen bodies and answer them.
+GOVERNANCE_KINDS = frozenset(
+    {
+        BodyKind.COMITE_DE_PILOTAGE,
+        BodyKind.COMITE_DES_FINANCEURS,
+        BodyKind.COMITE_STRATEGIQUE,
+        BodyKind.COMITE_TECHNIQUE,
+        BodyKind.MOUS,
+        BodyKind.TIERS_LIEU,
+    }
+)
+
+
+class BodyStatus(StrEnum):
+    CONSTITUTING = "constituting"
+    ACTIVE = "active"
+    DORMANT = "dormant"
+    DISSOLVED = "dissolved"
+
+
+# The ladder the contract asks a level of, per theme (002_…txt l. 202).
+class ParticipationLevel(StrEnum):
+    """The contract's ladder: information, consultation, concertation, co-décision."""
+
+    INFORMATION = "information"
+    CONSULTATION = "consultation"
+    CONCERTATION = "concertation"
+    CO_DECISION = "co_decision"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    body_id: uuid.UUID
+    contract_code: str
+    name: str
+    kind: BodyKind
+    participation_level: ParticipationLevel
+    qpv_codes: tuple[str, ...]
+    commune_codes: tuple[str, ...] = ()
+    status: BodyStatus = BodyStatus.ACTIVE
+    recognition_act: str | None = None
+    version: int = 1
+
+
+def check_body(body: Body, contract_qpv_codes: Collection[str]) -> None:
+    outside = sorted(set(body.qpv_codes) - set(contract_qpv_codes))
+    if outside:
+        raise RuleViolationError(
+            "qpv_codes", "qpv-of-contract", "QPV not covered by the contract: " + ", ".join(outside)
+        )
+
+
+def check_commune(position: int, code: str, epci: str | None, *, exists: bool, contract_epci: str | None) -> None:
+    """A body's commune exists and lies in the contract's EPCI (the contract is the EPCI's: 002_…txt l. 2090)."""
+    if not exists:
+        raise RuleViolationError(f"commune_codes/{position}", "commune-exists", f"no commune {code}")
+    if epci != contract_epci:
+        raise RuleViolationError(
+            f"commune_codes/{position}", "commune-of-contract", f"{code} is not in the contract's EPCI"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeLevel:
+    """A body's participation level on one theme: as declared, and as observed (by the evaluation).
+    The contract sets a level per theme and per body (002_…txt l. 202, l. 1729-1745)."""
+
+    theme: str
+    declared: ParticipationLevel
+    observed: ParticipationLevel | None = None
+
+
+LADDER = list(ParticipationLevel)
+
+
+def below_declared(level: ThemeLevel) -> bool:
+    return level.observed is not None and LADDER.index(level.observed) < LADDER.index(level.declared)
+
+
+def check_themes(levels: Collection[ThemeLevel]) -> None:
+    themes = [level.theme for level in levels]
+    if len(set(themes)) != len(themes):
+        raise RuleViolationError("themes", "one-level-per-theme", "a theme appears once")
+
+
+def pilots_contract(caller: Caller, contract_code: str) -> bool:
+    """Platform admins and the contract's pilots."""
+    return caller.is_platform_admin or (CONTRACT_PILOT in caller.roles and caller.works_on(contract_code))
+
+
+def manages_body(caller: Caller, contract_code: str, body_id: uuid.UUID) -> bool:
+    """Platform admins, the contract's pilots and the body's own facilitators run its members, meetings, draws
+    and opinions."""
+    return pilots_contract(caller, contract_code) or (
+        BODY_FACILITATOR in caller.roles and str(body_id) in caller.bodies
+    )
+
+
+def sets_themes(caller: Caller) -> bool:
+    """The levels per theme are set by those who set up the bodies: platform admins, pilots, communes."""
+    return caller.is_platform_admin or bool({CONTRACT_PILOT, COMMUNE} & caller.roles)

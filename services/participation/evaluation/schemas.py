@@ -1,0 +1,64 @@
+"""The wire of the participation indicators of a contract's evaluation."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.api_models import ApiModel
+from services.participation.schemas import ProgressRead
+
+
+class MembersOnYearEnd(ApiModel):
+    year: int
+    members: int = Field(description="People holding a mandate in a citizen body on 31 December")
+
+
+class MembersProfileRead(ApiModel):
+    """On 31 December of the year; a count under 5 people (or one that would reveal it) is null."""
+
+    members: int
+    genders: dict[str, int | None]
+    age_bands: dict[str, int | None]
+    residents_share: str | None
+
+
+class OpinionFiguresRead(ApiModel):
+    issued: int
+    by_kind: dict[str, int]
+    answered: int
+    taken_up: int = Field(description="Accepted in full or in part")
+    rejected: int
+    share_answered: str | None
+    share_taken_up: str | None = Field(description="Of the opinions answered")
+    median_days_to_answer: str | None
+
+
+class ConsultationFigures(ApiModel):
+    title: str
+    progress: ProgressRead
+
+
+class ThemeLevelFigures(ApiModel):
+    """Participation levels of the bodies' themes, declared and observed, on the ladder."""
+
+    declared: dict[str, int]
+    observed: dict[str, int]
+    observed_below_declared: int
+
+
+class ParticipationIndicatorsRead(ApiModel):
+    contract_code: str
+    year: int
+    bodies_by_kind: dict[str, int] = Field(description="Bodies not dissolved")
+    bodies_by_level: dict[str, int]
+    bodies_by_status: dict[str, int]
+    members_by_year: list[MembersOnYearEnd]
+    members_profile: MembersProfileRead
+    meetings_by_kind: dict[str, int]
+    attendances: int = Field(description="Presences at the year's meetings")
+    participants: int = Field(description="Distinct people present at least once")
+    institutions_represented: list[str]
+    opinions: OpinionFiguresRead
+    referrals: dict[str, int]
+    consultations: list[ConsultationFigures] = Field(description="Campaigns started that year against their targets")
+    theme_levels: ThemeLevelFigures

@@ -1,0 +1,42 @@
+"""One table: domain error -> problem status, type and title. The domain names fields as Python does
+(`ends_on`, `attendance/0/person_id`); the problem names them as the wire does (`endsOn`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from kit.problems import FieldError, problem_response
+from services.participation.draws.domain import DrawIntegrityError
+from services.participation.errors import (
+    NotBoundError,
+    NotFoundError,
+    ParticipationError,
+    RuleViolationError,
+)
+from services.participation.schemas import wire_name
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    path = request.url.path
+    match exc:
+        case NotFoundError():
+            return problem_response(404, "not-found", "Resource not found", str(exc), instance=path)
+        case NotBoundError():
+            return problem_response(
+                403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
+            )
+        case RuleViolationError():
+            field = wire_name(exc.field)
+            broken = FieldError(pointer=f"/body/{field}", field=field, rule=exc.rule, message=str(exc))
+            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[broken])
+        case DrawIntegrityError():
+            broken = FieldError(pointer="/body", field="draw", rule=exc.rule, message=str(exc))
+            return problem_response(
+                409, "draw-integrity", "Draw inputs changed", str(exc), instance=path, errors=[broken]
+            )
+    raise exc
+
+
+def install_domain_problems(app: FastAPI) -> None:
+    app.add_exception_handler(ParticipationError, _on_domain_error)

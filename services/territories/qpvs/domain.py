@@ -1,0 +1,249 @@
+"""Priority neighbourhoods (QPV) across generations: records, their lineage, their perimeters.
+
+A generation is the list a decree sets (drawn on the ANCT's criteria: at least 1 000 inhabitants, a median
+income under a threshold, in an urban unit of over 10 000; they are the decree's, not computed here). A
+record belongs to one generation and is linked to the records of the other generations it continues
+(split, merge, rename, extension…, as IREV and the ANCT describe them: data/cua_qpv_generations.json).
+Some records have no official code in the sources (the CUA's 2015 QPV): their stable id is their only
+handle.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.validation import explain_validity
+
+from services.territories.reference.domain import searchable
+
+_QPV_NAMESPACE = uuid.UUID("6f1b8a52-3c1e-4d7a-9a51-2f7d3b0c9e11")
+
+GENERATION_2015 = "2015-2023"
+GENERATION_2024 = "2024-2030"
+# The list of the QPV 2015-2023: décret n°2014-1750 (its perimeters corrected by décret n°2015-1138).
+DECREE_2015 = "Décret n°2014-1750 du 30 décembre 2014 (rectifié par le décret n°2015-1138 du 14 septembre 2015)"
+# The list of the QPV 2024-2030: décret n°2023-1314 (names and communes corrected by décret n°2024-806).
+DECREE_2024 = "Décret n°2023-1314 du 28 décembre 2023 (modifié par le décret n°2024-806 du 13 juillet 2024)"
+
+
+class QpvStatus(StrEnum):
+    QPV = "qpv"
+    # A former QPV the contract keeps watching (Beaurains: contract 002_5977faef0ce805e9.txt, lines 166 and 301).
+    VEILLE_ACTIVE = "veille_active"
+
+
+class LineageKind(StrEnum):
+    SPLIT = "split"
+    MERGE = "merge"
+    RENAME = "rename"
+    EXTENSION = "extension"
+    CONTOUR_MODIFIED = "contour_modified"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    generation: str
+    label: str
+    legal_act: str
+    starts_on: date
+    ends_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class QpvLink:
+    """A record of another generation linked to a QPV, and how (`inferred`: no source states the link)."""
+
+    qpv_id: uuid.UUID
+    code: str | None
+    nom: str
+    generation: str
+    kind: str
+    inferred: bool
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Qpv:
+    qpv_id: uuid.UUID
+    code: str | None
+    nom: str
+    aliases: tuple[str, ...]
+    generation: str
+    status: str
+    codes_communes: tuple[str, ...]
+    code_epci: str | None
+    legal_act: str | None
+    starts_on: date | None
+    population: int | None
+    population_year: int | None
+    predecessors: tuple[QpvLink, ...] = field(default=())
+    successors: tuple[QpvLink, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """One predecessor -> successor link between generations."""
+
+    predecessor: Qpv
+    successor: Qpv
+    kind: str
+    inferred: bool
+    note: str | None
+
+    def towards(self, other: Qpv) -> QpvLink:
+        return QpvLink(other.qpv_id, other.code, other.nom, other.generation, self.kind, self.inferred, self.note)
+
+
+def with_lineage(records: Sequence[Qpv], lineage: Iterable[Lineage]) -> list[Qpv]:
+    """The records with the links that touch them, in the order the links are given."""
+    predecessors: dict[uuid.UUID, list[QpvLink]] = {record.qpv_id: [] for record in records}
+    successors: dict[uuid.UUID, list[QpvLink]] = {record.qpv_id: [] for record in records}
+    for link in lineage:
+        if link.successor.qpv_id in predecessors:
+            predecessors[link.successor.qpv_id].append(link.towards(link.predecessor))
+        if link.predecessor.qpv_id in successors:
+            successors[link.predecessor.qpv_id].append(link.towards(link.successor))
+    return [
+        replace(record, predecessors=tuple(predecessors[record.qpv_id]), successors=tuple(successors[record.qpv_id]))
+        for record in records
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedRecord:
+    """A QPV record by every name it goes by (official, usual, its code), for name resolution."""
+
+    qpv_id: uuid.UUID
+    code: str | None
+    generation: str
+    names: tuple[str, ...]
+    code_epci: str | None = None
+
+
+def resolve_qpv_name(
+    name: str,
+    perimeter: str,
+    records: Sequence[NamedRecord],
+    links: Iterable[tuple[uuid.UUID, uuid.UUID]],
+) -> NamedRecord | None:
+    """The QPV record a usual name designates for a perimeter.
+
+    A name of the perimeter's generation wins. Otherwise the one record bearing the name is followed
+    through the lineage to the perimeter's generation when that leads to a single record (a renamed
+    QPV: "Chanteclair - Cévennes" measured on 2015 is "Nouvelles Résidences"); when it leads to several
+    (a split) the value stays on the named record, with its perimeter saying where it was measured.
+    """
+    wanted = searchable(name)
+    named = [record for record in records if wanted in (searchable(item) for item in record.names)]
+    same_generation = [record for record in named if record.generation == perimeter]
+    if len(same_generation) == 1:
+        return same_generation[0]
+    if len(named) != 1:
+        return None
+    found = named[0]
+    by_id = {record.qpv_id: record for record in records}
+    linked = {
+        other
+        for predecessor, successor in links
+        for origin, other in ((predecessor, successor), (successor, predecessor))
+        if origin == found.qpv_id and other in by_id and by_id[other].generation == perimeter
+    }
+    if len(linked) == 1:
+        return by_id[linked.pop()]
+    return found
+
+
+def stable_qpv_id(generation: str, code: str | None, nom: str, communes: list[str]) -> uuid.UUID:
+    """The same record gets the same id at every import, with or without an official code."""
+    key = f"{generation}|{code}" if code else f"{generation}|{nom}|{','.join(sorted(communes))}"
+    return uuid.uuid5(_QPV_NAMESPACE, key)
+
+
+def lineage_kind(description: str) -> LineageKind:
+    """Read the kind of link from the source's wording ("split from …", "maintained, contour modified")."""
+    text = description.lower()
+    if "split" in text:
+        return LineageKind.SPLIT
+    if "merge" in text:
+        return LineageKind.MERGE
+    if "successor" in text or "renamed" in text:
+        return LineageKind.RENAME
+    if "extended" in text or "extension" in text:
+        return LineageKind.EXTENSION
+    if "contour modified" in text:
+        return LineageKind.CONTOUR_MODIFIED
+    return LineageKind.UNCHANGED
+
+
+# Perimeters are GeoJSON geometries in WGS84 longitude/latitude (RFC 7946, §3.1 and §4), stored valid:
+# invalid polygons (self-intersections after rounding…) are repaired on import with `make_valid`, keeping
+# only their polygonal parts, and the repair is reported.
+
+
+class InvalidPerimeterError(Exception):
+    """The geometry cannot be read, or nothing polygonal is left after repair."""
+
+
+@dataclass(frozen=True, slots=True)
+class QpvPerimeter:
+    code: str | None
+    nom: str
+    generation: str
+    geometry: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPerimeter:
+    geometry: dict[str, Any]
+    repair: str | None  # why it was invalid; None when it was valid as given
+
+
+def _polygons(geometry: Any) -> list[Polygon]:
+    if isinstance(geometry, Polygon):
+        return [geometry] if not geometry.is_empty else []
+    if isinstance(geometry, MultiPolygon):
+        return [part for part in geometry.geoms if not part.is_empty]
+    if hasattr(geometry, "geoms"):
+        return [polygon for part in geometry.geoms for polygon in _polygons(part)]
+    return []
+
+
+def check_perimeter(raw: Any) -> CheckedPerimeter:
+    """A valid MultiPolygon (WGS84 GeoJSON), repaired if needed, with the reason of the repair."""
+    if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidPerimeterError("a perimeter must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        geometry = shape(raw)
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as error:
+        raise InvalidPerimeterError(f"unreadable geometry: {error}") from error
+    reason = None
+    if not geometry.is_valid:
+        reason = explain_validity(geometry)
+        geometry = shapely.make_valid(geometry)
+    polygons = _polygons(geometry)
+    if not polygons:
+        raise InvalidPerimeterError("no polygon is left" + (f" after repairing: {reason}" if reason else ""))
+    return CheckedPerimeter(geometry=dict(mapping(MultiPolygon(polygons))), repair=reason)
+
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def simplified(geometry: dict[str, Any], tolerance_m: float) -> dict[str, Any]:
+    """A lighter perimeter for display: Douglas-Peucker with topology kept, still a valid MultiPolygon.
+
+    The tolerance is converted with one degree of latitude ≈ 111.32 km: at French latitudes it errs on
+    the light side in longitude, which display does not mind."""
+    if tolerance_m <= 0:
+        return geometry
+    lighter = shapely.simplify(shape(geometry), tolerance_m / METRES_PER_DEGREE, preserve_topology=True)
+    polygons = _polygons(lighter if lighter.is_valid else shapely.make_valid(lighter))
+    return dict(mapping(MultiPolygon(polygons))) if polygons else geometry

@@ -1,0 +1,125 @@
+"""The queries of the QPV records, their generations, lineage and perimeters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy.orm import aliased
+
+from kit.pagination import PageRequest
+from services.territories.persistence import Repository, record_of
+from services.territories.qpvs.domain import Generation, Lineage, NamedRecord, Qpv, QpvPerimeter
+from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
+from services.territories.reference.models import CommuneRow
+
+
+def _qpv(row: QpvRow) -> Qpv:
+    lists = {"aliases": tuple(row.aliases), "codes_communes": tuple(row.codes_communes)}
+    return record_of(Qpv, row, **lists, predecessors=(), successors=())
+
+
+class QpvRepository(Repository):
+    async def list_qpvs(
+        self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
+    ) -> tuple[list[Qpv], int]:
+        query = select(QpvRow).order_by(QpvRow.generation.desc(), QpvRow.code, QpvRow.nom, QpvRow.qpv_id)
+        if generation is not None:
+            query = query.where(QpvRow.generation == generation)
+        if code_epci is not None:
+            # National records carry communes but no EPCI: they belong to the EPCI of their communes.
+            of_member_commune = exists().where(
+                CommuneRow.code_epci == code_epci, CommuneRow.code == any_(QpvRow.codes_communes)
+            )
+            query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
+        if code_commune is not None:
+            query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
+        return await self.paged(query, page, _qpv)
+
+    async def _row(self, code: str, generation: str) -> QpvRow | None:
+        query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_qpv(self, code: str, generation: str) -> Qpv | None:
+        row = await self._row(code, generation)
+        return None if row is None else _qpv(row)
+
+    async def get_qpv_by_id(self, qpv_id: uuid.UUID) -> Qpv | None:
+        row = await self.session.get(QpvRow, qpv_id)
+        return None if row is None else _qpv(row)
+
+    async def get_with_perimeter(self, code: str, generation: str) -> tuple[Qpv, dict[str, Any] | None] | None:
+        row = await self._row(code, generation)
+        return None if row is None else (_qpv(row), row.perimeter)
+
+    async def perimeters_of(self, generation: str) -> list[QpvPerimeter]:
+        query = (
+            select(QpvRow)
+            .where(QpvRow.generation == generation, QpvRow.perimeter.is_not(None))
+            .order_by(QpvRow.code, QpvRow.qpv_id)
+        )
+        rows = (await self.session.execute(query)).scalars()
+        return [QpvPerimeter(row.code, row.nom, generation, row.perimeter) for row in rows if row.perimeter is not None]
+
+    async def lineage_of(self, qpv_ids: Collection[uuid.UUID]) -> list[Lineage]:
+        """Links touching these QPVs, each with its predecessor and successor records."""
+        predecessor, successor = aliased(QpvRow), aliased(QpvRow)
+        query = (
+            select(QpvLineageRow, predecessor, successor)
+            .join(predecessor, predecessor.qpv_id == QpvLineageRow.predecessor_id)
+            .join(successor, successor.qpv_id == QpvLineageRow.successor_id)
+            .where(or_(QpvLineageRow.predecessor_id.in_(list(qpv_ids)), QpvLineageRow.successor_id.in_(list(qpv_ids))))
+            .order_by(predecessor.nom, successor.nom)
+        )
+        return [
+            Lineage(_qpv(row[1]), _qpv(row[2]), row[0].kind, row[0].is_inferred, row[0].note)
+            for row in (await self.session.execute(query)).all()
+        ]
+
+    async def list_generations(self) -> list[Generation]:
+        return await self.records(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on), Generation)
+
+    async def generation_revision(self, generation: str) -> int | None:
+        query = select(QpvGenerationRow.revision).where(QpvGenerationRow.generation == generation)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def bump_revisions(self, generations: set[str]) -> None:
+        """Tell every process that these generations' perimeters changed (their indexes are rebuilt)."""
+        await self.session.execute(
+            update(QpvGenerationRow)
+            .where(QpvGenerationRow.generation.in_(sorted(generations)))
+            .values(revision=QpvGenerationRow.revision + 1)
+        )
+
+    async def qpv_codes_of_epci(self, code_epci: str) -> set[str]:
+        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci, QpvRow.code.is_not(None))
+        return {code for code in (await self.session.execute(query)).scalars().all() if code is not None}
+
+    async def epci_of_qpvs(self, codes: Collection[str], generation: str) -> dict[str, str | None]:
+        """QPV code -> its EPCI (its own, or that of its first commune) for the codes that exist."""
+        commune_epci = (
+            select(CommuneRow.code_epci)
+            .where(CommuneRow.code == any_(QpvRow.codes_communes))
+            .order_by(CommuneRow.code)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = select(QpvRow.code, func.coalesce(QpvRow.code_epci, commune_epci)).where(
+            QpvRow.generation == generation, QpvRow.code.in_(list(codes))
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(query)).all() if row[0] is not None}
+
+    async def named_records(self) -> list[NamedRecord]:
+        """Every QPV record by its name, aliases and code, with its EPCI (for name resolution)."""
+        query = select(QpvRow.qpv_id, QpvRow.code, QpvRow.generation, QpvRow.nom, QpvRow.aliases, QpvRow.code_epci)
+        return [
+            NamedRecord(qpv_id, code, generation, (nom, *aliases, *([code] if code else [])), code_epci)
+            for qpv_id, code, generation, nom, aliases, code_epci in (await self.session.execute(query)).all()
+        ]
+
+    async def lineage_links(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """Every (predecessor, successor) pair of records."""
+        query = select(QpvLineageRow.predecessor_id, QpvLineageRow.successor_id)
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
