@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from cli.__main__ import _import_grants_reference, _import_reference
+from cli.data_imports import import_grants_reference_data, import_reference
 from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
@@ -86,8 +86,8 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
         environments = app_environments(stack_secrets, "127.0.0.1", cluster.port, ports, environment="production")
         for app in APPS:
             migrate(app, stack_secrets.owner_url(app, "127.0.0.1", cluster.port))
-        asyncio.run(_import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
-        asyncio.run(_import_grants_reference(environments["grants"]["GRANTS_DATABASE_URL"]))
+        asyncio.run(import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
+        asyncio.run(import_grants_reference_data(environments["grants"]["GRANTS_DATABASE_URL"]))
         for app in apps:
             command = [*uvicorn_command(app, ports[app]), "--log-level", "warning"]
             quiet = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in APPS}

@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 
 from bench.local_stack import ROOT, BenchStack, job_outcome, running_stack, wrk
-from cli.__main__ import _import_filosofi, _import_national_qpvs
+from cli.data_imports import import_filosofi, import_national_qpvs
 from kit.auth.principal import Role
 from services.territories.localisation.domain import IndexedQpv, QpvIndex, classify
 from services.territories.qpvs.domain import check_perimeter
@@ -122,7 +122,7 @@ def vulnerability_through_the_stack(stack: BenchStack, count: int) -> None:
         path = Path(directory) / "squares.csv"
         path.write_text(SQUARE_HEADER + "\n" + "\n".join(",".join(row) for row in synthetic_squares(count)) + "\n")
         started = time.perf_counter()
-        asyncio.run(_import_filosofi(url, path, 2019, ["62041"], dry_run=False, skip_bad_lines=False))
+        asyncio.run(import_filosofi(url, path, 2019, ["62041"], dry_run=False, skip_bad_lines=False))
         _row(f"vulnerability: {count:,} squares imported (CLI)", f"{time.perf_counter() - started:.2f} s", "")
     headers = {"Authorization": f"Bearer {stack.token(Role.PLATFORM_ADMIN)}"}
     body = {"communes": ["62041"], "vintage": 2019}
@@ -150,7 +150,7 @@ def through_the_stack(seconds: int, squares: int) -> None:
     with running_stack(("territories", "gateway")) as stack:
         url = stack.environments["territories"]["TERRITORIES_DATABASE_URL"]
         started = time.perf_counter()
-        asyncio.run(_import_national_qpvs(url))
+        asyncio.run(import_national_qpvs(url))
         _row("national file imported into PostgreSQL", f"{time.perf_counter() - started:.2f} s", "(target < 5 s)")
         gateway = stack.url("gateway")
         httpx.get(gateway + "/api/territories/localisation?lat=48.9&lon=2.36", timeout=30)  # builds the index

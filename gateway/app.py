@@ -28,6 +28,7 @@ from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
+from kit.clock import SystemClock
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
 from kit.garbage_collection import settle_after_start_up
 from kit.json_logs import configure_json_logging
@@ -164,6 +165,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         with_middleware=False,
     )
     api.state.sessions = create_sessionmaker(engine)
+    api.state.clock = SystemClock()
     api.state.token_verifier = verifier
     api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
     api.state.jwks = jwks

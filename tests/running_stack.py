@@ -260,11 +260,11 @@ def start_stack() -> RunningStack:
     migrate_all(cluster, stack_secrets)
     ports = {app: free_port() for app in ("gateway", "territories", "grants", "participation", "identity_provider")}
     stack = RunningStack(cluster, stack_secrets, {app: f"http://127.0.0.1:{port}" for app, port in ports.items()})
-    from cli.__main__ import _import_grants_reference, _import_participation_demo, _import_reference
+    from cli.data_imports import import_grants_reference_data, import_participation_demo, import_reference
 
-    asyncio.run(_import_reference(stack.role_url("territories")))
-    asyncio.run(_import_grants_reference(stack.role_url("grants")))
-    asyncio.run(_import_participation_demo(stack.role_url("participation")))
+    asyncio.run(import_reference(stack.role_url("territories")))
+    asyncio.run(import_grants_reference_data(stack.role_url("grants")))
+    asyncio.run(import_participation_demo(stack.role_url("participation")))
     stack.thread = ServingThread(build_apps(stack, ports))
     stack.thread.start_and_wait()
     return stack

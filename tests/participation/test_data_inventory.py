@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 import services.participation.app  # noqa: F401 - every feature's tables on the metadata
-from cli.__main__ import _apply_retention
+from cli.data_imports import apply_retention
 from kit.auth.principal import Role
 from services.participation.bodies.models import BodyRow
 from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
@@ -111,7 +111,7 @@ async def test_retention_deletes_expired_pools_and_former_members_identities(
         people[name] = person.json()["id"]
         mandate = {"personId": people[name], "startsOn": "2016-01-01", "endsOn": ends_on}
         assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
-    report = await _apply_retention(stack.role_url("participation"), today)
+    report = await apply_retention(stack.role_url("participation"), today)
     assert "draws purged=" in report
     draw = (await gateway.get(f"{API}/draws/{opened.json()['id']}")).json()
     assert draw["status"] == "purged"
@@ -120,4 +120,4 @@ async def test_retention_deletes_expired_pools_and_former_members_identities(
     assert former["identity"] is None
     assert len(former["mandates"]) == 1  # the pseudonymous record and mandates stay for the statistics
     assert current["identity"]["familyName"] == "current"
-    assert "former members' identities deleted=0" in await _apply_retention(stack.role_url("participation"), today)
+    assert "former members' identities deleted=0" in await apply_retention(stack.role_url("participation"), today)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from cli.__main__ import _import_participation_demo
+from cli.data_imports import import_participation_demo
 from kit.auth.principal import Role
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
@@ -74,7 +74,7 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
         "neighbourhoods": 6,
         "reached": {"interviews": True, "events": True, "neighbourhoods": True},
     }
-    assert await _import_participation_demo(stack.role_url("participation")) == "already loaded"
+    assert await import_participation_demo(stack.role_url("participation")) == "already loaded"
 
 
 async def test_small_groups_are_not_published_and_callers_see_their_contracts_only(

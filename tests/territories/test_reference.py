@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from cli.__main__ import _import_reference
+from cli.data_imports import import_reference
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 
@@ -60,7 +60,7 @@ async def test_contract_registry_holds_coeur_de_quartier(gateway: httpx.AsyncCli
 
 
 async def test_reimport_changes_nothing(stack: RunningStack) -> None:
-    assert await _import_reference(stack.role_url("territories")) == (
+    assert await import_reference(stack.role_url("territories")) == (
         "epcis=0 communes=0 qpvs=0 contracts=0 indicatorValues=0 squares=0 renewalProjects=0"
     )
 
