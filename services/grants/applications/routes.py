@@ -35,7 +35,7 @@ from services.grants.applications.schemas import (
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
 from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
-from services.grants.schemas import ContractCode, cents_of
+from services.grants.schemas import ContractCode, cents_of, read_of
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -122,18 +122,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
             )
             for item in view.lines
         ],
-        events=[
-            EventRead(
-                at=event.at,
-                actor=event.actor,
-                actor_institution=event.actor_institution,
-                transition=event.transition.value,
-                from_state=event.from_state.value,
-                to_state=event.to_state.value,
-                reason=event.reason,
-            )
-            for event in view.events
-        ],
+        events=[read_of(EventRead, event) for event in view.events],
     )
 
 

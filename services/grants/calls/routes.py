@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
@@ -18,6 +19,7 @@ from services.grants.calls import use_cases as calls
 from services.grants.calls.domain import Calendar, CallForProjects, default_notification_target
 from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
+from services.grants.schemas import read_of
 
 router = platform_router(["calls for projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -28,17 +30,7 @@ Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
 
 
 def _read(call: CallForProjects) -> CallRead:
-    return CallRead(
-        id=call.call_id,
-        contract_code=call.contract_code,
-        year=call.year,
-        scheme=call.scheme,
-        title=call.title,
-        opens_on=call.calendar.opens_on,
-        closes_on=call.calendar.closes_on,
-        notification_target_on=call.calendar.notification_target_on,
-        version=call.version,
-    )
+    return read_of(CallRead, call, id=call.call_id, **asdict(call.calendar))
 
 
 @router.get("/calls", operation_id="list_calls", response_model=Page[CallRead])

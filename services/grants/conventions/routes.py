@@ -40,7 +40,7 @@ from services.grants.conventions.use_cases import access, indicators, lifecycle,
 from services.grants.conventions.use_cases.indicators import IndicatorsView
 from services.grants.conventions.use_cases.lifecycle import ConventionDraft
 from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS, WRITE_INDICATORS
-from services.grants.schemas import ContractCode, cents_of
+from services.grants.schemas import ContractCode, cents_of, read_of
 
 router = platform_router(["conventions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -84,19 +84,7 @@ def _present(view: ConventionView) -> ConventionRead:
         applications=[
             ConventionYearRead(year=year, application_id=application_id) for year, application_id in view.years.items()
         ],
-        events=[
-            ConventionEventRead(
-                at=event.at,
-                actor=event.actor,
-                actor_institution=event.actor_institution,
-                event=event.event,
-                from_status=event.from_status.value,
-                to_status=event.to_status.value,
-                reason=event.reason,
-                details=event.details,
-            )
-            for event in view.events
-        ],
+        events=[read_of(ConventionEventRead, event) for event in view.events],
         version=convention.version,
     )
 

@@ -17,24 +17,14 @@ from services.grants.institutions import use_cases as institutions
 from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution
 from services.grants.institutions.schemas import InstitutionCreate, InstitutionRead
 from services.grants.policies import PILOT_CONTRACT, READ_GRANTS
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, read_of
 
 router = platform_router(["institutions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _read(institution: Institution) -> InstitutionRead:
-    return InstitutionRead(
-        id=institution.institution_id,
-        contract_code=institution.contract_code,
-        code=institution.code,
-        nom=institution.nom,
-        kind=institution.kind,
-        cerfa_subline=institution.cerfa_subline,
-        dauphin_funder_title=institution.dauphin_funder_title,
-        siret=institution.siret,
-        version=institution.version,
-    )
+    return read_of(InstitutionRead, institution, id=institution.institution_id)
 
 
 @router.get("/institutions", operation_id="list_institutions", response_model=list[InstitutionRead])

@@ -17,7 +17,6 @@ from services.grants.instruction.domain import Annotation, Criterion, Grid, Grid
 from services.grants.instruction.schemas import (
     AnnotationCreate,
     AnnotationRead,
-    CriterionRead,
     GridCreate,
     GridMarksRead,
     GridRead,
@@ -25,6 +24,7 @@ from services.grants.instruction.schemas import (
     MarksInput,
 )
 from services.grants.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
+from services.grants.schemas import read_of
 
 router = platform_router(["scoring"], authenticated=True, writes=True)
 # An institution's private notes are read with the application (and listed with its routes).
@@ -33,18 +33,7 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _grid(grid: Grid) -> GridRead:
-    return GridRead(
-        id=grid.grid_id,
-        call_id=grid.call_id,
-        code=grid.code,
-        version=grid.version,
-        label=grid.label,
-        owner_institution=grid.owner_institution,
-        criteria=[
-            CriterionRead(code=item.code, label=item.label, weight=item.weight, scale_max=item.scale_max)
-            for item in grid.criteria
-        ],
-    )
+    return read_of(GridRead, grid, id=grid.grid_id)
 
 
 def _marks(found: list[GridMarks]) -> list[GridMarksRead]:
@@ -114,14 +103,7 @@ async def list_marks(
 
 
 def _annotation(note: Annotation) -> AnnotationRead:
-    return AnnotationRead(
-        id=note.annotation_id,
-        institution_code=note.institution_code,
-        author=note.author,
-        text=note.text,
-        score=note.score,
-        created_at=note.created_at,
-    )
+    return read_of(AnnotationRead, note, id=note.annotation_id)
 
 
 @notes_router.post(

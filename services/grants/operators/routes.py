@@ -18,27 +18,14 @@ from services.grants.operators import use_cases as operators
 from services.grants.operators.domain import Operator
 from services.grants.operators.schemas import OperatorCreate, OperatorRead, OperatorUpdate
 from services.grants.policies import EDIT_OPERATOR, READ_GRANTS, REGISTER_OPERATORS
-from services.grants.schemas import ContractCode
+from services.grants.schemas import ContractCode, read_of
 
 router = platform_router(["operators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 
 
 def _read(operator: Operator) -> OperatorRead:
-    return OperatorRead(
-        id=operator.operator_id,
-        contract_code=operator.contract_code,
-        nom=operator.nom,
-        siret=operator.siret,
-        siren=operator.siren,
-        rna=operator.rna,
-        legal_form=operator.legal_form,
-        address=operator.address,
-        code_commune=operator.code_commune,
-        profile=operator.profile,
-        dauphin_tiers=operator.dauphin_tiers,
-        version=operator.version,
-    )
+    return read_of(OperatorRead, operator, id=operator.operator_id, siren=operator.siren)
 
 
 @router.get("/operators", operation_id="list_operators", response_model=Page[OperatorRead])

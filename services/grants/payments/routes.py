@@ -18,7 +18,7 @@ from services.grants.payments.domain import PlannedTranche, Tranche, TrancheKind
 from services.grants.payments.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
 from services.grants.payments.use_cases import Payment
 from services.grants.policies import PAY, READ_GRANTS
-from services.grants.schemas import cents_of
+from services.grants.schemas import cents_of, read_of
 
 router = platform_router(["payments"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -26,23 +26,12 @@ Payer = Annotated[Principal, Depends(authorize(PAY))]
 
 
 def present(tranche: Tranche) -> TrancheRead:
-    return TrancheRead(
+    return read_of(
+        TrancheRead,
+        tranche,
         id=tranche.tranche_id,
-        application_id=tranche.application_id,
-        institution_id=tranche.institution_id,
-        position=tranche.position,
-        kind=tranche.kind.value,
         planned=euros(tranche.planned_cents),
-        planned_on=tranche.planned_on,
-        status=tranche.status.value,
         paid=None if tranche.paid_cents is None else euros(tranche.paid_cents),
-        paid_on=tranche.paid_on,
-        chorus_commitment=tranche.chorus_commitment,
-        chorus_payment=tranche.chorus_payment,
-        overridden_gates=[gate.value for gate in tranche.overridden_gates],
-        override_reason=tranche.override_reason,
-        failure_reason=tranche.failure_reason,
-        replaces=tranche.replaces,
     )
 
 
