@@ -25,7 +25,7 @@ import httpx
 
 from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
 from kit.auth.principal import Role
-from services.grants.domain.operators import luhn_valid
+from services.grants.operators.domain import luhn_valid
 
 CONTRACT = "CV-200033579-2024"
 QPVS = ["QN06258M", "QN06259M", "QN06260M", "QN06261M", "QN06262M", "QN06263M"]

@@ -27,7 +27,7 @@ async def import_reference(url: str) -> str:
 
 
 async def import_grants_reference_data(url: str) -> str:
-    from services.grants.use_cases.reference_import import import_grants_reference
+    from services.grants.framework.use_cases import import_grants_reference
 
     async with unit_of_work(url, "grants", "import") as uow:
         report = await import_grants_reference(uow)

@@ -8,27 +8,22 @@ from kit.http_client import CallPolicy, service_client
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from kit.tenancy import ContractRegistry
-from services.grants.api import (
-    activity_reports,
-    applications,
-    conventions,
-    evaluation,
-    exchange,
-    framework,
-    indicators,
-    institutions,
-    open_data,
-    operators,
-    payments,
-    programmation,
-    programmation_views,
-    reports,
-    scoring,
-)
-from services.grants.api.problems import install_domain_problems
-from services.grants.api.routes import router
+from services.grants.applications import routes as applications
+from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup
-from services.grants.db.base import jobs, ledger
+from services.grants.conventions import routes as conventions
+from services.grants.evaluation import routes as evaluation
+from services.grants.exchange import routes as exchange
+from services.grants.framework import routes as framework
+from services.grants.institutions import routes as institutions
+from services.grants.instruction import routes as instruction
+from services.grants.operators import routes as operators
+from services.grants.payments import routes as payments
+from services.grants.persistence import jobs, ledger
+from services.grants.problems import install_domain_problems
+from services.grants.programmation.routes import scenarios as programmation
+from services.grants.programmation.routes import views as programmation_views
+from services.grants.reports import routes as reports
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
@@ -49,21 +44,21 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         ledger=ledger,
         settings=chosen,
         routers=[
-            router,
+            calls.router,
             framework.router,
             institutions.router,
             operators.router,
             applications.router,
+            instruction.notes_router,
             programmation.router,
             programmation_views.router,
-            scoring.router,
+            instruction.router,
             conventions.router,
             payments.router,
             reports.router,
-            activity_reports.router,
-            indicators.router,
             exchange.router,
-            open_data.router,
+            exchange.open_data_router,
+            programmation_views.public_router,
             evaluation.router,
         ],
         install_domain_problems=install_domain_problems,

@@ -45,7 +45,7 @@ def test_the_import_walker_sees_imports(tmp_path: Path) -> None:
 
 
 # Services cut in one package per feature (LAYOUT.md); the others join as their restructuring merges.
-FEATURE_SERVICES = ("territories", "participation")
+FEATURE_SERVICES = ("territories", "participation", "grants")
 LAYERS = ("domain", "models", "repository", "use_cases", "schemas", "routes")  # from the lowest
 SHARED_LAYERS = ("domain", "repository", "use_cases")  # what a feature may use of another
 SERVICE_WIDE = (
@@ -59,6 +59,7 @@ SERVICE_WIDE = (
     "clients",
     "data",
     "data_inventory",
+    "roles",  # grants: the role sets its policies and its domains both name (its domains import no kit)
 )
 MAX_LINES = 400
 
@@ -139,3 +140,14 @@ def test_the_feature_walker_places_imports(tmp_path: Path) -> None:
     )
     assert place_of("territories", "services.territories.errors.found") == ("errors", None)
     assert place_of("territories", "services.grants.app") is None
+
+
+def test_grants_roles_are_the_platforms() -> None:
+    from kit.auth.principal import Role
+    from services.grants import roles
+
+    named = {value for name, value in vars(roles).items() if name.isupper() and isinstance(value, str)}
+    sets = [value for name, value in vars(roles).items() if name.isupper() and isinstance(value, frozenset)]
+    assert named
+    assert sets
+    assert named | set().union(*sets) <= {role.value for role in Role}

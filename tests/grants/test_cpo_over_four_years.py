@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.grants.domain.evaluation import FundedAction, Reached, evaluate_year
+from services.grants.evaluation.domain import FundedAction, Reached, evaluate_year
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, next_year, open_year, play_to_notified, send
 from tests.grants.test_activity_reports_and_indicators import account, indicators

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.grants.domain.errors import RuleViolationError
-from services.grants.domain.payments import check_payment, split_largest_remainder
+from services.grants.errors import RuleViolationError
+from services.grants.payments.domain import check_payment, split_largest_remainder
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from kit.auth.principal import Role
-from services.grants.domain.errors import RuleViolationError
-from services.grants.domain.operators import check_siret, luhn_valid
+from services.grants.errors import RuleViolationError
+from services.grants.operators.domain import check_siret, luhn_valid
 from tests.conditional_writes import write_if_match
 from tests.running_stack import CUA_CONTRACT, RunningStack
 

@@ -17,7 +17,7 @@ down_revision: str | None = "gran0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The CERFA 12156 accounts of the domain (services/grants/domain/applications.py), frozen here as the
+# The CERFA 12156 accounts of the domain (services/grants/applications/domain/budget.py), frozen here as the
 # migration's own: charges are classes 60–68 and indirect costs; own funds; in-kind resources (87). An
 # application without lines gets zeros.
 SUMS_OF = """

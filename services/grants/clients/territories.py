@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated, NamedTuple
+
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.http_client import ServiceClient, UpstreamError
 from kit.problems import FieldError, ProblemError
 from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
-from services.grants.domain.activity_reports import LocatedBeneficiaries, count_located
+from kit.tenancy import ContractRegistry, request_contract_registry
 
 
 class ReferencedCommune(BaseModel):
@@ -32,14 +35,40 @@ async def request_communes(request: Request) -> CommuneLookup:
     return communes
 
 
+@dataclass(frozen=True, slots=True)
+class References:
+    """What territories says of contracts and communes (cached clients)."""
+
+    contracts: ContractRegistry
+    communes: CommuneLookup
+
+
+async def request_references(
+    contracts: Annotated[ContractRegistry, Depends(request_contract_registry)],
+    communes: Annotated[CommuneLookup, Depends(request_communes)],
+) -> References:
+    """FastAPI dependency: the app's contract registry and commune lookup."""
+    return References(contracts, communes)
+
+
+TerritoryReferences = Annotated[References, Depends(request_references)]
+
+
+class ClassifiedPoint(NamedTuple):
+    """One line of territories' answer: `ok` or `error`, and the codes of the QPVs containing the point."""
+
+    status: str
+    qpv_codes: list[str]
+
+
 class PointClassifier:
     """Sends an operator's list of beneficiaries' coordinates to territories' batch lookup, on the caller's
-    own credentials, and counts the answer's lines as they stream in; nothing of a point is kept."""
+    own credentials; of the answer's lines only each point's status and QPV codes are kept."""
 
     def __init__(self, client: ServiceClient) -> None:
         self._client = client
 
-    async def classify(self, body: bytes, media_type: str, authorization: str) -> LocatedBeneficiaries:
+    async def classify(self, body: bytes, media_type: str, authorization: str) -> list[ClassifiedPoint]:
         if media_type != "text/csv":
             raise ProblemError(415, "unsupported-media-type", "Unsupported media type", "Send text/csv: id,lat,lon.")
         try:
@@ -65,7 +94,7 @@ class PointClassifier:
             raise ReferenceUnavailableError(f"territories answered {response.status_code}")
         try:
             classified = [orjson.loads(line) for line in response.content.splitlines() if line]
-            return count_located((str(item["status"]), list(item["qpvCodes"])) for item in classified)
+            return [ClassifiedPoint(str(item["status"]), list(item["qpvCodes"])) for item in classified]
         except (orjson.JSONDecodeError, KeyError, TypeError) as error:
             raise ReferenceUnavailableError("territories answered an unreadable classification") from error
 

@@ -1,0 +1,127 @@
+"""An application's workflow: its states, the moves between them, and who may make which move.
+
+The operator carrying the action drafts, submits and withdraws; the instructors (the contract's pilots and
+the State) make every other move, each financer sets its own line (research/grants.md §3.4)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from services.grants.errors import ForbiddenMoveError, GrantsError, NotEditableError, RuleViolationError
+from services.grants.operators.domain import Actor, own_organisations
+from services.grants.roles import FUNDERS, INSTRUCTORS, PILOTS
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RECEIVABLE = "receivable"
+    NOT_RECEIVABLE = "not_receivable"
+    UNDER_INSTRUCTION = "under_instruction"
+    CORRECTION_REQUESTED = "correction_requested"
+    PROPOSED = "proposed"
+    DECIDED = "decided"
+    NOTIFIED = "notified"
+    WITHDRAWN = "withdrawn"
+
+
+class Transition(StrEnum):
+    SUBMIT = "submit"
+    DECLARE_RECEIVABLE = "declare_receivable"
+    DECLARE_NOT_RECEIVABLE = "declare_not_receivable"
+    INSTRUCT = "instruct"
+    REQUEST_CORRECTION = "request_correction"
+    PROPOSE = "propose"
+    DECIDE = "decide"
+    NOTIFY = "notify"
+    WITHDRAW = "withdraw"
+    REOPEN = "reopen"
+
+
+FINAL = frozenset({State.NOT_RECEIVABLE, State.NOTIFIED, State.WITHDRAWN})
+EDITABLE = frozenset({State.DRAFT, State.CORRECTION_REQUESTED})
+# Submitted and not yet out of the programmation: what the programmation counts and shows.
+LIVE = frozenset(
+    {
+        State.SUBMITTED,
+        State.RECEIVABLE,
+        State.UNDER_INSTRUCTION,
+        State.CORRECTION_REQUESTED,
+        State.PROPOSED,
+        State.DECIDED,
+        State.NOTIFIED,
+    }
+)
+# From the submission to the proposal, the financers give their opinions and amounts, and mark the file.
+INSTRUCTED = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})
+MOVES: dict[Transition, tuple[frozenset[State], State]] = {
+    Transition.SUBMIT: (frozenset({State.DRAFT, State.CORRECTION_REQUESTED}), State.SUBMITTED),
+    Transition.DECLARE_RECEIVABLE: (frozenset({State.SUBMITTED}), State.RECEIVABLE),
+    Transition.DECLARE_NOT_RECEIVABLE: (frozenset({State.SUBMITTED}), State.NOT_RECEIVABLE),
+    Transition.INSTRUCT: (frozenset({State.RECEIVABLE}), State.UNDER_INSTRUCTION),
+    Transition.REQUEST_CORRECTION: (frozenset({State.UNDER_INSTRUCTION}), State.CORRECTION_REQUESTED),
+    Transition.PROPOSE: (frozenset({State.UNDER_INSTRUCTION}), State.PROPOSED),
+    Transition.DECIDE: (frozenset({State.PROPOSED}), State.DECIDED),
+    Transition.NOTIFY: (frozenset({State.DECIDED}), State.NOTIFIED),
+    Transition.WITHDRAW: (frozenset(State) - FINAL - {State.DECIDED}, State.WITHDRAWN),
+    Transition.REOPEN: (frozenset({State.DECIDED}), State.UNDER_INSTRUCTION),
+}
+NEEDS_REASON = frozenset(
+    {Transition.DECLARE_NOT_RECEIVABLE, Transition.REQUEST_CORRECTION, Transition.WITHDRAW, Transition.REOPEN}
+)
+# What the operator carrying the action may do; every other move belongs to the instructors.
+OPERATOR_MOVES = frozenset({Transition.SUBMIT, Transition.WITHDRAW})
+
+
+class TransitionRefusedError(GrantsError):
+    def __init__(self, transition: Transition, state: State) -> None:
+        allowed = sorted(move.value for move, (sources, _) in MOVES.items() if state in sources)
+        super().__init__(
+            f"{transition.value} is not allowed from {state.value}; allowed: {', '.join(allowed) or 'none'}"
+        )
+        self.transition = transition
+        self.state = state
+
+
+def next_state(state: State, transition: Transition) -> State:
+    sources, target = MOVES[transition]
+    if state not in sources:
+        raise TransitionRefusedError(transition, state)
+    return target
+
+
+def moved(actor: Actor, state: State, transition: Transition, reason: str | None) -> State:
+    """Where `transition` takes an application in `state` when `actor` makes it: the operator's users submit
+    and withdraw, the instructors make every move; a refusal, a correction, a withdrawal or a reopening says
+    why. (Whether the actor reads the application at all is checked before.)"""
+    operator_side = own_organisations(actor) is not None
+    if operator_side and transition not in OPERATOR_MOVES:
+        raise ForbiddenMoveError(f"{transition.value} belongs to the instructors")
+    if not operator_side and not actor.roles & INSTRUCTORS:
+        raise ForbiddenMoveError(f"{transition.value} belongs to the operator or the instructors")
+    if transition in NEEDS_REASON and not (reason and reason.strip()):
+        raise RuleViolationError("reason", "reason-required", f"{transition.value} needs a reason")
+    return next_state(state, transition)
+
+
+def check_editor(actor: Actor) -> None:
+    """The operator's own users (who read it) or the instructors change an application's content."""
+    if own_organisations(actor) is None and not actor.roles & INSTRUCTORS:
+        raise ForbiddenMoveError("only the operator or the instructors change an application")
+
+
+def check_editable(state: State) -> None:
+    if state not in EDITABLE:
+        raise NotEditableError(f"an application is changed in draft or correction_requested, not {state.value}")
+
+
+def check_line_setter(actor: Actor, institution_code: str, institution_nom: str) -> None:
+    """A financer's users set their institution's own line; the contract's pilots set any line."""
+    own_line = bool(actor.roles & FUNDERS) and actor.institution == institution_code
+    if not (own_line or actor.roles & PILOTS):
+        raise ForbiddenMoveError(f"only {institution_nom} or the contract's pilots set this line")
+
+
+def check_line_editable(state: State) -> None:
+    if state not in INSTRUCTED:
+        raise NotEditableError(f"financing lines are set from submission to proposal, not in {state.value}")

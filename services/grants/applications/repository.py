@@ -1,0 +1,167 @@
+"""The applications' queries: actions, applications, their budget lines, financing lines and events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import delete, select
+
+from kit.pagination import PageRequest, fetch_page
+from services.grants.applications.domain.application import Application, ApplicationEvent, Draft
+from services.grants.applications.domain.budget import BudgetLine
+from services.grants.applications.domain.financing import FinancingLine, LineDecision, Opinion, Outcome
+from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.models import (
+    ActionRow,
+    ApplicationEventRow,
+    ApplicationRow,
+    BudgetLineRow,
+    FinancingLineRow,
+)
+from services.grants.persistence import Repository
+
+
+def application_of(row: ApplicationRow) -> Application:
+    return Application(
+        application_id=row.application_id,
+        action_id=row.action_id,
+        call_id=row.call_id,
+        contract_code=row.contract_code,
+        operator_id=row.operator_id,
+        year=row.year,
+        state=State(row.state),
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        version=row.version,
+        draft=Draft(
+            title=row.title,
+            description=row.description,
+            primary_objective_id=row.primary_objective_id,
+            other_objective_ids=tuple(row.other_objective_ids or ()),
+            qpv_codes=tuple(row.qpv_codes or ()),
+            codes_communes=tuple(row.codes_communes or ()),
+            beneficiaries=dict(row.beneficiaries or {}),
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            multi_year=row.multi_year,
+            previous_application_id=row.previous_application_id,
+            dauphin_number=row.dauphin_number,
+        ),
+        hors_qpv=row.hors_qpv,
+        dauphin_normalised=row.dauphin_normalised,
+    )
+
+
+def budget_line_of(row: BudgetLineRow) -> BudgetLine:
+    return BudgetLine(row.account, row.label, row.amount_cents, row.institution_id)
+
+
+def financing_line_of(row: FinancingLineRow) -> FinancingLine:
+    return FinancingLine(
+        institution_id=row.institution_id,
+        requested_cents=row.requested_cents,
+        proposed_cents=row.proposed_cents,
+        decided_cents=row.decided_cents,
+        opinion=Opinion(row.opinion) if row.opinion else None,
+        opinion_comment=row.opinion_comment,
+        decision=LineDecision(row.decision) if row.decision else None,
+    )
+
+
+def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
+    """The row holds the line's opinion, amounts and decision."""
+    row.proposed_cents = line.proposed_cents
+    row.decided_cents = line.decided_cents
+    row.opinion = None if line.opinion is None else line.opinion.value
+    row.opinion_comment = line.opinion_comment
+    row.decision = None if line.decision is None else line.decision.value
+
+
+def event_of(row: ApplicationEventRow) -> ApplicationEvent:
+    return ApplicationEvent(
+        at=row.at,
+        actor=row.actor,
+        actor_institution=row.actor_institution,
+        transition=Transition(row.transition),
+        from_state=State(row.from_state),
+        to_state=State(row.to_state),
+        reason=row.reason,
+    )
+
+
+class ApplicationRepository(Repository):
+    async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
+        query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
+        return await self._one(query, for_update=for_update)
+
+    async def get_action(self, action_id: uuid.UUID) -> ActionRow | None:
+        return await self.session.get(ActionRow, action_id)
+
+    async def exists_for_year(self, action_id: uuid.UUID, year: int) -> bool:
+        query = select(ApplicationRow.application_id).where(
+            ApplicationRow.action_id == action_id, ApplicationRow.year == year
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def previous_year(self, action_id: uuid.UUID, year: int) -> ApplicationRow | None:
+        """The action's application of the year before `year`, if it had one."""
+        query = select(ApplicationRow).where(ApplicationRow.action_id == action_id, ApplicationRow.year == year - 1)
+        return await self._one(query)
+
+    async def find(
+        self,
+        contract_code: str,
+        operators: Collection[uuid.UUID] | None,
+        call_id: uuid.UUID | None,
+        state: str | None,
+        page: PageRequest,
+    ) -> tuple[list[ApplicationRow], int]:
+        query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
+        if operators is not None:
+            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
+        if state is not None:
+            query = query.where(ApplicationRow.state == state)
+        if call_id is not None:
+            # One call is one year: its title order is the index's.
+            ordered = query.where(ApplicationRow.call_id == call_id).order_by(
+                ApplicationRow.title, ApplicationRow.application_id
+            )
+        else:
+            ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+        return await fetch_page(self.session, ordered, page)
+
+    async def budget(self, application_id: uuid.UUID) -> list[BudgetLine]:
+        query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
+        return [budget_line_of(row) for row in await self._all(query.order_by(BudgetLineRow.position))]
+
+    async def replace_budget(self, application_id: uuid.UUID, lines: Sequence[BudgetLine]) -> None:
+        await self.session.execute(delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id))
+        await self.add(
+            *(
+                BudgetLineRow(
+                    application_id=application_id,
+                    position=position,
+                    account=line.account,
+                    label=line.label,
+                    amount_cents=line.amount_cents,
+                    institution_id=line.institution_id,
+                )
+                for position, line in enumerate(lines)
+            )
+        )
+
+    async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
+        query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
+        return await self._all(query.with_for_update() if for_update else query)
+
+    async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
+        await self.session.execute(
+            delete(FinancingLineRow).where(
+                FinancingLineRow.application_id == application_id,
+                FinancingLineRow.institution_id.in_(list(institutions)),
+            )
+        )
+
+    async def events(self, application_id: uuid.UUID) -> list[ApplicationEvent]:
+        query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
+        return [event_of(row) for row in await self._all(query.order_by(ApplicationEventRow.at))]

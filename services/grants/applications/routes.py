@@ -1,0 +1,271 @@
+"""HTTP routes of the actions' yearly applications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Response, status
+
+from kit.auth.policies import authorize
+from kit.auth.principal import Principal
+from kit.database import request_unit_of_work
+from kit.money import euros
+from kit.pagination import Page, PageRequest, page_request
+from kit.response_cache import REMEMBERED
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, platform_router
+from services.grants.applications.domain.application import Application, ApplicationView, Draft, NewApplication
+from services.grants.applications.domain.budget import BudgetLine
+from services.grants.applications.domain.financing import LineDecision, Opinion
+from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationSummary,
+    ApplicationWrite,
+    BudgetInput,
+    BudgetLineRead,
+    BudgetRead,
+    EventRead,
+    FinancingLineRead,
+    FinancingLineUpdate,
+    TransitionInput,
+)
+from services.grants.applications.use_cases import access, drafting, financing, workflow
+from services.grants.clients.territories import TerritoryReferences
+from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
+from services.grants.schemas import ContractCode, cents_of, read_of
+
+router = platform_router(["applications"], authenticated=True, writes=True)
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+
+
+def _draft(body: ApplicationWrite) -> Draft:
+    return Draft(
+        title=body.title,
+        description=body.description,
+        primary_objective_id=body.primary_objective_id,
+        other_objective_ids=tuple(body.other_objective_ids),
+        qpv_codes=tuple(body.qpv_codes),
+        codes_communes=tuple(body.codes_communes),
+        beneficiaries=body.beneficiaries.model_dump(mode="json", by_alias=True),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        multi_year=body.multi_year,
+        previous_application_id=body.previous_application_id,
+        dauphin_number=body.dauphin_number,
+    )
+
+
+def _summary_fields(application: Application) -> dict[str, Any]:
+    return {
+        "id": application.application_id,
+        "action_id": application.action_id,
+        "operator_id": application.operator_id,
+        "year": application.year,
+        "title": application.draft.title,
+        "state": application.state.value,
+        "outcome": None if application.outcome is None else application.outcome.value,
+        "qpv_codes": list(application.draft.qpv_codes),
+        "hors_qpv": application.hors_qpv,
+        "version": application.version,
+    }
+
+
+def _read(view: ApplicationView) -> ApplicationRead:
+    application, draft, totals = view.application, view.application.draft, view.totals
+    return ApplicationRead(
+        **_summary_fields(application),
+        call_id=application.call_id,
+        contract_code=application.contract_code,
+        description=draft.description,
+        primary_objective_id=draft.primary_objective_id,
+        other_objective_ids=list(draft.other_objective_ids),
+        codes_communes=list(draft.codes_communes),
+        beneficiaries=draft.beneficiaries,
+        starts_on=draft.starts_on,
+        ends_on=draft.ends_on,
+        multi_year=draft.multi_year,
+        renewal=application.renewal,
+        previous_application_id=draft.previous_application_id,
+        dauphin_number=draft.dauphin_number,
+        dauphin_normalised=application.dauphin_normalised,
+        budget=BudgetRead(
+            lines=[
+                BudgetLineRead(
+                    account=line.account,
+                    label=line.label,
+                    amount=euros(line.amount_cents),
+                    institution_id=line.institution_id,
+                )
+                for line in view.budget
+            ],
+            total_charges=euros(totals.charges_cents),
+            total_products=euros(totals.products_cents),
+            in_kind_uses=euros(totals.in_kind_uses_cents),
+            in_kind_resources=euros(totals.in_kind_resources_cents),
+            balanced=totals.balanced,
+        ),
+        financing_lines=[
+            FinancingLineRead(
+                institution_id=item.line.institution_id,
+                institution_code=item.institution.code,
+                institution_nom=item.institution.nom,
+                cerfa_subline=item.institution.cerfa_subline,
+                requested=euros(item.line.requested_cents),
+                proposed=None if item.line.proposed_cents is None else euros(item.line.proposed_cents),
+                decided=None if item.line.decided_cents is None else euros(item.line.decided_cents),
+                opinion=None if item.line.opinion is None else item.line.opinion.value,
+                opinion_comment=item.line.opinion_comment,
+                decision=None if item.line.decision is None else item.line.decision.value,
+            )
+            for item in view.lines
+        ],
+        events=[read_of(EventRead, event) for event in view.events],
+    )
+
+
+def _answer(view: ApplicationView, response: Response) -> ApplicationRead:
+    response.headers["ETag"] = access.application_etag(view.application)
+    return _read(view)
+
+
+@router.post(
+    "/applications",
+    operation_id="create_application",
+    response_model=ApplicationRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def create_application(
+    uow: Uow,
+    references: TerritoryReferences,
+    response: Response,
+    body: ApplicationCreate,
+    principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
+) -> ApplicationRead:
+    """Draft an application of an action (a new one, or the next year of an existing one) for a call."""
+    new = NewApplication(body.call_id, body.operator_id, body.action_id, _draft(body))
+    view = await drafting.create_application(uow, references, principal, new)
+    response.headers["Location"] = f"applications/{view.application.application_id}"
+    return _answer(view, response)
+
+
+@router.get(
+    "/applications",
+    operation_id="list_applications",
+    dependencies=[REMEMBERED],
+    response_model=Page[ApplicationSummary],
+)
+async def list_applications(
+    uow: Uow,
+    page: Annotated[PageRequest, Depends(page_request)],
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    call_id: Annotated[uuid.UUID | None, Query(alias="callId")] = None,
+    state: State | None = None,
+) -> Page[ApplicationSummary]:
+    """Applications of a contract; an operator's users see only their organisation's."""
+    found, total = await access.list_applications(uow, principal, contract_code, call_id, state, page)
+    items = [ApplicationSummary.model_validate(_summary_fields(application)) for application in found]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/applications/{application_id}", operation_id="get_application", response_model=ApplicationRead)
+async def get_application(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+) -> ApplicationRead:
+    return _answer(await access.get_application(uow, principal, application_id), response)
+
+
+@router.put("/applications/{application_id}", operation_id="update_application", response_model=ApplicationRead)
+async def update_application(
+    uow: Uow,
+    references: TerritoryReferences,
+    response: Response,
+    application_id: uuid.UUID,
+    body: ApplicationWrite,
+    principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
+) -> ApplicationRead:
+    """Rewrite an application's content (draft or correction requested); If-Match required."""
+    view = await drafting.update_application(uow, references, principal, application_id, _draft(body))
+    return _answer(view, response)
+
+
+@router.put(
+    "/applications/{application_id}/budget",
+    operation_id="replace_budget",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
+)
+async def replace_budget(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    body: BudgetInput,
+    principal: Annotated[Principal, Depends(authorize(WRITE_APPLICATIONS))],
+) -> ApplicationRead:
+    """The CERFA 12156 budget, whole: charges 60-68 and indirect, products 70-78 and own funds, 86/87."""
+    lines = [
+        BudgetLine(
+            account=line.account,
+            label=line.label,
+            amount_cents=cents_of(line.amount, f"lines/{position}/amount"),
+            institution_id=line.institution_id,
+        )
+        for position, line in enumerate(body.lines)
+    ]
+    view = await drafting.replace_budget(uow, principal, application_id, lines)
+    return _answer(view, response)
+
+
+@router.post(
+    "/applications/{application_id}/transitions",
+    operation_id="move_application",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
+)
+async def move_application(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    body: TransitionInput,
+    principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
+) -> ApplicationRead:
+    """One step of the workflow (submit, declare_receivable, instruct, request_correction, propose, decide,
+    notify, withdraw, reopen…); the step's rules are checked first and the event is kept."""
+    view = await workflow.move(uow, principal, application_id, Transition(body.transition), body.reason)
+    return _answer(view, response)
+
+
+@router.patch(
+    "/applications/{application_id}/financing-lines/{institution_id}",
+    operation_id="set_financing_line",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
+)
+async def set_financing_line(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    body: FinancingLineUpdate,
+    principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
+) -> ApplicationRead:
+    """A financer's line: opinion, proposed and decided amounts, decision (0 ≤ decided ≤ requested);
+    If-Match with the application's ETag is required."""
+    converters: dict[str, Any] = {
+        "proposed": lambda value: ("proposed_cents", cents_of(value, "proposed")),
+        "decided": lambda value: ("decided_cents", cents_of(value, "decided")),
+        "opinion": lambda value: ("opinion", Opinion(value)),
+        "opinion_comment": lambda value: ("opinion_comment", value),
+        "decision": lambda value: ("decision", LineDecision(value)),
+    }
+    changes = dict(
+        converters[name](getattr(body, name)) for name in body.model_fields_set if getattr(body, name) is not None
+    )
+    view = await financing.set_financing_line(uow, principal, application_id, institution_id, changes)
+    return _answer(view, response)

@@ -1,0 +1,136 @@
+"""The applications' wire: what an operator writes, the CERFA budget, the workflow's moves, a financer's
+line, and the application as it reads back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from kit.api_models import ApiInput, ApiModel
+from services.grants.schemas import BeneficiariesModel, BudgetAccount, LongText, Money, Title
+
+QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
+
+
+class ApplicationWrite(ApiInput):
+    title: Title
+    description: LongText | None = None
+    primary_objective_id: uuid.UUID | None = None
+    other_objective_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=20, description="Empty: hors QPV")
+    codes_communes: list[CommuneCode] = Field(default_factory=list, max_length=50)
+    beneficiaries: BeneficiariesModel = Field(default_factory=BeneficiariesModel)
+    starts_on: date | None = None
+    ends_on: date | None = Field(default=None, description="May fall in the next year")
+    multi_year: bool = False
+    previous_application_id: uuid.UUID | None = Field(default=None, description="Renewal of this application")
+    dauphin_number: Annotated[str, StringConstraints(min_length=3, max_length=30)] | None = None
+
+
+class ApplicationCreate(ApplicationWrite):
+    call_id: uuid.UUID
+    operator_id: uuid.UUID
+    action_id: uuid.UUID | None = Field(default=None, description="The action renewed; absent: a new action")
+
+
+class BudgetLineInput(ApiInput):
+    account: BudgetAccount
+    label: Title
+    amount: Money = Field(description="Whole euros (the CERFA takes no cents)")
+    institution_id: uuid.UUID | None = Field(default=None, description="The financer of a 74 line")
+
+
+class BudgetInput(ApiInput):
+    lines: list[BudgetLineInput] = Field(max_length=200)
+
+
+class TransitionInput(ApiInput):
+    transition: Literal[
+        "submit", "declare_receivable", "declare_not_receivable", "instruct", "request_correction",
+        "propose", "decide", "notify", "withdraw", "reopen",
+    ]  # fmt: skip
+    reason: LongText | None = None
+
+
+class FinancingLineUpdate(ApiInput):
+    proposed: Money | None = None
+    decided: Money | None = None
+    opinion: Literal["favourable", "unfavourable", "reserved"] | None = None
+    opinion_comment: LongText | None = None
+    decision: Literal["granted", "refused", "no_follow_up"] | None = None
+
+
+class BudgetLineRead(ApiModel):
+    account: str
+    label: str
+    amount: str
+    institution_id: uuid.UUID | None
+
+
+class BudgetRead(ApiModel):
+    lines: list[BudgetLineRead]
+    total_charges: str
+    total_products: str
+    in_kind_uses: str
+    in_kind_resources: str
+    balanced: bool
+
+
+class FinancingLineRead(ApiModel):
+    institution_id: uuid.UUID
+    institution_code: str
+    institution_nom: str
+    cerfa_subline: str
+    requested: str
+    proposed: str | None
+    decided: str | None
+    opinion: str | None
+    opinion_comment: str | None
+    decision: str | None
+
+
+class EventRead(ApiModel):
+    at: datetime
+    actor: str
+    actor_institution: str | None
+    transition: str
+    from_state: str
+    to_state: str
+    reason: str | None
+
+
+class ApplicationSummary(ApiModel):
+    id: uuid.UUID
+    action_id: uuid.UUID
+    operator_id: uuid.UUID
+    year: int
+    title: str
+    state: str
+    outcome: str | None
+    qpv_codes: list[str]
+    hors_qpv: bool
+    version: int
+
+
+class ApplicationRead(ApplicationSummary):
+    call_id: uuid.UUID
+    contract_code: str
+    description: str | None
+    primary_objective_id: uuid.UUID | None
+    other_objective_ids: list[uuid.UUID]
+    codes_communes: list[str]
+    beneficiaries: dict[str, Any]
+    starts_on: date | None
+    ends_on: date | None
+    multi_year: bool
+    renewal: bool
+    previous_application_id: uuid.UUID | None
+    dauphin_number: str | None
+    dauphin_normalised: str | None
+    budget: BudgetRead
+    financing_lines: list[FinancingLineRead]
+    events: list[EventRead]

@@ -1,0 +1,80 @@
+"""Reading an application: who sees it (an operator's users only their organisation's, others answer like
+missing ones), how it reads back, and its ETag."""
+
+from __future__ import annotations
+
+import uuid
+
+from kit.auth.principal import Principal
+from kit.etags import etag_of
+from kit.pagination import PageRequest
+from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import Application, ApplicationView, LineView
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow
+from services.grants.applications.repository import ApplicationRepository, application_of, financing_line_of
+from services.grants.errors import NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
+from services.grants.operators.domain import own_organisations, seen
+from services.grants.persistence import Audited
+
+APPLICATIONS = Audited("application")
+
+
+async def visible_application(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, *, for_update: bool = False
+) -> ApplicationRow:
+    """The application's row, if the caller reads it (inside the caller's unit of work)."""
+    row = await ApplicationRepository(uow.session).get(application_id, for_update=for_update)
+    return seen(actor, row, "application", application_id)
+
+
+def application_etag(application: Application | ApplicationRow) -> str:
+    """One version for the application and what is written through it (budget, financing lines)."""
+    return etag_of(str(application.application_id), application.version)
+
+
+async def application_view(uow: UnitOfWork, row: ApplicationRow) -> ApplicationView:
+    """The application with its budget, its financers' lines (in the order of their codes) and its history."""
+    repository = ApplicationRepository(uow.session)
+    institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
+    lines = [financing_line_of(line) for line in await repository.financing(row.application_id)]
+    return ApplicationView(
+        application=application_of(row),
+        budget=await repository.budget(row.application_id),
+        lines=sorted(
+            (LineView(line, institutions[line.institution_id]) for line in lines),
+            key=lambda view: view.institution.code,
+        ),
+        events=await repository.events(row.application_id),
+    )
+
+
+async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:
+    async with uow.reading():
+        return await application_view(uow, await visible_application(uow, actor, application_id))
+
+
+async def list_applications(
+    uow: UnitOfWork,
+    actor: Principal,
+    contract_code: str,
+    call_id: uuid.UUID | None,
+    state: State | None,
+    page: PageRequest,
+) -> tuple[list[Application], int]:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    async with uow.reading():
+        rows, total = await ApplicationRepository(uow.session).find(
+            contract_code, own_organisations(actor), call_id, state.value if state else None, page
+        )
+    return [application_of(row) for row in rows], total
+
+
+async def application_for(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, *, for_update: bool = False
+) -> Application:
+    """The application (locked when `for_update`), if the caller reads it: what the features that work on
+    an application (its instruction, payments, reports) read of it."""
+    return application_of(await visible_application(uow, actor, application_id, for_update=for_update))

@@ -1,0 +1,204 @@
+"""Drafting an application: a new one (a new action, or the next year of one), its content rewritten, its
+CERFA budget replaced; by the operator's users or the instructors, while it is a draft or being corrected."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from kit.auth.principal import Principal
+from kit.tenancy import require_contract
+from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import (
+    ApplicationView,
+    Draft,
+    NewApplication,
+    check_commune,
+    check_dates,
+    check_objectives,
+    check_qpvs,
+    check_renewed,
+    normalised_dauphin,
+)
+from services.grants.applications.domain.budget import BudgetLine, check_budget_lines
+from services.grants.applications.domain.workflow import State, check_editable, check_editor
+from services.grants.applications.models import ActionRow, ApplicationRow
+from services.grants.applications.repository import ApplicationRepository, application_of
+from services.grants.applications.use_cases.access import (
+    APPLICATIONS,
+    application_etag,
+    application_view,
+    visible_application,
+)
+from services.grants.calls.repository import CallRepository
+from services.grants.clients.territories import References
+from services.grants.errors import ConflictError, NotFoundError, RuleViolationError
+from services.grants.framework.repository import FrameworkRepository
+from services.grants.institutions.repository import InstitutionRepository
+from services.grants.operators.domain import own_organisations
+from services.grants.operators.repository import OperatorRepository
+
+
+async def _columns(
+    uow: UnitOfWork, references: References, contract_code: str, action_id: uuid.UUID, year: int, draft: Draft
+) -> dict[str, Any]:
+    """The columns a draft sets, once its references are checked (objectives, QPVs, communes, previous year)."""
+    wanted = {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
+    check_objectives(draft, contract_code, await FrameworkRepository(uow.session).operational(contract_code, wanted))
+    contract = await require_contract(references.contracts, contract_code)
+    check_qpvs(draft, contract.qpv_codes)
+    for code in sorted(set(draft.codes_communes)):
+        commune = await references.communes.find(code)
+        check_commune(code, commune is not None, commune.code_epci if commune else None, contract.code_epci)
+    check_dates(draft)
+    if draft.previous_application_id is not None:
+        previous = await ApplicationRepository(uow.session).get(draft.previous_application_id)
+        check_renewed(None if previous is None else application_of(previous), action_id, year)
+    return {
+        **asdict(draft),
+        "other_objective_ids": list(draft.other_objective_ids),
+        "qpv_codes": sorted(set(draft.qpv_codes)),
+        "codes_communes": sorted(set(draft.codes_communes)),
+        "hors_qpv": draft.hors_qpv,
+        "dauphin_normalised": normalised_dauphin(draft.dauphin_number) if draft.dauphin_number else None,
+    }
+
+
+def _snapshot(row: ApplicationRow) -> dict[str, Any]:
+    keys = ("title", "state", "outcome", "qpv_codes", "hors_qpv", "year", "version")
+    return {key: getattr(row, key) for key in keys}
+
+
+async def add_application(
+    uow: UnitOfWork, references: References, actor: Principal, new: NewApplication
+) -> ApplicationRow:
+    """A new draft application, inside the caller's open unit of work (which commits it)."""
+    call = await CallRepository(uow.session).get(new.call_id)
+    if call is None or not actor.works_on(call.contract_code):
+        raise NotFoundError("call for projects", str(new.call_id))
+    operator = await OperatorRepository(uow.session).get(new.operator_id)
+    own = own_organisations(actor)
+    if (
+        operator is None
+        or operator.contract_code != call.contract_code
+        or (own is not None and new.operator_id not in own)
+    ):
+        raise RuleViolationError(
+            "operator_id", "operator-of-contract", f"operator {new.operator_id} is not yours in this contract"
+        )
+    applications = ApplicationRepository(uow.session)
+    if new.action_id is None:
+        action = ActionRow(
+            action_id=uuid.uuid4(), contract_code=call.contract_code, operator_id=new.operator_id, title=new.draft.title
+        )
+        await applications.add(action)
+    else:
+        found = await applications.get_action(new.action_id)
+        if found is None or found.operator_id != new.operator_id:
+            raise RuleViolationError(
+                "action_id", "action-of-operator", f"action {new.action_id} is not one of this operator's"
+            )
+        action = found
+        if await applications.exists_for_year(new.action_id, call.year):
+            raise ConflictError(f"action {new.action_id} already has an application for {call.year}")
+    columns = await _columns(uow, references, call.contract_code, action.action_id, call.year, new.draft)
+    row = ApplicationRow(
+        application_id=uuid.uuid4(),
+        action_id=action.action_id,
+        call_id=call.call_id,
+        contract_code=call.contract_code,
+        operator_id=new.operator_id,
+        year=call.year,
+        state=State.DRAFT.value,
+        version=1,
+        **columns,
+    )
+    await APPLICATIONS.created(
+        uow, actor, str(row.application_id), action="application.created", after=_snapshot(row), row=row
+    )
+    return row
+
+
+async def create_application(
+    uow: UnitOfWork, references: References, actor: Principal, new: NewApplication
+) -> ApplicationView:
+    async with uow:
+        row = await add_application(uow, references, actor, new)
+        view = await application_view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def copy_budget(uow: UnitOfWork, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
+    repository = ApplicationRepository(uow.session)
+    await repository.replace_budget(target_id, await repository.budget(source_id))
+
+
+async def _editable_row(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationRow:
+    """The application, locked, if the caller may change its content now."""
+    row = await visible_application(uow, actor, application_id, for_update=True)
+    check_editor(actor)
+    uow.check_precondition(application_etag(row))
+    check_editable(State(row.state))
+    return row
+
+
+async def update_application(
+    uow: UnitOfWork, references: References, actor: Principal, application_id: uuid.UUID, draft: Draft
+) -> ApplicationView:
+    async with uow:
+        row = await _editable_row(uow, actor, application_id)
+        before = _snapshot(row)
+        for column, value in (
+            await _columns(uow, references, row.contract_code, row.action_id, row.year, draft)
+        ).items():
+            setattr(row, column, value)
+        row.version += 1
+        await APPLICATIONS.changed(
+            uow, actor, str(application_id), action="application.updated", before=before, after=_snapshot(row)
+        )
+        view = await application_view(uow, row)
+        await uow.commit()
+    return view
+
+
+def _budget_audit(lines: list[BudgetLine], version: int) -> dict[str, Any]:
+    """A budget as the audit keeps it: every line with its account, label, amount (cents) and financer."""
+    return {
+        "lines": [
+            {
+                "account": line.account,
+                "label": line.label,
+                "amountCents": line.amount_cents,
+                "institutionId": str(line.institution_id) if line.institution_id else None,
+            }
+            for line in lines
+        ],
+        "version": version,
+    }
+
+
+async def replace_budget(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, lines: list[BudgetLine]
+) -> ApplicationView:
+    """The whole CERFA budget at once (whole euros); its balance is checked at submission."""
+    async with uow:
+        row = await _editable_row(uow, actor, application_id)
+        institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
+        check_budget_lines(lines, {key: item.code for key, item in institutions.items()})
+        repository = ApplicationRepository(uow.session)
+        before = _budget_audit(await repository.budget(application_id), row.version)
+        await repository.replace_budget(application_id, lines)
+        row.version += 1
+        await APPLICATIONS.changed(
+            uow,
+            actor,
+            str(application_id),
+            action="application.budget_replaced",
+            before=before,
+            after=_budget_audit(lines, row.version),
+        )
+        view = await application_view(uow, row)
+        await uow.commit()
+    return view

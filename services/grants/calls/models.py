@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.grants.persistence import Base
+
+
+class CallRow(Base):
+    __tablename__ = "calls_for_projects"
+    __table_args__ = (UniqueConstraint("contract_code", "year", "scheme"),)
+
+    call_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    notification_target_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

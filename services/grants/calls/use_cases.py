@@ -1,0 +1,118 @@
+"""Calls for projects: opened by the contract's pilot or the State, read by those who work on it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+from kit.auth.principal import Principal
+from kit.etags import etag_of
+from kit.pagination import PageRequest
+from kit.tenancy import ContractRegistry, require_contract
+from kit.unit_of_work import UnitOfWork
+from services.grants.calls.domain import Calendar, CallForProjects, check_call
+from services.grants.calls.models import CallRow
+from services.grants.calls.repository import CallRepository, call_of
+from services.grants.errors import DuplicateCallError, NotBoundError, NotFoundError
+from services.grants.persistence import Audited
+
+CALLS = Audited("call_for_projects")
+
+CALENDAR = frozenset(field.name for field in fields(Calendar))
+
+
+def _columns(call: CallForProjects) -> dict[str, Any]:
+    """The call as its row holds it."""
+    return {
+        "call_id": call.call_id,
+        "contract_code": call.contract_code,
+        "year": call.year,
+        "scheme": call.scheme.value,
+        "title": call.title,
+        **asdict(call.calendar),
+        "version": call.version,
+    }
+
+
+def _snapshot(call: CallForProjects) -> dict[str, Any]:
+    return {key: str(value) for key, value in _columns(call).items()}
+
+
+async def list_calls(
+    uow: UnitOfWork, actor: Principal, year: int | None, page: PageRequest
+) -> tuple[list[CallForProjects], int]:
+    visible = actor.contract_scope
+    async with uow.reading():
+        rows, total = await CallRepository(uow.session).list_in_contracts(visible, year, page)
+    return [call_of(row) for row in rows], total
+
+
+async def visible_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID, *, for_update: bool = False) -> CallRow:
+    """The call, if the caller works on its contract: another contract's call answers exactly like a
+    missing one (no existence leak). Inside the caller's unit of work."""
+    row = await CallRepository(uow.session).get(call_id, for_update=for_update)
+    if row is None or not actor.works_on(row.contract_code):
+        raise NotFoundError("call for projects", str(call_id))
+    return row
+
+
+async def get_call(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID) -> CallForProjects:
+    async with uow.reading():
+        return call_of(await visible_call(uow, actor, call_id))
+
+
+def call_etag(call: CallForProjects) -> str:
+    return etag_of(str(call.call_id), call.version)
+
+
+async def open_call(
+    uow: UnitOfWork, registry: ContractRegistry, actor: Principal, call: CallForProjects
+) -> CallForProjects:
+    if not actor.works_on(call.contract_code):
+        raise NotBoundError(call.contract_code)
+    contract = await require_contract(registry, call.contract_code)
+    check_call(call, contract.start_year, contract.end_year)
+    async with uow:
+        if await CallRepository(uow.session).exists(call.contract_code, call.year, call.scheme.value):
+            raise DuplicateCallError(f"{call.contract_code} {call.year} {call.scheme.value}")
+        await CALLS.created(
+            uow,
+            actor,
+            str(call.call_id),
+            action="call.opened",
+            after=_snapshot(call),
+            row=CallRow(**{**_columns(call), "version": 1}),
+        )
+        await uow.commit()
+    return call
+
+
+async def update_call(
+    uow: UnitOfWork,
+    registry: ContractRegistry,
+    actor: Principal,
+    call_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> CallForProjects:
+    async with uow:
+        row = await visible_call(uow, actor, call_id, for_update=True)
+        before = call_of(row)
+        uow.check_precondition(call_etag(before))
+        dates = {name: value for name, value in changes.items() if name in CALENDAR}
+        title = changes.get("title", before.title)
+        after = replace(before, title=title, calendar=replace(before.calendar, **dates), version=before.version + 1)
+        contract = await require_contract(registry, after.contract_code)
+        check_call(after, contract.start_year, contract.end_year)
+        await CALLS.changed(
+            uow,
+            actor,
+            str(call_id),
+            action="call.updated",
+            before=_snapshot(before),
+            after=_snapshot(after),
+            row=row,
+            columns={"title": after.title, **asdict(after.calendar), "version": after.version},
+        )
+        await uow.commit()
+    return after

@@ -1,0 +1,60 @@
+"""The grants domain's errors, pure Python (problems.py gives each its problem+json), and how an amount reads
+in their messages."""
+
+
+class GrantsError(Exception):
+    """Base of the rules this service enforces."""
+
+
+class NotFoundError(GrantsError):
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier} not found")
+
+
+class RuleViolationError(GrantsError):
+    """An input breaks a business rule; names the field and the rule.
+
+    `field` is a path in the domain's own names (`lines/0/institution_id`): the problem gives it as the wire
+    writes it (`lines/0/institutionId`). A path that is data (a file's column, a key the caller chose) is
+    `verbatim` and given as it is."""
+
+    def __init__(self, field: str, rule: str, message: str, *, verbatim: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+        self.verbatim = verbatim
+
+
+class RulesBrokenError(GrantsError):
+    """Several rules are broken at once: each is named with its figures."""
+
+    def __init__(self, broken: list[RuleViolationError]) -> None:
+        super().__init__("; ".join(str(rule) for rule in broken))
+        self.broken = broken
+
+
+class DuplicateCallError(GrantsError):
+    """One call per contract, year and scheme."""
+
+
+class NotBoundError(GrantsError):
+    """The caller does not work on this contract."""
+
+
+class ConflictError(GrantsError):
+    """The record exists already (same natural key)."""
+
+
+class ForbiddenMoveError(GrantsError):
+    """The caller may read the record but not do this to it."""
+
+
+class NotEditableError(GrantsError):
+    """The record is past the stage where this can change."""
+
+
+def spaced(cents: int) -> str:
+    """An amount as a message gives it: 31 000 € / 1 234,56 €."""
+    whole, part = divmod(abs(cents), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{'-' if cents < 0 else ''}{grouped}{f',{part:02d}' if part else ''} €"

@@ -1,0 +1,346 @@
+"""The programmation of a call: what each financer puts into it (envelopes), the portfolio rules a
+what-if scenario is checked against, live, before the comité des financeurs meets, the comité that freezes
+one scenario into decisions, and the programmation's tables and totals.
+
+Hard rules block the freezing of a scenario: each financer within its envelope, each amount within
+what was requested, the hors-QPV share of P147 within 2.5 % of the departmental P147 envelope. Soft
+targets warn with their figures: degressivity of renewed actions, share of new actions, share of
+cohésion sociale; leverage (co-financing per euro of P147) is reported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+from services.grants.applications.domain.financing import Outcome
+from services.grants.applications.domain.workflow import State
+from services.grants.calls.domain import Scheme
+from services.grants.errors import ForbiddenMoveError, NotEditableError, spaced
+from services.grants.framework.domain import Pillar
+from services.grants.operators.domain import Actor, OperatorProfile
+from services.grants.roles import INSTRUCTORS, PARTNERS
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioRules:
+    # The circulaire du 31 août 2023 (the contract, ../shared/seeds/002…txt, lines 190 and 847): at most
+    # 2.5 % of the departmental P147 envelope outside the QPVs.
+    hors_qpv_cap: Decimal = Decimal("0.025")
+    # Renewed actions' P147 credits may decrease year after year (the contract, line 1347); the rate is local.
+    degressivity_rate: Decimal = Decimal("0")
+    # "90 actions annuelles, 30 % d'actions nouvelles" (the contract, line 1415).
+    new_actions_target: Decimal = Decimal("0.30")
+    # The cohésion sociale pillar holds 50 % of the envelope (the contract, line 1427).
+    cohesion_target: Decimal = Decimal("0.50")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What one financer puts into one call; stored envelopes have an id."""
+
+    institution_id: uuid.UUID
+    amount_cents: int
+    departmental_cents: int | None = None  # the departmental P147 envelope the 2.5 % cap applies to
+    envelope_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFacts:
+    application_id: uuid.UUID
+    title: str
+    requested: dict[uuid.UUID, int]
+    hors_qpv: bool
+    renewal: bool
+    previous_p147_cents: int | None
+    pillar: Pillar | None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    message: str
+    application_id: uuid.UUID | None = None
+
+
+@dataclass(slots=True)
+class PortfolioCheck:
+    consumption: dict[uuid.UUID, tuple[int, int | None]] = field(default_factory=dict)  # used, envelope
+    p147_total_cents: int = 0
+    hors_qpv_cents: int = 0
+    hors_qpv_base_cents: int | None = None
+    funded_actions: int = 0
+    new_actions: int = 0
+    cohesion_cents: int = 0
+    co_financing_cents: int = 0
+    blocking: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def leverage(self) -> Decimal | None:
+        """Co-financing per euro of P147: "l'effet levier des crédits spécifiques (BOP 147) doit être garanti"
+        (the contract, line 1363)."""
+        if not self.p147_total_cents:
+            return None
+        return (Decimal(self.co_financing_cents) / Decimal(self.p147_total_cents)).quantize(Decimal("0.01"))
+
+    @property
+    def hors_qpv_share(self) -> str | None:
+        """Of the departmental P147 envelope (None while it is not set)."""
+        return percent(self.hors_qpv_cents, self.hors_qpv_base_cents) if self.hors_qpv_base_cents else None
+
+    @property
+    def new_actions_share(self) -> str | None:
+        return percent(self.new_actions, self.funded_actions) if self.funded_actions else None
+
+    @property
+    def cohesion_share(self) -> str | None:
+        """Of the P147 credits."""
+        return percent(self.cohesion_cents, self.p147_total_cents) if self.p147_total_cents else None
+
+
+def percent(part: int, whole: int) -> str:
+    if not whole:
+        return "0 %"
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value} %".replace(".", ",")
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{format((rate * 100).normalize(), 'f')} %"
+
+
+def check_portfolio(
+    amounts: dict[tuple[uuid.UUID, uuid.UUID], int],
+    applications: dict[uuid.UUID, ApplicationFacts],
+    envelopes: dict[uuid.UUID, Envelope],
+    names: dict[uuid.UUID, str],
+    p147: uuid.UUID | None,
+    rules: PortfolioRules,
+) -> PortfolioCheck:
+    """`amounts`: (application, financer) → proposed cents in the scenario."""
+    check = PortfolioCheck()
+    used: dict[uuid.UUID, int] = defaultdict(int)
+    funded: set[uuid.UUID] = set()
+    for (application_id, institution_id), cents in sorted(amounts.items(), key=lambda item: str(item[0])):
+        facts = applications[application_id]
+        used[institution_id] += cents
+        requested = facts.requested.get(institution_id, 0)
+        if cents > requested:
+            check.blocking.append(
+                Finding(
+                    "within-requested",
+                    f"{facts.title}: {spaced(cents)} proposed by {names.get(institution_id, '?')}"
+                    f" > {spaced(requested)} requested",
+                    application_id,
+                )
+            )
+        if cents > 0:
+            funded.add(application_id)
+        if institution_id == p147:
+            check.p147_total_cents += cents
+            if facts.hors_qpv:
+                check.hors_qpv_cents += cents
+            if facts.pillar is Pillar.COHESION_SOCIALE:
+                check.cohesion_cents += cents
+            if facts.renewal and facts.previous_p147_cents is not None and rules.degressivity_rate > 0:
+                ceiling = int(Decimal(facts.previous_p147_cents) * (1 - rules.degressivity_rate))
+                if cents > ceiling:
+                    check.warnings.append(
+                        Finding(
+                            "degressivity",
+                            f"{facts.title}: P147 {spaced(cents)} > {spaced(ceiling)}"
+                            f" ({spaced(facts.previous_p147_cents)} last year"
+                            f" less {_rate(rules.degressivity_rate)})",
+                            application_id,
+                        )
+                    )
+        else:
+            check.co_financing_cents += cents
+    for institution_id in sorted(set(used) | set(envelopes), key=str):
+        envelope = envelopes.get(institution_id)
+        check.consumption[institution_id] = (used.get(institution_id, 0), envelope.amount_cents if envelope else None)
+        if envelope is not None and used.get(institution_id, 0) > envelope.amount_cents:
+            over = used[institution_id] - envelope.amount_cents
+            check.blocking.append(
+                Finding(
+                    "within-envelope",
+                    f"{names.get(institution_id, '?')}: {spaced(used[institution_id])} proposed"
+                    f" > envelope {spaced(envelope.amount_cents)} (over by {spaced(over)})",
+                )
+            )
+    departmental = envelopes[p147].departmental_cents if p147 in envelopes else None
+    check.hors_qpv_base_cents = departmental
+    if departmental is not None:
+        cap = int(Decimal(departmental) * rules.hors_qpv_cap)
+        if check.hors_qpv_cents > cap:
+            check.blocking.append(
+                Finding(
+                    "hors-qpv-cap",
+                    f"hors-QPV share {percent(check.hors_qpv_cents, departmental)} > {percent(cap, departmental)} cap:"
+                    f" {spaced(check.hors_qpv_cents)} of {spaced(departmental)}",
+                )
+            )
+    elif check.hors_qpv_cents:
+        check.warnings.append(
+            Finding("hors-qpv-cap", "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked")
+        )
+    check.funded_actions = len(funded)
+    check.new_actions = sum(1 for item in funded if not applications[item].renewal)
+    if funded and Decimal(check.new_actions) / len(funded) < rules.new_actions_target:
+        check.warnings.append(
+            Finding(
+                "new-actions-share",
+                f"new actions {check.new_actions} of {len(funded)} ({percent(check.new_actions, len(funded))})"
+                f" < target {_rate(rules.new_actions_target)}",
+            )
+        )
+    if check.p147_total_cents and Decimal(check.cohesion_cents) / check.p147_total_cents < rules.cohesion_target:
+        check.warnings.append(
+            Finding(
+                "cohesion-share",
+                f"cohésion sociale {spaced(check.cohesion_cents)} of P147 {spaced(check.p147_total_cents)}"
+                f" ({percent(check.cohesion_cents, check.p147_total_cents)})"
+                f" < target {_rate(rules.cohesion_target)}",
+            )
+        )
+    return check
+
+
+class ScenarioStatus(StrEnum):
+    DRAFT = "draft"
+    FROZEN = "frozen"  # by the comité des financeurs: its amounts are the decisions
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A what-if programmation of a call: proposed amounts per application and financer."""
+
+    scenario_id: uuid.UUID
+    call_id: uuid.UUID
+    contract_code: str
+    name: str
+    status: ScenarioStatus
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioView:
+    """A scenario, its amounts ((application, financer) → cents) and its rules evaluated on them now."""
+
+    scenario: Scenario
+    amounts: dict[tuple[uuid.UUID, uuid.UUID], int]
+    check: PortfolioCheck
+    codes: dict[uuid.UUID, str]  # the financers' codes
+    titles: dict[uuid.UUID, str]  # the applications' titles
+
+    @property
+    def can_freeze(self) -> bool:
+        return self.scenario.status is ScenarioStatus.DRAFT and not self.check.blocking
+
+
+def check_freezable(scenario: Scenario, already: str) -> None:
+    """A frozen scenario is the comité's decision: it does not change."""
+    if scenario.status is not ScenarioStatus.DRAFT:
+        raise NotEditableError(already)
+
+
+@dataclass(frozen=True, slots=True)
+class Committee:
+    """The comité des financeurs that froze a scenario into decisions: co-chaired by the State and the EPCI
+    (the contract, line 2095), named by institutions (no personal names)."""
+
+    committee_id: uuid.UUID
+    held_on: date
+    co_chairs: list[str]
+    attendees: list[str]
+
+
+def reads_programmation(actor: Actor, contract_code: str) -> bool:
+    """The contract's pilots, the State, the co-financers and the auditors read its programmation."""
+    return actor.works_on(contract_code) and bool(actor.roles & PARTNERS)
+
+
+def check_programmer(actor: Actor, what: str) -> None:
+    """The contract's pilots and the State programme a call (envelopes, rules, scenarios, the comité)."""
+    if not actor.roles & INSTRUCTORS:
+        raise ForbiddenMoveError(f"only the contract's pilots and the State change the {what}")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammationFilter:
+    """Which applications a programmation table or its totals hold: a contract's live ones, narrowed."""
+
+    contract_code: str
+    year: int | None = None
+    scheme: str | None = None
+    operator_id: uuid.UUID | None = None
+    qpv_code: str | None = None
+    objective_id: uuid.UUID | None = None
+    pillar: str | None = None
+    state: str | None = None
+    institution_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLine:
+    """A financer's amounts on an application of the programmation's table (cents)."""
+
+    institution_code: str
+    requested_cents: int
+    proposed_cents: int | None
+    decided_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An application as the programmation's table shows it: with its operator, scheme and objective."""
+
+    application_id: uuid.UUID
+    title: str
+    year: int
+    scheme: Scheme
+    state: State
+    outcome: Outcome | None
+    qpv_codes: tuple[str, ...]
+    hors_qpv: bool
+    operator_id: uuid.UUID
+    operator_nom: str
+    operator_profile: OperatorProfile
+    objective_code: str | None
+    pillar: Pillar | None
+    lines: list[EntryLine]
+
+
+class Total(NamedTuple):
+    """The figures of one key of a dimension (a financer, a pillar, a year…); amounts in cents."""
+
+    key: str | None
+    applications: int
+    requested_cents: int
+    proposed_cents: int
+    decided_cents: int
+    funded_actions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The programmation's totals per financer, pillar, ambition, P147 theme, year, QPV (or hors-QPV) and
+    operator profile, and the figures the contract's evaluation asks of it."""
+
+    by_financer: list[Total]
+    by_pillar: list[Total]
+    by_ambition: list[Total]
+    by_theme: list[Total]
+    by_year: list[Total]
+    by_qpv: list[Total]
+    by_operator_profile: list[Total]
+    applications: int
+    funded_actions: int  # with a decided amount above 0
+    operators: int
+    expected_beneficiaries: int

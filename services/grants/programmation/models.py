@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.grants.persistence import Base
+
+
+class EnvelopeRow(Base):
+    """What one financer puts into one call (year and scheme); the State's P147 envelope also carries
+    the departmental P147 envelope the hors-QPV cap is computed on."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (UniqueConstraint("call_id", "institution_id"),)
+
+    envelope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"), index=True)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.institution_id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    departmental_cents: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PortfolioRulesRow(Base):
+    __tablename__ = "portfolio_rules"
+
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"), primary_key=True)
+    hors_qpv_cap: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    degressivity_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    new_actions_target: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    cohesion_target: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+
+
+class ScenarioRow(Base):
+    """A what-if programmation of a call: proposed amounts per application and financer."""
+
+    __tablename__ = "scenarios"
+
+    scenario_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"), index=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ScenarioAmountRow(Base):
+    __tablename__ = "scenario_amounts"
+
+    scenario_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scenarios.scenario_id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.application_id"), primary_key=True)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.institution_id"), primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class CommitteeRow(Base):
+    """The comité des financeurs that froze a scenario into decisions (institutions, no personal names)."""
+
+    __tablename__ = "committees"
+
+    committee_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"), index=True)
+    scenario_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scenarios.scenario_id"), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    co_chairs: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    attendees: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

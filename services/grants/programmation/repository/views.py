@@ -1,0 +1,339 @@
+"""The pilot's and the State's tables and totals of the programmation, aggregated in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from kit.pagination import PageRequest, total_told_by
+from services.grants.applications.domain.financing import Outcome
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow, FinancingLineRow
+from services.grants.calls.domain import Scheme
+from services.grants.calls.models import CallRow
+from services.grants.framework.domain import Pillar
+from services.grants.framework.models import ObjectiveRow
+from services.grants.institutions.models import InstitutionRow
+from services.grants.operators.domain import OperatorProfile
+from services.grants.operators.models import OperatorRow
+from services.grants.persistence import Repository
+from services.grants.programmation.domain import Entry, EntryLine, ProgrammationFilter, Total, Totals
+from services.grants.programmation.repository.scenarios import LIVE_STATES
+
+
+class ProgrammationViews(Repository):
+    """The pilot's and the State's tables and totals, aggregated in SQL."""
+
+    @staticmethod
+    def _chosen(chosen: ProgrammationFilter, *columns: Any, described: bool = False) -> Select[Any]:
+        """The chosen applications; joined to calls and objectives when a filter needs them, and to their
+        operators too when `described` (the columns then may name all three)."""
+        query = (
+            select(*columns)
+            .select_from(ApplicationRow)
+            .where(ApplicationRow.contract_code == chosen.contract_code, ApplicationRow.state.in_(LIVE_STATES))
+        )
+        if described:
+            query = (
+                query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+                .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+                .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            )
+        if chosen.scheme is not None:
+            if not described:
+                query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+            query = query.where(CallRow.scheme == chosen.scheme)
+        if chosen.pillar is not None:
+            if not described:
+                query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+            query = query.where(ObjectiveRow.pillar == chosen.pillar)
+        if chosen.year is not None:
+            query = query.where(ApplicationRow.year == chosen.year)
+        if chosen.operator_id is not None:
+            query = query.where(ApplicationRow.operator_id == chosen.operator_id)
+        if chosen.qpv_code is not None:
+            query = query.where(literal(chosen.qpv_code) == any_(ApplicationRow.qpv_codes))
+        if chosen.objective_id is not None:
+            query = query.where(
+                or_(
+                    ApplicationRow.primary_objective_id == chosen.objective_id,
+                    literal(chosen.objective_id, type_=Uuid) == any_(ApplicationRow.other_objective_ids),
+                )
+            )
+        if chosen.state is not None:
+            query = query.where(ApplicationRow.state == chosen.state)
+        if chosen.institution_id is not None:
+            query = query.where(
+                exists().where(
+                    FinancingLineRow.application_id == ApplicationRow.application_id,
+                    FinancingLineRow.institution_id == chosen.institution_id,
+                )
+            )
+        return query
+
+    async def entries(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Entry], int]:
+        """A page of applications with operator, scheme and objective, and their financing lines."""
+        # The page in index order, its calls, operators and objectives joined row by row (50 lookups).
+        details = (
+            self._chosen(
+                chosen,
+                ApplicationRow.application_id,
+                ApplicationRow.title,
+                ApplicationRow.year,
+                CallRow.scheme,
+                ApplicationRow.state,
+                ApplicationRow.outcome,
+                ApplicationRow.qpv_codes,
+                ApplicationRow.hors_qpv,
+                OperatorRow.operator_id,
+                OperatorRow.nom,
+                OperatorRow.profile,
+                ObjectiveRow.code,
+                ObjectiveRow.pillar,
+                described=True,
+            )
+            .order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+            .limit(page.limit + 1)
+            .offset(page.offset)
+        )
+        found = list((await self.session.execute(details)).all())
+        total = total_told_by(len(found), page)
+        if total is None:
+            count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
+            total = (await self.session.execute(count)).scalar_one()
+            found = found[: page.limit]
+        if not found:
+            return [], int(total)
+        page_ids = [row.application_id for row in found]
+        lines = (
+            select(
+                FinancingLineRow.application_id,
+                InstitutionRow.code,
+                FinancingLineRow.requested_cents,
+                FinancingLineRow.proposed_cents,
+                FinancingLineRow.decided_cents,
+            )
+            .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+            .where(FinancingLineRow.application_id.in_(page_ids))
+        )
+        lines_of: dict[Any, list[EntryLine]] = {}
+        for application_id, code, requested, proposed, decided in sorted(
+            (await self.session.execute(lines)).all(), key=lambda line: line[1]
+        ):
+            lines_of.setdefault(application_id, []).append(EntryLine(code, requested, proposed, decided))
+        entries = [
+            Entry(
+                application_id=row.application_id,
+                title=row.title,
+                year=row.year,
+                scheme=Scheme(row.scheme),
+                state=State(row.state),
+                outcome=None if row.outcome is None else Outcome(row.outcome),
+                qpv_codes=tuple(row.qpv_codes),
+                hors_qpv=row.hors_qpv,
+                operator_id=row.operator_id,
+                operator_nom=row.nom,
+                operator_profile=OperatorProfile(row.profile),
+                objective_code=row.code,
+                pillar=None if row.pillar is None else Pillar(row.pillar),
+                lines=lines_of.get(row.application_id, []),
+            )
+            for row in found
+        ]
+        return entries, int(total)
+
+    async def totals(self, chosen: ProgrammationFilter) -> Totals:
+        """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
+        evaluation's counts, in one statement. The chosen applications, with the sums of their lines, come
+        from one index range of applications; the financers' totals from one range of the lines' own index
+        joined once with the chosen applications: never one probe per application."""
+        contract_lines = FinancingLineRow.contract_code == chosen.contract_code
+        if chosen.year is not None:
+            contract_lines = and_(contract_lines, FinancingLineRow.year == chosen.year)
+        apps = self._chosen(
+            chosen,
+            ApplicationRow.application_id,
+            ApplicationRow.year,
+            ApplicationRow.operator_id,
+            ApplicationRow.primary_objective_id,
+            ApplicationRow.hors_qpv,
+            ApplicationRow.qpv_codes,
+            ApplicationRow.beneficiaries["total"].as_integer().label("beneficiaries"),
+            ApplicationRow.lines_requested_cents.label("requested"),
+            ApplicationRow.lines_proposed_cents.label("proposed"),
+            ApplicationRow.lines_decided_cents.label("decided"),
+        ).cte("chosen")
+        chosen_ids = self._chosen(chosen, ApplicationRow.application_id).subquery("chosen_ids")
+        per_financer = (
+            select(
+                FinancingLineRow.institution_id,
+                func.count().label("applications"),
+                func.sum(FinancingLineRow.requested_cents).label("requested"),
+                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
+                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
+                func.count().filter(FinancingLineRow.decided_cents > 0).label("funded"),
+            )
+            .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
+            .where(contract_lines)
+            .group_by(FinancingLineRow.institution_id)
+            .subquery("per_financer")
+        )
+        by_financer = _total_row(
+            "financer",
+            InstitutionRow.code,
+            per_financer.c.applications,
+            (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
+            funded=per_financer.c.funded,
+        ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
+        amounts = (
+            func.count().label("applications"),
+            func.sum(apps.c.requested).label("requested"),
+            func.sum(apps.c.proposed).label("proposed"),
+            func.sum(apps.c.decided).label("decided"),
+            func.count().filter(apps.c.decided > 0).label("funded"),
+        )
+
+        def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
+            """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
+            to join and group instead of every chosen application."""
+            sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
+            return _total_row(
+                dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
+            ).group_by(key)
+
+        # Partial sums computed once, each read by several dimensions (CTEs referenced twice are materialised).
+        per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).cte()
+        strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
+        by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
+            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+        )
+        by_ambition = (
+            regrouped(per_objective, "ambition", ambition.label)
+            .outerjoin_from(
+                per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+            )
+            .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
+            .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
+        )
+        by_theme = regrouped(per_objective, "theme", ObjectiveRow.p147_theme).outerjoin_from(
+            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+        )
+        per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
+        by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
+        per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).cte()
+        by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
+            per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
+        )
+        operators = _total_row("operators", None, func.count()).select_from(per_operator)
+        counts = _total_row(
+            "counts",
+            None,
+            func.count(),
+            funded=func.count().filter(apps.c.decided > 0),
+            beneficiaries=func.coalesce(func.sum(apps.c.beneficiaries), 0),
+        ).select_from(apps)
+        served = select(
+            apps.c.requested,
+            apps.c.proposed,
+            apps.c.decided,
+            func.unnest(
+                case((apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))), else_=apps.c.qpv_codes)
+            ).label("qpv_code"),
+        ).subquery("served")
+        by_qpv = _total_row(
+            "qpv",
+            served.c.qpv_code,
+            func.count(),
+            (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
+            funded=func.count().filter(served.c.decided > 0),
+        ).group_by(served.c.qpv_code)
+        results: dict[str, list[Any]] = {
+            "financer": [],
+            "pillar": [],
+            "ambition": [],
+            "qpv": [],
+            "profile": [],
+            "theme": [],
+            "year": [],
+            "counts": [],
+        }
+        distinct_operators = 0
+        everything = union_all(
+            by_financer, by_pillar, by_ambition, by_theme, by_year, by_profile, by_qpv, operators, counts
+        )
+        for name, key, count, requested, proposed, decided, funded, beneficiaries in (
+            await self.session.execute(everything)
+        ).all():
+            if name == "operators":
+                distinct_operators = count
+            elif name == "counts":
+                results["counts"].append((count, funded, beneficiaries))
+            else:
+                results[name].append((key, count, requested, proposed, decided, funded))
+        applications, funded, beneficiaries = results.pop("counts")[0]
+        by: dict[str, list[Total]] = {
+            name: sorted(
+                (
+                    Total(key, int(count), int(requested), int(proposed), int(decided), int(funded))
+                    for key, count, requested, proposed, decided, funded in rows
+                ),
+                key=lambda total: (total.key is None, str(total.key)),
+            )
+            for name, rows in results.items()
+        }
+        return Totals(
+            by_financer=by["financer"],
+            by_pillar=by["pillar"],
+            by_ambition=by["ambition"],
+            by_theme=by["theme"],
+            by_year=by["year"],
+            by_qpv=by["qpv"],
+            by_operator_profile=by["profile"],
+            applications=applications,
+            funded_actions=funded,
+            operators=distinct_operators,
+            expected_beneficiaries=beneficiaries,
+        )
+
+
+def _total_row(
+    dimension: str,
+    key: Any,
+    count: Any,
+    sums: tuple[Any, Any, Any] | None = None,
+    *,
+    funded: Any = None,
+    beneficiaries: Any = None,
+) -> Select[Any]:
+    """One branch of the totals' union: dimension, key, count, requested, proposed, decided, funded and
+    beneficiaries, typed NULL where the branch has no such figure."""
+    nothing = cast(None, BigInteger)
+    requested, proposed, decided = sums or (nothing, nothing, nothing)
+    return select(
+        literal(dimension).label("dimension"),
+        cast(key, Text).label("key"),
+        count,
+        requested,
+        proposed,
+        decided,
+        nothing if funded is None else funded,
+        nothing if beneficiaries is None else beneficiaries,
+    )

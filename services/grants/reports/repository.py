@@ -1,0 +1,85 @@
+"""The reports' queries: an application's financial and activity reports, and the reports overdue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.grants.applications.domain.application import Beneficiaries
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow
+from services.grants.persistence import Repository
+from services.grants.reports.domain import (
+    ActivityReport,
+    ActualLine,
+    LocatedBeneficiaries,
+    OverdueReport,
+    ReportStatus,
+)
+from services.grants.reports.models import ActivityReportRow, FinancialReportRow
+
+
+def actual_lines(report: FinancialReportRow | None) -> list[ActualLine]:
+    return [ActualLine(**line) for line in report.lines] if report is not None else []
+
+
+def activity_of(row: ActivityReportRow) -> ActivityReport:
+    return ActivityReport(row.summary, row.results, row.difficulties, row.outlook, Beneficiaries(**row.beneficiaries))
+
+
+def located_of(document: dict[str, Any] | None) -> LocatedBeneficiaries | None:
+    """The counts as stored (with the share they gave, which they give again)."""
+    if document is None:
+        return None
+    return LocatedBeneficiaries(
+        document["points"], document["in_qpv"], document["outside"], document["refused"], document["by_qpv"]
+    )
+
+
+def located_document(located: LocatedBeneficiaries) -> dict[str, Any]:
+    return {**asdict(located), "sharePercent": located.share_in_qpv_percent}
+
+
+def status_of(report: FinancialReportRow | ActivityReportRow | None) -> ReportStatus | None:
+    return None if report is None else ReportStatus(report.status)
+
+
+class ReportRepository(Repository):
+    async def financial(self, application_id: uuid.UUID, *, for_update: bool = False) -> FinancialReportRow | None:
+        query = select(FinancialReportRow).where(FinancialReportRow.application_id == application_id)
+        return await self._one(query, for_update=for_update)
+
+    async def activity(self, application_id: uuid.UUID, *, for_update: bool = False) -> ActivityReportRow | None:
+        query = select(ActivityReportRow).where(ActivityReportRow.application_id == application_id)
+        return await self._one(query, for_update=for_update)
+
+    async def overdue(
+        self, contract_code: str, operators: Collection[uuid.UUID] | None, last_year: int
+    ) -> list[OverdueReport]:
+        """Notified applications of years up to `last_year` whose financial report is missing or returned,
+        with that status."""
+        status = func.coalesce(FinancialReportRow.status, "missing")
+        query = (
+            select(
+                ApplicationRow.application_id,
+                ApplicationRow.operator_id,
+                ApplicationRow.title,
+                ApplicationRow.year,
+                status,
+            )
+            .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
+            .where(
+                ApplicationRow.contract_code == contract_code,
+                ApplicationRow.state == State.NOTIFIED.value,
+                ApplicationRow.year <= last_year,
+                status.in_(("missing", ReportStatus.RETURNED.value)),
+            )
+        )
+        if operators is not None:
+            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
+        ordered = query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
+        return [OverdueReport(*row) for row in (await self.session.execute(ordered)).all()]
