@@ -230,7 +230,10 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
             create_territories(TerritoriesSettings(**common("territories")), clock=stack.clock),
             ports["territories"],
         ),
-        "grants": (create_grants(GrantsSettings(**common("grants"), territories_url=territories_url)), ports["grants"]),
+        "grants": (
+            create_grants(GrantsSettings(**common("grants"), territories_url=territories_url), clock=stack.clock),
+            ports["grants"],
+        ),
         "participation": (
             create_participation(
                 ParticipationSettings(**common("participation"), territories_url=territories_url), clock=stack.clock

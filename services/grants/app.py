@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kit.clock import Clock
 from kit.http_client import CallPolicy, service_client
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
@@ -27,7 +28,8 @@ from services.grants.reports import routes as reports
 from services.grants.settings import SCHEMA, GrantsSettings
 
 
-def create_app(settings: GrantsSettings | None = None) -> FastAPI:
+def create_app(settings: GrantsSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app; `clock` is what its use cases take the time from (the system's unless told otherwise)."""
     chosen = settings or GrantsSettings()  # read from the environment
     registry = ContractRegistry(service_client("territories", chosen.territories_url))
     communes = commune_lookup(service_client("territories", chosen.territories_url))
@@ -36,6 +38,7 @@ def create_app(settings: GrantsSettings | None = None) -> FastAPI:
         service_client("territories", chosen.territories_url, CallPolicy(read_timeout=60, deadline=60, retries=0))
     )
     return create_service_app(
+        clock=clock,
         service="grants",
         schema=SCHEMA,
         title="Cœur de Quartier — grants",
