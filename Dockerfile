@@ -5,6 +5,7 @@ WORKDIR /app
 COPY requirements.lock .
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY kit kit
+COPY identity identity
 COPY services services
 COPY gateway gateway
 COPY cli cli

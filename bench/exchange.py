@@ -25,7 +25,7 @@ import httpx
 
 from bench.grants import CONTRACT, load
 from bench.local_stack import BenchStack, job_outcome, print_row, running_stack
-from kit.auth.principal import Role
+from identity.principal import Role
 
 
 def _peak_kib(port: int) -> int:

@@ -30,7 +30,7 @@ import httpx
 from bench.territories import SQUARE_HEADER, synthetic_squares
 from cli.embedded_postgres import free_port
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
-from kit.auth.principal import Role, scopes_for_roles
+from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
 ROOT = Path(__file__).resolve().parent.parent

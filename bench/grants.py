@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 
 from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
-from kit.auth.principal import Role
+from identity.principal import Role
 from services.grants.operators.domain import luhn_valid
 
 CONTRACT = "CV-200033579-2024"

@@ -22,7 +22,7 @@ from cli.data_imports import import_grants_reference_data, import_reference
 from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
-from kit.auth.principal import Role, scopes_for_roles
+from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 
 from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
-from kit.auth.principal import Role
+from identity.principal import Role
 
 NAMESPACE = uuid.UUID("0c3a9f7e-51b2-4d8e-9a61-2f4e7b8c1d05")
 BODIES_PER_CONTRACT = 50

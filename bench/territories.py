@@ -28,7 +28,7 @@ import numpy as np
 
 from bench.local_stack import ROOT, BenchStack, job_outcome, running_stack, wrk
 from cli.data_imports import import_filosofi, import_national_qpvs
-from kit.auth.principal import Role
+from identity.principal import Role
 from services.territories.localisation.domain import IndexedQpv, QpvIndex, classify
 from services.territories.qpvs.domain import check_perimeter
 from services.territories.vulnerability.domain.computations import evaluate

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from cli.provisioning import owner_role
 from cli.stack import StackSecrets
 from cli.stack_state import StackFiles, supervisor_running
-from kit.auth.principal import Principal, Role
+from identity.principal import Principal, Role
 from kit.database import create_engine, create_sessionmaker
 from kit.unit_of_work import UnitOfWork
 

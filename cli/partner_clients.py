@@ -10,7 +10,7 @@ import os
 from cli.databases import database_url, say, unit_of_work
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from cli.stack_state import StackFiles
-from kit.auth.principal import Principal, Role, scopes_for_roles
+from identity.principal import Principal, Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
 

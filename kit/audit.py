@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, Table, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.request_ids import current_request_id
 from kit.unit_of_work import ambient_transaction, note_audited
 

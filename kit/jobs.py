@@ -36,9 +36,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import State
 
+from identity.principal import Principal, Role
 from kit.api_models import ApiModel
 from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
 from kit.ledger import Ledger
 from kit.problems import ProblemError
 from kit.unit_of_work import UnitOfWork

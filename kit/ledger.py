@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.principal import Principal
 from kit.audit import audit_events_table, record_audit
-from kit.auth.principal import Principal
 from kit.idempotency import idempotency_keys_table
 
 

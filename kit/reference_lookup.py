@@ -8,9 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from fastapi import FastAPI, Request
 from pydantic import ValidationError
+from starlette.responses import Response
 
 from kit.http_client import ServiceClient, UpstreamError
+from kit.problems import problem_response
 
 FRESH_SECONDS = 300.0
 STALE_SECONDS = 24 * 3600.0
@@ -68,3 +71,19 @@ class ReferenceLookup(Generic[RecordT]):
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+async def _on_reference_unavailable(request: Request, _exc: Exception) -> Response:
+    return problem_response(
+        503,
+        "reference-unavailable",
+        "Service unavailable",
+        "Reference data this answer needs (contracts, territories) cannot be read; retry later.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+def install_reference_problems(app: FastAPI) -> None:
+    """Reference data held by another service that cannot be read: 503 with Retry-After."""
+    app.add_exception_handler(ReferenceUnavailableError, _on_reference_unavailable)

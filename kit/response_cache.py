@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from identity.principal import Principal
 from kit.auth.policies import bearer_principal
-from kit.auth.principal import Principal
 
 CACHE_STATUS = b"cache-status"
 _REMEMBER = "remember_response"

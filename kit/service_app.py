@@ -30,9 +30,9 @@ from kit.jobs import JobDefinitions, JobQueue, jobs_router
 from kit.json_logs import configure_json_logging
 from kit.ledger import Ledger
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
+from kit.reference_lookup import install_reference_problems
 from kit.response_cache import ResponseCache, ResponseCacheMiddleware
 from kit.settings import ServiceSettings
-from kit.tenancy import install_tenancy_problems
 from kit.write_pipeline import PlatformRoute, etag_header_openapi, mark_etag_sources
 
 HEALTH_POLICY = public_policy("health")
@@ -294,7 +294,7 @@ def create_service_app(
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
     install_database_problem_handlers(app)
-    install_tenancy_problems(app)
+    install_reference_problems(app)
     install_domain_problems(app)
     if settings.environment != "test":
         configure_json_logging(service, settings.log_level)

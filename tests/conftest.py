@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.clock import TravellingClock
 from tests.running_stack import CUA_CONTRACT, RunningStack, start_stack, stop_stack
 

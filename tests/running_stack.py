@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
-from kit.auth.principal import Role, scopes_for_roles
+from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
 from tests.clock import TravellingClock
 

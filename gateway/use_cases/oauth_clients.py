@@ -18,8 +18,8 @@ from gateway.domain.clients import (
     new_secret,
     secret_matches,
 )
+from identity.principal import Principal, Role
 from kit.audit import record_audit
-from kit.auth.principal import Principal, Role
 from kit.auth.tokens import TokenGrant, TokenIssuer
 from kit.unit_of_work import UnitOfWork
 

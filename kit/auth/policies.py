@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import Scope
 
-from kit.auth.principal import ANONYMOUS, Principal, Role
+from identity.principal import ANONYMOUS, Principal, Role
 from kit.auth.tokens import InvalidTokenError, TokenVerifier
 from kit.problems import ProblemError
 

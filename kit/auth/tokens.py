@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt import PyJWK
 
-from kit.auth.principal import Principal, Role, scopes_for_roles
+from identity.principal import Principal, Role, scopes_for_roles
 from kit.clock import Clock, SystemClock
 
 PLATFORM_CLAIM = "cdq"

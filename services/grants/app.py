@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from identity.contracts import ContractRegistry
 from kit.clock import Clock
 from kit.http_client import CallPolicy, service_client
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
-from kit.tenancy import ContractRegistry
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier, commune_lookup

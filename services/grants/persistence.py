@@ -12,7 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.database import service_metadata
 from kit.jobs import jobs_table
 from kit.ledger import Ledger

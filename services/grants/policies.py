@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from identity.principal import Role
 from kit.auth.policies import Policy, public_policy
-from kit.auth.principal import Role
 from services.grants.roles import ADMIN_AND_OPERATOR, FINANCERS, INSTRUCTORS, OPERATOR, PILOTS
 
 READ = frozenset({"grants:read"})

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
+from identity.contracts import install_contract_problems
 from kit.problems import FieldError, problem_response
 from services.grants.applications.domain.workflow import TransitionRefusedError
 from services.grants.conventions.domain import ConventionMoveRefusedError
@@ -68,3 +69,4 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(GrantsError, _on_domain_error)
+    install_contract_problems(app)

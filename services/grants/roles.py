@@ -1,5 +1,5 @@
 """Who is who in grants: the role sets the route policies (policies.py) and the features' rules (who may do
-what, in their domains) both name, each named once. The names are the platform's roles (kit.auth.principal's
+what, in their domains) both name, each named once. The names are the platform's roles (identity.principal's
 Role); plain text here, so that the domains import nothing of the kit."""
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from identity.contracts import ContractRegistry
 from kit.clock import Clock
 from kit.http_client import service_client
 from kit.service_app import create_service_app
-from kit.tenancy import ContractRegistry
 from services.participation.bodies.routes import router
 from services.participation.citizen_funds import routes as citizen_funds
 from services.participation.clients.territories import commune_lookup

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from identity.principal import Principal, Role
 from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import Principal, Role
 
 READS = frozenset({"participation:read"})
 WRITES = frozenset({"participation:write"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from identity.contracts import install_contract_problems
 from kit.problems import FieldError, problem_response
 from services.participation.draws.domain import DrawIntegrityError
 from services.participation.errors import (
@@ -40,3 +41,4 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(ParticipationError, _on_domain_error)
+    install_contract_problems(app)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from identity.principal import ADMIN_SCOPE, Principal, Role
 from kit.auth.policies import Policy, authorize, public_policy
-from kit.auth.principal import ADMIN_SCOPE, Principal, Role
 
 REFERENCE = public_policy("reference-data")
 BATCH_LOOKUP = Policy(name="batch-lookup", scopes=frozenset({"territories:read"}))

@@ -143,7 +143,7 @@ def test_the_feature_walker_places_imports(tmp_path: Path) -> None:
 
 
 def test_grants_roles_are_the_platforms() -> None:
-    from kit.auth.principal import Role
+    from identity.principal import Role
     from services.grants import roles
 
     named = {value for name, value in vars(roles).items() if name.isupper() and isinstance(value, str)}

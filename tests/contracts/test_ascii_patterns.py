@@ -71,7 +71,7 @@ def test_no_regular_expression_of_the_code_uses_a_unicode_class() -> None:
     """Domain checks (SIRET keys, Dauphin numbers, CSV cells) are regular expressions too."""
     offending = [
         f"{path.relative_to(ROOT)}:{line}: {text!r}"
-        for folder in ("kit", "services", "gateway")
+        for folder in ("kit", "identity", "services", "gateway")
         for path in sorted((ROOT / folder).rglob("*.py"))
         for line, text in _string_constants(path)
         if UNICODE_CLASS.search(text)

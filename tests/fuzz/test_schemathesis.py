@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.running_stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]

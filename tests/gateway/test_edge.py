@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, RawConnection, app_process
 from tests.running_stack import RunningStack
 

@@ -16,7 +16,7 @@ import pytest
 
 from cli.embedded_postgres import free_port
 from gateway.app import create_app
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, FaultPeer, app_process, gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 

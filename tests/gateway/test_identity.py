@@ -8,7 +8,7 @@ import uuid
 import httpx
 import jwt
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from kit.auth.tokens import TokenGrant, TokenIssuer, generate_signing_key_pem
 from tests.running_stack import RunningStack
 
@@ -117,7 +117,7 @@ async def test_services_verify_tokens_themselves(stack: RunningStack) -> None:
 
 async def test_client_credentials_lifecycle(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     from gateway.use_cases import oauth_clients
-    from kit.auth.principal import Principal
+    from identity.principal import Principal
     from kit.database import create_engine, create_sessionmaker
     from kit.unit_of_work import UnitOfWork
 

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from cli.embedded_postgres import free_port
 from gateway.app import create_app
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.gateway.wire import gateway_settings
 from tests.running_stack import RunningStack, ServingThread
 

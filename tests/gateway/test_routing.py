@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.gateway.wire import request_once
 from tests.running_stack import RunningStack
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from services.grants.errors import RuleViolationError
 from services.grants.operators.domain import check_siret, luhn_valid
 from tests.conditional_writes import write_if_match

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.change_feed import announce_changes_sql, forget_changes_sql
 from kit.response_cache import Key, ResponseCache
 

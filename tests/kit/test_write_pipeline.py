@@ -17,8 +17,8 @@ from fastapi import Depends, FastAPI, Response
 from sqlalchemy import MetaData, text
 
 from cli.stack import AUDIENCE, ISSUER
+from identity.principal import Principal, Role
 from kit.auth.policies import Policy, authorize
-from kit.auth.principal import Principal, Role
 from kit.auth.tokens import verifier_from_settings
 from kit.clock import SystemClock
 from kit.database import create_engine, create_sessionmaker, install_database_problem_handlers, request_unit_of_work

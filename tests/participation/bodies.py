@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.running_stack import RunningStack
 
 API = "/api/participation"

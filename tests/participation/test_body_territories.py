@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 

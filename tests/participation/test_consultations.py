@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.running_stack import RunningStack
 
 API = "/api/participation"

@@ -12,7 +12,7 @@ import httpx
 
 import services.participation.app  # noqa: F401 - every feature's tables on the metadata
 from cli.data_imports import apply_retention
-from kit.auth.principal import Role
+from identity.principal import Role
 from services.participation.bodies.models import BodyRow
 from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
 from tests.participation.bodies import new_body

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from cli.data_imports import import_participation_demo
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 

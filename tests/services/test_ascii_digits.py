@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from cli.openapi_documents import OPENAPI_DIR
-from kit.auth.principal import Role, scopes_for_roles
+from identity.principal import Role, scopes_for_roles
 from tests.grants.playbook import API as GRANTS
 from tests.grants.playbook import notified, open_year
 from tests.job_results import finished

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.running_stack import RunningStack
 
 BODIES = "/api/participation/bodies"

@@ -14,7 +14,7 @@ import pytest
 from bench.territories import SQUARE_HEADER, synthetic_squares
 from cli.embedded_postgres import free_port
 from gateway.app import create_app
-from kit.auth.principal import Principal, Role
+from identity.principal import Principal, Role
 from kit.jobs import MAX_ATTEMPTS, principal_document
 from tests.gateway.wire import gateway_settings
 from tests.job_results import finished

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from cli.provisioning import APPS
-from kit.auth.principal import Role, scopes_for_roles
+from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 from kit.change_feed import change_channel
 from tests.clock import TravellingClock

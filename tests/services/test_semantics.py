@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 

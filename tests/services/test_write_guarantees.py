@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
 from tests.running_stack import RunningStack

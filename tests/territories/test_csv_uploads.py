@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack
 

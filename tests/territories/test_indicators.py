@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.job_results import finished
 from tests.running_stack import CUA_CONTRACT, RunningStack

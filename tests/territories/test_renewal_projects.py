@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from kit.auth.principal import Role
+from identity.principal import Role
 from tests.running_stack import CUA_CONTRACT, RunningStack
 
 URL = "/api/territories/renewal-projects"

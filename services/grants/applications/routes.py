@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request

@@ -7,8 +7,8 @@ from collections.abc import Collection
 
 from sqlalchemy import select
 
+from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.models import CallRow
 from services.grants.persistence import Repository

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import asdict, fields, replace
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.contracts import ContractRegistry, require_contract
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
-from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import Calendar, CallForProjects, check_call
 from services.grants.calls.models import CallRow

@@ -9,10 +9,10 @@ import orjson
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from identity.contracts import ContractRegistry, request_contract_registry
 from kit.http_client import ServiceClient, UpstreamError
 from kit.problems import FieldError, ProblemError
 from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
-from kit.tenancy import ContractRegistry, request_contract_registry
 
 
 class ReferencedCommune(BaseModel):

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Response, status
 
+from identity.principal import Principal
 from kit.api_models import plain_decimal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request

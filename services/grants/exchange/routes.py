@@ -10,8 +10,8 @@ from typing import IO, Annotated, Any, Literal
 from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.problems import problem_openapi

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import Body, Depends, Path, Response
 
+from identity.contracts import ContractRegistry, request_contract_registry
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
-from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.framework import use_cases as framework

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.contracts import ContractRegistry, require_contract
+from identity.principal import Principal
 from kit.etags import etag_of_content
-from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import NotBoundError, NotFoundError
 from services.grants.framework.domain import Objective, framework_from_document

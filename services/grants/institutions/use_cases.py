@@ -6,8 +6,8 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from kit.auth.principal import Principal
-from kit.tenancy import ContractRegistry, require_contract
+from identity.contracts import ContractRegistry, require_contract
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution, InstitutionKind, check_institution

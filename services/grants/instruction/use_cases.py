@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import INSTRUCTED

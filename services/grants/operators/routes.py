@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
+from identity.contracts import ContractRegistry, request_contract_registry
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.grants.operators import use_cases as operators

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import Application

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
+from identity.principal import Principal
 from kit.api_models import IsoDate
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.unit_of_work import UnitOfWork

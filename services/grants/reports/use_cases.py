@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import Application

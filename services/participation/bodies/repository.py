@@ -7,8 +7,8 @@ from collections.abc import Collection
 
 from sqlalchemy import delete, select
 
+from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.participation.bodies import domain
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.persistence import SessionRepository, record_of

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 
+from identity.contracts import ContractRegistry, request_contract_registry
 from kit.api_models import model_response
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
-from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.participation.bodies import use_cases as bodies

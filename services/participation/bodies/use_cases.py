@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import func
 
-from kit.auth.principal import Principal
+from identity.contracts import ContractRegistry, require_contract
+from identity.principal import Principal
 from kit.etags import etag_of, etag_of_content
 from kit.pagination import PageRequest
-from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import (
     Body,

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.participation.consultations import domain
 from services.participation.consultations.models import ConsultationAnswerRow, ConsultationContactRow, ConsultationRow
 from services.participation.persistence import SessionRepository, record_of, within_year

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
+from identity.contracts import ContractRegistry, request_contract_registry
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
-from kit.tenancy import ContractRegistry, request_contract_registry
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.consultations import use_cases as consultations

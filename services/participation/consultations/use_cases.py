@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from kit.auth.principal import Principal
+from identity.contracts import ContractRegistry, require_contract
+from identity.principal import Principal
 from kit.pagination import PageRequest
-from kit.tenancy import ContractRegistry, require_contract
 from kit.unit_of_work import UnitOfWork
 from services.participation.consultations.domain import (
     Consultation,

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import manages_body
 from services.participation.bodies.use_cases import body_managed_by, find_body

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
+from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.participation.meetings import domain
 from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.persistence import SessionRepository, columns_of, record_of, within_year

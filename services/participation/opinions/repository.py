@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Subquery, func, select
 
+from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
-from kit.tenancy import within_contracts
 from services.participation.opinions import domain
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
 from services.participation.persistence import SessionRepository, record_of

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kit.auth.principal import Principal, Role
+from identity.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
 from services.participation.consultations.repository import ConsultationRepository
 from services.participation.draws.use_cases import purge_expired

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Response, status
 
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.territories.imports.domain import (
     CogFileError,

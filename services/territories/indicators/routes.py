@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Response, status
 
+from identity.principal import Principal
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
 from kit.pagination import Page, PageRequest, page_request

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork

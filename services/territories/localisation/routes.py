@@ -8,9 +8,9 @@ import orjson
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from identity.principal import Principal
 from kit.api_models import model_response
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.problems import ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork

@@ -7,8 +7,8 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from kit.auth.principal import Principal
-from kit.tenancy import require_contract
+from identity.contracts import require_contract
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import (
     ApplicationView,

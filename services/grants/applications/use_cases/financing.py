@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
 from services.grants.applications.domain.financing import FinancingLine, changed_line

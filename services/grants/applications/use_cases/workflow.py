@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
 from services.grants.applications.domain.budget import BudgetLine, check_submission, requested_by_financer

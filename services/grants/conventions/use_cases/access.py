@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
 from services.grants.conventions.domain import Convention, ConventionView, check_party, reading_party

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.conventions.domain import (

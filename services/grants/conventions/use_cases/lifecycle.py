@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.conventions.domain import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import NewApplication, renewal_of
 from services.grants.applications.repository import ApplicationRepository, application_of

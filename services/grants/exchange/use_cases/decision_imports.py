@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork

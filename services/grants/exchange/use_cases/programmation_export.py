@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Literal
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.garbage_collection import cycle_collection_paused
 from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork

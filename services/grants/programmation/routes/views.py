@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
+from identity.principal import Principal
 from kit.api_models import model_response
 from kit.auth.policies import authorize
-from kit.auth.principal import Principal
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request

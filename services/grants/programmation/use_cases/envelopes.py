@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import CallForProjects

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.use_cases.workflow import decide_as_committee

@@ -3,7 +3,7 @@ reads its totals of notified decisions."""
 
 from __future__ import annotations
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import State

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from kit.auth.principal import Principal
+from identity.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from kit.http_client import ServiceClient
 from kit.problems import FieldError, problem_response
-from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
+from kit.reference_lookup import ReferenceLookup
 
 
 def within_contracts(contract_code: Any, contracts: Collection[str] | None) -> ColumnElement[bool]:
@@ -81,20 +81,9 @@ async def _on_unknown_contract(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_reference_unavailable(request: Request, _exc: Exception) -> Response:
-    return problem_response(
-        503,
-        "reference-unavailable",
-        "Service unavailable",
-        "Reference data this answer needs (contracts, territories) cannot be read; retry later.",
-        instance=request.url.path,
-        headers={"Retry-After": "5"},
-    )
-
-
-def install_tenancy_problems(app: FastAPI) -> None:
+def install_contract_problems(app: FastAPI) -> None:
+    """An unregistered contract code in a request: 422 naming `contractCode`."""
     app.add_exception_handler(UnknownContractError, _on_unknown_contract)
-    app.add_exception_handler(ReferenceUnavailableError, _on_reference_unavailable)
 
 
 async def request_contract_registry(request: Request) -> ContractRegistry:
