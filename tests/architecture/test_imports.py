@@ -142,12 +142,10 @@ def test_the_feature_walker_places_imports(tmp_path: Path) -> None:
     assert place_of("territories", "services.grants.app") is None
 
 
-def test_grants_roles_are_the_platforms() -> None:
+def test_grants_role_sets_hold_the_platforms_roles() -> None:
     from identity.principal import Role
     from services.grants import roles
 
-    named = {value for name, value in vars(roles).items() if name.isupper() and isinstance(value, str)}
     sets = [value for name, value in vars(roles).items() if name.isupper() and isinstance(value, frozenset)]
-    assert named
     assert sets
-    assert named | set().union(*sets) <= {role.value for role in Role}
+    assert all(isinstance(role, Role) for role in set().union(*sets))

@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from identity.principal import Principal, Role
 from services.grants.errors import (
     ForbiddenMoveError,
     GrantsError,
@@ -26,15 +27,15 @@ from services.grants.errors import (
     RuleViolationError,
     spaced,
 )
-from services.grants.operators.domain import Actor, own_organisations
-from services.grants.roles import AUDITOR, INSTRUCTORS, PILOTS
+from services.grants.operators.domain import own_organisations
+from services.grants.roles import INSTRUCTORS, PILOTS
 
 # A CPO runs 2 to 4 years: the circulaire n°5811/SG du 29 septembre 2015 recommends four.
 MAX_TERM_YEARS = 4
 CONVENTION_THRESHOLD_CENTS = 2_300_000  # décret n°2001-495: a written convention above 23,000 € a year
 # A convention binds its operator and its financers: besides them, the contract's pilots, the State and
 # auditors read it; another co-financer of the contract reads none of it (404, like a missing record).
-READ_WITHOUT_PARTY = INSTRUCTORS | {AUDITOR}
+READ_WITHOUT_PARTY = INSTRUCTORS | {Role.AUDITOR}
 
 
 class ConventionKind(StrEnum):
@@ -179,7 +180,7 @@ def check_takes_years(status: ConventionStatus) -> None:
         raise NotEditableError(f"a {status.value} convention carries no new year")
 
 
-def reading_party(actor: Actor) -> str | None:
+def reading_party(actor: Principal) -> str | None:
     """The institution the caller reads conventions as a party of (its financers' amounts name it); None
     when it reads them without being a party: pilots, State, auditors, or an operator's users (their own
     organisation's conventions, by the operators' rule)."""
@@ -188,7 +189,7 @@ def reading_party(actor: Actor) -> str | None:
     return actor.institution or ""
 
 
-def check_party(actor: Actor, financer_codes: Collection[str]) -> None:
+def check_party(actor: Principal, financer_codes: Collection[str]) -> None:
     """The contract's pilots manage every convention; a financer only those it is party to."""
     if actor.roles & PILOTS:
         return
@@ -196,7 +197,7 @@ def check_party(actor: Actor, financer_codes: Collection[str]) -> None:
         raise ForbiddenMoveError("only the contract's pilots and the convention's financers manage it")
 
 
-def is_operator_of(actor: Actor, operator_id: uuid.UUID) -> bool:
+def is_operator_of(actor: Principal, operator_id: uuid.UUID) -> bool:
     """The caller speaks for the convention's operator (its users are bound to it)."""
     own = own_organisations(actor)
     return own is not None and operator_id in own

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from identity.principal import Principal, Role
 from services.grants.errors import ForbiddenMoveError, RuleViolationError
-from services.grants.operators.domain import Actor, own_organisations
-from services.grants.roles import STATE
+from services.grants.operators.domain import own_organisations
 
 # The prefecture's grille de cotation of equality between women and men, a transversal axis since the loi
 # n°2014-173 (the contract, ../shared/seeds/002…txt, line 1349; Pas-de-Calais since 2019): the State's.
@@ -58,7 +58,7 @@ class Annotation:
     created_at: datetime
 
 
-def speaking_institution(actor: Actor, what: str) -> str:
+def speaking_institution(actor: Principal, what: str) -> str:
     """The institution the caller writes and reads `what` for: an operator's users and callers without an
     institution have none."""
     if own_organisations(actor) is not None or not actor.institution:
@@ -66,9 +66,9 @@ def speaking_institution(actor: Actor, what: str) -> str:
     return actor.institution
 
 
-def check_grid_publisher(actor: Actor, code: str) -> None:
+def check_grid_publisher(actor: Principal, code: str) -> None:
     """The gender-equality grid is the State's."""
-    if code == GENDER_EQUALITY and STATE not in actor.roles:
+    if code == GENDER_EQUALITY and Role.STATE not in actor.roles:
         raise ForbiddenMoveError("the gender-equality grid is the State's")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from identity.principal import Principal
 from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.roles import PARTNERS
 
@@ -87,7 +88,7 @@ def check_operator(operator: Operator) -> None:
         raise RuleViolationError("dauphin_tiers", "dauphin-tiers", "a Dauphin tiers number is 8 digits")
 
 
-def own_organisations(actor: Actor) -> set[uuid.UUID] | None:
+def own_organisations(actor: Principal) -> set[uuid.UUID] | None:
     """None when the caller sees every operator of its contracts (the contract's partners); else the
     operators bound to it in its token (an operator's users: their own organisation)."""
     if actor.roles & PARTNERS:
@@ -99,25 +100,6 @@ def own_organisations(actor: Actor) -> set[uuid.UUID] | None:
         except ValueError:
             continue
     return bound
-
-
-class Actor(Protocol):
-    """Who acts, as far as grants' rules need to know (the platform's principal is one): its roles, the
-    institution it speaks for, the organisations bound to it, the contracts it works on."""
-
-    @property
-    def roles(self) -> frozenset[str]: ...
-
-    @property
-    def institution(self) -> str | None: ...
-
-    @property
-    def organisations(self) -> frozenset[str]: ...
-
-    @property
-    def is_platform_admin(self) -> bool: ...
-
-    def works_on(self, contract_code: str) -> bool: ...
 
 
 class OperatorRecord(Protocol):
@@ -133,14 +115,14 @@ class OperatorRecord(Protocol):
 Record = TypeVar("Record", bound=OperatorRecord)
 
 
-def seen(actor: Actor, record: Record | None, kind: str, identifier: uuid.UUID) -> Record:
+def seen(actor: Principal, record: Record | None, kind: str, identifier: uuid.UUID) -> Record:
     """The record, if the caller reads its operator's records; else it answers like a missing one."""
     if record is None or not sees_records_of(actor, record.contract_code, record.operator_id):
         raise NotFoundError(kind, str(identifier))
     return record
 
 
-def sees_records_of(actor: Actor, contract_code: str, operator_id: uuid.UUID) -> bool:
+def sees_records_of(actor: Principal, contract_code: str, operator_id: uuid.UUID) -> bool:
     """Whether the caller reads an operator's records (the operator, its applications, conventions) in a
     contract; another organisation's answer like missing ones."""
     own = own_organisations(actor)

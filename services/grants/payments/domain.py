@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from identity.principal import Principal
 from services.grants.applications.domain.workflow import State
 from services.grants.errors import ForbiddenMoveError, RuleViolationError, spaced
-from services.grants.operators.domain import Actor
 
 # A financer plans its tranches once its amount is decided; it pays them once the decision is notified.
 PLANNED_FROM = frozenset({State.DECIDED, State.NOTIFIED})
@@ -70,7 +70,7 @@ class Tranche:
     version: int
 
 
-def check_payer(actor: Actor, institution_code: str, institution_nom: str) -> None:
+def check_payer(actor: Principal, institution_code: str, institution_nom: str) -> None:
     """Only the financer plans and pays its own line (or a platform administrator)."""
     if not actor.is_platform_admin and actor.institution != institution_code:
         raise ForbiddenMoveError(f"only {institution_nom} plans and pays its own line")

@@ -18,12 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from identity.principal import Principal
 from services.grants.applications.domain.financing import Outcome
 from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.errors import ForbiddenMoveError, NotEditableError, spaced
 from services.grants.framework.domain import Pillar
-from services.grants.operators.domain import Actor, OperatorProfile
+from services.grants.operators.domain import OperatorProfile
 from services.grants.roles import INSTRUCTORS, PARTNERS
 
 
@@ -261,12 +262,12 @@ class Committee:
     attendees: list[str]
 
 
-def reads_programmation(actor: Actor, contract_code: str) -> bool:
+def reads_programmation(actor: Principal, contract_code: str) -> bool:
     """The contract's pilots, the State, the co-financers and the auditors read its programmation."""
     return actor.works_on(contract_code) and bool(actor.roles & PARTNERS)
 
 
-def check_programmer(actor: Actor, what: str) -> None:
+def check_programmer(actor: Principal, what: str) -> None:
     """The contract's pilots and the State programme a call (envelopes, rules, scenarios, the comité)."""
     if not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError(f"only the contract's pilots and the State change the {what}")

@@ -14,10 +14,11 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from identity.principal import Principal
 from services.grants.applications.domain.application import Beneficiaries
 from services.grants.applications.domain.budget import ACCOUNTS, BudgetLine
 from services.grants.errors import ForbiddenMoveError, NotEditableError, RulesBrokenError, RuleViolationError, spaced
-from services.grants.operators.domain import Actor, own_organisations
+from services.grants.operators.domain import own_organisations
 from services.grants.roles import INSTRUCTORS
 
 # A gap of more than this share of the planned amount of an account is explained (CERFA 15059 asks for the
@@ -46,13 +47,13 @@ def due_on(year: int) -> date:
     return date(year + 1, 6, 30)
 
 
-def check_writer(actor: Actor, kind: ReportKind) -> None:
+def check_writer(actor: Principal, kind: ReportKind) -> None:
     """The operator writes its reports (or a platform administrator)."""
     if own_organisations(actor) is None and not actor.is_platform_admin:
         raise ForbiddenMoveError(f"the operator writes its {kind.value.replace('_', ' ')}")
 
 
-def check_reviewer(actor: Actor, kind: ReportKind) -> None:
+def check_reviewer(actor: Principal, kind: ReportKind) -> None:
     if not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError(f"the instructors review {kind.value.replace('_', ' ')}s")
 

@@ -4,31 +4,12 @@ manages them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Set
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 
+from identity.principal import Principal, Role
 from services.participation.errors import RuleViolationError
-
-
-class Caller(Protocol):
-    """Who acts, as the rules below need to know them (the platform's principal is one)."""
-
-    @property
-    def is_platform_admin(self) -> bool: ...
-
-    @property
-    def roles(self) -> Set[str]: ...
-
-    @property
-    def bodies(self) -> Set[str]: ...
-
-    def works_on(self, contract_code: str) -> bool: ...
-
-
-# The platform's roles these rules name, spelled as the platform spells them.
-CONTRACT_PILOT, COMMUNE, BODY_FACILITATOR = "contract_pilot", "commune", "body_facilitator"
 
 
 class BodyKind(StrEnum):
@@ -135,19 +116,19 @@ def check_themes(levels: Collection[ThemeLevel]) -> None:
         raise RuleViolationError("themes", "one-level-per-theme", "a theme appears once")
 
 
-def pilots_contract(caller: Caller, contract_code: str) -> bool:
+def pilots_contract(caller: Principal, contract_code: str) -> bool:
     """Platform admins and the contract's pilots."""
-    return caller.is_platform_admin or (CONTRACT_PILOT in caller.roles and caller.works_on(contract_code))
+    return caller.is_platform_admin or (Role.CONTRACT_PILOT in caller.roles and caller.works_on(contract_code))
 
 
-def manages_body(caller: Caller, contract_code: str, body_id: uuid.UUID) -> bool:
+def manages_body(caller: Principal, contract_code: str, body_id: uuid.UUID) -> bool:
     """Platform admins, the contract's pilots and the body's own facilitators run its members, meetings, draws
     and opinions."""
     return pilots_contract(caller, contract_code) or (
-        BODY_FACILITATOR in caller.roles and str(body_id) in caller.bodies
+        Role.BODY_FACILITATOR in caller.roles and str(body_id) in caller.bodies
     )
 
 
-def sets_themes(caller: Caller) -> bool:
+def sets_themes(caller: Principal) -> bool:
     """The levels per theme are set by those who set up the bodies: platform admins, pilots, communes."""
-    return caller.is_platform_admin or bool({CONTRACT_PILOT, COMMUNE} & caller.roles)
+    return caller.is_platform_admin or bool({Role.CONTRACT_PILOT, Role.COMMUNE} & caller.roles)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from services.participation.bodies.domain import BODY_FACILITATOR, COMMUNE, CONTRACT_PILOT, Caller, pilots_contract
+from identity.principal import Principal, Role
+from services.participation.bodies.domain import pilots_contract
 from services.participation.errors import RuleViolationError
 
 
@@ -227,11 +228,11 @@ def question_results(campaign: Campaign, counts: Iterable[tuple[str, str, int]])
     return figures
 
 
-def runs_campaigns(caller: Caller) -> bool:
+def runs_campaigns(caller: Principal) -> bool:
     """Campaigns are run in the field by pilots, communes and the bodies' facilitators."""
-    return caller.is_platform_admin or bool({CONTRACT_PILOT, COMMUNE, BODY_FACILITATOR} & caller.roles)
+    return caller.is_platform_admin or bool({Role.CONTRACT_PILOT, Role.COMMUNE, Role.BODY_FACILITATOR} & caller.roles)
 
 
-def reads_contacts(caller: Caller, contract_code: str) -> bool:
+def reads_contacts(caller: Principal, contract_code: str) -> bool:
     """The contacts left for follow-up are read by the contract's pilots only."""
     return pilots_contract(caller, contract_code)

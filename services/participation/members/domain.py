@@ -18,7 +18,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from services.participation.bodies.domain import Caller, pilots_contract
+from identity.principal import Principal
+from services.participation.bodies.domain import pilots_contract
 from services.participation.errors import RuleViolationError
 from services.participation.opinions.domain import add_months
 
@@ -290,6 +291,6 @@ def published_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
     return shown
 
 
-def handles_personal_data(caller: Caller, contract_code: str) -> bool:
+def handles_personal_data(caller: Principal, contract_code: str) -> bool:
     """A person's data is exported (RGPD art. 15) or erased (RGPD art. 17) by the contract's pilots only."""
     return pilots_contract(caller, contract_code)

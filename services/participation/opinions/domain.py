@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from services.participation.bodies.domain import GOVERNANCE_KINDS, Body, Caller, pilots_contract
+from identity.principal import Principal
+from services.participation.bodies.domain import GOVERNANCE_KINDS, Body, pilots_contract
 from services.participation.errors import RuleViolationError
 
 
@@ -138,7 +139,7 @@ class Commitment:
     status: CommitmentStatus = CommitmentStatus.PLANNED  # commitments start planned
 
 
-def answers_for_governance(caller: Caller, contract_code: str) -> bool:
+def answers_for_governance(caller: Principal, contract_code: str) -> bool:
     """The governance's side of the loop (referring, answering, committing) is the contract's pilots'."""
     return pilots_contract(caller, contract_code)
 

@@ -9,21 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from identity.principal import Principal
 from services.territories.errors import InvalidFieldError
 
 CONTRACT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
-
-
-class Actor(Protocol):
-    """Who acts, as far as these rules need to know: a platform admin, or the contracts they work on."""
-
-    @property
-    def is_platform_admin(self) -> bool: ...
-
-    @property
-    def contracts(self) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +46,12 @@ def check_contract(contract: Contract, known_qpv_codes: set[str]) -> None:
         raise InvalidFieldError("qpv_codes", "known-qpv-of-epci", "QPV not in this EPCI: " + ", ".join(unknown))
 
 
-def may_edit_contract(actor: Actor, code: str) -> bool:
+def may_edit_contract(actor: Principal, code: str) -> bool:
     """A contract (its territories, period, signatories) is changed by a platform admin or a pilot bound to it."""
     return actor.is_platform_admin or code in actor.contracts
 
 
-def may_edit_territory(actor: Actor, code_epci: str | None, piloted_epcis: Collection[str]) -> bool:
+def may_edit_territory(actor: Principal, code_epci: str | None, piloted_epcis: Collection[str]) -> bool:
     """A territory's records (renewal projects, indicator values) are written by platform admins, or by the
     pilots of a contract of the territory's EPCI (`piloted_epcis`); national figures belong to no EPCI."""
     return actor.is_platform_admin or (code_epci is not None and code_epci in piloted_epcis)

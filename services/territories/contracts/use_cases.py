@@ -9,7 +9,7 @@ from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.territories.contracts.domain import Actor, Contract, check_contract, may_edit_contract
+from services.territories.contracts.domain import Contract, check_contract, may_edit_contract
 from services.territories.contracts.repository import ContractRepository
 from services.territories.errors import ContractConflictError, NotBoundError, found
 from services.territories.persistence import commit_audited
@@ -31,7 +31,7 @@ def contract_etag(contract: Contract) -> str:
     return etag_of(contract.code, contract.version)
 
 
-async def piloted_epcis(uow: UnitOfWork, actor: Actor) -> frozenset[str]:
+async def piloted_epcis(uow: UnitOfWork, actor: Principal) -> frozenset[str]:
     """The EPCIs of the contracts the actor works on (inside the caller's unit of work)."""
     return await ContractRepository(uow.session).epcis_of_contracts(actor.contracts)
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from identity.principal import Principal
 from kit.csv_uploads import CsvLineError, CsvUpload
 from kit.numerals import parse_decimal, parse_int
-from services.territories.contracts.domain import Actor, may_edit_territory
+from services.territories.contracts.domain import may_edit_territory
 from services.territories.errors import LineError, TerritoriesError, readable_lines
 from services.territories.qpvs.domain import NamedRecord, Qpv, resolve_qpv_name
 
@@ -300,7 +301,7 @@ def resolve_codes(
     records: Sequence[NamedRecord],
     epci_of_commune: Mapping[str, str | None],
     epcis: Collection[str],
-    actor: Actor,
+    actor: Principal,
     piloted_epcis: Collection[str],
 ) -> Resolved:
     """The territories the exchange format names by code (a QPV by its code and perimeter, or its record's

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from identity.principal import Principal
 from services.grants.errors import ForbiddenMoveError, GrantsError, NotEditableError, RuleViolationError
-from services.grants.operators.domain import Actor, own_organisations
+from services.grants.operators.domain import own_organisations
 from services.grants.roles import FUNDERS, INSTRUCTORS, PILOTS
 
 
@@ -90,7 +91,7 @@ def next_state(state: State, transition: Transition) -> State:
     return target
 
 
-def moved(actor: Actor, state: State, transition: Transition, reason: str | None) -> State:
+def moved(actor: Principal, state: State, transition: Transition, reason: str | None) -> State:
     """Where `transition` takes an application in `state` when `actor` makes it: the operator's users submit
     and withdraw, the instructors make every move; a refusal, a correction, a withdrawal or a reopening says
     why. (Whether the actor reads the application at all is checked before.)"""
@@ -104,7 +105,7 @@ def moved(actor: Actor, state: State, transition: Transition, reason: str | None
     return next_state(state, transition)
 
 
-def check_editor(actor: Actor) -> None:
+def check_editor(actor: Principal) -> None:
     """The operator's own users (who read it) or the instructors change an application's content."""
     if own_organisations(actor) is None and not actor.roles & INSTRUCTORS:
         raise ForbiddenMoveError("only the operator or the instructors change an application")
@@ -115,7 +116,7 @@ def check_editable(state: State) -> None:
         raise NotEditableError(f"an application is changed in draft or correction_requested, not {state.value}")
 
 
-def check_line_setter(actor: Actor, institution_code: str, institution_nom: str) -> None:
+def check_line_setter(actor: Principal, institution_code: str, institution_nom: str) -> None:
     """A financer's users set their institution's own line; the contract's pilots set any line."""
     own_line = bool(actor.roles & FUNDERS) and actor.institution == institution_code
     if not (own_line or actor.roles & PILOTS):
