@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from kit.spreadsheet import Cell, write_xlsx
+from services.grants.spreadsheet import Cell, write_xlsx
 
 ROWS, COLUMNS = 22_000, 51
 
@@ -79,7 +79,10 @@ def measure(write: Callable[[], int]) -> tuple[float, int]:
 def main() -> None:
     print(f"| writer ({ROWS:,} rows × {COLUMNS} cells) | median of 3 | file | peak RSS so far |")
     print("|---|---|---|---|")
-    writers = (("ours (kit/spreadsheet.py)", ours), ("XlsxWriter constant_memory", xlsxwriter_constant_memory))
+    writers = (
+        ("ours (services/grants/spreadsheet.py)", ours),
+        ("XlsxWriter constant_memory", xlsxwriter_constant_memory),
+    )
     for name, write in writers:
         seconds, size = measure(write)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

@@ -14,10 +14,9 @@ from typing import Any
 
 from services.grants.framework.domain import P147_THEMES, Pillar
 from services.grants.programmation.domain import ApplicationFacts, PortfolioCheck
+from services.grants.spreadsheet import Cell
 
 PILLARS = {pillar.value for pillar in Pillar}
-# A spreadsheet's cell, as kit.spreadsheet writes it.
-Cell = str | int | Decimal | date | bool | None
 
 SCHEMA_VERSION = "cdq-programmation-1"
 DAUPHIN_SCHEMES = {"p147": "P147_AAP", "quartiers_ete": "QUARTIERS_ETE"}

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from kit.spreadsheet import write_csv
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import NotEditableError, NotFoundError
 from services.grants.exchange.domain.open_data import SCDL_COLUMNS, DecidedGrant, scdl_row
 from services.grants.exchange.repository.exports import ExportRepository
 from services.grants.institutions.repository import InstitutionRepository
+from services.grants.spreadsheet import write_csv
 
 
 async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, institution_code: str) -> bytes:

@@ -12,7 +12,6 @@ from typing import IO, Literal
 
 from identity.principal import Principal
 from kit.garbage_collection import cycle_collection_paused
-from kit.spreadsheet import Cell, write_csv, write_xlsx
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import CallForProjects
 from services.grants.calls.repository import CallRepository, call_of
@@ -35,6 +34,7 @@ from services.grants.instruction.domain import GENDER_EQUALITY
 from services.grants.instruction.repository import ScoringRepository
 from services.grants.programmation.domain import Envelope, PortfolioRules, check_portfolio
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
+from services.grants.spreadsheet import Cell, write_csv, write_xlsx
 
 ExportFormat = Literal["xlsx", "csv"]
 
