@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.grants.exchange.domain.programmation_export import Cell
+from services.grants.spreadsheet import Cell
 
 SCDL_VERSION = "2.1.1"
 SCDL_COLUMNS = (
