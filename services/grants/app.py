@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from identity.communes import commune_lookup
 from identity.contracts import ContractRegistry
 from kit.clock import Clock
 from kit.http_client import CallPolicy, service_client
@@ -11,7 +12,7 @@ from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
-from services.grants.clients.territories import PointClassifier, commune_lookup
+from services.grants.clients.territories import PointClassifier
 from services.grants.conventions import routes as conventions
 from services.grants.evaluation import routes as evaluation
 from services.grants.exchange import routes as exchange

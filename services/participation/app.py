@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from identity.communes import commune_lookup
 from identity.contracts import ContractRegistry
 from kit.clock import Clock
 from kit.http_client import service_client
 from kit.service_app import create_service_app
 from services.participation.bodies.routes import router
 from services.participation.citizen_funds import routes as citizen_funds
-from services.participation.clients.territories import commune_lookup
 from services.participation.consultations import routes as consultations
 from services.participation.draws import routes as draws
 from services.participation.elections import routes as elections

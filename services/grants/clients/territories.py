@@ -1,4 +1,5 @@
-"""What grants asks territories besides the contract registry: communes (cached), and where points lie."""
+"""What grants asks territories besides contracts and communes (identity/): where points lie; and the
+references its use cases check records against."""
 
 from __future__ import annotations
 
@@ -7,32 +8,12 @@ from typing import Annotated, NamedTuple
 
 import orjson
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
 
+from identity.communes import CommuneLookup, request_communes
 from identity.contracts import ContractRegistry, request_contract_registry
 from kit.http_client import ServiceClient, UpstreamError
 from kit.problems import FieldError, ProblemError
-from kit.reference_lookup import ReferenceLookup, ReferenceUnavailableError
-
-
-class ReferencedCommune(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-    code: str
-    code_epci: str | None = Field(alias="codeEpci")
-
-
-CommuneLookup = ReferenceLookup[ReferencedCommune]
-
-
-def commune_lookup(client: ServiceClient) -> CommuneLookup:
-    return ReferenceLookup(client, lambda code: f"/communes/{code}", ReferencedCommune.model_validate_json)
-
-
-async def request_communes(request: Request) -> CommuneLookup:
-    """FastAPI dependency: the app's commune lookup."""
-    communes: CommuneLookup = request.app.state.communes
-    return communes
+from kit.reference_lookup import ReferenceUnavailableError
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 
+from identity.communes import CommuneLookup, request_communes
 from identity.contracts import ContractRegistry, request_contract_registry
 from kit.api_models import model_response
 from kit.database import request_unit_of_work
@@ -17,7 +18,6 @@ from kit.write_pipeline import locate_created, platform_router
 from services.participation.bodies import use_cases as bodies
 from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
-from services.participation.clients.territories import CommuneLookup, request_communes
 from services.participation.policies import BodyManager, Reader
 from services.participation.schemas import read_of
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func
 
+from identity.communes import CommuneLookup
 from identity.contracts import ContractRegistry, require_contract
 from identity.principal import Principal
 from kit.etags import etag_of, etag_of_content
@@ -25,7 +26,6 @@ from services.participation.bodies.domain import (
 )
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
-from services.participation.clients.territories import CommuneLookup
 from services.participation.errors import NotBoundError, NotFoundError
 from services.participation.persistence import columns_of, ledger
 

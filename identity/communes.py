@@ -1,4 +1,5 @@
-"""What participation reads of territories besides the contract registry: communes, cached."""
+"""The communes principals and records are bound to, as territories registers them: read over HTTP by
+code, cached (kit/reference_lookup.py), so that grants and participation check a commune's EPCI one way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from kit.reference_lookup import ReferenceLookup
 
 
 class ReferencedCommune(BaseModel):
-    """The little participation needs of a commune: its EPCI."""
+    """What the other services need of a commune: its EPCI; tolerant of fields added later."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
