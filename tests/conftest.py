@@ -62,5 +62,7 @@ def cua_contract() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Fuzzing runs last: as a platform admin it writes arbitrary (valid) data into the shared stack."""
+    """Fuzzing runs last: as a platform admin it writes arbitrary (valid) data into the shared stack. Under
+    pytest-xdist each worker has a stack of its own, and tests are handed out in this order, so a worker
+    runs no other test after a fuzzing run."""
     items.sort(key=lambda item: "tests/fuzz/" in item.nodeid)
