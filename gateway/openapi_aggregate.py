@@ -76,6 +76,10 @@ def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[s
             paths[f"/api/{service}{path}"] = rewritten
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[prefix + name] = _rewrite_refs(schema, prefix)
+        # The services' operations require their bearer scheme: declared once, so that /api/docs can
+        # authorize its calls.
+        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+            merged["components"].setdefault("securitySchemes", {}).setdefault(name, scheme)
         tags.append({"name": service, "description": document.get("info", {}).get("description", "")})
     merged["tags"] = tags
     if unavailable:

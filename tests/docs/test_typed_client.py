@@ -95,6 +95,17 @@ async def test_the_aggregated_document_is_valid_openapi_3_1(gateway: httpx.Async
         if method in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     ]
     assert len(operation_ids) == len(set(operation_ids))
+    # Every security requirement names a declared scheme (what gives /api/docs its Authorize button).
+    required = {
+        name
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method in {"get", "put", "post", "delete", "patch"}
+        for requirement in operation.get("security", [])
+        for name in requirement
+    }
+    assert required
+    assert required <= set(document["components"]["securitySchemes"])
     assert {"/api/territories/qpvs", "/api/grants/calls", "/api/participation/bodies", "/api/oauth/token"} <= set(
         document["paths"]
     )
