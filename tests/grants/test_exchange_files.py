@@ -13,6 +13,7 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
 from tests.job_results import finished
@@ -376,7 +377,10 @@ async def test_every_bad_line_is_named_and_nothing_is_half_imported(gateway: htt
     assert (await state_line(gateway, year, first))["decided"] == "2500.50"
 
 
-async def test_decided_grants_are_published_in_the_scdl_format(gateway: httpx.AsyncClient, year: Year) -> None:
+async def test_decided_grants_are_published_in_the_scdl_format(
+    gateway: httpx.AsyncClient, year: Year, clock: TravellingClock
+) -> None:
+    clock.travel_to(date(2025, 3, 14))  # the day the decision is notified: the grant's date without a convention
     await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
     granted = (await notified(gateway, year))["id"]
     anonymous = {"contractCode": year.contract, "year": "2025"}
@@ -401,7 +405,7 @@ async def test_decided_grants_are_published_in_the_scdl_format(gateway: httpx.As
         "Ateliers de quartier",
         "non",
     )
-    assert date.fromisoformat(row["dateConvention"]).year >= 2025
+    assert row["dateConvention"] == "2025-03-14"
     no_siret = await gateway.get(f"{API}/open-data/subventions.csv", params={**anonymous, "institution": "cua"})
     assert no_siret.status_code == 409
     unknown = await gateway.get(f"{API}/open-data/subventions.csv", params={**anonymous, "institution": "nobody"})

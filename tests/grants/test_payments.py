@@ -4,6 +4,7 @@ reissued; the financial report with its gaps, returned and accepted."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 
 from services.grants.errors import RuleViolationError
 from services.grants.payments.domain import check_payment, split_largest_remainder
+from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack
@@ -152,8 +154,9 @@ def report(year: Year, **changes: Any) -> dict[str, Any]:
 
 
 async def test_the_previous_years_report_gates_the_next_years_payments(
-    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year, clock: TravellingClock
 ) -> None:
+    clock.travel_to(date(2026, 3, 2))  # 2025 has ended; its report is due on 30 June 2026
     first = await notified(gateway, year)
     missing = await gateway.get(f"{API}/applications/{first['id']}/financial-report", headers=year.operator)
     assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
@@ -173,12 +176,17 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     assert early.status_code == 422
     assert [error["rule"] for error in early.json()["errors"]] == ["report-before-new-request"]
     overdue = f"{API}/financial-reports/overdue"
+    not_due_yet = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
+    assert not_due_yet.json() == [], "judged today (2 March 2026) by default"
     late = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot)
     assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
         (first["id"], "missing", "2026-06-30")
     ]
     in_time = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot)
     assert in_time.json() == []
+    clock.travel_to(date(2026, 7, 1))
+    late_today = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
+    assert [item["applicationId"] for item in late_today.json()] == [first["id"]]
     assert (
         await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
     ).json() == []
