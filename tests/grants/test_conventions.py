@@ -133,13 +133,11 @@ async def test_a_cpo_over_four_years_signed_amended_suspended_and_terminated(
     ]
 
 
+# Every rule of a convention's terms: tests/grants/use_cases/test_conventions.py; here, how the API names them.
 @pytest.mark.parametrize(
     ("changes", "field", "rule"),
     [
         ({"lastYear": 2029}, "lastYear", "cpo-term"),
-        ({"kind": "annual"}, "lastYear", "annual-one-year"),
-        ({"lastYear": 2024}, "lastYear", "term-order"),
-        ({"total": "68000.00"}, "total", "total-is-sum-of-years"),
         ({"firstYear": 2026, "lastYear": 2028}, "amounts/0/year", "year-in-term"),
     ],
 )

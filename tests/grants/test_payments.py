@@ -80,11 +80,10 @@ async def vote(gateway: httpx.AsyncClient, year: Year, call_id: str, code: str) 
 async def test_tranches_add_up_and_payments_follow_them(gateway: httpx.AsyncClient, year: Year) -> None:
     application = (await notified(gateway, year))["id"]
     weighted = [{"kind": kind, "weight": 1} for kind in ("advance", "instalment", "balance")]
+    # Every rule of a plan: tests/grants/use_cases/test_payments.py; here, a plan by amounts and by weights.
     for wrong, rule in (
         ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "amount": "4000"}], "tranches-add-up"),
         ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "weight": 1}], "one-way"),
-        ([{"kind": "balance", "weight": 1}, {"kind": "advance", "weight": 1}], "balance-last"),
-        ([{"kind": "single", "weight": 1}, {"kind": "balance", "weight": 1}], "single-alone"),
     ):
         refused = await plan(gateway, year, application, "etat-p147", year.state, wrong)
         assert refused.status_code == 422, refused.text

@@ -4,12 +4,10 @@ kept, divergences and unmatched lines left to a person, every bad line named and
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 
 from identity.principal import Role
 from services.grants.applications.domain.workflow import Transition
@@ -28,9 +26,9 @@ from services.grants.exchange.use_cases.decision_imports import (
     set_aliases,
 )
 from tests.grants.use_cases.records import NOW, Year, audit_trail, budgeted, notified, person, submitted
+from tests.grants.use_cases.test_decision_files import XLSX, workbook
 
 CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUR_EXPORT = "numero_dossier_dauphin;siret;exercice;intitule_action;montant_decide_p147;decision_p147;chorus_ej"
 
 
@@ -222,21 +220,15 @@ async def test_a_contracts_own_header_spellings_are_read_before_the_defaults(yea
     with pytest.raises(RuleViolationError) as unknown:
         await set_aliases(year.uow, year.state, year.contract, {"montant": ["Colonne B"]})
     assert (unknown.value.field, unknown.value.rule) == ("aliases/montant", "known-field")
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["Colonne A", "Colonne B"])
-    sheet.append(["DA20250002-1", 2500.5])
-    stream = io.BytesIO()
-    book.save(stream)
+    content = workbook(("Décisions", [["Colonne A", "Colonne B"], ["DA20250002-1", 2500.5]]))
     with pytest.raises(RuleViolationError) as unreadable:
-        await check_decisions_file(year.uow, year.state, year.contract, stream.getvalue(), XLSX)
+        await check_decisions_file(year.uow, year.state, year.contract, content, XLSX)
     assert unreadable.value.rule == "unknown-column-set"
     spellings = {"decided_amount": ["Colonne B"], "dauphin_number": ["Colonne A"]}
     assert await set_aliases(year.uow, year.state, year.contract, spellings) == spellings
     assert await get_aliases(year.uow, year.pilot, year.contract) == spellings
-    await check_decisions_file(year.uow, year.state, year.contract, stream.getvalue(), XLSX)
-    report = await imported(year, stream.getvalue(), media_type=XLSX)
+    await check_decisions_file(year.uow, year.state, year.contract, content, XLSX)
+    report = await imported(year, content, media_type=XLSX)
     assert report.columns == {"dauphin_number": "Colonne A", "decided_amount": "Colonne B"}
     assert (await state_line(year, waiting))[:2] == (250_050, "granted")
 
