@@ -59,6 +59,7 @@ from tests.grants.use_cases.records import (
     submitted,
     vote,
 )
+from tests.steps import step
 
 YEARS = range(2025, 2029)
 PAGE = PageRequest(limit=50, offset=0)
@@ -89,64 +90,76 @@ async def signed(year: Year, draft: ConventionDraft | None = None) -> Convention
 
 
 async def test_a_cpo_is_signed_amended_suspended_and_terminated_each_step_kept_in_its_history(year: Year) -> None:
-    await vote(year, "etat-p147")
-    created = await create_convention(year.uow, year.pilot, year.contract, cpo(year))
-    assert (created.convention.status, created.total_cents) == (ConventionStatus.DRAFT, 6_800_200)
-    voted = {
-        (amount.year, created.codes[amount.institution_id]) for amount in created.amounts if created.is_voted(amount)
-    }
-    assert voted == {(2025, "etat-p147")}, "a CPO's later years and the CUA's unvoted credits stay planned"
-    convention = created.convention.convention_id
-
-    with pytest.raises(RuleViolationError) as undated:
-        await move_convention(year.uow, year.pilot, convention, ConventionMove.SIGN, None, None)
-    assert undated.value.rule == "signature-date"
-    signature = await move_convention(year.uow, year.pilot, convention, ConventionMove.SIGN, None, date(2025, 1, 20))
-    assert (signature.convention.status, signature.convention.signed_on) == (ConventionStatus.SIGNED, date(2025, 1, 20))
-
-    state = year.institutions["etat-p147"]
-    lowered = [
-        replace(amount, amount_cents=1_000_000) if (amount.year, amount.institution_id) == (2027, state) else amount
-        for amount in cpo(year).amounts
-    ]
-    with pytest.raises(RuleViolationError) as unexplained:
-        await amend_convention(year.uow, year.pilot, convention, " ", 2028, lowered, None)
-    assert unexplained.value.rule == "reason-required"
-    amended = await amend_convention(year.uow, year.pilot, convention, "Avenant n°1: baisse 2027", 2028, lowered, None)
-    assert amended.total_cents == 6_600_200
-    sign, amendment = amended.events
-    assert [(event.event, event.at, event.actor) for event in amended.events] == [
-        ("sign", NOW, year.pilot.subject),
-        ("amend", NOW, year.pilot.subject),
-    ], "stamped by the unit of work's clock"
-    assert (sign.details["on"], amendment.reason) == ("2025-01-20", "Avenant n°1: baisse 2027")
-    before, after = (
-        {(item["year"], item["institutionId"], item["amountCents"]) for item in amendment.details[side]}
-        for side in ("amountsBefore", "amountsAfter")
-    )
-    assert (before - after, after - before) == ({(2027, str(state), 1_200_000)}, {(2027, str(state), 1_000_000)})
-
-    with pytest.raises(RuleViolationError) as no_reason:
-        await move_convention(year.uow, year.pilot, convention, ConventionMove.SUSPEND, None, None)
-    assert no_reason.value.rule == "reason-required"
-    suspended = await move_convention(year.uow, year.pilot, convention, ConventionMove.SUSPEND, "Bilan manquant", None)
-    assert suspended.convention.status is ConventionStatus.SUSPENDED
-    with pytest.raises(NotEditableError):
-        await amend_convention(year.uow, year.pilot, convention, "x", 2028, lowered, None)
-    await move_convention(year.uow, year.pilot, convention, ConventionMove.RESUME, None, None)
-    ended = await move_convention(year.uow, year.pilot, convention, ConventionMove.TERMINATE, "Dissolution", None)
-    assert (ended.convention.status, ended.convention.status_reason) == (ConventionStatus.TERMINATED, "Dissolution")
-    with pytest.raises(ConventionMoveRefusedError):
-        await move_convention(year.uow, year.pilot, convention, ConventionMove.SIGN, None, date(2025, 2, 1))
-    assert [event.event for event in ended.events] == ["sign", "amend", "suspend", "resume", "terminate"]
-    assert [action for action, _ in await audit_trail(year.uow, str(convention))] == [
-        "convention.created",
-        "convention.sign",
-        "convention.amended",
-        "convention.suspend",
-        "convention.resume",
-        "convention.terminate",
-    ]
+    with step("the CPO is drafted: the State's 2025 credits voted, the rest planned"):
+        await vote(year, "etat-p147")
+        created = await create_convention(year.uow, year.pilot, year.contract, cpo(year))
+        assert (created.convention.status, created.total_cents) == (ConventionStatus.DRAFT, 6_800_200)
+        voted = {
+            (amount.year, created.codes[amount.institution_id])
+            for amount in created.amounts
+            if created.is_voted(amount)
+        }
+        assert voted == {(2025, "etat-p147")}, "a CPO's later years and the CUA's unvoted credits stay planned"
+        convention = created.convention.convention_id
+    with step("it is signed on the day it says"):
+        with pytest.raises(RuleViolationError) as undated:
+            await move_convention(year.uow, year.pilot, convention, ConventionMove.SIGN, None, None)
+        assert undated.value.rule == "signature-date"
+        signature = await move_convention(
+            year.uow, year.pilot, convention, ConventionMove.SIGN, None, date(2025, 1, 20)
+        )
+        assert (signature.convention.status, signature.convention.signed_on) == (
+            ConventionStatus.SIGNED,
+            date(2025, 1, 20),
+        )
+    with step("an amendment with its reason lowers the State's 2027 amount, stamped by the clock"):
+        state = year.institutions["etat-p147"]
+        lowered = [
+            replace(amount, amount_cents=1_000_000) if (amount.year, amount.institution_id) == (2027, state) else amount
+            for amount in cpo(year).amounts
+        ]
+        with pytest.raises(RuleViolationError) as unexplained:
+            await amend_convention(year.uow, year.pilot, convention, " ", 2028, lowered, None)
+        assert unexplained.value.rule == "reason-required"
+        amended = await amend_convention(
+            year.uow, year.pilot, convention, "Avenant n°1: baisse 2027", 2028, lowered, None
+        )
+        assert amended.total_cents == 6_600_200
+        sign, amendment = amended.events
+        assert [(event.event, event.at, event.actor) for event in amended.events] == [
+            ("sign", NOW, year.pilot.subject),
+            ("amend", NOW, year.pilot.subject),
+        ], "stamped by the unit of work's clock"
+        assert (sign.details["on"], amendment.reason) == ("2025-01-20", "Avenant n°1: baisse 2027")
+        before, after = (
+            {(item["year"], item["institutionId"], item["amountCents"]) for item in amendment.details[side]}
+            for side in ("amountsBefore", "amountsAfter")
+        )
+        assert (before - after, after - before) == ({(2027, str(state), 1_200_000)}, {(2027, str(state), 1_000_000)})
+    with step("suspended with a reason it takes no amendment; resumed, then terminated"):
+        with pytest.raises(RuleViolationError) as no_reason:
+            await move_convention(year.uow, year.pilot, convention, ConventionMove.SUSPEND, None, None)
+        assert no_reason.value.rule == "reason-required"
+        suspended = await move_convention(
+            year.uow, year.pilot, convention, ConventionMove.SUSPEND, "Bilan manquant", None
+        )
+        assert suspended.convention.status is ConventionStatus.SUSPENDED
+        with pytest.raises(NotEditableError):
+            await amend_convention(year.uow, year.pilot, convention, "x", 2028, lowered, None)
+        await move_convention(year.uow, year.pilot, convention, ConventionMove.RESUME, None, None)
+        ended = await move_convention(year.uow, year.pilot, convention, ConventionMove.TERMINATE, "Dissolution", None)
+        assert (ended.convention.status, ended.convention.status_reason) == (ConventionStatus.TERMINATED, "Dissolution")
+        with pytest.raises(ConventionMoveRefusedError):
+            await move_convention(year.uow, year.pilot, convention, ConventionMove.SIGN, None, date(2025, 2, 1))
+        assert [event.event for event in ended.events] == ["sign", "amend", "suspend", "resume", "terminate"]
+        assert [action for action, _ in await audit_trail(year.uow, str(convention))] == [
+            "convention.created",
+            "convention.sign",
+            "convention.amended",
+            "convention.suspend",
+            "convention.resume",
+            "convention.terminate",
+        ]
 
 
 async def test_terms_and_amounts_that_break_a_rule_are_refused_naming_it_and_nothing_is_created(year: Year) -> None:
