@@ -13,6 +13,22 @@ from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 
 API = "/api/grants"
+# A contract's strategic framework of one operational objective.
+FRAMEWORK = {
+    "ambitions": [
+        {
+            "code": "A1",
+            "label": "Quartier apaisé",
+            "strategicObjectives": [
+                {
+                    "code": "OS6",
+                    "label": "Placer les habitants au coeur de leur quartier",
+                    "operationalObjectives": [{"code": "6A", "label": "Instances", "p147Theme": "1.5"}],
+                }
+            ],
+        }
+    ]
+}
 
 
 @dataclass
@@ -47,23 +63,8 @@ async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contrac
         },
     )
     assert call.status_code == 201, call.text
-    framework = {
-        "ambitions": [
-            {
-                "code": "A1",
-                "label": "Quartier apaisé",
-                "strategicObjectives": [
-                    {
-                        "code": "OS6",
-                        "label": "Placer les habitants au coeur de leur quartier",
-                        "operationalObjectives": [{"code": "6A", "label": "Instances", "p147Theme": "1.5"}],
-                    }
-                ],
-            }
-        ]
-    }
     assert (
-        await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=framework, headers=pilot)
+        await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=FRAMEWORK, headers=pilot)
     ).status_code == 200
     tree = (await gateway.get(f"{API}/frameworks/{new_contract}", headers=pilot)).json()
     objective_id = tree["ambitions"][0]["children"][0]["children"][0]["id"]

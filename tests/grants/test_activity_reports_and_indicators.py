@@ -14,6 +14,7 @@ from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, notified, open_year
 from tests.grants.test_conventions import act, convene, cpo
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = json.loads(
@@ -134,74 +135,83 @@ def indicators(first: int = 2025, last: int = 2028) -> list[dict[str, Any]]:
 async def test_indicators_defined_at_the_start_and_reported_against_targets(
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
-    convention = await convene(gateway, year, cpo(year))
-    url = f"{API}/conventions/{convention['id']}/indicators"
-    outside = indicators()
-    outside[1]["targets"] = {"2029": "10"}
-    refused = await write_if_match(gateway, "PUT", url, json={"indicators": outside}, headers=year.operator)
-    assert refused.status_code == 422
-    assert refused.json()["errors"][0]["field"] == "indicators/1/targets/2029"
-    twice = [indicators()[0], indicators()[0]]
-    assert (await write_if_match(gateway, "PUT", url, json={"indicators": twice}, headers=year.operator)).json()[
-        "errors"
-    ][0]["rule"] == "unique-code"
-    defined = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
-    assert defined.status_code == 200, defined.text
-    assert [item["code"] for item in defined.json()["indicators"]] == ["PART-QPV", "ABANDON"]
-    early = await write_if_match(
-        gateway, "PUT", f"{url}/PART-QPV/values/2025", json={"value": "55", "source": "Feuilles"}, headers=year.operator
-    )
-    assert early.status_code == 409
-
-    assert (await act(gateway, convention["id"], year.pilot, "sign", on="2025-01-20")).status_code == 200
-    locked = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
-    assert locked.status_code == 403
-    unexplained = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.pilot)
-    assert unexplained.json()["errors"][0]["rule"] == "reason-required"
-
-    for code, year_of, value in (("PART-QPV", 2025, "55"), ("PART-QPV", 2026, "80"), ("ABANDON", 2025, "22.5")):
-        declared = await write_if_match(
+    with step("the operator defines the CPO's indicators while it is a draft, each target within its years"):
+        convention = await convene(gateway, year, cpo(year))
+        url = f"{API}/conventions/{convention['id']}/indicators"
+        outside = indicators()
+        outside[1]["targets"] = {"2029": "10"}
+        refused = await write_if_match(gateway, "PUT", url, json={"indicators": outside}, headers=year.operator)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "indicators/1/targets/2029"
+        twice = [indicators()[0], indicators()[0]]
+        assert (await write_if_match(gateway, "PUT", url, json={"indicators": twice}, headers=year.operator)).json()[
+            "errors"
+        ][0]["rule"] == "unique-code"
+        defined = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
+        assert defined.status_code == 200, defined.text
+        assert [item["code"] for item in defined.json()["indicators"]] == ["PART-QPV", "ABANDON"]
+        early = await write_if_match(
             gateway,
             "PUT",
-            f"{url}/{code}/values/{year_of}",
-            json={"value": value, "source": "Feuilles d'émargement"},
+            f"{url}/PART-QPV/values/2025",
+            json={"value": "55", "source": "Feuilles"},
             headers=year.operator,
         )
-        assert declared.status_code == 200, declared.text
-    out_of_term = await write_if_match(
-        gateway, "PUT", f"{url}/PART-QPV/values/2030", json={"value": "1", "source": "Feuilles"}, headers=year.operator
-    )
-    assert out_of_term.json()["errors"][0]["rule"] == "year-of-convention"
-    comma = await write_if_match(
-        gateway,
-        "PUT",
-        f"{url}/PART-QPV/values/2027",
-        json={"value": "1,5", "source": "Feuilles"},
-        headers=year.operator,
-    )
-    assert comma.status_code == 422
-    unknown = await write_if_match(
-        gateway, "PUT", f"{url}/NOPE/values/2026", json={"value": "1", "source": "Feuilles"}, headers=year.operator
-    )
-    assert unknown.status_code == 404
-
-    read = (await gateway.get(url, headers=year.state)).json()["indicators"]
-    first = {item["year"]: item for item in read[0]["years"]}
-    assert (first[2025]["target"], first[2025]["value"], first[2025]["progressPercent"]) == ("60", "55", "75.0")
-    assert (first[2026]["target"], first[2026]["value"], first[2026]["progressPercent"]) == ("80", "80", "100.0")
-    assert (first[2027]["value"], first[2027]["progressPercent"]) == (None, None)
-    dropping = {item["year"]: item for item in read[1]["years"]}
-    assert dropping[2025]["value"] == "22.5"
-    assert dropping[2028]["target"] == "10"
-
-    revised = indicators()
-    revised[0]["targets"]["2028"] = "150"
-    amended = await write_if_match(
-        gateway, "PUT", url, json={"indicators": revised, "reason": "Avenant n°1"}, headers=year.pilot
-    )
-    assert amended.status_code == 200
-    kept = {item["year"]: item for item in amended.json()["indicators"][0]["years"]}
-    assert (kept[2025]["value"], kept[2028]["target"]) == ("55", "150")
-    history = (await gateway.get(f"{API}/conventions/{convention['id']}", headers=year.pilot)).json()["events"]
-    assert history[-1]["event"] == "indicators"
-    assert history[-1]["reason"] == "Avenant n°1"
+        assert early.status_code == 409
+    with step("once signed, only its managers change them, saying why"):
+        assert (await act(gateway, convention["id"], year.pilot, "sign", on="2025-01-20")).status_code == 200
+        locked = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.operator)
+        assert locked.status_code == 403
+        unexplained = await write_if_match(gateway, "PUT", url, json={"indicators": indicators()}, headers=year.pilot)
+        assert unexplained.json()["errors"][0]["rule"] == "reason-required"
+    with step("the operator declares the values reached, each in a year of the convention"):
+        for code, year_of, value in (("PART-QPV", 2025, "55"), ("PART-QPV", 2026, "80"), ("ABANDON", 2025, "22.5")):
+            declared = await write_if_match(
+                gateway,
+                "PUT",
+                f"{url}/{code}/values/{year_of}",
+                json={"value": value, "source": "Feuilles d'émargement"},
+                headers=year.operator,
+            )
+            assert declared.status_code == 200, declared.text
+        out_of_term = await write_if_match(
+            gateway,
+            "PUT",
+            f"{url}/PART-QPV/values/2030",
+            json={"value": "1", "source": "Feuilles"},
+            headers=year.operator,
+        )
+        assert out_of_term.json()["errors"][0]["rule"] == "year-of-convention"
+        comma = await write_if_match(
+            gateway,
+            "PUT",
+            f"{url}/PART-QPV/values/2027",
+            json={"value": "1,5", "source": "Feuilles"},
+            headers=year.operator,
+        )
+        assert comma.status_code == 422
+        unknown = await write_if_match(
+            gateway, "PUT", f"{url}/NOPE/values/2026", json={"value": "1", "source": "Feuilles"}, headers=year.operator
+        )
+        assert unknown.status_code == 404
+    with step("the values are read against their targets"):
+        read = (await gateway.get(url, headers=year.state)).json()["indicators"]
+        first = {item["year"]: item for item in read[0]["years"]}
+        assert (first[2025]["target"], first[2025]["value"], first[2025]["progressPercent"]) == ("60", "55", "75.0")
+        assert (first[2026]["target"], first[2026]["value"], first[2026]["progressPercent"]) == ("80", "80", "100.0")
+        assert (first[2027]["value"], first[2027]["progressPercent"]) == (None, None)
+        dropping = {item["year"]: item for item in read[1]["years"]}
+        assert dropping[2025]["value"] == "22.5"
+        assert dropping[2028]["target"] == "10"
+    with step("the managers revise a target: the values are kept and the change is in the history"):
+        revised = indicators()
+        revised[0]["targets"]["2028"] = "150"
+        amended = await write_if_match(
+            gateway, "PUT", url, json={"indicators": revised, "reason": "Avenant n°1"}, headers=year.pilot
+        )
+        assert amended.status_code == 200
+        kept = {item["year"]: item for item in amended.json()["indicators"][0]["years"]}
+        assert (kept[2025]["value"], kept[2028]["target"]) == ("55", "150")
+        history = (await gateway.get(f"{API}/conventions/{convention['id']}", headers=year.pilot)).json()["events"]
+        assert history[-1]["event"] == "indicators"
+        assert history[-1]["reason"] == "Avenant n°1"

@@ -11,6 +11,7 @@ import pytest
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 
 @pytest.fixture
@@ -19,89 +20,97 @@ async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: st
 
 
 async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncClient, year: Year) -> None:
-    application = await draft(gateway, year)
-    url = f"{API}/applications/{application['id']}"
-    assert (application["state"], application["horsQpv"], application["dauphinNormalised"]) == (
-        "draft",
-        False,
-        "DA20250001-1",
-    )
-    budgeted = await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))
-    assert budgeted.status_code == 200, budgeted.text
-    assert budgeted.json()["budget"]["balanced"] is True
-    submitted = await move(gateway, application["id"], year.operator, "submit")
-    assert submitted.status_code == 200, submitted.text
-    lines = {line["institutionCode"]: line for line in submitted.json()["financingLines"]}
-    assert {code: line["requested"] for code, line in lines.items()} == {"cua": "4000.00", "etat-p147": "8000.00"}
-    assert lines["etat-p147"]["cerfaSubline"] == "74etat"
-    for transition in ("declare_receivable", "instruct"):
-        moved = await move(gateway, application["id"], year.state, transition)
-        assert moved.status_code == 200, moved.text
-    # Private notes: each institution reads only its own.
-    for headers, text in (
-        (year.state, "Grille égalité: 2"),
-        (year.cua, "Porteur solide"),
-        (year.caf, "Hors champ CAF"),
-    ):
-        note = await gateway.post(f"{url}/annotations", json={"text": text, "score": 7}, headers=headers)
-        assert note.status_code == 201, note.text
-    assert [item["text"] for item in (await gateway.get(f"{url}/annotations", headers=year.state)).json()] == [
-        "Grille égalité: 2"
-    ]
-    assert [item["text"] for item in (await gateway.get(f"{url}/annotations", headers=year.caf)).json()] == [
-        "Hors champ CAF"
-    ]
-    assert (await gateway.get(f"{url}/annotations", headers=year.operator)).status_code == 403
-    # Each financer sets its own line; nobody else's.
-    state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
-    cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
-    too_much = await write_if_match(
-        gateway, "PATCH", state_line, json={"decided": "8000.01", "decision": "granted"}, headers=year.state
-    )
-    assert too_much.status_code == 422
-    assert too_much.json()["errors"][0]["rule"] == "decided-within-requested"
-    assert "8\u202f000 €" in too_much.json()["errors"][0]["message"]
-    assert (
-        await write_if_match(
-            gateway, "PATCH", cua_line, json={"decision": "granted", "decided": "1"}, headers=year.state
+    with step("the operator drafts the application and its balanced budget"):
+        application = await draft(gateway, year)
+        url = f"{API}/applications/{application['id']}"
+        assert (application["state"], application["horsQpv"], application["dauphinNormalised"]) == (
+            "draft",
+            False,
+            "DA20250001-1",
         )
-    ).status_code == 403
-    assert (
-        await write_if_match(gateway, "PATCH", state_line, json={"opinion": "favourable"}, headers=year.caf)
-    ).status_code == 403
-    granted = await write_if_match(
-        gateway,
-        "PATCH",
-        state_line,
-        json={"opinion": "favourable", "proposed": "6000", "decided": "6000", "decision": "granted"},
-        headers=year.state,
-    )
-    assert granted.status_code == 200, granted.text
-    early = await move(gateway, application["id"], year.pilot, "decide")
-    assert early.status_code == 409  # still under instruction: decide comes after propose
-    assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
-    undecided = await move(gateway, application["id"], year.pilot, "decide")
-    assert undecided.status_code == 422
-    assert "CUA" in undecided.json()["errors"][0]["message"]
-    refused = await write_if_match(gateway, "PATCH", cua_line, json={"decision": "refused"}, headers=year.cua)
-    assert refused.status_code == 200, refused.text
-    assert (
-        next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")["decided"] == "0.00"
-    )
-    decided = await move(gateway, application["id"], year.pilot, "decide")
-    assert decided.status_code == 200, decided.text
-    assert decided.json()["outcome"] == "partially_granted"
-    notified = await move(gateway, application["id"], year.state, "notify")
-    assert notified.json()["state"] == "notified"
-    assert [event["transition"] for event in notified.json()["events"]] == [
-        "submit",
-        "declare_receivable",
-        "instruct",
-        "propose",
-        "decide",
-        "notify",
-    ]
-    assert notified.json()["events"][0]["fromState"] == "draft"
+        budgeted = await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))
+        assert budgeted.status_code == 200, budgeted.text
+        assert budgeted.json()["budget"]["balanced"] is True
+    with step("its submission opens a line for each financer it asks"):
+        submitted = await move(gateway, application["id"], year.operator, "submit")
+        assert submitted.status_code == 200, submitted.text
+        lines = {line["institutionCode"]: line for line in submitted.json()["financingLines"]}
+        assert {code: line["requested"] for code, line in lines.items()} == {"cua": "4000.00", "etat-p147": "8000.00"}
+        assert lines["etat-p147"]["cerfaSubline"] == "74etat"
+    with step("the State declares it receivable and instructs it"):
+        for transition in ("declare_receivable", "instruct"):
+            moved = await move(gateway, application["id"], year.state, transition)
+            assert moved.status_code == 200, moved.text
+    with step("each institution annotates it, and reads only its own notes"):
+        # Private notes: each institution reads only its own.
+        for headers, text in (
+            (year.state, "Grille égalité: 2"),
+            (year.cua, "Porteur solide"),
+            (year.caf, "Hors champ CAF"),
+        ):
+            note = await gateway.post(f"{url}/annotations", json={"text": text, "score": 7}, headers=headers)
+            assert note.status_code == 201, note.text
+        assert [item["text"] for item in (await gateway.get(f"{url}/annotations", headers=year.state)).json()] == [
+            "Grille égalité: 2"
+        ]
+        assert [item["text"] for item in (await gateway.get(f"{url}/annotations", headers=year.caf)).json()] == [
+            "Hors champ CAF"
+        ]
+        assert (await gateway.get(f"{url}/annotations", headers=year.operator)).status_code == 403
+    with step("each financer sets its own line, nobody else's, within what was asked"):
+        # Each financer sets its own line; nobody else's.
+        state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
+        cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
+        too_much = await write_if_match(
+            gateway, "PATCH", state_line, json={"decided": "8000.01", "decision": "granted"}, headers=year.state
+        )
+        assert too_much.status_code == 422
+        assert too_much.json()["errors"][0]["rule"] == "decided-within-requested"
+        assert "8\u202f000 €" in too_much.json()["errors"][0]["message"]
+        assert (
+            await write_if_match(
+                gateway, "PATCH", cua_line, json={"decision": "granted", "decided": "1"}, headers=year.state
+            )
+        ).status_code == 403
+        assert (
+            await write_if_match(gateway, "PATCH", state_line, json={"opinion": "favourable"}, headers=year.caf)
+        ).status_code == 403
+        granted = await write_if_match(
+            gateway,
+            "PATCH",
+            state_line,
+            json={"opinion": "favourable", "proposed": "6000", "decided": "6000", "decision": "granted"},
+            headers=year.state,
+        )
+        assert granted.status_code == 200, granted.text
+    with step("proposed, then decided once every financer has decided"):
+        early = await move(gateway, application["id"], year.pilot, "decide")
+        assert early.status_code == 409  # still under instruction: decide comes after propose
+        assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
+        undecided = await move(gateway, application["id"], year.pilot, "decide")
+        assert undecided.status_code == 422
+        assert "CUA" in undecided.json()["errors"][0]["message"]
+        refused = await write_if_match(gateway, "PATCH", cua_line, json={"decision": "refused"}, headers=year.cua)
+        assert refused.status_code == 200, refused.text
+        assert (
+            next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")["decided"]
+            == "0.00"
+        )
+        decided = await move(gateway, application["id"], year.pilot, "decide")
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["outcome"] == "partially_granted"
+    with step("notified, its history kept step by step"):
+        notified = await move(gateway, application["id"], year.state, "notify")
+        assert notified.json()["state"] == "notified"
+        assert [event["transition"] for event in notified.json()["events"]] == [
+            "submit",
+            "declare_receivable",
+            "instruct",
+            "propose",
+            "decide",
+            "notify",
+        ]
+        assert notified.json()["events"][0]["fromState"] == "draft"
 
 
 async def test_an_unbalanced_budget_cannot_be_submitted(gateway: httpx.AsyncClient, year: Year) -> None:

@@ -19,6 +19,7 @@ from tests.grants.test_activity_reports_and_indicators import account, indicator
 from tests.grants.test_conventions import act, convene, cpo
 from tests.grants.test_payments import pay, plan, report, vote
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 YEARS = (2025, 2026, 2027, 2028)
 DECIDED = {"etat-p147": "7000", "cua": "4000"}
@@ -66,10 +67,9 @@ async def accept_reports(gateway: httpx.AsyncClient, year: Year, application: st
         assert accepted.json()["status"] == "accepted"
 
 
-async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluation(
-    gateway: httpx.AsyncClient, year: Year
-) -> None:
-    calls = {2025: year, **{y: await next_year(gateway, year, y) for y in YEARS[1:]}}
+async def convened(gateway: httpx.AsyncClient, year: Year) -> str:
+    """The CPO over 2025–2028 (44,000 €), its indicators defined by the operator, the State's 2025 credits
+    voted, signed: its URL."""
     body = cpo(year, **planned(year), total="44000.00")
     convention = (await convene(gateway, year, body))["id"]
     url = f"{API}/conventions/{convention}"
@@ -79,7 +79,11 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert defined.status_code == 200, defined.text
     await vote(gateway, year, year.call_id, "etat-p147")
     assert (await act(gateway, convention, year.pilot, "sign", on="2025-01-20")).status_code == 200
+    return url
 
+
+async def first_year_attached(gateway: httpx.AsyncClient, year: Year, url: str) -> str:
+    """The 2025 application, drafted with its budget and attached to the convention's first year."""
     first = await draft(gateway, year)
     assert (
         await send(gateway, "PUT", f"{API}/applications/{first['id']}/budget", year.operator, budget(year))
@@ -88,92 +92,65 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         gateway, "PUT", f"{url}/years/2025/application", json={"applicationId": first["id"]}, headers=year.pilot
     )
     assert attached.status_code == 200, attached.text
-    applications = {2025: first["id"]}
-    for current in YEARS:
-        if current > 2025:
-            renewed = await gateway.post(
-                f"{url}/years/{current}/application", json={"callId": calls[current].call_id}, headers=year.operator
-            )
-            assert renewed.status_code == 201, renewed.text
-            applications[current] = next(
-                item["applicationId"] for item in renewed.json()["applications"] if item["year"] == current
-            )
-            prefilled = (await gateway.get(f"{API}/applications/{applications[current]}", headers=year.operator)).json()
-            assert prefilled["previousApplicationId"] == applications[current - 1]
-            await vote(gateway, year, calls[current].call_id, "etat-p147")
-        notified = await play_to_notified(gateway, calls[current], {"id": applications[current]}, DECIDED)
-        assert notified["state"] == "notified"
+    return str(first["id"])
 
-        tranches = await plan(
-            gateway,
-            year,
-            applications[current],
-            "etat-p147",
-            year.state,
-            [{"kind": "advance", "weight": 1}, {"kind": "balance", "weight": 1}],
-        )
-        assert [item["planned"] for item in tranches.json()] == ["3500.00", "3500.00"]
-        advance, balance = (item["id"] for item in tranches.json())
-        if current == 2027:
-            # The 2026 financial report is not accepted yet: the 2027 balance waits, or is forced with a reason.
-            blocked = await pay(gateway, balance, year.state, amount="3500", paidOn="2027-03-15")
-            assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
-            forced = await pay(
-                gateway, advance, year.state, amount="3500", paidOn="2027-03-15", overrideReason="Comité du 2 mars"
-            )
-            assert forced.json()["overriddenGates"] == ["previous-report-accepted"]
-            await accept_reports(gateway, year, applications[2026])
-        else:
-            paid = await pay(gateway, advance, year.state, amount="3500", paidOn=f"{current}-03-15")
-            assert (paid.status_code, paid.json()["overriddenGates"]) == (200, [])
-        paid = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current}-09-15")
-        assert paid.status_code == 200, paid.text
 
-        value = await write_if_match(
-            gateway,
-            "PUT",
-            f"{url}/indicators/PART-QPV/values/{current}",
-            json={"value": PART_QPV[current], "source": "Feuilles d'émargement"},
-            headers=year.operator,
-        )
-        assert value.status_code == 200, value.text
-        if current == 2027:
-            amended = await send(
-                gateway,
-                "POST",
-                f"{url}/amendments",
-                year.pilot,
-                {
-                    **planned(year, state_2028="6000"),
-                    "lastYear": 2028,
-                    "reason": "Avenant n°1 : baisse des crédits 2028",
-                },
-            )
-            assert amended.status_code == 200, amended.text
-            assert amended.json()["total"] == "43000.00"
-        if current < 2028:  # the last year's reports come after the first try at the final evaluation
-            # Submitted before the next year's request; the 2026 ones are accepted only during 2027.
-            await submit_reports(gateway, year, applications[current], REACHED[current])
-            if current != 2026:
-                await accept_reports(gateway, year, applications[current])
-
-    # The last year is notified but not reported on: it cannot be evaluated yet.
-    verdict = {"assessment": "Objectifs de fréquentation dépassés.", "outcome": "met", "recommendation": "renew"}
-    etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
-    early = await gateway.post(f"{url}/final-evaluation", json=verdict, headers={**year.pilot, "If-Match": etag})
-    assert early.status_code == 422
-    assert early.json()["errors"][0]["rule"] == "last-year-reported"
-    await submit_reports(gateway, year, applications[2028], REACHED[2028])
-    await accept_reports(gateway, year, applications[2028])
-    value = await write_if_match(
-        gateway,
-        "PUT",
-        f"{url}/indicators/ABANDON/values/2028",
-        json={"value": "12", "source": "Registre"},
-        headers=year.operator,
+async def renewed(gateway: httpx.AsyncClient, year: Year, url: str, call: Year, current: int, previous: str) -> str:
+    """The year's application renewed by the operator from the previous year's, the State's credits voted."""
+    renewal = await gateway.post(
+        f"{url}/years/{current}/application", json={"callId": call.call_id}, headers=year.operator
     )
-    assert value.status_code == 200
+    assert renewal.status_code == 201, renewal.text
+    application = next(item["applicationId"] for item in renewal.json()["applications"] if item["year"] == current)
+    prefilled = (await gateway.get(f"{API}/applications/{application}", headers=year.operator)).json()
+    assert prefilled["previousApplicationId"] == previous
+    await vote(gateway, year, call.call_id, "etat-p147")
+    return str(application)
 
+
+async def paid_in_two_tranches(
+    gateway: httpx.AsyncClient, year: Year, applications: dict[int, str], current: int
+) -> None:
+    """The State's advance and balance of the year, 3,500 € each; in 2027 the previous year's report is not
+    accepted yet: the balance waits, the advance is forced with a reason, then the 2026 reports are accepted."""
+    tranches = await plan(
+        gateway,
+        year,
+        applications[current],
+        "etat-p147",
+        year.state,
+        [{"kind": "advance", "weight": 1}, {"kind": "balance", "weight": 1}],
+    )
+    assert [item["planned"] for item in tranches.json()] == ["3500.00", "3500.00"]
+    advance, balance = (item["id"] for item in tranches.json())
+    if current == 2027:
+        blocked = await pay(gateway, balance, year.state, amount="3500", paidOn="2027-03-15")
+        assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
+        forced = await pay(
+            gateway, advance, year.state, amount="3500", paidOn="2027-03-15", overrideReason="Comité du 2 mars"
+        )
+        assert forced.json()["overriddenGates"] == ["previous-report-accepted"]
+        await accept_reports(gateway, year, applications[2026])
+    else:
+        paid = await pay(gateway, advance, year.state, amount="3500", paidOn=f"{current}-03-15")
+        assert (paid.status_code, paid.json()["overriddenGates"]) == (200, [])
+    paid = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current}-09-15")
+    assert paid.status_code == 200, paid.text
+
+
+async def amended_for_2028(gateway: httpx.AsyncClient, year: Year, url: str) -> None:
+    amended = await send(
+        gateway,
+        "POST",
+        f"{url}/amendments",
+        year.pilot,
+        {**planned(year, state_2028="6000"), "lastYear": 2028, "reason": "Avenant n°1 : baisse des crédits 2028"},
+    )
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["total"] == "43000.00"
+
+
+async def the_last_years_dashboard_is_read(gateway: httpx.AsyncClient, year: Year) -> None:
     dashboard = await gateway.get(
         f"{API}/evaluation/years/2028", params={"contractCode": year.contract}, headers=year.pilot
     )
@@ -213,6 +190,8 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         await gateway.get(f"{API}/evaluation/years/2025", params={"contractCode": year.contract}, headers=year.operator)
     ).status_code == 403
 
+
+async def the_operators_history_is_read(gateway: httpx.AsyncClient, year: Year) -> None:
     history = await gateway.get(f"{API}/operators/{year.operator_id}/history", headers=year.operator)
     assert history.status_code == 200, history.text
     years = {item["year"]: item for item in history.json()["years"]}
@@ -228,13 +207,15 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         await gateway.get(f"{API}/operators/{year.operator_id}/history", headers=year.other_operator)
     ).status_code == 404
 
-    unconditional = await gateway.post(f"{url}/final-evaluation", json=verdict, headers=year.pilot)
+
+async def closed_by_its_final_evaluation(gateway: httpx.AsyncClient, year: Year, url: str) -> None:
+    unconditional = await gateway.post(f"{url}/final-evaluation", json=VERDICT, headers=year.pilot)
     assert unconditional.status_code == 428
     etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
     assert (
-        await gateway.post(f"{url}/final-evaluation", json=verdict, headers={**year.operator, "If-Match": etag})
+        await gateway.post(f"{url}/final-evaluation", json=VERDICT, headers={**year.operator, "If-Match": etag})
     ).status_code == 403
-    closed = await gateway.post(f"{url}/final-evaluation", json=verdict, headers={**year.pilot, "If-Match": etag})
+    closed = await gateway.post(f"{url}/final-evaluation", json=VERDICT, headers={**year.pilot, "If-Match": etag})
     assert closed.status_code == 201, closed.text
     final = closed.json()
     assert (final["status"], final["evaluation"]["outcome"], final["evaluation"]["recommendation"]) == (
@@ -245,7 +226,10 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert [(item["year"], item["decided"]) for item in final["years"]] == [(y, "11000.00") for y in YEARS]
     assert final["indicatorSummary"] == {"withTarget": 5, "reported": 5, "reached": 3}
     read = await gateway.get(f"{url}/final-evaluation", headers=year.operator)
-    assert read.json()["evaluation"]["assessment"] == verdict["assessment"]
+    assert read.json()["evaluation"]["assessment"] == VERDICT["assessment"]
+
+
+async def nothing_more_is_taken_once_closed(gateway: httpx.AsyncClient, year: Year, url: str) -> None:
     convention_now = (await gateway.get(url, headers=year.pilot)).json()
     assert (convention_now["status"], convention_now["events"][-1]["event"]) == ("closed", "final_evaluation")
     after = await write_if_match(
@@ -258,10 +242,75 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
     assert after.status_code == 409, "a closed convention takes no more values"
     again = await gateway.post(
         f"{url}/final-evaluation",
-        json=verdict,
+        json=VERDICT,
         headers={**year.pilot, "If-Match": (await gateway.get(url, headers=year.pilot)).headers["etag"]},
     )
     assert again.status_code == 409
+
+
+async def value_declared(
+    gateway: httpx.AsyncClient, year: Year, url: str, code: str, current: int, value: str, source: str
+) -> None:
+    declared = await write_if_match(
+        gateway,
+        "PUT",
+        f"{url}/indicators/{code}/values/{current}",
+        json={"value": value, "source": source},
+        headers=year.operator,
+    )
+    assert declared.status_code == 200, declared.text
+
+
+VERDICT = {"assessment": "Objectifs de fréquentation dépassés.", "outcome": "met", "recommendation": "renew"}
+
+
+async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluation(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    with step("the CPO is convened over 2025–2028, its indicators defined, and signed"):
+        calls = {2025: year, **{y: await next_year(gateway, year, y) for y in YEARS[1:]}}
+        url = await convened(gateway, year)
+    with step("its 2025 application is attached to its first year"):
+        applications = {2025: await first_year_attached(gateway, year, url)}
+    for current in YEARS:
+        if current > 2025:
+            with step(f"{current}: the year's application is renewed from the previous year's"):
+                applications[current] = await renewed(
+                    gateway, year, url, calls[current], current, applications[current - 1]
+                )
+        with step(f"{current}: the year's application is decided and notified"):
+            notified = await play_to_notified(gateway, calls[current], {"id": applications[current]}, DECIDED)
+            assert notified["state"] == "notified"
+        with step(f"{current}: the State pays the year in two tranches"):
+            await paid_in_two_tranches(gateway, year, applications, current)
+        with step(f"{current}: the operator declares how many QPV residents the action welcomed"):
+            await value_declared(gateway, year, url, "PART-QPV", current, PART_QPV[current], "Feuilles d'émargement")
+        if current == 2027:
+            with step("2027: an amendment lowers the State's 2028 credits"):
+                await amended_for_2028(gateway, year, url)
+        if current < 2028:  # the last year's reports come after the first try at the final evaluation
+            with step(f"{current}: the year's reports are submitted before the next year's request"):
+                await submit_reports(gateway, year, applications[current], REACHED[current])
+                if current != 2026:  # the 2026 ones are accepted only during 2027
+                    await accept_reports(gateway, year, applications[current])
+
+    with step("the last year, notified but not reported on, cannot be evaluated yet"):
+        etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
+        early = await gateway.post(f"{url}/final-evaluation", json=VERDICT, headers={**year.pilot, "If-Match": etag})
+        assert early.status_code == 422
+        assert early.json()["errors"][0]["rule"] == "last-year-reported"
+    with step("the last year is reported on and its dropout rate declared"):
+        await submit_reports(gateway, year, applications[2028], REACHED[2028])
+        await accept_reports(gateway, year, applications[2028])
+        await value_declared(gateway, year, url, "ABANDON", 2028, "12", "Registre")
+    with step("the 2028 and 2025 dashboards count the CPO, the leverage, beneficiaries and indicators"):
+        await the_last_years_dashboard_is_read(gateway, year)
+    with step("the operator's history shows each year under the CPO"):
+        await the_operators_history_is_read(gateway, year)
+    with step("the final evaluation, conditional and by a manager, closes the convention"):
+        await closed_by_its_final_evaluation(gateway, year, url)
+    with step("a closed convention takes no more values nor a second evaluation"):
+        await nothing_more_is_taken_once_closed(gateway, year, url)
 
 
 def action(**changes: Any) -> FundedAction:

@@ -4,6 +4,7 @@ reissued; the financial report with its gaps, returned and accepted."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -11,9 +12,11 @@ import pytest
 
 from services.grants.errors import RuleViolationError
 from services.grants.payments.domain import check_payment, split_largest_remainder
+from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, next_year, notified, open_year, play_to_notified, send
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 
 @pytest.fixture
@@ -76,66 +79,70 @@ async def vote(gateway: httpx.AsyncClient, year: Year, call_id: str, code: str) 
 
 
 async def test_tranches_add_up_and_payments_follow_them(gateway: httpx.AsyncClient, year: Year) -> None:
-    application = (await notified(gateway, year))["id"]
-    weighted = [{"kind": kind, "weight": 1} for kind in ("advance", "instalment", "balance")]
-    for wrong, rule in (
-        ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "amount": "4000"}], "tranches-add-up"),
-        ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "weight": 1}], "one-way"),
-        ([{"kind": "balance", "weight": 1}, {"kind": "advance", "weight": 1}], "balance-last"),
-        ([{"kind": "single", "weight": 1}, {"kind": "balance", "weight": 1}], "single-alone"),
-    ):
-        refused = await plan(gateway, year, application, "etat-p147", year.state, wrong)
-        assert refused.status_code == 422, refused.text
-        assert refused.json()["errors"][0]["rule"] == rule
-    assert (await plan(gateway, year, application, "etat-p147", year.caf, weighted)).status_code == 403
-    assert (await plan(gateway, year, application, "etat-p147", year.operator, weighted)).status_code == 403
-    planned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
-    assert planned.status_code == 200, planned.text
-    tranches = planned.json()
-    assert [item["planned"] for item in tranches] == ["2333.34", "2333.34", "2333.33"]  # 7 000,01 € exactly
-
-    advance = tranches[0]["id"]
-    blocked = await pay(gateway, advance, year.state, amount="2333.34")
-    assert blocked.status_code == 422
-    assert [error["rule"] for error in blocked.json()["errors"]] == ["credits-voted"]
-    await vote(gateway, year, year.call_id, "etat-p147")
-    too_much = await pay(gateway, advance, year.state, amount="2333.35")
-    assert too_much.json()["errors"][0]["rule"] == "paid-within-tranche"
-    paid = await pay(
-        gateway, advance, year.state, amount="2333.34", chorusCommitment="2103814945", chorusPayment="DP-1"
-    )
-    assert paid.status_code == 200, paid.text
-    assert (paid.json()["status"], paid.json()["paid"], paid.json()["overriddenGates"]) == ("paid", "2333.34", [])
-    assert (await pay(gateway, advance, year.state, amount="1")).status_code == 409
-    replanned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
-    assert replanned.status_code == 409
-
-    failed = await gateway.post(f"{API}/tranches/{advance}/failure", json={"reason": "RIB clôturé"}, headers=year.state)
-    assert failed.json()["status"] == "failed"
-    reissued = await gateway.post(f"{API}/tranches/{advance}/reissue", headers=year.state)
-    assert reissued.status_code == 201, reissued.text
-    assert (reissued.json()["replaces"], reissued.json()["planned"]) == (advance, "2333.34")
-    assert (await pay(gateway, reissued.json()["id"], year.state, amount="2333.34")).status_code == 200
-
-    cua = await plan(gateway, year, application, "cua", year.cua, [{"kind": "single", "amount": "4000"}])
-    assert cua.status_code == 200, cua.text
-    forced = await pay(gateway, cua.json()[0]["id"], year.cua, amount="4000", overrideReason="Vote du 12 mars, PV")
-    assert forced.status_code == 200, forced.text
-    assert (forced.json()["overriddenGates"], forced.json()["overrideReason"]) == (
-        ["credits-voted"],
-        "Vote du 12 mars, PV",
-    )
-    listed = await gateway.get(f"{API}/applications/{application}/tranches", headers=year.operator)
-    assert sorted(item["status"] for item in listed.json()) == [
-        "paid",
-        "paid",
-        "planned",
-        "planned",
-        "replaced",
-    ]
-    assert (
-        await gateway.get(f"{API}/applications/{application}/tranches", headers=year.other_operator)
-    ).status_code == 404
+    with step("a plan that breaks a rule, or of another financer's line, is refused"):
+        application = (await notified(gateway, year))["id"]
+        weighted = [{"kind": kind, "weight": 1} for kind in ("advance", "instalment", "balance")]
+        # Every rule of a plan: tests/grants/use_cases/test_payments.py; here, a plan by amounts and by weights.
+        for wrong, rule in (
+            ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "amount": "4000"}], "tranches-add-up"),
+            ([{"kind": "advance", "amount": "3000"}, {"kind": "balance", "weight": 1}], "one-way"),
+        ):
+            refused = await plan(gateway, year, application, "etat-p147", year.state, wrong)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"][0]["rule"] == rule
+        assert (await plan(gateway, year, application, "etat-p147", year.caf, weighted)).status_code == 403
+        assert (await plan(gateway, year, application, "etat-p147", year.operator, weighted)).status_code == 403
+    with step("the State's tranches add up to its decided amount to the cent"):
+        planned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
+        assert planned.status_code == 200, planned.text
+        tranches = planned.json()
+        assert [item["planned"] for item in tranches] == ["2333.34", "2333.34", "2333.33"]  # 7 000,01 € exactly
+    with step("a payment waits for the credits vote and stays within its tranche"):
+        advance = tranches[0]["id"]
+        blocked = await pay(gateway, advance, year.state, amount="2333.34")
+        assert blocked.status_code == 422
+        assert [error["rule"] for error in blocked.json()["errors"]] == ["credits-voted"]
+        await vote(gateway, year, year.call_id, "etat-p147")
+        too_much = await pay(gateway, advance, year.state, amount="2333.35")
+        assert too_much.json()["errors"][0]["rule"] == "paid-within-tranche"
+        paid = await pay(
+            gateway, advance, year.state, amount="2333.34", chorusCommitment="2103814945", chorusPayment="DP-1"
+        )
+        assert paid.status_code == 200, paid.text
+        assert (paid.json()["status"], paid.json()["paid"], paid.json()["overriddenGates"]) == ("paid", "2333.34", [])
+        assert (await pay(gateway, advance, year.state, amount="1")).status_code == 409
+        replanned = await plan(gateway, year, application, "etat-p147", year.state, weighted)
+        assert replanned.status_code == 409
+    with step("a failed payment is reissued and paid"):
+        failed = await gateway.post(
+            f"{API}/tranches/{advance}/failure", json={"reason": "RIB clôturé"}, headers=year.state
+        )
+        assert failed.json()["status"] == "failed"
+        reissued = await gateway.post(f"{API}/tranches/{advance}/reissue", headers=year.state)
+        assert reissued.status_code == 201, reissued.text
+        assert (reissued.json()["replaces"], reissued.json()["planned"]) == (advance, "2333.34")
+        assert (await pay(gateway, reissued.json()["id"], year.state, amount="2333.34")).status_code == 200
+    with step("the CUA pays past the credits gate with a reason"):
+        cua = await plan(gateway, year, application, "cua", year.cua, [{"kind": "single", "amount": "4000"}])
+        assert cua.status_code == 200, cua.text
+        forced = await pay(gateway, cua.json()[0]["id"], year.cua, amount="4000", overrideReason="Vote du 12 mars, PV")
+        assert forced.status_code == 200, forced.text
+        assert (forced.json()["overriddenGates"], forced.json()["overrideReason"]) == (
+            ["credits-voted"],
+            "Vote du 12 mars, PV",
+        )
+    with step("the operator reads its tranches, another operator none"):
+        listed = await gateway.get(f"{API}/applications/{application}/tranches", headers=year.operator)
+        assert sorted(item["status"] for item in listed.json()) == [
+            "paid",
+            "paid",
+            "planned",
+            "planned",
+            "replaced",
+        ]
+        assert (
+            await gateway.get(f"{API}/applications/{application}/tranches", headers=year.other_operator)
+        ).status_code == 404
 
 
 def report(year: Year, **changes: Any) -> dict[str, Any]:
@@ -152,76 +159,89 @@ def report(year: Year, **changes: Any) -> dict[str, Any]:
 
 
 async def test_the_previous_years_report_gates_the_next_years_payments(
-    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year, clock: TravellingClock
 ) -> None:
-    first = await notified(gateway, year)
-    missing = await gateway.get(f"{API}/applications/{first['id']}/financial-report", headers=year.operator)
-    assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
-    second_year = await next_year(gateway, year)
-    second_draft = await draft(
-        gateway,
-        second_year,
-        actionId=first["actionId"],
-        previousApplicationId=first["id"],
-        dauphinNumber="DA20260001-1",
-    )
-    budgeted = await send(
-        gateway, "PUT", f"{API}/applications/{second_draft['id']}/budget", year.operator, budget(year)
-    )
-    assert budgeted.status_code == 200
-    early = await move(gateway, second_draft["id"], year.operator, "submit")
-    assert early.status_code == 422
-    assert [error["rule"] for error in early.json()["errors"]] == ["report-before-new-request"]
-    overdue = f"{API}/financial-reports/overdue"
-    late = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot)
-    assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
-        (first["id"], "missing", "2026-06-30")
-    ]
-    in_time = await gateway.get(overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot)
-    assert in_time.json() == []
-    assert (
-        await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
-    ).json() == []
-
-    url = f"{API}/applications/{first['id']}/financial-report"
-    unexplained = report(year)
-    unexplained["lines"][1]["amount"] = "9000"  # salaries 12 000 € planned, 9 000 € spent
-    refused = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
-    assert refused.status_code == 422
-    assert refused.json()["errors"][0]["rule"] == "gap-explained"
-    assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
-    assert (
-        await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)
-    ).status_code == 404
-    assert (await write_if_match(gateway, "PUT", url, json=report(year), headers=year.state)).status_code == 403
-    unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
-    submitted = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
-    assert submitted.status_code == 200, submitted.text
-    gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
-    assert gaps["64"] == ("12000.00", "9000.00")
-    assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json() == []
-
-    second = await play_to_notified(gateway, second_year, second_draft)
-    await vote(gateway, year, second_year.call_id, "etat-p147")
-    planned = await plan(gateway, year, second["id"], "etat-p147", year.state, [{"kind": "single", "weight": 1}])
-    tranche = planned.json()[0]["id"]
-    blocked = await pay(gateway, tranche, year.state, amount="7000.01")
-    assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
-
-    review = f"{url}/review"
-    assert (await gateway.post(review, json={"decision": "return"}, headers=year.state)).status_code == 422
-    returned = await gateway.post(
-        review, json={"decision": "return", "comment": "Joindre le bilan"}, headers=year.state
-    )
-    assert returned.json()["status"] == "returned"
-    assert (await gateway.post(review, json={"decision": "accept"}, headers=year.state)).status_code == 409
-    assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).json()[
-        "status"
-    ] == "submitted"
-    accepted = await gateway.post(review, json={"decision": "accept"}, headers=year.state)
-    assert accepted.json()["status"] == "accepted"
-    assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).status_code == 409
-
-    paid = await pay(gateway, tranche, year.state, amount="7000.01")
-    assert paid.status_code == 200, paid.text
-    assert paid.json()["overriddenGates"] == []
+    with step("2 March 2026: the 2025 action is notified, its report missing but not due yet"):
+        clock.travel_to(date(2026, 3, 2))  # 2025 has ended; its report is due on 30 June 2026
+        first = await notified(gateway, year)
+        missing = await gateway.get(f"{API}/applications/{first['id']}/financial-report", headers=year.operator)
+        assert (missing.json()["status"], missing.json()["dueOn"]) == ("missing", "2026-06-30")
+    with step("its 2026 request waits for the 2025 report"):
+        second_year = await next_year(gateway, year)
+        second_draft = await draft(
+            gateway,
+            second_year,
+            actionId=first["actionId"],
+            previousApplicationId=first["id"],
+            dauphinNumber="DA20260001-1",
+        )
+        budgeted = await send(
+            gateway, "PUT", f"{API}/applications/{second_draft['id']}/budget", year.operator, budget(year)
+        )
+        assert budgeted.status_code == 200
+        early = await move(gateway, second_draft["id"], year.operator, "submit")
+        assert early.status_code == 422
+        assert [error["rule"] for error in early.json()["errors"]] == ["report-before-new-request"]
+    with step("the overdue reports, judged on the day given or today"):
+        overdue = f"{API}/financial-reports/overdue"
+        not_due_yet = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
+        assert not_due_yet.json() == [], "judged today (2 March 2026) by default"
+        late = await gateway.get(
+            overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot
+        )
+        assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
+            (first["id"], "missing", "2026-06-30")
+        ]
+        in_time = await gateway.get(
+            overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot
+        )
+        assert in_time.json() == []
+        clock.travel_to(date(2026, 7, 1))
+        late_today = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
+        assert [item["applicationId"] for item in late_today.json()] == [first["id"]]
+        assert (
+            await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
+        ).json() == []
+    with step("the operator's report explains its gaps; no one else writes it"):
+        url = f"{API}/applications/{first['id']}/financial-report"
+        unexplained = report(year)
+        unexplained["lines"][1]["amount"] = "9000"  # salaries 12 000 € planned, 9 000 € spent
+        refused = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["rule"] == "gap-explained"
+        assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
+        assert (
+            await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)
+        ).status_code == 404
+        assert (await write_if_match(gateway, "PUT", url, json=report(year), headers=year.state)).status_code == 403
+        unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
+        submitted = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
+        assert submitted.status_code == 200, submitted.text
+        gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
+        assert gaps["64"] == ("12000.00", "9000.00")
+        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json() == []
+    with step("the 2026 payment waits for the 2025 report to be accepted"):
+        second = await play_to_notified(gateway, second_year, second_draft)
+        await vote(gateway, year, second_year.call_id, "etat-p147")
+        planned = await plan(gateway, year, second["id"], "etat-p147", year.state, [{"kind": "single", "weight": 1}])
+        tranche = planned.json()[0]["id"]
+        blocked = await pay(gateway, tranche, year.state, amount="7000.01")
+        assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
+    with step("the report is returned saying what to correct, sent again and accepted"):
+        review = f"{url}/review"
+        assert (await gateway.post(review, json={"decision": "return"}, headers=year.state)).status_code == 422
+        returned = await gateway.post(
+            review, json={"decision": "return", "comment": "Joindre le bilan"}, headers=year.state
+        )
+        assert returned.json()["status"] == "returned"
+        assert (await gateway.post(review, json={"decision": "accept"}, headers=year.state)).status_code == 409
+        assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).json()[
+            "status"
+        ] == "submitted"
+        accepted = await gateway.post(review, json={"decision": "accept"}, headers=year.state)
+        assert accepted.json()["status"] == "accepted"
+        assert (await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)).status_code == 409
+    with step("the 2026 payment goes through"):
+        paid = await pay(gateway, tranche, year.state, amount="7000.01")
+        assert paid.status_code == 200, paid.text
+        assert paid.json()["overriddenGates"] == []

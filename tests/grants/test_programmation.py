@@ -10,6 +10,7 @@ import pytest
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 
 @pytest.fixture
@@ -59,85 +60,97 @@ def _rules(scenario: dict[str, Any], kind: str) -> dict[str, str]:
 
 
 async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: httpx.AsyncClient, year: Year) -> None:
-    in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
-    hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000")
-    await _envelopes(gateway, year, p147="12000", departmental="200000", cua="10000")
-    created = await gateway.post(
-        f"{API}/scenarios", json={"callId": year.call_id, "name": "Comité"}, headers=year.pilot
-    )
-    assert created.status_code == 201, created.text
-    scenario = created.json()
-    amounts = {(item["applicationId"], item["institutionCode"]): item["amount"] for item in scenario["amounts"]}
-    assert amounts == {
-        (in_qpv, "etat-p147"): "8000.00",
-        (in_qpv, "cua"): "4000.00",
-        (hors_qpv, "etat-p147"): "6000.00",
-        (hors_qpv, "cua"): "4000.00",
-    }
-    blocking = _rules(scenario, "blocking")
-    assert "12\u202f000 €" in blocking["within-envelope"]  # P147: 14 000 proposed > 12 000
-    assert blocking["hors-qpv-cap"] == "hors-QPV share 3,0 % > 2,5 % cap: 6\u202f000 € of 200\u202f000 €"
-    assert scenario["check"]["canFreeze"] is False
-    assert scenario["check"]["leverage"] == "0.57"  # 8 000 € of CUA per 14 000 € of P147
-    url = f"{API}/scenarios/{scenario['id']}"
-    assert (await gateway.get(f"{url}/check", headers=year.caf)).json() == scenario["check"]
-    refused = await send(
-        gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"]}
-    )
-    assert refused.status_code == 422
-    assert {error["rule"] for error in refused.json()["errors"]} == {"within-envelope", "hors-qpv-cap"}
-    still = await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)
-    assert still.json()["state"] == "proposed"
-    changed = await send(
-        gateway,
-        "PUT",
-        f"{url}/amounts",
-        year.pilot,
-        {
-            "amounts": [
-                {"applicationId": hors_qpv, "institutionId": year.institutions["etat-p147"], "amount": "4000"},
-                {"applicationId": hors_qpv, "institutionId": year.institutions["cua"], "amount": "0"},
-            ]
-        },
-    )
-    assert changed.status_code == 200, changed.text
-    assert changed.json()["check"]["blocking"] == []
-    assert changed.json()["check"]["horsQpvShare"] == "2,0 %"
-    frozen = await send(
-        gateway,
-        "POST",
-        f"{url}/freeze",
-        year.pilot,
-        {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"], "attendees": ["caf-62"]},
-    )
-    assert frozen.status_code == 200, frozen.text
-    assert frozen.json()["scenario"]["status"] == "frozen"
-    assert frozen.json()["committee"]["coChairs"] == ["etat-p147", "cua"]
-    decided = (await gateway.get(f"{API}/applications/{hors_qpv}", headers=year.pilot)).json()
-    assert (decided["state"], decided["outcome"]) == ("decided", "partially_granted")
-    lines = {line["institutionCode"]: line for line in decided["financingLines"]}
-    assert (lines["etat-p147"]["decided"], lines["etat-p147"]["decision"]) == ("4000.00", "granted")
-    assert (lines["cua"]["decided"], lines["cua"]["decision"]) == ("0.00", "refused")
-    assert decided["events"][-1]["reason"] == "comité des financeurs du 2025-01-20"
-    full = (await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)).json()
-    assert full["outcome"] == "granted"
-    totals = (
-        await gateway.get(
-            f"{API}/programmation/totals", params={"contractCode": year.contract, "year": 2025}, headers=year.pilot
+    with step("two proposed applications, one outside the QPVs, and the financers' envelopes"):
+        in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
+        hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000")
+        await _envelopes(gateway, year, p147="12000", departmental="200000", cua="10000")
+    with step("a scenario is drafted with the amounts proposed, and checked against the rules"):
+        created = await gateway.post(
+            f"{API}/scenarios", json={"callId": year.call_id, "name": "Comité"}, headers=year.pilot
         )
-    ).json()
-    assert {item["key"]: item["decided"] for item in totals["byFinancer"]} == {
-        "etat-p147": "12000.00",
-        "cua": "4000.00",
-    }
-    # The CUA refused the second action: one action funded by the CUA, two by the State.
-    assert {item["key"]: item["fundedActions"] for item in totals["byFinancer"]} == {"etat-p147": 2, "cua": 1}
-    assert [(item["key"], item["decided"]) for item in totals["byPillar"]] == [("cohesion_sociale", "16000.00")]
-    assert {item["key"]: item["decided"] for item in totals["byQpv"]} == {"QN06258M": "12000.00", "hors-QPV": "4000.00"}
-    assert [(item["key"], item["applications"], item["fundedActions"]) for item in totals["byYear"]] == [("2025", 2, 2)]
-    assert totals["figures"]["fundedActions"] == 2
-    again = await send(gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-21", "coChairs": ["cua"]})
-    assert again.status_code == 409
+        assert created.status_code == 201, created.text
+        scenario = created.json()
+        amounts = {(item["applicationId"], item["institutionCode"]): item["amount"] for item in scenario["amounts"]}
+        assert amounts == {
+            (in_qpv, "etat-p147"): "8000.00",
+            (in_qpv, "cua"): "4000.00",
+            (hors_qpv, "etat-p147"): "6000.00",
+            (hors_qpv, "cua"): "4000.00",
+        }
+        blocking = _rules(scenario, "blocking")
+        assert "12\u202f000 €" in blocking["within-envelope"]  # P147: 14 000 proposed > 12 000
+        assert blocking["hors-qpv-cap"] == "hors-QPV share 3,0 % > 2,5 % cap: 6\u202f000 € of 200\u202f000 €"
+        assert scenario["check"]["canFreeze"] is False
+        assert scenario["check"]["leverage"] == "0.57"  # 8 000 € of CUA per 14 000 € of P147
+        url = f"{API}/scenarios/{scenario['id']}"
+        assert (await gateway.get(f"{url}/check", headers=year.caf)).json() == scenario["check"]
+    with step("a scenario that breaks a rule is not frozen"):
+        refused = await send(
+            gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"]}
+        )
+        assert refused.status_code == 422
+        assert {error["rule"] for error in refused.json()["errors"]} == {"within-envelope", "hors-qpv-cap"}
+        still = await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)
+        assert still.json()["state"] == "proposed"
+    with step("the amounts changed within the rules"):
+        changed = await send(
+            gateway,
+            "PUT",
+            f"{url}/amounts",
+            year.pilot,
+            {
+                "amounts": [
+                    {"applicationId": hors_qpv, "institutionId": year.institutions["etat-p147"], "amount": "4000"},
+                    {"applicationId": hors_qpv, "institutionId": year.institutions["cua"], "amount": "0"},
+                ]
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["check"]["blocking"] == []
+        assert changed.json()["check"]["horsQpvShare"] == "2,0 %"
+    with step("the comité freezes the scenario into decisions"):
+        frozen = await send(
+            gateway,
+            "POST",
+            f"{url}/freeze",
+            year.pilot,
+            {"heldOn": "2025-01-20", "coChairs": ["etat-p147", "cua"], "attendees": ["caf-62"]},
+        )
+        assert frozen.status_code == 200, frozen.text
+        assert frozen.json()["scenario"]["status"] == "frozen"
+        assert frozen.json()["committee"]["coChairs"] == ["etat-p147", "cua"]
+        decided = (await gateway.get(f"{API}/applications/{hors_qpv}", headers=year.pilot)).json()
+        assert (decided["state"], decided["outcome"]) == ("decided", "partially_granted")
+        lines = {line["institutionCode"]: line for line in decided["financingLines"]}
+        assert (lines["etat-p147"]["decided"], lines["etat-p147"]["decision"]) == ("4000.00", "granted")
+        assert (lines["cua"]["decided"], lines["cua"]["decision"]) == ("0.00", "refused")
+        assert decided["events"][-1]["reason"] == "comité des financeurs du 2025-01-20"
+        full = (await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)).json()
+        assert full["outcome"] == "granted"
+    with step("the programmation's totals count the decisions"):
+        totals = (
+            await gateway.get(
+                f"{API}/programmation/totals", params={"contractCode": year.contract, "year": 2025}, headers=year.pilot
+            )
+        ).json()
+        assert {item["key"]: item["decided"] for item in totals["byFinancer"]} == {
+            "etat-p147": "12000.00",
+            "cua": "4000.00",
+        }
+        # The CUA refused the second action: one action funded by the CUA, two by the State.
+        assert {item["key"]: item["fundedActions"] for item in totals["byFinancer"]} == {"etat-p147": 2, "cua": 1}
+        assert [(item["key"], item["decided"]) for item in totals["byPillar"]] == [("cohesion_sociale", "16000.00")]
+        assert {item["key"]: item["decided"] for item in totals["byQpv"]} == {
+            "QN06258M": "12000.00",
+            "hors-QPV": "4000.00",
+        }
+        assert [(item["key"], item["applications"], item["fundedActions"]) for item in totals["byYear"]] == [
+            ("2025", 2, 2)
+        ]
+        assert totals["figures"]["fundedActions"] == 2
+    with step("a frozen scenario is not frozen again"):
+        again = await send(gateway, "POST", f"{url}/freeze", year.pilot, {"heldOn": "2025-01-21", "coChairs": ["cua"]})
+        assert again.status_code == 409
 
 
 async def test_only_proposed_applications_are_frozen(gateway: httpx.AsyncClient, year: Year) -> None:

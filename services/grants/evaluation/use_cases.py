@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -160,7 +159,7 @@ async def record_final_evaluation(
         actions, progress = await _final_figures(uow, convention)
         last_year = convention.term.last_year
         check_closable(convention.status, last_year, [action for action in actions if action.year == last_year])
-        record = FinalEvaluationRecord(assessment, outcome, recommendation, actor.subject, datetime.now(UTC))
+        record = FinalEvaluationRecord(assessment, outcome, recommendation, actor.subject, uow.now())
         await EvaluationRepository(uow.session).add(
             ConventionEvaluationRow(
                 convention_id=convention_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 from identity.principal import Principal
 from kit.etags import etag_of_content
@@ -56,7 +55,7 @@ async def publish_grid(
             label=label,
             owner_institution=owner,
             criteria=[asdict(criterion) for criterion in criteria],
-            created_at=datetime.now(UTC),
+            created_at=uow.now(),
         )
         await GRIDS.created(
             uow,
@@ -183,7 +182,7 @@ async def add_annotation(
             author=actor.subject,
             text=text,
             score=score,
-            created_at=datetime.now(UTC),
+            created_at=uow.now(),
         )
         await ScoringRepository(uow.session).add(note)
         await ANNOTATIONS.changed(

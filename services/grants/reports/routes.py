@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -144,7 +143,6 @@ async def list_overdue_reports(
     on: Annotated[IsoDate | None, Query(description="The day to judge on; today by default")] = None,
 ) -> list[OverdueReportRead]:
     """Financial reports past their due date (30 June of the next year) and missing or returned."""
-    day = on or datetime.now(UTC).date()
     return [
         OverdueReportRead(
             application_id=report.application_id,
@@ -154,7 +152,7 @@ async def list_overdue_reports(
             due_on=report.due_on,
             status=report.status,
         )
-        for report in await reports.overdue_reports(uow, principal, contract_code, day)
+        for report in await reports.overdue_reports(uow, principal, contract_code, on)
     ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from identity.principal import Principal
@@ -114,7 +114,7 @@ async def _submitted(
     for name, value in content.items():
         setattr(written, name, value)
     written.status = ReportStatus.SUBMITTED.value
-    written.submitted_at = datetime.now(UTC)
+    written.submitted_at = uow.now()
     written.version = 1 if report is None else written.version + 1
     if report is None:
         await ReportRepository(uow.session).add(written)
@@ -295,11 +295,15 @@ async def get_activity_report(uow: UnitOfWork, actor: Principal, application_id:
         return _activity(application, await ReportRepository(uow.session).activity(application_id))
 
 
-async def overdue_reports(uow: UnitOfWork, actor: Principal, contract_code: str, on: date) -> list[OverdueReport]:
-    """The contract's financial reports past due and missing or returned (an operator's users: their own)."""
+async def overdue_reports(
+    uow: UnitOfWork, actor: Principal, contract_code: str, on: date | None = None
+) -> list[OverdueReport]:
+    """The contract's financial reports past due on `on` (today by default) and missing or returned (an
+    operator's users: their own)."""
     if not actor.works_on(contract_code):
         return []
+    day = on or uow.today()
     async with uow.reading():
         return await ReportRepository(uow.session).overdue(
-            contract_code, own_organisations(actor), last_year_due_before(on)
+            contract_code, own_organisations(actor), last_year_due_before(day)
         )

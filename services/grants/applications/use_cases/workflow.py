@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -48,7 +48,7 @@ async def move(
             check_submission(budget)
             await _check_reports_delivered(uow, row)
             await _open_financing_lines(repository, row, budget)
-            row.submitted_at = datetime.now(UTC)
+            row.submitted_at = uow.now()
         elif transition is Transition.DECIDE:
             institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
             lines = [financing_line_of(line) for line in await repository.financing(application_id)]
@@ -62,7 +62,7 @@ async def move(
         await repository.add(
             ApplicationEventRow(
                 application_id=application_id,
-                at=datetime.now(UTC),
+                at=uow.now(),
                 actor=actor.subject,
                 actor_institution=actor.institution,
                 transition=transition.value,
@@ -109,7 +109,7 @@ async def _open_financing_lines(
 
 async def _check_reports_delivered(uow: UnitOfWork, row: ApplicationRow) -> None:
     """The operator's financial reports of the years already ended come before a new request."""
-    last_year = last_ended_year(datetime.now(UTC).date())
+    last_year = last_ended_year(uow.today())
     check_reports_delivered(
         await ReportRepository(uow.session).overdue(row.contract_code, {row.operator_id}, last_year)
     )
@@ -173,7 +173,7 @@ async def decide_as_committee(
         await repository.add(
             ApplicationEventRow(
                 application_id=row.application_id,
-                at=datetime.now(UTC),
+                at=uow.now(),
                 actor=actor.subject,
                 actor_institution=actor.institution,
                 transition=Transition.DECIDE.value,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import UTC, datetime
 from typing import Any
 
 from identity.principal import Principal
@@ -81,12 +80,18 @@ async def convention_view(
 
 
 def convention_event(
-    actor: Principal, row: ConventionRow, event: str, from_status: str, reason: str | None, **details: Any
+    uow: UnitOfWork,
+    actor: Principal,
+    row: ConventionRow,
+    event: str,
+    from_status: str,
+    reason: str | None,
+    **details: Any,
 ) -> ConventionEventRow:
-    """A step of the convention's history, to the status the row holds now."""
+    """A step of the convention's history, to the status the row holds now, at the unit of work's instant."""
     return ConventionEventRow(
         convention_id=row.convention_id,
-        at=datetime.now(UTC),
+        at=uow.now(),
         actor=actor.subject,
         actor_institution=actor.institution,
         event=event,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from identity.principal import Principal
@@ -97,6 +96,7 @@ async def define_indicators(
             row.version += 1
             await repository.add(
                 convention_event(
+                    uow,
                     actor,
                     row,
                     "indicators",
@@ -158,7 +158,7 @@ async def declare_value(
                 value=value,
                 source=source,
                 declared_by=actor.subject,
-                declared_at=datetime.now(UTC),
+                declared_at=uow.now(),
             )
         )
         await CONVENTIONS.changed(

@@ -188,7 +188,7 @@ async def move_convention(
         row.status_reason = reason
         row.version += 1
         await ConventionRepository(uow.session).add(
-            convention_event(actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
+            convention_event(uow, actor, row, move.value, before.value, reason, on=on.isoformat() if on else None)
         )
         await CONVENTIONS.changed(
             uow,
@@ -236,6 +236,7 @@ async def amend_convention(
         await repository.replace_amounts(convention_id, amounts)
         await repository.add(
             convention_event(
+                uow,
                 actor,
                 row,
                 "amend",
@@ -278,5 +279,5 @@ async def close_convention(uow: UnitOfWork, actor: Principal, convention_id: uui
         raise NotFoundError("convention", str(convention_id))
     before = row.status
     row.status, row.version = ConventionStatus.CLOSED.value, row.version + 1
-    await repository.add(convention_event(actor, row, "final_evaluation", before, None, **details))
+    await repository.add(convention_event(uow, actor, row, "final_evaluation", before, None, **details))
     return convention_of(row)

@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from identity.principal import Principal
@@ -193,7 +193,7 @@ async def import_decisions(
                 file_sha256=digest,
                 file_name=file_name,
                 imported_by=actor.subject,
-                imported_at=datetime.now(UTC),
+                imported_at=uow.now(),
                 columns=columns,
             )
             await repository.add(batch)

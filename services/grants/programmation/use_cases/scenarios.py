@@ -4,7 +4,7 @@ des financeurs that freezes one scenario into decisions (all of them or none).""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from identity.principal import Principal
 from kit.etags import etag_of
@@ -88,7 +88,7 @@ async def create_scenario(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID,
             status=ScenarioStatus.DRAFT.value,
             version=1,
             created_by=actor.subject,
-            created_at=datetime.now(UTC),
+            created_at=uow.now(),
         )
         await repository.add(scenario)
         proposed = {
@@ -192,7 +192,7 @@ async def freeze(
             held_on=held_on,
             co_chairs=co_chairs,
             attendees=attendees,
-            created_at=datetime.now(UTC),
+            created_at=uow.now(),
         )
         await ProgrammationRepository(uow.session).add(committee)
         scenario.status, scenario.version = ScenarioStatus.FROZEN.value, scenario.version + 1

@@ -1,0 +1,157 @@
+"""The decisions' domain, without a database: each line of a file matched to an application (Dauphin number,
+then SIRET + year + title) and compared with what we hold: what we lack is set, what differs is a divergence,
+never applied silently."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from services.grants.applications.domain.workflow import State
+from services.grants.exchange.domain.decision_files import DecisionLine, LineError
+from services.grants.exchange.domain.decisions import (
+    DECIDABLE_STATES,
+    Change,
+    Held,
+    LineStatus,
+    Matcher,
+    compare,
+    duplicate_key,
+    status_of,
+)
+
+SIRET = "73282932000074"
+
+
+def held(**changes: Any) -> Held:
+    """A submitted application asking 8,000 € of the State, nothing decided yet."""
+    base = Held(
+        application_id=uuid.uuid4(),
+        state=State.SUBMITTED.value,
+        dauphin_number="DA20250002-1",
+        siret=SIRET,
+        year=2025,
+        title="Chantiers jeunes",
+        requested_cents=800_000,
+        decided_cents=None,
+        decision=None,
+        decided_on=None,
+        chorus_commitment=None,
+    )
+    return replace(base, **changes)
+
+
+def line(**cells: Any) -> DecisionLine:
+    return DecisionLine(line=1, sheet=None, row=2, raw={}, **cells)
+
+
+def test_what_we_lack_is_set_and_an_amount_decided_without_a_decision_is_granted() -> None:
+    changes, errors = compare(line(decided_cents=500_000, chorus_commitment="2103814945"), held())
+    assert errors == []
+    assert changes == [
+        Change("decided_amount", None, 500_000, divergent=False),
+        Change("decision", None, "granted", divergent=False),
+        Change("chorus_commitment", None, "2103814945", divergent=False),
+    ]
+    assert status_of(changes) is LineStatus.APPLIED
+
+
+def test_a_refusal_without_an_amount_decides_nothing_and_an_explicit_decision_wins() -> None:
+    changes, _ = compare(line(decision="refused"), held())
+    assert {change.field: change.theirs for change in changes} == {"decided_amount": 0, "decision": "refused"}
+    changes, _ = compare(line(decided_cents=0, decision="no_follow_up"), held())
+    assert {change.field: change.theirs for change in changes} == {"decided_amount": 0, "decision": "no_follow_up"}
+
+
+def test_a_value_that_differs_from_ours_is_a_divergence_and_one_that_matches_is_no_change() -> None:
+    ours = held(decided_cents=700_001, decision="granted", decided_on=date(2025, 2, 10))
+    assert compare(line(decided_cents=700_001, decision="granted", decision_date=date(2025, 2, 10)), ours) == ([], [])
+    assert status_of([]) is LineStatus.UNCHANGED
+    changes, errors = compare(line(decided_cents=650_000, decision_date=date(2025, 2, 11)), ours)
+    assert (changes, errors) == (
+        [
+            Change("decided_amount", 700_001, 650_000, divergent=True),
+            Change("decision_date", "2025-02-10", "2025-02-11", divergent=True),
+        ],
+        [],
+    )
+    assert status_of(changes) is LineStatus.DIVERGENT
+    mixed = [Change("chorus_commitment", None, "EJ1", divergent=False), *changes]
+    assert status_of(mixed) is LineStatus.DIVERGENT, "one divergence makes the line wait for a person"
+
+
+def test_a_line_without_a_state_line_or_deciding_more_than_was_asked_is_an_error() -> None:
+    assert compare(line(decided_cents=100), held(requested_cents=None)) == (
+        [],
+        [LineError("application", "state-line", "the application has no line of the State (P147)")],
+    )
+    _, errors = compare(line(decided_cents=800_001), held())
+    assert errors == [
+        LineError("decided_amount", "within-requested", "8\u202f000,01 € decided > 8\u202f000 € requested")
+    ]
+
+
+@pytest.mark.parametrize("state", [State.DRAFT, State.CORRECTION_REQUESTED, State.WITHDRAWN, State.NOT_RECEIVABLE])
+def test_nothing_is_set_on_an_application_that_is_not_being_decided(state: State) -> None:
+    _, errors = compare(line(decided_cents=500_000), held(state=state.value))
+    assert [(error.field, error.rule) for error in errors] == [("application", "not-decidable")]
+    divergent_only = held(state=state.value, decided_cents=400_000, decision="granted")
+    assert compare(line(decided_cents=500_000), divergent_only)[1] == [], "a divergence is reported in any state"
+
+
+def test_decisions_are_recorded_from_the_submission_to_the_notification() -> None:
+    assert {State(state) for state in DECIDABLE_STATES} == {
+        State.SUBMITTED,
+        State.RECEIVABLE,
+        State.UNDER_INSTRUCTION,
+        State.PROPOSED,
+        State.DECIDED,
+        State.NOTIFIED,
+    }
+
+
+def test_a_line_is_matched_by_its_dauphin_number_then_by_siret_year_and_title() -> None:
+    numbered, other_rank = held(), held(dauphin_number="DA20250002-2", title="Chantiers jeunes bis")
+    unnumbered = held(dauphin_number=None, siret="35600000049837", title="Café des parents")
+    matcher = Matcher.of([numbered, other_rank, unnumbered])
+    assert matcher.match(line(dauphin_number="DA20250002-2", dauphin_code="20250002")) == (
+        other_rank,
+        "dauphin_number",
+        None,
+    )
+    by_identity = line(siret="35600000049837", year=2025, title="CAFÉ des  parents !")
+    assert matcher.match(by_identity) == (unnumbered, "siret_year_title", None)
+    unknown_number = line(dauphin_number="DA20250002-9", dauphin_code="20250002", siret=SIRET, year=2025)
+    assert matcher.match(replace(unknown_number, title="Chantiers jeunes")) == (numbered, "siret_year_title", None)
+    assert matcher.match(unknown_number) == (None, None, None), "a full number is not matched by its action's code"
+    assert matcher.match(line(siret=SIRET, year=2026, title="Chantiers jeunes")) == (None, None, None)
+    only = held()
+    assert Matcher.of([only]).match(line(dauphin_code="20250002")) == (only, "dauphin_number", None)
+
+
+def test_a_line_that_matches_several_applications_is_an_error() -> None:
+    matcher = Matcher.of([held(), held(dauphin_number="DA20250002-2")])
+    assert matcher.match(line(dauphin_code="20250002")) == (
+        None,
+        None,
+        LineError("dauphin_number", "ambiguous-match", "20250002 matches 2 applications"),
+    )
+    twins = Matcher.of([held(dauphin_number=None), held(dauphin_number=None)])
+    assert twins.match(line(siret=SIRET, year=2025, title="Chantiers jeunes")) == (
+        None,
+        None,
+        LineError("title", "ambiguous-match", "SIRET, year and title match 2 applications"),
+    )
+
+
+def test_two_lines_of_one_action_share_a_key() -> None:
+    assert duplicate_key(line(dauphin_number="DA20250002-1", dauphin_code="20250002")) == ("dauphin", "DA20250002-1")
+    assert duplicate_key(line(dauphin_code="20250002")) == ("dauphin", "20250002")
+    assert duplicate_key(line(siret=SIRET, year=2025, title="Chantiers  JEUNES")) == duplicate_key(
+        line(siret=SIRET, year=2025, title="chantiers jeunes")
+    )
+    assert duplicate_key(line(siret=SIRET, year=2025)) is None
