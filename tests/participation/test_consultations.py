@@ -10,6 +10,7 @@ import httpx
 
 from identity.principal import Role
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 API = "/api/participation"
 CUA = "CV-200033579-2024"
@@ -69,35 +70,43 @@ async def test_answers_are_synced_once_anonymous_and_counted(stack: RunningStack
             "answers": {"parc": "oui"},  # asked only in Saint-Michel
         },
     ]
-    synced = await gateway.post(f"{url}/answers", json={"interviews": interviews}, headers=facilitator)
-    assert synced.status_code == 200, synced.text
-    assert [(item["status"], item["problem"]) for item in synced.json()] == [
-        ("stored", None),
-        ("stored", None),
-        ("rejected", "parc: not a question of this campaign here"),
-    ]
-    interviews[2] = {"clientId": third, "capturedOn": "2023-08-02", "answers": {"satisfaction": "5"}}
-    again = await gateway.post(f"{url}/answers", json={"interviews": interviews}, headers=facilitator)
-    assert [item["status"] for item in again.json()] == ["already", "already", "stored"]  # the phone synced again
-    fourth = {"clientId": str(uuid.uuid4()), "capturedOn": "2023-08-03", "answers": {"satisfaction": "3"}}
-    doubled = await gateway.post(f"{url}/answers", json={"interviews": [fourth, fourth]}, headers=facilitator)
-    assert [item["status"] for item in doubled.json()] == ["stored", "already"]
-    campaign = (await gateway.get(url, headers=pilot)).json()
-    assert campaign["progress"] == {
-        "interviews": 4,
-        "events": 2,
-        "neighbourhoods": 2,
-        "reached": {"interviews": True, "events": False, "neighbourhoods": False},
-    }
-    results = {item["code"]: item for item in (await gateway.get(f"{url}/results", headers=pilot)).json()["questions"]}
-    assert results["satisfaction"]["counts"] == {"2": 1, "3": 1, "4": 1, "5": 1}
-    assert results["priorite"]["counts"] == {"cadre_de_vie": 1, "emploi": 1}
-    assert (results["idee"]["answered"], results["idee"]["counts"]) == (1, {})  # free text is never published
-    assert "fictive@example.org" not in (await gateway.get(f"{url}/results", headers=pilot)).text
-    contacts = await gateway.get(f"{url}/contacts", headers=pilot)
-    assert [(item["contact"], item["consentText"]) for item in contacts.json()] == [("fictive@example.org", CONSENT)]
-    assert first not in contacts.text  # nothing links the contact to the interview
-    assert (await gateway.get(f"{url}/contacts", headers=facilitator)).status_code == 403
+    with step("a phone syncs three interviews: each judged on its own"):
+        synced = await gateway.post(f"{url}/answers", json={"interviews": interviews}, headers=facilitator)
+        assert synced.status_code == 200, synced.text
+        assert [(item["status"], item["problem"]) for item in synced.json()] == [
+            ("stored", None),
+            ("stored", None),
+            ("rejected", "parc: not a question of this campaign here"),
+        ]
+    with step("the phone syncs again, and twice in one batch: nothing is stored twice"):
+        interviews[2] = {"clientId": third, "capturedOn": "2023-08-02", "answers": {"satisfaction": "5"}}
+        again = await gateway.post(f"{url}/answers", json={"interviews": interviews}, headers=facilitator)
+        assert [item["status"] for item in again.json()] == ["already", "already", "stored"]  # the phone synced again
+        fourth = {"clientId": str(uuid.uuid4()), "capturedOn": "2023-08-03", "answers": {"satisfaction": "3"}}
+        doubled = await gateway.post(f"{url}/answers", json={"interviews": [fourth, fourth]}, headers=facilitator)
+        assert [item["status"] for item in doubled.json()] == ["stored", "already"]
+    with step("the progress against the targets, and the results as counts only"):
+        campaign = (await gateway.get(url, headers=pilot)).json()
+        assert campaign["progress"] == {
+            "interviews": 4,
+            "events": 2,
+            "neighbourhoods": 2,
+            "reached": {"interviews": True, "events": False, "neighbourhoods": False},
+        }
+        results = {
+            item["code"]: item for item in (await gateway.get(f"{url}/results", headers=pilot)).json()["questions"]
+        }
+        assert results["satisfaction"]["counts"] == {"2": 1, "3": 1, "4": 1, "5": 1}
+        assert results["priorite"]["counts"] == {"cadre_de_vie": 1, "emploi": 1}
+        assert (results["idee"]["answered"], results["idee"]["counts"]) == (1, {})  # free text is never published
+        assert "fictive@example.org" not in (await gateway.get(f"{url}/results", headers=pilot)).text
+    with step("the contacts, apart from the answers, for the pilots only"):
+        contacts = await gateway.get(f"{url}/contacts", headers=pilot)
+        assert [(item["contact"], item["consentText"]) for item in contacts.json()] == [
+            ("fictive@example.org", CONSENT)
+        ]
+        assert first not in contacts.text  # nothing links the contact to the interview
+        assert (await gateway.get(f"{url}/contacts", headers=facilitator)).status_code == 403
 
 
 async def test_campaigns_refuse_what_cannot_be_answered(stack: RunningStack, gateway: httpx.AsyncClient) -> None:

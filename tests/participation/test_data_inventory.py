@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from cli.data_imports import apply_retention
 from identity.principal import Role
 from services.participation.bodies.models import BodyRow
 from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
+from tests.clock import TravellingClock
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 
@@ -65,11 +66,12 @@ def test_names_and_contacts_leave_only_through_the_three_audited_endpoints() -> 
 
 
 async def test_retention_deletes_expired_pools_and_former_members_identities(
-    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock
 ) -> None:
+    today = date(2025, 9, 1)  # the day the retention command runs (its `today`), and the services'
+    clock.travel_to(today)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     body_id = await new_body(stack, gateway, new_contract)
-    today = datetime.now(UTC).date()
     seed = "retention"
     pool = [
         {

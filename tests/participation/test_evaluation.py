@@ -2,78 +2,89 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 
 from cli.data_imports import import_participation_demo
 from identity.principal import Role
+from tests.clock import TravellingClock
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
+from tests.steps import step
 
 API = "/api/participation"
 CUA = "CV-200033579-2024"
 
 
 async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
-    stack: RunningStack, gateway: httpx.AsyncClient
+    stack: RunningStack, gateway: httpx.AsyncClient, clock: TravellingClock
 ) -> None:
+    clock.travel_to(date(2026, 1, 15))  # the evaluation of 2025 read in January: the demo's referrals are all due
     pilot = stack.headers([Role.CONTRACT_PILOT], [CUA])
-    former = await gateway.get(
-        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2022, "since": 2019}, headers=pilot
-    )
-    assert former.status_code == 200, former.text
-    series = [(item["year"], item["members"]) for item in former.json()["membersByYear"]]
-    assert series == [(2019, 47), (2020, 40), (2021, 34), (2022, 28)]  # the contract: 47 in 2019, 28 in 2022
-    assert former.json()["bodiesByStatus"]["dissolved"] == 4  # the four arrêtés préfectoraux
-    assert "conseil_citoyen" not in former.json()["bodiesByKind"]  # dissolved bodies are not counted as living
-
-    found = await gateway.get(
-        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2025}, headers=pilot
-    )
-    figures = found.json()
-    assert figures["bodiesByKind"] == {
-        "comite_de_pilotage": 3,
-        "comite_des_financeurs": 1,
-        "comite_strategique": 1,
-        "comite_technique": 1,
-        "commission_citoyenne": 4,
-        "fabrique_citoyenne": 1,
-        "groupe_de_pilotage": 1,
-        "mous": 1,
-        "tiers_lieu": 1,
-    }
-    assert [item["members"] for item in figures["membersByYear"]] == [40, 34, 28, 28, 45, 45]  # 2020 … 2025
-    assert figures["membersProfile"] == {
-        "members": 45,
-        "genders": {"f": 25, "m": 20},
-        "ageBands": {"16-25": 15, "26-59": 15, "60+": 15},
-        "residentsShare": "0.7778",
-    }
-    assert figures["meetingsByKind"] == {"commission_citoyenne": 16, "comite_de_pilotage": 2, "fabrique_citoyenne": 4}
-    assert len(figures["institutionsRepresented"]) == 9
-    assert figures["opinions"] == {
-        "issued": 8,
-        "byKind": {"opinion": 5, "proposal": 3},
-        "answered": 7,
-        "takenUp": 3,
-        "rejected": 1,
-        "shareAnswered": "0.875",
-        "shareTakenUp": "0.4286",
-        "medianDaysToAnswer": "31",
-    }
-    assert figures["referrals"] == {"made": 5, "open": 0, "answered": 3, "deemed_favourable": 2}
-    assert figures["consultations"] == []
-    assert "Fictif" not in found.text
-    summer = await gateway.get(
-        f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2023}, headers=pilot
-    )
-    campaigns = {item["title"]: item for item in summer.json()["consultations"]}
-    micro_trottoir = campaigns["Micro-trottoir de l'été 2023 (PFM radio)"]
-    assert micro_trottoir["progress"] == {  # the contract: 100 interviews, 11 events, 6 neighbourhoods
-        "interviews": 100,
-        "events": 11,
-        "neighbourhoods": 6,
-        "reached": {"interviews": True, "events": True, "neighbourhoods": True},
-    }
+    with step("2019 to 2022: from 47 members to 28, the conseils citoyens dissolved"):
+        former = await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2022, "since": 2019}, headers=pilot
+        )
+        assert former.status_code == 200, former.text
+        series = [(item["year"], item["members"]) for item in former.json()["membersByYear"]]
+        assert series == [(2019, 47), (2020, 40), (2021, 34), (2022, 28)]  # the contract: 47 in 2019, 28 in 2022
+        assert former.json()["bodiesByStatus"]["dissolved"] == 4  # the four arrêtés préfectoraux
+        assert "conseil_citoyen" not in former.json()["bodiesByKind"]  # dissolved bodies are not counted as living
+    with step("2025: the new bodies, their members, meetings, opinions and referrals"):
+        found = await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2025}, headers=pilot
+        )
+        figures = found.json()
+        assert figures["bodiesByKind"] == {
+            "comite_de_pilotage": 3,
+            "comite_des_financeurs": 1,
+            "comite_strategique": 1,
+            "comite_technique": 1,
+            "commission_citoyenne": 4,
+            "fabrique_citoyenne": 1,
+            "groupe_de_pilotage": 1,
+            "mous": 1,
+            "tiers_lieu": 1,
+        }
+        assert [item["members"] for item in figures["membersByYear"]] == [40, 34, 28, 28, 45, 45]  # 2020 … 2025
+        assert figures["membersProfile"] == {
+            "members": 45,
+            "genders": {"f": 25, "m": 20},
+            "ageBands": {"16-25": 15, "26-59": 15, "60+": 15},
+            "residentsShare": "0.7778",
+        }
+        assert figures["meetingsByKind"] == {
+            "commission_citoyenne": 16,
+            "comite_de_pilotage": 2,
+            "fabrique_citoyenne": 4,
+        }
+        assert len(figures["institutionsRepresented"]) == 9
+        assert figures["opinions"] == {
+            "issued": 8,
+            "byKind": {"opinion": 5, "proposal": 3},
+            "answered": 7,
+            "takenUp": 3,
+            "rejected": 1,
+            "shareAnswered": "0.875",
+            "shareTakenUp": "0.4286",
+            "medianDaysToAnswer": "31",
+        }
+        assert figures["referrals"] == {"made": 5, "open": 0, "answered": 3, "deemed_favourable": 2}
+        assert figures["consultations"] == []
+        assert "Fictif" not in found.text
+    with step("2023: the summer's micro-trottoir reached its targets"):
+        summer = await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2023}, headers=pilot
+        )
+        campaigns = {item["title"]: item for item in summer.json()["consultations"]}
+        micro_trottoir = campaigns["Micro-trottoir de l'été 2023 (PFM radio)"]
+        assert micro_trottoir["progress"] == {  # the contract: 100 interviews, 11 events, 6 neighbourhoods
+            "interviews": 100,
+            "events": 11,
+            "neighbourhoods": 6,
+            "reached": {"interviews": True, "events": True, "neighbourhoods": True},
+        }
     assert await import_participation_demo(stack.role_url("participation")) == "already loaded"
 
 

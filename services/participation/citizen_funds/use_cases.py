@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from identity.principal import Principal
@@ -50,7 +50,7 @@ async def open_fund(uow: UnitOfWork, actor: Principal, committee_id: uuid.UUID, 
         fund = Fund(
             uuid.uuid4(), check_committee(committee).contract_code, committee_id, new.name, new.year, new.envelope_cents
         )
-        await CitizenFundRepository(uow.session).add(CitizenFundRow(**columns_of(fund), created_at=datetime.now(UTC)))
+        await CitizenFundRepository(uow.session).add(CitizenFundRow(**columns_of(fund), created_at=uow.now()))
         await ledger.created(
             uow.session,
             actor,
@@ -88,7 +88,7 @@ async def apply(uow: UnitOfWork, actor: Principal, fund_id: uuid.UUID, new: Fund
         fund, _ = await _fund_run_by(uow, actor, fund_id, lock=True)
         check_request(new.requested_cents, fund.envelope_cents)
         application = replace(new, fund_id=fund_id)
-        row = FundApplicationRow(**columns_of(application), created_at=datetime.now(UTC))
+        row = FundApplicationRow(**columns_of(application), created_at=uow.now())
         await CitizenFundRepository(uow.session).add(row)
         await ledger.created(
             uow.session,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from identity.contracts import ContractRegistry, require_contract
 from identity.principal import Principal
@@ -57,7 +56,7 @@ async def open_campaign(
                 target_interviews=new.targets.interviews,
                 target_events=new.targets.events,
                 target_neighbourhoods=new.targets.neighbourhoods,
-                created_at=datetime.now(UTC),
+                created_at=uow.now(),
             )
         )
         await ledger.created(

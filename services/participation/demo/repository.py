@@ -8,7 +8,7 @@ Identifiers are derived from names (UUID v5) so that a second load finds the fir
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.participation.bodies.models import BodyRow
@@ -53,7 +53,7 @@ def _id(*parts: object) -> uuid.UUID:
 class DemoRows:
     """The demo's rows and what they count, built from the spec by `build`."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], now: datetime) -> None:
         self.spec = spec
         self.contract: str = spec["contractCode"]
         self.rows: list[Any] = []
@@ -61,7 +61,7 @@ class DemoRows:
         self.people = 0
         self.meetings = 0
         self.opinions = 0
-        self.now = datetime.now(UTC)
+        self.now = now  # what the rows' created_at say
 
     def person(self, key: str, gender: str, age_band: str, kind: str, in_qpv: bool) -> uuid.UUID:
         person_id = _id("person", key)

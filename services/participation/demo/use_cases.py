@@ -30,7 +30,7 @@ def read_demo_spec(path: Path = DATA_FILE) -> dict[str, Any]:
 
 async def load_demo(uow: UnitOfWork, spec: dict[str, Any]) -> DemoReport:
     """Load the demo once: a second load finds the first body and changes nothing."""
-    demo = DemoRows(spec)
+    demo = DemoRows(spec, uow.now())
     async with uow:
         repository = DemoRepository(uow.session)
         if await repository.loaded(demo):

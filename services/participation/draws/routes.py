@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, status
@@ -68,7 +67,7 @@ async def open_draw(uow: Uow, body_id: uuid.UUID, body: DrawCreate, principal: D
         body.commitment,
         body.challenge_ends_on,
         entries,
-        fill_vacancies_on=datetime.now(UTC).date() if body.seats.fill_vacancies else None,
+        fill_vacancies=body.seats.fill_vacancies,
     )
     return _read(view)
 
@@ -115,4 +114,4 @@ async def list_drawn_people(uow: Uow, draw_id: uuid.UUID, principal: DrawnReader
 @protected.post("/draws/{draw_id}/purge", operation_id="purge_draw_pool", response_model=dict[str, int])
 async def purge_draw_pool(uow: Uow, draw_id: uuid.UUID, principal: DrawRunner) -> dict[str, int]:
     """Delete the pool's personal data once the challenge period is over."""
-    return {"deleted": await draws.purge(uow, principal, draw_id, datetime.now(UTC).date())}
+    return {"deleted": await draws.purge(uow, principal, draw_id)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -71,13 +71,14 @@ async def open_draw(
     challenge_ends_on: date,
     entries: list[PoolEntry],
     *,
-    fill_vacancies_on: date | None = None,
+    fill_vacancies: bool = False,
 ) -> DrawView:
+    """A vacancy draw (`fill_vacancies`) publishes the seats held by the members in office today."""
     check_pool_size(len(entries), seats)
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
-        if fill_vacancies_on is not None:
-            in_office = await MemberRepository(uow.session).members_on(body_id, fill_vacancies_on)
+        if fill_vacancies:
+            in_office = await MemberRepository(uow.session).members_on(body_id, uow.today())
             seats = replace(seats, held=seats_held(person.gender for person in in_office))
         draw_id = uuid.uuid4()
         candidates = [
@@ -99,7 +100,7 @@ async def open_draw(
             challenge_ends_on=challenge_ends_on,
         )
         repository = DrawRepository(uow.session)
-        await repository.add(DrawRow(**columns_of(opened), created_at=datetime.now(UTC)))
+        await repository.add(DrawRow(**columns_of(opened), created_at=uow.now()))
         await repository.add(
             *(DrawCandidateRow(draw_id=draw_id, **columns_of(item)) for item in candidates),
             *(
@@ -202,11 +203,12 @@ async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) ->
     return in_drawn_order(found, drawn)
 
 
-async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, today: date) -> int:
-    """Delete the pool's personal data once the challenge period is over; how many identities went."""
+async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) -> int:
+    """Delete the pool's personal data once the challenge period is over (on the unit of work's day); how
+    many identities went."""
     async with uow:
         row = await _draw_run_by(uow, actor, draw_id, lock=True)
-        check_purgeable(draw_from_row(row), today)
+        check_purgeable(draw_from_row(row), uow.today())
         deleted = await _purge_pool(uow, actor, row, reason=None)
         await uow.commit()
     return deleted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -65,7 +65,7 @@ async def record_election(
             held_on=held_on,
             seats=seats,
             college=college,
-            created_at=datetime.now(UTC),
+            created_at=uow.now(),
         )
         tallies = [
             ElectionTallyRow(election_id=election.election_id, person_id=person, votes=count, elected=False)
@@ -124,7 +124,7 @@ async def correct_tally(
                 votes_after=votes,
                 reason=str(reason),
                 corrected_by=actor.subject,
-                corrected_at=datetime.now(UTC),
+                corrected_at=uow.now(),
             )
         )
         next(row for row in tallies if row.person_id == person_id).votes = votes
@@ -175,7 +175,7 @@ async def proclaim(
                     ends_on=ends_on,
                 )
                 await add_mandates(uow, [mandate])
-        election.proclaimed_on = datetime.now(UTC).date()
+        election.proclaimed_on = uow.today()
         election.tie_break = [str(item) for item in tie_break] or None
         await ledger.created(
             uow.session,

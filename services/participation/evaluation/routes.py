@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -51,7 +50,7 @@ async def participation_indicators(
         message = "the series starts no later than the year asked"
         broken = FieldError(pointer="/query/since", field="since", rule="since-not-after-year", message=message)
         raise ProblemError(422, "validation", "Invalid input", message, errors=[broken])
-    found = await evaluation.indicators(uow, principal, contract_code, year, first, datetime.now(UTC).date())
+    found = await evaluation.indicators(uow, principal, contract_code, year, first)
     profile, opinions = found.profile, found.opinions
     return ParticipationIndicatorsRead(
         contract_code=found.contract_code,

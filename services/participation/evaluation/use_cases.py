@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -46,9 +45,10 @@ class ParticipationIndicators:
 
 
 async def indicators(
-    uow: UnitOfWork, actor: Principal, contract_code: str, year: int, since: int, today: date
+    uow: UnitOfWork, actor: Principal, contract_code: str, year: int, since: int
 ) -> ParticipationIndicators:
-    """Members are counted in citizen bodies (not governance committees) on 31 December of each year."""
+    """Members are counted in citizen bodies (not governance committees) on 31 December of each year;
+    referrals by their status on the unit of work's day."""
     if not actor.works_on(contract_code):
         raise NotBoundError(contract_code)
     async with uow.reading():
@@ -70,7 +70,7 @@ async def indicators(
             participants=participants,
             institutions=institutions,
             opinions=opinion_figures(await repository.opinions(contract_code, year)),
-            referrals=referral_figures(await repository.referrals(contract_code, year), today),
+            referrals=referral_figures(await repository.referrals(contract_code, year), uow.today()),
             consultations=[(item.title, done) for item, done in await with_progress(uow, started)],
             themes=theme_figures(await bodies.theme_levels_of_contract(contract_code)),
         )

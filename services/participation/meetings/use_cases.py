@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from identity.principal import Principal
@@ -71,7 +71,7 @@ async def convene(uow: UnitOfWork, actor: Principal, meeting: Meeting) -> Meetin
         warnings = notice_warnings(
             None if rules is None else rules.notice_days, meeting.convened_on, meeting.meeting_day
         )
-        row = MeetingRow(**columns_of(meeting), contract_code=body.contract_code, created_at=datetime.now(UTC))
+        row = MeetingRow(**columns_of(meeting), contract_code=body.contract_code, created_at=uow.now())
         await MeetingRepository(uow.session).add(row)
         await ledger.created(
             uow.session,
@@ -195,7 +195,7 @@ async def record_decision(
             quorum=quorum,
             adopted=tally.adopted,
         )
-        await repository.add(DecisionRow(meeting_id=meeting_id, **columns_of(decision), created_at=datetime.now(UTC)))
+        await repository.add(DecisionRow(meeting_id=meeting_id, **columns_of(decision), created_at=uow.now()))
         await _meeting_changed(
             uow,
             actor,
@@ -224,9 +224,7 @@ async def write_minutes(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID
         repository = MeetingRepository(uow.session)
         versions = await repository.minutes(meeting_id)
         written = Minutes(next_minutes_version(versions), text)
-        row = MinutesRow(
-            meeting_id=meeting_id, **columns_of(written), written_by=actor.subject, created_at=datetime.now(UTC)
-        )
+        row = MinutesRow(meeting_id=meeting_id, **columns_of(written), written_by=actor.subject, created_at=uow.now())
         await repository.add(row)
         await _meeting_changed(
             uow,

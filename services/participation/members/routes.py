@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -175,7 +174,7 @@ async def body_composition(
     on: Annotated[IsoDate | None, Query(description="Default: today")] = None,
 ) -> CompositionRead:
     """How many members on a day, and how many women, men and residents — each only from 5 people."""
-    day = on or datetime.now(UTC).date()
+    day = on or uow.today()
     return read_of(CompositionRead, await mandates.composition(uow, principal, body_id, day), on=day)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Response, status
@@ -82,7 +82,7 @@ async def refer_to_body(uow: Uow, body_id: uuid.UUID, body: ReferralCreate, prin
 @router.get("/bodies/{body_id}/referrals", operation_id="list_referrals", response_model=list[ReferralRead])
 async def list_referrals(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ReferralRead]:
     """The referrals made to the body; one not answered by its due date is deemed favourable."""
-    found = await opinions.referrals_to(uow, principal, body_id, datetime.now(UTC).date())
+    found = await opinions.referrals_to(uow, principal, body_id)
     return [_referral(referral, answered, state) for referral, answered, state in found]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from identity.principal import Principal
 from kit.etags import etag_of_content
@@ -50,7 +50,7 @@ async def refer(uow: UnitOfWork, actor: Principal, referral: Referral) -> Referr
         body = await body_seen_by(uow, actor, referral.to_body_id)
         _check_governs(actor, body.contract_code)
         check_governance_body(await find_body(uow, referral.from_body_id), body.contract_code, "from_body_id")
-        row = ReferralRow(**columns_of(referral), contract_code=body.contract_code, created_at=datetime.now(UTC))
+        row = ReferralRow(**columns_of(referral), contract_code=body.contract_code, created_at=uow.now())
         await OpinionRepository(uow.session).add(row)
         await ledger.changed(
             uow.session,
@@ -66,11 +66,13 @@ async def refer(uow: UnitOfWork, actor: Principal, referral: Referral) -> Referr
 
 
 async def referrals_to(
-    uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, today: date
+    uow: UnitOfWork, actor: Principal, body_id: uuid.UUID
 ) -> list[tuple[Referral, date | None, ReferralStatus]]:
+    """The referrals made to the body, each with its status on the unit of work's day."""
     async with uow.reading():
         await body_seen_by(uow, actor, body_id)
         found = await OpinionRepository(uow.session).referrals_to(body_id)
+    today = uow.today()
     return [(referral, answered, referral_status(referral.due_on, answered, today)) for referral, answered in found]
 
 
@@ -94,7 +96,7 @@ async def adopt(uow: UnitOfWork, actor: Principal, opinion: Opinion) -> Opinion:
         repository = OpinionRepository(uow.session)
         if opinion.referral_id is not None:
             check_referral_to_body(await repository.referral(opinion.referral_id), opinion.body_id, opinion.adopted_on)
-        row = OpinionRow(**columns_of(opinion), contract_code=body.contract_code, created_at=datetime.now(UTC))
+        row = OpinionRow(**columns_of(opinion), contract_code=body.contract_code, created_at=uow.now())
         await repository.add(row)
         await ledger.changed(
             uow.session,
@@ -187,7 +189,7 @@ async def commit_to(uow: UnitOfWork, actor: Principal, commitment: Commitment) -
         opinion = await _opinion_seen_by(uow, actor, commitment.opinion_id, lock=True)
         _check_governs(actor, opinion.contract_code)
         check_commitment_allowed(opinion_from_row(opinion).outcome)
-        await OpinionRepository(uow.session).add(CommitmentRow(**columns_of(commitment), created_at=datetime.now(UTC)))
+        await OpinionRepository(uow.session).add(CommitmentRow(**columns_of(commitment), created_at=uow.now()))
         await ledger.created(
             uow.session,
             actor,

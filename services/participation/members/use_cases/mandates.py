@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -43,7 +43,7 @@ class MandateOutcome:
 
 async def add_mandates(uow: UnitOfWork, mandates: Sequence[Mandate]) -> None:
     """Store mandates inside the caller's unit of work (the caller audits what gave them)."""
-    now = datetime.now(UTC)
+    now = uow.now()
     await MemberRepository(uow.session).add(*(MandateRow(**columns_of(item), created_at=now) for item in mandates))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
@@ -34,7 +33,7 @@ from services.participation.persistence import columns_of, ledger
 async def add_person(uow: UnitOfWork, person: Person, identity: Identity) -> None:
     """Store the pseudonymous record and, apart, the identity, inside the caller's unit of work."""
     repository = MemberRepository(uow.session)
-    await repository.add(PersonRow(**columns_of(person), created_at=datetime.now(UTC)))
+    await repository.add(PersonRow(**columns_of(person), created_at=uow.now()))
     await repository.add(PersonIdentityRow(person_id=person.person_id, **columns_of(identity)))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from identity.principal import Principal
@@ -52,7 +51,7 @@ async def set_rules(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, rules
         uow.check_precondition(rules_etag(body_id, versions))
         stored = replace(rules, version=(versions[-1].version + 1) if versions else 1)
         await repository.add(
-            BodyRulesRow(body_id=body_id, **columns_of(stored), created_by=actor.subject, created_at=datetime.now(UTC))
+            BodyRulesRow(body_id=body_id, **columns_of(stored), created_by=actor.subject, created_at=uow.now())
         )
         await ledger.changed(
             uow.session,
