@@ -108,16 +108,20 @@ class EmbeddedPostgres:
         return os.geteuid() == 0
 
     def _command(self, tool: str, *arguments: str) -> list[str]:
-        command = [str(self.bin_dir / tool), *arguments]
-        if self.runs_as_root:
-            command = [
-                "setpriv",
-                f"--reuid={UNPRIVILEGED_UID}",
-                f"--regid={UNPRIVILEGED_GID}",
-                "--clear-groups",
-                *command,
-            ]
-        return command
+        return self._unprivileged([str(self.bin_dir / tool), *arguments])
+
+    def _unprivileged(self, command: list[str], *setpriv_options: str) -> list[str]:
+        """PostgreSQL refuses to run as root: as root, the command runs as the unprivileged user."""
+        if not self.runs_as_root:
+            return command
+        return [
+            "setpriv",
+            f"--reuid={UNPRIVILEGED_UID}",
+            f"--regid={UNPRIVILEGED_GID}",
+            "--clear-groups",
+            *setpriv_options,
+            *command,
+        ]
 
     def _run(self, tool: str, *arguments: str, timeout: float = 120) -> None:
         result = subprocess.run(  # noqa: S603 - fixed binaries, arguments built here
@@ -214,17 +218,8 @@ class EmbeddedPostgres:
         clears a parent-death signal set before it: `parent_death_signal` (e.g. "INT") is then set again by
         setpriv after the change. The caller initializes the cluster first (`prepare_foreground`)."""
         command = [str(self.bin_dir / "postgres"), "-D", str(self.data_dir), *self._server_options()]
-        if self.runs_as_root:
-            death = ["--pdeathsig", parent_death_signal] if parent_death_signal else []
-            command = [
-                "setpriv",
-                f"--reuid={UNPRIVILEGED_UID}",
-                f"--regid={UNPRIVILEGED_GID}",
-                "--clear-groups",
-                *death,
-                *command,
-            ]
-        return command
+        death = ["--pdeathsig", parent_death_signal] if parent_death_signal else []
+        return self._unprivileged(command, *death)
 
     def prepare_foreground(self) -> None:
         """initdb when needed, and the log file the foreground postmaster writes to."""

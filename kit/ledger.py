@@ -6,7 +6,7 @@ The ledger also declares the service's idempotency keys table, which the write p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.principal import Principal
 from kit.audit import audit_events_table, record_audit
 from kit.idempotency import idempotency_keys_table
+
+
+class AuditedWrite(TypedDict):
+    """What names an audited write: its action, the entity it touched, and the reason a person gave."""
+
+    action: str
+    entity_type: str
+    entity_id: str
+    reason: NotRequired[str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,32 +36,19 @@ class Ledger:
         return cls(audit_events_table(metadata), idempotency_keys_table(metadata))
 
     async def created(
-        self,
-        session: AsyncSession,
-        actor: Principal,
-        *,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        after: dict[str, Any],
-        reason: str | None = None,
+        self, session: AsyncSession, actor: Principal, *, after: dict[str, Any], **write: Unpack[AuditedWrite]
     ) -> None:
         """Audit a creation: no `before`, the whole new record `after`."""
-        await record_audit(
-            session, self.audit_events, actor, action, entity_type, entity_id, after=after, reason=reason
-        )
+        await self.changed(session, actor, before=None, after=after, **write)
 
     async def changed(
         self,
         session: AsyncSession,
         actor: Principal,
         *,
-        action: str,
-        entity_type: str,
-        entity_id: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
-        reason: str | None = None,
+        **write: Unpack[AuditedWrite],
     ) -> None:
         """Audit a change: what the record held `before` and holds `after` (amounts included); `after` is
         None for a deletion."""
@@ -60,10 +56,10 @@ class Ledger:
             session,
             self.audit_events,
             actor,
-            action,
-            entity_type,
-            entity_id,
+            write["action"],
+            write["entity_type"],
+            write["entity_id"],
             before=before,
             after=after,
-            reason=reason,
+            reason=write.get("reason"),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cli.embedded_postgres import free_port
 from cli.leftovers import port_is_free
 from cli.processes import ProcessIdentity
 
@@ -30,10 +30,13 @@ def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 def free_port_base(count: int = 4) -> int:
-    """A port after which `count - 1` more are free too (the gateway's, then one per service)."""
+    """A port after which `count - 1` more are free too (the gateway's, then one per service), below the
+    ephemeral range: the apps bind tens of seconds after the choice (PostgreSQL, migrations and imports come
+    first), and by then any process's outgoing connection may hold an ephemeral port as its own end."""
+    lowest_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for _ in range(100):
-        base = free_port()
-        if base + count < 65536 and all(port_is_free(base + offset) for offset in range(count)):
+        base = 10_000 + secrets.randbelow(lowest_ephemeral - count - 10_000)
+        if all(port_is_free(base + offset) for offset in range(count)):
             return base
     raise RuntimeError("no run of free ports")
 
@@ -73,7 +76,7 @@ class LocalStack:
             )
         process = self.process
         eventually(lambda: READY_LINE in self.output() or process.poll() is not None, timeout, "`cli up` to start")
-        assert process.poll() is None, self.output()[-3000:]
+        assert process.poll() is None, self.log.read_text(errors="replace")[-5000:]
         self.remember()
 
     def ensure_running(self) -> None:

@@ -10,17 +10,24 @@ from tests.running_stack import RunningStack
 API = "/api/participation"
 
 
+def body_fields(
+    contract: str, name: str = "Conseil citoyen Saint-Michel", level: str = "consultation"
+) -> dict[str, object]:
+    """A citizen council of Saint-Michel's QPV, as the API asks for it."""
+    return {
+        "contractCode": contract,
+        "name": name,
+        "kind": "conseil_citoyen",
+        "participationLevel": level,
+        "qpvCodes": ["QN06261M"],
+    }
+
+
 async def new_body(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> str:
     created = await gateway.post(
         f"{API}/bodies",
         headers=stack.headers([Role.CONTRACT_PILOT], [contract]),
-        json={
-            "contractCode": contract,
-            "name": "Conseil citoyen Saint-Michel",
-            "kind": "conseil_citoyen",
-            "participationLevel": "concertation",
-            "qpvCodes": ["QN06261M"],
-        },
+        json=body_fields(contract, level="concertation"),
     )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])

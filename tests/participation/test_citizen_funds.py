@@ -8,6 +8,7 @@ import httpx
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
+from tests.participation.people import new_person
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -29,21 +30,8 @@ async def _committee(stack: RunningStack, gateway: httpx.AsyncClient, contract: 
     body_id = created.json()["id"]
     members = []
     for index in range(4):
-        person = await gateway.post(
-            f"{API}/people",
-            json={
-                "contractCode": contract,
-                "gender": "fm"[index % 2],
-                "ageBand": "26-59",
-                "memberKind": "resident",
-                "residentInQpv": True,
-                "fictitious": True,
-                "familyName": f"Fictif{index}",
-                "givenName": "Membre",
-            },
-            headers=pilot,
-        )
-        members.append(person.json()["id"])
+        fields = {"gender": "fm"[index % 2], "familyName": f"Fictif{index}", "givenName": "Membre"}
+        members.append(await new_person(gateway, pilot, contract, **fields))
         mandate = {"personId": members[-1], "startsOn": "2025-01-01"}
         assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
     return body_id, members

@@ -11,6 +11,7 @@ import httpx
 from identity.principal import Role
 from tests.clock import TravellingClock
 from tests.participation.bodies import new_body
+from tests.participation.people import new_person
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -18,21 +19,15 @@ API = "/api/participation"
 
 
 async def _candidate(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str, index: int) -> str:
-    created = await gateway.post(
-        f"{API}/people",
-        json={
-            "contractCode": contract,
-            "gender": "fm"[index % 2],
-            "ageBand": "60+",
-            "memberKind": "resident",
-            "residentInQpv": True,
-            "fictitious": True,
-            "familyName": f"Candidat{index}",
-            "givenName": "Fictif",
-        },
-        headers=headers,
+    return await new_person(
+        gateway,
+        headers,
+        contract,
+        gender="fm"[index % 2],
+        ageBand="60+",
+        familyName=f"Candidat{index}",
+        givenName="Fictif",
     )
-    return str(created.json()["id"])
 
 
 async def test_an_election_is_tallied_corrected_and_proclaimed(

@@ -10,6 +10,7 @@ from cli.data_imports import import_participation_demo
 from identity.principal import Role
 from tests.clock import TravellingClock
 from tests.participation.bodies import new_body
+from tests.participation.people import new_person
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -94,23 +95,10 @@ async def test_small_groups_are_not_published_and_callers_see_their_contracts_on
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     body_id = await new_body(stack, gateway, new_contract)
     for index, gender in enumerate("ffffffm"):
-        person = await gateway.post(
-            f"{API}/people",
-            json={
-                "contractCode": new_contract,
-                "gender": gender,
-                "ageBand": "26-59",
-                "memberKind": "resident",
-                "residentInQpv": True,
-                "fictitious": True,
-                "familyName": f"Fictive{index}",
-                "givenName": "Personne",
-            },
-            headers=pilot,
-        )
+        person_id = await new_person(gateway, pilot, new_contract, gender=gender, familyName=f"Fictive{index}")
         given = await gateway.post(
             f"{API}/bodies/{body_id}/mandates",
-            json={"personId": person.json()["id"], "startsOn": "2025-01-01"},
+            json={"personId": person_id, "startsOn": "2025-01-01"},
             headers=pilot,
         )
         assert given.status_code == 201, given.text

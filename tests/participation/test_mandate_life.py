@@ -13,6 +13,7 @@ from identity.principal import Role
 from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
+from tests.participation.people import new_person
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -21,21 +22,7 @@ SEED = "témoins: 6-6-2-4"
 
 
 async def _person(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str, gender: str = "f") -> str:
-    created = await gateway.post(
-        f"{API}/people",
-        json={
-            "contractCode": contract,
-            "gender": gender,
-            "ageBand": "26-59",
-            "memberKind": "resident",
-            "residentInQpv": True,
-            "fictitious": True,
-            "familyName": "Fictive",
-            "givenName": "Personne",
-        },
-        headers=headers,
-    )
-    return str(created.json()["id"])
+    return await new_person(gateway, headers, contract, gender=gender)
 
 
 async def _mandate(gateway: httpx.AsyncClient, headers: dict[str, str], body_id: str, **fields: Any) -> httpx.Response:

@@ -9,24 +9,14 @@ import httpx
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
+from tests.participation.people import fictitious_person
 from tests.running_stack import RunningStack
 
 API = "/api/participation"
 
 
 async def _person(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str, **extra: Any) -> str:
-    body = {
-        "contractCode": contract,
-        "gender": "f",
-        "ageBand": "26-59",
-        "memberKind": "resident",
-        "residentInQpv": True,
-        "fictitious": True,
-        "familyName": "Fictive",
-        "givenName": "Habitante",
-        "contact": "fictive@example.org",
-        **extra,
-    }
+    body = fictitious_person(contract, givenName="Habitante", contact="fictive@example.org", **extra)
     created = await gateway.post(f"{API}/people", json=body, headers=headers)
     assert created.status_code == 201, created.text
     assert "Fictive" not in created.text  # the identity is stored apart and never answered

@@ -14,6 +14,7 @@ from identity.principal import Role
 from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.participation.bodies import new_body
+from tests.participation.people import new_person
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -274,22 +275,8 @@ async def _listed_for_their_contract_only(
 
 
 async def _outsider(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str) -> str:
-    created = await gateway.post(
-        f"{API}/people",
-        json={
-            "contractCode": contract,
-            "gender": "m",
-            "ageBand": "26-59",
-            "memberKind": "local_actor",
-            "residentInQpv": False,
-            "fictitious": True,
-            "familyName": "Invité",
-            "givenName": "Fictif",
-        },
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
+    fields = {"gender": "m", "memberKind": "local_actor", "residentInQpv": False}
+    return await new_person(gateway, headers, contract, familyName="Invité", givenName="Fictif", **fields)
 
 
 def _attendance_breaking_a_rule(members: list[str], outsider: str) -> list[tuple[list[dict[str, str]], str]]:

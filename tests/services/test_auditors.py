@@ -19,6 +19,7 @@ from tests.grants.playbook import API as GRANTS
 from tests.grants.playbook import notified, open_year
 from tests.job_results import finished
 from tests.participation.bodies import new_body
+from tests.participation.people import fictitious_person
 from tests.running_stack import RunningStack
 
 SERVICES = ("territories", "grants", "participation")
@@ -145,16 +146,7 @@ async def _participation_records(stack: RunningStack, gateway: httpx.AsyncClient
     candidates = [
         await created(
             "/people",
-            {
-                "contractCode": contract,
-                "gender": gender,
-                "ageBand": "26-59",
-                "memberKind": "resident",
-                "residentInQpv": True,
-                "fictitious": True,
-                "familyName": "Fictif",
-                "givenName": "Candidat",
-            },
+            fictitious_person(contract, gender=gender, familyName="Fictif", givenName="Candidat"),
         )
         for gender in "fm"
     ]

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 
 from identity.principal import Role
+from tests.participation.bodies import body_fields
 from tests.running_stack import RunningStack
 
 BODIES = "/api/participation/bodies"
@@ -25,16 +26,6 @@ class Answer:
     name: str | None = None
 
 
-def _body(contract: str, name: str) -> dict[str, object]:
-    return {
-        "contractCode": contract,
-        "name": name,
-        "kind": "conseil_citoyen",
-        "participationLevel": "consultation",
-        "qpvCodes": ["QN06261M"],
-    }
-
-
 async def _load(
     gateway: httpx.AsyncClient, headers: dict[str, str], contract: str, stop: asyncio.Event, answers: list[Answer]
 ) -> None:
@@ -46,7 +37,7 @@ async def _load(
             (
                 "POST",
                 gateway.post(
-                    BODIES, json=_body(contract, name), headers={**headers, "Idempotency-Key": str(uuid.uuid4())}
+                    BODIES, json=body_fields(contract, name), headers={**headers, "Idempotency-Key": str(uuid.uuid4())}
                 ),
             ),
         ):
@@ -70,7 +61,7 @@ async def _stored(stack: RunningStack, contract: str) -> set[str]:
 
 async def _until_ready(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str) -> None:
     for _ in range(100):
-        answer = await gateway.post(BODIES, json=_body(contract, "Après le redémarrage"), headers=headers)
+        answer = await gateway.post(BODIES, json=body_fields(contract, "Après le redémarrage"), headers=headers)
         if answer.status_code == 201:
             return
         await asyncio.sleep(0.2)
@@ -120,7 +111,7 @@ async def test_a_locked_row_holds_its_writers_for_the_lock_timeout_only(
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     held, free = [
-        (await gateway.post(BODIES, json=_body(new_contract, name), headers=headers)).json()
+        (await gateway.post(BODIES, json=body_fields(new_contract, name), headers=headers)).json()
         for name in ("Conseil verrouillé", "Conseil libre")
     ]
     etags = {

@@ -10,26 +10,17 @@ import httpx
 import pytest
 
 from identity.principal import Role
+from tests.participation.bodies import body_fields
 from tests.running_stack import RunningStack
 
 PROBLEM = "application/problem+json"
-
-
-def _body_payload(contract: str, name: str = "Conseil citoyen Saint-Michel") -> dict[str, object]:
-    return {
-        "contractCode": contract,
-        "name": name,
-        "kind": "conseil_citoyen",
-        "participationLevel": "consultation",
-        "qpvCodes": ["QN06261M"],
-    }
 
 
 async def test_validation_problem_names_field_and_rule(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    payload = {**_body_payload(new_contract), "kind": "club", "qpvCodes": ["not-a-qpv"]}
+    payload = {**body_fields(new_contract), "kind": "club", "qpvCodes": ["not-a-qpv"]}
     response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
@@ -55,7 +46,7 @@ async def test_text_postgresql_cannot_store_is_a_422(
 
 async def test_mass_assignment_is_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    payload = {**_body_payload(new_contract), "version": 99, "id": str(uuid.uuid4())}
+    payload = {**body_fields(new_contract), "version": 99, "id": str(uuid.uuid4())}
     response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
     assert response.status_code == 422
     assert {error["rule"] for error in response.json()["errors"]} == {"extra_forbidden"}
@@ -65,7 +56,7 @@ async def test_business_rule_violation_names_the_field(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    payload = {**_body_payload(new_contract), "qpvCodes": ["QN06259M"]}
+    payload = {**body_fields(new_contract), "qpvCodes": ["QN06259M"]}
     response = await gateway.post("/api/participation/bodies", headers=headers, json=payload)
     assert response.status_code == 422
     assert response.json()["errors"][0] == {
@@ -75,7 +66,7 @@ async def test_business_rule_violation_names_the_field(
         "message": "QPV not covered by the contract: QN06259M",
     }
     unknown = await gateway.post(
-        "/api/participation/bodies", headers=stack.headers([Role.PLATFORM_ADMIN]), json=_body_payload("CV-NOWHERE")
+        "/api/participation/bodies", headers=stack.headers([Role.PLATFORM_ADMIN]), json=body_fields("CV-NOWHERE")
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["rule"] == "registered-contract"
@@ -85,7 +76,7 @@ async def test_if_match_is_required_and_checked(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
     path = f"/api/participation/bodies/{created.json()['id']}"
     etag = (await gateway.get(path, headers=headers)).headers["etag"]
     assert etag == created.headers["etag"]
@@ -111,13 +102,13 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(
         **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-idem"),
         "Idempotency-Key": str(uuid.uuid4()),
     }
-    first = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
-    replay = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    first = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
+    replay = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
     assert first.status_code == replay.status_code == 201
     assert replay.json() == first.json()
     assert replay.headers["idempotent-replayed"] == "true"
     other = await gateway.post(
-        "/api/participation/bodies", headers=headers, json=_body_payload(new_contract, "Autre conseil")
+        "/api/participation/bodies", headers=headers, json=body_fields(new_contract, "Autre conseil")
     )
     assert other.status_code == 422
     assert other.json()["type"] == "/problems/idempotency-key-reused"
@@ -132,7 +123,7 @@ async def test_audit_row_is_written_with_the_change_and_is_append_only(
         **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-audit"),
         "X-Request-ID": "audit-req-0001",
     }
-    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
     connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
     try:
         rows = await connection.fetch(
@@ -232,10 +223,7 @@ async def test_concurrent_duplicates_with_one_key_create_one_record(
         "Idempotency-Key": "race-1",
     }
     responses = await asyncio.gather(
-        *(
-            gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
-            for _ in range(5)
-        )
+        *(gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract)) for _ in range(5))
     )
     assert {response.status_code for response in responses} == {201}
     assert len({response.json()["id"] for response in responses}) == 1
@@ -245,7 +233,7 @@ async def test_concurrent_updates_with_one_etag_let_one_win(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    created = await gateway.post("/api/participation/bodies", headers=headers, json=_body_payload(new_contract))
+    created = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
     path = f"/api/participation/bodies/{created.json()['id']}"
     stale = {**headers, "If-Match": created.headers["etag"]}
     # Four writers holding the same ETag (none reads it again before writing).

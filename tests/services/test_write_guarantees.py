@@ -16,6 +16,7 @@ import pytest
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.participation.people import fictitious_person
 from tests.running_stack import RunningStack
 
 
@@ -107,16 +108,7 @@ async def test_a_post_that_ignored_its_key_now_replays(
         **stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-people"),
         "Idempotency-Key": str(uuid.uuid4()),
     }
-    person = {
-        "contractCode": new_contract,
-        "gender": "f",
-        "ageBand": "26-59",
-        "memberKind": "resident",
-        "residentInQpv": True,
-        "fictitious": True,
-        "familyName": "Fictive",
-        "givenName": "Personne",
-    }
+    person = fictitious_person(new_contract)
     first = await gateway.post("/api/participation/people", json=person, headers=pilot)
     again = await gateway.post("/api/participation/people", json=person, headers=pilot)
     assert (first.status_code, again.status_code) == (201, 201)
@@ -192,16 +184,9 @@ async def test_a_key_replays_only_to_a_caller_with_the_same_rights(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
     key = str(uuid.uuid4())
-    person = {
-        "contractCode": new_contract,
-        "gender": "m",
-        "ageBand": "26-59",
-        "memberKind": "resident",
-        "residentInQpv": False,
-        "fictitious": True,
-        "familyName": "Fictif",
-        "givenName": "Même sujet",
-    }
+    person = fictitious_person(
+        new_contract, gender="m", residentInQpv=False, familyName="Fictif", givenName="Même sujet"
+    )
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="one-subject")
     first = await gateway.post("/api/participation/people", json=person, headers={**pilot, "Idempotency-Key": key})
     assert first.status_code == 201, first.text

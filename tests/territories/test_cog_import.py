@@ -18,6 +18,7 @@ from services.territories.qpvs import use_cases as qpvs
 from services.territories.reference import use_cases as reference
 from services.territories.reference.domain import CommuneFilters
 from tests.running_stack import RunningStack
+from tests.territories.cua import CUA_QPVS_2024
 
 
 def national_format() -> dict[str, Any]:
@@ -90,14 +91,7 @@ async def test_national_qpvs_list_under_the_epci_of_their_communes(cog_uow: Unit
     await import_national_qpvs(cog_uow, DATA_DIR / "qpv_2024_france.geojson.gz")
     linked, total = await qpvs.list_qpvs(cog_uow, PageRequest(limit=100, offset=0), "2024-2030", "200033579", None)
     assert total == 6
-    assert {item.code for item in linked} == {
-        "QN06258M",
-        "QN06259M",
-        "QN06260M",
-        "QN06261M",
-        "QN06262M",
-        "QN06263M",
-    }
+    assert {item.code for item in linked} == CUA_QPVS_2024
 
 
 @pytest.mark.parametrize(

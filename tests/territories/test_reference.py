@@ -8,6 +8,7 @@ import httpx
 
 from cli.data_imports import import_reference
 from tests.running_stack import CUA_CONTRACT, RunningStack
+from tests.territories.cua import CUA_QPVS_2024
 
 
 async def test_cua_has_46_communes_and_6_qpv_2024(gateway: httpx.AsyncClient) -> None:
@@ -17,14 +18,7 @@ async def test_cua_has_46_communes_and_6_qpv_2024(gateway: httpx.AsyncClient) ->
     assert arras["nom"] == "Arras"
     assert arras["populationYear"] == 2023
     qpvs = await gateway.get("/api/territories/qpvs", params={"codeEpci": "200033579", "generation": "2024-2030"})
-    assert {item["code"] for item in qpvs.json()["items"]} == {
-        "QN06258M",
-        "QN06259M",
-        "QN06260M",
-        "QN06261M",
-        "QN06262M",
-        "QN06263M",
-    }
+    assert {item["code"] for item in qpvs.json()["items"]} == CUA_QPVS_2024
     cheminots = await gateway.get("/api/territories/qpvs/QN06262M")
     assert cheminots.json()["codesCommunes"] == ["62004", "62041"]
 
