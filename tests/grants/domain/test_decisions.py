@@ -12,17 +12,9 @@ from typing import Any
 import pytest
 
 from services.grants.applications.domain.workflow import State
+from services.grants.exchange.domain import decisions
 from services.grants.exchange.domain.decision_files import DecisionLine, LineError
-from services.grants.exchange.domain.decisions import (
-    DECIDABLE_STATES,
-    Change,
-    Held,
-    LineStatus,
-    Matcher,
-    compare,
-    duplicate_key,
-    status_of,
-)
+from services.grants.exchange.domain.decisions import DECIDABLE_STATES, Change, Held, LineStatus, Matcher
 
 SIRET = "73282932000074"
 
@@ -50,28 +42,29 @@ def line(**cells: Any) -> DecisionLine:
 
 
 def test_what_we_lack_is_set_and_an_amount_decided_without_a_decision_is_granted() -> None:
-    changes, errors = compare(line(decided_cents=500_000, chorus_commitment="2103814945"), held())
+    changes, errors = decisions.compare(line(decided_cents=500_000, chorus_commitment="2103814945"), held())
     assert errors == []
     assert changes == [
         Change("decided_amount", None, 500_000, divergent=False),
         Change("decision", None, "granted", divergent=False),
         Change("chorus_commitment", None, "2103814945", divergent=False),
     ]
-    assert status_of(changes) is LineStatus.APPLIED
+    assert decisions.status_of(changes) is LineStatus.APPLIED
 
 
 def test_a_refusal_without_an_amount_decides_nothing_and_an_explicit_decision_wins() -> None:
-    changes, _ = compare(line(decision="refused"), held())
+    changes, _ = decisions.compare(line(decision="refused"), held())
     assert {change.field: change.theirs for change in changes} == {"decided_amount": 0, "decision": "refused"}
-    changes, _ = compare(line(decided_cents=0, decision="no_follow_up"), held())
+    changes, _ = decisions.compare(line(decided_cents=0, decision="no_follow_up"), held())
     assert {change.field: change.theirs for change in changes} == {"decided_amount": 0, "decision": "no_follow_up"}
 
 
 def test_a_value_that_differs_from_ours_is_a_divergence_and_one_that_matches_is_no_change() -> None:
     ours = held(decided_cents=700_001, decision="granted", decided_on=date(2025, 2, 10))
-    assert compare(line(decided_cents=700_001, decision="granted", decision_date=date(2025, 2, 10)), ours) == ([], [])
-    assert status_of([]) is LineStatus.UNCHANGED
-    changes, errors = compare(line(decided_cents=650_000, decision_date=date(2025, 2, 11)), ours)
+    same = line(decided_cents=700_001, decision="granted", decision_date=date(2025, 2, 10))
+    assert decisions.compare(same, ours) == ([], [])
+    assert decisions.status_of([]) is LineStatus.UNCHANGED
+    changes, errors = decisions.compare(line(decided_cents=650_000, decision_date=date(2025, 2, 11)), ours)
     assert (changes, errors) == (
         [
             Change("decided_amount", 700_001, 650_000, divergent=True),
@@ -79,17 +72,17 @@ def test_a_value_that_differs_from_ours_is_a_divergence_and_one_that_matches_is_
         ],
         [],
     )
-    assert status_of(changes) is LineStatus.DIVERGENT
+    assert decisions.status_of(changes) is LineStatus.DIVERGENT
     mixed = [Change("chorus_commitment", None, "EJ1", divergent=False), *changes]
-    assert status_of(mixed) is LineStatus.DIVERGENT, "one divergence makes the line wait for a person"
+    assert decisions.status_of(mixed) is LineStatus.DIVERGENT, "one divergence makes the line wait for a person"
 
 
 def test_a_line_without_a_state_line_or_deciding_more_than_was_asked_is_an_error() -> None:
-    assert compare(line(decided_cents=100), held(requested_cents=None)) == (
+    assert decisions.compare(line(decided_cents=100), held(requested_cents=None)) == (
         [],
         [LineError("application", "state-line", "the application has no line of the State (P147)")],
     )
-    _, errors = compare(line(decided_cents=800_001), held())
+    _, errors = decisions.compare(line(decided_cents=800_001), held())
     assert errors == [
         LineError("decided_amount", "within-requested", "8\u202f000,01 € decided > 8\u202f000 € requested")
     ]
@@ -97,10 +90,11 @@ def test_a_line_without_a_state_line_or_deciding_more_than_was_asked_is_an_error
 
 @pytest.mark.parametrize("state", [State.DRAFT, State.CORRECTION_REQUESTED, State.WITHDRAWN, State.NOT_RECEIVABLE])
 def test_nothing_is_set_on_an_application_that_is_not_being_decided(state: State) -> None:
-    _, errors = compare(line(decided_cents=500_000), held(state=state.value))
+    _, errors = decisions.compare(line(decided_cents=500_000), held(state=state.value))
     assert [(error.field, error.rule) for error in errors] == [("application", "not-decidable")]
     divergent_only = held(state=state.value, decided_cents=400_000, decision="granted")
-    assert compare(line(decided_cents=500_000), divergent_only)[1] == [], "a divergence is reported in any state"
+    _, errors = decisions.compare(line(decided_cents=500_000), divergent_only)
+    assert errors == [], "a divergence is reported in any state"
 
 
 def test_decisions_are_recorded_from_the_submission_to_the_notification() -> None:
@@ -149,9 +143,10 @@ def test_a_line_that_matches_several_applications_is_an_error() -> None:
 
 
 def test_two_lines_of_one_action_share_a_key() -> None:
-    assert duplicate_key(line(dauphin_number="DA20250002-1", dauphin_code="20250002")) == ("dauphin", "DA20250002-1")
-    assert duplicate_key(line(dauphin_code="20250002")) == ("dauphin", "20250002")
-    assert duplicate_key(line(siret=SIRET, year=2025, title="Chantiers  JEUNES")) == duplicate_key(
+    numbered = line(dauphin_number="DA20250002-1", dauphin_code="20250002")
+    assert decisions.duplicate_key(numbered) == ("dauphin", "DA20250002-1")
+    assert decisions.duplicate_key(line(dauphin_code="20250002")) == ("dauphin", "20250002")
+    assert decisions.duplicate_key(line(siret=SIRET, year=2025, title="Chantiers  JEUNES")) == decisions.duplicate_key(
         line(siret=SIRET, year=2025, title="chantiers jeunes")
     )
-    assert duplicate_key(line(siret=SIRET, year=2025)) is None
+    assert decisions.duplicate_key(line(siret=SIRET, year=2025)) is None
