@@ -21,6 +21,7 @@ from gateway.edge import (
     HeadLimits,
     ProblemCORSMiddleware,
 )
+from gateway.events import EventFeeds
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy
 from gateway.rate_limits import TokenRequestLimiter
@@ -117,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         for name, url in chosen.upstreams().items()
     }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
+    feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
     proxy = ReverseProxy(
         upstreams,
         verifier,
@@ -132,6 +134,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         yield {HEAD_LIMITS_STATE_KEY: HeadLimits(chosen.client_header_timeout_seconds, chosen.client_header_max_bytes)}
         await proxy.close()
         await probe_client.aclose()
+        await feed_client.aclose()
         await engine.dispose()
 
     async def probe(url: str) -> str:
@@ -173,6 +176,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.jwks = jwks
     api.state.token_limiter = TokenRequestLimiter(engine, chosen.token_requests_per_minute)
     api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
+    api.state.event_feeds = EventFeeds(feed_client, chosen.upstreams())
     install_database_problem_handlers(api)
     if chosen.environment != "test":
         configure_json_logging("gateway", chosen.log_level)

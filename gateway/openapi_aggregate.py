@@ -1,4 +1,5 @@
-"""One OpenAPI document for the whole platform, merged from the services' own documents."""
+"""One OpenAPI document for the whole platform, merged from the services' own documents; their event
+types under `webhooks` (OpenAPI 3.1), each with its schema and an example."""
 
 from __future__ import annotations
 
@@ -50,6 +51,50 @@ def _document_gateway_responses(responses: dict[str, Any]) -> None:
             responses[status]["description"] += " Or, from the gateway: " + description
 
 
+def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The service's event types as OpenAPI 3.1 webhooks: what a delivery of each will carry."""
+    feed = document.get("paths", {}).get("/events", {}).get("get", {})
+    found = {}
+    for item in feed.get("x-event-types", []):
+        name, version = item["type"], item["version"]
+        resource = name.split(".", 1)[0]
+        example = {
+            "id": "0b8f2b8e-4d7c-4a55-9a57-2f1f3c8e7a10",
+            "type": name,
+            "version": version,
+            "occurredAt": "2025-02-14T09:30:00Z",
+            "contractCode": "CV-200033579-2024",
+            "resourceType": resource,
+            "resourceId": "5d1e7a52-61b0-4c1e-8f0e-3d6a2f9b1c44",
+            "etag": '"3f2a9c0d1e4b5a6c7d8e"',
+            "related": {},
+            "cursor": "7361.42",
+        }
+        found[name] = {
+            "post": {
+                "operationId": f"{service}_event_{name.replace('.', '_')}",
+                "tags": [f"{service}: events"],
+                "summary": f"{name}, version {version}",
+                "description": f"An event of {service}'s feed (`GET /api/{service}/events`, merged in "
+                "`GET /api/events`): ids only, never personal data; read the resource with your own token.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [{"$ref": f"#/components/schemas/{prefix}FeedEvent"}],
+                                "properties": {"type": {"const": name}, "version": {"const": version}},
+                            },
+                            "example": example,
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "Received: any 2xx acknowledges the event"}},
+            }
+        }
+    return found
+
+
 def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
     """The gateway's document plus each service's paths under /api/<service>, names prefixed."""
     merged = copy.deepcopy(dict(gateway))
@@ -76,6 +121,7 @@ def merge_documents(gateway: Mapping[str, Any], services: Mapping[str, Mapping[s
             paths[f"/api/{service}{path}"] = rewritten
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[prefix + name] = _rewrite_refs(schema, prefix)
+        merged.setdefault("webhooks", {}).update(_webhooks(service, document, prefix))
         # The services' operations require their bearer scheme: declared once, so that /api/docs can
         # authorize its calls.
         for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():

@@ -1,4 +1,5 @@
-"""What every write records besides its own rows: its audit event, in the same transaction as the write.
+"""What every write records besides its own rows: its audit event and, as the service's event catalogue
+says, the event partners read (kit/outbox.py), in the same transaction as the write.
 
 The ledger also declares the service's idempotency keys table, which the write pipeline fills
 (kit/write_pipeline.py)."""
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.principal import Principal
 from kit.audit import audit_events_table, record_audit
 from kit.idempotency import idempotency_keys_table
+from kit.outbox import EventCatalogue, note_event, outbox_events_table
+from kit.unit_of_work import clock_of
 
 
 class AuditedWrite(TypedDict):
@@ -29,11 +32,15 @@ class AuditedWrite(TypedDict):
 class Ledger:
     audit_events: Table
     idempotency_keys: Table
+    outbox_events: Table
+    catalogue: EventCatalogue
 
     @classmethod
-    def on(cls, metadata: MetaData) -> Ledger:
-        """Declare the ledger's two tables in a service's metadata."""
-        return cls(audit_events_table(metadata), idempotency_keys_table(metadata))
+    def on(cls, metadata: MetaData, catalogue: EventCatalogue) -> Ledger:
+        """Declare the ledger's tables in a service's metadata; `catalogue` says which event each action is."""
+        return cls(
+            audit_events_table(metadata), idempotency_keys_table(metadata), outbox_events_table(metadata), catalogue
+        )
 
     async def created(
         self, session: AsyncSession, actor: Principal, *, after: dict[str, Any], **write: Unpack[AuditedWrite]
@@ -51,7 +58,7 @@ class Ledger:
         **write: Unpack[AuditedWrite],
     ) -> None:
         """Audit a change: what the record held `before` and holds `after` (amounts included); `after` is
-        None for a deletion."""
+        None for a deletion. Its event (if the catalogue publishes one for the action) is written at commit."""
         await record_audit(
             session,
             self.audit_events,
@@ -62,4 +69,13 @@ class Ledger:
             before=before,
             after=after,
             reason=write.get("reason"),
+        )
+        note_event(
+            session,
+            self.outbox_events,
+            self.catalogue,
+            action=write["action"],
+            entity_type=write["entity_type"],
+            entity_id=write["entity_id"],
+            occurred_at=clock_of(session).now(),
         )

@@ -29,6 +29,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
+from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
+
+_CLOCK = "clock"
 
 
 class UnguardedWriteError(RuntimeError):
@@ -64,7 +67,7 @@ class AmbientTransaction:
     idempotency_key: str | None = None
     conditional: bool = False
     statement_timeout_ms: int | None = None
-    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys"})
+    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
     session: AsyncSession | None = None
     commit_requested: bool = False
     precondition_checked: bool = False
@@ -119,6 +122,7 @@ class AmbientTransaction:
         self.check_guards()
         if keep_outcome is not None:
             await keep_outcome(self.session)
+        await write_pending(self.session)  # the events a keeper did not write (a job's, or no response's)
         try:
             await self.session.commit()
         except Exception as error:
@@ -137,6 +141,7 @@ class AmbientTransaction:
             return
         try:
             if not self.committed:
+                forget_pending(session)
                 session.expunge_all()
                 await session.rollback()
         finally:
@@ -157,6 +162,12 @@ def enter_operation(transaction: AmbientTransaction) -> Token[AmbientTransaction
 
 def leave_operation(token: Token[AmbientTransaction | None]) -> None:
     _AMBIENT.reset(token)
+
+
+def clock_of(session: AsyncSession) -> Clock:
+    """The clock of the unit of work that opened `session` (the system's for a session opened elsewhere)."""
+    clock: Clock | None = session.info.get(_CLOCK)
+    return clock if clock is not None else SystemClock()
 
 
 def note_audited() -> None:
@@ -217,11 +228,13 @@ class UnitOfWork:
         ambient = _AMBIENT.get()
         if ambient is not None and ambient.session is not None:
             self._session = ambient.session
+            self._session.info.setdefault(_CLOCK, self._clock)
             self._joined = ambient
             if not self._read_only:
                 self._savepoint = await self._session.begin_nested()
             return self
         self._session = self._sessions()
+        self._session.info[_CLOCK] = self._clock
         if self._read_only:
             if self._autocommit_reads:
                 await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -257,6 +270,7 @@ class UnitOfWork:
             # A reading unit of work has no transaction to roll back: closing releases the connection.
             if not self._committed and not read_only:
                 # Detach what was read first: a rollback would expire it, and callers use it after exit.
+                forget_pending(session)
                 session.expunge_all()
                 await session.rollback()
         finally:
@@ -283,6 +297,7 @@ class UnitOfWork:
             raise RuntimeError("a reading unit of work writes nothing: open it with `async with uow`")
         ambient = self._joined or self._opened
         if ambient is None:
+            await write_pending(self.session)
             await self.session.commit()
             self._committed = True
             if self._on_commit is not None:

@@ -48,6 +48,7 @@ from kit.idempotency import (
     remember,
 )
 from kit.ledger import Ledger
+from kit.outbox import write_pending
 from kit.problems import documented_problems, problem_openapi
 from kit.unit_of_work import AmbientTransaction, UnguardedWriteError, enter_operation, leave_operation
 
@@ -205,12 +206,20 @@ def _replayed(stored: StoredResponse) -> Response:
     )
 
 
+def _etag_places(request: Request, spec: WriteSpec, response: Response) -> tuple[str, ...]:
+    """Where the ETag a write answers is read: its `read_at` path filled with the request's, its Location."""
+    read_at = spec.read_at.format(**request.path_params) if spec.read_at is not None else ""
+    return read_at, response.headers.get("location", "")
+
+
 def _keeper(
-    ledger: Ledger, reserved: IdempotentRequest | None, response: Response
+    ledger: Ledger, reserved: IdempotentRequest | None, response: Response, places: tuple[str, ...]
 ) -> Callable[[AsyncSession], Coroutine[Any, Any, None]]:
-    """What the operation stores with its change: the response under the caller's key."""
+    """What the operation stores with its change: its events, with the ETag it answers, and the response
+    under the caller's key."""
 
     async def keep(session: AsyncSession) -> None:
+        await write_pending(session, etag=response.headers.get(ETAG_HEADER), places=places, status=response.status_code)
         if reserved is not None:
             await remember(session, ledger.idempotency_keys, reserved, _stored(response))
 
@@ -274,7 +283,7 @@ async def run_write(
                     return _replayed(stored)
             response = await handler(request)
             if ledger is not None:
-                await transaction.complete(_keeper(ledger, reserved, response))
+                await transaction.complete(_keeper(ledger, reserved, response, _etag_places(request, spec, response)))
             else:
                 await transaction.complete()
             return response

@@ -1,4 +1,4 @@
-"""The gateway's own endpoints: OAuth2 token, JWKS, aggregated OpenAPI and Swagger UI."""
+"""The gateway's own endpoints: OAuth2 token, JWKS, aggregated OpenAPI and Swagger UI, the merged event feed."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Path, Request
+from fastapi import APIRouter, Depends, Form, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
+from gateway.events import event_types_of
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
 from kit.api_docs import swagger_ui_asset, swagger_ui_page
 from kit.auth.policies import authorize, public_policy
 from kit.database import request_unit_of_work
+from kit.event_feed import unknown_types
 from kit.problems import ProblemError, documented_problems, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import PlatformRoute, creates_nothing
@@ -158,3 +160,51 @@ async def platform_docs_asset(name: Annotated[str, Path(max_length=40)]) -> Resp
     if asset is None:
         raise ProblemError(404, "not-found", "Resource not found", f"No asset {name} of the docs page.")
     return asset
+
+
+class MergedEvent(BaseModel):
+    """An event of one service's feed (see the document's `webhooks` for each type's schema)."""
+
+    model_config = {"extra": "allow"}
+    service: str = Field(description="The service whose feed holds it: territories, grants or participation")
+    id: str
+    type: str
+    cursor: str = Field(description="The service's own cursor (the page's nextCursor is the one to resume from)")
+
+
+class MergedEventPage(BaseModel):
+    items: list[MergedEvent]
+    nextCursor: str = Field(description="Opaque: pass it as `after` to read on")  # noqa: N815 - the wire's name
+    hasMore: bool  # noqa: N815 - the wire's name
+
+
+@router.get(
+    "/events",
+    operation_id="list_platform_events",
+    response_model=MergedEventPage,
+    dependencies=[Depends(authorize(PUBLIC))],
+    responses=problem_openapi(401, 410, 422),
+)
+async def platform_events(
+    request: Request,
+    authorization: Annotated[str | None, Header(max_length=8192)] = None,
+    after: Annotated[str | None, Query(max_length=400, description="The nextCursor of a page read before")] = None,
+    types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
+    contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many events of each service")] = 100,
+) -> dict[str, Any]:
+    """The events of every service you may read, each service's in commit order, after an opaque cursor.
+    Each service decides with your token what you see (what you may read of the resource). 410 with
+    `oldestCursor` when the cursor is no longer kept; 422 naming `after` or `types` when malformed."""
+    if not authorization:
+        raise ProblemError(401, "unauthenticated", "Authentication required", "A bearer token is required.")
+    asked = None
+    if types is not None and types.strip():
+        names = frozenset(part.strip() for part in types.split(",") if part.strip())
+        known = event_types_of(await request.app.state.aggregated_openapi.document(request.app.openapi()))
+        unknown = sorted(names - frozenset().union(*known.values()))
+        if unknown:
+            raise unknown_types(unknown)
+        asked = {name: names & service_types for name, service_types in known.items()}
+    page: dict[str, Any] = await request.app.state.event_feeds.read(authorization, after, asked, contract_code, limit)
+    return page

@@ -15,6 +15,7 @@ from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier
 from services.grants.conventions import routes as conventions
 from services.grants.evaluation import routes as evaluation
+from services.grants.events import routes as events
 from services.grants.exchange import routes as exchange
 from services.grants.framework import routes as framework
 from services.grants.institutions import routes as institutions
@@ -49,6 +50,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
         settings=chosen,
         routers=[
             calls.router,
+            events.router,
             framework.router,
             institutions.router,
             operators.router,

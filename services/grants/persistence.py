@@ -17,6 +17,7 @@ from kit.database import service_metadata
 from kit.jobs import jobs_table
 from kit.ledger import Ledger
 from kit.unit_of_work import UnitOfWork
+from services.grants.event_catalogue import CATALOGUE
 from services.grants.settings import SCHEMA
 
 T = TypeVar("T")
@@ -26,7 +27,7 @@ class Base(DeclarativeBase):
     metadata = service_metadata(SCHEMA)
 
 
-ledger = Ledger.on(Base.metadata)
+ledger = Ledger.on(Base.metadata, CATALOGUE)
 jobs = jobs_table(Base.metadata)
 
 

@@ -15,6 +15,7 @@ from services.participation.consultations import routes as consultations
 from services.participation.draws import routes as draws
 from services.participation.elections import routes as elections
 from services.participation.evaluation import routes as evaluation
+from services.participation.events import routes as events
 from services.participation.meetings import routes as meetings
 from services.participation.members import routes as members
 from services.participation.opinions import routes as opinions
@@ -39,6 +40,7 @@ def create_app(settings: ParticipationSettings | None = None, clock: Clock | Non
         settings=configured,
         routers=[
             router,
+            events.router,
             draws.public,
             draws.protected,
             members.appointments,

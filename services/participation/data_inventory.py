@@ -43,6 +43,11 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
         staff="owner",
         other="key operation fingerprint response_status response_headers created_at expires_at",
     ),
+    # Events name records, never people: person-related actions publish none (event_catalogue.py).
+    "outbox_events": _table(
+        other="position transaction_id event_id event_type schema_version occurred_at contract_code resource_type"
+        " resource_id etag related"
+    ),
     "bodies": _table(
         other="body_id contract_code name kind participation_level qpv_codes commune_codes status recognition_act"
         " version created_at updated_at"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from kit.database import service_metadata
 from kit.ledger import Ledger
+from services.participation.event_catalogue import CATALOGUE
 from services.participation.settings import SCHEMA
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class Base(DeclarativeBase):
     metadata = service_metadata(SCHEMA)
 
 
-ledger = Ledger.on(Base.metadata)
+ledger = Ledger.on(Base.metadata, CATALOGUE)
 
 
 class SessionRepository:

@@ -8,6 +8,7 @@ from kit.clock import Clock
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.contracts import routes as contracts
+from services.territories.events import routes as events
 from services.territories.indicators import routes as indicators
 from services.territories.localisation import routes as localisation
 from services.territories.localisation.use_cases import QpvIndexes
@@ -34,6 +35,7 @@ def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None 
         settings=settings or TerritoriesSettings(),  # read from the environment
         routers=[
             reference.public,
+            events.router,
             qpvs.public,
             localisation.public,
             contracts.public,

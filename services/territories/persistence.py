@@ -20,6 +20,7 @@ from kit.jobs import jobs_table
 from kit.ledger import Ledger
 from kit.pagination import PageRequest, fetch_page
 from kit.unit_of_work import UnitOfWork
+from services.territories.event_catalogue import CATALOGUE
 from services.territories.settings import SCHEMA
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class Base(DeclarativeBase):
     metadata = service_metadata(SCHEMA)
 
 
-ledger = Ledger.on(Base.metadata)
+ledger = Ledger.on(Base.metadata, CATALOGUE)
 jobs = jobs_table(Base.metadata)
 
 

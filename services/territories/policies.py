@@ -11,6 +11,7 @@ from kit.auth.policies import Policy, authorize, public_policy
 
 REFERENCE = public_policy("reference-data")
 BATCH_LOOKUP = Policy(name="batch-lookup", scopes=frozenset({"territories:read"}))
+READ_EVENTS = Policy(name="read-territories-events", scopes=frozenset({"territories:read"}))
 REGISTER_CONTRACT = Policy(name="register-contract", scopes=frozenset({ADMIN_SCOPE}))
 UPDATE_CONTRACT = Policy(
     name="update-contract",

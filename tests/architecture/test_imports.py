@@ -54,6 +54,7 @@ LAYERS = ("domain", "models", "repository", "use_cases", "schemas", "routes")  #
 SHARED_LAYERS = ("domain", "repository", "use_cases")  # what a feature may use of another
 SERVICE_WIDE = (
     "app",
+    "event_catalogue",
     "settings",
     "persistence",
     "policies",

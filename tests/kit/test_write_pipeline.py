@@ -23,13 +23,18 @@ from kit.auth.tokens import verifier_from_settings
 from kit.clock import SystemClock
 from kit.database import create_engine, create_sessionmaker, install_database_problem_handlers, request_unit_of_work
 from kit.ledger import Ledger
+from kit.outbox import EventCatalogue, Silent
 from kit.service_app import build_app
 from kit.unit_of_work import AmbientTransaction, UnguardedWriteError, UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from tests.running_stack import RunningStack
 
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-LEDGER = Ledger.on(MetaData(schema="participation"))
+SILENT = Silent("the kit's test writes publish nothing")
+LEDGER = Ledger.on(
+    MetaData(schema="participation"),
+    EventCatalogue({}, dict.fromkeys(("thing.created", "flaky.done", "thing.put", "thing.moved"), SILENT), {}),
+)
 WRITE = Policy(name="test-write")
 
 

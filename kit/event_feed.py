@@ -1,0 +1,126 @@
+"""The pull feed every service serves, `GET /events`: its wire, and the route each service mounts with its
+own rule of who reads an event (the rule of the resource the event is about). No `from __future__ import
+annotations` here: the route's parameters name the policy of the enclosing call, which FastAPI must see."""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from fastapi.routing import APIRouter
+from pydantic import Field
+
+from identity.principal import Principal
+from kit.api_models import ApiModel
+from kit.auth.policies import Policy, authorize
+from kit.database import request_unit_of_work
+from kit.ledger import Ledger
+from kit.outbox import START, Event, read_feed
+from kit.problems import FieldError, ProblemError
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import platform_router
+
+MAX_LIMIT = 500
+Visible = Callable[[Principal, Event], bool]
+
+
+class FeedEvent(ApiModel):
+    """What changed: ids only, never personal data. Read the resource with your own token for the rest."""
+
+    id: uuid.UUID = Field(description="The event's id: the same on every delivery of it")
+    type: str = Field(description="The event type, e.g. application.state_changed")
+    version: int = Field(description="The version of this type's schema")
+    occurred_at: datetime = Field(description="When the change was made (the service's clock)")
+    contract_code: str | None = Field(description="The contract the resource belongs to (null: reference data)")
+    resource_type: str = Field(description="The kind of resource changed, e.g. application")
+    resource_id: str = Field(description="Its id (a sub-resource's: `parent/child`)")
+    etag: str | None = Field(
+        description="The ETag the write answered: the resource's new version (or its parent's, for what is "
+        "versioned with it), as a GET of it answers; null when the write answered none"
+    )
+    related: dict[str, str] = Field(description="Ids of related records, for filtering: operatorId, bodyId, …")
+    cursor: str = Field(description="Resume the feed after this event with ?after=<cursor>")
+
+
+class FeedEventPage(ApiModel):
+    items: list[FeedEvent]
+    next_cursor: str = Field(description="Pass it as `after` to read on: the last event scanned")
+    has_more: bool = Field(description="More events are already committed after next_cursor")
+
+
+def event_read(event: Event) -> FeedEvent:
+    return FeedEvent(
+        id=event.event_id,
+        type=event.event_type,
+        version=event.schema_version,
+        occurred_at=event.occurred_at,
+        contract_code=event.contract_code,
+        resource_type=event.resource_type,
+        resource_id=event.resource_id,
+        etag=event.etag,
+        related=dict(event.related),
+        cursor=event.cursor,
+    )
+
+
+def unknown_types(unknown: list[str]) -> ProblemError:
+    """The 422 naming `types` when it lists types no feed publishes."""
+    return ProblemError(
+        422,
+        "validation",
+        "Invalid input",
+        "Unknown event types: " + ", ".join(unknown),
+        errors=[FieldError(pointer="/query/types", field="types", rule="event-type", message="not an event type")],
+    )
+
+
+def _types(value: str | None, known: frozenset[str]) -> frozenset[str] | None:
+    if value is None or not value.strip():
+        return None
+    asked = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = sorted(asked - known)
+    if unknown:
+        raise unknown_types(unknown)
+    return asked
+
+
+def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRouter:
+    """The service's `GET /events`, shown to callers `policy` lets in, each event only if `visible`."""
+    router = platform_router(["events"], authenticated=True)
+    catalogue = ledger.catalogue
+    known = frozenset(kind.name for kind in catalogue.published())
+    extra: dict[str, Any] = {
+        "x-event-types": [{"type": kind.name, "version": kind.version} for kind in catalogue.published()]
+    }
+
+    @router.get("/events", operation_id="list_events", response_model=FeedEventPage, openapi_extra=extra)
+    async def list_events(
+        uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
+        principal: Annotated[Principal, Depends(authorize(policy))],
+        after: Annotated[str, Query(max_length=40, description="A cursor this feed gave; 0.0: the start")] = START,
+        types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
+        contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    ) -> FeedEventPage:
+        """The events of the changes you may read, in commit order, after a cursor. An event is shown to
+        whoever reads the resource it is about. 410 when the cursor is no longer kept (read on from
+        `oldestCursor`)."""
+        asked = _types(types, known)
+        async with uow.reading():
+            page = await read_feed(
+                uow.session,
+                ledger.outbox_events,
+                after=after,
+                contracts=principal.contract_scope,
+                types=asked,
+                contract_code=contract_code,
+                limit=limit,
+            )
+        return FeedEventPage(
+            items=[event_read(event) for event in page.events if visible(principal, event)],
+            next_cursor=page.next_cursor,
+            has_more=page.has_more,
+        )
+
+    return router

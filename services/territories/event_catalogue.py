@@ -1,0 +1,20 @@
+"""Which event each audited action of territories publishes (or why none), and where each record's contract
+is read: the catalogue the ledger applies to every write (kit/outbox.py). Reference data (indicators, QPVs'
+squares, renewal projects) belongs to no contract: its events are shown to every reader of territories."""
+
+from __future__ import annotations
+
+from kit.outbox import EventCatalogue, EventType, SubjectSource
+
+EVENTS: dict[str, EventType] = {
+    "contract.registered": EventType("contract.registered"),
+    "contract.updated": EventType("contract.changed"),
+    "indicators.imported": EventType("indicator_values.imported"),
+    "indicator.defined": EventType("indicator.defined"),
+    "renewal_project.created": EventType("renewal_project.created"),
+    "renewal_project.updated": EventType("renewal_project.changed"),
+    "filosofi_squares.imported": EventType("filosofi_squares.imported"),
+    "vulnerability.computed": EventType("vulnerability.computed"),
+}
+SUBJECTS: dict[str, SubjectSource] = {"contract": SubjectSource.of_contract()}
+CATALOGUE = EventCatalogue(EVENTS, {}, SUBJECTS)
