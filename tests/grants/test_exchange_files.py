@@ -138,18 +138,18 @@ async def test_the_programmation_round_trips_through_the_prefecture(gateway: htt
         spreadsheet = await gateway.get(f"{API}/programmation-exports", params=params, headers=year.state)
         assert spreadsheet.headers["content-type"] == XLSX
         book = load_workbook(io.BytesIO(spreadsheet.content), read_only=True)
-        assert book.sheetnames == ["p147", "Synthèse"]
-        sheet = list(book["p147"].iter_rows(values_only=True))
+        assert book.sheetnames == ["P147", "Synthèse", "Colonnes"]
+        sheet = list(book["P147"].iter_rows(values_only=True))
         header = list(sheet[0])
         assert len(sheet) == 4
         by_id = {row[0]: dict(zip(header, row, strict=True)) for row in sheet[1:]}
-        assert by_id[granted]["siret"] == "73282932000074"
-        assert by_id[granted]["montant_decide_p147"] == pytest.approx(7000.01)
+        assert by_id[granted]["SIRET"] == "73282932000074"
+        assert by_id[granted]["Montant décidé P147 (€)"] == pytest.approx(7000.01)
         summary = list(book["Synthèse"].iter_rows(values_only=True))
-        financers = {row[1]: row for row in summary if row[0] == "financeur"}
-        assert financers["etat-p147"][2] == pytest.approx(24000.0)
-        assert financers["etat-p147"][4] == pytest.approx(7000.01)
-        assert any(row[0] == "actions" and row[1] == "nombre" and row[2] == 3 for row in summary)
+        financers = {row[1]: row for row in summary if row[0] == "Financeur"}
+        assert financers["ETAT-P147"][2] == pytest.approx(24000.0)
+        assert financers["ETAT-P147"][4] == pytest.approx(7000.01)
+        assert any(row[0] == "Actions" and row[1] == "Nombre" and row[2] == 3 for row in summary)
     with step("the prefecture edits the decisions in the exported file"):
         # The prefecture edits the decisions in the exported file and sends it back.
         edited = csv_rows(exported.content)
