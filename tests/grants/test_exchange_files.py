@@ -16,12 +16,10 @@ from openpyxl import load_workbook
 from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
-from tests.grants.use_cases.test_decision_files import XLSX, workbook
-from tests.job_results import finished
+from tests.grants.prefecture import IMPORTS, XLSX, upload
+from tests.grants.use_cases.test_decision_files import workbook
 from tests.running_stack import RunningStack
 from tests.steps import step
-
-IMPORTS = f"{API}/decision-imports"
 
 
 @pytest.fixture
@@ -75,20 +73,6 @@ def as_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
-
-
-async def upload(
-    gateway: httpx.AsyncClient, year: Year, content: bytes, *, dry_run: bool, media: str = "text/csv"
-) -> httpx.Response:
-    return await finished(
-        gateway,
-        await gateway.post(
-            IMPORTS,
-            params={"contractCode": year.contract, "dryRun": str(dry_run).lower(), "fileName": "decisions.csv"},
-            content=content,
-            headers={**year.state, "Content-Type": media},
-        ),
-    )
 
 
 async def test_the_programmation_round_trips_through_the_prefecture(gateway: httpx.AsyncClient, year: Year) -> None:
