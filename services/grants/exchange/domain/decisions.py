@@ -46,7 +46,8 @@ def shown_decision_day(decided_on: date | None, decision: str | None, decision_d
 
 
 def shown_commitment(chorus_commitment: str | None, paid_commitment: str | None) -> str | None:
-    """A line's Chorus EJ in our files: the one a decisions file gave, else the one its payments name."""
+    """A line's Chorus EJ in our files (research/grants.md §4.2 and §4.3, `chorus_ej`: the engagement the
+    payments are made under): the one a decisions file gave, else the one its payments name."""
     return chorus_commitment if chorus_commitment is not None else paid_commitment
 
 

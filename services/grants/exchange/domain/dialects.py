@@ -1,4 +1,6 @@
-"""The two ways the programmation's CSV is written, and a decisions file's text cells read.
+"""The two ways the programmation's CSV is written, and a decisions file's text cells read: "CSV: UTF-8 with
+BOM, `;` separator (French Excel), `.` decimal (as SCDL) — or `,` decimal if the prefecture asks; make it
+configurable" (research/grants.md §4.2, Formats).
 
 - `exchange`, the default: what the prefecture's tools read (research/grants.md §4.2): dot decimals (as the
   SCDL writes amounts), ISO 8601 dates, the columns' stable keys as headers, the values' codes.
