@@ -66,8 +66,8 @@ async def import_national_qpvs(url: str, path: Path | None = None, skip_refused:
     async with unit_of_work(url, "territories", "import") as uow:
         report = await import_qpvs(uow, path or DATA_DIR / "qpv_2024_france.geojson.gz", skip_refused=skip_refused)
     return (
-        f"QPV 2024 of France: {report.qpvs} perimeters, {report.changed} changed, {len(report.repaired)} repaired"
-        f" (invalid after rounding), {len(report.refused)} refused"
+        f"QPV 2024 of France: {report.qpvs} perimeters (written as RFC 7946 says), {report.changed} changed,"
+        f" {len(report.repaired)} repaired (invalid after rounding), {len(report.refused)} refused"
     )
 
 

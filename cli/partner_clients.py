@@ -10,6 +10,7 @@ import os
 from cli.databases import database_url, say, unit_of_work
 from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from cli.stack_state import StackFiles
+from gateway.domain.clients import ClientExistsError, ClientNotFoundError
 from identity.principal import Principal, Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
@@ -66,7 +67,14 @@ async def _clients(arguments: argparse.Namespace) -> None:
 
 
 def command_clients(arguments: argparse.Namespace) -> None:
-    asyncio.run(_clients(arguments))
+    try:
+        asyncio.run(_clients(arguments))
+    except ClientExistsError as exists:
+        raise SystemExit(f"client {exists} exists: `./dev clients rotate {exists}` gives it a new secret") from None
+    except ClientNotFoundError as missing:
+        raise SystemExit(f"no client {missing}: `./dev clients list` shows them") from None
+    except ValueError as invalid:
+        raise SystemExit(str(invalid)) from None
 
 
 def command_token(arguments: argparse.Namespace) -> None:

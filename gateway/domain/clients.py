@@ -25,7 +25,11 @@ class InvalidScopeError(ClientError):
 
 
 class ClientNotFoundError(ClientError):
-    pass
+    """No client of that id (or a revoked one, for a rotation)."""
+
+
+class ClientExistsError(ClientError):
+    """A client id is registered once: a lost secret is replaced by a rotation, not a second registration."""
 
 
 def new_secret() -> str:

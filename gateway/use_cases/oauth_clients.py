@@ -11,6 +11,7 @@ from gateway.db.models import OAuthClientRow
 from gateway.db.repositories import OAuthClientRepository
 from gateway.domain.clients import (
     CLIENT_ID,
+    ClientExistsError,
     ClientNotFoundError,
     InvalidClientError,
     granted_scopes,
@@ -50,7 +51,10 @@ async def register_client(uow: UnitOfWork, actor: Principal, registration: Clien
         raise ValueError("client id: cdq- followed by 3-60 of a-z, 0-9, '-'")
     secret = new_secret()
     async with uow:
-        await OAuthClientRepository(uow.session).add(
+        clients = OAuthClientRepository(uow.session)
+        if await clients.get(registration.client_id) is not None:
+            raise ClientExistsError(registration.client_id)
+        await clients.add(
             OAuthClientRow(
                 client_id=registration.client_id,
                 name=registration.name,

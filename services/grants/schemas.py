@@ -47,6 +47,16 @@ class BeneficiariesModel(ApiInput):
         return self
 
 
+class BeneficiariesRead(ApiModel):
+    """Beneficiaries as an application expects them or an activity report counts them."""
+
+    total: int | None = None
+    women: int | None = None
+    men: int | None = None
+    age_bands: dict[str, int] = Field(default_factory=dict, description='e.g. {"0-5": 10, "60+": 5}')
+    share_in_qpv_percent: int | None = Field(default=None, description="Declared share living in a QPV")
+
+
 class TotalRead(ApiModel):
     key: str | None = Field(
         description="Financer code, pillar, ambition, P147 theme, year, QPV code (or hors-QPV), operator profile"

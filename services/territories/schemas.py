@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiModel
@@ -31,6 +32,12 @@ ExactDecimal = Annotated[
 
 EpciFilter = Annotated[str | None, Query(alias="codeEpci", pattern=EPCI_CODE_PATTERN)]
 Generation = Annotated[str, Query(pattern=GENERATION_PATTERN, description="QPV generation, e.g. 2024-2030")]
+
+
+class GeoJsonResponse(JSONResponse):
+    """A GeoJSON answer, with the media type RFC 7946 registers (§12): `application/geo+json`."""
+
+    media_type = "application/geo+json"
 
 
 class LineErrorRead(ApiModel):

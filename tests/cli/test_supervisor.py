@@ -94,6 +94,14 @@ def test_the_projects_commands_find_the_running_stack(local_stack: LocalStack) -
     )
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["client_id"] == "cdq-supervisor-test"
+    again = local_stack.cli(
+        "clients", "create", "cdq-supervisor-test", "--name", "Test", "--role", "state", "--scope", "grants:read"
+    )
+    # Registered once: a second `create` says what to do in one line, no traceback, no second secret.
+    assert (again.returncode, again.stdout) == (1, "")
+    assert again.stderr.strip().splitlines() == [
+        "client cdq-supervisor-test exists: `./dev clients rotate cdq-supervisor-test` gives it a new secret"
+    ]
     listed = local_stack.cli("clients", "list")
     assert listed.returncode == 0, listed.stderr
     assert "cdq-supervisor-test" in [json.loads(line)["client_id"] for line in listed.stdout.splitlines()]

@@ -52,7 +52,13 @@ async def test_the_activity_report_is_written_returned_and_accepted(gateway: htt
 
     written = await write_if_match(gateway, "PUT", url, json=account(), headers=year.operator)
     assert written.status_code == 200, written.text
-    assert written.json()["beneficiaries"]["total"] == 96
+    assert written.json()["beneficiaries"] == {
+        "total": 96,
+        "women": 60,
+        "men": 36,
+        "ageBands": {"6-11": 30},
+        "shareInQpvPercent": 75,
+    }
     unexplained = await gateway.post(f"{url}/review", json={"decision": "return"}, headers=year.state)
     assert unexplained.status_code == 422
     assert unexplained.json()["errors"][0]["rule"] == "reason-required"

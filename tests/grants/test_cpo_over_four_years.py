@@ -165,7 +165,9 @@ async def the_last_years_dashboard_is_read(gateway: httpx.AsyncClient, year: Yea
         "coFinancing": "4000.00",
         "coFinancingPerP147Euro": "0.57",
     }
-    assert figures["beneficiaries"]["expectedAll"]["total"] == 120
+    # The share living in QPV the application declared (80 %) reaches the evaluation.
+    expected = figures["beneficiaries"]["expectedAll"]
+    assert (expected["total"], expected["shareInQpvPercent"]) == (120, "80.0")
     assert (figures["beneficiaries"]["reached"]["total"], figures["beneficiaries"]["reachedPercent"]) == (
         130,
         "108.3",

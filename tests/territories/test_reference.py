@@ -32,7 +32,9 @@ async def test_commune_name_filter_ignores_accents_and_case(gateway: httpx.Async
 
 
 async def test_perimeter_is_geojson_and_can_be_lighter(gateway: httpx.AsyncClient) -> None:
-    feature = (await gateway.get("/api/territories/qpvs/QN06259M/perimeter")).json()
+    answered = await gateway.get("/api/territories/qpvs/QN06259M/perimeter")
+    assert answered.headers["content-type"] == "application/geo+json"  # RFC 7946 §12
+    feature = answered.json()
     assert feature["type"] == "Feature"
     assert feature["geometry"]["type"] == "MultiPolygon"
     light = (await gateway.get("/api/territories/qpvs/QN06259M/perimeter", params={"toleranceM": 50})).json()

@@ -35,7 +35,7 @@ from services.grants.applications.schemas import (
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
 from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
-from services.grants.schemas import ContractCode, cents_of, read_of
+from services.grants.schemas import BeneficiariesRead, ContractCode, cents_of, read_of
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -49,7 +49,8 @@ def _draft(body: ApplicationWrite) -> Draft:
         other_objective_ids=tuple(body.other_objective_ids),
         qpv_codes=tuple(body.qpv_codes),
         codes_communes=tuple(body.codes_communes),
-        beneficiaries=body.beneficiaries.model_dump(mode="json", by_alias=True),
+        # Kept in the domain's names (as Beneficiaries, and as an activity report keeps them).
+        beneficiaries=body.beneficiaries.model_dump(mode="json", by_alias=False),
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         multi_year=body.multi_year,
@@ -83,7 +84,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
         primary_objective_id=draft.primary_objective_id,
         other_objective_ids=list(draft.other_objective_ids),
         codes_communes=list(draft.codes_communes),
-        beneficiaries=draft.beneficiaries,
+        beneficiaries=BeneficiariesRead.model_validate(draft.beneficiaries),
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,
         multi_year=draft.multi_year,

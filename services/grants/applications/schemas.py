@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
-from services.grants.schemas import BeneficiariesModel, BudgetAccount, LongText, Money, Title
+from services.grants.schemas import BeneficiariesModel, BeneficiariesRead, BudgetAccount, LongText, Money, Title
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
@@ -123,7 +123,7 @@ class ApplicationRead(ApplicationSummary):
     primary_objective_id: uuid.UUID | None
     other_objective_ids: list[uuid.UUID]
     codes_communes: list[str]
-    beneficiaries: dict[str, Any]
+    beneficiaries: BeneficiariesRead
     starts_on: date | None
     ends_on: date | None
     multi_year: bool

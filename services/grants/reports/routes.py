@@ -39,7 +39,7 @@ from services.grants.reports.schemas import (
     OverdueReportRead,
     ReportReviewInput,
 )
-from services.grants.schemas import ContractCode, cents_of
+from services.grants.schemas import BeneficiariesRead, ContractCode, cents_of
 
 router = platform_router(["reports"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -171,7 +171,7 @@ def present_activity(view: ActivityReportView) -> ActivityReportRead:
         results=None if content is None else content.results,
         difficulties=None if content is None else content.difficulties,
         outlook=None if content is None else content.outlook,
-        beneficiaries=None if content is None else asdict(content.beneficiaries),
+        beneficiaries=None if content is None else BeneficiariesRead.model_validate(asdict(content.beneficiaries)),
         located=None
         if located is None
         else LocatedBeneficiariesRead(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from kit.api_models import ApiInput, ApiModel
-from services.grants.schemas import BeneficiariesModel, BudgetAccount, LongText, Money, Title
+from services.grants.schemas import BeneficiariesModel, BeneficiariesRead, BudgetAccount, LongText, Money, Title
 
 
 class ActualLineInput(ApiInput):
@@ -85,6 +85,6 @@ class ActivityReportRead(ApiModel):
     results: str | None
     difficulties: str | None
     outlook: str | None
-    beneficiaries: dict[str, Any] | None
+    beneficiaries: BeneficiariesRead | None
     located: LocatedBeneficiariesRead | None = Field(description="Counts only: the points are never kept")
     review_comment: str | None

@@ -17,8 +17,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 
 from services.territories.reference.domain import searchable
@@ -185,7 +187,12 @@ def lineage_kind(description: str) -> LineageKind:
 
 # Perimeters are GeoJSON geometries in WGS84 longitude/latitude (RFC 7946, §3.1 and §4), stored valid:
 # invalid polygons (self-intersections after rounding…) are repaired on import with `make_valid`, keeping
-# only their polygonal parts, and the repair is reported.
+# only their polygonal parts, and the repair is reported. They are stored as RFC 7946 writes them
+# (`rfc7946_polygons`), once, at import: the answers send what is stored.
+
+# RFC 7946 §11.2: "6 decimal places (a default common in, e.g., sprintf) amounts to about 10 centimeters".
+COORDINATE_DECIMALS = 6
+GRID_DEGREES = 10.0**-COORDINATE_DECIMALS
 
 
 class InvalidPerimeterError(Exception):
@@ -203,7 +210,7 @@ class QpvPerimeter:
 @dataclass(frozen=True, slots=True)
 class CheckedPerimeter:
     geometry: dict[str, Any]
-    repair: str | None  # why it was invalid; None when it was valid as given
+    repair: str | None  # why it was changed beyond normalisation (invalid, parts dropped); None when it was not
 
 
 def _polygons(geometry: Any) -> list[Polygon]:
@@ -216,34 +223,79 @@ def _polygons(geometry: Any) -> list[Polygon]:
     return []
 
 
+def rfc7946_polygons(geometry: Any) -> tuple[list[Polygon], int]:
+    """The polygons of a valid geometry as RFC 7946 writes them, and how many of its parts the grid dropped.
+
+    - Coordinates on a grid of 10⁻⁶ degree (6 decimals): RFC 7946 §11.2 says 6 decimals amount to about
+      10 cm, "a precision well within that of current GPS systems", and asks implementations to weigh the
+      cost of more; the ANCT's contours follow streets and parcels (the shipped file is rounded to 10⁻⁴°,
+      about 11 m), and readers such as geojson-validator flag more decimals
+      ("excessive_coordinate_precision"), the float noise of repairs (5.336160000000001) included. Snapped
+      by GEOS' precision reducer (`shapely.set_precision`), whose output stays valid: a part thinner than
+      the grid (a sliver left by a repair) collapses and is dropped, and counted, never silently.
+    - Outer rings counter-clockwise, holes clockwise: the right-hand rule of RFC 7946 §3.1.6.
+    - No position repeated in a row (zero-length edges: allowed by RFC 7946, flagged "duplicate_nodes" by
+      geojson-validator, a vertex that draws nothing).
+    """
+    parts = _polygons(geometry)
+    dropped = 0
+    if not _on_the_grid(parts):
+        dropped = int(shapely.is_empty(shapely.set_precision(parts, GRID_DEGREES)).sum())
+        parts = _polygons(shapely.set_precision(MultiPolygon(parts), GRID_DEGREES))
+    oriented = [orient(polygon, sign=1.0) for polygon in parts]
+    return [shapely.remove_repeated_points(polygon) for polygon in oriented], dropped
+
+
+def _on_the_grid(parts: Sequence[Polygon]) -> bool:
+    """Every coordinate already has at most 6 decimals: snapping again would only re-node the rings (move
+    their first vertex), so a stored perimeter normalised again comes out the same."""
+    coordinates = shapely.get_coordinates(parts)
+    return bool(np.array_equal(np.round(coordinates, COORDINATE_DECIMALS), coordinates))
+
+
+def _rings(polygon: Polygon) -> list[list[list[float]]]:
+    return [[[x, y] for x, y in ring.coords] for ring in (polygon.exterior, *polygon.interiors)]
+
+
+def geojson_polygons(polygons: Sequence[Polygon], *, multi: bool = True) -> dict[str, Any]:
+    """A GeoJSON MultiPolygon of the polygons (a Polygon when there is one and `multi` is false)."""
+    if len(polygons) == 1 and not multi:
+        return {"type": "Polygon", "coordinates": _rings(polygons[0])}
+    return {"type": "MultiPolygon", "coordinates": [_rings(polygon) for polygon in polygons]}
+
+
 def check_perimeter(raw: Any) -> CheckedPerimeter:
-    """A valid MultiPolygon (WGS84 GeoJSON), repaired if needed, with the reason of the repair."""
+    """A valid MultiPolygon (WGS84 GeoJSON, as RFC 7946 writes it), repaired if needed, with the reason."""
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         raise InvalidPerimeterError("a perimeter must be a GeoJSON Polygon or MultiPolygon")
     try:
         geometry = shape(raw)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as error:
         raise InvalidPerimeterError(f"unreadable geometry: {error}") from error
-    reason = None
+    reasons = []
     if not geometry.is_valid:
-        reason = explain_validity(geometry)
+        reasons.append(explain_validity(geometry))
         geometry = shapely.make_valid(geometry)
-    polygons = _polygons(geometry)
+    polygons, dropped = rfc7946_polygons(geometry)
+    if dropped:
+        reasons.append(f"{dropped} part(s) thinner than the grid of 10^-{COORDINATE_DECIMALS} degree dropped")
+    reason = "; ".join(reasons) or None
     if not polygons:
         raise InvalidPerimeterError("no polygon is left" + (f" after repairing: {reason}" if reason else ""))
-    return CheckedPerimeter(geometry=dict(mapping(MultiPolygon(polygons))), repair=reason)
+    return CheckedPerimeter(geometry=geojson_polygons(polygons), repair=reason)
 
 
 METRES_PER_DEGREE = 111_320.0
 
 
 def simplified(geometry: dict[str, Any], tolerance_m: float) -> dict[str, Any]:
-    """A lighter perimeter for display: Douglas-Peucker with topology kept, still a valid MultiPolygon.
+    """A lighter perimeter for display: Douglas-Peucker with topology kept, still a valid MultiPolygon
+    written as RFC 7946 says (`rfc7946_polygons`: a repair may add vertices off the grid).
 
     The tolerance is converted with one degree of latitude ≈ 111.32 km: at French latitudes it errs on
     the light side in longitude, which display does not mind."""
     if tolerance_m <= 0:
         return geometry
     lighter = shapely.simplify(shape(geometry), tolerance_m / METRES_PER_DEGREE, preserve_topology=True)
-    polygons = _polygons(lighter if lighter.is_valid else shapely.make_valid(lighter))
-    return dict(mapping(MultiPolygon(polygons))) if polygons else geometry
+    polygons, _ = rfc7946_polygons(lighter if lighter.is_valid else shapely.make_valid(lighter))
+    return geojson_polygons(polygons) if polygons else geometry

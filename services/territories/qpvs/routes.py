@@ -22,6 +22,7 @@ from services.territories.schemas import (
     QPV_CODE_PATTERN,
     EpciFilter,
     Generation,
+    GeoJsonResponse,
 )
 
 public = platform_router(["reference"], authenticated=False)
@@ -55,6 +56,7 @@ async def get_qpv(uow: Uow, code: Code, generation: Generation = GENERATION_2024
     "/qpvs/{code}/perimeter",
     operation_id="get_qpv_perimeter",
     response_model=PerimeterFeature,
+    response_class=GeoJsonResponse,
     dependencies=[Depends(authorize(REFERENCE))],
 )
 async def get_qpv_perimeter(
@@ -67,7 +69,8 @@ async def get_qpv_perimeter(
         Query(alias="toleranceM", ge=0, le=500, allow_inf_nan=False, description="Simplify to this many metres"),
     ] = 0,
 ) -> PerimeterFeature:
-    """The perimeter as a GeoJSON Feature (WGS84), optionally simplified for light payloads."""
+    """The perimeter as a GeoJSON Feature (`application/geo+json`, WGS84, as RFC 7946 writes it: outer
+    rings counter-clockwise, holes clockwise, 6 decimals), optionally simplified for light payloads."""
     perimeter = await use_cases.get_perimeter(uow, code, generation, tolerance_m)
     return PerimeterFeature.of(perimeter, output, tolerance_m)
 
