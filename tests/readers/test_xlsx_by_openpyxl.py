@@ -78,6 +78,15 @@ async def test_the_workbook_reads_back_typed_column_by_column(
     assert (granted["montant_decide_p147"], granted["decision_p147"], granted["chorus_ej"]) == (7000.01, "Accordée", EJ)
     assert granted["date_decision"] == datetime.combine(DECIDED_ON, time()), "the day it was decided"
     assert (granted["numero_dossier_dauphin"], granted["code_action_dauphin"]) == ("DA20250001-1", "20250001")
+    assert (
+        granted["tranches_age"],
+        granted["beneficiaires_prevus_pct_qpv"],
+        granted["beneficiaires_prevus_total"],
+    ) == (
+        "6-11:40",
+        80,
+        120,
+    )
     assert (refused["montant_propose_p147"], refused["montant_decide_p147"], refused["decision_p147"]) == (
         0,
         0,
