@@ -16,12 +16,10 @@ from openpyxl import load_workbook
 from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
-from tests.grants.use_cases.test_decision_files import XLSX, workbook
-from tests.job_results import finished
+from tests.grants.prefecture import IMPORTS, XLSX, upload
+from tests.grants.use_cases.test_decision_files import workbook
 from tests.running_stack import RunningStack
 from tests.steps import step
-
-IMPORTS = f"{API}/decision-imports"
 
 
 @pytest.fixture
@@ -77,20 +75,6 @@ def as_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-async def upload(
-    gateway: httpx.AsyncClient, year: Year, content: bytes, *, dry_run: bool, media: str = "text/csv"
-) -> httpx.Response:
-    return await finished(
-        gateway,
-        await gateway.post(
-            IMPORTS,
-            params={"contractCode": year.contract, "dryRun": str(dry_run).lower(), "fileName": "decisions.csv"},
-            content=content,
-            headers={**year.state, "Content-Type": media},
-        ),
-    )
-
-
 async def test_the_programmation_round_trips_through_the_prefecture(gateway: httpx.AsyncClient, year: Year) -> None:
     with step("three applications: under a Dauphin number, of the other operator, notified"):
         waiting = await submitted(gateway, year, "Chantiers jeunes", year.operator, dauphinNumber="DA20250002-1")
@@ -138,18 +122,18 @@ async def test_the_programmation_round_trips_through_the_prefecture(gateway: htt
         spreadsheet = await gateway.get(f"{API}/programmation-exports", params=params, headers=year.state)
         assert spreadsheet.headers["content-type"] == XLSX
         book = load_workbook(io.BytesIO(spreadsheet.content), read_only=True)
-        assert book.sheetnames == ["p147", "Synthèse"]
-        sheet = list(book["p147"].iter_rows(values_only=True))
+        assert book.sheetnames == ["P147", "Synthèse", "Colonnes"]
+        sheet = list(book["P147"].iter_rows(values_only=True))
         header = list(sheet[0])
         assert len(sheet) == 4
         by_id = {row[0]: dict(zip(header, row, strict=True)) for row in sheet[1:]}
-        assert by_id[granted]["siret"] == "73282932000074"
-        assert by_id[granted]["montant_decide_p147"] == pytest.approx(7000.01)
+        assert by_id[granted]["SIRET"] == "73282932000074"
+        assert by_id[granted]["Montant décidé P147 (€)"] == pytest.approx(7000.01)
         summary = list(book["Synthèse"].iter_rows(values_only=True))
-        financers = {row[1]: row for row in summary if row[0] == "financeur"}
-        assert financers["etat-p147"][2] == pytest.approx(24000.0)
-        assert financers["etat-p147"][4] == pytest.approx(7000.01)
-        assert any(row[0] == "actions" and row[1] == "nombre" and row[2] == 3 for row in summary)
+        financers = {row[1]: row for row in summary if row[0] == "Financeur"}
+        assert financers["ETAT-P147"][2] == pytest.approx(24000.0)
+        assert financers["ETAT-P147"][4] == pytest.approx(7000.01)
+        assert any(row[0] == "Actions" and row[1] == "Nombre" and row[2] == 3 for row in summary)
     with step("the prefecture edits the decisions in the exported file"):
         # The prefecture edits the decisions in the exported file and sends it back.
         edited = csv_rows(exported.content)

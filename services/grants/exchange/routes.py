@@ -17,6 +17,7 @@ from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_
 from kit.problems import problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
+from services.grants.exchange.domain.dialects import Dialect
 from services.grants.exchange.schemas import (
     DecisionChangeRead,
     DecisionImportRead,
@@ -35,6 +36,15 @@ open_data_router = platform_router(["open data"], authenticated=False)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CsvDialect = Annotated[
+    Literal["exchange", "tableur-fr"],
+    Query(
+        description="How the CSV is written. `exchange` (the default): what the prefecture's tools read, `;`,"
+        " dot decimals, ISO dates, every field quoted, the columns' keys. `tableur-fr`: what a French spreadsheet"
+        " (Excel, LibreOffice) opens right by a double click and saves back: `;`, decimal comma, dates"
+        ' DD/MM/YYYY, codes (SIRET, Dauphin, Chorus, QPV) as ="…" so that they stay text, French labels',
+    ),
+]
 
 
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:
@@ -65,11 +75,15 @@ async def export_programmation(
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     year: Annotated[int, Query(ge=2000, le=2100)],
     chosen_format: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
+    dialect: CsvDialect = "exchange",
 ) -> StreamingResponse:
     """One row per application of the year with the Dauphin-compatible columns (research/grants.md §4.2).
-    CSV: UTF-8 with BOM, `;`, dot decimals, ISO dates, every field quoted. The gender-equality score is
-    given to the institution owning that grid only."""
-    exported = await programmation_export.export_programmation(uow, principal, contract_code, year, chosen_format)
+    XLSX: a sheet per scheme, a « Synthèse » and a « Colonnes » sheet, in French, typed cells. CSV: UTF-8
+    with BOM in the `dialect` asked. Either, imported back untouched as decisions, changes nothing. The
+    gender-equality score is given to the institution owning that grid only."""
+    exported = await programmation_export.export_programmation(
+        uow, principal, contract_code, year, chosen_format, Dialect(dialect)
+    )
     return StreamingResponse(
         _chunks(exported.file),
         media_type=exported.media_type,
@@ -107,7 +121,9 @@ def _report(report: ImportReport) -> DecisionImportRead:
 DECISIONS_BODY = {
     "required": True,
     "content": {
-        "text/csv": {"schema": {"type": "string", "description": "UTF-8 (or Windows-1252), `;` or `,`"}},
+        "text/csv": {
+            "schema": {"type": "string", "description": "UTF-8 (or Windows-1252), `;` or `,`, in the `dialect` given"}
+        },
         XLSX: {"schema": {"type": "string", "format": "binary"}},
     },
 }
@@ -130,16 +146,25 @@ async def import_decisions(
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     dry_run: Annotated[bool, Query(alias="dryRun", description="Report what would change; store nothing")] = True,
     file_name: Annotated[str | None, Query(alias="fileName", max_length=200)] = None,
+    dialect: CsvDialect = "exchange",
 ) -> JobRead[Any]:
     """The prefecture's decisions (Dauphin, GISPRO, our export edited), matched on the Dauphin number, then
     SIRET + year + title, as a job: its result is the batch and every line's fate (201 when a batch was
     stored, 200 for a dry run or a file already imported). Values we lack are set; divergences and unmatched
-    lines wait for a resolution. A file with any bad line is refused whole (the job's problem names each
-    line, field and rule); the same file twice changes nothing."""
+    lines wait for a resolution; a line that gives no decision is `nothing_to_decide`. A file with any bad
+    line is refused whole (the job's problem names each line, field and rule); the same file twice changes
+    nothing. A CSV saved by a French spreadsheet (decimal comma, DD/MM/YYYY) is sent with
+    `dialect=tableur-fr`."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     content = await request.body()
     await decision_imports.check_decisions_file(uow, principal, contract_code, content, media_type)
-    arguments = {"contractCode": contract_code, "mediaType": media_type, "fileName": file_name, "dryRun": dry_run}
+    arguments = {
+        "contractCode": contract_code,
+        "mediaType": media_type,
+        "fileName": file_name,
+        "dryRun": dry_run,
+        "dialect": dialect,
+    }
     return await queue.submit(uow, response, principal, "import_decisions", arguments, content)
 
 
@@ -153,6 +178,7 @@ async def run_decision_import(job: JobInput) -> JobOutcome:
         job.arguments["mediaType"],
         job.arguments["fileName"],
         job.arguments["dryRun"],
+        Dialect(job.arguments.get("dialect", Dialect.EXCHANGE.value)),
     )
     stored = report.batch_id is not None and not report.already_imported
     return outcome(201 if stored else 200, _report(report))

@@ -30,8 +30,18 @@ class DecisionLineRead(ApiModel):
     line: int = Field(description="Position among the file's data lines")
     sheet: str | None
     row: int = Field(description="Row number in the file (or sheet), the header being row 1")
-    status: Literal["applied", "unchanged", "divergent", "unmatched", "error", "resolved_applied", "resolved_kept"] = (
-        Field(description="In a dry run, `applied` means would be applied")
+    status: Literal[
+        "applied",
+        "unchanged",
+        "nothing_to_decide",
+        "divergent",
+        "unmatched",
+        "error",
+        "resolved_applied",
+        "resolved_kept",
+    ] = Field(
+        description="In a dry run, `applied` means would be applied. `nothing_to_decide`: the line gives no"
+        " amount, decision, date nor EJ (an application not decided yet, in our own export): it changes nothing"
     )
     matched_by: str | None
     application_id: uuid.UUID | None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,11 +63,33 @@ class ApplicationFacts:
     pillar: Pillar | None
 
 
+# Each finding's words, its figures named: the API says these; the programmation's export words the same
+# figures in French (services/grants/exchange/domain/french.py). A rule may be worded two ways.
+FINDING_WORDS = {
+    "within-requested": "{title}: {proposed} proposed by {financer} > {requested} requested",
+    "degressivity": "{title}: P147 {proposed} > {ceiling} ({previous} last year less {rate})",
+    "within-envelope": "{financer}: {used} proposed > envelope {envelope} (over by {over})",
+    "hors-qpv-cap": "hors-QPV share {share} > {cap} cap: {hors_qpv} of {departmental}",
+    "hors-qpv-cap-unchecked": "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked",
+    "new-actions-share": "new actions {new} of {funded} ({share}) < target {target}",
+    "cohesion-share": "cohésion sociale {cohesion} of P147 {p147} ({share}) < target {target}",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
-    message: str
+    wording: str  # its words in FINDING_WORDS
+    figures: Mapping[str, str] = field(default_factory=dict)
     application_id: uuid.UUID | None = None
+
+    @property
+    def message(self) -> str:
+        return FINDING_WORDS[self.wording].format_map(self.figures)
+
+
+def _finding(rule: str, application_id: uuid.UUID | None = None, wording: str | None = None, **figures: str) -> Finding:
+    return Finding(rule, wording or rule, figures, application_id)
 
 
 @dataclass(slots=True)
@@ -134,11 +157,13 @@ def check_portfolio(
         requested = facts.requested.get(institution_id, 0)
         if cents > requested:
             check.blocking.append(
-                Finding(
+                _finding(
                     "within-requested",
-                    f"{facts.title}: {spaced(cents)} proposed by {names.get(institution_id, '?')}"
-                    f" > {spaced(requested)} requested",
                     application_id,
+                    title=facts.title,
+                    proposed=spaced(cents),
+                    financer=names.get(institution_id, "?"),
+                    requested=spaced(requested),
                 )
             )
         if cents > 0:
@@ -153,12 +178,14 @@ def check_portfolio(
                 ceiling = int(Decimal(facts.previous_p147_cents) * (1 - rules.degressivity_rate))
                 if cents > ceiling:
                     check.warnings.append(
-                        Finding(
+                        _finding(
                             "degressivity",
-                            f"{facts.title}: P147 {spaced(cents)} > {spaced(ceiling)}"
-                            f" ({spaced(facts.previous_p147_cents)} last year"
-                            f" less {_rate(rules.degressivity_rate)})",
                             application_id,
+                            title=facts.title,
+                            proposed=spaced(cents),
+                            ceiling=spaced(ceiling),
+                            previous=spaced(facts.previous_p147_cents),
+                            rate=_rate(rules.degressivity_rate),
                         )
                     )
         else:
@@ -169,10 +196,12 @@ def check_portfolio(
         if envelope is not None and used.get(institution_id, 0) > envelope.amount_cents:
             over = used[institution_id] - envelope.amount_cents
             check.blocking.append(
-                Finding(
+                _finding(
                     "within-envelope",
-                    f"{names.get(institution_id, '?')}: {spaced(used[institution_id])} proposed"
-                    f" > envelope {spaced(envelope.amount_cents)} (over by {spaced(over)})",
+                    financer=names.get(institution_id, "?"),
+                    used=spaced(used[institution_id]),
+                    envelope=spaced(envelope.amount_cents),
+                    over=spaced(over),
                 )
             )
     departmental = envelopes[p147].departmental_cents if p147 in envelopes else None
@@ -181,33 +210,36 @@ def check_portfolio(
         cap = int(Decimal(departmental) * rules.hors_qpv_cap)
         if check.hors_qpv_cents > cap:
             check.blocking.append(
-                Finding(
+                _finding(
                     "hors-qpv-cap",
-                    f"hors-QPV share {percent(check.hors_qpv_cents, departmental)} > {percent(cap, departmental)} cap:"
-                    f" {spaced(check.hors_qpv_cents)} of {spaced(departmental)}",
+                    share=percent(check.hors_qpv_cents, departmental),
+                    cap=percent(cap, departmental),
+                    hors_qpv=spaced(check.hors_qpv_cents),
+                    departmental=spaced(departmental),
                 )
             )
     elif check.hors_qpv_cents:
-        check.warnings.append(
-            Finding("hors-qpv-cap", "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked")
-        )
+        check.warnings.append(_finding("hors-qpv-cap", wording="hors-qpv-cap-unchecked"))
     check.funded_actions = len(funded)
     check.new_actions = sum(1 for item in funded if not applications[item].renewal)
     if funded and Decimal(check.new_actions) / len(funded) < rules.new_actions_target:
         check.warnings.append(
-            Finding(
+            _finding(
                 "new-actions-share",
-                f"new actions {check.new_actions} of {len(funded)} ({percent(check.new_actions, len(funded))})"
-                f" < target {_rate(rules.new_actions_target)}",
+                new=str(check.new_actions),
+                funded=str(len(funded)),
+                share=percent(check.new_actions, len(funded)),
+                target=_rate(rules.new_actions_target),
             )
         )
     if check.p147_total_cents and Decimal(check.cohesion_cents) / check.p147_total_cents < rules.cohesion_target:
         check.warnings.append(
-            Finding(
+            _finding(
                 "cohesion-share",
-                f"cohésion sociale {spaced(check.cohesion_cents)} of P147 {spaced(check.p147_total_cents)}"
-                f" ({percent(check.cohesion_cents, check.p147_total_cents)})"
-                f" < target {_rate(rules.cohesion_target)}",
+                cohesion=spaced(check.cohesion_cents),
+                p147=spaced(check.p147_total_cents),
+                share=percent(check.cohesion_cents, check.p147_total_cents),
+                target=_rate(rules.cohesion_target),
             )
         )
     return check

@@ -1,5 +1,6 @@
-"""The decisions files' domain, without a database: columns found through their header aliases, and every
-cell of a line checked strictly, each refusal naming its field and rule."""
+"""The decisions files' domain, without a database: columns found through their header aliases, every
+cell of a line checked strictly (each refusal naming its field and rule) and read in its file's dialect, a
+line that gives no decision read as deciding nothing."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from services.grants.exchange.domain.decision_files import (
     DecisionLine,
     check_columns,
     column_map,
+    decides,
     folded,
     read_line,
 )
+from services.grants.exchange.domain.dialects import Dialect
 
 KEYED = {"dauphin_number": "DA20250002-1", "decided_amount": "5000"}
 
@@ -25,8 +28,17 @@ def read(**cells: Any) -> DecisionLine:
     return read_line(1, None, 2, {}, cells)
 
 
+def read_french(**cells: Any) -> DecisionLine:
+    """A line of a CSV saved by a French spreadsheet (the tableur-fr dialect)."""
+    return read_line(1, None, 2, {}, cells, Dialect.TABLEUR_FR)
+
+
+def errors(line: DecisionLine) -> list[tuple[str, str]]:
+    return [(error.field, error.rule) for error in line.errors]
+
+
 def errors_of(**cells: Any) -> list[tuple[str, str]]:
-    return [(error.field, error.rule) for error in read(**cells).errors]
+    return errors(read(**cells))
 
 
 def test_headers_and_titles_are_compared_without_case_accents_punctuation_or_repeated_spaces() -> None:
@@ -169,12 +181,75 @@ def test_a_chorus_commitment_is_ascii_letters_digits_and_signs() -> None:
         assert errors_of(**KEYED, chorus_commitment=wrong) == [("chorus_commitment", "chorus-number")], wrong
 
 
-def test_a_line_gives_an_amount_or_a_decision_and_a_key() -> None:
-    assert errors_of(dauphin_number="DA20250002-1") == [("decided_amount", "required")]
+def test_a_line_that_gives_no_decision_decides_nothing_and_needs_no_key() -> None:
+    # Our own export returned untouched: a line per application, those not decided yet without a decision.
+    for cells in (
+        {"dauphin_number": "DA20250002-1"},
+        {"siret": "73282932000074", "year": "2025", "title": "Chantiers jeunes", "decided_amount": ""},
+        {"title": "Chantiers jeunes"},
+        {},
+    ):
+        line = read(**cells)
+        assert (line.errors, decides(line)) == ([], False), cells
+
+
+def test_a_line_that_decides_gives_an_amount_or_a_decision_and_a_key() -> None:
+    assert decides(read(**KEYED))
     assert errors_of(decided_amount="5000") == [("dauphin_number", "key-required")]
     assert errors_of(siret="73282932000074", year="2025", decided_amount="5000") == [("dauphin_number", "key-required")]
+    for alone in ({"decision_date": "2025-02-10"}, {"chorus_commitment": "2103814945"}):
+        assert errors_of(dauphin_number="DA20250002-1", **alone) == [("decided_amount", "required")], alone
     refused = read(dauphin_number="DA20250002-1", decision="Rejetée")
     assert (refused.decided_cents, refused.decision, refused.errors) == (None, "refused", [])
+
+
+@pytest.mark.parametrize(
+    ("cell", "cents"),
+    [
+        ("7000,01", 700_001),
+        ("7000", 700_000),
+        ("0", 0),
+        ("7\u00a0000,01", 700_001),
+        ("7\u202f000,5", 700_050),
+        (7000.01, 700_001),
+    ],
+)
+def test_a_french_spreadsheets_amount_is_read_with_its_decimal_comma(cell: Any, cents: int) -> None:
+    assert read_french(**{**KEYED, "decided_amount": cell}).decided_cents == cents
+
+
+@pytest.mark.parametrize(
+    ("cell", "rule"), [("7000.01", "comma-decimal"), ("7,000.01", "amount-format"), ("12 €", "amount-format")]
+)
+def test_a_french_spreadsheets_amount_written_otherwise_is_refused(cell: str, rule: str) -> None:
+    assert errors(read_french(**{**KEYED, "decided_amount": cell})) == [("decided_amount", rule)]
+
+
+def test_a_french_spreadsheets_date_is_read_day_first() -> None:
+    assert read_french(**KEYED, decision_date="10/02/2025").decision_date == date(2025, 2, 10)
+    assert read_french(**KEYED, decision_date="2025-02-10").decision_date == date(2025, 2, 10)
+    for wrong in ("31/02/2025", "10-02-2025", "2/10/2025"):
+        assert errors(read_french(**KEYED, decision_date=wrong)) == [("decision_date", "french-date")]
+    assert errors_of(**KEYED, decision_date="10/02/2025") == [("decision_date", "iso-date")], "the exchange: ISO"
+
+
+def test_a_code_written_as_a_formula_of_text_is_read_as_that_text() -> None:
+    # ="…": the tableur-fr CSV keeps codes as text this way; LibreOffice saves the formula back as it is.
+    line = read_french(
+        dauphin_number='="DA20250002-1"',
+        siret='="00552013500137"',
+        year="2025",
+        title="Chantiers jeunes",
+        decided_amount="5000",
+        chorus_commitment='="2103814945"',
+    )
+    assert (line.dauphin_number, line.siret, line.chorus_commitment, line.errors) == (
+        "DA20250002-1",
+        "00552013500137",
+        "2103814945",
+        [],
+    )
+    assert read(**KEYED, siret='="00552013500137"').siret == "00552013500137", "in the exchange dialect too"
 
 
 def test_every_broken_cell_of_a_line_is_named_and_the_line_keeps_where_it_is() -> None:

@@ -150,3 +150,38 @@ def test_two_lines_of_one_action_share_a_key() -> None:
         line(siret=SIRET, year=2025, title="chantiers jeunes")
     )
     assert decisions.duplicate_key(line(siret=SIRET, year=2025)) is None
+
+
+def test_a_lines_decision_is_dated_by_the_file_that_gave_it_else_by_the_day_it_was_decided() -> None:
+    given, decided = date(2025, 2, 10), date(2025, 3, 14)
+    assert decisions.shown_decision_day(given, "granted", decided) == given
+    assert decisions.shown_decision_day(None, "granted", decided) == decided
+    assert decisions.shown_decision_day(None, None, decided) is None, "a line without a decision has no day"
+    assert decisions.shown_commitment("2103814945", "2109999999") == "2103814945"
+    assert decisions.shown_commitment(None, "2109999999") == "2109999999", "the EJ its payments name"
+
+
+def test_the_day_and_ej_our_files_show_are_no_change_given_again_and_another_day_is_the_prefectures() -> None:
+    decided, paid = date(2025, 3, 14), "2103814945"
+    ours = held(
+        state=State.NOTIFIED.value,
+        decided_cents=700_001,
+        decision="granted",
+        decision_day=decided,
+        paid_commitment=paid,
+    )
+    as_exported = line(decided_cents=700_001, decision="granted", decision_date=decided, chorus_commitment=paid)
+    assert decisions.compare(as_exported, ours) == ([], []), "our export returned untouched"
+    assert decisions.compare(replace(as_exported, decision_date=date(2025, 3, 20)), ours) == (
+        [Change("decision_date", None, "2025-03-20", divergent=False)],
+        [],
+    ), "the prefecture's day of a decision we hold no day of"
+    assert decisions.compare(replace(as_exported, chorus_commitment="2109999999"), ours) == (
+        [Change("chorus_commitment", paid, "2109999999", divergent=True)],
+        [],
+    ), "another EJ than the one its payments name"
+    dated = replace(ours, decided_on=date(2025, 2, 10))
+    assert decisions.compare(as_exported, dated) == (
+        [Change("decision_date", "2025-02-10", "2025-03-14", divergent=True)],
+        [],
+    ), "a day a file gave before wins over the day it was decided"

@@ -1,6 +1,8 @@
 """The files of decisions the prefecture sends (Dauphin, GISPRO extracts, a Chorus extract of commitments,
 our own export edited, research/grants.md §4.3): their columns found through header aliases, every cell of
-a line checked strictly."""
+a line checked strictly, text cells read in the file's dialect (dialects.py). A line that gives none of a
+decision's values decides nothing: our own export returned untouched holds one for each application not
+decided yet."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.grants.errors import RuleViolationError
+from services.grants.exchange.domain.dialects import Dialect
 from services.grants.operators.domain import check_siret
 
 DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -64,7 +67,14 @@ DECISIONS = {
 }
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _GROUPED = re.compile(r"^[0-9]{1,3}([ \u00a0\u202f.,'][0-9]{3})+([.,][0-9]{1,2})?$")
+# A French spreadsheet writes a decimal comma, and groups thousands by a space (a no-break one in Excel)
+# when the cell's format asks it: unambiguous, since the comma is never a grouping sign in French.
+_FRENCH_AMOUNT = re.compile(r"^([0-9]{1,12}|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)(,[0-9]{1,2})?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_FRENCH_DATE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
+# ="00552013500137": a code the way the tableur-fr CSV writes it, kept as is by LibreOffice (which does not
+# evaluate formulas of a file it opens, unless told) and by whoever copies it out of a cell.
+_FORMULA_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 _DAUPHIN_FULL = re.compile(r"^DA([0-9]{8})-[0-9]{1,3}$")
 _DAUPHIN_CODE = re.compile(r"^(?:DA)?([0-9]{8})$")
 _CHORUS = re.compile(r"^[A-Z0-9_+/-]{1,20}$")
@@ -132,14 +142,29 @@ def check_columns(found: Mapping[str, int], headers: Sequence[str]) -> None:
 
 
 def _text(value: Any) -> str:
+    """A cell as text: a spreadsheet's whole number without its ".0", the text inside ="…"."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    wrapped = _FORMULA_TEXT.fullmatch(text)
+    return text if wrapped is None else wrapped.group(1).replace('""', '"').strip()
 
 
-def _amount(value: Any, errors: list[LineError]) -> int | None:
+def _french_amount(text: str, errors: list[LineError]) -> int | None:
+    if _FRENCH_AMOUNT.fullmatch(text):
+        return int(Decimal("".join(text.split()).replace(",", ".")) * 100)
+    if _AMOUNT.fullmatch(text):
+        errors.append(
+            LineError("decided_amount", "comma-decimal", f"{text!r}: in a tableur-fr file, 1234,56 (decimal comma)")
+        )
+    else:
+        errors.append(LineError("decided_amount", "amount-format", f"{text!r} is not euros, e.g. 1234,56"))
+    return None
+
+
+def _amount(value: Any, errors: list[LineError], dialect: Dialect) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -154,7 +179,9 @@ def _amount(value: Any, errors: list[LineError]) -> int | None:
             errors.append(LineError("decided_amount", "amount-format", f"{value} is not euros with 2 decimals"))
             return None
         return int(exact * 100)
-    text = str(value).strip()
+    text = _text(value)
+    if dialect is Dialect.TABLEUR_FR:
+        return _french_amount(text, errors)
     if _AMOUNT.fullmatch(text):
         return int(Decimal(text) * 100)
     if _GROUPED.fullmatch(text):
@@ -162,31 +189,57 @@ def _amount(value: Any, errors: list[LineError]) -> int | None:
             LineError("decided_amount", "no-thousands-separator", f"{text!r}: write 1234.56, without grouping")
         )
     elif re.fullmatch(r"[0-9]+,[0-9]{1,2}", text):
-        errors.append(LineError("decided_amount", "dot-decimal", f"{text!r}: decimals take a dot, e.g. 1234.56"))
+        errors.append(
+            LineError(
+                "decided_amount",
+                "dot-decimal",
+                f"{text!r}: decimals take a dot, e.g. 1234.56 (a file saved by a French spreadsheet: tableur-fr)",
+            )
+        )
     else:
         errors.append(LineError("decided_amount", "amount-format", f"{text!r} is not euros, e.g. 1234.56"))
     return None
 
 
-def _date(value: Any, errors: list[LineError]) -> date | None:
+def _date(value: Any, errors: list[LineError], dialect: Dialect) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
-    if _ISO_DATE.fullmatch(text):
-        try:
+    text = _text(value)
+    french = _FRENCH_DATE.fullmatch(text) if dialect is Dialect.TABLEUR_FR else None
+    try:
+        if french:
+            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
+        if _ISO_DATE.fullmatch(text):
             return date.fromisoformat(text)
-        except ValueError:
-            pass
-    errors.append(LineError("decision_date", "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
+    except ValueError:
+        pass
+    if dialect is Dialect.TABLEUR_FR:
+        errors.append(LineError("decision_date", "french-date", f"{text!r}: dates are written DD/MM/YYYY"))
+    else:
+        errors.append(LineError("decision_date", "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
     return None
 
 
-def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells: Mapping[str, Any]) -> DecisionLine:
-    """`cells`: field → the cell's value (text from CSV; numbers and dates as typed in XLSX)."""
+def decides(line: DecisionLine) -> bool:
+    """Whether the line gives any of a decision's values: its amount, the decision, its date, its Chorus EJ."""
+    given = (line.decided_cents, line.decision, line.decision_date, line.chorus_commitment)
+    return any(value is not None for value in given)
+
+
+def read_line(
+    line: int,
+    sheet: str | None,
+    row: int,
+    raw: dict[str, Any],
+    cells: Mapping[str, Any],
+    dialect: Dialect = Dialect.EXCHANGE,
+) -> DecisionLine:
+    """`cells`: field → the cell's value (text from CSV; numbers and dates as typed in XLSX), text read in
+    `dialect`. A line that gives no decision's value is read without error: it decides nothing."""
     read = DecisionLine(line=line, sheet=sheet, row=row, raw=raw)
     errors = read.errors
     number = _text(cells.get("dauphin_number")).upper().replace(" ", "")
@@ -213,7 +266,7 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
             errors.append(LineError("year", "year-format", f"{year!r}: a year is 4 digits"))
     title = _text(cells.get("title"))
     read.title = title or None
-    read.decided_cents = _amount(cells.get("decided_amount"), errors)
+    read.decided_cents = _amount(cells.get("decided_amount"), errors, dialect)
     decision = _text(cells.get("decision"))
     if decision:
         read.decision = DECISIONS.get(folded(decision))
@@ -221,7 +274,7 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
             errors.append(
                 LineError("decision", "decision-value", f"{decision!r}: granted/Votée, refused/Rejetée, sans suite")
             )
-    read.decision_date = _date(cells.get("decision_date"), errors)
+    read.decision_date = _date(cells.get("decision_date"), errors, dialect)
     written = _text(cells.get("chorus_commitment"))
     commitment = written.upper()
     if commitment:
@@ -230,8 +283,12 @@ def read_line(line: int, sheet: str | None, row: int, raw: dict[str, Any], cells
             read.chorus_commitment = commitment
         else:
             errors.append(LineError("chorus_commitment", "chorus-number", f"{commitment!r} is not a Chorus number"))
-    if read.decided_cents is None and read.decision is None and not errors:
-        errors.append(LineError("decided_amount", "required", "the line gives neither an amount nor a decision"))
-    if read.dauphin_code is None and not (read.siret and read.year and read.title) and not errors:
+    if errors or not decides(read):
+        return read
+    if read.decided_cents is None and read.decision is None:
+        errors.append(
+            LineError("decided_amount", "required", "a decision's date or Chorus EJ comes with its amount or decision")
+        )
+    elif read.dauphin_code is None and not (read.siret and read.year and read.title):
         errors.append(LineError("dauphin_number", "key-required", "a Dauphin number, or SIRET + year + title"))
     return read

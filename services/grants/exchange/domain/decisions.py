@@ -1,6 +1,7 @@
 """Each line of a decisions file matched to an application (Dauphin number, then SIRET + year + normalised
 title, else the manual queue) and compared with what we hold: what is missing is set, what differs is a
-divergence reported and never overwritten silently (research/grants.md §4.3)."""
+divergence reported and never overwritten silently (research/grants.md §4.3). What we hold is compared as
+our programmation export shows it, so that the export returned untouched changes nothing."""
 
 from __future__ import annotations
 
@@ -32,11 +33,28 @@ class Held:
     decision: str | None
     decided_on: date | None
     chorus_commitment: str | None
+    decision_day: date | None = None  # the day the application was last decided (its "decide" move)
+    paid_commitment: str | None = None  # the Chorus EJ its State tranches were last paid under
+
+
+def shown_decision_day(decided_on: date | None, decision: str | None, decision_day: date | None) -> date | None:
+    """The day a line's decision is dated by in our files: the one a decisions file gave, else, for a line
+    that holds a decision, the day the application was decided (research/grants.md §4.2, `date_decision`)."""
+    if decided_on is not None or decision is None:
+        return decided_on
+    return decision_day
+
+
+def shown_commitment(chorus_commitment: str | None, paid_commitment: str | None) -> str | None:
+    """A line's Chorus EJ in our files (research/grants.md §4.2 and §4.3, `chorus_ej`: the engagement the
+    payments are made under): the one a decisions file gave, else the one its payments name."""
+    return chorus_commitment if chorus_commitment is not None else paid_commitment
 
 
 class LineStatus(StrEnum):
     APPLIED = "applied"
     UNCHANGED = "unchanged"
+    NOTHING_TO_DECIDE = "nothing_to_decide"  # the line gives no decision's value (decision_files.decides)
     DIVERGENT = "divergent"
     UNMATCHED = "unmatched"
     ERROR = "error"
@@ -65,7 +83,10 @@ DECIDABLE_STATES = frozenset(state.value for state in LIVE - {State.CORRECTION_R
 
 
 def compare(line: DecisionLine, held: Held) -> tuple[list[Change], list[LineError]]:
-    """What the line would change: a value we lack is set, a value that differs is a divergence."""
+    """What the line would change: a value we lack is set, a value that differs is a divergence. A decision's
+    day or EJ our files show without holding it on the line (the day of the "decide" move, the EJ of a
+    payment) is no change when the line gives it again; another day is set (the prefecture's decision is
+    dated by it), another EJ than the payments' is a divergence."""
     errors: list[LineError] = []
     if held.requested_cents is None:
         errors.append(LineError("application", "state-line", "the application has no line of the State (P147)"))
@@ -90,8 +111,10 @@ def compare(line: DecisionLine, held: Held) -> tuple[list[Change], list[LineErro
     against("decided_amount", held.decided_cents, decided)
     implied = None if decided is None else (LineDecision.GRANTED if decided else LineDecision.REFUSED).value
     against("decision", held.decision, line.decision or implied)
-    against("decision_date", _iso(held.decided_on), _iso(line.decision_date))
-    against("chorus_commitment", held.chorus_commitment, line.chorus_commitment)
+    shown_day = shown_decision_day(held.decided_on, held.decision, held.decision_day)
+    if line.decision_date != shown_day:
+        against("decision_date", _iso(held.decided_on), _iso(line.decision_date))
+    against("chorus_commitment", shown_commitment(held.chorus_commitment, held.paid_commitment), line.chorus_commitment)
     against("dauphin_number", held.dauphin_number, line.dauphin_number)
     if changes and held.state not in DECIDABLE_STATES and any(not change.divergent for change in changes):
         errors.append(LineError("application", "not-decidable", f"the application is {held.state}"))

@@ -1,10 +1,12 @@
 """The "tableau de programmation" sent to the comité des financeurs and the prefecture: one row per
-application with the columns of research/grants.md §4.2 (Dauphin-compatible names), and its summary."""
+application with the columns of research/grants.md §4.2. Each column has a key (the exchange CSV's header,
+stable for the tools that read it) and a French label (the header of the files people read: the XLSX and
+the tableur-fr CSV). A label the decisions import needs folds to its key or is one of its aliases
+(decision_files.py), so that every file we write is read back, and so is any written before."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,13 +14,13 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from services.grants.framework.domain import P147_THEMES, Pillar
-from services.grants.programmation.domain import ApplicationFacts, PortfolioCheck
-from services.grants.spreadsheet import Cell
+from services.grants.exchange.domain import french
+from services.grants.exchange.domain.decisions import shown_commitment, shown_decision_day
+from services.grants.framework.domain import P147_THEMES
+from services.grants.spreadsheet import Cell, Code
 
-PILLARS = {pillar.value for pillar in Pillar}
-
-SCHEMA_VERSION = "cdq-programmation-1"
+# 2: French labels and values in the XLSX, the decision's day and EJ given where the line holds neither.
+SCHEMA_VERSION = "cdq-programmation-2"
 DAUPHIN_SCHEMES = {"p147": "P147_AAP", "quartiers_ete": "QUARTIERS_ETE"}
 
 
@@ -32,6 +34,17 @@ class LineFigures:
     opinion_comment: str | None
     decided_on: date | None = None
     chorus_commitment: str | None = None
+    decision_day: date | None = None  # the day the application was last decided
+    paid_commitment: str | None = None  # the EJ the line's tranches were last paid under
+
+    @property
+    def shown_decided_on(self) -> date | None:
+        return shown_decision_day(self.decided_on, self.decision, self.decision_day)
+
+    @property
+    def shown_commitment(self) -> Code | None:
+        commitment = shown_commitment(self.chorus_commitment, self.paid_commitment)
+        return None if commitment is None else Code(commitment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,181 +96,157 @@ def dauphin_action_code(number: str | None) -> str | None:
     return number[2:10] if number and number.startswith("DA") else None
 
 
+def code(text: str | None) -> Code | None:
+    """A code, kept as text by the spreadsheets that open the file; none when empty."""
+    return Code(text) if text else None
+
+
 def _level(row: ProgrammationRow, level: str) -> str | None:
     return next((f"{code} {label}" for found, code, label in row.objectives if found == level), None)
 
 
-Column = tuple[str, Callable[[ProgrammationRow], Cell]]
+Read = Callable[[ProgrammationRow], Cell]
 
 
-def columns(financers: Sequence[Financer], with_gender_score: bool) -> list[Column]:
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # the exchange CSV's header
+    label: str  # the header people read
+    read: Read
+
+
+def _figure(financer: Financer | None, name: str) -> Read:
+    """One of a financer's line's figures (an amount in euros for a `*_cents` one)."""
+    if financer is None:
+        return lambda _row: None
+    institution_id = financer.institution_id
+    value_of: Callable[[LineFigures], Any] = attrgetter(name)
+    convert: Callable[[Any], Cell] = euros if name.endswith("_cents") else lambda value: value
+
+    def figure(row: ProgrammationRow) -> Cell:
+        line = row.lines.get(institution_id)
+        return None if line is None else convert(value_of(line))
+
+    return figure
+
+
+def _in_words(read: Read, words: Mapping[str, str]) -> Read:
+    def worded(row: ProgrammationRow) -> Cell:
+        value = read(row)
+        return words.get(value, value) if isinstance(value, str) else value
+
+    return worded
+
+
+def columns(financers: Sequence[Financer], with_gender_score: bool, for_people: bool = False) -> list[Column]:
+    """The columns of a programmation; `for_people`: values in French words (decisions, opinions, states,
+    pillars, operators' profiles) where the exchange CSV gives their codes."""
     p147 = next((item for item in financers if item.is_p147), None)
 
-    def figure(financer: Financer | None, name: str) -> Callable[[ProgrammationRow], Cell]:
-        if financer is None:
-            return lambda _row: None
-        institution_id = financer.institution_id
-        if name.endswith("_cents"):
-            cents_of: Callable[[LineFigures], int | None] = attrgetter(name)
+    def words(read: Read, french_words: Mapping[str, str]) -> Read:
+        return _in_words(read, french_words) if for_people else read
 
-            def amount(row: ProgrammationRow) -> Cell:
-                line = row.lines.get(institution_id)
-                return None if line is None else euros(cents_of(line))
-
-            return amount
-        value_of: Callable[[LineFigures], Cell] = attrgetter(name)
-
-        def value(row: ProgrammationRow) -> Cell:
-            line = row.lines.get(institution_id)
-            return None if line is None else value_of(line)
-
-        return value
-
-    chosen: list[Column] = [
-        ("id_application", lambda row: str(row.application_id)),
-        ("exercice", lambda row: row.year),
-        ("dispositif", lambda row: DAUPHIN_SCHEMES.get(row.scheme, row.scheme.upper())),
-        ("numero_dossier_dauphin", lambda row: row.dauphin_number),
-        ("code_action_dauphin", lambda row: dauphin_action_code(row.dauphin_number)),
-        ("siret", lambda row: row.siret),
-        ("rna", lambda row: row.rna),
-        ("raison_sociale", lambda row: row.operator_name),
-        ("type_porteur", lambda row: row.operator_profile),
-        ("intitule_action", lambda row: row.title),
-        ("frequence", lambda row: "RENOUVELLEMENT" if row.renewal else "PREMIERE_DEMANDE"),
-        ("periode", lambda row: "PLURIANNUELLE" if row.multi_year else "PONCTUELLE"),
-        ("cpo_reference", lambda row: row.convention_reference),
-        ("cpo_annee", lambda row: row.convention_year),
-        ("date_debut", lambda row: row.starts_on),
-        ("date_fin", lambda row: row.ends_on),
-        ("pilier", lambda row: row.pillar),
-        ("ambition", lambda row: _level(row, "ambition")),
-        ("objectif_strategique", lambda row: _level(row, "strategic")),
-        ("objectif_operationnel", lambda row: _level(row, "operational")),
+    chosen: list[tuple[str, str, Read]] = [
+        ("id_application", "Identifiant de la demande", lambda row: Code(row.application_id)),
+        ("exercice", "Exercice", lambda row: row.year),
+        ("dispositif", "Dispositif", lambda row: DAUPHIN_SCHEMES.get(row.scheme, row.scheme.upper())),
+        ("numero_dossier_dauphin", "Numéro dossier Dauphin", lambda row: code(row.dauphin_number)),
+        ("code_action_dauphin", "Code action Dauphin", lambda row: code(dauphin_action_code(row.dauphin_number))),
+        ("siret", "SIRET", lambda row: Code(row.siret)),
+        ("rna", "RNA", lambda row: code(row.rna)),
+        ("raison_sociale", "Raison sociale", lambda row: row.operator_name),
+        ("type_porteur", "Type de porteur", words(lambda row: row.operator_profile, french.PROFILES)),
+        ("intitule_action", "Intitulé de l'action", lambda row: row.title),
+        ("frequence", "Fréquence", lambda row: "RENOUVELLEMENT" if row.renewal else "PREMIERE_DEMANDE"),
+        ("periode", "Période", lambda row: "PLURIANNUELLE" if row.multi_year else "PONCTUELLE"),
+        ("cpo_reference", "Référence de la CPO", lambda row: code(row.convention_reference)),
+        ("cpo_annee", "Année de la CPO", lambda row: code(row.convention_year)),
+        ("date_debut", "Date de début", lambda row: row.starts_on),
+        ("date_fin", "Date de fin", lambda row: row.ends_on),
+        ("pilier", "Pilier", words(lambda row: row.pillar, french.PILLARS)),
+        ("ambition", "Ambition", lambda row: _level(row, "ambition")),
+        ("objectif_strategique", "Objectif stratégique", lambda row: _level(row, "strategic")),
+        ("objectif_operationnel", "Objectif opérationnel", lambda row: _level(row, "operational")),
         (
             "thematique_p147",
+            "Thématique P147",
             lambda row: None if row.p147_theme is None else f"{row.p147_theme} {P147_THEMES.get(row.p147_theme, '')}",
         ),
-        ("qpv_codes", lambda row: ";".join(row.qpv_codes)),
-        ("hors_qpv", lambda row: row.hors_qpv),
-        ("cout_total", lambda row: euros(row.total_cost_cents)),
-        ("montant_sollicite_p147", figure(p147, "requested_cents")),
-        ("montant_propose_p147", figure(p147, "proposed_cents")),
-        ("montant_decide_p147", figure(p147, "decided_cents")),
-        ("decision_p147", figure(p147, "decision")),
-        ("date_decision", figure(p147, "decided_on")),
-        ("chorus_ej", figure(p147, "chorus_commitment")),
-        ("montant_n_1_p147", lambda row: euros(row.previous_p147_cents)),
+        ("qpv_codes", "Codes QPV", lambda row: code(";".join(row.qpv_codes))),
+        ("hors_qpv", "Hors QPV", lambda row: row.hors_qpv),
+        ("cout_total", "Coût total (€)", lambda row: euros(row.total_cost_cents)),
+        ("montant_sollicite_p147", "Montant sollicité P147 (€)", _figure(p147, "requested_cents")),
+        ("montant_propose_p147", "Montant proposé P147 (€)", _figure(p147, "proposed_cents")),
+        ("montant_decide_p147", "Montant décidé P147 (€)", _figure(p147, "decided_cents")),
+        ("decision_p147", "Décision P147", words(_figure(p147, "decision"), french.DECISIONS)),
+        ("date_decision", "Date de décision", _figure(p147, "shown_decided_on")),
+        ("chorus_ej", "EJ Chorus", _figure(p147, "shown_commitment")),
+        ("montant_n_1_p147", "Montant P147 N-1 (€)", lambda row: euros(row.previous_p147_cents)),
     ]
     for financer in financers:
         if financer is not p147:
-            chosen.append((f"cofin_{financer.code}_sollicite", figure(financer, "requested_cents")))
-            chosen.append((f"cofin_{financer.code}_decide", figure(financer, "decided_cents")))
+            chosen.append(
+                (
+                    f"cofin_{financer.code}_sollicite",
+                    f"Cofinancement {financer.nom} sollicité (€)",
+                    _figure(financer, "requested_cents"),
+                )
+            )
+            chosen.append(
+                (
+                    f"cofin_{financer.code}_decide",
+                    f"Cofinancement {financer.nom} décidé (€)",
+                    _figure(financer, "decided_cents"),
+                )
+            )
     chosen += [
-        ("autofinancement", lambda row: euros(row.own_funds_cents)),
-        ("contributions_nature", lambda row: euros(row.in_kind_cents)),
+        ("autofinancement", "Autofinancement (€)", lambda row: euros(row.own_funds_cents)),
+        ("contributions_nature", "Contributions en nature (€)", lambda row: euros(row.in_kind_cents)),
     ]
     if with_gender_score:
-        chosen.append(("cotation_egalite_fh", lambda row: row.gender_score))
+        chosen.append(("cotation_egalite_fh", "Cotation égalité femmes-hommes", lambda row: row.gender_score))
     chosen += [
-        ("beneficiaires_prevus_total", lambda row: row.beneficiaries.get("total")),
-        ("beneficiaires_prevus_femmes", lambda row: row.beneficiaries.get("women")),
-        ("beneficiaires_prevus_hommes", lambda row: row.beneficiaries.get("men")),
-        ("beneficiaires_prevus_pct_qpv", lambda row: row.beneficiaries.get("share_in_qpv_percent")),
+        ("beneficiaires_prevus_total", "Bénéficiaires prévus", lambda row: row.beneficiaries.get("total")),
+        ("beneficiaires_prevus_femmes", "Bénéficiaires prévus : femmes", lambda row: row.beneficiaries.get("women")),
+        ("beneficiaires_prevus_hommes", "Bénéficiaires prévus : hommes", lambda row: row.beneficiaries.get("men")),
+        (
+            "beneficiaires_prevus_pct_qpv",
+            "Bénéficiaires prévus en QPV (%)",
+            lambda row: row.beneficiaries.get("share_in_qpv_percent"),
+        ),
         (
             "tranches_age",
-            lambda row: ";".join(
-                f"{band}:{count}" for band, count in (row.beneficiaries.get("age_bands") or {}).items()
+            "Tranches d'âge",
+            lambda row: code(
+                ";".join(f"{band}:{count}" for band, count in (row.beneficiaries.get("age_bands") or {}).items())
             ),
         ),
     ]
     for financer in financers:
-        chosen.append((f"avis_{financer.code}", figure(financer, "opinion")))
-        chosen.append((f"avis_{financer.code}_commentaire", figure(financer, "opinion_comment")))
-    chosen.append(("statut", lambda row: row.state))
-    return chosen
-
-
-def table(rows: Iterator[ProgrammationRow], chosen: Sequence[Column]) -> Iterator[Sequence[Cell]]:
-    yield [name for name, _ in chosen]
-    for row in rows:
-        yield [read(row) for _, read in chosen]
-
-
-@dataclass(slots=True)
-class Totals:
-    """What the summary sheet adds up while the rows stream past."""
-
-    applications: int = 0
-    cost_cents: int = 0
-    by_financer: dict[uuid.UUID, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
-    p147_by_pillar: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    p147_by_theme: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    p147_by_place: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    p147_by_gender_score: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # What the portfolio rules are checked on: each line's decided amount, else its proposed one.
-    amounts: dict[tuple[uuid.UUID, uuid.UUID], int] = field(default_factory=dict)
-    facts: dict[uuid.UUID, ApplicationFacts] = field(default_factory=dict)
-
-    def add(self, row: ProgrammationRow, p147: uuid.UUID | None) -> ProgrammationRow:
-        self.applications += 1
-        self.facts[row.application_id] = ApplicationFacts(
-            application_id=row.application_id,
-            title=row.title,
-            requested={key: line.requested_cents for key, line in row.lines.items()},
-            hors_qpv=row.hors_qpv,
-            renewal=row.renewal,
-            previous_p147_cents=row.previous_p147_cents,
-            pillar=Pillar(row.pillar) if row.pillar in PILLARS else None,
+        chosen.append(
+            (f"avis_{financer.code}", f"Avis {financer.nom}", words(_figure(financer, "opinion"), french.OPINIONS))
         )
-        for institution_id, line in row.lines.items():
-            amount = line.decided_cents if line.decided_cents is not None else line.proposed_cents
-            if amount is not None:
-                self.amounts[(row.application_id, institution_id)] = amount
-        self.cost_cents += row.total_cost_cents
-        for institution_id, line in row.lines.items():
-            figures = self.by_financer[institution_id]
-            figures[0] += line.requested_cents
-            figures[1] += line.proposed_cents or 0
-            figures[2] += line.decided_cents or 0
-        state_line = row.lines.get(p147) if p147 else None
-        if state_line is not None:
-            amount = (
-                state_line.decided_cents if state_line.decided_cents is not None else (state_line.proposed_cents or 0)
+        chosen.append(
+            (
+                f"avis_{financer.code}_commentaire",
+                f"Avis {financer.nom} : commentaire",
+                _figure(financer, "opinion_comment"),
             )
-            self.p147_by_pillar[row.pillar or "—"] += amount
-            self.p147_by_theme[row.p147_theme or "—"] += amount
-            self.p147_by_place["hors QPV" if row.hors_qpv else "QPV"] += amount
-            self.p147_by_gender_score["—" if row.gender_score is None else str(row.gender_score)] += amount
-        return row
+        )
+    chosen.append(("statut", "Statut", words(lambda row: row.state, french.STATES)))
+    return [Column(key, label, read) for key, label, read in chosen]
 
 
-def summary(
-    totals: Totals, financers: Sequence[Financer], check: PortfolioCheck, with_gender_score: bool
-) -> list[Sequence[Cell]]:
-    """The "Synthèse" sheet: totals by financer, P147 by pillar, theme, place (and gender score), the
-    envelope consumption and every rule check with its figures."""
-    rows: list[Sequence[Cell]] = [
-        ["rubrique", "cle", "sollicite", "propose", "decide", "enveloppe"],
-        ["version", SCHEMA_VERSION, None, None, None, None],
-        ["actions", "nombre", totals.applications, None, None, None],
-        ["actions", "cout_total", euros(totals.cost_cents), None, None, None],
-    ]
-    for financer in financers:
-        requested, proposed, decided = totals.by_financer.get(financer.institution_id, [0, 0, 0])
-        envelope = check.consumption.get(financer.institution_id, (0, None))[1]
-        rows.append(["financeur", financer.code, euros(requested), euros(proposed), euros(decided), euros(envelope)])
-    breakdowns: list[tuple[str, dict[str, int]]] = [
-        ("p147_par_pilier", totals.p147_by_pillar),
-        ("p147_par_thematique", totals.p147_by_theme),
-        ("p147_qpv_hors_qpv", totals.p147_by_place),
-    ]
-    if with_gender_score:
-        breakdowns.append(("p147_par_cotation_egalite_fh", totals.p147_by_gender_score))
-    for name, amounts in breakdowns:
-        rows += [[name, key, None, None, euros(cents), None] for key, cents in sorted(amounts.items())]
-    for level, findings in (("bloquant", check.blocking), ("alerte", check.warnings)):
-        rows += [[f"controle_{level}", finding.rule, finding.message, None, None, None] for finding in findings]
-    if not check.blocking and not check.warnings:
-        rows.append(["controle", "ok", "every rule of the programmation is met", None, None, None])
-    return rows
+def table(rows: Iterator[ProgrammationRow], chosen: Sequence[Column], labelled: bool) -> Iterator[Sequence[Cell]]:
+    """The header (the columns' labels, else their keys), then a row of cells per application."""
+    yield [column.label if labelled else column.key for column in chosen]
+    readers = [column.read for column in chosen]
+    for row in rows:
+        yield [read(row) for read in readers]
+
+
+def dictionary(chosen: Sequence[Column]) -> Iterator[Sequence[Cell]]:
+    """The « Colonnes » sheet: each label with the exchange CSV's key of its column."""
+    yield ["Colonne", "Clé dans le CSV d'échange"]
+    for column in chosen:
+        yield [column.label, column.key]

@@ -9,13 +9,14 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Select, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
 from sqlalchemy.orm import aliased
 
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.exchange.domain.decision_files import DecisionLine
 from services.grants.exchange.domain.decisions import Held
 from services.grants.exchange.models import DecisionImportLineRow, DecisionImportRow, HeaderAliasRow
+from services.grants.exchange.repository.decision_sources import decision_days, paid_commitments
 from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
 
@@ -68,14 +69,18 @@ def held_of(row: Row[Any]) -> Held:
         decision=row.decision,
         decided_on=row.decided_on,
         chorus_commitment=row.chorus_commitment,
+        decision_day=row.day,
+        paid_commitment=row.commitment,
     )
 
 
 class DecisionRepository(Repository):
     @staticmethod
-    def _held(p147: uuid.UUID | None) -> Select[Any]:
-        """Applications with their operator's SIRET and the State's line."""
+    def _held(p147: uuid.UUID | None, applications: ColumnElement[bool]) -> Select[Any]:
+        """The applications the clause keeps, with their operator's SIRET and the State's line (its decision's
+        day and EJ as our files show them too: decision_sources.py)."""
         state_line = aliased(FinancingLineRow)
+        decided, paid = decision_days(applications), paid_commitments(applications)
         columns: list[Any] = [
             ApplicationRow.application_id,
             ApplicationRow.contract_code,
@@ -89,6 +94,8 @@ class DecisionRepository(Repository):
             state_line.decision,
             state_line.decided_on,
             state_line.chorus_commitment,
+            decided.c.day,
+            paid.c.commitment,
         ]
         return (
             select(*columns)
@@ -97,19 +104,22 @@ class DecisionRepository(Repository):
                 state_line,
                 (state_line.application_id == ApplicationRow.application_id) & (state_line.institution_id == p147),
             )
+            .outerjoin(decided, decided.c.application_id == ApplicationRow.application_id)
+            .outerjoin(paid, (paid.c.application_id == ApplicationRow.application_id) & (paid.c.institution_id == p147))
+            .where(applications)
         )
 
     async def held(self, contract_code: str, years: Collection[int] | None, p147: uuid.UUID | None) -> list[Held]:
         """The contract's applications of these years (every year: None)."""
-        query = self._held(p147).where(ApplicationRow.contract_code == contract_code)
+        applications = ApplicationRow.contract_code == contract_code
         if years is not None:
-            query = query.where(ApplicationRow.year.in_(sorted(years)))
-        return [held_of(row) for row in (await self.session.execute(query)).all()]
+            applications = applications & ApplicationRow.year.in_(sorted(years))
+        return [held_of(row) for row in (await self.session.execute(self._held(p147, applications))).all()]
 
     async def held_one(self, contract_code: str, application_id: uuid.UUID, p147: uuid.UUID | None) -> Held | None:
         """The application, if it is one of the contract's."""
-        query = self._held(p147).where(
-            ApplicationRow.application_id == application_id, ApplicationRow.contract_code == contract_code
+        query = self._held(
+            p147, (ApplicationRow.application_id == application_id) & (ApplicationRow.contract_code == contract_code)
         )
         found = (await self.session.execute(query)).one_or_none()
         return None if found is None else held_of(found)

@@ -17,6 +17,7 @@ from services.grants.applications.models import ApplicationEventRow, Application
 from services.grants.calls.models import CallRow
 from services.grants.conventions.models import ConventionApplicationRow, ConventionRow
 from services.grants.exchange.domain.programmation_export import LineFigures
+from services.grants.exchange.repository.decision_sources import decision_days, paid_commitments
 from services.grants.operators.models import OperatorRow
 from services.grants.payments.domain import TrancheStatus
 from services.grants.payments.models import TrancheRow
@@ -85,8 +86,11 @@ class ExportRepository(Repository):
         return [ExportedApplication._make(row) for row in (await self._rows(query)).all()]
 
     async def financing(self, call_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID, LineFigures]]:
-        """(application, institution, figures) of every line: a national call has some 100,000."""
+        """(application, institution, figures) of every line: a national call has some 100,000. With the day
+        the application was decided and the EJ the line was paid under, for the line that holds neither."""
         line = FinancingLineRow
+        of_call = ApplicationRow.call_id == call_id
+        decided, paid = decision_days(of_call), paid_commitments(of_call)
         columns: list[Any] = [
             line.application_id,
             line.institution_id,
@@ -98,11 +102,17 @@ class ExportRepository(Repository):
             line.opinion_comment,
             line.decided_on,
             line.chorus_commitment,
+            decided.c.day,
+            paid.c.commitment,
         ]
         query = (
             select(*columns)
             .join(ApplicationRow, ApplicationRow.application_id == line.application_id)
-            .where(ApplicationRow.call_id == call_id)
+            .outerjoin(decided, decided.c.application_id == line.application_id)
+            .outerjoin(
+                paid, (paid.c.application_id == line.application_id) & (paid.c.institution_id == line.institution_id)
+            )
+            .where(of_call)
         )
         return [(row[0], row[1], LineFigures(*row[2:])) for row in (await self._rows(query)).all()]
 

@@ -19,6 +19,7 @@ from services.grants.exchange.domain.decision_files import (
     column_map,
     read_line,
 )
+from services.grants.exchange.domain.dialects import Dialect
 
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
@@ -84,8 +85,10 @@ def readable_tables(content: bytes, media_type: str, aliases: dict[str, list[str
     return found
 
 
-def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> ReadFile:
-    """Every data line of the tables with the needed columns, each cell checked."""
+def read_file(
+    content: bytes, media_type: str, aliases: dict[str, list[str]], dialect: Dialect = Dialect.EXCHANGE
+) -> ReadFile:
+    """Every data line of the tables with the needed columns, each cell checked, text read in `dialect`."""
     headers: list[str] = []
     columns: dict[str, int] = {}
     lines: list[DecisionLine] = []
@@ -106,7 +109,7 @@ def read_file(content: bytes, media_type: str, aliases: dict[str, list[str]]) ->
                 names[index]: _raw(value) for index, value in enumerate(cells) if index < len(names) and names[index]
             }
             given = {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
-            lines.append(read_line(len(lines) + 1, table.sheet, offset, raw, given))
+            lines.append(read_line(len(lines) + 1, table.sheet, offset, raw, given, dialect))
     return ReadFile(headers, columns, lines)
 
 

@@ -1,6 +1,7 @@
 """Importing the prefecture's decisions: read the file (CSV or XLSX), check every cell, match every line,
 report per line what would change (dry run) or apply it all at once with the raw lines kept per batch;
-divergences and unmatched lines wait for a person's resolution."""
+divergences and unmatched lines wait for a person's resolution; a line that decides nothing is reported so
+and changes nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
-from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, LineError
+from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, LineError, decides
 from services.grants.exchange.domain.decisions import (
     Change,
     Held,
@@ -27,6 +28,7 @@ from services.grants.exchange.domain.decisions import (
     duplicate_key,
     status_of,
 )
+from services.grants.exchange.domain.dialects import Dialect
 from services.grants.exchange.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.exchange.repository.decisions import DecisionRepository, line_of_parsed, parsed_document
 from services.grants.exchange.use_cases.decision_files import read_file, readable_tables
@@ -90,7 +92,9 @@ def _judge(lines: Sequence[DecisionLine], matcher: Matcher) -> list[LineReport]:
     for line in lines:
         report = LineReport(line.line, line.sheet, line.row, LineStatus.ERROR, errors=list(line.errors))
         reports.append(report)
-        key = duplicate_key(line)
+        deciding = decides(line)
+        # Only a line that decides can contradict another of the same action.
+        key = duplicate_key(line) if deciding else None
         if key is not None:
             if key in seen:
                 report.errors.append(
@@ -101,6 +105,11 @@ def _judge(lines: Sequence[DecisionLine], matcher: Matcher) -> list[LineReport]:
         if report.errors:
             continue
         held, matched_by, ambiguous = matcher.match(line)
+        if not deciding:
+            report.status = LineStatus.NOTHING_TO_DECIDE
+            if held is not None:
+                report.application_id, report.matched_by = held.application_id, matched_by
+            continue
         if ambiguous is not None:
             report.errors.append(ambiguous)
             continue
@@ -157,7 +166,9 @@ async def import_decisions(
     media_type: str,
     file_name: str | None,
     dry_run: bool,
+    dialect: Dialect = Dialect.EXCHANGE,
 ) -> ImportReport:
+    """`dialect`: how the file's text cells are written (a CSV saved by a French spreadsheet: tableur-fr)."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     digest = hashlib.sha256(content).hexdigest()
@@ -169,7 +180,7 @@ async def import_decisions(
                 report = await _stored_report(repository, earlier)
                 report.already_imported = True
                 return report
-            read = read_file(content, media_type, await repository.aliases(contract_code))
+            read = read_file(content, media_type, await repository.aliases(contract_code), dialect)
             p147 = await _p147(uow, contract_code)
             # A file without years is matched against every year of the contract (Dauphin numbers are unique).
             years = {line.year for line in read.lines if line.year} or None

@@ -1,5 +1,7 @@
 """The programmation of a contract's year as a file for the comité des financeurs and the prefecture:
-XLSX (a sheet per scheme and a summary with totals and rule checks) or CSV (every scheme, one table)."""
+XLSX (a sheet per scheme, a summary with totals and rule checks, the columns' dictionary; in French) or
+CSV (every scheme, one table) in the exchange dialect the prefecture's tools read, or as a French
+spreadsheet opens it (dialects.py)."""
 
 from __future__ import annotations
 
@@ -15,16 +17,18 @@ from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import CallForProjects
 from services.grants.calls.repository import CallRepository, call_of
-from services.grants.errors import NotFoundError
+from services.grants.errors import NotFoundError, RuleViolationError
+from services.grants.exchange.domain import french
+from services.grants.exchange.domain.dialects import Dialect
 from services.grants.exchange.domain.programmation_export import (
     Financer,
     LineFigures,
     ProgrammationRow,
-    Totals,
     columns,
-    summary,
+    dictionary,
     table,
 )
+from services.grants.exchange.domain.programmation_summary import Totals, summary
 from services.grants.exchange.repository.exports import ExportRepository
 from services.grants.framework.domain import Objective
 from services.grants.framework.repository import FrameworkRepository
@@ -34,7 +38,7 @@ from services.grants.instruction.domain import GENDER_EQUALITY
 from services.grants.instruction.repository import ScoringRepository
 from services.grants.programmation.domain import Envelope, PortfolioRules, check_portfolio
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
-from services.grants.spreadsheet import Cell, write_csv, write_xlsx
+from services.grants.spreadsheet import Cell, write_csv, write_spreadsheet_csv, write_xlsx
 
 ExportFormat = Literal["xlsx", "csv"]
 
@@ -143,15 +147,23 @@ def _financers(institutions: Iterable[Institution]) -> list[Financer]:
 
 
 def _write(
-    target: IO[bytes], chosen_format: ExportFormat, schemes: list[SchemeRows], financers: list[Financer], scored: bool
+    target: IO[bytes],
+    chosen_format: ExportFormat,
+    dialect: Dialect,
+    schemes: list[SchemeRows],
+    financers: list[Financer],
+    scored: bool,
 ) -> None:
-    chosen = columns(financers, scored)
     p147 = next((item.institution_id for item in financers if item.is_p147), None)
     names = {item.institution_id: item.nom for item in financers}
     if chosen_format == "csv":
+        for_people = dialect is Dialect.TABLEUR_FR
+        chosen = columns(financers, scored, for_people=for_people)
+        rows = table((row for scheme in schemes for row in scheme.rows), chosen, labelled=for_people)
         with open(target.fileno(), "w", encoding="utf-8-sig", newline="", closefd=False) as text:
-            write_csv(text, table((row for scheme in schemes for row in scheme.rows), chosen))
+            (write_spreadsheet_csv if for_people else write_csv)(text, rows)
         return
+    chosen = columns(financers, scored, for_people=True)
     every_total: list[tuple[SchemeRows, Totals]] = [(scheme, Totals()) for scheme in schemes]
 
     def synthese() -> Iterator[Sequence[Cell]]:
@@ -160,26 +172,39 @@ def _write(
             header, *rows = summary(totals, financers, check, scored)
             if position == 0:
                 yield header
-            yield ["dispositif", scheme.call.scheme.value, None, None, None, None]
+            scheme_name = scheme.call.scheme.value
+            yield ["Dispositif", french.SCHEMES.get(scheme_name, scheme_name), None, None, None, None]
             yield from rows
 
     write_xlsx(
         target,
         [
             *(
-                (scheme.call.scheme.value, table((totals.add(row, p147) for row in scheme.rows), chosen))
+                (
+                    french.SCHEMES.get(scheme.call.scheme.value, scheme.call.scheme.value),
+                    table((totals.add(row, p147) for row in scheme.rows), chosen, labelled=True),
+                )
                 for scheme, totals in every_total
             ),
             ("Synthèse", synthese()),
+            ("Colonnes", dictionary(chosen)),
         ],
     )
 
 
 async def export_programmation(
-    uow: UnitOfWork, actor: Principal, contract_code: str, year: int, chosen_format: ExportFormat
+    uow: UnitOfWork,
+    actor: Principal,
+    contract_code: str,
+    year: int,
+    chosen_format: ExportFormat,
+    dialect: Dialect = Dialect.EXCHANGE,
 ) -> ExportFile:
+    """`dialect`: a CSV's (the XLSX has no other)."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
+    if chosen_format != "csv" and dialect is not Dialect.EXCHANGE:
+        raise RuleViolationError("dialect", "csv-dialect", f"{dialect.value} is a CSV's dialect: ask format=csv")
     with cycle_collection_paused():
         async with uow.reading():
             calls = [call_of(row) for row in await CallRepository(uow.session).of_year(contract_code, year)]
@@ -199,12 +224,13 @@ async def export_programmation(
             ]
         target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
         try:
-            await asyncio.to_thread(_write, target, chosen_format, schemes, financers, scored)
+            await asyncio.to_thread(_write, target, chosen_format, dialect, schemes, financers, scored)
         except BaseException:
             target.close()
             raise
     target.seek(0)
-    name = f"programmation-{contract_code}-{year}.{chosen_format}"
+    suffix = "" if dialect is Dialect.EXCHANGE else f"-{dialect.value}"
+    name = f"programmation-{contract_code}-{year}{suffix}.{chosen_format}"
     media_type = (
         "text/csv; charset=utf-8"
         if chosen_format == "csv"
