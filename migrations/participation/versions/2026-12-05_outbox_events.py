@@ -3,7 +3,7 @@ in (transaction id, position) order.
 
 Revision ID: part0012
 Revises: part0011
-Create Date: 2026-12-20 10:00:00
+Create Date: 2026-12-05 10:00:00
 """
 
 from collections.abc import Sequence

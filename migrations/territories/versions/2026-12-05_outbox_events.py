@@ -1,9 +1,9 @@
 """Events: the outbox each write appends to in its own transaction (kit/outbox.py), read back as the feed
 in (transaction id, position) order.
 
-Revision ID: terr0009
-Revises: terr0008
-Create Date: 2026-12-20 10:00:00
+Revision ID: terr0010
+Revises: terr0009
+Create Date: 2026-12-05 10:00:00
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 from kit.outbox import create_outbox_sql, drop_outbox_sql
 
-revision: str = "terr0009"
-down_revision: str | None = "terr0008"
+revision: str = "terr0010"
+down_revision: str | None = "terr0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
