@@ -15,7 +15,7 @@ from gateway.events import event_types_of
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
 from kit.api_docs import swagger_ui_asset, swagger_ui_page
-from kit.auth.policies import authorize, public_policy
+from kit.auth.policies import Policy, authorize, public_policy, unauthenticated
 from kit.database import request_unit_of_work
 from kit.event_feed import unknown_types
 from kit.problems import ProblemError, documented_problems, problem_openapi
@@ -24,6 +24,7 @@ from kit.write_pipeline import PlatformRoute, creates_nothing
 
 PUBLIC = public_policy("gateway-public")
 TOKEN = public_policy("oauth-client-credentials")
+EVENT_READERS = Policy(name="event-readers")  # any authenticated caller: each service filters what it shows
 
 router = APIRouter(
     prefix="/api", tags=["gateway"], route_class=PlatformRoute, responses=documented_problems(authenticated=False)
@@ -182,7 +183,8 @@ class MergedEventPage(BaseModel):
     "/events",
     operation_id="list_platform_events",
     response_model=MergedEventPage,
-    dependencies=[Depends(authorize(PUBLIC))],
+    # Verified here too, so that the policy says what the services will ask: a valid token, any role.
+    dependencies=[Depends(authorize(EVENT_READERS))],
     responses=problem_openapi(401, 410, 422),
 )
 async def platform_events(
@@ -196,8 +198,8 @@ async def platform_events(
     """The events of every service you may read, each service's in commit order, after an opaque cursor.
     Each service decides with your token what you see (what you may read of the resource). 410 with
     `oldestCursor` when the cursor is no longer kept; 422 naming `after` or `types` when malformed."""
-    if not authorization:
-        raise ProblemError(401, "unauthenticated", "Authentication required", "A bearer token is required.")
+    if authorization is None:  # the policy lets no request without a valid token in
+        raise unauthenticated("A bearer token is required.")
     asked = None
     if types is not None and types.strip():
         names = frozenset(part.strip() for part in types.split(",") if part.strip())

@@ -129,6 +129,9 @@ async def test_a_facilitator_follows_its_bodies_and_no_event_names_a_person(
         assert person not in text
     with step("the public reads nothing; another contract's caller nothing of this one"):
         assert (await gateway.get(FEED)).status_code == 401
+        assert (await gateway.get(FEED, headers={"Authorization": "Bearer forged"})).status_code == 401
+        document = (await gateway.get("/api/openapi.json")).json()
+        assert document["paths"][FEED]["get"]["x-policy"] == "any authenticated caller", "as the feed answers"
         stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE-2024"])
         elsewhere, _ = await read_all(gateway, stranger, contractCode=new_contract)
         assert elsewhere == []

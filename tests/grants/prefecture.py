@@ -10,7 +10,7 @@ import httpx
 
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, move, notified, send
+from tests.grants.playbook import API, Year, budget, draft, move, notified, send
 from tests.job_results import finished
 from tests.running_stack import RunningStack
 
@@ -29,6 +29,7 @@ class Decided:
     granted: str  # notified, 7,000.01 € of the State (DA20250001-1) and 4,000 € of the CUA, paid under EJ
     refused: str  # the State proposed 0 € and refused (DA20250002-1), the CUA granted 4,000 €; notified
     waiting: str  # submitted by an association whose SIRET starts with zeros; not decided yet
+    unsent: str  # a draft its operator never submitted: not in the programmation, nor in its export
 
 
 async def _line(gateway: httpx.AsyncClient, year: Year, application: str, code: str, **body: str) -> None:
@@ -84,6 +85,7 @@ async def _refuse(gateway: httpx.AsyncClient, year: Year, application: str) -> N
 
 async def a_year_to_decide(stack: RunningStack, gateway: httpx.AsyncClient, year: Year) -> Decided:
     # Every request submitted before any is notified: a notified year's report comes before a new request.
+    unsent = await draft(gateway, year, title="Projet jamais envoyé", dauphinNumber="DA20250009-1")
     zeros = await gateway.post(
         f"{API}/operators",
         headers=year.pilot,
@@ -109,7 +111,7 @@ async def a_year_to_decide(stack: RunningStack, gateway: httpx.AsyncClient, year
     granted = str((await notified(gateway, year))["id"])
     await _paid(gateway, year, granted)
     await _refuse(gateway, year, refused)
-    return Decided(granted, refused, waiting)
+    return Decided(granted, refused, waiting, str(unsent["id"]))
 
 
 async def exported(gateway: httpx.AsyncClient, year: Year, **params: Any) -> httpx.Response:

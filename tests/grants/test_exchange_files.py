@@ -216,16 +216,19 @@ async def test_the_export_reads_the_budget_as_last_replaced(gateway: httpx.Async
     url = f"{API}/applications/{application['id']}/budget"
     assert (await send(gateway, "PUT", url, year.operator, budget(year))).status_code == 200
     replaced = budget(year, charges=20000)
-    replaced["lines"] = [line for line in replaced["lines"] if line["account"] != "87"]
-    replaced["lines"].append({"account": "own_funds", "label": "Fonds propres", "amount": "1000"})
+    # In kind removed on both sides; the 5,000 € more of charges met by own funds: a budget that balances.
+    replaced["lines"] = [line for line in replaced["lines"] if line["account"] not in {"86", "87"}]
+    replaced["lines"].append({"account": "own_funds", "label": "Fonds propres", "amount": "5000"})
     assert (await send(gateway, "PUT", url, year.operator, replaced)).status_code == 200
+    submitted = await move(gateway, application["id"], year.operator, "submit")
+    assert submitted.status_code == 200, submitted.text  # a draft is not in the programmation's export
     exported = await gateway.get(
         f"{API}/programmation-exports",
         params={"contractCode": year.contract, "year": 2025, "format": "csv"},
         headers=year.pilot,
     )
     (row,) = csv_rows(exported.content)
-    assert (row["cout_total"], row["autofinancement"], row["contributions_nature"]) == ("20000.00", "1000.00", "0.00")
+    assert (row["cout_total"], row["autofinancement"], row["contributions_nature"]) == ("20000.00", "5000.00", "0.00")
 
 
 async def test_unmatched_lines_wait_in_the_manual_queue(gateway: httpx.AsyncClient, year: Year) -> None:

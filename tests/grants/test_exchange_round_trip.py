@@ -47,6 +47,7 @@ async def test_an_export_imported_back_untouched_changes_nothing_and_fails_nothi
             )
             assert report.status_code == (200 if dry_run else 201), report.text
             lines = report.json()["lines"]
+            # Three lines: the unsent draft is not in the programmation, so not in its export.
             assert {line["applicationId"]: line["status"] for line in lines} == {
                 decided.granted: "unchanged",
                 decided.refused: "unchanged",

@@ -8,11 +8,11 @@ import uuid
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.engine import Result
 from sqlalchemy.sql.expression import Executable
 
-from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.domain.workflow import LIVE, State, Transition
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.conventions.models import ConventionApplicationRow, ConventionRow
@@ -49,6 +49,12 @@ class ExportedApplication(NamedTuple):
     profile: str
 
 
+def _in_programmation(call_id: uuid.UUID) -> ColumnElement[bool]:
+    """The call's applications the programmation shows (submitted, not out of it): drafts are the operators'
+    own until they submit them, and the export is the programmation's table."""
+    return and_(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(sorted(state.value for state in LIVE)))
+
+
 class ExportRepository(Repository):
     async def _rows(self, query: Executable) -> Result[*tuple[Any, ...]]:
         """Columns read through Core, without the ORM's row loading (100,000 plain rows in an export)."""
@@ -80,7 +86,7 @@ class ExportRepository(Repository):
                 OperatorRow.profile,
             )
             .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
-            .where(ApplicationRow.call_id == call_id)
+            .where(_in_programmation(call_id))
             .order_by(ApplicationRow.title, ApplicationRow.application_id)
         )
         return [ExportedApplication._make(row) for row in (await self._rows(query)).all()]
@@ -89,7 +95,7 @@ class ExportRepository(Repository):
         """(application, institution, figures) of every line: a national call has some 100,000. With the day
         the application was decided and the EJ the line was paid under, for the line that holds neither."""
         line = FinancingLineRow
-        of_call = ApplicationRow.call_id == call_id
+        of_call = _in_programmation(call_id)
         decided, paid = decision_days(of_call), paid_commitments(of_call)
         columns: list[Any] = [
             line.application_id,
