@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import orjson
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,8 @@ _KEY = re.compile(r'"?([\x21\x23-\x7e]{1,255})"?')
 RETENTION = timedelta(hours=24)
 # Headers of the first response a replay gives again; the others (dates, request ids) are the replay's own.
 REPLAYED_HEADERS = ("content-type", "location", "etag")
+
+_JSON_MEDIA = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
 
 
 def idempotency_keys_table(metadata: MetaData) -> Table:
@@ -60,12 +63,22 @@ class StoredResponse:
 
 
 def fingerprint_of(method: str, path: str, query: str, content_type: str, body: bytes) -> str:
-    """What makes two requests "the same request": method, target, media type and body bytes."""
+    """What makes two requests "the same request": method, target, media type and body — a JSON body by its
+    content, not its bytes (a client that serialises its retry again, with other spacing or key order, sends
+    the same request: the Idempotency-Key draft leaves the fingerprint to the server, §2.4)."""
     digest = hashlib.sha256()
     for part in (method, path, query, content_type):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
-    digest.update(body)
+    digest.update(_canonical_json(body) if _JSON_MEDIA.match(content_type) else body)
     return digest.hexdigest()
+
+
+def _canonical_json(body: bytes) -> bytes:
+    """The JSON text with sorted keys and no spacing; the bytes themselves when they are not JSON."""
+    try:
+        return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONDecodeError:
+        return body
 
 
 def key_of(header: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import asyncpg
@@ -107,6 +108,15 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(
     assert first.status_code == replay.status_code == 201
     assert replay.json() == first.json()
     assert replay.headers["idempotent-replayed"] == "true"
+    # The same content serialised again (keys in another order, other spacing) is the same request.
+    reserialised = json.dumps(dict(reversed(body_fields(new_contract).items())), indent=2).encode()
+    again = await gateway.post(
+        "/api/participation/bodies",
+        headers={**headers, "Content-Type": "application/json"},
+        content=reserialised,
+    )
+    assert (again.status_code, again.headers.get("idempotent-replayed")) == (201, "true")
+    assert again.json() == first.json()
     other = await gateway.post(
         "/api/participation/bodies", headers=headers, json=body_fields(new_contract, "Autre conseil")
     )
