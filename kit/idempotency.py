@@ -28,7 +28,7 @@ RETENTION = timedelta(hours=24)
 # Headers of the first response a replay gives again; the others (dates, request ids) are the replay's own.
 REPLAYED_HEADERS = ("content-type", "location", "etag")
 
-_JSON_MEDIA = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
+_JSON_MEDIA = re.compile(r"^application/([a-z0-9.+-]+\+)?json[ \t]*(;|$)", re.IGNORECASE | re.ASCII)
 
 
 def idempotency_keys_table(metadata: MetaData) -> Table:
