@@ -185,23 +185,24 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     with step("the overdue reports, judged on the day given or today"):
         overdue = f"{API}/financial-reports/overdue"
         not_due_yet = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
-        assert not_due_yet.json() == [], "judged today (2 March 2026) by default"
+        assert not_due_yet.json()["items"] == [], "judged today (2 March 2026) by default"
         late = await gateway.get(
             overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot
         )
-        assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
+        assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()["items"]] == [
             (first["id"], "missing", "2026-06-30")
         ]
+        assert (late.json()["total"], late.json()["limit"]) == (1, 50)
         in_time = await gateway.get(
             overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot
         )
-        assert in_time.json() == []
+        assert in_time.json()["items"] == []
         clock.travel_to(date(2026, 7, 1))
         late_today = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
-        assert [item["applicationId"] for item in late_today.json()] == [first["id"]]
-        assert (
-            await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
-        ).json() == []
+        assert [item["applicationId"] for item in late_today.json()["items"]] == [first["id"]]
+        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)).json()[
+            "items"
+        ] == []
     with step("the operator's report explains its gaps; no one else writes it"):
         url = f"{API}/applications/{first['id']}/financial-report"
         unexplained = report(year)
@@ -219,7 +220,9 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         assert submitted.status_code == 200, submitted.text
         gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
         assert gaps["64"] == ("12000.00", "9000.00")
-        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json() == []
+        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json()[
+            "items"
+        ] == []
     with step("the 2026 payment waits for the 2025 report to be accepted"):
         second = await play_to_notified(gateway, second_year, second_draft)
         await vote(gateway, year, second_year.call_id, "etat-p147")

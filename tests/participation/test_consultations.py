@@ -102,9 +102,10 @@ async def test_answers_are_synced_once_anonymous_and_counted(stack: RunningStack
         assert "fictive@example.org" not in (await gateway.get(f"{url}/results", headers=pilot)).text
     with step("the contacts, apart from the answers, for the pilots only"):
         contacts = await gateway.get(f"{url}/contacts", headers=pilot)
-        assert [(item["contact"], item["consentText"]) for item in contacts.json()] == [
+        assert [(item["contact"], item["consentText"]) for item in contacts.json()["items"]] == [
             ("fictive@example.org", CONSENT)
         ]
+        assert contacts.json()["total"] == 1
         assert first not in contacts.text  # nothing links the contact to the interview
         assert (await gateway.get(f"{url}/contacts", headers=facilitator)).status_code == 403
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from identity.principal import Principal
 from kit.etags import etag_of
+from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import Application
 from services.grants.applications.domain.workflow import State
@@ -296,14 +297,14 @@ async def get_activity_report(uow: UnitOfWork, actor: Principal, application_id:
 
 
 async def overdue_reports(
-    uow: UnitOfWork, actor: Principal, contract_code: str, on: date | None = None
-) -> list[OverdueReport]:
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest, on: date | None = None
+) -> tuple[list[OverdueReport], int]:
     """The contract's financial reports past due on `on` (today by default) and missing or returned (an
-    operator's users: their own)."""
+    operator's users: their own), a page of them and how many in all."""
     if not actor.works_on(contract_code):
-        return []
+        return [], 0
     day = on or uow.today()
     async with uow.reading():
-        return await ReportRepository(uow.session).overdue(
-            contract_code, own_organisations(actor), last_year_due_before(day)
+        return await ReportRepository(uow.session).overdue_page(
+            contract_code, own_organisations(actor), last_year_due_before(day), page
         )

@@ -111,7 +111,8 @@ def _theme(level: ThemeLevel) -> ThemeLevelRead:
 
 @router.get("/bodies/{body_id}/themes", operation_id="list_body_themes", response_model=list[ThemeLevelRead])
 async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> list[ThemeLevelRead]:
-    """The body's participation level per theme: declared, and observed once assessed."""
+    """The body's participation level per theme: declared, and observed once assessed. Not paged: one per
+    theme, a fixed list."""
     levels = await bodies.body_themes(uow, principal, body_id)
     response.headers["ETag"] = bodies.themes_etag(body_id, levels)
     return [_theme(level) for level in levels]
@@ -121,7 +122,8 @@ async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, pri
 async def set_body_themes(
     uow: Uow, response: Response, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: BodyManager
 ) -> list[ThemeLevelRead]:
-    """Replace the body's themes and levels (the contract's pilots, communes)."""
+    """Replace the body's themes and levels (the contract's pilots, communes). Not paged: one per theme, a
+    fixed list."""
     levels = [
         ThemeLevel(
             item.theme,

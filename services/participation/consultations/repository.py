@@ -114,12 +114,11 @@ class ConsultationRepository(SessionRepository):
         )
         return [(row[0], row[1], int(row[2])) for row in (await self.session.execute(query)).all()]
 
-    async def contacts(self, consultation_id: uuid.UUID) -> list[domain.Contact]:
+    async def contacts(self, consultation_id: uuid.UUID, page: PageRequest) -> tuple[list[domain.Contact], int]:
         query = select(ConsultationContactRow).where(ConsultationContactRow.consultation_id == consultation_id)
-        return [
-            record_of(domain.Contact, row)
-            for row in await self.all(query.order_by(ConsultationContactRow.consented_on))
-        ]
+        ordered = query.order_by(ConsultationContactRow.consented_on, ConsultationContactRow.contact_client_id)
+        rows, total = await fetch_page(self.session, ordered, page)
+        return [record_of(domain.Contact, row) for row in rows], total
 
     async def delete_contacts_of_campaigns_ended_before(self, day: date) -> int:
         ended = select(ConsultationRow.consultation_id).where(ConsultationRow.ends_on < day)

@@ -128,7 +128,8 @@ async def sync_consultation_answers(
     uow: Uow, contracts: Contracts, consultation_id: uuid.UUID, body: AnswersSync, principal: CampaignRunner
 ) -> list[SyncOutcomeRead]:
     """Anonymous interviews captured offline: each `stored` once, `already` when sent again, `rejected`
-    with its reason; a contact, with its consent, goes to a separate list that nothing links to the answers."""
+    with its reason; a contact, with its consent, goes to a separate list that nothing links to the answers.
+    Not paged: one outcome per interview sent."""
     items = [
         Interview(
             client_id=item.client_id,
@@ -162,8 +163,12 @@ async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: 
 @router.get(
     "/consultations/{consultation_id}/contacts",
     operation_id="consultation_contacts",
-    response_model=list[ContactRead],
+    response_model=Page[ContactRead],
 )
-async def consultation_contacts(uow: Uow, consultation_id: uuid.UUID, principal: ContactReader) -> list[ContactRead]:
+async def consultation_contacts(
+    uow: Uow, consultation_id: uuid.UUID, principal: ContactReader, page: Annotated[PageRequest, Depends(page_request)]
+) -> Page[ContactRead]:
     """Contacts left for follow-up, with their consent (the contract's pilots; audited)."""
-    return [read_of(ContactRead, item) for item in await consultations.contacts(uow, principal, consultation_id)]
+    listed, total = await consultations.contacts(uow, principal, consultation_id, page)
+    items = [read_of(ContactRead, item) for item in listed]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
