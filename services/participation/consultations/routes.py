@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import Depends, Query, status
 
 from identity.contracts import ContractRegistry, request_contract_registry
 from kit.database import request_unit_of_work
@@ -35,7 +35,7 @@ from services.participation.consultations.schemas import (
     SyncOutcomeRead,
 )
 from services.participation.policies import CampaignRunner, ContactReader, Reader
-from services.participation.schemas import ProgressRead, read_of, wire_name
+from services.participation.schemas import ContractCode, ProgressRead, read_of, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -106,9 +106,13 @@ async def open_consultation(
 
 @router.get("/consultations", operation_id="list_consultations", response_model=Page[ConsultationRead])
 async def list_consultations(
-    uow: Uow, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
+    uow: Uow,
+    principal: Reader,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    page: Annotated[PageRequest, Depends(page_request)],
 ) -> Page[ConsultationRead]:
-    found, total = await consultations.list_campaigns(uow, principal, page)
+    """The consultation campaigns of a contract, by start date."""
+    found, total = await consultations.list_campaigns(uow, principal, contract_code, page)
     return Page(items=[_read(item, done) for item, done in found], total=total, limit=page.limit, offset=page.offset)
 
 

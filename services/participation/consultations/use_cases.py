@@ -92,10 +92,12 @@ async def campaign_with_progress(
 
 
 async def list_campaigns(
-    uow: UnitOfWork, actor: Principal, page: PageRequest
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest
 ) -> tuple[list[tuple[Consultation, Progress]], int]:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        found, total = await ConsultationRepository(uow.session).of_contracts(actor.contract_scope, page)
+        found, total = await ConsultationRepository(uow.session).of_contract(contract_code, page)
         return await with_progress(uow, found), total
 
 
