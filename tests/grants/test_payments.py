@@ -210,6 +210,14 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         refused = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["rule"] == "gap-explained"
+        with_cents = report(year)
+        with_cents["lines"][0]["amount"] = "3000.50"
+        with_cents["lines"][1]["amount"] = "9000"
+        both = await write_if_match(gateway, "PUT", url, json=with_cents, headers=year.operator)
+        assert [(error["field"], error["rule"]) for error in both.json()["errors"]] == [
+            ("lines/0/amount", "whole-euros"),
+            ("lines", "gap-explained"),
+        ]
         assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
         assert (
             await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)

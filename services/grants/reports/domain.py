@@ -17,7 +17,14 @@ from enum import StrEnum
 from identity.principal import Principal
 from services.grants.applications.domain.application import Beneficiaries
 from services.grants.applications.domain.budget import ACCOUNTS, BudgetLine
-from services.grants.errors import ForbiddenMoveError, NotEditableError, RulesBrokenError, RuleViolationError, spaced
+from services.grants.errors import (
+    ForbiddenMoveError,
+    NotEditableError,
+    RulesBrokenError,
+    RuleViolationError,
+    raise_broken,
+    spaced,
+)
 from services.grants.operators.domain import own_organisations
 from services.grants.roles import INSTRUCTORS
 
@@ -92,23 +99,23 @@ def gaps(planned: Sequence[BudgetLine], actual: Sequence[ActualLine]) -> dict[st
 
 
 def check_report(planned: Sequence[BudgetLine], actual: Sequence[ActualLine]) -> None:
+    """Every line's account and whole euros, and every significant gap explained: all broken rules at once."""
+    broken = []
     for index, line in enumerate(actual):
         if line.account not in ACCOUNTS:
-            raise RuleViolationError(
-                f"lines/{index}/account", "cerfa-account", f"{line.account} is not a CERFA account"
-            )
+            message = f"{line.account} is not a CERFA account"
+            broken.append(RuleViolationError(f"lines/{index}/account", "cerfa-account", message))
         if line.amount_cents < 0 or line.amount_cents % 100:
-            raise RuleViolationError(f"lines/{index}/amount", "whole-euros", "the report is in whole euros, at least 0")
+            message = "the report is in whole euros, at least 0"
+            broken.append(RuleViolationError(f"lines/{index}/amount", "whole-euros", message))
     explained = {line.account for line in actual if line.explanation}
     for account, (was_planned, was_spent) in gaps(planned, actual).items():
         gap = abs(was_spent - was_planned)
         significant = gap > EXPLAINED_GAP * was_planned if was_planned else was_spent > 0
         if significant and account not in explained:
-            raise RuleViolationError(
-                "lines",
-                "gap-explained",
-                f"account {account}: planned {spaced(was_planned)}, actual {spaced(was_spent)}; explain the gap",
-            )
+            message = f"account {account}: planned {spaced(was_planned)}, actual {spaced(was_spent)}; explain the gap"
+            broken.append(RuleViolationError("lines", "gap-explained", message))
+    raise_broken(broken)
 
 
 @dataclass(frozen=True, slots=True)
