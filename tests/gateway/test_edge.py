@@ -133,8 +133,8 @@ async def test_more_than_one_authorization_header_is_refused_by_the_gateway_and_
     auditor, admin = stack.token([Role.AUDITOR], [CUA_CONTRACT]), stack.token([Role.PLATFORM_ADMIN])
     two = [("Authorization", f"Bearer {auditor}"), ("Authorization", f"Bearer {admin}")]
     targets = [
-        stack.gateway + "/api/participation/bodies",
-        stack.urls["participation"] + "/bodies",
+        stack.gateway + f"/api/participation/bodies?contractCode={CUA_CONTRACT}",
+        stack.urls["participation"] + f"/bodies?contractCode={CUA_CONTRACT}",
         stack.urls["grants"] + f"/calls?contractCode={CUA_CONTRACT}",
         stack.urls["territories"] + "/epcis",
     ]

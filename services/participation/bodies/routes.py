@@ -19,7 +19,7 @@ from services.participation.bodies import use_cases as bodies
 from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.policies import BodyManager, Reader
-from services.participation.schemas import read_of
+from services.participation.schemas import ContractCode, read_of
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -36,10 +36,11 @@ async def list_bodies(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],
     principal: Reader,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     kind: Annotated[BodyKind | None, Query()] = None,
 ) -> Response:
-    """Citizen bodies and committees of the contracts the caller works on."""
-    found, total = await bodies.list_bodies(uow, principal, kind, page)
+    """Citizen bodies and committees of a contract, by name."""
+    found, total = await bodies.list_bodies(uow, principal, contract_code, kind, page)
     listed: Page[BodyRead] = Page(
         items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset
     )
