@@ -149,8 +149,8 @@ def report(year: Year, **changes: Any) -> dict[str, Any]:
     lines = [
         {"account": "60", "label": "Achats", "amount": "3000"},
         {"account": "64", "label": "Salaires", "amount": "12000"},
-        {"account": "74", "label": "État P147", "amount": "7000"},
-        {"account": "74", "label": "CUA", "amount": "4000"},
+        {"account": "74", "label": "État P147", "amount": "7000", "institutionId": year.institutions["etat-p147"]},
+        {"account": "74", "label": "CUA", "amount": "4000", "institutionId": year.institutions["cua"]},
         {"account": "75", "label": "Cotisations", "amount": "3000"},
         {"account": "86", "label": "Bénévolat", "amount": "2000"},
         {"account": "87", "label": "Contributions", "amount": "2000"},
@@ -219,6 +219,14 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
             ("lines", "gap-explained"),
         ]
         assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
+        unsplit = report(year)
+        del unsplit["lines"][2]["institutionId"]
+        split = await write_if_match(gateway, "PUT", url, json=unsplit, headers=year.operator)
+        assert [(error["field"], error["rule"]) for error in split.json()["errors"]] == [
+            ("lines/2/institutionId", "financer-required"),
+            ("lines", "gap-explained"),
+            ("lines", "gap-explained"),
+        ]
         assert (
             await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)
         ).status_code == 404
@@ -226,8 +234,13 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
         submitted = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
         assert submitted.status_code == 200, submitted.text
-        gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
-        assert gaps["64"] == ("12000.00", "9000.00")
+        gaps = {
+            (item["account"], item["institutionId"]): (item["planned"], item["actual"])
+            for item in submitted.json()["gaps"]
+        }
+        assert gaps["64", None] == ("12000.00", "9000.00")
+        assert gaps["74", year.institutions["etat-p147"]] == ("8000.00", "7000.00")  # CERFA 15059: by financer
+        assert gaps["74", year.institutions["cua"]] == ("4000.00", "4000.00")
         assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json()[
             "items"
         ] == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -25,7 +25,21 @@ from services.grants.reports.models import ActivityReportRow, FinancialReportRow
 
 
 def actual_lines(report: FinancialReportRow | None) -> list[ActualLine]:
-    return [ActualLine(**line) for line in report.lines] if report is not None else []
+    """The report's lines as stored (a 74 line's financer as text; none before reports named it)."""
+    if report is None:
+        return []
+    return [
+        ActualLine(
+            **{**line, "institution_id": uuid.UUID(line["institution_id"]) if line.get("institution_id") else None}
+        )
+        for line in report.lines
+    ]
+
+
+def stored_lines(lines: Sequence[ActualLine]) -> list[dict[str, Any]]:
+    return [
+        {**asdict(line), "institution_id": str(line.institution_id) if line.institution_id else None} for line in lines
+    ]
 
 
 def activity_of(row: ActivityReportRow) -> ActivityReport:

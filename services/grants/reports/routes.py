@@ -67,13 +67,17 @@ def present(view: FinancialReport) -> FinancialReportRead:
         status="missing" if view.status is None else view.status.value,
         lines=[
             ActualLineRead(
-                account=line.account, label=line.label, amount=euros(line.amount_cents), explanation=line.explanation
+                account=line.account,
+                label=line.label,
+                amount=euros(line.amount_cents),
+                explanation=line.explanation,
+                institution_id=line.institution_id,
             )
             for line in view.lines
         ],
         gaps=[
-            AccountGapRead(account=account, planned=euros(planned), actual=euros(actual))
-            for account, (planned, actual) in view.gaps.items()
+            AccountGapRead(account=account, institution_id=financer, planned=euros(planned), actual=euros(actual))
+            for (account, financer), (planned, actual) in view.gaps.items()
         ],
         review_comment=view.review_comment,
     )
@@ -99,6 +103,7 @@ async def submit_financial_report(
             label=line.label,
             amount_cents=cents_of(line.amount, f"lines/{index}/amount"),
             explanation=line.explanation,
+            institution_id=line.institution_id,
         )
         for index, line in enumerate(body.lines)
     ]

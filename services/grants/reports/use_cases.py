@@ -20,6 +20,7 @@ from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.use_cases.access import APPLICATIONS, application_for
 from services.grants.clients.territories import ClassifiedPoint
 from services.grants.errors import NotEditableError, NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations
 from services.grants.reports.domain import (
     ActivityReport,
@@ -48,6 +49,7 @@ from services.grants.reports.repository import (
     located_document,
     located_of,
     status_of,
+    stored_lines,
 )
 
 Classifier = Callable[[], Awaitable[list[ClassifiedPoint]]]
@@ -149,11 +151,13 @@ async def submit_report(
     check_writer(actor, kind)
     async with uow:
         application = await _writable(uow, actor, application_id, kind)
-        check_report(await ApplicationRepository(uow.session).budget(application_id), lines)
+        institutions = await InstitutionRepository(uow.session).of_contract(application.contract_code)
+        names = {key: item.nom for key, item in institutions.items()}
+        check_report(await ApplicationRepository(uow.session).budget(application_id), lines, names)
         report = await ReportRepository(uow.session).financial(application_id, for_update=True)
         uow.check_precondition(report_etag(application_id, kind, _version(report)))
         resubmitted(status_of(report))
-        content = {"lines": [asdict(line) for line in lines]}
+        content = {"lines": stored_lines(lines)}
 
         def new() -> FinancialReportRow:
             return FinancialReportRow(application_id=application_id)

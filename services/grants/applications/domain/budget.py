@@ -94,15 +94,24 @@ def check_budget_lines(lines: Iterable[BudgetLine], institutions: Mapping[uuid.U
             broken.append(
                 RuleViolationError(f"{where}/amount", "whole-euros", "budget amounts are whole euros ≥ 0 (CERFA)")
             )
-        financer = f"{where}/institution_id"
-        if line.account == GRANTS_ACCOUNT and line.institution_id is None:
-            broken.append(RuleViolationError(financer, "financer-required", "a 74 line names its financer"))
-        elif line.account == GRANTS_ACCOUNT and line.institution_id not in institutions:
-            message = "the financer is not an institution of the contract"
-            broken.append(RuleViolationError(financer, "financer-of-contract", message))
-        elif line.account != GRANTS_ACCOUNT and line.institution_id is not None:
-            broken.append(RuleViolationError(financer, "financer-on-74", "only 74 lines name a financer"))
+        broken += financer_broken(where, line.account, line.institution_id, institutions)
     raise_broken(broken)
+
+
+def financer_broken(
+    where: str, account: str, institution_id: uuid.UUID | None, institutions: Mapping[uuid.UUID, str]
+) -> list[RuleViolationError]:
+    """A 74 line (grants) names its financer, one of the contract's; no other line names one."""
+    financer = f"{where}/institution_id"
+    if account == GRANTS_ACCOUNT and institution_id is None:
+        return [RuleViolationError(financer, "financer-required", "a 74 line names its financer")]
+    if account == GRANTS_ACCOUNT and institution_id not in institutions:
+        return [
+            RuleViolationError(financer, "financer-of-contract", "the financer is not an institution of the contract")
+        ]
+    if account != GRANTS_ACCOUNT and institution_id is not None:
+        return [RuleViolationError(financer, "financer-on-74", "only 74 lines name a financer")]
+    return []
 
 
 def requested_by_financer(lines: Iterable[BudgetLine]) -> dict[uuid.UUID, int]:
