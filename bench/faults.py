@@ -194,7 +194,9 @@ async def postgresql_restart(stack: Stack) -> Tally:
             while not stop.is_set():
                 try:
                     read = await client.get(
-                        BODIES, params={"limit": 5}, headers={**headers, "Cache-Control": "no-cache"}
+                        BODIES,
+                        params={"contractCode": CONTRACT, "limit": 5},
+                        headers={**headers, "Cache-Control": "no-cache"},
                     )
                     tally.statuses[read.status_code] += 1
                 except httpx.TransportError:
@@ -266,7 +268,10 @@ async def service_stopped(stack: Stack) -> Tally:
     ) as client:
         os.kill(pid, signal.SIGSTOP)
         try:
-            stuck = [asyncio.create_task(client.get(BODIES, headers=headers)) for _ in range(240)]
+            stuck = [
+                asyncio.create_task(client.get(BODIES, params={"contractCode": CONTRACT}, headers=headers))
+                for _ in range(240)
+            ]
             await asyncio.sleep(0.5)
             healthy: collections.Counter[int] = collections.Counter()
             for _ in range(40):

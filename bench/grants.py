@@ -220,10 +220,8 @@ async def load(stack: BenchStack, per_year: int, years: int) -> tuple[list[uuid.
             if response.status_code != 201:
                 raise SystemExit(f"call refused: {response.text}")
             calls.append(uuid.UUID(response.json()["id"]))
-        institutions = {
-            item["code"]: uuid.UUID(item["id"])
-            for item in (await client.get(f"{gateway}/institutions", params={"contractCode": CONTRACT})).json()
-        }
+        listed = await client.get(f"{gateway}/institutions", params={"contractCode": CONTRACT, "limit": 100})
+        institutions = {item["code"]: uuid.UUID(item["id"]) for item in listed.json()["items"]}
         tree = (await client.get(f"{gateway}/frameworks/{CONTRACT}")).json()["ambitions"]
     objectives = [uuid.UUID(oo["id"]) for ambition in tree for os_ in ambition["children"] for oo in os_["children"]]
     dataset = Dataset(institutions, objectives, per_year)

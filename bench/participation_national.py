@@ -174,7 +174,7 @@ def measure_body_lists(stack: BenchStack, code: str, seconds: int) -> None:
     base = stack.url("gateway") + "/api/participation"
     body = _id("body", code, 10)
     lists = {
-        "bodies of a contract, 50 per page": f"{base}/bodies?limit=50",
+        "bodies of a contract, 50 per page": f"{base}/bodies?contractCode={code}&limit=50",
         "meetings of a body": f"{base}/bodies/{body}/meetings?limit=50",
         "opinions of a body with answers and commitments": f"{base}/bodies/{body}/opinions?limit=50",
         "one meeting with its 40 attendance lines": f"{base}/meetings/{_id('meeting', body, 3)}",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_PAGE_SIZE = 100
@@ -43,6 +43,7 @@ class Page(BaseModel, Generic[ItemT]):
 
 
 RowT = TypeVar("RowT")
+ColumnsT = TypeVarTuple("ColumnsT")
 
 
 def total_told_by(rows: int, page: PageRequest) -> int | None:
@@ -53,11 +54,23 @@ def total_told_by(rows: int, page: PageRequest) -> int | None:
     return None
 
 
+async def _total(session: AsyncSession, query: Select[*tuple[Any, ...]], page: PageRequest, rows: int) -> int:
+    total = total_told_by(rows, page)
+    if total is None:
+        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    return int(total)
+
+
 async def fetch_page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
     """One page of an ordered ORM query, and how many rows match it in all; the count is asked only when
     the page does not tell the total by itself (one round trip instead of two)."""
     rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).scalars().all())
-    total = total_told_by(len(rows), page)
-    if total is None:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    return rows[: page.limit], int(total)
+    return rows[: page.limit], await _total(session, query, page, len(rows))
+
+
+async def fetch_rows_page(
+    session: AsyncSession, query: Select[*ColumnsT], page: PageRequest
+) -> tuple[list[Row[*ColumnsT]], int]:
+    """`fetch_page` for a query of several columns: each item is the row, not its first column."""
+    rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).all())
+    return rows[: page.limit], await _total(session, query, page, len(rows))

@@ -1,6 +1,11 @@
 """The grants domain's errors, pure Python (problems.py gives each its problem+json), and how an amount reads
 in their messages."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class GrantsError(Exception):
     """Base of the rules this service enforces."""
@@ -31,6 +36,38 @@ class RulesBrokenError(GrantsError):
     def __init__(self, broken: list[RuleViolationError]) -> None:
         super().__init__("; ".join(str(rule) for rule in broken))
         self.broken = broken
+
+
+def raise_broken(broken: list[RuleViolationError]) -> None:
+    """Nothing when every rule holds, the rule when one is broken, all of them at once when several are."""
+    if len(broken) == 1:
+        raise broken[0]
+    if broken:
+        raise RulesBrokenError(broken)
+
+
+class BrokenRules:
+    """The independent checks of one input, each run even when another fails, so that the answer names every
+    rule broken at once (one `checking()` block per check: a block stops at its first broken rule)."""
+
+    def __init__(self) -> None:
+        self.broken: list[RuleViolationError] = []
+        self.collected = False  # a check answered its rules as a list: so does the whole, even of one
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        try:
+            yield
+        except RulesBrokenError as error:
+            self.broken.extend(error.broken)
+            self.collected = True
+        except RuleViolationError as error:
+            self.broken.append(error)
+
+    def raise_any(self) -> None:
+        if self.collected:
+            raise RulesBrokenError(self.broken)
+        raise_broken(self.broken)
 
 
 class DuplicateCallError(GrantsError):

@@ -13,7 +13,7 @@ import pytest
 
 from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, RawConnection, app_process
-from tests.running_stack import RunningStack
+from tests.running_stack import CUA_CONTRACT, RunningStack
 
 PROBLEM = "application/problem+json"
 ONE_SECOND = {"GATEWAY_CLIENT_HEADER_TIMEOUT_SECONDS": "1", "GATEWAY_CLIENT_BODY_TIMEOUT_SECONDS": "1"}
@@ -130,12 +130,12 @@ async def test_a_request_body_that_crawls_gets_408(stack: RunningStack, edge: di
 async def test_more_than_one_authorization_header_is_refused_by_the_gateway_and_each_service(
     stack: RunningStack,
 ) -> None:
-    auditor, admin = stack.token([Role.AUDITOR]), stack.token([Role.PLATFORM_ADMIN])
+    auditor, admin = stack.token([Role.AUDITOR], [CUA_CONTRACT]), stack.token([Role.PLATFORM_ADMIN])
     two = [("Authorization", f"Bearer {auditor}"), ("Authorization", f"Bearer {admin}")]
     targets = [
-        stack.gateway + "/api/participation/bodies",
-        stack.urls["participation"] + "/bodies",
-        stack.urls["grants"] + "/calls",
+        stack.gateway + f"/api/participation/bodies?contractCode={CUA_CONTRACT}",
+        stack.urls["participation"] + f"/bodies?contractCode={CUA_CONTRACT}",
+        stack.urls["grants"] + f"/calls?contractCode={CUA_CONTRACT}",
         stack.urls["territories"] + "/epcis",
     ]
     async with httpx.AsyncClient(timeout=PATIENCE_SECONDS) as client:

@@ -18,7 +18,7 @@ from cli.embedded_postgres import free_port
 from gateway.app import create_app
 from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, FaultPeer, app_process, gateway_settings
-from tests.running_stack import RunningStack, ServingThread
+from tests.running_stack import CUA_CONTRACT, RunningStack, ServingThread
 
 PROBLEM = "application/problem+json"
 UNAVAILABLE = "/problems/upstream-unavailable"
@@ -129,7 +129,8 @@ async def _until_done(tasks: list[asyncio.Task[httpx.Response]], count: int) -> 
 
 
 async def test_a_stopped_service_fails_only_its_own_routes(stack: RunningStack) -> None:
-    auditor = stack.headers([Role.AUDITOR])
+    auditor = stack.headers([Role.AUDITOR], [CUA_CONTRACT])
+    bodies = f"/api/participation/bodies?contractCode={CUA_CONTRACT}"
     async with app_process(stack, "participation") as participation:
         app = create_app(
             gateway_settings(
@@ -146,12 +147,10 @@ async def test_a_stopped_service_fails_only_its_own_routes(stack: RunningStack) 
         thread.start_and_wait()
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=3 * PATIENCE_SECONDS) as client:
-                assert (await client.get("/api/participation/bodies", headers=auditor)).status_code == 200
+                assert (await client.get(bodies, headers=auditor)).status_code == 200
                 participation.signal(signal.SIGSTOP)
                 try:
-                    calls = [
-                        asyncio.create_task(client.get("/api/participation/bodies", headers=auditor)) for _ in range(16)
-                    ]
+                    calls = [asyncio.create_task(client.get(bodies, headers=auditor)) for _ in range(16)]
                     # Four calls hold the four connections; the twelve others find no free one.
                     turned_away = await _until_done(calls, 12)
                     assert [response.status_code for response in turned_away] == [503] * 12
@@ -188,9 +187,11 @@ class Creation:
         }
 
 
-async def _stored_names(gateway: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+async def _stored_names(gateway: httpx.AsyncClient, headers: dict[str, str], contract: str) -> list[str]:
     listed = await gateway.get(
-        "/api/participation/bodies", params={"limit": 100}, headers={**headers, "Cache-Control": "no-cache"}
+        "/api/participation/bodies",
+        params={"contractCode": contract, "limit": 100},
+        headers={**headers, "Cache-Control": "no-cache"},
     )
     assert listed.status_code == 200, listed.text
     return [item["name"] for item in listed.json()["items"]]
@@ -250,7 +251,7 @@ async def test_a_service_killed_during_a_burst_of_posts(
         elif creation.status in (502, 504):
             assert creation.retry_after is None
             assert creation.problem_type == OUTCOME_UNKNOWN
-    stored = await _stored_names(gateway, pilot)
+    stored = await _stored_names(gateway, pilot, new_contract)
     assert {one.name for one in creations if one.status == 201} <= set(stored)
     assert not {one.name for one in creations if one.status == 503} & set(stored)
     # The clients follow their answers, through the stack's own (healthy) participation.
@@ -265,5 +266,5 @@ async def test_a_service_killed_during_a_burst_of_posts(
         assert again.status_code == 201, again.text
         if creation.status == 503:
             assert again.headers.get("idempotent-replayed") is None
-    stored = await _stored_names(gateway, pilot)
+    stored = await _stored_names(gateway, pilot, new_contract)
     assert sorted(stored) == sorted(creation.name for creation in creations)

@@ -10,7 +10,7 @@ import jwt
 
 from identity.principal import Role
 from kit.auth.tokens import TokenGrant, TokenIssuer, generate_signing_key_pem
-from tests.running_stack import RunningStack
+from tests.running_stack import CUA_CONTRACT, RunningStack
 
 PROBLEM = "application/problem+json"
 
@@ -74,8 +74,8 @@ async def test_other_contracts_records_are_404(
         assert hidden.headers["content-type"] == PROBLEM
         missing = await gateway.get(path.rsplit("/", 1)[0] + f"/{uuid.uuid4()}", headers=outsider)
         assert hidden.json()["type"] == missing.json()["type"] == "/problems/not-found"
-    listed = await gateway.get("/api/grants/calls", headers=outsider)
-    assert call.json()["id"] not in {item["id"] for item in listed.json()["items"]}
+    listed = await gateway.get("/api/grants/calls", params={"contractCode": new_contract}, headers=outsider)
+    assert (listed.status_code, listed.json()["type"]) == (404, "/problems/not-found")
     patched = await gateway.patch(
         f"/api/grants/calls/{call.json()['id']}", headers={**outsider, "If-Match": "*"}, json={"title": "Volé"}
     )
@@ -111,7 +111,9 @@ async def test_services_verify_tokens_themselves(stack: RunningStack) -> None:
     async with httpx.AsyncClient(base_url=stack.urls["grants"]) as direct:
         forged = await direct.get("/calls", headers={"Authorization": f"Bearer {foreign.mint(grant)}"})
         assert forged.status_code == 401
-        genuine = await direct.get("/calls", headers=stack.headers([Role.PLATFORM_ADMIN]))
+        genuine = await direct.get(
+            "/calls", params={"contractCode": CUA_CONTRACT}, headers=stack.headers([Role.PLATFORM_ADMIN])
+        )
         assert genuine.status_code == 200
 
 
@@ -150,7 +152,9 @@ async def test_client_credentials_lifecycle(stack: RunningStack, gateway: httpx.
         assert issued.headers["cache-control"] == "no-store"
         token = issued.json()["access_token"]
         assert issued.json()["scope"] == "grants:read territories:read"
-        calls = await gateway.get("/api/grants/calls", headers={"Authorization": f"Bearer {token}"})
+        calls = await gateway.get(
+            "/api/grants/calls", params={"contractCode": new_contract}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert calls.status_code == 200
         bodies = await gateway.get("/api/participation/bodies", headers={"Authorization": f"Bearer {token}"})
         assert bodies.status_code == 403

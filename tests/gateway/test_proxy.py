@@ -15,7 +15,7 @@ from cli.embedded_postgres import free_port
 from gateway.app import create_app
 from identity.principal import Role
 from tests.gateway.wire import gateway_settings
-from tests.running_stack import RunningStack, ServingThread
+from tests.running_stack import CUA_CONTRACT, RunningStack, ServingThread
 
 PROBLEM = "application/problem+json"
 
@@ -137,7 +137,11 @@ async def test_upstream_down_gives_503_and_others_still_answer(
         assert down.status_code == 503
         assert down.headers["content-type"] == PROBLEM
         assert "retry-after" in down.headers
-        working = await client.get("/api/participation/bodies", headers=stack.headers([Role.AUDITOR]))
+        working = await client.get(
+            "/api/participation/bodies",
+            params={"contractCode": CUA_CONTRACT},
+            headers=stack.headers([Role.AUDITOR], [CUA_CONTRACT]),
+        )
         assert working.status_code == 200
         ready = await client.get("/readyz")
         assert ready.status_code == 503

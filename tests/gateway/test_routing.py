@@ -17,10 +17,11 @@ def _port(stack: RunningStack) -> int:
 
 async def test_an_encoded_service_name_reaches_that_service(stack: RunningStack, cua_contract: str) -> None:
     pilot = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
-    plain = await request_once(_port(stack), "GET", "/api/grants/calls", pilot)
+    query = f"?contractCode={cua_contract}"
+    plain = await request_once(_port(stack), "GET", "/api/grants/calls" + query, pilot)
     assert plain.status == 200
     for target in ("/api/grant%73/calls", "/%61pi/grants/calls", "/api/%67%72%61%6E%74%73/calls"):
-        encoded = await request_once(_port(stack), "GET", target, pilot)
+        encoded = await request_once(_port(stack), "GET", target + query, pilot)
         assert encoded.status == 200, (target, encoded.body)
         assert encoded.json()["total"] == plain.json()["total"]
 

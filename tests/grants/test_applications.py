@@ -133,6 +133,38 @@ async def test_an_unbalanced_budget_cannot_be_submitted(gateway: httpx.AsyncClie
     assert whole.json()["errors"][0]["rule"] == "whole-euros"
 
 
+async def test_a_write_answers_every_rule_it_breaks_at_once(gateway: httpx.AsyncClient, year: Year) -> None:
+    with step("an application serving a QPV and a commune outside the contract, ending before it starts"):
+        body = {
+            "callId": year.call_id,
+            "operatorId": year.operator_id,
+            "title": "Action",
+            "qpvCodes": ["QN99999Z"],
+            "codesCommunes": ["75056"],
+            "startsOn": "2025-06-01",
+            "endsOn": "2025-05-01",
+        }
+        refused = await gateway.post(f"{API}/applications", json=body, headers=year.operator)
+        assert (refused.status_code, refused.json()["type"]) == (422, "/problems/rules-broken"), refused.text
+        assert [(error["field"], error["rule"]) for error in refused.json()["errors"]] == [
+            ("qpvCodes", "qpv-of-contract"),
+            ("codesCommunes", "known-commune"),
+            ("endsOn", "after-start"),
+        ]
+    with step("a budget with cents on one line and a 74 line naming no financer"):
+        application = await draft(gateway, year)
+        lines = budget(year)
+        lines["lines"][0]["amount"] = "3000.50"
+        del lines["lines"][3]["institutionId"]
+        url = f"{API}/applications/{application['id']}/budget"
+        broken = await send(gateway, "PUT", url, year.operator, lines)
+        assert broken.status_code == 422, broken.text
+        assert [(error["field"], error["rule"]) for error in broken.json()["errors"]] == [
+            ("lines/0/amount", "whole-euros"),
+            ("lines/3/institutionId", "financer-required"),
+        ]
+
+
 async def test_qpv_codes_must_be_the_contracts_of_its_generation(gateway: httpx.AsyncClient, year: Year) -> None:
     for codes in (["QN99999Z"], ["QP062001"]):
         body = {"callId": year.call_id, "operatorId": year.operator_id, "title": "Action", "qpvCodes": codes}

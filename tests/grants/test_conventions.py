@@ -156,6 +156,16 @@ async def test_terms_that_break_a_rule_are_refused_naming_it(
     assert listed.json()["total"] == 0
 
 
+async def test_terms_answer_every_rule_they_break_at_once(gateway: httpx.AsyncClient, year: Year) -> None:
+    refused = await gateway.post(CONVENTIONS, json=cpo(year, firstYear=2026, total="1.00"), headers=year.pilot)
+    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/rules-broken"), refused.text
+    assert [(error["field"], error["rule"]) for error in refused.json()["errors"]] == [
+        ("amounts/0/year", "year-in-term"),
+        ("amounts/4/year", "year-in-term"),
+        ("total", "total-is-sum-of-years"),
+    ]
+
+
 async def test_amounts_that_are_not_exact_or_not_unique_are_refused(gateway: httpx.AsyncClient, year: Year) -> None:
     body = cpo(year)
     body["amounts"][0]["amount"] = "12 000,50"

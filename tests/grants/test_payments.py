@@ -149,8 +149,8 @@ def report(year: Year, **changes: Any) -> dict[str, Any]:
     lines = [
         {"account": "60", "label": "Achats", "amount": "3000"},
         {"account": "64", "label": "Salaires", "amount": "12000"},
-        {"account": "74", "label": "État P147", "amount": "7000"},
-        {"account": "74", "label": "CUA", "amount": "4000"},
+        {"account": "74", "label": "État P147", "amount": "7000", "institutionId": year.institutions["etat-p147"]},
+        {"account": "74", "label": "CUA", "amount": "4000", "institutionId": year.institutions["cua"]},
         {"account": "75", "label": "Cotisations", "amount": "3000"},
         {"account": "86", "label": "Bénévolat", "amount": "2000"},
         {"account": "87", "label": "Contributions", "amount": "2000"},
@@ -185,23 +185,24 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
     with step("the overdue reports, judged on the day given or today"):
         overdue = f"{API}/financial-reports/overdue"
         not_due_yet = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
-        assert not_due_yet.json() == [], "judged today (2 March 2026) by default"
+        assert not_due_yet.json()["items"] == [], "judged today (2 March 2026) by default"
         late = await gateway.get(
             overdue, params={"contractCode": year.contract, "on": "2026-07-01"}, headers=year.pilot
         )
-        assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()] == [
+        assert [(item["applicationId"], item["status"], item["dueOn"]) for item in late.json()["items"]] == [
             (first["id"], "missing", "2026-06-30")
         ]
+        assert (late.json()["total"], late.json()["limit"]) == (1, 50)
         in_time = await gateway.get(
             overdue, params={"contractCode": year.contract, "on": "2026-06-30"}, headers=year.pilot
         )
-        assert in_time.json() == []
+        assert in_time.json()["items"] == []
         clock.travel_to(date(2026, 7, 1))
         late_today = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)
-        assert [item["applicationId"] for item in late_today.json()] == [first["id"]]
-        assert (
-            await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)
-        ).json() == []
+        assert [item["applicationId"] for item in late_today.json()["items"]] == [first["id"]]
+        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.other_operator)).json()[
+            "items"
+        ] == []
     with step("the operator's report explains its gaps; no one else writes it"):
         url = f"{API}/applications/{first['id']}/financial-report"
         unexplained = report(year)
@@ -209,7 +210,23 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         refused = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["rule"] == "gap-explained"
+        with_cents = report(year)
+        with_cents["lines"][0]["amount"] = "3000.50"
+        with_cents["lines"][1]["amount"] = "9000"
+        both = await write_if_match(gateway, "PUT", url, json=with_cents, headers=year.operator)
+        assert [(error["field"], error["rule"]) for error in both.json()["errors"]] == [
+            ("lines/0/amount", "whole-euros"),
+            ("lines", "gap-explained"),
+        ]
         assert "12\u202f000 €" in refused.json()["errors"][0]["message"]
+        unsplit = report(year)
+        del unsplit["lines"][2]["institutionId"]
+        split = await write_if_match(gateway, "PUT", url, json=unsplit, headers=year.operator)
+        assert [(error["field"], error["rule"]) for error in split.json()["errors"]] == [
+            ("lines/2/institutionId", "financer-required"),
+            ("lines", "gap-explained"),
+            ("lines", "gap-explained"),
+        ]
         assert (
             await write_if_match(gateway, "PUT", url, json=report(year), headers=year.other_operator)
         ).status_code == 404
@@ -217,9 +234,16 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         unexplained["lines"][1]["explanation"] = "Un poste vacant trois mois"
         submitted = await write_if_match(gateway, "PUT", url, json=unexplained, headers=year.operator)
         assert submitted.status_code == 200, submitted.text
-        gaps = {item["account"]: (item["planned"], item["actual"]) for item in submitted.json()["gaps"]}
-        assert gaps["64"] == ("12000.00", "9000.00")
-        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json() == []
+        gaps = {
+            (item["account"], item["institutionId"]): (item["planned"], item["actual"])
+            for item in submitted.json()["gaps"]
+        }
+        assert gaps["64", None] == ("12000.00", "9000.00")
+        assert gaps["74", year.institutions["etat-p147"]] == ("8000.00", "7000.00")  # CERFA 15059: by financer
+        assert gaps["74", year.institutions["cua"]] == ("4000.00", "4000.00")
+        assert (await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)).json()[
+            "items"
+        ] == []
     with step("the 2026 payment waits for the 2025 report to be accepted"):
         second = await play_to_notified(gateway, second_year, second_draft)
         await vote(gateway, year, second_year.call_id, "etat-p147")

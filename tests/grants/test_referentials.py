@@ -144,7 +144,8 @@ async def test_a_bad_framework_is_refused_whole(
 async def test_the_cua_financers_are_loaded(stack: RunningStack, gateway: httpx.AsyncClient) -> None:
     headers = stack.headers([Role.STATE], [CUA_CONTRACT])
     response = await gateway.get(f"{API}/institutions", params={"contractCode": CUA_CONTRACT}, headers=headers)
-    institutions = {item["code"]: item for item in response.json()}
+    institutions = {item["code"]: item for item in response.json()["items"]}
+    assert response.json()["total"] == len(institutions)
     assert (institutions["etat-p147"]["kind"], institutions["etat-p147"]["cerfaSubline"]) == ("state_p147", "74etat")
     assert institutions["cua"]["cerfaSubline"] == "74epci"
     assert institutions["caf-62"]["cerfaSubline"] == "74orgasoc"

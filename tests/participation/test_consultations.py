@@ -42,6 +42,11 @@ async def test_answers_are_synced_once_anonymous_and_counted(stack: RunningStack
     opened = await gateway.post(f"{API}/consultations", json=_campaign(), headers=pilot)
     assert opened.status_code == 201, opened.text
     url = f"{API}/consultations/{opened.json()['id']}"
+    listed = await gateway.get(f"{API}/consultations", params={"contractCode": CUA, "limit": 100}, headers=pilot)
+    assert opened.json()["id"] in {item["id"] for item in listed.json()["items"]}
+    assert (await gateway.get(f"{API}/consultations", headers=pilot)).status_code == 422  # contractCode required
+    elsewhere = await gateway.get(f"{API}/consultations", params={"contractCode": "CV-AILLEURS"}, headers=pilot)
+    assert elsewhere.status_code == 404
     facilitator = stack.headers([Role.BODY_FACILITATOR], [CUA])
     first, second, third, wrong = (str(uuid.uuid4()) for _ in range(4))
     contact_id = str(uuid.uuid4())
@@ -102,9 +107,10 @@ async def test_answers_are_synced_once_anonymous_and_counted(stack: RunningStack
         assert "fictive@example.org" not in (await gateway.get(f"{url}/results", headers=pilot)).text
     with step("the contacts, apart from the answers, for the pilots only"):
         contacts = await gateway.get(f"{url}/contacts", headers=pilot)
-        assert [(item["contact"], item["consentText"]) for item in contacts.json()] == [
+        assert [(item["contact"], item["consentText"]) for item in contacts.json()["items"]] == [
             ("fictive@example.org", CONSENT)
         ]
+        assert contacts.json()["total"] == 1
         assert first not in contacts.text  # nothing links the contact to the interview
         assert (await gateway.get(f"{url}/contacts", headers=facilitator)).status_code == 403
 

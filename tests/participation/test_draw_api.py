@@ -82,8 +82,11 @@ async def test_a_draw_is_published_performed_and_verified(
     }
     drawn = await gateway.get(f"{url}/drawn", headers=facilitator)
     assert drawn.status_code == 200
-    assert [person["seat"] for person in drawn.json()] == ["titular"] * 6 + ["reserve"] * 2
-    assert all(person["familyName"].startswith("Fictif") for person in drawn.json())
+    assert [person["seat"] for person in drawn.json()["items"]] == ["titular"] * 6 + ["reserve"] * 2
+    assert all(person["familyName"].startswith("Fictif") for person in drawn.json()["items"])
+    assert drawn.json()["total"] == 8
+    reserves = (await gateway.get(f"{url}/drawn", params={"limit": 2, "offset": 6}, headers=facilitator)).json()
+    assert reserves["items"] == drawn.json()["items"][6:]
     assert (await gateway.get(f"{url}/drawn")).status_code == 401
     other_body = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=["00000000-0000-0000-0000-000000000000"])
     assert (await gateway.get(f"{url}/drawn", headers=other_body)).status_code == 404
@@ -103,7 +106,7 @@ async def test_the_pool_identities_are_deleted_after_the_challenge(
     clock.travel_to(CHALLENGE_ENDS_ON + timedelta(days=1))
     purged = await gateway.post(f"{url}/purge", headers=pilot)
     assert purged.json() == {"deleted": 30}
-    assert (await gateway.get(f"{url}/drawn", headers=pilot)).json() == []
+    assert (await gateway.get(f"{url}/drawn", headers=pilot)).json()["items"] == []
     still = (await gateway.get(f"{url}/verification")).json()
     assert still["matches"] is True  # the published pseudonymous pool still verifies
 

@@ -180,7 +180,7 @@ async def test_a_leaving_member_is_replaced_from_the_reserves_and_a_vacancy_draw
         assert (result["leaving"]["endsOn"], result["leaving"]["endReason"]) == ("2025-04-30", "replaced")
         assert (result["arriving"]["startsOn"], result["arriving"]["replaces"]) == ("2025-05-01", leaving["id"])
         first_reserve_of_gender = next(ref for ref in revealed["reserves"] if genders[ref] == leaving_gender)
-        drawn = (await gateway.get(f"{draw_url}/drawn", headers=pilot)).json()
+        drawn = (await gateway.get(f"{draw_url}/drawn", headers=pilot)).json()["items"]
         names = {item["reference"]: item["familyName"] for item in drawn}
         export = (await gateway.get(f"{API}/people/{result['arriving']['personId']}/export", headers=pilot)).json()
         assert export["identity"]["familyName"] == names[first_reserve_of_gender]

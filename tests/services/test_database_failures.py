@@ -33,7 +33,14 @@ async def _load(
     while not stop.is_set():
         name = "Conseil " + uuid.uuid4().hex[:12]
         for method, sent in (
-            ("GET", gateway.get(BODIES, params={"limit": 5}, headers={**headers, "Cache-Control": "no-cache"})),
+            (
+                "GET",
+                gateway.get(
+                    BODIES,
+                    params={"contractCode": contract, "limit": 5},
+                    headers={**headers, "Cache-Control": "no-cache"},
+                ),
+            ),
             (
                 "POST",
                 gateway.post(

@@ -22,6 +22,10 @@ from tests.running_stack import RunningStack
 BODIES = "/api/participation/bodies"
 
 
+def bodies_of(contract: str) -> str:
+    return f"{BODIES}?contractCode={contract}"
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -56,15 +60,15 @@ async def test_a_second_read_is_a_hit_and_a_write_through_the_api_is_read_at_onc
     await new_body(stack, gateway, new_contract)
     await settled(stack)
     reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    first = await gateway.get(BODIES, headers=reader)
-    second = await gateway.get(BODIES, headers=reader)
+    first = await gateway.get(bodies_of(new_contract), headers=reader)
+    second = await gateway.get(bodies_of(new_contract), headers=reader)
     assert first.headers["cache-status"] == "cdq; fwd=miss"
     assert second.headers["cache-status"] == "cdq; hit"
     assert second.json() == first.json()
     assert first.json()["total"] == 1
 
     await new_body(stack, gateway, new_contract)
-    after_write = await gateway.get(BODIES, headers=reader)
+    after_write = await gateway.get(bodies_of(new_contract), headers=reader)
     assert after_write.headers["cache-status"] == "cdq; fwd=miss"
     assert after_write.json()["total"] == 2
 
@@ -76,11 +80,11 @@ async def test_another_token_never_gets_an_answer_kept_for_the_first(
     insider = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     outsider = stack.headers([Role.CONTRACT_PILOT], ["CV-200000000-2024"])
     for _ in range(2):
-        assert (await gateway.get(BODIES, headers=insider)).json()["total"] == 1
-    seen_by_outsider = await gateway.get(BODIES, headers=outsider)
-    assert seen_by_outsider.headers["cache-status"] == "cdq; fwd=miss"
-    assert seen_by_outsider.json()["total"] == 0
-    anonymous = await gateway.get(BODIES)
+        assert (await gateway.get(bodies_of(new_contract), headers=insider)).json()["total"] == 1
+    seen_by_outsider = await gateway.get(bodies_of(new_contract), headers=outsider)
+    assert seen_by_outsider.status_code == 404  # not the insider's kept answer: nothing of that contract
+    assert "cache-status" not in seen_by_outsider.headers
+    anonymous = await gateway.get(bodies_of(new_contract))
     assert anonymous.status_code == 401
 
 
@@ -92,12 +96,12 @@ async def test_a_renewed_token_of_the_same_caller_finds_the_kept_answer(
     first_token = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-renewing")
     renewed_token = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-renewing")
     assert first_token != renewed_token
-    first = await gateway.get(BODIES, headers=first_token)
-    renewed = await gateway.get(BODIES, headers=renewed_token)
+    first = await gateway.get(bodies_of(new_contract), headers=first_token)
+    renewed = await gateway.get(bodies_of(new_contract), headers=renewed_token)
     assert renewed.headers["cache-status"] == "cdq; hit"
     assert renewed.json() == first.json()
     colleague = stack.headers([Role.CONTRACT_PILOT], [new_contract], subject="pilot-colleague")
-    assert (await gateway.get(BODIES, headers=colleague)).headers["cache-status"] == "cdq; fwd=miss"
+    assert (await gateway.get(bodies_of(new_contract), headers=colleague)).headers["cache-status"] == "cdq; fwd=miss"
 
 
 async def test_an_expired_token_gets_its_401_though_its_answer_is_kept(
@@ -117,7 +121,7 @@ async def test_an_expired_token_gets_its_401_though_its_answer_is_kept(
         )
     )
     headers = {"Authorization": f"Bearer {token}"}
-    url = stack.urls["participation"] + "/bodies"
+    url = stack.urls["participation"] + f"/bodies?contractCode={new_contract}"
     await settled(stack)
     async with httpx.AsyncClient() as service:
         answered = [await service.get(url, headers=headers) for _ in range(2)]
@@ -139,8 +143,8 @@ async def test_no_cache_asks_for_a_fresh_answer(
 ) -> None:
     await new_body(stack, gateway, new_contract)
     reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    await gateway.get(BODIES, headers=reader)
-    fresh = await gateway.get(BODIES, headers={**reader, "Cache-Control": "no-cache"})
+    await gateway.get(bodies_of(new_contract), headers=reader)
+    fresh = await gateway.get(bodies_of(new_contract), headers={**reader, "Cache-Control": "no-cache"})
     assert fresh.headers["cache-status"] == "cdq; fwd=request"
     assert fresh.json()["total"] == 1
 
@@ -151,8 +155,8 @@ async def test_a_change_committed_by_another_process_drops_the_kept_answer(
     body_id = await new_body(stack, gateway, new_contract)
     await settled(stack)
     reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    await gateway.get(BODIES, headers=reader)
-    assert (await gateway.get(BODIES, headers=reader)).headers["cache-status"] == "cdq; hit"
+    await gateway.get(bodies_of(new_contract), headers=reader)
+    assert (await gateway.get(bodies_of(new_contract), headers=reader)).headers["cache-status"] == "cdq; hit"
 
     # Another worker, a CLI job or a retention run writes: only the database knows.
     connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
@@ -164,7 +168,7 @@ async def test_a_change_committed_by_another_process_drops_the_kept_answer(
         await connection.close()
 
     async def renamed() -> bool:
-        listed = await gateway.get(BODIES, headers=reader)
+        listed = await gateway.get(bodies_of(new_contract), headers=reader)
         return bool(listed.json()["items"][0]["name"] == "Renamed elsewhere")
 
     assert await eventually(renamed, seconds=5)
@@ -186,10 +190,12 @@ async def test_while_the_change_feed_is_lost_nothing_is_served_from_memory(
         await admin.close()
 
     async def not_remembered() -> bool:
-        return "cache-status" not in (await gateway.get(BODIES, headers=reader)).headers
+        return "cache-status" not in (await gateway.get(bodies_of(new_contract), headers=reader)).headers
 
     async def hit_again() -> bool:
-        return bool((await gateway.get(BODIES, headers=reader)).headers.get("cache-status") == "cdq; hit")
+        return bool(
+            (await gateway.get(bodies_of(new_contract), headers=reader)).headers.get("cache-status") == "cdq; hit"
+        )
 
     assert await eventually(not_remembered)
     assert await eventually(hit_again)

@@ -122,7 +122,9 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(
     )
     assert other.status_code == 422
     assert other.json()["type"] == "/problems/idempotency-key-reused"
-    listed = await gateway.get("/api/participation/bodies", headers=headers, params={"limit": 100})
+    listed = await gateway.get(
+        "/api/participation/bodies", headers=headers, params={"contractCode": new_contract, "limit": 100}
+    )
     assert [item["id"] for item in listed.json()["items"]].count(first.json()["id"]) == 1
 
 

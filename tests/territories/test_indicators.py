@@ -30,7 +30,9 @@ async def _record_id(gateway: httpx.AsyncClient, nom: str, generation: str) -> s
 
 
 async def test_catalogue_lists_every_indicator_of_the_contract(gateway: httpx.AsyncClient) -> None:
-    catalogue = {item["code"]: item for item in (await gateway.get(f"{API}/indicators")).json()}
+    page = (await gateway.get(f"{API}/indicators", params={"limit": 100})).json()
+    assert page["total"] == len(page["items"])
+    catalogue = {item["code"]: item for item in page["items"]}
     assert {"median_income", "neet_16_25", "single_parent_families_caf", "mem_youth_cej"} <= set(catalogue)
     assert catalogue["median_income"]["unit"] == "EUR per person per year"
     assert (await gateway.get(f"{API}/indicators/median_income")).json()["label"] == "Revenu médian"

@@ -17,7 +17,8 @@ FIXTURES = json.loads(
 
 async def test_both_generations_are_served(gateway: httpx.AsyncClient) -> None:
     generations = (await gateway.get("/api/territories/qpv-generations")).json()
-    assert [item["generation"] for item in generations] == ["2015-2023", "2024-2030"]
+    assert [item["generation"] for item in generations["items"]] == ["2015-2023", "2024-2030"]
+    assert generations["total"] == 2
     old = (await gateway.get("/api/territories/qpvs", params={"generation": "2015-2023"})).json()
     names = {item["nom"]: item for item in old["items"]}
     assert set(names) == {

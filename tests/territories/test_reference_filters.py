@@ -8,11 +8,15 @@ API = "/api/territories"
 
 
 async def test_regions_and_departements(gateway: httpx.AsyncClient) -> None:
-    assert (await gateway.get(f"{API}/regions")).json() == [{"code": "32", "nom": "Hauts-de-France"}]
+    regions = (await gateway.get(f"{API}/regions")).json()
+    assert regions == {"items": [{"code": "32", "nom": "Hauts-de-France"}], "total": 1, "limit": 50, "offset": 0}
     assert (await gateway.get(f"{API}/regions/32")).json()["nom"] == "Hauts-de-France"
     departements = (await gateway.get(f"{API}/departements", params={"codeRegion": "32"})).json()
-    assert departements == [{"code": "62", "nom": "Pas-de-Calais", "codeRegion": "32"}]
-    assert (await gateway.get(f"{API}/departements", params={"codeRegion": "11"})).json() == []
+    assert departements["items"] == [{"code": "62", "nom": "Pas-de-Calais", "codeRegion": "32"}]
+    assert departements["total"] == 1
+    assert (await gateway.get(f"{API}/departements", params={"codeRegion": "11"})).json()["items"] == []
+    beyond = (await gateway.get(f"{API}/departements", params={"limit": 1, "offset": 1})).json()
+    assert (beyond["items"], beyond["total"], beyond["limit"]) == ([], 1, 1)
     missing = await gateway.get(f"{API}/departements/75")
     assert missing.status_code == 404
     assert "75" in missing.json()["detail"]

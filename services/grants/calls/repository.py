@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 
 from sqlalchemy import select
 
-from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
 from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.models import CallRow
@@ -27,12 +25,11 @@ def call_of(row: CallRow) -> CallForProjects:
 
 
 class CallRepository(Repository):
-    async def list_in_contracts(
-        self, contracts: Collection[str] | None, year: int | None, page: PageRequest
+    async def list_of_contract(
+        self, contract_code: str, year: int | None, page: PageRequest
     ) -> tuple[list[CallRow], int]:
-        """Calls of the given contracts (None: all), newest year first."""
-        query = select(CallRow)
-        query = query.where(within_contracts(CallRow.contract_code, contracts))
+        """Calls of the contract, newest year first."""
+        query = select(CallRow).where(CallRow.contract_code == contract_code)
         if year is not None:
             query = query.where(CallRow.year == year)
         return await fetch_page(self.session, query.order_by(CallRow.year.desc(), CallRow.call_id), page)

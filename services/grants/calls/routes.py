@@ -19,7 +19,7 @@ from services.grants.calls import use_cases as calls
 from services.grants.calls.domain import Calendar, CallForProjects, default_notification_target
 from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
-from services.grants.schemas import read_of
+from services.grants.schemas import ContractCode, read_of
 
 router = platform_router(["calls for projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -38,10 +38,11 @@ async def list_calls(
     uow: Uow,
     page: Pages,
     principal: Annotated[Principal, Depends(authorize(READ_CALLS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Page[CallRead]:
-    """Calls for projects of the contracts the caller works on."""
-    items, total = await calls.list_calls(uow, principal, year, page)
+    """Calls for projects of a contract, newest year first."""
+    items, total = await calls.list_calls(uow, principal, contract_code, year, page)
     return Page(items=[_read(item) for item in items], total=total, limit=page.limit, offset=page.offset)
 
 

@@ -40,11 +40,12 @@ def _snapshot(call: CallForProjects) -> dict[str, Any]:
 
 
 async def list_calls(
-    uow: UnitOfWork, actor: Principal, year: int | None, page: PageRequest
+    uow: UnitOfWork, actor: Principal, contract_code: str, year: int | None, page: PageRequest
 ) -> tuple[list[CallForProjects], int]:
-    visible = actor.contract_scope
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        rows, total = await CallRepository(uow.session).list_in_contracts(visible, year, page)
+        rows, total = await CallRepository(uow.session).list_of_contract(contract_code, year, page)
     return [call_of(row) for row in rows], total
 
 

@@ -25,6 +25,7 @@ from services.grants.errors import (
     NotEditableError,
     RulesBrokenError,
     RuleViolationError,
+    raise_broken,
     spaced,
 )
 from services.grants.operators.domain import own_organisations
@@ -116,53 +117,54 @@ class Term:
         return range(self.first_year, self.last_year + 1)
 
 
-def check_term(term: Term) -> None:
-    if term.last_year < term.first_year:
-        raise RuleViolationError("last_year", "term-order", "a term cannot end before it begins")
+def term_broken(term: Term) -> RuleViolationError | None:
+    """The rule the term breaks, if any."""
     length = term.last_year - term.first_year + 1
+    if term.last_year < term.first_year:
+        return RuleViolationError("last_year", "term-order", "a term cannot end before it begins")
     if term.kind is ConventionKind.ANNUAL and length != 1:
-        raise RuleViolationError("last_year", "annual-one-year", "an annual convention covers one year")
+        return RuleViolationError("last_year", "annual-one-year", "an annual convention covers one year")
     if term.kind is ConventionKind.MULTI_YEAR and not 2 <= length <= MAX_TERM_YEARS:
-        raise RuleViolationError(
-            "last_year",
-            "cpo-term",
-            f"a multi-year convention covers 2 to {MAX_TERM_YEARS} years, not {length}",
-        )
+        message = f"a multi-year convention covers 2 to {MAX_TERM_YEARS} years, not {length}"
+        return RuleViolationError("last_year", "cpo-term", message)
+    return None
+
+
+def _amounts_broken(term: Term | None, amounts: Sequence[YearAmount]) -> list[RuleViolationError]:
+    """The rules the yearly amounts break; those of the term's years only when the term holds (`term`)."""
+    broken = []
+    seen: set[tuple[int, uuid.UUID]] = set()
+    for index, amount in enumerate(amounts):
+        if term is not None and amount.year not in term.years:
+            message = f"{amount.year} is outside the term {term.first_year}–{term.last_year}"
+            broken.append(RuleViolationError(f"amounts/{index}/year", "year-in-term", message))
+        if amount.amount_cents <= 0:
+            broken.append(
+                RuleViolationError(f"amounts/{index}/amount", "positive-amount", "a planned amount is above 0")
+            )
+        if (amount.year, amount.institution_id) in seen:
+            message = f"financer {amount.institution_id} has two amounts for {amount.year}"
+            broken.append(RuleViolationError(f"amounts/{index}", "one-amount-per-year-and-financer", message))
+        seen.add((amount.year, amount.institution_id))
+    funded = {amount.year for amount in amounts}
+    unfunded = [year for year in (term.years if term is not None else ()) if year not in funded]
+    if unfunded:
+        message = f"no amount for {', '.join(str(year) for year in unfunded)}"
+        broken.append(RuleViolationError("amounts", "every-year-funded", message))
+    return broken
 
 
 def total_of(term: Term, amounts: Sequence[YearAmount], declared_total_cents: int | None) -> int:
-    """The convention's total, which is the sum of its yearly amounts; checks every amount against the term."""
-    check_term(term)
-    seen: set[tuple[int, uuid.UUID]] = set()
-    for index, amount in enumerate(amounts):
-        if amount.year not in term.years:
-            raise RuleViolationError(
-                f"amounts/{index}/year",
-                "year-in-term",
-                f"{amount.year} is outside the term {term.first_year}–{term.last_year}",
-            )
-        if amount.amount_cents <= 0:
-            raise RuleViolationError(f"amounts/{index}/amount", "positive-amount", "a planned amount is above 0")
-        if (amount.year, amount.institution_id) in seen:
-            raise RuleViolationError(
-                f"amounts/{index}",
-                "one-amount-per-year-and-financer",
-                f"financer {amount.institution_id} has two amounts for {amount.year}",
-            )
-        seen.add((amount.year, amount.institution_id))
-    funded = {amount.year for amount in amounts}
-    unfunded = [year for year in term.years if year not in funded]
-    if unfunded:
-        raise RuleViolationError(
-            "amounts", "every-year-funded", f"no amount for {', '.join(str(year) for year in unfunded)}"
-        )
+    """The convention's total, which is the sum of its yearly amounts; checks the term and every amount against
+    it, every broken rule answered at once."""
+    broken_term = term_broken(term)
+    broken = [broken_term] if broken_term is not None else []
+    broken += _amounts_broken(term if broken_term is None else None, amounts)
     total = sum(amount.amount_cents for amount in amounts)
     if declared_total_cents is not None and declared_total_cents != total:
-        raise RuleViolationError(
-            "total",
-            "total-is-sum-of-years",
-            f"total {spaced(declared_total_cents)} differs from the sum of the yearly amounts {spaced(total)}",
-        )
+        message = f"total {spaced(declared_total_cents)} differs from the sum of the yearly amounts {spaced(total)}"
+        broken.append(RuleViolationError("total", "total-is-sum-of-years", message))
+    raise_broken(broken)
     return total
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from kit.pagination import PageRequest, fetch_page
 from services.grants.institutions.domain import Institution, InstitutionKind
 from services.grants.institutions.models import InstitutionRow
 from services.grants.persistence import Repository
@@ -29,6 +31,12 @@ class InstitutionRepository(Repository):
     async def list(self, contract_code: str) -> list[InstitutionRow]:
         query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code)
         return await self._all(query.order_by(InstitutionRow.code))
+
+    async def page(self, contract_code: str, page: PageRequest) -> tuple[Sequence[Institution], int]:
+        query = select(InstitutionRow).where(InstitutionRow.contract_code == contract_code)
+        ordered = query.order_by(InstitutionRow.code, InstitutionRow.institution_id)
+        rows, total = await fetch_page(self.session, ordered, page)
+        return [institution_of(row) for row in rows], total
 
     async def of_contract(self, contract_code: str) -> dict[uuid.UUID, Institution]:
         """The contract's financers and partners by id, in the order of their codes."""

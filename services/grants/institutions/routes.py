@@ -11,6 +11,7 @@ from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
+from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.grants.institutions import use_cases as institutions
@@ -27,14 +28,16 @@ def _read(institution: Institution) -> InstitutionRead:
     return read_of(InstitutionRead, institution, id=institution.institution_id)
 
 
-@router.get("/institutions", operation_id="list_institutions", response_model=list[InstitutionRead])
+@router.get("/institutions", operation_id="list_institutions", response_model=Page[InstitutionRead])
 async def list_institutions(
     uow: Uow,
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
-) -> list[InstitutionRead]:
+    page: Annotated[PageRequest, Depends(page_request)],
+) -> Page[InstitutionRead]:
     """The financers and partners of a contract."""
-    return [_read(item) for item in await institutions.list_institutions(uow, principal, contract_code)]
+    found, total = await institutions.list_institutions(uow, principal, contract_code, page)
+    return Page(items=[_read(item) for item in found], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(

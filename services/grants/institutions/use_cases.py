@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
 from identity.contracts import ContractRegistry, require_contract
 from identity.principal import Principal
+from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.institutions.domain import DEFAULT_SUBLINE, Institution, InstitutionKind, check_institution
@@ -24,11 +26,13 @@ def _row(institution: Institution) -> InstitutionRow:
     return InstitutionRow(**{**asdict(institution), "kind": institution.kind.value})
 
 
-async def list_institutions(uow: UnitOfWork, actor: Principal, contract_code: str) -> list[Institution]:
+async def list_institutions(
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest
+) -> tuple[Sequence[Institution], int]:
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        return list((await InstitutionRepository(uow.session).of_contract(contract_code)).values())
+        return await InstitutionRepository(uow.session).page(contract_code, page)
 
 
 async def register_institution(

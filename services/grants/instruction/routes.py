@@ -69,7 +69,7 @@ async def publish_scoring_grid(
 async def list_scoring_grids(
     uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[GridRead]:
-    """Every version of every grid of the call."""
+    """Every version of every grid of the call. Not paged: a call has a few grids, read whole to mark."""
     return [_grid(grid) for grid in await instruction.list_grids(uow, principal, call_id)]
 
 
@@ -82,7 +82,7 @@ async def mark_application(
     principal: Annotated[Principal, Depends(authorize(ANNOTATE))],
 ) -> list[GridMarksRead]:
     """The caller's institution's marks on one grid; no other institution reads them. If-Match: the ETag
-    of the institution's marks."""
+    of the institution's marks. Not paged: one entry per grid of the call."""
     marks = {item.criterion: (item.value, item.comment) for item in body.marks}
     found = await instruction.mark(uow, principal, application_id, body.grid_id, marks)
     response.headers["ETag"] = instruction.marks_etag(application_id, principal.institution or "", found)
@@ -96,7 +96,8 @@ async def list_marks(
     application_id: uuid.UUID,
     principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
 ) -> list[GridMarksRead]:
-    """The caller's institution's own marks, with each grid's weighted total."""
+    """The caller's institution's own marks, with each grid's weighted total. Not paged: one entry per grid
+    of the call."""
     found = await instruction.my_marks(uow, principal, application_id)
     response.headers["ETag"] = instruction.marks_etag(application_id, principal.institution or "", found)
     return _marks(found)
@@ -132,5 +133,6 @@ async def list_annotations(
     application_id: uuid.UUID,
     principal: Annotated[Principal, Depends(authorize(READ_ANNOTATIONS))],
 ) -> list[AnnotationRead]:
-    """The caller's institution's own notes on the application."""
+    """The caller's institution's own notes on the application. Not paged: the notes of one institution on
+    one application."""
     return [_annotation(note) for note in await instruction.list_annotations(uow, principal, application_id)]

@@ -52,7 +52,8 @@ async def list_line_tranches(
     institution_id: uuid.UUID,
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
 ) -> list[TrancheRead]:
-    """One financer's tranches of the application; the ETag guards the next plan."""
+    """One financer's tranches of the application; the ETag guards the next plan. Not paged: a line's plan
+    holds a few tranches."""
     tranches = await payments.line_tranches(uow, principal, application_id, institution_id)
     response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, tranches)
     return [present(tranche) for tranche in tranches]
@@ -73,7 +74,7 @@ async def plan_tranches(
 ) -> list[TrancheRead]:
     """The financer's tranches (advance, instalments, balance): amounts adding up exactly to the decided
     amount, or weights it is split by (largest remainder). Replaces a plan nothing was paid on; If-Match
-    with the ETag of the line's tranches."""
+    with the ETag of the line's tranches. Not paged: the plan written, as sent."""
     plan = [(_planned(index, item), item.planned_on) for index, item in enumerate(body.tranches)]
     planned = await payments.plan_tranches(uow, principal, application_id, institution_id, plan)
     response.headers["ETag"] = payments.line_tranches_etag(application_id, institution_id, planned)
@@ -84,7 +85,8 @@ async def plan_tranches(
 async def list_tranches(
     uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[TrancheRead]:
-    """Every financer's tranches of the application, with what was paid."""
+    """Every financer's tranches of the application, with what was paid. Not paged: a few tranches per
+    financer of one application."""
     return [present(tranche) for tranche in await payments.list_tranches(uow, principal, application_id)]
 
 

@@ -16,8 +16,15 @@ from enum import StrEnum
 
 from identity.principal import Principal
 from services.grants.applications.domain.application import Beneficiaries
-from services.grants.applications.domain.budget import ACCOUNTS, BudgetLine
-from services.grants.errors import ForbiddenMoveError, NotEditableError, RulesBrokenError, RuleViolationError, spaced
+from services.grants.applications.domain.budget import ACCOUNTS, BudgetLine, financer_broken
+from services.grants.errors import (
+    ForbiddenMoveError,
+    NotEditableError,
+    RulesBrokenError,
+    RuleViolationError,
+    raise_broken,
+    spaced,
+)
 from services.grants.operators.domain import own_organisations
 from services.grants.roles import INSTRUCTORS
 
@@ -79,36 +86,47 @@ class ActualLine:
     label: str
     amount_cents: int
     explanation: str | None
+    institution_id: uuid.UUID | None = None  # a 74 line's financer: CERFA 15059 gives the grants by financer
 
 
-def gaps(planned: Sequence[BudgetLine], actual: Sequence[ActualLine]) -> dict[str, tuple[int, int]]:
-    """Per account: (planned, actual) in cents."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+# An account's gap, the 74 lines' per financer: (account, financer or None).
+GapKey = tuple[str, uuid.UUID | None]
+
+
+def gaps(planned: Sequence[BudgetLine], actual: Sequence[ActualLine]) -> dict[GapKey, tuple[int, int]]:
+    """Per account, the grants (74) per financer as CERFA 15059 splits them: (planned, actual) in cents."""
+    totals: dict[GapKey, list[int]] = defaultdict(lambda: [0, 0])
     for line in planned:
-        totals[line.account][0] += line.amount_cents
+        totals[line.account, line.institution_id][0] += line.amount_cents
     for item in actual:
-        totals[item.account][1] += item.amount_cents
-    return {account: (values[0], values[1]) for account, values in sorted(totals.items())}
+        totals[item.account, item.institution_id][1] += item.amount_cents
+    ordered = sorted(totals.items(), key=lambda entry: (entry[0][0], str(entry[0][1] or "")))
+    return {key: (values[0], values[1]) for key, values in ordered}
 
 
-def check_report(planned: Sequence[BudgetLine], actual: Sequence[ActualLine]) -> None:
+def check_report(
+    planned: Sequence[BudgetLine], actual: Sequence[ActualLine], institutions: Mapping[uuid.UUID, str]
+) -> None:
+    """Every line's account, whole euros and financer (a 74 line's, one of the contract's), and every
+    significant gap explained (the grants' per financer): all broken rules at once."""
+    broken = []
     for index, line in enumerate(actual):
         if line.account not in ACCOUNTS:
-            raise RuleViolationError(
-                f"lines/{index}/account", "cerfa-account", f"{line.account} is not a CERFA account"
-            )
+            message = f"{line.account} is not a CERFA account"
+            broken.append(RuleViolationError(f"lines/{index}/account", "cerfa-account", message))
         if line.amount_cents < 0 or line.amount_cents % 100:
-            raise RuleViolationError(f"lines/{index}/amount", "whole-euros", "the report is in whole euros, at least 0")
-    explained = {line.account for line in actual if line.explanation}
-    for account, (was_planned, was_spent) in gaps(planned, actual).items():
+            message = "the report is in whole euros, at least 0"
+            broken.append(RuleViolationError(f"lines/{index}/amount", "whole-euros", message))
+        broken += financer_broken(f"lines/{index}", line.account, line.institution_id, institutions)
+    explained = {(line.account, line.institution_id) for line in actual if line.explanation}
+    for (account, financer), (was_planned, was_spent) in gaps(planned, actual).items():
         gap = abs(was_spent - was_planned)
         significant = gap > EXPLAINED_GAP * was_planned if was_planned else was_spent > 0
-        if significant and account not in explained:
-            raise RuleViolationError(
-                "lines",
-                "gap-explained",
-                f"account {account}: planned {spaced(was_planned)}, actual {spaced(was_spent)}; explain the gap",
-            )
+        if significant and (account, financer) not in explained:
+            which = f"account {account}" + (f" of {institutions.get(financer, financer)}" if financer else "")
+            message = f"{which}: planned {spaced(was_planned)}, actual {spaced(was_spent)}; explain the gap"
+            broken.append(RuleViolationError("lines", "gap-explained", message))
+    raise_broken(broken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +137,7 @@ class FinancialReport:
     year: int
     status: ReportStatus | None
     lines: list[ActualLine]
-    gaps: dict[str, tuple[int, int]]
+    gaps: dict[GapKey, tuple[int, int]]
     review_comment: str | None
     version: int  # 0 while missing
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from kit.pagination import PageRequest, fetch_rows_page
 from services.grants.applications.domain.application import Beneficiaries
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow
@@ -24,7 +25,21 @@ from services.grants.reports.models import ActivityReportRow, FinancialReportRow
 
 
 def actual_lines(report: FinancialReportRow | None) -> list[ActualLine]:
-    return [ActualLine(**line) for line in report.lines] if report is not None else []
+    """The report's lines as stored (a 74 line's financer as text; none before reports named it)."""
+    if report is None:
+        return []
+    return [
+        ActualLine(
+            **{**line, "institution_id": uuid.UUID(line["institution_id"]) if line.get("institution_id") else None}
+        )
+        for line in report.lines
+    ]
+
+
+def stored_lines(lines: Sequence[ActualLine]) -> list[dict[str, Any]]:
+    return [
+        {**asdict(line), "institution_id": str(line.institution_id) if line.institution_id else None} for line in lines
+    ]
 
 
 def activity_of(row: ActivityReportRow) -> ActivityReport:
@@ -57,11 +72,9 @@ class ReportRepository(Repository):
         query = select(ActivityReportRow).where(ActivityReportRow.application_id == application_id)
         return await self._one(query, for_update=for_update)
 
-    async def overdue(
+    def _overdue(
         self, contract_code: str, operators: Collection[uuid.UUID] | None, last_year: int
-    ) -> list[OverdueReport]:
-        """Notified applications of years up to `last_year` whose financial report is missing or returned,
-        with that status."""
+    ) -> Select[uuid.UUID, uuid.UUID, str, int, str]:
         status = func.coalesce(FinancialReportRow.status, "missing")
         query = (
             select(
@@ -81,5 +94,19 @@ class ReportRepository(Repository):
         )
         if operators is not None:
             query = query.where(ApplicationRow.operator_id.in_(list(operators)))
-        ordered = query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
-        return [OverdueReport(*row) for row in (await self.session.execute(ordered)).all()]
+        return query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
+
+    async def overdue(
+        self, contract_code: str, operators: Collection[uuid.UUID] | None, last_year: int
+    ) -> list[OverdueReport]:
+        """Notified applications of years up to `last_year` whose financial report is missing or returned,
+        with that status."""
+        query = self._overdue(contract_code, operators, last_year)
+        return [OverdueReport(*row) for row in (await self.session.execute(query)).all()]
+
+    async def overdue_page(
+        self, contract_code: str, operators: Collection[uuid.UUID] | None, last_year: int, page: PageRequest
+    ) -> tuple[list[OverdueReport], int]:
+        """A page of `overdue`, and how many there are in all."""
+        rows, total = await fetch_rows_page(self.session, self._overdue(contract_code, operators, last_year), page)
+        return [OverdueReport(*row) for row in rows], total

@@ -14,6 +14,7 @@ from kit.api_models import IsoDate
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
+from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.applications.domain.application import Beneficiaries
@@ -66,13 +67,17 @@ def present(view: FinancialReport) -> FinancialReportRead:
         status="missing" if view.status is None else view.status.value,
         lines=[
             ActualLineRead(
-                account=line.account, label=line.label, amount=euros(line.amount_cents), explanation=line.explanation
+                account=line.account,
+                label=line.label,
+                amount=euros(line.amount_cents),
+                explanation=line.explanation,
+                institution_id=line.institution_id,
             )
             for line in view.lines
         ],
         gaps=[
-            AccountGapRead(account=account, planned=euros(planned), actual=euros(actual))
-            for account, (planned, actual) in view.gaps.items()
+            AccountGapRead(account=account, institution_id=financer, planned=euros(planned), actual=euros(actual))
+            for (account, financer), (planned, actual) in view.gaps.items()
         ],
         review_comment=view.review_comment,
     )
@@ -98,6 +103,7 @@ async def submit_financial_report(
             label=line.label,
             amount_cents=cents_of(line.amount, f"lines/{index}/amount"),
             explanation=line.explanation,
+            institution_id=line.institution_id,
         )
         for index, line in enumerate(body.lines)
     ]
@@ -135,15 +141,17 @@ async def review_financial_report(
     return present(view)
 
 
-@router.get("/financial-reports/overdue", operation_id="list_overdue_reports", response_model=list[OverdueReportRead])
+@router.get("/financial-reports/overdue", operation_id="list_overdue_reports", response_model=Page[OverdueReportRead])
 async def list_overdue_reports(
     uow: Uow,
     principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    page: Annotated[PageRequest, Depends(page_request)],
     on: Annotated[IsoDate | None, Query(description="The day to judge on; today by default")] = None,
-) -> list[OverdueReportRead]:
+) -> Page[OverdueReportRead]:
     """Financial reports past their due date (30 June of the next year) and missing or returned."""
-    return [
+    overdue, total = await reports.overdue_reports(uow, principal, contract_code, page, on)
+    items = [
         OverdueReportRead(
             application_id=report.application_id,
             operator_id=report.operator_id,
@@ -152,8 +160,9 @@ async def list_overdue_reports(
             due_on=report.due_on,
             status=report.status,
         )
-        for report in await reports.overdue_reports(uow, principal, contract_code, on)
+        for report in overdue
     ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def _activity_answer(view: ActivityReportView, response: Response) -> ActivityReportRead:

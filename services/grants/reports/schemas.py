@@ -18,6 +18,9 @@ class ActualLineInput(ApiInput):
     label: Title
     amount: Money = Field(description="Whole euros, as the CERFA 15059 asks")
     explanation: LongText | None = Field(default=None, description="Why the account differs from the budget")
+    institution_id: uuid.UUID | None = Field(
+        default=None, description="A 74 line's financer (CERFA 15059 gives the grants by financer); no other line's"
+    )
 
 
 class FinancialReportInput(ApiInput):
@@ -34,10 +37,12 @@ class ActualLineRead(ApiModel):
     label: str
     amount: str
     explanation: str | None
+    institution_id: uuid.UUID | None
 
 
 class AccountGapRead(ApiModel):
     account: str
+    institution_id: uuid.UUID | None = Field(description="The financer, for the grants (74) given by financer")
     planned: str
     actual: str
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from identity.principal import Principal
 from kit.etags import etag_of
+from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import Application
 from services.grants.applications.domain.workflow import State
@@ -19,6 +20,7 @@ from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.use_cases.access import APPLICATIONS, application_for
 from services.grants.clients.territories import ClassifiedPoint
 from services.grants.errors import NotEditableError, NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations
 from services.grants.reports.domain import (
     ActivityReport,
@@ -47,6 +49,7 @@ from services.grants.reports.repository import (
     located_document,
     located_of,
     status_of,
+    stored_lines,
 )
 
 Classifier = Callable[[], Awaitable[list[ClassifiedPoint]]]
@@ -148,11 +151,13 @@ async def submit_report(
     check_writer(actor, kind)
     async with uow:
         application = await _writable(uow, actor, application_id, kind)
-        check_report(await ApplicationRepository(uow.session).budget(application_id), lines)
+        institutions = await InstitutionRepository(uow.session).of_contract(application.contract_code)
+        names = {key: item.nom for key, item in institutions.items()}
+        check_report(await ApplicationRepository(uow.session).budget(application_id), lines, names)
         report = await ReportRepository(uow.session).financial(application_id, for_update=True)
         uow.check_precondition(report_etag(application_id, kind, _version(report)))
         resubmitted(status_of(report))
-        content = {"lines": [asdict(line) for line in lines]}
+        content = {"lines": stored_lines(lines)}
 
         def new() -> FinancialReportRow:
             return FinancialReportRow(application_id=application_id)
@@ -296,14 +301,14 @@ async def get_activity_report(uow: UnitOfWork, actor: Principal, application_id:
 
 
 async def overdue_reports(
-    uow: UnitOfWork, actor: Principal, contract_code: str, on: date | None = None
-) -> list[OverdueReport]:
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest, on: date | None = None
+) -> tuple[list[OverdueReport], int]:
     """The contract's financial reports past due on `on` (today by default) and missing or returned (an
-    operator's users: their own)."""
+    operator's users: their own), a page of them and how many in all."""
     if not actor.works_on(contract_code):
-        return []
+        return [], 0
     day = on or uow.today()
     async with uow.reading():
-        return await ReportRepository(uow.session).overdue(
-            contract_code, own_organisations(actor), last_year_due_before(day)
+        return await ReportRepository(uow.session).overdue_page(
+            contract_code, own_organisations(actor), last_year_due_before(day), page
         )

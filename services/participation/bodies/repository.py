@@ -7,7 +7,6 @@ from collections.abc import Collection
 
 from sqlalchemy import delete, select
 
-from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
 from services.participation.bodies import domain
 from services.participation.bodies.models import BodyRow, BodyThemeRow
@@ -24,12 +23,9 @@ def theme_level_from_row(row: BodyThemeRow) -> domain.ThemeLevel:
 
 
 class BodyRepository(SessionRepository):
-    async def search(
-        self, contracts: Collection[str] | None, kind: str | None, page: PageRequest
-    ) -> tuple[list[BodyRow], int]:
-        """Bodies of the given contracts (None: every contract), by name."""
-        query = select(BodyRow)
-        query = query.where(within_contracts(BodyRow.contract_code, contracts))
+    async def search(self, contract_code: str, kind: str | None, page: PageRequest) -> tuple[list[BodyRow], int]:
+        """Bodies of the contract, by name."""
+        query = select(BodyRow).where(BodyRow.contract_code == contract_code)
         if kind is not None:
             query = query.where(BodyRow.kind == kind)
         return await fetch_page(self.session, query.order_by(BodyRow.name, BodyRow.body_id), page)

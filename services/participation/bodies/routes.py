@@ -19,7 +19,7 @@ from services.participation.bodies import use_cases as bodies
 from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.policies import BodyManager, Reader
-from services.participation.schemas import read_of
+from services.participation.schemas import ContractCode, read_of
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -36,10 +36,11 @@ async def list_bodies(
     uow: Uow,
     page: Annotated[PageRequest, Depends(page_request)],
     principal: Reader,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     kind: Annotated[BodyKind | None, Query()] = None,
 ) -> Response:
-    """Citizen bodies and committees of the contracts the caller works on."""
-    found, total = await bodies.list_bodies(uow, principal, kind, page)
+    """Citizen bodies and committees of a contract, by name."""
+    found, total = await bodies.list_bodies(uow, principal, contract_code, kind, page)
     listed: Page[BodyRead] = Page(
         items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset
     )
@@ -111,7 +112,8 @@ def _theme(level: ThemeLevel) -> ThemeLevelRead:
 
 @router.get("/bodies/{body_id}/themes", operation_id="list_body_themes", response_model=list[ThemeLevelRead])
 async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> list[ThemeLevelRead]:
-    """The body's participation level per theme: declared, and observed once assessed."""
+    """The body's participation level per theme: declared, and observed once assessed. Not paged: one per
+    theme, a fixed list."""
     levels = await bodies.body_themes(uow, principal, body_id)
     response.headers["ETag"] = bodies.themes_etag(body_id, levels)
     return [_theme(level) for level in levels]
@@ -121,7 +123,8 @@ async def list_body_themes(uow: Uow, response: Response, body_id: uuid.UUID, pri
 async def set_body_themes(
     uow: Uow, response: Response, body_id: uuid.UUID, payload: ThemeLevelsInput, principal: BodyManager
 ) -> list[ThemeLevelRead]:
-    """Replace the body's themes and levels (the contract's pilots, communes)."""
+    """Replace the body's themes and levels (the contract's pilots, communes). Not paged: one per theme, a
+    fixed list."""
     levels = [
         ThemeLevel(
             item.theme,

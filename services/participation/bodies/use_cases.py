@@ -55,10 +55,12 @@ def _audit_view(body: Body) -> dict[str, Any]:
 
 
 async def list_bodies(
-    uow: UnitOfWork, actor: Principal, kind: BodyKind | None, page: PageRequest
+    uow: UnitOfWork, actor: Principal, contract_code: str, kind: BodyKind | None, page: PageRequest
 ) -> tuple[list[Body], int]:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        rows, total = await BodyRepository(uow.session).search(actor.contract_scope, kind.value if kind else None, page)
+        rows, total = await BodyRepository(uow.session).search(contract_code, kind.value if kind else None, page)
     return [body_from_row(row) for row in rows], total
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from identity.contracts import within_contracts
 from kit.pagination import PageRequest, fetch_page
 from services.participation.consultations import domain
 from services.participation.consultations.models import ConsultationAnswerRow, ConsultationContactRow, ConsultationRow
@@ -55,11 +54,8 @@ class ConsultationRepository(SessionRepository):
         row = await self.session.get(ConsultationRow, consultation_id)
         return None if row is None else consultation_from_row(row)
 
-    async def of_contracts(
-        self, contracts: Collection[str] | None, page: PageRequest
-    ) -> tuple[list[domain.Consultation], int]:
-        query = select(ConsultationRow)
-        query = query.where(within_contracts(ConsultationRow.contract_code, contracts))
+    async def of_contract(self, contract_code: str, page: PageRequest) -> tuple[list[domain.Consultation], int]:
+        query = select(ConsultationRow).where(ConsultationRow.contract_code == contract_code)
         order = (ConsultationRow.starts_on, ConsultationRow.consultation_id)
         rows, total = await fetch_page(self.session, query.order_by(*order), page)
         return [consultation_from_row(row) for row in rows], total
@@ -114,12 +110,11 @@ class ConsultationRepository(SessionRepository):
         )
         return [(row[0], row[1], int(row[2])) for row in (await self.session.execute(query)).all()]
 
-    async def contacts(self, consultation_id: uuid.UUID) -> list[domain.Contact]:
+    async def contacts(self, consultation_id: uuid.UUID, page: PageRequest) -> tuple[list[domain.Contact], int]:
         query = select(ConsultationContactRow).where(ConsultationContactRow.consultation_id == consultation_id)
-        return [
-            record_of(domain.Contact, row)
-            for row in await self.all(query.order_by(ConsultationContactRow.consented_on))
-        ]
+        ordered = query.order_by(ConsultationContactRow.consented_on, ConsultationContactRow.contact_client_id)
+        rows, total = await fetch_page(self.session, ordered, page)
+        return [record_of(domain.Contact, row) for row in rows], total
 
     async def delete_contacts_of_campaigns_ended_before(self, day: date) -> int:
         ended = select(ConsultationRow.consultation_id).where(ConsultationRow.ends_on < day)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import Depends, Query, status
 
 from identity.contracts import ContractRegistry, request_contract_registry
 from kit.database import request_unit_of_work
@@ -35,7 +35,7 @@ from services.participation.consultations.schemas import (
     SyncOutcomeRead,
 )
 from services.participation.policies import CampaignRunner, ContactReader, Reader
-from services.participation.schemas import ProgressRead, read_of, wire_name
+from services.participation.schemas import ContractCode, ProgressRead, read_of, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
@@ -106,9 +106,13 @@ async def open_consultation(
 
 @router.get("/consultations", operation_id="list_consultations", response_model=Page[ConsultationRead])
 async def list_consultations(
-    uow: Uow, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
+    uow: Uow,
+    principal: Reader,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    page: Annotated[PageRequest, Depends(page_request)],
 ) -> Page[ConsultationRead]:
-    found, total = await consultations.list_campaigns(uow, principal, page)
+    """The consultation campaigns of a contract, by start date."""
+    found, total = await consultations.list_campaigns(uow, principal, contract_code, page)
     return Page(items=[_read(item, done) for item, done in found], total=total, limit=page.limit, offset=page.offset)
 
 
@@ -128,7 +132,8 @@ async def sync_consultation_answers(
     uow: Uow, contracts: Contracts, consultation_id: uuid.UUID, body: AnswersSync, principal: CampaignRunner
 ) -> list[SyncOutcomeRead]:
     """Anonymous interviews captured offline: each `stored` once, `already` when sent again, `rejected`
-    with its reason; a contact, with its consent, goes to a separate list that nothing links to the answers."""
+    with its reason; a contact, with its consent, goes to a separate list that nothing links to the answers.
+    Not paged: one outcome per interview sent."""
     items = [
         Interview(
             client_id=item.client_id,
@@ -162,8 +167,12 @@ async def consultation_results(uow: Uow, consultation_id: uuid.UUID, principal: 
 @router.get(
     "/consultations/{consultation_id}/contacts",
     operation_id="consultation_contacts",
-    response_model=list[ContactRead],
+    response_model=Page[ContactRead],
 )
-async def consultation_contacts(uow: Uow, consultation_id: uuid.UUID, principal: ContactReader) -> list[ContactRead]:
+async def consultation_contacts(
+    uow: Uow, consultation_id: uuid.UUID, principal: ContactReader, page: Annotated[PageRequest, Depends(page_request)]
+) -> Page[ContactRead]:
     """Contacts left for follow-up, with their consent (the contract's pilots; audited)."""
-    return [read_of(ContactRead, item) for item in await consultations.contacts(uow, principal, consultation_id)]
+    listed, total = await consultations.contacts(uow, principal, consultation_id, page)
+    items = [read_of(ContactRead, item) for item in listed]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -92,10 +92,12 @@ async def campaign_with_progress(
 
 
 async def list_campaigns(
-    uow: UnitOfWork, actor: Principal, page: PageRequest
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest
 ) -> tuple[list[tuple[Consultation, Progress]], int]:
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        found, total = await ConsultationRepository(uow.session).of_contracts(actor.contract_scope, page)
+        found, total = await ConsultationRepository(uow.session).of_contract(contract_code, page)
         return await with_progress(uow, found), total
 
 
@@ -160,13 +162,16 @@ async def results(
     return found, question_results(found.campaign, counts)
 
 
-async def contacts(uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID) -> list[Contact]:
-    """The contacts left for follow-up: the contract's pilots only, every read audited."""
+async def contacts(
+    uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID, page: PageRequest
+) -> tuple[list[Contact], int]:
+    """The contacts left for follow-up (a page, and how many in all): the contract's pilots only, every read
+    audited."""
     async with uow:
         found = await _campaign_seen_by(uow, actor, consultation_id)
         if not reads_contacts(actor, found.contract_code):
             raise NotFoundError("consultation", str(consultation_id))
-        listed = await ConsultationRepository(uow.session).contacts(consultation_id)
+        listed, total = await ConsultationRepository(uow.session).contacts(consultation_id, page)
         await ledger.created(
             uow.session,
             actor,
@@ -176,4 +181,4 @@ async def contacts(uow: UnitOfWork, actor: Principal, consultation_id: uuid.UUID
             after={"contacts": len(listed)},
         )
         await uow.commit()
-    return listed
+    return listed, total

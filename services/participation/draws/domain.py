@@ -311,9 +311,3 @@ def check_purgeable(draw: Draw, today: date) -> None:
 def seat_of(draw: Draw, reference: str) -> Seat:
     """The seat a reference was drawn for: titular, else reserve."""
     return "titular" if reference in draw.titulars else "reserve"
-
-
-def in_drawn_order(draw: Draw, identities: Iterable[DrawnIdentity]) -> list[DrawnIdentity]:
-    """Titulars, then reserves, each in the order drawn."""
-    order = {reference: position for position, reference in enumerate([*draw.titulars, *draw.reserves])}
-    return sorted(identities, key=lambda identity: order[identity.reference])

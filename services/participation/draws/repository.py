@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from kit.pagination import PageRequest, fetch_page
 from services.participation.draws import domain
 from services.participation.draws.models import DrawCandidateRow, DrawIdentityRow, DrawRow
 from services.participation.members.domain import Identity
@@ -32,6 +34,18 @@ class DrawRepository(SessionRepository):
             DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
         )
         return {row.reference: record_of(Identity, row) for row in await self.all(query)}
+
+    async def identities_page(
+        self, draw_id: uuid.UUID, references: Sequence[str], page: PageRequest
+    ) -> tuple[list[tuple[str, Identity]], int]:
+        """A page of the names of the pool's entries with these references, in the order of `references`, and
+        how many there are in all."""
+        position = func.array_position(literal(list(references), ARRAY(Text)), DrawIdentityRow.reference)
+        query = select(DrawIdentityRow).where(
+            DrawIdentityRow.draw_id == draw_id, DrawIdentityRow.reference.in_(list(references))
+        )
+        rows, total = await fetch_page(self.session, query.order_by(position, DrawIdentityRow.reference), page)
+        return [(row.reference, record_of(Identity, row)) for row in rows], total
 
     async def purge_identities(self, draw_id: uuid.UUID) -> int:
         result = await self.session.execute(

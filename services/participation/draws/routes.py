@@ -9,6 +9,7 @@ from fastapi import Depends, status
 
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
+from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.participation.draws import use_cases as draws
@@ -105,10 +106,15 @@ async def verify_draw(uow: Uow, draw_id: uuid.UUID) -> DrawVerification:
     )
 
 
-@protected.get("/draws/{draw_id}/drawn", operation_id="list_drawn_people", response_model=list[DrawnPerson])
-async def list_drawn_people(uow: Uow, draw_id: uuid.UUID, principal: DrawnReader) -> list[DrawnPerson]:
-    """The people drawn, by name (facilitators, pilots; every read is audited)."""
-    return [read_of(DrawnPerson, item) for item in await draws.drawn_people(uow, principal, draw_id)]
+@protected.get("/draws/{draw_id}/drawn", operation_id="list_drawn_people", response_model=Page[DrawnPerson])
+async def list_drawn_people(
+    uow: Uow, draw_id: uuid.UUID, principal: DrawnReader, page: Annotated[PageRequest, Depends(page_request)]
+) -> Page[DrawnPerson]:
+    """The people drawn, by name, titulars then reserves in the order drawn (facilitators, pilots; every read
+    is audited)."""
+    drawn, total = await draws.drawn_people(uow, principal, draw_id, page)
+    items = [read_of(DrawnPerson, item) for item in drawn]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @protected.post("/draws/{draw_id}/purge", operation_id="purge_draw_pool", response_model=dict[str, int])

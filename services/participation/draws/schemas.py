@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
 
@@ -60,11 +60,23 @@ class PublishedCandidate(ApiModel):
     household: str
 
 
+class PublishedSeatsRead(ApiModel):
+    """The seats as the draw published them, to re-run it from."""
+
+    titulars: int
+    reserves: int
+    parity: bool
+    one_per_household: bool
+    min_in_qpv: int
+    max_per_age_band: dict[str, int]
+    held: dict[str, int] = Field(description="Seats already held, by gender (a vacancy draw)")
+
+
 class DrawRead(ApiModel):
     id: uuid.UUID
     body_id: uuid.UUID
     status: Literal["committed", "drawn", "purged"]
-    seats: dict[str, Any]
+    seats: PublishedSeatsRead
     pool_hash: str
     commitment: str
     seed: str | None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from identity.principal import Principal
+from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import manages_body
 from services.participation.bodies.use_cases import body_managed_by, find_body
@@ -27,7 +28,6 @@ from services.participation.draws.domain import (
     check_revealable,
     draw,
     household_token,
-    in_drawn_order,
     pool_hash,
     pool_references,
     published_seats,
@@ -178,14 +178,19 @@ async def verification(uow: UnitOfWork, draw_id: uuid.UUID) -> tuple[Draw, str |
     return published, result.result_hash
 
 
-async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) -> list[DrawnIdentity]:
-    """Who was drawn, by name, titulars first: for the body's facilitators and the contract's pilots; audited."""
+async def drawn_people(
+    uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID, page: PageRequest
+) -> tuple[list[DrawnIdentity], int]:
+    """Who was drawn, by name, titulars first (a page, and how many in all): for the body's facilitators and
+    the contract's pilots; audited."""
     async with uow:
         try:
             found = draw_from_row(await _draw_run_by(uow, actor, draw_id))
         except NotBoundError:
             raise NotFoundError("draw", str(draw_id)) from None  # names: no hint that the draw exists
-        identities = await DrawRepository(uow.session).identities(draw_id, [*found.titulars, *found.reserves])
+        identities, total = await DrawRepository(uow.session).identities_page(
+            draw_id, [*found.titulars, *found.reserves], page
+        )
         await ledger.changed(
             uow.session,
             actor,
@@ -198,9 +203,9 @@ async def drawn_people(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) ->
         await uow.commit()
     drawn = [
         DrawnIdentity(reference, seat_of(found, reference), name.family_name, name.given_name, name.contact)
-        for reference, name in identities.items()
+        for reference, name in identities
     ]
-    return in_drawn_order(found, drawn)
+    return drawn, total
 
 
 async def purge(uow: UnitOfWork, actor: Principal, draw_id: uuid.UUID) -> int:

@@ -120,7 +120,7 @@ async def record_attendance(
     uow: Uow, meeting_id: uuid.UUID, body: AttendanceInput, principal: MeetingRunner
 ) -> list[AttendanceRead]:
     """The attendance list, replaced whole: a member or substitute needs a mandate on the day; proxies go
-    from a missing member to one present, one each."""
+    from a missing member to one present, one each. Not paged: the list sent, one line per attendee."""
     attendees = [
         Attendee(
             person_id=line.person_id,

@@ -112,7 +112,8 @@ async def version_body_rules(
 
 @router.get("/bodies/{body_id}/rules", operation_id="list_body_rules", response_model=list[BodyRulesRead])
 async def list_body_rules(uow: Uow, response: Response, body_id: uuid.UUID, principal: Reader) -> list[BodyRulesRead]:
-    """Every version of the body's rules, oldest first; the ETag is the latest version's."""
+    """Every version of the body's rules, oldest first; the ETag is the latest version's. Not paged: the
+    history of one document, a version per amendment."""
     versions = await rules.rule_versions(uow, principal, body_id)
     response.headers["ETag"] = rules.rules_etag(body_id, versions)
     return [_rules(version) for version in versions]

@@ -81,7 +81,8 @@ async def refer_to_body(uow: Uow, body_id: uuid.UUID, body: ReferralCreate, prin
 
 @router.get("/bodies/{body_id}/referrals", operation_id="list_referrals", response_model=list[ReferralRead])
 async def list_referrals(uow: Uow, body_id: uuid.UUID, principal: Reader) -> list[ReferralRead]:
-    """The referrals made to the body; one not answered by its due date is deemed favourable."""
+    """The referrals made to the body; one not answered by its due date is deemed favourable. Not paged: a
+    few a year for one body over the contract's term."""
     found = await opinions.referrals_to(uow, principal, body_id)
     return [_referral(referral, answered, state) for referral, answered, state in found]
 

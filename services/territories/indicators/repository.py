@@ -49,6 +49,10 @@ class IndicatorRepository(Repository):
     async def catalogue(self) -> list[IndicatorDefinition]:
         return await self.records(select(IndicatorRow).order_by(IndicatorRow.code), IndicatorDefinition)
 
+    async def catalogue_page(self, page: PageRequest) -> tuple[list[IndicatorDefinition], int]:
+        query = select(IndicatorRow).order_by(IndicatorRow.code)
+        return await self.paged(query, page, lambda row: record_of(IndicatorDefinition, row))
+
     async def get(self, code: str, *, for_update: bool = False) -> IndicatorDefinition | None:
         row = await self.session.get(IndicatorRow, code, with_for_update=for_update)
         return None if row is None else record_of(IndicatorDefinition, row)

@@ -47,12 +47,14 @@ Code = Annotated[str, Path(pattern=INDICATOR_CODE_PATTERN.pattern)]
 @public.get(
     "/indicators",
     operation_id="list_indicators",
-    response_model=list[IndicatorRead],
+    response_model=Page[IndicatorRead],
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def list_indicators(uow: Uow) -> list[IndicatorRead]:
+async def list_indicators(uow: Uow, page: Annotated[PageRequest, Depends(page_request)]) -> Page[IndicatorRead]:
     """The indicator catalogue: code, label, unit, definition, source."""
-    return [IndicatorRead.model_validate(item, from_attributes=True) for item in await use_cases.list_catalogue(uow)]
+    definitions, total = await use_cases.list_catalogue(uow, page)
+    items = [IndicatorRead.model_validate(item, from_attributes=True) for item in definitions]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @public.get(

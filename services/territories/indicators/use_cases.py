@@ -114,9 +114,9 @@ async def import_contract_indicators(
     return created
 
 
-async def list_catalogue(uow: UnitOfWork) -> list[IndicatorDefinition]:
+async def list_catalogue(uow: UnitOfWork, page: PageRequest) -> tuple[list[IndicatorDefinition], int]:
     async with uow.reading():
-        return await IndicatorRepository(uow.session).catalogue()
+        return await IndicatorRepository(uow.session).catalogue_page(page)
 
 
 async def get_indicator(uow: UnitOfWork, code: str) -> IndicatorDefinition:

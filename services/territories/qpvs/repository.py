@@ -78,8 +78,9 @@ class QpvRepository(Repository):
             for row in (await self.session.execute(query)).all()
         ]
 
-    async def list_generations(self) -> list[Generation]:
-        return await self.records(select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on), Generation)
+    async def list_generations(self, page: PageRequest) -> tuple[list[Generation], int]:
+        query = select(QpvGenerationRow).order_by(QpvGenerationRow.starts_on, QpvGenerationRow.generation)
+        return await self.paged(query, page, lambda row: record_of(Generation, row))
 
     async def generation_revision(self, generation: str) -> int | None:
         query = select(QpvGenerationRow.revision).where(QpvGenerationRow.generation == generation)

@@ -89,10 +89,11 @@ async def get_qpv_record(uow: Uow, qpv_id: uuid.UUID) -> QpvRead:
 @public.get(
     "/qpv-generations",
     operation_id="list_qpv_generations",
-    response_model=list[GenerationRead],
+    response_model=Page[GenerationRead],
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def list_qpv_generations(uow: Uow) -> list[GenerationRead]:
+async def list_qpv_generations(uow: Uow, page: Annotated[PageRequest, Depends(page_request)]) -> Page[GenerationRead]:
     """The generations of the priority geography, oldest first."""
-    generations = await use_cases.list_generations(uow)
-    return [GenerationRead.model_validate(generation, from_attributes=True) for generation in generations]
+    generations, total = await use_cases.list_generations(uow, page)
+    items = [GenerationRead.model_validate(generation, from_attributes=True) for generation in generations]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)

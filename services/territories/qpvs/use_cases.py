@@ -52,6 +52,6 @@ async def get_perimeter(uow: UnitOfWork, code: str, generation: str, tolerance_m
     return QpvPerimeter(qpv.code, qpv.nom, qpv.generation, simplified(geometry, tolerance_m))
 
 
-async def list_generations(uow: UnitOfWork) -> list[Generation]:
+async def list_generations(uow: UnitOfWork, page: PageRequest) -> tuple[list[Generation], int]:
     async with uow.reading():
-        return await QpvRepository(uow.session).list_generations()
+        return await QpvRepository(uow.session).list_generations(page)

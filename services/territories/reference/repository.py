@@ -18,17 +18,17 @@ def _commune(row: CommuneRow) -> Commune:
 
 
 class ReferenceRepository(Repository):
-    async def list_regions(self) -> list[Region]:
-        return await self.records(select(RegionRow).order_by(RegionRow.code), Region)
+    async def list_regions(self, page: PageRequest) -> tuple[list[Region], int]:
+        return await self.paged(select(RegionRow).order_by(RegionRow.code), page, partial(record_of, Region))
 
     async def get_region(self, code: str) -> Region | None:
         return await self.record(RegionRow, code, Region)
 
-    async def list_departements(self, code_region: str | None) -> list[Departement]:
+    async def list_departements(self, page: PageRequest, code_region: str | None) -> tuple[list[Departement], int]:
         query = select(DepartementRow).order_by(DepartementRow.code)
         if code_region is not None:
             query = query.where(DepartementRow.code_region == code_region)
-        return await self.records(query, Departement)
+        return await self.paged(query, page, partial(record_of, Departement))
 
     async def get_departement(self, code: str) -> Departement | None:
         return await self.record(DepartementRow, code, Departement)

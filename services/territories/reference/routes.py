@@ -45,12 +45,14 @@ def _narrowed(answer: BaseModel, fields: frozenset[str] | None) -> Any:
 @public.get(
     "/regions",
     operation_id="list_regions",
-    response_model=list[RegionRead],
+    response_model=Page[RegionRead],
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def list_regions(uow: Uow) -> list[RegionRead]:
+async def list_regions(uow: Uow, page: Pages) -> Page[RegionRead]:
     """Regions (INSEE COG)."""
-    return [RegionRead.model_validate(region, from_attributes=True) for region in await use_cases.list_regions(uow)]
+    regions, total = await use_cases.list_regions(uow, page)
+    items = [RegionRead.model_validate(region, from_attributes=True) for region in regions]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @public.get(
@@ -66,13 +68,14 @@ async def get_region(uow: Uow, code: Annotated[str, Path(pattern=REGION_CODE)]) 
 @public.get(
     "/departements",
     operation_id="list_departements",
-    response_model=list[DepartementRead],
+    response_model=Page[DepartementRead],
     dependencies=[Depends(authorize(REFERENCE))],
 )
-async def list_departements(uow: Uow, code_region: RegionFilter = None) -> list[DepartementRead]:
+async def list_departements(uow: Uow, page: Pages, code_region: RegionFilter = None) -> Page[DepartementRead]:
     """Departments (INSEE COG), by region if asked."""
-    departements = await use_cases.list_departements(uow, code_region)
-    return [DepartementRead.model_validate(departement, from_attributes=True) for departement in departements]
+    departements, total = await use_cases.list_departements(uow, page, code_region)
+    items = [DepartementRead.model_validate(departement, from_attributes=True) for departement in departements]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @public.get(

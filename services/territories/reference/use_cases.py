@@ -9,9 +9,9 @@ from services.territories.reference.domain import Commune, CommuneFilters, Depar
 from services.territories.reference.repository import ReferenceRepository
 
 
-async def list_regions(uow: UnitOfWork) -> list[Region]:
+async def list_regions(uow: UnitOfWork, page: PageRequest) -> tuple[list[Region], int]:
     async with uow.reading():
-        return await ReferenceRepository(uow.session).list_regions()
+        return await ReferenceRepository(uow.session).list_regions(page)
 
 
 async def get_region(uow: UnitOfWork, code: str) -> Region:
@@ -19,9 +19,11 @@ async def get_region(uow: UnitOfWork, code: str) -> Region:
         return found(await ReferenceRepository(uow.session).get_region(code), "region", code)
 
 
-async def list_departements(uow: UnitOfWork, code_region: str | None) -> list[Departement]:
+async def list_departements(
+    uow: UnitOfWork, page: PageRequest, code_region: str | None
+) -> tuple[list[Departement], int]:
     async with uow.reading():
-        return await ReferenceRepository(uow.session).list_departements(code_region)
+        return await ReferenceRepository(uow.session).list_departements(page, code_region)
 
 
 async def get_departement(uow: UnitOfWork, code: str) -> Departement:

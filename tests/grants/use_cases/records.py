@@ -263,7 +263,7 @@ async def audit_trail(uow: UnitOfWork, entity_id: str) -> list[tuple[str, str | 
 
 def report_of(lines: list[BudgetLine]) -> list[ActualLine]:
     """A financial report that spent what the budget planned."""
-    return [ActualLine(line.account, line.label, line.amount_cents, None) for line in lines]
+    return [ActualLine(line.account, line.label, line.amount_cents, None, line.institution_id) for line in lines]
 
 
 def rules_of(broken: RulesBrokenError) -> list[str]:

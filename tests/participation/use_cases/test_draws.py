@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body
 from services.participation.draws.domain import (
@@ -49,6 +50,8 @@ COMMITMENT = commitment_of(SEED)
 DRAWN_ON = date(2025, 3, 1)  # the use cases' clock (conftest.STORY_STARTS_ON): the day the draws are run
 CHALLENGE_ENDS_ON = date(2025, 3, 31)
 SEATS = Seats(titulars=6, reserves=2, min_in_qpv=4)
+
+ALL = PageRequest(limit=50, offset=0)
 
 
 def pool(count: int = 30) -> list[PoolEntry]:
@@ -148,14 +151,15 @@ async def test_the_names_drawn_are_shown_to_those_who_run_the_draw_and_each_read
 ) -> None:
     body, other_body = await a_body(uow, territories), await a_body(uow, territories)
     revealed = (await performed(uow, body)).draw
-    names = await drawn_people(uow, facilitator_of(body), revealed.draw_id)
+    names, total = await drawn_people(uow, facilitator_of(body), revealed.draw_id, ALL)
+    assert total == len(names)
     assert [item.reference for item in names] == [*revealed.titulars, *revealed.reserves]
     assert [item.seat for item in names] == ["titular"] * 6 + ["reserve"] * 2
     by_index = {reference: index for index, reference in enumerate(pool_references(30))}
     assert [item.family_name for item in names] == [f"Fictif{by_index[item.reference]}" for item in names]
     for outsider in (STRANGER, facilitator_of(other_body)):
         with pytest.raises(NotFoundError):  # the names give no hint that the draw exists
-            await drawn_people(uow, outsider, revealed.draw_id)
+            await drawn_people(uow, outsider, revealed.draw_id, ALL)
     assert (await audited(uow, revealed.draw_id))[-1:] == ["personal_data.read"]
 
 
@@ -170,7 +174,7 @@ async def test_the_pool_names_are_kept_through_the_challenge_period_then_deleted
     day_clock.move_to(CHALLENGE_ENDS_ON + timedelta(days=1))
     assert await purge(uow, PILOT, revealed.draw_id) == 30
     assert (await public_view(uow, revealed.draw_id)).draw.status is DrawStatus.PURGED
-    assert await drawn_people(uow, PILOT, revealed.draw_id) == []
+    assert await drawn_people(uow, PILOT, revealed.draw_id, ALL) == ([], 0)
     assert await verification(uow, revealed.draw_id) == (
         (await public_view(uow, revealed.draw_id)).draw,
         revealed.result_hash,  # the published pseudonymous pool still verifies
@@ -210,7 +214,7 @@ async def test_the_titulars_drawn_are_appointed_once(uow: UnitOfWork, territorie
         assert terms == {(draw_id, "member", "residents", DRAWN_ON, None)}
     with step("each titular enrolled as a resident, the name kept apart"):
         drawn = {item.reference: item for item in view.candidates}
-        names = {item.reference: item.family_name for item in await drawn_people(uow, PILOT, draw_id)}
+        names = {item.reference: item.family_name for item in (await drawn_people(uow, PILOT, draw_id, ALL))[0]}
         for mandate in appointed.mandates:
             assert mandate.drawn_reference is not None
             record = await export_person(uow, ADMIN, mandate.person_id)
@@ -266,7 +270,7 @@ async def test_a_leaving_member_is_replaced_by_the_first_reserve_left_of_the_sam
         assert (arriving.starts_on, arriving.ends_on, arriving.replaces) == (date(2025, 5, 1), None, leaving.mandate_id)
         assert (arriving.role, arriving.college, arriving.draw_id) == (leaving.role, leaving.college, draw_id)
         assert arriving.drawn_reference == of_that_gender[0]
-        names = {item.reference: item.family_name for item in await drawn_people(uow, PILOT, draw_id)}
+        names = {item.reference: item.family_name for item in (await drawn_people(uow, PILOT, draw_id, ALL))[0]}
         arrived = await export_person(uow, ADMIN, arriving.person_id)
         assert arrived.identity is not None
         assert arrived.identity.family_name == names[of_that_gender[0]]

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from services.grants.errors import RulesBrokenError, RuleViolationError, spaced
+from services.grants.errors import RulesBrokenError, RuleViolationError, raise_broken, spaced
 
 # The CERFA 12156*06 budget of the action: charges 60-68 and indirect charges, products 70-78 and own
 # funds, voluntary contributions in kind as uses (86) and resources (87).
@@ -81,24 +81,37 @@ def totals_of(lines: Iterable[BudgetLine]) -> BudgetTotals:
 
 
 def check_budget_lines(lines: Iterable[BudgetLine], institutions: Mapping[uuid.UUID, str]) -> None:
-    """What a draft budget must already respect (the balance is checked at submission)."""
+    """What a draft budget must already respect (the balance is checked at submission): every line's rules,
+    all broken ones at once."""
+    broken = []
     for position, line in enumerate(lines):
         where = f"lines/{position}"
         if line.account not in ACCOUNTS:
-            raise RuleViolationError(f"{where}/account", "cerfa-account", f"account must be one of {sorted(ACCOUNTS)}")
+            broken.append(
+                RuleViolationError(f"{where}/account", "cerfa-account", f"account must be one of {sorted(ACCOUNTS)}")
+            )
         if line.amount_cents < 0 or line.amount_cents % 100:
-            raise RuleViolationError(f"{where}/amount", "whole-euros", "budget amounts are whole euros ≥ 0 (CERFA)")
-        if line.account == GRANTS_ACCOUNT:
-            if line.institution_id is None:
-                raise RuleViolationError(f"{where}/institution_id", "financer-required", "a 74 line names its financer")
-            if line.institution_id not in institutions:
-                raise RuleViolationError(
-                    f"{where}/institution_id",
-                    "financer-of-contract",
-                    "the financer is not an institution of the contract",
-                )
-        elif line.institution_id is not None:
-            raise RuleViolationError(f"{where}/institution_id", "financer-on-74", "only 74 lines name a financer")
+            broken.append(
+                RuleViolationError(f"{where}/amount", "whole-euros", "budget amounts are whole euros ≥ 0 (CERFA)")
+            )
+        broken += financer_broken(where, line.account, line.institution_id, institutions)
+    raise_broken(broken)
+
+
+def financer_broken(
+    where: str, account: str, institution_id: uuid.UUID | None, institutions: Mapping[uuid.UUID, str]
+) -> list[RuleViolationError]:
+    """A 74 line (grants) names its financer, one of the contract's; no other line names one."""
+    financer = f"{where}/institution_id"
+    if account == GRANTS_ACCOUNT and institution_id is None:
+        return [RuleViolationError(financer, "financer-required", "a 74 line names its financer")]
+    if account == GRANTS_ACCOUNT and institution_id not in institutions:
+        return [
+            RuleViolationError(financer, "financer-of-contract", "the financer is not an institution of the contract")
+        ]
+    if account != GRANTS_ACCOUNT and institution_id is not None:
+        return [RuleViolationError(financer, "financer-on-74", "only 74 lines name a financer")]
+    return []
 
 
 def requested_by_financer(lines: Iterable[BudgetLine]) -> dict[uuid.UUID, int]:

@@ -33,7 +33,7 @@ from services.grants.applications.use_cases.access import (
 )
 from services.grants.calls.repository import CallRepository
 from services.grants.clients.territories import References
-from services.grants.errors import ConflictError, NotFoundError, RuleViolationError
+from services.grants.errors import BrokenRules, ConflictError, NotFoundError, RuleViolationError
 from services.grants.framework.repository import FrameworkRepository
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations
@@ -43,18 +43,30 @@ from services.grants.operators.repository import OperatorRepository
 async def _columns(
     uow: UnitOfWork, references: References, contract_code: str, action_id: uuid.UUID, year: int, draft: Draft
 ) -> dict[str, Any]:
-    """The columns a draft sets, once its references are checked (objectives, QPVs, communes, previous year)."""
+    """The columns a draft sets, once its references are checked (objectives, QPVs, communes, dates, previous
+    year, Dauphin number), every broken rule answered at once."""
     wanted = {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
-    check_objectives(draft, contract_code, await FrameworkRepository(uow.session).operational(contract_code, wanted))
+    operational = await FrameworkRepository(uow.session).operational(contract_code, wanted)
     contract = await require_contract(references.contracts, contract_code)
-    check_qpvs(draft, contract.qpv_codes)
+    rules = BrokenRules()
+    with rules.checking():
+        check_objectives(draft, contract_code, operational)
+    with rules.checking():
+        check_qpvs(draft, contract.qpv_codes)
     for code in sorted(set(draft.codes_communes)):
         commune = await references.communes.find(code)
-        check_commune(code, commune is not None, commune.code_epci if commune else None, contract.code_epci)
-    check_dates(draft)
+        with rules.checking():
+            check_commune(code, commune is not None, commune.code_epci if commune else None, contract.code_epci)
+    with rules.checking():
+        check_dates(draft)
     if draft.previous_application_id is not None:
         previous = await ApplicationRepository(uow.session).get(draft.previous_application_id)
-        check_renewed(None if previous is None else application_of(previous), action_id, year)
+        with rules.checking():
+            check_renewed(None if previous is None else application_of(previous), action_id, year)
+    if draft.dauphin_number:
+        with rules.checking():
+            normalised_dauphin(draft.dauphin_number)
+    rules.raise_any()
     return {
         **asdict(draft),
         "other_objective_ids": list(draft.other_objective_ids),

@@ -23,7 +23,7 @@ from services.grants.applications.use_cases.access import (
 )
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
-from services.grants.errors import RulesBrokenError, RuleViolationError
+from services.grants.errors import BrokenRules, RulesBrokenError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.reports.domain import check_reports_delivered, last_ended_year
 from services.grants.reports.repository import ReportRepository
@@ -45,8 +45,12 @@ async def move(
         repository = ApplicationRepository(uow.session)
         if transition is Transition.SUBMIT:
             budget = await repository.budget(application_id)
-            check_submission(budget)
-            await _check_reports_delivered(uow, row)
+            rules = BrokenRules()
+            with rules.checking():
+                check_submission(budget)
+            with rules.checking():
+                await _check_reports_delivered(uow, row)
+            rules.raise_any()
             await _open_financing_lines(repository, row, budget)
             row.submitted_at = uow.now()
         elif transition is Transition.DECIDE:

@@ -117,7 +117,7 @@ def _scenario(view: ScenarioView) -> ScenarioRead:
 async def list_envelopes(
     uow: Uow, call_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> list[EnvelopeRead]:
-    """What each financer puts into the call."""
+    """What each financer puts into the call. Not paged: one envelope per financer of the call."""
     return [_envelope(item) for item in await envelopes.list_envelopes(uow, principal, call_id)]
 
 
