@@ -254,6 +254,7 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
                     cors_origins=["https://front.example.test"],
                     upstream_deadline_seconds=5.0,
                     token_requests_per_minute=1000,
+                    webhook_allow_local_targets=True,
                     **oidc,
                 ),
                 clock=stack.clock,
