@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import secrets
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -109,3 +109,24 @@ def signing_secrets(current: str, previous: str | None, previous_until: datetime
     if previous is not None and previous_until is not None and now < previous_until:
         return [current, previous]
     return [current]
+
+
+# Standard Webhooks' suggested schedule after the first attempt (made at once): 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h, 10 h; 8 attempts over 27.6 h, then the subscription is disabled. Jitter only lengthens a
+# delay (up to +20 %), so the whole stays above 24 h and retries of many endpoints do not fall together.
+RETRY_DELAYS_SECONDS = (5, 300, 1800, 7200, 18000, 36000, 36000)
+JITTER = 0.2
+ERROR_TEXT_LIMIT = 500
+
+
+def retry_delay(failed_attempts: int, delays: Sequence[float], draw: float) -> float | None:
+    """Seconds before the next attempt after `failed_attempts` failures (None: give up); `draw` in [0, 1)."""
+    if failed_attempts > len(delays):
+        return None
+    return delays[failed_attempts - 1] * (1 + JITTER * draw)
+
+
+def exhausted_reason(attempts: int, last_error: str | None) -> str:
+    return f"{attempts} attempts failed over the retry schedule; the last: {last_error or 'no answer'}"[
+        :ERROR_TEXT_LIMIT
+    ]

@@ -11,7 +11,14 @@ from gateway.events import event_types_of
 from gateway.webhooks import use_cases as subscriptions
 from gateway.webhooks.domain import NotAClientError, RefusedInputError, SubscriptionError, SubscriptionNotFoundError
 from gateway.webhooks.models import WebhookSubscriptionRow
-from gateway.webhooks.schemas import SubscriptionCreate, SubscriptionRead, SubscriptionWithSecret
+from gateway.webhooks.schemas import (
+    AttemptRead,
+    ReplayCreate,
+    ReplayRead,
+    SubscriptionCreate,
+    SubscriptionRead,
+    SubscriptionWithSecret,
+)
 from identity.principal import Principal
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
@@ -148,3 +155,43 @@ async def rotate_secret(
     response.headers[ETAG_HEADER] = subscriptions.etag_of_subscription(row)
     response.headers["Cache-Control"] = "no-store"
     return _with_secret(row, secret)
+
+
+@router.get(
+    BASE + "/{subscription_id}/attempts", operation_id="list_webhook_attempts", response_model=list[AttemptRead]
+)
+async def list_attempts(uow: Uow, principal: Caller, subscription_id: uuid.UUID) -> list[AttemptRead]:
+    """The last 100 delivery attempts to this subscription, newest first: your endpoint's status, the time it
+    took, why an attempt failed."""
+    try:
+        rows = await subscriptions.list_attempts(uow, principal, subscription_id)
+    except SubscriptionError as error:
+        raise problem_of(error) from error
+    return [
+        AttemptRead(
+            event_id=row.event_id,
+            attempted_at=row.attempted_at,
+            status_code=row.status_code,
+            duration_ms=row.duration_ms,
+            error=row.error,
+            succeeded=row.is_success,
+        )
+        for row in rows
+    ]
+
+
+@router.post(
+    BASE + "/{subscription_id}/replays",
+    operation_id="replay_webhook_events",
+    response_model=ReplayRead,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def replay_events(uow: Uow, principal: Caller, subscription_id: uuid.UUID, body: ReplayCreate) -> ReplayRead:
+    """Deliver again an event (`eventId`) or the events that occurred in a range (`since`, `until`) among
+    those this subscription received; they go out within seconds, in order per resource, with their own
+    `webhook-id`."""
+    wanted = subscriptions.ReplayRequest(event_id=body.event_id, since=body.since, until=body.until)
+    try:
+        return ReplayRead(events=await subscriptions.replay(uow, principal, subscription_id, wanted))
+    except SubscriptionError as error:
+        raise problem_of(error) from error

@@ -43,3 +43,24 @@ class SubscriptionRead(ApiModel):
 
 class SubscriptionWithSecret(SubscriptionRead):
     secret: str = Field(description="`whsec_…`: shown in this answer only; verify signatures with it")
+
+
+class AttemptRead(ApiModel):
+    event_id: str = Field(description="The event's id, sent as `webhook-id`")
+    attempted_at: datetime
+    status_code: int | None = Field(description="Your endpoint's answer; none when it gave none")
+    duration_ms: int
+    error: str | None = Field(description="Why the attempt failed (your answer's start, a timeout, a redirect…)")
+    succeeded: bool
+
+
+class ReplayCreate(ApiInput):
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="One event delivered to this subscription before"
+    )
+    since: datetime | None = Field(default=None, description="The events that occurred from then…")
+    until: datetime | None = Field(default=None, description="…until then (excluded)")
+
+
+class ReplayRead(ApiModel):
+    events: int = Field(description="How many events will be delivered again, each with its own webhook-id")

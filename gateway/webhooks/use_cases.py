@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from gateway.db.repositories import OAuthClientRepository
 from gateway.webhooks.domain import (
     ROTATION_OVERLAP,
     NotAClientError,
+    RefusedInputError,
     SubscriptionNotFoundError,
     check_addresses,
     check_contract,
@@ -22,8 +24,8 @@ from gateway.webhooks.domain import (
     new_secret,
     target_problem,
 )
-from gateway.webhooks.models import WebhookSubscriptionRow
-from gateway.webhooks.repository import SubscriptionRepository
+from gateway.webhooks.models import WebhookAttemptRow, WebhookSubscriptionRow
+from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.etags import etag_of
@@ -35,6 +37,13 @@ class SubscriptionRequest:
     url: str
     event_types: list[str]
     contract_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRequest:
+    event_id: str | None
+    since: datetime | None
+    until: datetime | None
 
 
 def etag_of_subscription(row: WebhookSubscriptionRow) -> str:
@@ -173,3 +182,35 @@ async def rotate_secret(
         )
         await uow.commit()
     return row, secret
+
+
+async def list_attempts(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID) -> list[WebhookAttemptRow]:
+    client_id = _client_of(actor)
+    async with uow.reading():
+        if await SubscriptionRepository(uow.session).owned(client_id, subscription_id) is None:
+            raise SubscriptionNotFoundError(str(subscription_id))
+        return await DeliveryRepository(uow.session).attempts(subscription_id)
+
+
+async def replay(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, wanted: ReplayRequest) -> int:
+    """Deliver again one event, or those that occurred in a range (the relay defers them within seconds)."""
+    client_id = _client_of(actor)
+    if wanted.event_id is None and wanted.since is None and wanted.until is None:
+        raise RefusedInputError("eventId", "event-or-range", "name an event, or a range with since and until")
+    async with uow:
+        if await SubscriptionRepository(uow.session).owned(client_id, subscription_id, lock=True) is None:
+            raise SubscriptionNotFoundError(str(subscription_id))
+        count = await DeliveryRepository(uow.session).replay(
+            subscription_id, wanted.event_id, wanted.since, wanted.until
+        )
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "webhook_subscription.replayed",
+            "webhook_subscription",
+            str(subscription_id),
+            after={"eventId": wanted.event_id, "events": count},
+        )
+        await uow.commit()
+    return count
