@@ -179,6 +179,9 @@ def command_up(arguments: argparse.Namespace) -> None:
             port=0,
             env={**os.environ, **environments["gateway"], DATA_DIR_VARIABLE: str(files.data_dir)},
             cwd=ROOT,
+            # When the supervisor dies PostgreSQL goes too: a graceful stop would wait on a database that is
+            # gone. Killed, its jobs are taken again by the next worker (their heartbeat stopped).
+            death_signal=signal.SIGKILL,
         )
         supervisor.start(worker, stops.stopping)
         gateway = f"http://127.0.0.1:{ports['gateway']}"

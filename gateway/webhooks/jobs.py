@@ -37,6 +37,7 @@ logger = logging.getLogger("gateway.webhooks")
 QUEUE = "gateway-webhooks"
 RELAY_EVERY = "* * * * * */2"  # croniter's sixth field: seconds
 STALLED_AFTER_SECONDS = 30
+SHUTDOWN_GRACE_SECONDS = 6.0  # below the supervisor's 10 s before SIGKILL
 _draw = secrets.SystemRandom()
 
 
@@ -125,6 +126,9 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
 
 
 async def run_worker(app: App, *, concurrency: int = 10, **options: Any) -> None:
-    """Run a worker on the webhooks' queue until it is stopped."""
+    """Run a worker on the webhooks' queue until it is stopped: on SIGTERM its running jobs get
+    SHUTDOWN_GRACE_SECONDS to end (a delivery times out sooner), then they are cancelled and run again later."""
     async with app.open_async():
-        await app.run_worker_async(queues=[QUEUE], concurrency=concurrency, **options)
+        await app.run_worker_async(
+            queues=[QUEUE], concurrency=concurrency, shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS, **options
+        )

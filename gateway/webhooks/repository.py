@@ -144,6 +144,14 @@ class DeliveryRepository:
         )
         return len(result.all())
 
+    async def requeue_undelivered(self, subscription_id: uuid.UUID) -> None:
+        """The events not delivered (dropped while the subscription was disabled) go out again."""
+        await self.session.execute(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.delivered_at.is_(None))
+            .values(enqueued_at=None, failed_at=None)
+        )
+
     async def add_attempt(self, row: WebhookAttemptRow) -> None:
         self.session.add(row)
         await self.session.flush()

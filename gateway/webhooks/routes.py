@@ -17,6 +17,7 @@ from gateway.webhooks.schemas import (
     ReplayRead,
     SubscriptionCreate,
     SubscriptionRead,
+    SubscriptionUpdate,
     SubscriptionWithSecret,
 )
 from identity.principal import Principal
@@ -119,6 +120,20 @@ async def get_subscription(
     """One of your subscriptions, its state and why it was disabled if it was; its ETag."""
     try:
         row = await subscriptions.get_subscription(uow, principal, subscription_id)
+    except SubscriptionError as error:
+        raise problem_of(error) from error
+    response.headers[ETAG_HEADER] = subscriptions.etag_of_subscription(row)
+    return _read(row)
+
+
+@router.patch(BASE + "/{subscription_id}", operation_id="update_webhook_subscription", response_model=SubscriptionRead)
+async def update_subscription(
+    uow: Uow, principal: Caller, subscription_id: uuid.UUID, body: SubscriptionUpdate, response: Response
+) -> SubscriptionRead:
+    """Disable or enable again a subscription (If-Match: its ETag). Enabled again, it first delivers the
+    events it did not while disabled, then reads on."""
+    try:
+        row = await subscriptions.set_enabled(uow, principal, subscription_id, body.enabled)
     except SubscriptionError as error:
         raise problem_of(error) from error
     response.headers[ETAG_HEADER] = subscriptions.etag_of_subscription(row)

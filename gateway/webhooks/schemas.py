@@ -64,3 +64,10 @@ class ReplayCreate(ApiInput):
 
 class ReplayRead(ApiModel):
     events: int = Field(description="How many events will be delivered again, each with its own webhook-id")
+
+
+class SubscriptionUpdate(ApiInput):
+    enabled: bool = Field(
+        description="false: deliveries stop (`disabledReason` says you did); true: they resume, the events not "
+        "delivered while it was disabled first"
+    )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from gateway.db.base import audit_events
 from gateway.db.repositories import OAuthClientRepository
+from gateway.domain.clients import ClientNotFoundError
 from gateway.webhooks.domain import (
     ROTATION_OVERLAP,
     NotAClientError,
@@ -124,6 +125,14 @@ async def list_subscriptions(uow: UnitOfWork, actor: Principal) -> list[WebhookS
         return await SubscriptionRepository(uow.session).of_client(client_id)
 
 
+async def subscriptions_of(uow: UnitOfWork, client_id: str) -> list[WebhookSubscriptionRow]:
+    """A client's subscriptions, for the platform's operators (`./dev clients webhooks ID`): never a secret."""
+    async with uow.reading():
+        if await OAuthClientRepository(uow.session).get(client_id) is None:
+            raise ClientNotFoundError(client_id)
+        return await SubscriptionRepository(uow.session).of_client(client_id)
+
+
 async def get_subscription(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID) -> WebhookSubscriptionRow:
     client_id = _client_of(actor)
     async with uow.reading():
@@ -153,6 +162,41 @@ async def unsubscribe(uow: UnitOfWork, actor: Principal, subscription_id: uuid.U
             before=before,
         )
         await uow.commit()
+
+
+async def set_enabled(
+    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, enabled: bool
+) -> WebhookSubscriptionRow:
+    """Stop or resume deliveries; resuming sends first what was not delivered (in order per resource)."""
+    client_id = _client_of(actor)
+    async with uow:
+        row = await SubscriptionRepository(uow.session).owned(client_id, subscription_id, lock=True)
+        if row is None:
+            raise SubscriptionNotFoundError(str(subscription_id))
+        uow.check_precondition(etag_of_subscription(row))
+        before = _audited(row)
+        if enabled and not row.is_enabled:
+            row.disabled_reason = None
+            row.disabled_at = None
+            await DeliveryRepository(uow.session).requeue_undelivered(subscription_id)
+        elif not enabled and row.is_enabled:
+            row.disabled_reason = "disabled by its owner"
+            row.disabled_at = uow.now()
+        row.is_enabled = enabled
+        row.version += 1
+        await uow.session.flush()
+        await record_audit(
+            uow.session,
+            audit_events,
+            actor,
+            "webhook_subscription.enabled" if enabled else "webhook_subscription.disabled",
+            "webhook_subscription",
+            str(subscription_id),
+            before=before,
+            after=_audited(row),
+        )
+        await uow.commit()
+    return row
 
 
 async def rotate_secret(

@@ -86,6 +86,22 @@ async def test_the_last_failure_disables_the_subscription(
     attempts = (await gateway.get(f"{SUBSCRIPTIONS}/{subscription_id}/attempts", headers=partner.headers)).json()
     assert [item["statusCode"] for item in attempts] == [503, 503]
 
+    # Its owner enables it again: what was not delivered goes out first (deferred at the relay's next run).
+    url = f"{SUBSCRIPTIONS}/{subscription_id}"
+    etag = (await gateway.get(url, headers=partner.headers)).headers["etag"]
+    enabled = await gateway.patch(url, json={"enabled": True}, headers={**partner.headers, "If-Match": etag})
+    assert enabled.status_code == 200, enabled.text
+    assert (enabled.json()["enabled"], enabled.json()["disabledReason"]) == (True, None)
+    deferred.clear()
+    engine = create_engine(stack.role_url("gateway"), "gateway", application_name="test")
+    try:
+        async with httpx.AsyncClient(trust_env=False) as feed_client:
+            feeds = EventFeeds(feed_client, settings.upstreams())
+            await relay.relay(UnitOfWork(create_sessionmaker(engine)), feeds, stack.issuer, defer)
+    finally:
+        await engine.dispose()
+    assert [event for subscription, event, _ in deferred if subscription == subscription_id] == [event_id]
+
 
 def test_the_guides_python_verification_accepts_a_delivery_and_refuses_a_forgery() -> None:
     code = re.search(r"^```python\n(.*?)^```", GUIDE.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE)

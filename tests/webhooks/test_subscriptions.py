@@ -3,6 +3,11 @@ contract filter inside what the client may read; the SSRF guard; a rotation keep
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 
@@ -38,6 +43,17 @@ async def test_subscription_lifecycle(stack: RunningStack, gateway: httpx.AsyncC
     person = stack.headers([Role.STATE], [new_contract])
     assert (await gateway.get(SUBSCRIPTIONS, headers=person)).status_code == 403
 
+    shown = subprocess.run(  # noqa: ASYNC221 - the platform operators' command, as they run it
+        [sys.executable, "-m", "cli", "clients", "webhooks", partner.client_id],
+        env={**os.environ, "GATEWAY_DATABASE_URL": stack.role_url("gateway")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert [json.loads(line)["id"] for line in shown.stdout.splitlines()] == [subscription["id"]]
+    assert "whsec_" not in shown.stdout
+
     rotation = f"{url}/secret-rotations"
     assert (await gateway.post(rotation, headers=partner.keyed())).status_code == 428
     rotated = await gateway.post(rotation, headers={**partner.keyed(), "If-Match": read.headers["etag"]})
@@ -47,7 +63,12 @@ async def test_subscription_lifecycle(stack: RunningStack, gateway: httpx.AsyncC
 
     stale = await gateway.delete(url, headers={**partner.headers, "If-Match": read.headers["etag"]})
     assert stale.status_code == 412
-    deleted = await gateway.delete(url, headers={**partner.headers, "If-Match": rotated.headers["etag"]})
+    paused = await gateway.patch(
+        url, json={"enabled": False}, headers={**partner.headers, "If-Match": rotated.headers["etag"]}
+    )
+    assert paused.status_code == 200, paused.text
+    assert (paused.json()["enabled"], paused.json()["disabledReason"]) == (False, "disabled by its owner")
+    deleted = await gateway.delete(url, headers={**partner.headers, "If-Match": paused.headers["etag"]})
     assert deleted.status_code == 204
     assert (await gateway.get(url, headers=partner.headers)).status_code == 404
 
