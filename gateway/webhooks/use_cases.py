@@ -74,6 +74,15 @@ async def check_target(url: str, allow_local: bool) -> None:
     check_addresses(await resolve(urlsplit(url).hostname or ""), allow_local)
 
 
+async def _locked_version(uow: UnitOfWork, client_id: str, subscription_id: uuid.UUID) -> WebhookSubscriptionRow:
+    """The client's subscription, locked, in the version the caller's If-Match names."""
+    row = await SubscriptionRepository(uow.session).owned(client_id, subscription_id, lock=True)
+    if row is None:
+        raise SubscriptionNotFoundError(str(subscription_id))
+    uow.check_precondition(etag_of_subscription(row))
+    return row
+
+
 def _audited(row: WebhookSubscriptionRow) -> dict[str, Any]:  # never the secret
     return {"url": row.url, "types": row.event_types, "contractCode": row.contract_code, "enabled": row.is_enabled}
 
@@ -146,10 +155,7 @@ async def unsubscribe(uow: UnitOfWork, actor: Principal, subscription_id: uuid.U
     client_id = _client_of(actor)
     async with uow:
         subscriptions = SubscriptionRepository(uow.session)
-        row = await subscriptions.owned(client_id, subscription_id, lock=True)
-        if row is None:
-            raise SubscriptionNotFoundError(str(subscription_id))
-        uow.check_precondition(etag_of_subscription(row))
+        row = await _locked_version(uow, client_id, subscription_id)
         before = _audited(row)
         await subscriptions.delete(row)
         await record_audit(
@@ -170,10 +176,7 @@ async def set_enabled(
     """Stop or resume deliveries; resuming sends first what was not delivered (in order per resource)."""
     client_id = _client_of(actor)
     async with uow:
-        row = await SubscriptionRepository(uow.session).owned(client_id, subscription_id, lock=True)
-        if row is None:
-            raise SubscriptionNotFoundError(str(subscription_id))
-        uow.check_precondition(etag_of_subscription(row))
+        row = await _locked_version(uow, client_id, subscription_id)
         before = _audited(row)
         if enabled and not row.is_enabled:
             row.disabled_reason = None
@@ -206,10 +209,7 @@ async def rotate_secret(
     client_id = _client_of(actor)
     secret = new_secret()
     async with uow:
-        row = await SubscriptionRepository(uow.session).owned(client_id, subscription_id, lock=True)
-        if row is None:
-            raise SubscriptionNotFoundError(str(subscription_id))
-        uow.check_precondition(etag_of_subscription(row))
+        row = await _locked_version(uow, client_id, subscription_id)
         row.previous_secret = row.secret
         row.previous_secret_until = uow.now() + ROTATION_OVERLAP
         row.secret = secret
