@@ -74,7 +74,7 @@ def main() -> None:
         "apply-retention", help="delete personal data past its retention (draw pools, former members)"
     ).set_defaults(run=command_apply_retention)
     clients = commands.add_parser("clients", help="partner clients (OAuth2 client credentials)")
-    clients.add_argument("action", choices=["create", "list", "rotate", "revoke"])
+    clients.add_argument("action", choices=["create", "list", "rotate", "revoke", "webhooks"])
     clients.add_argument("client_id", nargs="?", default="")
     clients.add_argument("--name", default="")
     add_bindings(clients)

@@ -1,4 +1,4 @@
-"""Partner clients (`./dev clients create|list|rotate|revoke`) and dev user tokens (`./dev token`)."""
+"""Partner clients (`./dev clients create|list|rotate|revoke|webhooks`) and dev user tokens (`./dev token`)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,22 @@ async def _clients(arguments: argparse.Namespace) -> None:
                     }
                 )
             )
+        elif arguments.action == "webhooks":
+            from gateway.webhooks.use_cases import subscriptions_of
+
+            for subscription in await subscriptions_of(uow, arguments.client_id):
+                say(
+                    json.dumps(
+                        {
+                            "id": str(subscription.subscription_id),
+                            "url": subscription.url,
+                            "types": subscription.event_types,
+                            "contractCode": subscription.contract_code,
+                            "enabled": subscription.is_enabled,
+                            "disabledReason": subscription.disabled_reason,
+                        }
+                    )
+                )
         elif arguments.action == "revoke":
             await oauth_clients.revoke_client(uow, actor, arguments.client_id)
             say(f"revoked {arguments.client_id}")

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from cli.stack_state import DATA_DIR_VARIABLE, ROOT, StackFiles, SupervisorLock,
 from cli.supervisor import POSTGRES_STOP_GRACE_SECONDS, Service, StartError, Supervisor
 
 # Loopback only: a proxy configured in the environment (http_proxy) must not see these requests.
+WORKER = "worker"
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -169,6 +171,19 @@ def command_up(arguments: argparse.Namespace) -> None:
                 cwd=ROOT,
             )
             supervisor.start(service, stops.stopping)
+        # The gateway's job worker (webhooks: relay and deliveries); no port: it serves no HTTP.
+        worker = Service(
+            WORKER,
+            [sys.executable, "-m", "gateway.worker"],
+            ready=lambda process: process.poll() is None,
+            port=0,
+            env={**os.environ, **environments["gateway"], DATA_DIR_VARIABLE: str(files.data_dir)},
+            cwd=ROOT,
+            # When the supervisor dies PostgreSQL goes too: a graceful stop would wait on a database that is
+            # gone. Killed, its jobs are taken again by the next worker (their heartbeat stopped).
+            death_signal=signal.SIGKILL,
+        )
+        supervisor.start(worker, stops.stopping)
         gateway = f"http://127.0.0.1:{ports['gateway']}"
         say("")
         say(f"Gateway:  {gateway}")
@@ -217,9 +232,11 @@ def command_status(_arguments: argparse.Namespace) -> None:
         elif name == "postgres":
             data_dir = Path(state["data_dir"]) / "pg" / "data"
             health = "accepting connections" if postmaster_accepts_connections(data_dir, int(pid)) else "not ready"
+        elif name == WORKER:
+            health = "working"  # it answers no HTTP: alive is all that can be told
         else:
             health = "healthy" if _healthy(f"http://127.0.0.1:{entry['port']}") else "not answering"
-        everything_up = everything_up and health in ("healthy", "accepting connections")
+        everything_up = everything_up and health in ("healthy", "accepting connections", "working")
         last = f" (last exit: {entry['last_exit']})" if entry.get("last_exit") else ""
         say(
             f"{name:<14} pid {pid or '-'!s:<7} port {entry['port']:<6} {entry['status']:<9} {health:<22}"

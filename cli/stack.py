@@ -121,6 +121,8 @@ def app_environments(
         "GATEWAY_PARTICIPATION_URL": urls["participation"],
         "GATEWAY_CORS_ORIGINS": json.dumps(cors_origins or ["http://localhost:5173"]),
     }
+    if environment != "production":  # a receiver on this machine (http://127.0.0.1:…) for trying webhooks
+        environments["gateway"]["GATEWAY_WEBHOOK_ALLOW_LOCAL_TARGETS"] = "true"
     return environments
 
 

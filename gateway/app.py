@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.routes import router
+from gateway.db.base import ledger
 from gateway.edge import (
     HEAD_LIMITS_STATE_KEY,
     BodyReadTimeoutError,
@@ -27,6 +28,7 @@ from gateway.proxy import ReverseProxy
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
+from gateway.webhooks.routes import router as webhooks_router
 from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.clock import Clock, SystemClock
@@ -162,7 +164,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
             "read the resource again before repeating a PUT, PATCH or DELETE. A request head or body that "
             "does not arrive in time is answered `408`."
         ),
-        routers=[router],
+        routers=[router, webhooks_router],
         lifespan=lifespan,
         max_body_bytes=chosen.max_body_bytes,
         docs_enabled=chosen.docs_enabled,
@@ -171,6 +173,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     )
     api.state.sessions = create_sessionmaker(engine)
     api.state.clock = clock
+    api.state.ledger = ledger
+    api.state.webhook_allow_local_targets = chosen.webhook_allow_local_targets
     api.state.token_verifier = verifier
     api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
     api.state.jwks = jwks

@@ -83,6 +83,11 @@ class GatewaySettings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_audience: str | None = None
     oidc_claim: str = "cdq"
+    webhook_allow_local_targets: bool = Field(
+        default=False,
+        description="Local development and tests only: webhook targets may be http and loopback addresses "
+        "(never private, link-local or metadata ones); refused in production",
+    )
     docs_enabled: bool = True
     log_level: str = "INFO"
     db_pool_size: int = Field(default=5, ge=1, le=100)
@@ -94,6 +99,8 @@ class GatewaySettings(BaseSettings):
             raise ValueError("database_url carries a default or empty password")
         if "PRIVATE KEY" not in self.signing_key.get_secret_value():
             raise ValueError("signing_key must be a PEM private key")
+        if self.environment == "production" and self.webhook_allow_local_targets:
+            raise ValueError("webhook_allow_local_targets is for development and tests only")
         if self.oidc_issuer and not self.oidc_jwks_url:
             raise ValueError("oidc_issuer needs oidc_jwks_url")
         return self

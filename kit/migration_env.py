@@ -43,13 +43,19 @@ def _check_owner(connection: Connection, schema: str) -> None:
         )
 
 
-def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
+def _configure(connection: Connection, metadata: MetaData, schema: str, foreign_prefix: str | None = None) -> None:
+    # `foreign_prefix`: tables of the schema created by a library's own SQL (a job engine's), not by models.
+    def included(name: str | None, kind: str, _parent: object) -> bool:
+        if kind == "schema":
+            return name == schema
+        return not (kind == "table" and foreign_prefix is not None and (name or "").startswith(foreign_prefix))
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
         version_table_schema=schema,
         include_schemas=True,
-        include_name=lambda name, kind, _parent: kind != "schema" or name == schema,
+        include_name=included,
         compare_type=True,
     )
     with context.begin_transaction():
@@ -57,7 +63,7 @@ def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
         context.run_migrations()
 
 
-async def _run_online(service: str, metadata: MetaData, schema: str) -> None:
+async def _run_online(service: str, metadata: MetaData, schema: str, foreign_prefix: str | None) -> None:
     engine = create_async_engine(
         _database_url(service),
         poolclass=pool.NullPool,
@@ -66,11 +72,11 @@ async def _run_online(service: str, metadata: MetaData, schema: str) -> None:
         connect_args={"server_settings": {"search_path": "public"}},
     )
     async with engine.connect() as connection:
-        await connection.run_sync(_configure, metadata, schema)
+        await connection.run_sync(_configure, metadata, schema, foreign_prefix)
     await engine.dispose()
 
 
-def run_migrations(service: str, metadata: MetaData, schema: str) -> None:
+def run_migrations(service: str, metadata: MetaData, schema: str, foreign_prefix: str | None = None) -> None:
     """Entry point called by migrations/<service>/env.py."""
     if context.is_offline_mode():
         context.configure(
@@ -84,6 +90,6 @@ def run_migrations(service: str, metadata: MetaData, schema: str) -> None:
         return
     connection = context.config.attributes.get("connection")
     if connection is not None:
-        _configure(connection, metadata, schema)
+        _configure(connection, metadata, schema, foreign_prefix)
         return
-    asyncio.run(_run_online(service, metadata, schema))
+    asyncio.run(_run_online(service, metadata, schema, foreign_prefix))

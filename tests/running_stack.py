@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import uvicorn
@@ -23,6 +23,9 @@ from cli.stack import AUDIENCE, ISSUER, StackSecrets
 from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer, public_jwks
 from tests.clock import TravellingClock
+
+if TYPE_CHECKING:
+    from gateway.settings import GatewaySettings
 
 CUA_CONTRACT = "CV-200033579-2024"
 OIDC_ISSUER = "https://idp.example.test/realms/cua"
@@ -194,9 +197,29 @@ def migrate_all(cluster: EmbeddedPostgres, stack_secrets: StackSecrets) -> None:
         migrate(app, stack_secrets.owner_url(app, "127.0.0.1", cluster.port))
 
 
+def gateway_settings(stack: RunningStack, oidc: Mapping[str, Any] | None = None) -> GatewaySettings:
+    """The test gateway's settings (its worker's too)."""
+    from gateway.settings import GatewaySettings
+
+    return GatewaySettings(
+        environment="test",
+        database_url=stack.role_url("gateway"),
+        signing_key=stack.secrets.signing_key_pem,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        territories_url=stack.urls["territories"],
+        grants_url=stack.urls["grants"],
+        participation_url=stack.urls["participation"],
+        cors_origins=["https://front.example.test"],
+        upstream_deadline_seconds=5.0,
+        token_requests_per_minute=1000,
+        webhook_allow_local_targets=True,
+        **(oidc or {}),
+    )
+
+
 def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple[Any, int]]:
     from gateway.app import create_app as create_gateway
-    from gateway.settings import GatewaySettings
     from services.grants.app import create_app as create_grants
     from services.grants.settings import GrantsSettings
     from services.participation.app import create_app as create_participation
@@ -241,23 +264,7 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
             ports["participation"],
         ),
         "gateway": (
-            create_gateway(
-                GatewaySettings(
-                    environment="test",
-                    database_url=stack.role_url("gateway"),
-                    signing_key=stack.secrets.signing_key_pem,
-                    issuer=ISSUER,
-                    audience=AUDIENCE,
-                    territories_url=territories_url,
-                    grants_url=stack.urls["grants"],
-                    participation_url=stack.urls["participation"],
-                    cors_origins=["https://front.example.test"],
-                    upstream_deadline_seconds=5.0,
-                    token_requests_per_minute=1000,
-                    **oidc,
-                ),
-                clock=stack.clock,
-            ),
+            create_gateway(gateway_settings(stack, oidc), clock=stack.clock),
             ports["gateway"],
         ),
         "identity_provider": (stack.identity_provider, ports["identity_provider"]),

@@ -1,0 +1,73 @@
+"""The webhook subscriptions' wire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from gateway.webhooks.domain import MAX_URL_LENGTH
+from kit.api_models import ApiInput, ApiModel
+
+EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", max_length=100)]
+
+
+class SubscriptionCreate(ApiInput):
+    url: Annotated[str, StringConstraints(min_length=8, max_length=MAX_URL_LENGTH)] = Field(
+        description="https URL that receives the events; it must resolve to public addresses only"
+    )
+    types: list[EventTypeName] = Field(
+        min_length=1, max_length=100, description="Event types (the document's `webhooks`) of services you may read"
+    )
+    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")] | None = Field(
+        default=None, description="Only the events of this contract (one your client works on)"
+    )
+
+
+class SubscriptionRead(ApiModel):
+    id: uuid.UUID
+    url: str
+    types: list[str]
+    contract_code: str | None
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why deliveries stopped, when they did")
+    disabled_at: datetime | None
+    previous_secret_until: datetime | None = Field(
+        description="Until then deliveries carry a signature with the previous secret too"
+    )
+    created_at: datetime
+    version: int
+
+
+class SubscriptionWithSecret(SubscriptionRead):
+    secret: str = Field(description="`whsec_…`: shown in this answer only; verify signatures with it")
+
+
+class AttemptRead(ApiModel):
+    event_id: str = Field(description="The event's id, sent as `webhook-id`")
+    attempted_at: datetime
+    status_code: int | None = Field(description="Your endpoint's answer; none when it gave none")
+    duration_ms: int
+    error: str | None = Field(description="Why the attempt failed (your answer's start, a timeout, a redirect…)")
+    succeeded: bool
+
+
+class ReplayCreate(ApiInput):
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="One event delivered to this subscription before"
+    )
+    since: datetime | None = Field(default=None, description="The events that occurred from then…")
+    until: datetime | None = Field(default=None, description="…until then (excluded)")
+
+
+class ReplayRead(ApiModel):
+    events: int = Field(description="How many events will be delivered again, each with its own webhook-id")
+
+
+class SubscriptionUpdate(ApiInput):
+    enabled: bool = Field(
+        description="false: deliveries stop (`disabledReason` says you did); true: they resume, the events not "
+        "delivered while it was disabled first"
+    )
