@@ -1,13 +1,16 @@
 """The gateway's job engine: procrastinate on the gateway's own database, its tables in the gateway schema
 (the connections' search_path), its SQL applied by an Alembic migration of the gateway.
 
-Two periodic jobs and one task:
+The jobs:
 - `webhook-relay`, every 2 s (procrastinate defers one per tick whatever the number of workers, and its
   `lock` runs one at a time): feeds → deliveries (gateway/webhooks/relay.py);
 - `webhook-delivery`, one per (subscription, event): `lock` = subscription + resource, so the events of one
   resource reach an endpoint in order, a retry included (the next waits for it); `queueing_lock` =
   subscription + event, so an event waits in the queue once; retried on the Standard Webhooks schedule;
-- `retry-stalled-jobs`, every minute: the jobs of a worker that died (no heartbeat) run again."""
+- `retry-stalled-jobs`, every minute: the jobs of a worker that died (no heartbeat) run again;
+- `remove-finished-jobs`, every 10 minutes: the queue's jobs ended more than a day ago are removed.
+
+Three periodic jobs in all."""
 
 from __future__ import annotations
 
@@ -37,6 +40,10 @@ logger = logging.getLogger("gateway.webhooks")
 QUEUE = "gateway-webhooks"
 RELAY_EVERY = "* * * * * */2"  # croniter's sixth field: seconds
 STALLED_AFTER_SECONDS = 30
+# The queue's finished jobs are the engine's, not the record: attempts and deliveries are kept in our own
+# tables (webhook_attempts, webhook_deliveries). Kept a day for a look, then removed (the relay alone
+# adds some 43,000 a day).
+KEEP_FINISHED_JOBS_HOURS = 24
 SHUTDOWN_GRACE_SECONDS = 6.0  # below the supervisor's 10 s before SIGKILL
 _draw = secrets.SystemRandom()
 
@@ -121,6 +128,17 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
             logger.warning("job %s of a worker that stopped answering: run again", job.id)
             await manager.retry_job(job)
+
+    @app.periodic(cron="*/10 * * * *", periodic_id="remove-finished-jobs")
+    @app.task(name="remove-finished-jobs", queue=QUEUE, queueing_lock="remove-finished-jobs", pass_context=True)
+    async def remove_finished_jobs(context: JobContext, timestamp: int) -> None:  # noqa: ARG001
+        await context.app.job_manager.delete_old_jobs(
+            nb_hours=KEEP_FINISHED_JOBS_HOURS,
+            queue=QUEUE,
+            include_failed=True,
+            include_cancelled=True,
+            include_aborted=True,
+        )
 
     return app
 
