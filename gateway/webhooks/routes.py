@@ -101,7 +101,8 @@ async def create_subscription(
 
 @router.get(BASE, operation_id="list_webhook_subscriptions", response_model=list[SubscriptionRead])
 async def list_subscriptions(uow: Uow, principal: Caller) -> list[SubscriptionRead]:
-    """Your client's subscriptions (never their secrets)."""
+    """Your client's subscriptions (never their secrets). Not paged: a client holds a handful, one per
+    endpoint of its system."""
     try:
         return [_read(row) for row in await subscriptions.list_subscriptions(uow, principal)]
     except SubscriptionError as error:
@@ -177,7 +178,7 @@ async def rotate_secret(
 )
 async def list_attempts(uow: Uow, principal: Caller, subscription_id: uuid.UUID) -> list[AttemptRead]:
     """The last 100 delivery attempts to this subscription, newest first: your endpoint's status, the time it
-    took, why an attempt failed."""
+    took, why an attempt failed. Not paged: the last 100 at most, a window on the endpoint's health."""
     try:
         rows = await subscriptions.list_attempts(uow, principal, subscription_id)
     except SubscriptionError as error:
