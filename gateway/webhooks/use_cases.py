@@ -142,6 +142,30 @@ async def subscriptions_of(uow: UnitOfWork, client_id: str) -> list[WebhookSubsc
         return await SubscriptionRepository(uow.session).of_client(client_id)
 
 
+async def _new_version(
+    uow: UnitOfWork,
+    actor: Principal,
+    row: WebhookSubscriptionRow,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """A subscription changed: its version (its ETag) moves, and the change is audited (never its secret)."""
+    row.version += 1
+    await uow.session.flush()
+    await record_audit(
+        uow.session,
+        audit_events,
+        actor,
+        action,
+        "webhook_subscription",
+        str(row.subscription_id),
+        before=before,
+        after=after,
+    )
+
+
 async def get_subscription(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID) -> WebhookSubscriptionRow:
     client_id = _client_of(actor)
     async with uow.reading():
@@ -186,18 +210,8 @@ async def set_enabled(
             row.disabled_reason = "disabled by its owner"
             row.disabled_at = uow.now()
         row.is_enabled = enabled
-        row.version += 1
-        await uow.session.flush()
-        await record_audit(
-            uow.session,
-            audit_events,
-            actor,
-            "webhook_subscription.enabled" if enabled else "webhook_subscription.disabled",
-            "webhook_subscription",
-            str(subscription_id),
-            before=before,
-            after=_audited(row),
-        )
+        action = "webhook_subscription.enabled" if enabled else "webhook_subscription.disabled"
+        await _new_version(uow, actor, row, action, before=before, after=_audited(row))
         await uow.commit()
     return row
 
@@ -213,17 +227,8 @@ async def rotate_secret(
         row.previous_secret = row.secret
         row.previous_secret_until = uow.now() + ROTATION_OVERLAP
         row.secret = secret
-        row.version += 1
-        await uow.session.flush()
-        await record_audit(
-            uow.session,
-            audit_events,
-            actor,
-            "webhook_subscription.secret_rotated",
-            "webhook_subscription",
-            str(subscription_id),
-            after={"previousSecretUntil": row.previous_secret_until.isoformat()},
-        )
+        overlap = {"previousSecretUntil": row.previous_secret_until.isoformat()}
+        await _new_version(uow, actor, row, "webhook_subscription.secret_rotated", before=None, after=overlap)
         await uow.commit()
     return row, secret
 
