@@ -59,7 +59,7 @@ class DeliveryFailedError(Exception):
 class ScheduledRetry(BaseRetryStrategy):
     """The delay the delivery computed (schedule and jitter: gateway/webhooks/domain.py)."""
 
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:  # noqa: ARG002
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:  # noqa: ARG002 - procrastinate's signature
         if isinstance(exception, DeliveryFailedError):
             return RetryDecision(retry_in={"seconds": math.ceil(exception.delay)})
         return None
@@ -123,7 +123,7 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled-jobs")
     @app.task(name="retry-stalled-jobs", queue=QUEUE, queueing_lock="retry-stalled-jobs", pass_context=True)
-    async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:  # noqa: ARG001
+    async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:  # noqa: ARG001 - as relay_events
         manager = context.app.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
             logger.warning("job %s of a worker that stopped answering: run again", job.id)
@@ -131,7 +131,7 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
 
     @app.periodic(cron="*/10 * * * *", periodic_id="remove-finished-jobs")
     @app.task(name="remove-finished-jobs", queue=QUEUE, queueing_lock="remove-finished-jobs", pass_context=True)
-    async def remove_finished_jobs(context: JobContext, timestamp: int) -> None:  # noqa: ARG001
+    async def remove_finished_jobs(context: JobContext, timestamp: int) -> None:  # noqa: ARG001 - as relay_events
         await context.app.job_manager.delete_old_jobs(
             nb_hours=KEEP_FINISHED_JOBS_HOURS,
             queue=QUEUE,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 Row = TypeVar("Row")
-Record = TypeVar("Record")
+Record = TypeVar("Record", bound="DataclassInstance")  # the domain's records are dataclasses
 
 
 class Base(DeclarativeBase):
@@ -107,7 +107,7 @@ def record_of(record_type: type[Record], row: Any, **given: Any) -> Record:
     types_of = _field_types(record_type)
     read = {
         field.name: _read(types_of[field.name], getattr(row, field.name))
-        for field in fields(record_type)  # type: ignore[arg-type]
+        for field in fields(record_type)
         if field.name not in given
     }
     return build(**read, **given)

@@ -23,7 +23,7 @@ def two_gateways(stack: RunningStack) -> Iterator[tuple[str, str]]:
     }
     thread = ServingThread(apps)
     thread.start_and_wait()
-    yield tuple(f"http://127.0.0.1:{port}" for _, port in apps.values())  # type: ignore[misc]
+    yield f"http://127.0.0.1:{apps['a'][1]}", f"http://127.0.0.1:{apps['b'][1]}"
     thread.stop()
 
 

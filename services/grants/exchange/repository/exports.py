@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.engine import Result
 from sqlalchemy.sql.expression import Executable
 
-from services.grants.applications.domain.workflow import LIVE, State, Transition
+from services.grants.applications.domain.workflow import State, Transition
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.conventions.models import ConventionApplicationRow, ConventionRow
@@ -22,6 +22,7 @@ from services.grants.operators.models import OperatorRow
 from services.grants.payments.domain import TrancheStatus
 from services.grants.payments.models import TrancheRow
 from services.grants.persistence import Repository
+from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 
 class ExportedApplication(NamedTuple):
@@ -52,7 +53,7 @@ class ExportedApplication(NamedTuple):
 def _in_programmation(call_id: uuid.UUID) -> ColumnElement[bool]:
     """The call's applications the programmation shows (submitted, not out of it): drafts are the operators'
     own until they submit them, and the export is the programmation's table."""
-    return and_(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(sorted(state.value for state in LIVE)))
+    return and_(ApplicationRow.call_id == call_id, ApplicationRow.state.in_(LIVE_STATES))
 
 
 class ExportRepository(Repository):
