@@ -26,6 +26,7 @@ from gateway.events import EventFeeds
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy
 from gateway.rate_limits import TokenRequestLimiter
+from gateway.review.routes import router as review_router
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
 from gateway.webhooks.routes import router as webhooks_router
@@ -121,6 +122,10 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
     feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    review_client = httpx.AsyncClient(
+        timeout=httpx.Timeout(chosen.upstream_deadline_seconds, connect=chosen.upstream_connect_timeout),
+        trust_env=False,
+    )
     proxy = ReverseProxy(
         upstreams,
         verifier,
@@ -137,6 +142,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         await proxy.close()
         await probe_client.aclose()
         await feed_client.aclose()
+        await review_client.aclose()
         await engine.dispose()
 
     async def probe(url: str) -> str:
@@ -164,7 +170,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
             "read the resource again before repeating a PUT, PATCH or DELETE. A request head or body that "
             "does not arrive in time is answered `408`."
         ),
-        routers=[router, webhooks_router],
+        routers=[router, webhooks_router, review_router],
         lifespan=lifespan,
         max_body_bytes=chosen.max_body_bytes,
         docs_enabled=chosen.docs_enabled,
@@ -181,6 +187,9 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.token_limiter = TokenRequestLimiter(engine, chosen.token_requests_per_minute)
     api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
     api.state.event_feeds = EventFeeds(feed_client, chosen.upstreams())
+    api.state.review_client = review_client
+    api.state.review_upstreams = chosen.upstreams()
+    api.state.review_chromium = chosen.review_chromium
     install_database_problem_handlers(api)
     if chosen.environment != "test":
         configure_json_logging("gateway", chosen.log_level)

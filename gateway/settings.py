@@ -91,6 +91,9 @@ class GatewaySettings(BaseSettings):
     docs_enabled: bool = True
     log_level: str = "INFO"
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    review_chromium: str = Field(
+        default="/usr/bin/chromium", description="Headless Chromium that prints the annual review as PDF"
+    )
 
     @model_validator(mode="after")
     def _no_weak_secrets(self) -> Self:

@@ -1,0 +1,254 @@
+"""The annual review of a contract: its figures are the services' own answers, a stopped service leaves its
+sections unavailable and the rest produced, who may read it, bad input named, the cohort view."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from cli.embedded_postgres import free_port
+from gateway.app import create_app
+from identity.principal import Role
+from tests.gateway.wire import PATIENCE_SECONDS, gateway_settings
+from tests.running_stack import RunningStack, ServingThread
+from tests.steps import step
+
+YEAR = 2024
+
+
+def _block(review: dict[str, Any], key: str, qpv: str | None = None) -> dict[str, Any]:
+    found = [
+        block
+        for section in review["sections"]
+        for block in section["blocks"]
+        if block["key"] == key and block["qpv"] == qpv
+    ]
+    assert len(found) == 1, (key, qpv, [b["key"] for s in review["sections"] for b in s["blocks"]])
+    return found[0]
+
+
+def _section(review: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(section for section in review["sections"] if section["key"] == key)
+
+
+async def test_the_reviews_figures_are_the_services_own_answers(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
+    assert response.status_code == 200, response.text
+    review = response.json()
+    assert review["contract"]["code"] == cua_contract
+    assert review["contract"]["qpvCodes"], "the registry's QPVs"
+    with step("each block equals what its endpoint answers the same caller"):
+        own = {
+            "evaluation": f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}",
+            "participation": f"/api/participation/participation-indicators?contractCode={cua_contract}"
+            f"&year={YEAR}&since={review['contract']['startYear']}",
+            "programmation-totals": f"/api/grants/programmation/totals?contractCode={cua_contract}&year={YEAR}",
+        }
+        for key, url in own.items():
+            block = _block(review, key)
+            assert block["status"] == "available", block
+            direct = await gateway.get(url, headers=headers)
+            assert direct.status_code == 200, direct.text
+            assert block["data"] == direct.json(), key
+            assert block["provenance"]["endpoint"] == "GET " + url.replace(",", "%2C")
+            assert block["provenance"]["year"] == YEAR
+    with step("the context compares each QPV with the EPCI, all QPV and France, from territories"):
+        qpv = review["contract"]["qpvCodes"][0]
+        block = _block(review, "indicator:median_income", qpv)
+        direct = await gateway.get(f"/api/territories/qpvs/{qpv}/indicators/median_income/comparison")
+        assert block["data"] == direct.json()
+        assert qpv in block["provenance"]["perimeter"]
+        assert _block(review, "perimeter", qpv)["data"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    with step("the headline figures are the services' values, each with its provenance"):
+        figures = {figure["key"]: figure for figure in review["headline"]}
+        evaluation = _block(review, "evaluation")["data"]
+        participation = _block(review, "participation")["data"]
+        assert figures["cpoSharePercent"]["value"] == evaluation["cpo"]["sharePercent"]
+        assert figures["decided"]["value"] == evaluation["leverage"]["decided"]
+        assert figures["members"]["value"] == participation["membersProfile"]["members"]
+        assert figures["opinionsShareAnswered"]["value"] == participation["opinions"]["shareAnswered"]
+        assert figures["members"]["provenance"]["service"] == "participation"
+
+
+async def test_the_three_slots_are_unavailable_with_their_reason_until_a_service_fills_them(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.STATE], [cua_contract])
+    review = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)).json()
+    for section, key in (
+        ("droit-commun", "engagements"),
+        ("connected-programmes", "connected-programmes"),
+        ("contract-indicators", "contract-indicators"),
+    ):
+        assert _section(review, section)["status"] == "unavailable"
+        block = _block(review, key)
+        assert block["status"] == "unavailable"
+        assert "ne publie pas encore" in block["reason"]
+        assert block["provenance"] is None
+
+
+async def test_mid_term_mode_puts_the_baseline_year_beside_the_latest(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    url = f"/api/contracts/{cua_contract}/reviews/2026?mode=mid-term"
+    review = (await gateway.get(url, headers=headers)).json()
+    assert review["mode"] == "mid-term"
+    assert review["baselineYear"] == review["contract"]["startYear"] == YEAR
+    years = {
+        block["provenance"]["year"]
+        for block in _section(review, "achievements")["blocks"]
+        if block["key"] == "evaluation"
+    }
+    assert years == {YEAR, 2026}
+    baseline = {figure["key"]: figure for figure in review["baselineHeadline"]}
+    direct = await gateway.get(f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}", headers=headers)
+    assert baseline["actionsFunded"]["value"] == direct.json()["actionsFunded"]
+    assert baseline["actionsFunded"]["provenance"]["year"] == YEAR
+
+
+async def test_who_may_read_a_review(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str, new_contract: str
+) -> None:
+    url = f"/api/contracts/{cua_contract}/reviews/{YEAR}"
+    with step("an operator, even one working on the contract, gets no review (it shows every operator's funding)"):
+        operator = stack.headers([Role.OPERATOR], [cua_contract], organisations=["some-operator"])
+        response = await gateway.get(url, headers=operator)
+        assert response.status_code == 403, response.text
+        assert (await gateway.get(url + ".html", headers=operator)).status_code == 403
+        assert (await gateway.get(url + ".pdf", headers=operator)).status_code == 403
+    with step("co-financers and communes neither"):
+        for role in (Role.CO_FINANCER, Role.COMMUNE, Role.BODY_FACILITATOR):
+            assert (await gateway.get(url, headers=stack.headers([role], [cua_contract]))).status_code == 403
+    with step("no token: 401"):
+        assert (await gateway.get(url)).status_code == 401
+    with step("a pilot of another contract: 404 as for a missing contract, the contract's name not told"):
+        other = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+        refused = await gateway.get(url, headers=other)
+        missing = await gateway.get(f"/api/contracts/CV-NOPE-0000/reviews/{YEAR}", headers=other)
+        assert refused.status_code == missing.status_code == 404
+        assert refused.json()["type"] == missing.json()["type"]
+        assert "Arras" not in refused.text and "Cœur" not in refused.text
+
+
+async def test_a_year_outside_the_contract_is_refused_naming_the_field_and_rule(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.PLATFORM_ADMIN])
+    for year, rule in ((2023, "year-not-before-contract"), (2031, "year-not-after-contract")):
+        for suffix in ("", ".html"):
+            response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{year}{suffix}", headers=headers)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("year", rule)]
+    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}?mode=yearly", headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "mode"
+
+
+async def test_the_html_page_is_self_contained_french_and_accessible(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fr">' in page
+    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
+    assert "http://" not in page and "https://" not in page
+    assert page.count("<svg") >= 3 and page.count('role="img"') == page.count("<svg")
+    assert page.count("<h2") >= 6
+    assert "Indisponible" in page
+    evaluation = (
+        await gateway.get(f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}", headers=headers)
+    ).json()
+    assert "objectif : plus de 50 %" in page
+    assert evaluation["leverage"]["decided"].replace(".", ",") in page.replace("\u00a0", "")
+
+
+async def test_the_pdf_is_printed_from_the_page(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.STATE], [cua_contract])
+    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.pdf", headers=headers, timeout=90)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert len(response.content) > 10_000
+
+
+@pytest.fixture(scope="module")
+def gateway_without_participation(stack: RunningStack) -> Iterator[str]:
+    """A gateway whose participation service is stopped (a bound port nobody listens on)."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    app = create_app(gateway_settings(stack, participation_url=f"http://127.0.0.1:{closed.getsockname()[1]}"))
+    port = free_port()
+    thread = ServingThread({"gateway": (app, port)})
+    thread.start_and_wait()
+    yield f"http://127.0.0.1:{port}"
+    thread.stop()
+    closed.close()
+
+
+async def test_a_stopped_service_leaves_its_sections_unavailable_and_the_rest_produced(
+    stack: RunningStack, gateway_without_participation: str, cua_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    async with httpx.AsyncClient(base_url=gateway_without_participation, timeout=PATIENCE_SECONDS) as client:
+        response = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
+        assert response.status_code == 200, response.text
+        review = response.json()
+        governance = _section(review, "governance")
+        assert governance["status"] == "unavailable"
+        assert "participation n'a pas répondu" in _block(review, "participation")["reason"]
+        assert _section(review, "achievements")["status"] == "available"
+        assert _block(review, "evaluation")["data"]["contractCode"] == cua_contract
+        figures = {figure["key"]: figure["value"] for figure in review["headline"]}
+        assert figures["members"] is None and figures["actionsFunded"] is not None
+        page = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)
+        assert page.status_code == 200
+        assert "participation n&#39;a pas répondu" in page.text or "participation n'a pas répondu" in page.text
+
+
+async def test_the_cohort_sets_contracts_side_by_side_and_hides_those_the_caller_may_not_read(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str, new_contract: str
+) -> None:
+    state = stack.headers([Role.STATE], [cua_contract, new_contract])
+    url = f"/api/contract-reviews/{YEAR}"
+    with step("the headline figures of each contract, as each service answers them"):
+        response = await gateway.get(url, params={"contracts": f"{cua_contract},{new_contract}"}, headers=state)
+        assert response.status_code == 200, response.text
+        cohort = response.json()
+        assert [entry["code"] for entry in cohort["contracts"]] == [cua_contract, new_contract]
+        for entry in cohort["contracts"]:
+            direct = await gateway.get(
+                f"/api/grants/evaluation/years/{YEAR}?contractCode={entry['code']}", headers=state
+            )
+            figures = {figure["key"]: figure["value"] for figure in entry["headline"]}
+            assert figures["actionsFunded"] == direct.json()["actionsFunded"]
+        page = await gateway.get(url + ".html", params={"contracts": f"{cua_contract},{new_contract}"}, headers=state)
+        assert page.status_code == 200 and "Contrat de test" in page.text
+    with step("a contract the caller does not work on: 404 like a missing one, its name untold"):
+        only_test = stack.headers([Role.STATE], [new_contract])
+        refused = await gateway.get(url, params={"contracts": f"{new_contract},{cua_contract}"}, headers=only_test)
+        assert refused.status_code == 404, refused.text
+        assert "Cœur" not in refused.text and "Arras" not in refused.text
+        missing = await gateway.get(url, params={"contracts": f"{new_contract},CV-NOPE-0000"}, headers=only_test)
+        assert missing.status_code == 404 and missing.json()["type"] == refused.json()["type"]
+    with step("pilots are not the cohort's readers; bad codes and a year out of a contract are named"):
+        pilot = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+        assert (await gateway.get(url, params={"contracts": cua_contract}, headers=pilot)).status_code == 403
+        bad = await gateway.get(url, params={"contracts": "cv lower,"}, headers=state)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "contracts"
+        early = await gateway.get("/api/contract-reviews/2020", params={"contracts": cua_contract}, headers=state)
+        assert early.status_code == 422
+        assert early.json()["errors"][0]["rule"] == "year-not-before-contract"
