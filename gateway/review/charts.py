@@ -17,7 +17,8 @@ BAR_HEIGHT = 22
 LABEL_WIDTH = 220
 LINE_HEIGHT = 260
 MAP_SIZE = 480
-PALETTE = ("#1f4e79", "#b3541e", "#2e7d32", "#6a1b9a", "#00838f", "#5d4037")  # AA contrast on white
+# Lines and marks at least 3:1 against white (WCAG 1.4.11), distinct for up to 9 series.
+PALETTE = ("#1f4e79", "#b3541e", "#2e7d32", "#6a1b9a", "#00838f", "#5d4037", "#ad1457", "#455a64", "#827717")
 
 
 def number(value: Any) -> Decimal | None:

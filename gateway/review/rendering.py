@@ -203,7 +203,7 @@ async def print_pdf(html: str, chromium: str) -> bytes:
             "--headless",
             "--disable-gpu",
             "--no-pdf-header-footer",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
             f"--user-data-dir={folder}/profile",
             f"--print-to-pdf={output}",
         ]
