@@ -59,6 +59,27 @@ def measure(stack: BenchStack, year: int, times: int) -> None:
             )
 
 
+def measure_sources(stack: BenchStack, year: int) -> None:
+    """Each endpoint the review reads, timed alone through the gateway (the slowest ones): where the time goes."""
+    headers = {"Authorization": f"Bearer {stack.token(Role.CONTRACT_PILOT, [CONTRACT], 'cua')}"}
+    with httpx.Client(headers=headers, timeout=120) as client:
+        review = client.get(f"{stack.url('gateway')}/api/contracts/{CONTRACT}/reviews/{year}").json()
+        endpoints = {
+            block["provenance"]["endpoint"].removeprefix("GET ")
+            for section in review["sections"]
+            for block in section["blocks"]
+            if block["provenance"] is not None
+        }
+        timed = []
+        for endpoint in sorted(endpoints):
+            _, median, _ = _timings(client, stack.url("gateway") + endpoint, 2)
+            timed.append((median, endpoint))
+    timed.sort(reverse=True)
+    print_row(f"the review's {len(timed)} reads, one after the other", f"{sum(t for t, _ in timed) / 1000:.2f} s", "")
+    for median, endpoint in timed[:4]:
+        print_row(f"  {endpoint.split('?')[0][:58]}", f"{median:.0f} ms", "(median of 2)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applications", type=int, default=20_000, help="applications per year")
@@ -78,6 +99,7 @@ def main() -> None:
             f"({counts['people']:,} people, {counts['meetings']:,} meetings)",
         )
         measure(stack, 2024 + arguments.years // 2, arguments.times)
+        measure_sources(stack, 2024 + arguments.years // 2)
 
 
 if __name__ == "__main__":

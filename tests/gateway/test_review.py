@@ -13,6 +13,9 @@ import pytest
 
 from cli.embedded_postgres import free_port
 from gateway.app import create_app
+from gateway.review import sources as review_sources
+from gateway.review import use_cases as review_use_cases
+from gateway.review.domain import Section, Source
 from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, gateway_settings
 from tests.running_stack import RunningStack, ServingThread
@@ -268,3 +271,30 @@ async def test_the_cohort_sets_contracts_side_by_side_and_hides_those_the_caller
         early = await gateway.get("/api/contract-reviews/2020", params={"contracts": cua_contract}, headers=state)
         assert early.status_code == 422
         assert early.json()["errors"][0]["rule"] == "year-not-before-contract"
+
+
+async def test_filling_a_slot_is_one_source_declaration(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead's wiring of a new endpoint: the slot replaced by a `Source`; here an existing endpoint stands
+    in for the engagements' one (the gateway runs in the tests' process)."""
+    filled = Source(
+        key="engagements",
+        section=Section.DROIT_COMMUN,
+        title="Arbre stratégique (à la place des fiches d'engagement)",
+        service="grants",
+        path="/frameworks/{code}",
+    )
+    sources = tuple(filled if source.key == "engagements" else source for source in review_sources.SOURCES)
+    monkeypatch.setattr(review_use_cases, "SOURCES", sources)
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    review = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)).json()
+    block = _block(review, "engagements")
+    direct = await gateway.get(f"/api/grants/frameworks/{cua_contract}", headers=headers)
+    assert block["status"] == "available"
+    assert block["data"] == direct.json()
+    assert block["provenance"]["endpoint"] == f"GET /api/grants/frameworks/{cua_contract}"
+    assert _section(review, "droit-commun")["status"] == "available"
+    page = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)).text
+    assert "Arbre stratégique (à la place des fiches d&#39;engagement)" in page
+    assert direct.json()["ambitions"][0]["label"] in page.replace("&#39;", "'")
