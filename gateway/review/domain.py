@@ -53,7 +53,9 @@ class Source:
     params: Mapping[str, str] = field(default_factory=dict)
     perimeter: str = "contrat"
     per_qpv: bool = False
-    each_year: bool = False  # read for the year and, in mid-term mode, the baseline year too
+    # "asked": the review's year; "baseline": also the baseline year in mid-term mode; "all": every year of
+    # the contract up to the review's (a series such as meetings per year).
+    years: Literal["asked", "baseline", "all"] = "asked"
     pending: str = ""
 
     @classmethod
@@ -63,6 +65,15 @@ class Source:
     def filled(self, values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
         """The endpoint's path and query from the templates' values (see `template_values`)."""
         return self.path.format(**values), {name: value.format(**values) for name, value in self.params.items()}
+
+
+def years_read(source: Source, year: int, baseline: int | None, start_year: int) -> list[int]:
+    """The years a source is read for, the review's year first."""
+    if source.years == "all":
+        return [year, *range(start_year, year)]
+    if source.years == "baseline" and baseline is not None and baseline != year:
+        return [year, baseline]
+    return [year]
 
 
 def template_values(code: str, year: int, epci: str, start_year: int, qpv: str = "") -> dict[str, str]:

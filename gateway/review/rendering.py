@@ -152,6 +152,18 @@ def _members(review: Mapping[str, Any]) -> charts.LineChart | None:
     return charts.line_chart({"Membres": [(item["year"], item["members"]) for item in block["data"]["membersByYear"]]})
 
 
+def _meetings(review: Mapping[str, Any]) -> tuple[list[int], list[str], dict[tuple[str, int], int]]:
+    """Meetings per year per kind of body, as participation answered for each year (years, kinds, counts)."""
+    counts: dict[tuple[str, int], int] = {}
+    years: set[int] = set()
+    for block in _blocks(review, "participation"):
+        if block["status"] == "available":
+            year = block["data"]["year"]
+            years.add(year)
+            counts.update({(kind, year): count for kind, count in block["data"]["meetingsByKind"].items()})
+    return sorted(years), sorted({kind for kind, _ in counts}), counts
+
+
 KNOWN_BLOCKS = frozenset(
     {
         "evaluation",
@@ -178,6 +190,7 @@ def render_html(review: Mapping[str, Any]) -> str:
         indicators=_indicator_charts(review),
         shapes=_map(review),
         members=_members(review),
+        meetings=_meetings(review),
         known_blocks=KNOWN_BLOCKS,
     )
 
@@ -203,6 +216,11 @@ async def print_pdf(html: str, chromium: str) -> bytes:
             "--headless",
             "--disable-gpu",
             "--no-pdf-header-footer",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
             f"--user-data-dir={folder}/profile",
             f"--print-to-pdf={output}",

@@ -57,7 +57,7 @@ SOURCES: tuple[Source, ...] = (
         service="grants",
         path="/evaluation/years/{year}",
         params=CONTRACT,
-        each_year=True,
+        years="baseline",
     ),
     Source(
         key="programmation-totals",
@@ -84,7 +84,7 @@ SOURCES: tuple[Source, ...] = (
         service="participation",
         path="/participation-indicators",
         params={"contractCode": "{code}", "year": "{year}", "since": "{start}"},
-        each_year=True,
+        years="all",  # the meetings of each year; the baseline's figures in mid-term mode
     ),
     # The three slots other features fill (issue 16, points 1 to 3).
     Source.slot(

@@ -25,6 +25,7 @@ from gateway.review.domain import (
     pending_block,
     template_values,
     year_rules,
+    years_read,
 )
 from gateway.review.sources import SOURCES
 from identity.principal import Principal
@@ -92,7 +93,9 @@ class _Planned:
     qpv: str | None
 
 
-def _plan(contract: Mapping[str, Any], code: str, years: Sequence[int]) -> tuple[list[_Planned], list[Block]]:
+def _plan(
+    contract: Mapping[str, Any], code: str, year: int, baseline: int | None
+) -> tuple[list[_Planned], list[Block]]:
     """The requests every declared source needs, and the blocks known without asking (slots)."""
     planned: list[_Planned] = []
     known: list[Block] = []
@@ -101,13 +104,13 @@ def _plan(contract: Mapping[str, Any], code: str, years: Sequence[int]) -> tuple
             known.append(pending_block(source))
             continue
         dated = "{year}" in source.path or any("{year}" in value for value in source.params.values())
-        for year in years if source.each_year else years[:1]:
+        for each in years_read(source, year, baseline, contract["startYear"]):
             for qpv in contract["qpvCodes"] if source.per_qpv else [""]:
-                values = template_values(code, year, contract["codeEpci"], contract["startYear"], qpv)
+                values = template_values(code, each, contract["codeEpci"], contract["startYear"], qpv)
                 path, params = source.filled(values)
                 perimeter = source.perimeter.format(**values)
                 provenance = Provenance(
-                    source.service, _endpoint(source.service, path, params), year if dated else None, perimeter
+                    source.service, _endpoint(source.service, path, params), each if dated else None, perimeter
                 )
                 planned.append(_Planned(source, Request(source.service, path, params), provenance, qpv or None))
     return planned, known
@@ -152,8 +155,7 @@ async def review(
     if broken:
         raise ReviewInputError(broken)
     baseline = contract["startYear"] if mode == "mid-term" else None
-    years = [year] if baseline is None or baseline == year else [year, baseline]
-    planned, blocks = _plan(contract, code, years)
+    planned, blocks = _plan(contract, code, year, baseline)
     readings = await reader.read_all([item.request for item in planned])
     fetched = [
         block_of(item.source, reading, item.provenance, item.qpv)

@@ -114,6 +114,9 @@ async def test_mid_term_mode_puts_the_baseline_year_beside_the_latest(
         if block["key"] == "evaluation"
     }
     assert years == {YEAR, 2026}
+    participation = [block for block in _section(review, "governance")["blocks"] if block["key"] == "participation"]
+    assert sorted(block["provenance"]["year"] for block in participation) == [2024, 2025, 2026]
+    assert all(block["data"]["year"] == block["provenance"]["year"] for block in participation)
     baseline = {figure["key"]: figure for figure in review["baselineHeadline"]}
     direct = await gateway.get(f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}", headers=headers)
     assert baseline["actionsFunded"]["value"] == direct.json()["actionsFunded"]
