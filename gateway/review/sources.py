@@ -76,14 +76,14 @@ SOURCES: tuple[Source, ...] = (
         params={"codeEpci": "{epci}", "limit": "100"},
         perimeter="EPCI {epci}",
     ),
-    # Governance and participation: participation's own evaluation indicators, members since the start.
+    # Governance and participation: participation's own evaluation indicators.
     Source(
         key="participation",
         section=Section.GOVERNANCE,
         title="Instances, membres, réunions et avis",
         service="participation",
         path="/participation-indicators",
-        params={"contractCode": "{code}", "year": "{year}", "since": "{start}"},
+        params=OF_THE_YEAR,  # members over participation's own series of years (before the contract too)
         years="all",  # the meetings of each year; the baseline's figures in mid-term mode
     ),
     # The three slots other features fill (issue 16, points 1 to 3).

@@ -53,8 +53,7 @@ async def test_the_reviews_figures_are_the_services_own_answers(
     with step("each block equals what its endpoint answers the same caller"):
         own = {
             "evaluation": f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}",
-            "participation": f"/api/participation/participation-indicators?contractCode={cua_contract}"
-            f"&year={YEAR}&since={review['contract']['startYear']}",
+            "participation": f"/api/participation/participation-indicators?contractCode={cua_contract}&year={YEAR}",
             "programmation-totals": f"/api/grants/programmation/totals?contractCode={cua_contract}&year={YEAR}",
         }
         for key, url in own.items():
