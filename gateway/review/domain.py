@@ -62,6 +62,13 @@ class Source:
     def slot(cls, key: str, section: Section, title: str, pending: str) -> Source:
         return cls(key=key, section=section, title=title, service=None, pending=pending)
 
+    @property
+    def needs_contract(self) -> bool:
+        """Whether asking needs what only the registry knows (its QPVs, EPCI or first year); a source read for
+        every year is then read for the review's year alone."""
+        templates = [self.path, self.perimeter, *self.params.values()]
+        return self.per_qpv or any("{epci}" in t or "{start}" in t for t in templates)
+
     def filled(self, values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
         """The endpoint's path and query from the templates' values (see `template_values`)."""
         return self.path.format(**values), {name: value.format(**values) for name, value in self.params.items()}

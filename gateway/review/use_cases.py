@@ -30,7 +30,9 @@ from gateway.review.domain import (
 from gateway.review.sources import SOURCES
 from identity.principal import Principal
 
-CONTRACT_UNKNOWN = "Le service territories n'a pas répondu : les quartiers du contrat ne sont pas connus."
+CONTRACT_UNKNOWN = (
+    "Le service territories n'a pas répondu : les quartiers, l'EPCI et les années du contrat ne sont pas connus."
+)
 ZONES_KEY = "vulnerability-zones"
 
 
@@ -94,19 +96,24 @@ class _Planned:
 
 
 def _plan(
-    contract: Mapping[str, Any], code: str, year: int, baseline: int | None
+    contract: Mapping[str, Any] | None, code: str, year: int, baseline: int | None
 ) -> tuple[list[_Planned], list[Block]]:
-    """The requests every declared source needs, and the blocks known without asking (slots)."""
+    """The requests every declared source needs, and the blocks known without asking: slots, and, while the
+    registry does not answer (`contract` None), the sources that need what it knows."""
     planned: list[_Planned] = []
     known: list[Block] = []
     for source in SOURCES:
         if source.service is None:
             known.append(pending_block(source))
             continue
+        if contract is None and source.needs_contract:
+            known.append(Block(source.key, source.section, source.title, "unavailable", None, reason=CONTRACT_UNKNOWN))
+            continue
+        start, epci = (contract["startYear"], contract["codeEpci"]) if contract else (year, "")
         dated = "{year}" in source.path or any("{year}" in value for value in source.params.values())
-        for each in years_read(source, year, baseline, contract["startYear"]):
-            for qpv in contract["qpvCodes"] if source.per_qpv else [""]:
-                values = template_values(code, each, contract["codeEpci"], contract["startYear"], qpv)
+        for each in years_read(source, year, baseline, start):
+            for qpv in contract["qpvCodes"] if contract and source.per_qpv else [""]:
+                values = template_values(code, each, epci, start, qpv)
                 path, params = source.filled(values)
                 perimeter = source.perimeter.format(**values)
                 provenance = Provenance(
@@ -135,33 +142,22 @@ async def _zones(reader: ServiceReader, blocks: Sequence[Block], epci: str) -> B
     return block_of(source, await reader.read(Request("territories", path, {})), provenance)
 
 
-def _unknown_contract_blocks() -> list[Block]:
-    """Without the registry the review cannot know what to ask: every source unavailable (slots as slots)."""
-    return [
-        pending_block(source)
-        if source.service is None
-        else Block(source.key, source.section, source.title, "unavailable", None, reason=CONTRACT_UNKNOWN)
-        for source in SOURCES
-    ]
-
-
 async def review(
     reader: ServiceReader, principal: Principal, code: str, year: int, mode: Mode, now: datetime
 ) -> Review:
     contract = await _contract(reader, principal, code)
-    if contract is None:
-        return Review(code, None, year, mode, None, _unknown_contract_blocks(), [], None, now)
-    broken = year_rules("year", year, contract["startYear"], contract["endYear"])
-    if broken:
-        raise ReviewInputError(broken)
-    baseline = contract["startYear"] if mode == "mid-term" else None
+    if contract is not None:  # without the registry, the services still check the year they are asked
+        broken = year_rules("year", year, contract["startYear"], contract["endYear"])
+        if broken:
+            raise ReviewInputError(broken)
+    baseline = contract["startYear"] if contract is not None and mode == "mid-term" else None
     planned, blocks = _plan(contract, code, year, baseline)
     readings = await reader.read_all([item.request for item in planned])
     fetched = [
         block_of(item.source, reading, item.provenance, item.qpv)
         for item, reading in zip(planned, readings, strict=True)
     ]
-    zones = await _zones(reader, fetched, contract["codeEpci"])
+    zones = None if contract is None else await _zones(reader, fetched, contract["codeEpci"])
     ordered = fetched + ([zones] if zones is not None else []) + blocks
     of_year = [block for block in ordered if block.provenance is None or block.provenance.year in (None, year)]
     baseline_figures = None

@@ -202,24 +202,28 @@ async def test_the_pdf_is_printed_from_the_page(
 
 
 @pytest.fixture(scope="module")
-def gateway_without_participation(stack: RunningStack) -> Iterator[str]:
-    """A gateway whose participation service is stopped (a bound port nobody listens on)."""
+def gateways_without(stack: RunningStack) -> Iterator[dict[str, str]]:
+    """For participation and for territories, a gateway to which that service is stopped (a bound port
+    nobody listens on)."""
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
-    app = create_app(gateway_settings(stack, participation_url=f"http://127.0.0.1:{closed.getsockname()[1]}"))
-    port = free_port()
-    thread = ServingThread({"gateway": (app, port)})
+    stopped = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    apps = {
+        service: (create_app(gateway_settings(stack, **{f"{service}_url": stopped})), free_port())
+        for service in ("participation", "territories")
+    }
+    thread = ServingThread(apps)
     thread.start_and_wait()
-    yield f"http://127.0.0.1:{port}"
+    yield {service: f"http://127.0.0.1:{port}" for service, (_, port) in apps.items()}
     thread.stop()
     closed.close()
 
 
 async def test_a_stopped_service_leaves_its_sections_unavailable_and_the_rest_produced(
-    stack: RunningStack, gateway_without_participation: str, cua_contract: str
+    stack: RunningStack, gateways_without: dict[str, str], cua_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
-    async with httpx.AsyncClient(base_url=gateway_without_participation, timeout=PATIENCE_SECONDS) as client:
+    async with httpx.AsyncClient(base_url=gateways_without["participation"], timeout=PATIENCE_SECONDS) as client:
         response = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
         assert response.status_code == 200, response.text
         review = response.json()
@@ -234,6 +238,31 @@ async def test_a_stopped_service_leaves_its_sections_unavailable_and_the_rest_pr
         page = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)
         assert page.status_code == 200
         assert "participation n&#39;a pas répondu" in page.text or "participation n'a pas répondu" in page.text
+
+
+async def test_without_the_registry_the_review_still_gives_what_needs_no_neighbourhood(
+    stack: RunningStack, gateways_without: dict[str, str], cua_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    async with httpx.AsyncClient(base_url=gateways_without["territories"], timeout=PATIENCE_SECONDS) as client:
+        response = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
+        assert response.status_code == 200, response.text
+        review = response.json()
+        assert review["contract"]["nom"] is None
+        context = _section(review, "context")
+        assert context["status"] == "unavailable"
+        assert all("territories n'a pas répondu" in block["reason"] for block in context["blocks"])
+        assert _block(review, "evaluation")["status"] == "available"
+        assert _block(review, "participation")["status"] == "available"
+        assert _block(review, "renewal-projects")["status"] == "unavailable"
+        page = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)
+        assert page.status_code == 200
+        cohort = await client.get(f"/api/contract-reviews/{YEAR}", params={"contracts": cua_contract}, headers=headers)
+        assert cohort.status_code == 403
+        admin = stack.headers([Role.PLATFORM_ADMIN])
+        cohort = await client.get(f"/api/contract-reviews/{YEAR}", params={"contracts": cua_contract}, headers=admin)
+        assert cohort.status_code == 503
+        assert cohort.headers["retry-after"] == "2"
 
 
 async def test_the_cohort_sets_contracts_side_by_side_and_hides_those_the_caller_may_not_read(
