@@ -219,14 +219,20 @@ def gateways_without(stack: RunningStack) -> Iterator[dict[str, str]]:
     closed.close()
 
 
+async def _produced(client: httpx.AsyncClient, code: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The review, produced (200) whatever service is stopped."""
+    response = await client.get(f"/api/contracts/{code}/reviews/{YEAR}", headers=headers)
+    assert response.status_code == 200, response.text
+    review: dict[str, Any] = response.json()
+    return review
+
+
 async def test_a_stopped_service_leaves_its_sections_unavailable_and_the_rest_produced(
     stack: RunningStack, gateways_without: dict[str, str], cua_contract: str
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
     async with httpx.AsyncClient(base_url=gateways_without["participation"], timeout=PATIENCE_SECONDS) as client:
-        response = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
-        assert response.status_code == 200, response.text
-        review = response.json()
+        review = await _produced(client, cua_contract, headers)
         governance = _section(review, "governance")
         assert governance["status"] == "unavailable"
         assert "participation n'a pas répondu" in _block(review, "participation")["reason"]
@@ -245,9 +251,7 @@ async def test_without_the_registry_the_review_still_gives_what_needs_no_neighbo
 ) -> None:
     headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
     async with httpx.AsyncClient(base_url=gateways_without["territories"], timeout=PATIENCE_SECONDS) as client:
-        response = await client.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
-        assert response.status_code == 200, response.text
-        review = response.json()
+        review = await _produced(client, cua_contract, headers)
         assert review["contract"]["nom"] is None
         context = _section(review, "context")
         assert context["status"] == "unavailable"
