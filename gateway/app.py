@@ -26,6 +26,7 @@ from gateway.events import EventFeeds
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy
 from gateway.rate_limits import TokenRequestLimiter
+from gateway.review.printer import ChromiumPrinter
 from gateway.review.routes import router as review_router
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
@@ -122,6 +123,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
     feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    review_printer = ChromiumPrinter(chosen.review_chromium)
     review_client = httpx.AsyncClient(
         timeout=httpx.Timeout(chosen.upstream_deadline_seconds, connect=chosen.upstream_connect_timeout),
         trust_env=False,
@@ -143,6 +145,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         await probe_client.aclose()
         await feed_client.aclose()
         await review_client.aclose()
+        await review_printer.close()
         await engine.dispose()
 
     async def probe(url: str) -> str:
@@ -189,7 +192,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.event_feeds = EventFeeds(feed_client, chosen.upstreams())
     api.state.review_client = review_client
     api.state.review_upstreams = chosen.upstreams()
-    api.state.review_chromium = chosen.review_chromium
+    api.state.review_printer = review_printer
     install_database_problem_handlers(api)
     if chosen.environment != "test":
         configure_json_logging("gateway", chosen.log_level)

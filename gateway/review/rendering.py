@@ -1,12 +1,8 @@
-"""The review as a self-contained HTML page (inline SVG and CSS, no script, font or outside URL) and as a
-PDF printed from that page by headless Chromium. Both read the JSON answer: one set of French number
-filters formats tables and charts alike."""
+"""The review as a self-contained HTML page (inline SVG and CSS, no script, font or outside URL), read from
+its JSON answer: one set of French number filters formats tables and charts alike. printer.py prints it."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +15,6 @@ from gateway.review import charts
 TEMPLATES = Path(__file__).parent / "templates"
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
-PDF_SECONDS = 60.0
 
 
 def _grouped(digits: str) -> str:
@@ -197,50 +192,3 @@ def render_html(review: Mapping[str, Any]) -> str:
 
 def render_cohort_html(cohort: Mapping[str, Any]) -> str:
     return ENVIRONMENT.get_template("cohort.html.j2").render(cohort=cohort)
-
-
-class PdfUnavailableError(Exception):
-    """No Chromium to print with, or it failed."""
-
-
-async def print_pdf(html: str, chromium: str) -> bytes:
-    """The page printed by headless Chromium (the engine the browser test renders with); no network: every
-    host name but localhost resolves to nothing."""
-    if not await asyncio.to_thread(Path(chromium).exists):
-        raise PdfUnavailableError(f"{chromium} is not installed")
-    with tempfile.TemporaryDirectory(prefix="cdq-review-") as folder:
-        page, output = Path(folder) / "review.html", Path(folder) / "review.pdf"
-        await asyncio.to_thread(page.write_text, html, encoding="utf-8")
-        arguments = [
-            chromium,
-            "--headless",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            "--no-first-run",
-            "--disable-extensions",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-            f"--user-data-dir={folder}/profile",
-            f"--print-to-pdf={output}",
-        ]
-        if os.geteuid() == 0:
-            arguments.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
-        process = await asyncio.create_subprocess_exec(
-            *arguments, page.as_uri(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-        )
-        try:
-            await asyncio.wait_for(process.wait(), PDF_SECONDS)
-        except TimeoutError as error:
-            process.kill()
-            await process.wait()
-            raise PdfUnavailableError("Chromium did not print in time") from error
-        printed = await asyncio.to_thread(_printed, output)
-        if process.returncode != 0 or printed is None:
-            raise PdfUnavailableError(f"Chromium failed ({process.returncode})")
-        return printed
-
-
-def _printed(output: Path) -> bytes | None:
-    return output.read_bytes() if output.exists() else None

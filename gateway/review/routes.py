@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.review import use_cases
 from gateway.review.client import ServiceReader
 from gateway.review.domain import SECTION_TITLES, YearRuleBroken
-from gateway.review.rendering import PdfUnavailableError, print_pdf, render_cohort_html, render_html
+from gateway.review.printer import ChromiumPrinter, PdfUnavailableError
+from gateway.review.rendering import render_cohort_html, render_html
 from gateway.review.schemas import CohortContractRead, CohortRead, ReviewRead
 from identity.principal import Principal, Role
 from kit.auth.policies import Policy, authorize, unauthenticated
@@ -105,7 +106,8 @@ async def contract_review_pdf(
     """The page printed as PDF (A4). 503 when the server has no PDF printer (Chromium)."""
     review = await _review(request, principal, code, year, mode, authorization)
     try:
-        pdf = await print_pdf(render_html(review), request.app.state.review_chromium)
+        printer: ChromiumPrinter = request.app.state.review_printer
+        pdf = await printer.pdf(render_html(review))
     except PdfUnavailableError as error:
         raise ProblemError(
             503, "pdf-unavailable", "PDF unavailable", f"The PDF could not be printed: {error}. Read the .html page."

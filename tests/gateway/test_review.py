@@ -3,6 +3,9 @@ sections unavailable and the rest produced, who may read it, bad input named, th
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,15 +191,25 @@ async def test_the_html_page_is_self_contained_french_and_accessible(
     assert evaluation["leverage"]["decided"].replace(".", ",") in page.replace("\u00a0", "")
 
 
-async def test_the_pdf_is_printed_from_the_page(
+async def test_the_pdf_is_printed_from_the_page_by_a_browser_kept_open_and_started_again_if_it_dies(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
 ) -> None:
     headers = stack.headers([Role.STATE], [cua_contract])
-    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.pdf", headers=headers, timeout=90)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF-")
-    assert len(response.content) > 10_000
+    url = f"/api/contracts/{cua_contract}/reviews/{YEAR}.pdf"
+    printer = stack.app("gateway").api.state.review_printer
+    pids = []
+    for attempt in range(3):
+        response = await gateway.get(url, headers=headers, timeout=PATIENCE_SECONDS)
+        assert response.status_code == 200, (attempt, response.text)
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+        assert len(response.content) > 10_000
+        pids.append(printer._browser.process.pid)
+        if attempt == 1:  # the test's own gateway started this Chromium: stop it as a crash would
+            os.kill(pids[-1], signal.SIGKILL)
+            await asyncio.sleep(0.5)
+    assert pids[0] == pids[1], "the browser is kept open between two PDFs"
+    assert pids[2] != pids[1], "a browser that died is started again"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"review-{cua_contract}-{YEAR}.pdf").write_bytes(response.content)
 
