@@ -6,7 +6,8 @@ Loads bench.grants' programmation into the CUA's contract (`--applications` a ye
 5 financers each), the participation demo of the CUA and bench.participation_national's bodies of
 `--contracts` other contracts (the tables' national volume), then times the review of the middle year: the
 first answer (each service computes) and the median of `--times` more, as JSON (annual and mid-term), as the
-HTML page and as the PDF (headless Chromium started per PDF). Uses its own embedded stack; stops it after.
+HTML page and as the PDF (headless Chromium kept open: the first PDF starts it). Uses its own embedded
+stack; stops it after.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def measure(stack: BenchStack, year: int, times: int) -> None:
         f"review {year} as JSON": (base, "< 2 s", times),
         f"review {year} as JSON, mid-term (2024 beside {year})": (base + "?mode=mid-term", "< 2 s", times),
         f"review {year} as HTML (inline SVG)": (base + ".html", "", times),
-        f"review {year} as PDF (Chromium per request)": (base + ".pdf", "< 4 s", max(times // 2, 1)),
+        f"review {year} as PDF (Chromium kept open)": (base + ".pdf", "< 4 s", max(times // 2, 1)),
     }
     with httpx.Client(headers=headers, timeout=120) as client:
         for label, (url, target, count) in measured.items():
