@@ -14,6 +14,7 @@ from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier
 from services.grants.conventions import routes as conventions
+from services.grants.engagements import routes as engagements
 from services.grants.evaluation import routes as evaluation
 from services.grants.events import routes as events
 from services.grants.exchange import routes as exchange
@@ -66,6 +67,8 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             exchange.open_data_router,
             programmation_views.public_router,
             evaluation.router,
+            engagements.router,
+            engagements.public_router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

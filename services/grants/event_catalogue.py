@@ -52,6 +52,9 @@ EVENTS: dict[str, EventType] = {
     "convention.final_evaluation": EventType("convention.evaluated"),
     **dict.fromkeys(CONVENTION_CHANGES, CONVENTION_CHANGED),
     "framework.replaced": EventType("framework.replaced"),
+    "signatory.registered": EventType("signatory.registered"),
+    "engagement_sheet.created": EventType("engagement_sheet.created"),
+    "engagement_sheet.updated": EventType("engagement_sheet.updated"),
     "institution.registered": EventType("institution.registered"),
     "operator.registered": EventType("operator.registered"),
     "operator.updated": EventType("operator.changed"),
@@ -104,5 +107,7 @@ SUBJECTS: dict[str, SubjectSource] = {
     ),
     "decision_import": SubjectSource("decision_imports", ("batch_id",)),
     "strategic_framework": SubjectSource.of_contract(),
+    "signatory": SubjectSource("signatories", ("signatory_id",), related={"signatory_id": "signatoryId"}),
+    "engagement_sheet": SubjectSource("engagement_sheets", ("sheet_id",), related={"signatory_id": "signatoryId"}),
 }
 CATALOGUE = EventCatalogue(EVENTS, SILENT, SUBJECTS)
