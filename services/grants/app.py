@@ -13,6 +13,7 @@ from kit.service_app import create_service_app
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier
+from services.grants.contract_indicators import routes as contract_indicators
 from services.grants.conventions import routes as conventions
 from services.grants.engagements import routes as engagements
 from services.grants.evaluation import routes as evaluation
@@ -69,6 +70,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             evaluation.router,
             engagements.router,
             engagements.public_router,
+            contract_indicators.router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

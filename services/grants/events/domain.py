@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from identity.principal import Principal
 from services.grants.operators.domain import own_organisations, sees_records_of
 
-OPEN_TO_THE_CONTRACT = frozenset({"call_for_projects", "strategic_framework", "engagement_sheet"})
+OPEN_TO_THE_CONTRACT = frozenset({"call_for_projects", "strategic_framework", "engagement_sheet", "contract_indicator"})
 
 
 def sees_event(actor: Principal, contract_code: str | None, resource_type: str, related: Mapping[str, str]) -> bool:
