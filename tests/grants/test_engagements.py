@@ -107,6 +107,15 @@ async def test_the_contract_counts_17_signatories_and_names_those_it_names(gatew
     assert missing.status_code == 422
 
 
+async def test_an_unnamed_slot_carries_no_sheet(stack: RunningStack, gateway: httpx.AsyncClient) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT])
+    page = (await gateway.get(f"{API}/signatories", params={"contractCode": CUA_CONTRACT, "limit": 100})).json()
+    slot = next(item["id"] for item in page["items"] if item["code"] == "unnamed-01")
+    refused = await gateway.put(f"{API}/signatories/{slot}/engagement-sheets/2024", json=_sheet(), headers=pilot)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/not-editable")
+
+
 async def test_bge_sheet_keeps_the_objectives_the_tree_lacks_and_hides_the_agents_name(
     stack: RunningStack, gateway: httpx.AsyncClient
 ) -> None:
