@@ -234,6 +234,12 @@ async def test_a_commune_writes_its_own_sheet_and_not_anothers(
     other = await gateway.put(f"{API}/signatories/{bge}/engagement-sheets/2024", json=_sheet(), headers=commune)
     assert other.status_code == 403, other.text
     assert "own-signatory-sheet" in other.json()["detail"]
+    assert other.json()["errors"][0] == {
+        "pointer": "/path/signatory_id",
+        "field": "signatoryId",
+        "rule": "own-signatory-sheet",
+        "message": other.json()["detail"],
+    }
     # BGE's own user (its institution claim) writes BGE's sheet.
     bge_user = stack.headers([Role.OPERATOR], [new_contract], institution="bge-hdf")
     own = await gateway.put(f"{API}/signatories/{bge}/engagement-sheets/2024", json=_sheet(), headers=bge_user)

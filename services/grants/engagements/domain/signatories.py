@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from identity.principal import Principal, Role
-from services.grants.errors import ForbiddenMoveError, NotEditableError
+from services.grants.errors import ForbiddenByRuleError, NotEditableError
 from services.grants.roles import PILOTS
 
 
@@ -83,9 +83,11 @@ def check_sheet_editor(actor: Principal, signatory: Signatory) -> None:
     de ville" (line 2281): each signatory fills its own sheet; the contract's pilots may edit any."""
     if actor.roles & PILOTS or speaks_for(actor, signatory):
         return
-    raise ForbiddenMoveError(
+    raise ForbiddenByRuleError(
+        "signatory_id",
+        OWN_SHEET_RULE,
         f"rule {OWN_SHEET_RULE}: only {signatory.label}'s own users (or the contract's pilots) edit its engagement"
-        " sheet"
+        " sheet",
     )
 
 
