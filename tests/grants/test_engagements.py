@@ -174,6 +174,32 @@ async def test_the_engineering_staff_of_2024_is_the_contracts_more_than_13_etp(
     ]
 
 
+async def test_the_droit_commun_of_a_year_declared_and_realised(
+    stack: RunningStack, gateway: httpx.AsyncClient
+) -> None:
+    reader = stack.headers([Role.STATE], [CUA_CONTRACT], institution="etat-p147")
+    response = await gateway.get(
+        f"{API}/droit-commun", params={"contractCode": CUA_CONTRACT, "year": 2025}, headers=reader
+    )
+    assert response.status_code == 200, response.text
+    found = response.json()
+    assert found["totals"] == {
+        "lines": 2,
+        "realisedLines": 2,
+        "declared": {"amount": "125000.00", "actions": 18, "etp": "0.5"},
+        "realised": {"amount": "120300.50", "actions": 16, "etp": "0.5"},
+    }
+    assert [(item["signatoryCode"], item["isFictitious"]) for item in found["signatories"]] == [
+        ("beaurains", True),
+        ("cua", True),
+    ]
+    first = await gateway.get(
+        f"{API}/droit-commun", params={"contractCode": CUA_CONTRACT, "year": 2024}, headers=reader
+    )
+    assert first.json()["totals"]["declared"]["amount"] == "100000.00"
+    assert first.json()["totals"]["realisedLines"] == 0
+
+
 async def test_the_2024_sheets_compared_with_2026(stack: RunningStack, gateway: httpx.AsyncClient) -> None:
     pilot = stack.headers([Role.CONTRACT_PILOT], [CUA_CONTRACT])
     response = await gateway.get(

@@ -248,3 +248,25 @@ class EngineeringStaffRead(ApiModel):
     year: int
     total_etp: str = Field(description="The contract's engineering staff: the sum of the signatories' sheets")
     signatories: list[SignatoryStaffRead]
+
+
+class MeansTotalsRead(ApiModel):
+    lines: int = Field(description="Means lines of the year")
+    realised_lines: int = Field(description="Those whose realised figures are said")
+    declared: FiguresRead
+    realised: FiguresRead = Field(description="Summed over the realised lines only")
+
+
+class SignatoryMeansRead(ApiModel):
+    signatory_id: uuid.UUID
+    signatory_code: str
+    signatory_nom: str | None
+    is_fictitious: bool
+    totals: MeansTotalsRead
+
+
+class DroitCommunRead(ApiModel):
+    contract_code: str
+    year: int
+    totals: MeansTotalsRead = Field(description="The contract's: the sum of the signatories' sheets of the year")
+    signatories: list[SignatoryMeansRead]

@@ -171,3 +171,29 @@ def contract_totals(comparisons: Iterable[SheetComparison]) -> tuple[FigureChang
         FigureChange("amount", "droit commun", moved(*amount), *amount),
         FigureChange("etp", "engineering staff", moved(*etp), *etp),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MeansTotals:
+    """The droit commun of a sheet's own year, summed: declared, and realised on the lines said so far."""
+
+    lines: int
+    realised_lines: int
+    declared: Figures
+    realised: Figures
+
+
+def _sum(figures: Iterable[Figures]) -> Figures:
+    items = list(figures)
+    return Figures(
+        sum(item.amount_cents or 0 for item in items),
+        sum(item.actions or 0 for item in items),
+        sum((item.etp or Decimal(0) for item in items), Decimal(0)),
+    )
+
+
+def means_totals(sheets: Iterable[Sheet]) -> MeansTotals:
+    """The sum of the sheets' means of their own year (one sheet: a signatory's; all: the contract's)."""
+    own = [means for sheet in sheets for means in sheet.content.means if means.year == sheet.year]
+    realised = [means.realised for means in own if means.realised is not None]
+    return MeansTotals(len(own), len(realised), _sum(means.declared for means in own), _sum(realised))

@@ -15,9 +15,11 @@ from kit.unit_of_work import UnitOfWork
 from services.grants.engagements.domain.comparison import (
     LATER_YEARS,
     FigureChange,
+    MeansTotals,
     SheetComparison,
     compare,
     contract_totals,
+    means_totals,
     total_etp,
 )
 from services.grants.engagements.domain.sheets import Sheet, Staff
@@ -154,3 +156,29 @@ async def register_signatory(
         )
         await uow.commit()
     return signatory
+
+
+@dataclass(frozen=True, slots=True)
+class SignatoryMeans:
+    signatory: Signatory
+    totals: MeansTotals
+    is_fictitious: bool
+
+
+async def droit_commun(
+    uow: UnitOfWork, actor: Principal, contract_code: str, year: int
+) -> tuple[list[SignatoryMeans], MeansTotals]:
+    """Each signatory's droit commun of the year (from its sheet of the year) and the contract's."""
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    async with uow.reading():
+        repository = EngagementRepository(uow.session)
+        signatories = {item.signatory_id: item for item in (await repository.signatories(contract_code))[0]}
+        sheets = await repository.sheets(contract_code, (year,))
+    items = [
+        SignatoryMeans(signatories[sheet.signatory_id], means_totals([sheet]), sheet.content.is_fictitious)
+        for sheet in sheets
+        if any(means.year == year for means in sheet.content.means)
+    ]
+    items.sort(key=lambda item: item.signatory.code)
+    return items, means_totals(sheets)

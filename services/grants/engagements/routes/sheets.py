@@ -1,4 +1,4 @@
-"""HTTP routes of the signatories and their engagement sheets."""
+"""HTTP routes of the signatories and their engagement sheets: read, written, read by the public."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.grants.clients.territories import TerritoryReferences
-from services.grants.engagements.domain.comparison import FigureChange, SetChange
 from services.grants.engagements.domain.sheets import (
     Agent,
     Commitment,
@@ -34,24 +33,17 @@ from services.grants.engagements.schemas import (
     AgentPublicRead,
     AgentRead,
     CommitmentRead,
-    EngagementComparisonRead,
     EngagementSheetPublicRead,
     EngagementSheetRead,
     EngagementSheetWrite,
-    EngineeringStaffRead,
-    FigureChangeRead,
     FiguresRead,
     FiguresWrite,
     InterventionModel,
     MeansRead,
     ObjectiveRefRead,
-    SetChangeRead,
-    SignatoryComparisonRead,
     SignatoryCreate,
     SignatoryRead,
-    SignatoryStaffRead,
     StaffRead,
-    YearComparisonRead,
 )
 from services.grants.engagements.use_cases import sheets, views
 from services.grants.engagements.use_cases.sheets import SheetView
@@ -297,93 +289,3 @@ async def write_engagement_sheet(
     view = await sheets.write_sheet(uow, references, principal, signatory_id, year, _content(body))
     response.headers["ETag"] = sheets.sheet_etag(view.sheet)
     return _sheet(view)
-
-
-def _set(change: SetChange) -> SetChangeRead:
-    return SetChangeRead(appeared=list(change.appeared), disappeared=list(change.disappeared), kept=list(change.kept))
-
-
-def _change(change: FigureChange, money: bool) -> FigureChangeRead:
-    def text(value: Decimal | None) -> str | None:
-        if value is None:
-            return None
-        return euros(int(value)) if money else plain_decimal(value)
-
-    return FigureChangeRead(
-        key=change.key, label=change.label, change=change.change, base=text(change.base), later=text(change.later)
-    )
-
-
-@router.get(
-    "/engagement-comparisons", operation_id="compare_engagement_sheets", response_model=EngagementComparisonRead
-)
-async def compare_engagement_sheets(
-    uow: Uow,
-    principal: Reader,
-    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
-    year: Annotated[int, Query(ge=2000, le=2100, description="N, the base year")],
-    against: Annotated[int | None, Query(ge=2000, le=2100, description="One later year; default N+2 and N+3")] = None,
-    signatory_id: Annotated[uuid.UUID | None, Query(alias="signatoryId")] = None,
-) -> EngagementComparisonRead:
-    """The sheets of year N against those of N+2 and N+3 (or `against`), per signatory and for the contract:
-    what appeared, disappeared, grew or shrank (QPVs, interventions, commitments, agents' functions, droit
-    commun means of each sheet's own year, engineering staff). Amounts in euros, realised where said."""
-    found = await views.compare_sheets(uow, principal, contract_code, year, against, signatory_id)
-    comparisons = [
-        YearComparisonRead(
-            year=item.base_year,
-            against=item.later_year,
-            amount=_change(item.amount_cents, money=True),
-            etp=_change(item.etp, money=False),
-            signatories=[
-                SignatoryComparisonRead(
-                    signatory_id=entry.signatory.signatory_id,
-                    signatory_code=entry.signatory.code,
-                    signatory_nom=entry.signatory.nom,
-                    has_base=entry.comparison.has_base,
-                    has_later=entry.comparison.has_later,
-                    qpv_codes=_set(entry.comparison.qpv_codes),
-                    vulnerability_zones=_set(entry.comparison.vulnerability_zones),
-                    interventions=_set(entry.comparison.interventions),
-                    commitments=_set(entry.comparison.commitments),
-                    agent_functions=_set(entry.comparison.agent_functions),
-                    means=[_change(means, money=True) for means in entry.comparison.means],
-                    staff=[_change(staff, money=False) for staff in entry.comparison.staff],
-                    amount=_change(entry.comparison.amount_cents, money=True),
-                    etp=_change(entry.comparison.etp, money=False),
-                )
-                for entry in item.signatories
-            ],
-        )
-        for item in found
-    ]
-    return EngagementComparisonRead(contract_code=contract_code, year=year, comparisons=comparisons)
-
-
-@router.get("/engineering-staff", operation_id="get_engineering_staff", response_model=EngineeringStaffRead)
-async def get_engineering_staff(
-    uow: Uow,
-    principal: Reader,
-    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
-    year: YearQuery,
-) -> EngineeringStaffRead:
-    """The engineering staff of a year (ETP by signatory and function, from its sheet) and the contract's
-    sum (the contract: « plus de 13 ETP », line 2147)."""
-    items, total = await views.engineering_staff(uow, principal, contract_code, year)
-    return EngineeringStaffRead(
-        contract_code=contract_code,
-        year=year,
-        total_etp=plain_decimal(total),
-        signatories=[
-            SignatoryStaffRead(
-                signatory_id=item.signatory.signatory_id,
-                signatory_code=item.signatory.code,
-                signatory_nom=item.signatory.nom,
-                institution_code=item.signatory.institution_code,
-                is_fictitious=item.is_fictitious,
-                total_etp=plain_decimal(item.total),
-                functions=[StaffRead(function=staff.function, etp=plain_decimal(staff.etp)) for staff in item.staff],
-            )
-            for item in items
-        ],
-    )
