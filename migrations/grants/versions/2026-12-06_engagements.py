@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from kit.change_feed import announce_changes_sql
+
 revision: str = "gran0019"
 down_revision: str | None = "gran0018"
 branch_labels: str | Sequence[str] | None = None
@@ -107,6 +109,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("indicator_id", "year", name=op.f("pk_contract_indicator_values")),
         schema=SCHEMA,
     )
+    # Each new table announces its committed changes, as every table of the schema does (kit.change_feed).
+    for statement in announce_changes_sql(SCHEMA):
+        op.execute(statement)
 
 
 def downgrade() -> None:
