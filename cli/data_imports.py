@@ -27,11 +27,23 @@ async def import_reference(url: str) -> str:
 
 
 async def import_grants_reference_data(url: str) -> str:
-    from services.grants.framework.use_cases import import_grants_reference
+    from services.grants.contract_indicators.use_cases import load_indicators, seeded_indicators
+    from services.grants.engagements.use_cases.seed import load_engagements
+    from services.grants.framework.use_cases import DATA_DIR, import_grants_reference
 
     async with unit_of_work(url, "grants", "import") as uow:
         report = await import_grants_reference(uow)
-    return f"objectives={report.objectives} institutions={report.institutions}"
+    engagements = json.loads((DATA_DIR / "cua_engagements.json").read_text(encoding="utf-8"))
+    async with unit_of_work(url, "grants", "import") as uow:
+        loaded = await load_engagements(uow, engagements)
+    framework = json.loads((DATA_DIR / "cua_contract_indicators.json").read_text(encoding="utf-8"))
+    async with unit_of_work(url, "grants", "import") as uow:
+        indicators = await load_indicators(uow, seeded_indicators(framework))
+    return (
+        f"objectives={report.objectives} institutions={report.institutions} signatories={loaded.signatories}"
+        f" engagementSheets={loaded.sheets} (fictitious ones marked) unresolvedObjectives={loaded.unresolved}"
+        f" contractIndicators={indicators}"
+    )
 
 
 async def import_participation_demo(url: str) -> str:

@@ -35,7 +35,8 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.CONTRACT_PILOT: frozenset(_all("read") | _all("write")),
     Role.STATE: frozenset(_all("read") | {"grants:write"}),
     Role.CO_FINANCER: frozenset(_all("read") | {"grants:write"}),
-    Role.COMMUNE: frozenset(_all("read") | {"participation:write"}),
+    # A commune writes its bodies (participation) and, as a signatory of the contract, its engagement sheet.
+    Role.COMMUNE: frozenset(_all("read") | {"participation:write", "grants:write"}),
     Role.OPERATOR: frozenset({"territories:read", "grants:read", "grants:write"}),
     Role.BODY_FACILITATOR: frozenset({"territories:read", "participation:read", "participation:write"}),
     Role.AUDITOR: frozenset(_all("read")),

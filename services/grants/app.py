@@ -13,7 +13,10 @@ from kit.service_app import create_service_app
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
 from services.grants.clients.territories import PointClassifier
+from services.grants.contract_indicators import routes as contract_indicators
 from services.grants.conventions import routes as conventions
+from services.grants.engagements.routes import sheets as engagement_sheets
+from services.grants.engagements.routes import views as engagement_views
 from services.grants.evaluation import routes as evaluation
 from services.grants.events import routes as events
 from services.grants.exchange import routes as exchange
@@ -66,6 +69,10 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             exchange.open_data_router,
             programmation_views.public_router,
             evaluation.router,
+            engagement_sheets.router,
+            engagement_sheets.public_router,
+            engagement_views.router,
+            contract_indicators.router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

@@ -86,6 +86,16 @@ class ForbiddenMoveError(GrantsError):
     """The caller may read the record but not do this to it."""
 
 
+class ForbiddenByRuleError(ForbiddenMoveError):
+    """The caller may read the record, but a named rule keeps it from changing it: the 403 names the field
+    (`signatory_id`) and the rule (`own-signatory-sheet`)."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+
+
 class NotEditableError(GrantsError):
     """The record is past the stage where this can change."""
 

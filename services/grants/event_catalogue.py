@@ -52,6 +52,11 @@ EVENTS: dict[str, EventType] = {
     "convention.final_evaluation": EventType("convention.evaluated"),
     **dict.fromkeys(CONVENTION_CHANGES, CONVENTION_CHANGED),
     "framework.replaced": EventType("framework.replaced"),
+    "signatory.registered": EventType("signatory.registered"),
+    "contract_indicator.defined": EventType("contract_indicator.defined"),
+    "contract_indicator.value_set": EventType("contract_indicator.changed"),
+    "engagement_sheet.created": EventType("engagement_sheet.created"),
+    "engagement_sheet.updated": EventType("engagement_sheet.updated"),
     "institution.registered": EventType("institution.registered"),
     "operator.registered": EventType("operator.registered"),
     "operator.updated": EventType("operator.changed"),
@@ -104,5 +109,8 @@ SUBJECTS: dict[str, SubjectSource] = {
     ),
     "decision_import": SubjectSource("decision_imports", ("batch_id",)),
     "strategic_framework": SubjectSource.of_contract(),
+    "contract_indicator": SubjectSource("contract_indicators", ("indicator_id",)),
+    "signatory": SubjectSource("signatories", ("signatory_id",), related={"signatory_id": "signatoryId"}),
+    "engagement_sheet": SubjectSource("engagement_sheets", ("sheet_id",), related={"signatory_id": "signatoryId"}),
 }
 CATALOGUE = EventCatalogue(EVENTS, SILENT, SUBJECTS)

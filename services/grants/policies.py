@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from identity.principal import Role
 from kit.auth.policies import Policy, public_policy
-from services.grants.roles import ADMIN_AND_OPERATOR, FINANCERS, INSTRUCTORS, PILOTS
+from services.grants.roles import ADMIN_AND_OPERATOR, FINANCERS, INSTRUCTORS, PILOTS, SIGNATORY_USERS
 
 READ = frozenset({"grants:read"})
 WRITE = frozenset({"grants:write"})
@@ -42,4 +42,7 @@ WRITE_INDICATORS = _writing("write-indicators", FINANCERS | {Role.OPERATOR})
 EXCHANGE_FILES = _writing("exchange-files", INSTRUCTORS)
 READ_EXPORTS = _reading("read-exports", FINANCERS)
 EVALUATE = _reading("evaluate", FINANCERS)
+# A signatory's own users write its engagement sheet (the domain checks whose: a commune, a co-financer, an
+# association signatory such as BGE); the pilots write any.
+EDIT_ENGAGEMENTS = _writing("edit-engagement-sheets", SIGNATORY_USERS)
 OPEN_DATA = public_policy("open-data")

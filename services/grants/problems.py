@@ -13,6 +13,7 @@ from services.grants.conventions.domain import ConventionMoveRefusedError
 from services.grants.errors import (
     ConflictError,
     DuplicateCallError,
+    ForbiddenByRuleError,
     ForbiddenMoveError,
     GrantsError,
     NotBoundError,
@@ -56,6 +57,10 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         case RulesBrokenError():
             errors = [_field_error(rule) for rule in exc.broken]
             return problem_response(422, "rules-broken", "Rules broken", str(exc), instance=path, errors=errors)
+        case ForbiddenByRuleError():
+            field = to_camel(exc.field)
+            error = FieldError(pointer=f"/path/{exc.field}", field=field, rule=exc.rule, message=str(exc))
+            return problem_response(403, "forbidden", "Forbidden", str(exc), instance=path, errors=[error])
         case ForbiddenMoveError():
             return problem_response(403, "forbidden", "Forbidden", str(exc), instance=path)
         case NotEditableError():

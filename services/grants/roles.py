@@ -17,3 +17,6 @@ PARTNERS = FINANCERS | {Role.AUDITOR}
 FUNDERS = frozenset({Role.STATE, Role.CO_FINANCER})
 # Who writes an operator's reports: its own users (or a platform administrator).
 ADMIN_AND_OPERATOR = frozenset({Role.PLATFORM_ADMIN, Role.OPERATOR})
+# Who may speak for a signatory of the contract (its engagement sheet): the financers, the communes, and an
+# association's users (BGE Hauts-de-France signs the CUA's contract).
+SIGNATORY_USERS = FINANCERS | {Role.COMMUNE, Role.OPERATOR}

@@ -121,7 +121,33 @@ async def _grants_records(stack: RunningStack, gateway: httpx.AsyncClient, contr
         f"{GRANTS}/scenarios", json={"callId": year.call_id, "name": "Comité"}, headers=year.pilot
     )
     assert scenario.status_code == 201, scenario.text
+    signatory = await gateway.post(
+        f"{GRANTS}/signatories",
+        json={"contractCode": contract, "code": "beaurains", "nom": "Ville de Beaurains", "kind": "commune"},
+        headers=year.pilot,
+    )
+    assert signatory.status_code == 201, signatory.text
+    sheet = await gateway.put(
+        f"{GRANTS}/signatories/{signatory.json()['id']}/engagement-sheets/2025",
+        json={"staff": [{"function": "Directeur général", "etp": "0.3"}]},
+        headers=year.pilot,
+    )
+    assert sheet.status_code == 200, sheet.text
+    indicator = await gateway.post(
+        f"{GRANTS}/contract-indicators",
+        json={
+            "contractCode": contract,
+            "code": "etp",
+            "label": "ETP d'ingénierie",
+            "unit": "ETP",
+            "evaluationObject": "governance",
+        },
+        headers=year.pilot,
+    )
+    assert indicator.status_code == 201, indicator.text
     return {
+        "signatory_id": signatory.json()["id"],
+        "indicator_id": indicator.json()["id"],
         "application_id": application["id"],
         "call_id": year.call_id,
         "convention_id": convention.json()["id"],
