@@ -28,10 +28,16 @@ async def import_reference(url: str) -> str:
 
 async def import_grants_reference_data(url: str) -> str:
     from services.grants.framework.use_cases import import_grants_reference
+    from services.grants.programmes.use_cases import load_demo, read_demo
 
     async with unit_of_work(url, "grants", "import") as uow:
         report = await import_grants_reference(uow)
-    return f"objectives={report.objectives} institutions={report.institutions}"
+    async with unit_of_work(url, "grants", "import") as uow:
+        demo = await load_demo(uow, read_demo())
+    return (
+        f"objectives={report.objectives} institutions={report.institutions} connected programmes={demo.programmes}"
+        f" (their {demo.years} years of figures fictitious) demo calls={demo.calls}"
+    )
 
 
 async def import_participation_demo(url: str) -> str:

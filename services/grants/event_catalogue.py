@@ -52,6 +52,8 @@ EVENTS: dict[str, EventType] = {
     "convention.final_evaluation": EventType("convention.evaluated"),
     **dict.fromkeys(CONVENTION_CHANGES, CONVENTION_CHANGED),
     "framework.replaced": EventType("framework.replaced"),
+    "programme.created": EventType("programme.created"),
+    **dict.fromkeys(("programme.updated", "programme.year_set"), EventType("programme.updated")),
     "institution.registered": EventType("institution.registered"),
     "operator.registered": EventType("operator.registered"),
     "operator.updated": EventType("operator.changed"),
@@ -104,5 +106,6 @@ SUBJECTS: dict[str, SubjectSource] = {
     ),
     "decision_import": SubjectSource("decision_imports", ("batch_id",)),
     "strategic_framework": SubjectSource.of_contract(),
+    "connected_programme": SubjectSource("connected_programmes", ("programme_id",)),
 }
 CATALOGUE = EventCatalogue(EVENTS, SILENT, SUBJECTS)

@@ -1,0 +1,291 @@
+"""HTTP routes of the connected programmes: read by anyone, written by the contract's pilots."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Response, status
+
+from identity.contracts import ContractRegistry, request_contract_registry
+from identity.principal import Principal
+from kit.auth.policies import authorize
+from kit.database import request_unit_of_work
+from kit.money import euros
+from kit.pagination import Page, PageRequest, page_request
+from kit.unit_of_work import UnitOfWork
+from kit.write_pipeline import conditional, locate_created, platform_router
+from services.grants.calls.domain import Scheme
+from services.grants.policies import OPEN_DATA, PILOT_CONTRACT
+from services.grants.programmes import use_cases as programmes
+from services.grants.programmes.domain import (
+    AxisFigures,
+    CallFigures,
+    Measure,
+    Programme,
+    ProgrammeKind,
+    Source,
+    YearFigures,
+    YearSummary,
+    call_measures,
+)
+from services.grants.programmes.schemas import (
+    AxisRead,
+    ComputedFromRead,
+    KindSummaryRead,
+    MeasureRead,
+    ProgrammeCreate,
+    ProgrammeRead,
+    ProgrammeSummaryRead,
+    ProgrammeUpdate,
+    ProgrammeYearPut,
+    ProgrammeYearRead,
+    QpvShareRead,
+    QpvSummaryRead,
+    SourceModel,
+    SourceRead,
+)
+from services.grants.schemas import ContractCode, cents_of
+
+router = platform_router(["connected programmes"], authenticated=True, writes=True)
+public_router = platform_router(["connected programmes"], authenticated=False)
+Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
+Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
+Pilot = Annotated[Principal, Depends(authorize(PILOT_CONTRACT))]
+YearQuery = Annotated[int, Query(ge=2000, le=2100)]
+
+
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else euros(cents)
+
+
+def _measures(measures: tuple[tuple[Measure, int], ...]) -> list[MeasureRead]:
+    return [MeasureRead(measure=measure, value=value) for measure, value in measures]
+
+
+def _declared(figures: YearFigures) -> ProgrammeYearRead:
+    return ProgrammeYearRead(
+        year=figures.year,
+        amount=_money(figures.amount_cents),
+        realised_amount=_money(figures.realised),
+        planned_on_axes=_money(figures.planned_on_axes),
+        measures=_measures(figures.measures),
+        axes=[
+            AxisRead(
+                axis=axis.axis,
+                planned=euros(axis.planned_cents),
+                realised=_money(axis.realised_cents),
+                actions=list(axis.actions),
+            )
+            for axis in figures.axes
+        ],
+        source=SourceRead(document=figures.source.document, date=figures.source.dated),
+        fictitious=figures.fictitious,
+        computed_from=None,
+        by_qpv=[],
+    )
+
+
+def _computed(figures: CallFigures) -> ProgrammeYearRead:
+    return ProgrammeYearRead(
+        year=figures.year,
+        amount=euros(figures.decided_cents),
+        realised_amount=None,
+        planned_on_axes=None,
+        measures=_measures(call_measures(figures)),
+        axes=[],
+        source=SourceRead(document=f"{figures.call_title} : décisions notifiées", date=figures.notified_on),
+        fictitious=False,
+        computed_from=ComputedFromRead(call_id=figures.call_id, scheme=Scheme(figures.scheme)),
+        by_qpv=[
+            QpvShareRead(qpv_code=code, applications=applications, decided=euros(decided))
+            for code, applications, decided in figures.by_qpv
+        ],
+    )
+
+
+def _read(view: programmes.ProgrammeView) -> ProgrammeRead:
+    programme = view.programme
+    years = [_declared(item) for item in view.declared] + [_computed(item) for item in view.computed]
+    return ProgrammeRead(
+        id=programme.programme_id,
+        contract_code=programme.contract_code,
+        kind=programme.kind,
+        nom=programme.nom,
+        qpv_codes=list(programme.qpv_codes),
+        start_year=programme.start_year,
+        end_year=programme.end_year,
+        landlord=programme.landlord,
+        carrier=programme.carrier,
+        scheme=None if programme.scheme is None else Scheme(programme.scheme),
+        source=SourceRead(document=programme.source.document, date=programme.source.dated),
+        fictitious=programme.fictitious,
+        version=programme.version,
+        years=sorted(years, key=lambda item: item.year),
+    )
+
+
+def _source(given: SourceModel) -> Source:
+    return Source(given.document, given.date)
+
+
+@public_router.get(
+    "/programmes",
+    operation_id="list_programmes",
+    response_model=Page[ProgrammeRead],
+    dependencies=[Depends(authorize(OPEN_DATA))],
+)
+async def list_programmes(
+    uow: Uow,
+    registry: Registry,
+    page: Annotated[PageRequest, Depends(page_request)],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Running that year; only its figures")] = None,
+    qpv: Annotated[str | None, Query(pattern=r"^Q[A-Z0-9]{5,9}$", description="On this QPV")] = None,
+    kind: ProgrammeKind | None = None,
+) -> Page[ProgrammeRead]:
+    """A contract's connected programmes (TFPB plans, Cités, PRE, adultes-relais, Quartiers d'été) with
+    their yearly figures and sources; public."""
+    found, total = await programmes.list_programmes(uow, registry, contract_code, (year, qpv, kind), page)
+    return Page(items=[_read(item) for item in found], total=total, limit=page.limit, offset=page.offset)
+
+
+@public_router.get(
+    "/programmes/{programme_id}",
+    operation_id="get_programme",
+    response_model=ProgrammeRead,
+    dependencies=[Depends(authorize(OPEN_DATA))],
+)
+async def get_programme(uow: Uow, response: Response, programme_id: uuid.UUID) -> ProgrammeRead:
+    """A programme with every year's figures; its ETag is the one its writes send back in If-Match."""
+    view = await programmes.get_programme(uow, programme_id)
+    response.headers["ETag"] = programmes.programme_etag(view.programme)
+    return _read(view)
+
+
+def _summary(summary: YearSummary) -> ProgrammeSummaryRead:
+    return ProgrammeSummaryRead(
+        contract_code=summary.contract_code,
+        year=summary.year,
+        by_kind=[
+            KindSummaryRead(
+                kind=item.kind,
+                programmes=item.programmes,
+                with_figures=item.with_figures,
+                amount=_money(item.amount_cents),
+                realised_amount=_money(item.realised_cents),
+                measures=_measures(item.measures),
+                fictitious=item.fictitious,
+            )
+            for item in summary.by_kind
+        ],
+        by_qpv=[
+            QpvSummaryRead(
+                qpv_code=item.qpv_code,
+                kind=item.kind,
+                programmes=item.programmes,
+                shared_programmes=item.shared_programmes,
+                amount=_money(item.amount_cents),
+            )
+            for item in summary.by_qpv
+        ],
+    )
+
+
+@public_router.get(
+    "/programme-totals",
+    operation_id="programme_totals",
+    response_model=ProgrammeSummaryRead,
+    dependencies=[Depends(authorize(OPEN_DATA))],
+)
+async def programme_totals(
+    uow: Uow,
+    registry: Registry,
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+    year: YearQuery,
+) -> ProgrammeSummaryRead:
+    """A contract's programmes of a year summed by kind and by QPV: what the annual review reads."""
+    return _summary(await programmes.year_summary(uow, registry, contract_code, year))
+
+
+@router.post(
+    "/programmes", operation_id="create_programme", response_model=ProgrammeRead, status_code=status.HTTP_201_CREATED
+)
+async def create_programme(
+    uow: Uow, registry: Registry, body: ProgrammeCreate, response: Response, principal: Pilot
+) -> ProgrammeRead:
+    """Record a connected programme of the contract (pilots). Quartiers d'été is bound to the call's
+    scheme `quartiers_ete`: its figures are the call's, computed on reading."""
+    programme = Programme(
+        programme_id=uuid.uuid4(),
+        contract_code=body.contract_code,
+        kind=body.kind,
+        nom=body.nom,
+        qpv_codes=tuple(body.qpv_codes),
+        start_year=body.start_year,
+        end_year=body.end_year,
+        source=_source(body.source),
+        landlord=body.landlord,
+        carrier=body.carrier,
+        scheme=None if body.scheme is None else body.scheme.value,
+        fictitious=body.fictitious,
+    )
+    created = await programmes.create_programme(uow, registry, principal, programme)
+    locate_created(response, f"programmes/{programme.programme_id}", programmes.programme_etag(created.programme))
+    return _read(created)
+
+
+@router.patch("/programmes/{programme_id}", operation_id="update_programme", response_model=ProgrammeRead)
+async def update_programme(
+    uow: Uow, registry: Registry, response: Response, programme_id: uuid.UUID, body: ProgrammeUpdate, principal: Pilot
+) -> ProgrammeRead:
+    """Change a programme's name, QPVs, years, landlord, carrier or source; If-Match required."""
+    changes: dict[str, Any] = {
+        name: getattr(body, name) for name in body.model_fields_set if name != "source" and name != "qpv_codes"
+    }
+    if body.qpv_codes is not None:
+        changes["qpv_codes"] = tuple(body.qpv_codes)
+    if body.source is not None:
+        changes["source"] = _source(body.source)
+    updated = await programmes.update_programme(uow, registry, principal, programme_id, changes)
+    response.headers["ETag"] = programmes.programme_etag(updated.programme)
+    return _read(updated)
+
+
+@router.put(
+    "/programmes/{programme_id}/years/{year}",
+    operation_id="set_programme_year",
+    response_model=ProgrammeRead,
+    dependencies=[conditional("/programmes/{programme_id}")],
+)
+async def set_programme_year(
+    uow: Uow,
+    registry: Registry,
+    response: Response,
+    programme_id: uuid.UUID,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    body: ProgrammeYearPut,
+    principal: Pilot,
+) -> ProgrammeRead:
+    """Declare or replace a programme's figures of a year, with their source; If-Match with the programme's
+    ETag. Refused for Quartiers d'été, whose figures are its call's."""
+    figures = YearFigures(
+        year=year,
+        source=_source(body.source),
+        amount_cents=None if body.amount is None else cents_of(body.amount, "amount"),
+        realised_cents=None if body.realised_amount is None else cents_of(body.realised_amount, "realised_amount"),
+        measures=tuple((item.measure, item.value) for item in body.measures),
+        axes=tuple(
+            AxisFigures(
+                axis=item.axis,
+                planned_cents=cents_of(item.planned, f"axes/{position}/planned"),
+                realised_cents=None if item.realised is None else cents_of(item.realised, f"axes/{position}/realised"),
+                actions=tuple(item.actions),
+            )
+            for position, item in enumerate(body.axes)
+        ),
+        fictitious=body.fictitious,
+    )
+    updated = await programmes.set_year(uow, registry, principal, programme_id, figures)
+    response.headers["ETag"] = programmes.programme_etag(updated.programme)
+    return _read(updated)
