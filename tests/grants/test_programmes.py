@@ -132,7 +132,7 @@ async def test_a_pilot_records_a_tfpb_plan_and_its_year(
         renamed = await write_if_match(gateway, "PATCH", url, json={"nom": "Plan TFPB 4 As"}, headers=pilot)
         assert renamed.status_code == 200, renamed.text
         feed = await gateway.get(
-            "/api/events",
+            f"{API}/events",
             headers=pilot,
             params={"contractCode": new_contract, "types": "programme.created,programme.updated"},
         )
@@ -302,3 +302,20 @@ async def test_quartiers_dete_is_the_calls_scheme_and_its_figures_are_the_calls(
         [kind] = summary.json()["byKind"]
         assert (kind["kind"], kind["amount"]) == ("quartiers_ete", figures["amount"])
         assert {item["qpvCode"]: item["amount"] for item in summary.json()["byQpv"]} == by_qpv
+
+
+async def test_a_change_keeps_what_a_programme_always_has_and_clears_what_it_may_lack(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    body = {**TFPB, "contractCode": new_contract, "kind": "cite_emploi", "landlord": None, "carrier": "CUA"}
+    url = f"{API}/programmes/{(await _create(gateway, pilot, body)).json()['id']}"
+    ended = await write_if_match(gateway, "PATCH", url, json={"nom": None, "endYear": 2027}, headers=pilot)
+    assert (ended.json()["nom"], ended.json()["endYear"]) == (TFPB["nom"], 2027)
+    cleared = await write_if_match(gateway, "PATCH", url, json={"endYear": None, "carrier": None}, headers=pilot)
+    assert (cleared.json()["endYear"], cleared.json()["carrier"]) == (None, None)
+    moved = await write_if_match(gateway, "PATCH", url, json={"qpvCodes": ["QN06263M"]}, headers=pilot)
+    assert _errors(moved) == {("qpvCodes", "qpv-of-contract")}
+    early = await write_if_match(gateway, "PATCH", url, json={"endYear": 2023}, headers=pilot)
+    assert _errors(early) == {("endYear", "within-contract-period")}
+    assert (await gateway.get(url)).json()["version"] == cleared.json()["version"]

@@ -53,6 +53,7 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
 Pilot = Annotated[Principal, Depends(authorize(PILOT_CONTRACT))]
 YearQuery = Annotated[int, Query(ge=2000, le=2100)]
+CLEARABLE = frozenset({"end_year", "landlord", "carrier"})
 
 
 def _money(cents: int | None) -> str | None:
@@ -239,10 +240,11 @@ async def create_programme(
 async def update_programme(
     uow: Uow, registry: Registry, response: Response, programme_id: uuid.UUID, body: ProgrammeUpdate, principal: Pilot
 ) -> ProgrammeRead:
-    """Change a programme's name, QPVs, years, landlord, carrier or source; If-Match required."""
-    changes: dict[str, Any] = {
-        name: getattr(body, name) for name in body.model_fields_set if name != "source" and name != "qpv_codes"
-    }
+    """Change a programme's name, QPVs, years, landlord, carrier or source; If-Match required. `null` clears
+    its end year, landlord or carrier."""
+    given = {name: getattr(body, name) for name in body.model_fields_set}
+    # null clears what a programme may lack (its end, landlord, carrier); what it always has is kept.
+    changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None or name in CLEARABLE}
     if body.qpv_codes is not None:
         changes["qpv_codes"] = tuple(body.qpv_codes)
     if body.source is not None:
