@@ -153,8 +153,8 @@ class Programme:
         return self.start_year <= year and (self.end_year is None or year <= self.end_year)
 
 
-def _period(name: str, year: int, start: int, end: int) -> None:
-    """The contract's period (2024-2030 for the CUA's, line 314 and the décret n°2023-1314)."""
+def check_period(name: str, year: int, start: int, end: int) -> None:
+    """A year within the contract's period, as territories registers it (2024-2030 for the CUA's)."""
     if not start <= year <= end:
         raise RuleViolationError(
             name, "within-contract-period", f"{name} {year} is outside the contract's {start}-{end}"
@@ -177,10 +177,10 @@ def check_programme(
                 f"QPV {', '.join(foreign)} not among the contract's QPV ({', '.join(contract_qpvs)})",
             )
     with rules.checking():
-        _period("start_year", programme.start_year, *contract_years)
+        check_period("start_year", programme.start_year, *contract_years)
     if programme.end_year is not None:
         with rules.checking():
-            _period("end_year", programme.end_year, *contract_years)
+            check_period("end_year", programme.end_year, *contract_years)
             if programme.end_year < programme.start_year:
                 raise RuleViolationError("end_year", "after-start", "a programme cannot end before it starts")
     with rules.checking():
@@ -233,7 +233,7 @@ def check_year(programme: Programme, figures: YearFigures, contract_years: tuple
         )
     rules = BrokenRules()
     with rules.checking():
-        _period("year", figures.year, *contract_years)
+        check_period("year", figures.year, *contract_years)
         if not programme.runs_in(figures.year):
             raise RuleViolationError("year", "programme-year", f"the programme does not run in {figures.year}")
     counted = [measure for measure, _ in figures.measures]

@@ -18,7 +18,7 @@ from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.use_cases import load_calls
-from services.grants.errors import ConflictError, NotBoundError, NotFoundError, RuleViolationError
+from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.persistence import Audited
 from services.grants.programmes.domain import (
     AxisFigures,
@@ -30,6 +30,7 @@ from services.grants.programmes.domain import (
     TfpbAxis,
     YearFigures,
     YearSummary,
+    check_period,
     check_programme,
     check_year,
     summarise,
@@ -68,12 +69,8 @@ def _years(contract: RegisteredContract) -> tuple[int, int]:
 
 
 def _within(contract: RegisteredContract, year: int | None) -> None:
-    if year is not None and not contract.start_year <= year <= contract.end_year:
-        raise RuleViolationError(
-            "year",
-            "within-contract-period",
-            f"year {year} is outside the contract's {contract.start_year}-{contract.end_year}",
-        )
+    if year is not None:
+        check_period("year", year, *_years(contract))
 
 
 async def _computed(repository: ProgrammeRepository, programme: Programme, year: int | None) -> tuple[CallFigures, ...]:
@@ -126,11 +123,8 @@ async def get_programme(uow: UnitOfWork, programme_id: uuid.UUID) -> ProgrammeVi
 async def year_summary(uow: UnitOfWork, registry: ContractRegistry, contract_code: str, year: int) -> YearSummary:
     _within(await require_contract(registry, contract_code), year)
     async with uow.reading():
-        views = await _views(
-            ProgrammeRepository(uow.session),
-            await ProgrammeRepository(uow.session).running_in(contract_code, year),
-            year,
-        )
+        repository = ProgrammeRepository(uow.session)
+        views = await _views(repository, await repository.running_in(contract_code, year), year)
     declared = [
         (view.programme, view.declared[0] if view.declared else None)
         for view in views
