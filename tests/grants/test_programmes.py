@@ -88,6 +88,8 @@ async def test_the_years_summary_sums_what_the_programmes_say(gateway: httpx.Asy
         assert total["programmes"] == len(mine)
         amounts = [_money(year["amount"]) for item in mine for year in item["years"] if year["year"] == 2024]
         assert _money(total["amount"]) == sum(amounts, Decimal(0))
+        sources = {(item["id"], year["source"]["document"]) for item in mine for year in item["years"]}
+        assert {(cited["programmeId"], cited["document"]) for cited in total["sources"]} == sources
     assert by_kind["reussite_educative"]["fictitious"] is True
     tfpb_on_qpvs = {item["qpvCode"]: item for item in summary["byQpv"] if item["kind"] == "tfpb_abatement"}
     for plan in (item for item in running if item["kind"] == "tfpb_abatement"):

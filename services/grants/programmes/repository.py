@@ -14,7 +14,7 @@ from services.grants.calls.models import CallRow
 from services.grants.persistence import Repository
 from services.grants.programmation.domain import ProgrammationFilter
 from services.grants.programmation.repository.views import ProgrammationViews
-from services.grants.programmes.domain import (
+from services.grants.programmes.domain.programme import (
     AxisFigures,
     CallFigures,
     Measure,

@@ -18,7 +18,7 @@ from kit.write_pipeline import conditional, locate_created, platform_router
 from services.grants.calls.domain import Scheme
 from services.grants.policies import OPEN_DATA, PILOT_CONTRACT
 from services.grants.programmes import use_cases as programmes
-from services.grants.programmes.domain import (
+from services.grants.programmes.domain.programme import (
     AxisFigures,
     CallFigures,
     Measure,
@@ -26,11 +26,12 @@ from services.grants.programmes.domain import (
     ProgrammeKind,
     Source,
     YearFigures,
-    YearSummary,
     call_measures,
 )
+from services.grants.programmes.domain.summary import YearSummary
 from services.grants.programmes.schemas import (
     AxisRead,
+    CitedRead,
     ComputedFromRead,
     KindSummaryRead,
     MeasureRead,
@@ -95,7 +96,7 @@ def _computed(figures: CallFigures) -> ProgrammeYearRead:
         planned_on_axes=None,
         measures=_measures(call_measures(figures)),
         axes=[],
-        source=SourceRead(document=f"{figures.call_title} : décisions notifiées", date=figures.notified_on),
+        source=SourceRead(document=figures.source.document, date=figures.source.dated),
         fictitious=False,
         computed_from=ComputedFromRead(call_id=figures.call_id, scheme=Scheme(figures.scheme)),
         by_qpv=[
@@ -177,6 +178,16 @@ def _summary(summary: YearSummary) -> ProgrammeSummaryRead:
                 realised_amount=_money(item.realised_cents),
                 measures=_measures(item.measures),
                 fictitious=item.fictitious,
+                sources=[
+                    CitedRead(
+                        programme_id=cited.programme_id,
+                        nom=cited.nom,
+                        document=cited.document,
+                        date=cited.dated,
+                        fictitious=cited.fictitious,
+                    )
+                    for cited in item.sources
+                ],
             )
             for item in summary.by_kind
         ],

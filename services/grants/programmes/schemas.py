@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
 from services.grants.calls.domain import Scheme
-from services.grants.programmes.domain import Measure, ProgrammeKind, TfpbAxis
+from services.grants.programmes.domain.programme import Measure, ProgrammeKind, TfpbAxis
 from services.grants.schemas import ContractCode, Count, Money, Title
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
@@ -134,6 +134,16 @@ class ProgrammeUpdate(ApiInput):
     source: SourceModel | None = None
 
 
+class CitedRead(ApiModel):
+    """Where one programme's figures of the year come from."""
+
+    programme_id: uuid.UUID
+    nom: str
+    document: str
+    date: datetime.date
+    fictitious: bool
+
+
 class KindSummaryRead(ApiModel):
     kind: ProgrammeKind
     programmes: int = Field(description="Programmes of the kind running in the year")
@@ -142,6 +152,7 @@ class KindSummaryRead(ApiModel):
     realised_amount: str | None
     measures: list[MeasureRead]
     fictitious: bool = Field(description="Some of these figures are demo data")
+    sources: list[CitedRead] = Field(description="Each programme with figures: its year's source (or its call)")
 
 
 class QpvSummaryRead(ApiModel):

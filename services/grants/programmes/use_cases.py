@@ -20,7 +20,7 @@ from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.use_cases import load_calls
 from services.grants.errors import ConflictError, NotBoundError, NotFoundError
 from services.grants.persistence import Audited
-from services.grants.programmes.domain import (
+from services.grants.programmes.domain.programme import (
     AxisFigures,
     CallFigures,
     Measure,
@@ -29,12 +29,11 @@ from services.grants.programmes.domain import (
     Source,
     TfpbAxis,
     YearFigures,
-    YearSummary,
     check_period,
     check_programme,
     check_year,
-    summarise,
 )
+from services.grants.programmes.domain.summary import YearSummary, summarise
 from services.grants.programmes.models import ProgrammeRow
 from services.grants.programmes.repository import (
     ProgrammeRepository,

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from services.grants.errors import RulesBrokenError, RuleViolationError
-from services.grants.programmes.domain import (
+from services.grants.programmes.domain.programme import (
     AxisFigures,
     CallFigures,
     Measure,
@@ -21,8 +21,8 @@ from services.grants.programmes.domain import (
     YearFigures,
     check_programme,
     check_year,
-    summarise,
 )
+from services.grants.programmes.domain.summary import summarise
 
 QPVS = ("QN06258M", "QN06261M", "QN06263M")
 CONTRACT = (2024, 2030)

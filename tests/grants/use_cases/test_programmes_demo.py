@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from identity.contracts import require_contract
 from services.grants.clients.territories import References
-from services.grants.programmes.domain import check_programme, check_year
+from services.grants.programmes.domain.programme import check_programme, check_year
 from services.grants.programmes.use_cases import demo_calls, demo_programmes, load_demo, read_demo
 from tests.running_stack import RunningStack
 from tests.use_case_sessions import rolled_back_unit_of_work

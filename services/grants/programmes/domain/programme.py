@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -127,6 +127,10 @@ class CallFigures:
     decided_cents: int
     expected_beneficiaries: int
     by_qpv: tuple[tuple[str, int, int], ...] = ()  # (QPV code or hors-QPV, applications, decided cents)
+
+    @property
+    def source(self) -> Source:
+        return Source(f"{self.call_title} : décisions notifiées", self.notified_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,120 +279,4 @@ def call_measures(figures: CallFigures) -> tuple[tuple[Measure, int], ...]:
         (Measure.APPLICATIONS, figures.applications),
         (Measure.FUNDED_ACTIONS, figures.funded_actions),
         (Measure.EXPECTED_BENEFICIARIES, figures.expected_beneficiaries),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class KindSummary:
-    """A year's programmes of one kind: their money (None when none of them gives any), what they count."""
-
-    kind: ProgrammeKind
-    programmes: int
-    with_figures: int
-    amount_cents: int | None
-    realised_cents: int | None
-    measures: tuple[tuple[Measure, int], ...]
-    fictitious: bool
-
-
-@dataclass(frozen=True, slots=True)
-class QpvSummary:
-    """A year's programmes of one kind on one QPV. The money is that of the programmes on this QPV alone
-    (a programme on several QPV is counted in `shared_programmes`, its money never split); for a programme
-    computed from its call, the call's decisions for the actions serving the QPV, as the programmation's
-    totals count them."""
-
-    qpv_code: str
-    kind: ProgrammeKind
-    programmes: int
-    shared_programmes: int
-    amount_cents: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class YearSummary:
-    contract_code: str
-    year: int
-    by_kind: tuple[KindSummary, ...]
-    by_qpv: tuple[QpvSummary, ...]
-
-
-def _add(total: int | None, value: int | None) -> int | None:
-    if value is None:
-        return total
-    return value if total is None else total + value
-
-
-@dataclass
-class _Tally:
-    programmes: int = 0
-    with_figures: int = 0
-    amount: int | None = None
-    realised: int | None = None
-    fictitious: bool = False
-    shared: int = 0
-    measures: dict[Measure, int] = field(default_factory=dict)
-
-    def count(self, measures: Iterable[tuple[Measure, int]]) -> None:
-        for measure, value in measures:
-            self.measures[measure] = self.measures.get(measure, 0) + value
-
-
-def summarise(
-    contract_code: str,
-    year: int,
-    declared: Sequence[tuple[Programme, YearFigures | None]],
-    computed: Sequence[tuple[Programme, CallFigures | None]],
-) -> YearSummary:
-    """The year's programmes by kind and by QPV: sums of the figures each gives, nothing estimated."""
-    kinds: dict[ProgrammeKind, _Tally] = {}
-    qpvs: dict[tuple[str, ProgrammeKind], _Tally] = {}
-    for programme, figures in declared:
-        tally = kinds.setdefault(programme.kind, _Tally())
-        tally.programmes += 1
-        alone = len(programme.qpv_codes) == 1
-        for code in programme.qpv_codes:
-            place = qpvs.setdefault((code, programme.kind), _Tally())
-            place.programmes += 1
-            place.shared += 0 if alone else 1
-            if alone and figures is not None:
-                place.amount = _add(place.amount, figures.amount_cents)
-        if figures is None:
-            continue
-        tally.with_figures += 1
-        tally.amount = _add(tally.amount, figures.amount_cents)
-        tally.realised = _add(tally.realised, figures.realised)
-        tally.fictitious = tally.fictitious or figures.fictitious
-        tally.count(figures.measures)
-    for programme, called in computed:
-        tally = kinds.setdefault(programme.kind, _Tally())
-        tally.programmes += 1
-        if called is None:
-            continue
-        tally.with_figures += 1
-        tally.amount = _add(tally.amount, called.decided_cents)
-        tally.count(call_measures(called))
-        for code, _, decided in called.by_qpv:
-            place = qpvs.setdefault((code, programme.kind), _Tally())
-            place.programmes += 1
-            place.amount = _add(place.amount, decided)
-    return YearSummary(
-        contract_code=contract_code,
-        year=year,
-        by_kind=tuple(
-            KindSummary(
-                kind,
-                tally.programmes,
-                tally.with_figures,
-                tally.amount,
-                tally.realised,
-                tuple(sorted(tally.measures.items())),
-                tally.fictitious,
-            )
-            for kind, tally in sorted(kinds.items())
-        ),
-        by_qpv=tuple(
-            QpvSummary(code, kind, tally.programmes, tally.shared, tally.amount)
-            for (code, kind), tally in sorted(qpvs.items())
-        ),
     )
