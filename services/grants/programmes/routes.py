@@ -11,40 +11,21 @@ from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
-from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, locate_created, platform_router
-from services.grants.calls.domain import Scheme
 from services.grants.policies import OPEN_DATA, PILOT_CONTRACT
 from services.grants.programmes import use_cases as programmes
-from services.grants.programmes.domain.programme import (
-    AxisFigures,
-    CallFigures,
-    Measure,
-    Programme,
-    ProgrammeKind,
-    Source,
-    YearFigures,
-    call_measures,
-)
-from services.grants.programmes.domain.summary import YearSummary
+from services.grants.programmes.domain.programme import AxisFigures, Programme, ProgrammeKind, Source, YearFigures
 from services.grants.programmes.schemas import (
-    AxisRead,
-    CitedRead,
-    ComputedFromRead,
-    KindSummaryRead,
-    MeasureRead,
     ProgrammeCreate,
     ProgrammeRead,
     ProgrammeSummaryRead,
     ProgrammeUpdate,
     ProgrammeYearPut,
-    ProgrammeYearRead,
-    QpvShareRead,
-    QpvSummaryRead,
     SourceModel,
-    SourceRead,
+    programme_read,
+    summary_read,
 )
 from services.grants.schemas import ContractCode, cents_of
 
@@ -55,76 +36,6 @@ Registry = Annotated[ContractRegistry, Depends(request_contract_registry)]
 Pilot = Annotated[Principal, Depends(authorize(PILOT_CONTRACT))]
 YearQuery = Annotated[int, Query(ge=2000, le=2100)]
 CLEARABLE = frozenset({"end_year", "landlord", "carrier"})
-
-
-def _money(cents: int | None) -> str | None:
-    return None if cents is None else euros(cents)
-
-
-def _measures(measures: tuple[tuple[Measure, int], ...]) -> list[MeasureRead]:
-    return [MeasureRead(measure=measure, value=value) for measure, value in measures]
-
-
-def _declared(figures: YearFigures) -> ProgrammeYearRead:
-    return ProgrammeYearRead(
-        year=figures.year,
-        amount=_money(figures.amount_cents),
-        realised_amount=_money(figures.realised),
-        planned_on_axes=_money(figures.planned_on_axes),
-        measures=_measures(figures.measures),
-        axes=[
-            AxisRead(
-                axis=axis.axis,
-                planned=euros(axis.planned_cents),
-                realised=_money(axis.realised_cents),
-                actions=list(axis.actions),
-            )
-            for axis in figures.axes
-        ],
-        source=SourceRead(document=figures.source.document, date=figures.source.dated),
-        fictitious=figures.fictitious,
-        computed_from=None,
-        by_qpv=[],
-    )
-
-
-def _computed(figures: CallFigures) -> ProgrammeYearRead:
-    return ProgrammeYearRead(
-        year=figures.year,
-        amount=euros(figures.decided_cents),
-        realised_amount=None,
-        planned_on_axes=None,
-        measures=_measures(call_measures(figures)),
-        axes=[],
-        source=SourceRead(document=figures.source.document, date=figures.source.dated),
-        fictitious=False,
-        computed_from=ComputedFromRead(call_id=figures.call_id, scheme=Scheme(figures.scheme)),
-        by_qpv=[
-            QpvShareRead(qpv_code=code, applications=applications, decided=euros(decided))
-            for code, applications, decided in figures.by_qpv
-        ],
-    )
-
-
-def _read(view: programmes.ProgrammeView) -> ProgrammeRead:
-    programme = view.programme
-    years = [_declared(item) for item in view.declared] + [_computed(item) for item in view.computed]
-    return ProgrammeRead(
-        id=programme.programme_id,
-        contract_code=programme.contract_code,
-        kind=programme.kind,
-        nom=programme.nom,
-        qpv_codes=list(programme.qpv_codes),
-        start_year=programme.start_year,
-        end_year=programme.end_year,
-        landlord=programme.landlord,
-        carrier=programme.carrier,
-        scheme=None if programme.scheme is None else Scheme(programme.scheme),
-        source=SourceRead(document=programme.source.document, date=programme.source.dated),
-        fictitious=programme.fictitious,
-        version=programme.version,
-        years=sorted(years, key=lambda item: item.year),
-    )
 
 
 def _source(given: SourceModel) -> Source:
@@ -149,7 +60,7 @@ async def list_programmes(
     """A contract's connected programmes (TFPB plans, Cités, PRE, adultes-relais, Quartiers d'été) with
     their yearly figures and sources; public."""
     found, total = await programmes.list_programmes(uow, registry, contract_code, (year, qpv, kind), page)
-    return Page(items=[_read(item) for item in found], total=total, limit=page.limit, offset=page.offset)
+    return Page(items=[programme_read(item) for item in found], total=total, limit=page.limit, offset=page.offset)
 
 
 @public_router.get(
@@ -162,46 +73,7 @@ async def get_programme(uow: Uow, response: Response, programme_id: uuid.UUID) -
     """A programme with every year's figures; its ETag is the one its writes send back in If-Match."""
     view = await programmes.get_programme(uow, programme_id)
     response.headers["ETag"] = programmes.programme_etag(view.programme)
-    return _read(view)
-
-
-def _summary(summary: YearSummary) -> ProgrammeSummaryRead:
-    return ProgrammeSummaryRead(
-        contract_code=summary.contract_code,
-        year=summary.year,
-        by_kind=[
-            KindSummaryRead(
-                kind=item.kind,
-                programmes=item.programmes,
-                with_figures=item.with_figures,
-                amount=_money(item.amount_cents),
-                realised_amount=_money(item.realised_cents),
-                measures=_measures(item.measures),
-                fictitious=item.fictitious,
-                sources=[
-                    CitedRead(
-                        programme_id=cited.programme_id,
-                        nom=cited.nom,
-                        document=cited.document,
-                        date=cited.dated,
-                        fictitious=cited.fictitious,
-                    )
-                    for cited in item.sources
-                ],
-            )
-            for item in summary.by_kind
-        ],
-        by_qpv=[
-            QpvSummaryRead(
-                qpv_code=item.qpv_code,
-                kind=item.kind,
-                programmes=item.programmes,
-                shared_programmes=item.shared_programmes,
-                amount=_money(item.amount_cents),
-            )
-            for item in summary.by_qpv
-        ],
-    )
+    return programme_read(view)
 
 
 @public_router.get(
@@ -217,7 +89,7 @@ async def programme_totals(
     year: YearQuery,
 ) -> ProgrammeSummaryRead:
     """A contract's programmes of a year summed by kind and by QPV: what the annual review reads."""
-    return _summary(await programmes.year_summary(uow, registry, contract_code, year))
+    return summary_read(await programmes.year_summary(uow, registry, contract_code, year))
 
 
 @router.post(
@@ -244,7 +116,7 @@ async def create_programme(
     )
     created = await programmes.create_programme(uow, registry, principal, programme)
     locate_created(response, f"programmes/{programme.programme_id}", programmes.programme_etag(created.programme))
-    return _read(created)
+    return programme_read(created)
 
 
 @router.patch("/programmes/{programme_id}", operation_id="update_programme", response_model=ProgrammeRead)
@@ -262,7 +134,7 @@ async def update_programme(
         changes["source"] = _source(body.source)
     updated = await programmes.update_programme(uow, registry, principal, programme_id, changes)
     response.headers["ETag"] = programmes.programme_etag(updated.programme)
-    return _read(updated)
+    return programme_read(updated)
 
 
 @router.put(
@@ -301,4 +173,4 @@ async def set_programme_year(
     )
     updated = await programmes.set_year(uow, registry, principal, programme_id, figures)
     response.headers["ETag"] = programmes.programme_etag(updated.programme)
-    return _read(updated)
+    return programme_read(updated)

@@ -1,4 +1,5 @@
-"""The connected programmes' wire: money in exact euros ("142000.00"), counts as integers."""
+"""The connected programmes' wire: money in exact euros ("142000.00"), counts as integers; and how a
+programme, its years and a year's totals are answered."""
 
 from __future__ import annotations
 
@@ -9,8 +10,18 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
+from kit.money import euros
 from services.grants.calls.domain import Scheme
-from services.grants.programmes.domain.programme import Measure, ProgrammeKind, TfpbAxis
+from services.grants.programmes.domain.programme import (
+    CallFigures,
+    Measure,
+    ProgrammeKind,
+    TfpbAxis,
+    YearFigures,
+    call_measures,
+)
+from services.grants.programmes.domain.summary import YearSummary
+from services.grants.programmes.use_cases import ProgrammeView
 from services.grants.schemas import ContractCode, Count, Money, Title
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
@@ -171,3 +182,112 @@ class ProgrammeSummaryRead(ApiModel):
     year: int
     by_kind: list[KindSummaryRead]
     by_qpv: list[QpvSummaryRead]
+
+
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else euros(cents)
+
+
+def _measures(measures: tuple[tuple[Measure, int], ...]) -> list[MeasureRead]:
+    return [MeasureRead(measure=measure, value=value) for measure, value in measures]
+
+
+def _declared(figures: YearFigures) -> ProgrammeYearRead:
+    return ProgrammeYearRead(
+        year=figures.year,
+        amount=_money(figures.amount_cents),
+        realised_amount=_money(figures.realised),
+        planned_on_axes=_money(figures.planned_on_axes),
+        measures=_measures(figures.measures),
+        axes=[
+            AxisRead(
+                axis=axis.axis,
+                planned=euros(axis.planned_cents),
+                realised=_money(axis.realised_cents),
+                actions=list(axis.actions),
+            )
+            for axis in figures.axes
+        ],
+        source=SourceRead(document=figures.source.document, date=figures.source.dated),
+        fictitious=figures.fictitious,
+        computed_from=None,
+        by_qpv=[],
+    )
+
+
+def _computed(figures: CallFigures) -> ProgrammeYearRead:
+    return ProgrammeYearRead(
+        year=figures.year,
+        amount=euros(figures.decided_cents),
+        realised_amount=None,
+        planned_on_axes=None,
+        measures=_measures(call_measures(figures)),
+        axes=[],
+        source=SourceRead(document=figures.source.document, date=figures.source.dated),
+        fictitious=False,
+        computed_from=ComputedFromRead(call_id=figures.call_id, scheme=Scheme(figures.scheme)),
+        by_qpv=[
+            QpvShareRead(qpv_code=code, applications=applications, decided=euros(decided))
+            for code, applications, decided in figures.by_qpv
+        ],
+    )
+
+
+def programme_read(view: ProgrammeView) -> ProgrammeRead:
+    programme = view.programme
+    years = [_declared(item) for item in view.declared] + [_computed(item) for item in view.computed]
+    return ProgrammeRead(
+        id=programme.programme_id,
+        contract_code=programme.contract_code,
+        kind=programme.kind,
+        nom=programme.nom,
+        qpv_codes=list(programme.qpv_codes),
+        start_year=programme.start_year,
+        end_year=programme.end_year,
+        landlord=programme.landlord,
+        carrier=programme.carrier,
+        scheme=None if programme.scheme is None else Scheme(programme.scheme),
+        source=SourceRead(document=programme.source.document, date=programme.source.dated),
+        fictitious=programme.fictitious,
+        version=programme.version,
+        years=sorted(years, key=lambda item: item.year),
+    )
+
+
+def summary_read(summary: YearSummary) -> ProgrammeSummaryRead:
+    return ProgrammeSummaryRead(
+        contract_code=summary.contract_code,
+        year=summary.year,
+        by_kind=[
+            KindSummaryRead(
+                kind=item.kind,
+                programmes=item.programmes,
+                with_figures=item.with_figures,
+                amount=_money(item.amount_cents),
+                realised_amount=_money(item.realised_cents),
+                measures=_measures(item.measures),
+                fictitious=item.fictitious,
+                sources=[
+                    CitedRead(
+                        programme_id=cited.programme_id,
+                        nom=cited.nom,
+                        document=cited.document,
+                        date=cited.dated,
+                        fictitious=cited.fictitious,
+                    )
+                    for cited in item.sources
+                ],
+            )
+            for item in summary.by_kind
+        ],
+        by_qpv=[
+            QpvSummaryRead(
+                qpv_code=item.qpv_code,
+                kind=item.kind,
+                programmes=item.programmes,
+                shared_programmes=item.shared_programmes,
+                amount=_money(item.amount_cents),
+            )
+            for item in summary.by_qpv
+        ],
+    )
