@@ -30,6 +30,7 @@ async def import_grants_reference_data(url: str) -> str:
     from services.grants.contract_indicators.use_cases import load_indicators, seeded_indicators
     from services.grants.engagements.use_cases.seed import load_engagements
     from services.grants.framework.use_cases import DATA_DIR, import_grants_reference
+    from services.grants.programmes.use_cases import load_demo, read_demo
 
     async with unit_of_work(url, "grants", "import") as uow:
         report = await import_grants_reference(uow)
@@ -39,10 +40,13 @@ async def import_grants_reference_data(url: str) -> str:
     framework = json.loads((DATA_DIR / "cua_contract_indicators.json").read_text(encoding="utf-8"))
     async with unit_of_work(url, "grants", "import") as uow:
         indicators = await load_indicators(uow, seeded_indicators(framework))
+    async with unit_of_work(url, "grants", "import") as uow:
+        demo = await load_demo(uow, read_demo())
     return (
         f"objectives={report.objectives} institutions={report.institutions} signatories={loaded.signatories}"
         f" engagementSheets={loaded.sheets} (fictitious ones marked) unresolvedObjectives={loaded.unresolved}"
-        f" contractIndicators={indicators}"
+        f" contractIndicators={indicators} connected programmes={demo.programmes}"
+        f" (their {demo.years} years of figures fictitious) demo calls={demo.calls}"
     )
 
 

@@ -29,6 +29,7 @@ from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
 from services.grants.programmation.routes import scenarios as programmation
 from services.grants.programmation.routes import views as programmation_views
+from services.grants.programmes import routes as programmes
 from services.grants.reports import routes as reports
 from services.grants.settings import SCHEMA, GrantsSettings
 
@@ -73,6 +74,8 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             engagement_sheets.public_router,
             engagement_views.router,
             contract_indicators.router,
+            programmes.public_router,
+            programmes.router,
         ],
         install_domain_problems=install_domain_problems,
         larger_body_limits={

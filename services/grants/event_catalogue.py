@@ -57,6 +57,8 @@ EVENTS: dict[str, EventType] = {
     "contract_indicator.value_set": EventType("contract_indicator.changed"),
     "engagement_sheet.created": EventType("engagement_sheet.created"),
     "engagement_sheet.updated": EventType("engagement_sheet.updated"),
+    "programme.created": EventType("programme.created"),
+    **dict.fromkeys(("programme.updated", "programme.year_set"), EventType("programme.updated")),
     "institution.registered": EventType("institution.registered"),
     "operator.registered": EventType("operator.registered"),
     "operator.updated": EventType("operator.changed"),
@@ -112,5 +114,6 @@ SUBJECTS: dict[str, SubjectSource] = {
     "contract_indicator": SubjectSource("contract_indicators", ("indicator_id",)),
     "signatory": SubjectSource("signatories", ("signatory_id",), related={"signatory_id": "signatoryId"}),
     "engagement_sheet": SubjectSource("engagement_sheets", ("sheet_id",), related={"signatory_id": "signatoryId"}),
+    "connected_programme": SubjectSource("connected_programmes", ("programme_id",)),
 }
 CATALOGUE = EventCatalogue(EVENTS, SILENT, SUBJECTS)

@@ -145,10 +145,24 @@ async def _grants_records(stack: RunningStack, gateway: httpx.AsyncClient, contr
         headers=year.pilot,
     )
     assert indicator.status_code == 201, indicator.text
+    programme = await gateway.post(
+        f"{GRANTS}/programmes",
+        json={
+            "contractCode": contract,
+            "kind": "cite_emploi",
+            "nom": "Cité de l'emploi",
+            "qpvCodes": ["QN06258M"],
+            "startYear": 2024,
+            "source": {"document": "Contrat de ville", "date": "2024-01-23"},
+        },
+        headers=year.pilot,
+    )
+    assert programme.status_code == 201, programme.text
     return {
         "signatory_id": signatory.json()["id"],
         "indicator_id": indicator.json()["id"],
         "application_id": application["id"],
+        "programme_id": programme.json()["id"],
         "call_id": year.call_id,
         "convention_id": convention.json()["id"],
         "operator_id": year.operator_id,

@@ -117,3 +117,16 @@ async def update_call(
         )
         await uow.commit()
     return after
+
+
+async def load_calls(uow: UnitOfWork, calls: list[CallForProjects]) -> int:
+    """Shipped calls (a demo's): one whose contract, year and scheme has a call already is left out."""
+    created = 0
+    async with uow:
+        repository = CallRepository(uow.session)
+        for call in calls:
+            if not await repository.exists(call.contract_code, call.year, call.scheme.value):
+                await repository.add(CallRow(**_columns(call)))
+                created += 1
+        await uow.commit()
+    return created

@@ -1,7 +1,8 @@
 """Who reads an event of grants: whoever reads the record it is about (issue 17: "the same object-level
 rules as the resource"). An operator's records (its applications, their lines and tranches, conventions)
-follow `sees_records_of`; the contract's calls, tree and engagement sheets are read by all who work on it;
-the rest of the contract's records (programmation, envelopes, institutions, decision files) by its partners only."""
+follow `sees_records_of`; the contract's calls, tree, engagement sheets, contract indicators and connected
+programmes (public records) are read by all who work on it; the rest of the contract's records (programmation,
+envelopes, institutions, decision files) by its partners only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from collections.abc import Mapping
 from identity.principal import Principal
 from services.grants.operators.domain import own_organisations, sees_records_of
 
-OPEN_TO_THE_CONTRACT = frozenset({"call_for_projects", "strategic_framework", "engagement_sheet", "contract_indicator"})
+OPEN_TO_THE_CONTRACT = frozenset(
+    {"call_for_projects", "strategic_framework", "engagement_sheet", "contract_indicator", "connected_programme"}
+)
 
 
 def sees_event(actor: Principal, contract_code: str | None, resource_type: str, related: Mapping[str, str]) -> bool:
