@@ -64,12 +64,42 @@ async def test_rules_are_versioned_and_mandates_checked(
         json={"personId": woman, "startsOn": "2030-01-01", "endsOn": "2029-01-01"},
         headers=pilot,
     )
-    assert (backwards.status_code, backwards.json()["errors"][0]["rule"]) == (422, "after-start")
+    # Both rules it breaks, named at once: it ends before it starts, and she holds an open mandate already.
+    assert backwards.status_code == 422
+    assert backwards.json()["type"].endswith("/rules-broken")
+    assert [(item["field"], item["rule"]) for item in backwards.json()["errors"]] == [
+        ("endsOn", "after-start"),
+        ("personId", "one-active-mandate"),
+    ]
     elected = await _person(gateway, pilot, new_contract, memberKind="elected", gender="m")
     excluded = await gateway.post(
         f"{API}/bodies/{body_id}/mandates", json={"personId": elected, "startsOn": "2025-01-01"}, headers=pilot
     )
     assert (excluded.status_code, excluded.json()["errors"][0]["rule"]) == (422, "member-kind-allowed")
+
+
+async def test_a_dissolved_body_gives_no_mandate_and_every_broken_rule_is_named(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    person = await _person(gateway, pilot, new_contract)
+    dissolved = await write_if_match(
+        gateway, "PATCH", f"{API}/bodies/{body_id}", json={"status": "dissolved"}, headers=pilot
+    )
+    assert dissolved.status_code == 200, dissolved.text
+    refused = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+    )
+    assert refused.status_code == 422
+    assert [(item["field"], item["rule"]) for item in refused.json()["errors"]] == [("bodyId", "body-not-dissolved")]
+    both = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": person, "startsOn": "2025-01-01", "endsOn": "2024-01-01"},
+        headers=pilot,
+    )
+    assert (both.status_code, both.json()["title"]) == (422, "Rules broken")
+    assert [item["rule"] for item in both.json()["errors"]] == ["body-not-dissolved", "after-start"]
 
 
 async def test_composition_hides_small_groups(

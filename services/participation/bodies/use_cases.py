@@ -26,18 +26,23 @@ from services.participation.bodies.domain import (
 )
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
-from services.participation.errors import NotBoundError, NotFoundError
+from services.participation.errors import BrokenRules, NotBoundError, NotFoundError
 from services.participation.persistence import columns_of, ledger
 
 
 async def _check_territories(registry: ContractRegistry, communes: CommuneLookup, body: Body) -> None:
-    """The body's QPVs are the contract's; its communes exist and belong to the contract's EPCI."""
+    """The body's QPVs are the contract's; its communes exist and belong to the contract's EPCI: every one
+    broken named at once."""
     contract = await require_contract(registry, body.contract_code)
-    check_body(body, contract.qpv_codes)
+    checks = BrokenRules()
+    with checks.checking():
+        check_body(body, contract.qpv_codes)
     for position, code in enumerate(body.commune_codes):
         commune = await communes.find(code)
         epci = None if commune is None else commune.code_epci
-        check_commune(position, code, epci, exists=commune is not None, contract_epci=contract.code_epci)
+        with checks.checking():
+            check_commune(position, code, epci, exists=commune is not None, contract_epci=contract.code_epci)
+    checks.raise_any()
 
 
 def _audit_view(body: Body) -> dict[str, Any]:

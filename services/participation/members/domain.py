@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from identity.principal import Principal
-from services.participation.bodies.domain import pilots_contract
+from services.participation.bodies.domain import BodyStatus, pilots_contract
 from services.participation.errors import RuleViolationError
 from services.participation.opinions.domain import add_months
 
@@ -137,6 +137,13 @@ class Declaration:
 class CompositionWarning:
     rule: str
     message: str
+
+
+def check_body_sitting(status: BodyStatus) -> None:
+    """A dissolved body gives no more mandates: its members' mandates ended with it (`body_dissolved`); the
+    conseils citoyens replaced by Arras' commissions citoyennes are such bodies (002_…txt l. 1713)."""
+    if status == BodyStatus.DISSOLVED:
+        raise RuleViolationError("body_id", "body-not-dissolved", "the body is dissolved: it gives no mandate")
 
 
 def check_term(starts_on: date, ends_on: date | None) -> None:
