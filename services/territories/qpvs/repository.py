@@ -78,7 +78,15 @@ class QpvRepository(Repository):
             .order_by(predecessor.nom, successor.nom)
         )
         return [
-            Lineage(_qpv(row[1]), _qpv(row[2]), row[0].kind, row[0].is_inferred, row[0].note)
+            Lineage(
+                _qpv(row[1]),
+                _qpv(row[2]),
+                row[0].kind,
+                row[0].is_inferred,
+                row[0].note,
+                row[0].source,
+                row[0].contrary_note,
+            )
             for row in (await self.session.execute(query)).all()
         ]
 
