@@ -179,6 +179,7 @@ def epci_and_communes_rows(
         "code_region": epci["codeRegion"],
         "population": population,
         "population_year": year,
+        "typology": epci.get("typologieContrat"),
     }
     communes = []
     for commune in document["communes"]:
@@ -198,6 +199,7 @@ def epci_and_communes_rows(
                 "codes_postaux": list(commune.get("codesPostaux", [])),
                 "population": population,
                 "population_year": year,
+                "typology": commune.get("typologieContrat"),
             }
         )
     return epci_row, communes
