@@ -102,6 +102,48 @@ async def test_a_dissolved_body_gives_no_mandate_and_every_broken_rule_is_named(
     assert [item["rule"] for item in both.json()["errors"]] == ["body-not-dissolved", "after-start"]
 
 
+async def test_a_body_s_dates_bound_its_mandates(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    person = await _person(gateway, pilot, new_contract)
+    backwards = await write_if_match(
+        gateway,
+        "PATCH",
+        f"{API}/bodies/{body_id}",
+        json={"establishedOn": "2020-01-01", "dissolvedOn": "2019-01-01"},
+        headers=pilot,
+    )
+    assert [(item["field"], item["rule"]) for item in backwards.json()["errors"]] == [
+        ("dissolvedOn", "after-established")
+    ]
+    dated = await write_if_match(
+        gateway,
+        "PATCH",
+        f"{API}/bodies/{body_id}",
+        json={"status": "dissolved", "establishedOn": "2016-06-01", "dissolvedOn": "2023-12-31"},
+        headers=pilot,
+    )
+    assert dated.status_code == 200, dated.text
+    assert (dated.json()["establishedOn"], dated.json()["dissolvedOn"]) == ("2016-06-01", "2023-12-31")
+    past = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": person, "startsOn": "2019-01-01", "endsOn": "2022-06-30"},
+        headers=pilot,
+    )
+    assert past.status_code == 201, past.text  # the history of a dissolved body may be recorded
+    for term, rule in (
+        ({"startsOn": "2024-01-01"}, "body-not-dissolved"),
+        ({"startsOn": "2023-01-01", "endsOn": "2024-06-30"}, "body-not-dissolved"),
+        ({"startsOn": "2015-01-01", "endsOn": "2015-12-31"}, "body-established"),
+    ):
+        refused = await gateway.post(
+            f"{API}/bodies/{body_id}/mandates", json={"personId": person, **term}, headers=pilot
+        )
+        assert (refused.status_code, [item["rule"] for item in refused.json()["errors"]]) == (422, [rule]), term
+
+
 async def test_composition_hides_small_groups(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:

@@ -72,7 +72,7 @@ async def give_mandate(uow: UnitOfWork, actor: Principal, new: Mandate) -> Manda
             titular = None
         checks = BrokenRules()
         with checks.checking():
-            check_body_sitting(body.status)
+            check_body_sitting(body, new.starts_on, new.ends_on)
         with checks.checking():
             check_term(new.starts_on, new.ends_on)
         with checks.checking():
