@@ -78,12 +78,19 @@ async def test_rules_are_versioned_and_mandates_checked(
     assert (excluded.status_code, excluded.json()["errors"][0]["rule"]) == (422, "member-kind-allowed")
 
 
+async def _body_and_member(
+    stack: RunningStack, gateway: httpx.AsyncClient, contract: str
+) -> tuple[str, dict[str, str], str]:
+    """A body of the contract, its pilot's headers, and a person to give a mandate to."""
+    body_id = await new_body(stack, gateway, contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [contract])
+    return body_id, pilot, await _person(gateway, pilot, contract)
+
+
 async def test_a_dissolved_body_gives_no_mandate_and_every_broken_rule_is_named(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
-    body_id = await new_body(stack, gateway, new_contract)
-    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    person = await _person(gateway, pilot, new_contract)
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
     dissolved = await write_if_match(
         gateway, "PATCH", f"{API}/bodies/{body_id}", json={"status": "dissolved"}, headers=pilot
     )
@@ -105,9 +112,7 @@ async def test_a_dissolved_body_gives_no_mandate_and_every_broken_rule_is_named(
 async def test_a_body_s_dates_bound_its_mandates(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
-    body_id = await new_body(stack, gateway, new_contract)
-    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    person = await _person(gateway, pilot, new_contract)
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
     backwards = await write_if_match(
         gateway,
         "PATCH",
@@ -231,9 +236,7 @@ async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClie
 
 
 async def test_a_person_exports_and_erasure(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
-    body_id = await new_body(stack, gateway, new_contract)
-    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    person = await _person(gateway, pilot, new_contract)
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
     given = await gateway.post(
         f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
     )
