@@ -31,7 +31,9 @@ async def import_grants_reference_data(url: str) -> str:
 
     async with unit_of_work(url, "grants", "import") as uow:
         report = await import_grants_reference(uow)
-    return f"objectives={report.objectives} institutions={report.institutions}"
+    return (
+        f"objectives={report.objectives} institutions={report.institutions} schemeEnvelopes={report.scheme_envelopes}"
+    )
 
 
 async def import_participation_demo(url: str) -> str:
