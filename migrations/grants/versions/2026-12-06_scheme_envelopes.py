@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from kit.change_feed import announce_changes_sql
+
 revision: str = "gran0019"
 down_revision: str | None = "gran0018"
 branch_labels: str | Sequence[str] | None = None
@@ -32,6 +34,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contract_code", "scheme", name=op.f("pk_scheme_envelopes")),
         schema=SCHEMA,
     )
+    for statement in announce_changes_sql(SCHEMA):  # the new table announces its changes, as every table does
+        op.execute(statement)
 
 
 def downgrade() -> None:
