@@ -9,6 +9,7 @@ from cli.data_imports import (
     command_apply_retention,
     command_import_cog,
     command_import_filosofi,
+    command_import_national,
     command_import_qpv_national,
     command_import_reference,
 )
@@ -62,6 +63,11 @@ def main() -> None:
     cog.add_argument("directory", type=Path, help="holds regions.json, departements.json, communes.json, epci.json")
     cog.add_argument("--population-year", type=int, required=True, help="vintage of the communes' population")
     cog.set_defaults(run=command_import_cog)
+    commands.add_parser(
+        "import-national",
+        help="download @etalab/decoupage-administratif (pinned, cached in $CDQ_NPM_CACHE) and load France's"
+        " regions, departements, EPCI, communes, then the national QPV 2024: any EPCI's contract can be registered",
+    ).set_defaults(run=command_import_national)
     filosofi = commands.add_parser("import-filosofi", help="load INSEE Filosofi 200 m squares (CSV)")
     filosofi.add_argument("file", type=Path)
     filosofi.add_argument("--vintage", type=int, required=True, choices=[2015, 2017, 2019, 2021])

@@ -43,7 +43,8 @@ async def import_grants_reference_data(url: str) -> str:
     async with unit_of_work(url, "grants", "import") as uow:
         demo = await load_demo(uow, read_demo())
     return (
-        f"objectives={report.objectives} institutions={report.institutions} signatories={loaded.signatories}"
+        f"objectives={report.objectives} institutions={report.institutions} schemeEnvelopes={report.scheme_envelopes}"
+        f" signatories={loaded.signatories}"
         f" engagementSheets={loaded.sheets} (fictitious ones marked) unresolvedObjectives={loaded.unresolved}"
         f" contractIndicators={indicators} connected programmes={demo.programmes}"
         f" (their {demo.years} years of figures fictitious) demo calls={demo.calls}"
@@ -126,6 +127,15 @@ async def import_cog(url: str, directory: Path, population_year: int) -> str:
     )
 
 
+async def import_national(url: str) -> str:
+    from cli.national_reference import POPULATION_YEAR, VERSION, package_data
+
+    directory = await asyncio.to_thread(package_data)
+    cog = await import_cog(url, directory, POPULATION_YEAR)
+    qpvs = await import_national_qpvs(url)
+    return f"@etalab/decoupage-administratif {VERSION} ({directory}): {cog}\n{qpvs}"
+
+
 def command_import_reference(_arguments: argparse.Namespace) -> None:
     if os.environ.get("TERRITORIES_DATABASE_URL"):
         # An external database: the grants reference and the participation demo only where asked.
@@ -159,6 +169,15 @@ def command_import_filosofi(arguments: argparse.Namespace) -> None:
 
 def command_import_cog(arguments: argparse.Namespace) -> None:
     say(asyncio.run(import_cog(database_url("territories"), arguments.directory, arguments.population_year)))
+
+
+def command_import_national(_arguments: argparse.Namespace) -> None:
+    from cli.national_reference import NationalReferenceError
+
+    try:
+        say(asyncio.run(import_national(database_url("territories"))))
+    except NationalReferenceError as error:
+        raise SystemExit(str(error)) from error
 
 
 def command_apply_retention(_arguments: argparse.Namespace) -> None:

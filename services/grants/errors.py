@@ -3,8 +3,7 @@ in their messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from kit import broken_rules
 
 
 class GrantsError(Exception):
@@ -16,58 +15,20 @@ class NotFoundError(GrantsError):
         super().__init__(f"{kind} {identifier} not found")
 
 
-class RuleViolationError(GrantsError):
-    """An input breaks a business rule; names the field and the rule.
-
-    `field` is a path in the domain's own names (`lines/0/institution_id`): the problem gives it as the wire
-    writes it (`lines/0/institutionId`). A path that is data (a file's column, a key the caller chose) is
-    `verbatim` and given as it is."""
-
-    def __init__(self, field: str, rule: str, message: str, *, verbatim: bool = False) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
-        self.verbatim = verbatim
+class RuleViolationError(broken_rules.RuleViolationError, GrantsError):
+    """An input breaks a business rule; names the field and the rule (kit/broken_rules.py)."""
 
 
-class RulesBrokenError(GrantsError):
+class RulesBrokenError(broken_rules.RulesBrokenError, GrantsError):
     """Several rules are broken at once: each is named with its figures."""
 
-    def __init__(self, broken: list[RuleViolationError]) -> None:
-        super().__init__("; ".join(str(rule) for rule in broken))
-        self.broken = broken
+
+# Nothing when every rule holds, the rule when one is broken, all of them at once when several are.
+raise_broken = RulesBrokenError.raise_for
 
 
-def raise_broken(broken: list[RuleViolationError]) -> None:
-    """Nothing when every rule holds, the rule when one is broken, all of them at once when several are."""
-    if len(broken) == 1:
-        raise broken[0]
-    if broken:
-        raise RulesBrokenError(broken)
-
-
-class BrokenRules:
-    """The independent checks of one input, each run even when another fails, so that the answer names every
-    rule broken at once (one `checking()` block per check: a block stops at its first broken rule)."""
-
-    def __init__(self) -> None:
-        self.broken: list[RuleViolationError] = []
-        self.collected = False  # a check answered its rules as a list: so does the whole, even of one
-
-    @contextmanager
-    def checking(self) -> Iterator[None]:
-        try:
-            yield
-        except RulesBrokenError as error:
-            self.broken.extend(error.broken)
-            self.collected = True
-        except RuleViolationError as error:
-            self.broken.append(error)
-
-    def raise_any(self) -> None:
-        if self.collected:
-            raise RulesBrokenError(self.broken)
-        raise_broken(self.broken)
+class BrokenRules(broken_rules.BrokenRules):
+    several = RulesBrokenError
 
 
 class DuplicateCallError(GrantsError):

@@ -7,6 +7,7 @@ from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from identity.contracts import install_contract_problems
+from kit import broken_rules
 from kit.problems import FieldError, problem_response
 from services.grants.applications.domain.workflow import TransitionRefusedError
 from services.grants.conventions.domain import ConventionMoveRefusedError
@@ -24,13 +25,13 @@ from services.grants.errors import (
 )
 
 
-def wire_field(rule: RuleViolationError) -> str:
+def wire_field(rule: broken_rules.RuleViolationError) -> str:
     """The broken field's path as the schemas write it: each name in camelCase, as their alias generator
     does (`lines/0/institution_id` → `lines/0/institutionId`); a verbatim path is data, given as it is."""
     return rule.field if rule.verbatim else "/".join(to_camel(part) for part in rule.field.split("/"))
 
 
-def _field_error(rule: RuleViolationError) -> FieldError:
+def _field_error(rule: broken_rules.RuleViolationError) -> FieldError:
     field = wire_field(rule)
     return FieldError(pointer=f"/body/{field}", field=field, rule=rule.rule, message=str(rule))
 

@@ -50,7 +50,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
     ),
     "bodies": _table(
         other="body_id contract_code name kind participation_level qpv_codes commune_codes status recognition_act"
-        " version created_at updated_at"
+        " established_on dissolved_on version created_at updated_at"
     ),
     "body_rules": _table(
         staff="created_by",

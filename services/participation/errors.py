@@ -1,3 +1,10 @@
+"""The participation domain's errors, pure Python (problems.py gives each its problem+json)."""
+
+from __future__ import annotations
+
+from kit import broken_rules
+
+
 class ParticipationError(Exception):
     """Base of the rules this service enforces."""
 
@@ -7,13 +14,20 @@ class NotFoundError(ParticipationError):
         super().__init__(f"{kind} {identifier} not found")
 
 
-class RuleViolationError(ParticipationError):
-    """An input breaks a business rule; names the field and the rule."""
+class RuleViolationError(broken_rules.RuleViolationError, ParticipationError):
+    """An input breaks a business rule; names the field and the rule (kit/broken_rules.py)."""
 
-    def __init__(self, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
+
+class RulesBrokenError(broken_rules.RulesBrokenError, ParticipationError):
+    """Several rules are broken at once: each is named."""
+
+
+# Nothing when every rule holds, the rule when one is broken, all of them at once when several are.
+raise_broken = RulesBrokenError.raise_for
+
+
+class BrokenRules(broken_rules.BrokenRules):
+    several = RulesBrokenError
 
 
 class NotBoundError(ParticipationError):

@@ -7,15 +7,22 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from identity.contracts import install_contract_problems
+from kit import broken_rules
 from kit.problems import FieldError, problem_response
 from services.participation.draws.domain import DrawIntegrityError
 from services.participation.errors import (
     NotBoundError,
     NotFoundError,
     ParticipationError,
+    RulesBrokenError,
     RuleViolationError,
 )
 from services.participation.schemas import wire_name
+
+
+def _field_error(rule: broken_rules.RuleViolationError) -> FieldError:
+    field = rule.field if rule.verbatim else wire_name(rule.field)
+    return FieldError(pointer=f"/body/{field}", field=field, rule=rule.rule, message=str(rule))
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
@@ -27,10 +34,13 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path
             )
+        case RulesBrokenError():
+            errors = [_field_error(rule) for rule in exc.broken]
+            return problem_response(422, "rules-broken", "Rules broken", str(exc), instance=path, errors=errors)
         case RuleViolationError():
-            field = wire_name(exc.field)
-            broken = FieldError(pointer=f"/body/{field}", field=field, rule=exc.rule, message=str(exc))
-            return problem_response(422, "validation", "Invalid input", str(exc), instance=path, errors=[broken])
+            return problem_response(
+                422, "validation", "Invalid input", str(exc), instance=path, errors=[_field_error(exc)]
+            )
         case DrawIntegrityError():
             broken = FieldError(pointer="/body", field="draw", rule=exc.rule, message=str(exc))
             return problem_response(

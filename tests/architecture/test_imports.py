@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Modules as plain as the standard library, so that every domain counts money, reads numbers and CSV uploads
-# one way (the kit's), and grants' domain names the cells its exports write.
-PLAIN_MODULES = ("kit.money", "kit.numerals", "kit.csv_uploads", "services.grants.spreadsheet")
+# Modules as plain as the standard library, so that every domain counts money, reads numbers and CSV uploads,
+# reports the rules an input breaks one way (the kit's), and grants' domain names the cells its exports write.
+PLAIN_MODULES = ("kit.money", "kit.numerals", "kit.csv_uploads", "kit.broken_rules", "services.grants.spreadsheet")
 
 
 def absolute_imports(path: Path) -> list[tuple[str, tuple[str, ...]]]:

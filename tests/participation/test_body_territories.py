@@ -45,6 +45,18 @@ async def test_communes_are_those_of_the_contract(
     assert (unknown.status_code, unknown.json()["errors"][0]["rule"]) == (422, "commune-exists")
     malformed = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=["6204"]), headers=pilot)
     assert malformed.status_code == 422
+    # Every broken rule at once: a QPV outside the contract and two unknown communes.
+    several = await gateway.post(
+        f"{API}/bodies",
+        json=_body(new_contract, qpvCodes=["QN06259M"], communeCodes=["62041", "62998", "62999"]),
+        headers=pilot,
+    )
+    assert (several.status_code, several.json()["title"]) == (422, "Rules broken")
+    assert [(item["field"], item["rule"]) for item in several.json()["errors"]] == [
+        ("qpvCodes", "qpv-of-contract"),
+        ("communeCodes/1", "commune-exists"),
+        ("communeCodes/2", "commune-exists"),
+    ]
 
 
 async def test_levels_per_theme_declared_and_observed(

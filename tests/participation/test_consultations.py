@@ -125,6 +125,16 @@ async def test_campaigns_refuse_what_cannot_be_answered(stack: RunningStack, gat
     elsewhere["territoryQuestions"] = {"QN06101M": elsewhere["territoryQuestions"]["QN06261M"]}
     refused = await gateway.post(f"{API}/consultations", json=elsewhere, headers=pilot)
     assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, "qpv-of-contract")
+    several = _campaign()
+    several["endsOn"] = "2020-01-01"
+    several["territoryQuestions"] = {"QN06101M": [{**clash["territoryQuestions"]["QN06261M"][0]}]}
+    refused = await gateway.post(f"{API}/consultations", json=several, headers=pilot)
+    assert (refused.status_code, refused.json()["title"]) == (422, "Rules broken")
+    assert [(item["field"], item["rule"]) for item in refused.json()["errors"]] == [
+        ("endsOn", "after-start"),
+        ("territoryQuestions/QN06101M", "question-codes-unique"),
+        ("territoryQuestions", "qpv-of-contract"),
+    ]
     opened = await gateway.post(f"{API}/consultations", json=_campaign(), headers=pilot)
     url = f"{API}/consultations/{opened.json()['id']}"
     same = str(uuid.uuid4())

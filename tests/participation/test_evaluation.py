@@ -23,32 +23,44 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
 ) -> None:
     clock.travel_to(date(2026, 1, 15))  # the evaluation of 2025 read in January: the demo's referrals are all due
     pilot = stack.headers([Role.CONTRACT_PILOT], [CUA])
-    with step("2019 to 2022: from 47 members to 28, the conseils citoyens dissolved"):
+    with step("2019 to 2022: 47 members, then 28; the bodies that lived in 2022"):
         former = await gateway.get(
             f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2022, "since": 2019}, headers=pilot
         )
         assert former.status_code == 200, former.text
-        series = [(item["year"], item["members"]) for item in former.json()["membersByYear"]]
-        assert series == [(2019, 47), (2020, 40), (2021, 34), (2022, 28)]  # the contract: 47 in 2019, 28 in 2022
-        assert former.json()["bodiesByStatus"]["dissolved"] == 4  # the four arrêtés préfectoraux
-        assert "conseil_citoyen" not in former.json()["bodiesByKind"]  # dissolved bodies are not counted as living
+        series = [(item["year"], item["members"], item["fictitious"]) for item in former.json()["membersByYear"]]
+        # The contract gives 47 in 2019 and 28 in 2022 (l. 1453); nothing between: 2019's count is carried, and
+        # every count made of demo people says so.
+        assert series == [(2019, 47, 47), (2020, 47, 47), (2021, 47, 47), (2022, 28, 28)]
+        # In 2022 the conseils citoyens lived (dissolved at the end of 2023); the contract's governance of
+        # 2024, the tiers-lieu (2023) and the commissions citoyennes (2024) did not exist yet.
+        assert former.json()["bodiesByKind"] == {
+            "comite_de_pilotage": 3,
+            "comite_technique": 2,
+            "conseil_citoyen": 4,
+            "conseil_de_quartier": 4,
+            "groupe_de_pilotage": 1,
+        }
+        assert former.json()["bodiesByStatus"] == {"active": 14}
     with step("2025: the new bodies, their members, meetings, opinions and referrals"):
         found = await gateway.get(
             f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2025}, headers=pilot
         )
         figures = found.json()
         assert figures["bodiesByKind"] == {
-            "comite_de_pilotage": 3,
+            "comite_de_pilotage": 5,
             "comite_des_financeurs": 1,
             "comite_strategique": 1,
-            "comite_technique": 1,
+            "comite_technique": 3,
             "commission_citoyenne": 4,
+            "conseil_de_quartier": 4,
             "fabrique_citoyenne": 1,
             "groupe_de_pilotage": 1,
             "mous": 1,
             "tiers_lieu": 1,
         }
-        assert [item["members"] for item in figures["membersByYear"]] == [40, 34, 28, 28, 45, 45]  # 2020 … 2025
+        assert figures["bodiesByStatus"] == {"active": 22, "dissolved": 4}  # the four arrêtés préfectoraux
+        assert [item["members"] for item in figures["membersByYear"]] == [47, 47, 28, 28, 45, 45]  # 2020 … 2025
         assert figures["membersProfile"] == {
             "members": 45,
             "genders": {"f": 25, "m": 20},

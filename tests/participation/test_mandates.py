@@ -64,12 +64,89 @@ async def test_rules_are_versioned_and_mandates_checked(
         json={"personId": woman, "startsOn": "2030-01-01", "endsOn": "2029-01-01"},
         headers=pilot,
     )
-    assert (backwards.status_code, backwards.json()["errors"][0]["rule"]) == (422, "after-start")
+    # Both rules it breaks, named at once: it ends before it starts, and she holds an open mandate already.
+    assert backwards.status_code == 422
+    assert backwards.json()["type"].endswith("/rules-broken")
+    assert [(item["field"], item["rule"]) for item in backwards.json()["errors"]] == [
+        ("endsOn", "after-start"),
+        ("personId", "one-active-mandate"),
+    ]
     elected = await _person(gateway, pilot, new_contract, memberKind="elected", gender="m")
     excluded = await gateway.post(
         f"{API}/bodies/{body_id}/mandates", json={"personId": elected, "startsOn": "2025-01-01"}, headers=pilot
     )
     assert (excluded.status_code, excluded.json()["errors"][0]["rule"]) == (422, "member-kind-allowed")
+
+
+async def _body_and_member(
+    stack: RunningStack, gateway: httpx.AsyncClient, contract: str
+) -> tuple[str, dict[str, str], str]:
+    """A body of the contract, its pilot's headers, and a person to give a mandate to."""
+    body_id = await new_body(stack, gateway, contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [contract])
+    return body_id, pilot, await _person(gateway, pilot, contract)
+
+
+async def test_a_dissolved_body_gives_no_mandate_and_every_broken_rule_is_named(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
+    dissolved = await write_if_match(
+        gateway, "PATCH", f"{API}/bodies/{body_id}", json={"status": "dissolved"}, headers=pilot
+    )
+    assert dissolved.status_code == 200, dissolved.text
+    refused = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
+    )
+    assert refused.status_code == 422
+    assert [(item["field"], item["rule"]) for item in refused.json()["errors"]] == [("bodyId", "body-not-dissolved")]
+    both = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": person, "startsOn": "2025-01-01", "endsOn": "2024-01-01"},
+        headers=pilot,
+    )
+    assert (both.status_code, both.json()["title"]) == (422, "Rules broken")
+    assert [item["rule"] for item in both.json()["errors"]] == ["body-not-dissolved", "after-start"]
+
+
+async def test_a_body_s_dates_bound_its_mandates(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
+    backwards = await write_if_match(
+        gateway,
+        "PATCH",
+        f"{API}/bodies/{body_id}",
+        json={"establishedOn": "2020-01-01", "dissolvedOn": "2019-01-01"},
+        headers=pilot,
+    )
+    assert [(item["field"], item["rule"]) for item in backwards.json()["errors"]] == [
+        ("dissolvedOn", "after-established")
+    ]
+    dated = await write_if_match(
+        gateway,
+        "PATCH",
+        f"{API}/bodies/{body_id}",
+        json={"status": "dissolved", "establishedOn": "2016-06-01", "dissolvedOn": "2023-12-31"},
+        headers=pilot,
+    )
+    assert dated.status_code == 200, dated.text
+    assert (dated.json()["establishedOn"], dated.json()["dissolvedOn"]) == ("2016-06-01", "2023-12-31")
+    past = await gateway.post(
+        f"{API}/bodies/{body_id}/mandates",
+        json={"personId": person, "startsOn": "2019-01-01", "endsOn": "2022-06-30"},
+        headers=pilot,
+    )
+    assert past.status_code == 201, past.text  # the history of a dissolved body may be recorded
+    for term, rule in (
+        ({"startsOn": "2024-01-01"}, "body-not-dissolved"),
+        ({"startsOn": "2023-01-01", "endsOn": "2024-06-30"}, "body-not-dissolved"),
+        ({"startsOn": "2015-01-01", "endsOn": "2015-12-31"}, "body-established"),
+    ):
+        refused = await gateway.post(
+            f"{API}/bodies/{body_id}/mandates", json={"personId": person, **term}, headers=pilot
+        )
+        assert (refused.status_code, [item["rule"] for item in refused.json()["errors"]]) == (422, [rule]), term
 
 
 async def test_composition_hides_small_groups(
@@ -159,9 +236,7 @@ async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClie
 
 
 async def test_a_person_exports_and_erasure(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
-    body_id = await new_body(stack, gateway, new_contract)
-    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    person = await _person(gateway, pilot, new_contract)
+    body_id, pilot, person = await _body_and_member(stack, gateway, new_contract)
     given = await gateway.post(
         f"{API}/bodies/{body_id}/mandates", json={"personId": person, "startsOn": "2025-01-01"}, headers=pilot
     )

@@ -335,6 +335,20 @@ async def test_meetings_refuse_what_breaks_their_rules(
             assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (422, rule), refused.text
             assert "Fictif" not in refused.text
         assert (await gateway.get(url, headers=pilot)).json()["attendance"] == []  # nothing half-written
+    with step("a sheet that breaks several rules names every one of them"):
+        lines = [
+            {"personId": outsider, "capacity": "representative", "presence": "present"},
+            {"personId": members[0], "capacity": "member", "presence": "absent"},
+            {"personId": members[1], "capacity": "member", "presence": "excused", "proxyTo": members[0]},
+            {"personId": members[1], "capacity": "guest", "presence": "present"},
+        ]
+        refused = await write_if_match(gateway, "PUT", f"{url}/attendance", json={"lines": lines}, headers=pilot)
+        assert (refused.status_code, refused.json()["title"]) == (422, "Rules broken")
+        assert [(item["field"], item["rule"]) for item in refused.json()["errors"]] == [
+            ("attendance/0/institution", "representative-institution"),
+            ("attendance/2/proxyTo", "proxy-to-present-member"),
+            ("attendance/3/personId", "one-line-per-person"),
+        ]
 
     async def attend(present: int) -> None:
         lines = [{"personId": person, "capacity": "member", "presence": "present"} for person in members[:present]]
@@ -353,6 +367,10 @@ async def test_meetings_refuse_what_breaks_their_rules(
         await attend(4)
         too_many = await decide(4, 1)
         assert (too_many.status_code, too_many.json()["errors"][0]["rule"]) == (422, "votes-within-voters")
+        await attend(2)
+        both = await decide(2, 1)
+        assert [item["rule"] for item in both.json()["errors"]] == ["quorum", "votes-within-voters"]
+        await attend(4)
     clock.travel_to(date(2025, 6, 1))
     with step("the minutes' latest version is adopted, then closed"):
         first = await write_if_match(

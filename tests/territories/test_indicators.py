@@ -90,6 +90,16 @@ async def test_comparison_puts_the_series_beside_epci_all_qpv_and_france(gateway
     assert [(item["year"], item["value"]) for item in families["france"]] == [(2018, "16"), (2019, "15")]
 
 
+@pytest.mark.parametrize("code", ["QN06258M", "QN06259M", "QN06261M", "QN06262M", "QN06263M"])
+async def test_median_income_is_compared_with_the_epci_reference_income(gateway: httpx.AsyncClient, code: str) -> None:
+    """Each neighbourhood page of the contract gives « Revenu médian de référence retenu pour l'EPCI (2018) :
+    12 900 euros » (002_…txt l. 383, 481, 574, 665, 749) beside the neighbourhood's median income."""
+    comparison = (await gateway.get(f"{API}/qpvs/{code}/indicators/median_income/comparison")).json()
+    [reference] = comparison["epci"]
+    assert (reference["year"], reference["value"]) == (2018, "12900")
+    assert "référence retenu pour l'EPCI" in reference["note"]
+
+
 async def test_comparison_of_a_codeless_record(gateway: httpx.AsyncClient) -> None:
     arras_ouest = await _record_id(gateway, "Arras Ouest", "2015-2023")
     response = await gateway.get(f"{API}/qpv-records/{arras_ouest}/indicators/median_income/comparison")

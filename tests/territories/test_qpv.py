@@ -42,13 +42,29 @@ async def test_arras_ouest_split_into_two(gateway: httpx.AsyncClient) -> None:
     }
     record = (await gateway.get(f"/api/territories/qpv-records/{arras_ouest['id']}")).json()
     assert record == arras_ouest
-    chanteclair = (await gateway.get("/api/territories/qpvs/QN06263M")).json()
-    [predecessor] = chanteclair["predecessors"]
-    assert (predecessor["nom"], predecessor["kind"], predecessor["inferred"]) == (
-        "Nouvelles Résidences",
-        "rename",
-        True,
-    )
+    assert all(link["source"].startswith("contrat « Cœur de Quartier », l. 35") for link in arras_ouest["successors"])
+
+
+async def test_the_lineage_is_the_contract_s_with_the_contrary_notes_beside_it(gateway: httpx.AsyncClient) -> None:
+    """The contract says Cheminots' and Chanteclair's perimeters are unchanged (002_…txt l. 343-347): that is
+    what is loaded, stated (not inferred); the QPV code's suffix M says otherwise, and that note is kept."""
+    links = {}
+    for code in ("QN06258M", "QN06259M", "QN06260M", "QN06261M", "QN06262M", "QN06263M"):
+        [link] = (await gateway.get(f"/api/territories/qpvs/{code}")).json()["predecessors"]
+        links[code] = link
+    assert {code: (link["nom"], link["kind"], link["inferred"]) for code, link in links.items()} == {
+        "QN06258M": ("Quatre As", "extension", False),
+        "QN06259M": ("Arras Ouest", "split", False),
+        "QN06260M": ("Arras Ouest", "split", False),
+        "QN06261M": ("Saint-Michel Goudemand", "contour_modified", False),
+        "QN06262M": ("Cheminots Jean Jaurès Moulin Hacart", "unchanged", False),
+        "QN06263M": ("Nouvelles Résidences", "unchanged", False),
+    }
+    assert links["QN06263M"]["source"] == "contrat « Cœur de Quartier », l. 343, 347"
+    assert 'anciennement nommé "Nouvelles Résidences"' in links["QN06263M"]["note"]
+    assert "suffix M" in links["QN06262M"]["contraryNote"]
+    assert "suffix M" in links["QN06263M"]["contraryNote"]
+    assert links["QN06261M"]["contraryNote"] is None  # the sources agree there
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[fixture["label"] for fixture in FIXTURES])

@@ -23,6 +23,28 @@ async def test_cua_has_46_communes_and_6_qpv_2024(gateway: httpx.AsyncClient) ->
     assert cheminots.json()["codesCommunes"] == ["62004", "62041"]
 
 
+async def test_the_communes_typology_is_the_contract_s(gateway: httpx.AsyncClient) -> None:
+    """1 centre, 7 periurban, 38 rural (002_…txt l. 305-309): the counts on the EPCI, and a type on the five
+    communes the contract names; none is guessed for the other 41."""
+    epci = (await gateway.get("/api/territories/epcis/200033579")).json()
+    assert epci["typology"] == {
+        "centre": 1,
+        "periurban": 7,
+        "rural": 38,
+        "source": "contrat « Cœur de Quartier », l. 305-309",
+    }
+    communes = (await gateway.get("/api/territories/communes", params={"codeEpci": "200033579", "limit": 100})).json()
+    typed = {item["nom"]: item["typology"] for item in communes["items"] if item["typology"] is not None}
+    assert typed == {
+        "Arras": "centre",
+        "Achicourt": "periurban",
+        "Beaurains": "periurban",
+        "Saint-Laurent-Blangy": "periurban",
+        "Saint-Nicolas": "periurban",
+    }
+    assert sum(1 for item in communes["items"] if item["typology"] is None) == 41
+
+
 async def test_commune_name_filter_ignores_accents_and_case(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get("/api/territories/communes", params={"nom": "SAINT-LAURENT"})
     assert [item["code"] for item in response.json()["items"]] == ["62753"]

@@ -25,6 +25,18 @@ async def test_the_contract_projects_are_served_by_qpv(gateway: httpx.AsyncClien
     assert by_epci["total"] >= 5
 
 
+async def test_only_what_the_contract_names_is_loaded(gateway: httpx.AsyncClient) -> None:
+    """Cheminots has no renewal project but a roadmap of urban change (002_…txt l. 613); the tour Cézanne is
+    a writing seminar's proposal (l. 1651), not a project."""
+    cheminots = (await gateway.get(URL, params={"qpv": "QN06262M"})).json()["items"]
+    [roadmap] = [item for item in cheminots if item["nom"] == "Feuille de route de mutation urbaine des Cheminots"]
+    assert (roadmap["programme"], roadmap["status"], roadmap["codeEpci"]) == ("other", "in_progress", "200033579")
+    assert "ne connait pas de projet de renouvellement urbain" in roadmap["notes"]
+    assert "613" in roadmap["notes"]
+    every = (await gateway.get(URL, params={"codeEpci": "200033579", "limit": 100})).json()["items"]
+    assert not [item for item in every if "Cézanne" in item["nom"]]
+
+
 def _body(**extra: object) -> dict[str, object]:
     return {"nom": f"Projet {uuid.uuid4().hex[:8]}", "programme": "NPNRU", "qpvCodes": ["QN06258M"], **extra}
 

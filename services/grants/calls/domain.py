@@ -16,6 +16,9 @@ NOTIFICATION_DAY = (2, 15)
 class Scheme(StrEnum):
     P147 = "p147"
     QUARTIERS_ETE = "quartiers_ete"
+    # The EPCI's own envelope for the communes of its contract, « au titre de la solidarité communautaire »:
+    # the CU d'Arras' 100 000 euros (002_…txt l. 876).
+    SOLIDARITE_COMMUNAUTAIRE = "solidarite_communautaire"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +61,17 @@ def check_call(call: CallForProjects, contract_start_year: int, contract_end_yea
             f"year must be within the contract's period {contract_start_year}-{contract_end_year}",
         )
     call.calendar.check()
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeEnvelope:
+    """What a contract's text puts into a scheme: who funds it, for whom, how much (cents), over which period
+    when the text says, and the text itself (`source`)."""
+
+    contract_code: str
+    scheme: Scheme
+    financer_code: str
+    beneficiaries: str
+    amount_cents: int
+    period: str | None
+    source: str

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, Date, DateTime, Integer, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.grants.persistence import Base
@@ -26,3 +26,17 @@ class CallRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class SchemeEnvelopeRow(Base):
+    """A scheme's envelope as the contract's text gives it (reference data)."""
+
+    __tablename__ = "scheme_envelopes"
+
+    contract_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    scheme: Mapped[str] = mapped_column(Text, primary_key=True)
+    financer_code: Mapped[str] = mapped_column(Text)
+    beneficiaries: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)

@@ -12,12 +12,13 @@ from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
+from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import locate_created, platform_router
 from services.grants.calls import use_cases as calls
 from services.grants.calls.domain import Calendar, CallForProjects, default_notification_target
-from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate
+from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate, SchemeEnvelopeRead
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
 from services.grants.schemas import ContractCode, read_of
 
@@ -44,6 +45,24 @@ async def list_calls(
     """Calls for projects of a contract, newest year first."""
     items, total = await calls.list_calls(uow, principal, contract_code, year, page)
     return Page(items=[_read(item) for item in items], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/schemes", operation_id="list_scheme_envelopes", response_model=Page[SchemeEnvelopeRead])
+async def list_scheme_envelopes(
+    uow: Uow,
+    page: Pages,
+    principal: Annotated[Principal, Depends(authorize(READ_CALLS))],
+    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
+) -> Page[SchemeEnvelopeRead]:
+    """The envelopes the contract's text gives to the schemes of its calls (e.g. the CU d'Arras' 100 000 euros
+    for its communes), by scheme."""
+    items, total = await calls.list_scheme_envelopes(uow, principal, contract_code, page)
+    return Page(
+        items=[read_of(SchemeEnvelopeRead, item, amount=euros(item.amount_cents)) for item in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/calls/{call_id}", operation_id="get_call", response_model=CallRead)

@@ -24,6 +24,18 @@ class CallRead(ApiModel):
     version: int
 
 
+class SchemeEnvelopeRead(ApiModel):
+    """What the contract's text puts into a scheme of its calls."""
+
+    contract_code: str
+    scheme: Scheme
+    financer_code: str = Field(description="The financer's code among the contract's institutions")
+    beneficiaries: str = Field(description="Who the scheme's money goes to")
+    amount: str = Field(description="Euros, as the text gives them")
+    period: str | None = Field(description="The period the amount covers, when the text says")
+    source: str = Field(description="The text that gives the envelope (the contract and its line)")
+
+
 class CallCreate(ApiInput):
     contract_code: ContractCode
     year: int = Field(ge=2000, le=2100)

@@ -11,7 +11,7 @@ from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.calls.domain import Calendar, CallForProjects, check_call
+from services.grants.calls.domain import Calendar, CallForProjects, Scheme, SchemeEnvelope, check_call
 from services.grants.calls.models import CallRow
 from services.grants.calls.repository import CallRepository, call_of
 from services.grants.errors import DuplicateCallError, NotBoundError, NotFoundError
@@ -130,3 +130,35 @@ async def load_calls(uow: UnitOfWork, calls: list[CallForProjects]) -> int:
                 created += 1
         await uow.commit()
     return created
+async def list_scheme_envelopes(
+    uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest
+) -> tuple[list[SchemeEnvelope], int]:
+    """What the contract's text puts into each scheme (for those who work on the contract)."""
+    if not actor.works_on(contract_code):
+        raise NotFoundError("contract", contract_code)
+    async with uow.reading():
+        return await CallRepository(uow.session).scheme_envelopes(contract_code, page)
+
+
+def scheme_envelopes_from_document(document: dict[str, Any]) -> list[SchemeEnvelope]:
+    """The shipped envelopes (data/cua_schemes.json): amounts in whole euros there, cents here."""
+    return [
+        SchemeEnvelope(
+            contract_code=document["contractCode"],
+            scheme=Scheme(item["scheme"]),
+            financer_code=item["financer"],
+            beneficiaries=item["beneficiaries"],
+            amount_cents=int(item["amountEuros"]) * 100,
+            period=item.get("period"),
+            source=item["source"],
+        )
+        for item in document["envelopes"]
+    ]
+
+
+async def load_scheme_envelopes(uow: UnitOfWork, envelopes: list[SchemeEnvelope]) -> int:
+    """The shipped envelopes, each once. (No registry check: the reference import runs before the services.)"""
+    async with uow:
+        added = await CallRepository(uow.session).add_missing_envelopes(envelopes)
+        await uow.commit()
+    return added

@@ -13,6 +13,7 @@ from identity.contracts import ContractRegistry, require_contract
 from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.unit_of_work import UnitOfWork
+from services.grants.calls.use_cases import load_scheme_envelopes, scheme_envelopes_from_document
 from services.grants.errors import NotBoundError, NotFoundError
 from services.grants.framework.domain import Objective, framework_from_document
 from services.grants.framework.repository import FrameworkRepository
@@ -92,6 +93,7 @@ async def load_framework(uow: UnitOfWork, contract_code: str, document: Any) -> 
 class GrantsReferenceReport:
     objectives: int
     institutions: int
+    scheme_envelopes: int
 
 
 async def import_grants_reference(uow: UnitOfWork, data_dir: Path = DATA_DIR) -> GrantsReferenceReport:
@@ -99,7 +101,9 @@ async def import_grants_reference(uow: UnitOfWork, data_dir: Path = DATA_DIR) ->
     since is left as they left it."""
     framework = json.loads((data_dir / "cua_strategic_framework.json").read_text(encoding="utf-8"))
     institutions = json.loads((data_dir / "cua_institutions.json").read_text(encoding="utf-8"))
+    schemes = json.loads((data_dir / "cua_schemes.json").read_text(encoding="utf-8"))
     return GrantsReferenceReport(
         objectives=await load_framework(uow, CUA_CONTRACT, framework),
         institutions=await load_institutions(uow, seeded_institutions(institutions)),
+        scheme_envelopes=await load_scheme_envelopes(uow, scheme_envelopes_from_document(schemes)),
     )

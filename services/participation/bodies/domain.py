@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from identity.principal import Principal, Role
@@ -72,7 +73,30 @@ class Body:
     commune_codes: tuple[str, ...] = ()
     status: BodyStatus = BodyStatus.ACTIVE
     recognition_act: str | None = None
+    established_on: date | None = None
+    dissolved_on: date | None = None
     version: int = 1
+
+    def dissolved_by(self, day: date) -> bool:
+        """Dissolved on or before the day: by its dissolution date, or by its status when it has no date."""
+        if self.dissolved_on is not None:
+            return self.dissolved_on <= day
+        return self.status == BodyStatus.DISSOLVED
+
+    def established_by(self, day: date) -> bool:
+        """Established on or before the day (a body whose establishment date is unknown is taken as there)."""
+        return self.established_on is None or self.established_on <= day
+
+
+def check_life(body: Body) -> None:
+    """A body is dissolved after it is established, and a dissolution date is a dissolved body's (the
+    conseils citoyens of 2015-2023 gave way to Arras' commissions citoyennes: 002_…txt l. 1713)."""
+    if body.dissolved_on is None:
+        return
+    if body.established_on is not None and body.dissolved_on < body.established_on:
+        raise RuleViolationError("dissolved_on", "after-established", "a body is dissolved after it is established")
+    if body.status != BodyStatus.DISSOLVED:
+        raise RuleViolationError("status", "dissolved-with-date", "a body with a dissolution date is dissolved")
 
 
 def check_body(body: Body, contract_qpv_codes: Collection[str]) -> None:

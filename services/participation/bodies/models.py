@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ARRAY, DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import ARRAY, Date, DateTime, ForeignKey, Integer, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.participation.persistence import Base
@@ -23,6 +23,8 @@ class BodyRow(Base):
     commune_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     status: Mapped[str] = mapped_column(Text, server_default="active")
     recognition_act: Mapped[str | None] = mapped_column(Text)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -49,9 +49,7 @@ class BodyRepository(SessionRepository):
         )
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 
-    async def kinds_levels_statuses(self, contract_code: str) -> list[tuple[str, str, str]]:
-        """(kind, participation level, status) of each body of the contract."""
-        query = select(BodyRow.kind, BodyRow.participation_level, BodyRow.status).where(
-            BodyRow.contract_code == contract_code
-        )
-        return [(row[0], row[1], row[2]) for row in (await self.session.execute(query)).all()]
+    async def of_contract(self, contract_code: str) -> list[domain.Body]:
+        """Every body of the contract, whatever its status."""
+        query = select(BodyRow).where(BodyRow.contract_code == contract_code).order_by(BodyRow.body_id)
+        return [body_from_row(row) for row in (await self.session.execute(query)).scalars().all()]

@@ -74,6 +74,8 @@ async def create_body(
         commune_codes=tuple(payload.commune_codes),
         status=payload.status,
         recognition_act=payload.recognition_act,
+        established_on=payload.established_on,
+        dissolved_on=payload.dissolved_on,
     )
     created = await bodies.create_body(uow, contracts, communes, principal, new_body)
     locate_created(response, f"bodies/{created.body_id}", bodies.body_etag(created))

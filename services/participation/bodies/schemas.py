@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -25,6 +26,8 @@ class BodyRead(ApiModel):
     commune_codes: list[str]
     status: BodyStatus
     recognition_act: str | None = Field(description="Arrêté préfectoral or délibération, when the body has one")
+    established_on: date | None = Field(description="The day the body was established, when known")
+    dissolved_on: date | None = Field(description="The day it was dissolved (its status is then `dissolved`)")
     version: int
 
 
@@ -37,6 +40,8 @@ class BodyCreate(ApiInput):
     commune_codes: list[CommuneCode] = Field(default_factory=list, max_length=100)
     status: BodyStatus = BodyStatus.ACTIVE
     recognition_act: RecognitionAct | None = None
+    established_on: date | None = None
+    dissolved_on: date | None = None
 
 
 class BodyUpdate(ApiInput):
@@ -47,6 +52,8 @@ class BodyUpdate(ApiInput):
     commune_codes: list[CommuneCode] | None = Field(default=None, max_length=100)
     status: BodyStatus | None = None
     recognition_act: RecognitionAct | None = None
+    established_on: date | None = None
+    dissolved_on: date | None = None
 
 
 LevelName = Literal["information", "consultation", "concertation", "co_decision"]

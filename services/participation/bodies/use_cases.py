@@ -20,24 +20,32 @@ from services.participation.bodies.domain import (
     ThemeLevel,
     check_body,
     check_commune,
+    check_life,
     check_themes,
     manages_body,
     sets_themes,
 )
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
-from services.participation.errors import NotBoundError, NotFoundError
+from services.participation.errors import BrokenRules, NotBoundError, NotFoundError
 from services.participation.persistence import columns_of, ledger
 
 
 async def _check_territories(registry: ContractRegistry, communes: CommuneLookup, body: Body) -> None:
-    """The body's QPVs are the contract's; its communes exist and belong to the contract's EPCI."""
+    """The body's QPVs are the contract's; its communes exist and belong to the contract's EPCI; its life's
+    dates hold together: every one broken named at once."""
     contract = await require_contract(registry, body.contract_code)
-    check_body(body, contract.qpv_codes)
+    checks = BrokenRules()
+    with checks.checking():
+        check_life(body)
+    with checks.checking():
+        check_body(body, contract.qpv_codes)
     for position, code in enumerate(body.commune_codes):
         commune = await communes.find(code)
         epci = None if commune is None else commune.code_epci
-        check_commune(position, code, epci, exists=commune is not None, contract_epci=contract.code_epci)
+        with checks.checking():
+            check_commune(position, code, epci, exists=commune is not None, contract_epci=contract.code_epci)
+    checks.raise_any()
 
 
 def _audit_view(body: Body) -> dict[str, Any]:
@@ -50,6 +58,8 @@ def _audit_view(body: Body) -> dict[str, Any]:
         "commune_codes": list(body.commune_codes),
         "status": body.status.value,
         "recognition_act": body.recognition_act,
+        "established_on": None if body.established_on is None else body.established_on.isoformat(),
+        "dissolved_on": None if body.dissolved_on is None else body.dissolved_on.isoformat(),
         "version": body.version,
     }
 
@@ -149,6 +159,7 @@ async def change_body(
         row.name, row.kind = changed.name, changed.kind.value
         row.participation_level = changed.participation_level.value
         row.status, row.recognition_act = changed.status.value, changed.recognition_act
+        row.established_on, row.dissolved_on = changed.established_on, changed.dissolved_on
         row.commune_codes = list(changed.commune_codes)
         row.qpv_codes, row.version, row.updated_at = list(changed.qpv_codes), changed.version, func.now()
         await ledger.changed(

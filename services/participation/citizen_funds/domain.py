@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from kit.money import euros
 from services.participation.bodies.domain import Body, BodyKind
-from services.participation.errors import RuleViolationError
+from services.participation.errors import RuleViolationError, raise_broken
 from services.participation.meetings.domain import Tally
 
 
@@ -92,10 +92,12 @@ def check_status(application: FundApplication, wanted: FundApplicationStatus, fi
 
 
 def check_payment(application: FundApplication, paid_on: date, amount_cents: int) -> None:
+    broken = []
     if not 0 < amount_cents <= (application.granted_cents or 0):
-        raise RuleViolationError("amount", "paid-within-granted", "a payment is at most the amount granted")
+        broken.append(RuleViolationError("amount", "paid-within-granted", "a payment is at most the amount granted"))
     if application.decided_on is not None and paid_on < application.decided_on:
-        raise RuleViolationError("paid_on", "after-decision", "a payment follows the decision")
+        broken.append(RuleViolationError("paid_on", "after-decision", "a payment follows the decision"))
+    raise_broken(broken)
 
 
 def check_report(application: FundApplication, spent_cents: int) -> None:
@@ -128,18 +130,25 @@ def check_decision(
     members: Collection[uuid.UUID],
     conflicted: Collection[uuid.UUID],
 ) -> FundApplicationStatus:
-    """The decision's outcome, if the committee could take it: members only, the conflicted recused."""
+    """The decision's outcome, if the committee could take it: members only, the conflicted recused (every
+    voter's rule and the count of votes named at once; the amount is checked once the vote holds)."""
+    broken = []
     for position, voter in enumerate(voters):
         if voter not in members:
-            raise RuleViolationError(
-                f"voter_ids/{position}", "member-has-mandate", "a voter holds a mandate in the fund committee"
+            broken.append(
+                RuleViolationError(
+                    f"voter_ids/{position}", "member-has-mandate", "a voter holds a mandate in the fund committee"
+                )
             )
-        if voter in conflicted:
-            raise RuleViolationError(
-                f"voter_ids/{position}", "recusal", "a member with a declared conflict of interest does not vote"
+        elif voter in conflicted:
+            broken.append(
+                RuleViolationError(
+                    f"voter_ids/{position}", "recusal", "a member with a declared conflict of interest does not vote"
+                )
             )
     if tally.votes_for + tally.votes_against + tally.abstentions > len(voters):
-        raise RuleViolationError("votes_for", "votes-within-voters", "more votes than voters")
+        broken.append(RuleViolationError("votes_for", "votes-within-voters", "more votes than voters"))
+    raise_broken(broken)
     if not tally.adopted:
         if granted:
             raise RuleViolationError("amount_granted", "refused-is-zero", "a refused application is granted nothing")

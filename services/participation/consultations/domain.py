@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from identity.principal import Principal, Role
 from services.participation.bodies.domain import pilots_contract
-from services.participation.errors import RuleViolationError
+from services.participation.errors import RuleViolationError, raise_broken
 
 
 class QuestionKind(StrEnum):
@@ -58,21 +58,26 @@ class Campaign:
 
 
 def check_campaign(questions: Sequence[Question], territory_questions: Mapping[str, Sequence[Question]]) -> None:
+    """The questions' codes are unique (the common ones and each territory's), and a choice offers two choices:
+    every broken rule named at once."""
+    broken: list[RuleViolationError] = []
     codes = [question.code for question in questions]
     for qpv_code, extra in territory_questions.items():
+        field = f"territory_questions/{qpv_code}"
         clash = sorted({question.code for question in extra} & set(codes))
-        if clash:
-            raise RuleViolationError(
-                f"territory_questions/{qpv_code}", "question-codes-unique", "codes already used: " + ", ".join(clash)
-            )
         codes_here = [question.code for question in extra]
-        if len(set(codes_here)) != len(codes_here):
-            raise RuleViolationError(f"territory_questions/{qpv_code}", "question-codes-unique", "a code is repeated")
+        if clash:
+            broken.append(RuleViolationError(field, "question-codes-unique", "codes already used: " + ", ".join(clash)))
+        elif len(set(codes_here)) != len(codes_here):
+            broken.append(RuleViolationError(field, "question-codes-unique", "a code is repeated"))
     if len(set(codes)) != len(codes):
-        raise RuleViolationError("questions", "question-codes-unique", "a question code is repeated")
-    for position, question in enumerate(questions):
-        if question.kind is QuestionKind.CHOICE and len(question.choices) < 2:
-            raise RuleViolationError(f"questions/{position}/choices", "choices", "a choice question offers 2 choices")
+        broken.append(RuleViolationError("questions", "question-codes-unique", "a question code is repeated"))
+    broken.extend(
+        RuleViolationError(f"questions/{position}/choices", "choices", "a choice question offers 2 choices")
+        for position, question in enumerate(questions)
+        if question.kind is QuestionKind.CHOICE and len(question.choices) < 2
+    )
+    raise_broken(broken)
 
 
 def check_answers(campaign: Campaign, qpv_code: str | None, answers: Mapping[str, str]) -> InterviewProblem | None:

@@ -28,7 +28,7 @@ from services.participation.consultations.domain import (
 )
 from services.participation.consultations.models import ConsultationRow
 from services.participation.consultations.repository import ConsultationRepository, question_json
-from services.participation.errors import NotBoundError, NotFoundError
+from services.participation.errors import BrokenRules, NotBoundError, NotFoundError
 from services.participation.persistence import ledger
 
 
@@ -37,9 +37,15 @@ async def open_campaign(
 ) -> Consultation:
     if not actor.works_on(new.contract_code):
         raise NotBoundError(new.contract_code)
-    check_campaign_dates(new.starts_on, new.ends_on)
-    check_campaign(new.campaign.questions, new.campaign.territory_questions)
-    check_territories(new.campaign.territory_questions, (await require_contract(registry, new.contract_code)).qpv_codes)
+    contract_qpvs = (await require_contract(registry, new.contract_code)).qpv_codes
+    checks = BrokenRules()
+    with checks.checking():
+        check_campaign_dates(new.starts_on, new.ends_on)
+    with checks.checking():
+        check_campaign(new.campaign.questions, new.campaign.territory_questions)
+    with checks.checking():
+        check_territories(new.campaign.territory_questions, contract_qpvs)
+    checks.raise_any()
     async with uow:
         await ConsultationRepository(uow.session).add(
             ConsultationRow(

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 from services.participation.bodies.models import BodyRow
-from services.participation.consultations.models import ConsultationAnswerRow, ConsultationRow
+from services.participation.consultations.models import (
+    ConsultationAnswerRow,
+    ConsultationContactRow,
+    ConsultationRow,
+)
 from services.participation.meetings.models import AttendanceRow, MeetingRow
 from services.participation.members.models import BodyRulesRow, MandateRow, PersonIdentityRow, PersonRow
 from services.participation.opinions.domain import add_months
@@ -42,8 +47,13 @@ INSERT_ORDER: tuple[type[Any], ...] = (
     CommitmentRow,
     ConsultationRow,
     ConsultationAnswerRow,
+    ConsultationContactRow,
 )
 DemoLine = tuple[uuid.UUID, str, str, str | None]  # person, capacity, presence, institution
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def _id(*parts: object) -> uuid.UUID:
@@ -141,6 +151,8 @@ class DemoRows:
                     commune_codes=item.get("communeCodes", []),
                     status=item.get("status", "active"),
                     recognition_act=item.get("recognitionAct"),
+                    established_on=_day(item.get("establishedOn")),
+                    dissolved_on=_day(item.get("dissolvedOn")),
                     version=1,
                 )
             )
@@ -159,37 +171,56 @@ class DemoRows:
                 starts_on=date.fromisoformat(spec["startsOn"]),
                 ends_on=date.fromisoformat(spec["endsOn"]),
                 questions=spec["questions"],
-                territory_questions={},
+                territory_questions=spec["territoryQuestions"],
                 target_interviews=spec["targets"]["interviews"],
                 target_events=spec["targets"]["events"],
                 target_neighbourhoods=spec["targets"]["neighbourhoods"],
                 created_at=self.now,
             )
         )
-        choices = spec["questions"][1]["choices"]
+        # Fictitious answers to the contract's questions: the open ones in a few words, the consent question
+        # « oui » one time in three, and then a fictitious contact, kept apart from the answer (no link).
         for number in range(spec["interviews"]):
             event, neighbourhood = spec["events"][number % len(spec["events"])]
+            qpv_code = spec["eventQpv"].get(neighbourhood)
+            captured_on = date(2023, 7 + number % 2, 1 + number % 28)
+            answers = {question["code"]: "Réponse fictive de démonstration." for question in spec["questions"]}
+            answers["recontact"] = "oui" if number % 3 == 0 else "non"
+            if qpv_code is not None:
+                answers |= {item["code"]: "Réponse fictive." for item in spec["territoryQuestions"][qpv_code]}
             self.rows.append(
                 ConsultationAnswerRow(
                     consultation_id=consultation_id,
                     client_id=_id("interview", number),
-                    captured_on=date(2023, 7 + number % 2, 1 + number % 28),
-                    qpv_code=None,
+                    captured_on=captured_on,
+                    qpv_code=qpv_code,
                     neighbourhood=neighbourhood,
                     event=event,
-                    answers={"bien_dans_le_quartier": str(1 + number % 5), "priorite": choices[number % len(choices)]},
+                    answers=answers,
                 )
             )
+            if answers["recontact"] == "oui":
+                self.rows.append(
+                    ConsultationContactRow(
+                        consultation_id=consultation_id,
+                        contact_client_id=_id("contact", number),
+                        contact=f"contact-fictif-{number}@example.org",
+                        consent_text=spec["consentText"],
+                        consented_on=captured_on,
+                    )
+                )
 
     def former_councils(self) -> None:
         spec = self.spec["formerCouncils"]
         counts = {int(year): count for year, count in spec["membersOnYearEnd"].items()}
         starts_on, last_day = date.fromisoformat(spec["startsOn"]), date.fromisoformat(spec["endsOn"])
-        # Everyone counted at the first year's end; each later year, those beyond its count leave mid-year.
+        # Everyone counted at the first year's end; in each later year the contract gives a count for, those
+        # beyond it leave mid-year: the years between keep the last count given (no figure is invented).
+        years = sorted(counts)
         departures = {
             position: date(year, 6, 30)
-            for year in sorted(counts)[1:]
-            for position in range(counts[year], counts[year - 1] if year - 1 in counts else counts[year])
+            for earlier, year in pairwise(years)
+            for position in range(counts[year], counts[earlier])
         }
         for position in range(max(counts.values())):
             body = spec["bodies"][position % len(spec["bodies"])]

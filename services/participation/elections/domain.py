@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.participation.errors import RuleViolationError
+from services.participation.errors import RuleViolationError, raise_broken
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +86,12 @@ def check_tallies(votes: Mapping[str, int]) -> None:
 
 
 def check_correction(reason: str | None, proclaimed: bool) -> None:
+    broken = []
     if proclaimed:
-        raise RuleViolationError("votes", "before-proclamation", "the results were proclaimed: no correction")
+        broken.append(RuleViolationError("votes", "before-proclamation", "the results were proclaimed: no correction"))
     if not (reason and reason.strip()):
-        raise RuleViolationError("reason", "correction-reason", "a correction of a tally gives its reason")
+        broken.append(RuleViolationError("reason", "correction-reason", "a correction of a tally gives its reason"))
+    raise_broken(broken)
 
 
 def elected(votes: Mapping[str, int], seats: int, tie_break: Sequence[str]) -> list[str]:

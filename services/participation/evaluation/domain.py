@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from services.participation.bodies.domain import (
     GOVERNANCE_KINDS,
+    Body,
     BodyKind,
     BodyStatus,
     ParticipationLevel,
@@ -96,18 +97,28 @@ def counted(values: Iterable[str]) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class BodyFigures:
-    by_kind: dict[str, int]  # bodies not dissolved
-    by_level: dict[str, int]  # bodies not dissolved
-    by_status: dict[str, int]
+    by_kind: dict[str, int]  # bodies living on the year's last day
+    by_level: dict[str, int]  # bodies living on the year's last day
+    by_status: dict[str, int]  # bodies established by the year's last day, by their status on that day
 
 
-def body_figures(bodies: Sequence[tuple[str, str, str]]) -> BodyFigures:
-    """From (kind, participation level, status) of each body of the contract."""
-    living = [item for item in bodies if item[2] != BodyStatus.DISSOLVED.value]
+def status_on(body: Body, day: date) -> str:
+    """A body's status on a day: dissolved once its dissolution day has come; before it, a body dissolved
+    since was active."""
+    if body.dissolved_by(day):
+        return BodyStatus.DISSOLVED.value
+    return BodyStatus.ACTIVE.value if body.status == BodyStatus.DISSOLVED else body.status.value
+
+
+def body_figures(bodies: Sequence[Body], year_end: date) -> BodyFigures:
+    """The contract's bodies as they stood on the year's last day: those not yet established are not
+    counted, those dissolved by then are counted as dissolved only (a year's count follows the bodies' dates)."""
+    established = [body for body in bodies if body.established_by(year_end)]
+    living = [body for body in established if not body.dissolved_by(year_end)]
     return BodyFigures(
-        by_kind=counted(kind for kind, _, _ in living),
-        by_level=counted(level for _, level, _ in living),
-        by_status=counted(status for _, _, status in bodies),
+        by_kind=counted(body.kind.value for body in living),
+        by_level=counted(body.participation_level.value for body in living),
+        by_status=counted(status_on(body, year_end) for body in established),
     )
 
 

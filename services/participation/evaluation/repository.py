@@ -20,8 +20,11 @@ from services.participation.persistence import SessionRepository, within_year
 class IndicatorRepository(SessionRepository):
     """Aggregates for the contract's evaluation; each is one query over the contract's rows."""
 
-    async def members_on(self, contract_code: str, kinds: Collection[str], days: Collection[date]) -> dict[date, int]:
-        """Distinct people holding a mandate in a body of these kinds, on each day (one statement)."""
+    async def members_on(
+        self, contract_code: str, kinds: Collection[str], days: Collection[date]
+    ) -> dict[date, tuple[int, int]]:
+        """Distinct people holding a mandate in a body of these kinds on each day, and how many of them are
+        fictitious (demo people), in one statement."""
         day = func.unnest(array(list(days), type_=Date)).table_valued("day").render_derived()
         in_office = and_(
             *running_on(day.c.day),
@@ -29,13 +32,15 @@ class IndicatorRepository(SessionRepository):
                 select(BodyRow.body_id).where(BodyRow.contract_code == contract_code, BodyRow.kind.in_(list(kinds)))
             ),
         )
+        fictitious = func.count(func.distinct(MandateRow.person_id)).filter(PersonRow.fictitious.is_(True))
         query = (
-            select(day.c.day, func.count(func.distinct(MandateRow.person_id)))
+            select(day.c.day, func.count(func.distinct(MandateRow.person_id)), fictitious)
             .select_from(day)
             .outerjoin(MandateRow, in_office)
+            .outerjoin(PersonRow, PersonRow.person_id == MandateRow.person_id)
             .group_by(day.c.day)
         )
-        return {row[0]: int(row[1]) for row in (await self.session.execute(query)).all()}
+        return {row[0]: (int(row[1]), int(row[2])) for row in (await self.session.execute(query)).all()}
 
     async def member_profiles(
         self, contract_code: str, kinds: Collection[str], day: date

@@ -58,7 +58,10 @@ async def participation_indicators(
         bodies_by_kind=found.bodies.by_kind,
         bodies_by_level=found.bodies.by_level,
         bodies_by_status=found.bodies.by_status,
-        members_by_year=[MembersOnYearEnd(year=each, members=count) for each, count in found.members_by_year.items()],
+        members_by_year=[
+            MembersOnYearEnd(year=each, members=count, fictitious=fictitious)
+            for each, (count, fictitious) in found.members_by_year.items()
+        ],
         members_profile=read_of(MembersProfileRead, profile, residents_share=_decimal(profile.residents_share)),
         meetings_by_kind=found.meetings_by_kind,
         attendances=found.attendances,

@@ -11,6 +11,9 @@ from services.participation.schemas import ProgressRead
 class MembersOnYearEnd(ApiModel):
     year: int
     members: int = Field(description="People holding a mandate in a citizen body on 31 December")
+    fictitious: int = Field(
+        description="Of them, demo people (`fictitious`): a count made of them illustrates, it observes nothing"
+    )
 
 
 class MembersProfileRead(ApiModel):
@@ -49,9 +52,11 @@ class ThemeLevelFigures(ApiModel):
 class ParticipationIndicatorsRead(ApiModel):
     contract_code: str
     year: int
-    bodies_by_kind: dict[str, int] = Field(description="Bodies not dissolved")
-    bodies_by_level: dict[str, int]
-    bodies_by_status: dict[str, int]
+    bodies_by_kind: dict[str, int] = Field(description="Bodies living on 31 December of the year")
+    bodies_by_level: dict[str, int] = Field(description="Bodies living on 31 December of the year")
+    bodies_by_status: dict[str, int] = Field(
+        description="Bodies established by 31 December of the year, by their status on that day"
+    )
     members_by_year: list[MembersOnYearEnd]
     members_profile: MembersProfileRead
     meetings_by_kind: dict[str, int]

@@ -32,7 +32,7 @@ class ParticipationIndicators:
     contract_code: str
     year: int
     bodies: BodyFigures
-    members_by_year: dict[int, int]
+    members_by_year: dict[int, tuple[int, int]]  # (members, of them fictitious) on 31 December
     profile: MembersProfile
     meetings_by_kind: dict[str, int]
     attendances: int
@@ -62,7 +62,7 @@ async def indicators(
         return ParticipationIndicators(
             contract_code=contract_code,
             year=year,
-            bodies=body_figures(await bodies.kinds_levels_statuses(contract_code)),
+            bodies=body_figures(await bodies.of_contract(contract_code), days[year]),
             members_by_year={each: members[day] for each, day in days.items()},
             profile=profile,
             meetings_by_kind=dict(sorted(await repository.meetings(contract_code, year))),

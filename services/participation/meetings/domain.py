@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from services.participation.errors import RuleViolationError
+from services.participation.errors import RuleViolationError, raise_broken
 from services.participation.members.domain import CompositionWarning
 
 
@@ -62,6 +62,8 @@ class Attendee:
 
 
 def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UUID]) -> None:
+    """Every line's rules, every broken one named at once."""
+    broken: list[RuleViolationError] = []
     seen: set[uuid.UUID] = set()
     present_members = {
         item.person_id for item in attendees if item.capacity in MANDATED and item.presence is Presence.PRESENT
@@ -69,33 +71,46 @@ def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UU
     for position, item in enumerate(attendees):
         field = f"attendance/{position}"
         if item.person_id in seen:
-            raise RuleViolationError(f"{field}/person_id", "one-line-per-person", "a person is listed once per meeting")
-        seen.add(item.person_id)
-        if item.capacity in MANDATED and item.person_id not in mandated:
-            raise RuleViolationError(
-                f"{field}/person_id",
-                "member-has-mandate",
-                f"a {item.capacity.value} holds a mandate in the body on the meeting's day",
+            broken.append(
+                RuleViolationError(f"{field}/person_id", "one-line-per-person", "a person is listed once per meeting")
             )
+        elif item.capacity in MANDATED and item.person_id not in mandated:
+            broken.append(
+                RuleViolationError(
+                    f"{field}/person_id",
+                    "member-has-mandate",
+                    f"a {item.capacity.value} holds a mandate in the body on the meeting's day",
+                )
+            )
+        seen.add(item.person_id)
         if item.capacity is Capacity.REPRESENTATIVE and not item.institution:
-            raise RuleViolationError(
-                f"{field}/institution", "representative-institution", "a representative names the institution"
+            broken.append(
+                RuleViolationError(
+                    f"{field}/institution", "representative-institution", "a representative names the institution"
+                )
             )
         if item.proxy_to is not None:
             if item.capacity not in MANDATED or item.presence is Presence.PRESENT:
-                raise RuleViolationError(
-                    f"{field}/proxy_to", "proxy-from-missing-member", "only a member who is not there gives a proxy"
+                broken.append(
+                    RuleViolationError(
+                        f"{field}/proxy_to", "proxy-from-missing-member", "only a member who is not there gives a proxy"
+                    )
                 )
-            if item.proxy_to not in present_members:
-                raise RuleViolationError(
-                    f"{field}/proxy_to", "proxy-to-present-member", "a proxy goes to a member who is present"
+            elif item.proxy_to not in present_members:
+                broken.append(
+                    RuleViolationError(
+                        f"{field}/proxy_to", "proxy-to-present-member", "a proxy goes to a member who is present"
+                    )
                 )
     held = Counter(item.proxy_to for item in attendees if item.proxy_to is not None)
-    for position, item in enumerate(attendees):
-        if held.get(item.person_id, 0) > 1:
-            raise RuleViolationError(
-                f"attendance/{position}/person_id", "one-proxy-per-holder", "a member holds at most one proxy"
-            )
+    broken.extend(
+        RuleViolationError(
+            f"attendance/{position}/person_id", "one-proxy-per-holder", "a member holds at most one proxy"
+        )
+        for position, item in enumerate(attendees)
+        if held.get(item.person_id, 0) > 1
+    )
+    raise_broken(broken)
 
 
 def voters(attendees: Sequence[Attendee]) -> int:
@@ -122,11 +137,15 @@ class Tally:
 
 
 def check_decision(tally: Tally, voting: int, quorum: int) -> None:
+    broken = []
     if voting < quorum:
-        raise RuleViolationError("quorum", "quorum", f"{voting} voters present or represented, quorum is {quorum}")
+        broken.append(
+            RuleViolationError("quorum", "quorum", f"{voting} voters present or represented, quorum is {quorum}")
+        )
     cast = tally.votes_for + tally.votes_against + tally.abstentions
     if cast > voting:
-        raise RuleViolationError("votes_for", "votes-within-voters", f"{cast} votes for {voting} voters")
+        broken.append(RuleViolationError("votes_for", "votes-within-voters", f"{cast} votes for {voting} voters"))
+    raise_broken(broken)
 
 
 def notice_given(convened_on: date, meeting_day: date) -> int:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from identity.principal import Principal
-from services.participation.bodies.domain import pilots_contract
+from services.participation.bodies.domain import Body, BodyStatus, pilots_contract
 from services.participation.errors import RuleViolationError
 from services.participation.opinions.domain import add_months
 
@@ -137,6 +137,22 @@ class Declaration:
 class CompositionWarning:
     rule: str
     message: str
+
+
+def check_body_sitting(body: Body, starts_on: date, ends_on: date | None) -> None:
+    """A dissolved body gives no mandate: its members' mandates ended with it (`body_dissolved`); the conseils
+    citoyens replaced by Arras' commissions citoyennes are such bodies (002_…txt l. 1713). A past mandate of a
+    dissolved body whose dissolution day is known may be recorded, if it ended by that day."""
+    if body.dissolved_on is None and body.status == BodyStatus.DISSOLVED:
+        raise RuleViolationError("body_id", "body-not-dissolved", "the body is dissolved: it gives no mandate")
+    if body.dissolved_on is not None and (ends_on is None or ends_on > body.dissolved_on):
+        raise RuleViolationError(
+            "body_id", "body-not-dissolved", f"the body was dissolved on {body.dissolved_on.isoformat()}"
+        )
+    if body.established_on is not None and starts_on < body.established_on:
+        raise RuleViolationError(
+            "starts_on", "body-established", f"the body was established on {body.established_on.isoformat()}"
+        )
 
 
 def check_term(starts_on: date, ends_on: date | None) -> None:

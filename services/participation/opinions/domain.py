@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from identity.principal import Principal
 from services.participation.bodies.domain import GOVERNANCE_KINDS, Body, pilots_contract
-from services.participation.errors import RuleViolationError
+from services.participation.errors import RuleViolationError, raise_broken
 
 
 class ReferralKind(StrEnum):
@@ -84,12 +84,16 @@ def referral_status(due_on: date, answered_on: date | None, today: date) -> Refe
 
 
 def check_response(outcome: Outcome, reason: str | None, redirected_to: str | None, adopted_on: date, on: date) -> None:
+    broken = []
     if outcome in REASONED and not (reason and reason.strip()):
-        raise RuleViolationError("reason", "reason-when-not-accepted", f"a {outcome.value} answer gives its reason")
+        broken.append(
+            RuleViolationError("reason", "reason-when-not-accepted", f"a {outcome.value} answer gives its reason")
+        )
     if outcome is Outcome.REDIRECTED and not redirected_to:
-        raise RuleViolationError("redirected_to", "redirected-to", "a redirected opinion names where it goes")
+        broken.append(RuleViolationError("redirected_to", "redirected-to", "a redirected opinion names where it goes"))
     if on < adopted_on:
-        raise RuleViolationError("responded_on", "after-opinion", "an answer comes after the opinion")
+        broken.append(RuleViolationError("responded_on", "after-opinion", "an answer comes after the opinion"))
+    raise_broken(broken)
 
 
 def check_commitment_allowed(outcome: Outcome | None) -> None:

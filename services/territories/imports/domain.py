@@ -179,6 +179,7 @@ def epci_and_communes_rows(
         "code_region": epci["codeRegion"],
         "population": population,
         "population_year": year,
+        "typology": epci.get("typologieContrat"),
     }
     communes = []
     for commune in document["communes"]:
@@ -198,6 +199,7 @@ def epci_and_communes_rows(
                 "codes_postaux": list(commune.get("codesPostaux", [])),
                 "population": population,
                 "population_year": year,
+                "typology": commune.get("typologieContrat"),
             }
         )
     return epci_row, communes
@@ -243,7 +245,8 @@ def qpv_2015_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def lineage_rows(generations: dict[str, Any], collection: dict[str, Any]) -> list[dict[str, Any]]:
-    """Links 2015 -> 2024 from the 2024 records' `predecesseurs2015`, their kind read from the source."""
+    """Links 2015 -> 2024 from the 2024 records' `predecesseurs2015`: their kind as the contract states it
+    (`lineageContract`, with its lines and any other source's contrary note), else read from the source."""
     by_name_2015 = {
         item["nom"]: stable_qpv_id(GENERATION_2015, item.get("code"), item["nom"], item["codesCommunes"])
         for item in generations["qpv"]
@@ -256,8 +259,13 @@ def lineage_rows(generations: dict[str, Any], collection: dict[str, Any]) -> lis
     for item in generations["qpv"]:
         if item["generation"] != "QPV2024":
             continue
-        inferred = bool(item.get("lineageInferred"))
-        kind = LineageKind.RENAME if inferred else lineage_kind(descriptions.get(item["code"], ""))
+        stated = item.get("lineageContract")  # the contract's own statement wins; a contrary one is kept beside
+        inferred = stated is None and bool(item.get("lineageInferred"))
+        if stated is not None:
+            kind, note = LineageKind(stated["kind"]), stated["wording"]
+        else:
+            kind = LineageKind.RENAME if inferred else lineage_kind(descriptions.get(item["code"], ""))
+            note = descriptions.get(item["code"]) or None
         for name in item.get("predecesseurs2015", []):
             rows.append(
                 {
@@ -265,7 +273,9 @@ def lineage_rows(generations: dict[str, Any], collection: dict[str, Any]) -> lis
                     "successor_id": stable_qpv_id(GENERATION_2024, item["code"], item["nom"], item["codesCommunes"]),
                     "kind": kind.value,
                     "is_inferred": inferred,
-                    "note": descriptions.get(item["code"]) or None,
+                    "note": note,
+                    "source": None if stated is None else stated["source"],
+                    "contrary_note": None if stated is None else stated.get("contraryNote"),
                 }
             )
     return rows

@@ -61,7 +61,8 @@ class Generation:
 
 @dataclass(frozen=True, slots=True)
 class QpvLink:
-    """A record of another generation linked to a QPV, and how (`inferred`: no source states the link)."""
+    """A record of another generation linked to a QPV, and how (`inferred`: no source states the link;
+    `source`: the text that states it; `contrary_note`: another source saying otherwise, kept beside it)."""
 
     qpv_id: uuid.UUID
     code: str | None
@@ -70,6 +71,8 @@ class QpvLink:
     kind: str
     inferred: bool
     note: str | None
+    source: str | None = None
+    contrary_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +102,21 @@ class Lineage:
     kind: str
     inferred: bool
     note: str | None
+    source: str | None = None
+    contrary_note: str | None = None
 
     def towards(self, other: Qpv) -> QpvLink:
-        return QpvLink(other.qpv_id, other.code, other.nom, other.generation, self.kind, self.inferred, self.note)
+        return QpvLink(
+            other.qpv_id,
+            other.code,
+            other.nom,
+            other.generation,
+            self.kind,
+            self.inferred,
+            self.note,
+            self.source,
+            self.contrary_note,
+        )
 
 
 def with_lineage(records: Sequence[Qpv], lineage: Iterable[Lineage]) -> list[Qpv]:

@@ -56,3 +56,5 @@ class QpvLineageRow(Base):
     kind: Mapped[str] = mapped_column(Text)
     is_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    contrary_note: Mapped[str | None] = mapped_column(Text)

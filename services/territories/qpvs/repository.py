@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, any_, exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from kit.pagination import PageRequest
@@ -21,6 +21,14 @@ def _qpv(row: QpvRow) -> Qpv:
     return record_of(Qpv, row, **lists, predecessors=(), successors=())
 
 
+def _of_epci(code_epci: str) -> ColumnElement[bool]:
+    """National records carry communes but no EPCI: they belong to the EPCI of their communes."""
+    of_member_commune = exists().where(
+        CommuneRow.code_epci == code_epci, CommuneRow.code == any_(QpvRow.codes_communes)
+    )
+    return or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune))
+
+
 class QpvRepository(Repository):
     async def list_qpvs(
         self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
@@ -29,11 +37,7 @@ class QpvRepository(Repository):
         if generation is not None:
             query = query.where(QpvRow.generation == generation)
         if code_epci is not None:
-            # National records carry communes but no EPCI: they belong to the EPCI of their communes.
-            of_member_commune = exists().where(
-                CommuneRow.code_epci == code_epci, CommuneRow.code == any_(QpvRow.codes_communes)
-            )
-            query = query.where(or_(QpvRow.code_epci == code_epci, and_(QpvRow.code_epci.is_(None), of_member_commune)))
+            query = query.where(_of_epci(code_epci))
         if code_commune is not None:
             query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
         return await self.paged(query, page, _qpv)
@@ -74,7 +78,15 @@ class QpvRepository(Repository):
             .order_by(predecessor.nom, successor.nom)
         )
         return [
-            Lineage(_qpv(row[1]), _qpv(row[2]), row[0].kind, row[0].is_inferred, row[0].note)
+            Lineage(
+                _qpv(row[1]),
+                _qpv(row[2]),
+                row[0].kind,
+                row[0].is_inferred,
+                row[0].note,
+                row[0].source,
+                row[0].contrary_note,
+            )
             for row in (await self.session.execute(query)).all()
         ]
 
@@ -95,7 +107,7 @@ class QpvRepository(Repository):
         )
 
     async def qpv_codes_of_epci(self, code_epci: str) -> set[str]:
-        query = select(QpvRow.code).where(QpvRow.code_epci == code_epci, QpvRow.code.is_not(None))
+        query = select(QpvRow.code).where(_of_epci(code_epci), QpvRow.code.is_not(None))
         return {code for code in (await self.session.execute(query)).scalars().all() if code is not None}
 
     async def epci_of_qpvs(self, codes: Collection[str], generation: str) -> dict[str, str | None]:

@@ -20,7 +20,11 @@ class QpvLink(ApiModel):
     generation: str
     kind: Literal["split", "merge", "rename", "extension", "contour_modified", "unchanged"]
     inferred: bool = Field(description="True when no source states the link (it is deduced)")
-    note: str | None
+    note: str | None = Field(description="How the source words the link")
+    source: str | None = Field(description="The text that states the link (the contract and its lines)")
+    contrary_note: str | None = Field(
+        description="What another source says against it, kept beside the statement loaded, never chosen silently"
+    )
 
     @classmethod
     def of(cls, link: Link) -> QpvLink:
@@ -33,6 +37,8 @@ class QpvLink(ApiModel):
                 "kind": link.kind,
                 "inferred": link.inferred,
                 "note": link.note,
+                "source": link.source,
+                "contraryNote": link.contrary_note,
             }
         )
 

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
+
+# The types a contrat de ville sorts an EPCI's communes into: the CU d'Arras' contract counts « 1 commune
+# centre », « 7 communes périurbaines », « 38 communes rurales » (002_…txt l. 307-309).
+TYPOLOGY = ("centre", "periurban", "rural")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class Epci:
     code_region: str
     population: int | None
     population_year: int | None
+    typology: dict[str, Any] | None = None  # as the EPCI's contract counts its communes (`TYPOLOGY`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class Commune:
     codes_postaux: tuple[str, ...]
     population: int | None
     population_year: int | None
+    typology: str | None = None  # one of `TYPOLOGY`, where the contract names the commune's type
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ARRAY, ForeignKey, Integer, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.territories.persistence import Base
@@ -34,6 +37,7 @@ class EpciRow(Base):
     code_region: Mapped[str] = mapped_column(Text)
     population: Mapped[int | None] = mapped_column(Integer)
     population_year: Mapped[int | None] = mapped_column(Integer)
+    typology: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class CommuneRow(Base):
@@ -50,3 +54,4 @@ class CommuneRow(Base):
     codes_postaux: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     population: Mapped[int | None] = mapped_column(Integer)
     population_year: Mapped[int | None] = mapped_column(Integer)
+    typology: Mapped[str | None] = mapped_column(Text)

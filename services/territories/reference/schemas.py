@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from kit.api_models import ApiModel
@@ -20,6 +22,15 @@ class DepartementRead(ApiModel):
     code_region: str
 
 
+class EpciTypology(ApiModel):
+    """How many of the EPCI's communes are of each type, as its contract counts them."""
+
+    centre: int
+    periurban: int
+    rural: int
+    source: str = Field(description="The text that gives the counts (the contract and its lines)")
+
+
 class EpciRead(ApiModel):
     model_config = ConfigDict(json_schema_extra=fields_may_be_left_out)
 
@@ -31,6 +42,9 @@ class EpciRead(ApiModel):
     code_region: str
     population: int | None
     population_year: int | None = Field(description="Vintage (millésime) of the population")
+    typology: EpciTypology | None = Field(
+        default=None, description="The communes per type as the EPCI's contract counts them; null when unknown"
+    )
 
     @classmethod
     def of(cls, epci: Epci) -> EpciRead:
@@ -43,6 +57,7 @@ class EpciRead(ApiModel):
             code_region=epci.code_region,
             population=epci.population,
             population_year=epci.population_year,
+            typology=None if epci.typology is None else EpciTypology.model_validate(epci.typology),
         )
 
 
@@ -59,3 +74,8 @@ class CommuneRead(ApiModel):
     codes_postaux: list[str]
     population: int | None
     population_year: int | None = Field(description="Vintage (millésime) of the population")
+    typology: Literal["centre", "periurban", "rural"] | None = Field(
+        default=None,
+        description="The commune's type where its EPCI's contract names it (null where the contract gives only"
+        " counts: see its EPCI's `typology`)",
+    )

@@ -1,7 +1,8 @@
 """Urban renewal projects (NPNRU and others) and the QPVs they concern.
 
-The contract names five (002_5977faef0ce805e9.txt lines 459, 550, 725, 824 and 1651; they are shipped in
-`data/cua_renewal_projects.json`).
+The contract names four, and the Cheminots' roadmap of urban change (002_5977faef0ce805e9.txt lines 459,
+550, 613, 725 and 824; they are shipped in `data/cua_renewal_projects.json`); a writing seminar's proposal
+(the tour Cézanne, line 1651) is not a project.
 """
 
 from __future__ import annotations

@@ -52,7 +52,11 @@ PROFILES = {
     OperatorProfile.PUBLIC_BODY.value: "Établissement public",
     OperatorProfile.OTHER.value: "Autre",
 }
-SCHEMES = {Scheme.P147.value: "P147", Scheme.QUARTIERS_ETE.value: "Quartiers d'été"}
+SCHEMES = {
+    Scheme.P147.value: "P147",
+    Scheme.QUARTIERS_ETE.value: "Quartiers d'été",
+    Scheme.SOLIDARITE_COMMUNAUTAIRE.value: "Solidarité communautaire",
+}
 
 # The portfolio checks (programmation/domain.py, FINDING_WORDS): (the check's name, its words), per wording.
 FINDINGS = {

@@ -11,13 +11,14 @@ from datetime import date
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.use_cases import body_managed_by, body_seen_by
-from services.participation.errors import NotFoundError
+from services.participation.errors import BrokenRules, NotFoundError
 from services.participation.members.domain import (
     BodyRules,
     Composition,
     CompositionWarning,
     EndReason,
     Mandate,
+    check_body_sitting,
     check_end,
     check_member_kind,
     check_representation,
@@ -55,8 +56,8 @@ async def close_mandate(uow: UnitOfWork, mandate: Mandate, ends_on: date, reason
 
 
 async def give_mandate(uow: UnitOfWork, actor: Principal, new: Mandate) -> MandateOutcome:
-    """A mandate, if the hard rules hold; the composition's targets come back as warnings."""
-    check_term(new.starts_on, new.ends_on)
+    """A mandate, if the hard rules hold (every broken one named at once); the composition's targets come back
+    as warnings."""
     body_id = new.body_id
     async with uow:
         body = await body_managed_by(uow, actor, body_id)
@@ -65,18 +66,28 @@ async def give_mandate(uow: UnitOfWork, actor: Principal, new: Mandate) -> Manda
         if person is None or person.contract_code != body.contract_code:
             raise NotFoundError("person", str(new.person_id))
         rules = await rules_in_force(uow, body_id)
-        check_member_kind(rules, person.member_kind)
         term = (new.starts_on, new.ends_on)
-        check_single_mandate(term, await repository.terms(body_id, new.person_id))
         titular = None if new.substitute_for is None else await repository.mandate(new.substitute_for)
         if titular is not None and titular.body_id != body_id:
             titular = None
-        check_substitute(new.role, titular, term, await repository.mandates_in(body_id))
+        checks = BrokenRules()
+        with checks.checking():
+            check_body_sitting(body, new.starts_on, new.ends_on)
+        with checks.checking():
+            check_term(new.starts_on, new.ends_on)
+        with checks.checking():
+            check_member_kind(rules, person.member_kind)
+        with checks.checking():
+            check_single_mandate(term, await repository.terms(body_id, new.person_id))
+        with checks.checking():
+            check_substitute(new.role, titular, term, await repository.mandates_in(body_id))
         if new.represented_body_id is not None:
             seats = None if rules is None else rules.representation_seats.get(str(new.represented_body_id))
             holds = new.person_id in await repository.mandated_on(new.represented_body_id, new.starts_on)
             seated = await repository.representatives_on(body_id, new.represented_body_id, new.starts_on)
-            check_representation(seats, holds, seated)
+            with checks.checking():
+                check_representation(seats, holds, seated)
+        checks.raise_any()
         mandate = replace(new, substitute_for=None if titular is None else titular.mandate_id)
         await add_mandates(uow, [mandate])
         warnings = term_warnings(rules, new.starts_on, new.ends_on)
