@@ -1,9 +1,13 @@
 """The programmation of a call: what each financer puts into it (envelopes), the portfolio rules a
 what-if scenario is checked against, live, before the comité des financeurs meets, the comité that freezes
-one scenario into decisions, and the programmation's tables and totals.
+one scenario into each financer's proposal (each financer then decides its own line, applications/domain/
+financing.py), and the programmation's tables and totals.
 
 Hard rules block the freezing of a scenario: each financer within its envelope, each amount within
-what was requested, the hors-QPV share of P147 within 2.5 % of the departmental P147 envelope. Soft
+what was requested, the hors-QPV share of P147 within 2.5 % of the departmental P147 envelope, each
+application proposed and not programmed by a comité already. The check and the freeze apply the same
+rules (`freeze_check`): a check that allows the freeze is followed by a freeze that succeeds, or that names
+the rule that changed since. Soft
 targets warn with their figures: degressivity of renewed actions, share of new actions, share of
 cohésion sociale; leverage (co-financing per euro of P147) is reported.
 """
@@ -73,6 +77,8 @@ FINDING_WORDS = {
     "hors-qpv-cap-unchecked": "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked",
     "new-actions-share": "new actions {new} of {funded} ({share}) < target {target}",
     "cohesion-share": "cohésion sociale {cohesion} of P147 {p147} ({share}) < target {target}",
+    "application-proposed": "{title} is {state}, not proposed",
+    "programmed-once": "{title}: a comité des financeurs programmed it already",
 }
 
 
@@ -245,9 +251,49 @@ def check_portfolio(
     return check
 
 
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Where an application of a scenario stands for the comité: its state, and whether a comité
+    programmed it already."""
+
+    title: str
+    state: State
+    programmed: bool
+
+
+def readiness_findings(applications: Mapping[uuid.UUID, Readiness]) -> list[Finding]:
+    """The comité programmes proposed applications (the pilots' "propose" move ends their instruction),
+    each once (its agreed amounts are the financers' proposals, then decided by each financer)."""
+    findings = []
+    for application_id, item in sorted(applications.items(), key=lambda entry: (entry[1].title, str(entry[0]))):
+        if item.state is not State.PROPOSED:
+            findings.append(_finding("application-proposed", application_id, title=item.title, state=item.state.value))
+        elif item.programmed:
+            findings.append(_finding("programmed-once", application_id, title=item.title))
+    return findings
+
+
+def freeze_check(
+    amounts: dict[tuple[uuid.UUID, uuid.UUID], int],
+    applications: dict[uuid.UUID, ApplicationFacts],
+    envelopes: dict[uuid.UUID, Envelope],
+    names: dict[uuid.UUID, str],
+    p147: uuid.UUID | None,
+    rules: PortfolioRules,
+    readiness: Mapping[uuid.UUID, Readiness] | None,
+) -> PortfolioCheck:
+    """The rules a scenario is checked against and frozen by, one function for both: the portfolio's, and
+    (for a scenario still in draft: `readiness` given) each programmed application's readiness."""
+    check = check_portfolio(amounts, applications, envelopes, names, p147, rules)
+    if readiness is not None:
+        named = {application_id for application_id, _ in amounts}
+        check.blocking.extend(readiness_findings({key: value for key, value in readiness.items() if key in named}))
+    return check
+
+
 class ScenarioStatus(StrEnum):
     DRAFT = "draft"
-    FROZEN = "frozen"  # by the comité des financeurs: its amounts are the decisions
+    FROZEN = "frozen"  # by the comité des financeurs: its amounts are the financers' proposals
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +331,8 @@ def check_freezable(scenario: Scenario, already: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Committee:
-    """The comité des financeurs that froze a scenario into decisions: co-chaired by the State and the EPCI
-    (the contract, line 2095), named by institutions (no personal names)."""
+    """The comité des financeurs that froze a scenario into the financers' proposals: co-chaired by the
+    State and the EPCI (the contract, line 2095), named by institutions (no personal names)."""
 
     committee_id: uuid.UUID
     held_on: date

@@ -84,6 +84,8 @@ FINDINGS = {
         "Part de la cohésion sociale",
         "cohésion sociale {cohesion} sur {p147} de P147 ({share}), sous l'objectif de {target}",
     ),
+    "application-proposed": ("Demande proposée", "{title} : en état {state}, non proposée"),
+    "programmed-once": ("Programmée une fois", "{title} : déjà programmée par un comité des financeurs"),
 }
 
 

@@ -107,6 +107,7 @@ class ProgrammationRepository(Repository):
                 FinancingLineRow.institution_id,
                 FinancingLineRow.requested_cents,
                 FinancingLineRow.proposed_cents,
+                FinancingLineRow.committee_id,
             )
             .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
             .where(
@@ -117,6 +118,17 @@ class ProgrammationRepository(Repository):
             )
         )
         return list((await self.session.execute(query)).all())
+
+    async def lock_applications(self, application_ids: Collection[uuid.UUID]) -> None:
+        """The applications locked until the transaction ends, in one order on every path (their ids')."""
+        if application_ids:
+            query = (
+                select(ApplicationRow.application_id)
+                .where(ApplicationRow.application_id.in_(sorted(application_ids, key=str)))
+                .order_by(ApplicationRow.application_id)
+                .with_for_update()
+            )
+            await self.session.execute(query)
 
     async def decided_by(
         self, application_ids: Collection[uuid.UUID], institution_id: uuid.UUID
