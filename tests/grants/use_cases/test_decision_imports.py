@@ -137,7 +137,7 @@ async def test_a_divergence_waits_for_a_person_who_applies_it_or_keeps_ours_with
     applied = await resolve_line(year.uow, year.state, batch, 1, True, None, "Arrêté modificatif du 3 mars")
     assert (applied.status, await state_line(year, first)) == (
         LineStatus.RESOLVED_APPLIED,
-        (650_000, "granted", None, None),
+        (650_000, "granted", NOW.date(), None),  # the day of the State's arrêté, which the file does not give
     )
     kept = await resolve_line(year.uow, year.state, batch, 2, False, None, "Erreur de saisie de la préfecture")
     assert (kept.status, (await state_line(year, second))[0]) == (LineStatus.RESOLVED_KEPT, 700_001)
