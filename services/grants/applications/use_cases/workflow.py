@@ -119,6 +119,7 @@ async def _record_move(
         action=f"application.{transition.value}",
         before={"state": before.value},
         after={"state": after.value, "reason": reason, "outcome": row.outcome, **(noted or {})},
+        reason=reason,
     )
 
 
