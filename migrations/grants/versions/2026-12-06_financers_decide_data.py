@@ -75,7 +75,8 @@ moved AS (
 )
 INSERT INTO grants.application_events
     (event_id, application_id, at, actor, actor_institution, transition, from_state, to_state, reason)
-SELECT gen_random_uuid(), application_id, clock_timestamp(), 'migration gran0020', NULL, 'reopen', 'decided', 'proposed',
+SELECT gen_random_uuid(), application_id, clock_timestamp(), 'migration gran0020', NULL,
+       'reopen', 'decided', 'proposed',
        'a reserved line was granted by the comité, not by its financer: it awaits that financer''s decision'
 FROM moved
 """
