@@ -32,12 +32,7 @@ from services.grants.applications.domain.workflow import (
 )
 from services.grants.errors import NotEditableError, RulesBrokenError, RuleViolationError
 from services.grants.payments.domain import Gate, TrancheKind, report_gates
-from services.grants.programmation.domain import (
-    ApplicationFacts,
-    PortfolioRules,
-    Readiness,
-    freeze_check,
-)
+from services.grants.programmation.domain.portfolio import ApplicationFacts, PortfolioRules, Readiness, freeze_check
 from tests.grants.use_cases.records import person
 
 TODAY = date(2025, 3, 10)

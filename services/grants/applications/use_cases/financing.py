@@ -22,9 +22,8 @@ from services.grants.applications.repository import ApplicationRepository, finan
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
 from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotFoundError
-from services.grants.institutions.domain import InstitutionKind
-from services.grants.institutions.models import InstitutionRow
-from services.grants.institutions.repository import InstitutionRepository
+from services.grants.institutions.domain import Institution
+from services.grants.institutions.repository import InstitutionRepository, institution_of
 from services.grants.persistence import Audited
 
 FINANCING_LINES = Audited("financing_line")
@@ -51,7 +50,7 @@ def _audit(line: FinancingLine, version: int) -> dict[str, Any]:
 
 async def _line(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
-) -> tuple[ApplicationRow, FinancingLineRow, InstitutionRow]:
+) -> tuple[ApplicationRow, FinancingLineRow, Institution]:
     """The application and its financer's line, both locked, if the caller reads the application."""
     row = await visible_application(uow, actor, application_id, for_update=True)
     institution = await InstitutionRepository(uow.session).get(institution_id)
@@ -59,7 +58,7 @@ async def _line(
     stored = next((line for line in lines if line.institution_id == institution_id), None)
     if institution is None or stored is None:
         raise NotFoundError("financing line", str(institution_id))
-    return row, stored, institution
+    return row, stored, institution_of(institution)
 
 
 async def set_financing_line(
@@ -104,9 +103,7 @@ async def decide_line(
         uow.check_precondition(application_etag(row))
         check_line_decidable(State(row.state))
         before = financing_line_of(stored)
-        after = decided_by_act(
-            before, deciding, institution.nom, institution.kind == InstitutionKind.STATE_P147.value, uow.today()
-        )
+        after = decided_by_act(before, deciding, institution.nom, institution.is_state_p147, uow.today())
         set_line(stored, after)
         row.version += 1
         await FINANCING_LINES.changed(

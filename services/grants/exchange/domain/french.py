@@ -12,7 +12,7 @@ from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.operators.domain import OperatorProfile
-from services.grants.programmation.domain import Finding
+from services.grants.programmation.domain.portfolio import Finding
 
 DECISIONS = {
     LineDecision.GRANTED.value: "Accordée",
@@ -54,7 +54,7 @@ PROFILES = {
 }
 SCHEMES = {Scheme.P147.value: "P147", Scheme.QUARTIERS_ETE.value: "Quartiers d'été"}
 
-# The portfolio checks (programmation/domain.py, FINDING_WORDS): (the check's name, its words), per wording.
+# The portfolio checks (programmation/domain/portfolio.py, FINDING_WORDS): (the check's name, its words), per wording.
 FINDINGS = {
     "within-requested": (
         "Montant dans la limite du sollicité",

@@ -14,7 +14,8 @@ from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.framework.models import ObjectiveRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain import Envelope, PortfolioRules, Scenario, ScenarioStatus
+from services.grants.programmation.domain.portfolio import Envelope, PortfolioRules
+from services.grants.programmation.domain.scenarios import Scenario, ScenarioStatus
 from services.grants.programmation.models import EnvelopeRow, PortfolioRulesRow, ScenarioAmountRow, ScenarioRow
 
 LIVE_STATES = sorted(state.value for state in LIVE)

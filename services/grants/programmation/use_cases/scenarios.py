@@ -16,16 +16,14 @@ from services.grants.errors import NotFoundError, RulesBrokenError, RuleViolatio
 from services.grants.framework.domain import Pillar
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import Audited
-from services.grants.programmation.domain import (
-    ApplicationFacts,
+from services.grants.programmation.domain.portfolio import ApplicationFacts, Readiness, freeze_check
+from services.grants.programmation.domain.scenarios import (
     Committee,
-    Readiness,
     Scenario,
     ScenarioStatus,
     ScenarioView,
     check_freezable,
     check_programmer,
-    freeze_check,
     reads_programmation,
 )
 from services.grants.programmation.models import CommitteeRow, ScenarioRow
