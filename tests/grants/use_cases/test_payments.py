@@ -89,7 +89,9 @@ async def test_weighted_tranches_add_up_to_the_decided_cent_and_an_unpaid_plan_i
         ("application.created", None),
         ("application.budget_replaced", None),
         *[(f"application.{move}", None) for move in ("submit", "declare_receivable", "instruct")],
-        *[(f"application.{move}", None) for move in ("propose", "decide", "notify")],
+        ("application.propose", None),
+        ("application.decide", "décision de CUA"),  # the last financer's decision decided it
+        ("application.notify", None),
         ("tranches.planned", None),
         ("tranches.planned", None),
     ]
