@@ -147,8 +147,9 @@ async def test_the_comite_proposes_and_each_financer_decides_its_own_line(
             "décision de CAF-62",
         )
     with step("each financer's decision is an event partners follow"):
-        events, _ = await read_all(gateway, year.pilot, contractCode=year.contract, types="financing_line.decided")
-        assert sorted(event["related"]["institutionId"] for event in events) == sorted(year.institutions.values())
+        events, _ = await read_all(gateway, year.pilot, contractCode=year.contract)
+        decisions = [event for event in events if event["type"] == "financing_line.decided"]
+        assert sorted(event["related"]["institutionId"] for event in decisions) == sorted(year.institutions.values())
     with step("the notification gives the date of its letter, not before the last act"):
         transitions = f"{url}/transitions"
         undated = await send(gateway, "POST", transitions, year.state, {"transition": "notify"})
