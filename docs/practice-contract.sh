@@ -48,10 +48,13 @@ OBJECTIVE=$(curl -s -H "Authorization: Bearer $PILOT" "$API/grants/frameworks/$C
   | jq -r '.ambitions[0].children[0].children[0].id')
 # → 200
 
-CALL=$(curl -s -H "Authorization: Bearer $PILOT" -H "Idempotency-Key: $CONTRACT-call-2025" --json @- \
+# The practice call is still open today, so that the guides' files come in time: a file is submitted by
+# its call's closing day, a late one only by a pilot's reasoned exception.
+CLOSES="$(( $(date +%Y) + 1 ))-11-30"
+CALL=$(curl -s -H "Authorization: Bearer $PILOT" -H "Idempotency-Key: $CONTRACT-call-2025-$CLOSES" --json @- \
   "$API/grants/calls" <<JSON | jq -r .id
 {"contractCode": "$CONTRACT", "year": 2025, "scheme": "p147", "title": "Appel à projets 2025",
- "opensOn": "2024-10-01", "closesOn": "2024-11-30"}
+ "opensOn": "2024-10-01", "closesOn": "$CLOSES", "notificationTargetOn": "$CLOSES"}
 JSON
 )
 # → 201

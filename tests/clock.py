@@ -6,6 +6,8 @@ The apps judge tokens' expiry by it too; tokens are still minted at the machine'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from kit.clock import day_of
@@ -31,6 +33,16 @@ class TravellingClock:
 
     def reset(self) -> None:
         self._offset = timedelta(0)
+
+    @contextmanager
+    def on(self, day: date) -> Iterator[None]:
+        """The services' day is `day` for what the block does, then the day it was again."""
+        kept = self._offset
+        self.travel_to(day)
+        try:
+            yield
+        finally:
+            self._offset = kept
 
 
 class FixedClock:

@@ -41,6 +41,7 @@ EVENTS: dict[str, EventType] = {
     "application.submit": EventType("application.submitted"),
     **{f"application.{move}": EventType("application.state_changed") for move in APPLICATION_MOVES},
     "financing_line.set": EventType("financing_line.changed"),
+    "financing_line.decided": EventType("financing_line.decided"),
     "decisions.imported": EventType("decisions.imported"),
     **{f"decisions.line_{status}": EventType("decision_line.resolved") for status in LINE_STATUSES},
     "call.opened": EventType("call.opened"),

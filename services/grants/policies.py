@@ -31,6 +31,8 @@ REVIEW_REPORTS = _writing("review-reports", INSTRUCTORS)
 WRITE_APPLICATIONS = _writing("write-applications", INSTRUCTORS | {Role.OPERATOR})
 INSTRUCT = _writing("instruct-applications", FINANCERS | {Role.OPERATOR})
 ANNOTATE = _writing("annotate-applications", FINANCERS)
+# Each financer decides its own line (the domain checks the caller speaks for that financer).
+DECIDE_LINES = _writing("decide-own-line", FINANCERS)
 # An institution's private notes and marks: read by the institution that wrote them. Auditors write none,
 # so the policy does not promise them any (it once did, and they read those of the institution their
 # token named).

@@ -58,7 +58,7 @@ async def test_a_journey_is_told_in_order_with_the_etags_a_get_answers(
         read = await gateway.get(f"{API}/applications/{application}", headers=year.pilot)
         assert about[-2]["etag"] == read.headers["etag"]  # notified: the application's last version
         assert about[-1]["etag"] is None  # the plan answers its tranches' ETag, not the application's
-        lines = [event for event in events if event["type"] == "financing_line.changed"]
+        lines = [event for event in events if event["type"] == "financing_line.decided"]
         assert [event["related"]["applicationId"] for event in lines] == [application, application]
         paid = [event for event in events if event["type"] == "tranche.paid"]
         assert len(paid) == 1

@@ -4,11 +4,13 @@ two operators, and the people who act on it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 
 from identity.principal import Role
+from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
 from tests.running_stack import RunningStack
 
@@ -45,6 +47,7 @@ class Year:
     caf: dict[str, str]
     operator: dict[str, str]
     other_operator: dict[str, str]
+    clock: TravellingClock  # the services' clock: a file is submitted while its call is open
 
 
 async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
@@ -105,6 +108,7 @@ async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contrac
         caf=stack.headers([Role.CO_FINANCER], [new_contract], institution="caf-62"),
         operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[0]]),
         other_operator=stack.headers([Role.OPERATOR], [new_contract], organisations=[operators[1]]),
+        clock=stack.clock,
     )
 
 
@@ -170,6 +174,56 @@ async def move(
     )
 
 
+async def submit(
+    gateway: httpx.AsyncClient, year: Year, application: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """The operator's (or `headers`') submission in time: today, or on its call's closing day when that is
+    past (the clock travels back, never forward: tokens would expire)."""
+    read = await gateway.get(f"{API}/applications/{application}", headers=year.pilot)
+    call = await gateway.get(f"{API}/calls/{read.json()['callId']}", headers=year.pilot)
+    closes_on = date.fromisoformat(call.json()["closesOn"])
+    with year.clock.on(min(closes_on, year.clock.today())):
+        return await move(gateway, application, headers or year.operator, "submit")
+
+
+async def decide_line(
+    gateway: httpx.AsyncClient,
+    year: Year,
+    application: str,
+    code: str,
+    amount: str,
+    headers: dict[str, str] | None = None,
+    **act: str,
+) -> httpx.Response:
+    """The financer's decision of its own line by its act (the State's arrêté, a deliberation for the
+    others; dated the services' day): granted `amount`, refused when it is 0."""
+    decider = headers or {"etat-p147": year.state, "cua": year.cua, "caf-62": year.caf}[code]
+    granted = float(amount) > 0
+    body = {
+        "decision": "granted" if granted else "refused",
+        "amount": amount if granted else None,
+        "actKind": "arrete" if code == "etat-p147" else "deliberation",
+        "actNumber": f"2025-{code}-1",
+        "decidedOn": year.clock.today().isoformat(),
+        **act,
+    }
+    url = f"{API}/applications/{application}/financing-lines/{year.institutions[code]}/decision"
+    return await write_if_match(gateway, "POST", url, json=body, headers=decider)
+
+
+async def notify(
+    gateway: httpx.AsyncClient, year: Year, application: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """The notification, dated by its letter (the services' day)."""
+    return await send(
+        gateway,
+        "POST",
+        f"{API}/applications/{application}/transitions",
+        headers or year.state,
+        {"transition": "notify", "notifiedOn": year.clock.today().isoformat()},
+    )
+
+
 async def notified(
     gateway: httpx.AsyncClient, year: Year, *, decided: dict[str, str] | None = None, **draft_extra: Any
 ) -> dict[str, Any]:
@@ -180,22 +234,20 @@ async def notified(
 async def play_to_notified(
     gateway: httpx.AsyncClient, year: Year, application: dict[str, Any], decided: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """A draft played to notified: the default budget, each financer deciding its amount."""
+    """A draft played to notified: the default budget, submitted in time, proposed, each financer deciding
+    its amount by its act (which decides the application), notified."""
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"])).status_code == 200
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
+    assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
     amounts = decided or {"etat-p147": "7000.01", "cua": "4000"}
-    for code, headers in (("etat-p147", year.state), ("cua", year.cua)):
-        line = f"{url}/financing-lines/{year.institutions[code]}"
-        set_line = await write_if_match(
-            gateway, "PATCH", line, json={"decided": amounts[code], "decision": "granted"}, headers=headers
-        )
+    for code in ("etat-p147", "cua"):
+        set_line = await decide_line(gateway, year, application["id"], code, amounts[code])
         assert set_line.status_code == 200, set_line.text
-    for transition in ("propose", "decide"):
-        assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
-    done = await move(gateway, application["id"], year.state, "notify")
+    assert set_line.json()["state"] == "decided", set_line.text
+    done = await notify(gateway, year, application["id"])
     assert done.status_code == 200, done.text
     document: dict[str, Any] = done.json()
     return document

@@ -10,7 +10,7 @@ import httpx
 
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, notified, send
+from tests.grants.playbook import API, Year, budget, decide_line, draft, move, notified, notify, send, submit
 from tests.job_results import finished
 from tests.running_stack import RunningStack
 
@@ -67,20 +67,22 @@ async def _submitted(gateway: httpx.AsyncClient, year: Year, headers: dict[str, 
     assert (
         await send(gateway, "PUT", f"{API}/applications/{application}/budget", headers, budget(year))
     ).status_code == 200
-    moved = await move(gateway, application, headers, "submit")
+    moved = await submit(gateway, year, application, headers)
     assert moved.status_code == 200, moved.text
     return application
 
 
 async def _refuse(gateway: httpx.AsyncClient, year: Year, application: str) -> None:
-    """The State proposes 0 € and refuses, the CUA grants 4,000 €; decided and notified."""
+    """The State proposes 0 € and refuses, the CUA grants 4,000 €, each by its act; decided and notified."""
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application, year.state, transition)).status_code == 200
-    await _line(gateway, year, application, "etat-p147", proposed="0", decision="refused")
-    await _line(gateway, year, application, "cua", decided="4000", decision="granted")
-    for transition, headers in (("propose", year.pilot), ("decide", year.pilot), ("notify", year.state)):
-        moved = await move(gateway, application, headers, transition)
-        assert moved.status_code == 200, moved.text
+    await _line(gateway, year, application, "etat-p147", proposed="0")
+    assert (await move(gateway, application, year.pilot, "propose")).status_code == 200
+    for code, amount in (("etat-p147", "0"), ("cua", "4000")):
+        decided = await decide_line(gateway, year, application, code, amount)
+        assert decided.status_code == 200, decided.text
+    moved = await notify(gateway, year, application)
+    assert moved.status_code == 200, moved.text
 
 
 async def a_year_to_decide(stack: RunningStack, gateway: httpx.AsyncClient, year: Year) -> Decided:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
+from tests.grants.playbook import API, Year, budget, decide_line, draft, move, notify, open_year, send, submit
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -32,7 +32,7 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
         assert budgeted.status_code == 200, budgeted.text
         assert budgeted.json()["budget"]["balanced"] is True
     with step("its submission opens a line for each financer it asks"):
-        submitted = await move(gateway, application["id"], year.operator, "submit")
+        submitted = await submit(gateway, year, application["id"])
         assert submitted.status_code == 200, submitted.text
         lines = {line["institutionCode"]: line for line in submitted.json()["financingLines"]}
         assert {code: line["requested"] for code, line in lines.items()} == {"cua": "4000.00", "etat-p147": "8000.00"}
@@ -58,50 +58,44 @@ async def test_a_year_played_through(stack: RunningStack, gateway: httpx.AsyncCl
         ]
         assert (await gateway.get(f"{url}/annotations", headers=year.operator)).status_code == 403
     with step("each financer sets its own line, nobody else's, within what was asked"):
-        # Each financer sets its own line; nobody else's.
         state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
-        cua_line = f"{url}/financing-lines/{year.institutions['cua']}"
-        too_much = await write_if_match(
-            gateway, "PATCH", state_line, json={"decided": "8000.01", "decision": "granted"}, headers=year.state
-        )
+        too_much = await write_if_match(gateway, "PATCH", state_line, json={"proposed": "8000.01"}, headers=year.state)
         assert too_much.status_code == 422
-        assert too_much.json()["errors"][0]["rule"] == "decided-within-requested"
+        assert too_much.json()["errors"][0]["rule"] == "proposed-within-requested"
         assert "8\u202f000 €" in too_much.json()["errors"][0]["message"]
-        assert (
-            await write_if_match(
-                gateway, "PATCH", cua_line, json={"decision": "granted", "decided": "1"}, headers=year.state
-            )
-        ).status_code == 403
         assert (
             await write_if_match(gateway, "PATCH", state_line, json={"opinion": "favourable"}, headers=year.caf)
         ).status_code == 403
-        granted = await write_if_match(
-            gateway,
-            "PATCH",
-            state_line,
-            json={"opinion": "favourable", "proposed": "6000", "decided": "6000", "decision": "granted"},
-            headers=year.state,
+        proposed = await write_if_match(
+            gateway, "PATCH", state_line, json={"opinion": "favourable", "proposed": "6000"}, headers=year.state
         )
-        assert granted.status_code == 200, granted.text
-    with step("proposed, then decided once every financer has decided"):
-        early = await move(gateway, application["id"], year.pilot, "decide")
-        assert early.status_code == 409  # still under instruction: decide comes after propose
+        assert proposed.status_code == 200, proposed.text
+    with step("proposed; no move decides it: each financer decides its own line by its act"):
+        assert (await move(gateway, application["id"], year.pilot, "decide")).status_code == 422
         assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
-        undecided = await move(gateway, application["id"], year.pilot, "decide")
-        assert undecided.status_code == 422
-        assert "CUA" in undecided.json()["errors"][0]["message"]
-        refused = await write_if_match(gateway, "PATCH", cua_line, json={"decision": "refused"}, headers=year.cua)
+        too_much = await decide_line(gateway, year, application["id"], "etat-p147", "8000.01")
+        assert too_much.status_code == 422
+        assert too_much.json()["errors"][0]["rule"] == "decided-within-requested"
+        not_its_own = await decide_line(gateway, year, application["id"], "cua", "4000", headers=year.state)
+        assert not_its_own.status_code == 403
+        state = await decide_line(gateway, year, application["id"], "etat-p147", "6000")
+        assert state.status_code == 200, state.text
+        assert state.json()["state"] == "proposed", "the CUA has not decided yet"
+    with step("the last financer's decision decides the application"):
+        refused = await decide_line(gateway, year, application["id"], "cua", "0", actNumber="B-2025-04")
         assert refused.status_code == 200, refused.text
-        assert (
-            next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")["decided"]
-            == "0.00"
+        cua = next(line for line in refused.json()["financingLines"] if line["institutionCode"] == "cua")
+        assert (cua["decision"], cua["decided"], cua["actKind"], cua["actNumber"]) == (
+            "refused",
+            "0.00",
+            "deliberation",
+            "B-2025-04",
         )
-        decided = await move(gateway, application["id"], year.pilot, "decide")
-        assert decided.status_code == 200, decided.text
-        assert decided.json()["outcome"] == "partially_granted"
-    with step("notified, its history kept step by step"):
-        notified = await move(gateway, application["id"], year.state, "notify")
+        assert (refused.json()["state"], refused.json()["outcome"]) == ("decided", "partially_granted")
+    with step("notified, dated by its letter, its history kept step by step"):
+        notified = await notify(gateway, year, application["id"])
         assert notified.json()["state"] == "notified"
+        assert notified.json()["notifiedOn"] == year.clock.today().isoformat()
         assert [event["transition"] for event in notified.json()["events"]] == [
             "submit",
             "declare_receivable",
@@ -119,7 +113,7 @@ async def test_an_unbalanced_budget_cannot_be_submitted(gateway: httpx.AsyncClie
     unbalanced = budget(year, charges=16000)
     unbalanced["lines"][-1]["amount"] = "1500"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, unbalanced)).status_code == 200
-    refused = await move(gateway, application["id"], year.operator, "submit")
+    refused = await submit(gateway, year, application["id"])
     assert refused.status_code == 422
     rules = {error["rule"]: error["message"] for error in refused.json()["errors"]}
     assert "16\u202f000 €" in rules["balanced-budget"]
@@ -218,7 +212,7 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
     assert skipping.status_code == 409
     assert "allowed: submit, withdraw" in skipping.json()["detail"]
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"])).status_code == 200
     assert (await move(gateway, application["id"], year.state, "declare_receivable")).status_code == 200
     assert (await move(gateway, application["id"], year.state, "instruct")).status_code == 200
     no_reason = await move(gateway, application["id"], year.state, "request_correction")
@@ -231,7 +225,7 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
     )
     assert frozen.status_code == 200, frozen.text
     resubmitted = await move(gateway, application["id"], year.operator, "submit")
-    assert resubmitted.json()["state"] == "submitted"
+    assert resubmitted.json()["state"] == "submitted", "a corrected file is submitted again after the call closed"
     stale = await gateway.post(
         f"{url}/transitions",
         json={"transition": "withdraw", "reason": "x"},

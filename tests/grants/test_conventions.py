@@ -10,7 +10,19 @@ import pytest
 
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, next_year, open_year, send
+from tests.grants.playbook import (
+    API,
+    Year,
+    budget,
+    decide_line,
+    draft,
+    move,
+    next_year,
+    notify,
+    open_year,
+    send,
+    submit,
+)
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -199,17 +211,14 @@ async def decided_above_threshold(gateway: httpx.AsyncClient, year: Year) -> str
     application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, large_budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"], year.operator)).status_code == 200
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
-    for code, headers, amount in (("etat-p147", year.state, "24000"), ("cua", year.cua, "4000")):
-        line = f"{url}/financing-lines/{year.institutions[code]}"
-        decided = await write_if_match(
-            gateway, "PATCH", line, json={"decided": amount, "decision": "granted"}, headers=headers
-        )
+    assert (await move(gateway, application["id"], year.pilot, "propose")).status_code == 200
+    for code, amount in (("etat-p147", "24000"), ("cua", "4000")):
+        decided = await decide_line(gateway, year, application["id"], code, amount)
         assert decided.status_code == 200, decided.text
-    for transition in ("propose", "decide"):
-        assert (await move(gateway, application["id"], year.pilot, transition)).status_code == 200
+    assert decided.json()["state"] == "decided"
     return str(application["id"])
 
 
@@ -217,7 +226,7 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
     application = await decided_above_threshold(gateway, year)
-    refused = await move(gateway, application, year.state, "notify")
+    refused = await notify(gateway, year, application)
     assert refused.status_code == 422
     assert [error["rule"] for error in refused.json()["errors"]] == ["convention-required"]
     assert "ETAT-P147" in refused.json()["errors"][0]["message"]
@@ -235,9 +244,9 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     created = await gateway.post(CONVENTIONS, json=annual, headers=year.state)
     assert created.status_code == 201, created.text
     convention = created.json()["id"]
-    assert (await move(gateway, application, year.state, "notify")).status_code == 422  # still a draft
+    assert (await notify(gateway, year, application)).status_code == 422  # still a draft
     assert (await act(gateway, convention, year.state, "sign", on="2025-02-03")).status_code == 200
-    notified = await move(gateway, application, year.state, "notify")
+    notified = await notify(gateway, year, application)
     assert notified.status_code == 200, notified.text
     assert notified.json()["state"] == "notified"
 

@@ -108,11 +108,10 @@ async def renewed(gateway: httpx.AsyncClient, year: Year, url: str, call: Year, 
     return str(application)
 
 
-async def paid_in_two_tranches(
-    gateway: httpx.AsyncClient, year: Year, applications: dict[int, str], current: int
-) -> None:
-    """The State's advance and balance of the year, 3,500 € each; in 2027 the previous year's report is not
-    accepted yet: the balance waits, the advance is forced with a reason, then the 2026 reports are accepted."""
+async def advance_paid(gateway: httpx.AsyncClient, year: Year, applications: dict[int, str], current: int) -> str:
+    """The State's advance and balance of the year planned, 3,500 € each, the advance paid; in 2027 the
+    previous year's report is not accepted yet: the advance is forced with a reason, then the 2026 reports
+    are accepted. The balance waits for the year's own report, received: its tranche's id."""
     tranches = await plan(
         gateway,
         year,
@@ -123,8 +122,10 @@ async def paid_in_two_tranches(
     )
     assert [item["planned"] for item in tranches.json()] == ["3500.00", "3500.00"]
     advance, balance = (item["id"] for item in tranches.json())
+    blocked = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current}-09-15")
+    assert [error["rule"] for error in blocked.json()["errors"]] == ["report-received"]
     if current == 2027:
-        blocked = await pay(gateway, balance, year.state, amount="3500", paidOn="2027-03-15")
+        blocked = await pay(gateway, advance, year.state, amount="3500", paidOn="2027-03-15")
         assert [error["rule"] for error in blocked.json()["errors"]] == ["previous-report-accepted"]
         forced = await pay(
             gateway, advance, year.state, amount="3500", paidOn="2027-03-15", overrideReason="Comité du 2 mars"
@@ -134,8 +135,13 @@ async def paid_in_two_tranches(
     else:
         paid = await pay(gateway, advance, year.state, amount="3500", paidOn=f"{current}-03-15")
         assert (paid.status_code, paid.json()["overriddenGates"]) == (200, [])
-    paid = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current}-09-15")
-    assert paid.status_code == 200, paid.text
+    return str(balance)
+
+
+async def balance_paid(gateway: httpx.AsyncClient, year: Year, balance: str, current: int) -> None:
+    """The year's balance, its financial report received."""
+    paid = await pay(gateway, balance, year.state, amount="3500", paidOn=f"{current + 1}-02-15")
+    assert (paid.status_code, paid.json()["overriddenGates"]) == (200, []), paid.text
 
 
 async def amended_for_2028(gateway: httpx.AsyncClient, year: Year, url: str) -> None:
@@ -274,6 +280,7 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         url = await convened(gateway, year)
     with step("its 2025 application is attached to its first year"):
         applications = {2025: await first_year_attached(gateway, year, url)}
+    balances: dict[int, str] = {}
     for current in YEARS:
         if current > 2025:
             with step(f"{current}: the year's application is renewed from the previous year's"):
@@ -283,8 +290,8 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         with step(f"{current}: the year's application is decided and notified"):
             notified = await play_to_notified(gateway, calls[current], {"id": applications[current]}, DECIDED)
             assert notified["state"] == "notified"
-        with step(f"{current}: the State pays the year in two tranches"):
-            await paid_in_two_tranches(gateway, year, applications, current)
+        with step(f"{current}: the State pays the year's advance; the balance waits for the year's report"):
+            balances[current] = await advance_paid(gateway, year, applications, current)
         with step(f"{current}: the operator declares how many QPV residents the action welcomed"):
             await value_declared(gateway, year, url, "PART-QPV", current, PART_QPV[current], "Feuilles d'émargement")
         if current == 2027:
@@ -295,6 +302,8 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
                 await submit_reports(gateway, year, applications[current], REACHED[current])
                 if current != 2026:  # the 2026 ones are accepted only during 2027
                     await accept_reports(gateway, year, applications[current])
+            with step(f"{current}: the year's financial report received, its balance is paid"):
+                await balance_paid(gateway, year, balances[current], current)
 
     with step("the last year, notified but not reported on, cannot be evaluated yet"):
         etag = (await gateway.get(url, headers=year.pilot)).headers["etag"]
@@ -303,6 +312,7 @@ async def test_a_cpo_is_played_over_four_years_and_closed_by_its_final_evaluatio
         assert early.json()["errors"][0]["rule"] == "last-year-reported"
     with step("the last year is reported on and its dropout rate declared"):
         await submit_reports(gateway, year, applications[2028], REACHED[2028])
+        await balance_paid(gateway, year, balances[2028], 2028)
         await accept_reports(gateway, year, applications[2028])
         await value_declared(gateway, year, url, "ABANDON", 2028, "12", "Registre")
     with step("the 2028 and 2025 dashboards count the CPO, the leverage, beneficiaries and indicators"):

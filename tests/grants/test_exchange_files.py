@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from tests.clock import TravellingClock
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.grants.playbook import API, Year, budget, draft, notified, open_year, send, submit
 from tests.grants.prefecture import IMPORTS, XLSX, upload
 from tests.grants.use_cases.test_decision_files import workbook
 from tests.running_stack import RunningStack
@@ -49,7 +49,7 @@ async def submitted(gateway: httpx.AsyncClient, year: Year, title: str, headers:
         application = created.json()
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", headers, budget(year))).status_code == 200
-    moved = await move(gateway, application["id"], headers, "submit")
+    moved = await submit(gateway, year, application["id"], headers)
     assert moved.status_code == 200, moved.text
     return str(application["id"])
 
@@ -220,7 +220,7 @@ async def test_the_export_reads_the_budget_as_last_replaced(gateway: httpx.Async
     replaced["lines"] = [line for line in replaced["lines"] if line["account"] not in {"86", "87"}]
     replaced["lines"].append({"account": "own_funds", "label": "Fonds propres", "amount": "5000"})
     assert (await send(gateway, "PUT", url, year.operator, replaced)).status_code == 200
-    submitted = await move(gateway, application["id"], year.operator, "submit")
+    submitted = await submit(gateway, year, application["id"], year.operator)
     assert submitted.status_code == 200, submitted.text  # a draft is not in the programmation's export
     exported = await gateway.get(
         f"{API}/programmation-exports",

@@ -181,7 +181,11 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         assert budgeted.status_code == 200
         early = await move(gateway, second_draft["id"], year.operator, "submit")
         assert early.status_code == 422
-        assert [error["rule"] for error in early.json()["errors"]] == ["report-before-new-request"]
+        # Late too (the 2026 call closed on 30 November 2025): every rule broken is named at once.
+        assert [error["rule"] for error in early.json()["errors"]] == [
+            "submitted-before-closing",
+            "report-before-new-request",
+        ]
     with step("the overdue reports, judged on the day given or today"):
         overdue = f"{API}/financial-reports/overdue"
         not_due_yet = await gateway.get(overdue, params={"contractCode": year.contract}, headers=year.pilot)

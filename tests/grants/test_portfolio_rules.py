@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from services.grants.framework.domain import Pillar
-from services.grants.programmation.domain import ApplicationFacts, Envelope, PortfolioRules, check_portfolio
+from services.grants.programmation.domain.portfolio import ApplicationFacts, Envelope, PortfolioRules, check_portfolio
 
 P147, CUA = uuid.uuid4(), uuid.uuid4()
 NAMES = {P147: "État P147", CUA: "CUA"}

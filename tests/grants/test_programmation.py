@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
+from tests.grants.playbook import API, Year, budget, decide_line, draft, move, open_year, send, submit
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -23,7 +23,7 @@ async def _proposed(gateway: httpx.AsyncClient, year: Year, title: str, qpv: lis
     application = await draft(gateway, year, title=title, qpvCodes=qpv)
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"])).status_code == 200
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
     state_line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
@@ -59,7 +59,9 @@ def _rules(scenario: dict[str, Any], kind: str) -> dict[str, str]:
     return {item["rule"]: item["message"] for item in scenario["check"][kind]}
 
 
-async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: httpx.AsyncClient, year: Year) -> None:
+async def test_a_scenario_within_the_rules_is_frozen_into_proposals_each_financer_decides(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
     with step("two proposed applications, one outside the QPVs, and the financers' envelopes"):
         in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
         hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000")
@@ -108,7 +110,7 @@ async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: htt
         assert changed.status_code == 200, changed.text
         assert changed.json()["check"]["blocking"] == []
         assert changed.json()["check"]["horsQpvShare"] == "2,0 %"
-    with step("the comité freezes the scenario into decisions"):
+    with step("the comité freezes the scenario into each financer's proposal, recorded with it"):
         frozen = await send(
             gateway,
             "POST",
@@ -119,12 +121,29 @@ async def test_a_scenario_within_the_rules_is_frozen_into_decisions(gateway: htt
         assert frozen.status_code == 200, frozen.text
         assert frozen.json()["scenario"]["status"] == "frozen"
         assert frozen.json()["committee"]["coChairs"] == ["etat-p147", "cua"]
+        programmed = (await gateway.get(f"{API}/applications/{hors_qpv}", headers=year.pilot)).json()
+        assert (programmed["state"], programmed["outcome"]) == ("proposed", None)
+        lines = {line["institutionCode"]: line for line in programmed["financingLines"]}
+        assert {code: (line["proposed"], line["decision"]) for code, line in lines.items()} == {
+            "etat-p147": ("4000.00", None),
+            "cua": ("0.00", None),
+        }
+        assert {line["committeeId"] for line in lines.values()} == {frozen.json()["committee"]["id"]}
+    with step("each financer decides its own line by its act; the last one decides the application"):
+        for application, cua in ((hors_qpv, "0"), (in_qpv, "4000")):
+            state = await decide_line(
+                gateway, year, application, "etat-p147", "8000" if application == in_qpv else "4000"
+            )
+            assert state.status_code == 200, state.text
+            last = await decide_line(gateway, year, application, "cua", cua)
+            assert last.status_code == 200, last.text
         decided = (await gateway.get(f"{API}/applications/{hors_qpv}", headers=year.pilot)).json()
         assert (decided["state"], decided["outcome"]) == ("decided", "partially_granted")
         lines = {line["institutionCode"]: line for line in decided["financingLines"]}
         assert (lines["etat-p147"]["decided"], lines["etat-p147"]["decision"]) == ("4000.00", "granted")
         assert (lines["cua"]["decided"], lines["cua"]["decision"]) == ("0.00", "refused")
-        assert decided["events"][-1]["reason"] == "comité des financeurs du 2025-01-20"
+        assert lines["cua"]["proposed"] == "0.00", "the comité's amount is kept beside the decision"
+        assert decided["events"][-1]["reason"] == "décision de CUA"
         full = (await gateway.get(f"{API}/applications/{in_qpv}", headers=year.pilot)).json()
         assert full["outcome"] == "granted"
     with step("the programmation's totals count the decisions"):
@@ -250,7 +269,7 @@ async def test_totals_follow_every_change_of_the_financing_lines(gateway: httpx.
     application = await draft(gateway, year, title="Jardins partagés")
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"])).status_code == 200
     assert await requested() == ({"cua": "4000.00", "etat-p147": "8000.00"}, "12000.00")
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
@@ -261,5 +280,5 @@ async def test_totals_follow_every_change_of_the_financing_lines(gateway: httpx.
     corrected = await send(gateway, "PUT", f"{url}/budget", year.operator, without_cua)
     assert corrected.status_code == 200, corrected.text
     assert await requested() == ({"cua": "4000.00", "etat-p147": "8000.00"}, "12000.00")  # not submitted yet
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"])).status_code == 200
     assert await requested() == ({"etat-p147": "9000.00"}, "9000.00")

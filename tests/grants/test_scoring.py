@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, open_year, send
+from tests.grants.playbook import API, Year, budget, draft, open_year, send, submit
 from tests.running_stack import RunningStack
 
 
@@ -31,7 +31,7 @@ async def _submitted(gateway: httpx.AsyncClient, year: Year) -> str:
     application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"], year.operator)).status_code == 200
     return str(application["id"])
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from identity.principal import Role
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send
+from tests.grants.playbook import API, Year, budget, draft, move, notified, open_year, send, submit
 from tests.participation.people import fictitious_person
 from tests.running_stack import RunningStack
 
@@ -37,7 +37,7 @@ async def _under_instruction(gateway: httpx.AsyncClient, year: Year) -> str:
     application = await draft(gateway, year)
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
-    assert (await move(gateway, application["id"], year.operator, "submit")).status_code == 200
+    assert (await submit(gateway, year, application["id"], year.operator)).status_code == 200
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application["id"], year.state, transition)).status_code == 200
     return str(application["id"])
@@ -52,9 +52,15 @@ async def test_concurrent_decisions_on_one_line_with_one_etag_let_one_win(
     line = f"{url}/financing-lines/{year.institutions['etat-p147']}"
     answers = await asyncio.gather(
         *(
-            gateway.patch(
-                line,
-                json={"decided": f"{5000 + index}", "decision": "granted"},
+            gateway.post(
+                f"{line}/decision",
+                json={
+                    "decision": "granted",
+                    "amount": f"{5000 + index}",
+                    "actKind": "arrete",
+                    "actNumber": f"A-{index}",
+                    "decidedOn": "2025-02-10",
+                },
                 headers={**year.state, "If-Match": etag},
             )
             for index in range(20)
@@ -69,14 +75,14 @@ async def test_concurrent_decisions_on_one_line_with_one_etag_let_one_win(
     rows = await _fetch(
         stack,
         "grants",
-        "SELECT before, after FROM grants.audit_events WHERE action = 'financing_line.set' AND entity_id = $1",
+        "SELECT before, after FROM grants.audit_events WHERE action = 'financing_line.decided' AND entity_id = $1",
         f"{application}/{year.institutions['etat-p147']}",
     )
     assert len(rows) == 1  # the 19 refused writes left nothing
     assert rows[0]["after"] is not None
-    refused = await gateway.patch(line, json={"decided": "1"}, headers={**year.state, "If-Match": "*"})
+    refused = await gateway.patch(line, json={"proposed": "1"}, headers={**year.state, "If-Match": "*"})
     assert refused.status_code == 428
-    missing = await gateway.patch(line, json={"decided": "1"}, headers=year.state)
+    missing = await gateway.patch(line, json={"proposed": "1"}, headers=year.state)
     assert missing.status_code == 428
 
 

@@ -19,7 +19,7 @@ from tests.running_stack import RunningStack
 from tests.webhooks.partners import SUBSCRIPTIONS, Partner, register_partner
 from tests.webhooks.receiver import Receiver, running_receiver
 
-TYPES = ["application.created", "application.submitted", "application.state_changed", "financing_line.changed"]
+TYPES = ["application.created", "application.submitted", "application.state_changed", "financing_line.decided"]
 
 
 async def _subscribe(gateway: httpx.AsyncClient, partner: Partner, url: str, contract: str | None) -> dict[str, Any]:

@@ -105,6 +105,7 @@ class ApplicationRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_on: Mapped[date | None] = mapped_column(Date)  # the date of the notification letter
     # Sums of the application's financing lines (proposed and decided: 0 while unset), kept by the
     # database itself: a trigger on financing_lines (migration gran0007) recomputes them after every
     # statement that changes lines, whichever code path wrote them. Never set from Python; the decisions
@@ -135,7 +136,8 @@ class BudgetLineRow(Base):
 
 
 class FinancingLineRow(Base):
-    """One financer's line of an application: requested, proposed, decided, its opinion and decision."""
+    """One financer's line of an application: requested, proposed (by the comité that agreed it, if one
+    did), decided by the financer's own act (its kind, number and date), its opinion and decision."""
 
     __tablename__ = "financing_lines"
     # A year's lines of a contract in one index range, amounts included: totals never probe the primary
@@ -162,8 +164,11 @@ class FinancingLineRow(Base):
     opinion: Mapped[str | None] = mapped_column(Text)
     opinion_comment: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(Text)
-    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)  # the date of the decision's act
     chorus_commitment: Mapped[str | None] = mapped_column(Text)
+    committee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("committees.committee_id"))
+    decision_act_kind: Mapped[str | None] = mapped_column(Text)
+    decision_act_number: Mapped[str | None] = mapped_column(Text)
 
 
 class ApplicationEventRow(Base):

@@ -10,7 +10,14 @@ from sqlalchemy import delete, select
 from kit.pagination import PageRequest, fetch_page
 from services.grants.applications.domain.application import Application, ApplicationEvent, Draft
 from services.grants.applications.domain.budget import BudgetLine
-from services.grants.applications.domain.financing import FinancingLine, LineDecision, Opinion, Outcome
+from services.grants.applications.domain.financing import (
+    ActKind,
+    DecisionAct,
+    FinancingLine,
+    LineDecision,
+    Opinion,
+    Outcome,
+)
 from services.grants.applications.domain.workflow import State, Transition
 from services.grants.applications.models import (
     ActionRow,
@@ -49,6 +56,7 @@ def application_of(row: ApplicationRow) -> Application:
         ),
         hors_qpv=row.hors_qpv,
         dauphin_normalised=row.dauphin_normalised,
+        notified_on=row.notified_on,
     )
 
 
@@ -65,16 +73,31 @@ def financing_line_of(row: FinancingLineRow) -> FinancingLine:
         opinion=Opinion(row.opinion) if row.opinion else None,
         opinion_comment=row.opinion_comment,
         decision=LineDecision(row.decision) if row.decision else None,
+        committee_id=row.committee_id,
+        act=None
+        if row.decision is None
+        else DecisionAct(
+            ActKind(row.decision_act_kind) if row.decision_act_kind else None,
+            row.decision_act_number,
+            row.decided_on,
+        ),
+        chorus_commitment=row.chorus_commitment,
     )
 
 
 def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
-    """The row holds the line's opinion, amounts and decision."""
+    """The row holds the line's opinion, amounts, the comité that agreed it, and its decision with its act."""
     row.proposed_cents = line.proposed_cents
     row.decided_cents = line.decided_cents
     row.opinion = None if line.opinion is None else line.opinion.value
     row.opinion_comment = line.opinion_comment
     row.decision = None if line.decision is None else line.decision.value
+    row.committee_id = line.committee_id
+    row.chorus_commitment = line.chorus_commitment
+    if line.act is not None:
+        row.decision_act_kind = None if line.act.kind is None else line.act.kind.value
+        row.decision_act_number = line.act.number
+        row.decided_on = line.act.decided_on
 
 
 def event_of(row: ApplicationEventRow) -> ApplicationEvent:

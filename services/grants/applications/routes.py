@@ -17,7 +17,7 @@ from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.applications.domain.application import Application, ApplicationView, Draft, NewApplication
 from services.grants.applications.domain.budget import BudgetLine
-from services.grants.applications.domain.financing import LineDecision, Opinion
+from services.grants.applications.domain.financing import ActKind, Deciding, DecisionAct, LineDecision, Opinion
 from services.grants.applications.domain.workflow import State, Transition
 from services.grants.applications.schemas import (
     ApplicationCreate,
@@ -28,13 +28,14 @@ from services.grants.applications.schemas import (
     BudgetLineRead,
     BudgetRead,
     EventRead,
+    FinancingLineDecision,
     FinancingLineRead,
     FinancingLineUpdate,
     TransitionInput,
 )
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
-from services.grants.policies import INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
+from services.grants.policies import DECIDE_LINES, INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
 from services.grants.schemas import BeneficiariesRead, ContractCode, cents_of, read_of
 
 router = platform_router(["applications"], authenticated=True, writes=True)
@@ -92,6 +93,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
         previous_application_id=draft.previous_application_id,
         dauphin_number=draft.dauphin_number,
         dauphin_normalised=application.dauphin_normalised,
+        notified_on=application.notified_on,
         budget=BudgetRead(
             lines=[
                 BudgetLineRead(
@@ -120,6 +122,11 @@ def _read(view: ApplicationView) -> ApplicationRead:
                 opinion=None if item.line.opinion is None else item.line.opinion.value,
                 opinion_comment=item.line.opinion_comment,
                 decision=None if item.line.decision is None else item.line.decision.value,
+                committee_id=item.line.committee_id,
+                act_kind=None if item.line.act is None or item.line.act.kind is None else item.line.act.kind.value,
+                act_number=None if item.line.act is None else item.line.act.number,
+                decided_on=None if item.line.act is None else item.line.act.decided_on,
+                chorus_commitment=item.line.chorus_commitment,
             )
             for item in view.lines
         ],
@@ -236,9 +243,13 @@ async def move_application(
     body: TransitionInput,
     principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
 ) -> ApplicationRead:
-    """One step of the workflow (submit, declare_receivable, instruct, request_correction, propose, decide,
-    notify, withdraw, reopen…); the step's rules are checked first and the event is kept."""
-    view = await workflow.move(uow, principal, application_id, Transition(body.transition), body.reason)
+    """One step of the workflow (submit, declare_receivable, instruct, request_correction, propose, notify,
+    withdraw, reopen…); the step's rules are checked first and the event is kept. A file is submitted by the
+    call's closing day, a late one by a pilot with the reason of the exception; a notification gives the
+    date of its letter (`notifiedOn`). No move decides: the last financer's decision does."""
+    view = await workflow.move(
+        uow, principal, application_id, Transition(body.transition), body.reason, body.notified_on
+    )
     return _answer(view, response)
 
 
@@ -256,17 +267,44 @@ async def set_financing_line(
     body: FinancingLineUpdate,
     principal: Annotated[Principal, Depends(authorize(INSTRUCT))],
 ) -> ApplicationRead:
-    """A financer's line: opinion, proposed and decided amounts, decision (0 ≤ decided ≤ requested);
+    """A financer's line while it is instructed: its opinion and proposed amount (0 ≤ proposed ≤ requested;
+    a comité's agreed amount no longer changes); the decision is the financer's act (…/decision).
     If-Match with the application's ETag is required."""
     converters: dict[str, Any] = {
         "proposed": lambda value: ("proposed_cents", cents_of(value, "proposed")),
-        "decided": lambda value: ("decided_cents", cents_of(value, "decided")),
         "opinion": lambda value: ("opinion", Opinion(value)),
         "opinion_comment": lambda value: ("opinion_comment", value),
-        "decision": lambda value: ("decision", LineDecision(value)),
     }
     changes = dict(
         converters[name](getattr(body, name)) for name in body.model_fields_set if getattr(body, name) is not None
     )
     view = await financing.set_financing_line(uow, principal, application_id, institution_id, changes)
+    return _answer(view, response)
+
+
+@router.post(
+    "/applications/{application_id}/financing-lines/{institution_id}/decision",
+    operation_id="decide_financing_line",
+    response_model=ApplicationRead,
+    dependencies=[conditional(read_at="/applications/{application_id}")],
+)
+async def decide_financing_line(
+    uow: Uow,
+    response: Response,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    body: FinancingLineDecision,
+    principal: Annotated[Principal, Depends(authorize(DECIDE_LINES))],
+) -> ApplicationRead:
+    """The financer's decision of its own line by its own act (arrêté or Dauphin decision for the State, a
+    board's deliberation for the CAF or the Département): kept beside the amount the comité proposed, which
+    it may differ from. The last financer's decision decides the application. If-Match: the application's
+    ETag."""
+    deciding = Deciding(
+        decision=LineDecision(body.decision),
+        decided_cents=None if body.amount is None else cents_of(body.amount, "amount"),
+        act=DecisionAct(ActKind(body.act_kind), body.act_number, body.decided_on),
+        chorus_commitment=body.chorus_commitment,
+    )
+    view = await financing.decide_line(uow, principal, application_id, institution_id, deciding)
     return _answer(view, response)

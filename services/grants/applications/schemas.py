@@ -48,20 +48,44 @@ class BudgetInput(ApiInput):
     lines: list[BudgetLineInput] = Field(max_length=200)
 
 
+Move = Literal[
+    "submit", "declare_receivable", "declare_not_receivable", "instruct", "request_correction",
+    "propose", "notify", "withdraw", "reopen",
+]  # fmt: skip
+
+
 class TransitionInput(ApiInput):
-    transition: Literal[
-        "submit", "declare_receivable", "declare_not_receivable", "instruct", "request_correction",
-        "propose", "decide", "notify", "withdraw", "reopen",
-    ]  # fmt: skip
-    reason: LongText | None = None
+    transition: Move = Field(
+        description="An application is decided when every financer has decided its line (no move decides it)"
+    )
+    reason: LongText | None = Field(
+        default=None, description="Required to refuse, correct, withdraw, reopen, and for a pilot's late-file exception"
+    )
+    notified_on: date | None = Field(default=None, description="notify: the date of the notification letter")
 
 
 class FinancingLineUpdate(ApiInput):
     proposed: Money | None = None
-    decided: Money | None = None
     opinion: Literal["favourable", "unfavourable", "reserved"] | None = None
     opinion_comment: LongText | None = None
-    decision: Literal["granted", "refused", "no_follow_up"] | None = None
+
+
+ActNumber = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+
+
+class FinancingLineDecision(ApiInput):
+    """A financer's decision of its own line, by its own act."""
+
+    decision: Literal["granted", "refused", "no_follow_up"]
+    amount: Money | None = Field(default=None, description="Granted: above 0, at most requested; else 0 or absent")
+    act_kind: Literal["arrete", "deliberation", "dauphin_decision"] = Field(
+        description="arrete or dauphin_decision (the State's), deliberation (a board's: CAF, Département…)"
+    )
+    act_number: ActNumber | None = Field(default=None, description="Required for an arrêté or a deliberation")
+    decided_on: date = Field(description="The date of the act")
+    chorus_commitment: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = Field(
+        default=None, description="The Chorus engagement juridique (EJ), when the act gives one"
+    )
 
 
 class BudgetLineRead(ApiModel):
@@ -91,6 +115,11 @@ class FinancingLineRead(ApiModel):
     opinion: str | None
     opinion_comment: str | None
     decision: str | None
+    committee_id: uuid.UUID | None = Field(description="The comité des financeurs that agreed the proposed amount")
+    act_kind: str | None = Field(description="The act that decided the line (None: recorded before acts were kept)")
+    act_number: str | None
+    decided_on: date | None = Field(description="The date of the act that decided the line")
+    chorus_commitment: str | None
 
 
 class EventRead(ApiModel):
@@ -131,6 +160,7 @@ class ApplicationRead(ApplicationSummary):
     previous_application_id: uuid.UUID | None
     dauphin_number: str | None
     dauphin_normalised: str | None
+    notified_on: date | None = Field(description="The date of the notification letter")
     budget: BudgetRead
     financing_lines: list[FinancingLineRead]
     events: list[EventRead]

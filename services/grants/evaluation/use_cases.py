@@ -35,7 +35,7 @@ from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import Operator
 from services.grants.operators.repository import operator_of
 from services.grants.operators.use_cases import visible_operator
-from services.grants.programmation.domain import Totals
+from services.grants.programmation.domain.tables import Totals
 from services.grants.programmation.repository.views import ProgrammationViews
 from services.grants.programmation.use_cases.views import notified_in
 

@@ -33,18 +33,38 @@ class TrancheStatus(StrEnum):
 
 
 class Gate(StrEnum):
-    """A condition a tranche waits for; an instructor may override it with a reason (audited)."""
+    """A condition a tranche waits for; the payer may override it with a reason (kept and audited)."""
 
-    # The balance waits for the previous year's financial report (CERFA 15059: "before any new request").
+    # The advance of a new year waits for the previous year's financial report, accepted (CERFA 15059 is
+    # due "avant toute nouvelle demande"; a CPO's yearly advance follows the previous year's account).
     PREVIOUS_REPORT_ACCEPTED = "previous-report-accepted"
+    # The balance of a year is paid once that year's financial report is received (submitted, or accepted):
+    # the solde "est versé après production du compte rendu financier" (CERFA 15059, art. 10 of the loi
+    # n°2000-321; the conventions' usual clause).
+    REPORT_RECEIVED = "report-received"
     # A CPO's later years are planned "subject to the vote of credits": the financer's envelope exists.
     CREDITS_VOTED = "credits-voted"
 
 
 GATE_MESSAGES = {
     Gate.PREVIOUS_REPORT_ACCEPTED: "the financial report of the action's previous year is not accepted",
+    Gate.REPORT_RECEIVED: "the financial report of the year is not received",
     Gate.CREDITS_VOTED: "the financer's envelope for the call is not voted",
 }
+# Which tranches wait for which report: the year's first payment (its advance, or its single payment) for
+# the previous year's, accepted; its balance for its own, received.
+PREVIOUS_REPORT_GATED = frozenset({TrancheKind.ADVANCE, TrancheKind.SINGLE})
+OWN_REPORT_GATED = frozenset({TrancheKind.BALANCE})
+
+
+def report_gates(kind: TrancheKind, previous_notified: bool, previous_accepted: bool, own_received: bool) -> list[Gate]:
+    """The report gates a tranche of `kind` does not meet."""
+    unmet = []
+    if kind in PREVIOUS_REPORT_GATED and previous_notified and not previous_accepted:
+        unmet.append(Gate.PREVIOUS_REPORT_ACCEPTED)
+    if kind in OWN_REPORT_GATED and not own_received:
+        unmet.append(Gate.REPORT_RECEIVED)
+    return unmet
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,17 +24,19 @@ from services.grants.payments.domain import (
     Gate,
     PlannedTranche,
     Tranche,
+    TrancheKind,
     TrancheStatus,
     check_payer,
     check_payment,
     planned_amounts,
+    report_gates,
 )
 from services.grants.payments.models import TrancheRow
 from services.grants.payments.repository import PaymentRepository, tranche_of
 from services.grants.persistence import Audited
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
 from services.grants.reports.domain import ReportStatus
-from services.grants.reports.repository import ReportRepository
+from services.grants.reports.repository import ReportRepository, status_of
 
 TRANCHES = Audited("tranche")
 
@@ -156,12 +158,17 @@ async def list_tranches(uow: UnitOfWork, actor: Principal, application_id: uuid.
 
 
 async def _unmet_gates(uow: UnitOfWork, application: Application, tranche: TrancheRow) -> list[Gate]:
-    unmet = []
+    reports = ReportRepository(uow.session)
     previous = await ApplicationRepository(uow.session).previous_year(application.action_id, application.year)
-    if previous is not None and State(previous.state) is State.NOTIFIED:
-        report = await ReportRepository(uow.session).financial(previous.application_id)
-        if report is None or ReportStatus(report.status) is not ReportStatus.ACCEPTED:
-            unmet.append(Gate.PREVIOUS_REPORT_ACCEPTED)
+    previous_notified = previous is not None and State(previous.state) is State.NOTIFIED
+    previous_report = await reports.financial(previous.application_id) if previous is not None else None
+    own = status_of(await reports.financial(application.application_id))
+    unmet = report_gates(
+        TrancheKind(tranche.kind),
+        previous_notified,
+        previous_report is not None and ReportStatus(previous_report.status) is ReportStatus.ACCEPTED,
+        own in {ReportStatus.SUBMITTED, ReportStatus.ACCEPTED},
+    )
     if not await ProgrammationRepository(uow.session).envelope_voted(application.call_id, tranche.institution_id):
         unmet.append(Gate.CREDITS_VOTED)
     return unmet

@@ -20,7 +20,7 @@ from services.grants.exchange.domain.programmation_export import (
 )
 from services.grants.exchange.domain.programmation_summary import Totals, summary
 from services.grants.framework.domain import Pillar
-from services.grants.programmation.domain import (
+from services.grants.programmation.domain.portfolio import (
     FINDING_WORDS,
     ApplicationFacts,
     Envelope,

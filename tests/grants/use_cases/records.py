@@ -16,12 +16,13 @@ from identity.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView, Draft, NewApplication
 from services.grants.applications.domain.budget import BudgetLine
-from services.grants.applications.domain.financing import LineDecision
+from services.grants.applications.domain.financing import ActKind, Deciding, DecisionAct, LineDecision
 from services.grants.applications.domain.workflow import Transition
 from services.grants.applications.use_cases.drafting import create_application, replace_budget
-from services.grants.applications.use_cases.financing import set_financing_line
+from services.grants.applications.use_cases.financing import decide_line
 from services.grants.applications.use_cases.workflow import move
 from services.grants.calls.domain import Calendar, CallForProjects, Scheme
+from services.grants.calls.repository import CallRepository
 from services.grants.calls.use_cases import open_call
 from services.grants.clients.territories import References
 from services.grants.errors import RulesBrokenError
@@ -211,30 +212,49 @@ async def budgeted(year: Year, operator: Principal | None = None, **draft: Any) 
     return application
 
 
+async def submit(year: Year, application: uuid.UUID, operator: Principal | None = None) -> None:
+    """The operator's submission on its call's closing day (in time), the clock then back where it was."""
+    async with year.uow.reading():
+        row = await CallRepository(year.uow.session).get(year.call_id)
+    assert row is not None
+    kept = year.clock.instant
+    year.clock.instant = datetime.combine(row.closes_on, kept.timetz())
+    try:
+        await move(year.uow, operator or year.operator, application, Transition.SUBMIT, None)
+    finally:
+        year.clock.instant = kept
+
+
 async def submitted(year: Year, operator: Principal | None = None, **draft: Any) -> uuid.UUID:
-    """A new draft with its budget, submitted by its operator."""
+    """A new draft with its budget, submitted in time by its operator."""
     application = await budgeted(year, operator, **draft)
-    await move(year.uow, operator or year.operator, application, Transition.SUBMIT, None)
+    await submit(year, application, operator)
     return application
 
 
+def act_of(code: str, decided_cents: int, day: date) -> Deciding:
+    """A financer's act deciding `decided_cents` (0: refused): the State's arrêté, the others' deliberation."""
+    return Deciding(
+        decision=LineDecision.GRANTED if decided_cents else LineDecision.REFUSED,
+        decided_cents=decided_cents,
+        act=DecisionAct(ActKind.ARRETE if code == "etat-p147" else ActKind.DELIBERATION, f"{code}-1", day),
+    )
+
+
 async def decide(year: Year, application: uuid.UUID, decided: Mapping[str, int]) -> None:
-    """A submitted application instructed, each financer deciding its amount (cents; 0: refused), then decided."""
+    """A submitted application instructed and proposed, each financer deciding its amount by its act (cents;
+    0: refused), dated the clock's day: the last decision decides the application."""
     for transition in (Transition.DECLARE_RECEIVABLE, Transition.INSTRUCT):
         await move(year.uow, year.state, application, transition, None)
+    await move(year.uow, year.pilot, application, Transition.PROPOSE, None)
     for code, actor in (("etat-p147", year.state), ("cua", year.pilot)):
-        await set_financing_line(
-            year.uow,
-            actor,
-            application,
-            year.institutions[code],
-            {
-                "decided_cents": decided[code],
-                "decision": LineDecision.GRANTED if decided[code] else LineDecision.REFUSED,
-            },
-        )
-    for transition in (Transition.PROPOSE, Transition.DECIDE):
-        await move(year.uow, year.pilot, application, transition, None)
+        day = year.clock.instant.date()
+        await decide_line(year.uow, actor, application, year.institutions[code], act_of(code, decided[code], day))
+
+
+async def notify(year: Year, application: uuid.UUID) -> ApplicationView:
+    """The State's notification, its letter dated the clock's day."""
+    return await move(year.uow, year.state, application, Transition.NOTIFY, None, year.clock.instant.date())
 
 
 DECIDED = {"etat-p147": 700_001, "cua": 400_000}
@@ -245,7 +265,7 @@ async def notified(year: Year, decided: Mapping[str, int] = DECIDED, **draft: An
     notified."""
     application = await submitted(year, **draft)
     await decide(year, application, decided)
-    await move(year.uow, year.state, application, Transition.NOTIFY, None)
+    await notify(year, application)
     return application
 
 

@@ -15,10 +15,9 @@ import pytest
 from identity.principal import Principal, Role
 from kit.pagination import PageRequest
 from services.grants.applications.domain.budget import BudgetLine
-from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.domain.workflow import State
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.use_cases.access import get_application
-from services.grants.applications.use_cases.workflow import move
 from services.grants.conventions.domain import (
     ConventionKind,
     ConventionMove,
@@ -54,6 +53,7 @@ from tests.grants.use_cases.records import (
     budgeted,
     decide,
     next_call,
+    notify,
     person,
     rules_of,
     submitted,
@@ -240,7 +240,7 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     application = await submitted(year, lines=large_budget(year))
     await decide(year, application, {"etat-p147": 2_400_000, "cua": 400_000})
     with pytest.raises(RulesBrokenError) as uncovered:
-        await move(year.uow, year.state, application, Transition.NOTIFY, None)
+        await notify(year, application)
     assert rules_of(uncovered.value) == ["convention-required"]
     assert "ETAT-P147 decided 24\u202f000 € for 2025" in str(uncovered.value)
     annual = ConventionDraft(
@@ -253,9 +253,9 @@ async def test_a_decision_above_23000_euros_is_notified_under_a_signed_conventio
     )
     convention = (await create_convention(year.uow, year.state, year.contract, annual)).convention.convention_id
     with pytest.raises(RulesBrokenError):  # a draft convention covers nothing yet
-        await move(year.uow, year.state, application, Transition.NOTIFY, None)
+        await notify(year, application)
     await move_convention(year.uow, year.state, convention, ConventionMove.SIGN, None, date(2025, 2, 3))
-    assert (await move(year.uow, year.state, application, Transition.NOTIFY, None)).application.state is State.NOTIFIED
+    assert (await notify(year, application)).application.state is State.NOTIFIED
 
     attached = await attach_application(year.uow, year.state, convention, 2025, application)
     assert attached.years == {2025: application}

@@ -10,8 +10,10 @@ from datetime import date
 import pytest
 
 from identity.principal import Role
-from services.grants.applications.domain.workflow import Transition
+from services.grants.applications.domain.financing import ActKind, DecisionAct, Outcome
+from services.grants.applications.domain.workflow import State, Transition
 from services.grants.applications.use_cases.access import get_application
+from services.grants.applications.use_cases.financing import decide_line
 from services.grants.applications.use_cases.workflow import move
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.exchange.domain.decisions import Change, LineStatus
@@ -25,7 +27,16 @@ from services.grants.exchange.use_cases.decision_imports import (
     resolve_line,
     set_aliases,
 )
-from tests.grants.use_cases.records import NOW, Year, audit_trail, budgeted, notified, person, submitted
+from tests.grants.use_cases.records import (
+    NOW,
+    Year,
+    act_of,
+    audit_trail,
+    budgeted,
+    notified,
+    person,
+    submitted,
+)
 from tests.grants.use_cases.test_decision_files import XLSX, workbook
 
 CSV = "text/csv"
@@ -137,7 +148,7 @@ async def test_a_divergence_waits_for_a_person_who_applies_it_or_keeps_ours_with
     applied = await resolve_line(year.uow, year.state, batch, 1, True, None, "Arrêté modificatif du 3 mars")
     assert (applied.status, await state_line(year, first)) == (
         LineStatus.RESOLVED_APPLIED,
-        (650_000, "granted", None, None),
+        (650_000, "granted", NOW.date(), None),  # the day of the State's arrêté, which the file does not give
     )
     kept = await resolve_line(year.uow, year.state, batch, 2, False, None, "Erreur de saisie de la préfecture")
     assert (kept.status, (await state_line(year, second))[0]) == (LineStatus.RESOLVED_KEPT, 700_001)
@@ -253,3 +264,27 @@ async def test_a_contract_is_imported_into_only_by_those_who_work_on_it_and_need
     elsewhere = person("CV-SANS-ETAT", Role.STATE, "etat-p147")
     with pytest.raises(NotEditableError):
         await import_decisions(year.uow, elsewhere, "CV-SANS-ETAT", content, CSV, None, True)
+
+
+async def test_the_states_file_is_its_act_and_decides_an_application_whose_other_financers_have(year: Year) -> None:
+    proposed = await submitted(year, title="Chantiers jeunes", dauphin_number="DA20250002-1")
+    for transition in (Transition.DECLARE_RECEIVABLE, Transition.INSTRUCT):
+        await move(year.uow, year.state, proposed, transition, None)
+    await move(year.uow, year.pilot, proposed, Transition.PROPOSE, None)
+    await decide_line(year.uow, year.pilot, proposed, year.institutions["cua"], act_of("cua", 400_000, NOW.date()))
+    waiting = await get_application(year.uow, year.pilot, proposed)
+    assert waiting.application.state is State.PROPOSED, "the State has not decided yet"
+    report = await imported(year, decisions_csv(OUR_EXPORT, "DA20250002-1;;;;5000;Votée;2103814945"))
+    assert [line.status for line in report.lines] == [LineStatus.APPLIED]
+    decided = await get_application(year.uow, year.pilot, proposed)
+    assert (decided.application.state, decided.application.outcome) == (State.DECIDED, Outcome.PARTIALLY_GRANTED)
+    state = next(item.line for item in decided.lines if item.institution.code == "etat-p147")
+    assert (state.decided_cents, state.act, state.chorus_commitment) == (
+        500_000,
+        DecisionAct(ActKind.DAUPHIN_DECISION, None, None),
+        "2103814945",
+    )
+    assert (decided.events[-1].transition, decided.events[-1].reason) == (
+        Transition.DECIDE,
+        "décision de l'État (fichier de décisions)",
+    )

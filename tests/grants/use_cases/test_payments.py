@@ -38,6 +38,7 @@ from tests.grants.use_cases.records import (
     decide,
     next_call,
     notified,
+    notify,
     report_of,
     rules_of,
     submitted,
@@ -88,7 +89,9 @@ async def test_weighted_tranches_add_up_to_the_decided_cent_and_an_unpaid_plan_i
         ("application.created", None),
         ("application.budget_replaced", None),
         *[(f"application.{move}", None) for move in ("submit", "declare_receivable", "instruct")],
-        *[(f"application.{move}", None) for move in ("propose", "decide", "notify")],
+        ("application.propose", None),
+        ("application.decide", "décision de CUA"),  # the last financer's decision decided it
+        ("application.notify", None),
         ("tranches.planned", None),
         ("tranches.planned", None),
     ]
@@ -146,7 +149,7 @@ async def test_tranches_are_planned_once_decided_and_paid_once_notified(year: Ye
     await vote(year, "etat-p147")
     with pytest.raises(NotEditableError):
         await pay_tranche(year.uow, year.state, tranche.tranche_id, paid(700_001))
-    await move(year.uow, year.state, application, Transition.NOTIFY, None)
+    await notify(year, application)
     assert (await pay_tranche(year.uow, year.state, tranche.tranche_id, paid(700_001))).status is TrancheStatus.PAID
 
 
@@ -230,12 +233,14 @@ async def test_the_previous_years_report_comes_before_a_new_request_and_gates_it
     another = await budgeted(second_year, title="Chantiers jeunes")
     with pytest.raises(RulesBrokenError) as early:
         await move(year.uow, year.operator, another, Transition.SUBMIT, None)
-    assert rules_of(early.value) == ["report-before-new-request"]
+    # Late too (the 2026 call closed on 30 November 2025): every broken rule named at once.
+    assert rules_of(early.value) == ["submitted-before-closing", "report-before-new-request"]
     await submit_report(year.uow, year.operator, first, report_of(budget(year)))
-    await move(year.uow, year.operator, another, Transition.SUBMIT, None)
+    late = "Dossier arrivé par courrier le 28 novembre, enregistré après la clôture"
+    await move(year.uow, year.pilot, another, Transition.SUBMIT, late)  # a pilot's exception for a late file
 
     await decide(second_year, renewal, {"etat-p147": 700_001, "cua": 400_000})
-    await move(year.uow, year.state, renewal, Transition.NOTIFY, None)
+    await notify(year, renewal)
     await vote(second_year, "etat-p147")
     state = year.institutions["etat-p147"]
     (tranche,) = await plan_tranches(year.uow, year.state, renewal, state, weighted(SINGLE))

@@ -11,10 +11,9 @@ from datetime import date
 
 import pytest
 
-from services.grants.applications.domain.financing import LineDecision
 from services.grants.applications.domain.workflow import Transition
 from services.grants.applications.use_cases.access import get_application
-from services.grants.applications.use_cases.financing import set_financing_line
+from services.grants.applications.use_cases.financing import decide_line, set_financing_line
 from services.grants.applications.use_cases.workflow import move
 from services.grants.errors import RuleViolationError
 from services.grants.exchange.domain.decisions import LineStatus
@@ -23,7 +22,7 @@ from services.grants.exchange.use_cases.decision_imports import import_decisions
 from services.grants.exchange.use_cases.programmation_export import ExportFormat, export_programmation
 from services.grants.payments.domain import PlannedTranche, TrancheKind
 from services.grants.payments.use_cases import Payment, pay_tranche, plan_tranches
-from tests.grants.use_cases.records import NOW, Year, notified, submitted, vote
+from tests.grants.use_cases.records import NOW, Year, act_of, notified, notify, submitted, vote
 from tests.grants.use_cases.test_decision_files import XLSX
 
 EJ = "2103814945"
@@ -42,18 +41,12 @@ async def a_year_to_decide(year: Year) -> dict[str, uuid.UUID]:
     refused = await submitted(year, title="Chantiers jeunes", dauphin_number="DA20250002-1")
     for transition in (Transition.DECLARE_RECEIVABLE, Transition.INSTRUCT):
         await move(year.uow, year.state, refused, transition, None)
-    await set_financing_line(
-        year.uow, year.state, refused, state, {"proposed_cents": 0, "decision": LineDecision.REFUSED}
-    )
-    await set_financing_line(
-        year.uow,
-        year.pilot,
-        refused,
-        year.institutions["cua"],
-        {"decided_cents": 400_000, "decision": LineDecision.GRANTED},
-    )
-    for transition in (Transition.PROPOSE, Transition.DECIDE, Transition.NOTIFY):
-        await move(year.uow, year.state if transition is Transition.NOTIFY else year.pilot, refused, transition, None)
+    await set_financing_line(year.uow, year.state, refused, state, {"proposed_cents": 0})
+    await move(year.uow, year.pilot, refused, Transition.PROPOSE, None)
+    day = year.clock.instant.date()
+    await decide_line(year.uow, year.state, refused, state, act_of("etat-p147", 0, day))
+    await decide_line(year.uow, year.pilot, refused, year.institutions["cua"], act_of("cua", 400_000, day))
+    await notify(year, refused)
     waiting = await submitted(year, year.other_operator, title="Café des parents")
     return {"granted": granted, "refused": refused, "waiting": waiting}
 
@@ -71,7 +64,7 @@ async def test_the_exchange_csv_gives_every_figure_the_year_holds(year: Year) ->
         row["id_application"]: row for row in csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";")
     }
     granted, refused = rows[str(applications["granted"])], rows[str(applications["refused"])]
-    decided_on = NOW.date().isoformat()  # the day of the "decide" move, on the use cases' clock
+    decided_on = NOW.date().isoformat()  # the day of the financers' acts, on the use cases' clock
     assert (
         granted["montant_decide_p147"],
         granted["decision_p147"],

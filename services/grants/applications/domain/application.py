@@ -76,6 +76,7 @@ class Application:
     draft: Draft
     hors_qpv: bool
     dauphin_normalised: str | None
+    notified_on: date | None = None  # the date of the notification letter
 
     @property
     def renewal(self) -> bool:

@@ -1,15 +1,23 @@
 """Each financer's line of an application: what the budget asks of it (its 74 lines), its opinion, the
-amounts proposed and decided, its decision; and the application's outcome once every line is decided."""
+amount proposed (by the comité des financeurs once it agreed the programmation), the amount its financer
+decided by its own act, and the application's outcome once every line is decided.
+
+The comité des financeurs, co-chaired by the State and the EPCI (the contract, ../shared/seeds/002…txt,
+line 2095), agrees the programmation: each financer's proposal. Each financer then decides its own line by
+its own act — the State by arrêté or its Dauphin decision, the CAF or the Département by their board's
+deliberation (research/grants.md §3.2) — which may differ from the comité's amount and is kept beside it.
+No one decides a financer's line for it: a "reserved" opinion stays what it is until that financer decides."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from services.grants.errors import RuleViolationError, spaced
+from services.grants.errors import NotEditableError, RuleViolationError, raise_broken, spaced
 
 
 class Outcome(StrEnum):
@@ -35,6 +43,28 @@ class Opinion(StrEnum):
 NOTHING_GRANTED = frozenset({LineDecision.REFUSED, LineDecision.NO_FOLLOW_UP})
 
 
+class ActKind(StrEnum):
+    """The act by which a financer decides its line."""
+
+    ARRETE = "arrete"  # an arrêté (the préfet's attributive arrêté, a mayor's)
+    DAUPHIN_DECISION = "dauphin_decision"  # the State's decision recorded in Dauphin (its decisions file)
+    DELIBERATION = "deliberation"  # a board's deliberation (CAF, Département, Région, a council)
+
+
+# An arrêté and a deliberation are numbered; a Dauphin decision is known by its file's number.
+NUMBERED_ACTS = frozenset({ActKind.ARRETE, ActKind.DELIBERATION})
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionAct:
+    """The financer's act that decided its line: its kind, number and date (None: a decision recorded
+    before the platform kept the acts, gran0020)."""
+
+    kind: ActKind | None
+    number: str | None
+    decided_on: date | None
+
+
 @dataclass(frozen=True, slots=True)
 class FinancingLine:
     institution_id: uuid.UUID
@@ -44,6 +74,9 @@ class FinancingLine:
     opinion: Opinion | None = None
     opinion_comment: str | None = None
     decision: LineDecision | None = None
+    committee_id: uuid.UUID | None = None  # the comité des financeurs that agreed the proposed amount
+    act: DecisionAct | None = None
+    chorus_commitment: str | None = None
 
 
 def check_line_amounts(line: FinancingLine, nom: str) -> None:
@@ -61,18 +94,79 @@ def check_line_amounts(line: FinancingLine, nom: str) -> None:
 
 
 def changed_line(line: FinancingLine, changes: Mapping[str, Any], nom: str) -> FinancingLine:
-    """The line once a financer's changes are made: a refusal without an amount decides 0 €."""
+    """The line once its financer's instruction changes are made (opinion, comment, proposed amount): the
+    amount a comité agreed is its proposal and no longer changes."""
+    if "proposed_cents" in changes and line.committee_id is not None:
+        raise NotEditableError(f"the comité des financeurs agreed {nom}'s proposed amount: it is kept as agreed")
     changed = replace(line, **changes)
-    if changed.decision in NOTHING_GRANTED and "decided_cents" not in changes:
-        changed = replace(changed, decided_cents=0)
     check_line_amounts(changed, nom)
     return changed
 
 
-def decided_line(line: FinancingLine, decided_cents: int) -> FinancingLine:
-    """The line as the comité des financeurs decides it: granted what it gives, refused when nothing."""
-    decision = LineDecision.GRANTED if decided_cents > 0 else LineDecision.REFUSED
-    return replace(line, decided_cents=decided_cents, decision=decision)
+def proposed_by_committee(line: FinancingLine, committee_id: uuid.UUID, proposed_cents: int) -> FinancingLine:
+    """The line as the comité des financeurs agrees it: the financer's proposal, not its decision."""
+    return replace(line, proposed_cents=proposed_cents, committee_id=committee_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Deciding:
+    """What a financer's act decides on its line."""
+
+    decision: LineDecision
+    decided_cents: int | None
+    act: DecisionAct
+    chorus_commitment: str | None = None
+
+
+def decided_by_act(line: FinancingLine, deciding: Deciding, nom: str, is_state: bool, today: date) -> FinancingLine:
+    """The line as its financer's act decides it (research/grants.md §3.2): granted an amount above 0 and
+    within the request, refused or without follow-up at 0 €; an arrêté or a deliberation has its number, a
+    Dauphin decision is the State's, an act is not dated after today. Every broken rule at once."""
+    act = deciding.act
+    decided = deciding.decided_cents
+    if deciding.decision in NOTHING_GRANTED and decided is None:
+        decided = 0
+    broken = []
+    if deciding.decision is LineDecision.GRANTED and not decided:
+        broken.append(
+            RuleViolationError("amount", "granted-needs-amount", "a granted line decides an amount above 0 €")
+        )
+    elif deciding.decision in NOTHING_GRANTED and decided:
+        broken.append(RuleViolationError("amount", "refused-is-zero", f"a {deciding.decision.value} line decides 0 €"))
+    elif decided is not None and decided > line.requested_cents:
+        broken.append(
+            RuleViolationError(
+                "amount",
+                "decided-within-requested",
+                f"decided {spaced(decided)} for {nom} must be at most the requested {spaced(line.requested_cents)}",
+            )
+        )
+    if act.kind in NUMBERED_ACTS and not (act.number and act.number.strip()):
+        kind = act.kind.value if act.kind else "act"
+        broken.append(RuleViolationError("act_number", "act-numbered", f"an {kind} is decided under its number"))
+    if act.kind is ActKind.DAUPHIN_DECISION and not is_state:
+        broken.append(
+            RuleViolationError("act_kind", "dauphin-is-the-states", "a Dauphin decision decides the State's line only")
+        )
+    if act.decided_on is not None and act.decided_on > today:
+        broken.append(
+            RuleViolationError(
+                "decided_on", "not-in-future", f"an act is dated by the day it was taken, not after {today}"
+            )
+        )
+    raise_broken(broken)
+    return replace(
+        line,
+        decision=deciding.decision,
+        decided_cents=decided,
+        act=act,
+        chorus_commitment=deciding.chorus_commitment or line.chorus_commitment,
+    )
+
+
+def every_line_decided(lines: list[FinancingLine]) -> bool:
+    """An application is decided when every financer has decided its line."""
+    return bool(lines) and all(line.decision is not None for line in lines)
 
 
 def outcome_of(lines: list[FinancingLine], names: Mapping[uuid.UUID, str]) -> Outcome:

@@ -1,10 +1,13 @@
 """An application's workflow: its states, the moves between them, and who may make which move.
 
 The operator carrying the action drafts, submits and withdraws; the instructors (the contract's pilots and
-the State) make every other move, each financer sets its own line (research/grants.md §3.4)."""
+the State) make every other move but one: an application is decided when every financer has decided its own
+line (financing.py), never by a move someone asks for. Each financer sets and decides its own line
+(research/grants.md §3.4)."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from identity.principal import Principal
@@ -72,6 +75,11 @@ NEEDS_REASON = frozenset(
 )
 # What the operator carrying the action may do; every other move belongs to the instructors.
 OPERATOR_MOVES = frozenset({Transition.SUBMIT, Transition.WITHDRAW})
+# The move the financers' decisions make, when the last of them decides its line.
+BY_THE_FINANCERS = frozenset({Transition.DECIDE})
+# A financer decides its line from the submission until the application is notified (an act replacing an
+# earlier one included, while the application is decided and not notified yet).
+LINE_DECIDABLE = INSTRUCTED | {State.DECIDED}
 
 
 class TransitionRefusedError(GrantsError):
@@ -95,6 +103,10 @@ def moved(actor: Principal, state: State, transition: Transition, reason: str | 
     """Where `transition` takes an application in `state` when `actor` makes it: the operator's users submit
     and withdraw, the instructors make every move; a refusal, a correction, a withdrawal or a reopening says
     why. (Whether the actor reads the application at all is checked before.)"""
+    if transition in BY_THE_FINANCERS:
+        raise RuleViolationError(
+            "transition", "decided-by-financers", "an application is decided when every financer has decided its line"
+        )
     operator_side = own_organisations(actor) is not None
     if operator_side and transition not in OPERATOR_MOVES:
         raise ForbiddenMoveError(f"{transition.value} belongs to the instructors")
@@ -126,3 +138,46 @@ def check_line_setter(actor: Principal, institution_code: str, institution_nom: 
 def check_line_editable(state: State) -> None:
     if state not in INSTRUCTED:
         raise NotEditableError(f"financing lines are set from submission to proposal, not in {state.value}")
+
+
+def check_line_decider(actor: Principal, institution_code: str, institution_nom: str) -> None:
+    """A financer decides its own line, by its own act: only those who speak for it (or a platform
+    administrator) record it; the contract's pilots decide their own institution's line, no other's."""
+    own_line = bool(actor.roles & (FUNDERS | PILOTS)) and actor.institution == institution_code
+    if not (own_line or actor.is_platform_admin):
+        raise ForbiddenMoveError(f"only {institution_nom} decides its own line")
+
+
+def check_line_decidable(state: State) -> None:
+    if state not in LINE_DECIDABLE:
+        raise NotEditableError(f"a financer decides its line from submission until decided, not in {state.value}")
+
+
+def check_in_time(state: State, today: date, closes_on: date, late_reason: str | None, is_pilot: bool) -> bool:
+    """A file is submitted by the call's closing day; a late one only by a pilot's exception, with its reason
+    (kept and audited). A file sent back for correction is submitted again whenever it is corrected. Whether
+    this submission is a late file's exception."""
+    if state is not State.DRAFT or today <= closes_on:
+        return False
+    if is_pilot and late_reason and late_reason.strip():
+        return True
+    raise RuleViolationError(
+        "transition",
+        "submitted-before-closing",
+        f"the call closed on {closes_on.isoformat()}: a late file is submitted by a pilot with the reason of its"
+        " exception",
+    )
+
+
+def check_notification_letter(notified_on: date | None, today: date, decided_on: date | None) -> date:
+    """The notification is dated by its letter (given, never the moment it is recorded): not after today,
+    not before the last financer's act."""
+    if notified_on is None:
+        raise RuleViolationError("notified_on", "letter-date-required", "a notification gives its letter's date")
+    if notified_on > today:
+        raise RuleViolationError("notified_on", "not-in-future", f"a letter is dated {today.isoformat()} at the latest")
+    if decided_on is not None and notified_on < decided_on:
+        raise RuleViolationError(
+            "notified_on", "after-decision", f"the letter follows the last decision, of {decided_on.isoformat()}"
+        )
+    return notified_on

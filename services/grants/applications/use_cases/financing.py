@@ -1,4 +1,5 @@
-"""A financer's own line of an application: its opinion, proposed and decided amounts, and decision."""
+"""A financer's own line of an application: its opinion and proposed amount while it is instructed, then
+its decision by the financer's own act, which decides the application once every financer has decided."""
 
 from __future__ import annotations
 
@@ -8,25 +9,56 @@ from typing import Any
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
-from services.grants.applications.domain.financing import FinancingLine, changed_line
-from services.grants.applications.domain.workflow import State, check_line_editable, check_line_setter
+from services.grants.applications.domain.financing import Deciding, FinancingLine, changed_line, decided_by_act
+from services.grants.applications.domain.workflow import (
+    State,
+    check_line_decidable,
+    check_line_decider,
+    check_line_editable,
+    check_line_setter,
+)
+from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
+from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotFoundError
-from services.grants.institutions.repository import InstitutionRepository
+from services.grants.institutions.domain import Institution
+from services.grants.institutions.repository import InstitutionRepository, institution_of
 from services.grants.persistence import Audited
 
 FINANCING_LINES = Audited("financing_line")
 
 
 def _audit(line: FinancingLine, version: int) -> dict[str, Any]:
+    act = line.act
     return {
         "proposedCents": line.proposed_cents,
+        "committeeId": None if line.committee_id is None else str(line.committee_id),
         "decidedCents": line.decided_cents,
         "opinion": None if line.opinion is None else line.opinion.value,
         "decision": None if line.decision is None else line.decision.value,
+        "act": None
+        if act is None
+        else {
+            "kind": None if act.kind is None else act.kind.value,
+            "number": act.number,
+            "decidedOn": None if act.decided_on is None else act.decided_on.isoformat(),
+        },
         "version": version,
     }
+
+
+async def _line(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
+) -> tuple[ApplicationRow, FinancingLineRow, Institution]:
+    """The application and its financer's line, both locked, if the caller reads the application."""
+    row = await visible_application(uow, actor, application_id, for_update=True)
+    institution = await InstitutionRepository(uow.session).get(institution_id)
+    lines = await ApplicationRepository(uow.session).financing(application_id, for_update=True)
+    stored = next((line for line in lines if line.institution_id == institution_id), None)
+    if institution is None or stored is None:
+        raise NotFoundError("financing line", str(institution_id))
+    return row, stored, institution_of(institution)
 
 
 async def set_financing_line(
@@ -36,18 +68,12 @@ async def set_financing_line(
     institution_id: uuid.UUID,
     changes: dict[str, Any],
 ) -> ApplicationView:
-    """A financer's own line: its opinion, proposed and decided amounts, and decision."""
+    """A financer's own line while it is instructed: its opinion and proposed amount."""
     async with uow:
-        row = await visible_application(uow, actor, application_id, for_update=True)
-        institution = await InstitutionRepository(uow.session).get(institution_id)
-        repository = ApplicationRepository(uow.session)
-        lines = {line.institution_id: line for line in await repository.financing(application_id, for_update=True)}
-        if institution is None or institution_id not in lines:
-            raise NotFoundError("financing line", str(institution_id))
+        row, stored, institution = await _line(uow, actor, application_id, institution_id)
         check_line_setter(actor, institution.code, institution.nom)
         uow.check_precondition(application_etag(row))
         check_line_editable(State(row.state))
-        stored = lines[institution_id]
         before = financing_line_of(stored)
         after = changed_line(before, changes, institution.nom)
         set_line(stored, after)
@@ -61,6 +87,35 @@ async def set_financing_line(
             after=_audit(after, row.version),
         )
         await uow.session.flush()
+        view = await application_view(uow, row)
+        await uow.commit()
+    return view
+
+
+async def decide_line(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID, deciding: Deciding
+) -> ApplicationView:
+    """The financer's decision of its own line by its act (kind, number, date), beside the amount the comité
+    proposed; the last financer's decision decides the proposed application."""
+    async with uow:
+        row, stored, institution = await _line(uow, actor, application_id, institution_id)
+        check_line_decider(actor, institution.code, institution.nom)
+        uow.check_precondition(application_etag(row))
+        check_line_decidable(State(row.state))
+        before = financing_line_of(stored)
+        after = decided_by_act(before, deciding, institution.nom, institution.is_state_p147, uow.today())
+        set_line(stored, after)
+        row.version += 1
+        await FINANCING_LINES.changed(
+            uow,
+            actor,
+            f"{application_id}/{institution_id}",
+            action="financing_line.decided",
+            before=_audit(before, row.version - 1),
+            after=_audit(after, row.version),
+        )
+        await uow.session.flush()
+        await settle(uow, actor, row, f"décision de {institution.nom}")
         view = await application_view(uow, row)
         await uow.commit()
     return view

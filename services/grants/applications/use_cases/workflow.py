@@ -1,18 +1,25 @@
-"""An application's moves through its workflow (submit, declare receivable, instruct, propose, decide,
-notify, withdraw, reopen…), each with the rules of its step checked first and its event kept."""
+"""An application's moves through its workflow (submit, declare receivable, instruct, propose, notify,
+withdraw, reopen…), each with the rules of its step checked first and its event kept; the move to decided
+that the last financer's decision makes; the comité des financeurs' proposals."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
 from services.grants.applications.domain.budget import BudgetLine, check_submission, requested_by_financer
-from services.grants.applications.domain.financing import decided_line, outcome_of
-from services.grants.applications.domain.workflow import State, Transition, moved
+from services.grants.applications.domain.financing import every_line_decided, outcome_of, proposed_by_committee
+from services.grants.applications.domain.workflow import (
+    State,
+    Transition,
+    check_in_time,
+    check_notification_letter,
+    moved,
+)
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.use_cases.access import (
@@ -21,12 +28,14 @@ from services.grants.applications.use_cases.access import (
     application_view,
     visible_application,
 )
+from services.grants.calls.repository import CallRepository
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
-from services.grants.errors import BrokenRules, RulesBrokenError, RuleViolationError
+from services.grants.errors import BrokenRules
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.reports.domain import check_reports_delivered, last_ended_year
 from services.grants.reports.repository import ReportRepository
+from services.grants.roles import PILOTS
 
 
 async def move(
@@ -35,17 +44,26 @@ async def move(
     application_id: uuid.UUID,
     transition: Transition,
     reason: str | None,
+    notified_on: date | None = None,
 ) -> ApplicationView:
-    """One step of the workflow, with its event; the rules of the step are checked first, all of them."""
+    """One step of the workflow, with its event; the rules of the step are checked first, all of them. A
+    notification is dated by its letter (`notified_on`); a late file is submitted by a pilot's exception."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
         repository = ApplicationRepository(uow.session)
+        noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:
             budget = await repository.budget(application_id)
+            call = await CallRepository(uow.session).get(row.call_id)
             rules = BrokenRules()
+            with rules.checking():
+                if call is not None and check_in_time(
+                    before, uow.today(), call.closes_on, reason, bool(actor.roles & PILOTS)
+                ):
+                    noted = {"lateFile": True, "callClosedOn": call.closes_on.isoformat()}
             with rules.checking():
                 check_submission(budget)
             with rules.checking():
@@ -53,39 +71,71 @@ async def move(
             rules.raise_any()
             await _open_financing_lines(repository, row, budget)
             row.submitted_at = uow.now()
-        elif transition is Transition.DECIDE:
-            institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-            lines = [financing_line_of(line) for line in await repository.financing(application_id)]
-            row.outcome = outcome_of(lines, {key: item.nom for key, item in institutions.items()}).value
         elif transition is Transition.NOTIFY:
+            lines = await repository.financing(application_id)
+            acts = [line.decided_on for line in lines if line.decided_on is not None]
+            row.notified_on = check_notification_letter(notified_on, uow.today(), max(acts, default=None))
+            noted = {"notifiedOn": row.notified_on.isoformat()}
             await _check_conventions(uow, row)
         elif transition is Transition.REOPEN:
             row.outcome = None
-        row.state = after.value
-        row.version += 1
-        await repository.add(
-            ApplicationEventRow(
-                application_id=application_id,
-                at=uow.now(),
-                actor=actor.subject,
-                actor_institution=actor.institution,
-                transition=transition.value,
-                from_state=before.value,
-                to_state=after.value,
-                reason=reason,
-            )
-        )
-        await APPLICATIONS.changed(
-            uow,
-            actor,
-            str(application_id),
-            action=f"application.{transition.value}",
-            before={"state": before.value},
-            after={"state": after.value, "reason": reason},
-        )
+        await _record_move(uow, actor, row, transition, after, reason, noted)
+        if transition is Transition.PROPOSE:
+            await settle(uow, actor, row, "every financer had decided its line")
         view = await application_view(uow, row)
         await uow.commit()
     return view
+
+
+async def _record_move(
+    uow: UnitOfWork,
+    actor: Principal,
+    row: ApplicationRow,
+    transition: Transition,
+    after: State,
+    reason: str | None,
+    noted: Mapping[str, object] | None = None,
+) -> None:
+    """The application in its new state, with its event and audit."""
+    before = State(row.state)
+    row.state = after.value
+    row.version += 1
+    await ApplicationRepository(uow.session).add(
+        ApplicationEventRow(
+            application_id=row.application_id,
+            at=uow.now(),
+            actor=actor.subject,
+            actor_institution=actor.institution,
+            transition=transition.value,
+            from_state=before.value,
+            to_state=after.value,
+            reason=reason,
+        )
+    )
+    await APPLICATIONS.changed(
+        uow,
+        actor,
+        str(row.application_id),
+        action=f"application.{transition.value}",
+        before={"state": before.value},
+        after={"state": after.value, "reason": reason, "outcome": row.outcome, **(noted or {})},
+        reason=reason,
+    )
+
+
+async def settle(uow: UnitOfWork, actor: Principal, row: ApplicationRow, reason: str) -> None:
+    """A proposed application whose every financer has decided its line is decided, its outcome read from
+    the lines; a decided one's outcome follows a financer's new act. Inside the caller's unit of work."""
+    state = State(row.state)
+    if state not in {State.PROPOSED, State.DECIDED}:
+        return
+    lines = [financing_line_of(line) for line in await ApplicationRepository(uow.session).financing(row.application_id)]
+    if not every_line_decided(lines):
+        return
+    institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
+    row.outcome = outcome_of(lines, {key: item.nom for key, item in institutions.items()}).value
+    if state is State.PROPOSED:
+        await _record_move(uow, actor, row, Transition.DECIDE, State.DECIDED, reason)
 
 
 async def _open_financing_lines(
@@ -137,53 +187,30 @@ async def _check_conventions(uow: UnitOfWork, row: ApplicationRow) -> None:
     check_notifiable(row.year, uncovered)
 
 
-async def decide_as_committee(
+async def agree_as_committee(
     uow: UnitOfWork,
     actor: Principal,
     amounts: Mapping[tuple[uuid.UUID, uuid.UUID], int],
+    committee_id: uuid.UUID,
     held_on: date,
-    blocking: Sequence[RuleViolationError],
 ) -> int:
-    """The comité des financeurs' decisions, inside the caller's unit of work: every financing line of every
-    application `amounts` names ((application, financer) → cents) decided as they say (nothing: refused),
-    each application decided — or, with a rule broken (the `blocking` ones given, or an application not
-    proposed), nothing at all. How many applications were decided."""
+    """The comité des financeurs' programmation, inside the caller's unit of work (whose rules the caller
+    checked, the applications locked): every financing line of every application `amounts` names
+    ((application, financer) → cents) proposed as it says (nothing: 0 €), recorded with the comité. Each
+    financer then decides its own line; an application whose every line is decided already is decided.
+    How many applications the comité programmed."""
     repository = ApplicationRepository(uow.session)
-    found = [
-        await repository.get(application_id, for_update=True)
-        for application_id in sorted({application_id for application_id, _ in amounts}, key=str)
-    ]
-    rows = [row for row in found if row is not None]
-    broken = list(blocking) + [
-        RuleViolationError("scenario", "application-proposed", f"{row.title} is {row.state}, not proposed")
-        for row in rows
-        if row.state != State.PROPOSED.value
-    ]
-    if broken:
-        raise RulesBrokenError(broken)
     reason = f"comité des financeurs du {held_on.isoformat()}"
-    names: dict[uuid.UUID, str] = {}
-    for row in rows:
-        if not names:  # one call's applications: one contract's financers
-            institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-            names = {key: item.nom for key, item in institutions.items()}
-        lines = []
-        for stored in await repository.financing(row.application_id, for_update=True):
-            line = decided_line(financing_line_of(stored), amounts.get((row.application_id, stored.institution_id), 0))
-            set_line(stored, line)
-            lines.append(line)
-        outcome = outcome_of(lines, names)
-        row.outcome, row.state, row.version = outcome.value, State.DECIDED.value, row.version + 1
-        await repository.add(
-            ApplicationEventRow(
-                application_id=row.application_id,
-                at=uow.now(),
-                actor=actor.subject,
-                actor_institution=actor.institution,
-                transition=Transition.DECIDE.value,
-                from_state=State.PROPOSED.value,
-                to_state=State.DECIDED.value,
-                reason=reason,
-            )
-        )
-    return len(rows)
+    programmed = 0
+    for application_id in sorted({application_id for application_id, _ in amounts}, key=str):
+        row = await repository.get(application_id, for_update=True)
+        if row is None:
+            continue
+        for stored in await repository.financing(application_id, for_update=True):
+            proposed = amounts.get((application_id, stored.institution_id), 0)
+            set_line(stored, proposed_by_committee(financing_line_of(stored), committee_id, proposed))
+        row.version += 1
+        programmed += 1
+        await uow.session.flush()
+        await settle(uow, actor, row, reason)
+    return programmed

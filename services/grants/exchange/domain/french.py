@@ -12,7 +12,7 @@ from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.operators.domain import OperatorProfile
-from services.grants.programmation.domain import Finding
+from services.grants.programmation.domain.portfolio import Finding
 
 DECISIONS = {
     LineDecision.GRANTED.value: "Accordée",
@@ -58,7 +58,7 @@ SCHEMES = {
     Scheme.SOLIDARITE_COMMUNAUTAIRE.value: "Solidarité communautaire",
 }
 
-# The portfolio checks (programmation/domain.py, FINDING_WORDS): (the check's name, its words), per wording.
+# The portfolio checks (programmation/domain/portfolio.py, FINDING_WORDS): (the check's name, its words), per wording.
 FINDINGS = {
     "within-requested": (
         "Montant dans la limite du sollicité",
@@ -88,6 +88,8 @@ FINDINGS = {
         "Part de la cohésion sociale",
         "cohésion sociale {cohesion} sur {p147} de P147 ({share}), sous l'objectif de {target}",
     ),
+    "application-proposed": ("Demande proposée", "{title} : en état {state}, non proposée"),
+    "programmed-once": ("Programmée une fois", "{title} : déjà programmée par un comité des financeurs"),
 }
 
 

@@ -18,7 +18,7 @@ from services.grants.exchange.domain.programmation_export import (
     euros,
 )
 from services.grants.framework.domain import P147_THEMES, Pillar
-from services.grants.programmation.domain import ApplicationFacts, PortfolioCheck
+from services.grants.programmation.domain.portfolio import ApplicationFacts, PortfolioCheck
 from services.grants.spreadsheet import Cell
 
 PILLARS = {pillar.value for pillar in Pillar}

@@ -12,6 +12,8 @@ import orjson
 from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
 from sqlalchemy.orm import aliased
 
+from services.grants.applications.domain.financing import ActKind
+from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.exchange.domain.decision_files import DecisionLine
 from services.grants.exchange.domain.decisions import Held
@@ -202,7 +204,10 @@ class DecisionRepository(Repository):
                 " WHERE (line.decided_cents, line.decision, line.decided_on, line.chorus_commitment)"
                 " IS DISTINCT FROM (given.decided, given.decision, given.decided_on, given.commitment)),"
                 " changed AS (UPDATE financing_lines AS line SET decided_cents = given.decided,"
-                " decision = given.decision, decided_on = given.decided_on, chorus_commitment = given.commitment"
+                " decision = given.decision, decided_on = given.decided_on, chorus_commitment = given.commitment,"
+                # The State's file is its act: a decision it gives or changes is its Dauphin decision.
+                " decision_act_kind = CASE WHEN (line.decided_cents, line.decision)"
+                " IS DISTINCT FROM (given.decided, given.decision) THEN :act ELSE line.decision_act_kind END"
                 " FROM given WHERE line.application_id = given.application_id AND line.institution_id = :p147"
                 " RETURNING line.application_id, coalesce(given.decided, 0) - coalesce(given.before, 0) AS moved)"
                 " UPDATE applications SET version = version + 1, lines_decided_cents = lines_decided_cents + moved"
@@ -215,8 +220,28 @@ class DecisionRepository(Repository):
                 "days": list(columns[3]),
                 "commitments": list(columns[4]),
                 "p147": p147,
+                "act": ActKind.DAUPHIN_DECISION.value,
             },
         )
+
+    async def completed(self, application_ids: Collection[uuid.UUID]) -> list[uuid.UUID]:
+        """Of these applications, the proposed or decided ones whose every line is decided: the State's
+        decisions may have been the last ones."""
+        if not application_ids:
+            return []
+        undecided = select(FinancingLineRow.application_id).where(
+            FinancingLineRow.application_id == ApplicationRow.application_id, FinancingLineRow.decision.is_(None)
+        )
+        query = (
+            select(ApplicationRow.application_id)
+            .where(
+                ApplicationRow.application_id.in_(sorted(application_ids, key=str)),
+                ApplicationRow.state.in_([State.PROPOSED.value, State.DECIDED.value]),
+                ~undecided.exists(),
+            )
+            .order_by(ApplicationRow.application_id)
+        )
+        return list((await self.session.execute(query)).scalars().all())
 
     async def set_dauphin_numbers(self, numbers: dict[uuid.UUID, str]) -> None:
         for application_id, number in numbers.items():

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.engine import Result
 from sqlalchemy.sql.expression import Executable
 
-from services.grants.applications.domain.workflow import State, Transition
-from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.conventions.models import ConventionApplicationRow, ConventionRow
 from services.grants.exchange.domain.programmation_export import LineFigures
@@ -141,19 +141,12 @@ class ExportRepository(Repository):
 
     async def decided_grants(self, contract_code: str, year: int, institution_id: uuid.UUID) -> list[Any]:
         """One financer's granted lines of notified applications: with the operator, the signed convention
-        carrying the year if any, the call's title, the tranches and days paid."""
+        carrying the year if any, the date of the notification letter, the call's title, the tranches and
+        days paid."""
         carried = (
             select(ConventionApplicationRow.application_id, ConventionRow.reference, ConventionRow.signed_on)
             .join(ConventionRow, ConventionRow.convention_id == ConventionApplicationRow.convention_id)
             .subquery()
-        )
-        notified_at = (
-            select(func.max(ApplicationEventRow.at))
-            .where(
-                ApplicationEventRow.application_id == ApplicationRow.application_id,
-                ApplicationEventRow.transition == Transition.NOTIFY.value,
-            )
-            .scalar_subquery()
         )
         tranches = (
             select(func.count())
@@ -182,7 +175,7 @@ class ExportRepository(Repository):
             FinancingLineRow.decided_on,
             carried.c.reference,
             carried.c.signed_on,
-            notified_at.label("notified_at"),
+            ApplicationRow.notified_on,
             tranches.label("tranches"),
             paid_on.label("paid_on"),
             CallRow.title.label("call_title"),

@@ -17,6 +17,8 @@ from identity.principal import Principal
 from kit.etags import etag_of_content
 from kit.garbage_collection import cycle_collection_paused
 from kit.unit_of_work import UnitOfWork
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, LineError, decides
 from services.grants.exchange.domain.decisions import (
@@ -146,8 +148,11 @@ def _final(held: Held, changes: Sequence[Change]) -> tuple[Any, ...]:
 
 
 async def _apply(
-    repository: DecisionRepository, p147: uuid.UUID, applied: Sequence[tuple[Held, Sequence[Change]]]
+    uow: UnitOfWork, actor: Principal, p147: uuid.UUID, applied: Sequence[tuple[Held, Sequence[Change]]]
 ) -> None:
+    """The State's decisions of the file recorded on its lines (its Dauphin decisions: the State's act); each
+    proposed application whose every financer has now decided is decided."""
+    repository = DecisionRepository(uow.session)
     await repository.apply_decisions(p147, [_final(held, changes) for held, changes in applied])
     numbers = {
         held.application_id: change.theirs
@@ -156,6 +161,12 @@ async def _apply(
         if change.field == "dauphin_number"
     }
     await repository.set_dauphin_numbers(numbers)
+    applications = ApplicationRepository(uow.session)
+    for application_id in await repository.completed({held.application_id for held, _ in applied}):
+        row = await applications.get(application_id, for_update=True)
+        if row is not None:
+            await uow.session.refresh(row)  # the file's statement moved its version and sums
+            await settle(uow, actor, row, "décision de l'État (fichier de décisions)")
 
 
 async def import_decisions(
@@ -228,7 +239,7 @@ async def import_decisions(
                 for report in reports
                 if report.status is LineStatus.APPLIED and report.application_id is not None
             ]
-            await _apply(repository, p147, applied)
+            await _apply(uow, actor, p147, applied)
             await DECISION_IMPORTS.created(
                 uow,
                 actor,
@@ -311,7 +322,7 @@ async def resolve_line(
             stored.changes = [asdict(change) for change in changes]
             outcome = status_of(changes)
             if outcome is not LineStatus.DIVERGENT:
-                await _apply(repository, p147, [(held, changes)])
+                await _apply(uow, actor, p147, [(held, changes)])
             stored.status = outcome.value
         elif status is LineStatus.DIVERGENT:
             changes = [Change(**change) for change in stored.changes]
@@ -323,7 +334,7 @@ async def resolve_line(
                 )
                 if current is None:
                     raise NotFoundError("application", str(stored.application_id))
-                await _apply(repository, p147, [(current, changes)])
+                await _apply(uow, actor, p147, [(current, changes)])
             stored.status = (LineStatus.RESOLVED_APPLIED if apply else LineStatus.RESOLVED_KEPT).value
         else:
             raise NotEditableError(f"the line is {status.value}: nothing to resolve")

@@ -27,9 +27,7 @@ async def subventions_csv(uow: UnitOfWork, contract_code: str, year: int, instit
         DecidedGrant(
             attribuant=institution.nom,
             attribuant_siret=institution.siret,
-            agreed_on=row.signed_on
-            or row.decided_on
-            or (row.notified_at.date() if row.notified_at else date(year, 1, 1)),
+            agreed_on=row.signed_on or row.decided_on or row.notified_on or date(year, 1, 1),
             reference=row.reference or row.dauphin_normalised,
             beneficiary=row.nom,
             beneficiary_siret=row.siret,

@@ -36,7 +36,7 @@ from services.grants.institutions.domain import Institution
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.instruction.domain import GENDER_EQUALITY
 from services.grants.instruction.repository import ScoringRepository
-from services.grants.programmation.domain import Envelope, PortfolioRules, check_portfolio
+from services.grants.programmation.domain.portfolio import Envelope, PortfolioRules, check_portfolio
 from services.grants.programmation.repository.scenarios import ProgrammationRepository
 from services.grants.spreadsheet import Cell, write_csv, write_spreadsheet_csv, write_xlsx
 

@@ -14,7 +14,8 @@ from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.framework.models import ObjectiveRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain import Envelope, PortfolioRules, Scenario, ScenarioStatus
+from services.grants.programmation.domain.portfolio import Envelope, PortfolioRules
+from services.grants.programmation.domain.scenarios import Scenario, ScenarioStatus
 from services.grants.programmation.models import EnvelopeRow, PortfolioRulesRow, ScenarioAmountRow, ScenarioRow
 
 LIVE_STATES = sorted(state.value for state in LIVE)
@@ -107,6 +108,7 @@ class ProgrammationRepository(Repository):
                 FinancingLineRow.institution_id,
                 FinancingLineRow.requested_cents,
                 FinancingLineRow.proposed_cents,
+                FinancingLineRow.committee_id,
             )
             .join(ApplicationRow, ApplicationRow.application_id == FinancingLineRow.application_id)
             .where(
@@ -117,6 +119,17 @@ class ProgrammationRepository(Repository):
             )
         )
         return list((await self.session.execute(query)).all())
+
+    async def lock_applications(self, application_ids: Collection[uuid.UUID]) -> None:
+        """The applications locked until the transaction ends, in one order on every path (their ids')."""
+        if application_ids:
+            query = (
+                select(ApplicationRow.application_id)
+                .where(ApplicationRow.application_id.in_(sorted(application_ids, key=str)))
+                .order_by(ApplicationRow.application_id)
+                .with_for_update()
+            )
+            await self.session.execute(query)
 
     async def decided_by(
         self, application_ids: Collection[uuid.UUID], institution_id: uuid.UUID

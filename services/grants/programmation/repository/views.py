@@ -35,7 +35,7 @@ from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.domain import OperatorProfile
 from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain import Entry, EntryLine, ProgrammationFilter, Total, Totals
+from services.grants.programmation.domain.tables import Entry, EntryLine, ProgrammationFilter, Total, Totals
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 

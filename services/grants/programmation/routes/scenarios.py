@@ -16,7 +16,8 @@ from kit.money import euros
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, locate_created, platform_router
 from services.grants.policies import PROGRAMME, READ_GRANTS
-from services.grants.programmation.domain import Envelope, Finding, PortfolioRules, ScenarioView, percent
+from services.grants.programmation.domain.portfolio import Envelope, Finding, PortfolioRules, percent
+from services.grants.programmation.domain.scenarios import ScenarioView
 from services.grants.programmation.schemas import (
     CommitteeRead,
     ConsumptionRead,

@@ -20,7 +20,7 @@ from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.policies import OPEN_DATA, READ_GRANTS
-from services.grants.programmation.domain import Entry, ProgrammationFilter, Totals
+from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
 from services.grants.programmation.schemas import (
     EvaluationFigures,
     ProgrammationLine,

@@ -15,12 +15,8 @@ from services.grants.calls.use_cases import CALLS
 from services.grants.errors import NotFoundError, RuleViolationError
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import Audited
-from services.grants.programmation.domain import (
-    Envelope,
-    PortfolioRules,
-    check_programmer,
-    reads_programmation,
-)
+from services.grants.programmation.domain.portfolio import Envelope, PortfolioRules
+from services.grants.programmation.domain.scenarios import check_programmer, reads_programmation
 from services.grants.programmation.models import EnvelopeRow, PortfolioRulesRow
 from services.grants.programmation.repository.scenarios import ProgrammationRepository, envelope_of, rules_of
 

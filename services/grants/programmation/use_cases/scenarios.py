@@ -1,5 +1,6 @@
 """What-if scenarios of a call's programmation, checked live against its portfolio rules, and the comité
-des financeurs that freezes one scenario into decisions (all of them or none)."""
+des financeurs that freezes one scenario into the financers' proposals (all of them or none), by the same
+rules as the check (`_checked`)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from datetime import date
 from identity.principal import Principal
 from kit.etags import etag_of
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.use_cases.workflow import decide_as_committee
-from services.grants.errors import NotFoundError, RuleViolationError
+from services.grants.applications.domain.workflow import State
+from services.grants.applications.use_cases.workflow import agree_as_committee
+from services.grants.errors import NotFoundError, RulesBrokenError, RuleViolationError
 from services.grants.framework.domain import Pillar
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import Audited
-from services.grants.programmation.domain import (
-    ApplicationFacts,
+from services.grants.programmation.domain.portfolio import ApplicationFacts, Readiness, freeze_check
+from services.grants.programmation.domain.scenarios import (
     Committee,
     Scenario,
     ScenarioStatus,
     ScenarioView,
     check_freezable,
-    check_portfolio,
     check_programmer,
     reads_programmation,
 )
@@ -37,15 +38,18 @@ def scenario_etag(scenario: Scenario | ScenarioRow) -> str:
 
 
 async def _checked(uow: UnitOfWork, scenario: ScenarioRow) -> ScenarioView:
-    """The scenario's amounts and the portfolio rules evaluated on them now."""
+    """The scenario's amounts and the rules evaluated on them now: the check's and the freeze's, the same."""
     repository = ProgrammationRepository(uow.session)
     institutions = await InstitutionRepository(uow.session).of_contract(scenario.contract_code)
     p147 = next((key for key, item in institutions.items() if item.is_state_p147), None)
     amounts = await repository.amounts(scenario.scenario_id)
     live = await repository.live_applications(scenario.call_id)
     requested: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
-    for application_id, institution_id, cents, _ in await repository.requested(scenario.call_id):
+    programmed: set[uuid.UUID] = set()
+    for application_id, institution_id, cents, _, committee_id in await repository.requested(scenario.call_id):
         requested.setdefault(application_id, {})[institution_id] = cents
+        if committee_id is not None:
+            programmed.add(application_id)
     previous_ids = [row.previous_application_id for row in live if row.previous_application_id]
     previous_p147 = await repository.decided_by(previous_ids, p147) if p147 and previous_ids else {}
     facts = {
@@ -64,7 +68,12 @@ async def _checked(uow: UnitOfWork, scenario: ScenarioRow) -> ScenarioView:
     names = {key: item.nom for key, item in institutions.items()}
     rules = await repository.rules(scenario.call_id)
     present = {key: cents for key, cents in amounts.items() if key[0] in facts}
-    check = check_portfolio(present, facts, envelopes, names, p147, rules)
+    readiness = (
+        {row.application_id: Readiness(row.title, State(row.state), row.application_id in programmed) for row in live}
+        if scenario.status == ScenarioStatus.DRAFT.value
+        else None
+    )
+    check = freeze_check(present, facts, envelopes, names, p147, rules, readiness)
     return ScenarioView(
         scenario_of(scenario),
         present,
@@ -93,7 +102,7 @@ async def create_scenario(uow: UnitOfWork, actor: Principal, call_id: uuid.UUID,
         await repository.add(scenario)
         proposed = {
             (application_id, institution_id): proposed_cents
-            for application_id, institution_id, _, proposed_cents in await repository.requested(call_id)
+            for application_id, institution_id, _, proposed_cents, _ in await repository.requested(call_id)
             if proposed_cents is not None
         }
         await repository.set_amounts(scenario.scenario_id, proposed)
@@ -178,13 +187,21 @@ async def freeze(
     co_chairs: list[str],
     attendees: list[str],
 ) -> tuple[ScenarioView, Committee]:
-    """The comité's decisions: every financing line of every proposed application decided as the
-    scenario says (nothing proposed: refused), each application decided — or nothing at all."""
+    """The comité's programmation: every financing line of every proposed application proposed as the
+    scenario says (nothing: 0 €) and recorded with the comité, for each financer to decide — or nothing at
+    all. The rules are the check's, evaluated again with the applications locked: a rule broken since the
+    check is named."""
     async with uow:
         scenario = await _draft_scenario(uow, actor, scenario_id, "this scenario is frozen already")
+        repository = ProgrammationRepository(uow.session)
+        await repository.lock_applications(
+            {application_id for application_id, _ in await repository.amounts(scenario_id)}
+        )
         view = await _checked(uow, scenario)
-        blocking = [RuleViolationError("scenario", finding.rule, finding.message) for finding in view.check.blocking]
-        decided = await decide_as_committee(uow, actor, view.amounts, held_on, blocking)
+        if view.check.blocking:
+            raise RulesBrokenError(
+                [RuleViolationError("scenario", finding.rule, finding.message) for finding in view.check.blocking]
+            )
         committee = CommitteeRow(
             committee_id=uuid.uuid4(),
             call_id=scenario.call_id,
@@ -194,7 +211,8 @@ async def freeze(
             attendees=attendees,
             created_at=uow.now(),
         )
-        await ProgrammationRepository(uow.session).add(committee)
+        await repository.add(committee)
+        programmed = await agree_as_committee(uow, actor, view.amounts, committee.committee_id, held_on)
         scenario.status, scenario.version = ScenarioStatus.FROZEN.value, scenario.version + 1
         await SCENARIOS.changed(
             uow,
@@ -202,7 +220,12 @@ async def freeze(
             str(scenario_id),
             action="scenario.frozen",
             before={"status": ScenarioStatus.DRAFT.value},
-            after={"status": ScenarioStatus.FROZEN.value, "applications": decided, "held_on": held_on.isoformat()},
+            after={
+                "status": ScenarioStatus.FROZEN.value,
+                "applications": programmed,
+                "committeeId": str(committee.committee_id),
+                "heldOn": held_on.isoformat(),
+            },
         )
         frozen = await _checked(uow, scenario)
         await uow.commit()

@@ -8,7 +8,8 @@ from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import State
 from services.grants.errors import ForbiddenMoveError, NotFoundError
-from services.grants.programmation.domain import Entry, ProgrammationFilter, Totals, reads_programmation
+from services.grants.programmation.domain.scenarios import reads_programmation
+from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
 from services.grants.programmation.repository.views import ProgrammationViews
 
 

@@ -1,12 +1,5 @@
-"""The programmation of a call: what each financer puts into it (envelopes), the portfolio rules a
-what-if scenario is checked against, live, before the comité des financeurs meets, the comité that freezes
-one scenario into decisions, and the programmation's tables and totals.
-
-Hard rules block the freezing of a scenario: each financer within its envelope, each amount within
-what was requested, the hors-QPV share of P147 within 2.5 % of the departmental P147 envelope. Soft
-targets warn with their figures: degressivity of renewed actions, share of new actions, share of
-cohésion sociale; leverage (co-financing per euro of P147) is reported.
-"""
+"""The portfolio rules a what-if scenario is checked against, live, before the comité des financeurs meets,
+and frozen by: one function (`freeze_check`) for the check and the freeze."""
 
 from __future__ import annotations
 
@@ -14,19 +7,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
-from typing import NamedTuple
 
-from identity.principal import Principal
-from services.grants.applications.domain.financing import Outcome
 from services.grants.applications.domain.workflow import State
-from services.grants.calls.domain import Scheme
-from services.grants.errors import ForbiddenMoveError, NotEditableError, spaced
+from services.grants.errors import spaced
 from services.grants.framework.domain import Pillar
-from services.grants.operators.domain import OperatorProfile
-from services.grants.roles import INSTRUCTORS, PARTNERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +58,8 @@ FINDING_WORDS = {
     "hors-qpv-cap-unchecked": "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked",
     "new-actions-share": "new actions {new} of {funded} ({share}) < target {target}",
     "cohesion-share": "cohésion sociale {cohesion} of P147 {p147} ({share}) < target {target}",
+    "application-proposed": "{title} is {state}, not proposed",
+    "programmed-once": "{title}: a comité des financeurs programmed it already",
 }
 
 
@@ -245,135 +232,41 @@ def check_portfolio(
     return check
 
 
-class ScenarioStatus(StrEnum):
-    DRAFT = "draft"
-    FROZEN = "frozen"  # by the comité des financeurs: its amounts are the decisions
-
-
 @dataclass(frozen=True, slots=True)
-class Scenario:
-    """A what-if programmation of a call: proposed amounts per application and financer."""
+class Readiness:
+    """Where an application of a scenario stands for the comité: its state, and whether a comité
+    programmed it already."""
 
-    scenario_id: uuid.UUID
-    call_id: uuid.UUID
-    contract_code: str
-    name: str
-    status: ScenarioStatus
-    version: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioView:
-    """A scenario, its amounts ((application, financer) → cents) and its rules evaluated on them now."""
-
-    scenario: Scenario
-    amounts: dict[tuple[uuid.UUID, uuid.UUID], int]
-    check: PortfolioCheck
-    codes: dict[uuid.UUID, str]  # the financers' codes
-    titles: dict[uuid.UUID, str]  # the applications' titles
-
-    @property
-    def can_freeze(self) -> bool:
-        return self.scenario.status is ScenarioStatus.DRAFT and not self.check.blocking
-
-
-def check_freezable(scenario: Scenario, already: str) -> None:
-    """A frozen scenario is the comité's decision: it does not change."""
-    if scenario.status is not ScenarioStatus.DRAFT:
-        raise NotEditableError(already)
-
-
-@dataclass(frozen=True, slots=True)
-class Committee:
-    """The comité des financeurs that froze a scenario into decisions: co-chaired by the State and the EPCI
-    (the contract, line 2095), named by institutions (no personal names)."""
-
-    committee_id: uuid.UUID
-    held_on: date
-    co_chairs: list[str]
-    attendees: list[str]
-
-
-def reads_programmation(actor: Principal, contract_code: str) -> bool:
-    """The contract's pilots, the State, the co-financers and the auditors read its programmation."""
-    return actor.works_on(contract_code) and bool(actor.roles & PARTNERS)
-
-
-def check_programmer(actor: Principal, what: str) -> None:
-    """The contract's pilots and the State programme a call (envelopes, rules, scenarios, the comité)."""
-    if not actor.roles & INSTRUCTORS:
-        raise ForbiddenMoveError(f"only the contract's pilots and the State change the {what}")
-
-
-@dataclass(frozen=True, slots=True)
-class ProgrammationFilter:
-    """Which applications a programmation table or its totals hold: a contract's live ones, narrowed."""
-
-    contract_code: str
-    year: int | None = None
-    scheme: str | None = None
-    operator_id: uuid.UUID | None = None
-    qpv_code: str | None = None
-    objective_id: uuid.UUID | None = None
-    pillar: str | None = None
-    state: str | None = None
-    institution_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryLine:
-    """A financer's amounts on an application of the programmation's table (cents)."""
-
-    institution_code: str
-    requested_cents: int
-    proposed_cents: int | None
-    decided_cents: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """An application as the programmation's table shows it: with its operator, scheme and objective."""
-
-    application_id: uuid.UUID
     title: str
-    year: int
-    scheme: Scheme
     state: State
-    outcome: Outcome | None
-    qpv_codes: tuple[str, ...]
-    hors_qpv: bool
-    operator_id: uuid.UUID
-    operator_nom: str
-    operator_profile: OperatorProfile
-    objective_code: str | None
-    pillar: Pillar | None
-    lines: list[EntryLine]
+    programmed: bool
 
 
-class Total(NamedTuple):
-    """The figures of one key of a dimension (a financer, a pillar, a year…); amounts in cents."""
+def readiness_findings(applications: Mapping[uuid.UUID, Readiness]) -> list[Finding]:
+    """The comité programmes proposed applications (the pilots' "propose" move ends their instruction),
+    each once (its agreed amounts are the financers' proposals, then decided by each financer)."""
+    findings = []
+    for application_id, item in sorted(applications.items(), key=lambda entry: (entry[1].title, str(entry[0]))):
+        if item.state is not State.PROPOSED:
+            findings.append(_finding("application-proposed", application_id, title=item.title, state=item.state.value))
+        elif item.programmed:
+            findings.append(_finding("programmed-once", application_id, title=item.title))
+    return findings
 
-    key: str | None
-    applications: int
-    requested_cents: int
-    proposed_cents: int
-    decided_cents: int
-    funded_actions: int
 
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """The programmation's totals per financer, pillar, ambition, P147 theme, year, QPV (or hors-QPV) and
-    operator profile, and the figures the contract's evaluation asks of it."""
-
-    by_financer: list[Total]
-    by_pillar: list[Total]
-    by_ambition: list[Total]
-    by_theme: list[Total]
-    by_year: list[Total]
-    by_qpv: list[Total]
-    by_operator_profile: list[Total]
-    applications: int
-    funded_actions: int  # with a decided amount above 0
-    operators: int
-    expected_beneficiaries: int
+def freeze_check(
+    amounts: dict[tuple[uuid.UUID, uuid.UUID], int],
+    applications: dict[uuid.UUID, ApplicationFacts],
+    envelopes: dict[uuid.UUID, Envelope],
+    names: dict[uuid.UUID, str],
+    p147: uuid.UUID | None,
+    rules: PortfolioRules,
+    readiness: Mapping[uuid.UUID, Readiness] | None,
+) -> PortfolioCheck:
+    """The rules a scenario is checked against and frozen by, one function for both: the portfolio's, and
+    (for a scenario still in draft: `readiness` given) each programmed application's readiness."""
+    check = check_portfolio(amounts, applications, envelopes, names, p147, rules)
+    if readiness is not None:
+        named = {application_id for application_id, _ in amounts}
+        check.blocking.extend(readiness_findings({key: value for key, value in readiness.items() if key in named}))
+    return check

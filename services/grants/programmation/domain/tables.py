@@ -1,0 +1,87 @@
+"""The programmation's table and totals: which applications they hold, and how each reads."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from services.grants.applications.domain.financing import Outcome
+from services.grants.applications.domain.workflow import State
+from services.grants.calls.domain import Scheme
+from services.grants.framework.domain import Pillar
+from services.grants.operators.domain import OperatorProfile
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammationFilter:
+    """Which applications a programmation table or its totals hold: a contract's live ones, narrowed."""
+
+    contract_code: str
+    year: int | None = None
+    scheme: str | None = None
+    operator_id: uuid.UUID | None = None
+    qpv_code: str | None = None
+    objective_id: uuid.UUID | None = None
+    pillar: str | None = None
+    state: str | None = None
+    institution_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLine:
+    """A financer's amounts on an application of the programmation's table (cents)."""
+
+    institution_code: str
+    requested_cents: int
+    proposed_cents: int | None
+    decided_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An application as the programmation's table shows it: with its operator, scheme and objective."""
+
+    application_id: uuid.UUID
+    title: str
+    year: int
+    scheme: Scheme
+    state: State
+    outcome: Outcome | None
+    qpv_codes: tuple[str, ...]
+    hors_qpv: bool
+    operator_id: uuid.UUID
+    operator_nom: str
+    operator_profile: OperatorProfile
+    objective_code: str | None
+    pillar: Pillar | None
+    lines: list[EntryLine]
+
+
+class Total(NamedTuple):
+    """The figures of one key of a dimension (a financer, a pillar, a year…); amounts in cents."""
+
+    key: str | None
+    applications: int
+    requested_cents: int
+    proposed_cents: int
+    decided_cents: int
+    funded_actions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The programmation's totals per financer, pillar, ambition, P147 theme, year, QPV (or hors-QPV) and
+    operator profile, and the figures the contract's evaluation asks of it."""
+
+    by_financer: list[Total]
+    by_pillar: list[Total]
+    by_ambition: list[Total]
+    by_theme: list[Total]
+    by_year: list[Total]
+    by_qpv: list[Total]
+    by_operator_profile: list[Total]
+    applications: int
+    funded_actions: int  # with a decided amount above 0
+    operators: int
+    expected_beneficiaries: int
