@@ -73,7 +73,7 @@ async def test_expected_beneficiaries_written_in_the_wires_names_are_renamed_to_
 async def test_decisions_a_comite_took_for_the_financers_become_their_proposals(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
-    """As gran0020 finds them: a frozen scenario's applications decided by the comité, a reserved line
+    """As gran0023 finds them: a frozen scenario's applications decided by the comité, a reserved line
     granted with them; a notified application without its letter's date."""
     year = await open_year(stack, gateway, new_contract)
     application = await instructed(gateway, year, "Ateliers de quartier", etat_p147="6000", cua="3000", caf_62="2000")
@@ -92,7 +92,7 @@ async def test_decisions_a_comite_took_for_the_financers_become_their_proposals(
     engine = create_async_engine(stack.owner_url("grants"))
     try:
         async with engine.begin() as connection:
-            # What the freeze wrote before gran0019: every line decided by the comité, no proposal recorded.
+            # What the freeze wrote before gran0022: every line decided by the comité, no proposal recorded.
             await connection.execute(
                 text(
                     "UPDATE grants.financing_lines SET committee_id = NULL, proposed_cents = NULL,"
@@ -136,7 +136,7 @@ async def test_decisions_a_comite_took_for_the_financers_become_their_proposals(
     }
     assert lines["etat-p147"]["actKind"] is None, "an act nobody recorded is not invented"
     assert [(event["transition"], event["actor"]) for event in read["events"][-1:]] == [
-        ("reopen", "migration gran0020")
+        ("reopen", "migration gran0023")
     ]
     decided = await decide_line(gateway, year, application, "caf-62", "2000")
     assert (decided.status_code, decided.json()["state"]) == (200, "decided")

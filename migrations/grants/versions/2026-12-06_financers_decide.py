@@ -2,8 +2,8 @@
 amount (its frozen scenario) is kept on the line, beside the act that decided it (its kind, number and
 date: `decided_on`); an application keeps the date of its notification letter.
 
-Revision ID: gran0019
-Revises: gran0018
+Revision ID: gran0022
+Revises: gran0021
 Create Date: 2026-12-06 00:20:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "gran0019"
-down_revision: str | None = "gran0018"
+revision: str = "gran0022"
+down_revision: str | None = "gran0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

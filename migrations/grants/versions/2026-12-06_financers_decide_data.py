@@ -11,8 +11,8 @@
 
 Re-runnable: each step touches only the rows still as the earlier version wrote them.
 
-Revision ID: gran0020
-Revises: gran0019
+Revision ID: gran0023
+Revises: gran0022
 Create Date: 2026-12-06 00:40:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "gran0020"
-down_revision: str | None = "gran0019"
+revision: str = "gran0023"
+down_revision: str | None = "gran0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -75,7 +75,7 @@ moved AS (
 )
 INSERT INTO grants.application_events
     (event_id, application_id, at, actor, actor_institution, transition, from_state, to_state, reason)
-SELECT gen_random_uuid(), application_id, clock_timestamp(), 'migration gran0020', NULL,
+SELECT gen_random_uuid(), application_id, clock_timestamp(), 'migration gran0023', NULL,
        'reopen', 'decided', 'proposed',
        'a reserved line was granted by the comité, not by its financer: it awaits that financer''s decision'
 FROM moved
@@ -96,5 +96,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The proposals and letters' dates stay (the columns go with gran0019's downgrade); undecided lines
+    """The proposals and letters' dates stay (the columns go with gran0022's downgrade); undecided lines
     are not decided again by the comité."""

@@ -58,7 +58,7 @@ NUMBERED_ACTS = frozenset({ActKind.ARRETE, ActKind.DELIBERATION})
 @dataclass(frozen=True, slots=True)
 class DecisionAct:
     """The financer's act that decided its line: its kind, number and date (None: a decision recorded
-    before the platform kept the acts, gran0020)."""
+    before the platform kept the acts, gran0023)."""
 
     kind: ActKind | None
     number: str | None
