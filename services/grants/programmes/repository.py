@@ -12,7 +12,7 @@ from kit.pagination import PageRequest, fetch_page
 from services.grants.applications.domain.workflow import State
 from services.grants.calls.models import CallRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain import ProgrammationFilter
+from services.grants.programmation.domain.tables import ProgrammationFilter
 from services.grants.programmation.repository.views import ProgrammationViews
 from services.grants.programmes.domain.programme import (
     AxisFigures,
