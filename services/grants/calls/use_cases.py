@@ -130,6 +130,8 @@ async def load_calls(uow: UnitOfWork, calls: list[CallForProjects]) -> int:
                 created += 1
         await uow.commit()
     return created
+
+
 async def list_scheme_envelopes(
     uow: UnitOfWork, actor: Principal, contract_code: str, page: PageRequest
 ) -> tuple[list[SchemeEnvelope], int]:
