@@ -1,0 +1,137 @@
+"""The cells of the files the exchange imports (the prefecture's decisions, the Dauphin requests), read the
+same way whatever the file: headers found through aliases, text cells read in the file's dialect
+(dialects.py), amounts and dates checked strictly, each broken rule a per-line error naming its column."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.grants.exchange.domain.dialects import Dialect
+
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+_GROUPED = re.compile(r"^[0-9]{1,3}([ \u00a0\u202f.,'][0-9]{3})+([.,][0-9]{1,2})?$")
+# A French spreadsheet writes a decimal comma, and groups thousands by a space (a no-break one in Excel)
+# when the cell's format asks it: unambiguous, since the comma is never a grouping sign in French.
+_FRENCH_AMOUNT = re.compile(r"^([0-9]{1,12}|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)(,[0-9]{1,2})?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_FRENCH_DATE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
+# ="00552013500137": a code the way the tableur-fr CSV writes it, kept as is by LibreOffice (which does not
+# evaluate formulas of a file it opens, unless told) and by whoever copies it out of a cell.
+_FORMULA_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    field: str
+    rule: str
+    message: str
+
+
+def folded(text: str) -> str:
+    """Headers and titles compared without case, accents, punctuation or repeated spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
+
+
+def columns_found(
+    headers: Sequence[str], fields: Iterable[str], *spellings: Mapping[str, Sequence[str]]
+) -> dict[str, int]:
+    """field → column index, from the first header one of the field's spellings names (`spellings` tried in
+    their order: a contract's own before the defaults)."""
+    by_header = {folded(header): index for index, header in reversed(list(enumerate(headers))) if header}
+    found: dict[str, int] = {}
+    for name in fields:
+        for alias in (alias for aliases in spellings for alias in aliases.get(name, ())):
+            if folded(alias) in by_header:
+                found[name] = by_header[folded(alias)]
+                break
+    return found
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: a spreadsheet's whole number without its ".0", the text inside ="…"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    wrapped = _FORMULA_TEXT.fullmatch(text)
+    return text if wrapped is None else wrapped.group(1).replace('""', '"').strip()
+
+
+def _french_amount(text: str, errors: list[LineError], field: str) -> int | None:
+    if _FRENCH_AMOUNT.fullmatch(text):
+        return int(Decimal("".join(text.split()).replace(",", ".")) * 100)
+    if _AMOUNT.fullmatch(text):
+        errors.append(LineError(field, "comma-decimal", f"{text!r}: in a tableur-fr file, 1234,56 (decimal comma)"))
+    else:
+        errors.append(LineError(field, "amount-format", f"{text!r} is not euros, e.g. 1 234,56"))
+    return None
+
+
+def amount_cents(value: Any, errors: list[LineError], dialect: Dialect, field: str) -> int | None:
+    """Euros in cents: a typed number (XLSX), else text as `dialect` writes it (exchange: 1234.56;
+    tableur-fr: 1234,56 or 1 234,56). None for an empty cell; a broken rule is added to `errors`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        errors.append(LineError(field, "amount-format", "an amount, not a yes/no"))
+        return None
+    if isinstance(value, int | float | Decimal):
+        try:
+            exact = Decimal(str(value))
+        except InvalidOperation:
+            exact = Decimal(-1)
+        if exact < 0 or exact != exact.quantize(Decimal("0.01")):
+            errors.append(LineError(field, "amount-format", f"{value} is not euros with 2 decimals"))
+            return None
+        return int(exact * 100)
+    text = cell_text(value)
+    if dialect is Dialect.TABLEUR_FR:
+        return _french_amount(text, errors, field)
+    if _AMOUNT.fullmatch(text):
+        return int(Decimal(text) * 100)
+    if _GROUPED.fullmatch(text):
+        errors.append(LineError(field, "no-thousands-separator", f"{text!r}: write 1234.56, without grouping"))
+    elif re.fullmatch(r"[0-9]+,[0-9]{1,2}", text):
+        errors.append(
+            LineError(
+                field,
+                "dot-decimal",
+                f"{text!r}: decimals take a dot, e.g. 1234.56 (a file saved by a French spreadsheet: tableur-fr)",
+            )
+        )
+    else:
+        errors.append(LineError(field, "amount-format", f"{text!r} is not euros, e.g. 1234.56"))
+    return None
+
+
+def day_of(value: Any, errors: list[LineError], dialect: Dialect, field: str) -> date | None:
+    """A date: a typed one (XLSX), else YYYY-MM-DD (exchange) or DD/MM/YYYY (tableur-fr)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    french = _FRENCH_DATE.fullmatch(text) if dialect is Dialect.TABLEUR_FR else None
+    try:
+        if french:
+            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if dialect is Dialect.TABLEUR_FR:
+        errors.append(LineError(field, "french-date", f"{text!r}: dates are written DD/MM/YYYY"))
+    else:
+        errors.append(LineError(field, "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
+    return None
