@@ -74,5 +74,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
         },
         state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
         closers=[registry.aclose, communes.aclose, classifier.aclose],
-        jobs=JobDefinitions(jobs, {"import_decisions": exchange.run_decision_import}),
+        jobs=JobDefinitions(
+            jobs, {"import_decisions": exchange.run_decision_import, "import_requests": exchange.run_request_import}
+        ),
     )

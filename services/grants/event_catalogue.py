@@ -42,6 +42,7 @@ EVENTS: dict[str, EventType] = {
     **{f"application.{move}": EventType("application.state_changed") for move in APPLICATION_MOVES},
     "financing_line.set": EventType("financing_line.changed"),
     "decisions.imported": EventType("decisions.imported"),
+    "requests.imported": EventType("requests.imported"),
     **{f"decisions.line_{status}": EventType("decision_line.resolved") for status in LINE_STATUSES},
     "call.opened": EventType("call.opened"),
     "call.updated": EventType("call.changed"),
@@ -103,6 +104,7 @@ SUBJECTS: dict[str, SubjectSource] = {
         parent=("institution", "institution_id"),
     ),
     "decision_import": SubjectSource("decision_imports", ("batch_id",)),
+    "request_import": SubjectSource("request_imports", ("batch_id",)),
     "strategic_framework": SubjectSource.of_contract(),
 }
 CATALOGUE = EventCatalogue(EVENTS, SILENT, SUBJECTS)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.grants.errors import RuleViolationError
 from services.grants.exchange.domain.dialects import Dialect
+from services.grants.operators.domain import check_siret
 
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _GROUPED = re.compile(r"^[0-9]{1,3}([ \u00a0\u202f.,'][0-9]{3})+([.,][0-9]{1,2})?$")
@@ -24,6 +26,9 @@ _FRENCH_DATE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
 # ="00552013500137": a code the way the tableur-fr CSV writes it, kept as is by LibreOffice (which does not
 # evaluate formulas of a file it opens, unless told) and by whoever copies it out of a cell.
 _FORMULA_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+# Dauphin's number of a file (research/grants.md §1.2): DA, the 8 digits of its action, the request's rank.
+_DAUPHIN_FULL = re.compile(r"^DA([0-9]{8})-[0-9]{1,3}$")
+_DAUPHIN_CODE = re.compile(r"^(?:DA)?([0-9]{8})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,28 @@ class LineError:
     field: str
     rule: str
     message: str
+
+
+@dataclass(slots=True)
+class FileLine:
+    """One data line of an imported file: where it is, its raw cells, the rules it breaks."""
+
+    line: int
+    sheet: str | None
+    row: int
+    raw: dict[str, Any]
+    errors: list[LineError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ActionLine(FileLine):
+    """A line about one action's application: the keys it is found by (Dauphin number, SIRET, year, title)."""
+
+    dauphin_number: str | None = None
+    dauphin_code: str | None = None
+    siret: str | None = None
+    year: int | None = None
+    title: str | None = None
 
 
 def folded(text: str) -> str:
@@ -134,4 +161,41 @@ def day_of(value: Any, errors: list[LineError], dialect: Dialect, field: str) ->
         errors.append(LineError(field, "french-date", f"{text!r}: dates are written DD/MM/YYYY"))
     else:
         errors.append(LineError(field, "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
+    return None
+
+
+def dauphin_reference(value: Any, errors: list[LineError]) -> tuple[str | None, str | None]:
+    """(the full Dauphin number, its action's 8-digit code): DA + 8 digits + -n, or the 8 digits alone."""
+    number = cell_text(value).upper().replace(" ", "")
+    if not number:
+        return None, None
+    full, code = _DAUPHIN_FULL.fullmatch(number), _DAUPHIN_CODE.fullmatch(number)
+    if full:
+        return number, full.group(1)
+    if code:
+        return None, code.group(1)
+    errors.append(LineError("dauphin_number", "dauphin-number", f"{number!r}: DA + 8 digits + -n, or 8 digits"))
+    return None, None
+
+
+def siret_of(value: Any, errors: list[LineError]) -> str | None:
+    """A SIRET with its keys checked; "732 829 320 00074", spaced as French Excel may write it, too."""
+    siret = "".join(cell_text(value).split())
+    if not siret:
+        return None
+    try:
+        check_siret(siret)
+    except RuleViolationError as broken:
+        errors.append(LineError("siret", broken.rule, str(broken)))
+        return None
+    return siret
+
+
+def year_of(value: Any, errors: list[LineError]) -> int | None:
+    year = cell_text(value)
+    if not year:
+        return None
+    if re.fullmatch(r"[0-9]{4}", year):
+        return int(year)
+    errors.append(LineError("year", "year-format", f"{year!r}: a year is 4 digits"))
     return None

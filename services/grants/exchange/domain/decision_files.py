@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from services.grants.errors import RuleViolationError
-from services.grants.exchange.domain.cells import LineError, amount_cents, cell_text, columns_found, day_of, folded
+from services.grants.exchange.domain.cells import (
+    ActionLine,
+    LineError,
+    amount_cents,
+    cell_text,
+    columns_found,
+    dauphin_reference,
+    day_of,
+    folded,
+    siret_of,
+    year_of,
+)
 from services.grants.exchange.domain.dialects import Dialect
-from services.grants.operators.domain import check_siret
 
 DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
     "dauphin_number": (
@@ -64,29 +74,17 @@ DECISIONS = {
     "no follow up": "no_follow_up",
     "sans suite": "no_follow_up",
 }
-_DAUPHIN_FULL = re.compile(r"^DA([0-9]{8})-[0-9]{1,3}$")
-_DAUPHIN_CODE = re.compile(r"^(?:DA)?([0-9]{8})$")
 _CHORUS = re.compile(r"^[A-Z0-9_+/-]{1,20}$")
 
 
 @dataclass(slots=True)
-class DecisionLine:
+class DecisionLine(ActionLine):
     """One data line of the file: where it is, its raw cells and what they mean once checked."""
 
-    line: int
-    sheet: str | None
-    row: int
-    raw: dict[str, Any]
-    dauphin_number: str | None = None
-    dauphin_code: str | None = None
-    siret: str | None = None
-    year: int | None = None
-    title: str | None = None
     decided_cents: int | None = None
     decision: str | None = None
     decision_date: date | None = None
     chorus_commitment: str | None = None
-    errors: list[LineError] = field(default_factory=list)
 
 
 def column_map(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, int]:
@@ -127,28 +125,9 @@ def read_line(
     `dialect`. A line that gives no decision's value is read without error: it decides nothing."""
     read = DecisionLine(line=line, sheet=sheet, row=row, raw=raw)
     errors = read.errors
-    number = cell_text(cells.get("dauphin_number")).upper().replace(" ", "")
-    if number:
-        full, code = _DAUPHIN_FULL.fullmatch(number), _DAUPHIN_CODE.fullmatch(number)
-        if full:
-            read.dauphin_number, read.dauphin_code = number, full.group(1)
-        elif code:
-            read.dauphin_code = code.group(1)
-        else:
-            errors.append(LineError("dauphin_number", "dauphin-number", f"{number!r}: DA + 8 digits + -n, or 8 digits"))
-    siret = "".join(cell_text(cells.get("siret")).split())  # "732 829 320 00074", spaced as French Excel may
-    if siret:
-        try:
-            check_siret(siret)
-            read.siret = siret
-        except RuleViolationError as broken:
-            errors.append(LineError("siret", broken.rule, str(broken)))
-    year = cell_text(cells.get("year"))
-    if year:
-        if re.fullmatch(r"[0-9]{4}", year):
-            read.year = int(year)
-        else:
-            errors.append(LineError("year", "year-format", f"{year!r}: a year is 4 digits"))
+    read.dauphin_number, read.dauphin_code = dauphin_reference(cells.get("dauphin_number"), errors)
+    read.siret = siret_of(cells.get("siret"), errors)
+    read.year = year_of(cells.get("year"), errors)
     title = cell_text(cells.get("title"))
     read.title = title or None
     read.decided_cents = amount_cents(cells.get("decided_amount"), errors, dialect, "decided_amount")

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from services.grants.exchange.domain.decision_files import (
     DecisionLine,
-    LineError,
     check_columns,
     column_map,
     read_line,
 )
 from services.grants.exchange.domain.dialects import Dialect
-from services.grants.exchange.use_cases.tables import Table, data_rows
+from services.grants.exchange.use_cases.tables import Table, read_lines
 from services.grants.exchange.use_cases.tables import readable_tables as tables_with
 
 
@@ -34,12 +33,7 @@ def read_file(
 ) -> ReadFile:
     """Every data line of the tables with the needed columns, each cell checked, text read in `dialect`."""
     tables = readable_tables(content, media_type, aliases)
-    lines: list[DecisionLine] = []
-    for row in data_rows(tables):
-        if row.unreadable is not None:
-            unreadable = DecisionLine(line=row.line, sheet=row.table.sheet, row=row.row, raw={})
-            unreadable.errors.append(LineError(row.unreadable.field, row.unreadable.rule, row.unreadable.message))
-            lines.append(unreadable)
-            continue
-        lines.append(read_line(row.line, row.table.sheet, row.row, row.raw, row.cells, dialect))
+    lines = read_lines(
+        tables, DecisionLine, lambda row: read_line(row.line, row.table.sheet, row.row, row.raw, row.cells, dialect)
+    )
     return ReadFile(tables[-1].names, tables[-1].columns, lines)

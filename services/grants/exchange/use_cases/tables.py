@@ -7,12 +7,13 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import load_workbook
 
 from kit.csv_uploads import CsvLineError, CsvUpload
 from services.grants.errors import RuleViolationError
+from services.grants.exchange.domain.cells import FileLine, LineError
 
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
@@ -22,6 +23,7 @@ Rows = list[tuple[int, list[Any]] | CsvLineError]
 # The columns a table's header names (field → index), and the check that they are enough (raises).
 FindColumns = Callable[[list[str]], dict[str, int]]
 CheckColumns = Callable[[dict[str, int], list[str]], None]
+Line = TypeVar("Line", bound=FileLine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,19 @@ def data_rows(tables: list[Table]) -> Iterator[DataRow]:
             }
             given = {name: cells[index] if index < len(cells) else None for name, index in table.columns.items()}
             yield DataRow(count, table, offset, raw, given)
+
+
+def read_lines(tables: list[Table], kind: type[Line], read: Callable[[DataRow], Line]) -> list[Line]:
+    """Every data line of the tables read by `read`; a line the CSV could not split is a `kind` with why."""
+    lines: list[Line] = []
+    for row in data_rows(tables):
+        if row.unreadable is None:
+            lines.append(read(row))
+            continue
+        unreadable = kind(line=row.line, sheet=row.table.sheet, row=row.row, raw={})
+        unreadable.errors.append(LineError(row.unreadable.field, row.unreadable.rule, row.unreadable.message))
+        lines.append(unreadable)
+    return lines
 
 
 def _raw(value: Any) -> Any:
