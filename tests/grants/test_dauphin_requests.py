@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.grants import fictitious_siret
 from identity.principal import Role
-from services.grants.operators.domain import luhn_valid
 from tests.grants import prefecture
 from tests.grants.playbook import API, Year, draft, open_year
 from tests.running_stack import RunningStack
@@ -28,15 +28,9 @@ async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: st
     return await open_year(stack, gateway, new_contract)
 
 
-def _keyed(digits: str) -> str:
-    """`digits` followed by the one digit that makes the whole pass the Luhn key."""
-    return next(digits + str(key) for key in range(10) if luhn_valid(digits + str(key)))
-
-
 def fictitious_sirets(count: int) -> list[str]:
-    """SIRETs of fictitious organisations (SIRENs 9xx…, none La Poste's 356…) whose SIREN and SIRET keys both
-    hold (INSEE's Luhn)."""
-    return [_keyed(_keyed(f"{90_000_000 + 7_919 * rank}") + f"{rank % 997 + 1:04d}") for rank in range(count)]
+    """SIRETs of fictitious organisations whose SIREN and SIRET keys both hold (INSEE's Luhn)."""
+    return [fictitious_siret(70_000_000 + rank) for rank in range(count)]
 
 
 def extract(requests: int, operators: int, year: int = 2025) -> bytes:

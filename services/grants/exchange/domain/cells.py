@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from services.grants.errors import RuleViolationError
@@ -60,8 +61,10 @@ class ActionLine(FileLine):
     title: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def folded(text: str) -> str:
-    """Headers and titles compared without case, accents, punctuation or repeated spaces."""
+    """Headers and titles compared without case, accents, punctuation or repeated spaces (remembered: a
+    file repeats its financers' names and each request's title on every line of it)."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
@@ -149,6 +152,19 @@ def day_of(value: Any, errors: list[LineError], dialect: Dialect, field: str) ->
     if isinstance(value, date):
         return value
     text = cell_text(value)
+    day = _day_of_text(text, dialect)
+    if day is not None:
+        return day
+    if dialect is Dialect.TABLEUR_FR:
+        errors.append(LineError(field, "french-date", f"{text!r}: dates are written DD/MM/YYYY"))
+    else:
+        errors.append(LineError(field, "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
+    return None
+
+
+@lru_cache(maxsize=1 << 12)
+def _day_of_text(text: str, dialect: Dialect) -> date | None:
+    """The date a text writes in `dialect`, if it is one (remembered: a file's lines share few dates)."""
     french = _FRENCH_DATE.fullmatch(text) if dialect is Dialect.TABLEUR_FR else None
     try:
         if french:
@@ -156,11 +172,7 @@ def day_of(value: Any, errors: list[LineError], dialect: Dialect, field: str) ->
         if _ISO_DATE.fullmatch(text):
             return date.fromisoformat(text)
     except ValueError:
-        pass
-    if dialect is Dialect.TABLEUR_FR:
-        errors.append(LineError(field, "french-date", f"{text!r}: dates are written DD/MM/YYYY"))
-    else:
-        errors.append(LineError(field, "iso-date", f"{text!r}: dates are written YYYY-MM-DD"))
+        return None
     return None
 
 
@@ -183,12 +195,21 @@ def siret_of(value: Any, errors: list[LineError]) -> str | None:
     siret = "".join(cell_text(value).split())
     if not siret:
         return None
+    broken = _siret_broken(siret)
+    if broken is not None:
+        errors.append(broken)
+        return None
+    return siret
+
+
+@lru_cache(maxsize=1 << 16)
+def _siret_broken(siret: str) -> LineError | None:
+    """The rule a SIRET breaks, if any (remembered: an operator's SIRET stands on each of its lines)."""
     try:
         check_siret(siret)
     except RuleViolationError as broken:
-        errors.append(LineError("siret", broken.rule, str(broken)))
-        return None
-    return siret
+        return LineError("siret", broken.rule, str(broken))
+    return None
 
 
 def year_of(value: Any, errors: list[LineError]) -> int | None:

@@ -161,10 +161,38 @@ def _consistent(request: Request) -> None:
         seen.add(financer)
 
 
-def _match(request: Request, reference: Reference, by_number: Mapping[str, list[HeldRequest]]) -> None:
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The held applications and actions by the keys a request is matched on (never a scan per request:
+    a national call has some 20,000)."""
+
+    by_number: Mapping[str, list[HeldRequest]]  # Dauphin action code
+    by_title: Mapping[tuple[uuid.UUID, str], HeldRequest]  # (operator, folded title), of the call
+    by_action: Mapping[uuid.UUID, HeldRequest]  # the action's application of the call's year
+    actions: Mapping[tuple[uuid.UUID, str], HeldAction]  # (operator, folded title)
+
+    @classmethod
+    def of(cls, reference: Reference) -> _Index:
+        by_number: dict[str, list[HeldRequest]] = {}
+        by_title: dict[tuple[uuid.UUID, str], HeldRequest] = {}
+        by_action: dict[uuid.UUID, HeldRequest] = {}
+        for held in reference.applications:
+            if held.dauphin_number:
+                by_number.setdefault(held.dauphin_number[2:10], []).append(held)
+            if held.year == reference.year:
+                by_action[held.action_id] = held
+            if held.call_id == reference.call_id:
+                by_title.setdefault((held.operator_id, folded(held.title)), held)
+        actions: dict[tuple[uuid.UUID, str], HeldAction] = {}
+        for action in reference.actions:
+            actions.setdefault((action.operator_id, folded(action.title)), action)
+        return cls(by_number, by_title, by_action, actions)
+
+
+def _match(request: Request, reference: Reference, index: _Index) -> None:
     first = request.first
     if first.dauphin_code:
-        found = by_number.get(first.dauphin_code, [])
+        found = index.by_number.get(first.dauphin_code, [])
         if len(found) > 1:
             first.errors.append(LineError("dauphin_number", "ambiguous-match", f"{len(found)} applications"))
             return
@@ -174,22 +202,20 @@ def _match(request: Request, reference: Reference, by_number: Mapping[str, list[
         if found:
             request.held = found[0]
             return
-    operator = request.operator
-    if operator is None:
+    if request.operator is None:
         return
-    title = folded(first.title or "")
-    for held in reference.applications:
-        if (
-            held.call_id == reference.call_id
-            and held.operator_id == operator.operator_id
-            and folded(held.title) == title
-        ):
-            request.held = held
-            return
-    for action in reference.actions:
-        if action.operator_id == operator.operator_id and folded(action.title) == title:
-            request.action = action
-            return
+    key = (request.operator.operator_id, folded(first.title or ""))
+    request.held = index.by_title.get(key)
+    action = None if request.held else index.actions.get(key)
+    if action is None:
+        return
+    # The action's application of the year, renamed since, is the one the request fills (an action has one
+    # application a year, whichever call it answers).
+    same = index.by_action.get(action.action_id)
+    if same is not None and same.call_id != reference.call_id:
+        first.errors.append(LineError("title", "other-call", "the action's application of another call"))
+        return
+    request.held, request.action = same, action
 
 
 def _compare(request: Request, objectives: list[uuid.UUID]) -> None:
@@ -232,10 +258,7 @@ def _compare(request: Request, objectives: list[uuid.UUID]) -> None:
 def judge(lines: Sequence[RequestLine], reference: Reference) -> list[Request]:
     """Every request of the file with what it would do; a request with any error does nothing (and the
     import is refused whole)."""
-    by_number: dict[str, list[HeldRequest]] = {}
-    for held in reference.applications:
-        if held.dauphin_number:
-            by_number.setdefault(held.dauphin_number[2:10], []).append(held)
+    index = _Index.of(reference)
     new_operators: dict[str, HeldOperator] = {}
     requests = grouped(lines)
     for request in requests:
@@ -267,7 +290,7 @@ def judge(lines: Sequence[RequestLine], reference: Reference) -> list[Request]:
             request.set_rna = True
         if any(line.errors for line in request.lines):
             continue
-        _match(request, reference, by_number)
+        _match(request, reference, index)
         if not first.errors:
             _compare(request, objectives)
     _claimed_once(requests)

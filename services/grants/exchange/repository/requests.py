@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Row, delete, func, select, tuple_, update
 
 from services.grants.applications.domain.budget import GRANTS_ACCOUNT
 from services.grants.applications.models import ActionRow, ApplicationRow, BudgetLineRow
@@ -175,9 +175,20 @@ class RequestRepository(Repository):
     async def batch(self, batch_id: uuid.UUID) -> RequestImportRow | None:
         return await self.session.get(RequestImportRow, batch_id)
 
-    async def lines(self, batch_id: uuid.UUID) -> list[RequestImportLineRow]:
-        query = select(RequestImportLineRow).where(RequestImportLineRow.batch_id == batch_id)
-        return await self._all(query.order_by(RequestImportLineRow.line))
+    async def lines(self, batch_id: uuid.UUID) -> list[Row[Any]]:
+        """A batch's lines without their raw cells: (line, sheet, row, status, application_id,
+        operator_created, changes)."""
+        line = RequestImportLineRow
+        query = select(
+            line.line,
+            line.raw["sheet"].astext.label("sheet"),
+            line.raw["row"].astext.label("row"),
+            line.status,
+            line.application_id,
+            line.operator_created,
+            line.changes,
+        ).where(line.batch_id == batch_id)
+        return list((await self.session.execute(query.order_by(line.line))).all())
 
     async def insert_lines(self, rows: list[dict[str, Any]]) -> None:
         await copy_rows(self.session, RequestImportLineRow, rows, {"raw", "changes"})

@@ -23,9 +23,13 @@ class ReadFile:
     lines: list[DecisionLine]
 
 
-def readable_tables(content: bytes, media_type: str, aliases: dict[str, list[str]]) -> list[Table]:
+def readable_tables(
+    content: bytes, media_type: str, aliases: dict[str, list[str]], *, headers_only: bool = False
+) -> list[Table]:
     """Every table that has a decision's columns (the contract's own spellings tried first)."""
-    return tables_with(content, media_type, lambda names: column_map(names, aliases), check_columns)
+    return tables_with(
+        content, media_type, lambda names: column_map(names, aliases), check_columns, headers_only=headers_only
+    )
 
 
 def read_file(

@@ -77,7 +77,7 @@ async def check_decisions_file(
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
         aliases = await DecisionRepository(uow.session).aliases(contract_code)
-    readable_tables(content, media_type, aliases)
+    readable_tables(content, media_type, aliases, headers_only=True)
 
 
 async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID:

@@ -81,7 +81,9 @@ def check_requests_file(actor: Principal, contract_code: str, content: bytes, me
     """What a request can tell at once about an extract: the contract, the format, the columns."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    readable_tables(content, media_type, lambda names: request_columns(names, ALIASES), check_request_columns)
+    readable_tables(
+        content, media_type, lambda names: request_columns(names, ALIASES), check_request_columns, headers_only=True
+    )
 
 
 def read_requests(content: bytes, media_type: str, dialect: Dialect) -> ReadRequests:
@@ -315,8 +317,8 @@ async def _stored_report(repository: RequestRepository, batch: RequestImportRow)
     lines = [
         RequestLineReport(
             line=row.line,
-            sheet=row.raw.get("sheet"),
-            row=int(row.raw.get("row", row.line)),
+            sheet=row.sheet,
+            row=int(row.row or row.line),
             status=RequestStatus(row.status),
             application_id=row.application_id,
             operator_created=row.operator_created,

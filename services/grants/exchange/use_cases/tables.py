@@ -49,8 +49,8 @@ class DataRow:
     unreadable: CsvLineError | None = None
 
 
-def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any], Rows]]:
-    """(sheet name, header, rows with their row numbers) of every table of the file."""
+def _tables(content: bytes, media_type: str, headers_only: bool) -> list[tuple[str | None, list[Any], Rows]]:
+    """(sheet name, header, rows with their row numbers — none when `headers_only`) of every table."""
     if media_type in XLSX_TYPES:
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -58,7 +58,7 @@ def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any]
             raise RuleViolationError("file", "xlsx-file", "the file is not a readable XLSX workbook") from error
         tables: list[tuple[str | None, list[Any], Rows]] = []
         for sheet in book.worksheets:
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=1 if headers_only else None)]
             if rows:
                 tables.append((sheet.title, rows[0], list(enumerate(rows[1:], start=2))))
         book.close()
@@ -66,16 +66,19 @@ def _tables(content: bytes, media_type: str) -> list[tuple[str | None, list[Any]
     if media_type in CSV_TYPES:
         # Dauphin's and Excel's French exports are Windows-1252 when they are not UTF-8.
         upload = CsvUpload(content, delimiters=";,\t", fallback_encoding="cp1252")
-        return [(None, list(upload.header), list(upload))]
+        return [(None, list(upload.header), [] if headers_only else list(upload))]
     raise RuleViolationError("file", "media-type", "send text/csv or an XLSX workbook")
 
 
-def readable_tables(content: bytes, media_type: str, find: FindColumns, check: CheckColumns) -> list[Table]:
+def readable_tables(
+    content: bytes, media_type: str, find: FindColumns, check: CheckColumns, *, headers_only: bool = False
+) -> list[Table]:
     """Every table that has the needed columns (a summary sheet has not); none at all: the column set is
-    unknown and the whole file is refused (so is a file that cannot be read)."""
+    unknown and the whole file is refused (so is a file that cannot be read). `headers_only`: the tables
+    without their rows (what a request checks before its job reads the file)."""
     found: list[Table] = []
     first_headers: list[str] = []
-    for sheet, header, rows in _tables(content, media_type):
+    for sheet, header, rows in _tables(content, media_type, headers_only):
         names = ["" if cell is None else str(cell).strip() for cell in header]
         first_headers = first_headers or names
         columns = find(names)
