@@ -5,6 +5,7 @@ operator and the draft found or made, a draft only changed while it is one."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from services.grants.exchange.domain.dialects import Dialect
@@ -96,3 +97,12 @@ def test_a_new_siret_needs_its_name_and_is_created_once() -> None:
     )
     assert (first.operator_created, second.operator_created) == (True, False)
     assert first.operator is second.operator
+
+
+def test_a_dauphin_number_of_another_operators_draft_is_refused() -> None:
+    numbered = replace(held(), dauphin_number="DA20250001-1")
+    (same,) = judge([line(2, dauphin_number="DA20250001-1")], reference(numbered))
+    assert (same.status, same.held) == (RequestStatus.UNCHANGED, numbered)
+    other = line(2, dauphin_number="DA20250001-1", siret="35600000049837", operator_name="Asso D")
+    judge([other], reference(numbered))
+    assert [(error.field, error.rule) for error in other.errors] == [("siret", "operator-of-application")]

@@ -199,6 +199,9 @@ def _match(request: Request, reference: Reference, index: _Index) -> None:
         if found and found[0].call_id != reference.call_id:
             first.errors.append(LineError("dauphin_number", "other-call", "an application of another call"))
             return
+        if found and (request.operator is None or found[0].operator_id != request.operator.operator_id):
+            first.errors.append(LineError("siret", "operator-of-application", "the Dauphin file is another SIRET's"))
+            return
         if found:
             request.held = found[0]
             return

@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, func, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, tuple_, update
 
 from services.grants.applications.domain.budget import GRANTS_ACCOUNT
 from services.grants.applications.models import ActionRow, ApplicationRow, BudgetLineRow
@@ -117,14 +117,22 @@ class RequestRepository(Repository):
         await copy_rows(self.session, ApplicationRow, rows, {"beneficiaries"})
 
     async def update_applications(self, rows: list[dict[str, Any]]) -> None:
-        """Each row: `key` (the application) and the columns to set; its version moves on."""
-        for row in rows:
-            columns = {name: value for name, value in row.items() if name != "key"}
-            await self.session.execute(
-                update(ApplicationRow)
-                .where(ApplicationRow.application_id == row["key"])
-                .values(**columns, version=ApplicationRow.version + 1)
-            )
+        """Each row: `key` (the application) and what Dauphin carries of it (title, description, objectives,
+        dates, Dauphin number); its version moves on. One statement run for every row."""
+        if not rows:
+            return
+        table = cast(Table, ApplicationRow.__table__)
+        names = [name for name in rows[0] if name != "key"]
+        # A bound parameter may not bear its column's name in a SET clause: each is the column's, prefixed.
+        await self.session.execute(
+            update(table)
+            .where(table.c.application_id == bindparam("key"))
+            .values(
+                {name: bindparam(f"new_{name}") for name in names}
+                | {"dauphin_normalised": bindparam("new_dauphin_number"), "version": table.c.version + 1}
+            ),
+            [{"key": row["key"], **{f"new_{name}": row[name] for name in names}} for row in rows],
+        )
 
     async def add_budget_lines(self, rows: list[dict[str, Any]]) -> None:
         await copy_rows(self.session, BudgetLineRow, rows)

@@ -88,13 +88,26 @@ def check_requests_file(actor: Principal, contract_code: str, content: bytes, me
 
 def read_requests(content: bytes, media_type: str, dialect: Dialect) -> ReadRequests:
     tables = readable_tables(content, media_type, lambda names: request_columns(names, ALIASES), check_request_columns)
+    # A batch keeps the cells the import read, not the whole row: an export of Démarches Simplifiées
+    # carries the e-mail and name of whoever filed the request, which the platform has no use for.
     lines = read_lines(
         tables,
         RequestLine,
-        lambda row: read_request_line(row.line, row.table.sheet, row.row, row.raw, row.cells, dialect),
+        lambda row: read_request_line(
+            row.line,
+            row.table.sheet,
+            row.row,
+            _read_cells(row.table.names, row.table.columns, row.raw),
+            row.cells,
+            dialect,
+        ),
     )
     last = tables[-1]
     return ReadRequests({name: last.names[index] for name, index in last.columns.items()}, lines)
+
+
+def _read_cells(names: list[str], columns: dict[str, int], raw: dict[str, Any]) -> dict[str, Any]:
+    return {names[index]: raw.get(names[index]) for index in columns.values()}
 
 
 async def _reference(
@@ -182,7 +195,19 @@ async def _write(
             columns["dauphin_normalised"] = columns["dauphin_number"]
         asked = sorted(request.requested.items(), key=lambda item: labels[item[0]])
         if request.held is not None:
-            updates.append({"key": request.held.application_id, **columns})
+            held, given = request.held, request.values  # what the request carries; the rest stays
+            updates.append(
+                {
+                    "key": held.application_id,
+                    "title": first.title,
+                    "description": given.get("description", held.description),
+                    "primary_objective_id": given.get("primary_objective_id", held.primary_objective_id),
+                    "other_objective_ids": list(given.get("other_objective_ids", held.other_objective_ids)),
+                    "starts_on": given.get("starts_on", held.starts_on),
+                    "ends_on": given.get("ends_on", held.ends_on),
+                    "dauphin_number": given.get("dauphin_number", held.dauphin_number),
+                }
+            )
             replaced += [(request.held.application_id, key, cents, labels[key]) for key, cents in asked]
             continue
         action_id = request.action.action_id if request.action else uuid.uuid4()
