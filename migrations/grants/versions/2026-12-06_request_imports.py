@@ -1,5 +1,6 @@
 """Request imports: the lists of requests extracted from Dauphin (or a Démarches Simplifiées export)
-imported into a call as draft applications, each batch with its lines as read and what became of them.
+imported into a call as draft applications, each batch with its lines as read and what became of them;
+the new tables announce their changes like every other.
 
 Revision ID: gran0019
 Revises: gran0018
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from kit.change_feed import announce_changes_sql
 
 revision: str = "gran0019"
 down_revision: str | None = "gran0018"
@@ -64,6 +67,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("batch_id", "line", name=op.f("pk_request_import_lines")),
         schema="grants",
     )
+    for statement in announce_changes_sql("grants"):  # the new tables announce their changes like every other
+        op.execute(statement)
 
 
 def downgrade() -> None:
