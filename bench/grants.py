@@ -33,7 +33,7 @@ FINANCERS = ["etat-p147", "cua", "arras", "caf-62", "departement-62"]
 NAMESPACE = uuid.UUID("5b0c1a3e-9d7f-4c1b-8a2e-0f3d6c7b9e11")
 
 
-def _siret(number: int) -> str:
+def fictitious_siret(number: int) -> str:
     """A SIRET with valid SIREN and SIRET Luhn keys, distinct per number."""
     base = f"{number:08d}"
     siren = next(base + str(key) for key in range(10) if luhn_valid(base + str(key)))
@@ -62,8 +62,8 @@ class Dataset:
                 _id("operator", number),
                 CONTRACT,
                 f"Opérateur {number}",
-                _siret(number + 1000),
-                _siret(number + 1000)[:9],
+                fictitious_siret(number + 1000),
+                fictitious_siret(number + 1000)[:9],
                 "association" if number % 5 < 3 else None,
                 profiles[number % len(profiles)],
                 1,

@@ -80,9 +80,12 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
         install_domain_problems=install_domain_problems,
         larger_body_limits={
             "/decision-imports": 16 * 1_048_576,
+            "/request-imports": 16 * 1_048_576,
             "/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,
         },
         state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
         closers=[registry.aclose, communes.aclose, classifier.aclose],
-        jobs=JobDefinitions(jobs, {"import_decisions": exchange.run_decision_import}),
+        jobs=JobDefinitions(
+            jobs, {"import_decisions": exchange.run_decision_import, "import_requests": exchange.run_request_import}
+        ),
     )

@@ -25,6 +25,7 @@ FREE_FORM = {
     ("gateway", "GET /api/openapi.json"): "the OpenAPI document itself",
     ("grants", "ConventionEventRead.details"): "the event's facts, named camelCase by the use cases",
     ("grants", "JobRead_DecisionImportRead_.problem"): JOB_PROBLEM,
+    ("grants", "JobRead_RequestImportRead_.problem"): JOB_PROBLEM,
     ("grants", "JobRead_dict_str__Any__.problem"): JOB_PROBLEM,
     ("grants", "JobRead_dict_str__Any__.result"): JOB_RESULT,
     ("territories", "JobRead_ImportReportRead_.problem"): JOB_PROBLEM,

@@ -133,19 +133,25 @@ async def upload(
     dry_run: bool,
     media: str = "text/csv",
     dialect: str = "exchange",
+    url: str = IMPORTS,
+    headers: dict[str, str] | None = None,
+    **params: str,
 ) -> httpx.Response:
-    """A decisions file sent by the State, as the job's answer once it is done."""
+    """A file sent to an import (decisions: `url`'s default) by the State (or `headers`), as the job's
+    answer once it is done; `params`: the import's other query parameters."""
     return await finished(
         gateway,
         await gateway.post(
-            IMPORTS,
+            url,
             params={
                 "contractCode": year.contract,
                 "dryRun": str(dry_run).lower(),
                 "fileName": "decisions.csv",
                 "dialect": dialect,
+                **params,
             },
             content=content,
-            headers={**year.state, "Content-Type": media},
+            headers={**(headers or year.state), "Content-Type": media},
         ),
+        wait=5,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -60,3 +61,35 @@ class DecisionImportLineRow(Base):
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestImportRow(Base):
+    """One imported list of requests (a Dauphin extract, a Démarches Simplifiées export) into a call."""
+
+    __tablename__ = "request_imports"
+    __table_args__ = (UniqueConstraint("call_id", "file_sha256"),)
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text, index=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls_for_projects.call_id"))
+    file_sha256: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    imported_by: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    columns: Mapped[dict[str, str]] = mapped_column(JSONB)
+
+
+class RequestImportLineRow(Base):
+    """A line of an imported list of requests: the raw row as read and what it created or changed."""
+
+    __tablename__ = "request_import_lines"
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("request_imports.batch_id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.application_id"))
+    operator_created: Mapped[bool] = mapped_column(Boolean)
+    changes: Mapped[list[str]] = mapped_column(JSONB)

@@ -25,9 +25,13 @@ from services.grants.exchange.schemas import (
     HeaderAliasesInput,
     LineErrorRead,
     LineResolutionInput,
+    RequestImportRead,
+    RequestLineErrorRead,
+    RequestLineRead,
 )
-from services.grants.exchange.use_cases import decision_imports, open_data, programmation_export
+from services.grants.exchange.use_cases import decision_imports, open_data, programmation_export, request_imports
 from services.grants.exchange.use_cases.decision_imports import ImportReport, LineReport
+from services.grants.exchange.use_cases.request_imports import RequestImportReport
 from services.grants.policies import EXCHANGE_FILES, OPEN_DATA, READ_EXPORTS
 from services.grants.schemas import ContractCode
 
@@ -45,6 +49,32 @@ CsvDialect = Annotated[
         ' DD/MM/YYYY, codes (SIRET, Dauphin, Chorus, QPV) as ="…" so that they stay text, French labels',
     ),
 ]
+
+
+Queue = Annotated[JobQueue, Depends(job_queue)]
+Importer = Annotated[Principal, Depends(authorize(EXCHANGE_FILES))]
+ContractQuery = Annotated[ContractCode, Query(alias="contractCode")]
+DryRun = Annotated[bool, Query(alias="dryRun", description="Report what would change; store nothing")]
+FileName = Annotated[str | None, Query(alias="fileName", max_length=200)]
+
+
+async def _file_of(request: Request) -> tuple[bytes, str]:
+    """An imported file's bytes and media type (its parameters, a charset, left aside)."""
+    return await request.body(), request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _file_arguments(
+    contract_code: str, media_type: str, file_name: str | None, dry_run: bool, dialect: str, **extra: str
+) -> dict[str, Any]:
+    """An import job's arguments (its file is the job's payload)."""
+    return {
+        "contractCode": contract_code,
+        "mediaType": media_type,
+        "fileName": file_name,
+        "dryRun": dry_run,
+        "dialect": dialect,
+        **extra,
+    }
 
 
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:
@@ -141,11 +171,11 @@ async def import_decisions(
     uow: Uow,
     request: Request,
     response: Response,
-    queue: Annotated[JobQueue, Depends(job_queue)],
-    principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],
-    contract_code: Annotated[ContractCode, Query(alias="contractCode")],
-    dry_run: Annotated[bool, Query(alias="dryRun", description="Report what would change; store nothing")] = True,
-    file_name: Annotated[str | None, Query(alias="fileName", max_length=200)] = None,
+    queue: Queue,
+    principal: Importer,
+    contract_code: ContractQuery,
+    dry_run: DryRun = True,
+    file_name: FileName = None,
     dialect: CsvDialect = "exchange",
 ) -> JobRead[Any]:
     """The prefecture's decisions (Dauphin, GISPRO, our export edited), matched on the Dauphin number, then
@@ -155,16 +185,9 @@ async def import_decisions(
     line is refused whole (the job's problem names each line, field and rule); the same file twice changes
     nothing. A CSV saved by a French spreadsheet (decimal comma, DD/MM/YYYY) is sent with
     `dialect=tableur-fr`."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    content = await request.body()
+    content, media_type = await _file_of(request)
     await decision_imports.check_decisions_file(uow, principal, contract_code, content, media_type)
-    arguments = {
-        "contractCode": contract_code,
-        "mediaType": media_type,
-        "fileName": file_name,
-        "dryRun": dry_run,
-        "dialect": dialect,
-    }
+    arguments = _file_arguments(contract_code, media_type, file_name, dry_run, dialect)
     return await queue.submit(uow, response, principal, "import_decisions", arguments, content)
 
 
@@ -210,6 +233,97 @@ async def resolve_decision_line(
         uow, principal, batch_id, line, body.action == "apply", body.application_id, body.reason
     )
     return _line(resolved)
+
+
+def _requests_report(report: RequestImportReport) -> RequestImportRead:
+    """The report as the API answers it; built without validating again what the use case made (a national
+    extract's 20,000 lines: validation took longer than the import's judging)."""
+    columns = report.columns
+    return RequestImportRead.model_construct(
+        batch_id=report.batch_id,
+        dry_run=report.dry_run,
+        already_imported=report.already_imported,
+        columns=columns,
+        counts=report.counts(),
+        lines=[
+            RequestLineRead.model_construct(
+                line=line.line,
+                sheet=line.sheet,
+                row=line.row,
+                status=line.status.value,
+                application_id=line.application_id,
+                operator_created=line.operator_created,
+                changes=line.changes,
+                errors=[
+                    RequestLineErrorRead.model_construct(
+                        field=error.field, column=columns.get(error.field), rule=error.rule, message=error.message
+                    )
+                    for error in line.errors
+                ],
+            )
+            for line in report.lines
+        ],
+    )
+
+
+@router.post(
+    "/request-imports",
+    operation_id="import_requests",
+    response_model=JobRead[RequestImportRead],
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra={"requestBody": DECISIONS_BODY},
+    responses=JOB_ACCEPTED,
+)
+async def import_requests(
+    request: Request,
+    response: Response,
+    uow: Uow,
+    queue: Queue,
+    principal: Importer,
+    contract_code: ContractQuery,
+    call_id: Annotated[uuid.UUID, Query(alias="callId", description="The call the requests are drafts of")],
+    dry_run: DryRun = True,
+    file_name: FileName = None,
+    dialect: CsvDialect = "exchange",
+) -> JobRead[Any]:
+    """The requests a prefecture or the CUA extracts from Dauphin (or a Démarches Simplifiées procedure
+    export) as the call's drafts, as a job (201 when a batch was stored, 200 for a dry run or a file already
+    imported into the call). One line per request and financer asked; its columns named as
+    `services/grants/data/dauphin_request_headers.json` lists them (SIRET, title and amount asked
+    required). The operator is found by SIRET (created with its name and RNA when new), the draft by Dauphin
+    number, then by its operator and title; the amounts asked become the draft's CERFA 74 lines (whole
+    euros; no financer column: the State's P147). A file with any bad line is refused whole (the job's
+    problem names each line, column and rule); the same file twice changes nothing. The operators then
+    complete their drafts with what Dauphin does not carry."""
+    content, media_type = await _file_of(request)
+    request_imports.check_requests_file(principal, contract_code, content, media_type)
+    arguments = _file_arguments(contract_code, media_type, file_name, dry_run, dialect, callId=str(call_id))
+    return await queue.submit(uow, response, principal, "import_requests", arguments, content)
+
+
+async def run_request_import(job: JobInput) -> JobOutcome:
+    """The job of an import of requests."""
+    report = await request_imports.import_requests(
+        job.uow,
+        job.principal,
+        job.arguments["contractCode"],
+        uuid.UUID(job.arguments["callId"]),
+        job.payload,
+        job.arguments["mediaType"],
+        job.arguments["fileName"],
+        job.arguments["dryRun"],
+        Dialect(job.arguments["dialect"]),
+    )
+    stored = report.batch_id is not None and not report.already_imported
+    return outcome(201 if stored else 200, _requests_report(report))
+
+
+@router.get("/request-imports/{batch_id}", operation_id="get_request_import", response_model=RequestImportRead)
+async def get_request_import(
+    uow: Uow, batch_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))]
+) -> RequestImportRead:
+    """A batch of requests imported and what each line created or changed."""
+    return _requests_report(await request_imports.get_request_import(uow, principal, batch_id))
 
 
 @router.get(

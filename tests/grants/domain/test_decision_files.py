@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from services.grants.errors import RuleViolationError
+from services.grants.exchange.domain.cells import folded
 from services.grants.exchange.domain.decision_files import (
     DecisionLine,
     check_columns,
     column_map,
     decides,
-    folded,
     read_line,
 )
 from services.grants.exchange.domain.dialects import Dialect

@@ -13,7 +13,8 @@ import pytest
 
 from services.grants.applications.domain.workflow import State
 from services.grants.exchange.domain import decisions
-from services.grants.exchange.domain.decision_files import DecisionLine, LineError
+from services.grants.exchange.domain.cells import LineError
+from services.grants.exchange.domain.decision_files import DecisionLine
 from services.grants.exchange.domain.decisions import DECIDABLE_STATES, Change, Held, LineStatus, Matcher
 
 SIRET = "73282932000074"

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from services.grants.errors import RuleViolationError
-from services.grants.exchange.use_cases import decision_files
+from services.grants.exchange.use_cases import tables
 from services.grants.exchange.use_cases.decision_files import read_file, readable_tables
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,7 +107,7 @@ def test_a_file_that_cannot_be_read_or_names_no_needed_column_is_refused_whole()
 
 
 def test_a_file_holds_a_bounded_number_of_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(decision_files, "MAX_LINES", 2)
+    monkeypatch.setattr(tables, "MAX_LINES", 2)
 
     def decisions(count: int) -> bytes:
         lines = "".join(f"DA2025000{rank}-1;100\n" for rank in range(1, count + 1))

@@ -15,7 +15,8 @@ from typing import Any
 from services.grants.applications.domain.financing import LineDecision
 from services.grants.applications.domain.workflow import LIVE, State
 from services.grants.errors import spaced
-from services.grants.exchange.domain.decision_files import DecisionLine, LineError, folded
+from services.grants.exchange.domain.cells import LineError, folded
+from services.grants.exchange.domain.decision_files import DecisionLine
 
 
 @dataclass(frozen=True, slots=True)

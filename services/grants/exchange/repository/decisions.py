@@ -8,7 +8,6 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
 from sqlalchemy.orm import aliased
 
@@ -18,6 +17,7 @@ from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.exchange.domain.decision_files import DecisionLine
 from services.grants.exchange.domain.decisions import Held
 from services.grants.exchange.models import DecisionImportLineRow, DecisionImportRow, HeaderAliasRow
+from services.grants.exchange.repository.copies import copy_rows
 from services.grants.exchange.repository.decision_sources import decision_days, paid_commitments
 from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
@@ -166,25 +166,7 @@ class DecisionRepository(Repository):
         return (await self.session.execute(query.with_for_update())).scalar_one_or_none()
 
     async def insert_lines(self, rows: list[dict[str, Any]]) -> None:
-        """COPY, not INSERT: a national file's 20,000 lines with their JSON documents in a fifth of the time.
-        Inside the session's transaction, after what it has flushed (the batch)."""
-        if not rows:
-            return
-        names = list(rows[0])
-        documents = {"raw", "parsed", "changes"}
-        records = [
-            tuple(orjson.dumps(row[name]).decode() if name in documents else row[name] for name in names)
-            for row in rows
-        ]
-        driver = (await (await self.session.connection()).get_raw_connection()).driver_connection
-        if driver is None:
-            raise RuntimeError("the session's connection is closed")
-        await driver.copy_records_to_table(
-            DecisionImportLineRow.__tablename__,
-            schema_name=DecisionImportLineRow.metadata.schema,
-            columns=names,
-            records=records,
-        )
+        await copy_rows(self.session, DecisionImportLineRow, rows, {"raw", "parsed", "changes"})
 
     async def apply_decisions(self, p147: uuid.UUID, values: list[tuple[Any, ...]]) -> None:
         """One statement for every line: (application, decided cents, decision, decided on, Chorus EJ).

@@ -5,7 +5,6 @@ and changes nothing."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -20,7 +19,8 @@ from kit.unit_of_work import UnitOfWork
 from services.grants.applications.repository import ApplicationRepository
 from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotEditableError, NotFoundError, RulesBrokenError, RuleViolationError
-from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, LineError, decides
+from services.grants.exchange.domain.cells import LineError
+from services.grants.exchange.domain.decision_files import FIELDS, DecisionLine, decides
 from services.grants.exchange.domain.decisions import (
     Change,
     Held,
@@ -33,6 +33,7 @@ from services.grants.exchange.domain.decisions import (
 from services.grants.exchange.domain.dialects import Dialect
 from services.grants.exchange.models import DecisionImportLineRow, DecisionImportRow
 from services.grants.exchange.repository.decisions import DecisionRepository, line_of_parsed, parsed_document
+from services.grants.exchange.use_cases.batches import digest_of, refuse_bad_lines
 from services.grants.exchange.use_cases.decision_files import read_file, readable_tables
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.persistence import Audited
@@ -78,7 +79,7 @@ async def check_decisions_file(
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
         aliases = await DecisionRepository(uow.session).aliases(contract_code)
-    readable_tables(content, media_type, aliases)
+    readable_tables(content, media_type, aliases, headers_only=True)
 
 
 async def _p147(uow: UnitOfWork, contract_code: str) -> uuid.UUID:
@@ -182,7 +183,7 @@ async def import_decisions(
     """`dialect`: how the file's text cells are written (a CSV saved by a French spreadsheet: tableur-fr)."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = digest_of(content)
     with cycle_collection_paused():
         async with uow:
             repository = DecisionRepository(uow.session)
@@ -200,15 +201,9 @@ async def import_decisions(
             columns = {name: read.headers[index] for name, index in read.columns.items()}
             if dry_run:
                 return ImportReport(None, True, False, columns, reports)
-            broken = [
-                RuleViolationError(
-                    f"lines/{report.line}/{error.field}", error.rule, _where(report, error.message), verbatim=True
-                )
-                for report in reports
-                for error in report.errors
-            ]
-            if broken:
-                raise RulesBrokenError(broken)
+            refuse_bad_lines(
+                (report.line, report.sheet, report.row, error) for report in reports for error in report.errors
+            )
             batch = DecisionImportRow(
                 batch_id=uuid.uuid4(),
                 contract_code=contract_code,
@@ -249,11 +244,6 @@ async def import_decisions(
             )
             await uow.commit()
     return ImportReport(batch.batch_id, False, False, columns, reports)
-
-
-def _where(report: LineReport, message: str) -> str:
-    place = f"{report.sheet}, row {report.row}" if report.sheet else f"line {report.row}"
-    return f"{place}: {message}"
 
 
 def _line_report(row: DecisionImportLineRow) -> LineReport:
