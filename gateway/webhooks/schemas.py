@@ -42,7 +42,11 @@ class SubscriptionRead(ApiModel):
 
 
 class SubscriptionWithSecret(SubscriptionRead):
-    secret: str = Field(description="`whsec_…`: shown in this answer only; verify signatures with it")
+    secret: str | None = Field(
+        default=None,
+        description="`whsec_…`: shown in this answer only; verify signatures with it. Absent from a replay of "
+        "this answer (the same Idempotency-Key again): the secret is not kept in clear; rotate it if you lost it",
+    )
 
 
 class AttemptRead(ApiModel):

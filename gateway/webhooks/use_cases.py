@@ -27,6 +27,7 @@ from gateway.webhooks.domain import (
 )
 from gateway.webhooks.models import WebhookAttemptRow, WebhookSubscriptionRow
 from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
+from gateway.webhooks.sealing import SecretBox
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.etags import etag_of
@@ -93,8 +94,9 @@ async def subscribe(
     request: SubscriptionRequest,
     known_types: Mapping[str, frozenset[str]],
     allow_local: bool,
+    box: SecretBox,
 ) -> tuple[WebhookSubscriptionRow, str]:
-    """Store the subscription; return it with its secret, shown this once only."""
+    """Store the subscription (its secret sealed); return it with its secret, shown this once only."""
     client_id = _client_of(actor)
     check_types(request.event_types, known_types, actor.scopes)
     check_contract(request.contract_code, actor.contracts)
@@ -110,7 +112,7 @@ async def subscribe(
             url=request.url,
             event_types=sorted(set(request.event_types)),
             contract_code=request.contract_code,
-            secret=secret,
+            secret=box.seal(secret),
             is_enabled=True,
             version=1,
         )
@@ -217,16 +219,16 @@ async def set_enabled(
 
 
 async def rotate_secret(
-    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID
+    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, box: SecretBox
 ) -> tuple[WebhookSubscriptionRow, str]:
     """A new secret; the current one still signs (beside the new one) for ROTATION_OVERLAP."""
     client_id = _client_of(actor)
     secret = new_secret()
     async with uow:
         row = await _locked_version(uow, client_id, subscription_id)
-        row.previous_secret = row.secret
+        row.previous_secret = row.secret  # sealed already
         row.previous_secret_until = uow.now() + ROTATION_OVERLAP
-        row.secret = secret
+        row.secret = box.seal(secret)
         overlap = {"previousSecretUntil": row.previous_secret_until.isoformat()}
         await _new_version(uow, actor, row, "webhook_subscription.secret_rotated", before=None, after=overlap)
         await uow.commit()
