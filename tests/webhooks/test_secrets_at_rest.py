@@ -88,7 +88,11 @@ def test_the_migration_seals_the_secrets_kept_in_clear(stack: RunningStack, monk
     subscription_id = uuid.uuid4()
     answer = json.dumps({"id": str(subscription_id), "secret": current}).encode()
     statements: list[tuple[str, tuple[Any, ...]]] = [
-        ("INSERT INTO gateway.oauth_clients (client_id, name, secret_hash) VALUES ('cdq-old', 'Old', 'x')", ()),
+        (
+            "INSERT INTO gateway.oauth_clients (client_id, name, secret_hash, roles, scopes, contracts, organisations,"
+            " communes, bodies) VALUES ('cdq-old', 'Old', 'x', '{}', '{}', '{}', '{}', '{}', '{}')",
+            (),
+        ),
         (
             "INSERT INTO gateway.webhook_subscriptions (subscription_id, client_id, url, event_types, secret,"
             " previous_secret, is_enabled, version) VALUES ($1, 'cdq-old', 'https://example.org/h',"

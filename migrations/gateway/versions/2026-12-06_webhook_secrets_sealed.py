@@ -65,7 +65,7 @@ def upgrade() -> None:
         "UPDATE gateway.idempotency_keys"
         " SET response_body = convert_to((convert_from(response_body, 'UTF8')::jsonb - 'secret')::text, 'UTF8')"
         " WHERE response_headers ->> 'content-type' LIKE 'application/json%'"
-        " AND position('\"secret\":\"whsec_' IN convert_from(response_body, 'UTF8')) > 0"
+        " AND convert_from(response_body, 'UTF8')::jsonb ->> 'secret' LIKE 'whsec\\_%'"
     )
 
 
