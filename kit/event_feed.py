@@ -16,7 +16,7 @@ from kit.api_models import ApiModel
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.ledger import Ledger
-from kit.outbox import START, Event, read_feed
+from kit.outbox import LATEST, START, Event, latest_cursor, read_feed
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -98,7 +98,14 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
     async def list_events(
         uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
         principal: Annotated[Principal, Depends(authorize(policy))],
-        after: Annotated[str, Query(max_length=40, description="A cursor this feed gave; 0.0: the start")] = START,
+        after: Annotated[
+            str,
+            Query(
+                max_length=40,
+                description="A cursor this feed gave; 0.0: the start; `latest`: no event, the cursor to read on "
+                "from now",
+            ),
+        ] = START,
         types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
         contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
@@ -107,6 +114,11 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
         whoever reads the resource it is about. 410 when the cursor is no longer kept (read on from
         `oldestCursor`)."""
         asked = _types(types, known)
+        if after == LATEST:
+            async with uow.reading():
+                return FeedEventPage(
+                    items=[], next_cursor=await latest_cursor(uow.session, ledger.outbox_events), has_more=False
+                )
         async with uow.reading():
             page = await read_feed(
                 uow.session,

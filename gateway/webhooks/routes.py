@@ -87,7 +87,10 @@ async def create_subscription(
     422 naming `url` (not https, or resolving to a loopback, private, link-local, multicast or metadata
     address), `types` (unknown, or of a service outside your scopes) or `contractCode` (not yours)."""
     known = event_types_of(await request.app.state.aggregated_openapi.document(request.app.openapi()))
-    wanted = subscriptions.SubscriptionRequest(url=body.url, event_types=body.types, contract_code=body.contract_code)
+    wanted = subscriptions.SubscriptionRequest(
+        url=body.url, event_types=body.types, contract_code=body.contract_code, start_after=body.start_after
+    )
+    reader = subscriptions.FeedReader(request.app.state.event_feeds, request.headers.get("authorization", ""))
     try:
         row, secret = await subscriptions.subscribe(
             uow,
@@ -96,6 +99,7 @@ async def create_subscription(
             known,
             request.app.state.webhook_allow_local_targets,
             request.app.state.webhook_secret_box,
+            reader,
         )
     except SubscriptionError as error:
         raise problem_of(error) from error

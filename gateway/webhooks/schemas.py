@@ -24,6 +24,11 @@ class SubscriptionCreate(ApiInput):
     contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")] | None = Field(
         default=None, description="Only the events of this contract (one your client works on)"
     )
+    start_after: Annotated[str, StringConstraints(min_length=1, max_length=400)] | None = Field(
+        default=None,
+        description="Where deliveries start: by default the events committed after the subscription; a "
+        "`nextCursor` of `GET /api/events` (the events after it); `oldest`: every event still kept",
+    )
 
 
 class SubscriptionRead(ApiModel):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from gateway.db.base import audit_events
 from gateway.db.repositories import OAuthClientRepository
 from gateway.domain.clients import ClientNotFoundError
+from gateway.events import LATEST, EventFeeds, decode_cursor
 from gateway.webhooks.domain import (
     ROTATION_OVERLAP,
     NotAClientError,
@@ -31,7 +32,18 @@ from gateway.webhooks.sealing import SecretBox
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.etags import etag_of
+from kit.problems import ProblemError
 from kit.unit_of_work import UnitOfWork
+
+OLDEST = "oldest"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReader:
+    """The merged feed, read with the subscribing client's own token (it sees what the client may read)."""
+
+    feeds: EventFeeds
+    authorization: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +51,7 @@ class SubscriptionRequest:
     url: str
     event_types: list[str]
     contract_code: str | None
+    start_after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +108,15 @@ async def subscribe(
     known_types: Mapping[str, frozenset[str]],
     allow_local: bool,
     box: SecretBox,
+    reader: FeedReader,
 ) -> tuple[WebhookSubscriptionRow, str]:
-    """Store the subscription (its secret sealed); return it with its secret, shown this once only."""
+    """Store the subscription (its secret sealed); return it with its secret, shown this once only. Its
+    deliveries start after `start_after` (None: after the events the client's feed shows now)."""
     client_id = _client_of(actor)
     check_types(request.event_types, known_types, actor.scopes)
     check_contract(request.contract_code, actor.contracts)
     await check_target(request.url, allow_local)
+    cursor = await _starting_cursor(request, reader)
     secret = new_secret()
     async with uow:
         client = await OAuthClientRepository(uow.session).get(client_id)
@@ -115,6 +131,7 @@ async def subscribe(
             secret=box.seal(secret),
             is_enabled=True,
             version=1,
+            cursor=cursor,
         )
         await SubscriptionRepository(uow.session).add(row)
         await record_audit(
@@ -128,6 +145,19 @@ async def subscribe(
         )
         await uow.commit()
     return row, secret
+
+
+async def _starting_cursor(request: SubscriptionRequest, reader: FeedReader) -> str | None:
+    if request.start_after == OLDEST:
+        return None  # the relay reads from the oldest event kept
+    if request.start_after is None:
+        page = await reader.feeds.read(reader.authorization, LATEST, None, request.contract_code, 1)
+        return str(page["nextCursor"])
+    try:
+        decode_cursor(request.start_after)
+    except ProblemError as error:
+        raise RefusedInputError("startAfter", "cursor", "not a nextCursor of GET /api/events, nor `oldest`") from error
+    return request.start_after
 
 
 async def list_subscriptions(uow: UnitOfWork, actor: Principal) -> list[WebhookSubscriptionRow]:
