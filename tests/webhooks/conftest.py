@@ -5,10 +5,10 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 
 from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
+from tests.events.feed import event_types_known  # noqa: F401 - autouse fixture
 from tests.running_stack import RunningStack, gateway_settings
 from tests.webhooks.receiver import Receiver, running_receiver
 
@@ -33,19 +33,6 @@ async def running_worker(stack: RunningStack, delays: Sequence[float] = RETRY_DE
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-@pytest.fixture(autouse=True)
-async def event_types_known(gateway: httpx.AsyncClient) -> None:
-    """The event types a subscription names are read from the aggregated OpenAPI document, whose first
-    building asks each service for its own (3 s at most each): on a loaded machine a service's first answer
-    can be later, and the document says so (`x-unavailable`). Wait until it is whole, as a partner would."""
-    for _ in range(120):
-        document = (await gateway.get("/api/openapi.json")).json()
-        if "x-unavailable" not in document:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"the aggregated OpenAPI stays incomplete: {document['x-unavailable']}")
 
 
 @pytest.fixture
