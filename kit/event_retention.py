@@ -9,7 +9,6 @@ purge needs nothing but the service's database (no call to make, no job to queue
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 
@@ -44,11 +43,10 @@ class EventRetention:
         self._task = asyncio.get_running_loop().create_task(self._sweep_forever(), context=contextvars.Context())
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)  # its cancellation, awaited
+            self._task = None
 
     async def sweep(self) -> int:
         async with self._sessions() as session, session.begin():
