@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.routing import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from identity.principal import Principal
 from kit.api_models import ApiModel
@@ -27,6 +27,25 @@ Visible = Callable[[Principal, Event], bool]
 
 class FeedEvent(ApiModel):
     """What changed: ids only, never personal data. Read the resource with your own token for the rest."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f0c1e52-9a4b-4f43-8d25-3f0b7c2a9e61",
+                    "type": "application.submitted",
+                    "version": 1,
+                    "occurredAt": "2026-12-06T09:30:00Z",
+                    "contractCode": "CV-200033579-2024",
+                    "resourceType": "application",
+                    "resourceId": "7d3f5a10-2b1c-4e8f-9a6d-0c4b3e2f1a90",
+                    "etag": '"7d3f5a10-2b1c-4e8f-9a6d-0c4b3e2f1a90.3"',
+                    "related": {"operatorId": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"},
+                    "cursor": "48213.1207",
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID = Field(description="The event's id: the same on every delivery of it")
     type: str = Field(description="The event type, e.g. application.state_changed")
