@@ -117,6 +117,10 @@ async def subscribe(stack: BenchStack, url: str) -> None:
     finally:
         await engine.dispose()
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as gateway:
+        for _ in range(120):  # the event types are read from the aggregated OpenAPI: wait until it is whole
+            if "x-unavailable" not in (await gateway.get("/api/openapi.json")).json():
+                break
+            await asyncio.sleep(0.5)
         issued = await gateway.post(
             "/api/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
         )
