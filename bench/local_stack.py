@@ -68,7 +68,8 @@ def _wait(url: str, deadline: float = 30) -> None:
 
 
 @contextmanager
-def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
+def running_stack(apps: tuple[str, ...], environment: str = "production") -> Iterator[BenchStack]:
+    """`environment`: the apps' (production by default; development lets webhooks reach a loopback receiver)."""
     stack_secrets = StackSecrets.generate()
     parent = Path(tempfile.mkdtemp(prefix="cdq-bench-"))
     parent.chmod(0o711)
@@ -83,7 +84,7 @@ def running_stack(apps: tuple[str, ...]) -> Iterator[BenchStack]:
             stack_secrets.owner_passwords,
         )
         ports = {app: free_port() for app in APPS}
-        environments = app_environments(stack_secrets, "127.0.0.1", cluster.port, ports, environment="production")
+        environments = app_environments(stack_secrets, "127.0.0.1", cluster.port, ports, environment=environment)
         for app in APPS:
             migrate(app, stack_secrets.owner_url(app, "127.0.0.1", cluster.port))
         asyncio.run(import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))

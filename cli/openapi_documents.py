@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from gateway.webhooks.sealing import new_key
 from kit.auth.tokens import generate_signing_key_pem, public_jwks
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
@@ -41,6 +42,7 @@ def offline_apps() -> dict[str, FastAPI]:
                 environment="test",
                 database_url=common["database_url"],
                 signing_key=key,
+                webhook_secrets_key=new_key(),
                 issuer="offline",
                 territories_url=upstream,
                 grants_url=upstream,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.provisioning import APPS, DATABASE, owner_role
+from gateway.webhooks.sealing import new_key
 from kit.auth.tokens import generate_signing_key_pem, public_jwks
 
 APP_TARGETS = {
@@ -34,6 +35,7 @@ class StackSecrets:
     role_passwords: dict[str, str]
     signing_key_pem: str
     owner_passwords: dict[str, str]
+    webhook_secrets_key: str  # seals the webhook secrets in the gateway's database (gateway/webhooks/sealing.py)
 
     @classmethod
     def generate(cls) -> StackSecrets:
@@ -42,12 +44,13 @@ class StackSecrets:
             role_passwords={app: secrets.token_urlsafe(24) for app in APPS},
             signing_key_pem=generate_signing_key_pem(),
             owner_passwords={app: secrets.token_urlsafe(24) for app in APPS},
+            webhook_secrets_key=new_key(),
         )
 
     @classmethod
     def load_or_create(cls, path: Path) -> StackSecrets:
-        """The secrets kept in `path`, created on first use. A file written before the owner roles existed
-        gets their passwords added in place; every other secret is kept."""
+        """The secrets kept in `path`, created on first use. A file written before the owner roles (or the
+        webhook secrets' key) existed gets them added in place; every other secret is kept."""
         if not path.exists():
             created = cls.generate()
             _write_private(path, asdict(created))
@@ -55,9 +58,13 @@ class StackSecrets:
         stored: dict[str, Any] = json.loads(path.read_text())
         owners = dict(stored.get("owner_passwords") or {})
         missing = [app for app in APPS if app not in owners]
+        keyless = "webhook_secrets_key" not in stored
         if missing:
             owners.update({app: secrets.token_urlsafe(24) for app in missing})
             stored["owner_passwords"] = owners
+        if keyless:
+            stored["webhook_secrets_key"] = new_key()
+        if missing or keyless:
             _write_private(path, stored)
         return cls(**stored)
 
@@ -114,6 +121,7 @@ def app_environments(
         "GATEWAY_ENVIRONMENT": environment,
         "GATEWAY_DATABASE_URL": secrets_.runtime_url("gateway", db_host, db_port),
         "GATEWAY_SIGNING_KEY": secrets_.signing_key_pem,
+        "GATEWAY_WEBHOOK_SECRETS_KEY": secrets_.webhook_secrets_key,
         "GATEWAY_ISSUER": ISSUER,
         "GATEWAY_AUDIENCE": AUDIENCE,
         "GATEWAY_TERRITORIES_URL": urls["territories"],

@@ -184,6 +184,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.clock = clock
     api.state.ledger = ledger
     api.state.webhook_allow_local_targets = chosen.webhook_allow_local_targets
+    api.state.webhook_secret_box = chosen.secret_box()
     api.state.token_verifier = verifier
     api.state.token_issuer = TokenIssuer(keys[0], chosen.issuer, chosen.audience, chosen.token_ttl_seconds)
     api.state.jwks = jwks

@@ -19,6 +19,7 @@ import httpx
 from kit.problems import FieldError, ProblemError
 
 START = "0.0"
+LATEST = "latest"  # no event: the cursor to read on from now (each service's own `latest`)
 SERVICES = ("territories", "grants", "participation")
 
 
@@ -83,7 +84,7 @@ class EventFeeds:
         limit: int,
     ) -> dict[str, Any]:
         """The merged page; `types` None: every type, else each service's part of the asked types."""
-        positions = decode_cursor(after)
+        positions = dict.fromkeys(SERVICES, LATEST) if after == LATEST else decode_cursor(after)
         calls = []
         for name in SERVICES:
             params = {"after": positions[name], "limit": str(limit)}
@@ -108,6 +109,8 @@ class EventFeeds:
                     headers={"Retry-After": "2"},
                 )
             if response.status_code in (403, 404):
+                if positions[name] == LATEST:
+                    positions[name] = START
                 continue  # the caller reads nothing of that service: its events are none of its business
             if response.status_code == 410:
                 expired.append(name)

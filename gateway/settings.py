@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.webhooks.sealing import SecretBox
+
 SCHEMA = "gateway"
 _WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "secret", "admin"}
 
@@ -18,6 +20,12 @@ class GatewaySettings(BaseSettings):
     signing_key: SecretStr = Field(description="Ed25519 private key (PKCS#8 PEM) signing platform tokens")
     previous_signing_keys: list[SecretStr] = Field(
         default_factory=list, description="Retired keys still published in the JWKS until their tokens expire"
+    )
+    webhook_secrets_key: SecretStr = Field(
+        description="Fernet key (32 url-safe base64 bytes) sealing the webhook secrets kept in the database"
+    )
+    previous_webhook_secrets_keys: list[SecretStr] = Field(
+        default_factory=list, description="Retired keys still opening the secrets they sealed (reseal, then remove)"
     )
     issuer: str = Field(description="iss of the tokens this gateway mints")
     audience: str = "coeur-de-quartier"
@@ -104,11 +112,21 @@ class GatewaySettings(BaseSettings):
             raise ValueError("database_url carries a default or empty password")
         if "PRIVATE KEY" not in self.signing_key.get_secret_value():
             raise ValueError("signing_key must be a PEM private key")
+        try:
+            self.secret_box()
+        except ValueError as error:
+            raise ValueError("webhook_secrets_key must be a Fernet key (32 url-safe base64 bytes)") from error
         if self.environment == "production" and self.webhook_allow_local_targets:
             raise ValueError("webhook_allow_local_targets is for development and tests only")
         if self.oidc_issuer and not self.oidc_jwks_url:
             raise ValueError("oidc_issuer needs oidc_jwks_url")
         return self
+
+    def secret_box(self) -> SecretBox:
+        return SecretBox(
+            self.webhook_secrets_key.get_secret_value(),
+            [key.get_secret_value() for key in self.previous_webhook_secrets_keys],
+        )
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,7 +15,8 @@ from procrastinate import App
 from gateway.events import EventFeeds
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.webhooks.delivery import delivery_client
-from gateway.webhooks.jobs import WebhookRuntime, create_job_app, run_worker
+from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
+from gateway.webhooks.jobs import ENGINE_CONNECTIONS, WebhookRuntime, create_job_app, run_worker
 from kit.auth.tokens import TokenIssuer
 from kit.clock import Clock, SystemClock
 from kit.database import create_engine, create_sessionmaker
@@ -26,10 +27,12 @@ logger = logging.getLogger("gateway.worker")
 
 
 @asynccontextmanager
-async def job_app(settings: GatewaySettings, clock: Clock | None = None) -> AsyncIterator[App]:
-    """The job app with what its jobs use, closed on exit."""
+async def job_app(
+    settings: GatewaySettings, clock: Clock | None = None, delays: Sequence[float] = RETRY_DELAYS_SECONDS
+) -> AsyncIterator[App]:
+    """The job app with what its jobs use, closed on exit; `delays`: the retry schedule (shorter in tests)."""
     database_url = settings.database_url.get_secret_value()
-    engine = create_engine(database_url, SCHEMA, application_name="gateway-worker", pool_size=settings.db_pool_size)
+    engine = create_engine(database_url, SCHEMA, application_name="gateway-worker", pool_size=ENGINE_CONNECTIONS)
     feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
     targets = delivery_client()
     sessions = create_sessionmaker(engine)
@@ -41,6 +44,8 @@ async def job_app(settings: GatewaySettings, clock: Clock | None = None) -> Asyn
         ),
         client=targets,
         allow_local=settings.webhook_allow_local_targets,
+        box=settings.secret_box(),
+        delays=delays,
     )
     try:
         yield create_job_app(database_url, runtime)
@@ -52,7 +57,7 @@ async def job_app(settings: GatewaySettings, clock: Clock | None = None) -> Asyn
 
 async def serve(settings: GatewaySettings, **options: Any) -> None:
     async with job_app(settings) as app:
-        await run_worker(app, **options)
+        await run_worker(app, wake_url=settings.database_url.get_secret_value(), **options)
 
 
 def main() -> None:

@@ -9,14 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.routing import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from identity.principal import Principal
 from kit.api_models import ApiModel
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.ledger import Ledger
-from kit.outbox import START, Event, read_feed
+from kit.outbox import LATEST, START, Event, latest_cursor, read_feed
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -27,6 +27,25 @@ Visible = Callable[[Principal, Event], bool]
 
 class FeedEvent(ApiModel):
     """What changed: ids only, never personal data. Read the resource with your own token for the rest."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f0c1e52-9a4b-4f43-8d25-3f0b7c2a9e61",
+                    "type": "application.submitted",
+                    "version": 1,
+                    "occurredAt": "2026-12-06T09:30:00Z",
+                    "contractCode": "CV-200033579-2024",
+                    "resourceType": "application",
+                    "resourceId": "7d3f5a10-2b1c-4e8f-9a6d-0c4b3e2f1a90",
+                    "etag": '"7d3f5a10-2b1c-4e8f-9a6d-0c4b3e2f1a90.3"',
+                    "related": {"operatorId": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"},
+                    "cursor": "48213.1207",
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID = Field(description="The event's id: the same on every delivery of it")
     type: str = Field(description="The event type, e.g. application.state_changed")
@@ -98,7 +117,14 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
     async def list_events(
         uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
         principal: Annotated[Principal, Depends(authorize(policy))],
-        after: Annotated[str, Query(max_length=40, description="A cursor this feed gave; 0.0: the start")] = START,
+        after: Annotated[
+            str,
+            Query(
+                max_length=40,
+                description="A cursor this feed gave; 0.0: the start; `latest`: no event, the cursor to read on "
+                "from now",
+            ),
+        ] = START,
         types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
         contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
@@ -107,6 +133,11 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
         whoever reads the resource it is about. 410 when the cursor is no longer kept (read on from
         `oldestCursor`)."""
         asked = _types(types, known)
+        if after == LATEST:
+            async with uow.reading():
+                return FeedEventPage(
+                    items=[], next_cursor=await latest_cursor(uow.session, ledger.outbox_events), has_more=False
+                )
         async with uow.reading():
             page = await read_feed(
                 uow.session,

@@ -53,6 +53,7 @@ OUTBOX_TABLE = "outbox_events"
 CURRENT_TRANSACTION = text("pg_current_xact_id()::text::bigint")
 HORIZON = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 START = "0.0"  # the cursor before every event kept
+LATEST = "latest"  # asks for no event but the cursor after the last one committed: to read from now on
 CURSOR = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
 _PENDING = "outbox_pending"
 
@@ -295,6 +296,19 @@ def parse_cursor(value: str | None, name: str = "after") -> tuple[int, int]:
 
 def cursor_of(transaction_id: int, position: int) -> str:
     return f"{transaction_id}.{position}"
+
+
+async def latest_cursor(session: AsyncSession, table: Table) -> str:
+    """The cursor of the last event the feed shows now: what commits later comes after it (see the horizon)."""
+    last = (
+        await session.execute(
+            select(table.c.transaction_id, table.c.position)
+            .where(table.c.transaction_id < HORIZON)
+            .order_by(table.c.transaction_id.desc(), table.c.position.desc())
+            .limit(1)
+        )
+    ).first()
+    return cursor_of(last[0], last[1]) if last is not None else START
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from kit.database import (
     database_ready,
     install_database_problem_handlers,
 )
+from kit.event_retention import EventRetention
 from kit.garbage_collection import settle_after_start_up
 from kit.job_workers import JobWorkers
 from kit.jobs import JobDefinitions, JobQueue, jobs_router
@@ -233,9 +234,12 @@ def create_service_app(
         application_name=f"{service}-change-feed",
     )
 
+    retention = EventRetention(create_sessionmaker(engine), ledger.outbox_events, settings.event_retention_days)
+
     @asynccontextmanager
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         change_feed.start()
+        retention.start()
         workers: JobWorkers | None = getattr(started.state, "job_workers", None)
         if workers is not None:
             workers.start()
@@ -247,6 +251,7 @@ def create_service_app(
         yield
         if workers is not None:
             await workers.stop()
+        await retention.stop()
         await change_feed.stop()
         for close in closers:
             await close()
@@ -274,6 +279,7 @@ def create_service_app(
     app.state.sessions = create_sessionmaker(engine)
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
+    app.state.event_retention = retention
     if jobs is not None:
         app.state.job_queue = JobQueue(
             table=jobs.table, sessions=app.state.sessions, operations=jobs.operations, ledger=ledger

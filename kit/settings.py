@@ -52,6 +52,9 @@ class ServiceSettings(AuthSettings):
     db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=3_600_000)
     db_job_statement_timeout_ms: int = Field(default=600_000, ge=0, le=86_400_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    event_retention_days: int = Field(
+        default=90, ge=2, le=3650, description="Events are kept this long, then purged (kit/event_retention.py)"
+    )
     docs_enabled: bool = True
     log_level: str = "INFO"
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute, APIRouter
@@ -59,6 +60,7 @@ CONDITIONAL_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 # SQLSTATEs after which PostgreSQL has rolled the transaction back and a new attempt may succeed.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 ATTEMPTS = 3
+REPLAY_OMITS_HEADER = "x-replay-omits"  # set by `replay_omits`, removed before the answer leaves
 _jitter = secrets.SystemRandom()
 
 
@@ -190,12 +192,31 @@ def is_transient(error: BaseException) -> bool:
     return sqlstate_of(error) in TRANSIENT_SQLSTATES or error.connection_invalidated
 
 
-def _stored(response: Response) -> StoredResponse:
+def replay_omits(response: Response, *fields: str) -> None:
+    """Remember this answer without these top-level fields of its JSON body: a secret shown once (a webhook
+    secret) is not kept in clear for the key's day, and a replay answers the rest without it."""
+    response.headers[REPLAY_OMITS_HEADER] = ",".join(fields)
+
+
+def _omitted(response: Response) -> tuple[str, ...]:
+    """The fields the handler asked not to remember; its marker header is never sent."""
+    named = response.headers.get(REPLAY_OMITS_HEADER)
+    if named is None:
+        return ()
+    del response.headers[REPLAY_OMITS_HEADER]
+    return tuple(named.split(","))
+
+
+def _stored(response: Response, omitted: tuple[str, ...] = ()) -> StoredResponse:
     body = getattr(response, "body", None)
     if not isinstance(body, bytes | memoryview):
         raise UnguardedWriteError("an idempotent write answered a streamed body, which cannot be replayed")
     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
-    return StoredResponse(status=response.status_code, headers=headers, body=bytes(body))
+    kept = bytes(body)
+    if omitted and 200 <= response.status_code < 300:
+        document = orjson.loads(kept)
+        kept = orjson.dumps({name: value for name, value in document.items() if name not in omitted})
+    return StoredResponse(status=response.status_code, headers=headers, body=kept)
 
 
 def _replayed(stored: StoredResponse) -> Response:
@@ -213,7 +234,11 @@ def _etag_places(request: Request, spec: WriteSpec, response: Response) -> tuple
 
 
 def _keeper(
-    ledger: Ledger, reserved: IdempotentRequest | None, response: Response, places: tuple[str, ...]
+    ledger: Ledger,
+    reserved: IdempotentRequest | None,
+    response: Response,
+    places: tuple[str, ...],
+    omitted: tuple[str, ...] = (),
 ) -> Callable[[AsyncSession], Coroutine[Any, Any, None]]:
     """What the operation stores with its change: its events, with the ETag it answers, and the response
     under the caller's key."""
@@ -221,7 +246,7 @@ def _keeper(
     async def keep(session: AsyncSession) -> None:
         await write_pending(session, etag=response.headers.get(ETAG_HEADER), places=places, status=response.status_code)
         if reserved is not None:
-            await remember(session, ledger.idempotency_keys, reserved, _stored(response))
+            await remember(session, ledger.idempotency_keys, reserved, _stored(response, omitted))
 
     return keep
 
@@ -282,8 +307,10 @@ async def run_write(
                 if stored is not None:
                     return _replayed(stored)
             response = await handler(request)
+            omitted = _omitted(response)
             if ledger is not None:
-                await transaction.complete(_keeper(ledger, reserved, response, _etag_places(request, spec, response)))
+                places = _etag_places(request, spec, response)
+                await transaction.complete(_keeper(ledger, reserved, response, places, omitted))
             else:
                 await transaction.complete()
             return response

@@ -205,6 +205,7 @@ def gateway_settings(stack: RunningStack, oidc: Mapping[str, Any] | None = None)
         environment="test",
         database_url=stack.role_url("gateway"),
         signing_key=stack.secrets.signing_key_pem,
+        webhook_secrets_key=stack.secrets.webhook_secrets_key,
         issuer=ISSUER,
         audience=AUDIENCE,
         territories_url=stack.urls["territories"],

@@ -190,7 +190,13 @@ class MergedEventPage(BaseModel):
 async def platform_events(
     request: Request,
     authorization: Annotated[str | None, Header(max_length=8192)] = None,
-    after: Annotated[str | None, Query(max_length=400, description="The nextCursor of a page read before")] = None,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="The nextCursor of a page read before; `latest`: no event, the cursor to read on from now",
+        ),
+    ] = None,
     types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
     contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many events of each service")] = 100,

@@ -3,7 +3,8 @@
 
 The jobs:
 - `webhook-relay`, every 2 s (procrastinate defers one per tick whatever the number of workers, and its
-  `lock` runs one at a time): feeds → deliveries (gateway/webhooks/relay.py);
+  `lock` runs one at a time) and at once when a service commits (gateway/webhooks/wake_up.py): feeds →
+  deliveries (gateway/webhooks/relay.py);
 - `webhook-delivery`, one per (subscription, event): `lock` = subscription + resource, so the events of one
   resource reach an endpoint in order, a retry included (the next waits for it); `queueing_lock` =
   subscription + event, so an event waits in the queue once; retried on the Standard Webhooks schedule;
@@ -14,6 +15,7 @@ Three periodic jobs in all."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import secrets
@@ -24,14 +26,16 @@ from typing import Any
 
 import httpx
 from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision
-from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.jobs import Job
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Job, Status
 from sqlalchemy.engine import make_url
 
 from gateway.events import EventFeeds
 from gateway.settings import SCHEMA
 from gateway.webhooks import relay
 from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
+from gateway.webhooks.sealing import SecretBox
+from gateway.webhooks.wake_up import change_feeds
 from kit.auth.tokens import TokenIssuer
 from kit.unit_of_work import UnitOfWork
 
@@ -45,6 +49,16 @@ STALLED_AFTER_SECONDS = 30
 # adds some 43,000 a day).
 KEEP_FINISHED_JOBS_HOURS = 24
 SHUTDOWN_GRACE_SECONDS = 6.0  # below the supervisor's 10 s before SIGKILL
+# Jobs a worker runs at once (deliveries wait mostly on the network). Each holds a connection of the gateway's
+# pool while it reads or records, and procrastinate's own pool serves their fetch and end (plus its listener
+# and heartbeat): both sized to it, so that no job waits for a connection (bench/events.py).
+CONCURRENCY = 10
+ENGINE_CONNECTIONS = CONCURRENCY
+QUEUE_CONNECTIONS = CONCURRENCY // 2 + 2
+# A job deferred while another holds its lock (the next event of a resource, a relay woken while one runs) is
+# announced when deferred, not when the lock is released: the worker finds it at its next look for jobs.
+# procrastinate looks every 5 s by default; a look is one cheap query.
+FETCH_EVERY_SECONDS = 0.5
 _draw = secrets.SystemRandom()
 
 
@@ -79,6 +93,7 @@ class WebhookRuntime:
     issuer: TokenIssuer
     client: httpx.AsyncClient
     allow_local: bool
+    box: SecretBox
     delays: Sequence[float] = RETRY_DELAYS_SECONDS
 
 
@@ -87,7 +102,7 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
         conninfo=psycopg_conninfo(database_url),
         kwargs={"options": f"-c search_path={SCHEMA}", "application_name": "gateway-worker"},
         min_size=1,
-        max_size=4,
+        max_size=QUEUE_CONNECTIONS,
     )
     app = App(connector=connector)
 
@@ -103,21 +118,29 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
             delays=runtime.delays,
             allow_local=runtime.allow_local,
             draw=_draw.random(),
+            box=runtime.box,
         )
         if delay is not None:
             raise DeliveryFailedError(delay)
 
-    async def defer(subscription_id: uuid.UUID, event_id: str, resource_key: str) -> None:
+    def delivery_job(subscription_id: uuid.UUID, event_id: str, resource_key: str) -> Job:
+        return deliver.configure(
+            lock=f"webhook:{subscription_id}:{resource_key}", queueing_lock=f"webhook:{subscription_id}:{event_id}"
+        ).make_new_job(subscription_id=str(subscription_id), event_id=event_id)
+
+    async def defer(subscription_id: uuid.UUID, events: Sequence[tuple[str, str]]) -> None:
+        """One statement for a page of events (one each would cap deliveries at the database's round trips)."""
+        jobs = [delivery_job(subscription_id, event_id, key) for event_id, key in events]
         try:
-            await deliver.configure(
-                lock=f"webhook:{subscription_id}:{resource_key}",
-                queueing_lock=f"webhook:{subscription_id}:{event_id}",
-            ).defer_async(subscription_id=str(subscription_id), event_id=event_id)
-        except AlreadyEnqueued:
-            return  # waiting in the queue already (a replay of an event not yet attempted)
+            await app.job_manager.batch_defer_jobs_async(jobs)
+        except AlreadyEnqueued:  # some wait in the queue already (a replay of events not yet attempted)
+            for job in jobs:
+                with contextlib.suppress(AlreadyEnqueued):
+                    await app.job_manager.defer_job_async(job)
 
     @app.periodic(cron=RELAY_EVERY, periodic_id="webhook-relay")
-    @app.task(name="webhook-relay", queue=QUEUE, lock="webhook-relay", queueing_lock="webhook-relay")
+    # Above the deliveries (priority 0): a backlog of deliveries does not hold back reading the new events.
+    @app.task(name="webhook-relay", queue=QUEUE, lock="webhook-relay", queueing_lock="webhook-relay", priority=10)
     async def relay_events(timestamp: int) -> None:  # noqa: ARG001 - given by procrastinate to periodic tasks
         await relay.relay(runtime.units(), runtime.feeds, runtime.issuer, defer)
 
@@ -127,7 +150,11 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
         manager = context.app.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
             logger.warning("job %s of a worker that stopped answering: run again", job.id)
-            await manager.retry_job(job)
+            try:
+                await manager.retry_job(job)
+            except UniqueViolation:  # a periodic job (a relay) whose next run already waits: that one runs
+                if job.id is not None:
+                    await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
 
     @app.periodic(cron="*/10 * * * *", periodic_id="remove-finished-jobs")
     @app.task(name="remove-finished-jobs", queue=QUEUE, queueing_lock="remove-finished-jobs", pass_context=True)
@@ -143,10 +170,29 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
     return app
 
 
-async def run_worker(app: App, *, concurrency: int = 10, **options: Any) -> None:
+async def run_worker(
+    app: App,
+    *,
+    wake_url: str | None = None,
+    concurrency: int = CONCURRENCY,
+    fetch_job_polling_interval: float = FETCH_EVERY_SECONDS,
+    **options: Any,
+) -> None:
     """Run a worker on the webhooks' queue until it is stopped: on SIGTERM its running jobs get
-    SHUTDOWN_GRACE_SECONDS to end (a delivery times out sooner), then they are cancelled and run again later."""
+    SHUTDOWN_GRACE_SECONDS to end (a delivery times out sooner), then they are cancelled and run again later.
+    `wake_url`: the database whose services' commits wake the relay (gateway/webhooks/wake_up.py)."""
     async with app.open_async():
-        await app.run_worker_async(
-            queues=[QUEUE], concurrency=concurrency, shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS, **options
-        )
+        feeds = change_feeds(app, wake_url) if wake_url is not None else []
+        for feed in feeds:
+            feed.start()
+        try:
+            await app.run_worker_async(
+                queues=[QUEUE],
+                concurrency=concurrency,
+                shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                fetch_job_polling_interval=fetch_job_polling_interval,
+                **options,
+            )
+        finally:
+            for feed in feeds:
+                await feed.stop()

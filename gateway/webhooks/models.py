@@ -12,8 +12,9 @@ from gateway.db.base import Base
 
 
 class WebhookSubscriptionRow(Base):
-    """A partner client's webhook endpoint. `secret` is kept, not hashed: every delivery is signed with it;
-    it is never logged, audited or answered after the response that created or rotated it."""
+    """A partner client's webhook endpoint. `secret` is kept sealed, not hashed (gateway/webhooks/sealing.py):
+    every delivery is signed with it; it is never logged, audited or answered after the response that created
+    or rotated it."""
 
     __tablename__ = "webhook_subscriptions"
 

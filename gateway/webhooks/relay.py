@@ -22,6 +22,7 @@ from gateway.webhooks.delivery import attempt
 from gateway.webhooks.domain import exhausted_reason, retry_delay, signing_secrets
 from gateway.webhooks.models import WebhookAttemptRow, WebhookSubscriptionRow
 from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
+from gateway.webhooks.sealing import SecretBox
 from kit.auth.tokens import TokenGrant, TokenIssuer
 from kit.problems import ProblemError
 from kit.unit_of_work import UnitOfWork
@@ -30,7 +31,8 @@ logger = logging.getLogger("gateway.webhooks")
 
 PAGE = 100
 PAGES_PER_RUN = 20
-Defer = Callable[[uuid.UUID, str, str], Awaitable[None]]
+# Defers the delivery jobs of a subscription's events, each given as (event id, resource key), in one go.
+Defer = Callable[[uuid.UUID, Sequence[tuple[str, str]]], Awaitable[None]]
 
 
 def resource_key(event: dict[str, Any]) -> str:
@@ -67,9 +69,8 @@ async def _defer_stored(uow: UnitOfWork, subscription_id: uuid.UUID, defer: Defe
     """Defer the deliveries stored but not deferred yet (after a crash, or asked again by a replay)."""
     async with uow.reading():
         waiting = await DeliveryRepository(uow.session).not_enqueued(subscription_id)
-    for event_id, key in waiting:
-        await defer(subscription_id, event_id, key)
     if waiting:
+        await defer(subscription_id, waiting)
         async with uow:
             await DeliveryRepository(uow.session).mark_enqueued(subscription_id, [event_id for event_id, _ in waiting])
             await uow.commit()
@@ -86,7 +87,7 @@ async def _relay_subscription(
 ) -> int:
     authorization = "Bearer " + issuer.mint(client_grant(client))
     cursor = subscription.cursor
-    stored = 0
+    deferred = 0
     for _ in range(PAGES_PER_RUN):
         try:
             page = await feeds.read(authorization, cursor, None, subscription.contract_code, PAGE)
@@ -102,11 +103,12 @@ async def _relay_subscription(
             await deliveries.store(subscription.subscription_id, [(event, resource_key(event)) for event in wanted])
             await SubscriptionRepository(uow.session).move_cursor(subscription.subscription_id, page["nextCursor"])
             await uow.commit()
-        stored += len(wanted)
+        if wanted:  # each page's deliveries start at once, while the next page is read
+            deferred += await _defer_stored(uow, subscription.subscription_id, defer)
         cursor = page["nextCursor"]
         if not page["hasMore"]:
             break
-    return await _defer_stored(uow, subscription.subscription_id, defer) if stored else 0
+    return deferred
 
 
 async def deliver(
@@ -119,6 +121,7 @@ async def deliver(
     delays: Sequence[float],
     allow_local: bool,
     draw: float,
+    box: SecretBox,
 ) -> float | None:
     """One attempt to deliver an event; returns the delay before the next one (None: delivered, dropped, or
     the schedule is over and the subscription disabled)."""
@@ -128,9 +131,8 @@ async def deliver(
     if subscription is None or delivery is None or not subscription.is_enabled or delivery.delivered_at is not None:
         return None
     started: datetime = uow.now()
-    secrets = signing_secrets(
-        subscription.secret, subscription.previous_secret, subscription.previous_secret_until, started
-    )
+    previous = box.open(subscription.previous_secret) if subscription.previous_secret is not None else None
+    secrets = signing_secrets(box.open(subscription.secret), previous, subscription.previous_secret_until, started)
     outcome = await attempt(client, subscription.url, delivery.payload, secrets, allow_local)
     delay = None if outcome.succeeded else retry_delay(failed_before + 1, delays, draw)
     async with uow:

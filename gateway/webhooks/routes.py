@@ -26,7 +26,7 @@ from kit.database import request_unit_of_work
 from kit.etags import ETAG_HEADER
 from kit.problems import FieldError, ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
-from kit.write_pipeline import conditional, etag_header_openapi, locate_created, platform_router
+from kit.write_pipeline import conditional, etag_header_openapi, locate_created, platform_router, replay_omits
 
 # Any authenticated caller reaches the routes; only a partner client owns subscriptions (a person: 403).
 SUBSCRIBERS = Policy(name="webhook-subscribers")
@@ -87,15 +87,25 @@ async def create_subscription(
     422 naming `url` (not https, or resolving to a loopback, private, link-local, multicast or metadata
     address), `types` (unknown, or of a service outside your scopes) or `contractCode` (not yours)."""
     known = event_types_of(await request.app.state.aggregated_openapi.document(request.app.openapi()))
-    wanted = subscriptions.SubscriptionRequest(url=body.url, event_types=body.types, contract_code=body.contract_code)
+    wanted = subscriptions.SubscriptionRequest(
+        url=body.url, event_types=body.types, contract_code=body.contract_code, start_after=body.start_after
+    )
+    reader = subscriptions.FeedReader(request.app.state.event_feeds, request.headers.get("authorization", ""))
     try:
         row, secret = await subscriptions.subscribe(
-            uow, principal, wanted, known, request.app.state.webhook_allow_local_targets
+            uow,
+            principal,
+            wanted,
+            known,
+            request.app.state.webhook_allow_local_targets,
+            request.app.state.webhook_secret_box,
+            reader,
         )
     except SubscriptionError as error:
         raise problem_of(error) from error
     locate_created(response, f"webhook-subscriptions/{row.subscription_id}", subscriptions.etag_of_subscription(row))
     response.headers["Cache-Control"] = "no-store"
+    replay_omits(response, "secret")  # a retry under the same Idempotency-Key answers it without the secret
     return _with_secret(row, secret)
 
 
@@ -160,16 +170,19 @@ async def delete_subscription(uow: Uow, principal: Caller, subscription_id: uuid
     dependencies=[conditional(BASE + "/{subscription_id}")],
 )
 async def rotate_secret(
-    uow: Uow, principal: Caller, subscription_id: uuid.UUID, response: Response
+    request: Request, uow: Uow, principal: Caller, subscription_id: uuid.UUID, response: Response
 ) -> SubscriptionWithSecret:
     """A new secret, shown this once; for 24 h deliveries carry a signature with each secret, the previous
     and the new (`previousSecretUntil`), so you can switch your verification without losing one."""
     try:
-        row, secret = await subscriptions.rotate_secret(uow, principal, subscription_id)
+        row, secret = await subscriptions.rotate_secret(
+            uow, principal, subscription_id, request.app.state.webhook_secret_box
+        )
     except SubscriptionError as error:
         raise problem_of(error) from error
     response.headers[ETAG_HEADER] = subscriptions.etag_of_subscription(row)
     response.headers["Cache-Control"] = "no-store"
+    replay_omits(response, "secret")
     return _with_secret(row, secret)
 
 

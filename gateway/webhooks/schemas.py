@@ -6,15 +6,39 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from gateway.webhooks.domain import MAX_URL_LENGTH
 from kit.api_models import ApiInput, ApiModel
 
+_SUBSCRIPTION: dict[str, JsonValue] = {
+    "id": "0b6f6c8e-1d2a-4c4e-9a57-3c1f0e2d4b61",
+    "url": "https://partenaire.example.org/hooks/cdq",
+    "types": ["application.submitted", "application.state_changed"],
+    "contractCode": "CV-200033579-2024",
+    "enabled": True,
+    "disabledReason": None,
+    "disabledAt": None,
+    "previousSecretUntil": None,
+    "createdAt": "2026-12-06T09:30:00Z",
+    "version": 1,
+}
 EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", max_length=100)]
 
 
 class SubscriptionCreate(ApiInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://partenaire.example.org/hooks/cdq",
+                    "types": ["application.submitted", "application.state_changed"],
+                    "contractCode": "CV-200033579-2024",
+                }
+            ]
+        }
+    )
+
     url: Annotated[str, StringConstraints(min_length=8, max_length=MAX_URL_LENGTH)] = Field(
         description="https URL that receives the events; it must resolve to public addresses only"
     )
@@ -24,9 +48,16 @@ class SubscriptionCreate(ApiInput):
     contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")] | None = Field(
         default=None, description="Only the events of this contract (one your client works on)"
     )
+    start_after: Annotated[str, StringConstraints(min_length=1, max_length=400)] | None = Field(
+        default=None,
+        description="Where deliveries start: by default the events committed after the subscription; a "
+        "`nextCursor` of `GET /api/events` (the events after it); `oldest`: every event still kept",
+    )
 
 
 class SubscriptionRead(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUBSCRIPTION]})
+
     id: uuid.UUID
     url: str
     types: list[str]
@@ -42,10 +73,33 @@ class SubscriptionRead(ApiModel):
 
 
 class SubscriptionWithSecret(SubscriptionRead):
-    secret: str = Field(description="`whsec_…`: shown in this answer only; verify signatures with it")
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_SUBSCRIPTION, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]}
+    )
+
+    secret: str | None = Field(
+        default=None,
+        description="`whsec_…`: shown in this answer only; verify signatures with it. Absent from a replay of "
+        "this answer (the same Idempotency-Key again): the secret is not kept in clear; rotate it if you lost it",
+    )
 
 
 class AttemptRead(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "eventId": "5f0c1e52-9a4b-4f43-8d25-3f0b7c2a9e61",
+                    "attemptedAt": "2026-12-06T09:31:02Z",
+                    "statusCode": 503,
+                    "durationMs": 212,
+                    "error": "HTTP 503: Service Unavailable",
+                    "succeeded": False,
+                }
+            ]
+        }
+    )
+
     event_id: str = Field(description="The event's id, sent as `webhook-id`")
     attempted_at: datetime
     status_code: int | None = Field(description="Your endpoint's answer; none when it gave none")
@@ -55,6 +109,15 @@ class AttemptRead(ApiModel):
 
 
 class ReplayCreate(ApiInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"eventId": "5f0c1e52-9a4b-4f43-8d25-3f0b7c2a9e61"},
+                {"since": "2026-12-05T00:00:00Z", "until": "2026-12-06T00:00:00Z"},
+            ]
+        }
+    )
+
     event_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
         default=None, description="One event delivered to this subscription before"
     )

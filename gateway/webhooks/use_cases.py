@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from gateway.db.base import audit_events
 from gateway.db.repositories import OAuthClientRepository
 from gateway.domain.clients import ClientNotFoundError
+from gateway.events import LATEST, EventFeeds, decode_cursor
 from gateway.webhooks.domain import (
     ROTATION_OVERLAP,
     NotAClientError,
@@ -27,10 +28,22 @@ from gateway.webhooks.domain import (
 )
 from gateway.webhooks.models import WebhookAttemptRow, WebhookSubscriptionRow
 from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
+from gateway.webhooks.sealing import SecretBox
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.etags import etag_of
+from kit.problems import ProblemError
 from kit.unit_of_work import UnitOfWork
+
+OLDEST = "oldest"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReader:
+    """The merged feed, read with the subscribing client's own token (it sees what the client may read)."""
+
+    feeds: EventFeeds
+    authorization: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,7 @@ class SubscriptionRequest:
     url: str
     event_types: list[str]
     contract_code: str | None
+    start_after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +107,16 @@ async def subscribe(
     request: SubscriptionRequest,
     known_types: Mapping[str, frozenset[str]],
     allow_local: bool,
+    box: SecretBox,
+    reader: FeedReader,
 ) -> tuple[WebhookSubscriptionRow, str]:
-    """Store the subscription; return it with its secret, shown this once only."""
+    """Store the subscription (its secret sealed); return it with its secret, shown this once only. Its
+    deliveries start after `start_after` (None: after the events the client's feed shows now)."""
     client_id = _client_of(actor)
     check_types(request.event_types, known_types, actor.scopes)
     check_contract(request.contract_code, actor.contracts)
     await check_target(request.url, allow_local)
+    cursor = await _starting_cursor(request, reader)
     secret = new_secret()
     async with uow:
         client = await OAuthClientRepository(uow.session).get(client_id)
@@ -110,9 +128,10 @@ async def subscribe(
             url=request.url,
             event_types=sorted(set(request.event_types)),
             contract_code=request.contract_code,
-            secret=secret,
+            secret=box.seal(secret),
             is_enabled=True,
             version=1,
+            cursor=cursor,
         )
         await SubscriptionRepository(uow.session).add(row)
         await record_audit(
@@ -126,6 +145,19 @@ async def subscribe(
         )
         await uow.commit()
     return row, secret
+
+
+async def _starting_cursor(request: SubscriptionRequest, reader: FeedReader) -> str | None:
+    if request.start_after == OLDEST:
+        return None  # the relay reads from the oldest event kept
+    if request.start_after is None:
+        page = await reader.feeds.read(reader.authorization, LATEST, None, request.contract_code, 1)
+        return str(page["nextCursor"])
+    try:
+        decode_cursor(request.start_after)
+    except ProblemError as error:
+        raise RefusedInputError("startAfter", "cursor", "not a nextCursor of GET /api/events, nor `oldest`") from error
+    return request.start_after
 
 
 async def list_subscriptions(uow: UnitOfWork, actor: Principal) -> list[WebhookSubscriptionRow]:
@@ -217,16 +249,16 @@ async def set_enabled(
 
 
 async def rotate_secret(
-    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID
+    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, box: SecretBox
 ) -> tuple[WebhookSubscriptionRow, str]:
     """A new secret; the current one still signs (beside the new one) for ROTATION_OVERLAP."""
     client_id = _client_of(actor)
     secret = new_secret()
     async with uow:
         row = await _locked_version(uow, client_id, subscription_id)
-        row.previous_secret = row.secret
+        row.previous_secret = row.secret  # sealed already
         row.previous_secret_until = uow.now() + ROTATION_OVERLAP
-        row.secret = secret
+        row.secret = box.seal(secret)
         overlap = {"previousSecretUntil": row.previous_secret_until.isoformat()}
         await _new_version(uow, actor, row, "webhook_subscription.secret_rotated", before=None, after=overlap)
         await uow.commit()

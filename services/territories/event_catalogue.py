@@ -12,6 +12,9 @@ EVENTS: dict[str, EventType] = {
     "indicators.imported": EventType("indicator_values.imported"),
     "indicator.defined": EventType("indicator.defined"),
     "renewal_project.created": EventType("renewal_project.created"),
+    # A QPV generation's perimeters imported again and changed (its `revision` moved): a partner that keeps
+    # perimeters reads them again.
+    "qpv_generation.revised": EventType("qpv.revised"),
     "renewal_project.updated": EventType("renewal_project.changed"),
     "filosofi_squares.imported": EventType("filosofi_squares.imported"),
     "vulnerability.computed": EventType("vulnerability.computed"),

@@ -101,9 +101,10 @@ def test_migration_jobs_connect_as_the_owners_and_everything_else_as_the_runtime
         if name == "postgres":
             continue
         environment = {variable: str(value) for variable, value in (service.get("environment") or {}).items()}
-        logins = {
+        found_logins = {
             variable: re.findall(r"://([a-z_]+):\$\{([A-Z_]+):\?\}@", value) for variable, value in environment.items()
         }
+        logins = {variable: found for variable, found in found_logins.items() if found}  # a key is no login
         app = _migrated_app(service)
         if app:
             prefix = app.upper()

@@ -32,6 +32,7 @@ def gateway_settings(stack: RunningStack, **overrides: Any) -> GatewaySettings:
         "environment": "test",
         "database_url": stack.role_url("gateway"),
         "signing_key": stack.secrets.signing_key_pem,
+        "webhook_secrets_key": stack.secrets.webhook_secrets_key,
         "issuer": stack.issuer.issuer,
         "territories_url": stack.urls["territories"],
         "grants_url": stack.urls["grants"],

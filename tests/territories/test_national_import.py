@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from kit.database import create_engine, create_sessionmaker
 from kit.unit_of_work import UnitOfWork
@@ -32,13 +33,25 @@ async def national_uow(national_url: str) -> AsyncIterator[UnitOfWork]:
     await engine.dispose()
 
 
+async def _revisions_told(uow: UnitOfWork) -> list[str]:
+    """The generations whose `qpv.revised` events partners read (the territories outbox)."""
+    async with uow.reading():
+        rows = await uow.session.execute(
+            text("SELECT resource_id FROM territories.outbox_events WHERE event_type = 'qpv.revised' ORDER BY position")
+        )
+        return list(rows.scalars().all())
+
+
 async def test_national_file_loads_repaired_and_idempotent(national_uow: UnitOfWork) -> None:
+    told = await _revisions_told(national_uow)
     first = await import_national_qpvs(national_uow, NATIONAL)
     assert first.qpvs == 1584
     assert len(first.repaired) == 586
     assert first.refused == []
+    assert await _revisions_told(national_uow) == [*told, "2024-2030"]  # perimeters changed: partners hear it
     again = await import_national_qpvs(national_uow, NATIONAL)
     assert again.changed == 0
+    assert await _revisions_told(national_uow) == [*told, "2024-2030"]  # nothing changed: nothing told
     located = await locate_point(national_uow, QpvIndexes(), "2024-2030", 5.3698, 43.2965, 2000)
     assert located.nearest is not None
     assert located.nearest.qpv.code == "QN01330M"

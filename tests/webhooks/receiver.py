@@ -29,7 +29,8 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(port: int = 0) -> Iterator[Receiver]:
+    """A receiver on `port` (0: any free one)."""
     receiver = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -45,7 +46,7 @@ def running_receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: ARG002 - quiet: no log line per request
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,9 +57,10 @@ async def test_the_last_failure_disables_the_subscription(
     sessions = create_sessionmaker(engine)
     deferred: list[tuple[uuid.UUID, str, str]] = []
 
-    async def defer(subscription: uuid.UUID, event_id: str, key: str) -> None:
-        deferred.append((subscription, event_id, key))
+    async def defer(subscription: uuid.UUID, events: Sequence[tuple[str, str]]) -> None:
+        deferred.extend((subscription, event_id, key) for event_id, key in events)
 
+    box = settings.secret_box()
     try:
         async with httpx.AsyncClient(trust_env=False) as feed_client, delivery_client() as targets:
             feeds = EventFeeds(feed_client, settings.upstreams())
@@ -68,12 +70,13 @@ async def test_the_last_failure_disables_the_subscription(
             event_id = mine[0][1]
             again = await relay.deliver(
                 UnitOfWork(sessions), targets, subscription_id, event_id,
-                failed_before=0, delays=RETRY_DELAYS_SECONDS, allow_local=True, draw=0.0,
+                failed_before=0, delays=RETRY_DELAYS_SECONDS, allow_local=True, draw=0.0, box=box,
             )  # fmt: skip
             assert again == 5
             last = await relay.deliver(
                 UnitOfWork(sessions), targets, subscription_id, event_id,
                 failed_before=len(RETRY_DELAYS_SECONDS), delays=RETRY_DELAYS_SECONDS, allow_local=True, draw=0.0,
+                box=box,
             )  # fmt: skip
             assert last is None
     finally:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from identity.principal import Principal
+from identity.principal import Principal, Role
 from kit.unit_of_work import UnitOfWork
 from services.territories.imports.domain import (
     CogFileError,
@@ -28,6 +28,7 @@ from services.territories.imports.domain import (
 )
 from services.territories.imports.repository import ImportRepository
 from services.territories.indicators.use_cases import import_contract_indicators, read_contract_indicators
+from services.territories.persistence import ledger
 from services.territories.qpvs.domain import GENERATION_2024, InvalidPerimeterError
 from services.territories.qpvs.repository import QpvRepository
 from services.territories.renewal_projects.use_cases import import_seed, read_seed
@@ -36,6 +37,8 @@ from services.territories.vulnerability.use_cases import fields_dictionary, impo
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 COG_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")
 FILOSOFI_SAMPLE = "filosofi2021_200m_sample_arras.csv"
+# Who the national QPV import acts as in the audit log (a command run by the platform's operators).
+REFERENCE_IMPORT = Principal(subject="reference-import", kind="client", roles=frozenset({Role.PLATFORM_ADMIN}))
 # The sample was re-published without `lcog_geo`; its window lies around QPV Saint-Michel, in Arras.
 FILOSOFI_SAMPLE_COMMUNES = ("62041",)
 
@@ -77,7 +80,7 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
         )
         await repository.store_lineage(lineage_rows(generations_document, qpv_document))
         if report.qpvs:
-            await QpvRepository(uow.session).bump_revisions({row["generation"] for row in qpvs})
+            await _revised(uow, actor, {row["generation"] for row in qpvs})
         await uow.commit()
     values_path = data_dir / "cua_quartier_indicators.csv"
     catalogue, parsed = read_contract_indicators(data_dir / "indicator_catalogue.json", values_path)
@@ -98,6 +101,22 @@ async def import_reference_data(uow: UnitOfWork, actor: Principal, data_dir: Pat
     )
 
 
+async def _revised(uow: UnitOfWork, actor: Principal, generations: set[str]) -> None:
+    """Perimeters of these generations changed: their revision moves (indexes are rebuilt in every process)
+    and partners hear it (`qpv.revised`, in the transaction of the change)."""
+    await QpvRepository(uow.session).bump_revisions(generations)
+    for generation in sorted(generations):
+        await ledger.changed(
+            uow.session,
+            actor,
+            before=None,
+            after={"generation": generation},
+            action="qpv_generation.revised",
+            entity_type="qpv_generation",
+            entity_id=generation,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class NationalImportReport:
     qpvs: int
@@ -106,7 +125,9 @@ class NationalImportReport:
     refused: list[tuple[str, str]]
 
 
-async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: bool = False) -> NationalImportReport:
+async def import_national_qpvs(
+    uow: UnitOfWork, path: Path, *, skip_refused: bool = False, actor: Principal = REFERENCE_IMPORT
+) -> NationalImportReport:
     """All QPV 2024 of France; all-or-nothing unless `skip_refused` (then refused features are reported)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
@@ -120,7 +141,7 @@ async def import_national_qpvs(uow: UnitOfWork, path: Path, *, skip_refused: boo
         await repository.store_generations([row for row in generations if row["generation"] == GENERATION_2024])
         changed = await repository.store_qpvs(rows)
         if changed:
-            await QpvRepository(uow.session).bump_revisions({GENERATION_2024})
+            await _revised(uow, actor, {GENERATION_2024})
         await uow.commit()
     return NationalImportReport(qpvs=len(rows), changed=changed, repaired=repaired, refused=refused)
 

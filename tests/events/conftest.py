@@ -1,0 +1,1 @@
+from tests.events.feed import event_types_known  # noqa: F401 - autouse fixture
