@@ -106,7 +106,11 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         clock=clock,
     )
     engine = create_engine(
-        chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
+        chosen.database_url.get_secret_value(),
+        SCHEMA,
+        application_name="gateway",
+        pool_size=chosen.db_pool_size,
+        pooler=chosen.database_pooler,
     )
     upstreams = {
         name: Upstream(

@@ -91,6 +91,12 @@ class GatewaySettings(BaseSettings):
     docs_enabled: bool = True
     log_level: str = "INFO"
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Processes serving the gateway on one machine (uvicorn --workers)"
+    )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none", description="`pgbouncer` when database_url points at PgBouncer in transaction mode"
+    )
 
     @model_validator(mode="after")
     def _no_weak_secrets(self) -> Self:

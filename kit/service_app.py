@@ -223,11 +223,14 @@ def create_service_app(
             statement_timeout_ms=settings.db_statement_timeout_ms,
             idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
+        pooler=settings.database_pooler,
     )
 
     response_cache = ResponseCache()
+    # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
+    direct_url = settings.database_direct_url or settings.database_url
     change_feed = ChangeFeed(
-        settings.database_url.get_secret_value(),
+        direct_url.get_secret_value(),
         schema,
         response_cache,
         application_name=f"{service}-change-feed",
