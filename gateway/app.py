@@ -175,7 +175,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         readiness_checks=readiness,
         with_middleware=False,
     )
-    api.state.sessions = create_sessionmaker(engine)
+    api.state.sessions = create_sessionmaker(engine, pooled=chosen.database_pooler == "pgbouncer")
     api.state.clock = clock
     api.state.ledger = ledger
     api.state.webhook_allow_local_targets = chosen.webhook_allow_local_targets

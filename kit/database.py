@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from kit.problems import problem_response
-from kit.unit_of_work import CommitOutcomeUnknownError, UnitOfWork
+from kit.unit_of_work import AUTOCOMMIT_READS, CommitOutcomeUnknownError, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +94,10 @@ def _unique_statement_name() -> str:
     return f"__cdq_{uuid.uuid4().hex}__"
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(engine: AsyncEngine, *, pooled: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; `pooled` when it goes through a transaction-mode pooler, where a read outside a
+    transaction could run its prepare and its execute on two server connections: reads then BEGIN too."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info={AUTOCOMMIT_READS: not pooled})
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,7 +270,7 @@ def create_service_app(
         response_cache=response_cache,
     )
     app.state.response_cache = response_cache
-    app.state.sessions = create_sessionmaker(engine)
+    app.state.sessions = create_sessionmaker(engine, pooled=settings.database_pooler == "pgbouncer")
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
     if jobs is not None:

@@ -33,6 +33,7 @@ from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
 
 _CLOCK = "clock"
+AUTOCOMMIT_READS = "autocommit_reads"  # in a sessionmaker's info: False behind a transaction-mode pooler
 
 
 class UnguardedWriteError(RuntimeError):
@@ -274,7 +275,7 @@ class UnitOfWork:
         self._session = self._sessions()
         self._session.info[_CLOCK] = self._clock
         if self._read_only:
-            if self._autocommit_reads:
+            if self._autocommit_reads and self._session.info.get(AUTOCOMMIT_READS, True):
                 await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self
         track_writes(self._session)

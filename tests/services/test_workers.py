@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,12 +21,12 @@ from shapely.geometry import shape
 
 from cli.embedded_postgres import free_port
 from cli.processes import worker_processes
-from cli.stack import app_environments, uvicorn_command
-from cli.stack_state import ROOT
+from cli.stack import app_environments
 from identity.principal import Role
 from tests.participation.bodies import body_fields, new_body
 from tests.running_stack import RunningStack
 from tests.services.test_remembered_answers import eventually
+from tests.serving import serve, stop, wait_healthy
 
 SERVICES = ("territories", "grants", "participation")
 TOKEN_LIMIT = 4
@@ -43,30 +41,6 @@ class Replicas:
     gateway_pid: int
 
 
-def _serve(app: str, port: int, environment: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        uvicorn_command(app, port, workers=workers),
-        env={**os.environ, **environment, f"{app.upper()}_WORKERS": str(workers)},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not start")
-
-
 @pytest.fixture(scope="module")
 def replicas(stack: RunningStack) -> Iterator[Replicas]:
     ports = {f"{service}-{replica}": free_port() for service in SERVICES for replica in "ab"}
@@ -78,27 +52,20 @@ def replicas(stack: RunningStack) -> Iterator[Replicas]:
             environments = app_environments(stack.secrets, "127.0.0.1", stack.cluster.port, chosen, "test")
             for service in SERVICES:
                 url = f"http://127.0.0.1:{chosen[service]}"
-                started.append((url, _serve(service, chosen[service], environments[service])))
+                started.append((url, serve(service, chosen[service], environments[service])))
             if replica == "a":
                 gateway_environment = environments["gateway"] | {"GATEWAY_TOKEN_REQUESTS_PER_MINUTE": str(TOKEN_LIMIT)}
-                gateway = _serve("gateway", gateway_port, gateway_environment, workers=2)
+                gateway = serve("gateway", gateway_port, gateway_environment, workers=2)
                 started.append((f"http://127.0.0.1:{gateway_port}", gateway))
         for url, process in started:
-            _wait_healthy(url, process)
+            wait_healthy(url, process)
         urls = {
             service: (f"http://127.0.0.1:{ports[service + '-a']}", f"http://127.0.0.1:{ports[service + '-b']}")
             for service in SERVICES
         }
         yield Replicas(urls, f"http://127.0.0.1:{gateway_port}", gateway.pid)
     finally:
-        for _url, process in started:
-            process.terminate()
-        for _url, process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process for _url, process in started)
 
 
 def test_the_gateway_runs_two_worker_processes(replicas: Replicas) -> None:
