@@ -39,6 +39,7 @@ async def set_financing_line(
     """A financer's own line: its opinion, proposed and decided amounts, and decision."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
+        await uow.changes_contract(row.contract_code)
         institution = await InstitutionRepository(uow.session).get(institution_id)
         repository = ApplicationRepository(uow.session)
         lines = {line.institution_id: line for line in await repository.financing(application_id, for_update=True)}

@@ -39,6 +39,7 @@ async def move(
     """One step of the workflow, with its event; the rules of the step are checked first, all of them."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
+        await uow.changes_contract(row.contract_code)
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
