@@ -33,6 +33,7 @@ from kit.problems import Problem, ProblemError, install_problem_handlers, proble
 from kit.reference_lookup import install_reference_problems
 from kit.response_cache import ResponseCache, ResponseCacheMiddleware
 from kit.settings import ServiceSettings
+from kit.worker_processes import stop_with_the_manager
 from kit.write_pipeline import PlatformRoute, etag_header_openapi, mark_etag_sources
 
 HEALTH_POLICY = public_policy("health")
@@ -119,6 +120,7 @@ def build_app(
     larger_body_limits: Mapping[str, int] | None = None,
     response_cache: ResponseCache | None = None,
 ) -> FastAPI:
+    stop_with_the_manager()
     app = FastAPI(
         title=title,
         version=version,
