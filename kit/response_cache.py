@@ -76,6 +76,9 @@ class ResponseCache:
         self._answers: OrderedDict[Key, KeptAnswer] = OrderedDict()
         self._bytes = 0
         self._in_flight: dict[Key, asyncio.Event] = {}
+        # Paths a route answered 200 without opting in: no single flight for them (their concurrent
+        # requests must not wait for each other).
+        self._plain_paths: OrderedDict[str, None] = OrderedDict()
 
     # The change feed's listener protocol.
     def changed(self, scope: str = "") -> None:
@@ -129,6 +132,15 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._answers)
+
+    def plain(self, path: str) -> bool:
+        """Whether the route at `path` answers without being remembered (as far as this process has seen)."""
+        return path in self._plain_paths
+
+    def saw_plain(self, path: str) -> None:
+        self._plain_paths[path] = None
+        if len(self._plain_paths) > self.max_entries:
+            self._plain_paths.popitem(last=False)
 
     # Single flight: one computation of an answer at a time, the other requests for it wait for it.
     def computing(self, key: Key) -> asyncio.Event | None:
@@ -248,6 +260,9 @@ class ResponseCacheMiddleware:
                 await self._answer(scope, receive, send, asked, None)
                 return
         key: Key = (scope["path"], scope["query_string"], principal, asked.accept)
+        if self.cache.plain(scope["path"]):
+            await self._answer(scope, receive, send, asked, None)
+            return
         if asked.fresh:
             await self._answer(scope, receive, send, asked, (key, b"request"))
             return
@@ -285,6 +300,8 @@ class ResponseCacheMiddleware:
             nonlocal start, remembered
             if message["type"] == "http.response.start":
                 remembered = keeping is not None and bool(scope.get("state", {}).get(_REMEMBER))
+                if keeping is not None and not remembered and message["status"] == 200:
+                    self.cache.saw_plain(scope["path"])
                 if message["status"] != 200 or not (remembered or asked.if_none_match):
                     await send(message)
                     return

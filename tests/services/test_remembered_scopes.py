@@ -129,6 +129,8 @@ async def test_a_read_answers_if_none_match_with_its_own_etag(
     reader = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     read = await gateway.get(f"/api/participation/bodies/{body_id}", headers=reader)
     etag = read.headers["etag"]
+    # Not a remembered route: its concurrent requests never wait for one another (no single flight).
+    assert stack.app("participation").state.response_cache.plain(f"/bodies/{body_id}")
     again = await gateway.get(f"/api/participation/bodies/{body_id}", headers={**reader, "If-None-Match": etag})
     assert again.status_code == 304
     assert again.headers["etag"] == etag
