@@ -43,6 +43,13 @@ def main() -> None:
     )
     up.add_argument("--port-base", type=int, default=DEFAULT_PORTS["gateway"])
     up.add_argument("--national-qpv", action="store_true", help="also load the 1,584 QPV 2024 of France")
+    up.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="N",
+        help="processes serving each app (default: its <APP>_WORKERS setting, else 1)",
+    )
     up.set_defaults(run=command_up)
     commands.add_parser("status", help="what `up` runs: pids, ports, health, restarts").set_defaults(run=command_status)
     migrate_parser = commands.add_parser(

@@ -90,7 +90,9 @@ def _clear_cluster(cluster: EmbeddedPostgres, say: Callable[[str], None]) -> Non
 def _free_port(port: int, files: StackFiles, say: Callable[[str], None]) -> None:
     for pid in sorted(listening_pids(port)):
         command = " ".join(command_line(pid))
-        ours = environment_value(pid, DATA_DIR_VARIABLE) == str(files.data_dir) and "uvicorn" in command
+        # uvicorn's manager, or one of its workers (started by multiprocessing) left alone by a killed manager.
+        served = "uvicorn" in command or "multiprocessing" in command
+        ours = environment_value(pid, DATA_DIR_VARIABLE) == str(files.data_dir) and served
         identity = ProcessIdentity.of(pid)
         if not ours or identity is None:
             raise PortTakenError(

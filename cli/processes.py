@@ -83,6 +83,16 @@ def environment_value(pid: int, name: str) -> str | None:
     return None
 
 
+def worker_processes(pid: int) -> list[int]:
+    """The worker processes a uvicorn manager `pid` started (multiprocessing's spawned children; not its
+    resource tracker), from /proc."""
+    try:
+        listed = (PROC / str(pid) / "task" / str(pid) / "children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in listed.split() if "spawn_main" in " ".join(command_line(int(child)))]
+
+
 def all_pids() -> list[int]:
     return [int(entry.name) for entry in PROC.iterdir() if entry.name.isdigit()] if PROC.is_dir() else []
 

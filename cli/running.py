@@ -23,9 +23,9 @@ from cli.data_imports import (
 from cli.databases import say
 from cli.embedded_postgres import EmbeddedPostgres, postmaster_accepts_connections
 from cli.leftovers import PortTakenError, clear_leftovers
-from cli.processes import ProcessIdentity
+from cli.processes import ProcessIdentity, worker_processes
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import StackSecrets, app_environments, uvicorn_command
+from cli.stack import StackSecrets, app_environments, uvicorn_command, workers_of
 from cli.stack_state import DATA_DIR_VARIABLE, ROOT, StackFiles, SupervisorLock, supervisor_running
 from cli.supervisor import POSTGRES_STOP_GRACE_SECONDS, Service, StartError, Supervisor
 
@@ -161,13 +161,19 @@ def command_up(arguments: argparse.Namespace) -> None:
         if arguments.national_qpv:
             say(asyncio.run(import_national_qpvs(territories_url)))
         for app in ("territories", "grants", "participation", "gateway"):
+            workers = workers_of(app, os.environ, arguments.workers)
             service = Service(
                 app,
-                uvicorn_command(app, ports[app]),
+                uvicorn_command(app, ports[app], workers=workers),
                 ready=_answers(f"http://127.0.0.1:{ports[app]}"),
                 port=ports[app],
                 # The data directory marks the apps of this stack (cli/leftovers.py tells them apart).
-                env={**os.environ, **environments[app], DATA_DIR_VARIABLE: str(files.data_dir)},
+                env={
+                    **os.environ,
+                    **environments[app],
+                    app.upper() + "_WORKERS": str(workers),
+                    DATA_DIR_VARIABLE: str(files.data_dir),
+                },
                 cwd=ROOT,
             )
             supervisor.start(service, stops.stopping)
@@ -236,7 +242,9 @@ def command_status(_arguments: argparse.Namespace) -> None:
             health = "working"  # it answers no HTTP: alive is all that can be told
         else:
             health = "healthy" if _healthy(f"http://127.0.0.1:{entry['port']}") else "not answering"
-        everything_up = everything_up and health in ("healthy", "accepting connections", "working")
+            workers = len(worker_processes(int(pid))) if alive and pid else 0
+            health += f", {workers} workers" if workers else ""
+        everything_up = everything_up and health.split(",")[0] in ("healthy", "accepting connections", "working")
         last = f" (last exit: {entry['last_exit']})" if entry.get("last_exit") else ""
         say(
             f"{name:<14} pid {pid or '-'!s:<7} port {entry['port']:<6} {entry['status']:<9} {health:<22}"

@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -146,10 +146,13 @@ KEEP_ALIVE_SECONDS = 35
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
-def uvicorn_command(app: str, port: int, *, http: str | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """How every local run serves an app: one uvicorn worker on loopback, uvloop; `http` is uvicorn's
-    `--http` (a protocol name or a class path: httptools, and for the gateway, the edge, httptools with
-    request head limits, gateway/edge.py), `extra` more uvicorn options."""
+def uvicorn_command(
+    app: str, port: int, *, workers: int = 1, http: str | None = None, extra: Sequence[str] = ()
+) -> list[str]:
+    """How every local run serves an app: on loopback, uvloop, `workers` processes sharing the port
+    (uvicorn's --workers: a manager process restarts any that dies); `http` is uvicorn's `--http` (a
+    protocol name or a class path: httptools, and for the gateway, the edge, httptools with request head
+    limits, gateway/edge.py), `extra` more uvicorn options."""
     if http is None:
         http = "gateway.edge:EdgeHttpToolsProtocol" if app == "gateway" else "httptools"
     return [
@@ -167,9 +170,21 @@ def uvicorn_command(app: str, port: int, *, http: str | None = None, extra: Sequ
         "uvloop",
         "--http",
         http,
+        *(["--workers", str(workers)] if workers > 1 else []),
         *edge_options(),
         *extra,
     ]
+
+
+def workers_of(app: str, environment: Mapping[str, str], chosen: int | None = None) -> int:
+    """How many processes serve `app`: `chosen` (`./dev up --workers N`), else its `<APP>_WORKERS`
+    setting (TERRITORIES_WORKERS, GRANTS_WORKERS, PARTICIPATION_WORKERS, GATEWAY_WORKERS), else one."""
+    if chosen is not None:
+        return chosen
+    value = environment.get(app.upper() + "_WORKERS", "1")
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise SystemExit(f"{app.upper()}_WORKERS must be a whole number from 1 to 64, not {value!r}")
+    return int(value)
 
 
 def edge_options() -> list[str]:

@@ -108,7 +108,11 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         clock=clock,
     )
     engine = create_engine(
-        chosen.database_url.get_secret_value(), SCHEMA, application_name="gateway", pool_size=chosen.db_pool_size
+        chosen.database_url.get_secret_value(),
+        SCHEMA,
+        application_name="gateway",
+        pool_size=chosen.db_pool_size,
+        pooler=chosen.database_pooler,
     )
     upstreams = {
         name: Upstream(
@@ -180,7 +184,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         readiness_checks=readiness,
         with_middleware=False,
     )
-    api.state.sessions = create_sessionmaker(engine)
+    api.state.sessions = create_sessionmaker(engine, pooled=chosen.database_pooler == "pgbouncer")
     api.state.clock = clock
     api.state.ledger = ledger
     api.state.webhook_allow_local_targets = chosen.webhook_allow_local_targets

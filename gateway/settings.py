@@ -104,6 +104,12 @@ class GatewaySettings(BaseSettings):
     review_chromium: str = Field(
         default="/usr/bin/chromium", description="Headless Chromium that prints the annual review as PDF"
     )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Processes serving the gateway on one machine (uvicorn --workers)"
+    )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none", description="`pgbouncer` when database_url points at PgBouncer in transaction mode"
+    )
 
     @model_validator(mode="after")
     def _no_weak_secrets(self) -> Self:

@@ -1,9 +1,14 @@
 """Committed changes of a service's schema, heard through PostgreSQL notifications.
 
-Every table of a schema carries a statement-level trigger that notifies `<schema>_changed`: whatever
-writes (a use case, a CLI import, a retention job, another worker process, a COPY), the notification
-leaves at commit and never for a rolled-back transaction. A `ChangeFeed` listens on its own connection
-and tells its `Listener` (the response cache) about each change, and about any time it cannot hear them.
+Every table of a schema but the ledger's carries a statement-level trigger that notifies
+`<schema>_changed`: whatever writes (a use case, a CLI import, a retention job, another worker process,
+a COPY), the notification leaves at commit and never for a rolled-back transaction. Its payload is the
+contract the transaction declared it changes (`cdq.change_scope`, set by `UnitOfWork.changes_contract`),
+or empty: a change of anything. A `ChangeFeed` listens on its own connection and tells its `Listener`
+(the response cache) about each change, and about any time it cannot hear them.
+
+The ledger's tables (audit events, idempotency keys, outbox) and the jobs announce nothing: no
+remembered answer holds them, and an audited read, which writes an audit event, must drop nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ logger = logging.getLogger(__name__)
 ANNOUNCE_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION {schema}.announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify(TG_TABLE_SCHEMA || '_changed', '');
+    PERFORM pg_notify(TG_TABLE_SCHEMA || '_changed', coalesce(current_setting('cdq.change_scope', true), ''));
     RETURN NULL;
 END
 $$
@@ -35,8 +40,10 @@ BEGIN
     FOR missing IN
         SELECT c.relname FROM pg_class AS c
         JOIN pg_namespace AS n ON n.oid = c.relnamespace
-        -- Jobs change on every lease renewal and say nothing a remembered answer holds.
-        WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('alembic_version', 'jobs')
+        -- Jobs change on every lease renewal, and the ledger on every write and audited read: no remembered
+        -- answer holds them.
+        WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p')
+          AND c.relname NOT IN ({quiet})
           AND NOT EXISTS (
               SELECT 1 FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'announce_change'
           )
@@ -52,11 +59,34 @@ $$
 """
 
 
+QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events")
+SCOPE_SETTING = "cdq.change_scope"
+
+
 def announce_changes_sql(schema: str) -> list[str]:
-    """The statements giving every table of `schema` the change-announcing trigger."""
+    """The statements giving every table of `schema` but the quiet ones the change-announcing trigger."""
     if not schema.isidentifier():
         raise ValueError(f"not a schema name: {schema!r}")
-    return [ANNOUNCE_FUNCTION_SQL.format(schema=schema), ANNOUNCE_TRIGGERS_SQL.format(schema=schema)]
+    quiet = ", ".join(f"'{table}'" for table in QUIET_TABLES)
+    return [ANNOUNCE_FUNCTION_SQL.format(schema=schema), ANNOUNCE_TRIGGERS_SQL.format(schema=schema, quiet=quiet)]
+
+
+def quiet_ledger_sql(schema: str) -> list[str]:
+    """The statements removing the trigger from the quiet tables of a schema announced before they were."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
+    return [f"DROP TRIGGER IF EXISTS announce_change ON {schema}.{table}" for table in QUIET_TABLES]
+
+
+def unscoped_announcements_sql(schema: str) -> list[str]:
+    """Undo `quiet_ledger_sql` and the payload's scope: every table but the jobs announces, unscoped."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
+    scoped = f"coalesce(current_setting('{SCOPE_SETTING}', true), '')"
+    return [
+        ANNOUNCE_FUNCTION_SQL.replace(scoped, "''").format(schema=schema),
+        ANNOUNCE_TRIGGERS_SQL.format(schema=schema, quiet="'alembic_version', 'jobs'"),
+    ]
 
 
 def forget_changes_sql(schema: str) -> str:
@@ -71,8 +101,8 @@ def change_channel(schema: str) -> str:
 
 
 class Listener(Protocol):
-    def changed(self) -> None:
-        """A change was committed."""
+    def changed(self, scope: str = "") -> None:
+        """A change was committed, in one contract (`scope`) or anywhere ("")."""
 
     def deaf(self) -> None:
         """Changes may be committed unheard from now on."""
@@ -117,8 +147,8 @@ class ChangeFeed:
                 await task
         self._listener.deaf()
 
-    def _on_notification(self, *_args: object) -> None:
-        self._listener.changed()
+    def _on_notification(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self._listener.changed(payload)
 
     def _on_termination(self, *_args: object) -> None:
         self._listener.deaf()

@@ -9,7 +9,9 @@ out of range 422.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import asyncpg
 import orjson
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from kit.problems import problem_response
-from kit.unit_of_work import CommitOutcomeUnknownError, UnitOfWork
+from kit.unit_of_work import AUTOCOMMIT_READS, CommitOutcomeUnknownError, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +50,28 @@ def create_engine(
     pool_size: int = 20,
     pool_timeout_seconds: float = 5.0,
     timeouts: DatabaseTimeouts | None = None,
+    pooler: Literal["none", "pgbouncer"] = "none",
 ) -> AsyncEngine:
-    """An asyncpg engine whose connections see only `schema` first on their search path."""
-    server_settings = {"search_path": schema, "application_name": application_name}
-    if timeouts is not None:
-        server_settings |= timeouts.server_settings()
+    """An asyncpg engine whose connections see only `schema` first on their search path.
+
+    With `pooler="pgbouncer"` (PgBouncer in transaction mode: consecutive transactions of one client
+    connection run on different server connections) nothing may outlive a transaction: no statement is
+    prepared under a name reused later (asyncpg's and SQLAlchemy's statement caches off, each prepared
+    statement named uniquely), and no session setting is sent at connection time (PgBouncer refuses
+    unknown startup parameters): the search path and the timeouts come from the pooler's `connect_query`
+    for the app's database entry (docs/platform.md, deploy/kubernetes/base/pgbouncer.yaml)."""
+    server_settings = {"application_name": application_name}
+    connect_args: dict[str, Any] = {"timeout": 5, "command_timeout": 30}
+    if pooler == "pgbouncer":
+        connect_args |= {
+            "statement_cache_size": 0,  # asyncpg's own cache
+            "prepared_statement_cache_size": 0,  # SQLAlchemy's adapter's
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    else:
+        server_settings["search_path"] = schema
+        if timeouts is not None:
+            server_settings |= timeouts.server_settings()
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -67,16 +86,18 @@ def create_engine(
         # JSONB read by orjson: a tenth of the standard decoder's time on the exports' thousands of documents.
         # What we store passed validation (bounded counts, text), so its numbers fit orjson's 64-bit ints.
         json_deserializer=orjson.loads,
-        connect_args={
-            "server_settings": server_settings,
-            "timeout": 5,
-            "command_timeout": 30,
-        },
+        connect_args={"server_settings": server_settings, **connect_args},
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def _unique_statement_name() -> str:
+    return f"__cdq_{uuid.uuid4().hex}__"
+
+
+def create_sessionmaker(engine: AsyncEngine, *, pooled: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; `pooled` when it goes through a transaction-mode pooler, where a read outside a
+    transaction could run its prepare and its execute on two server connections: reads then BEGIN too."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info={AUTOCOMMIT_READS: not pooled})
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,7 +192,7 @@ class JobWorkers:
         logger.error("job %s failed", job_id, exc_info=error)
         return problem_body(500, "internal", "Internal error", "The error was logged.")
 
-    def _changed(self) -> Callable[[], None] | None:
+    def _changed(self) -> Callable[[str], None] | None:
         cache = getattr(self.state, "response_cache", None)
         return cache.changed if cache is not None else None
 

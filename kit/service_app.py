@@ -34,6 +34,7 @@ from kit.problems import Problem, ProblemError, install_problem_handlers, proble
 from kit.reference_lookup import install_reference_problems
 from kit.response_cache import ResponseCache, ResponseCacheMiddleware
 from kit.settings import ServiceSettings
+from kit.worker_processes import stop_with_the_manager
 from kit.write_pipeline import PlatformRoute, etag_header_openapi, mark_etag_sources
 
 HEALTH_POLICY = public_policy("health")
@@ -120,6 +121,7 @@ def build_app(
     larger_body_limits: Mapping[str, int] | None = None,
     response_cache: ResponseCache | None = None,
 ) -> FastAPI:
+    stop_with_the_manager()
     app = FastAPI(
         title=title,
         version=version,
@@ -224,11 +226,14 @@ def create_service_app(
             statement_timeout_ms=settings.db_statement_timeout_ms,
             idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
+        pooler=settings.database_pooler,
     )
 
     response_cache = ResponseCache()
+    # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
+    direct_url = settings.database_direct_url or settings.database_url
     change_feed = ChangeFeed(
-        settings.database_url.get_secret_value(),
+        direct_url.get_secret_value(),
         schema,
         response_cache,
         application_name=f"{service}-change-feed",
@@ -276,7 +281,7 @@ def create_service_app(
         response_cache=response_cache,
     )
     app.state.response_cache = response_cache
-    app.state.sessions = create_sessionmaker(engine)
+    app.state.sessions = create_sessionmaker(engine, pooled=settings.database_pooler == "pgbouncer")
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
     app.state.event_retention = retention

@@ -41,7 +41,23 @@ class ServiceSettings(AuthSettings):
     database_url: SecretStr = Field(
         description="postgresql+asyncpg://role:password@host:port/db for the service's own role"
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes serving the app on one machine (uvicorn --workers, read by `./dev up`); each holds "
+        "its own pool of db_pool_size connections and one change-feed connection",
+    )
     db_pool_size: int = Field(default=20, ge=1, le=100)
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="`pgbouncer` when database_url points at PgBouncer in transaction mode: no prepared statement "
+        "outlives its transaction then (the change feed's LISTEN needs database_direct_url)",
+    )
+    database_direct_url: SecretStr | None = Field(
+        default=None,
+        description="Behind a pooler: PostgreSQL itself, for what needs a session (LISTEN of the change feed)",
+    )
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # One stuck row or query must not hold the service: a statement waits at most this long for each lock
     # (a writer queued behind another waits for two in turn), and runs at most this long. Keep twice the
@@ -63,4 +79,6 @@ class ServiceSettings(AuthSettings):
         password = urlsplit(self.database_url.get_secret_value()).password or ""
         if self.environment == "production" and password.lower() in _WEAK_PASSWORDS:
             raise ValueError("database_url carries a default or empty password")
+        if self.database_pooler == "pgbouncer" and self.database_direct_url is None:
+            raise ValueError("database_pooler pgbouncer needs database_direct_url (the change feed's LISTEN)")
         return self

@@ -27,11 +27,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from kit.change_feed import SCOPE_SETTING
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
 
 _CLOCK = "clock"
+AUTOCOMMIT_READS = "autocommit_reads"  # in a sessionmaker's info: False behind a transaction-mode pooler
 
 
 class UnguardedWriteError(RuntimeError):
@@ -79,22 +81,7 @@ class AmbientTransaction:
     def adopt(self, session: AsyncSession) -> None:
         """Make `session` the operation's, and record which tables it writes (ORM or Core statements)."""
         self.session = session
-        sync_session = session.sync_session
-
-        def on_flush(flushing: Session, _transaction: UOWTransaction, _instances: object) -> None:
-            for instance in (*flushing.new, *flushing.dirty, *flushing.deleted):
-                table = getattr(type(instance), "__tablename__", None)
-                if isinstance(table, str):
-                    self.wrote_tables.add(table)
-
-        def on_execute(state: ORMExecuteState) -> None:
-            if state.is_insert or state.is_update or state.is_delete:
-                table = getattr(state.statement, "table", None)
-                name = getattr(table, "name", None)
-                self.wrote_tables.add(name if isinstance(name, str) else "?")
-
-        event.listen(sync_session, "before_flush", on_flush)
-        event.listen(sync_session, "do_orm_execute", on_execute)
+        self.wrote_tables = track_writes(session)
 
     def opened_session(self) -> AsyncSession:
         if self.session is None:
@@ -149,6 +136,58 @@ class AmbientTransaction:
 
 
 _AMBIENT: ContextVar[AmbientTransaction | None] = ContextVar("ambient_transaction", default=None)
+_WRITTEN = "written_tables"
+_SCOPES = "change_scopes"
+# Written alone, these announce no change (kit/change_feed.py QUIET_TABLES): the audit trail of an
+# audited read, idempotency keys, outbox events.
+LEDGER_TABLES = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
+
+
+def track_writes(session: AsyncSession) -> set[str]:
+    """The set, filled from now on, of the tables `session` writes (ORM flushes and Core statements)."""
+    written: set[str] | None = session.info.get(_WRITTEN)
+    if written is not None:
+        return written
+    written = session.info[_WRITTEN] = set()
+
+    def on_flush(flushing: Session, _transaction: UOWTransaction, _instances: object) -> None:
+        for instance in (*flushing.new, *flushing.dirty, *flushing.deleted):
+            table = getattr(type(instance), "__tablename__", None)
+            if isinstance(table, str):
+                written.add(table)
+
+    def on_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            name = getattr(table, "name", None)
+            written.add(name if isinstance(name, str) else "?")
+
+    event.listen(session.sync_session, "before_flush", on_flush)
+    event.listen(session.sync_session, "do_orm_execute", on_execute)
+    return written
+
+
+def changed_scope(session: AsyncSession) -> str | None:
+    """What the transaction of `session` changed, as the change feed announces it: None for nothing but the
+    ledger, the contract it declared (`UnitOfWork.changes_contract`), or "" for anything."""
+    written: set[str] = session.info.get(_WRITTEN, {"?"})
+    if not written - LEDGER_TABLES:
+        return None
+    scopes: set[str] = session.info.get(_SCOPES, set())
+    return next(iter(scopes)) if len(scopes) == 1 else ""
+
+
+@dataclass(frozen=True)
+class _Announcement:
+    """Tells the process's remembered answers what a committed transaction changed (once per operation)."""
+
+    changed: Callable[[str], None]
+    session: AsyncSession
+
+    def __call__(self) -> None:
+        scope = changed_scope(self.session)
+        if scope is not None:
+            self.changed(scope)
 
 
 def ambient_transaction() -> AmbientTransaction | None:
@@ -188,7 +227,7 @@ class UnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[str], None] | None = None,
         clock: Clock | None = None,
         autocommit_reads: bool = True,
     ) -> None:
@@ -236,9 +275,10 @@ class UnitOfWork:
         self._session = self._sessions()
         self._session.info[_CLOCK] = self._clock
         if self._read_only:
-            if self._autocommit_reads:
+            if self._autocommit_reads and self._session.info.get(AUTOCOMMIT_READS, True):
                 await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self
+        track_writes(self._session)
         if ambient is not None:
             ambient.adopt(self._session)
             self._opened = ambient
@@ -284,6 +324,16 @@ class UnitOfWork:
         if ambient is not None:
             ambient.check_precondition(current_etag)
 
+    async def changes_contract(self, contract_code: str) -> None:
+        """Declare that this transaction changes the data of `contract_code` only (its rows and theirs, no
+        data shared with other contracts): its commit then drops only that contract's remembered answers
+        (and those of no contract) in every process. Two contracts declared in one transaction, or none,
+        drop everything (kit/response_cache.py)."""
+        scopes: set[str] = self.session.info.setdefault(_SCOPES, set())
+        scopes.add(contract_code)
+        scope = contract_code if len(scopes) == 1 else ""
+        await self.session.execute(text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)"), {"scope": scope})
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this unit's work is committed (with the operation's, inside one)."""
         ambient = self._joined or self._opened
@@ -301,7 +351,7 @@ class UnitOfWork:
             await self.session.commit()
             self._committed = True
             if self._on_commit is not None:
-                self._on_commit()
+                _Announcement(self._on_commit, self.session)()
             for callback in self._after_own_commit:
                 callback()
             return
@@ -309,6 +359,8 @@ class UnitOfWork:
         if self._savepoint is not None and self._savepoint.is_active:
             await self._savepoint.commit()
         ambient.commit_requested = True
-        if self._on_commit is not None and self._on_commit not in ambient.after_commit:
-            ambient.after_commit.append(self._on_commit)
+        if self._on_commit is not None:
+            announcement = _Announcement(self._on_commit, self.session)
+            if announcement not in ambient.after_commit:
+                ambient.after_commit.append(announcement)
         self._committed = True

@@ -39,6 +39,11 @@ def admin(stack: RunningStack) -> dict[str, str]:
 @pytest.fixture
 async def new_contract(stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str]) -> str:
     """A contract of the CU d'Arras registered for this test only, so tests never share records."""
+    return await register_contract(gateway, admin)
+
+
+async def register_contract(gateway: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    """A new contract of the CU d'Arras, its code."""
     code = "CV-TEST-" + uuid.uuid4().hex[:10].upper()
     response = await gateway.post(
         "/api/territories/contracts",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from cli.processes import ProcessIdentity
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything."
+UVICORN_LINE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s{2,}")
 
 
 def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
@@ -60,9 +62,12 @@ class LocalStack:
         return f"http://127.0.0.1:{self.port_base}"
 
     def output(self) -> str:
-        """What the supervisor said (the apps' JSON log lines left out)."""
+        """What the supervisor said (the apps' JSON log lines left out, and the plain lines of the uvicorn
+        manager of an app served by several workers: `INFO:     Started parent process [pid]`)."""
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(line for line in text.splitlines() if not line.startswith("{"))
+        return "\n".join(
+            line for line in text.splitlines() if not line.startswith("{") and not UVICORN_LINE.match(line)
+        )
 
     def start(self, timeout: float = 240) -> None:
         self.log.unlink(missing_ok=True)
@@ -70,7 +75,8 @@ class LocalStack:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "cli", "up", "--port-base", str(self.port_base)],
                 cwd=ROOT,
-                env=self.env,
+                # One app served by two workers (its <APP>_WORKERS setting): killed, restarted, stopped alike.
+                env={**self.env, "GRANTS_WORKERS": "2"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

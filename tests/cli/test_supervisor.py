@@ -19,7 +19,7 @@ import pytest
 
 from cli.embedded_postgres import EmbeddedPostgres
 from cli.leftovers import port_is_free
-from cli.processes import ProcessIdentity
+from cli.processes import ProcessIdentity, worker_processes
 from cli.stack import StackSecrets, app_environments, uvicorn_command
 from tests.cli.local_stack import ROOT, LocalStack, eventually
 
@@ -61,6 +61,7 @@ def test_status_shows_the_supervisor_postgresql_and_every_app(local_stack: Local
         entry = state["services"][name]
         assert re.search(rf"pid {entry['pid']}\s+port {entry['port']}\s+running", lines[name]), lines[name]
         assert ("accepting connections" if name == "postgres" else "healthy") in lines[name]
+        assert ("2 workers" in lines[name]) == (name == "grants"), lines[name]
         assert "restarts 0" in lines[name]
     assert f"{local_stack.gateway}/api/docs" in lines["API"]
 
@@ -68,7 +69,9 @@ def test_status_shows_the_supervisor_postgresql_and_every_app(local_stack: Local
 def test_a_killed_app_is_restarted_and_the_gateway_reaches_it_again(local_stack: LocalStack) -> None:
     local_stack.ensure_running()
     killed = local_stack.identities()["grants"]
-    os.kill(killed.pid, signal.SIGKILL)
+    workers = [ProcessIdentity.of(pid) for pid in worker_processes(killed.pid)]
+    assert len(workers) == 2
+    os.kill(killed.pid, signal.SIGKILL)  # its workers stop with it, and free the port for the next
 
     def restarted() -> bool:
         entry = local_stack.state()["services"]["grants"]
@@ -79,6 +82,8 @@ def test_a_killed_app_is_restarted_and_the_gateway_reaches_it_again(local_stack:
     eventually(lambda: _status(local_stack.gateway + "/api/grants/readyz") == 200, 30, "grants through the gateway")
     entry = local_stack.state()["services"]["grants"]
     assert (entry["restarts"], entry["last_exit"]) == (1, "signal SIGKILL")
+    assert not any(worker is not None and worker.alive() for worker in workers)
+    assert len(worker_processes(entry["pid"])) == 2
     assert f"grants (pid {killed.pid}) exited with signal SIGKILL; restarting it in" in local_stack.output()
     others = {name: identity for name, identity in local_stack.identities().items() if name != "grants"}
     assert all(identity.alive() for identity in others.values())

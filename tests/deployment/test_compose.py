@@ -281,3 +281,22 @@ async def test_running_the_bootstrap_again_upgrades_an_older_volume(bootstrapped
     assert await bootstrapped.privileges() == before
     bootstrapped.migrate_as_the_jobs_do()
     assert await bootstrapped.privileges() == before
+
+
+def test_nginx_is_the_edge_of_replicated_apps() -> None:
+    """Only nginx publishes a port; it forwards to the gateway's port with the client's address, which the
+    gateway trusts; each app runs two replicas at least."""
+    published = {name for name, service in SERVICES.items() if service.get("ports")}
+    assert published == {"nginx"}
+    config = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    mounted = SERVICES["nginx"]["volumes"][0].split(":")
+    assert mounted[0] == "./deploy/nginx.conf"
+    gateway_port = _command_option(SERVICES["gateway"]["command"], "--port")
+    assert f"server gateway:{gateway_port};" in config
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
+    listen = re.search(r"listen (\d+);", config)
+    assert listen is not None
+    assert SERVICES["nginx"]["ports"] == [f"{gateway_port}:{listen.group(1)}"]
+    assert "--proxy-headers" in SERVICES["gateway"]["command"]
+    for name in ("territories", "grants", "participation", "gateway"):
+        assert SERVICES[name]["deploy"]["replicas"] >= 2, name

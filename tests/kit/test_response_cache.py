@@ -25,7 +25,7 @@ def hearing_cache(
 
 def test_an_answer_is_served_until_the_data_changes() -> None:
     cache = hearing_cache()
-    assert cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    assert cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
     kept = cache.kept(key("/bodies"))
     assert kept is not None
     assert kept.body == b"[1]"
@@ -37,7 +37,7 @@ def test_an_answer_is_served_until_the_data_changes() -> None:
 
 def test_an_answer_computed_across_a_change_is_not_kept() -> None:
     cache = hearing_cache()
-    started = cache.generation
+    started = cache.stamp()
     cache.changed()
     assert not cache.keep(key("/bodies"), started, HEADERS, b"[1]")
     assert cache.kept(key("/bodies")) is None
@@ -45,9 +45,9 @@ def test_an_answer_computed_across_a_change_is_not_kept() -> None:
 
 def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
     cache = ResponseCache()
-    assert not cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    assert not cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
     cache.hearing()
-    assert cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    assert cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
     cache.deaf()
     assert not cache.listening
     assert cache.kept(key("/bodies")) is None
@@ -56,9 +56,9 @@ def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
 def test_least_recently_used_answers_go_first() -> None:
     cache = hearing_cache(max_entries=2)
     for path in ("/a", "/b"):
-        cache.keep(key(path), cache.generation, HEADERS, b"x")
+        cache.keep(key(path), cache.stamp(), HEADERS, b"x")
     assert cache.kept(key("/a")) is not None
-    cache.keep(key("/c"), cache.generation, HEADERS, b"x")
+    cache.keep(key("/c"), cache.stamp(), HEADERS, b"x")
     assert cache.kept(key("/b")) is None
     assert cache.kept(key("/a")) is not None
     assert cache.kept(key("/c")) is not None
@@ -66,9 +66,9 @@ def test_least_recently_used_answers_go_first() -> None:
 
 def test_bytes_are_bounded_and_large_answers_are_not_kept() -> None:
     cache = hearing_cache(max_bytes=1600)
-    assert not cache.keep(key("/large"), cache.generation, HEADERS, b"x" * 101)
+    assert not cache.keep(key("/large"), cache.stamp(), HEADERS, b"x" * 101)
     for index in range(20):
-        assert cache.keep(key(f"/{index}"), cache.generation, HEADERS, b"x" * 100)
+        assert cache.keep(key(f"/{index}"), cache.stamp(), HEADERS, b"x" * 100)
     assert len(cache) == 16
     assert cache.kept(key("/0")) is None
     assert cache.kept(key("/19")) is not None
@@ -76,7 +76,7 @@ def test_bytes_are_bounded_and_large_answers_are_not_kept() -> None:
 
 def test_answers_age_out() -> None:
     cache = hearing_cache(max_age_seconds=-1)
-    cache.keep(key("/bodies"), cache.generation, HEADERS, b"[1]")
+    cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
     assert cache.kept(key("/bodies")) is None
 
 

@@ -127,6 +127,7 @@ async def create_body(
         raise NotBoundError(body.contract_code)
     await _check_territories(registry, communes, body)
     async with uow:
+        await uow.changes_contract(body.contract_code)
         await BodyRepository(uow.session).add(BodyRow(**columns_of(body)))
         await ledger.created(
             uow.session,
@@ -152,6 +153,7 @@ async def change_body(
         row = await BodyRepository(uow.session).find(body_id, lock=True)
         if row is None or not actor.works_on(row.contract_code):
             raise NotFoundError("body", str(body_id))
+        await uow.changes_contract(row.contract_code)
         current = body_from_row(row)
         uow.check_precondition(body_etag(current))
         changed = replace(current, **changes, version=current.version + 1)
@@ -199,6 +201,7 @@ async def set_body_themes(
         body = await body_seen_by(uow, actor, body_id, lock=True)
         if not sets_themes(actor):
             raise NotBoundError(body.contract_code)
+        await uow.changes_contract(body.contract_code)
         repository = BodyRepository(uow.session)
         before = [theme_level_from_row(row) for row in await repository.themes(body_id)]
         uow.check_precondition(themes_etag(body_id, before))

@@ -53,6 +53,7 @@ async def _line(
 ) -> tuple[ApplicationRow, FinancingLineRow, Institution]:
     """The application and its financer's line, both locked, if the caller reads the application."""
     row = await visible_application(uow, actor, application_id, for_update=True)
+    await uow.changes_contract(row.contract_code)
     institution = await InstitutionRepository(uow.session).get(institution_id)
     lines = await ApplicationRepository(uow.session).financing(application_id, for_update=True)
     stored = next((line for line in lines if line.institution_id == institution_id), None)

@@ -50,6 +50,7 @@ async def move(
     notification is dated by its letter (`notified_on`); a late file is submitted by a pilot's exception."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
+        await uow.changes_contract(row.contract_code)
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
