@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.grants import CONTRACT, _siret
+from bench.grants import CONTRACT, fictitious_siret
 from bench.local_stack import ROOT, BenchStack, _wait, print_row, running_stack
 from cli.embedded_postgres import free_port
 from cli.provisioning import APPS
@@ -135,7 +135,7 @@ async def subscribe(stack: BenchStack, url: str) -> None:
 
 
 def _operator(number: int) -> dict[str, str]:
-    return {"contractCode": CONTRACT, "nom": f"Association {number}", "siret": _siret(number), "profile": "association"}
+    return {"contractCode": CONTRACT, "nom": f"Association {number}", "siret": fictitious_siret(number), "profile": "association"}
 
 
 async def burst(stack: BenchStack, writes: int, concurrency: int) -> tuple[dict[str, float], list[float], float, float]:
