@@ -32,7 +32,7 @@ class RelayWakeUp:
         self._heard = False
         self._waking: asyncio.Task[None] | None = None
 
-    def changed(self) -> None:
+    def changed(self, scope: str = "") -> None:  # noqa: ARG002 - whatever the contract, the relay reads every feed
         self._heard = True
         if self._waking is None or self._waking.done():
             self._waking = asyncio.get_running_loop().create_task(self._wake())
