@@ -135,7 +135,12 @@ async def subscribe(stack: BenchStack, url: str) -> None:
 
 
 def _operator(number: int) -> dict[str, str]:
-    return {"contractCode": CONTRACT, "nom": f"Association {number}", "siret": fictitious_siret(number), "profile": "association"}
+    return {
+        "contractCode": CONTRACT,
+        "nom": f"Association {number}",
+        "siret": fictitious_siret(number),
+        "profile": "association",
+    }
 
 
 async def burst(stack: BenchStack, writes: int, concurrency: int) -> tuple[dict[str, float], list[float], float, float]:
