@@ -12,7 +12,7 @@ from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.grants.applications import routes as applications
 from services.grants.calls import routes as calls
-from services.grants.clients.territories import PointClassifier
+from services.grants.clients.territories import OfficialZones, PointClassifier
 from services.grants.contract_indicators import routes as contract_indicators
 from services.grants.conventions import routes as conventions
 from services.grants.engagements.routes import sheets as engagement_sheets
@@ -43,6 +43,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
     classifier = PointClassifier(
         service_client("territories", chosen.territories_url, CallPolicy(read_timeout=60, deadline=60, retries=0))
     )
+    zones = OfficialZones(service_client("territories", chosen.territories_url))
     return create_service_app(
         clock=clock,
         service="grants",
@@ -83,8 +84,13 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             "/request-imports": 16 * 1_048_576,
             "/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,
         },
-        state={"contract_registry": registry, "communes": communes, "point_classifier": classifier},
-        closers=[registry.aclose, communes.aclose, classifier.aclose],
+        state={
+            "contract_registry": registry,
+            "communes": communes,
+            "point_classifier": classifier,
+            "official_zones": zones,
+        },
+        closers=[registry.aclose, communes.aclose, classifier.aclose, zones.aclose],
         jobs=JobDefinitions(
             jobs, {"import_decisions": exchange.run_decision_import, "import_requests": exchange.run_request_import}
         ),

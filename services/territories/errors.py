@@ -34,6 +34,10 @@ class ContractConflictError(TerritoriesError):
     """A contract with this code is already registered."""
 
 
+class ZoneConflictError(TerritoriesError):
+    """A contract already has an official vulnerability zone with this code."""
+
+
 class InvalidFieldError(TerritoriesError):
     """A record breaks a rule; `field` is the record's attribute (snake_case), the wire spells it its own way."""
 

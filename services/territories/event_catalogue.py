@@ -18,6 +18,11 @@ EVENTS: dict[str, EventType] = {
     "renewal_project.updated": EventType("renewal_project.changed"),
     "filosofi_squares.imported": EventType("filosofi_squares.imported"),
     "vulnerability.computed": EventType("vulnerability.computed"),
+    # The préfet's map of a contract's vulnerability zones grew a zone: grants' applications may name it.
+    "vulnerability_zone.validated": EventType("vulnerability_zone.validated"),
 }
-SUBJECTS: dict[str, SubjectSource] = {"contract": SubjectSource.of_contract()}
+SUBJECTS: dict[str, SubjectSource] = {
+    "contract": SubjectSource.of_contract(),
+    "vulnerability_zone": SubjectSource("vulnerability_zones", ("zone_id",)),
+}
 CATALOGUE = EventCatalogue(EVENTS, {}, SUBJECTS)

@@ -27,5 +27,13 @@ EDIT_REFERENCE = Policy(
 # the definition another contract's figures are read against.
 DEFINE_INDICATORS = Policy(name="define-indicators", scopes=frozenset({ADMIN_SCOPE}))
 AGGREGATED_STATISTICS = public_policy("aggregated-statistics")
+# The préfet validates the map of vulnerability zones (the contract, line 847): the State records its act, or
+# the contract's pilots do on its behalf. The State's users hold no territories:write scope (identity's
+# ROLE_SCOPES): the role decides here, and the use case checks the caller works on the contract.
+VALIDATE_ZONES = Policy(
+    name="validate-vulnerability-zones",
+    scopes=frozenset({"territories:read"}),
+    roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}),
+)
 
 Editor = Annotated[Principal, Depends(authorize(EDIT_REFERENCE))]

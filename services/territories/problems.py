@@ -14,6 +14,7 @@ from services.territories.errors import (
     NotBoundError,
     NotFoundError,
     TerritoriesError,
+    ZoneConflictError,
 )
 from services.territories.indicators.domain import IndicatorFileError
 from services.territories.localisation.domain import BatchFormatError
@@ -29,6 +30,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return problem_response(
                 409, "contract-exists", "Contract already registered", f"Contract {exc} exists.", instance=path
             )
+        case ZoneConflictError():
+            return problem_response(409, "vulnerability-zone-exists", "Zone already validated", str(exc), instance=path)
         case NotBoundError():
             return problem_response(
                 403, "not-bound-to-contract", "Forbidden", "You do not work on this contract.", instance=path

@@ -150,6 +150,29 @@ async def draft(gateway: httpx.AsyncClient, year: Year, **extra: Any) -> dict[st
     return document
 
 
+# A vulnerability zone's perimeter near Arras (WGS84, outer ring counter-clockwise as RFC 7946 writes it).
+ZONE_PERIMETER = {
+    "type": "Polygon",
+    "coordinates": [[[2.75, 50.28], [2.76, 50.28], [2.76, 50.29], [2.75, 50.29], [2.75, 50.28]]],
+}
+
+
+async def official_zone(gateway: httpx.AsyncClient, year: Year, code: str = "ZV-1", **source: Any) -> dict[str, Any]:
+    """A vulnerability zone the State validates for the year's contract by an arrêté (an uploaded perimeter
+    unless `source` names a computation's zone)."""
+    body = {
+        "contractCode": year.contract,
+        "code": code,
+        "name": f"Zone de vulnérabilité {code}",
+        "act": {"kind": "arrete", "number": "2024-DDETS-17", "signedOn": "2024-03-12"},
+        **(source or {"perimeter": ZONE_PERIMETER}),
+    }
+    created = await gateway.post("/api/territories/vulnerability-zones", json=body, headers=year.state)
+    assert created.status_code == 201, created.text
+    document: dict[str, Any] = created.json()
+    return document
+
+
 ACTIONS_ON_A_RESOURCE = ("budget", "transitions", "amounts", "freeze", "amendments")
 
 

@@ -8,7 +8,18 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
-from tests.grants.playbook import API, Year, budget, decide_line, draft, move, open_year, send, submit
+from tests.grants.playbook import (
+    API,
+    Year,
+    budget,
+    decide_line,
+    draft,
+    move,
+    official_zone,
+    open_year,
+    send,
+    submit,
+)
 from tests.running_stack import RunningStack
 from tests.steps import step
 
@@ -18,9 +29,10 @@ async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: st
     return await open_year(stack, gateway, new_contract)
 
 
-async def _proposed(gateway: httpx.AsyncClient, year: Year, title: str, qpv: list[str], p147: str) -> str:
-    """An application taken to `proposed`, the State proposing `p147` and the CUA its full request."""
-    application = await draft(gateway, year, title=title, qpvCodes=qpv)
+async def _proposed(gateway: httpx.AsyncClient, year: Year, title: str, qpv: list[str], p147: str, **where: Any) -> str:
+    """An application taken to `proposed`, the State proposing `p147` and the CUA its full request; `where`
+    says where it is held and which vulnerability zones it serves."""
+    application = await draft(gateway, year, title=title, qpvCodes=qpv, **where)
     url = f"{API}/applications/{application['id']}"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
     assert (await submit(gateway, year, application["id"])).status_code == 200
@@ -62,9 +74,10 @@ def _rules(scenario: dict[str, Any], kind: str) -> dict[str, str]:
 async def test_a_scenario_within_the_rules_is_frozen_into_proposals_each_financer_decides(
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
-    with step("two proposed applications, one outside the QPVs, and the financers' envelopes"):
+    with step("two proposed applications, one serving a vulnerability zone and no QPV, and the envelopes"):
+        zone = (await official_zone(gateway, year))["code"]
         in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
-        hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000")
+        hors_qpv = await _proposed(gateway, year, "Poche de pauvreté", [], "6000", servedVulnerabilityZones=[zone])
         await _envelopes(gateway, year, p147="12000", departmental="200000", cua="10000")
     with step("a scenario is drafted with the amounts proposed, and checked against the rules"):
         created = await gateway.post(
@@ -81,7 +94,9 @@ async def test_a_scenario_within_the_rules_is_frozen_into_proposals_each_finance
         }
         blocking = _rules(scenario, "blocking")
         assert "12\u202f000 €" in blocking["within-envelope"]  # P147: 14 000 proposed > 12 000
-        assert blocking["hors-qpv-cap"] == "hors-QPV share 3,0 % > 2,5 % cap: 6\u202f000 € of 200\u202f000 €"
+        assert blocking["hors-qpv-cap"] == (
+            "vulnerability zones (no QPV) share 3,0 % > 2,5 % cap: 6\u202f000 € of 200\u202f000 €"
+        )
         assert scenario["check"]["canFreeze"] is False
         assert scenario["check"]["leverage"] == "0.57"  # 8 000 € of CUA per 14 000 € of P147
         url = f"{API}/scenarios/{scenario['id']}"
@@ -227,7 +242,8 @@ async def test_who_sees_and_changes_scenarios(gateway: httpx.AsyncClient, year: 
 
 async def test_programmation_tables_and_totals(gateway: httpx.AsyncClient, year: Year) -> None:
     in_qpv = await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
-    await _proposed(gateway, year, "Poche de pauvreté", [], "3000")
+    zone = (await official_zone(gateway, year))["code"]
+    await _proposed(gateway, year, "Poche de pauvreté", [], "3000", servedVulnerabilityZones=[zone])
     params: dict[str, str | int] = {"contractCode": year.contract, "year": 2025}
     table = await gateway.get(f"{API}/programmation", params=params, headers=year.state)
     assert table.status_code == 200, table.text

@@ -85,7 +85,11 @@ async def test_the_french_csv_opens_with_codes_as_text_and_amounts_that_add_up(
         "Accordée",
         DECIDED_ON,
     )
-    assert (refused["Montant proposé P147 (€)"], refused["Décision P147"], refused["Hors QPV"]) == (
+    assert (
+        refused["Montant proposé P147 (€)"],
+        refused["Décision P147"],
+        refused["Zones de vulnérabilité hors QPV (plafond 2,5 %)"],
+    ) == (
         Decimal(0),
         "Refusée",
         "non",

@@ -89,6 +89,11 @@ class ApplicationRow(Base):
     other_objective_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
     qpv_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     codes_communes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # Where the action takes place: [{"qpv_code"|"code_commune"|"label": ...}] (not whom it serves).
+    venues: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    served_vulnerability_zones: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # Serves vulnerability zones and no QPV: its P147 credits count under the 2.5 % cap (Draft.hors_qpv;
+    # until migration gran0026, "serves no QPV").
     hors_qpv: Mapped[bool] = mapped_column(Boolean, default=False)
     beneficiaries: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     starts_on: Mapped[date | None] = mapped_column(Date)

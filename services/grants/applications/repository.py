@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import delete, select
 
 from kit.pagination import PageRequest, fetch_page
-from services.grants.applications.domain.application import Application, ApplicationEvent, Draft
+from services.grants.applications.domain.application import Application, ApplicationEvent, Draft, Venue
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import (
     ActKind,
@@ -47,6 +47,8 @@ def application_of(row: ApplicationRow) -> Application:
             other_objective_ids=tuple(row.other_objective_ids or ()),
             qpv_codes=tuple(row.qpv_codes or ()),
             codes_communes=tuple(row.codes_communes or ()),
+            venues=tuple(Venue(**venue) for venue in row.venues or ()),
+            served_vulnerability_zones=tuple(row.served_vulnerability_zones or ()),
             beneficiaries=dict(row.beneficiaries or {}),
             starts_on=row.starts_on,
             ends_on=row.ends_on,

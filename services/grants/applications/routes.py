@@ -15,7 +15,13 @@ from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
-from services.grants.applications.domain.application import Application, ApplicationView, Draft, NewApplication
+from services.grants.applications.domain.application import (
+    Application,
+    ApplicationView,
+    Draft,
+    NewApplication,
+    Venue,
+)
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import ActKind, Deciding, DecisionAct, LineDecision, Opinion
 from services.grants.applications.domain.workflow import State, Transition
@@ -32,6 +38,7 @@ from services.grants.applications.schemas import (
     FinancingLineRead,
     FinancingLineUpdate,
     TransitionInput,
+    VenueRead,
 )
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
@@ -50,6 +57,8 @@ def _draft(body: ApplicationWrite) -> Draft:
         other_objective_ids=tuple(body.other_objective_ids),
         qpv_codes=tuple(body.qpv_codes),
         codes_communes=tuple(body.codes_communes),
+        venues=tuple(Venue(venue.qpv_code, venue.code_commune, venue.label) for venue in body.venues),
+        served_vulnerability_zones=tuple(body.served_vulnerability_zones),
         # Kept in the domain's names (as Beneficiaries, and as an activity report keeps them).
         beneficiaries=body.beneficiaries.model_dump(mode="json", by_alias=False),
         starts_on=body.starts_on,
@@ -70,7 +79,9 @@ def _summary_fields(application: Application) -> dict[str, Any]:
         "state": application.state.value,
         "outcome": None if application.outcome is None else application.outcome.value,
         "qpv_codes": list(application.draft.qpv_codes),
-        "hors_qpv": application.hors_qpv,
+        "hors_qpv": not application.draft.qpv_codes,
+        "served_vulnerability_zones": list(application.draft.served_vulnerability_zones),
+        "counted_in_vulnerability_cap": application.hors_qpv,
         "version": application.version,
     }
 
@@ -85,6 +96,7 @@ def _read(view: ApplicationView) -> ApplicationRead:
         primary_objective_id=draft.primary_objective_id,
         other_objective_ids=list(draft.other_objective_ids),
         codes_communes=list(draft.codes_communes),
+        venues=[VenueRead(qpv_code=v.qpv_code, code_commune=v.code_commune, label=v.label) for v in draft.venues],
         beneficiaries=BeneficiariesRead.model_validate(draft.beneficiaries),
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,

@@ -16,13 +16,43 @@ QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 
 
+ZoneCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+
+
+class VenueInput(ApiInput):
+    """One place where the action is held: exactly one of a QPV of the contract, a commune, an address."""
+
+    qpv_code: QpvCode | None = None
+    code_commune: CommuneCode | None = None
+    label: Title | None = Field(default=None, description="An address or a place's name")
+
+
+class VenueRead(ApiModel):
+    qpv_code: str | None
+    code_commune: str | None
+    label: str | None
+
+
 class ApplicationWrite(ApiInput):
     title: Title
     description: LongText | None = None
     primary_objective_id: uuid.UUID | None = None
     other_objective_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
-    qpv_codes: list[QpvCode] = Field(default_factory=list, max_length=20, description="Empty: hors QPV")
+    qpv_codes: list[QpvCode] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The QPVs whose residents the action serves (wherever it is held); empty: it serves no QPV",
+    )
     codes_communes: list[CommuneCode] = Field(default_factory=list, max_length=50)
+    venues: list[VenueInput] = Field(
+        default_factory=list, max_length=20, description="Where the action takes place (not whom it serves)"
+    )
+    served_vulnerability_zones: list[ZoneCode] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Codes of the contract's official vulnerability zones it serves (territories' /vulnerability-zones)"
+        "; with no QPV served, its P147 credits count under the 2.5 % cap",
+    )
     beneficiaries: BeneficiariesModel = Field(default_factory=BeneficiariesModel)
     starts_on: date | None = None
     ends_on: date | None = Field(default=None, description="May fall in the next year")
@@ -140,8 +170,12 @@ class ApplicationSummary(ApiModel):
     title: str
     state: str
     outcome: str | None
-    qpv_codes: list[str]
-    hors_qpv: bool
+    qpv_codes: list[str] = Field(description="The QPVs whose residents the action serves")
+    hors_qpv: bool = Field(description="Serves no QPV (qpvCodes empty)")
+    served_vulnerability_zones: list[str]
+    counted_in_vulnerability_cap: bool = Field(
+        description="Serves vulnerability zones and no QPV: its P147 credits count under the 2.5 % cap"
+    )
     version: int
 
 
@@ -152,6 +186,7 @@ class ApplicationRead(ApplicationSummary):
     primary_objective_id: uuid.UUID | None
     other_objective_ids: list[uuid.UUID]
     codes_communes: list[str]
+    venues: list[VenueRead]
     beneficiaries: BeneficiariesRead
     starts_on: date | None
     ends_on: date | None

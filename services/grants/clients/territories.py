@@ -16,20 +16,63 @@ from kit.problems import FieldError, ProblemError
 from kit.reference_lookup import ReferenceUnavailableError
 
 
+class OfficialZones:
+    """The codes of a contract's official vulnerability zones (territories' public `/vulnerability-zones`),
+    asked each time an application names one: a zone the préfet validated a minute ago is nameable."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def official(self, contract_code: str) -> set[str]:
+        codes: set[str] = set()
+        offset = 0
+        while True:
+            try:
+                response = await self._client.request(
+                    "GET",
+                    "/vulnerability-zones",
+                    params={"contractCode": contract_code, "limit": 200, "offset": offset},
+                )
+            except UpstreamError as error:
+                raise ReferenceUnavailableError(str(error)) from error
+            if response.status_code != 200:
+                raise ReferenceUnavailableError(f"territories answered {response.status_code}")
+            try:
+                page = orjson.loads(response.content)
+                codes.update(str(item["code"]) for item in page["items"])
+                total = int(page["total"])
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise ReferenceUnavailableError("territories answered an unreadable list of zones") from error
+            offset += 200
+            if offset >= total:
+                return codes
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
 @dataclass(frozen=True, slots=True)
 class References:
-    """What territories says of contracts and communes (cached clients)."""
+    """What territories says of contracts, communes (cached clients) and official vulnerability zones."""
 
     contracts: ContractRegistry
     communes: CommuneLookup
+    zones: OfficialZones
+
+
+async def request_official_zones(request: Request) -> OfficialZones:
+    """FastAPI dependency: the app's client of the official vulnerability zones."""
+    zones: OfficialZones = request.app.state.official_zones
+    return zones
 
 
 async def request_references(
     contracts: Annotated[ContractRegistry, Depends(request_contract_registry)],
     communes: Annotated[CommuneLookup, Depends(request_communes)],
+    zones: Annotated[OfficialZones, Depends(request_official_zones)],
 ) -> References:
-    """FastAPI dependency: the app's contract registry and commune lookup."""
-    return References(contracts, communes)
+    """FastAPI dependency: the app's contract registry, commune lookup and official zones."""
+    return References(contracts, communes, zones)
 
 
 TerritoryReferences = Annotated[References, Depends(request_references)]

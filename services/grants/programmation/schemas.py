@@ -91,7 +91,9 @@ class FindingRead(ApiModel):
 class PortfolioCheckRead(ApiModel):
     consumption: list[ConsumptionRead]
     p147_total: str
-    hors_qpv_amount: str
+    hors_qpv_amount: str = Field(
+        description="P147 credits of actions serving vulnerability zones and no QPV (those under the 2.5 % cap)"
+    )
     hors_qpv_base: str | None = Field(description="The departmental P147 envelope")
     hors_qpv_share: str | None
     funded_actions: int
@@ -142,7 +144,7 @@ class ProgrammationRow(ApiModel):
     state: str
     outcome: str | None
     qpv_codes: list[str]
-    hors_qpv: bool
+    hors_qpv: bool = Field(description="Serves vulnerability zones and no QPV: counted under the 2.5 % cap")
     operator_id: uuid.UUID
     operator_nom: str
     operator_profile: str
@@ -164,6 +166,9 @@ class ProgrammationTotals(ApiModel):
     by_ambition: list[TotalRead]
     by_theme: list[TotalRead] = Field(description="Nature of the actions: the P147 theme of their primary objective")
     by_year: list[TotalRead]
-    by_qpv: list[TotalRead]
+    by_qpv: list[TotalRead] = Field(
+        description="Per QPV served; `hors-QPV`: serving vulnerability zones and no QPV (the 2.5 % cap's credits);"
+        " `none`: serving neither a QPV nor an official zone"
+    )
     by_operator_profile: list[TotalRead]
     figures: EvaluationFigures

@@ -10,7 +10,7 @@ import pytest
 from identity.communes import commune_lookup
 from identity.contracts import ContractRegistry
 from kit.http_client import service_client
-from services.grants.clients.territories import References
+from services.grants.clients.territories import OfficialZones, References
 from tests.clock import FixedClock
 from tests.grants.use_cases.records import NOW, Year, open_year
 from tests.running_stack import RunningStack
@@ -24,10 +24,12 @@ async def references(stack: RunningStack) -> AsyncIterator[References]:
     found = References(
         ContractRegistry(service_client("territories", territories)),
         commune_lookup(service_client("territories", territories)),
+        OfficialZones(service_client("territories", territories)),
     )
     yield found
     await found.contracts.aclose()
     await found.communes.aclose()
+    await found.zones.aclose()
 
 
 @pytest.fixture

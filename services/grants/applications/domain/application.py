@@ -30,6 +30,17 @@ class Beneficiaries:
 
 
 @dataclass(frozen=True, slots=True)
+class Venue:
+    """Where an action takes place: a QPV, a commune (INSEE code) or an address label, exactly one of them.
+    Not where its beneficiaries live (the QPVs it serves): an action held in a town hall outside any QPV may
+    serve a QPV's residents (the contract, ../shared/seeds/002…txt, line 847)."""
+
+    qpv_code: str | None = None
+    code_commune: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """What an operator writes in an application (all optional but the call, operator and title)."""
 
@@ -37,8 +48,10 @@ class Draft:
     description: str | None = None
     primary_objective_id: uuid.UUID | None = None
     other_objective_ids: tuple[uuid.UUID, ...] = ()
-    qpv_codes: tuple[str, ...] = ()
+    qpv_codes: tuple[str, ...] = ()  # the QPVs whose residents the action serves
     codes_communes: tuple[str, ...] = ()
+    venues: tuple[Venue, ...] = ()
+    served_vulnerability_zones: tuple[str, ...] = ()  # codes of the contract's official zones
     beneficiaries: dict[str, Any] = field(default_factory=dict)
     starts_on: date | None = None
     ends_on: date | None = None
@@ -48,8 +61,11 @@ class Draft:
 
     @property
     def hors_qpv(self) -> bool:
-        """An action that serves no QPV: its P147 credits count in the hors-QPV cap (circulaire du 31 août 2023)."""
-        return not self.qpv_codes
+        """An action that serves vulnerability zones and no QPV: its P147 credits count under the 2.5 % cap
+        of the departmental envelope (circulaire du 31 août 2023; the contract, lines 190 and 847). An action
+        held outside any QPV for QPV residents serves QPVs (it is not counted); one serving neither a QPV nor
+        an official zone is not counted either (the cap is on credits for the zones)."""
+        return not self.qpv_codes and bool(self.served_vulnerability_zones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +156,8 @@ def renewal_of(previous: Application) -> Draft:
         other_objective_ids=was.other_objective_ids,
         qpv_codes=was.qpv_codes,
         codes_communes=was.codes_communes,
+        venues=was.venues,
+        served_vulnerability_zones=was.served_vulnerability_zones,
         beneficiaries=dict(was.beneficiaries),
         starts_on=_a_year_later(was.starts_on),
         ends_on=_a_year_later(was.ends_on),
@@ -168,6 +186,28 @@ def check_qpvs(draft: Draft, contract_qpvs: Sequence[str]) -> None:
             f"QPV {', '.join(foreign)} not among the contract's QPV of its generation ({', '.join(contract_qpvs)})"
         )
         raise RuleViolationError("qpv_codes", "qpv-of-contract", message)
+
+
+def check_venues(draft: Draft, contract_qpvs: Sequence[str]) -> None:
+    """Each venue is one place: a QPV of the contract, a commune, or an address label."""
+    for index, venue in enumerate(draft.venues):
+        given = [item for item in (venue.qpv_code, venue.code_commune, venue.label) if item]
+        if len(given) != 1:
+            message = f"venue {index + 1}: give exactly one of qpvCode, codeCommune, label"
+            raise RuleViolationError(f"venues[{index}]", "one-venue-kind", message)
+        if venue.qpv_code and venue.qpv_code not in contract_qpvs:
+            message = f"venue {index + 1}: QPV {venue.qpv_code} is not one of the contract's"
+            raise RuleViolationError(f"venues[{index}].qpv_code", "qpv-of-contract", message)
+
+
+def check_vulnerability_zones(draft: Draft, official: Collection[str]) -> None:
+    """An action serves vulnerability zones the préfet validated for its contract (territories'
+    `/vulnerability-zones`): only those may bear the 2.5 % of P147 credits outside the QPVs."""
+    unknown = sorted(set(draft.served_vulnerability_zones) - set(official))
+    if unknown:
+        known = ", ".join(sorted(official)) or "none"
+        message = f"not an official vulnerability zone of the contract: {', '.join(unknown)} (official: {known})"
+        raise RuleViolationError("served_vulnerability_zones", "vulnerability-zone-of-contract", message)
 
 
 def check_commune(code: str, known: bool, commune_epci: str | None, contract_epci: str) -> None:

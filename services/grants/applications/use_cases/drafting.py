@@ -19,6 +19,8 @@ from services.grants.applications.domain.application import (
     check_objectives,
     check_qpvs,
     check_renewed,
+    check_venues,
+    check_vulnerability_zones,
     normalised_dauphin,
 )
 from services.grants.applications.domain.budget import BudgetLine, check_budget_lines
@@ -53,6 +55,16 @@ async def _columns(
         check_objectives(draft, contract_code, operational)
     with rules.checking():
         check_qpvs(draft, contract.qpv_codes)
+    with rules.checking():
+        check_venues(draft, contract.qpv_codes)
+    for venue in draft.venues:
+        if venue.code_commune and await references.communes.find(venue.code_commune) is None:
+            with rules.checking():
+                check_commune(venue.code_commune, False, None, contract.code_epci)
+    if draft.served_vulnerability_zones:
+        official = await references.zones.official(contract_code)
+        with rules.checking():
+            check_vulnerability_zones(draft, official)
     for code in sorted(set(draft.codes_communes)):
         commune = await references.communes.find(code)
         with rules.checking():
@@ -72,13 +84,15 @@ async def _columns(
         "other_objective_ids": list(draft.other_objective_ids),
         "qpv_codes": sorted(set(draft.qpv_codes)),
         "codes_communes": sorted(set(draft.codes_communes)),
+        "venues": [{key: value for key, value in asdict(venue).items() if value} for venue in draft.venues],
+        "served_vulnerability_zones": sorted(set(draft.served_vulnerability_zones)),
         "hors_qpv": draft.hors_qpv,
         "dauphin_normalised": normalised_dauphin(draft.dauphin_number) if draft.dauphin_number else None,
     }
 
 
 def _snapshot(row: ApplicationRow) -> dict[str, Any]:
-    keys = ("title", "state", "outcome", "qpv_codes", "hors_qpv", "year", "version")
+    keys = ("title", "state", "outcome", "qpv_codes", "served_vulnerability_zones", "hors_qpv", "year", "version")
     return {key: getattr(row, key) for key in keys}
 
 

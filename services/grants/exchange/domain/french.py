@@ -74,11 +74,15 @@ FINDINGS = {
     ),
     "hors-qpv-cap": (
         "Plafond hors QPV",
-        "part hors QPV de {share}, au-delà du plafond de {cap} : {hors_qpv} sur {departmental}",
+        "part des zones de vulnérabilité hors QPV de {share}, au-delà du plafond de {cap} : "
+        "{hors_qpv} sur {departmental}",
     ),
     "hors-qpv-cap-unchecked": (
         "Plafond hors QPV",
-        "aucune enveloppe départementale P147 n'est saisie : le plafond de 2,5 % hors QPV ne peut être vérifié",
+        (
+            "aucune enveloppe départementale P147 n'est saisie : le plafond de 2,5 % des zones de vulnérabilité"
+            " hors QPV ne peut être vérifié"
+        ),
     ),
     "new-actions-share": (
         "Part d'actions nouvelles",

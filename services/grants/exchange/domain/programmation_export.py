@@ -85,6 +85,8 @@ class ProgrammationRow:
     convention_year: str | None = None
     gender_score: int | None = None
     lines: dict[uuid.UUID, LineFigures] = field(default_factory=dict)
+    served_vulnerability_zones: Sequence[str] = ()
+    venues: Sequence[Mapping[str, str]] = ()  # {"qpv_code"|"code_commune"|"label": ...}
 
 
 def euros(cents: int | None) -> Decimal | None:
@@ -99,6 +101,11 @@ def dauphin_action_code(number: str | None) -> str | None:
 def code(text: str | None) -> Code | None:
     """A code, kept as text by the spreadsheets that open the file; none when empty."""
     return Code(text) if text else None
+
+
+def _venues(row: ProgrammationRow) -> str | None:
+    """Where the action is held: QPV codes, communes' INSEE codes or addresses, `;` between them."""
+    return ";".join(value for venue in row.venues for value in venue.values()) or None
 
 
 def _level(row: ProgrammationRow, level: str) -> str | None:
@@ -173,7 +180,9 @@ def columns(financers: Sequence[Financer], with_gender_score: bool, for_people: 
             lambda row: None if row.p147_theme is None else f"{row.p147_theme} {P147_THEMES.get(row.p147_theme, '')}",
         ),
         ("qpv_codes", "Codes QPV", lambda row: code(";".join(row.qpv_codes))),
-        ("hors_qpv", "Hors QPV", lambda row: row.hors_qpv),
+        ("zones_vulnerabilite", "Zones de vulnérabilité", lambda row: code(";".join(row.served_vulnerability_zones))),
+        ("hors_qpv", "Zones de vulnérabilité hors QPV (plafond 2,5 %)", lambda row: row.hors_qpv),
+        ("lieux", "Lieux de réalisation", _venues),
         ("cout_total", "Coût total (€)", lambda row: euros(row.total_cost_cents)),
         ("montant_sollicite_p147", "Montant sollicité P147 (€)", _figure(p147, "requested_cents")),
         ("montant_propose_p147", "Montant proposé P147 (€)", _figure(p147, "proposed_cents")),

@@ -79,7 +79,7 @@ class Totals:
             )
             self.p147_by_pillar[row.pillar or "—"] += amount
             self.p147_by_theme[row.p147_theme or "—"] += amount
-            self.p147_by_place["Hors QPV" if row.hors_qpv else "QPV"] += amount
+            self.p147_by_place["Zones de vulnérabilité hors QPV" if row.hors_qpv else "QPV ou autre"] += amount
             self.p147_by_gender_score["—" if row.gender_score is None else str(row.gender_score)] += amount
         return row
 

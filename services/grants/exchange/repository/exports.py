@@ -39,6 +39,8 @@ class ExportedApplication(NamedTuple):
     primary_objective_id: uuid.UUID | None
     qpv_codes: list[str]
     hors_qpv: bool
+    served_vulnerability_zones: list[str]
+    venues: list[dict[str, str]]
     beneficiaries: dict[str, Any] | None
     state: str
     budget_charges_cents: int
@@ -76,6 +78,8 @@ class ExportRepository(Repository):
                 ApplicationRow.primary_objective_id,
                 ApplicationRow.qpv_codes,
                 ApplicationRow.hors_qpv,
+                ApplicationRow.served_vulnerability_zones,
+                ApplicationRow.venues,
                 ApplicationRow.beneficiaries,
                 ApplicationRow.state,
                 ApplicationRow.budget_charges_cents,

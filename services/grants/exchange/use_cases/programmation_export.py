@@ -121,6 +121,8 @@ async def _scheme_rows(
                 p147_theme=placement.p147_theme,
                 qpv_codes=item.qpv_codes,
                 hors_qpv=item.hors_qpv,
+                served_vulnerability_zones=item.served_vulnerability_zones,
+                venues=item.venues,
                 beneficiaries=item.beneficiaries or {},
                 state=item.state,
                 total_cost_cents=item.budget_charges_cents,

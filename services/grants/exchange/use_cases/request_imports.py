@@ -231,7 +231,7 @@ async def _write(
                 "other_objective_ids": columns["other_objective_ids"],
                 "qpv_codes": [],
                 "codes_communes": [],
-                "hors_qpv": True,  # no QPV named yet (applications/domain: Draft.hors_qpv)
+                "hors_qpv": False,  # no QPV nor zone named yet: not counted under the cap (Draft.hors_qpv)
                 "beneficiaries": {},
                 "starts_on": columns.get("starts_on"),
                 "ends_on": columns.get("ends_on"),

@@ -17,7 +17,8 @@ from services.grants.framework.domain import Pillar
 @dataclass(frozen=True, slots=True)
 class PortfolioRules:
     # The circulaire du 31 août 2023 (the contract, ../shared/seeds/002…txt, lines 190 and 847): at most
-    # 2.5 % of the departmental P147 envelope outside the QPVs.
+    # 2.5 % of the departmental P147 envelope for actions serving vulnerability zones and no QPV (an action
+    # held outside a QPV for QPV residents serves QPVs and is not counted).
     hors_qpv_cap: Decimal = Decimal("0.025")
     # Renewed actions' P147 credits may decrease year after year (the contract, line 1347); the rate is local.
     degressivity_rate: Decimal = Decimal("0")
@@ -42,7 +43,7 @@ class ApplicationFacts:
     application_id: uuid.UUID
     title: str
     requested: dict[uuid.UUID, int]
-    hors_qpv: bool
+    hors_qpv: bool  # serves vulnerability zones and no QPV (applications' Draft.hors_qpv)
     renewal: bool
     previous_p147_cents: int | None
     pillar: Pillar | None
@@ -54,8 +55,10 @@ FINDING_WORDS = {
     "within-requested": "{title}: {proposed} proposed by {financer} > {requested} requested",
     "degressivity": "{title}: P147 {proposed} > {ceiling} ({previous} last year less {rate})",
     "within-envelope": "{financer}: {used} proposed > envelope {envelope} (over by {over})",
-    "hors-qpv-cap": "hors-QPV share {share} > {cap} cap: {hors_qpv} of {departmental}",
-    "hors-qpv-cap-unchecked": "no departmental P147 envelope is set: the 2.5 % hors-QPV cap cannot be checked",
+    "hors-qpv-cap": ("vulnerability zones (no QPV) share {share} > {cap} cap: {hors_qpv} of {departmental}"),
+    "hors-qpv-cap-unchecked": (
+        "no departmental P147 envelope is set: the 2.5 % cap on vulnerability zones (no QPV) cannot be checked"
+    ),
     "new-actions-share": "new actions {new} of {funded} ({share}) < target {target}",
     "cohesion-share": "cohésion sociale {cohesion} of P147 {p147} ({share}) < target {target}",
     "application-proposed": "{title} is {state}, not proposed",

@@ -255,7 +255,13 @@ class ProgrammationViews(Repository):
             apps.c.proposed,
             apps.c.decided,
             func.unnest(
-                case((apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))), else_=apps.c.qpv_codes)
+                # "hors-QPV": serving vulnerability zones and no QPV (the 2.5 % cap's credits); "none":
+                # serving neither a QPV nor an official zone.
+                case(
+                    (apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
+                    (func.cardinality(apps.c.qpv_codes) == 0, literal(["none"], type_=ARRAY(Text))),
+                    else_=apps.c.qpv_codes,
+                )
             ).label("qpv_code"),
         ).subquery("served")
         by_qpv = _total_row(
