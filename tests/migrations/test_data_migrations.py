@@ -144,3 +144,46 @@ async def test_decisions_a_comite_took_for_the_financers_become_their_proposals(
     assert (
         letter["notifiedOn"] == next(event["at"] for event in letter["events"] if event["transition"] == "notify")[:10]
     )
+
+
+async def test_applications_that_served_no_qpv_leave_the_cap_until_they_name_a_zone(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """As gran0026 finds them: `hors_qpv` meant "serves no QPV"; it now means "serves a vulnerability zone and
+    no QPV". No row named a zone before, so none stays counted under the 2.5 % cap."""
+    year = await open_year(stack, gateway, new_contract)
+    no_qpv = (await draft(gateway, year, qpvCodes=[], title="Poche de pauvreté"))["id"]
+    in_qpv = (await draft(gateway, year, title="Ateliers de quartier"))["id"]
+    named = (await draft(gateway, year, qpvCodes=[], title="Zone nommée"))["id"]
+    where_served = migration("grants", "2026-12-06_where_served")
+    engine = create_async_engine(stack.owner_url("grants"))
+    try:
+        async with engine.begin() as connection:
+            # What drafting wrote before gran0026: every application serving no QPV flagged.
+            await connection.execute(
+                text("UPDATE grants.applications SET hors_qpv = (cardinality(qpv_codes) = 0) WHERE contract_code = :c"),
+                {"c": new_contract},
+            )
+            # A zone named since (by SQL here: the route would have flagged it already).
+            await connection.execute(
+                text("UPDATE grants.applications SET served_vulnerability_zones = '{ZV-1}' WHERE application_id = :id"),
+                {"id": named},
+            )
+
+            def upgrade(sync_connection: Connection) -> None:
+                with Operations.context(MigrationContext.configure(sync_connection)):
+                    where_served.reclassify()
+                    where_served.reclassify()  # re-runnable: the second run changes nothing
+
+            await connection.run_sync(upgrade)
+    finally:
+        await engine.dispose()
+    counted = {
+        key: (await gateway.get(f"{API}/applications/{key}", headers=year.pilot)).json()
+        for key in (no_qpv, in_qpv, named)
+    }
+    assert {key: (item["horsQpv"], item["countedInVulnerabilityCap"]) for key, item in counted.items()} == {
+        no_qpv: (True, False),
+        in_qpv: (False, False),
+        named: (True, True),
+    }

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from identity.communes import CommuneLookup, request_communes
 from identity.contracts import ContractRegistry, request_contract_registry
 from kit.http_client import ServiceClient, UpstreamError
+from kit.pagination import MAX_PAGE_SIZE
 from kit.problems import FieldError, ProblemError
 from kit.reference_lookup import ReferenceUnavailableError
 
@@ -31,7 +32,7 @@ class OfficialZones:
                 response = await self._client.request(
                     "GET",
                     "/vulnerability-zones",
-                    params={"contractCode": contract_code, "limit": 200, "offset": offset},
+                    params={"contractCode": contract_code, "limit": MAX_PAGE_SIZE, "offset": offset},
                 )
             except UpstreamError as error:
                 raise ReferenceUnavailableError(str(error)) from error
@@ -43,7 +44,7 @@ class OfficialZones:
                 total = int(page["total"])
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
                 raise ReferenceUnavailableError("territories answered an unreadable list of zones") from error
-            offset += 200
+            offset += MAX_PAGE_SIZE
             if offset >= total:
                 return codes
 
