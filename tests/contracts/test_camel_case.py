@@ -35,6 +35,8 @@ FREE_FORM = {
     ("territories", "JobRead_dict_str__Any__.result"): JOB_RESULT,
     ("territories", "PerimeterFeature.geometry"): "a GeoJSON geometry (RFC 7946 §3.1)",
     ("territories", "PerimeterFeature.properties"): "code, nom, generation, format, simplifiedToleranceM",
+    ("territories", "ZonePerimeterFeature.geometry"): "a GeoJSON geometry (RFC 7946 §3.1)",
+    ("territories", "ZonePerimeterFeature.properties"): "code, name, contractCode, format",
     ("territories", "ZoneCollection.features"): "GeoJSON features (RFC 7946 §3.2), their properties a ZoneRead",
 }
 

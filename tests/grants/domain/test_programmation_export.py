@@ -189,7 +189,8 @@ def test_every_check_is_worded_in_french_from_the_figures_the_api_words_in_engli
         ),
         (
             "Plafond hors QPV",
-            "part hors QPV de 10,0 %, au-delà du plafond de 2,5 % : 1\u202f000,01 € sur 10\u202f000 €",
+            "part des zones de vulnérabilité hors QPV de 10,0 %, au-delà du plafond de 2,5 % : "
+            "1\u202f000,01 € sur 10\u202f000 €",
         ),
         (
             "Dégressivité",
