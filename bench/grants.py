@@ -106,6 +106,7 @@ class Dataset:
                     [] if hors_qpv else [QPVS[number % len(QPVS)]],
                     [],
                     hors_qpv,
+                    ["ZV-1"] if hors_qpv else [],  # the cap counts actions serving a zone and no QPV
                     '{"total": 100, "women": 55, "men": 45}',
                     _id("application", scheme_key, number, year - 1) if renewal else None,
                     False,
@@ -165,6 +166,7 @@ COLUMNS = {
         "qpv_codes",
         "codes_communes",
         "hors_qpv",
+        "served_vulnerability_zones",
         "beneficiaries",
         "previous_application_id",
         "multi_year",

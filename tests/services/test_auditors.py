@@ -255,7 +255,7 @@ async def _participation_records(stack: RunningStack, gateway: httpx.AsyncClient
     }
 
 
-async def _territories_records(stack: RunningStack, gateway: httpx.AsyncClient) -> dict[str, str]:
+async def _territories_records(stack: RunningStack, gateway: httpx.AsyncClient, contract: str) -> dict[str, str]:
     api = "/api/territories"
     qpvs = (await gateway.get(f"{api}/qpvs", params={"codeEpci": "200033579"})).json()["items"]
     projects = (await gateway.get(f"{api}/renewal-projects", params={"codeEpci": "200033579"})).json()["items"]
@@ -264,11 +264,25 @@ async def _territories_records(stack: RunningStack, gateway: httpx.AsyncClient) 
     )
     computation = await finished(gateway, accepted)
     assert computation.status_code == 201, computation.text
+    zone = await gateway.post(
+        f"{api}/vulnerability-zones",
+        json={
+            "contractCode": contract,
+            "code": "ZV-1",
+            "name": "Zone de vulnérabilité",
+            "act": {"kind": "decision", "signedOn": "2024-03-12"},
+            "computationId": computation.json()["id"],
+            "zone": computation.json()["zones"][0]["zone"],
+        },
+        headers=stack.headers([Role.STATE], [contract]),
+    )
+    assert zone.status_code == 201, zone.text
     return {
         "job_id": accepted.json()["id"],  # another caller's: an auditor reads only its own jobs
         "qpv_id": qpvs[0]["id"],
         "project_id": projects[0]["id"],
         "computation_id": computation.json()["id"],
+        "zone_id": zone.json()["id"],
         "indicator": "median_income",
     }
 
@@ -306,7 +320,7 @@ async def _records(
         path_values = {
             **await _grants_records(stack, gateway, new_contract),
             **await _participation_records(stack, gateway, new_contract),
-            **await _territories_records(stack, gateway),
+            **await _territories_records(stack, gateway, new_contract),
         }
         query_values = {
             "contractCode": new_contract,
