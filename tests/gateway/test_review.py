@@ -44,6 +44,19 @@ def _section(review: dict[str, Any], key: str) -> dict[str, Any]:
     return next(section for section in review["sections"] if section["key"] == key)
 
 
+async def _blocks_are_own_answers(
+    gateway: httpx.AsyncClient, review: dict[str, Any], own: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Each block of `own` is, as it is, what its endpoint answers the same caller, with that provenance."""
+    for key, url in own.items():
+        block = _block(review, key)
+        assert block["status"] == "available", block
+        direct = await gateway.get(url, headers=headers)
+        assert direct.status_code == 200, direct.text
+        assert block["data"] == direct.json(), key
+        assert block["provenance"]["endpoint"] == "GET " + url.replace(",", "%2C")
+
+
 async def test_the_reviews_figures_are_the_services_own_answers(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
 ) -> None:
@@ -59,14 +72,8 @@ async def test_the_reviews_figures_are_the_services_own_answers(
             "participation": f"/api/participation/participation-indicators?contractCode={cua_contract}&year={YEAR}",
             "programmation-totals": f"/api/grants/programmation/totals?contractCode={cua_contract}&year={YEAR}",
         }
-        for key, url in own.items():
-            block = _block(review, key)
-            assert block["status"] == "available", block
-            direct = await gateway.get(url, headers=headers)
-            assert direct.status_code == 200, direct.text
-            assert block["data"] == direct.json(), key
-            assert block["provenance"]["endpoint"] == "GET " + url.replace(",", "%2C")
-            assert block["provenance"]["year"] == YEAR
+        await _blocks_are_own_answers(gateway, review, own, headers)
+        assert all(_block(review, key)["provenance"]["year"] == YEAR for key in own)
     with step("the context compares each QPV with the EPCI, all QPV and France, from territories"):
         qpv = review["contract"]["qpvCodes"][0]
         block = _block(review, "indicator:median_income", qpv)
@@ -102,13 +109,7 @@ async def test_droit_commun_programmes_and_contract_indicators_are_grants_own_an
         "connected-programmes": f"/api/grants/programme-totals?contractCode={cua_contract}&year={YEAR}",
         "contract-indicators": f"/api/grants/contract-indicators?contractCode={cua_contract}&year={YEAR}&limit=100",
     }
-    for key, url in own.items():
-        block = _block(review, key)
-        assert block["status"] == "available", block
-        direct = await gateway.get(url, headers=headers)
-        assert direct.status_code == 200, direct.text
-        assert block["data"] == direct.json(), key
-        assert block["provenance"]["endpoint"] == "GET " + url
+    await _blocks_are_own_answers(gateway, review, own, headers)
     for section in ("droit-commun", "connected-programmes", "contract-indicators"):
         assert _section(review, section)["status"] == "available"
     with step("the engineering staff and the droit commun feed the headline, with their provenance"):
