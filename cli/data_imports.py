@@ -28,7 +28,7 @@ async def import_reference(url: str) -> str:
 
 async def import_grants_reference_data(url: str) -> str:
     from services.grants.contract_indicators.use_cases import load_indicators, seeded_indicators
-    from services.grants.demo.use_cases import load_demo_programmation
+    from services.grants.demo.use_cases.load import load_demo_programmation
     from services.grants.engagements.use_cases.seed import load_engagements
     from services.grants.framework.use_cases import DATA_DIR, import_grants_reference
     from services.grants.programmes.use_cases import load_demo, read_demo
@@ -47,7 +47,8 @@ async def import_grants_reference_data(url: str) -> str:
         programmation = await load_demo_programmation(uow)
     programmed = (
         f" demo programmation 2024-2025 (fictitious): operators={programmation.operators}"
-        f" applications={programmation.applications} cpo={programmation.conventions}"
+        f" applications={programmation.applications} committees={programmation.committees}"
+        f" cpo={programmation.conventions}"
         f" tranches={programmation.tranches} activityReports={programmation.activity_reports}"
         if programmation.loaded
         else " demo programmation: already loaded"

@@ -16,6 +16,7 @@ from services.grants.demo.domain import (
     CPO_ACTIONS,
     NEW_2025,
     STATE_ENVELOPE_CENTS,
+    demo_id,
     programmation,
 )
 from tests.running_stack import RunningStack
@@ -60,6 +61,8 @@ async def test_the_demo_programmation_is_in_the_evaluation_and_the_review(
             assert by_financer == _expected_by_financer(year)
             assert {"etat-p147", "cua", "caf-62", "departement-62", "arras"} <= set(by_financer)
             assert Decimal(evaluation["leverage"]["decided"]) == sum(by_financer.values())
+            # The comité des financeurs froze the amounts each financer then decided by its own act.
+            assert all(item["proposed"] == item["decided"] for item in evaluation["byFinancer"])
         with step(f"{year}: new actions: every action on the platform's first year, then 30 %"):
             expected_new = ACTIONS_PER_YEAR if year == 2024 else NEW_2025
             assert evaluation["newActions"]["actions"] == expected_new
@@ -84,6 +87,46 @@ async def test_the_demo_programmation_is_in_the_evaluation_and_the_review(
         evaluation = await _evaluation(gateway, headers, cua_contract, 2024)
         assert evaluation["beneficiaries"]["reportingActions"] == 75
         assert evaluation["beneficiaries"]["reached"]["total"] > 0
+
+
+async def test_the_demo_records_read_through_the_api(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    """Every kind of record the demo writes is one the API reads (no row it cannot serve), marked fictitious."""
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    first = programmation()[0]
+    call = demo_id("call", 2024)
+    convention = demo_id("convention", first.action)
+    reads = {
+        "application": f"/api/grants/applications/{first.application_id}",
+        "tranches": f"/api/grants/applications/{first.application_id}/tranches",
+        "report": f"/api/grants/applications/{first.application_id}/activity-report",
+        "envelopes": f"/api/grants/calls/{call}/envelopes",
+        "scenario": f"/api/grants/scenarios/{demo_id('scenario', call)}",
+        "check": f"/api/grants/scenarios/{demo_id('scenario', call)}/check",
+        "convention": f"/api/grants/conventions/{convention}",
+        "indicators": f"/api/grants/conventions/{convention}/indicators",
+        "programmation": f"/api/grants/programmation?contractCode={cua_contract}&year=2024&limit=100",
+    }
+    answers = {}
+    for key, url in reads.items():
+        response = await gateway.get(url, headers=headers)
+        assert response.status_code == 200, (key, response.text)
+        answers[key] = response.json()
+    with step("the records say they are fictitious"):
+        assert "fictive" in answers["application"]["title"]
+        assert "fictive" in answers["convention"]["reference"]
+        assert all("fictive" in item["title"] for item in answers["programmation"]["items"])
+    with step("the State's envelope of the P147 call is what it decided there; the comité's scenario holds"):
+        (envelope,) = answers["envelopes"]
+        decided = sum(
+            line.decided_cents
+            for item in programmation()
+            if item.year == 2024 and not item.summer
+            for line in item.lines
+            if line.financer == "etat-p147"
+        )
+        assert Decimal(envelope["amount"]) == Decimal(decided) / 100
 
 
 async def test_a_second_start_changes_nothing(

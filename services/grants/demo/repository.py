@@ -24,6 +24,10 @@ class DemoRepository(Repository):
         )
         return {row.code: row.institution_id for row in (await self.session.execute(query)).all()}
 
+    async def financer_names(self, contract_code: str) -> dict[str, str]:
+        query = select(InstitutionRow.code, InstitutionRow.nom).where(InstitutionRow.contract_code == contract_code)
+        return {row.code: row.nom for row in (await self.session.execute(query)).all()}
+
     async def operational_objectives(self, contract_code: str) -> list[uuid.UUID]:
         query = (
             select(ObjectiveRow.objective_id)

@@ -1,24 +1,16 @@
-"""Load the CUA's demo programmation of 2024 and 2025 once (`./dev up`, the tests' stack): its P147 calls
-beside the Quartiers d'été demo calls, fictitious operators, ~90 notified actions a year decided by each
-financer's act, CPO conventions with indicators, payments and the 2024 activity reports. A second load
-changes nothing; what the pilots change afterwards is left as they left it. The rows are written as the
-decisions import and the programmes demo write theirs (the database's triggers keep the sums), from a
-generator whose figures keep the contract's rules (domain.py)."""
+"""The rows of the demo programmation, built from the generator's actions (all fictitious but the
+contract's envelope and targets: domain.py)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.financing import ActKind, LineDecision, Opinion, Outcome
 from services.grants.applications.domain.workflow import State
-from services.grants.applications.models import ActionRow, ApplicationRow, BudgetLineRow, FinancingLineRow
-from services.grants.calls.domain import Calendar, CallForProjects, Scheme
-from services.grants.calls.use_cases import load_calls
+from services.grants.applications.models import ApplicationRow, BudgetLineRow, FinancingLineRow
 from services.grants.conventions.domain import ConventionKind, ConventionStatus
 from services.grants.conventions.models import (
     ConventionAmountRow,
@@ -32,15 +24,12 @@ from services.grants.demo.domain import (
     FICTITIOUS,
     NOTIFIED_ON,
     SUMMER_NOTIFIED_ON,
-    YEARS,
     DemoApplication,
+    DemoOperator,
     demo_id,
-    operators,
-    programmation,
     reached,
     reported,
 )
-from services.grants.demo.repository import DemoRepository
 from services.grants.operators.domain import OperatorProfile
 from services.grants.operators.models import OperatorRow
 from services.grants.payments.domain import TrancheKind, TrancheStatus
@@ -53,47 +42,34 @@ DEMO_ACTOR = "demo-programmation"
 CPO_YEARS = (2024, 2026)
 
 
-@dataclass(frozen=True, slots=True)
-class DemoProgrammationReport:
-    loaded: bool
-    calls: int = 0
-    operators: int = 0
-    applications: int = 0
-    conventions: int = 0
-    tranches: int = 0
-    activity_reports: int = 0
+def operator_row(operator: DemoOperator) -> OperatorRow:
+    return OperatorRow(
+        operator_id=operator.operator_id,
+        contract_code=CONTRACT,
+        nom=operator.nom,
+        siret=operator.siret,
+        siren=operator.siret[:9],
+        legal_form="association",
+        code_commune=operator.code_commune,
+        profile=OperatorProfile.ASSOCIATION.value,
+    )
 
 
-def demo_calls() -> list[CallForProjects]:
-    """The P147 call of each year, with demo dates (the contract gives none)."""
-    return [
-        CallForProjects(
-            call_id=demo_id("call", year),
-            contract_code=CONTRACT,
-            year=year,
-            scheme=Scheme.P147,
-            title=f"Appel à projets politique de la ville {year} (démo : dates fictives)",
-            calendar=Calendar(date(year - 1, 10, 2), date(year - 1, 11, 30), date(year, 3, 29)),
-        )
-        for year in YEARS
-    ]
-
-
-def _notified_on(item: DemoApplication) -> date:
+def notified_on(item: DemoApplication) -> date:
     return (SUMMER_NOTIFIED_ON if item.summer else NOTIFIED_ON)[item.year]
 
 
-def _act(code: str, item: DemoApplication) -> tuple[str, str, date]:
+def act(code: str, item: DemoApplication) -> tuple[str, str, date]:
     """The financer's own act: the préfet's arrêté for the P147, a deliberation elsewhere (fictitious)."""
     kind = ActKind.ARRETE if code == "etat-p147" else ActKind.DELIBERATION
-    decided_on = _notified_on(item) - timedelta(days=18)
+    decided_on = notified_on(item) - timedelta(days=18)
     if not item.summer:
         decided_on = DECISION_DATES[item.year]
     batch = "QE" if item.summer else "PV"
     return kind.value, f"{code.upper()}-{item.year}-{batch}-001 (acte fictif de démonstration)", decided_on
 
 
-def _application_rows(item: DemoApplication, call_id: uuid.UUID, objectives: list[uuid.UUID]) -> list[Any]:
+def application_rows(item: DemoApplication, call_id: uuid.UUID, objectives: list[uuid.UUID]) -> list[Any]:
     partial = any(line.decided_cents < line.requested_cents for line in item.lines)
     starts, ends = (date(item.year, 7, 1), date(item.year, 8, 31)) if item.summer else (None, None)
     return [
@@ -121,12 +97,13 @@ def _application_rows(item: DemoApplication, call_id: uuid.UUID, objectives: lis
             submitted_at=datetime(
                 item.year - 1 if not item.summer else item.year, 11 if not item.summer else 5, 15, tzinfo=UTC
             ),
-            notified_on=_notified_on(item),
+            notified_on=notified_on(item),
         )
     ]
 
 
-def _money_rows(item: DemoApplication, financers: dict[str, uuid.UUID]) -> list[Any]:
+def money_rows(item: DemoApplication, financers: dict[str, uuid.UUID], committee: uuid.UUID) -> list[Any]:
+    """The CERFA budget, each financer's line as its act decided it (proposed by the comité), its payments."""
     rows: list[Any] = []
     requested = sum(line.requested_cents for line in item.lines)
     charges = (requested * 10 // 6) // 100_00 * 100_00
@@ -154,7 +131,7 @@ def _money_rows(item: DemoApplication, financers: dict[str, uuid.UUID]) -> list[
                 institution_id=institution,
             )
         )
-        kind, number, decided_on = _act(line.financer, item)
+        kind, number, decided_on = act(line.financer, item)
         rows.append(
             FinancingLineRow(
                 application_id=item.application_id,
@@ -169,9 +146,10 @@ def _money_rows(item: DemoApplication, financers: dict[str, uuid.UUID]) -> list[
                 decided_on=decided_on,
                 decision_act_kind=kind,
                 decision_act_number=number,
+                committee_id=committee,
             )
         )
-        rows.extend(_tranches(item, institution, line.decided_cents, line.financer == "etat-p147"))
+        rows.extend(tranches(item, institution, line.decided_cents, line.financer == "etat-p147"))
     rows.append(
         BudgetLineRow(
             application_id=item.application_id,
@@ -185,9 +163,9 @@ def _money_rows(item: DemoApplication, financers: dict[str, uuid.UUID]) -> list[
     return rows
 
 
-def _tranches(item: DemoApplication, institution: uuid.UUID, decided: int, state: bool) -> list[TrancheRow]:
+def tranches(item: DemoApplication, institution: uuid.UUID, decided: int, state: bool) -> list[TrancheRow]:
     """2024 paid in one go; 2025: the State's advance paid (half), its balance planned after the report."""
-    paid_on = _notified_on(item) + timedelta(days=45)
+    paid_on = notified_on(item) + timedelta(days=45)
 
     def tranche(position: int, kind: TrancheKind, amount: int, planned_on: date, paid: bool) -> TrancheRow:
         return TrancheRow(
@@ -215,13 +193,11 @@ def _tranches(item: DemoApplication, institution: uuid.UUID, decided: int, state
     ]
 
 
-def _in_qpv(counted: dict[str, int]) -> int:
+def in_qpv(counted: dict[str, int]) -> int:
     return counted["total"] * counted["share_in_qpv_percent"] // 100
 
 
-def _convention_rows(
-    first: DemoApplication, items: list[DemoApplication], financers: dict[str, uuid.UUID]
-) -> list[Any]:
+def convention_rows(first: DemoApplication, items: list[DemoApplication], financers: dict[str, uuid.UUID]) -> list[Any]:
     """A CPO 2024-2026 per action under CPO: the years it carries, its amounts by financer (2026 planned as
     2025), one indicator with targets and its 2024 value from the activity report (all fictitious)."""
     convention_id = demo_id("convention", first.action)
@@ -254,7 +230,7 @@ def _convention_rows(
                 )
             )
     indicator_id = demo_id("indicator", first.action)
-    expected = _in_qpv(first.beneficiaries)
+    expected = in_qpv(first.beneficiaries)
     rows.append(
         IndicatorRow(
             indicator_id=indicator_id,
@@ -272,7 +248,7 @@ def _convention_rows(
             IndicatorValueRow(
                 indicator_id=indicator_id,
                 year=2024,
-                value=Decimal(_in_qpv(reached(first))),
+                value=Decimal(in_qpv(reached(first))),
                 source=f"Bilan 2024 — {FICTITIOUS}",
                 declared_by=DEMO_ACTOR,
                 declared_at=datetime(2025, 3, 31, tzinfo=UTC),
@@ -281,7 +257,7 @@ def _convention_rows(
     return rows
 
 
-def _report_row(item: DemoApplication) -> ActivityReportRow:
+def report_row(item: DemoApplication) -> ActivityReportRow:
     return ActivityReportRow(
         application_id=item.application_id,
         summary=f"Bilan d'activité {item.year} — {FICTITIOUS}",
@@ -294,77 +270,4 @@ def _report_row(item: DemoApplication) -> ActivityReportRow:
         submitted_at=datetime(item.year + 1, 2, 28, tzinfo=UTC),
         reviewed_by=DEMO_ACTOR,
         review_comment="Bilan fictif de démonstration.",
-    )
-
-
-async def load_demo_programmation(uow: UnitOfWork) -> DemoProgrammationReport:
-    """Once: the demo is there when its first operator is (a pilot's later changes are left alone)."""
-    calls = await load_calls(uow, demo_calls())
-    async with uow:
-        repository = DemoRepository(uow.session)
-        if await repository.loaded(demo_id("operator", 0)):
-            return DemoProgrammationReport(loaded=False, calls=calls)
-        financers = await repository.financers(CONTRACT)
-        objectives = await repository.operational_objectives(CONTRACT)
-        call_ids = await repository.calls(CONTRACT)
-        applications = programmation()
-        await repository.add(
-            *[
-                OperatorRow(
-                    operator_id=operator.operator_id,
-                    contract_code=CONTRACT,
-                    nom=operator.nom,
-                    siret=operator.siret,
-                    siren=operator.siret[:9],
-                    legal_form="association",
-                    code_commune=operator.code_commune,
-                    profile=OperatorProfile.ASSOCIATION.value,
-                )
-                for operator in operators()
-            ]
-        )
-        await repository.add(
-            *[
-                ActionRow(
-                    action_id=item.action_id,
-                    contract_code=CONTRACT,
-                    operator_id=demo_id("operator", item.operator),
-                    title=item.title,
-                )
-                for item in applications
-                if not item.renewal
-            ]
-        )
-        for year in YEARS:
-            await repository.add(
-                *[
-                    row
-                    for item in applications
-                    if item.year == year
-                    for row in _application_rows(
-                        item, call_ids[(year, (Scheme.QUARTIERS_ETE if item.summer else Scheme.P147).value)], objectives
-                    )
-                ]
-            )
-        money = [row for item in applications for row in _money_rows(item, financers)]
-        await repository.add(*money)
-        by_action: dict[int, list[DemoApplication]] = {}
-        for item in applications:
-            if item.cpo:
-                by_action.setdefault(item.action, []).append(item)
-        conventions = [row for items in by_action.values() for row in _convention_rows(items[0], items, financers)]
-        # Parents first: the rows name no relationship, so the session does not order them itself.
-        for kind in (ConventionRow, (ConventionApplicationRow, ConventionAmountRow, IndicatorRow), IndicatorValueRow):
-            await repository.add(*[row for row in conventions if isinstance(row, kind)])
-        reports = [_report_row(item) for item in applications if reported(item)]
-        await repository.add(*reports)
-        await uow.commit()
-    return DemoProgrammationReport(
-        loaded=True,
-        calls=calls,
-        operators=len(operators()),
-        applications=len(applications),
-        conventions=len(by_action),
-        tranches=sum(isinstance(row, TrancheRow) for row in money),
-        activity_reports=len(reports),
     )

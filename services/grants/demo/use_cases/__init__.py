@@ -1,0 +1,1 @@
+"""Loading the demo programmation: its rows (rows.py, committees.py) and the load itself (load.py)."""
