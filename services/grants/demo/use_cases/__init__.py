@@ -1,1 +1,1 @@
-"""Loading the demo programmation: its rows (rows.py, committees.py) and the load itself (load.py)."""
+"""Loading the demo programmation (load.py); its rows are built by the feature's repository."""

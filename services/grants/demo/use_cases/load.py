@@ -13,28 +13,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.models import ActionRow
 from services.grants.calls.domain import Calendar, CallForProjects, Scheme
 from services.grants.calls.use_cases import load_calls
-from services.grants.conventions.models import (
-    ConventionAmountRow,
-    ConventionApplicationRow,
-    ConventionRow,
-    IndicatorRow,
-    IndicatorValueRow,
-)
 from services.grants.demo.domain import YEARS, DemoApplication, demo_id, operators, programmation, reported
 from services.grants.demo.repository import DemoRepository
-from services.grants.demo.use_cases.committees import committee_id, committee_rows
-from services.grants.demo.use_cases.rows import (
+from services.grants.demo.repository.committees import committee_id, committee_rows
+from services.grants.demo.repository.rows import (
     CONTRACT,
+    action_row,
     application_rows,
     convention_rows,
     money_rows,
     operator_row,
+    parents_first,
     report_row,
+    tranches_in,
 )
-from services.grants.payments.models import TrancheRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +71,7 @@ async def load_demo_programmation(uow: UnitOfWork) -> DemoProgrammationReport:
         call_ids = await repository.calls(CONTRACT)
         applications = programmation()
         await repository.add(*[operator_row(operator) for operator in operators()])
-        await repository.add(
-            *[
-                ActionRow(
-                    action_id=item.action_id,
-                    contract_code=CONTRACT,
-                    operator_id=demo_id("operator", item.operator),
-                    title=item.title,
-                )
-                for item in applications
-                if not item.renewal
-            ]
-        )
+        await repository.add(*[action_row(item) for item in applications if not item.renewal])
         by_call: dict[uuid.UUID, list[DemoApplication]] = defaultdict(list)
         for item in applications:
             by_call[call_ids[(item.year, (Scheme.QUARTIERS_ETE if item.summer else Scheme.P147).value)]].append(item)
@@ -118,9 +101,8 @@ async def load_demo_programmation(uow: UnitOfWork) -> DemoProgrammationReport:
             if item.cpo:
                 by_action[item.action].append(item)
         conventions = [row for items in by_action.values() for row in convention_rows(items[0], items, financers)]
-        # Parents first: the rows name no relationship, so the session does not order them itself.
-        for kind in (ConventionRow, (ConventionApplicationRow, ConventionAmountRow, IndicatorRow), IndicatorValueRow):
-            await repository.add(*[row for row in conventions if isinstance(row, kind)])
+        for generation in parents_first(conventions):
+            await repository.add(*generation)
         reports = [report_row(item) for item in applications if reported(item)]
         await repository.add(*reports)
         await uow.commit()
@@ -131,6 +113,6 @@ async def load_demo_programmation(uow: UnitOfWork) -> DemoProgrammationReport:
         applications=len(applications),
         conventions=len(by_action),
         committees=len(by_call),
-        tranches=sum(isinstance(row, TrancheRow) for row in money),
+        tranches=tranches_in(money),
         activity_reports=len(reports),
     )

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.grants.demo.domain import DemoApplication, demo_id
-from services.grants.demo.use_cases.rows import CONTRACT, DEMO_ACTOR, act
+from services.grants.demo.repository.rows import CONTRACT, DEMO_ACTOR, act
 from services.grants.programmation.domain.scenarios import ScenarioStatus
 from services.grants.programmation.models import CommitteeRow, EnvelopeRow, ScenarioAmountRow, ScenarioRow
 

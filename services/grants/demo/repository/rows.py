@@ -10,7 +10,7 @@ from typing import Any
 
 from services.grants.applications.domain.financing import ActKind, LineDecision, Opinion, Outcome
 from services.grants.applications.domain.workflow import State
-from services.grants.applications.models import ApplicationRow, BudgetLineRow, FinancingLineRow
+from services.grants.applications.models import ActionRow, ApplicationRow, BudgetLineRow, FinancingLineRow
 from services.grants.conventions.domain import ConventionKind, ConventionStatus
 from services.grants.conventions.models import (
     ConventionAmountRow,
@@ -40,6 +40,25 @@ from services.grants.reports.models import ActivityReportRow
 CONTRACT = "CV-200033579-2024"
 DEMO_ACTOR = "demo-programmation"
 CPO_YEARS = (2024, 2026)
+
+
+def action_row(item: DemoApplication) -> ActionRow:
+    return ActionRow(
+        action_id=item.action_id,
+        contract_code=CONTRACT,
+        operator_id=demo_id("operator", item.operator),
+        title=item.title,
+    )
+
+
+def tranches_in(rows: list[Any]) -> int:
+    return sum(isinstance(row, TrancheRow) for row in rows)
+
+
+def parents_first(rows: list[Any]) -> list[list[Any]]:
+    """The convention rows by generation: the rows name no relationship, so the session does not order them."""
+    generations = (ConventionRow, (ConventionApplicationRow, ConventionAmountRow, IndicatorRow), IndicatorValueRow)
+    return [[row for row in rows if isinstance(row, kind)] for kind in generations]
 
 
 def operator_row(operator: DemoOperator) -> OperatorRow:

@@ -1,5 +1,5 @@
-"""What the demo programmation reads before it writes: the contract's financers, operational objectives and
-calls, and whether the demo is there already."""
+"""What the demo programmation reads before it writes (the contract's financers, operational objectives and
+calls, and whether the demo is there already); its rows are built in rows.py and committees.py."""
 
 from __future__ import annotations
 
