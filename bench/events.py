@@ -36,12 +36,13 @@ from pathlib import Path
 
 import httpx
 
-from bench.grants import CONTRACT, fictitious_siret
+from bench.grants import CONTRACT
 from bench.local_stack import ROOT, BenchStack, _wait, print_row, running_stack
 from cli.embedded_postgres import free_port
 from cli.provisioning import APPS
 from cli.stack import APP_TARGETS
 from identity.principal import Principal, Role
+from services.grants.demo.domain import fictitious_siret
 
 EVENT_TYPE = "operator.registered"
 Receipt = tuple[str, str, float]  # webhook-id, the event's resource id, when it arrived (epoch seconds)

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.grants import CONTRACT, fictitious_siret, load
+from bench.grants import CONTRACT, load
 from bench.local_stack import BenchStack, job_outcome, print_row, running_stack
 from identity.principal import Role
+from services.grants.demo.domain import fictitious_siret
 
 
 def _peak_kib(port: int) -> int:

@@ -25,20 +25,12 @@ import httpx
 
 from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
 from identity.principal import Role
-from services.grants.operators.domain import luhn_valid
+from services.grants.demo.domain import fictitious_siret
 
 CONTRACT = "CV-200033579-2024"
 QPVS = ["QN06258M", "QN06259M", "QN06260M", "QN06261M", "QN06262M", "QN06263M"]
 FINANCERS = ["etat-p147", "cua", "arras", "caf-62", "departement-62"]
 NAMESPACE = uuid.UUID("5b0c1a3e-9d7f-4c1b-8a2e-0f3d6c7b9e11")
-
-
-def fictitious_siret(number: int) -> str:
-    """A SIRET with valid SIREN and SIRET Luhn keys, distinct per number."""
-    base = f"{number:08d}"
-    siren = next(base + str(key) for key in range(10) if luhn_valid(base + str(key)))
-    establishment = f"{number % 9999:04d}"
-    return next(siren + establishment + str(key) for key in range(10) if luhn_valid(siren + establishment + str(key)))
 
 
 def _id(*parts: object) -> uuid.UUID:

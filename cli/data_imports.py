@@ -28,6 +28,7 @@ async def import_reference(url: str) -> str:
 
 async def import_grants_reference_data(url: str) -> str:
     from services.grants.contract_indicators.use_cases import load_indicators, seeded_indicators
+    from services.grants.demo.use_cases.load import load_demo_programmation
     from services.grants.engagements.use_cases.seed import load_engagements
     from services.grants.framework.use_cases import DATA_DIR, import_grants_reference
     from services.grants.programmes.use_cases import load_demo, read_demo
@@ -42,12 +43,22 @@ async def import_grants_reference_data(url: str) -> str:
         indicators = await load_indicators(uow, seeded_indicators(framework))
     async with unit_of_work(url, "grants", "import") as uow:
         demo = await load_demo(uow, read_demo())
+    async with unit_of_work(url, "grants", "import") as uow:
+        programmation = await load_demo_programmation(uow)
+    programmed = (
+        f" demo programmation 2024-2025 (fictitious): operators={programmation.operators}"
+        f" applications={programmation.applications} committees={programmation.committees}"
+        f" cpo={programmation.conventions}"
+        f" tranches={programmation.tranches} activityReports={programmation.activity_reports}"
+        if programmation.loaded
+        else " demo programmation: already loaded"
+    )
     return (
         f"objectives={report.objectives} institutions={report.institutions} schemeEnvelopes={report.scheme_envelopes}"
         f" signatories={loaded.signatories}"
         f" engagementSheets={loaded.sheets} (fictitious ones marked) unresolvedObjectives={loaded.unresolved}"
         f" contractIndicators={indicators} connected programmes={demo.programmes}"
-        f" (their {demo.years} years of figures fictitious) demo calls={demo.calls}"
+        f" (their {demo.years} years of figures fictitious) demo calls={demo.calls + programmation.calls}{programmed}"
     )
 
 

@@ -208,6 +208,14 @@ HEADLINE: Sequence[tuple[str, str, str, str, tuple[str, ...]]] = (
         ("opinions", "shareTakenUp"),
     ),
     ("medianDaysToAnswer", "Délai médian de réponse", "jours", "participation", ("opinions", "medianDaysToAnswer")),
+    (
+        "droitCommunDeclared",
+        "Moyens de droit commun déclarés par les signataires",
+        "EUR",
+        "droit-commun-means",
+        ("totals", "declared", "amount"),
+    ),
+    ("engineeringEtp", "Ingénierie du contrat (ETP)", "ETP", "engineering-staff", ("totalEtp",)),
 )
 
 

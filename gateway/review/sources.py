@@ -14,7 +14,6 @@ CONTRACT = {"contractCode": "{code}"}
 OF_THE_YEAR = {"contractCode": "{code}", "year": "{year}"}
 # The context's indicators, each compared per QPV with the EPCI, all QPV (ENSQP) and France.
 CONTEXT_INDICATORS = ("median_income", "low_income_households", "share_under_25")
-PENDING_GRANTS = "Le service grants ne publie pas encore cette partie (issue 16, point {point})."
 
 SOURCES: tuple[Source, ...] = (
     # Context: the neighbourhoods against the EPCI, all QPV and France, with their perimeters and sources.
@@ -86,23 +85,51 @@ SOURCES: tuple[Source, ...] = (
         params=OF_THE_YEAR,  # members over participation's own series of years (before the contract too)
         years="all",  # the meetings of each year; the baseline's figures in mid-term mode
     ),
-    # The three slots other features fill (issue 16, points 1 to 3).
-    Source.slot(
-        "engagements",
-        Section.DROIT_COMMUN,
-        "Fiches d'engagement des signataires (N, N+2, N+3), droit commun et ETP d'ingénierie",
-        PENDING_GRANTS.format(point=1),
+    # Droit commun and the signatories' engagements (grants' signatories feature): the contract's first year's
+    # sheets against N+2 and N+3, the year's means declared and realised, the engineering staff.
+    Source(
+        key="engagement-comparison",
+        section=Section.DROIT_COMMUN,
+        title="Fiches d'engagement de l'année de référence comparées à N+2 et N+3",
+        service="grants",
+        path="/engagement-comparisons",
+        params={"contractCode": "{code}", "year": "{start}"},
     ),
-    Source.slot(
-        "connected-programmes",
-        Section.CONNECTED_PROGRAMMES,
-        "Plans TFPB, cités éducatives, cités de l'emploi, PRE, adultes-relais, Quartiers d'été",
-        PENDING_GRANTS.format(point=2),
+    Source(
+        key="droit-commun-means",
+        section=Section.DROIT_COMMUN,
+        title="Moyens de droit commun des signataires, déclarés et réalisés",
+        service="grants",
+        path="/droit-commun",
+        params=OF_THE_YEAR,
+        years="baseline",
     ),
-    Source.slot(
-        "contract-indicators",
-        Section.CONTRACT_INDICATORS,
-        "Indicateurs du contrat : valeur de référence, cible et année cible",
-        PENDING_GRANTS.format(point=3),
+    Source(
+        key="engineering-staff",
+        section=Section.DROIT_COMMUN,
+        title="Ingénierie du contrat : ETP par signataire et par fonction",
+        service="grants",
+        path="/engineering-staff",
+        params=OF_THE_YEAR,
+        years="baseline",
+    ),
+    # The connected programmes (TFPB plans, cités, PRE, adultes-relais, Quartiers d'été from the call).
+    Source(
+        key="connected-programmes",
+        section=Section.CONNECTED_PROGRAMMES,
+        title="Plans TFPB, cités éducatives, cités de l'emploi, PRE, adultes-relais, Quartiers d'été",
+        service="grants",
+        path="/programme-totals",
+        params=OF_THE_YEAR,
+        years="baseline",
+    ),
+    # The contract's evaluation framework: each indicator's baseline, target and standing at the year.
+    Source(
+        key="contract-indicators",
+        section=Section.CONTRACT_INDICATORS,
+        title="Indicateurs du contrat : valeur de référence, cible et année cible",
+        service="grants",
+        path="/contract-indicators",
+        params={"contractCode": "{code}", "year": "{year}", "limit": "100"},
     ),
 )

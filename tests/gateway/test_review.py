@@ -44,6 +44,19 @@ def _section(review: dict[str, Any], key: str) -> dict[str, Any]:
     return next(section for section in review["sections"] if section["key"] == key)
 
 
+async def _blocks_are_own_answers(
+    gateway: httpx.AsyncClient, review: dict[str, Any], own: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Each block of `own` is, as it is, what its endpoint answers the same caller, with that provenance."""
+    for key, url in own.items():
+        block = _block(review, key)
+        assert block["status"] == "available", block
+        direct = await gateway.get(url, headers=headers)
+        assert direct.status_code == 200, direct.text
+        assert block["data"] == direct.json(), key
+        assert block["provenance"]["endpoint"] == "GET " + url.replace(",", "%2C")
+
+
 async def test_the_reviews_figures_are_the_services_own_answers(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
 ) -> None:
@@ -59,14 +72,8 @@ async def test_the_reviews_figures_are_the_services_own_answers(
             "participation": f"/api/participation/participation-indicators?contractCode={cua_contract}&year={YEAR}",
             "programmation-totals": f"/api/grants/programmation/totals?contractCode={cua_contract}&year={YEAR}",
         }
-        for key, url in own.items():
-            block = _block(review, key)
-            assert block["status"] == "available", block
-            direct = await gateway.get(url, headers=headers)
-            assert direct.status_code == 200, direct.text
-            assert block["data"] == direct.json(), key
-            assert block["provenance"]["endpoint"] == "GET " + url.replace(",", "%2C")
-            assert block["provenance"]["year"] == YEAR
+        await _blocks_are_own_answers(gateway, review, own, headers)
+        assert all(_block(review, key)["provenance"]["year"] == YEAR for key in own)
     with step("the context compares each QPV with the EPCI, all QPV and France, from territories"):
         qpv = review["contract"]["qpvCodes"][0]
         block = _block(review, "indicator:median_income", qpv)
@@ -85,21 +92,58 @@ async def test_the_reviews_figures_are_the_services_own_answers(
         assert figures["members"]["provenance"]["service"] == "participation"
 
 
-async def test_the_three_slots_are_unavailable_with_their_reason_until_a_service_fills_them(
+async def test_droit_commun_programmes_and_contract_indicators_are_grants_own_answers(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
 ) -> None:
+    """Issue 16 points 1 to 3 in the review: the signatories' sheets, the connected programmes and the
+    contract's indicators, each block the answer grants gives the same caller (no second computation)."""
+    headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    response = await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)
+    assert response.status_code == 200, response.text
+    review = response.json()
+    start = review["contract"]["startYear"]
+    own = {
+        "engagement-comparison": f"/api/grants/engagement-comparisons?contractCode={cua_contract}&year={start}",
+        "droit-commun-means": f"/api/grants/droit-commun?contractCode={cua_contract}&year={YEAR}",
+        "engineering-staff": f"/api/grants/engineering-staff?contractCode={cua_contract}&year={YEAR}",
+        "connected-programmes": f"/api/grants/programme-totals?contractCode={cua_contract}&year={YEAR}",
+        "contract-indicators": f"/api/grants/contract-indicators?contractCode={cua_contract}&year={YEAR}&limit=100",
+    }
+    await _blocks_are_own_answers(gateway, review, own, headers)
+    for section in ("droit-commun", "connected-programmes", "contract-indicators"):
+        assert _section(review, section)["status"] == "available"
+    with step("the engineering staff and the droit commun feed the headline, with their provenance"):
+        figures = {figure["key"]: figure for figure in review["headline"]}
+        staff = _block(review, "engineering-staff")["data"]
+        assert staff["totalEtp"] == "13.45", "the contract's 2024 staff (lines 2147-2175)"
+        assert figures["engineeringEtp"]["value"] == staff["totalEtp"]
+        means = _block(review, "droit-commun-means")["data"]
+        assert figures["droitCommunDeclared"]["value"] == means["totals"]["declared"]["amount"]
+        assert figures["engineeringEtp"]["provenance"]["service"] == "grants"
+    with step("the page shows them in French, with their charts"):
+        page = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}.html", headers=headers)).text
+        assert "ETP d&#39;ingénierie par signataire" in page
+        assert 'id="engineering-2024"' in page
+        assert "13,45" in page
+        assert "Indicateurs du contrat au regard de leurs cibles" in page
+        programmes = _block(review, "connected-programmes")["data"]
+        if any(item["amount"] for item in programmes["byKind"]):
+            assert 'id="programmes-2024"' in page
+
+
+async def test_a_slot_no_service_fills_is_unavailable_with_its_reason(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block declared before any service publishes it (`Source.slot`) is shown unavailable, with its reason."""
+    pending = Source.slot("future", Section.GOVERNANCE, "Une partie à venir", "Aucun service ne la publie encore.")
+    monkeypatch.setattr(review_use_cases, "SOURCES", (*review_sources.SOURCES, pending))
     headers = stack.headers([Role.STATE], [cua_contract])
     review = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)).json()
-    for section, key in (
-        ("droit-commun", "engagements"),
-        ("connected-programmes", "connected-programmes"),
-        ("contract-indicators", "contract-indicators"),
-    ):
-        assert _section(review, section)["status"] == "unavailable"
-        block = _block(review, key)
-        assert block["status"] == "unavailable"
-        assert "ne publie pas encore" in block["reason"]
-        assert block["provenance"] is None
+    block = _block(review, "future")
+    assert block["status"] == "unavailable"
+    assert block["reason"] == "Aucun service ne la publie encore."
+    assert block["provenance"] is None
+    assert _section(review, "governance")["status"] == "partial"
 
 
 async def test_mid_term_mode_puts_the_baseline_year_beside_the_latest(
@@ -183,7 +227,8 @@ async def test_the_html_page_is_self_contained_french_and_accessible(
     assert page.count("<svg") >= 3
     assert page.count('role="img"') == page.count("<svg")
     assert page.count("<h2") >= 6
-    assert "Indisponible" in page
+    assert "Droit commun et engagements des signataires" in page
+    assert "Indisponible" not in page, "every service answers: no section is unavailable"
     evaluation = (
         await gateway.get(f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}", headers=headers)
     ).json()
@@ -324,20 +369,20 @@ async def test_the_cohort_sets_contracts_side_by_side_and_hides_those_the_caller
 async def test_filling_a_slot_is_one_source_declaration(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lead's wiring of a new endpoint: the slot replaced by a `Source`; here an existing endpoint stands
-    in for the engagements' one (the gateway runs in the tests' process)."""
+    """Wiring a new endpoint is one declaration: here the strategic tree stands in for the engagement
+    comparison's source (the gateway runs in the tests' process)."""
     filled = Source(
-        key="engagements",
+        key="strategic-tree",
         section=Section.DROIT_COMMUN,
         title="Arbre stratégique (à la place des fiches d'engagement)",
         service="grants",
         path="/frameworks/{code}",
     )
-    sources = tuple(filled if source.key == "engagements" else source for source in review_sources.SOURCES)
+    sources = tuple(filled if source.key == "engagement-comparison" else source for source in review_sources.SOURCES)
     monkeypatch.setattr(review_use_cases, "SOURCES", sources)
     headers = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
     review = (await gateway.get(f"/api/contracts/{cua_contract}/reviews/{YEAR}", headers=headers)).json()
-    block = _block(review, "engagements")
+    block = _block(review, "strategic-tree")
     direct = await gateway.get(f"/api/grants/frameworks/{cua_contract}", headers=headers)
     assert block["status"] == "available"
     assert block["data"] == direct.json()

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.grants import fictitious_siret
 from identity.principal import Role
+from services.grants.demo.domain import fictitious_siret
 from tests.grants import prefecture
 from tests.grants.playbook import API, Year, draft, open_year
 from tests.running_stack import RunningStack
