@@ -113,7 +113,7 @@ class DemoApplication:
         return tuple(sorted({commune for qpv in self.qpv_codes for commune in QPV_COMMUNES[qpv]}))
 
     @property
-    def hors_qpv(self) -> bool:
+    def serves_no_qpv(self) -> bool:
         return not self.qpv_codes
 
     @property
@@ -173,8 +173,8 @@ def _application(rng: random.Random, action: int, year: int, renewal: bool) -> D
 
 def _finance(rng: random.Random, applications: list[DemoApplication]) -> None:
     """The State's envelope shared by weight (outside QPV a fixed small share), then the co-financers."""
-    inside = [item for item in applications if not item.hors_qpv]
-    outside = [item for item in applications if item.hors_qpv]
+    inside = [item for item in applications if not item.serves_no_qpv]
+    outside = [item for item in applications if item.serves_no_qpv]
     weights = [rng.randrange(40, 220) * (2 if item.cpo else 1) for item in inside]
     state = _split(STATE_ENVELOPE_CENTS - OUTSIDE_QPV_CENTS * len(outside), weights)
     amounts = dict(zip([item.action for item in inside], state, strict=True))

@@ -105,7 +105,9 @@ def application_rows(item: DemoApplication, call_id: uuid.UUID, objectives: list
             other_objective_ids=[],
             qpv_codes=list(item.qpv_codes),
             codes_communes=list(item.communes),
-            hors_qpv=item.hors_qpv,
+            # Under the 2.5 % cap: serving a vulnerability zone and no QPV (Draft.hors_qpv). The demo names no
+            # official zone (none is validated in territories' demo data): none is counted.
+            hors_qpv=False,
             beneficiaries=item.beneficiaries,
             starts_on=starts or date(item.year, 1, 1),
             ends_on=ends or date(item.year, 12, 31),
