@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest, total_told_by
+from kit.pagination import KeptCounts, PageRequest, kept_total
 from services.grants.applications.domain.financing import Outcome
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
@@ -89,8 +89,11 @@ class ProgrammationViews(Repository):
             )
         return query
 
-    async def entries(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Entry], int]:
-        """A page of applications with operator, scheme and objective, and their financing lines."""
+    async def entries(
+        self, chosen: ProgrammationFilter, page: PageRequest, counts: KeptCounts | None = None
+    ) -> tuple[list[Entry], int]:
+        """A page of applications with operator, scheme and objective, and their financing lines; the
+        total is counted once per change of the contract and kept (`counts`), not on every page."""
         # The page in index order, its calls, operators and objectives joined row by row (50 lookups).
         details = (
             self._chosen(
@@ -115,11 +118,14 @@ class ProgrammationViews(Repository):
             .offset(page.offset)
         )
         found = list((await self.session.execute(details)).all())
-        total = total_told_by(len(found), page)
-        if total is None:
+
+        async def counted() -> int:
             count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
-            total = (await self.session.execute(count)).scalar_one()
-            found = found[: page.limit]
+            return int((await self.session.execute(count)).scalar_one())
+
+        key = ("programmation", chosen)
+        total = await kept_total(counts, chosen.contract_code, key, len(found), page, counted)
+        found = found[: page.limit]
         if not found:
             return [], int(total)
         page_ids = [row.application_id for row in found]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
 
 from identity.principal import Principal
-from kit.api_models import model_response
+from kit.api_models import page_json_response
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -23,7 +23,6 @@ from services.grants.policies import OPEN_DATA, READ_GRANTS
 from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
 from services.grants.programmation.schemas import (
     EvaluationFigures,
-    ProgrammationLine,
     ProgrammationRow,
     ProgrammationTotals,
 )
@@ -67,31 +66,32 @@ def _cents(value: int | None) -> str | None:
     return None if value is None else euros(value)
 
 
-def _row(entry: Entry) -> ProgrammationRow:
-    return ProgrammationRow(
-        application_id=entry.application_id,
-        title=entry.title,
-        year=entry.year,
-        scheme=entry.scheme.value,
-        state=entry.state.value,
-        outcome=None if entry.outcome is None else entry.outcome.value,
-        qpv_codes=list(entry.qpv_codes),
-        hors_qpv=entry.hors_qpv,
-        operator_id=entry.operator_id,
-        operator_nom=entry.operator_nom,
-        operator_profile=entry.operator_profile.value,
-        objective_code=entry.objective_code,
-        pillar=None if entry.pillar is None else entry.pillar.value,
-        financers=[
-            ProgrammationLine(
-                institution_code=line.institution_code,
-                requested=euros(line.requested_cents),
-                proposed=_cents(line.proposed_cents),
-                decided=_cents(line.decided_cents),
-            )
+def _item(entry: Entry) -> dict[str, Any]:
+    """A row of the table as ProgrammationRow writes it (camelCase), built once from what was just read."""
+    return {
+        "applicationId": str(entry.application_id),
+        "title": entry.title,
+        "year": entry.year,
+        "scheme": entry.scheme.value,
+        "state": entry.state.value,
+        "outcome": None if entry.outcome is None else entry.outcome.value,
+        "qpvCodes": list(entry.qpv_codes),
+        "horsQpv": entry.hors_qpv,
+        "operatorId": str(entry.operator_id),
+        "operatorNom": entry.operator_nom,
+        "operatorProfile": entry.operator_profile.value,
+        "objectiveCode": entry.objective_code,
+        "pillar": None if entry.pillar is None else entry.pillar.value,
+        "financers": [
+            {
+                "institutionCode": line.institution_code,
+                "requested": euros(line.requested_cents),
+                "proposed": _cents(line.proposed_cents),
+                "decided": _cents(line.decided_cents),
+            }
             for line in entry.lines
         ],
-    )
+    }
 
 
 @router.get(
@@ -109,10 +109,7 @@ async def list_programmation(
     """Every submitted application with its operator, objective and each financer's amounts; filters by
     year, scheme, operator, QPV, objective, pillar, state and financer."""
     entries, total = await views.table(uow, principal, chosen, page)
-    listed: Page[ProgrammationRow] = Page(
-        items=[_row(entry) for entry in entries], total=total, limit=page.limit, offset=page.offset
-    )
-    return model_response(listed)
+    return page_json_response([_item(entry) for entry in entries], total, page.limit, page.offset)
 
 
 def _totals(totals: Totals) -> ProgrammationTotals:

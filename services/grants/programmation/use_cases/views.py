@@ -25,7 +25,7 @@ async def table(
 ) -> tuple[list[Entry], int]:
     _may_read(actor, chosen.contract_code)
     async with uow.reading():
-        return await ProgrammationViews(uow.session).entries(chosen, page)
+        return await ProgrammationViews(uow.session).entries(chosen, page, uow.counts)
 
 
 async def totals(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter) -> Totals:
