@@ -91,7 +91,9 @@ class World:
         return {"Authorization": f"Bearer {self.stack.token(role, contracts, institution, **extra)}"}
 
     def operator(self, user: int) -> tuple[str, dict[str, str]]:
-        operator_id = str(grants._id("operator", user % max(self.setup["applications"] // 10, 10)))
+        """The user's operator: a new one (the data sets' operators owe the financial reports of their past
+        years, which refuses their new submissions)."""
+        operator_id: str = self.setup["operators"][user % len(self.setup["operators"])]
         return operator_id, self._headers(Role.OPERATOR, [CONTRACT], organisations=[operator_id])
 
 
@@ -301,6 +303,14 @@ async def prepare(stack: BenchStack, arguments: argparse.Namespace) -> dict[str,
         )
         if call.status_code != 201:
             raise SystemExit(f"call refused: {call.text}")
+        operators = []
+        for number in range(max(int(value) for value in arguments.concurrency.split(","))):
+            siret = grants.fictitious_siret(900_000 + number)
+            body = {"contractCode": CONTRACT, "nom": f"Nouvel opérateur {number}", "siret": siret}
+            created = await client.post(f"{api}/operators", json={**body, "profile": "association"})
+            if created.status_code != 201:
+                raise SystemExit(f"operator refused: {created.text}")
+            operators.append(created.json()["id"])
         listed = await client.get(f"{api}/institutions", params={"contractCode": CONTRACT, "limit": 100})
         tree = (await client.get(f"{api}/frameworks/{CONTRACT}")).json()["ambitions"]
     return {
@@ -311,6 +321,7 @@ async def prepare(stack: BenchStack, arguments: argparse.Namespace) -> dict[str,
         "year": today.year + 1,
         "today": today.isoformat(),
         "call_id": call.json()["id"],
+        "operators": operators,
         "institutions": {item["code"]: item["id"] for item in listed.json()["items"]},
         "objective_id": tree[0]["children"][0]["children"][0]["id"],
     }

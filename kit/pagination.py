@@ -57,18 +57,34 @@ def total_told_by(rows: int, page: PageRequest) -> int | None:
     return None
 
 
-async def _total(session: AsyncSession, query: Select[*tuple[Any, ...]], page: PageRequest, rows: int) -> int:
-    total = total_told_by(rows, page)
-    if total is None:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    return int(total)
+@dataclass(frozen=True, slots=True)
+class CountKept:
+    """Where a list's total may be kept (`counts`, None: nowhere): its contract and the key of its filters."""
+
+    counts: KeptCounts | None
+    contract: str
+    key: Hashable
 
 
-async def fetch_page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
+async def _total(
+    session: AsyncSession, query: Select[*tuple[Any, ...]], page: PageRequest, rows: int, kept: CountKept | None = None
+) -> int:
+    async def counted() -> int:
+        return int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+
+    if kept is None:
+        return await kept_total(None, "", None, rows, page, counted)
+    return await kept_total(kept.counts, kept.contract, kept.key, rows, page, counted)
+
+
+async def fetch_page(
+    session: AsyncSession, query: Select[RowT], page: PageRequest, kept: CountKept | None = None
+) -> tuple[list[RowT], int]:
     """One page of an ordered ORM query, and how many rows match it in all; the count is asked only when
-    the page does not tell the total by itself (one round trip instead of two)."""
+    the page does not tell the total by itself (one round trip instead of two), and then kept per change
+    of the list's contract when `kept` says where."""
     rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).scalars().all())
-    return rows[: page.limit], await _total(session, query, page, len(rows))
+    return rows[: page.limit], await _total(session, query, page, len(rows), kept)
 
 
 async def fetch_rows_page(
