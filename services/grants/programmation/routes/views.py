@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
@@ -20,7 +20,7 @@ from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.policies import OPEN_DATA, READ_GRANTS
-from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
+from services.grants.programmation.domain.tables import ProgrammationFilter, Totals
 from services.grants.programmation.schemas import (
     EvaluationFigures,
     ProgrammationRow,
@@ -66,34 +66,6 @@ def _cents(value: int | None) -> str | None:
     return None if value is None else euros(value)
 
 
-def _item(entry: Entry) -> dict[str, Any]:
-    """A row of the table as ProgrammationRow writes it (camelCase), built once from what was just read."""
-    return {
-        "applicationId": str(entry.application_id),
-        "title": entry.title,
-        "year": entry.year,
-        "scheme": entry.scheme.value,
-        "state": entry.state.value,
-        "outcome": None if entry.outcome is None else entry.outcome.value,
-        "qpvCodes": list(entry.qpv_codes),
-        "horsQpv": entry.hors_qpv,
-        "operatorId": str(entry.operator_id),
-        "operatorNom": entry.operator_nom,
-        "operatorProfile": entry.operator_profile.value,
-        "objectiveCode": entry.objective_code,
-        "pillar": None if entry.pillar is None else entry.pillar.value,
-        "financers": [
-            {
-                "institutionCode": line.institution_code,
-                "requested": euros(line.requested_cents),
-                "proposed": _cents(line.proposed_cents),
-                "decided": _cents(line.decided_cents),
-            }
-            for line in entry.lines
-        ],
-    }
-
-
 @router.get(
     "/programmation",
     operation_id="list_programmation",
@@ -108,8 +80,8 @@ async def list_programmation(
 ) -> Response:
     """Every submitted application with its operator, objective and each financer's amounts; filters by
     year, scheme, operator, QPV, objective, pillar, state and financer."""
-    entries, total = await views.table(uow, principal, chosen, page)
-    return page_json_response([_item(entry) for entry in entries], total, page.limit, page.offset)
+    items, total = await views.table(uow, principal, chosen, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 def _totals(totals: Totals) -> ProgrammationTotals:
