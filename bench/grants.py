@@ -211,6 +211,10 @@ async def load(stack: BenchStack, per_year: int, years: int) -> tuple[list[uuid.
                     "closesOn": f"{year - 1}-11-30",
                 },
             )
+            if response.status_code == 409:  # the reference data already opened it (its Quartiers d'été calls)
+                listed = await client.get(f"{gateway}/calls", params={"contractCode": CONTRACT, "year": year})
+                calls.append(next(uuid.UUID(c["id"]) for c in listed.json()["items"] if c["scheme"] == scheme))
+                continue
             if response.status_code != 201:
                 raise SystemExit(f"call refused: {response.text}")
             calls.append(uuid.UUID(response.json()["id"]))

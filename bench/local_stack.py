@@ -21,7 +21,7 @@ import httpx
 from cli.data_imports import import_grants_reference_data, import_reference
 from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command
+from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command, workers_of
 from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
@@ -42,7 +42,13 @@ class BenchStack:
         """asyncpg DSN of the role owning the app's schema: bulk loads followed by VACUUM need the owner."""
         return self.secrets.owner_url(app, "127.0.0.1", self.db_port).replace("postgresql+asyncpg", "postgresql")
 
-    def token(self, role: Role, contracts: Sequence[str] = (), institution: str | None = None) -> str:
+    def token(
+        self,
+        role: Role,
+        contracts: Sequence[str] = (),
+        institution: str | None = None,
+        organisations: Sequence[str] = (),
+    ) -> str:
         issuer = TokenIssuer(self.secrets.signing_key_pem, ISSUER, AUDIENCE, 3600)
         grant = TokenGrant(
             subject="bench",
@@ -51,6 +57,7 @@ class BenchStack:
             roles=[role.value],
             scopes=sorted(scopes_for_roles([role])),
             contracts=list(contracts),
+            organisations=list(organisations),
         )
         return issuer.mint(grant)
 
@@ -68,8 +75,11 @@ def _wait(url: str, deadline: float = 30) -> None:
 
 
 @contextmanager
-def running_stack(apps: tuple[str, ...], environment: str = "production") -> Iterator[BenchStack]:
-    """`environment`: the apps' (production by default; development lets webhooks reach a loopback receiver)."""
+def running_stack(
+    apps: tuple[str, ...], environment: str = "production", workers: int | None = None
+) -> Iterator[BenchStack]:
+    """`environment`: the apps' (production by default; development lets webhooks reach a loopback receiver);
+    `workers`: processes per app (default: each app's <APP>_WORKERS setting, else one)."""
     stack_secrets = StackSecrets.generate()
     parent = Path(tempfile.mkdtemp(prefix="cdq-bench-"))
     parent.chmod(0o711)
@@ -90,8 +100,10 @@ def running_stack(apps: tuple[str, ...], environment: str = "production") -> Ite
         asyncio.run(import_reference(environments["territories"]["TERRITORIES_DATABASE_URL"]))
         asyncio.run(import_grants_reference_data(environments["grants"]["GRANTS_DATABASE_URL"]))
         for app in apps:
-            command = [*uvicorn_command(app, ports[app]), "--log-level", "warning"]
+            processes = workers_of(app, os.environ, workers)
+            command = [*uvicorn_command(app, ports[app], workers=processes), "--log-level", "warning"]
             quiet = {f"{name.upper()}_LOG_LEVEL": "WARNING" for name in APPS}
+            quiet[f"{app.upper()}_WORKERS"] = str(processes)
             children.append(
                 subprocess.Popen(
                     command,

@@ -234,7 +234,10 @@ async def request_unit_of_work(request: Request) -> UnitOfWork:
     remembered answers (before the writer's response leaves, so its next read sees the write)."""
     cache = getattr(request.app.state, "response_cache", None)
     return UnitOfWork(
-        request.app.state.sessions, cache.changed if cache is not None else None, clock=request.app.state.clock
+        request.app.state.sessions,
+        cache.changed if cache is not None else None,
+        clock=request.app.state.clock,
+        counts=getattr(request.app.state, "kept_counts", None),
     )
 
 

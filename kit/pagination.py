@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple
 
@@ -54,18 +57,34 @@ def total_told_by(rows: int, page: PageRequest) -> int | None:
     return None
 
 
-async def _total(session: AsyncSession, query: Select[*tuple[Any, ...]], page: PageRequest, rows: int) -> int:
-    total = total_told_by(rows, page)
-    if total is None:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    return int(total)
+@dataclass(frozen=True, slots=True)
+class CountKept:
+    """Where a list's total may be kept (`counts`, None: nowhere): its contract and the key of its filters."""
+
+    counts: KeptCounts | None
+    contract: str
+    key: Hashable
 
 
-async def fetch_page(session: AsyncSession, query: Select[RowT], page: PageRequest) -> tuple[list[RowT], int]:
+async def _total(
+    session: AsyncSession, query: Select[*tuple[Any, ...]], page: PageRequest, rows: int, kept: CountKept | None = None
+) -> int:
+    async def counted() -> int:
+        return int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+
+    if kept is None:
+        return await kept_total(None, "", None, rows, page, counted)
+    return await kept_total(kept.counts, kept.contract, kept.key, rows, page, counted)
+
+
+async def fetch_page(
+    session: AsyncSession, query: Select[RowT], page: PageRequest, kept: CountKept | None = None
+) -> tuple[list[RowT], int]:
     """One page of an ordered ORM query, and how many rows match it in all; the count is asked only when
-    the page does not tell the total by itself (one round trip instead of two)."""
+    the page does not tell the total by itself (one round trip instead of two), and then kept per change
+    of the list's contract when `kept` says where."""
     rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).scalars().all())
-    return rows[: page.limit], await _total(session, query, page, len(rows))
+    return rows[: page.limit], await _total(session, query, page, len(rows), kept)
 
 
 async def fetch_rows_page(
@@ -74,3 +93,59 @@ async def fetch_rows_page(
     """`fetch_page` for a query of several columns: each item is the row, not its first column."""
     rows = list((await session.execute(query.limit(page.limit + 1).offset(page.offset))).all())
     return rows[: page.limit], await _total(session, query, page, len(rows))
+
+
+class KeptCounts:
+    """Exact totals of lists counted once per change of their contract and kept, instead of counted on
+    every page: `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None
+    while changes cannot be heard: nothing is kept then). A count is kept only if no change of its
+    contract was heard while it was computed; counts also age out after `max_age_seconds`."""
+
+    def __init__(
+        self,
+        stamp: Callable[[str], Hashable | None],
+        *,
+        max_entries: int = 10_000,
+        max_age_seconds: float = 60.0,
+    ) -> None:
+        self._stamp = stamp
+        self.max_entries = max_entries
+        self.max_age_seconds = max_age_seconds
+        self.computations = 0
+        self._kept: OrderedDict[Hashable, tuple[Hashable, float, int]] = OrderedDict()
+
+    async def count(self, contract: str, key: Hashable, compute: Callable[[], Awaitable[int]]) -> int:
+        """The kept count of `key` (a list of `contract` and its filters) or, if none holds, `compute()`'s."""
+        stamp = self._stamp(contract)
+        kept = self._kept.get(key)
+        if stamp is not None and kept is not None:
+            kept_stamp, stored_at, value = kept
+            if kept_stamp == stamp and time.monotonic() - stored_at <= self.max_age_seconds:
+                self._kept.move_to_end(key)
+                return value
+        self.computations += 1
+        value = await compute()
+        if stamp is not None and self._stamp(contract) == stamp:
+            self._kept[key] = (stamp, time.monotonic(), value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.max_entries:
+                self._kept.popitem(last=False)
+        return value
+
+
+async def kept_total(
+    counts: KeptCounts | None,
+    contract: str,
+    key: Hashable,
+    rows: int,
+    page: PageRequest,
+    compute: Callable[[], Awaitable[int]],
+) -> int:
+    """The total of a page asked one row longer than its limit: told by the page itself when it can,
+    otherwise the kept count of its list (`counts`, None: counted now)."""
+    told = total_told_by(rows, page)
+    if told is not None:
+        return told
+    if counts is None:
+        return await compute()
+    return await counts.count(contract, key, compute)

@@ -106,6 +106,10 @@ class ResponseCache:
             return (self.generation, None, self.changes)
         return (self.generation, contract, self._scoped.get(contract, 0))
 
+    def count_stamp(self, contract: str) -> Stamp | None:
+        """What a kept count of `contract` depends on (kit.pagination.KeptCounts); None while deaf."""
+        return self.stamp(contract) if self.listening else None
+
     def kept(self, key: Key) -> KeptAnswer | None:
         answer = self._answers.get(key)
         if answer is None:

@@ -30,6 +30,7 @@ from kit.job_workers import JobWorkers
 from kit.jobs import JobDefinitions, JobQueue, jobs_router
 from kit.json_logs import configure_json_logging
 from kit.ledger import Ledger
+from kit.pagination import KeptCounts
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
 from kit.reference_lookup import install_reference_problems
 from kit.response_cache import ResponseCache, ResponseCacheMiddleware
@@ -281,6 +282,7 @@ def create_service_app(
         response_cache=response_cache,
     )
     app.state.response_cache = response_cache
+    app.state.kept_counts = KeptCounts(response_cache.count_stamp)
     app.state.sessions = create_sessionmaker(engine, pooled=settings.database_pooler == "pgbouncer")
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger

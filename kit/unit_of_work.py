@@ -31,6 +31,7 @@ from kit.change_feed import SCOPE_SETTING
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
+from kit.pagination import KeptCounts
 
 _CLOCK = "clock"
 AUTOCOMMIT_READS = "autocommit_reads"  # in a sessionmaker's info: False behind a transaction-mode pooler
@@ -230,8 +231,11 @@ class UnitOfWork:
         on_commit: Callable[[str], None] | None = None,
         clock: Clock | None = None,
         autocommit_reads: bool = True,
+        counts: KeptCounts | None = None,
     ) -> None:
         self._sessions = sessions
+        # The app's kept totals of lists (kit.pagination.KeptCounts); None: every total is counted.
+        self.counts = counts
         self._on_commit = on_commit
         self._clock = clock or SystemClock()
         # False when the sessions are bound to a connection already in a transaction (use-case tests).

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import delete, select
 
-from kit.pagination import PageRequest, fetch_page
+from kit.pagination import CountKept, KeptCounts, PageRequest, fetch_page
 from services.grants.applications.domain.application import Application, ApplicationEvent, Draft, Venue
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import (
@@ -140,7 +140,9 @@ class ApplicationRepository(Repository):
         call_id: uuid.UUID | None,
         state: str | None,
         page: PageRequest,
+        counts: KeptCounts | None = None,
     ) -> tuple[list[ApplicationRow], int]:
+        """A page of the contract's applications; its total kept per change of the contract (`counts`)."""
         query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
         if operators is not None:
             query = query.where(ApplicationRow.operator_id.in_(list(operators)))
@@ -153,7 +155,9 @@ class ApplicationRepository(Repository):
             )
         else:
             ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-        return await fetch_page(self.session, ordered, page)
+        mine = None if operators is None else frozenset(operators)
+        kept = CountKept(counts, contract_code, ("applications", contract_code, mine, call_id, state))
+        return await fetch_page(self.session, ordered, page, kept)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLine]:
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)

@@ -67,7 +67,7 @@ async def list_applications(
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
         rows, total = await ApplicationRepository(uow.session).find(
-            contract_code, own_organisations(actor), call_id, state.value if state else None, page
+            contract_code, own_organisations(actor), call_id, state.value if state else None, page, uow.counts
         )
     return [application_of(row) for row in rows], total
 

@@ -6,12 +6,6 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from services.grants.applications.domain.financing import Outcome
-from services.grants.applications.domain.workflow import State
-from services.grants.calls.domain import Scheme
-from services.grants.framework.domain import Pillar
-from services.grants.operators.domain import OperatorProfile
-
 
 @dataclass(frozen=True, slots=True)
 class ProgrammationFilter:
@@ -26,36 +20,6 @@ class ProgrammationFilter:
     pillar: str | None = None
     state: str | None = None
     institution_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryLine:
-    """A financer's amounts on an application of the programmation's table (cents)."""
-
-    institution_code: str
-    requested_cents: int
-    proposed_cents: int | None
-    decided_cents: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """An application as the programmation's table shows it: with its operator, scheme and objective."""
-
-    application_id: uuid.UUID
-    title: str
-    year: int
-    scheme: Scheme
-    state: State
-    outcome: Outcome | None
-    qpv_codes: tuple[str, ...]
-    hors_qpv: bool
-    operator_id: uuid.UUID
-    operator_nom: str
-    operator_profile: OperatorProfile
-    objective_code: str | None
-    pillar: Pillar | None
-    lines: list[EntryLine]
 
 
 class Total(NamedTuple):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Numeric,
     Select,
     Text,
     Uuid,
@@ -17,25 +18,22 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
-from kit.pagination import PageRequest, total_told_by
-from services.grants.applications.domain.financing import Outcome
-from services.grants.applications.domain.workflow import State
+from kit.pagination import KeptCounts, PageRequest, kept_total
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.calls.domain import Scheme
 from services.grants.calls.models import CallRow
-from services.grants.framework.domain import Pillar
 from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.models import InstitutionRow
-from services.grants.operators.domain import OperatorProfile
 from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain.tables import Entry, EntryLine, ProgrammationFilter, Total, Totals
+from services.grants.programmation.domain.tables import ProgrammationFilter, Total, Totals
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 
@@ -89,10 +87,17 @@ class ProgrammationViews(Repository):
             )
         return query
 
-    async def entries(self, chosen: ProgrammationFilter, page: PageRequest) -> tuple[list[Entry], int]:
-        """A page of applications with operator, scheme and objective, and their financing lines."""
-        # The page in index order, its calls, operators and objectives joined row by row (50 lookups).
-        details = (
+    async def page_json(
+        self, chosen: ProgrammationFilter, page: PageRequest, counts: KeptCounts | None = None
+    ) -> tuple[str, int]:
+        """A page of applications with operator, scheme, objective and each financer's amounts, as the JSON
+        array of ProgrammationRow items that PostgreSQL writes itself (one statement; nothing to load into
+        objects, validate or serialise again here), and the total: counted once per change of the contract
+        and kept (`counts`), not on every page."""
+        # The page in index order, one row longer than asked (it tells whether rows lie beyond), its calls,
+        # operators and objectives joined row by row (50 lookups).
+        order = (ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+        rows = (
             self._chosen(
                 chosen,
                 ApplicationRow.application_id,
@@ -110,55 +115,52 @@ class ProgrammationViews(Repository):
                 ObjectiveRow.pillar,
                 described=True,
             )
-            .order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+            .order_by(*order)
             .limit(page.limit + 1)
             .offset(page.offset)
+            .cte("page")
         )
-        found = list((await self.session.execute(details)).all())
-        total = total_told_by(len(found), page)
-        if total is None:
-            count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
-            total = (await self.session.execute(count)).scalar_one()
-            found = found[: page.limit]
-        if not found:
-            return [], int(total)
-        page_ids = [row.application_id for row in found]
-        lines = (
-            select(
-                FinancingLineRow.application_id,
-                InstitutionRow.code,
-                FinancingLineRow.requested_cents,
-                FinancingLineRow.proposed_cents,
-                FinancingLineRow.decided_cents,
-            )
+        shown = (
+            select(rows)
+            .order_by(rows.c.year.desc(), rows.c.title, rows.c.application_id)
+            .limit(page.limit)
+            .subquery("shown")
+        )
+        line = func.json_build_object(
+            "institutionCode",
+            InstitutionRow.code,
+            "requested",
+            _euros(FinancingLineRow.requested_cents),
+            "proposed",
+            _euros(FinancingLineRow.proposed_cents),
+            "decided",
+            _euros(FinancingLineRow.decided_cents),
+        )
+        financers = (
+            select(func.coalesce(func.json_agg(aggregate_order_by(line, InstitutionRow.code.collate("C"))), _EMPTY))
+            .select_from(FinancingLineRow)
             .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-            .where(FinancingLineRow.application_id.in_(page_ids))
+            .where(FinancingLineRow.application_id == shown.c.application_id)
+            .scalar_subquery()
         )
-        lines_of: dict[Any, list[EntryLine]] = {}
-        for application_id, code, requested, proposed, decided in sorted(
-            (await self.session.execute(lines)).all(), key=lambda line: line[1]
-        ):
-            lines_of.setdefault(application_id, []).append(EntryLine(code, requested, proposed, decided))
-        entries = [
-            Entry(
-                application_id=row.application_id,
-                title=row.title,
-                year=row.year,
-                scheme=Scheme(row.scheme),
-                state=State(row.state),
-                outcome=None if row.outcome is None else Outcome(row.outcome),
-                qpv_codes=tuple(row.qpv_codes),
-                hors_qpv=row.hors_qpv,
-                operator_id=row.operator_id,
-                operator_nom=row.nom,
-                operator_profile=OperatorProfile(row.profile),
-                objective_code=row.code,
-                pillar=None if row.pillar is None else Pillar(row.pillar),
-                lines=lines_of.get(row.application_id, []),
-            )
-            for row in found
-        ]
-        return entries, int(total)
+        item = func.json_build_object(
+            *("applicationId", shown.c.application_id, "title", shown.c.title, "year", shown.c.year),
+            *("scheme", shown.c.scheme, "state", shown.c.state, "outcome", shown.c.outcome),
+            *("qpvCodes", shown.c.qpv_codes, "horsQpv", shown.c.hors_qpv, "operatorId", shown.c.operator_id),
+            *("operatorNom", shown.c.nom, "operatorProfile", shown.c.profile, "objectiveCode", shown.c.code),
+            *("pillar", shown.c.pillar, "financers", financers),
+        )
+        in_order = (shown.c.year.desc(), shown.c.title, shown.c.application_id)
+        items = cast(func.coalesce(func.json_agg(aggregate_order_by(item, *in_order)), _EMPTY), Text)
+        found = select(func.count()).select_from(rows).scalar_subquery()
+        text, rows_found = (await self.session.execute(select(items, found).select_from(shown))).one()
+
+        async def counted() -> int:
+            count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
+            return int((await self.session.execute(count)).scalar_one())
+
+        key = ("programmation", chosen)
+        return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted)
 
     async def totals(self, chosen: ProgrammationFilter) -> Totals:
         """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
@@ -318,6 +320,14 @@ class ProgrammationViews(Repository):
             operators=distinct_operators,
             expected_beneficiaries=beneficiaries,
         )
+
+
+_EMPTY: Any = literal_column("'[]'::json")
+
+
+def _euros(cents: Any) -> Any:
+    """Cents as the API writes euros (kit.money.euros: "1500.50"), in SQL; NULL stays null."""
+    return cast(cast(cents, Numeric(18, 2)) / 100, Numeric(16, 2)).cast(Text)
 
 
 def _total_row(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 
 from identity.principal import Principal
-from kit.api_models import model_response
+from kit.api_models import page_json_response
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -20,10 +20,9 @@ from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.policies import OPEN_DATA, READ_GRANTS
-from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
+from services.grants.programmation.domain.tables import ProgrammationFilter, Totals
 from services.grants.programmation.schemas import (
     EvaluationFigures,
-    ProgrammationLine,
     ProgrammationRow,
     ProgrammationTotals,
 )
@@ -67,33 +66,6 @@ def _cents(value: int | None) -> str | None:
     return None if value is None else euros(value)
 
 
-def _row(entry: Entry) -> ProgrammationRow:
-    return ProgrammationRow(
-        application_id=entry.application_id,
-        title=entry.title,
-        year=entry.year,
-        scheme=entry.scheme.value,
-        state=entry.state.value,
-        outcome=None if entry.outcome is None else entry.outcome.value,
-        qpv_codes=list(entry.qpv_codes),
-        hors_qpv=entry.hors_qpv,
-        operator_id=entry.operator_id,
-        operator_nom=entry.operator_nom,
-        operator_profile=entry.operator_profile.value,
-        objective_code=entry.objective_code,
-        pillar=None if entry.pillar is None else entry.pillar.value,
-        financers=[
-            ProgrammationLine(
-                institution_code=line.institution_code,
-                requested=euros(line.requested_cents),
-                proposed=_cents(line.proposed_cents),
-                decided=_cents(line.decided_cents),
-            )
-            for line in entry.lines
-        ],
-    )
-
-
 @router.get(
     "/programmation",
     operation_id="list_programmation",
@@ -108,11 +80,8 @@ async def list_programmation(
 ) -> Response:
     """Every submitted application with its operator, objective and each financer's amounts; filters by
     year, scheme, operator, QPV, objective, pillar, state and financer."""
-    entries, total = await views.table(uow, principal, chosen, page)
-    listed: Page[ProgrammationRow] = Page(
-        items=[_row(entry) for entry in entries], total=total, limit=page.limit, offset=page.offset
-    )
-    return model_response(listed)
+    items, total = await views.table(uow, principal, chosen, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 def _totals(totals: Totals) -> ProgrammationTotals:

@@ -9,7 +9,7 @@ from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.workflow import State
 from services.grants.errors import ForbiddenMoveError, NotFoundError
 from services.grants.programmation.domain.scenarios import reads_programmation
-from services.grants.programmation.domain.tables import Entry, ProgrammationFilter, Totals
+from services.grants.programmation.domain.tables import ProgrammationFilter, Totals
 from services.grants.programmation.repository.views import ProgrammationViews
 
 
@@ -20,12 +20,11 @@ def _may_read(actor: Principal, contract_code: str) -> None:
         raise ForbiddenMoveError("the programmation is read by the contract's pilots, the State and the financers")
 
 
-async def table(
-    uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter, page: PageRequest
-) -> tuple[list[Entry], int]:
+async def table(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter, page: PageRequest) -> tuple[str, int]:
+    """A page of the table as the JSON array of its items (written by PostgreSQL), and the total."""
     _may_read(actor, chosen.contract_code)
     async with uow.reading():
-        return await ProgrammationViews(uow.session).entries(chosen, page)
+        return await ProgrammationViews(uow.session).page_json(chosen, page, uow.counts)
 
 
 async def totals(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter) -> Totals:
