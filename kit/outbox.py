@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -36,17 +35,19 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     func,
+    literal,
     or_,
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.change_feed import announce_changes_sql
+from kit.event_subjects import sql_value, subject_sql
 from kit.problems import FieldError, ProblemError
 
 OUTBOX_TABLE = "outbox_events"
@@ -206,34 +207,17 @@ def note_event(
     )
 
 
-def _key_value(table: Table, column: str, value: str) -> Any:
-    return uuid.UUID(value) if isinstance(table.c[column].type, Uuid) else value
-
-
-async def _subject(
-    session: AsyncSession, metadata: MetaData, catalogue: EventCatalogue, entity_type: str, entity_id: str
-) -> tuple[str | None, dict[str, str]]:
-    source = catalogue.subjects.get(entity_type)
-    if source is None:  # an entity of no contract (an import of public data): only its own id
-        return None, {}
-    if source.table is None:
-        return entity_id, {}
-    table = next(candidate for candidate in metadata.sorted_tables if candidate.name == source.table)
-    parts = entity_id.split("/")[: len(source.keys)]  # a line of a batch: `batch/line`, read on its batch
-    condition = and_(
-        *(table.c[key] == _key_value(table, key, part) for key, part in zip(source.keys, parts, strict=True))
-    )
-    row = (await session.execute(select(table).where(condition))).mappings().one_or_none()
-    if row is None:  # deleted by the write itself
-        return None, {}
-    related = {name: str(row[column]) for column, name in source.related.items() if row[column] is not None}
-    contract = str(row[source.contract]) if source.contract is not None else None
-    if source.parent is not None:
-        parent_contract, parent_related = await _subject(
-            session, metadata, catalogue, source.parent[0], str(row[source.parent[1]])
-        )
-        return contract or parent_contract, {**parent_related, **related}
-    return contract, related
+_NAMES = (
+    "event_id",
+    "event_type",
+    "schema_version",
+    "occurred_at",
+    "contract_code",
+    "resource_type",
+    "resource_id",
+    "etag",
+    "related",
+)
 
 
 def _names(event: Event, places: Sequence[str]) -> bool:
@@ -244,33 +228,38 @@ def _names(event: Event, places: Sequence[str]) -> bool:
 async def write_pending(
     session: AsyncSession, *, etag: str | None = None, places: Sequence[str] = (), status: int | None = None
 ) -> None:
-    """Write the events noted in this session's transaction. The response's `etag` goes to the events of the
-    resource it versions: `places` are where that ETag is read (the write's `x-etag-read-at` path, its
-    Location), and an event is that resource's when the place's last segment is its id (or its parent's)."""
+    """Write the events noted in this session's transaction, in ONE statement (INSERT … SELECT: each
+    event's subject, its contract and related ids, is read by the insert itself, not before it). The
+    response's `etag` goes to the events of the resource it versions: `places` are where that ETag is read
+    (the write's `x-etag-read-at` path, its Location), and an event is that resource's when the place's last
+    segment is its id (or its parent's)."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None or not pending.events:
         return
     answered = etag is not None and status is not None and 200 <= status < 300
+    metadata = pending.table.metadata
     rows = []
-    for event in pending.events:
-        contract, related = await _subject(
-            session, pending.table.metadata, pending.catalogue, event.resource_type, event.resource_id
-        )
+    for ordinal, event in enumerate(pending.events):
+        subject = subject_sql(metadata, pending.catalogue, event.resource_type, event.resource_id)
         addressed = answered and _names(event, places)
         rows.append(
-            {
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "schema_version": event.schema_version,
-                "occurred_at": event.occurred_at,
-                "contract_code": contract,
-                "resource_type": event.resource_type,
-                "resource_id": event.resource_id,
-                "etag": etag if addressed else None,
-                "related": related,
-            }
+            select(
+                sql_value(event.event_id, Uuid).label("event_id"),
+                sql_value(event.event_type, Text).label("event_type"),
+                sql_value(event.schema_version, Integer).label("schema_version"),
+                sql_value(event.occurred_at, DateTime(timezone=True)).label("occurred_at"),
+                subject.contract.label("contract_code"),
+                sql_value(event.resource_type, Text).label("resource_type"),
+                sql_value(event.resource_id, Text).label("resource_id"),
+                sql_value(etag if addressed else None, Text).label("etag"),
+                subject.related.label("related"),
+                literal(ordinal, Integer).label("ordinal"),
+            ).select_from(subject.source)
         )
-    await session.execute(pending.table.insert(), rows)
+    noted = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("noted")
+    # In the order noted: positions follow it (ORDER BY in an INSERT … SELECT numbers the rows in that order).
+    ordered = select(*(noted.c[name] for name in _NAMES)).order_by(noted.c.ordinal)
+    await session.execute(pending.table.insert().from_select(list(_NAMES), ordered))
 
 
 def forget_pending(session: AsyncSession) -> None:
