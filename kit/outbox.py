@@ -36,18 +36,16 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
-    literal,
     or_,
     select,
     text,
     tuple_,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.change_feed import announce_changes_sql
-from kit.event_subjects import sql_value, subject_sql
+from kit.event_subjects import grouped, insert_event
 from kit.problems import FieldError, ProblemError
 
 OUTBOX_TABLE = "outbox_events"
@@ -207,19 +205,6 @@ def note_event(
     )
 
 
-_NAMES = (
-    "event_id",
-    "event_type",
-    "schema_version",
-    "occurred_at",
-    "contract_code",
-    "resource_type",
-    "resource_id",
-    "etag",
-    "related",
-)
-
-
 def _names(event: Event, places: Sequence[str]) -> bool:
     """Whether a place (a path) is the event's resource (or the parent it is versioned with)."""
     return any(place.rstrip("/").rsplit("/", 1)[-1] in event.resource_id.split("/") for place in places if place)
@@ -228,38 +213,36 @@ def _names(event: Event, places: Sequence[str]) -> bool:
 async def write_pending(
     session: AsyncSession, *, etag: str | None = None, places: Sequence[str] = (), status: int | None = None
 ) -> None:
-    """Write the events noted in this session's transaction, in ONE statement (INSERT … SELECT: each
-    event's subject, its contract and related ids, is read by the insert itself, not before it). The
-    response's `etag` goes to the events of the resource it versions: `places` are where that ETag is read
-    (the write's `x-etag-read-at` path, its Location), and an event is that resource's when the place's last
-    segment is its id (or its parent's)."""
+    """Write the events noted in this session's transaction: one INSERT … SELECT per event, which reads its
+    subject (contract, related ids) itself (kit/event_subjects.py); consecutive events of one kind of entity
+    in one round trip. The response's `etag` goes to the events of the resource it versions: `places` are
+    where that ETag is read (the write's `x-etag-read-at` path, its Location), and an event is that
+    resource's when the place's last segment is its id (or its parent's)."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None or not pending.events:
         return
     answered = etag is not None and status is not None and 200 <= status < 300
-    metadata = pending.table.metadata
-    rows = []
-    for ordinal, event in enumerate(pending.events):
-        subject = subject_sql(metadata, pending.catalogue, event.resource_type, event.resource_id)
+    statements = []
+    for event in pending.events:
+        statement, subject = insert_event(pending.table, pending.catalogue, event.resource_type, event.resource_id)
         addressed = answered and _names(event, places)
-        rows.append(
-            select(
-                sql_value(event.event_id, Uuid).label("event_id"),
-                sql_value(event.event_type, Text).label("event_type"),
-                sql_value(event.schema_version, Integer).label("schema_version"),
-                sql_value(event.occurred_at, DateTime(timezone=True)).label("occurred_at"),
-                subject.contract.label("contract_code"),
-                sql_value(event.resource_type, Text).label("resource_type"),
-                sql_value(event.resource_id, Text).label("resource_id"),
-                sql_value(etag if addressed else None, Text).label("etag"),
-                subject.related.label("related"),
-                literal(ordinal, Integer).label("ordinal"),
-            ).select_from(subject.source)
+        statements.append(
+            (
+                statement,
+                {
+                    **subject,
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "schema_version": event.schema_version,
+                    "occurred_at": event.occurred_at,
+                    "resource_type": event.resource_type,
+                    "resource_id": event.resource_id,
+                    "etag": etag if addressed else None,
+                },
+            )
         )
-    noted = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("noted")
-    # In the order noted: positions follow it (ORDER BY in an INSERT … SELECT numbers the rows in that order).
-    ordered = select(*(noted.c[name] for name in _NAMES)).order_by(noted.c.ordinal)
-    await session.execute(pending.table.insert().from_select(list(_NAMES), ordered))
+    for statement, rows in grouped(statements):
+        await session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
 def forget_pending(session: AsyncSession) -> None:
