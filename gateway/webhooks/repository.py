@@ -46,9 +46,6 @@ class SubscriptionRepository:
         await self.session.delete(row)
         await self.session.flush()
 
-    async def get(self, subscription_id: uuid.UUID) -> WebhookSubscriptionRow | None:
-        return await self.session.get(WebhookSubscriptionRow, subscription_id)
-
     async def enabled_with_clients(self) -> list[tuple[WebhookSubscriptionRow, OAuthClientRow]]:
         rows = await self.session.execute(
             select(WebhookSubscriptionRow, OAuthClientRow)
