@@ -1,5 +1,6 @@
 """The gateway's job worker (`python -m gateway.worker`): procrastinate on the gateway's database, running
-the webhooks' relay and deliveries. Start as many as wanted, on as many machines: they share the queue."""
+the webhooks' relay and deliveries and the platform's daily scheduled work (gateway/schedules.py: retention,
+overdue reports). Start as many as wanted, on as many machines: they share the queue."""
 
 from __future__ import annotations
 

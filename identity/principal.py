@@ -23,6 +23,9 @@ class Role(StrEnum):
 
 SERVICE_NAMES = ("territories", "grants", "participation")
 ADMIN_SCOPE = "platform:admin"
+# The scheduled jobs' scope: only the gateway's job worker mints it, for itself (gateway/schedules.py); no role
+# grants it, so no user token carries it.
+JOBS_SCOPE = "platform:jobs"
 
 
 def _all(kind: Literal["read", "write"]) -> set[str]:

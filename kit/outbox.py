@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -36,7 +35,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     func,
     or_,
     select,
@@ -47,6 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.change_feed import announce_changes_sql
+from kit.event_subjects import grouped, insert_event
 from kit.problems import FieldError, ProblemError
 
 OUTBOX_TABLE = "outbox_events"
@@ -206,36 +205,6 @@ def note_event(
     )
 
 
-def _key_value(table: Table, column: str, value: str) -> Any:
-    return uuid.UUID(value) if isinstance(table.c[column].type, Uuid) else value
-
-
-async def _subject(
-    session: AsyncSession, metadata: MetaData, catalogue: EventCatalogue, entity_type: str, entity_id: str
-) -> tuple[str | None, dict[str, str]]:
-    source = catalogue.subjects.get(entity_type)
-    if source is None:  # an entity of no contract (an import of public data): only its own id
-        return None, {}
-    if source.table is None:
-        return entity_id, {}
-    table = next(candidate for candidate in metadata.sorted_tables if candidate.name == source.table)
-    parts = entity_id.split("/")[: len(source.keys)]  # a line of a batch: `batch/line`, read on its batch
-    condition = and_(
-        *(table.c[key] == _key_value(table, key, part) for key, part in zip(source.keys, parts, strict=True))
-    )
-    row = (await session.execute(select(table).where(condition))).mappings().one_or_none()
-    if row is None:  # deleted by the write itself
-        return None, {}
-    related = {name: str(row[column]) for column, name in source.related.items() if row[column] is not None}
-    contract = str(row[source.contract]) if source.contract is not None else None
-    if source.parent is not None:
-        parent_contract, parent_related = await _subject(
-            session, metadata, catalogue, source.parent[0], str(row[source.parent[1]])
-        )
-        return contract or parent_contract, {**parent_related, **related}
-    return contract, related
-
-
 def _names(event: Event, places: Sequence[str]) -> bool:
     """Whether a place (a path) is the event's resource (or the parent it is versioned with)."""
     return any(place.rstrip("/").rsplit("/", 1)[-1] in event.resource_id.split("/") for place in places if place)
@@ -244,33 +213,36 @@ def _names(event: Event, places: Sequence[str]) -> bool:
 async def write_pending(
     session: AsyncSession, *, etag: str | None = None, places: Sequence[str] = (), status: int | None = None
 ) -> None:
-    """Write the events noted in this session's transaction. The response's `etag` goes to the events of the
-    resource it versions: `places` are where that ETag is read (the write's `x-etag-read-at` path, its
-    Location), and an event is that resource's when the place's last segment is its id (or its parent's)."""
+    """Write the events noted in this session's transaction: one INSERT … SELECT per event, which reads its
+    subject (contract, related ids) itself (kit/event_subjects.py); consecutive events of one kind of entity
+    in one round trip. The response's `etag` goes to the events of the resource it versions: `places` are
+    where that ETag is read (the write's `x-etag-read-at` path, its Location), and an event is that
+    resource's when the place's last segment is its id (or its parent's)."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None or not pending.events:
         return
     answered = etag is not None and status is not None and 200 <= status < 300
-    rows = []
+    statements = []
     for event in pending.events:
-        contract, related = await _subject(
-            session, pending.table.metadata, pending.catalogue, event.resource_type, event.resource_id
-        )
+        statement, subject = insert_event(pending.table, pending.catalogue, event.resource_type, event.resource_id)
         addressed = answered and _names(event, places)
-        rows.append(
-            {
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "schema_version": event.schema_version,
-                "occurred_at": event.occurred_at,
-                "contract_code": contract,
-                "resource_type": event.resource_type,
-                "resource_id": event.resource_id,
-                "etag": etag if addressed else None,
-                "related": related,
-            }
+        statements.append(
+            (
+                statement,
+                {
+                    **subject,
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "schema_version": event.schema_version,
+                    "occurred_at": event.occurred_at,
+                    "resource_type": event.resource_type,
+                    "resource_id": event.resource_id,
+                    "etag": etag if addressed else None,
+                },
+            )
         )
-    await session.execute(pending.table.insert(), rows)
+    for statement, rows in grouped(statements):
+        await session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
 def forget_pending(session: AsyncSession) -> None:

@@ -243,6 +243,7 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._committed = False
         self._read_only = False
+        self._alone = False
         self._joined: AmbientTransaction | None = None
         self._opened: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
@@ -250,6 +251,14 @@ class UnitOfWork:
 
     def reading(self) -> Self:
         self._read_only = True
+        return self
+
+    def alone(self) -> Self:
+        """`async with uow.alone():` for ONE write statement, atomic by itself (a data-modifying WITH
+        included): sent in autocommit like a read, with no BEGIN nor COMMIT round trip; behind a
+        transaction-mode pooler (no autocommit), committed on exit. No audit: for the platform's own
+        bookkeeping outside requests (a webhook attempt recorded), never for a user's change."""
+        self._read_only = self._alone = True
         return self
 
     @property
@@ -301,6 +310,7 @@ class UnitOfWork:
         joined, opened, savepoint = self._joined, self._opened, self._savepoint
         self._session = self._joined = self._opened = self._savepoint = None
         read_only, self._read_only = self._read_only, False
+        alone, self._alone = self._alone, False
         if joined is not None:
             # The operation owns the session; this unit undoes its own part only.
             if savepoint is not None and savepoint.is_active and not self._committed:
@@ -311,6 +321,8 @@ class UnitOfWork:
         if opened is not None:
             opened.session = None
         try:
+            if alone and exc is None and session.in_transaction():  # no autocommit: its statement's transaction
+                await session.commit()
             # A reading unit of work has no transaction to roll back: closing releases the connection.
             if not self._committed and not read_only:
                 # Detach what was read first: a rollback would expire it, and callers use it after exit.

@@ -9,9 +9,8 @@ The jobs:
   resource reach an endpoint in order, a retry included (the next waits for it); `queueing_lock` =
   subscription + event, so an event waits in the queue once; retried on the Standard Webhooks schedule;
 - `retry-stalled-jobs`, every minute: the jobs of a worker that died (no heartbeat) run again;
-- `remove-finished-jobs`, every 10 minutes: the queue's jobs ended more than a day ago are removed.
-
-Three periodic jobs in all."""
+- `remove-finished-jobs`, every 10 minutes: the queue's jobs ended more than a day ago are removed;
+- the platform's daily scheduled work (gateway/schedules.py): retention, overdue reports."""
 
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ from procrastinate.jobs import Job, Status
 from sqlalchemy.engine import make_url
 
 from gateway.events import EventFeeds
+from gateway.schedules import Caller, register_schedules
 from gateway.settings import SCHEMA
 from gateway.webhooks import relay
 from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
@@ -167,6 +167,7 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
             include_aborted=True,
         )
 
+    register_schedules(app, Caller(runtime.feeds.client, dict(runtime.feeds.upstreams), runtime.issuer), QUEUE)
     return app
 
 

@@ -20,7 +20,7 @@ from gateway.db.models import OAuthClientRow
 from gateway.events import EventFeeds
 from gateway.webhooks.delivery import attempt
 from gateway.webhooks.domain import exhausted_reason, retry_delay, signing_secrets
-from gateway.webhooks.models import WebhookAttemptRow, WebhookSubscriptionRow
+from gateway.webhooks.models import WebhookSubscriptionRow
 from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
 from gateway.webhooks.sealing import SecretBox
 from kit.auth.tokens import TokenGrant, TokenIssuer
@@ -126,33 +126,35 @@ async def deliver(
     """One attempt to deliver an event; returns the delay before the next one (None: delivered, dropped, or
     the schedule is over and the subscription disabled)."""
     async with uow.reading():
-        subscription = await SubscriptionRepository(uow.session).get(subscription_id)
-        delivery = await DeliveryRepository(uow.session).get(subscription_id, event_id)
-    if subscription is None or delivery is None or not subscription.is_enabled or delivery.delivered_at is not None:
+        found = await DeliveryRepository(uow.session).with_subscription(subscription_id, event_id)
+    if found is None:
+        return None
+    subscription, delivery = found
+    if not subscription.is_enabled or delivery.delivered_at is not None:
         return None
     started: datetime = uow.now()
     previous = box.open(subscription.previous_secret) if subscription.previous_secret is not None else None
     secrets = signing_secrets(box.open(subscription.secret), previous, subscription.previous_secret_until, started)
     outcome = await attempt(client, subscription.url, delivery.payload, secrets, allow_local)
     delay = None if outcome.succeeded else retry_delay(failed_before + 1, delays, draw)
-    async with uow:
-        deliveries = DeliveryRepository(uow.session)
-        await deliveries.add_attempt(
-            WebhookAttemptRow(
-                subscription_id=subscription_id,
-                event_id=event_id,
-                attempted_at=started,
-                status_code=outcome.status_code,
-                duration_ms=outcome.duration_ms,
-                error=outcome.error,
-                is_success=outcome.succeeded,
-            )
-        )
-        if outcome.succeeded:
-            await deliveries.mark(subscription_id, event_id, delivered_at=uow.now())
-        elif delay is None:
-            await deliveries.mark(subscription_id, event_id, failed_at=uow.now())
-            reason = exhausted_reason(failed_before + 1, outcome.error)
-            await SubscriptionRepository(uow.session).disable(subscription_id, reason, uow.now())
+    recorded = {
+        "subscription_id": subscription_id,
+        "event_id": event_id,
+        "attempted_at": started,
+        "status_code": outcome.status_code,
+        "duration_ms": outcome.duration_ms,
+        "error": outcome.error,
+        "is_success": outcome.succeeded,
+    }
+    if outcome.succeeded or delay is not None:
+        # The common case, delivered or to retry: one statement, atomic by itself (no BEGIN nor COMMIT trip).
+        async with uow.alone():
+            done = {"delivered_at": uow.now()} if outcome.succeeded else {}
+            await DeliveryRepository(uow.session).record(recorded, **done)
+        return delay
+    async with uow:  # the schedule is over: the delivery fails and its subscription is disabled, together
+        await DeliveryRepository(uow.session).record(recorded, failed_at=uow.now())
+        reason = exhausted_reason(failed_before + 1, outcome.error)
+        await SubscriptionRepository(uow.session).disable(subscription_id, reason, uow.now())
         await uow.commit()
-    return delay
+    return None

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,9 +46,6 @@ class SubscriptionRepository:
         await self.session.delete(row)
         await self.session.flush()
 
-    async def get(self, subscription_id: uuid.UUID) -> WebhookSubscriptionRow | None:
-        return await self.session.get(WebhookSubscriptionRow, subscription_id)
-
     async def enabled_with_clients(self) -> list[tuple[WebhookSubscriptionRow, OAuthClientRow]]:
         rows = await self.session.execute(
             select(WebhookSubscriptionRow, OAuthClientRow)
@@ -82,8 +79,37 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, subscription_id: uuid.UUID, event_id: str) -> WebhookDeliveryRow | None:
-        return await self.session.get(WebhookDeliveryRow, (subscription_id, event_id))
+    async def with_subscription(
+        self, subscription_id: uuid.UUID, event_id: str
+    ) -> tuple[WebhookSubscriptionRow, WebhookDeliveryRow] | None:
+        """A delivery and its subscription, in one query (a delivery's first round trip)."""
+        row = (
+            await self.session.execute(
+                select(WebhookSubscriptionRow, WebhookDeliveryRow)
+                .join(WebhookDeliveryRow, WebhookDeliveryRow.subscription_id == WebhookSubscriptionRow.subscription_id)
+                .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.event_id == event_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def record(self, attempt: dict[str, Any], **outcome: datetime) -> None:
+        """An attempt, and the delivery's `outcome` if any (`delivered_at`, `failed_at`), in ONE statement (a
+        data-modifying WITH): atomic by itself, so a delivery's second and last round trip needs no
+        transaction around it."""
+        recorded = insert(WebhookAttemptRow).values(**attempt).returning(WebhookAttemptRow.attempt_id)
+        if not outcome:
+            await self.session.execute(recorded)
+            return
+        written = recorded.cte("recorded")
+        await self.session.execute(
+            update(WebhookDeliveryRow)
+            .where(
+                WebhookDeliveryRow.subscription_id == attempt["subscription_id"],
+                WebhookDeliveryRow.event_id == attempt["event_id"],
+                exists(select(written.c.attempt_id)),
+            )
+            .values(**outcome)
+        )
 
     async def store(self, subscription_id: uuid.UUID, events: list[tuple[dict[str, Any], str]]) -> None:
         """Each event once per subscription (a page read again stores nothing twice)."""
@@ -121,13 +147,6 @@ class DeliveryRepository:
             .values(enqueued_at=func.now())
         )
 
-    async def mark(self, subscription_id: uuid.UUID, event_id: str, **outcome: datetime) -> None:
-        await self.session.execute(
-            update(WebhookDeliveryRow)
-            .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.event_id == event_id)
-            .values(**outcome)
-        )
-
     async def replay(
         self, subscription_id: uuid.UUID, event_id: str | None, since: datetime | None, until: datetime | None
     ) -> int:
@@ -151,10 +170,6 @@ class DeliveryRepository:
             .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.delivered_at.is_(None))
             .values(enqueued_at=None, failed_at=None)
         )
-
-    async def add_attempt(self, row: WebhookAttemptRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
 
     async def attempts(self, subscription_id: uuid.UUID) -> list[WebhookAttemptRow]:
         rows = await self.session.execute(

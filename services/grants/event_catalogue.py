@@ -74,6 +74,8 @@ EVENTS: dict[str, EventType] = {
     "scenario.frozen": EventType("scenario.frozen"),
     **{f"{kind}.submitted": REPORT_SUBMITTED for kind in REPORTS},
     "activity_report.located": REPORT_SUBMITTED,
+    # Announced once by the daily scheduled job (gateway/schedules.py), when the report falls due unsent.
+    "financial_report.overdue": EventType("report.overdue"),
     **{f"{kind}.{review}": REPORT_REVIEWED for kind in REPORTS for review in REVIEWS},
 }
 INSTRUCTION = Silent("an instructor's working notes and marks: the instruction's own, read by instructors only")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from identity.principal import Role
+from identity.principal import JOBS_SCOPE, Role
 from kit.auth.policies import Policy, public_policy
 from services.grants.roles import ADMIN_AND_OPERATOR, FINANCERS, INSTRUCTORS, PILOTS, SIGNATORY_USERS
 
@@ -48,3 +48,5 @@ EVALUATE = _reading("evaluate", FINANCERS)
 # association signatory such as BGE); the pilots write any.
 EDIT_ENGAGEMENTS = _writing("edit-engagement-sheets", SIGNATORY_USERS)
 OPEN_DATA = public_policy("open-data")
+# The internal routes the gateway's scheduled jobs call, with the token it mints for itself alone.
+SCHEDULED_JOBS = Policy(name="scheduled-jobs", scopes=frozenset({JOBS_SCOPE}))

@@ -21,6 +21,7 @@ from services.participation.members import routes as members
 from services.participation.opinions import routes as opinions
 from services.participation.persistence import ledger
 from services.participation.problems import install_domain_problems
+from services.participation.retention import routes as retention
 from services.participation.settings import SCHEMA, ParticipationSettings
 
 
@@ -52,6 +53,7 @@ def create_app(settings: ParticipationSettings | None = None, clock: Clock | Non
             consultations.router,
             citizen_funds.router,
             elections.router,
+            retention.router,
         ],
         install_domain_problems=install_domain_problems,
         state={"contract_registry": contracts, "communes": communes},

@@ -52,6 +52,7 @@ SILENT: dict[str, Silent] = {
     "personal_data.exported": PERSON,
     "personal_data.erased": PERSON,
     "personal_data.deleted": PERSON,
+    "retention.applied": Silent("a run of the retention rules: what it deleted is about people (see above)"),
 }
 BODY = {"body_id": "bodyId"}
 SUBJECTS: dict[str, SubjectSource] = {

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from identity.principal import Principal, Role
+from identity.principal import JOBS_SCOPE, Principal, Role
 from kit.auth.policies import Policy, authorize, public_policy
 
 READS = frozenset({"participation:read"})
@@ -33,6 +33,8 @@ PUBLIC_PAGE = public_policy("public-body-page")
 RUN_CONSULTATIONS = Policy(name="run-consultations", scopes=WRITES, roles=FIELD_TEAMS)
 CONSULTATION_CONTACTS = Policy(name="consultation-contacts", scopes=WRITES, roles=PILOTS)
 RUN_FUNDS = Policy(name="run-citizen-funds", scopes=WRITES, roles=BODY_RUNNERS)
+# The internal routes the gateway's scheduled jobs call, with the token it mints for itself alone.
+SCHEDULED_JOBS = Policy(name="scheduled-jobs", scopes=frozenset({JOBS_SCOPE}))
 
 # The caller each policy lets in, as a route's parameter.
 Reader = Annotated[Principal, Depends(authorize(READ_BODIES))]
@@ -47,3 +49,4 @@ Governance = Annotated[Principal, Depends(authorize(GOVERN))]
 CampaignRunner = Annotated[Principal, Depends(authorize(RUN_CONSULTATIONS))]
 ContactReader = Annotated[Principal, Depends(authorize(CONSULTATION_CONTACTS))]
 FundRunner = Annotated[Principal, Depends(authorize(RUN_FUNDS))]
+Scheduler = Annotated[Principal, Depends(authorize(SCHEDULED_JOBS))]

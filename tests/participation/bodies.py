@@ -31,3 +31,29 @@ async def new_body(stack: RunningStack, gateway: httpx.AsyncClient, contract: st
     )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
+
+
+async def former_and_current_members(
+    gateway: httpx.AsyncClient, pilot: dict[str, str], contract: str, body_id: str
+) -> dict[str, str]:
+    """Two fictitious people of the body, by family name: `former` (mandate ended 31 December 2019), and
+    `current` (mandate still running); their ids."""
+    people = {}
+    for name, ends_on in (("former", "2019-12-31"), ("current", None)):
+        person = await gateway.post(
+            f"{API}/people",
+            json={
+                "contractCode": contract,
+                "gender": "f",
+                "ageBand": "60+",
+                "memberKind": "resident",
+                "residentInQpv": True,
+                "familyName": name,
+                "givenName": "Fictive",
+            },
+            headers=pilot,
+        )
+        people[name] = person.json()["id"]
+        mandate = {"personId": people[name], "startsOn": "2016-01-01", "endsOn": ends_on}
+        assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
+    return people

@@ -16,7 +16,7 @@ from identity.principal import Role
 from services.participation.bodies.models import BodyRow
 from services.participation.data_inventory import INVENTORY, RETENTION, DataClass
 from tests.clock import TravellingClock
-from tests.participation.bodies import new_body
+from tests.participation.bodies import former_and_current_members, new_body
 from tests.running_stack import RunningStack
 
 API = "/api/participation"
@@ -95,24 +95,7 @@ async def test_retention_deletes_expired_pools_and_former_members_identities(
         headers=pilot,
     )
     assert opened.status_code == 201, opened.text
-    people = {}
-    for name, ends_on in (("former", "2019-12-31"), ("current", None)):
-        person = await gateway.post(
-            f"{API}/people",
-            json={
-                "contractCode": new_contract,
-                "gender": "f",
-                "ageBand": "60+",
-                "memberKind": "resident",
-                "residentInQpv": True,
-                "familyName": name,
-                "givenName": "Fictive",
-            },
-            headers=pilot,
-        )
-        people[name] = person.json()["id"]
-        mandate = {"personId": people[name], "startsOn": "2016-01-01", "endsOn": ends_on}
-        assert (await gateway.post(f"{API}/bodies/{body_id}/mandates", json=mandate, headers=pilot)).status_code == 201
+    people = await former_and_current_members(gateway, pilot, new_contract, body_id)
     report = await apply_retention(stack.role_url("participation"), today)
     assert "draws purged=" in report
     draw = (await gateway.get(f"{API}/draws/{opened.json()['id']}")).json()

@@ -27,6 +27,18 @@ class FinancialReportRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class OverdueAnnouncementRow(Base):
+    """A financial report announced overdue (`report.overdue`), once: the daily job announces the others."""
+
+    __tablename__ = "overdue_report_announcements"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ActivityReportRow(Base):
     """The qualitative report of one application and its actual beneficiaries (counts only)."""
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 
 from kit.pagination import PageRequest, fetch_rows_page
 from services.grants.applications.domain.application import Beneficiaries
@@ -21,7 +22,7 @@ from services.grants.reports.domain import (
     OverdueReport,
     ReportStatus,
 )
-from services.grants.reports.models import ActivityReportRow, FinancialReportRow
+from services.grants.reports.models import ActivityReportRow, FinancialReportRow, OverdueAnnouncementRow
 
 
 def actual_lines(report: FinancialReportRow | None) -> list[ActualLine]:
@@ -73,7 +74,7 @@ class ReportRepository(Repository):
         return await self._one(query, for_update=for_update)
 
     def _overdue(
-        self, contract_code: str, operators: Collection[uuid.UUID] | None, last_year: int
+        self, contract_code: str | None, operators: Collection[uuid.UUID] | None, last_year: int
     ) -> Select[uuid.UUID, uuid.UUID, str, int, str]:
         status = func.coalesce(FinancialReportRow.status, "missing")
         query = (
@@ -86,12 +87,13 @@ class ReportRepository(Repository):
             )
             .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
             .where(
-                ApplicationRow.contract_code == contract_code,
                 ApplicationRow.state == State.NOTIFIED.value,
                 ApplicationRow.year <= last_year,
                 status.in_(("missing", ReportStatus.RETURNED.value)),
             )
         )
+        if contract_code is not None:
+            query = query.where(ApplicationRow.contract_code == contract_code)
         if operators is not None:
             query = query.where(ApplicationRow.operator_id.in_(list(operators)))
         return query.order_by(ApplicationRow.year, ApplicationRow.title, ApplicationRow.application_id)
@@ -110,3 +112,14 @@ class ReportRepository(Repository):
         """A page of `overdue`, and how many there are in all."""
         rows, total = await fetch_rows_page(self.session, self._overdue(contract_code, operators, last_year), page)
         return [OverdueReport(*row) for row in rows], total
+
+    async def overdue_not_announced(self, last_year: int) -> list[OverdueReport]:
+        """`overdue` of every contract, less those already announced (locked: two runs announce each once)."""
+        announced = exists().where(OverdueAnnouncementRow.application_id == ApplicationRow.application_id)
+        query = self._overdue(None, None, last_year).where(~announced).with_for_update(of=ApplicationRow)
+        return [OverdueReport(*row) for row in (await self.session.execute(query)).all()]
+
+    def announced(self, report: OverdueReport, at: datetime) -> None:
+        self.session.add(
+            OverdueAnnouncementRow(application_id=report.application_id, year=report.year, announced_at=at)
+        )

@@ -19,7 +19,7 @@ from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.applications.domain.application import Beneficiaries
 from services.grants.clients.territories import ClassifiedPoint, PointClassifier, request_point_classifier
-from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS
+from services.grants.policies import READ_GRANTS, REPORT, REVIEW_REPORTS, SCHEDULED_JOBS
 from services.grants.reports import use_cases as reports
 from services.grants.reports.domain import (
     ActivityReport,
@@ -37,6 +37,7 @@ from services.grants.reports.schemas import (
     FinancialReportInput,
     FinancialReportRead,
     LocatedBeneficiariesRead,
+    OverdueAnnouncementsRead,
     OverdueReportRead,
     ReportReviewInput,
 )
@@ -163,6 +164,14 @@ async def list_overdue_reports(
         for report in overdue
     ]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/internal/overdue-report-announcements", operation_id="announce_overdue_reports", include_in_schema=False)
+async def announce_overdue_reports(
+    uow: Uow, principal: Annotated[Principal, Depends(authorize(SCHEDULED_JOBS))]
+) -> OverdueAnnouncementsRead:
+    """Internal, called daily by the gateway's job worker: announce the financial reports newly overdue, once."""
+    return OverdueAnnouncementsRead(announced=await reports.announce_overdue(uow, principal))
 
 
 def _activity_answer(view: ActivityReportView, response: Response) -> ActivityReportRead:

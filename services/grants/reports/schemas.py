@@ -65,6 +65,10 @@ class OverdueReportRead(ApiModel):
     status: Literal["missing", "returned"]
 
 
+class OverdueAnnouncementsRead(ApiModel):
+    announced: int = Field(description="How many financial reports this run announced overdue (`report.overdue`)")
+
+
 class ActivityReportInput(ApiInput):
     summary: LongText = Field(description="What was done")
     results: LongText = Field(description="What was achieved against the action's objectives")

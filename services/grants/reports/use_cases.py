@@ -312,3 +312,23 @@ async def overdue_reports(
         return await ReportRepository(uow.session).overdue_page(
             contract_code, own_organisations(actor), last_year_due_before(day), page
         )
+
+
+async def announce_overdue(uow: UnitOfWork, actor: Principal) -> int:
+    """Announce (`report.overdue`) the financial reports overdue today and not announced yet, each once, of
+    every contract; how many. Called daily by the gateway's scheduled job: a second run announces nothing."""
+    async with uow:
+        repository = ReportRepository(uow.session)
+        newly = await repository.overdue_not_announced(last_year_due_before(uow.today()))
+        for report in newly:
+            repository.announced(report, uow.now())
+            await APPLICATIONS.changed(
+                uow,
+                actor,
+                str(report.application_id),
+                action="financial_report.overdue",
+                before={"status": report.status, "announcedOverdue": False},
+                after={"status": report.status, "announcedOverdue": True, "dueOn": report.due_on.isoformat()},
+            )
+        await uow.commit()
+    return len(newly)

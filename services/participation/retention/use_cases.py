@@ -5,7 +5,7 @@ consultation go a year after it ends."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from identity.principal import Principal, Role
@@ -63,5 +63,17 @@ async def apply_retention(uow: UnitOfWork, today: date, member_years: int = FORM
                 after={"contacts": 0},
                 reason="follow-up period over",
             )
+        report = RetentionReport(draws_purged, pool_deleted, members_deleted, contacts_deleted)
+        # The run itself, even one that deleted nothing: when the rules were applied, and with what counts.
+        await ledger.changed(
+            uow.session,
+            RETENTION_ACTOR,
+            action="retention.applied",
+            entity_type="retention_run",
+            entity_id=today.isoformat(),
+            before=None,
+            after=asdict(report),
+            reason="the retention rules of the record of processing (data_inventory.RETENTION)",
+        )
         await uow.commit()
-    return RetentionReport(draws_purged, pool_deleted, members_deleted, contacts_deleted)
+    return report
