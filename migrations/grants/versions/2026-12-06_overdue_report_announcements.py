@@ -1,7 +1,7 @@
 """The financial reports announced overdue (`report.overdue`), each once: the daily job announces the others.
 
-Revision ID: gran0026
-Revises: gran0025
+Revision ID: gran0027
+Revises: gran0026
 Create Date: 2026-12-06 01:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from kit.change_feed import announce_changes_sql
 
-revision: str = "gran0026"
-down_revision: str | None = "gran0025"
+revision: str = "gran0027"
+down_revision: str | None = "gran0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
