@@ -58,6 +58,10 @@ class GatewaySettings(BaseSettings):
             "/api/grants/decision-imports": 120.0,
             "/api/grants/request-imports": 120.0,
             "/api/grants/programmation-exports": 120.0,
+            # Paths allowed big bodies (larger_body_limits) answer in their request: their time grows with it.
+            "/api/territories/localisation/batch": 60.0,
+            "/api/participation/bodies/*/draws": 60.0,
+            "/api/grants/applications/*/activity-report/located-beneficiaries": 60.0,
         },
         description="Paths whose answer may take longer than upstream_deadline_seconds (it is also their read timeout)",
     )

@@ -16,6 +16,7 @@ import pytest
 
 from cli.embedded_postgres import free_port
 from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from identity.principal import Role
 from tests.gateway.wire import PATIENCE_SECONDS, FaultPeer, app_process, gateway_settings
 from tests.running_stack import CUA_CONTRACT, RunningStack, ServingThread
@@ -268,3 +269,14 @@ async def test_a_service_killed_during_a_burst_of_posts(
             assert again.headers.get("idempotent-replayed") is None
     stored = await _stored_names(gateway, pilot, new_contract)
     assert sorted(stored) == sorted(creation.name for creation in creations)
+
+
+def test_a_path_allowed_a_big_body_is_allowed_the_time_to_read_it() -> None:
+    """A batch of 16 MB (a draw's pool, a localisation batch) is answered in its own request: the default
+    deadline, sized for ordinary bodies, would cut it (seen as 504s on a loaded machine)."""
+    defaults = GatewaySettings.model_fields
+    body_limits = defaults["larger_body_limits"].get_default(call_default_factory=True)
+    deadlines = defaults["larger_deadlines"].get_default(call_default_factory=True)
+    ordinary = defaults["upstream_deadline_seconds"].get_default()
+    for path in body_limits:
+        assert deadlines.get(path, ordinary) > ordinary, path

@@ -26,8 +26,10 @@ JOBS = "/api/territories/jobs"
 
 @pytest.fixture(scope="module")
 def hasty_gateway(stack: RunningStack) -> Iterator[str]:
-    """A gateway that waits one second for any answer: shorter than the work it starts."""
-    app = create_app(gateway_settings(stack, upstream_deadline_seconds=1.0, larger_deadlines={}))
+    """A gateway that waits three seconds for any answer, shorter than the work it starts (60,000 squares take
+    longer on this machine kind), and long enough for a 0.5 s long-poll to come back while the same process
+    serves the import (at one second, a loaded machine made the poll itself miss the deadline)."""
+    app = create_app(gateway_settings(stack, upstream_deadline_seconds=3.0, larger_deadlines={}))
     port = free_port()
     thread = ServingThread({"gateway": (app, port)})
     thread.start_and_wait()
