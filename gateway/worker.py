@@ -65,6 +65,9 @@ def main() -> None:
     settings = GatewaySettings()  # read from the environment
     if settings.environment != "test":
         configure_json_logging("gateway-worker", settings.log_level)
+        # procrastinate tells each job's start and end at INFO: the relay's every 2 s drowned the log (a
+        # user run: half of its lines). Its warnings and errors stay; ours say what was delivered.
+        logging.getLogger("procrastinate").setLevel(max(logging.WARNING, logging.getLogger().level))
     asyncio.run(serve(settings))
 
 

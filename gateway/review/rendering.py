@@ -63,7 +63,8 @@ def fr_value(value: Any, unit: str = "") -> str:
         return fr_eur(value)
     if unit in ("%", "ratio"):
         return fr_percent(value, ratio=unit == "ratio")
-    return fr_number(value)
+    text = fr_number(value)
+    return text + NBSP + unit if unit and text != "—" else text
 
 
 def pairs(totals: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from gateway.review.client import Request, ServiceReader
 from gateway.review.domain import (
+    HEADLINE,
     Block,
     Figure,
     Mode,
@@ -169,11 +170,12 @@ async def review(
 
 async def _cohort_entry(reader: ServiceReader, contract: Mapping[str, Any], year: int) -> CohortEntry:
     code = contract["code"]
-    headline_sources = [source for source in SOURCES if source.key in ("evaluation", "participation")]
+    headline_keys = {block_key for _, _, _, block_key, _ in HEADLINE}
+    headline_sources = [source for source in SOURCES if source.key in headline_keys and source.service is not None]
     values = template_values(code, year, contract["codeEpci"], contract["startYear"])
     planned = []
     for source in headline_sources:
-        assert source.service is not None  # noqa: S101 - both are declared with their service
+        assert source.service is not None  # noqa: S101 - filtered above
         path, params = source.filled(values)
         planned.append(
             (

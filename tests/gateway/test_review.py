@@ -343,6 +343,13 @@ async def test_the_cohort_sets_contracts_side_by_side_and_hides_those_the_caller
             )
             figures = {figure["key"]: figure["value"] for figure in entry["headline"]}
             assert figures["actionsFunded"] == direct.json()["actionsFunded"]
+            staff = await gateway.get(
+                f"/api/grants/engineering-staff?contractCode={entry['code']}&year={YEAR}", headers=state
+            )
+            assert figures["engineeringEtp"] == (staff.json()["totalEtp"] if staff.status_code == 200 else None)
+        assert {figure["key"]: figure["value"] for figure in cohort["contracts"][0]["headline"]}[
+            "engineeringEtp"
+        ] == "13.45", "every headline figure, the droit commun's too, not only grants' evaluation"
         page = await gateway.get(url + ".html", params={"contracts": f"{cua_contract},{new_contract}"}, headers=state)
         assert page.status_code == 200
         assert "Contrat de test" in page.text

@@ -90,6 +90,9 @@ def test_an_act_breaking_rules_names_each_of_them() -> None:
         TODAY,
     )
     assert state.act == DecisionAct(ActKind.DAUPHIN_DECISION, None, TODAY), "a Dauphin decision needs no number"
+    with pytest.raises(RuleViolationError) as deliberated:
+        decided(FinancingLine(CAF, 100_000), by_deliberation(100_000), "État", is_state=True, today=TODAY)
+    assert (deliberated.value.field, deliberated.value.rule) == ("act_kind", "state-decides-by-arrete")
 
 
 def test_the_comites_amount_is_kept_as_agreed() -> None:

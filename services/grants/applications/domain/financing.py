@@ -148,6 +148,14 @@ def decided_by_act(line: FinancingLine, deciding: Deciding, nom: str, is_state: 
         broken.append(
             RuleViolationError("act_kind", "dauphin-is-the-states", "a Dauphin decision decides the State's line only")
         )
+    if act.kind is ActKind.DELIBERATION and is_state:
+        # Issue 18: "the State by its arrêté / Dauphin decision, the CAF or the Département by their board's
+        # deliberation" — the préfet decides alone, no board deliberates the State's credits.
+        broken.append(
+            RuleViolationError(
+                "act_kind", "state-decides-by-arrete", "the State decides its line by arrêté or Dauphin decision"
+            )
+        )
     if act.decided_on is not None and act.decided_on > today:
         broken.append(
             RuleViolationError(
