@@ -67,9 +67,33 @@ def fr_value(value: Any, unit: str = "") -> str:
     return text + NBSP + unit if unit and text != "—" else text
 
 
-def pairs(totals: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
+# The contrat de ville's pillars as the P147 nomenclature names them (grants' framework.Pillar values).
+PILLARS = {
+    "cohesion_sociale": "Cohésion sociale",
+    "emploi_developpement_economique": "Emploi et développement économique",
+    "cadre_de_vie_renouvellement_urbain": "Cadre de vie et renouvellement urbain",
+    "pilotage_ingenierie": "Pilotage et ingénierie",
+}
+
+
+def named(key: str | None, names: Mapping[str, str]) -> str:
+    """A total's key as a reader reads it: a financer's name, a pillar's label, else the key."""
+    if not key:
+        return "non précisé"
+    return names.get(key) or PILLARS.get(key) or key
+
+
+def pairs(totals: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None) -> list[tuple[str, Any]]:
     """(label, decided) of grants' totals, for a bar chart."""
-    return [(item["key"] or "non précisé", item["decided"]) for item in totals]
+    return [(named(item["key"], names or {}), item["decided"]) for item in totals]
+
+
+def _financer_names(review: Mapping[str, Any]) -> dict[str, str]:
+    """Each financer's name by its code, from grants' institutions of the contract."""
+    found = _available(review, "institutions")
+    if found is None:
+        return {}
+    return {item["code"]: item["nom"] for item in found["data"]["items"]}
 
 
 def _environment() -> Environment:
@@ -82,7 +106,7 @@ def _environment() -> Environment:
     )
     environment.filters.update(fr_number=fr_number, fr_eur=fr_eur, fr_percent=fr_percent, fr_value=fr_value)
     environment.globals.update(
-        bars=charts.bars, pairs=pairs, palette=charts.PALETTE, width=charts.WIDTH, map_size=charts.MAP_SIZE
+        bars=charts.bars, pairs=pairs, named=named, palette=charts.PALETTE, width=charts.WIDTH, map_size=charts.MAP_SIZE
     )
     environment.globals.update(label_width=charts.LABEL_WIDTH, line_height=charts.LINE_HEIGHT)
     return environment
@@ -165,6 +189,7 @@ KNOWN_BLOCKS = frozenset(
         "evaluation",
         "programmation-totals",
         "renewal-projects",
+        "institutions",
         "participation",
         "perimeter",
         "vulnerability-computations",
@@ -188,6 +213,7 @@ def render_html(review: Mapping[str, Any]) -> str:
         members=_members(review),
         meetings=_meetings(review),
         known_blocks=KNOWN_BLOCKS,
+        financers=_financer_names(review),
     )
 
 

@@ -67,6 +67,14 @@ SOURCES: tuple[Source, ...] = (
         params=OF_THE_YEAR,
     ),
     Source(
+        key="institutions",
+        section=Section.ACHIEVEMENTS,
+        title="Financeurs du contrat",
+        service="grants",
+        path="/institutions",
+        params={"contractCode": "{code}", "limit": "100"},  # their names, for the financers' codes
+    ),
+    Source(
         key="renewal-projects",
         section=Section.ACHIEVEMENTS,
         title="Renouvellement urbain",

@@ -233,6 +233,15 @@ async def test_the_html_page_is_self_contained_french_and_accessible(
         await gateway.get(f"/api/grants/evaluation/years/{YEAR}?contractCode={cua_contract}", headers=headers)
     ).json()
     assert "objectif : plus de 50 %" in page
+    with step("financers and pillars by their names, not their codes"):
+        listed = await gateway.get(f"/api/grants/institutions?contractCode={cua_contract}&limit=100", headers=headers)
+        state = next(item for item in listed.json()["items"] if item["code"] == "etat-p147")
+        readable = page.replace("&#39;", "'")
+        if evaluation["byFinancer"]:
+            assert f"<td>{state['nom']}</td>" in readable
+            assert "<td>etat-p147</td>" not in page
+        if evaluation["byPillar"]:
+            assert "<td>cohesion_sociale</td>" not in page
     assert evaluation["leverage"]["decided"].replace(".", ",") in page.replace("\u00a0", "")
 
 
