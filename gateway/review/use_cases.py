@@ -171,17 +171,18 @@ async def review(
 async def _cohort_entry(reader: ServiceReader, contract: Mapping[str, Any], year: int) -> CohortEntry:
     code = contract["code"]
     headline_keys = {block_key for _, _, _, block_key, _ in HEADLINE}
-    headline_sources = [source for source in SOURCES if source.key in headline_keys and source.service is not None]
+    headline_sources = [
+        (source, source.service) for source in SOURCES if source.key in headline_keys and source.service is not None
+    ]
     values = template_values(code, year, contract["codeEpci"], contract["startYear"])
     planned = []
-    for source in headline_sources:
-        assert source.service is not None  # noqa: S101 - filtered above
+    for source, service in headline_sources:
         path, params = source.filled(values)
         planned.append(
             (
                 source,
-                Request(source.service, path, params),
-                Provenance(source.service, _endpoint(source.service, path, params), year, source.perimeter),
+                Request(service, path, params),
+                Provenance(service, _endpoint(service, path, params), year, source.perimeter),
             )
         )
     readings = await reader.read_all([request for _, request, _ in planned])

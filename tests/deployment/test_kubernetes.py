@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes_validate import utils as kubernetes  # type: ignore[import-untyped]  # no stubs; pyproject is the lead's
+from kubernetes_validate import utils as kubernetes
 
 from cli.provisioning import APPS
 from cli.stack import edge_options
