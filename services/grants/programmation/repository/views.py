@@ -7,12 +7,15 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    ClauseElement,
+    Integer,
     Numeric,
     Select,
     Text,
     Uuid,
     and_,
     any_,
+    bindparam,
     case,
     cast,
     exists,
@@ -26,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
+from kit.compiled_statements import CompiledOnce
 from kit.pagination import KeptCounts, PageRequest, kept_total
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
@@ -36,18 +40,24 @@ from services.grants.persistence import Repository
 from services.grants.programmation.domain.tables import ProgrammationFilter, Total, Totals
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
+Shape = frozenset[str]  # the filters given (ProgrammationFilter's names), each bound as a parameter
+
 
 class ProgrammationViews(Repository):
     """The pilot's and the State's tables and totals, aggregated in SQL."""
 
     @staticmethod
-    def _chosen(chosen: ProgrammationFilter, *columns: Any, described: bool = False) -> Select[Any]:
-        """The chosen applications; joined to calls and objectives when a filter needs them, and to their
-        operators too when `described` (the columns then may name all three)."""
+    def _chosen(shape: Shape, *columns: Any, described: bool = False) -> Select[Any]:
+        """The chosen applications, each filter of the shape a named parameter (`_values` binds them);
+        joined to calls and objectives when a filter needs them, and to their operators too when
+        `described` (the columns then may name all three)."""
         query = (
             select(*columns)
             .select_from(ApplicationRow)
-            .where(ApplicationRow.contract_code == chosen.contract_code, ApplicationRow.state.in_(LIVE_STATES))
+            .where(
+                ApplicationRow.contract_code == _parameter("contract_code"),
+                ApplicationRow.state == any_(literal(LIVE_STATES, type_=ARRAY(Text))),
+            )
         )
         if described:
             query = (
@@ -55,34 +65,34 @@ class ProgrammationViews(Repository):
                 .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
                 .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
             )
-        if chosen.scheme is not None:
+        if "scheme" in shape:
             if not described:
                 query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
-            query = query.where(CallRow.scheme == chosen.scheme)
-        if chosen.pillar is not None:
+            query = query.where(CallRow.scheme == _parameter("scheme"))
+        if "pillar" in shape:
             if not described:
                 query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-            query = query.where(ObjectiveRow.pillar == chosen.pillar)
-        if chosen.year is not None:
-            query = query.where(ApplicationRow.year == chosen.year)
-        if chosen.operator_id is not None:
-            query = query.where(ApplicationRow.operator_id == chosen.operator_id)
-        if chosen.qpv_code is not None:
-            query = query.where(literal(chosen.qpv_code) == any_(ApplicationRow.qpv_codes))
-        if chosen.objective_id is not None:
+            query = query.where(ObjectiveRow.pillar == _parameter("pillar"))
+        if "year" in shape:
+            query = query.where(ApplicationRow.year == _parameter("year"))
+        if "operator_id" in shape:
+            query = query.where(ApplicationRow.operator_id == _parameter("operator_id"))
+        if "qpv_code" in shape:
+            query = query.where(_parameter("qpv_code") == any_(ApplicationRow.qpv_codes))
+        if "objective_id" in shape:
             query = query.where(
                 or_(
-                    ApplicationRow.primary_objective_id == chosen.objective_id,
-                    literal(chosen.objective_id, type_=Uuid) == any_(ApplicationRow.other_objective_ids),
+                    ApplicationRow.primary_objective_id == _parameter("objective_id"),
+                    _parameter("objective_id") == any_(ApplicationRow.other_objective_ids),
                 )
             )
-        if chosen.state is not None:
-            query = query.where(ApplicationRow.state == chosen.state)
-        if chosen.institution_id is not None:
+        if "state" in shape:
+            query = query.where(ApplicationRow.state == _parameter("state"))
+        if "institution_id" in shape:
             query = query.where(
                 exists().where(
                     FinancingLineRow.application_id == ApplicationRow.application_id,
-                    FinancingLineRow.institution_id == chosen.institution_id,
+                    FinancingLineRow.institution_id == _parameter("institution_id"),
                 )
             )
         return query
@@ -91,73 +101,16 @@ class ProgrammationViews(Repository):
         self, chosen: ProgrammationFilter, page: PageRequest, counts: KeptCounts | None = None
     ) -> tuple[str, int]:
         """A page of applications with operator, scheme, objective and each financer's amounts, as the JSON
-        array of ProgrammationRow items that PostgreSQL writes itself (one statement; nothing to load into
-        objects, validate or serialise again here), and the total: counted once per change of the contract
-        and kept (`counts`), not on every page."""
-        # The page in index order, one row longer than asked (it tells whether rows lie beyond), its calls,
-        # operators and objectives joined row by row (50 lookups).
-        order = (ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-        rows = (
-            self._chosen(
-                chosen,
-                ApplicationRow.application_id,
-                ApplicationRow.title,
-                ApplicationRow.year,
-                CallRow.scheme,
-                ApplicationRow.state,
-                ApplicationRow.outcome,
-                ApplicationRow.qpv_codes,
-                ApplicationRow.hors_qpv,
-                OperatorRow.operator_id,
-                OperatorRow.nom,
-                OperatorRow.profile,
-                ObjectiveRow.code,
-                ObjectiveRow.pillar,
-                described=True,
-            )
-            .order_by(*order)
-            .limit(page.limit + 1)
-            .offset(page.offset)
-            .cte("page")
-        )
-        shown = (
-            select(rows)
-            .order_by(rows.c.year.desc(), rows.c.title, rows.c.application_id)
-            .limit(page.limit)
-            .subquery("shown")
-        )
-        line = func.json_build_object(
-            "institutionCode",
-            InstitutionRow.code,
-            "requested",
-            _euros(FinancingLineRow.requested_cents),
-            "proposed",
-            _euros(FinancingLineRow.proposed_cents),
-            "decided",
-            _euros(FinancingLineRow.decided_cents),
-        )
-        financers = (
-            select(func.coalesce(func.json_agg(aggregate_order_by(line, InstitutionRow.code.collate("C"))), _EMPTY))
-            .select_from(FinancingLineRow)
-            .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-            .where(FinancingLineRow.application_id == shown.c.application_id)
-            .scalar_subquery()
-        )
-        item = func.json_build_object(
-            *("applicationId", shown.c.application_id, "title", shown.c.title, "year", shown.c.year),
-            *("scheme", shown.c.scheme, "state", shown.c.state, "outcome", shown.c.outcome),
-            *("qpvCodes", shown.c.qpv_codes, "horsQpv", shown.c.hors_qpv, "operatorId", shown.c.operator_id),
-            *("operatorNom", shown.c.nom, "operatorProfile", shown.c.profile, "objectiveCode", shown.c.code),
-            *("pillar", shown.c.pillar, "financers", financers),
-        )
-        in_order = (shown.c.year.desc(), shown.c.title, shown.c.application_id)
-        items = cast(func.coalesce(func.json_agg(aggregate_order_by(item, *in_order)), _EMPTY), Text)
-        found = select(func.count()).select_from(rows).scalar_subquery()
-        text, rows_found = (await self.session.execute(select(items, found).select_from(shown))).one()
+        array of ProgrammationRow items that PostgreSQL writes itself (one statement, compiled once per
+        shape of filters: nothing to build, load into objects, validate or serialise again here), and the
+        total: counted once per change of the contract and kept (`counts`), not on every page."""
+        shape, values = _shape(chosen), _values(chosen)
+        asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
+        [(text, rows_found)] = await _PAGES(shape).rows(self.session, asked)
 
         async def counted() -> int:
-            count = select(func.count()).select_from(self._chosen(chosen, literal(1)).subquery())
-            return int((await self.session.execute(count)).scalar_one())
+            [(count,)] = await _COUNTS(shape).rows(self.session, values)
+            return int(count)
 
         key = ("programmation", chosen)
         return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted)
@@ -167,112 +120,6 @@ class ProgrammationViews(Repository):
         evaluation's counts, in one statement. The chosen applications, with the sums of their lines, come
         from one index range of applications; the financers' totals from one range of the lines' own index
         joined once with the chosen applications: never one probe per application."""
-        contract_lines = FinancingLineRow.contract_code == chosen.contract_code
-        if chosen.year is not None:
-            contract_lines = and_(contract_lines, FinancingLineRow.year == chosen.year)
-        apps = self._chosen(
-            chosen,
-            ApplicationRow.application_id,
-            ApplicationRow.year,
-            ApplicationRow.operator_id,
-            ApplicationRow.primary_objective_id,
-            ApplicationRow.hors_qpv,
-            ApplicationRow.qpv_codes,
-            ApplicationRow.beneficiaries["total"].as_integer().label("beneficiaries"),
-            ApplicationRow.lines_requested_cents.label("requested"),
-            ApplicationRow.lines_proposed_cents.label("proposed"),
-            ApplicationRow.lines_decided_cents.label("decided"),
-        ).cte("chosen")
-        chosen_ids = self._chosen(chosen, ApplicationRow.application_id).subquery("chosen_ids")
-        per_financer = (
-            select(
-                FinancingLineRow.institution_id,
-                func.count().label("applications"),
-                func.sum(FinancingLineRow.requested_cents).label("requested"),
-                func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
-                func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
-                func.count().filter(FinancingLineRow.decided_cents > 0).label("funded"),
-            )
-            .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
-            .where(contract_lines)
-            .group_by(FinancingLineRow.institution_id)
-            .subquery("per_financer")
-        )
-        by_financer = _total_row(
-            "financer",
-            InstitutionRow.code,
-            per_financer.c.applications,
-            (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
-            funded=per_financer.c.funded,
-        ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
-        amounts = (
-            func.count().label("applications"),
-            func.sum(apps.c.requested).label("requested"),
-            func.sum(apps.c.proposed).label("proposed"),
-            func.sum(apps.c.decided).label("decided"),
-            func.count().filter(apps.c.decided > 0).label("funded"),
-        )
-
-        def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
-            """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
-            to join and group instead of every chosen application."""
-            sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
-            return _total_row(
-                dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
-            ).group_by(key)
-
-        # Partial sums computed once, each read by several dimensions (CTEs referenced twice are materialised).
-        per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).cte()
-        strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
-        by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
-            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
-        )
-        by_ambition = (
-            regrouped(per_objective, "ambition", ambition.label)
-            .outerjoin_from(
-                per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
-            )
-            .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
-            .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
-        )
-        by_theme = regrouped(per_objective, "theme", ObjectiveRow.p147_theme).outerjoin_from(
-            per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
-        )
-        per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
-        by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
-        per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).cte()
-        by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
-            per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
-        )
-        operators = _total_row("operators", None, func.count()).select_from(per_operator)
-        counts = _total_row(
-            "counts",
-            None,
-            func.count(),
-            funded=func.count().filter(apps.c.decided > 0),
-            beneficiaries=func.coalesce(func.sum(apps.c.beneficiaries), 0),
-        ).select_from(apps)
-        served = select(
-            apps.c.requested,
-            apps.c.proposed,
-            apps.c.decided,
-            func.unnest(
-                # "hors-QPV": serving vulnerability zones and no QPV (the 2.5 % cap's credits); "none":
-                # serving neither a QPV nor an official zone.
-                case(
-                    (apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
-                    (func.cardinality(apps.c.qpv_codes) == 0, literal(["none"], type_=ARRAY(Text))),
-                    else_=apps.c.qpv_codes,
-                )
-            ).label("qpv_code"),
-        ).subquery("served")
-        by_qpv = _total_row(
-            "qpv",
-            served.c.qpv_code,
-            func.count(),
-            (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
-            funded=func.count().filter(served.c.decided > 0),
-        ).group_by(served.c.qpv_code)
         results: dict[str, list[Any]] = {
             "financer": [],
             "pillar": [],
@@ -284,12 +131,9 @@ class ProgrammationViews(Repository):
             "counts": [],
         }
         distinct_operators = 0
-        everything = union_all(
-            by_financer, by_pillar, by_ambition, by_theme, by_year, by_profile, by_qpv, operators, counts
-        )
-        for name, key, count, requested, proposed, decided, funded, beneficiaries in (
-            await self.session.execute(everything)
-        ).all():
+        for name, key, count, requested, proposed, decided, funded, beneficiaries in await _TOTALS(_shape(chosen)).rows(
+            self.session, _values(chosen)
+        ):
             if name == "operators":
                 distinct_operators = count
             elif name == "counts":
@@ -353,3 +197,218 @@ def _total_row(
         nothing if funded is None else funded,
         nothing if beneficiaries is None else beneficiaries,
     )
+
+
+def _totals_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+    """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
+    evaluation's counts, as one union (ProgrammationViews.totals reads it)."""
+    contract_lines = FinancingLineRow.contract_code == _parameter("contract_code")
+    if "year" in shape:
+        contract_lines = and_(contract_lines, FinancingLineRow.year == _parameter("year"))
+    apps = ProgrammationViews._chosen(
+        shape,
+        ApplicationRow.application_id,
+        ApplicationRow.year,
+        ApplicationRow.operator_id,
+        ApplicationRow.primary_objective_id,
+        ApplicationRow.hors_qpv,
+        ApplicationRow.qpv_codes,
+        ApplicationRow.beneficiaries["total"].as_integer().label("beneficiaries"),
+        ApplicationRow.lines_requested_cents.label("requested"),
+        ApplicationRow.lines_proposed_cents.label("proposed"),
+        ApplicationRow.lines_decided_cents.label("decided"),
+    ).cte("chosen")
+    chosen_ids = ProgrammationViews._chosen(shape, ApplicationRow.application_id).subquery("chosen_ids")
+    per_financer = (
+        select(
+            FinancingLineRow.institution_id,
+            func.count().label("applications"),
+            func.sum(FinancingLineRow.requested_cents).label("requested"),
+            func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
+            func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
+            func.count().filter(FinancingLineRow.decided_cents > 0).label("funded"),
+        )
+        .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
+        .where(contract_lines)
+        .group_by(FinancingLineRow.institution_id)
+        .subquery("per_financer")
+    )
+    by_financer = _total_row(
+        "financer",
+        InstitutionRow.code,
+        per_financer.c.applications,
+        (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
+        funded=per_financer.c.funded,
+    ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
+    amounts = (
+        func.count().label("applications"),
+        func.sum(apps.c.requested).label("requested"),
+        func.sum(apps.c.proposed).label("proposed"),
+        func.sum(apps.c.decided).label("decided"),
+        func.count().filter(apps.c.decided > 0).label("funded"),
+    )
+
+    def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
+        """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
+        to join and group instead of every chosen application."""
+        sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
+        return _total_row(
+            dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
+        ).group_by(key)
+
+    # Partial sums computed once, each read by several dimensions (CTEs referenced twice are materialised).
+    per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).cte()
+    strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
+    by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
+        per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+    )
+    by_ambition = (
+        regrouped(per_objective, "ambition", ambition.label)
+        .outerjoin_from(per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id)
+        .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
+        .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
+    )
+    by_theme = regrouped(per_objective, "theme", ObjectiveRow.p147_theme).outerjoin_from(
+        per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
+    )
+    per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
+    by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
+    per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).cte()
+    by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
+        per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
+    )
+    operators = _total_row("operators", None, func.count()).select_from(per_operator)
+    counts = _total_row(
+        "counts",
+        None,
+        func.count(),
+        funded=func.count().filter(apps.c.decided > 0),
+        beneficiaries=func.coalesce(func.sum(apps.c.beneficiaries), 0),
+    ).select_from(apps)
+    served = select(
+        apps.c.requested,
+        apps.c.proposed,
+        apps.c.decided,
+        func.unnest(
+            # "hors-QPV": serving vulnerability zones and no QPV (the 2.5 % cap's credits); "none":
+            # serving neither a QPV nor an official zone.
+            case(
+                (apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
+                (func.cardinality(apps.c.qpv_codes) == 0, literal(["none"], type_=ARRAY(Text))),
+                else_=apps.c.qpv_codes,
+            )
+        ).label("qpv_code"),
+    ).subquery("served")
+    by_qpv = _total_row(
+        "qpv",
+        served.c.qpv_code,
+        func.count(),
+        (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
+        funded=func.count().filter(served.c.decided > 0),
+    ).group_by(served.c.qpv_code)
+    everything = union_all(
+        by_financer, by_pillar, by_ambition, by_theme, by_year, by_profile, by_qpv, operators, counts
+    )
+    return everything, shape | {"contract_code"}
+
+
+def _page_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+    """A page of the table as the JSON array PostgreSQL writes, and how many rows the page found (asked one
+    row longer than shown: it tells whether rows lie beyond). The page in index order, its calls,
+    operators and objectives joined row by row (50 lookups), each financer's amounts beside."""
+    order = (ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+    rows = (
+        ProgrammationViews._chosen(
+            shape,
+            ApplicationRow.application_id,
+            ApplicationRow.title,
+            ApplicationRow.year,
+            CallRow.scheme,
+            ApplicationRow.state,
+            ApplicationRow.outcome,
+            ApplicationRow.qpv_codes,
+            ApplicationRow.hors_qpv,
+            OperatorRow.operator_id,
+            OperatorRow.nom,
+            OperatorRow.profile,
+            ObjectiveRow.code,
+            ObjectiveRow.pillar,
+            described=True,
+        )
+        .order_by(*order)
+        .limit(bindparam("longer", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .cte("page")
+    )
+    shown = (
+        select(rows)
+        .order_by(rows.c.year.desc(), rows.c.title, rows.c.application_id)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("shown")
+    )
+    line = func.json_build_object(
+        "institutionCode",
+        InstitutionRow.code,
+        "requested",
+        _euros(FinancingLineRow.requested_cents),
+        "proposed",
+        _euros(FinancingLineRow.proposed_cents),
+        "decided",
+        _euros(FinancingLineRow.decided_cents),
+    )
+    financers = (
+        select(func.coalesce(func.json_agg(aggregate_order_by(line, InstitutionRow.code.collate("C"))), _EMPTY))
+        .select_from(FinancingLineRow)
+        .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+        .where(FinancingLineRow.application_id == shown.c.application_id)
+        .scalar_subquery()
+    )
+    item = func.json_build_object(
+        *("applicationId", shown.c.application_id, "title", shown.c.title, "year", shown.c.year),
+        *("scheme", shown.c.scheme, "state", shown.c.state, "outcome", shown.c.outcome),
+        *("qpvCodes", shown.c.qpv_codes, "horsQpv", shown.c.hors_qpv, "operatorId", shown.c.operator_id),
+        *("operatorNom", shown.c.nom, "operatorProfile", shown.c.profile, "objectiveCode", shown.c.code),
+        *("pillar", shown.c.pillar, "financers", financers),
+    )
+    in_order = (shown.c.year.desc(), shown.c.title, shown.c.application_id)
+    items = cast(func.coalesce(func.json_agg(aggregate_order_by(item, *in_order)), _EMPTY), Text)
+    found = select(func.count()).select_from(rows).scalar_subquery()
+    return select(items, found).select_from(shown), shape | {"contract_code", "limit", "longer", "offset"}
+
+
+def _count_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+    """How many applications the filters choose (a page's total, counted when not kept)."""
+    chosen = ProgrammationViews._chosen(shape, literal(1)).subquery()
+    return select(func.count()).select_from(chosen), shape | {"contract_code"}
+
+
+# The filters of ProgrammationFilter other than the contract, with the type each is bound as.
+_FILTER_TYPES: dict[str, Any] = {
+    "contract_code": Text,
+    "year": Integer,
+    "scheme": Text,
+    "operator_id": Uuid,
+    "qpv_code": Text,
+    "objective_id": Uuid,
+    "pillar": Text,
+    "state": Text,
+    "institution_id": Uuid,
+}
+
+
+def _parameter(name: str) -> Any:
+    return bindparam(name, type_=_FILTER_TYPES[name])
+
+
+def _shape(chosen: ProgrammationFilter) -> Shape:
+    """Which filters are given (the contract always is)."""
+    return frozenset(name for name in _FILTER_TYPES if name != "contract_code" and getattr(chosen, name) is not None)
+
+
+def _values(chosen: ProgrammationFilter) -> dict[str, Any]:
+    return {name: getattr(chosen, name) for name in _FILTER_TYPES if getattr(chosen, name) is not None}
+
+
+_PAGES = CompiledOnce(_page_statement)
+_COUNTS = CompiledOnce(_count_statement)
+_TOTALS = CompiledOnce(_totals_statement)
