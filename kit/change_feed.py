@@ -61,6 +61,7 @@ $$
 
 QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events")
 SCOPE_SETTING = "cdq.change_scope"
+SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)
 
 
 def announce_changes_sql(schema: str) -> list[str]:

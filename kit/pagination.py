@@ -103,7 +103,7 @@ class KeptCounts:
 
     def __init__(
         self,
-        stamp: Callable[[str], Hashable | None],
+        stamp: Callable[[str, frozenset[str] | None], Hashable | None],
         *,
         max_entries: int = 10_000,
         max_age_seconds: float = 60.0,
@@ -114,9 +114,16 @@ class KeptCounts:
         self.computations = 0
         self._kept: OrderedDict[Hashable, tuple[Hashable, float, int]] = OrderedDict()
 
-    async def count(self, contract: str, key: Hashable, compute: Callable[[], Awaitable[int]]) -> int:
-        """The kept count of `key` (a list of `contract` and its filters) or, if none holds, `compute()`'s."""
-        stamp = self._stamp(contract)
+    async def count(
+        self,
+        contract: str,
+        key: Hashable,
+        compute: Callable[[], Awaitable[int]],
+        parts: frozenset[str] | None = None,
+    ) -> int:
+        """The kept count of `key` (a list of `contract` and its filters, holding `parts` of the contract's
+        data, None: all) or, if none holds, `compute()`'s."""
+        stamp = self._stamp(contract, parts)
         kept = self._kept.get(key)
         if stamp is not None and kept is not None:
             kept_stamp, stored_at, value = kept
@@ -125,7 +132,7 @@ class KeptCounts:
                 return value
         self.computations += 1
         value = await compute()
-        if stamp is not None and self._stamp(contract) == stamp:
+        if stamp is not None and self._stamp(contract, parts) == stamp:
             self._kept[key] = (stamp, time.monotonic(), value)
             self._kept.move_to_end(key)
             while len(self._kept) > self.max_entries:
@@ -140,12 +147,14 @@ async def kept_total(
     rows: int,
     page: PageRequest,
     compute: Callable[[], Awaitable[int]],
+    parts: frozenset[str] | None = None,
 ) -> int:
     """The total of a page asked one row longer than its limit: told by the page itself when it can,
-    otherwise the kept count of its list (`counts`, None: counted now)."""
+    otherwise the kept count of its list (`counts`, None: counted now; `parts` of the contract's data it
+    holds, None: all)."""
     told = total_told_by(rows, page)
     if told is not None:
         return told
     if counts is None:
         return await compute()
-    return await counts.count(contract, key, compute)
+    return await counts.count(contract, key, compute, parts)

@@ -33,7 +33,8 @@ from kit.ledger import Ledger
 from kit.pagination import KeptCounts
 from kit.problems import Problem, ProblemError, install_problem_handlers, problem_openapi
 from kit.reference_lookup import install_reference_problems
-from kit.response_cache import ResponseCache, ResponseCacheMiddleware
+from kit.response_cache import ResponseCache
+from kit.response_cache_middleware import ResponseCacheMiddleware
 from kit.settings import ServiceSettings
 from kit.worker_processes import stop_with_the_manager
 from kit.write_pipeline import PlatformRoute, etag_header_openapi, mark_etag_sources

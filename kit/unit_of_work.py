@@ -15,7 +15,7 @@ conditional write whose precondition was never checked, is refused — so no rou
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from kit.change_feed import SCOPE_SETTING
+from kit.change_feed import SCOPE_PARTS, SCOPE_SETTING
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
@@ -139,6 +139,7 @@ class AmbientTransaction:
 _AMBIENT: ContextVar[AmbientTransaction | None] = ContextVar("ambient_transaction", default=None)
 _WRITTEN = "written_tables"
 _SCOPES = "change_scopes"
+_PARTS = "change_parts"  # the parts of its contract's data the transaction changes; None: all of them
 # Written alone, these announce no change (kit/change_feed.py QUIET_TABLES): the audit trail of an
 # audited read, idempotency keys, outbox events.
 LEDGER_TABLES = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
@@ -174,8 +175,15 @@ def changed_scope(session: AsyncSession) -> str | None:
     written: set[str] = session.info.get(_WRITTEN, {"?"})
     if not written - LEDGER_TABLES:
         return None
+    return _scope_of(session)
+
+
+def _scope_of(session: AsyncSession) -> str:
+    """The change's scope as the response cache reads it: `contract`, `contract|part,part`, or ""."""
     scopes: set[str] = session.info.get(_SCOPES, set())
-    return next(iter(scopes)) if len(scopes) == 1 else ""
+    parts: set[str] | None = session.info.get(_PARTS)
+    contract = next(iter(scopes)) if len(scopes) == 1 else ""
+    return contract + SCOPE_PARTS + ",".join(sorted(parts)) if contract and parts else contract
 
 
 @dataclass(frozen=True)
@@ -340,15 +348,25 @@ class UnitOfWork:
         if ambient is not None:
             ambient.check_precondition(current_etag)
 
-    async def changes_contract(self, contract_code: str) -> None:
+    async def changes_contract(self, contract_code: str, parts: Iterable[str] | None = None) -> None:
         """Declare that this transaction changes the data of `contract_code` only (its rows and theirs, no
         data shared with other contracts): its commit then drops only that contract's remembered answers
         (and those of no contract) in every process. Two contracts declared in one transaction, or none,
-        drop everything (kit/response_cache.py)."""
+        drop everything (kit/response_cache.py). `parts`: the only parts of the contract's data it changes
+        (named by the service; answers holding other parts stay); declared once without parts: them all."""
         scopes: set[str] = self.session.info.setdefault(_SCOPES, set())
+        first = not scopes
         scopes.add(contract_code)
-        scope = contract_code if len(scopes) == 1 else ""
-        await self.session.execute(text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)"), {"scope": scope})
+        if parts is None:
+            self.session.info[_PARTS] = None
+        else:
+            named = set(parts)
+            if not named or any(not part.isidentifier() for part in named):
+                raise ValueError(f"parts of a contract's data are named by identifiers: {sorted(named)}")
+            held = self.session.info.get(_PARTS, set() if first else None)
+            self.session.info[_PARTS] = None if held is None else held | named
+        scope = {"scope": _scope_of(self.session)}
+        await self.session.execute(text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)"), scope)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this unit's work is committed (with the operation's, inside one)."""

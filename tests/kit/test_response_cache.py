@@ -86,3 +86,37 @@ def test_announcement_sql_takes_only_a_schema_name(schema: str) -> None:
         announce_changes_sql(schema)
     with pytest.raises(ValueError, match="not a schema name"):
         forget_changes_sql(schema)
+
+
+def test_an_answer_holding_parts_of_its_contract_stays_when_another_part_changes() -> None:
+    cache = hearing_cache()
+    live = frozenset({"live", "notified"})
+    started = cache.snapshot("CV-1")
+    assert cache.keep(key("/programmation"), started.stamp(live), HEADERS, b"[1]", live)
+    assert cache.keep(key("/calls"), started.stamp(None), HEADERS, b"[2]")
+    cache.changed("CV-1|drafts")  # a draft of the same contract
+    assert cache.kept(key("/programmation")) is not None
+    assert cache.kept(key("/calls")) is None  # it holds every part of the contract
+    cache.changed("CV-1|drafts,live")  # a submission
+    assert cache.kept(key("/programmation")) is None
+
+
+def test_a_change_of_the_whole_contract_drops_the_answers_of_each_part() -> None:
+    cache = hearing_cache()
+    notified = frozenset({"notified"})
+    assert cache.keep(key("/totals"), cache.snapshot("CV-1").stamp(notified), HEADERS, b"[1]", notified)
+    cache.changed("CV-2|notified")  # another contract's
+    assert cache.kept(key("/totals")) is not None
+    cache.changed("CV-1")
+    assert cache.kept(key("/totals")) is None
+
+
+def test_an_answer_of_parts_computed_across_a_change_of_one_of_them_is_not_kept() -> None:
+    cache = hearing_cache()
+    notified = frozenset({"notified"})
+    started = cache.snapshot("CV-1")
+    cache.changed("CV-1|live")  # not a part it holds: still kept
+    assert cache.keep(key("/totals"), started.stamp(notified), HEADERS, b"[1]", notified)
+    started = cache.snapshot("CV-1")
+    cache.changed("CV-1|notified,live")
+    assert not cache.keep(key("/totals"), started.stamp(notified), HEADERS, b"[2]", notified)

@@ -35,17 +35,17 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10) 
     return False
 
 
-async def settled(stack: RunningStack, scope: str = "") -> None:
+async def settled(stack: RunningStack, scope: str = "", service: str = "participation") -> None:
     """Wait until participation has heard every change committed so far. The writer drops the answers it
     kept as it commits, and its change feed hears the same commit a moment later and drops them again: an
     answer kept in between would be gone by the next read. Notifications arrive in commit order, so once
     the feed hears one sent now, it has heard all before it. Sent as a change of everything, or of
-    `scope` (a contract: the answers of others stay)."""
-    cache = stack.app("participation").state.response_cache
+    `scope` (a contract: the answers of others stay). Participation's by default, or `service`'s."""
+    cache = stack.app(service).state.response_cache
     before = cache.changes
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    connection = await asyncpg.connect(stack.role_url(service).replace("+asyncpg", ""))
     try:
-        await connection.execute("SELECT pg_notify($1, $2)", change_channel("participation"), scope)
+        await connection.execute("SELECT pg_notify($1, $2)", change_channel(service), scope)
     finally:
         await connection.close()
 

@@ -56,6 +56,17 @@ LIVE = frozenset(
         State.NOTIFIED,
     }
 )
+
+
+def data_part(state: State) -> str:
+    """The part of its contract's data an application in `state` belongs to, as remembered answers tell
+    them apart (kit/response_cache.py): out of the programmation ("drafts": drafts, withdrawn and not
+    receivable files), in it ("live"), or notified ("notified": the public totals' decisions)."""
+    if state is State.NOTIFIED:
+        return "notified"
+    return "live" if state in LIVE else "drafts"
+
+
 # From the submission to the proposal, the financers give their opinions and amounts, and mark the file.
 INSTRUCTED = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})
 MOVES: dict[Transition, tuple[frozenset[State], State]] = {

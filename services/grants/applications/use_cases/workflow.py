@@ -18,6 +18,7 @@ from services.grants.applications.domain.workflow import (
     Transition,
     check_in_time,
     check_notification_letter,
+    data_part,
     moved,
 )
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
@@ -50,10 +51,11 @@ async def move(
     notification is dated by its letter (`notified_on`); a late file is submitted by a pilot's exception."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
-        await uow.changes_contract(row.contract_code)
+        await uow.changes_contract(row.contract_code, [data_part(State(row.state))])
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
+        await uow.changes_contract(row.contract_code, [data_part(after)])
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:

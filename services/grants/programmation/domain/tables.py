@@ -6,6 +6,13 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from services.grants.applications.domain.workflow import LIVE, State, data_part
+
+# The parts of a contract's data the programmation holds (its live files, the notified ones among them),
+# and the public totals (the notified files): other writes of the contract leave their answers standing.
+PROGRAMMATION_PARTS = frozenset(data_part(state) for state in LIVE)
+NOTIFIED_PARTS = frozenset({data_part(State.NOTIFIED)})
+
 
 @dataclass(frozen=True, slots=True)
 class ProgrammationFilter:

@@ -37,7 +37,7 @@ from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain.tables import ProgrammationFilter, Total, Totals
+from services.grants.programmation.domain.tables import PROGRAMMATION_PARTS, ProgrammationFilter, Total, Totals
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 Shape = frozenset[str]  # the filters given (ProgrammationFilter's names), each bound as a parameter
@@ -113,7 +113,8 @@ class ProgrammationViews(Repository):
             return int(count)
 
         key = ("programmation", chosen)
-        return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted)
+        held = PROGRAMMATION_PARTS
+        return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted, held)
 
     async def totals(self, chosen: ProgrammationFilter) -> Totals:
         """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the

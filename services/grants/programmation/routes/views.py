@@ -13,14 +13,19 @@ from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
-from kit.response_cache import REMEMBERED
+from kit.response_cache import remembered
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.applications.domain.workflow import State
 from services.grants.calls.domain import Scheme
 from services.grants.framework.domain import Pillar
 from services.grants.policies import OPEN_DATA, READ_GRANTS
-from services.grants.programmation.domain.tables import ProgrammationFilter, Totals
+from services.grants.programmation.domain.tables import (
+    NOTIFIED_PARTS,
+    PROGRAMMATION_PARTS,
+    ProgrammationFilter,
+    Totals,
+)
 from services.grants.programmation.schemas import (
     EvaluationFigures,
     ProgrammationRow,
@@ -69,7 +74,7 @@ def _cents(value: int | None) -> str | None:
 @router.get(
     "/programmation",
     operation_id="list_programmation",
-    dependencies=[REMEMBERED],
+    dependencies=[remembered(*PROGRAMMATION_PARTS)],
     response_model=Page[ProgrammationRow],
 )
 async def list_programmation(
@@ -105,7 +110,7 @@ def _totals(totals: Totals) -> ProgrammationTotals:
 @router.get(
     "/programmation/totals",
     operation_id="programmation_totals",
-    dependencies=[REMEMBERED],
+    dependencies=[remembered(*PROGRAMMATION_PARTS)],
     response_model=ProgrammationTotals,
 )
 async def programmation_totals(
@@ -121,7 +126,7 @@ async def programmation_totals(
     "/open-data/programmation-totals",
     operation_id="public_programmation_totals",
     response_model=ProgrammationTotals,
-    dependencies=[Depends(authorize(OPEN_DATA))],
+    dependencies=[Depends(authorize(OPEN_DATA)), remembered(*NOTIFIED_PARTS)],
 )
 async def public_programmation_totals(
     uow: Uow, contract_code: Annotated[ContractCode, Query(alias="contractCode")], year: Year

@@ -1,0 +1,62 @@
+"""The programmation's remembered answers hold the live and notified files of their contract, the public
+totals the notified ones only: a draft leaves both standing, a submission drops the programmation's, and
+only a notification drops the public totals (kit/response_cache.py's parts)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.grants.playbook import API, Year, budget, draft, notified, open_year, play_to_notified, send, submit
+from tests.running_stack import RunningStack
+from tests.services.test_remembered_answers import settled
+
+
+async def _heard(stack: RunningStack) -> None:
+    """Every change committed so far heard by grants (told by a change of a contract of no one)."""
+    await settled(stack, scope="CV-NOBODY", service="grants")
+
+
+async def _read(gateway: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    answer = await gateway.get(url, headers=headers or {})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+async def test_a_draft_leaves_the_programmation_standing_and_only_a_notification_drops_the_public_totals(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    year: Year = await open_year(stack, gateway, new_contract)
+    await notified(gateway, year, title="Action notifiée")
+    await _heard(stack)
+    programmation = f"{API}/programmation?contractCode={year.contract}&year=2025"
+    public = f"{API}/open-data/programmation-totals?contractCode={year.contract}&year=2025"
+    for url, headers in ((programmation, year.pilot), (public, None)):
+        await _read(gateway, url, headers)
+        assert (await _read(gateway, url, headers)).headers["cache-status"] == "cdq; hit"
+
+    # A draft and its budget: outside the programmation.
+    application = await draft(gateway, year, title="Action de dernière minute")
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    await _heard(stack)
+    standing = await _read(gateway, programmation, year.pilot)
+    assert standing.headers["cache-status"] == "cdq; hit"
+    assert [item["title"] for item in standing.json()["items"]] == ["Action notifiée"]
+    assert (await _read(gateway, public, None)).headers["cache-status"] == "cdq; hit"
+
+    # Its submission: the programmation holds it at once; the public totals (notified files) stay.
+    assert (await submit(gateway, year, application["id"])).status_code == 200
+    await _heard(stack)
+    dropped = await _read(gateway, programmation, year.pilot)
+    assert dropped.headers["cache-status"] == "cdq; fwd=miss"
+    assert sorted(item["title"] for item in dropped.json()["items"]) == ["Action de dernière minute", "Action notifiée"]
+    kept_totals = await _read(gateway, public, None)
+    assert kept_totals.headers["cache-status"] == "cdq; hit"
+    assert kept_totals.json()["figures"]["applications"] == 1
+
+    # A second file played to its notification: the public totals count it.
+    await play_to_notified(gateway, year, await draft(gateway, year, title="Seconde action notifiée"))
+    await _heard(stack)
+    recounted = await _read(gateway, public, None)
+    assert recounted.headers["cache-status"] == "cdq; fwd=miss"
+    assert recounted.json()["figures"]["applications"] == 2
