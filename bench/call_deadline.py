@@ -68,6 +68,7 @@ class Filed:
     application_id: str
     etag: str
     steps: deque[str]
+    requested: dict[str, int]  # each financer's request, in euros: its decision grants at most that
 
 
 class World:
@@ -115,8 +116,7 @@ async def _call(
     return response
 
 
-def _budget(world: World, rng: random.Random) -> dict[str, Any]:
-    p147, cua = rng.randrange(2_000, 20_000), rng.randrange(1_000, 10_000)
+def _budget(world: World, p147: int, cua: int) -> dict[str, Any]:
     institutions = world.setup["institutions"]
     return {
         "lines": [
@@ -152,8 +152,9 @@ async def operator_files(world: World, client: httpx.AsyncClient, user: int, rng
     application = created.json()["id"]
     url = f"/api/grants/applications/{application}"
     etag = created.headers["etag"]
+    requested = {"etat-p147": rng.randrange(2_000, 20_000), "cua": rng.randrange(1_000, 10_000)}
     for method, path, sent in (
-        ("PUT", "/budget", _budget(world, rng)),
+        ("PUT", "/budget", _budget(world, *requested.values())),
         ("POST", "/transitions", {"transition": "submit"}),
     ):
         answer = await _call(world, client, kind, method, url + path, json=sent, headers={**headers, "If-Match": etag})
@@ -161,7 +162,7 @@ async def operator_files(world: World, client: httpx.AsyncClient, user: int, rng
             return
         etag = answer.headers["etag"]
     steps = deque(["declare_receivable", "instruct", "propose", "etat-p147", "cua"])
-    world.waiting.append(Filed(application, etag, steps))
+    world.waiting.append(Filed(application, etag, steps, requested))
 
 
 async def financer_acts(world: World, client: httpx.AsyncClient, user: int, rng: random.Random) -> None:
@@ -182,7 +183,7 @@ async def financer_acts(world: World, client: httpx.AsyncClient, user: int, rng:
         headers = world.state if step == "etat-p147" else world.cua
         sent = {
             "decision": "granted",
-            "amount": str(rng.randrange(1_000, 5_000)),
+            "amount": str(rng.randrange(1_000, filed.requested[step] + 1)),
             "actKind": "arrete" if step == "etat-p147" else "deliberation",
             "actNumber": f"{world.setup['year']}-{step}-{rng.randrange(10**6)}",
             "decidedOn": world.setup["today"],
@@ -190,7 +191,7 @@ async def financer_acts(world: World, client: httpx.AsyncClient, user: int, rng:
         path = f"{url}/financing-lines/{world.setup['institutions'][step]}/decision"
     answer = await _call(world, client, kind, "POST", path, json=sent, headers={**headers, "If-Match": filed.etag})
     if answer.status_code == 200 and filed.steps:
-        world.waiting.append(Filed(filed.application_id, answer.headers["etag"], filed.steps))
+        world.waiting.append(Filed(filed.application_id, answer.headers["etag"], filed.steps, filed.requested))
 
 
 def _reader(kind: str, request: Callable[[World, random.Random], tuple[str, dict[str, Any], dict[str, str]]]) -> Any:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from fastapi.routing import APIRouter
 from pydantic import ConfigDict, Field
 
 from identity.principal import Principal
-from kit.api_models import ApiModel
+from kit.api_models import ApiModel, model_response
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.ledger import Ledger
@@ -128,16 +128,15 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
         types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
         contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    ) -> FeedEventPage:
+    ) -> Response:
         """The events of the changes you may read, in commit order, after a cursor. An event is shown to
         whoever reads the resource it is about. 410 when the cursor is no longer kept (read on from
         `oldestCursor`)."""
         asked = _types(types, known)
         if after == LATEST:
             async with uow.reading():
-                return FeedEventPage(
-                    items=[], next_cursor=await latest_cursor(uow.session, ledger.outbox_events), has_more=False
-                )
+                latest = await latest_cursor(uow.session, ledger.outbox_events)
+            return model_response(FeedEventPage(items=[], next_cursor=latest, has_more=False))
         async with uow.reading():
             page = await read_feed(
                 uow.session,
@@ -148,10 +147,13 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
                 contract_code=contract_code,
                 limit=limit,
             )
-        return FeedEventPage(
-            items=[event_read(event) for event in page.events if visible(principal, event)],
-            next_cursor=page.next_cursor,
-            has_more=page.has_more,
+        # Serialised once (model_response): the models were just built from our own rows.
+        return model_response(
+            FeedEventPage(
+                items=[event_read(event) for event in page.events if visible(principal, event)],
+                next_cursor=page.next_cursor,
+                has_more=page.has_more,
+            )
         )
 
     return router

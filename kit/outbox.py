@@ -23,9 +23,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    ClauseElement,
     Column,
     DateTime,
     Identity,
@@ -35,6 +38,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    any_,
+    bindparam,
     func,
     or_,
     select,
@@ -45,6 +50,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.change_feed import announce_changes_sql
+from kit.compiled_statements import CompiledOnce
 from kit.event_subjects import grouped, insert_event
 from kit.problems import FieldError, ProblemError
 
@@ -319,20 +325,11 @@ async def read_feed(
                 "This cursor names no event kept (expired, or never given): read again from the oldest cursor.",
                 extra={"oldestCursor": START},
             )
-    query = (
-        select(table)
-        .where(tuple_(table.c.transaction_id, table.c.position) > tuple_(transaction_id, position))
-        .where(table.c.transaction_id < HORIZON)
-        .order_by(table.c.transaction_id, table.c.position)
-        .limit(limit + 1)
-    )
-    if contracts is not None:
-        query = query.where(or_(table.c.contract_code.in_(contracts), table.c.contract_code.is_(None)))
-    if contract_code is not None:
-        query = query.where(table.c.contract_code == contract_code)
-    if types is not None:
-        query = query.where(table.c.event_type.in_(types))
-    rows = (await session.execute(query)).mappings().all()
+    asked: dict[str, Any] = {"contracts": contracts, "contract_code": contract_code, "types": types}
+    shape = frozenset(name for name, value in asked.items() if value is not None)
+    values = {name: list(value) if isinstance(value, frozenset) else value for name, value in asked.items()}
+    values |= {"transaction_id": transaction_id, "position": position, "longer": limit + 1}
+    rows = [row._mapping for row in await _FEEDS((table, shape)).rows(session, values)]
     events = [
         Event(
             row["event_id"],
@@ -350,3 +347,28 @@ async def read_feed(
     ]
     last = events[-1].cursor if events else cursor_of(transaction_id, position)
     return FeedPage(events, last, len(rows) > limit)
+
+
+def _feed_statement(key: tuple[Table, frozenset[str]]) -> tuple[ClauseElement, frozenset[str]]:
+    """The feed's page, one row longer than asked, for the filters of the shape (each a named parameter):
+    built and compiled once per table and shape (kit/compiled_statements.py)."""
+    table, shape = key
+    after = tuple_(bindparam("transaction_id", type_=BigInteger), bindparam("position", type_=BigInteger))
+    query = (
+        select(table)
+        .where(tuple_(table.c.transaction_id, table.c.position) > after)
+        .where(table.c.transaction_id < HORIZON)
+        .order_by(table.c.transaction_id, table.c.position)
+        .limit(bindparam("longer", type_=Integer))
+    )
+    if "contracts" in shape:
+        mine = table.c.contract_code == any_(bindparam("contracts", type_=ARRAY(Text)))
+        query = query.where(or_(mine, table.c.contract_code.is_(None)))
+    if "contract_code" in shape:
+        query = query.where(table.c.contract_code == bindparam("contract_code", type_=Text))
+    if "types" in shape:
+        query = query.where(table.c.event_type == any_(bindparam("types", type_=ARRAY(Text))))
+    return query, shape | {"transaction_id", "position", "longer"}
+
+
+_FEEDS = CompiledOnce(_feed_statement)

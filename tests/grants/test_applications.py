@@ -271,3 +271,62 @@ async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, y
     )
     assert bad_dauphin.status_code == 422
     assert bad_dauphin.json()["errors"][0]["rule"] == "dauphin-number"
+
+
+SUMMARY_FIELDS = (
+    "id",
+    "actionId",
+    "operatorId",
+    "year",
+    "title",
+    "state",
+    "outcome",
+    "qpvCodes",
+    "horsQpv",
+    "servedVulnerabilityZones",
+    "countedInVulnerabilityCap",
+    "version",
+)
+
+
+async def test_the_list_shows_each_application_as_its_own_read_does_in_title_order(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """The list's JSON is written by PostgreSQL: each item equals the summary fields of the application's
+    own read (types included), under every filter, page by page."""
+    made = [await draft(gateway, year, title=f"Action {letter}") for letter in "CAB"]
+    made.append(await draft(gateway, year, title="Action D", qpvCodes=[], codesCommunes=["62041"]))
+    submitted = made[0]["id"]
+    url = f"{API}/applications/{submitted}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    assert (await submit(gateway, year, submitted)).status_code == 200
+    expected = {}
+    for application in made:
+        read = (await gateway.get(f"{API}/applications/{application['id']}", headers=year.pilot)).json()
+        expected[read["id"]] = {field: read[field] for field in SUMMARY_FIELDS}
+
+    listed = await gateway.get(f"{API}/applications", params={"contractCode": year.contract}, headers=year.pilot)
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 4
+    assert [item["title"] for item in listed.json()["items"]] == ["Action A", "Action B", "Action C", "Action D"]
+    assert {item["id"]: item for item in listed.json()["items"]} == expected
+
+    filters = {"callId": year.call_id, "state": "submitted"}
+    chosen = await gateway.get(
+        f"{API}/applications", params={"contractCode": year.contract, **filters}, headers=year.pilot
+    )
+    assert chosen.json()["items"] == [expected[submitted]]
+    assert chosen.json()["total"] == 1
+    pages = [
+        await gateway.get(
+            f"{API}/applications",
+            params={"contractCode": year.contract, "callId": year.call_id, "limit": 3, "offset": offset},
+            headers=year.operator,
+        )
+        for offset in (0, 3)
+    ]
+    assert [[item["title"] for item in page.json()["items"]] for page in pages] == [
+        ["Action A", "Action B", "Action C"],
+        ["Action D"],
+    ]
+    assert [page.json()["total"] for page in pages] == [4, 4]

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    ARRAY,
+    ClauseElement,
+    Integer,
+    Select,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from kit.pagination import CountKept, KeptCounts, PageRequest, fetch_page
+from kit.compiled_statements import CompiledOnce
+from kit.pagination import KeptCounts, PageRequest, kept_total
 from services.grants.applications.domain.application import Application, ApplicationEvent, Draft, Venue
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import (
@@ -133,7 +151,7 @@ class ApplicationRepository(Repository):
         query = select(ApplicationRow).where(ApplicationRow.action_id == action_id, ApplicationRow.year == year - 1)
         return await self._one(query)
 
-    async def find(
+    async def summaries_json(
         self,
         contract_code: str,
         operators: Collection[uuid.UUID] | None,
@@ -141,23 +159,25 @@ class ApplicationRepository(Repository):
         state: str | None,
         page: PageRequest,
         counts: KeptCounts | None = None,
-    ) -> tuple[list[ApplicationRow], int]:
-        """A page of the contract's applications; its total kept per change of the contract (`counts`)."""
-        query = select(ApplicationRow).where(ApplicationRow.contract_code == contract_code)
+    ) -> tuple[str, int]:
+        """A page of the contract's applications as the JSON array of ApplicationSummary items PostgreSQL
+        writes (one statement, compiled once per shape of filters), and its total, kept per change of the
+        contract (`counts`)."""
+        given = {"operators": operators, "call_id": call_id, "state": state}
+        shape = frozenset(name for name, value in given.items() if value is not None)
+        values: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
         if operators is not None:
-            query = query.where(ApplicationRow.operator_id.in_(list(operators)))
-        if state is not None:
-            query = query.where(ApplicationRow.state == state)
-        if call_id is not None:
-            # One call is one year: its title order is the index's.
-            ordered = query.where(ApplicationRow.call_id == call_id).order_by(
-                ApplicationRow.title, ApplicationRow.application_id
-            )
-        else:
-            ordered = query.order_by(ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
+            values["operators"] = list(operators)
+        values |= {"contract_code": contract_code, "limit": page.limit, "longer": page.limit + 1}
+        [(text, rows_found)] = await _SUMMARIES(shape).rows(self.session, {**values, "offset": page.offset})
+
+        async def counted() -> int:
+            [(count,)] = await _COUNTS(shape).rows(self.session, values)
+            return int(count)
+
         mine = None if operators is None else frozenset(operators)
-        kept = CountKept(counts, contract_code, ("applications", contract_code, mine, call_id, state))
-        return await fetch_page(self.session, ordered, page, kept)
+        key = ("applications", contract_code, mine, call_id, state)
+        return text, await kept_total(counts, contract_code, key, rows_found, page, counted)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLine]:
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
@@ -194,3 +214,67 @@ class ApplicationRepository(Repository):
     async def events(self, application_id: uuid.UUID) -> list[ApplicationEvent]:
         query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
         return [event_of(row) for row in await self._all(query.order_by(ApplicationEventRow.at))]
+
+
+def _chosen(shape: frozenset[str], *columns: Any) -> Select[Any]:
+    """The applications of a contract, narrowed by the filters of the shape (each a named parameter)."""
+    query = select(*columns).where(ApplicationRow.contract_code == bindparam("contract_code", type_=Text))
+    if "operators" in shape:
+        query = query.where(ApplicationRow.operator_id == any_(bindparam("operators", type_=ARRAY(Uuid))))
+    if "state" in shape:
+        query = query.where(ApplicationRow.state == bindparam("state", type_=Text))
+    if "call_id" in shape:
+        query = query.where(ApplicationRow.call_id == bindparam("call_id", type_=Uuid))
+    return query
+
+
+def _in_order(columns: Any, shape: frozenset[str]) -> tuple[Any, ...]:
+    """The list's order: by year (latest first), title and id; one call is one year, its title order the
+    index's."""
+    by_title = (columns.title, columns.application_id)
+    return by_title if "call_id" in shape else (columns.year.desc(), *by_title)
+
+
+def _summaries_statement(shape: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
+    """A page of summaries (one row longer than shown: it tells whether rows lie beyond) as JSON, and how
+    many rows the page found."""
+    columns = (
+        ApplicationRow.application_id,
+        ApplicationRow.action_id,
+        ApplicationRow.operator_id,
+        ApplicationRow.year,
+        ApplicationRow.title,
+        ApplicationRow.state,
+        ApplicationRow.outcome,
+        ApplicationRow.qpv_codes,
+        ApplicationRow.served_vulnerability_zones,
+        ApplicationRow.hors_qpv,
+        ApplicationRow.version,
+    )
+    rows = (
+        _chosen(shape, *columns)
+        .order_by(*_in_order(ApplicationRow, shape))
+        .limit(bindparam("longer", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .cte("page")
+    )
+    shown = select(rows).order_by(*_in_order(rows.c, shape)).limit(bindparam("limit", type_=Integer)).subquery("shown")
+    item = func.json_build_object(
+        *("id", shown.c.application_id, "actionId", shown.c.action_id, "operatorId", shown.c.operator_id),
+        *("year", shown.c.year, "title", shown.c.title, "state", shown.c.state, "outcome", shown.c.outcome),
+        *("qpvCodes", shown.c.qpv_codes, "horsQpv", func.cardinality(shown.c.qpv_codes) == 0),
+        *("servedVulnerabilityZones", shown.c.served_vulnerability_zones),
+        *("countedInVulnerabilityCap", shown.c.hors_qpv, "version", shown.c.version),
+    )
+    in_order = aggregate_order_by(item, *_in_order(shown.c, shape))
+    items = cast(func.coalesce(func.json_agg(in_order), literal_column("'[]'::json")), Text)
+    found = select(func.count()).select_from(rows).scalar_subquery()
+    return select(items, found).select_from(shown), shape | {"contract_code", "limit", "longer", "offset"}
+
+
+def _count_statement(shape: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
+    return select(func.count()).select_from(_chosen(shape, literal(1)).subquery()), shape | {"contract_code"}
+
+
+_SUMMARIES = CompiledOnce(_summaries_statement)
+_COUNTS = CompiledOnce(_count_statement)

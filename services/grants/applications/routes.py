@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Response, status
 
 from identity.principal import Principal
-from kit.api_models import model_response
+from kit.api_models import model_response, page_json_response
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -185,11 +185,10 @@ async def list_applications(
     contract_code: Annotated[ContractCode, Query(alias="contractCode")],
     call_id: Annotated[uuid.UUID | None, Query(alias="callId")] = None,
     state: State | None = None,
-) -> Page[ApplicationSummary]:
+) -> Response:
     """Applications of a contract; an operator's users see only their organisation's."""
-    found, total = await access.list_applications(uow, principal, contract_code, call_id, state, page)
-    items = [ApplicationSummary.model_validate(_summary_fields(application)) for application in found]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    items, total = await access.list_applications(uow, principal, contract_code, call_id, state, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 @router.get("/applications/{application_id}", operation_id="get_application", response_model=ApplicationRead)

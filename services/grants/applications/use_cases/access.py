@@ -62,14 +62,14 @@ async def list_applications(
     call_id: uuid.UUID | None,
     state: State | None,
     page: PageRequest,
-) -> tuple[list[Application], int]:
+) -> tuple[str, int]:
+    """A page of the contract's applications as the JSON array of its summaries, and the total."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        rows, total = await ApplicationRepository(uow.session).find(
+        return await ApplicationRepository(uow.session).summaries_json(
             contract_code, own_organisations(actor), call_id, state.value if state else None, page, uow.counts
         )
-    return [application_of(row) for row in rows], total
 
 
 async def application_for(

@@ -51,11 +51,10 @@ async def move(
     notification is dated by its letter (`notified_on`); a late file is submitted by a pilot's exception."""
     async with uow:
         row = await visible_application(uow, actor, application_id, for_update=True)
-        await uow.changes_contract(row.contract_code, [data_part(State(row.state))])
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
-        await uow.changes_contract(row.contract_code, [data_part(after)])
+        await uow.changes_contract(row.contract_code, {data_part(before), data_part(after)})
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:
