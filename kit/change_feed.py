@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from typing import Protocol
 
 import asyncpg
@@ -62,6 +63,7 @@ $$
 QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events")
 SCOPE_SETTING = "cdq.change_scope"
 SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)
+PART_NAME = re.compile(r"[A-Za-z0-9_@.-]+")  # a part's name: `live`, `live@2027`…
 
 
 def announce_changes_sql(schema: str) -> list[str]:

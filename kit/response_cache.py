@@ -31,7 +31,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,8 +242,13 @@ def remembered(*parts: str) -> Any:
     """Remember a route's answers as holding only these parts of their contract's data: a change of
     another part of the contract leaves them standing (REMEMBERED: every part)."""
     held = frozenset(parts)
+    return remembered_by(lambda _request: held)
+
+
+def remembered_by(parts_of: Callable[[Request], Iterable[str]]) -> Any:
+    """`remembered`, the parts an answer holds told by its request (e.g. by the year it asks for)."""
 
     async def _remember_parts(request: Request) -> None:
-        request.scope.setdefault("state", {})[REMEMBER_STATE] = held
+        request.scope.setdefault("state", {})[REMEMBER_STATE] = frozenset(parts_of(request))
 
     return Depends(_remember_parts)

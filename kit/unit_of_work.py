@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from kit.change_feed import SCOPE_PARTS, SCOPE_SETTING
+from kit.change_feed import PART_NAME, SCOPE_PARTS, SCOPE_SETTING
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
@@ -361,8 +361,8 @@ class UnitOfWork:
             self.session.info[_PARTS] = None
         else:
             named = set(parts)
-            if not named or any(not part.isidentifier() for part in named):
-                raise ValueError(f"parts of a contract's data are named by identifiers: {sorted(named)}")
+            if not named or any(not PART_NAME.fullmatch(part) for part in named):
+                raise ValueError(f"not names of parts of a contract's data: {sorted(named)}")
             held = self.session.info.get(_PARTS, set() if first else None)
             self.session.info[_PARTS] = None if held is None else held | named
         scope = {"scope": _scope_of(self.session)}

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import httpx
 
-from tests.grants.playbook import API, Year, budget, draft, notified, open_year, play_to_notified, send, submit
+from tests.grants.playbook import (
+    API,
+    Year,
+    budget,
+    draft,
+    next_year,
+    notified,
+    open_year,
+    play_to_notified,
+    send,
+    submit,
+)
 from tests.running_stack import RunningStack
 from tests.services.test_remembered_answers import settled
 
@@ -58,5 +69,31 @@ async def test_a_draft_leaves_the_programmation_standing_and_only_a_notification
     await play_to_notified(gateway, year, await draft(gateway, year, title="Seconde action notifiée"))
     await _heard(stack)
     recounted = await _read(gateway, public, None)
+    assert recounted.headers["cache-status"] == "cdq; fwd=miss"
+    assert recounted.json()["figures"]["applications"] == 2
+
+
+async def test_a_submission_of_one_year_leaves_the_answers_of_another_year_standing(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    year: Year = await open_year(stack, gateway, new_contract)
+    await notified(gateway, year, title="Action de 2025")
+    following = await next_year(gateway, year, 2026)
+    await _heard(stack)
+    of_2025 = f"{API}/programmation?contractCode={year.contract}&year=2025"
+    every_year = f"{API}/programmation/totals?contractCode={year.contract}"
+    for url in (of_2025, every_year):
+        await _read(gateway, url, year.pilot)
+        assert (await _read(gateway, url, year.pilot)).headers["cache-status"] == "cdq; hit"
+
+    application = await draft(gateway, following, title="Action de 2026")
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", following.operator, budget(following))).status_code == 200
+    assert (await submit(gateway, following, application["id"])).status_code == 200
+    await _heard(stack)
+    standing = await _read(gateway, of_2025, year.pilot)
+    assert standing.headers["cache-status"] == "cdq; hit"
+    assert [item["title"] for item in standing.json()["items"]] == ["Action de 2025"]
+    recounted = await _read(gateway, every_year, year.pilot)
     assert recounted.headers["cache-status"] == "cdq; fwd=miss"
     assert recounted.json()["figures"]["applications"] == 2

@@ -67,6 +67,18 @@ def data_part(state: State) -> str:
     return "live" if state in LIVE else "drafts"
 
 
+def data_parts(year: int, *states: State) -> frozenset[str]:
+    """What a write of an application of `year` in these states (before and after) changes: each state's
+    part of the contract's data, of every year and of that year (`live@2027`): the answers of another
+    year stand."""
+    parts = {data_part(state) for state in states}
+    return frozenset(parts | {year_part(part, year) for part in parts})
+
+
+def year_part(part: str, year: int) -> str:
+    return f"{part}@{year}"
+
+
 # From the submission to the proposal, the financers give their opinions and amounts, and mark the file.
 INSTRUCTED = frozenset({State.SUBMITTED, State.RECEIVABLE, State.UNDER_INSTRUCTION, State.PROPOSED})
 MOVES: dict[Transition, tuple[frozenset[State], State]] = {

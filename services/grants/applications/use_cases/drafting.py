@@ -24,7 +24,7 @@ from services.grants.applications.domain.application import (
     normalised_dauphin,
 )
 from services.grants.applications.domain.budget import BudgetLine, check_budget_lines
-from services.grants.applications.domain.workflow import State, check_editable, check_editor, data_part
+from services.grants.applications.domain.workflow import State, check_editable, check_editor, data_parts
 from services.grants.applications.models import ActionRow, ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of
 from services.grants.applications.use_cases.access import (
@@ -103,7 +103,7 @@ async def add_application(
     call = await CallRepository(uow.session).get(new.call_id)
     if call is None or not actor.works_on(call.contract_code):
         raise NotFoundError("call for projects", str(new.call_id))
-    await uow.changes_contract(call.contract_code, [data_part(State.DRAFT)])  # a new action and its draft
+    await uow.changes_contract(call.contract_code, data_parts(call.year, State.DRAFT))  # an action and its draft
     operator = await OperatorRepository(uow.session).get(new.operator_id)
     own = own_organisations(actor)
     if (
@@ -165,7 +165,7 @@ async def copy_budget(uow: UnitOfWork, source_id: uuid.UUID, target_id: uuid.UUI
 async def _editable_row(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationRow:
     """The application, locked, if the caller may change its content now."""
     row = await visible_application(uow, actor, application_id, for_update=True)
-    await uow.changes_contract(row.contract_code, [data_part(State(row.state))])
+    await uow.changes_contract(row.contract_code, data_parts(row.year, State(row.state)))
     check_editor(actor)
     uow.check_precondition(application_etag(row))
     check_editable(State(row.state))

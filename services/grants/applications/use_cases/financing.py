@@ -16,7 +16,7 @@ from services.grants.applications.domain.workflow import (
     check_line_decider,
     check_line_editable,
     check_line_setter,
-    data_part,
+    data_parts,
 )
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
@@ -55,7 +55,7 @@ async def _line(
     """The application and its financer's line, both locked, if the caller reads the application."""
     row = await visible_application(uow, actor, application_id, for_update=True)
     # A line and its application's amounts and outcome (a decided file stays live).
-    await uow.changes_contract(row.contract_code, {data_part(State(row.state)), data_part(State.DECIDED)})
+    await uow.changes_contract(row.contract_code, data_parts(row.year, State(row.state), State.DECIDED))
     institution = await InstitutionRepository(uow.session).get(institution_id)
     lines = await ApplicationRepository(uow.session).financing(application_id, for_update=True)
     stored = next((line for line in lines if line.institution_id == institution_id), None)

@@ -18,7 +18,7 @@ from services.grants.applications.domain.workflow import (
     Transition,
     check_in_time,
     check_notification_letter,
-    data_part,
+    data_parts,
     moved,
 )
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
@@ -54,7 +54,7 @@ async def move(
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
-        await uow.changes_contract(row.contract_code, {data_part(before), data_part(after)})
+        await uow.changes_contract(row.contract_code, data_parts(row.year, before, after))
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:

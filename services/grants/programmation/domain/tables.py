@@ -6,12 +6,17 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from services.grants.applications.domain.workflow import LIVE, State, data_part
+from services.grants.applications.domain.workflow import LIVE, State, data_part, year_part
 
 # The parts of a contract's data the programmation holds (its live files, the notified ones among them),
 # and the public totals (the notified files): other writes of the contract leave their answers standing.
 PROGRAMMATION_PARTS = frozenset(data_part(state) for state in LIVE)
 NOTIFIED_PARTS = frozenset({data_part(State.NOTIFIED)})
+
+
+def of_year(parts: frozenset[str], year: int | None) -> frozenset[str]:
+    """The parts an answer of one year holds (of every year: `parts`): a write of another year leaves it."""
+    return parts if year is None else frozenset(year_part(part, year) for part in parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,98 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    ClauseElement,
-    Integer,
-    Numeric,
-    Select,
-    Text,
-    Uuid,
-    and_,
-    any_,
-    bindparam,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import aliased
-
-from kit.compiled_statements import CompiledOnce
 from kit.pagination import KeptCounts, PageRequest, kept_total
-from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.calls.models import CallRow
-from services.grants.framework.models import ObjectiveRow
-from services.grants.institutions.models import InstitutionRow
-from services.grants.operators.models import OperatorRow
 from services.grants.persistence import Repository
-from services.grants.programmation.domain.tables import PROGRAMMATION_PARTS, ProgrammationFilter, Total, Totals
-from services.grants.programmation.repository.scenarios import LIVE_STATES
-
-Shape = frozenset[str]  # the filters given (ProgrammationFilter's names), each bound as a parameter
+from services.grants.programmation.domain.tables import (
+    PROGRAMMATION_PARTS,
+    ProgrammationFilter,
+    Total,
+    Totals,
+    of_year,
+)
+from services.grants.programmation.repository.statements import COUNTS, PAGES, TOTALS, shape_of, values_of
 
 
 class ProgrammationViews(Repository):
     """The pilot's and the State's tables and totals, aggregated in SQL."""
-
-    @staticmethod
-    def _chosen(shape: Shape, *columns: Any, described: bool = False) -> Select[Any]:
-        """The chosen applications, each filter of the shape a named parameter (`_values` binds them);
-        joined to calls and objectives when a filter needs them, and to their operators too when
-        `described` (the columns then may name all three)."""
-        query = (
-            select(*columns)
-            .select_from(ApplicationRow)
-            .where(
-                ApplicationRow.contract_code == _parameter("contract_code"),
-                ApplicationRow.state == any_(literal(LIVE_STATES, type_=ARRAY(Text))),
-            )
-        )
-        if described:
-            query = (
-                query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
-                .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
-                .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-            )
-        if "scheme" in shape:
-            if not described:
-                query = query.join(CallRow, CallRow.call_id == ApplicationRow.call_id)
-            query = query.where(CallRow.scheme == _parameter("scheme"))
-        if "pillar" in shape:
-            if not described:
-                query = query.join(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-            query = query.where(ObjectiveRow.pillar == _parameter("pillar"))
-        if "year" in shape:
-            query = query.where(ApplicationRow.year == _parameter("year"))
-        if "operator_id" in shape:
-            query = query.where(ApplicationRow.operator_id == _parameter("operator_id"))
-        if "qpv_code" in shape:
-            query = query.where(_parameter("qpv_code") == any_(ApplicationRow.qpv_codes))
-        if "objective_id" in shape:
-            query = query.where(
-                or_(
-                    ApplicationRow.primary_objective_id == _parameter("objective_id"),
-                    _parameter("objective_id") == any_(ApplicationRow.other_objective_ids),
-                )
-            )
-        if "state" in shape:
-            query = query.where(ApplicationRow.state == _parameter("state"))
-        if "institution_id" in shape:
-            query = query.where(
-                exists().where(
-                    FinancingLineRow.application_id == ApplicationRow.application_id,
-                    FinancingLineRow.institution_id == _parameter("institution_id"),
-                )
-            )
-        return query
 
     async def page_json(
         self, chosen: ProgrammationFilter, page: PageRequest, counts: KeptCounts | None = None
@@ -104,16 +26,16 @@ class ProgrammationViews(Repository):
         array of ProgrammationRow items that PostgreSQL writes itself (one statement, compiled once per
         shape of filters: nothing to build, load into objects, validate or serialise again here), and the
         total: counted once per change of the contract and kept (`counts`), not on every page."""
-        shape, values = _shape(chosen), _values(chosen)
+        shape, values = shape_of(chosen), values_of(chosen)
         asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
-        [(text, rows_found)] = await _PAGES(shape).rows(self.session, asked)
+        [(text, rows_found)] = await PAGES(shape).rows(self.session, asked)
 
         async def counted() -> int:
-            [(count,)] = await _COUNTS(shape).rows(self.session, values)
+            [(count,)] = await COUNTS(shape).rows(self.session, values)
             return int(count)
 
         key = ("programmation", chosen)
-        held = PROGRAMMATION_PARTS
+        held = of_year(PROGRAMMATION_PARTS, chosen.year)
         return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted, held)
 
     async def totals(self, chosen: ProgrammationFilter) -> Totals:
@@ -132,9 +54,8 @@ class ProgrammationViews(Repository):
             "counts": [],
         }
         distinct_operators = 0
-        for name, key, count, requested, proposed, decided, funded, beneficiaries in await _TOTALS(_shape(chosen)).rows(
-            self.session, _values(chosen)
-        ):
+        rows = await TOTALS(shape_of(chosen)).rows(self.session, values_of(chosen))
+        for name, key, count, requested, proposed, decided, funded, beneficiaries in rows:
             if name == "operators":
                 distinct_operators = count
             elif name == "counts":
@@ -165,251 +86,3 @@ class ProgrammationViews(Repository):
             operators=distinct_operators,
             expected_beneficiaries=beneficiaries,
         )
-
-
-_EMPTY: Any = literal_column("'[]'::json")
-
-
-def _euros(cents: Any) -> Any:
-    """Cents as the API writes euros (kit.money.euros: "1500.50"), in SQL; NULL stays null."""
-    return cast(cast(cents, Numeric(18, 2)) / 100, Numeric(16, 2)).cast(Text)
-
-
-def _total_row(
-    dimension: str,
-    key: Any,
-    count: Any,
-    sums: tuple[Any, Any, Any] | None = None,
-    *,
-    funded: Any = None,
-    beneficiaries: Any = None,
-) -> Select[Any]:
-    """One branch of the totals' union: dimension, key, count, requested, proposed, decided, funded and
-    beneficiaries, typed NULL where the branch has no such figure."""
-    nothing = cast(None, BigInteger)
-    requested, proposed, decided = sums or (nothing, nothing, nothing)
-    return select(
-        literal(dimension).label("dimension"),
-        cast(key, Text).label("key"),
-        count,
-        requested,
-        proposed,
-        decided,
-        nothing if funded is None else funded,
-        nothing if beneficiaries is None else beneficiaries,
-    )
-
-
-def _totals_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-    """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
-    evaluation's counts, as one union (ProgrammationViews.totals reads it)."""
-    contract_lines = FinancingLineRow.contract_code == _parameter("contract_code")
-    if "year" in shape:
-        contract_lines = and_(contract_lines, FinancingLineRow.year == _parameter("year"))
-    apps = ProgrammationViews._chosen(
-        shape,
-        ApplicationRow.application_id,
-        ApplicationRow.year,
-        ApplicationRow.operator_id,
-        ApplicationRow.primary_objective_id,
-        ApplicationRow.hors_qpv,
-        ApplicationRow.qpv_codes,
-        ApplicationRow.beneficiaries["total"].as_integer().label("beneficiaries"),
-        ApplicationRow.lines_requested_cents.label("requested"),
-        ApplicationRow.lines_proposed_cents.label("proposed"),
-        ApplicationRow.lines_decided_cents.label("decided"),
-    ).cte("chosen")
-    chosen_ids = ProgrammationViews._chosen(shape, ApplicationRow.application_id).subquery("chosen_ids")
-    per_financer = (
-        select(
-            FinancingLineRow.institution_id,
-            func.count().label("applications"),
-            func.sum(FinancingLineRow.requested_cents).label("requested"),
-            func.coalesce(func.sum(FinancingLineRow.proposed_cents), 0).label("proposed"),
-            func.coalesce(func.sum(FinancingLineRow.decided_cents), 0).label("decided"),
-            func.count().filter(FinancingLineRow.decided_cents > 0).label("funded"),
-        )
-        .join(chosen_ids, chosen_ids.c.application_id == FinancingLineRow.application_id)
-        .where(contract_lines)
-        .group_by(FinancingLineRow.institution_id)
-        .subquery("per_financer")
-    )
-    by_financer = _total_row(
-        "financer",
-        InstitutionRow.code,
-        per_financer.c.applications,
-        (per_financer.c.requested, per_financer.c.proposed, per_financer.c.decided),
-        funded=per_financer.c.funded,
-    ).join(InstitutionRow, InstitutionRow.institution_id == per_financer.c.institution_id)
-    amounts = (
-        func.count().label("applications"),
-        func.sum(apps.c.requested).label("requested"),
-        func.sum(apps.c.proposed).label("proposed"),
-        func.sum(apps.c.decided).label("decided"),
-        func.count().filter(apps.c.decided > 0).label("funded"),
-    )
-
-    def regrouped(partial: Any, dimension: str, key: Any) -> Select[Any]:
-        """Totals of a dimension from partial sums (per objective or per operator): a few hundred rows
-        to join and group instead of every chosen application."""
-        sums = (func.sum(partial.c.requested), func.sum(partial.c.proposed), func.sum(partial.c.decided))
-        return _total_row(
-            dimension, key, func.sum(partial.c.applications), sums, funded=func.sum(partial.c.funded)
-        ).group_by(key)
-
-    # Partial sums computed once, each read by several dimensions (CTEs referenced twice are materialised).
-    per_objective = select(apps.c.primary_objective_id, *amounts).group_by(apps.c.primary_objective_id).cte()
-    strategic, ambition = aliased(ObjectiveRow), aliased(ObjectiveRow)
-    by_pillar = regrouped(per_objective, "pillar", ObjectiveRow.pillar).outerjoin_from(
-        per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
-    )
-    by_ambition = (
-        regrouped(per_objective, "ambition", ambition.label)
-        .outerjoin_from(per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id)
-        .outerjoin(strategic, strategic.objective_id == ObjectiveRow.parent_id)
-        .outerjoin(ambition, ambition.objective_id == strategic.parent_id)
-    )
-    by_theme = regrouped(per_objective, "theme", ObjectiveRow.p147_theme).outerjoin_from(
-        per_objective, ObjectiveRow, ObjectiveRow.objective_id == per_objective.c.primary_objective_id
-    )
-    per_year = select(apps.c.year, *amounts).group_by(apps.c.year).subquery()
-    by_year = regrouped(per_year, "year", per_year.c.year).select_from(per_year)
-    per_operator = select(apps.c.operator_id, *amounts).group_by(apps.c.operator_id).cte()
-    by_profile = regrouped(per_operator, "profile", OperatorRow.profile).join_from(
-        per_operator, OperatorRow, OperatorRow.operator_id == per_operator.c.operator_id
-    )
-    operators = _total_row("operators", None, func.count()).select_from(per_operator)
-    counts = _total_row(
-        "counts",
-        None,
-        func.count(),
-        funded=func.count().filter(apps.c.decided > 0),
-        beneficiaries=func.coalesce(func.sum(apps.c.beneficiaries), 0),
-    ).select_from(apps)
-    served = select(
-        apps.c.requested,
-        apps.c.proposed,
-        apps.c.decided,
-        func.unnest(
-            # "hors-QPV": serving vulnerability zones and no QPV (the 2.5 % cap's credits); "none":
-            # serving neither a QPV nor an official zone.
-            case(
-                (apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
-                (func.cardinality(apps.c.qpv_codes) == 0, literal(["none"], type_=ARRAY(Text))),
-                else_=apps.c.qpv_codes,
-            )
-        ).label("qpv_code"),
-    ).subquery("served")
-    by_qpv = _total_row(
-        "qpv",
-        served.c.qpv_code,
-        func.count(),
-        (func.sum(served.c.requested), func.sum(served.c.proposed), func.sum(served.c.decided)),
-        funded=func.count().filter(served.c.decided > 0),
-    ).group_by(served.c.qpv_code)
-    everything = union_all(
-        by_financer, by_pillar, by_ambition, by_theme, by_year, by_profile, by_qpv, operators, counts
-    )
-    return everything, shape | {"contract_code"}
-
-
-def _page_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-    """A page of the table as the JSON array PostgreSQL writes, and how many rows the page found (asked one
-    row longer than shown: it tells whether rows lie beyond). The page in index order, its calls,
-    operators and objectives joined row by row (50 lookups), each financer's amounts beside."""
-    order = (ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-    rows = (
-        ProgrammationViews._chosen(
-            shape,
-            ApplicationRow.application_id,
-            ApplicationRow.title,
-            ApplicationRow.year,
-            CallRow.scheme,
-            ApplicationRow.state,
-            ApplicationRow.outcome,
-            ApplicationRow.qpv_codes,
-            ApplicationRow.hors_qpv,
-            OperatorRow.operator_id,
-            OperatorRow.nom,
-            OperatorRow.profile,
-            ObjectiveRow.code,
-            ObjectiveRow.pillar,
-            described=True,
-        )
-        .order_by(*order)
-        .limit(bindparam("longer", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .cte("page")
-    )
-    shown = (
-        select(rows)
-        .order_by(rows.c.year.desc(), rows.c.title, rows.c.application_id)
-        .limit(bindparam("limit", type_=Integer))
-        .subquery("shown")
-    )
-    line = func.json_build_object(
-        "institutionCode",
-        InstitutionRow.code,
-        "requested",
-        _euros(FinancingLineRow.requested_cents),
-        "proposed",
-        _euros(FinancingLineRow.proposed_cents),
-        "decided",
-        _euros(FinancingLineRow.decided_cents),
-    )
-    financers = (
-        select(func.coalesce(func.json_agg(aggregate_order_by(line, InstitutionRow.code.collate("C"))), _EMPTY))
-        .select_from(FinancingLineRow)
-        .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-        .where(FinancingLineRow.application_id == shown.c.application_id)
-        .scalar_subquery()
-    )
-    item = func.json_build_object(
-        *("applicationId", shown.c.application_id, "title", shown.c.title, "year", shown.c.year),
-        *("scheme", shown.c.scheme, "state", shown.c.state, "outcome", shown.c.outcome),
-        *("qpvCodes", shown.c.qpv_codes, "horsQpv", shown.c.hors_qpv, "operatorId", shown.c.operator_id),
-        *("operatorNom", shown.c.nom, "operatorProfile", shown.c.profile, "objectiveCode", shown.c.code),
-        *("pillar", shown.c.pillar, "financers", financers),
-    )
-    in_order = (shown.c.year.desc(), shown.c.title, shown.c.application_id)
-    items = cast(func.coalesce(func.json_agg(aggregate_order_by(item, *in_order)), _EMPTY), Text)
-    found = select(func.count()).select_from(rows).scalar_subquery()
-    return select(items, found).select_from(shown), shape | {"contract_code", "limit", "longer", "offset"}
-
-
-def _count_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-    """How many applications the filters choose (a page's total, counted when not kept)."""
-    chosen = ProgrammationViews._chosen(shape, literal(1)).subquery()
-    return select(func.count()).select_from(chosen), shape | {"contract_code"}
-
-
-# The filters of ProgrammationFilter other than the contract, with the type each is bound as.
-_FILTER_TYPES: dict[str, Any] = {
-    "contract_code": Text,
-    "year": Integer,
-    "scheme": Text,
-    "operator_id": Uuid,
-    "qpv_code": Text,
-    "objective_id": Uuid,
-    "pillar": Text,
-    "state": Text,
-    "institution_id": Uuid,
-}
-
-
-def _parameter(name: str) -> Any:
-    return bindparam(name, type_=_FILTER_TYPES[name])
-
-
-def _shape(chosen: ProgrammationFilter) -> Shape:
-    """Which filters are given (the contract always is)."""
-    return frozenset(name for name in _FILTER_TYPES if name != "contract_code" and getattr(chosen, name) is not None)
-
-
-def _values(chosen: ProgrammationFilter) -> dict[str, Any]:
-    return {name: getattr(chosen, name) for name in _FILTER_TYPES if getattr(chosen, name) is not None}
-
-
-_PAGES = CompiledOnce(_page_statement)
-_COUNTS = CompiledOnce(_count_statement)
-_TOTALS = CompiledOnce(_totals_statement)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 
 from identity.principal import Principal
 from kit.api_models import page_json_response
@@ -13,7 +13,7 @@ from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
-from kit.response_cache import remembered
+from kit.response_cache import remembered_by
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.applications.domain.workflow import State
@@ -25,6 +25,7 @@ from services.grants.programmation.domain.tables import (
     PROGRAMMATION_PARTS,
     ProgrammationFilter,
     Totals,
+    of_year,
 )
 from services.grants.programmation.schemas import (
     EvaluationFigures,
@@ -67,6 +68,17 @@ async def chosen_filter(
 Chosen = Annotated[ProgrammationFilter, Depends(chosen_filter)]
 
 
+def _asked_year(request: Request) -> int | None:
+    """The year a request asks for (the route validates it; unreadable: every year)."""
+    value = request.query_params.get("year", "")
+    return int(value) if value.isdigit() else None
+
+
+# Remembered answers hold the programmation's (or the notified files') part of the year asked for.
+PROGRAMMATION_ANSWERS = remembered_by(lambda request: of_year(PROGRAMMATION_PARTS, _asked_year(request)))
+NOTIFIED_ANSWERS = remembered_by(lambda request: of_year(NOTIFIED_PARTS, _asked_year(request)))
+
+
 def _cents(value: int | None) -> str | None:
     return None if value is None else euros(value)
 
@@ -74,7 +86,7 @@ def _cents(value: int | None) -> str | None:
 @router.get(
     "/programmation",
     operation_id="list_programmation",
-    dependencies=[remembered(*PROGRAMMATION_PARTS)],
+    dependencies=[PROGRAMMATION_ANSWERS],
     response_model=Page[ProgrammationRow],
 )
 async def list_programmation(
@@ -110,7 +122,7 @@ def _totals(totals: Totals) -> ProgrammationTotals:
 @router.get(
     "/programmation/totals",
     operation_id="programmation_totals",
-    dependencies=[remembered(*PROGRAMMATION_PARTS)],
+    dependencies=[PROGRAMMATION_ANSWERS],
     response_model=ProgrammationTotals,
 )
 async def programmation_totals(
@@ -126,7 +138,7 @@ async def programmation_totals(
     "/open-data/programmation-totals",
     operation_id="public_programmation_totals",
     response_model=ProgrammationTotals,
-    dependencies=[Depends(authorize(OPEN_DATA)), remembered(*NOTIFIED_PARTS)],
+    dependencies=[Depends(authorize(OPEN_DATA)), NOTIFIED_ANSWERS],
 )
 async def public_programmation_totals(
     uow: Uow, contract_code: Annotated[ContractCode, Query(alias="contractCode")], year: Year
