@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ClauseElement, Uuid, bindparam, delete, func, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from kit.compiled_statements import CompiledOnce
 from kit.pagination import CountKept, KeptCounts, PageRequest, fetch_page
-from services.grants.applications.domain.application import Application, ApplicationEvent, Draft, Venue
+from services.grants.applications.domain.application import (
+    Application,
+    ApplicationEvent,
+    ApplicationView,
+    Draft,
+    LineView,
+    Venue,
+)
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import (
     ActKind,
@@ -26,10 +36,12 @@ from services.grants.applications.models import (
     BudgetLineRow,
     FinancingLineRow,
 )
-from services.grants.persistence import Repository
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import institution_of
+from services.grants.persistence import Columns, Repository, columns_of
 
 
-def application_of(row: ApplicationRow) -> Application:
+def application_of(row: ApplicationRow | Columns) -> Application:
     return Application(
         application_id=row.application_id,
         action_id=row.action_id,
@@ -66,7 +78,7 @@ def budget_line_of(row: BudgetLineRow) -> BudgetLine:
     return BudgetLine(row.account, row.label, row.amount_cents, row.institution_id)
 
 
-def financing_line_of(row: FinancingLineRow) -> FinancingLine:
+def financing_line_of(row: FinancingLineRow | Columns) -> FinancingLine:
     return FinancingLine(
         institution_id=row.institution_id,
         requested_cents=row.requested_cents,
@@ -102,7 +114,7 @@ def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
         row.decided_on = line.act.decided_on
 
 
-def event_of(row: ApplicationEventRow) -> ApplicationEvent:
+def event_of(row: ApplicationEventRow | Columns) -> ApplicationEvent:
     return ApplicationEvent(
         at=row.at,
         actor=row.actor,
@@ -115,6 +127,28 @@ def event_of(row: ApplicationEventRow) -> ApplicationEvent:
 
 
 class ApplicationRepository(Repository):
+    async def view(self, application_id: uuid.UUID) -> ApplicationView | None:
+        """The application as it reads back: its budget (in its order), each financer's line with the
+        financer (in the order of their codes) and its history (in time order). One statement, compiled
+        once; None: no such application."""
+        found = await _VIEW(frozenset()).rows(self.session, {"application_id": application_id})
+        if not found:
+            return None
+        row = found[0]
+        *application, budget, lines, events = row
+        cut = len(_LINE)
+        return ApplicationView(
+            application=application_of(columns_of(_APPLICATION, application)),
+            budget=[BudgetLine(*line) for line in budget or ()],
+            lines=[
+                LineView(
+                    financing_line_of(columns_of(_LINE, line[:cut])), institution_of(columns_of(_FINANCER, line[cut:]))
+                )
+                for line in lines or ()
+            ],
+            events=[event_of(columns_of(_EVENT, event)) for event in events or ()],
+        )
+
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
         query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
         return await self._one(query, for_update=for_update)
@@ -194,3 +228,51 @@ class ApplicationRepository(Repository):
     async def events(self, application_id: uuid.UUID) -> list[ApplicationEvent]:
         query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
         return [event_of(row) for row in await self._all(query.order_by(ApplicationEventRow.at))]
+
+
+_APPLICATION = tuple(ApplicationRow.__table__.columns)
+_LINE = tuple(FinancingLineRow.__table__.columns)
+_FINANCER = tuple(InstitutionRow.__table__.columns)
+_EVENT = tuple(ApplicationEventRow.__table__.columns)
+
+
+def _records(*columns: Any, order: Any) -> Any:
+    """The rows of `columns` (correlated to the application read) as one array of records, in `order`."""
+    return func.array_agg(aggregate_order_by(tuple_(*columns), order))
+
+
+def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
+    """The application's columns, then its budget lines, its financing lines each with its financer's
+    columns, and its events, each an array of records (ApplicationRepository.view reads them)."""
+    application_id = ApplicationRow.application_id
+    budget = (
+        select(
+            _records(
+                BudgetLineRow.account,
+                BudgetLineRow.label,
+                BudgetLineRow.amount_cents,
+                BudgetLineRow.institution_id,
+                order=BudgetLineRow.position,
+            )
+        )
+        .where(BudgetLineRow.application_id == application_id)
+        .scalar_subquery()
+    )
+    lines = (
+        select(_records(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
+        .join_from(FinancingLineRow, InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+        .where(FinancingLineRow.application_id == application_id)
+        .scalar_subquery()
+    )
+    events = (
+        select(_records(*_EVENT, order=ApplicationEventRow.at))
+        .where(ApplicationEventRow.application_id == application_id)
+        .scalar_subquery()
+    )
+    statement = select(*_APPLICATION, budget, lines, events).where(
+        application_id == bindparam("application_id", type_=Uuid)
+    )
+    return statement, frozenset({"application_id"})
+
+
+_VIEW = CompiledOnce(_view_statement)
