@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from kit.pagination import PageRequest
@@ -19,6 +20,7 @@ from services.participation.bodies.models import BodyRow
 from services.participation.bodies.repository import body_from_row
 from services.participation.bodies.schemas import BodyRead
 from services.participation.bodies.use_cases import list_bodies
+from services.participation.errors import NotFoundError
 from services.participation.meetings.domain import Attendee, Decision, Minutes
 from services.participation.meetings.models import AttendanceRow, DecisionRow, MeetingRow, MinutesRow
 from services.participation.meetings.repository import meeting_from_row
@@ -36,7 +38,7 @@ from services.participation.opinions.schemas import CommitmentRead, OpinionRead
 from services.participation.opinions.use_cases import opinions_of
 from services.participation.persistence import record_of
 from services.participation.schemas import read_of
-from tests.participation.use_cases.callers import ADMIN, CONTRACT, PILOT
+from tests.participation.use_cases.callers import ADMIN, CONTRACT, PILOT, STRANGER
 from tests.participation.use_cases.records import Territories, a_body, a_person
 
 TRICKY = 'Conseil « Cœur » — "quotes" \\ back\nslash\ttab \x01 ☀ 🌳'
@@ -239,3 +241,17 @@ async def test_bodies_meetings_opinions_and_a_meeting_read_as_the_read_models_wr
     assert json.loads(record) == written_meeting
     assert list(json.loads(record)) == list(written_meeting)  # the fields in the model's order
     assert etag == meeting_etag(meeting_from_row(meeting))
+
+
+async def test_another_contracts_caller_finds_nothing_where_the_statements_filter(
+    uow: UnitOfWork, territories: Territories
+) -> None:
+    body, meeting_id = await _meeting_with_everything(uow, territories)
+    for read in (
+        list_meetings(uow, STRANGER, body.body_id, None, EVERYTHING),
+        opinions_of(uow, STRANGER, body.body_id, EVERYTHING),
+        meeting_json(uow, STRANGER, meeting_id),
+        list_bodies(uow, STRANGER, CONTRACT, None, EVERYTHING),
+    ):
+        with pytest.raises(NotFoundError):
+            await read
