@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from bench.grants import CONTRACT, load
-from bench.local_stack import BenchStack, print_row, running_stack, wrk
+from bench.local_stack import BenchStack, cpu_in_process, print_row, running_stack, wrk
 from identity.principal import Role
 
 
@@ -142,6 +142,8 @@ def main() -> None:
         served = httpx.get(stack.url("grants") + path, headers=headers).json()["items"]
         asyncio.run(_postgres_json(stack, served, year, arguments.seconds))
         if arguments.profile:
+            one = {"one application (5 tables), computed": f"/applications/{first}"}
+            asyncio.run(cpu_in_process(stack, "grants", one, headers, arguments.profile))
             asyncio.run(_profile(stack, path, arguments.profile))
 
 

@@ -180,3 +180,42 @@ def job_outcome(client: httpx.Client, accepted: httpx.Response) -> httpx.Respons
             body = job["result"] if job["state"] == "succeeded" else job["problem"]
             return httpx.Response(job["resultStatus"], json=body, request=accepted.request)
     raise SystemExit(f"the job at {location} did not end")
+
+
+async def cpu_in_process(
+    stack: BenchStack, app: str, paths: Mapping[str, str], headers: dict[str, str], requests: int, profile: bool = False
+) -> None:
+    """Each path served `requests` times in-process (8 at a time, the app on the stack's database, no HTTP
+    server, no gateway): the CPU time per request (best of three rounds), which another process's load
+    changes far less than a rate measured by wrk; with `profile`, where that time goes (pyinstrument)."""
+    import importlib
+    import logging
+
+    from pyinstrument import Profiler
+
+    os.environ.update({**stack.environments[app], f"{app.upper()}_LOG_LEVEL": "WARNING"})
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    served = importlib.import_module(f"services.{app}.app").create_app()
+
+    async def serve(client: httpx.AsyncClient, path: str, times: int) -> None:
+        for _ in range(times):
+            (await client.get(path)).raise_for_status()
+
+    async with served.router.lifespan_context(served):
+        transport = httpx.ASGITransport(app=served)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{app}", headers=headers) as client:
+            for label, path in paths.items():
+                await serve(client, path, 30)
+                rounds = []
+                for _ in range(3):
+                    started = time.process_time()
+                    await asyncio.gather(*(serve(client, path, requests // 8) for _ in range(8)))
+                    rounds.append((time.process_time() - started) * 1000 / (requests // 8 * 8))
+                print_row(
+                    f"{label}, in-process CPU", f"{min(rounds):.2f} ms/request", f"(load {os.getloadavg()[0]:.1f})"
+                )
+                if profile:
+                    profiler = Profiler(async_mode="enabled", interval=0.0005)
+                    with profiler:
+                        await asyncio.gather(*(serve(client, path, requests // 8) for _ in range(8)))
+                    print(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -1,11 +1,14 @@
 """Participation at national scale, through the gateway.
 
-    .venv/bin/python -m bench.participation_national [--contracts 100] [--seconds 8]   (from the repository root)
+    .venv/bin/python -m bench.participation_national [--contracts 100] [--seconds 8] [--cpu 400 [--profile]]
+    (from the repository root)
 
 Loads by COPY 5,000 bodies (50 per contract), 100,000 people with a mandate each, 50,000 meetings with
 40 attendance lines each (2 million rows) and 50,000 opinions, then measures through the gateway: the
 evaluation indicators of one contract and year, lists at concurrency 32 (wrk), and a stratified draw of
 40 seats from a 20,000-person pool sent to the API, with its public verification. Own embedded stack.
+With `--cpu N`, serves N of each list in-process and prints its CPU time per request (and, with
+`--profile`, where it goes).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.local_stack import BenchStack, measure_lists, print_row, running_stack
+from bench.local_stack import BenchStack, cpu_in_process, measure_lists, print_row, running_stack
 from identity.principal import Role
 
 NAMESPACE = uuid.UUID("0c3a9f7e-51b2-4d8e-9a61-2f4e7b8c1d05")
@@ -169,17 +172,21 @@ def measure_indicators(stack: BenchStack, code: str) -> None:
     )
 
 
+def body_lists(code: str) -> dict[str, str]:
+    """The lists measured, by their paths in participation."""
+    body = _id("body", code, 10)
+    return {
+        "bodies of a contract, 50 per page": f"/bodies?contractCode={code}&limit=50",
+        "meetings of a body": f"/bodies/{body}/meetings?limit=50",
+        "opinions of a body with answers and commitments": f"/bodies/{body}/opinions?limit=50",
+        "one meeting with its 40 attendance lines": f"/meetings/{_id('meeting', body, 3)}",
+    }
+
+
 def measure_body_lists(stack: BenchStack, code: str, seconds: int) -> None:
     headers = {"Authorization": f"Bearer {stack.token(Role.CONTRACT_PILOT, [code])}"}
     base = stack.url("gateway") + "/api/participation"
-    body = _id("body", code, 10)
-    lists = {
-        "bodies of a contract, 50 per page": f"{base}/bodies?contractCode={code}&limit=50",
-        "meetings of a body": f"{base}/bodies/{body}/meetings?limit=50",
-        "opinions of a body with answers and commitments": f"{base}/bodies/{body}/opinions?limit=50",
-        "one meeting with its 40 attendance lines": f"{base}/meetings/{_id('meeting', body, 3)}",
-    }
-    measure_lists(lists, headers, seconds)
+    measure_lists({label: base + path for label, path in body_lists(code).items()}, headers, seconds)
 
 
 def measure_draw(stack: BenchStack, code: str, pool: int, seats: int) -> None:
@@ -233,6 +240,8 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--pool", type=int, default=20_000)
+    parser.add_argument("--cpu", type=int, default=0, help="list requests served in-process per list (0: none)")
+    parser.add_argument("--profile", action="store_true", help="with --cpu: where each list's time goes")
     arguments = parser.parse_args()
     print(f"{'measure':<62}{'result':>18}   target", flush=True)
     with running_stack(("territories", "participation", "gateway")) as stack:
@@ -247,6 +256,14 @@ def main() -> None:
         measure_indicators(stack, code)
         measure_body_lists(stack, code, arguments.seconds)
         measure_draw(stack, code, arguments.pool, 40)
+        if arguments.cpu:
+            headers = {
+                "Authorization": f"Bearer {stack.token(Role.CONTRACT_PILOT, [code])}",
+                "Cache-Control": "no-cache",
+            }
+            asyncio.run(
+                cpu_in_process(stack, "participation", body_lists(code), headers, arguments.cpu, arguments.profile)
+            )
 
 
 if __name__ == "__main__":

@@ -122,6 +122,12 @@ def model_response(model: BaseModel, status_code: int = 200, headers: dict[str, 
     return Response(content, status_code=status_code, headers=headers, media_type="application/json")
 
 
+def json_response(written: str, headers: dict[str, str] | None = None) -> Response:
+    """One record whose JSON PostgreSQL wrote from our own rows, in the route's declared model (camelCase):
+    sent as written, like `page_json_response`'s items."""
+    return Response(written.encode(), headers=headers, media_type="application/json")
+
+
 def page_json_response(items: str, total: int, limit: int, offset: int) -> Response:
     """A page (kit.pagination.Page) whose items PostgreSQL wrote as the JSON array of the route's declared
     items (camelCase) from our own rows: sent as written, never loaded, validated or serialised again. The

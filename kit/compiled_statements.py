@@ -11,15 +11,20 @@ connection (`exec_driver_sql`: its transaction, its statement timeout, its poole
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ClauseElement
+from pydantic.alias_generators import to_camel
+from sqlalchemy import ClauseElement, Integer, Select, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from kit.pagination import CountKept, PageRequest, kept_total
 
 Shape = TypeVar("Shape", bound=Hashable)
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call] # SQLAlchemy's dialects are untyped
@@ -59,12 +64,17 @@ class CompiledStatement:
         return result.all()
 
 
-def compile_statement(statement: ClauseElement, required: frozenset[str]) -> CompiledStatement:
-    """The statement as the asyncpg dialect writes it; `required` names the parameters a caller binds
-    (every other parameter is a literal of the statement and keeps its value)."""
+def _compiled(statement: ClauseElement) -> SQLCompiler:
     compiled = statement.compile(dialect=_DIALECT)
     if not isinstance(compiled, SQLCompiler):
         raise TypeError("only a statement (not DDL) is compiled for a hot read")
+    return compiled
+
+
+def compile_statement(statement: ClauseElement, required: frozenset[str]) -> CompiledStatement:
+    """The statement as the asyncpg dialect writes it; `required` names the parameters a caller binds
+    (every other parameter is a literal of the statement and keeps its value)."""
+    compiled = _compiled(statement)
     names = tuple(compiled.positiontup or ())
     constants = {name: value for name, value in compiled.params.items() if name not in required}
     conversions: dict[str, Callable[[Any], Any]] = {}
@@ -96,3 +106,97 @@ class CompiledOnce(Generic[Shape]):
                     statement, required = self._build(shape)
                     found = self._kept[shape] = compile_statement(statement, required)
         return found
+
+
+# --- JSON written by PostgreSQL -------------------------------------------------------------------------
+
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+EMPTY_JSON_ARRAY: Any = literal_column("'[]'::json")
+
+
+def camel_json(columns: Mapping[str, Any]) -> Any:
+    """`json_build_object` of the columns, each keyed by its name in camelCase (kit.api_models.ApiModel's
+    aliases, by the same alias generator) in the order given: the JSON a read model of those fields in that
+    order writes, when each column already holds the field's wire value (enums' values, money as text;
+    PostgreSQL writes dates ISO, nulls and arrays as pydantic does). The JSON keys are literals of the SQL."""
+    pairs: list[Any] = []
+    for name, column in columns.items():
+        key = to_camel(name)
+        if not _KEY.match(key):
+            raise ValueError(f"{name!r} is not written as a literal JSON key")
+        pairs += [literal_column(f"'{key}'"), column]
+    return func.json_build_object(*pairs)
+
+
+def json_array(item: Any, *order: Any) -> Any:
+    """The JSON array of `item` over the rows of the statement it is selected in, in `order`; [] when no
+    row (never null)."""
+    return func.coalesce(func.json_agg(aggregate_order_by(item, *order) if order else item), EMPTY_JSON_ARRAY)
+
+
+def json_page_statement(
+    rows: Select[Any], item: Callable[[Any], Any], order: Callable[[Any], Sequence[Any]]
+) -> Select[Any]:
+    """A page of `rows` (the list's filtered rows, each column labelled) as the JSON text of its items and
+    how many rows the page found, asked one row longer than shown (named parameters `limit`, `longer` =
+    limit + 1, `offset`): the extra row tells whether rows lie beyond (kit.pagination.total_told_by).
+    `item(columns)` writes one item of a row, `order(columns)` the list's order; both get the columns of
+    the page (`.c`)."""
+    ordered = rows.order_by(*order(rows.selected_columns))
+    page = ordered.limit(bindparam("longer", type_=Integer)).offset(bindparam("offset", type_=Integer)).cte("page")
+    shown = select(page).order_by(*order(page.c)).limit(bindparam("limit", type_=Integer)).subquery("shown")
+    items = cast(json_array(item(shown.c), *order(shown.c)), Text)
+    found = select(func.count()).select_from(page).scalar_subquery()
+    return select(items, found).select_from(shown)
+
+
+def unbound(statement: ClauseElement) -> frozenset[str]:
+    """The statement's parameters that carry no value of their own (`bindparam(name, type_=...)`): those a
+    caller binds, the `required` of compile_statement."""
+    compiled = _compiled(statement)
+    return frozenset(name for name, bind in compiled.binds.items() if bind.required)
+
+
+class JsonPages(Generic[Shape]):
+    """A list's pages as the JSON PostgreSQL writes of their items (json_page_statement), and the count of
+    its rows, each built and compiled once per shape: `rows(shape)` selects the list's rows (each filter of
+    the shape a named parameter, every column labelled), `item` writes one, `order(columns, shape)` orders
+    them."""
+
+    def __init__(
+        self,
+        rows: Callable[[Shape], Select[Any]],
+        item: Callable[[Any], Any],
+        order: Callable[[Any, Shape], Sequence[Any]],
+    ) -> None:
+        def page_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+            statement = json_page_statement(rows(shape), item, lambda columns: order(columns, shape))
+            return statement, unbound(statement)
+
+        def count_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+            statement = select(func.count()).select_from(rows(shape).subquery())
+            return statement, unbound(statement)
+
+        self._pages = CompiledOnce(page_of)
+        self._counts = CompiledOnce(count_of)
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        shape: Shape,
+        values: Mapping[str, Any],
+        page: PageRequest,
+        kept: CountKept | None = None,
+    ) -> tuple[str, int]:
+        """The page's items as PostgreSQL wrote them, and the total of the list: told by the page when it
+        can, else the count kept where `kept` says (kit.pagination.KeptCounts), else counted."""
+        asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
+        [(items, found)] = await self._pages(shape).rows(session, asked)
+
+        async def count() -> int:
+            [(total,)] = await self._counts(shape).rows(session, values)
+            return int(total)
+
+        if kept is None:
+            return items, await kept_total(None, "", None, found, page, count)
+        return items, await kept_total(kept.counts, kept.contract, kept.key, found, page, count, kept.parts)

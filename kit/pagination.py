@@ -64,6 +64,7 @@ class CountKept:
     counts: KeptCounts | None
     contract: str
     key: Hashable
+    parts: frozenset[str] | None = None  # the parts of the contract's data the list holds (None: all)
 
 
 async def _total(

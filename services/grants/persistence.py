@@ -4,8 +4,9 @@ feature's repository; the one sequence that writes a record with its audit event
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -21,6 +22,15 @@ from services.grants.event_catalogue import CATALOGUE
 from services.grants.settings import SCHEMA
 
 T = TypeVar("T")
+
+# A row's columns by name, as a compiled statement (kit.compiled_statements) reads them: what maps an ORM
+# row to the domain maps these the same way.
+Columns = SimpleNamespace
+
+
+def columns_of(columns: Sequence[Any], values: Sequence[Any]) -> Columns:
+    """The values a statement read for these table columns (in their order), by the columns' names."""
+    return Columns(**{column.name: value for column, value in zip(columns, values, strict=True)})
 
 
 class Base(DeclarativeBase):

@@ -4,13 +4,13 @@ keys), and what every feature's repository shares."""
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import fields
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ARRAY, ColumnElement, Select, Text, any_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
@@ -49,6 +49,18 @@ class SessionRepository:
 
     async def all(self, query: Select[Row]) -> list[Row]:
         return list((await self.session.execute(query)).scalars().all())
+
+
+def scoped(column: Any) -> ColumnElement[bool]:
+    """A compiled statement's tenant filter (kit.compiled_statements): rows of the contracts bound as
+    `contracts`; in the statement's shape only when the caller's scope is not every contract."""
+    in_scope: ColumnElement[bool] = column == any_(bindparam("contracts", type_=ARRAY(Text)))
+    return in_scope
+
+
+def scope_values(contracts: Collection[str] | None) -> tuple[frozenset[str], dict[str, Any]]:
+    """The shape and values of `scoped` for `Principal.contract_scope` (None: every contract, no filter)."""
+    return (frozenset(), {}) if contracts is None else (frozenset({"scoped"}), {"contracts": sorted(contracts)})
 
 
 def within_year(column: Any, year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
-from sqlalchemy import ClauseElement, Column, Integer, MetaData, Table, Text, Uuid, bindparam, func, select
+from sqlalchemy import ClauseElement, Column, Integer, MetaData, Select, Table, Text, Uuid, bindparam, func, select
 
-from kit.compiled_statements import CompiledOnce, MissingValueError, compile_statement
+from kit.compiled_statements import (
+    CompiledOnce,
+    MissingValueError,
+    camel_json,
+    compile_statement,
+    json_page_statement,
+    unbound,
+)
 
 things = Table("things", MetaData(), Column("thing_id", Uuid), Column("label", Text), Column("year", Integer))
 
@@ -52,3 +60,27 @@ def test_each_shape_is_built_once() -> None:
     assert "WHERE" not in without.sql
     assert "WHERE" in with_year.sql
     assert built == [frozenset({"year"}), frozenset()]
+
+
+def test_json_keys_are_the_read_models_camel_case_literals() -> None:
+    written = str(camel_json({"thing_id": things.c.thing_id, "label": things.c.label}).compile())
+    assert "'thingId'" in written
+    assert "'label'" in written
+    with pytest.raises(ValueError, match="literal JSON key"):
+        camel_json({"it's": things.c.label})
+
+
+def test_a_json_page_binds_its_filters_and_its_page_and_nothing_else() -> None:
+    def rows(shape: frozenset[str]) -> Select[Any]:
+        query = select(things).where(things.c.year == bindparam("year", type_=Integer))
+        return query.where(things.c.label == bindparam("label", type_=Text)) if "label" in shape else query
+
+    page = json_page_statement(
+        rows(frozenset()), lambda row: camel_json({"label": row.label}), lambda row: (row.label,)
+    )
+    assert unbound(page) == {"year", "limit", "longer", "offset"}
+    compiled = compile_statement(page, unbound(page))
+    assert compiled.arguments({"year": 2027, "limit": 50, "longer": 51, "offset": 0}) == (2027, 51, 0, 50)
+    assert "json_agg" in compiled.sql
+    assert "ORDER BY" in compiled.sql
+    assert unbound(rows(frozenset({"label"}))) == {"year", "label"}

@@ -9,24 +9,28 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ClauseElement,
-    Integer,
     Select,
     Text,
     Uuid,
     any_,
     bindparam,
-    cast,
     delete,
     func,
-    literal,
-    literal_column,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from kit.compiled_statements import CompiledOnce
-from kit.pagination import KeptCounts, PageRequest, kept_total
-from services.grants.applications.domain.application import Application, ApplicationEvent, Draft, Venue
+from kit.compiled_statements import CompiledOnce, JsonPages, camel_json
+from kit.pagination import CountKept, KeptCounts, PageRequest
+from services.grants.applications.domain.application import (
+    Application,
+    ApplicationEvent,
+    ApplicationView,
+    Draft,
+    LineView,
+    Venue,
+)
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import (
     ActKind,
@@ -44,10 +48,12 @@ from services.grants.applications.models import (
     BudgetLineRow,
     FinancingLineRow,
 )
-from services.grants.persistence import Repository
+from services.grants.institutions.models import InstitutionRow
+from services.grants.institutions.repository import institution_of
+from services.grants.persistence import Columns, Repository, columns_of
 
 
-def application_of(row: ApplicationRow) -> Application:
+def application_of(row: ApplicationRow | Columns) -> Application:
     return Application(
         application_id=row.application_id,
         action_id=row.action_id,
@@ -84,7 +90,7 @@ def budget_line_of(row: BudgetLineRow) -> BudgetLine:
     return BudgetLine(row.account, row.label, row.amount_cents, row.institution_id)
 
 
-def financing_line_of(row: FinancingLineRow) -> FinancingLine:
+def financing_line_of(row: FinancingLineRow | Columns) -> FinancingLine:
     return FinancingLine(
         institution_id=row.institution_id,
         requested_cents=row.requested_cents,
@@ -120,7 +126,7 @@ def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
         row.decided_on = line.act.decided_on
 
 
-def event_of(row: ApplicationEventRow) -> ApplicationEvent:
+def event_of(row: ApplicationEventRow | Columns) -> ApplicationEvent:
     return ApplicationEvent(
         at=row.at,
         actor=row.actor,
@@ -133,6 +139,28 @@ def event_of(row: ApplicationEventRow) -> ApplicationEvent:
 
 
 class ApplicationRepository(Repository):
+    async def view(self, application_id: uuid.UUID) -> ApplicationView | None:
+        """The application as it reads back: its budget (in its order), each financer's line with the
+        financer (in the order of their codes) and its history (in time order). One statement, compiled
+        once; None: no such application."""
+        found = await _VIEW(frozenset()).rows(self.session, {"application_id": application_id})
+        if not found:
+            return None
+        row = found[0]
+        *application, budget, lines, events = row
+        cut = len(_LINE)
+        return ApplicationView(
+            application=application_of(columns_of(_APPLICATION, application)),
+            budget=[BudgetLine(*line) for line in budget or ()],
+            lines=[
+                LineView(
+                    financing_line_of(columns_of(_LINE, line[:cut])), institution_of(columns_of(_FINANCER, line[cut:]))
+                )
+                for line in lines or ()
+            ],
+            events=[event_of(columns_of(_EVENT, event)) for event in events or ()],
+        )
+
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
         query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
         return await self._one(query, for_update=for_update)
@@ -168,16 +196,9 @@ class ApplicationRepository(Repository):
         values: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
         if operators is not None:
             values["operators"] = list(operators)
-        values |= {"contract_code": contract_code, "limit": page.limit, "longer": page.limit + 1}
-        [(text, rows_found)] = await _SUMMARIES(shape).rows(self.session, {**values, "offset": page.offset})
-
-        async def counted() -> int:
-            [(count,)] = await _COUNTS(shape).rows(self.session, values)
-            return int(count)
-
         mine = None if operators is None else frozenset(operators)
-        key = ("applications", contract_code, mine, call_id, state)
-        return text, await kept_total(counts, contract_code, key, rows_found, page, counted)
+        kept = CountKept(counts, contract_code, ("applications", contract_code, mine, call_id, state))
+        return await _SUMMARY_PAGES(self.session, shape, {**values, "contract_code": contract_code}, page, kept)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLine]:
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
@@ -235,9 +256,7 @@ def _in_order(columns: Any, shape: frozenset[str]) -> tuple[Any, ...]:
     return by_title if "call_id" in shape else (columns.year.desc(), *by_title)
 
 
-def _summaries_statement(shape: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
-    """A page of summaries (one row longer than shown: it tells whether rows lie beyond) as JSON, and how
-    many rows the page found."""
+def _summaries(shape: frozenset[str]) -> Select[Any]:
     columns = (
         ApplicationRow.application_id,
         ApplicationRow.action_id,
@@ -251,30 +270,75 @@ def _summaries_statement(shape: frozenset[str]) -> tuple[ClauseElement, frozense
         ApplicationRow.hors_qpv,
         ApplicationRow.version,
     )
-    rows = (
-        _chosen(shape, *columns)
-        .order_by(*_in_order(ApplicationRow, shape))
-        .limit(bindparam("longer", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .cte("page")
+    return _chosen(shape, *columns)
+
+
+def _summary_json(row: Any) -> Any:
+    """An ApplicationSummary as its read writes it."""
+    return camel_json(
+        {
+            "id": row.application_id,
+            "action_id": row.action_id,
+            "operator_id": row.operator_id,
+            "year": row.year,
+            "title": row.title,
+            "state": row.state,
+            "outcome": row.outcome,
+            "qpv_codes": row.qpv_codes,
+            "hors_qpv": func.cardinality(row.qpv_codes) == 0,
+            "served_vulnerability_zones": row.served_vulnerability_zones,
+            "counted_in_vulnerability_cap": row.hors_qpv,
+            "version": row.version,
+        }
     )
-    shown = select(rows).order_by(*_in_order(rows.c, shape)).limit(bindparam("limit", type_=Integer)).subquery("shown")
-    item = func.json_build_object(
-        *("id", shown.c.application_id, "actionId", shown.c.action_id, "operatorId", shown.c.operator_id),
-        *("year", shown.c.year, "title", shown.c.title, "state", shown.c.state, "outcome", shown.c.outcome),
-        *("qpvCodes", shown.c.qpv_codes, "horsQpv", func.cardinality(shown.c.qpv_codes) == 0),
-        *("servedVulnerabilityZones", shown.c.served_vulnerability_zones),
-        *("countedInVulnerabilityCap", shown.c.hors_qpv, "version", shown.c.version),
+
+
+_SUMMARY_PAGES = JsonPages(_summaries, _summary_json, _in_order)
+
+
+_APPLICATION = tuple(ApplicationRow.__table__.columns)
+_LINE = tuple(FinancingLineRow.__table__.columns)
+_FINANCER = tuple(InstitutionRow.__table__.columns)
+_EVENT = tuple(ApplicationEventRow.__table__.columns)
+
+
+def _records(*columns: Any, order: Any) -> Any:
+    """The rows of `columns` (correlated to the application read) as one array of records, in `order`."""
+    return func.array_agg(aggregate_order_by(tuple_(*columns), order))
+
+
+def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
+    """The application's columns, then its budget lines, its financing lines each with its financer's
+    columns, and its events, each an array of records (ApplicationRepository.view reads them)."""
+    application_id = ApplicationRow.application_id
+    budget = (
+        select(
+            _records(
+                BudgetLineRow.account,
+                BudgetLineRow.label,
+                BudgetLineRow.amount_cents,
+                BudgetLineRow.institution_id,
+                order=BudgetLineRow.position,
+            )
+        )
+        .where(BudgetLineRow.application_id == application_id)
+        .scalar_subquery()
     )
-    in_order = aggregate_order_by(item, *_in_order(shown.c, shape))
-    items = cast(func.coalesce(func.json_agg(in_order), literal_column("'[]'::json")), Text)
-    found = select(func.count()).select_from(rows).scalar_subquery()
-    return select(items, found).select_from(shown), shape | {"contract_code", "limit", "longer", "offset"}
+    lines = (
+        select(_records(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
+        .join_from(FinancingLineRow, InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
+        .where(FinancingLineRow.application_id == application_id)
+        .scalar_subquery()
+    )
+    events = (
+        select(_records(*_EVENT, order=ApplicationEventRow.at))
+        .where(ApplicationEventRow.application_id == application_id)
+        .scalar_subquery()
+    )
+    statement = select(*_APPLICATION, budget, lines, events).where(
+        application_id == bindparam("application_id", type_=Uuid)
+    )
+    return statement, frozenset({"application_id"})
 
 
-def _count_statement(shape: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
-    return select(func.count()).select_from(_chosen(shape, literal(1)).subquery()), shape | {"contract_code"}
-
-
-_SUMMARIES = CompiledOnce(_summaries_statement)
-_COUNTS = CompiledOnce(_count_statement)
+_VIEW = CompiledOnce(_view_statement)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from kit.pagination import PageRequest, fetch_page
 from services.grants.institutions.domain import Institution, InstitutionKind
 from services.grants.institutions.models import InstitutionRow
-from services.grants.persistence import Repository
+from services.grants.persistence import Columns, Repository
 
 
-def institution_of(row: InstitutionRow) -> Institution:
+def institution_of(row: InstitutionRow | Columns) -> Institution:
     return Institution(
         institution_id=row.institution_id,
         contract_code=row.contract_code,

@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Response, status
 
 from identity.communes import CommuneLookup, request_communes
 from identity.contracts import ContractRegistry, request_contract_registry
-from kit.api_models import model_response
+from kit.api_models import page_json_response
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -40,11 +40,8 @@ async def list_bodies(
     kind: Annotated[BodyKind | None, Query()] = None,
 ) -> Response:
     """Citizen bodies and committees of a contract, by name."""
-    found, total = await bodies.list_bodies(uow, principal, contract_code, kind, page)
-    listed: Page[BodyRead] = Page(
-        items=[present(body) for body in found], total=total, limit=page.limit, offset=page.offset
-    )
-    return model_response(listed)
+    items, total = await bodies.list_bodies(uow, principal, contract_code, kind, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 @router.get("/bodies/{body_id}", operation_id="get_body", response_model=BodyRead)

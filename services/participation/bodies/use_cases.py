@@ -66,12 +66,12 @@ def _audit_view(body: Body) -> dict[str, Any]:
 
 async def list_bodies(
     uow: UnitOfWork, actor: Principal, contract_code: str, kind: BodyKind | None, page: PageRequest
-) -> tuple[list[Body], int]:
+) -> tuple[str, int]:
+    """A page of the contract's bodies (the JSON array of its items, as PostgreSQL writes it) and the total."""
     if not actor.works_on(contract_code):
         raise NotFoundError("contract", contract_code)
     async with uow.reading():
-        rows, total = await BodyRepository(uow.session).search(contract_code, kind.value if kind else None, page)
-    return [body_from_row(row) for row in rows], total
+        return await BodyRepository(uow.session).search_json(contract_code, kind.value if kind else None, page)
 
 
 async def body_seen_by(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, *, lock: bool = False) -> Body:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from kit.api_models import model_response
+from kit.api_models import json_response, page_json_response
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -96,18 +96,15 @@ async def list_meetings(
     page: Annotated[PageRequest, Depends(page_request)],
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
-    found, total = await meetings.list_meetings(uow, principal, body_id, year, page)
-    listed: Page[MeetingSummary] = Page(
-        items=[_summary(item) for item in found], total=total, limit=page.limit, offset=page.offset
-    )
-    return model_response(listed)
+    items, total = await meetings.list_meetings(uow, principal, body_id, year, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting", dependencies=[REMEMBERED], response_model=MeetingRead)
 async def get_meeting(uow: Uow, meeting_id: uuid.UUID, principal: Reader) -> Response:
     """A meeting with its attendance (pseudonymous ids), decisions and minutes; its ETag guards them."""
-    record = await meetings.meeting_record(uow, principal, meeting_id)
-    return model_response(_record(record), headers={"ETag": meetings.meeting_etag(record.meeting)})
+    record, etag = await meetings.meeting_json(uow, principal, meeting_id)
+    return json_response(record, headers={"ETag": etag})
 
 
 @router.put(

@@ -87,12 +87,13 @@ async def convene(uow: UnitOfWork, actor: Principal, meeting: Meeting) -> Meetin
 
 async def list_meetings(
     uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, year: int | None, page: PageRequest
-) -> tuple[list[Meeting], int]:
+) -> tuple[str, int]:
+    """A page of the body's meetings (the JSON array of its items, as PostgreSQL writes it) and the total."""
     async with uow.reading():
-        found, total = await MeetingRepository(uow.session).of_body(body_id, actor.contract_scope, year, page)
-        if not found:  # only an empty page needs to tell a body without meetings from no body at all
+        items, total = await MeetingRepository(uow.session).of_body_json(body_id, actor.contract_scope, year, page)
+        if total == 0:  # only an empty list needs to tell a body without meetings from no body at all
             await body_seen_by(uow, actor, body_id)
-        return found, total
+        return items, total
 
 
 def meeting_etag(meeting: Meeting | MeetingRow) -> str:
@@ -131,19 +132,14 @@ def _attendance_audit(attendees: list[Attendee]) -> list[dict[str, str | None]]:
     ]
 
 
-async def meeting_record(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> MeetingRecord:
+async def meeting_json(uow: UnitOfWork, actor: Principal, meeting_id: uuid.UUID) -> tuple[str, str]:
+    """The meeting with its attendance, decisions and minutes as the JSON PostgreSQL writes of it
+    (MeetingRead), and its ETag; another contract's meeting answers like a missing one."""
     async with uow.reading():
-        repository = MeetingRepository(uow.session)
-        meeting = await repository.find(meeting_id)
-        if meeting is None or not actor.works_on(meeting.contract_code):
-            raise NotFoundError("meeting", str(meeting_id))
-        return MeetingRecord(
-            meeting_from_row(meeting),
-            await repository.attendance(meeting_id),
-            await repository.decisions(meeting_id),
-            await repository.minutes(meeting_id),
-            [],
-        )
+        found = await MeetingRepository(uow.session).record_json(meeting_id)
+    if found is None or not actor.works_on(found[1]):
+        raise NotFoundError("meeting", str(meeting_id))
+    return found[0], etag_of(str(meeting_id), found[2])
 
 
 async def record_attendance(

@@ -7,13 +7,14 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Subquery, Uuid, bindparam, func, select
 
 from identity.contracts import within_contracts
+from kit.compiled_statements import JsonPages, camel_json, json_array
 from kit.pagination import PageRequest, fetch_page
 from services.participation.opinions import domain
 from services.participation.opinions.models import CommitmentRow, OpinionRow, ReferralRow
-from services.participation.persistence import SessionRepository, record_of
+from services.participation.persistence import SessionRepository, record_of, scope_values, scoped
 
 
 def referral_from_row(row: ReferralRow) -> domain.Referral:
@@ -67,9 +68,48 @@ class OpinionRepository(SessionRepository):
         rows, total = await fetch_page(self.session, query.order_by(*order), page)
         return [opinion_from_row(row) for row in rows], total
 
+    async def of_body_json(
+        self, body_id: uuid.UUID, contracts: Collection[str] | None, page: PageRequest
+    ) -> tuple[str, int]:
+        """The body's opinions if it belongs to one of `contracts` (None: any contract), with their answers
+        and commitments: the page's items as the JSON PostgreSQL writes of them (OpinionRead), and the
+        total. One statement, compiled once per shape."""
+        shape, values = scope_values(contracts)
+        values["body_id"] = body_id
+        return await _OPINION_PAGES(self.session, shape, values, page)
+
     async def commitment(self, commitment_id: uuid.UUID, *, lock: bool = False) -> CommitmentRow | None:
         return await self.one(select(CommitmentRow).where(CommitmentRow.commitment_id == commitment_id), lock=lock)
 
     async def commitments_of(self, opinion_ids: Collection[uuid.UUID]) -> list[domain.Commitment]:
         query = select(CommitmentRow).where(CommitmentRow.opinion_id.in_(list(opinion_ids)))
         return [commitment_from_row(row) for row in await self.all(query.order_by(CommitmentRow.created_at))]
+
+
+def _opinions(shape: frozenset[str]) -> Any:
+    """The body's opinions, in the caller's contracts when the shape says so."""
+    query = select(OpinionRow.__table__).where(OpinionRow.body_id == bindparam("body_id", type_=Uuid))
+    return query.where(scoped(OpinionRow.contract_code)) if "scoped" in shape else query
+
+
+def _opinion_json(row: Any) -> Any:
+    """An opinion as OpinionRead writes it, with its commitments as they were made."""
+    commitment = camel_json(
+        {"id": CommitmentRow.commitment_id}
+        | {name: getattr(CommitmentRow, name) for name in ("description", "owner", "due_on", "status", "status_on")}
+    )
+    commitments = (
+        select(json_array(commitment, CommitmentRow.created_at, CommitmentRow.commitment_id))
+        .where(CommitmentRow.opinion_id == row.opinion_id)
+        .scalar_subquery()
+    )
+    fields = ("body_id", "kind", "title", "text", "adopted_on", "meeting_id", "referral_id", "addressed_to_body_id")
+    answer = ("outcome", "reason", "redirected_to", "responded_on")
+    return camel_json(
+        {"id": row.opinion_id}
+        | {name: getattr(row, name) for name in (*fields, *answer)}
+        | {"commitments": commitments}
+    )
+
+
+_OPINION_PAGES = JsonPages(_opinions, _opinion_json, lambda row, _shape: (row.adopted_on, row.opinion_id))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
-from kit.api_models import model_response
+from kit.api_models import page_json_response
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -123,11 +123,8 @@ async def adopt_opinion(
 async def list_opinions(
     uow: Uow, body_id: uuid.UUID, principal: Reader, page: Annotated[PageRequest, Depends(page_request)]
 ) -> Response:
-    records, total = await opinions.opinions_of(uow, principal, body_id, page)
-    listed: Page[OpinionRead] = Page(
-        items=[_opinion(item) for item in records], total=total, limit=page.limit, offset=page.offset
-    )
-    return model_response(listed)
+    items, total = await opinions.opinions_of(uow, principal, body_id, page)
+    return page_json_response(items, total, page.limit, page.offset)
 
 
 @router.get("/opinions/{opinion_id}", operation_id="get_opinion", response_model=OpinionRead)

@@ -124,16 +124,14 @@ async def opinion_record(uow: UnitOfWork, actor: Principal, opinion_id: uuid.UUI
         return OpinionRecord(opinion_from_row(row), await OpinionRepository(uow.session).commitments_of([opinion_id]))
 
 
-async def opinions_of(
-    uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, page: PageRequest
-) -> tuple[list[OpinionRecord], int]:
-    """A body's opinions with their answers and commitments, for those who work on its contract."""
+async def opinions_of(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, page: PageRequest) -> tuple[str, int]:
+    """A body's opinions with their answers and commitments, for those who work on its contract: the page's
+    items as the JSON PostgreSQL writes of them, and the total."""
     async with uow.reading():
-        repository = OpinionRepository(uow.session)
-        found, total = await repository.of_body(body_id, actor.contract_scope, page)
-        if not found:  # only an empty page needs to tell a body without opinions from no body at all
+        items, total = await OpinionRepository(uow.session).of_body_json(body_id, actor.contract_scope, page)
+        if total == 0:  # only an empty list needs to tell a body without opinions from no body at all
             await body_seen_by(uow, actor, body_id)
-        return await _with_commitments(repository, found), total
+        return items, total
 
 
 async def public_page(uow: UnitOfWork, body_id: uuid.UUID, page: PageRequest) -> tuple[Body, list[OpinionRecord], int]:

@@ -51,8 +51,13 @@ async def application_view(uow: UnitOfWork, row: ApplicationRow) -> ApplicationV
 
 
 async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:
+    """The application as it reads back (one statement), if the caller reads it."""
     async with uow.reading():
-        return await application_view(uow, await visible_application(uow, actor, application_id))
+        view = await ApplicationRepository(uow.session).view(application_id)
+    if view is None:
+        raise NotFoundError("application", str(application_id))
+    seen(actor, view.application, "application", application_id)
+    return view
 
 
 async def list_applications(

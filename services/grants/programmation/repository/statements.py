@@ -22,15 +22,13 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    literal_column,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
-from kit.compiled_statements import CompiledOnce
+from kit.compiled_statements import CompiledOnce, JsonPages, camel_json, json_array
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.framework.models import ObjectiveRow
@@ -91,9 +89,6 @@ def chosen_applications(shape: Shape, *columns: Any, described: bool = False) ->
             )
         )
     return query
-
-
-_EMPTY: Any = literal_column("'[]'::json")
 
 
 def _euros(cents: Any) -> Any:
@@ -239,74 +234,53 @@ def _totals_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     return everything, shape | {"contract_code"}
 
 
-def _page_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-    """A page of the table as the JSON array PostgreSQL writes, and how many rows the page found (asked one
-    row longer than shown: it tells whether rows lie beyond). The page in index order, its calls,
-    operators and objectives joined row by row (50 lookups), each financer's amounts beside."""
-    order = (ApplicationRow.year.desc(), ApplicationRow.title, ApplicationRow.application_id)
-    rows = (
-        chosen_applications(
-            shape,
-            ApplicationRow.application_id,
-            ApplicationRow.title,
-            ApplicationRow.year,
-            CallRow.scheme,
-            ApplicationRow.state,
-            ApplicationRow.outcome,
-            ApplicationRow.qpv_codes,
-            ApplicationRow.hors_qpv,
-            OperatorRow.operator_id,
-            OperatorRow.nom,
-            OperatorRow.profile,
-            ObjectiveRow.code,
-            ObjectiveRow.pillar,
-            described=True,
-        )
-        .order_by(*order)
-        .limit(bindparam("longer", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .cte("page")
+def _rows(shape: Shape) -> Select[Any]:
+    """The table's rows: the chosen applications with their call's scheme, operator and objective."""
+    return chosen_applications(
+        shape,
+        ApplicationRow.application_id,
+        ApplicationRow.title,
+        ApplicationRow.year,
+        CallRow.scheme,
+        ApplicationRow.state,
+        ApplicationRow.outcome,
+        ApplicationRow.qpv_codes,
+        ApplicationRow.hors_qpv,
+        OperatorRow.operator_id,
+        OperatorRow.nom.label("operator_nom"),
+        OperatorRow.profile.label("operator_profile"),
+        ObjectiveRow.code.label("objective_code"),
+        ObjectiveRow.pillar,
+        described=True,
     )
-    shown = (
-        select(rows)
-        .order_by(rows.c.year.desc(), rows.c.title, rows.c.application_id)
-        .limit(bindparam("limit", type_=Integer))
-        .subquery("shown")
-    )
-    line = func.json_build_object(
-        "institutionCode",
-        InstitutionRow.code,
-        "requested",
-        _euros(FinancingLineRow.requested_cents),
-        "proposed",
-        _euros(FinancingLineRow.proposed_cents),
-        "decided",
-        _euros(FinancingLineRow.decided_cents),
+
+
+def _row_json(row: Any) -> Any:
+    """A ProgrammationRow: the row's columns and each financer's amounts (in the order of their codes)."""
+    line = camel_json(
+        {
+            "institution_code": InstitutionRow.code,
+            "requested": _euros(FinancingLineRow.requested_cents),
+            "proposed": _euros(FinancingLineRow.proposed_cents),
+            "decided": _euros(FinancingLineRow.decided_cents),
+        }
     )
     financers = (
-        select(func.coalesce(func.json_agg(aggregate_order_by(line, InstitutionRow.code.collate("C"))), _EMPTY))
+        select(json_array(line, InstitutionRow.code.collate("C")))
         .select_from(FinancingLineRow)
         .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-        .where(FinancingLineRow.application_id == shown.c.application_id)
+        .where(FinancingLineRow.application_id == row.application_id)
         .scalar_subquery()
     )
-    item = func.json_build_object(
-        *("applicationId", shown.c.application_id, "title", shown.c.title, "year", shown.c.year),
-        *("scheme", shown.c.scheme, "state", shown.c.state, "outcome", shown.c.outcome),
-        *("qpvCodes", shown.c.qpv_codes, "horsQpv", shown.c.hors_qpv, "operatorId", shown.c.operator_id),
-        *("operatorNom", shown.c.nom, "operatorProfile", shown.c.profile, "objectiveCode", shown.c.code),
-        *("pillar", shown.c.pillar, "financers", financers),
-    )
-    in_order = (shown.c.year.desc(), shown.c.title, shown.c.application_id)
-    items = cast(func.coalesce(func.json_agg(aggregate_order_by(item, *in_order)), _EMPTY), Text)
-    found = select(func.count()).select_from(rows).scalar_subquery()
-    return select(items, found).select_from(shown), shape | {"contract_code", "limit", "longer", "offset"}
+    return camel_json({**{column.name: column for column in row}, "financers": financers})
 
 
-def _count_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-    """How many applications the filters choose (a page's total, counted when not kept)."""
-    chosen = chosen_applications(shape, literal(1)).subquery()
-    return select(func.count()).select_from(chosen), shape | {"contract_code"}
+def _in_order(row: Any, _shape: Shape) -> tuple[Any, ...]:
+    return (row.year.desc(), row.title, row.application_id)
+
+
+# A page in index order, its calls, operators and objectives joined row by row (50 lookups).
+PAGES = JsonPages(_rows, _row_json, _in_order)
 
 
 # The filters of ProgrammationFilter other than the contract, with the type each is bound as.
@@ -336,6 +310,4 @@ def values_of(chosen: ProgrammationFilter) -> dict[str, Any]:
     return {name: getattr(chosen, name) for name in _FILTER_TYPES if getattr(chosen, name) is not None}
 
 
-PAGES = CompiledOnce(_page_statement)
-COUNTS = CompiledOnce(_count_statement)
 TOTALS = CompiledOnce(_totals_statement)

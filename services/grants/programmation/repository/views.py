@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.pagination import KeptCounts, PageRequest, kept_total
+from kit.pagination import CountKept, KeptCounts, PageRequest
 from services.grants.persistence import Repository
 from services.grants.programmation.domain.tables import (
     PROGRAMMATION_PARTS,
@@ -13,7 +13,7 @@ from services.grants.programmation.domain.tables import (
     Totals,
     of_year,
 )
-from services.grants.programmation.repository.statements import COUNTS, PAGES, TOTALS, shape_of, values_of
+from services.grants.programmation.repository.statements import PAGES, TOTALS, shape_of, values_of
 
 
 class ProgrammationViews(Repository):
@@ -26,17 +26,9 @@ class ProgrammationViews(Repository):
         array of ProgrammationRow items that PostgreSQL writes itself (one statement, compiled once per
         shape of filters: nothing to build, load into objects, validate or serialise again here), and the
         total: counted once per change of the contract and kept (`counts`), not on every page."""
-        shape, values = shape_of(chosen), values_of(chosen)
-        asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
-        [(text, rows_found)] = await PAGES(shape).rows(self.session, asked)
-
-        async def counted() -> int:
-            [(count,)] = await COUNTS(shape).rows(self.session, values)
-            return int(count)
-
-        key = ("programmation", chosen)
         held = of_year(PROGRAMMATION_PARTS, chosen.year)
-        return text, await kept_total(counts, chosen.contract_code, key, rows_found, page, counted, held)
+        kept = CountKept(counts, chosen.contract_code, ("programmation", chosen), held)
+        return await PAGES(self.session, shape_of(chosen), values_of(chosen), page, kept)
 
     async def totals(self, chosen: ProgrammationFilter) -> Totals:
         """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the

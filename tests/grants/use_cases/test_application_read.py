@@ -1,0 +1,51 @@
+"""One application read in one statement (ApplicationRepository.view) reads back what the former five
+statements read of the same rows (access.application_view, still the path after a write): its columns, its
+CERFA budget in its order, each financer's line with its financer in the order of their codes, its history
+in time order; and the same JSON on the wire. Another operator's application answers like a missing one."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from kit.api_models import model_response
+from services.grants.applications.domain.application import Venue
+from services.grants.applications.repository import ApplicationRepository
+from services.grants.applications.routes import _read
+from services.grants.applications.use_cases.access import application_view, get_application
+from services.grants.errors import NotFoundError
+from tests.grants.use_cases.records import Year, budget, notified
+
+TRICKY = 'Atelier « Cœur » — "quotes" \\ back\nslash\ttab \x01 ☀'
+
+
+async def test_the_one_statement_reads_back_what_the_five_read(year: Year) -> None:
+    application = await notified(
+        year,
+        title=TRICKY,
+        description=None,
+        other_objective_ids=(year.objective_id,),
+        venues=(Venue("QN06258M", None, None), Venue(None, None, TRICKY)),
+        codes_communes=("62041",),
+        dauphin_number="DA 2025 0001-1",
+    )
+    async with year.uow.reading():
+        row = await ApplicationRepository(year.uow.session).get(application)
+        assert row is not None
+        former = await application_view(year.uow, row)
+    read = await get_application(year.uow, year.pilot, application)
+    assert read == former
+    assert [line.institution.code for line in read.lines] == ["cua", "etat-p147"]
+    assert len(read.budget) == len(budget(year))
+    assert [event.to_state.value for event in read.events][-1] == "notified"
+    assert [event.at for event in read.events] == sorted(event.at for event in read.events)
+    assert model_response(_read(read)).body == model_response(_read(former)).body
+    assert await get_application(year.uow, year.operator, application) == former
+
+
+async def test_another_operator_or_a_missing_application_is_not_found(year: Year) -> None:
+    application = await notified(year)
+    for caller, asked in ((year.other_operator, application), (year.pilot, uuid.uuid4())):
+        with pytest.raises(NotFoundError):
+            await get_application(year.uow, caller, asked)
