@@ -1,7 +1,8 @@
-"""One application read in one statement (ApplicationRepository.view) reads back what the former five
-statements read of the same rows (access.application_view, still the path after a write): its columns, its
-CERFA budget in its order, each financer's line with its financer in the order of their codes, its history
-in time order; and the same JSON on the wire. Another operator's application answers like a missing one."""
+"""One application read in one statement (ApplicationRepository.view, also what a write answers) reads back
+what the repository's own queries read of the same rows, assembled here as the five statements did: its
+columns, its CERFA budget in its order, each financer's line with its financer in the order of their codes,
+its history in time order; and the same JSON on the wire. Another operator's application answers like a
+missing one."""
 
 from __future__ import annotations
 
@@ -10,12 +11,32 @@ import uuid
 import pytest
 
 from kit.api_models import model_response
-from services.grants.applications.domain.application import Venue
-from services.grants.applications.repository import ApplicationRepository
+from kit.unit_of_work import UnitOfWork
+from services.grants.applications.domain.application import ApplicationView, LineView, Venue
+from services.grants.applications.models import ApplicationRow
+from services.grants.applications.repository import ApplicationRepository, application_of, financing_line_of
 from services.grants.applications.routes import _read
-from services.grants.applications.use_cases.access import application_view, get_application
+from services.grants.applications.use_cases.access import get_application
 from services.grants.errors import NotFoundError
+from services.grants.institutions.repository import InstitutionRepository
 from tests.grants.use_cases.records import Year, budget, notified
+
+
+async def five_statements(uow: UnitOfWork, row: ApplicationRow) -> ApplicationView:
+    """The application as the five statements read it before (the reference the one statement must equal)."""
+    repository = ApplicationRepository(uow.session)
+    institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
+    lines = [financing_line_of(line) for line in await repository.financing(row.application_id)]
+    return ApplicationView(
+        application=application_of(row),
+        budget=await repository.budget(row.application_id),
+        lines=sorted(
+            (LineView(line, institutions[line.institution_id]) for line in lines),
+            key=lambda view: view.institution.code,
+        ),
+        events=await repository.events(row.application_id),
+    )
+
 
 TRICKY = 'Atelier « Cœur » — "quotes" \\ back\nslash\ttab \x01 ☀'
 
@@ -33,7 +54,7 @@ async def test_the_one_statement_reads_back_what_the_five_read(year: Year) -> No
     async with year.uow.reading():
         row = await ApplicationRepository(year.uow.session).get(application)
         assert row is not None
-        former = await application_view(year.uow, row)
+        former = await five_statements(year.uow, row)
     read = await get_application(year.uow, year.pilot, application)
     assert read == former
     assert [line.institution.code for line in read.lines] == ["cua", "etat-p147"]

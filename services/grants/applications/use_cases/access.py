@@ -9,12 +9,11 @@ from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.domain.application import Application, ApplicationView, LineView
+from services.grants.applications.domain.application import Application, ApplicationView
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow
-from services.grants.applications.repository import ApplicationRepository, application_of, financing_line_of
+from services.grants.applications.repository import ApplicationRepository, application_of
 from services.grants.errors import NotFoundError
-from services.grants.institutions.repository import InstitutionRepository
 from services.grants.operators.domain import own_organisations, seen
 from services.grants.persistence import Audited
 
@@ -35,19 +34,13 @@ def application_etag(application: Application | ApplicationRow) -> str:
 
 
 async def application_view(uow: UnitOfWork, row: ApplicationRow) -> ApplicationView:
-    """The application with its budget, its financers' lines (in the order of their codes) and its history."""
-    repository = ApplicationRepository(uow.session)
-    institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-    lines = [financing_line_of(line) for line in await repository.financing(row.application_id)]
-    return ApplicationView(
-        application=application_of(row),
-        budget=await repository.budget(row.application_id),
-        lines=sorted(
-            (LineView(line, institutions[line.institution_id]) for line in lines),
-            key=lambda view: view.institution.code,
-        ),
-        events=await repository.events(row.application_id),
-    )
+    """The application with its budget, its financers' lines (in the order of their codes) and its history,
+    as it reads back with the caller's changes (flushed first): one statement, as a read."""
+    await uow.session.flush()
+    view = await ApplicationRepository(uow.session).view(row.application_id)
+    if view is None:
+        raise NotFoundError("application", str(row.application_id))
+    return view
 
 
 async def get_application(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationView:
