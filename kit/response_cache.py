@@ -245,10 +245,12 @@ def remembered(*parts: str) -> Any:
     return remembered_by(lambda _request: held)
 
 
-def remembered_by(parts_of: Callable[[Request], Iterable[str]]) -> Any:
-    """`remembered`, the parts an answer holds told by its request (e.g. by the year it asks for)."""
+def remembered_by(parts_of: Callable[[Request], Iterable[str] | None]) -> Any:
+    """`remembered`, the parts an answer holds told by its request (e.g. by the year it asks for; None:
+    every part)."""
 
     async def _remember_parts(request: Request) -> None:
-        request.scope.setdefault("state", {})[REMEMBER_STATE] = frozenset(parts_of(request))
+        held = parts_of(request)
+        request.scope.setdefault("state", {})[REMEMBER_STATE] = True if held is None else frozenset(held)
 
     return Depends(_remember_parts)

@@ -97,3 +97,26 @@ async def test_a_submission_of_one_year_leaves_the_answers_of_another_year_stand
     recounted = await _read(gateway, every_year, year.pilot)
     assert recounted.headers["cache-status"] == "cdq; fwd=miss"
     assert recounted.json()["figures"]["applications"] == 2
+
+
+async def test_the_applications_of_a_call_stand_while_another_calls_applications_change(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    year: Year = await open_year(stack, gateway, new_contract)
+    await draft(gateway, year, title="Action de 2025")
+    following = await next_year(gateway, year, 2026)
+    await _heard(stack)
+    of_2025 = f"{API}/applications?contractCode={year.contract}&callId={year.call_id}"
+    of_every_call = f"{API}/applications?contractCode={year.contract}"
+    for url in (of_2025, of_every_call):
+        await _read(gateway, url, year.caf)
+        assert (await _read(gateway, url, year.caf)).headers["cache-status"] == "cdq; hit"
+
+    await draft(gateway, following, title="Action de 2026")
+    await _heard(stack)
+    standing = await _read(gateway, of_2025, year.caf)
+    assert standing.headers["cache-status"] == "cdq; hit"
+    assert [item["title"] for item in standing.json()["items"]] == ["Action de 2025"]
+    listed = await _read(gateway, of_every_call, year.caf)
+    assert listed.headers["cache-status"] == "cdq; fwd=miss"
+    assert [item["title"] for item in listed.json()["items"]] == ["Action de 2026", "Action de 2025"]

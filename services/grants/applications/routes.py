@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from identity.principal import Principal
 from kit.api_models import model_response, page_json_response
@@ -13,7 +13,7 @@ from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
 from kit.pagination import Page, PageRequest, page_request
-from kit.response_cache import REMEMBERED
+from kit.response_cache import remembered_by
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from services.grants.applications.domain.application import (
@@ -25,7 +25,7 @@ from services.grants.applications.domain.application import (
 )
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import ActKind, Deciding, DecisionAct, LineDecision, Opinion
-from services.grants.applications.domain.workflow import State, Transition
+from services.grants.applications.domain.workflow import State, Transition, call_part
 from services.grants.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -172,10 +172,19 @@ async def create_application(
     return _answer(view, response)
 
 
+def _parts_asked(request: Request) -> frozenset[str] | None:
+    """The applications of one call hold that call's part of the contract's data (None: every part)."""
+    asked = request.query_params.get("callId", "")
+    try:
+        return frozenset({call_part(uuid.UUID(asked))})
+    except ValueError:
+        return None
+
+
 @router.get(
     "/applications",
     operation_id="list_applications",
-    dependencies=[REMEMBERED],
+    dependencies=[remembered_by(_parts_asked)],
     response_model=Page[ApplicationSummary],
 )
 async def list_applications(

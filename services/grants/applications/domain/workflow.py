@@ -7,6 +7,7 @@ line (financing.py), never by a move someone asks for. Each financer sets and de
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from enum import StrEnum
 
@@ -67,12 +68,16 @@ def data_part(state: State) -> str:
     return "live" if state in LIVE else "drafts"
 
 
-def data_parts(year: int, *states: State) -> frozenset[str]:
-    """What a write of an application of `year` in these states (before and after) changes: each state's
-    part of the contract's data, of every year and of that year (`live@2027`): the answers of another
-    year stand."""
+def data_parts(call_id: uuid.UUID, year: int, *states: State) -> frozenset[str]:
+    """What a write of an application of a call (of `year`) in these states (before and after) changes:
+    each state's part of the contract's data, of every year and of that year (`live@2027`), and its call's
+    applications (`call@<id>`): the answers of another year or call stand."""
     parts = {data_part(state) for state in states}
-    return frozenset(parts | {year_part(part, year) for part in parts})
+    return frozenset(parts | {year_part(part, year) for part in parts} | {call_part(call_id)})
+
+
+def call_part(call_id: uuid.UUID) -> str:
+    return f"call@{call_id}"
 
 
 def year_part(part: str, year: int) -> str:

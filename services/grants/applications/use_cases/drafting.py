@@ -103,7 +103,9 @@ async def add_application(
     call = await CallRepository(uow.session).get(new.call_id)
     if call is None or not actor.works_on(call.contract_code):
         raise NotFoundError("call for projects", str(new.call_id))
-    await uow.changes_contract(call.contract_code, data_parts(call.year, State.DRAFT))  # an action and its draft
+    await uow.changes_contract(
+        call.contract_code, data_parts(call.call_id, call.year, State.DRAFT)
+    )  # an action and its draft
     operator = await OperatorRepository(uow.session).get(new.operator_id)
     own = own_organisations(actor)
     if (
@@ -165,7 +167,7 @@ async def copy_budget(uow: UnitOfWork, source_id: uuid.UUID, target_id: uuid.UUI
 async def _editable_row(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationRow:
     """The application, locked, if the caller may change its content now."""
     row = await visible_application(uow, actor, application_id, for_update=True)
-    await uow.changes_contract(row.contract_code, data_parts(row.year, State(row.state)))
+    await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state)))
     check_editor(actor)
     uow.check_precondition(application_etag(row))
     check_editable(State(row.state))

@@ -55,7 +55,7 @@ async def _line(
     """The application and its financer's line, both locked, if the caller reads the application."""
     row = await visible_application(uow, actor, application_id, for_update=True)
     # A line and its application's amounts and outcome (a decided file stays live).
-    await uow.changes_contract(row.contract_code, data_parts(row.year, State(row.state), State.DECIDED))
+    await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state), State.DECIDED))
     institution = await InstitutionRepository(uow.session).get(institution_id)
     lines = await ApplicationRepository(uow.session).financing(application_id, for_update=True)
     stored = next((line for line in lines if line.institution_id == institution_id), None)

@@ -54,7 +54,7 @@ async def move(
         uow.check_precondition(application_etag(row))
         before = State(row.state)
         after = moved(actor, before, transition, reason)
-        await uow.changes_contract(row.contract_code, data_parts(row.year, before, after))
+        await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, before, after))
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:
