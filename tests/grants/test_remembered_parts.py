@@ -33,6 +33,13 @@ async def _read(gateway: httpx.AsyncClient, url: str, headers: dict[str, str] | 
     return answer
 
 
+async def _remembered(gateway: httpx.AsyncClient, urls: list[str], headers: dict[str, str] | None) -> None:
+    """Each answer read once, then served remembered."""
+    for url in urls:
+        await _read(gateway, url, headers)
+        assert (await _read(gateway, url, headers)).headers["cache-status"] == "cdq; hit"
+
+
 async def test_a_draft_leaves_the_programmation_standing_and_only_a_notification_drops_the_public_totals(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:
@@ -41,9 +48,8 @@ async def test_a_draft_leaves_the_programmation_standing_and_only_a_notification
     await _heard(stack)
     programmation = f"{API}/programmation?contractCode={year.contract}&year=2025"
     public = f"{API}/open-data/programmation-totals?contractCode={year.contract}&year=2025"
-    for url, headers in ((programmation, year.pilot), (public, None)):
-        await _read(gateway, url, headers)
-        assert (await _read(gateway, url, headers)).headers["cache-status"] == "cdq; hit"
+    await _remembered(gateway, [programmation], year.pilot)
+    await _remembered(gateway, [public], None)
 
     # A draft and its budget: outside the programmation.
     application = await draft(gateway, year, title="Action de dernière minute")
@@ -82,9 +88,7 @@ async def test_a_submission_of_one_year_leaves_the_answers_of_another_year_stand
     await _heard(stack)
     of_2025 = f"{API}/programmation?contractCode={year.contract}&year=2025"
     every_year = f"{API}/programmation/totals?contractCode={year.contract}"
-    for url in (of_2025, every_year):
-        await _read(gateway, url, year.pilot)
-        assert (await _read(gateway, url, year.pilot)).headers["cache-status"] == "cdq; hit"
+    await _remembered(gateway, [of_2025, every_year], year.pilot)
 
     application = await draft(gateway, following, title="Action de 2026")
     url = f"{API}/applications/{application['id']}"
@@ -108,9 +112,7 @@ async def test_the_applications_of_a_call_stand_while_another_calls_applications
     await _heard(stack)
     of_2025 = f"{API}/applications?contractCode={year.contract}&callId={year.call_id}"
     of_every_call = f"{API}/applications?contractCode={year.contract}"
-    for url in (of_2025, of_every_call):
-        await _read(gateway, url, year.caf)
-        assert (await _read(gateway, url, year.caf)).headers["cache-status"] == "cdq; hit"
+    await _remembered(gateway, [of_2025, of_every_call], year.caf)
 
     await draft(gateway, following, title="Action de 2026")
     await _heard(stack)
