@@ -225,6 +225,8 @@ class ApplicationRepository(Repository):
         return await self._all(query.with_for_update() if for_update else query)
 
     async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
+        if not institutions:
+            return
         await self.session.execute(
             delete(FinancingLineRow).where(
                 FinancingLineRow.application_id == application_id,

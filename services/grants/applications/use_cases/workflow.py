@@ -147,10 +147,11 @@ async def _open_financing_lines(
     requested = requested_by_financer(budget)
     existing = {line.institution_id: line for line in await repository.financing(row.application_id, for_update=True)}
     await repository.remove_financing(row.application_id, set(existing) - set(requested))
+    opened = []
     for institution_id, amount in requested.items():
         line = existing.get(institution_id)
         if line is None:
-            await repository.add(
+            opened.append(
                 FinancingLineRow(
                     application_id=row.application_id,
                     institution_id=institution_id,
@@ -161,6 +162,8 @@ async def _open_financing_lines(
             )
         else:
             line.requested_cents = amount
+    if opened:
+        await repository.add(*opened)  # one statement for the new lines
 
 
 async def _check_reports_delivered(uow: UnitOfWork, row: ApplicationRow) -> None:
