@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 
 from bench import grants, participation_national
@@ -99,16 +101,29 @@ class World:
         return operator_id, self._headers(Role.OPERATOR, [CONTRACT], organisations=[operator_id])
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 async def _call(
-    world: World, client: httpx.AsyncClient, kind: str, method: str, url: str, **options: Any
-) -> httpx.Response:
+    world: World, client: aiohttp.ClientSession, kind: str, method: str, url: str, **options: Any
+) -> Answer:
+    """One request of a virtual user (aiohttp: the load generator's CPU is taken from the two cores the
+    system under test shares; httpx costs several times more per request)."""
     started = time.perf_counter()
-    response = await client.request(method, world.gateway + url, **options)
+    async with client.request(method, world.gateway + url, **options) as sent:
+        response = Answer(sent.status, sent.headers, await sent.read())
     tally = world.tallies[kind]
     tally.timings.append((time.perf_counter() - started) * 1000)
     if response.status_code >= 400:
         tally.errors[response.status_code] += 1
-        tally.example = tally.example or f"{method} {url}: {response.status_code} {response.text[:300]}"
+        tally.example = tally.example or f"{method} {url}: {response.status_code} {response.body[:300]!r}"
     status = response.headers.get("cache-status")
     if status is not None:
         tally.remembered += 1
@@ -131,7 +146,7 @@ def _budget(world: World, p147: int, cua: int) -> dict[str, Any]:
     }
 
 
-async def operator_files(world: World, client: httpx.AsyncClient, user: int, rng: random.Random) -> None:
+async def operator_files(world: World, client: aiohttp.ClientSession, user: int, rng: random.Random) -> None:
     """An operator's application: created, its budget set, submitted (three writes)."""
     kind = "operator: create, budget, submit"
     operator_id, headers = world.operator(user)
@@ -165,7 +180,7 @@ async def operator_files(world: World, client: httpx.AsyncClient, user: int, rng
     world.waiting.append(Filed(application, etag, steps, requested))
 
 
-async def financer_acts(world: World, client: httpx.AsyncClient, user: int, rng: random.Random) -> None:
+async def financer_acts(world: World, client: aiohttp.ClientSession, user: int, rng: random.Random) -> None:
     """The next step of a submitted application: the State instructs, the pilot proposes, each financer
     decides its own line (one write)."""
     kind = "financer: instruct, decide"
@@ -195,7 +210,7 @@ async def financer_acts(world: World, client: httpx.AsyncClient, user: int, rng:
 
 
 def _reader(kind: str, request: Callable[[World, random.Random], tuple[str, dict[str, Any], dict[str, str]]]) -> Any:
-    async def read(world: World, client: httpx.AsyncClient, _user: int, rng: random.Random) -> None:
+    async def read(world: World, client: aiohttp.ClientSession, _user: int, rng: random.Random) -> None:
         url, params, headers = request(world, rng)
         await _call(world, client, kind, "GET", url, params=params, headers=headers)
 
@@ -225,7 +240,7 @@ def _qpv(_world: World, rng: random.Random) -> tuple[str, dict[str, Any], dict[s
     return "/api/territories/localisation", {"lat": round(lat, 5), "lon": round(lon, 5)}, {}
 
 
-ACTIONS: dict[str, Callable[[World, httpx.AsyncClient, int, random.Random], Awaitable[None]]] = {
+ACTIONS: dict[str, Callable[[World, aiohttp.ClientSession, int, random.Random], Awaitable[None]]] = {
     "pilot: programmation list": _reader("pilot: programmation list", _programmation),
     "pilot: programmation totals": _reader(
         "pilot: programmation totals",
@@ -269,13 +284,13 @@ ACTIONS: dict[str, Callable[[World, httpx.AsyncClient, int, random.Random], Awai
 async def _user(world: World, user: int, seed: int, until: float) -> None:
     rng = random.Random(seed * 1000 + user)
     kinds, weights = list(MIX), list(MIX.values())
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=1)  # one connection per virtual user
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
         while time.perf_counter() < until:
             kind = rng.choices(kinds, weights)[0]
             try:
                 await ACTIONS[kind](world, client, user, rng)
-            except httpx.HTTPError:
+            except (aiohttp.ClientError, TimeoutError):
                 world.tallies[kind].errors[0] += 1
 
 
