@@ -5,9 +5,13 @@ The jobs:
 - `webhook-relay`, every 2 s (procrastinate defers one per tick whatever the number of workers, and its
   `lock` runs one at a time) and at once when a service commits (gateway/webhooks/wake_up.py): feeds →
   deliveries (gateway/webhooks/relay.py);
-- `webhook-delivery`, one per (subscription, event): `lock` = subscription + resource, so the events of one
-  resource reach an endpoint in order, a retry included (the next waits for it); `queueing_lock` =
-  subscription + event, so an event waits in the queue once; retried on the Standard Webhooks schedule;
+- `webhook-deliveries`, one per subscription at a time (`lock`), at most one more waiting (`queueing_lock`):
+  it drains the subscription's pending deliveries in batches, resources side by side and each resource's
+  events in order (gateway/webhooks/dispatch.py). A failed delivery keeps its retry state in its row
+  (Standard Webhooks' schedule, gateway/webhooks/domain.py) and holds back only its resource's later
+  events; the relay defers the job again when a retry falls due. Measured (bench/events.py): one job per
+  (subscription, event) spent most of its time in the queue's own round trips (fetch, lock, finish) and
+  capped deliveries below the rate of a burst of writes;
 - `retry-stalled-jobs`, every minute: the jobs of a worker that died (no heartbeat) run again;
 - `remove-finished-jobs`, every 10 minutes: the queue's jobs ended more than a day ago are removed;
 - the platform's daily scheduled work (gateway/schedules.py): retention, overdue reports."""
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,15 +27,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision
+from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
-from procrastinate.jobs import Job, Status
+from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 
 from gateway.events import EventFeeds
 from gateway.schedules import Caller, register_schedules
 from gateway.settings import SCHEMA
-from gateway.webhooks import relay
+from gateway.webhooks import dispatch, relay
+from gateway.webhooks.dispatch import Delivering
 from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
 from gateway.webhooks.sealing import SecretBox
 from gateway.webhooks.wake_up import change_feeds
@@ -42,6 +46,7 @@ from kit.unit_of_work import UnitOfWork
 logger = logging.getLogger("gateway.webhooks")
 
 QUEUE = "gateway-webhooks"
+DELIVERY_TASK = "webhook-deliveries"
 RELAY_EVERY = "* * * * * */2"  # croniter's sixth field: seconds
 STALLED_AFTER_SECONDS = 30
 # The queue's finished jobs are the engine's, not the record: attempts and deliveries are kept in our own
@@ -60,23 +65,6 @@ QUEUE_CONNECTIONS = CONCURRENCY // 2 + 2
 # procrastinate looks every 5 s by default; a look is one cheap query.
 FETCH_EVERY_SECONDS = 0.5
 _draw = secrets.SystemRandom()
-
-
-class DeliveryFailedError(Exception):
-    """An attempt failed; `delay`: seconds before the next one."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(f"delivery failed, next attempt in {delay:.0f} s")
-        self.delay = delay
-
-
-class ScheduledRetry(BaseRetryStrategy):
-    """The delay the delivery computed (schedule and jitter: gateway/webhooks/domain.py)."""
-
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:  # noqa: ARG002 - procrastinate's signature
-        if isinstance(exception, DeliveryFailedError):
-            return RetryDecision(retry_in={"seconds": math.ceil(exception.delay)})
-        return None
 
 
 def psycopg_conninfo(database_url: str) -> str:
@@ -106,37 +94,24 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
     )
     app = App(connector=connector)
 
-    @app.task(name="webhook-delivery", queue=QUEUE, retry=ScheduledRetry(), pass_context=True)
-    async def deliver(context: JobContext, subscription_id: str, event_id: str) -> None:
-        job = context.job
-        delay = await relay.deliver(
-            runtime.units(),
-            runtime.client,
-            uuid.UUID(subscription_id),
-            event_id,
-            failed_before=job.attempts if job is not None else 0,
-            delays=runtime.delays,
-            allow_local=runtime.allow_local,
-            draw=_draw.random(),
-            box=runtime.box,
-        )
-        if delay is not None:
-            raise DeliveryFailedError(delay)
+    delivering = Delivering(
+        client=runtime.client,
+        delays=runtime.delays,
+        allow_local=runtime.allow_local,
+        box=runtime.box,
+        draw=_draw.random,
+    )
 
-    def delivery_job(subscription_id: uuid.UUID, event_id: str, resource_key: str) -> Job:
-        return deliver.configure(
-            lock=f"webhook:{subscription_id}:{resource_key}", queueing_lock=f"webhook:{subscription_id}:{event_id}"
-        ).make_new_job(subscription_id=str(subscription_id), event_id=event_id)
+    @app.task(name=DELIVERY_TASK, queue=QUEUE)
+    async def deliver(subscription_id: str) -> None:
+        await dispatch.deliver_pending(runtime.units(), uuid.UUID(subscription_id), delivering)
 
-    async def defer(subscription_id: uuid.UUID, events: Sequence[tuple[str, str]]) -> None:
-        """One statement for a page of events (one each would cap deliveries at the database's round trips)."""
-        jobs = [delivery_job(subscription_id, event_id, key) for event_id, key in events]
-        try:
-            await app.job_manager.batch_defer_jobs_async(jobs)
-        except AlreadyEnqueued:  # some wait in the queue already (a replay of events not yet attempted)
-            for job in jobs:
-                with contextlib.suppress(AlreadyEnqueued):
-                    await app.job_manager.defer_job_async(job)
+    async def defer(subscription_id: uuid.UUID) -> None:
+        """The subscription's delivery job: one runs at a time, one waits (it reads what the running one has
+        not): deferring while one waits already is a no-op."""
+        key = f"webhook:{subscription_id}"
+        with contextlib.suppress(AlreadyEnqueued):
+            await deliver.configure(lock=key, queueing_lock=key).defer_async(subscription_id=str(subscription_id))
 
     @app.periodic(cron=RELAY_EVERY, periodic_id="webhook-relay")
     # Above the deliveries (priority 0): a backlog of deliveries does not hold back reading the new events.
