@@ -54,15 +54,17 @@ STALLED_AFTER_SECONDS = 30
 # adds some 43,000 a day).
 KEEP_FINISHED_JOBS_HOURS = 24
 SHUTDOWN_GRACE_SECONDS = 6.0  # below the supervisor's 10 s before SIGKILL
-# Jobs a worker runs at once (deliveries wait mostly on the network). Each holds a connection of the gateway's
+# Jobs a worker runs at once (deliveries wait mostly on the network; each subscription's job sends up to
+# gateway/webhooks/dispatch.py's PARALLEL requests at once). Each holds a connection of the gateway's
 # pool while it reads or records, and procrastinate's own pool serves their fetch and end (plus its listener
 # and heartbeat): both sized to it, so that no job waits for a connection (bench/events.py).
 CONCURRENCY = 10
 ENGINE_CONNECTIONS = CONCURRENCY
 QUEUE_CONNECTIONS = CONCURRENCY // 2 + 2
-# A job deferred while another holds its lock (the next event of a resource, a relay woken while one runs) is
-# announced when deferred, not when the lock is released: the worker finds it at its next look for jobs.
-# procrastinate looks every 5 s by default; a look is one cheap query.
+# A job deferred while another holds its lock (a subscription's deliveries while its job runs, a relay woken
+# while one runs) is announced when deferred, not when the lock is released: the worker finds it at its next
+# look for jobs. procrastinate looks every 5 s by default; a look is one cheap query. (A running delivery job
+# reads on until nothing is due: what was stored meanwhile rarely waits for the next.)
 FETCH_EVERY_SECONDS = 0.5
 _draw = secrets.SystemRandom()
 
