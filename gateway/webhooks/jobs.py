@@ -4,7 +4,7 @@
 The jobs:
 - `webhook-relay`, every 2 s (procrastinate defers one per tick whatever the number of workers, and its
   `lock` runs one at a time) and at once when a service commits (gateway/webhooks/wake_up.py): feeds →
-  deliveries (gateway/webhooks/relay.py);
+  deliveries (gateway/webhooks/relay.py); a run reads again at once while another relay waits (a burst);
 - `webhook-deliveries`, one per subscription at a time (`lock`), at most one more waiting (`queueing_lock`):
   it drains the subscription's pending deliveries in batches, resources side by side and each resource's
   events in order (gateway/webhooks/dispatch.py). A failed delivery keeps its retry state in its row
@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ logger = logging.getLogger("gateway.webhooks")
 QUEUE = "gateway-webhooks"
 DELIVERY_TASK = "webhook-deliveries"
 RELAY_EVERY = "* * * * * */2"  # croniter's sixth field: seconds
+RELAY_RUN_SECONDS = 10.0  # a relay's passes start within this time (it holds one of the worker's jobs)
+# Whether a relay waits to start (procrastinate's index of the waiting jobs' queueing locks answers it).
+_RELAY_WAITING = (
+    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = 'webhook-relay' AND status = 'todo')"
+    " AS waiting"
+)
 STALLED_AFTER_SECONDS = 30
 # The queue's finished jobs are the engine's, not the record: attempts and deliveries are kept in our own
 # tables (webhook_attempts, webhook_deliveries). Kept a day for a look, then removed (the relay alone
@@ -63,9 +70,9 @@ ENGINE_CONNECTIONS = CONCURRENCY
 QUEUE_CONNECTIONS = CONCURRENCY // 2 + 2
 # A job deferred while another holds its lock (a subscription's deliveries while its job runs, a relay woken
 # while one runs) is announced when deferred, not when the lock is released: the worker finds it at its next
-# look for jobs. procrastinate looks every 5 s by default; a look is one cheap query. (A running delivery job
-# reads on until nothing is due: what was stored meanwhile rarely waits for the next.)
-FETCH_EVERY_SECONDS = 0.5
+# look for jobs. procrastinate looks every 5 s by default; a look is one cheap query (a relay reads on by
+# itself meanwhile, a delivery job reads on until nothing is due: what waits for a look is the rest).
+FETCH_EVERY_SECONDS = 0.2
 _draw = secrets.SystemRandom()
 
 
@@ -119,7 +126,14 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
     # Above the deliveries (priority 0): a backlog of deliveries does not hold back reading the new events.
     @app.task(name="webhook-relay", queue=QUEUE, lock="webhook-relay", queueing_lock="webhook-relay", priority=10)
     async def relay_events(timestamp: int) -> None:  # noqa: ARG001 - given by procrastinate to periodic tasks
-        await relay.relay(runtime.units(), runtime.feeds, runtime.issuer, defer)
+        """Passes one after the other while another relay was deferred meanwhile (a change heard, or the
+        tick): during a burst of writes the relay reads on at once instead of waiting for the worker's next
+        look for jobs (its lock is released only when this one ends); the waiting one reads what is left."""
+        ends = time.monotonic() + RELAY_RUN_SECONDS
+        while True:
+            await relay.relay(runtime.units(), runtime.feeds, runtime.issuer, defer)
+            if time.monotonic() > ends or not (await app.connector.execute_query_one_async(_RELAY_WAITING))["waiting"]:
+                return
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled-jobs")
     @app.task(name="retry-stalled-jobs", queue=QUEUE, queueing_lock="retry-stalled-jobs", pass_context=True)
