@@ -18,6 +18,7 @@ The jobs:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -50,6 +51,9 @@ QUEUE = "gateway-webhooks"
 DELIVERY_TASK = "webhook-deliveries"
 RELAY_EVERY = "* * * * * */2"  # croniter's sixth field: seconds
 RELAY_RUN_SECONDS = 10.0  # a relay's passes start within this time (it holds one of the worker's jobs)
+# A pass starts at most this often: during a burst each reads what came meanwhile, in pages, rather than a
+# few events at a time at the cost of the feeds' and the database's round trips (bench/events.py).
+RELAY_PASS_SECONDS = 0.25
 # Whether a relay waits to start (procrastinate's index of the waiting jobs' queueing locks answers it).
 _RELAY_WAITING = (
     "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = 'webhook-relay' AND status = 'todo')"
@@ -131,9 +135,11 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
         look for jobs (its lock is released only when this one ends); the waiting one reads what is left."""
         ends = time.monotonic() + RELAY_RUN_SECONDS
         while True:
+            started = time.monotonic()
             await relay.relay(runtime.units(), runtime.feeds, runtime.issuer, defer)
             if time.monotonic() > ends or not (await app.connector.execute_query_one_async(_RELAY_WAITING))["waiting"]:
                 return
+            await asyncio.sleep(max(0.0, started + RELAY_PASS_SECONDS - time.monotonic()))
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled-jobs")
     @app.task(name="retry-stalled-jobs", queue=QUEUE, queueing_lock="retry-stalled-jobs", pass_context=True)
