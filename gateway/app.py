@@ -22,7 +22,7 @@ from gateway.edge import (
     HeadLimits,
     ProblemCORSMiddleware,
 )
-from gateway.events import EventFeeds
+from gateway.events import EventFeeds, FeedChanges
 from gateway.openapi_aggregate import AggregatedOpenApi
 from gateway.proxy import ReverseProxy
 from gateway.rate_limits import TokenRequestLimiter
@@ -127,6 +127,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
     feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    # LISTEN holds a session: behind a transaction-mode pooler it would hear nothing (long-polls recheck).
+    feed_changes = FeedChanges(chosen.database_url.get_secret_value() if chosen.database_pooler == "none" else None)
     review_printer = ChromiumPrinter(chosen.review_chromium)
     review_client = httpx.AsyncClient(
         timeout=httpx.Timeout(chosen.upstream_deadline_seconds, connect=chosen.upstream_connect_timeout),
@@ -147,6 +149,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         yield {HEAD_LIMITS_STATE_KEY: HeadLimits(chosen.client_header_timeout_seconds, chosen.client_header_max_bytes)}
         await proxy.close()
         await probe_client.aclose()
+        await feed_changes.stop()
         await feed_client.aclose()
         await review_client.aclose()
         await review_printer.close()
@@ -195,6 +198,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.token_limiter = TokenRequestLimiter(engine, chosen.token_requests_per_minute)
     api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
     api.state.event_feeds = EventFeeds(feed_client, chosen.upstreams())
+    api.state.feed_changes = feed_changes
     api.state.review_client = review_client
     api.state.review_upstreams = chosen.upstreams()
     api.state.review_printer = review_printer

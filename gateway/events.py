@@ -2,13 +2,19 @@
 decides what the caller sees), behind one opaque cursor: base64url of the services' own cursors.
 
 Within a service events come in commit order; the merged page keeps each service's order, one service's
-page after the other (a resource lives in one service, so the order per resource holds)."""
+page after the other (a resource lives in one service, so the order per resource holds).
+
+Long-polling (`wait`): a page with no event is read again when a service announces a committed change
+(kit/change_feed.py: `<schema>_changed`, heard by `FeedChanges`, of the contract asked if one is) and at
+least every RECHECK_SECONDS (a notification is a hint: lost while the listening connection is down, never
+heard behind a transaction-mode pooler), until an event the caller may read is there or the wait is over."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,11 +22,15 @@ from typing import Any
 
 import httpx
 
+from kit.change_feed import ChangeFeed
 from kit.problems import FieldError, ProblemError
 
 START = "0.0"
 LATEST = "latest"  # no event: the cursor to read on from now (each service's own `latest`)
 SERVICES = ("territories", "grants", "participation")
+WAIT_LIMIT_SECONDS = 30
+RECHECK_SECONDS = 2.0
+READ_GAP_SECONDS = 0.2  # between two reads of one long-poll, however many changes are announced meanwhile
 
 
 def encode_cursor(positions: Mapping[str, str]) -> str:
@@ -134,3 +144,74 @@ class EventFeeds:
                 extra={"oldestCursor": encode_cursor(oldest)},
             )
         return {"items": items, "nextCursor": encode_cursor(positions), "hasMore": has_more}
+
+
+class FeedChanges:
+    """A `kit.change_feed.Listener` of the services' schemas, listening from the first long-poll on (no
+    connection held by a gateway nobody long-polls): `next_change(contract)` is set by the next change
+    committed in that contract, or anywhere when `contract` is None, or of no declared contract."""
+
+    def __init__(self, database_url: str | None, schemas: tuple[str, ...] = SERVICES) -> None:
+        self._database_url = database_url  # None: no listening (behind a pooler), the rechecks alone
+        self._schemas = schemas
+        self._feeds: list[ChangeFeed] = []
+        self._any = asyncio.Event()
+        self._of_contract: dict[str, asyncio.Event] = {}
+
+    def next_change(self, contract: str | None) -> asyncio.Event:
+        if self._database_url is not None and not self._feeds:
+            self._feeds = [
+                ChangeFeed(self._database_url, schema, self, application_name="gateway-long-poll")
+                for schema in self._schemas
+            ]
+            for feed in self._feeds:
+                feed.start()
+        if contract is None:
+            return self._any
+        return self._of_contract.setdefault(contract, asyncio.Event())
+
+    def changed(self, scope: str = "") -> None:
+        heard, self._any = self._any, asyncio.Event()
+        heard.set()
+        contracts = list(self._of_contract) if not scope else [scope]
+        for contract in contracts:
+            event = self._of_contract.pop(contract, None)
+            if event is not None:
+                event.set()
+
+    def hearing(self) -> None:
+        self.changed()  # what was committed while deaf is read again at once
+
+    def deaf(self) -> None:
+        return  # the rechecks cover what is not heard
+
+    async def stop(self) -> None:
+        feeds, self._feeds = self._feeds, []
+        for feed in feeds:
+            await feed.stop()
+
+
+async def read_waiting(
+    feeds: EventFeeds,
+    changes: FeedChanges,
+    authorization: str,
+    after: str | None,
+    types: dict[str, frozenset[str]] | None,
+    contract_code: str | None,
+    limit: int,
+    wait: float,
+) -> dict[str, Any]:
+    """`EventFeeds.read`, read again while its page has no event and `wait` seconds have not passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        heard = changes.next_change(contract_code)  # taken before reading: no change falls between the two
+        page = await feeds.read(authorization, after, types, contract_code, limit)
+        remaining = deadline - loop.time()
+        if page["items"] or remaining <= 0:
+            return page
+        after = page["nextCursor"]  # `latest` the first time: from then on, the position it gave
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(min(remaining, RECHECK_SECONDS)):
+                await heard.wait()
+        await asyncio.sleep(min(READ_GAP_SECONDS, max(0.0, deadline - loop.time())))

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gateway.domain.clients import InvalidClientError, InvalidScopeError
-from gateway.events import event_types_of
+from gateway.events import WAIT_LIMIT_SECONDS, event_types_of, read_waiting
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
 from kit.api_docs import swagger_ui_asset, swagger_ui_page
@@ -200,10 +200,21 @@ async def platform_events(
     types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
     contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many events of each service")] = 100,
+    wait: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=WAIT_LIMIT_SECONDS,
+            description="Long-polling: when no event is there yet, wait up to this many seconds for one (the "
+            "answer leaves as soon as an event you may read is committed; an empty page at the end)",
+        ),
+    ] = 0,
 ) -> dict[str, Any]:
     """The events of every service you may read, each service's in commit order, after an opaque cursor.
-    Each service decides with your token what you see (what you may read of the resource). 410 with
-    `oldestCursor` when the cursor is no longer kept; 422 naming `after` or `types` when malformed."""
+    Each service decides with your token what you see (what you may read of the resource). With `wait`, an
+    empty page waits for the next event you may read (at most `wait` seconds): `after=latest&wait=30` is
+    the next event from now. 410 with `oldestCursor` when the cursor is no longer kept; 422 naming `after`,
+    `types` or `wait` when malformed."""
     if authorization is None:  # the policy lets no request without a valid token in
         raise unauthenticated("A bearer token is required.")
     asked = None
@@ -214,5 +225,8 @@ async def platform_events(
         if unknown:
             raise unknown_types(unknown)
         asked = {name: names & service_types for name, service_types in known.items()}
-    page: dict[str, Any] = await request.app.state.event_feeds.read(authorization, after, asked, contract_code, limit)
+    state = request.app.state
+    page: dict[str, Any] = await read_waiting(
+        state.event_feeds, state.feed_changes, authorization, after, asked, contract_code, limit, wait
+    )
     return page

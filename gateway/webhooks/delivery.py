@@ -46,29 +46,34 @@ def body_of(event: Mapping[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
-async def attempt(
-    client: httpx.AsyncClient, url: str, event: Mapping[str, Any], secrets: Sequence[str], allow_local: bool
-) -> Attempt:
-    """POST the event once; never raises: a refused target, a timeout or a 3xx is a failed attempt."""
-    started = time.monotonic()
-
-    def failed(error: str, status: int | None = None) -> Attempt:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return Attempt(status, elapsed, error[:ERROR_TEXT_LIMIT])
-
+async def target_refusal(url: str, allow_local: bool) -> str | None:
+    """Why the target may not be called now (None: it may): resolved again before each batch, a name may
+    point elsewhere since it was subscribed."""
     problem = target_problem(url, allow_local)
     if problem is not None:
-        return failed(problem.message)
-    try:  # resolved again at each attempt: a name may point elsewhere since it was subscribed
+        return problem.message
+    try:
         check_addresses(await resolve(urlsplit(url).hostname or ""), allow_local)
     except SubscriptionError as error:
-        return failed(str(getattr(error, "message", error)))
+        return str(getattr(error, "message", error))
+    return None
+
+
+def refused(error: str) -> Attempt:
+    return Attempt(None, 0, error[:ERROR_TEXT_LIMIT])
+
+
+async def attempt(client: httpx.AsyncClient, url: str, event: Mapping[str, Any], secrets: Sequence[str]) -> Attempt:
+    """POST the event once (to a target checked by `target_refusal`); never raises: a timeout or a 3xx is a
+    failed attempt."""
+    started = time.monotonic()
     body = body_of(event)
     headers = signed_headers(str(event["id"]), body, secrets, datetime.now(UTC))
     try:
         response = await client.post(url, content=body.encode(), headers=headers)
     except httpx.HTTPError as error:
-        return failed(f"{type(error).__name__}: {error}")
+        elapsed = int((time.monotonic() - started) * 1000)
+        return Attempt(None, elapsed, f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT])
     elapsed = int((time.monotonic() - started) * 1000)
     if 200 <= response.status_code < 300:
         return Attempt(response.status_code, elapsed, None)

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
@@ -130,3 +131,49 @@ def exhausted_reason(attempts: int, last_error: str | None) -> str:
     return f"{attempts} attempts failed over the retry schedule; the last: {last_error or 'no answer'}"[
         :ERROR_TEXT_LIMIT
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    event_id: str
+    resource_key: str
+    payload: dict[str, Any]
+    failed_attempts: int  # before this one
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An attempt of a pending delivery and what follows: delivered, retried at `retry_at`, or (neither)
+    given up, the schedule being over."""
+
+    event_id: str
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    succeeded: bool
+    retry_at: datetime | None
+
+    @property
+    def given_up(self) -> bool:
+        return not self.succeeded and self.retry_at is None
+
+
+def chains(pending: Iterable[PendingDelivery]) -> list[list[PendingDelivery]]:
+    """The deliveries of each resource, in their order (`pending` is in the subscription's order): chains
+    are delivered side by side, each one event after the other, a failure ending its chain (its later
+    events wait for its retry: order per resource per endpoint)."""
+    by_resource: dict[str, list[PendingDelivery]] = {}
+    for delivery in pending:
+        by_resource.setdefault(delivery.resource_key, []).append(delivery)
+    return list(by_resource.values())
+
+
+def next_step(
+    delivery: PendingDelivery, succeeded: bool, at: datetime, delays: Sequence[float], draw: float
+) -> datetime | None:
+    """When a failed attempt is tried again (None: delivered, or the schedule is over)."""
+    if succeeded:
+        return None
+    delay = retry_delay(delivery.failed_attempts + 1, delays, draw)
+    return None if delay is None else at + timedelta(seconds=delay)

@@ -4,11 +4,26 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, ForeignKey, Identity, Integer, Text, Uuid, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db.base import Base
+
+_PENDING = text("delivered_at IS NULL AND failed_at IS NULL")
 
 
 class WebhookSubscriptionRow(Base):
@@ -36,9 +51,20 @@ class WebhookSubscriptionRow(Base):
 
 class WebhookDeliveryRow(Base):
     """An event to deliver to a subscription, kept once per (subscription, event): the relay stores it with
-    the subscription's new cursor, then defers its job; a replay defers it again."""
+    the subscription's new cursor, then defers the subscription's delivery job; pending until delivered or
+    given up (`failed_at`), with its own retry state; a replay makes it pending again."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_pending", "subscription_id", "position", postgresql_where=_PENDING),
+        Index(
+            "ix_webhook_deliveries_pending_resource",
+            "subscription_id",
+            "resource_key",
+            "position",
+            postgresql_where=_PENDING,
+        ),
+    )
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("webhook_subscriptions.subscription_id", ondelete="CASCADE"), primary_key=True
@@ -48,9 +74,10 @@ class WebhookDeliveryRow(Base):
     resource_key: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), doc="Not attempted again before")
 
 
 class WebhookAttemptRow(Base):

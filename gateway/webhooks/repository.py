@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from gateway.db.models import OAuthClientRow
+from gateway.webhooks.domain import Outcome, PendingDelivery
 from gateway.webhooks.models import WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow
 
 ATTEMPTS_SHOWN = 100
+# A delivery pending again (replayed, or its subscription enabled again) starts a new retry schedule at once.
+_PENDING_AGAIN: dict[str, Any] = {"failed_at": None, "failed_attempts": 0, "retry_at": None}
+# One batch of attempts (gateway/webhooks/dispatch.py), as arrays of the same length: the attempts inserted
+# and the deliveries updated in one statement (every data-modifying WITH runs, read or not).
+_RECORD = text("""
+WITH outcome AS (
+    SELECT * FROM unnest(
+        CAST(:event_ids AS text[]), CAST(:attempted_at AS timestamptz[]), CAST(:status_codes AS integer[]),
+        CAST(:durations AS integer[]), CAST(:errors AS text[]), CAST(:successes AS boolean[]),
+        CAST(:retry_at AS timestamptz[])
+    ) AS o (event_id, attempted_at, status_code, duration_ms, error, is_success, retry_at)
+), recorded AS (
+    INSERT INTO webhook_attempts (subscription_id, event_id, attempted_at, status_code, duration_ms, error, is_success)
+    SELECT CAST(:subscription_id AS uuid), event_id, attempted_at, status_code, duration_ms, error, is_success
+    FROM outcome
+)
+UPDATE webhook_deliveries AS d SET
+    delivered_at = CASE WHEN o.is_success THEN CAST(:now AS timestamptz) END,
+    failed_attempts = d.failed_attempts + CASE WHEN o.is_success THEN 0 ELSE 1 END,
+    retry_at = o.retry_at,
+    failed_at = CASE WHEN NOT o.is_success AND o.retry_at IS NULL THEN CAST(:now AS timestamptz) END
+FROM outcome AS o
+WHERE d.subscription_id = CAST(:subscription_id AS uuid) AND d.event_id = o.event_id
+""")
+
+
+def _due(subscription_id: uuid.UUID, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A delivery of the subscription, pending (neither delivered nor given up), and not before its retry."""
+    delivery = WebhookDeliveryRow
+    return (
+        delivery.subscription_id == subscription_id,
+        delivery.delivered_at.is_(None),
+        delivery.failed_at.is_(None),
+        or_(delivery.retry_at.is_(None), delivery.retry_at <= now),
+    )
 
 
 class SubscriptionRepository:
@@ -79,36 +117,61 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def with_subscription(
-        self, subscription_id: uuid.UUID, event_id: str
-    ) -> tuple[WebhookSubscriptionRow, WebhookDeliveryRow] | None:
-        """A delivery and its subscription, in one query (a delivery's first round trip)."""
-        row = (
+    async def due(
+        self, subscription_id: uuid.UUID, now: datetime, limit: int
+    ) -> tuple[WebhookSubscriptionRow, list[PendingDelivery]] | None:
+        """The subscription and the first `limit` of its pending deliveries due at `now`, in order, in one
+        query: a delivery waits while an earlier one of its resource waits for its retry (order per
+        resource); None: nothing is due."""
+        earlier = aliased(WebhookDeliveryRow)
+        delivery = WebhookDeliveryRow
+        held_back = exists().where(
+            earlier.subscription_id == delivery.subscription_id,
+            earlier.resource_key == delivery.resource_key,
+            earlier.position < delivery.position,
+            earlier.delivered_at.is_(None),
+            earlier.failed_at.is_(None),
+            earlier.retry_at > now,
+        )
+        rows = (
             await self.session.execute(
-                select(WebhookSubscriptionRow, WebhookDeliveryRow)
-                .join(WebhookDeliveryRow, WebhookDeliveryRow.subscription_id == WebhookSubscriptionRow.subscription_id)
-                .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.event_id == event_id)
+                select(
+                    WebhookSubscriptionRow,
+                    delivery.event_id,
+                    delivery.resource_key,
+                    delivery.payload,
+                    delivery.failed_attempts,
+                )
+                .join(delivery, delivery.subscription_id == WebhookSubscriptionRow.subscription_id)
+                .where(*_due(subscription_id, now), ~held_back)
+                .order_by(delivery.position)
+                .limit(limit)
             )
-        ).first()
-        return None if row is None else (row[0], row[1])
+        ).all()
+        if not rows:
+            return None
+        return rows[0][0], [PendingDelivery(*row[1:]) for row in rows]
 
-    async def record(self, attempt: dict[str, Any], **outcome: datetime) -> None:
-        """An attempt, and the delivery's `outcome` if any (`delivered_at`, `failed_at`), in ONE statement (a
-        data-modifying WITH): atomic by itself, so a delivery's second and last round trip needs no
-        transaction around it."""
-        recorded = insert(WebhookAttemptRow).values(**attempt).returning(WebhookAttemptRow.attempt_id)
-        if not outcome:
-            await self.session.execute(recorded)
-            return
-        written = recorded.cte("recorded")
+    async def has_due(self, subscription_id: uuid.UUID, now: datetime) -> bool:
+        """Whether a delivery of the subscription is pending and due (new, replayed, or its retry's time)."""
+        return bool(await self.session.scalar(select(exists().where(*_due(subscription_id, now)))))
+
+    async def record(self, subscription_id: uuid.UUID, outcomes: Sequence[Outcome], now: datetime) -> None:
+        """A batch's attempts, and each delivery's new state, in ONE statement (a data-modifying WITH):
+        delivered; or to retry at its `retry_at`; or given up (`failed_at`) when it has none."""
         await self.session.execute(
-            update(WebhookDeliveryRow)
-            .where(
-                WebhookDeliveryRow.subscription_id == attempt["subscription_id"],
-                WebhookDeliveryRow.event_id == attempt["event_id"],
-                exists(select(written.c.attempt_id)),
-            )
-            .values(**outcome)
+            _RECORD,
+            {
+                "subscription_id": subscription_id,
+                "now": now,
+                "event_ids": [outcome.event_id for outcome in outcomes],
+                "attempted_at": [outcome.attempted_at for outcome in outcomes],
+                "status_codes": [outcome.status_code for outcome in outcomes],
+                "durations": [outcome.duration_ms for outcome in outcomes],
+                "errors": [outcome.error for outcome in outcomes],
+                "successes": [outcome.succeeded for outcome in outcomes],
+                "retry_at": [outcome.retry_at for outcome in outcomes],
+            },
         )
 
     async def store(self, subscription_id: uuid.UUID, events: list[tuple[dict[str, Any], str]]) -> None:
@@ -132,25 +195,11 @@ class DeliveryRepository:
             .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
         )
 
-    async def not_enqueued(self, subscription_id: uuid.UUID) -> list[tuple[str, str]]:
-        rows = await self.session.execute(
-            select(WebhookDeliveryRow.event_id, WebhookDeliveryRow.resource_key)
-            .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.enqueued_at.is_(None))
-            .order_by(WebhookDeliveryRow.position)
-        )
-        return [(event_id, key) for event_id, key in rows.all()]
-
-    async def mark_enqueued(self, subscription_id: uuid.UUID, event_ids: list[str]) -> None:
-        await self.session.execute(
-            update(WebhookDeliveryRow)
-            .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.event_id.in_(event_ids))
-            .values(enqueued_at=func.now())
-        )
-
     async def replay(
         self, subscription_id: uuid.UUID, event_id: str | None, since: datetime | None, until: datetime | None
     ) -> int:
-        """Deliver again (the relay defers them at its next run): one event, or those that occurred in a range."""
+        """Deliver again (the relay defers the delivery job at its next run): one event, or those that occurred
+        in a range."""
         query = update(WebhookDeliveryRow).where(WebhookDeliveryRow.subscription_id == subscription_id)
         if event_id is not None:
             query = query.where(WebhookDeliveryRow.event_id == event_id)
@@ -159,7 +208,7 @@ class DeliveryRepository:
         if until is not None:
             query = query.where(WebhookDeliveryRow.occurred_at < until)
         result = await self.session.execute(
-            query.values(enqueued_at=None, delivered_at=None, failed_at=None).returning(WebhookDeliveryRow.event_id)
+            query.values(**_PENDING_AGAIN, delivered_at=None).returning(WebhookDeliveryRow.event_id)
         )
         return len(result.all())
 
@@ -168,7 +217,7 @@ class DeliveryRepository:
         await self.session.execute(
             update(WebhookDeliveryRow)
             .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.delivered_at.is_(None))
-            .values(enqueued_at=None, failed_at=None)
+            .values(**_PENDING_AGAIN)
         )
 
     async def attempts(self, subscription_id: uuid.UUID) -> list[WebhookAttemptRow]:

@@ -1,44 +1,23 @@
 """Where a subscription's deliveries start: after the events committed when it is made (by default), after a
 cursor of `GET /api/events` (`startAfter`), or from the oldest event kept (`oldest`); and a manual replay of
-a time range. The relay is run by hand (no worker): what it defers for each subscription is what it would
-deliver."""
+a time range. The relay and a delivery job are run by hand (no worker): what is due for each subscription
+the relay defers is what its job would deliver."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from identity.principal import Role
 from tests.events.feed import read_all
-from tests.running_stack import RunningStack, gateway_settings
+from tests.running_stack import RunningStack
 from tests.webhooks.partners import SUBSCRIPTIONS, Partner, register_partner
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.relaying import drain, relay_once
 
 TYPES = ["operator.registered"]
-
-
-async def _relayed(stack: RunningStack) -> dict[str, list[str]]:
-    """One relay pass: the events it defers, by subscription."""
-    from gateway.events import EventFeeds
-    from gateway.webhooks import relay
-    from kit.database import create_engine, create_sessionmaker
-    from kit.unit_of_work import UnitOfWork
-
-    deferred: dict[str, list[str]] = {}
-
-    async def defer(subscription: uuid.UUID, events: Sequence[tuple[str, str]]) -> None:
-        deferred.setdefault(str(subscription), []).extend(event_id for event_id, _ in events)
-
-    engine = create_engine(stack.role_url("gateway"), "gateway", application_name="test")
-    try:
-        async with httpx.AsyncClient(trust_env=False) as feed_client:
-            feeds = EventFeeds(feed_client, gateway_settings(stack).upstreams())
-            await relay.relay(UnitOfWork(create_sessionmaker(engine)), feeds, stack.issuer, defer)
-    finally:
-        await engine.dispose()
-    return deferred
 
 
 async def _register(gateway: httpx.AsyncClient, stack: RunningStack, contract: str, siret: str) -> dict[str, Any]:
@@ -52,16 +31,16 @@ async def _register(gateway: httpx.AsyncClient, stack: RunningStack, contract: s
 
 
 async def _subscribe(
-    gateway: httpx.AsyncClient, partner: Partner, contract: str, start_after: str | None
+    gateway: httpx.AsyncClient, partner: Partner, contract: str, url: str, start_after: str | None
 ) -> httpx.Response:
-    body: dict[str, Any] = {"url": "http://127.0.0.1:9/hooks", "types": TYPES, "contractCode": contract}
+    body: dict[str, Any] = {"url": url, "types": TYPES, "contractCode": contract}
     if start_after is not None:
         body["startAfter"] = start_after
     return await gateway.post(SUBSCRIPTIONS, json=body, headers=partner.keyed())
 
 
 async def test_deliveries_start_after_the_subscription_a_cursor_or_the_oldest(
-    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, receiver: Receiver
 ) -> None:
     partner = await register_partner(stack, gateway, Role.CONTRACT_PILOT, ["grants:read"], [new_contract])
     _, before_first = await read_all(gateway, partner.headers, contractCode=new_contract)
@@ -71,28 +50,31 @@ async def test_deliveries_start_after_the_subscription_a_cursor_or_the_oldest(
     assert latest.json()["items"] == []
 
     made = {
-        name: await _subscribe(gateway, partner, new_contract, start)
+        name: await _subscribe(gateway, partner, new_contract, receiver.url, start)
         for name, start in (("now", None), ("cursor", before_first), ("oldest", "oldest"))
     }
     assert {name: answer.status_code for name, answer in made.items()} == dict.fromkeys(made, 201), made["now"].text
-    refused = await _subscribe(gateway, partner, new_contract, "not-a-cursor")
+    refused = await _subscribe(gateway, partner, new_contract, receiver.url, "not-a-cursor")
     assert refused.status_code == 422
     assert (refused.json()["errors"][0]["field"], refused.json()["errors"][0]["rule"]) == ("startAfter", "cursor")
 
     second = await _register(gateway, stack, new_contract, "35600000049837")
     events, _ = await read_all(gateway, partner.headers, contractCode=new_contract, types=",".join(TYPES))
     event_of = {event["resourceId"]: event for event in events}
-    deferred = await _relayed(stack)
+    deferred = await relay_once(stack)
     ids = {name: deferred.get(answer.json()["id"], []) for name, answer in made.items()}
     assert ids["now"] == [event_of[second["id"]]["id"]]
     assert ids["cursor"] == ids["oldest"] == [event_of[first["id"]]["id"], event_of[second["id"]]["id"]]
 
-    # A range replayed: the events that occurred in it go out again (deferred at the relay's next pass).
+    # Delivered, then a range replayed: the events that occurred in it go out again (deferred at the relay's
+    # next pass).
     oldest = made["oldest"].json()["id"]
+    assert await drain(stack, uuid.UUID(oldest), stack.clock) == 2
+    assert (await relay_once(stack)).get(oldest) is None
     replay = {"since": event_of[first["id"]]["occurredAt"], "until": event_of[second["id"]]["occurredAt"]}
     replayed = await gateway.post(f"{SUBSCRIPTIONS}/{oldest}/replays", json=replay, headers=partner.keyed())
     assert replayed.status_code == 202, replayed.text
     assert replayed.json() == {"events": 1}
-    assert (await _relayed(stack)).get(oldest) == [event_of[first["id"]]["id"]]
+    assert (await relay_once(stack)).get(oldest) == [event_of[first["id"]]["id"]]
     nothing = await gateway.post(f"{SUBSCRIPTIONS}/{oldest}/replays", json={}, headers=partner.keyed())
     assert nothing.status_code == 422
