@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from kit.change_feed import ChangeFeed
+from kit.change_feed import SCOPE_PARTS, ChangeFeed
 from kit.problems import FieldError, ProblemError
 
 START = "0.0"
@@ -173,7 +173,8 @@ class FeedChanges:
     def changed(self, scope: str = "") -> None:
         heard, self._any = self._any, asyncio.Event()
         heard.set()
-        contracts = list(self._of_contract) if not scope else [scope]
+        contract = scope.partition(SCOPE_PARTS)[0]  # `contract|part,part`: a change of that contract
+        contracts = list(self._of_contract) if not contract else [contract]
         for contract in contracts:
             event = self._of_contract.pop(contract, None)
             if event is not None:
