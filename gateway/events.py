@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from kit.change_feed import SCOPE_PARTS, ChangeFeed
 from kit.problems import FieldError, ProblemError
@@ -130,7 +131,7 @@ class EventFeeds:
             if response.status_code != 200:
                 body = response.json()
                 raise ProblemError(response.status_code, "unauthenticated", body.get("title", ""), body.get("detail"))
-            page = response.json()
+            page = orjson.loads(response.content)
             items.extend({**item, "service": name} for item in page["items"])
             positions[name] = page["nextCursor"]
             has_more = has_more or page["hasMore"]
