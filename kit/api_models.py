@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,6 +79,17 @@ class ApiModel(BaseModel):
     )
 
 
+@functools.cache
+def _kinds_of(model: type[BaseModel], name: str) -> tuple[bool, bool, bool, bool]:
+    """Whether a field of an input model holds a date or time, a boolean, an integer, a decimal: read from
+    its annotation once per model and field (each value of each request asks)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return (False, False, False, False)
+    annotation = field.annotation
+    return (_is_temporal(annotation), _is_boolean(annotation), _is_integer(annotation), _is_decimal(annotation))
+
+
 class ApiInput(BaseModel):
     """What callers send: camelCase only, unknown fields refused (no mass assignment)."""
 
@@ -101,16 +113,15 @@ class ApiInput(BaseModel):
     @classmethod
     def _dates_are_text(cls, value: Any, info: ValidationInfo) -> Any:
         # Lax pydantic reads a number as a Unix time; on the wire a date is ISO 8601 text, nothing else.
-        field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, int | float) and field is not None and _is_temporal(field.annotation):
+        temporal, boolean, integer, decimal = _kinds_of(cls, info.field_name or "")
+        if isinstance(value, int | float) and temporal:
             raise ValueError("a date is ISO 8601 text, e.g. 2025-02-15")
-        if field is not None and _is_boolean(field.annotation) and value is not None and not isinstance(value, bool):
+        if boolean and value is not None and not isinstance(value, bool):
             raise ValueError("a boolean is true or false")
-        if field is not None and _is_integer(field.annotation) and isinstance(value, bool | str):
+        if integer and isinstance(value, bool | str):
             raise ValueError("a whole number is a JSON number")
         # pydantic reads a Decimal from text with `Decimal()`, which takes any Unicode digit ("０.５").
-        decimal_text = isinstance(value, str) and field is not None and _is_decimal(field.annotation)
-        if decimal_text and not is_plain_number_text(value):
+        if decimal and isinstance(value, str) and not is_plain_number_text(value):
             raise PydanticCustomError("ascii_digits", "a number is written with ASCII digits 0-9")
         return value
 
