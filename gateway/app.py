@@ -126,7 +126,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         for name, url in chosen.upstreams().items()
     }
     probe_client = httpx.AsyncClient(timeout=httpx.Timeout(2.0), trust_env=False)
-    feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    event_feeds = EventFeeds(chosen.upstreams())
     # LISTEN holds a session: behind a transaction-mode pooler it would hear nothing (long-polls recheck).
     feed_changes = FeedChanges(chosen.database_url.get_secret_value() if chosen.database_pooler == "none" else None)
     review_printer = ChromiumPrinter(chosen.review_chromium)
@@ -150,7 +150,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         await proxy.close()
         await probe_client.aclose()
         await feed_changes.stop()
-        await feed_client.aclose()
+        await event_feeds.close()
         await review_client.aclose()
         await review_printer.close()
         await engine.dispose()
@@ -197,7 +197,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     api.state.jwks = jwks
     api.state.token_limiter = TokenRequestLimiter(engine, chosen.token_requests_per_minute)
     api.state.aggregated_openapi = AggregatedOpenApi(probe_client, chosen.upstreams())
-    api.state.event_feeds = EventFeeds(feed_client, chosen.upstreams())
+    api.state.event_feeds = event_feeds
     api.state.feed_changes = feed_changes
     api.state.review_client = review_client
     api.state.review_upstreams = chosen.upstreams()

@@ -34,12 +34,14 @@ async def job_app(
     """The job app with what its jobs use, closed on exit; `delays`: the retry schedule (shorter in tests)."""
     database_url = settings.database_url.get_secret_value()
     engine = create_engine(database_url, SCHEMA, application_name="gateway-worker", pool_size=ENGINE_CONNECTIONS)
-    feed_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    services_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+    feeds = EventFeeds(settings.upstreams())
     targets = delivery_client()
     sessions = create_sessionmaker(engine)
     runtime = WebhookRuntime(
         units=lambda: UnitOfWork(sessions, clock=clock or SystemClock()),
-        feeds=EventFeeds(feed_client, settings.upstreams()),
+        feeds=feeds,
+        services=services_client,
         issuer=TokenIssuer(
             settings.signing_key.get_secret_value(), settings.issuer, settings.audience, settings.token_ttl_seconds
         ),
@@ -52,7 +54,8 @@ async def job_app(
         yield create_job_app(database_url, runtime)
     finally:
         await targets.aclose()
-        await feed_client.aclose()
+        await feeds.close()
+        await services_client.aclose()
         await engine.dispose()
 
 

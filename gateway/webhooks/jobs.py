@@ -87,10 +87,12 @@ def psycopg_conninfo(database_url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class WebhookRuntime:
-    """What the jobs use: the gateway's database, the feeds, the token issuer, the HTTP client to targets."""
+    """What the jobs use: the gateway's database, the feeds, the HTTP client to the services (the scheduled
+    jobs' internal routes), the token issuer, the HTTP client to targets."""
 
     units: Callable[[], UnitOfWork]  # one unit of work per job: jobs run concurrently
     feeds: EventFeeds
+    services: httpx.AsyncClient
     issuer: TokenIssuer
     client: httpx.AsyncClient
     allow_local: bool
@@ -164,7 +166,7 @@ def create_job_app(database_url: str, runtime: WebhookRuntime) -> App:
             include_aborted=True,
         )
 
-    register_schedules(app, Caller(runtime.feeds.client, dict(runtime.feeds.upstreams), runtime.issuer), QUEUE)
+    register_schedules(app, Caller(runtime.services, dict(runtime.feeds.upstreams), runtime.issuer), QUEUE)
     return app
 
 

@@ -152,6 +152,14 @@ async def test_a_cursor_no_longer_kept_is_a_410_and_a_malformed_one_a_422(
     assert expired.headers["content-type"].startswith("application/problem+json")
     oldest = expired.json()["oldestCursor"]
     assert (await gateway.get(FEED, params={"after": oldest, "limit": "1"}, headers=admin)).status_code == 200
+    # The services still kept are read again from where they were asked, not past the page they answered.
+    from_start = {"territories": "0.0", "grants": "1.999999999", "participation": "0.0"}
+    asked = __import__("base64").urlsafe_b64encode(json.dumps(from_start).encode()).decode()
+    again = await gateway.get(FEED, params={"after": asked, "limit": "1"}, headers=admin)
+    assert again.status_code == 410, again.text
+    oldest = again.json()["oldestCursor"]
+    decoded = json.loads(__import__("base64").urlsafe_b64decode(oldest + "=" * (-len(oldest) % 4)))
+    assert decoded == {"territories": "0.0", "grants": "0.0", "participation": "0.0"}
     for bad in ("not-a-cursor!", "e30"):
         malformed = await gateway.get(FEED, params={"after": bad}, headers=admin)
         assert malformed.status_code == 422

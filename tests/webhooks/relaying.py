@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.webhooks.domain import RETRY_DELAYS_SECONDS
@@ -49,9 +48,12 @@ async def relay_once(stack: RunningStack) -> dict[str, list[str]]:
     async def defer(subscription: uuid.UUID) -> None:
         deferred.append(subscription)
 
-    async with gateway_sessions(stack) as sessions, httpx.AsyncClient(trust_env=False) as feed_client:
-        feeds = EventFeeds(feed_client, gateway_settings(stack).upstreams())
-        await relay.relay(UnitOfWork(sessions), feeds, stack.issuer, defer)
+    feeds = EventFeeds(gateway_settings(stack).upstreams())
+    try:
+        async with gateway_sessions(stack) as sessions:
+            await relay.relay(UnitOfWork(sessions), feeds, stack.issuer, defer)
+    finally:
+        await feeds.close()
     return {str(subscription): await due_deliveries(stack, subscription, stack.clock) for subscription in deferred}
 
 
