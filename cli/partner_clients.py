@@ -95,10 +95,15 @@ def command_clients(arguments: argparse.Namespace) -> None:
 
 def command_token(arguments: argparse.Namespace) -> None:
     """Mint a user token for local use, signed with the local stack's key."""
-    key = (
-        os.environ.get("GATEWAY_SIGNING_KEY")
-        or StackSecrets.load_or_create(StackFiles.current().secrets).signing_key_pem
-    )
+    key = os.environ.get("GATEWAY_SIGNING_KEY")
+    if key is None:
+        files = StackFiles.current()
+        if not files.secrets.exists():  # new keys here would sign tokens no running stack accepts
+            raise SystemExit(
+                f"no stack was started from {files.data_dir}: start one with `./dev up`, or point CDQ_DATA_DIR at "
+                "the data directory of the stack you run (or set GATEWAY_SIGNING_KEY)"
+            )
+        key = StackSecrets.load_or_create(files.secrets).signing_key_pem
     roles = [Role(role) for role in arguments.role]
     issuer = TokenIssuer(key, ISSUER, AUDIENCE, arguments.ttl)
     grant = TokenGrant(

@@ -5,7 +5,7 @@
 # OPERATOR. Every POST carries an Idempotency-Key: sourcing it again replays the same answers.
 # (tests/docs/test_examples.py runs it with the guides; each `# → ` line is the status it answers.)
 
-API=http://127.0.0.1:8000/api
+API=${API:-http://127.0.0.1:8000/api}  # another stack (`./dev up --port-base N`): API=http://127.0.0.1:N/api
 CONTRACT=CV-ESSAI-2025
 
 ADMIN=$(./dev token --role platform_admin)

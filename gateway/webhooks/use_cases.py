@@ -284,6 +284,8 @@ async def replay(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, 
         count = await DeliveryRepository(uow.session).replay(
             subscription_id, wanted.event_id, wanted.since, wanted.until
         )
+        if wanted.event_id is not None and count == 0:
+            raise RefusedInputError("eventId", "event-received", "this subscription received no such event")
         await record_audit(
             uow.session,
             audit_events,

@@ -126,6 +126,10 @@ def test_without_a_running_stack_the_commands_say_what_to_do(tmp_path: Path) -> 
     assert "set GRANTS_MIGRATION_DATABASE_URL to the URL of grants_owner" in migrated.stderr
     status = nowhere.cli("status")
     assert (status.returncode, status.stdout.strip()) == (1, f"no stack runs from {nowhere.data_dir}")
+    token = nowhere.cli("token", "--role", "contract_pilot", "--contract", "CV-ESSAI-2025")
+    assert token.returncode == 1
+    assert f"no stack was started from {nowhere.data_dir}" in token.stderr
+    assert not (nowhere.data_dir / "secrets.json").exists()  # no keys made that no stack would accept
 
 
 def _orphan_gateway(local_stack: LocalStack, cluster: EmbeddedPostgres) -> subprocess.Popen[bytes]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -148,3 +149,6 @@ async def test_a_failed_attempt_is_retried_with_the_same_id_and_a_rotation_signs
     count = len(receiver.delivered())
     await _until(lambda: len(receiver.delivered()) > count)
     assert receiver.delivered()[-1].headers["webhook-id"] == latest.headers["webhook-id"]
+    unknown = await gateway.post(f"{url}/replays", json={"eventId": str(uuid.uuid4())}, headers=partner.keyed())
+    assert unknown.status_code == 422, unknown.text
+    assert (unknown.json()["errors"][0]["field"], unknown.json()["errors"][0]["rule"]) == ("eventId", "event-received")
