@@ -67,8 +67,9 @@ def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[st
             "resourceType": resource,
             "resourceId": "5d1e7a52-61b0-4c1e-8f0e-3d6a2f9b1c44",
             "etag": '"3f2a9c0d1e4b5a6c7d8e"',
-            "related": {},
+            "related": {"operatorId": "9a4c1f3e-2b7d-4e8a-b6f0-1c2d3e4f5a6b"},
             "cursor": "7361.42",
+            "service": service,
         }
         found[name] = {
             "post": {
@@ -76,20 +77,52 @@ def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[st
                 "tags": [f"{service}: events"],
                 "summary": f"{name}, version {version}",
                 "description": f"An event of {service}'s feed (`GET /api/{service}/events`, merged in "
-                "`GET /api/events`): ids only, never personal data; read the resource with your own token.",
+                "`GET /api/events`): ids only, never personal data; read the resource with your own token. "
+                "`resourceId` is the resource's id, or `parent/child` for a record versioned with its parent "
+                "(e.g. a financing line: `<application>/<institution>`, read through the application); "
+                "`related` holds the ids to filter on. Signed per Standard Webhooks 1.0: verify "
+                "`webhook-signature` over `webhook-id.webhook-timestamp.body` with your `whsec_` secret.",
+                "parameters": [
+                    {
+                        "name": "webhook-id",
+                        "in": "header",
+                        "required": True,
+                        "description": "The event's id: the same on every retry and replay (deduplicate on it)",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "webhook-timestamp",
+                        "in": "header",
+                        "required": True,
+                        "description": "Seconds since the epoch when this attempt was signed",
+                        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                    },
+                    {
+                        "name": "webhook-signature",
+                        "in": "header",
+                        "required": True,
+                        "description": "`v1,<base64 HMAC-SHA256>`, space-separated; two during a secret's rotation",
+                        "schema": {"type": "string"},
+                    },
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
                         "application/json": {
                             "schema": {
                                 "allOf": [{"$ref": f"#/components/schemas/{prefix}FeedEvent"}],
-                                "properties": {"type": {"const": name}, "version": {"const": version}},
+                                "properties": {
+                                    "type": {"const": name},
+                                    "version": {"const": version},
+                                    "service": {"const": service, "description": "The service whose feed holds it"},
+                                },
+                                "required": ["service"],
                             },
                             "example": example,
                         }
                     },
                 },
-                "responses": {"200": {"description": "Received: any 2xx acknowledges the event"}},
+                "responses": {"200": {"description": "Received: any 2xx within 5 s acknowledges the event"}},
             }
         }
     return found

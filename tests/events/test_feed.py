@@ -167,3 +167,22 @@ async def test_a_cursor_no_longer_kept_is_a_410_and_a_malformed_one_a_422(
     wrong_type = await gateway.get(FEED, params={"types": "application.exploded"}, headers=admin)
     assert wrong_type.status_code == 422
     assert wrong_type.json()["errors"][0]["field"] == "types"
+
+
+async def test_each_event_is_documented_as_it_is_delivered(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """The OpenAPI `webhooks` section documents each event as the feed and the webhooks carry it: the same
+    members in its example (the `service` included) and Standard Webhooks' three signing headers."""
+    year = await open_year(stack, gateway, new_contract)
+    await draft(gateway, year)
+    events, _ = await read_all(gateway, year.pilot, contractCode=new_contract)
+    document = (await gateway.get("/api/openapi.json")).json()
+    assert events
+    for event in events:
+        documented = document["webhooks"][event["type"]]["post"]
+        example = documented["requestBody"]["content"]["application/json"]["example"]
+        assert set(example) == set(event), event["type"]
+        assert example["service"] == event["service"]
+        headers = {parameter["name"] for parameter in documented["parameters"] if parameter["in"] == "header"}
+        assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
