@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from kit.change_feed import SCOPE_PARTS, ChangeFeed
+from kit.change_feed import ChangeFeed, read_scope
 from kit.problems import FieldError, ProblemError
 
 START = "0.0"
@@ -197,7 +197,7 @@ class FeedChanges:
     def changed(self, scope: str = "") -> None:
         heard, self._any = self._any, asyncio.Event()
         heard.set()
-        contract = scope.partition(SCOPE_PARTS)[0]  # `contract|part,part`: a change of that contract
+        contract, _parts = read_scope(scope)  # a change of some parts of a contract is one of that contract
         contracts = list(self._of_contract) if not contract else [contract]
         for contract in contracts:
             event = self._of_contract.pop(contract, None)

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Iterable
 from typing import Protocol
 
 import asyncpg
@@ -64,6 +65,17 @@ QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "
 SCOPE_SETTING = "cdq.change_scope"
 SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)
 PART_NAME = re.compile(r"[A-Za-z0-9_@.-]+")  # a part's name: `live`, `live@2027`…
+
+
+def scope_text(contract: str, parts: Iterable[str] | None) -> str:
+    """The scope a change announces: "" (anything), `contract`, or `contract|part,part`."""
+    return contract + SCOPE_PARTS + ",".join(sorted(parts)) if contract and parts else contract
+
+
+def read_scope(scope: str) -> tuple[str, list[str]]:
+    """A change's scope as the contract it changes ("": anything) and the parts it names ([]: all)."""
+    contract, _, parts = scope.partition(SCOPE_PARTS)
+    return contract, parts.split(",") if parts else []
 
 
 def announce_changes_sql(schema: str) -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from threading import Lock
 from typing import Any, Generic, TypeVar
 
 from pydantic.alias_generators import to_camel
@@ -90,21 +89,18 @@ def compile_statement(statement: ClauseElement, required: frozenset[str]) -> Com
 
 class CompiledOnce(Generic[Shape]):
     """Statements built by `build(shape)` and compiled the first time a shape is asked for, then kept
-    (a handful of shapes per repository: one per combination of filters a route offers)."""
+    (a handful of shapes per repository: one per combination of filters a route offers). Building and
+    compiling never awaits: within one event loop a shape is compiled once, no lock needed."""
 
     def __init__(self, build: Callable[[Shape], tuple[ClauseElement, frozenset[str]]]) -> None:
         self._build = build
         self._kept: dict[Shape, CompiledStatement] = {}
-        self._lock = Lock()
 
     def __call__(self, shape: Shape) -> CompiledStatement:
         found = self._kept.get(shape)
         if found is None:
-            with self._lock:
-                found = self._kept.get(shape)
-                if found is None:
-                    statement, required = self._build(shape)
-                    found = self._kept[shape] = compile_statement(statement, required)
+            statement, required = self._build(shape)
+            found = self._kept[shape] = compile_statement(statement, required)
         return found
 
 

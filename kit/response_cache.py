@@ -12,7 +12,7 @@ so a client reads its own writes). A change is scoped to one contract when the t
 query) and the answers asked for no contract, and leaves every other contract's standing; a change of
 no declared contract drops everything. A transaction may also say which *parts* of its contract's data it
 changes (grants: the drafts, the live files, the notified ones), and a route which parts its answers
-hold (`remembered("live", "notified")`): such an answer is dropped only by a change of one of its parts
+hold (`remembered_by(request → parts)`): such an answer is dropped only by a change of one of its parts
 or of its whole contract (a route that names no part holds them all). Writes of the ledger alone (audit
 events of an audited read, idempotency keys, outbox) announce nothing. An answer is kept only if no
 change it depends on was heard while it was computed. While the change feed cannot hear, nothing is kept
@@ -38,7 +38,7 @@ from typing import Any
 from fastapi import Depends, Request
 
 from identity.principal import Principal
-from kit.change_feed import SCOPE_PARTS
+from kit.change_feed import read_scope
 
 CACHE_STATUS = b"cache-status"
 ETAG = b"etag"
@@ -109,12 +109,12 @@ class ResponseCache:
         """A change was committed: in one contract (`scope`: `contract`, or `contract|part,part` for those
         parts of its data only), or anywhere ("")."""
         self.changes += 1
-        contract, _, parts = scope.partition(SCOPE_PARTS)
+        contract, parts = read_scope(scope)
         if contract and len(self._scoped) < _MAX_SCOPES:
             self._scoped[contract] = self._scoped.get(contract, 0) + 1
             if parts:
                 counts = self._parts.setdefault(contract, {})
-                for part in parts.split(","):
+                for part in parts:
                     counts[part] = counts.get(part, 0) + 1
             else:
                 self._whole[contract] = self._whole.get(contract, 0) + 1
@@ -135,23 +135,24 @@ class ResponseCache:
         self.listening = True
 
     def snapshot(self, contract: str | None = None) -> Snapshot:
-        """The counts an answer of `contract` computed from now on depends on."""
+        """The counts an answer of `contract` computed from now on depends on (its parts' counts copied)."""
+        return self._counts(contract, copied=True)
+
+    def stamp(self, contract: str | None = None, parts: Parts = None) -> Stamp:
+        """What an answer of `contract` holding `parts` of its data, computed from now on, depends on."""
+        return self._counts(contract, copied=False).stamp(parts)
+
+    def _counts(self, contract: str | None, *, copied: bool) -> Snapshot:
         if contract is None:
             return Snapshot(self.generation, None, self.changes, 0, {})
+        touched = self._parts.get(contract, {})
         return Snapshot(
             self.generation,
             contract,
             self._scoped.get(contract, 0),
             self._whole.get(contract, 0),
-            dict(self._parts.get(contract, {})),
+            dict(touched) if copied else touched,
         )
-
-    def stamp(self, contract: str | None = None, parts: Parts = None) -> Stamp:
-        """What an answer of `contract` holding `parts` of its data, computed from now on, depends on."""
-        if contract is None or parts is None:
-            return (self.generation, contract, self.changes if contract is None else self._scoped.get(contract, 0))
-        touched = self._parts.get(contract, {})
-        return (self.generation, contract, self._whole.get(contract, 0) + sum(touched.get(part, 0) for part in parts))
 
     def count_stamp(self, contract: str, parts: Parts = None) -> Stamp | None:
         """What a kept count of `contract` depends on (kit.pagination.KeptCounts); None while deaf."""
@@ -238,16 +239,10 @@ async def _remember(request: Request) -> None:
 REMEMBERED = Depends(_remember)
 
 
-def remembered(*parts: str) -> Any:
-    """Remember a route's answers as holding only these parts of their contract's data: a change of
-    another part of the contract leaves them standing (REMEMBERED: every part)."""
-    held = frozenset(parts)
-    return remembered_by(lambda _request: held)
-
-
 def remembered_by(parts_of: Callable[[Request], Iterable[str] | None]) -> Any:
-    """`remembered`, the parts an answer holds told by its request (e.g. by the year it asks for; None:
-    every part)."""
+    """Remember a route's answers as holding only the parts of their contract's data their request tells
+    (e.g. those of the year it asks for; None: every part, as REMEMBERED): a change of another part of
+    the contract leaves them standing."""
 
     async def _remember_parts(request: Request) -> None:
         held = parts_of(request)

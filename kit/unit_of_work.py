@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from kit.change_feed import PART_NAME, SCOPE_PARTS, SCOPE_SETTING
+from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
@@ -182,8 +182,7 @@ def _scope_of(session: AsyncSession) -> str:
     """The change's scope as the response cache reads it: `contract`, `contract|part,part`, or ""."""
     scopes: set[str] = session.info.get(_SCOPES, set())
     parts: set[str] | None = session.info.get(_PARTS)
-    contract = next(iter(scopes)) if len(scopes) == 1 else ""
-    return contract + SCOPE_PARTS + ",".join(sorted(parts)) if contract and parts else contract
+    return scope_text(next(iter(scopes)) if len(scopes) == 1 else "", parts)
 
 
 @dataclass(frozen=True)
@@ -354,16 +353,14 @@ class UnitOfWork:
         (and those of no contract) in every process. Two contracts declared in one transaction, or none,
         drop everything (kit/response_cache.py). `parts`: the only parts of the contract's data it changes
         (named by the service; answers holding other parts stay); declared once without parts: them all."""
-        scopes: set[str] = self.session.info.setdefault(_SCOPES, set())
-        first = not scopes
-        scopes.add(contract_code)
+        self.session.info.setdefault(_SCOPES, set()).add(contract_code)
         if parts is None:
             self.session.info[_PARTS] = None
         else:
             named = set(parts)
             if not named or any(not PART_NAME.fullmatch(part) for part in named):
                 raise ValueError(f"not names of parts of a contract's data: {sorted(named)}")
-            held = self.session.info.get(_PARTS, set() if first else None)
+            held = self.session.info.get(_PARTS, set())  # none declared yet; None: every part already
             self.session.info[_PARTS] = None if held is None else held | named
         scope = {"scope": _scope_of(self.session)}
         await self.session.execute(text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)"), scope)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -71,8 +72,8 @@ def test_another_contracts_objective_is_refused() -> None:
     assert resolve(ObjectiveRef("CV-A:A2/OS3/3A"), "CV-A", [NODE], set()).status is Resolution.RESOLVED
 
 
-def _sheet(year: int, **content: object) -> Sheet:
-    return Sheet(uuid.uuid4(), "CV", uuid.UUID(int=1), year, SheetContent(**content))  # type: ignore[arg-type]
+def _sheet(year: int, **content: Any) -> Sheet:
+    return Sheet(uuid.uuid4(), "CV", uuid.UUID(int=1), year, SheetContent(**content))
 
 
 def test_a_sheet_compared_with_a_later_one() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ CONTRACT = (2024, 2030)
 SOURCE = Source("Bilan", date(2025, 3, 1))
 
 
-def programme(kind: ProgrammeKind = ProgrammeKind.CITE_EMPLOI, **changes: object) -> Programme:
+def programme(kind: ProgrammeKind = ProgrammeKind.CITE_EMPLOI, **changes: Any) -> Programme:
     base = Programme(
         programme_id=uuid.uuid4(),
         contract_code="CV-TEST",
@@ -39,7 +40,7 @@ def programme(kind: ProgrammeKind = ProgrammeKind.CITE_EMPLOI, **changes: object
         start_year=2024,
         source=SOURCE,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def broken(error: RuleViolationError | RulesBrokenError) -> set[tuple[str, str]]:
