@@ -157,20 +157,24 @@ class JsonPages(Generic[Shape]):
     """A list's pages as the JSON PostgreSQL writes of their items (json_page_statement), and the count of
     its rows, each built and compiled once per shape: `rows(shape)` selects the list's rows (each filter of
     the shape a named parameter, every column labelled), `item` writes one, `order(columns, shape)` orders
-    them."""
+    them. `counted(shape)`, when given, selects the same rows for their count without what only describes
+    them: an inner join that keeps every row (a foreign key NOT NULL) still costs a join per row, and keeps
+    PostgreSQL from counting the rows in one index (the programmation's count: 21 ms over three processes
+    with its three joins, 3 ms from the index alone)."""
 
     def __init__(
         self,
         rows: Callable[[Shape], Select[Any]],
         item: Callable[[Any], Any],
         order: Callable[[Any, Shape], Sequence[Any]],
+        counted: Callable[[Shape], Select[Any]] | None = None,
     ) -> None:
         def page_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
             statement = json_page_statement(rows(shape), item, lambda columns: order(columns, shape))
             return statement, unbound(statement)
 
         def count_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-            statement = select(func.count()).select_from(rows(shape).subquery())
+            statement = select(func.count()).select_from((counted or rows)(shape).subquery())
             return statement, unbound(statement)
 
         self._pages = CompiledOnce(page_of)

@@ -298,3 +298,33 @@ async def test_totals_follow_every_change_of_the_financing_lines(gateway: httpx.
     assert await requested() == ({"cua": "4000.00", "etat-p147": "8000.00"}, "12000.00")  # not submitted yet
     assert (await submit(gateway, year, application["id"])).status_code == 200
     assert await requested() == ({"etat-p147": "9000.00"}, "9000.00")
+
+
+async def test_a_full_page_counts_the_rows_its_filters_choose(gateway: httpx.AsyncClient, year: Year) -> None:
+    """A page that is full and not the last asks the count: the same rows as its filters choose, whether a
+    filter needs the call (scheme), the objective (pillar) or neither."""
+    await _proposed(gateway, year, "Ateliers de quartier", ["QN06258M"], "8000")
+    await _proposed(
+        gateway,
+        year,
+        "Chantier éducatif",
+        [],
+        "3000",
+        servedVulnerabilityZones=[(await official_zone(gateway, year))["code"]],
+    )
+    await _proposed(gateway, year, "Jardins partagés", ["QN06258M"], "2000")
+    base: dict[str, str | int] = {"contractCode": year.contract, "year": 2025, "limit": 1}
+    fresh = {**year.state, "Cache-Control": "no-cache"}
+    expected = {
+        (): 3,
+        (("qpv", "QN06258M"),): 2,
+        (("scheme", "p147"),): 3,
+        (("pillar", "cohesion_sociale"),): 3,
+        (("scheme", "p147"), ("qpv", "QN06258M"), ("state", "proposed")): 2,
+        (("state", "submitted"),): 0,
+    }
+    for filters, total in expected.items():
+        page = await gateway.get(f"{API}/programmation", params={**base, **dict(filters)}, headers=fresh)
+        assert page.status_code == 200, page.text
+        assert page.json()["total"] == total, filters
+        assert len(page.json()["items"]) == min(total, 1)
