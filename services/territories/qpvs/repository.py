@@ -6,14 +6,53 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, any_, exists, func, literal, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased, defer
 
 from kit.pagination import PageRequest
 from services.territories.persistence import Repository, record_of
 from services.territories.qpvs.domain import Generation, Lineage, NamedRecord, Qpv, QpvPerimeter
 from services.territories.qpvs.models import QpvGenerationRow, QpvLineageRow, QpvRow
 from services.territories.reference.models import CommuneRow
+
+# A record read without its perimeter (a GeoJSON of up to hundreds of kilobytes PostgreSQL would otherwise
+# read, detoast and send with every record): only the perimeter's own reads load it.
+_WITHOUT_PERIMETER = defer(QpvRow.perimeter)
+
+
+def _lineage_statement() -> Select[QpvLineageRow, QpvRow, QpvRow]:
+    """Links touching the QPV records `ids`, with both sides' records (not their perimeters)."""
+    predecessor, successor = aliased(QpvRow, name="predecessor"), aliased(QpvRow, name="successor")
+    ids = bindparam("ids", type_=ARRAY(Uuid))
+    return (
+        select(QpvLineageRow, predecessor, successor)
+        .options(defer(predecessor.perimeter), defer(successor.perimeter))
+        .join(predecessor, predecessor.qpv_id == QpvLineageRow.predecessor_id)
+        .join(successor, successor.qpv_id == QpvLineageRow.successor_id)
+        .where(or_(QpvLineageRow.predecessor_id == any_(ids), QpvLineageRow.successor_id == any_(ids)))
+        .order_by(predecessor.nom, successor.nom)
+    )
+
+
+# Statements of the hot reads (a QPV by code, its lineage) built once, bound at each execution: building
+# one costs more Python than the read itself (aliases proxying every column, options, comparisons).
+_LINEAGE = _lineage_statement()
+_BY_CODE = select(QpvRow).where(QpvRow.code == bindparam("code"), QpvRow.generation == bindparam("generation"))
+_BY_CODE_WITHOUT_PERIMETER = _BY_CODE.options(_WITHOUT_PERIMETER)
 
 
 def _qpv(row: QpvRow) -> Qpv:
@@ -33,7 +72,11 @@ class QpvRepository(Repository):
     async def list_qpvs(
         self, page: PageRequest, generation: str | None, code_epci: str | None, code_commune: str | None
     ) -> tuple[list[Qpv], int]:
-        query = select(QpvRow).order_by(QpvRow.generation.desc(), QpvRow.code, QpvRow.nom, QpvRow.qpv_id)
+        query = (
+            select(QpvRow)
+            .options(_WITHOUT_PERIMETER)
+            .order_by(QpvRow.generation.desc(), QpvRow.code, QpvRow.nom, QpvRow.qpv_id)
+        )
         if generation is not None:
             query = query.where(QpvRow.generation == generation)
         if code_epci is not None:
@@ -42,20 +85,20 @@ class QpvRepository(Repository):
             query = query.where(literal(code_commune) == any_(QpvRow.codes_communes))
         return await self.paged(query, page, _qpv)
 
-    async def _row(self, code: str, generation: str) -> QpvRow | None:
-        query = select(QpvRow).where(QpvRow.code == code, QpvRow.generation == generation)
-        return (await self.session.execute(query)).scalar_one_or_none()
+    async def _row(self, code: str, generation: str, *, perimeter: bool) -> QpvRow | None:
+        query = _BY_CODE if perimeter else _BY_CODE_WITHOUT_PERIMETER
+        return (await self.session.execute(query, {"code": code, "generation": generation})).scalar_one_or_none()
 
     async def get_qpv(self, code: str, generation: str) -> Qpv | None:
-        row = await self._row(code, generation)
+        row = await self._row(code, generation, perimeter=False)
         return None if row is None else _qpv(row)
 
     async def get_qpv_by_id(self, qpv_id: uuid.UUID) -> Qpv | None:
-        row = await self.session.get(QpvRow, qpv_id)
+        row = await self.session.get(QpvRow, qpv_id, options=[_WITHOUT_PERIMETER])
         return None if row is None else _qpv(row)
 
     async def get_with_perimeter(self, code: str, generation: str) -> tuple[Qpv, dict[str, Any] | None] | None:
-        row = await self._row(code, generation)
+        row = await self._row(code, generation, perimeter=True)
         return None if row is None else (_qpv(row), row.perimeter)
 
     async def perimeters_of(self, generation: str) -> list[QpvPerimeter]:
@@ -69,14 +112,6 @@ class QpvRepository(Repository):
 
     async def lineage_of(self, qpv_ids: Collection[uuid.UUID]) -> list[Lineage]:
         """Links touching these QPVs, each with its predecessor and successor records."""
-        predecessor, successor = aliased(QpvRow), aliased(QpvRow)
-        query = (
-            select(QpvLineageRow, predecessor, successor)
-            .join(predecessor, predecessor.qpv_id == QpvLineageRow.predecessor_id)
-            .join(successor, successor.qpv_id == QpvLineageRow.successor_id)
-            .where(or_(QpvLineageRow.predecessor_id.in_(list(qpv_ids)), QpvLineageRow.successor_id.in_(list(qpv_ids))))
-            .order_by(predecessor.nom, successor.nom)
-        )
         return [
             Lineage(
                 _qpv(row[1]),
@@ -87,7 +122,7 @@ class QpvRepository(Repository):
                 row[0].source,
                 row[0].contrary_note,
             )
-            for row in (await self.session.execute(query)).all()
+            for row in (await self.session.execute(_LINEAGE, {"ids": list(qpv_ids)})).all()
         ]
 
     async def list_generations(self, page: PageRequest) -> tuple[list[Generation], int]:
