@@ -61,7 +61,9 @@ $$
 """
 
 
-QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events")
+# Kept sums (grants' programmation_sums) move only with the tables they sum, which announce: their
+# compaction changes no figure and must drop no remembered answer.
+QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events", "programmation_sums")
 SCOPE_SETTING = "cdq.change_scope"
 SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)
 PART_NAME = re.compile(r"[A-Za-z0-9_@.-]+")  # a part's name: `live`, `live@2027`…

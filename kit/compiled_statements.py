@@ -62,6 +62,11 @@ class CompiledStatement:
         result = await connection.exec_driver_sql(self.sql, self.arguments(values))
         return result.all()
 
+    async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> None:
+        """The statement (one that returns no row) with these values, on the session's connection."""
+        connection = await session.connection()
+        await connection.exec_driver_sql(self.sql, self.arguments(values))
+
 
 def _compiled(statement: ClauseElement) -> SQLCompiler:
     compiled = statement.compile(dialect=_DIALECT)

@@ -166,6 +166,9 @@ class FinancingLineRow(Base):
     requested_cents: Mapped[int] = mapped_column(BigInteger)
     proposed_cents: Mapped[int | None] = mapped_column(BigInteger)
     decided_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # Whether the application is live (in the programmation): kept by the triggers of the programmation's
+    # sums (migration gran0028), never written by the application.
+    application_live: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     opinion: Mapped[str | None] = mapped_column(Text)
     opinion_comment: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(Text)

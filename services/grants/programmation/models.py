@@ -4,7 +4,20 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.grants.persistence import Base
@@ -72,3 +85,25 @@ class CommitteeRow(Base):
     co_chairs: Mapped[list[str]] = mapped_column(ARRAY(Text))
     attendees: Mapped[list[str]] = mapped_column(ARRAY(Text))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ProgrammationSumRow(Base):
+    """What one statement changed in the programmation's totals of a contract's year, for one key of one
+    dimension (an objective, an operator, a served QPV, a financer, or `counts`): appended by the triggers
+    of applications and financing lines (migration gran0028), summed by the totals of a year and compacted
+    by them. Never written by a use case."""
+
+    __tablename__ = "programmation_sums"
+    __table_args__ = (Index("ix_programmation_sums_contract_year", "contract_code", "year"),)
+
+    sum_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    contract_code: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    applications: Mapped[int] = mapped_column(BigInteger)
+    requested_cents: Mapped[int] = mapped_column(BigInteger)
+    proposed_cents: Mapped[int] = mapped_column(BigInteger)
+    decided_cents: Mapped[int] = mapped_column(BigInteger)
+    funded: Mapped[int] = mapped_column(BigInteger)
+    beneficiaries: Mapped[int] = mapped_column(BigInteger)

@@ -13,11 +13,15 @@ from services.grants.programmation.domain.tables import (
     Totals,
     of_year,
 )
+from services.grants.programmation.repository.kept_sums import COMPACT_BEYOND_ROWS, COMPACTION, KEPT_SHAPES, KEPT_TOTALS
 from services.grants.programmation.repository.statements import PAGES, TOTALS, shape_of, values_of
 
 
 class ProgrammationViews(Repository):
     """The pilot's and the State's tables and totals, aggregated in SQL."""
+
+    # The contract whose kept sums the last totals added up beyond COMPACT_BEYOND_ROWS (`compact_sums`).
+    compaction_due: str | None = None
 
     async def page_json(
         self, chosen: ProgrammationFilter, page: PageRequest, counts: KeptCounts | None = None
@@ -32,9 +36,10 @@ class ProgrammationViews(Repository):
 
     async def totals(self, chosen: ProgrammationFilter) -> Totals:
         """Totals per financer, pillar, ambition, P147 theme, year, QPV and operator profile, and the
-        evaluation's counts, in one statement. The chosen applications, with the sums of their lines, come
-        from one index range of applications; the financers' totals from one range of the lines' own index
-        joined once with the chosen applications: never one probe per application."""
+        evaluation's counts, in one statement. A contract's or a year's come from the sums its writes keep
+        (kept_sums.py: a few hundred rows). Filtered ones are computed: the chosen applications, with the
+        sums of their lines, come from one index range of applications; the financers' totals from one range
+        of the lines' own index joined once with the chosen applications: never one probe per application."""
         results: dict[str, list[Any]] = {
             "financer": [],
             "pillar": [],
@@ -46,9 +51,13 @@ class ProgrammationViews(Repository):
             "counts": [],
         }
         distinct_operators = 0
-        rows = await TOTALS(shape_of(chosen)).rows(self.session, values_of(chosen))
+        shape = shape_of(chosen)
+        kept = shape in KEPT_SHAPES  # a contract's or a year's: from the sums its writes keep
+        rows = await (KEPT_TOTALS if kept else TOTALS)(shape).rows(self.session, values_of(chosen))
         for name, key, count, requested, proposed, decided, funded, beneficiaries in rows:
-            if name == "operators":
+            if name == "kept":
+                self.compaction_due = chosen.contract_code if count > COMPACT_BEYOND_ROWS else None
+            elif name == "operators":
                 distinct_operators = count
             elif name == "counts":
                 results["counts"].append((count, funded, beneficiaries))
@@ -78,3 +87,7 @@ class ProgrammationViews(Repository):
             operators=distinct_operators,
             expected_beneficiaries=beneficiaries,
         )
+
+    async def compact_sums(self, contract_code: str) -> None:
+        """Fold the contract's kept sums into one row per year, dimension and key (one statement)."""
+        await COMPACTION(frozenset()).run(self.session, {"contract_code": contract_code})

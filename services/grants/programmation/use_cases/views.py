@@ -30,7 +30,13 @@ async def table(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter, 
 async def totals(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter) -> Totals:
     _may_read(actor, chosen.contract_code)
     async with uow.reading():
-        return await ProgrammationViews(uow.session).totals(chosen)
+        views = ProgrammationViews(uow.session)
+        figures = await views.totals(chosen)
+    if views.compaction_due is not None:
+        # The sums its writes kept since the last compaction, folded (bookkeeping: no figure changes).
+        async with uow.alone():
+            await ProgrammationViews(uow.session).compact_sums(views.compaction_due)
+    return figures
 
 
 def notified_in(contract_code: str, year: int) -> ProgrammationFilter:

@@ -1,0 +1,113 @@
+"""The programmation's totals of a contract (and year) read from the sums its writes keep (table
+programmation_sums, kept by the triggers of migration gran0028): the same rows as the computed totals'
+statement (statements.py), from a few hundred kept sums instead of a year's applications and lines."""
+
+from __future__ import annotations
+
+from sqlalchemy import ClauseElement, Integer, Text, bindparam, text
+
+from kit.compiled_statements import CompiledOnce
+
+Shape = frozenset[str]
+
+# The shapes of filters whose totals are kept: a contract's, all years or one.
+KEPT_SHAPES = frozenset({frozenset(), frozenset({"year"})})
+
+# Sums a reading adds up before it compacts them: beyond, the sums of the contract are folded into one row
+# per key (what the triggers appended since the last compaction, a few rows per write).
+COMPACT_BEYOND_ROWS = 5_000
+
+_TOTALS = """
+WITH kept AS (
+    SELECT dimension, key, year, sum(applications) AS applications, sum(requested_cents) AS requested,
+           sum(proposed_cents) AS proposed, sum(decided_cents) AS decided, sum(funded) AS funded,
+           sum(beneficiaries) AS beneficiaries, count(*) AS kept_rows
+    FROM grants.programmation_sums
+    WHERE contract_code = :contract_code {of_year}
+    GROUP BY dimension, key, year
+), per AS (
+    SELECT dimension, key, sum(applications) AS applications, sum(requested) AS requested,
+           sum(proposed) AS proposed, sum(decided) AS decided, sum(funded) AS funded,
+           sum(beneficiaries) AS beneficiaries
+    FROM kept GROUP BY dimension, key HAVING sum(applications) <> 0
+), per_objective AS (
+    SELECT objective.pillar, objective.p147_theme, ambition.label AS ambition, per.*
+    FROM per
+    LEFT JOIN grants.objectives AS objective ON objective.objective_id::text = per.key
+    LEFT JOIN grants.objectives AS strategic ON strategic.objective_id = objective.parent_id
+    LEFT JOIN grants.objectives AS ambition ON ambition.objective_id = strategic.parent_id
+    WHERE per.dimension = 'objective'
+)
+SELECT 'financer', institution.code::text, per.applications, per.requested, per.proposed, per.decided,
+       per.funded, NULL::bigint
+FROM per JOIN grants.institutions AS institution ON institution.institution_id::text = per.key
+WHERE per.dimension = 'financer'
+UNION ALL
+SELECT 'pillar', pillar::text, sum(applications), sum(requested), sum(proposed), sum(decided), sum(funded), NULL
+FROM per_objective GROUP BY pillar
+UNION ALL
+SELECT 'ambition', ambition::text, sum(applications), sum(requested), sum(proposed), sum(decided), sum(funded),
+       NULL
+FROM per_objective GROUP BY ambition
+UNION ALL
+SELECT 'theme', p147_theme::text, sum(applications), sum(requested), sum(proposed), sum(decided), sum(funded),
+       NULL
+FROM per_objective GROUP BY p147_theme
+UNION ALL
+SELECT 'year', year::text, sum(applications), sum(requested), sum(proposed), sum(decided), sum(funded), NULL
+FROM kept WHERE dimension = 'counts' GROUP BY year HAVING sum(applications) <> 0
+UNION ALL
+SELECT 'profile', operator.profile::text, sum(per.applications), sum(per.requested), sum(per.proposed),
+       sum(per.decided), sum(per.funded), NULL
+FROM per JOIN grants.operators AS operator ON operator.operator_id::text = per.key
+WHERE per.dimension = 'operator' GROUP BY operator.profile
+UNION ALL
+SELECT 'qpv', key, applications, requested, proposed, decided, funded, NULL FROM per WHERE dimension = 'qpv'
+UNION ALL
+SELECT 'operators', NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM per WHERE dimension = 'operator'
+UNION ALL
+SELECT 'counts', NULL, coalesce(sum(applications), 0), NULL, NULL, NULL, coalesce(sum(funded), 0),
+       coalesce(sum(beneficiaries), 0)
+FROM per WHERE dimension = 'counts'
+UNION ALL
+SELECT 'kept', NULL, coalesce(sum(kept_rows), 0), NULL, NULL, NULL, NULL, NULL FROM kept
+"""
+
+
+def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
+    """Rows as the computed totals' statement gives them (dimension, key, count, requested, proposed,
+    decided, funded, beneficiaries), and one more: `kept`, how many kept rows were added up."""
+    if shape not in KEPT_SHAPES:
+        raise ValueError(f"the totals of {sorted(shape)} are not kept")
+    statement = text(_TOTALS.format(of_year="AND year = :year" if "year" in shape else "")).bindparams(
+        bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if "year" in shape else [])
+    )
+    return statement, shape | {"contract_code"}
+
+
+KEPT_TOTALS = CompiledOnce(_totals)
+
+
+def _compaction(_: Shape) -> tuple[ClauseElement, frozenset[str]]:
+    """The contract's sums folded into one row per year, dimension and key: the rows deleted are those this
+    statement sees, so a write committing meanwhile keeps its own rows and nothing is counted twice."""
+    statement = text(
+        """
+        WITH gone AS (
+            DELETE FROM grants.programmation_sums WHERE contract_code = :contract_code
+            RETURNING contract_code, year, dimension, key, applications, requested_cents, proposed_cents,
+                      decided_cents, funded, beneficiaries
+        )
+        INSERT INTO grants.programmation_sums (contract_code, year, dimension, key, applications,
+            requested_cents, proposed_cents, decided_cents, funded, beneficiaries)
+        SELECT contract_code, year, dimension, key, sum(applications), sum(requested_cents),
+               sum(proposed_cents), sum(decided_cents), sum(funded), sum(beneficiaries)
+        FROM gone GROUP BY contract_code, year, dimension, key
+        HAVING (sum(applications), sum(requested_cents), sum(proposed_cents), sum(decided_cents), sum(funded),
+                sum(beneficiaries)) <> (0, 0, 0, 0, 0, 0)
+        """
+    ).bindparams(bindparam("contract_code", type_=Text))
+    return statement, frozenset({"contract_code"})
+
+
+COMPACTION = CompiledOnce(_compaction)

@@ -1,0 +1,79 @@
+"""The programmation's totals of a contract and of a year, read from the sums its writes keep (triggers of
+migration gran0028), equal the totals computed from the applications and their lines: after drafts,
+submissions, decisions (a refusal among them), a notification, a withdrawal, a correction whose budget
+changed, and after the sums are compacted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.grants.applications.domain.workflow import Transition
+from services.grants.applications.use_cases.drafting import replace_budget
+from services.grants.applications.use_cases.workflow import move
+from services.grants.programmation.domain.tables import ProgrammationFilter
+from services.grants.programmation.models import ProgrammationSumRow
+from services.grants.programmation.repository.kept_sums import KEPT_TOTALS
+from services.grants.programmation.repository.statements import TOTALS, shape_of, values_of
+from services.grants.programmation.repository.views import ProgrammationViews
+from tests.grants.use_cases.records import Year, budget, decide, drafted, notified, submit, submitted
+
+
+def _figures(rows: Any) -> list[tuple[Any, ...]]:
+    """The rows of a totals statement, comparable: numbers as ints, the kept statement's own row left out."""
+    return sorted(
+        (
+            tuple(int(value) if isinstance(value, int | Decimal) else value for value in row)
+            for row in rows
+            if row[0] != "kept"
+        ),
+        key=repr,
+    )
+
+
+async def _both(year: Year, chosen: ProgrammationFilter) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    shape, values = shape_of(chosen), values_of(chosen)
+    async with year.uow.reading():
+        computed = await TOTALS(shape).rows(year.uow.session, values)
+        kept = await KEPT_TOTALS(shape).rows(year.uow.session, values)
+    return _figures(kept), _figures(computed)
+
+
+async def _kept_rows(year: Year) -> int:
+    async with year.uow.reading():
+        query = select(func.count()).where(ProgrammationSumRow.contract_code == year.contract)
+        return int((await year.uow.session.execute(query)).scalar_one())
+
+
+async def test_kept_totals_are_the_computed_ones_through_a_year_of_changes(year: Year) -> None:
+    of_year = ProgrammationFilter(contract_code=year.contract, year=2025)
+    of_contract = ProgrammationFilter(contract_code=year.contract)
+    await drafted(year)  # a draft counts nowhere
+    await submitted(year)
+    await submitted(year, year.other_operator, title="Chantier éducatif")
+    await notified(year, title="Atelier vélo")
+    refused = await submitted(year, title="Permanence juridique")
+    await decide(year, refused, {"etat-p147": 500_000, "cua": 0})
+    withdrawn = await submitted(year, title="Retiré")
+    await move(year.uow, year.operator, withdrawn, Transition.WITHDRAW, "plus de local")
+    corrected = await submitted(year, title="Corrigé")
+    for step in (Transition.DECLARE_RECEIVABLE, Transition.INSTRUCT):
+        await move(year.uow, year.state, corrected, step, None)
+    await move(year.uow, year.state, corrected, Transition.REQUEST_CORRECTION, "budget à revoir")
+    await replace_budget(year.uow, year.operator, corrected, budget(year, p147=300_000, cua=900_000))
+    await submit(year, corrected)
+
+    kept, computed = await _both(year, of_year)
+    assert kept == computed
+    counts = next(row for row in kept if row[0] == "counts")
+    assert counts[2] == 5  # the draft and the withdrawn application left out
+    assert {row[1]: row[2] for row in kept if row[0] == "financer"} == {"cua": 5, "etat-p147": 5}
+    assert await _both(year, of_contract) == (computed, computed)
+
+    before = await _kept_rows(year)
+    async with year.uow.alone():
+        await ProgrammationViews(year.uow.session).compact_sums(year.contract)
+    assert await _kept_rows(year) < before
+    assert await _both(year, of_year) == (computed, computed)
