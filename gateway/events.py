@@ -39,14 +39,20 @@ def encode_cursor(positions: Mapping[str, str]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _bad_cursor() -> ProblemError:
+def _bad_cursor(rule: str = "cursor", message: str = "not a cursor of this feed") -> ProblemError:
     return ProblemError(
         422,
         "validation",
         "Invalid input",
-        "after is not a cursor this feed gave",
-        errors=[FieldError(pointer="/query/after", field="after", rule="cursor", message="not a cursor of this feed")],
+        f"after is not a cursor this feed gave you: {message}",
+        errors=[FieldError(pointer="/query/after", field="after", rule=rule, message=message)],
     )
+
+
+def _unreadable_part(name: str) -> ProblemError:
+    """A cursor holds a position in a feed the caller may not read: no page of this feed gave it that one
+    (its part of a service you do not read stays at the start), so it was made, not given."""
+    return _bad_cursor("cursor-readable-services", f"it holds a position in {name}'s feed, which you may not read")
 
 
 def decode_cursor(cursor: str | None) -> dict[str, str]:
@@ -81,6 +87,15 @@ class FeedAnswer:
 
     def json(self) -> Any:
         return orjson.loads(self.content)
+
+
+def _check_part(name: str, response: FeedAnswer | None) -> None:
+    """A service's answer to a read asked only to check the cursor's part of it (unanswered: not checked,
+    the part passes along unread)."""
+    if response is not None and response.status_code in (403, 404):
+        raise _unreadable_part(name)
+    if response is not None and response.status_code == 422:
+        raise _bad_cursor()
 
 
 class EventFeeds:
@@ -119,13 +134,17 @@ class EventFeeds:
         positions = dict.fromkeys(SERVICES, LATEST) if after == LATEST else decode_cursor(after)
         asked = dict(positions)  # where each service was asked to read from
         calls = []
+        checked = set()  # services none of the asked types are of, asked only whether the caller reads them
         for name in SERVICES:
             params = {"after": positions[name], "limit": str(limit)}
             if contract_code is not None:
                 params["contractCode"] = contract_code
-            if types is not None:
-                if not types[name]:
+            if types is not None and not types[name]:
+                if positions[name] in (START, LATEST):
                     continue
+                checked.add(name)  # a position there must be one the caller may hold: one event read, not shown
+                params["limit"] = "1"
+            elif types is not None:
                 params["types"] = ",".join(sorted(types[name]))
             calls.append(self._page(name, authorization, params))
         answers = await asyncio.gather(*calls)
@@ -133,6 +152,9 @@ class EventFeeds:
         expired = []
         has_more = False
         for name, response in answers:
+            if name in checked:  # its position is kept as it was: none of its events were asked
+                _check_part(name, response)
+                continue
             if response is None or response.status_code >= 500:
                 raise ProblemError(
                     503,
@@ -142,8 +164,9 @@ class EventFeeds:
                     headers={"Retry-After": "2"},
                 )
             if response.status_code in (403, 404):
-                if positions[name] == LATEST:
-                    positions[name] = START
+                if positions[name] not in (START, LATEST):
+                    raise _unreadable_part(name)
+                positions[name] = START
                 continue  # the caller reads nothing of that service: its events are none of its business
             if response.status_code == 410:
                 expired.append(name)

@@ -51,6 +51,11 @@ def _document_gateway_responses(responses: dict[str, Any]) -> None:
             responses[status]["description"] += " Or, from the gateway: " + description
 
 
+_EXAMPLE_ID = "5d1e7a52-61b0-4c1e-8f0e-3d6a2f9b1c44"
+# A record versioned with its parent is named `parent/child` (services/grants/event_catalogue.py's subjects).
+_EXAMPLE_IDS = {"financing_line": f"{_EXAMPLE_ID}/c3b8e2d4-7f1a-4e6b-9d2c-8a5f0b1e3d77"}
+
+
 def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """The service's event types as OpenAPI 3.1 webhooks: what a delivery of each will carry."""
     feed = document.get("paths", {}).get("/events", {}).get("get", {})
@@ -65,7 +70,7 @@ def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[st
             "occurredAt": "2025-02-14T09:30:00Z",
             "contractCode": "CV-200033579-2024",
             "resourceType": resource,
-            "resourceId": "5d1e7a52-61b0-4c1e-8f0e-3d6a2f9b1c44",
+            "resourceId": _EXAMPLE_IDS.get(resource, _EXAMPLE_ID),
             "etag": '"3f2a9c0d1e4b5a6c7d8e"',
             "related": {"operatorId": "9a4c1f3e-2b7d-4e8a-b6f0-1c2d3e4f5a6b"},
             "cursor": "7361.42",
@@ -79,7 +84,8 @@ def _webhooks(service: str, document: Mapping[str, Any], prefix: str) -> dict[st
                 "description": f"An event of {service}'s feed (`GET /api/{service}/events`, merged in "
                 "`GET /api/events`): ids only, never personal data; read the resource with your own token. "
                 "`resourceId` is the resource's id, or `parent/child` for a record versioned with its parent "
-                "(e.g. a financing line: `<application>/<institution>`, read through the application); "
+                "(a financing line: `<application>/<institution>`, read at "
+                "`GET /api/grants/applications/{application}/financing-lines/{institution}`); "
                 "`related` holds the ids to filter on. Signed per Standard Webhooks 1.0: verify "
                 "`webhook-signature` over `webhook-id.webhook-timestamp.body` with your `whsec_` secret.",
                 "parameters": [

@@ -99,8 +99,8 @@ class GatewaySettings(BaseSettings):
     oidc_claim: str = "cdq"
     webhook_allow_local_targets: bool = Field(
         default=False,
-        description="Local development and tests only: webhook targets may be http and loopback addresses "
-        "(never private, link-local or metadata ones); refused in production",
+        description="Local development and tests only: webhook targets may be loopback addresses, and plain "
+        "http for those only (never private, link-local or metadata ones); refused in production",
     )
     docs_enabled: bool = True
     log_level: str = "INFO"

@@ -49,11 +49,26 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _loopback_host(host: str) -> bool:
+    """`localhost` (RFC 6761: names under it resolve to loopback) or a loopback address written as such."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def target_problem(url: str, allow_local: bool) -> RefusedInputError | None:
-    """What is wrong with the target URL itself (before its name is resolved), if anything."""
+    """What is wrong with the target URL itself (before its name is resolved), if anything. Plain http is
+    for a receiver on the machine itself only, and only where `allow_local` (development and tests): a
+    public host is reached over https, whatever the settings."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "http" and allow_local and host and not _loopback_host(host):
+        return RefusedInputError("url", "https", "plain http is for a loopback target (localhost) only: use https")
     schemes = {"https", "http"} if allow_local else {"https"}
-    if parts.scheme not in schemes or not parts.hostname:
+    if parts.scheme not in schemes or not host:
         return RefusedInputError("url", "https", "the target must be an https URL")
     if parts.username or parts.password:
         return RefusedInputError("url", "no-credentials", "credentials do not belong in the URL: sign, do not log in")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,12 +15,13 @@ from sqlalchemy.orm import aliased
 from gateway.db.models import OAuthClientRow
 from gateway.webhooks.domain import Outcome, PendingDelivery
 from gateway.webhooks.models import WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow
+from kit.pagination import PageRequest, fetch_page, fetch_rows_page
 
-ATTEMPTS_SHOWN = 100
 # A delivery pending again (replayed, or its subscription enabled again) starts a new retry schedule at once.
 _PENDING_AGAIN: dict[str, Any] = {"failed_at": None, "failed_attempts": 0, "retry_at": None}
 # One batch of attempts (gateway/webhooks/dispatch.py), as arrays of the same length: the attempts inserted
-# and the deliveries updated in one statement (every data-modifying WITH runs, read or not).
+# and the deliveries updated in one statement (every data-modifying WITH runs, read or not). Both parts see
+# the deliveries as they were before: an attempt's number is its delivery's failed attempts before it, + 1.
 _RECORD = text("""
 WITH outcome AS (
     SELECT * FROM unnest(
@@ -29,9 +30,14 @@ WITH outcome AS (
         CAST(:retry_at AS timestamptz[])
     ) AS o (event_id, attempted_at, status_code, duration_ms, error, is_success, retry_at)
 ), recorded AS (
-    INSERT INTO webhook_attempts (subscription_id, event_id, attempted_at, status_code, duration_ms, error, is_success)
-    SELECT CAST(:subscription_id AS uuid), event_id, attempted_at, status_code, duration_ms, error, is_success
-    FROM outcome
+    INSERT INTO webhook_attempts (
+        subscription_id, event_id, attempted_at, status_code, duration_ms, error, is_success, attempt_number, retry_at
+    )
+    SELECT CAST(:subscription_id AS uuid), o.event_id, o.attempted_at, o.status_code, o.duration_ms, o.error,
+        o.is_success, coalesce(d.failed_attempts, 0) + 1, o.retry_at
+    FROM outcome AS o
+    LEFT JOIN webhook_deliveries AS d
+        ON d.subscription_id = CAST(:subscription_id AS uuid) AND d.event_id = o.event_id
 )
 UPDATE webhook_deliveries AS d SET
     delivered_at = CASE WHEN o.is_success THEN CAST(:now AS timestamptz) END,
@@ -41,6 +47,14 @@ UPDATE webhook_deliveries AS d SET
 FROM outcome AS o
 WHERE d.subscription_id = CAST(:subscription_id AS uuid) AND d.event_id = o.event_id
 """)
+
+
+def _of_client(client_id: str) -> Select[WebhookSubscriptionRow]:
+    return (
+        select(WebhookSubscriptionRow)
+        .where(WebhookSubscriptionRow.client_id == client_id)
+        .order_by(WebhookSubscriptionRow.created_at, WebhookSubscriptionRow.subscription_id)
+    )
 
 
 def _due(subscription_id: uuid.UUID, now: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -59,12 +73,10 @@ class SubscriptionRepository:
         self.session = session
 
     async def of_client(self, client_id: str) -> list[WebhookSubscriptionRow]:
-        rows = await self.session.execute(
-            select(WebhookSubscriptionRow)
-            .where(WebhookSubscriptionRow.client_id == client_id)
-            .order_by(WebhookSubscriptionRow.created_at, WebhookSubscriptionRow.subscription_id)
-        )
-        return list(rows.scalars().all())
+        return list((await self.session.execute(_of_client(client_id))).scalars().all())
+
+    async def page_of_client(self, client_id: str, page: PageRequest) -> tuple[list[WebhookSubscriptionRow], int]:
+        return await fetch_page(self.session, _of_client(client_id), page)
 
     async def owned(
         self, client_id: str, subscription_id: uuid.UUID, *, lock: bool = False
@@ -220,11 +232,24 @@ class DeliveryRepository:
             .values(**_PENDING_AGAIN)
         )
 
-    async def attempts(self, subscription_id: uuid.UUID) -> list[WebhookAttemptRow]:
-        rows = await self.session.execute(
-            select(WebhookAttemptRow)
-            .where(WebhookAttemptRow.subscription_id == subscription_id)
-            .order_by(WebhookAttemptRow.attempt_id.desc())
-            .limit(ATTEMPTS_SHOWN)
+    async def attempts(
+        self, subscription_id: uuid.UUID, page: PageRequest
+    ) -> tuple[list[tuple[WebhookAttemptRow, datetime | None]], int]:
+        """A page of the subscription's attempts, newest first, each with when its delivery's next try is due:
+        its own `retry_at` while the delivery still waits for that retry (not delivered, not given up, not
+        replayed or tried since)."""
+        attempt, delivery = WebhookAttemptRow, WebhookDeliveryRow
+        waiting = and_(
+            delivery.delivered_at.is_(None), delivery.failed_at.is_(None), delivery.retry_at == attempt.retry_at
         )
-        return list(rows.scalars().all())
+        query = (
+            select(attempt, case((waiting, attempt.retry_at)))
+            .outerjoin(
+                delivery,
+                and_(delivery.subscription_id == attempt.subscription_id, delivery.event_id == attempt.event_id),
+            )
+            .where(attempt.subscription_id == subscription_id)
+            .order_by(attempt.attempt_id.desc())
+        )
+        rows, total = await fetch_rows_page(self.session, query, page)
+        return [(row[0], row[1]) for row in rows], total

@@ -24,6 +24,7 @@ from identity.principal import Principal
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.etags import ETAG_HEADER
+from kit.pagination import Page, PageRequest, page_request
 from kit.problems import FieldError, ProblemError, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, etag_header_openapi, locate_created, platform_router, replay_omits
@@ -35,6 +36,7 @@ BASE = "/api/webhook-subscriptions"
 router = platform_router(["webhooks"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 Caller = Annotated[Principal, Depends(authorize(SUBSCRIBERS))]
+Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def problem_of(error: SubscriptionError) -> ProblemError:
@@ -109,14 +111,14 @@ async def create_subscription(
     return _with_secret(row, secret)
 
 
-@router.get(BASE, operation_id="list_webhook_subscriptions", response_model=list[SubscriptionRead])
-async def list_subscriptions(uow: Uow, principal: Caller) -> list[SubscriptionRead]:
-    """Your client's subscriptions (never their secrets). Not paged: a client holds a handful, one per
-    endpoint of its system."""
+@router.get(BASE, operation_id="list_webhook_subscriptions", response_model=Page[SubscriptionRead])
+async def list_subscriptions(uow: Uow, principal: Caller, page: Paging) -> Page[SubscriptionRead]:
+    """Your client's subscriptions (never their secrets), oldest first."""
     try:
-        return [_read(row) for row in await subscriptions.list_subscriptions(uow, principal)]
+        rows, total = await subscriptions.list_subscriptions(uow, principal, page)
     except SubscriptionError as error:
         raise problem_of(error) from error
+    return Page(items=[_read(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get(
@@ -187,26 +189,30 @@ async def rotate_secret(
 
 
 @router.get(
-    BASE + "/{subscription_id}/attempts", operation_id="list_webhook_attempts", response_model=list[AttemptRead]
+    BASE + "/{subscription_id}/attempts", operation_id="list_webhook_attempts", response_model=Page[AttemptRead]
 )
-async def list_attempts(uow: Uow, principal: Caller, subscription_id: uuid.UUID) -> list[AttemptRead]:
-    """The last 100 delivery attempts to this subscription, newest first: your endpoint's status, the time it
-    took, why an attempt failed. Not paged: the last 100 at most, a window on the endpoint's health."""
+async def list_attempts(uow: Uow, principal: Caller, subscription_id: uuid.UUID, page: Paging) -> Page[AttemptRead]:
+    """The delivery attempts to this subscription, newest first: which try of its delivery each was, your
+    endpoint's status, the time it took, why an attempt failed, and when the next try is due while a retry
+    is pending."""
     try:
-        rows = await subscriptions.list_attempts(uow, principal, subscription_id)
+        rows, total = await subscriptions.list_attempts(uow, principal, subscription_id, page)
     except SubscriptionError as error:
         raise problem_of(error) from error
-    return [
+    items = [
         AttemptRead(
             event_id=row.event_id,
+            attempt_number=row.attempt_number,
             attempted_at=row.attempted_at,
             status_code=row.status_code,
             duration_ms=row.duration_ms,
             error=row.error,
             succeeded=row.is_success,
+            next_attempt_at=next_attempt_at,
         )
-        for row in rows
+        for row, next_attempt_at in rows
     ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(

@@ -90,22 +90,31 @@ class AttemptRead(ApiModel):
             "examples": [
                 {
                     "eventId": "5f0c1e52-9a4b-4f43-8d25-3f0b7c2a9e61",
+                    "attemptNumber": 2,
                     "attemptedAt": "2026-12-06T09:31:02Z",
                     "statusCode": 503,
                     "durationMs": 212,
                     "error": "HTTP 503: Service Unavailable",
                     "succeeded": False,
+                    "nextAttemptAt": "2026-12-06T09:36:02Z",
                 }
             ]
         }
     )
 
     event_id: str = Field(description="The event's id, sent as `webhook-id`")
+    attempt_number: int = Field(
+        ge=1, description="1: the first try of this delivery; 2: its first retry…; from 1 again after a replay"
+    )
     attempted_at: datetime
     status_code: int | None = Field(description="Your endpoint's answer; none when it gave none")
     duration_ms: int
     error: str | None = Field(description="Why the attempt failed (your answer's start, a timeout, a redirect…)")
     succeeded: bool
+    next_attempt_at: datetime | None = Field(
+        description="While this failed attempt's retry is pending: when the next try is due (none once it was "
+        "tried, delivered, replayed, or when the schedule is over)"
+    )
 
 
 class ReplayCreate(ApiInput):

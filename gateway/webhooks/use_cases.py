@@ -32,6 +32,7 @@ from gateway.webhooks.sealing import SecretBox
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.etags import etag_of
+from kit.pagination import PageRequest
 from kit.problems import ProblemError
 from kit.unit_of_work import UnitOfWork
 
@@ -157,13 +158,25 @@ async def _starting_cursor(request: SubscriptionRequest, reader: FeedReader) -> 
         decode_cursor(request.start_after)
     except ProblemError as error:
         raise RefusedInputError("startAfter", "cursor", "not a nextCursor of GET /api/events, nor `oldest`") from error
+    try:  # read once as the relay will: a position in a feed the client may not read is refused now
+        await reader.feeds.read(reader.authorization, request.start_after, None, request.contract_code, 1)
+    except ProblemError as error:
+        if error.status == 410:
+            return request.start_after  # no longer kept: the relay reads on from the oldest event kept
+        if error.status != 422 or not error.errors:
+            raise
+        broken = error.errors[0]
+        raise RefusedInputError("startAfter", broken.rule, broken.message) from error
     return request.start_after
 
 
-async def list_subscriptions(uow: UnitOfWork, actor: Principal) -> list[WebhookSubscriptionRow]:
+async def list_subscriptions(
+    uow: UnitOfWork, actor: Principal, page: PageRequest
+) -> tuple[list[WebhookSubscriptionRow], int]:
+    """A page of the client's subscriptions, oldest first, and how many it has."""
     client_id = _client_of(actor)
     async with uow.reading():
-        return await SubscriptionRepository(uow.session).of_client(client_id)
+        return await SubscriptionRepository(uow.session).page_of_client(client_id, page)
 
 
 async def subscriptions_of(uow: UnitOfWork, client_id: str) -> list[WebhookSubscriptionRow]:
@@ -265,12 +278,16 @@ async def rotate_secret(
     return row, secret
 
 
-async def list_attempts(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID) -> list[WebhookAttemptRow]:
+async def list_attempts(
+    uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, page: PageRequest
+) -> tuple[list[tuple[WebhookAttemptRow, datetime | None]], int]:
+    """A page of the subscription's attempts, newest first, each with its delivery's next try while one is
+    due; and how many attempts are kept."""
     client_id = _client_of(actor)
     async with uow.reading():
         if await SubscriptionRepository(uow.session).owned(client_id, subscription_id) is None:
             raise SubscriptionNotFoundError(str(subscription_id))
-        return await DeliveryRepository(uow.session).attempts(subscription_id)
+        return await DeliveryRepository(uow.session).attempts(subscription_id, page)
 
 
 async def replay(uow: UnitOfWork, actor: Principal, subscription_id: uuid.UUID, wanted: ReplayRequest) -> int:

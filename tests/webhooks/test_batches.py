@@ -97,6 +97,8 @@ async def test_a_failing_resource_waits_for_its_retry_while_the_others_are_deliv
     resources = {item.headers["webhook-id"]: json.loads(item.body)["resourceId"] for item in receiver.received}
     assert {resources[south_registered], resources[east_registered]} == {south["id"], east["id"]}
     assert resources[north_second_change] == north["id"]
-    attempts = (await gateway.get(f"{SUBSCRIPTIONS}/{subscription_id}/attempts", headers=partner.headers)).json()
+    attempts = (await gateway.get(f"{SUBSCRIPTIONS}/{subscription_id}/attempts", headers=partner.headers)).json()[
+        "items"
+    ]
     assert sorted(item["statusCode"] for item in attempts) == [200] * 5 + [503]
     assert (await gateway.get(f"{SUBSCRIPTIONS}/{subscription_id}", headers=partner.headers)).json()["enabled"]

@@ -77,7 +77,7 @@ async def test_a_journey_is_delivered_signed_and_in_order(
 
     attempts = await gateway.get(f"{SUBSCRIPTIONS}/{subscription['id']}/attempts", headers=partner.headers)
     assert attempts.status_code == 200
-    assert {item["eventId"] for item in attempts.json() if item["succeeded"]} >= set(
+    assert {item["eventId"] for item in attempts.json()["items"] if item["succeeded"]} >= set(
         by_resource.get(application["id"], [])
     )
 
@@ -120,7 +120,7 @@ async def test_a_failed_attempt_is_retried_with_the_same_id_and_a_rotation_signs
     assert json.loads(again.body)["resourceId"] == application["id"]
     # The worker records an attempt once its answer is in: the receiver may have it a moment before.
     for _ in range(100):
-        attempts = (await gateway.get(f"{url}/attempts", headers=partner.headers)).json()
+        attempts = (await gateway.get(f"{url}/attempts", headers=partner.headers)).json()["items"]
         if len(attempts) >= 2:
             break
         await asyncio.sleep(0.1)

@@ -112,7 +112,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
     attempts_url = f"{SUBSCRIPTIONS}/{subscription['id']}/attempts"
 
     async def recorded_delivered() -> set[str]:
-        attempts = (await gateway.get(attempts_url, headers=partner.headers)).json()
+        attempts = (await gateway.get(attempts_url, headers=partner.headers)).json()["items"]
         return {item["eventId"] for item in attempts if item["succeeded"]}
 
     with worker_process(stack) as second:
@@ -154,7 +154,7 @@ async def test_a_receiver_down_for_a_while_gets_everything_in_order(
     url = f"{SUBSCRIPTIONS}/{subscription['id']}"
 
     async def refused_attempts() -> int:
-        attempts = (await gateway.get(f"{url}/attempts", headers=partner.headers)).json()
+        attempts = (await gateway.get(f"{url}/attempts", headers=partner.headers)).json()["items"]
         return sum(1 for item in attempts if not item["succeeded"] and "ConnectError" in (item["error"] or ""))
 
     async with running_worker(stack, delays=FAST_RETRIES):

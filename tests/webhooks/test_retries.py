@@ -52,9 +52,20 @@ async def test_the_last_failure_disables_the_subscription(
     assert len(relayed[str(subscription_id)]) == 1
     event_id = relayed[str(subscription_id)][0]
     clock = TravellingClock()  # the delivery job's: each retry's time reached at once
-    for delay in RETRY_DELAYS_SECONDS:
+    attempts_url = f"{SUBSCRIPTIONS}/{subscription_id}/attempts"
+    for number, delay in enumerate(RETRY_DELAYS_SECONDS, start=1):
         assert await drain(stack, subscription_id, clock) == 0
         assert await due_deliveries(stack, subscription_id, clock) == []  # not before its retry's time
+        # The newest attempt tells which try it was and when the next one is due; the earlier ones, tried
+        # again since, no longer tell a next try.
+        page = (await gateway.get(attempts_url, params={"limit": "2"}, headers=partner.headers)).json()
+        assert (page["total"], page["limit"], page["offset"]) == (number, 2, 0)
+        newest = page["items"][0]
+        assert newest["attemptNumber"] == number
+        next_at = datetime.fromisoformat(newest["nextAttemptAt"])
+        tried_at = datetime.fromisoformat(newest["attemptedAt"])
+        assert timedelta(seconds=delay) <= next_at - tried_at <= timedelta(seconds=delay * (1 + JITTER))
+        assert [item["nextAttemptAt"] for item in page["items"][1:]] == [None] * (number > 1)
         clock.advance(timedelta(seconds=delay * (1 + JITTER)))
     assert await drain(stack, subscription_id, clock) == 0
     assert len(receiver.received) == len(RETRY_DELAYS_SECONDS) + 1
@@ -64,8 +75,14 @@ async def test_the_last_failure_disables_the_subscription(
     assert shown["enabled"] is False
     assert shown["disabledReason"].startswith("8 attempts failed")
     assert "HTTP 503" in shown["disabledReason"]
-    attempts = (await gateway.get(f"{SUBSCRIPTIONS}/{subscription_id}/attempts", headers=partner.headers)).json()
-    assert [item["statusCode"] for item in attempts] == [503] * 8
+    attempts = (await gateway.get(attempts_url, headers=partner.headers)).json()
+    assert [item["statusCode"] for item in attempts["items"]] == [503] * 8
+    assert [item["attemptNumber"] for item in attempts["items"]] == list(range(8, 0, -1))
+    assert [item["nextAttemptAt"] for item in attempts["items"]] == [None] * 8  # the schedule is over
+    second_page = (
+        await gateway.get(attempts_url, params={"limit": "3", "offset": "6"}, headers=partner.headers)
+    ).json()
+    assert ([item["attemptNumber"] for item in second_page["items"]], second_page["total"]) == ([2, 1], 8)
     assert str(subscription_id) not in await relay_once(stack)  # given up: nothing due
 
     # Its owner enables it again: what was not delivered goes out first (deferred at the relay's next run).
@@ -78,6 +95,9 @@ async def test_the_last_failure_disables_the_subscription(
     receiver.answer = lambda _headers, _body: 200
     assert await drain(stack, subscription_id, clock) == 1
     assert receiver.delivered()[0].headers["webhook-id"] == event_id
+    newest = (await gateway.get(attempts_url, params={"limit": "1"}, headers=partner.headers)).json()["items"][0]
+    # Enabled again, its delivery starts a new schedule: this is its first try, delivered, nothing next.
+    assert (newest["attemptNumber"], newest["succeeded"], newest["nextAttemptAt"]) == (1, True, None)
 
 
 def test_the_guides_python_verification_accepts_a_delivery_and_refuses_a_forgery() -> None:

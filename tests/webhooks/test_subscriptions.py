@@ -34,12 +34,13 @@ async def test_subscription_lifecycle(stack: RunningStack, gateway: httpx.AsyncC
     assert read.status_code == 200
     assert "secret" not in read.json()
     listed = await gateway.get(SUBSCRIPTIONS, headers=partner.headers)
-    assert [item["id"] for item in listed.json()] == [subscription["id"]]
+    assert [item["id"] for item in listed.json()["items"]] == [subscription["id"]]
+    assert (listed.json()["total"], listed.json()["limit"], listed.json()["offset"]) == (1, 50, 0)
     assert "whsec_" not in listed.text
 
     other = await register_partner(stack, gateway, Role.STATE, ["grants:read"], [new_contract])
     assert (await gateway.get(url, headers=other.headers)).status_code == 404
-    assert (await gateway.get(SUBSCRIPTIONS, headers=other.headers)).json() == []
+    assert (await gateway.get(SUBSCRIPTIONS, headers=other.headers)).json()["items"] == []
     person = stack.headers([Role.STATE], [new_contract])
     assert (await gateway.get(SUBSCRIPTIONS, headers=person)).status_code == 403
 
@@ -86,9 +87,26 @@ async def test_subscriptions_refused(stack: RunningStack, gateway: httpx.AsyncCl
     assert await refused({**base, "types": ["opinion.answered"]}) == ("types", "client-scopes")
     assert await refused({**base, "types": ["nothing.happened"]}) == ("types", "known-type")
     assert await refused({**base, "contractCode": "CV-NOT-MINE"}) == ("contractCode", "client-contract")
-    assert await refused({**base, "url": "http://169.254.169.254/latest/meta-data"}) == ("url", "public-address")
-    assert await refused({**base, "url": "http://10.0.0.8/hooks"}) == ("url", "public-address")
+    assert await refused({**base, "url": "https://169.254.169.254/latest/meta-data"}) == ("url", "public-address")
+    assert await refused({**base, "url": "https://10.0.0.8/hooks"}) == ("url", "public-address")
     assert await refused({**base, "url": "ftp://127.0.0.1/hooks"}) == ("url", "https")
+
+
+async def test_plain_http_is_for_a_loopback_receiver_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """The stack runs with development's settings (local targets allowed): plain http reaches the machine
+    itself, never a public (nor a private) host, which is refused before its name is even resolved."""
+    partner = await register_partner(stack, gateway, Role.STATE, ["grants:read"], [new_contract])
+    base = {"types": ["application.submitted"], "contractCode": new_contract}
+    for url in ("http://partenaire.example.org/hooks", "http://93.184.215.14/hooks", "http://10.0.0.8/hooks"):
+        answer = await gateway.post(SUBSCRIPTIONS, json={**base, "url": url}, headers=partner.keyed())
+        assert answer.status_code == 422, answer.text
+        assert [(error["field"], error["rule"]) for error in answer.json()["errors"]] == [("url", "https")]
+        assert "loopback" in answer.json()["errors"][0]["message"]
+    for url in (RECEIVER, "http://localhost:9/hooks", "http://[::1]:9/hooks"):
+        answer = await gateway.post(SUBSCRIPTIONS, json={**base, "url": url}, headers=partner.keyed())
+        assert answer.status_code == 201, (url, answer.text)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +137,24 @@ def test_ssrf_guard_in_production() -> None:
     assert target_problem("https://example.org/hooks", allow_local=False) is None
     check_addresses(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], allow_local=False)
     check_addresses(["127.0.0.1"], allow_local=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:8080/hooks", True),
+        ("http://localhost/hooks", True),
+        ("http://receiver.localhost/hooks", True),
+        ("http://[::1]/hooks", True),
+        ("http://example.org/hooks", False),
+        ("http://93.184.215.14/hooks", False),
+        ("http://192.168.1.10/hooks", False),
+        ("http://localhost.example.org/hooks", False),
+        ("https://example.org/hooks", True),
+    ],
+)
+def test_plain_http_in_development_reaches_loopback_only(url: str, allowed: bool) -> None:
+    problem = target_problem(url, allow_local=True)
+    assert (problem is None) == allowed
+    if problem is not None:
+        assert (problem.field, problem.rule) == ("url", "https")

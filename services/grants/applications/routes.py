@@ -20,6 +20,7 @@ from services.grants.applications.domain.application import (
     Application,
     ApplicationView,
     Draft,
+    LineView,
     NewApplication,
     Venue,
 )
@@ -123,27 +124,28 @@ def _read(view: ApplicationView) -> ApplicationRead:
             in_kind_resources=euros(totals.in_kind_resources_cents),
             balanced=totals.balanced,
         ),
-        financing_lines=[
-            FinancingLineRead(
-                institution_id=item.line.institution_id,
-                institution_code=item.institution.code,
-                institution_nom=item.institution.nom,
-                cerfa_subline=item.institution.cerfa_subline,
-                requested=euros(item.line.requested_cents),
-                proposed=None if item.line.proposed_cents is None else euros(item.line.proposed_cents),
-                decided=None if item.line.decided_cents is None else euros(item.line.decided_cents),
-                opinion=None if item.line.opinion is None else item.line.opinion.value,
-                opinion_comment=item.line.opinion_comment,
-                decision=None if item.line.decision is None else item.line.decision.value,
-                committee_id=item.line.committee_id,
-                act_kind=None if item.line.act is None or item.line.act.kind is None else item.line.act.kind.value,
-                act_number=None if item.line.act is None else item.line.act.number,
-                decided_on=None if item.line.act is None else item.line.act.decided_on,
-                chorus_commitment=item.line.chorus_commitment,
-            )
-            for item in view.lines
-        ],
+        financing_lines=[_line_read(item) for item in view.lines],
         events=[read_of(EventRead, event) for event in view.events],
+    )
+
+
+def _line_read(item: LineView) -> FinancingLineRead:
+    return FinancingLineRead(
+        institution_id=item.line.institution_id,
+        institution_code=item.institution.code,
+        institution_nom=item.institution.nom,
+        cerfa_subline=item.institution.cerfa_subline,
+        requested=euros(item.line.requested_cents),
+        proposed=None if item.line.proposed_cents is None else euros(item.line.proposed_cents),
+        decided=None if item.line.decided_cents is None else euros(item.line.decided_cents),
+        opinion=None if item.line.opinion is None else item.line.opinion.value,
+        opinion_comment=item.line.opinion_comment,
+        decision=None if item.line.decision is None else item.line.decision.value,
+        committee_id=item.line.committee_id,
+        act_kind=None if item.line.act is None or item.line.act.kind is None else item.line.act.kind.value,
+        act_number=None if item.line.act is None else item.line.act.number,
+        decided_on=None if item.line.act is None else item.line.act.decided_on,
+        chorus_commitment=item.line.chorus_commitment,
     )
 
 
@@ -207,6 +209,25 @@ async def get_application(
     view = await access.get_application(uow, principal, application_id)
     # Serialised once: FastAPI would validate the model just built from our own rows again, then dump it.
     return model_response(_read(view), headers={"ETag": access.application_etag(view.application)})
+
+
+@router.get(
+    "/applications/{application_id}/financing-lines/{institution_id}",
+    operation_id="get_financing_line",
+    response_model=FinancingLineRead,
+)
+async def get_financing_line(
+    uow: Uow,
+    application_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(authorize(READ_GRANTS))],
+) -> Response:
+    """A financer's line of an application, as the application shows it: the resource the
+    `financing_line.*` events name `<applicationId>/<institutionId>`. Who reads the application reads its
+    lines (404 otherwise, as for the application). Its ETag is the application's: a line is versioned with
+    it, and written with it in If-Match."""
+    view, line = await access.get_financing_line(uow, principal, application_id, institution_id)
+    return model_response(_line_read(line), headers={"ETag": access.application_etag(view.application)})
 
 
 @router.put("/applications/{application_id}", operation_id="update_application", response_model=ApplicationRead)

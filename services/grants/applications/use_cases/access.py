@@ -9,7 +9,7 @@ from identity.principal import Principal
 from kit.etags import etag_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
-from services.grants.applications.domain.application import Application, ApplicationView
+from services.grants.applications.domain.application import Application, ApplicationView, LineView
 from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of
@@ -51,6 +51,18 @@ async def get_application(uow: UnitOfWork, actor: Principal, application_id: uui
         raise NotFoundError("application", str(application_id))
     seen(actor, view.application, "application", application_id)
     return view
+
+
+async def get_financing_line(
+    uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
+) -> tuple[ApplicationView, LineView]:
+    """A financer's line as the application reads back, if the caller reads the application (another
+    organisation's, or a line the application does not have, answers like a missing one)."""
+    view = await get_application(uow, actor, application_id)
+    line = next((item for item in view.lines if item.line.institution_id == institution_id), None)
+    if line is None:
+        raise NotFoundError("financing line", f"{application_id}/{institution_id}")
+    return view, line
 
 
 async def list_applications(
