@@ -81,16 +81,22 @@ TABLES["DELETE"] = "OLD TABLE AS old_rows"
 
 def _application_function(event: str) -> str:
     # A line counts while its application is live: a change of state flips its lines, whose own trigger
-    # then counts them in or out. (Statement triggers fire for no row too: an update is sent only when a
-    # state changed, or each trigger would start the other again.)
+    # then counts them in or out. The applications whose liveness changed are found by grouping (transition
+    # tables have no index: joining them would compare every row with every other).
+    flipped = f"""(
+        SELECT application_id, bool_or(live AND after) AS live
+        FROM (SELECT application_id, state = ANY({LIVE}) AS live, true AS after FROM new_rows
+              UNION ALL SELECT application_id, state = ANY({LIVE}), false FROM old_rows) AS states
+        GROUP BY application_id HAVING bool_or(live) AND NOT bool_and(live)
+    ) AS flipped"""  # noqa: S608 - constants
+    # Statement triggers fire for no row too: the update is sent only when a state changed, or each
+    # trigger would start the other again.
     flip = (
         f"""
-    IF EXISTS (SELECT 1 FROM new_rows AS changed JOIN old_rows AS was USING (application_id)
-               WHERE (changed.state = ANY({LIVE})) <> (was.state = ANY({LIVE}))) THEN
-        UPDATE grants.financing_lines AS line SET application_live = (changed.state = ANY({LIVE}))
-        FROM new_rows AS changed
-        WHERE line.application_id = changed.application_id
-          AND line.application_live <> (changed.state = ANY({LIVE}));
+    IF EXISTS (SELECT 1 FROM {flipped}) THEN
+        UPDATE grants.financing_lines AS line SET application_live = flipped.live
+        FROM {flipped}
+        WHERE line.application_id = flipped.application_id AND line.application_live <> flipped.live;
     END IF;"""  # noqa: S608 - constants
         if event == "UPDATE"
         else ""

@@ -27,6 +27,7 @@ from services.grants.exchange.use_cases.decision_imports import (
     resolve_line,
     set_aliases,
 )
+from services.grants.programmation.domain.tables import ProgrammationFilter
 from tests.grants.use_cases.records import (
     NOW,
     Year,
@@ -38,6 +39,7 @@ from tests.grants.use_cases.records import (
     submitted,
 )
 from tests.grants.use_cases.test_decision_files import XLSX, workbook
+from tests.grants.use_cases.test_kept_totals import kept_and_computed
 
 CSV = "text/csv"
 OUR_EXPORT = "numero_dossier_dauphin;siret;exercice;intitule_action;montant_decide_p147;decision_p147;chorus_ej"
@@ -122,6 +124,8 @@ async def test_an_import_sets_what_we_lack_never_a_divergence_and_keeps_its_batc
     assert await state_line(year, unnumbered) == (300_050, "granted", None, None)
     assert (await state_line(year, granted))[0] == 700_001, "a divergence is never overwritten"
     assert (await get_application(year.uow, year.pilot, waiting)).application.version == version + 1
+    kept, computed = await kept_and_computed(year, ProgrammationFilter(contract_code=year.contract, year=2025))
+    assert kept == computed, "the import's one statement kept the programmation's sums"
     async with year.uow.reading():
         batch = await DecisionRepository(year.uow.session).batch(report.batch_id)
     assert batch is not None

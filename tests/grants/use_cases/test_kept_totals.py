@@ -33,7 +33,10 @@ def _figures(rows: Any) -> list[tuple[Any, ...]]:
     )
 
 
-async def _both(year: Year, chosen: ProgrammationFilter) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+async def kept_and_computed(
+    year: Year, chosen: ProgrammationFilter
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The totals as the kept sums give them and as computed from the applications and lines."""
     shape, values = shape_of(chosen), values_of(chosen)
     async with year.uow.reading():
         computed = await TOTALS(shape).rows(year.uow.session, values)
@@ -65,15 +68,15 @@ async def test_kept_totals_are_the_computed_ones_through_a_year_of_changes(year:
     await replace_budget(year.uow, year.operator, corrected, budget(year, p147=300_000, cua=900_000))
     await submit(year, corrected)
 
-    kept, computed = await _both(year, of_year)
+    kept, computed = await kept_and_computed(year, of_year)
     assert kept == computed
     counts = next(row for row in kept if row[0] == "counts")
     assert counts[2] == 5  # the draft and the withdrawn application left out
     assert {row[1]: row[2] for row in kept if row[0] == "financer"} == {"cua": 5, "etat-p147": 5}
-    assert await _both(year, of_contract) == (computed, computed)
+    assert await kept_and_computed(year, of_contract) == (computed, computed)
 
     before = await _kept_rows(year)
     async with year.uow.alone():
         await ProgrammationViews(year.uow.session).compact_sums(year.contract)
     assert await _kept_rows(year) < before
-    assert await _both(year, of_year) == (computed, computed)
+    assert await kept_and_computed(year, of_year) == (computed, computed)
