@@ -95,7 +95,9 @@ class WebhookAttemptRow(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     is_success: Mapped[bool] = mapped_column(Boolean)
-    attempt_number: Mapped[int] = mapped_column(Integer, doc="1: the delivery's first try; 2: its first retry…")
+    attempt_number: Mapped[int] = mapped_column(
+        Integer, server_default=text("1"), doc="1: the delivery's first try; 2: its first retry…"
+    )
     retry_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), doc="When this failed attempt scheduled the delivery's next try"
     )

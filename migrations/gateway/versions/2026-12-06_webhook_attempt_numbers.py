@@ -29,7 +29,8 @@ def upgrade() -> None:
             " AS number FROM gateway.webhook_attempts) AS n WHERE n.attempt_id = a.attempt_id"
         )
     )
-    op.alter_column("webhook_attempts", "attempt_number", nullable=False, schema="gateway")
+    # A default: a worker still on the code before this revision (a rolling deploy) records its attempts.
+    op.alter_column("webhook_attempts", "attempt_number", nullable=False, server_default=sa.text("1"), schema="gateway")
 
 
 def downgrade() -> None:

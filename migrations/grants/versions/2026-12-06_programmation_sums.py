@@ -70,6 +70,12 @@ SUMS_INSERT = (
     " proposed_cents, decided_cents, funded, beneficiaries)"
     " GROUP BY contract_code, year, dimension, key" + NONZERO
 )
+# New lines whose flag is not their application's liveness.
+_MISMARKED = (
+    "FROM new_rows AS added JOIN grants.applications AS application"
+    " ON application.application_id = added.application_id"
+    f" WHERE added.application_live <> (application.state = ANY({LIVE}))"
+)
 ROWS = {
     "INSERT": "SELECT 1 AS sign, * FROM new_rows",
     "UPDATE": "SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows",
@@ -94,9 +100,11 @@ def _application_function(event: str) -> str:
     flip = (
         f"""
     IF EXISTS (SELECT 1 FROM {flipped}) THEN
+        EXECUTE $flip$
         UPDATE grants.financing_lines AS line SET application_live = flipped.live
         FROM {flipped}
-        WHERE line.application_id = flipped.application_id AND line.application_live <> flipped.live;
+        WHERE line.application_id = flipped.application_id AND line.application_live <> flipped.live
+        $flip$;
     END IF;"""  # noqa: S608 - constants
         if event == "UPDATE"
         else ""
@@ -113,27 +121,28 @@ $$
 
 
 def _line_function(event: str) -> str:
-    # A new line counts from the moment it is marked live (that update's own trigger counts it).
-    live_added = (
-        f"FROM new_rows AS added JOIN grants.applications AS application"
-        f" ON application.application_id = added.application_id AND application.state = ANY({LIVE})"
-    )
-    mark = (
+    # Every line counts by its own flag (so a writer that sets it is counted as it wrote it); new lines then
+    # get their application's liveness, the update's own trigger counting the difference. Their applications
+    # are locked first (FOR SHARE): a change of state running beside waits, and then sees these lines.
+    correct = (
         f"""
-    IF EXISTS (SELECT 1 {live_added}) THEN
-        UPDATE grants.financing_lines AS line SET application_live = true
-        {live_added}
-        WHERE line.application_id = added.application_id AND line.institution_id = added.institution_id
-          AND NOT line.application_live;
+    PERFORM 1 FROM grants.applications
+    WHERE application_id IN (SELECT application_id FROM new_rows) ORDER BY application_id FOR SHARE;
+    IF EXISTS (SELECT 1 {_MISMARKED}) THEN
+        EXECUTE $mark$
+        UPDATE grants.financing_lines AS line SET application_live = application.state = ANY({LIVE})
+        {_MISMARKED}
+          AND line.application_id = added.application_id AND line.institution_id = added.institution_id
+        $mark$;
     END IF;"""  # noqa: S608 - constants
         if event == "INSERT"
         else ""
     )
-    counted = "" if event == "INSERT" else SUMS_INSERT.format(sums=LINE_SUMS.format(rows=ROWS[event])) + ";"
+    counted = SUMS_INSERT.format(sums=LINE_SUMS.format(rows=ROWS[event])) + ";"
     return f"""
 CREATE FUNCTION grants.programmation_sums_of_lines_{event.lower()}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {counted}{mark}
+    {counted}{correct}
     RETURN NULL;
 END
 $$
@@ -141,6 +150,8 @@ $$
 
 
 def upgrade() -> None:
+    # No write between the sums' backfill and their triggers (readers go on).
+    op.execute("LOCK TABLE grants.applications, grants.financing_lines IN SHARE ROW EXCLUSIVE MODE")
     op.create_table(
         "programmation_sums",
         sa.Column("sum_id", sa.BigInteger(), sa.Identity(always=False), nullable=False),

@@ -5,19 +5,27 @@ changed, and after the sums are compacted."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select
 
 from services.grants.applications.domain.workflow import Transition
+from services.grants.applications.models import FinancingLineRow
 from services.grants.applications.use_cases.drafting import replace_budget
 from services.grants.applications.use_cases.workflow import move
 from services.grants.programmation.domain.tables import ProgrammationFilter
 from services.grants.programmation.models import ProgrammationSumRow
+from services.grants.programmation.repository import views as programmation_views
 from services.grants.programmation.repository.kept_sums import KEPT_TOTALS
+from services.grants.programmation.repository.scenarios import LIVE_STATES
 from services.grants.programmation.repository.statements import TOTALS, shape_of, values_of
 from services.grants.programmation.repository.views import ProgrammationViews
+from services.grants.programmation.use_cases.views import totals
 from tests.grants.use_cases.records import Year, budget, decide, drafted, notified, submit, submitted
 
 
@@ -80,3 +88,48 @@ async def test_kept_totals_are_the_computed_ones_through_a_year_of_changes(year:
         await ProgrammationViews(year.uow.session).compact_sums(year.contract)
     assert await _kept_rows(year) < before
     assert await kept_and_computed(year, of_year) == (computed, computed)
+
+
+def test_the_triggers_count_the_states_the_programmation_counts() -> None:
+    """The migration's triggers name the live states as they were; the programmation's own may not move
+    away from them unseen."""
+    path = Path(__file__).parents[3] / "migrations/grants/versions/2026-12-06_programmation_sums.py"
+    spec = importlib.util.spec_from_file_location("programmation_sums_migration", path)
+    assert spec is not None
+    assert spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert sorted(re.findall(r"'([a-z_]+)'", migration.LIVE)) == LIVE_STATES
+
+
+async def test_a_line_written_with_its_own_flag_is_counted_as_its_application_says(year: Year) -> None:
+    draft = (await drafted(year)).application.application_id
+    async with year.uow.alone():
+        await year.uow.session.execute(
+            insert(FinancingLineRow).values(
+                application_id=draft,
+                institution_id=year.institutions["cua"],
+                contract_code=year.contract,
+                year=2025,
+                requested_cents=123_400,
+                application_live=True,  # wrong: a draft is not in the programmation
+            )
+        )
+    kept, computed = await kept_and_computed(year, ProgrammationFilter(contract_code=year.contract, year=2025))
+    assert kept == computed
+    assert not [row for row in kept if row[0] == "financer"]
+
+
+async def test_reading_the_totals_folds_the_sums_beyond_the_bound(year: Year, monkeypatch: pytest.MonkeyPatch) -> None:
+    for title in ("Un", "Deux", "Trois"):
+        await submitted(year, title=title)
+    of_year = ProgrammationFilter(contract_code=year.contract, year=2025)
+    before = await _kept_rows(year)
+    monkeypatch.setattr(programmation_views, "COMPACT_BEYOND_ROWS", 0)
+    read = await totals(year.uow, year.pilot, of_year)
+    assert await _kept_rows(year) < before
+    assert await totals(year.uow, year.pilot, of_year) == read
+    assert read.applications == 3
+    assert type(read.applications) is int
+    kept, computed = await kept_and_computed(year, of_year)
+    assert kept == computed

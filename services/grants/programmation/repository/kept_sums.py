@@ -13,8 +13,8 @@ Shape = frozenset[str]
 # The shapes of filters whose totals are kept: a contract's, all years or one.
 KEPT_SHAPES = frozenset({frozenset(), frozenset({"year"})})
 
-# Sums a reading adds up before it compacts them: beyond, the sums of the contract are folded into one row
-# per key (what the triggers appended since the last compaction, a few rows per write).
+# Rows a reading adds up beyond one per key before the contract's sums are folded into one row per key
+# (what the triggers appended since the last compaction: a few rows per write).
 COMPACT_BEYOND_ROWS = 5_000
 
 _TOTALS = """
@@ -33,14 +33,16 @@ WITH kept AS (
 ), per_objective AS (
     SELECT objective.pillar, objective.p147_theme, ambition.label AS ambition, per.*
     FROM per
-    LEFT JOIN grants.objectives AS objective ON objective.objective_id::text = per.key
+    LEFT JOIN grants.objectives AS objective
+           ON objective.contract_code = :contract_code AND objective.objective_id::text = per.key
     LEFT JOIN grants.objectives AS strategic ON strategic.objective_id = objective.parent_id
     LEFT JOIN grants.objectives AS ambition ON ambition.objective_id = strategic.parent_id
     WHERE per.dimension = 'objective'
 )
 SELECT 'financer', institution.code::text, per.applications, per.requested, per.proposed, per.decided,
        per.funded, NULL::bigint
-FROM per JOIN grants.institutions AS institution ON institution.institution_id::text = per.key
+FROM per JOIN grants.institutions AS institution
+     ON institution.contract_code = :contract_code AND institution.institution_id::text = per.key
 WHERE per.dimension = 'financer'
 UNION ALL
 SELECT 'pillar', pillar::text, sum(applications), sum(requested), sum(proposed), sum(decided), sum(funded), NULL
@@ -59,24 +61,26 @@ FROM kept WHERE dimension = 'counts' GROUP BY year HAVING sum(applications) <> 0
 UNION ALL
 SELECT 'profile', operator.profile::text, sum(per.applications), sum(per.requested), sum(per.proposed),
        sum(per.decided), sum(per.funded), NULL
-FROM per JOIN grants.operators AS operator ON operator.operator_id::text = per.key
+FROM per JOIN grants.operators AS operator
+     ON operator.contract_code = :contract_code AND operator.operator_id::text = per.key
 WHERE per.dimension = 'operator' GROUP BY operator.profile
 UNION ALL
 SELECT 'qpv', key, applications, requested, proposed, decided, funded, NULL FROM per WHERE dimension = 'qpv'
 UNION ALL
 SELECT 'operators', NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM per WHERE dimension = 'operator'
 UNION ALL
-SELECT 'counts', NULL, coalesce(sum(applications), 0), NULL, NULL, NULL, coalesce(sum(funded), 0),
-       coalesce(sum(beneficiaries), 0)
+SELECT 'counts', NULL, coalesce(sum(applications), 0)::bigint, NULL, NULL, NULL, coalesce(sum(funded), 0)::bigint,
+       coalesce(sum(beneficiaries), 0)::bigint
 FROM per WHERE dimension = 'counts'
 UNION ALL
-SELECT 'kept', NULL, coalesce(sum(kept_rows), 0), NULL, NULL, NULL, NULL, NULL FROM kept
+SELECT 'kept', NULL, coalesce(sum(kept_rows) - count(*), 0), NULL, NULL, NULL, NULL, NULL FROM kept
 """
 
 
 def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     """Rows as the computed totals' statement gives them (dimension, key, count, requested, proposed,
-    decided, funded, beneficiaries), and one more: `kept`, how many kept rows were added up."""
+    decided, funded, beneficiaries), and one more: `kept`, how many kept rows were added up beyond one per
+    key (the operators, objectives and financers are the contract's own, as its applications')."""
     if shape not in KEPT_SHAPES:
         raise ValueError(f"the totals of {sorted(shape)} are not kept")
     statement = text(_TOTALS.format(of_year="AND year = :year" if "year" in shape else "")).bindparams(
@@ -90,11 +94,15 @@ KEPT_TOTALS = CompiledOnce(_totals)
 
 def _compaction(_: Shape) -> tuple[ClauseElement, frozenset[str]]:
     """The contract's sums folded into one row per year, dimension and key: the rows deleted are those this
-    statement sees, so a write committing meanwhile keeps its own rows and nothing is counted twice."""
+    statement sees, so a write committing meanwhile keeps its own rows and nothing is counted twice; one
+    folding at a time per contract (another running: this one does nothing)."""
     statement = text(
         """
-        WITH gone AS (
-            DELETE FROM grants.programmation_sums WHERE contract_code = :contract_code
+        WITH alone AS (
+            SELECT pg_try_advisory_xact_lock(hashtextextended('programmation_sums:' || :contract_code, 0)) AS got
+        ), gone AS (
+            DELETE FROM grants.programmation_sums
+            WHERE contract_code = :contract_code AND (SELECT got FROM alone)
             RETURNING contract_code, year, dimension, key, applications, requested_cents, proposed_cents,
                       decided_cents, funded, beneficiaries
         )

@@ -63,7 +63,7 @@ class ProgrammationViews(Repository):
                 results["counts"].append((count, funded, beneficiaries))
             else:
                 results[name].append((key, count, requested, proposed, decided, funded))
-        applications, funded, beneficiaries = results.pop("counts")[0]
+        applications, funded, beneficiaries = (int(figure) for figure in results.pop("counts")[0])
         by: dict[str, list[Total]] = {
             name: sorted(
                 (

@@ -3,6 +3,10 @@ reads its totals of notified decisions."""
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import DBAPIError
+
 from identity.principal import Principal
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
@@ -11,6 +15,8 @@ from services.grants.errors import ForbiddenMoveError, NotFoundError
 from services.grants.programmation.domain.scenarios import reads_programmation
 from services.grants.programmation.domain.tables import ProgrammationFilter, Totals
 from services.grants.programmation.repository.views import ProgrammationViews
+
+logger = logging.getLogger(__name__)
 
 
 def _may_read(actor: Principal, contract_code: str) -> None:
@@ -33,9 +39,13 @@ async def totals(uow: UnitOfWork, actor: Principal, chosen: ProgrammationFilter)
         views = ProgrammationViews(uow.session)
         figures = await views.totals(chosen)
     if views.compaction_due is not None:
-        # The sums its writes kept since the last compaction, folded (bookkeeping: no figure changes).
-        async with uow.alone():
-            await ProgrammationViews(uow.session).compact_sums(views.compaction_due)
+        # The sums its writes kept since the last compaction, folded (bookkeeping: no figure changes). The
+        # figures are read: a folding that fails (a lock waited too long) is left to the next reading.
+        try:
+            async with uow.alone():
+                await ProgrammationViews(uow.session).compact_sums(views.compaction_due)
+        except DBAPIError:
+            logger.warning("the programmation's sums of a contract were not folded", exc_info=True)
     return figures
 
 
