@@ -176,6 +176,15 @@ class DecisionRepository(Repository):
         if not values:
             return
         columns = list(zip(*values, strict=True))
+        # The applications first, in id order, as the use cases lock them before their lines (a withdrawal
+        # beside, whose lines its trigger flips, then waits instead of deadlocking with this statement).
+        await self.session.execute(
+            text(
+                "SELECT 1 FROM applications WHERE application_id = ANY(CAST(:applications AS uuid[]))"
+                " ORDER BY application_id FOR UPDATE"
+            ),
+            {"applications": sorted(set(columns[0]))},
+        )
         await self.session.execute(
             text(
                 "WITH given AS (SELECT given.*, line.decided_cents AS before FROM unnest(CAST(:applications AS uuid[]),"
