@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import ClauseElement, Integer, Select, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import (
+    ClauseElement,
+    CursorResult,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,16 +67,15 @@ class CompiledStatement:
             bound.append(value if conversion is None or value is None else conversion(value))
         return tuple(bound)
 
-    async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> Sequence[Any]:
-        """The rows (tuples) the statement returns with these values, on the session's connection."""
+    async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> CursorResult[Any]:
+        """The statement with these values, on the session's connection (its unit of work's transaction,
+        timeouts and pooler settings)."""
         connection = await session.connection()
-        result = await connection.exec_driver_sql(self.sql, self.arguments(values))
-        return result.all()
+        return await connection.exec_driver_sql(self.sql, self.arguments(values))
 
-    async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> None:
-        """The statement (one that returns no row) with these values, on the session's connection."""
-        connection = await session.connection()
-        await connection.exec_driver_sql(self.sql, self.arguments(values))
+    async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> Sequence[Any]:
+        """The rows (tuples) the statement returns with these values."""
+        return (await self.run(session, values)).all()
 
 
 def _compiled(statement: ClauseElement) -> SQLCompiler:

@@ -47,7 +47,7 @@ CROSS JOIN LATERAL (
 ) AS d(dimension, key)
 WHERE r.state = ANY({LIVE})
 GROUP BY r.contract_code, r.year, d.dimension, d.key
-"""  # noqa: S608 - constants of this migration
+"""  # noqa: S608 - constants
 # What financing lines add: per financer, lines of live applications only.
 LINE_SUMS = """
 SELECT r.contract_code, r.year, 'financer', r.institution_id::text, sum(r.sign),
@@ -62,7 +62,7 @@ NONZERO = (
     " sum(beneficiaries)) <> (0, 0, 0, 0, 0, 0)"
 )
 SUMS_INSERT = (
-    "INSERT INTO grants.programmation_sums (contract_code, year, dimension, key, applications,"  # noqa: S608
+    "INSERT INTO grants.programmation_sums (contract_code, year, dimension, key, applications,"  # noqa: S608 - constants
     " requested_cents, proposed_cents, decided_cents, funded, beneficiaries)"
     " SELECT contract_code, year, dimension, key, sum(applications), sum(requested_cents), sum(proposed_cents),"
     " sum(decided_cents), sum(funded), sum(beneficiaries)"
@@ -81,8 +81,11 @@ ROWS = {
     "UPDATE": "SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows",
     "DELETE": "SELECT -1 AS sign, * FROM old_rows",
 }
-TABLES = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
-TABLES["DELETE"] = "OLD TABLE AS old_rows"
+TABLES = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+}
 
 
 def _application_function(event: str) -> str:
@@ -181,8 +184,8 @@ def upgrade() -> None:
         schema="grants",
     )
     op.execute(
-        "UPDATE grants.financing_lines AS line SET application_live = true"  # noqa: S608
-        f" FROM grants.applications AS application"
+        "UPDATE grants.financing_lines AS line SET application_live = true"  # noqa: S608 - constants
+        " FROM grants.applications AS application"
         f" WHERE application.application_id = line.application_id AND application.state = ANY({LIVE})"
     )
     op.execute(SUMS_INSERT.format(sums=APPLICATION_SUMS.format(rows="SELECT 1 AS sign, * FROM grants.applications")))

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +34,9 @@ from services.grants.institutions.use_cases import register_institution
 from services.grants.operators.domain import Operator, OperatorProfile
 from services.grants.operators.use_cases import register_operator
 from services.grants.persistence import ledger
+from services.grants.programmation.domain.tables import ProgrammationFilter
+from services.grants.programmation.repository.kept_sums import KEPT_TOTALS
+from services.grants.programmation.repository.statements import TOTALS, shape_of, values_of
 from services.grants.programmation.use_cases.envelopes import set_envelope
 from services.grants.reports.domain import ActualLine
 from tests.clock import FixedClock
@@ -288,3 +292,26 @@ def report_of(lines: list[BudgetLine]) -> list[ActualLine]:
 
 def rules_of(broken: RulesBrokenError) -> list[str]:
     return [rule.rule for rule in broken.broken]
+
+
+def _figures(rows: Any) -> list[tuple[Any, ...]]:
+    """The rows of a totals statement, comparable: numbers as ints, the kept statement's own row left out."""
+    return sorted(
+        (
+            tuple(int(value) if isinstance(value, int | Decimal) else value for value in row)
+            for row in rows
+            if row[0] != "kept"
+        ),
+        key=repr,
+    )
+
+
+async def kept_and_computed(
+    year: Year, chosen: ProgrammationFilter
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The totals as the kept sums give them and as computed from the applications and lines."""
+    shape, values = shape_of(chosen), values_of(chosen)
+    async with year.uow.reading():
+        computed = await TOTALS(shape).rows(year.uow.session, values)
+        kept = await KEPT_TOTALS(shape).rows(year.uow.session, values)
+    return _figures(kept), _figures(computed)

@@ -34,12 +34,12 @@ from tests.grants.use_cases.records import (
     act_of,
     audit_trail,
     budgeted,
+    kept_and_computed,
     notified,
     person,
     submitted,
 )
 from tests.grants.use_cases.test_decision_files import XLSX, workbook
-from tests.grants.use_cases.test_kept_totals import kept_and_computed
 
 CSV = "text/csv"
 OUR_EXPORT = "numero_dossier_dauphin;siret;exercice;intitule_action;montant_decide_p147;decision_p147;chorus_ej"

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -21,35 +19,19 @@ from services.grants.applications.use_cases.workflow import move
 from services.grants.programmation.domain.tables import ProgrammationFilter
 from services.grants.programmation.models import ProgrammationSumRow
 from services.grants.programmation.repository import views as programmation_views
-from services.grants.programmation.repository.kept_sums import KEPT_TOTALS
 from services.grants.programmation.repository.scenarios import LIVE_STATES
-from services.grants.programmation.repository.statements import TOTALS, shape_of, values_of
 from services.grants.programmation.repository.views import ProgrammationViews
 from services.grants.programmation.use_cases.views import totals
-from tests.grants.use_cases.records import Year, budget, decide, drafted, notified, submit, submitted
-
-
-def _figures(rows: Any) -> list[tuple[Any, ...]]:
-    """The rows of a totals statement, comparable: numbers as ints, the kept statement's own row left out."""
-    return sorted(
-        (
-            tuple(int(value) if isinstance(value, int | Decimal) else value for value in row)
-            for row in rows
-            if row[0] != "kept"
-        ),
-        key=repr,
-    )
-
-
-async def kept_and_computed(
-    year: Year, chosen: ProgrammationFilter
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The totals as the kept sums give them and as computed from the applications and lines."""
-    shape, values = shape_of(chosen), values_of(chosen)
-    async with year.uow.reading():
-        computed = await TOTALS(shape).rows(year.uow.session, values)
-        kept = await KEPT_TOTALS(shape).rows(year.uow.session, values)
-    return _figures(kept), _figures(computed)
+from tests.grants.use_cases.records import (
+    Year,
+    budget,
+    decide,
+    drafted,
+    kept_and_computed,
+    notified,
+    submit,
+    submitted,
+)
 
 
 async def _kept_rows(year: Year) -> int:
