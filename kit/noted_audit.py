@@ -6,13 +6,13 @@ at once: the transaction notes them, and `kit.outbox.write_pending` writes them 
 its events (`WITH audit_written AS (INSERT …) INSERT INTO outbox_events …`), or alone when it has no event.
 
 Whatever commits the session writes them: a `before_commit` hook writes the rows still noted (a commit path
-that does not call `write_pending`, a script's). A rollback forgets them, and a savepoint rolled back the
-rows noted since it began, so the trail holds exactly what committed.
+that does not call `write_pending`, a script's). What a transaction notes (these rows, its outbox events:
+`noted`) is kept as its savepoints are: one rolled back drops what was noted since it began, a rollback
+everything, so the trail and the events hold exactly what committed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, event
@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from kit.combined_writes import WritePart, combined
 
-_NOTED = "audit_noted"
-_HOOKED = "audit_noted_hooks"
-_MARKS = "audit_noted_marks"  # per open savepoint: how many rows were noted when it began
+_LISTS = "noted_lists"  # name -> what the transaction noted under that name, in order
+_MARKS = "noted_marks"  # per open savepoint: how long each list was when it began
+_AUDIT = "audit"
+_AUDIT_TABLE = "audit_table"
 READS_ONLY = "reads_only"  # in a session's info while a reading unit of work holds it (kit/unit_of_work.py)
 AUDIT_ROWS = "audit_rows"  # the parameter binding the noted rows, one JSON array
 # The columns an audit row is noted with; `occurred_at` is the transaction's now() (the column's default).
@@ -48,24 +49,25 @@ class AuditInReadError(RuntimeError):
     """A programming error: an audit row recorded in a reading unit of work, which never commits."""
 
 
-@dataclass
-class _Noted:
-    table: Table
-    rows: list[dict[str, Any]] = field(default_factory=list)
+def noted(session: AsyncSession, name: str) -> list[Any]:
+    """The list of what the transaction of `session` notes under `name` (to write before it commits), kept
+    as its savepoints are (see the module's docstring)."""
+    lists: dict[str, list[Any]] | None = session.info.get(_LISTS)
+    if lists is None:
+        lists = session.info[_LISTS] = {}
+        hooked = session.sync_session
+        event.listen(hooked, "after_transaction_create", _mark_savepoint)
+        event.listen(hooked, "after_soft_rollback", _forget_rolled_back)
+        event.listen(hooked, "before_commit", _write_left)
+    return lists.setdefault(name, [])
 
 
 def note_audit_row(session: AsyncSession, table: Table, row: dict[str, Any]) -> None:
     """Note `row` (the `COLUMNS`) for `table`, written before `session` commits."""
     if session.info.get(READS_ONLY):
         raise AuditInReadError("an audited action needs `async with uow:` and its commit, not `uow.reading()`")
-    noted: _Noted = session.info.setdefault(_NOTED, _Noted(table))
-    noted.rows.append(row)
-    if not session.info.get(_HOOKED):
-        session.info[_HOOKED] = True
-        hooked = session.sync_session
-        event.listen(hooked, "after_transaction_create", _mark_savepoint)
-        event.listen(hooked, "after_soft_rollback", _forget_rolled_back)
-        event.listen(hooked, "before_commit", _write_left)
+    session.info[_AUDIT_TABLE] = table
+    noted(session, _AUDIT).append(row)
 
 
 _INSERTS: dict[str, str] = {}
@@ -91,41 +93,42 @@ def _insert_sql(table: Table) -> str:
 
 
 def take_noted(session: AsyncSession | Session) -> WritePart | None:
-    """The write of the rows noted (no longer noted: the caller sends it), or None."""
-    noted: _Noted | None = session.info.pop(_NOTED, None)
-    if noted is None or not noted.rows:
+    """The write of the audit rows noted (no longer noted: the caller sends it), or None."""
+    lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
+    rows = lists.get(_AUDIT)
+    if not rows:
         return None
-    return WritePart("audit_written", _insert_sql(noted.table), {AUDIT_ROWS: noted.rows}, (_ROWS_BIND,))
+    taken = list(rows)
+    rows.clear()
+    return WritePart("audit_written", _insert_sql(session.info[_AUDIT_TABLE]), {AUDIT_ROWS: taken}, (_ROWS_BIND,))
 
 
 _ROWS_BIND = bindparam(AUDIT_ROWS, type_=JSONB)
 
 
-def _count(session: Session) -> int:
-    noted: _Noted | None = session.info.get(_NOTED)
-    return len(noted.rows) if noted is not None else 0
-
-
 def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested:
-        session.info.setdefault(_MARKS, {})[transaction] = _count(session)
+        lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
+        session.info.setdefault(_MARKS, {})[transaction] = {name: len(items) for name, items in lists.items()}
 
 
 def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
-    """A savepoint rolled back: the rows noted since it began; the transaction: all of them."""
-    marks: dict[SessionTransaction, int] = session.info.get(_MARKS, {})
+    """A savepoint rolled back: what was noted since it began; the transaction: everything."""
+    lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
+    marks: dict[SessionTransaction, dict[str, int]] = session.info.get(_MARKS, {})
     if transaction.nested:
-        noted: _Noted | None = session.info.get(_NOTED)
-        if noted is not None:
-            del noted.rows[marks.pop(transaction, 0) :]
+        lengths = marks.pop(transaction, {})
+        for name, items in lists.items():
+            del items[lengths.get(name, 0) :]
     elif transaction.parent is None:
-        session.info.pop(_NOTED, None)
+        for items in lists.values():
+            items.clear()
         marks.clear()
 
 
 def _write_left(session: Session) -> None:
-    """Before the commit of the transaction (not a savepoint's release): the rows nobody wrote yet (sync, in
-    the async session's greenlet, like every event hook of an AsyncSession)."""
+    """Before the commit of the transaction (not a savepoint's release): the audit rows nobody wrote yet (sync,
+    in the async session's greenlet, like every event hook of an AsyncSession)."""
     if session.in_nested_transaction():
         return
     session.info.pop(_MARKS, None)

@@ -54,7 +54,7 @@ from kit.change_feed import announce_changes_sql
 from kit.combined_writes import WritePart, combined
 from kit.compiled_statements import CompiledOnce
 from kit.event_subjects import grouped, insert_event
-from kit.noted_audit import take_noted
+from kit.noted_audit import noted, take_noted
 from kit.problems import FieldError, ProblemError
 
 OUTBOX_TABLE = "outbox_events"
@@ -64,6 +64,7 @@ START = "0.0"  # the cursor before every event kept
 LATEST = "latest"  # asks for no event but the cursor after the last one committed: to read from now on
 CURSOR = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
 _PENDING = "outbox_pending"
+_EVENTS = "outbox_events"  # the list of noted events (kit/noted_audit.py `noted`)
 
 
 class UnguardedEventError(RuntimeError):
@@ -191,7 +192,7 @@ class Event:
 class _Pending:
     catalogue: EventCatalogue
     table: Table
-    events: list[Event] = field(default_factory=list)
+    events: list[Event]  # noted (kit/noted_audit.py): a savepoint rolled back drops its own
 
 
 def note_event(
@@ -208,7 +209,9 @@ def note_event(
     kind = catalogue.type_of(action)
     if kind is None:
         return
-    pending: _Pending = session.info.setdefault(_PENDING, _Pending(catalogue, table))
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = _Pending(catalogue, table, noted(session, _EVENTS))
     pending.events.append(
         Event(uuid.uuid4(), kind.name, kind.version, occurred_at, None, entity_type, entity_id, None, {})
     )
@@ -261,9 +264,10 @@ async def write_pending(
     last segment is its id (or its parent's)."""
     audit = take_noted(session)
     parts = [*([audit] if audit is not None else []), *alongside]
-    pending: _Pending | None = session.info.pop(_PENDING, None)
+    pending: _Pending | None = session.info.get(_PENDING)
     answered = etag is not None and status is not None and 200 <= status < 300
     statements = _event_statements(pending, etag if answered else None, places) if pending is not None else []
+    forget_pending(session)  # taken: a second call writes only what is noted after this one
     groups = grouped(statements)
     if parts:
         alone = next((index for index, (_, bound) in enumerate(groups) if len(bound) == 1), None)
@@ -280,7 +284,9 @@ async def write_pending(
 
 def forget_pending(session: AsyncSession) -> None:
     """Drop the events noted in a transaction that will not commit."""
-    session.info.pop(_PENDING, None)
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is not None:
+        pending.events.clear()
 
 
 def parse_cursor(value: str | None, name: str = "after") -> tuple[int, int]:

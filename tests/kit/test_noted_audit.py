@@ -7,17 +7,25 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from identity.principal import Principal
 from kit.audit import record_audit
 from kit.database import create_engine, create_sessionmaker
+from kit.ledger import Ledger
 from kit.noted_audit import AuditInReadError
+from kit.outbox import EventCatalogue, EventType, SubjectSource, write_pending
 from kit.unit_of_work import UnitOfWork
 from services.participation.persistence import ledger
 from tests.running_stack import RunningStack
 
 ACTOR = Principal(subject="noted-audit-test", kind="user", institution="cua")
+# A probe's event names its contract by the probe's id (the outbox row's contract_code).
+PUBLISHING = Ledger.on(
+    MetaData(schema="participation"),
+    EventCatalogue({"probe.published": EventType("probe.published")}, {}, {"probe": SubjectSource.of_contract()}),
+)
 
 
 @pytest.fixture
@@ -100,3 +108,31 @@ async def test_a_unit_of_work_writes_them_with_its_commit_and_a_reading_one_refu
         with pytest.raises(AuditInReadError):
             await _record(uow.session, "probe.read", probe)
     assert [action for action, _, _ in await _trail(stack, probe)] == ["probe.committed"]
+
+
+async def test_a_savepoint_rolled_back_publishes_none_of_its_events(
+    stack: RunningStack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    probe = "PROBE-" + uuid.uuid4().hex
+
+    async def publish(session: AsyncSession, entity_id: str) -> None:
+        await PUBLISHING.created(
+            session, ACTOR, action="probe.published", entity_type="probe", entity_id=entity_id, after={}
+        )
+
+    async with sessions() as session, session.begin():
+        await publish(session, probe + "-kept")
+        undone = await session.begin_nested()
+        await publish(session, probe + "-undone")
+        await undone.rollback()
+        await write_pending(session)  # the audit rows in the statement of an event
+    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    try:
+        published = await connection.fetch(
+            "SELECT contract_code FROM participation.outbox_events WHERE contract_code LIKE $1", probe + "%"
+        )
+    finally:
+        await connection.close()
+    assert [row["contract_code"] for row in published] == [probe + "-kept"]
+    assert await _trail(stack, probe + "-kept") == [("probe.published", "null", "object")]
+    assert await _trail(stack, probe + "-undone") == []
