@@ -4,7 +4,9 @@ documents) with a short token the gateway mints for itself, whose only scope is 
 it: the services' `scheduled-jobs` policy lets in nothing else).
 
 - `participation-retention`, daily at 02:30 UTC: the retention rules (services/participation/retention);
-- `grants-overdue-reports`, daily at 06:00 UTC: `report.overdue` for each financial report newly overdue.
+- `grants-overdue-reports`, daily at 06:00 UTC: `report.overdue` for each financial report newly overdue;
+- `grants-kept-sums-check`, daily at 03:15 UTC: the programmation's kept sums compared with the applications
+  they sum, and rebuilt where they differ (services/grants/programmation/repository/kept_check.py).
 
 Each call carries an Idempotency-Key naming the job and its scheduled time: a retry of the same run (a
 worker that died, an upstream that did not answer) replays its answer instead of running twice."""
@@ -41,6 +43,7 @@ class Scheduled:
 SCHEDULES = (
     Scheduled("participation-retention", "participation", "/internal/retention-runs", "30 2 * * *"),
     Scheduled("grants-overdue-reports", "grants", "/internal/overdue-report-announcements", "0 6 * * *"),
+    Scheduled("grants-kept-sums-check", "grants", "/internal/kept-sums-checks", "15 3 * * *"),
 )
 
 

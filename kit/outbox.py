@@ -222,6 +222,9 @@ def _names(event: Event, places: Sequence[str]) -> bool:
     return any(place.rstrip("/").rsplit("/", 1)[-1] in event.resource_id.split("/") for place in places if place)
 
 
+_BOUND = ("event_id", "event_type", "schema_version", "occurred_at", "resource_type", "resource_id")
+
+
 def _event_statements(
     pending: _Pending, etag: str | None, places: Sequence[str]
 ) -> list[tuple[TextClause, dict[str, Any]]]:
@@ -229,21 +232,9 @@ def _event_statements(
     statements = []
     for event in pending.events:
         statement, subject = insert_event(pending.table, pending.catalogue, event.resource_type, event.resource_id)
-        statements.append(
-            (
-                statement,
-                {
-                    **subject,
-                    "event_id": event.event_id,
-                    "event_type": event.event_type,
-                    "schema_version": event.schema_version,
-                    "occurred_at": event.occurred_at,
-                    "resource_type": event.resource_type,
-                    "resource_id": event.resource_id,
-                    "etag": etag if etag is not None and _names(event, places) else None,
-                },
-            )
-        )
+        own = {name: getattr(event, name) for name in _BOUND}
+        addressed = etag if etag is not None and _names(event, places) else None
+        statements.append((statement, {**subject, **own, "etag": addressed}))
     return statements
 
 

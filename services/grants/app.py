@@ -27,6 +27,7 @@ from services.grants.operators import routes as operators
 from services.grants.payments import routes as payments
 from services.grants.persistence import jobs, ledger
 from services.grants.problems import install_domain_problems
+from services.grants.programmation.routes import kept_check as programmation_kept_check
 from services.grants.programmation.routes import scenarios as programmation
 from services.grants.programmation.routes import views as programmation_views
 from services.grants.programmes import routes as programmes
@@ -63,6 +64,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             instruction.notes_router,
             programmation.router,
             programmation_views.router,
+            programmation_kept_check.router,
             instruction.router,
             conventions.router,
             payments.router,

@@ -84,6 +84,9 @@ SILENT: dict[str, Silent] = {
     "annotation.added": INSTRUCTION,
     "scoring_grid.published": Silent("a financer's scoring grid: a tool of its instructors, no record partners follow"),
     "decision_aliases.set": Silent("a contract's header aliases for decision files: the import's configuration"),
+    "programmation_sums.rebuilt": Silent(
+        "the programmation's kept sums set back to what its applications give: no application nor line changed"
+    ),
 }
 APPLICATION = SubjectSource("applications", ("application_id",), related={"operator_id": "operatorId"})
 SUBJECTS: dict[str, SubjectSource] = {

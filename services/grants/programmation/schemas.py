@@ -172,3 +172,14 @@ class ProgrammationTotals(ApiModel):
     )
     by_operator_profile: list[TotalRead]
     figures: EvaluationFigures
+
+
+class KeptSumsRebuiltRead(ApiModel):
+    contract_code: str = Field(description="The contract whose kept sums were rebuilt")
+    differing_keys: int = Field(description="Sums (per year, objective, operator, QPV, financer) that differed")
+    mismarked_lines: int = Field(description="Financing lines marked with a liveness their application did not have")
+
+
+class KeptSumsCheckRead(ApiModel):
+    contracts: int = Field(description="How many contracts with live applications were checked")
+    rebuilt: list[KeptSumsRebuiltRead] = Field(description="The contracts whose kept sums differed, now rebuilt")
