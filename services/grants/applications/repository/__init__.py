@@ -204,8 +204,23 @@ class ApplicationRepository(Repository):
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
         return [budget_line_of(row) for row in await self._all(query.order_by(BudgetLineRow.position))]
 
-    async def replace_budget(self, application_id: uuid.UUID, lines: Sequence[BudgetLine]) -> None:
-        await self.session.execute(delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id))
+    async def replace_budget(self, application_id: uuid.UUID, lines: Sequence[BudgetLine]) -> list[BudgetLine]:
+        """The budget's lines replaced by `lines`; the lines it had (in their order), which the DELETE
+        returns: one round trip fewer than reading them first."""
+        gone = delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
+        replaced = await self.session.execute(
+            gone.returning(
+                BudgetLineRow.position,
+                BudgetLineRow.account,
+                BudgetLineRow.label,
+                BudgetLineRow.amount_cents,
+                BudgetLineRow.institution_id,
+            )
+        )
+        before = [
+            BudgetLine(account, label, amount_cents, institution_id)
+            for _, account, label, amount_cents, institution_id in sorted(replaced.all(), key=lambda line: line[0])
+        ]
         await self.add(
             *(
                 BudgetLineRow(
@@ -219,6 +234,7 @@ class ApplicationRepository(Repository):
                 for position, line in enumerate(lines)
             )
         )
+        return before
 
     async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
         query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
@@ -304,7 +320,7 @@ _FINANCER = tuple(InstitutionRow.__table__.columns)
 _EVENT = tuple(ApplicationEventRow.__table__.columns)
 
 
-def _records(*columns: Any, order: Any) -> Any:
+def records_array(*columns: Any, order: Any) -> Any:
     """The rows of `columns` (correlated to the application read) as one array of records, in `order`."""
     return func.array_agg(aggregate_order_by(tuple_(*columns), order))
 
@@ -315,7 +331,7 @@ def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
     application_id = ApplicationRow.application_id
     budget = (
         select(
-            _records(
+            records_array(
                 BudgetLineRow.account,
                 BudgetLineRow.label,
                 BudgetLineRow.amount_cents,
@@ -327,13 +343,13 @@ def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
         .scalar_subquery()
     )
     lines = (
-        select(_records(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
+        select(records_array(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
         .join_from(FinancingLineRow, InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
         .where(FinancingLineRow.application_id == application_id)
         .scalar_subquery()
     )
     events = (
-        select(_records(*_EVENT, order=ApplicationEventRow.at))
+        select(records_array(*_EVENT, order=ApplicationEventRow.at))
         .where(ApplicationEventRow.application_id == application_id)
         .scalar_subquery()
     )
