@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
+from tests.conftest import register_contract
 from tests.grants.playbook import API, Year, budget, decide_line, draft, move, notify, open_year, send, submit
 from tests.running_stack import RunningStack
 from tests.steps import step
@@ -271,6 +272,51 @@ async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, y
     )
     assert bad_dauphin.status_code == 422
     assert bad_dauphin.json()["errors"][0]["rule"] == "dauphin-number"
+
+
+async def test_a_new_application_is_refused_for_its_first_missing_or_foreign_reference(
+    stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str], year: Year
+) -> None:
+    """The call, the operator and the objectives are read at once; each still answers its own problem, the
+    call first, and an operator or objective counts only in the call's contract."""
+    elsewhere = await open_year(stack, gateway, await register_contract(gateway, admin))
+    tree = (await gateway.get(f"{API}/frameworks/{year.contract}", headers=year.pilot)).json()
+    strategic = tree["ambitions"][0]["children"][0]["id"]
+
+    async def create(**given: str | list[str]) -> httpx.Response:
+        body = {"callId": year.call_id, "operatorId": year.operator_id, "title": "Action", **given}
+        return await gateway.post(f"{API}/applications", json=body, headers=year.pilot)
+
+    with step("no such call, whatever the operator: the call is missing"):
+        for operator_id in (str(uuid.uuid4()), year.operator_id):
+            missing = await create(callId=str(uuid.uuid4()), operatorId=operator_id)
+            assert missing.status_code == 404, missing.text
+            assert "call for projects" in missing.json()["detail"]
+    with step("another contract's call: missing too"):
+        foreign_call = await create(callId=elsewhere.call_id)
+        assert foreign_call.status_code == 404, foreign_call.text
+    with step("no such operator, or another contract's: not an operator of the contract"):
+        for operator_id in (str(uuid.uuid4()), elsewhere.operator_id):
+            foreign = await create(operatorId=operator_id, primaryObjectiveId=str(uuid.uuid4()))
+            assert foreign.status_code == 422, foreign.text
+            assert [(error["field"], error["rule"]) for error in foreign.json()["errors"]] == [
+                ("operatorId", "operator-of-contract")
+            ]
+    with step("a strategic objective, or another contract's operational one: not an operational objective"):
+        for objective_id in (strategic, elsewhere.objective_id):
+            wrong = await create(primaryObjectiveId=year.objective_id, otherObjectiveIds=[objective_id])
+            assert wrong.status_code == 422, wrong.text
+            [error] = wrong.json()["errors"]
+            assert (error["field"], error["rule"]) == ("otherObjectiveIds", "operational-objective-of-contract")
+            assert objective_id in error["message"]
+            assert year.objective_id not in error["message"]
+    with step("the contract's operational objective: created with it"):
+        created = await create(primaryObjectiveId=year.objective_id, otherObjectiveIds=[year.objective_id])
+        assert created.status_code == 201, created.text
+        assert (created.json()["primaryObjectiveId"], created.json()["otherObjectiveIds"]) == (
+            year.objective_id,
+            [year.objective_id],
+        )
 
 
 SUMMARY_FIELDS = (
