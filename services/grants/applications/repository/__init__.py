@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
     ClauseElement,
     Select,
+    Table,
     Text,
     Uuid,
     any_,
@@ -18,8 +19,10 @@ from sqlalchemy import (
     func,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kit.compiled_statements import CompiledOnce, JsonPages, camel_json
 from kit.pagination import CountKept, KeptCounts, PageRequest
@@ -204,10 +207,20 @@ class ApplicationRepository(Repository):
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
         return [budget_line_of(row) for row in await self._all(query.order_by(BudgetLineRow.position))]
 
-    async def replace_budget(self, application_id: uuid.UUID, lines: Sequence[BudgetLine]) -> list[BudgetLine]:
+    async def replace_budget(
+        self, application_id: uuid.UUID, lines: Sequence[BudgetLine], *, raising: ApplicationRow | None = None
+    ) -> list[BudgetLine]:
         """The budget's lines replaced by `lines`; the lines it had (in their order), which the DELETE
-        returns: one round trip fewer than reading them first."""
+        returns: one round trip fewer than reading them first. `raising`: the application (locked by the
+        caller), whose version the DELETE's statement raises by one (an UPDATE in its WITH: one round trip
+        fewer than the UPDATE its flush would send), a budget being written through its application."""
         gone = delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
+        if raising is not None:
+            version = raising.version + 1
+            raised = update(cast(Table, ApplicationRow.__table__)).where(
+                ApplicationRow.application_id == application_id
+            )
+            gone = gone.add_cte(raised.values(version=version).cte("version_raised"))
         replaced = await self.session.execute(
             gone.returning(
                 BudgetLineRow.position,
@@ -221,6 +234,8 @@ class ApplicationRepository(Repository):
             BudgetLine(account, label, amount_cents, institution_id)
             for _, account, label, amount_cents, institution_id in sorted(replaced.all(), key=lambda line: line[0])
         ]
+        if raising is not None:
+            set_committed_value(raising, "version", version)  # written: nothing left for the flush
         await self.add(
             *(
                 BudgetLineRow(

@@ -224,15 +224,14 @@ async def replace_budget(
         row = seen(actor, locked, "application", application_id)
         await _check_editable(uow, actor, row)
         check_budget_lines(lines, financers)
-        replaced = await ApplicationRepository(uow.session).replace_budget(application_id, lines)
-        before = _budget_audit(replaced, row.version)
-        row.version += 1
+        version = row.version
+        replaced = await ApplicationRepository(uow.session).replace_budget(application_id, lines, raising=row)
         await APPLICATIONS.changed(
             uow,
             actor,
             str(application_id),
             action="application.budget_replaced",
-            before=before,
+            before=_budget_audit(replaced, version),
             after=_budget_audit(lines, row.version),
         )
         view = await application_view(uow, row)
