@@ -122,10 +122,10 @@ async def add_application(
         )
     applications = ApplicationRepository(uow.session)
     if new.action_id is None:
+        # Stored with its application, once the draft is checked (one statement for both).
         action = ActionRow(
             action_id=uuid.uuid4(), contract_code=call.contract_code, operator_id=new.operator_id, title=new.draft.title
         )
-        await applications.add(action)
     else:
         found = await applications.get_action(new.action_id)
         if found is None or found.operator_id != new.operator_id:
@@ -149,9 +149,11 @@ async def add_application(
         version=1,
         **columns,
     )
-    await APPLICATIONS.created(
-        uow, actor, str(row.application_id), action="application.created", after=_snapshot(row), row=row
-    )
+    if new.action_id is None:
+        await applications.add_with_action(action, row)
+    else:
+        await applications.add(row)
+    await APPLICATIONS.created(uow, actor, str(row.application_id), action="application.created", after=_snapshot(row))
     return row
 
 
