@@ -240,6 +240,31 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
     assert again.status_code == 409
 
 
+async def test_a_corrected_file_submitted_again_asks_its_financers_what_its_budget_asks_now(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """A first submission opens its financers' lines; submitted again, the lines it has are updated (read
+    locked) and those its budget no longer asks go."""
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    first = await submit(gateway, year, application["id"])
+    assert {line["institutionCode"]: line["requested"] for line in first.json()["financingLines"]} == {
+        "cua": "4000.00",
+        "etat-p147": "8000.00",
+    }
+    for transition, reason in (("declare_receivable", None), ("instruct", None), ("request_correction", "Le 74")):
+        assert (await move(gateway, application["id"], year.state, transition, reason)).status_code == 200
+    lines = budget(year, p147=12000, cua=0)["lines"]
+    without_cua = {"lines": [line for line in lines if line.get("institutionId") != year.institutions["cua"]]}
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, without_cua)).status_code == 200
+    again = await move(gateway, application["id"], year.operator, "submit")
+    assert again.status_code == 200, again.text
+    assert {line["institutionCode"]: line["requested"] for line in again.json()["financingLines"]} == {
+        "etat-p147": "12000.00"
+    }
+
+
 async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, year: Year) -> None:
     application = await draft(gateway, year)
     twice = await gateway.post(
