@@ -1,4 +1,4 @@
-"""Append-only audit log, one per service, written in the transaction of the change it records."""
+"""Append-only audit log, one per service, written in the transaction of the change it records (at its end)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.principal import Principal
+from kit.noted_audit import note_audit_row
 from kit.request_ids import current_request_id
 from kit.unit_of_work import ambient_transaction, note_audited
 
@@ -70,20 +71,24 @@ async def record_audit(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
+    """Record the event in the transaction of `session`: noted now, written just before it commits, in the
+    statement of one of its outbox events when it has one (kit/noted_audit.py): no round trip of its own."""
     ambient = ambient_transaction()
-    await session.execute(
-        table.insert().values(
-            actor_subject=actor.subject,
-            actor_kind=actor.kind,
-            actor_institution=actor.institution,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            reason=reason,
-            request_id=current_request_id(),
-            idempotency_key=ambient.idempotency_key if ambient is not None else None,
-        )
+    note_audit_row(
+        session,
+        table,
+        {
+            "actor_subject": actor.subject,
+            "actor_kind": actor.kind,
+            "actor_institution": actor.institution,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "reason": reason,
+            "request_id": current_request_id(),
+            "idempotency_key": ambient.idempotency_key if ambient is not None else None,
+        },
     )
     note_audited()

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, delete, func, select
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, bindparam, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.combined_writes import WritePart
 from kit.problems import FieldError, ProblemError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -97,24 +98,34 @@ def key_of(header: str) -> str:
 
 
 async def claim(session: AsyncSession, table: Table, request: IdempotentRequest) -> StoredResponse | None:
-    """Reserve the key in this transaction, or return the response stored under it."""
-    await session.execute(
-        delete(table).where(table.c.owner == request.owner, table.c.key == request.key, table.c.expires_at < func.now())
+    """Reserve the key in this transaction, or return the response stored under it.
+
+    One statement reserves it: a new key is inserted, an expired one taken over (its day is over: it is
+    the caller's new request); an unexpired one is left as it is, and read."""
+    reserved = insert(table).values(
+        owner=request.owner,
+        key=request.key,
+        operation=request.operation,
+        fingerprint=request.fingerprint,
+        response_status=0,
+        response_headers={},
+        response_body=b"",
+        expires_at=func.now() + RETENTION,
     )
     inserted = await session.execute(
-        insert(table)
-        .values(
-            owner=request.owner,
-            key=request.key,
-            operation=request.operation,
-            fingerprint=request.fingerprint,
-            response_status=0,
-            response_headers={},
-            response_body=b"",
-            expires_at=func.now() + RETENTION,
-        )
-        .on_conflict_do_nothing()
-        .returning(table.c.key)
+        reserved.on_conflict_do_update(
+            index_elements=[table.c.owner, table.c.key],
+            set_={
+                "operation": reserved.excluded.operation,
+                "fingerprint": reserved.excluded.fingerprint,
+                "response_status": reserved.excluded.response_status,
+                "response_headers": reserved.excluded.response_headers,
+                "response_body": reserved.excluded.response_body,
+                "created_at": func.now(),
+                "expires_at": reserved.excluded.expires_at,
+            },
+            where=table.c.expires_at < func.now(),
+        ).returning(table.c.key)
     )
     if inserted.first() is not None:
         return None
@@ -134,17 +145,26 @@ def _key_error(rule: str, message: str) -> FieldError:
     return FieldError(pointer="/header/Idempotency-Key", field=IDEMPOTENCY_HEADER, rule=rule, message=message)
 
 
-async def remember(session: AsyncSession, table: Table, request: IdempotentRequest, response: StoredResponse) -> None:
-    """Store the response under the reserved key, in the transaction that is about to commit."""
-    await session.execute(
-        table.update()
-        .where(table.c.owner == request.owner, table.c.key == request.key)
-        .values(
-            response_status=response.status,
-            response_headers=response.headers,
-            response_body=response.body,
+def kept_answer(table: Table, request: IdempotentRequest, response: StoredResponse) -> WritePart:
+    """The write storing the response under the reserved key, in the transaction about to commit (sent with
+    its other ledger writes: kit/outbox.py `write_pending`)."""
+    if table.fullname not in _KEPT_ANSWERS:
+        _KEPT_ANSWERS[table.fullname] = (
+            f"UPDATE {table.fullname} SET response_status = :kept_status, response_headers = :kept_headers,"  # noqa: S608 - the table's own name
+            " response_body = :kept_body WHERE owner = :kept_owner AND key = :kept_key"
         )
-    )
+    values = {
+        "kept_status": response.status,
+        "kept_headers": response.headers,
+        "kept_body": response.body,
+        "kept_owner": request.owner,
+        "kept_key": request.key,
+    }
+    return WritePart("answer_kept", _KEPT_ANSWERS[table.fullname], values, _KEPT_BINDS)
+
+
+_KEPT_ANSWERS: dict[str, str] = {}
+_KEPT_BINDS = (bindparam("kept_headers", type_=JSONB), bindparam("kept_body", type_=LargeBinary))
 
 
 def store_whole_responses_sql(schema: str) -> list[str]:

@@ -37,6 +37,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    TextClause,
     Uuid,
     any_,
     bindparam,
@@ -50,8 +51,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.change_feed import announce_changes_sql
+from kit.combined_writes import WritePart, combined
 from kit.compiled_statements import CompiledOnce
 from kit.event_subjects import grouped, insert_event
+from kit.noted_audit import take_noted
 from kit.problems import FieldError, ProblemError
 
 OUTBOX_TABLE = "outbox_events"
@@ -216,22 +219,13 @@ def _names(event: Event, places: Sequence[str]) -> bool:
     return any(place.rstrip("/").rsplit("/", 1)[-1] in event.resource_id.split("/") for place in places if place)
 
 
-async def write_pending(
-    session: AsyncSession, *, etag: str | None = None, places: Sequence[str] = (), status: int | None = None
-) -> None:
-    """Write the events noted in this session's transaction: one INSERT … SELECT per event, which reads its
-    subject (contract, related ids) itself (kit/event_subjects.py); consecutive events of one kind of entity
-    in one round trip. The response's `etag` goes to the events of the resource it versions: `places` are
-    where that ETag is read (the write's `x-etag-read-at` path, its Location), and an event is that
-    resource's when the place's last segment is its id (or its parent's)."""
-    pending: _Pending | None = session.info.pop(_PENDING, None)
-    if pending is None or not pending.events:
-        return
-    answered = etag is not None and status is not None and 200 <= status < 300
+def _event_statements(
+    pending: _Pending, etag: str | None, places: Sequence[str]
+) -> list[tuple[TextClause, dict[str, Any]]]:
+    """Each noted event's statement and values; `etag` (a successful answer's) on the events it versions."""
     statements = []
     for event in pending.events:
         statement, subject = insert_event(pending.table, pending.catalogue, event.resource_type, event.resource_id)
-        addressed = answered and _names(event, places)
         statements.append(
             (
                 statement,
@@ -243,11 +237,44 @@ async def write_pending(
                     "occurred_at": event.occurred_at,
                     "resource_type": event.resource_type,
                     "resource_id": event.resource_id,
-                    "etag": etag if addressed else None,
+                    "etag": etag if etag is not None and _names(event, places) else None,
                 },
             )
         )
-    for statement, rows in grouped(statements):
+    return statements
+
+
+async def write_pending(
+    session: AsyncSession,
+    *,
+    etag: str | None = None,
+    places: Sequence[str] = (),
+    status: int | None = None,
+    alongside: Sequence[WritePart] = (),
+) -> None:
+    """Write the events noted in this session's transaction: one INSERT … SELECT per event, which reads its
+    subject (contract, related ids) itself (kit/event_subjects.py); consecutive events of one kind of entity
+    in one round trip. The audit rows noted (kit/noted_audit.py) and the writes `alongside` (the answer kept
+    under an Idempotency-Key) ride in the statement of one event (kit/combined_writes.py), or go alone.
+    The response's `etag` goes to the events of the resource it versions: `places` are where that ETag is
+    read (the write's `x-etag-read-at` path, its Location), and an event is that resource's when the place's
+    last segment is its id (or its parent's)."""
+    audit = take_noted(session)
+    parts = [*([audit] if audit is not None else []), *alongside]
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    answered = etag is not None and status is not None and 200 <= status < 300
+    statements = _event_statements(pending, etag if answered else None, places) if pending is not None else []
+    groups = grouped(statements)
+    if parts:
+        alone = next((index for index, (_, bound) in enumerate(groups) if len(bound) == 1), None)
+        if alone is None:  # no event, or only batches of one kind (each one executemany)
+            statement, values = combined(parts)
+            groups.insert(0, (statement, [values]))
+        else:
+            event_statement, bound = groups[alone]
+            statement, values = combined(parts, then=event_statement)
+            groups[alone] = (statement, [{**bound[0], **values}])
+    for statement, rows in groups:
         await session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
 from kit.etags import evaluate_if_match
+from kit.noted_audit import READS_ONLY
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
 from kit.pagination import KeptCounts
 
@@ -295,6 +296,7 @@ class UnitOfWork:
         self._session = self._sessions()
         self._session.info[_CLOCK] = self._clock
         if self._read_only:
+            self._session.info[READS_ONLY] = True  # an audit row noted here would never commit
             if self._autocommit_reads and self._session.info.get(AUTOCOMMIT_READS, True):
                 await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self

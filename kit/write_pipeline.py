@@ -45,8 +45,8 @@ from kit.idempotency import (
     StoredResponse,
     claim,
     fingerprint_of,
+    kept_answer,
     key_of,
-    remember,
 )
 from kit.ledger import Ledger
 from kit.outbox import write_pending
@@ -244,9 +244,14 @@ def _keeper(
     under the caller's key."""
 
     async def keep(session: AsyncSession) -> None:
-        await write_pending(session, etag=response.headers.get(ETAG_HEADER), places=places, status=response.status_code)
-        if reserved is not None:
-            await remember(session, ledger.idempotency_keys, reserved, _stored(response, omitted))
+        answer = [kept_answer(ledger.idempotency_keys, reserved, _stored(response, omitted))] if reserved else []
+        await write_pending(
+            session,
+            etag=response.headers.get(ETAG_HEADER),
+            places=places,
+            status=response.status_code,
+            alongside=answer,
+        )
 
     return keep
 

@@ -193,6 +193,38 @@ async def test_a_replay_answers_the_first_response_and_runs_nothing(
     assert calls.counts["create"] == 1
 
 
+async def test_a_key_past_its_day_is_the_callers_again(
+    stack: RunningStack, client: httpx.AsyncClient, calls: Calls
+) -> None:
+    key = "expiring-" + uuid.uuid4().hex
+    first = await client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    try:  # a day later
+        aged = await connection.execute(
+            "UPDATE participation.idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1", key
+        )
+        assert aged == "UPDATE 1"
+        other = await client.post("/things", json={"name": "b"}, headers={"Idempotency-Key": key})
+        assert other.status_code == 201, other.text  # another request, not a reuse: the key's day is over
+        assert other.json() == {"run": 2, "name": "b"}
+        assert "idempotent-replayed" not in other.headers
+        again = await client.post("/things", json={"name": "b"}, headers={"Idempotency-Key": key})
+        assert again.headers["idempotent-replayed"] == "true"  # and the key now holds the new answer
+        assert again.content == other.content
+        kept = await connection.fetchrow(
+            "SELECT expires_at > now() + interval '23 hours' AS fresh, created_at = expires_at - interval '24 hours'"
+            " AS dated FROM participation.idempotency_keys WHERE key = $1",
+            key,
+        )
+    finally:
+        await connection.close()
+    assert kept is not None
+    assert kept["fresh"]
+    assert kept["dated"]
+    assert calls.counts["create"] == 2
+
+
 async def test_concurrent_duplicates_run_once(client: httpx.AsyncClient, calls: Calls) -> None:
     key = {"Idempotency-Key": "concurrent-" + uuid.uuid4().hex}
     answers = await asyncio.gather(*(client.post("/things", json={"n": 1}, headers=key) for _ in range(6)))
