@@ -240,6 +240,30 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
     assert again.status_code == 409
 
 
+async def test_a_budget_names_only_its_contracts_financers(
+    stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str], year: Year
+) -> None:
+    """The application is read (locked) with its contract's financers: another contract's, or none, is not one
+    of them, whichever line names it."""
+    elsewhere = await open_year(stack, gateway, await register_contract(gateway, admin))
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}/budget"
+    lines = budget(year)
+    lines["lines"][2]["institutionId"] = elsewhere.institutions["etat-p147"]
+    lines["lines"][3]["institutionId"] = str(uuid.uuid4())
+    refused = await send(gateway, "PUT", url, year.operator, lines)
+    assert refused.status_code == 422, refused.text
+    assert [(error["field"], error["rule"]) for error in refused.json()["errors"]] == [
+        ("lines/2/institutionId", "financer-of-contract"),
+        ("lines/3/institutionId", "financer-of-contract"),
+    ]
+    accepted = await send(gateway, "PUT", url, year.operator, budget(year))
+    assert accepted.status_code == 200, accepted.text
+    assert [line.get("institutionId") for line in accepted.json()["budget"]["lines"]] == [
+        line.get("institutionId") for line in budget(year)["lines"]
+    ]
+
+
 async def test_a_corrected_file_submitted_again_asks_its_financers_what_its_budget_asks_now(
     gateway: httpx.AsyncClient, year: Year
 ) -> None:
