@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conditional_writes import write_if_match
+from tests.conftest import register_contract
 from tests.grants.playbook import API, Year, budget, decide_line, draft, move, notify, open_year, send, submit
 from tests.running_stack import RunningStack
 from tests.steps import step
@@ -239,6 +240,55 @@ async def test_transitions_follow_the_workflow(gateway: httpx.AsyncClient, year:
     assert again.status_code == 409
 
 
+async def test_a_budget_names_only_its_contracts_financers(
+    stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str], year: Year
+) -> None:
+    """The application is read (locked) with its contract's financers: another contract's, or none, is not one
+    of them, whichever line names it."""
+    elsewhere = await open_year(stack, gateway, await register_contract(gateway, admin))
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}/budget"
+    lines = budget(year)
+    lines["lines"][2]["institutionId"] = elsewhere.institutions["etat-p147"]
+    lines["lines"][3]["institutionId"] = str(uuid.uuid4())
+    refused = await send(gateway, "PUT", url, year.operator, lines)
+    assert refused.status_code == 422, refused.text
+    assert [(error["field"], error["rule"]) for error in refused.json()["errors"]] == [
+        ("lines/2/institutionId", "financer-of-contract"),
+        ("lines/3/institutionId", "financer-of-contract"),
+    ]
+    accepted = await send(gateway, "PUT", url, year.operator, budget(year))
+    assert accepted.status_code == 200, accepted.text
+    assert [line.get("institutionId") for line in accepted.json()["budget"]["lines"]] == [
+        line.get("institutionId") for line in budget(year)["lines"]
+    ]
+
+
+async def test_a_corrected_file_submitted_again_asks_its_financers_what_its_budget_asks_now(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """A first submission opens its financers' lines; submitted again, the lines it has are updated (read
+    locked) and those its budget no longer asks go."""
+    application = await draft(gateway, year)
+    url = f"{API}/applications/{application['id']}"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, budget(year))).status_code == 200
+    first = await submit(gateway, year, application["id"])
+    assert {line["institutionCode"]: line["requested"] for line in first.json()["financingLines"]} == {
+        "cua": "4000.00",
+        "etat-p147": "8000.00",
+    }
+    for transition, reason in (("declare_receivable", None), ("instruct", None), ("request_correction", "Le 74")):
+        assert (await move(gateway, application["id"], year.state, transition, reason)).status_code == 200
+    lines = budget(year, p147=12000, cua=0)["lines"]
+    without_cua = {"lines": [line for line in lines if line.get("institutionId") != year.institutions["cua"]]}
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, without_cua)).status_code == 200
+    again = await move(gateway, application["id"], year.operator, "submit")
+    assert again.status_code == 200, again.text
+    assert {line["institutionCode"]: line["requested"] for line in again.json()["financingLines"]} == {
+        "etat-p147": "12000.00"
+    }
+
+
 async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, year: Year) -> None:
     application = await draft(gateway, year)
     twice = await gateway.post(
@@ -271,6 +321,51 @@ async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, y
     )
     assert bad_dauphin.status_code == 422
     assert bad_dauphin.json()["errors"][0]["rule"] == "dauphin-number"
+
+
+async def test_a_new_application_is_refused_for_its_first_missing_or_foreign_reference(
+    stack: RunningStack, gateway: httpx.AsyncClient, admin: dict[str, str], year: Year
+) -> None:
+    """The call, the operator and the objectives are read at once; each still answers its own problem, the
+    call first, and an operator or objective counts only in the call's contract."""
+    elsewhere = await open_year(stack, gateway, await register_contract(gateway, admin))
+    tree = (await gateway.get(f"{API}/frameworks/{year.contract}", headers=year.pilot)).json()
+    strategic = tree["ambitions"][0]["children"][0]["id"]
+
+    async def create(**given: str | list[str]) -> httpx.Response:
+        body = {"callId": year.call_id, "operatorId": year.operator_id, "title": "Action", **given}
+        return await gateway.post(f"{API}/applications", json=body, headers=year.pilot)
+
+    with step("no such call, whatever the operator: the call is missing"):
+        for operator_id in (str(uuid.uuid4()), year.operator_id):
+            missing = await create(callId=str(uuid.uuid4()), operatorId=operator_id)
+            assert missing.status_code == 404, missing.text
+            assert "call for projects" in missing.json()["detail"]
+    with step("another contract's call: missing too"):
+        foreign_call = await create(callId=elsewhere.call_id)
+        assert foreign_call.status_code == 404, foreign_call.text
+    with step("no such operator, or another contract's: not an operator of the contract"):
+        for operator_id in (str(uuid.uuid4()), elsewhere.operator_id):
+            foreign = await create(operatorId=operator_id, primaryObjectiveId=str(uuid.uuid4()))
+            assert foreign.status_code == 422, foreign.text
+            assert [(error["field"], error["rule"]) for error in foreign.json()["errors"]] == [
+                ("operatorId", "operator-of-contract")
+            ]
+    with step("a strategic objective, or another contract's operational one: not an operational objective"):
+        for objective_id in (strategic, elsewhere.objective_id):
+            wrong = await create(primaryObjectiveId=year.objective_id, otherObjectiveIds=[objective_id])
+            assert wrong.status_code == 422, wrong.text
+            [error] = wrong.json()["errors"]
+            assert (error["field"], error["rule"]) == ("otherObjectiveIds", "operational-objective-of-contract")
+            assert objective_id in error["message"]
+            assert year.objective_id not in error["message"]
+    with step("the contract's operational objective: created with it"):
+        created = await create(primaryObjectiveId=year.objective_id, otherObjectiveIds=[year.objective_id])
+        assert created.status_code == 201, created.text
+        assert (created.json()["primaryObjectiveId"], created.json()["otherObjectiveIds"]) == (
+            year.objective_id,
+            [year.objective_id],
+        )
 
 
 SUMMARY_FIELDS = (

@@ -105,6 +105,9 @@ async def test_a_budget_change_is_audited_with_its_amounts(
     p147 = year.institutions["etat-p147"]
     assert [line["amountCents"] for line in before["lines"] if line["institutionId"] == p147] == [800_000]
     assert [line["amountCents"] for line in after["lines"] if line["institutionId"] == p147] == [900_000]
+    assert [(line["account"], line["label"], line["amountCents"]) for line in before["lines"]] == [
+        (line["account"], line["label"], int(line["amount"]) * 100) for line in budget(year)["lines"]
+    ], "the budget's replaced lines, every one in its order"
 
 
 async def test_a_post_that_ignored_its_key_now_replays(

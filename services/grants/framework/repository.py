@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.grants.framework.domain import Level, Objective, Pillar
@@ -25,6 +25,18 @@ def objective_of(row: ObjectiveRow) -> Objective:
         p147_theme=row.p147_theme,
         pillar=Pillar(row.pillar) if row.pillar else None,
         source_line=row.source_line,
+    )
+
+
+def operational_objectives(
+    contract_code: str | SQLColumnExpression[str], ids: Collection[uuid.UUID]
+) -> ColumnElement[bool]:
+    """The objectives among `ids` that are operational objectives of the contract (the leaves of its tree);
+    `contract_code` may be a column of the row another statement reads beside them."""
+    return and_(
+        ObjectiveRow.contract_code == contract_code,
+        ObjectiveRow.level == Level.OPERATIONAL.value,
+        ObjectiveRow.objective_id.in_(list(ids)),
     )
 
 
@@ -76,9 +88,5 @@ class FrameworkRepository(Repository):
 
     async def operational(self, contract_code: str, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of the ids that are operational objectives of the contract."""
-        query = select(ObjectiveRow.objective_id).where(
-            ObjectiveRow.contract_code == contract_code,
-            ObjectiveRow.level == Level.OPERATIONAL.value,
-            ObjectiveRow.objective_id.in_(list(ids)),
-        )
+        query = select(ObjectiveRow.objective_id).where(operational_objectives(contract_code, ids))
         return set((await self.session.execute(query)).scalars().all())

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, SQLColumnExpression, exists, func, literal, select
 
 from kit.pagination import PageRequest, fetch_rows_page
 from services.grants.applications.domain.application import Beneficiaries
@@ -64,6 +64,29 @@ def status_of(report: FinancialReportRow | ActivityReportRow | None) -> ReportSt
     return None if report is None else ReportStatus(report.status)
 
 
+def overdue_reports(last_year: int | SQLColumnExpression[int]) -> Select[uuid.UUID, uuid.UUID, str, int, str]:
+    """Notified applications of years up to `last_year` whose financial report is missing or returned: each
+    one's id, operator, title, year and that status (OverdueReport's fields), in no order."""
+    status = func.coalesce(FinancialReportRow.status, "missing")
+    return (
+        select(
+            ApplicationRow.application_id,
+            ApplicationRow.operator_id,
+            ApplicationRow.title,
+            ApplicationRow.year,
+            status,
+        )
+        .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
+        .where(
+            ApplicationRow.state == State.NOTIFIED.value,
+            ApplicationRow.year <= last_year,
+            # Each status its own parameter (not one list expanded when sent): a statement compiled once
+            # (kit/compiled_statements.py) holds this one (WriteGrounds.for_submission).
+            status.in_([literal("missing"), literal(ReportStatus.RETURNED.value)]),
+        )
+    )
+
+
 class ReportRepository(Repository):
     async def financial(self, application_id: uuid.UUID, *, for_update: bool = False) -> FinancialReportRow | None:
         query = select(FinancialReportRow).where(FinancialReportRow.application_id == application_id)
@@ -76,22 +99,7 @@ class ReportRepository(Repository):
     def _overdue(
         self, contract_code: str | None, operators: Collection[uuid.UUID] | None, last_year: int
     ) -> Select[uuid.UUID, uuid.UUID, str, int, str]:
-        status = func.coalesce(FinancialReportRow.status, "missing")
-        query = (
-            select(
-                ApplicationRow.application_id,
-                ApplicationRow.operator_id,
-                ApplicationRow.title,
-                ApplicationRow.year,
-                status,
-            )
-            .outerjoin(FinancialReportRow, FinancialReportRow.application_id == ApplicationRow.application_id)
-            .where(
-                ApplicationRow.state == State.NOTIFIED.value,
-                ApplicationRow.year <= last_year,
-                status.in_(("missing", ReportStatus.RETURNED.value)),
-            )
-        )
+        query = overdue_reports(last_year)
         if contract_code is not None:
             query = query.where(ApplicationRow.contract_code == contract_code)
         if operators is not None:

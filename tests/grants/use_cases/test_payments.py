@@ -235,8 +235,10 @@ async def test_the_previous_years_report_comes_before_a_new_request_and_gates_it
         await move(year.uow, year.operator, another, Transition.SUBMIT, None)
     # Late too (the 2026 call closed on 30 November 2025): every broken rule named at once.
     assert rules_of(early.value) == ["submitted-before-closing", "report-before-new-request"]
-    await submit_report(year.uow, year.operator, first, report_of(budget(year)))
     late = "Dossier arrivé par courrier le 28 novembre, enregistré après la clôture"
+    theirs = await budgeted(second_year, year.other_operator, title="Jardin partagé")
+    await move(year.uow, year.pilot, theirs, Transition.SUBMIT, late)  # the report awaited is not their operator's
+    await submit_report(year.uow, year.operator, first, report_of(budget(year)))
     await move(year.uow, year.pilot, another, Transition.SUBMIT, late)  # a pilot's exception for a late file
 
     await decide(second_year, renewal, {"etat-p147": 700_001, "cua": 400_000})

@@ -4,6 +4,7 @@ CERFA budget replaced; by the operator's users or the instructors, while it is a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -27,28 +28,35 @@ from services.grants.applications.domain.budget import BudgetLine, check_budget_
 from services.grants.applications.domain.workflow import State, check_editable, check_editor, data_parts
 from services.grants.applications.models import ActionRow, ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of
+from services.grants.applications.repository.grounds import WriteGrounds
 from services.grants.applications.use_cases.access import (
     APPLICATIONS,
     application_etag,
     application_view,
     visible_application,
 )
-from services.grants.calls.repository import CallRepository
 from services.grants.clients.territories import References
 from services.grants.errors import BrokenRules, ConflictError, NotFoundError, RuleViolationError
 from services.grants.framework.repository import FrameworkRepository
-from services.grants.institutions.repository import InstitutionRepository
-from services.grants.operators.domain import own_organisations
-from services.grants.operators.repository import OperatorRepository
+from services.grants.operators.domain import own_organisations, seen
+
+
+def _named_objectives(draft: Draft) -> set[uuid.UUID]:
+    return {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
 
 
 async def _columns(
-    uow: UnitOfWork, references: References, contract_code: str, action_id: uuid.UUID, year: int, draft: Draft
+    uow: UnitOfWork,
+    references: References,
+    contract_code: str,
+    action_id: uuid.UUID,
+    year: int,
+    draft: Draft,
+    operational: Collection[uuid.UUID],
 ) -> dict[str, Any]:
-    """The columns a draft sets, once its references are checked (objectives, QPVs, communes, dates, previous
-    year, Dauphin number), every broken rule answered at once."""
-    wanted = {*draft.other_objective_ids, *([draft.primary_objective_id] if draft.primary_objective_id else [])}
-    operational = await FrameworkRepository(uow.session).operational(contract_code, wanted)
+    """The columns a draft sets, once its references are checked (objectives, of which `operational` are the
+    contract's operational ones; QPVs, communes, dates, previous year, Dauphin number), every broken rule
+    answered at once."""
     contract = await require_contract(references.contracts, contract_code)
     rules = BrokenRules()
     with rules.checking():
@@ -99,29 +107,25 @@ def _snapshot(row: ApplicationRow) -> dict[str, Any]:
 async def add_application(
     uow: UnitOfWork, references: References, actor: Principal, new: NewApplication
 ) -> ApplicationRow:
-    """A new draft application, inside the caller's open unit of work (which commits it)."""
-    call = await CallRepository(uow.session).get(new.call_id)
+    """A new draft application, inside the caller's open unit of work (which commits it). Its call, its
+    operator and its objectives are read at once (WriteGrounds.for_creation), then checked in this order."""
+    call = await WriteGrounds(uow.session).for_creation(new.call_id, new.operator_id, _named_objectives(new.draft))
     if call is None or not actor.works_on(call.contract_code):
         raise NotFoundError("call for projects", str(new.call_id))
     await uow.changes_contract(
         call.contract_code, data_parts(call.call_id, call.year, State.DRAFT)
     )  # an action and its draft
-    operator = await OperatorRepository(uow.session).get(new.operator_id)
     own = own_organisations(actor)
-    if (
-        operator is None
-        or operator.contract_code != call.contract_code
-        or (own is not None and new.operator_id not in own)
-    ):
+    if call.operator_contract_code != call.contract_code or (own is not None and new.operator_id not in own):
         raise RuleViolationError(
             "operator_id", "operator-of-contract", f"operator {new.operator_id} is not yours in this contract"
         )
     applications = ApplicationRepository(uow.session)
     if new.action_id is None:
+        # Stored with its application, once the draft is checked (one statement for both).
         action = ActionRow(
             action_id=uuid.uuid4(), contract_code=call.contract_code, operator_id=new.operator_id, title=new.draft.title
         )
-        await applications.add(action)
     else:
         found = await applications.get_action(new.action_id)
         if found is None or found.operator_id != new.operator_id:
@@ -131,7 +135,9 @@ async def add_application(
         action = found
         if await applications.exists_for_year(new.action_id, call.year):
             raise ConflictError(f"action {new.action_id} already has an application for {call.year}")
-    columns = await _columns(uow, references, call.contract_code, action.action_id, call.year, new.draft)
+    columns = await _columns(
+        uow, references, call.contract_code, action.action_id, call.year, new.draft, call.operational
+    )
     row = ApplicationRow(
         application_id=uuid.uuid4(),
         action_id=action.action_id,
@@ -143,9 +149,11 @@ async def add_application(
         version=1,
         **columns,
     )
-    await APPLICATIONS.created(
-        uow, actor, str(row.application_id), action="application.created", after=_snapshot(row), row=row
-    )
+    if new.action_id is None:
+        await applications.add_with_action(action, row)
+    else:
+        await applications.add(row)
+    await APPLICATIONS.created(uow, actor, str(row.application_id), action="application.created", after=_snapshot(row))
     return row
 
 
@@ -164,24 +172,24 @@ async def copy_budget(uow: UnitOfWork, source_id: uuid.UUID, target_id: uuid.UUI
     await repository.replace_budget(target_id, await repository.budget(source_id))
 
 
-async def _editable_row(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> ApplicationRow:
-    """The application, locked, if the caller may change its content now."""
-    row = await visible_application(uow, actor, application_id, for_update=True)
+async def _check_editable(uow: UnitOfWork, actor: Principal, row: ApplicationRow) -> None:
+    """The caller may change the content of the application (locked, visible to it) now."""
     await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state)))
     check_editor(actor)
     uow.check_precondition(application_etag(row))
     check_editable(State(row.state))
-    return row
 
 
 async def update_application(
     uow: UnitOfWork, references: References, actor: Principal, application_id: uuid.UUID, draft: Draft
 ) -> ApplicationView:
     async with uow:
-        row = await _editable_row(uow, actor, application_id)
+        row = await visible_application(uow, actor, application_id, for_update=True)
+        await _check_editable(uow, actor, row)
         before = _snapshot(row)
+        operational = await FrameworkRepository(uow.session).operational(row.contract_code, _named_objectives(draft))
         for column, value in (
-            await _columns(uow, references, row.contract_code, row.action_id, row.year, draft)
+            await _columns(uow, references, row.contract_code, row.action_id, row.year, draft, operational)
         ).items():
             setattr(row, column, value)
         row.version += 1
@@ -214,19 +222,18 @@ async def replace_budget(
 ) -> ApplicationView:
     """The whole CERFA budget at once (whole euros); its balance is checked at submission."""
     async with uow:
-        row = await _editable_row(uow, actor, application_id)
-        institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-        check_budget_lines(lines, {key: item.code for key, item in institutions.items()})
-        repository = ApplicationRepository(uow.session)
-        before = _budget_audit(await repository.budget(application_id), row.version)
-        await repository.replace_budget(application_id, lines)
-        row.version += 1
+        locked, financers = await WriteGrounds(uow.session).locked_with_financers(application_id)
+        row = seen(actor, locked, "application", application_id)
+        await _check_editable(uow, actor, row)
+        check_budget_lines(lines, financers)
+        version = row.version
+        replaced = await ApplicationRepository(uow.session).replace_budget(application_id, lines, raising=row)
         await APPLICATIONS.changed(
             uow,
             actor,
             str(application_id),
             action="application.budget_replaced",
-            before=before,
+            before=_budget_audit(replaced, version),
             after=_budget_audit(lines, row.version),
         )
         view = await application_view(uow, row)

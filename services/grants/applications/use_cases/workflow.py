@@ -23,19 +23,18 @@ from services.grants.applications.domain.workflow import (
 )
 from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
+from services.grants.applications.repository.grounds import WriteGrounds
 from services.grants.applications.use_cases.access import (
     APPLICATIONS,
     application_etag,
     application_view,
     visible_application,
 )
-from services.grants.calls.repository import CallRepository
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.errors import BrokenRules
 from services.grants.institutions.repository import InstitutionRepository
 from services.grants.reports.domain import check_reports_delivered, last_ended_year
-from services.grants.reports.repository import ReportRepository
 from services.grants.roles import PILOTS
 
 
@@ -58,20 +57,22 @@ async def move(
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
         if transition is Transition.SUBMIT:
-            budget = await repository.budget(application_id)
-            call = await CallRepository(uow.session).get(row.call_id)
+            # The budget, the call's closing day and the operator's overdue reports, read at once.
+            grounds = await WriteGrounds(uow.session).for_submission(row, last_ended_year(uow.today()))
+            closes_on = grounds.closes_on
             rules = BrokenRules()
             with rules.checking():
-                if call is not None and check_in_time(
-                    before, uow.today(), call.closes_on, reason, bool(actor.roles & PILOTS)
+                if closes_on is not None and check_in_time(
+                    before, uow.today(), closes_on, reason, bool(actor.roles & PILOTS)
                 ):
-                    noted = {"lateFile": True, "callClosedOn": call.closes_on.isoformat()}
+                    noted = {"lateFile": True, "callClosedOn": closes_on.isoformat()}
             with rules.checking():
-                check_submission(budget)
+                check_submission(grounds.budget)
             with rules.checking():
-                await _check_reports_delivered(uow, row)
+                # The operator's financial reports of the years already ended come before a new request.
+                check_reports_delivered(grounds.overdue)
             rules.raise_any()
-            await _open_financing_lines(repository, row, budget)
+            await _open_financing_lines(repository, row, grounds.budget, had_lines=grounds.has_financing_lines)
             row.submitted_at = uow.now()
         elif transition is Transition.NOTIFY:
             lines = await repository.financing(application_id)
@@ -141,11 +142,13 @@ async def settle(uow: UnitOfWork, actor: Principal, row: ApplicationRow, reason:
 
 
 async def _open_financing_lines(
-    repository: ApplicationRepository, row: ApplicationRow, budget: list[BudgetLine]
+    repository: ApplicationRepository, row: ApplicationRow, budget: list[BudgetLine], *, had_lines: bool
 ) -> None:
-    """One line per financer the budget asks, with the requested amount; lines no longer asked go."""
+    """One line per financer the budget asks, with the requested amount; lines no longer asked go. The lines
+    it `had_lines` are read locked (after the application, locked by the caller); none: nothing to read."""
     requested = requested_by_financer(budget)
-    existing = {line.institution_id: line for line in await repository.financing(row.application_id, for_update=True)}
+    held = await repository.financing(row.application_id, for_update=True) if had_lines else []
+    existing = {line.institution_id: line for line in held}
     await repository.remove_financing(row.application_id, set(existing) - set(requested))
     opened = []
     for institution_id, amount in requested.items():
@@ -164,14 +167,6 @@ async def _open_financing_lines(
             line.requested_cents = amount
     if opened:
         await repository.add(*opened)  # one statement for the new lines
-
-
-async def _check_reports_delivered(uow: UnitOfWork, row: ApplicationRow) -> None:
-    """The operator's financial reports of the years already ended come before a new request."""
-    last_year = last_ended_year(uow.today())
-    check_reports_delivered(
-        await ReportRepository(uow.session).overdue(row.contract_code, {row.operator_id}, last_year)
-    )
 
 
 async def _check_conventions(uow: UnitOfWork, row: ApplicationRow) -> None:

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
     ClauseElement,
     Select,
+    Table,
     Text,
     Uuid,
     any_,
     bindparam,
     delete,
     func,
+    insert,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kit.compiled_statements import CompiledOnce, JsonPages, camel_json
 from kit.pagination import CountKept, KeptCounts, PageRequest
@@ -138,6 +142,12 @@ def event_of(row: ApplicationEventRow | Columns) -> ApplicationEvent:
     )
 
 
+def _given(row: ActionRow | ApplicationRow) -> dict[str, Any]:
+    """The columns a new row was given, by name (its attributes are its columns' names)."""
+    given = vars(row)
+    return {column.key: given[column.key] for column in row.__table__.columns if column.key in given}
+
+
 class ApplicationRepository(Repository):
     async def view(self, application_id: uuid.UUID) -> ApplicationView | None:
         """The application as it reads back: its budget (in its order), each financer's line with the
@@ -164,6 +174,14 @@ class ApplicationRepository(Repository):
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
         query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
         return await self._one(query, for_update=for_update)
+
+    async def add_with_action(self, action: ActionRow, application: ApplicationRow) -> None:
+        """A new action and its first application, in one statement (the action's INSERT in the WITH of the
+        application's) rather than one round trip each. Both rows stay out of the session: what they hold
+        is what was written (the columns not given take their defaults, as a flush gives them)."""
+        action_table, application_table = cast(Table, ActionRow.__table__), cast(Table, ApplicationRow.__table__)
+        added = insert(action_table).values(_given(action)).cte("action_added")
+        await self.session.execute(insert(application_table).values(_given(application)).add_cte(added))
 
     async def get_action(self, action_id: uuid.UUID) -> ActionRow | None:
         return await self.session.get(ActionRow, action_id)
@@ -204,8 +222,35 @@ class ApplicationRepository(Repository):
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
         return [budget_line_of(row) for row in await self._all(query.order_by(BudgetLineRow.position))]
 
-    async def replace_budget(self, application_id: uuid.UUID, lines: Sequence[BudgetLine]) -> None:
-        await self.session.execute(delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id))
+    async def replace_budget(
+        self, application_id: uuid.UUID, lines: Sequence[BudgetLine], *, raising: ApplicationRow | None = None
+    ) -> list[BudgetLine]:
+        """The budget's lines replaced by `lines`; the lines it had (in their order), which the DELETE
+        returns: one round trip fewer than reading them first. `raising`: the application (locked by the
+        caller), whose version the DELETE's statement raises by one (an UPDATE in its WITH: one round trip
+        fewer than the UPDATE its flush would send), a budget being written through its application."""
+        gone = delete(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
+        if raising is not None:
+            version = raising.version + 1
+            raised = update(cast(Table, ApplicationRow.__table__)).where(
+                ApplicationRow.application_id == application_id
+            )
+            gone = gone.add_cte(raised.values(version=version).cte("version_raised"))
+        replaced = await self.session.execute(
+            gone.returning(
+                BudgetLineRow.position,
+                BudgetLineRow.account,
+                BudgetLineRow.label,
+                BudgetLineRow.amount_cents,
+                BudgetLineRow.institution_id,
+            )
+        )
+        before = [
+            BudgetLine(account, label, amount_cents, institution_id)
+            for _, account, label, amount_cents, institution_id in sorted(replaced.all(), key=lambda line: line[0])
+        ]
+        if raising is not None:
+            set_committed_value(raising, "version", version)  # written: nothing left for the flush
         await self.add(
             *(
                 BudgetLineRow(
@@ -219,6 +264,7 @@ class ApplicationRepository(Repository):
                 for position, line in enumerate(lines)
             )
         )
+        return before
 
     async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
         query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
@@ -304,7 +350,7 @@ _FINANCER = tuple(InstitutionRow.__table__.columns)
 _EVENT = tuple(ApplicationEventRow.__table__.columns)
 
 
-def _records(*columns: Any, order: Any) -> Any:
+def records_array(*columns: Any, order: Any) -> Any:
     """The rows of `columns` (correlated to the application read) as one array of records, in `order`."""
     return func.array_agg(aggregate_order_by(tuple_(*columns), order))
 
@@ -315,7 +361,7 @@ def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
     application_id = ApplicationRow.application_id
     budget = (
         select(
-            _records(
+            records_array(
                 BudgetLineRow.account,
                 BudgetLineRow.label,
                 BudgetLineRow.amount_cents,
@@ -327,13 +373,13 @@ def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
         .scalar_subquery()
     )
     lines = (
-        select(_records(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
+        select(records_array(*_LINE, *_FINANCER, order=InstitutionRow.code.collate("C")))
         .join_from(FinancingLineRow, InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
         .where(FinancingLineRow.application_id == application_id)
         .scalar_subquery()
     )
     events = (
-        select(_records(*_EVENT, order=ApplicationEventRow.at))
+        select(records_array(*_EVENT, order=ApplicationEventRow.at))
         .where(ApplicationEventRow.application_id == application_id)
         .scalar_subquery()
     )
