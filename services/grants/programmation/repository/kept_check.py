@@ -4,7 +4,8 @@ differ: a nightly safety net for a writer that would bypass the triggers' assump
 Kept and computed are read in one statement, so from one snapshot: a write commits its rows and its sums
 together, so at any snapshot they agree, and a difference is a real one, never a write in flight. A rebuild
 deletes the contract's sums it sees and inserts the sums its applications give, in one statement too: a
-write committing meanwhile keeps its own rows and is counted once."""
+write committing meanwhile keeps its own rows and is counted once. The lines it marks again have their
+applications held first, so that a change of state beside it flips them as they end up marked."""
 
 from __future__ import annotations
 
@@ -89,6 +90,18 @@ DRIFT = text(_DRIFT)
 # The lock compaction takes (kept_sums.py): taken before the rebuild's statements, so that their snapshots
 # see what a folding that ran before committed.
 LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('programmation_sums:' || :contract_code, 0))")
+# The applications whose lines are marked wrongly, locked as a new line's trigger locks them (FOR SHARE):
+# a change of state running beside is waited for (MARK then sees its state and the lines it flipped), one
+# starting later waits for the rebuild's commit (its flip then sees the lines as MARK left them).
+HOLD = text(
+    f"""
+    SELECT 1 FROM grants.applications AS application
+    JOIN grants.financing_lines AS line ON line.application_id = application.application_id
+    WHERE line.contract_code = :contract_code AND line.application_live <> (application.state = ANY({_LIVE}))
+    ORDER BY application.application_id
+    FOR SHARE OF application
+    """  # noqa: S608 - constants
+)
 # The contract's lines marked with their application's liveness (their trigger adds what that changes).
 MARK = text(
     f"""
@@ -131,7 +144,8 @@ class KeptSumsCheck(Repository):
         return int(contracts), [Drift(code, int(keys), int(lines)) for code, keys, lines in rows if code is not None]
 
     async def rebuild(self, contract_code: str) -> None:
-        """The contract's lines marked again, then its sums rebuilt, under the compaction's lock."""
+        """The contract's lines marked again (their applications held), then its sums rebuilt, under the
+        compaction's lock."""
         values = {"contract_code": contract_code}
-        for statement in (LOCK, MARK, REBUILD):
+        for statement in (LOCK, HOLD, MARK, REBUILD):
             await self.session.execute(statement, values)
