@@ -45,5 +45,7 @@ def combined(parts: Sequence[WritePart], then: TextClause | None = None) -> tupl
         _STATEMENTS[key] = statement.bindparams(*binds) if binds else statement
     values: dict[str, Any] = {}
     for part in parts:
+        if values.keys() & part.values.keys():
+            raise ValueError(f"{part.name} binds a parameter another part binds: {sorted(values.keys() & part.values)}")
         values.update(part.values)
     return _STATEMENTS[key], values

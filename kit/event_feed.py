@@ -16,7 +16,8 @@ from kit.api_models import ApiModel, model_response
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.ledger import Ledger
-from kit.outbox import LATEST, START, Event, latest_cursor, read_feed
+from kit.outbox import START, Event
+from kit.outbox_feed import LATEST, latest_cursor, read_feed
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router

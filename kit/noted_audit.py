@@ -5,14 +5,16 @@ Its audit rows are known when it records them (actor, action, before, after), so
 at once: the transaction notes them, and `kit.outbox.write_pending` writes them in the statement of one of
 its events (`WITH audit_written AS (INSERT …) INSERT INTO outbox_events …`), or alone when it has no event.
 
-Whatever commits the session writes them: a `before_commit` hook writes the rows still noted (a commit path
-that does not call `write_pending`, a script's). What a transaction notes (these rows, its outbox events:
+Whatever commits the session writes them: a `before_commit` hook writes the rows still noted, and what else a
+module asked it to (`on_commit_left`: the outbox's events), for a commit path that does not call
+`write_pending` (a script's). What a transaction notes (these rows, its outbox events:
 `noted`) is kept as its savepoints are: one rolled back drops what was noted since it began, a rollback
 everything, so the trail and the events hold exactly what committed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table, bindparam, event
@@ -24,6 +26,7 @@ from kit.combined_writes import WritePart, combined
 
 _LISTS = "noted_lists"  # name -> what the transaction noted under that name, in order
 _MARKS = "noted_marks"  # per open savepoint: how long each list was when it began
+_LEFT = "noted_left_writers"  # what writes, at the commit, what else is still noted (the outbox's events)
 _AUDIT = "audit"
 _AUDIT_TABLE = "audit_table"
 READS_ONLY = "reads_only"  # in a session's info while a reading unit of work holds it (kit/unit_of_work.py)
@@ -60,6 +63,14 @@ def noted(session: AsyncSession, name: str) -> list[Any]:
         event.listen(hooked, "after_soft_rollback", _forget_rolled_back)
         event.listen(hooked, "before_commit", _write_left)
     return lists.setdefault(name, [])
+
+
+def on_commit_left(session: AsyncSession, writer: Callable[[Session], None]) -> None:
+    """Have `writer` write, before the transaction commits, what it noted and nobody wrote (a commit path
+    that does not call `write_pending`): the same hook as the audit rows'."""
+    writers: list[Callable[[Session], None]] = session.info.setdefault(_LEFT, [])
+    if writer not in writers:
+        writers.append(writer)
 
 
 def note_audit_row(session: AsyncSession, table: Table, row: dict[str, Any]) -> None:
@@ -136,3 +147,5 @@ def _write_left(session: Session) -> None:
     if left is not None:
         statement, values = combined([left])
         session.execute(statement, values)
+    for writer in session.info.get(_LEFT, []):
+        writer(session)

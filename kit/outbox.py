@@ -1,5 +1,5 @@
 """Events: what changed, written in the transaction of the change (a transactional outbox), and read back as
-an ordered feed.
+an ordered feed (kit/outbox_feed.py).
 
 Each audited write names an action (kit/ledger.py); the service's `EventCatalogue` maps every action to an
 event type, or says why it is silent. The ledger notes the event; it is written just before the commit,
@@ -18,7 +18,6 @@ exact. A long transaction holds the horizon back (the feed waits for it); it nev
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
-    ClauseElement,
     Column,
     DateTime,
     Identity,
@@ -39,30 +36,20 @@ from sqlalchemy import (
     Text,
     TextClause,
     Uuid,
-    any_,
-    bindparam,
-    func,
-    or_,
-    select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kit.change_feed import announce_changes_sql
 from kit.combined_writes import WritePart, combined
-from kit.compiled_statements import CompiledOnce
 from kit.event_subjects import grouped, insert_event
-from kit.noted_audit import noted, take_noted
-from kit.problems import FieldError, ProblemError
+from kit.noted_audit import noted, on_commit_left, take_noted
 
 OUTBOX_TABLE = "outbox_events"
 CURRENT_TRANSACTION = text("pg_current_xact_id()::text::bigint")
-HORIZON = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 START = "0.0"  # the cursor before every event kept
-LATEST = "latest"  # asks for no event but the cursor after the last one committed: to read from now on
-CURSOR = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
 _PENDING = "outbox_pending"
 _EVENTS = "outbox_events"  # the list of noted events (kit/noted_audit.py `noted`)
 
@@ -212,6 +199,7 @@ def note_event(
     pending: _Pending | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = _Pending(catalogue, table, noted(session, _EVENTS))
+        on_commit_left(session, _write_left)
     pending.events.append(
         Event(uuid.uuid4(), kind.name, kind.version, occurred_at, None, entity_type, entity_id, None, {})
     )
@@ -273,126 +261,17 @@ async def write_pending(
         await session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
+def _write_left(session: Session) -> None:
+    """At a commit: the events nobody wrote (a script's plain commit), without an ETag (no response)."""
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is not None and pending.events:
+        for statement, rows in grouped(_event_statements(pending, None, ())):
+            session.execute(statement, rows if len(rows) > 1 else rows[0])
+        pending.events.clear()
+
+
 def forget_pending(session: AsyncSession) -> None:
     """Drop the events noted in a transaction that will not commit."""
     pending: _Pending | None = session.info.get(_PENDING)
     if pending is not None:
         pending.events.clear()
-
-
-def parse_cursor(value: str | None, name: str = "after") -> tuple[int, int]:
-    """A service's cursor, `<transaction id>.<position>` (`0.0`: before every event kept)."""
-    matched = CURSOR.fullmatch(value or START)
-    if matched is None:
-        raise ProblemError(
-            422,
-            "validation",
-            "Invalid input",
-            f"{name} is not a cursor this feed gave",
-            errors=[
-                FieldError(pointer=f"/query/{name}", field=name, rule="cursor", message="not a cursor of this feed")
-            ],
-        )
-    return int(matched.group(1)), int(matched.group(2))
-
-
-def cursor_of(transaction_id: int, position: int) -> str:
-    return f"{transaction_id}.{position}"
-
-
-async def latest_cursor(session: AsyncSession, table: Table) -> str:
-    """The cursor of the last event the feed shows now: what commits later comes after it (see the horizon)."""
-    last = (
-        await session.execute(
-            select(table.c.transaction_id, table.c.position)
-            .where(table.c.transaction_id < HORIZON)
-            .order_by(table.c.transaction_id.desc(), table.c.position.desc())
-            .limit(1)
-        )
-    ).first()
-    return cursor_of(last[0], last[1]) if last is not None else START
-
-
-@dataclass(frozen=True, slots=True)
-class FeedPage:
-    events: list[Event]
-    next_cursor: str
-    has_more: bool
-
-
-async def read_feed(
-    session: AsyncSession,
-    table: Table,
-    *,
-    after: str | None,
-    contracts: frozenset[str] | None,
-    types: frozenset[str] | None,
-    contract_code: str | None,
-    limit: int,
-) -> FeedPage:
-    """The committed events after the cursor (see the module's docstring), in order: those of `contracts`
-    (None: all) and of no contract, of `types` (None: all), of `contract_code` when given. A cursor naming
-    no kept event is a 410 that names the oldest cursor kept. The caller filters what it may read; the next
-    cursor is the last event scanned, so filtering never loses or repeats one."""
-    transaction_id, position = parse_cursor(after)
-    if (transaction_id, position) != (0, 0):
-        found = await session.scalar(
-            select(func.count())
-            .select_from(table)
-            .where(table.c.transaction_id == transaction_id, table.c.position == position)
-        )
-        if not found:
-            raise ProblemError(
-                410,
-                "cursor-expired",
-                "Cursor no longer kept",
-                "This cursor names no event kept (expired, or never given): read again from the oldest cursor.",
-                extra={"oldestCursor": START},
-            )
-    asked: dict[str, Any] = {"contracts": contracts, "contract_code": contract_code, "types": types}
-    shape = frozenset(name for name, value in asked.items() if value is not None)
-    values = {name: list(value) if isinstance(value, frozenset) else value for name, value in asked.items()}
-    values |= {"transaction_id": transaction_id, "position": position, "longer": limit + 1}
-    rows = [row._mapping for row in await _FEEDS((table, shape)).rows(session, values)]
-    events = [
-        Event(
-            row["event_id"],
-            row["event_type"],
-            row["schema_version"],
-            row["occurred_at"],
-            row["contract_code"],
-            row["resource_type"],
-            row["resource_id"],
-            row["etag"],
-            dict(row["related"]),
-            cursor_of(row["transaction_id"], row["position"]),
-        )
-        for row in rows[:limit]
-    ]
-    last = events[-1].cursor if events else cursor_of(transaction_id, position)
-    return FeedPage(events, last, len(rows) > limit)
-
-
-def _feed_statement(key: tuple[Table, frozenset[str]]) -> tuple[ClauseElement, frozenset[str]]:
-    """The feed's page, one row longer than asked, for the filters of the shape (each a named parameter):
-    built and compiled once per table and shape (kit/compiled_statements.py)."""
-    table, shape = key
-    after = tuple_(bindparam("transaction_id", type_=BigInteger), bindparam("position", type_=BigInteger))
-    query = (
-        select(table)
-        .where(tuple_(table.c.transaction_id, table.c.position) > after)
-        .where(table.c.transaction_id < HORIZON)
-        .order_by(table.c.transaction_id, table.c.position)
-        .limit(bindparam("longer", type_=Integer))
-    )
-    if "contracts" in shape:
-        mine = table.c.contract_code == any_(bindparam("contracts", type_=ARRAY(Text)))
-        query = query.where(or_(mine, table.c.contract_code.is_(None)))
-    if "contract_code" in shape:
-        query = query.where(table.c.contract_code == bindparam("contract_code", type_=Text))
-    if "types" in shape:
-        query = query.where(table.c.event_type == any_(bindparam("types", type_=ARRAY(Text))))
-    return query, shape | {"transaction_id", "position", "longer"}
-
-
-_FEEDS = CompiledOnce(_feed_statement)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from identity.principal import Principal
 from kit.audit import record_audit
+from kit.combined_writes import WritePart, combined
 from kit.database import create_engine, create_sessionmaker
 from kit.ledger import Ledger
 from kit.noted_audit import AuditInReadError
@@ -136,3 +137,32 @@ async def test_a_savepoint_rolled_back_publishes_none_of_its_events(
     assert [row["contract_code"] for row in published] == [probe + "-kept"]
     assert await _trail(stack, probe + "-kept") == [("probe.published", "null", "object")]
     assert await _trail(stack, probe + "-undone") == []
+
+
+async def test_a_plain_commit_writes_the_events_left_and_the_next_transaction_none_of_them(
+    stack: RunningStack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    probe = "PROBE-" + uuid.uuid4().hex
+    async with sessions() as session:
+        async with session.begin():  # a script's commit: nobody calls write_pending
+            await PUBLISHING.created(
+                session, ACTOR, action="probe.published", entity_type="probe", entity_id=probe, after={}
+            )
+        async with session.begin():
+            await record_audit(session, ledger.audit_events, ACTOR, "probe.next", "probe", probe, after={})
+    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
+    try:
+        published = await connection.fetch(
+            "SELECT position FROM participation.outbox_events WHERE contract_code = $1", probe
+        )
+    finally:
+        await connection.close()
+    assert len(published) == 1  # written by its own transaction's commit, not again by the next one
+    assert [action for action, _, _ in await _trail(stack, probe)] == ["probe.published", "probe.next"]
+
+
+def test_combined_writes_refuse_two_parts_binding_one_name() -> None:
+    first = WritePart("first_written", "INSERT INTO t VALUES (:shared)", {"shared": 1})
+    second = WritePart("second_written", "INSERT INTO u VALUES (:shared)", {"shared": 2})
+    with pytest.raises(ValueError, match="shared"):
+        combined([first, second])
