@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import ClauseElement, Column, Integer, MetaData, Select, Table, Text, Uuid, bindparam, func, select
 
 from kit.compiled_statements import (
+    LITERAL_FIRST_PAGES,
     CompiledOnce,
     MissingValueError,
     camel_json,
@@ -16,6 +17,7 @@ from kit.compiled_statements import (
     json_page_statement,
     unbound,
 )
+from kit.pagination import MAX_PAGE_SIZE
 
 things = Table("things", MetaData(), Column("thing_id", Uuid), Column("label", Text), Column("year", Integer))
 
@@ -84,3 +86,16 @@ def test_a_json_page_binds_its_filters_and_its_page_and_nothing_else() -> None:
     assert "json_agg" in compiled.sql
     assert "ORDER BY" in compiled.sql
     assert unbound(rows(frozenset({"label"}))) == {"year", "label"}
+
+
+def test_a_first_page_writes_its_limit_in_the_statement_and_binds_only_its_filters() -> None:
+    rows = select(things).where(things.c.year == bindparam("year", type_=Integer))
+    first = json_page_statement(rows, lambda row: camel_json({"label": row.label}), lambda row: (row.label,), first=50)
+    assert unbound(first) == {"year"}
+    compiled = compile_statement(first, unbound(first))
+    assert compiled.arguments({"year": 2027, "limit": 50, "longer": 51, "offset": 0}) == (2027,)
+    assert "LIMIT 51" in compiled.sql
+    assert "LIMIT 50" in compiled.sql
+    assert "OFFSET" not in compiled.sql
+    assert 50 in LITERAL_FIRST_PAGES
+    assert all(size <= MAX_PAGE_SIZE for size in LITERAL_FIRST_PAGES)  # each a page a client may ask
