@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.computed [--applications 20000] [--years 7] [--seconds 10] [--profile 200]
 
 Loads the national programmation of bench/grants.py, then measures at c=32 through the gateway (wrk) the
-programmation list of a year computed afresh, and one application read directly; with `--profile N`,
+programmation list of a year computed afresh, and one application read directly; then the first page's
+statement alone, its LIMIT bound or written in it (kit/compiled_statements.py); with `--profile N`,
 serves N of those list requests in-process under pyinstrument and prints where the time goes.
 """
 
@@ -109,6 +110,39 @@ async def _postgres_json(stack: BenchStack, served: list[Any], year: int, second
     )
 
 
+async def _page_plans(stack: BenchStack, year: int, executions: int = 300) -> None:
+    """The route's page statement prepared once and run again and again, its LIMIT bound as a parameter
+    (PostgreSQL plans it at each execution) or written in the statement (a first page: its plan is kept)."""
+    import asyncpg
+
+    from kit.compiled_statements import compile_statement, json_page_statement, unbound
+    from services.grants.programmation.repository import statements
+
+    shape = frozenset({"year"})
+    values = {"contract_code": CONTRACT, "year": year, "limit": 50, "longer": 51, "offset": 0}
+    connection = await asyncpg.connect(stack.owner_dsn("grants"))
+    try:
+        for label, first in (("bound", None), ("written in the statement", 50)):
+            page = json_page_statement(
+                statements._rows(shape),
+                statements._row_json,
+                lambda columns: statements._in_order(columns, shape),
+                first=first,
+            )
+            compiled = compile_statement(page, unbound(page))
+            prepared = await connection.prepare(compiled.sql)
+            arguments = compiled.arguments(values)
+            for _ in range(20):
+                await prepared.fetch(*arguments)
+            started = time.perf_counter()
+            for _ in range(executions):
+                await prepared.fetch(*arguments)
+            took = (time.perf_counter() - started) * 1000 / executions
+            print_row(f"first page's statement, its LIMIT {label}, one connection", f"{took:.2f} ms", "")
+    finally:
+        await connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applications", type=int, default=20_000)
@@ -141,6 +175,7 @@ def main() -> None:
             )
         served = httpx.get(stack.url("grants") + path, headers=headers).json()["items"]
         asyncio.run(_postgres_json(stack, served, year, arguments.seconds))
+        asyncio.run(_page_plans(stack, year))
         if arguments.profile:
             one = {"one application (5 tables), computed": f"/applications/{first}"}
             asyncio.run(cpu_in_process(stack, "grants", one, headers, arguments.profile))
