@@ -168,7 +168,7 @@ def json_page_statement(
         limit: Any = bindparam("limit", type_=Integer)
         ordered = ordered.offset(bindparam("offset", type_=Integer))
     else:
-        longer, limit = literal_column(str(int(first) + 1)), literal_column(str(int(first)))
+        longer, limit = literal_column(str(first + 1)), literal_column(str(first))
     page = ordered.limit(longer).cte("page")
     shown = select(page).order_by(*order(page.c)).limit(limit).subquery("shown")
     items = cast(json_array(item(shown.c), *order(shown.c)), Text)
@@ -199,21 +199,16 @@ class JsonPages(Generic[Shape]):
         order: Callable[[Any, Shape], Sequence[Any]],
         counted: Callable[[Shape], Select[Any]] | None = None,
     ) -> None:
-        def page_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
-            statement = json_page_statement(rows(shape), item, lambda columns: order(columns, shape))
-            return statement, unbound(statement)
-
-        def first_page_of(key: tuple[Shape, int]) -> tuple[ClauseElement, frozenset[str]]:
-            shape, size = key
-            statement = json_page_statement(rows(shape), item, lambda columns: order(columns, shape), first=size)
+        def page_of(key: tuple[Shape, int | None]) -> tuple[ClauseElement, frozenset[str]]:
+            shape, first = key
+            statement = json_page_statement(rows(shape), item, lambda columns: order(columns, shape), first=first)
             return statement, unbound(statement)
 
         def count_of(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
             statement = select(func.count()).select_from((counted or rows)(shape).subquery())
             return statement, unbound(statement)
 
-        self._pages = CompiledOnce(page_of)
-        self._first_pages: CompiledOnce[tuple[Shape, int]] = CompiledOnce(first_page_of)
+        self._pages: CompiledOnce[tuple[Shape, int | None]] = CompiledOnce(page_of)
         self._counts = CompiledOnce(count_of)
 
     async def __call__(
@@ -226,11 +221,9 @@ class JsonPages(Generic[Shape]):
     ) -> tuple[str, int]:
         """The page's items as PostgreSQL wrote them, and the total of the list: told by the page when it
         can, else the count kept where `kept` says (kit.pagination.KeptCounts), else counted."""
-        if page.offset == 0 and page.limit in LITERAL_FIRST_PAGES:
-            [(items, found)] = await self._first_pages((shape, page.limit)).rows(session, values)
-        else:
-            asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
-            [(items, found)] = await self._pages(shape).rows(session, asked)
+        first = page.limit if page.offset == 0 and page.limit in LITERAL_FIRST_PAGES else None
+        asked = {**values, "limit": page.limit, "longer": page.limit + 1, "offset": page.offset}
+        [(items, found)] = await self._pages((shape, first)).rows(session, asked)
 
         async def count() -> int:
             [(total,)] = await self._counts(shape).rows(session, values)

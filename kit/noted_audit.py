@@ -26,7 +26,7 @@ from kit.combined_writes import WritePart, combined
 
 _LISTS = "noted_lists"  # name -> what the transaction noted under that name, in order
 _MARKS = "noted_marks"  # per open savepoint: how long each list was when it began
-_LEFT = "noted_left_writers"  # what writes, at the commit, what else is still noted (the outbox's events)
+_LEFT = "noted_left_writers"  # what writes, at the commit, what is still noted (audit rows, outbox events)
 _AUDIT = "audit"
 _AUDIT_TABLE = "audit_table"
 READS_ONLY = "reads_only"  # in a session's info while a reading unit of work holds it (kit/unit_of_work.py)
@@ -79,9 +79,11 @@ def note_audit_row(session: AsyncSession, table: Table, row: dict[str, Any]) -> 
         raise AuditInReadError("an audited action needs `async with uow:` and its commit, not `uow.reading()`")
     session.info[_AUDIT_TABLE] = table
     noted(session, _AUDIT).append(row)
+    on_commit_left(session, _write_left_rows)
 
 
 _INSERTS: dict[str, str] = {}
+_ROWS_BIND = bindparam(AUDIT_ROWS, type_=JSONB)
 
 
 def _insert_sql(table: Table) -> str:
@@ -114,9 +116,6 @@ def take_noted(session: AsyncSession | Session) -> WritePart | None:
     return WritePart("audit_written", _insert_sql(session.info[_AUDIT_TABLE]), {AUDIT_ROWS: taken}, (_ROWS_BIND,))
 
 
-_ROWS_BIND = bindparam(AUDIT_ROWS, type_=JSONB)
-
-
 def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested:
         lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
@@ -138,14 +137,17 @@ def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> No
 
 
 def _write_left(session: Session) -> None:
-    """Before the commit of the transaction (not a savepoint's release): the audit rows nobody wrote yet (sync,
-    in the async session's greenlet, like every event hook of an AsyncSession)."""
+    """Before the commit of the transaction (not a savepoint's release): what was noted and nobody wrote yet
+    (sync, in the async session's greenlet, like every event hook of an AsyncSession)."""
     if session.in_nested_transaction():
         return
     session.info.pop(_MARKS, None)
+    for writer in session.info.get(_LEFT, []):
+        writer(session)
+
+
+def _write_left_rows(session: Session) -> None:
     left = take_noted(session)
     if left is not None:
         statement, values = combined([left])
         session.execute(statement, values)
-    for writer in session.info.get(_LEFT, []):
-        writer(session)

@@ -258,7 +258,12 @@ async def write_pending(
             statement, values = combined(parts, then=event_statement)
             groups[alone] = (statement, [{**bound[0], **values}])
     for statement, rows in groups:
-        await session.execute(statement, rows if len(rows) > 1 else rows[0])
+        await session.execute(statement, _sent(rows))
+
+
+def _sent(rows: list[dict[str, Any]]) -> list[dict[str, Any]] | dict[str, Any]:
+    """A group's values as sent: several rows in one executemany round trip, one row as one statement."""
+    return rows if len(rows) > 1 else rows[0]
 
 
 def _write_left(session: Session) -> None:
@@ -266,7 +271,7 @@ def _write_left(session: Session) -> None:
     pending: _Pending | None = session.info.get(_PENDING)
     if pending is not None and pending.events:
         for statement, rows in grouped(_event_statements(pending, None, ())):
-            session.execute(statement, rows if len(rows) > 1 else rows[0])
+            session.execute(statement, _sent(rows))
         pending.events.clear()
 
 

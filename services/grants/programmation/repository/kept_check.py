@@ -50,17 +50,15 @@ WHERE application.state = ANY({_LIVE}) {{of_line_contract}}
 GROUP BY line.contract_code, line.year, line.institution_id
 """  # noqa: S608 - constants
 
-_SUMS = "applications, requested_cents, proposed_cents, decided_cents, funded, beneficiaries"
+_COLUMNS = ("applications", "requested_cents", "proposed_cents", "decided_cents", "funded", "beneficiaries")
+_SUMS = ", ".join(_COLUMNS)
 
 _DRIFT = f"""
 WITH kept AS (
-    SELECT contract_code, year, dimension, key, sum(applications) AS applications,
-           sum(requested_cents) AS requested_cents, sum(proposed_cents) AS proposed_cents,
-           sum(decided_cents) AS decided_cents, sum(funded) AS funded, sum(beneficiaries) AS beneficiaries
+    SELECT contract_code, year, dimension, key, {", ".join(f"sum({name}) AS {name}" for name in _COLUMNS)}
     FROM grants.programmation_sums
     GROUP BY contract_code, year, dimension, key
-    HAVING (sum(applications), sum(requested_cents), sum(proposed_cents), sum(decided_cents), sum(funded),
-            sum(beneficiaries)) <> (0, 0, 0, 0, 0, 0)
+    HAVING ({", ".join(f"sum({name})" for name in _COLUMNS)}) <> ({", ".join("0" for _ in _COLUMNS)})
 ), computed AS ({_COMPUTED.format(of_contract="", of_line_contract="")}),
 mismarked AS (
     SELECT line.contract_code, count(*) AS lines
@@ -71,8 +69,8 @@ mismarked AS (
 ), differing AS (
     SELECT coalesce(kept.contract_code, computed.contract_code) AS contract_code, count(*) AS keys
     FROM kept FULL JOIN computed USING (contract_code, year, dimension, key)
-    WHERE ({", ".join(f"kept.{name}" for name in _SUMS.split(", "))})
-          IS DISTINCT FROM ({", ".join(f"computed.{name}" for name in _SUMS.split(", "))})
+    WHERE ({", ".join(f"kept.{name}" for name in _COLUMNS)})
+          IS DISTINCT FROM ({", ".join(f"computed.{name}" for name in _COLUMNS)})
     GROUP BY 1
 )
 SELECT NULL AS contract_code, count(DISTINCT contract_code) AS keys, 0 AS lines FROM computed
