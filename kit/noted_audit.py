@@ -57,11 +57,7 @@ def noted(session: AsyncSession, name: str) -> list[Any]:
     as its savepoints are (see the module's docstring)."""
     lists: dict[str, list[Any]] | None = session.info.get(_LISTS)
     if lists is None:
-        lists = session.info[_LISTS] = {}
-        hooked = session.sync_session
-        event.listen(hooked, "after_transaction_create", _mark_savepoint)
-        event.listen(hooked, "after_soft_rollback", _forget_rolled_back)
-        event.listen(hooked, "before_commit", _write_left)
+        lists = session.info[_LISTS] = {}  # from now on, the hooks below keep them
     return lists.setdefault(name, [])
 
 
@@ -116,15 +112,22 @@ def take_noted(session: AsyncSession | Session) -> WritePart | None:
     return WritePart("audit_written", _insert_sql(session.info[_AUDIT_TABLE]), {AUDIT_ROWS: taken}, (_ROWS_BIND,))
 
 
+# The hooks are heard for every session (listened to once, not again on each new session) and act on those
+# that noted something: a savepoint begun before anything was noted has no mark, so its
+# rollback forgets all that was noted since, which is all that was noted.
+@event.listens_for(Session, "after_transaction_create")
 def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.nested:
-        lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
+    lists: dict[str, list[Any]] | None = session.info.get(_LISTS)
+    if lists is not None and transaction.nested:
         session.info.setdefault(_MARKS, {})[transaction] = {name: len(items) for name, items in lists.items()}
 
 
+@event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
     """A savepoint rolled back: what was noted since it began; the transaction: everything."""
-    lists: dict[str, list[Any]] = session.info.get(_LISTS, {})
+    lists: dict[str, list[Any]] | None = session.info.get(_LISTS)
+    if lists is None:
+        return
     marks: dict[SessionTransaction, dict[str, int]] = session.info.get(_MARKS, {})
     if transaction.nested:
         lengths = marks.pop(transaction, {})
@@ -136,10 +139,11 @@ def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> No
         marks.clear()
 
 
+@event.listens_for(Session, "before_commit")
 def _write_left(session: Session) -> None:
     """Before the commit of the transaction (not a savepoint's release): what was noted and nobody wrote yet
     (sync, in the async session's greenlet, like every event hook of an AsyncSession)."""
-    if session.in_nested_transaction():
+    if _LISTS not in session.info or session.in_nested_transaction():
         return
     session.info.pop(_MARKS, None)
     for writer in session.info.get(_LEFT, []):

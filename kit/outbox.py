@@ -240,7 +240,12 @@ async def write_pending(
     under an Idempotency-Key) ride in the statement of one event (kit/combined_writes.py), or go alone.
     The response's `etag` goes to the events of the resource it versions: `places` are where that ETag is
     read (the write's `x-etag-read-at` path, its Location), and an event is that resource's when the place's
-    last segment is its id (or its parent's)."""
+    last segment is its id (or its parent's).
+
+    Only at the transaction's end: inside a savepoint, what was noted before it would be written in it, and
+    lost with it if it is rolled back."""
+    if session.in_nested_transaction():
+        raise RuntimeError("write_pending writes a transaction's notes before its commit, not inside a savepoint")
     audit = take_noted(session)
     parts = [*([audit] if audit is not None else []), *alongside]
     pending: _Pending | None = session.info.get(_PENDING)

@@ -232,20 +232,27 @@ def with_etag(headers: list[tuple[bytes, bytes]], etag: bytes) -> list[tuple[byt
     return [*(header for header in headers if header[0] != ETAG), (ETAG, etag)]
 
 
-async def _remember(request: Request) -> None:
-    request.scope.setdefault("state", {})[REMEMBER_STATE] = True
+@dataclass(frozen=True, slots=True)
+class Remember:
+    """Marks a GET route whose answers are kept: as holding every part of their contract's data, or only the
+    parts `parts_of` tells from the request. The platform's route class applies it before the endpoint
+    runs, without a dependency to solve (kit/write_pipeline.py); called as a dependency, it does the same."""
+
+    parts_of: Callable[[Request], Iterable[str] | None] | None = None
+
+    def mark(self, request: Request) -> None:
+        held = self.parts_of(request) if self.parts_of is not None else None
+        request.scope.setdefault("state", {})[REMEMBER_STATE] = True if held is None else frozenset(held)
+
+    async def __call__(self, request: Request) -> None:
+        self.mark(request)
 
 
-REMEMBERED = Depends(_remember)
+REMEMBERED = Depends(Remember())
 
 
 def remembered_by(parts_of: Callable[[Request], Iterable[str] | None]) -> Any:
     """Remember a route's answers as holding only the parts of their contract's data their request tells
     (e.g. those of the year it asks for; None: every part, as REMEMBERED): a change of another part of
     the contract leaves them standing."""
-
-    async def _remember_parts(request: Request) -> None:
-        held = parts_of(request)
-        request.scope.setdefault("state", {})[REMEMBER_STATE] = True if held is None else frozenset(held)
-
-    return Depends(_remember_parts)
+    return Depends(Remember(parts_of))

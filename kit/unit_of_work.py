@@ -22,10 +22,9 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
@@ -33,6 +32,7 @@ from kit.etags import evaluate_if_match
 from kit.noted_audit import READS_ONLY
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
 from kit.pagination import KeptCounts
+from kit.written_tables import WRITTEN, track_writes
 
 _CLOCK = "clock"
 AUTOCOMMIT_READS = "autocommit_reads"  # in a sessionmaker's info: False behind a transaction-mode pooler
@@ -138,7 +138,6 @@ class AmbientTransaction:
 
 
 _AMBIENT: ContextVar[AmbientTransaction | None] = ContextVar("ambient_transaction", default=None)
-_WRITTEN = "written_tables"
 _SCOPES = "change_scopes"
 _PARTS = "change_parts"  # the parts of its contract's data the transaction changes; None: all of them
 # Written alone, these announce no change (kit/change_feed.py QUIET_TABLES): the audit trail of an
@@ -146,34 +145,10 @@ _PARTS = "change_parts"  # the parts of its contract's data the transaction chan
 LEDGER_TABLES = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
 
 
-def track_writes(session: AsyncSession) -> set[str]:
-    """The set, filled from now on, of the tables `session` writes (ORM flushes and Core statements)."""
-    written: set[str] | None = session.info.get(_WRITTEN)
-    if written is not None:
-        return written
-    written = session.info[_WRITTEN] = set()
-
-    def on_flush(flushing: Session, _transaction: UOWTransaction, _instances: object) -> None:
-        for instance in (*flushing.new, *flushing.dirty, *flushing.deleted):
-            table = getattr(type(instance), "__tablename__", None)
-            if isinstance(table, str):
-                written.add(table)
-
-    def on_execute(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            table = getattr(state.statement, "table", None)
-            name = getattr(table, "name", None)
-            written.add(name if isinstance(name, str) else "?")
-
-    event.listen(session.sync_session, "before_flush", on_flush)
-    event.listen(session.sync_session, "do_orm_execute", on_execute)
-    return written
-
-
 def changed_scope(session: AsyncSession) -> str | None:
     """What the transaction of `session` changed, as the change feed announces it: None for nothing but the
     ledger, the contract it declared (`UnitOfWork.changes_contract`), or "" for anything."""
-    written: set[str] = session.info.get(_WRITTEN, {"?"})
+    written: set[str] = session.info.get(WRITTEN, {"?"})
     if not written - LEDGER_TABLES:
         return None
     return _scope_of(session)

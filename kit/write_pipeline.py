@@ -51,6 +51,7 @@ from kit.idempotency import (
 from kit.ledger import Ledger
 from kit.outbox import write_pending
 from kit.problems import documented_problems, problem_openapi
+from kit.response_cache import Remember
 from kit.unit_of_work import AmbientTransaction, UnguardedWriteError, enter_operation, leave_operation
 
 logger = logging.getLogger("kit.write_pipeline")
@@ -138,6 +139,14 @@ def _marker(dependencies: Sequence[DependsParam], kind: type[Any]) -> Any:
     return None
 
 
+MARKERS = (CreatesNothing, Conditional, Remember)
+
+
+def _solved(dependencies: Sequence[DependsParam]) -> list[DependsParam]:
+    """The dependencies FastAPI solves at each request: the markers only tell this class what to do."""
+    return [dependency for dependency in dependencies if not isinstance(dependency.dependency, MARKERS)]
+
+
 class PlatformRoute(APIRoute):
     """The route class of every router: see the module's docstring."""
 
@@ -148,6 +157,7 @@ class PlatformRoute(APIRoute):
         extra: dict[str, Any] = dict(options.get("openapi_extra") or {})
         self.write: WriteSpec | None = None
         self.sends_etag = False
+        self.remember: Remember | None = _marker(dependencies, Remember)
         if methods & WRITE_METHODS:
             nothing: CreatesNothing | None = _marker(dependencies, CreatesNothing)
             condition: Conditional | None = _marker(dependencies, Conditional)
@@ -164,7 +174,7 @@ class PlatformRoute(APIRoute):
                 responses.update(problem_openapi(412, 428))
                 extra["x-etag-read-at"] = read_at
             self.write = WriteSpec(idempotent, is_conditional, read_at if is_conditional else None)
-        options.update(dependencies=dependencies, responses=responses, openapi_extra=extra or None)
+        options.update(dependencies=_solved(dependencies), responses=responses, openapi_extra=extra or None)
         super().__init__(path, endpoint, **options)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -172,6 +182,8 @@ class PlatformRoute(APIRoute):
         route = self
 
         async def handle(request: Request) -> Response:
+            if route.remember is not None:
+                route.remember.mark(request)
             if route.write is not None:
                 return await run_write(request, handler, route.write, route.name)
             response = await run_read(request, handler, route.name)

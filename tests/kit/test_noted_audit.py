@@ -166,3 +166,17 @@ def test_combined_writes_refuse_two_parts_binding_one_name() -> None:
     second = WritePart("second_written", "INSERT INTO u VALUES (:shared)", {"shared": 2})
     with pytest.raises(ValueError, match="shared"):
         combined([first, second])
+
+
+async def test_notes_are_never_written_inside_a_savepoint(
+    stack: RunningStack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Written inside a savepoint, the rows noted before it would go if it were rolled back."""
+    probe = str(uuid.uuid4())
+    async with sessions() as session, session.begin():
+        await _record(session, "probe.before_the_savepoint", probe)
+        inner = await session.begin_nested()
+        with pytest.raises(RuntimeError, match="not inside a savepoint"):
+            await write_pending(session)
+        await inner.rollback()
+    assert [action for action, _, _ in await _trail(stack, probe)] == ["probe.before_the_savepoint"]
