@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
@@ -14,6 +15,9 @@ from pydantic_core import PydanticCustomError
 from starlette.responses import Response
 
 from kit.numerals import is_plain_number_text
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def _storable(value: Any) -> bool:
@@ -124,6 +128,42 @@ class ApiInput(BaseModel):
         if decimal and isinstance(value, str) and not is_plain_number_text(value):
             raise PydanticCustomError("ascii_digits", "a number is written with ASCII digits 0-9")
         return value
+
+
+Read = TypeVar("Read", bound=ApiModel)
+
+
+def read_of(schema: type[Read], record: DataclassInstance, **given: Any) -> Read:
+    """What the wire answers of a domain record: the record's fields of the schema's names (enums by value,
+    tuples as lists, nested records as nested reads), and what is `given` (an id, amounts in euros, nested
+    reads). The one mapping from a record to the wire; a field the record lacks and nothing gives is an error,
+    never a silent null."""
+    return schema.model_validate({**record_fields(record), **given})
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
+
+
+def record_fields(record: DataclassInstance) -> dict[str, Any]:
+    """A domain record's fields by name, nested records as dicts and their containers rebuilt, as
+    `dataclasses.asdict` gives them but without deep-copying each value: they are immutable (ids, dates,
+    amounts, enums, text) and only read, and the copies were most of a record's mapping to the wire."""
+    return {name: _plain(getattr(record, name)) for name in _field_names(type(record))}
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return record_fields(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, tuple):
+        items = [_plain(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)  # a named tuple
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return value
 
 
 def model_response(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -6,19 +6,13 @@ feature's own types are in its schemas.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from kit.api_models import ApiInput, ApiModel
 from kit.money import euros, parse_cents
 from services.grants.errors import RuleViolationError
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-Read = TypeVar("Read", bound=ApiModel)
 
 ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
 Title = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
@@ -95,9 +89,3 @@ def cents_of(text: str, field: str) -> int:
     if cents is None:
         raise RuleViolationError(field, "amount-format", f"{field} must be euros with at most 2 decimals, e.g. 1500.00")
     return cents
-
-
-def read_of(schema: type[Read], record: DataclassInstance, **given: Any) -> Read:
-    """What the wire answers of a domain record: the record's fields of the schema's names (enums by value,
-    tuples as lists, nested records as nested reads), and what is `given` (an id, amounts in euros…)."""
-    return schema.model_validate({**asdict(record), **given})

@@ -4,30 +4,17 @@ wire spells a field."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiModel
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-Read = TypeVar("Read", bound=ApiModel)
 
 
 def wire_name(path: str) -> str:
     """A field path as the wire spells it: each snake_case segment in camelCase (`attendance/0/proxy_to` ->
     `attendance/0/proxyTo`), codes and positions as they are."""
     return re.sub(r"_([a-z])", lambda letter: letter.group(1).upper(), path)
-
-
-def read_of(schema: type[Read], record: DataclassInstance, **given: Any) -> Read:
-    """What the wire answers of a domain record: the record's fields of the schema's names (enums by value,
-    tuples as lists), and what is `given` (an id, amounts in euros, nested reads). The one mapping from a
-    record to the wire; a field the record lacks and nothing gives is an error, never a silent null."""
-    return schema.model_validate({**asdict(record), **given})
 
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
 
 import pytest
 from pydantic import ValidationError
 
-from kit.api_models import ApiInput
+from kit.api_models import ApiInput, ApiModel, read_of, record_fields
 
 
 class Window(ApiInput):
@@ -67,3 +72,69 @@ def test_query_dates_are_iso_text() -> None:
     for value in ("0", "1700000000", 0, "2025-3-1"):
         with pytest.raises(ValidationError):
             adapter.validate_python(value)
+
+
+class Kind(StrEnum):
+    BODY = "body"
+
+
+class Place(NamedTuple):
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Venue:
+    place: Place
+    opened_on: date
+
+
+@dataclass(frozen=True)
+class Record:
+    record_id: uuid.UUID
+    kind: Kind
+    amount: Decimal
+    codes: tuple[str, ...]
+    venues: tuple[Venue, ...]
+    extra: dict[str, list[int]]
+    note: str | None
+
+
+class VenueRead(ApiModel):
+    place: Place
+    opened_on: date
+
+
+class RecordRead(ApiModel):
+    id: uuid.UUID
+    kind: Kind
+    amount: Decimal
+    codes: list[str]
+    venues: list[VenueRead]
+    note: str | None
+
+
+def test_a_record_maps_to_the_wire_as_asdict_gives_it_without_copying_its_values() -> None:
+    record = Record(
+        record_id=uuid.uuid4(),
+        kind=Kind.BODY,
+        amount=Decimal("12.50"),
+        codes=("QN06258M",),
+        venues=(Venue(Place("62041", "Arras"), date(2026, 3, 1)),),
+        extra={"counts": [1, 2]},
+        note=None,
+    )
+    fields = record_fields(record)
+    assert fields == asdict(record)
+    assert type(fields["venues"][0]["place"]) is Place  # a named tuple stays one, as asdict keeps it
+    assert fields["record_id"] is record.record_id  # not a copy
+    assert fields["extra"] is not record.extra  # containers rebuilt: what reads it cannot change the record
+    read = read_of(RecordRead, record, id=record.record_id)
+    assert read.model_dump(by_alias=True, mode="json") == {
+        "id": str(record.record_id),
+        "kind": "body",
+        "amount": "12.50",
+        "codes": ["QN06258M"],
+        "venues": [{"place": ["62041", "Arras"], "openedOn": "2026-03-01"}],
+        "note": None,
+    }

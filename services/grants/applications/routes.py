@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response, status
 
 from identity.principal import Principal
-from kit.api_models import model_response, page_json_response
+from kit.api_models import model_response, page_json_response, read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -45,7 +45,7 @@ from services.grants.applications.schemas import (
 from services.grants.applications.use_cases import access, drafting, financing, workflow
 from services.grants.clients.territories import TerritoryReferences
 from services.grants.policies import DECIDE_LINES, INSTRUCT, READ_GRANTS, WRITE_APPLICATIONS
-from services.grants.schemas import BeneficiariesRead, ContractCode, cents_of, read_of
+from services.grants.schemas import BeneficiariesRead, ContractCode, cents_of
 
 router = platform_router(["applications"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Response, status
 
 from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
+from kit.api_models import read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -20,7 +21,7 @@ from services.grants.calls import use_cases as calls
 from services.grants.calls.domain import Calendar, CallForProjects, default_notification_target
 from services.grants.calls.schemas import CallCreate, CallRead, CallUpdate, SchemeEnvelopeRead
 from services.grants.policies import MANAGE_CALLS, READ_CALLS
-from services.grants.schemas import ContractCode, read_of
+from services.grants.schemas import ContractCode
 
 router = platform_router(["calls for projects"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Response, status
 
 from identity.principal import Principal
-from kit.api_models import plain_decimal
+from kit.api_models import plain_decimal, read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -40,7 +40,7 @@ from services.grants.conventions.use_cases import access, indicators, lifecycle,
 from services.grants.conventions.use_cases.indicators import IndicatorsView
 from services.grants.conventions.use_cases.lifecycle import ConventionDraft
 from services.grants.policies import MANAGE_CONVENTIONS, READ_GRANTS, WRITE_APPLICATIONS, WRITE_INDICATORS
-from services.grants.schemas import ContractCode, cents_of, read_of
+from services.grants.schemas import ContractCode, cents_of
 
 router = platform_router(["conventions"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

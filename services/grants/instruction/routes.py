@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Response, status
 
 from identity.principal import Principal
+from kit.api_models import read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
@@ -24,7 +25,6 @@ from services.grants.instruction.schemas import (
     MarksInput,
 )
 from services.grants.policies import ANNOTATE, READ_ANNOTATIONS, READ_GRANTS
-from services.grants.schemas import read_of
 
 router = platform_router(["scoring"], authenticated=True, writes=True)
 # An institution's private notes are read with the application (and listed with its routes).

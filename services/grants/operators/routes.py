@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Response, status
 
 from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
+from kit.api_models import read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -18,7 +19,7 @@ from services.grants.operators import use_cases as operators
 from services.grants.operators.domain import Operator
 from services.grants.operators.schemas import OperatorCreate, OperatorRead, OperatorUpdate
 from services.grants.policies import EDIT_OPERATOR, READ_GRANTS, REGISTER_OPERATORS
-from services.grants.schemas import ContractCode, read_of
+from services.grants.schemas import ContractCode
 
 router = platform_router(["operators"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

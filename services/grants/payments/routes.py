@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Response, status
 
 from identity.principal import Principal
+from kit.api_models import read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -18,7 +19,7 @@ from services.grants.payments.domain import PlannedTranche, Tranche, TrancheKind
 from services.grants.payments.schemas import FailureInput, PaymentInput, TrancheInput, TranchePlanInput, TrancheRead
 from services.grants.payments.use_cases import Payment
 from services.grants.policies import PAY, READ_GRANTS
-from services.grants.schemas import cents_of, read_of
+from services.grants.schemas import cents_of
 
 router = platform_router(["payments"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Response, status
 
 from identity.communes import CommuneLookup, request_communes
 from identity.contracts import ContractRegistry, request_contract_registry
-from kit.api_models import page_json_response
+from kit.api_models import page_json_response, read_of
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -19,7 +19,7 @@ from services.participation.bodies import use_cases as bodies
 from services.participation.bodies.domain import Body, BodyKind, ParticipationLevel, ThemeLevel, below_declared
 from services.participation.bodies.schemas import BodyCreate, BodyRead, BodyUpdate, ThemeLevelRead, ThemeLevelsInput
 from services.participation.policies import BodyManager, Reader
-from services.participation.schemas import ContractCode, read_of
+from services.participation.schemas import ContractCode
 
 router = platform_router(["bodies"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

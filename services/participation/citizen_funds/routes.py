@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
+from kit.api_models import read_of
 from kit.database import request_unit_of_work
 from kit.money import euros, parse_cents
 from kit.unit_of_work import UnitOfWork
@@ -26,7 +27,6 @@ from services.participation.citizen_funds.schemas import (
 from services.participation.citizen_funds.use_cases import FinalReport, NewFund
 from services.participation.meetings.domain import Tally
 from services.participation.policies import FundRunner, Reader
-from services.participation.schemas import read_of
 
 router = platform_router(["citizen funds"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

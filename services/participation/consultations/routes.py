@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from identity.contracts import ContractRegistry, request_contract_registry
+from kit.api_models import read_of
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.unit_of_work import UnitOfWork
@@ -35,7 +36,7 @@ from services.participation.consultations.schemas import (
     SyncOutcomeRead,
 )
 from services.participation.policies import CampaignRunner, ContactReader, Reader
-from services.participation.schemas import ContractCode, ProgressRead, read_of, wire_name
+from services.participation.schemas import ContractCode, ProgressRead, wire_name
 
 router = platform_router(["consultations"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

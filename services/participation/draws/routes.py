@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
+from kit.api_models import read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -25,7 +26,6 @@ from services.participation.draws.schemas import (
 from services.participation.draws.use_cases import DrawView, PoolEntry
 from services.participation.members.domain import Gender, Identity
 from services.participation.policies import PUBLISHED_DRAW, DrawnReader, DrawRunner
-from services.participation.schemas import read_of
 
 public = platform_router(["draws"], authenticated=False)
 protected = platform_router(["draws"], authenticated=True, writes=True)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
+from kit.api_models import read_of
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -21,7 +22,6 @@ from services.participation.elections.schemas import (
 )
 from services.participation.elections.use_cases import ElectionRecord
 from services.participation.policies import MemberManager, Reader
-from services.participation.schemas import read_of
 
 router = platform_router(["elections"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from kit.api_models import plain_decimal
+from kit.api_models import plain_decimal, read_of
 from kit.database import request_unit_of_work
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
@@ -23,7 +23,7 @@ from services.participation.evaluation.schemas import (
     ThemeLevelFigures,
 )
 from services.participation.policies import Reader
-from services.participation.schemas import ProgressRead, read_of
+from services.participation.schemas import ProgressRead
 
 router = platform_router(["evaluation"], authenticated=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from kit.api_models import json_response, page_json_response
+from kit.api_models import json_response, page_json_response, read_of
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
 from kit.response_cache import REMEMBERED
@@ -29,7 +29,7 @@ from services.participation.meetings.schemas import (
 )
 from services.participation.meetings.use_cases import MeetingRecord
 from services.participation.policies import MeetingRunner, Reader
-from services.participation.schemas import WarningRead, read_of
+from services.participation.schemas import WarningRead
 
 router = platform_router(["meetings"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]

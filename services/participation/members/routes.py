@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from kit.api_models import IsoDate, plain_decimal
+from kit.api_models import IsoDate, plain_decimal, read_of
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
@@ -50,7 +50,7 @@ from services.participation.members.schemas import (
 )
 from services.participation.members.use_cases import mandates, people, rules
 from services.participation.policies import DrawRunner, MemberManager, PersonalDataHandler, Reader
-from services.participation.schemas import WarningRead, read_of
+from services.participation.schemas import WarningRead
 
 router = platform_router(["members"], authenticated=True, writes=True)
 # The mandates a draw gives: listed with the draws, answered as mandates.

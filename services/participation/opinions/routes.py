@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Response, status
 
-from kit.api_models import page_json_response
+from kit.api_models import page_json_response, read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -39,7 +39,6 @@ from services.participation.opinions.schemas import (
 )
 from services.participation.opinions.use_cases import Answer, OpinionRecord
 from services.participation.policies import PUBLIC_PAGE, Governance, OpinionAdopter, Reader
-from services.participation.schemas import read_of
 
 router = platform_router(["opinions"], authenticated=True, writes=True)
 public = platform_router(["opinions"], authenticated=False)

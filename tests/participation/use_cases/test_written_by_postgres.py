@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from kit.api_models import read_of
 from kit.pagination import PageRequest
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body, BodyKind
@@ -37,7 +38,6 @@ from services.participation.opinions.repository import commitment_from_row, opin
 from services.participation.opinions.schemas import CommitmentRead, OpinionRead
 from services.participation.opinions.use_cases import opinions_of
 from services.participation.persistence import record_of
-from services.participation.schemas import read_of
 from tests.participation.use_cases.callers import ADMIN, CONTRACT, PILOT, STRANGER
 from tests.participation.use_cases.records import Territories, a_body, a_person
 
