@@ -32,7 +32,7 @@ import aiohttp
 import httpx
 
 from bench import grants, participation_national
-from bench.local_stack import BenchStack, print_row, running_stack
+from bench.local_stack import BenchStack, print_machine_speed, print_row, running_stack
 from cli.stack import workers_of
 from identity.principal import Role
 from services.grants.demo.domain import fictitious_siret
@@ -383,6 +383,7 @@ def main() -> None:
     arguments = parser.parse_args()
     apps = ("territories", "grants", "participation", "gateway")
     with running_stack(apps, workers=arguments.workers) as stack:
+        print_machine_speed(stack)
         started = time.perf_counter()
         setup = asyncio.run(prepare(stack, arguments))
         print_row("loaded the national data sets", f"{time.perf_counter() - started:.1f} s", "(COPY)")

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from bench.grants import CONTRACT, load
-from bench.local_stack import BenchStack, cpu_in_process, print_row, running_stack, wrk
+from bench.local_stack import BenchStack, cpu_in_process, print_machine_speed, print_row, running_stack, wrk
 from identity.principal import Role
 
 
@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="list requests to profile in-process (0: none)")
     arguments = parser.parse_args()
     with running_stack(("territories", "grants", "gateway")) as stack:
+        print_machine_speed(stack)
         started = time.perf_counter()
         calls, _ = asyncio.run(load(stack, arguments.applications, arguments.years))
         print_row("loaded", f"{time.perf_counter() - started:.1f} s", "(COPY)")

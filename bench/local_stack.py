@@ -4,6 +4,8 @@ uvicorn processes (uvloop, httptools, one worker, no access log) on loopback por
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -148,6 +150,48 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str] | None
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses")
     return float(rate.group(1)), latency("50%"), latency("99%")
+
+
+def _python_reference() -> float:
+    """ms for a fixed piece of the work a request does in Python (JSON both ways, a hash, dict and string
+    handling), best of five."""
+    document = {"items": [{"id": str(index), "amount": f"{index}.50", "codes": ["QN06258M"]} for index in range(50)]}
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(200):
+            text = json.dumps(document)
+            hashlib.sha256(text.encode()).hexdigest()
+            json.loads(text)
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+async def _postgres_reference(dsn: str) -> float:
+    """ms for a fixed query (JSON and numeric formatting of 20,000 generated rows), best of five."""
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            await connection.fetchval(
+                "SELECT length(json_agg(json_build_object('id', n, 'euros', (n * 0.01)::text))::text)"
+                " FROM generate_series(1, 20000) AS n"
+            )
+            best = min(best, time.perf_counter() - started)
+    finally:
+        await connection.close()
+    return best * 1000
+
+
+def print_machine_speed(stack: BenchStack) -> None:
+    """Two reference timings of this machine before a bench: figures of two days compare only when these
+    are within a few percent (the same code has measured a quarter slower from one day to the next)."""
+    print_row("this machine: Python reference (JSON, hash; quiet)", f"{_python_reference():.1f} ms", "")
+    database = asyncio.run(_postgres_reference(stack.owner_dsn("territories")))
+    print_row("this machine: PostgreSQL reference (JSON of 20,000 rows)", f"{database:.1f} ms", "")
 
 
 def print_row(label: str, value: str, target: str) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.local_stack import BenchStack, cpu_in_process, measure_lists, print_row, running_stack
+from bench.local_stack import BenchStack, cpu_in_process, measure_lists, print_machine_speed, print_row, running_stack
 from identity.principal import Role
 
 NAMESPACE = uuid.UUID("0c3a9f7e-51b2-4d8e-9a61-2f4e7b8c1d05")
@@ -245,6 +245,7 @@ def main() -> None:
     arguments = parser.parse_args()
     print(f"{'measure':<62}{'result':>18}   target", flush=True)
     with running_stack(("territories", "participation", "gateway")) as stack:
+        print_machine_speed(stack)
         started = time.perf_counter()
         counts = asyncio.run(load(stack, arguments.contracts))
         print_row(
