@@ -61,9 +61,18 @@ $$
 """
 
 
-# Kept sums (grants' programmation_sums) move only with the tables they sum, which announce: their
-# compaction changes no figure and must drop no remembered answer.
-QUIET_TABLES = ("alembic_version", "jobs", "audit_events", "idempotency_keys", "outbox_events", "programmation_sums")
+# Kept sums (grants' programmation_sums) and kept arrays (grants' application_financers) move only with the
+# tables they are kept from, which announce: their compaction changes no figure and must drop no remembered
+# answer.
+QUIET_TABLES = (
+    "alembic_version",
+    "jobs",
+    "audit_events",
+    "idempotency_keys",
+    "outbox_events",
+    "programmation_sums",
+    "application_financers",
+)
 SCOPE_SETTING = "cdq.change_scope"
 SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)
 PART_NAME = re.compile(r"[A-Za-z0-9_@.-]+")  # a part's name: `live`, `live@2027`…

@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     BigInteger,
     Date,
     DateTime,
@@ -107,3 +109,17 @@ class ProgrammationSumRow(Base):
     decided_cents: Mapped[int] = mapped_column(BigInteger)
     funded: Mapped[int] = mapped_column(BigInteger)
     beneficiaries: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationFinancersRow(Base):
+    """An application's financers as the programmation page shows them: the JSON array of its financing lines
+    (financer's code, requested, proposed and decided amounts in euros, in the order of the codes), kept by
+    the triggers of financing lines and institutions (migration gran0029). Never written by a use case; an
+    application without a row has no line."""
+
+    __tablename__ = "application_financers"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    financers: Mapped[Any] = mapped_column(JSON)

@@ -28,13 +28,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from kit.compiled_statements import CompiledOnce, JsonPages, camel_json, json_array
+from kit.compiled_statements import EMPTY_JSON_ARRAY, CompiledOnce, JsonPages, camel_json
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.calls.models import CallRow
 from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
 from services.grants.programmation.domain.tables import ProgrammationFilter
+from services.grants.programmation.models import ApplicationFinancersRow
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 Shape = frozenset[str]  # the filters given (ProgrammationFilter's names), each bound as a parameter
@@ -256,23 +257,16 @@ def _rows(shape: Shape) -> Select[Any]:
 
 
 def _row_json(row: Any) -> Any:
-    """A ProgrammationRow: the row's columns and each financer's amounts (in the order of their codes)."""
-    line = camel_json(
-        {
-            "institution_code": InstitutionRow.code,
-            "requested": _euros(FinancingLineRow.requested_cents),
-            "proposed": _euros(FinancingLineRow.proposed_cents),
-            "decided": _euros(FinancingLineRow.decided_cents),
-        }
-    )
+    """A ProgrammationRow: the row's columns and each financer's amounts (in the order of their codes), as
+    the triggers of its financing lines keep them (models.ApplicationFinancersRow; none kept: no line)."""
     financers = (
-        select(json_array(line, InstitutionRow.code.collate("C")))
-        .select_from(FinancingLineRow)
-        .join(InstitutionRow, InstitutionRow.institution_id == FinancingLineRow.institution_id)
-        .where(FinancingLineRow.application_id == row.application_id)
+        select(ApplicationFinancersRow.financers)
+        .where(ApplicationFinancersRow.application_id == row.application_id)
         .scalar_subquery()
     )
-    return camel_json({**{column.name: column for column in row}, "financers": financers})
+    return camel_json(
+        {**{column.name: column for column in row}, "financers": func.coalesce(financers, EMPTY_JSON_ARRAY)}
+    )
 
 
 def _in_order(row: Any, _shape: Shape) -> tuple[Any, ...]:
