@@ -122,3 +122,15 @@ async def test_the_applications_of_a_call_stand_while_another_calls_applications
     listed = await _read(gateway, of_every_call, year.caf)
     assert listed.headers["cache-status"] == "cdq; fwd=miss"
     assert [item["title"] for item in listed.json()["items"]] == ["Action de 2026", "Action de 2025"]
+
+
+async def test_a_year_of_digits_int_refuses_is_a_clear_refusal(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """'²' is a digit to Python's str.isdigit but no number: the year a remembered answer holds is read
+    before the route validates it, and must not fail there."""
+    year = await open_year(stack, gateway, new_contract)
+    for url in (f"{API}/programmation", f"{API}/programmation/totals"):
+        answer = await gateway.get(url, params={"contractCode": year.contract, "year": "²"}, headers=year.pilot)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == "year"

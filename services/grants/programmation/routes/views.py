@@ -71,7 +71,7 @@ Chosen = Annotated[ProgrammationFilter, Depends(chosen_filter)]
 def _asked_year(request: Request) -> int | None:
     """The year a request asks for (the route validates it; unreadable: every year)."""
     value = request.query_params.get("year", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None  # "²" is a digit int() refuses
 
 
 # Remembered answers hold the programmation's (or the notified files') part of the year asked for.
