@@ -54,32 +54,37 @@ def unauthenticated(detail: str) -> ProblemError:
 VERIFIED_TOKEN = "verified_token"  # noqa: S105 - a state key, not a secret
 
 
-async def bearer_principal(scope: Scope) -> Principal | None:
-    """The principal of the request's valid bearer token, verified once per request; None without one."""
-    state = scope.setdefault("state", {})
-    tokens = [value for name, value in scope.get("headers", ()) if name == b"authorization"]
-    if len(tokens) != 1:
-        return None
-    scheme, _, token = tokens[0].decode("latin-1").partition(" ")
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header's value; None for another scheme or no token."""
+    scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def verified_principal(scope: Scope, token: str) -> Principal:
+    """The principal `token` gives, verified once per request (kept in the request's state); raises
+    InvalidTokenError."""
+    state = scope.setdefault("state", {})
     verified = state.get(VERIFIED_TOKEN)
     if verified is not None and verified[0] == token:
         principal: Principal = verified[1]
         return principal
     verifier: TokenVerifier = scope["app"].state.token_verifier
-    try:
-        principal = await verifier.verify(token)
-    except InvalidTokenError:
-        return None
+    principal = await verifier.verify(token)
     state[VERIFIED_TOKEN] = (token, principal)
     return principal
 
 
-def verifier_of(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
+async def bearer_principal(scope: Scope) -> Principal | None:
+    """The principal of the request's valid bearer token, verified once per request; None without one."""
+    tokens = [value for name, value in scope.get("headers", ()) if name == b"authorization"]
+    token = bearer_token(tokens[0].decode("latin-1")) if len(tokens) == 1 else None
+    if token is None:
+        return None
+    try:
+        return await verified_principal(scope, token)
+    except InvalidTokenError:
+        return None
 
 
 class Authorize(HTTPBearer):
@@ -93,22 +98,17 @@ class Authorize(HTTPBearer):
         super().__init__(scheme_name=BEARER_SCHEME, description=BEARER_DESCRIPTION, auto_error=False)
         self.policy = policy
 
+    # It answers the caller's principal, where HTTPBearer's own call answers the header's credentials.
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         if self.policy.anonymous:
             return ANONYMOUS
-        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
             raise unauthenticated("A bearer token is required.")
-        verified = request.scope.get("state", {}).get(VERIFIED_TOKEN)
-        principal: Principal
-        if verified is not None and verified[0] == token:
-            principal = verified[1]
-        else:
-            try:
-                principal = await verifier_of(request).verify(token)
-            except InvalidTokenError as error:
-                raise unauthenticated(str(error)) from error
+        try:
+            principal = await verified_principal(request.scope, token)
+        except InvalidTokenError as error:
+            raise unauthenticated(str(error)) from error
         missing = self.policy.scopes - principal.scopes
         if missing:
             raise ProblemError(
