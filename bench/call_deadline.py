@@ -32,7 +32,7 @@ import aiohttp
 import httpx
 
 from bench import grants, participation_national
-from bench.local_stack import BenchStack, print_machine_speed, print_row, running_stack
+from bench.local_stack import BenchStack, cpu_shares, print_machine_speed, print_row, running_stack
 from cli.stack import workers_of
 from identity.principal import Role
 from services.grants.demo.domain import fictitious_siret
@@ -390,8 +390,11 @@ def main() -> None:
         workers = workers_of("grants", os.environ, arguments.workers)
         for users in (int(value) for value in arguments.concurrency.split(",")):
             world = World(stack, setup)
-            elapsed = asyncio.run(_run(world, users, arguments.seconds, arguments.seed))
+            with cpu_shares(stack) as cores:
+                elapsed = asyncio.run(_run(world, users, arguments.seconds, arguments.seed))
             report(world, users, elapsed, workers)
+            used = ", ".join(f"{part} {share:.2f}" for part, share in sorted(cores.items(), key=lambda item: -item[1]))
+            print(f"cores used ({os.cpu_count()} on this machine): {used}; total {sum(cores.values()):.2f}")
 
 
 if __name__ == "__main__":

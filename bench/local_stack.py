@@ -36,6 +36,7 @@ class BenchStack:
     environments: dict[str, dict[str, str]]
     secrets: StackSecrets
     db_port: int
+    pids: dict[str, int]  # each app's uvicorn process and PostgreSQL's postmaster ("postgres")
 
     def url(self, app: str) -> str:
         return f"http://127.0.0.1:{self.ports[app]}"
@@ -115,7 +116,9 @@ def running_stack(
                 )
             )
             _wait(f"http://127.0.0.1:{ports[app]}/healthz")
-        yield BenchStack(ports, environments, stack_secrets, cluster.port)
+        pids = {app: child.pid for app, child in zip(apps, children, strict=True)}
+        pids["postgres"] = cluster.lock_file_pid() or 0
+        yield BenchStack(ports, environments, stack_secrets, cluster.port, pids)
     finally:
         for child in children:
             child.terminate()
@@ -192,6 +195,48 @@ def print_machine_speed(stack: BenchStack) -> None:
     print_row("this machine: Python reference (JSON, hash; quiet)", f"{_python_reference():.1f} ms", "")
     database = asyncio.run(_postgres_reference(stack.owner_dsn("territories")))
     print_row("this machine: PostgreSQL reference (JSON of 20,000 rows)", f"{database:.1f} ms", "")
+
+
+def _cpu_seconds() -> tuple[dict[int, tuple[int, float]], float]:
+    """Every process's (parent, CPU seconds used), and the machine's busy CPU seconds, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            used[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    times = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return used, (sum(times) - times[3] - times[4]) / tick  # all but idle and iowait
+
+
+@contextmanager
+def cpu_shares(stack: BenchStack) -> Iterator[dict[str, float]]:
+    """On exit, fills the mapping with the cores each part of the system used meanwhile (an app with its
+    workers, PostgreSQL, this load generator, and everything else), to show where a saturated machine's
+    time went. Processes that ended meanwhile are not counted in their part but in "other"."""
+    owners = {pid: part for part, pid in stack.pids.items()} | {os.getpid(): "load generator"}
+
+    def part_of(pid: int, parents: Mapping[int, tuple[int, float]]) -> str | None:
+        while pid > 1:
+            if pid in owners:
+                return owners[pid]
+            pid = parents[pid][0] if pid in parents else 0
+        return None
+
+    before, busy_before = _cpu_seconds()
+    started = time.monotonic()
+    shares: dict[str, float] = {}
+    yield shares
+    after, busy_after = _cpu_seconds()
+    elapsed = time.monotonic() - started
+    for pid, (_, seconds) in after.items():
+        part = part_of(pid, after)
+        if part is not None:
+            shares[part] = shares.get(part, 0.0) + (seconds - before.get(pid, (0, 0.0))[1]) / elapsed
+    shares["other"] = max(0.0, (busy_after - busy_before) / elapsed - sum(shares.values()))
 
 
 def print_row(label: str, value: str, target: str) -> None:

@@ -25,6 +25,7 @@ from kit.database import (
     install_database_problem_handlers,
 )
 from kit.event_retention import EventRetention
+from kit.feature_router import FeatureRouter
 from kit.garbage_collection import settle_after_start_up
 from kit.job_workers import JobWorkers
 from kit.jobs import JobDefinitions, JobQueue, jobs_router
@@ -58,6 +59,15 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
     return found
 
 
+def tell_routers_their_paths(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Each FeatureRouter the app includes learns the full paths its routes are served at
+    (kit/feature_router.py)."""
+    served = api_routes(app)
+    for router in routers:
+        if isinstance(router, FeatureRouter):
+            router.serve_at(path for path, route in served if route in router.routes)
+
+
 def route_policy(route: APIRoute) -> Policy | None:
     """The policy a route declares through its dependencies, if any."""
     pending = list(route.dependant.dependencies)
@@ -69,9 +79,9 @@ def route_policy(route: APIRoute) -> Policy | None:
     return None
 
 
-def health_router(service: str, readiness_checks: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
+def health_router(service: str, readiness_checks: Callable[[], Awaitable[dict[str, str]]]) -> FeatureRouter:
     """`/healthz` (the process answers) and `/readyz` (its dependencies answer)."""
-    router = APIRouter(tags=["health"], route_class=PlatformRoute)
+    router = FeatureRouter(tags=["health"], route_class=PlatformRoute)
 
     @router.get(
         "/healthz",
@@ -137,9 +147,10 @@ def build_app(
     install_problem_handlers(app)
     if docs_enabled:
         install_swagger_ui(app)
-    app.include_router(health_router(service, readiness_checks))
-    for router in routers:
+    included = [health_router(service, readiness_checks), *routers]
+    for router in included:
         app.include_router(router)
+    tell_routers_their_paths(app, included)
     check_write_pipeline(app)
     if with_middleware:
         if response_cache is not None:

@@ -29,13 +29,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
-from fastapi.routing import APIRoute, APIRouter
+from fastapi.routing import APIRoute
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit.auth.policies import bearer_principal
 from kit.database import sqlstate_of
 from kit.etags import ETAG_HEADER, IF_MATCH_HEADER
+from kit.feature_router import FeatureRouter
 from kit.idempotency import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY_PATTERN,
@@ -371,9 +372,9 @@ def etag_header_openapi() -> dict[str, Any]:
     }
 
 
-def platform_router(tags: list[str], *, authenticated: bool, writes: bool = False) -> APIRouter:
+def platform_router(tags: list[str], *, authenticated: bool, writes: bool = False) -> FeatureRouter:
     """The router of a feature: every route a `PlatformRoute`, the problems its kind of route can give."""
-    return APIRouter(
+    return FeatureRouter(
         tags=list(tags),
         route_class=PlatformRoute,
         responses=documented_problems(authenticated=authenticated, writes=writes),

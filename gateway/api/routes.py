@@ -7,7 +7,7 @@ import binascii
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Form, Header, Path, Query, Request
+from fastapi import Depends, Form, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from kit.api_docs import swagger_ui_asset, swagger_ui_page
 from kit.auth.policies import Policy, authorize, public_policy, unauthenticated
 from kit.database import request_unit_of_work
 from kit.event_feed import unknown_types
+from kit.feature_router import FeatureRouter
 from kit.problems import ProblemError, documented_problems, problem_openapi
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import PlatformRoute, creates_nothing
@@ -27,7 +28,7 @@ PUBLIC = public_policy("gateway-public")
 TOKEN = public_policy("oauth-client-credentials")
 EVENT_READERS = Policy(name="event-readers")  # any authenticated caller: each service filters what it shows
 
-router = APIRouter(
+router = FeatureRouter(
     prefix="/api", tags=["gateway"], route_class=PlatformRoute, responses=documented_problems(authenticated=False)
 )
 
