@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,7 +97,12 @@ class ProgrammationSumRow(Base):
     by them. Never written by a use case."""
 
     __tablename__ = "programmation_sums"
-    __table_args__ = (Index("ix_programmation_sums_contract_year", "contract_code", "year"),)
+    __table_args__ = (
+        Index("ix_programmation_sums_contract_year", "contract_code", "year"),
+        # The count of a programmation list of a contract or a year (kept_sums.kept_count), read at each page
+        # that does not tell it: among a year's thousands of sums, its few `counts` rows (migration gran0030).
+        Index("ix_programmation_sums_counts", "contract_code", "year", postgresql_where=text("dimension = 'counts'")),
+    )
 
     sum_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     contract_code: Mapped[str] = mapped_column(Text)

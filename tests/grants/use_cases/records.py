@@ -11,14 +11,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from identity.principal import Principal, Role
+from kit.compiled_statements import compile_statement, unbound
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView, Draft, NewApplication
 from services.grants.applications.domain.budget import BudgetLine
 from services.grants.applications.domain.financing import ActKind, Deciding, DecisionAct, LineDecision
 from services.grants.applications.domain.workflow import Transition
+from services.grants.applications.models import ApplicationRow
 from services.grants.applications.use_cases.drafting import create_application, replace_budget
 from services.grants.applications.use_cases.financing import decide_line
 from services.grants.applications.use_cases.workflow import move
@@ -35,8 +37,8 @@ from services.grants.operators.domain import Operator, OperatorProfile
 from services.grants.operators.use_cases import register_operator
 from services.grants.persistence import ledger
 from services.grants.programmation.domain.tables import ProgrammationFilter
-from services.grants.programmation.repository.kept_sums import KEPT_TOTALS
-from services.grants.programmation.repository.statements import TOTALS, shape_of, values_of
+from services.grants.programmation.repository.kept_sums import KEPT_TOTALS, kept_count
+from services.grants.programmation.repository.statements import TOTALS, chosen_applications, shape_of, values_of
 from services.grants.programmation.use_cases.envelopes import set_envelope
 from services.grants.reports.domain import ActualLine
 from tests.clock import FixedClock
@@ -309,9 +311,16 @@ def _figures(rows: Any) -> list[tuple[Any, ...]]:
 async def kept_and_computed(
     year: Year, chosen: ProgrammationFilter
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The totals as the kept sums give them and as computed from the applications and lines."""
+    """The totals as the kept sums give them and as computed from the applications and lines, each with the
+    count of the programmation list of the same filters (`list`: kept, and counted from the applications)."""
     shape, values = shape_of(chosen), values_of(chosen)
+    kept_list = kept_count(shape)
+    assert kept_list is not None, "the list of these filters counts from the kept sums"
+    listed = chosen_applications(shape, ApplicationRow.application_id)
+    counted_list = select(func.count()).select_from(listed.subquery())
     async with year.uow.reading():
         computed = await TOTALS(shape).rows(year.uow.session, values)
         kept = await KEPT_TOTALS(shape).rows(year.uow.session, values)
-    return _figures(kept), _figures(computed)
+        kept_rows = await compile_statement(*kept_list).rows(year.uow.session, values)
+        counted_rows = await compile_statement(counted_list, unbound(counted_list)).rows(year.uow.session, values)
+    return _figures([*kept, ("list", *kept_rows[0])]), _figures([*computed, ("list", *counted_rows[0])])

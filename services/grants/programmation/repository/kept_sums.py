@@ -92,6 +92,21 @@ def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
 KEPT_TOTALS = CompiledOnce(_totals)
 
 
+def kept_count(shape: Shape) -> tuple[ClauseElement, frozenset[str]] | None:
+    """How many applications a programmation list of a contract (or of a year) holds, from the `counts`
+    sums its writes keep (one live application: one); None: the list's filters are not kept."""
+    if shape not in KEPT_SHAPES:
+        return None
+    of_year = " AND year = :year" if "year" in shape else ""
+    statement = text(
+        "SELECT coalesce(sum(applications), 0)::bigint FROM grants.programmation_sums"  # noqa: S608 - constants
+        f" WHERE contract_code = :contract_code AND dimension = 'counts'{of_year}"
+    ).bindparams(
+        bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if "year" in shape else [])
+    )
+    return statement, shape | {"contract_code"}
+
+
 def _compaction(_: Shape) -> tuple[ClauseElement, frozenset[str]]:
     """The contract's sums folded into one row per year, dimension and key: the rows deleted are those this
     statement sees, so a write committing meanwhile keeps its own rows and nothing is counted twice; one

@@ -36,6 +36,7 @@ from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
 from services.grants.programmation.domain.tables import ProgrammationFilter
 from services.grants.programmation.models import ApplicationFinancersRow
+from services.grants.programmation.repository.kept_sums import kept_count
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
 Shape = frozenset[str]  # the filters given (ProgrammationFilter's names), each bound as a parameter
@@ -279,8 +280,9 @@ def _counted(shape: Shape) -> Select[Any]:
     return chosen_applications(shape, ApplicationRow.application_id)
 
 
-# A page in index order, its calls, operators and objectives joined row by row (50 lookups).
-PAGES = JsonPages(_rows, _row_json, _in_order, _counted)
+# A page in index order, its calls, operators and objectives joined row by row (50 lookups); the count of a
+# contract's or a year's list read from the sums its writes keep (kept_sums.py).
+PAGES = JsonPages(_rows, _row_json, _in_order, _counted, kept_count)
 
 
 # The filters of ProgrammationFilter other than the contract, with the type each is bound as.
