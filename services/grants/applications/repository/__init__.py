@@ -52,6 +52,7 @@ from services.grants.applications.models import (
     BudgetLineRow,
     FinancingLineRow,
 )
+from services.grants.applications.repository.budget_lines import BUDGET_LINES_ADDED
 from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import institution_of
 from services.grants.persistence import Columns, Repository, columns_of
@@ -251,19 +252,16 @@ class ApplicationRepository(Repository):
         ]
         if raising is not None:
             set_committed_value(raising, "version", version)  # written: nothing left for the flush
-        await self.add(
-            *(
-                BudgetLineRow(
-                    application_id=application_id,
-                    position=position,
-                    account=line.account,
-                    label=line.label,
-                    amount_cents=line.amount_cents,
-                    institution_id=line.institution_id,
-                )
-                for position, line in enumerate(lines)
-            )
-        )
+        if lines:
+            values = {
+                "application_id": application_id,
+                "positions": list(range(len(lines))),
+                "accounts": [line.account for line in lines],
+                "labels": [line.label for line in lines],
+                "amounts": [line.amount_cents for line in lines],
+                "institutions": [line.institution_id for line in lines],
+            }
+            await self.session.execute(BUDGET_LINES_ADDED, values)
         return before
 
     async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
