@@ -26,10 +26,7 @@ WITH kept AS (
     WHERE contract_code = :contract_code {of_year}
     GROUP BY dimension, key, year
 ), per AS (
-    SELECT dimension, key, sum(applications) AS applications, sum(requested) AS requested,
-           sum(proposed) AS proposed, sum(decided) AS decided, sum(funded) AS funded,
-           sum(beneficiaries) AS beneficiaries
-    FROM kept GROUP BY dimension, key HAVING sum(applications) <> 0
+    {per}
 ), per_objective AS (
     SELECT objective.pillar, objective.p147_theme, ambition.label AS ambition, per.*
     FROM per
@@ -76,6 +73,16 @@ UNION ALL
 SELECT 'kept', NULL, coalesce(sum(kept_rows) - count(*), 0), NULL, NULL, NULL, NULL, NULL FROM kept
 """
 
+# Each key's sums over the years asked, without the keys no application counts in any more. Of one year, the
+# kept rows are already one per key: added up again, they cost a second aggregation of thousands of numeric
+# sums (a third of the statement's time).
+_PER_KEY = """SELECT dimension, key, sum(applications) AS applications, sum(requested) AS requested,
+           sum(proposed) AS proposed, sum(decided) AS decided, sum(funded) AS funded,
+           sum(beneficiaries) AS beneficiaries
+    FROM kept GROUP BY dimension, key HAVING sum(applications) <> 0"""
+_PER_KEY_OF_A_YEAR = """SELECT dimension, key, applications, requested, proposed, decided, funded, beneficiaries
+    FROM kept WHERE applications <> 0"""
+
 
 def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     """Rows as the computed totals' statement gives them (dimension, key, count, requested, proposed,
@@ -83,7 +90,8 @@ def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     key (the operators, objectives and financers are the contract's own, as its applications')."""
     if shape not in KEPT_SHAPES:
         raise ValueError(f"the totals of {sorted(shape)} are not kept")
-    statement = text(_TOTALS.format(of_year="AND year = :year" if "year" in shape else "")).bindparams(
+    of_year, per = ("AND year = :year", _PER_KEY_OF_A_YEAR) if "year" in shape else ("", _PER_KEY)
+    statement = text(_TOTALS.format(of_year=of_year, per=per)).bindparams(
         bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if "year" in shape else [])
     )
     return statement, shape | {"contract_code"}
