@@ -32,7 +32,15 @@ import aiohttp
 import httpx
 
 from bench import grants, participation_national
-from bench.local_stack import BenchStack, cpu_shares, print_machine_speed, print_row, running_stack
+from bench.local_stack import (
+    BenchStack,
+    cpu_shares,
+    print_machine_speed,
+    print_row,
+    print_statements,
+    reset_statements,
+    running_stack,
+)
 from cli.stack import workers_of
 from identity.principal import Role
 from services.grants.demo.domain import fictitious_siret
@@ -380,9 +388,12 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=7)
     parser.add_argument("--contracts", type=int, default=100, help="participation contracts (50 bodies each)")
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument(
+        "--statements", type=int, default=0, help="print the N statements that took most of PostgreSQL's time"
+    )
     arguments = parser.parse_args()
     apps = ("territories", "grants", "participation", "gateway")
-    with running_stack(apps, workers=arguments.workers) as stack:
+    with running_stack(apps, workers=arguments.workers, statements=arguments.statements > 0) as stack:
         print_machine_speed(stack)
         started = time.perf_counter()
         setup = asyncio.run(prepare(stack, arguments))
@@ -390,11 +401,15 @@ def main() -> None:
         workers = workers_of("grants", os.environ, arguments.workers)
         for users in (int(value) for value in arguments.concurrency.split(",")):
             world = World(stack, setup)
+            if arguments.statements:
+                asyncio.run(reset_statements(stack))
             with cpu_shares(stack) as cores:
                 elapsed = asyncio.run(_run(world, users, arguments.seconds, arguments.seed))
             report(world, users, elapsed, workers)
             used = ", ".join(f"{part} {share:.2f}" for part, share in sorted(cores.items(), key=lambda item: -item[1]))
             print(f"cores used ({os.cpu_count()} on this machine): {used}; total {sum(cores.values()):.2f}")
+            if arguments.statements:
+                asyncio.run(print_statements(stack, arguments.statements))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ class BenchStack:
     def url(self, app: str) -> str:
         return f"http://127.0.0.1:{self.ports[app]}"
 
+    def superuser_dsn(self) -> str:
+        return f"postgresql://postgres:{self.secrets.superuser_password}@127.0.0.1:{self.db_port}/{DATABASE}"
+
     def owner_dsn(self, app: str) -> str:
         """asyncpg DSN of the role owning the app's schema: bulk loads followed by VACUUM need the owner."""
         return self.secrets.owner_url(app, "127.0.0.1", self.db_port).replace("postgresql+asyncpg", "postgresql")
@@ -79,14 +82,18 @@ def _wait(url: str, deadline: float = 30) -> None:
 
 @contextmanager
 def running_stack(
-    apps: tuple[str, ...], environment: str = "production", workers: int | None = None
+    apps: tuple[str, ...], environment: str = "production", workers: int | None = None, statements: bool = False
 ) -> Iterator[BenchStack]:
     """`environment`: the apps' (production by default; development lets webhooks reach a loopback receiver);
-    `workers`: processes per app (default: each app's <APP>_WORKERS setting, else one)."""
+    `workers`: processes per app (default: each app's <APP>_WORKERS setting, else one); `statements`:
+    PostgreSQL counts its statements (pg_stat_statements, `print_statements`)."""
     stack_secrets = StackSecrets.generate()
     parent = Path(tempfile.mkdtemp(prefix="cdq-bench-"))
     parent.chmod(0o711)
-    cluster = EmbeddedPostgres(root=parent / "pg", superuser_password=stack_secrets.superuser_password)
+    counted = (("shared_preload_libraries", "pg_stat_statements"),) if statements else ()
+    cluster = EmbeddedPostgres(
+        root=parent / "pg", superuser_password=stack_secrets.superuser_password, settings=counted
+    )
     cluster.start()
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -237,6 +244,41 @@ def cpu_shares(stack: BenchStack) -> Iterator[dict[str, float]]:
         if part is not None:
             shares[part] = shares.get(part, 0.0) + (seconds - before.get(pid, (0, 0.0))[1]) / elapsed
     shares["other"] = max(0.0, (busy_after - busy_before) / elapsed - sum(shares.values()))
+
+
+async def reset_statements(stack: BenchStack) -> None:
+    """PostgreSQL's statement counts from now on (a stack started with `statements=True`)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(stack.superuser_dsn())
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await connection.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await connection.close()
+
+
+async def print_statements(stack: BenchStack, top: int) -> None:
+    """The statements that took most of PostgreSQL's executor time since `reset_statements`."""
+    import asyncpg
+
+    connection = await asyncpg.connect(stack.superuser_dsn())
+    try:
+        total = await connection.fetchval("SELECT sum(total_exec_time) FROM pg_stat_statements")
+        rows = await connection.fetch(
+            "SELECT total_exec_time, calls, mean_exec_time, userid::regrole::text AS role,"
+            " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS statement"
+            " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
+            top,
+        )
+    finally:
+        await connection.close()
+    print(f"PostgreSQL executor time: {(total or 0) / 1000:.1f} s; the {top} statements that took most:")
+    for row in rows:
+        print(
+            f"{row['total_exec_time'] / 1000:7.2f} s {row['calls']:7d} x {row['mean_exec_time']:7.3f} ms"
+            f"  {row['role'][:14]:<14} {row['statement']}"
+        )
 
 
 def print_row(label: str, value: str, target: str) -> None:

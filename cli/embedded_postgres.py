@@ -94,6 +94,7 @@ class EmbeddedPostgres:
     superuser_password: str
     port: int = 0
     durable: bool = True
+    settings: tuple[tuple[str, str], ...] = ()  # more server settings (`-c name=value`), e.g. for a bench
 
     def __post_init__(self) -> None:
         self.bin_dir, self.binaries_source = find_binaries()
@@ -186,6 +187,8 @@ class EmbeddedPostgres:
         ]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        for name, value in self.settings:
+            options += ["-c", f"{name}={value}"]
         return options
 
     def _prepare_log(self) -> None:
