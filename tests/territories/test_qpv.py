@@ -33,6 +33,25 @@ async def test_both_generations_are_served(gateway: httpx.AsyncClient) -> None:
     assert names["Beaurains (quartier de veille active)"]["status"] == "veille_active"
 
 
+async def test_a_record_read_by_code_is_the_list_s_record(gateway: httpx.AsyncClient) -> None:
+    """One record by code (its JSON written by PostgreSQL) is exactly the record the list gives (built from
+    the domain's lineage): same fields, links in the same order, for every coded record of the CUA, those
+    with predecessors among them (the 2015 records, which have no code, appear as their links)."""
+    listed = (await gateway.get("/api/territories/qpvs", params={"codeEpci": "200033579", "limit": 100})).json()
+    coded = [item for item in listed["items"] if item["code"] is not None]
+    assert coded
+    assert any(item["predecessors"] for item in coded)
+    for item in coded:
+        read = await gateway.get(f"/api/territories/qpvs/{item['code']}", params={"generation": item["generation"]})
+        assert read.status_code == 200, read.text
+        assert read.headers["content-type"] == "application/json"
+        assert read.json() == item
+        assert list(read.json()) == list(item)  # the read model's field order
+    missing = await gateway.get("/api/territories/qpvs/QN00000M")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
 async def test_arras_ouest_split_into_two(gateway: httpx.AsyncClient) -> None:
     old = (await gateway.get("/api/territories/qpvs", params={"generation": "2015-2023"})).json()
     arras_ouest = next(item for item in old["items"] if item["nom"] == "Arras Ouest")

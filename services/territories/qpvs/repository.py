@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ClauseElement,
     ColumnElement,
     Select,
+    Text,
     Uuid,
     and_,
     any_,
     bindparam,
+    cast,
     exists,
     func,
     literal,
@@ -23,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, defer
 
+from kit.compiled_statements import CompiledOnce, camel_json, json_array
 from kit.pagination import PageRequest
 from services.territories.persistence import Repository, record_of
 from services.territories.qpvs.domain import Generation, Lineage, NamedRecord, Qpv, QpvPerimeter
@@ -92,6 +96,14 @@ class QpvRepository(Repository):
     async def get_qpv(self, code: str, generation: str) -> Qpv | None:
         row = await self._row(code, generation, perimeter=False)
         return None if row is None else _qpv(row)
+
+    async def record_json(self, code: str, generation: str) -> str | None:
+        """The record of `code` in `generation` as QpvRead writes it, with its links to the other generations
+        (domain.with_lineage: predecessors are the links it is the successor of, successors those it is the
+        predecessor of, each in the order of `lineage_of`); None: no such record. One statement, compiled
+        once, whose JSON PostgreSQL writes."""
+        found = await _RECORD(frozenset()).rows(self.session, {"code": code, "generation": generation})
+        return None if not found else str(found[0][0])
 
     async def get_qpv_by_id(self, qpv_id: uuid.UUID) -> Qpv | None:
         row = await self.session.get(QpvRow, qpv_id, options=[_WITHOUT_PERIMETER])
@@ -171,3 +183,63 @@ class QpvRepository(Repository):
         """Every (predecessor, successor) pair of records."""
         query = select(QpvLineageRow.predecessor_id, QpvLineageRow.successor_id)
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+
+def _record_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
+    """A record and its links as QpvRead writes them (QpvLink for each link, the other record's columns)."""
+    record = QpvRow.__table__.alias("record")
+    predecessor, successor = QpvRow.__table__.alias("predecessor"), QpvRow.__table__.alias("successor")
+    link = QpvLineageRow.__table__
+
+    def links(other: Any, own_side: Any) -> Any:
+        item = camel_json(
+            {
+                "id": other.c.qpv_id,
+                "code": other.c.code,
+                "nom": other.c.nom,
+                "generation": other.c.generation,
+                "kind": link.c.kind,
+                "inferred": link.c.is_inferred,
+                "note": link.c.note,
+                "source": link.c.source,
+                "contrary_note": link.c.contrary_note,
+            }
+        )
+        found = (
+            select(json_array(item, predecessor.c.nom, successor.c.nom))
+            .select_from(
+                link.join(predecessor, predecessor.c.qpv_id == link.c.predecessor_id).join(
+                    successor, successor.c.qpv_id == link.c.successor_id
+                )
+            )
+            .where(own_side == record.c.qpv_id)
+        )
+        return found.scalar_subquery()
+
+    columns = {
+        "id": record.c.qpv_id,
+        **{name: record.c[name] for name in _RECORD_COLUMNS},
+        "predecessors": links(predecessor, link.c.successor_id),
+        "successors": links(successor, link.c.predecessor_id),
+    }
+    statement = select(cast(camel_json(columns), Text)).where(
+        record.c.code == bindparam("code", type_=Text), record.c.generation == bindparam("generation", type_=Text)
+    )
+    return statement, frozenset({"code", "generation"})
+
+
+# QpvRead's fields between its id and its links, in its order.
+_RECORD_COLUMNS = (
+    "code",
+    "nom",
+    "aliases",
+    "generation",
+    "status",
+    "codes_communes",
+    "code_epci",
+    "legal_act",
+    "starts_on",
+    "population",
+    "population_year",
+)
+_RECORD = CompiledOnce(_record_statement)

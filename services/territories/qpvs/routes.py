@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Response
 
+from kit.api_models import json_response
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.pagination import Page, PageRequest, page_request
@@ -48,8 +49,9 @@ async def list_qpvs(
 @public.get(
     "/qpvs/{code}", operation_id="get_qpv", response_model=QpvRead, dependencies=[Depends(authorize(REFERENCE))]
 )
-async def get_qpv(uow: Uow, code: Code, generation: Generation = GENERATION_2024) -> QpvRead:
-    return QpvRead.of(await use_cases.get_qpv(uow, code, generation))
+async def get_qpv(uow: Uow, code: Code, generation: Generation = GENERATION_2024) -> Response:
+    """A QPV record of a generation (the current one unless asked) with its links to the other generations."""
+    return json_response(await use_cases.get_qpv_json(uow, code, generation))
 
 
 @public.get(

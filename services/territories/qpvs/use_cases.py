@@ -36,6 +36,12 @@ async def get_qpv(uow: UnitOfWork, code: str, generation: str) -> Qpv:
         return (await _linked(repository, [record]))[0]
 
 
+async def get_qpv_json(uow: UnitOfWork, code: str, generation: str) -> str:
+    """The record with its links to the other generations, as the JSON PostgreSQL writes of it (QpvRead)."""
+    async with uow.reading():
+        return found(await QpvRepository(uow.session).record_json(code, generation), "QPV", code)
+
+
 async def get_qpv_record(uow: UnitOfWork, qpv_id: uuid.UUID) -> Qpv:
     async with uow.reading():
         repository = QpvRepository(uow.session)
