@@ -13,17 +13,18 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from cli.data_imports import import_grants_reference_data, import_reference
 from cli.embedded_postgres import EmbeddedPostgres, free_port
 from cli.provisioning import APPS, DATABASE, migrate, provision_sync
-from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, uvicorn_command, workers_of
+from cli.stack import AUDIENCE, ISSUER, StackSecrets, app_environments, database_url, uvicorn_command, workers_of
 from identity.principal import Role, scopes_for_roles
 from kit.auth.tokens import TokenGrant, TokenIssuer
 
@@ -42,11 +43,12 @@ class BenchStack:
         return f"http://127.0.0.1:{self.ports[app]}"
 
     def superuser_dsn(self) -> str:
-        return f"postgresql://postgres:{self.secrets.superuser_password}@127.0.0.1:{self.db_port}/{DATABASE}"
+        """asyncpg DSN of the cluster's superuser: extensions and their statistics."""
+        return _asyncpg_dsn(database_url("127.0.0.1", self.db_port, "postgres", self.secrets.superuser_password))
 
     def owner_dsn(self, app: str) -> str:
         """asyncpg DSN of the role owning the app's schema: bulk loads followed by VACUUM need the owner."""
-        return self.secrets.owner_url(app, "127.0.0.1", self.db_port).replace("postgresql+asyncpg", "postgresql")
+        return _asyncpg_dsn(self.secrets.owner_url(app, "127.0.0.1", self.db_port))
 
     def token(
         self,
@@ -66,6 +68,20 @@ class BenchStack:
             organisations=list(organisations),
         )
         return issuer.mint(grant)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy URL of the stack as asyncpg itself takes it."""
+    return url.replace("postgresql+asyncpg", "postgresql")
+
+
+@asynccontextmanager
+async def _connected(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
 def _wait(url: str, deadline: float = 30) -> None:
@@ -179,11 +195,8 @@ def _python_reference() -> float:
 
 async def _postgres_reference(dsn: str) -> float:
     """ms for a fixed query (JSON and numeric formatting of 20,000 generated rows), best of five."""
-    import asyncpg
-
-    connection = await asyncpg.connect(dsn)
-    try:
-        best = float("inf")
+    best = float("inf")
+    async with _connected(dsn) as connection:
         for _ in range(5):
             started = time.perf_counter()
             await connection.fetchval(
@@ -191,8 +204,6 @@ async def _postgres_reference(dsn: str) -> float:
                 " FROM generate_series(1, 20000) AS n"
             )
             best = min(best, time.perf_counter() - started)
-    finally:
-        await connection.close()
     return best * 1000
 
 
@@ -248,22 +259,14 @@ def cpu_shares(stack: BenchStack) -> Iterator[dict[str, float]]:
 
 async def reset_statements(stack: BenchStack) -> None:
     """PostgreSQL's statement counts from now on (a stack started with `statements=True`)."""
-    import asyncpg
-
-    connection = await asyncpg.connect(stack.superuser_dsn())
-    try:
+    async with _connected(stack.superuser_dsn()) as connection:
         await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         await connection.execute("SELECT pg_stat_statements_reset()")
-    finally:
-        await connection.close()
 
 
 async def print_statements(stack: BenchStack, top: int) -> None:
     """The statements that took most of PostgreSQL's executor time since `reset_statements`."""
-    import asyncpg
-
-    connection = await asyncpg.connect(stack.superuser_dsn())
-    try:
+    async with _connected(stack.superuser_dsn()) as connection:
         total = await connection.fetchval("SELECT sum(total_exec_time) FROM pg_stat_statements")
         rows = await connection.fetch(
             "SELECT total_exec_time, calls, mean_exec_time, userid::regrole::text AS role,"
@@ -271,8 +274,6 @@ async def print_statements(stack: BenchStack, top: int) -> None:
             " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
             top,
         )
-    finally:
-        await connection.close()
     print(f"PostgreSQL executor time: {(total or 0) / 1000:.1f} s; the {top} statements that took most:")
     for row in rows:
         print(

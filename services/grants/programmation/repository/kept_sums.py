@@ -83,6 +83,9 @@ _PER_KEY = """SELECT dimension, key, sum(applications) AS applications, sum(requ
 _PER_KEY_OF_A_YEAR = """SELECT dimension, key, applications, requested, proposed, decided, funded, beneficiaries
     FROM kept WHERE applications <> 0"""
 
+_COUNT = """SELECT coalesce(sum(applications), 0)::bigint FROM grants.programmation_sums
+WHERE contract_code = :contract_code AND dimension = 'counts' {of_year}"""
+
 
 def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     """Rows as the computed totals' statement gives them (dimension, key, count, requested, proposed,
@@ -90,11 +93,7 @@ def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
     key (the operators, objectives and financers are the contract's own, as its applications')."""
     if shape not in KEPT_SHAPES:
         raise ValueError(f"the totals of {sorted(shape)} are not kept")
-    of_year, per = ("AND year = :year", _PER_KEY_OF_A_YEAR) if "year" in shape else ("", _PER_KEY)
-    statement = text(_TOTALS.format(of_year=of_year, per=per)).bindparams(
-        bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if "year" in shape else [])
-    )
-    return statement, shape | {"contract_code"}
+    return _bound(_TOTALS, shape, per=_PER_KEY_OF_A_YEAR if "year" in shape else _PER_KEY)
 
 
 KEPT_TOTALS = CompiledOnce(_totals)
@@ -103,14 +102,15 @@ KEPT_TOTALS = CompiledOnce(_totals)
 def kept_count(shape: Shape) -> tuple[ClauseElement, frozenset[str]] | None:
     """How many applications a programmation list of a contract (or of a year) holds, from the `counts`
     sums its writes keep (one live application: one); None: the list's filters are not kept."""
-    if shape not in KEPT_SHAPES:
-        return None
-    of_year = " AND year = :year" if "year" in shape else ""
-    statement = text(
-        "SELECT coalesce(sum(applications), 0)::bigint FROM grants.programmation_sums"  # noqa: S608 - constants
-        f" WHERE contract_code = :contract_code AND dimension = 'counts'{of_year}"
-    ).bindparams(
-        bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if "year" in shape else [])
+    return _bound(_COUNT, shape) if shape in KEPT_SHAPES else None
+
+
+def _bound(template: str, shape: Shape, **parts: str) -> tuple[ClauseElement, frozenset[str]]:
+    """The statement `template` writes on the kept sums of `:contract_code` (its `{of_year}`: and of `:year`
+    when the shape asks one; its other parts given), with the parameters the caller binds."""
+    of_year = "year" in shape
+    statement = text(template.format(of_year="AND year = :year" if of_year else "", **parts)).bindparams(
+        bindparam("contract_code", type_=Text), *([bindparam("year", type_=Integer)] if of_year else [])
     )
     return statement, shape | {"contract_code"}
 
