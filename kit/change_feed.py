@@ -61,9 +61,9 @@ $$
 """
 
 
-# Kept sums (grants' programmation_sums) and kept arrays (grants' application_financers) move only with the
-# tables they are kept from, which announce: their compaction changes no figure and must drop no remembered
-# answer.
+# Kept sums (grants' programmation_sums), kept arrays (grants' application_financers) and kept items (grants'
+# programmation_items) move only with the tables they are kept from, which announce: their compaction changes
+# no figure and must drop no remembered answer.
 QUIET_TABLES = (
     "alembic_version",
     "jobs",
@@ -72,6 +72,7 @@ QUIET_TABLES = (
     "outbox_events",
     "programmation_sums",
     "application_financers",
+    "programmation_items",
 )
 SCOPE_SETTING = "cdq.change_scope"
 SCOPE_PARTS = "|"  # a scope: "" (anything), `contract`, or `contract|part,part` (those parts of its data only)

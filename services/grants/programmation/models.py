@@ -129,3 +129,17 @@ class ApplicationFinancersRow(Base):
         ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
     )
     financers: Mapped[Any] = mapped_column(JSON)
+
+
+class ProgrammationItemRow(Base):
+    """An application's item of the programmation page (schemas.ProgrammationRow): the JSON text of its
+    columns, its call's scheme, its operator, its objective and its kept financers, kept by the triggers of
+    applications, kept financers, operators, objectives and calls (migration gran0031). Never written by a
+    use case."""
+
+    __tablename__ = "programmation_items"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.application_id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[str] = mapped_column(Text)

@@ -35,7 +35,7 @@ from services.grants.framework.models import ObjectiveRow
 from services.grants.institutions.models import InstitutionRow
 from services.grants.operators.models import OperatorRow
 from services.grants.programmation.domain.tables import ProgrammationFilter
-from services.grants.programmation.models import ApplicationFinancersRow
+from services.grants.programmation.models import ApplicationFinancersRow, ProgrammationItemRow
 from services.grants.programmation.repository.kept_sums import kept_count
 from services.grants.programmation.repository.scenarios import LIVE_STATES
 
@@ -237,52 +237,66 @@ def _totals_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
 
 
 def _rows(shape: Shape) -> Select[Any]:
-    """The table's rows: the chosen applications with their call's scheme, operator and objective."""
-    return chosen_applications(
-        shape,
-        ApplicationRow.application_id,
-        ApplicationRow.title,
-        ApplicationRow.year,
-        CallRow.scheme,
-        ApplicationRow.state,
-        ApplicationRow.outcome,
-        ApplicationRow.qpv_codes,
-        ApplicationRow.hors_qpv,
-        OperatorRow.operator_id,
-        OperatorRow.nom.label("operator_nom"),
-        OperatorRow.profile.label("operator_profile"),
-        ObjectiveRow.code.label("objective_code"),
-        ObjectiveRow.pillar,
-        described=True,
-    )
+    """The table's rows: the chosen applications, with what orders them (their items are kept)."""
+    return chosen_applications(shape, ApplicationRow.application_id, ApplicationRow.title, ApplicationRow.year)
 
 
-def _row_json(row: Any) -> Any:
-    """A ProgrammationRow: the row's columns and each financer's amounts (in the order of their codes), as
-    the triggers of its financing lines keep them (models.ApplicationFinancersRow; none kept: no line)."""
+def _computed_item(application_id: Any) -> Any:
+    """The item of an application as its kept one is written (migration gran0031): its columns, its call's
+    scheme, its operator, its objective and its kept financers (none kept: no line)."""
     financers = (
         select(ApplicationFinancersRow.financers)
-        .where(ApplicationFinancersRow.application_id == row.application_id)
+        .where(ApplicationFinancersRow.application_id == ApplicationRow.application_id)
         .scalar_subquery()
     )
-    return camel_json(
-        {**{column.name: column for column in row}, "financers": func.coalesce(financers, EMPTY_JSON_ARRAY)}
+    item = camel_json(
+        {
+            "application_id": ApplicationRow.application_id,
+            "title": ApplicationRow.title,
+            "year": ApplicationRow.year,
+            "scheme": CallRow.scheme,
+            "state": ApplicationRow.state,
+            "outcome": ApplicationRow.outcome,
+            "qpv_codes": ApplicationRow.qpv_codes,
+            "hors_qpv": ApplicationRow.hors_qpv,
+            "operator_id": OperatorRow.operator_id,
+            "operator_nom": OperatorRow.nom,
+            "operator_profile": OperatorRow.profile,
+            "objective_code": ObjectiveRow.code,
+            "pillar": ObjectiveRow.pillar,
+            "financers": func.coalesce(financers, EMPTY_JSON_ARRAY),
+        }
     )
+    return (
+        select(cast(item, Text))
+        .select_from(ApplicationRow)
+        .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
+        .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
+        .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
+        .where(ApplicationRow.application_id == application_id)
+        .scalar_subquery()
+    )
+
+
+def _kept_item(row: Any) -> Any:
+    """A ProgrammationRow's JSON text as the triggers keep it (models.ProgrammationItemRow); built from the
+    rows only for an application whose item is not kept (a writer that disabled the triggers)."""
+    kept = (
+        select(ProgrammationItemRow.item)
+        .where(ProgrammationItemRow.application_id == row.application_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(kept, _computed_item(row.application_id))
 
 
 def _in_order(row: Any, _shape: Shape) -> tuple[Any, ...]:
     return (row.year.desc(), row.title, row.application_id)
 
 
-def _counted(shape: Shape) -> Select[Any]:
-    """The same rows, counted: joined only to what a filter needs (every application has its call and its
-    operator, and the objective is an outer join), so the count reads one index of applications."""
-    return chosen_applications(shape, ApplicationRow.application_id)
-
-
-# A page in index order, its calls, operators and objectives joined row by row (50 lookups); the count of a
-# contract's or a year's list read from the sums its writes keep (kept_sums.py).
-PAGES = JsonPages(_rows, _row_json, _in_order, _counted, kept_count)
+# A page in index order (the rows joined only to what a filter needs, so a count reads one index of
+# applications), each row's kept item read by its key (50 lookups); the count of a contract's or a year's list
+# read from the sums its writes keep (kept_sums.py).
+PAGES = JsonPages(_rows, _kept_item, _in_order, kept_count=kept_count, items_written=True)
 
 
 # The filters of ProgrammationFilter other than the contract, with the type each is bound as.

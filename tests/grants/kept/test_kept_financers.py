@@ -6,15 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
-from datetime import date
 
 import asyncpg
 import httpx
-import pytest
 
-from tests.clock import TravellingClock
-from tests.grants.playbook import API, Year, budget, draft, notified, open_year, send, submit
+from tests.grants.kept.writers import second_waits_for_first, two_writers
+from tests.grants.playbook import API, Year, budget, draft, notified, send, submit
 from tests.running_stack import RunningStack
 
 # What the page built from the lines on every read before they were kept (programmation/repository/statements.py).
@@ -36,22 +33,6 @@ KEPT = (
 
 async def _kept_and_computed(connection: asyncpg.Connection, application_id: uuid.UUID) -> tuple[str, str]:
     return await connection.fetchval(KEPT, application_id), await connection.fetchval(COMPUTED, application_id)
-
-
-@pytest.fixture
-async def database(stack: RunningStack) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
-        yield connection
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock) -> Year:
-    opened = await open_year(stack, gateway, new_contract)
-    clock.travel_to(date(2026, 3, 2))
-    return opened
 
 
 async def test_the_kept_financers_follow_the_applications_through_their_instruction(
@@ -137,29 +118,15 @@ async def test_two_writers_of_one_application_s_lines_beside_each_other_keep_bot
     """Neither holds the application (as an import or a script may not): the second waits for the first's
     array, then writes its own from both their lines."""
     application = uuid.UUID((await notified(gateway, year))["id"])
-    url = stack.role_url("grants").replace("+asyncpg", "")
-    first = await asyncpg.connect(url)
-    second = await asyncpg.connect(url, server_settings={"application_name": "kept-financers-second"})
     amend = "UPDATE grants.financing_lines SET proposed_cents = $2 WHERE application_id = $1 AND institution_id = $3"
-    try:
-        one, other = year.institutions["etat-p147"], year.institutions["cua"]
+    one, other = year.institutions["etat-p147"], year.institutions["cua"]
+    async with two_writers(stack) as (first, second):
         first_transaction = first.transaction()
         await first_transaction.start()
         await first.execute(amend, application, 111100, uuid.UUID(one))
         second_write = asyncio.create_task(second.execute(amend, application, 222200, uuid.UUID(other)))
-        waiting = (
-            "SELECT count(*) > 0 FROM pg_stat_activity"
-            " WHERE application_name = 'kept-financers-second' AND wait_event_type = 'Lock'"
-        )
-        while not await database.fetchval(waiting):
-            done, _ = await asyncio.wait({second_write}, timeout=0.01)
-            assert not done, "the second writer did not wait for the first"
-        await first_transaction.commit()
-        await second_write
+        await second_waits_for_first(database, first_transaction, second_write)
         kept, computed = await _kept_and_computed(database, application)
         assert kept == computed
         assert '"proposed" : "1111.00"' in kept
         assert '"proposed" : "2222.00"' in kept
-    finally:
-        await first.close()
-        await second.close()
