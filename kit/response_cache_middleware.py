@@ -175,9 +175,11 @@ class ResponseCacheMiddleware:
         etag = header_of(headers, ETAG)
         if keeping is not None:
             (key, why), parts = keeping
+            if etag is None:  # the body's digest, computed once for the kept answer and this one
+                etag = etag_of_body(body)
+                headers = with_etag(headers, etag)
             self.cache.keep(key, started.stamp(parts), [*headers, (CACHE_STATUS, b"cdq; hit")], body, parts)
-            etag = etag or etag_of_body(body)
-            headers = [*with_etag(headers, etag), (CACHE_STATUS, b"cdq; fwd=" + why)]
+            headers = [*headers, (CACHE_STATUS, b"cdq; fwd=" + why)]
         if _matches(asked.if_none_match, etag):
             await _send_not_modified(send, headers)
             return
