@@ -87,6 +87,9 @@ SILENT: dict[str, Silent] = {
     "programmation_sums.rebuilt": Silent(
         "the programmation's kept sums set back to what its applications give: no application nor line changed"
     ),
+    "programmation_items.rewritten": Silent(
+        "the programmation's kept items set back to what their applications give: no application changed"
+    ),
 }
 APPLICATION = SubjectSource("applications", ("application_id",), related={"operator_id": "operatorId"})
 SUBJECTS: dict[str, SubjectSource] = {

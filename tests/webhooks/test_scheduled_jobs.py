@@ -155,3 +155,41 @@ async def test_kept_sums_that_differ_from_the_applications_are_rebuilt_each_nigh
     assert len(audited) == 1
     again = await run(job_app, "grants-kept-sums-check", 2)
     assert new_contract not in {rebuilt["contractCode"] for rebuilt in again["rebuilt"]}
+    assert new_contract not in {rewritten["contractCode"] for rewritten in again["itemsRewritten"]}
+
+
+async def test_kept_programmation_items_that_differ_from_their_applications_are_written_again_each_night(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock, job_app: App
+) -> None:
+    year = await open_year(stack, gateway, new_contract)
+    clock.travel_to(date(2026, 3, 2))
+    application = await notified(gateway, year)
+    listed = f"{API}/programmation"
+    of_year: dict[str, str | int] = {"contractCode": new_contract, "year": 2025}
+    right = (await gateway.get(listed, params=of_year, headers=year.pilot)).json()
+    # A writer bypassing the triggers: an item that no longer says what its application's rows say.
+    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
+    try:
+        await connection.execute(
+            "UPDATE grants.programmation_items SET item = replace(item, 'p147', 'altered')"
+            " WHERE application_id = $1::uuid",
+            application["id"],
+        )
+        fresh = {**year.pilot, "Cache-Control": "no-cache"}
+        wrong = (await gateway.get(listed, params=of_year, headers=fresh)).json()  # and remembered so
+        assert wrong["items"][0]["scheme"] == "altered"
+        answer = await run(job_app, "grants-kept-sums-check", 21)  # runs of its own: a run is kept by its time
+        audited = await connection.fetch(
+            "SELECT before, after FROM grants.audit_events WHERE action = 'programmation_items.rewritten'"
+            " AND entity_id = $1",
+            new_contract,
+        )
+    finally:
+        await connection.close()
+    assert new_contract not in {rebuilt["contractCode"] for rebuilt in answer["rebuilt"]}  # its sums are right
+    ours = [rewritten for rewritten in answer["itemsRewritten"] if rewritten["contractCode"] == new_contract]
+    assert ours == [{"contractCode": new_contract, "items": 1}]
+    assert (await gateway.get(listed, params=of_year, headers=year.pilot)).json() == right  # nothing stale kept
+    assert [(row["before"], row["after"]) for row in audited] == [('{"differingItems": 1}', '{"differingItems": 0}')]
+    again = await run(job_app, "grants-kept-sums-check", 22)
+    assert new_contract not in {rewritten["contractCode"] for rewritten in again["itemsRewritten"]}

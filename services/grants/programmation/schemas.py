@@ -180,6 +180,14 @@ class KeptSumsRebuiltRead(ApiModel):
     mismarked_lines: int = Field(description="Financing lines marked with a liveness their application did not have")
 
 
+class KeptItemsRewrittenRead(ApiModel):
+    contract_code: str
+    items: int = Field(description="Its applications whose kept programmation item differed from their rows")
+
+
 class KeptSumsCheckRead(ApiModel):
     contracts: int = Field(description="How many contracts with live applications were checked")
     rebuilt: list[KeptSumsRebuiltRead] = Field(description="The contracts whose kept sums differed, now rebuilt")
+    items_rewritten: list[KeptItemsRewrittenRead] = Field(
+        description="The contracts whose kept programmation items differed, now written again"
+    )

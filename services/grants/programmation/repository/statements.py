@@ -241,14 +241,10 @@ def _rows(shape: Shape) -> Select[Any]:
     return chosen_applications(shape, ApplicationRow.application_id, ApplicationRow.title, ApplicationRow.year)
 
 
-def _computed_item(application_id: Any) -> Any:
-    """The item of an application as its kept one is written (migration gran0031): its columns, its call's
-    scheme, its operator, its objective and its kept financers (none kept: no line)."""
-    financers = (
-        select(ApplicationFinancersRow.financers)
-        .where(ApplicationFinancersRow.application_id == ApplicationRow.application_id)
-        .scalar_subquery()
-    )
+def items_built(*columns: Any) -> Select[Any]:
+    """The applications with what their items show: `columns`, then each one's item as its kept one is written
+    (migration gran0031), built from its rows (its columns, its call's scheme, its operator, its objective
+    and its kept financers: none kept, no line), labelled `item`."""
     item = camel_json(
         {
             "application_id": ApplicationRow.application_id,
@@ -264,17 +260,16 @@ def _computed_item(application_id: Any) -> Any:
             "operator_profile": OperatorRow.profile,
             "objective_code": ObjectiveRow.code,
             "pillar": ObjectiveRow.pillar,
-            "financers": func.coalesce(financers, EMPTY_JSON_ARRAY),
+            "financers": func.coalesce(ApplicationFinancersRow.financers, EMPTY_JSON_ARRAY),
         }
     )
     return (
-        select(cast(item, Text))
+        select(*columns, cast(item, Text).label("item"))
         .select_from(ApplicationRow)
         .join(CallRow, CallRow.call_id == ApplicationRow.call_id)
         .join(OperatorRow, OperatorRow.operator_id == ApplicationRow.operator_id)
         .outerjoin(ObjectiveRow, ObjectiveRow.objective_id == ApplicationRow.primary_objective_id)
-        .where(ApplicationRow.application_id == application_id)
-        .scalar_subquery()
+        .outerjoin(ApplicationFinancersRow, ApplicationFinancersRow.application_id == ApplicationRow.application_id)
     )
 
 
@@ -286,7 +281,8 @@ def _kept_item(row: Any) -> Any:
         .where(ProgrammationItemRow.application_id == row.application_id)
         .scalar_subquery()
     )
-    return func.coalesce(kept, _computed_item(row.application_id))
+    built = items_built().where(ApplicationRow.application_id == row.application_id).scalar_subquery()
+    return func.coalesce(kept, built)
 
 
 def _in_order(row: Any, _shape: Shape) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import platform_router
 from services.grants.policies import SCHEDULED_JOBS
-from services.grants.programmation.schemas import KeptSumsCheckRead, KeptSumsRebuiltRead
+from services.grants.programmation.schemas import KeptItemsRewrittenRead, KeptSumsCheckRead, KeptSumsRebuiltRead
 from services.grants.programmation.use_cases.kept_check import check_kept_sums
 
 router = platform_router(["programmation"], authenticated=True, writes=True)
@@ -23,8 +23,8 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 async def check_programmation_sums(
     uow: Uow, principal: Annotated[Principal, Depends(authorize(SCHEDULED_JOBS))]
 ) -> KeptSumsCheckRead:
-    """Internal, called nightly by the gateway's job worker: every contract's kept programmation sums
-    compared with its applications, those that differ rebuilt."""
+    """Internal, called nightly by the gateway's job worker: every contract's kept programmation sums and
+    items compared with its applications, those that differ rebuilt."""
     checked = await check_kept_sums(uow, principal)
     return KeptSumsCheckRead(
         contracts=checked.contracts,
@@ -35,5 +35,9 @@ async def check_programmation_sums(
                 mismarked_lines=drift.mismarked_lines,
             )
             for drift in checked.rebuilt
+        ],
+        items_rewritten=[
+            KeptItemsRewrittenRead(contract_code=stale.contract_code, items=len(stale.application_ids))
+            for stale in checked.items_rewritten
         ],
     )
