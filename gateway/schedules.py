@@ -5,8 +5,9 @@ it: the services' `scheduled-jobs` policy lets in nothing else).
 
 - `participation-retention`, daily at 02:30 UTC: the retention rules (services/participation/retention);
 - `grants-overdue-reports`, daily at 06:00 UTC: `report.overdue` for each financial report newly overdue;
-- `grants-kept-sums-check`, daily at 03:15 UTC: the programmation's kept sums compared with the applications
-  they sum, and rebuilt where they differ (services/grants/programmation/repository/kept_check.py).
+- `grants-kept-sums-check`, daily at 03:15 UTC: the programmation's kept sums and kept items compared with
+  the applications they are kept from, and set back where they differ
+  (services/grants/programmation/repository/kept_check.py).
 
 Each call carries an Idempotency-Key naming the job and its scheduled time: a retry of the same run (a
 worker that died, an upstream that did not answer) replays its answer instead of running twice."""
