@@ -161,15 +161,22 @@ async def test_an_item_not_kept_is_built_from_its_rows(
     gateway: httpx.AsyncClient, database: asyncpg.Connection, year: Year
 ) -> None:
     """A writer that disabled the triggers (a restore with session_replication_role = replica) leaves no
-    item: the page builds it as it did before the items were kept."""
+    item, or an item left empty: the page builds it as it did before the items were kept."""
     application = uuid.UUID((await notified(gateway, year))["id"])
     kept = await database.fetchval(KEPT, application)
     await database.execute("DELETE FROM grants.programmation_items WHERE application_id = $1", application)
     try:
         assert await _page(gateway, year, year=2025) == [json.loads(kept)]
+        await database.execute(
+            "INSERT INTO grants.programmation_items (application_id, item) VALUES ($1, '')", application
+        )
+        assert await _page(gateway, year, year=2025) == [json.loads(kept)]  # an item left empty: the same
     finally:
         await database.execute(
-            "INSERT INTO grants.programmation_items (application_id, item) VALUES ($1, $2)", application, kept
+            "INSERT INTO grants.programmation_items (application_id, item) VALUES ($1, $2)"
+            " ON CONFLICT (application_id) DO UPDATE SET item = EXCLUDED.item",
+            application,
+            kept,
         )
 
 

@@ -275,14 +275,15 @@ def items_built(*columns: Any) -> Select[Any]:
 
 def _kept_item(row: Any) -> Any:
     """A ProgrammationRow's JSON text as the triggers keep it (models.ProgrammationItemRow); built from the
-    rows only for an application whose item is not kept (a writer that disabled the triggers)."""
+    rows only for an application whose item is not kept (a writer that disabled the triggers) or left
+    empty (the rewrite creates an item empty, then writes it: never committed so by the triggers)."""
     kept = (
         select(ProgrammationItemRow.item)
         .where(ProgrammationItemRow.application_id == row.application_id)
         .scalar_subquery()
     )
     built = items_built().where(ApplicationRow.application_id == row.application_id).scalar_subquery()
-    return func.coalesce(kept, built)
+    return func.coalesce(func.nullif(kept, ""), built)
 
 
 def _in_order(row: Any, _shape: Shape) -> tuple[Any, ...]:
