@@ -16,7 +16,7 @@ from gateway.schedules import SCHEDULES
 from identity.principal import JOBS_SCOPE, Role
 from tests.clock import TravellingClock
 from tests.events.feed import read_all
-from tests.grants.playbook import API, notified, open_year
+from tests.grants.playbook import API, Year, notified, open_year
 from tests.participation.bodies import former_and_current_members, new_body
 from tests.running_stack import RunningStack, gateway_settings
 
@@ -27,6 +27,16 @@ async def job_app(stack: RunningStack) -> AsyncIterator[App]:
 
     async with job_app(gateway_settings(stack), clock=stack.clock) as app, app.open_async():
         yield app
+
+
+@pytest.fixture
+async def notified_file(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock
+) -> tuple[Year, dict[str, Any]]:
+    """A contract's year and one application of it, instructed, decided and notified."""
+    year = await open_year(stack, gateway, new_contract)
+    clock.travel_to(date(2026, 3, 2))
+    return year, await notified(gateway, year)
 
 
 async def run(app: App, name: str, timestamp: int) -> dict[str, Any]:
@@ -65,11 +75,14 @@ async def test_the_internal_routes_take_the_jobs_token_only_and_stay_out_of_the_
 
 
 async def test_overdue_reports_are_announced_once_without_personal_data(
-    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock, job_app: App
+    gateway: httpx.AsyncClient,
+    new_contract: str,
+    clock: TravellingClock,
+    notified_file: tuple[Year, dict[str, Any]],
+    job_app: App,
 ) -> None:
-    year = await open_year(stack, gateway, new_contract)
-    clock.travel_to(date(2026, 3, 2))  # the 2025 action notified; its report is due on 30 June 2026
-    application = (await notified(gateway, year))["id"]
+    year, notified_application = notified_file  # the 2025 action notified; its report is due on 30 June 2026
+    application = notified_application["id"]
     _, cursor = await read_all(gateway, year.pilot, types="report.overdue")
     await run(job_app, "grants-overdue-reports", 1)  # not due yet: nothing of this contract announced
     clock.travel_to(date(2026, 7, 1))
@@ -114,11 +127,13 @@ async def test_the_retention_rules_run_on_schedule(
 
 
 async def test_kept_sums_that_differ_from_the_applications_are_rebuilt_each_night(
-    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock, job_app: App
+    stack: RunningStack,
+    gateway: httpx.AsyncClient,
+    new_contract: str,
+    notified_file: tuple[Year, dict[str, Any]],
+    job_app: App,
 ) -> None:
-    year = await open_year(stack, gateway, new_contract)
-    clock.travel_to(date(2026, 3, 2))
-    application = await notified(gateway, year)
+    year, application = notified_file
     lines = len(application["financingLines"])
     totals = f"{API}/programmation/totals"
     of_year: dict[str, str | int] = {"contractCode": new_contract, "year": 2025}
@@ -159,11 +174,13 @@ async def test_kept_sums_that_differ_from_the_applications_are_rebuilt_each_nigh
 
 
 async def test_kept_programmation_items_that_differ_from_their_applications_are_written_again_each_night(
-    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock, job_app: App
+    stack: RunningStack,
+    gateway: httpx.AsyncClient,
+    new_contract: str,
+    notified_file: tuple[Year, dict[str, Any]],
+    job_app: App,
 ) -> None:
-    year = await open_year(stack, gateway, new_contract)
-    clock.travel_to(date(2026, 3, 2))
-    application = await notified(gateway, year)
+    year, application = notified_file
     listed = f"{API}/programmation"
     of_year: dict[str, str | int] = {"contractCode": new_contract, "year": 2025}
     right = (await gateway.get(listed, params=of_year, headers=year.pilot)).json()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from tests.running_stack import RunningStack
 
@@ -27,7 +28,9 @@ async def two_writers(stack: RunningStack) -> AsyncIterator[tuple[asyncpg.Connec
         await second.close()
 
 
-async def second_waits_for_first(database: asyncpg.Connection, first: Any, second_write: asyncio.Task[Any]) -> None:
+async def second_waits_for_first(
+    database: asyncpg.Connection, first: Transaction, second_write: asyncio.Task[Any]
+) -> None:
     """Asserts that the second write waits for a lock (the first transaction still open), then commits the
     first transaction and lets the second end."""
     waiting = "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'"
