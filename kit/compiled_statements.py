@@ -6,7 +6,8 @@ about one (bench/computed.py's profile). A repository whose statement varies onl
 present builds it once per shape (the set of filters given), with a named `bindparam` for each value,
 and keeps the SQL the asyncpg dialect writes for it (`$n::TYPE` parameters, so PostgreSQL never has to
 guess a type). A request binds its values in order and sends the SQL on the unit of work's own
-connection (`exec_driver_sql`: its transaction, its statement timeout, its pooler settings).
+connection (`exec_driver_sql`: its transaction, its statement timeout, its pooler settings); a reading unit
+of work's, by asyncpg itself on a connection of the same pool (kit.driver_reads).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from kit.driver_reads import driver_rows
 from kit.pagination import CountKept, PageRequest, kept_total
 
 Shape = TypeVar("Shape", bound=Hashable)
@@ -74,8 +76,14 @@ class CompiledStatement:
         return await connection.exec_driver_sql(self.sql, self.arguments(values))
 
     async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> Sequence[Any]:
-        """The rows (tuples) the statement returns with these values."""
-        return (await self.run(session, values)).all()
+        """The rows the statement returns with these values, each read by position (a tuple's indexes and
+        unpacking); in a reading unit of work, sent by the driver itself (kit.driver_reads)."""
+        arguments = self.arguments(values)
+        read = await driver_rows(session, self.sql, arguments)
+        if read is not None:
+            return read
+        connection = await session.connection()
+        return (await connection.exec_driver_sql(self.sql, arguments)).all()
 
 
 def _compiled(statement: ClauseElement) -> SQLCompiler:

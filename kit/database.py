@@ -21,8 +21,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.responses import Response
 
+from kit.driver_reads import READS_BIND
 from kit.problems import problem_response
-from kit.unit_of_work import AUTOCOMMIT_READS, CommitOutcomeUnknownError, UnitOfWork
+from kit.unit_of_work import CommitOutcomeUnknownError, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,12 @@ def _unique_statement_name() -> str:
 
 
 def create_sessionmaker(engine: AsyncEngine, *, pooled: bool = False) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`; `pooled` when it goes through a transaction-mode pooler, where a read outside a
-    transaction could run its prepare and its execute on two server connections: reads then BEGIN too."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info={AUTOCOMMIT_READS: not pooled})
+    """Sessions on `engine`. A reading unit of work's session is bound to the same pool in autocommit (no
+    BEGIN nor ROLLBACK round trip), its connection checked out when a statement needs one (READS_BIND);
+    except when `pooled`, through a transaction-mode pooler, where a read outside a transaction could run
+    its prepare and its execute on two server connections: reads then BEGIN too."""
+    info = {} if pooled else {READS_BIND: engine.execution_options(isolation_level="AUTOCOMMIT")}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 @dataclass(frozen=True, slots=True)

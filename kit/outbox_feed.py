@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.compiled_statements import CompiledOnce
+from kit.event_subjects import NAMES
 from kit.outbox import START, Event
 from kit.problems import FieldError, ProblemError
 
@@ -106,24 +107,21 @@ async def read_feed(
     shape = frozenset(name for name, value in asked.items() if value is not None)
     values = {name: list(value) if isinstance(value, frozenset) else value for name, value in asked.items()}
     values |= {"transaction_id": transaction_id, "position": position, "longer": limit + 1}
-    rows = [row._mapping for row in await _FEEDS((table, shape)).rows(session, values)]
-    events = [
-        Event(
-            row["event_id"],
-            row["event_type"],
-            row["schema_version"],
-            row["occurred_at"],
-            row["contract_code"],
-            row["resource_type"],
-            row["resource_id"],
-            row["etag"],
-            dict(row["related"]),
-            cursor_of(row["transaction_id"], row["position"]),
-        )
-        for row in rows[:limit]
-    ]
+    rows = await _FEEDS((table, shape)).rows(session, values)
+    events = [_event_of(dict(zip(_EVENT_COLUMNS, row, strict=True))) for row in rows[:limit]]
     last = events[-1].cursor if events else cursor_of(transaction_id, position)
     return FeedPage(events, last, len(rows) > limit)
+
+
+# The columns of an event the feed reads: the Event's fields in their order (kit.event_subjects.NAMES),
+# then its place in the outbox, the cursor's two numbers.
+_EVENT_COLUMNS = (*NAMES, "transaction_id", "position")
+
+
+def _event_of(columns: dict[str, Any]) -> Event:
+    """The event of a row of the feed, its columns by name (_EVENT_COLUMNS)."""
+    cursor = cursor_of(columns.pop("transaction_id"), columns.pop("position"))
+    return Event(**columns | {"related": dict(columns["related"]), "cursor": cursor})
 
 
 def _feed_statement(key: tuple[Table, frozenset[str]]) -> tuple[ClauseElement, frozenset[str]]:
@@ -132,7 +130,7 @@ def _feed_statement(key: tuple[Table, frozenset[str]]) -> tuple[ClauseElement, f
     table, shape = key
     after = tuple_(bindparam("transaction_id", type_=BigInteger), bindparam("position", type_=BigInteger))
     query = (
-        select(table)
+        select(*(table.c[name] for name in _EVENT_COLUMNS))
         .where(tuple_(table.c.transaction_id, table.c.position) > after)
         .where(table.c.transaction_id < HORIZON)
         .order_by(table.c.transaction_id, table.c.position)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
+from kit.driver_reads import DRIVER_READS, READS_BIND
 from kit.etags import evaluate_if_match
 from kit.noted_audit import READS_ONLY
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
@@ -35,7 +36,6 @@ from kit.pagination import KeptCounts
 from kit.written_tables import WRITTEN, track_writes
 
 _CLOCK = "clock"
-AUTOCOMMIT_READS = "autocommit_reads"  # in a sessionmaker's info: False behind a transaction-mode pooler
 
 
 class UnguardedWriteError(RuntimeError):
@@ -268,12 +268,15 @@ class UnitOfWork:
             if not self._read_only:
                 self._savepoint = await self._session.begin_nested()
             return self
-        self._session = self._sessions()
+        reads_bind = self._sessions.kw.get("info", {}).get(READS_BIND) if self._read_only else None
+        if reads_bind is not None and self._autocommit_reads:
+            self._session = self._sessions(bind=reads_bind)
+            self._session.info[DRIVER_READS] = True
+        else:
+            self._session = self._sessions()
         self._session.info[_CLOCK] = self._clock
         if self._read_only:
             self._session.info[READS_ONLY] = True  # an audit row noted here would never commit
-            if self._autocommit_reads and self._session.info.get(AUTOCOMMIT_READS, True):
-                await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self
         track_writes(self._session)
         if ambient is not None:
