@@ -163,6 +163,13 @@ def json_texts_array(item: Any, *order: Any) -> Any:
     return func.concat(literal_column("'['"), joined, literal_column("']'"))
 
 
+def kept_or_built(kept: Any, built: Any) -> Any:
+    """An item's JSON text as its row keeps it (a column its table's trigger writes), or `built` from the
+    row when it keeps none (a row written while the trigger was disabled): the `item` of
+    `JsonPages(..., items_written=True)`."""
+    return func.coalesce(kept, cast(built, Text))
+
+
 # First pages of these sizes are written with their LIMIT in the statement (JsonPages). PostgreSQL plans a
 # prepared statement whose LIMIT is a parameter as if a tenth of the rows were fetched: it never keeps the
 # generic plan and plans again at each execution (a programmation page of 50: 2.10-2.22 ms with parameters,

@@ -9,11 +9,13 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -123,6 +125,15 @@ class RunningStack:
     def role_url(self, app: str) -> str:
         """The app's runtime role: what the app itself connects as."""
         return self.secrets.runtime_url(app, "127.0.0.1", self.cluster.port)
+
+    @asynccontextmanager
+    async def runtime_connection(self, app: str) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the app's runtime role: what the app, its imports and its operators write as."""
+        connection = await asyncpg.connect(self.role_url(app).replace("+asyncpg", ""))
+        try:
+            yield connection
+        finally:
+            await connection.close()
 
     def owner_url(self, app: str) -> str:
         """The role owning the app's schema: migrations, DDL, VACUUM."""

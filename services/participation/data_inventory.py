@@ -50,7 +50,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
     ),
     "bodies": _table(
         other="body_id contract_code name kind participation_level qpv_codes commune_codes status recognition_act"
-        " established_on dissolved_on version created_at updated_at"
+        " established_on dissolved_on version created_at updated_at item"
     ),
     "body_rules": _table(
         staff="created_by",
@@ -80,7 +80,7 @@ INVENTORY: dict[str, dict[str, DataClass]] = {
     "draw_candidates": _table(pseudonymous="reference gender age_band in_qpv household", other="draw_id"),
     "draw_identities": _table(identity="family_name given_name contact", pseudonymous="reference", other="draw_id"),
     "meetings": _table(
-        other="meeting_id body_id contract_code title meeting_day place convened_on agenda created_at version"
+        other="meeting_id body_id contract_code title meeting_day place convened_on agenda created_at version item"
     ),
     "attendances": _table(pseudonymous="person_id capacity presence proxy_to", other="meeting_id institution"),
     "decisions": _table(

@@ -28,6 +28,9 @@ class BodyRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The row's item of its list as JSON text, written by the table's trigger only (migration part0015); never
+    # loaded with the row.
+    item: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class BodyThemeRow(Base):

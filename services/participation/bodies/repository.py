@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Text, bindparam, delete, select
 
-from kit.compiled_statements import JsonPages, camel_json
+from kit.compiled_statements import JsonPages, camel_json, kept_or_built
 from kit.pagination import PageRequest
 from services.participation.bodies import domain
 from services.participation.bodies.models import BodyRow, BodyThemeRow
@@ -83,4 +83,9 @@ def _body_json(row: Any) -> Any:
     )
 
 
-_BODY_PAGES = JsonPages(_bodies, _body_json, lambda row, _shape: (row.name, row.body_id))
+def _kept_body(row: Any) -> Any:
+    """A body's item as its row keeps it (migration part0015), or as _body_json writes it."""
+    return kept_or_built(row.item, _body_json(row))
+
+
+_BODY_PAGES = JsonPages(_bodies, _kept_body, lambda row, _shape: (row.name, row.body_id), items_written=True)

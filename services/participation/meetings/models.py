@@ -26,6 +26,9 @@ class MeetingRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Attendance, decisions and minutes change the meeting: its ETag guards them.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # The row's item of its list as JSON text, written by the table's trigger only (migration part0015); never
+    # loaded with the row.
+    item: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class AttendanceRow(Base):

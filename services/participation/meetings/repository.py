@@ -15,6 +15,7 @@ from kit.compiled_statements import (
     JsonPages,
     camel_json,
     json_array,
+    kept_or_built,
 )
 from kit.pagination import PageRequest
 from services.participation.meetings import domain
@@ -136,5 +137,13 @@ def _meeting_record(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
     return statement, frozenset({"meeting_id"})
 
 
-_MEETING_PAGES = JsonPages(_meetings, _summary_json, lambda row, _shape: (row.meeting_day, row.meeting_id))
+def _kept_summary(row: Any) -> Any:
+    """A meeting's item of its body's list as its row keeps it (migration part0015), or as _summary_json
+    writes it."""
+    return kept_or_built(row.item, _summary_json(row))
+
+
+_MEETING_PAGES = JsonPages(
+    _meetings, _kept_summary, lambda row, _shape: (row.meeting_day, row.meeting_id), items_written=True
+)
 _MEETING_RECORD = CompiledOnce(_meeting_record)

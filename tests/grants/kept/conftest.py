@@ -17,11 +17,8 @@ from tests.running_stack import RunningStack
 
 @pytest.fixture
 async def database(stack: RunningStack) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("grants") as connection:
         yield connection
-    finally:
-        await connection.close()
 
 
 @pytest.fixture
