@@ -204,16 +204,17 @@ class UnitOfWork:
     """One transaction: rolled back on exit unless `commit()` was awaited (see the module's docstring).
 
     `async with uow.reading():` is the same for use cases that only read: no BEGIN and no ROLLBACK round
-    trips (autocommit). Under READ COMMITTED every statement has its own snapshot inside a transaction
-    too, so reads see exactly what they would have seen; locks and writes need `async with uow:`. Inside
-    an operation that already wrote, a reading unit joins its transaction and so reads its writes."""
+    trips (autocommit), when the sessionmaker gives a reading bind (kit.database.create_sessionmaker; not
+    behind a transaction-mode pooler, nor for sessions bound to a connection already in a transaction).
+    Under READ COMMITTED every statement has its own snapshot inside a transaction too, so reads see exactly
+    what they would have seen; locks and writes need `async with uow:`. Inside an operation that already
+    wrote, a reading unit joins its transaction and so reads its writes."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         on_commit: Callable[[str], None] | None = None,
         clock: Clock | None = None,
-        autocommit_reads: bool = True,
         counts: KeptCounts | None = None,
     ) -> None:
         self._sessions = sessions
@@ -221,8 +222,8 @@ class UnitOfWork:
         self.counts = counts
         self._on_commit = on_commit
         self._clock = clock or SystemClock()
-        # False when the sessions are bound to a connection already in a transaction (use-case tests).
-        self._autocommit_reads = autocommit_reads
+        # The bind of reading units (kit.driver_reads.READS_BIND); None: they read as writing units do.
+        self._reads_bind = sessions.kw.get("info", {}).get(READS_BIND)
         self._session: AsyncSession | None = None
         self._committed = False
         self._read_only = False
@@ -268,9 +269,8 @@ class UnitOfWork:
             if not self._read_only:
                 self._savepoint = await self._session.begin_nested()
             return self
-        reads_bind = self._sessions.kw.get("info", {}).get(READS_BIND) if self._read_only else None
-        if reads_bind is not None and self._autocommit_reads:
-            self._session = self._sessions(bind=reads_bind)
+        if self._read_only and self._reads_bind is not None:
+            self._session = self._sessions(bind=self._reads_bind)
             self._session.info[DRIVER_READS] = True
         else:
             self._session = self._sessions()

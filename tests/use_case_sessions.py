@@ -31,7 +31,7 @@ async def rolled_back_unit_of_work(
                 bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
             )
             try:
-                yield UnitOfWork(sessions, clock=clock, autocommit_reads=False)
+                yield UnitOfWork(sessions, clock=clock)
             finally:
                 await outer.rollback()
     finally:

@@ -221,8 +221,7 @@ async def test_the_check_and_the_freeze_apply_the_same_rules(gateway: httpx.Asyn
 
 
 async def _audited(stack: RunningStack, action: str, entity: str) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("grants") as connection:
         return list(
             await connection.fetch(
                 "SELECT actor_institution, after, reason FROM grants.audit_events WHERE action = $1 AND entity_id = $2",
@@ -230,8 +229,6 @@ async def _audited(stack: RunningStack, action: str, entity: str) -> list[asyncp
                 entity,
             )
         )
-    finally:
-        await connection.close()
 
 
 async def test_a_late_file_is_refused_then_taken_by_a_pilots_reasoned_exception(

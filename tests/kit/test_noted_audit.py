@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,15 +39,12 @@ async def sessions(stack: RunningStack) -> AsyncIterator[async_sessionmaker[Asyn
 
 async def _trail(stack: RunningStack, entity_id: str) -> list[tuple[str, str | None, str | None]]:
     """(action, JSON type of `before`, of `after`) of the entity's audit rows, in the order written."""
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         rows = await connection.fetch(
             "SELECT action, jsonb_typeof(before) AS before, jsonb_typeof(after) AS after"
             " FROM participation.audit_events WHERE entity_id = $1 ORDER BY audit_event_id",
             entity_id,
         )
-    finally:
-        await connection.close()
     return [(row["action"], row["before"], row["after"]) for row in rows]
 
 
@@ -127,13 +123,10 @@ async def test_a_savepoint_rolled_back_publishes_none_of_its_events(
         await publish(session, probe + "-undone")
         await undone.rollback()
         await write_pending(session)  # the audit rows in the statement of an event
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         published = await connection.fetch(
             "SELECT contract_code FROM participation.outbox_events WHERE contract_code LIKE $1", probe + "%"
         )
-    finally:
-        await connection.close()
     assert [row["contract_code"] for row in published] == [probe + "-kept"]
     assert await _trail(stack, probe + "-kept") == [("probe.published", "null", "object")]
     assert await _trail(stack, probe + "-undone") == []
@@ -150,13 +143,10 @@ async def test_a_plain_commit_writes_the_events_left_and_the_next_transaction_no
             )
         async with session.begin():
             await record_audit(session, ledger.audit_events, ACTOR, "probe.next", "probe", probe, after={})
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         published = await connection.fetch(
             "SELECT position FROM participation.outbox_events WHERE contract_code = $1", probe
         )
-    finally:
-        await connection.close()
     assert len(published) == 1  # written by its own transaction's commit, not again by the next one
     assert [action for action, _, _ in await _trail(stack, probe)] == ["probe.published", "probe.next"]
 

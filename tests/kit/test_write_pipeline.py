@@ -164,14 +164,11 @@ async def client(stack: RunningStack, calls: Calls) -> AsyncIterator[httpx.Async
 
 
 async def _audit_count(stack: RunningStack, action: str) -> int:
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         count: int = await connection.fetchval(
             "SELECT count(*) FROM participation.audit_events WHERE action = $1 AND actor_subject = 'pipeline-test'",
             action,
         )
-    finally:
-        await connection.close()
     return count
 
 

@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 
 from identity.principal import Role
@@ -58,11 +57,8 @@ async def _load(
 
 
 async def _stored(stack: RunningStack, contract: str) -> set[str]:
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         rows = await connection.fetch("SELECT name FROM participation.bodies WHERE contract_code = $1", contract)
-    finally:
-        await connection.close()
     return {row["name"] for row in rows}
 
 
@@ -125,8 +121,7 @@ async def test_a_locked_row_holds_its_writers_for_the_lock_timeout_only(
         body["id"]: (await gateway.get(f"{BODIES}/{body['id']}", headers=headers)).headers["etag"]
         for body in (held, free)
     }
-    locker = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as locker:
         transaction = locker.transaction()
         await transaction.start()
         await locker.execute("SELECT 1 FROM participation.bodies WHERE body_id = $1 FOR UPDATE", uuid.UUID(held["id"]))
@@ -145,8 +140,6 @@ async def test_a_locked_row_holds_its_writers_for_the_lock_timeout_only(
         )
         answered = await asyncio.gather(*writers, other)
         await transaction.rollback()
-    finally:
-        await locker.close()
     *blocked, unblocked = answered
     assert unblocked.status_code == 200, unblocked.text  # one stuck row does not hold the service
     for answer in blocked:

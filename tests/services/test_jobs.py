@@ -7,7 +7,6 @@ import json
 import uuid
 from collections.abc import Iterator
 
-import asyncpg
 import httpx
 import pytest
 
@@ -56,8 +55,7 @@ async def test_a_long_operation_never_races_the_gateways_deadline(stack: Running
 async def _insert_job(stack: RunningStack, principal: Principal, **state: object) -> uuid.UUID:
     """A job as the database holds it after its worker died: running, its lease run out."""
     job_id = uuid.uuid4()
-    connection = await asyncpg.connect(stack.role_url("territories").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("territories") as connection:
         await connection.execute(
             """
             INSERT INTO territories.jobs (job_id, operation, state, owner, principal, arguments, payload, started_at,
@@ -73,8 +71,6 @@ async def _insert_job(stack: RunningStack, principal: Principal, **state: object
             b"indicator,territoryKind,territory,perimeter,year,value,source,note\n",
             state.get("attempts", 1),
         )
-    finally:
-        await connection.close()
     return job_id
 
 

@@ -43,11 +43,8 @@ async def settled(stack: RunningStack, scope: str = "", service: str = "particip
     `scope` (a contract: the answers of others stay). Participation's by default, or `service`'s."""
     cache = stack.app(service).state.response_cache
     before = cache.changes
-    connection = await asyncpg.connect(stack.role_url(service).replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection(service) as connection:
         await connection.execute("SELECT pg_notify($1, $2)", change_channel(service), scope)
-    finally:
-        await connection.close()
 
     async def heard() -> bool:
         return bool(cache.changes > before)
@@ -160,13 +157,10 @@ async def test_a_change_committed_by_another_process_drops_the_kept_answer(
     assert (await gateway.get(bodies_of(new_contract), headers=reader)).headers["cache-status"] == "cdq; hit"
 
     # Another worker, a CLI job or a retention run writes: only the database knows.
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         await connection.execute(
             "UPDATE participation.bodies SET name = 'Renamed elsewhere' WHERE body_id = $1", body_id
         )
-    finally:
-        await connection.close()
 
     async def renamed() -> bool:
         listed = await gateway.get(bodies_of(new_contract), headers=reader)

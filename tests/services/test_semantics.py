@@ -136,8 +136,7 @@ async def test_audit_row_is_written_with_the_change_and_is_append_only(
         "X-Request-ID": "audit-req-0001",
     }
     created = await gateway.post("/api/participation/bodies", headers=headers, json=body_fields(new_contract))
-    connection = await asyncpg.connect(stack.role_url("participation").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("participation") as connection:
         rows = await connection.fetch(
             "SELECT * FROM participation.audit_events WHERE entity_id = $1", created.json()["id"]
         )
@@ -149,8 +148,6 @@ async def test_audit_row_is_written_with_the_change_and_is_append_only(
         # could, meets the append-only trigger unless it disables it first.
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await connection.execute("UPDATE participation.audit_events SET action = 'forged'")
-    finally:
-        await connection.close()
     owner = await asyncpg.connect(stack.owner_url("participation").replace("+asyncpg", ""))
     try:
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
@@ -175,16 +172,13 @@ async def test_failed_write_leaves_no_audit_row(
     }
     refused = await gateway.post("/api/grants/calls", headers=headers, json=payload)
     assert refused.status_code == 422
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("grants") as connection:
         count = await connection.fetchval(
             "SELECT count(*) FROM grants.audit_events WHERE after->>'contract_code' = $1", new_contract
         )
         calls = await connection.fetchval(
             "SELECT count(*) FROM grants.calls_for_projects WHERE contract_code = $1", new_contract
         )
-    finally:
-        await connection.close()
     assert count == calls == 0
 
 
@@ -197,12 +191,9 @@ async def test_failed_write_leaves_no_audit_row(
     ],
 )
 async def test_each_role_reads_only_its_own_schema(stack: RunningStack, role: str, foreign_table: str) -> None:
-    connection = await asyncpg.connect(stack.role_url(role).replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection(role) as connection:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await connection.fetch(f"SELECT * FROM {foreign_table} LIMIT 1")  # noqa: S608 - fixed names
-    finally:
-        await connection.close()
 
 
 async def test_page_size_has_a_hard_limit(gateway: httpx.AsyncClient) -> None:

@@ -26,11 +26,8 @@ async def year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: st
 
 
 async def _fetch(stack: RunningStack, app: str, query: str, *arguments: Any) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(stack.role_url(app).replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection(app) as connection:
         return list(await connection.fetch(query, *arguments))
-    finally:
-        await connection.close()
 
 
 async def _under_instruction(gateway: httpx.AsyncClient, year: Year) -> str:

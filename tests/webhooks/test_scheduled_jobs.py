@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from procrastinate import App
@@ -140,8 +139,7 @@ async def test_kept_sums_that_differ_from_the_applications_are_rebuilt_each_nigh
     right = (await gateway.get(totals, params=of_year, headers=year.pilot)).json()
     assert right["figures"]["applications"] == 1
     # A writer bypassing what the triggers assume: a phantom application in the sums, lines marked dead.
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("grants") as connection:
         await connection.execute(
             "INSERT INTO grants.programmation_sums (contract_code, year, dimension, key, applications,"
             " requested_cents, proposed_cents, decided_cents, funded, beneficiaries)"
@@ -161,8 +159,6 @@ async def test_kept_sums_that_differ_from_the_applications_are_rebuilt_each_nigh
             " AND entity_id = $1",
             new_contract,
         )
-    finally:
-        await connection.close()
     assert answer["contracts"] >= 1
     ours = [rebuilt for rebuilt in answer["rebuilt"] if rebuilt["contractCode"] == new_contract]
     assert ours == [{"contractCode": new_contract, "differingKeys": 1 + lines, "mismarkedLines": lines}]
@@ -185,8 +181,7 @@ async def test_kept_programmation_items_that_differ_from_their_applications_are_
     of_year: dict[str, str | int] = {"contractCode": new_contract, "year": 2025}
     right = (await gateway.get(listed, params=of_year, headers=year.pilot)).json()
     # A writer bypassing the triggers: an item that no longer says what its application's rows say.
-    connection = await asyncpg.connect(stack.role_url("grants").replace("+asyncpg", ""))
-    try:
+    async with stack.runtime_connection("grants") as connection:
         await connection.execute(
             "UPDATE grants.programmation_items SET item = replace(item, 'p147', 'altered')"
             " WHERE application_id = $1::uuid",
@@ -201,8 +196,6 @@ async def test_kept_programmation_items_that_differ_from_their_applications_are_
             " AND entity_id = $1",
             new_contract,
         )
-    finally:
-        await connection.close()
     assert new_contract not in {rebuilt["contractCode"] for rebuilt in answer["rebuilt"]}  # its sums are right
     ours = [rewritten for rewritten in answer["itemsRewritten"] if rewritten["contractCode"] == new_contract]
     assert ours == [{"contractCode": new_contract, "items": 1}]
