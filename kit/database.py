@@ -157,7 +157,10 @@ def unavailable_kind(error: BaseException) -> _Unavailable | None:
     if isinstance(error, sa_exc.DBAPIError):
         lost = error.connection_invalidated or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
         return _UNREACHABLE if lost else None
-    if isinstance(error, asyncpg.InterfaceError | sa_exc.PendingRollbackError | sa_exc.TimeoutError | OSError):
+    # asyncpg's InternalClientError: a connection whose protocol was left mid-operation (an operation cut
+    # short while the server went away) is as lost as a closed one; kit.driver_reads does not lend it again.
+    lost = asyncpg.InterfaceError | asyncpg.InternalClientError
+    if isinstance(error, lost | sa_exc.PendingRollbackError | sa_exc.TimeoutError | OSError):
         return _UNREACHABLE
     return None
 
@@ -228,6 +231,7 @@ def install_database_problem_handlers(app: FastAPI) -> None:
         sa_exc.PendingRollbackError,
         asyncpg.PostgresError,
         asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
         OSError,
     ):
         app.add_exception_handler(error_class, _on_database_error)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from kit.compiled_statements import compile_statement
-from kit.database import create_engine, create_sessionmaker
+from kit.database import create_engine, create_sessionmaker, unavailable_kind
 from kit.unit_of_work import UnitOfWork
 from tests.running_stack import RunningStack
 
@@ -143,3 +143,12 @@ async def test_a_connection_a_driver_read_left_unusable_is_not_returned_to_the_p
         assert _checked_out(engine) == 0
     finally:
         await engine.dispose()
+
+
+def test_a_connection_left_mid_operation_answers_the_database_unavailable() -> None:
+    # What asyncpg raises when a connection's protocol was left inside an operation (a PostgreSQL restart
+    # cutting one short): a 503 to retry, like a lost connection, never a 500.
+    left = asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    kind = unavailable_kind(left)
+    assert kind is not None
+    assert kind.slug == "database-unavailable"
