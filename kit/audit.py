@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.principal import Principal
+from kit.ambient_transaction import ambient_transaction, note_audited
 from kit.noted_audit import note_audit_row
 from kit.request_ids import current_request_id
-from kit.unit_of_work import ambient_transaction, note_audited
 
 
 def audit_events_table(metadata: MetaData) -> Table:

@@ -21,9 +21,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.responses import Response
 
+from kit.ambient_transaction import CommitOutcomeUnknownError
 from kit.driver_reads import READS_BIND
 from kit.problems import problem_response
-from kit.unit_of_work import CommitOutcomeUnknownError, UnitOfWork
+from kit.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, bindparam, func, select
+from sqlalchemy import (
+    ClauseElement,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.combined_writes import WritePart
+from kit.compiled_statements import CompiledOnce
 from kit.problems import FieldError, ProblemError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -97,40 +110,61 @@ def key_of(header: str) -> str:
     return found.group(1)
 
 
-async def claim(session: AsyncSession, table: Table, request: IdempotentRequest) -> StoredResponse | None:
-    """Reserve the key in this transaction, or return the response stored under it.
-
-    One statement reserves it: a new key is inserted, an expired one taken over (its day is over: it is
-    the caller's new request); an unexpired one is left as it is, and read."""
+def _reserving(table: Table) -> tuple[ClauseElement, frozenset[str]]:
+    """Reserve a key: a new one inserted, an expired one taken over, an unexpired one left (no row back)."""
     reserved = insert(table).values(
-        owner=request.owner,
-        key=request.key,
-        operation=request.operation,
-        fingerprint=request.fingerprint,
+        owner=bindparam("owner", type_=Text),
+        key=bindparam("key", type_=Text),
+        operation=bindparam("operation", type_=Text),
+        fingerprint=bindparam("fingerprint", type_=Text),
         response_status=0,
         response_headers={},
         response_body=b"",
         expires_at=func.now() + RETENTION,
     )
-    inserted = await session.execute(
-        reserved.on_conflict_do_update(
-            index_elements=[table.c.owner, table.c.key],
-            set_={
-                "operation": reserved.excluded.operation,
-                "fingerprint": reserved.excluded.fingerprint,
-                "response_status": reserved.excluded.response_status,
-                "response_headers": reserved.excluded.response_headers,
-                "response_body": reserved.excluded.response_body,
-                "created_at": func.now(),
-                "expires_at": reserved.excluded.expires_at,
-            },
-            where=table.c.expires_at < func.now(),
-        ).returning(table.c.key)
+    taken_over = reserved.on_conflict_do_update(
+        index_elements=[table.c.owner, table.c.key],
+        set_={
+            "operation": reserved.excluded.operation,
+            "fingerprint": reserved.excluded.fingerprint,
+            "response_status": reserved.excluded.response_status,
+            "response_headers": reserved.excluded.response_headers,
+            "response_body": reserved.excluded.response_body,
+            "created_at": func.now(),
+            "expires_at": reserved.excluded.expires_at,
+        },
+        where=table.c.expires_at < func.now(),
+    )
+    return taken_over.returning(table.c.key), _OWNED
+
+
+def _stored(table: Table) -> tuple[ClauseElement, frozenset[str]]:
+    """What is stored under a key: the request it was reserved for, and its response."""
+    columns = (table.c.operation, table.c.fingerprint, table.c.response_status, table.c.response_headers)
+    owned = (table.c.owner == bindparam("owner", type_=Text)) & (table.c.key == bindparam("key", type_=Text))
+    return select(*columns, table.c.response_body).where(owned), frozenset({"owner", "key"})
+
+
+_OWNED = frozenset({"owner", "key", "operation", "fingerprint"})
+# Built and compiled once per table: a keyed POST's first statement spent more CPU in building the INSERT
+# and its cache key than in the driver (a fifth of a call-deadline write's CPU in grants, docs/platform.md).
+_RESERVING = CompiledOnce(_reserving)
+_STORED = CompiledOnce(_stored)
+
+
+async def claim(session: AsyncSession, table: Table, request: IdempotentRequest) -> StoredResponse | None:
+    """Reserve the key in this transaction, or return the response stored under it.
+
+    One statement reserves it: a new key is inserted, an expired one taken over (its day is over: it is
+    the caller's new request); an unexpired one is left as it is, and read."""
+    owned = {"owner": request.owner, "key": request.key}
+    inserted = await _RESERVING(table).run(
+        session, {**owned, "operation": request.operation, "fingerprint": request.fingerprint}
     )
     if inserted.first() is not None:
         return None
-    row = (await session.execute(select(table).where(table.c.owner == request.owner, table.c.key == request.key))).one()
-    if row.operation != request.operation or row.fingerprint != request.fingerprint:
+    operation, fingerprint, status, headers, body = tuple((await _STORED(table).run(session, owned)).one())
+    if operation != request.operation or fingerprint != request.fingerprint:
         raise ProblemError(
             422,
             "idempotency-key-reused",
@@ -138,7 +172,25 @@ async def claim(session: AsyncSession, table: Table, request: IdempotentRequest)
             "This Idempotency-Key was used with another request (operation, target or body).",
             errors=[_key_error("idempotency-key-reused", "the key was first used with another request")],
         )
-    return StoredResponse(status=row.response_status, headers=dict(row.response_headers), body=bytes(row.response_body))
+    return StoredResponse(status=status, headers=dict(headers), body=bytes(body))
+
+
+class ClaimLostError(Exception):
+    """The key, reserved again after the handler's first unit of work was undone, was answered meanwhile by
+    a duplicate of the request: the request runs again, and so replays that answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reclaim:
+    """The key reserved again, in the transaction started again after its first unit was undone
+    (kit/ambient_transaction.py `undo` rolls the reservation back with the rest)."""
+
+    table: Table
+    request: IdempotentRequest
+
+    async def __call__(self, session: AsyncSession) -> None:
+        if await claim(session, self.table, self.request) is not None:
+            raise ClaimLostError
 
 
 def _key_error(rule: str, message: str) -> FieldError:

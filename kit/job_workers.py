@@ -24,10 +24,11 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
+from kit.ambient_transaction import AmbientTransaction, CommitOutcomeUnknownError, enter_operation, leave_operation
 from kit.database import sqlstate_of, unavailable_kind
 from kit.jobs import LEASE_SECONDS, MAX_ATTEMPTS, JobInput, JobOutcome, JobQueue, principal_of
 from kit.problems import problem_body
-from kit.unit_of_work import AmbientTransaction, CommitOutcomeUnknownError, UnitOfWork, enter_operation, leave_operation
+from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import TRANSIENT_SQLSTATES
 
 logger = logging.getLogger("kit.jobs")

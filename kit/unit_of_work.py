@@ -1,4 +1,5 @@
-"""The unit of work, and the ambient transaction a write request or a job lends it.
+"""The unit of work, and how it joins the ambient transaction a write request or a job lends it
+(kit/ambient_transaction.py).
 
 Outside an operation (CLI imports, scripts, tests calling use cases), `async with uow:` is one transaction
 that commits when `commit()` is awaited and rolls back otherwise.
@@ -6,140 +7,41 @@ that commits when `commit()` is awaited and rolls back otherwise.
 Inside an operation — a write request run by the write pipeline (kit/write_pipeline.py), or a job — the
 operation holds one ambient transaction. The first writing unit of work opens it; later ones join it, each
 as a savepoint, so a unit that ends without committing undoes only its own part; `commit()` marks the
-unit's work to be kept. The operation commits once, after its outcome is known, with that outcome stored
-beside the change (the response under the caller's Idempotency-Key, the job's result). A retry can then
-never find a committed change without its answer, and an operation is all-or-nothing however many use
-cases it calls. Before committing, the operation's guards run: a write without its audit event, or a
-conditional write whose precondition was never checked, is refused — so no route can forget them.
+unit's work to be kept. A keyed write's transaction is opened by the pipeline, which reserves the key in
+it: its first unit joins without a savepoint (two round trips fewer), and undoing that unit rolls the whole
+transaction back, which the next unit or the commit starts again with the key reserved again. The
+operation commits once, after its outcome is known, with that outcome stored beside the change (the response
+under the caller's Idempotency-Key, the job's result). A retry can then never find a committed change
+without its answer, and an operation is all-or-nothing however many use cases it calls. Before committing,
+the operation's guards run: a write without its audit event, or a conditional write whose precondition was
+never checked, is refused — so no route can forget them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
+from kit.ambient_transaction import PARTS, SCOPES, AmbientTransaction, ambient_transaction
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
 from kit.driver_reads import DRIVER_READS, READS_BIND
-from kit.etags import evaluate_if_match
 from kit.noted_audit import READS_ONLY
 from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
 from kit.pagination import KeptCounts
 from kit.written_tables import WRITTEN, track_writes
 
 _CLOCK = "clock"
+# The transaction's change scope, as its commit's trigger reads it (kit/change_feed.py); parsed once.
+_SCOPE_SET = text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)")
 
 
-class UnguardedWriteError(RuntimeError):
-    """A programming error: a write that would skip one of the platform's guarantees."""
-
-
-class CommitOutcomeUnknownError(Exception):
-    """The connection to the database was lost while it committed: the change may or may not be stored."""
-
-
-def _lost_connection(error: BaseException) -> bool:
-    if isinstance(error, sa_exc.DBAPIError):
-        code = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", "")
-        # A definite refusal (a constraint, a serialization failure) says the transaction was rolled back.
-        if isinstance(code, str) and code[:2] in {"23", "40", "22"}:
-            return False
-        return error.connection_invalidated or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
-    return isinstance(error, OSError | ConnectionError)
-
-
-@dataclass
-class AmbientTransaction:
-    """The single transaction of one operation, opened by its first writing unit of work.
-
-    The write pipeline opens it before the handler runs when the caller sent an Idempotency-Key (the key
-    is reserved in it first, and the audit events carry it); otherwise the first writing unit of work
-    opens it. `if_match` is the caller's precondition, `conditional` says whether the operation must check
-    one before it commits, `audited_tables` names the tables whose rows are the audit trail itself
-    (writing only those needs no audit event).
-    """
-
-    if_match: str | None = None
-    idempotency_key: str | None = None
-    conditional: bool = False
-    statement_timeout_ms: int | None = None
-    audited_tables: frozenset[str] = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
-    session: AsyncSession | None = None
-    commit_requested: bool = False
-    precondition_checked: bool = False
-    audited: bool = False
-    wrote_tables: set[str] = field(default_factory=set)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    committed: bool = False
-
-    def adopt(self, session: AsyncSession) -> None:
-        """Make `session` the operation's, and record which tables it writes (ORM or Core statements)."""
-        self.session = session
-        self.wrote_tables = track_writes(session)
-
-    def opened_session(self) -> AsyncSession:
-        if self.session is None:
-            raise RuntimeError("the operation's transaction is not open")
-        return self.session
-
-    def check_precondition(self, current_etag: str | None) -> None:
-        evaluate_if_match(self.if_match, current_etag)
-        self.precondition_checked = True
-
-    def check_guards(self) -> None:
-        if self.conditional and not self.precondition_checked:
-            raise UnguardedWriteError(
-                "a conditional write committed without checking If-Match (uow.check_precondition)"
-            )
-        if self.wrote_tables - self.audited_tables and not self.audited:
-            raise UnguardedWriteError(
-                "a write committed without an audit event: " + ", ".join(sorted(self.wrote_tables))
-            )
-
-    async def complete(self, keep_outcome: Callable[[AsyncSession], Awaitable[None]] | None = None) -> bool:
-        """Commit what the units asked to keep, with the operation's outcome; False when nothing to commit."""
-        if self.session is None or not self.commit_requested:
-            return False
-        self.check_guards()
-        if keep_outcome is not None:
-            await keep_outcome(self.session)
-        await write_pending(self.session)  # the events a keeper did not write (a job's, or no response's)
-        try:
-            await self.session.commit()
-        except Exception as error:
-            if _lost_connection(error):
-                raise CommitOutcomeUnknownError from error
-            raise
-        self.committed = True
-        for callback in self.after_commit:
-            callback()
-        return True
-
-    async def close(self) -> None:
-        """Roll back what was not committed and give the connection back."""
-        session, self.session = self.session, None
-        if session is None:
-            return
-        try:
-            if not self.committed:
-                forget_pending(session)
-                session.expunge_all()
-                await session.rollback()
-        finally:
-            await session.close()
-
-
-_AMBIENT: ContextVar[AmbientTransaction | None] = ContextVar("ambient_transaction", default=None)
-_SCOPES = "change_scopes"
-_PARTS = "change_parts"  # the parts of its contract's data the transaction changes; None: all of them
 # Written alone, these announce no change (kit/change_feed.py QUIET_TABLES): the audit trail of an
 # audited read, idempotency keys, outbox events.
 LEDGER_TABLES = frozenset({"audit_events", "idempotency_keys", OUTBOX_TABLE})
@@ -156,8 +58,8 @@ def changed_scope(session: AsyncSession) -> str | None:
 
 def _scope_of(session: AsyncSession) -> str:
     """The change's scope as the response cache reads it: `contract`, `contract|part,part`, or ""."""
-    scopes: set[str] = session.info.get(_SCOPES, set())
-    parts: set[str] | None = session.info.get(_PARTS)
+    scopes: set[str] = session.info.get(SCOPES, set())
+    parts: set[str] | None = session.info.get(PARTS)
     return scope_text(next(iter(scopes)) if len(scopes) == 1 else "", parts)
 
 
@@ -174,30 +76,10 @@ class _Announcement:
             self.changed(scope)
 
 
-def ambient_transaction() -> AmbientTransaction | None:
-    """The operation's transaction, when a write request or a job is running."""
-    return _AMBIENT.get()
-
-
-def enter_operation(transaction: AmbientTransaction) -> Token[AmbientTransaction | None]:
-    return _AMBIENT.set(transaction)
-
-
-def leave_operation(token: Token[AmbientTransaction | None]) -> None:
-    _AMBIENT.reset(token)
-
-
 def clock_of(session: AsyncSession) -> Clock:
     """The clock of the unit of work that opened `session` (the system's for a session opened elsewhere)."""
     clock: Clock | None = session.info.get(_CLOCK)
     return clock if clock is not None else SystemClock()
-
-
-def note_audited() -> None:
-    """Called by the audit log when it records an event in the operation's transaction."""
-    transaction = _AMBIENT.get()
-    if transaction is not None:
-        transaction.audited = True
 
 
 class UnitOfWork:
@@ -261,12 +143,13 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._committed = False
-        ambient = _AMBIENT.get()
+        ambient = ambient_transaction()
         if ambient is not None and ambient.session is not None:
             self._session = ambient.session
             self._session.info.setdefault(_CLOCK, self._clock)
             self._joined = ambient
-            if not self._read_only:
+            await ambient.resume()
+            if not self._read_only and not ambient.take_bare():
                 self._savepoint = await self._session.begin_nested()
             return self
         if self._read_only and self._reads_bind is not None:
@@ -299,8 +182,12 @@ class UnitOfWork:
         read_only, self._read_only = self._read_only, False
         alone, self._alone = self._alone, False
         if joined is not None:
-            # The operation owns the session; this unit undoes its own part only.
-            if savepoint is not None and savepoint.is_active and not self._committed:
+            # The operation owns the session; this unit undoes its own part only (all of it, when bare).
+            if self._committed or read_only:
+                return
+            if savepoint is None:
+                await joined.undo()
+            elif savepoint.is_active:
                 await savepoint.rollback()
             return
         if opened is not None and self._committed and exc is None:
@@ -323,7 +210,7 @@ class UnitOfWork:
         """Check the caller's If-Match against the resource's current ETag (None: it does not exist yet).
 
         Call it after reading the resource under lock. Outside a request it checks nothing."""
-        ambient = _AMBIENT.get()
+        ambient = ambient_transaction()
         if ambient is not None:
             ambient.check_precondition(current_etag)
 
@@ -333,17 +220,16 @@ class UnitOfWork:
         (and those of no contract) in every process. Two contracts declared in one transaction, or none,
         drop everything (kit/response_cache.py). `parts`: the only parts of the contract's data it changes
         (named by the service; answers holding other parts stay); declared once without parts: them all."""
-        self.session.info.setdefault(_SCOPES, set()).add(contract_code)
+        self.session.info.setdefault(SCOPES, set()).add(contract_code)
         if parts is None:
-            self.session.info[_PARTS] = None
+            self.session.info[PARTS] = None
         else:
             named = set(parts)
             if not named or any(not PART_NAME.fullmatch(part) for part in named):
                 raise ValueError(f"not names of parts of a contract's data: {sorted(named)}")
-            held = self.session.info.get(_PARTS, set())  # none declared yet; None: every part already
-            self.session.info[_PARTS] = None if held is None else held | named
-        scope = {"scope": _scope_of(self.session)}
-        await self.session.execute(text(f"SELECT set_config('{SCOPE_SETTING}', :scope, true)"), scope)
+            held = self.session.info.get(PARTS, set())  # none declared yet; None: every part already
+            self.session.info[PARTS] = None if held is None else held | named
+        await self.session.execute(_SCOPE_SET, {"scope": _scope_of(self.session)})
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this unit's work is committed (with the operation's, inside one)."""

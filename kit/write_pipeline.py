@@ -33,6 +33,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit.ambient_transaction import AmbientTransaction, UnguardedWriteError, enter_operation, leave_operation
 from kit.auth.policies import bearer_principal
 from kit.database import sqlstate_of
 from kit.etags import ETAG_HEADER, IF_MATCH_HEADER
@@ -42,7 +43,9 @@ from kit.idempotency import (
     IDEMPOTENCY_KEY_PATTERN,
     REPLAYED_HEADER,
     REPLAYED_HEADERS,
+    ClaimLostError,
     IdempotentRequest,
+    Reclaim,
     StoredResponse,
     claim,
     fingerprint_of,
@@ -53,7 +56,6 @@ from kit.ledger import Ledger
 from kit.outbox import write_pending
 from kit.problems import documented_problems, problem_openapi
 from kit.response_cache import Remember
-from kit.unit_of_work import AmbientTransaction, UnguardedWriteError, enter_operation, leave_operation
 
 logger = logging.getLogger("kit.write_pipeline")
 
@@ -324,6 +326,7 @@ async def run_write(
                 stored = await claim(transaction.opened_session(), ledger.idempotency_keys, reserved)
                 if stored is not None:
                     return _replayed(stored)
+                transaction.holds_only(Reclaim(ledger.idempotency_keys, reserved))
             response = await handler(request)
             omitted = _omitted(response)
             if ledger is not None:
@@ -332,6 +335,10 @@ async def run_write(
             else:
                 await transaction.complete()
             return response
+        except ClaimLostError:
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("%s: its Idempotency-Key was answered meanwhile, attempt %d replays it", operation, attempt)
         except sa_exc.DBAPIError as error:
             if attempt == ATTEMPTS or not is_transient(error):
                 raise

@@ -14,10 +14,11 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Response
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 
 from cli.stack import AUDIENCE, ISSUER
 from identity.principal import Principal, Role
+from kit.ambient_transaction import AmbientTransaction, UnguardedWriteError
 from kit.auth.policies import Policy, authorize
 from kit.auth.tokens import verifier_from_settings
 from kit.clock import SystemClock
@@ -25,7 +26,7 @@ from kit.database import create_engine, create_sessionmaker, install_database_pr
 from kit.ledger import Ledger
 from kit.outbox import EventCatalogue, Silent
 from kit.service_app import build_app
-from kit.unit_of_work import AmbientTransaction, UnguardedWriteError, UnitOfWork
+from kit.unit_of_work import UnitOfWork
 from kit.write_pipeline import conditional, platform_router
 from tests.running_stack import RunningStack
 
@@ -33,9 +34,19 @@ Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
 SILENT = Silent("the kit's test writes publish nothing")
 LEDGER = Ledger.on(
     MetaData(schema="participation"),
-    EventCatalogue({}, dict.fromkeys(("thing.created", "flaky.done", "thing.put", "thing.moved"), SILENT), {}),
+    EventCatalogue(
+        {},
+        dict.fromkeys(
+            ("thing.created", "flaky.done", "thing.put", "thing.moved", "thing.undone", "thing.kept"), SILENT
+        ),
+        {},
+    ),
 )
 WRITE = Policy(name="test-write")
+MARKED = text(  # a row written by the test's handler (a table its role may write, that needs no audit)
+    "INSERT INTO participation.idempotency_keys (owner, key, operation, fingerprint, response_status,"
+    " response_body, expires_at) VALUES (:owner, :key, 'marker', '', 0, '', now() + interval '1 hour')"
+)
 
 
 @dataclass
@@ -45,6 +56,9 @@ class Calls:
     counts: dict[str, int] = field(default_factory=dict)
     failures_left: int = 0
     sqlstate: str = "40P01"
+    statements: list[str] = field(default_factory=list)  # every statement the app's engine sent
+    held: asyncio.Event | None = None  # the first run of /undone-first waits for it between its units
+    parked: asyncio.Event = field(default_factory=asyncio.Event)  # set when it starts waiting
 
     def count(self, name: str) -> int:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -82,6 +96,25 @@ def pipeline_app(stack: RunningStack, calls: Calls) -> FastAPI:
             await uow.commit()
         return {"run": run}
 
+    @router.post("/undone-first", operation_id="undone_first")
+    async def undone_first(uow: Uow, actor: Caller, marker: str) -> dict[str, int]:
+        run = calls.count("undone")
+        async with uow:  # writes a row, then ends without committing: the row is undone
+            await uow.session.execute(MARKED, {"owner": "marker", "key": f"{marker}-{run}"})
+            await LEDGER.created(
+                uow.session, actor, action="thing.undone", entity_type="thing", entity_id=str(run), after={}
+            )
+        if run == 1 and calls.held is not None:
+            calls.parked.set()
+            await calls.held.wait()
+        async with uow:
+            await uow.session.execute(MARKED, {"owner": "kept", "key": f"{marker}-{run}"})
+            await LEDGER.created(
+                uow.session, actor, action="thing.kept", entity_type="thing", entity_id=str(run), after={}
+            )
+            await uow.commit()
+        return {"run": run}
+
     @router.get("/things/{thing}", operation_id="get_thing")
     async def get_thing(thing: str, response: Response, _actor: Caller) -> dict[str, str]:
         if thing != "without-etag":
@@ -113,6 +146,7 @@ def pipeline_app(stack: RunningStack, calls: Calls) -> FastAPI:
         return {"thing": thing}
 
     engine = create_engine(stack.role_url("participation"), "participation", application_name="pipeline-test")
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *sent: calls.statements.append(sent[2]))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -228,6 +262,57 @@ async def test_concurrent_duplicates_run_once(client: httpx.AsyncClient, calls: 
     assert {answer.status_code for answer in answers} == {201}
     assert len({answer.content for answer in answers}) == 1
     assert calls.counts["create"] == 1
+
+
+async def _written(stack: RunningStack, key: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The audit rows of the request keyed `key` (action, run), and the rows its handler marked (owner, key)."""
+    async with stack.runtime_connection("participation") as connection:
+        audited = await connection.fetch(
+            "SELECT action, entity_id FROM participation.audit_events WHERE idempotency_key = $1 ORDER BY action", key
+        )
+        marked = await connection.fetch(
+            "SELECT owner, key FROM participation.idempotency_keys WHERE key LIKE $1 || '-%' ORDER BY owner, key",
+            key,
+        )
+    return [(row["action"], row["entity_id"]) for row in audited], [(row["owner"], row["key"]) for row in marked]
+
+
+async def test_a_keyed_posts_first_unit_takes_no_savepoint_and_undone_undoes_only_its_part(
+    stack: RunningStack, client: httpx.AsyncClient, calls: Calls
+) -> None:
+    key = "undone-" + uuid.uuid4().hex
+    first = await client.post("/undone-first", params={"marker": key}, headers={"Idempotency-Key": key})
+    assert first.status_code == 200, first.text
+    assert first.json() == {"run": 1}
+    # Each unit took no savepoint: the first joined a transaction holding only the key; undone, it rolled
+    # the whole transaction back, and the second joined it started again with the key reserved again.
+    assert [sent for sent in calls.statements if "SAVEPOINT" in sent] == []
+    assert sum("idempotency_keys" in sent and "ON CONFLICT" in sent for sent in calls.statements) == 2
+    # The first unit's row and audit row went with it; the second's are kept, with the key's answer.
+    assert await _written(stack, key) == ([("thing.kept", "1")], [("kept", f"{key}-1")])
+    again = await client.post("/undone-first", params={"marker": key}, headers={"Idempotency-Key": key})
+    assert (again.headers["idempotent-replayed"], again.content) == ("true", first.content)
+    assert calls.counts["undone"] == 1
+
+
+async def test_a_key_answered_while_its_request_started_again_is_replayed(
+    stack: RunningStack, client: httpx.AsyncClient, calls: Calls
+) -> None:
+    """Undoing the first unit releases the key: a duplicate may take it and answer before the request
+    reserves it again. The request then replays that answer rather than keep a second one."""
+    calls.held = asyncio.Event()
+    key = "lost-" + uuid.uuid4().hex
+    sent = {"params": {"marker": key}, "headers": {"Idempotency-Key": key}}
+    waiting = asyncio.create_task(client.post("/undone-first", **sent))  # type: ignore[arg-type]
+    await asyncio.wait_for(calls.parked.wait(), 10)  # its first unit undone: the key free
+    duplicate = await client.post("/undone-first", **sent)  # type: ignore[arg-type]
+    assert duplicate.status_code == 200, duplicate.text
+    assert duplicate.json() == {"run": 2}
+    calls.held.set()
+    replayed = await waiting
+    assert (replayed.status_code, replayed.content) == (200, duplicate.content)
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert await _written(stack, key) == ([("thing.kept", "2")], [("kept", f"{key}-2")])
 
 
 async def test_a_malformed_key_is_refused_naming_the_header(client: httpx.AsyncClient) -> None:

@@ -149,6 +149,13 @@ def _given(row: ActionRow | ApplicationRow) -> dict[str, Any]:
     return {column.key: given[column.key] for column in row.__table__.columns if column.key in given}
 
 
+# Built once: building one and its cache key on each call cost 0.1-0.15 ms, as much as the ORM's execution.
+_APPLICATION_BY_ID = select(ApplicationRow).where(ApplicationRow.application_id == bindparam("application_id"))
+_APPLICATION_LOCKED = _APPLICATION_BY_ID.with_for_update()
+_LINES_OF_APPLICATION = select(FinancingLineRow).where(FinancingLineRow.application_id == bindparam("application_id"))
+_LINES_LOCKED = _LINES_OF_APPLICATION.with_for_update()
+
+
 class ApplicationRepository(Repository):
     async def view(self, application_id: uuid.UUID) -> ApplicationView | None:
         """The application as it reads back: its budget (in its order), each financer's line with the
@@ -173,8 +180,11 @@ class ApplicationRepository(Repository):
         )
 
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
-        query = select(ApplicationRow).where(ApplicationRow.application_id == application_id)
-        return await self._one(query, for_update=for_update)
+        query = _APPLICATION_LOCKED if for_update else _APPLICATION_BY_ID
+        found: ApplicationRow | None = (
+            await self.session.execute(query, {"application_id": application_id})
+        ).scalar_one_or_none()
+        return found
 
     async def add_with_action(self, action: ActionRow, application: ApplicationRow) -> None:
         """A new action and its first application, in one statement (the action's INSERT in the WITH of the
@@ -265,8 +275,8 @@ class ApplicationRepository(Repository):
         return before
 
     async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
-        query = select(FinancingLineRow).where(FinancingLineRow.application_id == application_id)
-        return await self._all(query.with_for_update() if for_update else query)
+        query = _LINES_LOCKED if for_update else _LINES_OF_APPLICATION
+        return list((await self.session.execute(query, {"application_id": application_id})).scalars().all())
 
     async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
         if not institutions:
