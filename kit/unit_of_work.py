@@ -204,7 +204,10 @@ class UnitOfWork:
                 session.expunge_all()
                 await session.rollback()
         finally:
-            await session.close()
+            # A reading unit that sent only compiled statements (kit.driver_reads) never began: nothing to close
+            # (closing costs a greenlet switch, ~20 µs: 4 % of a light read's CPU).
+            if not read_only or session.in_transaction():
+                await session.close()
 
     def check_precondition(self, current_etag: str | None) -> None:
         """Check the caller's If-Match against the resource's current ETag (None: it does not exist yet).
