@@ -22,6 +22,7 @@ import json
 import os
 import random
 import time
+import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class World:
         self.participation = {code: self._headers(Role.CONTRACT_PILOT, [code]) for code in codes}
         self.waiting: deque[Filed] = deque()
         self.tallies: dict[str, Tally] = defaultdict(Tally)
+        self.keyed = False  # whether each POST carries an Idempotency-Key (bench/write_cost.py)
 
     def _headers(
         self, role: Role, contracts: list[str], institution: str | None = None, **extra: Any
@@ -124,6 +126,8 @@ async def _call(
 ) -> Answer:
     """One request of a virtual user (aiohttp: the load generator's CPU is taken from the two cores the
     system under test shares; httpx costs several times more per request)."""
+    if world.keyed and method == "POST":  # as docs/integrators.md asks of every POST
+        options["headers"] = {**options.get("headers", {}), "Idempotency-Key": str(uuid.uuid4())}
     started = time.perf_counter()
     async with client.request(method, world.gateway + url, **options) as sent:
         response = Answer(sent.status, sent.headers, await sent.read())
