@@ -293,11 +293,15 @@ ACTIONS: dict[str, Callable[[World, aiohttp.ClientSession, int, random.Random], 
 }
 
 
+def user_client() -> aiohttp.ClientSession:
+    """A virtual user's client: one connection of its own, 30 s at most per request."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(total=30))
+
+
 async def _user(world: World, user: int, seed: int, until: float) -> None:
     rng = random.Random(seed * 1000 + user)
     kinds, weights = list(MIX), list(MIX.values())
-    connector = aiohttp.TCPConnector(limit=1)  # one connection per virtual user
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
+    async with user_client() as client:
         while time.perf_counter() < until:
             kind = rng.choices(kinds, weights)[0]
             try:
@@ -369,8 +373,8 @@ def report(world: World, users: int, elapsed: float, workers: int) -> None:
         hits = f"{tally.hits / tally.remembered:.0%}" if tally.remembered else "-"
         errors = ", ".join(f"{status or 'net'}×{n}" for status, n in sorted(tally.errors.items())) or "0"
         print(
-            f"{kind:<36}{len(timings) / elapsed:>8.1f}{_at(timings, 0.5):>9.1f}{_at(timings, 0.95):>9.1f}"
-            f"{_at(timings, 0.99):>9.1f}  {hits:>6}  {errors}"
+            f"{kind:<36}{len(timings) / elapsed:>8.1f}{at_share(timings, 0.5):>9.1f}{at_share(timings, 0.95):>9.1f}"
+            f"{at_share(timings, 0.99):>9.1f}  {hits:>6}  {errors}"
         )
     for kind, tally in world.tallies.items():
         if tally.example:
@@ -379,7 +383,8 @@ def report(world: World, users: int, elapsed: float, workers: int) -> None:
     print(f"{'all':<36}{len(every) / elapsed:>8.1f}   (writes {writes / max(len(every), 1):.0%} of requests)")
 
 
-def _at(timings: list[float], share: float) -> float:
+def at_share(timings: list[float], share: float) -> float:
+    """The timing at `share` of the sorted `timings` (0.99: the p99)."""
     return timings[min(len(timings) - 1, int(share * len(timings)))]
 
 

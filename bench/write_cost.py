@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import asyncpg
 
-from bench.call_deadline import World, financer_acts, operator_files, prepare
+from bench.call_deadline import World, at_share, financer_acts, operator_files, prepare, user_client
 from bench.local_stack import cpu_shares, print_machine_speed, print_row, running_stack
 
 FILED = "operator: create, budget, submit"
@@ -36,8 +36,7 @@ async def _phase(users: int, act: Callable[[int, aiohttp.ClientSession], Awaitab
     started = time.perf_counter()
 
     async def user(number: int) -> None:
-        connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
+        async with user_client() as client:
             await act(number, client)
 
     await asyncio.gather(*(user(number) for number in range(users)))
@@ -85,7 +84,7 @@ def _measure(world: World, users: int, files: int, seed: int) -> None:
         errors = sum(tally.errors.values())
         count = (len(tally.timings) - errors) / per
         timings = sorted(tally.timings)
-        p50, p99 = (timings[min(len(timings) - 1, int(share * len(timings)))] for share in (0.5, 0.99))
+        p50, p99 = at_share(timings, 0.5), at_share(timings, 0.99)
         spent = ", ".join(
             f"{part} {share * elapsed * 1000 / max(count, 1):.2f}"
             for part, share in sorted(cores.items(), key=lambda item: -item[1])

@@ -23,6 +23,15 @@ SCOPES = "change_scopes"
 PARTS = "change_parts"
 
 
+async def roll_back(session: AsyncSession) -> None:
+    """Roll the session's transaction back, forgetting the events it noted. What it read is detached first:
+    a rollback would expire it, and callers use it after (the audit rows noted go with the rollback,
+    kit/noted_audit.py)."""
+    forget_pending(session)
+    session.expunge_all()
+    await session.rollback()
+
+
 class UnguardedWriteError(RuntimeError):
     """A programming error: a write that would skip one of the platform's guarantees."""
 
@@ -91,9 +100,7 @@ class AmbientTransaction:
         """Roll the whole transaction back (its bare unit ended without committing): what it wrote and noted
         (audit rows, events, the contract it changes) is forgotten; `resume` starts it again."""
         session = self.opened_session()
-        forget_pending(session)
-        session.expunge_all()  # as a unit's own rollback does: what was read stays readable after it
-        await session.rollback()  # the noted audit rows and events go with it (kit/noted_audit.py)
+        await roll_back(session)
         self.wrote_tables.clear()
         session.info.pop(SCOPES, None)
         session.info.pop(PARTS, None)
@@ -153,9 +160,7 @@ class AmbientTransaction:
             return
         try:
             if not self.committed:
-                forget_pending(session)
-                session.expunge_all()
-                await session.rollback()
+                await roll_back(session)
         finally:
             await session.close()
 

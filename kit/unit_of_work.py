@@ -28,12 +28,12 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
-from kit.ambient_transaction import PARTS, SCOPES, AmbientTransaction, ambient_transaction
+from kit.ambient_transaction import PARTS, SCOPES, AmbientTransaction, ambient_transaction, roll_back
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
 from kit.driver_reads import DRIVER_READS, READS_BIND
 from kit.noted_audit import READS_ONLY
-from kit.outbox import OUTBOX_TABLE, forget_pending, write_pending
+from kit.outbox import OUTBOX_TABLE, write_pending
 from kit.pagination import KeptCounts
 from kit.written_tables import WRITTEN, track_writes
 
@@ -199,10 +199,7 @@ class UnitOfWork:
                 await session.commit()
             # A reading unit of work has no transaction to roll back: closing releases the connection.
             if not self._committed and not read_only:
-                # Detach what was read first: a rollback would expire it, and callers use it after exit.
-                forget_pending(session)
-                session.expunge_all()
-                await session.rollback()
+                await roll_back(session)
         finally:
             # A reading unit that sent only compiled statements (kit.driver_reads) never began: nothing to close
             # (closing costs a greenlet switch, ~20 µs: 4 % of a light read's CPU).

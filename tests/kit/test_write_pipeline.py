@@ -302,10 +302,10 @@ async def test_a_key_answered_while_its_request_started_again_is_replayed(
     reserves it again. The request then replays that answer rather than keep a second one."""
     calls.held = asyncio.Event()
     key = "lost-" + uuid.uuid4().hex
-    sent = {"params": {"marker": key}, "headers": {"Idempotency-Key": key}}
-    waiting = asyncio.create_task(client.post("/undone-first", **sent))  # type: ignore[arg-type]
+    params, headers = {"marker": key}, {"Idempotency-Key": key}
+    waiting = asyncio.create_task(client.post("/undone-first", params=params, headers=headers))
     await asyncio.wait_for(calls.parked.wait(), 10)  # its first unit undone: the key free
-    duplicate = await client.post("/undone-first", **sent)  # type: ignore[arg-type]
+    duplicate = await client.post("/undone-first", params=params, headers=headers)
     assert duplicate.status_code == 200, duplicate.text
     assert duplicate.json() == {"run": 2}
     calls.held.set()
