@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
+from kit.admission import Admission, AdmissionMiddleware
 from kit.api_docs import install_swagger_ui
 from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
@@ -132,6 +133,7 @@ def build_app(
     with_middleware: bool = True,
     larger_body_limits: Mapping[str, int] | None = None,
     response_cache: ResponseCache | None = None,
+    admission: Admission | None = None,
 ) -> FastAPI:
     stop_with_the_manager()
     app = FastAPI(
@@ -155,6 +157,10 @@ def build_app(
     if with_middleware:
         if response_cache is not None:
             app.add_middleware(ResponseCacheMiddleware, cache=response_cache)
+        if admission is not None:  # outside the response cache: a remembered answer waits its turn too
+            app.add_middleware(
+                AdmissionMiddleware, limit=admission.concurrent_requests, wait_seconds=admission.queue_seconds
+            )
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, larger_limits=larger_body_limits)
         app.add_middleware(RequestContextMiddleware)
 
@@ -292,6 +298,7 @@ def create_service_app(
         readiness_checks=readiness,
         larger_body_limits=larger_body_limits,
         response_cache=response_cache,
+        admission=Admission(settings.concurrent_requests, settings.request_queue_seconds),
     )
     app.state.response_cache = response_cache
     app.state.kept_counts = KeptCounts(response_cache.count_stamp)

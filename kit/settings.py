@@ -59,6 +59,20 @@ class ServiceSettings(AuthSettings):
         description="Behind a pooler: PostgreSQL itself, for what needs a session (LISTEN of the change feed)",
     )
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    concurrent_requests: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="Requests one process serves at once; the others wait their turn, first come first served "
+        "(kit/admission.py): a write's round trips then queue behind a few requests, not behind all of them",
+    )
+    request_queue_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a request waits for its turn before a 503 with Retry-After (keep it under the "
+        "gateway's deadline)",
+    )
     # One stuck row or query must not hold the service: a statement waits at most this long for each lock
     # (a writer queued behind another waits for two in turn), and runs at most this long. Keep twice the
     # first, and the second, below the gateway's deadline (15 s by default), so that the client gets the
