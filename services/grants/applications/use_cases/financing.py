@@ -51,8 +51,9 @@ def _audit(line: FinancingLine, version: int) -> dict[str, Any]:
 
 async def _line(
     uow: UnitOfWork, actor: Principal, application_id: uuid.UUID, institution_id: uuid.UUID
-) -> tuple[ApplicationRow, FinancingLineRow, Institution]:
-    """The application and its financer's line, both locked, if the caller reads the application."""
+) -> tuple[ApplicationRow, FinancingLineRow, Institution, list[FinancingLineRow]]:
+    """The application and its financer's line, both locked, if the caller reads the application; with all
+    its lines (locked too)."""
     row = await visible_application(uow, actor, application_id, for_update=True)
     # A line and its application's amounts and outcome (a decided file stays live).
     await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state), State.DECIDED))
@@ -61,7 +62,7 @@ async def _line(
     stored = next((line for line in lines if line.institution_id == institution_id), None)
     if institution is None or stored is None:
         raise NotFoundError("financing line", str(institution_id))
-    return row, stored, institution_of(institution)
+    return row, stored, institution_of(institution), lines
 
 
 async def set_financing_line(
@@ -73,7 +74,7 @@ async def set_financing_line(
 ) -> ApplicationView:
     """A financer's own line while it is instructed: its opinion and proposed amount."""
     async with uow:
-        row, stored, institution = await _line(uow, actor, application_id, institution_id)
+        row, stored, institution, _lines = await _line(uow, actor, application_id, institution_id)
         check_line_setter(actor, institution.code, institution.nom)
         uow.check_precondition(application_etag(row))
         check_line_editable(State(row.state))
@@ -101,7 +102,7 @@ async def decide_line(
     """The financer's decision of its own line by its act (kind, number, date), beside the amount the comité
     proposed; the last financer's decision decides the proposed application."""
     async with uow:
-        row, stored, institution = await _line(uow, actor, application_id, institution_id)
+        row, stored, institution, lines = await _line(uow, actor, application_id, institution_id)
         check_line_decider(actor, institution.code, institution.nom)
         uow.check_precondition(application_etag(row))
         check_line_decidable(State(row.state))
@@ -117,8 +118,9 @@ async def decide_line(
             before=_audit(before, row.version - 1),
             after=_audit(after, row.version),
         )
-        await uow.session.flush()
-        await settle(uow, actor, row, f"décision de {institution.nom}")
+        # The lines as they now are, read with the application: settling reads none again, and the one flush
+        # writes the application's version with its move, if the decision settles it.
+        await settle(uow, actor, row, f"décision de {institution.nom}", lines)
         view = await application_view(uow, row)
         await uow.commit()
     return view

@@ -5,7 +5,7 @@ that the last financer's decision makes; the comité des financeurs' proposals."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from identity.principal import Principal
@@ -126,13 +126,22 @@ async def _record_move(
     )
 
 
-async def settle(uow: UnitOfWork, actor: Principal, row: ApplicationRow, reason: str) -> None:
+async def settle(
+    uow: UnitOfWork,
+    actor: Principal,
+    row: ApplicationRow,
+    reason: str,
+    held: Sequence[FinancingLineRow] | None = None,
+) -> None:
     """A proposed application whose every financer has decided its line is decided, its outcome read from
-    the lines; a decided one's outcome follows a financer's new act. Inside the caller's unit of work."""
+    the lines (`held`: all of them as the caller holds them, changes included; None: read them); a decided
+    one's outcome follows a financer's new act. Inside the caller's unit of work."""
     state = State(row.state)
     if state not in {State.PROPOSED, State.DECIDED}:
         return
-    lines = [financing_line_of(line) for line in await ApplicationRepository(uow.session).financing(row.application_id)]
+    if held is None:
+        held = await ApplicationRepository(uow.session).financing(row.application_id)
+    lines = [financing_line_of(line) for line in held]
     if not every_line_decided(lines):
         return
     institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
