@@ -4,7 +4,7 @@
         [--applications 20000] [--years 7] [--contracts 100] [--seed 20261206]   (from the repository root)
 
 Loads the national programmation of bench/grants.py and the national participation of
-bench/participation_national.py, opens a call whose deadline is today, then runs `--concurrency`
+bench/participation_national.py, opens a call whose deadline is at hand, then runs `--concurrency`
 virtual users for `--seconds` each, every user drawing its next request from a fixed seed, about 10 %
 writes: operators creating applications, setting their budgets and submitting them; financers
 instructing, the pilot proposing and each financer deciding its own line; pilots listing the
@@ -331,7 +331,9 @@ async def prepare(stack: BenchStack, arguments: argparse.Namespace) -> dict[str,
                 "scheme": "solidarite_communautaire",
                 "title": "Appel de la solidarité communautaire : dernier jour",
                 "opensOn": (today - timedelta(days=60)).isoformat(),
-                "closesOn": today.isoformat(),
+                # Its last day is today, or tomorrow for a run that crosses midnight (UTC): a call closed
+                # meanwhile would refuse every submission as late.
+                "closesOn": (today + timedelta(days=1)).isoformat(),
             },
         )
         if call.status_code != 201:
