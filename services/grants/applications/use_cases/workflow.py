@@ -21,9 +21,10 @@ from services.grants.applications.domain.workflow import (
     data_parts,
     moved,
 )
-from services.grants.applications.models import ApplicationEventRow, ApplicationRow, FinancingLineRow
+from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.repository.grounds import WriteGrounds
+from services.grants.applications.repository.moves import write_move
 from services.grants.applications.use_cases.access import (
     APPLICATIONS,
     application_etag,
@@ -56,6 +57,7 @@ async def move(
         await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, before, after))
         repository = ApplicationRepository(uow.session)
         noted: dict[str, object] = {}
+        columns: dict[str, object] = {}
         if transition is Transition.SUBMIT:
             # The budget, the call's closing day and the operator's overdue reports, read at once.
             grounds = await WriteGrounds(uow.session).for_submission(row, last_ended_year(uow.today()))
@@ -73,16 +75,16 @@ async def move(
                 check_reports_delivered(grounds.overdue)
             rules.raise_any()
             await _open_financing_lines(repository, row, grounds.budget, had_lines=grounds.has_financing_lines)
-            row.submitted_at = uow.now()
+            columns = {"submitted_at": uow.now()}
         elif transition is Transition.NOTIFY:
             lines = await repository.financing(application_id)
             acts = [line.decided_on for line in lines if line.decided_on is not None]
-            row.notified_on = check_notification_letter(notified_on, uow.today(), max(acts, default=None))
-            noted = {"notifiedOn": row.notified_on.isoformat()}
+            letter = check_notification_letter(notified_on, uow.today(), max(acts, default=None))
+            noted, columns = {"notifiedOn": letter.isoformat()}, {"notified_on": letter}
             await _check_conventions(uow, row)
         elif transition is Transition.REOPEN:
-            row.outcome = None
-        await _record_move(uow, actor, row, transition, after, reason, noted)
+            columns = {"outcome": None}
+        await _record_move(uow, actor, row, transition, after, reason, noted, columns)
         if transition is Transition.PROPOSE:
             await settle(uow, actor, row, "every financer had decided its line")
         view = await application_view(uow, row)
@@ -98,23 +100,22 @@ async def _record_move(
     after: State,
     reason: str | None,
     noted: Mapping[str, object] | None = None,
+    columns: Mapping[str, object] | None = None,
 ) -> None:
-    """The application in its new state, with its event and audit."""
+    """The application in its new state, with the `columns` the move sets besides (its outcome, its
+    submission's time…), its event and its audit."""
     before = State(row.state)
-    row.state = after.value
-    row.version += 1
-    await ApplicationRepository(uow.session).add(
-        ApplicationEventRow(
-            application_id=row.application_id,
-            at=uow.now(),
-            actor=actor.subject,
-            actor_institution=actor.institution,
-            transition=transition.value,
-            from_state=before.value,
-            to_state=after.value,
-            reason=reason,
-        )
-    )
+    written = {**(columns or {}), "state": after.value, "version": row.version + 1}
+    event = {
+        "at": uow.now(),
+        "actor": actor.subject,
+        "actor_institution": actor.institution,
+        "transition": transition.value,
+        "from_state": before.value,
+        "to_state": after.value,
+        "reason": reason,
+    }
+    await write_move(uow.session, row, written, event)
     await APPLICATIONS.changed(
         uow,
         actor,
@@ -145,9 +146,11 @@ async def settle(
     if not every_line_decided(lines):
         return
     institutions = await InstitutionRepository(uow.session).of_contract(row.contract_code)
-    row.outcome = outcome_of(lines, {key: item.nom for key, item in institutions.items()}).value
+    outcome = outcome_of(lines, {key: item.nom for key, item in institutions.items()}).value
     if state is State.PROPOSED:
-        await _record_move(uow, actor, row, Transition.DECIDE, State.DECIDED, reason)
+        await _record_move(uow, actor, row, Transition.DECIDE, State.DECIDED, reason, columns={"outcome": outcome})
+    else:
+        row.outcome = outcome
 
 
 async def _open_financing_lines(
