@@ -28,6 +28,8 @@ async def write_move(
         .values(dict(columns))
         .cte("moved")
     )
+    # The event's id is given: the column's Python default is not applied to this INSERT (without it, the
+    # second event of a file is refused as a conflict).
     await session.execute(
         insert(_EVENTS).values({"event_id": uuid.uuid4(), "application_id": row.application_id, **event}).add_cte(moved)
     )
