@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
@@ -84,12 +84,15 @@ class JobWorkers:
 
     async def _claim(self) -> tuple[Any, int] | None:
         table = self.queue.table
+        # The states are written in the statement, not bound: PostgreSQL plans it once for every value
+        # (kit.database), and only literals prove the partial index's predicate (ix_jobs_unfinished).
+        queued, running = (literal(state, literal_execute=True) for state in ("queued", "running"))
         claimable = (
             select(table.c.job_id)
             .where(
                 or_(
-                    table.c.state == "queued",
-                    and_(table.c.state == "running", table.c.lease_until < func.now()),
+                    table.c.state == queued,
+                    and_(table.c.state == running, table.c.lease_until < func.now()),
                 )
             )
             .order_by(table.c.created_at)
