@@ -72,12 +72,6 @@ def create_engine(
         }
     else:
         server_settings["search_path"] = schema
-        # Each of our statements is prepared once per connection (asyncpg's cache) and run thousands of
-        # times: planned once, not at each execution. Left to itself, PostgreSQL plans a statement again
-        # at every execution whenever its generic plan is estimated dearer than the custom ones (a filter
-        # on an array of contracts, an OFFSET), which was a third of a list's time in PostgreSQL
-        # (docs/platform.md, "The computed path"). Not behind a pooler, where each statement is run once.
-        server_settings["plan_cache_mode"] = "force_generic_plan"
         if timeouts is not None:
             server_settings |= timeouts.server_settings()
     return create_async_engine(

@@ -84,8 +84,9 @@ class JobWorkers:
 
     async def _claim(self) -> tuple[Any, int] | None:
         table = self.queue.table
-        # The states are written in the statement, not bound: PostgreSQL plans it once for every value
-        # (kit.database), and only literals prove the partial index's predicate (ix_jobs_unfinished).
+        # The states are written in the statement, not bound: only literals prove the partial index's
+        # predicate (ix_jobs_unfinished) whatever plan PostgreSQL keeps for the statement (a generic plan,
+        # made for any value, scanned the whole table).
         queued, running = (literal(state, literal_execute=True) for state in ("queued", "running"))
         claimable = (
             select(table.c.job_id)

@@ -7,7 +7,7 @@ import asyncio
 
 import asyncpg
 import pytest
-from sqlalchemy import ARRAY, Integer, String, bindparam, func, literal_column, select, text
+from sqlalchemy import Integer, bindparam, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
@@ -104,36 +104,6 @@ async def test_a_reading_units_compiled_statements_are_sent_by_the_driver_on_a_c
             await asyncio.sleep(0.02)
             [(inside, _, _)] = await _NOW_AND_PID.rows(writing.session, {"n": 1})
         assert inside == began
-    finally:
-        await engine.dispose()
-
-
-_ONE_BODY = compile_statement(
-    select(func.count())
-    .select_from(text("participation.bodies"))
-    .where(literal_column("contract_code") == func.any(bindparam("contracts", type_=ARRAY(String)))),
-    frozenset({"contracts"}),
-)
-
-
-async def test_a_statement_is_planned_once_per_connection_not_at_each_execution(stack: RunningStack) -> None:
-    engine = create_engine(stack.role_url("participation"), "participation", application_name="test", pool_size=1)
-    sessions = create_sessionmaker(engine)
-    try:
-        for contract in ("CTR-A", "CTR-B", "CTR-C", "CTR-D", "CTR-E", "CTR-F", "CTR-G", "CTR-H"):
-            reading = UnitOfWork(sessions)
-            async with reading.reading():
-                [(count,)] = await _ONE_BODY.rows(reading.session, {"contracts": [contract]})
-            assert count == 0
-        reading = UnitOfWork(sessions)
-        async with reading.reading():  # the pool's one connection, which prepared the statement
-            plans = await reading.session.execute(
-                text("select generic_plans, custom_plans from pg_prepared_statements where statement = :sql"),
-                {"sql": _ONE_BODY.sql},
-            )
-            # Left to PostgreSQL, the first five executions are planned each for their values, and so would
-            # be every later one whose generic plan is estimated dearer.
-            assert plans.one() == (8, 0)
     finally:
         await engine.dispose()
 
