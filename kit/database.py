@@ -16,13 +16,13 @@ from typing import Any, Literal
 import asyncpg
 import orjson
 from fastapi import FastAPI, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.responses import Response
 
 from kit.ambient_transaction import CommitOutcomeUnknownError
-from kit.driver_reads import READS_BIND
+from kit.driver_reads import COMPILED_READS, READS_BIND
 from kit.problems import problem_response
 from kit.unit_of_work import UnitOfWork
 
@@ -53,6 +53,7 @@ def create_engine(
     pool_timeout_seconds: float = 5.0,
     timeouts: DatabaseTimeouts | None = None,
     pooler: Literal["none", "pgbouncer"] = "none",
+    generic_plans: bool = False,
 ) -> AsyncEngine:
     """An asyncpg engine whose connections see only `schema` first on their search path.
 
@@ -61,7 +62,10 @@ def create_engine(
     prepared under a name reused later (asyncpg's and SQLAlchemy's statement caches off, each prepared
     statement named uniquely), and no session setting is sent at connection time (PgBouncer refuses
     unknown startup parameters): the search path and the timeouts come from the pooler's `connect_query`
-    for the app's database entry (docs/platform.md, deploy/kubernetes/base/pgbouncer.yaml)."""
+    for the app's database entry (docs/platform.md, deploy/kubernetes/base/pgbouncer.yaml).
+
+    `generic_plans` (not behind a pooler): each statement is planned once per connection, not again at each
+    execution, for the engine of reading units' compiled statements (create_sessionmaker)."""
     server_settings = {"application_name": application_name}
     connect_args: dict[str, Any] = {"timeout": 5, "command_timeout": 30}
     if pooler == "pgbouncer":
@@ -72,16 +76,24 @@ def create_engine(
         }
     else:
         server_settings["search_path"] = schema
+        if generic_plans:
+            # A compiled statement is prepared once per connection (asyncpg's cache) and run thousands of
+            # times. Left to itself, PostgreSQL plans it again at every execution whenever its generic plan
+            # is estimated dearer than the custom ones (a filter on an array of contracts, an OFFSET): a
+            # third of a list's time in PostgreSQL. Not for every statement: a generic plan cannot hash a
+            # long IN list, which it then scans for each row (docs/platform.md, "The computed path").
+            server_settings["plan_cache_mode"] = "force_generic_plan"
         if timeouts is not None:
             server_settings |= timeouts.server_settings()
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         # No overflow: connections opened for a burst and closed after it cost more than the wait for one.
         max_overflow=0,
         pool_timeout=pool_timeout_seconds,
-        # No pre-ping: it doubles the cost of a short request; a dead connection is invalidated on
-        # its first error (answered 503) and replaced, and recycling bounds a connection's age.
+        # No pre-ping: it doubles the cost of a short request. A connection the server closed while it lay
+        # in the pool is replaced at checkout, with every older one (_replace_closed_connections); one lost
+        # during a statement is invalidated on that error (answered 503); recycling bounds a connection's age.
         pool_recycle=1800,
         # Statement parameters hold names and contacts: never in an exception's text, so never in a log.
         hide_parameters=True,
@@ -90,18 +102,35 @@ def create_engine(
         json_deserializer=orjson.loads,
         connect_args={"server_settings": server_settings, **connect_args},
     )
+    event.listen(engine.sync_engine.pool, "checkout", _replace_closed_connections)
+    return engine
+
+
+def _replace_closed_connections(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout, a connection the server closed while it lay in the pool (PostgreSQL restarted, failed
+    over, or ended the backend) is replaced, and so is every connection opened before it: the request is
+    answered on a new one rather than a 503. The driver saw the socket close; asking costs no round trip."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise sa_exc.InvalidatePoolError("the server closed the connection while it was in the pool")
 
 
 def _unique_statement_name() -> str:
     return f"__cdq_{uuid.uuid4().hex}__"
 
 
-def create_sessionmaker(engine: AsyncEngine, *, pooled: bool = False) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, pooled: bool = False, compiled_reads: AsyncEngine | None = None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`. A reading unit of work's session is bound to the same pool in autocommit (no
     BEGIN nor ROLLBACK round trip), its connection checked out when a statement needs one (READS_BIND);
     except when `pooled`, through a transaction-mode pooler, where a read outside a transaction could run
-    its prepare and its execute on two server connections: reads then BEGIN too."""
-    info = {} if pooled else {READS_BIND: engine.execution_options(isolation_level="AUTOCOMMIT")}
+    its prepare and its execute on two server connections: reads then BEGIN too. A reading unit's compiled
+    statements go to `compiled_reads` (an engine made with `generic_plans`) when given (COMPILED_READS)."""
+    info: dict[str, AsyncEngine] = {}
+    if not pooled:
+        info[READS_BIND] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        if compiled_reads is not None:
+            info[COMPILED_READS] = compiled_reads.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 

@@ -22,7 +22,11 @@ from sqlalchemy.pool import PoolProxiedConnection
 # behind a transaction-mode pooler, where a read outside a transaction could run its prepare and its
 # execute on two server connections: its reads begin a transaction, and nothing is sent on the driver.
 READS_BIND = "reads_bind"
-# In a reading unit's session info: its compiled statements are sent by the driver itself (driver_rows).
+# In a sessionmaker's info: the engine of reading units' compiled statements, whose connections plan each
+# statement once (kit.database.create_engine's `generic_plans`); absent: READS_BIND's.
+COMPILED_READS = "compiled_reads"
+# In a reading unit's session info: the engine its compiled statements are sent on by the driver itself
+# (driver_rows), when its session holds no connection.
 DRIVER_READS = "driver_reads"
 
 # The errors of one statement that leave its connection as it was (SQLSTATE classes, then codes): bad
@@ -39,8 +43,8 @@ async def driver_rows(session: AsyncSession, sql: str, arguments: Sequence[Any])
 
     Its connection is in autocommit, as the unit's ORM reads are: each statement has its own snapshot, as
     under READ COMMITTED in a transaction. Once the unit's session holds a connection (an ORM read), the
-    statement is sent on it, never on a second one at once; otherwise on a connection of the same pool,
-    returned as soon as its rows are read."""
+    statement is sent on it, never on a second one at once; otherwise on a connection of the engine in
+    the session's DRIVER_READS (COMPILED_READS when the app has it), returned as soon as its rows are read."""
     if not session.info.get(DRIVER_READS):
         return None
     if session.in_transaction():
@@ -51,9 +55,9 @@ async def driver_rows(session: AsyncSession, sql: str, arguments: Sequence[Any])
             if not _leaves_connection_usable(error):
                 await held.invalidate()
             raise
-    engine = session.bind
+    engine = session.info[DRIVER_READS]
     if not isinstance(engine, AsyncEngine):
-        raise TypeError("a reading session is bound to an engine")
+        raise TypeError("a reading session's compiled statements go to an engine")
     pooled = await _checked_out(engine)
     try:
         return list(await _driver_of(pooled).fetch(sql, *arguments))

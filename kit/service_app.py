@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.admission import Admission, AdmissionMiddleware
 from kit.api_docs import install_swagger_ui
@@ -234,19 +235,30 @@ def create_service_app(
 ) -> FastAPI:
     """A service app on its own schema: engine, sessions, token verifier, problems, health, logs, and the
     workers of its long operations when it has any (`jobs`)."""
-    engine = create_engine(
-        settings.database_url.get_secret_value(),
-        schema,
-        application_name=service,
-        pool_size=settings.db_pool_size,
-        pool_timeout_seconds=settings.db_pool_timeout_seconds,
-        timeouts=DatabaseTimeouts(
-            lock_timeout_ms=settings.db_lock_timeout_ms,
-            statement_timeout_ms=settings.db_statement_timeout_ms,
-            idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
-        ),
-        pooler=settings.database_pooler,
-    )
+
+    def engine_of(name: str, pool_size: int, *, generic_plans: bool = False) -> AsyncEngine:
+        return create_engine(
+            settings.database_url.get_secret_value(),
+            schema,
+            application_name=name,
+            pool_size=pool_size,
+            pool_timeout_seconds=settings.db_pool_timeout_seconds,
+            timeouts=DatabaseTimeouts(
+                lock_timeout_ms=settings.db_lock_timeout_ms,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
+            ),
+            pooler=settings.database_pooler,
+            generic_plans=generic_plans,
+        )
+
+    # Reading units' compiled statements on connections of their own, which plan each statement once
+    # (kit.database.create_engine): half of the app's pool, so that it holds no more connections. Behind a
+    # pooler reads keep their transaction and go through SQLAlchemy.
+    pooled = settings.database_pooler == "pgbouncer"
+    reads_pool_size = 0 if pooled else settings.db_pool_size // 2
+    engine = engine_of(service, settings.db_pool_size - reads_pool_size)
+    compiled_reads = engine_of(f"{service}-reads", reads_pool_size, generic_plans=True) if reads_pool_size else None
 
     response_cache = ResponseCache()
     # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
@@ -280,6 +292,8 @@ def create_service_app(
         for close in closers:
             await close()
         await engine.dispose()
+        if compiled_reads is not None:
+            await compiled_reads.dispose()
 
     async def readiness() -> dict[str, str]:
         return {"database": await database_ready(engine)}
@@ -302,7 +316,7 @@ def create_service_app(
     )
     app.state.response_cache = response_cache
     app.state.kept_counts = KeptCounts(response_cache.count_stamp)
-    app.state.sessions = create_sessionmaker(engine, pooled=settings.database_pooler == "pgbouncer")
+    app.state.sessions = create_sessionmaker(engine, pooled=pooled, compiled_reads=compiled_reads)
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger
     app.state.event_retention = retention

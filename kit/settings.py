@@ -48,7 +48,13 @@ class ServiceSettings(AuthSettings):
         description="Processes serving the app on one machine (uvicorn --workers, read by `./dev up`); each holds "
         "its own pool of db_pool_size connections and one change-feed connection",
     )
-    db_pool_size: int = Field(default=20, ge=1, le=100)
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=100,
+        description="Connections of each process; not behind a pooler, half of them serve reading units' compiled "
+        "statements, each planned once per connection (kit/service_app.py)",
+    )
     database_pooler: Literal["none", "pgbouncer"] = Field(
         default="none",
         description="`pgbouncer` when database_url points at PgBouncer in transaction mode: no prepared statement "

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 from kit.ambient_transaction import PARTS, SCOPES, AmbientTransaction, ambient_transaction, roll_back
 from kit.change_feed import PART_NAME, SCOPE_SETTING, scope_text
 from kit.clock import Clock, SystemClock, day_of
-from kit.driver_reads import DRIVER_READS, READS_BIND
+from kit.driver_reads import COMPILED_READS, DRIVER_READS, READS_BIND
 from kit.noted_audit import READS_ONLY
 from kit.outbox import OUTBOX_TABLE, write_pending
 from kit.pagination import KeptCounts
@@ -106,6 +106,8 @@ class UnitOfWork:
         self._clock = clock or SystemClock()
         # The bind of reading units (kit.driver_reads.READS_BIND); None: they read as writing units do.
         self._reads_bind = sessions.kw.get("info", {}).get(READS_BIND)
+        # The engine of their compiled statements (kit.driver_reads.COMPILED_READS), else the same bind.
+        self._compiled_reads = sessions.kw.get("info", {}).get(COMPILED_READS, self._reads_bind)
         self._session: AsyncSession | None = None
         self._committed = False
         self._read_only = False
@@ -154,7 +156,7 @@ class UnitOfWork:
             return self
         if self._read_only and self._reads_bind is not None:
             self._session = self._sessions(bind=self._reads_bind)
-            self._session.info[DRIVER_READS] = True
+            self._session.info[DRIVER_READS] = self._compiled_reads
         else:
             self._session = self._sessions()
         self._session.info[_CLOCK] = self._clock

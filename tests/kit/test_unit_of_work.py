@@ -4,12 +4,14 @@ driver) and refuses to commit."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
-from sqlalchemy import Integer, bindparam, func, literal_column, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, bindparam, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from kit.compiled_statements import compile_statement
@@ -106,6 +108,118 @@ async def test_a_reading_units_compiled_statements_are_sent_by_the_driver_on_a_c
         assert inside == began
     finally:
         await engine.dispose()
+
+
+_ONE_BODY = compile_statement(
+    select(func.count())
+    .select_from(text("participation.bodies"))
+    .where(literal_column("contract_code") == func.any(bindparam("contracts", type_=ARRAY(String)))),
+    frozenset({"contracts"}),
+)
+
+
+_PLAN_MODE = compile_statement(select(func.current_setting("plan_cache_mode")), frozenset())
+
+
+async def _plans_of(connection: AsyncSession | AsyncConnection) -> tuple[int, int]:
+    """(generic, custom) plans of _ONE_BODY on `connection` (or the one the session holds)."""
+    plans = await connection.execute(
+        text("select generic_plans, custom_plans from pg_prepared_statements where statement = :sql"),
+        {"sql": _ONE_BODY.sql},
+    )
+    generic, custom = plans.one()
+    return generic, custom
+
+
+@asynccontextmanager
+async def _two_pools(
+    stack: RunningStack, pool_size: int
+) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine, async_sessionmaker[AsyncSession]]]:
+    """The app's engine, its compiled reads' engine (generic plans), and their sessions, as a service app has."""
+    url = stack.role_url("participation")
+    engine = create_engine(url, "participation", application_name="test", pool_size=pool_size)
+    compiled_reads = create_engine(
+        url, "participation", application_name="test-reads", pool_size=pool_size, generic_plans=True
+    )
+    try:
+        yield engine, compiled_reads, create_sessionmaker(engine, compiled_reads=compiled_reads)
+    finally:
+        await engine.dispose()
+        await compiled_reads.dispose()
+
+
+async def test_a_reading_units_compiled_statements_are_planned_once_and_other_statements_as_postgresql_chooses(
+    stack: RunningStack,
+) -> None:
+    async with _two_pools(stack, pool_size=1) as (_, compiled_reads, sessions):
+        contracts = ("CTR-A", "CTR-B", "CTR-C", "CTR-D", "CTR-E", "CTR-F", "CTR-G", "CTR-H")
+        for contract in contracts:
+            reading = UnitOfWork(sessions)
+            async with reading.reading():
+                [(count,)] = await _ONE_BODY.rows(reading.session, {"contracts": [contract]})
+            assert count == 0
+        reading = UnitOfWork(sessions)
+        async with reading.reading():
+            [(mode,)] = await _PLAN_MODE.rows(reading.session, {})
+            assert mode == "force_generic_plan"
+            # The unit's ORM reads go on the app's pool, where PostgreSQL chooses: a generic plan cannot hash
+            # a long IN list, which it then scans for each row.
+            orm_mode = (await reading.session.execute(select(func.current_setting("plan_cache_mode")))).scalar_one()
+            assert orm_mode == "auto"
+        async with compiled_reads.connect() as connection:  # the pool's one connection, which ran them
+            # Left to PostgreSQL, the first five executions are planned each for their values, and so would
+            # be every later one whose generic plan is estimated dearer.
+            assert await _plans_of(connection) == (8, 0)
+        for contract in contracts:  # a writing unit's statements: PostgreSQL's own choice
+            writing = UnitOfWork(sessions)
+            async with writing:
+                await _ONE_BODY.rows(writing.session, {"contracts": [contract]})
+                generic, custom = await _plans_of(writing.session)
+        assert (generic, custom) == (0, 8)
+
+
+_SLEEP_THEN_PID = compile_statement(
+    select(func.pg_sleep(bindparam("seconds", type_=Float)), func.pg_backend_pid()), frozenset({"seconds"})
+)
+
+
+async def test_connections_the_server_closed_in_the_pool_are_replaced_at_checkout_not_answered_503(
+    stack: RunningStack,
+) -> None:
+    async with _two_pools(stack, pool_size=2) as (engine, _, sessions):
+        await _closed_connections_replaced(stack, engine, sessions)
+
+
+async def _closed_connections_replaced(
+    stack: RunningStack, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async def compiled_read_backend() -> int:
+        reading = UnitOfWork(sessions)
+        async with reading.reading():
+            [(_, pid)] = await _SLEEP_THEN_PID.rows(reading.session, {"seconds": 0.2})
+        return int(pid)
+
+    async def orm_read_backend() -> int:
+        async with engine.connect() as connection:
+            await connection.execute(select(func.pg_sleep(0.2)))
+            return int((await connection.execute(select(func.pg_backend_pid()))).scalar_one())
+
+    # Each pool's two connections, opened at once.
+    compiled_pids = set(await asyncio.gather(compiled_read_backend(), compiled_read_backend()))
+    orm_pids = set(await asyncio.gather(orm_read_backend(), orm_read_backend()))
+    assert len(compiled_pids) == len(orm_pids) == 2
+    admin = await asyncpg.connect(stack.admin_dsn())
+    try:
+        # As a restart of PostgreSQL does to idle connections.
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(compiled_pids | orm_pids)
+        )
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)
+    # Every read is answered, on new connections: none was handed a closed one.
+    assert not set(await asyncio.gather(compiled_read_backend(), compiled_read_backend())) & compiled_pids
+    assert not set(await asyncio.gather(orm_read_backend(), orm_read_backend())) & orm_pids
 
 
 async def test_a_connection_a_driver_read_left_unusable_is_not_returned_to_the_pool(stack: RunningStack) -> None:
