@@ -129,8 +129,8 @@ def create_sessionmaker(
     info: dict[str, AsyncEngine] = {}
     if not pooled:
         info[READS_BIND] = engine.execution_options(isolation_level="AUTOCOMMIT")
-        if compiled_reads is not None:
-            info[COMPILED_READS] = compiled_reads.execution_options(isolation_level="AUTOCOMMIT")
+        if compiled_reads is not None:  # only its raw connections are used (kit.driver_reads): no BEGIN
+            info[COMPILED_READS] = compiled_reads
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
