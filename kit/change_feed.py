@@ -7,6 +7,15 @@ contract the transaction declared it changes (`cdq.change_scope`, set by `UnitOf
 or empty: a change of anything. A `ChangeFeed` listens on its own connection and tells its `Listener`
 (the response cache) about each change, and about any time it cannot hear them.
 
+A notification reaches each listening process asynchronously: another process, or another replica, may
+answer a request before it has heard of a change committed just before that request. `heard_until_now()`
+closes that gap: PostgreSQL sends a listening session the notifications of every transaction committed
+before a statement reaches it ahead of that statement's answer (a commit signals the listening backends
+before it is acknowledged, and a backend delivers what it was signalled before it next answers), and
+asyncpg tells the listener about them before the statement's caller resumes. So one round trip on the
+feed's connection, started after a request arrived, tells that every change committed before the request
+has been heard. Requests arriving together share one round trip.
+
 The ledger's tables (audit events, idempotency keys, outbox) and the jobs announce nothing: no
 remembered answer holds them, and an audited read, which writes an audit event, must drop nothing.
 """
@@ -161,18 +170,61 @@ class ChangeFeed:
         self._check_seconds = check_seconds
         self._retry_seconds = retry_seconds
         self._task: asyncio.Task[None] | None = None
+        self._connection: asyncpg.Connection | None = None  # set while LISTEN is in place
+        # The callers waiting for the next round trip, and the task running round trips while some wait.
+        self._next_round: _Round | None = None
+        self._rounds: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._listen_forever())
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._task, self._rounds):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = None
         self._listener.deaf()
+
+    async def heard_until_now(self) -> bool:
+        """Whether every change committed before this call has been told to the listener (False: the feed
+        cannot tell, e.g. its connection is lost): the answer of a round trip started after this call."""
+        if self._connection is None:
+            return False
+        waited = self._next_round
+        if waited is None:
+            waited = self._next_round = _Round()
+            if self._rounds is None:
+                self._rounds = asyncio.get_running_loop().create_task(self._run_rounds())
+        await waited.done.wait()  # a caller cancelled while waiting leaves the round to the others
+        return waited.heard
+
+    async def _run_rounds(self) -> None:
+        """Round trips one after the other while callers wait: those who came during one wait for the next."""
+        running: _Round | None = None
+        try:
+            while self._next_round is not None:
+                running, self._next_round = self._next_round, None
+                running.heard = await self._round_trip()
+                running.done.set()
+        finally:
+            self._rounds = None
+            waiting, self._next_round = self._next_round, None
+            for unanswered in (running, waiting):  # cancelled (the feed stops): they are told False
+                if unanswered is not None:
+                    unanswered.done.set()
+
+    async def _round_trip(self) -> bool:
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            await connection.execute("SELECT 1", timeout=self._check_seconds)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+        return True
 
     def _on_notification(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         self._listener.changed(payload)
@@ -191,20 +243,33 @@ class ChangeFeed:
                 )
                 connection.add_termination_listener(self._on_termination)
                 await connection.add_listener(self._channel, self._on_notification)
+                self._connection = connection
                 self._listener.hearing()
                 while True:
                     await asyncio.sleep(self._check_seconds)
-                    await connection.fetchval("SELECT 1", timeout=self._check_seconds)
+                    if not await self.heard_until_now():  # the periodic check shares the callers' round trips
+                        raise ConnectionError("the change feed's round trip failed")
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 self._listener.deaf()
                 logger.warning(
                     "change feed interrupted", extra={"channel": self._channel, "error": type(error).__name__}
                 )
             finally:
+                self._connection = None
                 if connection is not None:
                     connection.remove_termination_listener(self._on_termination)
                     await _close_quietly(connection)
             await asyncio.sleep(self._retry_seconds)
+
+
+class _Round:
+    """One round trip on the feed's connection, and whether it told that every change was heard."""
+
+    __slots__ = ("done", "heard")
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.heard = False
 
 
 async def _close_quietly(connection: asyncpg.Connection) -> None:

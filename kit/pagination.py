@@ -100,16 +100,20 @@ class KeptCounts:
     """Exact totals of lists counted once per change of their contract and kept, instead of counted on
     every page: `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None
     while changes cannot be heard: nothing is kept then). A count is kept only if no change of its
-    contract was heard while it was computed; counts also age out after `max_age_seconds`."""
+    contract was heard while it was computed, and served only once `caught_up()` tells that every change
+    committed before it was asked (after its page was read) has been heard; counts also age out after
+    `max_age_seconds`."""
 
     def __init__(
         self,
         stamp: Callable[[str, frozenset[str] | None], Hashable | None],
+        caught_up: Callable[[], Awaitable[bool]],
         *,
         max_entries: int = 10_000,
         max_age_seconds: float = 60.0,
     ) -> None:
         self._stamp = stamp
+        self._caught_up = caught_up
         self.max_entries = max_entries
         self.max_age_seconds = max_age_seconds
         self.computations = 0
@@ -124,13 +128,14 @@ class KeptCounts:
     ) -> int:
         """The kept count of `key` (a list of `contract` and its filters, holding `parts` of the contract's
         data, None: all) or, if none holds, `compute()`'s."""
+        if key in self._kept and await self._caught_up():
+            kept, stamp = self._kept.get(key), self._stamp(contract, parts)
+            if kept is not None and stamp is not None and kept[0] == stamp:
+                _, stored_at, value = kept
+                if time.monotonic() - stored_at <= self.max_age_seconds:
+                    self._kept.move_to_end(key)
+                    return value
         stamp = self._stamp(contract, parts)
-        kept = self._kept.get(key)
-        if stamp is not None and kept is not None:
-            kept_stamp, stored_at, value = kept
-            if kept_stamp == stamp and time.monotonic() - stored_at <= self.max_age_seconds:
-                self._kept.move_to_end(key)
-                return value
         self.computations += 1
         value = await compute()
         if stamp is not None and self._stamp(contract, parts) == stamp:

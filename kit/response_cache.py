@@ -6,18 +6,22 @@ caller only ever gets back what was answered to the same identity and rights, a 
 predecessor's answers, and an expired or forged token reaches the route and its 401.
 
 What drops a kept answer is a change committed in the service's schema (`kit.change_feed`, heard by
-every process; and by the writing process itself as it commits, before the writer's response leaves,
-so a client reads its own writes). A change is scoped to one contract when the transaction said so
-(`UnitOfWork.changes_contract`): it drops the answers asked for that contract (`contractCode=` in the
-query) and the answers asked for no contract, and leaves every other contract's standing; a change of
-no declared contract drops everything. A transaction may also say which *parts* of its contract's data it
-changes (grants: the drafts, the live files, the notified ones), and a route which parts its answers
-hold (`remembered_by(request → parts)`): such an answer is dropped only by a change of one of its parts
-or of its whole contract (a route that names no part holds them all). Writes of the ledger alone (audit
-events of an audited read, idempotency keys, outbox) announce nothing. An answer is kept only if no
-change it depends on was heard while it was computed. While the change feed cannot hear, nothing is kept
-or served. Answers also age out after `max_age_seconds`, which bounds what they carry from other
-services (contract and commune names) and from the date. The middleware is kit/response_cache_middleware.py.
+every process; and by the writing process itself as it commits, before the writer's response leaves). A
+kept answer (or a kept count) is served only once this process has heard every change committed before
+the request arrived (`caught_up`, one round trip on the change feed's connection shared by the requests
+arriving together): so a client reads its own writes and every write that was acknowledged before it
+asked, whichever process or replica answers it. A change is scoped to one contract when the transaction
+said so (`UnitOfWork.changes_contract`): it drops the answers asked for that contract (`contractCode=`
+in the query) and the answers asked for no contract, and leaves every other contract's standing; a
+change of no declared contract drops everything. A transaction may also say which *parts* of its
+contract's data it changes (grants: the drafts, the live files, the notified ones), and a route which
+parts its answers hold (`remembered_by(request → parts)`): such an answer is dropped only by a change of
+one of its parts or of its whole contract (a route that names no part holds them all). Writes of the
+ledger alone (audit events of an audited read, idempotency keys, outbox) announce nothing. An answer is
+kept only if no change it depends on was heard while it was computed. While the change feed cannot hear,
+nothing is kept or served. Answers also age out after `max_age_seconds`, which bounds what they carry
+from other services (contract and commune names) and from the date. The middleware is
+kit/response_cache_middleware.py.
 
 Concurrent misses of one answer compute it once (single flight): the others wait for it. Remembered
 answers carry an ETag (the route's own, or the digest of the body), and any GET answered 200 with an
@@ -31,7 +35,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +107,17 @@ class ResponseCache:
         # Paths a route answered 200 without opting in: no single flight for them (their concurrent
         # requests must not wait for each other).
         self._plain_paths: OrderedDict[str, None] = OrderedDict()
+        self._heard_until_now: Callable[[], Awaitable[bool]] = _told_as_committed
+
+    def heard_through(self, heard_until_now: Callable[[], Awaitable[bool]]) -> None:
+        """Take `heard_until_now` (kit.change_feed.ChangeFeed's) to tell whether every change committed so
+        far has been heard; without it, changes are taken as told synchronously as they commit."""
+        self._heard_until_now = heard_until_now
+
+    async def caught_up(self) -> bool:
+        """Whether this process has heard every change committed before this call: kept answers and counts
+        may be served once it has (False while changes cannot be heard)."""
+        return self.listening and await self._heard_until_now()
 
     # The change feed's listener protocol.
     def changed(self, scope: str = "") -> None:
@@ -218,6 +233,10 @@ class ResponseCache:
         answer = self._answers.pop(key, None)
         if answer is not None:
             self._bytes -= len(answer.body)
+
+
+async def _told_as_committed() -> bool:
+    return True
 
 
 def etag_of_body(body: bytes) -> bytes:

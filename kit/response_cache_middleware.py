@@ -106,12 +106,18 @@ class ResponseCacheMiddleware:
         if asked.fresh:
             await self._answer(scope, receive, send, asked, (key, b"request"))
             return
-        waited = False
+        waited = caught_up = False
         while True:
             answer = self.cache.kept(key)
             if answer is not None:
-                await _send_kept(send, answer, asked.if_none_match)
-                return
+                if caught_up:
+                    await _send_kept(send, answer, asked.if_none_match)
+                    return
+                # Served only once every change committed before this request is heard, then looked up again.
+                if not await self.cache.caught_up():
+                    break
+                caught_up = True
+                continue
             computing = self.cache.computing(key)
             if computing is None or waited:
                 break

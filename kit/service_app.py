@@ -269,6 +269,7 @@ def create_service_app(
         response_cache,
         application_name=f"{service}-change-feed",
     )
+    response_cache.heard_through(change_feed.heard_until_now)
 
     retention = EventRetention(create_sessionmaker(engine), ledger.outbox_events, settings.event_retention_days)
 
@@ -315,7 +316,7 @@ def create_service_app(
         admission=Admission(settings.concurrent_requests, settings.request_queue_seconds),
     )
     app.state.response_cache = response_cache
-    app.state.kept_counts = KeptCounts(response_cache.count_stamp)
+    app.state.kept_counts = KeptCounts(response_cache.count_stamp, response_cache.caught_up)
     app.state.sessions = create_sessionmaker(engine, pooled=pooled, compiled_reads=compiled_reads)
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger

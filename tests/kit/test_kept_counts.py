@@ -23,7 +23,7 @@ class Counter:
 def hearing() -> tuple[ResponseCache, KeptCounts]:
     cache = ResponseCache()
     cache.hearing()
-    return cache, KeptCounts(cache.count_stamp)
+    return cache, KeptCounts(cache.count_stamp, cache.caught_up)
 
 
 def test_a_total_is_counted_once_until_its_contract_changes() -> None:
@@ -60,7 +60,7 @@ def test_a_count_that_a_change_crossed_is_not_kept() -> None:
 
 def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
     cache = ResponseCache()
-    counts = KeptCounts(cache.count_stamp)
+    counts = KeptCounts(cache.count_stamp, cache.caught_up)
     rows = Counter(7)
     for _ in range(2):
         assert asyncio.run(counts.count("CV-1", "list", rows)) == 7
@@ -73,4 +73,21 @@ def test_a_page_that_tells_its_total_asks_no_count() -> None:
     assert asyncio.run(kept_total(counts, "CV-1", "list", 30, PageRequest(limit=50, offset=100), rows)) == 130
     assert asyncio.run(kept_total(counts, "CV-1", "list", 51, PageRequest(limit=50, offset=0), rows)) == 999
     assert asyncio.run(kept_total(None, "CV-1", "list", 51, PageRequest(limit=50, offset=0), rows)) == 999
+    assert rows.asked == 2
+
+
+def test_a_kept_total_waits_for_every_change_committed_before_it_is_asked() -> None:
+    """Another process's commit, acknowledged before the page was read, is heard before a kept total is
+    served (kit.change_feed.ChangeFeed.heard_until_now); here the round trip hears it."""
+    cache, counts = hearing()
+    rows = Counter(40)
+    assert asyncio.run(counts.count("CV-1", "list", rows)) == 40
+    rows.value = 41
+
+    async def hears_a_change() -> bool:
+        cache.changed("CV-1")
+        return True
+
+    cache.heard_through(hears_a_change)
+    assert asyncio.run(counts.count("CV-1", "list", rows)) == 41
     assert rows.asked == 2

@@ -1,0 +1,192 @@
+"""A process serves what it remembers only once it has heard every change committed before it was asked
+(kit.change_feed.ChangeFeed.heard_until_now), however late its notifications reach it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy.engine import make_url
+from starlette.types import Receive, Scope, Send
+
+from kit import response_cache
+from kit.change_feed import ChangeFeed
+from kit.response_cache import Key, ResponseCache
+from kit.response_cache_middleware import ResponseCacheMiddleware
+from tests.running_stack import RunningStack
+from tests.services.test_remembered_answers import eventually
+
+SCHEMA = "cdq_feed_test"  # a channel of this test's own: no service hears its notifications
+CONTRACT = "CV-FEED-TEST"
+HEADERS = [(b"content-type", b"application/json")]
+# Bounds that only stop a broken test from hanging: never what a test asserts.
+PATIENCE_SECONDS = 10.0
+
+
+class HoldingProxy:
+    """A TCP relay to PostgreSQL whose answers to its clients can be held back, as a loaded process is late
+    to read its socket; it counts the statements its clients send."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self.sent = bytearray()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def hold(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
+    def statements(self) -> int:
+        """How many statements the clients sent: simple queries (`Q`, length below 16 MiB) and extended ones
+        (each ended by one Sync message)."""
+        return self.sent.count(b"Q\x00") + self.sent.count(b"S\x00\x00\x00\x04")
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, answers: bool) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := await reader.read(65536):
+                if answers:
+                    await self._flowing.wait()
+                else:
+                    self.sent += chunk
+                writer.write(chunk)
+                await writer.drain()
+        writer.close()
+
+    async def _connected(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection(*self._target)
+        for task in (
+            asyncio.create_task(self._relay(client_reader, server_writer, answers=False)),
+            asyncio.create_task(self._relay(server_reader, client_writer, answers=True)),
+        ):
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[int]:
+        server = await asyncio.start_server(self._connected, "127.0.0.1", 0)
+        try:
+            yield server.sockets[0].getsockname()[1]
+        finally:
+            self.release()
+            server.close()
+            for task in list(self._tasks):
+                task.cancel()
+
+
+@asynccontextmanager
+async def feed_through_proxy(stack: RunningStack) -> AsyncIterator[tuple[ResponseCache, ChangeFeed, HoldingProxy]]:
+    url = make_url(stack.role_url("participation"))
+    proxy = HoldingProxy(url.host or "127.0.0.1", url.port or 5432)
+    async with proxy.serving() as port:
+        cache = ResponseCache()
+        feed = ChangeFeed(
+            url.set(port=port).render_as_string(hide_password=False),
+            SCHEMA,
+            cache,
+            application_name="test-change-feed",
+            check_seconds=PATIENCE_SECONDS,
+        )
+        cache.heard_through(feed.heard_until_now)
+        feed.start()
+        try:
+            assert await eventually(feed.heard_until_now, PATIENCE_SECONDS)  # LISTEN is in place
+            yield cache, feed, proxy
+        finally:
+            await feed.stop()
+
+
+async def commit_a_change(stack: RunningStack) -> None:
+    """What a writing process does: a transaction that notifies, committed and acknowledged."""
+    async with stack.runtime_connection("participation") as writer:
+        await writer.execute(f"SELECT pg_notify('{SCHEMA}_changed', '{CONTRACT}')")
+
+
+def a_kept_answer(cache: ResponseCache) -> Key:
+    key: Key = ("/bodies", f"contractCode={CONTRACT}".encode(), None, None)
+    assert cache.keep(key, cache.stamp(CONTRACT), HEADERS, b"[]")
+    return key
+
+
+async def test_a_change_acknowledged_before_the_question_is_heard_before_a_kept_answer_is_served(
+    stack: RunningStack,
+) -> None:
+    async with feed_through_proxy(stack) as (cache, _feed, proxy):
+        key = a_kept_answer(cache)
+        proxy.hold()  # this process reads its notifications late
+        await commit_a_change(stack)
+        assert cache.kept(key) is not None  # not heard yet: served now, it would be stale
+        asyncio.get_running_loop().call_later(0.2, proxy.release)
+        async with asyncio.timeout(PATIENCE_SECONDS):
+            assert await cache.caught_up()
+        assert cache.kept(key) is None
+
+
+async def test_callers_arriving_together_share_one_round_trip(stack: RunningStack) -> None:
+    async with feed_through_proxy(stack) as (cache, _feed, proxy):
+        before = proxy.statements()
+        proxy.hold()
+        first = asyncio.create_task(cache.caught_up())  # its round trip leaves now, and waits
+        await asyncio.sleep(0.1)
+        others = [asyncio.create_task(cache.caught_up()) for _ in range(50)]  # they wait for the next one
+        await asyncio.sleep(0.1)
+        proxy.release()
+        async with asyncio.timeout(PATIENCE_SECONDS):
+            assert await asyncio.gather(first, *others) == [True] * 51
+        assert proxy.statements() - before == 2
+
+
+async def test_a_kept_answer_is_not_served_when_the_round_trip_hears_a_change_of_it() -> None:
+    """The middleware asks before serving: a change heard meanwhile sends the request to the route."""
+    cache = ResponseCache()
+    cache.hearing()
+    computed: list[int] = []
+
+    async def remembered_route(scope: Scope, _receive: Receive, send: Send) -> None:
+        scope.setdefault("state", {})[response_cache.REMEMBER_STATE] = True
+        computed.append(len(computed))
+        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+        await send({"type": "http.response.body", "body": str(len(computed)).encode()})
+
+    async def hears_a_change() -> bool:
+        cache.changed(CONTRACT)  # the notification of a commit acknowledged before the request
+        return True
+
+    app = ResponseCacheMiddleware(remembered_route, cache)
+    asked = f"/bodies?contractCode={CONTRACT}"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+        first = await client.get(asked)
+        cache.heard_through(hears_a_change)
+        second = await client.get(asked)
+    assert first.headers["cache-status"] == "cdq; fwd=miss"
+    assert second.headers["cache-status"] == "cdq; fwd=miss"
+    assert (first.text, second.text) == ("1", "2")
+
+
+async def test_nothing_kept_is_served_while_the_feed_cannot_tell(stack: RunningStack) -> None:
+    async with feed_through_proxy(stack) as (cache, feed, _proxy):
+        key = a_kept_answer(cache)
+        await feed.stop()
+        assert not await cache.caught_up()
+        assert cache.kept(key) is None
+
+
+async def test_a_listening_session_is_told_of_a_commit_before_the_answer_of_its_next_statement(
+    stack: RunningStack,
+) -> None:
+    """PostgreSQL's side of the guarantee, asked directly: a notification of a commit acknowledged before a
+    statement reaches the listening session ahead of that statement's answer, every time."""
+    async with stack.runtime_connection("participation") as listening:
+        heard: list[str] = []
+        await listening.add_listener(f"{SCHEMA}_changed", lambda *args: heard.append(args[-1]))
+        async with stack.runtime_connection("participation") as writer:
+            for attempt in range(200):
+                await writer.execute(f"SELECT pg_notify('{SCHEMA}_changed', '{attempt}')")
+                await listening.fetchval("SELECT 1")
+                assert heard[-1:] == [str(attempt)]
