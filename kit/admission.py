@@ -12,7 +12,8 @@ admitting 8 requests at a time gave writes a p99 of 154-291 ms against 288-492 m
 worst read a p99 of 104-119 ms against 106-158 (docs/platform.md, section 6, "Admission").
 
 What waits. Every request but the health probes (`/healthz`, `/readyz`: an orchestrator must hear a loaded
-process answer), the remembered answers too: they are quick to serve, so they leave the line quickly, and
+process answer), the remembered answers too: they are quick to serve (a round trip on the change feed's
+connection, shared by those arriving together, then the kept bytes), so they leave the line quickly, and
 letting them all in at once lengthened every round trip of the others (measured with the gate inside the
 response cache: the worst read's p99 162-192 ms, the writes' 225-300 ms). A request asks for its place
 once its body is in, holds it until its answer starts, and gives it back however it ends (an error, the

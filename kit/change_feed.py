@@ -8,13 +8,15 @@ or empty: a change of anything. A `ChangeFeed` listens on its own connection and
 (the response cache) about each change, and about any time it cannot hear them.
 
 A notification reaches each listening process asynchronously: another process, or another replica, may
-answer a request before it has heard of a change committed just before that request. `heard_until_now()`
-closes that gap: PostgreSQL sends a listening session the notifications of every transaction committed
-before a statement reaches it ahead of that statement's answer (a commit signals the listening backends
-before it is acknowledged, and a backend delivers what it was signalled before it next answers), and
-asyncpg tells the listener about them before the statement's caller resumes. So one round trip on the
-feed's connection, started after a request arrived, tells that every change committed before the request
-has been heard. Requests arriving together share one round trip.
+answer a request before it has heard of a change acknowledged just before that request. `heard_until_now()`
+closes that gap: PostgreSQL sends a listening session the notifications of every transaction acknowledged
+to its writer before a statement reaches it, ahead of that statement's answer (a commit signals the
+listening backends before it is acknowledged, and a backend delivers what it was signalled before it next
+answers), and asyncpg tells the listener about them (a plain callback, `call_soon`) before the statement's
+caller resumes. So one round trip on the feed's connection, started after a request arrived, tells that
+every change acknowledged before the request has been heard. Requests arriving together share one round
+trip. A round trip that fails or takes longer than `round_trip_seconds` makes the feed deaf (nothing is
+kept or served) and reconnect.
 
 The ledger's tables (audit events, idempotency keys, outbox) and the jobs announce nothing: no
 remembered answer holds them, and an audited read, which writes an audit event, must drop nothing.
@@ -136,6 +138,16 @@ def change_channel(schema: str) -> str:
     return f"{schema}_changed"
 
 
+# What a lost, stalled or confused connection raises (ConnectionError is an OSError).
+_CONNECTION_FAILURES = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
 class Listener(Protocol):
     def changed(self, scope: str = "") -> None:
         """A change was committed, in one contract (`scope`) or anywhere ("")."""
@@ -162,6 +174,7 @@ class ChangeFeed:
         application_name: str,
         check_seconds: float = 5.0,
         retry_seconds: float = 2.0,
+        round_trip_seconds: float = 1.0,
     ) -> None:
         self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._channel = change_channel(schema)
@@ -169,7 +182,9 @@ class ChangeFeed:
         self._application_name = application_name
         self._check_seconds = check_seconds
         self._retry_seconds = retry_seconds
+        self._round_trip_seconds = round_trip_seconds
         self._task: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()  # a round trip failed: reconnect now
         self._connection: asyncpg.Connection | None = None  # set while LISTEN is in place
         # The callers waiting for the next round trip, and the task running round trips while some wait.
         self._next_round: _Round | None = None
@@ -189,14 +204,14 @@ class ChangeFeed:
         self._listener.deaf()
 
     async def heard_until_now(self) -> bool:
-        """Whether every change committed before this call has been told to the listener (False: the feed
+        """Whether every change acknowledged before this call has been told to the listener (False: the feed
         cannot tell, e.g. its connection is lost): the answer of a round trip started after this call."""
         if self._connection is None:
             return False
         waited = self._next_round
         if waited is None:
             waited = self._next_round = _Round()
-            if self._rounds is None:
+            if self._rounds is None or self._rounds.done():
                 self._rounds = asyncio.get_running_loop().create_task(self._run_rounds())
         await waited.done.wait()  # a caller cancelled while waiting leaves the round to the others
         return waited.heard
@@ -221,8 +236,11 @@ class ChangeFeed:
         if connection is None:
             return False
         try:
-            await connection.execute("SELECT 1", timeout=self._check_seconds)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await connection.execute("SELECT 1", timeout=self._round_trip_seconds)
+        except _CONNECTION_FAILURES:
+            if connection is self._connection:  # deaf at once, rather than making each request wait in turn
+                self._listener.deaf()
+                self._lost.set()
             return False
         return True
 
@@ -243,13 +261,16 @@ class ChangeFeed:
                 )
                 connection.add_termination_listener(self._on_termination)
                 await connection.add_listener(self._channel, self._on_notification)
+                self._lost.clear()
                 self._connection = connection
                 self._listener.hearing()
                 while True:
-                    await asyncio.sleep(self._check_seconds)
-                    if not await self.heard_until_now():  # the periodic check shares the callers' round trips
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._lost.wait(), self._check_seconds)
+                    # The periodic check shares the callers' round trips.
+                    if self._lost.is_set() or not await self.heard_until_now():
                         raise ConnectionError("the change feed's round trip failed")
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except _CONNECTION_FAILURES as error:
                 self._listener.deaf()
                 logger.warning(
                     "change feed interrupted", extra={"channel": self._channel, "error": type(error).__name__}
@@ -275,5 +296,5 @@ class _Round:
 async def _close_quietly(connection: asyncpg.Connection) -> None:
     try:
         await asyncio.wait_for(connection.close(), timeout=2)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except _CONNECTION_FAILURES:
         connection.terminate()

@@ -101,7 +101,9 @@ class KeptCounts:
     every page: `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None
     while changes cannot be heard: nothing is kept then). A count is kept only if no change of its
     contract was heard while it was computed, and served only once `caught_up()` tells that every change
-    committed before it was asked (after its page was read) has been heard; counts also age out after
+    acknowledged to its writer before it was asked (after its page was read) has been heard. A commit is
+    visible a moment before it is announced, so a page may show a row its kept total does not count yet
+    (until the announcement drops that total, a moment later). Counts also age out after
     `max_age_seconds`."""
 
     def __init__(

@@ -7,21 +7,21 @@ predecessor's answers, and an expired or forged token reaches the route and its 
 
 What drops a kept answer is a change committed in the service's schema (`kit.change_feed`, heard by
 every process; and by the writing process itself as it commits, before the writer's response leaves). A
-kept answer (or a kept count) is served only once this process has heard every change committed before
-the request arrived (`caught_up`, one round trip on the change feed's connection shared by the requests
-arriving together): so a client reads its own writes and every write that was acknowledged before it
-asked, whichever process or replica answers it. A change is scoped to one contract when the transaction
-said so (`UnitOfWork.changes_contract`): it drops the answers asked for that contract (`contractCode=`
-in the query) and the answers asked for no contract, and leaves every other contract's standing; a
-change of no declared contract drops everything. A transaction may also say which *parts* of its
-contract's data it changes (grants: the drafts, the live files, the notified ones), and a route which
-parts its answers hold (`remembered_by(request → parts)`): such an answer is dropped only by a change of
-one of its parts or of its whole contract (a route that names no part holds them all). Writes of the
-ledger alone (audit events of an audited read, idempotency keys, outbox) announce nothing. An answer is
-kept only if no change it depends on was heard while it was computed. While the change feed cannot hear,
-nothing is kept or served. Answers also age out after `max_age_seconds`, which bounds what they carry
-from other services (contract and commune names) and from the date. The middleware is
-kit/response_cache_middleware.py.
+kept answer (or a kept count) is served only once this process has heard every change acknowledged to
+its writer before the request arrived (`caught_up`, one round trip on the change feed's connection
+shared by the requests arriving together): so a client reads its own writes and every write that was
+acknowledged before it asked, whichever process or replica answers it. A change is scoped to one
+contract when the transaction said so (`UnitOfWork.changes_contract`): it drops the answers asked for
+that contract (`contractCode=` in the query) and the answers asked for no contract, and leaves every
+other contract's standing; a change of no declared contract drops everything. A transaction may also say
+which *parts* of its contract's data it changes (grants: the drafts, the live files, the notified ones),
+and a route which parts its answers hold (`remembered_by(request → parts)`): such an answer is dropped
+only by a change of one of its parts or of its whole contract (a route that names no part holds them
+all). Writes of the ledger alone (audit events of an audited read, idempotency keys, outbox) announce
+nothing. An answer is kept only if no change it depends on was heard while it was computed. While the
+change feed cannot hear, nothing is kept or served. Answers also age out after `max_age_seconds`, which
+bounds what they carry from other services (contract and commune names) and from the date. The
+middleware is kit/response_cache_middleware.py.
 
 Concurrent misses of one answer compute it once (single flight): the others wait for it. Remembered
 answers carry an ETag (the route's own, or the digest of the body), and any GET answered 200 with an
@@ -89,7 +89,12 @@ class ResponseCache:
     first. `computations` counts the answers computed for remembered routes (single flight's witness)."""
 
     def __init__(
-        self, *, max_entries: int = 4096, max_bytes: int = 64 * 1_048_576, max_age_seconds: float = 60.0
+        self,
+        *,
+        heard_until_now: Callable[[], Awaitable[bool]],
+        max_entries: int = 4096,
+        max_bytes: int = 64 * 1_048_576,
+        max_age_seconds: float = 60.0,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -107,16 +112,13 @@ class ResponseCache:
         # Paths a route answered 200 without opting in: no single flight for them (their concurrent
         # requests must not wait for each other).
         self._plain_paths: OrderedDict[str, None] = OrderedDict()
-        self._heard_until_now: Callable[[], Awaitable[bool]] = _told_as_committed
-
-    def heard_through(self, heard_until_now: Callable[[], Awaitable[bool]]) -> None:
-        """Take `heard_until_now` (kit.change_feed.ChangeFeed's) to tell whether every change committed so
-        far has been heard; without it, changes are taken as told synchronously as they commit."""
+        # Tells whether every change acknowledged to its writer so far has been heard (kit.change_feed's
+        # ChangeFeed.heard_until_now; `told_as_committed` where changes are told as they commit).
         self._heard_until_now = heard_until_now
 
     async def caught_up(self) -> bool:
-        """Whether this process has heard every change committed before this call: kept answers and counts
-        may be served once it has (False while changes cannot be heard)."""
+        """Whether this process has heard every change acknowledged to its writer before this call: kept
+        answers and counts may be served once it has (False while changes cannot be heard)."""
         return self.listening and await self._heard_until_now()
 
     # The change feed's listener protocol.
@@ -235,7 +237,8 @@ class ResponseCache:
             self._bytes -= len(answer.body)
 
 
-async def _told_as_committed() -> bool:
+async def told_as_committed() -> bool:
+    """`heard_until_now` of a cache whose changes are told to it as they commit, in the same process."""
     return True
 
 

@@ -260,7 +260,8 @@ def create_service_app(
     engine = engine_of(service, settings.db_pool_size - reads_pool_size)
     compiled_reads = engine_of(f"{service}-reads", reads_pool_size, generic_plans=True) if reads_pool_size else None
 
-    response_cache = ResponseCache()
+    # The cache asks the feed, created next, whether it has heard every change acknowledged so far.
+    response_cache = ResponseCache(heard_until_now=lambda: change_feed.heard_until_now())
     # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
     direct_url = settings.database_direct_url or settings.database_url
     change_feed = ChangeFeed(
@@ -269,7 +270,6 @@ def create_service_app(
         response_cache,
         application_name=f"{service}-change-feed",
     )
-    response_cache.heard_through(change_feed.heard_until_now)
 
     retention = EventRetention(create_sessionmaker(engine), ledger.outbox_events, settings.event_retention_days)
 
