@@ -11,7 +11,14 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_body
-from kit.request_ids import REQUEST_ID_HEADER, accept_or_create, reset_request_id, set_request_id
+from kit.request_ids import (
+    REQUEST_ID_HEADER,
+    accept_or_create,
+    reset_request_arrived_at,
+    reset_request_id,
+    set_request_arrived_at,
+    set_request_id,
+)
 
 access_logger = logging.getLogger("access")
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
@@ -56,6 +63,7 @@ class RequestContextMiddleware:
         request_id = accept_or_create(candidate.decode("latin-1") if candidate is not None else None)
         scope.setdefault("state", {})["request_id"] = request_id
         token = set_request_id(request_id)
+        arrival = set_request_arrived_at(time.monotonic())
         started = time.perf_counter()
         status_holder: dict[str, int] = {"status": 500}
         encoded_id = request_id.encode()
@@ -84,6 +92,7 @@ class RequestContextMiddleware:
                 },
             )
             reset_request_id(token)
+            reset_request_arrived_at(arrival)
 
 
 def _duplicate_authorization(scope: Scope) -> dict[str, Any]:

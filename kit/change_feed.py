@@ -8,15 +8,16 @@ or empty: a change of anything. A `ChangeFeed` listens on its own connection and
 (the response cache) about each change, and about any time it cannot hear them.
 
 A notification reaches each listening process asynchronously: another process, or another replica, may
-answer a request before it has heard of a change acknowledged just before that request. `heard_until_now()`
+answer a request before it has heard of a change acknowledged just before that request. `heard_since()`
 closes that gap: PostgreSQL sends a listening session the notifications of every transaction acknowledged
 to its writer before a statement reaches it, ahead of that statement's answer (a commit signals the
 listening backends before it is acknowledged, and a backend delivers what it was signalled before it next
 answers), and asyncpg tells the listener about them (a plain callback, `call_soon`) before the statement's
-caller resumes. So one round trip on the feed's connection, started after a request arrived, tells that
-every change acknowledged before the request has been heard. Requests arriving together share one round
-trip. A round trip that fails or takes longer than `round_trip_seconds` makes the feed deaf (nothing is
-kept or served) and reconnect.
+caller resumes. So one round trip on the feed's connection, sent after a request arrived, tells that every
+change acknowledged before the request has been heard. Requests arriving together share one round trip,
+and a request for which one was sent and answered since it arrived waits for none (under load, a kept
+total asked after its page was read usually finds one). A round trip that fails or takes longer than
+`round_trip_seconds` makes the feed deaf (nothing is kept or served) and reconnect.
 
 The ledger's tables (audit events, idempotency keys, outbox) and the jobs announce nothing: no
 remembered answer holds them, and an audited read, which writes an audit event, must drop nothing.
@@ -27,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
+import time
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -185,6 +188,8 @@ class ChangeFeed:
         self._round_trip_seconds = round_trip_seconds
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()  # a round trip failed: reconnect now
+        # When the last answered round trip on the current connection was sent (`time.monotonic()`).
+        self._answered_since = -math.inf
         self._connection: asyncpg.Connection | None = None  # set while LISTEN is in place
         # The callers waiting for the next round trip, and the task running round trips while some wait.
         self._next_round: _Round | None = None
@@ -203,11 +208,14 @@ class ChangeFeed:
         self._task = None
         self._listener.deaf()
 
-    async def heard_until_now(self) -> bool:
-        """Whether every change acknowledged before this call has been told to the listener (False: the feed
-        cannot tell, e.g. its connection is lost): the answer of a round trip started after this call."""
+    async def heard_since(self, moment: float) -> bool:
+        """Whether every change acknowledged before `moment` (`time.monotonic()`, e.g. when a request arrived)
+        has been told to the listener (False: the feed cannot tell, e.g. its connection is lost): at once when
+        a round trip sent since then has been answered, else once the next one is."""
         if self._connection is None:
             return False
+        if self._answered_since >= moment:
+            return True
         waited = self._next_round
         if waited is None:
             waited = self._next_round = _Round()
@@ -216,13 +224,20 @@ class ChangeFeed:
         await waited.done.wait()  # a caller cancelled while waiting leaves the round to the others
         return waited.heard
 
+    async def heard_until_now(self) -> bool:
+        """Whether every change acknowledged before this call has been told to the listener."""
+        return await self.heard_since(time.monotonic())
+
     async def _run_rounds(self) -> None:
         """Round trips one after the other while callers wait: those who came during one wait for the next."""
         running: _Round | None = None
         try:
             while self._next_round is not None:
                 running, self._next_round = self._next_round, None
+                sent_at = time.monotonic()
                 running.heard = await self._round_trip()
+                if running.heard:
+                    self._answered_since = max(self._answered_since, sent_at)
                 running.done.set()
         finally:
             self._rounds = None
@@ -262,6 +277,7 @@ class ChangeFeed:
                 connection.add_termination_listener(self._on_termination)
                 await connection.add_listener(self._channel, self._on_notification)
                 self._lost.clear()
+                self._answered_since = -math.inf
                 self._connection = connection
                 self._listener.hearing()
                 while True:

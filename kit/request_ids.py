@@ -1,10 +1,13 @@
-"""Request ids: accepted from the caller when well formed, otherwise created; echoed and logged."""
+"""Request ids: accepted from the caller when well formed, otherwise created; echoed and logged. And the
+moment the request being served arrived (`time.monotonic()`), for what must have heard every change
+acknowledged before it (kit/pagination.py's kept totals)."""
 
 from __future__ import annotations
 
 import os
 import random
 import re
+import time
 from contextvars import ContextVar
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -15,6 +18,24 @@ _current: ContextVar[str | None] = ContextVar("request_id", default=None)
 # randomness and again in each forked process: nobody's `random.seed()` can make two processes' ids repeat.
 _ids = random.Random()  # noqa: S311 (ids to follow requests, not secrets)
 os.register_at_fork(after_in_child=_ids.seed)
+
+
+_arrived_at: ContextVar[float | None] = ContextVar("request_arrived_at", default=None)
+
+
+def request_arrived_at() -> float:
+    """When the request being served in this task arrived (`time.monotonic()`); now, outside a request."""
+    arrived = _arrived_at.get()
+    return time.monotonic() if arrived is None else arrived
+
+
+def set_request_arrived_at(moment: float) -> object:
+    """Bind the request's arrival to the current context; returns a token for `reset_request_arrived_at`."""
+    return _arrived_at.set(moment)
+
+
+def reset_request_arrived_at(token: object) -> None:
+    _arrived_at.reset(token)  # type: ignore[arg-type]
 
 
 def current_request_id() -> str | None:

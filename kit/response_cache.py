@@ -91,7 +91,7 @@ class ResponseCache:
     def __init__(
         self,
         *,
-        heard_until_now: Callable[[], Awaitable[bool]],
+        heard_since: Callable[[float], Awaitable[bool]],
         max_entries: int = 4096,
         max_bytes: int = 64 * 1_048_576,
         max_age_seconds: float = 60.0,
@@ -112,14 +112,15 @@ class ResponseCache:
         # Paths a route answered 200 without opting in: no single flight for them (their concurrent
         # requests must not wait for each other).
         self._plain_paths: OrderedDict[str, None] = OrderedDict()
-        # Tells whether every change acknowledged to its writer so far has been heard (kit.change_feed's
-        # ChangeFeed.heard_until_now; `told_as_committed` where changes are told as they commit).
-        self._heard_until_now = heard_until_now
+        # Tells whether every change acknowledged to its writer before a moment has been heard (kit.change_feed's
+        # ChangeFeed.heard_since; `told_as_committed` where changes are told as they commit).
+        self._heard_since = heard_since
 
-    async def caught_up(self) -> bool:
-        """Whether this process has heard every change acknowledged to its writer before this call: kept
-        answers and counts may be served once it has (False while changes cannot be heard)."""
-        return self.listening and await self._heard_until_now()
+    async def caught_up(self, moment: float) -> bool:
+        """Whether this process has heard every change acknowledged to its writer before `moment`
+        (`time.monotonic()`: when the request arrived): kept answers and counts may be served once it has
+        (False while changes cannot be heard)."""
+        return self.listening and await self._heard_since(moment)
 
     # The change feed's listener protocol.
     def changed(self, scope: str = "") -> None:
@@ -237,8 +238,8 @@ class ResponseCache:
             self._bytes -= len(answer.body)
 
 
-async def told_as_committed() -> bool:
-    """`heard_until_now` of a cache whose changes are told to it as they commit, in the same process."""
+async def told_as_committed(_moment: float) -> bool:
+    """`heard_since` of a cache whose changes are told to it as they commit, in the same process."""
     return True
 
 

@@ -261,7 +261,7 @@ def create_service_app(
     compiled_reads = engine_of(f"{service}-reads", reads_pool_size, generic_plans=True) if reads_pool_size else None
 
     # The cache asks the feed, created next, whether it has heard every change acknowledged so far.
-    response_cache = ResponseCache(heard_until_now=lambda: change_feed.heard_until_now())
+    response_cache = ResponseCache(heard_since=lambda moment: change_feed.heard_since(moment))
     # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
     direct_url = settings.database_direct_url or settings.database_url
     change_feed = ChangeFeed(

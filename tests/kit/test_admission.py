@@ -234,7 +234,7 @@ async def test_the_place_is_given_back_as_the_answer_starts() -> None:
 
 async def test_a_remembered_answer_waits_its_turn_then_is_served_from_memory() -> None:
     """As build_app stacks them: admission outside, the response cache inside."""
-    cache = ResponseCache(heard_until_now=told_as_committed)
+    cache = ResponseCache(heard_since=told_as_committed)
     cache.hearing()
     assert cache.keep(("/kept", b"", None, b"application/json"), cache.stamp(), [(b"etag", b'"k1"')], b"[1]")
     inner = Blocking()
@@ -268,7 +268,7 @@ def test_a_service_app_admits_before_its_response_cache() -> None:
         max_body_bytes=65536,
         docs_enabled=False,
         readiness_checks=ready,
-        response_cache=ResponseCache(heard_until_now=told_as_committed),
+        response_cache=ResponseCache(heard_since=told_as_committed),
         admission=Admission(concurrent_requests=3, queue_seconds=0.5),
     )
     outermost_first: list[object] = [middleware.cls for middleware in app.user_middleware]

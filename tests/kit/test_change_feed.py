@@ -1,10 +1,11 @@
 """A process serves what it remembers only once it has heard every change committed before it was asked
-(kit.change_feed.ChangeFeed.heard_until_now), however late its notifications reach it."""
+(kit.change_feed.ChangeFeed.heard_since), however late its notifications reach it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -91,7 +92,7 @@ async def feed_through_proxy(stack: RunningStack) -> AsyncIterator[tuple[Respons
     proxy = HoldingProxy(url.host or "127.0.0.1", url.port or 5432)
     async with proxy.serving() as port:
         # Asks the feed, created next, as a service's cache does (kit/service_app.py).
-        cache = ResponseCache(heard_until_now=lambda: feed.heard_until_now())
+        cache = ResponseCache(heard_since=lambda moment: feed.heard_since(moment))
         feed = ChangeFeed(
             url.set(port=port).render_as_string(hide_password=False),
             SCHEMA,
@@ -129,7 +130,7 @@ async def test_a_change_acknowledged_before_the_question_is_heard_before_a_kept_
         assert cache.kept(key) is not None  # not heard yet: served now, it would be stale
         asyncio.get_running_loop().call_later(0.2, proxy.release)
         async with asyncio.timeout(PATIENCE_SECONDS):
-            assert await cache.caught_up()
+            assert await cache.caught_up(time.monotonic())
         assert cache.kept(key) is None
 
 
@@ -137,14 +138,28 @@ async def test_callers_arriving_together_share_one_round_trip(stack: RunningStac
     async with feed_through_proxy(stack) as (cache, _feed, proxy):
         before = proxy.statements()
         proxy.hold()
-        first = asyncio.create_task(cache.caught_up())  # its round trip leaves now, and waits
+        first = asyncio.create_task(cache.caught_up(time.monotonic()))  # its round trip leaves now, and waits
         await asyncio.sleep(0.1)
-        others = [asyncio.create_task(cache.caught_up()) for _ in range(50)]  # they wait for the next one
+        # Arrived after it left: they wait for the next one.
+        others = [asyncio.create_task(cache.caught_up(time.monotonic())) for _ in range(50)]
         await asyncio.sleep(0.1)
         proxy.release()
         async with asyncio.timeout(PATIENCE_SECONDS):
             assert await asyncio.gather(first, *others) == [True] * 51
         assert proxy.statements() - before == 2
+
+
+async def test_a_caller_for_whom_a_round_trip_was_answered_since_it_arrived_waits_for_none(
+    stack: RunningStack,
+) -> None:
+    async with feed_through_proxy(stack) as (cache, feed, proxy):
+        arrived = time.monotonic()
+        assert await feed.heard_until_now()  # another caller's round trip, sent after `arrived`
+        before = proxy.statements()
+        assert await cache.caught_up(arrived)
+        assert proxy.statements() == before
+        assert await cache.caught_up(time.monotonic())  # arrived after it: the next one
+        assert proxy.statements() == before + 1
 
 
 async def test_a_process_late_to_hear_a_write_answers_afresh_instead_of_what_it_kept(stack: RunningStack) -> None:
@@ -176,31 +191,36 @@ async def test_a_process_late_to_hear_a_write_answers_afresh_instead_of_what_it_
 
 async def test_a_caller_arriving_during_a_round_trip_waits_for_the_next_one(stack: RunningStack) -> None:
     """The round trip under way left before the caller came: a change acknowledged in between may reach
-    this process after its answer, so the caller needs the next one."""
+    this process after its answer, so the caller needs the next one, even when it asks only once that round
+    trip was answered (as a kept total asks after its page was read)."""
     async with feed_through_proxy(stack) as (cache, _feed, proxy):
         key = a_kept_answer(cache)
         proxy.hold()
-        earlier = asyncio.create_task(cache.caught_up())  # its round trip leaves now; its answer is held
+        # Its round trip leaves now; its answer is held.
+        earlier = asyncio.create_task(cache.caught_up(time.monotonic()))
         await asyncio.sleep(0.1)
         await commit_a_change(stack)  # its notification follows that answer
+        arrived = time.monotonic()
 
         async def ask() -> bool:
-            await cache.caught_up()
+            await cache.caught_up(arrived)
             return cache.kept(key) is None  # what this caller would serve
 
-        later = asyncio.create_task(ask())
+        waiting = asyncio.create_task(ask())
         await asyncio.sleep(0.1)
         proxy.release(trickle_seconds=0.1)  # the earlier answer first, then the notification
         async with asyncio.timeout(PATIENCE_SECONDS):
             assert await earlier
-            assert await later
+            asking_once_answered = asyncio.create_task(ask())
+            assert await waiting
+            assert await asking_once_answered
 
 
 async def test_nothing_kept_is_served_while_the_feed_cannot_tell(stack: RunningStack) -> None:
     async with feed_through_proxy(stack) as (cache, feed, _proxy):
         key = a_kept_answer(cache)
         await feed.stop()
-        assert not await cache.caught_up()
+        assert not await cache.caught_up(time.monotonic())
         assert cache.kept(key) is None
 
 

@@ -21,7 +21,7 @@ class Counter:
 
 
 def hearing() -> tuple[ResponseCache, KeptCounts]:
-    cache = ResponseCache(heard_until_now=told_as_committed)
+    cache = ResponseCache(heard_since=told_as_committed)
     cache.hearing()
     return cache, KeptCounts(cache.count_stamp, cache.caught_up)
 
@@ -59,7 +59,7 @@ def test_a_count_that_a_change_crossed_is_not_kept() -> None:
 
 
 def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
-    cache = ResponseCache(heard_until_now=told_as_committed)
+    cache = ResponseCache(heard_since=told_as_committed)
     counts = KeptCounts(cache.count_stamp, cache.caught_up)
     rows = Counter(7)
     for _ in range(2):
@@ -78,15 +78,15 @@ def test_a_page_that_tells_its_total_asks_no_count() -> None:
 
 def test_a_kept_total_waits_for_every_change_acknowledged_before_it_is_asked() -> None:
     """Another process's commit, acknowledged before the page was read, is heard before a kept total is
-    served (kit.change_feed.ChangeFeed.heard_until_now); here the round trip hears it."""
+    served (kit.change_feed.ChangeFeed.heard_since); here the round trip hears it."""
     heard_late: list[str] = []  # changes this process hears on its next round trip
 
-    async def round_trip() -> bool:
+    async def round_trip(_arrived: float) -> bool:
         while heard_late:
             cache.changed(heard_late.pop())
         return True
 
-    cache = ResponseCache(heard_until_now=round_trip)
+    cache = ResponseCache(heard_since=round_trip)
     cache.hearing()
     counts = KeptCounts(cache.count_stamp, cache.caught_up)
     rows = Counter(40)

@@ -19,7 +19,7 @@ def hearing_cache(
     *, max_entries: int = 4096, max_bytes: int = 64 * 1_048_576, max_age_seconds: float = 60.0
 ) -> ResponseCache:
     cache = ResponseCache(
-        heard_until_now=told_as_committed,
+        heard_since=told_as_committed,
         max_entries=max_entries,
         max_bytes=max_bytes,
         max_age_seconds=max_age_seconds,
@@ -49,7 +49,7 @@ def test_an_answer_computed_across_a_change_is_not_kept() -> None:
 
 
 def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
-    cache = ResponseCache(heard_until_now=told_as_committed)
+    cache = ResponseCache(heard_since=told_as_committed)
     assert not cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
     cache.hearing()
     assert cache.keep(key("/bodies"), cache.stamp(), HEADERS, b"[1]")
