@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import re
@@ -191,8 +192,9 @@ class ChangeFeed:
         # When the last answered round trip on the current connection was sent (`time.monotonic()`).
         self._answered_since = -math.inf
         self._connection: asyncpg.Connection | None = None  # set while LISTEN is in place
-        # The callers waiting for the next round trip, and the task running round trips while some wait.
+        # The callers waiting for the next round trip, the one under way, and the task running them.
         self._next_round: _Round | None = None
+        self._running: _Round | None = None
         self._rounds: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -211,16 +213,23 @@ class ChangeFeed:
     async def heard_since(self, moment: float) -> bool:
         """Whether every change acknowledged before `moment` (`time.monotonic()`, e.g. when a request arrived)
         has been told to the listener (False: the feed cannot tell, e.g. its connection is lost): at once when
-        a round trip sent since then has been answered, else once the next one is."""
+        a round trip sent since then has been answered, else once the one under way is (if it was sent since
+        then) or the next one is."""
         if self._connection is None:
             return False
-        if self._answered_since >= moment:
+        # Strictly after: on a coarse clock, a round trip read at the same tick may have left before `moment`.
+        if self._answered_since > moment:
             return True
-        waited = self._next_round
+        waited = self._running if self._running is not None and self._running.sent_at > moment else None
         if waited is None:
-            waited = self._next_round = _Round()
-            if self._rounds is None or self._rounds.done():
-                self._rounds = asyncio.get_running_loop().create_task(self._run_rounds())
+            waited = self._next_round
+            if waited is None:
+                waited = self._next_round = _Round()
+                if self._rounds is None or self._rounds.done():
+                    # A context of its own: not the first caller's request id and arrival.
+                    self._rounds = asyncio.get_running_loop().create_task(
+                        self._run_rounds(), context=contextvars.Context()
+                    )
         await waited.done.wait()  # a caller cancelled while waiting leaves the round to the others
         return waited.heard
 
@@ -234,13 +243,17 @@ class ChangeFeed:
         try:
             while self._next_round is not None:
                 running, self._next_round = self._next_round, None
-                sent_at = time.monotonic()
+                running.sent_at = time.monotonic()  # before the statement leaves
+                self._running = running
                 running.heard = await self._round_trip()
+                # A round trip on a connection since replaced is told False: only the current one's count.
                 if running.heard:
-                    self._answered_since = max(self._answered_since, sent_at)
+                    self._answered_since = max(self._answered_since, running.sent_at)
+                self._running = None
                 running.done.set()
         finally:
             self._rounds = None
+            self._running = None
             waiting, self._next_round = self._next_round, None
             for unanswered in (running, waiting):  # cancelled (the feed stops): they are told False
                 if unanswered is not None:
@@ -257,7 +270,7 @@ class ChangeFeed:
                 self._listener.deaf()
                 self._lost.set()
             return False
-        return True
+        return connection is self._connection
 
     def _on_notification(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         self._listener.changed(payload)
@@ -302,11 +315,12 @@ class ChangeFeed:
 class _Round:
     """One round trip on the feed's connection, and whether it told that every change was heard."""
 
-    __slots__ = ("done", "heard")
+    __slots__ = ("done", "heard", "sent_at")
 
     def __init__(self) -> None:
         self.done = asyncio.Event()
         self.heard = False
+        self.sent_at = math.inf  # when its statement was handed to the connection (`time.monotonic()`)
 
 
 async def _close_quietly(connection: asyncpg.Connection) -> None:

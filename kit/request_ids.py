@@ -1,6 +1,7 @@
 """Request ids: accepted from the caller when well formed, otherwise created; echoed and logged. And the
 moment the request being served arrived (`time.monotonic()`), for what must have heard every change
-acknowledged before it (kit/pagination.py's kept totals)."""
+acknowledged before it (kit/response_cache_middleware.py's kept answers, kit/pagination.py's kept
+totals)."""
 
 from __future__ import annotations
 

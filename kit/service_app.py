@@ -260,7 +260,8 @@ def create_service_app(
     engine = engine_of(service, settings.db_pool_size - reads_pool_size)
     compiled_reads = engine_of(f"{service}-reads", reads_pool_size, generic_plans=True) if reads_pool_size else None
 
-    # The cache asks the feed, created next, whether it has heard every change acknowledged so far.
+    # The cache asks the feed, created next, whether it has heard every change acknowledged before a moment
+    # (a request's arrival).
     response_cache = ResponseCache(heard_since=lambda moment: change_feed.heard_since(moment))
     # LISTEN holds a session: through a transaction-mode pooler it would hear nothing.
     direct_url = settings.database_direct_url or settings.database_url

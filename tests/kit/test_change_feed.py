@@ -162,6 +162,24 @@ async def test_a_caller_for_whom_a_round_trip_was_answered_since_it_arrived_wait
         assert proxy.statements() == before + 1
 
 
+async def test_a_caller_takes_the_round_trip_under_way_when_it_left_after_the_caller_arrived(
+    stack: RunningStack,
+) -> None:
+    async with feed_through_proxy(stack) as (cache, feed, proxy):
+        arrived = time.monotonic()  # then waits, e.g. for its place, while another caller's round trip leaves
+        proxy.hold()
+        under_way = asyncio.create_task(feed.heard_until_now())
+        await asyncio.sleep(0.1)
+        before = proxy.statements()
+        joining = asyncio.create_task(cache.caught_up(arrived))
+        await asyncio.sleep(0.1)
+        proxy.release()
+        async with asyncio.timeout(PATIENCE_SECONDS):
+            assert await under_way
+            assert await joining
+        assert proxy.statements() == before
+
+
 async def test_a_process_late_to_hear_a_write_answers_afresh_instead_of_what_it_kept(stack: RunningStack) -> None:
     """Through the middleware, as a second worker process serves a client who just wrote through the first."""
     async with feed_through_proxy(stack) as (cache, _feed, proxy):
