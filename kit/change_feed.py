@@ -220,16 +220,15 @@ class ChangeFeed:
         # Strictly after: on a coarse clock, a round trip read at the same tick may have left before `moment`.
         if self._answered_since > moment:
             return True
-        waited = self._running if self._running is not None and self._running.sent_at > moment else None
-        if waited is None:
+        if self._running is not None and self._running.sent_at > moment:
+            waited = self._running
+        elif self._next_round is not None:
             waited = self._next_round
-            if waited is None:
-                waited = self._next_round = _Round()
-                if self._rounds is None or self._rounds.done():
-                    # A context of its own: not the first caller's request id and arrival.
-                    self._rounds = asyncio.get_running_loop().create_task(
-                        self._run_rounds(), context=contextvars.Context()
-                    )
+        else:
+            waited = self._next_round = _Round()
+            if self._rounds is None or self._rounds.done():
+                # A context of its own: not the first caller's request id and arrival.
+                self._rounds = asyncio.get_running_loop().create_task(self._run_rounds(), context=contextvars.Context())
         await waited.done.wait()  # a caller cancelled while waiting leaves the round to the others
         return waited.heard
 

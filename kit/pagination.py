@@ -99,15 +99,13 @@ async def fetch_rows_page(
 
 
 class KeptCounts:
-    """Exact totals of lists counted once per change of their contract and kept, instead of counted on
-    every page: `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None
-    while changes cannot be heard: nothing is kept then). A count is kept only if no change of its
-    contract was heard while it was computed, and served only once `caught_up()` tells that every change
-    acknowledged to its writer before the request arrived (`request_arrived_at()`; now, outside a request)
-    has been heard. A commit is
-    visible a moment before it is announced, so a page may show a row its kept total does not count yet
-    (until the announcement drops that total, a moment later). Counts also age out after
-    `max_age_seconds`."""
+    """Exact totals of lists counted once per change of their contract and kept, instead of counted on every page:
+    `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None while changes cannot be
+    heard: nothing is kept then). A count is kept only if no change of its contract was heard while it was
+    computed, and served only once `caught_up()` tells that every change acknowledged to its writer before the
+    request arrived (`request_arrived_at()`; now, outside a request) has been heard. A commit is visible a moment
+    before it is announced, so a page may show a row its kept total does not count yet (until the announcement
+    drops that total, a moment later). Counts also age out after `max_age_seconds`."""
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ import os
 import random
 import re
 import time
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
@@ -30,13 +30,13 @@ def request_arrived_at() -> float:
     return time.monotonic() if arrived is None else arrived
 
 
-def set_request_arrived_at(moment: float) -> object:
+def set_request_arrived_at(moment: float) -> Token[float | None]:
     """Bind the request's arrival to the current context; returns a token for `reset_request_arrived_at`."""
     return _arrived_at.set(moment)
 
 
-def reset_request_arrived_at(token: object) -> None:
-    _arrived_at.reset(token)  # type: ignore[arg-type]
+def reset_request_arrived_at(token: Token[float | None]) -> None:
+    _arrived_at.reset(token)
 
 
 def current_request_id() -> str | None:
@@ -44,13 +44,13 @@ def current_request_id() -> str | None:
     return _current.get()
 
 
-def set_request_id(value: str | None) -> object:
+def set_request_id(value: str | None) -> Token[str | None]:
     """Bind the request id to the current context; returns a token for `reset_request_id`."""
     return _current.set(value)
 
 
-def reset_request_id(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def reset_request_id(token: Token[str | None]) -> None:
+    _current.reset(token)
 
 
 def accept_or_create(candidate: str | None) -> str:
