@@ -22,9 +22,11 @@ from sqlalchemy import (
     ClauseElement,
     CursorResult,
     Integer,
+    Numeric,
     Select,
     Text,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -161,6 +163,27 @@ def json_texts_array(item: Any, *order: Any) -> Any:
     comma: Any = literal_column("','")
     joined = func.string_agg(item, aggregate_order_by(comma, *order) if order else comma)  # (item, ',' ORDER BY …)
     return func.concat(literal_column("'['"), joined, literal_column("']'"))
+
+
+def euros_text(cents: Any) -> Any:
+    """Integer cents as the API writes euros (kit.money.euros: 150050 → "1500.50"), in SQL; NULL stays
+    null."""
+    return cast(cast(cast(cents, Numeric(18, 2)) / 100, Numeric(16, 2)), Text)
+
+
+def instant_text(instant: Any) -> Any:
+    """A `timestamptz` as the API writes an instant (pydantic's JSON of the aware datetime asyncpg reads: ISO
+    8601 in UTC with `Z`, its microseconds in six digits when it has any, none otherwise), in SQL."""
+    utc = func.timezone(literal_column("'UTC'"), instant)
+    fraction = func.to_char(utc, literal_column("'US'"))
+    return func.concat(
+        func.to_char(utc, literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS'")),
+        case(
+            (fraction == literal_column("'000000'"), literal_column("''")),
+            else_=func.concat(literal_column("'.'"), fraction),
+        ),
+        literal_column("'Z'"),
+    )
 
 
 def kept_or_built(kept: Any, built: Any) -> Any:

@@ -425,3 +425,90 @@ async def test_the_list_shows_each_application_as_its_own_read_does_in_title_ord
         ["Action D"],
     ]
     assert [page.json()["total"] for page in pages] == [4, 4]
+
+
+async def test_an_application_reads_back_as_each_write_answered(gateway: httpx.AsyncClient, year: Year) -> None:
+    """The read of one application is written by PostgreSQL, a write's answer by the route's model from what
+    the write left: both say the same, budget totals and their balance included, whatever the draft holds."""
+    venues = [{"qpvCode": "QN06258M"}, {"codeCommune": "62041"}, {"label": "Salle des fêtes, rue Jean Jaurès"}]
+    application = await draft(
+        gateway,
+        year,
+        title="Jardins « partagés » \\ d'été",
+        description='Des ateliers "hors les murs"\net des sorties',
+        qpvCodes=[],
+        codesCommunes=["62041", "62004"],
+        venues=venues,
+        beneficiaries={"total": 30},
+        multiYear=True,
+        startsOn=None,
+    )
+    url = f"{API}/applications/{application['id']}"
+
+    async def read_back() -> dict[str, object]:
+        read = await gateway.get(url, headers=year.operator)
+        assert read.status_code == 200, read.text
+        document: dict[str, object] = read.json()
+        return document
+
+    with step("the new draft, its venues in their order, its beneficiaries as declared, no budget yet"):
+        assert await read_back() == application
+        assert [(venue["qpvCode"], venue["codeCommune"]) for venue in application["venues"]] == [
+            ("QN06258M", None),
+            (None, "62041"),
+            (None, None),
+        ]
+        assert application["beneficiaries"] == {
+            "total": 30,
+            "women": None,
+            "men": None,
+            "ageBands": {},
+            "shareInQpvPercent": None,
+        }
+        assert (application["budget"]["totalCharges"], application["budget"]["balanced"]) == ("0.00", False)
+
+    def lines(*amounts: tuple[str, str]) -> dict[str, object]:
+        return {
+            "lines": [
+                {"account": account, "label": f"Compte {account}", "amount": amount} for account, amount in amounts
+            ]
+        }
+
+    budgets = {
+        "no charge": (lines(("70", "500")), False),
+        "charges above products": (
+            lines(("60", "1000"), ("indirect", "200"), ("70", "900"), ("own_funds", "200")),
+            False,
+        ),
+        "contributions in kind unbalanced": (
+            lines(("64", "1000"), ("75", "1000"), ("86", "300"), ("87", "250")),
+            False,
+        ),
+        "balanced, in kind too": (
+            lines(("64", "1000"), ("indirect", "20"), ("75", "1020"), ("86", "300"), ("87", "300")),
+            True,
+        ),
+    }
+    for name, (body, balanced) in budgets.items():
+        with step(f"a budget: {name}"):
+            written = await send(gateway, "PUT", f"{url}/budget", year.operator, body)
+            assert written.status_code == 200, written.text
+            assert written.json()["budget"]["balanced"] is balanced
+            assert await read_back() == written.json()
+    assert written.json()["budget"] == {
+        "lines": [
+            {"account": account, "label": f"Compte {account}", "amount": amount, "institutionId": None}
+            for account, amount in (
+                ("64", "1000.00"),
+                ("indirect", "20.00"),
+                ("75", "1020.00"),
+                ("86", "300.00"),
+                ("87", "300.00"),
+            )
+        ],
+        "totalCharges": "1020.00",
+        "totalProducts": "1020.00",
+        "inKindUses": "300.00",
+        "inKindResources": "300.00",
+        "balanced": True,
+    }

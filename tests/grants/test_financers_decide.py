@@ -162,6 +162,12 @@ async def test_the_comite_proposes_and_each_financer_decides_its_own_line(
             gateway, "POST", transitions, year.state, {"transition": "notify", "notifiedOn": "2025-03-10"}
         )
         assert (letter.status_code, letter.json()["notifiedOn"]) == (200, "2025-03-10")
+    with step("the application reads back as its last write answered: lines, acts, opinions and history"):
+        read = await gateway.get(url, headers=year.operator)
+        assert read.status_code == 200, read.text
+        assert read.json() == letter.json()
+        assert read.headers["ETag"] == letter.headers["ETag"]
+        assert [event["transition"] for event in read.json()["events"]][-2:] == ["decide", "notify"]
     with step("the State's act fills the export's decision date and Chorus EJ"):
         exported = await gateway.get(
             f"{API}/programmation-exports",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Text,
@@ -195,3 +196,6 @@ class ApplicationEventRow(Base):
     from_state: Mapped[str] = mapped_column(Text)
     to_state: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Numbers the events as they are recorded: a history reads (at, recorded_order), events of one instant
+    # in the order they were written (migration gran0032).
+    recorded_order: Mapped[int] = mapped_column(BigInteger, Identity(always=True))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response, status
 
 from identity.principal import Principal
-from kit.api_models import model_response, page_json_response, read_of
+from kit.api_models import json_response, model_response, page_json_response, read_of
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.money import euros
@@ -206,9 +206,9 @@ async def list_applications(
 async def get_application(
     uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> Response:
-    view = await access.get_application(uow, principal, application_id)
-    # Serialised once: FastAPI would validate the model just built from our own rows again, then dump it.
-    return model_response(_read(view), headers={"ETag": access.application_etag(view.application)})
+    """The application with its budget, its financers' lines and its history, as PostgreSQL writes it."""
+    record, etag = await access.application_json(uow, principal, application_id)
+    return json_response(record, headers={"ETag": etag})
 
 
 @router.get(

@@ -199,7 +199,7 @@ async def drafted(
             "title": "Ateliers de quartier",
             "primary_objective_id": year.objective_id,
             "qpv_codes": ("QN06258M",),
-            "beneficiaries": {"total": 120, "shareInQpvPercent": 80},
+            "beneficiaries": {"total": 120, "share_in_qpv_percent": 80},  # as the route keeps them (names, not aliases)
             "starts_on": date(2025, 9, 1),
             "ends_on": date(2026, 6, 30),
             **draft,

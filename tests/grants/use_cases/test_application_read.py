@@ -6,6 +6,7 @@ missing one."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -16,7 +17,7 @@ from services.grants.applications.domain.application import ApplicationView, Lin
 from services.grants.applications.models import ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of, financing_line_of
 from services.grants.applications.routes import _read
-from services.grants.applications.use_cases.access import get_application
+from services.grants.applications.use_cases.access import application_etag, application_json, get_application
 from services.grants.errors import NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
 from tests.grants.use_cases.records import Year, budget, notified
@@ -62,6 +63,11 @@ async def test_the_one_statement_reads_back_what_the_five_read(year: Year) -> No
     assert [event.to_state.value for event in read.events][-1] == "notified"
     assert [event.at for event in read.events] == sorted(event.at for event in read.events)
     assert model_response(_read(read)).body == model_response(_read(former)).body
+    record, etag = await application_json(year.uow, year.pilot, application)
+    assert json.loads(record) == json.loads(bytes(model_response(_read(read)).body)), (
+        "PostgreSQL writes what the model does"
+    )
+    assert etag == application_etag(read.application)
     assert await get_application(year.uow, year.operator, application) == former
 
 
@@ -70,3 +76,5 @@ async def test_another_operator_or_a_missing_application_is_not_found(year: Year
     for caller, asked in ((year.other_operator, application), (year.pilot, uuid.uuid4())):
         with pytest.raises(NotFoundError):
             await get_application(year.uow, caller, asked)
+        with pytest.raises(NotFoundError):
+            await application_json(year.uow, caller, asked)

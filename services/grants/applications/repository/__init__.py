@@ -6,26 +6,11 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import (
-    ARRAY,
-    ClauseElement,
-    Select,
-    Table,
-    Text,
-    Uuid,
-    any_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import ClauseElement, Table, Uuid, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kit.compiled_statements import CompiledOnce, JsonPages, camel_json
+from kit.compiled_statements import CompiledOnce
 from kit.pagination import CountKept, KeptCounts, PageRequest
 from services.grants.applications.domain.application import (
     Application,
@@ -53,6 +38,8 @@ from services.grants.applications.models import (
     FinancingLineRow,
 )
 from services.grants.applications.repository.budget_lines import BUDGET_LINES_ADDED
+from services.grants.applications.repository.record import RECORD
+from services.grants.applications.repository.summaries import SUMMARY_PAGES
 from services.grants.institutions.models import InstitutionRow
 from services.grants.institutions.repository import institution_of
 from services.grants.persistence import Columns, Repository, columns_of
@@ -179,6 +166,13 @@ class ApplicationRepository(Repository):
             events=[event_of(columns_of(_EVENT, event)) for event in events or ()],
         )
 
+    async def record_json(self, application_id: uuid.UUID) -> tuple[str, str, uuid.UUID, int] | None:
+        """The application as ApplicationRead writes it (the JSON PostgreSQL writes of it, the same as `view`
+        read into the model), its contract, operator and version; None: no such application. One statement,
+        compiled once: the read of one application, which nothing is built for in Python."""
+        found = await RECORD(frozenset()).rows(self.session, {"application_id": application_id})
+        return None if not found else (found[0][0], found[0][1], found[0][2], found[0][3])
+
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> ApplicationRow | None:
         query = _APPLICATION_LOCKED if for_update else _APPLICATION_BY_ID
         found: ApplicationRow | None = (
@@ -227,7 +221,7 @@ class ApplicationRepository(Repository):
             values["operators"] = list(operators)
         mine = None if operators is None else frozenset(operators)
         kept = CountKept(counts, contract_code, ("applications", contract_code, mine, call_id, state))
-        return await _SUMMARY_PAGES(self.session, shape, {**values, "contract_code": contract_code}, page, kept)
+        return await SUMMARY_PAGES(self.session, shape, {**values, "contract_code": contract_code}, page, kept)
 
     async def budget(self, application_id: uuid.UUID) -> list[BudgetLine]:
         query = select(BudgetLineRow).where(BudgetLineRow.application_id == application_id)
@@ -290,66 +284,10 @@ class ApplicationRepository(Repository):
 
     async def events(self, application_id: uuid.UUID) -> list[ApplicationEvent]:
         query = select(ApplicationEventRow).where(ApplicationEventRow.application_id == application_id)
-        return [event_of(row) for row in await self._all(query.order_by(ApplicationEventRow.at))]
-
-
-def _chosen(shape: frozenset[str], *columns: Any) -> Select[Any]:
-    """The applications of a contract, narrowed by the filters of the shape (each a named parameter)."""
-    query = select(*columns).where(ApplicationRow.contract_code == bindparam("contract_code", type_=Text))
-    if "operators" in shape:
-        query = query.where(ApplicationRow.operator_id == any_(bindparam("operators", type_=ARRAY(Uuid))))
-    if "state" in shape:
-        query = query.where(ApplicationRow.state == bindparam("state", type_=Text))
-    if "call_id" in shape:
-        query = query.where(ApplicationRow.call_id == bindparam("call_id", type_=Uuid))
-    return query
-
-
-def _in_order(columns: Any, shape: frozenset[str]) -> tuple[Any, ...]:
-    """The list's order: by year (latest first), title and id; one call is one year, its title order the
-    index's."""
-    by_title = (columns.title, columns.application_id)
-    return by_title if "call_id" in shape else (columns.year.desc(), *by_title)
-
-
-def _summaries(shape: frozenset[str]) -> Select[Any]:
-    columns = (
-        ApplicationRow.application_id,
-        ApplicationRow.action_id,
-        ApplicationRow.operator_id,
-        ApplicationRow.year,
-        ApplicationRow.title,
-        ApplicationRow.state,
-        ApplicationRow.outcome,
-        ApplicationRow.qpv_codes,
-        ApplicationRow.served_vulnerability_zones,
-        ApplicationRow.hors_qpv,
-        ApplicationRow.version,
-    )
-    return _chosen(shape, *columns)
-
-
-def _summary_json(row: Any) -> Any:
-    """An ApplicationSummary as its read writes it."""
-    return camel_json(
-        {
-            "id": row.application_id,
-            "action_id": row.action_id,
-            "operator_id": row.operator_id,
-            "year": row.year,
-            "title": row.title,
-            "state": row.state,
-            "outcome": row.outcome,
-            "qpv_codes": row.qpv_codes,
-            "hors_qpv": func.cardinality(row.qpv_codes) == 0,
-            "served_vulnerability_zones": row.served_vulnerability_zones,
-            "counted_in_vulnerability_cap": row.hors_qpv,
-            "version": row.version,
-        }
-    )
-
-
-_SUMMARY_PAGES = JsonPages(_summaries, _summary_json, _in_order)
+        return [
+            event_of(row)
+            for row in await self._all(query.order_by(ApplicationEventRow.at, ApplicationEventRow.recorded_order))
+        ]
 
 
 _APPLICATION = tuple(ApplicationRow.__table__.columns)
@@ -359,8 +297,9 @@ _EVENT = tuple(ApplicationEventRow.__table__.columns)
 
 
 def records_array(*columns: Any, order: Any) -> Any:
-    """The rows of `columns` (correlated to the application read) as one array of records, in `order`."""
-    return func.array_agg(aggregate_order_by(tuple_(*columns), order))
+    """The rows of `columns` (correlated to the application read) as one array of records, in `order` (a
+    column or a tuple of them)."""
+    return func.array_agg(aggregate_order_by(tuple_(*columns), *(order if isinstance(order, tuple) else (order,))))
 
 
 def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
@@ -387,7 +326,7 @@ def _view_statement(_: frozenset[str]) -> tuple[ClauseElement, frozenset[str]]:
         .scalar_subquery()
     )
     events = (
-        select(records_array(*_EVENT, order=ApplicationEventRow.at))
+        select(records_array(*_EVENT, order=(ApplicationEventRow.at, ApplicationEventRow.recorded_order)))
         .where(ApplicationEventRow.application_id == application_id)
         .scalar_subquery()
     )

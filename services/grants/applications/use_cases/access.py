@@ -14,7 +14,7 @@ from services.grants.applications.domain.workflow import State
 from services.grants.applications.models import ApplicationRow
 from services.grants.applications.repository import ApplicationRepository, application_of
 from services.grants.errors import NotFoundError
-from services.grants.operators.domain import own_organisations, seen
+from services.grants.operators.domain import own_organisations, seen, sees_records_of
 from services.grants.persistence import Audited
 
 APPLICATIONS = Audited("application")
@@ -51,6 +51,16 @@ async def get_application(uow: UnitOfWork, actor: Principal, application_id: uui
         raise NotFoundError("application", str(application_id))
     seen(actor, view.application, "application", application_id)
     return view
+
+
+async def application_json(uow: UnitOfWork, actor: Principal, application_id: uuid.UUID) -> tuple[str, str]:
+    """The application as the JSON PostgreSQL writes of it (ApplicationRead, as `get_application` reads it
+    back), and its ETag, if the caller reads it."""
+    async with uow.reading():
+        found = await ApplicationRepository(uow.session).record_json(application_id)
+    if found is None or not sees_records_of(actor, found[1], found[2]):
+        raise NotFoundError("application", str(application_id))
+    return found[0], etag_of(str(application_id), found[3])
 
 
 async def get_financing_line(

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     ClauseElement,
     Integer,
-    Numeric,
     Select,
     Text,
     Uuid,
@@ -91,11 +90,6 @@ def chosen_applications(shape: Shape, *columns: Any, described: bool = False) ->
             )
         )
     return query
-
-
-def _euros(cents: Any) -> Any:
-    """Cents as the API writes euros (kit.money.euros: "1500.50"), in SQL; NULL stays null."""
-    return cast(cast(cents, Numeric(18, 2)) / 100, Numeric(16, 2)).cast(Text)
 
 
 def _total_row(
