@@ -172,6 +172,11 @@ class ResponseCache:
             dict(touched) if copied else touched,
         )
 
+    def changes_stamp(self) -> Stamp | None:
+        """What anything computed from the schema's data depends on: it moves with every change heard (of any
+        contract); None while changes cannot be heard."""
+        return self.stamp() if self.listening else None
+
     def count_stamp(self, contract: str, parts: Parts = None) -> Stamp | None:
         """What a kept count of `contract` depends on (kit.pagination.KeptCounts); None while deaf."""
         return self.stamp(contract, parts) if self.listening else None

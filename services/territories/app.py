@@ -24,7 +24,8 @@ from services.territories.vulnerability.use_cases import fields_dictionary
 
 def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """The app; `clock` is what its use cases take the time from (the system's unless told otherwise)."""
-    return create_service_app(
+    qpv_indexes = QpvIndexes()
+    app = create_service_app(
         clock=clock,
         service="territories",
         schema=SCHEMA,
@@ -49,7 +50,7 @@ def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None 
             renewal_projects.protected,
         ],
         install_domain_problems=install_domain_problems,
-        state={"qpv_indexes": QpvIndexes(), "filosofi_fields": fields_dictionary()},
+        state={"qpv_indexes": qpv_indexes, "filosofi_fields": fields_dictionary()},
         jobs=JobDefinitions(
             jobs,
             {
@@ -64,3 +65,6 @@ def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None 
             "/indicator-values/imports": indicators.MAX_IMPORT_BYTES,
         },
     )
+    # A lookup after a change of perimeters finds them, whichever process wrote them (QpvIndexes).
+    qpv_indexes.hear(app.state.response_cache)
+    return app
