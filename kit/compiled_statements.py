@@ -167,8 +167,9 @@ def json_texts_array(item: Any, *order: Any) -> Any:
 
 def euros_text(cents: Any) -> Any:
     """Integer cents as the API writes euros (kit.money.euros: 150050 → "1500.50"), in SQL; NULL stays
-    null."""
-    return cast(cast(cast(cents, Numeric(18, 2)) / 100, Numeric(16, 2)), Text)
+    null. Multiplied by 0.01, a numeric of two decimals and no precision cap: every bigint writes (a cast
+    to a numeric of bounded precision overflowed on sums of large budgets)."""
+    return cast(cast(cents, Numeric) * literal_column("0.01"), Text)
 
 
 def instant_text(instant: Any) -> Any:

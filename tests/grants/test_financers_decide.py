@@ -83,7 +83,9 @@ async def test_the_comite_proposes_and_each_financer_decides_its_own_line(
             gateway, year, "Ateliers de quartier", etat_p147="6000", cua="3000", caf_62="2000"
         )
         url = f"{API}/applications/{application}"
-        assert (await move(gateway, application, year.pilot, "propose")).status_code == 200
+        proposed = await move(gateway, application, year.pilot, "propose")
+        assert proposed.status_code == 200, proposed.text
+        assert (await gateway.get(url, headers=year.caf)).json() == proposed.json(), "read as the write answered"
     with step("the comité freezes the programmation: each financer's proposal, not its decision"):
         scenario = await scenario_of(gateway, year, "Comité du 20 janvier")
         checked = await gateway.get(f"{scenario}/check", headers=year.caf)

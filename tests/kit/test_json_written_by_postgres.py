@@ -13,7 +13,7 @@ from kit.compiled_statements import compile_statement, euros_text, instant_text
 from kit.money import euros
 from tests.running_stack import RunningStack
 
-CENTS = [0, 1, 9, 10, 99, 100, 101, 150050, 199999, 10**14 + 7, -1, -50, -100, -150050]
+CENTS = [0, 1, 9, 10, 99, 100, 101, 150050, 199999, 10**14 + 7, 10**16, 2**63 - 1, -1, -50, -100, -150050, -(2**63)]
 INSTANTS = [
     datetime(2026, 12, 7, 9, 33, 0, tzinfo=UTC),
     datetime(2026, 12, 7, 9, 33, 0, 1, tzinfo=UTC),

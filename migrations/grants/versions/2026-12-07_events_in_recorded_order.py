@@ -3,8 +3,10 @@ application's move with the line decided before it, and a service clock may give
 instant) were ordered by whatever order PostgreSQL's sort left them in. `recorded_order` numbers the events as
 they are inserted; the history reads (at, recorded_order).
 
-Existing rows are numbered in the order the table holds them, the order they were inserted in: their table
-is only ever appended to (an application's events go with it).
+Existing rows are numbered in the order the table's rewrite reads them: the order they were inserted in as
+far as PostgreSQL keeps it (the table is only appended to, an application's events going with it), which
+nothing guarantees; a best effort for the events recorded before. The column is added by rewriting the
+table under an exclusive lock: seconds for a national history, to run in a quiet window.
 
 Revision ID: gran0032
 Revises: gran0031

@@ -206,7 +206,8 @@ async def list_applications(
 async def get_application(
     uow: Uow, application_id: uuid.UUID, principal: Annotated[Principal, Depends(authorize(READ_GRANTS))]
 ) -> Response:
-    """The application with its budget, its financers' lines and its history, as PostgreSQL writes it."""
+    """The application with its CERFA budget and its totals, each financer's line (its opinion, proposal and
+    decision with its act) and its history; an operator's users read only their organisation's."""
     record, etag = await access.application_json(uow, principal, application_id)
     return json_response(record, headers={"ETag": etag})
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from kit.api_models import model_response
 from kit.unit_of_work import UnitOfWork
@@ -20,7 +22,7 @@ from services.grants.applications.routes import _read
 from services.grants.applications.use_cases.access import application_etag, application_json, get_application
 from services.grants.errors import NotFoundError
 from services.grants.institutions.repository import InstitutionRepository
-from tests.grants.use_cases.records import Year, budget, notified
+from tests.grants.use_cases.records import Year, budget, notified, submitted
 
 
 async def five_statements(uow: UnitOfWork, row: ApplicationRow) -> ApplicationView:
@@ -78,3 +80,51 @@ async def test_another_operator_or_a_missing_application_is_not_found(year: Year
             await get_application(year.uow, caller, asked)
         with pytest.raises(NotFoundError):
             await application_json(year.uow, caller, asked)
+
+
+async def written_by_postgres_and_by_the_model(year: Year, application: uuid.UUID) -> tuple[Any, Any]:
+    """The application as its read sends it (JSON PostgreSQL writes) and as a write answers it (the model)."""
+    record, _ = await application_json(year.uow, year.pilot, application)
+    view = await get_application(year.uow, year.pilot, application)
+    return json.loads(record), json.loads(bytes(model_response(_read(view)).body))
+
+
+async def test_events_of_one_instant_read_in_the_order_they_were_recorded(year: Year) -> None:
+    application = await notified(year)
+    recorded = [
+        event["transition"] for event in (await written_by_postgres_and_by_the_model(year, application))[0]["events"]
+    ]
+    instants = [event.at for event in (await get_application(year.uow, year.pilot, application)).events]
+    assert len(set(instants)) < len(instants), "the services' fixed clock records several events at one instant"
+    # A new identifier for the first event of a shared instant: its row (and index entries) move after the others.
+    async with year.uow.alone():
+        await year.uow.session.execute(
+            text(
+                "UPDATE grants.application_events SET event_id = gen_random_uuid() WHERE recorded_order = ("
+                " SELECT min(recorded_order) FROM grants.application_events WHERE application_id = :application"
+                " AND at = (SELECT at FROM grants.application_events WHERE application_id = :application"
+                " GROUP BY at HAVING count(*) > 1 ORDER BY at LIMIT 1))"
+            ),
+            {"application": application},
+        )
+    written, modelled = await written_by_postgres_and_by_the_model(year, application)
+    assert [event["transition"] for event in written["events"]] == recorded
+    assert [event["transition"] for event in modelled["events"]] == recorded
+    assert recorded[:3] == ["submit", "declare_receivable", "instruct"]
+
+
+async def test_an_undecided_line_has_no_act_whatever_its_row_holds(year: Year) -> None:
+    application = await submitted(year)
+    async with year.uow.alone():  # what no use case writes: an act on a line not decided
+        await year.uow.session.execute(
+            text(
+                "UPDATE grants.financing_lines SET decision_act_kind = 'deliberation', decision_act_number = 'B-1',"
+                " decided_on = DATE '2025-02-01' WHERE application_id = :application"
+            ),
+            {"application": application},
+        )
+    written, modelled = await written_by_postgres_and_by_the_model(year, application)
+    assert written == modelled
+    assert {
+        (line["decided"], line["actKind"], line["actNumber"], line["decidedOn"]) for line in written["financingLines"]
+    } == {(None, None, None, None)}

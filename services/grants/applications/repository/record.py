@@ -176,7 +176,9 @@ def _venues() -> Any:
 
 
 def _beneficiaries() -> Any:
-    """The beneficiaries declared (BeneficiariesRead; kept by their fields' names, any of them missing)."""
+    """The beneficiaries declared (BeneficiariesRead), as the routes keep them: by their fields' names
+    (`model_dump(by_alias=False)`), any of them missing. A key kept by its alias (`shareInQpvPercent`) would
+    read null here, where the model would take it: nothing writes one (the evaluation reads names too)."""
     declared = ApplicationRow.beneficiaries
     return camel_json(
         {
