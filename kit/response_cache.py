@@ -43,6 +43,7 @@ from fastapi import Depends, Request
 
 from identity.principal import Principal
 from kit.change_feed import read_scope
+from kit.request_ids import request_arrived_at
 
 CACHE_STATUS = b"cache-status"
 ETAG = b"etag"
@@ -121,6 +122,11 @@ class ResponseCache:
         (`time.monotonic()`: when the request arrived): kept answers and counts may be served once it has
         (False while changes cannot be heard)."""
         return self.listening and await self._heard_since(moment)
+
+    async def caught_up_with_request(self) -> bool:
+        """`caught_up` with the request being served: every change acknowledged before it arrived has been
+        heard (outside a request, before now)."""
+        return await self.caught_up(request_arrived_at())
 
     # The change feed's listener protocol.
     def changed(self, scope: str = "") -> None:

@@ -4,9 +4,13 @@ cannot be heard) once a second by one request at a time."""
 from __future__ import annotations
 
 import asyncio
+import time
 from types import TracebackType
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from kit.database import create_engine, create_sessionmaker
+from kit.request_ids import request_arrived_at, reset_request_arrived_at, set_request_arrived_at
 from kit.unit_of_work import UnitOfWork
 from services.territories.localisation import use_cases as localisation
 from services.territories.localisation.use_cases import QpvIndexes
@@ -36,14 +40,14 @@ async def test_a_burst_of_lookups_checks_the_revision_once(stack: RunningStack) 
         CountingUnitOfWork.opened = 0
         indexes = QpvIndexes()
         first = await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030")
-        assert CountingUnitOfWork.opened == 1
+        assert CountingUnitOfWork.opened == 2, "its revision, then its perimeters"
         # Make the revision check due, then look up from 50 concurrent requests.
         indexes._built["2024-2030"].checked_at -= 2 * localisation.REVISION_CHECK_SECONDS
         found = await asyncio.gather(
             *(indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") for _ in range(50))
         )
         assert all(index is first for index in found)
-        assert CountingUnitOfWork.opened == 2
+        assert CountingUnitOfWork.opened == 3
     finally:
         await engine.dispose()
 
@@ -58,12 +62,36 @@ class Changes:
         self.listening = True
         self.asked: list[float] = []
 
-    async def caught_up(self, moment: float) -> bool:
-        self.asked.append(moment)
+    async def caught_up_with_request(self) -> bool:
+        self.asked.append(request_arrived_at())
         return self.listening
 
     def changes_stamp(self) -> int | None:
         return self.heard if self.listening else None
+
+
+class ChangedWhileRead(UnitOfWork):
+    """A unit of work during whose read a change is committed and heard: after the revision was read, before
+    anything is kept of it."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], stack: RunningStack, changes: Changes) -> None:
+        super().__init__(sessions)
+        self.stack, self.changes = stack, changes
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await super().__aexit__(kind, error, traceback)
+        if self.changes.heard == 1:
+            await bump_revision(self.stack)
+            self.changes.heard += 1
+
+
+async def bump_revision(stack: RunningStack) -> None:
+    async with stack.runtime_connection("territories") as connection:
+        await connection.execute(
+            "UPDATE territories.qpv_generations SET revision = revision + 1 WHERE generation = '2024-2030'"
+        )
 
 
 async def test_with_changes_heard_the_revision_is_read_again_only_after_a_change(stack: RunningStack) -> None:
@@ -74,33 +102,61 @@ async def test_with_changes_heard_the_revision_is_read_again_only_after_a_change
         indexes, changes = QpvIndexes(), Changes()
         indexes.hear(changes)
         first = await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030")
-        assert CountingUnitOfWork.opened == 1
-        indexes._built["2024-2030"].checked_at -= 2 * localisation.REVISION_CHECK_SECONDS
-        for _ in range(20):
-            assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is first
-        assert CountingUnitOfWork.opened == 1, "nothing changed: no query, however old the last check"
-        assert len(changes.asked) == 20, "each lookup asked whether every change before it was heard"
-
-        changes.heard += 1  # a change of anything in the schema: the revision is read again, once
-        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is first
-        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is first
         assert CountingUnitOfWork.opened == 2
+        indexes._built["2024-2030"].checked_at -= 2 * localisation.REVISION_CHECK_SECONDS
+        request_moment = time.monotonic()
+        arrival = set_request_arrived_at(request_moment)
+        try:
+            for _ in range(20):
+                assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is first
+        finally:
+            reset_request_arrived_at(arrival)
+        assert CountingUnitOfWork.opened == 2, "nothing changed: no query, however old the last read"
+        assert len(changes.asked) == 20, "each lookup asked whether every change before its request was heard"
+        assert set(changes.asked) == {request_moment}, "about its request's arrival"
 
-        async with stack.runtime_connection("territories") as connection:
-            await connection.execute(
-                "UPDATE territories.qpv_generations SET revision = revision + 1 WHERE generation = '2024-2030'"
-            )
-        changes.heard += 1  # new perimeters: the next lookup builds them
-        rebuilt = await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030")
-        assert rebuilt is not first
-        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is rebuilt
+        changes.heard += 1  # a change of anything in the schema: the revision is read again, once for a burst
+        found = await asyncio.gather(
+            *(indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") for _ in range(20))
+        )
+        assert all(index is first for index in found)
         assert CountingUnitOfWork.opened == 3
+        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is first
+        assert CountingUnitOfWork.opened == 3
+
+        await bump_revision(stack)
+        changes.heard += 1  # new perimeters: the next lookups build them once
+        rebuilt = await asyncio.gather(
+            *(indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") for _ in range(20))
+        )
+        assert rebuilt[0] is not first
+        assert all(index is rebuilt[0] for index in rebuilt)
+        assert CountingUnitOfWork.opened == 5, "the revision, then the new perimeters"
 
         changes.listening = False  # deaf: the revision is read again once a second, as without changes heard
         indexes._built["2024-2030"].checked_at -= 2 * localisation.REVISION_CHECK_SECONDS
-        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is rebuilt
-        assert CountingUnitOfWork.opened == 4
-        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is rebuilt
-        assert CountingUnitOfWork.opened == 4
+        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is rebuilt[0]
+        assert CountingUnitOfWork.opened == 6
+        assert await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030") is rebuilt[0]
+        assert CountingUnitOfWork.opened == 6
+    finally:
+        await engine.dispose()
+
+
+async def test_a_change_heard_while_the_revision_is_read_is_read_again_by_the_next_lookup(
+    stack: RunningStack,
+) -> None:
+    """What an index keeps is the changes heard before its revision was read: a change committed and heard
+    after that read makes the next lookup read the revision again and build the new perimeters."""
+    engine = create_engine(stack.role_url("territories"), "territories", application_name="test-indexes-during")
+    try:
+        sessions = create_sessionmaker(engine)
+        indexes, changes = QpvIndexes(), Changes()
+        indexes.hear(changes)
+        first = await indexes.for_generation(UnitOfWork(sessions), "2024-2030")
+        changes.heard += 1  # a change: the next lookup reads the revision, during which another one lands
+        assert await indexes.for_generation(ChangedWhileRead(sessions, stack, changes), "2024-2030") is first
+        assert changes.heard == 2
+        assert await indexes.for_generation(UnitOfWork(sessions), "2024-2030") is not first
     finally:
         await engine.dispose()

@@ -11,7 +11,6 @@ from typing import Protocol
 
 import numpy as np
 
-from kit.request_ids import request_arrived_at
 from kit.unit_of_work import UnitOfWork
 from services.territories.errors import NotFoundError
 from services.territories.localisation.domain import IndexedQpv, Location, PointBatch, QpvIndex, classify
@@ -23,7 +22,7 @@ REVISION_CHECK_SECONDS = 1.0
 class HeardChanges(Protocol):
     """The changes of the schema this process has heard (kit.response_cache.ResponseCache)."""
 
-    async def caught_up(self, moment: float) -> bool: ...
+    async def caught_up_with_request(self) -> bool: ...
 
     def changes_stamp(self) -> Hashable | None: ...
 
@@ -32,28 +31,35 @@ class HeardChanges(Protocol):
 class _Built:
     revision: int
     index: QpvIndex
-    checked_at: float
-    heard: Hashable | None  # the changes heard when its revision was last read (None: unknown)
+    checked_at: float  # when its revision was last read
+    heard: Hashable | None  # the changes heard before its revision was last read (None: not known)
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    heard: Hashable | None
+    task: asyncio.Task[QpvIndex]
 
 
 class QpvIndexes:
     """One index per generation, rebuilt when the generation's revision in the database moves.
 
-    With the process's changes heard (`hear`), a lookup uses the index as long as no change of the schema has
-    been heard since its revision was last read, once every change acknowledged before the request arrived
-    has been heard (one round trip shared by the requests of the moment): a lookup after a change of
-    perimeters, through any process, finds the new perimeters. A change of anything in the schema makes the
-    next lookups read the revision again (one small query), the perimeters only when it moved.
+    With the process's changes heard (`hear`), a lookup uses the index while no change of the schema has been
+    heard since its revision was read, once every change acknowledged before the request arrived has been
+    heard (one round trip shared by the requests of the moment): a lookup after new perimeters, through any
+    process, finds them. After a change of anything in the schema, the revision is read again (one query,
+    shared by the lookups that heard the same changes), the perimeters only when it moved (one build per
+    revision; the lookups wait for it without holding a connection).
 
     While changes cannot be heard, the revision is read at most once a second per generation, by one request
-    at a time (the others keep using the index they have meanwhile): a change of perimeters then reaches every
-    process within a second.
+    at a time (the others keep using the index they have meanwhile): new perimeters then reach every process
+    within a second. Revisions only move up: after restoring an older database, restart the processes.
     """
 
     def __init__(self) -> None:
         self._built: dict[str, _Built] = {}
-        self._lock = asyncio.Lock()
-        self._checking: set[str] = set()
+        self._checks: dict[str, _Check] = {}  # the revision read under way, per generation
+        self._builds: dict[tuple[str, int], asyncio.Task[QpvIndex]] = {}
         self._changes: HeardChanges | None = None
 
     def hear(self, changes: HeardChanges) -> None:
@@ -61,47 +67,79 @@ class QpvIndexes:
         self._changes = changes
 
     async def for_generation(self, uow: UnitOfWork, generation: str) -> QpvIndex:
+        """The index of the generation's perimeters as committed before the request arrived (as committed a
+        second before, while changes cannot be heard)."""
         built = self._built.get(generation)
-        if built is not None:
-            if self._changes is not None and await self._changes.caught_up(request_arrived_at()):
+        heard = None if self._changes is None else self._changes.changes_stamp()
+        if built is not None and heard is not None and heard == built.heard:
+            # Nothing heard since its revision was read: once everything before the request is heard, still so?
+            if self._changes is not None and await self._changes.caught_up_with_request():
                 heard = self._changes.changes_stamp()
-                if heard is not None and heard == built.heard:
+                if heard == built.heard:
                     return built.index
-                return await self._checked(uow, generation, heard)
-            if time.monotonic() - built.checked_at < REVISION_CHECK_SECONDS or generation in self._checking:
-                return built.index
-        self._checking.add(generation)
-        try:
-            heard = None if self._changes is None else self._changes.changes_stamp()
-            return await self._checked(uow, generation, heard)
-        finally:
-            self._checking.discard(generation)
+            else:
+                heard = None
+        # A change heard since (or none can be heard): its revision is read again, which sees every commit
+        # acknowledged before the request.
+        recent = built is not None and time.monotonic() - built.checked_at < REVISION_CHECK_SECONDS
+        if built is not None and heard is None and (recent or generation in self._checks):
+            return built.index
+        check = self._checks.get(generation)
+        if check is None or check.heard != heard:  # the same changes heard: the read under way sees as far
+            check = _Check(heard, asyncio.create_task(self._checked(uow, generation, heard)))
+            self._checks[generation] = check
+            check.task.add_done_callback(lambda _: self._forget_check(generation, check))
+        # Shared: a lookup that goes away leaves the check to the others.
+        return await asyncio.shield(check.task)
+
+    def _forget_check(self, generation: str, check: _Check) -> None:
+        if self._checks.get(generation) is check:
+            del self._checks[generation]
+        _retrieved(check.task)
 
     async def _checked(self, uow: UnitOfWork, generation: str, heard: Hashable | None) -> QpvIndex:
         """The index of the generation's revision as the database has it now; `heard`: the changes heard
         before it was read."""
         async with uow.reading():
-            repository = QpvRepository(uow.session)
-            revision = await repository.generation_revision(generation)
-            if revision is None:
-                raise NotFoundError("generation", generation)
-            built = self._built.get(generation)
-            if built is not None and built.revision >= revision:  # revisions only move up
-                if built.revision == revision:
-                    built.checked_at, built.heard = time.monotonic(), heard
-                return built.index
-            async with self._lock:
-                built = self._built.get(generation)
-                if built is not None and built.revision >= revision:
-                    return built.index
-                perimeters = await repository.perimeters_of(generation)
-                qpvs = [IndexedQpv(perimeter.code, perimeter.nom) for perimeter in perimeters]
-                # Building is CPU work (projection, tree): keep it off the event loop.
-                index = await asyncio.to_thread(QpvIndex, qpvs, [perimeter.geometry for perimeter in perimeters])
-                self._built[generation] = _Built(revision, index, time.monotonic(), heard)
-                gc.collect()
-                gc.freeze()  # the index lives until the next revision: no GC pass should walk it
-                return index
+            revision = await QpvRepository(uow.session).generation_revision(generation)
+        if revision is None:
+            raise NotFoundError("generation", generation)
+        built = self._built.get(generation)
+        if built is not None and built.revision >= revision:  # a read older than the index's own: keep it
+            if built.revision == revision:
+                built.checked_at, built.heard = time.monotonic(), heard
+            return built.index
+        key = (generation, revision)
+        build = self._builds.get(key)
+        if build is None:
+            build = self._builds[key] = asyncio.create_task(self._build(uow, generation, revision, heard))
+            build.add_done_callback(lambda _: self._forget_build(key, build))
+        return await asyncio.shield(build)
+
+    def _forget_build(self, key: tuple[str, int], build: asyncio.Task[QpvIndex]) -> None:
+        if self._builds.get(key) is build:
+            del self._builds[key]
+        _retrieved(build)
+
+    async def _build(self, uow: UnitOfWork, generation: str, revision: int, heard: Hashable | None) -> QpvIndex:
+        async with uow.reading():
+            perimeters = await QpvRepository(uow.session).perimeters_of(generation)
+        qpvs = [IndexedQpv(perimeter.code, perimeter.nom) for perimeter in perimeters]
+        # Building is CPU work (projection, tree): keep it off the event loop.
+        index = await asyncio.to_thread(QpvIndex, qpvs, [perimeter.geometry for perimeter in perimeters])
+        built = self._built.get(generation)
+        if built is None or built.revision < revision:
+            self._built[generation] = _Built(revision, index, time.monotonic(), heard)
+        gc.collect()
+        gc.freeze()  # the index lives until the next revision: no GC pass should walk it
+        return index
+
+
+def _retrieved(task: asyncio.Task[QpvIndex]) -> None:
+    """A shared task's failure is its waiters' to raise: when they all went away, nobody is left to be told
+    (and asyncio would log it as never retrieved)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def locate_point(
