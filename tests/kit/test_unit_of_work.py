@@ -175,7 +175,11 @@ async def test_a_reading_units_compiled_statements_are_planned_once_and_other_st
             async with writing:
                 await _ONE_BODY.rows(writing.session, {"contracts": [contract]})
                 generic, custom = await _plans_of(writing.session)
-        assert (generic, custom) == (0, 8)
+        # Its own choice plans the first five executions for their values (forced generic plans: none); after
+        # them it keeps a generic plan or not as the table's statistics of the moment say, which the tests
+        # running beside this one change.
+        assert generic + custom == 8
+        assert custom >= 5
 
 
 _SLEEP_THEN_PID = compile_statement(
