@@ -59,11 +59,13 @@ class Changes:
 
     def __init__(self) -> None:
         self.heard = 0
+        self.pending = 0  # changes committed whose notification the next round trip brings
         self.listening = True
         self.asked: list[float] = []
 
     async def caught_up_with_request(self) -> bool:
         self.asked.append(request_arrived_at())
+        self.heard, self.pending = self.heard + self.pending, 0
         return self.listening
 
     def changes_stamp(self) -> int | None:
@@ -104,6 +106,7 @@ async def test_with_changes_heard_the_revision_is_read_again_only_after_a_change
         first = await indexes.for_generation(CountingUnitOfWork(sessions), "2024-2030")
         assert CountingUnitOfWork.opened == 2
         indexes._built["2024-2030"].checked_at -= 2 * localisation.REVISION_CHECK_SECONDS
+        changes.asked.clear()
         request_moment = time.monotonic()
         arrival = set_request_arrived_at(request_moment)
         try:
@@ -159,4 +162,47 @@ async def test_a_change_heard_while_the_revision_is_read_is_read_again_by_the_ne
         assert changes.heard == 2
         assert await indexes.for_generation(UnitOfWork(sessions), "2024-2030") is not first
     finally:
+        await engine.dispose()
+
+
+class HeldAfterRead(UnitOfWork):
+    """A unit of work held once it has read, until `release` is set: a revision read under way."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], release: asyncio.Event, read: asyncio.Event) -> None:
+        super().__init__(sessions)
+        self.release, self.read = release, read
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await super().__aexit__(kind, error, traceback)
+        if not self.read.is_set():
+            self.read.set()
+            await self.release.wait()
+
+
+async def test_a_lookup_after_new_perimeters_does_not_take_a_revision_read_begun_before_them(
+    stack: RunningStack,
+) -> None:
+    """A read of the revision under way, begun before new perimeters were committed, is not shared with a
+    lookup that arrives after their commit, even before this process has heard of them."""
+    engine = create_engine(stack.role_url("territories"), "territories", application_name="test-indexes-begun")
+    release, read = asyncio.Event(), asyncio.Event()
+    try:
+        sessions = create_sessionmaker(engine)
+        indexes, changes = QpvIndexes(), Changes()
+        indexes.hear(changes)
+        first = await indexes.for_generation(UnitOfWork(sessions), "2024-2030")
+        changes.heard += 1  # an unrelated change: the next lookup reads the revision again
+        earlier = asyncio.create_task(indexes.for_generation(HeldAfterRead(sessions, release, read), "2024-2030"))
+        await read.wait()  # it has read the revision the database had then
+        await bump_revision(stack)  # new perimeters, committed; their notification not heard yet
+        changes.pending += 1
+        async with asyncio.timeout(10):  # sharing the held read would wait for it forever
+            later = await indexes.for_generation(UnitOfWork(sessions), "2024-2030")
+        assert later is not first, "the lookup after the commit builds the new perimeters"
+        release.set()
+        assert await earlier is later, "the lookup before it finds the newer index kept: never an older one"
+    finally:
+        release.set()
         await engine.dispose()

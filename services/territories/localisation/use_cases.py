@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import time
 from collections.abc import Hashable
@@ -44,12 +45,12 @@ class _Check:
 class QpvIndexes:
     """One index per generation, rebuilt when the generation's revision in the database moves.
 
-    With the process's changes heard (`hear`), a lookup uses the index while no change of the schema has been
-    heard since its revision was read, once every change acknowledged before the request arrived has been
-    heard (one round trip shared by the requests of the moment): a lookup after new perimeters, through any
-    process, finds them. After a change of anything in the schema, the revision is read again (one query,
-    shared by the lookups that heard the same changes), the perimeters only when it moved (one build per
-    revision; the lookups wait for it without holding a connection).
+    With the process's changes heard (`hear`), a lookup first waits until every change acknowledged before
+    the request arrived has been heard (one round trip shared by the requests of the moment), then uses the
+    index if no change of the schema has been heard since its revision was read: a lookup after new
+    perimeters, through any process, finds them. After a change of anything in the schema, the revision is
+    read again (one query, shared by the lookups that heard the same changes), the perimeters only when it
+    moved (one build per revision; the lookups wait for it without holding a connection).
 
     While changes cannot be heard, the revision is read at most once a second per generation, by one request
     at a time (the others keep using the index they have meanwhile): new perimeters then reach every process
@@ -69,24 +70,24 @@ class QpvIndexes:
     async def for_generation(self, uow: UnitOfWork, generation: str) -> QpvIndex:
         """The index of the generation's perimeters as committed before the request arrived (as committed a
         second before, while changes cannot be heard)."""
+        # First every change acknowledged before the request is heard (one round trip shared by the requests
+        # of the moment); None: changes cannot be heard.
+        heard = None
+        if self._changes is not None and await self._changes.caught_up_with_request():
+            heard = self._changes.changes_stamp()
         built = self._built.get(generation)
-        heard = None if self._changes is None else self._changes.changes_stamp()
         if built is not None and heard is not None and heard == built.heard:
-            # Nothing heard since its revision was read: once everything before the request is heard, still so?
-            if self._changes is not None and await self._changes.caught_up_with_request():
-                heard = self._changes.changes_stamp()
-                if heard == built.heard:
-                    return built.index
-            else:
-                heard = None
-        # A change heard since (or none can be heard): its revision is read again, which sees every commit
-        # acknowledged before the request.
+            return built.index  # nothing heard since its revision was read
         recent = built is not None and time.monotonic() - built.checked_at < REVISION_CHECK_SECONDS
         if built is not None and heard is None and (recent or generation in self._checks):
             return built.index
+        # Its revision is read again. A read under way after the same changes heard sees every commit this
+        # request must see: each such commit was heard before that read began, else the stamps would differ.
         check = self._checks.get(generation)
-        if check is None or check.heard != heard:  # the same changes heard: the read under way sees as far
-            check = _Check(heard, asyncio.create_task(self._checked(uow, generation, heard)))
+        if check is None or check.heard != heard:
+            # A context of its own: not the first caller's request, nor the transaction it may be in.
+            checked = self._checked(uow, generation, heard)
+            check = _Check(heard, asyncio.get_running_loop().create_task(checked, context=contextvars.Context()))
             self._checks[generation] = check
             check.task.add_done_callback(lambda _: self._forget_check(generation, check))
         # Shared: a lookup that goes away leaves the check to the others.
@@ -112,7 +113,9 @@ class QpvIndexes:
         key = (generation, revision)
         build = self._builds.get(key)
         if build is None:
-            build = self._builds[key] = asyncio.create_task(self._build(uow, generation, revision, heard))
+            built_now = self._build(uow, generation, revision, heard)
+            build = asyncio.get_running_loop().create_task(built_now, context=contextvars.Context())
+            self._builds[key] = build
             build.add_done_callback(lambda _: self._forget_build(key, build))
         return await asyncio.shield(build)
 
