@@ -13,8 +13,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.request_ids import request_arrived_at
-
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 MAX_OFFSET = 1_000_000
@@ -103,14 +101,15 @@ class KeptCounts:
     `stamp(contract)` tells what a count depends on (kit/response_cache.py's stamps, None while changes cannot be
     heard: nothing is kept then). A count is kept only if no change of its contract was heard while it was
     computed, and served only once `caught_up()` tells that every change acknowledged to its writer before the
-    request arrived (`request_arrived_at()`; now, outside a request) has been heard. A commit is visible a moment
-    before it is announced, so a page may show a row its kept total does not count yet (until the announcement
-    drops that total, a moment later). Counts also age out after `max_age_seconds`."""
+    request arrived has been heard (kit/response_cache.py's `caught_up_with_request`; before now, outside a
+    request). A commit is visible a moment before it is announced, so a page may show a row its kept total does
+    not count yet (until the announcement drops that total, a moment later). Counts also age out after
+    `max_age_seconds`."""
 
     def __init__(
         self,
         stamp: Callable[[str, frozenset[str] | None], Hashable | None],
-        caught_up: Callable[[float], Awaitable[bool]],
+        caught_up: Callable[[], Awaitable[bool]],
         *,
         max_entries: int = 10_000,
         max_age_seconds: float = 60.0,
@@ -131,7 +130,7 @@ class KeptCounts:
     ) -> int:
         """The kept count of `key` (a list of `contract` and its filters, holding `parts` of the contract's
         data, None: all) or, if none holds, `compute()`'s."""
-        if key in self._kept and await self._caught_up(request_arrived_at()):
+        if key in self._kept and await self._caught_up():
             kept, stamp = self._kept.get(key), self._stamp(contract, parts)
             if kept is not None and stamp is not None and kept[0] == stamp:
                 _, stored_at, value = kept

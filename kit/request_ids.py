@@ -1,7 +1,7 @@
 """Request ids: accepted from the caller when well formed, otherwise created; echoed and logged. And the
 moment the request being served arrived (`time.monotonic()`), for what must have heard every change
-acknowledged before it (kit/response_cache_middleware.py's kept answers, kit/pagination.py's kept
-totals, kit/response_cache.py's `caught_up_with_request` for what a service keeps itself)."""
+acknowledged before it (kit/response_cache.py's `caught_up_with_request`: kept answers, kept totals, what a
+service keeps itself)."""
 
 from __future__ import annotations
 

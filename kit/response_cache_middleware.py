@@ -9,7 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from identity.principal import Principal
 from kit.auth.policies import bearer_principal
-from kit.request_ids import request_arrived_at
 from kit.response_cache import (
     CACHE_STATUS,
     ETAG,
@@ -90,7 +89,6 @@ class ResponseCacheMiddleware:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        arrived = request_arrived_at()  # before it waited for its place, if it did
         asked = _asked(scope)
         if not self.cache.listening:
             await self._answer(scope, receive, send, asked, None)
@@ -116,7 +114,7 @@ class ResponseCacheMiddleware:
                     await _send_kept(send, answer, asked.if_none_match)
                     return
                 # Served only once every change committed before this request is heard, then looked up again.
-                if not await self.cache.caught_up(arrived):
+                if not await self.cache.caught_up_with_request():
                     break
                 caught_up = True
                 continue

@@ -317,7 +317,7 @@ def create_service_app(
         admission=Admission(settings.concurrent_requests, settings.request_queue_seconds),
     )
     app.state.response_cache = response_cache
-    app.state.kept_counts = KeptCounts(response_cache.count_stamp, response_cache.caught_up)
+    app.state.kept_counts = KeptCounts(response_cache.count_stamp, response_cache.caught_up_with_request)
     app.state.sessions = create_sessionmaker(engine, pooled=pooled, compiled_reads=compiled_reads)
     app.state.clock = clock or SystemClock()
     app.state.ledger = ledger

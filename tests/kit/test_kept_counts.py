@@ -23,7 +23,7 @@ class Counter:
 def hearing() -> tuple[ResponseCache, KeptCounts]:
     cache = ResponseCache(heard_since=told_as_committed)
     cache.hearing()
-    return cache, KeptCounts(cache.count_stamp, cache.caught_up)
+    return cache, KeptCounts(cache.count_stamp, cache.caught_up_with_request)
 
 
 def test_a_total_is_counted_once_until_its_contract_changes() -> None:
@@ -60,7 +60,7 @@ def test_a_count_that_a_change_crossed_is_not_kept() -> None:
 
 def test_nothing_is_kept_while_changes_cannot_be_heard() -> None:
     cache = ResponseCache(heard_since=told_as_committed)
-    counts = KeptCounts(cache.count_stamp, cache.caught_up)
+    counts = KeptCounts(cache.count_stamp, cache.caught_up_with_request)
     rows = Counter(7)
     for _ in range(2):
         assert asyncio.run(counts.count("CV-1", "list", rows)) == 7
@@ -88,7 +88,7 @@ def test_a_kept_total_waits_for_every_change_acknowledged_before_it_is_asked() -
 
     cache = ResponseCache(heard_since=round_trip)
     cache.hearing()
-    counts = KeptCounts(cache.count_stamp, cache.caught_up)
+    counts = KeptCounts(cache.count_stamp, cache.caught_up_with_request)
     rows = Counter(40)
     assert asyncio.run(counts.count("CV-1", "list", rows)) == 40
     rows.value = 41

@@ -6,9 +6,9 @@ import asyncio
 import contextvars
 import gc
 import time
-from collections.abc import Hashable
+from collections.abc import Coroutine, Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from services.territories.localisation.domain import IndexedQpv, Location, Point
 from services.territories.qpvs.repository import QpvRepository
 
 REVISION_CHECK_SECONDS = 1.0
+Key = TypeVar("Key", bound=Hashable)
 
 
 class HeardChanges(Protocol):
@@ -34,12 +35,6 @@ class _Built:
     index: QpvIndex
     checked_at: float  # when its revision was last read
     heard: Hashable | None  # the changes heard before its revision was last read (None: not known)
-
-
-@dataclass(frozen=True, slots=True)
-class _Check:
-    heard: Hashable | None
-    task: asyncio.Task[QpvIndex]
 
 
 class QpvIndexes:
@@ -59,7 +54,9 @@ class QpvIndexes:
 
     def __init__(self) -> None:
         self._built: dict[str, _Built] = {}
-        self._checks: dict[str, _Check] = {}  # the revision read under way, per generation
+        # The revision reads under way, by generation and the changes heard before them; the builds, by
+        # generation and revision.
+        self._checks: dict[tuple[str, Hashable | None], asyncio.Task[QpvIndex]] = {}
         self._builds: dict[tuple[str, int], asyncio.Task[QpvIndex]] = {}
         self._changes: HeardChanges | None = None
 
@@ -78,25 +75,16 @@ class QpvIndexes:
         built = self._built.get(generation)
         if built is not None and heard is not None and heard == built.heard:
             return built.index  # nothing heard since its revision was read
-        recent = built is not None and time.monotonic() - built.checked_at < REVISION_CHECK_SECONDS
-        if built is not None and heard is None and (recent or generation in self._checks):
-            return built.index
+        if built is not None and heard is None:  # deaf: the once-a-second rule, one request reading at a time
+            recent = time.monotonic() - built.checked_at < REVISION_CHECK_SECONDS
+            if recent or any(checked == generation for checked, _ in self._checks):
+                return built.index
         # Its revision is read again. A read under way after the same changes heard sees every commit this
         # request must see: each such commit was heard before that read began, else the stamps would differ.
-        check = self._checks.get(generation)
-        if check is None or check.heard != heard:
-            # A context of its own: not the first caller's request, nor the transaction it may be in.
-            checked = self._checked(uow, generation, heard)
-            check = _Check(heard, asyncio.get_running_loop().create_task(checked, context=contextvars.Context()))
-            self._checks[generation] = check
-            check.task.add_done_callback(lambda _: self._forget_check(generation, check))
-        # Shared: a lookup that goes away leaves the check to the others.
-        return await asyncio.shield(check.task)
-
-    def _forget_check(self, generation: str, check: _Check) -> None:
-        if self._checks.get(generation) is check:
-            del self._checks[generation]
-        _retrieved(check.task)
+        check = self._checks.get((generation, heard))
+        if check is None:
+            check = _started(self._checks, (generation, heard), self._checked(uow, generation, heard))
+        return await asyncio.shield(check)  # a lookup that goes away leaves it to the others
 
     async def _checked(self, uow: UnitOfWork, generation: str, heard: Hashable | None) -> QpvIndex:
         """The index of the generation's revision as the database has it now; `heard`: the changes heard
@@ -110,19 +98,10 @@ class QpvIndexes:
             if built.revision == revision:
                 built.checked_at, built.heard = time.monotonic(), heard
             return built.index
-        key = (generation, revision)
-        build = self._builds.get(key)
+        build = self._builds.get((generation, revision))
         if build is None:
-            built_now = self._build(uow, generation, revision, heard)
-            build = asyncio.get_running_loop().create_task(built_now, context=contextvars.Context())
-            self._builds[key] = build
-            build.add_done_callback(lambda _: self._forget_build(key, build))
+            build = _started(self._builds, (generation, revision), self._build(uow, generation, revision, heard))
         return await asyncio.shield(build)
-
-    def _forget_build(self, key: tuple[str, int], build: asyncio.Task[QpvIndex]) -> None:
-        if self._builds.get(key) is build:
-            del self._builds[key]
-        _retrieved(build)
 
     async def _build(self, uow: UnitOfWork, generation: str, revision: int, heard: Hashable | None) -> QpvIndex:
         async with uow.reading():
@@ -138,11 +117,24 @@ class QpvIndexes:
         return index
 
 
-def _retrieved(task: asyncio.Task[QpvIndex]) -> None:
-    """A shared task's failure is its waiters' to raise: when they all went away, nobody is left to be told
-    (and asyncio would log it as never retrieved)."""
-    if not task.cancelled():
-        task.exception()
+def _started(
+    shared: dict[Key, asyncio.Task[QpvIndex]], key: Key, work: Coroutine[Any, Any, QpvIndex]
+) -> asyncio.Task[QpvIndex]:
+    """`work` run as a task the lookups share under `key` until it is done, in a context of its own (not the
+    first caller's request, nor the transaction it may be in)."""
+    task = asyncio.get_running_loop().create_task(work, context=contextvars.Context())
+    shared[key] = task
+
+    def forget(_: asyncio.Task[QpvIndex]) -> None:
+        if shared.get(key) is task:
+            del shared[key]
+        # Its failure is its waiters' to raise: when they all went away, nobody is left to be told (and
+        # asyncio would log it as never retrieved).
+        if not task.cancelled():
+            task.exception()
+
+    task.add_done_callback(forget)
+    return task
 
 
 async def locate_point(
