@@ -1,7 +1,8 @@
 """The last day of a call: a mixed load through the gateway on the national data sets.
 
     .venv/bin/python -m bench.call_deadline [--seconds 60] [--concurrency 32,64] [--workers 1]
-        [--applications 20000] [--years 7] [--contracts 100] [--seed 20261206]   (from the repository root)
+        [--applications 20000] [--years 7] [--contracts 100] [--seed 20261206] [--no-keys]
+        (from the repository root)
 
 Loads the national programmation of bench/grants.py and the national participation of
 bench/participation_national.py, opens a call whose deadline is at hand, then runs `--concurrency`
@@ -11,7 +12,8 @@ instructing, the pilot proposing and each financer deciding its own line; pilots
 programmation and its totals; partners reading the applications of a call, the event feed and the
 participation's lists; the public reading open data and looking up QPVs. Prints per class req/s, p50,
 p95, p99, errors (by status) and the remembered-answer hit ratio (the apps' `Cache-Status`: `cdq; hit`).
-`--workers N`: processes per app (the stack's *_WORKERS settings), to compare 1 with 2.
+`--workers N`: processes per app (the stack's *_WORKERS settings), to compare 1 with 2. Each POST carries
+an Idempotency-Key, as docs/integrators.md asks of every client (`--no-keys`: none, to compare).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class World:
         self.participation = {code: self._headers(Role.CONTRACT_PILOT, [code]) for code in codes}
         self.waiting: deque[Filed] = deque()
         self.tallies: dict[str, Tally] = defaultdict(Tally)
-        self.keyed = False  # whether each POST carries an Idempotency-Key (bench/write_cost.py)
+        self.keyed = True  # whether each POST carries an Idempotency-Key (`--no-keys`)
 
     def _headers(
         self, role: Role, contracts: list[str], institution: str | None = None, **extra: Any
@@ -402,16 +404,19 @@ def main() -> None:
     parser.add_argument(
         "--statements", type=int, default=0, help="print the N statements that took most of PostgreSQL's time"
     )
+    parser.add_argument("--no-keys", action="store_true", help="POSTs without an Idempotency-Key")
     arguments = parser.parse_args()
     apps = ("territories", "grants", "participation", "gateway")
     with running_stack(apps, workers=arguments.workers, statements=arguments.statements > 0) as stack:
         print_machine_speed(stack)
+        print_row("each POST with an Idempotency-Key", "no" if arguments.no_keys else "yes", "")
         started = time.perf_counter()
         setup = asyncio.run(prepare(stack, arguments))
         print_row("loaded the national data sets", f"{time.perf_counter() - started:.1f} s", "(COPY)")
         workers = workers_of("grants", os.environ, arguments.workers)
         for users in (int(value) for value in arguments.concurrency.split(",")):
             world = World(stack, setup)
+            world.keyed = not arguments.no_keys
             if arguments.statements:
                 asyncio.run(reset_statements(stack))
             with cpu_shares(stack) as cores:

@@ -10,8 +10,8 @@ phase, the milliseconds of CPU each part (an app with its workers, PostgreSQL, t
 per application filed or per step taken, and the writes' p50 and p99, once the data just loaded is
 vacuumed and checkpointed. A machine's speed moves req/s by a fifth within the hour; the CPU a write costs
 each process moves far less, so this is the figure to compare two versions of the code with (run them in
-turn). Each POST carries an Idempotency-Key, as docs/integrators.md asks (`--no-keys`: none, as
-bench/call_deadline.py sends). `--settle 300`: the longest wait for autovacuum, in seconds.
+turn). Each POST carries an Idempotency-Key, as docs/integrators.md asks (`--no-keys`: none, to
+compare). `--settle 300`: the longest wait for autovacuum, in seconds.
 """
 
 from __future__ import annotations
