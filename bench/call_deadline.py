@@ -100,6 +100,7 @@ class World:
         self.waiting: deque[Filed] = deque()
         self.tallies: dict[str, Tally] = defaultdict(Tally)
         self.keyed = True  # whether each POST carries an Idempotency-Key (`--no-keys`)
+        self._operators: dict[str, dict[str, str]] = {}
 
     def _headers(
         self, role: Role, contracts: list[str], institution: str | None = None, **extra: Any
@@ -108,9 +109,11 @@ class World:
 
     def operator(self, user: int) -> tuple[str, dict[str, str]]:
         """The user's operator: a new one (the data sets' operators owe the financial reports of their past
-        years, which refuses their new submissions)."""
+        years, which refuses their new submissions), with its token, signed once as a client keeps its own."""
         operator_id: str = self.setup["operators"][user % len(self.setup["operators"])]
-        return operator_id, self._headers(Role.OPERATOR, [CONTRACT], organisations=[operator_id])
+        if operator_id not in self._operators:
+            self._operators[operator_id] = self._headers(Role.OPERATOR, [CONTRACT], organisations=[operator_id])
+        return operator_id, self._operators[operator_id]
 
 
 @dataclass(frozen=True, slots=True)
