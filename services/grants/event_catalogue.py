@@ -41,6 +41,8 @@ EVENTS: dict[str, EventType] = {
     "application.submit": EventType("application.submitted"),
     **{f"application.{move}": EventType("application.state_changed") for move in APPLICATION_MOVES},
     "financing_line.set": EventType("financing_line.changed"),
+    "financing_line.asked_again": EventType("financing_line.changed"),
+    "financing_line.agreed": EventType("financing_line.changed"),
     "financing_line.decided": EventType("financing_line.decided"),
     "decisions.imported": EventType("decisions.imported"),
     "requests.imported": EventType("requests.imported"),

@@ -239,6 +239,77 @@ async def _audited(stack: RunningStack, action: str, entity: str) -> list[asyncp
         )
 
 
+async def test_the_comites_amounts_are_audited_line_by_line(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """The comité's freeze changes each line's proposed amount: each line's change is audited with its
+    amounts before and after, as a financer's own proposal is."""
+    application = await instructed(gateway, year, "Auditée", etat_p147="6000", cua="2500", caf_62="2000")
+    assert (await move(gateway, application, year.pilot, "propose")).status_code == 200
+    scenario = await scenario_of(gateway, year, "Comité audité")
+    frozen = await freeze(gateway, year, scenario)
+    assert frozen.status_code == 200, frozen.text
+    for code, proposed in (("etat-p147", 600_000), ("cua", 250_000), ("caf-62", 200_000)):
+        audited = await _audited(stack, "financing_line.agreed", f"{application}/{year.institutions[code]}")
+        assert len(audited) == 1, code
+        after = json.loads(audited[0]["after"])
+        assert (after["proposedCents"], after["committeeId"]) == (proposed, frozen.json()["committee"]["id"])
+        assert audited[0]["reason"].startswith("comité des financeurs du ")
+
+
+async def test_a_corrected_file_asks_again_the_financers_whose_amount_changed(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """A financer may decide its line while the file is instructed. Sent back for correction and submitted
+    again asking it less, its decision was on the former request: the line is asked again (no opinion,
+    proposal nor decision), audited, and the file is not decided by decisions on amounts nobody asks any
+    more. A financer asked the same amount keeps what it gave."""
+    application = await instructed(gateway, year, "Corrigée", etat_p147="6000", cua="3000", caf_62="1000")
+    url = f"{API}/applications/{application}"
+    decided = await decide_line(gateway, year, application, "etat-p147", "6000")
+    assert decided.status_code == 200, decided.text
+    assert (await decide_line(gateway, year, application, "cua", "3000")).status_code == 200
+    assert (await move(gateway, application, year.state, "request_correction", "Le 74 de l'État")).status_code == 200
+    corrected = three_financers(year)
+    for line in corrected["lines"]:
+        if line.get("label") == "etat-p147":
+            line["amount"] = "5000"
+        if line["account"] == "75":
+            line["amount"] = "5000"
+    assert (await send(gateway, "PUT", f"{url}/budget", year.operator, corrected)).status_code == 200
+    again = await move(gateway, application, year.operator, "submit")
+    assert again.status_code == 200, again.text
+    lines = lines_of(again.json())
+    state = lines["etat-p147"]
+    assert (state["requested"], state["proposed"], state["decided"]) == ("5000.00", None, None)
+    assert (state["opinion"], state["decision"], state["actKind"], state["actNumber"]) == (None, None, None, None)
+    cua = lines["cua"]
+    assert (cua["requested"], cua["proposed"], cua["decided"], cua["decision"]) == (
+        "3000.00",
+        "3000.00",
+        "3000.00",
+        "granted",
+    )
+    assert cua["actNumber"] == "2025-cua-1"
+    assert (await gateway.get(url, headers=year.state)).json()["financingLines"] == again.json()["financingLines"]
+    audited = await _audited(stack, "financing_line.asked_again", f"{application}/{year.institutions['etat-p147']}")
+    assert len(audited) == 1
+    after = json.loads(audited[0]["after"])
+    assert (after["requestedCents"], after["decidedCents"], after["decision"], after["act"]) == (
+        500000,
+        None,
+        None,
+        None,
+    )
+    assert await _audited(stack, "financing_line.asked_again", f"{application}/{year.institutions['cua']}") == []
+    # Instructed again, the State cannot decide more than it is asked now.
+    for transition in ("declare_receivable", "instruct"):
+        assert (await move(gateway, application, year.state, transition)).status_code == 200
+    over = await decide_line(gateway, year, application, "etat-p147", "6000")
+    assert over.status_code == 422
+    assert over.json()["errors"][0]["rule"] == "decided-within-requested"
+
+
 async def test_a_late_file_is_refused_then_taken_by_a_pilots_reasoned_exception(
     stack: RunningStack, gateway: httpx.AsyncClient, year: Year
 ) -> None:

@@ -107,6 +107,42 @@ async def test_a_budget_change_is_audited_with_its_amounts(
     ], "the budget's replaced lines, every one in its order"
 
 
+async def test_a_drafts_change_is_audited_with_what_it_changed(
+    stack: RunningStack, gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """Every field a draft writes is in its audit's before and after, not only its title and places."""
+    application = await draft(gateway, year, description="Avant")
+    url = f"{API}/applications/{application['id']}"
+    changed = {
+        "title": application["title"],
+        "description": "Après",
+        "primaryObjectiveId": year.objective_id,
+        "qpvCodes": ["QN06258M"],
+        "beneficiaries": {"total": 90},
+        "startsOn": "2025-10-01",
+        "endsOn": "2026-06-30",
+        "dauphinNumber": "da 2025 0001-1",
+    }
+    assert (await send(gateway, "PUT", url, year.operator, changed)).status_code == 200
+    rows = await _fetch(
+        stack,
+        "grants",
+        "SELECT before, after FROM grants.audit_events WHERE action = 'application.updated' AND entity_id = $1",
+        str(application["id"]),
+    )
+    assert len(rows) == 1
+    before, after = json.loads(rows[0]["before"]), json.loads(rows[0]["after"])
+    changes = {key: (before[key], after[key]) for key in after if before[key] != after[key]}
+    assert set(changes) == {"description", "beneficiaries", "starts_on", "version"}
+    assert (changes["description"], changes["starts_on"], changes["version"]) == (
+        ("Avant", "Après"),
+        ("2025-09-01", "2025-10-01"),
+        (1, 2),
+    )
+    assert (changes["beneficiaries"][0]["total"], changes["beneficiaries"][1]["total"]) == (120, 90)
+    assert (after["primary_objective_id"], after["dauphin_number"]) == (year.objective_id, "da 2025 0001-1")
+
+
 async def test_a_post_that_ignored_its_key_now_replays(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
 ) -> None:

@@ -103,6 +103,16 @@ def changed_line(line: FinancingLine, changes: Mapping[str, Any], nom: str) -> F
     return changed
 
 
+def asked_again(line: FinancingLine, requested_cents: int) -> FinancingLine:
+    """The line once a file sent back for correction is submitted again, asking its financer
+    `requested_cents`. The same amount keeps what the financer gave. Another amount is a new request: its
+    opinion, proposal, comité and decision were given on the former one, and are to be given again on this
+    one (each within what it asks: `check_line_amounts`, `decided_by_act`)."""
+    if requested_cents == line.requested_cents:
+        return line
+    return FinancingLine(institution_id=line.institution_id, requested_cents=requested_cents)
+
+
 def proposed_by_committee(line: FinancingLine, committee_id: uuid.UUID, proposed_cents: int) -> FinancingLine:
     """The line as the comité des financeurs agrees it: the financer's proposal, not its decision."""
     return replace(line, proposed_cents=proposed_cents, committee_id=committee_id)

@@ -104,7 +104,9 @@ def financing_line_of(row: FinancingLineRow | Columns) -> FinancingLine:
 
 
 def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
-    """The row holds the line's opinion, amounts, the comité that agreed it, and its decision with its act."""
+    """The row holds the line's opinion, amounts, the comité that agreed it, and its decision with its act
+    (none: no act)."""
+    row.requested_cents = line.requested_cents
     row.proposed_cents = line.proposed_cents
     row.decided_cents = line.decided_cents
     row.opinion = None if line.opinion is None else line.opinion.value
@@ -116,6 +118,8 @@ def set_line(row: FinancingLineRow, line: FinancingLine) -> None:
         row.decision_act_kind = None if line.act.kind is None else line.act.kind.value
         row.decision_act_number = line.act.number
         row.decided_on = line.act.decided_on
+    elif line.decision is None:
+        row.decision_act_kind = row.decision_act_number = row.decided_on = None
 
 
 def event_of(row: ApplicationEventRow | Columns) -> ApplicationEvent:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from identity.contracts import require_contract
@@ -99,9 +100,42 @@ async def _columns(
     }
 
 
+# What an application's creation and each change of its draft are audited with: every column its draft
+# writes, beside its state, outcome, year and version.
+_AUDITED = (
+    "title",
+    "description",
+    "primary_objective_id",
+    "other_objective_ids",
+    "qpv_codes",
+    "codes_communes",
+    "venues",
+    "served_vulnerability_zones",
+    "hors_qpv",
+    "beneficiaries",
+    "starts_on",
+    "ends_on",
+    "multi_year",
+    "previous_application_id",
+    "dauphin_number",
+    "state",
+    "outcome",
+    "year",
+    "version",
+)
+
+
 def _snapshot(row: ApplicationRow) -> dict[str, Any]:
-    keys = ("title", "state", "outcome", "qpv_codes", "served_vulnerability_zones", "hors_qpv", "year", "version")
-    return {key: getattr(row, key) for key in keys}
+    """The application as its audit keeps it: ids and days as their text."""
+    return {key: _audited_value(getattr(row, key)) for key in _AUDITED}
+
+
+def _audited_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | date):
+        return str(value)
+    if isinstance(value, list):
+        return [_audited_value(item) for item in value]
+    return value
 
 
 async def add_application(

@@ -9,7 +9,7 @@ from typing import Any
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
-from services.grants.applications.domain.financing import Deciding, FinancingLine, changed_line, decided_by_act
+from services.grants.applications.domain.financing import Deciding, changed_line, decided_by_act
 from services.grants.applications.domain.workflow import (
     State,
     check_line_decidable,
@@ -21,32 +21,11 @@ from services.grants.applications.domain.workflow import (
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
 from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
+from services.grants.applications.use_cases.line_audit import FINANCING_LINES, line_audit
 from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotFoundError
 from services.grants.institutions.domain import Institution
 from services.grants.institutions.repository import InstitutionRepository, institution_of
-from services.grants.persistence import Audited
-
-FINANCING_LINES = Audited("financing_line")
-
-
-def _audit(line: FinancingLine, version: int) -> dict[str, Any]:
-    act = line.act
-    return {
-        "proposedCents": line.proposed_cents,
-        "committeeId": None if line.committee_id is None else str(line.committee_id),
-        "decidedCents": line.decided_cents,
-        "opinion": None if line.opinion is None else line.opinion.value,
-        "decision": None if line.decision is None else line.decision.value,
-        "act": None
-        if act is None
-        else {
-            "kind": None if act.kind is None else act.kind.value,
-            "number": act.number,
-            "decidedOn": None if act.decided_on is None else act.decided_on.isoformat(),
-        },
-        "version": version,
-    }
 
 
 async def _line(
@@ -87,8 +66,8 @@ async def set_financing_line(
             actor,
             f"{application_id}/{institution_id}",
             action="financing_line.set",
-            before=_audit(before, row.version - 1),
-            after=_audit(after, row.version),
+            before=line_audit(before, row.version - 1),
+            after=line_audit(after, row.version),
         )
         await uow.session.flush()
         view = await application_view(uow, row)
@@ -115,8 +94,8 @@ async def decide_line(
             actor,
             f"{application_id}/{institution_id}",
             action="financing_line.decided",
-            before=_audit(before, row.version - 1),
-            after=_audit(after, row.version),
+            before=line_audit(before, row.version - 1),
+            after=line_audit(after, row.version),
         )
         # The lines as they now are, read with the application: settling reads none again, and the one flush
         # writes the application's version with its move, if the decision settles it.

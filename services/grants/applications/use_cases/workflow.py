@@ -12,7 +12,12 @@ from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.application import ApplicationView
 from services.grants.applications.domain.budget import BudgetLine, check_submission, requested_by_financer
-from services.grants.applications.domain.financing import every_line_decided, outcome_of, proposed_by_committee
+from services.grants.applications.domain.financing import (
+    asked_again,
+    every_line_decided,
+    outcome_of,
+    proposed_by_committee,
+)
 from services.grants.applications.domain.workflow import (
     State,
     Transition,
@@ -22,7 +27,7 @@ from services.grants.applications.domain.workflow import (
     moved,
 )
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
+from services.grants.applications.repository import ApplicationRepository, financing_line_of
 from services.grants.applications.repository.grounds import WriteGrounds
 from services.grants.applications.repository.moves import write_move
 from services.grants.applications.use_cases.access import (
@@ -31,6 +36,7 @@ from services.grants.applications.use_cases.access import (
     application_view,
     visible_application,
 )
+from services.grants.applications.use_cases.line_audit import line_set
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.errors import BrokenRules
@@ -74,7 +80,7 @@ async def move(
                 # The operator's financial reports of the years already ended come before a new request.
                 check_reports_delivered(grounds.overdue)
             rules.raise_any()
-            await _open_financing_lines(repository, row, grounds.budget, had_lines=grounds.has_financing_lines)
+            await _open_financing_lines(uow, actor, row, grounds.budget, had_lines=grounds.has_financing_lines)
             columns = {"submitted_at": uow.now()}
         elif transition is Transition.NOTIFY:
             lines = await repository.financing(application_id)
@@ -154,18 +160,21 @@ async def settle(
 
 
 async def _open_financing_lines(
-    repository: ApplicationRepository, row: ApplicationRow, budget: list[BudgetLine], *, had_lines: bool
+    uow: UnitOfWork, actor: Principal, row: ApplicationRow, budget: list[BudgetLine], *, had_lines: bool
 ) -> None:
     """One line per financer the budget asks, with the requested amount; lines no longer asked go. The lines
-    it `had_lines` are read locked (after the application, locked by the caller); none: nothing to read."""
+    it `had_lines` are read locked (after the application, locked by the caller); none: nothing to read. A
+    file submitted again after a correction asks each financer again (`asked_again`): a line whose amount
+    changed loses the opinion, proposal, comité and decision given on the former amount, audited."""
+    repository = ApplicationRepository(uow.session)
     requested = requested_by_financer(budget)
     held = await repository.financing(row.application_id, for_update=True) if had_lines else []
     existing = {line.institution_id: line for line in held}
     await repository.remove_financing(row.application_id, set(existing) - set(requested))
     opened = []
     for institution_id, amount in requested.items():
-        line = existing.get(institution_id)
-        if line is None:
+        stored = existing.get(institution_id)
+        if stored is None:
             opened.append(
                 FinancingLineRow(
                     application_id=row.application_id,
@@ -175,8 +184,12 @@ async def _open_financing_lines(
                     requested_cents=amount,
                 )
             )
-        else:
-            line.requested_cents = amount
+            continue
+        before = financing_line_of(stored)
+        after = asked_again(before, amount)
+        if after == before:
+            continue
+        await line_set(uow, actor, row, stored, before, after, action="financing_line.asked_again")
     if opened:
         await repository.add(*opened)  # one statement for the new lines
 
@@ -219,8 +232,9 @@ async def agree_as_committee(
         if row is None:
             continue
         for stored in await repository.financing(application_id, for_update=True):
-            proposed = amounts.get((application_id, stored.institution_id), 0)
-            set_line(stored, proposed_by_committee(financing_line_of(stored), committee_id, proposed))
+            before = financing_line_of(stored)
+            after = proposed_by_committee(before, committee_id, amounts.get((application_id, stored.institution_id), 0))
+            await line_set(uow, actor, row, stored, before, after, action="financing_line.agreed", reason=reason)
         row.version += 1
         programmed += 1
         await uow.session.flush()
