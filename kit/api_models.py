@@ -94,6 +94,12 @@ def _kinds_of(model: type[BaseModel], name: str) -> tuple[bool, bool, bool, bool
     return (_is_temporal(annotation), _is_boolean(annotation), _is_integer(annotation), _is_decimal(annotation))
 
 
+# asyncpg stores the first and the last day Python knows (date.min, date.max, and datetime's) as PostgreSQL's
+# -infinity and infinity, which then read back as those words: a day sent is taken within these, wider than
+# any of the domain's.
+EARLIEST_DAY, LATEST_DAY = date(1000, 1, 1), date(9998, 12, 31)
+
+
 class ApiInput(BaseModel):
     """What callers send: camelCase only, unknown fields refused (no mass assignment)."""
 
@@ -111,6 +117,19 @@ class ApiInput(BaseModel):
     def _only_storable_text(cls, value: Any) -> Any:
         if not _storable(value):
             raise ValueError("text must not contain NUL characters or lone surrogates")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_days(cls, value: Any) -> Any:
+        if isinstance(value, date):
+            day = value.date() if isinstance(value, datetime) else value
+            if not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise PydanticCustomError(
+                    "day_in_range",
+                    "a date from {earliest} to {latest}",
+                    {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+                )
         return value
 
     @field_validator("*", mode="before")

@@ -146,6 +146,9 @@ def build_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         generate_unique_id_function=lambda route: route.name,
+        # No redirect to the path with(out) its trailing slash: its Location would name the service's own
+        # address, which the gateway does not rewrite and callers must not see. Such a path is not found.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
     if docs_enabled:

@@ -289,6 +289,29 @@ async def test_a_corrected_file_submitted_again_asks_its_financers_what_its_budg
     }
 
 
+async def test_a_day_the_database_would_read_back_as_infinity_is_refused(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """asyncpg stores Python's last and first days as PostgreSQL's infinity: they are refused at the door."""
+    for field, day in (("endsOn", "9999-12-31"), ("startsOn", "0001-01-01")):
+        body = {"callId": year.call_id, "operatorId": year.operator_id, "title": "Bornes", field: day}
+        refused = await gateway.post(f"{API}/applications", json=body, headers=year.operator)
+        assert refused.status_code == 422, refused.text
+        assert [(error["field"], error["rule"]) for error in refused.json()["errors"]] == [(field, "day_in_range")]
+
+
+async def test_a_path_with_a_trailing_slash_is_not_found_rather_than_redirected(
+    gateway: httpx.AsyncClient, year: Year
+) -> None:
+    """A redirect to the path without its slash would name the service's own address, not the gateway's."""
+    application = await draft(gateway, year)
+    for url, headers in ((f"{API}/applications/{application['id']}/", year.operator), ("/api/territories/qpvs/", {})):
+        answer = await gateway.get(url, headers=headers)
+        assert answer.status_code == 404, (url, answer.status_code)
+        assert "location" not in answer.headers
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_one_application_per_action_and_year(gateway: httpx.AsyncClient, year: Year) -> None:
     application = await draft(gateway, year)
     twice = await gateway.post(

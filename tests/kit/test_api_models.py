@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -28,6 +28,23 @@ def test_a_number_is_not_a_date() -> None:
     with pytest.raises(ValidationError, match="ISO 8601"):
         Window.model_validate({"opensOn": "2025-01-01", "closesOn": 0})
     assert Window.model_validate({"opensOn": "2025-02-15"}).opens_on == date(2025, 2, 15)
+
+
+class Stamp(ApiInput):
+    at: datetime
+
+
+def test_days_postgres_would_store_as_infinity_are_refused() -> None:
+    """asyncpg writes date.max and date.min as PostgreSQL's infinity: such days are refused, naming the rule."""
+    for sent in ("9999-12-31", "0001-01-01", "0999-12-31", "9999-01-01"):
+        with pytest.raises(ValidationError) as refused:
+            Window.model_validate({"opensOn": "2025-02-15", "closesOn": sent})
+        assert [(error["type"], error["loc"]) for error in refused.value.errors()] == [("day_in_range", ("closesOn",))]
+    for sent in ("9999-12-31T23:59:59.999999Z", "0001-01-01T00:00:00Z"):
+        with pytest.raises(ValidationError, match="a date from 1000-01-01 to 9998-12-31"):
+            Stamp.model_validate({"at": sent})
+    assert Window.model_validate({"opensOn": "1000-01-01", "closesOn": "9998-12-31"}).closes_on == date(9998, 12, 31)
+    assert Stamp.model_validate({"at": "2025-02-15T10:00:00Z"}).at.year == 2025
 
 
 def test_text_postgres_cannot_store_is_refused() -> None:
