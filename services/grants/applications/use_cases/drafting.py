@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import asdict
-from datetime import date
 from typing import Any
+
+from pydantic_core import to_jsonable_python
 
 from identity.contracts import require_contract
 from identity.principal import Principal
@@ -127,15 +128,8 @@ _AUDITED = (
 
 def _snapshot(row: ApplicationRow) -> dict[str, Any]:
     """The application as its audit keeps it: ids and days as their text."""
-    return {key: _audited_value(getattr(row, key)) for key in _AUDITED}
-
-
-def _audited_value(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | date):
-        return str(value)
-    if isinstance(value, list):
-        return [_audited_value(item) for item in value]
-    return value
+    snapshot: dict[str, Any] = to_jsonable_python({key: getattr(row, key) for key in _AUDITED})
+    return snapshot
 
 
 async def add_application(

@@ -19,9 +19,9 @@ from services.grants.applications.domain.workflow import (
     data_parts,
 )
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.applications.repository import ApplicationRepository, financing_line_of, set_line
+from services.grants.applications.repository import ApplicationRepository, financing_line_of
 from services.grants.applications.use_cases.access import application_etag, application_view, visible_application
-from services.grants.applications.use_cases.line_audit import FINANCING_LINES, line_audit
+from services.grants.applications.use_cases.line_audit import line_set
 from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotFoundError
 from services.grants.institutions.domain import Institution
@@ -59,16 +59,8 @@ async def set_financing_line(
         check_line_editable(State(row.state))
         before = financing_line_of(stored)
         after = changed_line(before, changes, institution.nom)
-        set_line(stored, after)
+        await line_set(uow, actor, row, stored, before, after, action="financing_line.set")
         row.version += 1
-        await FINANCING_LINES.changed(
-            uow,
-            actor,
-            f"{application_id}/{institution_id}",
-            action="financing_line.set",
-            before=line_audit(before, row.version - 1),
-            after=line_audit(after, row.version),
-        )
         await uow.session.flush()
         view = await application_view(uow, row)
         await uow.commit()
@@ -87,16 +79,8 @@ async def decide_line(
         check_line_decidable(State(row.state))
         before = financing_line_of(stored)
         after = decided_by_act(before, deciding, institution.nom, institution.is_state_p147, uow.today())
-        set_line(stored, after)
+        await line_set(uow, actor, row, stored, before, after, action="financing_line.decided")
         row.version += 1
-        await FINANCING_LINES.changed(
-            uow,
-            actor,
-            f"{application_id}/{institution_id}",
-            action="financing_line.decided",
-            before=line_audit(before, row.version - 1),
-            after=line_audit(after, row.version),
-        )
         # The lines as they now are, read with the application: settling reads none again, and the one flush
         # writes the application's version with its move, if the decision settles it.
         await settle(uow, actor, row, f"décision de {institution.nom}", lines)

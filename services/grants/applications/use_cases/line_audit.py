@@ -15,7 +15,7 @@ from services.grants.persistence import Audited
 FINANCING_LINES = Audited("financing_line")
 
 
-def line_audit(line: FinancingLine, version: int) -> dict[str, Any]:
+def _line_audit(line: FinancingLine, version: int) -> dict[str, Any]:
     act = line.act
     return {
         "requestedCents": line.requested_cents,
@@ -54,7 +54,7 @@ async def line_set(
         actor,
         f"{application.application_id}/{stored.institution_id}",
         action=action,
-        before=line_audit(before, application.version),
-        after=line_audit(after, application.version + 1),
+        before=_line_audit(before, application.version),
+        after=_line_audit(after, application.version + 1),
         reason=reason,
     )
