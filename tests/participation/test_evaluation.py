@@ -107,7 +107,10 @@ async def test_small_groups_are_not_published_and_callers_see_their_contracts_on
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
     body_id = await new_body(stack, gateway, new_contract)
     for index, gender in enumerate("ffffffm"):
-        person_id = await new_person(gateway, pilot, new_contract, gender=gender, familyName=f"Fictive{index}")
+        kind = "resident" if gender == "f" else "local_actor"  # the man is the only member not resident
+        person_id = await new_person(
+            gateway, pilot, new_contract, gender=gender, memberKind=kind, familyName=f"Fictive{index}"
+        )
         given = await gateway.post(
             f"{API}/bodies/{body_id}/mandates",
             json={"personId": person_id, "startsOn": "2025-01-01"},
@@ -122,6 +125,8 @@ async def test_small_groups_are_not_published_and_callers_see_their_contracts_on
     # One man: his count is hidden, and the women's too, or 7 - 6 would give it away.
     assert figures["membersProfile"]["genders"] == {"f": None, "m": None}
     assert figures["membersProfile"]["ageBands"] == {"26-59": 7}
+    # 6 residents of 7 members: the share (0.8571) would give the one other member away as well.
+    assert figures["membersProfile"]["residentsShare"] is None
     assert figures["opinions"]["shareAnswered"] is None
     other = await gateway.get(
         f"{API}/participation-indicators",

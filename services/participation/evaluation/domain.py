@@ -46,6 +46,16 @@ class MembersProfile:
     residents_share: Decimal | None
 
 
+def published_share(part: int, whole: int) -> Decimal | None:
+    """The share of people a part makes of a whole whose count is published: null when the part or the rest
+    would be hidden as a count (6 residents of 7 members would give the one other away, as the count 6 would),
+    by the rule of `published_breakdown`."""
+    shown = published_breakdown({"part": part, "rest": whole - part})
+    if shown["part"] is None or shown["rest"] is None:
+        return None
+    return share(part, whole)
+
+
 def members_profile(profiles: Sequence[tuple[str, str, str]]) -> MembersProfile:
     """Who holds a mandate: counts by gender (women and men always listed) and age band, residents' share."""
     genders = Counter(gender for gender, _, _ in profiles)
@@ -53,7 +63,7 @@ def members_profile(profiles: Sequence[tuple[str, str, str]]) -> MembersProfile:
         members=len(profiles),
         genders=published_breakdown({"f": genders["f"], "m": genders["m"], **genders}),
         age_bands=published_breakdown(Counter(band for _, band, _ in profiles)),
-        residents_share=share(sum(1 for _, _, kind in profiles if kind == "resident"), len(profiles)),
+        residents_share=published_share(sum(1 for _, _, kind in profiles if kind == "resident"), len(profiles)),
     )
 
 

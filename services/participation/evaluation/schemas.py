@@ -22,7 +22,9 @@ class MembersProfileRead(ApiModel):
     members: int
     genders: dict[str, int | None]
     age_bands: dict[str, int | None]
-    residents_share: str | None
+    residents_share: str | None = Field(
+        description="Null when the residents or the other members number 1 to 4: the share would reveal that count"
+    )
 
 
 class OpinionFiguresRead(ApiModel):

@@ -298,7 +298,9 @@ def published_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
     """Counts of a breakdown whose total is published, hidden under five; with one hidden, the smallest other
     is hidden too, so that no hidden count is rebuilt by subtraction (statistical disclosure control, as
     INSEE's secret statistique applies it to small groups). A count of zero is published: it reveals no one."""
-    shown: dict[str, int | None] = {key: (value if value >= SMALL_GROUP else None) for key, value in counts.items()}
+    shown: dict[str, int | None] = {
+        key: (value if value >= SMALL_GROUP or value == 0 else None) for key, value in counts.items()
+    }
     hidden = [key for key, value in shown.items() if value is None and counts[key] > 0]
     if len(hidden) == 1:
         visible = sorted((value, key) for key, value in shown.items() if value is not None)
