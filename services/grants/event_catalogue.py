@@ -86,6 +86,10 @@ SILENT: dict[str, Silent] = {
     "annotation.added": INSTRUCTION,
     "scoring_grid.published": Silent("a financer's scoring grid: a tool of its instructors, no record partners follow"),
     "decision_aliases.set": Silent("a contract's header aliases for decision files: the import's configuration"),
+    "financing_line.withdrawn": Silent(
+        "a line the budget submitted no longer asks, deleted with it: its event could name no contract (no row "
+        "is left to read it from); the application's own event (application.submitted) says to read it again"
+    ),
     "programmation_sums.rebuilt": Silent(
         "the programmation's kept sums set back to what its applications give: no application nor line changed"
     ),

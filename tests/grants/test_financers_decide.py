@@ -232,7 +232,8 @@ async def _audited(stack: RunningStack, action: str, entity: str) -> list[asyncp
     async with stack.runtime_connection("grants") as connection:
         return list(
             await connection.fetch(
-                "SELECT actor_institution, after, reason FROM grants.audit_events WHERE action = $1 AND entity_id = $2",
+                "SELECT actor_institution, before, after, reason FROM grants.audit_events"
+                " WHERE action = $1 AND entity_id = $2",
                 action,
                 entity,
             )
@@ -271,11 +272,13 @@ async def test_a_corrected_file_asks_again_the_financers_whose_amount_changed(
     assert (await decide_line(gateway, year, application, "cua", "3000")).status_code == 200
     assert (await move(gateway, application, year.state, "request_correction", "Le 74 de l'État")).status_code == 200
     corrected = three_financers(year)
+    # The State asked 5,000 € instead of 6,000, the CAF no more: its line goes, its reserved opinion with it.
+    corrected["lines"] = [line for line in corrected["lines"] if line.get("label") != "caf-62"]
     for line in corrected["lines"]:
         if line.get("label") == "etat-p147":
             line["amount"] = "5000"
         if line["account"] == "75":
-            line["amount"] = "5000"
+            line["amount"] = "7000"
     assert (await send(gateway, "PUT", f"{url}/budget", year.operator, corrected)).status_code == 200
     again = await move(gateway, application, year.operator, "submit")
     assert again.status_code == 200, again.text
@@ -302,6 +305,11 @@ async def test_a_corrected_file_asks_again_the_financers_whose_amount_changed(
         None,
     )
     assert await _audited(stack, "financing_line.asked_again", f"{application}/{year.institutions['cua']}") == []
+    assert "caf-62" not in lines
+    (withdrawn,) = await _audited(stack, "financing_line.withdrawn", f"{application}/{year.institutions['caf-62']}")
+    assert json.loads(withdrawn["after"]) is None  # a deletion: nothing after
+    before = json.loads(withdrawn["before"])
+    assert (before["requestedCents"], before["opinion"]) == (200000, "reserved")
     # Instructed again, the State cannot decide more than it is asked now.
     for transition in ("declare_receivable", "instruct"):
         assert (await move(gateway, application, year.state, transition)).status_code == 200

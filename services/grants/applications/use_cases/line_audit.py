@@ -9,7 +9,7 @@ from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.grants.applications.domain.financing import FinancingLine
 from services.grants.applications.models import ApplicationRow, FinancingLineRow
-from services.grants.applications.repository import set_line
+from services.grants.applications.repository import financing_line_of, set_line
 from services.grants.persistence import Audited
 
 FINANCING_LINES = Audited("financing_line")
@@ -57,4 +57,20 @@ async def line_set(
         before=_line_audit(before, application.version),
         after=_line_audit(after, application.version + 1),
         reason=reason,
+    )
+
+
+async def line_withdrawn(
+    uow: UnitOfWork, actor: Principal, application: ApplicationRow, stored: FinancingLineRow
+) -> None:
+    """A line the corrected budget no longer asks, audited with what it held (opinion, proposal, decision)
+    before it goes; the caller deletes it."""
+    await FINANCING_LINES.changed(
+        uow,
+        actor,
+        f"{application.application_id}/{stored.institution_id}",
+        action="financing_line.withdrawn",
+        before=_line_audit(financing_line_of(stored), application.version),
+        after=None,
+        reason="the budget submitted no longer asks this financer",
     )

@@ -36,7 +36,7 @@ from services.grants.applications.use_cases.access import (
     application_view,
     visible_application,
 )
-from services.grants.applications.use_cases.line_audit import line_set
+from services.grants.applications.use_cases.line_audit import line_set, line_withdrawn
 from services.grants.conventions.domain import check_notifiable, needs_convention
 from services.grants.conventions.repository import ConventionRepository
 from services.grants.errors import BrokenRules
@@ -165,12 +165,16 @@ async def _open_financing_lines(
     """One line per financer the budget asks, with the requested amount; lines no longer asked go. The lines
     it `had_lines` are read locked (after the application, locked by the caller); none: nothing to read. A
     file submitted again after a correction asks each financer again (`asked_again`): a line whose amount
-    changed loses the opinion, proposal, comité and decision given on the former amount, audited."""
+    changed loses the opinion, proposal, comité and decision given on the former amount, audited; a line no
+    longer asked is audited with what it held, then goes."""
     repository = ApplicationRepository(uow.session)
     requested = requested_by_financer(budget)
     held = await repository.financing(row.application_id, for_update=True) if had_lines else []
     existing = {line.institution_id: line for line in held}
-    await repository.remove_financing(row.application_id, set(existing) - set(requested))
+    withdrawn = set(existing) - set(requested)
+    for institution_id in sorted(withdrawn):
+        await line_withdrawn(uow, actor, row, existing[institution_id])
+    await repository.remove_financing(row.application_id, withdrawn)
     opened = []
     for institution_id, amount in requested.items():
         stored = existing.get(institution_id)
