@@ -31,7 +31,13 @@ from gateway.review.routes import router as review_router
 from gateway.settings import SCHEMA, GatewaySettings
 from gateway.upstream import Upstream
 from gateway.webhooks.routes import router as webhooks_router
-from kit.asgi_middleware import BodySizeLimitMiddleware, BodyTooLargeError, RequestContextMiddleware, send_json
+from kit.asgi_middleware import (
+    BodySizeLimitMiddleware,
+    BodyTooLargeError,
+    HeadAsGetMiddleware,
+    RequestContextMiddleware,
+    send_json,
+)
 from kit.auth.tokens import TokenIssuer, public_jwks, verifier_from_settings
 from kit.clock import Clock, SystemClock
 from kit.database import create_engine, create_sessionmaker, database_ready, install_database_problem_handlers
@@ -48,6 +54,7 @@ class GatewayApp:
 
     def __init__(self, api: FastAPI, proxy: ReverseProxy, settings: GatewaySettings) -> None:
         self.api = api
+        self._api_with_head: ASGIApp = HeadAsGetMiddleware(api)  # the services answer a proxied HEAD themselves
         self.proxy = proxy
         dispatcher: ASGIApp = self._dispatch
         limited = BodySizeLimitMiddleware(
@@ -82,7 +89,7 @@ class GatewayApp:
                     PROBLEM_MEDIA_TYPE,
                 )
             return
-        await self.api(scope, receive, send)
+        await self._api_with_head(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

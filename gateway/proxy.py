@@ -43,6 +43,7 @@ HOP_BY_HOP = frozenset(
 NOT_RELAYED = HOP_BY_HOP | {b"date", b"server"}
 # Methods the gateway repeats once when the connection was refused (nothing was sent).
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+FORWARDED_METHODS = IDEMPOTENT | {"POST", "PATCH"}
 BUFFER_LIMIT = 64 * 1024
 RETRY_AFTER_SECONDS = b"2"
 OUTCOME_UNKNOWN_ADVICE = (
@@ -134,6 +135,12 @@ class ReverseProxy:
                 "No service is known under this encoding of the path's /api/<service> prefix.",
                 path,
             )
+            return
+        if scope["method"] not in FORWARDED_METHODS:
+            # RFC 9110 §15.6.2: a method the platform never serves (CONNECT, TRACE, any other) is not
+            # implemented; forwarded, a service's parser answered CONNECT in plain text.
+            detail = f"The platform serves {', '.join(sorted(FORWARDED_METHODS))}; not {scope['method']}."
+            await _problem(send, 501, "method-not-implemented", "Method not implemented", detail, path)
             return
         query: bytes = scope.get("query_string") or b""
         if has_dot_segment(path) or not (target.isascii() and query.isascii()):

@@ -62,6 +62,8 @@ def _iso_date_text(value: Any) -> Any:
 
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# A contract's code as the platform writes it (`CV-CUA-2024`): the pattern every input naming one declares.
+CONTRACT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
 # For query parameters: lax parsing would read "0" as a Unix time.
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 

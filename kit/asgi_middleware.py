@@ -107,6 +107,30 @@ def _duplicate_authorization(scope: Scope) -> dict[str, Any]:
     )
 
 
+class HeadAsGetMiddleware:
+    """HEAD is answered as the GET of the same resource without its body (RFC 9110 §9.3.2): its status, ETag
+    and Content-Length. FastAPI registers a GET route for GET only, so a HEAD met 405 where GET works.
+
+    The GET runs whole: its policy decides, an audited read is audited, a remembered answer serves it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 class PathTable(Generic[T]):
     """Values by request path: exact paths first, then patterns where a `*` segment matches any one
     segment (`/bodies/*/draws`)."""

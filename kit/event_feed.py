@@ -12,7 +12,7 @@ from fastapi.routing import APIRouter
 from pydantic import ConfigDict, Field
 
 from identity.principal import Principal
-from kit.api_models import ApiModel, model_response
+from kit.api_models import CONTRACT_CODE_PATTERN, ApiModel, model_response
 from kit.auth.policies import Policy, authorize
 from kit.database import request_unit_of_work
 from kit.ledger import Ledger
@@ -95,10 +95,22 @@ def unknown_types(unknown: list[str]) -> ProblemError:
     )
 
 
-def _types(value: str | None, known: frozenset[str]) -> frozenset[str] | None:
-    if value is None or not value.strip():
+def asked_types(value: str | None, known: frozenset[str]) -> frozenset[str] | None:
+    """The event types a `types` parameter asks for; None when it is absent (every type). Present, it names
+    at least one type and only `known` ones, else a 422 naming it: `types=,,,` read as "no type" answered
+    an empty page, as if nothing had happened."""
+    if value is None:
         return None
     asked = frozenset(part.strip() for part in value.split(",") if part.strip())
+    if not asked:
+        message = "names no event type: omit types to read every type"
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid input",
+            "types " + message,
+            errors=[FieldError(pointer="/query/types", field="types", rule="event-type-list", message=message)],
+        )
     unknown = sorted(asked - known)
     if unknown:
         raise unknown_types(unknown)
@@ -127,13 +139,13 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
             ),
         ] = START,
         types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
-        contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
+        contract_code: Annotated[str | None, Query(alias="contractCode", pattern=CONTRACT_CODE_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> Response:
         """The events of the changes you may read, in commit order, after a cursor. An event is shown to
         whoever reads the resource it is about. 410 when the cursor is no longer kept (read on from
         `oldestCursor`)."""
-        asked = _types(types, known)
+        asked = asked_types(types, known)
         if after == LATEST:
             async with uow.reading():
                 latest = await latest_cursor(uow.session, ledger.outbox_events)

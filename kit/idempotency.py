@@ -81,10 +81,27 @@ def fingerprint_of(method: str, path: str, query: str, content_type: str, body: 
     content, not its bytes (a client that serialises its retry again, with other spacing or key order, sends
     the same request: the Idempotency-Key draft leaves the fingerprint to the server, §2.4)."""
     digest = hashlib.sha256()
-    for part in (method, path, query, content_type):
+    for part in (method, path, query, media_type_of(content_type)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
     digest.update(_canonical_json(body) if _JSON_MEDIA.match(content_type) else body)
     return digest.hexdigest()
+
+
+def media_type_of(content_type: str) -> str:
+    """A Content-Type as a retry may spell it differently and mean the same (RFC 9110 §8.3.1): type, subtype
+    and parameter names are case-insensitive, parameters come in any order, and JSON's parameters mean
+    nothing (it is UTF-8 whatever a `charset` says: RFC 8259 §8.1, and `application/json` defines none)."""
+    media, *parameters = content_type.split(";")
+    media = media.strip().lower()
+    if _JSON_MEDIA.match(media):
+        return media
+    normalised = []
+    for parameter in parameters:
+        name, _, value = parameter.strip().partition("=")
+        if name:
+            unquoted = value.strip().strip('"')
+            normalised.append(f"{name.strip().lower()}={unquoted}")
+    return ";".join([media, *sorted(normalised)])
 
 
 def _canonical_json(body: bytes) -> bytes:

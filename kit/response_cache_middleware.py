@@ -48,8 +48,8 @@ def _asked(scope: Scope) -> _Asked:
             authorization = value
         elif name == b"accept":
             accept = value
-        elif name == b"if-none-match":
-            if_none_match = value
+        elif name == b"if-none-match":  # a list header: its lines are one list (RFC 9110 §5.3)
+            if_none_match = value if if_none_match is None else if_none_match + b", " + value
         elif name == b"cache-control" and b"no-cache" in value.lower():
             fresh = True
     return _Asked(authorization, accept, if_none_match, fresh)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.admission import Admission, AdmissionMiddleware
 from kit.api_docs import install_swagger_ui
-from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from kit.asgi_middleware import BodySizeLimitMiddleware, HeadAsGetMiddleware, RequestContextMiddleware
 from kit.auth.policies import Authorize, Policy, PublicAccess, authorize, public_policy
 from kit.auth.tokens import verifier_from_settings
 from kit.change_feed import ChangeFeed
@@ -166,6 +166,7 @@ def build_app(
                 AdmissionMiddleware, limit=admission.concurrent_requests, wait_seconds=admission.queue_seconds
             )
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes, larger_limits=larger_body_limits)
+        app.add_middleware(HeadAsGetMiddleware)
         app.add_middleware(RequestContextMiddleware)
 
     def openapi() -> dict[str, Any]:

@@ -197,6 +197,11 @@ class PlatformRoute(APIRoute):
         return handle
 
 
+def _one_list(lines: list[str]) -> str | None:
+    """A list header sent on several lines is one list (RFC 9110 §5.3): `If-Match` twice counts both."""
+    return ", ".join(lines) if lines else None
+
+
 def is_transient(error: BaseException) -> bool:
     """The transaction is gone without having committed, so running it again is safe: PostgreSQL rolled it
     back (deadlock, serialization failure), or the connection died under it (a pooled connection that a
@@ -314,7 +319,7 @@ async def run_write(
     ledger: Ledger | None = getattr(request.app.state, "ledger", None)
     for attempt in range(1, ATTEMPTS + 1):
         transaction = AmbientTransaction(
-            if_match=request.headers.get(IF_MATCH_HEADER) if spec.conditional else None,
+            if_match=_one_list(request.headers.getlist(IF_MATCH_HEADER)) if spec.conditional else None,
             idempotency_key=key,
             conditional=spec.conditional,
         )

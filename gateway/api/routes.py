@@ -16,9 +16,10 @@ from gateway.events import WAIT_LIMIT_SECONDS, event_types_of, read_waiting
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.use_cases.oauth_clients import issue_token
 from kit.api_docs import swagger_ui_asset, swagger_ui_page
+from kit.api_models import CONTRACT_CODE_PATTERN
 from kit.auth.policies import Policy, authorize, public_policy, unauthenticated
 from kit.database import request_unit_of_work
-from kit.event_feed import unknown_types
+from kit.event_feed import asked_types
 from kit.feature_router import FeatureRouter
 from kit.problems import ProblemError, documented_problems, problem_openapi
 from kit.unit_of_work import UnitOfWork
@@ -200,7 +201,7 @@ async def platform_events(
         ),
     ] = None,
     types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
-    contract_code: Annotated[str | None, Query(alias="contractCode", max_length=64)] = None,
+    contract_code: Annotated[str | None, Query(alias="contractCode", pattern=CONTRACT_CODE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many events of each service")] = 100,
     wait: Annotated[
         int,
@@ -220,13 +221,10 @@ async def platform_events(
     if authorization is None:  # the policy lets no request without a valid token in
         raise unauthenticated("A bearer token is required.")
     asked = None
-    if types is not None and types.strip():
-        names = frozenset(part.strip() for part in types.split(",") if part.strip())
+    if types is not None:
         known = event_types_of(await request.app.state.aggregated_openapi.document(request.app.openapi()))
-        unknown = sorted(names - frozenset().union(*known.values()))
-        if unknown:
-            raise unknown_types(unknown)
-        asked = {name: names & service_types for name, service_types in known.items()}
+        names = asked_types(types, frozenset().union(*known.values()))
+        asked = {name: (names or frozenset()) & service_types for name, service_types in known.items()}
     state = request.app.state
     page: dict[str, Any] = await read_waiting(
         state.event_feeds, state.feed_changes, authorization, after, asked, contract_code, limit, wait

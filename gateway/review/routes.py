@@ -16,6 +16,7 @@ from gateway.review.printer import ChromiumPrinter, PdfUnavailableError
 from gateway.review.rendering import render_cohort_html, render_html
 from gateway.review.schemas import CohortContractRead, CohortRead, ReviewRead
 from identity.principal import Principal, Role
+from kit.api_models import CONTRACT_CODE_PATTERN
 from kit.auth.policies import Policy, authorize, unauthenticated
 from kit.problems import FieldError, ProblemError
 from kit.write_pipeline import platform_router
@@ -26,13 +27,12 @@ from kit.write_pipeline import platform_router
 REVIEWERS = Policy(name="contract-reviewers", roles=frozenset({Role.PLATFORM_ADMIN, Role.CONTRACT_PILOT, Role.STATE}))
 # Several contracts side by side: platform admins and the State (the contracts they work on).
 COHORT_READERS = Policy(name="cohort-readers", roles=frozenset({Role.PLATFORM_ADMIN, Role.STATE}))
-CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
 MAX_COHORT = 20
 BASE = "/api/contracts/{code}/reviews/{year}"
 COHORT = "/api/contract-reviews/{year}"
 
 router = platform_router(["reviews"], authenticated=True)
-Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The contract's code")]
+Code = Annotated[str, Path(pattern=CONTRACT_CODE_PATTERN, description="The contract's code")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 Mode = Annotated[
     Literal["annual", "mid-term"],
@@ -136,7 +136,7 @@ async def contract_review(
 
 def _codes(contracts: str) -> list[str]:
     codes = list(dict.fromkeys(part.strip() for part in contracts.split(",") if part.strip()))
-    bad = [code for code in codes if not re.fullmatch(CODE_PATTERN, code)]
+    bad = [code for code in codes if not re.fullmatch(CONTRACT_CODE_PATTERN, code)]
     message = ""
     if not codes or len(codes) > MAX_COHORT:
         message = f"between 1 and {MAX_COHORT} contract codes, comma-separated"

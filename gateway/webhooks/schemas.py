@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from gateway.webhooks.domain import MAX_URL_LENGTH
-from kit.api_models import ApiInput, ApiModel
+from kit.api_models import CONTRACT_CODE_PATTERN, ApiInput, ApiModel
 
 _SUBSCRIPTION: dict[str, JsonValue] = {
     "id": "0b6f6c8e-1d2a-4c4e-9a57-3c1f0e2d4b61",
@@ -45,7 +45,7 @@ class SubscriptionCreate(ApiInput):
     types: list[EventTypeName] = Field(
         min_length=1, max_length=100, description="Event types (the document's `webhooks`) of services you may read"
     )
-    contract_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")] | None = Field(
+    contract_code: Annotated[str, StringConstraints(pattern=CONTRACT_CODE_PATTERN)] | None = Field(
         default=None, description="Only the events of this contract (one your client works on)"
     )
     start_after: Annotated[str, StringConstraints(min_length=1, max_length=400)] | None = Field(

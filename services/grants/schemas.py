@@ -10,11 +10,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, StringConstraints, model_validator
 
-from kit.api_models import ApiInput, ApiModel
+from kit.api_models import CONTRACT_CODE_PATTERN, ApiInput, ApiModel
 from kit.money import euros, parse_cents
 from services.grants.errors import RuleViolationError
 
-ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+ContractCode = Annotated[str, StringConstraints(pattern=CONTRACT_CODE_PATTERN)]
 Title = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
 Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]

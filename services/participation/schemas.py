@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from kit.api_models import ApiModel
+from kit.api_models import CONTRACT_CODE_PATTERN, ApiModel
 
 
 def wire_name(path: str) -> str:
@@ -21,7 +21,7 @@ QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]
 CollegeName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 Institution = Annotated[str, StringConstraints(min_length=2, max_length=200, strip_whitespace=True)]
-ContractCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+ContractCode = Annotated[str, StringConstraints(pattern=CONTRACT_CODE_PATTERN)]
 AgeBand = Annotated[str, StringConstraints(pattern=r"^[0-9+-]{2,10}$")]
 GenderName = Literal["f", "m", "x"]
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -167,6 +167,20 @@ async def test_a_cursor_no_longer_kept_is_a_410_and_a_malformed_one_a_422(
     wrong_type = await gateway.get(FEED, params={"types": "application.exploded"}, headers=admin)
     assert wrong_type.status_code == 422
     assert wrong_type.json()["errors"][0]["field"] == "types"
+    # A filter that names nothing is refused, not read as "no type" (an empty page, as if nothing happened);
+    # so by the gateway and by each service's own feed.
+    for feed in (FEED, "/api/grants/events", "/api/participation/events"):
+        for params, field, rule in (
+            ({"types": ",,,"}, "types", "event-type-list"),
+            ({"types": ""}, "types", "event-type-list"),
+            ({"contractCode": ""}, "contractCode", None),
+            ({"contractCode": "cv cua"}, "contractCode", None),
+        ):
+            refused = await gateway.get(feed, params=params, headers=admin)
+            assert refused.status_code == 422, (feed, params, refused.text)
+            error = refused.json()["errors"][0]
+            assert error["field"] == field, (feed, params, error)
+            assert rule is None or error["rule"] == rule
 
 
 async def test_each_event_is_documented_as_it_is_delivered(

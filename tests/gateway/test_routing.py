@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
+
 from identity.principal import Role
 from tests.gateway.wire import request_once
 from tests.running_stack import RunningStack
@@ -57,3 +59,36 @@ async def test_dot_segments_are_refused(stack: RunningStack) -> None:
     # `..` in place of the service name is no service at all.
     response = await request_once(_port(stack), "GET", "/api/../api/territories/epcis")
     assert response.status == 404
+
+
+async def test_head_is_answered_wherever_get_is_as_that_get_without_its_body(
+    stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
+) -> None:
+    pilot = stack.headers([Role.CONTRACT_PILOT], [cua_contract])
+    for path, params in (
+        ("/api/grants/calls", {"contractCode": cua_contract}),  # a service's list, through the proxy
+        ("/api/territories/epcis", {}),  # a public one
+        ("/api/oauth/jwks.json", {}),  # the gateway's own
+    ):
+        got = await gateway.get(path, params=params, headers=pilot)
+        head = await gateway.head(path, params=params, headers=pilot)
+        assert (head.status_code, got.status_code) == (200, 200), (path, head.text)
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(got.content))
+        assert head.headers.get("etag") == got.headers.get("etag")
+    # The GET's policy decides a HEAD too.
+    anonymous = await gateway.head("/api/grants/calls", params={"contractCode": cua_contract})
+    assert (anonymous.status_code, anonymous.content) == (401, b"")
+    # A resource that has no GET still has no HEAD.
+    post_only = await gateway.head("/api/oauth/token")
+    assert post_only.status_code == 405
+    assert "POST" in post_only.headers["allow"]
+
+
+async def test_a_method_the_platform_never_serves_is_a_501_problem(stack: RunningStack) -> None:
+    # Forwarded, a service's own parser answered a CONNECT in plain text.
+    for method in ("CONNECT", "TRACE", "PURGE"):
+        response = await request_once(_port(stack), method, "/api/territories/epcis")
+        assert response.status == 501, (method, response.body)
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["type"] == "/problems/method-not-implemented"

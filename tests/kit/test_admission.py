@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from kit.admission import Admission, AdmissionGate, AdmissionMiddleware, Place
-from kit.asgi_middleware import BodySizeLimitMiddleware, RequestContextMiddleware, send_json
+from kit.asgi_middleware import BodySizeLimitMiddleware, HeadAsGetMiddleware, RequestContextMiddleware, send_json
 from kit.problems import PROBLEM_MEDIA_TYPE
 from kit.response_cache import ResponseCache, told_as_committed
 from kit.response_cache_middleware import ResponseCacheMiddleware
@@ -274,8 +274,9 @@ def test_a_service_app_admits_before_its_response_cache() -> None:
     outermost_first: list[object] = [middleware.cls for middleware in app.user_middleware]
     assert outermost_first == [
         RequestContextMiddleware,
+        HeadAsGetMiddleware,
         BodySizeLimitMiddleware,
         AdmissionMiddleware,
         ResponseCacheMiddleware,
     ]
-    assert app.user_middleware[2].kwargs == {"limit": 3, "wait_seconds": 0.5}
+    assert app.user_middleware[3].kwargs == {"limit": 3, "wait_seconds": 0.5}

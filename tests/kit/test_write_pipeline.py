@@ -23,6 +23,7 @@ from kit.auth.policies import Policy, authorize
 from kit.auth.tokens import verifier_from_settings
 from kit.clock import SystemClock
 from kit.database import create_engine, create_sessionmaker, install_database_problem_handlers, request_unit_of_work
+from kit.idempotency import media_type_of
 from kit.ledger import Ledger
 from kit.outbox import EventCatalogue, Silent
 from kit.service_app import build_app
@@ -382,3 +383,12 @@ def test_a_write_without_its_audit_event_is_refused() -> None:
         transaction.check_guards()
     transaction.audited = True
     transaction.check_guards()
+
+
+def test_a_media_type_is_compared_as_http_reads_it() -> None:
+    assert media_type_of("application/json; charset=utf-8") == media_type_of("Application/JSON") == "application/json"
+    assert media_type_of("application/problem+json;charset=UTF-8") == "application/problem+json"
+    assert media_type_of('text/csv; Charset="utf-8"; header=present') == media_type_of(
+        "TEXT/CSV;header=present;charset=utf-8"
+    )
+    assert media_type_of("text/csv; charset=latin-1") != media_type_of("text/csv; charset=utf-8")

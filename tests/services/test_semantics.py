@@ -94,6 +94,16 @@ async def test_if_match_is_required_and_checked(
     again = await gateway.patch(path, headers={**headers, "If-Match": etag}, json={"name": "Perdu"})
     assert again.status_code == 412
     assert (await gateway.get(path, headers=headers)).json()["name"] == "Nouveau nom"
+    # If-Match on two lines is one list (RFC 9110 §5.3): each line counts, not the first only.
+    current = changed.headers["etag"]
+    starred = await gateway.patch(
+        path, headers=[*headers.items(), ("If-Match", current), ("If-Match", "*")], json={"name": "Perdu"}
+    )
+    assert starred.status_code == 428
+    listed = await gateway.patch(
+        path, headers=[*headers.items(), ("If-Match", '"stale"'), ("If-Match", current)], json={"name": "Listé"}
+    )
+    assert listed.status_code == 200, listed.text
 
 
 async def test_idempotency_key_replays_and_refuses_other_bodies(
@@ -117,6 +127,12 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(
     )
     assert (again.status_code, again.headers.get("idempotent-replayed")) == (201, "true")
     assert again.json() == first.json()
+    # So is the same media type spelled otherwise: JSON has no parameters that change it.
+    for spelling in ("application/json; charset=utf-8", "Application/JSON"):
+        respelled = await gateway.post(
+            "/api/participation/bodies", headers={**headers, "Content-Type": spelling}, content=reserialised
+        )
+        assert (respelled.status_code, respelled.headers.get("idempotent-replayed")) == (201, "true"), spelling
     other = await gateway.post(
         "/api/participation/bodies", headers=headers, json=body_fields(new_contract, "Autre conseil")
     )

@@ -67,13 +67,19 @@ async def test_semicolon_csv_with_decimal_commas(stack: RunningStack, gateway: h
 
 
 async def test_json_batch_answers_ndjson(stack: RunningStack, gateway: httpx.AsyncClient) -> None:
-    points = [{"id": "a", "lat": 50.27015, "lon": 2.7661}, {"id": "b", "lat": "x", "lon": 2.7}, "oops"]
+    points = [
+        {"id": "a", "lat": 50.27015, "lon": 2.7661},
+        {"id": "b", "lat": "x", "lon": 2.7},
+        "oops",
+        {"id": "d", "lat": 50.27015, "lon": "2.7661"},  # a number in a string is text, as in every JSON body
+    ]
     response = await gateway.post(URL, json={"points": points}, headers=stack.headers([Role.OPERATOR]))
     assert response.headers["content-type"] == "application/x-ndjson"
     rows = [json.loads(line) for line in response.text.splitlines()]
-    assert [(row["line"], row["status"]) for row in rows] == [(1, "ok"), (2, "error"), (3, "error")]
+    assert [(row["line"], row["status"]) for row in rows] == [(1, "ok"), (2, "error"), (3, "error"), (4, "error")]
     assert rows[0]["qpvCodes"] == ["QN06258M"]
-    assert rows[1]["error"] == "lat: not a number"
+    assert rows[1]["error"] == "lat: a JSON number, not a string"
+    assert rows[3]["error"] == "lon: a JSON number, not a string"
 
 
 async def test_hundred_thousand_points_through_the_gateway(stack: RunningStack, gateway: httpx.AsyncClient) -> None:

@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from identity.principal import Principal
+from kit.api_models import CONTRACT_CODE_PATTERN
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.jobs import JOB_ACCEPTED, JobInput, JobOutcome, JobQueue, JobRead, job_queue, outcome
@@ -333,7 +334,7 @@ async def get_request_import(
 )
 async def get_decision_header_aliases(
     uow: Uow,
-    contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    contract_code: Annotated[str, Path(pattern=CONTRACT_CODE_PATTERN)],
     response: Response,
     principal: Annotated[Principal, Depends(authorize(READ_EXPORTS))],
 ) -> dict[str, list[str]]:
@@ -350,7 +351,7 @@ async def get_decision_header_aliases(
 )
 async def set_decision_header_aliases(
     uow: Uow,
-    contract_code: Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    contract_code: Annotated[str, Path(pattern=CONTRACT_CODE_PATTERN)],
     body: HeaderAliasesInput,
     response: Response,
     principal: Annotated[Principal, Depends(authorize(EXCHANGE_FILES))],

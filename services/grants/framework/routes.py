@@ -8,6 +8,7 @@ from fastapi import Body, Depends, Path, Response
 
 from identity.contracts import ContractRegistry, request_contract_registry
 from identity.principal import Principal
+from kit.api_models import CONTRACT_CODE_PATTERN
 from kit.auth.policies import authorize
 from kit.database import request_unit_of_work
 from kit.unit_of_work import UnitOfWork
@@ -19,7 +20,7 @@ from services.grants.policies import PILOT_CONTRACT, READ_GRANTS
 
 router = platform_router(["strategic framework"], authenticated=True, writes=True)
 Uow = Annotated[UnitOfWork, Depends(request_unit_of_work)]
-ContractPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")]
+ContractPath = Annotated[str, Path(pattern=CONTRACT_CODE_PATTERN)]
 FRAMEWORK_EXAMPLE = {
     "ambitions": [
         {

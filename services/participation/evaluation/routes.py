@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from kit.api_models import plain_decimal, read_of
+from kit.api_models import CONTRACT_CODE_PATTERN, plain_decimal, read_of
 from kit.database import request_unit_of_work
 from kit.problems import FieldError, ProblemError
 from kit.unit_of_work import UnitOfWork
@@ -38,7 +38,7 @@ def _decimal(value: Decimal | None) -> str | None:
 async def participation_indicators(
     uow: Annotated[UnitOfWork, Depends(request_unit_of_work)],
     principal: Reader,
-    contract_code: Annotated[str, Query(alias="contractCode", pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")],
+    contract_code: Annotated[str, Query(alias="contractCode", pattern=CONTRACT_CODE_PATTERN)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     since: Annotated[int | None, Query(ge=2000, le=2100, description="First year of the members' series")] = None,
 ) -> ParticipationIndicatorsRead:

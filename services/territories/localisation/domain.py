@@ -212,9 +212,13 @@ class PointBatch:
         return len(self.ids) + len(self.bad)
 
 
-def _coordinate(raw: Any, name: str, low: float, high: float, decimal_comma: bool) -> float:
+def _coordinate(raw: Any, name: str, low: float, high: float, decimal_comma: bool | None) -> float:
+    """A coordinate from a CSV cell (text; `decimal_comma` says how it writes decimals) or, where
+    `decimal_comma` is None, from a JSON value, which must be a number as the JSON body documents."""
     if isinstance(raw, bool) or raw is None or raw == "":
         raise ValueError(f"{name}: missing")
+    if isinstance(raw, str) and decimal_comma is None:
+        raise ValueError(f"{name}: a JSON number, not a string")
     if isinstance(raw, str):
         text = raw.strip().replace(",", ".") if decimal_comma else raw.strip()
         try:
@@ -232,7 +236,7 @@ def _coordinate(raw: Any, name: str, low: float, high: float, decimal_comma: boo
     return value
 
 
-def _accept(batch: PointBatch, line: int, raw_id: Any, lat: Any, lon: Any, decimal_comma: bool) -> None:
+def _accept(batch: PointBatch, line: int, raw_id: Any, lat: Any, lon: Any, decimal_comma: bool | None) -> None:
     identifier = str(raw_id).strip() if raw_id is not None else ""
     if not identifier:
         batch.bad.append(BadLine(line, None, "id: missing"))
@@ -292,6 +296,6 @@ def parse_json(document: Any) -> PointBatch:
         if not isinstance(point, dict):
             batch.bad.append(BadLine(position, None, "expected an object with id, lat and lon"))
         else:
-            _accept(batch, position, point.get("id"), point.get("lat"), point.get("lon"), decimal_comma=False)
+            _accept(batch, position, point.get("id"), point.get("lat"), point.get("lon"), decimal_comma=None)
         _check_size(batch)
     return batch

@@ -64,7 +64,10 @@ BATCH_REQUEST_BODY = {
                         "maxItems": MAX_POINTS,
                         # Deliberately loose: a malformed item is answered on its own line,
                         # it never makes the batch fail.
-                        "items": {"description": "{id, lat, lon}; a malformed item is reported on its line"},
+                        "items": {
+                            "description": "{id, lat, lon}, lat and lon JSON numbers (WGS84); a malformed item "
+                            "is reported on its line"
+                        },
                     }
                 },
             }
