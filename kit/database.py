@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import MetaData, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.responses import Response
 
 from kit.ambient_transaction import CommitOutcomeUnknownError
@@ -118,6 +119,22 @@ def _unique_statement_name() -> str:
     return f"__cdq_{uuid.uuid4().hex}__"
 
 
+class PlatformSession(Session):
+    """The sessions of every app: a locking read (`SELECT … FOR UPDATE`) gives the rows as they are once
+    locked, never the copies this session read before it took the lock (`_locked_reads_refresh`)."""
+
+
+@event.listens_for(PlatformSession, "do_orm_execute")
+def _locked_reads_refresh(orm_execute: ORMExecuteState) -> None:
+    """A row read unlocked, then locked, came back as the first read left it: the identity map keeps an
+    object it already holds unless told to populate it again. Two payments of one tranche, each reading it,
+    then waiting for the other's lock, both saw it planned and both paid it. A locking read therefore
+    populates what it locks afresh (sessions do not autoflush: a change made before the lock would be lost
+    with it, so none is made before locking)."""
+    if orm_execute.is_select and getattr(orm_execute.statement, "_for_update_arg", None) is not None:
+        orm_execute.update_execution_options(populate_existing=True)
+
+
 def create_sessionmaker(
     engine: AsyncEngine, *, pooled: bool = False, compiled_reads: AsyncEngine | None = None
 ) -> async_sessionmaker[AsyncSession]:
@@ -131,7 +148,9 @@ def create_sessionmaker(
         info[READS_BIND] = engine.execution_options(isolation_level="AUTOCOMMIT")
         if compiled_reads is not None:  # only its raw connections are used (kit.driver_reads): no BEGIN
             info[COMPILED_READS] = compiled_reads
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info=info, sync_session_class=PlatformSession
+    )
 
 
 @dataclass(frozen=True, slots=True)

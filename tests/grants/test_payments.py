@@ -4,6 +4,7 @@ reissued; the financial report with its gaps, returned and accepted."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -273,3 +274,34 @@ async def test_the_previous_years_report_gates_the_next_years_payments(
         paid = await pay(gateway, tranche, year.state, amount="7000.01")
         assert paid.status_code == 200, paid.text
         assert paid.json()["overriddenGates"] == []
+
+
+async def test_a_tranche_paid_or_reissued_by_several_at_once_is_so_once(gateway: httpx.AsyncClient, year: Year) -> None:
+    """Each request reads the tranche, then waits for the others' lock: the one that follows must see it as
+    the first left it (paid), not as it read it before (planned). It paid it again, and reissued a failed
+    tranche three times, the line's tranches then above its decided amount."""
+    application = (await notified(gateway, year))["id"]
+    await vote(gateway, year, year.call_id, "etat-p147")
+    planned = await plan(gateway, year, application, "etat-p147", year.state, [{"kind": "single", "weight": 1}])
+    assert planned.status_code == 200, planned.text
+    tranche = planned.json()[0]
+    payments = await asyncio.gather(
+        *(pay(gateway, tranche["id"], year.state, amount="100", chorusPayment=f"DP-{n}") for n in range(4))
+    )
+    assert sorted(answer.status_code for answer in payments) == [200, 409, 409, 409], [a.text for a in payments]
+    (accepted,) = [answer for answer in payments if answer.status_code == 200]
+    listed = await gateway.get(f"{API}/applications/{application}/tranches", headers=year.state)
+    (stored,) = listed.json()
+    assert (stored["status"], stored["paid"], stored["chorusPayment"]) == (
+        "paid",
+        "100.00",
+        accepted.json()["chorusPayment"],
+    )
+    failed = await gateway.post(f"{API}/tranches/{tranche['id']}/failure", json={"reason": "RIB"}, headers=year.state)
+    assert failed.status_code == 200, failed.text
+    reissues = await asyncio.gather(
+        *(gateway.post(f"{API}/tranches/{tranche['id']}/reissue", headers=year.state) for _ in range(3))
+    )
+    assert sorted(answer.status_code for answer in reissues) == [201, 409, 409], [a.text for a in reissues]
+    listed = await gateway.get(f"{API}/applications/{application}/tranches", headers=year.state)
+    assert sorted(item["status"] for item in listed.json()) == ["planned", "replaced"]
