@@ -196,7 +196,9 @@ def command_up(arguments: argparse.Namespace) -> None:
         say(f"API docs: {gateway}/api/docs")
         say(f"Try:      curl '{gateway}/api/territories/qpvs?codeEpci=200033579'")
         say(f"          curl '{gateway}/api/territories/communes?codeEpci=200033579&limit=100'")
-        say("A dev admin token: ./dev token --role platform_admin")
+        say("Tokens:   ./dev token --role contract_pilot --contract CV-200033579-2024   (the CUA's pilot)")
+        say("          ./dev token --role platform_admin")
+        say("          an operator's, a financer's: docs/operators.md, docs/pilots-and-state.md (their first lines)")
         say("What runs: ./dev status. A process that exits is restarted. Ctrl-C stops everything.")
         stops.interrupting = False
         supervisor.watch(stops.stopping)

@@ -24,7 +24,7 @@ from gateway.edge import (
 )
 from gateway.events import EventFeeds, FeedChanges
 from gateway.openapi_aggregate import AggregatedOpenApi
-from gateway.proxy import ReverseProxy
+from gateway.proxy import ReverseProxy, refuse_connect
 from gateway.rate_limits import TokenRequestLimiter
 from gateway.review.printer import ChromiumPrinter
 from gateway.review.routes import router as review_router
@@ -66,7 +66,7 @@ class GatewayApp:
         with_cors = ProblemCORSMiddleware(
             timed,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
             allow_credentials=False,
@@ -75,6 +75,9 @@ class GatewayApp:
         self._stack: ASGIApp = RequestContextMiddleware(with_cors)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "CONNECT":
+            await refuse_connect(send, scope["path"])
+            return
         if scope["type"] == "http" and self.proxy.service_of(scope["path"]) is not None:
             try:
                 await self.proxy(scope, receive, send)

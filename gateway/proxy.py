@@ -43,7 +43,6 @@ HOP_BY_HOP = frozenset(
 NOT_RELAYED = HOP_BY_HOP | {b"date", b"server"}
 # Methods the gateway repeats once when the connection was refused (nothing was sent).
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-FORWARDED_METHODS = IDEMPOTENT | {"POST", "PATCH"}
 BUFFER_LIMIT = 64 * 1024
 RETRY_AFTER_SECONDS = b"2"
 OUTCOME_UNKNOWN_ADVICE = (
@@ -135,12 +134,6 @@ class ReverseProxy:
                 "No service is known under this encoding of the path's /api/<service> prefix.",
                 path,
             )
-            return
-        if scope["method"] not in FORWARDED_METHODS:
-            # RFC 9110 §15.6.2: a method the platform never serves (CONNECT, TRACE, any other) is not
-            # implemented; forwarded, a service's parser answered CONNECT in plain text.
-            detail = f"The platform serves {', '.join(sorted(FORWARDED_METHODS))}; not {scope['method']}."
-            await _problem(send, 501, "method-not-implemented", "Method not implemented", detail, path)
             return
         query: bytes = scope.get("query_string") or b""
         if has_dot_segment(path) or not (target.isascii() and query.isascii()):
@@ -298,6 +291,13 @@ async def _no_answer(
         f"{service} received the request and {what}. {OUTCOME_UNKNOWN_ADVICE}",
         path,
     )
+
+
+async def refuse_connect(send: Send, path: str) -> None:
+    """CONNECT asks a proxy for a tunnel (RFC 9110 §9.3.6); the gateway is none. Forwarded, a service's
+    parser answered it in plain text; refused here, it is a problem like the gateway's parser's own 400."""
+    detail = "CONNECT asks a proxy for a tunnel; the gateway is none."
+    await _problem(send, 400, "bad-request", "Bad request", detail, path)
 
 
 async def _problem(

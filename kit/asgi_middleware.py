@@ -122,11 +122,11 @@ class HeadAsGetMiddleware:
             return
 
         async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
+            # The response ends with its head: a GET that streams (an export) goes on into nothing, and the
+            # connection is free for the next request at once.
+            if message["type"] == "http.response.start":
+                await send(message)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
 
         await self.app({**scope, "method": "GET"}, receive, without_body)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from kit.problems import ProblemError
+from kit.problems import FieldError, ProblemError
 
 ETAG_HEADER = "ETag"
 IF_MATCH_HEADER = "If-Match"
+IF_MATCH_MAX_LENGTH = 1024  # a list of ETags, on one header line or several
 
 
 def etag_of(resource_id: str, version: int) -> str:
@@ -22,6 +23,24 @@ def etag_of_content(*parts: object) -> str:
     canonical = (format(part.normalize(), "f") if isinstance(part, Decimal) else str(part) for part in parts)
     digest = hashlib.sha256("\x1f".join(canonical).encode()).hexdigest()[:20]
     return f'"{digest}"'
+
+
+def if_match_list(lines: list[str]) -> str | None:
+    """If-Match as the request sent it: a list header on several lines is one list (RFC 9110 §5.3), each
+    line counts (not the first only), and the bound its declaration sets holds for the whole list."""
+    if not lines:
+        return None
+    joined = ", ".join(lines)
+    if len(joined) > IF_MATCH_MAX_LENGTH:
+        message = f"at most {IF_MATCH_MAX_LENGTH} characters, on one line or several"
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid input",
+            f"If-Match: {message}",
+            errors=[FieldError(pointer="/header/If-Match", field="If-Match", rule="string_too_long", message=message)],
+        )
+    return joined
 
 
 def _required(detail: str) -> ProblemError:

@@ -138,7 +138,12 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
                 "from now",
             ),
         ] = START,
-        types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
+        types: Annotated[
+            str | None,
+            Query(
+                max_length=2000, description="Event types, comma-separated: one at least (omit it to read every type)"
+            ),
+        ] = None,
         contract_code: Annotated[str | None, Query(alias="contractCode", pattern=CONTRACT_CODE_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> Response:

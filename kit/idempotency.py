@@ -100,7 +100,9 @@ def media_type_of(content_type: str) -> str:
         name, _, value = parameter.strip().partition("=")
         if name:
             unquoted = value.strip().strip('"')
-            normalised.append(f"{name.strip().lower()}={unquoted}")
+            name = name.strip().lower()
+            # A charset's name is case-insensitive (RFC 9110 §8.3.2); other parameters' values may not be.
+            normalised.append(f"{name}={unquoted.lower() if name == 'charset' else unquoted}")
     return ";".join([media, *sorted(normalised)])
 
 
@@ -110,6 +112,20 @@ def _canonical_json(body: bytes) -> bytes:
         return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
     except orjson.JSONDecodeError:
         return body
+
+
+def one_key_header(lines: list[str]) -> str | None:
+    """The Idempotency-Key header's value: one line; with two, which one counts would be the reader's choice
+    (the first or the last), so neither does (400)."""
+    if len(lines) > 1:
+        raise ProblemError(
+            400,
+            "idempotency-key-invalid",
+            "Invalid Idempotency-Key",
+            "Send one Idempotency-Key header, not several.",
+            errors=[_key_error("idempotency-key-single", "one Idempotency-Key header line")],
+        )
+    return lines[0] if lines else None
 
 
 def key_of(header: str) -> str:

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kit.ambient_transaction import AmbientTransaction, UnguardedWriteError, enter_operation, leave_operation
 from kit.auth.policies import bearer_principal
 from kit.database import sqlstate_of
-from kit.etags import ETAG_HEADER, IF_MATCH_HEADER
+from kit.etags import ETAG_HEADER, IF_MATCH_HEADER, IF_MATCH_MAX_LENGTH, if_match_list
 from kit.feature_router import FeatureRouter
 from kit.idempotency import (
     IDEMPOTENCY_HEADER,
@@ -51,6 +51,7 @@ from kit.idempotency import (
     fingerprint_of,
     kept_answer,
     key_of,
+    one_key_header,
 )
 from kit.ledger import Ledger
 from kit.outbox import write_pending
@@ -119,7 +120,7 @@ async def _if_match_header(  # declares and bounds the header; the pipeline read
         str | None,
         Header(
             alias=IF_MATCH_HEADER,
-            max_length=1024,
+            max_length=IF_MATCH_MAX_LENGTH,
             description="The ETag of the version you read (428 without it, 412 when it changed since; `*` is "
             "refused). Omit it only to create a resource that does not exist yet.",
         ),
@@ -195,11 +196,6 @@ class PlatformRoute(APIRoute):
             return response
 
         return handle
-
-
-def _one_list(lines: list[str]) -> str | None:
-    """A list header sent on several lines is one list (RFC 9110 §5.3): `If-Match` twice counts both."""
-    return ", ".join(lines) if lines else None
 
 
 def is_transient(error: BaseException) -> bool:
@@ -303,7 +299,7 @@ async def run_write(
     a replay runs none of the handler, and a concurrent duplicate waits on the key until the first commits.
     """
     body = await request.body()  # read once: kept by the request for the handler and every retry
-    key_header = request.headers.get(IDEMPOTENCY_HEADER) if spec.idempotent else None
+    key_header = one_key_header(request.headers.getlist(IDEMPOTENCY_HEADER)) if spec.idempotent else None
     # A key belongs to its caller: without one the handler answers 401 (or, public, runs unkeyed).
     caller = await bearer_principal(request.scope) if key_header is not None else None
     key = key_of(key_header) if key_header is not None and caller is not None else None
@@ -319,7 +315,7 @@ async def run_write(
     ledger: Ledger | None = getattr(request.app.state, "ledger", None)
     for attempt in range(1, ATTEMPTS + 1):
         transaction = AmbientTransaction(
-            if_match=_one_list(request.headers.getlist(IF_MATCH_HEADER)) if spec.conditional else None,
+            if_match=if_match_list(request.headers.getlist(IF_MATCH_HEADER)) if spec.conditional else None,
             idempotency_key=key,
             conditional=spec.conditional,
         )

@@ -200,7 +200,10 @@ async def platform_events(
             description="The nextCursor of a page read before; `latest`: no event, the cursor to read on from now",
         ),
     ] = None,
-    types: Annotated[str | None, Query(max_length=2000, description="Event types, comma-separated")] = None,
+    types: Annotated[
+        str | None,
+        Query(max_length=2000, description="Event types, comma-separated: one at least (omit it to read every type)"),
+    ] = None,
     contract_code: Annotated[str | None, Query(alias="contractCode", pattern=CONTRACT_CODE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many events of each service")] = 100,
     wait: Annotated[

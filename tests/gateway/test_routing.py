@@ -83,12 +83,22 @@ async def test_head_is_answered_wherever_get_is_as_that_get_without_its_body(
     post_only = await gateway.head("/api/oauth/token")
     assert post_only.status_code == 405
     assert "POST" in post_only.headers["allow"]
+    # A 405 where GET is served names HEAD among the methods allowed.
+    not_allowed = await gateway.put("/api/territories/epcis", json={}, headers=pilot)
+    assert (not_allowed.status_code, not_allowed.headers["allow"]) == (405, "GET, HEAD")
 
 
-async def test_a_method_the_platform_never_serves_is_a_501_problem(stack: RunningStack) -> None:
-    # Forwarded, a service's own parser answered a CONNECT in plain text.
-    for method in ("CONNECT", "TRACE", "PURGE"):
-        response = await request_once(_port(stack), method, "/api/territories/epcis")
-        assert response.status == 501, (method, response.body)
+async def test_a_connect_is_a_problem_and_other_methods_are_405_where_no_route_serves_them(
+    stack: RunningStack,
+) -> None:
+    # Forwarded, a CONNECT met a service's own parser, which answered in plain text.
+    for target in ("/api/territories/epcis", "/api/events", "/api/nothing-here"):
+        response = await request_once(_port(stack), "CONNECT", target)
+        assert response.status == 400, (target, response.body)
         assert response.headers["content-type"] == PROBLEM
-        assert response.json()["type"] == "/problems/method-not-implemented"
+        assert "tunnel" in response.json()["detail"]
+    for method in ("TRACE", "PURGE"):
+        for target in ("/api/territories/epcis", "/api/events"):
+            response = await request_once(_port(stack), method, target)
+            assert (response.status, response.headers["allow"]) == (405, "GET, HEAD"), (method, target)
+            assert response.headers["content-type"] == PROBLEM

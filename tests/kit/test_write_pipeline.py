@@ -392,3 +392,5 @@ def test_a_media_type_is_compared_as_http_reads_it() -> None:
         "TEXT/CSV;header=present;charset=utf-8"
     )
     assert media_type_of("text/csv; charset=latin-1") != media_type_of("text/csv; charset=utf-8")
+    assert media_type_of("text/csv; charset=UTF-8") == media_type_of("text/csv; charset=utf-8")
+    assert media_type_of("multipart/form-data; boundary=AbC") != media_type_of("multipart/form-data; boundary=abc")

@@ -63,7 +63,7 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
         assert [item["members"] for item in figures["membersByYear"]] == [47, 47, 28, 28, 45, 45]  # 2020 … 2025
         assert figures["membersProfile"] == {
             "members": 45,
-            "genders": {"f": 25, "m": 20},
+            "genders": {"f": 25, "m": 20, "x": 0},
             "ageBands": {"16-25": 15, "26-59": 15, "60+": 15},
             "residentsShare": "0.7778",
         }
@@ -123,7 +123,7 @@ async def test_small_groups_are_not_published_and_callers_see_their_contracts_on
         )
     ).json()
     # One man: his count is hidden, and the women's too, or 7 - 6 would give it away.
-    assert figures["membersProfile"]["genders"] == {"f": None, "m": None}
+    assert figures["membersProfile"]["genders"] == {"f": None, "m": None, "x": None}
     assert figures["membersProfile"]["ageBands"] == {"26-59": 7}
     # 6 residents of 7 members: the share (0.8571) would give the one other member away as well.
     assert figures["membersProfile"]["residentsShare"] is None

@@ -104,6 +104,14 @@ async def test_if_match_is_required_and_checked(
         path, headers=[*headers.items(), ("If-Match", '"stale"'), ("If-Match", current)], json={"name": "Listé"}
     )
     assert listed.status_code == 200, listed.text
+    # The bound on If-Match holds for the whole list, on however many lines.
+    long_list = ", ".join(f'"{index:020d}"' for index in range(45))  # 1,078 characters
+    for lines in ([long_list], long_list.split(", ", 1)):
+        too_long = await gateway.patch(
+            path, headers=[*headers.items(), *(("If-Match", line) for line in lines)], json={"name": "Trop"}
+        )
+        assert too_long.status_code == 422, (len(lines), too_long.text)
+        assert too_long.json()["errors"][0]["field"] == "If-Match"
 
 
 async def test_idempotency_key_replays_and_refuses_other_bodies(
@@ -138,6 +146,13 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(
     )
     assert other.status_code == 422
     assert other.json()["type"] == "/problems/idempotency-key-reused"
+    # Two Idempotency-Key lines: which one would count is the reader's choice, so neither does.
+    two_keys = await gateway.post(
+        "/api/participation/bodies",
+        headers=[*headers.items(), ("Idempotency-Key", "another-key")],
+        json=body_fields(new_contract, "Deux clés"),
+    )
+    assert (two_keys.status_code, two_keys.json()["errors"][0]["rule"]) == (400, "idempotency-key-single")
     listed = await gateway.get(
         "/api/participation/bodies", headers=headers, params={"contractCode": new_contract, "limit": 100}
     )

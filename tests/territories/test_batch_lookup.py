@@ -72,11 +72,21 @@ async def test_json_batch_answers_ndjson(stack: RunningStack, gateway: httpx.Asy
         {"id": "b", "lat": "x", "lon": 2.7},
         "oops",
         {"id": "d", "lat": 50.27015, "lon": "2.7661"},  # a number in a string is text, as in every JSON body
+        {"id": True, "lat": 50.27015, "lon": 2.7661},
+        {"id": 6, "lat": 50.27015, "lon": 2.7661},
     ]
     response = await gateway.post(URL, json={"points": points}, headers=stack.headers([Role.OPERATOR]))
     assert response.headers["content-type"] == "application/x-ndjson"
     rows = [json.loads(line) for line in response.text.splitlines()]
-    assert [(row["line"], row["status"]) for row in rows] == [(1, "ok"), (2, "error"), (3, "error"), (4, "error")]
+    assert [(row["line"], row["status"]) for row in rows] == [
+        (1, "ok"),
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+        (5, "error"),
+        (6, "ok"),
+    ]
+    assert (rows[4]["error"], rows[5]["id"]) == ("id: a JSON string or integer", "6")
     assert rows[0]["qpvCodes"] == ["QN06258M"]
     assert rows[1]["error"] == "lat: a JSON number, not a string"
     assert rows[3]["error"] == "lon: a JSON number, not a string"

@@ -24,7 +24,7 @@ from services.participation.bodies.domain import (
     ThemeLevel,
     below_declared,
 )
-from services.participation.members.domain import published_breakdown
+from services.participation.members.domain import GENDERS, published_breakdown
 from services.participation.opinions.domain import TAKEN_UP, Outcome, ReferralStatus, referral_status
 
 # Members are counted in citizen bodies, not in the governance committees (the contract's indicator: the
@@ -50,18 +50,17 @@ def published_share(part: int, whole: int) -> Decimal | None:
     """The share of people a part makes of a whole whose count is published: null when the part or the rest
     would be hidden as a count (6 residents of 7 members would give the one other away, as the count 6 would),
     by the rule of `published_breakdown`."""
-    shown = published_breakdown({"part": part, "rest": whole - part})
+    shown = published_breakdown({"part": part, "rest": whole - part}, listed=("part", "rest"))
     if shown["part"] is None or shown["rest"] is None:
         return None
     return share(part, whole)
 
 
 def members_profile(profiles: Sequence[tuple[str, str, str]]) -> MembersProfile:
-    """Who holds a mandate: counts by gender (women and men always listed) and age band, residents' share."""
-    genders = Counter(gender for gender, _, _ in profiles)
+    """Who holds a mandate: counts by gender (every gender listed) and age band, residents' share."""
     return MembersProfile(
         members=len(profiles),
-        genders=published_breakdown({"f": genders["f"], "m": genders["m"], **genders}),
+        genders=published_breakdown(Counter(gender for gender, _, _ in profiles), listed=GENDERS),
         age_bands=published_breakdown(Counter(band for _, band, _ in profiles)),
         residents_share=published_share(sum(1 for _, _, kind in profiles if kind == "resident"), len(profiles)),
     )

@@ -43,8 +43,8 @@ async def participation_indicators(
     since: Annotated[int | None, Query(ge=2000, le=2100, description="First year of the members' series")] = None,
 ) -> ParticipationIndicatorsRead:
     """What the evaluation asks of participation for a year: bodies by kind and level, members and their
-    evolution, parity and ages (counts under 5 hidden), meetings, participants, institutions represented,
-    opinions issued, answered and taken up, time to answer, referrals."""
+    evolution, parity and ages (a breakdown with a count under 5 withheld whole), meetings, participants,
+    institutions represented, opinions issued, answered and taken up, time to answer, referrals."""
     first = series_start(year, since)
     if first > year:
         message = "the series starts no later than the year asked"

@@ -17,7 +17,8 @@ class MembersOnYearEnd(ApiModel):
 
 
 class MembersProfileRead(ApiModel):
-    """On 31 December of the year; a count under 5 people (or one that would reveal it) is null."""
+    """On 31 December of the year. A breakdown with any count of 1 to 4 people is withheld whole: every
+    gender null, no age band listed, the residents' share null."""
 
     members: int
     genders: dict[str, int | None]

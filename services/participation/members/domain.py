@@ -283,30 +283,33 @@ class Composition:
     residents: int | None
 
 
+GENDERS = tuple(gender.value for gender in Gender)  # always listed: that a gender is listed says nothing
+
+
 def published_composition(members: Sequence[Person]) -> Composition:
-    """Each count by the rule of the participation indicators: with 6 members of whom 5 women, neither the
-    women nor the men are published (6 − 5 would give the one man away); the same for residents."""
-    genders = published_breakdown(
-        {Gender.WOMAN.value: 0, Gender.MAN.value: 0, **Counter(member.gender.value for member in members)}
-    )
+    """Each count by the rule of the participation indicators (`published_breakdown`): with 6 members of whom
+    5 women, neither the women nor the men are published (6 − 5 would give the one man away); with 10
+    women, 10 men and one member of another gender, neither (21 − 20 would give that one away); the same
+    for residents."""
+    genders = published_breakdown(Counter(member.gender.value for member in members), listed=GENDERS)
     residents = sum(1 for member in members if member.member_kind is MemberKind.RESIDENT)
-    kinds = published_breakdown({"resident": residents, "other": len(members) - residents})
+    kinds = published_breakdown({"resident": residents, "other": len(members) - residents}, ("resident", "other"))
     return Composition(len(members), genders[Gender.WOMAN.value], genders[Gender.MAN.value], kinds["resident"])
 
 
-def published_breakdown(counts: Mapping[str, int]) -> dict[str, int | None]:
-    """Counts of a breakdown whose total is published, hidden under five; with one hidden, the smallest other
-    is hidden too, so that no hidden count is rebuilt by subtraction (statistical disclosure control, as
-    INSEE's secret statistique applies it to small groups). A count of zero is published: it reveals no one."""
-    shown: dict[str, int | None] = {
-        key: (value if value >= SMALL_GROUP or value == 0 else None) for key, value in counts.items()
-    }
-    hidden = [key for key, value in shown.items() if value is None and counts[key] > 0]
-    if len(hidden) == 1:
-        visible = sorted((value, key) for key, value in shown.items() if value is not None)
-        if visible:
-            shown[visible[0][1]] = None
-    return shown
+def published_breakdown(counts: Mapping[str, int], listed: Sequence[str] = ()) -> dict[str, int | None]:
+    """The counts of a breakdown whose total is published, whole or not at all (statistical disclosure
+    control, as INSEE's secret statistique applies it to small groups):
+    - when any count is 1 to 4, no count is published (null), since the total and the other counts would
+      rebuild it; nor is any category named but the `listed` ones, since a category is named only when
+      someone is in it (3 members in 3 age bands named would be one in each);
+    - otherwise every count is, the `listed` categories at zero included: a zero reveals no one.
+    No hidden count can then be rebuilt from what is published (tests/participation/test_published_figures.py
+    tries every breakdown of up to 12 people)."""
+    complete = {**dict.fromkeys(listed, 0), **counts}
+    if any(0 < value < SMALL_GROUP for value in complete.values()):
+        return {key: None for key in complete if key in listed}
+    return dict(complete)
 
 
 def handles_personal_data(caller: Principal, contract_code: str) -> bool:

@@ -116,7 +116,8 @@ class MandateRead(ApiModel):
 
 
 class CompositionRead(ApiModel):
-    """Counts of the members on a day; a count under 5 people is not published (null)."""
+    """Counts of the members on a day. When any gender counts 1 to 4 people, neither women nor men are
+    published (null); the same for residents and the other members."""
 
     on: date
     members: int

@@ -295,6 +295,9 @@ def parse_json(document: Any) -> PointBatch:
     for position, point in enumerate(points, start=1):
         if not isinstance(point, dict):
             batch.bad.append(BadLine(position, None, "expected an object with id, lat and lon"))
+        elif point.get("id") is not None and (isinstance(point["id"], bool) or not isinstance(point["id"], str | int)):
+            # Python's text of `true` or of an object ("True", "{'a': 1}") is no id the client sent.
+            batch.bad.append(BadLine(position, None, "id: a JSON string or integer"))
         else:
             _accept(batch, position, point.get("id"), point.get("lat"), point.get("lon"), decimal_comma=None)
         _check_size(batch)
