@@ -71,7 +71,9 @@ async def attempt(client: httpx.AsyncClient, url: str, event: Mapping[str, Any],
     headers = signed_headers(str(event["id"]), body, secrets, datetime.now(UTC))
     try:
         response = await client.post(url, content=body.encode(), headers=headers)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+        # InvalidURL is no HTTPError: a URL the client refuses escaped, and the job failed again and again,
+        # its subscription never counting an attempt nor disabled.
         elapsed = int((time.monotonic() - started) * 1000)
         return Attempt(None, elapsed, f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT])
     elapsed = int((time.monotonic() - started) * 1000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,22 @@ def _loopback_host(host: str) -> bool:
         return False
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _canonical_host(host: str) -> bool:
+    """An IP address as `ipaddress` reads it, or an ASCII host name (IDNs in their `xn--` form) whose last
+    label is not all digits: `010.0.0.1` or `0177.0.0.1` is no address to Python (it rejects leading zeros)
+    but one to the resolver (octal: 8.0.0.1, 127.0.0.1), and a full-width `ｌｏｃａｌｈｏｓｔ` is no name
+    the HTTP client sends; the check and the delivery would not mean the same host."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+    return True
+
+
 def target_problem(url: str, allow_local: bool) -> RefusedInputError | None:
     """What is wrong with the target URL itself (before its name is resolved), if anything. Plain http is
     for a receiver on the machine itself only, and only where `allow_local` (development and tests): a
@@ -72,14 +89,20 @@ def target_problem(url: str, allow_local: bool) -> RefusedInputError | None:
         return RefusedInputError("url", "https", "the target must be an https URL")
     if parts.username or parts.password:
         return RefusedInputError("url", "no-credentials", "credentials do not belong in the URL: sign, do not log in")
+    if not _canonical_host(host):
+        message = "the host is an IP address written as Python reads it, or an ASCII name (xn-- for an IDN)"
+        return RefusedInputError("url", "canonical-host", message)
     return None
 
 
 def refused_address(address: str, allow_local: bool) -> str | None:
     """Why a resolved address may not be a target (None: it may). `allow_local` admits loopback only."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried in IPv6 (mapped, 6to4, Teredo's client) is judged as that address.
+        carried = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if carried is not None:
+            ip = carried
     if ip.is_loopback:
         return None if allow_local else "loopback"
     if ip in _METADATA or ip.is_link_local:  # 169.254.169.254 is link-local

@@ -166,19 +166,27 @@ def _csv_text(value: Cell) -> str:
     return str(value)
 
 
-def write_csv(target: IO[str], rows: Iterable[Sequence[Cell]]) -> None:
-    """The exchange CSV other systems read: UTF-8 with a byte-order mark, `;`, dot decimals, ISO dates, every
-    field quoted (the caller opens `target` with encoding="utf-8-sig"). A spreadsheet opening it reads the
-    quoted 00552013500137 as a number, and 7000.01 as text in French: `write_spreadsheet_csv` is for it."""
-    writer = csv.writer(target, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([value if value.__class__ in _WRITTEN_AS_IS else _csv_text(value) for value in row])
-
-
 # Excel keeps at most 255 characters in a formula's text constant: a longer code is written as plain text.
 _FORMULA_TEXT_LIMIT = 255
 # A cell starting with one of these is run as a formula by a spreadsheet (OWASP, "CSV Injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _exchange_field(value: Cell) -> Cell:
+    if value.__class__ is str:  # a text someone typed (a title, a name): never a formula for whoever opens it
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    return value if value.__class__ in _WRITTEN_AS_IS else _csv_text(value)
+
+
+def write_csv(target: IO[str], rows: Iterable[Sequence[Cell]]) -> None:
+    """The exchange CSV other systems read: UTF-8 with a byte-order mark, `;`, dot decimals, ISO dates, every
+    field quoted (the caller opens `target` with encoding="utf-8-sig"). A spreadsheet opening it reads the
+    quoted 00552013500137 as a number, and 7000.01 as text in French: `write_spreadsheet_csv` is for it.
+    Opened by a double click all the same, a text that a spreadsheet would run as a formula (an operator's
+    title `=HYPERLINK(…)`) is led by an apostrophe, as in `write_spreadsheet_csv`."""
+    writer = csv.writer(target, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_exchange_field(value) for value in row])
 
 
 def _quoted(text: str, special: str = ';"\r\n') -> str:

@@ -33,10 +33,12 @@ def written(write: object) -> str:
     return text.getvalue()
 
 
-def test_the_exchange_csv_gives_dot_decimals_iso_dates_and_every_field_quoted() -> None:
+def test_the_exchange_csv_gives_dot_decimals_iso_dates_and_every_field_quoted_and_runs_no_formula() -> None:
+    # Its byte-order mark and `;` make a spreadsheet open it by a double click: a typed text that would run
+    # as a formula is led by an apostrophe there too.
     assert written(write_csv) == (
         '"00552013500137";"7000.01";"0.00";"2025-03-14";"oui";"";"2025";"Ateliers ; « jeunes »";'
-        '"=HYPERLINK(""http://exemple.invalid"")";"QN06258M;QN06261M"\r\n'
+        '"\'=HYPERLINK(""http://exemple.invalid"")";"QN06258M;QN06261M"\r\n'
     )
 
 

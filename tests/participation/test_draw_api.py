@@ -62,6 +62,13 @@ async def test_a_draw_is_published_performed_and_verified(
     assert len(draw["pool"]) == 30
     assert "Fictif" not in opened.text
     assert "rue Fictive" not in opened.text  # households are published as tokens
+    # …keyed: equal for one household, but nobody holding the draw's id and a street directory rebuilds them.
+    tokens = [entry["household"] for entry in draw["pool"]]
+    assert tokens[0] == tokens[1] != tokens[2]
+    directory = {
+        hashlib.sha256(f"{draw['id']}|{number} rue fictive, arras".encode()).hexdigest()[:16] for number in range(15)
+    }
+    assert directory.isdisjoint(tokens)
     url = f"{API}/draws/{draw['id']}"
     wrong = await gateway.post(f"{url}/reveal", json={"seed": SEED + "!"}, headers=facilitator)
     assert wrong.status_code == 409
@@ -94,15 +101,23 @@ async def test_a_draw_is_published_performed_and_verified(
     assert (early.status_code, early.json()["errors"][0]["rule"]) == (422, "challenge-period-over")
 
 
+async def _performed_draw(
+    stack: RunningStack, gateway: httpx.AsyncClient, contract: str, pilot: dict[str, str]
+) -> tuple[str, str]:
+    """A draw of a new body of the contract, performed by its pilot: its id and its URL."""
+    body_id = await new_body(stack, gateway, contract)
+    opened = await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(CHALLENGE_ENDS_ON), headers=pilot)
+    url = f"{API}/draws/{opened.json()['id']}"
+    assert (await gateway.post(f"{url}/reveal", json={"seed": SEED}, headers=pilot)).status_code == 200
+    return opened.json()["id"], url
+
+
 async def test_the_pool_identities_are_deleted_after_the_challenge(
     stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock
 ) -> None:
     clock.travel_to(DRAWN_ON)
-    body_id = await new_body(stack, gateway, new_contract)
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
-    opened = await gateway.post(f"{API}/bodies/{body_id}/draws", json=_draw_body(CHALLENGE_ENDS_ON), headers=pilot)
-    url = f"{API}/draws/{opened.json()['id']}"
-    assert (await gateway.post(f"{url}/reveal", json={"seed": SEED}, headers=pilot)).status_code == 200
+    _, url = await _performed_draw(stack, gateway, new_contract, pilot)
     clock.travel_to(CHALLENGE_ENDS_ON + timedelta(days=1))
     purged = await gateway.post(f"{url}/purge", headers=pilot)
     assert purged.json() == {"deleted": 30}
@@ -147,3 +162,33 @@ async def test_a_large_pool_passes_the_body_limit_of_its_path_only(
     assert len(opened.json()["pool"]) == 9000
     elsewhere = await gateway.post(f"{API}/bodies/{body_id}/opinions", json=large, headers=pilot)
     assert elsewhere.status_code == 413
+
+
+async def test_a_person_drawn_is_exported_and_erased_with_the_name_the_pool_keeps(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str, clock: TravellingClock
+) -> None:
+    """Until its challenge period ends, a pool keeps the names of those drawn: the right of access shows them,
+    the right to erasure takes them too (an erased member's name and contact were still in `/drawn`)."""
+    clock.travel_to(DRAWN_ON)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    draw_id, url = await _performed_draw(stack, gateway, new_contract, pilot)
+    appointed = await gateway.post(f"{url}/appointments", json={"startsOn": "2025-03-01"}, headers=pilot)
+    assert appointed.status_code == 201, appointed.text
+    person = appointed.json()["mandates"][0]["personId"]
+    drawn = {item["reference"]: item for item in (await gateway.get(f"{url}/drawn", headers=pilot)).json()["items"]}
+    exported = await gateway.get(f"{API}/people/{person}/export", headers=pilot)
+    assert exported.status_code == 200, exported.text
+    (entry,) = exported.json()["drawnAs"]
+    named = drawn[entry["reference"]]
+    assert entry == {
+        "drawId": draw_id,
+        "reference": named["reference"],
+        "identity": {key: named[key] for key in ("familyName", "givenName", "contact")},
+    }
+    erased = await gateway.post(f"{API}/people/{person}/erasure", headers=pilot)
+    assert erased.json() == {"erasedNow": True}
+    after = (await gateway.get(f"{url}/drawn", headers=pilot)).json()["items"]
+    assert sorted(item["reference"] for item in after) == sorted(set(drawn) - {named["reference"]})
+    assert named["contact"] not in str(after)
+    again = await gateway.get(f"{API}/people/{person}/export", headers=pilot)
+    assert (again.json()["identity"], again.json()["drawnAs"]) == (None, [])

@@ -11,7 +11,8 @@ import sys
 import httpx
 import pytest
 
-from gateway.webhooks.domain import check_addresses, target_problem
+from gateway.webhooks.delivery import attempt, delivery_client
+from gateway.webhooks.domain import check_addresses, new_secret, target_problem
 from identity.principal import Role
 from tests.running_stack import RunningStack
 from tests.webhooks.partners import SUBSCRIPTIONS, register_partner
@@ -121,6 +122,8 @@ async def test_plain_http_is_for_a_loopback_receiver_only(
         ("fe80::1", True),
         ("224.0.0.1", True),
         ("::ffff:10.0.0.1", True),
+        ("2002:a9fe:a9fe::", True),  # 6to4 carrying 169.254.169.254
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, its client 10.0.0.1
         ("fd00:ec2::254", True),
         ("100.64.0.1", True),
         ("0.0.0.0", True),  # noqa: S104 - an address refused, nothing binds it
@@ -137,6 +140,28 @@ def test_ssrf_guard_in_production() -> None:
     assert target_problem("https://example.org/hooks", allow_local=False) is None
     check_addresses(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], allow_local=False)
     check_addresses(["127.0.0.1"], allow_local=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://010.0.0.1/hook",  # octal to the resolver (8.0.0.1), no address to Python
+        "https://0177.0.0.1/hook",  # 127.0.0.1
+        "https://2130706433/hook",  # 127.0.0.1 as one number
+        "https://0x7f.0.0.1/hook",
+        "https://ｌｏｃａｌｈｏｓｔ/hook",  # full-width: no name the HTTP client sends
+        "https://exa_mple.org/hook",
+    ],
+)
+def test_a_host_written_other_than_canonically_is_refused(url: str) -> None:
+    problem = target_problem(url, allow_local=True)
+    assert problem is not None
+    assert (problem.field, problem.rule) == ("url", "canonical-host")
+
+
+def test_canonical_hosts_pass() -> None:
+    for url in ("https://hooks.example.org/x", "https://xn--mnchen-3ya.de/x", "https://93.184.215.14/x"):
+        assert target_problem(url, allow_local=False) is None, url
 
 
 @pytest.mark.parametrize(
@@ -158,3 +183,13 @@ def test_plain_http_in_development_reaches_loopback_only(url: str, allowed: bool
     assert (problem is None) == allowed
     if problem is not None:
         assert (problem.field, problem.rule) == ("url", "https")
+
+
+async def test_a_url_the_http_client_refuses_is_a_failed_attempt_not_a_crash() -> None:
+    """Whatever the check let through, a delivery to it is an attempt that failed, counted (and eventually
+    disabling the subscription), never an error that fails the job again and again."""
+    async with delivery_client() as client:
+        tried = await attempt(client, "https://ｌｏｃａｌｈｏｓｔ/hook", {"id": "e1", "type": "t"}, [new_secret()])
+    assert (tried.status_code, tried.succeeded) == (None, False)
+    assert tried.error is not None
+    assert tried.error.startswith("InvalidURL")

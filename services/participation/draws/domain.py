@@ -14,6 +14,8 @@ drawn by lot, women and men in equal numbers).
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -270,9 +272,17 @@ def pool_references(pool: int) -> list[str]:
     return [f"C{position + 1:0{width}d}" for position in range(pool)]
 
 
-def household_token(draw_id: uuid.UUID, household: str) -> str:
-    """What is published of a household: equal for equal households of this draw, nothing more."""
-    return hashlib.sha256(f"{draw_id}|{household.strip().lower()}".encode()).hexdigest()[:16]
+def household_key() -> bytes:
+    """The key of one draw's household tokens: drawn at random when the pool is frozen, used for its entries,
+    then forgotten (the tokens are kept; the key is neither stored nor published)."""
+    return secrets.token_bytes(32)
+
+
+def household_token(key: bytes, household: str) -> str:
+    """What is published of a household: equal for equal households of this draw, nothing more. Keyed
+    (HMAC-SHA-256 under the draw's `household_key`): a plain hash of the draw's public id and the address
+    was reversed by hashing a street directory (900 addresses gave back the 12 of a pool)."""
+    return hmac.new(key, household.strip().lower().encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def check_revealable(status: DrawStatus) -> None:

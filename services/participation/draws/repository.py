@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import Text, delete, func, literal, select
+from sqlalchemy import Text, delete, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from kit.pagination import PageRequest, fetch_page
@@ -46,6 +46,26 @@ class DrawRepository(SessionRepository):
         )
         rows, total = await fetch_page(self.session, query.order_by(position, DrawIdentityRow.reference), page)
         return [(row.reference, record_of(Identity, row)) for row in rows], total
+
+    async def identities_drawn_as(
+        self, entries: Collection[tuple[uuid.UUID, str]]
+    ) -> list[tuple[uuid.UUID, str, Identity]]:
+        """The pool's names still kept for these (draw, reference) entries: a person drawn, by their mandates."""
+        if not entries:
+            return []
+        query = select(DrawIdentityRow).where(tuple_(DrawIdentityRow.draw_id, DrawIdentityRow.reference).in_(entries))
+        rows = await self.all(query.order_by(DrawIdentityRow.draw_id, DrawIdentityRow.reference))
+        return [(row.draw_id, row.reference, record_of(Identity, row)) for row in rows]
+
+    async def erase_identities_drawn_as(self, entries: Collection[tuple[uuid.UUID, str]]) -> int:
+        if not entries:
+            return 0
+        result = await self.session.execute(
+            delete(DrawIdentityRow)
+            .where(tuple_(DrawIdentityRow.draw_id, DrawIdentityRow.reference).in_(entries))
+            .returning(DrawIdentityRow.reference)
+        )
+        return len(result.all())
 
     async def purge_identities(self, draw_id: uuid.UUID) -> int:
         result = await self.session.execute(

@@ -27,6 +27,7 @@ from services.participation.draws.domain import (
     check_reveal,
     check_revealable,
     draw,
+    household_key,
     household_token,
     pool_hash,
     pool_references,
@@ -81,8 +82,9 @@ async def open_draw(
             in_office = await MemberRepository(uow.session).members_on(body_id, uow.today())
             seats = replace(seats, held=seats_held(person.gender for person in in_office))
         draw_id = uuid.uuid4()
+        key = household_key()
         candidates = [
-            Candidate(reference, entry.gender, entry.age_band, entry.in_qpv, household_token(draw_id, entry.household))
+            Candidate(reference, entry.gender, entry.age_band, entry.in_qpv, household_token(key, entry.household))
             for reference, entry in zip(pool_references(len(entries)), entries, strict=True)
         ]
         opened = Draw(

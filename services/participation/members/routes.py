@@ -36,6 +36,7 @@ from services.participation.members.schemas import (
     ConsentRead,
     DeclarationInput,
     DeclarationRead,
+    DrawnAsRead,
     ErasureRead,
     IdentityRead,
     MandateCreate,
@@ -189,6 +190,10 @@ async def export_person(uow: Uow, person_id: uuid.UUID, principal: PersonalDataH
         mandates=[read_of(PersonMandateRead, item) for item in data.mandates],
         consents=[_consent(item) for item in data.consents],
         declarations=[_declaration(item) for item in data.declarations],
+        drawn_as=[
+            DrawnAsRead(draw_id=draw_id, reference=reference, identity=read_of(IdentityRead, identity))
+            for draw_id, reference, identity in data.drawn_as
+        ],
     )
 
 

@@ -198,9 +198,16 @@ class DeclarationRead(ApiModel):
     interests: str | None
 
 
+class DrawnAsRead(ApiModel):
+    draw_id: uuid.UUID
+    reference: str = Field(description="The pool entry the person was drawn as")
+    identity: IdentityRead = Field(description="As the pool holds it, until its challenge period ends")
+
+
 class PersonalDataRead(ApiModel):
     person: PersonRead
     identity: IdentityRead | None = Field(description="Null once erased")
     mandates: list[PersonMandateRead]
     consents: list[ConsentRead]
     declarations: list[DeclarationRead]
+    drawn_as: list[DrawnAsRead] = Field(description="The names the draws' pools keep of the person (erased with it)")

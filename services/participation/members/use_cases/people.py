@@ -10,6 +10,7 @@ from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
 from services.participation.bodies.domain import Body
 from services.participation.bodies.use_cases import body_managed_by
+from services.participation.draws.repository import DrawRepository
 from services.participation.errors import NotBoundError, NotFoundError, RuleViolationError
 from services.participation.members.domain import (
     Consent,
@@ -63,6 +64,12 @@ class PersonalData:
     mandates: list[Mandate]
     consents: list[Consent]
     declarations: list[Declaration]
+    drawn_as: list[tuple[uuid.UUID, str, Identity]]  # (draw, reference, name) in the pools they were drawn from
+
+
+def _drawn_from(mandates: list[Mandate]) -> list[tuple[uuid.UUID, str]]:
+    """The pool entries a person was drawn as: their mandates' draws and references."""
+    return sorted({(item.draw_id, item.drawn_reference) for item in mandates if item.draw_id and item.drawn_reference})
 
 
 async def _person_handled_by(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) -> Person:
@@ -78,12 +85,14 @@ async def export_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID)
     async with uow:
         person = await _person_handled_by(uow, actor, person_id)
         repository = MemberRepository(uow.session)
+        held = await repository.mandates_of(person_id)
         data = PersonalData(
             person,
             await repository.identity(person_id),
-            await repository.mandates_of(person_id),
+            held,
             await repository.consents(person_id),
             await repository.declarations(person_id),
+            await DrawRepository(uow.session).identities_drawn_as(_drawn_from(held)),
         )
         await ledger.changed(
             uow.session,
@@ -99,11 +108,16 @@ async def export_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID)
 
 
 async def erase_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) -> bool:
-    """RGPD art. 17 erasure: the identity goes; the pseudonymous record and mandates stay for the statistics
-    (art. 17.3.d: archiving and statistics). True when an identity was erased now, False when it was already."""
+    """RGPD art. 17 erasure: the identity goes, and the name the draws' pools they were drawn from still keep
+    (until their challenge period ends); the pseudonymous record and mandates stay for the statistics
+    (art. 17.3.d: archiving and statistics). True when a name was erased now, False when none was left."""
     async with uow:
         await _person_handled_by(uow, actor, person_id)
-        erased = await MemberRepository(uow.session).erase_identities([person_id]) > 0
+        repository = MemberRepository(uow.session)
+        identities = await repository.erase_identities([person_id])
+        drawn = _drawn_from(await repository.mandates_of(person_id))
+        pool_names = await DrawRepository(uow.session).erase_identities_drawn_as(drawn)
+        erased = identities + pool_names > 0
         await ledger.changed(
             uow.session,
             actor,
@@ -111,7 +125,7 @@ async def erase_person(uow: UnitOfWork, actor: Principal, person_id: uuid.UUID) 
             entity_type="person",
             entity_id=str(person_id),
             before={},
-            after={"erased_now": erased},
+            after={"erased_now": erased, "pool_names_erased": pool_names},
         )
         await uow.commit()
     return erased
