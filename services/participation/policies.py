@@ -25,6 +25,9 @@ MANAGE_MEMBERS = Policy(name="manage-members", scopes=WRITES, roles=BODY_RUNNERS
 PEOPLE_DATA = Policy(name="people-personal-data", scopes=WRITES, roles=PILOTS)
 RUN_DRAWS = Policy(name="run-draws", scopes=WRITES, roles=BODY_RUNNERS)
 READ_DRAWN = Policy(name="read-drawn-people", scopes=READS, roles=BODY_RUNNERS)
+# A body's composition on any day is its runners' (who know its members): compared from one day to the next,
+# it told any reader the gender and residence of the one member who joined in between.
+READ_COMPOSITION = Policy(name="read-body-composition", scopes=READS, roles=BODY_RUNNERS)
 PUBLISHED_DRAW = public_policy("published-draw")
 RUN_MEETINGS = Policy(name="run-meetings", scopes=WRITES, roles=BODY_RUNNERS)
 ADOPT_OPINIONS = Policy(name="adopt-opinions", scopes=WRITES, roles=BODY_RUNNERS)
@@ -43,6 +46,7 @@ MemberManager = Annotated[Principal, Depends(authorize(MANAGE_MEMBERS))]
 PersonalDataHandler = Annotated[Principal, Depends(authorize(PEOPLE_DATA))]
 DrawRunner = Annotated[Principal, Depends(authorize(RUN_DRAWS))]
 DrawnReader = Annotated[Principal, Depends(authorize(READ_DRAWN))]
+CompositionReader = Annotated[Principal, Depends(authorize(READ_COMPOSITION))]
 MeetingRunner = Annotated[Principal, Depends(authorize(RUN_MEETINGS))]
 OpinionAdopter = Annotated[Principal, Depends(authorize(ADOPT_OPINIONS))]
 Governance = Annotated[Principal, Depends(authorize(GOVERN))]

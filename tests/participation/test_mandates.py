@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -194,6 +195,16 @@ async def test_composition_hides_small_groups(
         await gateway.get(f"{API}/bodies/{body_id}/composition", params={"on": "2024-12-31"}, headers=pilot)
     ).json()
     assert before["members"] == 0
+    # Its runners' only: compared from one day to the next, it told a partner the gender and residence of the
+    # one member who joined in between (10 → 11 members, 5 → 6 men, 10 → 10 residents).
+    url = f"{API}/bodies/{body_id}/composition"
+    facilitator = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[body_id])
+    assert (await gateway.get(url, params={"on": "2025-07-01"}, headers=facilitator)).status_code == 200
+    for partner in (Role.CO_FINANCER, Role.STATE, Role.AUDITOR):
+        refused = await gateway.get(url, params={"on": "2025-07-01"}, headers=stack.headers([partner], [new_contract]))
+        assert refused.status_code == 403, (partner, refused.text)
+    elsewhere = stack.headers([Role.BODY_FACILITATOR], [new_contract], bodies=[str(uuid.uuid4())])
+    assert (await gateway.get(url, params={"on": "2025-07-01"}, headers=elsewhere)).status_code == 403
 
 
 async def test_who_manages_members(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:

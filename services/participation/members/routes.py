@@ -50,7 +50,7 @@ from services.participation.members.schemas import (
     ReplacementRead,
 )
 from services.participation.members.use_cases import mandates, people, rules
-from services.participation.policies import DrawRunner, MemberManager, PersonalDataHandler, Reader
+from services.participation.policies import CompositionReader, DrawRunner, MemberManager, PersonalDataHandler, Reader
 from services.participation.schemas import WarningRead
 
 router = platform_router(["members"], authenticated=True, writes=True)
@@ -172,10 +172,11 @@ async def end_mandate(uow: Uow, mandate_id: uuid.UUID, body: MandateEnd, princip
 async def body_composition(
     uow: Uow,
     body_id: uuid.UUID,
-    principal: Reader,
+    principal: CompositionReader,
     on: Annotated[IsoDate | None, Query(description="Default: today")] = None,
 ) -> CompositionRead:
-    """How many members on a day, and how many women, men and residents — each only from 5 people."""
+    """How many members on a day, and how many women, men and residents — each only from 5 people. For the
+    body's runners (its pilots and facilitators); partners read the year's participation indicators."""
     day = on or uow.today()
     return read_of(CompositionRead, await mandates.composition(uow, principal, body_id, day), on=day)
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from identity.principal import Principal
 from kit.unit_of_work import UnitOfWork
-from services.participation.bodies.use_cases import body_managed_by, body_seen_by
+from services.participation.bodies.use_cases import body_managed_by
 from services.participation.errors import BrokenRules, NotFoundError
 from services.participation.members.domain import (
     BodyRules,
@@ -145,7 +145,7 @@ async def end_mandate(
 
 
 async def composition(uow: UnitOfWork, actor: Principal, body_id: uuid.UUID, day: date) -> Composition:
-    """The body's members on a day, counted as they may be published."""
+    """The body's members on a day, counted as they may be published, for those who run the body."""
     async with uow.reading():
-        await body_seen_by(uow, actor, body_id)
+        await body_managed_by(uow, actor, body_id)
         return published_composition(await MemberRepository(uow.session).members_on(body_id, day))
