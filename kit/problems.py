@@ -191,6 +191,7 @@ async def _on_problem_error(request: Request, exc: Exception) -> Response:
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+UNPARSED_BODY = "There was an error parsing the body"
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -212,7 +213,12 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
-    return problem_response(exc.status_code, slug, title, detail, instance=request.url.path, headers=headers)
+    errors = None
+    if exc.status_code == 400 and detail == UNPARSED_BODY:  # FastAPI's words for a body it could not decode
+        errors = [FieldError(pointer="/body", field="body", rule="json", message="a JSON document in UTF-8")]
+    return problem_response(
+        exc.status_code, slug, title, detail, instance=request.url.path, headers=headers, errors=errors
+    )
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

@@ -43,6 +43,11 @@ async def test_text_postgresql_cannot_store_is_a_422(
         response = await gateway.post("/api/participation/bodies", headers=headers, content=payload)
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == "name"
+    # Bytes that are no UTF-8 are no JSON: the problem names the body and the rule, as every other does.
+    undecodable = f'{{"contractCode": "{new_contract}", "name": "'.encode() + b'\xff"}'
+    response = await gateway.post("/api/participation/bodies", headers=headers, content=undecodable)
+    assert response.status_code == 400, response.text
+    assert (response.json()["errors"][0]["field"], response.json()["errors"][0]["rule"]) == ("body", "json")
 
 
 async def test_mass_assignment_is_refused(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> None:
