@@ -56,6 +56,7 @@ from kit.idempotency import (
 from kit.ledger import Ledger
 from kit.outbox import write_pending
 from kit.problems import documented_problems, problem_openapi
+from kit.query_params import refuse_repeated, scalar_query_names
 from kit.response_cache import Remember
 
 logger = logging.getLogger("kit.write_pipeline")
@@ -180,12 +181,14 @@ class PlatformRoute(APIRoute):
             self.write = WriteSpec(idempotent, is_conditional, read_at if is_conditional else None)
         options.update(dependencies=_solved(dependencies), responses=responses, openapi_extra=extra or None)
         super().__init__(path, endpoint, **options)
+        self.scalar_queries = scalar_query_names(self.dependant)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         route = self
 
         async def handle(request: Request) -> Response:
+            refuse_repeated(request.query_params, route.scalar_queries)
             if route.remember is not None:
                 route.remember.mark(request)
             if route.write is not None:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pytest
 from pydantic import ValidationError
 
-from kit.api_models import ApiInput, ApiModel, read_of, record_fields
+from kit.api_models import CONTRACT_CODE_PATTERN, ApiInput, ApiModel, read_of, record_fields
 
 
 class Window(ApiInput):
@@ -155,3 +155,9 @@ def test_a_record_maps_to_the_wire_as_asdict_gives_it_without_copying_its_values
         "venues": [{"place": ["62041", "Arras"], "openedOn": "2026-03-01"}],
         "note": None,
     }
+
+
+def test_the_contract_code_every_input_declares_is_the_one_territories_registers() -> None:
+    from services.territories.contracts.domain import CONTRACT_CODE
+
+    assert CONTRACT_CODE.pattern == CONTRACT_CODE_PATTERN

@@ -281,3 +281,21 @@ async def test_concurrent_updates_with_one_etag_let_one_win(
     )
     assert sorted(response.status_code for response in responses) == [200, 412, 412, 412]
     assert (await gateway.get(path, headers=headers)).json()["version"] == 2
+
+
+async def test_a_query_parameter_given_twice_is_refused_not_read_as_one_of_its_copies(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    headers = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    url = f"/api/participation/bodies?contractCode={new_contract}"
+    assert (await gateway.get(url + "&limit=1", headers=headers)).status_code == 200
+    twice = await gateway.get(url + "&limit=500&limit=1&offset=0", headers=headers)
+    assert twice.status_code == 422, twice.text
+    assert [(error["field"], error["rule"]) for error in twice.json()["errors"]] == [("limit", "given-once")]
+    # The same through a dependency's parameter, on another service, and at the gateway's own routes.
+    for path in ("/api/territories/qpvs?codeEpci=200033579&codeEpci=200033579", "/api/events?limit=1&limit=2"):
+        refused = await gateway.get(path, headers=headers)
+        assert refused.status_code == 422, (path, refused.text)
+        assert refused.json()["errors"][0]["rule"] == "given-once"
+    # A name no route reads is not the route's concern.
+    assert (await gateway.get(url + "&utm=a&utm=b", headers=headers)).status_code == 200
