@@ -129,9 +129,12 @@ def _locked_reads_refresh(orm_execute: ORMExecuteState) -> None:
     """A row read unlocked, then locked, came back as the first read left it: the identity map keeps an
     object it already holds unless told to populate it again. Two payments of one tranche, each reading it,
     then waiting for the other's lock, both saw it planned and both paid it. A locking read therefore
-    populates what it locks afresh (sessions do not autoflush: a change made before the lock would be lost
-    with it, so none is made before locking)."""
+    populates what it locks afresh; a change the session holds unsent is sent first (sessions do not
+    autoflush), or the fresh copy would silently drop it."""
     if orm_execute.is_select and getattr(orm_execute.statement, "_for_update_arg", None) is not None:
+        session = orm_execute.session
+        if session.dirty or session.new or session.deleted:
+            session.flush()
         orm_execute.update_execution_options(populate_existing=True)
 
 

@@ -71,7 +71,7 @@ def _canonical_host(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        labels = host.split(".")
+        labels = host.removesuffix(".").split(".")  # `example.org.`: the fully qualified form of the name
         return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
     return True
 
@@ -99,8 +99,10 @@ def refused_address(address: str, allow_local: bool) -> str | None:
     """Why a resolved address may not be a target (None: it may). `allow_local` admits loopback only."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv4 address carried in IPv6 (mapped, 6to4, Teredo's client) is judged as that address.
-        carried = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip.teredo is not None:  # a tunnel through a relay: where it lands is the relay's choice
+            return "tunnel (Teredo)"
+        # An IPv4 address carried in IPv6 (mapped, 6to4) is judged as that address.
+        carried = ip.ipv4_mapped or ip.sixtofour
         if carried is not None:
             ip = carried
     if ip.is_loopback:

@@ -18,6 +18,8 @@ ContractCode = Annotated[str, StringConstraints(pattern=CONTRACT_CODE_PATTERN)]
 Title = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
 Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=5000, strip_whitespace=True)]
+# A Chorus number (engagement juridique, demande de paiement) as Chorus writes it.
+ChorusNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_+/-]{0,29}$")]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 BudgetAccount = Literal[
     "60", "61", "62", "63", "64", "65", "66", "67", "68", "indirect",

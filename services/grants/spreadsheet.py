@@ -173,7 +173,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _exchange_field(value: Cell) -> Cell:
-    if value.__class__ is str:  # a text someone typed (a title, a name): never a formula for whoever opens it
+    if isinstance(value, str):  # a text someone typed (a title, a name, a code): never a formula when opened
         return "'" + value if value.startswith(_FORMULA_START) else value
     return value if value.__class__ in _WRITTEN_AS_IS else _csv_text(value)
 

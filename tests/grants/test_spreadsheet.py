@@ -56,3 +56,9 @@ def test_a_code_too_long_for_a_formula_is_written_as_text() -> None:
     text = io.StringIO(newline="")
     write_spreadsheet_csv(text, [[Code("Q" * 256), Code("QN06258M")]])
     assert text.getvalue() == "Q" * 256 + ';="QN06258M"\r\n'
+
+
+def test_a_code_typed_as_a_formula_is_no_formula_in_the_exchange_csv() -> None:
+    text = io.StringIO(newline="")
+    write_csv(text, [[Code("=cmd|' /C calc'!A0"), Code("2103814945")]])
+    assert text.getvalue() == '"\'=cmd|\' /C calc\'!A0";"2103814945"\r\n'

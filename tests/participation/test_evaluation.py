@@ -86,6 +86,18 @@ async def test_the_demo_tells_the_47_to_28_story_and_the_new_bodies(
         assert figures["referrals"] == {"made": 5, "open": 0, "answered": 3, "deemed_favourable": 2}
         assert figures["consultations"] == []
         assert "Fictif" not in found.text
+    with step("2025 read in its own December: the members' count alone, no profile that a day would change"):
+        clock.travel_to(date(2025, 12, 1))
+        running = await gateway.get(
+            f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2025}, headers=pilot
+        )
+        assert running.json()["membersProfile"] == {
+            "members": 45,
+            "genders": {"f": None, "m": None, "x": None},
+            "ageBands": {},
+            "residentsShare": None,
+        }
+        clock.travel_to(date(2026, 1, 15))
     with step("2023: the summer's micro-trottoir reached its targets"):
         summer = await gateway.get(
             f"{API}/participation-indicators", params={"contractCode": CUA, "year": 2023}, headers=pilot

@@ -86,3 +86,15 @@ def test_no_count_of_one_to_four_people_is_given_away_by_a_publication(
     categories: Sequence[str], listed: Sequence[str]
 ) -> None:
     assert _determined_small_counts(categories, listed, most=12) == []
+
+
+def test_a_year_not_ended_publishes_its_members_count_alone() -> None:
+    ten = [("f", "26-59", "resident")] * 5 + [("m", "60+", "association")] * 5
+    assert members_profile(ten).genders == {"f": 5, "m": 5, "x": 0}
+    running = members_profile(ten, year_ended=False)
+    assert (running.members, running.genders, running.age_bands, running.residents_share) == (
+        10,
+        {"f": None, "m": None, "x": None},
+        {},
+        None,
+    )

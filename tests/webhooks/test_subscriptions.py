@@ -124,6 +124,7 @@ async def test_plain_http_is_for_a_loopback_receiver_only(
         ("::ffff:10.0.0.1", True),
         ("2002:a9fe:a9fe::", True),  # 6to4 carrying 169.254.169.254
         ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, its client 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", True),  # Teredo, its client 8.8.8.8: a tunnel all the same
         ("fd00:ec2::254", True),
         ("100.64.0.1", True),
         ("0.0.0.0", True),  # noqa: S104 - an address refused, nothing binds it
@@ -160,7 +161,14 @@ def test_a_host_written_other_than_canonically_is_refused(url: str) -> None:
 
 
 def test_canonical_hosts_pass() -> None:
-    for url in ("https://hooks.example.org/x", "https://xn--mnchen-3ya.de/x", "https://93.184.215.14/x"):
+    for url in (
+        "https://hooks.example.org/x",
+        "https://hooks.example.org./x",
+        "https://Hooks.Example.ORG:8443/x",
+        "https://xn--mnchen-3ya.de/x",
+        "https://93.184.215.14/x",
+        "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/x",
+    ):
         assert target_problem(url, allow_local=False) is None, url
 
 

@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from kit.api_models import ApiInput, ApiModel
-from services.grants.schemas import BeneficiariesModel, BeneficiariesRead, BudgetAccount, LongText, Money, Title
+from services.grants.schemas import (
+    BeneficiariesModel,
+    BeneficiariesRead,
+    BudgetAccount,
+    ChorusNumber,
+    LongText,
+    Money,
+    Title,
+)
 
 QpvCode = Annotated[str, StringConstraints(pattern=r"^Q[A-Z0-9]{5,9}$")]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
@@ -113,7 +121,7 @@ class FinancingLineDecision(ApiInput):
     )
     act_number: ActNumber | None = Field(default=None, description="Required for an arrêté or a deliberation")
     decided_on: date = Field(description="The date of the act")
-    chorus_commitment: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = Field(
+    chorus_commitment: ChorusNumber | None = Field(
         default=None, description="The Chorus engagement juridique (EJ), when the act gives one"
     )
 

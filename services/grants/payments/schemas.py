@@ -6,12 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StrictInt
 
 from kit.api_models import ApiInput, ApiModel
-from services.grants.schemas import LongText, Money
-
-ChorusNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_+/-]{0,29}$")]
+from services.grants.schemas import ChorusNumber, LongText, Money
 
 
 class TrancheInput(ApiInput):

@@ -56,8 +56,12 @@ def published_share(part: int, whole: int) -> Decimal | None:
     return share(part, whole)
 
 
-def members_profile(profiles: Sequence[tuple[str, str, str]]) -> MembersProfile:
-    """Who holds a mandate: counts by gender (every gender listed) and age band, residents' share."""
+def members_profile(profiles: Sequence[tuple[str, str, str]], *, year_ended: bool = True) -> MembersProfile:
+    """Who holds a mandate: counts by gender (every gender listed) and age band, residents' share. Of a year
+    not yet ended, the count alone: its 31 December counts the mandates started so far, and its profile,
+    compared from one day to the next, would tell the gender, age and residence of whoever joined between."""
+    if not year_ended:
+        return MembersProfile(len(profiles), dict.fromkeys(GENDERS), {}, None)
     return MembersProfile(
         members=len(profiles),
         genders=published_breakdown(Counter(gender for gender, _, _ in profiles), listed=GENDERS),

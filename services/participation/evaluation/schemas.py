@@ -18,7 +18,8 @@ class MembersOnYearEnd(ApiModel):
 
 class MembersProfileRead(ApiModel):
     """On 31 December of the year. A breakdown with any count of 1 to 4 people is withheld whole: every
-    gender null, no age band listed, the residents' share null."""
+    gender null, no age band listed, the residents' share null. So is every breakdown of a year not ended
+    (the count alone), which compared from one day to the next would tell who joined."""
 
     members: int
     genders: dict[str, int | None]

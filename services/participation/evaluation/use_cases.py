@@ -56,7 +56,10 @@ async def indicators(
         bodies = BodyRepository(uow.session)
         days = year_ends(since, year)
         members = await repository.members_on(contract_code, CITIZEN_KINDS, list(days.values()))
-        profile = members_profile(await repository.member_profiles(contract_code, CITIZEN_KINDS, days[year]))
+        profile = members_profile(
+            await repository.member_profiles(contract_code, CITIZEN_KINDS, days[year]),
+            year_ended=days[year] < uow.today(),
+        )
         attendances, participants, institutions = await repository.attendance(contract_code, year)
         started = await ConsultationRepository(uow.session).of_contract_year(contract_code, year)
         return ParticipationIndicators(
