@@ -3,7 +3,7 @@ own rule of who reads an event (the rule of the resource the event is about). No
 annotations` here: the route's parameters name the policy of the enclosing call, which FastAPI must see."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -24,6 +24,8 @@ from kit.write_pipeline import platform_router
 
 MAX_LIMIT = 500
 Visible = Callable[[Principal, Event], bool]
+# The events (already `Visible`) whose records the caller reads, where that needs the records' rows.
+Readable = Callable[[UnitOfWork, Principal, list[Event]], Awaitable[list[Event]]]
 
 
 class FeedEvent(ApiModel):
@@ -117,8 +119,9 @@ def asked_types(value: str | None, known: frozenset[str]) -> frozenset[str] | No
     return asked
 
 
-def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRouter:
-    """The service's `GET /events`, shown to callers `policy` lets in, each event only if `visible`."""
+def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible, readable: Readable | None = None) -> APIRouter:
+    """The service's `GET /events`, shown to callers `policy` lets in, each event only if `visible`, and, where
+    the rule of a record needs its rows (a convention read by its parties only), if `readable` keeps it."""
     router = platform_router(["events"], authenticated=True)
     catalogue = ledger.catalogue
     known = frozenset(kind.name for kind in catalogue.published())
@@ -165,10 +168,13 @@ def event_feed_router(ledger: Ledger, policy: Policy, visible: Visible) -> APIRo
                 contract_code=contract_code,
                 limit=limit,
             )
+            shown = [event for event in page.events if visible(principal, event)]
+            if readable is not None and shown:
+                shown = await readable(uow, principal, shown)
         # Serialised once (model_response): the models were just built from our own rows.
         return model_response(
             FeedEventPage(
-                items=[event_read(event) for event in page.events if visible(principal, event)],
+                items=[event_read(event) for event in shown],
                 next_cursor=page.next_cursor,
                 has_more=page.has_more,
             )

@@ -394,6 +394,18 @@ async def test_a_convention_is_read_by_its_parties_the_pilots_the_state_and_audi
     assert dashboards["cua"]["indicators"] == dashboards["pilot"]["indicators"]
     assert dashboards["caf"]["indicators"] == []
     assert dashboards["caf"]["indicatorSummary"] == dashboards["pilot"]["indicatorSummary"]  # the contract's figure
+    # Nor does the CAF read its events, in the feed as in its webhooks: it read the signature there.
+    types = {"contractCode": year.contract, "types": "convention.created,convention.signed"}
+    for feed in ("/api/events", f"{API}/events"):
+        seen = {
+            name: [
+                (item["type"], item["resourceId"])
+                for item in (await gateway.get(feed, params=types, headers=headers)).json()["items"]
+            ]
+            for name, headers in (("caf", year.caf), ("cua", cua_financer), ("pilot", year.pilot))
+        }
+        expected = [("convention.created", convention["id"]), ("convention.signed", convention["id"])]
+        assert (seen["pilot"], seen["cua"], seen["caf"]) == (expected, expected, []), feed
 
 
 INDICATORS = [

@@ -95,3 +95,38 @@ async def test_levels_per_theme_declared_and_observed(
         "observed": {"concertation": 1, "consultation": 1},
         "observedBelowDeclared": 1,
     }
+
+
+async def test_a_commune_sets_up_the_bodies_of_its_own_communes_only(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """Arras set up, changed and dissolved a body of Achicourt: a commune's token named its communes, and no
+    write compared them with the body's."""
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    arras = stack.headers([Role.COMMUNE], [new_contract], communes=["62041"])
+    achicourts = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=["62004"]), headers=pilot)
+    assert achicourts.status_code == 201, achicourts.text
+    url = f"{API}/bodies/{achicourts.json()['id']}"
+    etag = achicourts.headers["etag"]
+    dissolve = {"status": "dissolved", "dissolvedOn": "2026-01-01"}
+    refused = await gateway.patch(url, json=dissolve, headers={**arras, "If-Match": etag})
+    assert refused.status_code == 403, refused.text
+    themes = await gateway.put(f"{url}/themes", json={"themes": []}, headers={**arras, "If-Match": etag})
+    assert themes.status_code == 403, themes.text
+    for communes in (["62004"], ["62041", "62004"], []):
+        elsewhere = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=communes), headers=arras)
+        assert elsewhere.status_code == 422, (communes, elsewhere.text)
+        assert [(error["field"], error["rule"]) for error in elsewhere.json()["errors"]] == [
+            ("communeCodes", "own-communes")
+        ]
+    own = await gateway.post(f"{API}/bodies", json=_body(new_contract, communeCodes=["62041"]), headers=arras)
+    assert own.status_code == 201, own.text
+    own_url = f"{API}/bodies/{own.json()['id']}"
+    moved = await gateway.patch(
+        own_url, json={"communeCodes": ["62004"]}, headers={**arras, "If-Match": own.headers["etag"]}
+    )
+    assert (moved.status_code, moved.json()["errors"][0]["rule"]) == (422, "own-communes")
+    renamed = await gateway.patch(
+        own_url, json={"name": "Conseil citoyen d'Arras"}, headers={**arras, "If-Match": own.headers["etag"]}
+    )
+    assert renamed.status_code == 200, renamed.text

@@ -117,6 +117,15 @@ async def _decided_with_recusal(
         "rule": "recusal",
         "message": "a member with a declared conflict of interest does not vote",
     }
+    # One member named three times is one vote, not three.
+    repeated = {**DECISION, "voterIds": [members[1]] * 3, "votesFor": 3}
+    once = await gateway.post(f"{application}/decision", json=repeated, headers=pilot)
+    assert once.status_code == 422, once.text
+    assert [(error["field"], error["rule"]) for error in once.json()["errors"]] == [
+        ("voterIds/1", "one-vote-per-voter"),
+        ("voterIds/2", "one-vote-per-voter"),
+        ("votesFor", "votes-within-voters"),
+    ]
     without_the_first = {**DECISION, "voterIds": members[1:], "votesFor": 2}
     over = await gateway.post(
         f"{application}/decision", json={**without_the_first, "amountGranted": "1200.51"}, headers=pilot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -272,3 +273,19 @@ async def test_a_person_exports_and_erasure(stack: RunningStack, gateway: httpx.
     assert unknown.status_code == 404
     stranger = stack.headers([Role.CONTRACT_PILOT], ["CV-ELSEWHERE"])
     assert (await gateway.get(f"{API}/people/{person}/export", headers=stranger)).status_code == 404
+
+
+async def test_the_same_mandate_asked_several_times_at_once_is_given_once(
+    stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str
+) -> None:
+    """Each request read the body's mandates before any was written: all found none, and each gave it."""
+    body_id = await new_body(stack, gateway, new_contract)
+    pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract])
+    person = await _person(gateway, pilot, new_contract)
+    asked = {"personId": person, "role": "member", "startsOn": "2025-01-01"}
+    answers = await asyncio.gather(
+        *(gateway.post(f"{API}/bodies/{body_id}/mandates", json=asked, headers=pilot) for _ in range(12))
+    )
+    assert sorted(answer.status_code for answer in answers) == [201] + [422] * 11, [a.text[:80] for a in answers]
+    exported = await gateway.get(f"{API}/people/{person}/export", headers=pilot)
+    assert len(exported.json()["mandates"]) == 1

@@ -345,9 +345,9 @@ async def test_meetings_refuse_what_breaks_their_rules(
         refused = await write_if_match(gateway, "PUT", f"{url}/attendance", json={"lines": lines}, headers=pilot)
         assert (refused.status_code, refused.json()["title"]) == (422, "Rules broken")
         assert [(item["field"], item["rule"]) for item in refused.json()["errors"]] == [
-            ("attendance/0/institution", "representative-institution"),
-            ("attendance/2/proxyTo", "proxy-to-present-member"),
-            ("attendance/3/personId", "one-line-per-person"),
+            ("lines/0/institution", "representative-institution"),
+            ("lines/2/proxyTo", "proxy-to-present-member"),
+            ("lines/3/personId", "one-line-per-person"),
         ]
 
     async def attend(present: int) -> None:

@@ -153,6 +153,24 @@ def manages_body(caller: Principal, contract_code: str, body_id: uuid.UUID) -> b
     )
 
 
-def sets_themes(caller: Principal) -> bool:
-    """The levels per theme are set by those who set up the bodies: platform admins, pilots, communes."""
-    return caller.is_platform_admin or bool({Role.CONTRACT_PILOT, Role.COMMUNE} & caller.roles)
+def sets_up(caller: Principal, contract_code: str, commune_codes: Collection[str]) -> bool:
+    """Who sets up a body (creates it, changes it, sets its themes): platform admins and the contract's pilots,
+    any body of the contract; a commune, the bodies of its own territory only (identity.principal: "a commune
+    writes its bodies"): those whose communes, one at least, are all its own. Arras dissolved a body of
+    Achicourt."""
+    if pilots_contract(caller, contract_code):
+        return True
+    return (
+        Role.COMMUNE in caller.roles
+        and caller.works_on(contract_code)
+        and bool(commune_codes)
+        and set(commune_codes) <= caller.communes
+    )
+
+
+def check_set_up_by(caller: Principal, contract_code: str, commune_codes: Collection[str]) -> None:
+    """A body as written (created, or changed to) must stay one the caller sets up."""
+    if not sets_up(caller, contract_code, commune_codes):
+        raise RuleViolationError(
+            "commune_codes", "own-communes", "a commune sets up the bodies of its own communes: name them, only them"
+        )

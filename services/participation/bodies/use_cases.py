@@ -21,9 +21,10 @@ from services.participation.bodies.domain import (
     check_body,
     check_commune,
     check_life,
+    check_set_up_by,
     check_themes,
     manages_body,
-    sets_themes,
+    sets_up,
 )
 from services.participation.bodies.models import BodyRow, BodyThemeRow
 from services.participation.bodies.repository import BodyRepository, body_from_row, theme_level_from_row
@@ -125,6 +126,7 @@ async def create_body(
 ) -> Body:
     if not actor.works_on(body.contract_code):
         raise NotBoundError(body.contract_code)
+    check_set_up_by(actor, body.contract_code, body.commune_codes)
     await _check_territories(registry, communes, body)
     async with uow:
         await uow.changes_contract(body.contract_code)
@@ -153,10 +155,13 @@ async def change_body(
         row = await BodyRepository(uow.session).find(body_id, lock=True)
         if row is None or not actor.works_on(row.contract_code):
             raise NotFoundError("body", str(body_id))
+        if not sets_up(actor, row.contract_code, row.commune_codes):
+            raise NotBoundError(row.contract_code)
         await uow.changes_contract(row.contract_code)
         current = body_from_row(row)
         uow.check_precondition(body_etag(current))
         changed = replace(current, **changes, version=current.version + 1)
+        check_set_up_by(actor, changed.contract_code, changed.commune_codes)
         await _check_territories(registry, communes, changed)
         row.name, row.kind = changed.name, changed.kind.value
         row.participation_level = changed.participation_level.value
@@ -199,7 +204,7 @@ async def set_body_themes(
     check_themes(levels)
     async with uow:
         body = await body_seen_by(uow, actor, body_id, lock=True)
-        if not sets_themes(actor):
+        if not sets_up(actor, body.contract_code, body.commune_codes):
             raise NotBoundError(body.contract_code)
         await uow.changes_contract(body.contract_code)
         repository = BodyRepository(uow.session)

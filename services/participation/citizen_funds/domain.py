@@ -133,7 +133,12 @@ def check_decision(
     """The decision's outcome, if the committee could take it: members only, the conflicted recused (every
     voter's rule and the count of votes named at once; the amount is checked once the vote holds)."""
     broken = []
+    seen: set[uuid.UUID] = set()
     for position, voter in enumerate(voters):
+        if voter in seen:  # one member, one vote: named five times, one member granted 900 € alone
+            broken.append(RuleViolationError(f"voter_ids/{position}", "one-vote-per-voter", "a voter is named once"))
+            continue
+        seen.add(voter)
         if voter not in members:
             broken.append(
                 RuleViolationError(
@@ -146,7 +151,7 @@ def check_decision(
                     f"voter_ids/{position}", "recusal", "a member with a declared conflict of interest does not vote"
                 )
             )
-    if tally.votes_for + tally.votes_against + tally.abstentions > len(voters):
+    if tally.votes_for + tally.votes_against + tally.abstentions > len(seen):
         broken.append(RuleViolationError("votes_for", "votes-within-voters", "more votes than voters"))
     raise_broken(broken)
     if not tally.adopted:

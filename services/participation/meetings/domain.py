@@ -69,7 +69,7 @@ def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UU
         item.person_id for item in attendees if item.capacity in MANDATED and item.presence is Presence.PRESENT
     }
     for position, item in enumerate(attendees):
-        field = f"attendance/{position}"
+        field = f"lines/{position}"
         if item.person_id in seen:
             broken.append(
                 RuleViolationError(f"{field}/person_id", "one-line-per-person", "a person is listed once per meeting")
@@ -104,9 +104,7 @@ def check_attendance(attendees: Sequence[Attendee], mandated: Collection[uuid.UU
                 )
     held = Counter(item.proxy_to for item in attendees if item.proxy_to is not None)
     broken.extend(
-        RuleViolationError(
-            f"attendance/{position}/person_id", "one-proxy-per-holder", "a member holds at most one proxy"
-        )
+        RuleViolationError(f"lines/{position}/person_id", "one-proxy-per-holder", "a member holds at most one proxy")
         for position, item in enumerate(attendees)
         if held.get(item.person_id, 0) > 1
     )
@@ -190,7 +188,7 @@ def check_people_of_contract(attendees: Sequence[Attendee], known: Collection[uu
     for position, item in enumerate(attendees):
         if item.person_id not in known:
             raise RuleViolationError(
-                f"attendance/{position}/person_id", "person-of-contract", "no such person in this contract"
+                f"lines/{position}/person_id", "person-of-contract", "no such person in this contract"
             )
 
 

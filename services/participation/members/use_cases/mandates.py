@@ -60,7 +60,9 @@ async def give_mandate(uow: UnitOfWork, actor: Principal, new: Mandate) -> Manda
     as warnings."""
     body_id = new.body_id
     async with uow:
-        body = await body_managed_by(uow, actor, body_id)
+        # The body locked: its mandates, read for the rules, stay as read until this one is written (three
+        # identical requests at once each found none and each gave the mandate).
+        body = await body_managed_by(uow, actor, body_id, lock=True)
         repository = MemberRepository(uow.session)
         person = await repository.person(new.person_id)
         if person is None or person.contract_code != body.contract_code:
