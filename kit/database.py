@@ -228,7 +228,37 @@ def _unavailable(request: Request, kind: _Unavailable) -> Response:
     )
 
 
-async def _on_integrity_error(request: Request, _exc: Exception) -> Response:
+@dataclass(frozen=True, slots=True)
+class UniqueProblem:
+    """The problem a unique constraint's violation answers: the one its use case's own check answers when the
+    row exists already. Two requests at once both pass that check; the second then meets the constraint, and
+    is told the same (`call-exists`), not a generic conflict. An app lists them in its state, by constraint."""
+
+    slug: str
+    title: str
+    detail: str
+
+
+UNIQUE_PROBLEMS_STATE_KEY = "unique_problems"
+
+
+def constraint_of(error: BaseException) -> str | None:
+    """The name of the constraint a database error violated, wrapped by SQLAlchemy or raw; None when none."""
+    candidates: list[object] = [error]
+    if isinstance(error, sa_exc.DBAPIError):
+        candidates += [error.orig, getattr(error.orig, "__cause__", None)]
+    for candidate in candidates:
+        name = getattr(candidate, "constraint_name", None)
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+async def _on_integrity_error(request: Request, exc: Exception) -> Response:
+    problems: dict[str, UniqueProblem] = getattr(request.app.state, UNIQUE_PROBLEMS_STATE_KEY, {})
+    known = problems.get(constraint_of(exc) or "")
+    if known is not None:
+        return problem_response(409, known.slug, known.title, known.detail, instance=request.url.path)
     return problem_response(
         409,
         "conflict",

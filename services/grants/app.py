@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from identity.communes import commune_lookup
 from identity.contracts import ContractRegistry
 from kit.clock import Clock
+from kit.database import UNIQUE_PROBLEMS_STATE_KEY
 from kit.http_client import CallPolicy, service_client
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
@@ -26,7 +27,7 @@ from services.grants.instruction import routes as instruction
 from services.grants.operators import routes as operators
 from services.grants.payments import routes as payments
 from services.grants.persistence import jobs, ledger
-from services.grants.problems import install_domain_problems
+from services.grants.problems import UNIQUE_PROBLEMS, install_domain_problems
 from services.grants.programmation.routes import kept_check as programmation_kept_check
 from services.grants.programmation.routes import scenarios as programmation
 from services.grants.programmation.routes import views as programmation_views
@@ -87,6 +88,7 @@ def create_app(settings: GrantsSettings | None = None, clock: Clock | None = Non
             "/applications/*/activity-report/located-beneficiaries": 16 * 1_048_576,
         },
         state={
+            UNIQUE_PROBLEMS_STATE_KEY: UNIQUE_PROBLEMS,
             "contract_registry": registry,
             "communes": communes,
             "point_classifier": classifier,

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from identity.contracts import install_contract_problems
 from kit import broken_rules
+from kit.database import UniqueProblem
 from kit.problems import FieldError, problem_response
 from services.grants.applications.domain.workflow import TransitionRefusedError
 from services.grants.conventions.domain import ConventionMoveRefusedError
@@ -76,3 +77,11 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(GrantsError, _on_domain_error)
     install_contract_problems(app)
+
+
+# What a unique constraint met by a concurrent twin answers: what the use case's own check answers.
+UNIQUE_PROBLEMS = {
+    "uq_calls_for_projects_contract_code_year_scheme": UniqueProblem(
+        "call-exists", "Call already open", "A call exists for this contract, year and scheme."
+    ),
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kit.clock import Clock
+from kit.database import UNIQUE_PROBLEMS_STATE_KEY
 from kit.jobs import JobDefinitions
 from kit.service_app import create_service_app
 from services.territories.contracts import routes as contracts
@@ -13,7 +14,7 @@ from services.territories.indicators import routes as indicators
 from services.territories.localisation import routes as localisation
 from services.territories.localisation.use_cases import QpvIndexes
 from services.territories.persistence import jobs, ledger
-from services.territories.problems import install_domain_problems
+from services.territories.problems import UNIQUE_PROBLEMS, install_domain_problems
 from services.territories.qpvs import routes as qpvs
 from services.territories.reference import routes as reference
 from services.territories.renewal_projects import routes as renewal_projects
@@ -50,7 +51,11 @@ def create_app(settings: TerritoriesSettings | None = None, clock: Clock | None 
             renewal_projects.protected,
         ],
         install_domain_problems=install_domain_problems,
-        state={"qpv_indexes": qpv_indexes, "filosofi_fields": fields_dictionary()},
+        state={
+            UNIQUE_PROBLEMS_STATE_KEY: UNIQUE_PROBLEMS,
+            "qpv_indexes": qpv_indexes,
+            "filosofi_fields": fields_dictionary(),
+        },
         jobs=JobDefinitions(
             jobs,
             {

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
+from kit.database import UniqueProblem
 from kit.problems import FieldError, problem_response
 from services.territories.errors import (
     ContractConflictError,
@@ -63,3 +64,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 def install_domain_problems(app: FastAPI) -> None:
     app.add_exception_handler(TerritoriesError, _on_domain_error)
+
+
+# What a unique constraint met by a concurrent twin answers: what the use case's own check answers.
+UNIQUE_PROBLEMS = {
+    "pk_contracts": UniqueProblem("contract-exists", "Contract already registered", "The contract exists."),
+    "uq_vulnerability_zones_contract_code": UniqueProblem(
+        "vulnerability-zone-exists", "Zone already validated", "A zone of this code exists for the contract."
+    ),
+}
