@@ -189,16 +189,22 @@ _BY_SQLSTATE = {
 _BY_CLASS = {"08": _UNREACHABLE, "53": _UNREACHABLE, "58": _UNREACHABLE}
 
 
-def sqlstate_of(error: BaseException) -> str:
-    """The SQLSTATE of a database error, wrapped by SQLAlchemy or raw from asyncpg; '' when none."""
+def _told_by(error: BaseException, attribute: str) -> str:
+    """What a database error tells under `attribute` (its SQLSTATE, its constraint), wrapped by SQLAlchemy or
+    raw from asyncpg; '' when it tells nothing."""
     candidates: list[object] = [error]
     if isinstance(error, sa_exc.DBAPIError):
         candidates += [error.orig, getattr(error.orig, "__cause__", None)]
     for candidate in candidates:
-        code = getattr(candidate, "sqlstate", None)
-        if isinstance(code, str) and code:
-            return code
+        told = getattr(candidate, attribute, None)
+        if isinstance(told, str) and told:
+            return told
     return ""
+
+
+def sqlstate_of(error: BaseException) -> str:
+    """The SQLSTATE of a database error; '' when none."""
+    return _told_by(error, "sqlstate")
 
 
 def unavailable_kind(error: BaseException) -> _Unavailable | None:
@@ -242,21 +248,9 @@ class UniqueProblem:
 UNIQUE_PROBLEMS_STATE_KEY = "unique_problems"
 
 
-def constraint_of(error: BaseException) -> str | None:
-    """The name of the constraint a database error violated, wrapped by SQLAlchemy or raw; None when none."""
-    candidates: list[object] = [error]
-    if isinstance(error, sa_exc.DBAPIError):
-        candidates += [error.orig, getattr(error.orig, "__cause__", None)]
-    for candidate in candidates:
-        name = getattr(candidate, "constraint_name", None)
-        if isinstance(name, str) and name:
-            return name
-    return None
-
-
 async def _on_integrity_error(request: Request, exc: Exception) -> Response:
     problems: dict[str, UniqueProblem] = getattr(request.app.state, UNIQUE_PROBLEMS_STATE_KEY, {})
-    known = problems.get(constraint_of(exc) or "")
+    known = problems.get(_told_by(exc, "constraint_name"))
     if known is not None:
         return problem_response(409, known.slug, known.title, known.detail, instance=request.url.path)
     return problem_response(
