@@ -86,7 +86,7 @@ def event_read(event: Event) -> FeedEvent:
     )
 
 
-def unknown_types(unknown: list[str]) -> ProblemError:
+def _unknown_types(unknown: list[str]) -> ProblemError:
     """The 422 naming `types` when it lists types no feed publishes."""
     return ProblemError(
         422,
@@ -115,7 +115,7 @@ def asked_types(value: str | None, known: frozenset[str]) -> frozenset[str] | No
         )
     unknown = sorted(asked - known)
     if unknown:
-        raise unknown_types(unknown)
+        raise _unknown_types(unknown)
     return asked
 
 

@@ -50,21 +50,22 @@ class Year:
     clock: TravellingClock  # the services' clock: a file is submitted while its call is open
 
 
+def call_fields(contract: str) -> dict[str, Any]:
+    """The contract's 2025 call of the State's programme 147, as the API asks for it."""
+    return {
+        "contractCode": contract,
+        "year": 2025,
+        "scheme": "p147",
+        "title": "Appel à projets 2025",
+        "opensOn": "2024-10-01",
+        "closesOn": "2024-11-30",
+    }
+
+
 async def open_year(stack: RunningStack, gateway: httpx.AsyncClient, new_contract: str) -> Year:
     """A contract of its own with its call, framework, financers and two operators."""
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua")
-    call = await gateway.post(
-        f"{API}/calls",
-        headers=pilot,
-        json={
-            "contractCode": new_contract,
-            "year": 2025,
-            "scheme": "p147",
-            "title": "Appel à projets 2025",
-            "opensOn": "2024-10-01",
-            "closesOn": "2024-11-30",
-        },
-    )
+    call = await gateway.post(f"{API}/calls", headers=pilot, json=call_fields(new_contract))
     assert call.status_code == 201, call.text
     assert (
         await write_if_match(gateway, "PUT", f"{API}/frameworks/{new_contract}", json=FRAMEWORK, headers=pilot)

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from identity.principal import Role
-from tests.grants.playbook import API
+from tests.grants.playbook import API, call_fields
 from tests.running_stack import RunningStack
 
 
@@ -18,14 +18,7 @@ async def test_a_call_opened_several_times_at_once_is_opened_once_and_the_others
     insert between its check and its own) are told the same `call-exists` (the latter: tests/kit/
     test_unique_problems.py, as the race is not certain here)."""
     pilot = stack.headers([Role.CONTRACT_PILOT], [new_contract], institution="cua")
-    call = {
-        "contractCode": new_contract,
-        "year": 2025,
-        "scheme": "p147",
-        "title": "Appel à projets 2025",
-        "opensOn": "2024-10-01",
-        "closesOn": "2024-11-30",
-    }
+    call = call_fields(new_contract)
     answers = await asyncio.gather(*(gateway.post(f"{API}/calls", headers=pilot, json=call) for _ in range(8)))
     assert sorted(answer.status_code for answer in answers).count(201) == 1, [a.text[:100] for a in answers]
     refused = [answer.json()["type"] for answer in answers if answer.status_code != 201]

@@ -16,7 +16,7 @@ class _Base(DeclarativeBase):
 
 class _Tranche(_Base):
     __tablename__ = "lock_probe"
-    __table_args__ = {"prefixes": ["TEMPORARY"]}  # noqa: RUF012 - SQLAlchemy's own declaration
+    __table_args__ = ({"prefixes": ("TEMPORARY",)},)
 
     tranche_id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str]

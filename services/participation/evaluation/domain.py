@@ -50,8 +50,7 @@ def published_share(part: int, whole: int) -> Decimal | None:
     """The share of people a part makes of a whole whose count is published: null when the part or the rest
     would be hidden as a count (6 residents of 7 members would give the one other away, as the count 6 would),
     by the rule of `published_breakdown`."""
-    shown = published_breakdown({"part": part, "rest": whole - part}, listed=("part", "rest"))
-    if shown["part"] is None or shown["rest"] is None:
+    if published_breakdown({"part": part, "rest": whole - part}, listed=("part",))["part"] is None:
         return None
     return share(part, whole)
 

@@ -306,10 +306,10 @@ def published_breakdown(counts: Mapping[str, int], listed: Sequence[str] = ()) -
     - otherwise every count is, the `listed` categories at zero included: a zero reveals no one.
     No hidden count can then be rebuilt from what is published (tests/participation/test_published_figures.py
     tries every breakdown of up to 12 people)."""
-    complete = {**dict.fromkeys(listed, 0), **counts}
-    if any(0 < value < SMALL_GROUP for value in complete.values()):
-        return {key: None for key in complete if key in listed}
-    return dict(complete)
+    complete: dict[str, int | None] = {**dict.fromkeys(listed, 0), **counts}
+    if any(0 < value < SMALL_GROUP for value in counts.values()):
+        return dict.fromkeys(listed)
+    return complete
 
 
 def handles_personal_data(caller: Principal, contract_code: str) -> bool:

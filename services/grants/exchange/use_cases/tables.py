@@ -49,12 +49,17 @@ class DataRow:
     unreadable: CsvLineError | None = None
 
 
+def _blank(cell: Any) -> bool:
+    """A cell with nothing in it but spaces."""
+    return cell is None or str(cell).strip() == ""
+
+
 def _header(sheet: Any) -> list[Any] | None:
     """A sheet's first row up to its last named column (None: an empty sheet)."""
     first = next(sheet.iter_rows(values_only=True, max_row=1), None)
     if first is None:
         return None
-    named = [index for index, cell in enumerate(first) if cell is not None and str(cell).strip()]
+    named = [index for index, cell in enumerate(first) if not _blank(cell)]
     return list(first[: named[-1] + 1 if named else 1])
 
 
@@ -64,7 +69,7 @@ def _sheet_rows(sheet: Any, width: int) -> Rows:
     26 KB file. More than MAX_LINES rows with content stop the reading."""
     rows: Rows = []
     for number, row in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in row):
+        if all(_blank(cell) for cell in row):
             continue
         if len(rows) >= MAX_LINES:
             raise RuleViolationError("file", "too-many-lines", f"at most {MAX_LINES} lines per file")
@@ -121,7 +126,7 @@ def data_rows(tables: list[Table]) -> Iterator[DataRow]:
     for table in tables:
         names = table.names
         for row in table.rows:
-            if not isinstance(row, CsvLineError) and all(cell is None or str(cell).strip() == "" for cell in row[1]):
+            if not isinstance(row, CsvLineError) and all(_blank(cell) for cell in row[1]):
                 continue
             if count >= MAX_LINES:
                 raise RuleViolationError("file", "too-many-lines", f"at most {MAX_LINES} lines per file")
