@@ -19,6 +19,14 @@ def stack() -> Iterator[RunningStack]:
 
 
 @pytest.fixture
+def one_instance(stack: RunningStack) -> Iterator[None]:
+    """Each app answers from one instance during the test, though it runs several (`CDQ_TEST_REPLICAS`):
+    for tests of what one process remembers."""
+    with stack.one_instance():
+        yield
+
+
+@pytest.fixture
 def clock(stack: RunningStack) -> Iterator[TravellingClock]:
     """The services' clock, back to the machine's after the test."""
     yield stack.clock

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import os
 import secrets
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,66 @@ class FakeIdentityProvider:
             return
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": self.jwks})
+
+
+# Instances of each app behind its port (`CDQ_TEST_REPLICAS`, 1 by default): with 2, every request goes to
+# the next instance in turn, as a Kubernetes Service spreads requests over two pods, or uvicorn over two
+# workers; what one instance keeps in its process (remembered answers, kept counts, the QPV index, rate
+# limits, in-flight idempotency keys, admission) the other does not see, so a test that passes only
+# because it met the same instance twice fails here.
+REPLICAS_SETTING = "CDQ_TEST_REPLICAS"
+
+
+def replicas_asked(environment: Mapping[str, str] = os.environ) -> int:
+    value = environment.get(REPLICAS_SETTING, "1")
+    if value not in {"1", "2", "3"}:
+        raise RuntimeError(f"{REPLICAS_SETTING} is 1, 2 or 3, not {value!r}")
+    return int(value)
+
+
+class Replicas:
+    """Instances of one ASGI app served as one: each HTTP request to the next in turn, every lifespan
+    started in order and stopped in the reverse order (each instance with its own lifespan state, merged
+    into the server's, which uvicorn hands to every request)."""
+
+    def __init__(self, instances: Sequence[Any]) -> None:
+        self.instances = list(instances)
+        self.pinned: Any | None = None  # every request to this instance (`RunningStack.one_instance`)
+        self._turn = itertools.cycle(self.instances)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespans(scope, receive, send)
+            return
+        await (self.pinned or next(self._turn))(scope, receive, send)
+
+    async def _lifespans(self, scope: Any, receive: Any, send: Any) -> None:
+        await receive()  # lifespan.startup
+        running: list[tuple[asyncio.Task[None], asyncio.Queue[Any], asyncio.Queue[Any]]] = []
+        for instance in self.instances:
+            to_instance: asyncio.Queue[Any] = asyncio.Queue()
+            from_instance: asyncio.Queue[Any] = asyncio.Queue()
+            own = {**scope, "state": {}}
+            task = asyncio.create_task(instance(own, to_instance.get, from_instance.put))
+            await to_instance.put({"type": "lifespan.startup"})
+            answer = await from_instance.get()
+            if answer["type"] != "lifespan.startup.complete":
+                await self._stop(running)  # those already started
+                await send({"type": "lifespan.startup.failed", "message": answer.get("message", "")})
+                return
+            scope.get("state", {}).update(own["state"])
+            running.append((task, to_instance, from_instance))
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        await self._stop(running)
+        await send({"type": "lifespan.shutdown.complete"})
+
+    @staticmethod
+    async def _stop(running: list[tuple[asyncio.Task[None], asyncio.Queue[Any], asyncio.Queue[Any]]]) -> None:
+        for task, to_instance, from_instance in reversed(running):
+            await to_instance.put({"type": "lifespan.shutdown"})
+            await from_instance.get()
+            await task
 
 
 class ServingThread(threading.Thread):
@@ -117,10 +179,33 @@ class RunningStack:
         return self.urls["gateway"]
 
     def app(self, name: str) -> Any:
-        """The running app itself (the services run in the tests' process), for what only it knows."""
+        """The running app itself (the services run in the tests' process), for what only it knows; with
+        replicas, the first instance."""
         if self.thread is None:
             raise RuntimeError("the stack's apps are not running")
-        return self.thread.servers[name].config.app
+        served = self.thread.servers[name].config.app
+        return served.instances[0] if isinstance(served, Replicas) else served
+
+    @property
+    def instances(self) -> int:
+        """How many instances serve each app (`CDQ_TEST_REPLICAS`)."""
+        return replicas_asked()
+
+    @contextmanager
+    def one_instance(self) -> Iterator[None]:
+        """Every request to the first instance of each app meanwhile: for what one process keeps in its
+        memory (remembered answers and their single flight), with `CDQ_TEST_REPLICAS` above 1."""
+        if self.thread is None:
+            raise RuntimeError("the stack's apps are not running")
+        served: list[Any] = [server.config.app for server in self.thread.servers.values()]
+        replicated = [app for app in served if isinstance(app, Replicas)]
+        for app in replicated:
+            app.pinned = app.instances[0]
+        try:
+            yield
+        finally:
+            for app in replicated:
+                app.pinned = None
 
     def role_url(self, app: str) -> str:
         """The app's runtime role: what the app itself connects as."""
@@ -261,27 +346,22 @@ def build_apps(stack: RunningStack, ports: Mapping[str, int]) -> dict[str, tuple
         }
 
     territories_url = stack.urls["territories"]
-    return {
-        "territories": (
-            create_territories(TerritoriesSettings(**common("territories")), clock=stack.clock),
-            ports["territories"],
+    factories: dict[str, Callable[[], Any]] = {
+        "territories": lambda: create_territories(TerritoriesSettings(**common("territories")), clock=stack.clock),
+        "grants": lambda: create_grants(
+            GrantsSettings(**common("grants"), territories_url=territories_url), clock=stack.clock
         ),
-        "grants": (
-            create_grants(GrantsSettings(**common("grants"), territories_url=territories_url), clock=stack.clock),
-            ports["grants"],
+        "participation": lambda: create_participation(
+            ParticipationSettings(**common("participation"), territories_url=territories_url), clock=stack.clock
         ),
-        "participation": (
-            create_participation(
-                ParticipationSettings(**common("participation"), territories_url=territories_url), clock=stack.clock
-            ),
-            ports["participation"],
-        ),
-        "gateway": (
-            create_gateway(gateway_settings(stack, oidc), clock=stack.clock),
-            ports["gateway"],
-        ),
-        "identity_provider": (stack.identity_provider, ports["identity_provider"]),
+        "gateway": lambda: create_gateway(gateway_settings(stack, oidc), clock=stack.clock),
     }
+    replicas = replicas_asked()
+    served = {
+        app: (factory() if replicas == 1 else Replicas([factory() for _ in range(replicas)]), ports[app])
+        for app, factory in factories.items()
+    }
+    return {**served, "identity_provider": (stack.identity_provider, ports["identity_provider"])}
 
 
 def start_stack() -> RunningStack:

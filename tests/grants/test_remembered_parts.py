@@ -5,6 +5,7 @@ only a notification drops the public totals (kit/response_cache.py's parts)."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.grants.playbook import (
     API,
@@ -20,6 +21,10 @@ from tests.grants.playbook import (
 )
 from tests.running_stack import RunningStack
 from tests.services.test_remembered_answers import settled
+
+# What one process remembers: each app answers from one instance here, though it may run several
+# (CDQ_TEST_REPLICAS); tests/services/test_workers.py shows what several processes share.
+pytestmark = pytest.mark.usefixtures("one_instance")
 
 
 async def _heard(stack: RunningStack) -> None:

@@ -8,6 +8,7 @@ import uuid
 
 import asyncpg
 import httpx
+import pytest
 
 from identity.principal import Principal, Role
 from kit.audit import record_audit
@@ -18,6 +19,10 @@ from tests.conftest import register_contract
 from tests.participation.bodies import new_body
 from tests.running_stack import RunningStack
 from tests.services.test_remembered_answers import bodies_of, eventually, settled
+
+# What one process remembers: each app answers from one instance here, though it may run several
+# (CDQ_TEST_REPLICAS); tests/services/test_workers.py shows what several processes share.
+pytestmark = pytest.mark.usefixtures("one_instance")
 
 
 async def heard_so_far(stack: RunningStack) -> None:
