@@ -132,6 +132,25 @@ async def test_the_comite_proposes_and_each_financer_decides_its_own_line(
             gateway, year, application, "caf-62", "1500", actKind="dauphin_decision", actNumber="x"
         )
         assert [error["rule"] for error in not_its_tool.json()["errors"]] == ["dauphin-is-the-states"]
+    with step("a financer of the contract with no line in the file, or no financer, has no line to decide"):
+        departement = await gateway.post(
+            f"{API}/institutions",
+            headers=year.pilot,
+            json={"contractCode": year.contract, "code": "cd-62", "nom": "CD 62", "kind": "departement"},
+        )
+        assert departement.status_code == 201, departement.text
+        decision = {
+            "decision": "granted",
+            "amount": "1000",
+            "actKind": "deliberation",
+            "actNumber": "CD-1",
+            "decidedOn": "2025-03-01",
+        }
+        for institution in (departement.json()["id"], "0b7f7a52-5a8e-4d0e-9a55-0d5f3c1d7e11"):
+            line = f"{url}/financing-lines/{institution}/decision"
+            missing = await write_if_match(gateway, "POST", line, json=decision, headers=year.caf)
+            assert missing.status_code == 404, missing.text
+            assert missing.json()["detail"] == f"financing line {institution} not found"
     with step("the CAF's board decides less than the comité proposed: the last decision decides the application"):
         decided = await decide_line(
             gateway, year, application, "caf-62", "1500", actNumber="CA-2025-03", decidedOn="2025-03-05"

@@ -145,6 +145,17 @@ _APPLICATION_BY_ID = select(ApplicationRow).where(ApplicationRow.application_id 
 _APPLICATION_LOCKED = _APPLICATION_BY_ID.with_for_update()
 _LINES_OF_APPLICATION = select(FinancingLineRow).where(FinancingLineRow.application_id == bindparam("application_id"))
 _LINES_LOCKED = _LINES_OF_APPLICATION.with_for_update()
+# The lines locked, each with its financer when it is the one asked for (null on the others' rows).
+_LINES_LOCKED_WITH_FINANCER = (
+    select(FinancingLineRow, InstitutionRow)
+    .outerjoin(
+        InstitutionRow,
+        (InstitutionRow.institution_id == FinancingLineRow.institution_id)
+        & (FinancingLineRow.institution_id == bindparam("institution_id")),
+    )
+    .where(FinancingLineRow.application_id == bindparam("application_id"))
+    .with_for_update(of=FinancingLineRow)
+)
 
 
 class ApplicationRepository(Repository):
@@ -275,6 +286,19 @@ class ApplicationRepository(Repository):
     async def financing(self, application_id: uuid.UUID, *, for_update: bool = False) -> list[FinancingLineRow]:
         query = _LINES_LOCKED if for_update else _LINES_OF_APPLICATION
         return list((await self.session.execute(query, {"application_id": application_id})).scalars().all())
+
+    async def financing_with_financer(
+        self, application_id: uuid.UUID, institution_id: uuid.UUID
+    ) -> tuple[list[FinancingLineRow], InstitutionRow | None]:
+        """The application's financing lines, locked, and the financer of its line by `institution_id` (None:
+        it has none), in one statement."""
+        rows = (
+            await self.session.execute(
+                _LINES_LOCKED_WITH_FINANCER, {"application_id": application_id, "institution_id": institution_id}
+            )
+        ).all()
+        financer = next((institution for _line, institution in rows if institution is not None), None)
+        return [line for line, _institution in rows], financer
 
     async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
         if not institutions:

@@ -25,7 +25,7 @@ from services.grants.applications.use_cases.line_audit import line_set
 from services.grants.applications.use_cases.workflow import settle
 from services.grants.errors import NotFoundError
 from services.grants.institutions.domain import Institution
-from services.grants.institutions.repository import InstitutionRepository, institution_of
+from services.grants.institutions.repository import institution_of
 
 
 async def _line(
@@ -36,8 +36,8 @@ async def _line(
     row = await visible_application(uow, actor, application_id, for_update=True)
     # A line and its application's amounts and outcome (a decided file stays live).
     await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state), State.DECIDED))
-    institution = await InstitutionRepository(uow.session).get(institution_id)
-    lines = await ApplicationRepository(uow.session).financing(application_id, for_update=True)
+    repository = ApplicationRepository(uow.session)
+    lines, institution = await repository.financing_with_financer(application_id, institution_id)
     stored = next((line for line in lines if line.institution_id == institution_id), None)
     if institution is None or stored is None:
         raise NotFoundError("financing line", str(institution_id))
