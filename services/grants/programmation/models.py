@@ -102,6 +102,8 @@ class ProgrammationSumRow(Base):
         # The count of a programmation list of a contract or a year (kept_sums.kept_count), read at each page
         # that does not tell it: among a year's thousands of sums, its few `counts` rows (migration gran0030).
         Index("ix_programmation_sums_counts", "contract_code", "year", postgresql_where=text("dimension = 'counts'")),
+        # The count of a list of a QPV or an operator (kept_count), of a contract or a year (migration gran0033).
+        Index("ix_programmation_sums_keys", "contract_code", "dimension", "key", "year"),
     )
 
     sum_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)

@@ -308,6 +308,20 @@ def _figures(rows: Any) -> list[tuple[Any, ...]]:
     )
 
 
+async def kept_and_counted_list(year: Year, chosen: ProgrammationFilter) -> tuple[int, int]:
+    """The count of the programmation list of these filters as the kept sums give it, and counted from the
+    applications its filters choose."""
+    shape, values = shape_of(chosen), values_of(chosen)
+    kept_list = kept_count(shape)
+    assert kept_list is not None, "the list of these filters counts from the kept sums"
+    listed = chosen_applications(shape, ApplicationRow.application_id)
+    counted_list = select(func.count()).select_from(listed.subquery())
+    async with year.uow.reading():
+        kept = await compile_statement(*kept_list).rows(year.uow.session, values)
+        counted = await compile_statement(counted_list, unbound(counted_list)).rows(year.uow.session, values)
+    return int(kept[0][0]), int(counted[0][0])
+
+
 async def kept_and_computed(
     year: Year, chosen: ProgrammationFilter
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -28,6 +29,7 @@ from tests.grants.use_cases.records import (
     decide,
     drafted,
     kept_and_computed,
+    kept_and_counted_list,
     notified,
     submit,
     submitted,
@@ -70,6 +72,36 @@ async def test_kept_totals_are_the_computed_ones_through_a_year_of_changes(year:
         await ProgrammationViews(year.uow.session).compact_sums(year.contract)
     assert await _kept_rows(year) < before
     assert await kept_and_computed(year, of_year) == (computed, computed)
+
+
+async def test_the_list_of_a_qpv_or_an_operator_counts_from_the_kept_sums(year: Year) -> None:
+    """The total of a programmation list of a QPV or of an operator, of the contract or of a year, is the sum
+    kept under that key: as many applications as the list's filters choose, each once (a QPV named twice by
+    a draft is stored once), an application serving no QPV under no QPV's key, a draft and a withdrawn
+    application nowhere."""
+    await submitted(year, qpv_codes=("QN06258M", "QN06261M", "QN06258M"))
+    await submitted(year, year.other_operator, title="Chantier éducatif", qpv_codes=())
+    await notified(year, title="Atelier vélo")
+    withdrawn = await submitted(year, title="Retiré", qpv_codes=("QN06261M",))
+    await move(year.uow, year.operator, withdrawn, Transition.WITHDRAW, "plus de local")
+    await drafted(year, qpv_codes=("QN06261M",))
+    expected: list[tuple[dict[str, Any], int]] = [
+        ({"qpv_code": "QN06258M"}, 2),
+        ({"qpv_code": "QN06261M"}, 1),
+        ({"qpv_code": "none"}, 0),  # the key of applications serving no QPV, which no QPV filter chooses
+        ({"qpv_code": "QN99999X"}, 0),
+        ({"operator_id": year.operator_id}, 2),
+        ({"operator_id": year.other_operator_id}, 1),
+    ]
+    for filters, total in expected:
+        for of_year, counted in ((None, total), (2025, total), (2024, 0)):
+            chosen = ProgrammationFilter(contract_code=year.contract, year=of_year, **filters)
+            assert await kept_and_counted_list(year, chosen) == (counted, counted), (filters, of_year)
+    async with year.uow.alone():
+        await ProgrammationViews(year.uow.session).compact_sums(year.contract)
+    for filters, total in expected:
+        chosen = ProgrammationFilter(contract_code=year.contract, year=2025, **filters)
+        assert await kept_and_counted_list(year, chosen) == (total, total), filters
 
 
 def test_the_triggers_count_the_states_the_programmation_counts() -> None:

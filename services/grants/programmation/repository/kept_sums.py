@@ -4,7 +4,7 @@ statement (statements.py), from a few hundred kept sums instead of a year's appl
 
 from __future__ import annotations
 
-from sqlalchemy import ClauseElement, Integer, Text, bindparam, text
+from sqlalchemy import ClauseElement, Integer, Text, TextClause, Uuid, bindparam, text
 
 from kit.compiled_statements import CompiledOnce
 
@@ -84,7 +84,15 @@ _PER_KEY_OF_A_YEAR = """SELECT dimension, key, applications, requested, proposed
     FROM kept WHERE applications <> 0"""
 
 _COUNT = """SELECT coalesce(sum(applications), 0)::bigint FROM grants.programmation_sums
-WHERE contract_code = :contract_code AND dimension = 'counts' {of_year}"""
+WHERE contract_code = :contract_code AND dimension = '{dimension}' {of_year} {of_key}"""
+# The list's filters whose count is a kept dimension's, by key: each live application counts once under
+# each QPV it serves (it names a QPV once: drafting.py stores them as a set) and under its one operator.
+# A served-QPV key that is no QPV's (`hors-QPV`, `none`) is no filter's: `:qpv_code = ANY(qpv_codes)`
+# chooses no application by it.
+_COUNTED_BY_KEY = {
+    "qpv_code": ("qpv", "AND key = :qpv_code AND key NOT IN ('hors-QPV', 'none')", Text),
+    "operator_id": ("operator", "AND key = CAST(:operator_id AS text)", Uuid),
+}
 
 
 def _totals(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
@@ -101,11 +109,20 @@ KEPT_TOTALS = CompiledOnce(_totals)
 
 def kept_count(shape: Shape) -> tuple[ClauseElement, frozenset[str]] | None:
     """How many applications a programmation list of a contract (or of a year) holds, from the `counts`
-    sums its writes keep (one live application: one); None: the list's filters are not kept."""
-    return _bound(_COUNT, shape) if shape in KEPT_SHAPES else None
+    sums its writes keep (one live application: one), or of a QPV or an operator, from theirs; None: the
+    list's filters are not kept."""
+    if shape in KEPT_SHAPES:
+        return _bound(_COUNT, shape, dimension="counts", of_key="")
+    keyed = shape - {"year"}
+    if len(keyed) != 1 or not keyed <= _COUNTED_BY_KEY.keys():
+        return None
+    (name,) = keyed
+    dimension, of_key, key_type = _COUNTED_BY_KEY[name]
+    statement, names = _bound(_COUNT, shape - keyed, dimension=dimension, of_key=of_key)
+    return statement.bindparams(bindparam(name, type_=key_type)), names | keyed
 
 
-def _bound(template: str, shape: Shape, **parts: str) -> tuple[ClauseElement, frozenset[str]]:
+def _bound(template: str, shape: Shape, **parts: str) -> tuple[TextClause, frozenset[str]]:
     """The statement `template` writes on the kept sums of `:contract_code` (its `{of_year}`: and of `:year`
     when the shape asks one; its other parts given), with the parameters the caller binds."""
     of_year = "year" in shape
