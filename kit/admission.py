@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -58,15 +59,30 @@ class Admission:
 
 @dataclass(eq=False, slots=True)
 class Place:
-    """A request's place; it stops counting when its request stalls (then `counted` is False)."""
+    """A request's place; it stops counting when given back or when its request stalls (then `counted` is
+    False)."""
 
+    since: float  # the loop's time when it was given
     counted: bool = True
-    timer: asyncio.TimerHandle | None = None
+
+
+@dataclass(eq=False, slots=True)
+class _Turn:
+    """A request waiting for a place: told True when given one, False when its time ran out."""
+
+    given: asyncio.Future[bool]
+    deadline: float  # the loop's time
 
 
 class AdmissionGate:
     """At most `limit` places counted at once; the others are given in the order they were asked for. A
-    place held `stalled_after` seconds stops counting: a request waiting for a lock does not hold the line."""
+    place held `stalled_after` seconds stops counting: a request waiting for a lock does not hold the line.
+
+    One timer for the whole gate, armed only while requests wait, at the first moment something is due then
+    (a waiter's time running out, the oldest place stalling), rather than two timers per request. At 32
+    requests for 8 places, those cost a one-row read 3-4 % of its CPU (grants, one application read at c=32
+    on the national data, alternating runs: 591-611 µs of CPU per request and 1,597-1,665 req/s with them,
+    572-582 µs and 1,700-1,737 req/s with one)."""
 
     def __init__(self, limit: int, stalled_after: float = STALLED_AFTER_SECONDS) -> None:
         if limit < 1:
@@ -74,64 +90,99 @@ class AdmissionGate:
         self.limit = limit
         self.stalled_after = stalled_after
         self.held = 0  # places counted
-        self._turns: deque[asyncio.Future[None]] = deque()
+        self._turns: deque[_Turn] = deque()  # in arrival order, each still waiting
+        self._places: deque[Place] = deque()  # in the order given; those no longer counted are dropped
+        self._wake: asyncio.TimerHandle | None = None
+        self._wake_at = math.inf
 
     @property
     def waiting(self) -> int:
-        return sum(1 for turn in self._turns if not turn.done())
+        return sum(1 for turn in self._turns if not turn.given.done())
 
     async def enter(self, wait_seconds: float) -> Place | None:
         """A place, after at most `wait_seconds` behind those who asked first; None: none came in time."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._turns or self.held >= self.limit:
+            self._uncount_stalled(now)  # a stalled place is free for the next at once
         if self.held < self.limit and not self._turns:
             self.held += 1
-            return self._placed()
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            return self._placed(now)
+        turn = _Turn(loop.create_future(), now + wait_seconds)
         self._turns.append(turn)
+        self._arm(loop, turn.deadline)
         try:
-            async with asyncio.timeout(wait_seconds):
-                await turn
-        except TimeoutError:
-            if turn.done() and not turn.cancelled():
-                return self._placed()  # handed a place as the time ran out: it is ours
-            self._forget(turn)
-            return None
+            given = await turn.given
         except BaseException:  # cancelled: the client went away
-            if turn.done() and not turn.cancelled():
-                self._pass_on()
+            if turn.given.done() and not turn.given.cancelled() and turn.given.result():
+                self._pass_on()  # a place was handed to it meanwhile: to the next
             else:
-                self._forget(turn)
+                turn.given.cancel()
+                with contextlib.suppress(ValueError):  # already taken off the line by `_pass_on`
+                    self._turns.remove(turn)
             raise
-        return self._placed()
+        return self._placed(loop.time()) if given else None
 
     def leave(self, place: Place) -> None:
         """Give the place back (once), unless it already stopped counting."""
-        if place.timer is not None:
-            place.timer.cancel()
-        self._uncount(place)
-
-    def _placed(self) -> Place:
-        place = Place()
-        place.timer = asyncio.get_running_loop().call_later(self.stalled_after, self._uncount, place)
-        return place
-
-    def _uncount(self, place: Place) -> None:
         if place.counted:
             place.counted = False
             self._pass_on()
+        places = self._places
+        while places and not places[0].counted:
+            places.popleft()
+        if len(places) > 4 * self.limit:  # places left behind one still counted: those stalled stop counting
+            self._uncount_stalled(asyncio.get_running_loop().time())
+
+    def _placed(self, now: float) -> Place:
+        place = Place(since=now)
+        self._places.append(place)
+        return place
+
+    def _uncount_stalled(self, now: float) -> None:
+        """Places held `stalled_after` stop counting, each passed on; those no longer counted are dropped."""
+        places, stalled_since = self._places, now - self.stalled_after
+        while places:
+            oldest = places[0]
+            if oldest.counted:
+                if oldest.since > stalled_since:
+                    return
+                oldest.counted = False
+                self._pass_on()
+            places.popleft()
 
     def _pass_on(self) -> None:
         """A counted place is free: to the first still waiting, else to the gate."""
         while self._turns:
             turn = self._turns.popleft()
-            if not turn.done():
-                turn.set_result(None)
+            if not turn.given.done():
+                turn.given.set_result(True)
                 return
         self.held -= 1
 
-    def _forget(self, turn: asyncio.Future[None]) -> None:
-        turn.cancel()
-        with contextlib.suppress(ValueError):  # already taken off the line by `_pass_on`, which skips it
-            self._turns.remove(turn)
+    def _arm(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
+        """The gate's timer at `due` at the latest (and at the oldest place's stall, if sooner)."""
+        if self._places:
+            due = min(due, self._places[0].since + self.stalled_after)
+        if due >= self._wake_at:
+            return
+        if self._wake is not None:
+            self._wake.cancel()
+        self._wake, self._wake_at = loop.call_at(due, self._woken), due
+
+    def _woken(self) -> None:
+        """Stalled places pass on, waiters whose time ran out are told so; again later while others wait."""
+        self._wake, self._wake_at = None, math.inf
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._uncount_stalled(now)
+        for turn in self._turns:
+            if not turn.given.done() and turn.deadline <= now:
+                turn.given.set_result(False)
+        # Off the line: a request arriving while places are free must not think others wait.
+        self._turns = deque(turn for turn in self._turns if not turn.given.done())
+        if self._turns:
+            self._arm(loop, min(turn.deadline for turn in self._turns))
 
 
 class AdmissionMiddleware:

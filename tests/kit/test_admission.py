@@ -113,6 +113,40 @@ async def test_a_place_given_back_in_time_does_not_stop_counting_later() -> None
     gate.leave(other)
 
 
+async def test_a_waiter_behind_another_is_told_when_its_own_time_runs_out() -> None:
+    gate = AdmissionGate(1)
+    holder = await gate.enter(1.0)
+    assert holder is not None
+    patient = asyncio.create_task(gate.enter(5.0))
+    await _settled()
+    started = asyncio.get_running_loop().time()
+    assert await gate.enter(0.05) is None  # not when the one before it would be
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert gate.waiting == 1
+    gate.leave(holder)
+    given = await patient
+    assert given is not None
+    gate.leave(given)
+    assert gate.held == 0
+
+
+async def test_a_place_held_long_stops_counting_while_the_others_come_and_go() -> None:
+    """Without anyone waiting, the places given after a long one are forgotten as they leave, and the long
+    one stops counting once stalled."""
+    gate = AdmissionGate(2, stalled_after=0.05)
+    long = await gate.enter(1.0)
+    assert long is not None
+    await asyncio.sleep(0.06)
+    for _ in range(12):
+        quick = await gate.enter(1.0)
+        assert quick is not None
+        gate.leave(quick)
+    assert not long.counted
+    assert gate.held == 0
+    gate.leave(long)
+    assert gate.held == 0
+
+
 def test_a_gate_admits_at_least_one_request() -> None:
     with pytest.raises(ValueError, match="at least one"):
         AdmissionGate(0)
