@@ -318,6 +318,9 @@ async def test_a_full_page_counts_the_rows_its_filters_choose(gateway: httpx.Asy
     expected = {
         (): 3,
         (("qpv", "QN06258M"),): 2,
+        (("qpv", "hors-QPV"),): 1,  # the Chantier éducatif, serving a zone and no QPV
+        (("qpv", "none"),): 0,
+        (("qpv", "hors-QPV"), ("year", 2024)): 0,
         (("scheme", "p147"),): 3,
         (("pillar", "cohesion_sociale"),): 3,
         (("scheme", "p147"), ("qpv", "QN06258M"), ("state", "proposed")): 2,

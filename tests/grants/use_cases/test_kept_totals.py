@@ -77,8 +77,8 @@ async def test_kept_totals_are_the_computed_ones_through_a_year_of_changes(year:
 async def test_the_list_of_a_qpv_or_an_operator_counts_from_the_kept_sums(year: Year) -> None:
     """The total of a programmation list of a QPV or of an operator, of the contract or of a year, is the sum
     kept under that key: as many applications as the list's filters choose, each once (a QPV named twice by
-    a draft is stored once), an application serving no QPV under no QPV's key, a draft and a withdrawn
-    application nowhere."""
+    a draft is stored once), an application serving no QPV under `none`, a draft and a withdrawn application
+    nowhere."""
     await submitted(year, qpv_codes=("QN06258M", "QN06261M", "QN06258M"))
     await submitted(year, year.other_operator, title="Chantier éducatif", qpv_codes=())
     await notified(year, title="Atelier vélo")
@@ -88,7 +88,8 @@ async def test_the_list_of_a_qpv_or_an_operator_counts_from_the_kept_sums(year: 
     expected: list[tuple[dict[str, Any], int]] = [
         ({"qpv_code": "QN06258M"}, 2),
         ({"qpv_code": "QN06261M"}, 1),
-        ({"qpv_code": "none"}, 0),  # the key of applications serving no QPV, which no QPV filter chooses
+        ({"qpv_code": "none"}, 1),  # serving no QPV and no official zone
+        ({"qpv_code": "hors-QPV"}, 0),
         ({"qpv_code": "QN99999X"}, 0),
         ({"operator_id": year.operator_id}, 2),
         ({"operator_id": year.other_operator_id}, 1),

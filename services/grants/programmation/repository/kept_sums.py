@@ -86,11 +86,10 @@ _PER_KEY_OF_A_YEAR = """SELECT dimension, key, applications, requested, proposed
 _COUNT = """SELECT coalesce(sum(applications), 0)::bigint FROM grants.programmation_sums
 WHERE contract_code = :contract_code AND dimension = '{dimension}' {of_year} {of_key}"""
 # The list's filters whose count is a kept dimension's, by key: each live application counts once under
-# each QPV it serves (it names a QPV once: drafting.py stores them as a set) and under its one operator.
-# A served-QPV key that is no QPV's (`hors-QPV`, `none`) is no filter's: `:qpv_code = ANY(qpv_codes)`
-# chooses no application by it.
+# each QPV it serves (it names a QPV once: drafting.py stores them as a set), or under `hors-QPV` or `none`
+# (the filter chooses by the same keys: statements.py `_served_under`), and under its one operator.
 _COUNTED_BY_KEY = {
-    "qpv_code": ("qpv", "AND key = :qpv_code AND key NOT IN ('hors-QPV', 'none')", Text),
+    "qpv_code": ("qpv", "AND key = :qpv_code", Text),
     "operator_id": ("operator", "AND key = CAST(:operator_id AS text)", Uuid),
 }
 

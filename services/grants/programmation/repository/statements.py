@@ -72,7 +72,7 @@ def chosen_applications(shape: Shape, *columns: Any, described: bool = False) ->
     if "operator_id" in shape:
         query = query.where(ApplicationRow.operator_id == _parameter("operator_id"))
     if "qpv_code" in shape:
-        query = query.where(_parameter("qpv_code") == any_(ApplicationRow.qpv_codes))
+        query = query.where(_served_under(_parameter("qpv_code")))
     if "objective_id" in shape:
         query = query.where(
             or_(
@@ -90,6 +90,20 @@ def chosen_applications(shape: Shape, *columns: Any, described: bool = False) ->
             )
         )
     return query
+
+
+# The totals' keys of the applications serving no QPV (by_qpv, and the kept sums' triggers, migration gran0028).
+HORS_QPV = "hors-QPV"  # serving vulnerability zones and no QPV (the 2.5 % cap's credits)
+NO_QPV = "none"  # serving neither a QPV nor an official zone
+
+
+def _served_under(key: Any) -> Any:
+    """The applications the totals count under served-QPV `key`: a QPV's code, `HORS_QPV` or `NO_QPV`."""
+    return case(
+        (key == HORS_QPV, ApplicationRow.hors_qpv),
+        (key == NO_QPV, and_(func.cardinality(ApplicationRow.qpv_codes) == 0, ~ApplicationRow.hors_qpv)),
+        else_=and_(~ApplicationRow.hors_qpv, key == any_(ApplicationRow.qpv_codes)),
+    )
 
 
 def _total_row(
@@ -208,11 +222,9 @@ def _totals_statement(shape: Shape) -> tuple[ClauseElement, frozenset[str]]:
         apps.c.proposed,
         apps.c.decided,
         func.unnest(
-            # "hors-QPV": serving vulnerability zones and no QPV (the 2.5 % cap's credits); "none":
-            # serving neither a QPV nor an official zone.
             case(
-                (apps.c.hors_qpv, literal(["hors-QPV"], type_=ARRAY(Text))),
-                (func.cardinality(apps.c.qpv_codes) == 0, literal(["none"], type_=ARRAY(Text))),
+                (apps.c.hors_qpv, literal([HORS_QPV], type_=ARRAY(Text))),
+                (func.cardinality(apps.c.qpv_codes) == 0, literal([NO_QPV], type_=ARRAY(Text))),
                 else_=apps.c.qpv_codes,
             )
         ).label("qpv_code"),

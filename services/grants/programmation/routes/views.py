@@ -46,7 +46,14 @@ async def chosen_filter(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     scheme: Scheme | None = None,
     operator_id: Annotated[uuid.UUID | None, Query(alias="operatorId")] = None,
-    qpv: Annotated[str | None, Query(pattern=r"^Q[A-Z0-9]{5,9}$")] = None,
+    qpv: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(Q[A-Z0-9]{5,9}|hors-QPV|none)$",
+            description="Serving this QPV, or `hors-QPV` (vulnerability zones and no QPV) or `none` (neither): "
+            "the keys of the totals' `byQpv`",
+        ),
+    ] = None,
     objective_id: Annotated[uuid.UUID | None, Query(alias="objectiveId")] = None,
     pillar: Pillar | None = None,
     state: State | None = None,
