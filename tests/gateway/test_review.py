@@ -245,6 +245,7 @@ async def test_the_html_page_is_self_contained_french_and_accessible(
     assert evaluation["leverage"]["decided"].replace(".", ",") in page.replace("\u00a0", "")
 
 
+@pytest.mark.usefixtures("one_instance")  # the browser one gateway process keeps
 async def test_the_pdf_is_printed_from_the_page_by_a_browser_kept_open_and_started_again_if_it_dies(
     stack: RunningStack, gateway: httpx.AsyncClient, cua_contract: str
 ) -> None:
