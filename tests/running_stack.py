@@ -178,27 +178,29 @@ class RunningStack:
     def gateway(self) -> str:
         return self.urls["gateway"]
 
+    def _served(self) -> dict[str, Any]:
+        """What each port serves: an app, or its `Replicas`."""
+        if self.thread is None:
+            raise RuntimeError("the stack's apps are not running")
+        return {name: server.config.app for name, server in self.thread.servers.items()}
+
     def app(self, name: str) -> Any:
         """The running app itself (the services run in the tests' process), for what only it knows; with
         replicas, the first instance."""
-        if self.thread is None:
-            raise RuntimeError("the stack's apps are not running")
-        served = self.thread.servers[name].config.app
+        served = self._served()[name]
         return served.instances[0] if isinstance(served, Replicas) else served
 
     @property
     def instances(self) -> int:
         """How many instances serve each app (`CDQ_TEST_REPLICAS`)."""
-        return replicas_asked()
+        served = self._served()["gateway"]
+        return len(served.instances) if isinstance(served, Replicas) else 1
 
     @contextmanager
     def one_instance(self) -> Iterator[None]:
         """Every request to the first instance of each app meanwhile: for what one process keeps in its
         memory (remembered answers and their single flight), with `CDQ_TEST_REPLICAS` above 1."""
-        if self.thread is None:
-            raise RuntimeError("the stack's apps are not running")
-        served: list[Any] = [server.config.app for server in self.thread.servers.values()]
-        replicated = [app for app in served if isinstance(app, Replicas)]
+        replicated = [app for app in self._served().values() if isinstance(app, Replicas)]
         for app in replicated:
             app.pinned = app.instances[0]
         try:

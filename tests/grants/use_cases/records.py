@@ -328,13 +328,8 @@ async def kept_and_computed(
     """The totals as the kept sums give them and as computed from the applications and lines, each with the
     count of the programmation list of the same filters (`list`: kept, and counted from the applications)."""
     shape, values = shape_of(chosen), values_of(chosen)
-    kept_list = kept_count(shape)
-    assert kept_list is not None, "the list of these filters counts from the kept sums"
-    listed = chosen_applications(shape, ApplicationRow.application_id)
-    counted_list = select(func.count()).select_from(listed.subquery())
     async with year.uow.reading():
         computed = await TOTALS(shape).rows(year.uow.session, values)
         kept = await KEPT_TOTALS(shape).rows(year.uow.session, values)
-        kept_rows = await compile_statement(*kept_list).rows(year.uow.session, values)
-        counted_rows = await compile_statement(counted_list, unbound(counted_list)).rows(year.uow.session, values)
-    return _figures([*kept, ("list", *kept_rows[0])]), _figures([*computed, ("list", *counted_rows[0])])
+    kept_list, counted_list = await kept_and_counted_list(year, chosen)
+    return _figures([*kept, ("list", kept_list)]), _figures([*computed, ("list", counted_list)])

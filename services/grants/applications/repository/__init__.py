@@ -289,16 +289,16 @@ class ApplicationRepository(Repository):
 
     async def financing_with_financer(
         self, application_id: uuid.UUID, institution_id: uuid.UUID
-    ) -> tuple[list[FinancingLineRow], InstitutionRow | None]:
-        """The application's financing lines, locked, and the financer of its line by `institution_id` (None:
-        it has none), in one statement."""
+    ) -> tuple[list[FinancingLineRow], tuple[FinancingLineRow, InstitutionRow] | None]:
+        """The application's financing lines, locked, and its line by `institution_id` with that financer
+        (None: it has none), in one statement."""
         rows = (
             await self.session.execute(
                 _LINES_LOCKED_WITH_FINANCER, {"application_id": application_id, "institution_id": institution_id}
             )
         ).all()
-        financer = next((institution for _line, institution in rows if institution is not None), None)
-        return [line for line, _institution in rows], financer
+        asked = next(((line, financer) for line, financer in rows if financer is not None), None)
+        return [line for line, _financer in rows], asked
 
     async def remove_financing(self, application_id: uuid.UUID, institutions: Collection[uuid.UUID]) -> None:
         if not institutions:

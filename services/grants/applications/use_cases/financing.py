@@ -37,10 +37,10 @@ async def _line(
     # A line and its application's amounts and outcome (a decided file stays live).
     await uow.changes_contract(row.contract_code, data_parts(row.call_id, row.year, State(row.state), State.DECIDED))
     repository = ApplicationRepository(uow.session)
-    lines, institution = await repository.financing_with_financer(application_id, institution_id)
-    stored = next((line for line in lines if line.institution_id == institution_id), None)
-    if institution is None or stored is None:
+    lines, asked = await repository.financing_with_financer(application_id, institution_id)
+    if asked is None:
         raise NotFoundError("financing line", str(institution_id))
+    stored, institution = asked
     return row, stored, institution_of(institution), lines
 
 
